@@ -1,0 +1,160 @@
+"""The one place where permission rules live.
+
+- can(user, action, obj)      → bool
+- require(user, action, obj)  → raises Http404 if the user may not even see obj, PermissionDenied (403) if
+                                they may see it but not do `action`.
+- scope(user, queryset)       → the rows of queryset the user may see.
+
+Actions are strings "<area>.<verb>". Objects are model instances (a Municipality for most edits).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+
+from chiiki.accounts.models import Role
+
+
+def _active(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def is_admin(user) -> bool:
+    return _active(user) and (user.role == Role.NATIONAL_ADMIN or user.is_superuser)
+
+
+def role_of(user) -> str:
+    """'public' for anonymous users."""
+    if not _active(user):
+        return "public"
+    if user.is_superuser:
+        return Role.NATIONAL_ADMIN
+    return user.role
+
+
+def _municipality_of(obj):
+    from chiiki.regions.models import Municipality
+
+    if isinstance(obj, Municipality):
+        return obj
+    return getattr(obj, "municipality", None)
+
+
+def _prefecture_code_of(obj):
+    from chiiki.regions.models import Prefecture
+
+    if isinstance(obj, Prefecture):
+        return obj.code
+    municipality = _municipality_of(obj)
+    if municipality is not None:
+        return municipality.prefecture_id
+    return getattr(obj, "prefecture_id", None)
+
+
+def manages(user, obj) -> bool:
+    """True if the user is responsible for obj's municipality (or prefecture)."""
+    if not _active(user):
+        return False
+    if is_admin(user):
+        return True
+    if user.role == Role.PREFECTURE_STAFF:
+        return user.prefecture_id is not None and _prefecture_code_of(obj) == user.prefecture_id
+    if user.role == Role.MUNICIPAL_STAFF:
+        municipality = _municipality_of(obj)
+        return municipality is not None and user.municipality_id == municipality.pk
+    return False
+
+
+def _prefecture_staff_manages(user, obj) -> bool:
+    """Admins, and prefecture staff for their own prefecture (not municipal staff): bulk operations."""
+    if is_admin(user):
+        return True
+    return (_active(user) and user.role == Role.PREFECTURE_STAFF and user.prefecture_id is not None
+            and _prefecture_code_of(obj) == user.prefecture_id)
+
+
+def _signed_in(user, obj) -> bool:
+    return _active(user)
+
+
+RULES = {
+    # The national register
+    "municipality.edit_attributes": manages,  # 財政力指数, 過疎, 離島 …
+    "municipality.view_history": manages,
+    "register.import": lambda user, obj: is_admin(user),  # population, area
+    # 見える化
+    "progress.edit": manages,
+    "progress.import": _prefecture_staff_manages,  # per row: the row's municipality
+    "progress.import_any": lambda user, obj: is_admin(user) or (_active(user) and user.role == Role.PREFECTURE_STAFF),
+    # 支援メニュー
+    "programs.manage": lambda user, obj: is_admin(user),
+    "programs.save_search": _signed_in,
+    # Site administration
+    "history.view_all": lambda user, obj: is_admin(user),
+    "api_token.create": lambda user, obj: is_admin(user),
+}
+
+
+def can_view(user, obj) -> bool:
+    """Whether obj is visible to the user at all. Register rows and published data are public."""
+    owner_id = getattr(obj, "owner_id", None)
+    if owner_id is not None:
+        return is_admin(user) or (_active(user) and user.pk == owner_id)
+    if getattr(obj, "is_published", True) is False:
+        return manages(user, obj) or is_admin(user)
+    return True
+
+
+def can(user, action: str, obj=None) -> bool:
+    try:
+        rule = RULES[action]
+    except KeyError:
+        raise ValueError(f"unknown action {action!r}") from None
+    return bool(rule(user, obj))
+
+
+def require(user, action: str, obj=None) -> None:
+    if obj is not None and not can_view(user, obj):
+        raise Http404("見つかりません")
+    if not can(user, action, obj):
+        raise PermissionDenied("この操作を行う権限がありません")
+
+
+def require_view(user, obj) -> None:
+    if not can_view(user, obj):
+        raise Http404("見つかりません")
+
+
+def scope_history(user, queryset):
+    """Change records the user may read: admins all, prefecture staff their prefecture, municipal staff theirs."""
+    if is_admin(user):
+        return queryset
+    if not _active(user):
+        return queryset.none()
+    if user.role == Role.PREFECTURE_STAFF and user.prefecture_id:
+        return queryset.filter(Q(prefecture_id=user.prefecture_id) | Q(municipality__prefecture_id=user.prefecture_id))
+    if user.role == Role.MUNICIPAL_STAFF and user.municipality_id:
+        return queryset.filter(municipality_id=user.municipality_id)
+    return queryset.none()
+
+
+def scope_owned(user, queryset):
+    """Rows with an `owner` that the user may see: their own (admins all)."""
+    if is_admin(user):
+        return queryset
+    if not _active(user):
+        return queryset.none()
+    return queryset.filter(owner=user)
+
+
+def scope_managed_municipalities(user, queryset):
+    """Municipalities the user may edit."""
+    if is_admin(user):
+        return queryset
+    if not _active(user):
+        return queryset.none()
+    if user.role == Role.PREFECTURE_STAFF and user.prefecture_id:
+        return queryset.filter(prefecture_id=user.prefecture_id)
+    if user.role == Role.MUNICIPAL_STAFF and user.municipality_id:
+        return queryset.filter(pk=user.municipality_id)
+    return queryset.none()

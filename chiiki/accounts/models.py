@@ -1,0 +1,89 @@
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class Role(models.TextChoices):
+    NATIONAL_ADMIN = "national_admin", "総務省・事務局"
+    PREFECTURE_STAFF = "prefecture_staff", "都道府県職員"
+    MUNICIPAL_STAFF = "municipal_staff", "市区町村職員"
+    ADVISOR = "advisor", "アドバイザー"
+    COMPANY = "company", "企業"
+
+
+class User(AbstractUser):
+    role = models.CharField("役割", max_length=20, choices=Role.choices, default=Role.COMPANY)
+    prefecture = models.ForeignKey("regions.Prefecture", verbose_name="所属都道府県", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="staff")
+    municipality = models.ForeignKey("regions.Municipality", verbose_name="所属市区町村", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="staff")
+    organisation = models.CharField("所属組織", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "ユーザー"
+
+    def clean(self):
+        super().clean()
+        if self.role == Role.PREFECTURE_STAFF and not self.prefecture_id:
+            raise ValidationError({"prefecture": "都道府県職員には所属都道府県が必要です"})
+        if self.role == Role.MUNICIPAL_STAFF and not self.municipality_id:
+            raise ValidationError({"municipality": "市区町村職員には所属市区町村が必要です"})
+
+    def save(self, *args, **kwargs):
+        if self.role == Role.MUNICIPAL_STAFF and self.municipality_id and not self.prefecture_id:
+            self.prefecture_id = self.municipality.prefecture_id
+        super().save(*args, **kwargs)
+
+    @property
+    def is_national_admin(self) -> bool:
+        return self.is_active and (self.role == Role.NATIONAL_ADMIN or self.is_superuser)
+
+    @property
+    def affiliation(self) -> str:
+        if self.role == Role.MUNICIPAL_STAFF and self.municipality_id:
+            return self.municipality.full_name
+        if self.role == Role.PREFECTURE_STAFF and self.prefecture_id:
+            return self.prefecture.name
+        return self.organisation
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """Bearer token for machine clients; only its hash is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField("用途", max_length=100, blank=True)
+    prefix = models.CharField(max_length=8, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "APIトークン"
+
+    def __str__(self):
+        return f"{self.user} {self.prefix}…"
+
+    @classmethod
+    def issue(cls, user, name: str = "") -> tuple["ApiToken", str]:
+        key = "chk_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, prefix=key[:8], key_hash=_hash(key))
+        return token, key
+
+    @classmethod
+    def authenticate(cls, key: str):
+        token = cls.objects.select_related("user").filter(key_hash=_hash(key), revoked=False).first()
+        if token is None or not token.user.is_active:
+            return None
+        from django.utils import timezone
+
+        cls.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        return token.user

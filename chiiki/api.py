@@ -1,0 +1,71 @@
+"""The public API: one NinjaAPI under /api/v1; each app contributes a router."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from chiiki.accounts.models import ApiToken
+
+
+class ApiTokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        user = ApiToken.authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+# Writes accept a bearer token or a signed-in session (with its CSRF check).
+WRITE_AUTH = [ApiTokenAuth(), django_auth]
+
+api = NinjaAPI(
+    title="Chiiki API（地域IoT実装推進プラットフォーム）",
+    version="1.0.0",
+    description=(
+        "全国の都道府県・市区町村、分野、進捗状況、支援メニューを提供するオープンAPIです。"
+        "読み取りは認証不要、書き込みは `Authorization: Bearer <token>` またはログイン中のセッションが必要です。"
+    ),
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    detail = str(exc) if str(exc) and str(exc) != "No Page matches the given query." else "見つかりません"
+    return api.create_response(request, {"detail": detail}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "この操作を行う権限がありません"}, status=403)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    return api.create_response(request, {"detail": "認証が必要です（APIトークンまたはログイン）"}, status=401)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request, exc):
+    return api.create_response(request, {"detail": exc.errors}, status=422)
+
+
+def _mount():
+    from chiiki.programs.api import router as programs_router
+    from chiiki.progress.api import router as progress_router
+    from chiiki.regions.api import router as regions_router
+
+    api.add_router("", regions_router)
+    api.add_router("/progress", progress_router)
+    api.add_router("/programs", programs_router)
+
+
+_mount()

@@ -1,0 +1,92 @@
+from django.db import models
+
+
+class MunicipalityKind(models.TextChoices):
+    DESIGNATED_CITY = "designated_city", "政令指定都市"
+    CORE_CITY = "core_city", "中核市"
+    CITY = "city", "市"
+    SPECIAL_WARD = "special_ward", "特別区"
+    TOWN = "town", "町"
+    VILLAGE = "village", "村"
+
+
+class Prefecture(models.Model):
+    code = models.CharField("都道府県コード", max_length=2, primary_key=True)  # JIS X 0401: 01–47
+    lg_code = models.CharField("団体コード", max_length=6, unique=True)  # e.g. 130001
+    name = models.CharField("名称", max_length=10, unique=True)
+    kana = models.CharField("よみ", max_length=30)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = verbose_name_plural = "都道府県"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("regions:prefecture", args=[self.code])
+
+
+class Municipality(models.Model):
+    code = models.CharField("団体コード", max_length=6, primary_key=True)  # 6 digits with check digit
+    name = models.CharField("名称", max_length=30, db_index=True)
+    kana = models.CharField("よみ", max_length=60)
+    kana_folded = models.CharField(max_length=60, editable=False, db_index=True)  # small kana folded, for search
+    prefecture = models.ForeignKey(Prefecture, verbose_name="都道府県", on_delete=models.PROTECT,
+                                   related_name="municipalities")
+    kind = models.CharField("区分", max_length=20, choices=MunicipalityKind.choices, db_index=True)
+    lat = models.FloatField("役所の緯度", null=True, blank=True)
+    lng = models.FloatField("役所の経度", null=True, blank=True)
+    population = models.PositiveIntegerField("人口", null=True, blank=True)
+    population_year = models.PositiveSmallIntegerField("人口の基準年", null=True, blank=True)
+    population_source = models.CharField("人口の出典", max_length=200, blank=True)
+    area_km2 = models.DecimalField("面積（km²）", max_digits=10, decimal_places=2, null=True, blank=True)
+    area_source = models.CharField("面積の出典", max_length=200, blank=True)
+    # Attributes the municipality itself maintains; None means unknown (never guessed).
+    fiscal_strength_index = models.DecimalField("財政力指数", max_digits=4, decimal_places=2, null=True, blank=True)
+    depopulated = models.BooleanField("過疎地域", null=True, blank=True)
+    remote_island = models.BooleanField("離島地域", null=True, blank=True)
+    mountainous = models.BooleanField("中山間地域", null=True, blank=True)
+    neighbours = models.ManyToManyField("self", verbose_name="隣接団体", symmetrical=True, blank=True)
+    boundary = models.JSONField("境界（GeoJSON geometry）", null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = verbose_name_plural = "市区町村"
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.prefecture.name}{self.name}"
+
+    @property
+    def code5(self) -> str:
+        return self.code[:5]
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("regions:municipality", args=[self.code])
+
+    def save(self, *args, **kwargs):
+        from chiiki.core.text import fold_kana
+
+        self.kana_folded = fold_kana(self.kana)
+        super().save(*args, **kwargs)
+
+
+class BoundaryFile(models.Model):
+    """A loaded TopoJSON file as served to maps, with where it came from."""
+
+    name = models.CharField(max_length=30, primary_key=True)  # "municipalities" | "prefectures"
+    topojson = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    source = models.CharField(max_length=300)
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "境界データ"

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from chiiki.api import api
+from chiiki.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("about/data", core_views.about_data, name="about_data"),
+    path("accounts/", include("chiiki.accounts.urls")),
+    path("regions/", include("chiiki.regions.urls")),
+    path("progress/", include("chiiki.progress.urls")),
+    path("programs/", include("chiiki.programs.urls")),
+    path("history/", include("chiiki.core.urls")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+]
