@@ -1,0 +1,161 @@
+"""Fixtures shared by every app's tests.
+
+- `register`: a small national register (3 prefectures, 8 municipalities of every kind, 8 sectors).
+- `users`: one user per role, bound to the register (password "pass-for-tests-1").
+- `page`: a Playwright page in Debian's Chromium against the live server (browser tests).
+- `screenshot(page, name)`: saves test-artifacts/screenshots/<name>.png for people to look at.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+PASSWORD = "pass-for-tests-1"
+
+PREFECTURES = [
+    ("01", "010006", "北海道", "ホッカイドウ"),
+    ("13", "130001", "東京都", "トウキョウト"),
+    ("32", "320005", "島根県", "シマネケン"),
+]
+# code, prefecture, name, kana, kind, lat, lng
+MUNICIPALITIES = [
+    ("011002", "01", "札幌市", "サッポロシ", "designated_city", 43.062, 141.354),
+    ("012025", "01", "函館市", "ハコダテシ", "core_city", 41.768, 140.729),
+    ("013439", "01", "松前町", "マツマエチョウ", "town", 41.430, 140.110),
+    ("131016", "13", "千代田区", "チヨダク", "special_ward", 35.694, 139.753),
+    ("132012", "13", "八王子市", "ハチオウジシ", "core_city", 35.666, 139.316),
+    ("133647", "13", "青ヶ島村", "アオガシマムラ", "village", 32.467, 139.762),
+    ("322016", "32", "松江市", "マツエシ", "core_city", 35.468, 133.048),
+    ("325287", "32", "海士町", "アマチョウ", "town", 36.096, 133.096),
+]
+SECTORS = [
+    ("education", "教育", "Education"),
+    ("health", "医療・介護・健康", "Medical, care and health"),
+    ("work", "働き方", "Ways of working"),
+    ("disaster", "防災", "Disaster prevention"),
+    ("agriculture", "農林水産業", "Agriculture, forestry and fisheries"),
+    ("business", "地域ビジネス", "Local business"),
+    ("tourism", "観光", "Tourism"),
+    ("public_private", "官民協働サービス", "Public-private collaborative services"),
+]
+
+
+@pytest.fixture
+def register(db):
+    from chiiki.regions.models import Municipality, Prefecture
+    from chiiki.roadmap.models import Sector
+
+    prefectures = {
+        code: Prefecture.objects.create(code=code, lg_code=lg, name=name, kana=kana)
+        for code, lg, name, kana in PREFECTURES
+    }
+    municipalities = {}
+    for code, pref, name, kana, kind, lat, lng in MUNICIPALITIES:
+        municipalities[code] = Municipality.objects.create(
+            code=code, prefecture=prefectures[pref], name=name, kana=kana, kind=kind, lat=lat, lng=lng
+        )
+    for order, (code, name, name_en) in enumerate(SECTORS):
+        Sector.objects.create(code=code, name=name, name_en=name_en, order=order)
+    municipalities["011002"].neighbours.add(municipalities["013439"])
+    return {"prefectures": prefectures, "municipalities": municipalities}
+
+
+@pytest.fixture
+def users(register):
+    from chiiki.accounts.models import Role, User
+
+    def make(username, role, **extra):
+        user = User(username=username, role=role, first_name=username, **extra)
+        user.set_password(PASSWORD)
+        user.save()
+        return user
+
+    m = register["municipalities"]
+    return {
+        "admin": make("admin", Role.NATIONAL_ADMIN),
+        "tokyo": make("tokyo-pref", Role.PREFECTURE_STAFF, prefecture=register["prefectures"]["13"]),
+        "hachioji": make("hachioji", Role.MUNICIPAL_STAFF, municipality=m["132012"]),
+        "aogashima": make("aogashima", Role.MUNICIPAL_STAFF, municipality=m["133647"]),
+        "sapporo": make("sapporo", Role.MUNICIPAL_STAFF, municipality=m["011002"]),
+        "advisor": make("advisor", Role.ADVISOR, organisation="地域情報化アドバイザー"),
+        "company": make("company", Role.COMPANY, organisation="株式会社サンプル"),
+    }
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) → a test client logged in as user (None → anonymous)."""
+    from django.test import Client
+
+    def make(user):
+        c = Client()
+        if user is not None:
+            c.force_login(user)
+        return c
+
+    return make
+
+
+# ---- Browser tests -------------------------------------------------------------------------------------------
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+
+
+def chromium_path() -> str:
+    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    # Never skip silently: make test installs Chromium; without it the browser tests fail loudly.
+    raise RuntimeError("Chromium が見つかりません（/usr/bin/chromium）。`make test` が apt で導入します。")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot():
+    def take(page, name: str):
+        path = ARTIFACTS / "screenshots" / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def login(page):
+    """login(user) signs the browser page in through the real login form."""
+
+    def do(user, password: str = PASSWORD):
+        page.goto("/accounts/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", password)
+        page.click("form button[type=submit]")
+        page.wait_for_url("**/accounts/mypage/**")
+
+    return do
