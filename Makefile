@@ -1,0 +1,136 @@
+# Chiiki — developer entry points. Quick start: `make run` (serve the site) and `make test` (whole suite).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed-stamp
+NODE_STAMP := frontend/node_modules/.package-lock.json
+VENDOR := static/vendor
+NPM := frontend/node_modules
+SHARED_BOUNDARIES := ../shared/data/boundaries
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: help venv run test assets browser-deps lint bench
+
+help:
+	@echo "make run    — .venv, 依存関係, フロントエンド資材, migrate, 参照データ・境界・デモデータを読み込み http://$(HOST):$(PORT)/ で起動"
+	@echo "make test   — テスト一式（ブラウザテストを含む）。DATABASE_URL を設定すると PostgreSQL で実行"
+	@echo "make assets — npm ci と static/vendor/ へのコピー"
+	@echo "make lint   — ruff check chiiki bench"
+	@echo "make bench  — ベンチマーク（bench/README.md）"
+
+# ---- Python environment ----------------------------------------------------------------------------------------
+
+# The first Python >= 3.11 found (pyenv shims exist for versions that are not installed, so ask each one).
+$(PY):
+	@python=""; \
+	for candidate in python3.13 python3.12 python3.11 python3; do \
+	  if command -v $$candidate >/dev/null 2>&1 && \
+	     $$candidate -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' >/dev/null 2>&1; then \
+	    python=$$candidate; break; \
+	  fi; \
+	done; \
+	if [ -z "$$python" ]; then \
+	  echo "エラー: Python 3.11 以上が見つかりません（python3.13 / python3.12 / python3.11 / python3 を探しました）。" >&2; \
+	  exit 1; \
+	fi; \
+	echo "==> $$($$python --version) で $(VENV) を作成します"; \
+	$$python -m venv $(VENV)
+
+# Re-install only when pyproject.toml changed since the last install.
+$(INSTALLED): pyproject.toml | $(PY)
+	@echo "==> pip install -e \".[dev]\""
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $@
+
+venv: $(INSTALLED)
+
+# ---- Front-end assets (npm → static/vendor, no bundler, no CDN) --------------------------------------------------
+
+$(NODE_STAMP): frontend/package.json frontend/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "エラー: npm が見つかりません。Node.js と npm を導入してください（Debian: apt-get install nodejs npm）。" >&2; \
+	  exit 1; }
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# source-in-node_modules:destination-in-static/vendor (these paths are a contract; see README).
+VENDOR_FILES := \
+	htmx.org/dist/htmx.min.js:htmx/htmx.min.js \
+	leaflet/dist/leaflet.js:leaflet/leaflet.js \
+	leaflet/dist/leaflet.css:leaflet/leaflet.css \
+	leaflet/dist/images/layers.png:leaflet/images/layers.png \
+	leaflet/dist/images/layers-2x.png:leaflet/images/layers-2x.png \
+	leaflet/dist/images/marker-icon.png:leaflet/images/marker-icon.png \
+	leaflet/dist/images/marker-icon-2x.png:leaflet/images/marker-icon-2x.png \
+	leaflet/dist/images/marker-shadow.png:leaflet/images/marker-shadow.png \
+	topojson-client/dist/topojson-client.min.js:topojson-client/topojson-client.min.js \
+	chart.js/dist/chart.umd.min.js:chartjs/chart.umd.min.js \
+	@digital-go-jp/design-tokens/dist/tokens.css:design-tokens/tokens.css
+
+assets: $(NODE_STAMP)
+	@for pair in $(VENDOR_FILES); do \
+	  src="$(NPM)/$${pair%%:*}"; dst="$(VENDOR)/$${pair#*:}"; \
+	  [ -f "$$src" ] || { echo "エラー: $$src がありません（npm パッケージの構成が変わった？）" >&2; exit 1; }; \
+	  cmp -s "$$src" "$$dst" 2>/dev/null || install -D -m 644 "$$src" "$$dst"; \
+	done
+
+# ---- Serve ------------------------------------------------------------------------------------------------------
+
+run: $(INSTALLED) assets
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_reference
+	@if [ -d "$(SHARED_BOUNDARIES)" ]; then \
+	  $(PY) manage.py load_boundaries "$(SHARED_BOUNDARIES)" || \
+	    echo "警告: $(SHARED_BOUNDARIES) から境界データを読み込めませんでした。地図は役所の位置（点）で表示します。" >&2; \
+	else \
+	  $(PY) manage.py load_boundaries --download || \
+	    echo "警告: 境界データをダウンロードできませんでした。地図は役所の位置（点）で表示します。" >&2; \
+	fi
+	@mkdir -p var
+	$(PY) manage.py load_demo | tee var/demo-logins.txt
+	@echo
+	@echo "================================================================================"
+	@echo " Chiiki: http://$(HOST):$(PORT)/   （停止は Ctrl+C）"
+	@echo "================================================================================"
+	@cat var/demo-logins.txt
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# ---- Tests ------------------------------------------------------------------------------------------------------
+
+# Browser tests are never skipped: install Chromium and the CJK fonts when we can, else stop and say why.
+browser-deps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v fc-list >/dev/null 2>&1 || missing="$$missing fontconfig"; \
+	{ command -v fc-list >/dev/null 2>&1 && fc-list | grep -qi "Noto Sans CJK"; } || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "==> apt-get install$$missing"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	    fc-cache -f >/dev/null 2>&1 || true; \
+	  else \
+	    echo "エラー: ブラウザテストに必要なパッケージがありません:$$missing" >&2; \
+	    echo "  root で apt-get install -y$$missing を実行してから make test をやり直してください。" >&2; \
+	    echo "  （ブラウザテストは省略しません: /usr/bin/chromium と Noto Sans CJK フォントが必要です）" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
+test: $(INSTALLED) assets browser-deps
+	@echo "==> pytest（DB: $${DATABASE_URL:-SQLite 既定}）"
+	@status=0; DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest $(PYTEST_ARGS) || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "エラー: テストが1件も収集されませんでした（pytest exit 5）" >&2; exit 1; fi; \
+	exit $$status
+
+# ---- Quality and benchmarks ---------------------------------------------------------------------------------------
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check chiiki bench
+
+# bench-progress (D) and bench-programs (E) are defined by their owners below; `bench` runs every one of them.
+bench:
