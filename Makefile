@@ -107,7 +107,7 @@ browser-deps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v fc-list >/dev/null 2>&1 || missing="$$missing fontconfig"; \
-	{ command -v fc-list >/dev/null 2>&1 && fc-list | grep -qi "Noto Sans CJK"; } || missing="$$missing fonts-noto-cjk"; \
+	{ command -v fc-list >/dev/null 2>&1 && fc-list : family | grep -i "Noto Sans CJK" >/dev/null; } || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "==> apt-get install$$missing"; \
@@ -130,7 +130,7 @@ test: $(INSTALLED) assets browser-deps
 # ---- Quality and benchmarks ---------------------------------------------------------------------------------------
 
 lint: $(INSTALLED)
-	$(VENV)/bin/ruff check chiiki bench
+	$(VENV)/bin/ruff check chiiki $(wildcard bench)
 
 # bench-progress (D) and bench-programs (E) are defined by their owners below; `bench` runs every one of them.
 bench:
