@@ -51,6 +51,8 @@ class Municipality(models.Model):
     mountainous = models.BooleanField("中山間地域", null=True, blank=True)
     neighbours = models.ManyToManyField("self", verbose_name="隣接団体", symmetrical=True, blank=True)
     boundary = models.JSONField("境界（GeoJSON geometry）", null=True, blank=True, editable=False)
+    # Optimistic concurrency for the attribute edit form: bumped by every attribute/import write.
+    version = models.PositiveIntegerField("版", default=1, editable=False)
 
     class Meta:
         ordering = ["code"]

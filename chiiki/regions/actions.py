@@ -1,0 +1,359 @@
+"""Every write to the national register: permission check, validation, one transaction, history, data version.
+
+Management commands act as `SYSTEM` (full rights, recorded as 「システム」) unless they are given `--user`,
+in which case that user's permissions apply exactly as on the web.
+"""
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from chiiki import access
+from chiiki.core import history
+from chiiki.core.codes import InvalidCode, normalize_code
+from chiiki.core.errors import Conflict, ImportRejected, RowProblem
+from chiiki.core.tabular import Table, require_columns
+
+from .models import BoundaryFile, Municipality
+
+COMPUTED_AREA_SOURCE = "境界データから算出（概算）"
+DEFAULT_AREA_SOURCE = "国土地理院「全国都道府県市区町村別面積調」"
+ATTRIBUTE_FIELDS = ["fiscal_strength_index", "depopulated", "remote_island", "mountainous"]
+FLAG_FIELDS = ["depopulated", "remote_island", "mountainous"]
+
+
+class _System:
+    """The actor of management commands run without --user: full rights, history says 「システム」."""
+
+    is_authenticated = False
+    pk = None
+
+    def __repr__(self):
+        return "SYSTEM"
+
+
+SYSTEM = _System()
+
+
+def _require(actor, action: str, obj=None) -> None:
+    if actor is SYSTEM:
+        return
+    access.require(actor, action, obj)
+
+
+def _source_of(actor, source: str) -> str:
+    return source or ("command" if actor is SYSTEM else "web")
+
+
+# ---- Attributes the municipality maintains ----------------------------------------------------------------
+
+
+def clean_attributes(data: dict) -> dict:
+    """Validate the attribute values (None = unknown); raises ValueError with a Japanese message."""
+    cleaned = {}
+    unknown = set(data) - set(ATTRIBUTE_FIELDS)
+    if unknown:
+        raise ValueError(f"変更できない項目です: {', '.join(sorted(unknown))}")
+    if "fiscal_strength_index" in data:
+        value = data["fiscal_strength_index"]
+        if value in (None, ""):
+            cleaned["fiscal_strength_index"] = None
+        else:
+            try:
+                number = Decimal(str(value)).quantize(Decimal("0.01"))
+            except InvalidOperation:
+                raise ValueError("財政力指数は数値で入力してください（例: 0.45）") from None
+            if not Decimal("0") <= number <= Decimal("9.99"):
+                raise ValueError("財政力指数は0.00〜9.99の範囲で入力してください")
+            cleaned["fiscal_strength_index"] = number
+    for name in FLAG_FIELDS:
+        if name in data:
+            value = data[name]
+            if value not in (True, False, None):
+                raise ValueError(f"{Municipality._meta.get_field(name).verbose_name}は「該当」「非該当」「未登録」から選んでください")
+            cleaned[name] = value
+    return cleaned
+
+
+def update_municipality_attributes(actor, municipality: Municipality, data: dict, version: int | None = None,
+                                   *, source: str = "") -> Municipality:
+    """Save 財政力指数/過疎/離島/中山間. `version` (as read by the editor) guards against overwriting others."""
+    _require(actor, "municipality.edit_attributes", municipality)
+    cleaned = clean_attributes(data)
+    with transaction.atomic():
+        current = Municipality.objects.select_for_update().get(pk=municipality.pk)
+        if version is not None and int(version) != current.version:
+            raise Conflict("ほかの利用者がこの団体の情報を先に更新しました。最新の内容を確認してから、もう一度保存してください。")
+        before = {k: history._jsonable(getattr(current, k)) for k in cleaned if getattr(current, k) != cleaned[k]}
+        if not before:
+            return current
+        for name in before:
+            setattr(current, name, cleaned[name])
+        current.version += 1
+        current.save(update_fields=[*before, "version"])
+        history.record(actor, "update", current, before, {k: history._jsonable(cleaned[k]) for k in before},
+                       municipality=current, source=_source_of(actor, source))
+        history.bump("regions")
+    return current
+
+
+# ---- Imports of official figures -----------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[str] = field(default_factory=list)  # why rows were left out (totals, prefectures, wards)
+
+    def summary(self, what: str) -> str:
+        text = f"{what}: 更新{self.updated}件・変更なし{self.unchanged}件"
+        if self.skipped:
+            text += f"・読み飛ばし{len(self.skipped)}行（全国・都道府県の合計行と政令市の行政区）"
+        return text
+
+
+_TOTAL_NAMES = {"全国", "合計", "総数", "計"}
+
+
+def _ward_codes() -> set[str]:
+    path = Path(settings.BASE_DIR) / "data" / "wards.csv"
+    if not path.exists():
+        return set()
+    return {line.split(",", 1)[0] for line in path.read_text(encoding="utf-8").splitlines()[1:] if line}
+
+
+def _row_code(raw: str, wards: set[str]) -> tuple[str | None, str | None]:
+    """(code, skip_reason) for a 団体コード cell; raises InvalidCode for a bad one.
+
+    Skipped: the national total (00000 / blank code with 全国), prefecture rows (PP000), wards of designated cities.
+    """
+    digits = raw.replace("-", "").strip()
+    if digits.isdigit() and int(digits) == 0:
+        return None, "全国"
+    code = normalize_code(raw)
+    if code[2:5] == "000":
+        return None, "都道府県"
+    if code in wards:
+        return None, "行政区"
+    return code, None
+
+
+def _number_text(value: str) -> str:
+    """Numbers as official tables print them: "1,973,395", " 11.66 ", footnote marks (※, *) around them."""
+    return re.sub(r"[,\s※*＊]", "", value)
+
+
+def _import(actor, table: Table, *, code_column: str, value_column: str, parse, apply, what: str) -> ImportResult:
+    _require(actor, "register.import")
+    require_columns(table, [code_column, value_column])
+    problems: list[RowProblem] = []
+    wards = _ward_codes()
+    municipalities = {m.code: m for m in Municipality.objects.all()}
+    seen: dict[str, int] = {}
+    planned: list[tuple[Municipality, object]] = []
+    result = ImportResult()
+    for row in table.rows:
+        raw_code = row.get(code_column)
+        if not raw_code:
+            if any(name in " ".join(row.values.values()) for name in _TOTAL_NAMES):
+                result.skipped.append(f"{row.number}行目: 合計行")
+                continue
+            problems.append(RowProblem(row.number, code_column, "団体コードが空です"))
+            continue
+        try:
+            code, skip = _row_code(raw_code, wards)
+        except InvalidCode as exc:
+            problems.append(RowProblem(row.number, code_column, str(exc)))
+            continue
+        if skip:
+            result.skipped.append(f"{row.number}行目: {skip}")
+            continue
+        municipality = municipalities.get(code)
+        if municipality is None:
+            problems.append(RowProblem(row.number, code_column, f"登録されていない団体コードです: {code}"))
+            continue
+        if code in seen:
+            problems.append(RowProblem(row.number, code_column,
+                                       f"{municipality.name}（{code}）が重複しています（{seen[code]}行目）"))
+            continue
+        seen[code] = row.number
+        try:
+            value = parse(row.get(value_column))
+        except ValueError as exc:
+            problems.append(RowProblem(row.number, value_column, str(exc)))
+            continue
+        planned.append((municipality, value))
+    if not planned and not problems:
+        problems.append(RowProblem(None, "", "取り込める市区町村の行がありません"))
+    if problems:
+        raise ImportRejected(problems)
+    records, changed, fields = [], [], set()
+    for municipality, value in planned:
+        changes = apply(municipality, value)
+        if not changes:
+            result.unchanged += 1
+            continue
+        before = {k: history._jsonable(getattr(municipality, k)) for k in changes}
+        for name, new in changes.items():
+            setattr(municipality, name, new)
+        fields.update(changes)
+        municipality.version += 1
+        changed.append(municipality)
+        records.append(history.change_record(actor, "update", municipality, before,
+                                             {k: history._jsonable(v) for k, v in changes.items()},
+                                             municipality=municipality, source="import"))
+    with transaction.atomic():
+        if changed:
+            Municipality.objects.bulk_update(changed, [*sorted(fields), "version"], batch_size=500)
+            history.record_many(records)
+            history.bump("regions")
+    result.updated = len(changed)
+    return result
+
+
+def _parse_population(value: str) -> int:
+    text = _number_text(value)
+    if not text:
+        raise ValueError("人口が空です")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"人口は整数で入力してください: {value!r}") from None
+    if number != number.to_integral_value() or number < 0:
+        raise ValueError(f"人口は0以上の整数で入力してください: {value!r}")
+    return int(number)
+
+
+def _parse_area(value: str) -> Decimal:
+    text = _number_text(value)
+    if not text:
+        raise ValueError("面積が空です")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"面積は数値（km²）で入力してください: {value!r}") from None
+    if number <= 0 or number >= Decimal("100000"):
+        raise ValueError(f"面積は0より大きく100,000未満のkm²で入力してください: {value!r}")
+    return number.quantize(Decimal("0.01"))
+
+
+def import_population(actor, table: Table, *, year: int, code_column: str = "団体コード",
+                      population_column: str = "人口", source: str = "") -> ImportResult:
+    """Set population (with year and source) for every municipality row of the table; all or nothing."""
+    if not 1900 <= int(year) <= 2100:
+        raise ValueError(f"年が正しくありません: {year}")
+    source = source or f"人口（{year}年）"
+
+    def apply(m, population):
+        new = {"population": population, "population_year": int(year), "population_source": source}
+        return {k: v for k, v in new.items() if getattr(m, k) != v}
+
+    return _import(actor, table, code_column=code_column, value_column=population_column,
+                   parse=_parse_population, apply=apply, what="人口")
+
+
+def import_area(actor, table: Table, *, code_column: str = "団体コード", area_column: str = "面積",
+                source: str = "") -> ImportResult:
+    """Set the official area (km²); replaces computed values; all or nothing."""
+    source = source or DEFAULT_AREA_SOURCE
+
+    def apply(m, area):
+        new = {"area_km2": area, "area_source": source}
+        return {k: v for k, v in new.items() if getattr(m, k) != v}
+
+    return _import(actor, table, code_column=code_column, value_column=area_column,
+                   parse=_parse_area, apply=apply, what="面積")
+
+
+# ---- Boundaries -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BoundaryResult:
+    matched: int
+    neighbour_pairs: int
+    unmatched: list[str]
+    areas_computed: int
+    changed_rows: int
+    files_changed: int
+
+    def summary(self) -> str:
+        text = (f"境界データ: 市区町村{self.matched}件に対応、隣接ペア{self.neighbour_pairs}組、"
+                f"対応する団体のない図形{len(self.unmatched)}件、面積を算出{self.areas_computed}件、"
+                f"団体の更新{self.changed_rows}件、ファイルの更新{self.files_changed}件")
+        if not self.changed_rows and not self.files_changed:
+            text += "（変更なし）"
+        return text
+
+
+def store_boundaries(actor, loaded) -> BoundaryResult:
+    """Write what load_boundaries parsed (chiiki.regions.boundaries.LoadedBoundaries) in one transaction.
+
+    Sets Municipality.boundary, replaces the neighbour relation, fills area_km2 where no official figure exists
+    (never overwriting an import), and stores the served TopoJSON files.
+    """
+    _require(actor, "register.import")
+    through = Municipality.neighbours.through
+    with transaction.atomic():
+        municipalities = {m.code: m for m in Municipality.objects.all()}
+        existing_pairs = set(through.objects.values_list("from_municipality_id", "to_municipality_id"))
+        wanted_pairs = {(a, b) for a, b in loaded.neighbour_pairs} | {(b, a) for a, b in loaded.neighbour_pairs}
+        old_neighbours: dict[str, set[str]] = {}
+        for a, b in existing_pairs:
+            old_neighbours.setdefault(a, set()).add(b)
+        new_neighbours: dict[str, set[str]] = {}
+        for a, b in wanted_pairs:
+            new_neighbours.setdefault(a, set()).add(b)
+
+        changed, records, areas = [], [], 0
+        for code, m in municipalities.items():
+            geometry = loaded.geometries.get(code)
+            before, after = {}, {}
+            if geometry is not None and m.boundary != geometry:
+                m.boundary = geometry
+                before["boundary"], after["boundary"] = "…", "…"  # geometry itself is too large for history
+            if geometry is not None and (m.area_km2 is None or m.area_source == COMPUTED_AREA_SOURCE):
+                area = Decimal(str(round(loaded.areas_km2[code], 2)))
+                if m.area_km2 != area or m.area_source != COMPUTED_AREA_SOURCE:
+                    before["area_km2"], after["area_km2"] = history._jsonable(m.area_km2), str(area)
+                    before["area_source"], after["area_source"] = m.area_source, COMPUTED_AREA_SOURCE
+                    m.area_km2, m.area_source = area, COMPUTED_AREA_SOURCE
+                    areas += 1
+            old, new = old_neighbours.get(code, set()), new_neighbours.get(code, set())
+            if old != new:
+                before["neighbours"], after["neighbours"] = sorted(old), sorted(new)
+            if before:
+                changed.append(m)
+                records.append(history.change_record(actor, "update", m, before, after, municipality=m,
+                                                     source=_source_of(actor, "")))
+        Municipality.objects.bulk_update(changed, ["boundary", "area_km2", "area_source"], batch_size=200)
+        stale = existing_pairs - wanted_pairs
+        if stale:
+            for a, b in stale:
+                through.objects.filter(from_municipality_id=a, to_municipality_id=b).delete()
+        through.objects.bulk_create(
+            [through(from_municipality_id=a, to_municipality_id=b) for a, b in sorted(wanted_pairs - existing_pairs)],
+            batch_size=2000,
+        )
+        if changed:
+            Municipality.objects.filter(pk__in=[m.pk for m in changed]).update(version=F("version") + 1)
+        files_changed = 0
+        for name, (text, sha256, source) in loaded.files.items():
+            current = BoundaryFile.objects.filter(name=name).first()
+            if current is None or current.sha256 != sha256 or current.topojson != text:
+                BoundaryFile.objects.update_or_create(name=name, defaults={"topojson": text, "sha256": sha256,
+                                                                           "source": source[:300]})
+                files_changed += 1
+        history.record_many(records)
+        if changed or files_changed:
+            history.bump("regions")
+            history.bump("boundaries")
+    return BoundaryResult(matched=len(loaded.geometries), neighbour_pairs=len(loaded.neighbour_pairs),
+                          unmatched=loaded.unmatched, areas_computed=areas, changed_rows=len(changed),
+                          files_changed=files_changed)

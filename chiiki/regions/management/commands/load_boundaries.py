@@ -1,0 +1,48 @@
+"""python manage.py load_boundaries [PATH] [--download]: municipality/prefecture outlines, neighbours, areas."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from chiiki.regions import boundaries
+from chiiki.regions.actions import store_boundaries
+
+from ._actor import actor_for, add_user_argument
+
+
+class Command(BaseCommand):
+    help = (
+        "市区町村・都道府県の境界（TopoJSON）を読み込み、地図用データ・隣接関係・面積（概算）を保存します。"
+        f"出典: {boundaries.CREDIT}"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", nargs="?", help="municipalities.topojson と prefectures.topojson のあるディレクトリ"
+                                                    "（既定: settings.BOUNDARIES_DIR）")
+        parser.add_argument("--download", action="store_true",
+                            help=f"{boundaries.UPSTREAM_REPOSITORY} の固定コミットからダウンロードし sha256 を検証します")
+        add_user_argument(parser)
+
+    def handle(self, *args, path, download, user, **options):
+        actor = actor_for(user)
+        if download and path:
+            raise CommandError("PATH と --download は同時に指定できません")
+        try:
+            if download:
+                self.stdout.write(f"ダウンロード中: {boundaries.UPSTREAM_REPOSITORY}@{boundaries.UPSTREAM_COMMIT[:12]}")
+                files = boundaries.download()
+            else:
+                files = boundaries.read_directory(Path(path or settings.BOUNDARIES_DIR))
+            loaded = boundaries.parse(files)
+        except boundaries.BoundaryError as exc:
+            raise CommandError(str(exc)) from None
+        result = store_boundaries(actor, loaded)
+        for name, verified in loaded.verified.items():
+            if not verified:
+                self.stdout.write(self.style.WARNING(
+                    f"注意: {name} は固定版（sha256 {boundaries.PINNED[name].sha256[:12]}…）と異なるファイルです"))
+        if result.unmatched:
+            self.stdout.write("対応する団体のない図形: " + "、".join(result.unmatched))
+        self.stdout.write(self.style.SUCCESS(result.summary()))
+        self.stdout.write(f"出典表示: {boundaries.CREDIT}")

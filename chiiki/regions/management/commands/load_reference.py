@@ -1,0 +1,46 @@
+"""python manage.py load_reference [--force] [--data-dir DIR]: load every reference table, in order."""
+
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import import_string
+
+from chiiki.core.errors import DataFileError
+
+# Each entry: dotted path to load(*, data_dir, force, stdout, progress) -> one-line summary (idempotent).
+REFERENCE_LOADERS = [
+    "chiiki.regions.reference.load",
+    "chiiki.roadmap.reference.load",
+]
+
+
+class Command(BaseCommand):
+    help = "data/ の参照データ（団体・分野など）を読み込みます。何度実行しても同じ結果になります。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--data-dir", default=str(Path(settings.BASE_DIR) / "data"),
+                            help="参照データのディレクトリ（既定: リポジトリの data/）")
+        parser.add_argument("--force", action="store_true",
+                            help="ファイルの人口・面積の値で、取り込み済みの値も上書きします")
+        parser.add_argument("--no-progress", action="store_true", help="進捗バーを表示しません")
+
+    def handle(self, *args, data_dir, force, no_progress, **options):
+        data_dir = Path(data_dir)
+        if not data_dir.is_dir():
+            raise CommandError(f"データのディレクトリがありません: {data_dir}")
+        progress = not no_progress and getattr(self.stdout, "isatty", lambda: False)() and sys.stdout.isatty()
+        started = time.monotonic()
+        summaries = []
+        for dotted in REFERENCE_LOADERS:
+            loader = import_string(dotted)
+            try:
+                summary = loader(data_dir=data_dir, force=force, stdout=self.stdout, progress=progress)
+            except DataFileError as exc:
+                raise CommandError(f"参照データの読み込みに失敗しました。{exc}") from None
+            self.stdout.write(summary)
+            summaries.append(summary)
+        self.stdout.write(self.style.SUCCESS(
+            f"参照データの読み込みが完了しました（{len(summaries)}件のローダー、{time.monotonic() - started:.1f}秒）"))

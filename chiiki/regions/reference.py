@@ -1,0 +1,263 @@
+"""Loading the national register (prefectures, municipalities) from data/municipalities.csv.
+
+Loaders follow the REFERENCE_LOADERS contract (see load_reference): load(*, data_dir, force, stdout, progress) → summary.
+The file is authoritative for codes, names, kana, kind and office location. Population and area columns are used
+only when filled; they never overwrite an imported value unless `force` is given.
+"""
+
+import csv
+import io
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.db import transaction
+
+from chiiki.core import history
+from chiiki.core.codes import is_valid_code
+from chiiki.core.errors import DataFileError
+from chiiki.core.text import fold_kana
+
+from .models import Municipality, MunicipalityKind, Prefecture
+
+MUNICIPALITIES_FILE = "municipalities.csv"
+COLUMNS = ["code", "prefecture_code", "prefecture", "name", "kana", "kind", "lat", "lng", "population_2020", "area_km2"]
+KINDS = {"prefecture", *MunicipalityKind.values}
+POPULATION_FILE_SOURCE = "data/municipalities.csv（令和2年国勢調査）"
+AREA_FILE_SOURCE = "data/municipalities.csv"
+MAX_REPORTED_ERRORS = 30
+
+PREFECTURE_FIELDS = ["lg_code", "name", "kana"]
+MUNICIPALITY_FIELDS = ["name", "kana", "kana_folded", "prefecture_id", "kind", "lat", "lng"]
+
+
+class ProgressBar:
+    """A one-line text progress bar; silent unless enabled (commands disable it when stdout is not a tty)."""
+
+    def __init__(self, stdout, total: int, label: str, enabled: bool = True, width: int = 30):
+        self.stdout, self.total, self.label, self.width = stdout, max(total, 1), label, width
+        self.enabled = enabled
+        self.done = 0
+        self._last = -1
+
+    def advance(self, n: int = 1):
+        self.done += n
+        if not self.enabled:
+            return
+        filled = int(self.width * self.done / self.total)
+        if filled == self._last and self.done < self.total:
+            return
+        self._last = filled
+        bar = "#" * filled + "-" * (self.width - filled)
+        self.stdout.write(f"\r{self.label} [{bar}] {self.done}/{self.total}", ending="")
+        if self.done >= self.total:
+            self.stdout.write("")
+
+    def finish(self):
+        if self.enabled and self.done < self.total:
+            self.done = self.total - 1
+            self.advance()
+
+
+def read_csv(path: Path, columns: list[str]) -> list[tuple[int, dict]]:
+    """Rows of a UTF-8 CSV with their line numbers (header = 1); DataFileError on a missing file or header."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise DataFileError("ファイルがありません", path=path) from None
+    except UnicodeDecodeError as exc:
+        raise DataFileError(f"UTF-8 として読めません（{exc.start}バイト目）", path=path) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = reader.fieldnames or []
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise DataFileError(f"必須の列がありません: {', '.join(missing)}", path=path, row=1)
+    try:
+        return [(reader.line_num, {k: (v or "").strip() for k, v in row.items() if k is not None})
+                for row in reader]
+    except csv.Error as exc:
+        raise DataFileError(f"CSVとして読み込めません: {exc}", path=path, row=reader.line_num) from None
+
+
+def _float(value: str, errors: list, row: int, column: str):
+    if value == "":
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        errors.append((row, column, f"数値ではありません: {value!r}"))
+        return None
+
+
+def parse_register(path: Path) -> tuple[list[dict], list[dict]]:
+    """Validate the whole file; return (prefectures, municipalities) as dicts or raise DataFileError listing every problem."""
+    rows = read_csv(path, COLUMNS)
+    errors: list[tuple[int, str, str]] = []
+    seen: dict[str, int] = {}
+    prefectures, municipalities = [], []
+    for number, row in rows:
+        code, kind = row["code"], row["kind"]
+        if not is_valid_code(code):
+            reason = "6桁の数字ではありません" if not (len(code) == 6 and code.isdigit()) else "チェックディジットが正しくありません"
+            errors.append((number, "code", f"{reason}: {code!r}"))
+            continue
+        if code in seen:
+            errors.append((number, "code", f"団体コード {code} が重複しています（{seen[code]}行目）"))
+            continue
+        seen[code] = number
+        if row["prefecture_code"] != code[:2]:
+            errors.append((number, "prefecture_code", f"団体コードの先頭2桁（{code[:2]}）と一致しません: {row['prefecture_code']!r}"))
+        if kind not in KINDS:
+            errors.append((number, "kind", f"区分が正しくありません: {kind!r}（{', '.join(sorted(KINDS))}）"))
+            continue
+        if not row["name"]:
+            errors.append((number, "name", "名称が空です"))
+        if not row["kana"]:
+            errors.append((number, "kana", "よみが空です"))
+        is_prefecture_code = code[2:5] == "000"
+        if kind == "prefecture" and not is_prefecture_code:
+            errors.append((number, "kind", f"都道府県の団体コードは PP000x の形です: {code}"))
+            continue
+        if kind != "prefecture" and is_prefecture_code:
+            errors.append((number, "kind", f"団体コード {code} は都道府県のコードですが区分が {kind} です"))
+            continue
+        if kind == "prefecture":
+            if not "01" <= code[:2] <= "47":
+                errors.append((number, "code", f"都道府県コードは01〜47です: {code[:2]}"))
+            prefectures.append({"code": code[:2], "lg_code": code, "name": row["name"], "kana": row["kana"]})
+            continue
+        lat = _float(row["lat"], errors, number, "lat")
+        lng = _float(row["lng"], errors, number, "lng")
+        if lat is not None and not 20 <= lat <= 46:
+            errors.append((number, "lat", f"日本の範囲外です: {lat}"))
+        if lng is not None and not 122 <= lng <= 154:
+            errors.append((number, "lng", f"日本の範囲外です: {lng}"))
+        population = area = None
+        if row["population_2020"]:
+            try:
+                population = int(row["population_2020"].replace(",", ""))
+                if population < 0:
+                    raise ValueError
+            except ValueError:
+                errors.append((number, "population_2020", f"0以上の整数ではありません: {row['population_2020']!r}"))
+        if row["area_km2"]:
+            try:
+                area = Decimal(row["area_km2"].replace(",", "")).quantize(Decimal("0.01"))
+                if area <= 0:
+                    raise InvalidOperation
+            except InvalidOperation:
+                errors.append((number, "area_km2", f"正の数ではありません: {row['area_km2']!r}"))
+        municipalities.append({
+            "row": number, "code": code, "prefecture_id": code[:2], "name": row["name"], "kana": row["kana"],
+            "kana_folded": fold_kana(row["kana"]), "kind": kind, "lat": lat, "lng": lng,
+            "population": population, "area_km2": area,
+        })
+    prefecture_codes = {p["code"] for p in prefectures}
+    for m in municipalities:
+        if m["prefecture_id"] not in prefecture_codes:
+            errors.append((m["row"], "prefecture_code", f"都道府県 {m['prefecture_id']} の行がありません"))
+    if errors:
+        errors.sort()
+        lines = [f"  {number}行目 列「{column}」: {reason}" for number, column, reason in errors[:MAX_REPORTED_ERRORS]]
+        if len(errors) > MAX_REPORTED_ERRORS:
+            lines.append(f"  …ほか{len(errors) - MAX_REPORTED_ERRORS}件")
+        raise DataFileError(f"{len(errors)}件の問題があるため読み込みを中止しました（何も変更していません）:\n"
+                            + "\n".join(lines), path=path)
+    return prefectures, municipalities
+
+
+def _diff(obj, values: dict, fields: list[str]) -> tuple[dict, dict]:
+    before, after = {}, {}
+    for name in fields:
+        old, new = getattr(obj, name), values[name]
+        if old != new:
+            before[name], after[name] = history._jsonable(old), history._jsonable(new)
+    return before, after
+
+
+def load(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = False) -> str:
+    """Load prefectures and municipalities from data_dir/municipalities.csv (idempotent)."""
+    stdout = stdout or _NullOut()
+    path = Path(data_dir) / MUNICIPALITIES_FILE
+    prefectures, municipalities = parse_register(path)
+    bar = ProgressBar(stdout, len(prefectures) + len(municipalities), "団体", enabled=progress)
+    records = []
+    created = updated = 0
+    with transaction.atomic():
+        existing_prefs = {p.code: p for p in Prefecture.objects.all()}
+        new_prefs, changed_prefs = [], []
+        for values in prefectures:
+            obj = existing_prefs.get(values["code"])
+            if obj is None:
+                new_prefs.append(Prefecture(**values))
+            else:
+                before, after = _diff(obj, values, PREFECTURE_FIELDS)
+                if after:
+                    for name in after:
+                        setattr(obj, name, values[name])
+                    changed_prefs.append(obj)
+                    records.append(history.change_record(None, "update", obj, before, after, prefecture=obj,
+                                                         source="command"))
+            bar.advance()
+        Prefecture.objects.bulk_create(new_prefs)
+        Prefecture.objects.bulk_update(changed_prefs, PREFECTURE_FIELDS)
+        created += len(new_prefs)
+        updated += len(changed_prefs)
+
+        existing = {m.code: m for m in Municipality.objects.all()}
+        new_rows, changed = [], []
+        for values in municipalities:
+            obj = existing.get(values["code"])
+            fields = list(MUNICIPALITY_FIELDS)
+            extra = {}
+            if values["population"] is not None and (force or obj is None or obj.population is None):
+                extra.update(population=values["population"], population_year=2020,
+                             population_source=POPULATION_FILE_SOURCE)
+            if values["area_km2"] is not None and (force or obj is None or obj.area_km2 is None
+                                                   or not _is_official(obj.area_source)):
+                extra.update(area_km2=values["area_km2"], area_source=AREA_FILE_SOURCE)
+            row = {k: values[k] for k in ["code", *MUNICIPALITY_FIELDS]} | extra
+            if obj is None:
+                new_rows.append(Municipality(**row))
+            else:
+                fields += list(extra)
+                before, after = _diff(obj, row, fields)
+                after.pop("kana_folded", None)
+                before.pop("kana_folded", None)
+                if after or obj.kana_folded != row["kana_folded"]:
+                    for name in fields:
+                        setattr(obj, name, row[name])
+                    changed.append(obj)
+                    if after:
+                        records.append(history.change_record(None, "update", obj, before, after, municipality=obj,
+                                                             source="command"))
+            bar.advance()
+        Municipality.objects.bulk_create(new_rows, batch_size=500)
+        if changed:
+            fields = sorted({*MUNICIPALITY_FIELDS, "population", "population_year", "population_source",
+                             "area_km2", "area_source"})
+            Municipality.objects.bulk_update(changed, fields, batch_size=500)
+        created += len(new_rows)
+        updated += len(changed)
+        history.record_many(records)
+        unknown = sorted(set(existing) - {m["code"] for m in municipalities})
+        if created or updated:
+            history.bump("regions")
+    bar.finish()
+    summary = (f"団体: 都道府県{len(prefectures)}・市区町村{len(municipalities)}件を確認、"
+               f"新規{created}件・更新{updated}件")
+    if not created and not updated:
+        summary += "（変更なし）"
+    if unknown:
+        summary += f"。ファイルにない団体がデータベースに{len(unknown)}件あります（削除していません: {', '.join(unknown[:5])}…）"
+    return summary
+
+
+def _is_official(source: str) -> bool:
+    from .actions import COMPUTED_AREA_SOURCE
+
+    return bool(source) and source != COMPUTED_AREA_SOURCE
+
+
+class _NullOut:
+    def write(self, *args, **kwargs):
+        pass
