@@ -59,9 +59,11 @@ $(NODE_STAMP): frontend/package.json frontend/package-lock.json
 	@touch $@
 
 # source-in-node_modules:destination-in-static/vendor (these paths are a contract; see README).
+# Source maps come along: the scripts reference them and collectstatic's manifest storage insists they exist.
 VENDOR_FILES := \
 	htmx.org/dist/htmx.min.js:htmx/htmx.min.js \
 	leaflet/dist/leaflet.js:leaflet/leaflet.js \
+	leaflet/dist/leaflet.js.map:leaflet/leaflet.js.map \
 	leaflet/dist/leaflet.css:leaflet/leaflet.css \
 	leaflet/dist/images/layers.png:leaflet/images/layers.png \
 	leaflet/dist/images/layers-2x.png:leaflet/images/layers-2x.png \
@@ -70,6 +72,7 @@ VENDOR_FILES := \
 	leaflet/dist/images/marker-shadow.png:leaflet/images/marker-shadow.png \
 	topojson-client/dist/topojson-client.min.js:topojson-client/topojson-client.min.js \
 	chart.js/dist/chart.umd.min.js:chartjs/chart.umd.min.js \
+	chart.js/dist/chart.umd.min.js.map:chartjs/chart.umd.min.js.map \
 	@digital-go-jp/design-tokens/dist/tokens.css:design-tokens/tokens.css
 
 assets: $(NODE_STAMP)
