@@ -1,0 +1,132 @@
+"""Reads of the national register shared by views, the API and other apps."""
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from chiiki.core.codes import InvalidCode, normalize_code
+from chiiki.core.text import fold, fold_kana, normalize_digits
+
+from .models import Municipality, MunicipalityKind, Prefecture
+
+POPULATION_CLASSES = [
+    ("lt10k", "< 1万", 0, 10_000),
+    ("10k_50k", "1–5万", 10_000, 50_000),
+    ("50k_300k", "5–30万", 50_000, 300_000),
+    ("ge300k", "≥ 30万", 300_000, None),
+]
+POPULATION_CLASS_LABELS = {code: label for code, label, _, _ in POPULATION_CLASSES}
+KIND_LABELS = dict(MunicipalityKind.choices)
+
+
+def population_class(population: int | None) -> str | None:
+    """Peer group by population: "lt10k" | "10k_50k" | "50k_300k" | "ge300k"; None when unknown."""
+    if population is None:
+        return None
+    for code, _label, low, high in POPULATION_CLASSES:
+        if population >= low and (high is None or population < high):
+            return code
+    return None
+
+
+def population_class_label(code: str | None) -> str:
+    return POPULATION_CLASS_LABELS.get(code, "未登録")
+
+
+def municipalities() -> QuerySet:
+    return Municipality.objects.select_related("prefecture")
+
+
+def search_municipalities(q: str | None = None, prefecture: str | None = None, kind: str | None = None) -> QuerySet:
+    """Municipalities matching q (name, kana with small/large kana folded, or a 5/6-digit code), by code.
+
+    prefecture is a 2-digit code (a 6-digit prefecture 団体コード or a name also works); kind a MunicipalityKind value.
+    Unknown filter values give no rows rather than everything.
+    """
+    queryset = municipalities()
+    if prefecture:
+        prefecture = normalize_digits(str(prefecture)).strip()
+        if prefecture.isdigit() and len(prefecture) in (1, 2):
+            queryset = queryset.filter(prefecture_id=prefecture.zfill(2))
+        elif prefecture.isdigit() and len(prefecture) == 6:
+            queryset = queryset.filter(prefecture__lg_code=prefecture)
+        else:
+            queryset = queryset.filter(prefecture__name=prefecture)
+    if kind:
+        queryset = queryset.filter(kind=kind) if kind in KIND_LABELS else queryset.none()
+    text = fold(q or "")
+    if text:
+        digits = text.replace("-", "")
+        if digits.isdigit():
+            condition = Q(code__startswith=digits) if len(digits) < 6 else Q(code=digits)
+            if len(digits) == 5:
+                try:
+                    condition |= Q(code=normalize_code(digits))
+                except InvalidCode:
+                    pass
+            queryset = queryset.filter(condition)
+        else:
+            folded = fold_kana(text)
+            queryset = queryset.filter(
+                Q(name__contains=text) | Q(name__contains=q.strip()) | Q(kana_folded__contains=folded)
+                | Q(prefecture__name__contains=text)
+            )
+    return queryset.order_by("code")
+
+
+def get_municipality(code: str) -> Municipality:
+    """The municipality for a 5- or 6-digit code; Http404 for an invalid or unknown one."""
+    try:
+        normalized = normalize_code(code)
+    except InvalidCode:
+        raise Http404("団体コードが正しくありません") from None
+    try:
+        return municipalities().get(code=normalized)
+    except Municipality.DoesNotExist:
+        raise Http404("該当する団体が見つかりません") from None
+
+
+def get_prefecture(code: str) -> Prefecture:
+    """A prefecture by 2-digit code (or its 6-digit 団体コード); Http404 otherwise."""
+    text = normalize_digits(str(code or "")).strip()
+    prefecture = None
+    if text.isdigit() and len(text) in (1, 2):
+        prefecture = Prefecture.objects.filter(code=text.zfill(2)).first()
+    elif text.isdigit() and len(text) == 6:
+        prefecture = Prefecture.objects.filter(lg_code=text).first()
+    if prefecture is None:
+        raise Http404("該当する都道府県が見つかりません")
+    return prefecture
+
+
+def prefectures_with_counts() -> QuerySet:
+    return Prefecture.objects.annotate(municipality_count=Count("municipalities")).order_by("code")
+
+
+def kind_counts(queryset: QuerySet) -> list[tuple[str, str, int]]:
+    """[(kind, label, count)] in the order of MunicipalityKind, zero counts included."""
+    counts = dict(queryset.order_by().values_list("kind").annotate(n=Count("code")))
+    return [(kind, label, counts.get(kind, 0)) for kind, label in MunicipalityKind.choices]
+
+
+def neighbours_of(municipality: Municipality) -> QuerySet:
+    return municipality.neighbours.select_related("prefecture").order_by("code")
+
+
+EXPORT_HEADER = ["団体コード", "都道府県コード", "都道府県", "名称", "よみ", "区分", "人口", "人口の基準年", "人口の出典",
+                 "面積（km²）", "面積の出典", "財政力指数", "過疎地域", "離島地域", "中山間地域", "役所の緯度", "役所の経度"]
+
+
+def _flag(value) -> str:
+    return "" if value is None else ("該当" if value else "非該当")
+
+
+def export_rows(queryset: QuerySet):
+    """Rows for CSV/XLSX export of a municipality list (blank = 未登録)."""
+    for m in queryset:
+        yield [
+            m.code, m.prefecture_id, m.prefecture.name, m.name, m.kana, KIND_LABELS.get(m.kind, m.kind),
+            m.population, m.population_year, m.population_source,
+            float(m.area_km2) if m.area_km2 is not None else None, m.area_source,
+            float(m.fiscal_strength_index) if m.fiscal_strength_index is not None else None,
+            _flag(m.depopulated), _flag(m.remote_island), _flag(m.mountainous), m.lat, m.lng,
+        ]
