@@ -6,4 +6,18 @@ app_name = "progress"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("map/", views.map_page, name="map"),
+    path("map-data.json", views.map_data, name="map_data"),
+    path("prefectures/", views.prefectures, name="prefectures"),
+    path("prefectures/<str:code>/", views.prefecture, name="prefecture"),
+    path("rankings/", views.rankings, name="rankings"),
+    path("municipalities/<str:code>/", views.municipality, name="municipality"),
+    path("records/", views.records, name="records"),
+    path("entry/", views.entry_index, name="entry_index"),
+    path("entry/<str:code>/", views.entry, name="entry"),
+    path("entry/<str:code>/<str:sector>/", views.entry_save, name="entry_save"),
+    path("import/", views.import_upload, name="import"),
+    path("import/<str:token>/", views.import_preview, name="import_preview"),
+    path("import/<str:token>/report", views.import_report, name="import_report"),
+    path("import/<str:token>/commit", views.import_commit, name="import_commit"),
 ]

@@ -1,5 +1,380 @@
-from django.shortcuts import render
+"""見える化 pages (public, cached on the data version) and the staff entry / import screens."""
+
+import functools
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from chiiki import access
+from chiiki.core import tabular
+from chiiki.core.codes import InvalidCode, normalize_code
+from chiiki.core.fiscal import fiscal_year_label
+from chiiki.core.paging import paginate
+
+from . import actions, importer, queries
+from .exporting import export_response
+from .forms import ImportForm
+from .models import STAGE_ORDER, ImportUpload, Stage
+
+GROUP_BY_LABELS = {"prefecture": "都道府県", "kind": "団体区分", "population_class": "人口規模"}
 
 
+def public_page(view):
+    """Cache whole public pages for anonymous visitors, keyed on the data version: a write shows at once."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method != "GET" or request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        key = "progress:page:" + hashlib.sha256(
+            f"{queries.data_version()}|{request.get_full_path()}".encode()).hexdigest()
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming:
+            response.cookies.clear()  # never cache a cookie (e.g. CSRF) into a shared response
+            cache.set(key, response, timeout=3600)
+        return response
+
+    return wrapper
+
+
+def _year_from(request) -> int:
+    return queries.parse_year_param(request.GET.get("fiscal_year")) or queries.default_fiscal_year()
+
+
+def _sector_from(request, *, default_first=False):
+    sectors = queries.sectors()
+    code = request.GET.get("sector") or ""
+    if code and code in {s["code"] for s in sectors}:
+        return code
+    return sectors[0]["code"] if (default_first and sectors) else ""
+
+
+def _base_context(request, year, **extra):
+    return {"fiscal_year": year, "fiscal_year_label": fiscal_year_label(year), "fiscal_years": queries.fiscal_years(),
+            "sectors": queries.sectors(), "stages": [(s.value, s.label) for s in Stage],
+            "has_demo": queries.has_demo_records(), "can_import": access.can(request.user, "progress.import_any"),
+            **extra}
+
+
+@public_page
 def index(request):
-    return render(request, "progress/index.html")
+    year = _year_from(request)
+    summary = queries.summary(year)
+    totals = summary["total"]
+    rows = []
+    for sector in queries.sectors():
+        counts = totals["sectors"][sector["code"]]
+        total = sum(counts.values()) or 1
+        cells = [{"stage": s, "count": counts[s], "share": round(counts[s] / total * 100, 1)} for s in STAGE_ORDER]
+        implemented = counts["implemented"] + counts["self_sustaining"]
+        rows.append({"sector": sector, "cells": cells, "implemented": implemented,
+                     "implemented_share": round(implemented / total * 100, 1)})
+    trend = queries.trend()
+    kpi = queries.kpi_target()
+    achieved = queries.implemented_municipality_count(year)
+    return render(request, "progress/index.html", _base_context(
+        request, year, rows=rows, municipality_count=totals["municipalities"], trend=trend, kpi=kpi,
+        kpi_achieved=achieved, kpi_share=round(achieved / kpi["target"] * 100, 1) if kpi else None))
+
+
+@public_page
+def map_page(request):
+    year = _year_from(request)
+    sector = _sector_from(request, default_first=True)
+    summary = queries.summary(year, sector) if sector else None
+    return render(request, "progress/map.html", _base_context(
+        request, year, sector=sector, summary=summary,
+        data_url=reverse("progress:map_data") + f"?fiscal_year={year}&sector={sector}"))
+
+
+def map_data(request):
+    """{code: {"stage", "label"}} for the choropleth (cached on the data version)."""
+    from django.http import JsonResponse
+
+    year = _year_from(request)
+    sector = _sector_from(request, default_first=True)
+    return JsonResponse({"fiscal_year": year, "sector": sector, "values": queries.map_values(year, sector)},
+                        json_dumps_params={"ensure_ascii": False})
+
+
+@public_page
+def prefectures(request):
+    year = _year_from(request)
+    sector = _sector_from(request)
+    rows = queries.prefecture_comparison(year, sector or None)
+    if request.GET.get("format") in ("csv", "xlsx"):
+        header = ["都道府県コード", "都道府県", "団体数", "実装団体数", "実装率（%）", "平均スコア"]
+        return tabular.table_response(request.GET["format"], f"都道府県比較_{year}年度",
+                                      header, [[r["code"], r["name"], r["municipalities"], r["implemented"], r["share"],
+                                                r["score"]] for r in rows])
+    chart = {"labels": [r["name"] for r in rows], "shares": [r["share"] for r in rows]}
+    return render(request, "progress/prefectures.html", _base_context(
+        request, year, sector=sector, rows=rows, chart=chart, formula=queries.SCORE_FORMULA))
+
+
+@public_page
+def prefecture(request, code):
+    from chiiki.regions.models import Prefecture
+
+    pref = get_object_or_404(Prefecture, pk=code)
+    year = _year_from(request)
+    sectors = queries.sectors()
+    table = queries.scores(year)
+    members = sorted((e for e in table.values() if e["prefecture"] == pref.code), key=lambda e: e["code"])
+    if request.GET.get("format") in ("csv", "xlsx"):
+        header = ["団体コード", "団体名", "区分", *[s["name"] for s in sectors], "総合スコア"]
+        kinds = queries.kind_labels()
+        return tabular.table_response(
+            request.GET["format"], f"{pref.name}_進捗_{year}年度", header,
+            [[e["code"], e["name"], kinds.get(e["kind"], e["kind"]),
+              *[queries.STAGE_LABELS[e["stages"][s["code"]]] for s in sectors], e["score"]] for e in members])
+    labels = queries.kind_labels()
+    for entry in members:
+        entry["kind_label"] = labels.get(entry["kind"], entry["kind"])
+        entry["stage_list"] = [(s["code"], entry["stages"][s["code"]], queries.STAGE_LABELS[entry["stages"][s["code"]]])
+                               for s in sectors]
+    return render(request, "progress/prefecture.html", _base_context(request, year, prefecture=pref, members=members))
+
+
+@public_page
+def rankings(request):
+    year = _year_from(request)
+    groups = queries.rankings(year)
+    keys = sorted(groups, key=lambda k: (list(queries.kind_labels()).index(k.split(":")[0])
+                                         if k.split(":")[0] in queries.kind_labels() else 99, k))
+    group = request.GET.get("group") or (keys[0] if keys else "")
+    if group not in groups:
+        group = keys[0] if keys else ""
+    members = groups.get(group, [])
+    prefecture = request.GET.get("prefecture") or ""
+    shown = [m for m in members if not prefecture or m["prefecture"] == prefecture]
+    if request.GET.get("format") in ("csv", "xlsx"):
+        header = ["順位", "団体コード", "団体名", "都道府県", "総合スコア", "実装分野数"]
+        return tabular.table_response(request.GET["format"], f"ランキング_{year}年度",
+                                      header, [[m["rank"], m["code"], m["name"], m["prefecture_name"], m["score"],
+                                                len(m["implemented"])] for m in shown])
+    page = paginate(shown, request.GET.get("page"), 100)
+    options = [{"key": k, "label": queries.peer_group_label(k), "size": len(groups[k])} for k in keys]
+    return render(request, "progress/rankings.html", _base_context(
+        request, year, groups=options, group=group, group_label=queries.peer_group_label(group) if group else "",
+        page=page, formula=queries.SCORE_FORMULA, prefecture=prefecture))
+
+
+@public_page
+def municipality(request, code):
+    from chiiki.regions.models import Municipality
+
+    try:
+        code = normalize_code(code)
+    except InvalidCode:
+        raise Http404("団体が見つかりません") from None
+    place = get_object_or_404(Municipality.objects.select_related("prefecture"), pk=code)
+    year = _year_from(request)
+    sectors = queries.sectors()
+    grid = queries.cells(year, municipality=code)
+    records = queries.municipality_history(code)
+    score = queries.scores(year).get(code)
+    ranking = next((m for m in queries.rankings(year).get(score["peer_group"], []) if m["code"] == code), None) if score else None
+    sector_rows = [{"sector": s, "cell": grid[(code, s["code"])], "history": records.get(s["code"], [])} for s in sectors]
+    similar = queries.similar_municipalities(code, year)
+    sector_names = {s["code"]: s["name"] for s in sectors}
+    for entry in similar:
+        entry["ahead_names"] = [sector_names[c] for c in entry["ahead_in"]]
+    return render(request, "progress/municipality.html", _base_context(
+        request, year, place=place, sector_rows=sector_rows, score=score, ranking=ranking,
+        peer_group_label=queries.peer_group_label(score["peer_group"]) if score else "", similar=similar,
+        can_edit=access.can(request.user, "progress.edit", place), formula=queries.SCORE_FORMULA))
+
+
+def records(request):
+    """The rows behind every number, filterable, paginated, exportable in the import format."""
+    year = _year_from(request)
+    stages = [s for s in request.GET.getlist("stage") for s in s.split(",") if s in Stage.values]
+    code = request.GET.get("municipality") or ""
+    try:
+        code = normalize_code(code) if code else None
+    except InvalidCode:
+        code = None
+    kinds = queries.kind_labels()
+    kind = request.GET.get("kind") if request.GET.get("kind") in kinds else None
+    sector = _sector_from(request) or None
+    prefecture = request.GET.get("prefecture") or None
+    peer_group = request.GET.get("peer_group") or None
+    implemented_any = request.GET.get("implemented_any") == "1"
+    rows = queries.list_cells(year, sector=sector, prefecture=prefecture, kind=kind, municipality=code,
+                              stages=stages, peer_group=peer_group, implemented_any=implemented_any)
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        return export_response(fmt, year, rows)
+    from chiiki.regions.models import Prefecture
+
+    page = paginate(rows, request.GET.get("page"), 100)
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    return render(request, "progress/records.html", _base_context(
+        request, year, page=page, sector=sector or "", selected_stages=stages, prefecture=prefecture or "",
+        kind=kind or "", municipality=code or "", peer_group=peer_group or "", implemented_any=implemented_any,
+        kinds=list(kinds.items()), prefectures=Prefecture.objects.all(), querystring=query.urlencode(),
+        peer_group_label=queries.peer_group_label(peer_group) if peer_group and ":" in peer_group else ""))
+
+
+# ---- entry (staff) --------------------------------------------------------------------------------------------
+
+@login_required
+def entry_index(request):
+    from chiiki.regions.models import Municipality
+
+    managed = access.scope_managed_municipalities(request.user, Municipality.objects.select_related("prefecture"))
+    count = managed.count()
+    if count == 1:
+        return redirect("progress:entry", code=managed.first().code)
+    if count == 0:
+        raise PermissionDenied("進捗を入力できる団体がありません")
+    q = request.GET.get("q", "").strip()
+    if q:
+        from chiiki.core.text import fold_kana
+
+        managed = managed.filter(name__contains=q) | managed.filter(kana_folded__contains=fold_kana(q)) | \
+            managed.filter(code__startswith=q)
+    page = paginate(managed.order_by("code"), request.GET.get("page"))
+    return render(request, "progress/entry_index.html", {"page": page, "q": q})
+
+
+def _entry_rows(code, year, sectors=None):
+    grid = queries.cells(year, municipality=code)
+    return [{"sector": s, "cell": grid[(code, s["code"])]} for s in (sectors or queries.sectors())]
+
+
+@login_required
+def entry(request, code):
+    from chiiki.regions.models import Municipality
+
+    place = get_object_or_404(Municipality.objects.select_related("prefecture"), pk=code)
+    access.require(request.user, "progress.edit", place)
+    year = _year_from(request)
+    return render(request, "progress/entry.html", _base_context(
+        request, year, place=place, rows=_entry_rows(code, year)))
+
+
+@login_required
+@require_POST
+def entry_save(request, code, sector):
+    """htmx: save one sector row; re-render the row (with the newer value on a version conflict)."""
+    from chiiki.regions.models import Municipality
+    from chiiki.roadmap.models import Sector
+
+    place = get_object_or_404(Municipality.objects.select_related("prefecture"), pk=code)
+    sector_obj = get_object_or_404(Sector, pk=sector)
+    year = queries.parse_year_param(request.POST.get("fiscal_year"))
+    if year is None:
+        raise Http404("年度が正しくありません")
+    stage = request.POST.get("stage", "")
+    note = request.POST.get("note", "")
+    evidence_url = request.POST.get("evidence_url", "")
+    try:
+        version = int(request.POST.get("version", "0"))
+    except ValueError:
+        version = None
+    conflict, errors, saved = None, {}, False
+    try:
+        _record, saved = actions.save_progress(request.user, place, sector_obj, year, stage=stage, note=note,
+                                               evidence_url=evidence_url, version=version, via="web")
+    except actions.StaleVersion:
+        conflict = {"stage": stage, "note": note, "evidence_url": evidence_url}
+    except actions.InvalidProgress as exc:
+        errors = exc.errors
+    row = _entry_rows(code, year, [{"code": sector_obj.code, "name": sector_obj.name}])[0]
+    context = _base_context(request, year, place=place, row=row, conflict=conflict, errors=errors, saved=saved,
+                            unchanged=not saved and not conflict and not errors, posted={"stage": stage, "note": note,
+                                                                                       "evidence_url": evidence_url})
+    status = 409 if conflict else (422 if errors else 200)
+    response = render(request, "progress/_entry_row.html", context, status=status)
+    if conflict or errors:
+        # htmx swaps only 2xx by default; the row carries the message, so let it through.
+        response["HX-Reswap"] = "outerHTML"
+    return response
+
+
+# ---- import (admins and prefecture staff) ---------------------------------------------------------------------
+
+UPLOAD_TTL = timedelta(hours=6)
+
+
+@login_required
+def import_upload(request):
+    access.require(request.user, "progress.import_any")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["file"].read()
+        ImportUpload.objects.filter(created_at__lt=timezone.now() - UPLOAD_TTL).delete()
+        upload = ImportUpload.objects.create(
+            token=secrets.token_urlsafe(24), user=request.user, filename=form.cleaned_data["file"].name[:255],
+            content=data, sha256=hashlib.sha256(data).hexdigest(), fiscal_year=form.cleaned_data["fiscal_year"])
+        return redirect("progress:import_preview", token=upload.token)
+    return render(request, "progress/import.html", {"form": form, "header": importer.IMPORT_HEADER,
+                                                    "stages": [(s.value, s.label) for s in Stage],
+                                                    "sectors": queries.sectors()})
+
+
+def _upload_for(request, token) -> ImportUpload:
+    upload = ImportUpload.objects.filter(token=token, user=request.user).first()
+    if upload is None or upload.created_at < timezone.now() - UPLOAD_TTL:
+        raise Http404("取込ファイルが見つかりません（期限切れの可能性があります。もう一度アップロードしてください）")
+    return upload
+
+
+@login_required
+def import_preview(request, token):
+    access.require(request.user, "progress.import_any")
+    upload = _upload_for(request, token)
+    report = actions.import_progress(request.user, bytes(upload.content), upload.filename,
+                                     fiscal_year=upload.fiscal_year, dry_run=True)
+    return render(request, "progress/import_preview.html", {"upload": upload, "report": report,
+                                                            "errors": report.errors[:1000]})
+
+
+@login_required
+def import_report(request, token):
+    access.require(request.user, "progress.import_any")
+    upload = _upload_for(request, token)
+    report = importer.parse_table(bytes(upload.content), upload.filename, actor=request.user,
+                                  fiscal_year=upload.fiscal_year)
+    fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    return tabular.table_response(fmt, f"取込チェック結果_{upload.filename.rsplit('.', 1)[0]}",
+                                  importer.REPORT_HEADER, report.report_rows())
+
+
+@login_required
+@require_POST
+def import_commit(request, token):
+    access.require(request.user, "progress.import_any")
+    upload = _upload_for(request, token)
+    content = bytes(upload.content)
+    if hashlib.sha256(content).hexdigest() != upload.sha256 or request.POST.get("sha256") != upload.sha256:
+        messages.error(request, "確認したファイルと内容が一致しません。もう一度アップロードしてください。")
+        return redirect("progress:import")
+    report = actions.import_progress(request.user, content, upload.filename, fiscal_year=upload.fiscal_year,
+                                     via="web-import")
+    if not report.ok:
+        messages.error(request, "確認後にデータが変わったため取り込めませんでした。内容を確認してください。")
+        return redirect("progress:import_preview", token=token)
+    upload.delete()
+    messages.success(request, f"{upload.filename}: 新規 {report.created}件・更新 {report.updated}件を取り込みました"
+                              f"（変更なし {report.unchanged}件）。")
+    return redirect("progress:index")
+
+

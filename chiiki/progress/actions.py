@@ -1,0 +1,180 @@
+"""Every write of progress data: permission, validation, one transaction, history, data-version bump."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from chiiki import access
+from chiiki.core import history
+from chiiki.core.models import ChangeRecord
+
+from . import importer
+from .models import ProgressRecord, Source, Stage
+
+AREA = "progress"
+HISTORY_FIELDS = ("stage", "note", "evidence_url", "source", "version")
+
+
+class StaleVersion(Exception):
+    """The save was based on an older version; `current` is the record as it is now (None: no record yet)."""
+
+    def __init__(self, current):
+        super().__init__("他の利用者が先に更新しました")
+        self.current = current
+
+
+class InvalidProgress(ValueError):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def _snapshot(record) -> dict:
+    return {name: getattr(record, name) for name in HISTORY_FIELDS} | {"fiscal_year": record.fiscal_year,
+                                                                       "sector": record.sector_id}
+
+
+def _source_for(actor) -> str:
+    return Source.ADMIN if access.is_admin(actor) else Source.SELF_REPORT
+
+
+def validate_values(stage: str, note: str, evidence_url: str) -> dict[str, str]:
+    errors = {}
+    if stage not in Stage.values:
+        errors["stage"] = f"段階が正しくありません: {stage}"
+    if len(note or "") > importer.MAX_NOTE:
+        errors["note"] = f"備考は{importer.MAX_NOTE}文字以内で入力してください"
+    if evidence_url:
+        try:
+            URLValidator(schemes=["http", "https"])(evidence_url)
+        except ValidationError:
+            errors["evidence_url"] = "根拠URLは http:// または https:// で始まるURLを入力してください"
+        if len(evidence_url) > 500:
+            errors["evidence_url"] = "根拠URLは500文字以内で入力してください"
+    return errors
+
+
+def save_progress(actor, municipality, sector, fiscal_year: int, *, stage: str, note: str = "",
+                  evidence_url: str = "", version: int | None, via: str = "web") -> tuple[ProgressRecord | None, bool]:
+    """Set one cell. `version` is the version the user saw (0 = no record for this year yet).
+
+    Returns (record, changed). Raises StaleVersion when someone saved in between, InvalidProgress on bad values.
+    A save equal to the year's effective state (incl. carry-over) writes nothing.
+    """
+    access.require(actor, "progress.edit", municipality)
+    note, evidence_url = (note or "").strip(), (evidence_url or "").strip()
+    errors = validate_values(stage, note, evidence_url)
+    if errors:
+        raise InvalidProgress(errors)
+    try:
+        with transaction.atomic():
+            record = (ProgressRecord.objects.select_for_update()
+                      .filter(municipality=municipality, sector=sector, fiscal_year=fiscal_year).first())
+            current_version = record.version if record else 0
+            if version is not None and int(version) != current_version:
+                raise StaleVersion(record)
+            if record is None:
+                effective = (ProgressRecord.objects.filter(municipality=municipality, sector=sector,
+                                                           fiscal_year__lt=fiscal_year)
+                             .order_by("-fiscal_year").first())
+                base = (effective.stage, effective.note, effective.evidence_url) if effective else (Stage.NOT_STARTED, "", "")
+                if (stage, note, evidence_url) == base:
+                    return effective, False
+                record = ProgressRecord.objects.create(
+                    municipality=municipality, sector=sector, fiscal_year=fiscal_year, stage=stage, note=note,
+                    evidence_url=evidence_url, source=_source_for(actor), version=1,
+                    updated_by=actor if getattr(actor, "is_authenticated", False) else None)
+                history.record(actor, ChangeRecord.Action.CREATE, record, None, _snapshot(record),
+                               municipality=municipality, source=via, object_repr=_repr(record, municipality, sector))
+            else:
+                if (record.stage, record.note, record.evidence_url) == (stage, note, evidence_url):
+                    return record, False
+                before = _snapshot(record)
+                record.stage, record.note, record.evidence_url = stage, note, evidence_url
+                record.source = _source_for(actor)
+                record.version += 1
+                record.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+                record.save()
+                history.record(actor, ChangeRecord.Action.UPDATE, record, before, _snapshot(record),
+                               municipality=municipality, source=via, object_repr=_repr(record, municipality, sector))
+            history.bump(AREA)
+            return record, True
+    except IntegrityError:
+        # Someone created the same cell between our read and our insert.
+        current = ProgressRecord.objects.filter(municipality=municipality, sector=sector,
+                                                fiscal_year=fiscal_year).first()
+        raise StaleVersion(current) from None
+
+
+def _repr(record, municipality, sector) -> str:
+    return f"{municipality.name} {sector.name} {record.fiscal_year}年度"
+
+
+def import_progress(actor, data: bytes, filename: str = "", *, fiscal_year: int | None = None,
+                    dry_run: bool = False, via: str = "import") -> importer.ImportReport:
+    """Validate a whole file and, unless dry_run or any row is bad, write it all in one transaction.
+
+    actor None means the system (management command run by an operator): everything is allowed.
+    """
+    if actor is not None:
+        access.require(actor, "progress.import_any")
+    report = importer.parse_table(data, filename, actor=actor, fiscal_year=fiscal_year)
+    if not report.ok:
+        return report
+    with transaction.atomic():
+        plan = importer.plan_import(report)
+        if dry_run or not (plan.creates or plan.updates):
+            return report
+        _write(actor, plan, via)
+        history.bump(AREA)
+    report.committed = True
+    return report
+
+
+def _write(actor, plan: importer.Planned, via: str) -> None:
+    from chiiki.regions.models import Municipality
+    from chiiki.roadmap.models import Sector
+
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    now = timezone.now()
+    names = dict(Municipality.objects.values_list("code", "name"))
+    sector_names = dict(Sector.objects.values_list("code", "name"))
+    entries = []
+    new_records = [
+        ProgressRecord(municipality_id=row.municipality, sector_id=row.sector, fiscal_year=row.fiscal_year,
+                       stage=row.stage, note=row.note or "", evidence_url=row.evidence_url or "",
+                       source=Source.SURVEY_IMPORT, version=1, updated_by=user, updated_at=now)
+        for row in plan.creates
+    ]
+    ProgressRecord.objects.bulk_create(new_records, batch_size=1000)
+    for row, record in zip(plan.creates, new_records, strict=True):
+        entries.append(_entry(actor, ChangeRecord.Action.CREATE, record, None, row, names, sector_names, via))
+    changed = []
+    for row, record in plan.updates:
+        before = _snapshot(record)
+        record.stage = row.stage
+        if row.note is not None:
+            record.note = row.note
+        if row.evidence_url is not None:
+            record.evidence_url = row.evidence_url
+        record.source = Source.SURVEY_IMPORT
+        record.version += 1
+        record.updated_by = user
+        record.updated_at = now
+        changed.append(record)
+        entries.append(_entry(actor, ChangeRecord.Action.UPDATE, record, before, row, names, sector_names, via))
+    if changed:
+        ProgressRecord.objects.bulk_update(
+            changed, ["stage", "note", "evidence_url", "source", "version", "updated_by", "updated_at"], batch_size=500)
+    history.record_many(entries)
+
+
+def _entry(actor, action, record, before, row, names, sector_names, via):
+    entry = history.change_record(
+        actor, action, record, before, _snapshot(record), source=via,
+        object_repr=f"{names.get(row.municipality, row.municipality)} {sector_names.get(row.sector, row.sector)} "
+                    f"{row.fiscal_year}年度")
+    entry.municipality_id = row.municipality
+    entry.prefecture_id = row.prefecture
+    return entry

@@ -1,0 +1,74 @@
+from django.conf import settings
+from django.db import models
+
+
+class Stage(models.TextChoices):
+    """Implementation stages, in order (the order of this enum is the order of progress)."""
+
+    NOT_STARTED = "not_started", "未着手"
+    CONSIDERING = "considering", "検討中"
+    PLANNED = "planned", "計画策定"
+    PILOTING = "piloting", "実証中"
+    IMPLEMENTED = "implemented", "実装済"
+    SELF_SUSTAINING = "self_sustaining", "自走"
+
+
+STAGE_ORDER = [stage.value for stage in Stage]
+STAGE_RANK = {code: rank for rank, code in enumerate(STAGE_ORDER)}
+# "Implemented" in counts and KPIs: implemented or running without national subsidy.
+IMPLEMENTED_STAGES = (Stage.IMPLEMENTED.value, Stage.SELF_SUSTAINING.value)
+
+
+class Source(models.TextChoices):
+    SELF_REPORT = "self_report", "団体の自己申告"
+    SURVEY_IMPORT = "survey_import", "調査の取込"
+    ADMIN = "admin", "事務局の修正"
+    DEMO = "demo", "デモデータ"
+
+
+class ProgressRecord(models.Model):
+    """The stage of one municipality in one sector in one 年度 (only years that were reported)."""
+
+    municipality = models.ForeignKey("regions.Municipality", verbose_name="団体", on_delete=models.CASCADE,
+                                     related_name="progress_records")
+    sector = models.ForeignKey("roadmap.Sector", verbose_name="分野", on_delete=models.PROTECT,
+                               related_name="progress_records")
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    stage = models.CharField("段階", max_length=20, choices=Stage.choices, default=Stage.NOT_STARTED)
+    note = models.TextField("備考", blank=True)
+    evidence_url = models.URLField("根拠URL", max_length=500, blank=True)
+    source = models.CharField("登録経路", max_length=20, choices=Source.choices, default=Source.SELF_REPORT)
+    version = models.PositiveIntegerField("版", default=1)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="更新者", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+
+    class Meta:
+        ordering = ["municipality", "sector__order", "fiscal_year"]
+        verbose_name = verbose_name_plural = "進捗状況"
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "sector", "fiscal_year"], name="unique_progress_cell"),
+        ]
+        indexes = [models.Index(fields=["fiscal_year", "sector"])]
+
+    def __str__(self):
+        return f"{self.municipality_id} {self.sector_id} {self.fiscal_year}年度 {self.get_stage_display()}"
+
+    @property
+    def is_demo(self) -> bool:
+        return self.source == Source.DEMO
+
+
+class ImportUpload(models.Model):
+    """An uploaded import file kept between preview and commit (looked up by token, checked by hash)."""
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=255)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    fiscal_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "取込ファイル（確認中）"

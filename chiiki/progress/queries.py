@@ -1,0 +1,464 @@
+"""Reads shared by the progress pages and the API: effective stages with carry-over, summaries, rankings.
+
+Carry-over: for a 年度 without a record, the latest earlier record of the same municipality × sector stands
+(`carried_over`); with none at all the stage is 未着手. It is computed with a correlated subquery that both
+SQLite and PostgreSQL run the same way (no DISTINCT ON).
+"""
+
+import csv
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Max, Min, OuterRef, Subquery
+
+from chiiki.core.fiscal import current_fiscal_year
+from chiiki.core.models import DataVersion
+
+from .models import IMPLEMENTED_STAGES, STAGE_ORDER, STAGE_RANK, ProgressRecord, Source, Stage
+
+STAGE_LABELS = {stage.value: str(stage.label) for stage in Stage}
+MAX_POINTS = len(STAGE_ORDER) - 1  # self_sustaining = 5 points
+SCORE_FORMULA = (
+    "総合スコア = 各分野の段階の点数の合計 ÷（分野数 × 5）× 100。"
+    "点数は 未着手 0・検討中 1・計画策定 2・実証中 3・実装済 4・自走 5（繰越を含む、その年度時点の段階）。"
+)
+POPULATION_CLASS_LABELS = {"lt10k": "1万未満", "10k_50k": "1–5万", "50k_300k": "5–30万", "ge300k": "30万以上"}
+
+
+# ---- caching keyed on data versions --------------------------------------------------------------------------
+
+def data_version() -> str:
+    """Versions of the areas public progress pages depend on; any write bumps one of them."""
+    versions = dict(DataVersion.objects.filter(name__in=("progress", "regions")).values_list("name", "version"))
+    return f"{versions.get('progress', 0)}.{versions.get('regions', 0)}"
+
+
+def cached(name: str, params, compute, *, version: str | None = None):
+    key = f"progress:{name}:{version or data_version()}:{params!r}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=3600)
+    return value
+
+
+# ---- register helpers -----------------------------------------------------------------------------------------
+
+def population_class(population):
+    try:
+        from chiiki.regions.queries import population_class as register_population_class
+    except ImportError:  # until the register queries land; same bands as the contract
+        register_population_class = None
+    if register_population_class is not None:
+        return register_population_class(population)
+    if population is None:
+        return None
+    if population < 10_000:
+        return "lt10k"
+    if population < 50_000:
+        return "10k_50k"
+    if population < 300_000:
+        return "50k_300k"
+    return "ge300k"
+
+
+def kind_labels() -> dict[str, str]:
+    from chiiki.regions.models import MunicipalityKind
+
+    return {k.value: str(k.label) for k in MunicipalityKind}
+
+
+def peer_group_of(kind: str, population) -> str:
+    return f"{kind}:{population_class(population) or 'unknown'}"
+
+
+def peer_group_label(key: str) -> str:
+    kind, pop = key.split(":")
+    kind_label = kind_labels().get(kind, kind)
+    if pop == "unknown":
+        return f"{kind_label}（人口未登録）"
+    return f"{kind_label}・人口{POPULATION_CLASS_LABELS.get(pop, pop)}"
+
+
+def municipalities(prefecture=None, kind=None, code=None):
+    from chiiki.regions.models import Municipality
+
+    qs = Municipality.objects.all()
+    if prefecture:
+        qs = qs.filter(prefecture_id=prefecture)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if code:
+        qs = qs.filter(code=code)
+    return list(qs.order_by("code").values("code", "name", "prefecture_id", "prefecture__name", "kind",
+                                             "population", "area_km2"))
+
+
+def sectors() -> list[dict]:
+    from chiiki.roadmap.models import Sector
+
+    return list(Sector.objects.order_by("order", "code").values("code", "name"))
+
+
+# ---- fiscal years ---------------------------------------------------------------------------------------------
+
+def fiscal_years() -> list[int]:
+    """Years with records, extended to the current 年度 (carry-over makes every later year meaningful)."""
+    bounds = ProgressRecord.objects.aggregate(first=Min("fiscal_year"), last=Max("fiscal_year"))
+    current = current_fiscal_year()
+    if bounds["first"] is None:
+        return [current]
+    return list(range(bounds["first"], max(current, bounds["last"]) + 1))
+
+
+def default_fiscal_year() -> int:
+    current = current_fiscal_year()
+    years = fiscal_years()
+    return current if current in years else years[-1]
+
+
+def parse_year_param(raw) -> int | None:
+    from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
+
+    if raw in (None, ""):
+        return None
+    try:
+        return parse_fiscal_year(raw)
+    except InvalidFiscalYear:
+        return None
+
+
+# ---- effective cells ------------------------------------------------------------------------------------------
+
+@dataclass
+class Cell:
+    municipality: str
+    sector: str
+    fiscal_year: int
+    stage: str
+    carried_over: bool
+    record_year: int | None = None
+    note: str = ""
+    evidence_url: str = ""
+    version: int = 0  # version of this year's record; 0 when there is none
+    source: str = ""
+    record_id: int | None = None
+
+    @property
+    def stage_label(self) -> str:
+        return STAGE_LABELS[self.stage]
+
+    @property
+    def implemented(self) -> bool:
+        return self.stage in IMPLEMENTED_STAGES
+
+    @property
+    def is_demo(self) -> bool:
+        return self.source == Source.DEMO
+
+
+def effective_records(fiscal_year: int, *, sector=None, codes=None, prefecture=None):
+    """For each municipality × sector: its record of fiscal_year or, failing that, its latest earlier one."""
+    latest = (ProgressRecord.objects.filter(municipality=OuterRef("municipality"), sector=OuterRef("sector"),
+                                            fiscal_year__lte=fiscal_year)
+              .order_by("-fiscal_year").values("fiscal_year")[:1])
+    qs = ProgressRecord.objects.filter(fiscal_year__lte=fiscal_year)
+    if sector:
+        qs = qs.filter(sector_id=sector)
+    if codes is not None:
+        qs = qs.filter(municipality_id__in=list(codes))
+    if prefecture:
+        qs = qs.filter(municipality__prefecture_id=prefecture)
+    return qs.filter(fiscal_year=Subquery(latest)).values_list(
+        "id", "municipality_id", "sector_id", "fiscal_year", "stage", "note", "evidence_url", "version", "source")
+
+
+def cells(fiscal_year: int, *, sector=None, prefecture=None, kind=None, municipality=None) -> dict[tuple, Cell]:
+    """Every municipality × sector cell of the filter for fiscal_year, carry-over and 未着手 included."""
+    places = municipalities(prefecture=prefecture, kind=kind, code=municipality)
+    sector_codes = [s["code"] for s in sectors() if not sector or s["code"] == sector]
+    codes = [p["code"] for p in places] if (kind or municipality) else None
+    found = {}
+    for rid, code, sec, year, stage, note, url, version, source in effective_records(
+            fiscal_year, sector=sector, codes=codes, prefecture=prefecture):
+        found[(code, sec)] = Cell(code, sec, fiscal_year, stage, year < fiscal_year, year, note, url,
+                                  version if year == fiscal_year else 0, source, rid)
+    result = {}
+    for place in places:
+        for sec in sector_codes:
+            key = (place["code"], sec)
+            result[key] = found.get(key) or Cell(place["code"], sec, fiscal_year, Stage.NOT_STARTED, False)
+    return result
+
+
+def list_cells(fiscal_year: int, *, sector=None, prefecture=None, kind=None, municipality=None, stages=None,
+               population_class_filter=None, peer_group=None, implemented_any=False):
+    """Rows behind every number: (municipality dict, sector dict, Cell) in code × sector order."""
+    places = municipalities(prefecture=prefecture, kind=kind, code=municipality)
+    by_code = {p["code"]: p for p in places}
+    sector_list = sectors()
+    sector_by_code = {s["code"]: s for s in sector_list}
+    grid = cells(fiscal_year, sector=sector, prefecture=prefecture, kind=kind, municipality=municipality)
+    implemented_codes = None
+    if implemented_any:
+        implemented_codes = {code for (code, _), cell in grid.items() if cell.implemented}
+    rows = []
+    for (code, sec), cell in grid.items():
+        place = by_code[code]
+        if stages and cell.stage not in stages:
+            continue
+        if population_class_filter and (population_class(place["population"]) or "unknown") != population_class_filter:
+            continue
+        if peer_group and peer_group_of(place["kind"], place["population"]) != peer_group:
+            continue
+        if implemented_codes is not None and code not in implemented_codes:
+            continue
+        rows.append((place, sector_by_code[sec], cell))
+    order = {s["code"]: i for i, s in enumerate(sector_list)}
+    rows.sort(key=lambda r: (r[0]["code"], order[r[1]["code"]]))
+    return rows
+
+
+# ---- summaries ------------------------------------------------------------------------------------------------
+
+def _empty_stages() -> dict[str, int]:
+    return {stage: 0 for stage in STAGE_ORDER}
+
+
+def group_key(place: dict, group_by: str) -> tuple[str, str]:
+    if group_by == "prefecture":
+        return place["prefecture_id"], place["prefecture__name"]
+    if group_by == "kind":
+        return place["kind"], kind_labels().get(place["kind"], place["kind"])
+    if group_by == "population_class":
+        key = population_class(place["population"]) or "unknown"
+        return key, POPULATION_CLASS_LABELS.get(key, "人口未登録")
+    if group_by == "peer_group":
+        key = peer_group_of(place["kind"], place["population"])
+        return key, peer_group_label(key)
+    raise ValueError(group_by)
+
+
+def summary(fiscal_year: int, sector=None, group_by=None) -> dict:
+    """Counts by stage (API shape of GET /api/v1/progress/summary)."""
+
+    def compute():
+        places = municipalities()
+        sector_list = sectors()
+        grid = cells(fiscal_year, sector=sector)
+        result = {"fiscal_year": fiscal_year, "sector": sector, "group_by": group_by}
+
+        def count(codes, sec):
+            stages = _empty_stages()
+            for code in codes:
+                stages[grid[(code, sec)].stage] += 1
+            return stages
+
+        def block(codes):
+            if sector:
+                return {"stages": count(codes, sector)}
+            return {"sectors": {s["code"]: count(codes, s["code"]) for s in sector_list}}
+
+        all_codes = [p["code"] for p in places]
+        result["total"] = {"municipalities": len(all_codes), **block(all_codes)}
+        if group_by:
+            groups: dict[str, dict] = {}
+            members = defaultdict(list)
+            for place in places:
+                key, name = group_key(place, group_by)
+                groups.setdefault(key, {"key": key, "name": name})
+                members[key].append(place["code"])
+            result["groups"] = [
+                {**groups[key], "municipalities": len(members[key]), **block(members[key])} for key in groups
+            ]
+        else:
+            result["groups"] = []
+        return result
+
+    return cached("summary", (fiscal_year, sector, group_by), compute)
+
+
+def implemented_municipality_count(fiscal_year: int) -> int:
+    """Municipalities with at least one sector implemented (実装済 or 自走) in fiscal_year (the KPI)."""
+    grid = cells(fiscal_year)
+    return len({code for (code, _), cell in grid.items() if cell.implemented})
+
+
+def trend() -> dict:
+    """Per 年度 and sector: municipalities implemented; per 年度: municipalities with ≥ 1 sector implemented.
+
+    One query over all records; carry-over applied in Python in year order.
+    """
+
+    def compute():
+        years = fiscal_years()
+        sector_list = sectors()
+        state: dict[tuple, str] = {}
+        by_year = defaultdict(list)
+        for code, sec, year, stage in ProgressRecord.objects.values_list(
+                "municipality_id", "sector_id", "fiscal_year", "stage"):
+            by_year[year].append((code, sec, stage))
+        per_sector = {s["code"]: [] for s in sector_list}
+        any_sector = []
+        for year in years:
+            for code, sec, stage in by_year.get(year, ()):
+                state[(code, sec)] = stage
+            counts = Counter(sec for (code, sec), stage in state.items() if stage in IMPLEMENTED_STAGES)
+            for s in sector_list:
+                per_sector[s["code"]].append(counts.get(s["code"], 0))
+            any_sector.append(len({code for (code, sec), stage in state.items() if stage in IMPLEMENTED_STAGES}))
+        return {"years": years, "sectors": [{"code": s["code"], "name": s["name"], "implemented": per_sector[s["code"]]}
+                                            for s in sector_list], "any_sector": any_sector}
+
+    return cached("trend", None, compute)
+
+
+# ---- KPI ------------------------------------------------------------------------------------------------------
+
+KPI_ID = "DIGIDEN-1500"
+
+
+def kpi_target(path: Path | None = None) -> dict | None:
+    """The national KPI row (data/kpis.csv); None when the file is not there."""
+    path = path or Path(settings.BASE_DIR) / "data" / "kpis.csv"
+    if not path.exists():
+        return None
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row.get("id") == KPI_ID:
+                return {
+                    "id": row["id"], "name": row["name"], "target": int(row["target_value"]),
+                    "target_fiscal_year": int(row["target_fiscal_year"]), "unit": row.get("unit", ""),
+                    "baseline": int(row["baseline_value"]) if row.get("baseline_value") else None,
+                    "baseline_date": row.get("baseline_date", ""), "source": row.get("source", ""),
+                }
+    return None
+
+
+# ---- scores and peer groups -----------------------------------------------------------------------------------
+
+def score_of(stages: list[str]) -> float:
+    if not stages:
+        return 0.0
+    return round(sum(STAGE_RANK[s] for s in stages) / (MAX_POINTS * len(stages)) * 100, 1)
+
+
+def scores(fiscal_year: int) -> dict:
+    """{code: {"score", "implemented": [sector codes], "stages": {sector: stage}, "peer_group"}} for every municipality."""
+
+    def compute():
+        places = municipalities()
+        sector_list = sectors()
+        grid = cells(fiscal_year)
+        result = {}
+        for place in places:
+            stages = {s["code"]: grid[(place["code"], s["code"])].stage for s in sector_list}
+            result[place["code"]] = {
+                "code": place["code"], "name": place["name"], "prefecture": place["prefecture_id"],
+                "prefecture_name": place["prefecture__name"], "kind": place["kind"],
+                "population": place["population"], "area_km2": float(place["area_km2"]) if place["area_km2"] else None,
+                "peer_group": peer_group_of(place["kind"], place["population"]),
+                "score": score_of(list(stages.values())), "stages": stages,
+                "implemented": [sec for sec, st in stages.items() if st in IMPLEMENTED_STAGES],
+            }
+        return result
+
+    return cached("scores", fiscal_year, compute)
+
+
+def rankings(fiscal_year: int) -> dict[str, list[dict]]:
+    """Peer group → members sorted by score (competition ranking: ties share a rank)."""
+    groups = defaultdict(list)
+    for entry in scores(fiscal_year).values():
+        groups[entry["peer_group"]].append(entry)
+    result = {}
+    for key, members in groups.items():
+        members = sorted(members, key=lambda e: (-e["score"], e["code"]))
+        ranked, previous, rank = [], None, 0
+        for index, entry in enumerate(members, start=1):
+            if entry["score"] != previous:
+                rank, previous = index, entry["score"]
+            ranked.append({**entry, "rank": rank, "group_size": len(members)})
+        result[key] = ranked
+    return result
+
+
+def similar_municipalities(code: str, fiscal_year: int, limit: int = 5) -> list[dict]:
+    """Same peer group nearest in population (or area), then neighbours; with what they implemented and code has not."""
+    from chiiki.regions.models import Municipality
+
+    table = scores(fiscal_year)
+    me = table.get(code)
+    if me is None:
+        return []
+    mine = set(me["implemented"])
+
+    def distance(entry):
+        if me["population"] is not None and entry["population"] is not None:
+            return (0, abs(entry["population"] - me["population"]), entry["code"])
+        if me["area_km2"] is not None and entry["area_km2"] is not None:
+            return (1, abs(entry["area_km2"] - me["area_km2"]), entry["code"])
+        # Neither known: prefer the same prefecture, then higher scores.
+        return (2, 0 if entry["prefecture"] == me["prefecture"] else 1, -entry["score"], entry["code"])
+
+    peers = [e for e in table.values() if e["peer_group"] == me["peer_group"] and e["code"] != code]
+    peers.sort(key=distance)
+    chosen = [(e, "同じ区分・規模") for e in peers[:limit]]
+    neighbour_codes = Municipality.objects.get(pk=code).neighbours.values_list("code", flat=True)
+    seen = {e["code"] for e, _ in chosen}
+    for neighbour in sorted(neighbour_codes):
+        if neighbour in table and neighbour not in seen:
+            chosen.append((table[neighbour], "隣接団体"))
+    return [{**entry, "reason": reason, "ahead_in": [sec for sec in entry["implemented"] if sec not in mine]}
+            for entry, reason in chosen]
+
+
+def municipality_history(code: str) -> dict[str, list]:
+    """Sector → records over the years (oldest first)."""
+    result = defaultdict(list)
+    for record in ProgressRecord.objects.filter(municipality_id=code).select_related("updated_by").order_by("fiscal_year"):
+        result[record.sector_id].append(record)
+    return result
+
+
+def map_values(fiscal_year: int, sector: str) -> dict:
+    """{code: {"stage", "label"}} for the choropleth."""
+
+    def compute():
+        grid = cells(fiscal_year, sector=sector)
+        return {code: {"stage": cell.stage, "label": cell.stage_label + ("（繰越）" if cell.carried_over else "")}
+                for (code, _), cell in grid.items()}
+
+    return cached("map", (fiscal_year, sector), compute)
+
+
+def prefecture_comparison(fiscal_year: int, sector=None) -> list[dict]:
+    """Per prefecture: municipalities, implemented count and share (for the sector, or any sector), mean score."""
+
+    def compute():
+        table = scores(fiscal_year)
+        groups = defaultdict(list)
+        names = {}
+        for entry in table.values():
+            groups[entry["prefecture"]].append(entry)
+            names[entry["prefecture"]] = entry["prefecture_name"]
+        rows = []
+        for pref in sorted(groups):
+            members = groups[pref]
+            if sector:
+                implemented = sum(1 for e in members if e["stages"].get(sector) in IMPLEMENTED_STAGES)
+            else:
+                implemented = sum(1 for e in members if e["implemented"])
+            rows.append({"code": pref, "name": names[pref], "municipalities": len(members), "implemented": implemented,
+                         "share": round(implemented / len(members) * 100, 1) if members else 0.0,
+                         "score": round(sum(e["score"] for e in members) / len(members), 1) if members else 0.0})
+        return rows
+
+    return cached("prefectures", (fiscal_year, sector), compute)
+
+
+def has_demo_records() -> bool:
+    return cached("has_demo", None, lambda: ProgressRecord.objects.filter(source=Source.DEMO).exists())

@@ -1,0 +1,119 @@
+"""import_progress through the management command: formats, all-or-nothing, every bad row named, idempotency."""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from .conftest import csv_file, xlsx_file
+
+pytestmark = pytest.mark.django_db
+
+
+def run(tmp_path, data: bytes, name="progress.csv", *args):
+    path = tmp_path / name
+    path.write_bytes(data)
+    from io import StringIO
+
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("import_progress", str(path), *args, stdout=out, stderr=err)
+    except CommandError as exc:
+        return False, out.getvalue(), err.getvalue() + str(exc)
+    return True, out.getvalue(), err.getvalue()
+
+
+def test_utf8_bom_file_with_every_accepted_spelling(tmp_path, register, records, history_count):
+    data = csv_file([
+        "131016,disaster,2026,implemented,防災アプリ,https://example.jp/bousai",
+        "13101,防災,令和7年度,実証中,,",  # 5-digit code, sector name, 和暦, Japanese stage
+        "１３２０１２,教育,R8,計画策定,,",  # full-width digits
+        "011002,health,２０２５,自走,,",
+    ])
+    ok, out, err = run(tmp_path, data)
+    assert ok, err
+    assert records() == {
+        ("131016", "disaster", 2026): ("implemented", 1),
+        ("131016", "disaster", 2025): ("piloting", 1),
+        ("132012", "education", 2026): ("planned", 1),
+        ("011002", "health", 2025): ("self_sustaining", 1),
+    }
+    assert "新規 4件" in out
+    assert history_count() == 4
+
+
+def test_cp932_without_bom_and_xlsx(tmp_path, register, records):
+    ok, _out, err = run(tmp_path, csv_file(["322016,観光,2026,検討中,松江の観光,"], encoding="cp932"))
+    assert ok, err
+    ok, _out, err = run(tmp_path, xlsx_file([["325287", "農林水産業", "令和8年度", "実装済", "", ""],
+                                             [13439, "agriculture", 2026, "planned", "", ""]]), "p.xlsx")
+    assert ok, err
+    assert records()[("322016", "tourism", 2026)] == ("considering", 1)
+    assert records()[("325287", "agriculture", 2026)] == ("implemented", 1)
+    assert records()[("013439", "agriculture", 2026)] == ("planned", 1)  # Excel dropped the leading zero
+
+
+def test_fiscal_year_option_fills_missing_year(tmp_path, register, records):
+    data = csv_file(["131016,disaster,implemented", "132012,education,planned"], header="団体コード,分野,段階")
+    ok, _out, err = run(tmp_path, data, "p.csv")
+    assert not ok and "年度" in err
+    ok, _out, err = run(tmp_path, data, "p.csv", "--fiscal-year", "令和8年度")
+    assert ok, err
+    assert set(records()) == {("131016", "disaster", 2026), ("132012", "education", 2026)}
+
+
+def test_every_bad_row_is_named_and_nothing_is_written(tmp_path, register, records, history_count):
+    data = csv_file([
+        "131016,disaster,2026,implemented,,",      # 2: fine
+        "131017,disaster,2026,implemented,,",      # 3: wrong check digit
+        "999999,disaster,2026,implemented,,",      # 4: check digit ok? (unknown or invalid either way)
+        "131016,宇宙,2026,implemented,,",          # 5: unknown sector
+        "131016,education,令和99年度,planned,,",   # 6: out of range year
+        "131016,education,2026,完了,,",            # 7: unknown stage
+        "131016,disaster,2026,planned,,",          # 8: duplicate of row 2 with another stage
+        "131016,disaster,2026,implemented,,",      # 9: same value again: fine
+        "132012,work,2026,planned,,not a url",     # 10: bad URL
+        "13201X,work,2026,planned,,",              # 11: not digits
+        "130001,work,2026,planned,,",              # 12: a prefecture's code, not a municipality
+    ])
+    ok, _out, err = run(tmp_path, data)
+    assert not ok
+    named = {int(line.split("行目")[0]) for line in err.splitlines() if "行目" in line.split("「")[0]}
+    assert named == {3, 4, 5, 6, 7, 8, 10, 11, 12}, err
+    assert "チェックディジット" in err
+    assert "2行目にもあり" in err
+    assert records() == {}
+    assert history_count() == 0
+    assert "何も取り込みませんでした" in err
+
+
+def test_dry_run_writes_nothing(tmp_path, register, records):
+    ok, out, _err = run(tmp_path, csv_file(["131016,disaster,2026,implemented,,"]), "p.csv", "--dry-run")
+    assert ok and "書き込みなし" in out and "新規 1件" in out
+    assert records() == {}
+
+
+def test_reimport_is_idempotent_and_updates_bump_version(tmp_path, register, records, history_count):
+    data = csv_file(["131016,disaster,2026,implemented,,", "131016,education,2025,planned,,"])
+    assert run(tmp_path, data)[0]
+    first = records()
+    histories = history_count()
+    ok, out, _ = run(tmp_path, data)
+    assert ok and "新規 0件・更新 0件・変更なし 2件" in out
+    assert records() == first and history_count() == histories
+    ok, out, _ = run(tmp_path, csv_file(["131016,disaster,2026,self_sustaining,,"]))
+    assert ok and "更新 1件" in out
+    assert records()[("131016", "disaster", 2026)] == ("self_sustaining", 2)
+    assert history_count() == histories + 1
+
+
+def test_row_equal_to_carried_over_state_changes_nothing(tmp_path, register, records):
+    assert run(tmp_path, csv_file(["131016,disaster,2024,piloting,,"]))[0]
+    ok, out, _ = run(tmp_path, csv_file(["131016,disaster,2026,piloting,,", "131016,health,2026,not_started,,"]))
+    assert ok and "変更なし 2件" in out
+    assert set(records()) == {("131016", "disaster", 2024)}
+
+
+def test_empty_and_headerless_files(tmp_path, register):
+    ok, _out, err = run(tmp_path, b"")
+    assert not ok and "空" in err
+    ok, _out, err = run(tmp_path, "コード,名前\n1,2\n".encode())
+    assert not ok and "必須の列" in err
