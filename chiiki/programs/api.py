@@ -1,3 +1,194 @@
-from ninja import Router
+"""支援メニュー API: search (same request shape as the page), detail, navigator."""
+
+from datetime import date
+
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+from . import queries
+from .eligibility import FIT_LABELS
+from .serialize import program_detail, program_item
 
 router = Router(tags=["支援メニュー"])
+
+
+class FacetValueOut(Schema):
+    key: str
+    label: str
+    count: int
+
+
+class FitOut(Schema):
+    fit: str
+    label: str
+    reasons: list[str]
+    rate: str = ""
+    prerequisites: list[str] = []
+
+
+class ProgramItemOut(Schema):
+    id: str
+    name: str
+    provider: str
+    provider_type: str
+    kind: str
+    kind_label: str
+    support_type: str
+    support_type_label: str
+    sectors: list[str]
+    all_sectors: bool
+    summary: str
+    status: str
+    status_label: str
+    next_deadline: date | None = None
+    next_opening: date | None = None
+    url: str
+    score: float | None = None
+    fit: FitOut | None = None
+
+
+class SearchOut(Schema):
+    count: int
+    page: int
+    page_size: int
+    num_pages: int
+    sort: str
+    items: list[ProgramItemOut]
+    facets: dict[str, list[FacetValueOut]]
+
+
+class WindowOut(Schema):
+    kind: str
+    label: str
+    opens: date | None = None
+    closes: date | None = None
+
+
+class ProgramDetailOut(ProgramItemOut):
+    subsidy_rate: str
+    cap_yen: int | None = None
+    min_project_yen: int | None = None
+    max_years: int | None = None
+    eligibility: str
+    source_url: str
+    rules: dict
+    prerequisites: list[str]
+    stages: list[str]
+    package_roles: list[str]
+    windows: list[WindowOut]
+    terms_year: int | None = None
+    last_verified: date | None = None
+    version: int
+
+
+class NamedCode(Schema):
+    code: str
+    name: str
+
+
+class NavigatorItemOut(Schema):
+    program: ProgramItemOut
+    fit: str
+    fit_label: str
+    reasons: list[str]
+    rate: str = ""
+    prerequisites: list[str] = []
+
+
+class PackageStepOut(Schema):
+    year: int
+    fiscal_year: int
+    role: str
+    title: str
+    programs: list[str]
+    why: str
+
+
+class NavigatorOut(Schema):
+    municipality: NamedCode
+    sector: NamedCode
+    stage: str | None = None
+    support_type: str | None = None
+    items: list[NavigatorItemOut]
+    package: list[PackageStepOut]
+
+
+class SearchParams(Schema):
+    q: str | None = None
+    sector: list[str] = []
+    kind: list[str] = []
+    support_type: list[str] = []
+    provider: list[str] = []
+    status: list[str] = []
+    eligible_for: str | None = None
+    fit: list[str] = []
+    sort: str | None = None
+    page: int = 1
+    page_size: int = queries.DEFAULT_PAGE_SIZE
+
+
+@router.get("", response=SearchOut, summary="支援メニューの検索（ファセット件数付き）")
+def search(request, params: Query[SearchParams]):
+    """`q` は全文検索（1〜2文字の語、全角半角・ひらがなカタカナの違いを吸収）。`q` があれば関連度順。
+    絞り込みは複数指定可（`sector=disaster&sector=tourism`）。`eligible_for`（団体コード）を指定すると
+    その団体が利用可能なもの（既定）に絞り込み、`fit` ファセット（eligible / check / excluded）を返します。"""
+    if params.sort and params.sort not in queries.SORTS:
+        raise HttpError(422, f"sort は {', '.join(queries.SORTS)} のいずれかです")
+    if not 1 <= params.page_size <= queries.MAX_PAGE_SIZE:
+        raise HttpError(422, f"page_size は1〜{queries.MAX_PAGE_SIZE}です")
+    req = queries.SearchRequest(
+        q=(params.q or "").strip()[:200], sector=params.sector, kind=params.kind, support_type=params.support_type,
+        provider=params.provider, status=params.status, eligible_for=(params.eligible_for or "").strip(),
+        fit=params.fit, sort=params.sort or "", page=max(1, params.page), page_size=params.page_size,
+    )
+    result = queries.run_search(req, user=request.user)
+    start = (result.page - 1) * req.page_size
+    items = result.all_items[start:start + req.page_size]
+    return {
+        "count": result.count, "page": result.page, "page_size": req.page_size, "num_pages": result.num_pages,
+        "sort": result.sort,
+        "items": [program_item(hit, request) for hit in items],
+        "facets": {name: [{"key": v.key, "label": v.label, "count": v.count} for v in values]
+                   for name, values in result.facets.items()},
+    }
+
+
+# Declared before /{public_id} so that "navigator" is not taken for a program id.
+@router.get("/navigator", response=NavigatorOut, summary="支援メニューナビ（適合判定と3か年パッケージ）")
+def navigator(request, municipality: str, sector: str, stage: str | None = None, support_type: str | None = None):
+    """団体×分野について、関係する支援メニューの適合（eligible / check（要確認）/ excluded）と理由、
+    今年度から3か年のパッケージ（1年目: 人材・ノウハウ、2年目: 実装資金、3年目以降: 運用・自走資金）を返します。"""
+    from chiiki.progress.models import Stage
+
+    from .models import SupportType
+
+    if stage and stage not in Stage.values:
+        raise HttpError(422, f"stage は {', '.join(Stage.values)} のいずれかです")
+    if support_type and support_type not in SupportType.values:
+        raise HttpError(422, f"support_type は {', '.join(SupportType.values)} のいずれかです")
+    target = queries.get_municipality(municipality)
+    items, steps = queries.navigator(target, sector, stage=stage or "", support_type=support_type or "")
+    snap = queries.snapshot()
+    return {
+        "municipality": {"code": target.code, "name": target.full_name},
+        "sector": {"code": sector, "name": snap.sector_names[sector]},
+        "stage": stage, "support_type": support_type,
+        "items": [
+            {"program": program_item(queries.Hit(i.program, i.status), request), "fit": i.fit.fit,
+             "fit_label": FIT_LABELS[i.fit.fit], "reasons": i.fit.reasons, "rate": i.fit.rate,
+             "prerequisites": i.fit.prerequisites}
+            for i in items
+        ],
+        "package": [
+            {"year": s.year, "fiscal_year": s.fiscal_year, "role": s.role, "title": s.title,
+             "programs": [p.public_id for p in s.programs], "why": s.why}
+            for s in steps
+        ],
+    }
+
+
+@router.get("/{public_id}", response=ProgramDetailOut, summary="支援メニューの詳細")
+def detail(request, public_id: str):
+    program = queries.get_program(public_id)
+    return program_detail(program, request)
+

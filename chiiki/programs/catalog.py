@@ -1,0 +1,255 @@
+"""The catalog's file format: one column spec shared by the reference loader, CSV/XLSX import, export and
+the admin edit form, so a file exported from the site re-imports unchanged."""
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from .models import AreaLogic, Kind, PackageRole, ProviderType, SupportType
+from .windows import parse_windows
+
+ENTITY_KINDS = {
+    "prefecture": "都道府県",
+    "designated_city": "政令指定都市",
+    "core_city": "中核市",
+    "city": "市",
+    "special_ward": "特別区",
+    "town": "町",
+    "village": "村",
+}
+AREA_FLAGS = {"depopulated": "過疎地域", "remote_island": "離島地域", "mountainous": "中山間地域"}
+STAGES = ["not_started", "considering", "planned", "piloting", "implemented", "self_sustaining"]
+PUBLIC_ID = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,59}$")
+
+
+def _text(value: str) -> str:
+    return value.strip()
+
+
+def _required(value: str) -> str:
+    if not value.strip():
+        raise ValueError("必須です")
+    return value.strip()
+
+
+def _choice(choices) -> Callable[[str], str]:
+    values = dict(choices)
+
+    def parse(value: str) -> str:
+        value = value.strip()
+        if value not in values:
+            raise ValueError(f"「{value}」は使えません（{', '.join(values)} のいずれか）")
+        return value
+
+    return parse
+
+
+def _int(value: str):
+    value = value.replace(",", "").strip()
+    if not value:
+        return None
+    if not re.fullmatch(r"\d+", value):
+        raise ValueError(f"0以上の整数で入力してください: {value}")
+    return int(value)
+
+
+def _decimal(value: str):
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"数値で入力してください: {value}") from None
+    if not Decimal("0") <= number <= Decimal("9.99"):
+        raise ValueError(f"0〜9.99の範囲で入力してください: {value}")
+    return number.quantize(Decimal("0.01"))
+
+
+def _date(value: str):
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value.replace("/", "-"))
+    except ValueError:
+        raise ValueError(f"日付は YYYY-MM-DD で入力してください: {value}") from None
+
+
+def _year(value: str):
+    number = _int(value)
+    if number is not None and not 1990 <= number <= 2100:
+        raise ValueError(f"年度は西暦4桁で入力してください: {value}")
+    return number
+
+
+def _list_of(allowed: dict | None, sep: str = ";") -> Callable[[str], list]:
+    def parse(value: str) -> list:
+        items = [v.strip() for v in value.split(sep) if v.strip()]
+        if allowed is not None:
+            bad = [v for v in items if v not in allowed]
+            if bad:
+                raise ValueError(f"「{'、'.join(bad)}」は使えません（{', '.join(allowed)} から選択）")
+        return list(dict.fromkeys(items))
+
+    return parse
+
+
+def _prefectures(value: str) -> list:
+    items = [v.strip().zfill(2) for v in value.split(";") if v.strip()]
+    bad = [v for v in items if not (v.isdigit() and 1 <= int(v) <= 47)]
+    if bad:
+        raise ValueError(f"都道府県コード（01〜47）ではありません: {'、'.join(bad)}")
+    return items
+
+
+def _windows(value: str) -> str:
+    parse_windows(value)
+    return value.strip()
+
+
+def _rate_tiers(value: str) -> str:
+    from .eligibility import parse_rate_tiers
+
+    parse_rate_tiers(value)
+    return value.strip()
+
+
+def _url(value: str) -> str:
+    value = value.strip()
+    if value and not re.match(r"^https?://", value):
+        raise ValueError("http:// または https:// で始まるURLを入力してください")
+    return value
+
+
+def _fmt_list(items, sep=";") -> str:
+    return sep.join(items or [])
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # file column
+    label: str  # Japanese label for forms and error messages
+    parse: Callable[[str], object]
+    attr: str  # model attribute ("" = handled specially)
+    fmt: Callable[[object], str] = _fmt
+    help: str = ""
+
+
+COLUMNS: list[Column] = [
+    Column("id", "ID", lambda v: v.strip(), "public_id"),
+    Column("name", "名称", _required, "name"),
+    Column("provider", "提供者", _required, "provider"),
+    Column("provider_type", "提供者の種類", _choice(ProviderType.choices), "provider_type"),
+    Column("kind", "種類", _choice(Kind.choices), "kind"),
+    Column("support_type", "支援の種類", _choice(SupportType.choices), "support_type"),
+    Column("sectors", "分野", lambda v: v.strip(), "", help="all または分野コードを ; 区切り"),
+    Column("summary", "概要", _required, "summary"),
+    Column("subsidy_rate", "補助率", _text, "subsidy_rate"),
+    Column("cap_yen", "上限額（円）", _int, "cap_yen"),
+    Column("min_project_yen", "最低事業費・最低額（円）", _int, "min_project_yen"),
+    Column("max_years", "最長年数", _int, "max_years"),
+    Column("eligibility", "対象（原文）", _text, "eligibility"),
+    Column("source", "出典URL", _url, "source_url"),
+    Column("entity_kinds", "対象団体の区分", _list_of(ENTITY_KINDS), "entity_kinds", _fmt_list,
+           help="; 区切り: " + " ".join(ENTITY_KINDS)),
+    Column("entity_check_kinds", "要確認の団体区分", _list_of(ENTITY_KINDS), "entity_check_kinds", _fmt_list),
+    Column("entity_check_note", "要確認の理由", _text, "entity_check_note"),
+    Column("population_min", "人口の下限", _int, "population_min"),
+    Column("population_max", "人口の上限", _int, "population_max"),
+    Column("fiscal_index_lt", "財政力指数（未満）", _decimal, "fiscal_index_lt"),
+    Column("fiscal_index_le", "財政力指数（以下）", _decimal, "fiscal_index_le"),
+    Column("area_conditions", "条件不利地域の要件", _list_of(AREA_FLAGS), "area_conditions", _fmt_list,
+           help="いずれかに該当すれば可: " + " ".join(AREA_FLAGS)),
+    Column("area_logic", "財政力指数と地域要件の関係", lambda v: _choice(AreaLogic.choices)(v or "all"), "area_logic",
+           help="all（両方）/ any（いずれか）"),
+    Column("excluded_prefectures", "除外地域の都道府県", _prefectures, "excluded_prefectures", _fmt_list),
+    Column("excluded_fiscal_index_ge", "除外: 財政力指数（以上）", _decimal, "excluded_fiscal_index_ge"),
+    Column("excluded_area_label", "除外地域の名称", _text, "excluded_area_label"),
+    Column("rate_tiers", "補助率の区分", _rate_tiers, "rate_tiers",
+           help="例: 2/3:fiscal_index_le=0.4+disadvantaged|1/2"),
+    Column("prerequisites", "手続き上の要件", _list_of(None, "|"), "prerequisites", lambda v: _fmt_list(v, "|"),
+           help="| 区切り"),
+    Column("stages", "適した進捗段階", _list_of(dict.fromkeys(STAGES)), "stages", _fmt_list),
+    Column("package_roles", "パッケージでの役割", _list_of(dict(PackageRole.choices)), "package_roles", _fmt_list),
+    Column("windows", "募集期間", _windows, "windows", help="always / 2026-04-01..2026-05-31 / monthly:4-12"),
+    Column("terms_year", "条件の年度", _year, "terms_year"),
+    Column("last_verified", "最終確認日", _date, "last_verified"),
+]
+HEADER = [c.name for c in COLUMNS]
+REQUIRED_COLUMNS = ["id", "name", "provider", "provider_type", "kind", "support_type", "sectors", "summary"]
+
+
+class RowErrors(Exception):
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems  # (column, reason)
+        super().__init__("; ".join(f"{c}: {r}" for c, r in problems))
+
+
+def parse_row(values: dict[str, str], sector_codes: set[str]) -> dict:
+    """File row (column → text) → model attributes. Raises RowErrors naming every bad column."""
+    data: dict = {}
+    problems: list[tuple[str, str]] = []
+    for column in COLUMNS:
+        raw = values.get(column.name, "") or ""
+        try:
+            value = column.parse(raw)
+        except ValueError as exc:
+            problems.append((column.name, str(exc)))
+            continue
+        if column.name == "id":
+            if not PUBLIC_ID.match(value):
+                problems.append(("id", "IDは英大文字・数字・ハイフン（例: MIC-ICT-ADVISOR）で入力してください"))
+                continue
+        if column.name == "sectors":
+            codes = [c.strip() for c in value.split(";") if c.strip()]
+            if not codes:
+                problems.append(("sectors", "all または分野コードを入力してください"))
+            elif codes == ["all"]:
+                data["all_sectors"], data["sectors"] = True, []
+            else:
+                bad = [c for c in codes if c not in sector_codes]
+                if bad:
+                    problems.append(("sectors", f"未登録の分野コードです: {'、'.join(bad)}"))
+                else:
+                    data["all_sectors"], data["sectors"] = False, list(dict.fromkeys(codes))
+            continue
+        data[column.attr] = value
+    if not problems:
+        if data.get("population_min") is not None and data.get("population_max") is not None \
+                and data["population_min"] > data["population_max"]:
+            problems.append(("population_min", "人口の下限が上限を超えています"))
+        if data.get("entity_check_kinds") and not data.get("entity_check_note"):
+            problems.append(("entity_check_note", "要確認の団体区分があるときは理由を入力してください"))
+    if problems:
+        raise RowErrors(problems)
+    return data
+
+
+def row_of(program) -> dict[str, str]:
+    """Model → file row (column → text)."""
+    row = {}
+    for column in COLUMNS:
+        if column.name == "sectors":
+            row["sectors"] = "all" if program.all_sectors else ";".join(program.sectors)
+        else:
+            row[column.name] = column.fmt(getattr(program, column.attr))
+    return row
+
+
+def content_of(program) -> dict:
+    """The attributes the file controls (to compare a file row with the database)."""
+    attrs = {c.attr for c in COLUMNS if c.attr} | {"all_sectors", "sectors"}
+    return {a: getattr(program, a) for a in sorted(attrs)}

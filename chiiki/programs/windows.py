@@ -1,0 +1,163 @@
+"""Application windows (募集期間) and the status they give a program on a day.
+
+The `windows` text of a program is a ';'-separated list of:
+- ``always``                      通年（特別交付税措置・税制など、公募の締切がないもの）
+- ``2026-04-01..2026-05-31``      a dated window (年度 = the 年度 of its opening day)
+- ``monthly:4-12``                a deadline at the end of every month from April to December of every 年度
+- ``monthly:4-12:20``             … on the 20th instead of the month's end
+Empty = 募集時期が未登録 (status ``unknown``): we never invent dates.
+"""
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from chiiki.core.fiscal import fiscal_year_of
+
+OPEN, UPCOMING, CLOSED, UNKNOWN = "open", "upcoming", "closed", "unknown"
+STATUS_LABELS = {OPEN: "受付中", UPCOMING: "受付予定", CLOSED: "受付終了", UNKNOWN: "募集時期未登録"}
+STATUS_ORDER = {OPEN: 0, UPCOMING: 1, UNKNOWN: 2, CLOSED: 3}
+
+_DATED = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+_MONTHLY = re.compile(r"^monthly:(\d{1,2})-(\d{1,2})(?::(\d{1,2}))?$")
+
+
+@dataclass(frozen=True)
+class Window:
+    kind: str  # always | dated | monthly
+    opens: dt.date | None = None
+    closes: dt.date | None = None
+    first_month: int = 0
+    last_month: int = 0
+    day: int | None = None  # None = month end
+
+    def label(self) -> str:
+        if self.kind == "always":
+            return "通年"
+        if self.kind == "dated":
+            return f"{self.opens:%Y年%-m月%-d日}〜{self.closes:%Y年%-m月%-d日}"
+        day = "末日" if self.day is None else f"{self.day}日"
+        return f"毎年度{self.first_month}月〜{self.last_month}月の毎月{day}締切"
+
+
+def parse_windows(text: str) -> list[Window]:
+    """Parse the windows text; raises ValueError with a Japanese message."""
+    windows = []
+    for part in (p.strip() for p in (text or "").split(";")):
+        if not part:
+            continue
+        if part == "always":
+            windows.append(Window("always"))
+        elif m := _DATED.match(part):
+            try:
+                opens, closes = dt.date.fromisoformat(m.group(1)), dt.date.fromisoformat(m.group(2))
+            except ValueError:
+                raise ValueError(f"日付が正しくありません: {part}") from None
+            if closes < opens:
+                raise ValueError(f"締切日が開始日より前です: {part}")
+            windows.append(Window("dated", opens=opens, closes=closes))
+        elif m := _MONTHLY.match(part):
+            first, last, day = int(m.group(1)), int(m.group(2)), m.group(3)
+            if not (1 <= first <= 12 and 1 <= last <= 12):
+                raise ValueError(f"月の指定が正しくありません: {part}")
+            if day is not None and not 1 <= int(day) <= 28:
+                raise ValueError(f"締切日は1〜28日で指定してください: {part}")
+            windows.append(Window("monthly", first_month=first, last_month=last, day=int(day) if day else None))
+        else:
+            raise ValueError(
+                f"募集期間を読み取れません: {part}（例: always / 2026-04-01..2026-05-31 / monthly:4-12）")
+    return windows
+
+
+def format_windows(windows: list[Window]) -> str:
+    parts = []
+    for w in windows:
+        if w.kind == "always":
+            parts.append("always")
+        elif w.kind == "dated":
+            parts.append(f"{w.opens.isoformat()}..{w.closes.isoformat()}")
+        else:
+            parts.append(f"monthly:{w.first_month}-{w.last_month}" + (f":{w.day}" if w.day else ""))
+    return ";".join(parts)
+
+
+def _fiscal_months(first: int, last: int) -> list[int]:
+    """Months of a 年度 from first to last in fiscal order (April = first)."""
+    order = [4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3]
+    i, j = order.index(first), order.index(last)
+    return order[i:j + 1] if i <= j else []
+
+
+def monthly_deadlines(window: Window, fiscal_year: int) -> list[dt.date]:
+    days = []
+    for month in _fiscal_months(window.first_month, window.last_month):
+        year = fiscal_year if month >= 4 else fiscal_year + 1
+        day = window.day or calendar.monthrange(year, month)[1]
+        days.append(dt.date(year, month, day))
+    return days
+
+
+@dataclass(frozen=True)
+class Deadline:
+    day: dt.date
+    opens: dt.date | None
+    key: str  # stable, for ICS UIDs
+    label: str
+
+
+def deadlines(windows: list[Window], start: dt.date, end: dt.date) -> list[Deadline]:
+    """Every application deadline falling within [start, end]."""
+    out = []
+    for w in windows:
+        if w.kind == "dated" and start <= w.closes <= end:
+            out.append(Deadline(w.closes, w.opens, f"d{w.opens:%Y%m%d}-{w.closes:%Y%m%d}",
+                                f"募集期間 {w.label()}"))
+        elif w.kind == "monthly":
+            for fy in range(fiscal_year_of(start), fiscal_year_of(end) + 1):
+                for day in monthly_deadlines(w, fy):
+                    if start <= day <= end:
+                        out.append(Deadline(day, None, f"m{day:%Y%m%d}", f"{day.month}月分の締切"))
+    return sorted(out, key=lambda d: d.day)
+
+
+@dataclass(frozen=True)
+class Status:
+    code: str
+    next_deadline: dt.date | None = None
+    next_opening: dt.date | None = None
+    always: bool = False
+
+    @property
+    def label(self) -> str:
+        return "通年" if self.always else STATUS_LABELS[self.code]
+
+
+def status_on(windows: list[Window], today: dt.date) -> Status:
+    if not windows:
+        return Status(UNKNOWN)
+    if any(w.kind == "always" for w in windows):
+        upcoming = deadlines(windows, today, today + dt.timedelta(days=400))
+        return Status(OPEN, upcoming[0].day if upcoming else None, always=True)
+    open_deadlines: list[dt.date] = []
+    openings: list[dt.date] = []
+    for w in windows:
+        if w.kind == "dated":
+            if w.opens <= today <= w.closes:
+                open_deadlines.append(w.closes)
+            elif w.opens > today:
+                openings.append(w.opens)
+        else:
+            fy = fiscal_year_of(today)
+            this_year = monthly_deadlines(w, fy)
+            if this_year and this_year[0].replace(day=1) <= today <= this_year[-1]:
+                open_deadlines.append(min(d for d in this_year if d >= today))
+            else:
+                following = [d for d in this_year if d.replace(day=1) > today] or monthly_deadlines(w, fy + 1)
+                if following:
+                    openings.append(following[0].replace(day=1))
+    if open_deadlines:
+        return Status(OPEN, min(open_deadlines), None)
+    if openings:
+        return Status(UPCOMING, None, min(openings))
+    return Status(CLOSED)
