@@ -77,6 +77,16 @@ def _signed_in(user, obj) -> bool:
     return _active(user)
 
 
+def _self_or_admin(user, obj) -> bool:
+    """obj is a user: admins act for anyone, everyone else only for themselves."""
+    return is_admin(user) or (_active(user) and obj is not None and obj.pk == user.pk)
+
+
+def _site_admin(user, obj) -> bool:
+    """The Django admin: superusers, and national admins who were also given staff status."""
+    return _active(user) and (user.is_superuser or (user.role == Role.NATIONAL_ADMIN and user.is_staff))
+
+
 RULES = {
     # The national register
     "municipality.edit_attributes": manages,  # 財政力指数, 過疎, 離島 …
@@ -85,13 +95,17 @@ RULES = {
     # 見える化
     "progress.edit": manages,
     "progress.import": _prefecture_staff_manages,  # per row: the row's municipality
-    "progress.import_any": lambda user, obj: is_admin(user) or (_active(user) and user.role == Role.PREFECTURE_STAFF),
+    "progress.import_any": lambda user, obj: is_admin(user) or (
+        _active(user) and user.role == Role.PREFECTURE_STAFF and user.prefecture_id is not None),
     # 支援メニュー
     "programs.manage": lambda user, obj: is_admin(user),
     "programs.save_search": _signed_in,
     # Site administration
     "history.view_all": lambda user, obj: is_admin(user),
-    "api_token.create": lambda user, obj: is_admin(user),
+    "site.admin": _site_admin,  # /django-admin/
+    # API tokens: obj is the token's user (create) or the token (revoke)
+    "api_token.create": _self_or_admin,
+    "api_token.revoke": lambda user, obj: _self_or_admin(user, getattr(obj, "user", None)),
 }
 
 

@@ -159,3 +159,12 @@ def login(page):
         page.wait_for_url("**/accounts/mypage/**")
 
     return do
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Argon2 costs ~0.5 s per hash and `users` makes seven; tests hash with MD5 first (Argon2 still verifies).
+
+    Tests of the hashing itself put settings.PASSWORD_HASHERS back (see accounts/tests/test_login.py).
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]

@@ -58,19 +58,25 @@ def _hash(key: str) -> str:
 class ApiToken(models.Model):
     """Bearer token for machine clients; only its hash is stored."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="ユーザー", on_delete=models.CASCADE,
+                             related_name="api_tokens")
     name = models.CharField("用途", max_length=100, blank=True)
-    prefix = models.CharField(max_length=8, db_index=True)
-    key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked = models.BooleanField(default=False)
+    prefix = models.CharField("先頭文字", max_length=8, db_index=True)
+    key_hash = models.CharField("ハッシュ（SHA-256）", max_length=64, unique=True)
+    created_at = models.DateTimeField("発行日時", auto_now_add=True)
+    last_used_at = models.DateTimeField("最終利用日時", null=True, blank=True)
+    revoked = models.BooleanField("失効", default=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "APIトークン"
 
     def __str__(self):
         return f"{self.user} {self.prefix}…"
+
+    @property
+    def owner_id(self):
+        """Tokens are private to their user (access.can_view: others get 404)."""
+        return self.user_id
 
     @classmethod
     def issue(cls, user, name: str = "") -> tuple["ApiToken", str]:

@@ -1,0 +1,236 @@
+"""Every role against every rule of chiiki.access, plus the 404/403 semantics and the scopes."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from chiiki import access
+from chiiki.accounts.models import ApiToken, Role, User
+from chiiki.core.models import ChangeRecord
+
+ROLES = ["public", "admin", "tokyo", "hachioji", "aogashima", "sapporo", "advisor", "company"]
+SIGNED_IN = set(ROLES) - {"public"}
+MANAGERS_OF_HACHIOJI = {"admin", "tokyo", "hachioji"}
+
+# rule → (what the rule is asked about, the roles allowed). Objects:
+#   "hachioji" = 八王子市 (東京都), "tokyo_pref" = 東京都, "self" = the asking user, "none" = no object.
+EXPECTED = {
+    "municipality.edit_attributes": ("hachioji", MANAGERS_OF_HACHIOJI),
+    "municipality.view_history": ("hachioji", MANAGERS_OF_HACHIOJI),
+    "register.import": ("none", {"admin"}),
+    "progress.edit": ("hachioji", MANAGERS_OF_HACHIOJI),
+    "progress.import": ("hachioji", {"admin", "tokyo"}),
+    "progress.import_any": ("none", {"admin", "tokyo"}),
+    "programs.manage": ("none", {"admin"}),
+    "programs.save_search": ("none", SIGNED_IN),
+    "history.view_all": ("none", {"admin"}),
+    "site.admin": ("none", set()),  # needs is_staff or superuser as well: see test_site_admin
+    "api_token.create": ("self", SIGNED_IN),
+    "api_token.revoke": ("own_token", SIGNED_IN),
+}
+
+
+def _user(users, role):
+    return None if role == "public" else users[role]
+
+
+def _obj(kind, users, register, user):
+    if kind == "hachioji":
+        return register["municipalities"]["132012"]
+    if kind == "tokyo_pref":
+        return register["prefectures"]["13"]
+    if kind == "self":
+        return user
+    if kind == "own_token":
+        return ApiToken(user=user, prefix="chk_test") if user is not None else ApiToken(user=users["admin"])
+    return None
+
+
+def test_every_rule_has_expectations():
+    missing = set(access.RULES) - set(EXPECTED)
+    assert not missing, f"add the new rules to EXPECTED in chiiki/accounts/tests/test_access.py: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("rule", sorted(EXPECTED))
+def test_role_against_rule(users, register, rule, role):
+    kind, allowed = EXPECTED[rule]
+    user = _user(users, role)
+    obj = _obj(kind, users, register, user)
+    assert access.can(user, rule, obj) is (role in allowed)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_rules_on_another_municipality(users, register, role):
+    """Nobody but admins manages 札幌市 among these users (tokyo is 東京都, the municipal staff are elsewhere)."""
+    sapporo_city = register["municipalities"]["011002"]
+    expected = role in {"admin", "sapporo"}
+    assert access.can(_user(users, role), "progress.edit", sapporo_city) is expected
+    assert access.can(_user(users, role), "progress.import", sapporo_city) is (role == "admin")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_prefecture_objects(users, register, role):
+    """A prefecture is managed by its prefecture staff and admins, never by municipal staff."""
+    assert access.manages(_user(users, role), register["prefectures"]["13"]) is (role in {"admin", "tokyo"})
+
+
+def test_tokens_for_other_users(users):
+    assert access.can(users["admin"], "api_token.create", users["hachioji"])
+    for role in SIGNED_IN - {"admin"}:
+        other = users["sapporo"] if role == "hachioji" else users["hachioji"]
+        assert not access.can(users[role], "api_token.create", other)
+    token = ApiToken(user=users["hachioji"])
+    assert access.can(users["admin"], "api_token.revoke", token)
+    assert not access.can(users["sapporo"], "api_token.revoke", token)
+
+
+def test_site_admin_needs_staff_status_or_superuser(users, db):
+    admin = users["admin"]
+    assert not access.can(admin, "site.admin")
+    admin.is_staff = True
+    assert access.can(admin, "site.admin")
+    tokyo = users["tokyo"]
+    tokyo.is_staff = True  # staff status alone does not make a prefecture user an administrator
+    assert not access.can(tokyo, "site.admin")
+    root = User.objects.create_superuser("root", password="x-not-used-123", role=Role.COMPANY)
+    assert access.can(root, "site.admin")
+    assert access.is_admin(root) and access.role_of(root) == Role.NATIONAL_ADMIN
+
+
+def test_unknown_action_is_a_programming_error(users):
+    with pytest.raises(ValueError):
+        access.can(users["admin"], "progress.delete_everything")
+
+
+def test_role_of(users):
+    assert access.role_of(None) == "public"
+    assert access.role_of(users["tokyo"]) == Role.PREFECTURE_STAFF
+    assert access.role_of(users["company"]) == Role.COMPANY
+
+
+# ---- 404 versus 403 ------------------------------------------------------------------------------------------
+
+
+def test_require_403_for_visible_but_not_changeable(users, register):
+    sapporo_city = register["municipalities"]["011002"]
+    with pytest.raises(PermissionDenied):
+        access.require(users["hachioji"], "progress.edit", sapporo_city)
+    with pytest.raises(PermissionDenied):
+        access.require(None, "progress.edit", sapporo_city)
+    access.require(users["sapporo"], "progress.edit", sapporo_city)  # no exception
+
+
+def test_require_404_for_what_the_user_may_not_see(users):
+    token = ApiToken(user=users["hachioji"])
+    with pytest.raises(Http404):
+        access.require(users["sapporo"], "api_token.revoke", token)
+    with pytest.raises(Http404):
+        access.require_view(None, token)
+    access.require(users["hachioji"], "api_token.revoke", token)
+    access.require(users["admin"], "api_token.revoke", token)
+
+
+def test_unpublished_rows_are_invisible_outside_their_managers(users, register):
+    draft = SimpleNamespace(is_published=False, municipality=register["municipalities"]["132012"])
+    assert access.can_view(users["hachioji"], draft)
+    assert access.can_view(users["tokyo"], draft)
+    assert access.can_view(users["admin"], draft)
+    for role in ("public", "aogashima", "sapporo", "advisor", "company"):
+        assert not access.can_view(_user(users, role), draft)
+        with pytest.raises(Http404):
+            access.require(_user(users, role), "progress.edit", draft)
+    published = SimpleNamespace(is_published=True, municipality=register["municipalities"]["132012"])
+    assert access.can_view(None, published)
+
+
+# ---- Inactive users count as the public ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", sorted(SIGNED_IN))
+def test_inactive_users_can_do_nothing(users, register, role):
+    user = users[role]
+    user.is_active = False
+    user.is_superuser = True
+    user.is_staff = True
+    assert access.role_of(user) == "public"
+    assert not access.is_admin(user)
+    for rule, (kind, _allowed) in EXPECTED.items():
+        assert not access.can(user, rule, _obj(kind, users, register, user)), rule
+    ChangeRecord.objects.create(action="update", model="regions.municipality", object_id="x",
+                                municipality=user.municipality, prefecture=user.prefecture)
+    assert access.scope_history(user, ChangeRecord.objects.all()).count() == 0
+    assert access.scope_managed_municipalities(user, type(register["municipalities"]["011002"]).objects.all()).count() == 0
+
+
+# ---- Scopes -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def records(register, users):
+    m, p = register["municipalities"], register["prefectures"]
+
+    def make(label, municipality=None, prefecture=None):
+        return ChangeRecord.objects.create(
+            action="update", model="regions.municipality", object_id=label, object_repr=label,
+            municipality=municipality, prefecture=prefecture or (municipality.prefecture if municipality else None),
+        )
+
+    return {
+        "hachioji": make("hachioji", m["132012"]),
+        "aogashima": make("aogashima", m["133647"]),
+        "sapporo": make("sapporo", m["011002"]),
+        "tokyo_pref": make("tokyo_pref", prefecture=p["13"]),
+        "system": make("system"),
+    }
+
+
+@pytest.mark.parametrize(("role", "visible"), [
+    ("public", set()),
+    ("admin", {"hachioji", "aogashima", "sapporo", "tokyo_pref", "system"}),
+    ("tokyo", {"hachioji", "aogashima", "tokyo_pref"}),
+    ("hachioji", {"hachioji"}),
+    ("aogashima", {"aogashima"}),
+    ("sapporo", {"sapporo"}),
+    ("advisor", set()),
+    ("company", set()),
+])
+def test_scope_history(users, records, role, visible):
+    seen = access.scope_history(_user(users, role), ChangeRecord.objects.all())
+    assert set(seen.values_list("object_id", flat=True)) == visible
+
+
+def test_scope_history_of_prefecture_record_without_prefecture_field(users, register):
+    """Records that name only the municipality still reach the prefecture's staff."""
+    ChangeRecord.objects.create(action="create", model="x.y", object_id="1",
+                                municipality=register["municipalities"]["131016"])
+    assert access.scope_history(users["tokyo"], ChangeRecord.objects.all()).count() == 1
+    assert access.scope_history(users["hachioji"], ChangeRecord.objects.all()).count() == 0
+
+
+@pytest.mark.parametrize(("role", "codes"), [
+    ("public", set()),
+    ("admin", {"011002", "012025", "013439", "131016", "132012", "133647", "322016", "325287"}),
+    ("tokyo", {"131016", "132012", "133647"}),
+    ("hachioji", {"132012"}),
+    ("sapporo", {"011002"}),
+    ("advisor", set()),
+    ("company", set()),
+])
+def test_scope_managed_municipalities(users, register, role, codes):
+    from chiiki.regions.models import Municipality
+
+    scoped = access.scope_managed_municipalities(_user(users, role), Municipality.objects.all())
+    assert set(scoped.values_list("code", flat=True)) == codes
+
+
+def test_staff_without_affiliation_manage_nothing(db, register):
+    from chiiki.regions.models import Municipality
+
+    lost = User.objects.create_user("lost", password="x-not-used-123", role=Role.PREFECTURE_STAFF)
+    assert access.scope_managed_municipalities(lost, Municipality.objects.all()).count() == 0
+    assert not access.can(lost, "progress.import_any")
+    assert not access.can(lost, "progress.edit", register["municipalities"]["132012"])
+    assert access.scope_history(lost, ChangeRecord.objects.all()).count() == 0
