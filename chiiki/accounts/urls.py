@@ -6,7 +6,10 @@ from . import views
 app_name = "accounts"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    # Django's LogoutView accepts POST only (GET → 405), so a link or an <img> cannot sign anyone out.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("mypage/", views.mypage, name="mypage"),
+    path("tokens/", views.token_create, name="token_create"),
+    path("tokens/<int:pk>/revoke", views.token_revoke, name="token_revoke"),
 ]

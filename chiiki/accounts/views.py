@@ -1,7 +1,51 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from chiiki import access
+
+from . import actions, queries
+from .forms import LoginForm, TokenForm
+from .models import ApiToken
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    form_class = LoginForm
+    redirect_authenticated_user = True
 
 
 @login_required
+@never_cache
 def mypage(request):
-    return render(request, "accounts/mypage.html")
+    return render(request, "accounts/mypage.html", {
+        "capabilities": queries.capabilities(request.user),
+        "tokens": queries.tokens_of(request.user),
+        "token_form": TokenForm(),
+        "can_issue_token": access.can(request.user, "api_token.create", request.user),
+    })
+
+
+@login_required
+@require_POST
+@never_cache
+def token_create(request):
+    form = TokenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "用途は100文字以内で入力してください。")
+        return redirect("accounts:mypage")
+    token, key = actions.issue_token(request.user, request.user, form.cleaned_data["name"], source="web")
+    # The key is shown on this response only; it is not stored anywhere but in its hash.
+    return render(request, "accounts/token_created.html", {"token": token, "key": key})
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk: int):
+    token = get_object_or_404(ApiToken.objects.select_related("user"), pk=pk)
+    actions.revoke_token(request.user, token, source="web")
+    messages.success(request, f"APIトークン {token.prefix}… を失効させました。")
+    return redirect("accounts:mypage")

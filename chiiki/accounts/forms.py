@@ -1,0 +1,23 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+
+class LoginForm(AuthenticationForm):
+    """The login form with Japanese labels and messages (independent of the translation catalogue)."""
+
+    error_messages = {
+        "invalid_login": "ユーザー名またはパスワードが正しくありません。大文字と小文字は区別されます。",
+        "inactive": "このアカウントは無効になっています。管理者にお問い合わせください。",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "ユーザー名"
+        self.fields["password"].label = "パスワード"
+        self.fields["username"].error_messages["required"] = "ユーザー名を入力してください。"
+        self.fields["password"].error_messages["required"] = "パスワードを入力してください。"
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label="用途", max_length=100, required=False,
+                           help_text="例: 進捗データ連携（庁内システム）。あとで見分けるための名前です。")

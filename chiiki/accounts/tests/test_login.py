@@ -1,0 +1,149 @@
+"""Login, logout, throttling, password hashing and CSRF on the account forms."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from chiiki.accounts.models import Role, User
+from chiiki.conftest import PASSWORD
+
+LOGIN = "/accounts/login/"
+
+
+def _login(client, username, password, **extra):
+    return client.post(LOGIN, {"username": username, "password": password}, **extra)
+
+
+def test_login_page_is_japanese(client, db):
+    response = client.get(LOGIN)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>ログイン</h1>" in html
+    assert "ユーザー名" in html and "パスワード" in html
+    assert 'name="csrfmiddlewaretoken"' in html
+
+
+def test_login_success_goes_to_mypage(client, users):
+    response = _login(client, "hachioji", PASSWORD)
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/mypage/"
+    assert client.get("/accounts/mypage/").status_code == 200
+
+
+def test_login_respects_safe_next_only(client, users):
+    response = client.post(LOGIN, {"username": "hachioji", "password": PASSWORD, "next": "/history/"})
+    assert response["Location"] == "/history/"
+    other = Client()
+    response = other.post(LOGIN, {"username": "hachioji", "password": PASSWORD, "next": "https://evil.example/"})
+    assert response["Location"] == "/accounts/mypage/"
+
+
+def test_wrong_password_shows_japanese_error(client, users):
+    response = _login(client, "hachioji", "wrong-password")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "ユーザー名またはパスワードが正しくありません" in html
+    assert 'role="alert"' in html
+    assert 'value="hachioji"' in html  # what was typed is kept
+    assert "_auth_user_id" not in client.session
+
+
+def test_empty_form_names_missing_fields(client, db):
+    html = _login(client, "", "").content.decode()
+    assert "ユーザー名を入力してください。" in html and "パスワードを入力してください。" in html
+
+
+def test_inactive_user_cannot_log_in(client, users):
+    users["hachioji"].is_active = False
+    users["hachioji"].save()
+    response = _login(client, "hachioji", PASSWORD)
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+def test_five_failures_lock_out_even_the_right_password(client, users):
+    for _ in range(4):
+        assert _login(client, "hachioji", "wrong-password").status_code == 200
+    fifth = _login(client, "hachioji", "wrong-password")
+    assert fifth.status_code == 429
+    response = _login(client, "hachioji", PASSWORD)
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "ログインを一時停止しました" in html and "30分間" in html
+    assert "_auth_user_id" not in client.session
+    # The lock is per username + IP: another user from the same address can still sign in.
+    assert _login(Client(), "sapporo", PASSWORD).status_code == 302
+    # …and the same user from another address too.
+    assert _login(Client(), "hachioji", PASSWORD, REMOTE_ADDR="192.0.2.10").status_code == 302
+
+
+def test_success_resets_the_failure_count(client, users):
+    for _ in range(4):
+        _login(client, "hachioji", "wrong-password")
+    assert _login(client, "hachioji", PASSWORD).status_code == 302
+    client.post("/accounts/logout/")
+    for _ in range(4):
+        assert _login(client, "hachioji", "wrong-password").status_code == 200
+    assert _login(client, "hachioji", PASSWORD).status_code == 302
+
+
+def test_passwords_are_hashed_with_argon2(db, settings):
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+    user = User.objects.create_user("argon", password="long-enough-password-1", role=Role.COMPANY)
+    user.refresh_from_db()
+    assert user.password.startswith("argon2$argon2id$")
+    assert user.check_password("long-enough-password-1")
+    assert _login(Client(), "argon", "long-enough-password-1").status_code == 302
+
+
+def test_production_settings_hash_with_argon2_first():
+    from chiiki import settings as project_settings
+
+    assert project_settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+# ---- CSRF ---------------------------------------------------------------------------------------------------
+
+
+def _csrf_from(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def test_login_requires_csrf_token(users):
+    client = Client(enforce_csrf_checks=True)
+    assert _login(client, "hachioji", PASSWORD).status_code == 403
+    token = _csrf_from(client.get(LOGIN).content.decode())
+    response = client.post(LOGIN, {"username": "hachioji", "password": PASSWORD, "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+
+
+def test_logout_requires_post_and_csrf(users):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(users["hachioji"])
+    assert client.get("/accounts/logout/").status_code == 405
+    assert client.post("/accounts/logout/").status_code == 403
+    assert "_auth_user_id" in client.session
+    html = client.get("/accounts/mypage/").content.decode()
+    logout_form = re.search(r'<form method="post" action="/accounts/logout/".*?</form>', html, re.S).group(0)
+    response = client.post("/accounts/logout/", {"csrfmiddlewaretoken": _csrf_from(logout_form)})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(("path", "signed_in"), [
+    ("/accounts/login/", False), ("/accounts/mypage/", True), ("/history/", True), ("/", True),
+])
+def test_every_post_form_carries_the_csrf_token(client, users, path, signed_in):
+    if signed_in:
+        client.force_login(users["hachioji"])
+    users["hachioji"].api_tokens.create(prefix="chk_abcd", key_hash="x" * 64)  # adds a revoke form
+    html = client.get(path).content.decode()
+    forms = re.findall(r"<form[^>]*>.*?</form>", html, re.S)
+    post_forms = [f for f in forms if re.search(r'method="post"', f, re.I)]
+    assert post_forms
+    for form in post_forms:
+        assert 'name="csrfmiddlewaretoken"' in form, form[:200]
