@@ -1,0 +1,35 @@
+import pytest
+from django.http import Http404
+
+from chiiki.regions import queries
+
+
+@pytest.mark.parametrize(("population", "expected"), [
+    (None, None), (0, "lt10k"), (9_999, "lt10k"), (10_000, "10k_50k"), (49_999, "10k_50k"),
+    (50_000, "50k_300k"), (299_999, "50k_300k"), (300_000, "ge300k"), (3_777_491, "ge300k"),
+])
+def test_population_class(population, expected):
+    assert queries.population_class(population) == expected
+
+
+def test_population_class_labels():
+    assert [queries.population_class_label(c) for c, *_ in queries.POPULATION_CLASSES] == [
+        "< 1万", "1–5万", "5–30万", "≥ 30万"]
+    assert queries.population_class_label(None) == "未登録"
+
+
+def test_get_municipality(register):
+    assert queries.get_municipality("13101").name == "千代田区"
+    assert queries.get_municipality("１３１０１６").name == "千代田区"
+    for bad in ["131017", "", "12345678", "012017"]:
+        with pytest.raises(Http404):
+            queries.get_municipality(bad)
+
+
+def test_search_municipalities(register):
+    assert [m.code for m in queries.search_municipalities(q="アオガシマ")] == ["133647"]
+    assert [m.code for m in queries.search_municipalities(q="あおがしま")] == ["133647"]
+    assert [m.code for m in queries.search_municipalities(prefecture="130001")] == ["131016", "132012", "133647"]
+    assert [m.code for m in queries.search_municipalities(prefecture="東京都", kind="village")] == ["133647"]
+    assert list(queries.search_municipalities(kind="nonsense")) == []
+    assert queries.search_municipalities(q="東京").count() == 3  # prefecture name matches too
