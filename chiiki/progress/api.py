@@ -5,7 +5,7 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -197,12 +197,12 @@ def update_progress(request, code: str, sector: str, fiscal_year: str, payload: 
                               evidence_url=payload.evidence_url, version=payload.version, via="api")
     except actions.StaleVersion:
         cell = queries.cells(year, sector=sector, municipality=code)[(code, sector)]
-        return 409, {"detail": "他の利用者が先に更新しました。最新の内容を確認してから保存してください。",
-                     "current": item_of({"code": code, "name": municipality.name}, sector, cell)}
+        return Status(409, {"detail": "他の利用者が先に更新しました。最新の内容を確認してから保存してください。",
+                     "current": item_of({"code": code, "name": municipality.name}, sector, cell)})
     except actions.InvalidProgress as exc:
-        return 422, {"detail": exc.errors}
+        return Status(422, {"detail": exc.errors})
     cell = queries.cells(year, sector=sector, municipality=code)[(code, sector)]
-    return 200, item_of({"code": code, "name": municipality.name}, sector, cell)
+    return Status(200, item_of({"code": code, "name": municipality.name}, sector, cell))
 
 
 @router.post("/import", auth=WRITE_AUTH, response={200: ImportResult, 422: ImportResult, 403: Detail},
@@ -211,4 +211,4 @@ def import_file(request, file: File[UploadedFile], dry_run: Form[bool] = False, 
     year = _year(fiscal_year) if fiscal_year else None
     report = actions.import_progress(request.user, file.read(), file.name or "", fiscal_year=year,
                                      dry_run=dry_run, via="api")
-    return (200 if report.ok else 422), report.as_dict()
+    return Status(200 if report.ok else 422, report.as_dict())

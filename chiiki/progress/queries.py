@@ -6,6 +6,7 @@ SQLite and PostgreSQL run the same way (no DISTINCT ON).
 """
 
 import csv
+import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from django.db.models import Max, Min, OuterRef, Subquery
 
 from chiiki.core.fiscal import current_fiscal_year
 from chiiki.core.models import DataVersion
+from chiiki.regions.queries import POPULATION_CLASS_LABELS, population_class
 
 from .models import IMPLEMENTED_STAGES, STAGE_ORDER, STAGE_RANK, ProgressRecord, Source, Stage
 
@@ -25,7 +27,6 @@ SCORE_FORMULA = (
     "総合スコア = 各分野の段階の点数の合計 ÷（分野数 × 5）× 100。"
     "点数は 未着手 0・検討中 1・計画策定 2・実証中 3・実装済 4・自走 5（繰越を含む、その年度時点の段階）。"
 )
-POPULATION_CLASS_LABELS = {"lt10k": "1万未満", "10k_50k": "1–5万", "50k_300k": "5–30万", "ge300k": "30万以上"}
 
 
 # ---- caching keyed on data versions --------------------------------------------------------------------------
@@ -37,7 +38,8 @@ def data_version() -> str:
 
 
 def cached(name: str, params, compute, *, version: str | None = None):
-    key = f"progress:{name}:{version or data_version()}:{params!r}"
+    digest = hashlib.sha256(repr(params).encode()).hexdigest()[:32]
+    key = f"progress:{name}:{version or data_version()}:{digest}"
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -46,24 +48,6 @@ def cached(name: str, params, compute, *, version: str | None = None):
 
 
 # ---- register helpers -----------------------------------------------------------------------------------------
-
-def population_class(population):
-    try:
-        from chiiki.regions.queries import population_class as register_population_class
-    except ImportError:  # until the register queries land; same bands as the contract
-        register_population_class = None
-    if register_population_class is not None:
-        return register_population_class(population)
-    if population is None:
-        return None
-    if population < 10_000:
-        return "lt10k"
-    if population < 50_000:
-        return "10k_50k"
-    if population < 300_000:
-        return "50k_300k"
-    return "ge300k"
-
 
 def kind_labels() -> dict[str, str]:
     from chiiki.regions.models import MunicipalityKind
@@ -80,7 +64,7 @@ def peer_group_label(key: str) -> str:
     kind_label = kind_labels().get(kind, kind)
     if pop == "unknown":
         return f"{kind_label}（人口未登録）"
-    return f"{kind_label}・人口{POPULATION_CLASS_LABELS.get(pop, pop)}"
+    return f"{kind_label}・人口 {POPULATION_CLASS_LABELS.get(pop, pop)}"
 
 
 def municipalities(prefecture=None, kind=None, code=None):

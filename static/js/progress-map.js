@@ -15,7 +15,7 @@
   });
   const municipalityUrl = (code) => wrap.dataset.municipalityUrl.replace("000000", code) + window.location.search.replace(/&?sector=[^&]*/, "");
 
-  let valuesPromise = fetch(wrap.dataset.valuesUrl, { credentials: "same-origin" }).then((response) => {
+  const valuesPromise = fetch(wrap.dataset.valuesUrl, { credentials: "same-origin" }).then((response) => {
     if (!response.ok) throw new Error("HTTP " + response.status);
     return response.json();
   });
@@ -26,13 +26,9 @@
       Object.entries(payload.values).forEach(([code, value]) => {
         values[code] = { color: stageColour(value.stage), label: value.label, stage: value.stage };
       });
+      // The legend with counts above the map replaces the component's own legend.
+      controller.configure({ onClick: (code) => { window.location.href = municipalityUrl(code); } });
       controller.setValues(values);
-      if (controller.setLegend) {
-        controller.setLegend(stages.map((stage) => ({ color: stageColour(stage.code), label: stage.label })));
-      }
-      if (controller.setOnClick) {
-        controller.setOnClick((code) => { window.location.href = municipalityUrl(code); });
-      }
       wrap.dataset.ready = "true";
     }).catch(() => {
       wrap.insertAdjacentHTML("afterbegin", '<p class="message message--error" role="alert">地図のデータを読み込めませんでした。時間をおいて再度お試しください。</p>');
@@ -42,5 +38,7 @@
   wrap.addEventListener("chiiki:map-ready", (event) => colour(event.detail.controller));
   // The map may have been drawn before this script ran.
   const element = wrap.querySelector("[data-chiiki-map]");
-  if (element && element.chiikiController) colour(element.chiikiController);
+  if (element && element._chiikiMap && element.dataset.mapReady && element.dataset.mapReady !== "error") {
+    colour(element._chiikiMap);
+  }
 })();

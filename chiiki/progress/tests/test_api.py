@@ -1,0 +1,191 @@
+"""The progress API per role: list with carry-over, summary, PUT with optimistic locking, import, export."""
+
+import json
+
+import pytest
+
+from chiiki.progress import actions
+
+from .conftest import csv_file
+
+pytestmark = pytest.mark.django_db
+
+
+def put(client, code, sector, year, body, **extra):
+    return client.put(f"/api/v1/progress/{code}/{sector}/{year}", data=json.dumps(body),
+                      content_type="application/json", **extra)
+
+
+def seed(rows):
+    """rows: (code, sector, year, stage) written through the import action as the system."""
+    lines = [f"{c},{s},{y},{st},," for c, s, y, st in rows]
+    report = actions.import_progress(None, csv_file(lines), "seed.csv")
+    assert report.ok and report.committed, report.errors
+
+
+def bearer(user):
+    from chiiki.accounts.models import ApiToken
+
+    _token, key = ApiToken.issue(user, "test")
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+def test_list_applies_carry_over_and_not_started(client, register):
+    seed([("131016", "disaster", 2024, "piloting"), ("131016", "disaster", 2025, "implemented"),
+          ("131016", "education", 2026, "planned")])
+    body = client.get("/api/v1/progress?fiscal_year=2026&municipality=131016").json()
+    assert body["count"] == 8
+    items = {i["sector"]: i for i in body["items"]}
+    assert items["disaster"]["stage"] == "implemented" and items["disaster"]["carried_over"] is True
+    assert items["disaster"]["version"] == 0  # no record of 2026 itself
+    assert items["education"]["stage"] == "planned" and items["education"]["carried_over"] is False
+    assert items["education"]["version"] == 1
+    assert items["health"]["stage"] == "not_started" and items["health"]["carried_over"] is False
+    assert items["disaster"]["municipality"] == {"code": "131016", "name": "千代田区"}
+    earlier = client.get("/api/v1/progress?fiscal_year=2024&municipality=131016&sector=disaster").json()
+    assert earlier["items"][0]["stage"] == "piloting"
+    assert client.get("/api/v1/progress?fiscal_year=R6&municipality=13101&sector=disaster").json()["count"] == 1
+
+
+def test_list_filters_and_pagination(client, register):
+    seed([("131016", "disaster", 2026, "implemented"), ("132012", "disaster", 2026, "self_sustaining")])
+    body = client.get("/api/v1/progress?fiscal_year=2026&sector=disaster&stage=implemented,self_sustaining").json()
+    assert {i["municipality"]["code"] for i in body["items"]} == {"131016", "132012"}
+    assert client.get("/api/v1/progress?fiscal_year=2026&prefecture=32").json()["count"] == 2 * 8
+    page = client.get("/api/v1/progress?fiscal_year=2026&page=2&page_size=10").json()
+    assert page["count"] == 8 * 8 and len(page["items"]) == 10
+    assert client.get("/api/v1/progress?stage=done").status_code == 422
+
+
+def test_summary_counts_and_groups(client, register):
+    seed([("131016", "disaster", 2025, "implemented"), ("132012", "disaster", 2026, "piloting"),
+          ("011002", "education", 2026, "self_sustaining")])
+    body = client.get("/api/v1/progress/summary?fiscal_year=2026&sector=disaster&group_by=prefecture").json()
+    assert body["fiscal_year"] == 2026 and body["sector"] == "disaster" and body["group_by"] == "prefecture"
+    assert body["total"]["municipalities"] == 8
+    assert body["total"]["stages"]["implemented"] == 1 and body["total"]["stages"]["piloting"] == 1
+    assert body["total"]["stages"]["not_started"] == 6
+    tokyo = next(g for g in body["groups"] if g["key"] == "13")
+    assert tokyo["name"] == "東京都" and tokyo["municipalities"] == 3
+    assert tokyo["stages"]["implemented"] == 1 and tokyo["stages"]["piloting"] == 1
+    all_sectors = client.get("/api/v1/progress/summary?fiscal_year=2026&group_by=kind").json()
+    assert all_sectors["total"]["sectors"]["education"]["self_sustaining"] == 1
+    kinds = {g["key"]: g for g in all_sectors["groups"]}
+    assert kinds["designated_city"]["sectors"]["education"]["self_sustaining"] == 1
+    by_pop = client.get("/api/v1/progress/summary?fiscal_year=2026&group_by=population_class").json()
+    assert [g["key"] for g in by_pop["groups"]] == ["unknown"]  # the register ships without population
+    assert client.get("/api/v1/progress/summary?group_by=city").status_code == 422
+
+
+def test_summary_reflects_a_write_on_the_next_request(client, register, users):
+    url = "/api/v1/progress/summary?fiscal_year=2026&sector=disaster"
+    assert client.get(url).json()["total"]["stages"]["implemented"] == 0
+    hachioji = users["hachioji"]
+    response = put(client, "132012", "disaster", 2026, {"stage": "implemented", "version": 0}, **bearer(hachioji))
+    assert response.status_code == 200, response.content
+    assert client.get(url).json()["total"]["stages"]["implemented"] == 1
+
+
+@pytest.mark.parametrize("role, code, expected", [
+    ("admin", "011002", 200),
+    ("tokyo", "132012", 200),       # prefecture staff: their prefecture
+    ("tokyo", "011002", 403),       # … not another
+    ("hachioji", "132012", 200),    # municipal staff: their municipality
+    ("hachioji", "131016", 403),
+    ("advisor", "132012", 403),
+    ("company", "132012", 403),
+])
+def test_put_per_role(client, users, role, code, expected):
+    response = put(client, code, "disaster", 2026, {"stage": "planned", "version": 0}, **bearer(users[role]))
+    assert response.status_code == expected, response.content
+    assert "detail" in response.json() or expected == 200
+
+
+def test_put_anonymous_unknown_and_invalid(client, users):
+    assert put(client, "132012", "disaster", 2026, {"stage": "planned", "version": 0}).status_code == 401
+    auth = bearer(users["admin"])
+    assert put(client, "999999", "disaster", 2026, {"stage": "planned"}, **auth).status_code == 404
+    assert put(client, "132012", "space", 2026, {"stage": "planned"}, **auth).status_code == 404
+    response = put(client, "132012", "disaster", 2026, {"stage": "done", "version": 0}, **auth)
+    assert response.status_code == 422 and "stage" in response.json()["detail"]
+    response = put(client, "132012", "disaster", 2026, {"stage": "planned", "evidence_url": "javascript:x", "version": 0}, **auth)
+    assert response.status_code == 422
+
+
+def test_put_optimistic_locking(client, users, history_count):
+    hachioji, tokyo = bearer(users["hachioji"]), bearer(users["tokyo"])
+    first = put(client, "132012", "health", 2026, {"stage": "considering", "version": 0}, **hachioji)
+    assert first.status_code == 200 and first.json()["version"] == 1
+    second = put(client, "132012", "health", 2026, {"stage": "planned", "version": 1}, **tokyo)
+    assert second.status_code == 200 and second.json()["version"] == 2
+    stale = put(client, "132012", "health", 2026, {"stage": "implemented", "note": "古い画面から", "version": 1}, **hachioji)
+    assert stale.status_code == 409
+    body = stale.json()
+    assert body["current"]["stage"] == "planned" and body["current"]["version"] == 2
+    assert "先に更新" in body["detail"]
+    stale_create = put(client, "132012", "health", 2026, {"stage": "implemented", "version": 0}, **hachioji)
+    assert stale_create.status_code == 409
+    assert history_count() == 2
+    # Saving the same values again writes nothing.
+    same = put(client, "132012", "health", 2026, {"stage": "planned", "version": 2}, **tokyo)
+    assert same.status_code == 200 and same.json()["version"] == 2 and history_count() == 2
+
+
+def test_history_records_who_and_what(client, users):
+    from chiiki.core.models import ChangeRecord
+
+    put(client, "132012", "work", 2026, {"stage": "planned", "version": 0}, **bearer(users["hachioji"]))
+    put(client, "132012", "work", 2026, {"stage": "piloting", "version": 1}, **bearer(users["tokyo"]))
+    entries = list(ChangeRecord.objects.filter(model="progress.progressrecord").order_by("id"))
+    assert [e.action for e in entries] == ["create", "update"]
+    assert entries[1].actor == users["tokyo"] and entries[1].before["stage"] == "planned"
+    assert entries[1].after["stage"] == "piloting" and entries[1].municipality_id == "132012"
+    assert entries[1].source == "api"
+
+
+@pytest.mark.parametrize("role, expected", [("admin", 200), ("tokyo", 422), ("hachioji", 403), ("advisor", 403)])
+def test_import_per_role(client, users, records, role, expected):
+    data = csv_file(["132012,disaster,2026,implemented,,", "011002,disaster,2026,planned,,"])
+    response = client.post("/api/v1/progress/import", {"file": _upload(data)}, **bearer(users[role]))
+    assert response.status_code == expected, response.content
+    if role == "admin":
+        assert response.json()["committed"] is True and response.json()["created"] == 2
+    else:
+        assert records() == {}
+    if role == "tokyo":
+        errors = response.json()["errors"]
+        assert [e["row"] for e in errors] == [3] and "権限" in errors[0]["message"]
+
+
+def test_import_dry_run_and_anonymous(client, users, records):
+    data = csv_file(["132012,disaster,2026,implemented,,"])
+    response = client.post("/api/v1/progress/import", {"file": _upload(data), "dry_run": "true"},
+                           **bearer(users["tokyo"]))
+    assert response.status_code == 200 and response.json()["created"] == 1 and not response.json()["committed"]
+    assert records() == {}
+    assert client.post("/api/v1/progress/import", {"file": _upload(data)}).status_code == 401
+
+
+def test_export_round_trip(client, users, records, history_count):
+    seed([("131016", "disaster", 2024, "piloting"), ("131016", "disaster", 2026, "implemented"),
+          ("132012", "education", 2025, "self_sustaining")])
+    before, histories = records(), history_count()
+    for fmt in ("csv", "xlsx"):
+        response = client.get(f"/api/v1/progress/export.{fmt}?fiscal_year=2026")
+        assert response.status_code == 200
+        assert response["Content-Disposition"].startswith("attachment")
+        if fmt == "csv":
+            text = response.content.decode("utf-8-sig")
+            assert text.splitlines()[0].startswith("団体コード,団体名,分野,年度,段階")
+            assert len(text.strip().splitlines()) == 1 + 8 * 8
+        upload = _upload(response.content, f"export.{fmt}")
+        result = client.post("/api/v1/progress/import", {"file": upload}, **bearer(users["admin"]))
+        assert result.status_code == 200, result.content
+        assert result.json()["created"] == 0 and result.json()["updated"] == 0
+    assert records() == before and history_count() == histories
+
+
+def _upload(data: bytes, name="progress.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data)

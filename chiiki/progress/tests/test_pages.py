@@ -1,0 +1,162 @@
+"""Public 見える化 pages, the entry screen (htmx per row, conflicts) and the web import (preview → commit)."""
+
+import re
+
+import pytest
+
+from chiiki.progress import actions
+
+from .conftest import csv_file
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(lines):
+    report = actions.import_progress(None, csv_file(lines), "seed.csv")
+    assert report.committed, report.errors
+
+
+@pytest.fixture
+def seeded(register):
+    seed(["131016,disaster,2024,piloting,,", "131016,disaster,2026,implemented,区の防災アプリ,https://example.jp/a",
+          "132012,disaster,2026,self_sustaining,,", "133647,education,2025,planned,,",
+          "011002,health,2026,considering,,"])
+
+
+@pytest.mark.parametrize("url", [
+    "/progress/?fiscal_year=2026", "/progress/map/?fiscal_year=2026&sector=disaster",
+    "/progress/prefectures/?fiscal_year=2026", "/progress/prefectures/?fiscal_year=2026&sector=disaster",
+    "/progress/prefectures/13/?fiscal_year=2026", "/progress/rankings/?fiscal_year=2026",
+    "/progress/municipalities/131016/?fiscal_year=2026", "/progress/municipalities/13101/",
+    "/progress/records/?fiscal_year=2026", "/progress/map-data.json?fiscal_year=2026&sector=disaster",
+])
+def test_public_pages_render_without_login(client, seeded, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+
+
+def test_overview_numbers_link_to_their_rows(client, seeded):
+    html = client.get("/progress/?fiscal_year=2026").content.decode()
+    links = re.findall(r'href="(/progress/records/\?[^"]+)">(\d+)</a>', html)
+    assert links, "the overview has linked numbers"
+    checked = 0
+    for href, number in links:
+        href = href.replace("&amp;", "&")
+        listed = client.get(href).content.decode()
+        count = re.search(r'data-testid="records-count">([\d,]+)<', listed).group(1).replace(",", "")
+        assert int(count) == int(number), href
+        checked += 1
+        if checked > 20:
+            break
+    kpi = re.search(r'href="([^"]+)" data-testid="kpi-achieved">(\d+)<', html)
+    assert kpi.group(2) == "2"  # 千代田区, 八王子市 implemented/self-sustaining in 2026; 札幌 only considering
+    assert "1,500" in html  # the KPI target from data/kpis.csv
+
+
+def test_municipality_page_shows_history_carry_over_and_similar(client, seeded):
+    html = client.get("/progress/municipalities/133647/?fiscal_year=2026").content.decode()
+    assert "青ヶ島村" in html and "繰越（2025年度）" in html and "計画策定" in html
+    html = client.get("/progress/municipalities/131016/?fiscal_year=2026").content.decode()
+    assert "2024年度" in html and "2026年度" in html and "区の防災アプリ" in html
+    sapporo = client.get("/progress/municipalities/011002/?fiscal_year=2026").content.decode()
+    assert "松前町" in sapporo  # neighbour
+    assert client.get("/progress/municipalities/999999/").status_code == 404
+
+
+def test_rankings_compare_within_peer_groups(client, seeded):
+    html = client.get("/progress/rankings/?fiscal_year=2026&group=core_city:unknown").content.decode()
+    assert "総合スコアの計算式" in html and "八王子市" in html and "千代田区" not in html
+    rows = re.findall(r'<tr data-code="(\d+)">\s*<td class="num">(\d+)', html)
+    assert rows[0] == ("132012", "1")
+
+
+def test_records_export_in_import_format(client, seeded):
+    response = client.get("/progress/records/?fiscal_year=2026&sector=disaster&format=csv")
+    text = response.content.decode("utf-8-sig")
+    assert text.startswith("団体コード,団体名,分野,年度,段階,備考,根拠URL,繰越")
+    assert "131016,千代田区,disaster,2026,実装済,区の防災アプリ,https://example.jp/a," in text
+    assert response["Content-Type"].startswith("text/csv")
+    xlsx = client.get("/progress/records/?fiscal_year=2026&format=xlsx")
+    assert xlsx.content[:2] == b"PK"
+
+
+def test_public_page_cache_shows_a_write_on_the_next_request(client, seeded, users):
+    url = "/progress/prefectures/13/?fiscal_year=2026"
+    assert "実証中" not in client.get(url).content.decode().split("八王子市")[1].split("</tr>")[0]
+    hachioji = users["hachioji"]
+    from chiiki.roadmap.models import Sector
+
+    actions.save_progress(hachioji, hachioji.municipality, Sector.objects.get(pk="work"), 2026, stage="piloting",
+                          version=0)
+    assert "実証中" in client.get(url).content.decode().split("八王子市")[1].split("</tr>")[0]
+
+
+def test_entry_screen_saves_a_row_and_reports_conflicts(client_for, users, seeded):
+    client = client_for(users["hachioji"])
+    page = client.get("/progress/entry/")
+    assert page.status_code == 302 and page["Location"].endswith("/progress/entry/132012/")
+    html = client.get("/progress/entry/132012/?fiscal_year=2026").content.decode()
+    assert html.count('hx-post="/progress/entry/132012/') == 8
+    response = client.post("/progress/entry/132012/tourism/", {"fiscal_year": "2026", "version": "0",
+                                                               "stage": "piloting", "note": "観光Wi-Fi"},
+                           HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "保存しました" in response.content.decode()
+    other = client_for(users["tokyo"])
+    response = other.post("/progress/entry/132012/tourism/", {"fiscal_year": "2026", "version": "1",
+                                                              "stage": "implemented"})
+    assert response.status_code == 200
+    stale = client.post("/progress/entry/132012/tourism/", {"fiscal_year": "2026", "version": "1",
+                                                            "stage": "considering"})
+    body = stale.content.decode()
+    assert stale.status_code == 409 and "先に更新" in body and "最新の段階は「実装済」" in body
+    bad = client.post("/progress/entry/132012/work/", {"fiscal_year": "2026", "version": "0", "stage": "planned",
+                                                       "evidence_url": "ftp://x"})
+    assert bad.status_code == 422 and "根拠URL" in bad.content.decode()
+
+
+def test_entry_access(client_for, users, register):
+    assert client_for(users["hachioji"]).get("/progress/entry/131016/").status_code == 403
+    assert client_for(users["tokyo"]).get("/progress/entry/131016/").status_code == 200
+    assert client_for(users["tokyo"]).get("/progress/entry/011002/").status_code == 403
+    assert client_for(users["advisor"]).get("/progress/entry/").status_code == 403
+    assert client_for(None).get("/progress/entry/132012/").status_code == 302
+    tokyo_list = client_for(users["tokyo"]).get("/progress/entry/").content.decode()
+    assert "八王子市" in tokyo_list and "札幌市" not in tokyo_list
+
+
+def test_web_import_preview_report_and_commit(client_for, users, register, records):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(users["tokyo"])
+    bad = csv_file(["132012,disaster,2026,implemented,,", "011002,disaster,2026,planned,,",
+                    "13201x,disaster,R8,planned,,"], encoding="cp932")
+    response = client.post("/progress/import/", {"file": SimpleUploadedFile("調査.csv", bad)})
+    assert response.status_code == 302
+    preview = client.get(response["Location"]).content.decode()
+    assert "2件の誤り" in preview and "権限" in preview and "取り込む</button>" not in preview
+    token = response["Location"].rstrip("/").split("/")[-1]
+    report = client.get(f"/progress/import/{token}/report")
+    lines = report.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "行,列,内容" and lines[1].startswith("3,団体コード") and lines[2].startswith("4,団体コード")
+    assert records() == {}
+    good = csv_file(["132012,disaster,2026,implemented,,", "131016,education,令和8年度,planned,,"])
+    response = client.post("/progress/import/", {"file": SimpleUploadedFile("ok.csv", good)})
+    preview_url = response["Location"]
+    html = client.get(preview_url).content.decode()
+    assert "新規 <strong>2</strong>件" in html
+    token = preview_url.rstrip("/").split("/")[-1]
+    sha = re.search(r'name="sha256" value="([0-9a-f]+)"', html).group(1)
+    assert client.post(f"/progress/import/{token}/commit", {"sha256": "0" * 64}).status_code == 302
+    assert records() == {}
+    done = client.post(f"/progress/import/{token}/commit", {"sha256": sha})
+    assert done.status_code == 302
+    assert set(records()) == {("132012", "disaster", 2026), ("131016", "education", 2026)}
+    # Another user cannot use the token.
+    assert client_for(users["admin"]).get(preview_url).status_code == 404
+
+
+def test_import_page_access(client_for, users, register):
+    assert client_for(users["hachioji"]).get("/progress/import/").status_code == 403
+    assert client_for(users["advisor"]).get("/progress/import/").status_code == 403
+    assert client_for(users["tokyo"]).get("/progress/import/").status_code == 200
+    assert client_for(users["admin"]).get("/progress/import/").status_code == 200
