@@ -6,4 +6,5 @@ app_name = "core"
 
 urlpatterns = [
     path("", views.history, name="history"),
+    path("<int:pk>/", views.history_detail, name="history_detail"),
 ]

@@ -1,0 +1,207 @@
+"""Reading the change history: filters within the user's scope, readable diffs, export rows."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from django.apps import apps
+from django.http import Http404
+
+from chiiki import access
+
+from .codes import InvalidCode, normalize_code
+from .models import ChangeRecord
+
+ACTION_LABELS = dict(ChangeRecord.Action.choices)
+EXPORT_HEADER = ["日時", "操作", "対象の種類", "対象ID", "対象", "団体コード", "団体", "都道府県", "実行者", "経路",
+                 "変更内容"]
+SOURCE_LABELS = {"web": "画面", "api": "API", "import": "一括取込", "command": "管理コマンド", "demo": "デモデータ"}
+
+
+@dataclass
+class HistoryFilters:
+    municipality: str = ""
+    prefecture: str = ""
+    model: str = ""
+    object_id: str = ""
+    action: str = ""
+    actor: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    errors: list[str] = field(default_factory=list)
+    municipality_obj: object = None
+    prefecture_obj: object = None
+
+    def as_query(self) -> dict:
+        """The active filters as GET parameters (for export links)."""
+        pairs = {
+            "municipality": self.municipality, "prefecture": self.prefecture, "model": self.model,
+            "object_id": self.object_id, "action": self.action, "actor": self.actor,
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+        }
+        return {k: v for k, v in pairs.items() if v}
+
+
+def _parse_date(raw: str, label: str, errors: list[str]) -> dt.date | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw.replace("/", "-"))
+    except ValueError:
+        errors.append(f"{label}は YYYY-MM-DD の形式で入力してください（入力: {raw}）。")
+        return None
+
+
+def parse_filters(user, params) -> HistoryFilters:
+    """Read the filters from GET params. A municipality/prefecture outside the user's history scope → 404."""
+    from chiiki.regions.models import Municipality, Prefecture
+
+    filters = HistoryFilters(
+        model=params.get("model", "").strip(),
+        object_id=params.get("object_id", "").strip(),
+        action=params.get("action", "").strip() if params.get("action") in ACTION_LABELS else "",
+        actor=params.get("actor", "").strip(),
+    )
+    filters.date_from = _parse_date(params.get("from", ""), "開始日", filters.errors)
+    filters.date_to = _parse_date(params.get("to", ""), "終了日", filters.errors)
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        filters.errors.append("開始日は終了日以前の日付を指定してください。")
+        filters.date_from = filters.date_to = None
+
+    raw_code = params.get("municipality", "").strip()
+    if raw_code:
+        try:
+            code = normalize_code(raw_code)
+        except InvalidCode as exc:
+            filters.errors.append(f"団体コードが正しくありません: {exc}")
+        else:
+            municipality = Municipality.objects.select_related("prefecture").filter(code=code).first()
+            if municipality is None or not access.can(user, "municipality.view_history", municipality):
+                raise Http404("この団体の変更履歴は見つかりません")
+            filters.municipality, filters.municipality_obj = code, municipality
+
+    raw_prefecture = params.get("prefecture", "").strip()
+    if raw_prefecture:
+        prefecture = Prefecture.objects.filter(code=raw_prefecture.zfill(2)).first()
+        if prefecture is None or not (access.is_admin(user) or access.manages(user, prefecture)):
+            raise Http404("この都道府県の変更履歴は見つかりません")
+        filters.prefecture, filters.prefecture_obj = prefecture.code, prefecture
+    return filters
+
+
+def scope_label(user) -> str | None:
+    """Whose history the user may read, in words; None if nobody's (access.scope_history gives them none)."""
+    from chiiki.accounts.models import Role
+
+    if access.is_admin(user):
+        return "全国のすべての変更履歴"
+    role = access.role_of(user)
+    if role == Role.PREFECTURE_STAFF and user.prefecture_id:
+        return f"{user.prefecture.name}と域内市区町村の変更履歴"
+    if role == Role.MUNICIPAL_STAFF and user.municipality_id:
+        return f"{user.municipality.name}の変更履歴"
+    return None
+
+
+def scoped_records(user):
+    return access.scope_history(
+        user, ChangeRecord.objects.select_related("municipality", "prefecture", "municipality__prefecture")
+    )
+
+
+def filtered_records(user, filters: HistoryFilters):
+    records = scoped_records(user)
+    if filters.municipality:
+        records = records.filter(municipality_id=filters.municipality)
+    if filters.prefecture:
+        records = records.filter(prefecture_id=filters.prefecture)
+    if filters.model:
+        records = records.filter(model=filters.model)
+    if filters.object_id:
+        records = records.filter(object_id=filters.object_id)
+    if filters.action:
+        records = records.filter(action=filters.action)
+    if filters.actor:
+        records = records.filter(actor_label__icontains=filters.actor)
+    if filters.date_from:
+        records = records.filter(at__date__gte=filters.date_from)
+    if filters.date_to:
+        records = records.filter(at__date__lte=filters.date_to)
+    return records
+
+
+@lru_cache(maxsize=256)
+def model_label(label: str) -> str:
+    """'regions.municipality' → 市区町村 (the model's verbose_name), or the label itself if unknown."""
+    try:
+        return str(apps.get_model(label)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return label
+
+
+def model_choices(user) -> list[tuple[str, str]]:
+    labels = scoped_records(user).order_by().values_list("model", flat=True).distinct()
+    return sorted(((label, model_label(label)) for label in labels), key=lambda pair: pair[1])
+
+
+@lru_cache(maxsize=256)
+def _fields_of(label: str) -> dict:
+    try:
+        model = apps.get_model(label)
+    except (LookupError, ValueError):
+        return {}
+    fields = {}
+    for f in model._meta.concrete_fields:
+        fields[f.name] = fields[f.attname] = f
+    return fields
+
+
+def _display(f, value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "はい" if value else "いいえ"
+    if f is not None and f.choices:
+        return str(dict(f.flatchoices).get(value, value))
+    if isinstance(value, list | dict):
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    name: str
+    label: str
+    before: str
+    after: str
+
+
+def diff(record: ChangeRecord) -> list[FieldChange]:
+    """The record's changed fields with Japanese labels (the model field's verbose_name) and readable values."""
+    fields = _fields_of(record.model)
+    changes = []
+    for name, old, new in record.changed_fields():
+        f = fields.get(name)
+        label = str(f.verbose_name) if f is not None else name
+        changes.append(FieldChange(name, label, _display(f, old), _display(f, new)))
+    return changes
+
+
+def diff_text(record: ChangeRecord) -> str:
+    return "; ".join(f"{c.label}: {c.before} → {c.after}" for c in diff(record))
+
+
+def export_rows(records):
+    from django.utils import timezone
+
+    for r in records.iterator(chunk_size=2000):
+        yield [
+            timezone.localtime(r.at).strftime("%Y-%m-%d %H:%M:%S"), r.get_action_display(), model_label(r.model),
+            r.object_id, r.object_repr, r.municipality_id or "", r.municipality.name if r.municipality else "",
+            r.prefecture.name if r.prefecture else "", r.actor_label, SOURCE_LABELS.get(r.source, r.source),
+            diff_text(r),
+        ]

@@ -1,0 +1,178 @@
+"""The change-history pages: scope per role, filters, pagination, exports, readable diffs, detail."""
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from django.utils import timezone
+
+from chiiki.core import history
+from chiiki.core.models import ChangeRecord
+
+
+@pytest.fixture
+def records(register, users):
+    """Attribute edits in 八王子市, 青ヶ島村 (both 東京都) and 札幌市, and a system-wide token record."""
+    m = register["municipalities"]
+
+    def edit(municipality, actor, before, after):
+        return history.record(actor, "update", municipality, before, after, municipality=municipality, source="web")
+
+    return {
+        "hachioji": edit(m["132012"], users["hachioji"], {"fiscal_strength_index": "0.85", "depopulated": None},
+                         {"fiscal_strength_index": "0.91", "depopulated": False}),
+        "aogashima": edit(m["133647"], users["aogashima"], {"remote_island": None}, {"remote_island": True}),
+        "sapporo": edit(m["011002"], users["sapporo"], {"kind": "core_city"}, {"kind": "designated_city"}),
+        "system": history.record(None, "create", users["company"], None, {"username": "company"}),
+    }
+
+
+def _listed(response):
+    return {row["record"].pk for row in response.context["rows"]}
+
+
+def test_anonymous_is_sent_to_login(client, db):
+    response = client.get("/history/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=/history/")
+    assert client.get("/history/1/").status_code == 302
+
+
+@pytest.mark.parametrize(("role", "visible"), [
+    ("admin", {"hachioji", "aogashima", "sapporo", "system"}),
+    ("tokyo", {"hachioji", "aogashima"}),
+    ("hachioji", {"hachioji"}),
+    ("sapporo", {"sapporo"}),
+    ("advisor", set()),
+    ("company", set()),
+])
+def test_each_role_sees_its_scope(client_for, users, records, role, visible):
+    client = client_for(users[role])
+    response = client.get("/history/")
+    assert response.status_code == 200
+    assert _listed(response) == {records[name].pk for name in visible}
+    for name, record in records.items():
+        expected = 200 if name in visible else 404
+        assert client.get(f"/history/{record.pk}/").status_code == expected, name
+
+
+@pytest.mark.parametrize("role", ["advisor", "company"])
+def test_page_says_when_nothing_is_visible(client_for, users, records, role):
+    html = client_for(users[role]).get("/history/").content.decode()
+    assert "閲覧できる変更履歴はありません" in html
+    assert "絞り込む" not in html
+
+
+def test_diff_uses_japanese_field_labels_and_readable_values(client_for, users, records):
+    html = client_for(users["admin"]).get("/history/").content.decode()
+    assert "財政力指数" in html and "<del>0.85</del> → <ins>0.91</ins>" in html
+    assert "過疎地域" in html and "<del>—</del> → <ins>いいえ</ins>" in html
+    assert "区分" in html and "<del>中核市</del> → <ins>政令指定都市</ins>" in html
+    assert "市区町村" in html  # the model's verbose_name
+
+
+def test_detail_page_shows_before_and_after(client_for, users, records):
+    response = client_for(users["hachioji"]).get(f"/history/{records['hachioji'].pk}/")
+    html = response.content.decode()
+    assert "変更履歴の詳細" in html
+    assert "<del>0.85</del>" in html and "<ins>0.91</ins>" in html
+    assert "財政力指数" in html and "fiscal_strength_index" in html
+    assert "hachioji" in html and "画面" in html
+    assert "?model=regions.municipality&amp;object_id=132012" in html
+
+
+def test_filter_by_municipality_inside_scope(client_for, users, records):
+    response = client_for(users["tokyo"]).get("/history/", {"municipality": "13364"})  # 5-digit is upgraded
+    assert response.status_code == 200
+    assert _listed(response) == {records["aogashima"].pk}
+
+
+@pytest.mark.parametrize(("role", "code"), [
+    ("hachioji", "133647"),  # another municipality in the same prefecture
+    ("tokyo", "011002"),  # another prefecture
+    ("admin", "202011"),  # a valid code that is not in the register
+])
+def test_filter_outside_scope_is_404(client_for, users, records, role, code):
+    assert client_for(users[role]).get("/history/", {"municipality": code}).status_code == 404
+    assert client_for(users[role]).get("/history/", {"municipality": code, "format": "csv"}).status_code == 404
+
+
+def test_filter_prefecture_outside_scope_is_404(client_for, users, records):
+    assert client_for(users["tokyo"]).get("/history/", {"prefecture": "01"}).status_code == 404
+    assert client_for(users["hachioji"]).get("/history/", {"prefecture": "13"}).status_code == 404
+    response = client_for(users["admin"]).get("/history/", {"prefecture": "13"})
+    assert _listed(response) == {records["hachioji"].pk, records["aogashima"].pk}
+
+
+def test_bad_code_and_dates_are_explained_not_applied(client_for, users, records):
+    response = client_for(users["admin"]).get("/history/", {"municipality": "abc", "from": "2026/13/01"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "団体コードが正しくありません" in html and "開始日は YYYY-MM-DD の形式で入力してください" in html
+    assert len(_listed(response)) == 4
+
+
+def test_filter_by_model_action_actor_and_dates(client_for, users, records):
+    client = client_for(users["admin"])
+    assert _listed(client.get("/history/", {"model": "accounts.user"})) == {records["system"].pk}
+    assert _listed(client.get("/history/", {"action": "create"})) == {records["system"].pk}
+    assert _listed(client.get("/history/", {"actor": "SAPP"})) == {records["sapporo"].pk}
+    old = timezone.now() - dt.timedelta(days=40)
+    ChangeRecord.objects.filter(pk=records["sapporo"].pk).update(at=old)
+    today = timezone.localdate()
+    recent = client.get("/history/", {"from": (today - dt.timedelta(days=1)).isoformat(), "to": today.isoformat()})
+    assert records["sapporo"].pk not in _listed(recent) and len(_listed(recent)) == 3
+    day = timezone.localtime(old).date().isoformat()
+    assert _listed(client.get("/history/", {"from": day, "to": day})) == {records["sapporo"].pk}
+    reversed_range = client.get("/history/", {"from": today.isoformat(), "to": day})
+    assert "開始日は終了日以前の日付を指定してください。" in reversed_range.content.decode()
+
+
+def test_model_choices_are_labelled_and_scoped(client_for, users, records):
+    admin_choices = dict(client_for(users["admin"]).get("/history/").context["model_choices"])
+    assert admin_choices == {"regions.municipality": "市区町村", "accounts.user": "ユーザー"}
+    municipal_choices = dict(client_for(users["hachioji"]).get("/history/").context["model_choices"])
+    assert municipal_choices == {"regions.municipality": "市区町村"}
+
+
+def test_pagination(client_for, users, register):
+    municipality = register["municipalities"]["132012"]
+    history.record_many([
+        history.change_record(users["hachioji"], "update", municipality, {"population": i}, {"population": i + 1},
+                              municipality=municipality)
+        for i in range(120)
+    ])
+    client = client_for(users["hachioji"])
+    first = client.get("/history/")
+    assert len(first.context["rows"]) == 50 and first.context["page"].paginator.count == 120
+    assert "1 / 3ページ" in first.content.decode()
+    last = client.get("/history/", {"page": 3})
+    assert len(last.context["rows"]) == 20
+
+
+def test_csv_export_of_the_filtered_list(client_for, users, records):
+    response = client_for(users["tokyo"]).get("/history/", {"municipality": "132012", "format": "csv"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "filename*=UTF-8''" in response["Content-Disposition"]
+    body = response.content
+    assert body.startswith(b"\xef\xbb\xbf")
+    lines = body.decode("utf-8-sig").strip().splitlines()
+    assert lines[0].startswith("日時,操作,対象の種類,対象ID,対象,団体コード,団体,都道府県,実行者,経路,変更内容")
+    assert len(lines) == 2
+    assert "八王子市" in lines[1] and "財政力指数: 0.85 → 0.91" in lines[1] and "hachioji" in lines[1]
+
+
+def test_xlsx_export_respects_scope(client_for, users, records):
+    response = client_for(users["hachioji"]).get("/history/", {"format": "xlsx"})
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "日時" and len(rows) == 2
+    assert rows[1][5] == "132012"
+
+
+def test_export_links_keep_the_filters(client_for, users, records):
+    html = client_for(users["admin"]).get("/history/", {"municipality": "132012", "action": "update"}).content.decode()
+    assert "?municipality=132012&amp;action=update&amp;format=csv" in html
+    assert "?municipality=132012&amp;action=update&amp;format=xlsx" in html
