@@ -14,6 +14,7 @@ from chiiki.core.errors import DataFileError
 REFERENCE_LOADERS = [
     "chiiki.regions.reference.load",
     "chiiki.roadmap.reference.load",
+    "chiiki.programs.reference.load_catalog",
 ]
 
 
