@@ -59,6 +59,7 @@ def validation_error(request, exc):
 
 
 def _mount():
+    from chiiki.accounts.api import router as accounts_router
     from chiiki.programs.api import router as programs_router
     from chiiki.progress.api import router as progress_router
     from chiiki.regions.api import router as regions_router
@@ -66,6 +67,7 @@ def _mount():
     api.add_router("", regions_router)
     api.add_router("/progress", progress_router)
     api.add_router("/programs", programs_router)
+    api.add_router("", accounts_router)
 
 
 _mount()
