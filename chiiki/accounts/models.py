@@ -38,6 +38,10 @@ class User(AbstractUser):
             self.prefecture_id = self.municipality.prefecture_id
         super().save(*args, **kwargs)
 
+    def get_full_name(self) -> str:
+        """Japanese order: family name first."""
+        return f"{self.last_name} {self.first_name}".strip()
+
     @property
     def is_national_admin(self) -> bool:
         return self.is_active and (self.role == Role.NATIONAL_ADMIN or self.is_superuser)
