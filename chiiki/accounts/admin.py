@@ -1,0 +1,98 @@
+"""The Django admin (/django-admin/) is for national administrators only: superusers, and national admins who
+were also given staff status (access rule "site.admin"). Model permissions follow the same rule, so a national
+admin needs no Django permission rows; nobody else gets in even with is_staff."""
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from chiiki import access
+
+from . import actions
+from .models import ApiToken, User
+
+
+def _site_admin(request) -> bool:
+    return access.can(request.user, "site.admin")
+
+
+# The whole site: every admin view checks this before anything else.
+admin.site.has_permission = _site_admin
+admin.site.site_header = "地域IoT実装推進プラットフォーム 管理画面"
+admin.site.site_title = "Chiiki 管理画面"
+admin.site.index_title = "管理"
+
+
+class SiteAdminPermissions:
+    """ModelAdmin mixin: permissions from chiiki.access instead of Django's permission table."""
+
+    def has_module_permission(self, request):
+        return _site_admin(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _site_admin(request)
+
+    def has_add_permission(self, request):
+        return _site_admin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return _site_admin(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return _site_admin(request)
+
+
+@admin.register(User)
+class UserAdmin(SiteAdminPermissions, DjangoUserAdmin):
+    list_display = ["username", "get_full_name", "role", "affiliation", "is_active", "is_staff", "last_login"]
+    list_filter = ["role", "is_active", "is_staff", "prefecture"]
+    search_fields = ["username", "first_name", "last_name", "email", "organisation", "municipality__name"]
+    list_select_related = ["prefecture", "municipality", "municipality__prefecture"]
+    raw_id_fields = ["municipality"]  # 1,741 of them: type the 6-digit 団体コード
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("氏名・連絡先", {"fields": ["last_name", "first_name", "email"]}),
+        ("役割と所属", {"fields": ["role", "prefecture", "municipality", "organisation"],
+                     "description": "都道府県職員は所属都道府県、市区町村職員は所属市区町村が必要です。"}),
+        ("状態", {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        ("日時", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["username", "password1", "password2"]}),
+        ("役割と所属", {"fields": ["role", "prefecture", "municipality", "organisation"]}),
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+
+    @admin.display(description="所属")
+    def affiliation(self, obj):
+        return obj.affiliation
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields.append("is_superuser")  # national admins cannot mint superusers (or become one)
+        return fields
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(SiteAdminPermissions, admin.ModelAdmin):
+    """Tokens are issued by create_api_token or 「マイページ」 (the key is shown once); here they can be revoked."""
+
+    list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked"]
+    list_filter = ["revoked"]
+    search_fields = ["prefix", "name", "user__username"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "name", "prefix", "key_hash", "created_at", "last_used_at", "revoked"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # keep revoked tokens for the record; revoke instead
+
+    @admin.action(description="選択したAPIトークンを失効させる")
+    def revoke(self, request, queryset):
+        tokens = list(queryset.select_related("user").filter(revoked=False))
+        for token in tokens:
+            actions.revoke_token(request.user, token, source="web")
+        self.message_user(request, f"{len(tokens)}件のAPIトークンを失効させました。", messages.SUCCESS)
