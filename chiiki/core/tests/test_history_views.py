@@ -66,7 +66,7 @@ def test_page_says_when_nothing_is_visible(client_for, users, records, role):
 def test_diff_uses_japanese_field_labels_and_readable_values(client_for, users, records):
     html = client_for(users["admin"]).get("/history/").content.decode()
     assert "財政力指数" in html and "<del>0.85</del> → <ins>0.91</ins>" in html
-    assert "過疎地域" in html and "<del>—</del> → <ins>いいえ</ins>" in html
+    assert "過疎地域" in html and "— → <ins>いいえ</ins>" in html
     assert "区分" in html and "<del>中核市</del> → <ins>政令指定都市</ins>" in html
     assert "市区町村" in html  # the model's verbose_name
 
