@@ -50,7 +50,10 @@ def unauthenticated(request, exc):
 
 @api.exception_handler(HttpError)
 def http_error(request, exc):
-    return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+    detail = exc.message
+    if exc.status_code == 403 and detail == "CSRF check Failed":  # ninja's session auth, in English
+        detail = "CSRFトークンがありません。ログイン中のセッションで書き込むときは X-CSRFToken ヘッダーが必要です"
+    return api.create_response(request, {"detail": detail}, status=exc.status_code)
 
 
 @api.exception_handler(NinjaValidationError)

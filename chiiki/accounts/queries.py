@@ -48,7 +48,8 @@ def capabilities(user) -> list[Capability]:
                                 _url("regions:prefecture", prefecture.code)))
     elif municipality is not None and access.can(user, "municipality.edit_attributes", municipality):
         items.append(Capability(f"{municipality.name}の属性（財政力指数・過疎など）を編集できます",
-                                _url("regions:municipality", municipality.code)))
+                                _url("regions:municipality_edit", municipality.code)
+                                or _url("regions:municipality", municipality.code)))
 
     if access.can(user, "register.import"):
         items.append(Capability("人口・面積を公式統計から取り込めます（管理コマンド import_population）"))

@@ -132,7 +132,7 @@ def test_session_write_without_csrf_is_403(users):
     client.force_login(users["hachioji"])
     response = client.post(f"/api/v1/me/tokens/{token.pk}/revoke")
     assert response.status_code == 403
-    assert response.json()["detail"]
+    assert response.json()["detail"].startswith("CSRFトークンがありません")
     token.refresh_from_db()
     assert not token.revoked
     # With the token from the cookie it goes through.
@@ -186,3 +186,27 @@ def test_bearer_does_not_sign_in_to_web_pages(client, users):
 def test_openapi_documents_the_account_endpoints(client, db):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert {"/api/v1/me", "/api/v1/me/abilities", "/api/v1/me/tokens", "/api/v1/me/tokens/{token_id}/revoke"} <= set(paths)
+
+
+@pytest.mark.parametrize(("role", "expected"), [
+    ("admin", "national_admin"), ("tokyo", "prefecture_staff"), ("hachioji", "municipal_staff"),
+    ("aogashima", "municipal_staff"), ("sapporo", "municipal_staff"), ("advisor", "advisor"), ("company", "company"),
+])
+def test_every_role_against_the_account_endpoints(client_for, users, role, expected):
+    client = client_for(users[role])
+    me = client.get("/api/v1/me")
+    assert me.status_code == 200 and me.json()["role"] == expected
+    assert client.get("/api/v1/me/abilities").json()["role"] == expected
+    assert client.get("/api/v1/me/tokens").status_code == 200
+    mine, _ = ApiToken.issue(users[role])
+    others, _ = ApiToken.issue(users["company" if role != "company" else "advisor"])
+    assert client.post(f"/api/v1/me/tokens/{mine.pk}/revoke").status_code == 200
+    assert client.post(f"/api/v1/me/tokens/{others.pk}/revoke").status_code == (200 if role == "admin" else 404)
+
+
+def test_public_against_the_account_endpoints(client, users):
+    token, _ = ApiToken.issue(users["company"])
+    assert client.get("/api/v1/me").status_code == 401
+    assert client.get("/api/v1/me/tokens").status_code == 401
+    assert client.get("/api/v1/me/abilities").json()["role"] == "public"
+    assert client.post(f"/api/v1/me/tokens/{token.pk}/revoke").status_code == 401
