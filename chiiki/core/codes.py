@@ -15,11 +15,13 @@ def check_digit(five: str) -> str:
 
 
 def is_valid_code(code: str) -> bool:
+    """Six ASCII digits whose last one is the check digit of the first five (the prefecture range is normalize_code's)."""
     return len(code) == 6 and code.isdigit() and check_digit(code[:5]) == code[5]
 
 
 def normalize_code(raw: str | int | None) -> str:
-    """Return the 6-digit code for 5- or 6-digit input (full-width digits allowed).
+    """Return the 6-digit code for 5- or 6-digit input (full-width digits, hyphens and a 4-digit
+    Excel-truncated 5-digit code allowed).
 
     Raises InvalidCode with a Japanese message when the input is not a valid code.
     """
@@ -32,13 +34,17 @@ def normalize_code(raw: str | int | None) -> str:
         raise InvalidCode("団体コードが空です")
     if not text.isdigit():
         raise InvalidCode(f"団体コードは数字で入力してください: {raw!r}")
-    if len(text) == 4 or len(text) == 5 and text[0] != "0" and int(text[:2]) > 47:
-        # Excel drops the leading zero of Hokkaido–Fukushima codes (1002 → 01002).
+    if len(text) == 4:
+        # Excel drops the leading zero of the 5-digit codes of prefectures 01–09 (01100 → 1100).
+        # A 5-digit input is always read as the 5-digit form: "11002" could also be a truncated
+        # "011002", but the register cannot be consulted here, so callers report unknown codes.
         text = text.zfill(5)
+    if len(text) not in (5, 6):
+        raise InvalidCode(f"団体コードは5桁または6桁です: {raw!r}")
+    if not 1 <= int(text[:2]) <= 47:
+        raise InvalidCode(f"団体コードの先頭2桁（都道府県コード）は01〜47です: {text}")
     if len(text) == 5:
         return text + check_digit(text)
-    if len(text) == 6:
-        if not is_valid_code(text):
-            raise InvalidCode(f"団体コードのチェックディジットが正しくありません: {text}")
-        return text
-    raise InvalidCode(f"団体コードは5桁または6桁です: {raw!r}")
+    if not is_valid_code(text):
+        raise InvalidCode(f"団体コードのチェックディジットが正しくありません: {text}")
+    return text

@@ -37,6 +37,8 @@ def parse_fiscal_year(raw) -> int:
     """Parse 2026, '2026年度', '令和8年度', 'R8', 'Ｒ８', '２０２６'. Raises InvalidFiscalYear."""
     if raw is None:
         raise InvalidFiscalYear("年度が空です")
+    if isinstance(raw, bool):
+        raise InvalidFiscalYear(f"年度を読み取れません: {raw!r}")
     if isinstance(raw, int):
         year = raw
     else:

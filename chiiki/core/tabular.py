@@ -1,13 +1,14 @@
 """Reading and writing the tables people exchange with the platform.
 
 Reading: CSV in UTF-8, UTF-8 with BOM or CP932/Shift_JIS (detected, never asked), and XLSX.
-Every row keeps its source row number (as Excel shows it: the header is row 1) so error
+Every row keeps its source row number (as Excel shows it: the header is normally row 1) so error
 reports can point at it. Full-width digits and spaces and surrounding blanks are normalised.
 
 Writing: CSV for Excel (UTF-8 with BOM, CRLF) and XLSX.
 """
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from charset_normalizer import from_bytes
 from django.http import HttpResponse
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 
 from .text import normalize_digits
 
@@ -40,13 +42,20 @@ class Table:
     header: list[str]
     rows: list[Row] = field(default_factory=list)
     encoding: str = ""
+    header_number: int = 1  # row number of the header in the file
 
 
 def _clean(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        value = value.date()
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
     return normalize_digits(str(value)).strip()
 
 
@@ -72,45 +81,65 @@ def _is_xlsx(data: bytes, filename: str) -> bool:
     return data[:2] == b"PK" or filename.lower().endswith((".xlsx", ".xlsm"))
 
 
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (and other OLE2 files)
+
+
+def _xlsx_rows(data: bytes) -> list[list[str]]:
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:
+        raise TableError(f"XLSXファイルを読み込めません: {exc}") from None
+    try:
+        # Read-only sheets yield blank rows too, so positions are Excel's row numbers.
+        return [[_clean(v) for v in row] for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def _csv_rows(data: bytes) -> tuple[list[list[str]], str]:
+    text, encoding = decode_csv_bytes(data)
+    # One record per row as Excel shows it: a quoted cell spanning lines stays one row, blank lines count.
+    records = []
+    try:
+        for record in csv.reader(io.StringIO(text, newline=""), strict=True):
+            records.append([_clean(v) for v in record])
+    except csv.Error as exc:
+        raise TableError(f"CSVとして読み込めません（{len(records) + 1}行目付近）: {exc}") from None
+    return records, encoding
+
+
 def read_table(data: bytes, filename: str = "", header_aliases: dict[str, str] | None = None) -> Table:
-    """Read CSV or XLSX bytes into a Table. header_aliases maps alternative header names to canonical ones."""
+    """Read CSV or XLSX bytes into a Table. header_aliases maps alternative header names to canonical ones.
+
+    The header is the first non-blank row; blank rows are skipped but keep their place in the numbering.
+    A value in a column without a header is an error (it would otherwise be lost silently).
+    """
     aliases = {normalize_digits(k).strip(): v for k, v in (header_aliases or {}).items()}
     if not data:
         raise TableError("ファイルが空です")
+    if data.startswith(_OLE2_MAGIC):
+        raise TableError("Excel 97-2003 形式（.xls）は読み込めません。XLSX または CSV で保存し直してください")
     if _is_xlsx(data, filename):
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:
-            raise TableError(f"XLSXファイルを読み込めません: {exc}") from None
-        sheet = workbook.worksheets[0]
-        raw_rows = ([_clean(v) for v in row] for row in sheet.iter_rows(values_only=True))
-        encoding = "xlsx"
+        records, encoding = _xlsx_rows(data), "xlsx"
     else:
-        text, encoding = decode_csv_bytes(data)
-        raw_rows = ([_clean(v) for v in row] for row in csv.reader(io.StringIO(text, newline="")))
-    try:
-        header = next(raw_rows)
-    except StopIteration:
-        raise TableError("ヘッダー行がありません") from None
-    except csv.Error as exc:
-        raise TableError(f"CSVとして読み込めません: {exc}") from None
+        records, encoding = _csv_rows(data)
+    numbered = [(number, values) for number, values in enumerate(records, start=1) if any(values)]
+    if not numbered:
+        raise TableError("ヘッダー行がありません（ファイルに値がありません）")
+    header_number, header = numbered[0]
     header = [aliases.get(h, h) for h in header]
     while header and header[-1] == "":
         header.pop()
-    if not header:
-        raise TableError("ヘッダー行が空です")
     duplicates = {h for h in header if header.count(h) > 1 and h}
     if duplicates:
         raise TableError(f"ヘッダーに同じ列名が複数あります: {', '.join(sorted(duplicates))}")
-    table = Table(header=header, encoding=encoding)
-    try:
-        for index, values in enumerate(raw_rows, start=2):
-            if not any(values):
-                continue
-            padded = values + [""] * (len(header) - len(values))
-            table.rows.append(Row(index, dict(zip(header, padded, strict=False))))
-    except csv.Error as exc:
-        raise TableError(f"CSVとして読み込めません（{index}行目付近）: {exc}") from None
+    table = Table(header=header, encoding=encoding, header_number=header_number)
+    for number, values in numbered[1:]:
+        extra = [index for index, value in enumerate(values[len(header):], start=len(header) + 1) if value]
+        if extra:
+            raise TableError(f"{number}行目: ヘッダーのない列（{extra[0]}列目）に値があります: {values[extra[0] - 1]!r}")
+        padded = values + [""] * (len(header) - len(values))
+        table.rows.append(Row(number, dict(zip(header, padded, strict=False))))
     return table
 
 
@@ -129,13 +158,23 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 
+def _xlsx_cell(sheet, value):
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
 def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence], title: str = "data") -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31] or "data")
     sheet.append(list(header))
     for row in rows:
-        # Codes stay text so Excel keeps their leading zeros.
-        sheet.append(["" if value is None else value for value in row])
+        # Codes stay text so Excel keeps their leading zeros; text starting with "=" stays text, not a formula.
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
