@@ -24,9 +24,11 @@ def collect_errors(page):
     return errors
 
 
-def test_national_map_draws_polygons_and_credit(boundaries_loaded, page, screenshot):
+def test_national_map_draws_polygons_and_credit(boundaries_loaded, page, screenshot, settings):
+    settings.CSP_ENABLED = True  # production's script-src 'self': the map must need no inline script
     errors = collect_errors(page)
-    page.goto("/regions/map/")
+    response = page.goto("/regions/map/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
     page.wait_for_selector("#national-map[data-map-ready=boundaries]")
     assert page.locator("#national-map .leaflet-overlay-pane path").count() == 3  # municipalities
     assert page.locator("#national-map .leaflet-prefectures-pane path").count() == 1  # outline drawn on top
