@@ -147,10 +147,22 @@ def _ward_codes() -> set[str]:
     return {line.split(",", 1)[0] for line in path.read_text(encoding="utf-8").splitlines()[1:] if line}
 
 
-def _row_code(raw: str, wards: set[str]) -> tuple[str | None, str | None]:
+def _is_ward_code(code: str, wards: set[str], designated: list[str], registered) -> bool:
+    """A 行政区 of a designated city: listed in data/wards.csv, or (for wards since reorganised, e.g. 浜松市's
+    seven wards before 2024) an unregistered code numbered just after its city's, as JIS X 0402 assigns them."""
+    if code in wards:
+        return True
+    if code in registered:
+        return False
+    number = int(code[:5])
+    city = max((int(d[:5]) for d in designated if d[:3] == code[:3] and int(d[:5]) < number), default=None)
+    return city is not None and number - city < 30
+
+
+def _row_code(raw: str, wards: set[str], designated: list[str], registered) -> tuple[str | None, str | None]:
     """(code, skip_reason) for a 団体コード cell; raises InvalidCode for a bad one.
 
-    Skipped: the national total (00000 / blank code with 全国), prefecture rows (PP000), wards of designated cities.
+    Skipped: the national total (00000), prefecture rows (PP000), wards of designated cities.
     """
     digits = raw.replace("-", "").strip()
     if digits.isdigit() and int(digits) == 0:
@@ -158,7 +170,7 @@ def _row_code(raw: str, wards: set[str]) -> tuple[str | None, str | None]:
     code = normalize_code(raw)
     if code[2:5] == "000":
         return None, "都道府県"
-    if code in wards:
+    if _is_ward_code(code, wards, designated, registered):
         return None, "行政区"
     return code, None
 
@@ -174,6 +186,7 @@ def _import(actor, table: Table, *, code_column: str, value_column: str, parse, 
     problems: list[RowProblem] = []
     wards = _ward_codes()
     municipalities = {m.code: m for m in Municipality.objects.all()}
+    designated = [code for code, m in municipalities.items() if m.kind == "designated_city"]
     seen: dict[str, int] = {}
     planned: list[tuple[Municipality, object]] = []
     result = ImportResult()
@@ -186,7 +199,7 @@ def _import(actor, table: Table, *, code_column: str, value_column: str, parse, 
             problems.append(RowProblem(row.number, code_column, "団体コードが空です"))
             continue
         try:
-            code, skip = _row_code(raw_code, wards)
+            code, skip = _row_code(raw_code, wards, designated, municipalities)
         except InvalidCode as exc:
             problems.append(RowProblem(row.number, code_column, str(exc)))
             continue

@@ -127,6 +127,22 @@ def test_only_admins_may_import(users, tmp_path):
     assert ChangeRecord.objects.get(object_id="131016").actor_label == "admin"
 
 
+def test_former_ward_codes_are_skipped_not_refused(register, tmp_path):
+    """2020 census tables list 浜松市's pre-2024 wards (e.g. 22131 中区); 札幌市's 01101 is in wards.csv."""
+    from chiiki.regions.models import Prefecture
+
+    Municipality.objects.create(code="221309", name="浜松市", kana="ハママツシ", kind="designated_city",
+                                prefecture=Prefecture.objects.create(code="22", lg_code="220001", name="静岡県",
+                                                                     kana="シズオカケン"))
+    path = write(tmp_path, "pop.csv", "団体コード,人口\n22130,790718\n22131,100000\n01101,248680\n22201,2\n")
+    with pytest.raises(CommandError) as error:
+        run("import_population", path, "--year", "2020")
+    assert "5行目" in str(error.value) and "2行目" not in str(error.value) and "3行目" not in str(error.value)
+    path = write(tmp_path, "pop.csv", "団体コード,人口\n22130,790718\n22131,100000\n01101,248680\n")
+    assert "読み飛ばし2行" in run("import_population", path, "--year", "2020")
+    assert population("221309")[0] == 790718
+
+
 def test_official_area_replaces_the_computed_one(register, tmp_path):
     Municipality.objects.filter(code="131016").update(area_km2=Decimal("11.55"), area_source=COMPUTED_AREA_SOURCE)
     path = write(tmp_path, "area.csv", "団体コード,市区町村,面積（km2）\n131016,千代田区,11.66\n011002,札幌市,\"1,121.26\"\n")
