@@ -143,3 +143,14 @@ def test_population_in_file_is_used_but_never_overwrites_an_import(db, data_dir)
     assert Municipality.objects.get(code="131016").population == 66000
     run("--data-dir", str(data_dir), "--force")
     assert Municipality.objects.get(code="131016").population == 66680
+
+
+def test_progress_bar_is_drawn_when_asked(db):
+    from django.core.management.base import OutputWrapper
+
+    from chiiki.regions.reference import load
+
+    buffer = StringIO()
+    summary = load(data_dir=DATA, force=False, stdout=OutputWrapper(buffer), progress=True)
+    assert "団体 [" in buffer.getvalue() and "] 1788/1788" in buffer.getvalue()
+    assert summary.startswith("団体: 都道府県47・市区町村1741件")
