@@ -105,7 +105,8 @@ RULES = {
     "site.admin": _site_admin,  # /django-admin/
     # API tokens: obj is the token's user (create) or the token (revoke)
     "api_token.create": _self_or_admin,
-    "api_token.revoke": lambda user, obj: _self_or_admin(user, getattr(obj, "user", None)),
+    "api_token.revoke": lambda user, obj: is_admin(user) or (
+        _active(user) and obj is not None and obj.user_id == user.pk),
 }
 
 

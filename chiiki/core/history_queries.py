@@ -85,7 +85,7 @@ def parse_filters(user, params) -> HistoryFilters:
     raw_prefecture = params.get("prefecture", "").strip()
     if raw_prefecture:
         prefecture = Prefecture.objects.filter(code=raw_prefecture.zfill(2)).first()
-        if prefecture is None or not (access.is_admin(user) or access.manages(user, prefecture)):
+        if prefecture is None or not access.can(user, "municipality.view_history", prefecture):
             raise Http404("この都道府県の変更履歴は見つかりません")
         filters.prefecture, filters.prefecture_obj = prefecture.code, prefecture
     return filters

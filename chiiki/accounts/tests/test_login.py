@@ -147,3 +147,15 @@ def test_every_post_form_carries_the_csrf_token(client, users, path, signed_in):
     assert post_forms
     for form in post_forms:
         assert 'name="csrfmiddlewaretoken"' in form, form[:200]
+
+
+def test_signed_in_user_is_sent_on_from_the_login_page(client_for, users):
+    response = client_for(users["hachioji"]).get(LOGIN)
+    assert response.status_code == 302 and response["Location"] == "/accounts/mypage/"
+
+
+def test_header_shows_login_or_mypage_and_logout(client, client_for, users):
+    anonymous = client.get("/").content.decode()
+    assert 'href="/accounts/login/?next=/"' in anonymous and "ログアウト" not in anonymous
+    signed_in = client_for(users["hachioji"]).get("/").content.decode()
+    assert 'href="/accounts/mypage/"' in signed_in and 'action="/accounts/logout/"' in signed_in
