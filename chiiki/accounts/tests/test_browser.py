@@ -21,6 +21,10 @@ def test_municipal_staff_logs_in_sees_mypage_and_logs_out(page, users, screensho
     assert page.locator("#affiliation-municipality").inner_text() == "八王子市"
     assert page.get_by_role("link", name="八王子市の進捗を更新できます").is_visible()
     screenshot(page, "accounts-mypage-municipal")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.locator("#affiliation-municipality").is_visible()
+    screenshot(page, "accounts-mypage-municipal-mobile")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.locator("#affiliation-municipality").click()
     page.wait_for_url("**/regions/municipalities/132012/")
@@ -67,3 +71,13 @@ def test_token_issue_and_history_pages(page, users, login, screenshot, register)
     page.get_by_role("link", name="詳細").first.click()
     page.wait_for_url("**/history/*/")
     screenshot(page, "history-detail")
+
+
+def test_lockout_page_after_five_failures(page, users, screenshot):
+    for _ in range(5):
+        page.goto("/accounts/login/")
+        page.get_by_label("ユーザー名").fill("sapporo")
+        page.get_by_label("パスワード").fill("wrong-password")
+        page.get_by_role("button", name="ログイン").click()
+    assert page.locator("h1").inner_text() == "ログインを一時停止しました"
+    screenshot(page, "accounts-locked")
