@@ -171,10 +171,12 @@ def _write(actor, plan: importer.Planned, via: str) -> None:
 
 
 def _entry(actor, action, record, before, row, names, sector_names, via):
-    entry = history.change_record(
-        actor, action, record, before, _snapshot(record), source=via,
+    """A ChangeRecord for one imported row (built directly: this runs 20,000 times in a big import)."""
+    return ChangeRecord(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_label=actor.get_username() if getattr(actor, "is_authenticated", False) else "システム",
+        action=action, model="progress.progressrecord", object_id=str(record.pk),
         object_repr=f"{names.get(row.municipality, row.municipality)} {sector_names.get(row.sector, row.sector)} "
-                    f"{row.fiscal_year}年度")
-    entry.municipality_id = row.municipality
-    entry.prefecture_id = row.prefecture
-    return entry
+                    f"{row.fiscal_year}年度",
+        municipality_id=row.municipality, prefecture_id=row.prefecture, before=before, after=_snapshot(record),
+        source=via)

@@ -138,7 +138,7 @@ def parse_table(data: bytes, filename: str = "", *, actor=None, fiscal_year: int
     has_year = COL_YEAR in table.header
     lookups = _Lookups()
     permitted: dict[str, bool] = {}
-    code_cache, year_cache, url_cache = {}, {}, {}
+    code_cache, year_cache, url_cache, sector_cache, stage_cache = {}, {}, {}, {}, {}
     url_validator = URLValidator(schemes=["http", "https"])
 
     def check_url(raw):
@@ -165,7 +165,9 @@ def parse_table(data: bytes, filename: str = "", *, actor=None, fiscal_year: int
             if prefecture is None:
                 errors.append(RowError(row.number, COL_CODE, f"登録されていない団体コードです: {code}"))
         raw_sector = values.get(COL_SECTOR, "")
-        sector = lookups.sectors.get(fold(raw_sector))
+        sector = sector_cache.get(raw_sector)
+        if sector is None:
+            sector = sector_cache[raw_sector] = lookups.sectors.get(fold(raw_sector))
         if sector is None:
             message = "分野が空です" if not raw_sector else f"分野を判別できません: {raw_sector}（例: {lookups.sector_hint} または分野名）"
             errors.append(RowError(row.number, COL_SECTOR, message))
@@ -177,7 +179,9 @@ def parse_table(data: bytes, filename: str = "", *, actor=None, fiscal_year: int
             if problem:
                 errors.append(RowError(row.number, COL_YEAR, problem))
         raw_stage = values.get(COL_STAGE, "")
-        stage = lookups.stages.get(fold(raw_stage))
+        stage = stage_cache.get(raw_stage)
+        if stage is None:
+            stage = stage_cache[raw_stage] = lookups.stages.get(fold(raw_stage))
         if stage is None:
             message = "段階が空です" if not raw_stage else f"段階を判別できません: {raw_stage}（{lookups.stage_hint} のいずれか）"
             errors.append(RowError(row.number, COL_STAGE, message))

@@ -1,0 +1,79 @@
+"""Browser tests: a municipal officer's save shows on the public map and ranking; the import preview names errors."""
+
+import pytest
+
+from .conftest import csv_file
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def browser_data(transactional_db, users):
+    from chiiki.progress import actions
+
+    report = actions.import_progress(None, csv_file([
+        "132012,disaster,2025,planned,,", "131016,disaster,2026,implemented,,", "322016,disaster,2026,piloting,,",
+        "012025,disaster,2026,planned,,",
+    ]), "seed.csv")
+    assert report.committed
+    return users
+
+
+def test_municipal_staff_change_shows_on_map_and_ranking(page, login, screenshot, browser_data):
+    from chiiki.core.fiscal import current_fiscal_year
+
+    year = current_fiscal_year()
+    users = browser_data
+    # Before: 八王子市 is 4th of the 4 core cities? (函館 planned, 八王子 planned carried, 松江 piloting)
+    page.goto(f"/progress/rankings/?fiscal_year={year}&group=core_city:unknown")
+    before = page.locator('tr[data-code="132012"] td.num').first.inner_text()
+
+    login(users["hachioji"])
+    page.goto(f"/progress/entry/132012/?fiscal_year={year}")
+    row = page.locator("#entry-disaster")
+    assert "繰越" in row.inner_text()
+    row.locator("select[name=stage]").select_option("self_sustaining")
+    row.locator("textarea[name=note]").fill("防災無線のデジタル化を自主財源で運用")
+    row.get_by_role("button", name="保存").click()
+    page.locator("#entry-disaster .progress-entry__ok").wait_for()
+    screenshot(page, "progress-entry-saved")
+
+    page.goto(f"/progress/map/?fiscal_year={year}&sector=disaster")
+    page.wait_for_selector('#progress-map-wrap[data-ready="true"]')
+    stage = page.evaluate("document.querySelector('[data-chiiki-map]')._chiikiMap.values['132012'].stage")
+    assert stage == "self_sustaining"
+    legend = page.locator(".progress-legend").inner_text()
+    assert "自走（1）" in legend
+    screenshot(page, "progress-map-after-save")
+
+    page.goto(f"/progress/rankings/?fiscal_year={year}&group=core_city:unknown")
+    after = page.locator('tr[data-code="132012"] td.num').first.inner_text()
+    assert after.startswith("1 ") or after.startswith("1\n") or after.split()[0] == "1", after
+    assert before.split()[0] != "1"
+    screenshot(page, "progress-ranking-after-save")
+
+    page.goto(f"/progress/?fiscal_year={year}")
+    page.wait_for_selector("#progress-trend")
+    screenshot(page, "progress-overview")
+
+
+def test_import_preview_shows_errors_for_a_bad_file(page, login, screenshot, browser_data, tmp_path):
+    bad = tmp_path / "調査結果.csv"
+    bad.write_bytes(csv_file([
+        "132012,防災,令和8年度,実装済,,",
+        "131017,防災,R8,実装済,,",          # check digit
+        "011002,防災,2026,planned,,",       # another prefecture
+        "132012,宇宙,2026,planned,,",       # sector
+        "132012,防災,2026,検討中,,",        # duplicate with another stage
+    ], encoding="cp932"))
+    login(browser_data["tokyo"])
+    page.goto("/progress/import/")
+    page.set_input_files("#id_file", str(bad))
+    page.get_by_role("button", name="内容を確認する").click()
+    page.wait_for_selector("table.import-errors")
+    text = page.locator("table.import-errors").inner_text()
+    for needle in ("チェックディジット", "権限", "分野を判別できません", "2行目にもあり"):
+        assert needle in text, needle
+    assert page.locator("table.import-errors tbody tr").count() == 4
+    assert page.get_by_role("link", name="CSV").count() >= 1
+    screenshot(page, "progress-import-preview-errors")
