@@ -137,3 +137,11 @@ lint: $(INSTALLED)
 
 # bench-progress (D) and bench-programs (E) are defined by their owners below; `bench` runs every one of them.
 bench:
+
+# 進捗（D）: 20,000行の取込と、全国の概要ページ・集計APIのHTTP計測。SQLite と PostgreSQL
+# （BENCH_DATABASE_URL、既定は 127.0.0.1:55432 の chiiki_bench）。結果は bench/README.md に書き込む。
+.PHONY: bench-progress
+bench: bench-progress
+bench-progress: $(INSTALLED) assets
+	$(PY) bench/progress_import.py
+	$(PY) bench/progress_http.py
