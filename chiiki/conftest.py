@@ -162,9 +162,10 @@ def login(page):
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Argon2 costs ~0.5 s per hash and `users` makes seven; tests hash with MD5 first (Argon2 still verifies).
-
-    Tests of the hashing itself put settings.PASSWORD_HASHERS back (see accounts/tests/test_login.py).
-    """
+def fast_password_hashing(request):
+    """Argon2 costs ~0.5 s per hash and `users` makes seven: tests that use `users` hash with MD5 first
+    (existing Argon2 hashes still verify). Tests without `users` keep the real settings (see test_settings.py)."""
+    if "users" not in request.fixturenames:
+        return
+    settings = request.getfixturevalue("settings")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
