@@ -12,7 +12,8 @@ from chiiki.accounts.models import ApiToken
 
 class ApiTokenAuth(HttpBearer):
     def authenticate(self, request, token):
-        user = ApiToken.authenticate(token)
+        # chiiki.accounts.middleware.ApiTokenMiddleware has already checked the bearer token on /api/.
+        user = getattr(request, "api_token_user", None) or ApiToken.authenticate(token)
         if user is not None:
             request.user = user
         return user

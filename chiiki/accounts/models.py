@@ -1,3 +1,4 @@
+import datetime as dt
 import hashlib
 import secrets
 
@@ -55,6 +56,9 @@ class User(AbstractUser):
         return self.organisation
 
 
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -95,5 +99,8 @@ class ApiToken(models.Model):
             return None
         from django.utils import timezone
 
-        cls.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+            # At most one write a minute per token, not one per request.
+            cls.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user

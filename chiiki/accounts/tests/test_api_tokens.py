@@ -210,3 +210,19 @@ def test_public_against_the_account_endpoints(client, users):
     assert client.get("/api/v1/me/tokens").status_code == 401
     assert client.get("/api/v1/me/abilities").json()["role"] == "public"
     assert client.post(f"/api/v1/me/tokens/{token.pk}/revoke").status_code == 401
+
+
+def test_last_used_is_written_at_most_once_a_minute(client, users):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    key, _ = _issue(users["hachioji"])
+    recent = timezone.now() - dt.timedelta(seconds=30)
+    ApiToken.objects.update(last_used_at=recent)
+    client.get("/api/v1/me", **_bearer(key))
+    assert ApiToken.objects.get().last_used_at == recent
+    stale = timezone.now() - dt.timedelta(minutes=5)
+    ApiToken.objects.update(last_used_at=stale)
+    client.get("/api/v1/me", **_bearer(key))
+    assert ApiToken.objects.get().last_used_at > stale + dt.timedelta(minutes=4)
