@@ -26,9 +26,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.db import connection, migrations
-
-from .text import hira_to_kata
 
 K1 = 1.2
 B = 0.75
@@ -36,8 +35,8 @@ B = 0.75
 _LONG_VOWEL = "ー"
 
 
-def _is_word_char(char: str) -> bool:
-    return char.isalnum() or char in "ー々〆ヶ"
+_KANA_TABLE = {code: code + 0x60 for code in range(ord("ぁ"), ord("ゖ") + 1)}
+_SEPARATORS = re.compile(r"[^\wー々〆ヶ]+|_+")
 
 
 def _is_katakana(char: str) -> bool:
@@ -50,6 +49,8 @@ def _is_hiragana(char: str) -> bool:
 
 def _drop_trailing_long_vowel(segment: str) -> str:
     """コンピューター → コンピュータ (JIS Z 8301 style), only at the end of katakana runs of 4+ characters."""
+    if _LONG_VOWEL not in segment:
+        return segment
     out = []
     run = 0
     for index, char in enumerate(segment):
@@ -63,22 +64,18 @@ def _drop_trailing_long_vowel(segment: str) -> str:
 
 def normalize(text: str) -> str:
     """The comparison form: NFKC, lower case, katakana only, segments separated by single spaces."""
-    text = hira_to_kata(unicodedata.normalize("NFKC", text or "").lower())
-    segments = []
-    current: list[str] = []
-    for char in text:
-        if _is_word_char(char):
-            current.append(char)
-        elif current:
-            segments.append("".join(current))
-            current = []
-    if current:
-        segments.append("".join(current))
-    return " ".join(_drop_trailing_long_vowel(s) for s in segments)
+    text = unicodedata.normalize("NFKC", text or "").lower().translate(_KANA_TABLE)
+    return " ".join(_drop_trailing_long_vowel(s) for s in _SEPARATORS.split(text) if s)
+
+
+_HEX: dict[str, str] = {}
 
 
 def _hex(char: str) -> str:
-    return f"{ord(char):06x}"
+    value = _HEX.get(char)
+    if value is None:
+        value = _HEX[char] = f"{ord(char):06x}"
+    return value
 
 
 def _bigram_token(a: str, b: str) -> str:
@@ -93,8 +90,9 @@ def tokens(normalized: str) -> list[str]:
     """Index tokens of already normalised text (see module docstring)."""
     out: list[str] = []
     for segment in normalized.split():
-        out.extend(_bigram_token(a, b) for a, b in zip(segment, segment[1:], strict=False))
-        out.append(_end_token(segment[-1]))
+        hexes = [_hex(c) for c in segment]
+        out.extend(["g" + a + b for a, b in zip(hexes, hexes[1:], strict=False)])
+        out.append("g" + hexes[-1] + "000000")
     return out
 
 
@@ -211,6 +209,8 @@ class SearchIndex:
         self.table = table
         self.fields = dict(fields)
         self._stats_cache: dict[object, Stats] = {}
+        self._postings: dict[str, Posting] = {}
+        self._posting_key = None
 
     # -- schema (used in migrations) --
 
@@ -291,6 +291,11 @@ class SearchIndex:
                 chunk = ids[start:start + 500]
                 cursor.execute(f"DELETE FROM {self.table} WHERE {key} IN ({', '.join(['%s'] * len(chunk))})", chunk)
 
+    def clear_cache(self) -> None:
+        """Forget cached statistics and postings (they are also dropped whenever the stats key changes)."""
+        self._stats_cache.clear()
+        self._postings.clear()
+
     def clear(self) -> None:
         self._stats_cache.clear()
         with connection.cursor() as cursor:
@@ -314,42 +319,84 @@ class SearchIndex:
             self._stats_cache[cache_key] = stats
         return stats
 
-    def _match_expression(self, terms: Sequence[Term]) -> str:
-        parts = []
-        vendor = connection.vendor
-        for term in terms:
-            if len(term.text) == 1:
-                prefix = f"g{_hex(term.text)}"
-                parts.append(f"{prefix}*" if vendor == "sqlite" else f"{prefix}:*")
-            else:
-                toks = [_bigram_token(a, b) for a, b in zip(term.text, term.text[1:], strict=False)]
-                parts.append('"' + " ".join(toks) + '"' if vendor == "sqlite" else "(" + " <-> ".join(toks) + ")")
-        return " OR ".join(parts) if vendor == "sqlite" else " | ".join(parts)
+    def _match_expression(self, term: Term) -> str:
+        sqlite = connection.vendor == "sqlite"
+        if len(term.text) == 1:
+            prefix = f"g{_hex(term.text)}"
+            return f"body : {prefix}*" if sqlite else f"{prefix}:*"
+        toks = [_bigram_token(a, b) for a, b in zip(term.text, term.text[1:], strict=False)]
+        return 'body : "' + " ".join(toks) + '"' if sqlite else " <-> ".join(toks)
 
-    def candidates(self, terms: Sequence[Term]) -> dict[int, list[str]]:
-        """doc_id → normalised field texts of every document matching at least one term (engine's index)."""
-        if not terms:
-            return {}
-        cols = ", ".join(self._field_columns())
-        expression = self._match_expression(terms)
+    def match_ids(self, term: Term) -> list[int]:
+        """Ids of the documents containing term, from the engine's full-text index."""
         with connection.cursor() as cursor:
             if connection.vendor == "sqlite":
-                cursor.execute(f"SELECT rowid, {cols} FROM {self.table} WHERE {self.table} MATCH %s",
-                               [f"body : ({expression})"])
+                cursor.execute(f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH %s",
+                               [self._match_expression(term)])
             else:
-                cursor.execute(f"SELECT doc_id, {cols} FROM {self.table} WHERE body @@ %s::tsquery", [expression])
-            return {int(row[0]): list(row[1:]) for row in cursor.fetchall()}
+                cursor.execute(f"SELECT doc_id FROM {self.table} WHERE body @@ %s::tsquery",
+                               [self._match_expression(term)])
+            return [int(row[0]) for row in cursor.fetchall()]
 
-    def search(self, query: Query, *, stats_key=None) -> list[tuple[int, float]]:
-        """(doc_id, score) best first; ties broken by doc_id so both engines agree exactly."""
+    def corpus(self) -> Corpus:
+        """Every document's texts in memory (for callers that cache per data version)."""
+        return Corpus(self.texts(), len(self.fields))
+
+    def texts(self, doc_ids: Iterable[int] | None = None) -> dict[int, list[str]]:
+        """doc_id → normalised field texts (all documents when doc_ids is None)."""
+        cols = ", ".join(self._field_columns())
+        key = "rowid" if connection.vendor == "sqlite" else "doc_id"
+        out: dict[int, list[str]] = {}
+        with connection.cursor() as cursor:
+            if doc_ids is None:
+                cursor.execute(f"SELECT {key}, {cols} FROM {self.table}")
+                out.update((int(row[0]), list(row[1:])) for row in cursor.fetchall())
+                return out
+            ids = list(doc_ids)
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                cursor.execute(f"SELECT {key}, {cols} FROM {self.table} WHERE {key} IN ({', '.join(['%s'] * len(chunk))})",
+                               chunk)
+                out.update((int(row[0]), list(row[1:])) for row in cursor.fetchall())
+        return out
+
+    def search(self, query: Query, *, stats_key=None, texts=None) -> list[tuple[int, float]]:
+        """(doc_id, score) best first; ties broken by doc_id so both engines agree exactly.
+
+        `texts` may map doc_id → normalised field texts (e.g. an in-process copy from ``texts()``);
+        otherwise the matching documents' texts are read from the index table. With a `stats_key`
+        (anything that changes when the documents change) each term's posting — the matching ids from the
+        engine and their BM25F term frequencies — is cached until the key changes.
+        """
         if not query.terms:
             return []
-        docs = self.candidates(query.terms)
-        if not docs:
-            return []
-        stats = self.stats(stats_key)
-        scored = bm25f(query.terms, docs, list(self.fields.items()), stats)
-        return sorted(scored.items(), key=lambda item: (-round(item[1], 9), item[0]))
+        ids, scores = self.search_arrays(query, stats_key=stats_key, texts=texts)
+        return [(int(i), float(score)) for i, score in zip(ids, scores, strict=True)]
+
+    def search_arrays(self, query: Query, *, stats_key=None, texts=None) -> tuple[np.ndarray, np.ndarray]:
+        """search() as two numpy arrays (doc ids, scores), best first."""
+        if not query.terms:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=float)
+        stats = texts.stats(list(self.fields)) if isinstance(texts, Corpus) else self.stats(stats_key)
+        postings = [(term, self._posting(term, stats, stats_key, texts)) for term in query.terms]
+        return rank(postings, stats.documents)
+
+    def _posting(self, term: Term, stats: Stats, stats_key, texts) -> Posting:
+        if stats_key is not None:
+            if self._posting_key != stats_key:
+                self._postings.clear()
+                self._posting_key = stats_key
+            cached = self._postings.get(term.text)
+            if cached is not None:
+                return cached
+        ids = self.match_ids(term)
+        source = texts if texts is not None else self.texts(ids)
+        posting = weighted_frequencies(term.text, ids, source, list(self.fields.items()), stats)
+        if stats_key is not None:
+            if len(self._postings) >= 5000:
+                self._postings.clear()
+            self._postings[term.text] = posting
+        return posting
 
 
 def _tsvector_literal(body: Sequence[str]) -> str:
@@ -360,26 +407,102 @@ def _tsvector_literal(body: Sequence[str]) -> str:
     return " ".join(f"{token}:{','.join(str(p) for p in pos[:256])}" for token, pos in positions.items())
 
 
-def bm25f(terms: Sequence[Term], docs: dict[int, list[str]], fields: Sequence[tuple[str, float]],
-          stats: Stats) -> dict[int, float]:
-    """BM25F: per-field length-normalised term frequencies, weighted by field, saturated once per term."""
-    total = max(stats.documents, len(docs))
-    scores: dict[int, float] = dict.fromkeys(docs, 0.0)
-    for term in terms:
-        frequencies: dict[int, float] = {}
-        for doc_id, texts in docs.items():
-            weighted = 0.0
-            for (name, weight), text in zip(fields, texts, strict=True):
-                count = text.count(term.text)
-                if count:
-                    length = len(text) or 1
-                    weighted += weight * count / (1 - B + B * length / stats.average_length[name])
-            if weighted:
-                frequencies[doc_id] = weighted
-        if not frequencies:
+class Corpus:
+    """All documents' normalised field texts in memory, laid out for fast counting.
+
+    Each field's texts are joined into one string (separated by newlines, which no term contains), so the
+    occurrences of a term in every document are found by one C-level regex scan and binned by offset.
+    The counts equal ``text.count(term)`` per document.
+    """
+
+    def __init__(self, texts: dict[int, Sequence[str]], field_count: int):
+        self.ids = np.array(sorted(texts), dtype=np.int64)
+        self.lengths = []
+        self.joined = []
+        self.offsets = []
+        for f in range(field_count):
+            parts = [texts[int(i)][f] for i in self.ids]
+            lengths = np.array([len(p) for p in parts], dtype=np.int64)
+            offsets = np.zeros(len(parts), dtype=np.int64)
+            if len(parts) > 1:
+                offsets[1:] = np.cumsum(lengths[:-1] + 1)
+            self.lengths.append(lengths)
+            self.offsets.append(offsets)
+            self.joined.append("\n".join(parts))
+        self.position = {int(doc_id): i for i, doc_id in enumerate(self.ids)}
+
+    def __len__(self):
+        return len(self.ids)
+
+    def stats(self, names: Sequence[str]) -> Stats:
+        return Stats(len(self.ids), {name: float(lengths.mean()) if len(lengths) else 1.0
+                                     for name, lengths in zip(names, self.lengths, strict=True)})
+
+    def get(self, doc_id, default=None):  # mapping protocol for callers that want one document
+        i = self.position.get(int(doc_id))
+        if i is None:
+            return default
+        return [joined[off:off + length] for joined, off, length in
+                zip(self.joined, (o[i] for o in self.offsets), (ln[i] for ln in self.lengths), strict=True)]
+
+    def counts(self, needle: str, field: int) -> np.ndarray:
+        starts = [m.start() for m in re.finditer(re.escape(needle), self.joined[field])]
+        if not starts:
+            return np.zeros(len(self.ids), dtype=np.int64)
+        docs = np.searchsorted(self.offsets[field], np.array(starts, dtype=np.int64), side="right") - 1
+        return np.bincount(docs, minlength=len(self.ids))
+
+
+@dataclass(frozen=True)
+class Posting:
+    ids: np.ndarray  # documents containing the term
+    tf: np.ndarray  # their BM25F pseudo term frequency (field-weighted, length-normalised)
+
+
+def weighted_frequencies(needle: str, doc_ids: Sequence[int], texts, fields: Sequence[tuple[str, float]],
+                         stats: Stats) -> Posting:
+    norms = [(weight, stats.average_length[name]) for name, weight in fields]
+    if isinstance(texts, Corpus):
+        tf = np.zeros(len(texts), dtype=float)
+        for f, (weight, average) in enumerate(norms):
+            counts = texts.counts(needle, f)
+            if counts.any():
+                tf += weight * counts / (1 - B + B * np.maximum(texts.lengths[f], 1) / average)
+        allowed = np.isin(texts.ids, np.asarray(doc_ids, dtype=np.int64))  # the engine's index decides
+        keep = allowed & (tf > 0)
+        return Posting(texts.ids[keep], tf[keep])
+    ids, tfs = [], []
+    for doc_id in doc_ids:
+        doc = texts.get(doc_id)
+        if doc is None:
             continue
-        df = len(frequencies)
+        tf = 0.0
+        for (weight, average), text in zip(norms, doc, strict=True):
+            if needle in text:
+                tf += weight * text.count(needle) / (1 - B + B * (len(text) or 1) / average)
+        if tf:
+            ids.append(doc_id)
+            tfs.append(tf)
+    return Posting(np.array(ids, dtype=np.int64), np.array(tfs, dtype=float))
+
+
+def rank(postings: Sequence[tuple[Term, Posting]], documents: int) -> tuple[np.ndarray, np.ndarray]:
+    """BM25F: sum over terms of weight · idf · tf / (k1 + tf); best first, ties by doc id."""
+    total = max(documents, 1)
+    all_ids, all_scores = [], []
+    for term, posting in postings:
+        df = len(posting.ids)
+        if not df:
+            continue
         idf = math.log(1 + (total - df + 0.5) / (df + 0.5))
-        for doc_id, tf in frequencies.items():
-            scores[doc_id] += term.weight * idf * tf / (K1 + tf)
-    return {doc_id: score for doc_id, score in scores.items() if score > 0}
+        all_ids.append(posting.ids)
+        all_scores.append(term.weight * idf * posting.tf / (K1 + posting.tf))
+    if not all_ids:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=float)
+    ids = np.concatenate(all_ids)
+    scores = np.concatenate(all_scores)
+    unique, inverse = np.unique(ids, return_inverse=True)
+    summed = np.zeros(len(unique), dtype=float)
+    np.add.at(summed, inverse, scores)
+    order = np.lexsort((unique, -np.round(summed, 9)))
+    return unique[order], summed[order]

@@ -14,6 +14,12 @@ from .models import SavedSearch, SupportProgram
 AREA = "programs"
 
 
+def _invalidate() -> None:
+    from .queries import invalidate
+
+    invalidate()
+
+
 def _sector_codes() -> set[str]:
     from chiiki.roadmap.models import Sector
 
@@ -54,6 +60,7 @@ def save_program(actor, program: SupportProgram | None, row: dict[str, str], *, 
             program = current
         reindex([program])
         history.bump(AREA)
+        _invalidate()
     return program
 
 
@@ -65,6 +72,7 @@ def delete_program(actor, program: SupportProgram, *, source: str = "web") -> No
         PROGRAM_INDEX.remove([program.pk])
         program.delete()
         history.bump(AREA)
+        _invalidate()
 
 
 def parse_catalog_table(table: Table) -> list[tuple[int, dict]]:
@@ -136,6 +144,7 @@ def import_catalog(actor, table: Table, *, dry_run: bool = False) -> dict:
             history.record_many(records)
             reindex(touched)
             history.bump(AREA)
+        _invalidate()
     return counts
 
 

@@ -142,12 +142,12 @@ def search(request, params: Query[SearchParams]):
         fit=params.fit, sort=params.sort or "", page=max(1, params.page), page_size=params.page_size,
     )
     result = queries.run_search(req, user=request.user)
-    start = (result.page - 1) * req.page_size
-    items = result.all_items[start:start + req.page_size]
+    sector_names = queries.snapshot().sector_names
+    items = result.items
     return {
         "count": result.count, "page": result.page, "page_size": req.page_size, "num_pages": result.num_pages,
         "sort": result.sort,
-        "items": [program_item(hit, request) for hit in items],
+        "items": [program_item(hit, request, sector_names) for hit in items],
         "facets": {name: [{"key": v.key, "label": v.label, "count": v.count} for v in values]
                    for name, values in result.facets.items()},
     }

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, Max, Sum
+import numpy as np
 from django.http import Http404, QueryDict
 from django.utils import timezone
 
@@ -126,27 +126,71 @@ class SearchRequest:
 
 @dataclass
 class Snapshot:
+    """The catalog in memory, with boolean masks (numpy) for filtering and facet counting."""
+
     key: tuple
     programs: list[SupportProgram]
     by_pk: dict[int, SupportProgram]
     by_public_id: dict[str, SupportProgram]
+    position: dict[int, int]  # pk → index in programs
+    pk_position: np.ndarray  # pk → index in programs (-1 = none), for mapping search results
     sector_names: dict[str, str]
-    sector_keys: dict[int, tuple[str, ...]]
     windows: dict[int, list]
-    statuses: dict[dt.date, dict[int, Status]] = field(default_factory=dict)
-    fits: dict[tuple, dict[int, Fit]] = field(default_factory=dict)
+    texts: object  # chiiki.core.search.Corpus: normalised search fields in memory
+    masks: dict[str, dict[str, np.ndarray]]  # facet → value → mask (static facets)
+    newest_order: np.ndarray
+    public_id_rank: np.ndarray
+    per_day: dict[dt.date, DayView] = field(default_factory=dict)
+    fits: dict[tuple, FitView] = field(default_factory=dict)
+
+    def __len__(self):
+        return len(self.programs)
 
 
-_lock = threading.Lock()
+@dataclass
+class DayView:
+    statuses: list[Status]
+    masks: dict[str, np.ndarray]
+    status_rank: np.ndarray
+    default_order: np.ndarray
+    deadline_order: np.ndarray
+
+    def by_pk(self, snap: Snapshot) -> dict[int, Status]:
+        return {p.pk: self.statuses[i] for i, p in enumerate(snap.programs)}
+
+
+@dataclass
+class FitView:
+    fits: list[Fit]
+    masks: dict[str, np.ndarray]
+
+
+_lock = threading.RLock()
 _snapshot: Snapshot | None = None
+_generation = 0
+
+
+def invalidate() -> None:
+    """Drop this process's snapshot (called by every catalog write; other processes see the data version)."""
+    global _generation, _snapshot
+    with _lock:
+        _generation += 1
+        _snapshot = None
 
 
 def catalog_key() -> tuple:
-    """Changes whenever any program is created, edited or deleted (cheap aggregate, one query)."""
-    from chiiki.roadmap.models import Sector
+    """Changes whenever the catalog changes: the "programs" data version (bumped by every write) plus this
+    process's own write counter (so a rolled-back transaction that reuses a version number is not mistaken)."""
+    from chiiki.core.history import version
 
-    agg = SupportProgram.objects.aggregate(n=Count("id"), m=Max("updated_at"), v=Sum("version"), i=Max("id"))
-    return (agg["n"], agg["m"], agg["v"], agg["i"], Sector.objects.count())
+    return (version("programs"), _generation)
+
+
+def _mask(n: int, indices) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    if indices:
+        mask[list(indices)] = True
+    return mask
 
 
 def snapshot() -> Snapshot:
@@ -161,30 +205,58 @@ def snapshot() -> Snapshot:
         from chiiki.roadmap.models import Sector
 
         programs = list(SupportProgram.objects.order_by("public_id"))
+        n = len(programs)
         sector_names = dict(Sector.objects.order_by("order", "code").values_list("code", "name"))
-        all_codes = tuple(sector_names)
         windows = {}
         for p in programs:
             try:
                 windows[p.pk] = parse_windows(p.windows)
             except ValueError:
                 windows[p.pk] = []
+        groups: dict[str, dict[str, list[int]]] = {"sector": {}, "kind": {}, "support_type": {}, "provider": {}}
+        for i, p in enumerate(programs):
+            for code in (sector_names if p.all_sectors else p.sectors):
+                groups["sector"].setdefault(code, []).append(i)
+            groups["kind"].setdefault(p.kind, []).append(i)
+            groups["support_type"].setdefault(p.support_type, []).append(i)
+            groups["provider"].setdefault(p.provider, []).append(i)
+        masks = {facet: {value: _mask(n, idx) for value, idx in values.items()} for facet, values in groups.items()}
+        created = np.array([p.created_at.timestamp() for p in programs], dtype=float)
+        pks = np.array([p.pk for p in programs], dtype=np.int64)
+        newest_order = np.lexsort((-pks, -created)) if n else np.zeros(0, dtype=np.int64)
+        pk_position = np.full(int(pks.max()) + 1 if n else 0, -1, dtype=np.int64)
+        pk_position[pks] = np.arange(n)
         _snapshot = Snapshot(
             key=key, programs=programs, by_pk={p.pk: p for p in programs},
-            by_public_id={p.public_id: p for p in programs}, sector_names=sector_names,
-            sector_keys={p.pk: all_codes if p.all_sectors else tuple(p.sectors) for p in programs},
-            windows=windows,
+            by_public_id={p.public_id: p for p in programs}, position={p.pk: i for i, p in enumerate(programs)}, pk_position=pk_position,
+            sector_names=sector_names, windows=windows, texts=PROGRAM_INDEX.corpus(),
+            masks=masks, newest_order=newest_order, public_id_rank=np.arange(n),
         )
         return _snapshot
 
 
+def day_view(snap: Snapshot, today: dt.date) -> DayView:
+    view = snap.per_day.get(today)
+    if view is None:
+        n = len(snap)
+        statuses = [status_on(snap.windows[p.pk], today) for p in snap.programs]
+        masks = {code: np.array([s.code == code for s in statuses], dtype=bool) for code in STATUS_ORDER}
+        rank = np.array([STATUS_ORDER[s.code] for s in statuses], dtype=np.int64)
+        far = dt.date.max.toordinal()
+        deadline = np.array([(s.next_deadline.toordinal() if s.next_deadline else far) for s in statuses], dtype=np.int64)
+        upcoming = np.array([((s.next_deadline or s.next_opening).toordinal() if (s.next_deadline or s.next_opening)
+                              else far) for s in statuses], dtype=np.int64)
+        order_ids = snap.public_id_rank
+        default_order = np.lexsort((order_ids, upcoming, rank)) if n else np.zeros(0, dtype=np.int64)
+        deadline_order = np.lexsort((order_ids, upcoming, rank, deadline)) if n else np.zeros(0, dtype=np.int64)
+        view = DayView(statuses, masks, rank, default_order, deadline_order)
+        snap.per_day.clear()
+        snap.per_day[today] = view
+    return view
+
+
 def statuses(snap: Snapshot, today: dt.date) -> dict[int, Status]:
-    cached = snap.statuses.get(today)
-    if cached is None:
-        cached = {p.pk: status_on(snap.windows[p.pk], today) for p in snap.programs}
-        snap.statuses.clear()
-        snap.statuses[today] = cached
-    return cached
+    return day_view(snap, today).by_pk(snap)
 
 
 def _municipality_key(m) -> tuple:
@@ -192,15 +264,22 @@ def _municipality_key(m) -> tuple:
             m.remote_island, m.mountainous)
 
 
-def fits(snap: Snapshot, municipality) -> dict[int, Fit]:
+def fit_view(snap: Snapshot, municipality) -> FitView:
     key = _municipality_key(municipality)
-    cached = snap.fits.get(key)
-    if cached is None:
-        cached = {p.pk: assess(p, municipality) for p in snap.programs}
+    view = snap.fits.get(key)
+    if view is None:
+        results = [assess(p, municipality) for p in snap.programs]
+        masks = {code: np.array([f.fit == code for f in results], dtype=bool) for code in FIT_ORDER}
+        view = FitView(results, masks)
         if len(snap.fits) > 200:
             snap.fits.clear()
-        snap.fits[key] = cached
-    return cached
+        snap.fits[key] = view
+    return view
+
+
+def fits(snap: Snapshot, municipality) -> dict[int, Fit]:
+    view = fit_view(snap, municipality)
+    return {p.pk: view.fits[i] for i, p in enumerate(snap.programs)}
 
 
 def get_municipality(code: str):
@@ -252,10 +331,11 @@ class SearchResult:
     request: SearchRequest
     count: int
     items: list[Hit]
-    all_items: list[Hit]
     facets: dict[str, list[FacetValue]]
     municipality: object = None
     sort: str = "default"
+    _order: np.ndarray | None = None
+    _make_hit: object = None
 
     @property
     def num_pages(self) -> int:
@@ -264,6 +344,11 @@ class SearchResult:
     @property
     def page(self) -> int:
         return min(self.request.page, self.num_pages)
+
+    @property
+    def all_items(self) -> list[Hit]:
+        """Every matching program in result order (exports, ICS, alerts)."""
+        return [self._make_hit(int(i)) for i in self._order] if self._order is not None else []
 
 
 def _labels(snap: Snapshot) -> dict[str, dict[str, str]]:
@@ -280,97 +365,94 @@ def run_search(request: SearchRequest, *, user=None, today: dt.date | None = Non
                page_size: int | None = None) -> SearchResult:
     today = today or timezone.localdate()
     snap = snapshot()
-    status_by_pk = statuses(snap, today)
+    n = len(snap)
+    day = day_view(snap, today)
 
-    municipality, fit_by_pk = None, None
+    municipality, fitv = None, None
     if request.eligible_for:
         municipality = get_municipality(request.eligible_for)
-        fit_by_pk = fits(snap, municipality)
+        fitv = fit_view(snap, municipality)
 
-    # Full text (database index) → candidates with scores
-    scores: dict[int, float] | None = None
+    # Full text (database index) → candidate mask and scores
+    scores = None
     if request.q:
         query = parse_query(request.q, concepts())
-        ranked = PROGRAM_INDEX.search(query, stats_key=snap.key) if query else []
-        scores = dict(ranked)
-        candidates = [snap.by_pk[pk] for pk, _ in ranked if pk in snap.by_pk]
+        ids, found = PROGRAM_INDEX.search_arrays(query, stats_key=snap.key, texts=snap.texts)
+        known = (ids >= 0) & (ids < len(snap.pk_position))
+        positions = snap.pk_position[ids[known]]
+        kept = positions >= 0
+        positions, found = positions[kept], found[known][kept]
+        scores = np.zeros(n, dtype=float)
+        scores[positions] = found
+        candidates = np.zeros(n, dtype=bool)
+        candidates[positions] = True
     else:
-        candidates = snap.programs
+        candidates = np.ones(n, dtype=bool)
 
-    # Filters and disjunctive facet counts in one pass
+    facet_masks = {**snap.masks, "status": day.masks}
+    if fitv is not None:
+        facet_masks["fit"] = fitv.masks
     selected = {
-        "sector": set(request.sector), "kind": set(request.kind), "support_type": set(request.support_type),
-        "provider": set(request.provider), "status": set(request.status), "fit": set(request.effective_fit),
+        "sector": request.sector, "kind": request.kind, "support_type": request.support_type,
+        "provider": request.provider, "status": request.status, "fit": request.effective_fit,
     }
-    active = [name for name in FACETS if selected[name]]
-    counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-    matched: list[SupportProgram] = []
-    for program in candidates:
-        pk = program.pk
-        values = {
-            "sector": snap.sector_keys[pk],
-            "kind": (program.kind,),
-            "support_type": (program.support_type,),
-            "provider": (program.provider,),
-            "status": (status_by_pk[pk].code,),
-            "fit": (fit_by_pk[pk].fit,) if fit_by_pk is not None else (),
-        }
-        failed = [name for name in active if not selected[name].intersection(values[name])]
-        if len(failed) > 1:
-            continue
-        dims = failed if failed else FACETS
-        for name in dims:
-            bucket = counts[name]
-            for value in values[name]:
-                bucket[value] = bucket.get(value, 0) + 1
-        if not failed:
-            matched.append(program)
-
-    sort = request.effective_sort
-    far = dt.date.max
-
-    def status_key(p):
-        s = status_by_pk[p.pk]
-        return (STATUS_ORDER[s.code], s.next_deadline or s.next_opening or far)
-
-    if sort == "relevance":
-        matched.sort(key=lambda p: (-round(scores.get(p.pk, 0.0), 9), STATUS_ORDER[status_by_pk[p.pk].code], p.public_id))
-    elif sort == "deadline":
-        matched.sort(key=lambda p: (status_by_pk[p.pk].next_deadline or far, status_key(p), p.public_id))
-    elif sort == "newest":
-        matched.sort(key=lambda p: (-p.created_at.timestamp(), -p.pk))
-    else:
-        matched.sort(key=lambda p: (*status_key(p), p.public_id))
-
-    hits = [Hit(p, status_by_pk[p.pk], scores.get(p.pk) if scores is not None else None,
-                fit_by_pk[p.pk] if fit_by_pk is not None else None) for p in matched]
-    size = page_size or request.page_size
-    page = min(request.page, max(1, -(-len(hits) // size)))
-    page_items = hits[(page - 1) * size: page * size]
+    empty = np.zeros(n, dtype=bool)
+    filters = {}
+    for name, values in selected.items():
+        if values and name in facet_masks:
+            combined = empty.copy()
+            for value in values:
+                mask = facet_masks[name].get(value)
+                if mask is not None:
+                    combined |= mask
+            filters[name] = combined
+    matched = candidates.copy()
+    for mask in filters.values():
+        matched &= mask
 
     labels = _labels(snap)
     facets: dict[str, list[FacetValue]] = {}
     for name in FACETS:
-        if name == "fit" and fit_by_pk is None:
+        if name not in facet_masks:
             continue
-        bucket = counts[name]
+        base = candidates.copy()
+        for other, mask in filters.items():
+            if other != name:
+                base &= mask
+        chosen = set(selected[name])
+        counts = {value: int(np.count_nonzero(base & mask)) for value, mask in facet_masks[name].items()}
         if name == "sector":
-            keys = [code for code in snap.sector_names if code in bucket or code in selected[name]]
+            keys = [code for code in snap.sector_names if counts.get(code) or code in chosen]
         elif name == "status":
-            keys = [k for k in STATUS_ORDER if k in bucket or k in selected[name]]
+            keys = [k for k in STATUS_ORDER if counts.get(k) or k in chosen]
         elif name == "fit":
-            keys = [k for k in FIT_ORDER if k in bucket or k in selected[name]]
+            keys = [k for k in FIT_ORDER if counts.get(k) or k in chosen]
         elif name in ("kind", "support_type"):
-            keys = [k for k in labels[name] if k in bucket or k in selected[name]]
+            keys = [k for k in labels[name] if counts.get(k) or k in chosen]
         else:
-            keys = sorted(set(bucket) | selected[name], key=lambda k: (-bucket.get(k, 0), k))
-        facets[name] = [
-            FacetValue(key, labels.get(name, {}).get(key, key), bucket.get(key, 0), key in selected[name],
-                       request.toggled(name, key))
-            for key in keys
-        ]
-    result = SearchResult(request, len(hits), page_items, hits, facets, municipality, sort)
-    return result
+            keys = sorted((k for k in set(counts) | chosen if counts.get(k) or k in chosen),
+                          key=lambda k: (-counts.get(k, 0), k))
+        facets[name] = [FacetValue(key, labels.get(name, {}).get(key, key), counts.get(key, 0), key in chosen,
+                                   request.toggled(name, key)) for key in keys]
+
+    sort = request.effective_sort
+    if sort == "relevance":
+        idx = np.flatnonzero(matched)
+        order = idx[np.lexsort((snap.public_id_rank[idx], day.status_rank[idx], -np.round(scores[idx], 9)))]
+    else:
+        base_order = {"deadline": day.deadline_order, "newest": snap.newest_order}.get(sort, day.default_order)
+        order = base_order[matched[base_order]]
+
+    def make_hit(i: int) -> Hit:
+        program = snap.programs[i]
+        return Hit(program, day.statuses[i], float(scores[i]) if scores is not None else None,
+                   fitv.fits[i] if fitv is not None else None)
+
+    size = page_size or request.page_size
+    count = len(order)
+    page = min(request.page, max(1, -(-count // size)))
+    page_items = [make_hit(int(i)) for i in order[(page - 1) * size: page * size]]
+    return SearchResult(request, count, page_items, facets, municipality, sort, order, make_hit)
 
 
 # ---- The navigator (支援メニューナビ) ------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.db import transaction
 from chiiki.core import history
 from chiiki.core.errors import DataFileError
 
-from .actions import AREA, _snapshot
+from .actions import AREA, _invalidate, _snapshot
 from .catalog import REQUIRED_COLUMNS, RowErrors, content_of, parse_row
 from .indexing import reindex
 from .models import SupportProgram
@@ -75,6 +75,7 @@ def load_catalog(*, data_dir: Path, force: bool = False, stdout=None, progress: 
         # Always (re)index everything: a fresh database or a changed sector name must be searchable.
         reindex(SupportProgram.objects.all())
         history.bump(AREA)
+    _invalidate()
     summary = f"支援メニュー: 新規{created}件・更新{updated}件・変更なし{unchanged}件"
     if kept:
         summary += f"・管理者の編集を保持{kept}件（上書きするには --force）"

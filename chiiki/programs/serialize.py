@@ -17,18 +17,22 @@ def _absolute(request, path: str) -> str:
     return request.build_absolute_uri(path)
 
 
-def sector_codes(program) -> list[str]:
-    from .queries import snapshot
+def sector_codes(program, sector_names=None) -> list[str]:
+    if program.all_sectors:
+        if sector_names is None:
+            from .queries import snapshot
 
-    return list(snapshot().sector_names) if program.all_sectors else list(program.sectors)
+            sector_names = snapshot().sector_names
+        return list(sector_names)
+    return list(program.sectors)
 
 
-def program_item(hit, request=None) -> dict:
+def program_item(hit, request=None, sector_names=None) -> dict:
     p = hit.program
     item = {
         "id": p.public_id, "name": p.name, "provider": p.provider, "provider_type": p.provider_type,
         "kind": p.kind, "kind_label": Kind(p.kind).label, "support_type": p.support_type,
-        "support_type_label": SupportType(p.support_type).label, "sectors": sector_codes(p),
+        "support_type_label": SupportType(p.support_type).label, "sectors": sector_codes(p, sector_names),
         "all_sectors": p.all_sectors, "summary": p.summary,
         "status": hit.status.code, "status_label": hit.status.label,
         "next_deadline": hit.status.next_deadline, "next_opening": hit.status.next_opening,

@@ -1,5 +1,345 @@
-from django.shortcuts import render
+"""支援メニュー pages: search, detail, navigator, ICS feed, saved searches, catalog administration."""
+
+import base64
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from chiiki import access
+from chiiki.core.errors import Conflict, ImportRejected
+from chiiki.core.fiscal import current_fiscal_year, fiscal_year_label
+from chiiki.core.tabular import TableError, read_table, table_response
+
+from . import actions, alerts, ics, queries
+from .catalog import HEADER, RowErrors, row_of
+from .eligibility import FIT_LABELS, assess
+from .forms import ImportForm, ProgramForm, SaveSearchForm
+from .models import SavedSearch, SupportProgram, SupportType
+from .serialize import rules_text
+from .windows import parse_windows
+
+
+def _user_municipality(user):
+    return getattr(user, "municipality", None) if getattr(user, "is_authenticated", False) else None
+
+
+def _search_or_404(request, req):
+    try:
+        return queries.run_search(req, user=request.user)
+    except Http404 as exc:
+        messages.error(request, str(exc))
+        req.eligible_for = ""
+        return queries.run_search(req, user=request.user)
+
+
+EXPORT_HEADER = ["ID", "名称", "提供者", "種類", "支援の種類", "分野", "募集状況", "次の締切", "補助率", "上限額（円）",
+                 "概要", "出典", "URL"]
 
 
 def index(request):
-    return render(request, "programs/index.html")
+    req = queries.SearchRequest.from_querydict(request.GET)
+    result = _search_or_404(request, req)
+    fmt = request.GET.get("format", "")
+    if fmt in ("csv", "xlsx"):
+        snap = queries.snapshot()
+        rows = [
+            [h.public_id, h.program.name, h.program.provider, h.program.get_kind_display(),
+             h.program.get_support_type_display(),
+             "全分野" if h.program.all_sectors else "・".join(snap.sector_names.get(c, c) for c in h.program.sectors),
+             h.status.label, h.status.next_deadline.isoformat() if h.status.next_deadline else "",
+             h.program.subsidy_rate, h.program.cap_yen, h.program.summary, h.program.source_url,
+             request.build_absolute_uri(h.program.get_absolute_url())]
+            for h in result.all_items
+        ]
+        return table_response(fmt, f"支援メニュー_{timezone.localdate():%Y%m%d}", EXPORT_HEADER, rows)
+    mine = _user_municipality(request.user)
+    base_qs = req.querystring(page=False)
+    sort_links = [
+        (key, label, urlencode([(k, v) for k, v in req.params(page=False) if k != "sort"] + [("sort", key)]))
+        for key, label in queries.SORTS.items() if key != "relevance" or req.q
+    ]
+    context = {
+        "req": req, "result": result, "facet_labels": queries.FACET_LABELS,
+        "facets": [(name, queries.FACET_LABELS[name], values) for name, values in result.facets.items()],
+        "sort_links": sort_links, "base_qs": base_qs, "mine": mine,
+        "mine_qs": urlencode([(k, v) for k, v in req.params(page=False) if k not in ("eligible_for", "fit")]
+                             + ([("eligible_for", mine.code)] if mine else [])),
+        "clear_eligible_qs": urlencode([(k, v) for k, v in req.params(page=False) if k not in ("eligible_for", "fit")]),
+        "prev_qs": urlencode(req.params(page=False) + [("page", result.page - 1)]) if result.page > 1 else "",
+        "next_qs": urlencode(req.params(page=False) + [("page", result.page + 1)])
+        if result.page < result.num_pages else "",
+        "save_form": SaveSearchForm(initial={"params": base_qs, "name": req.q or "支援メニューの検索"}),
+        "can_manage": access.can(request.user, "programs.manage"),
+    }
+    return render(request, "programs/index.html", context)
+
+
+def detail(request, public_id):
+    program = queries.get_program(public_id)
+    snap = queries.snapshot()
+    status = queries.statuses(snap, timezone.localdate()).get(program.pk)
+    windows = []
+    try:
+        windows = parse_windows(program.windows)
+    except ValueError:
+        pass
+    upcoming = queries.upcoming_deadlines([queries.Hit(program, status)], days_back=0, days_ahead=365)[:12]
+    mine = _user_municipality(request.user)
+    fit = assess(program, mine) if mine else None
+    sectors = list(snap.sector_names.items()) if program.all_sectors else \
+        [(c, snap.sector_names.get(c, c)) for c in program.sectors]
+    return render(request, "programs/detail.html", {
+        "program": program, "status": status, "windows": windows, "upcoming": upcoming, "rules": rules_text(program),
+        "mine": mine, "fit": fit, "sectors": sectors,
+        "can_manage": access.can(request.user, "programs.manage"),
+        "can_history": access.can(request.user, "history.view_all"),
+    })
+
+
+def deadlines_ics(request):
+    if request.GET.get("program"):
+        program = queries.get_program(request.GET["program"])
+        status = queries.statuses(queries.snapshot(), timezone.localdate()).get(program.pk)
+        hits = [queries.Hit(program, status)]
+    else:
+        req = queries.SearchRequest.from_querydict(request.GET)
+        hits = queries.run_search(req, user=request.user, page_size=100_000).all_items
+    pairs = queries.upcoming_deadlines(hits)
+    body = ics.calendar(pairs)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="chiiki-deadlines.ics"'
+    return response
+
+
+def _resolve_municipality(raw: str):
+    """A municipality from '202011', '20201', '長野市' or '202011 長野県長野市' (the datalist's form)."""
+    from chiiki.regions.models import Municipality
+
+    raw = (raw or "").strip()
+    if not raw:
+        return None, []
+    head = raw.split()[0]
+    if head.isdigit() or head.translate(str.maketrans("０１２３４５６７８９", "0123456789")).isdigit():
+        return queries.get_municipality(head), []
+    matches = list(Municipality.objects.select_related("prefecture").filter(name=raw)[:10])
+    if not matches:
+        matches = [m for m in Municipality.objects.select_related("prefecture").filter(name__contains=raw)[:10]]
+        if len(matches) != 1:
+            full = [m for m in Municipality.objects.select_related("prefecture").filter(name__contains=raw[-4:])[:50]
+                    if m.full_name == raw]
+            if len(full) == 1:
+                return full[0], []
+    if len(matches) == 1:
+        return matches[0], []
+    if not matches:
+        raise Http404(f"「{raw}」に当たる市区町村が見つかりません。団体コードか正式な名称で指定してください")
+    return None, matches
+
+
+def navigator(request):
+    from chiiki.progress.models import Stage
+    from chiiki.regions.models import Municipality
+
+    snap = queries.snapshot()
+    mine = _user_municipality(request.user)
+    raw = request.GET.get("municipality")
+    if raw is None and mine is not None:
+        raw = mine.code
+    sector = request.GET.get("sector") or ""
+    stage = request.GET.get("stage") or ""
+    support_type = request.GET.get("support_type") or ""
+    error, candidates, municipality, items, steps = "", [], None, [], []
+    try:
+        municipality, candidates = _resolve_municipality(raw or "")
+    except Http404 as exc:
+        error = str(exc)
+    if stage and stage not in Stage.values:
+        error, stage = "進捗段階の指定が正しくありません", ""
+    if support_type and support_type not in SupportType.values:
+        error, support_type = "支援の種類の指定が正しくありません", ""
+    if sector and sector not in snap.sector_names:
+        error, sector = f"分野 {sector} は登録されていません", ""
+    if municipality is not None and sector:
+        items, steps = queries.navigator(municipality, sector, stage=stage, support_type=support_type)
+    by_id = {i.program.public_id: i for i in items}
+    options = Municipality.objects.select_related("prefecture").order_by("code").values_list(
+        "code", "prefecture__name", "name")
+    counts = {key: sum(1 for i in items if i.fit.fit == key) for key in FIT_LABELS}
+    return render(request, "programs/navigator.html", {
+        "municipality": municipality, "municipality_input": (f"{municipality.code} {municipality.full_name}"
+                                                             if municipality else raw or ""),
+        "candidates": candidates, "error": error, "sector": sector, "stage": stage, "support_type": support_type,
+        "sectors": snap.sector_names.items(), "stages": Stage.choices, "support_types": SupportType.choices,
+        "items": items, "steps": steps, "by_id": by_id, "options": options, "mine": mine, "fit_counts": counts,
+        "fit_labels": FIT_LABELS,
+        "current_fy": fiscal_year_label(current_fiscal_year()),
+        "api_url": "/api/v1/programs/navigator?" + urlencode(
+            [(k, v) for k, v in (("municipality", municipality.code if municipality else ""), ("sector", sector),
+                                 ("stage", stage), ("support_type", support_type)) if v]),
+    })
+
+
+# ---- Saved searches and alerts ------------------------------------------------------------------------------
+
+
+@login_required
+def saved_list(request):
+    searches = access.scope_owned(request.user, SavedSearch.objects.all()).filter(owner=request.user)
+    return render(request, "programs/saved.html", {"searches": searches,
+                                                   "can_save": access.can(request.user, "programs.save_search")})
+
+
+@login_required
+@require_POST
+def saved_create(request):
+    form = SaveSearchForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.save_search(request.user, name=form.cleaned_data["name"], params=form.cleaned_data["params"],
+                                alerts=form.cleaned_data["alerts"])
+        except ValueError as exc:
+            messages.error(request, str(exc))
+            return redirect(reverse("programs:index") + "?" + form.cleaned_data["params"])
+        messages.success(request, "検索条件を保存しました" + ("（メール通知: 有効）" if form.cleaned_data["alerts"] else ""))
+    else:
+        messages.error(request, "検索条件を保存できませんでした")
+    return redirect("programs:saved")
+
+
+def _own_search(request, pk):
+    saved = get_object_or_404(SavedSearch, pk=pk)
+    access.require_view(request.user, saved)
+    return saved
+
+
+@login_required
+@require_POST
+def saved_alerts(request, pk):
+    saved = _own_search(request, pk)
+    enable = request.POST.get("alerts") == "on"
+    try:
+        actions.set_alerts(request.user, saved, enable)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"「{saved.name}」のメール通知を{'有効' if enable else '停止'}にしました")
+    return redirect("programs:saved")
+
+
+@login_required
+@require_POST
+def saved_delete(request, pk):
+    saved = _own_search(request, pk)
+    actions.delete_search(request.user, saved)
+    messages.success(request, f"「{saved.name}」を削除しました")
+    return redirect("programs:saved")
+
+
+@csrf_exempt  # one-click unsubscribe (RFC 8058): the signed token is the credential
+def unsubscribe(request, token):
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    saved = alerts.read_token(token)
+    if saved is None:
+        return render(request, "programs/unsubscribed.html", {"invalid": True}, status=404)
+    actions.unsubscribe(saved)
+    return render(request, "programs/unsubscribed.html", {"saved": saved})
+
+
+# ---- Catalog administration ---------------------------------------------------------------------------------
+
+
+def _require_manage(request):
+    if not request.user.is_authenticated:
+        raise Http404("見つかりません")
+    access.require(request.user, "programs.manage")
+
+
+def manage(request):
+    _require_manage(request)
+    programs = SupportProgram.objects.order_by("public_id")
+    return render(request, "programs/manage.html", {"programs": programs, "form": ImportForm()})
+
+
+def manage_export(request):
+    _require_manage(request)
+    fmt = request.GET.get("format", "csv")
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("形式は csv または xlsx です")
+    rows = [[row_of(p)[c] for c in HEADER] for p in SupportProgram.objects.order_by("public_id")]
+    return table_response(fmt, f"support_programs_{timezone.localdate():%Y%m%d}", HEADER, rows)
+
+
+SESSION_KEY = "programs_import"
+
+
+def manage_import(request):
+    """Upload → preview (dry run, every problem listed) → confirm: all or nothing."""
+    _require_manage(request)
+    if request.method != "POST":
+        return redirect("programs:manage")
+    if request.POST.get("confirm"):
+        stored = request.session.get(SESSION_KEY)
+        if not stored:
+            messages.error(request, "確認中のファイルがありません。もう一度アップロードしてください")
+            return redirect("programs:manage")
+        data, filename = base64.b64decode(stored["data"]), stored["filename"]
+        dry_run = False
+    else:
+        form = ImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            messages.error(request, "ファイルを選択してください")
+            return redirect("programs:manage")
+        upload = form.cleaned_data["file"]
+        data, filename = upload.read(), upload.name
+        dry_run = True
+    problems, counts = [], None
+    try:
+        table = read_table(data, filename)
+        counts = actions.import_catalog(request.user, table, dry_run=dry_run)
+    except TableError as exc:
+        problems = [str(exc)]
+    except ImportRejected as exc:
+        problems = [str(p) for p in exc.problems]
+    if problems:
+        request.session.pop(SESSION_KEY, None)
+        return render(request, "programs/import_result.html", {"problems": problems, "filename": filename}, status=400)
+    if dry_run:
+        request.session[SESSION_KEY] = {"data": base64.b64encode(data).decode(), "filename": filename}
+        return render(request, "programs/import_result.html", {"counts": counts, "filename": filename, "preview": True})
+    request.session.pop(SESSION_KEY, None)
+    messages.success(request, f"{filename} を取り込みました（新規{counts['created']}件・更新{counts['updated']}件・"
+                              f"変更なし{counts['unchanged']}件）")
+    return redirect("programs:manage")
+
+
+def edit(request, public_id=None):
+    _require_manage(request)
+    program = queries.get_program(public_id) if public_id else None
+    if request.method == "POST":
+        form = ProgramForm(request.POST)
+        if form.is_valid():
+            try:
+                saved = actions.save_program(request.user, program, form.row(),
+                                             version=form.cleaned_data.get("version"))
+            except RowErrors as exc:
+                for column, reason in exc.problems:
+                    form.add_error(column if column in form.fields else None, reason)
+            except Conflict as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"「{saved.name}」を保存しました")
+                return redirect(saved.get_absolute_url())
+    else:
+        initial = row_of(program) if program else {"sectors": "all", "area_logic": "all"}
+        if program:
+            initial["version"] = program.version
+        form = ProgramForm(initial=initial)
+    return render(request, "programs/edit.html", {"form": form, "program": program})
