@@ -176,3 +176,25 @@ def test_export_links_keep_the_filters(client_for, users, records):
     html = client_for(users["admin"]).get("/history/", {"municipality": "132012", "action": "update"}).content.decode()
     assert "?municipality=132012&amp;action=update&amp;format=csv" in html
     assert "?municipality=132012&amp;action=update&amp;format=xlsx" in html
+
+
+def test_create_and_delete_records_read_naturally(client_for, users, register):
+    municipality = register["municipalities"]["132012"]
+    created = history.record(users["admin"], "create", municipality, None, {"name": "八王子市", "kind": "core_city"},
+                             municipality=municipality)
+    deleted = history.record(users["admin"], "delete", municipality, {"name": "八王子市"}, None,
+                             municipality=municipality, source="command")
+    client = client_for(users["admin"])
+    html = client.get(f"/history/{created.pk}/").content.decode()
+    assert "作成" in html and "<td>—</td><td><ins>八王子市</ins></td>" in html and "<ins>中核市</ins>" in html
+    html = client.get(f"/history/{deleted.pk}/").content.decode()
+    assert "削除" in html and "<td><del>八王子市</del></td><td>—</td>" in html and "管理コマンド" in html
+
+
+def test_unknown_models_and_fields_fall_back_to_their_names(client_for, users, register):
+    municipality = register["municipalities"]["132012"]
+    record = ChangeRecord.objects.create(action="update", model="retired.thing", object_id="7", object_repr="古い記録",
+                                         municipality=municipality, prefecture=municipality.prefecture,
+                                         before={"colour": "red"}, after={"colour": "blue"})
+    html = client_for(users["hachioji"]).get(f"/history/{record.pk}/").content.decode()
+    assert "retired.thing" in html and "colour" in html and "<del>red</del>" in html and "<ins>blue</ins>" in html
