@@ -97,11 +97,11 @@ run: $(INSTALLED) assets
 	@mkdir -p var
 	$(PY) manage.py load_demo | tee var/demo-logins.txt
 	@echo
+	@cat var/demo-logins.txt
 	@echo "================================================================================"
 	@echo " Chiiki: http://$(HOST):$(PORT)/   （停止は Ctrl+C）"
 	@echo "================================================================================"
-	@cat var/demo-logins.txt
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@$(PY) manage.py runserver $(HOST):$(PORT)
 
 # ---- Tests ------------------------------------------------------------------------------------------------------
 
