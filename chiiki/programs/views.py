@@ -295,8 +295,12 @@ def manage_import(request):
     else:
         form = ImportForm(request.POST, request.FILES)
         if not form.is_valid():
-            messages.error(request, "ファイルを選択してください")
-            return redirect("programs:manage")
+            problems = [str(e) for errors in form.errors.values() for e in errors] or ["ファイルを選択してください"]
+            if request.FILES.get("file") is not None and request.FILES["file"].size == 0:
+                problems = ["ファイルが空です"]
+            return render(request, "programs/import_result.html",
+                          {"problems": problems, "filename": getattr(request.FILES.get("file"), "name", "")},
+                          status=400)
         upload = form.cleaned_data["file"]
         data, filename = upload.read(), upload.name
         dry_run = True

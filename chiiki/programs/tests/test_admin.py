@@ -1,0 +1,146 @@
+"""Catalog administration: edit with history and optimistic version, CSV/XLSX import (all-or-nothing) and export."""
+
+import csv
+import io
+
+import pytest
+
+from chiiki.core.models import ChangeRecord
+from chiiki.programs.catalog import HEADER, row_of
+from chiiki.programs.models import SupportProgram
+
+
+def form_data(program, **changes):
+    data = row_of(program)
+    data["version"] = program.version
+    data.update(changes)
+    return data
+
+
+def test_only_admins_manage(client_for, catalog, users):
+    program = catalog["MIC-ICT-ADVISOR"]
+    assert client_for(None).get("/programs/manage/").status_code == 404
+    for role in ("hachioji", "tokyo", "advisor", "company"):
+        c = client_for(users[role])
+        assert c.get("/programs/manage/").status_code == 403
+        assert c.post(f"/programs/p/{program.public_id}/edit", form_data(program, name="x")).status_code == 403
+    assert client_for(users["admin"]).get("/programs/manage/").status_code == 200
+    assert SupportProgram.objects.get(pk=program.pk).name == "地域情報化アドバイザー派遣制度"
+
+
+def test_edit_records_history_reindexes_and_checks_version(client_for, catalog, users):
+    admin = client_for(users["admin"])
+    program = catalog["MIC-ICT-ADVISOR"]
+    stale = form_data(program)
+    response = admin.post(f"/programs/p/{program.public_id}/edit",
+                          form_data(program, summary="ドローン操縦の専門家を派遣する。", last_verified="2026-11-01"))
+    assert response.status_code == 302
+    program.refresh_from_db()
+    assert program.version == 2 and program.edited_since_load and str(program.last_verified) == "2026-11-01"
+    record = ChangeRecord.objects.filter(model="programs.supportprogram", object_id=str(program.pk)).latest("at")
+    assert record.action == "update" and record.after["summary"] == "ドローン操縦の専門家を派遣する。"
+    # the search index follows the edit
+    found = admin.get("/api/v1/programs", {"q": "ドローン"}).json()
+    assert [i["id"] for i in found["items"]] == ["MIC-ICT-ADVISOR"]
+    # a form opened before the edit cannot overwrite it
+    response = admin.post(f"/programs/p/{program.public_id}/edit", {**stale, "name": "古い画面からの保存"})
+    assert response.status_code == 200 and "他の利用者がこの支援メニューを更新しました" in response.content.decode()
+    assert SupportProgram.objects.get(pk=program.pk).name == "地域情報化アドバイザー派遣制度"
+
+
+def test_edit_validation_errors_are_japanese_and_keep_input(client_for, catalog, users):
+    admin = client_for(users["admin"])
+    program = catalog["MIC-PUBLIC-WIFI"]
+    response = admin.post(f"/programs/p/{program.public_id}/edit",
+                          form_data(program, fiscal_index_le="たくさん", windows="いつでも", name="入力した名称"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "数値で入力してください" in html and "募集期間を読み取れません" in html and "入力した名称" in html
+    assert SupportProgram.objects.get(pk=program.pk).version == 1
+
+
+def export_csv(client):
+    response = client.get("/programs/manage/export", {"format": "csv"})
+    assert response.status_code == 200
+    return response.content
+
+
+def upload(client, content: bytes, name="catalog.csv", confirm=True):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    preview = client.post("/programs/manage/import", {"file": SimpleUploadedFile(name, content)})
+    if preview.status_code != 200 or not confirm:
+        return preview
+    return client.post("/programs/manage/import", {"confirm": "1"})
+
+
+def test_export_reimports_unchanged(client_for, catalog, users):
+    admin = client_for(users["admin"])
+    content = export_csv(admin)
+    assert content.startswith(b"\xef\xbb\xbf") and content.decode("utf-8-sig").splitlines()[0] == ",".join(HEADER)
+    preview = upload(admin, content, confirm=False)
+    assert "新規 <strong>0</strong>件・更新 <strong>0</strong>件・変更なし 25件" in preview.content.decode()
+    xlsx = admin.get("/programs/manage/export", {"format": "xlsx"}).content
+    preview = upload(admin, xlsx, name="catalog.xlsx", confirm=False)
+    assert "変更なし 25件" in preview.content.decode()
+
+
+def test_import_updates_and_creates_after_confirmation(client_for, catalog, users):
+    admin = client_for(users["admin"])
+    rows = list(csv.DictReader(io.StringIO(export_csv(admin).decode("utf-8-sig"))))
+    rows[0]["summary"] = "取り込みで更新した概要"
+    new = dict(rows[1], id="PREF-NAGANO-DX", name="長野県DX推進補助金", provider="長野県", provider_type="public_private")
+    rows.append(new)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, HEADER)
+    writer.writeheader()
+    writer.writerows(rows)
+    content = buffer.getvalue().encode("utf-8-sig")
+    preview = upload(admin, content, confirm=False)
+    assert "新規 <strong>1</strong>件・更新 <strong>1</strong>件" in preview.content.decode()
+    assert not SupportProgram.objects.filter(public_id="PREF-NAGANO-DX").exists()  # preview writes nothing
+    response = admin.post("/programs/manage/import", {"confirm": "1"})
+    assert response.status_code == 302
+    assert SupportProgram.objects.get(public_id="PREF-NAGANO-DX").edited_since_load
+    assert SupportProgram.objects.get(public_id=rows[0]["id"]).summary == "取り込みで更新した概要"
+    assert ChangeRecord.objects.filter(source="import").count() == 2
+
+
+def test_import_rejects_whole_file_naming_every_bad_row(client_for, catalog, users):
+    admin = client_for(users["admin"])
+    rows = list(csv.DictReader(io.StringIO(export_csv(admin).decode("utf-8-sig"))))
+    rows[0]["summary"] = "この変更は取り込まれない"
+    rows[3]["kind"] = "loan"
+    rows[5]["sectors"] = "space"
+    rows[5]["fiscal_index_lt"] = "2桁"
+    rows[7]["id"] = rows[6]["id"]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, HEADER)
+    writer.writeheader()
+    writer.writerows(rows)
+    response = upload(admin, buffer.getvalue().encode("utf-8"))
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "5行目 列「kind」" in html and "7行目 列「sectors」" in html and "7行目 列「fiscal_index_lt」" in html
+    assert "9行目 列「id」" in html and "重複しています（8行目）" in html
+    assert "何も変更していません" in html
+    assert not SupportProgram.objects.filter(summary="この変更は取り込まれない").exists()
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "ファイルが空です"),
+    ("id,name\nX,Y\n".encode(), "必須の列がありません"),
+])
+def test_import_file_level_errors(client_for, catalog, users, content, message):
+    response = upload(client_for(users["admin"]), content)
+    assert response.status_code == 400 and message in response.content.decode()
+
+
+def test_detail_page_public_and_edit_link_for_admin(client_for, catalog, users):
+    html = client_for(None).get("/programs/p/MIC-DX-PKG-PLAN/").content.decode()
+    assert "財政力指数1未満" in html and "編集" not in html.split("<h1>")[1].split("</p>")[1]
+    admin_html = client_for(users["admin"]).get("/programs/p/MIC-DX-PKG-PLAN/").content.decode()
+    assert "/programs/p/MIC-DX-PKG-PLAN/edit" in admin_html
+    staff_html = client_for(users["hachioji"]).get("/programs/p/MIC-DX-PKG-PLAN/").content.decode()
+    assert "八王子市での利用" in staff_html and "財政力指数が未登録のため要確認" in staff_html
+    assert client_for(None).get("/programs/p/NOPE/").status_code == 404

@@ -1,0 +1,105 @@
+"""Saved searches with opt-in e-mail alerts: daily digest command, idempotency, one-click unsubscribe."""
+
+import datetime as dt
+import re
+from io import StringIO
+
+from django.core import mail
+from django.core.management import call_command
+
+from chiiki.programs.models import SavedSearch
+
+TODAY = dt.date(2026, 11, 20)  # 地域情報化アドバイザー: the November deadline (11/30) is within 14 days
+
+
+def run(day=TODAY):
+    out = StringIO()
+    call_command("send_program_alerts", "--date", day.isoformat(), stdout=out)
+    return out.getvalue()
+
+
+def save(client, params, alerts):
+    return client.post("/programs/saved/new", {"name": "専門家の派遣", "params": params,
+                                               "alerts": "on" if alerts else ""})
+
+
+def test_saving_requires_login(client, catalog):
+    response = save(client, "q=専門家", True)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert not SavedSearch.objects.exists()
+
+
+def test_no_mail_without_opt_in(client_for, catalog, users):
+    user = users["hachioji"]
+    user.email = "hachioji@example.jp"
+    user.save()
+    save(client_for(user), "q=専門家", alerts=False)
+    assert SavedSearch.objects.get().alerts is False
+    run()
+    assert mail.outbox == []
+
+
+def test_opt_in_digest_new_and_closing_once_per_day(client_for, catalog, users):
+    user = users["hachioji"]
+    user.email = "hachioji@example.jp"
+    user.save()
+    client = client_for(user)
+    save(client, "q=アドバイザー派遣", alerts=True)
+    saved = SavedSearch.objects.get()
+    assert saved.alerts and "MIC-ICT-ADVISOR" in saved.seen_program_ids  # existing matches are not "new"
+
+    assert "送信1通" in run()
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["hachioji@example.jp"]
+    assert "14日以内に締切" in message.body and "2026年11月30日 地域情報化アドバイザー派遣制度" in message.body
+    assert "新しく該当" not in message.body
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+    assert "本日送信済み1人" in run()  # cron runs again the same day: nothing more
+    assert len(mail.outbox) == 1
+
+    # A new program matching the search is announced the next day.
+    from chiiki.programs.actions import save_program
+    from chiiki.programs.catalog import row_of
+
+    row = row_of(catalog["MIC-ICT-ADVISOR"])
+    row.update(id="TEST-ADVISOR-2", name="テスト用アドバイザー派遣", windows="")
+    save_program(users["admin"], None, row)
+    run(TODAY + dt.timedelta(days=1))
+    assert len(mail.outbox) == 2
+    assert "新しく該当した支援メニュー" in mail.outbox[1].body and "テスト用アドバイザー派遣" in mail.outbox[1].body
+
+
+def test_one_click_unsubscribe(client, client_for, catalog, users):
+    user = users["hachioji"]
+    user.email = "hachioji@example.jp"
+    user.save()
+    save(client_for(user), "q=アドバイザー派遣", alerts=True)
+    run()
+    link = re.search(r"https?://\S+/programs/alerts/unsubscribe/\S+/", mail.outbox[0].body).group(0)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    response = client.post("/" + path)  # RFC 8058 one-click POST, no login, no CSRF token
+    assert response.status_code == 200 and "停止しました" in response.content.decode()
+    assert SavedSearch.objects.get().alerts is False
+    run(TODAY + dt.timedelta(days=1))
+    assert len(mail.outbox) == 1
+    assert client.get("/programs/alerts/unsubscribe/forged-token/").status_code == 404
+
+
+def test_opt_in_needs_an_email_address(client_for, catalog, users):
+    user = users["hachioji"]
+    response = save(client_for(user), "q=防災", alerts=True)
+    assert response.status_code == 302 and not SavedSearch.objects.exists()
+
+
+def test_saved_searches_are_private(client_for, catalog, users):
+    user = users["hachioji"]
+    save(client_for(user), "q=防災", alerts=False)
+    saved = SavedSearch.objects.get()
+    other = client_for(users["sapporo"])
+    assert other.post(f"/programs/saved/{saved.pk}/delete").status_code == 404
+    assert "防災" not in other.get("/programs/saved/").content.decode().split("<h1>")[1]
+    own = client_for(user)
+    assert own.post(f"/programs/saved/{saved.pk}/delete").status_code == 302
+    assert not SavedSearch.objects.exists()
