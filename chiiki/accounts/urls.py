@@ -10,6 +10,7 @@ urlpatterns = [
     # Django's LogoutView accepts POST only (GET → 405), so a link or an <img> cannot sign anyone out.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("mypage/", views.mypage, name="mypage"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("tokens/", views.token_create, name="token_create"),
     path("tokens/<int:pk>/revoke", views.token_revoke, name="token_revoke"),
 ]

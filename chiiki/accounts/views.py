@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -16,6 +17,18 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     form_class = LoginForm
     redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change one's own password (the session stays signed in); the validators' messages are Japanese."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:mypage")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, "パスワードを変更しました。")
+        return response
 
 
 @login_required

@@ -135,7 +135,8 @@ def test_logout_requires_post_and_csrf(users):
 
 
 @pytest.mark.parametrize(("path", "signed_in"), [
-    ("/accounts/login/", False), ("/accounts/mypage/", True), ("/history/", True), ("/", True),
+    ("/accounts/login/", False), ("/accounts/mypage/", True), ("/accounts/password/", True), ("/history/", True),
+    ("/", True),
 ])
 def test_every_post_form_carries_the_csrf_token(client, users, path, signed_in):
     if signed_in:
@@ -159,3 +160,28 @@ def test_header_shows_login_or_mypage_and_logout(client, client_for, users):
     assert 'href="/accounts/login/?next=/"' in anonymous and "ログアウト" not in anonymous
     signed_in = client_for(users["hachioji"]).get("/").content.decode()
     assert 'href="/accounts/mypage/"' in signed_in and 'action="/accounts/logout/"' in signed_in
+
+
+def test_password_change(client_for, users):
+    client = client_for(users["hachioji"])
+    page = client.get("/accounts/password/")
+    assert page.status_code == 200 and "パスワードの変更" in page.content.decode()
+    wrong = client.post("/accounts/password/", {"old_password": "nope", "new_password1": "a-new-pass-2026x",
+                                                "new_password2": "a-new-pass-2026x"})
+    html = wrong.content.decode()
+    assert wrong.status_code == 200 and 'role="alert"' in html
+    assert "元のパスワードが間違っています。もう一度入力してください。" in html
+    short = client.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": "short1",
+                                                "new_password2": "short1"})
+    assert "短すぎ" in short.content.decode()
+    done = client.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": "a-new-pass-2026x",
+                                               "new_password2": "a-new-pass-2026x"}, follow=True)
+    assert "パスワードを変更しました。" in done.content.decode()
+    assert client.get("/accounts/mypage/").status_code == 200  # still signed in
+    users["hachioji"].refresh_from_db()
+    assert users["hachioji"].check_password("a-new-pass-2026x")
+
+
+def test_password_change_needs_login(client, db):
+    response = client.get("/accounts/password/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
