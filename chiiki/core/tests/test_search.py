@@ -1,0 +1,104 @@
+"""chiiki.core.search: normalisation, bigram tokens, query parsing and an index on the running engine."""
+
+import pytest
+from django.db import connection
+
+from chiiki.core.search import Concept, SearchIndex, normalize, parse_query, tokens
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("ＩｏＴ", "iot"),
+    ("IoT", "iot"),
+    ("ﾃﾚﾜｰｸ", "テレワーク"),
+    ("てれわーく", "テレワーク"),
+    ("光ファイバー", "光ファイバ"),  # trailing 長音 of a long katakana word
+    ("ツアー", "ツアー"),  # short words keep it
+    ("防災・減災（ICT）", "防災 減災 ict"),
+    ("１，０００万円", "1 000万円"),
+])
+def test_normalize(raw, expected):
+    assert normalize(raw) == expected
+
+
+def test_tokens_are_bigrams_plus_an_end_token_per_segment():
+    toks = tokens(normalize("防災 教育"))
+    assert len(toks) == 4 and toks[1].endswith("000000") and toks[3].endswith("000000")
+    assert all(t.isascii() and t.isalnum() for t in toks)
+    assert tokens("a") == ["g000061000000"]
+
+
+def test_parse_query_splits_japanese_sentences_at_hiragana():
+    query = parse_query("イノシシの被害をICTで減らしたい")
+    assert [t.text for t in query.terms] == ["イノシシ", "被害", "ict"]  # 減 alone is dropped
+    assert [t.text for t in parse_query("税").terms] == ["税"]  # one character when it is all there is
+    assert [t.text for t in parse_query("てれわーく").terms] == ["テレワーク"]
+    assert not parse_query("　、。")
+
+
+def test_concepts_expand_with_lower_weight():
+    query = parse_query("イノシシ対策", [Concept(("イノシシ",), ("鳥獣",), 0.8)])
+    assert [(t.text, t.weight, t.expanded) for t in query.terms] == [
+        ("イノシシ対策", 1.0, False), ("鳥獣", 0.8, True)]
+
+
+DOCS = {
+    1: {"name": "防災情報システム", "body": "避難所の情報を配信する。"},
+    2: {"name": "学校ICT", "body": "教育の情報化と防災教育を支援する。"},
+    3: {"name": "テレワーク拠点", "body": "サテライトオフィスの整備を補助する。"},
+    4: {"name": "IoT実装", "body": "ＩｏＴ機器の導入を補助する。島しょ部も対象。"},
+    5: {"name": "観光案内", "body": "多言語の観光案内を行う。"},
+}
+
+
+@pytest.fixture
+def index(db):
+    idx = SearchIndex("test_search_docs", {"name": 3.0, "body": 1.0})
+    with connection.cursor() as cursor:  # plain DDL inside the test transaction (rolled back afterwards)
+        for sql in idx.create_sql(connection.vendor):
+            cursor.execute(sql)
+    idx.replace_many(DOCS.items())
+    return idx
+
+
+def found(index, q):
+    return [doc_id for doc_id, _ in index.search(parse_query(q))]
+
+
+def test_two_character_words(index):
+    assert found(index, "防災") == [1, 2]  # name match outranks body match
+    assert found(index, "教育") == [2]
+    assert found(index, "補助") == [3, 4] or found(index, "補助") == [4, 3]
+    assert set(found(index, "補助")) == {3, 4}
+
+
+def test_one_character_words_including_the_last_character(index):
+    assert found(index, "島") == [4]
+    assert set(found(index, "案")) == {5}
+    assert found(index, "象") == [4]  # the last character of a segment (end token)
+    assert set(found(index, "る")) == {1, 2, 3, 4}  # 〜する。
+
+
+def test_width_case_and_kana_variants(index):
+    assert found(index, "iot") == found(index, "ＩｏＴ") == found(index, "IOT") == [4]
+    assert found(index, "ﾃﾚﾜｰｸ") == found(index, "てれわーく") == [3]
+
+
+def test_phrase_not_scattered_bigrams(index):
+    assert found(index, "情報配信") == []  # 情報 and 配信 both occur in doc 1, but not as 情報配信
+    assert found(index, "防災教育") == [2]
+
+
+def test_replace_and_remove_keep_the_index_in_sync(index):
+    index.replace(5, {"name": "観光防災", "body": ""})
+    assert set(found(index, "防災")) == {1, 2, 5}
+    index.remove([5])
+    assert set(found(index, "防災")) == {1, 2}
+    assert index.stats().documents == 4
+
+
+def test_scores_are_bm25f_and_deterministic(index):
+    first = index.search(parse_query("防災 補助"))
+    assert first == index.search(parse_query("防災 補助"))
+    assert all(score > 0 for _, score in first)
+    corpus = index.corpus()
+    assert index.search(parse_query("防災 補助"), texts=corpus) == first  # in-memory copy scores the same
