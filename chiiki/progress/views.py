@@ -62,6 +62,12 @@ def _sector_from(request, *, default_first=False):
     return sectors[0]["code"] if (default_first and sectors) else ""
 
 
+def _prefectures():
+    from chiiki.regions.models import Prefecture
+
+    return list(Prefecture.objects.values("code", "name"))
+
+
 def _base_context(request, year, **extra):
     return {"fiscal_year": year, "fiscal_year_label": fiscal_year_label(year), "fiscal_years": queries.fiscal_years(),
             "sectors": queries.sectors(), "stages": [(s.value, s.label) for s in Stage],
@@ -170,7 +176,7 @@ def rankings(request):
     options = [{"key": k, "label": queries.peer_group_label(k), "size": len(groups[k])} for k in keys]
     return render(request, "progress/rankings.html", _base_context(
         request, year, groups=options, group=group, group_label=queries.peer_group_label(group) if group else "",
-        page=page, formula=queries.SCORE_FORMULA, prefecture=prefecture))
+        page=page, formula=queries.SCORE_FORMULA, prefecture=prefecture, prefectures=_prefectures()))
 
 
 @public_page

@@ -117,3 +117,20 @@ def test_empty_and_headerless_files(tmp_path, register):
     assert not ok and "空" in err
     ok, _out, err = run(tmp_path, "コード,名前\n1,2\n".encode())
     assert not ok and "必須の列" in err
+
+
+def test_import_history_rows_are_complete(tmp_path, register):
+    from chiiki.core.models import ChangeRecord
+
+    assert run(tmp_path, csv_file(["131016,disaster,2026,planned,最初,"]))[0]
+    assert run(tmp_path, csv_file(["131016,disaster,2026,piloting,実証開始,https://example.jp/p"]))[0]
+    created, updated = ChangeRecord.objects.filter(model="progress.progressrecord").order_by("id")
+    assert created.action == "create" and created.before is None and created.after["stage"] == "planned"
+    assert updated.action == "update" and updated.before["stage"] == "planned" and updated.before["note"] == "最初"
+    assert updated.after == {"stage": "piloting", "note": "実証開始", "evidence_url": "https://example.jp/p",
+                             "source": "survey_import", "version": 2, "fiscal_year": 2026, "sector": "disaster"}
+    assert updated.municipality_id == "131016" and updated.prefecture_id == "13"
+    assert updated.actor_label == "システム" and updated.source == "command"
+    assert updated.at is not None and updated.at >= created.at
+    assert updated.object_repr == "千代田区 防災 2026年度"
+    assert ChangeRecord.objects.filter(municipality_id="131016").count() == 2
