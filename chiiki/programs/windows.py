@@ -37,8 +37,10 @@ class Window:
             return "通年"
         if self.kind == "dated":
             return f"{self.opens:%Y年%-m月%-d日}〜{self.closes:%Y年%-m月%-d日}"
-        day = "末日" if self.day is None else f"{self.day}日"
-        return f"毎年度{self.first_month}月〜{self.last_month}月の毎月{day}締切"
+        if self.day is None:
+            return (f"毎年度{self.first_month}月〜{self.last_month}月の毎月締切"
+                    "（締切日の記載がないため月末として表示。募集案内で確認してください）")
+        return f"毎年度{self.first_month}月〜{self.last_month}月の毎月{self.day}日締切"
 
 
 def parse_windows(text: str) -> list[Window]:
@@ -117,7 +119,8 @@ def deadlines(windows: list[Window], start: dt.date, end: dt.date) -> list[Deadl
             for fy in range(fiscal_year_of(start), fiscal_year_of(end) + 1):
                 for day in monthly_deadlines(w, fy):
                     if start <= day <= end:
-                        out.append(Deadline(day, None, f"m{day:%Y%m%d}", f"{day.month}月分の締切"))
+                        note = "（月末として表示・締切日は募集案内で確認）" if w.day is None else ""
+                        out.append(Deadline(day, None, f"m{day:%Y%m%d}", f"{day.month}月分の締切{note}"))
     return sorted(out, key=lambda d: d.day)
 
 

@@ -129,7 +129,7 @@ def test_import_rejects_whole_file_naming_every_bad_row(client_for, catalog, use
 
 @pytest.mark.parametrize("content, message", [
     (b"", "ファイルが空です"),
-    ("id,name\nX,Y\n".encode(), "必須の列がありません"),
+    (b"id,name\nX,Y\n", "必須の列がありません"),
 ])
 def test_import_file_level_errors(client_for, catalog, users, content, message):
     response = upload(client_for(users["admin"]), content)

@@ -1,0 +1,76 @@
+"""Browser tests: search 「防災」, narrow by a facet, open a program; the navigator as a municipal user."""
+
+from decimal import Decimal
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def collect_errors(page):
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text)
+            if msg.type == "error" and not msg.location.get("url", "").endswith("favicon.ico") else None)
+    return errors
+
+
+def test_search_narrow_and_open_a_program(catalog, page, screenshot, settings):
+    settings.CSP_ENABLED = True
+    errors = collect_errors(page)
+    page.goto("/")
+    page.click("nav.site-nav >> text=支援メニュー")
+    page.wait_for_selector("h1:has-text('支援メニュー')")
+    assert page.locator(".program-card").count() == 20  # first page of 25, no login needed
+    screenshot(page, "programs-index")
+
+    page.fill("#q", "防災")
+    page.click("form.programs-search button[type=submit]")
+    page.wait_for_url("**/programs/?q=*")
+    assert page.locator(".program-card").count() == 1
+    assert "公衆無線LAN環境整備支援事業" in page.locator(".program-card__name").first.inner_text()
+    screenshot(page, "programs-search-bosai")
+
+    # Back to everything, then narrow by a facet: 支援の種類 = 人材 (5 programs)
+    page.fill("#q", "")
+    page.click("form.programs-search button[type=submit]")
+    people = page.locator(".facet[data-facet=support_type] a", has_text="人材")
+    assert people.locator(".facet__count").inner_text() == "5"
+    people.click()
+    page.wait_for_url("**support_type=people**")
+    assert page.locator(".program-card").count() == 5
+    assert page.locator(".facet[data-facet=support_type] a.is-selected").count() == 1
+    screenshot(page, "programs-facet-people")
+
+    page.click(".program-card__name >> text=地域情報化アドバイザー派遣制度")
+    page.wait_for_selector("h1:has-text('地域情報化アドバイザー派遣制度')")
+    assert "毎年度4月〜12月の毎月締切（締切日の記載がないため月末として表示" in page.content()
+    assert "未確認" in page.locator("dl.profile").inner_text()
+    screenshot(page, "programs-detail")
+    assert errors == []
+
+
+def test_navigator_as_municipal_staff_shows_the_package(catalog, users, register, page, login, screenshot):
+    hachioji = register["municipalities"]["132012"]
+    hachioji.fiscal_strength_index = Decimal("1.02")
+    hachioji.depopulated = hachioji.remote_island = hachioji.mountainous = False
+    hachioji.save()
+    errors = collect_errors(page)
+    login(users["hachioji"])
+    page.goto("/programs/navigator/")
+    assert page.input_value("#municipality") == "132012 東京都八王子市"  # prefilled
+    page.select_option("#sector", "disaster")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_selector(".package")
+    steps = page.locator(".package__step")
+    assert steps.count() == 3
+    assert "1年目" in steps.nth(0).inner_text() and "地域情報化アドバイザー派遣制度" in steps.nth(0).inner_text()
+    assert "2年目" in steps.nth(1).inner_text() and steps.nth(1).locator("li").count() >= 1
+    assert "3年目以降" in steps.nth(2).inner_text()
+    excluded = page.locator(".fit-row--excluded")
+    assert excluded.count() == 3  # 計画策定支援 (財政力指数1以上) and both 企業版ふるさと納税 (三大都市圏の不交付団体)
+    assert "財政力指数が1以上のため対象外（1.02）" in excluded.first.inner_text() or \
+        "財政力指数が1以上のため対象外（1.02）" in page.locator(".navigator-table").inner_text()
+    assert "企業版ふるさと納税" not in steps.nth(2).inner_text()
+    screenshot(page, "programs-navigator")
+    assert errors == []
