@@ -16,7 +16,7 @@ from chiiki.core.models import ChangeRecord
 from .models import STAGE_ORDER, ProgressRecord, Source
 
 FIRST_YEAR, LAST_YEAR = 2022, 2026
-KIND_BASE = {"designated_city": 2.9, "core_city": 2.5, "special_ward": 2.4, "city": 1.9, "town": 1.3, "village": 1.0}
+KIND_BASE = {"designated_city": 3.2, "core_city": 2.8, "special_ward": 2.7, "city": 2.2, "town": 1.6, "village": 1.3}
 SECTOR_BIAS = {"disaster": 1.0, "education": 0.8, "health": -0.9, "work": 0.1, "tourism": 0.2, "agriculture": -0.1,
                "business": -0.2, "public_private": -0.3}
 
@@ -69,10 +69,7 @@ def load(*, stdout=None) -> str:
         ])
         if records:
             history.bump("progress")
-    message = f"進捗デモデータ: {len(records)}件を作成（{FIRST_YEAR}–{LAST_YEAR}年度、{len(places)}団体 × {len(sectors)}分野）"
-    if stdout is not None:
-        stdout.write(message)
-    return message
+    return f"進捗デモデータ: {len(records)}件を作成（{FIRST_YEAR}–{LAST_YEAR}年度、{len(places)}団体 × {len(sectors)}分野）"
 
 
 def _entry(record, prefecture, label):
