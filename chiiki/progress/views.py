@@ -308,11 +308,10 @@ def entry_save(request, code, sector):
                             unchanged=not saved and not conflict and not errors, posted={"stage": stage, "note": note,
                                                                                        "evidence_url": evidence_url})
     status = 409 if conflict else (422 if errors else 200)
-    response = render(request, "progress/_entry_row.html", context, status=status)
-    if conflict or errors:
-        # htmx swaps only 2xx by default; the row carries the message, so let it through.
-        response["HX-Reswap"] = "outerHTML"
-    return response
+    if request.headers.get("HX-Request"):
+        # htmx swaps only 2xx responses; the re-rendered row itself carries the conflict or error message.
+        status = 200
+    return render(request, "progress/_entry_row.html", context, status=status)
 
 
 # ---- import (admins and prefecture staff) ---------------------------------------------------------------------

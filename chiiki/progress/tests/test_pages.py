@@ -109,6 +109,11 @@ def test_entry_screen_saves_a_row_and_reports_conflicts(client_for, users, seede
                                                             "stage": "considering"})
     body = stale.content.decode()
     assert stale.status_code == 409 and "先に更新" in body and "最新の段階は「実装済」" in body
+    htmx_stale = client.post("/progress/entry/132012/tourism/", {"fiscal_year": "2026", "version": "1",
+                                                                 "stage": "considering", "note": "私のメモ"},
+                             HTTP_HX_REQUEST="true")
+    assert htmx_stale.status_code == 200 and "先に更新" in htmx_stale.content.decode()
+    assert "私のメモ" in htmx_stale.content.decode()  # the user's input is not lost
     bad = client.post("/progress/entry/132012/work/", {"fiscal_year": "2026", "version": "0", "stage": "planned",
                                                        "evidence_url": "ftp://x"})
     assert bad.status_code == 422 and "根拠URL" in bad.content.decode()
