@@ -432,8 +432,8 @@ def run_search(request: SearchRequest, *, user=None, today: dt.date | None = Non
         else:
             keys = sorted((k for k in set(counts) | chosen if counts.get(k) or k in chosen),
                           key=lambda k: (-counts.get(k, 0), k))
-        facets[name] = [FacetValue(key, labels.get(name, {}).get(key, key), counts.get(key, 0), key in chosen,
-                                   request.toggled(name, key)) for key in keys]
+        facets[name] = [FacetValue(key, labels.get(name, {}).get(key, key), counts.get(key, 0), key in chosen)
+                        for key in keys]
 
     sort = request.effective_sort
     if sort == "relevance":

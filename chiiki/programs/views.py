@@ -60,6 +60,9 @@ def index(request):
         ]
         return table_response(fmt, f"支援メニュー_{timezone.localdate():%Y%m%d}", EXPORT_HEADER, rows)
     mine = _user_municipality(request.user)
+    for name, values in result.facets.items():
+        for value in values:
+            value.toggle = req.toggled(name, value.key)
     base_qs = req.querystring(page=False)
     sort_links = [
         (key, label, urlencode([(k, v) for k, v in req.params(page=False) if k != "sort"] + [("sort", key)]))
