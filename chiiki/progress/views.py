@@ -106,6 +106,7 @@ def map_page(request):
         data_url=reverse("progress:map_data") + f"?fiscal_year={year}&sector={sector}"))
 
 
+@public_page
 def map_data(request):
     """{code: {"stage", "label"}} for the choropleth (cached on the data version)."""
     from django.http import JsonResponse
@@ -205,6 +206,7 @@ def municipality(request, code):
         can_edit=access.can(request.user, "progress.edit", place), formula=queries.SCORE_FORMULA))
 
 
+@public_page
 def records(request):
     """The rows behind every number, filterable, paginated, exportable in the import format."""
     year = _year_from(request)
