@@ -149,3 +149,32 @@ def test_status_from_monthly_windows(client, catalog, monkeypatch):
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 11, 26))
     item = client.get("/api/v1/programs/MIC-ICT-ADVISOR").json()
     assert item["status"] == "open" and item["next_deadline"] == "2026-11-30"
+
+
+def test_dated_windows_status_and_closing_soon_sort(client, catalog, users, monkeypatch):
+    from django.utils import timezone
+
+    from chiiki.programs.actions import save_program
+    from chiiki.programs.catalog import row_of
+
+    def set_windows(public_id, windows):
+        program = catalog[public_id]
+        program.refresh_from_db()
+        row = row_of(program)
+        row["windows"] = windows
+        save_program(users["admin"], program, row, version=program.version)
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 6, 1))
+    set_windows("MIC-IOT-IMPL", "2026-05-01..2026-06-10")  # open, closes in 9 days
+    set_windows("MIC-SMARTCITY", "2026-07-01..2026-07-31")  # upcoming
+    set_windows("MIC-IOT-SHARED", "2026-04-01..2026-04-30")  # closed
+    status = {i["id"]: i["status"] for i in client.get("/api/v1/programs", {"page_size": 100}).json()["items"]}
+    assert (status["MIC-IOT-IMPL"], status["MIC-SMARTCITY"], status["MIC-IOT-SHARED"]) == ("open", "upcoming", "closed")
+    ordered = ids(client.get("/api/v1/programs", {"sort": "deadline", "page_size": 100}))
+    assert ordered[:2] == ["MIC-IOT-IMPL", "MIC-ICT-ADVISOR"]  # 6/10, then the アドバイザー's 6/30
+    assert ordered[-1] == "MIC-IOT-SHARED"
+    default = ids(client.get("/api/v1/programs", {"page_size": 100}))
+    assert default.index("MIC-SMARTCITY") > default.index("MIC-IOT-IMPL") and default[-1] == "MIC-IOT-SHARED"
+    facet = {v["key"]: v["count"] for v in client.get("/api/v1/programs").json()["facets"]["status"]}
+    assert facet["closed"] == 1 and facet["upcoming"] == 1
+    assert ids(client.get("/api/v1/programs", {"status": "upcoming"})) == ["MIC-SMARTCITY"]
