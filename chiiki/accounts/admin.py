@@ -43,7 +43,7 @@ class SiteAdminPermissions:
 
 @admin.register(User)
 class UserAdmin(SiteAdminPermissions, DjangoUserAdmin):
-    list_display = ["username", "get_full_name", "role", "affiliation", "is_active", "is_staff", "last_login"]
+    list_display = ["username", "full_name", "role", "affiliation", "is_active", "is_staff", "last_login"]
     list_filter = ["role", "is_active", "is_staff", "prefecture"]
     search_fields = ["username", "first_name", "last_name", "email", "organisation", "municipality__name"]
     list_select_related = ["prefecture", "municipality", "municipality__prefecture"]
@@ -61,6 +61,10 @@ class UserAdmin(SiteAdminPermissions, DjangoUserAdmin):
         ("役割と所属", {"fields": ["role", "prefecture", "municipality", "organisation"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
+
+    @admin.display(description="氏名", ordering="last_name")
+    def full_name(self, obj):
+        return obj.get_full_name()
 
     @admin.display(description="所属")
     def affiliation(self, obj):

@@ -81,3 +81,15 @@ def test_lockout_page_after_five_failures(page, users, screenshot):
         page.get_by_role("button", name="ログイン").click()
     assert page.locator("h1").inner_text() == "ログインを一時停止しました"
     screenshot(page, "accounts-locked")
+
+
+def test_national_admin_opens_the_admin_site(page, users, login, screenshot):
+    users["admin"].is_staff = True
+    users["admin"].save()
+    login(users["admin"])
+    assert page.get_by_role("link", name="管理画面（ユーザー・APIトークン・変更履歴）を利用できます").is_visible()
+    page.goto("/django-admin/accounts/user/")
+    assert "ユーザー" in page.locator("h1").inner_text()
+    assert page.get_by_role("link", name="hachioji").is_visible()
+    assert page.get_by_role("columnheader", name="氏名").is_visible()
+    screenshot(page, "admin-users")
