@@ -3,9 +3,12 @@
 - can(user, action, obj)      → bool
 - require(user, action, obj)  → raises Http404 if the user may not even see obj, PermissionDenied (403) if
                                 they may see it but not do `action`.
-- scope(user, queryset)       → the rows of queryset the user may see.
+- require_view(user, obj)     → Http404 unless can_view(user, obj).
+- scope_history / scope_owned / scope_managed_municipalities(user, queryset) → the rows the user may see/edit.
 
-Actions are strings "<area>.<verb>". Objects are model instances (a Municipality for most edits).
+Actions are strings "<area>.<verb>" in RULES, each a function (user, obj) -> bool. Objects are model instances
+(a Municipality for most edits). Anonymous and inactive users count as the public; superusers as national admins.
+Every rule is tested for every role in chiiki/accounts/tests/test_access.py: add a row there with a new rule.
 """
 
 from django.core.exceptions import PermissionDenied
