@@ -462,7 +462,8 @@ class Posting:
 def weighted_frequencies(needle: str, doc_ids: Sequence[int], texts, fields: Sequence[tuple[str, float]],
                          stats: Stats) -> Posting:
     norms = [(weight, stats.average_length[name]) for name, weight in fields]
-    if isinstance(texts, Corpus):
+    if isinstance(texts, Corpus) and len(doc_ids) * 20 >= len(texts):
+        # Common term: one regex scan per field over the whole corpus beats a Python loop over its documents.
         tf = np.zeros(len(texts), dtype=float)
         for f, (weight, average) in enumerate(norms):
             counts = texts.counts(needle, f)

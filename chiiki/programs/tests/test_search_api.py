@@ -178,3 +178,12 @@ def test_dated_windows_status_and_closing_soon_sort(client, catalog, users, monk
     facet = {v["key"]: v["count"] for v in client.get("/api/v1/programs").json()["facets"]["status"]}
     assert facet["closed"] == 1 and facet["upcoming"] == 1
     assert ids(client.get("/api/v1/programs", {"status": "upcoming"})) == ["MIC-SMARTCITY"]
+
+
+def test_responses_match_the_documented_schema(client, catalog):
+    from chiiki.programs.api import SearchOut
+
+    for params in ({}, {"q": "防災"}, {"eligible_for": "132012"}, {"status": "open", "sort": "deadline"}):
+        response = client.get("/api/v1/programs", params)
+        assert response["Content-Type"].startswith("application/json")
+        SearchOut.model_validate(response.json())
