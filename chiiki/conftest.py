@@ -169,3 +169,14 @@ def fast_password_hashing(request):
         return
     settings = request.getfixturevalue("settings")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Each test starts with an empty cache: data versions restart with every test database state, so keys
+    built from them (the progress pages' caches) would otherwise collide between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

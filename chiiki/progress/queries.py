@@ -33,8 +33,9 @@ SCORE_FORMULA = (
 
 def data_version() -> str:
     """Versions of the areas public progress pages depend on; any write bumps one of them."""
-    versions = dict(DataVersion.objects.filter(name__in=("progress", "regions")).values_list("name", "version"))
-    return f"{versions.get('progress', 0)}.{versions.get('regions', 0)}"
+    versions = dict(DataVersion.objects.filter(name__in=("progress", "regions", "roadmap"))
+                    .values_list("name", "version"))
+    return f"{versions.get('progress', 0)}.{versions.get('regions', 0)}.{versions.get('roadmap', 0)}"
 
 
 def cached(name: str, params, compute, *, version: str | None = None):

@@ -165,3 +165,24 @@ def test_import_page_access(client_for, users, register):
     assert client_for(users["advisor"]).get("/progress/import/").status_code == 403
     assert client_for(users["tokyo"]).get("/progress/import/").status_code == 200
     assert client_for(users["admin"]).get("/progress/import/").status_code == 200
+
+
+def test_response_cache_serves_anonymous_only_and_follows_writes(client, client_for, seeded, users):
+    from django.core.cache import cache
+
+    from chiiki.roadmap.models import Sector
+
+    url = "/api/v1/progress/summary?fiscal_year=2026&sector=work"
+    first = client.get(url)
+    assert first.json()["total"]["stages"]["planned"] == 0
+    cache_keys = [k for k in cache._cache if "progress:response:" in k]
+    assert cache_keys, "the anonymous response was stored"
+    page = client.get("/progress/?fiscal_year=2026")
+    again = client.get("/progress/?fiscal_year=2026")
+    assert again.content == page.content and "Set-Cookie" not in again.headers
+    actions.save_progress(users["hachioji"], users["hachioji"].municipality, Sector.objects.get(pk="work"), 2026,
+                          stage="planned", version=0)
+    assert client.get(url).json()["total"]["stages"]["planned"] == 1
+    assert client.get("/progress/?fiscal_year=2026").content != page.content
+    signed_in = client_for(users["hachioji"]).get("/progress/?fiscal_year=2026").content.decode()
+    assert "ログアウト" in signed_in and "ログアウト" not in page.content.decode()
