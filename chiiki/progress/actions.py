@@ -190,7 +190,7 @@ def _insert_new_records(rows, user, now) -> list[SimpleNamespace]:
 
 
 def _insert_rows(model, field_names: list[str], rows: list[tuple]) -> None:
-    """INSERT rows (tuples in field_names order; datetimes adapted here) with multi-row VALUES, in chunks."""
+    """Insert rows (tuples in field_names order; datetimes adapted here): COPY on PostgreSQL, multi-row VALUES on SQLite."""
     from django.db import connection
 
     fields = [model._meta.get_field(name) for name in field_names]
@@ -211,9 +211,14 @@ def _insert_rows(model, field_names: list[str], rows: list[tuple]) -> None:
         rows = [adapt(row) for row in rows]
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    if connection.vendor == "postgresql":
+        # COPY is PostgreSQL's bulk-load path: same rows, same transaction, a fraction of INSERT's cost.
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    # Multi-row VALUES: one statement per chunk (PostgreSQL would otherwise run one INSERT per row);
-    # chunks stay under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
+    # SQLite: multi-row VALUES, one statement per chunk under its 32,766 bound parameters.
     per_chunk = max(1, 30_000 // len(fields))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_chunk):
