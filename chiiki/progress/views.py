@@ -1,13 +1,12 @@
-"""見える化 pages (public, cached on the data version) and the staff entry / import screens."""
+"""見える化 pages (public; anonymous responses are cached by chiiki.progress.middleware) and the staff entry /
+import screens."""
 
-import functools
 import hashlib
 import secrets
 from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,27 +26,6 @@ from .forms import ImportForm
 from .models import STAGE_ORDER, ImportUpload, Stage
 
 GROUP_BY_LABELS = {"prefecture": "都道府県", "kind": "団体区分", "population_class": "人口規模"}
-
-
-def public_page(view):
-    """Cache whole public pages for anonymous visitors, keyed on the data version: a write shows at once."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method != "GET" or request.user.is_authenticated:
-            return view(request, *args, **kwargs)
-        key = "progress:page:" + hashlib.sha256(
-            f"{queries.data_version()}|{request.get_full_path()}".encode()).hexdigest()
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming:
-            response.cookies.clear()  # never cache a cookie (e.g. CSRF) into a shared response
-            cache.set(key, response, timeout=3600)
-        return response
-
-    return wrapper
 
 
 def _year_from(request) -> int:
@@ -75,7 +53,6 @@ def _base_context(request, year, **extra):
             **extra}
 
 
-@public_page
 def index(request):
     year = _year_from(request)
     summary = queries.summary(year)
@@ -96,7 +73,6 @@ def index(request):
         kpi_achieved=achieved, kpi_share=round(achieved / kpi["target"] * 100, 1) if kpi else None))
 
 
-@public_page
 def map_page(request):
     year = _year_from(request)
     sector = _sector_from(request, default_first=True)
@@ -106,7 +82,6 @@ def map_page(request):
         data_url=reverse("progress:map_data") + f"?fiscal_year={year}&sector={sector}"))
 
 
-@public_page
 def map_data(request):
     """{code: {"stage", "label"}} for the choropleth (cached on the data version)."""
     from django.http import JsonResponse
@@ -117,7 +92,6 @@ def map_data(request):
                         json_dumps_params={"ensure_ascii": False})
 
 
-@public_page
 def prefectures(request):
     year = _year_from(request)
     sector = _sector_from(request)
@@ -132,7 +106,6 @@ def prefectures(request):
         request, year, sector=sector, rows=rows, chart=chart, formula=queries.SCORE_FORMULA))
 
 
-@public_page
 def prefecture(request, code):
     from chiiki.regions.models import Prefecture
 
@@ -156,7 +129,6 @@ def prefecture(request, code):
     return render(request, "progress/prefecture.html", _base_context(request, year, prefecture=pref, members=members))
 
 
-@public_page
 def rankings(request):
     year = _year_from(request)
     groups = queries.rankings(year)
@@ -180,7 +152,6 @@ def rankings(request):
         page=page, formula=queries.SCORE_FORMULA, prefecture=prefecture, prefectures=_prefectures()))
 
 
-@public_page
 def municipality(request, code):
     from chiiki.regions.models import Municipality
 
@@ -206,7 +177,6 @@ def municipality(request, code):
         can_edit=access.can(request.user, "progress.edit", place), formula=queries.SCORE_FORMULA))
 
 
-@public_page
 def records(request):
     """The rows behind every number, filterable, paginated, exportable in the import format."""
     year = _year_from(request)
