@@ -123,15 +123,19 @@ def measure(engine: str) -> dict:
                 "summary_static": wrk(base + "/static/bench/summary-size.json", lua),
             }
             # A write must show on the very next request (cache keyed on the data version).
-            before = json.loads(fetch(base + "/api/v1/progress/summary?fiscal_year=2026&sector=health"))
             from chiiki.progress.actions import import_progress
+            from chiiki.progress.models import STAGE_ORDER
 
-            target = "011002"
-            current = before["total"]["stages"]
-            report = import_progress(None, f"団体コード,分野,年度,段階\r\n{target},health,2026,self_sustaining\r\n".encode(),
+            cell_url = base + "/api/v1/progress?fiscal_year=2026&municipality=011002&sector=health"
+            current = json.loads(fetch(cell_url))["items"][0]["stage"]
+            new_stage = STAGE_ORDER[(STAGE_ORDER.index(current) + 1) % len(STAGE_ORDER)]
+            summary_url = base + "/api/v1/progress/summary?fiscal_year=2026&sector=health"
+            before = json.loads(fetch(summary_url))["total"]["stages"][new_stage]
+            report = import_progress(None, f"団体コード,分野,年度,段階\r\n011002,health,2026,{new_stage}\r\n".encode(),
                                      "write.csv")
-            after = json.loads(fetch(base + "/api/v1/progress/summary?fiscal_year=2026&sector=health"))
-            fresh = (not report.committed) or after["total"]["stages"]["self_sustaining"] == current["self_sustaining"] + 1
+            after = json.loads(fetch(summary_url))["total"]["stages"][new_stage]
+            fresh = report.committed and after == before + 1 \
+                and json.loads(fetch(cell_url))["items"][0]["stage"] == new_stage
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -154,7 +158,7 @@ def main():
         f"（{THREADS}スレッド・{CONNECTIONS}接続・{DURATION}）。デモデータ（1,741団体 × 8分野、2022–2026年度）で、",
         "全国の概要ページ（匿名、`/progress/?fiscal_year=2026`）と集計API（`/api/v1/progress/summary?fiscal_year=2026&group_by=prefecture`）を、",
         "同じサーバーが配信する同じ大きさの静的ファイルと比べました（同じ実行）。目標 ≥ 0.5×。",
-        "キャッシュはデータ版数（`progress`・`regions`）をキーに含むため、書き込みの直後の要求で新しい数字になります（下表「書込後」）。",
+        "匿名の応答はデータ版数（`progress`・`regions`・`roadmap`）をキーにしたキャッシュ（`chiiki.progress.middleware`）から返すため、書き込みの直後の要求で新しい数字になります（下表「書込後」）。",
         "",
         "| DB | 対象 | サイズ | req/s | p95 | 静的ファイル req/s | 静的 p95 | 比 | 書込後に即反映 |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",

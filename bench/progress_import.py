@@ -104,7 +104,7 @@ def main():
     results = run_engine_subprocesses(Path(__file__).resolve())
     lines = [
         f"計測環境: {machine()}。{ROWS:,}行のCSV（UTF-8 BOM付き、2025・2026年度 × 1,741団体 × 8分野、段階はすべて未着手以外）を",
-        "`import_progress` の処理（読込・全行検証・既存記録の照合・bulk_create・変更履歴の bulk_create・版の更新）で取り込んだ時間と、",
+        "`import_progress` の処理（読込・全行検証・権限・既存記録の照合・記録と変更履歴の一括書込（PostgreSQL は COPY、SQLite は複数行 INSERT）・版の更新）で取り込んだ時間と、",
         f"同じ行の `ProgressRecord` を `bulk_create` だけで入れた時間（同じ実行・同じDB、{REPEAT}回の中央値）の比。目標 ≤ 3×。",
         "",
         "| DB | 素の bulk_create | 取込（新規 20,000行） | 行/秒 | 比 | 再取込（変更なし） | 取込（更新） |",
