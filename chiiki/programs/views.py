@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from chiiki import access
 from chiiki.core.errors import Conflict, ImportRejected
 from chiiki.core.fiscal import current_fiscal_year, fiscal_year_label
+from chiiki.core.search import normalize
 from chiiki.core.tabular import TableError, read_table, table_response
 
 from . import actions, alerts, ics, queries
@@ -68,7 +69,11 @@ def index(request):
         (key, label, urlencode([(k, v) for k, v in req.params(page=False) if k != "sort"] + [("sort", key)]))
         for key, label in queries.SORTS.items() if key != "relevance" or req.q
     ]
+    snap = queries.snapshot()
+    sector_hint = next(((code, name) for code, name in snap.sector_names.items()
+                        if req.q and normalize(req.q) == normalize(name) and code not in req.sector), None)
     context = {
+        "sector_hint": sector_hint,
         "req": req, "result": result, "facet_labels": queries.FACET_LABELS,
         "facets": [(name, queries.FACET_LABELS[name], values) for name, values in result.facets.items()],
         "sort_links": sort_links, "base_qs": base_qs, "mine": mine,

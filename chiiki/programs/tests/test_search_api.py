@@ -187,3 +187,8 @@ def test_responses_match_the_documented_schema(client, catalog):
         response = client.get("/api/v1/programs", params)
         assert response["Content-Type"].startswith("application/json")
         SearchOut.model_validate(response.json())
+
+
+def test_sector_name_query_offers_the_sector_filter(client, catalog):
+    html = client.get("/programs/", {"q": "防災"}).content.decode()
+    assert "/programs/?sector=disaster" in html and "全分野共通のものを含む" in html
