@@ -151,6 +151,14 @@ def _resolve_municipality(raw: str):
     return None, matches
 
 
+def _recorded_stage(municipality, sector):
+    """This year's stage from 見える化 (carried over from the latest record; 未着手 when none)."""
+    from chiiki.progress.queries import cells
+
+    cell = cells(current_fiscal_year(), sector=sector, municipality=municipality.code).get((municipality.code, sector))
+    return cell if cell is not None and cell.record_year is not None else None
+
+
 def navigator(request):
     from chiiki.progress.models import Stage
     from chiiki.regions.models import Municipality
@@ -174,8 +182,10 @@ def navigator(request):
         error, support_type = "支援の種類の指定が正しくありません", ""
     if sector and sector not in snap.sector_names:
         error, sector = f"分野 {sector} は登録されていません", ""
+    recorded = None
     if municipality is not None and sector:
         items, steps = queries.navigator(municipality, sector, stage=stage, support_type=support_type)
+        recorded = _recorded_stage(municipality, sector)
     by_id = {i.program.public_id: i for i in items}
     options = Municipality.objects.select_related("prefecture").order_by("code").values_list(
         "code", "prefecture__name", "name")
@@ -186,7 +196,10 @@ def navigator(request):
         "candidates": candidates, "error": error, "sector": sector, "stage": stage, "support_type": support_type,
         "sectors": snap.sector_names.items(), "stages": Stage.choices, "support_types": SupportType.choices,
         "items": items, "steps": steps, "by_id": by_id, "options": options, "mine": mine, "fit_counts": counts,
-        "fit_labels": FIT_LABELS,
+        "fit_labels": FIT_LABELS, "recorded": recorded,
+        "recorded_qs": urlencode([("municipality", municipality.code), ("sector", sector),
+                                  ("stage", recorded.stage), ("support_type", support_type)])
+        if recorded is not None and municipality is not None else "",
         "current_fy": fiscal_year_label(current_fiscal_year()),
         "api_url": "/api/v1/programs/navigator?" + urlencode(
             [(k, v) for k, v in (("municipality", municipality.code if municipality else ""), ("sector", sector),

@@ -72,3 +72,15 @@ def test_page_prefills_municipal_staff_and_anyone_can_pick(client_for, catalog, 
     assert "団体と分野を選んで" in html
     html = anonymous.get("/programs/navigator/", {"municipality": "存在しない町", "sector": "disaster"}).content.decode()
     assert "見つかりません" in html
+
+
+def test_page_shows_the_stage_recorded_in_progress(client, catalog, register):
+    from chiiki.progress.models import ProgressRecord
+    from chiiki.roadmap.models import Sector
+
+    ProgressRecord.objects.create(municipality=register["municipalities"]["132012"],
+                                  sector=Sector.objects.get(code="disaster"), fiscal_year=current_fiscal_year() - 1,
+                                  stage="planned")
+    html = client.get("/programs/navigator/", {"municipality": "132012", "sector": "disaster"}).content.decode()
+    assert "段階: <strong>計画策定</strong>" in html and "繰越" in html
+    assert "stage=planned" in html
