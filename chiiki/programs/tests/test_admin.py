@@ -144,3 +144,17 @@ def test_detail_page_public_and_edit_link_for_admin(client_for, catalog, users):
     staff_html = client_for(users["hachioji"]).get("/programs/p/MIC-DX-PKG-PLAN/").content.decode()
     assert "八王子市での利用" in staff_html and "財政力指数が未登録のため要確認" in staff_html
     assert client_for(None).get("/programs/p/NOPE/").status_code == 404
+
+
+def test_admin_creates_a_program_in_the_ui(client_for, catalog, users):
+    admin = client_for(users["admin"])
+    data = form_data(catalog["MIC-IOT-PLAN"], id="PREF-NAGANO-ADVISOR", name="長野県DXアドバイザー派遣",
+                     provider="長野県", provider_type="public_private", windows="2026-05-01..2026-05-31")
+    data.pop("version")
+    response = admin.post("/programs/manage/new", data)
+    assert response.status_code == 302 and response["Location"] == "/programs/p/PREF-NAGANO-ADVISOR/"
+    created = SupportProgram.objects.get(public_id="PREF-NAGANO-ADVISOR")
+    assert created.edited_since_load and ChangeRecord.objects.filter(object_id=str(created.pk), action="create").exists()
+    duplicate = admin.post("/programs/manage/new", data)
+    assert duplicate.status_code == 200 and "既に使われています" in duplicate.content.decode()
+    assert admin.get("/api/v1/programs", {"q": "長野県DX"}).json()["items"][0]["id"] == "PREF-NAGANO-ADVISOR"
