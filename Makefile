@@ -135,13 +135,12 @@ test: $(INSTALLED) assets browser-deps
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check chiiki $(wildcard bench)
 
-# bench-progress (D) and bench-programs (E) are defined by their owners below; `bench` runs every one of them.
-bench:
+# Every benchmark; each writes its figures into bench/README.md. The targets below belong to their owners.
+bench: bench-progress bench-programs
 
 # 進捗（D）: 20,000行の取込と、全国の概要ページ・集計APIのHTTP計測。SQLite と PostgreSQL
 # （BENCH_DATABASE_URL、既定は 127.0.0.1:55432 の chiiki_bench）。結果は bench/README.md に書き込む。
 .PHONY: bench-progress
-bench: bench-progress
 bench-progress: $(INSTALLED) assets
 	$(PY) bench/progress_import.py
 	$(PY) bench/progress_http.py
@@ -149,6 +148,5 @@ bench-progress: $(INSTALLED) assets
 # 支援メニュー（E）: 判定付きクエリの nDCG@5 / MRR と、1万件に拡張したカタログでの検索APIの p50/p95。
 # SQLite と PostgreSQL（PROGRAMS_BENCH_PG_URL のサーバーに使い捨てDBを作って削除）。結果は bench/README.md に書き込む。
 .PHONY: bench-programs
-bench: bench-programs
 bench-programs: $(INSTALLED)
 	$(PY) bench/programs_bench.py
