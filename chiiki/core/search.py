@@ -7,8 +7,9 @@ Why not trigram indexes: pg_trgm and FTS5's trigram tokenizer cannot match 1–2
   dropped so ファイバー = ファイバ) and cut into segments at punctuation and spaces.
 - Every segment becomes its character bigrams plus one "end" token for its last character, each written as
   an ASCII token (``g`` + hex code points) so neither engine's tokenizer can reinterpret it.
-  A word of 2+ characters is the phrase of its bigrams; a 1-character word is the prefix ``g<hex>*``,
-  which matches every bigram starting with that character and the end token.
+  A word of 2+ characters must contain all its bigrams (the exact phrase is then checked by counting the word
+  in the stored text); a 1-character word is the prefix ``g<hex>*``, which matches every bigram starting with
+  that character and the end token.
 - Each engine's own full-text index finds the candidates: an FTS5 virtual table on SQLite, a ``tsvector``
   column with a GIN index on PostgreSQL (built from the same tokens, never through a text-search parser).
 - Candidates are ranked by one BM25F function in Python over the stored normalised field texts, so the
@@ -320,12 +321,15 @@ class SearchIndex:
         return stats
 
     def _match_expression(self, term: Term) -> str:
+        """Every bigram of the term present (AND), not the phrase: a phrase on PostgreSQL forces GIN to recheck
+        positions in every candidate's tsvector. The exact phrase is enforced afterwards by counting the term in
+        the stored text (a document whose count is 0 is dropped), so both engines end with the same matches."""
         sqlite = connection.vendor == "sqlite"
         if len(term.text) == 1:
             prefix = f"g{_hex(term.text)}"
             return f"body : {prefix}*" if sqlite else f"{prefix}:*"
-        toks = [_bigram_token(a, b) for a, b in zip(term.text, term.text[1:], strict=False)]
-        return 'body : "' + " ".join(toks) + '"' if sqlite else " <-> ".join(toks)
+        toks = list(dict.fromkeys(_bigram_token(a, b) for a, b in zip(term.text, term.text[1:], strict=False)))
+        return "body : (" + " AND ".join(toks) + ")" if sqlite else " & ".join(toks)
 
     def match_ids(self, term: Term) -> list[int]:
         """Ids of the documents containing term, from the engine's full-text index."""
