@@ -174,6 +174,7 @@ def test_production_sends_hsts_and_content_security_policy(production_response):
 def test_production_cookies_are_secure(production_response):
     csrf = production_response["cookies"]["csrftoken"]
     assert csrf["secure"] is True
+    assert csrf["httponly"] is True
     assert csrf["samesite"] == "Lax"
 
 
