@@ -5,11 +5,11 @@ Why not trigram indexes: pg_trgm and FTS5's trigram tokenizer cannot match 1–2
 
 - Text is normalised (NFKC, lower case, hiragana → katakana, a trailing 長音 ー of long katakana words
   dropped so ファイバー = ファイバ) and cut into segments at punctuation and spaces.
-- Every segment becomes its character bigrams plus one "end" token for its last character, each written as
-  an ASCII token (``g`` + hex code points) so neither engine's tokenizer can reinterpret it.
+- Every segment becomes its character bigrams, plus one unigram token per distinct character of the
+  document, each written as an ASCII token (``g``/``u`` + hex code points) so neither engine's tokenizer can
+  reinterpret it.
   A word of 2+ characters must contain all its bigrams (the exact phrase is then checked by counting the word
-  in the stored text); a 1-character word is the prefix ``g<hex>*``, which matches every bigram starting with
-  that character and the end token.
+  in the stored text); a 1-character word is its unigram token.
 - Each engine's own full-text index finds the candidates: an FTS5 virtual table on SQLite, a ``tsvector``
   column with a GIN index on PostgreSQL (built from the same tokens, never through a text-search parser).
 - Candidates are ranked by one BM25F function in Python over the stored normalised field texts, so the
@@ -93,7 +93,9 @@ def tokens(normalized: str) -> list[str]:
     for segment in normalized.split():
         hexes = [_hex(c) for c in segment]
         out.extend(["g" + a + b for a, b in zip(hexes, hexes[1:], strict=False)])
-        out.append("g" + hexes[-1] + "000000")
+    # One unigram token per distinct character: 1-character words are exact lookups (a prefix query on a GIN
+    # tsvector index is lossy and rechecks every candidate row).
+    out.extend("u" + _hex(c) for c in dict.fromkeys(normalized.replace(" ", "")))
     return out
 
 
@@ -326,21 +328,30 @@ class SearchIndex:
         the stored text (a document whose count is 0 is dropped), so both engines end with the same matches."""
         sqlite = connection.vendor == "sqlite"
         if len(term.text) == 1:
-            prefix = f"g{_hex(term.text)}"
-            return f"body : {prefix}*" if sqlite else f"{prefix}:*"
+            return f"body : u{_hex(term.text)}" if sqlite else f"u{_hex(term.text)}"
         toks = list(dict.fromkeys(_bigram_token(a, b) for a, b in zip(term.text, term.text[1:], strict=False)))
         return "body : (" + " AND ".join(toks) + ")" if sqlite else " & ".join(toks)
 
     def match_ids(self, term: Term) -> list[int]:
         """Ids of the documents containing term, from the engine's full-text index."""
+        return self.match_many([term])[0]
+
+    def match_many(self, terms: Sequence[Term]) -> list[list[int]]:
+        """match_ids for several terms in one round trip (UNION ALL, tagged by term)."""
+        if not terms:
+            return []
+        if connection.vendor == "sqlite":
+            part = f"SELECT %s, rowid FROM {self.table} WHERE {self.table} MATCH %s"
+        else:
+            part = f"SELECT %s, doc_id FROM {self.table} WHERE body @@ %s::tsquery"
+        sql = " UNION ALL ".join([part] * len(terms))
+        params = [value for i, term in enumerate(terms) for value in (i, self._match_expression(term))]
+        found: list[list[int]] = [[] for _ in terms]
         with connection.cursor() as cursor:
-            if connection.vendor == "sqlite":
-                cursor.execute(f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH %s",
-                               [self._match_expression(term)])
-            else:
-                cursor.execute(f"SELECT doc_id FROM {self.table} WHERE body @@ %s::tsquery",
-                               [self._match_expression(term)])
-            return [int(row[0]) for row in cursor.fetchall()]
+            cursor.execute(sql, params)
+            for index, doc_id in cursor.fetchall():
+                found[int(index)].append(int(doc_id))
+        return found
 
     def corpus(self) -> Corpus:
         """Every document's texts in memory (for callers that cache per data version)."""
@@ -382,25 +393,22 @@ class SearchIndex:
         if not query.terms:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=float)
         stats = texts.stats(list(self.fields)) if isinstance(texts, Corpus) else self.stats(stats_key)
-        postings = [(term, self._posting(term, stats, stats_key, texts)) for term in query.terms]
-        return rank(postings, stats.documents)
-
-    def _posting(self, term: Term, stats: Stats, stats_key, texts) -> Posting:
+        if stats_key is not None and self._posting_key != stats_key:
+            self._postings.clear()
+            self._posting_key = stats_key
+        postings: dict[str, Posting] = {}
         if stats_key is not None:
-            if self._posting_key != stats_key:
-                self._postings.clear()
-                self._posting_key = stats_key
-            cached = self._postings.get(term.text)
-            if cached is not None:
-                return cached
-        ids = self.match_ids(term)
-        source = texts if texts is not None else self.texts(ids)
-        posting = weighted_frequencies(term.text, ids, source, list(self.fields.items()), stats)
-        if stats_key is not None:
-            if len(self._postings) >= 5000:
-                self._postings.clear()
-            self._postings[term.text] = posting
-        return posting
+            postings.update((t.text, self._postings[t.text]) for t in query.terms if t.text in self._postings)
+        missing = [t for t in query.terms if t.text not in postings]
+        fields = list(self.fields.items())
+        for term, ids in zip(missing, self.match_many(missing), strict=True):
+            source = texts if texts is not None else self.texts(ids)
+            postings[term.text] = weighted_frequencies(term.text, ids, source, fields, stats)
+            if stats_key is not None:
+                if len(self._postings) >= 5000:
+                    self._postings.clear()
+                self._postings[term.text] = postings[term.text]
+        return rank([(term, postings[term.text]) for term in query.terms], stats.documents)
 
 
 def _tsvector_literal(body: Sequence[str]) -> str:

@@ -20,11 +20,12 @@ def test_normalize(raw, expected):
     assert normalize(raw) == expected
 
 
-def test_tokens_are_bigrams_plus_an_end_token_per_segment():
-    toks = tokens(normalize("防災 教育"))
-    assert len(toks) == 4 and toks[1].endswith("000000") and toks[3].endswith("000000")
+def test_tokens_are_bigrams_per_segment_plus_distinct_unigrams():
+    toks = tokens(normalize("防災 教育 防災"))
+    assert len([t for t in toks if t.startswith("g")]) == 3  # 防災, 教育, 防災
+    assert len([t for t in toks if t.startswith("u")]) == 4  # 防 災 教 育 once each
     assert all(t.isascii() and t.isalnum() for t in toks)
-    assert tokens("a") == ["g000061000000"]
+    assert tokens("a") == ["u000061"]
 
 
 def test_parse_query_splits_japanese_sentences_at_hiragana():
