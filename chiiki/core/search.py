@@ -213,6 +213,7 @@ class SearchIndex:
         self.fields = dict(fields)
         self._stats_cache: dict[object, Stats] = {}
         self._postings: dict[str, Posting] = {}
+        self._pinned: dict[str, Posting] = {}  # known-in-advance terms (concept expansions), kept per stats key
         self._posting_key = None
 
     # -- schema (used in migrations) --
@@ -295,7 +296,7 @@ class SearchIndex:
                 cursor.execute(f"DELETE FROM {self.table} WHERE {key} IN ({', '.join(['%s'] * len(chunk))})", chunk)
 
     def clear_cache(self) -> None:
-        """Forget cached statistics and postings (they are also dropped whenever the stats key changes)."""
+        """Forget cached statistics and query-term postings (pinned terms stay until the stats key changes)."""
         self._stats_cache.clear()
         self._postings.clear()
 
@@ -399,6 +400,13 @@ class SearchIndex:
         ids, scores = self.search_arrays(query, stats_key=stats_key, texts=texts)
         return [(int(i), float(score)) for i, score in zip(ids, scores, strict=True)]
 
+    def pin(self, terms: Iterable[str], *, stats_key, texts=None) -> None:
+        """Compute and keep the postings of terms known in advance (e.g. every concept expansion), so a
+        natural-language query only pays for the user's own words. Dropped when stats_key changes."""
+        wanted = [Term(t) for t in dict.fromkeys(terms) if t]
+        self.search_arrays(Query("", wanted), stats_key=stats_key, texts=texts)
+        self._pinned.update((t.text, self._postings[t.text]) for t in wanted if t.text in self._postings)
+
     def search_arrays(self, query: Query, *, stats_key=None, texts=None) -> tuple[np.ndarray, np.ndarray]:
         """search() as two numpy arrays (doc ids, scores), best first."""
         if not query.terms:
@@ -406,10 +414,14 @@ class SearchIndex:
         stats = texts.stats(list(self.fields)) if isinstance(texts, Corpus) else self.stats(stats_key)
         if stats_key is not None and self._posting_key != stats_key:
             self._postings.clear()
+            self._pinned.clear()
             self._posting_key = stats_key
         postings: dict[str, Posting] = {}
         if stats_key is not None:
-            postings.update((t.text, self._postings[t.text]) for t in query.terms if t.text in self._postings)
+            for t in query.terms:
+                cached = self._pinned.get(t.text) or self._postings.get(t.text)
+                if cached is not None:
+                    postings[t.text] = cached
         missing = [t for t in query.terms if t.text not in postings]
         fields = list(self.fields.items())
         for term, ids in zip(missing, self.match_many(missing), strict=True):

@@ -232,6 +232,9 @@ def snapshot() -> Snapshot:
             sector_names=sector_names, windows=windows, texts=PROGRAM_INDEX.corpus(),
             masks=masks, newest_order=newest_order, public_id_rank=np.arange(n),
         )
+        # Concept expansions are a fixed vocabulary: index their postings now, once per catalog version.
+        PROGRAM_INDEX.pin((e for c in concepts() for x in c.expansions for e in x.split()),
+                          stats_key=_snapshot.key, texts=_snapshot.texts)
         return _snapshot
 
 

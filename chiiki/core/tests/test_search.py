@@ -103,3 +103,12 @@ def test_scores_are_bm25f_and_deterministic(index):
     assert all(score > 0 for _, score in first)
     corpus = index.corpus()
     assert index.search(parse_query("防災 補助"), texts=corpus) == first  # in-memory copy scores the same
+
+
+def test_pinned_terms_survive_cache_clearing_until_the_key_changes(index):
+    index.pin(["防災"], stats_key="v1")
+    index.clear_cache()
+    assert "防災" in index._pinned
+    assert [d for d, _ in index.search(parse_query("防災"), stats_key="v1")] == [1, 2]
+    index.search(parse_query("防災"), stats_key="v2")
+    assert "防災" not in index._pinned
