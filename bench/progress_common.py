@@ -59,7 +59,9 @@ def setup_django(url: str):
 
 def machine() -> str:
     cores = os.cpu_count()
-    return f"{platform.machine()}（`uname -m`）、{cores}コア、{datetime.now(UTC):%Y-%m-%d %H:%M} UTC（`date -u`）"
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    return (f"{platform.machine()}（`uname -m`）、{cores}コア、{datetime.now(UTC):%Y-%m-%d %H:%M} UTC（`date -u`）、"
+            f"計測開始時の load average {load}")
 
 
 def run_engine_subprocesses(script: Path, engines=("sqlite", "postgresql")) -> dict:
