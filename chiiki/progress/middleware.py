@@ -22,6 +22,7 @@ def _cacheable_request(request) -> bool:
     return (request.method in ("GET", "HEAD") and path.startswith(CACHED_PREFIXES)
             and not path.startswith(EXCLUDED_PREFIXES)
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and "messages" not in request.COOKIES  # a pending flash message must be rendered, not a cached page
             and "HTTP_AUTHORIZATION" not in request.META)
 
 
