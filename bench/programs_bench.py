@@ -298,7 +298,7 @@ def report(runs: list[dict], pg_note: str) -> str:
     chosen_ndcg = results["bigram BM25F + 概念展開（採用）"][0]
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     lines = [SECTION, ""]
-    lines.append(f"担当: E（支援メニュー）。`make bench-programs` で計測し、この節を書き換えます。"
+    lines.append(f"`make bench-programs` で計測し、この節を書き換えます。"
                  f"計測: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}、{platform.node()}（{platform.machine()}、"
                  f"{os.cpu_count()} CPU、Python {platform.python_version()}、計測終了時のロードアベレージ {load}）。")
     lines.append("")

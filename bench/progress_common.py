@@ -91,7 +91,7 @@ def write_subsection(title: str, body: str) -> None:
     """Replace (or add) `### title` inside the progress section of bench/README.md, leaving other sections alone."""
     text = README.read_text(encoding="utf-8") if README.exists() else "# ベンチマーク\n"
     if SECTION not in text:
-        text = text.rstrip("\n") + f"\n\n{SECTION}\n\n担当: D（進捗）。`make bench-progress` で計測し、この節を書き換えます。\n"
+        text = text.rstrip("\n") + f"\n\n{SECTION}\n\n`make bench-progress` で計測し、この節を書き換えます。\n"
     start = text.index(SECTION)
     next_section = text.find("\n## ", start + len(SECTION))
     end = len(text) if next_section == -1 else next_section + 1
