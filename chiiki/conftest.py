@@ -26,12 +26,12 @@ PREFECTURES = [
 MUNICIPALITIES = [
     ("011002", "01", "札幌市", "サッポロシ", "designated_city", 43.062, 141.354),
     ("012025", "01", "函館市", "ハコダテシ", "core_city", 41.768, 140.729),
-    ("013439", "01", "松前町", "マツマエチョウ", "town", 41.430, 140.110),
+    ("013315", "01", "松前町", "マツマエチョウ", "town", 41.430, 140.110),
     ("131016", "13", "千代田区", "チヨダク", "special_ward", 35.694, 139.753),
     ("132012", "13", "八王子市", "ハチオウジシ", "core_city", 35.666, 139.316),
-    ("133647", "13", "青ヶ島村", "アオガシマムラ", "village", 32.467, 139.762),
+    ("134023", "13", "青ヶ島村", "アオガシマムラ", "village", 32.467, 139.762),
     ("322016", "32", "松江市", "マツエシ", "core_city", 35.468, 133.048),
-    ("325287", "32", "海士町", "アマチョウ", "town", 36.096, 133.096),
+    ("325252", "32", "海士町", "アマチョウ", "town", 36.096, 133.096),
 ]
 SECTORS = [
     ("education", "教育", "Education"),
@@ -61,7 +61,7 @@ def register(db):
         )
     for order, (code, name, name_en) in enumerate(SECTORS):
         Sector.objects.create(code=code, name=name, name_en=name_en, order=order)
-    municipalities["011002"].neighbours.add(municipalities["013439"])
+    municipalities["011002"].neighbours.add(municipalities["013315"])
     return {"prefectures": prefectures, "municipalities": municipalities}
 
 
@@ -80,7 +80,7 @@ def users(register):
         "admin": make("admin", Role.NATIONAL_ADMIN),
         "tokyo": make("tokyo-pref", Role.PREFECTURE_STAFF, prefecture=register["prefectures"]["13"]),
         "hachioji": make("hachioji", Role.MUNICIPAL_STAFF, municipality=m["132012"]),
-        "aogashima": make("aogashima", Role.MUNICIPAL_STAFF, municipality=m["133647"]),
+        "aogashima": make("aogashima", Role.MUNICIPAL_STAFF, municipality=m["134023"]),
         "sapporo": make("sapporo", Role.MUNICIPAL_STAFF, municipality=m["011002"]),
         "advisor": make("advisor", Role.ADVISOR, organisation="地域情報化アドバイザー"),
         "company": make("company", Role.COMPANY, organisation="株式会社サンプル"),

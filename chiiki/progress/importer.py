@@ -158,7 +158,7 @@ def parse_table(data: bytes, filename: str = "", *, actor=None, fiscal_year: int
             prefecture = lookups.municipalities.get(code)
             raw_code = values.get(COL_CODE, "").strip()
             if prefecture is None and len(raw_code) == 5 and raw_code.isdigit():
-                # A 6-digit code whose leading zero Excel dropped (013439 → 13439) reads as another 5-digit code.
+                # A 6-digit code whose leading zero Excel dropped (013315 → 13315) reads as another 5-digit code.
                 padded = "0" + raw_code
                 if padded in lookups.municipalities:
                     code, prefecture = padded, lookups.municipalities[padded]

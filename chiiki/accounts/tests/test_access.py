@@ -180,7 +180,7 @@ def records(register, users):
 
     return {
         "hachioji": make("hachioji", m["132012"]),
-        "aogashima": make("aogashima", m["133647"]),
+        "aogashima": make("aogashima", m["134023"]),
         "sapporo": make("sapporo", m["011002"]),
         "tokyo_pref": make("tokyo_pref", prefecture=p["13"]),
         "system": make("system"),
@@ -212,8 +212,8 @@ def test_scope_history_of_prefecture_record_without_prefecture_field(users, regi
 
 @pytest.mark.parametrize(("role", "codes"), [
     ("public", set()),
-    ("admin", {"011002", "012025", "013439", "131016", "132012", "133647", "322016", "325287"}),
-    ("tokyo", {"131016", "132012", "133647"}),
+    ("admin", {"011002", "012025", "013315", "131016", "132012", "134023", "322016", "325252"}),
+    ("tokyo", {"131016", "132012", "134023"}),
     ("hachioji", {"132012"}),
     ("sapporo", {"011002"}),
     ("advisor", set()),

@@ -73,10 +73,10 @@ def test_national_admin_edits_role_and_affiliation(client_for, staff_admin, user
     response = client.post(url, data)
     assert response.status_code == 200
     assert "市区町村職員には所属市区町村が必要です" in response.content.decode()
-    data["municipality"] = "133647"
+    data["municipality"] = "134023"
     assert client.post(url, data).status_code == 302
     user.refresh_from_db()
-    assert user.role == Role.MUNICIPAL_STAFF and user.municipality_id == "133647" and user.prefecture_id == "13"
+    assert user.role == Role.MUNICIPAL_STAFF and user.municipality_id == "134023" and user.prefecture_id == "13"
     assert not user.is_superuser  # a national admin cannot grant superuser status
 
 

@@ -22,7 +22,7 @@ def records(register, users):
     return {
         "hachioji": edit(m["132012"], users["hachioji"], {"fiscal_strength_index": "0.85", "depopulated": None},
                          {"fiscal_strength_index": "0.91", "depopulated": False}),
-        "aogashima": edit(m["133647"], users["aogashima"], {"remote_island": None}, {"remote_island": True}),
+        "aogashima": edit(m["134023"], users["aogashima"], {"remote_island": None}, {"remote_island": True}),
         "sapporo": edit(m["011002"], users["sapporo"], {"kind": "core_city"}, {"kind": "designated_city"}),
         "system": history.record(None, "create", users["company"], None, {"username": "company"}),
     }
@@ -82,13 +82,13 @@ def test_detail_page_shows_before_and_after(client_for, users, records):
 
 
 def test_filter_by_municipality_inside_scope(client_for, users, records):
-    response = client_for(users["tokyo"]).get("/history/", {"municipality": "13364"})  # 5-digit is upgraded
+    response = client_for(users["tokyo"]).get("/history/", {"municipality": "13402"})  # 5-digit is upgraded
     assert response.status_code == 200
     assert _listed(response) == {records["aogashima"].pk}
 
 
 @pytest.mark.parametrize(("role", "code"), [
-    ("hachioji", "133647"),  # another municipality in the same prefecture
+    ("hachioji", "134023"),  # another municipality in the same prefecture
     ("tokyo", "011002"),  # another prefecture
     ("admin", "202011"),  # a valid code that is not in the register
 ])

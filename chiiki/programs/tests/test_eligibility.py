@@ -16,7 +16,7 @@ def fits_for(client, code):
 
 
 def test_remote_island_town_with_known_attributes(client, catalog, register, set_attributes):
-    ama = set_attributes(register["municipalities"]["325287"], fiscal_strength_index=Decimal("0.15"),
+    ama = set_attributes(register["municipalities"]["325252"], fiscal_strength_index=Decimal("0.15"),
                          depopulated=True, remote_island=True, mountainous=None)
     fits = fits_for(client, ama.code)
     assert {pid: f["fit"] for pid, f in fits.items() if f["fit"] != "eligible"} == {"MHLW-IRYOKAIGO-KIKIN": "check"}
@@ -81,12 +81,12 @@ def test_non_metropolitan_city_with_high_index_keeps_corporate_furusato(client, 
     ("0.81", {}, "check"),
 ])
 def test_public_wifi_fiscal_index_or_disadvantaged(client, catalog, register, set_attributes, fsi, flags, expected):
-    town = set_attributes(register["municipalities"]["013439"], fiscal_strength_index=Decimal(fsi), **flags)
+    town = set_attributes(register["municipalities"]["013315"], fiscal_strength_index=Decimal(fsi), **flags)
     assert fits_for(client, town.code)["MIC-PUBLIC-WIFI"]["fit"] == expected
 
 
 def test_koudo_rate_tiers(client, catalog, register, set_attributes):
-    town = set_attributes(register["municipalities"]["013439"], fiscal_strength_index=Decimal("0.45"),
+    town = set_attributes(register["municipalities"]["013315"], fiscal_strength_index=Decimal("0.45"),
                           depopulated=True, remote_island=False, mountainous=False)
     assert fits_for(client, town.code)["MIC-KOUDO-MUSEN"]["rate"] == "1/2"
     set_attributes(town, fiscal_strength_index=Decimal("0.60"))
@@ -101,7 +101,7 @@ def test_population_bounds_from_an_edited_rule(client, catalog, register, users,
     row = row_of(program)
     row["population_max"] = "50000"
     save_program(users["admin"], program, row, version=program.version)
-    town = register["municipalities"]["013439"]
+    town = register["municipalities"]["013315"]
     assert fits_for(client, town.code)["MIC-IOT-PLAN"]["reasons"] == ["人口が未登録のため要確認"]
     set_attributes(town, population=8000)
     assert fits_for(client, town.code)["MIC-IOT-PLAN"]["fit"] == "eligible"

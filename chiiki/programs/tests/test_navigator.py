@@ -12,7 +12,7 @@ def navigator(client, **params):
 
 
 def test_package_has_three_steps_from_eligible_programs(client, catalog, register, set_attributes):
-    ama = set_attributes(register["municipalities"]["325287"], fiscal_strength_index=Decimal("0.15"),
+    ama = set_attributes(register["municipalities"]["325252"], fiscal_strength_index=Decimal("0.15"),
                          depopulated=True, remote_island=True)
     body = navigator(client, municipality=ama.code, sector="disaster")
     fits = {i["program"]["id"]: i["fit"] for i in body["items"]}

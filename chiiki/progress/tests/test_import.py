@@ -43,12 +43,12 @@ def test_utf8_bom_file_with_every_accepted_spelling(tmp_path, register, records,
 def test_cp932_without_bom_and_xlsx(tmp_path, register, records):
     ok, _out, err = run(tmp_path, csv_file(["322016,観光,2026,検討中,松江の観光,"], encoding="cp932"))
     assert ok, err
-    ok, _out, err = run(tmp_path, xlsx_file([["325287", "農林水産業", "令和8年度", "実装済", "", ""],
-                                             [13439, "agriculture", 2026, "planned", "", ""]]), "p.xlsx")
+    ok, _out, err = run(tmp_path, xlsx_file([["325252", "農林水産業", "令和8年度", "実装済", "", ""],
+                                             [13315, "agriculture", 2026, "planned", "", ""]]), "p.xlsx")
     assert ok, err
     assert records()[("322016", "tourism", 2026)] == ("considering", 1)
-    assert records()[("325287", "agriculture", 2026)] == ("implemented", 1)
-    assert records()[("013439", "agriculture", 2026)] == ("planned", 1)  # Excel dropped the leading zero
+    assert records()[("325252", "agriculture", 2026)] == ("implemented", 1)
+    assert records()[("013315", "agriculture", 2026)] == ("planned", 1)  # Excel dropped the leading zero
 
 
 def test_fiscal_year_option_fills_missing_year(tmp_path, register, records):

@@ -19,7 +19,7 @@ def seed(lines):
 @pytest.fixture
 def seeded(register):
     seed(["131016,disaster,2024,piloting,,", "131016,disaster,2026,implemented,区の防災アプリ,https://example.jp/a",
-          "132012,disaster,2026,self_sustaining,,", "133647,education,2025,planned,,",
+          "132012,disaster,2026,self_sustaining,,", "134023,education,2025,planned,,",
           "011002,health,2026,considering,,"])
 
 
@@ -54,7 +54,7 @@ def test_overview_numbers_link_to_their_rows(client, seeded):
 
 
 def test_municipality_page_shows_history_carry_over_and_similar(client, seeded):
-    html = client.get("/progress/municipalities/133647/?fiscal_year=2026").content.decode()
+    html = client.get("/progress/municipalities/134023/?fiscal_year=2026").content.decode()
     assert "青ヶ島村" in html and "繰越（2025年度）" in html and "計画策定" in html
     html = client.get("/progress/municipalities/131016/?fiscal_year=2026").content.decode()
     assert "2024年度" in html and "2026年度" in html and "区の防災アプリ" in html

@@ -32,9 +32,9 @@ def test_municipality_list_filters_and_paging(register, client):
         "area_km2": None, "lat": 35.694, "lng": 139.753,
     }
     page2 = client.get("/api/v1/municipalities", {"prefecture": "13", "page_size": 2, "page": 2}).json()
-    assert [i["code"] for i in page2["items"]] == ["133647"]
+    assert [i["code"] for i in page2["items"]] == ["134023"]
     towns = client.get("/api/v1/municipalities", {"kind": "town"}).json()
-    assert [i["code"] for i in towns["items"]] == ["013439", "325287"]
+    assert [i["code"] for i in towns["items"]] == ["013315", "325252"]
     assert client.get("/api/v1/municipalities", {"q": "はちおうじ"}).json()["items"][0]["code"] == "132012"
     assert client.get("/api/v1/municipalities", {"prefecture": "47"}).json() == {
         "count": 0, "page": 1, "page_size": 50, "items": []}
@@ -51,7 +51,7 @@ def test_municipality_detail(register, client):
                                                       fiscal_strength_index="0.72", depopulated=False)
     body = client.get("/api/v1/municipalities/01100").json()  # 5-digit accepted
     assert body["code"] == "011002" and body["population"] == 1973395 and body["population_year"] == 2020
-    assert body["neighbours"] == [{"code": "013439", "name": "松前町"}]
+    assert body["neighbours"] == [{"code": "013315", "name": "松前町"}]
     assert body["attributes"] == {"fiscal_strength_index": "0.72", "depopulated": False, "remote_island": None,
                                   "mountainous": None}
 

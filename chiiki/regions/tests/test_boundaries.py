@@ -14,7 +14,7 @@ from chiiki.regions.topology import decode_arcs, geodesic_area_km2
 
 from . import topo_fixture
 
-CHIYODA, HACHIOJI, AOGASHIMA = "131016", "132012", "133647"
+CHIYODA, HACHIOJI, AOGASHIMA = "131016", "132012", "134023"
 
 
 def neighbour_codes(code):
@@ -188,7 +188,7 @@ def test_download_hash_mismatch_writes_nothing(register, tmp_path, monkeypatch):
     with pytest.raises(CommandError, match="固定版と一致しません"):
         call_command("load_boundaries", "--download")
     assert BoundaryFile.objects.count() == 0
-    assert neighbour_codes("011002") == ["013439"]  # untouched
+    assert neighbour_codes("011002") == ["013315"]  # untouched
     assert not Municipality.objects.exclude(boundary=None).exists()
 
 

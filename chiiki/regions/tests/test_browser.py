@@ -54,7 +54,7 @@ def test_map_controller_colours_and_legend(boundaries_loaded, page):
     assert "#3460fb" in fills
     assert "導入済み" in page.locator("[data-map-legend-for=national-map]").inner_text()
     page.locator("#national-map .leaflet-overlay-pane path").nth(1).click(force=True)
-    assert page.evaluate("window.clicked") in ("131016", "132012", "133647")
+    assert page.evaluate("window.clicked") in ("131016", "132012", "134023")
 
 
 def test_clicking_a_municipality_opens_its_page(boundaries_loaded, page):

@@ -16,7 +16,7 @@ POPULATION_CSV = (
     '13101,東京都,千代田区,"66,680"\n'
     '01100,北海道,札幌市,"1,973,395"\n'
     '01101,北海道,札幌市中央区,"248,680"\n'
-    "13364,東京都,青ヶ島村,169\n"
+    "13402,東京都,青ヶ島村,169\n"
 )
 
 
@@ -43,7 +43,7 @@ def test_population_from_csv_in_every_encoding(register, tmp_path, encoding):
     output = run("import_population", path, "--year", "2020", "--source", "令和2年国勢調査")
     assert population("131016") == (66680, 2020, "令和2年国勢調査")
     assert population("011002") == (1973395, 2020, "令和2年国勢調査")
-    assert population("133647") == (169, 2020, "令和2年国勢調査")
+    assert population("134023") == (169, 2020, "令和2年国勢調査")
     assert population("132012") == (None, None, "")  # not in the file: stays unknown
     assert "更新3件" in output and "読み飛ばし3行" in output
 
@@ -85,7 +85,7 @@ def test_bad_rows_are_all_named_and_nothing_is_written(register, tmp_path):
         "01100,\n"
         "99,10\n"
         "13101,3\n"
-        "13364,-4\n"
+        "13402,-4\n"
         ",7\n"
     ))
     with pytest.raises(CommandError) as error:

@@ -30,11 +30,11 @@ def test_directory_lists_everything_with_counts(register, client):
     ({"q": "13101"}, ["131016"]),                 # 5-digit code
     ({"q": "131016"}, ["131016"]),
     ({"q": "１３２０１２"}, ["132012"]),            # full-width digits
-    ({"q": "13"}, ["131016", "132012", "133647"]),  # code prefix
-    ({"prefecture": "32"}, ["322016", "325287"]),
+    ({"q": "13"}, ["131016", "132012", "134023"]),  # code prefix
+    ({"prefecture": "32"}, ["322016", "325252"]),
     ({"kind": "core_city"}, ["012025", "132012", "322016"]),
-    ({"prefecture": "01", "kind": "town"}, ["013439"]),
-    ({"q": "松", "prefecture": "01"}, ["013439"]),
+    ({"prefecture": "01", "kind": "town"}, ["013315"]),
+    ({"q": "松", "prefecture": "01"}, ["013315"]),
     ({"kind": "castle"}, []),
 ])
 def test_directory_search_and_filters(register, client, query, expected):
@@ -68,7 +68,7 @@ def test_csv_export_of_the_filtered_list(register, client):
     assert response.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == EXPORT_HEADER
-    assert [r[0] for r in rows[1:]] == ["131016", "132012", "133647"]
+    assert [r[0] for r in rows[1:]] == ["131016", "132012", "134023"]
     hachioji = dict(zip(rows[0], rows[2], strict=True))
     assert hachioji["人口"] == "579355" and hachioji["過疎地域"] == "非該当" and hachioji["中山間地域"] == ""
     assert hachioji["区分"] == "中核市" and hachioji["都道府県"] == "東京都"
@@ -79,7 +79,7 @@ def test_xlsx_export_keeps_codes_as_text(register, client):
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == EXPORT_HEADER
-    assert [r[0] for r in rows[1:]] == ["013439", "322016"]
+    assert [r[0] for r in rows[1:]] == ["013315", "322016"]
     assert rows[1][1] == "01"
 
 
@@ -87,7 +87,7 @@ def test_prefecture_page(register, client):
     response = client.get("/regions/prefectures/13/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert [m.code for m in response.context["municipalities"]] == ["131016", "132012", "133647"]
+    assert [m.code for m in response.context["municipalities"]] == ["131016", "132012", "134023"]
     assert response.context["kind_counts"] == [("core_city", "中核市", 1), ("special_ward", "特別区", 1),
                                                ("village", "村", 1)]
     assert 'data-focus="13"' in html and "国土数値情報（行政区域データ）" in html
@@ -103,7 +103,7 @@ def test_municipality_page(register, client):
     html = response.content.decode()
     assert response.status_code == 200
     assert "札幌市" in html and "政令指定都市" in html and "北海道" in html
-    assert 'href="/regions/municipalities/013439/"' in html  # neighbour link
+    assert 'href="/regions/municipalities/013315/"' in html  # neighbour link
     assert 'data-focus="011002"' in html
     assert html.count("js/map.js") == 1
     assert "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成" in html
@@ -119,10 +119,10 @@ def test_municipality_page_five_digit_code_redirects(register, client):
 
 
 def test_municipality_page_shows_known_values(register, client):
-    Municipality.objects.filter(code="133647").update(
+    Municipality.objects.filter(code="134023").update(
         population=169, population_year=2020, population_source="令和2年国勢調査", area_km2="5.96",
         area_source="国土地理院", fiscal_strength_index="0.09", remote_island=True, depopulated=False)
-    html = client.get("/regions/municipalities/133647/").content.decode()
+    html = client.get("/regions/municipalities/134023/").content.decode()
     assert "169人" in html and "令和2年国勢調査" in html and "規模: &lt; 1万" in html
     assert "5.96 km²" in html and "0.09" in html
     assert "<dt>離島地域</dt><dd>該当</dd>" in html and "<dt>過疎地域</dt><dd>非該当</dd>" in html

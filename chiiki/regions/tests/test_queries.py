@@ -27,9 +27,9 @@ def test_get_municipality(register):
 
 
 def test_search_municipalities(register):
-    assert [m.code for m in queries.search_municipalities(q="アオガシマ")] == ["133647"]
-    assert [m.code for m in queries.search_municipalities(q="あおがしま")] == ["133647"]
-    assert [m.code for m in queries.search_municipalities(prefecture="130001")] == ["131016", "132012", "133647"]
-    assert [m.code for m in queries.search_municipalities(prefecture="東京都", kind="village")] == ["133647"]
+    assert [m.code for m in queries.search_municipalities(q="アオガシマ")] == ["134023"]
+    assert [m.code for m in queries.search_municipalities(q="あおがしま")] == ["134023"]
+    assert [m.code for m in queries.search_municipalities(prefecture="130001")] == ["131016", "132012", "134023"]
+    assert [m.code for m in queries.search_municipalities(prefecture="東京都", kind="village")] == ["134023"]
     assert list(queries.search_municipalities(kind="nonsense")) == []
     assert queries.search_municipalities(q="東京").count() == 3  # prefecture name matches too

@@ -46,7 +46,7 @@ def municipalities_topology() -> dict:
         "objects": {"N03-21_210101": {"type": "GeometryCollection", "geometries": [
             _geometry([[1, 0]], N03_004="千代田区", N03_007="13101"),
             _geometry([[4, 2, 3, ~0]], N03_004="八王子市", N03_007="13201"),
-            _geometry([[5, ~2]], N03_004="青ヶ島村", N03_007="13364"),
+            _geometry([[5, ~2]], N03_004="青ヶ島村", N03_007="13402"),
             _geometry([[6]], N03_004=None),
             _geometry([[7]], N03_001="北海道", N03_004="色丹村", N03_007="01695"),
         ]}},
