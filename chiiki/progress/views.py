@@ -171,6 +171,12 @@ def municipality(request, code):
     sector_names = {s["code"]: s["name"] for s in sectors}
     for entry in similar:
         entry["ahead_names"] = [sector_names[c] for c in entry["ahead_in"]]
+    if request.GET.get("table") == "similar" and request.GET.get("format") in ("csv", "xlsx"):
+        return tabular.table_response(
+            request.GET["format"], f"{place.name}_似た団体_{year}年度",
+            ["団体コード", "都道府県", "団体", "理由", "総合スコア", "この団体が未実装で実装済・自走の分野"],
+            [[s["code"], s["prefecture_name"], s["name"], s["reason"], s["score"], "・".join(s["ahead_names"])]
+             for s in similar])
     return render(request, "progress/municipality.html", _base_context(
         request, year, place=place, sector_rows=sector_rows, score=score, ranking=ranking,
         peer_group_label=queries.peer_group_label(score["peer_group"]) if score else "", similar=similar,

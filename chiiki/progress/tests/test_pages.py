@@ -63,6 +63,17 @@ def test_municipality_page_shows_history_carry_over_and_similar(client, seeded):
     assert client.get("/progress/municipalities/999999/").status_code == 404
 
 
+def test_similar_municipalities_export(client, seeded):
+    from chiiki.core.tabular import read_table
+
+    response = client.get("/progress/municipalities/011002/?fiscal_year=2026&table=similar&format=csv")
+    assert response.status_code == 200 and response.content.startswith(b"\xef\xbb\xbf")
+    rows = {row.values["団体コード"]: row.values for row in read_table(response.content, "s.csv").rows}
+    assert rows["013315"]["理由"] == "隣接団体" and rows["013315"]["団体"] == "松前町"
+    xlsx = client.get("/progress/municipalities/011002/?fiscal_year=2026&table=similar&format=xlsx")
+    assert set(rows) == {row.values["団体コード"] for row in read_table(xlsx.content, "s.xlsx").rows}
+
+
 def test_rankings_compare_within_peer_groups(client, seeded):
     html = client.get("/progress/rankings/?fiscal_year=2026&group=core_city:unknown").content.decode()
     assert "総合スコアの計算式" in html and "八王子市" in html and "千代田区" not in html
