@@ -54,9 +54,10 @@ def capabilities(user) -> list[Capability]:
     if access.can(user, "register.import"):
         items.append(Capability("人口・面積を公式統計から取り込めます（管理コマンド import_population）"))
     if access.can(user, "programs.manage"):
-        items.append(Capability("支援メニューを登録・編集できます", _url("programs:index")))
+        items.append(Capability("支援メニューを登録・編集できます", _url("programs:manage")))
     if access.can(user, "programs.save_search"):
-        items.append(Capability("支援メニューの検索条件を保存できます", _url("programs:index")))
+        items.append(Capability("支援メニューの検索条件を保存し、締切・新着をメールで受け取れます（保存した検索条件）",
+                                _url("programs:saved")))
 
     if access.can(user, "history.view_all"):
         items.append(Capability("すべての変更履歴を閲覧できます", _url("core:history")))

@@ -50,7 +50,7 @@ def test_admin_sees_national_abilities(client_for, users):
 def test_readers_see_no_edit_abilities(client_for, users, role):
     html = client_for(users[role]).get("/accounts/mypage/").content.decode()
     assert "進捗を更新" not in html and "変更履歴を閲覧できます" not in html
-    assert "支援メニューの検索条件を保存できます" in html
+    assert "支援メニューの検索条件を保存し" in html and 'href="/programs/saved/"' in html
     assert users[role].organisation in html
 
 
