@@ -68,6 +68,8 @@ def test_page_prefills_municipal_staff_and_anyone_can_pick(client_for, catalog, 
     anonymous = client_for(None)
     html = anonymous.get("/programs/navigator/", {"municipality": "海士町", "sector": "disaster"}).content.decode()
     assert "島根県海士町" in html and "3か年パッケージ" in html
+    # procedural preconditions are shown next to the fit, not hidden behind 利用可能
+    assert "申請の前提: 国の認定を受けた地域再生計画に位置付けた事業であること" in html
     html = anonymous.get("/programs/navigator/").content.decode()
     assert "団体と分野を選んで" in html
     html = anonymous.get("/programs/navigator/", {"municipality": "存在しない町", "sector": "disaster"}).content.decode()
