@@ -125,6 +125,7 @@ def measure(engine: str) -> dict:
                 "summary_static": wrk(base + "/static/bench/summary-size.json", lua),
             }
             # A write must show on the very next request (cache keyed on the data version).
+            from chiiki.access import SYSTEM
             from chiiki.progress.actions import import_progress
             from chiiki.progress.models import STAGE_ORDER
 
@@ -133,7 +134,7 @@ def measure(engine: str) -> dict:
             new_stage = STAGE_ORDER[(STAGE_ORDER.index(current) + 1) % len(STAGE_ORDER)]
             summary_url = base + "/api/v1/progress/summary?fiscal_year=2026&sector=health"
             before = json.loads(fetch(summary_url))["total"]["stages"][new_stage]
-            report = import_progress(None, f"団体コード,分野,年度,段階\r\n011002,health,2026,{new_stage}\r\n".encode(),
+            report = import_progress(SYSTEM, f"団体コード,分野,年度,段階\r\n011002,health,2026,{new_stage}\r\n".encode(),
                                      "write.csv")
             after = json.loads(fetch(summary_url))["total"]["stages"][new_stage]
             fresh = report.committed and after == before + 1 \

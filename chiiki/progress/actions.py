@@ -119,10 +119,9 @@ def import_progress(actor, data: bytes, filename: str = "", *, fiscal_year: int 
                     dry_run: bool = False, via: str = "import") -> importer.ImportReport:
     """Validate a whole file and, unless dry_run or any row is bad, write it all in one transaction.
 
-    actor None means the system (management command run by an operator): everything is allowed.
+    actor `access.SYSTEM` is a management command run by an operator: everything is allowed.
     """
-    if actor is not None:
-        access.require(actor, "progress.import_any")
+    access.require(actor, "progress.import_any")
     report = importer.parse_table(data, filename, actor=actor, fiscal_year=fiscal_year)
     if not report.ok:
         return report

@@ -119,8 +119,8 @@ def _cached(cache: dict, raw: str, parse):
         return result
 
 
-def parse_table(data: bytes, filename: str = "", *, actor=None, fiscal_year: int | None = None) -> ImportReport:
-    """Read and validate every row. Rows outside what actor may import are errors (actor None = system)."""
+def parse_table(data: bytes, filename: str = "", *, actor, fiscal_year: int | None = None) -> ImportReport:
+    """Read and validate every row. Rows outside what actor may import are errors (access.SYSTEM may import all)."""
     report = ImportReport()
     try:
         table = tabular.read_table(data, filename, header_aliases=HEADER_ALIASES)
@@ -196,7 +196,7 @@ def parse_table(data: bytes, filename: str = "", *, actor=None, fiscal_year: int
         if prefecture is not None:
             allowed = permitted.get(prefecture)
             if allowed is None:
-                allowed = permitted[prefecture] = actor is None or _may_import(actor, code)
+                allowed = permitted[prefecture] = _may_import(actor, code)
             if not allowed:
                 errors.append(RowError(row.number, COL_CODE,
                                        f"この団体（{code}）の進捗を取り込む権限がありません（所属都道府県の団体のみ）"))

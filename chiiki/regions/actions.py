@@ -26,23 +26,7 @@ ATTRIBUTE_FIELDS = ["fiscal_strength_index", "depopulated", "remote_island", "mo
 FLAG_FIELDS = ["depopulated", "remote_island", "mountainous"]
 
 
-class _System:
-    """The actor of management commands run without --user: full rights, history says 「システム」."""
-
-    is_authenticated = False
-    pk = None
-
-    def __repr__(self):
-        return "SYSTEM"
-
-
-SYSTEM = _System()
-
-
-def _require(actor, action: str, obj=None) -> None:
-    if actor is SYSTEM:
-        return
-    access.require(actor, action, obj)
+SYSTEM = access.SYSTEM
 
 
 def _source_of(actor, source: str) -> str:
@@ -82,7 +66,7 @@ def clean_attributes(data: dict) -> dict:
 def update_municipality_attributes(actor, municipality: Municipality, data: dict, version: int | None = None,
                                    *, source: str = "") -> Municipality:
     """Save 財政力指数/過疎/離島/中山間. `version` (as read by the editor) guards against overwriting others."""
-    _require(actor, "municipality.edit_attributes", municipality)
+    access.require(actor, "municipality.edit_attributes", municipality)
     cleaned = clean_attributes(data)
     with transaction.atomic():
         current = Municipality.objects.select_for_update().get(pk=municipality.pk)
@@ -181,7 +165,7 @@ def _number_text(value: str) -> str:
 
 
 def _import(actor, table: Table, *, code_column: str, value_column: str, parse, apply, what: str) -> ImportResult:
-    _require(actor, "register.import")
+    access.require(actor, "register.import")
     require_columns(table, [code_column, value_column])
     problems: list[RowProblem] = []
     wards = _ward_codes()
@@ -330,7 +314,7 @@ def store_boundaries(actor, loaded) -> BoundaryResult:
     Sets Municipality.boundary, replaces the neighbour relation, fills area_km2 where no official figure exists
     (never overwriting an import), and stores the served TopoJSON files.
     """
-    _require(actor, "register.import")
+    access.require(actor, "register.import")
     through = Municipality.neighbours.through
     with transaction.atomic():
         municipalities = {m.code: m for m in Municipality.objects.all()}

@@ -234,3 +234,19 @@ def test_staff_without_affiliation_manage_nothing(db, register):
     assert not access.can(lost, "progress.import_any")
     assert not access.can(lost, "progress.edit", register["municipalities"]["132012"])
     assert access.scope_history(lost, ChangeRecord.objects.all()).count() == 0
+
+
+def test_system_actor_has_every_right_and_none_has_none(register):
+    from django.core.exceptions import PermissionDenied
+
+    from chiiki.access import SYSTEM
+    from chiiki.regions.models import Municipality
+
+    municipality = Municipality.objects.get(pk="132012")
+    for action in access.RULES:
+        assert access.can(SYSTEM, action, municipality), action
+        access.require(SYSTEM, action, municipality)
+    # A missing user is anonymous, never the system.
+    assert not access.can(None, "progress.edit", municipality)
+    with pytest.raises(PermissionDenied):
+        access.require(None, "progress.import_any")

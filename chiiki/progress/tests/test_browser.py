@@ -2,6 +2,8 @@
 
 import pytest
 
+from chiiki.access import SYSTEM
+
 from .conftest import csv_file
 
 pytestmark = pytest.mark.browser
@@ -11,7 +13,7 @@ pytestmark = pytest.mark.browser
 def browser_data(transactional_db, users):
     from chiiki.progress import actions
 
-    report = actions.import_progress(None, csv_file([
+    report = actions.import_progress(SYSTEM, csv_file([
         "132012,disaster,2025,planned,,", "131016,disaster,2026,implemented,,", "322016,disaster,2026,piloting,,",
         "012025,disaster,2026,planned,,",
     ]), "seed.csv")

@@ -134,3 +134,14 @@ def test_import_history_rows_are_complete(tmp_path, register):
     assert updated.at is not None and updated.at >= created.at
     assert updated.object_repr == "千代田区 防災 2026年度"
     assert ChangeRecord.objects.filter(municipality_id="131016").count() == 2
+
+
+def test_import_without_an_actor_is_refused(register):
+    from django.core.exceptions import PermissionDenied
+
+    from chiiki.progress import actions
+    from chiiki.progress.models import ProgressRecord
+
+    with pytest.raises(PermissionDenied):
+        actions.import_progress(None, "団体コード,分野,年度,段階\r\n132012,disaster,2026,planned\r\n".encode(), "x.csv")
+    assert not ProgressRecord.objects.exists()

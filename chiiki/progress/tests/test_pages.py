@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from chiiki.access import SYSTEM
 from chiiki.progress import actions
 
 from .conftest import csv_file
@@ -12,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def seed(lines):
-    report = actions.import_progress(None, csv_file(lines), "seed.csv")
+    report = actions.import_progress(SYSTEM, csv_file(lines), "seed.csv")
     assert report.committed, report.errors
 
 
