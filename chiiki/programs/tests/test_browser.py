@@ -4,15 +4,11 @@ from decimal import Decimal
 
 import pytest
 
+from chiiki.testing import collect_errors
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def collect_errors(page):
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text)
-            if msg.type == "error" and not msg.location.get("url", "").endswith("favicon.ico") else None)
-    return errors
 
 
 def test_search_narrow_and_open_a_program(catalog, page, screenshot, settings):

@@ -3,6 +3,8 @@
 import pytest
 from django.core.management import call_command
 
+from chiiki.testing import collect_errors
+
 from . import topo_fixture
 
 pytestmark = pytest.mark.browser
@@ -16,12 +18,6 @@ def boundaries_loaded(transactional_db, register, tmp_path):
     call_command("load_boundaries", str(directory))
 
 
-def collect_errors(page):
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text)
-            if msg.type == "error" and not msg.location.get("url", "").endswith("favicon.ico") else None)
-    return errors
 
 
 def test_national_map_draws_polygons_and_credit(boundaries_loaded, page, screenshot, settings):
