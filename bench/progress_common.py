@@ -87,6 +87,27 @@ def run_engine_subprocesses(script: Path, engines=("sqlite", "postgresql")) -> d
     return results
 
 
+def run_per_engine(script: Path, measure, before_children=None) -> dict | None:
+    """The shared entry point of the progress benchmarks.
+
+    With --engine E (a child process): measure E on $DATABASE_URL, print its JSON and return None.
+    Without: run one child per engine and return their results.
+    """
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--engine", choices=["sqlite", "postgresql"])
+    args = parser.parse_args()
+    if args.engine:
+        setup_django(os.environ["DATABASE_URL"])
+        print(json.dumps(measure(args.engine)))
+        return None
+    if before_children is not None:
+        before_children()
+    return run_engine_subprocesses(script)
+
+
 def write_subsection(title: str, body: str) -> None:
     """Replace (or add) `### title` inside the progress section of bench/README.md, leaving other sections alone."""
     text = README.read_text(encoding="utf-8") if README.exists() else "# ベンチマーク\n"

@@ -5,7 +5,6 @@ against a static file of the same size served by the same server in the same run
 and writes the figures into bench/README.md. Installs wrk with apt when missing (root only).
 """
 
-import argparse
 import json
 import os
 import shutil
@@ -19,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from progress_common import ROOT, VAR, machine, run_engine_subprocesses, setup_django, write_subsection  # noqa: E402
+from progress_common import ROOT, VAR, machine, run_per_engine, write_subsection  # noqa: E402
 
 DURATION = os.environ.get("BENCH_WRK_DURATION", "10s")
 # 2 workers, each with 4 threads (gthread), the same for the pages and the static files.
@@ -147,15 +146,9 @@ def measure(engine: str) -> dict:
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--engine", choices=["sqlite", "postgresql"])
-    args = parser.parse_args()
-    if args.engine:
-        setup_django(os.environ["DATABASE_URL"])
-        print(json.dumps(measure(args.engine)))
+    results = run_per_engine(Path(__file__).resolve(), measure, before_children=ensure_wrk)
+    if results is None:
         return
-    ensure_wrk()
-    results = run_engine_subprocesses(Path(__file__).resolve())
     lines = [
         f"計測環境: {machine()}。gunicorn（2ワーカー × 4スレッド gthread、DEBUG=false、whitenoise）に loopback で wrk "
         f"（{THREADS}スレッド・{CONNECTIONS}接続・{DURATION}）。デモデータ（1,741団体 × 8分野、2022–2026年度）で、",

@@ -5,8 +5,6 @@ chiiki_bench database) in separate processes and writes the figures into bench/R
 Target: import ≤ 3 × bare bulk insert.
 """
 
-import argparse
-import json
 import random
 import statistics
 import sys
@@ -15,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from progress_common import machine, run_engine_subprocesses, setup_django, write_subsection  # noqa: E402
+from progress_common import machine, run_per_engine, write_subsection  # noqa: E402
 
 ROWS = 20_000
 REPEAT = 3
@@ -93,16 +91,9 @@ def measure(engine: str) -> dict:
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--engine", choices=["sqlite", "postgresql"])
-    args = parser.parse_args()
-    if args.engine:
-        import os
-
-        setup_django(os.environ["DATABASE_URL"])
-        print(json.dumps(measure(args.engine)))
+    results = run_per_engine(Path(__file__).resolve(), measure)
+    if results is None:
         return
-    results = run_engine_subprocesses(Path(__file__).resolve())
     lines = [
         f"計測環境: {machine()}。{ROWS:,}行のCSV（UTF-8 BOM付き、2025・2026年度 × 1,741団体 × 8分野、段階はすべて未着手以外）を",
         "`import_progress` の処理（読込・全行検証・権限・既存記録の照合・記録と変更履歴の一括書込（PostgreSQL は COPY、SQLite は複数行 INSERT）・版の更新）で取り込んだ時間と、",
