@@ -125,7 +125,7 @@ def measure(engine: str) -> dict:
             }
             # A write must show on the very next request (cache keyed on the data version).
             from chiiki.access import SYSTEM
-            from chiiki.progress.actions import import_progress
+            from chiiki.progress.imports import PROGRESS
             from chiiki.progress.models import STAGE_ORDER
 
             cell_url = base + "/api/v1/progress?fiscal_year=2026&municipality=011002&sector=health"
@@ -133,7 +133,7 @@ def measure(engine: str) -> dict:
             new_stage = STAGE_ORDER[(STAGE_ORDER.index(current) + 1) % len(STAGE_ORDER)]
             summary_url = base + "/api/v1/progress/summary?fiscal_year=2026&sector=health"
             before = json.loads(fetch(summary_url))["total"]["stages"][new_stage]
-            report = import_progress(SYSTEM, f"団体コード,分野,年度,段階\r\n011002,health,2026,{new_stage}\r\n".encode(),
+            report = PROGRESS.run(SYSTEM, f"団体コード,分野,年度,段階\r\n011002,health,2026,{new_stage}\r\n".encode(),
                                      "write.csv")
             after = json.loads(fetch(summary_url))["total"]["stages"][new_stage]
             fresh = report.committed and after == before + 1 \

@@ -49,7 +49,7 @@ def measure(engine: str) -> dict:
     from django.db import connection, transaction
 
     from chiiki.access import SYSTEM
-    from chiiki.progress.actions import import_progress
+    from chiiki.progress.imports import PROGRESS
     from chiiki.progress.models import ProgressRecord, Stage
     from chiiki.regions.models import Municipality
     from chiiki.roadmap.models import Sector
@@ -72,15 +72,15 @@ def measure(engine: str) -> dict:
         bare.append(time.perf_counter() - started)
         clear()
         started = time.perf_counter()
-        report = import_progress(SYSTEM, data, "bench.csv")
+        report = PROGRESS.run(SYSTEM, data, "bench.csv")
         imports.append(time.perf_counter() - started)
         assert report.committed and report.created == ROWS, (report.created, report.errors[:3])
         started = time.perf_counter()
-        report = import_progress(SYSTEM, data, "bench.csv")
+        report = PROGRESS.run(SYSTEM, data, "bench.csv")
         noops.append(time.perf_counter() - started)
         assert not report.committed and report.unchanged == ROWS
         started = time.perf_counter()
-        report = import_progress(SYSTEM, changed, "bench.csv")
+        report = PROGRESS.run(SYSTEM, changed, "bench.csv")
         updates.append(time.perf_counter() - started)
         assert report.committed and report.updated > ROWS * 0.7
     clear()

@@ -1,4 +1,8 @@
-"""Errors shared by loaders and importers."""
+"""Errors shared by every app: bad files, bad rows, bad values, stale versions.
+
+Views turn `Invalid` into form errors (HTTP 422 in the API) and `Conflict` into a Japanese message with the
+current values (HTTP 409 in the API); importers report `RowProblem`s. chiiki/api.py maps them in one place.
+"""
 
 
 class DataFileError(Exception):
@@ -17,19 +21,27 @@ class DataFileError(Exception):
 
 
 class RowProblem:
-    """One bad row of an import: the row number as in the file, the column, and the reason (Japanese)."""
+    """One bad row of an import: the row number as in the file (None: the file as a whole), the column,
+    the reason (Japanese) and the offending value when there is one."""
 
-    __slots__ = ("row", "column", "reason")
+    __slots__ = ("row", "column", "reason", "value")
 
-    def __init__(self, row: int | None, column: str, reason: str):
-        self.row, self.column, self.reason = row, column, reason
+    def __init__(self, row: int | None, column: str, reason: str, value: str = ""):
+        self.row, self.column, self.reason, self.value = row, column, reason, value
 
     def __str__(self):
-        where = f"{self.row}行目" if self.row is not None else "ファイル"
+        where = f"{self.row}行目" if self.row else "ファイル"
         return f"{where} 列「{self.column}」: {self.reason}" if self.column else f"{where}: {self.reason}"
 
     def __repr__(self):
         return f"RowProblem({self.row!r}, {self.column!r}, {self.reason!r})"
+
+    def __eq__(self, other):
+        return isinstance(other, RowProblem) and (self.row, self.column, self.reason, self.value) == (
+            other.row, other.column, other.reason, other.value)
+
+    def __hash__(self):
+        return hash((self.row, self.column, self.reason, self.value))
 
 
 class ImportRejected(Exception):
@@ -46,5 +58,34 @@ class ImportRejected(Exception):
         return "\n".join(lines)
 
 
+class Invalid(ValueError):
+    """Values that cannot be saved; nothing was written. `problems` lists (field, Japanese reason) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]] | dict[str, str] | str):
+        if isinstance(problems, str):
+            problems = [("", problems)]
+        elif isinstance(problems, dict):
+            problems = list(problems.items())
+        self.problems = problems
+        super().__init__("; ".join(reason for _field, reason in problems))
+
+    @property
+    def errors(self) -> dict[str, str]:
+        """field → reason (the first reason per field)."""
+        result: dict[str, str] = {}
+        for name, reason in self.problems:
+            result.setdefault(name, reason)
+        return result
+
+
 class Conflict(Exception):
-    """Someone else saved the row since it was read (optimistic version check); nothing was written."""
+    """Someone else saved the row since it was read (optimistic version check); nothing was written.
+
+    `current` is the row as it is now (None: it does not exist yet), for showing the newer values.
+    """
+
+    DEFAULT = "ほかの利用者が先に更新しました。最新の内容を確認してから、もう一度保存してください。"
+
+    def __init__(self, message: str = "", current=None):
+        super().__init__(message or self.DEFAULT)
+        self.current = current

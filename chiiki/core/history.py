@@ -1,17 +1,48 @@
-"""Recording changes of domain data (see ChangeRecord) and bumping data versions."""
+"""The one history writer: every change of domain data, single or bulk, is recorded here.
+
+- `record(...)` saves one ChangeRecord (single edits).
+- `change_record(...)` builds one without saving; `entry(...)` builds the same columns as a plain dict
+  (cheap enough for 20,000 rows); `record_many([...])` writes a batch of either in bulk SQL with one `at`.
+- `bump(area)` advances the data version caches key on; call it in the same transaction as the write.
+
+`source` says which path made the change (SOURCES); actions take it as a keyword argument of the same name.
+"""
 
 import datetime as dt
 import decimal
+import json
 import uuid
 from collections.abc import Iterable
 
 from django.db import models, transaction
 from django.db.models import F
+from django.utils import timezone
 
+from . import bulk
 from .models import ChangeRecord, DataVersion
 
+# The paths a change can come by (ChangeRecord.source), with the labels the history pages show.
+WEB, API, IMPORT, WEB_IMPORT, COMMAND, REFERENCE, DEMO, ADMIN_SITE = (
+    "web", "api", "import", "web-import", "command", "reference", "demo", "admin")
+SOURCES = {
+    WEB: "画面からの入力",
+    API: "API",
+    IMPORT: "ファイル取込",
+    WEB_IMPORT: "ファイル取込（画面）",
+    COMMAND: "管理コマンド",
+    REFERENCE: "参照データの読込",
+    DEMO: "デモデータ",
+    ADMIN_SITE: "管理画面",
+}
 
-def _jsonable(value):
+CREATE, UPDATE, DELETE = ChangeRecord.Action.CREATE, ChangeRecord.Action.UPDATE, ChangeRecord.Action.DELETE
+
+_COLUMNS = [f for f in ChangeRecord._meta.concrete_fields if not f.primary_key]
+_JSON_COLUMNS = {f.attname for f in _COLUMNS if f.get_internal_type() == "JSONField"}
+
+
+def jsonable(value):
+    """A field value as JSON-safe data (dates as ISO text, decimals and UUIDs as text, objects by pk)."""
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, decimal.Decimal | uuid.UUID):
@@ -26,13 +57,27 @@ def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict:
     names = fields or [
         f.attname for f in obj._meta.concrete_fields if f.name not in ("created_at", "updated_at")
     ]
-    return {name: _jsonable(getattr(obj, name)) for name in names}
+    return {name: jsonable(getattr(obj, name)) for name in names}
 
 
-def _actor_label(actor) -> str:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return "システム"
-    return actor.get_username()
+def _signed_in(actor) -> bool:
+    return bool(getattr(actor, "is_authenticated", False))
+
+
+def actor_label(actor) -> str:
+    return actor.get_username() if _signed_in(actor) else "システム"
+
+
+def entry(actor, action: str, *, model: str, object_id, object_repr: str, municipality_id=None,
+          prefecture_id=None, before=None, after=None, source: str = "") -> dict:
+    """The columns of one ChangeRecord as plain values, for record_many."""
+    signed_in = _signed_in(actor)
+    return {
+        "actor_id": actor.pk if signed_in else None, "actor_label": actor_label(actor), "action": action,
+        "model": model, "object_id": str(object_id), "object_repr": object_repr[:255],
+        "municipality_id": municipality_id, "prefecture_id": prefecture_id, "before": before, "after": after,
+        "source": source,
+    }
 
 
 def change_record(actor, action: str, obj: models.Model, before=None, after=None, *, municipality=None,
@@ -43,8 +88,8 @@ def change_record(actor, action: str, obj: models.Model, before=None, after=None
     else:
         prefecture_id = getattr(prefecture, "pk", None)
     return ChangeRecord(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        actor_label=_actor_label(actor),
+        actor=actor if _signed_in(actor) else None,
+        actor_label=actor_label(actor),
         action=action,
         model=obj._meta.label_lower,
         object_id=str(obj.pk),
@@ -58,13 +103,30 @@ def change_record(actor, action: str, obj: models.Model, before=None, after=None
 
 
 def record(actor, action: str, obj: models.Model, before=None, after=None, **kwargs) -> ChangeRecord:
-    entry = change_record(actor, action, obj, before, after, **kwargs)
-    entry.save()
-    return entry
+    """Save the ChangeRecord of one change (inside the action's transaction)."""
+    record_ = change_record(actor, action, obj, before, after, **kwargs)
+    record_.save()
+    return record_
 
 
-def record_many(entries: list[ChangeRecord]) -> None:
-    ChangeRecord.objects.bulk_create(entries, batch_size=2000)
+def _row(item, at) -> tuple:
+    values = item if isinstance(item, dict) else {f.attname: getattr(item, f.attname) for f in _COLUMNS}
+    row = []
+    for column in _COLUMNS:
+        if column.attname == "at":
+            row.append(at)
+        elif column.attname in _JSON_COLUMNS:
+            raw = values.get(column.attname)
+            row.append(None if raw is None else json.dumps(raw, ensure_ascii=False))
+        else:
+            row.append(values.get(column.attname))
+    return tuple(row)
+
+
+def record_many(entries: Iterable, at=None) -> None:
+    """Write many changes in bulk (ChangeRecords from change_record or dicts from entry), all with one `at`."""
+    at = at or timezone.now()
+    bulk.insert_rows(ChangeRecord, [f.name for f in _COLUMNS], [_row(item, at) for item in entries])
 
 
 def bump(name: str) -> None:
@@ -72,7 +134,7 @@ def bump(name: str) -> None:
     updated = DataVersion.objects.filter(name=name).update(version=F("version") + 1)
     if not updated:
         with transaction.atomic():
-            obj, created = DataVersion.objects.select_for_update().get_or_create(name=name, defaults={"version": 1})
+            _obj, created = DataVersion.objects.select_for_update().get_or_create(name=name, defaults={"version": 1})
             if not created:
                 DataVersion.objects.filter(name=name).update(version=F("version") + 1)
 

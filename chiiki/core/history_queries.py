@@ -9,13 +9,14 @@ from django.http import Http404
 
 from chiiki import access
 
+from . import history
 from .codes import InvalidCode, normalize_code
 from .models import ChangeRecord
 
 ACTION_LABELS = dict(ChangeRecord.Action.choices)
 EXPORT_HEADER = ["日時", "操作", "対象の種類", "対象ID", "対象", "団体コード", "団体", "都道府県", "実行者", "経路",
                  "変更内容"]
-SOURCE_LABELS = {"web": "画面", "api": "API", "import": "一括取込", "command": "管理コマンド", "demo": "デモデータ"}
+SOURCE_LABELS = history.SOURCES
 
 
 @dataclass

@@ -58,3 +58,24 @@ class DataVersion(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "データ版数"
+
+
+class ImportUpload(models.Model):
+    """An uploaded import file kept between preview and commit (looked up by token, committed by hash).
+
+    A file whose preview finds problems keeps only its problem list (for the downloadable report); its content
+    is dropped at once. Everything expires after chiiki.core.imports.UPLOAD_TTL.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    importer = models.CharField("取込の種類", max_length=40)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=255)
+    content = models.BinaryField(default=b"")
+    sha256 = models.CharField(max_length=64)
+    options = models.JSONField(default=dict, blank=True)
+    problems = models.JSONField(null=True, blank=True)  # [[row, column, reason, value], …] once rejected
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "取込ファイル（確認中）"

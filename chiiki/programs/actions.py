@@ -4,11 +4,12 @@ from django.db import transaction
 
 from chiiki.access import require
 from chiiki.core import history
-from chiiki.core.errors import Conflict, ImportRejected, RowProblem
-from chiiki.core.tabular import Table, TableError, require_columns
+from chiiki.core.errors import Conflict, Invalid, RowProblem
+from chiiki.core.imports import ImportResult
+from chiiki.core.tabular import Table
 
-from .catalog import HEADER, REQUIRED_COLUMNS, RowErrors, content_of, parse_row
-from .indexing import PROGRAM_INDEX, reindex
+from .catalog import HEADER, REQUIRED_COLUMNS, content_of, parse_row
+from .indexing import reindex
 from .models import SavedSearch, SupportProgram
 
 AREA = "programs"
@@ -32,31 +33,32 @@ def _snapshot(program) -> dict:
 
 
 def save_program(actor, program: SupportProgram | None, row: dict[str, str], *, version: int | None = None,
-                 source: str = "web") -> SupportProgram:
-    """Create (program=None) or update a program from file-format values. Raises RowErrors, Conflict."""
+                 source: str = history.WEB) -> SupportProgram:
+    """Create (program=None) or update a program from file-format values. Raises Invalid, Conflict."""
     require(actor, "programs.manage", program)
     data = parse_row(row, _sector_codes())
     with transaction.atomic():
         if program is None:
             if SupportProgram.objects.filter(public_id=data["public_id"]).exists():
-                raise RowErrors([("id", f"ID {data['public_id']} は既に使われています")])
+                raise Invalid([("id", f"ID {data['public_id']} は既に使われています")])
             program = SupportProgram(**data, edited_since_load=True)
             program.save()
-            history.record(actor, "create", program, None, _snapshot(program), source=source)
+            history.record(actor, history.CREATE, program, None, _snapshot(program), source=source)
         else:
             current = SupportProgram.objects.select_for_update().get(pk=program.pk)
             if version is not None and current.version != version:
-                raise Conflict("他の利用者がこの支援メニューを更新しました。最新の内容を確認してから保存してください")
+                raise Conflict("他の利用者がこの支援メニューを更新しました。最新の内容を確認してから保存してください",
+                               current=current)
             if data["public_id"] != current.public_id and \
                     SupportProgram.objects.filter(public_id=data["public_id"]).exclude(pk=current.pk).exists():
-                raise RowErrors([("id", f"ID {data['public_id']} は既に使われています")])
+                raise Invalid([("id", f"ID {data['public_id']} は既に使われています")])
             before = _snapshot(current)
             for attr, value in data.items():
                 setattr(current, attr, value)
             current.version += 1
             current.edited_since_load = True
             current.save()
-            history.record(actor, "update", current, before, _snapshot(current), source=source)
+            history.record(actor, history.UPDATE, current, before, _snapshot(current), source=source)
             program = current
         reindex([program])
         history.bump(AREA)
@@ -64,52 +66,43 @@ def save_program(actor, program: SupportProgram | None, row: dict[str, str], *, 
     return program
 
 
-def delete_program(actor, program: SupportProgram, *, source: str = "web") -> None:
-    require(actor, "programs.manage", program)
-    with transaction.atomic():
-        before = _snapshot(program)
-        history.record(actor, "delete", program, before, None, source=source)
-        PROGRAM_INDEX.remove([program.pk])
-        program.delete()
-        history.bump(AREA)
-        _invalidate()
-
-
-def parse_catalog_table(table: Table) -> list[tuple[int, dict]]:
-    """Validate every row of an uploaded catalog; raises ImportRejected naming every bad row and column."""
-    try:
-        require_columns(table, REQUIRED_COLUMNS)
-    except TableError as exc:
-        raise ImportRejected([RowProblem(1, "", str(exc))]) from None
+def parse_catalog_table(table: Table, result: ImportResult) -> list[tuple[int, dict]]:
+    """Validate every row of an uploaded catalog; every bad row and column goes to result.problems."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in table.header]
+    if missing:
+        result.reject(table.header_number, "、".join(missing),
+                      f"必須の列がありません: {', '.join(missing)}（ヘッダー: {', '.join(table.header)}）")
+        return []
     unknown = [h for h in table.header if h not in HEADER]
-    problems: list[RowProblem] = []
     if unknown:
-        problems.append(RowProblem(1, "", f"不明な列があります: {', '.join(unknown)}（使える列: {', '.join(HEADER)}）"))
+        result.reject(table.header_number, "", f"不明な列があります: {', '.join(unknown)}（使える列: {', '.join(HEADER)}）")
     codes = _sector_codes()
     parsed, seen = [], {}
     for row in table.rows:
         try:
             data = parse_row(row.values, codes)
-        except RowErrors as exc:
-            problems.extend(RowProblem(row.number, column, reason) for column, reason in exc.problems)
+        except Invalid as exc:
+            result.problems.extend(RowProblem(row.number, column, reason, row.get(column))
+                                   for column, reason in exc.problems)
             continue
         if data["public_id"] in seen:
-            problems.append(RowProblem(row.number, "id", f"ID {data['public_id']} が重複しています（{seen[data['public_id']]}行目）"))
+            result.reject(row.number, "id", f"ID {data['public_id']} が重複しています（{seen[data['public_id']]}行目）",
+                          data["public_id"])
             continue
         seen[data["public_id"]] = row.number
         parsed.append((row.number, data))
     if not table.rows:
-        problems.append(RowProblem(None, "", "データ行がありません"))
-    if problems:
-        raise ImportRejected(problems)
+        result.reject(None, "", "データ行がありません")
     return parsed
 
 
-def import_catalog(actor, table: Table, *, dry_run: bool = False) -> dict:
-    """All-or-nothing upsert of the catalog from a CSV/XLSX table. Returns counts; dry_run writes nothing."""
+def import_catalog(actor, table: Table, *, dry_run: bool = False, source: str = history.IMPORT) -> ImportResult:
+    """All-or-nothing upsert of the catalog from a CSV/XLSX table; dry_run writes nothing."""
     require(actor, "programs.manage")
-    parsed = parse_catalog_table(table)
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    result = ImportResult(dry_run=dry_run, rows=len(table.rows))
+    parsed = parse_catalog_table(table, result)
+    if not result.ok:
+        return result
     with transaction.atomic():
         existing = {p.public_id: p for p in SupportProgram.objects.select_for_update()
                     .filter(public_id__in=[d["public_id"] for _, d in parsed])}
@@ -118,44 +111,52 @@ def import_catalog(actor, table: Table, *, dry_run: bool = False) -> dict:
             program = existing.get(data["public_id"])
             if program is None:
                 program = SupportProgram(**data, edited_since_load=True)
-                counts["created"] += 1
+                result.created += 1
                 if not dry_run:
                     program.save()
-                    records.append(history.change_record(actor, "create", program, None, _snapshot(program),
-                                                         source="import"))
+                    records.append(history.change_record(actor, history.CREATE, program, None, _snapshot(program),
+                                                         source=source))
                     touched.append(program)
                 continue
+            before = _snapshot(program)
             before_content = content_of(program)
             for attr, value in data.items():
                 setattr(program, attr, value)
             if content_of(program) == before_content:
-                counts["unchanged"] += 1
+                result.unchanged += 1
                 continue
-            counts["updated"] += 1
+            result.updated += 1
             if not dry_run:
-                before = SupportProgram.objects.get(pk=program.pk)
                 program.version += 1
                 program.edited_since_load = True
                 program.save()
-                records.append(history.change_record(actor, "update", program, _snapshot(before), _snapshot(program),
-                                                     source="import"))
+                records.append(history.change_record(actor, history.UPDATE, program, before, _snapshot(program),
+                                                     source=source))
                 touched.append(program)
         if not dry_run and touched:
             history.record_many(records)
             reindex(touched)
             history.bump(AREA)
+            result.committed = True
         _invalidate()
-    return counts
+    return result
 
 
 # ---- Saved searches ---------------------------------------------------------------------------------------
 
 
-def save_search(actor, *, name: str, params: str, alerts: bool) -> SavedSearch:
+SAVED_SEARCH_FIELDS = ["owner_id", "name", "params", "alerts"]
+
+
+def _search_state(saved: SavedSearch) -> dict:
+    return history.snapshot(saved, SAVED_SEARCH_FIELDS)
+
+
+def save_search(actor, *, name: str, params: str, alerts: bool, source: str = history.WEB) -> SavedSearch:
     require(actor, "programs.save_search")
     name = (name or "").strip() or "保存した検索"
     if alerts and not actor.email:
-        raise ValueError("メール通知を受け取るには、マイページでメールアドレスを登録してください")
+        raise Invalid([("alerts", "メール通知を受け取るには、マイページでメールアドレスを登録してください")])
     with transaction.atomic():
         saved = SavedSearch.objects.create(owner=actor, name=name[:100], params=params[:1000], alerts=alerts)
         # Programs already matching are not "new": only later additions are announced.
@@ -164,24 +165,36 @@ def save_search(actor, *, name: str, params: str, alerts: bool) -> SavedSearch:
         result = run_search(SearchRequest.from_querystring(params), user=actor, page_size=10_000)
         saved.seen_program_ids = [item.public_id for item in result.all_items]
         saved.save(update_fields=["seen_program_ids"])
+        history.record(actor, history.CREATE, saved, None, _search_state(saved), source=source)
     return saved
 
 
-def set_alerts(actor, saved: SavedSearch, alerts: bool) -> SavedSearch:
-    require(actor, "programs.save_search", saved)
-    if alerts and not saved.owner.email:
-        raise ValueError("メール通知を受け取るには、マイページでメールアドレスを登録してください")
-    SavedSearch.objects.filter(pk=saved.pk).update(alerts=alerts)
+def _set_alerts(actor, saved: SavedSearch, alerts: bool, source: str) -> SavedSearch:
+    with transaction.atomic():
+        current = SavedSearch.objects.select_for_update().get(pk=saved.pk)
+        if current.alerts != alerts:
+            before = _search_state(current)
+            current.alerts = alerts
+            current.save(update_fields=["alerts"])
+            history.record(actor, history.UPDATE, current, before, _search_state(current), source=source)
     saved.alerts = alerts
     return saved
 
 
-def unsubscribe(saved: SavedSearch) -> None:
-    """From a signed link in an e-mail: the token is the permission (no login needed)."""
-    SavedSearch.objects.filter(pk=saved.pk).update(alerts=False)
-    saved.alerts = False
-
-
-def delete_search(actor, saved: SavedSearch) -> None:
+def set_alerts(actor, saved: SavedSearch, alerts: bool, *, source: str = history.WEB) -> SavedSearch:
     require(actor, "programs.save_search", saved)
-    saved.delete()
+    if alerts and not saved.owner.email:
+        raise Invalid([("alerts", "メール通知を受け取るには、マイページでメールアドレスを登録してください")])
+    return _set_alerts(actor, saved, alerts, source)
+
+
+def unsubscribe(saved: SavedSearch) -> None:
+    """From a signed link in an e-mail: the token is the permission (no login needed); history names the owner."""
+    _set_alerts(saved.owner, saved, False, history.WEB)
+
+
+def delete_search(actor, saved: SavedSearch, *, source: str = history.WEB) -> None:
+    require(actor, "programs.save_search", saved)
+    with transaction.atomic():
+        history.record(actor, history.DELETE, saved, _search_state(saved), None, source=source)
+        saved.delete()

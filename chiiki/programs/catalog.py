@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from chiiki.core.errors import Invalid
+
 from .models import AreaLogic, Kind, PackageRole, ProviderType, SupportType
 from .windows import parse_windows
 
@@ -192,14 +194,8 @@ HEADER = [c.name for c in COLUMNS]
 REQUIRED_COLUMNS = ["id", "name", "provider", "provider_type", "kind", "support_type", "sectors", "summary"]
 
 
-class RowErrors(Exception):
-    def __init__(self, problems: list[tuple[str, str]]):
-        self.problems = problems  # (column, reason)
-        super().__init__("; ".join(f"{c}: {r}" for c, r in problems))
-
-
 def parse_row(values: dict[str, str], sector_codes: set[str]) -> dict:
-    """File row (column → text) → model attributes. Raises RowErrors naming every bad column."""
+    """File row (column → text) → model attributes. Raises Invalid naming every bad column."""
     data: dict = {}
     problems: list[tuple[str, str]] = []
     for column in COLUMNS:
@@ -234,7 +230,7 @@ def parse_row(values: dict[str, str], sector_codes: set[str]) -> dict:
         if data.get("entity_check_kinds") and not data.get("entity_check_note"):
             problems.append(("entity_check_note", "要確認の団体区分があるときは理由を入力してください"))
     if problems:
-        raise RowErrors(problems)
+        raise Invalid(problems)
     return data
 
 

@@ -27,7 +27,3 @@ class SaveSearchForm(forms.Form):
     name = forms.CharField(label="名前", max_length=100, required=False)
     params = forms.CharField(widget=forms.HiddenInput, required=False, max_length=1000)
     alerts = forms.BooleanField(label="新着と締切（14日以内）をメールで受け取る", required=False)
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(label="CSV または XLSX ファイル")

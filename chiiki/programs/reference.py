@@ -9,10 +9,10 @@ from pathlib import Path
 from django.db import transaction
 
 from chiiki.core import history
-from chiiki.core.errors import DataFileError
+from chiiki.core.errors import DataFileError, Invalid
 
 from .actions import AREA, _invalidate, _snapshot
-from .catalog import REQUIRED_COLUMNS, RowErrors, content_of, parse_row
+from .catalog import REQUIRED_COLUMNS, content_of, parse_row
 from .indexing import reindex
 from .models import SupportProgram
 
@@ -32,7 +32,7 @@ def load_catalog(*, data_dir: Path, force: bool = False, stdout=None, progress: 
     for number, row in rows:
         try:
             data = parse_row(row, codes)
-        except RowErrors as exc:
+        except Invalid as exc:
             column, reason = exc.problems[0]
             raise DataFileError(reason, path=path, row=number, column=column) from None
         if data["public_id"] in seen:

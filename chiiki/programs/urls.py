@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .imports import CATALOG
 
 app_name = "programs"
 
@@ -15,7 +16,7 @@ urlpatterns = [
     path("alerts/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("manage/", views.manage, name="manage"),
     path("manage/export", views.manage_export, name="manage_export"),
-    path("manage/import", views.manage_import, name="manage_import"),
+    *CATALOG.urls("manage/import/"),
     path("manage/new", views.edit, name="new"),
     path("p/<str:public_id>/", views.detail, name="detail"),
     path("p/<str:public_id>/edit", views.edit, name="edit"),

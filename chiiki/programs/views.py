@@ -1,6 +1,5 @@
 """支援メニュー pages: search, detail, navigator, ICS feed, saved searches, catalog administration."""
 
-import base64
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -13,15 +12,16 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from chiiki import access
-from chiiki.core.errors import Conflict, ImportRejected
+from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import current_fiscal_year, fiscal_year_label
+from chiiki.core.imports import ImportForm
 from chiiki.core.search import normalize
-from chiiki.core.tabular import TableError, read_table, table_response
+from chiiki.core.tabular import table_response
 
 from . import actions, alerts, ics, queries
-from .catalog import HEADER, RowErrors, row_of
+from .catalog import HEADER, row_of
 from .eligibility import FIT_LABELS, assess
-from .forms import ImportForm, ProgramForm, SaveSearchForm
+from .forms import ProgramForm, SaveSearchForm
 from .models import SavedSearch, SupportProgram, SupportType
 from .serialize import rules_text
 from .windows import parse_windows
@@ -225,7 +225,7 @@ def saved_create(request):
         try:
             actions.save_search(request.user, name=form.cleaned_data["name"], params=form.cleaned_data["params"],
                                 alerts=form.cleaned_data["alerts"])
-        except ValueError as exc:
+        except Invalid as exc:
             messages.error(request, str(exc))
             return redirect(reverse("programs:index") + "?" + form.cleaned_data["params"])
         messages.success(request, "検索条件を保存しました" + ("（メール通知: 有効）" if form.cleaned_data["alerts"] else ""))
@@ -247,7 +247,7 @@ def saved_alerts(request, pk):
     enable = request.POST.get("alerts") == "on"
     try:
         actions.set_alerts(request.user, saved, enable)
-    except ValueError as exc:
+    except Invalid as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"「{saved.name}」のメール通知を{'有効' if enable else '停止'}にしました")
@@ -298,53 +298,6 @@ def manage_export(request):
     return table_response(fmt, f"support_programs_{timezone.localdate():%Y%m%d}", HEADER, rows)
 
 
-SESSION_KEY = "programs_import"
-
-
-def manage_import(request):
-    """Upload → preview (dry run, every problem listed) → confirm: all or nothing."""
-    _require_manage(request)
-    if request.method != "POST":
-        return redirect("programs:manage")
-    if request.POST.get("confirm"):
-        stored = request.session.get(SESSION_KEY)
-        if not stored:
-            messages.error(request, "確認中のファイルがありません。もう一度アップロードしてください")
-            return redirect("programs:manage")
-        data, filename = base64.b64decode(stored["data"]), stored["filename"]
-        dry_run = False
-    else:
-        form = ImportForm(request.POST, request.FILES)
-        if not form.is_valid():
-            problems = [str(e) for errors in form.errors.values() for e in errors] or ["ファイルを選択してください"]
-            if request.FILES.get("file") is not None and request.FILES["file"].size == 0:
-                problems = ["ファイルが空です"]
-            return render(request, "programs/import_result.html",
-                          {"problems": problems, "filename": getattr(request.FILES.get("file"), "name", "")},
-                          status=400)
-        upload = form.cleaned_data["file"]
-        data, filename = upload.read(), upload.name
-        dry_run = True
-    problems, counts = [], None
-    try:
-        table = read_table(data, filename)
-        counts = actions.import_catalog(request.user, table, dry_run=dry_run)
-    except TableError as exc:
-        problems = [str(exc)]
-    except ImportRejected as exc:
-        problems = [str(p) for p in exc.problems]
-    if problems:
-        request.session.pop(SESSION_KEY, None)
-        return render(request, "programs/import_result.html", {"problems": problems, "filename": filename}, status=400)
-    if dry_run:
-        request.session[SESSION_KEY] = {"data": base64.b64encode(data).decode(), "filename": filename}
-        return render(request, "programs/import_result.html", {"counts": counts, "filename": filename, "preview": True})
-    request.session.pop(SESSION_KEY, None)
-    messages.success(request, f"{filename} を取り込みました（新規{counts['created']}件・更新{counts['updated']}件・"
-                              f"変更なし{counts['unchanged']}件）")
-    return redirect("programs:manage")
-
-
 def edit(request, public_id=None):
     _require_manage(request)
     program = queries.get_program(public_id) if public_id else None
@@ -354,7 +307,7 @@ def edit(request, public_id=None):
             try:
                 saved = actions.save_program(request.user, program, form.row(),
                                              version=form.cleaned_data.get("version"))
-            except RowErrors as exc:
+            except Invalid as exc:
                 for column, reason in exc.problems:
                     form.add_error(column if column in form.fields else None, reason)
             except Conflict as exc:

@@ -10,11 +10,15 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from chiiki.api import WRITE_AUTH
+from chiiki.core import history
+from chiiki.core.errors import Conflict as CoreConflict
+from chiiki.core.errors import Invalid
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
 from chiiki.core.paging import page_size_of, paginate
 
 from . import actions, queries
 from .exporting import export_response
+from .imports import PROGRESS
 from .models import Stage
 
 router = Router(tags=["進捗状況"])
@@ -85,6 +89,7 @@ class ImportError_(Schema):
     row: int
     column: str
     message: str
+    value: str = ""
 
 
 class ImportResult(Schema):
@@ -95,6 +100,7 @@ class ImportResult(Schema):
     updated: int
     unchanged: int
     duplicates: int
+    skipped: int = 0
     errors: list[ImportError_]
 
 
@@ -194,12 +200,12 @@ def update_progress(request, code: str, sector: str, fiscal_year: str, payload: 
     year = _year(fiscal_year)
     try:
         actions.save_progress(request.user, municipality, sector_obj, year, stage=payload.stage, note=payload.note,
-                              evidence_url=payload.evidence_url, version=payload.version, via="api")
-    except actions.StaleVersion:
+                              evidence_url=payload.evidence_url, version=payload.version, source=history.API)
+    except CoreConflict:
         cell = queries.cells(year, sector=sector, municipality=code)[(code, sector)]
         return Status(409, {"detail": "他の利用者が先に更新しました。最新の内容を確認してから保存してください。",
                      "current": item_of({"code": code, "name": municipality.name}, sector, cell)})
-    except actions.InvalidProgress as exc:
+    except Invalid as exc:
         return Status(422, {"detail": exc.errors})
     cell = queries.cells(year, sector=sector, municipality=code)[(code, sector)]
     return Status(200, item_of({"code": code, "name": municipality.name}, sector, cell))
@@ -209,6 +215,6 @@ def update_progress(request, code: str, sector: str, fiscal_year: str, payload: 
              summary="一括取込（CSV/XLSX、全件成功時のみ反映。dry_run で検査のみ）")
 def import_file(request, file: File[UploadedFile], dry_run: Form[bool] = False, fiscal_year: Form[str] = ""):
     year = _year(fiscal_year) if fiscal_year else None
-    report = actions.import_progress(request.user, file.read(), file.name or "", fiscal_year=year,
-                                     dry_run=dry_run, via="api")
-    return Status(200 if report.ok else 422, report.as_dict())
+    result = PROGRESS.run(request.user, file.read(), file.name or "", dry_run=dry_run, source=history.API,
+                          fiscal_year=year)
+    return Status(200 if result.ok else 422, result.as_dict())

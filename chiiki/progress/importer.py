@@ -6,32 +6,28 @@ the valid rows with the database (one query) and says what would be created or u
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 
 from chiiki import access
 from chiiki.core import tabular
 from chiiki.core.codes import InvalidCode, normalize_code
+from chiiki.core.errors import RowProblem
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
+from chiiki.core.imports import ImportResult
 from chiiki.core.text import fold
+from chiiki.regions.models import Municipality
+from chiiki.roadmap.models import Sector
 
-from .models import Stage
+from . import validation
+from .models import ProgressRecord, Stage
 
 COL_CODE, COL_SECTOR, COL_YEAR, COL_STAGE, COL_NOTE, COL_URL = "団体コード", "分野", "年度", "段階", "備考", "根拠URL"
 COL_NAME, COL_CARRIED = "団体名", "繰越"
 IMPORT_HEADER = [COL_CODE, COL_SECTOR, COL_YEAR, COL_STAGE, COL_NOTE, COL_URL]
 HEADER_ALIASES = {"団体ｺｰﾄﾞ": COL_CODE, "地方公共団体コード": COL_CODE, "コード": COL_CODE, "ステージ": COL_STAGE,
                   "根拠ＵＲＬ": COL_URL, "URL": COL_URL}
-MAX_NOTE = 2000
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # row number as in the file (header = 1); 0 = the file as a whole
-    column: str
-    message: str
 
 
 @dataclass
@@ -50,59 +46,15 @@ class ParsedRow:
         return (self.municipality, self.sector, self.fiscal_year)
 
 
-@dataclass
-class ImportReport:
-    rows: list[ParsedRow] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    total_rows: int = 0
-    encoding: str = ""
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    duplicates: int = 0  # identical repeated rows (harmless)
-    committed: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def as_dict(self) -> dict:
-        return {
-            "ok": self.ok, "committed": self.committed, "rows": self.total_rows, "created": self.created,
-            "updated": self.updated, "unchanged": self.unchanged, "duplicates": self.duplicates,
-            "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in self.errors],
-        }
-
-    def error_lines(self) -> list[str]:
-        return [f"{e.row}行目" + (f"「{e.column}」" if e.column else "") + f": {e.message}" if e.row
-                else f"ファイル: {e.message}" for e in self.errors]
-
-    def report_rows(self):
-        """Rows for the downloadable report (CSV/XLSX)."""
-        return [[e.row or "", e.column, e.message] for e in self.errors]
-
-
-REPORT_HEADER = ["行", "列", "内容"]
-
-
 class _Lookups:
     """Register facts needed to validate rows, read once per import."""
 
     def __init__(self):
-        from chiiki.regions.models import Municipality
-        from chiiki.roadmap.models import Sector
-
         self.municipalities = dict(Municipality.objects.values_list("code", "prefecture_id"))
         self.sectors = {}
         for code, name in Sector.objects.values_list("code", "name"):
             self.sectors[fold(code)] = code
             self.sectors[fold(name)] = code
-        self.stages = {}
-        for stage in Stage:
-            self.stages[fold(stage.value)] = stage.value
-            self.stages[fold(str(stage.label))] = stage.value
-        self.stages[fold("自走（補助なしで運用）")] = Stage.SELF_SUSTAINING.value
-        self.stage_hint = "・".join(str(s.label) for s in Stage)
         self.sector_hint = "、".join(sorted({v for v in self.sectors.values()}))
 
 
@@ -119,110 +71,99 @@ def _cached(cache: dict, raw: str, parse):
         return result
 
 
-def parse_table(data: bytes, filename: str = "", *, actor, fiscal_year: int | None = None) -> ImportReport:
-    """Read and validate every row. Rows outside what actor may import are errors (access.SYSTEM may import all)."""
-    report = ImportReport()
-    try:
-        table = tabular.read_table(data, filename, header_aliases=HEADER_ALIASES)
-    except tabular.TableError as exc:
-        report.errors.append(RowError(0, "", str(exc)))
-        return report
-    report.encoding = table.encoding
+def parse_table(table: tabular.Table, *, actor, result: ImportResult, fiscal_year: int | None = None) -> list[ParsedRow]:
+    """Validate every row; problems go to result. Rows outside what actor may import are problems too
+    (access.SYSTEM may import all)."""
     required = [COL_CODE, COL_SECTOR, COL_STAGE] + ([] if fiscal_year else [COL_YEAR])
     missing = [c for c in required if c not in table.header]
     if missing:
         hint = "（年度の列がない場合は年度を指定してください）" if COL_YEAR in missing else ""
-        report.errors.append(RowError(1, "、".join(missing), f"必須の列がありません{hint}。ヘッダー: {','.join(table.header)}"))
-        return report
+        result.reject(table.header_number, "、".join(missing),
+                      f"必須の列がありません{hint}。ヘッダー: {','.join(table.header)}")
+        return []
     has_note, has_url = COL_NOTE in table.header, COL_URL in table.header
     has_year = COL_YEAR in table.header
     lookups = _Lookups()
     permitted: dict[str, bool] = {}
     code_cache, year_cache, url_cache, sector_cache, stage_cache = {}, {}, {}, {}, {}
-    url_validator = URLValidator(schemes=["http", "https"])
-
-    def check_url(raw):
-        url_validator(raw)
-        return raw
-
+    rows: list[ParsedRow] = []
     seen: dict[tuple, ParsedRow] = {}
-    report.total_rows = len(table.rows)
+    result.rows = len(table.rows)
     for row in table.rows:
         values = row.values
-        errors = []
-        code, problem = _cached(code_cache, values.get(COL_CODE, ""), normalize_code)
+        problems = []
+        raw_code = values.get(COL_CODE, "")
+        code, problem = _cached(code_cache, raw_code, normalize_code)
         prefecture = None
         if problem:
-            errors.append(RowError(row.number, COL_CODE, problem))
+            problems.append(RowProblem(row.number, COL_CODE, problem, raw_code))
         else:
             prefecture = lookups.municipalities.get(code)
-            raw_code = values.get(COL_CODE, "").strip()
-            if prefecture is None and len(raw_code) == 5 and raw_code.isdigit():
+            stripped = raw_code.strip()
+            if prefecture is None and len(stripped) == 5 and stripped.isdigit():
                 # A 6-digit code whose leading zero Excel dropped (013315 → 13315) reads as another 5-digit code.
-                padded = "0" + raw_code
+                padded = "0" + stripped
                 if padded in lookups.municipalities:
                     code, prefecture = padded, lookups.municipalities[padded]
             if prefecture is None:
-                errors.append(RowError(row.number, COL_CODE, f"登録されていない団体コードです: {code}"))
+                problems.append(RowProblem(row.number, COL_CODE, f"登録されていない団体コードです: {code}", raw_code))
         raw_sector = values.get(COL_SECTOR, "")
         sector = sector_cache.get(raw_sector)
         if sector is None:
             sector = sector_cache[raw_sector] = lookups.sectors.get(fold(raw_sector))
         if sector is None:
             message = "分野が空です" if not raw_sector else f"分野を判別できません: {raw_sector}（例: {lookups.sector_hint} または分野名）"
-            errors.append(RowError(row.number, COL_SECTOR, message))
+            problems.append(RowProblem(row.number, COL_SECTOR, message, raw_sector))
         raw_year = values.get(COL_YEAR, "") if has_year else ""
         if raw_year == "" and fiscal_year:
             year = fiscal_year
         else:
             year, problem = _cached(year_cache, raw_year, parse_fiscal_year)
             if problem:
-                errors.append(RowError(row.number, COL_YEAR, problem))
+                problems.append(RowProblem(row.number, COL_YEAR, problem, raw_year))
         raw_stage = values.get(COL_STAGE, "")
-        stage = stage_cache.get(raw_stage)
-        if stage is None:
-            stage = stage_cache[raw_stage] = lookups.stages.get(fold(raw_stage))
-        if stage is None:
-            message = "段階が空です" if not raw_stage else f"段階を判別できません: {raw_stage}（{lookups.stage_hint} のいずれか）"
-            errors.append(RowError(row.number, COL_STAGE, message))
-        note = values.get(COL_NOTE, "") if has_note else None
-        if note is not None and len(note) > MAX_NOTE:
-            errors.append(RowError(row.number, COL_NOTE, f"備考が長すぎます（{MAX_NOTE}文字以内）"))
-        url = values.get(COL_URL, "") if has_url else None
-        if url:
-            _value, problem = _cached(url_cache, url, check_url)
+        stage, problem = _cached(stage_cache, raw_stage, validation.clean_stage)
+        if problem:
+            problems.append(RowProblem(row.number, COL_STAGE, problem, raw_stage))
+        note = None
+        if has_note:
+            try:
+                note = validation.clean_note(values.get(COL_NOTE, ""))
+            except ValueError as exc:
+                problems.append(RowProblem(row.number, COL_NOTE, str(exc)))
+        url = None
+        if has_url:
+            url, problem = _cached(url_cache, values.get(COL_URL, ""), validation.clean_evidence_url)
             if problem:
-                errors.append(RowError(row.number, COL_URL, f"URLの形式が正しくありません: {url}"))
+                problems.append(RowProblem(row.number, COL_URL, problem, values.get(COL_URL, "")))
         if prefecture is not None:
             allowed = permitted.get(prefecture)
             if allowed is None:
                 allowed = permitted[prefecture] = _may_import(actor, code)
             if not allowed:
-                errors.append(RowError(row.number, COL_CODE,
-                                       f"この団体（{code}）の進捗を取り込む権限がありません（所属都道府県の団体のみ）"))
-        if errors:
-            report.errors.extend(errors)
+                problems.append(RowProblem(row.number, COL_CODE,
+                                           f"この団体（{code}）の進捗を取り込む権限がありません（所属都道府県の団体のみ）",
+                                           raw_code))
+        if problems:
+            result.problems.extend(problems)
             continue
         parsed = ParsedRow(row.number, code, prefecture, sector, year, stage, note, url)
         earlier = seen.get(parsed.key)
         if earlier is None:
             seen[parsed.key] = parsed
-            report.rows.append(parsed)
+            rows.append(parsed)
         elif (earlier.stage, earlier.note, earlier.evidence_url) == (stage, note, url):
-            report.duplicates += 1
+            result.duplicates += 1
         else:
             what = "段階" if earlier.stage != stage else "内容"
-            report.errors.append(RowError(
-                row.number, COL_STAGE if what == "段階" else "",
-                f"同じ団体・分野・年度（{code}・{sector}・{year}年度）が{earlier.row}行目にもあり、{what}が異なります"))
+            result.reject(row.number, COL_STAGE if what == "段階" else "",
+                          f"同じ団体・分野・年度（{code}・{sector}・{year}年度）が{earlier.row}行目にもあり、{what}が異なります")
     if not table.rows:
-        report.errors.append(RowError(0, "", "データ行がありません"))
-    return report
+        result.reject(None, "", "データ行がありません")
+    return rows
 
 
 def _may_import(actor, code: str) -> bool:
-    from chiiki.regions.models import Municipality
-
     municipality = Municipality.objects.select_related("prefecture").get(pk=code)
     return access.can(actor, "progress.import", municipality)
 
@@ -233,16 +174,14 @@ class Planned:
     updates: list  # (ParsedRow, ProgressRecord)
 
 
-def plan_import(report: ImportReport) -> Planned:
+def plan_import(rows: list[ParsedRow], result: ImportResult) -> Planned:
     """Compare valid rows with the database. A row equal to the year's effective state (its own record,
     or the carried-over earlier one) changes nothing; otherwise the year's record is created or updated."""
-    from .models import ProgressRecord
-
     creates, updates = [], []
-    if not report.rows:
+    if not rows:
         return Planned(creates, updates)
-    max_year = max(r.fiscal_year for r in report.rows)
-    codes = {r.municipality for r in report.rows}
+    max_year = max(r.fiscal_year for r in rows)
+    codes = {r.municipality for r in rows}
     queryset = ProgressRecord.objects.filter(fiscal_year__lte=max_year).only(
         "id", "municipality_id", "sector_id", "fiscal_year", "stage", "note", "evidence_url", "version", "source")
     if len(codes) <= 500:
@@ -250,7 +189,7 @@ def plan_import(report: ImportReport) -> Planned:
     history: dict[tuple, list] = defaultdict(list)
     for record in queryset.order_by("fiscal_year"):
         history[(record.municipality_id, record.sector_id)].append(record)
-    for row in report.rows:
+    for row in rows:
         records = history.get((row.municipality, row.sector), ())
         exact, effective = None, None
         for record in records:
@@ -262,14 +201,14 @@ def plan_import(report: ImportReport) -> Planned:
             if _differs(row, exact):
                 updates.append((row, exact))
             else:
-                report.unchanged += 1
+                result.unchanged += 1
         elif effective is not None and not _differs(row, effective):
-            report.unchanged += 1
+            result.unchanged += 1
         elif effective is None and row.stage == Stage.NOT_STARTED and not row.note and not row.evidence_url:
-            report.unchanged += 1  # no record at all already means 未着手
+            result.unchanged += 1  # no record at all already means 未着手
         else:
             creates.append(row)
-    report.created, report.updated = len(creates), len(updates)
+    result.created, result.updated = len(creates), len(updates)
     return Planned(creates, updates)
 
 

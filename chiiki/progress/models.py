@@ -57,18 +57,3 @@ class ProgressRecord(models.Model):
     @property
     def is_demo(self) -> bool:
         return self.source == Source.DEMO
-
-
-class ImportUpload(models.Model):
-    """An uploaded import file kept between preview and commit (looked up by token, checked by hash)."""
-
-    token = models.CharField(max_length=64, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    filename = models.CharField(max_length=255)
-    content = models.BinaryField()
-    sha256 = models.CharField(max_length=64)
-    fiscal_year = models.PositiveSmallIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = verbose_name_plural = "取込ファイル（確認中）"

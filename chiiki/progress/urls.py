@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .imports import PROGRESS
 
 app_name = "progress"
 
@@ -16,8 +17,5 @@ urlpatterns = [
     path("entry/", views.entry_index, name="entry_index"),
     path("entry/<str:code>/", views.entry, name="entry"),
     path("entry/<str:code>/<str:sector>/", views.entry_save, name="entry_save"),
-    path("import/", views.import_upload, name="import"),
-    path("import/<str:token>/", views.import_preview, name="import_preview"),
-    path("import/<str:token>/report", views.import_report, name="import_report"),
-    path("import/<str:token>/commit", views.import_commit, name="import_commit"),
+    *PROGRESS.urls("import/"),
 ]

@@ -1,29 +1,23 @@
 """見える化 pages (public; anonymous responses are cached by chiiki.progress.middleware) and the staff entry /
 import screens."""
 
-import hashlib
-import secrets
-from datetime import timedelta
-
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from chiiki import access
-from chiiki.core import tabular
+from chiiki.core import history, tabular
 from chiiki.core.codes import InvalidCode, normalize_code
+from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import fiscal_year_label
 from chiiki.core.paging import paginate
 
-from . import actions, importer, queries
+from . import actions, queries
 from .exporting import export_response
-from .forms import ImportForm
-from .models import STAGE_ORDER, ImportUpload, Stage
+from .models import STAGE_ORDER, Stage
 
 GROUP_BY_LABELS = {"prefecture": "都道府県", "kind": "団体区分", "population_class": "人口規模"}
 
@@ -276,10 +270,10 @@ def entry_save(request, code, sector):
     conflict, errors, saved = None, {}, False
     try:
         _record, saved = actions.save_progress(request.user, place, sector_obj, year, stage=stage, note=note,
-                                               evidence_url=evidence_url, version=version, via="web")
-    except actions.StaleVersion:
+                                               evidence_url=evidence_url, version=version, source=history.WEB)
+    except Conflict:
         conflict = {"stage": stage, "note": note, "evidence_url": evidence_url}
-    except actions.InvalidProgress as exc:
+    except Invalid as exc:
         errors = exc.errors
     row = _entry_rows(code, year, [{"code": sector_obj.code, "name": sector_obj.name}])[0]
     context = _base_context(request, year, place=place, row=row, conflict=conflict, errors=errors, saved=saved,
@@ -290,74 +284,3 @@ def entry_save(request, code, sector):
         # htmx swaps only 2xx responses; the re-rendered row itself carries the conflict or error message.
         status = 200
     return render(request, "progress/_entry_row.html", context, status=status)
-
-
-# ---- import (admins and prefecture staff) ---------------------------------------------------------------------
-
-UPLOAD_TTL = timedelta(hours=6)
-
-
-@login_required
-def import_upload(request):
-    access.require(request.user, "progress.import_any")
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data["file"].read()
-        ImportUpload.objects.filter(created_at__lt=timezone.now() - UPLOAD_TTL).delete()
-        upload = ImportUpload.objects.create(
-            token=secrets.token_urlsafe(24), user=request.user, filename=form.cleaned_data["file"].name[:255],
-            content=data, sha256=hashlib.sha256(data).hexdigest(), fiscal_year=form.cleaned_data["fiscal_year"])
-        return redirect("progress:import_preview", token=upload.token)
-    return render(request, "progress/import.html", {"form": form, "header": importer.IMPORT_HEADER,
-                                                    "stages": [(s.value, s.label) for s in Stage],
-                                                    "sectors": queries.sectors()})
-
-
-def _upload_for(request, token) -> ImportUpload:
-    upload = ImportUpload.objects.filter(token=token, user=request.user).first()
-    if upload is None or upload.created_at < timezone.now() - UPLOAD_TTL:
-        raise Http404("取込ファイルが見つかりません（期限切れの可能性があります。もう一度アップロードしてください）")
-    return upload
-
-
-@login_required
-def import_preview(request, token):
-    access.require(request.user, "progress.import_any")
-    upload = _upload_for(request, token)
-    report = actions.import_progress(request.user, bytes(upload.content), upload.filename,
-                                     fiscal_year=upload.fiscal_year, dry_run=True)
-    return render(request, "progress/import_preview.html", {"upload": upload, "report": report,
-                                                            "errors": report.errors[:1000]})
-
-
-@login_required
-def import_report(request, token):
-    access.require(request.user, "progress.import_any")
-    upload = _upload_for(request, token)
-    report = importer.parse_table(bytes(upload.content), upload.filename, actor=request.user,
-                                  fiscal_year=upload.fiscal_year)
-    fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
-    return tabular.table_response(fmt, f"取込チェック結果_{upload.filename.rsplit('.', 1)[0]}",
-                                  importer.REPORT_HEADER, report.report_rows())
-
-
-@login_required
-@require_POST
-def import_commit(request, token):
-    access.require(request.user, "progress.import_any")
-    upload = _upload_for(request, token)
-    content = bytes(upload.content)
-    if hashlib.sha256(content).hexdigest() != upload.sha256 or request.POST.get("sha256") != upload.sha256:
-        messages.error(request, "確認したファイルと内容が一致しません。もう一度アップロードしてください。")
-        return redirect("progress:import")
-    report = actions.import_progress(request.user, content, upload.filename, fiscal_year=upload.fiscal_year,
-                                     via="web-import")
-    if not report.ok:
-        messages.error(request, "確認後にデータが変わったため取り込めませんでした。内容を確認してください。")
-        return redirect("progress:import_preview", token=token)
-    upload.delete()
-    messages.success(request, f"{upload.filename}: 新規 {report.created}件・更新 {report.updated}件を取り込みました"
-                              f"（変更なし {report.unchanged}件）。")
-    return redirect("progress:index")
-
-

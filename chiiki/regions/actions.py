@@ -5,18 +5,19 @@ in which case that user's permissions apply exactly as on the web.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from chiiki import access
-from chiiki.core import history
+from chiiki.core import bulk, history
 from chiiki.core.codes import InvalidCode, normalize_code
-from chiiki.core.errors import Conflict, ImportRejected, RowProblem
-from chiiki.core.tabular import Table, require_columns
+from chiiki.core.errors import Conflict, Invalid, RowProblem
+from chiiki.core.imports import ImportResult
+from chiiki.core.tabular import Table
 
 from .models import BoundaryFile, Municipality
 
@@ -26,22 +27,22 @@ ATTRIBUTE_FIELDS = ["fiscal_strength_index", "depopulated", "remote_island", "mo
 FLAG_FIELDS = ["depopulated", "remote_island", "mountainous"]
 
 
-SYSTEM = access.SYSTEM
+AREA = "regions"
 
 
 def _source_of(actor, source: str) -> str:
-    return source or ("command" if actor is SYSTEM else "web")
+    return source or (history.COMMAND if actor is access.SYSTEM else history.WEB)
 
 
 # ---- Attributes the municipality maintains ----------------------------------------------------------------
 
 
 def clean_attributes(data: dict) -> dict:
-    """Validate the attribute values (None = unknown); raises ValueError with a Japanese message."""
-    cleaned = {}
+    """Validate the attribute values (None = unknown); raises Invalid naming every bad field (Japanese)."""
+    cleaned, problems = {}, []
     unknown = set(data) - set(ATTRIBUTE_FIELDS)
     if unknown:
-        raise ValueError(f"変更できない項目です: {', '.join(sorted(unknown))}")
+        raise Invalid(f"変更できない項目です: {', '.join(sorted(unknown))}")
     if "fiscal_strength_index" in data:
         value = data["fiscal_strength_index"]
         if value in (None, ""):
@@ -50,16 +51,21 @@ def clean_attributes(data: dict) -> dict:
             try:
                 number = Decimal(str(value)).quantize(Decimal("0.01"))
             except InvalidOperation:
-                raise ValueError("財政力指数は数値で入力してください（例: 0.45）") from None
-            if not Decimal("0") <= number <= Decimal("9.99"):
-                raise ValueError("財政力指数は0.00〜9.99の範囲で入力してください")
-            cleaned["fiscal_strength_index"] = number
+                problems.append(("fiscal_strength_index", "財政力指数は数値で入力してください（例: 0.45）"))
+            else:
+                if Decimal("0") <= number <= Decimal("9.99"):
+                    cleaned["fiscal_strength_index"] = number
+                else:
+                    problems.append(("fiscal_strength_index", "財政力指数は0.00〜9.99の範囲で入力してください"))
     for name in FLAG_FIELDS:
         if name in data:
             value = data[name]
             if value not in (True, False, None):
-                raise ValueError(f"{Municipality._meta.get_field(name).verbose_name}は「該当」「非該当」「未登録」から選んでください")
-            cleaned[name] = value
+                problems.append((name, f"{Municipality._meta.get_field(name).verbose_name}は「該当」「非該当」「未登録」から選んでください"))
+            else:
+                cleaned[name] = value
+    if problems:
+        raise Invalid(problems)
     return cleaned
 
 
@@ -71,54 +77,22 @@ def update_municipality_attributes(actor, municipality: Municipality, data: dict
     with transaction.atomic():
         current = Municipality.objects.select_for_update().get(pk=municipality.pk)
         if version is not None and int(version) != current.version:
-            raise Conflict("ほかの利用者がこの団体の情報を先に更新しました。最新の内容を確認してから、もう一度保存してください。")
-        before = {k: history._jsonable(getattr(current, k)) for k in cleaned if getattr(current, k) != cleaned[k]}
+            raise Conflict("ほかの利用者がこの団体の情報を先に更新しました。最新の内容を確認してから、もう一度保存してください。",
+                           current=current)
+        before = {k: history.jsonable(getattr(current, k)) for k in cleaned if getattr(current, k) != cleaned[k]}
         if not before:
             return current
         for name in before:
             setattr(current, name, cleaned[name])
         current.version += 1
         current.save(update_fields=[*before, "version"])
-        history.record(actor, "update", current, before, {k: history._jsonable(cleaned[k]) for k in before},
+        history.record(actor, history.UPDATE, current, before, {k: history.jsonable(cleaned[k]) for k in before},
                        municipality=current, source=_source_of(actor, source))
-        history.bump("regions")
+        history.bump(AREA)
     return current
 
 
-def _update_rows(rows: list[Municipality], fields: list[str], *, bump_version: bool = False) -> None:
-    """UPDATE many municipalities with one prepared statement (executemany).
-
-    bulk_update builds CASE expressions that are slow for 1,741 rows of large JSON; this is the same write,
-    row by row in one round of the driver, with values prepared by the model fields (JSON, decimals).
-    """
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    columns = [Municipality._meta.get_field(name) for name in fields]
-    assignments = [f"{quote(c.column)} = %s" for c in columns]
-    if bump_version:
-        assignments.append(f"{quote('version')} = {quote('version')} + 1")
-    sql = (f"UPDATE {quote(Municipality._meta.db_table)} SET {', '.join(assignments)} "
-           f"WHERE {quote('code')} = %s")
-    params = [[c.get_db_prep_save(getattr(m, c.attname), connection) for c in columns] + [m.pk] for m in rows]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-
-
 # ---- Imports of official figures -----------------------------------------------------------------------------
-
-
-@dataclass
-class ImportResult:
-    updated: int = 0
-    unchanged: int = 0
-    skipped: list[str] = field(default_factory=list)  # why rows were left out (totals, prefectures, wards)
-
-    def summary(self, what: str) -> str:
-        text = f"{what}: 更新{self.updated}件・変更なし{self.unchanged}件"
-        if self.skipped:
-            text += f"・読み飛ばし{len(self.skipped)}行（全国・都道府県の合計行と政令市の行政区）"
-        return text
 
 
 _TOTAL_NAMES = {"全国", "合計", "総数", "計"}
@@ -164,16 +138,22 @@ def _number_text(value: str) -> str:
     return re.sub(r"[,\s※*＊]", "", value)
 
 
-def _import(actor, table: Table, *, code_column: str, value_column: str, parse, apply, what: str) -> ImportResult:
+def _import(actor, table: Table, *, code_column: str, value_column: str, parse, apply, dry_run: bool,
+            source: str) -> ImportResult:
+    """All-or-nothing update of one figure per municipality row; totals, prefectures and wards are read past."""
     access.require(actor, "register.import")
-    require_columns(table, [code_column, value_column])
-    problems: list[RowProblem] = []
+    result = ImportResult(dry_run=dry_run, rows=len(table.rows))
+    missing = [c for c in (code_column, value_column) if c not in table.header]
+    if missing:
+        result.reject(table.header_number, "、".join(missing),
+                      f"必須の列がありません: {', '.join(missing)}（ヘッダー: {', '.join(table.header)}）")
+        return result
+    problems = result.problems
     wards = _ward_codes()
     municipalities = {m.code: m for m in Municipality.objects.all()}
     designated = [code for code, m in municipalities.items() if m.kind == "designated_city"]
     seen: dict[str, int] = {}
     planned: list[tuple[Municipality, object]] = []
-    result = ImportResult()
     for row in table.rows:
         raw_code = row.get(code_column)
         if not raw_code:
@@ -185,14 +165,14 @@ def _import(actor, table: Table, *, code_column: str, value_column: str, parse, 
         try:
             code, skip = _row_code(raw_code, wards, designated, municipalities)
         except InvalidCode as exc:
-            problems.append(RowProblem(row.number, code_column, str(exc)))
+            problems.append(RowProblem(row.number, code_column, str(exc), raw_code))
             continue
         if skip:
             result.skipped.append(f"{row.number}行目: {skip}")
             continue
         municipality = municipalities.get(code)
         if municipality is None:
-            problems.append(RowProblem(row.number, code_column, f"登録されていない団体コードです: {code}"))
+            problems.append(RowProblem(row.number, code_column, f"登録されていない団体コードです: {code}", raw_code))
             continue
         if code in seen:
             problems.append(RowProblem(row.number, code_column,
@@ -202,34 +182,36 @@ def _import(actor, table: Table, *, code_column: str, value_column: str, parse, 
         try:
             value = parse(row.get(value_column))
         except ValueError as exc:
-            problems.append(RowProblem(row.number, value_column, str(exc)))
+            problems.append(RowProblem(row.number, value_column, str(exc), row.get(value_column)))
             continue
         planned.append((municipality, value))
     if not planned and not problems:
         problems.append(RowProblem(None, "", "取り込める市区町村の行がありません"))
     if problems:
-        raise ImportRejected(problems)
+        return result
     records, changed, fields = [], [], set()
     for municipality, value in planned:
         changes = apply(municipality, value)
         if not changes:
             result.unchanged += 1
             continue
-        before = {k: history._jsonable(getattr(municipality, k)) for k in changes}
+        before = {k: history.jsonable(getattr(municipality, k)) for k in changes}
         for name, new in changes.items():
             setattr(municipality, name, new)
         fields.update(changes)
         municipality.version += 1
         changed.append(municipality)
-        records.append(history.change_record(actor, "update", municipality, before,
-                                             {k: history._jsonable(v) for k, v in changes.items()},
-                                             municipality=municipality, source="import"))
-    with transaction.atomic():
-        if changed:
-            _update_rows(changed, [*sorted(fields), "version"])
-            history.record_many(records)
-            history.bump("regions")
+        records.append(history.change_record(actor, history.UPDATE, municipality, before,
+                                             {k: history.jsonable(v) for k, v in changes.items()},
+                                             municipality=municipality, source=source))
     result.updated = len(changed)
+    if dry_run or not changed:
+        return result
+    with transaction.atomic():
+        bulk.update_rows(Municipality, changed, [*sorted(fields), "version"])
+        history.record_many(records)
+        history.bump(AREA)
+    result.committed = True
     return result
 
 
@@ -259,32 +241,49 @@ def _parse_area(value: str) -> Decimal:
     return number.quantize(Decimal("0.01"))
 
 
-def import_population(actor, table: Table, *, year: int, code_column: str = "団体コード",
-                      population_column: str = "人口", source: str = "") -> ImportResult:
-    """Set population (with year and source) for every municipality row of the table; all or nothing."""
-    if not 1900 <= int(year) <= 2100:
-        raise ValueError(f"年が正しくありません: {year}")
-    source = source or f"人口（{year}年）"
+def population_year(year, population_column: str) -> int:
+    """The census year: given, or the 4-digit year in the population column's name (「総人口（2020年）」)."""
+    if year in (None, ""):
+        found = re.search(r"(19|20)\d\d", population_column or "")
+        if not found:
+            raise Invalid([("year", "人口の基準年を指定してください（例: 2020）")])
+        year = found.group(0)
+    year = int(year)
+    if not 1900 <= year <= 2100:
+        raise Invalid([("year", f"年が正しくありません: {year}")])
+    return year
+
+
+def import_population(actor, table: Table, *, dry_run: bool = False, source: str = history.IMPORT,
+                      year: int | None = None, code_column: str = "団体コード", population_column: str = "人口",
+                      data_source: str = "") -> ImportResult:
+    """Set population (with year and its data source) for every municipality row of the table; all or nothing."""
+    access.require(actor, "register.import")
+    try:
+        year = population_year(year, population_column)
+    except Invalid as exc:
+        return ImportResult(problems=[RowProblem(None, "", exc.errors["year"])], dry_run=dry_run)
+    data_source = data_source or f"人口（{year}年）"
 
     def apply(m, population):
-        new = {"population": population, "population_year": int(year), "population_source": source}
+        new = {"population": population, "population_year": year, "population_source": data_source}
         return {k: v for k, v in new.items() if getattr(m, k) != v}
 
-    return _import(actor, table, code_column=code_column, value_column=population_column,
-                   parse=_parse_population, apply=apply, what="人口")
+    return _import(actor, table, code_column=code_column or "団体コード", value_column=population_column or "人口",
+                   parse=_parse_population, apply=apply, dry_run=dry_run, source=source)
 
 
-def import_area(actor, table: Table, *, code_column: str = "団体コード", area_column: str = "面積",
-                source: str = "") -> ImportResult:
+def import_area(actor, table: Table, *, dry_run: bool = False, source: str = history.IMPORT,
+                code_column: str = "団体コード", area_column: str = "面積", data_source: str = "") -> ImportResult:
     """Set the official area (km²); replaces computed values; all or nothing."""
-    source = source or DEFAULT_AREA_SOURCE
+    data_source = data_source or DEFAULT_AREA_SOURCE
 
     def apply(m, area):
-        new = {"area_km2": area, "area_source": source}
+        new = {"area_km2": area, "area_source": data_source}
         return {k: v for k, v in new.items() if getattr(m, k) != v}
 
-    return _import(actor, table, code_column=code_column, value_column=area_column,
-                   parse=_parse_area, apply=apply, what="面積")
+    return _import(actor, table, code_column=code_column or "団体コード", value_column=area_column or "面積",
+                   parse=_parse_area, apply=apply, dry_run=dry_run, source=source)
 
 
 # ---- Boundaries -------------------------------------------------------------------------------------------
@@ -337,7 +336,7 @@ def store_boundaries(actor, loaded) -> BoundaryResult:
             if geometry is not None and (m.area_km2 is None or m.area_source == COMPUTED_AREA_SOURCE):
                 area = Decimal(str(round(loaded.areas_km2[code], 2)))
                 if m.area_km2 != area or m.area_source != COMPUTED_AREA_SOURCE:
-                    before["area_km2"], after["area_km2"] = history._jsonable(m.area_km2), str(area)
+                    before["area_km2"], after["area_km2"] = history.jsonable(m.area_km2), str(area)
                     before["area_source"], after["area_source"] = m.area_source, COMPUTED_AREA_SOURCE
                     m.area_km2, m.area_source = area, COMPUTED_AREA_SOURCE
                     areas += 1
@@ -346,9 +345,9 @@ def store_boundaries(actor, loaded) -> BoundaryResult:
                 before["neighbours"], after["neighbours"] = sorted(old), sorted(new)
             if before:
                 changed.append(m)
-                records.append(history.change_record(actor, "update", m, before, after, municipality=m,
+                records.append(history.change_record(actor, history.UPDATE, m, before, after, municipality=m,
                                                      source=_source_of(actor, "")))
-        _update_rows(changed, ["boundary", "area_km2", "area_source"], bump_version=True)
+        bulk.update_rows(Municipality, changed, ["boundary", "area_km2", "area_source"], bump_version=True)
         stale = existing_pairs - wanted_pairs
         if stale:
             for a, b in stale:
@@ -366,7 +365,7 @@ def store_boundaries(actor, loaded) -> BoundaryResult:
                 files_changed += 1
         history.record_many(records)
         if changed or files_changed:
-            history.bump("regions")
+            history.bump(AREA)
             history.bump("boundaries")
     return BoundaryResult(matched=len(loaded.geometries), neighbour_pairs=len(loaded.neighbour_pairs),
                           unmatched=loaded.unmatched, areas_computed=areas, changed_rows=len(changed),

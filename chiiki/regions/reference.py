@@ -170,7 +170,7 @@ def _diff(obj, values: dict, fields: list[str]) -> tuple[dict, dict]:
     for name in fields:
         old, new = getattr(obj, name), values[name]
         if old != new:
-            before[name], after[name] = history._jsonable(old), history._jsonable(new)
+            before[name], after[name] = history.jsonable(old), history.jsonable(new)
     return before, after
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .imports import AREA, POPULATION
 
 app_name = "regions"
 
@@ -12,4 +13,6 @@ urlpatterns = [
     path("prefectures/<str:code>/", views.prefecture_detail, name="prefecture"),
     path("municipalities/<str:code>/", views.municipality_detail, name="municipality"),
     path("municipalities/<str:code>/edit/", views.municipality_edit, name="municipality_edit"),
+    *POPULATION.urls("import/population/"),
+    *AREA.urls("import/area/"),
 ]

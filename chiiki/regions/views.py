@@ -12,7 +12,8 @@ from django.utils.http import quote_etag
 from django.views.decorators.http import require_http_methods
 
 from chiiki import access
-from chiiki.core.errors import Conflict
+from chiiki.core import history
+from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.paging import paginate
 from chiiki.core.tabular import table_response
 
@@ -97,15 +98,16 @@ def municipality_edit(request, code):
         if form.is_valid():
             try:
                 actions.update_municipality_attributes(request.user, municipality, form.attributes(),
-                                                       form.cleaned_data["version"], source="web")
+                                                       form.cleaned_data["version"], source=history.WEB)
             except Conflict as exc:
                 messages.error(request, str(exc))
                 municipality.refresh_from_db()
                 form = MunicipalityAttributesForm.for_municipality(municipality)
                 return render(request, "regions/municipality_edit.html",
                               {"municipality": municipality, "form": form}, status=409)
-            except ValueError as exc:
-                form.add_error(None, str(exc))
+            except Invalid as exc:
+                for name, reason in exc.problems:
+                    form.add_error(name if name in form.fields else None, reason)
             else:
                 messages.success(request, f"{municipality.name}の団体情報を保存しました。")
                 return redirect("regions:municipality", municipality.code)

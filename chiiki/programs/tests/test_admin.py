@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 
@@ -66,12 +67,23 @@ def export_csv(client):
 
 
 def upload(client, content: bytes, name="catalog.csv", confirm=True):
+    """The core import flow: upload → preview (dry run) → commit of the previewed file by its hash."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    preview = client.post("/programs/manage/import", {"file": SimpleUploadedFile(name, content)})
-    if preview.status_code != 200 or not confirm:
+    uploaded = client.post("/programs/manage/import/", {"file": SimpleUploadedFile(name, content)})
+    if uploaded.status_code != 302:
+        return uploaded
+    preview = client.get(uploaded["Location"])
+    sha = re.search(r'name="sha256" value="([0-9a-f]+)"', preview.content.decode())
+    if not confirm or sha is None:
         return preview
-    return client.post("/programs/manage/import", {"confirm": "1"})
+    return client.post(uploaded["Location"] + "commit", {"sha256": sha.group(1)})
+
+
+def problems_of(client, preview) -> list[str]:
+    """The downloadable problem report of a rejected preview, one 'row,column,…' line per problem."""
+    report = re.search(r'href="([^"]+/report)"', preview.content.decode()).group(1)
+    return client.get(report).content.decode("utf-8-sig").splitlines()[1:]
 
 
 def test_export_reimports_unchanged(client_for, catalog, users):
@@ -99,11 +111,11 @@ def test_import_updates_and_creates_after_confirmation(client_for, catalog, user
     preview = upload(admin, content, confirm=False)
     assert "新規 <strong>1</strong>件・更新 <strong>1</strong>件" in preview.content.decode()
     assert not SupportProgram.objects.filter(public_id="PREF-NAGANO-DX").exists()  # preview writes nothing
-    response = admin.post("/programs/manage/import", {"confirm": "1"})
+    response = upload(admin, content)
     assert response.status_code == 302
     assert SupportProgram.objects.get(public_id="PREF-NAGANO-DX").edited_since_load
     assert SupportProgram.objects.get(public_id=rows[0]["id"]).summary == "取り込みで更新した概要"
-    assert ChangeRecord.objects.filter(source="import").count() == 2
+    assert ChangeRecord.objects.filter(source="web-import").count() == 2
 
 
 def test_import_rejects_whole_file_naming_every_bad_row(client_for, catalog, users):
@@ -120,10 +132,11 @@ def test_import_rejects_whole_file_naming_every_bad_row(client_for, catalog, use
     writer.writerows(rows)
     response = upload(admin, buffer.getvalue().encode("utf-8"))
     html = response.content.decode()
-    assert response.status_code == 400
-    assert "5行目 列「kind」" in html and "7行目 列「sectors」" in html and "7行目 列「fiscal_index_lt」" in html
-    assert "9行目 列「id」" in html and "重複しています（8行目）" in html
-    assert "何も変更していません" in html
+    assert "4件の誤り" in html and "取り込む</button>" not in html and "何も変更していません" in html
+    lines = problems_of(admin, response)
+    assert [line.split(",")[:3] for line in lines] == [
+        ["5", "kind", "loan"], ["7", "sectors", "space"], ["7", "fiscal_index_lt", "2桁"], ["9", "id", rows[7]["id"]]]
+    assert "重複しています（8行目）" in lines[3]
     assert not SupportProgram.objects.filter(summary="この変更は取り込まれない").exists()
 
 
@@ -133,7 +146,7 @@ def test_import_rejects_whole_file_naming_every_bad_row(client_for, catalog, use
 ])
 def test_import_file_level_errors(client_for, catalog, users, content, message):
     response = upload(client_for(users["admin"]), content)
-    assert response.status_code == 400 and message in response.content.decode()
+    assert message in response.content.decode() and "取り込む</button>" not in response.content.decode()
 
 
 def test_detail_page_public_and_edit_link_for_admin(client_for, catalog, users):

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from chiiki.access import SYSTEM
-from chiiki.progress import actions
+from chiiki.progress.imports import PROGRESS
 
 from .conftest import csv_file
 
@@ -20,7 +20,7 @@ def put(client, code, sector, year, body, **extra):
 def seed(rows):
     """rows: (code, sector, year, stage) written through the import action as the system."""
     lines = [f"{c},{s},{y},{st},," for c, s, y, st in rows]
-    report = actions.import_progress(SYSTEM, csv_file(lines), "seed.csv")
+    report = PROGRESS.run(SYSTEM, csv_file(lines), "seed.csv")
     assert report.ok and report.committed, report.errors
 
 

@@ -11,9 +11,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def browser_data(transactional_db, users):
-    from chiiki.progress import actions
+    from chiiki.progress.imports import PROGRESS
 
-    report = actions.import_progress(SYSTEM, csv_file([
+    report = PROGRESS.run(SYSTEM, csv_file([
         "132012,disaster,2025,planned,,", "131016,disaster,2026,implemented,,", "322016,disaster,2026,piloting,,",
         "012025,disaster,2026,planned,,",
     ]), "seed.csv")

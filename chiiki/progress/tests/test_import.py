@@ -139,9 +139,11 @@ def test_import_history_rows_are_complete(tmp_path, register):
 def test_import_without_an_actor_is_refused(register):
     from django.core.exceptions import PermissionDenied
 
-    from chiiki.progress import actions
+    from chiiki.progress.imports import PROGRESS
     from chiiki.progress.models import ProgressRecord
 
     with pytest.raises(PermissionDenied):
-        actions.import_progress(None, "団体コード,分野,年度,段階\r\n132012,disaster,2026,planned\r\n".encode(), "x.csv")
+        PROGRESS.run(None, "団体コード,分野,年度,段階\r\n132012,disaster,2026,planned\r\n".encode(), "x.csv")
+    with pytest.raises(PermissionDenied):  # a file that cannot even be read is refused the same way
+        PROGRESS.run(None, b"", "x.csv")
     assert not ProgressRecord.objects.exists()

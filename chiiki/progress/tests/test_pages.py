@@ -6,6 +6,7 @@ import pytest
 
 from chiiki.access import SYSTEM
 from chiiki.progress import actions
+from chiiki.progress.imports import PROGRESS
 
 from .conftest import csv_file
 
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def seed(lines):
-    report = actions.import_progress(SYSTEM, csv_file(lines), "seed.csv")
+    report = PROGRESS.run(SYSTEM, csv_file(lines), "seed.csv")
     assert report.committed, report.errors
 
 
@@ -154,7 +155,7 @@ def test_web_import_preview_report_and_commit(client_for, users, register, recor
     token = response["Location"].rstrip("/").split("/")[-1]
     report = client.get(f"/progress/import/{token}/report")
     lines = report.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "行,列,内容" and lines[1].startswith("3,団体コード") and lines[2].startswith("4,団体コード")
+    assert lines[0] == "行,列,値,内容" and lines[1].startswith("3,団体コード,011002,") and lines[2].startswith("4,団体コード,13201x,")
     assert records() == {}
     good = csv_file(["132012,disaster,2026,implemented,,", "131016,education,令和8年度,planned,,"])
     response = client.post("/progress/import/", {"file": SimpleUploadedFile("ok.csv", good)})

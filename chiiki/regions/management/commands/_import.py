@@ -4,28 +4,17 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from chiiki.core.errors import ImportRejected
-from chiiki.core.tabular import TableError, read_table
+from chiiki.core import history
 
 
-def read_file(path: str):
+def run(importer, path: str, actor, **options):
+    """Run importer on the file at path as actor; every problem becomes one CommandError naming them all."""
     file = Path(path)
     try:
         data = file.read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, IsADirectoryError):
         raise CommandError(f"ファイルがありません: {file}") from None
-    try:
-        return read_table(data, file.name)
-    except TableError as exc:
-        raise CommandError(f"{file.name}: {exc}") from None
-
-
-def run(command, importer, path: str, **kwargs):
-    table = read_file(path)
-    try:
-        result = importer(table=table, **kwargs)
-    except ImportRejected as exc:
-        raise CommandError(f"{Path(path).name}: {exc.report()}") from None
-    except (TableError, ValueError) as exc:
-        raise CommandError(f"{Path(path).name}: {exc}") from None
+    result = importer.run(actor, data, file.name, source=history.IMPORT, **options)
+    if not result.ok:
+        raise CommandError(f"{file.name}: {result.report()}")
     return result

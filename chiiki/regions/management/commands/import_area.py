@@ -2,10 +2,11 @@
 
 from django.core.management.base import BaseCommand
 
-from chiiki.regions.actions import DEFAULT_AREA_SOURCE, import_area
+from chiiki.core.commands import actor_for, add_user_argument
+from chiiki.regions.actions import DEFAULT_AREA_SOURCE
+from chiiki.regions.imports import AREA
 
 from . import _import
-from ._actor import actor_for, add_user_argument
 
 
 class Command(BaseCommand):
@@ -20,7 +21,6 @@ class Command(BaseCommand):
         add_user_argument(parser)
 
     def handle(self, *args, file, code_column, area_column, source, user, **options):
-        actor = actor_for(user)
-        result = _import.run(self, import_area, file, actor=actor, code_column=code_column, area_column=area_column,
-                             source=source)
+        actor = actor_for(user, "register.import")
+        result = _import.run(AREA, file, actor, code_column=code_column, area_column=area_column, data_source=source)
         self.stdout.write(self.style.SUCCESS(result.summary("面積")))

@@ -1,13 +1,13 @@
 """python manage.py import_population FILE [--year YYYY]: population of every municipality from an official table."""
 
-import re
-
 from django.core.management.base import BaseCommand, CommandError
 
-from chiiki.regions.actions import import_population
+from chiiki.core.commands import actor_for, add_user_argument
+from chiiki.core.errors import Invalid
+from chiiki.regions.actions import population_year
+from chiiki.regions.imports import POPULATION
 
 from . import _import
-from ._actor import actor_for, add_user_argument
 
 
 class Command(BaseCommand):
@@ -23,12 +23,11 @@ class Command(BaseCommand):
         add_user_argument(parser)
 
     def handle(self, *args, file, year, code_column, population_column, source, user, **options):
-        actor = actor_for(user)
-        if year is None:
-            found = re.search(r"(19|20)\d\d", population_column)
-            if not found:
-                raise CommandError("--year で人口の基準年を指定してください（例: --year 2020）")
-            year = int(found.group(0))
-        result = _import.run(self, import_population, file, actor=actor, year=year, code_column=code_column,
-                             population_column=population_column, source=source or f"人口（{year}年）")
+        actor = actor_for(user, "register.import")
+        try:
+            year = population_year(year, population_column)
+        except Invalid:
+            raise CommandError("--year で人口の基準年を指定してください（例: --year 2020）") from None
+        result = _import.run(POPULATION, file, actor, year=year, code_column=code_column,
+                             population_column=population_column, data_source=source)
         self.stdout.write(self.style.SUCCESS(f"{result.summary('人口')}（{year}年）"))

@@ -5,10 +5,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from chiiki.core.commands import actor_for, add_user_argument
 from chiiki.regions import boundaries
 from chiiki.regions.actions import store_boundaries
-
-from ._actor import actor_for, add_user_argument
 
 
 class Command(BaseCommand):
@@ -25,7 +24,7 @@ class Command(BaseCommand):
         add_user_argument(parser)
 
     def handle(self, *args, path, download, user, **options):
-        actor = actor_for(user)
+        actor = actor_for(user, "register.import")
         if download and path:
             raise CommandError("PATH と --download は同時に指定できません")
         try:

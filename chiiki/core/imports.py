@@ -1,0 +1,279 @@
+"""One import pipeline for every table the platform takes in (progress, catalog, population, area, …).
+
+An app describes its import once as an `Importer`; the pipeline gives it:
+- the action call with one signature, `import_<thing>(actor, table, *, dry_run, source, **options) -> ImportResult`,
+  used alike by the web upload, the API and the management command (`Importer.run`);
+- the web flow upload → dry-run preview naming every problem row → error report (CSV/XLSX) → commit of exactly the
+  previewed file (by sha256), as views parametrised by the importer (`Importer.urls()`), one set of templates.
+
+Problems are `RowProblem`s (row as in the file, column, reason in Japanese, value); results are `ImportResult`s.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from chiiki import access
+
+from . import tabular
+from .errors import RowProblem
+from .models import ImportUpload
+
+UPLOAD_TTL = timedelta(hours=1)
+REPORT_HEADER = ["行", "列", "値", "内容"]
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
+
+def max_upload_bytes() -> int:
+    return getattr(settings, "IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, with dry_run, would do). Nothing is written unless `problems` is empty."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    rows: int = 0  # data rows read
+    duplicates: int = 0  # identical repeated rows (harmless)
+    skipped: list[str] = field(default_factory=list)  # rows read past on purpose (totals, wards), with why
+    encoding: str = ""
+    dry_run: bool = False
+    committed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def changes(self) -> int:
+        return self.created + self.updated
+
+    def reject(self, row: int | None, column: str, reason: str, value: str = "") -> None:
+        self.problems.append(RowProblem(row, column, reason, value))
+
+    def as_dict(self) -> dict:
+        return {
+            "ok": self.ok, "committed": self.committed, "rows": self.rows, "created": self.created,
+            "updated": self.updated, "unchanged": self.unchanged, "duplicates": self.duplicates,
+            "skipped": len(self.skipped),
+            "errors": [{"row": p.row or 0, "column": p.column, "message": p.reason, "value": p.value}
+                       for p in self.problems],
+        }
+
+    def error_lines(self) -> list[str]:
+        return [str(p) for p in self.problems]
+
+    def report(self, limit: int = 50) -> str:
+        """The problems as text for a terminal (management commands)."""
+        lines = [f"{len(self.problems)}件の問題があるため取り込みを中止しました（何も変更していません）",
+                 *(f"  {p}" for p in self.problems[:limit])]
+        if len(self.problems) > limit:
+            lines.append(f"  …ほか{len(self.problems) - limit}件")
+        return "\n".join(lines)
+
+    def report_rows(self) -> list[list]:
+        return [[p.row or "", p.column, p.value, p.reason] for p in self.problems]
+
+    def summary(self, what: str) -> str:
+        text = f"{what}: " + (f"新規{self.created}件・" if self.created else "") + \
+            f"更新{self.updated}件・変更なし{self.unchanged}件"
+        if self.duplicates:
+            text += f"・重複（同一内容）{self.duplicates}件"
+        if self.skipped:
+            text += f"・読み飛ばし{len(self.skipped)}行"
+        return text
+
+
+class ImportForm(forms.Form):
+    """The upload form; importers with options subclass it (every extra cleaned value becomes an option)."""
+
+    file = forms.FileField(label="ファイル（CSV または XLSX）", error_messages={
+        "empty": "ファイルが空です", "required": "ファイルを選択してください", "invalid": "ファイルを選択してください"})
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = max_upload_bytes()
+        if upload.size > limit:
+            raise forms.ValidationError(f"ファイルが大きすぎます（{limit // (1024 * 1024)}MBまで）")
+        if not upload.name.lower().endswith((".csv", ".txt", ".xlsx")):
+            raise forms.ValidationError("CSV（.csv）または XLSX（.xlsx）ファイルを選んでください")
+        return upload
+
+    def options(self) -> dict:
+        """The JSON-safe options passed to the action (everything but the file)."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "file"}
+
+
+@dataclass(frozen=True)
+class Importer:
+    """One kind of import: its action, who may run it, its form and where its pages live."""
+
+    key: str  # stored with uploads; unique
+    title: str  # page title, e.g. 「進捗の一括取込」
+    action: Callable[..., ImportResult]  # import_<thing>(actor, table, *, dry_run, source, **options)
+    permission: str  # chiiki.access rule checked before any page of the flow
+    namespace: str  # URL namespace of the app that mounts .urls()
+    url_name: str = "import"  # names: <url_name>, <url_name>_preview, _report, _commit
+    help_template: str = ""  # the file format, shown on the upload page
+    done_url: str = ""  # URL name to go to after a commit (default: the upload page)
+    back_url: str = ""  # URL name of the page the flow belongs to (breadcrumb)
+    back_label: str = ""
+    form_class: type[ImportForm] = ImportForm
+    header_aliases: dict = field(default_factory=dict)
+    help_context: Callable[[], dict] | None = None  # extra context for help_template
+    hidden_to_public: bool = False  # 404 (not a login redirect) for anonymous visitors
+
+    # ---- running (web, API and command alike) ----------------------------------------------------------
+
+    def read(self, data: bytes, filename: str):
+        return tabular.read_table(data, filename, header_aliases=self.header_aliases)
+
+    def run(self, actor, data: bytes, filename: str = "", *, dry_run: bool = False, source: str = "",
+            **options) -> ImportResult:
+        """Read the file and call the action; a file that cannot be read becomes a file-level problem."""
+        try:
+            table = self.read(data, filename)
+        except tabular.TableError as exc:
+            access.require(actor, self.permission)
+            return ImportResult(problems=[RowProblem(None, "", str(exc))], dry_run=dry_run)
+        result = self.action(actor, table, dry_run=dry_run, source=source, **options)
+        result.encoding = result.encoding or table.encoding
+        return result
+
+    # ---- the web flow -------------------------------------------------------------------------------------
+
+    def url(self, suffix: str = "", *args) -> str:
+        name = self.url_name + (f"_{suffix}" if suffix else "")
+        return reverse(f"{self.namespace}:{name}", args=args)
+
+    def urls(self, prefix: str = "import/") -> list:
+        return [
+            path(prefix, self._view(upload_view), name=self.url_name),
+            path(f"{prefix}<str:token>/", self._view(preview_view), name=f"{self.url_name}_preview"),
+            path(f"{prefix}<str:token>/report", self._view(report_view), name=f"{self.url_name}_report"),
+            path(f"{prefix}<str:token>/commit", self._view(require_POST(commit_view)),
+                 name=f"{self.url_name}_commit"),
+        ]
+
+    def _view(self, view):
+        def bound(request, **kwargs):
+            if self.hidden_to_public and not request.user.is_authenticated:
+                raise Http404("見つかりません")
+            return login_required(_checked(view))(request, importer=self, **kwargs)
+
+        bound.__name__ = f"{self.key}_{view.__name__}"
+        return bound
+
+
+def _checked(view):
+    def wrapper(request, importer: Importer, **kwargs):
+        access.require(request.user, importer.permission)
+        return view(request, importer, **kwargs)
+
+    return wrapper
+
+
+def _context(importer: Importer, **extra) -> dict:
+    back = reverse(importer.back_url) if importer.back_url else ""
+    help_context = importer.help_context() if importer.help_context else {}
+    return {"importer": importer, "upload_url": importer.url(), "back": back, "back_label": importer.back_label,
+            "max_mb": max_upload_bytes() // (1024 * 1024), **help_context, **extra}
+
+
+def purge_expired() -> None:
+    ImportUpload.objects.filter(created_at__lt=timezone.now() - UPLOAD_TTL).delete()
+
+
+def upload_view(request, importer: Importer):
+    form = importer.form_class(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data["file"].read()
+            purge_expired()
+            upload = ImportUpload.objects.create(
+                token=secrets.token_urlsafe(24), importer=importer.key, user=request.user,
+                filename=form.cleaned_data["file"].name[:255], content=data, sha256=hashlib.sha256(data).hexdigest(),
+                options=form.options())
+            return redirect(importer.url("preview", upload.token))
+        return render(request, "core/import_upload.html", _context(importer, form=form), status=400)
+    return render(request, "core/import_upload.html", _context(importer, form=form))
+
+
+def _upload_for(request, importer: Importer, token: str) -> ImportUpload:
+    upload = ImportUpload.objects.filter(token=token, user=request.user, importer=importer.key).first()
+    if upload is None or upload.created_at < timezone.now() - UPLOAD_TTL:
+        raise Http404("取込ファイルが見つかりません（期限切れの可能性があります。もう一度アップロードしてください）")
+    return upload
+
+
+def _rejected(upload: ImportUpload) -> ImportResult | None:
+    if upload.problems is None:
+        return None
+    return ImportResult(problems=[RowProblem(*p) for p in upload.problems])
+
+
+def _previewed(request, importer: Importer, upload: ImportUpload) -> ImportResult:
+    """The dry run of an upload; a rejected file keeps only its problems (the content is dropped at once)."""
+    result = _rejected(upload)
+    if result is not None:
+        return result
+    result = importer.run(request.user, bytes(upload.content), upload.filename, dry_run=True,
+                          source="web-import", **upload.options)
+    if not result.ok:
+        upload.problems = [[p.row, p.column, p.reason, p.value] for p in result.problems]
+        upload.content = b""
+        upload.save(update_fields=["problems", "content"])
+    return result
+
+
+PREVIEW_LIMIT = 1000
+
+
+def preview_view(request, importer: Importer, token: str):
+    upload = _upload_for(request, importer, token)
+    result = _previewed(request, importer, upload)
+    return render(request, "core/import_preview.html", _context(
+        importer, upload=upload, result=result, problems=result.problems[:PREVIEW_LIMIT],
+        report_url=importer.url("report", token), commit_url=importer.url("commit", token)))
+
+
+def report_view(request, importer: Importer, token: str):
+    upload = _upload_for(request, importer, token)
+    result = _previewed(request, importer, upload)
+    fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    return tabular.table_response(fmt, f"取込チェック結果_{upload.filename.rsplit('.', 1)[0]}", REPORT_HEADER,
+                                  result.report_rows())
+
+
+def commit_view(request, importer: Importer, token: str):
+    upload = _upload_for(request, importer, token)
+    content = bytes(upload.content)
+    if (upload.problems is not None or hashlib.sha256(content).hexdigest() != upload.sha256
+            or request.POST.get("sha256") != upload.sha256):
+        messages.error(request, "確認したファイルと内容が一致しません。もう一度アップロードしてください。")
+        return redirect(importer.url())
+    result = importer.run(request.user, content, upload.filename, source="web-import", **upload.options)
+    if not result.ok:
+        messages.error(request, "確認後にデータが変わったため取り込めませんでした。内容を確認してください。")
+        return redirect(importer.url("preview", token))
+    upload.delete()
+    messages.success(request, f"{upload.filename}: 新規 {result.created}件・更新 {result.updated}件を取り込みました"
+                              f"（変更なし {result.unchanged}件）。")
+    return redirect(reverse(importer.done_url) if importer.done_url else importer.url())
