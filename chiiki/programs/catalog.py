@@ -9,20 +9,9 @@ from decimal import Decimal, InvalidOperation
 
 from chiiki.core.errors import Invalid
 
-from .models import AreaLogic, Kind, PackageRole, ProviderType, SupportType
+from .models import AREA_FLAGS, ENTITY_KINDS, STAGES, AreaLogic, Kind, PackageRole, ProviderType, SupportType
 from .windows import parse_windows
 
-ENTITY_KINDS = {
-    "prefecture": "都道府県",
-    "designated_city": "政令指定都市",
-    "core_city": "中核市",
-    "city": "市",
-    "special_ward": "特別区",
-    "town": "町",
-    "village": "村",
-}
-AREA_FLAGS = {"depopulated": "過疎地域", "remote_island": "離島地域", "mountainous": "中山間地域"}
-STAGES = ["not_started", "considering", "planned", "piloting", "implemented", "self_sustaining"]
 PUBLIC_ID = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,59}$")
 
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .catalog import AREA_FLAGS, ENTITY_KINDS
+from .models import AREA_FLAGS, ENTITY_KINDS
 
 ELIGIBLE, CHECK, EXCLUDED = "eligible", "check", "excluded"
 FIT_LABELS = {ELIGIBLE: "利用可能", CHECK: "要確認", EXCLUDED: "対象外"}

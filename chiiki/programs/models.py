@@ -3,6 +3,15 @@
 from django.conf import settings
 from django.db import models
 
+from chiiki.progress.models import Stage
+from chiiki.regions.models import MunicipalityKind
+
+# Who a program is for: a prefecture or a municipality of a given kind (the register's own vocabulary).
+ENTITY_KINDS = {"prefecture": "都道府県", **dict(MunicipalityKind.choices)}
+# 条件不利地域 flags as Municipality fields (過疎/離島/中山間), with the labels rules and pages show.
+AREA_FLAGS = {"depopulated": "過疎地域", "remote_island": "離島地域", "mountainous": "中山間地域"}
+STAGES = list(Stage.values)
+
 
 class ProviderType(models.TextChoices):
     NATIONAL = "national", "国"

@@ -5,8 +5,7 @@ from decimal import Decimal
 
 from django.urls import reverse
 
-from .catalog import AREA_FLAGS, ENTITY_KINDS
-from .models import Kind, SupportType
+from .models import AREA_FLAGS, ENTITY_KINDS, Kind, SupportType
 from .windows import parse_windows
 
 
