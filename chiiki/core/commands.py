@@ -25,3 +25,38 @@ def actor_for(username: str | None, action: str | None = None):
     if action is not None and not access.can(user, action):
         raise CommandError(f"利用者 {username} にはこの操作の権限がありません（{action}）")
     return user
+
+
+class ProgressBar:
+    """A one-line text progress bar; silent unless enabled (commands disable it when stdout is not a tty)."""
+
+    def __init__(self, stdout, total: int, label: str, enabled: bool = True, width: int = 30):
+        self.stdout, self.total, self.label, self.width = stdout, max(total, 1), label, width
+        self.enabled = enabled
+        self.done = 0
+        self._last = -1
+
+    def advance(self, n: int = 1):
+        self.done += n
+        if not self.enabled:
+            return
+        filled = int(self.width * self.done / self.total)
+        if filled == self._last and self.done < self.total:
+            return
+        self._last = filled
+        bar = "#" * filled + "-" * (self.width - filled)
+        self.stdout.write(f"\r{self.label} [{bar}] {self.done}/{self.total}", ending="")
+        if self.done >= self.total:
+            self.stdout.write("")
+
+    def finish(self):
+        if self.enabled and self.done < self.total:
+            self.done = self.total - 1
+            self.advance()
+
+
+class NullOut:
+    """A stdout that discards output (loaders called outside a command)."""
+
+    def write(self, *args, **kwargs):
+        pass

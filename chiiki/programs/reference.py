@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from chiiki import access
 from chiiki.core import history
 from chiiki.core.errors import DataFileError, Invalid
 
@@ -19,7 +20,8 @@ from .models import SupportProgram
 CATALOG_FILE = "support_programs.csv"
 
 
-def load_catalog(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = False) -> str:
+def load_catalog(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = False,
+                 actor=access.SYSTEM) -> str:
     from chiiki.regions.reference import read_csv
     from chiiki.roadmap.models import Sector
 
@@ -48,8 +50,8 @@ def load_catalog(*, data_dir: Path, force: bool = False, stdout=None, progress: 
             program = existing.get(data["public_id"])
             if program is None:
                 program = SupportProgram.objects.create(**data)
-                records.append(history.change_record(None, "create", program, None, _snapshot(program),
-                                                     source="reference"))
+                records.append(history.change_record(actor, "create", program, None, _snapshot(program),
+                                                     source=history.REFERENCE))
                 touched.append(program)
                 created += 1
                 continue
@@ -66,8 +68,8 @@ def load_catalog(*, data_dir: Path, force: bool = False, stdout=None, progress: 
             program.version += 1
             program.edited_since_load = False
             program.save()
-            records.append(history.change_record(None, "update", program, before, _snapshot(program),
-                                                 source="reference"))
+            records.append(history.change_record(actor, "update", program, before, _snapshot(program),
+                                                 source=history.REFERENCE))
             touched.append(program)
             updated += 1
         if records:

@@ -10,10 +10,14 @@ import random
 
 from django.db import transaction
 
+from chiiki import access
 from chiiki.core import history
-from chiiki.core.models import ChangeRecord
+from chiiki.regions.models import Municipality
+from chiiki.roadmap.models import Sector
 
 from .models import STAGE_ORDER, ProgressRecord, Source
+
+MODEL_LABEL = ProgressRecord._meta.label_lower
 
 FIRST_YEAR, LAST_YEAR = 2022, 2026
 KIND_BASE = {"designated_city": 3.2, "core_city": 2.8, "special_ward": 2.7, "city": 2.2, "town": 1.6, "village": 1.3}
@@ -44,10 +48,7 @@ def trajectory(code: str, kind: str, sector: str) -> dict[int, str]:
     return result
 
 
-def load(*, stdout=None) -> str:
-    from chiiki.regions.models import Municipality
-    from chiiki.roadmap.models import Sector
-
+def load(*, stdout=None, actor=access.SYSTEM) -> str:
     places = list(Municipality.objects.values_list("code", "kind", "prefecture_id", "name"))
     sectors = list(Sector.objects.values_list("code", "name"))
     if not places or not sectors:
@@ -65,17 +66,16 @@ def load(*, stdout=None) -> str:
     with transaction.atomic():
         ProgressRecord.objects.bulk_create(records, batch_size=2000)
         history.record_many([
-            _entry(record, prefecture, label) for record, (prefecture, label) in zip(records, entries, strict=True)
+            _entry(actor, record, prefecture, label)
+            for record, (prefecture, label) in zip(records, entries, strict=True)
         ])
         if records:
             history.bump("progress")
     return f"進捗デモデータ: {len(records)}件を作成（{FIRST_YEAR}–{LAST_YEAR}年度、{len(places)}団体 × {len(sectors)}分野）"
 
 
-def _entry(record, prefecture, label):
-    entry = history.change_record(None, ChangeRecord.Action.CREATE, record, None,
-                                  {"stage": record.stage, "fiscal_year": record.fiscal_year, "sector": record.sector_id,
-                                   "source": record.source}, source="demo", object_repr=label)
-    entry.municipality_id = record.municipality_id
-    entry.prefecture_id = prefecture
-    return entry
+def _entry(actor, record, prefecture, label) -> dict:
+    return history.entry(actor, history.CREATE, model=MODEL_LABEL, object_id=record.pk, object_repr=label,
+                         municipality_id=record.municipality_id, prefecture_id=prefecture, before=None,
+                         after={"stage": record.stage, "fiscal_year": record.fiscal_year, "sector": record.sector_id,
+                                "source": record.source}, source=history.DEMO)

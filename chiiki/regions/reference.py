@@ -12,11 +12,14 @@ from pathlib import Path
 
 from django.db import transaction
 
+from chiiki import access
 from chiiki.core import history
 from chiiki.core.codes import is_valid_code
+from chiiki.core.commands import NullOut, ProgressBar
 from chiiki.core.errors import DataFileError
 from chiiki.core.text import fold_kana
 
+from .actions import COMPUTED_AREA_SOURCE
 from .models import Municipality, MunicipalityKind, Prefecture
 
 MUNICIPALITIES_FILE = "municipalities.csv"
@@ -28,34 +31,6 @@ MAX_REPORTED_ERRORS = 30
 
 PREFECTURE_FIELDS = ["lg_code", "name", "kana"]
 MUNICIPALITY_FIELDS = ["name", "kana", "kana_folded", "prefecture_id", "kind", "lat", "lng"]
-
-
-class ProgressBar:
-    """A one-line text progress bar; silent unless enabled (commands disable it when stdout is not a tty)."""
-
-    def __init__(self, stdout, total: int, label: str, enabled: bool = True, width: int = 30):
-        self.stdout, self.total, self.label, self.width = stdout, max(total, 1), label, width
-        self.enabled = enabled
-        self.done = 0
-        self._last = -1
-
-    def advance(self, n: int = 1):
-        self.done += n
-        if not self.enabled:
-            return
-        filled = int(self.width * self.done / self.total)
-        if filled == self._last and self.done < self.total:
-            return
-        self._last = filled
-        bar = "#" * filled + "-" * (self.width - filled)
-        self.stdout.write(f"\r{self.label} [{bar}] {self.done}/{self.total}", ending="")
-        if self.done >= self.total:
-            self.stdout.write("")
-
-    def finish(self):
-        if self.enabled and self.done < self.total:
-            self.done = self.total - 1
-            self.advance()
 
 
 def read_csv(path: Path, columns: list[str]) -> list[tuple[int, dict]]:
@@ -174,9 +149,10 @@ def _diff(obj, values: dict, fields: list[str]) -> tuple[dict, dict]:
     return before, after
 
 
-def load(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = False) -> str:
+def load(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = False,
+         actor=access.SYSTEM) -> str:
     """Load prefectures and municipalities from data_dir/municipalities.csv (idempotent)."""
-    stdout = stdout or _NullOut()
+    stdout = stdout or NullOut()
     path = Path(data_dir) / MUNICIPALITIES_FILE
     prefectures, municipalities = parse_register(path)
     bar = ProgressBar(stdout, len(prefectures) + len(municipalities), "団体", enabled=progress)
@@ -195,8 +171,8 @@ def load(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = F
                     for name in after:
                         setattr(obj, name, values[name])
                     changed_prefs.append(obj)
-                    records.append(history.change_record(None, "update", obj, before, after, prefecture=obj,
-                                                         source="command"))
+                    records.append(history.change_record(actor, "update", obj, before, after, prefecture=obj,
+                                                         source=history.REFERENCE))
             bar.advance()
         Prefecture.objects.bulk_create(new_prefs)
         Prefecture.objects.bulk_update(changed_prefs, PREFECTURE_FIELDS)
@@ -228,8 +204,8 @@ def load(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = F
                         setattr(obj, name, row[name])
                     changed.append(obj)
                     if after:
-                        records.append(history.change_record(None, "update", obj, before, after, municipality=obj,
-                                                             source="command"))
+                        records.append(history.change_record(actor, "update", obj, before, after, municipality=obj,
+                                                             source=history.REFERENCE))
             bar.advance()
         Municipality.objects.bulk_create(new_rows, batch_size=500)
         if changed:
@@ -253,11 +229,4 @@ def load(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = F
 
 
 def _is_official(source: str) -> bool:
-    from .actions import COMPUTED_AREA_SOURCE
-
     return bool(source) and source != COMPUTED_AREA_SOURCE
-
-
-class _NullOut:
-    def write(self, *args, **kwargs):
-        pass

@@ -4,9 +4,11 @@ from pathlib import Path
 
 from django.db import transaction
 
+from chiiki import access
 from chiiki.core import history
+from chiiki.core.commands import NullOut, ProgressBar
 from chiiki.core.errors import DataFileError
-from chiiki.regions.reference import ProgressBar, _NullOut, read_csv
+from chiiki.regions.reference import read_csv
 
 from .models import Sector, SectorModel
 
@@ -40,9 +42,10 @@ def parse_sectors(path: Path) -> list[dict]:
     return sectors
 
 
-def load(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = False) -> str:
+def load(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = False,
+         actor=access.SYSTEM) -> str:
     """Create/update sectors and their models; remove models no longer listed (idempotent)."""
-    stdout = stdout or _NullOut()
+    stdout = stdout or NullOut()
     path = Path(data_dir) / SECTORS_FILE
     sectors = parse_sectors(path)
     bar = ProgressBar(stdout, len(sectors), "分野", enabled=progress)
@@ -62,8 +65,8 @@ def load(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = F
                     for k in before:
                         setattr(sector, k, fields[k])
                     sector.save(update_fields=list(before))
-                    records.append(history.change_record(None, "update", sector, before,
-                                                         {k: fields[k] for k in before}, source="command"))
+                    records.append(history.change_record(actor, "update", sector, before,
+                                                         {k: fields[k] for k in before}, source=history.REFERENCE))
                     updated += 1
             current = {m.name: m for m in sector.models.all()}
             for order, name in enumerate(values["models"]):
@@ -76,8 +79,8 @@ def load(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = F
                     model.save(update_fields=["order"])
                     models_changed += 1
             for stale in current.values():
-                records.append(history.change_record(None, "delete", stale, {"name": stale.name}, None,
-                                                     source="command"))
+                records.append(history.change_record(actor, "delete", stale, {"name": stale.name}, None,
+                                                     source=history.REFERENCE))
                 stale.delete()
                 models_changed += 1
             bar.advance()

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[3]
 CALLS = []
 
 
-def fake_loader(*, stdout):
+def fake_loader(*, stdout, actor):
     CALLS.append(stdout)
     return "テスト用ローダー: 3件"
 

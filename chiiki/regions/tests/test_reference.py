@@ -86,7 +86,7 @@ def test_changed_rows_are_updated_with_history(db, data_dir):
     assert Municipality.objects.get(code="131016").kana == "チヨダクX"
     record = ChangeRecord.objects.get(model="regions.municipality", object_id="131016")
     assert record.before == {"kana": "チヨダク"} and record.after == {"kana": "チヨダクX"}
-    assert record.source == "command" and record.actor_label == "システム"
+    assert record.source == "reference" and record.actor_label == "システム"
     assert list(SectorModel.objects.filter(sector_id="work").values_list("name", flat=True)) == ["テレワーク"]
     assert ChangeRecord.objects.filter(model="roadmap.sectormodel", action="delete").count() == 1
 

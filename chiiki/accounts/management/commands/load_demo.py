@@ -3,16 +3,19 @@
 import unicodedata
 from dataclasses import dataclass
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.module_loading import import_string
 
 from chiiki.accounts.models import Role, User
+from chiiki.core.commands import actor_for, add_user_argument
+from chiiki.regions.models import Municipality, Prefecture
 
 DEMO_PASSWORD = "chiiki-demo-2026"  # noqa: S105 — printed for everyone on purpose; never loaded in production
 
-# Dotted paths to load(*, stdout) -> one-line summary; idempotent. Apps append theirs.
+# Dotted paths to load(*, stdout, actor) -> one-line summary; idempotent. Apps append theirs.
 DEMO_LOADERS = [
     "chiiki.progress.demo.load",
 ]
@@ -68,20 +71,22 @@ def format_table(header: list[str], rows: list[list[str]]) -> str:
 class Command(BaseCommand):
     help = "デモ用ユーザー（役割ごとに1人）とデモデータを作成します。開発環境（DEBUG=True）専用です。"
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        add_user_argument(parser)
+
+    def handle(self, *args, user=None, **options):
         if not settings.DEBUG:
             raise CommandError("本番設定（DEBUG=False）ではデモデータを読み込めません。開発環境でのみ実行してください。")
+        actor = actor_for(user, "register.import")
         users = self._load_users()
         for dotted in DEMO_LOADERS:
-            summary = import_string(dotted)(stdout=self.stdout)
+            summary = import_string(dotted)(stdout=self.stdout, actor=actor)
             self.stdout.write(summary)
         rows = [[u.get_role_display(), u.username, DEMO_PASSWORD, self._affiliation(u)] for u in users]
         self.stdout.write(self.style.SUCCESS("デモ用ログイン（http://127.0.0.1:8000/accounts/login/）:"))
         self.stdout.write(format_table(["役割", "ユーザー名", "パスワード", "所属"], rows))
 
     def _load_users(self) -> list[User]:
-        from chiiki.regions.models import Municipality, Prefecture
-
         prefectures = {p.code: p for p in Prefecture.objects.filter(code=DEMO_PREFECTURE)}
         codes = [u.municipality for u in DEMO_USERS if u.municipality]
         municipalities = {m.code: m for m in Municipality.objects.filter(code__in=codes)}
@@ -114,8 +119,6 @@ class Command(BaseCommand):
     @staticmethod
     def _unlock(users):
         """Clear login lockouts of the demo users so the printed passwords work right away."""
-        from axes.models import AccessAttempt
-
         AccessAttempt.objects.filter(username__in=[u.username for u in users]).delete()
 
     @staticmethod

@@ -8,9 +8,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.module_loading import import_string
 
+from chiiki.core.commands import actor_for, add_user_argument
 from chiiki.core.errors import DataFileError
 
-# Each entry: dotted path to load(*, data_dir, force, stdout, progress) -> one-line summary (idempotent).
+# Each entry: dotted path to load(*, data_dir, force, stdout, progress, actor) -> one-line summary (idempotent).
 REFERENCE_LOADERS = [
     "chiiki.regions.reference.load",
     "chiiki.roadmap.reference.load",
@@ -27,8 +28,10 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true",
                             help="ファイルの人口・面積の値で、取り込み済みの値も上書きします")
         parser.add_argument("--no-progress", action="store_true", help="進捗バーを表示しません")
+        add_user_argument(parser)
 
-    def handle(self, *args, data_dir, force, no_progress, **options):
+    def handle(self, *args, data_dir, force, no_progress, user=None, **options):
+        actor = actor_for(user, "register.import")
         data_dir = Path(data_dir)
         if not data_dir.is_dir():
             raise CommandError(f"データのディレクトリがありません: {data_dir}")
@@ -38,7 +41,7 @@ class Command(BaseCommand):
         for dotted in REFERENCE_LOADERS:
             loader = import_string(dotted)
             try:
-                summary = loader(data_dir=data_dir, force=force, stdout=self.stdout, progress=progress)
+                summary = loader(data_dir=data_dir, force=force, stdout=self.stdout, progress=progress, actor=actor)
             except DataFileError as exc:
                 raise CommandError(f"参照データの読み込みに失敗しました。{exc}") from None
             self.stdout.write(summary)
