@@ -103,3 +103,23 @@ def test_saved_searches_are_private(client_for, catalog, users):
     own = client_for(user)
     assert own.post(f"/programs/saved/{saved.pk}/delete").status_code == 302
     assert not SavedSearch.objects.exists()
+
+
+def test_every_saved_search_change_is_in_history(client, client_for, catalog, users):
+    from chiiki.core.models import ChangeRecord
+    from chiiki.programs import alerts
+
+    user = users["hachioji"]
+    user.email = "hachioji@example.jp"
+    user.save()
+    owner = client_for(user)
+    save(owner, "q=専門家", alerts=False)
+    saved = SavedSearch.objects.get()
+    owner.post(f"/programs/saved/{saved.pk}/alerts", {"alerts": "on"})
+    client.post(f"/programs/alerts/unsubscribe/{alerts.unsubscribe_token(saved)}/")
+    owner.post(f"/programs/saved/{saved.pk}/delete")
+    entries = list(ChangeRecord.objects.filter(model="programs.savedsearch").order_by("at", "id"))
+    assert [(e.action, e.actor, (e.before or {}).get("alerts"), (e.after or {}).get("alerts")) for e in entries] == [
+        ("create", user, None, False), ("update", user, False, True), ("update", user, True, False),
+        ("delete", user, False, None)]
+    assert entries[-1].before["name"] == "専門家の派遣" and not SavedSearch.objects.exists()

@@ -147,3 +147,44 @@ def test_import_without_an_actor_is_refused(register):
     with pytest.raises(PermissionDenied):  # a file that cannot even be read is refused the same way
         PROGRESS.run(None, b"", "x.csv")
     assert not ProgressRecord.objects.exists()
+
+
+def test_import_checks_cells_like_a_single_edit(client_for, users, register, records):
+    """One validator per cell: an evidence URL over 500 characters is refused by the import as by the PUT."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    long_url = "https://example.jp/" + "a" * 490
+    data = csv_file([f"132012,disaster,2026,planned,,{long_url}", "132012,education,2026,planned," + "x" * 2001 + ","])
+    response = client_for(users["admin"]).post("/api/v1/progress/import",
+                                               {"file": SimpleUploadedFile("u.csv", data)})
+    body = response.json()
+    assert response.status_code == 422 and not body["committed"]
+    assert [(e["row"], e["column"], e["message"]) for e in body["errors"]] == [
+        (2, "根拠URL", "根拠URLは500文字以内で入力してください"), (3, "備考", "備考は2000文字以内で入力してください")]
+    put = client_for(users["admin"]).put("/api/v1/progress/132012/disaster/2026",
+                                         {"stage": "planned", "evidence_url": long_url, "version": 0},
+                                         content_type="application/json")
+    assert put.status_code == 422 and put.json()["detail"]["evidence_url"] == "根拠URLは500文字以内で入力してください"
+    assert records() == {}
+
+
+def test_import_command_as_a_user_applies_that_users_rights(tmp_path, users, records):
+    path = tmp_path / "p.csv"
+    path.write_bytes(csv_file(["132012,disaster,2026,planned,,", "011002,disaster,2026,planned,,"]))
+    from io import StringIO
+
+    errors = StringIO()
+    with pytest.raises(CommandError, match="1件の誤り"):
+        call_command("import_progress", str(path), "--user", "tokyo-pref", stderr=errors)
+    assert "3行目 列「団体コード」: この団体（011002）の進捗を取り込む権限がありません" in errors.getvalue()
+    assert records() == {}
+    with pytest.raises(CommandError, match="権限"):
+        call_command("import_progress", str(path), "--user", "hachioji")  # municipal staff cannot import
+    with pytest.raises(CommandError, match="見つかりません"):
+        call_command("import_progress", str(path), "--user", "nobody")
+    path.write_bytes(csv_file(["132012,disaster,2026,planned,,"]))
+    call_command("import_progress", str(path), "--user", "tokyo-pref")
+    from chiiki.core.models import ChangeRecord
+
+    entry = ChangeRecord.objects.get(model="progress.progressrecord")
+    assert entry.actor == users["tokyo"] and entry.source == "command"
