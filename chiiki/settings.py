@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "chiiki.accounts",
     "chiiki.progress",
     "chiiki.programs",
+    "chiiki.history",
 ]
 
 MIDDLEWARE = [

@@ -12,7 +12,7 @@ urlpatterns = [
     path("regions/", include("chiiki.regions.urls")),
     path("progress/", include("chiiki.progress.urls")),
     path("programs/", include("chiiki.programs.urls")),
-    path("history/", include("chiiki.core.urls")),
+    path("history/", include("chiiki.history.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -60,11 +60,11 @@ def capabilities(user) -> list[Capability]:
                                 _url("programs:saved")))
 
     if access.can(user, "history.view_all"):
-        items.append(Capability("すべての変更履歴を閲覧できます", _url("core:history")))
+        items.append(Capability("すべての変更履歴を閲覧できます", _url("history:index")))
     elif prefecture is not None:
-        items.append(Capability(f"{prefecture.name}と域内市区町村の変更履歴を閲覧できます", _url("core:history")))
+        items.append(Capability(f"{prefecture.name}と域内市区町村の変更履歴を閲覧できます", _url("history:index")))
     elif municipality is not None:
-        items.append(Capability(f"{municipality.name}の変更履歴を閲覧できます", _url("core:history")))
+        items.append(Capability(f"{municipality.name}の変更履歴を閲覧できます", _url("history:index")))
 
     if access.can(user, "site.admin"):
         items.append(Capability("管理画面（ユーザー・APIトークン・変更履歴）を利用できます", "/django-admin/"))

@@ -8,10 +8,11 @@ from django.apps import apps
 from django.http import Http404
 
 from chiiki import access
-
-from . import history
-from .codes import InvalidCode, normalize_code
-from .models import ChangeRecord
+from chiiki.accounts.models import Role
+from chiiki.core import history
+from chiiki.core.codes import InvalidCode, normalize_code
+from chiiki.core.models import ChangeRecord
+from chiiki.regions.models import Municipality, Prefecture
 
 ACTION_LABELS = dict(ChangeRecord.Action.choices)
 EXPORT_HEADER = ["日時", "操作", "対象の種類", "対象ID", "対象", "団体コード", "団体", "都道府県", "実行者", "経路",
@@ -57,8 +58,6 @@ def _parse_date(raw: str, label: str, errors: list[str]) -> dt.date | None:
 
 def parse_filters(user, params) -> HistoryFilters:
     """Read the filters from GET params. A municipality/prefecture outside the user's history scope → 404."""
-    from chiiki.regions.models import Municipality, Prefecture
-
     filters = HistoryFilters(
         model=params.get("model", "").strip(),
         object_id=params.get("object_id", "").strip(),
@@ -94,8 +93,6 @@ def parse_filters(user, params) -> HistoryFilters:
 
 def scope_label(user) -> str | None:
     """Whose history the user may read, in words; None if nobody's (access.scope_history gives them none)."""
-    from chiiki.accounts.models import Role
-
     if access.is_admin(user):
         return "全国のすべての変更履歴"
     role = access.role_of(user)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "history"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:pk>/", views.detail, name="detail"),
+]
