@@ -52,7 +52,8 @@ def capabilities(user) -> list[Capability]:
                                 or _url("regions:municipality", municipality.code)))
 
     if access.can(user, "register.import"):
-        items.append(Capability("人口・面積を公式統計から取り込めます（管理コマンド import_population）"))
+        items.append(Capability("人口を公式統計（e-Stat など）から取り込めます", _url("regions:import_population")))
+        items.append(Capability("面積を公式統計（国土地理院）から取り込めます", _url("regions:import_area")))
     if access.can(user, "programs.manage"):
         items.append(Capability("支援メニューを登録・編集できます", _url("programs:manage")))
     if access.can(user, "programs.save_search"):

@@ -105,3 +105,9 @@ def test_upload_form_refuses_empty_and_foreign_files_in_japanese(client_for, use
     pdf = admin.post("/progress/import/", {"file": SimpleUploadedFile("x.pdf", b"%PDF-1.4")})
     assert pdf.status_code == 400 and "CSV（.csv）または XLSX（.xlsx）" in pdf.content.decode()
     assert not ImportUpload.objects.exists()
+
+
+def test_mypage_links_the_national_admin_to_the_register_imports(client_for, users):
+    html = client_for(users["admin"]).get("/accounts/mypage/").content.decode()
+    assert 'href="/regions/import/population/"' in html and 'href="/regions/import/area/"' in html
+    assert "/regions/import/" not in client_for(users["tokyo"]).get("/accounts/mypage/").content.decode()
