@@ -44,10 +44,6 @@ class User(AbstractUser):
         return f"{self.last_name} {self.first_name}".strip()
 
     @property
-    def is_national_admin(self) -> bool:
-        return self.is_active and (self.role == Role.NATIONAL_ADMIN or self.is_superuser)
-
-    @property
     def affiliation(self) -> str:
         if self.role == Role.MUNICIPAL_STAFF and self.municipality_id:
             return self.municipality.full_name

@@ -44,11 +44,6 @@ class ChangeRecord(models.Model):
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.object_repr}"
 
-    def changed_fields(self) -> list[tuple[str, object, object]]:
-        before, after = self.before or {}, self.after or {}
-        keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
-        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
-
 
 class DataVersion(models.Model):
     """A counter per data area, bumped by every write; public page caches key on it."""

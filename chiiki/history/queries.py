@@ -201,10 +201,6 @@ def _diff_text(changes: list[FieldChange]) -> str:
     return "; ".join(f"{c.label}: {c.before} → {c.after}" for c in changes)
 
 
-def diff_text(record: ChangeRecord) -> str:
-    return _diff_text(diff(record))
-
-
 def export_rows(records):
     """Rows for EXPORT_HEADER; reads plain values (no model instances) so 100k records stay quick."""
     from django.utils import timezone

@@ -121,18 +121,6 @@ def geodesic_area_km2(geometry: dict) -> float:
     return total / 1e6
 
 
-def bbox(geometry: dict) -> tuple[float, float, float, float] | None:
-    """(min_lng, min_lat, max_lng, max_lat) of a GeoJSON polygon geometry."""
-    if geometry is None:
-        return None
-    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
-    xs = [p[0] for polygon in polygons for ring in polygon for p in ring]
-    ys = [p[1] for polygon in polygons for ring in polygon for p in ring]
-    if not xs:
-        return None
-    return min(xs), min(ys), max(xs), max(ys)
-
-
 def single_object(topology: dict) -> tuple[str, dict]:
     """The one GeometryCollection object of a file (name, object)."""
     if not isinstance(topology, dict) or topology.get("type") != "Topology":
