@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from chiiki.accounts.models import Role
+from chiiki.regions.models import Municipality, Prefecture
 
 
 class _System:
@@ -56,16 +57,12 @@ def role_of(user) -> str:
 
 
 def _municipality_of(obj):
-    from chiiki.regions.models import Municipality
-
     if isinstance(obj, Municipality):
         return obj
     return getattr(obj, "municipality", None)
 
 
 def _prefecture_code_of(obj):
-    from chiiki.regions.models import Prefecture
-
     if isinstance(obj, Prefecture):
         return obj.code
     municipality = _municipality_of(obj)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -93,7 +94,6 @@ class ApiToken(models.Model):
         token = cls.objects.select_related("user").filter(key_hash=_hash(key), revoked=False).first()
         if token is None or not token.user.is_active:
             return None
-        from django.utils import timezone
 
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:

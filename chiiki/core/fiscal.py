@@ -3,6 +3,8 @@
 import datetime as dt
 import re
 
+from django.utils import timezone
+
 from .text import nfkc
 
 # Era name → first Gregorian year (元年).
@@ -20,8 +22,6 @@ def fiscal_year_of(day: dt.date | dt.datetime) -> int:
 
 
 def current_fiscal_year() -> int:
-    from django.utils import timezone
-
     return fiscal_year_of(timezone.localdate())
 
 

@@ -1,11 +1,13 @@
 """Reading the change history: filters within the user's scope, readable diffs, export rows."""
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.apps import apps
 from django.http import Http404
+from django.utils import timezone
 
 from chiiki import access
 from chiiki.accounts.models import Role
@@ -164,8 +166,6 @@ def _display(f, value) -> str:
     if f is not None and f.choices:
         return str(dict(f.flatchoices).get(value, value))
     if isinstance(value, list | dict):
-        import json
-
         return json.dumps(value, ensure_ascii=False)
     return str(value)
 
@@ -203,8 +203,6 @@ def _diff_text(changes: list[FieldChange]) -> str:
 
 def export_rows(records):
     """Rows for EXPORT_HEADER; reads plain values (no model instances) so 100k records stay quick."""
-    from django.utils import timezone
-
     columns = ["at", "action", "model", "object_id", "object_repr", "municipality_id", "municipality__name",
                "prefecture__name", "actor_label", "source", "before", "after"]
     tz = timezone.get_current_timezone()

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 
 from chiiki.core.search import SearchIndex, load_concepts
+from chiiki.roadmap.models import Sector
 
 from .models import Kind, SupportType
 
@@ -28,8 +29,6 @@ def document_of(program, sector_names: dict[str, str]) -> dict[str, str]:
 
 
 def sector_names() -> dict[str, str]:
-    from chiiki.roadmap.models import Sector
-
     return dict(Sector.objects.values_list("code", "name"))
 
 

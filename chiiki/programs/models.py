@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from chiiki.progress.models import Stage
 from chiiki.regions.models import MunicipalityKind
@@ -102,8 +103,6 @@ class SupportProgram(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("programs:detail", args=[self.public_id])
 
 

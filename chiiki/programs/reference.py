@@ -11,6 +11,8 @@ from django.db import transaction
 from chiiki import access
 from chiiki.core import history
 from chiiki.core.errors import DataFileError, Invalid
+from chiiki.regions.reference import read_csv
+from chiiki.roadmap.models import Sector
 
 from .actions import AREA, _invalidate, _snapshot
 from .catalog import REQUIRED_COLUMNS, content_of, parse_row
@@ -22,9 +24,6 @@ CATALOG_FILE = "support_programs.csv"
 
 def load_catalog(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = False,
                  actor=access.SYSTEM) -> str:
-    from chiiki.regions.reference import read_csv
-    from chiiki.roadmap.models import Sector
-
     path = Path(data_dir) / CATALOG_FILE
     rows = read_csv(path, REQUIRED_COLUMNS)
     codes = set(Sector.objects.values_list("code", flat=True))

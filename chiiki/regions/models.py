@@ -1,4 +1,7 @@
 from django.db import models
+from django.urls import reverse
+
+from chiiki.core.text import fold_kana
 
 
 class MunicipalityKind(models.TextChoices):
@@ -24,8 +27,6 @@ class Prefecture(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("regions:prefecture", args=[self.code])
 
 
@@ -70,13 +71,9 @@ class Municipality(models.Model):
         return self.code[:5]
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("regions:municipality", args=[self.code])
 
     def save(self, *args, **kwargs):
-        from chiiki.core.text import fold_kana
-
         self.kana_folded = fold_kana(self.kana)
         super().save(*args, **kwargs)
 
