@@ -114,6 +114,7 @@ RULES = {
     "register.import": lambda user, obj: is_admin(user),  # population, area
     # 見える化
     "progress.edit": manages,
+    "progress.delete": lambda user, obj: is_admin(user),  # a wrong record (history keeps it)
     "progress.import": _prefecture_staff_manages,  # per row: the row's municipality
     "progress.import_any": lambda user, obj: is_admin(user) or (
         _active(user) and user.role == Role.PREFECTURE_STAFF and user.prefecture_id is not None),

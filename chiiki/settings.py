@@ -164,6 +164,11 @@ LOGOUT_REDIRECT_URL = "home"
 
 # Login throttling: 5 failures per username+IP lock for 30 minutes.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+
+# 年度 a progress record may have: from the roadmap's first survey year to next 年度 (reports run a year ahead
+# at most). Plans look further ahead with their own window.
+PROGRESS_FIRST_FISCAL_YEAR = env_int("PROGRESS_FIRST_FISCAL_YEAR", 2016, minimum=1990, maximum=2100)
+PROGRESS_YEARS_AHEAD = env_int("PROGRESS_YEARS_AHEAD", 1, minimum=0, maximum=10)
 AXES_COOLOFF_TIME = 0.5
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True

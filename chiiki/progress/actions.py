@@ -32,36 +32,39 @@ def _source_for(actor) -> str:
     return Source.ADMIN if access.is_admin(actor) else Source.SELF_REPORT
 
 
-def clean_cell(stage: str, note: str, evidence_url: str) -> tuple[str, str, str]:
+def clean_cell(fiscal_year, stage: str, note: str, evidence_url: str, version) -> dict:
     """The cell's values as they will be stored; raises Invalid naming every bad field."""
     problems, cleaned = [], {}
-    for name, clean, raw in (("stage", validation.clean_stage, stage), ("note", validation.clean_note, note),
-                             ("evidence_url", validation.clean_evidence_url, evidence_url)):
+    for name, clean, raw in (("fiscal_year", validation.check_fiscal_year, fiscal_year),
+                             ("stage", validation.clean_stage, stage), ("note", validation.clean_note, note),
+                             ("evidence_url", validation.clean_evidence_url, evidence_url),
+                             ("version", validation.clean_version, version)):
         try:
             cleaned[name] = clean(raw)
         except ValueError as exc:
             problems.append((name, str(exc)))
     if problems:
         raise Invalid(problems)
-    return cleaned["stage"], cleaned["note"], cleaned["evidence_url"]
+    return cleaned
 
 
 def save_progress(actor, municipality, sector, fiscal_year: int, *, stage: str, note: str = "",
-                  evidence_url: str = "", version: int | None,
-                  source: str = history.WEB) -> tuple[ProgressRecord | None, bool]:
-    """Set one cell. `version` is the version the user saw (0 = no record for this year yet).
+                  evidence_url: str = "", version, source: str = history.WEB) -> tuple[ProgressRecord | None, bool]:
+    """Set one cell. `version` is the version the user saw (0 = no record for this year yet); it is required.
 
     Returns (record, changed). Raises Conflict (with `current`) when someone saved in between, Invalid on bad
     values. A save equal to the year's effective state (incl. carry-over) writes nothing.
     """
     access.require(actor, "progress.edit", municipality)
-    stage, note, evidence_url = clean_cell(stage, note, evidence_url)
+    cleaned = clean_cell(fiscal_year, stage, note, evidence_url, version)
+    stage, note, evidence_url, version = (cleaned["stage"], cleaned["note"], cleaned["evidence_url"],
+                                          cleaned["version"])
     try:
         with transaction.atomic():
             record = (ProgressRecord.objects.select_for_update()
                       .filter(municipality=municipality, sector=sector, fiscal_year=fiscal_year).first())
             current_version = record.version if record else 0
-            if version is not None and int(version) != current_version:
+            if version != current_version:
                 raise Conflict(current=record)
             if record is None:
                 effective = (ProgressRecord.objects.filter(municipality=municipality, sector=sector,
@@ -94,6 +97,23 @@ def save_progress(actor, municipality, sector, fiscal_year: int, *, stage: str, 
         current = ProgressRecord.objects.filter(municipality=municipality, sector=sector,
                                                 fiscal_year=fiscal_year).first()
         raise Conflict(current=current) from None
+
+
+def delete_progress(actor, record: ProgressRecord, *, version, source: str = history.WEB) -> None:
+    """Remove a wrong record (e.g. a 年度 entered by mistake); the history keeps what it was. National admin only."""
+    access.require(actor, "progress.delete", record.municipality)
+    try:
+        version = validation.clean_version(version)
+    except ValueError as exc:
+        raise Invalid([("version", str(exc))]) from None
+    with transaction.atomic():
+        current = ProgressRecord.objects.select_for_update().filter(pk=record.pk).first()
+        if current is None or current.version != version:
+            raise Conflict(current=current)
+        history.record(actor, history.DELETE, current, _snapshot(current), None, municipality=record.municipality,
+                       source=source, object_repr=_repr(current, record.municipality, current.sector))
+        current.delete()
+        history.bump(AREA)
 
 
 def _repr(record, municipality, sector) -> str:

@@ -5,12 +5,13 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from chiiki.api import WRITE_AUTH
 from chiiki.core import history
+from chiiki.core.codes import InvalidCode, normalize_code
 from chiiki.core.errors import Conflict as CoreConflict
 from chiiki.core.errors import Invalid
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
@@ -19,7 +20,7 @@ from chiiki.core.paging import page_size_of, paginate
 from . import actions, queries
 from .exporting import export_response
 from .imports import PROGRESS
-from .models import Stage
+from .models import ProgressRecord, Stage
 
 router = Router(tags=["進捗状況"])
 
@@ -73,7 +74,7 @@ class ProgressIn(Schema):
     stage: str
     note: str = ""
     evidence_url: str = ""
-    version: int | None = None
+    version: int = Field(..., ge=0, description="読み込んだときの版（記録がまだない年度は 0）。必須: 古い版での更新は 409")
 
 
 class Conflict(Schema):
@@ -209,6 +210,27 @@ def update_progress(request, code: str, sector: str, fiscal_year: str, payload: 
         return Status(422, {"detail": exc.errors})
     cell = queries.cells(year, sector=sector, municipality=code)[(code, sector)]
     return Status(200, item_of({"code": code, "name": municipality.name}, sector, cell))
+
+
+@router.delete("/{code}/{sector}/{fiscal_year}", auth=WRITE_AUTH,
+               response={204: None, 409: Conflict, 403: Detail, 404: Detail, 422: Detail},
+               summary="誤った記録を削除（事務局のみ。version 必須、変更履歴に残る）")
+def delete_progress(request, code: str, sector: str, fiscal_year: int, version: int):
+    try:
+        code = normalize_code(code)
+    except InvalidCode:
+        raise HttpError(404, "団体が見つかりません") from None
+    record = get_object_or_404(ProgressRecord.objects.select_related("municipality", "sector"),
+                               municipality_id=code, sector_id=sector, fiscal_year=fiscal_year)
+    try:
+        actions.delete_progress(request.user, record, version=version, source=history.API)
+    except CoreConflict:
+        cell = queries.cells(fiscal_year, sector=sector, municipality=code)[(code, sector)]
+        return Status(409, {"detail": CoreConflict.DEFAULT,
+                            "current": item_of({"code": code, "name": record.municipality.name}, sector, cell)})
+    except Invalid as exc:
+        return Status(422, {"detail": exc.errors})
+    return Status(204, None)
 
 
 @router.post("/import", auth=WRITE_AUTH, response={200: ImportResult, 422: ImportResult, 403: Detail},

@@ -116,9 +116,11 @@ def parse_table(table: tabular.Table, *, actor, result: ImportResult, fiscal_yea
             problems.append(RowProblem(row.number, COL_SECTOR, message, raw_sector))
         raw_year = values.get(COL_YEAR, "") if has_year else ""
         if raw_year == "" and fiscal_year:
-            year = fiscal_year
+            year, problem = _cached(year_cache, str(fiscal_year), _parse_year)
+            if problem:
+                problems.append(RowProblem(row.number, COL_YEAR, problem, str(fiscal_year)))
         else:
-            year, problem = _cached(year_cache, raw_year, parse_fiscal_year)
+            year, problem = _cached(year_cache, raw_year, _parse_year)
             if problem:
                 problems.append(RowProblem(row.number, COL_YEAR, problem, raw_year))
         raw_stage = values.get(COL_STAGE, "")
@@ -161,6 +163,10 @@ def parse_table(table: tabular.Table, *, actor, result: ImportResult, fiscal_yea
     if not table.rows:
         result.reject(None, "", "データ行がありません")
     return rows
+
+
+def _parse_year(raw: str) -> int:
+    return validation.check_fiscal_year(parse_fiscal_year(raw))
 
 
 def _may_import(actor, code: str) -> bool:

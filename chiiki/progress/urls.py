@@ -14,6 +14,7 @@ urlpatterns = [
     path("rankings/", views.rankings, name="rankings"),
     path("municipalities/<str:code>/", views.municipality, name="municipality"),
     path("records/", views.records, name="records"),
+    path("records/<str:code>/<str:sector>/<int:fiscal_year>/delete", views.record_delete, name="record_delete"),
     path("entry/", views.entry_index, name="entry_index"),
     path("entry/<str:code>/", views.entry, name="entry"),
     path("entry/<str:code>/<str:sector>/", views.entry_save, name="entry_save"),

@@ -1,8 +1,10 @@
 """The values of one progress cell, checked the same way for a single edit (web, API) and every import row."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from chiiki.core.fiscal import current_fiscal_year, fiscal_year_label
 from chiiki.core.text import fold
 
 from .models import Stage
@@ -44,3 +46,28 @@ def clean_evidence_url(raw: str) -> str:
     except ValidationError:
         raise ValueError("根拠URLは http:// または https:// で始まるURLを入力してください") from None
     return url
+
+
+def fiscal_year_window() -> tuple[int, int]:
+    """The 年度 a progress record may have (settings PROGRESS_FIRST_FISCAL_YEAR … current 年度 + PROGRESS_YEARS_AHEAD)."""
+    return settings.PROGRESS_FIRST_FISCAL_YEAR, current_fiscal_year() + settings.PROGRESS_YEARS_AHEAD
+
+
+def check_fiscal_year(year: int) -> int:
+    first, last = fiscal_year_window()
+    if not first <= year <= last:
+        raise ValueError(f"年度は{fiscal_year_label(first)}（{first}）から{fiscal_year_label(last)}（{last}）までです: {year}")
+    return year
+
+
+def clean_version(raw) -> int:
+    """The version the editor saw (0 = no record yet). Required: an update without it could overwrite others."""
+    if raw is None or raw == "":
+        raise ValueError("版（version）を指定してください。最新の内容を読み込んでから保存してください")
+    try:
+        version = int(raw)
+    except (TypeError, ValueError):
+        raise ValueError(f"版（version）は0以上の整数です: {raw}") from None
+    if version < 0:
+        raise ValueError(f"版（version）は0以上の整数です: {raw}")
+    return version

@@ -1,6 +1,7 @@
 """見える化 pages (public; anonymous responses are cached by chiiki.progress.middleware) and the staff entry /
 import screens."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -17,7 +18,7 @@ from chiiki.core.paging import paginate
 
 from . import actions, queries
 from .exporting import export_response
-from .models import STAGE_ORDER, Stage
+from .models import STAGE_ORDER, ProgressRecord, Stage
 
 GROUP_BY_LABELS = {"prefecture": "都道府県", "kind": "団体区分", "population_class": "人口規模"}
 
@@ -207,6 +208,7 @@ def records(request):
         request, year, page=page, sector=sector or "", selected_stages=stages, prefecture=prefecture or "",
         kind=kind or "", municipality=code or "", peer_group=peer_group or "", implemented_any=implemented_any,
         kinds=list(kinds.items()), prefectures=Prefecture.objects.all(), querystring=query.urlencode(),
+        can_delete=access.can(request.user, "progress.delete"),
         peer_group_label=queries.peer_group_label(peer_group) if peer_group and ":" in peer_group else ""))
 
 
@@ -263,10 +265,7 @@ def entry_save(request, code, sector):
     stage = request.POST.get("stage", "")
     note = request.POST.get("note", "")
     evidence_url = request.POST.get("evidence_url", "")
-    try:
-        version = int(request.POST.get("version", "0"))
-    except ValueError:
-        version = None
+    version = request.POST.get("version")
     conflict, errors, saved = None, {}, False
     try:
         _record, saved = actions.save_progress(request.user, place, sector_obj, year, stage=stage, note=note,
@@ -284,3 +283,25 @@ def entry_save(request, code, sector):
         # htmx swaps only 2xx responses; the re-rendered row itself carries the conflict or error message.
         status = 200
     return render(request, "progress/_entry_row.html", context, status=status)
+
+
+@login_required
+def record_delete(request, code, sector, fiscal_year):
+    """National admin: remove a wrong record (confirm, then POST with the version seen); history keeps it."""
+    record = get_object_or_404(ProgressRecord.objects.select_related("municipality__prefecture", "sector"),
+                               municipality_id=code, sector_id=sector, fiscal_year=fiscal_year)
+    access.require(request.user, "progress.delete", record.municipality)
+    back = reverse("progress:records") + f"?fiscal_year={record.fiscal_year}&municipality={code}"
+    if request.method == "POST":
+        try:
+            actions.delete_progress(request.user, record, version=request.POST.get("version"), source=history.WEB)
+        except Conflict:
+            messages.error(request, "ほかの利用者がこの記録を先に更新しました。内容を確認してから、もう一度操作してください。")
+            return redirect(request.path)
+        except Invalid as exc:
+            messages.error(request, str(exc))
+            return redirect(request.path)
+        messages.success(request, f"{record.municipality.name} {record.sector.name} {record.fiscal_year}年度の記録を削除しました"
+                                  "（変更履歴に残っています）。")
+        return redirect(back)
+    return render(request, "progress/record_delete.html", {"record": record, "back": back})

@@ -21,6 +21,7 @@ EXPECTED = {
     "municipality.view_history": ("hachioji", MANAGERS_OF_HACHIOJI),
     "register.import": ("none", {"admin"}),
     "progress.edit": ("hachioji", MANAGERS_OF_HACHIOJI),
+    "progress.delete": ("hachioji", {"admin"}),
     "progress.import": ("hachioji", {"admin", "tokyo"}),
     "progress.import_any": ("none", {"admin", "tokyo"}),
     "programs.manage": ("none", {"admin"}),

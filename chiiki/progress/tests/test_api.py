@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from chiiki.access import SYSTEM
 from chiiki.progress.imports import PROGRESS
@@ -105,8 +106,8 @@ def test_put_per_role(client, users, role, code, expected):
 def test_put_anonymous_unknown_and_invalid(client, users):
     assert put(client, "132012", "disaster", 2026, {"stage": "planned", "version": 0}).status_code == 401
     auth = bearer(users["admin"])
-    assert put(client, "999999", "disaster", 2026, {"stage": "planned"}, **auth).status_code == 404
-    assert put(client, "132012", "space", 2026, {"stage": "planned"}, **auth).status_code == 404
+    assert put(client, "999999", "disaster", 2026, {"stage": "planned", "version": 0}, **auth).status_code == 404
+    assert put(client, "132012", "space", 2026, {"stage": "planned", "version": 0}, **auth).status_code == 404
     response = put(client, "132012", "disaster", 2026, {"stage": "done", "version": 0}, **auth)
     assert response.status_code == 422 and "stage" in response.json()["detail"]
     response = put(client, "132012", "disaster", 2026, {"stage": "planned", "evidence_url": "javascript:x", "version": 0}, **auth)
@@ -190,3 +191,64 @@ def _upload(data: bytes, name="progress.csv"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data)
+
+
+def test_version_is_required_and_must_be_a_number(client, users, records):
+    """Hardening finding 8: an update without a version (or with a malformed one) never overwrites: 422."""
+    auth = bearer(users["admin"])
+    missing = put(client, "132012", "disaster", 2026, {"stage": "planned"}, **auth)
+    assert missing.status_code == 422 and "version" in json.dumps(missing.json(), ensure_ascii=False)
+    assert put(client, "132012", "disaster", 2026, {"stage": "planned", "version": "x"}, **auth).status_code == 422
+    assert put(client, "132012", "disaster", 2026, {"stage": "planned", "version": -1}, **auth).status_code == 422
+    assert records() == {}
+    first = put(client, "132012", "disaster", 2026, {"stage": "planned", "version": 0}, **auth)
+    assert first.status_code == 200
+    assert put(client, "132012", "disaster", 2026, {"stage": "implemented"}, **auth).status_code == 422
+    assert records() == {("132012", "disaster", 2026): ("planned", 1)}
+
+
+def test_fiscal_year_window_for_writes(client, users, records, settings):
+    """Hardening finding 7: 年度 outside PROGRESS_FIRST_FISCAL_YEAR … current 年度 + 1 is refused on every path."""
+    from chiiki.core.fiscal import current_fiscal_year
+
+    auth = bearer(users["hachioji"])
+    next_year = current_fiscal_year() + 1
+    for year in (2100, next_year + 1, 2015):
+        response = put(client, "132012", "disaster", year, {"stage": "planned", "version": 0}, **auth)
+        assert response.status_code == 422 and "年度は" in response.json()["detail"]["fiscal_year"]
+    assert put(client, "132012", "disaster", next_year, {"stage": "planned", "version": 0}, **auth).status_code == 200
+    admin = bearer(users["admin"])
+    imported = client.post("/api/v1/progress/import", {"file": SimpleUploadedFile("y.csv", csv_file(["132012,health,2100,planned,,"])),
+                                                       "dry_run": "false"}, **admin)
+    assert imported.status_code == 422
+    assert imported.json()["errors"][0]["column"] == "年度" and "2100" in imported.json()["errors"][0]["message"]
+    settings.PROGRESS_FIRST_FISCAL_YEAR = 2020
+    assert put(client, "132012", "disaster", 2019, {"stage": "planned", "version": 0}, **auth).status_code == 422
+    assert set(records()) == {("132012", "disaster", next_year)}
+
+
+def test_national_admin_deletes_a_wrong_record_with_history(client, client_for, users, records):
+    from chiiki.core.models import ChangeRecord
+
+    put(client, "132012", "disaster", 2026, {"stage": "planned", "version": 0}, **bearer(users["hachioji"]))
+    url = "/api/v1/progress/132012/disaster/2026"
+    assert client.delete(url + "?version=1", **bearer(users["hachioji"])).status_code == 403
+    assert client.delete(url + "?version=1").status_code == 401
+    stale = client.delete(url + "?version=7", **bearer(users["admin"]))
+    assert stale.status_code == 409 and stale.json()["current"]["version"] == 1
+    assert client.delete(url + "?version=1", **bearer(users["admin"])).status_code == 204
+    assert records() == {}
+    entry = ChangeRecord.objects.filter(model="progress.progressrecord").latest("id")
+    assert entry.action == "delete" and entry.before["stage"] == "planned" and entry.actor == users["admin"]
+    assert client.delete(url + "?version=1", **bearer(users["admin"])).status_code == 404
+    # The same through the page: the records list links admins to a confirmation, POST deletes.
+    put(client, "132012", "health", 2026, {"stage": "planned", "version": 0}, **bearer(users["hachioji"]))
+    admin = client_for(users["admin"])
+    listing = admin.get("/progress/records/?fiscal_year=2026&municipality=132012").content.decode()
+    assert "/progress/records/132012/health/2026/delete" in listing
+    assert "/delete" not in client_for(users["tokyo"]).get("/progress/records/?fiscal_year=2026").content.decode()
+    assert client_for(users["tokyo"]).get("/progress/records/132012/health/2026/delete").status_code == 403
+    confirm = admin.get("/progress/records/132012/health/2026/delete")
+    assert confirm.status_code == 200 and "削除する" in confirm.content.decode()
+    done = admin.post("/progress/records/132012/health/2026/delete", {"version": "1"})
+    assert done.status_code == 302 and records() == {}
