@@ -3,11 +3,10 @@
 Placed right after WhiteNoise so a hit skips sessions, CSRF, auth and URL resolving — the page then costs little
 more than a static file. The key contains the progress/regions data versions (bumped inside every write
 transaction), so the request after a write always misses and sees the new numbers. Only requests without a
-session cookie or Authorization header are served or stored; stored copies carry no cookies.
+session cookie or Authorization header are served or stored, and only responses that set no cookie are stored.
 """
 
 import hashlib
-from http.cookies import SimpleCookie
 
 from django.conf import settings
 from django.core.cache import cache
@@ -41,11 +40,9 @@ class PublicProgressCacheMiddleware:
         if cached is not None:
             return cached
         response = self.get_response(request)
-        if response.status_code == 200 and not response.streaming:
-            # The cache pickles on set: store a copy without cookies (e.g. a fresh CSRF cookie) for everyone.
-            cookies, response.cookies = response.cookies, SimpleCookie()
-            try:
-                cache.set(key, response, TIMEOUT)
-            finally:
-                response.cookies = cookies
+        # A response that sets a cookie carries per-visitor state and is never stored. In particular Django
+        # sets the CSRF cookie whenever the page used a CSRF token: stripping the cookie (as this once did)
+        # still stored the first visitor's token in the body and handed it to everyone (login CSRF).
+        if response.status_code == 200 and not response.streaming and not response.cookies:
+            cache.set(key, response, TIMEOUT)
         return response
