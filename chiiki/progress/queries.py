@@ -15,10 +15,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Max, Min, OuterRef, Subquery
 
-from chiiki.core.fiscal import current_fiscal_year
-from chiiki.core.models import DataVersion
+from chiiki.core.cache import versions
+from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
+from chiiki.regions.models import Municipality, MunicipalityKind
 from chiiki.regions.queries import POPULATION_CLASS_LABELS, population_class
+from chiiki.roadmap.models import Sector
 
+from .apps import DEPENDS_ON
 from .models import IMPLEMENTED_STAGES, STAGE_ORDER, STAGE_RANK, ProgressRecord, Source, Stage
 
 STAGE_LABELS = {stage.value: str(stage.label) for stage in Stage}
@@ -31,19 +34,9 @@ SCORE_FORMULA = (
 
 # ---- caching keyed on data versions --------------------------------------------------------------------------
 
-DEPENDENCIES = ("progress", "regions", "roadmap")
-
-
 def data_version() -> str:
-    """Versions of the areas public progress pages depend on; any write bumps one of them."""
-    # Raw SQL: this runs on every public request (the response cache key); the ORM would cost ~7× more here.
-    from django.db import connection
-
-    table = connection.ops.quote_name(DataVersion._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT name, version FROM {table} WHERE name IN (%s, %s, %s)", DEPENDENCIES)
-        versions = dict(cursor.fetchall())
-    return ".".join(str(versions.get(name, 0)) for name in DEPENDENCIES)
+    """Versions of the areas public progress pages depend on (the page cache's, too); any write bumps one."""
+    return versions(DEPENDS_ON)
 
 
 def cached(name: str, params, compute, *, version: str | None = None):
@@ -59,8 +52,6 @@ def cached(name: str, params, compute, *, version: str | None = None):
 # ---- register helpers -----------------------------------------------------------------------------------------
 
 def kind_labels() -> dict[str, str]:
-    from chiiki.regions.models import MunicipalityKind
-
     return {k.value: str(k.label) for k in MunicipalityKind}
 
 
@@ -77,8 +68,6 @@ def peer_group_label(key: str) -> str:
 
 
 def municipalities(prefecture=None, kind=None, code=None):
-    from chiiki.regions.models import Municipality
-
     qs = Municipality.objects.all()
     if prefecture:
         qs = qs.filter(prefecture_id=prefecture)
@@ -91,8 +80,6 @@ def municipalities(prefecture=None, kind=None, code=None):
 
 
 def sectors() -> list[dict]:
-    from chiiki.roadmap.models import Sector
-
     return list(Sector.objects.order_by("order", "code").values("code", "name"))
 
 
@@ -114,8 +101,6 @@ def default_fiscal_year() -> int:
 
 
 def parse_year_param(raw) -> int | None:
-    from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
-
     if raw in (None, ""):
         return None
     try:
@@ -381,8 +366,6 @@ def rankings(fiscal_year: int) -> dict[str, list[dict]]:
 
 def similar_municipalities(code: str, fiscal_year: int, limit: int = 5) -> list[dict]:
     """Same peer group nearest in population (or area), then neighbours; with what they implemented and code has not."""
-    from chiiki.regions.models import Municipality
-
     table = scores(fiscal_year)
     me = table.get(code)
     if me is None:

@@ -1,4 +1,4 @@
-"""見える化 pages (public; anonymous responses are cached by chiiki.progress.middleware) and the staff entry /
+"""見える化 pages (public; anonymous responses are cached by chiiki.core.cache, see apps.py) and the staff entry /
 import screens."""
 
 import hashlib

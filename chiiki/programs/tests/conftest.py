@@ -3,6 +3,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from chiiki.core import history
+
 DATA_DIR = Path(settings.BASE_DIR) / "data"
 
 
@@ -18,12 +20,14 @@ def catalog(register):
 
 @pytest.fixture
 def set_attributes():
-    """set_attributes(municipality, **fields): the 財政力指数 and flags (B's form writes the same fields)."""
+    """set_attributes(municipality, **fields): the 財政力指数 and flags (B's form writes the same fields).
+    Bumps the "regions" data version as every regions action does, so cached pages and API reads follow."""
 
     def apply(municipality, **fields):
         for name, value in fields.items():
             setattr(municipality, name, value)
         municipality.save()
+        history.bump("regions")
         return municipality
 
     return apply

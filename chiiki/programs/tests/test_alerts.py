@@ -87,6 +87,22 @@ def test_one_click_unsubscribe(client, client_for, catalog, users):
     assert client.get("/programs/alerts/unsubscribe/forged-token/").status_code == 404
 
 
+def test_the_unsubscribe_link_works_again_after_alerts_are_turned_back_on(client, client_for, catalog, users):
+    # The link is a GET that writes: the anonymous page cache must never answer it.
+    user = users["hachioji"]
+    user.email = "hachioji@example.jp"
+    user.save()
+    save(client_for(user), "q=アドバイザー派遣", alerts=True)
+    run()
+    link = re.search(r"https?://\S+/programs/alerts/unsubscribe/\S+/", mail.outbox[0].body).group(0)
+    path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+    assert client.get(path).status_code == 200 and SavedSearch.objects.get().alerts is False
+    saved = SavedSearch.objects.get()
+    assert client_for(user).post(f"/programs/saved/{saved.pk}/alerts", {"alerts": "on"}).status_code == 302
+    assert SavedSearch.objects.get().alerts is True
+    assert client.get(path).status_code == 200 and SavedSearch.objects.get().alerts is False
+
+
 def test_opt_in_needs_an_email_address(client_for, catalog, users):
     user = users["hachioji"]
     response = save(client_for(user), "q=防災", alerts=True)

@@ -187,7 +187,7 @@ def test_response_cache_serves_anonymous_only_and_follows_writes(client, client_
     url = "/api/v1/progress/summary?fiscal_year=2026&sector=work"
     first = client.get(url)
     assert first.json()["total"]["stages"]["planned"] == 0
-    cache_keys = [k for k in cache._cache if "progress:response:" in k]
+    cache_keys = [k for k in cache._cache if ":page:" in k]
     assert cache_keys, "the anonymous response was stored"
     page = client.get("/progress/?fiscal_year=2026")
     again = client.get("/progress/?fiscal_year=2026")
