@@ -10,6 +10,7 @@ from chiiki.accounts.api import router as accounts_router
 from chiiki.programs.api import router as programs_router
 from chiiki.progress.api import router as progress_router
 from chiiki.regions.api import router as regions_router
+from chiiki.roadmap.api import router as roadmap_router
 
 api = NinjaAPI(
     title="Chiiki API（地域IoT実装推進プラットフォーム）",
@@ -52,6 +53,7 @@ def validation_error(request, exc):
 
 
 api.add_router("", regions_router)
+api.add_router("", roadmap_router)
 api.add_router("/progress", progress_router)
 api.add_router("/programs", programs_router)
 api.add_router("", accounts_router)

@@ -5,13 +5,10 @@ Carry-over: for a 年度 without a record, the latest earlier record of the same
 SQLite and PostgreSQL run the same way (no DISTINCT ON).
 """
 
-import csv
 import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Max, Min, OuterRef, Subquery
 
@@ -292,28 +289,6 @@ def trend() -> dict:
                                             for s in sector_list], "any_sector": any_sector}
 
     return cached("trend", None, compute)
-
-
-# ---- KPI ------------------------------------------------------------------------------------------------------
-
-KPI_ID = "DIGIDEN-1500"
-
-
-def kpi_target(path: Path | None = None) -> dict | None:
-    """The national KPI row (data/kpis.csv); None when the file is not there."""
-    path = path or Path(settings.BASE_DIR) / "data" / "kpis.csv"
-    if not path.exists():
-        return None
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row.get("id") == KPI_ID:
-                return {
-                    "id": row["id"], "name": row["name"], "target": int(row["target_value"]),
-                    "target_fiscal_year": int(row["target_fiscal_year"]), "unit": row.get("unit", ""),
-                    "baseline": int(row["baseline_value"]) if row.get("baseline_value") else None,
-                    "baseline_date": row.get("baseline_date", ""), "source": row.get("source", ""),
-                }
-    return None
 
 
 # ---- scores and peer groups -----------------------------------------------------------------------------------
