@@ -4,6 +4,8 @@ import pytest
 from django.conf import settings
 
 from chiiki.core import history
+from chiiki.programs.models import SupportProgram
+from chiiki.programs.reference import load_catalog
 
 DATA_DIR = Path(settings.BASE_DIR) / "data"
 
@@ -11,9 +13,6 @@ DATA_DIR = Path(settings.BASE_DIR) / "data"
 @pytest.fixture
 def catalog(register):
     """The 25 real programs of data/support_programs.csv, loaded through the reference loader."""
-    from chiiki.programs.models import SupportProgram
-    from chiiki.programs.reference import load_catalog
-
     load_catalog(data_dir=DATA_DIR)
     return {p.public_id: p for p in SupportProgram.objects.all()}
 

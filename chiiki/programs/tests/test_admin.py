@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from chiiki.core.models import ChangeRecord
 from chiiki.programs.catalog import HEADER, row_of
@@ -66,8 +67,6 @@ def export_csv(client):
 
 
 def upload(client, content: bytes, name="catalog.csv", confirm=True):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     preview = client.post("/programs/manage/import", {"file": SimpleUploadedFile(name, content)})
     if preview.status_code != 200 or not confirm:
         return preview

@@ -7,6 +7,8 @@ from io import StringIO
 from django.core import mail
 from django.core.management import call_command
 
+from chiiki.programs.actions import save_program
+from chiiki.programs.catalog import row_of
 from chiiki.programs.models import SavedSearch
 
 TODAY = dt.date(2026, 11, 20)  # 地域情報化アドバイザー: the November deadline (11/30) is within 14 days
@@ -60,9 +62,6 @@ def test_opt_in_digest_new_and_closing_once_per_day(client_for, catalog, users):
     assert len(mail.outbox) == 1
 
     # A new program matching the search is announced the next day.
-    from chiiki.programs.actions import save_program
-    from chiiki.programs.catalog import row_of
-
     row = row_of(catalog["MIC-ICT-ADVISOR"])
     row.update(id="TEST-ADVISOR-2", name="テスト用アドバイザー派遣", windows="")
     save_program(users["admin"], None, row)

@@ -1,6 +1,8 @@
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from chiiki.core.models import ChangeRecord
+from chiiki.regions.actions import update_municipality_attributes
 from chiiki.regions.models import Municipality
 
 URL = "/regions/municipalities/132012/edit/"
@@ -89,10 +91,6 @@ def test_unchanged_save_records_nothing(users, client_for):
 
 
 def test_action_used_directly_checks_permission(users):
-    from django.core.exceptions import PermissionDenied
-
-    from chiiki.regions.actions import update_municipality_attributes
-
     m = Municipality.objects.get(code="132012")
     with pytest.raises(PermissionDenied):
         update_municipality_attributes(users["aogashima"], m, {"depopulated": True})

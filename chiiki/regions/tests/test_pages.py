@@ -3,6 +3,7 @@ import io
 import json
 
 import pytest
+from django.core.management import call_command
 from openpyxl import load_workbook
 
 from chiiki.core import history
@@ -49,8 +50,6 @@ def test_directory_empty_state(register, client):
 
 
 def test_directory_pagination(db, client):
-    from django.core.management import call_command
-
     call_command("load_reference", "--no-progress")
     first = client.get("/regions/")
     assert len(codes_in(first)) == 50 and first.context["page"].paginator.count == 1741
