@@ -73,6 +73,13 @@ def test_signed_in_users_never_get_a_cached_page(client_for, users, stored_pages
     assert Client().get("/api/v1/sectors", HTTP_AUTHORIZATION="Bearer chk_revoked").status_code == 401
 
 
+def test_a_disallowed_host_never_gets_a_cached_page(register, stored_pages):
+    url = "/progress/?fiscal_year=2026"
+    assert Client().get(url).status_code == 200 and stored_pages() == 1
+    assert Client().get(url, HTTP_HOST="evil.example").status_code == 400
+    assert Client().get(url, HTTP_HOST="evil.example").status_code == 400 and stored_pages() == 1
+
+
 def test_cached_public_page_carries_no_visitors_token(register, stored_pages):
     url = "/progress/records/?fiscal_year=2026"
     first = Client().get(url)
