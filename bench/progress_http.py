@@ -154,7 +154,7 @@ def main():
         f"（{THREADS}スレッド・{CONNECTIONS}接続・{DURATION}）。デモデータ（1,741団体 × 8分野、2022–2026年度）で、",
         "全国の概要ページ（匿名、`/progress/?fiscal_year=2026`）と集計API（`/api/v1/progress/summary?fiscal_year=2026&group_by=prefecture`）を、",
         "同じサーバーが配信する同じ大きさの静的ファイルと比べました（同じ実行）。目標 ≥ 0.5×。",
-        "匿名の応答はデータ版数（`progress`・`regions`・`roadmap`）をキーにしたキャッシュ（`chiiki.progress.middleware`）から返すため、書き込みの直後の要求で新しい数字になります（下表「書込後」）。",
+        "匿名の応答はデータ版数（`progress`・`regions`・`roadmap`）をキーにしたキャッシュ（`chiiki.core.cache`）から返すため、書き込みの直後の要求で新しい数字になります（下表「書込後」）。",
         "",
         "| DB | 対象 | サイズ | req/s | p95 | 静的ファイル req/s | 静的 p95 | 比 | 書込後に即反映 |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",

@@ -1,26 +1,16 @@
-"""The public API: one NinjaAPI under /api/v1; each app contributes a router."""
+"""The public API: one NinjaAPI under /api/v1; each app contributes a router (authentication: accounts.auth)."""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer, django_auth
 
-from chiiki.accounts.models import ApiToken
-
-
-class ApiTokenAuth(HttpBearer):
-    def authenticate(self, request, token):
-        # chiiki.accounts.middleware.ApiTokenMiddleware has already checked the bearer token on /api/.
-        user = getattr(request, "api_token_user", None) or ApiToken.authenticate(token)
-        if user is not None:
-            request.user = user
-        return user
-
-
-# Writes accept a bearer token or a signed-in session (with its CSRF check).
-WRITE_AUTH = [ApiTokenAuth(), django_auth]
+from chiiki.accounts.api import router as accounts_router
+from chiiki.programs.api import router as programs_router
+from chiiki.progress.api import router as progress_router
+from chiiki.regions.api import router as regions_router
+from chiiki.roadmap.api import router as roadmap_router
 
 api = NinjaAPI(
     title="Chiiki API（地域IoT実装推進プラットフォーム）",
@@ -62,16 +52,8 @@ def validation_error(request, exc):
     return api.create_response(request, {"detail": exc.errors}, status=422)
 
 
-def _mount():
-    from chiiki.accounts.api import router as accounts_router
-    from chiiki.programs.api import router as programs_router
-    from chiiki.progress.api import router as progress_router
-    from chiiki.regions.api import router as regions_router
-
-    api.add_router("", regions_router)
-    api.add_router("/progress", progress_router)
-    api.add_router("/programs", programs_router)
-    api.add_router("", accounts_router)
-
-
-_mount()
+api.add_router("", regions_router)
+api.add_router("", roadmap_router)
+api.add_router("/progress", progress_router)
+api.add_router("/programs", programs_router)
+api.add_router("", accounts_router)

@@ -180,3 +180,13 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def stored_pages():
+    """stored_pages() → how many responses the anonymous page cache (chiiki.core.cache) holds."""
+    from django.core.cache import cache
+
+    from chiiki.core.cache import KEY_PREFIX
+
+    return lambda: sum(1 for key in cache._cache if key.startswith(cache.make_key(KEY_PREFIX)))

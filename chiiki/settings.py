@@ -96,7 +96,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "chiiki.progress.middleware.PublicProgressCacheMiddleware",  # anonymous 見える化 reads, keyed on data versions
+    "chiiki.core.cache.PublicPageCacheMiddleware",  # anonymous public pages, keyed on data versions (apps declare them)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -6,9 +6,9 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
 from chiiki import access
-from chiiki.api import WRITE_AUTH
 
 from . import actions, queries
+from .auth import WRITE_AUTH
 from .models import ApiToken, Role
 
 router = Router(tags=["アカウント"])

@@ -9,13 +9,15 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
-from chiiki.api import WRITE_AUTH
+from chiiki.accounts.auth import WRITE_AUTH
 from chiiki.core import history
 from chiiki.core.codes import InvalidCode, normalize_code
 from chiiki.core.errors import Conflict as CoreConflict
 from chiiki.core.errors import Invalid
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
 from chiiki.core.paging import page_size_of, paginate
+from chiiki.regions.models import Municipality
+from chiiki.roadmap.models import Sector
 
 from . import actions, queries
 from .exporting import export_response
@@ -133,8 +135,6 @@ def _rows(filters: ListFilters):
         raise HttpError(422, f"段階が正しくありません: {', '.join(unknown)}")
     municipality = None
     if filters.municipality:
-        from chiiki.core.codes import InvalidCode, normalize_code
-
         try:
             municipality = normalize_code(filters.municipality)
         except InvalidCode as exc:
@@ -188,10 +188,6 @@ def export_xlsx(request, filters: Query[ListFilters]):
             response={200: ProgressItem, 409: Conflict, 403: Detail, 404: Detail, 422: Detail},
             summary="1団体・1分野・1年度の段階を更新（version で楽観的排他）")
 def update_progress(request, code: str, sector: str, fiscal_year: str, payload: ProgressIn):
-    from chiiki.core.codes import InvalidCode, normalize_code
-    from chiiki.regions.models import Municipality
-    from chiiki.roadmap.models import Sector
-
     try:
         code = normalize_code(code)
     except InvalidCode:

@@ -5,20 +5,20 @@ Carry-over: for a 年度 without a record, the latest earlier record of the same
 SQLite and PostgreSQL run the same way (no DISTINCT ON).
 """
 
-import csv
 import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Max, Min, OuterRef, Subquery
 
-from chiiki.core.fiscal import current_fiscal_year
-from chiiki.core.models import DataVersion
+from chiiki.core.cache import versions
+from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
+from chiiki.regions.models import Municipality, MunicipalityKind
 from chiiki.regions.queries import POPULATION_CLASS_LABELS, population_class
+from chiiki.roadmap.models import Sector
 
+from .apps import DEPENDS_ON
 from .models import IMPLEMENTED_STAGES, STAGE_ORDER, STAGE_RANK, ProgressRecord, Source, Stage
 
 STAGE_LABELS = {stage.value: str(stage.label) for stage in Stage}
@@ -31,19 +31,9 @@ SCORE_FORMULA = (
 
 # ---- caching keyed on data versions --------------------------------------------------------------------------
 
-DEPENDENCIES = ("progress", "regions", "roadmap")
-
-
 def data_version() -> str:
-    """Versions of the areas public progress pages depend on; any write bumps one of them."""
-    # Raw SQL: this runs on every public request (the response cache key); the ORM would cost ~7× more here.
-    from django.db import connection
-
-    table = connection.ops.quote_name(DataVersion._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT name, version FROM {table} WHERE name IN (%s, %s, %s)", DEPENDENCIES)
-        versions = dict(cursor.fetchall())
-    return ".".join(str(versions.get(name, 0)) for name in DEPENDENCIES)
+    """Versions of the areas public progress pages depend on (the page cache's, too); any write bumps one."""
+    return versions(DEPENDS_ON)
 
 
 def cached(name: str, params, compute, *, version: str | None = None):
@@ -59,8 +49,6 @@ def cached(name: str, params, compute, *, version: str | None = None):
 # ---- register helpers -----------------------------------------------------------------------------------------
 
 def kind_labels() -> dict[str, str]:
-    from chiiki.regions.models import MunicipalityKind
-
     return {k.value: str(k.label) for k in MunicipalityKind}
 
 
@@ -77,8 +65,6 @@ def peer_group_label(key: str) -> str:
 
 
 def municipalities(prefecture=None, kind=None, code=None):
-    from chiiki.regions.models import Municipality
-
     qs = Municipality.objects.all()
     if prefecture:
         qs = qs.filter(prefecture_id=prefecture)
@@ -91,8 +77,6 @@ def municipalities(prefecture=None, kind=None, code=None):
 
 
 def sectors() -> list[dict]:
-    from chiiki.roadmap.models import Sector
-
     return list(Sector.objects.order_by("order", "code").values("code", "name"))
 
 
@@ -114,8 +98,6 @@ def default_fiscal_year() -> int:
 
 
 def parse_year_param(raw) -> int | None:
-    from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
-
     if raw in (None, ""):
         return None
     try:
@@ -309,28 +291,6 @@ def trend() -> dict:
     return cached("trend", None, compute)
 
 
-# ---- KPI ------------------------------------------------------------------------------------------------------
-
-KPI_ID = "DIGIDEN-1500"
-
-
-def kpi_target(path: Path | None = None) -> dict | None:
-    """The national KPI row (data/kpis.csv); None when the file is not there."""
-    path = path or Path(settings.BASE_DIR) / "data" / "kpis.csv"
-    if not path.exists():
-        return None
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row.get("id") == KPI_ID:
-                return {
-                    "id": row["id"], "name": row["name"], "target": int(row["target_value"]),
-                    "target_fiscal_year": int(row["target_fiscal_year"]), "unit": row.get("unit", ""),
-                    "baseline": int(row["baseline_value"]) if row.get("baseline_value") else None,
-                    "baseline_date": row.get("baseline_date", ""), "source": row.get("source", ""),
-                }
-    return None
-
-
 # ---- scores and peer groups -----------------------------------------------------------------------------------
 
 def score_of(stages: list[str]) -> float:
@@ -381,8 +341,6 @@ def rankings(fiscal_year: int) -> dict[str, list[dict]]:
 
 def similar_municipalities(code: str, fiscal_year: int, limit: int = 5) -> list[dict]:
     """Same peer group nearest in population (or area), then neighbours; with what they implemented and code has not."""
-    from chiiki.regions.models import Municipality
-
     table = scores(fiscal_year)
     me = table.get(code)
     if me is None:

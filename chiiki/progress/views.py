@@ -1,4 +1,4 @@
-"""見える化 pages (public; anonymous responses are cached by chiiki.progress.middleware) and the staff entry /
+"""見える化 pages (public; anonymous responses are cached by chiiki.core.cache, see apps.py) and the staff entry /
 import screens."""
 
 from django.contrib import messages
@@ -15,6 +15,7 @@ from chiiki.core.codes import InvalidCode, normalize_code
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import fiscal_year_label
 from chiiki.core.paging import paginate
+from chiiki.roadmap import queries as roadmap_queries
 
 from . import actions, queries
 from .exporting import export_response
@@ -61,7 +62,7 @@ def index(request):
         rows.append({"sector": sector, "cells": cells, "implemented": implemented,
                      "implemented_share": round(implemented / total * 100, 1)})
     trend = queries.trend()
-    kpi = queries.kpi_target()
+    kpi = roadmap_queries.kpi_target()
     achieved = queries.implemented_municipality_count(year)
     return render(request, "progress/index.html", _base_context(
         request, year, rows=rows, municipality_count=totals["municipalities"], trend=trend, kpi=kpi,

@@ -2,28 +2,19 @@
 
 from django.contrib import admin
 
+from chiiki.core.admin import ReadOnlyAdmin
+
 from .models import BoundaryFile, Municipality, Prefecture
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Prefecture)
-class PrefectureAdmin(ReadOnlyAdmin):
+class PrefectureAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["code", "lg_code", "name", "kana"]
     search_fields = ["code", "lg_code", "name", "kana"]
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(ReadOnlyAdmin):
+class MunicipalityAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["code", "name", "kana", "prefecture", "kind", "population", "population_year", "area_km2"]
     list_filter = ["kind", "prefecture"]
     search_fields = ["code", "name", "kana", "kana_folded"]
@@ -33,6 +24,6 @@ class MunicipalityAdmin(ReadOnlyAdmin):
 
 
 @admin.register(BoundaryFile)
-class BoundaryFileAdmin(ReadOnlyAdmin):
+class BoundaryFileAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["name", "sha256", "source", "loaded_at"]
     exclude = ["topojson"]

@@ -1,11 +1,10 @@
-"""Public read API of the national register: prefectures, sectors, municipalities."""
+"""Public read API of the national register: prefectures and municipalities (sectors: chiiki/roadmap/api.py)."""
 
 from decimal import Decimal
 
 from ninja import Field, Query, Router, Schema
 
 from chiiki.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paginate
-from chiiki.roadmap.models import Sector
 
 from . import queries
 from .models import Municipality, MunicipalityKind, Prefecture
@@ -26,20 +25,6 @@ class PrefectureOut(PrefectureRef):
     lg_code: str = Field(..., description="都道府県の団体コード（6桁）", examples=["130001"])
     kana: str
     municipality_count: int = Field(..., description="市区町村の数")
-
-
-class SectorModelOut(Schema):
-    name: str
-    order: int
-
-
-class SectorOut(Schema):
-    code: str = Field(..., examples=["education"])
-    name: str = Field(..., examples=["教育"])
-    name_en: str
-    note: str
-    order: int
-    models: list[SectorModelOut]
 
 
 class MunicipalityRef(Schema):
@@ -106,15 +91,6 @@ def list_prefectures(request):
     return [
         {"code": p.code, "lg_code": p.lg_code, "name": p.name, "kana": p.kana, "municipality_count": p.municipality_count}
         for p in queries.prefectures_with_counts()
-    ]
-
-
-@router.get("/sectors", response=list[SectorOut], summary="分野（とモデル）の一覧")
-def list_sectors(request):
-    return [
-        {"code": s.code, "name": s.name, "name_en": s.name_en, "note": s.note, "order": s.order,
-         "models": [{"name": m.name, "order": m.order} for m in s.models.all()]}
-        for s in Sector.objects.prefetch_related("models")
     ]
 
 

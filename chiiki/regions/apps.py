@@ -1,7 +1,17 @@
 from django.apps import AppConfig
 
+from chiiki.core.cache import cache_public
+
 
 class RegionsConfig(AppConfig):
     name = "chiiki.regions"
     label = "regions"
     verbose_name = "団体（都道府県・市区町村）"
+
+    def ready(self):
+        # Boundary files are large, vary on Accept-Encoding and carry their own ETag and Cache-Control;
+        # the edit screen is for signed-in staff.
+        cache_public("/regions/", depends_on=("regions", "boundaries"),
+                     exclude=(r"/regions/boundaries/", r"/regions/municipalities/[^/]+/edit/"))
+        cache_public("/api/v1/municipalities", depends_on=("regions",))
+        cache_public("/api/v1/prefectures", depends_on=("regions",))

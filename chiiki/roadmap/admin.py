@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from chiiki.core.admin import ReadOnlyAdmin
+
 from .models import Sector, SectorModel
 
 
@@ -16,16 +18,7 @@ class SectorModelInline(admin.TabularInline):
 
 
 @admin.register(Sector)
-class SectorAdmin(admin.ModelAdmin):
+class SectorAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["code", "name", "name_en", "order"]
     readonly_fields = ["code", "name", "name_en", "note", "order"]
     inlines = [SectorModelInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

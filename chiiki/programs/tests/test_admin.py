@@ -5,6 +5,7 @@ import io
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from chiiki.core.models import ChangeRecord
 from chiiki.programs.catalog import HEADER, row_of
@@ -68,8 +69,6 @@ def export_csv(client):
 
 def upload(client, content: bytes, name="catalog.csv", confirm=True):
     """The core import flow: upload → preview (dry run) → commit of the previewed file by its hash."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     uploaded = client.post("/programs/manage/import/", {"file": SimpleUploadedFile(name, content)})
     if uploaded.status_code != 302:
         return uploaded
@@ -171,3 +170,19 @@ def test_admin_creates_a_program_in_the_ui(client_for, catalog, users):
     duplicate = admin.post("/programs/manage/new", data)
     assert duplicate.status_code == 200 and "既に使われています" in duplicate.content.decode()
     assert admin.get("/api/v1/programs", {"q": "長野県DX"}).json()["items"][0]["id"] == "PREF-NAGANO-ADVISOR"
+
+
+def test_cached_public_pages_show_an_edit_on_the_next_request(client_for, catalog, users, stored_pages):
+    anonymous, program = client_for(None), catalog["MIC-ICT-ADVISOR"]
+    pages = [f"/programs/p/{program.public_id}/", "/programs/?q=ドローン"]
+    api = f"/api/v1/programs/{program.public_id}"
+    for url in pages:
+        assert "ドローン操縦の専門家" not in anonymous.get(url).content.decode()
+    assert anonymous.get(api).json()["version"] == 1
+    assert stored_pages() == len(pages) + 1
+    response = client_for(users["admin"]).post(f"/programs/p/{program.public_id}/edit",
+                                               form_data(program, summary="ドローン操縦の専門家を派遣する。"))
+    assert response.status_code == 302
+    for url in pages:
+        assert "ドローン操縦の専門家" in anonymous.get(url).content.decode(), url
+    assert anonymous.get(api).json()["summary"] == "ドローン操縦の専門家を派遣する。"

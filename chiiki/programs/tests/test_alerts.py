@@ -7,6 +7,8 @@ from io import StringIO
 from django.core import mail
 from django.core.management import call_command
 
+from chiiki.programs.actions import save_program
+from chiiki.programs.catalog import row_of
 from chiiki.programs.models import SavedSearch
 
 TODAY = dt.date(2026, 11, 20)  # 地域情報化アドバイザー: the November deadline (11/30) is within 14 days
@@ -60,9 +62,6 @@ def test_opt_in_digest_new_and_closing_once_per_day(client_for, catalog, users):
     assert len(mail.outbox) == 1
 
     # A new program matching the search is announced the next day.
-    from chiiki.programs.actions import save_program
-    from chiiki.programs.catalog import row_of
-
     row = row_of(catalog["MIC-ICT-ADVISOR"])
     row.update(id="TEST-ADVISOR-2", name="テスト用アドバイザー派遣", windows="")
     save_program(users["admin"], None, row)
@@ -85,6 +84,22 @@ def test_one_click_unsubscribe(client, client_for, catalog, users):
     run(TODAY + dt.timedelta(days=1))
     assert len(mail.outbox) == 1
     assert client.get("/programs/alerts/unsubscribe/forged-token/").status_code == 404
+
+
+def test_the_unsubscribe_link_works_again_after_alerts_are_turned_back_on(client, client_for, catalog, users):
+    # The link is a GET that writes: the anonymous page cache must never answer it.
+    user = users["hachioji"]
+    user.email = "hachioji@example.jp"
+    user.save()
+    save(client_for(user), "q=アドバイザー派遣", alerts=True)
+    run()
+    link = re.search(r"https?://\S+/programs/alerts/unsubscribe/\S+/", mail.outbox[0].body).group(0)
+    path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+    assert client.get(path).status_code == 200 and SavedSearch.objects.get().alerts is False
+    saved = SavedSearch.objects.get()
+    assert client_for(user).post(f"/programs/saved/{saved.pk}/alerts", {"alerts": "on"}).status_code == 302
+    assert SavedSearch.objects.get().alerts is True
+    assert client.get(path).status_code == 200 and SavedSearch.objects.get().alerts is False
 
 
 def test_opt_in_needs_an_email_address(client_for, catalog, users):

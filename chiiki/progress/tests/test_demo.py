@@ -44,15 +44,3 @@ def test_trajectories_never_go_backwards_and_have_the_expected_shape():
     assert means["designated_city"] > means["city"] > means["town"] > means["village"]
     assert statistics.mean(by_sector["disaster"]) > statistics.mean(by_sector["health"])
     assert statistics.mean(by_sector["education"]) > statistics.mean(by_sector["health"])
-
-
-def test_kpi_target_is_read_from_the_data_file(tmp_path):
-    from chiiki.progress.queries import kpi_target
-
-    path = tmp_path / "kpis.csv"
-    path.write_text("id,name,target_value,target_fiscal_year,unit,baseline_value,baseline_date,source\n"
-                    "DIGIDEN-1500,デジタル実装に取り組む地方公共団体数,1500,2027,団体,1161,2023-03,総合戦略\n",
-                    encoding="utf-8")
-    kpi = kpi_target(path)
-    assert kpi["target"] == 1500 and kpi["target_fiscal_year"] == 2027 and kpi["baseline"] == 1161
-    assert kpi_target(tmp_path / "missing.csv") is None

@@ -3,10 +3,14 @@
 import re
 
 import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from chiiki.access import SYSTEM
+from chiiki.core.tabular import read_table
 from chiiki.progress import actions
 from chiiki.progress.imports import PROGRESS
+from chiiki.roadmap.models import Sector
 
 from .conftest import csv_file
 
@@ -66,8 +70,6 @@ def test_municipality_page_shows_history_carry_over_and_similar(client, seeded):
 
 
 def test_similar_municipalities_export(client, seeded):
-    from chiiki.core.tabular import read_table
-
     response = client.get("/progress/municipalities/011002/?fiscal_year=2026&table=similar&format=csv")
     assert response.status_code == 200 and response.content.startswith(b"\xef\xbb\xbf")
     rows = {row.values["団体コード"]: row.values for row in read_table(response.content, "s.csv").rows}
@@ -97,8 +99,6 @@ def test_public_page_cache_shows_a_write_on_the_next_request(client, seeded, use
     url = "/progress/prefectures/13/?fiscal_year=2026"
     assert "実証中" not in client.get(url).content.decode().split("八王子市")[1].split("</tr>")[0]
     hachioji = users["hachioji"]
-    from chiiki.roadmap.models import Sector
-
     actions.save_progress(hachioji, hachioji.municipality, Sector.objects.get(pk="work"), 2026, stage="piloting",
                           version=0)
     assert "実証中" in client.get(url).content.decode().split("八王子市")[1].split("</tr>")[0]
@@ -143,8 +143,6 @@ def test_entry_access(client_for, users, register):
 
 
 def test_web_import_preview_report_and_commit(client_for, users, register, records):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     client = client_for(users["tokyo"])
     bad = csv_file(["132012,disaster,2026,implemented,,", "011002,disaster,2026,planned,,",
                     "13201x,disaster,R8,planned,,"], encoding="cp932")
@@ -181,14 +179,10 @@ def test_import_page_access(client_for, users, register):
 
 
 def test_response_cache_serves_anonymous_only_and_follows_writes(client, client_for, seeded, users):
-    from django.core.cache import cache
-
-    from chiiki.roadmap.models import Sector
-
     url = "/api/v1/progress/summary?fiscal_year=2026&sector=work"
     first = client.get(url)
     assert first.json()["total"]["stages"]["planned"] == 0
-    cache_keys = [k for k in cache._cache if "progress:response:" in k]
+    cache_keys = [k for k in cache._cache if ":page:" in k]
     assert cache_keys, "the anonymous response was stored"
     page = client.get("/progress/?fiscal_year=2026")
     again = client.get("/progress/?fiscal_year=2026")

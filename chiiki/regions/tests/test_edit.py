@@ -1,6 +1,8 @@
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from chiiki.core.models import ChangeRecord
+from chiiki.regions.actions import update_municipality_attributes
 from chiiki.regions.models import Municipality
 
 URL = "/regions/municipalities/132012/edit/"
@@ -89,12 +91,18 @@ def test_unchanged_save_records_nothing(users, client_for):
 
 
 def test_action_used_directly_checks_permission(users):
-    from django.core.exceptions import PermissionDenied
-
-    from chiiki.regions.actions import update_municipality_attributes
-
     m = Municipality.objects.get(code="132012")
     with pytest.raises(PermissionDenied):
         update_municipality_attributes(users["aogashima"], m, {"depopulated": True})
     with pytest.raises(ValueError, match="変更できない項目"):
         update_municipality_attributes(users["admin"], m, {"name": "x"})
+
+
+def test_cached_public_page_shows_an_edit_on_the_next_request(users, client_for, stored_pages):
+    anonymous = client_for(None)
+    before = anonymous.get("/regions/municipalities/132012/").content.decode()
+    assert "0.85" not in before and stored_pages() == 1
+    assert anonymous.get("/regions/municipalities/132012/").content.decode() == before  # from the cache
+    assert post(client_for(users["hachioji"])).status_code == 302
+    assert "0.85" in anonymous.get("/regions/municipalities/132012/").content.decode()
+    assert "0.85" in anonymous.get("/api/v1/municipalities/132012").content.decode()
