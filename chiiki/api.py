@@ -7,6 +7,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from chiiki.accounts.api import router as accounts_router
+from chiiki.core.errors import Conflict, Invalid
 from chiiki.programs.api import router as programs_router
 from chiiki.progress.api import router as progress_router
 from chiiki.regions.api import router as regions_router
@@ -45,6 +46,16 @@ def http_error(request, exc):
     if exc.status_code == 403 and detail == "CSRF check Failed":  # ninja's session auth, in English
         detail = "CSRFトークンがありません。ログイン中のセッションで書き込むときは X-CSRFToken ヘッダーが必要です"
     return api.create_response(request, {"detail": detail}, status=exc.status_code)
+
+
+@api.exception_handler(Conflict)
+def conflict(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(Invalid)
+def invalid(request, exc):
+    return api.create_response(request, {"detail": exc.errors}, status=422)
 
 
 @api.exception_handler(NinjaValidationError)

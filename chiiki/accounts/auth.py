@@ -1,6 +1,6 @@
 """How API callers authenticate: a bearer token (accounts.ApiToken) or a signed-in session."""
 
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
 from .models import ApiToken
 
@@ -14,5 +14,15 @@ class ApiTokenAuth(HttpBearer):
         return user
 
 
+class SignedInSession(SessionAuth):
+    """A signed-in session, with its CSRF check. A caller without a session is unauthenticated (401), not a
+    CSRF failure (403): ninja's SessionAuth checks CSRF before it knows there is nobody to check it for."""
+
+    def __call__(self, request):
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
 # Writes accept a bearer token or a signed-in session (with its CSRF check).
-WRITE_AUTH = [ApiTokenAuth(), django_auth]
+WRITE_AUTH = [ApiTokenAuth(), SignedInSession()]

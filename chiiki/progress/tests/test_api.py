@@ -252,3 +252,22 @@ def test_national_admin_deletes_a_wrong_record_with_history(client, client_for, 
     assert confirm.status_code == 200 and "削除する" in confirm.content.decode()
     done = admin.post("/progress/records/132012/health/2026/delete", {"version": "1"})
     assert done.status_code == 302 and records() == {}
+
+
+def test_anonymous_writes_are_401_even_when_csrf_is_enforced(users):
+    """Hardening finding 9: a caller with neither token nor session is unauthenticated (401), not a CSRF failure."""
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    for response in (
+        strict.put("/api/v1/progress/132012/disaster/2026", data=json.dumps({"stage": "planned", "version": 0}),
+                   content_type="application/json"),
+        strict.delete("/api/v1/progress/132012/disaster/2026?version=1"),
+        strict.post("/api/v1/progress/import", {"file": SimpleUploadedFile("x.csv", b"a")}),
+    ):
+        assert response.status_code == 401 and response.json() == {"detail": "認証が必要です（APIトークンまたはログイン）"}
+    signed_in = Client(enforce_csrf_checks=True)
+    signed_in.force_login(users["hachioji"])
+    no_token = signed_in.put("/api/v1/progress/132012/disaster/2026",
+                             data=json.dumps({"stage": "planned", "version": 0}), content_type="application/json")
+    assert no_token.status_code == 403 and no_token.json()["detail"].startswith("CSRFトークンがありません")
