@@ -20,10 +20,21 @@ def unsubscribe_token(saved: SavedSearch) -> str:
     return signing.dumps({"s": saved.pk, "o": saved.owner_id}, salt=SALT, compress=True)
 
 
+UNSUBSCRIBE_DAYS = 90  # a mail's link stops working after this (mail is archived and forwarded)
+
+
+class ExpiredToken(Exception):
+    """The unsubscribe link is older than UNSUBSCRIBE_DAYS."""
+
+
 def read_token(token: str):
-    """The SavedSearch a token names, or None if the token is bad or the search is gone."""
+    """The SavedSearch a token names, or None if the token is bad or the search is gone.
+
+    Raises ExpiredToken for a genuine link older than UNSUBSCRIBE_DAYS."""
     try:
-        data = signing.loads(token, salt=SALT)
+        data = signing.loads(token, salt=SALT, max_age=dt.timedelta(days=UNSUBSCRIBE_DAYS))
+    except signing.SignatureExpired:
+        raise ExpiredToken from None
     except signing.BadSignature:
         return None
     return SavedSearch.objects.filter(pk=data.get("s"), owner_id=data.get("o")).first()

@@ -265,11 +265,18 @@ def saved_delete(request, pk):
 
 @csrf_exempt  # one-click unsubscribe (RFC 8058): the signed token is the credential
 def unsubscribe(request, token):
+    """GET shows what the link would stop and asks (mail scanners follow links); POST stops the alerts."""
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
-    saved = alerts.read_token(token)
+    try:
+        saved = alerts.read_token(token)
+    except alerts.ExpiredToken:
+        return render(request, "programs/unsubscribed.html", {"expired": True, "days": alerts.UNSUBSCRIBE_DAYS},
+                      status=410)
     if saved is None:
         return render(request, "programs/unsubscribed.html", {"invalid": True}, status=404)
+    if request.method == "GET":
+        return render(request, "programs/unsubscribed.html", {"saved": saved, "confirm": True})
     actions.unsubscribe(saved)
     return render(request, "programs/unsubscribed.html", {"saved": saved})
 

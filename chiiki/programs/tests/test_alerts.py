@@ -87,7 +87,7 @@ def test_one_click_unsubscribe(client, client_for, catalog, users):
 
 
 def test_the_unsubscribe_link_works_again_after_alerts_are_turned_back_on(client, client_for, catalog, users):
-    # The link is a GET that writes: the anonymous page cache must never answer it.
+    # The link's POST writes; its GET page must not come from the anonymous page cache either.
     user = users["hachioji"]
     user.email = "hachioji@example.jp"
     user.save()
@@ -95,11 +95,11 @@ def test_the_unsubscribe_link_works_again_after_alerts_are_turned_back_on(client
     run()
     link = re.search(r"https?://\S+/programs/alerts/unsubscribe/\S+/", mail.outbox[0].body).group(0)
     path = "/" + link.split("://", 1)[1].split("/", 1)[1]
-    assert client.get(path).status_code == 200 and SavedSearch.objects.get().alerts is False
+    assert client.post(path).status_code == 200 and SavedSearch.objects.get().alerts is False
     saved = SavedSearch.objects.get()
     assert client_for(user).post(f"/programs/saved/{saved.pk}/alerts", {"alerts": "on"}).status_code == 302
     assert SavedSearch.objects.get().alerts is True
-    assert client.get(path).status_code == 200 and SavedSearch.objects.get().alerts is False
+    assert client.post(path).status_code == 200 and SavedSearch.objects.get().alerts is False
 
 
 def test_opt_in_needs_an_email_address(client_for, catalog, users):
@@ -138,3 +138,27 @@ def test_every_saved_search_change_is_in_history(client, client_for, catalog, us
         ("create", user, None, False), ("update", user, False, True), ("update", user, True, False),
         ("delete", user, False, None)]
     assert entries[-1].before["name"] == "専門家の派遣" and not SavedSearch.objects.exists()
+
+
+def test_unsubscribe_get_only_asks_and_links_expire(client, client_for, catalog, users):
+    """Hardening finding 12: mail scanners follow links with GET, so GET confirms and POST stops; links expire."""
+    import time
+    from unittest import mock
+
+    from chiiki.programs import alerts
+
+    user = users["hachioji"]
+    user.email = "hachioji@example.jp"
+    user.save()
+    save(client_for(user), "q=アドバイザー派遣", alerts=True)
+    saved = SavedSearch.objects.get()
+    path = f"/programs/alerts/unsubscribe/{alerts.unsubscribe_token(saved)}/"
+    page = client.get(path)
+    assert page.status_code == 200 and "通知を停止する</button>" in page.content.decode()
+    assert SavedSearch.objects.get().alerts is True  # GET wrote nothing
+    with mock.patch("time.time", return_value=time.time() - (alerts.UNSUBSCRIBE_DAYS + 1) * 86400):
+        stale = alerts.unsubscribe_token(saved)
+    expired = client.post(f"/programs/alerts/unsubscribe/{stale}/")
+    assert expired.status_code == 410 and "有効期限" in expired.content.decode()
+    assert SavedSearch.objects.get().alerts is True
+    assert client.post(path).status_code == 200 and SavedSearch.objects.get().alerts is False
