@@ -1,9 +1,11 @@
 """Writes on accounts: issuing and revoking API tokens (with history)."""
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from chiiki import access
 from chiiki.core import history
+from chiiki.core.models import ChangeRecord
 
 from .models import ApiToken
 
@@ -37,3 +39,67 @@ def revoke_token(actor, token: ApiToken, *, source: str = "web") -> ApiToken:
                        object_repr=f"APIトークン {token.prefix}…（{token.user.username}）")
         history.bump("accounts")
     return token
+
+
+# ---- Users (the admin site) --------------------------------------------------------------------------------
+
+USER_FIELDS = ["username", "last_name", "first_name", "email", "role", "prefecture_id", "municipality_id",
+               "organisation", "is_active", "is_staff", "is_superuser"]
+
+
+def user_state(user) -> dict:
+    """What history keeps of a user: role, affiliation and status (never the password hash)."""
+    return history.snapshot(user, USER_FIELDS)
+
+
+def _user_repr(user) -> str:
+    return f"利用者 {user.username}"
+
+
+def record_user_saved(actor, user, before: dict | None, *, password_changed: bool = False,
+                      source: str = history.ADMIN_SITE) -> None:
+    """History of a user created or changed on the admin site (Django's form has already saved it)."""
+    access.require(actor, "site.admin")
+    after = user_state(user)
+    if password_changed:
+        after = after | {"password": "（変更）"}
+    if before == after:
+        return
+    history.record(actor, history.CREATE if before is None else history.UPDATE, user, before, after,
+                   source=source, object_repr=_user_repr(user))
+    history.bump("accounts")
+
+
+def delete_user(actor, user, *, source: str = history.ADMIN_SITE) -> None:
+    """Delete a user and their API tokens. History keeps every change, with the person's name taken out."""
+    access.require(actor, "site.admin")
+    if user.pk == getattr(actor, "pk", None):
+        raise PermissionDenied("自分自身は削除できません")
+    anonymous = f"削除された利用者 #{user.pk}"
+    with transaction.atomic():
+        tokens = list(ApiToken.objects.select_for_update().filter(user=user))
+        for token in tokens:
+            history.record(actor, history.DELETE, token, _token_state(token), None, source=source,
+                           object_repr=f"APIトークン {token.prefix}…（{anonymous}）")
+        history.record(actor, history.DELETE, user, {"role": user.role, "prefecture_id": user.prefecture_id,
+                                                     "municipality_id": user.municipality_id}, None,
+                       source=source, object_repr=f"利用者（{anonymous}）")
+        # Whoever they were is no longer kept: what they did and what was done to them stays, without the name.
+        ChangeRecord.objects.filter(actor=user).update(actor_label=anonymous)
+        ChangeRecord.objects.filter(model=ApiToken._meta.label_lower,
+                                    object_id__in=[str(t.pk) for t in tokens]).update(
+            object_repr=f"APIトークン（{anonymous}）")
+        for record in ChangeRecord.objects.filter(model=user._meta.label_lower, object_id=str(user.pk)):
+            record.object_repr = f"利用者（{anonymous}）"
+            record.before = _anonymised(record.before)
+            record.after = _anonymised(record.after)
+            record.save(update_fields=["object_repr", "before", "after"])
+        ApiToken.objects.filter(user=user).delete()
+        user.delete()
+        history.bump("accounts")
+
+
+def _anonymised(state: dict | None) -> dict | None:
+    if not state:
+        return state
+    return {k: ("（削除）" if k in ("username", "last_name", "first_name", "email") else v) for k, v in state.items()}

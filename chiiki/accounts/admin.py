@@ -76,6 +76,26 @@ class UserAdmin(SiteAdminPermissions, DjangoUserAdmin):
             fields.append("is_superuser")  # national admins cannot mint superusers (or become one)
         return fields
 
+    # Every change made here goes into the change history (accounts.actions), like every other domain write.
+
+    def save_model(self, request, obj, form, change):
+        before = actions.user_state(User.objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+        actions.record_user_saved(request.user, obj, before,
+                                  password_changed=not change or "password" in form.changed_data)
+
+    def delete_model(self, request, obj):
+        actions.delete_user(request.user, obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            actions.delete_user(request.user, user)
+
+    def get_deleted_objects(self, objs, request):
+        # The user's API tokens go with the user (delete_user records them): no separate token permission needed.
+        deleted, model_count, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, model_count, set(), protected
+
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(SiteAdminPermissions, admin.ModelAdmin):

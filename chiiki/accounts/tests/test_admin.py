@@ -88,3 +88,45 @@ def test_revoke_action_goes_through_the_action_with_history(client_for, staff_ad
     assert "1件のAPIトークンを失効させました。" in response.content.decode()
     assert ApiToken.authenticate(key) is None
     assert ChangeRecord.objects.filter(model="accounts.apitoken", actor=staff_admin, action="update").count() == 1
+
+
+def test_role_changes_on_the_admin_site_are_in_history(client_for, staff_admin, users):
+    """Hardening finding 11: user changes made in /django-admin/ are in the change history."""
+    client = client_for(staff_admin)
+    user = users["company"]
+    data = {"username": user.username, "last_name": "", "first_name": "", "email": "", "role": "municipal_staff",
+            "prefecture": "", "municipality": "134023", "organisation": "", "is_active": "on"}
+    assert client.post(f"/django-admin/accounts/user/{user.pk}/change/", data).status_code == 302
+    entry = ChangeRecord.objects.get(model="accounts.user", object_id=str(user.pk))
+    assert entry.action == "update" and entry.actor == staff_admin and entry.source == "admin"
+    assert (entry.before["role"], entry.after["role"]) == ("company", "municipal_staff")
+    assert entry.after["municipality_id"] == "134023" and "password" not in entry.after
+    added = client.post("/django-admin/accounts/user/add/", {"username": "new-officer", "password1": "Long-enough-pw-42",
+                                                             "password2": "Long-enough-pw-42", "usable_password": "true",
+                                                             "role": "advisor", "prefecture": "", "municipality": "",
+                                                             "organisation": "アドバイザー"})
+    assert added.status_code == 302
+    created = ChangeRecord.objects.get(model="accounts.user", action="create")
+    assert created.after["username"] == "new-officer" and created.after["password"] == "（変更）"
+
+
+def test_deleting_a_user_with_tokens_keeps_history_without_the_name(client_for, staff_admin, users, register):
+    """Hardening finding 11: a user with API tokens can be deleted; what they did stays, anonymised."""
+    from chiiki.accounts import actions
+
+    victim = users["hachioji"]
+    token, _key = actions.issue_token(victim, victim, "連携")
+    work = history.record(victim, "update", register["municipalities"]["132012"], {"population": 1},
+                          {"population": 2}, municipality=register["municipalities"]["132012"])
+    client = client_for(staff_admin)
+    confirm = client.get(f"/django-admin/accounts/user/{victim.pk}/delete/")
+    assert confirm.status_code == 200 and "権限がありません" not in confirm.content.decode()
+    assert client.post(f"/django-admin/accounts/user/{victim.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not User.objects.filter(pk=victim.pk).exists() and not ApiToken.objects.filter(pk=token.pk).exists()
+    work.refresh_from_db()
+    assert work.actor is None and work.actor_label == f"削除された利用者 #{victim.pk}"
+    assert not ChangeRecord.objects.filter(actor_label="hachioji").exists()
+    assert not ChangeRecord.objects.filter(object_repr__contains="hachioji").exists()
+    deletions = ChangeRecord.objects.filter(action="delete", actor=staff_admin)
+    assert {e.model for e in deletions} == {"accounts.user", "accounts.apitoken"}
+    assert client.post(f"/django-admin/accounts/user/{staff_admin.pk}/delete/", {"post": "yes"}).status_code == 403
