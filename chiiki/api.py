@@ -1,5 +1,8 @@
 """The public API: one NinjaAPI under /api/v1; each app contributes a router (authentication: accounts.auth)."""
 
+import logging
+import uuid
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import NinjaAPI
@@ -13,7 +16,48 @@ from chiiki.progress.api import router as progress_router
 from chiiki.regions.api import router as regions_router
 from chiiki.roadmap.api import router as roadmap_router
 
-api = NinjaAPI(
+ERROR_SCHEMA = {
+    "title": "Error", "type": "object", "required": ["detail"],
+    "properties": {"detail": {"title": "Detail", "description": "理由（日本語）。入力の誤りは項目ごと",
+                              "anyOf": [{"type": "string"}, {"type": "array", "items": {}}, {"type": "object"}]}},
+}
+ERROR_DESCRIPTIONS = {
+    401: "認証が必要です（APIトークンまたはログイン中のセッション）",
+    403: "権限がありません（またはセッションのCSRFトークンがありません）",
+    404: "見つかりません",
+    422: "パラメーターまたは本文が正しくありません",
+}
+
+
+class ChiikiAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document declares every error status an operation can answer, with its body.
+
+    Every operation can answer 422 (its parameters are validated); one with path parameters 404; one with
+    security 401 and 403. Statuses an endpoint declares itself (e.g. 409 with the current record) are kept.
+    """
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        for path, operations in schema["paths"].items():
+            for operation in operations.values():
+                statuses = [422]
+                if "{" in path:
+                    statuses.append(404)
+                if operation.get("security"):
+                    statuses += [401, 403]
+                responses = operation.setdefault("responses", {})
+                for status in statuses:
+                    responses.setdefault(str(status), responses.pop(status, None) or {
+                        "description": ERROR_DESCRIPTIONS[status],
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    })
+        return schema
+
+
+logger = logging.getLogger("chiiki.api")
+
+api = ChiikiAPI(
     title="Chiiki API（地域IoT実装推進プラットフォーム）",
     version="1.0.0",
     description=(
@@ -61,6 +105,16 @@ def invalid(request, exc):
 @api.exception_handler(NinjaValidationError)
 def validation_error(request, exc):
     return api.create_response(request, {"detail": exc.errors}, status=422)
+
+
+@api.exception_handler(Exception)
+def server_error(request, exc):
+    """Anything unexpected: logged with its traceback, answered as JSON (never an HTML or text traceback)."""
+    reference = uuid.uuid4().hex[:12]
+    logger.exception("API error %s on %s %s", reference, request.method, request.path)
+    return api.create_response(
+        request, {"detail": f"サーバーでエラーが発生しました。時間をおいてもう一度お試しください（エラーID: {reference}）"},
+        status=500)
 
 
 api.add_router("", regions_router)

@@ -16,3 +16,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]
+
+handler400 = "chiiki.core.errors_views.bad_request"
+handler403 = "chiiki.core.errors_views.permission_denied"
+handler404 = "chiiki.core.errors_views.page_not_found"
+handler500 = "chiiki.core.errors_views.server_error"

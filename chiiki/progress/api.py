@@ -15,7 +15,7 @@ from chiiki.core.codes import InvalidCode, normalize_code
 from chiiki.core.errors import Conflict as CoreConflict
 from chiiki.core.errors import Invalid
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
-from chiiki.core.paging import page_size_of, paginate
+from chiiki.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paginate
 from chiiki.regions.models import Municipality
 from chiiki.roadmap.models import Sector
 
@@ -153,9 +153,10 @@ def item_of(place, sector_code, cell) -> dict:
 
 
 @router.get("", response=ProgressList, summary="進捗状況の一覧（年度ごと、繰越を含む）")
-def list_progress(request, filters: Query[ListFilters], page: int = 1, page_size: int = 50):
+def list_progress(request, filters: Query[ListFilters], page: int = Query(1, ge=1),
+                  page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
     _year_value, rows = _rows(filters)
-    page_obj = paginate(rows, page, page_size_of(page_size))
+    page_obj = paginate(rows, page, page_size)
     return {"count": page_obj.paginator.count,
             "items": [item_of(place, sector["code"], cell) for place, sector, cell in page_obj.object_list]}
 
