@@ -22,7 +22,7 @@ ERROR_SCHEMA = {
                               "anyOf": [{"type": "string"}, {"type": "array", "items": {}}, {"type": "object"}]}},
 }
 ERROR_DESCRIPTIONS = {
-    401: "認証が必要です（APIトークンまたはログイン中のセッション）",
+    401: "認証が必要です（APIトークンまたはログイン中のセッション）。無効なトークンは読み取りでも 401 です",
     403: "権限がありません（またはセッションのCSRFトークンがありません）",
     404: "見つかりません",
     422: "パラメーターまたは本文が正しくありません",
@@ -30,28 +30,29 @@ ERROR_DESCRIPTIONS = {
 
 
 class ChiikiAPI(NinjaAPI):
-    """NinjaAPI whose OpenAPI document declares every error status an operation can answer, with its body.
+    """NinjaAPI whose OpenAPI document declares every error status an operation can answer, with one body shape.
 
-    Every operation can answer 422 (its parameters are validated); one with path parameters 404; one with
-    security 401 and 403. Statuses an endpoint declares itself (e.g. 409 with the current record) are kept.
+    Every operation can answer 422 (its parameters are validated) and 401 (a bearer token that is unknown,
+    revoked or whose user is inactive is refused on every endpoint, reads included); one with path parameters
+    404; one with security 403. All of them use the one `Error` schema, whatever an endpoint declared; other
+    statuses an endpoint declares itself (e.g. 409 with the current record) are kept.
     """
 
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
         for path, operations in schema["paths"].items():
             for operation in operations.values():
-                statuses = [422]
-                if "{" in path:
-                    statuses.append(404)
-                if operation.get("security"):
-                    statuses += [401, 403]
                 responses = operation.setdefault("responses", {})
-                for status in statuses:
-                    responses.setdefault(str(status), responses.pop(status, None) or {
-                        "description": ERROR_DESCRIPTIONS[status],
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-                    })
+                statuses = {401, 422} | {int(code) for code in responses if str(code) in ("403", "404")}
+                if "{" in path:
+                    statuses.add(404)
+                if operation.get("security"):
+                    statuses.add(403)
+                for status in sorted(statuses):
+                    responses.pop(status, None)
+                    responses[str(status)] = {"description": ERROR_DESCRIPTIONS[status], "content": error}
         return schema
 
 
