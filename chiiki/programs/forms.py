@@ -2,6 +2,8 @@
 
 from django import forms
 
+from chiiki.core import tabular
+
 from .catalog import COLUMNS
 
 LONG_TEXT = {"summary", "eligibility", "prerequisites"}
@@ -31,3 +33,10 @@ class SaveSearchForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label="CSV または XLSX ファイル")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        problem = tabular.size_problem(upload.size)  # the same limit read_table applies on every path
+        if problem:
+            raise forms.ValidationError(problem)
+        return upload

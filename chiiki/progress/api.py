@@ -10,6 +10,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from chiiki.api import WRITE_AUTH
+from chiiki.core import tabular
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
 from chiiki.core.paging import page_size_of, paginate
 
@@ -209,6 +210,7 @@ def update_progress(request, code: str, sector: str, fiscal_year: str, payload: 
              summary="一括取込（CSV/XLSX、全件成功時のみ反映。dry_run で検査のみ）")
 def import_file(request, file: File[UploadedFile], dry_run: Form[bool] = False, fiscal_year: Form[str] = ""):
     year = _year(fiscal_year) if fiscal_year else None
-    report = actions.import_progress(request.user, file.read(), file.name or "", fiscal_year=year,
+    # At most the size limit + 1 bytes: read_table refuses a larger file without it being read into memory.
+    report = actions.import_progress(request.user, tabular.read_limited(file), file.name or "", fiscal_year=year,
                                      dry_run=dry_run, via="api")
     return Status(200 if report.ok else 422, report.as_dict())

@@ -136,6 +136,18 @@ def test_import_file_level_errors(client_for, catalog, users, content, message):
     assert response.status_code == 400 and message in response.content.decode()
 
 
+def test_import_size_limit_and_undecodable_text_are_refused(client_for, catalog, users, settings):
+    admin = client_for(users["admin"])
+    content = export_csv(admin)
+    settings.IMPORT_MAX_BYTES = len(content) - 1
+    response = upload(admin, content)
+    assert response.status_code == 400 and "ファイルが大きすぎます（" in response.content.decode()
+    settings.IMPORT_MAX_BYTES = 20 * 1024 * 1024
+    response = upload(admin, "id,name\r\nMIC-ICT-ADVISOR,café crème\r\n".encode("latin-1"))
+    assert response.status_code == 400 and "ファイルの文字コードを判別できません（推定される候補: " in response.content.decode()
+    assert not SupportProgram.objects.filter(name__contains="caf").exists()
+
+
 def test_detail_page_public_and_edit_link_for_admin(client_for, catalog, users):
     html = client_for(None).get("/programs/p/MIC-DX-PKG-PLAN/").content.decode()
     assert "財政力指数1未満" in html and "編集" not in html.split("<h1>")[1].split("</p>")[1]

@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from chiiki.access import SYSTEM
+from chiiki.core import tabular
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
 from chiiki.progress.actions import import_progress
 
@@ -25,7 +26,9 @@ class Command(BaseCommand):
                 year = parse_fiscal_year(fiscal_year)
             except InvalidFiscalYear as exc:
                 raise CommandError(f"--fiscal-year: {exc}") from None
-        report = import_progress(SYSTEM, path.read_bytes(), path.name, fiscal_year=year, dry_run=dry_run, via="command")
+        with path.open("rb") as handle:
+            data = tabular.read_limited(handle)  # read_table refuses a file over IMPORT_MAX_BYTES
+        report = import_progress(SYSTEM, data, path.name, fiscal_year=year, dry_run=dry_run, via="command")
         if not report.ok:
             for line in report.error_lines():
                 self.stderr.write(line)

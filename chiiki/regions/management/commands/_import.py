@@ -5,13 +5,14 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from chiiki.core.errors import ImportRejected
-from chiiki.core.tabular import TableError, read_table
+from chiiki.core.tabular import TableError, read_limited, read_table
 
 
 def read_file(path: str):
     file = Path(path)
     try:
-        data = file.read_bytes()
+        with file.open("rb") as handle:
+            data = read_limited(handle)  # read_table refuses a file over IMPORT_MAX_BYTES
     except FileNotFoundError:
         raise CommandError(f"ファイルがありません: {file}") from None
     try:
