@@ -209,6 +209,13 @@ SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000")
 # Where load_boundaries looks when no path is given (development and CI use ../shared).
 BOUNDARIES_DIR = os.environ.get("BOUNDARIES_DIR", str(BASE_DIR.parent / "shared" / "data" / "boundaries"))
 
+# Bounded imports, the same on every path (command, web upload, API): a larger file is refused before it is
+# parsed, and a sheet with a value beyond these rows or columns is refused as soon as the reader meets it.
+# The row default fits 10 年度 × 1,741 団体 × 8 分野 (139,280 rows) with room to spare.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000, minimum=2)
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 200, minimum=1, maximum=16_384)
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True  # scripts never read the cookie: htmx sends the token from hx-headers on <body>
 SECURE_CONTENT_TYPE_NOSNIFF = True

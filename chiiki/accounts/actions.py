@@ -5,7 +5,9 @@ from django.db import transaction
 
 from chiiki import access
 from chiiki.core import history
+from chiiki.core.errors import Invalid
 from chiiki.core.models import ChangeRecord
+from chiiki.core.text import control_character_problem
 
 from .models import ApiToken
 
@@ -17,6 +19,9 @@ def _token_state(token: ApiToken) -> dict:
 def issue_token(actor, user, name: str = "", *, source: str = "web") -> tuple[ApiToken, str]:
     """A new token for user; returns (token, key). The key is shown once and never stored."""
     access.require(actor, "api_token.create", user)
+    problem = control_character_problem(name)
+    if problem:
+        raise Invalid([("name", f"用途に{problem}")])
     with transaction.atomic():
         token, key = ApiToken.issue(user, name=name.strip()[:100])
         history.record(actor, "create", token, None, _token_state(token), source=source,

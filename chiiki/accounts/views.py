@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from chiiki import access
+from chiiki.core.errors import Invalid
 
 from . import actions, queries
 from .forms import LoginForm, TokenForm
@@ -50,7 +51,11 @@ def token_create(request):
     if not form.is_valid():
         messages.error(request, "用途は100文字以内で入力してください。")
         return redirect("accounts:mypage")
-    token, key = actions.issue_token(request.user, request.user, form.cleaned_data["name"], source="web")
+    try:
+        token, key = actions.issue_token(request.user, request.user, form.cleaned_data["name"], source="web")
+    except Invalid as exc:
+        messages.error(request, str(exc))
+        return redirect("accounts:mypage")
     # The key is shown on this response only; it is not stored anywhere but in its hash.
     return render(request, "accounts/token_created.html", {"token": token, "key": key})
 

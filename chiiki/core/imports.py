@@ -35,11 +35,6 @@ from .models import ImportUpload
 
 UPLOAD_TTL = timedelta(hours=1)
 REPORT_HEADER = ["行", "列", "値", "内容"]
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-
-
-def max_upload_bytes() -> int:
-    return getattr(settings, "IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
 
 
 @dataclass
@@ -109,9 +104,9 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        limit = max_upload_bytes()
-        if upload.size > limit:
-            raise forms.ValidationError(f"ファイルが大きすぎます（{limit // (1024 * 1024)}MBまで）")
+        problem = tabular.size_problem(upload.size)  # the same limit read_table applies on every path
+        if problem:
+            raise forms.ValidationError(problem)
         if not upload.name.lower().endswith((".csv", ".txt", ".xlsx")):
             raise forms.ValidationError("CSV（.csv）または XLSX（.xlsx）ファイルを選んでください")
         return upload
@@ -194,7 +189,7 @@ def _context(importer: Importer, **extra) -> dict:
     back = reverse(importer.back_url) if importer.back_url else ""
     help_context = importer.help_context() if importer.help_context else {}
     return {"importer": importer, "upload_url": importer.url(), "back": back, "back_label": importer.back_label,
-            "max_mb": max_upload_bytes() // (1024 * 1024), **help_context, **extra}
+            "max_size": tabular.format_size(settings.IMPORT_MAX_BYTES), **help_context, **extra}
 
 
 def purge_expired() -> None:

@@ -1,31 +1,48 @@
 """Reading and writing the tables people exchange with the platform.
 
-Reading: CSV in UTF-8, UTF-8 with BOM or CP932/Shift_JIS (detected, never asked), and XLSX.
-Every row keeps its source row number (as Excel shows it: the header is normally row 1) so error
-reports can point at it. Full-width digits and spaces and surrounding blanks are normalised.
+Reading: CSV in UTF-8, UTF-8 with BOM or CP932/Shift_JIS (detected, never asked; text that is none of these is
+refused with the likely encodings named, never guessed into mojibake), and XLSX. Every row keeps its source row
+number (as Excel shows it: the header is normally row 1) so error reports can point at it. Full-width digits and
+spaces and surrounding blanks are normalised; cells with control characters are refused.
 
-Writing: CSV for Excel (UTF-8 with BOM, CRLF) and XLSX.
+Work is bounded (docs/decisions/0009-bounded-table-reading.md): the size is checked before anything is parsed,
+a value beyond IMPORT_MAX_ROWS / IMPORT_MAX_COLUMNS stops the reader where it meets it, sparse sheets are read
+cell by cell and never padded, and no check is quadratic in the input.
+
+Writing: CSV for Excel (UTF-8 with BOM, CRLF; a cell a spreadsheet would run as a formula gets a leading ', which
+our CSV reader removes again) and XLSX.
 """
 
+import codecs
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from xml.etree.ElementTree import ParseError, TreeBuilder, XMLParser
 
 from charset_normalizer import from_bytes
+from django.conf import settings
 from django.http import HttpResponse
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter, range_boundaries
 
-from .text import normalize_digits
+from .text import control_character_problem, normalize_digits
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv; charset=utf-8"
 
+# An XLSX is a zip: its members may unpack to at most this many times the size limit (declared sizes are
+# checked before unpacking, and zipfile never yields more than a member declares). A 139,280-row progress
+# export is 4.4 MB packed and 59 MB unpacked; a deflate bomb is ~1,000×.
+XLSX_EXPANSION = 10
+
 
 class TableError(ValueError):
-    """The file as a whole cannot be read (encoding, format, header)."""
+    """The file as a whole cannot be read (encoding, format, header, size)."""
 
 
 @dataclass
@@ -45,7 +62,56 @@ class Table:
     header_number: int = 1  # row number of the header in the file
 
 
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int
+    max_rows: int
+    max_columns: int
+
+    @classmethod
+    def of(cls, max_bytes: int | None = None, max_rows: int | None = None, max_columns: int | None = None):
+        """The given limits, the settings' for those not given (settings are read per call: tests override them)."""
+        return cls(settings.IMPORT_MAX_BYTES if max_bytes is None else max_bytes,
+                   settings.IMPORT_MAX_ROWS if max_rows is None else max_rows,
+                   settings.IMPORT_MAX_COLUMNS if max_columns is None else max_columns)
+
+
+# ---- size ------------------------------------------------------------------------------------------------------
+
+def format_size(size: int) -> str:
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            return f"{size // factor}{unit}" if size % factor == 0 else f"{size / factor:.1f}{unit}"
+    return f"{size}バイト"
+
+
+def size_problem(size: int, max_bytes: int | None = None) -> str | None:
+    """The message for a file of `size` bytes over the import size limit, else None (forms check upload.size)."""
+    limit = Limits.of(max_bytes=max_bytes).max_bytes
+    if size > limit:
+        return f"ファイルが大きすぎます（{format_size(limit)}まで）"
+    return None
+
+
+def read_limited(file, max_bytes: int | None = None) -> bytes:
+    """At most the size limit + 1 bytes of an open file or upload: enough for read_table to refuse an oversized
+    file without reading all of it into memory."""
+    remaining = Limits.of(max_bytes=max_bytes).max_bytes + 1
+    chunks = []
+    while remaining > 0:
+        chunk = file.read(min(remaining, 1 << 20))  # read(n) would reserve n bytes even for a small file
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+# ---- cells -----------------------------------------------------------------------------------------------------
+
 def _clean(value) -> str:
+    if value.__class__ is str:  # nearly every cell: skip the checks below
+        return normalize_digits(value).strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -59,23 +125,128 @@ def _clean(value) -> str:
     return normalize_digits(str(value)).strip()
 
 
+# OWASP "CSV injection": a cell starting with one of these runs as a formula when a spreadsheet opens the CSV.
+_FORMULA_START = frozenset("=+-@\t\r")
+
+
+def _escape_formula(value):
+    """'=1+1' → "'=1+1". A value that already starts with quotes before such a character gets one more quote,
+    so that _unescape_formula gives back exactly the original (a note "'=x" stays "'=x")."""
+    if isinstance(value, str) and value and (
+            value[0] in _FORMULA_START or (value[0] == "'" and value.lstrip("'")[:1] in _FORMULA_START)):
+        return "'" + value
+    return value
+
+
+def _unescape_formula(value: str) -> str:
+    if value[:1] == "'" and value.lstrip("'")[:1] in _FORMULA_START:
+        return value[1:]
+    return value
+
+
+# ---- encodings -------------------------------------------------------------------------------------------------
+
+# Characters a CP932 (Shift_JIS) file holds when it really is Japanese: kana, kanji, full-width and half-width
+# forms, CJK punctuation and the JIS X 0208 / NEC / IBM symbols (①, Ⅰ, ㈱, ℃, →, ≒, ■, ★, §, ×, Greek, Cyrillic).
+# Latin-1 or Windows-1252 bytes decoded as CP932 give private-use characters, or lone kanji and half-width
+# katakana stuck to Latin letters instead (ç + the next letter → one kanji: façade → fa軋de; É → ﾉ: École → ﾉcole).
+_JAPANESE = ("\u3000-\u30ff\u3200-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uffef"
+             "\u2010-\u23ff\u2460-\u27bf\u0391-\u03c9\u0401-\u0451\u00a7\u00a8\u00b0\u00b1\u00b4\u00b6\u00d7\u00f7")
+_NOT_JAPANESE = re.compile(f"[^\\x00-\\x7f{_JAPANESE}]")
+_KANA_OR_KANJI = re.compile("[\u3041-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+# A lone non-ASCII character that is half-width katakana or touches an ASCII letter.
+_ODD_LONE = re.compile(r"(?<![^\x00-\x7f])(?:(?<=[A-Za-z])[^\x00-\x7f]|[\uff61-\uff9f]|[^\x00-\x7f](?=[A-Za-z]))"
+                       r"(?![^\x00-\x7f])")
+
+
+def _plausible_japanese(text: str) -> bool:
+    """CP932 text is taken as Japanese when all its non-ASCII characters are Japanese, some are kana or kanji,
+    and at most half of them stand alone against Latin letters or as lone half-width katakana (IoT化 is
+    fine in a file that also has 団体コード; a file of only ﾉcole and fa軋de is not)."""
+    if _NOT_JAPANESE.search(text) or not _KANA_OR_KANJI.search(text):
+        return False
+    total = sum(map(len, _NON_ASCII_RUN.findall(text)))
+    odd = sum(1 for _ in _ODD_LONE.finditer(text))
+    return odd * 2 <= total
+
+
 def decode_csv_bytes(data: bytes) -> tuple[str, str]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
+    """(text, encoding): UTF-8 with or without BOM, else CP932 when the result reads as Japanese; anything else
+    is refused with the likely encodings named (decoding it anyway stores mojibake: café → cafй)."""
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise TableError(f"UTF-8（BOM付き）として読めないバイトがあります（{exc.start + 4}バイト目）。"
+                             "UTF-8 で保存し直してください") from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    for encoding in ("cp932",):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            pass
-    best = from_bytes(data).best()
-    if best is None:
-        raise TableError("ファイルの文字コードを判別できません（UTF-8 または Shift_JIS で保存してください）")
-    return str(best), best.encoding
+    try:
+        text = data.decode("cp932")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and _plausible_japanese(text):
+        return text, "cp932"
+    candidates = []
+    for match in from_bytes(data):
+        if match.encoding not in candidates:
+            candidates.append(match.encoding)
+    named = "、".join(candidates[:3]) or "不明"
+    raise TableError(f"ファイルの文字コードを判別できません（推定される候補: {named}）。"
+                     "UTF-8（BOM付き可）または Shift_JIS（CP932）で保存し直してください")
 
+
+# ---- CSV -------------------------------------------------------------------------------------------------------
+
+# A quoted field (only where a field starts, as the csv module reads it). Replacing each by a placeholder leaves
+# the delimiters only, one line per record.
+_QUOTED_FIELD = re.compile(r'(?<![^,\r\n])"(?:[^"]|"")*"')
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _columns_problem(row: int, column: int, max_columns: int, letter: str = "") -> str:
+    where = f"{column:,}列目" + (f"（{letter}列）" if letter else "")
+    return f"{row}行目: {where}に値があります。読み込めるのは{max_columns:,}列目までです（列が多すぎます）"
+
+
+def _check_csv_width(text: str, max_columns: int) -> None:
+    """Refuse a record with a value beyond max_columns before the csv module builds it: one line can hold
+    hundreds of thousands of cells. Empty cells beyond it are allowed (Excel writes them for a stale used range)."""
+    if text.count(",") < max_columns:
+        return  # no record can have more than max_columns cells
+    bare = _QUOTED_FIELD.sub("Q", text)
+    # At a line start: max_columns delimiters, then blank cells, then a character that makes a cell a value.
+    beyond = re.compile(rf"(?<![^\r\n])(?:[^,\r\n]*+,){{{max_columns}}}[, \t\u3000]*+[^, \t\u3000\r\n]")
+    match = beyond.search(bare)
+    if match is None:
+        return
+    row = len(_LINE_BREAK.findall(bare, 0, match.start())) + 1
+    cells = bare[match.start():match.end()].split(",")[max_columns:]
+    column = max_columns + next(i for i, cell in enumerate(cells, start=1) if _clean(cell))
+    raise TableError(_columns_problem(row, column, max_columns))
+
+
+def _csv_records(text: str, limits: Limits) -> Iterator[tuple[int, list[str]]]:
+    _check_csv_width(text, limits.max_columns)
+    # One record per row as Excel shows it: a quoted cell spanning lines stays one row, blank lines count.
+    number = 0
+    try:
+        for number, record in enumerate(csv.reader(io.StringIO(text, newline=""), strict=True), start=1):
+            if len(record) > limits.max_columns:
+                extra = next((i for i, v in enumerate(record[limits.max_columns:], start=limits.max_columns + 1)
+                              if _clean(v)), None)
+                if extra is not None:  # only when the quick check above was misled by odd quoting
+                    raise TableError(_columns_problem(number, extra, limits.max_columns))
+                del record[limits.max_columns:]
+            yield number, record
+    except csv.Error as exc:
+        raise TableError(f"CSVとして読み込めません（{number + 1}行目付近）: {exc}") from None
+
+
+# ---- XLSX ------------------------------------------------------------------------------------------------------
 
 def _is_xlsx(data: bytes, filename: str) -> bool:
     return data[:2] == b"PK" or filename.lower().endswith((".xlsx", ".xlsm"))
@@ -84,63 +255,220 @@ def _is_xlsx(data: bytes, filename: str) -> bool:
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (and other OLE2 files)
 
 
-def _xlsx_rows(data: bytes) -> list[list[str]]:
+def _xlsx_records(data: bytes, limits: Limits) -> Iterator[tuple[int, list]]:
+    """(row number, values) of the first worksheet's rows that hold a value, in sheet order.
+
+    openpyxl's worksheets are not used: in read-only mode opening one scans the whole sheet for its size when the
+    <dimension> is missing (our own exports have none) and its row iterator pads every row to the widest column,
+    so one cell at XFD20000 costs 20,000 × 16,384 cells. The package is read with openpyxl's reader (shared
+    strings, styles for dates, the 1904 epoch) and the sheet XML is streamed here, one cell at a time.
+    """
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
+
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
         raise TableError(f"XLSXファイルを読み込めません: {exc}") from None
+    if unpacked > limits.max_bytes * XLSX_EXPANSION:
+        raise TableError(f"XLSXファイルの展開後の大きさ（{format_size(unpacked)}）が上限"
+                         f"（{format_size(limits.max_bytes * XLSX_EXPANSION)}）を超えています")
     try:
-        # Read-only sheets yield blank rows too, so positions are Excel's row numbers.
-        return [[_clean(v) for v in row] for row in workbook.worksheets[0].iter_rows(values_only=True)]
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        paths = [rel.target for _sheet, rel in reader.parser.find_sheets()
+                 if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
+    except Exception as exc:  # openpyxl raises many types for malformed packages
+        raise TableError(f"XLSXファイルを読み込めません: {exc}") from None
+    if not paths:
+        raise TableError("XLSXファイルにワークシートがありません")
+    try:
+        with reader.archive.open(paths[0]) as source:
+            yield from _sheet_rows(source, reader, limits)
     finally:
-        workbook.close()
+        reader.archive.close()
 
 
-def _csv_rows(data: bytes) -> tuple[list[list[str]], str]:
-    text, encoding = decode_csv_bytes(data)
-    # One record per row as Excel shows it: a quoted cell spanning lines stays one row, blank lines count.
-    records = []
+def _sheet_rows(source, reader, limits: Limits) -> Iterator[tuple[int, list]]:
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    cell_parser = WorkSheetParser(source, reader.shared_strings, data_only=True, epoch=reader.wb.epoch,
+                                  date_formats=reader.wb._date_formats,
+                                  timedelta_formats=reader.wb._timedelta_formats)
+    target = _SheetTarget(cell_parser, limits)
+    xml = XMLParser(target=target)
     try:
-        for record in csv.reader(io.StringIO(text, newline=""), strict=True):
-            records.append([_clean(v) for v in record])
-    except csv.Error as exc:
-        raise TableError(f"CSVとして読み込めません（{len(records) + 1}行目付近）: {exc}") from None
-    return records, encoding
+        while not target.finished:
+            chunk = source.read(1 << 16)
+            if not chunk:
+                xml.close()  # a truncated sheet is an error, not a shorter table
+                break
+            xml.feed(chunk)
+            rows, target.rows = target.rows, []
+            yield from rows
+        yield from target.rows
+    except (ParseError, ValueError, KeyError, IndexError, TypeError, zipfile.BadZipFile) as exc:
+        if isinstance(exc, TableError):
+            raise
+        raise TableError(f"XLSXファイルを読み込めません（{target.number}行目付近）: {exc}") from None
 
 
-def read_table(data: bytes, filename: str = "", header_aliases: dict[str, str] | None = None) -> Table:
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_CELL, _ROW, _SHEET_DATA, _DIMENSION = f"{_MAIN}c", f"{_MAIN}row", f"{_MAIN}sheetData", f"{_MAIN}dimension"
+
+
+class _SheetTarget:
+    """XMLParser target for a worksheet: keeps no tree. Only each <c> is built (openpyxl's cell parser reads an
+    element), then dropped; cells with a value are kept by column; a value beyond the limits stops the reading.
+    Completed rows wait in `rows` until the caller takes them after each chunk."""
+
+    def __init__(self, cell_parser, limits: Limits):
+        self.cell_parser, self.limits = cell_parser, limits
+        self.rows: list[tuple[int, list]] = []
+        self.cells: dict[int, object] = {}
+        self.number = self.previous = 0
+        self.cell: TreeBuilder | None = None
+        self.depth = 0
+        self.finished = False
+
+    def start(self, tag, attrib):
+        if self.cell is not None:
+            self.depth += 1
+            self.cell.start(tag, attrib)
+        elif tag == _CELL:
+            self.cell, self.depth = TreeBuilder(), 1
+            self.cell.start(tag, attrib)
+        elif tag == _ROW:
+            raw = attrib.get("r")
+            self.number = int(float(raw)) if raw else self.number + 1
+            if self.number <= self.previous:
+                raise TableError(f"XLSXファイルの行の順序が正しくありません（{self.number}行目）")
+            self.cell_parser.row_counter, self.cell_parser.col_counter = self.number, 0
+            self.cells = {}
+        elif tag == _DIMENSION:
+            self._check_dimension(attrib.get("ref") or "")
+
+    def data(self, text):
+        if self.cell is not None:
+            self.cell.data(text)
+
+    def end(self, tag):
+        if self.cell is not None:
+            self.cell.end(tag)
+            self.depth -= 1
+            if self.depth == 0:
+                element, self.cell = self.cell.close(), None
+                self._keep(self.cell_parser.parse_cell(element))
+        elif tag == _ROW:
+            self.previous = self.number
+            if self.cells:
+                values = [None] * max(self.cells)
+                for column, value in self.cells.items():
+                    values[column - 1] = value
+                self.rows.append((self.number, values))
+                self.cells = {}
+        elif tag == _SHEET_DATA:
+            self.finished = True  # nothing after the cells is needed
+
+    def close(self):
+        return None
+
+    def _keep(self, cell):
+        value = cell["value"]
+        if value is None or value == "":
+            return
+        if cell["row"] != self.number:
+            raise TableError(f"XLSXファイルのセルの位置が正しくありません（{self.number}行目）")
+        column = cell["column"]
+        if column <= self.limits.max_columns:
+            self.cells[column] = value
+        elif _clean(value):
+            raise TableError(_columns_problem(self.number, column, self.limits.max_columns,
+                                              get_column_letter(column)))
+
+    def _check_dimension(self, ref: str):
+        """The declared used range is cheap to check first; it may lie, so every cell is checked as well."""
+        try:
+            _min_col, _min_row, max_col, max_row = range_boundaries(ref)
+        except (ValueError, TypeError):
+            return
+        if (max_row or 0) > self.limits.max_rows or (max_col or 0) > self.limits.max_columns:
+            raise TableError(f"シートの範囲（{ref}）が読み込める大きさ（{self.limits.max_rows:,}行・"
+                             f"{self.limits.max_columns:,}列）を超えています。不要な行・列を削除して保存し直してください")
+
+
+# ---- reading ---------------------------------------------------------------------------------------------------
+
+def read_table(data: bytes, filename: str = "", header_aliases: dict[str, str] | None = None, *,
+               max_bytes: int | None = None, max_rows: int | None = None, max_columns: int | None = None) -> Table:
     """Read CSV or XLSX bytes into a Table. header_aliases maps alternative header names to canonical ones.
 
     The header is the first non-blank row; blank rows are skipped but keep their place in the numbering.
-    A value in a column without a header is an error (it would otherwise be lost silently).
+    A value in a column without a header is an error (it would otherwise be lost silently). The limits default
+    to settings IMPORT_MAX_BYTES / IMPORT_MAX_ROWS / IMPORT_MAX_COLUMNS.
     """
+    limits = Limits.of(max_bytes, max_rows, max_columns)
     aliases = {normalize_digits(k).strip(): v for k, v in (header_aliases or {}).items()}
     if not data:
         raise TableError("ファイルが空です")
+    problem = size_problem(len(data), limits.max_bytes)
+    if problem:
+        raise TableError(problem)
     if data.startswith(_OLE2_MAGIC):
         raise TableError("Excel 97-2003 形式（.xls）は読み込めません。XLSX または CSV で保存し直してください")
     if _is_xlsx(data, filename):
-        records, encoding = _xlsx_rows(data), "xlsx"
+        # XML 1.0 cannot hold control characters (the parser refuses such a sheet), so only CSV is checked.
+        records, encoding, from_csv, check_controls = _xlsx_records(data, limits), "xlsx", False, False
     else:
-        records, encoding = _csv_rows(data)
-    numbered = [(number, values) for number, values in enumerate(records, start=1) if any(values)]
-    if not numbered:
-        raise TableError("ヘッダー行がありません（ファイルに値がありません）")
-    header_number, header = numbered[0]
-    header = [aliases.get(h, h) for h in header]
-    while header and header[-1] == "":
-        header.pop()
-    duplicates = {h for h in header if header.count(h) > 1 and h}
-    if duplicates:
-        raise TableError(f"ヘッダーに同じ列名が複数あります: {', '.join(sorted(duplicates))}")
-    table = Table(header=header, encoding=encoding, header_number=header_number)
-    for number, values in numbered[1:]:
-        extra = [index for index, value in enumerate(values[len(header):], start=len(header) + 1) if value]
-        if extra:
-            raise TableError(f"{number}行目: ヘッダーのない列（{extra[0]}列目）に値があります: {values[extra[0] - 1]!r}")
+        text, encoding = decode_csv_bytes(data)
+        records, from_csv = _csv_records(text, limits), True
+        check_controls = control_character_problem(text) is not None  # one pass over the text, not per cell
+    table = None
+    header: list[str] = []
+    for number, raw in records:
+        values = [_clean(v) for v in raw]
+        if from_csv:
+            values = [_unescape_formula(v) if v[:1] == "'" else v for v in values]
+        if not any(values):
+            continue
+        if number > limits.max_rows:
+            raise TableError(f"{number}行目に値があります。読み込めるのは{limits.max_rows:,}行目までです（行が多すぎます）")
+        if check_controls:
+            _check_controls(number, raw, header)
+        if table is None:
+            header = [aliases.get(h, h) for h in values]
+            while header and header[-1] == "":
+                header.pop()
+            seen, duplicates = set(), set()
+            for name in header:
+                if name in seen and name:
+                    duplicates.add(name)
+                seen.add(name)
+            if duplicates:
+                raise TableError(f"ヘッダーに同じ列名が複数あります: {', '.join(sorted(duplicates))}")
+            table = Table(header=header, encoding=encoding, header_number=number)
+            continue
+        extra = next((index for index, value in enumerate(values[len(header):], start=len(header) + 1) if value), None)
+        if extra is not None:
+            raise TableError(f"{number}行目: ヘッダーのない列（{extra}列目）に値があります: {values[extra - 1]!r}")
         padded = values + [""] * (len(header) - len(values))
         table.rows.append(Row(number, dict(zip(header, padded, strict=False))))
+    if table is None:
+        raise TableError("ヘッダー行がありません（ファイルに値がありません）")
     return table
+
+
+def _check_controls(number: int, raw: list, header: list[str]) -> None:
+    for index, value in enumerate(raw, start=1):
+        if isinstance(value, str):
+            problem = control_character_problem(value)
+            if problem:
+                name = f"「{header[index - 1]}」" if index <= len(header) and header[index - 1] else ""
+                raise TableError(f"{number}行目{name}（{index}列目）: {problem}")
 
 
 def require_columns(table: Table, required: Iterable[str]) -> None:
@@ -149,12 +477,17 @@ def require_columns(table: Table, required: Iterable[str]) -> None:
         raise TableError(f"必須の列がありません: {', '.join(missing)}（ヘッダー: {', '.join(table.header)}）")
 
 
+# ---- writing ---------------------------------------------------------------------------------------------------
+
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    """CSV for Excel. Text that a spreadsheet would run as a formula (= + - @ tab CR first) is written with a
+    leading ' (OWASP); numbers are written as numbers. read_table removes the ' again, so exports re-import
+    unchanged."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([_escape_formula(value) for value in header])
     for row in rows:
-        writer.writerow(["" if value is None else value for value in row])
+        writer.writerow(["" if value is None else _escape_formula(value) for value in row])
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 

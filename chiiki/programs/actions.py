@@ -7,6 +7,7 @@ from chiiki.core import history
 from chiiki.core.errors import Conflict, Invalid, RowProblem
 from chiiki.core.imports import ImportResult
 from chiiki.core.tabular import Table
+from chiiki.core.text import control_character_problem
 
 from .catalog import HEADER, REQUIRED_COLUMNS, content_of, parse_row
 from .indexing import reindex
@@ -154,6 +155,10 @@ def _search_state(saved: SavedSearch) -> dict:
 
 def save_search(actor, *, name: str, params: str, alerts: bool, source: str = history.WEB) -> SavedSearch:
     require(actor, "programs.save_search")
+    for field, value in (("name", name), ("params", params)):
+        problem = control_character_problem(value)
+        if problem:
+            raise Invalid([(field, problem)])
     name = (name or "").strip() or "保存した検索"
     if alerts and not actor.email:
         raise Invalid([("alerts", "メール通知を受け取るには、マイページでメールアドレスを登録してください")])

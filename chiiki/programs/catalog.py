@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from chiiki.core.errors import Invalid
+from chiiki.core.text import control_character_problem
 
 from .models import AREA_FLAGS, ENTITY_KINDS, STAGES, AreaLogic, Kind, PackageRole, ProviderType, SupportType
 from .windows import parse_windows
@@ -189,6 +190,10 @@ def parse_row(values: dict[str, str], sector_codes: set[str]) -> dict:
     problems: list[tuple[str, str]] = []
     for column in COLUMNS:
         raw = values.get(column.name, "") or ""
+        problem = control_character_problem(raw)
+        if problem:
+            problems.append((column.name, problem))
+            continue
         try:
             value = column.parse(raw)
         except ValueError as exc:

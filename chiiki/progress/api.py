@@ -10,7 +10,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from chiiki.accounts.auth import WRITE_AUTH
-from chiiki.core import history
+from chiiki.core import history, tabular
 from chiiki.core.codes import InvalidCode, normalize_code
 from chiiki.core.errors import Conflict as CoreConflict
 from chiiki.core.errors import Invalid
@@ -234,6 +234,7 @@ def delete_progress(request, code: str, sector: str, fiscal_year: int, version: 
              summary="一括取込（CSV/XLSX、全件成功時のみ反映。dry_run で検査のみ）")
 def import_file(request, file: File[UploadedFile], dry_run: Form[bool] = False, fiscal_year: Form[str] = ""):
     year = _year(fiscal_year) if fiscal_year else None
-    result = PROGRESS.run(request.user, file.read(), file.name or "", dry_run=dry_run, source=history.API,
-                          fiscal_year=year)
+    # At most the size limit + 1 bytes: read_table refuses a larger file without it being read into memory.
+    result = PROGRESS.run(request.user, tabular.read_limited(file), file.name or "", dry_run=dry_run,
+                          source=history.API, fiscal_year=year)
     return Status(200 if result.ok else 422, result.as_dict())

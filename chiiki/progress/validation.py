@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from chiiki.core.fiscal import current_fiscal_year, fiscal_year_label
-from chiiki.core.text import fold
+from chiiki.core.text import control_character_problem, fold
 
 from .models import Stage
 
@@ -20,7 +20,7 @@ STAGE_HINT = "・".join(str(s.label) for s in Stage)
 
 def clean_stage(raw: str) -> str:
     """A stage code from its code or Japanese label (any width/case)."""
-    if not raw:
+    if not isinstance(raw, str) or not raw:
         raise ValueError("段階が空です")
     stage = _STAGES.get(fold(raw))
     if stage is None:
@@ -29,6 +29,9 @@ def clean_stage(raw: str) -> str:
 
 
 def clean_note(raw: str) -> str:
+    problem = control_character_problem(raw)
+    if problem:
+        raise ValueError(f"備考に{problem}")
     note = (raw or "").strip()
     if len(note) > MAX_NOTE:
         raise ValueError(f"備考は{MAX_NOTE}文字以内で入力してください")
@@ -36,6 +39,9 @@ def clean_note(raw: str) -> str:
 
 
 def clean_evidence_url(raw: str) -> str:
+    problem = control_character_problem(raw)
+    if problem:
+        raise ValueError(f"根拠URLに{problem}")
     url = (raw or "").strip()
     if not url:
         return ""

@@ -18,6 +18,7 @@ CONFIG_VARIABLES = (
     "STATIC_ROOT", "CSP_ENABLED", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_PRELOAD",
     "EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS",
     "AXES_FAILURE_LIMIT", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "IMPORT_MAX_BYTES", "IMPORT_MAX_ROWS", "IMPORT_MAX_COLUMNS",
 )
 PRODUCTION = {
     "DEBUG": "false",
@@ -52,6 +53,12 @@ def load_settings(env: dict[str, str]) -> subprocess.CompletedProcess:
         ({"EMAIL_USE_TLS": "sometimes"}, "EMAIL_USE_TLS"),
         ({"SITE_URL": "chiiki.example.go.jp"}, "SITE_URL"),
         ({"AXES_FAILURE_LIMIT": "0"}, "AXES_FAILURE_LIMIT"),
+        ({"IMPORT_MAX_BYTES": "20MB"}, "IMPORT_MAX_BYTES"),
+        ({"IMPORT_MAX_BYTES": "0"}, "IMPORT_MAX_BYTES"),
+        ({"IMPORT_MAX_ROWS": "1"}, "IMPORT_MAX_ROWS"),
+        ({"IMPORT_MAX_ROWS": "many"}, "IMPORT_MAX_ROWS"),
+        ({"IMPORT_MAX_COLUMNS": "16385"}, "IMPORT_MAX_COLUMNS"),
+        ({"IMPORT_MAX_COLUMNS": "0"}, "IMPORT_MAX_COLUMNS"),
         ({"DEBUG": "false"}, "SECRET_KEY"),
         ({"DEBUG": "false", "SECRET_KEY": PRODUCTION["SECRET_KEY"]}, "ALLOWED_HOSTS"),
         ({"DEBUG": "false", "SECRET_KEY": PRODUCTION["SECRET_KEY"], "ALLOWED_HOSTS": " , "}, "ALLOWED_HOSTS"),
@@ -85,7 +92,8 @@ def test_defaults_are_a_local_development_setup():
         import json
         import chiiki.settings as s
         print(json.dumps({"debug": s.DEBUG, "engine": s.DATABASES["default"]["ENGINE"],
-                          "name": str(s.DATABASES["default"]["NAME"]), "email": s.EMAIL_BACKEND}))
+                          "name": str(s.DATABASES["default"]["NAME"]), "email": s.EMAIL_BACKEND,
+                          "imports": [s.IMPORT_MAX_BYTES, s.IMPORT_MAX_ROWS, s.IMPORT_MAX_COLUMNS]}))
         """
     )
     result = run(["-c", script], {})
@@ -95,6 +103,7 @@ def test_defaults_are_a_local_development_setup():
     assert values["engine"] == "django.db.backends.sqlite3"
     assert values["name"] == str(BASE_DIR / "var" / "chiiki.sqlite3")
     assert values["email"] == "django.core.mail.backends.console.EmailBackend"
+    assert values["imports"] == [20 * 1024 * 1024, 200_000, 200]  # 10 年度 × 1,741 × 8 = 139,280 rows fit
 
 
 def test_postgres_url_selects_postgresql():

@@ -148,6 +148,18 @@ def test_import_file_level_errors(client_for, catalog, users, content, message):
     assert message in response.content.decode() and "取り込む</button>" not in response.content.decode()
 
 
+def test_import_size_limit_and_undecodable_text_are_refused(client_for, catalog, users, settings):
+    admin = client_for(users["admin"])
+    content = export_csv(admin)
+    settings.IMPORT_MAX_BYTES = len(content) - 1
+    response = upload(admin, content)
+    assert response.status_code == 400 and "ファイルが大きすぎます（" in response.content.decode()
+    settings.IMPORT_MAX_BYTES = 20 * 1024 * 1024
+    response = upload(admin, "id,name\r\nMIC-ICT-ADVISOR,café crème\r\n".encode("latin-1"))
+    assert "ファイルの文字コードを判別できません（推定される候補: " in response.content.decode()
+    assert not SupportProgram.objects.filter(name__contains="caf").exists()
+
+
 def test_detail_page_public_and_edit_link_for_admin(client_for, catalog, users):
     html = client_for(None).get("/programs/p/MIC-DX-PKG-PLAN/").content.decode()
     assert "財政力指数1未満" in html and "編集" not in html.split("<h1>")[1].split("</p>")[1]
@@ -186,3 +198,16 @@ def test_cached_public_pages_show_an_edit_on_the_next_request(client_for, catalo
     for url in pages:
         assert "ドローン操縦の専門家" in anonymous.get(url).content.decode(), url
     assert anonymous.get(api).json()["summary"] == "ドローン操縦の専門家を派遣する。"
+
+
+def test_control_characters_are_refused_in_the_program_editor_and_saved_searches(client_for, catalog, users):
+    program = catalog["MIC-IOT-PLAN"]
+    admin = client_for(users["admin"])
+    response = admin.post(f"/programs/p/{program.public_id}/edit", form_data(program, summary="概要\x07です"))
+    assert response.status_code == 200 and "制御文字（U+0007" in response.content.decode()
+    assert SupportProgram.objects.get(pk=program.pk).summary == program.summary
+    staff = client_for(users["hachioji"])
+    staff.post("/programs/saved/new", {"name": "検索\x1b", "params": "q=防災"})
+    from chiiki.programs.models import SavedSearch
+
+    assert not SavedSearch.objects.exists()

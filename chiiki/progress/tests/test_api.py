@@ -271,3 +271,23 @@ def test_anonymous_writes_are_401_even_when_csrf_is_enforced(users):
     no_token = signed_in.put("/api/v1/progress/132012/disaster/2026",
                              data=json.dumps({"stage": "planned", "version": 0}), content_type="application/json")
     assert no_token.status_code == 403 and no_token.json()["detail"].startswith("CSRFトークンがありません")
+
+
+@pytest.mark.parametrize("field", ["note", "evidence_url"])
+@pytest.mark.parametrize("character", ["\x00", "\x07", "\x1b"])
+def test_control_characters_are_refused_on_a_single_edit(client, client_for, users, records, field, character):
+    """Hardening finding 5: NUL and other control characters give a Japanese 422 on every engine, never a 500."""
+    value = f"備考{character}です" if field == "note" else f"https://example.jp/{character}"
+    response = put(client, "132012", "disaster", 2026, {"stage": "planned", field: value, "version": 0},
+                   **bearer(users["hachioji"]))
+    assert response.status_code == 422 and "制御文字" in response.json()["detail"][field]
+    page = client_for(users["hachioji"]).post("/progress/entry/132012/disaster/",
+                                              {"fiscal_year": "2026", "stage": "planned", field: value, "version": "0"})
+    assert page.status_code == 422 and "制御文字" in page.content.decode()
+    assert records() == {}
+
+
+def test_tabs_and_line_breaks_stay_in_a_note(client, users, records):
+    response = put(client, "132012", "disaster", 2026, {"stage": "planned", "note": "1行目\n\t2行目", "version": 0},
+                   **bearer(users["hachioji"]))
+    assert response.status_code == 200 and response.json()["note"] == "1行目\n\t2行目"

@@ -116,6 +116,14 @@ def test_missing_column_year_and_file(register, tmp_path):
         run("import_population", tmp_path / "none.csv", "--year", "2020")
 
 
+def test_population_file_over_the_size_limit_is_refused(register, tmp_path, settings):
+    settings.IMPORT_MAX_BYTES = 100
+    path = write(tmp_path, "pop.csv", POPULATION_CSV)
+    with pytest.raises(CommandError, match=r"pop.csv: (.|\n)*ファイル: ファイルが大きすぎます（100バイトまで）"):
+        run("import_population", path, "--year", "2020")
+    assert not Municipality.objects.exclude(population=None).exists()
+
+
 def test_only_admins_may_import(users, tmp_path):
     path = write(tmp_path, "pop.csv", POPULATION_CSV)
     for username in ["tokyo-pref", "hachioji", "advisor"]:

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from chiiki.core import history
+from chiiki.core import history, tabular
 from chiiki.core.commands import actor_for, add_user_argument
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
 from chiiki.progress.imports import PROGRESS
@@ -28,8 +28,9 @@ class Command(BaseCommand):
                 year = parse_fiscal_year(fiscal_year)
             except InvalidFiscalYear as exc:
                 raise CommandError(f"--fiscal-year: {exc}") from None
-        report = PROGRESS.run(actor, path.read_bytes(), path.name, dry_run=dry_run, source=history.COMMAND,
-                              fiscal_year=year)
+        with path.open("rb") as handle:
+            data = tabular.read_limited(handle)  # read_table refuses a file over IMPORT_MAX_BYTES
+        report = PROGRESS.run(actor, data, path.name, dry_run=dry_run, source=history.COMMAND, fiscal_year=year)
         if not report.ok:
             for line in report.error_lines():
                 self.stderr.write(line)

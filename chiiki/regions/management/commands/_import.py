@@ -5,13 +5,15 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from chiiki.core import history
+from chiiki.core.tabular import read_limited
 
 
 def run(importer, path: str, actor, **options):
     """Run importer on the file at path as actor; every problem becomes one CommandError naming them all."""
     file = Path(path)
     try:
-        data = file.read_bytes()
+        with file.open("rb") as handle:
+            data = read_limited(handle)  # read_table refuses a file over IMPORT_MAX_BYTES
     except (FileNotFoundError, IsADirectoryError):
         raise CommandError(f"ファイルがありません: {file}") from None
     result = importer.run(actor, data, file.name, source=history.IMPORT, **options)
