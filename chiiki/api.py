@@ -1,6 +1,7 @@
 """The public API: one NinjaAPI under /api/v1; each app contributes a router."""
 
 from django.core.exceptions import PermissionDenied
+from django.db import OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -8,6 +9,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
 
 from chiiki.accounts.models import ApiToken
+from chiiki.core import db
 
 
 class ApiTokenAuth(HttpBearer):
@@ -60,6 +62,15 @@ def http_error(request, exc):
 @api.exception_handler(NinjaValidationError)
 def validation_error(request, exc):
     return api.create_response(request, {"detail": exc.errors}, status=422)
+
+
+@api.exception_handler(db.Busy)
+@api.exception_handler(OperationalError)
+def database_busy(request, exc):
+    """A write that lost a lock race (SQLite busy timeout, PostgreSQL deadlock…): 409, nothing was written."""
+    if not db.is_contention(exc):
+        raise exc  # a real database failure stays a 500
+    return api.create_response(request, {"detail": db.BUSY_MESSAGE}, status=409)
 
 
 def _mount():

@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from chiiki import access
-from chiiki.core import history
+from chiiki.core import db, history
 from chiiki.core.models import ChangeRecord
 
 from . import importer
@@ -125,13 +125,21 @@ def import_progress(actor, data: bytes, filename: str = "", *, fiscal_year: int 
     report = importer.parse_table(data, filename, actor=actor, fiscal_year=fiscal_year)
     if not report.ok:
         return report
-    with transaction.atomic():
-        plan = importer.plan_import(report)
-        if dry_run or not (plan.creates or plan.updates):
-            return report
-        _write(actor, plan, via)
-        history.bump(AREA)
-    report.committed = True
+
+    def plan_and_write() -> bool:
+        with transaction.atomic():
+            db.lock_area(AREA)  # imports of the area one at a time (PostgreSQL; SQLite's lock is the database's)
+            report.unchanged = 0  # counted by plan_import, again on a retry
+            plan = importer.plan_import(report)
+            if dry_run or not (plan.creates or plan.updates):
+                return False
+            _write(actor, plan, via)
+            history.bump(AREA)
+            return True
+
+    # A cell saved by someone else between our plan and our insert (IntegrityError), or a lost lock race: plan
+    # again against what is there now; db.Busy (409) when that keeps happening.
+    report.committed = db.retry(plan_and_write, also=(IntegrityError,))
     return report
 
 
@@ -212,7 +220,9 @@ def _insert_rows(model, field_names: list[str], rows: list[tuple]) -> None:
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     if connection.vendor == "postgresql":
         # COPY is PostgreSQL's bulk-load path: same rows, same transaction, a fraction of INSERT's cost.
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        # wrap_database_errors: the raw cursor's errors become Django's (IntegrityError …), as with execute().
+        with connection.wrap_database_errors, connection.cursor() as cursor, \
+                cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         return
