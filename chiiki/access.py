@@ -124,6 +124,9 @@ RULES = {
     # Site administration
     "history.view_all": lambda user, obj: is_admin(user),
     "site.admin": _site_admin,  # /django-admin/
+    # Whole-database backup and restore: operator commands only (access.SYSTEM), never a role on the site.
+    "database.backup": lambda user, obj: False,
+    "database.restore": lambda user, obj: False,
     # API tokens: obj is the token's user (create) or the token (revoke)
     "api_token.create": _self_or_admin,
     "api_token.revoke": lambda user, obj: is_admin(user) or (

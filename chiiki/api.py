@@ -4,12 +4,14 @@ import logging
 import uuid
 
 from django.core.exceptions import PermissionDenied
+from django.db import OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from chiiki.accounts.api import router as accounts_router
+from chiiki.core import db
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.programs.api import router as programs_router
 from chiiki.progress.api import router as progress_router
@@ -25,6 +27,7 @@ ERROR_DESCRIPTIONS = {
     401: "認証が必要です（APIトークンまたはログイン中のセッション）。無効なトークンは読み取りでも 401 です",
     403: "権限がありません（またはセッションのCSRFトークンがありません）",
     404: "見つかりません",
+    409: "ほかの更新と重なったため保存できませんでした（何も変更していません）。もう一度お試しください",
     422: "パラメーターまたは本文が正しくありません",
 }
 
@@ -34,7 +37,7 @@ class ChiikiAPI(NinjaAPI):
 
     Every operation can answer 422 (its parameters are validated) and 401 (a bearer token that is unknown,
     revoked or whose user is inactive is refused on every endpoint, reads included); one with path parameters
-    404; one with security 403. All of them use the one `Error` schema, whatever an endpoint declared; other
+    404; one with security 403 and 409 (a write that lost a lock race, chiiki.core.db). All of them use the one `Error` schema, whatever an endpoint declared; other
     statuses an endpoint declares itself (e.g. 409 with the current record) are kept.
     """
 
@@ -50,6 +53,8 @@ class ChiikiAPI(NinjaAPI):
                     statuses.add(404)
                 if operation.get("security"):
                     statuses.add(403)
+                    if "409" not in responses and 409 not in responses:  # a write that lost a lock race
+                        responses["409"] = {"description": ERROR_DESCRIPTIONS[409], "content": error}
                 for status in sorted(statuses):
                     responses.pop(status, None)
                     responses[str(status)] = {"description": ERROR_DESCRIPTIONS[status], "content": error}
@@ -116,6 +121,16 @@ def server_error(request, exc):
     return api.create_response(
         request, {"detail": f"サーバーでエラーが発生しました。時間をおいてもう一度お試しください（エラーID: {reference}）"},
         status=500)
+
+
+@api.exception_handler(db.Busy)
+@api.exception_handler(OperationalError)
+def database_busy(request, exc):
+    """A write that lost a lock race (SQLite busy timeout, PostgreSQL deadlock…): 409, nothing was written."""
+    if not db.is_contention(exc):
+        return server_error(request, exc)  # a real database failure stays a 500
+    return api.create_response(request, {"detail": db.BUSY_MESSAGE}, status=409)
+
 
 
 api.add_router("", regions_router)

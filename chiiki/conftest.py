@@ -190,3 +190,20 @@ def stored_pages():
     from chiiki.core.cache import KEY_PREFIX
 
     return lambda: sum(1 for key in cache._cache if key.startswith(cache.make_key(KEY_PREFIX)))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The SQLite test database is a file in WAL mode (settings.py). Django deletes the file at the end, but a
+    connection kept alive by an exception's reference cycle (a request that failed on a lock) closes only when
+    the garbage collector runs, leaving -wal/-shm beside the deleted file: remove them."""
+    import gc
+
+    from django.conf import settings
+
+    database = settings.DATABASES.get("default", {})
+    name = (database.get("TEST") or {}).get("NAME")
+    if database.get("ENGINE") != "django.db.backends.sqlite3" or not name or Path(name).exists():
+        return
+    gc.collect()
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(name + suffix).unlink(missing_ok=True)

@@ -2,6 +2,7 @@
 a bad value stops start-up with ImproperlyConfigured naming the variable."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -106,6 +107,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "chiiki.core.middleware.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
+    "chiiki.core.middleware.DatabaseBusyMiddleware",  # a write that lost a lock race: 409 and a message, not 500
 ]
 
 ROOT_URLCONF = "chiiki.urls"
@@ -127,6 +129,8 @@ TEMPLATES = [
     },
 ]
 
+# Seconds a SQLite writer waits for the write lock before the request is answered 409 (never 500).
+SQLITE_BUSY_TIMEOUT = 20
 _default_sqlite = f"sqlite:///{BASE_DIR / 'var' / 'chiiki.sqlite3'}"
 _database_url = os.environ.get("DATABASE_URL", "").strip() or _default_sqlite
 try:
@@ -137,9 +141,19 @@ if _db.get("ENGINE") not in ("django.db.backends.sqlite3", "django.db.backends.p
     raise ImproperlyConfigured(f"DATABASE_URL: only sqlite:// and postgres:// are supported, got {_database_url!r}")
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True) if _db["NAME"] not in ("", ":memory:") else None
+    # An embedded database under concurrent requests (docs/decisions/0010-sqlite-under-concurrency.md):
+    # BEGIN IMMEDIATE takes the write lock when a transaction starts, so a writer waits (busy timeout) instead
+    # of failing with "database is locked" when it upgrades a read; WAL lets reads run beside the writer.
     _db.setdefault("OPTIONS", {})
-    _db["OPTIONS"].update({"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"})
-    _db.setdefault("TEST", {})["NAME"] = os.environ.get("SQLITE_TEST_NAME") or None
+    _db["OPTIONS"].update({
+        "transaction_mode": "IMMEDIATE",
+        "timeout": SQLITE_BUSY_TIMEOUT,  # the busy timeout (sqlite3_busy_timeout), in seconds
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })
+    # Tests run on a file, like production: pytest-django's live server shares one connection for an in-memory
+    # database, so concurrent requests (and their locking) could not be exercised on one.
+    _db.setdefault("TEST", {})["NAME"] = (os.environ.get("SQLITE_TEST_NAME")
+                                          or str(Path(tempfile.gettempdir()) / f"chiiki-test-{os.getpid()}.sqlite3"))
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -5,7 +5,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import OperationalError, models
 from django.utils import timezone
 
 
@@ -98,5 +98,12 @@ class ApiToken(models.Model):
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             # At most one write a minute per token, not one per request.
-            cls.objects.filter(pk=token.pk).update(last_used_at=now)
+            from chiiki.core import db
+
+            try:
+                cls.objects.filter(pk=token.pk).update(last_used_at=now)
+            except OperationalError as exc:
+                # last_used_at is a hint: a database busy with other writes must not fail the request.
+                if not db.is_contention(exc):
+                    raise
         return token.user

@@ -42,7 +42,9 @@ def insert_rows(model, field_names: list[str], rows: list[tuple]) -> None:
     columns = ", ".join(quote(f.column) for f in fields)
     if connection.vendor == "postgresql":
         # COPY is PostgreSQL's bulk-load path: same rows, same transaction, a fraction of INSERT's cost.
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        # wrap_database_errors: the raw cursor's errors become Django's (IntegrityError …), as with execute().
+        with connection.wrap_database_errors, connection.cursor() as cursor, \
+                cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         return

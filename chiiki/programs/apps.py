@@ -15,3 +15,14 @@ class ProgramsConfig(AppConfig):
         cache_public("/programs/", depends_on=("programs", "regions", "roadmap", "progress"),
                      exclude=(r"/programs/(?:saved|alerts|manage)/", r"/programs/p/[^/]+/edit"))
         cache_public("/api/v1/programs", depends_on=("programs", "regions", "roadmap"))
+
+    def rebuild_derived_data(self) -> str:
+        """After a restore (chiiki.core.backup): the search index is not a model table, so rebuild it from the
+        programs, as load_reference does."""
+        from .indexing import PROGRAM_INDEX, reindex
+        from .models import SupportProgram
+
+        programs = list(SupportProgram.objects.all())
+        PROGRAM_INDEX.clear()
+        reindex(programs)
+        return f"支援メニューの検索索引を作り直しました（{len(programs)}件）"

@@ -8,7 +8,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from chiiki import access
-from chiiki.core import bulk, history
+from chiiki.core import bulk, db, history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.imports import ImportResult
 from chiiki.core.tabular import Table
@@ -132,13 +132,21 @@ def import_progress(actor, table: Table, *, dry_run: bool = False, source: str =
     rows = importer.parse_table(table, actor=actor, result=result, fiscal_year=fiscal_year)
     if not result.ok:
         return result
-    with transaction.atomic():
-        plan = importer.plan_import(rows, result)
-        if dry_run or not (plan.creates or plan.updates):
-            return result
-        _write(actor, plan, source)
-        history.bump(AREA)
-    result.committed = True
+
+    def plan_and_write() -> bool:
+        with transaction.atomic():
+            db.lock_area(AREA)  # imports of the area one at a time (PostgreSQL; SQLite's lock is the database's)
+            result.unchanged = 0  # counted by plan_import, again on a retry
+            plan = importer.plan_import(rows, result)
+            if dry_run or not (plan.creates or plan.updates):
+                return False
+            _write(actor, plan, source)
+            history.bump(AREA)
+            return True
+
+    # A cell saved by someone else between our plan and our insert (IntegrityError), or a lost lock race: plan
+    # again against what is there now; db.Busy (409) when that keeps happening.
+    result.committed = db.retry(plan_and_write, also=(IntegrityError,))
     return result
 
 

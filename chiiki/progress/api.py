@@ -81,7 +81,7 @@ class ProgressIn(Schema):
 
 class Conflict(Schema):
     detail: str
-    current: ProgressItem
+    current: ProgressItem | None = None  # the record as it is now (absent when another write held the lock)
 
 
 class Detail(Schema):

@@ -28,6 +28,8 @@ EXPECTED = {
     "programs.save_search": ("none", SIGNED_IN),
     "history.view_all": ("none", {"admin"}),
     "site.admin": ("none", set()),  # needs is_staff or superuser as well: see test_site_admin
+    "database.backup": ("none", set()),  # operator commands only (access.SYSTEM)
+    "database.restore": ("none", set()),
     "api_token.create": ("self", SIGNED_IN),
     "api_token.revoke": ("own_token", SIGNED_IN),
 }
