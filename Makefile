@@ -14,13 +14,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help venv run test assets browser-deps lint bench
+.PHONY: help venv run test assets browser-deps lint bench contract
 
 help:
 	@echo "make run    — .venv, 依存関係, フロントエンド資材, migrate, 参照データ・境界・デモデータを読み込み http://$(HOST):$(PORT)/ で起動"
 	@echo "make test   — テスト一式（ブラウザテストを含む）。DATABASE_URL を設定すると PostgreSQL で実行"
 	@echo "make assets — npm ci と static/vendor/ へのコピー"
 	@echo "make lint   — ruff check chiiki bench"
+	@echo "make contract — API 契約テスト（schemathesis、匿名と事務局トークン）"
 	@echo "make bench  — ベンチマーク（bench/README.md）"
 
 # ---- Python environment ----------------------------------------------------------------------------------------
@@ -129,6 +130,11 @@ test: $(INSTALLED) assets browser-deps
 	@status=0; DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "エラー: テストが1件も収集されませんでした（pytest exit 5）" >&2; exit 1; fi; \
 	exit $$status
+
+# The API contract (schemathesis against a live gunicorn with the production settings, anonymous and with a
+# national-admin token). DATABASE_URL=postgres://… runs it on a temporary PostgreSQL database.
+contract: $(INSTALLED)
+	scripts/api_contract.sh
 
 # ---- Quality and benchmarks ---------------------------------------------------------------------------------------
 
