@@ -12,6 +12,7 @@ from ninja.files import UploadedFile
 from chiiki.api import WRITE_AUTH
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
 from chiiki.core.paging import page_size_of, paginate
+from chiiki.regions.queries import get_municipality
 
 from . import actions, queries
 from .exporting import export_response
@@ -181,15 +182,10 @@ def export_xlsx(request, filters: Query[ListFilters]):
             response={200: ProgressItem, 409: Conflict, 403: Detail, 404: Detail, 422: Detail},
             summary="1団体・1分野・1年度の段階を更新（version で楽観的排他）")
 def update_progress(request, code: str, sector: str, fiscal_year: str, payload: ProgressIn):
-    from chiiki.core.codes import InvalidCode, normalize_code
-    from chiiki.regions.models import Municipality
     from chiiki.roadmap.models import Sector
 
-    try:
-        code = normalize_code(code)
-    except InvalidCode:
-        raise HttpError(404, "団体が見つかりません") from None
-    municipality = get_object_or_404(Municipality.objects.select_related("prefecture"), pk=code)
+    municipality = get_municipality(code)
+    code = municipality.code
     sector_obj = get_object_or_404(Sector, pk=sector)
     year = _year(fiscal_year)
     try:
