@@ -6,23 +6,17 @@ from chiiki.access import require
 from chiiki.core import history
 from chiiki.core.errors import Conflict, ImportRejected, RowProblem
 from chiiki.core.tabular import Table, TableError, require_columns
+from chiiki.roadmap.models import Sector
 
 from .catalog import HEADER, REQUIRED_COLUMNS, RowErrors, content_of, parse_row
 from .indexing import PROGRAM_INDEX, reindex
 from .models import SavedSearch, SupportProgram
+from .search import SearchRequest, invalidate, run_search
 
 AREA = "programs"
 
 
-def _invalidate() -> None:
-    from .queries import invalidate
-
-    invalidate()
-
-
 def _sector_codes() -> set[str]:
-    from chiiki.roadmap.models import Sector
-
     return set(Sector.objects.values_list("code", flat=True))
 
 
@@ -60,7 +54,7 @@ def save_program(actor, program: SupportProgram | None, row: dict[str, str], *, 
             program = current
         reindex([program])
         history.bump(AREA)
-        _invalidate()
+        invalidate()
     return program
 
 
@@ -72,7 +66,7 @@ def delete_program(actor, program: SupportProgram, *, source: str = "web") -> No
         PROGRAM_INDEX.remove([program.pk])
         program.delete()
         history.bump(AREA)
-        _invalidate()
+        invalidate()
 
 
 def parse_catalog_table(table: Table) -> list[tuple[int, dict]]:
@@ -144,7 +138,7 @@ def import_catalog(actor, table: Table, *, dry_run: bool = False) -> dict:
             history.record_many(records)
             reindex(touched)
             history.bump(AREA)
-        _invalidate()
+        invalidate()
     return counts
 
 
@@ -159,8 +153,6 @@ def save_search(actor, *, name: str, params: str, alerts: bool) -> SavedSearch:
     with transaction.atomic():
         saved = SavedSearch.objects.create(owner=actor, name=name[:100], params=params[:1000], alerts=alerts)
         # Programs already matching are not "new": only later additions are announced.
-        from .queries import SearchRequest, run_search
-
         result = run_search(SearchRequest.from_querystring(params), user=actor, page_size=10_000)
         saved.seen_program_ids = [item.public_id for item in result.all_items]
         saved.save(update_fields=["seen_program_ids"])
