@@ -381,7 +381,7 @@ def write_section(section: str, title: str = SECTION):
         text = text.rstrip("\n") + "\n\n" + section
     else:
         end = text.find("\n## ", start + len(title))
-        text = text[:start] + section + (text[end + 1:] if end != -1 else "")
+        text = text[:start] + section + ("\n" + text[end + 1:] if end != -1 else "")  # keep the blank line
     README.write_text(text, encoding="utf-8")
 
 
