@@ -142,7 +142,7 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check chiiki $(wildcard bench)
 
 # Every benchmark; each writes its figures into bench/README.md. The targets below belong to their owners.
-bench: bench-progress bench-programs
+bench: bench-progress bench-programs bench-programs-engines
 
 # 進捗（D）: 20,000行の取込と、全国の概要ページ・集計APIのHTTP計測。SQLite と PostgreSQL
 # （BENCH_DATABASE_URL、既定は 127.0.0.1:55432 の chiiki_bench）。結果は bench/README.md に書き込む。
@@ -156,3 +156,8 @@ bench-progress: $(INSTALLED) assets
 .PHONY: bench-programs
 bench-programs: $(INSTALLED)
 	$(PY) bench/programs_bench.py
+
+# 支援メニュー（E）: 判定付きクエリの上位5件を、アプリ内 BM25F と各DBの順位関数（FTS5 bm25・ts_rank_cd）で比較。
+.PHONY: bench-programs-engines
+bench-programs-engines: $(INSTALLED)
+	$(PY) bench/programs_rank_engines.py

@@ -85,6 +85,45 @@ def evaluate(rank_fn, queries):
     return statistics.mean(ndcgs), statistics.mean(rrs), {c: statistics.mean(v) for c, v in by_cat.items()}
 
 
+def load_reference_catalog():
+    """Sectors and the 25 real programs of data/, through the reference loaders."""
+    from chiiki.programs.reference import load_catalog
+    from chiiki.roadmap.reference import load as load_sectors
+
+    data_dir = ROOT / "data"
+    load_sectors(data_dir=data_dir, force=False, stdout=None, progress=False)
+    load_catalog(data_dir=data_dir)
+
+
+def expand_catalog(count: int, seed: int = 20261126) -> float:
+    """Grow the catalog to `count` programs with synthetic copies of the real ones (their texts recombined),
+    index them and start a new catalog version. Returns the seconds taken."""
+    from chiiki.core.history import bump
+    from chiiki.programs.indexing import reindex
+    from chiiki.programs.models import SupportProgram
+    from chiiki.programs.search import invalidate
+
+    rng = random.Random(seed)
+    base = list(SupportProgram.objects.order_by("public_id"))
+    fragments = [p.summary for p in base]
+    synthetic = []
+    for i in range(count - len(base)):
+        model_program = base[i % len(base)]
+        copy = SupportProgram(**{f.attname: getattr(model_program, f.attname)
+                                 for f in SupportProgram._meta.concrete_fields if f.name not in ("id",)})
+        copy.public_id = f"SYN-{i:05d}"
+        copy.name = f"{model_program.name}（合成{i:05d}）"
+        copy.summary = model_program.summary + rng.choice(fragments)
+        copy.windows = rng.choice(["", "always", "monthly:4-12", "2026-04-01..2026-06-30", "2026-10-01..2027-01-31"])
+        synthetic.append(copy)
+    started = time.perf_counter()
+    SupportProgram.objects.bulk_create(synthetic, batch_size=1000)
+    reindex(SupportProgram.objects.all())
+    bump("programs")
+    invalidate()
+    return time.perf_counter() - started
+
+
 def measure(args) -> dict:
     """Child process: one engine. Prints a JSON result."""
     database_url, tmp = setup_django(args.database_url)
@@ -92,18 +131,12 @@ def measure(args) -> dict:
     from django.db import connection
     from django.test import Client
 
-    from chiiki.core.history import bump
     from chiiki.core.search import parse_query
-    from chiiki.programs import queries as q
-    from chiiki.programs.indexing import PROGRAM_INDEX, reindex
+    from chiiki.programs import search as q
+    from chiiki.programs.indexing import PROGRAM_INDEX
     from chiiki.programs.models import SupportProgram
-    from chiiki.programs.queries import invalidate
-    from chiiki.programs.reference import load_catalog
-    from chiiki.roadmap.reference import load as load_sectors
 
-    data_dir = ROOT / "data"
-    load_sectors(data_dir=data_dir, force=False, stdout=None, progress=False)
-    load_catalog(data_dir=data_dir)
+    load_reference_catalog()
     judged = load_queries()
     programs = list(SupportProgram.objects.order_by("public_id"))
     # 1. Naive baseline: the query string as typed, as a substring of name/summary/eligibility; catalog order.
@@ -112,7 +145,7 @@ def measure(args) -> dict:
         return [p.public_id for p in programs if needle and needle in f"{p.name} {p.summary} {p.eligibility}"]
 
     def ranking(query):
-        return [h.public_id for h in q.run_search(q.SearchRequest(q=query), page_size=100).all_items]
+        return [h.public_id for h in q.run_search(q.SearchRequest.from_params({"q": query}), page_size=100).all_items]
 
     def ranking_without_concepts(query):
         parsed = parse_query(query)
@@ -139,7 +172,8 @@ def measure(args) -> dict:
         ids = [p.public_id for p in programs]
 
         def hybrid(query, alpha=0.5):
-            lexical = {h.public_id: h.score for h in q.run_search(q.SearchRequest(q=query), page_size=100).all_items}
+            lexical = {h.public_id: h.score
+                       for h in q.run_search(q.SearchRequest.from_params({"q": query}), page_size=100).all_items}
             top = max(lexical.values(), default=0.0) or 1.0
             cosine = passages @ model.query(unicodedata.normalize("NFKC", query))
             lo, hi = float(cosine.min()), float(cosine.max())
@@ -156,25 +190,7 @@ def measure(args) -> dict:
         results["ハイブリッド（BM25F 0.5 + 埋め込み 0.5）"] = evaluate(hybrid, judged)
 
     # 2. Latency with a synthetic 10,000-program catalog.
-    rng = random.Random(20261126)
-    base = programs
-    fragments = [p.summary for p in base]
-    synthetic = []
-    for i in range(args.programs - len(base)):
-        model_program = base[i % len(base)]
-        copy = SupportProgram(**{f.attname: getattr(model_program, f.attname)
-                                 for f in SupportProgram._meta.concrete_fields if f.name not in ("id",)})
-        copy.public_id = f"SYN-{i:05d}"
-        copy.name = f"{model_program.name}（合成{i:05d}）"
-        copy.summary = model_program.summary + rng.choice(fragments)
-        copy.windows = rng.choice(["", "always", "monthly:4-12", "2026-04-01..2026-06-30", "2026-10-01..2027-01-31"])
-        synthetic.append(copy)
-    started = time.perf_counter()
-    SupportProgram.objects.bulk_create(synthetic, batch_size=1000)
-    reindex(SupportProgram.objects.all())
-    bump("programs")
-    invalidate()
-    index_seconds = time.perf_counter() - started
+    index_seconds = expand_catalog(args.programs)
     total = SupportProgram.objects.count()
 
     client = Client()
@@ -208,7 +224,7 @@ def measure(args) -> dict:
         "hybrid_note": hybrid_note,
         "total": total,
         "index_seconds": index_seconds,
-        "hojo_matches": q.run_search(q.SearchRequest(q="補助")).count,
+        "hojo_matches": q.run_search(q.SearchRequest.from_params({"q": "補助"})).count,
         "requests": args.requests,
         "variants": len(request_params) - len(judged),
         "warm": [p50, p95],
@@ -358,14 +374,14 @@ def report(runs: list[dict], pg_note: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(section: str):
+def write_section(section: str, title: str = SECTION):
     text = README.read_text(encoding="utf-8") if README.exists() else "# ベンチマーク\n\n"
-    start = text.find(SECTION)
+    start = text.find(title + "\n")
     if start == -1:
         text = text.rstrip("\n") + "\n\n" + section
     else:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + (text[end + 1:] if end != -1 else "")
+        end = text.find("\n## ", start + len(title))
+        text = text[:start] + section + ("\n" + text[end + 1:] if end != -1 else "")  # keep the blank line
     README.write_text(text, encoding="utf-8")
 
 

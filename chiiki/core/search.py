@@ -3,8 +3,8 @@
 Why not trigram indexes: pg_trgm and FTS5's trigram tokenizer cannot match 1–2-character words
 (防災, 教育, 補助). So we tokenise ourselves:
 
-- Text is normalised (NFKC, lower case, hiragana → katakana, a trailing 長音 ー of long katakana words
-  dropped so ファイバー = ファイバ) and cut into segments at punctuation and spaces.
+- Text is normalised by chiiki.core.text.normalize_words (NFKC, lower case, hiragana → katakana, a trailing
+  長音 ー of long katakana words dropped so ファイバー = ファイバ) and cut into segments at punctuation and spaces.
 - Every segment becomes its character bigrams, plus one unigram token per distinct character of the
   document, each written as an ASCII token (``g``/``u`` + hex code points) so neither engine's tokenizer can
   reinterpret it.
@@ -13,7 +13,7 @@ Why not trigram indexes: pg_trgm and FTS5's trigram tokenizer cannot match 1–2
 - Each engine's own full-text index finds the candidates: an FTS5 virtual table on SQLite, a ``tsvector``
   column with a GIN index on PostgreSQL (built from the same tokens, never through a text-search parser).
 - Candidates are ranked by one BM25F function in Python over the stored normalised field texts, so the
-  ranking is identical on both engines (see docs/decisions/0004-programs-search.md).
+  ranking is identical on both engines (see docs/decisions/0005-programs-search.md).
 
 An app declares an index (table name + weighted fields), adds ``index.operations()`` to a migration,
 keeps rows in sync with ``replace``/``remove`` inside its write actions, and calls ``search``.
@@ -23,50 +23,19 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import connection, migrations, transaction
 
+from chiiki.core.text import LONG_VOWEL, is_hiragana, nfkc, normalize_words
+
 K1 = 1.2
 B = 0.75
 
-_LONG_VOWEL = "ー"
-
-
-_KANA_TABLE = {code: code + 0x60 for code in range(ord("ぁ"), ord("ゖ") + 1)}
-_SEPARATORS = re.compile(r"[^\wー々〆ヶ]+|_+")
-
-
-def _is_katakana(char: str) -> bool:
-    return "ァ" <= char <= "ヺ" or char == _LONG_VOWEL
-
-
-def _is_hiragana(char: str) -> bool:
-    return "ぁ" <= char <= "ゖ"
-
-
-def _drop_trailing_long_vowel(segment: str) -> str:
-    """コンピューター → コンピュータ (JIS Z 8301 style), only at the end of katakana runs of 4+ characters."""
-    if _LONG_VOWEL not in segment:
-        return segment
-    out = []
-    run = 0
-    for index, char in enumerate(segment):
-        run = run + 1 if _is_katakana(char) else 0
-        next_char = segment[index + 1] if index + 1 < len(segment) else ""
-        if char == _LONG_VOWEL and run >= 4 and not _is_katakana(next_char):
-            continue
-        out.append(char)
-    return "".join(out)
-
-
-def normalize(text: str) -> str:
-    """The comparison form: NFKC, lower case, katakana only, segments separated by single spaces."""
-    text = unicodedata.normalize("NFKC", text or "").lower().translate(_KANA_TABLE)
-    return " ".join(_drop_trailing_long_vowel(s) for s in _SEPARATORS.split(text) if s)
+# The index's comparison form of a text (re-exported: apps and tests normalise through chiiki.core.search).
+normalize = normalize_words
 
 
 _HEX: dict[str, str] = {}
@@ -81,10 +50,6 @@ def _hex(char: str) -> str:
 
 def _bigram_token(a: str, b: str) -> str:
     return f"g{_hex(a)}{_hex(b)}"
-
-
-def _end_token(a: str) -> str:
-    return f"g{_hex(a)}000000"
 
 
 def tokens(normalized: str) -> list[str]:
@@ -123,21 +88,21 @@ def _split_user_words(raw: str) -> list[str]:
 
     A word written only in hiragana (てれわーく) is kept whole.
     """
-    text = unicodedata.normalize("NFKC", raw or "").lower()
+    text = nfkc(raw).lower()
     words: list[str] = []
     for chunk in re.split(r"[^\wー々〆ヶ]+", text):
         if not chunk:
             continue
-        if all(_is_hiragana(c) or c == _LONG_VOWEL for c in chunk):
+        if all(is_hiragana(c) or c == LONG_VOWEL for c in chunk):
             words.append(chunk)
             continue
         current: list[str] = []
         for char in chunk:
-            if _is_hiragana(char) or char == "_":
+            if is_hiragana(char) or char == "_":
                 if current:
                     words.append("".join(current))
                     current = []
-            elif char == _LONG_VOWEL and not current:
+            elif char == LONG_VOWEL and not current:
                 continue
             else:
                 current.append(char)
@@ -301,7 +266,9 @@ class SearchIndex:
         self._postings.clear()
 
     def clear(self) -> None:
+        """Remove every document (a restore rebuilds the index from its rows: chiiki.core.backup)."""
         self._stats_cache.clear()
+        self._postings.clear()
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {self.table}")
 
@@ -333,12 +300,9 @@ class SearchIndex:
         toks = list(dict.fromkeys(_bigram_token(a, b) for a, b in zip(term.text, term.text[1:], strict=False)))
         return "body : (" + " AND ".join(toks) + ")" if sqlite else " & ".join(toks)
 
-    def match_ids(self, term: Term) -> list[int]:
-        """Ids of the documents containing term, from the engine's full-text index."""
-        return self.match_many([term])[0]
-
     def match_many(self, terms: Sequence[Term]) -> list[list[int]]:
-        """match_ids for several terms in one round trip (UNION ALL, tagged by term)."""
+        """Per term, the ids of the documents containing it, from the engine's full-text index, in one round
+        trip (UNION ALL, tagged by term)."""
         if not terms:
             return []
         if connection.vendor == "sqlite":

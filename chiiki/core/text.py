@@ -1,4 +1,11 @@
-"""Japanese text normalisation used for matching and parsing."""
+"""Japanese text normalisation: the one place that decides when two ways of writing something are equal.
+
+- fold(): NFKC, lower case, hiragana → katakana. Every comparison (names, readings, codes, search) starts here.
+- fold_kana(): fold() plus small → large kana, for readings (the official kana omits small kana).
+- normalize_words(): fold() cut into words at punctuation and spaces, with the trailing 長音 of long katakana
+  words dropped (コンピューター = コンピュータ); the form the search index stores and queries
+  (chiiki.core.search).
+"""
 
 import re
 import unicodedata
@@ -6,6 +13,11 @@ import unicodedata
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９　", "0123456789 ")
 # Small kana folded to their full-size form (the official kana writes some readings without them).
 _SMALL_KANA = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
+_HIRAGANA_TO_KATAKANA = {code: code + 0x60 for code in range(ord("ぁ"), ord("ゖ") + 1)}
+
+LONG_VOWEL = "ー"
+# Word boundaries: anything that is not a word character, except the marks that belong inside Japanese words.
+WORD_SEPARATORS = re.compile(r"[^\wー々〆ヶ]+|_+")
 
 
 def normalize_digits(text: str) -> str:
@@ -17,7 +29,7 @@ def nfkc(text: str) -> str:
 
 
 def hira_to_kata(text: str) -> str:
-    return "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in text)
+    return text.translate(_HIRAGANA_TO_KATAKANA)
 
 
 def fold(text: str) -> str:
@@ -49,3 +61,31 @@ def control_character_problem(value: str) -> str | None:
     name = _CONTROL_NAMES.get(code)
     label = f"U+{code:04X}" + (f" {name}" if name else "")
     return f"制御文字（{label}）が含まれています。取り除いてから保存してください"
+
+
+def is_hiragana(char: str) -> bool:
+    return "ぁ" <= char <= "ゖ"
+
+
+def is_katakana(char: str) -> bool:
+    return "ァ" <= char <= "ヺ" or char == LONG_VOWEL
+
+
+def drop_trailing_long_vowel(word: str) -> str:
+    """コンピューター → コンピュータ (JIS Z 8301 style), only at the end of katakana runs of 4+ characters."""
+    if LONG_VOWEL not in word:
+        return word
+    out = []
+    run = 0
+    for index, char in enumerate(word):
+        run = run + 1 if is_katakana(char) else 0
+        next_char = word[index + 1] if index + 1 < len(word) else ""
+        if char == LONG_VOWEL and run >= 4 and not is_katakana(next_char):
+            continue
+        out.append(char)
+    return "".join(out)
+
+
+def normalize_words(text: str) -> str:
+    """fold(), cut into words at punctuation and spaces, trailing 長音 dropped; words joined by single spaces."""
+    return " ".join(drop_trailing_long_vowel(w) for w in WORD_SEPARATORS.split(fold(text)) if w)

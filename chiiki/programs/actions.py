@@ -8,23 +8,17 @@ from chiiki.core.errors import Conflict, Invalid, RowProblem
 from chiiki.core.imports import ImportResult
 from chiiki.core.tabular import Table
 from chiiki.core.text import control_character_problem
+from chiiki.roadmap.models import Sector
 
 from .catalog import HEADER, REQUIRED_COLUMNS, content_of, parse_row
 from .indexing import reindex
 from .models import SavedSearch, SupportProgram
+from .search import SearchRequest, invalidate, run_search
 
 AREA = "programs"
 
 
-def _invalidate() -> None:
-    from .queries import invalidate
-
-    invalidate()
-
-
 def _sector_codes() -> set[str]:
-    from chiiki.roadmap.models import Sector
-
     return set(Sector.objects.values_list("code", flat=True))
 
 
@@ -63,7 +57,7 @@ def save_program(actor, program: SupportProgram | None, row: dict[str, str], *, 
             program = current
         reindex([program])
         history.bump(AREA)
-        _invalidate()
+        invalidate()
     return program
 
 
@@ -139,7 +133,7 @@ def import_catalog(actor, table: Table, *, dry_run: bool = False, source: str = 
             reindex(touched)
             history.bump(AREA)
             result.committed = True
-        _invalidate()
+        invalidate()
     return result
 
 
@@ -165,8 +159,6 @@ def save_search(actor, *, name: str, params: str, alerts: bool, source: str = hi
     with transaction.atomic():
         saved = SavedSearch.objects.create(owner=actor, name=name[:100], params=params[:1000], alerts=alerts)
         # Programs already matching are not "new": only later additions are announced.
-        from .queries import SearchRequest, run_search
-
         result = run_search(SearchRequest.from_querystring(params), user=actor, page_size=10_000)
         saved.seen_program_ids = [item.public_id for item in result.all_items]
         saved.save(update_fields=["seen_program_ids"])

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .models import AlertDelivery, SavedSearch
-from .queries import SearchRequest, run_search
+from .search import SearchRequest, run_search
 
 CLOSING_DAYS = 14
 SALT = "chiiki.programs.alerts"

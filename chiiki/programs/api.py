@@ -8,8 +8,14 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import NinjaJSONEncoder
 
-from . import queries
+from chiiki.progress.models import Stage
+from chiiki.regions.queries import get_municipality
+
 from .eligibility import FIT_LABELS
+from .models import SupportType
+from .navigator import navigator as navigate
+from .queries import get_program
+from .search import DEFAULT_PAGE_SIZE, Hit, SearchRequest, run_search, snapshot
 from .serialize import program_detail, program_item
 
 router = Router(tags=["支援メニュー"])
@@ -117,6 +123,8 @@ class NavigatorOut(Schema):
 
 
 class SearchParams(Schema):
+    """The documented parameters; the request itself is read by SearchRequest.from_params, as on the page."""
+
     q: str | None = None
     sector: list[str] = []
     kind: list[str] = []
@@ -127,32 +135,26 @@ class SearchParams(Schema):
     fit: list[str] = []
     sort: str | None = None
     page: int = 1
-    page_size: int = queries.DEFAULT_PAGE_SIZE
+    page_size: int = DEFAULT_PAGE_SIZE
 
 
 @router.get("", response=SearchOut, summary="支援メニューの検索（ファセット件数付き）")
 def search(request, params: Query[SearchParams]):
     """`q` は全文検索（1〜2文字の語、全角半角・ひらがなカタカナの違いを吸収）。`q` があれば関連度順。
     絞り込みは複数指定可（`sector=disaster&sector=tourism`）。`eligible_for`（団体コード）を指定すると
-    その団体が利用可能なもの（既定）に絞り込み、`fit` ファセット（eligible / check / excluded）を返します。"""
-    if params.sort and params.sort not in queries.SORTS:
-        raise HttpError(422, f"sort は {', '.join(queries.SORTS)} のいずれかです")
-    if not 1 <= params.page_size <= queries.MAX_PAGE_SIZE:
-        raise HttpError(422, f"page_size は1〜{queries.MAX_PAGE_SIZE}です")
-    req = queries.SearchRequest(
-        q=(params.q or "").strip()[:200], sector=params.sector, kind=params.kind, support_type=params.support_type,
-        provider=params.provider, status=params.status, eligible_for=(params.eligible_for or "").strip(),
-        fit=params.fit, sort=params.sort or "", page=max(1, params.page), page_size=params.page_size,
-    )
-    result = queries.run_search(req, user=request.user)
-    sector_names = queries.snapshot().sector_names
+    その団体が利用可能なもの（既定）に絞り込み、`fit` ファセット（eligible / check / excluded）を返します。
+    パラメータの読み方と検査は検索ページと同じです（複数値は `sector=a,b` とも書けます）。使えない値は 422。"""
+    req = SearchRequest.from_params(request.GET)
+    if req.errors:
+        raise HttpError(422, " / ".join(req.errors))
+    result = run_search(req, user=request.user)
+    sector_names = snapshot().sector_names
     items = result.items
     payload = {
         "count": result.count, "page": result.page, "page_size": req.page_size, "num_pages": result.num_pages,
         "sort": result.sort,
         "items": [program_item(hit, request, sector_names) for hit in items],
-        "facets": {name: [{"key": v.key, "label": v.label, "count": v.count} for v in values]
-                   for name, values in result.facets.items()},
+        "facets": {name: [v.as_dict() for v in values] for name, values in result.facets.items()},
     }
     # The hot path: serialise directly instead of re-validating every item through the schema (≈ 40 % of the
     # request time at 20 items). test_search_api.py validates responses against SearchOut instead.
@@ -165,23 +167,19 @@ def search(request, params: Query[SearchParams]):
 def navigator(request, municipality: str, sector: str, stage: str | None = None, support_type: str | None = None):
     """団体×分野について、関係する支援メニューの適合（eligible / check（要確認）/ excluded）と理由、
     今年度から3か年のパッケージ（1年目: 人材・ノウハウ、2年目: 実装資金、3年目以降: 運用・自走資金）を返します。"""
-    from chiiki.progress.models import Stage
-
-    from .models import SupportType
-
     if stage and stage not in Stage.values:
         raise HttpError(422, f"stage は {', '.join(Stage.values)} のいずれかです")
     if support_type and support_type not in SupportType.values:
         raise HttpError(422, f"support_type は {', '.join(SupportType.values)} のいずれかです")
-    target = queries.get_municipality(municipality)
-    items, steps = queries.navigator(target, sector, stage=stage or "", support_type=support_type or "")
-    snap = queries.snapshot()
+    target = get_municipality(municipality)
+    items, steps = navigate(target, sector, stage=stage or "", support_type=support_type or "")
+    snap = snapshot()
     return {
         "municipality": {"code": target.code, "name": target.full_name},
         "sector": {"code": sector, "name": snap.sector_names[sector]},
         "stage": stage, "support_type": support_type,
         "items": [
-            {"program": program_item(queries.Hit(i.program, i.status), request), "fit": i.fit.fit,
+            {"program": program_item(Hit(i.program, i.status), request), "fit": i.fit.fit,
              "fit_label": FIT_LABELS[i.fit.fit], "reasons": i.fit.reasons, "rate": i.fit.rate,
              "prerequisites": i.fit.prerequisites}
             for i in items
@@ -196,6 +194,6 @@ def navigator(request, municipality: str, sector: str, stage: str | None = None,
 
 @router.get("/{public_id}", response=ProgramDetailOut, summary="支援メニューの詳細")
 def detail(request, public_id: str):
-    program = queries.get_program(public_id)
+    program = get_program(public_id)
     return program_detail(program, request)
 

@@ -19,7 +19,7 @@ class ProgramsConfig(AppConfig):
     def rebuild_derived_data(self) -> str:
         """After a restore (chiiki.core.backup): the search index is not a model table, so rebuild it from the
         programs, as load_reference does."""
-        from .indexing import PROGRAM_INDEX, reindex
+        from .indexing import PROGRAM_INDEX, reindex  # apps.py runs before models can be imported
         from .models import SupportProgram
 
         programs = list(SupportProgram.objects.all())

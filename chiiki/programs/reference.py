@@ -14,10 +14,11 @@ from chiiki.core.errors import DataFileError, Invalid
 from chiiki.regions.reference import read_csv
 from chiiki.roadmap.models import Sector
 
-from .actions import AREA, _invalidate, _snapshot
+from .actions import AREA, _snapshot
 from .catalog import REQUIRED_COLUMNS, content_of, parse_row
 from .indexing import reindex
 from .models import SupportProgram
+from .search import invalidate
 
 CATALOG_FILE = "support_programs.csv"
 
@@ -76,7 +77,7 @@ def load_catalog(*, data_dir: Path, force: bool = False, stdout=None, progress: 
         # Always (re)index everything: a fresh database or a changed sector name must be searchable.
         reindex(SupportProgram.objects.all())
         history.bump(AREA)
-    _invalidate()
+    invalidate()
     summary = f"支援メニュー: 新規{created}件・更新{updated}件・変更なし{unchanged}件"
     if kept:
         summary += f"・管理者の編集を保持{kept}件（上書きするには --force）"

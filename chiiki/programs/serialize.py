@@ -1,18 +1,20 @@
-"""Programs as plain data, shared by the API, CSV/XLSX export and the ICS feed."""
+"""Programs as plain data: the API's search items and detail (program_item, program_detail), and the
+eligibility rules in Japanese for the detail page (rules_text)."""
 
 import functools
 from decimal import Decimal
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from .models import AREA_FLAGS, ENTITY_KINDS, Kind, SupportType
+from .search import Hit, snapshot, statuses
 from .windows import parse_windows
 
 
 def _absolute(request, path: str) -> str:
     if request is None:
-        from django.conf import settings
-
         return settings.SITE_URL + path
     return request.build_absolute_uri(path)
 
@@ -30,8 +32,6 @@ def _detail_path(public_id: str) -> str:
 def sector_codes(program, sector_names=None) -> list[str]:
     if program.all_sectors:
         if sector_names is None:
-            from .queries import snapshot
-
             sector_names = snapshot().sector_names
         return list(sector_names)
     return list(program.sectors)
@@ -112,10 +112,6 @@ def rules_text(program) -> list[str]:
 
 
 def program_detail(program, request=None) -> dict:
-    from django.utils import timezone
-
-    from .queries import Hit, snapshot, statuses
-
     snap = snapshot()
     status = statuses(snap, timezone.localdate()).get(program.pk)
     item = program_item(Hit(program, status), request)

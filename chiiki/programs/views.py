@@ -17,12 +17,18 @@ from chiiki.core.fiscal import current_fiscal_year, fiscal_year_label
 from chiiki.core.imports import ImportForm
 from chiiki.core.search import normalize
 from chiiki.core.tabular import table_response
+from chiiki.progress.models import Stage
+from chiiki.progress.queries import cells
+from chiiki.regions.models import Municipality
+from chiiki.regions.queries import find_municipality
 
-from . import actions, alerts, ics, queries
+from . import actions, alerts, ics, search
 from .catalog import HEADER, row_of
 from .eligibility import FIT_LABELS, assess
 from .forms import ProgramForm, SaveSearchForm
 from .models import SavedSearch, SupportProgram, SupportType
+from .navigator import navigator as navigate
+from .queries import get_program
 from .serialize import rules_text
 from .windows import parse_windows
 
@@ -32,12 +38,12 @@ def _user_municipality(user):
 
 
 def _search_or_404(request, req):
+    """The search; a municipality code that does not resolve is reported and dropped (result.request)."""
     try:
-        return queries.run_search(req, user=request.user)
+        return search.run_search(req, user=request.user)
     except Http404 as exc:
         messages.error(request, str(exc))
-        req.eligible_for = ""
-        return queries.run_search(req, user=request.user)
+        return search.run_search(req.without("eligible_for"), user=request.user)
 
 
 EXPORT_HEADER = ["ID", "名称", "提供者", "種類", "支援の種類", "分野", "募集状況", "次の締切", "補助率", "上限額（円）",
@@ -45,11 +51,12 @@ EXPORT_HEADER = ["ID", "名称", "提供者", "種類", "支援の種類", "分�
 
 
 def index(request):
-    req = queries.SearchRequest.from_querydict(request.GET)
+    req = search.SearchRequest.from_params(request.GET)
     result = _search_or_404(request, req)
+    req = result.request
     fmt = request.GET.get("format", "")
     if fmt in ("csv", "xlsx"):
-        snap = queries.snapshot()
+        snap = search.snapshot()
         rows = [
             [h.public_id, h.program.name, h.program.provider, h.program.get_kind_display(),
              h.program.get_support_type_display(),
@@ -60,6 +67,8 @@ def index(request):
             for h in result.all_items
         ]
         return table_response(fmt, f"支援メニュー_{timezone.localdate():%Y%m%d}", EXPORT_HEADER, rows)
+    for message in req.errors:  # the bad value was dropped; the API answers 422 with the same message
+        messages.error(request, message)
     mine = _user_municipality(request.user)
     for name, values in result.facets.items():
         for value in values:
@@ -67,15 +76,15 @@ def index(request):
     base_qs = req.querystring(page=False)
     sort_links = [
         (key, label, urlencode([(k, v) for k, v in req.params(page=False) if k != "sort"] + [("sort", key)]))
-        for key, label in queries.SORTS.items() if key != "relevance" or req.q
+        for key, label in search.SORTS.items() if key != "relevance" or req.q
     ]
-    snap = queries.snapshot()
+    snap = search.snapshot()
     sector_hint = next(((code, name) for code, name in snap.sector_names.items()
-                        if req.q and normalize(req.q) == normalize(name) and code not in req.sector), None)
+                        if req.q and normalize(req.q) == normalize(name) and code not in req.filters["sector"]), None)
     context = {
         "sector_hint": sector_hint,
-        "req": req, "result": result, "facet_labels": queries.FACET_LABELS,
-        "facets": [(name, queries.FACET_LABELS[name], values) for name, values in result.facets.items()],
+        "req": req, "result": result, "facet_labels": search.FACET_LABELS,
+        "facets": [(name, search.FACET_LABELS[name], values) for name, values in result.facets.items()],
         "sort_links": sort_links, "base_qs": base_qs, "mine": mine,
         "mine_qs": urlencode([(k, v) for k, v in req.params(page=False) if k not in ("eligible_for", "fit")]
                              + ([("eligible_for", mine.code)] if mine else [])),
@@ -90,15 +99,15 @@ def index(request):
 
 
 def detail(request, public_id):
-    program = queries.get_program(public_id)
-    snap = queries.snapshot()
-    status = queries.statuses(snap, timezone.localdate()).get(program.pk)
+    program = get_program(public_id)
+    snap = search.snapshot()
+    status = search.statuses(snap, timezone.localdate()).get(program.pk)
     windows = []
     try:
         windows = parse_windows(program.windows)
     except ValueError:
         pass
-    upcoming = queries.upcoming_deadlines([queries.Hit(program, status)], days_back=0, days_ahead=365)[:12]
+    upcoming = search.upcoming_deadlines([search.Hit(program, status)], days_back=0, days_ahead=365)[:12]
     mine = _user_municipality(request.user)
     fit = assess(program, mine) if mine else None
     sectors = list(snap.sector_names.items()) if program.all_sectors else \
@@ -113,57 +122,27 @@ def detail(request, public_id):
 
 def deadlines_ics(request):
     if request.GET.get("program"):
-        program = queries.get_program(request.GET["program"])
-        status = queries.statuses(queries.snapshot(), timezone.localdate()).get(program.pk)
-        hits = [queries.Hit(program, status)]
+        program = get_program(request.GET["program"])
+        status = search.statuses(search.snapshot(), timezone.localdate()).get(program.pk)
+        hits = [search.Hit(program, status)]
     else:
-        req = queries.SearchRequest.from_querydict(request.GET)
-        hits = queries.run_search(req, user=request.user, page_size=100_000).all_items
-    pairs = queries.upcoming_deadlines(hits)
+        req = search.SearchRequest.from_params(request.GET)
+        hits = search.run_search(req, user=request.user, page_size=100_000).all_items
+    pairs = search.upcoming_deadlines(hits)
     body = ics.calendar(pairs)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="chiiki-deadlines.ics"'
     return response
 
 
-def _resolve_municipality(raw: str):
-    """A municipality from '202011', '20201', '長野市' or '202011 長野県長野市' (the datalist's form)."""
-    from chiiki.regions.models import Municipality
-
-    raw = (raw or "").strip()
-    if not raw:
-        return None, []
-    head = raw.split()[0]
-    if head.isdigit() or head.translate(str.maketrans("０１２３４５６７８９", "0123456789")).isdigit():
-        return queries.get_municipality(head), []
-    matches = list(Municipality.objects.select_related("prefecture").filter(name=raw)[:10])
-    if not matches:
-        matches = [m for m in Municipality.objects.select_related("prefecture").filter(name__contains=raw)[:10]]
-        if len(matches) != 1:
-            full = [m for m in Municipality.objects.select_related("prefecture").filter(name__contains=raw[-4:])[:50]
-                    if m.full_name == raw]
-            if len(full) == 1:
-                return full[0], []
-    if len(matches) == 1:
-        return matches[0], []
-    if not matches:
-        raise Http404(f"「{raw}」に当たる市区町村が見つかりません。団体コードか正式な名称で指定してください")
-    return None, matches
-
-
 def _recorded_stage(municipality, sector):
     """This year's stage from 見える化 (carried over from the latest record; 未着手 when none)."""
-    from chiiki.progress.queries import cells
-
     cell = cells(current_fiscal_year(), sector=sector, municipality=municipality.code).get((municipality.code, sector))
     return cell if cell is not None and cell.record_year is not None else None
 
 
 def navigator(request):
-    from chiiki.progress.models import Stage
-    from chiiki.regions.models import Municipality
-
-    snap = queries.snapshot()
+    snap = search.snapshot()
     mine = _user_municipality(request.user)
     raw = request.GET.get("municipality")
     if raw is None and mine is not None:
@@ -173,7 +152,7 @@ def navigator(request):
     support_type = request.GET.get("support_type") or ""
     error, candidates, municipality, items, steps = "", [], None, [], []
     try:
-        municipality, candidates = _resolve_municipality(raw or "")
+        municipality, candidates = find_municipality(raw or "")
     except Http404 as exc:
         error = str(exc)
     if stage and stage not in Stage.values:
@@ -184,7 +163,7 @@ def navigator(request):
         error, sector = f"分野 {sector} は登録されていません", ""
     recorded = None
     if municipality is not None and sector:
-        items, steps = queries.navigator(municipality, sector, stage=stage, support_type=support_type)
+        items, steps = navigate(municipality, sector, stage=stage, support_type=support_type)
         recorded = _recorded_stage(municipality, sector)
     by_id = {i.program.public_id: i for i in items}
     options = Municipality.objects.select_related("prefecture").order_by("code").values_list(
@@ -307,7 +286,7 @@ def manage_export(request):
 
 def edit(request, public_id=None):
     _require_manage(request)
-    program = queries.get_program(public_id) if public_id else None
+    program = get_program(public_id) if public_id else None
     if request.method == "POST":
         form = ProgramForm(request.POST)
         if form.is_valid():

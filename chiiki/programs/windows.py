@@ -72,18 +72,6 @@ def parse_windows(text: str) -> list[Window]:
     return windows
 
 
-def format_windows(windows: list[Window]) -> str:
-    parts = []
-    for w in windows:
-        if w.kind == "always":
-            parts.append("always")
-        elif w.kind == "dated":
-            parts.append(f"{w.opens.isoformat()}..{w.closes.isoformat()}")
-        else:
-            parts.append(f"monthly:{w.first_month}-{w.last_month}" + (f":{w.day}" if w.day else ""))
-    return ";".join(parts)
-
-
 def _fiscal_months(first: int, last: int) -> list[int]:
     """Months of a 年度 from first to last in fiscal order (April = first)."""
     order = [4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3]

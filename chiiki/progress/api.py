@@ -16,7 +16,7 @@ from chiiki.core.errors import Conflict as CoreConflict
 from chiiki.core.errors import Invalid
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
 from chiiki.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paginate
-from chiiki.regions.models import Municipality
+from chiiki.regions.queries import get_municipality
 from chiiki.roadmap.models import Sector
 
 from . import actions, queries
@@ -189,11 +189,8 @@ def export_xlsx(request, filters: Query[ListFilters]):
             response={200: ProgressItem, 409: Conflict, 403: Detail, 404: Detail, 422: Detail},
             summary="1団体・1分野・1年度の段階を更新（version で楽観的排他）")
 def update_progress(request, code: str, sector: str, fiscal_year: str, payload: ProgressIn):
-    try:
-        code = normalize_code(code)
-    except InvalidCode:
-        raise HttpError(404, "団体が見つかりません") from None
-    municipality = get_object_or_404(Municipality.objects.select_related("prefecture"), pk=code)
+    municipality = get_municipality(code)
+    code = municipality.code
     sector_obj = get_object_or_404(Sector, pk=sector)
     year = _year(fiscal_year)
     try:
@@ -213,10 +210,7 @@ def update_progress(request, code: str, sector: str, fiscal_year: str, payload: 
                response={204: None, 409: Conflict, 403: Detail, 404: Detail, 422: Detail},
                summary="誤った記録を削除（事務局のみ。version 必須、変更履歴に残る）")
 def delete_progress(request, code: str, sector: str, fiscal_year: int, version: int):
-    try:
-        code = normalize_code(code)
-    except InvalidCode:
-        raise HttpError(404, "団体が見つかりません") from None
+    code = get_municipality(code).code
     record = get_object_or_404(ProgressRecord.objects.select_related("municipality", "sector"),
                                municipality_id=code, sector_id=sector, fiscal_year=fiscal_year)
     try:

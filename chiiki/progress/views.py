@@ -15,6 +15,7 @@ from chiiki.core.codes import InvalidCode, normalize_code
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import fiscal_year_label
 from chiiki.core.paging import paginate
+from chiiki.regions.queries import get_municipality
 from chiiki.roadmap import queries as roadmap_queries
 
 from . import actions, queries
@@ -149,13 +150,8 @@ def rankings(request):
 
 
 def municipality(request, code):
-    from chiiki.regions.models import Municipality
-
-    try:
-        code = normalize_code(code)
-    except InvalidCode:
-        raise Http404("団体が見つかりません") from None
-    place = get_object_or_404(Municipality.objects.select_related("prefecture"), pk=code)
+    place = get_municipality(code)
+    code = place.code
     year = _year_from(request)
     sectors = queries.sectors()
     grid = queries.cells(year, municipality=code)

@@ -74,15 +74,48 @@ def search_municipalities(q: str | None = None, prefecture: str | None = None, k
 
 
 def get_municipality(code: str) -> Municipality:
-    """The municipality for a 5- or 6-digit code; Http404 for an invalid or unknown one."""
+    """The municipality for a 5- or 6-digit code (full-width digits too); Http404 for an invalid or unknown one.
+
+    The one lookup by code for pages, the API and other apps (programs' eligibility, progress).
+    """
     try:
         normalized = normalize_code(code)
-    except InvalidCode:
-        raise Http404("団体コードが正しくありません") from None
-    try:
-        return municipalities().get(code=normalized)
-    except Municipality.DoesNotExist:
-        raise Http404("該当する団体が見つかりません") from None
+    except InvalidCode as exc:
+        raise Http404(f"団体コードが正しくありません: {exc}") from None
+    municipality = municipalities().filter(code=normalized).first()
+    if municipality is None:
+        raise Http404(f"団体コード {normalized} の市区町村は登録されていません")
+    return municipality
+
+
+def find_municipality(raw: str) -> tuple[Municipality | None, list[Municipality]]:
+    """A municipality from what a person types: '202011', '20201', '長野市', '長野県長野市' or '202011 長野県長野市'
+    (the form the pages' datalists fill in).
+
+    Returns (municipality, []) when one matches, (None, candidates) when a name is ambiguous, (None, []) for
+    empty input; Http404 (Japanese message) for an invalid code or a name that matches nothing.
+    """
+    raw = (raw or "").strip()
+    if not raw:
+        return None, []
+    head = raw.split()[0]
+    if normalize_digits(head).isdigit():
+        return get_municipality(head), []
+    matches = list(municipalities().filter(name=raw)[:10])
+    if not matches:
+        matches = list(municipalities().filter(name__contains=raw)[:10])
+        if len(matches) != 1:
+            # "長野県長野市": the full name, prefecture + name.
+            prefecture = next((p for p in Prefecture.objects.only("code", "name") if raw.startswith(p.name)), None)
+            if prefecture is not None:
+                full = municipalities().filter(prefecture=prefecture, name=raw[len(prefecture.name):]).first()
+                if full is not None:
+                    return full, []
+    if len(matches) == 1:
+        return matches[0], []
+    if not matches:
+        raise Http404(f"「{raw}」に当たる市区町村が見つかりません。団体コードか正式な名称で指定してください")
+    return None, matches
 
 
 def get_prefecture(code: str) -> Prefecture:

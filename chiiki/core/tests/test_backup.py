@@ -140,10 +140,10 @@ def test_backup_restored_into_a_fresh_database_has_every_row_and_the_same_search
 def test_restore_rebuilds_a_search_index_the_backup_did_not_carry(site_data, fresh_database, tmp_path, client):
     """The index is not a model table: after dumpdata/loaddata (or any copy of the rows alone) it is empty and
     every search finds nothing. A restore rebuilds it from the programs."""
-    from chiiki.programs.indexing import PROGRAM_INDEX
-    from chiiki.programs.queries import invalidate
-
     from django.core.cache import cache
+
+    from chiiki.programs.indexing import PROGRAM_INDEX
+    from chiiki.programs.search import invalidate
 
     found = search_ids(client)
     PROGRAM_INDEX.clear()

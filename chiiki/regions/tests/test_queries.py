@@ -26,6 +26,38 @@ def test_get_municipality(register):
             queries.get_municipality(bad)
 
 
+def test_get_municipality_messages(register):
+    with pytest.raises(Http404, match="団体コードが正しくありません: 団体コードのチェックディジットが正しくありません: 131017"):
+        queries.get_municipality("131017")
+    with pytest.raises(Http404, match="団体コード 011011 の市区町村は登録されていません"):
+        queries.get_municipality("01101")
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("132012", "132012"),
+    ("13201", "132012"),
+    ("１３２０１２", "132012"),
+    ("132012 東京都八王子市", "132012"),  # the datalist's form
+    ("八王子市", "132012"),
+    ("八王子", "132012"),  # the only name containing it
+    ("東京都八王子市", "132012"),  # prefecture + name
+    ("島根県海士町", "325252"),
+])
+def test_find_municipality(register, raw, expected):
+    municipality, candidates = queries.find_municipality(raw)
+    assert municipality.code == expected and candidates == []
+
+
+def test_find_municipality_ambiguous_empty_and_unknown(register):
+    municipality, candidates = queries.find_municipality("松")
+    assert municipality is None and [m.code for m in candidates] == ["013315", "322016"]
+    assert queries.find_municipality("  ") == (None, [])
+    with pytest.raises(Http404, match="「存在しない町」に当たる市区町村が見つかりません"):
+        queries.find_municipality("存在しない町")
+    with pytest.raises(Http404, match="団体コードが正しくありません"):
+        queries.find_municipality("999999 どこか")
+
+
 def test_search_municipalities(register):
     assert [m.code for m in queries.search_municipalities(q="アオガシマ")] == ["134023"]
     assert [m.code for m in queries.search_municipalities(q="あおがしま")] == ["134023"]

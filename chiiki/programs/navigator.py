@@ -1,0 +1,120 @@
+"""支援メニューナビ: every program relevant to a municipality × sector with its fit, and a 3-year package.
+
+Reads the same catalog snapshot as the search (chiiki.programs.search); the page and the API call navigator().
+Eligibility rules and the package's reasoning: docs/decisions/0006-programs-eligibility-and-windows.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.http import Http404
+from django.utils import timezone
+
+from chiiki.core.fiscal import fiscal_year_label, fiscal_year_of
+
+from .eligibility import CHECK, ELIGIBLE, FIT_ORDER, Fit
+from .models import SupportProgram
+from .search import fits, snapshot, statuses
+from .windows import STATUS_ORDER, Status
+
+
+@dataclass
+class NavigatorItem:
+    program: SupportProgram
+    fit: Fit
+    status: Status
+    sector_specific: bool
+
+
+@dataclass
+class PackageStep:
+    year: int
+    fiscal_year: int
+    role: str
+    title: str
+    programs: list[SupportProgram]
+    why: str
+
+
+ROLE_TITLES = {
+    "people_knowhow": "人材・ノウハウ",
+    "implementation": "実装資金",
+    "operation": "運用・自走資金",
+}
+KIND_PREFERENCE = {
+    "people_knowhow": ["advisor", "consulting", "special_tax", "tax", "matching"],
+    "implementation": ["subsidy", "grant", "fund"],
+    "operation": ["tax", "crowdfunding", "grant", "special_tax"],
+}
+STEP_SIZE = 3
+
+
+def navigator(municipality, sector: str, *, stage: str = "", support_type: str = "",
+              today: dt.date | None = None) -> tuple[list[NavigatorItem], list[PackageStep]]:
+    """Every program relevant to the sector (and stage/support type) with its fit, and the 3-year package."""
+    today = today or timezone.localdate()
+    snap = snapshot()
+    if sector not in snap.sector_names:
+        raise Http404(f"分野 {sector} は登録されていません")
+    status_by_pk = statuses(snap, today)
+    fit_by_pk = fits(snap, municipality)
+
+    in_sector = [p for p in snap.programs if p.all_sectors or sector in p.sectors]
+    items = [
+        NavigatorItem(p, fit_by_pk[p.pk], status_by_pk[p.pk], not p.all_sectors)
+        for p in in_sector
+        if (not stage or not p.stages or stage in p.stages) and (not support_type or p.support_type == support_type)
+    ]
+    items.sort(key=lambda i: (FIT_ORDER[i.fit.fit], not i.sector_specific, STATUS_ORDER[i.status.code],
+                              i.program.public_id))
+
+    # The package uses every eligible program of the sector (a package spans all stages and support types).
+    eligible = [p for p in in_sector if fit_by_pk[p.pk].fit == ELIGIBLE]
+    checks = [p for p in in_sector if fit_by_pk[p.pk].fit == CHECK]
+    first_year = fiscal_year_of(today)
+    used: set[int] = set()
+    steps = []
+    for year, role in enumerate(["people_knowhow", "implementation", "operation"], start=1):
+        preference = KIND_PREFERENCE[role]
+
+        def rank(p, preference=preference):
+            kind_rank = preference.index(p.kind) if p.kind in preference else len(preference)
+            return (p.all_sectors, kind_rank, STATUS_ORDER[status_by_pk[p.pk].code], p.public_id)
+
+        chosen = sorted((p for p in eligible if role in p.package_roles and p.pk not in used), key=rank)[:STEP_SIZE]
+        used.update(p.pk for p in chosen)
+        fiscal_year = first_year + year - 1
+        label = fiscal_year_label(fiscal_year) + ("以降" if year == 3 else "")
+        pending = [p for p in checks if role in p.package_roles]
+        steps.append(PackageStep(year, fiscal_year, role, ROLE_TITLES[role], chosen,
+                                 _why(year, role, label, chosen, pending, municipality)))
+    return items, steps
+
+
+def _names(programs) -> str:
+    return "、".join(f"「{p.name}」" for p in programs)
+
+
+def _why(year: int, role: str, label: str, chosen, pending, municipality) -> str:
+    if not chosen:
+        text = f"{year}年目（{label}）: {municipality.name}が利用可能な{ROLE_TITLES[role]}の支援メニューは見つかりませんでした。"
+        if pending:
+            text += f"要確認の{_names(pending[:3])}は、条件を確認できれば候補になります。"
+        return text
+    if role == "people_knowhow":
+        body = (f"まず人材とノウハウを確保します。{_names(chosen)}で外部の専門家や人材の支援を受け、"
+                "地域の課題整理・実装計画・推進体制を固めます（2年目の補助申請の準備になります）。")
+    elif role == "implementation":
+        details = []
+        for p in chosen:
+            facts = [f"補助率{p.subsidy_rate}" if p.subsidy_rate else "", f"上限{p.cap_yen // 10000:,}万円" if p.cap_yen else ""]
+            facts = [f for f in facts if f]
+            details.append(f"「{p.name}」" + (f"（{'・'.join(facts)}）" if facts else ""))
+        body = (f"1年目の計画をもとに、{'、'.join(details)}で実装の初期投資を賄います。"
+                "公募時期と事業費の要件を確認し、前年度のうちに申請準備を進めます。")
+    else:
+        body = (f"補助が終わった後も続けられるよう、{_names(chosen)}で運用・更新の財源を確保し、"
+                "自走できる体制に移行します。")
+    return f"{year}年目（{label}）: {body}"
