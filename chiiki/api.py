@@ -13,16 +13,12 @@ from ninja.errors import ValidationError as NinjaValidationError
 from chiiki.accounts.api import router as accounts_router
 from chiiki.core import db
 from chiiki.core.errors import Conflict, Invalid
+from chiiki.core.schemas import ErrorOut
 from chiiki.programs.api import router as programs_router
 from chiiki.progress.api import router as progress_router
 from chiiki.regions.api import router as regions_router
 from chiiki.roadmap.api import router as roadmap_router
 
-ERROR_SCHEMA = {
-    "title": "Error", "type": "object", "required": ["detail"],
-    "properties": {"detail": {"title": "Detail", "description": "理由（日本語）。入力の誤りは項目ごと",
-                              "anyOf": [{"type": "string"}, {"type": "array", "items": {}}, {"type": "object"}]}},
-}
 ERROR_DESCRIPTIONS = {
     401: "認証が必要です（APIトークンまたはログイン中のセッション）。無効なトークンは読み取りでも 401 です",
     403: "権限がありません（またはセッションのCSRFトークンがありません）",
@@ -33,31 +29,29 @@ ERROR_DESCRIPTIONS = {
 
 
 class ChiikiAPI(NinjaAPI):
-    """NinjaAPI whose OpenAPI document declares every error status an operation can answer, with one body shape.
+    """NinjaAPI whose OpenAPI document declares every error status an operation can answer (body: ErrorOut).
 
     Every operation can answer 422 (its parameters are validated) and 401 (a bearer token that is unknown,
     revoked or whose user is inactive is refused on every endpoint, reads included); one with path parameters
-    404; one with security 403 and 409 (a write that lost a lock race, chiiki.core.db). All of them use the one `Error` schema, whatever an endpoint declared; other
-    statuses an endpoint declares itself (e.g. 409 with the current record) are kept.
+    404; one with security 403 and 409 (a write that lost a lock race, chiiki.core.db). Statuses an endpoint
+    declares itself keep its schema (endpoints use core.schemas.ErrorOut, or e.g. 409 with the current record).
     """
 
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
-        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
-        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        schema.setdefault("components", {}).setdefault("schemas", {})["ErrorOut"] = ErrorOut.model_json_schema()
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
         for path, operations in schema["paths"].items():
             for operation in operations.values():
                 responses = operation.setdefault("responses", {})
-                statuses = {401, 422} | {int(code) for code in responses if str(code) in ("403", "404")}
+                statuses = {401, 422}
                 if "{" in path:
                     statuses.add(404)
                 if operation.get("security"):
-                    statuses.add(403)
-                    if "409" not in responses and 409 not in responses:  # a write that lost a lock race
-                        responses["409"] = {"description": ERROR_DESCRIPTIONS[409], "content": error}
+                    statuses |= {403, 409}
                 for status in sorted(statuses):
-                    responses.pop(status, None)
-                    responses[str(status)] = {"description": ERROR_DESCRIPTIONS[status], "content": error}
+                    if str(status) not in responses and status not in responses:
+                        responses[str(status)] = {"description": ERROR_DESCRIPTIONS[status], "content": error}
         return schema
 
 

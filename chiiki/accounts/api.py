@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
 from chiiki import access
+from chiiki.core.schemas import ErrorOut
 
 from . import actions, queries
 from .auth import WRITE_AUTH
@@ -49,8 +50,6 @@ class TokenOut(Schema):
     revoked: bool
 
 
-class Detail(Schema):
-    detail: str
 
 
 def _place(obj) -> dict | None:
@@ -68,7 +67,7 @@ def _me(user) -> dict:
     }
 
 
-@router.get("/me", auth=WRITE_AUTH, response={200: MeOut, 401: Detail}, summary="認証中のユーザー")
+@router.get("/me", auth=WRITE_AUTH, response={200: MeOut, 401: ErrorOut}, summary="認証中のユーザー")
 def me(request):
     """トークン（`Authorization: Bearer …`）またはログイン中のセッションのユーザーを返します。"""
     return _me(request.user)
@@ -87,14 +86,14 @@ def abilities(request):
     }
 
 
-@router.get("/me/tokens", auth=WRITE_AUTH, response={200: list[TokenOut], 401: Detail}, summary="自分のAPIトークン一覧")
+@router.get("/me/tokens", auth=WRITE_AUTH, response={200: list[TokenOut], 401: ErrorOut}, summary="自分のAPIトークン一覧")
 def list_tokens(request):
     """ハッシュやトークン本体は返しません。"""
     return list(queries.tokens_of(request.user))
 
 
 @router.post("/me/tokens/{token_id}/revoke", auth=WRITE_AUTH,
-             response={200: TokenOut, 401: Detail, 403: Detail, 404: Detail}, summary="APIトークンを失効させる")
+             response={200: TokenOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}, summary="APIトークンを失効させる")
 def revoke_token(request, token_id: int):
     """自分のトークン（事務局は全員のもの）を失効させます。他人のトークンは 404 です。履歴に記録されます。"""
     token = get_object_or_404(ApiToken.objects.select_related("user"), pk=token_id)

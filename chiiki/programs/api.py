@@ -8,6 +8,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import NinjaJSONEncoder
 
+from chiiki.core.schemas import ErrorOut
 from chiiki.progress.models import Stage
 from chiiki.regions.queries import get_municipality
 
@@ -138,7 +139,7 @@ class SearchParams(Schema):
     page_size: int = DEFAULT_PAGE_SIZE
 
 
-@router.get("", response=SearchOut, summary="支援メニューの検索（ファセット件数付き）")
+@router.get("", response={200: SearchOut, 404: ErrorOut}, summary="支援メニューの検索（ファセット件数付き）")
 def search(request, params: Query[SearchParams]):
     """`q` は全文検索（1〜2文字の語、全角半角・ひらがなカタカナの違いを吸収）。`q` があれば関連度順。
     絞り込みは複数指定可（`sector=disaster&sector=tourism`）。`eligible_for`（団体コード）を指定すると
@@ -163,7 +164,8 @@ def search(request, params: Query[SearchParams]):
 
 
 # Declared before /{public_id} so that "navigator" is not taken for a program id.
-@router.get("/navigator", response=NavigatorOut, summary="支援メニューナビ（適合判定と3か年パッケージ）")
+@router.get("/navigator", response={200: NavigatorOut, 404: ErrorOut},
+            summary="支援メニューナビ（適合判定と3か年パッケージ）")
 def navigator(request, municipality: str, sector: str, stage: str | None = None, support_type: str | None = None):
     """団体×分野について、関係する支援メニューの適合（eligible / check（要確認）/ excluded）と理由、
     今年度から3か年のパッケージ（1年目: 人材・ノウハウ、2年目: 実装資金、3年目以降: 運用・自走資金）を返します。"""

@@ -15,7 +15,7 @@ from django.utils import timezone
 from chiiki.core.fiscal import fiscal_year_label, fiscal_year_of
 
 from .eligibility import CHECK, ELIGIBLE, FIT_ORDER, Fit
-from .models import SupportProgram
+from .models import PackageRole, SupportProgram
 from .search import fits, snapshot, statuses
 from .windows import STATUS_ORDER, Status
 
@@ -38,11 +38,7 @@ class PackageStep:
     why: str
 
 
-ROLE_TITLES = {
-    "people_knowhow": "人材・ノウハウ",
-    "implementation": "実装資金",
-    "operation": "運用・自走資金",
-}
+ROLE_TITLES = {role.value: str(role.label) for role in PackageRole}
 KIND_PREFERENCE = {
     "people_knowhow": ["advisor", "consulting", "special_tax", "tax", "matching"],
     "implementation": ["subsidy", "grant", "fund"],

@@ -16,6 +16,7 @@ from chiiki.core.errors import Conflict as CoreConflict
 from chiiki.core.errors import Invalid
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
 from chiiki.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paginate
+from chiiki.core.schemas import ErrorOut
 from chiiki.regions.queries import get_municipality
 from chiiki.roadmap.models import Sector
 
@@ -84,8 +85,6 @@ class Conflict(Schema):
     current: ProgressItem | None = None  # the record as it is now (absent when another write held the lock)
 
 
-class Detail(Schema):
-    detail: str | list | dict
 
 
 class ImportError_(Schema):
@@ -161,7 +160,7 @@ def list_progress(request, filters: Query[ListFilters], page: int = Query(1, ge=
             "items": [item_of(place, sector["code"], cell) for place, sector, cell in page_obj.object_list]}
 
 
-@router.get("/summary", response={200: SummaryOut, 422: Detail}, summary="段階別の集計")
+@router.get("/summary", response={200: SummaryOut, 422: ErrorOut}, summary="段階別の集計")
 def summary(request, fiscal_year: str | None = None, sector: str | None = None, group_by: str | None = None):
     year = _year(fiscal_year)
     if group_by not in (None, "", "prefecture", "kind", "population_class", "peer_group"):
@@ -186,7 +185,7 @@ def export_xlsx(request, filters: Query[ListFilters]):
 
 
 @router.put("/{code}/{sector}/{fiscal_year}", auth=WRITE_AUTH,
-            response={200: ProgressItem, 409: Conflict, 403: Detail, 404: Detail, 422: Detail},
+            response={200: ProgressItem, 409: Conflict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
             summary="1団体・1分野・1年度の段階を更新（version で楽観的排他）")
 def update_progress(request, code: str, sector: str, fiscal_year: str, payload: ProgressIn):
     municipality = get_municipality(code)
@@ -207,7 +206,7 @@ def update_progress(request, code: str, sector: str, fiscal_year: str, payload: 
 
 
 @router.delete("/{code}/{sector}/{fiscal_year}", auth=WRITE_AUTH,
-               response={204: None, 409: Conflict, 403: Detail, 404: Detail, 422: Detail},
+               response={204: None, 409: Conflict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
                summary="誤った記録を削除（事務局のみ。version 必須、変更履歴に残る）")
 def delete_progress(request, code: str, sector: str, fiscal_year: int, version: int):
     code = get_municipality(code).code
@@ -224,7 +223,7 @@ def delete_progress(request, code: str, sector: str, fiscal_year: int, version: 
     return Status(204, None)
 
 
-@router.post("/import", auth=WRITE_AUTH, response={200: ImportResult, 422: ImportResult, 403: Detail},
+@router.post("/import", auth=WRITE_AUTH, response={200: ImportResult, 422: ImportResult | ErrorOut, 403: ErrorOut},
              summary="一括取込（CSV/XLSX、全件成功時のみ反映。dry_run で検査のみ）")
 def import_file(request, file: File[UploadedFile], dry_run: Form[bool] = False, fiscal_year: Form[str] = ""):
     year = _year(fiscal_year) if fiscal_year else None

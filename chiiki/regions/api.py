@@ -5,6 +5,7 @@ from decimal import Decimal
 from ninja import Field, Query, Router, Schema
 
 from chiiki.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paginate
+from chiiki.core.schemas import ErrorOut
 
 from . import queries
 from .models import Municipality, MunicipalityKind, Prefecture
@@ -12,8 +13,6 @@ from .models import Municipality, MunicipalityKind, Prefecture
 router = Router(tags=["団体"])
 
 
-class ErrorOut(Schema):
-    detail: str = Field(..., description="エラーの説明（日本語）")
 
 
 class PrefectureRef(Schema):
