@@ -6,6 +6,7 @@ import uuid
 from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -20,6 +21,7 @@ from chiiki.regions.api import router as regions_router
 from chiiki.roadmap.api import router as roadmap_router
 
 ERROR_DESCRIPTIONS = {
+    400: "リクエスト本文の形式が正しくありません",
     401: "認証が必要です（APIトークンまたはログイン中のセッション）。無効なトークンは読み取りでも 401 です",
     403: "権限がありません（またはセッションのCSRFトークンがありません）",
     404: "見つかりません",
@@ -49,6 +51,8 @@ class ChiikiAPI(NinjaAPI):
                     statuses.add(404)
                 if operation.get("security"):
                     statuses |= {403, 409}
+                if "requestBody" in operation:
+                    statuses.add(400)
                 for status in sorted(statuses):
                     if str(status) not in responses and status not in responses:
                         responses[str(status)] = {"description": ERROR_DESCRIPTIONS[status], "content": error}
@@ -105,6 +109,12 @@ def invalid(request, exc):
 @api.exception_handler(NinjaValidationError)
 def validation_error(request, exc):
     return api.create_response(request, {"detail": exc.errors}, status=422)
+
+
+@api.exception_handler(MultiPartParserError)
+def malformed_body(request, exc):
+    return api.create_response(request, {"detail": "リクエスト本文の形式が正しくありません（multipart/form-data）"},
+                               status=400)
 
 
 @api.exception_handler(Exception)

@@ -53,10 +53,10 @@ echo "==> API contract on ${DATABASE_URL%%://*}: migrate, reference data, a nati
 "$PY" manage.py migrate --noinput -v0
 "$PY" manage.py load_reference --no-progress >/dev/null
 "$PY" manage.py collectstatic --noinput -v0
-token=$("$PY" manage.py shell -c "
-from chiiki.accounts.models import ApiToken, Role, User
-user = User.objects.create_user('contract-admin', role=Role.NATIONAL_ADMIN)
-print(ApiToken.issue(user, name='contract')[1])")
+"$PY" manage.py shell -v0 -c "
+from chiiki.accounts.models import Role, User
+User.objects.create_user('contract-admin', role=Role.NATIONAL_ADMIN)" >/dev/null
+token=$("$PY" manage.py create_api_token contract-admin --name contract 2>/dev/null | tail -n 1 | tr -d '[:space:]')
 
 .venv/bin/gunicorn chiiki.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --threads 4 \
   --access-logfile /dev/null --error-logfile "$work/server.log" &

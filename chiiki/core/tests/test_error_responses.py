@@ -50,3 +50,14 @@ def test_page_errors_are_japanese_pages_in_the_layout(production_client, users):
     production_client.force_login(users["hachioji"])
     forbidden = production_client.get("/progress/entry/011002/")
     assert forbidden.status_code == 403 and "権限がありません" in forbidden.content.decode()
+
+
+def test_a_malformed_multipart_body_is_a_json_400(client, users):
+    from chiiki.accounts.models import ApiToken
+
+    _token, key = ApiToken.issue(users["admin"])
+    response = client.post("/api/v1/progress/import", data=b"--x\r\n", content_type="multipart/form-data",
+                           HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 400 and "multipart" in response.json()["detail"]
+    spec = client.get("/api/v1/openapi.json").json()
+    assert "400" in spec["paths"]["/api/v1/progress/import"]["post"]["responses"]
