@@ -21,6 +21,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from xml.etree.ElementTree import ParseError, TreeBuilder, XMLParser
 
 from charset_normalizer import from_bytes
@@ -30,6 +31,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter, range_boundaries
 
+from .errors import DataFileError
 from .text import control_character_problem, normalize_digits
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -529,3 +531,22 @@ def table_response(fmt: str, filename: str, header: Sequence[str], rows: Iterabl
         f"attachment; filename=\"{ascii_name}.{ext}\"; filename*=UTF-8''{quote(filename)}.{ext}"
     )
     return response
+
+
+def read_reference_csv(path, columns: list[str]) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a reference file in data/ with their row numbers (header = 1), read like every import.
+
+    Raises DataFileError naming the file (and row) for a missing file, an unreadable table or missing columns.
+    """
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise DataFileError("ファイルがありません", path=path) from None
+    try:
+        table = read_table(data, Path(path).name)
+    except TableError as exc:
+        raise DataFileError(str(exc), path=path) from None
+    missing = [c for c in columns if c not in table.header]
+    if missing:
+        raise DataFileError(f"必須の列がありません: {', '.join(missing)}", path=path, row=table.header_number)
+    return [(row.number, row.values) for row in table.rows]

@@ -11,7 +11,7 @@ from django.db import transaction
 from chiiki import access
 from chiiki.core import history
 from chiiki.core.errors import DataFileError, Invalid
-from chiiki.regions.reference import read_csv
+from chiiki.core.tabular import read_reference_csv
 from chiiki.roadmap.models import Sector
 
 from .actions import AREA, _snapshot
@@ -26,7 +26,7 @@ CATALOG_FILE = "support_programs.csv"
 def load_catalog(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = False,
                  actor=access.SYSTEM) -> str:
     path = Path(data_dir) / CATALOG_FILE
-    rows = read_csv(path, REQUIRED_COLUMNS)
+    rows = read_reference_csv(path, REQUIRED_COLUMNS)
     codes = set(Sector.objects.values_list("code", flat=True))
     if not codes:
         raise DataFileError("分野が未登録です（分野のローダーを先に実行してください）", path=path)

@@ -5,8 +5,6 @@ The file is authoritative for codes, names, kana, kind and office location. Popu
 only when filled; they never overwrite an imported value unless `force` is given.
 """
 
-import csv
-import io
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from chiiki.core import history
 from chiiki.core.codes import is_valid_code
 from chiiki.core.commands import NullOut, ProgressBar
 from chiiki.core.errors import DataFileError
+from chiiki.core.tabular import read_reference_csv
 from chiiki.core.text import fold_kana
 
 from .actions import COMPUTED_AREA_SOURCE
@@ -33,26 +32,6 @@ PREFECTURE_FIELDS = ["lg_code", "name", "kana"]
 MUNICIPALITY_FIELDS = ["name", "kana", "kana_folded", "prefecture_id", "kind", "lat", "lng"]
 
 
-def read_csv(path: Path, columns: list[str]) -> list[tuple[int, dict]]:
-    """Rows of a UTF-8 CSV with their line numbers (header = 1); DataFileError on a missing file or header."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise DataFileError("ファイルがありません", path=path) from None
-    except UnicodeDecodeError as exc:
-        raise DataFileError(f"UTF-8 として読めません（{exc.start}バイト目）", path=path) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
-    missing = [c for c in columns if c not in header]
-    if missing:
-        raise DataFileError(f"必須の列がありません: {', '.join(missing)}", path=path, row=1)
-    try:
-        return [(reader.line_num, {k: (v or "").strip() for k, v in row.items() if k is not None})
-                for row in reader]
-    except csv.Error as exc:
-        raise DataFileError(f"CSVとして読み込めません: {exc}", path=path, row=reader.line_num) from None
-
-
 def _float(value: str, errors: list, row: int, column: str):
     if value == "":
         return None
@@ -65,7 +44,7 @@ def _float(value: str, errors: list, row: int, column: str):
 
 def parse_register(path: Path) -> tuple[list[dict], list[dict]]:
     """Validate the whole file; return (prefectures, municipalities) as dicts or raise DataFileError listing every problem."""
-    rows = read_csv(path, COLUMNS)
+    rows = read_reference_csv(path, COLUMNS)
     errors: list[tuple[int, str, str]] = []
     seen: dict[str, int] = {}
     prefectures, municipalities = [], []

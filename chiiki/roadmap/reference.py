@@ -8,7 +8,7 @@ from chiiki import access
 from chiiki.core import history
 from chiiki.core.commands import NullOut, ProgressBar
 from chiiki.core.errors import DataFileError
-from chiiki.regions.reference import read_csv
+from chiiki.core.tabular import read_reference_csv
 
 from .models import Sector, SectorModel
 
@@ -18,7 +18,7 @@ SECTOR_FIELDS = ["name", "name_en", "note", "order"]
 
 
 def parse_sectors(path: Path) -> list[dict]:
-    rows = read_csv(path, COLUMNS)
+    rows = read_reference_csv(path, COLUMNS)
     sectors, seen_codes, seen_names = [], {}, {}
     for order, (number, row) in enumerate(rows):
         code = row["code"]
