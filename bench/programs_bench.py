@@ -290,6 +290,11 @@ def main():
         print(json.dumps(measure(args), ensure_ascii=False))
         return
 
+    on_both_engines(args, run_child, report)
+
+
+def on_both_engines(args, run_child, report, title: str = SECTION) -> None:
+    """Measure in a child on SQLite and on a throwaway PostgreSQL database; print the report and write it."""
     runs = [run_child(None, args)]
     pg_note = ""
     if args.postgres:
@@ -304,7 +309,7 @@ def main():
     section = report(runs, pg_note)
     print(section)
     if not args.no_write:
-        write_section(section)
+        write_section(section, title)
 
 
 def report(runs: list[dict], pg_note: str) -> str:

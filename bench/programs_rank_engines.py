@@ -39,9 +39,8 @@ from programs_bench import (  # noqa: E402  (bench scripts run from the checkout
     expand_catalog,
     load_queries,
     load_reference_catalog,
+    on_both_engines,
     setup_django,
-    throwaway_postgres,
-    write_section,
 )
 
 SECTION = "## 支援メニュー検索: DBの順位関数との比較"
@@ -270,21 +269,7 @@ def main():
     if args.child:
         print(json.dumps(measure(args), ensure_ascii=False))
         return
-    runs = [run_child(None, args)]
-    pg_note = ""
-    if args.postgres:
-        url, drop = throwaway_postgres(args.postgres)
-        if url is None:
-            pg_note = f"PostgreSQL: 未計測（{drop}）。"
-        else:
-            try:
-                runs.append(run_child(url, args))
-            finally:
-                drop()
-    section = report(runs, pg_note)
-    print(section)
-    if not args.no_write:
-        write_section(section, SECTION)
+    on_both_engines(args, run_child, report, SECTION)
 
 
 if __name__ == "__main__":

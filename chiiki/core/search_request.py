@@ -146,6 +146,11 @@ class Range:
                 if v is not None]
 
 
+def parse_date(raw: str) -> dt.date:
+    """A date as people type it: YYYY-MM-DD or YYYY/MM/DD, full-width characters too. ValueError otherwise."""
+    return dt.date.fromisoformat(nfkc(raw).strip().replace("/", "-"))
+
+
 @dataclass(frozen=True)
 class DateRange:
     """A date range, inclusive: ``name_from`` / ``name_to`` (YYYY-MM-DD; YYYY/MM/DD and full-width characters too)."""
@@ -160,7 +165,7 @@ class DateRange:
         if not raw:
             return None
         try:
-            return dt.date.fromisoformat(raw.replace("/", "-"))
+            return parse_date(raw)
         except ValueError:
             errors.append(f"{param}（{self.label}の{end}）は YYYY-MM-DD の形式で指定してください（入力: {raw}）")
             return None

@@ -14,6 +14,7 @@ from chiiki.accounts.models import Role
 from chiiki.core import history
 from chiiki.core.codes import InvalidCode, normalize_code
 from chiiki.core.models import ChangeRecord
+from chiiki.core.search_request import parse_date
 from chiiki.regions.models import Municipality, Prefecture
 
 ACTION_LABELS = dict(ChangeRecord.Action.choices)
@@ -52,7 +53,7 @@ def _parse_date(raw: str, label: str, errors: list[str]) -> dt.date | None:
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw.replace("/", "-"))
+        return parse_date(raw)
     except ValueError:
         errors.append(f"{label}は YYYY-MM-DD の形式で入力してください（入力: {raw}）。")
         return None
