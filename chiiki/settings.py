@@ -229,6 +229,8 @@ BOUNDARIES_DIR = os.environ.get("BOUNDARIES_DIR", str(BASE_DIR.parent / "shared"
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000, minimum=2)
 IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 200, minimum=1, maximum=16_384)
+# Seconds one import may spend reading and checking its file before it stops (nothing written).
+IMPORT_TIME_BUDGET = env_int("IMPORT_TIME_BUDGET", 120, minimum=1, maximum=3600)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True  # scripts never read the cookie: htmx sends the token from hx-headers on <body>

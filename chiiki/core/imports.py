@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 
 from chiiki import access
 
-from . import tabular
+from . import budget, tabular
 from .errors import RowProblem
 from .models import ImportUpload
 
@@ -142,13 +142,19 @@ class Importer:
 
     def run(self, actor, data: bytes, filename: str = "", *, dry_run: bool = False, source: str = "",
             **options) -> ImportResult:
-        """Read the file and call the action; a file that cannot be read becomes a file-level problem."""
+        """Read the file and call the action within the time budget (settings IMPORT_TIME_BUDGET); a file that
+        cannot be read, or whose checking runs out of time, becomes a file-level problem and writes nothing."""
         try:
-            table = self.read(data, filename)
-        except tabular.TableError as exc:
+            with budget.budget(settings.IMPORT_TIME_BUDGET):
+                try:
+                    table = self.read(data, filename)
+                except tabular.TableError as exc:
+                    access.require(actor, self.permission)
+                    return ImportResult(problems=[RowProblem(None, "", str(exc))], dry_run=dry_run)
+                result = self.action(actor, table, dry_run=dry_run, source=source, **options)
+        except budget.OverBudget as exc:
             access.require(actor, self.permission)
             return ImportResult(problems=[RowProblem(None, "", str(exc))], dry_run=dry_run)
-        result = self.action(actor, table, dry_run=dry_run, source=source, **options)
         result.encoding = result.encoding or table.encoding
         return result
 

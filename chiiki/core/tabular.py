@@ -31,6 +31,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter, range_boundaries
 
+from . import budget
 from .errors import DataFileError
 from .text import control_character_problem, normalize_digits
 
@@ -431,7 +432,9 @@ def read_table(data: bytes, filename: str = "", header_aliases: dict[str, str] |
         check_controls = control_character_problem(text) is not None  # one pass over the text, not per cell
     table = None
     header: list[str] = []
-    for number, raw in records:
+    for count, (number, raw) in enumerate(records):
+        if count % 512 == 0:
+            budget.check()
         values = [_clean(v) for v in raw]
         if from_csv:
             values = [_unescape_formula(v) if v[:1] == "'" else v for v in values]

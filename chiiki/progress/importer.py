@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 
 from chiiki import access
-from chiiki.core import tabular
+from chiiki.core import budget, tabular
 from chiiki.core.codes import InvalidCode, normalize_code
 from chiiki.core.errors import RowProblem
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
@@ -89,7 +89,9 @@ def parse_table(table: tabular.Table, *, actor, result: ImportResult, fiscal_yea
     rows: list[ParsedRow] = []
     seen: dict[tuple, ParsedRow] = {}
     result.rows = len(table.rows)
-    for row in table.rows:
+    for count, row in enumerate(table.rows):
+        if count % 512 == 0:
+            budget.check()
         values = row.values
         problems = []
         raw_code = values.get(COL_CODE, "")

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 
 from chiiki import access
-from chiiki.core import bulk, history
+from chiiki.core import budget, bulk, history
 from chiiki.core.codes import InvalidCode, normalize_code
 from chiiki.core.errors import Conflict, Invalid, RowProblem
 from chiiki.core.imports import ImportResult
@@ -154,7 +154,9 @@ def _import(actor, table: Table, *, code_column: str, value_column: str, parse, 
     designated = [code for code, m in municipalities.items() if m.kind == "designated_city"]
     seen: dict[str, int] = {}
     planned: list[tuple[Municipality, object]] = []
-    for row in table.rows:
+    for count, row in enumerate(table.rows):
+        if count % 512 == 0:
+            budget.check()
         raw_code = row.get(code_column)
         if not raw_code:
             if any(name in " ".join(row.values.values()) for name in _TOTAL_NAMES):

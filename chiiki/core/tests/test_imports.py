@@ -111,3 +111,30 @@ def test_mypage_links_the_national_admin_to_the_register_imports(client_for, use
     html = client_for(users["admin"]).get("/accounts/mypage/").content.decode()
     assert 'href="/regions/import/population/"' in html and 'href="/regions/import/area/"' in html
     assert "/regions/import/" not in client_for(users["tokyo"]).get("/accounts/mypage/").content.decode()
+
+
+def test_an_import_that_runs_out_of_time_stops_and_writes_nothing(client_for, users, settings, tmp_path):
+    """Hardening: a request past its time budget stops its work (API, web preview and command alike)."""
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    settings.IMPORT_TIME_BUDGET = -1  # already spent: the first check stops the work
+    data = "団体コード,分野,年度,段階\r\n132012,disaster,2026,planned\r\n".encode()
+    response = client_for(users["admin"]).post("/api/v1/progress/import", {"file": SimpleUploadedFile("p.csv", data)})
+    assert response.status_code == 422 and "処理時間の上限" in response.json()["errors"][0]["message"]
+    preview_url = upload(client_for(users["admin"]), "/regions/import/population/", POPULATION.encode(), year="2020",
+                         code_column="団体コード", population_column="人口")
+    assert "処理時間の上限" in client_for(users["admin"]).get(preview_url).content.decode()
+    errors = StringIO()
+    with pytest.raises(CommandError, match="何も取り込みませんでした"):
+        call_command("import_progress", _write(tmp_path, data), stderr=errors)
+    assert "処理時間の上限" in errors.getvalue()
+    assert not Municipality.objects.exclude(population=None).exists()
+    assert not ChangeRecord.objects.exists()
+
+
+def _write(tmp_path, data: bytes) -> str:
+    path = tmp_path / "progress.csv"
+    path.write_bytes(data)
+    return str(path)
