@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import OperationalError, models
 from django.utils import timezone
 
+from chiiki.core import db
+
 
 class Role(models.TextChoices):
     NATIONAL_ADMIN = "national_admin", "総務省・事務局"
@@ -98,7 +100,6 @@ class ApiToken(models.Model):
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             # At most one write a minute per token, not one per request.
-            from chiiki.core import db
 
             try:
                 cls.objects.filter(pk=token.pk).update(last_used_at=now)

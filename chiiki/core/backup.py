@@ -23,10 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.apps import apps
+from django.conf import settings
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection, transaction
 
 from chiiki import access
+
+from .models import DataVersion
 
 FORMAT = "chiiki-backup/1"
 MANIFEST_TABLE = "chiiki_backup_manifest"
@@ -104,8 +108,6 @@ def _is_empty() -> bool:
 
 
 def _data_versions() -> dict[str, int]:
-    from .models import DataVersion
-
     if DataVersion._meta.db_table not in model_tables():
         return {}
     return dict(DataVersion.objects.values_list("name", "version"))
@@ -295,7 +297,6 @@ def _restore_sqlite(path: Path) -> None:
             raise BackupError(f"{path}: バックアップのファイルが壊れています（{check}）")
         target_name = connection.settings_dict["NAME"]
         connection.close()
-        from django.conf import settings
 
         target = sqlite3.connect(target_name, timeout=getattr(settings, "SQLITE_BUSY_TIMEOUT", 20))
         try:
@@ -327,10 +328,8 @@ def verify(expected: dict[str, int]) -> list[tuple[str, int, int | None]]:
 
 
 def _after_restore(old_versions: dict[str, int]) -> list[str]:
-    from django.core.management import call_command
     from django.db.migrations.executor import MigrationExecutor
 
-    from .models import DataVersion
 
     notes = []
     executor = MigrationExecutor(connection)

@@ -1,6 +1,10 @@
 import logging
 
 from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import render
+
+from chiiki.core import db
 
 logger = logging.getLogger(__name__)
 
@@ -30,11 +34,6 @@ class DatabaseBusyMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from django.http import JsonResponse
-        from django.shortcuts import render
-
-        from chiiki.core import db
-
         if not db.is_contention(exception):
             return None
         logger.warning("write lost a lock race on %s %s: %s", request.method, request.path, exception)

@@ -22,6 +22,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 from xml.etree.ElementTree import ParseError, TreeBuilder, XMLParser
 
 from charset_normalizer import from_bytes
@@ -29,7 +30,10 @@ from django.conf import settings
 from django.http import HttpResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.worksheet._reader import WorkSheetParser
 
 from . import budget
 from .errors import DataFileError
@@ -266,9 +270,6 @@ def _xlsx_records(data: bytes, limits: Limits) -> Iterator[tuple[int, list]]:
     so one cell at XFD20000 costs 20,000 × 16,384 cells. The package is read with openpyxl's reader (shared
     strings, styles for dates, the 1904 epoch) and the sheet XML is streamed here, one cell at a time.
     """
-    from openpyxl.reader.excel import ExcelReader
-    from openpyxl.styles.stylesheet import apply_stylesheet
-
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
@@ -297,8 +298,6 @@ def _xlsx_records(data: bytes, limits: Limits) -> Iterator[tuple[int, list]]:
 
 
 def _sheet_rows(source, reader, limits: Limits) -> Iterator[tuple[int, list]]:
-    from openpyxl.worksheet._reader import WorkSheetParser
-
     cell_parser = WorkSheetParser(source, reader.shared_strings, data_only=True, epoch=reader.wb.epoch,
                                   date_formats=reader.wb._date_formats,
                                   timedelta_formats=reader.wb._timedelta_formats)
@@ -520,8 +519,6 @@ def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence], title: str = "da
 
 def table_response(fmt: str, filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
     """An attachment response in csv or xlsx; filename without extension (may be Japanese)."""
-    from urllib.parse import quote
-
     if fmt == "xlsx":
         body, content_type, ext = xlsx_bytes(header, rows), XLSX_MIME, "xlsx"
     elif fmt == "csv":

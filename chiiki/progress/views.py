@@ -4,7 +4,7 @@ import screens."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -15,8 +15,11 @@ from chiiki.core.codes import InvalidCode, normalize_code
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import fiscal_year_label
 from chiiki.core.paging import paginate
+from chiiki.core.text import fold_kana
+from chiiki.regions.models import Municipality, Prefecture
 from chiiki.regions.queries import get_municipality
 from chiiki.roadmap import queries as roadmap_queries
+from chiiki.roadmap.models import Sector
 
 from . import actions, queries
 from .exporting import export_response
@@ -38,8 +41,6 @@ def _sector_from(request, *, default_first=False):
 
 
 def _prefectures():
-    from chiiki.regions.models import Prefecture
-
     return list(Prefecture.objects.values("code", "name"))
 
 
@@ -81,8 +82,6 @@ def map_page(request):
 
 def map_data(request):
     """{code: {"stage", "label"}} for the choropleth (cached on the data version)."""
-    from django.http import JsonResponse
-
     year = _year_from(request)
     sector = _sector_from(request, default_first=True)
     return JsonResponse({"fiscal_year": year, "sector": sector, "values": queries.map_values(year, sector)},
@@ -104,8 +103,6 @@ def prefectures(request):
 
 
 def prefecture(request, code):
-    from chiiki.regions.models import Prefecture
-
     pref = get_object_or_404(Prefecture, pk=code)
     year = _year_from(request)
     sectors = queries.sectors()
@@ -195,7 +192,6 @@ def records(request):
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         return export_response(fmt, year, rows)
-    from chiiki.regions.models import Prefecture
 
     page = paginate(rows, request.GET.get("page"), 100)
     query = request.GET.copy()
@@ -213,8 +209,6 @@ def records(request):
 
 @login_required
 def entry_index(request):
-    from chiiki.regions.models import Municipality
-
     managed = access.scope_managed_municipalities(request.user, Municipality.objects.select_related("prefecture"))
     count = managed.count()
     if count == 1:
@@ -223,8 +217,6 @@ def entry_index(request):
         raise PermissionDenied("進捗を入力できる団体がありません")
     q = request.GET.get("q", "").strip()
     if q:
-        from chiiki.core.text import fold_kana
-
         managed = managed.filter(name__contains=q) | managed.filter(kana_folded__contains=fold_kana(q)) | \
             managed.filter(code__startswith=q)
     page = paginate(managed.order_by("code"), request.GET.get("page"))
@@ -238,8 +230,6 @@ def _entry_rows(code, year, sectors=None):
 
 @login_required
 def entry(request, code):
-    from chiiki.regions.models import Municipality
-
     place = get_object_or_404(Municipality.objects.select_related("prefecture"), pk=code)
     access.require(request.user, "progress.edit", place)
     year = _year_from(request)
@@ -251,9 +241,6 @@ def entry(request, code):
 @require_POST
 def entry_save(request, code, sector):
     """htmx: save one sector row; re-render the row (with the newer value on a version conflict)."""
-    from chiiki.regions.models import Municipality
-    from chiiki.roadmap.models import Sector
-
     place = get_object_or_404(Municipality.objects.select_related("prefecture"), pk=code)
     sector_obj = get_object_or_404(Sector, pk=sector)
     year = queries.parse_year_param(request.POST.get("fiscal_year"))
