@@ -276,21 +276,27 @@ def throwaway_postgres(url: str):
 def main():
     import json
 
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--programs", type=int, default=10_000)
+    parser = engine_arguments()
     parser.add_argument("--requests", type=int, default=400)
-    parser.add_argument("--no-write", action="store_true")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--database-url", default=None, help=argparse.SUPPRESS)
-    parser.add_argument("--postgres", default=os.environ.get("PROGRAMS_BENCH_PG_URL",
-                                                             "postgres://postgres@127.0.0.1:55432/postgres"),
-                        help="PostgreSQL server for a throwaway database ('' to skip)")
     args = parser.parse_args()
     if args.child:
         print(json.dumps(measure(args), ensure_ascii=False))
         return
 
     on_both_engines(args, run_child, report)
+
+
+def engine_arguments() -> argparse.ArgumentParser:
+    """The options every programs bench takes (catalog size, engines, whether to write bench/README.md)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--programs", type=int, default=10_000)
+    parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--postgres", default=os.environ.get("PROGRAMS_BENCH_PG_URL",
+                                                             "postgres://postgres@127.0.0.1:55432/postgres"),
+                        help="PostgreSQL server for a throwaway database ('' to skip)")
+    return parser
 
 
 def on_both_engines(args, run_child, report, title: str = SECTION) -> None:

@@ -21,7 +21,6 @@ engine query that matches, ranks and returns the top 5.
 Writes the "## 支援メニュー検索: DBの順位関数との比較" section of bench/README.md (--no-write to only print).
 """
 
-import argparse
 import json
 import os
 import platform
@@ -35,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from programs_bench import (  # noqa: E402  (bench scripts run from the checkout, not as a package)
+    engine_arguments,
     evaluate,
     expand_catalog,
     load_queries,
@@ -256,15 +256,8 @@ def report(runs: list[dict], pg_note: str) -> str:
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--programs", type=int, default=10_000)
+    parser = engine_arguments()
     parser.add_argument("--rounds", type=int, default=4)
-    parser.add_argument("--no-write", action="store_true")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--database-url", default=None, help=argparse.SUPPRESS)
-    parser.add_argument("--postgres", default=os.environ.get("PROGRAMS_BENCH_PG_URL",
-                                                             "postgres://postgres@127.0.0.1:55432/postgres"),
-                        help="PostgreSQL server for a throwaway database ('' to skip)")
     args = parser.parse_args()
     if args.child:
         print(json.dumps(measure(args), ensure_ascii=False))

@@ -1,8 +1,10 @@
 """Helpers for progress tests: files in the import format."""
 
 import io
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 HEADER = "団体コード,分野,年度,段階,備考,根拠URL"
@@ -40,3 +42,15 @@ def history_count():
     from chiiki.core.models import ChangeRecord
 
     return lambda: ChangeRecord.objects.filter(model="progress.progressrecord").count()
+
+
+def run_import_command(tmp_path, data: bytes, name="progress.csv", *args) -> tuple[bool, str, str]:
+    """`manage.py import_progress` on data written to a file: (succeeded, stdout, stderr + the error)."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("import_progress", str(path), *args, stdout=out, stderr=err)
+    except CommandError as exc:
+        return False, out.getvalue(), err.getvalue() + str(exc)
+    return True, out.getvalue(), err.getvalue()

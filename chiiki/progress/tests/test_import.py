@@ -3,22 +3,12 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from .conftest import csv_file, xlsx_file
+from .conftest import csv_file, run_import_command, xlsx_file
 
 pytestmark = pytest.mark.django_db
 
 
-def run(tmp_path, data: bytes, name="progress.csv", *args):
-    path = tmp_path / name
-    path.write_bytes(data)
-    from io import StringIO
-
-    out, err = StringIO(), StringIO()
-    try:
-        call_command("import_progress", str(path), *args, stdout=out, stderr=err)
-    except CommandError as exc:
-        return False, out.getvalue(), err.getvalue() + str(exc)
-    return True, out.getvalue(), err.getvalue()
+run = run_import_command
 
 
 def test_utf8_bom_file_with_every_accepted_spelling(tmp_path, register, records, history_count):

@@ -20,7 +20,7 @@ from openpyxl import Workbook
 from chiiki.core.tabular import csv_bytes
 from chiiki.progress.importer import IMPORT_HEADER
 
-from .conftest import HEADER, csv_file, xlsx_file
+from .conftest import HEADER, csv_file, run_import_command, xlsx_file
 from .test_api import bearer
 
 pytestmark = pytest.mark.django_db
@@ -30,14 +30,8 @@ SECTORS = ["education", "health", "work", "disaster", "agriculture", "business",
 
 
 def command(tmp_path, data: bytes, name="progress.csv", *args) -> tuple[bool, str]:
-    path = tmp_path / name
-    path.write_bytes(data)
-    out, err = StringIO(), StringIO()
-    try:
-        call_command("import_progress", str(path), *args, stdout=out, stderr=err)
-    except CommandError as exc:
-        return False, err.getvalue() + str(exc)
-    return True, out.getvalue()
+    ok, out, err = run_import_command(tmp_path, data, name, *args)
+    return ok, out if ok else err
 
 
 def api_import(user, data: bytes, name="progress.csv", **fields):
