@@ -264,8 +264,8 @@ def test_import_plans_again_when_a_save_created_one_of_its_cells_first(transacti
         pytest.skip("SQLite serialises the two writers (BEGIN IMMEDIATE); see the docstring")
     plan_import, plans = importer.plan_import, []
 
-    def plan_then_interleave_a_save(report):
-        plan = plan_import(report)
+    def plan_then_interleave_a_save(rows, result):
+        plan = plan_import(rows, result)
         plans.append((len(plan.creates), len(plan.updates)))
         if len(plans) == 1:
             def save():
@@ -282,7 +282,7 @@ def test_import_plans_again_when_a_save_created_one_of_its_cells_first(transacti
 
     monkeypatch.setattr(importer, "plan_import", plan_then_interleave_a_save)
     report = PROGRESS.run(SYSTEM, csv_file(["132012,disaster,2026,implemented,,",
-                                                       "131016,disaster,2026,planned,,"]), "survey.csv")
+                                            "131016,disaster,2026,planned,,"]), "survey.csv")
     assert report.committed and (report.created, report.updated) == (1, 1)
     assert plans == [(2, 0), (1, 1)]
     assert records() == {("132012", "disaster", 2026): ("implemented", 2), ("131016", "disaster", 2026): ("planned", 1)}
