@@ -291,3 +291,15 @@ def test_tabs_and_line_breaks_stay_in_a_note(client, users, records):
     response = put(client, "132012", "disaster", 2026, {"stage": "planned", "note": "1行目\n\t2行目", "version": 0},
                    **bearer(users["hachioji"]))
     assert response.status_code == 200 and response.json()["note"] == "1行目\n\t2行目"
+
+
+def test_entry_form_refuses_a_missing_or_malformed_version(client_for, users, records):
+    """Hardening finding 8 on the page: the htmx entry row answers with the Japanese error and writes nothing."""
+    page = client_for(users["hachioji"])
+    for version in ("", "x", None):
+        form = {"fiscal_year": "2026", "stage": "planned", "note": "", "evidence_url": ""}
+        if version is not None:
+            form["version"] = version
+        response = page.post("/progress/entry/132012/disaster/", form)
+        assert response.status_code == 422 and "版（version）" in response.content.decode()
+    assert records() == {}
