@@ -210,6 +210,7 @@ class Writes:
         self.free = list(cells)
         self.lock = threading.Lock()
         self.results = []  # dicts: stale, status (or None for a socket error), ms, late_ms, detail
+        self.elapsed = 0.0  # from the first write's due time to the last answer
         self.version_mismatches = 0
 
     def run(self, duration: float, rate: float) -> None:
@@ -223,6 +224,7 @@ class Writes:
                     cell = self.free.pop(self.rng.randrange(len(self.free)))  # never the cell of a write in flight
                 stale = self.rng.random() < STALE_SHARE
                 pool.submit(self.one, number, cell, stale, due)
+        self.elapsed = time.monotonic() - start
 
     def one(self, number: int, cell: tuple, stale: bool, due: float) -> None:
         code, sector, year = cell
@@ -253,7 +255,8 @@ class Writes:
             if isinstance(current, dict) and "version" in current:
                 state["version"], state["stage"] = current["version"], current["stage"]
             if response.status not in (200, 409) or (response.status == 409 and not stale):
-                result["detail"] = payload[:300].decode("utf-8", "replace")
+                detail = data.get("detail") if isinstance(data, dict) else None
+                result["detail"] = str(detail) if detail else payload[:300].decode("utf-8", "replace")
         except (OSError, http.client.HTTPException) as exc:
             result["ms"] = (time.monotonic() - sent) * 1000
             result["detail"] = f"{type(exc).__name__}: {exc}"
@@ -299,7 +302,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def write_summary(writes: Writes, duration: float) -> dict:
+def write_summary(writes: Writes) -> dict:
     results = writes.results
     answered = [r for r in results if r["status"] is not None]
     statuses = {}
@@ -307,7 +310,8 @@ def write_summary(writes: Writes, duration: float) -> dict:
         statuses[str(r["status"])] = statuses.get(str(r["status"]), 0) + 1
     latencies = [r["ms"] for r in answered]
     return {
-        "requests": len(results), "rps": len(results) / duration,
+        # Over the time the writes really took: when the server falls behind, the last ones end after the reads.
+        "requests": len(results), "rps": len(results) / writes.elapsed, "elapsed_s": writes.elapsed,
         "p50_ms": statistics.median(latencies) if latencies else None,
         "p99_ms": percentile(latencies, 0.99) if latencies else None,
         "statuses": statuses,
@@ -333,6 +337,21 @@ def server_log_findings(log: Path) -> dict:
     return {"server_errors": len(errors), "server_error_examples": sorted(set(errors))[:5],
             "exception_examples": sorted(set(exceptions))[:5], "gunicorn_errors": len(gunicorn_errors),
             "gunicorn_error_examples": sorted(set(gunicorn_errors))[:5]}
+
+
+def database_settings(engine: str) -> str:
+    """The server-side settings that change what a commit costs (the dev PostgreSQL may run without fsync)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if engine == "postgresql":
+            cursor.execute("SELECT current_setting('server_version'), current_setting('fsync'), "
+                           "current_setting('synchronous_commit'), current_setting('max_connections')")
+            version, fsync, synchronous_commit, max_connections = cursor.fetchone()
+            return (f"PostgreSQL {version}（fsync={fsync}、synchronous_commit={synchronous_commit}、"
+                    f"max_connections={max_connections}）")
+        cursor.execute("SELECT sqlite_version()")
+        return f"SQLite {cursor.fetchone()[0]}（WAL、synchronous=NORMAL、BEGIN IMMEDIATE、busy timeout 20秒: settings.py）"
 
 
 def measure(engine: str, args) -> dict:
@@ -381,7 +400,7 @@ def measure(engine: str, args) -> dict:
         "pages": (PAGE_CONNECTIONS, [p for _, p in page_sequence], [f"/static/bench-load/{k}.txt" for k, _ in page_sequence]),
         "api": (API_CONNECTIONS, [p for _, p in api_sequence], [f"/static/bench-load/{k}.txt" for k, _ in api_sequence]),
     }
-    results = {"engine": engine, "records": records, "sizes": sizes,
+    results = {"engine": engine, "records": records, "sizes": sizes, "database": database_settings(engine),
                "distinct": {g: sum(len(v) for v in paths[g].values()) for g in ("pages", "api")},
                "kinds": {g: {k: v[0] for k, v in paths[g].items()} for g in ("pages", "api")},
                "writes_planned": int(args.duration * args.rate), "write_cells": len(cells)}
@@ -411,7 +430,7 @@ def measure(engine: str, args) -> dict:
         print(f"[{engine}] 混合負荷 {duration}（load average {results['load_at_start']}）", file=sys.stderr)
         writes = Writes(port, token, state, rng)
         results["mixed"] = reads("dynamic", writes)
-        results["mixed"]["writes"] = write_summary(writes, args.duration)
+        results["mixed"]["writes"] = write_summary(writes)
         results["load_at_end"] = load_average()
     # Every accepted write left exactly one history row and the cell's version where the answers said it is.
     results["history_rows"] = ChangeRecord.objects.filter(actor__username=TOKEN_USER,
@@ -505,13 +524,15 @@ def report(results: dict, args, started: str) -> str:
                          f"{split['other']:,} | **{split['5xx']:,}** | **{socket:,}** |")
         w = r["mixed"]["writes"]
         notes.append(
-            f"- {engine}: 混合負荷の開始時の load average {r['load_at_start']}（終了時 {r['load_at_end']}）。"
+            f"- {engine}: {r['database']}、進捗の記録 {r['records']:,} 件。混合負荷の開始時の load average {r['load_at_start']}（終了時 {r['load_at_end']}）。"
             f"混合負荷の状態コード — 公開ページ {_statuses(r['mixed']['pages']['statuses'])}; "
             f"公開API {_statuses(r['mixed']['api']['statuses'])}; 書き込み {_statuses(w['statuses'])}。"
             f"書き込みなしの状態コード — 公開ページ {_statuses(r['reads_only']['pages']['statuses'])}; "
             f"公開API {_statuses(r['reads_only']['api']['statuses'])}。"
             f"書き込み {w['requests']} / 予定 {r['writes_planned']} 件（古い版 {w['stale']} 件、うち受け付けられた {w['stale_accepted']} 件）、"
-            f"予定時刻から 100 ms 以上遅れて送った書き込み {w['late_over_100ms']} 件（最大 {w['max_late_ms']:,.0f} ms）。"
+            f"予定時刻から 100 ms 以上遅れて送った書き込み {w['late_over_100ms']} 件（最大 {w['max_late_ms']:,.0f} ms。"
+            f"{WRITERS} 件すべてが応答待ちのとき次の書き込みは待たされます）、最初の予定時刻から最後の応答まで "
+            f"{w['elapsed_s']:.1f} 秒（表の req/s はこの時間で割った値）。"
             f"受け付けた書き込み {w['fresh_200']} 件に対し、変更履歴 {r['history_rows']} 行"
             f"{'（一致）' if r['history_rows'] == w['fresh_200'] else '（**不一致**）'}、"
             f"応答から追跡した版と DB の版が違うセル {r['versions_off']}。"
