@@ -142,7 +142,7 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check chiiki $(wildcard bench)
 
 # Every benchmark; each writes its figures into bench/README.md. The targets below belong to their owners.
-bench: bench-progress bench-programs bench-programs-engines
+bench: bench-progress bench-programs bench-programs-engines bench-load
 
 # 進捗（D）: 20,000行の取込と、全国の概要ページ・集計APIのHTTP計測。SQLite と PostgreSQL
 # （BENCH_DATABASE_URL、既定は 127.0.0.1:55432 の chiiki_bench）。結果は bench/README.md に書き込む。
@@ -161,3 +161,11 @@ bench-programs: $(INSTALLED)
 .PHONY: bench-programs-engines
 bench-programs-engines: $(INSTALLED)
 	$(PY) bench/programs_rank_engines.py
+
+# 負荷試験: 公開ページ・公開API（wrk）と進捗の書き込みAPI（毎秒5件、一部は古い版で 409）を同時に60秒、README の本番設定
+# （gunicorn 2ワーカー × 4スレッド、DEBUG=false、ほかは既定値）で SQLite と PostgreSQL（BENCH_DATABASE_URL の DB名 + _load を
+# 作り直す）。LOAD_ARGS="--duration 10" で短く確認。結果は bench/README.md に書き込む。
+LOAD_ARGS ?=
+.PHONY: bench-load
+bench-load: $(INSTALLED) assets
+	$(PY) bench/load.py $(LOAD_ARGS)

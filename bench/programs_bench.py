@@ -27,7 +27,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 QUERIES = ROOT / "bench" / "queries_programs.csv"
-README = ROOT / "bench" / "README.md"
 SECTION = "## 支援メニュー検索"
 
 
@@ -386,14 +385,9 @@ def report(runs: list[dict], pg_note: str) -> str:
 
 
 def write_section(section: str, title: str = SECTION):
-    text = README.read_text(encoding="utf-8") if README.exists() else "# ベンチマーク\n\n"
-    start = text.find(title + "\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(title))
-        text = text[:start] + section + ("\n" + text[end + 1:] if end != -1 else "")  # keep the blank line
-    README.write_text(text, encoding="utf-8")
+    import common  # bench/common.py (bench scripts run from the checkout, not as a package)
+
+    common.write_section(section, title)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""Shared set-up for the progress benchmarks: one database per engine, Django bootstrapped against it,
-and writing the figures into the `## 進捗インポート / 見える化` section of bench/README.md."""
+"""Shared set-up for the benchmarks that run on both engines: one database per engine (and per bench when it
+asks for its own), Django bootstrapped against it, one child process per engine, and writing the figures into
+the `## 進捗インポート / 見える化` section of bench/README.md."""
 
 import os
 import platform
@@ -9,22 +10,34 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var" / "bench"
-README = ROOT / "bench" / "README.md"
+import common
+
+ROOT = common.ROOT
+VAR = common.VAR
+README = common.README
 SECTION = "## 進捗インポート / 見える化"
 DEFAULT_PG = "postgres://postgres@127.0.0.1:55432/chiiki_bench"
 
 
-def database_url(engine: str) -> str:
+def database_url(engine: str, name: str = "progress") -> str:
+    """The bench database of engine: var/bench/<name>.sqlite3, or BENCH_DATABASE_URL (its database name + _<name>
+    for any bench but the progress ones, so a bench that writes does not disturb the others' data)."""
     if engine == "sqlite":
         VAR.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{VAR / 'progress.sqlite3'}"
-    return os.environ.get("BENCH_DATABASE_URL") or DEFAULT_PG
+        return f"sqlite:///{VAR / f'{name}.sqlite3'}"
+    url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_PG
+    return url if name == "progress" else f"{url}_{name}"
 
 
-def ensure_postgres_database(url: str) -> str | None:
-    """Create the bench database if missing; returns an error message when PostgreSQL is unreachable."""
+def fresh_sqlite_database(url: str) -> None:
+    path = Path(url.removeprefix("sqlite:///"))
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+
+
+def ensure_postgres_database(url: str, *, fresh: bool = False) -> str | None:
+    """Create the bench database if missing (drop it first when fresh); returns an error message when PostgreSQL
+    is unreachable."""
     import psycopg
 
     match = re.match(r"postgres(?:ql)?://([^/]+)/(\w+)", url)
@@ -33,6 +46,8 @@ def ensure_postgres_database(url: str) -> str | None:
     server, name = match.groups()
     try:
         with psycopg.connect(f"postgresql://{server}/postgres", autocommit=True, connect_timeout=5) as conn:
+            if fresh:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{name}"')
@@ -57,28 +72,37 @@ def setup_django(url: str):
         call_command("load_reference", verbosity=0)
 
 
-def machine() -> str:
+def load_average() -> str:
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def machine(load: str | None = None) -> str:
+    """uname -m, cores, date (UTC) and the load average (now, or the one given, taken when the measurement began)."""
     cores = os.cpu_count()
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    load = load or load_average()
     return (f"{platform.machine()}（`uname -m`）、{cores}コア、{datetime.now(UTC):%Y-%m-%d %H:%M} UTC（`date -u`）、"
             f"計測開始時の load average {load}")
 
 
-def run_engine_subprocesses(script: Path, engines=("sqlite", "postgresql")) -> dict:
-    """Run script --engine E for each engine in a fresh process (settings are read once per process)."""
+def run_engine_subprocesses(script: Path, engines=("sqlite", "postgresql"), *, database: str = "progress",
+                            fresh: bool = False, argv=()) -> dict:
+    """Run script [argv] --engine E for each engine in a fresh process (settings are read once per process),
+    on database_url(E, database), emptied first when fresh."""
     import json
 
     results = {}
     for engine in engines:
-        url = database_url(engine)
+        url = database_url(engine, database)
         if engine == "postgresql":
-            problem = ensure_postgres_database(url)
+            problem = ensure_postgres_database(url, fresh=fresh)
             if problem:
                 print(problem, file=sys.stderr)
                 results[engine] = {"error": problem}
                 continue
-        completed = subprocess.run([sys.executable, str(script), "--engine", engine], capture_output=True, text=True,
-                                   cwd=ROOT, env={**os.environ, "DATABASE_URL": url})
+        elif fresh:
+            fresh_sqlite_database(url)
+        completed = subprocess.run([sys.executable, str(script), *argv, "--engine", engine], capture_output=True,
+                                   text=True, cwd=ROOT, env={**os.environ, "DATABASE_URL": url})
         sys.stderr.write(completed.stderr)
         if completed.returncode != 0:
             results[engine] = {"error": completed.stderr.strip().splitlines()[-1:] or ["失敗"]}
@@ -87,42 +111,29 @@ def run_engine_subprocesses(script: Path, engines=("sqlite", "postgresql")) -> d
     return results
 
 
-def run_per_engine(script: Path, measure, before_children=None) -> dict | None:
-    """The shared entry point of the progress benchmarks.
+def run_per_engine(script: Path, measure, before_children=None, *, database: str = "progress", fresh: bool = False,
+                   parser=None) -> dict | None:
+    """The shared entry point of the benchmarks that run on both engines.
 
-    With --engine E (a child process): measure E on $DATABASE_URL, print its JSON and return None.
-    Without: run one child per engine and return their results.
+    With --engine E (a child process): measure(E, args) on $DATABASE_URL, print its JSON and return None.
+    Without: run one child per engine (with the same command-line options) and return their results.
+    parser: an argparse.ArgumentParser with the bench's own options (--engine is added here).
     """
     import argparse
     import json
 
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--engine", choices=["sqlite", "postgresql"])
+    parser = parser or argparse.ArgumentParser()
+    parser.add_argument("--engine", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.engine:
         setup_django(os.environ["DATABASE_URL"])
-        print(json.dumps(measure(args.engine)))
+        print(json.dumps(measure(args.engine, args)))
         return None
     if before_children is not None:
         before_children()
-    return run_engine_subprocesses(script)
+    return run_engine_subprocesses(script, database=database, fresh=fresh, argv=sys.argv[1:])
 
 
 def write_subsection(title: str, body: str) -> None:
     """Replace (or add) `### title` inside the progress section of bench/README.md, leaving other sections alone."""
-    text = README.read_text(encoding="utf-8") if README.exists() else "# ベンチマーク\n"
-    if SECTION not in text:
-        text = text.rstrip("\n") + f"\n\n{SECTION}\n\n`make bench-progress` で計測し、この節を書き換えます。\n"
-    start = text.index(SECTION)
-    next_section = text.find("\n## ", start + len(SECTION))
-    end = len(text) if next_section == -1 else next_section + 1
-    section = text[start:end]
-    block = f"### {title}\n\n{body.strip()}\n\n"
-    pattern = re.compile(rf"### {re.escape(title)}\n.*?(?=\n### |\Z)", re.S)
-    if pattern.search(section):
-        section = pattern.sub(lambda _m: block.rstrip("\n") + "\n", section)
-    else:
-        section = section.rstrip("\n") + "\n\n" + block
-    if not section.endswith("\n\n") and next_section != -1:
-        section = section.rstrip("\n") + "\n\n"
-    README.write_text(text[:start] + section + text[end:], encoding="utf-8")
+    common.write_subsection(SECTION, "`make bench-progress` で計測し、この節を書き換えます。", title, body)

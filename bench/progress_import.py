@@ -45,7 +45,7 @@ def clear():
     ChangeRecord.objects.filter(model="progress.progressrecord").delete()
 
 
-def measure(engine: str) -> dict:
+def measure(engine: str, _args) -> dict:
     from django.db import connection, transaction
 
     from chiiki.access import SYSTEM
@@ -91,11 +91,12 @@ def measure(engine: str) -> dict:
 
 
 def main():
+    started = machine()  # the load average when the measurement begins, not when it ends
     results = run_per_engine(Path(__file__).resolve(), measure)
     if results is None:
         return
     lines = [
-        f"計測環境: {machine()}。{ROWS:,}行のCSV（UTF-8 BOM付き、2025・2026年度 × 1,741団体 × 8分野、段階はすべて未着手以外）を",
+        f"計測環境: {started}。{ROWS:,}行のCSV（UTF-8 BOM付き、2025・2026年度 × 1,741団体 × 8分野、段階はすべて未着手以外）を",
         "`import_progress` の処理（読込・全行検証・権限・既存記録の照合・記録と変更履歴の一括書込（PostgreSQL は COPY、SQLite は複数行 INSERT）・版の更新）で取り込んだ時間と、",
         f"同じ行の `ProgressRecord` を `bulk_create` だけで入れた時間（同じ実行・同じDB、{REPEAT}回の中央値）の比。目標 ≤ 3×。",
         "",
