@@ -61,7 +61,9 @@ def save_progress(actor, municipality, sector, fiscal_year: int, *, stage: str, 
                                           cleaned["version"])
     try:
         with transaction.atomic():
-            record = (ProgressRecord.objects.select_for_update()
+            # Lock the record's own row only: Meta.ordering joins municipality and sector, and a plain FOR UPDATE
+            # would lock those rows too (8 sector rows shared by every write) and deadlock concurrent inserts.
+            record = (ProgressRecord.objects.select_for_update(of=("self",)).order_by()
                       .filter(municipality=municipality, sector=sector, fiscal_year=fiscal_year).first())
             current_version = record.version if record else 0
             if version != current_version:
@@ -107,7 +109,7 @@ def delete_progress(actor, record: ProgressRecord, *, version, source: str = his
     except ValueError as exc:
         raise Invalid([("version", str(exc))]) from None
     with transaction.atomic():
-        current = ProgressRecord.objects.select_for_update().filter(pk=record.pk).first()
+        current = ProgressRecord.objects.select_for_update(of=("self",)).order_by().filter(pk=record.pk).first()
         if current is None or current.version != version:
             raise Conflict(current=current)
         history.record(actor, history.DELETE, current, _snapshot(current), None, municipality=record.municipality,

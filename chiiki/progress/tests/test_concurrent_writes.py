@@ -286,3 +286,25 @@ def test_import_plans_again_when_a_save_created_one_of_its_cells_first(transacti
     assert report.committed and (report.created, report.updated) == (1, 1)
     assert plans == [(2, 0), (1, 1)]
     assert records() == {("132012", "disaster", 2026): ("implemented", 2), ("131016", "disaster", 2026): ("planned", 1)}
+
+
+def test_a_save_locks_only_its_own_record_row(users, register):
+    """bench/load.py found PostgreSQL deadlocks (40P01 → 409) on valid writes: the lock query followed
+    Meta.ordering into municipality and sector, so FOR UPDATE locked a sector row every write shares."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from chiiki.progress import actions
+    from chiiki.roadmap.models import Sector
+
+    hachioji = users["hachioji"].municipality
+    actions.save_progress(users["hachioji"], hachioji, Sector.objects.get(pk="disaster"), 2026, stage="planned",
+                          version=0)
+    with CaptureQueriesContext(connection) as queries:
+        actions.save_progress(users["hachioji"], hachioji, Sector.objects.get(pk="disaster"), 2026,
+                              stage="piloting", version=1)
+    locks = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    if connection.features.has_select_for_update:
+        assert locks and all("JOIN" not in sql and "FOR UPDATE OF" in sql for sql in locks), locks
+    else:  # SQLite: BEGIN IMMEDIATE takes the database's write lock instead
+        assert locks == []
