@@ -15,7 +15,7 @@ from django.urls import include, path
 
 import chiiki.core.cache as page_cache
 import chiiki.urls
-from chiiki.core import history
+from chiiki.core import history, tabular
 from chiiki.core.cache import BoundedLocMemCache, declaration_for
 from chiiki.progress import actions as progress_actions
 from chiiki.regions.actions import update_municipality_attributes
@@ -228,3 +228,18 @@ def test_public_json_answers_304_until_its_data_changes(users, client_for, url, 
     assert changed.status_code == 200 and changed["ETag"] != etag
     if not url.startswith("/regions/"):  # the points carry no 財政力指数; their ETag follows the area's version
         assert changed.content != first.content
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_large_exports_are_streamed_and_never_stored(register, stored_pages, monkeypatch, fmt):
+    url = f"/api/v1/progress/export.{fmt}?fiscal_year=2026"
+    built_at_once = Client().get(url)
+    assert not built_at_once.streaming
+    monkeypatch.setattr(tabular, "STREAM_AFTER_ROWS", 10)  # the register's 8 団体 × 8 分野 = 64 rows
+    streamed = Client().get(url)
+    assert streamed.streaming and streamed["Content-Disposition"] == built_at_once["Content-Disposition"]
+    body = b"".join(streamed.streaming_content)
+    table, expected = (tabular.read_table(data, f"export.{fmt}") for data in (body, built_at_once.content))
+    assert table.header == expected.header
+    assert [row.values for row in table.rows] == [row.values for row in expected.rows] and len(table.rows) == 64
+    assert stored_pages() == 0
