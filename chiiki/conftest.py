@@ -196,7 +196,7 @@ def stored_pages():
 
     def count():
         if hasattr(cache._cache, "get_client"):  # RedisCache: its client stores under the full key
-            entries = [cache._cache.get(key.decode()) for key in
+            entries = [cache._cache.get(key.decode(), None) for key in
                        cache._cache.get_client(write=False).scan_iter(match=prefix + "*")]
         else:
             entries = [pickle.loads(value) for key, value in list(cache._cache.items()) if key.startswith(prefix)]
