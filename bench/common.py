@@ -58,8 +58,12 @@ def fetch(url: str) -> bytes:
 
 
 def production_env(static_root: Path, **extra: str) -> dict:
-    """The README's production settings (DEBUG off) for a loopback server; extra variables on top."""
-    return {**os.environ, "DEBUG": "false", "SECRET_KEY": "bench-only-secret-key-0123456789abcdef",
+    """The README's production settings (DEBUG off) for a loopback server; extra variables on top.
+
+    Settings the README documents a default for are not inherited from the caller (a DB_CONN_MAX_AGE or
+    CACHE_URL in the shell would otherwise tune the bench beyond what people are told to run)."""
+    inherited = {k: v for k, v in os.environ.items() if k not in ("DB_CONN_MAX_AGE", "CACHE_URL", "LOG_LEVEL")}
+    return {**inherited, "DEBUG": "false", "SECRET_KEY": "bench-only-secret-key-0123456789abcdef",
             "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_SSL_REDIRECT": "false", "STATIC_ROOT": str(static_root),
             **extra}
 

@@ -4,7 +4,7 @@ production configuration the README documents, on SQLite and on PostgreSQL.
 `python bench/load.py [--duration SECONDS] [--rate WRITES_PER_SECOND] [--no-write]` (`make bench-load`):
 
 - the server: gunicorn 2 workers × 4 gthread threads, DEBUG=false, whitenoise, every other setting at its
-  README default (DB_CONN_MAX_AGE is not set: 0, a connection per request), on a fresh database per engine
+  README defaults (DB_CONN_MAX_AGE unset: persistent connections, 600 s), on a fresh database per engine
   (var/bench/load.sqlite3; BENCH_DATABASE_URL's database + `_load` on PostgreSQL) with the reference data and
   the demo progress data (1,741 municipalities × 8 sectors, FY2022–2026);
 - anonymous GETs of the public pages and of the public API, each group from its own wrk (Lua: a list of many
@@ -373,9 +373,7 @@ def measure(engine: str, args) -> dict:
     cells = [(code, rng.choice(sectors), rng.choice(WRITE_YEARS)) for code in codes]
 
     static_root = VAR / "load-static"
-    env = production_env(static_root)  # nothing beyond the README's production settings (DB_CONN_MAX_AGE unset)
-    env.pop("DB_CONN_MAX_AGE", None)
-    env.pop("LOG_LEVEL", None)
+    env = production_env(static_root)  # nothing beyond the README's production settings
     collectstatic(env)
     port = free_port()
     log = VAR / f"load-{engine}-server.log"
@@ -477,7 +475,7 @@ def report(results: dict, args, started: str) -> str:
         f"- 計測環境: {started}（他の作業と共用の機械です。エンジンごとの load average は「詳細」）。",
         f"- サーバー: {GUNICORN_LABEL}。README の本番設定（`DEBUG=false`、`SECRET_KEY`・`ALLOWED_HOSTS` を設定、loopback の "
         "http のため `SECURE_SSL_REDIRECT=false`、`STATIC_ROOT` に collectstatic）で、それ以外はすべて既定値"
-        "（`DB_CONN_MAX_AGE` は未設定 = 0 で要求ごとに接続、`LOG_LEVEL` は WARNING、キャッシュは各ワーカーの LocMemCache）。",
+        "（`DB_CONN_MAX_AGE` は未設定 = 既定の600秒で接続を再利用、`LOG_LEVEL` は WARNING、キャッシュは各ワーカーのメモリ（`CACHE_URL` 未設定））。",
         "- データ: エンジンごとに毎回作り直したDB（SQLite: `var/bench/load.sqlite3`、PostgreSQL: `BENCH_DATABASE_URL` の"
         "DB名 + `_load`、既定 127.0.0.1:55432 の `chiiki_bench_load`）に参照データとデモの進捗"
         "（1,741団体 × 8分野、2022–2026年度）。",

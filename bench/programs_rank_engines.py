@@ -216,7 +216,8 @@ def run_child(database_url: str | None, args) -> dict:
     command = [sys.executable, __file__, "--child", "--programs", str(args.programs), "--rounds", str(args.rounds)]
     if database_url:
         command += ["--database-url", database_url]
-    env = {**os.environ, "DB_CONN_MAX_AGE": "60"}
+    # The README's defaults (persistent connections): a DB_CONN_MAX_AGE of the caller is not passed on.
+    env = {k: v for k, v in os.environ.items() if k != "DB_CONN_MAX_AGE"}
     output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT, env=env).stdout
     return json.loads(output.strip().splitlines()[-1])
 

@@ -184,12 +184,25 @@ def _clear_cache():
 
 @pytest.fixture
 def stored_pages():
-    """stored_pages() → how many responses the anonymous page cache (chiiki.core.cache) holds."""
+    """stored_pages() → how many responses the anonymous page cache (chiiki.core.cache) holds, in the local
+    memory cache or in Redis (CACHE_URL)."""
+    import pickle
+
     from django.core.cache import cache
 
     from chiiki.core.cache import KEY_PREFIX
 
-    return lambda: sum(1 for key in cache._cache if key.startswith(cache.make_key(KEY_PREFIX)))
+    prefix = cache.make_key(KEY_PREFIX)
+
+    def count():
+        if hasattr(cache._cache, "get_client"):  # RedisCache: its client stores under the full key
+            entries = [cache._cache.get(key.decode(), None) for key in
+                       cache._cache.get_client(write=False).scan_iter(match=prefix + "*")]
+        else:
+            entries = [pickle.loads(value) for key, value in list(cache._cache.items()) if key.startswith(prefix)]
+        return sum(1 for entry in entries if entry is not None and entry.body is not None)
+
+    return count
 
 
 def pytest_sessionfinish(session, exitstatus):

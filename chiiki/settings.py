@@ -4,6 +4,7 @@ a bad value stops start-up with ImproperlyConfigured naming the variable."""
 import os
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -134,7 +135,10 @@ SQLITE_BUSY_TIMEOUT = 20
 _default_sqlite = f"sqlite:///{BASE_DIR / 'var' / 'chiiki.sqlite3'}"
 _database_url = os.environ.get("DATABASE_URL", "").strip() or _default_sqlite
 try:
-    _db = dj_database_url.parse(_database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0, minimum=0))
+    # Persistent connections by default (docs/decisions/0014-fast-by-default.md): opening a PostgreSQL connection
+    # costs more than a cached page; health checks replace a connection the server closed before it is used.
+    _db = dj_database_url.parse(_database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 600, minimum=0),
+                                conn_health_checks=True)
 except Exception as exc:  # dj_database_url raises several types for malformed URLs
     raise ImproperlyConfigured(f"DATABASE_URL: cannot parse {_database_url!r}: {exc}") from None
 if _db.get("ENGINE") not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
@@ -253,12 +257,35 @@ CONTENT_SECURITY_POLICY = (
 )
 CSP_ENABLED = env_bool("CSP_ENABLED", PRODUCTION)
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "chiiki",
-    }
-}
+
+
+def env_cache(name: str) -> dict:
+    """CACHE_URL: unset, empty or `locmem://` → this process's memory, bounded in bytes; `redis://host:port/db`
+    (or `rediss://`, with an optional `user:password@`) → Django's RedisCache, shared by every worker."""
+    raw = os.environ.get(name, "").strip()
+    if raw in ("", "locmem://"):
+        return {"BACKEND": "chiiki.core.cache.BoundedLocMemCache", "LOCATION": "chiiki",
+                "OPTIONS": {"MAX_BYTES": CACHE_MAX_BYTES, "MAX_ENTRY_BYTES": CACHE_ENTRY_MAX_BYTES}}
+    problem = f"{name}: expected locmem:// or redis://host:port/db, got {raw!r}"
+    parsed = urlsplit(raw)
+    try:
+        port = parsed.port
+    except ValueError:
+        raise ImproperlyConfigured(problem) from None
+    database = parsed.path.lstrip("/")
+    if (parsed.scheme not in ("redis", "rediss") or not parsed.hostname or parsed.query or parsed.fragment
+            or (database and not database.isdigit()) or (port is not None and not 0 < port < 65536)):
+        raise ImproperlyConfigured(problem)
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": raw, "KEY_PREFIX": "chiiki",
+            # A down Redis must not hang every request: fail fast (the page cache then renders the page).
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}
+
+
+# The embedded cache's bound per worker, and the largest value any cache stores (a bigger page is served but not
+# kept). Redis is bounded by its own maxmemory (README); the entry cap applies there too.
+CACHE_MAX_BYTES = env_int("CACHE_MAX_BYTES", 64 * 1024 * 1024, minimum=1024 * 1024)
+CACHE_ENTRY_MAX_BYTES = env_int("CACHE_ENTRY_MAX_BYTES", 1024 * 1024, minimum=1024)
+CACHES = {"default": env_cache("CACHE_URL")}
 
 LOGGING = {
     "version": 1,

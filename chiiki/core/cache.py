@@ -5,58 +5,121 @@ An app declares its public pages once, in its AppConfig.ready():
     cache_public("/regions/", depends_on=("regions", "boundaries"), exclude=(r"/regions/boundaries/",))
 
 PublicPageCacheMiddleware sits right after WhiteNoise, so a hit skips sessions, CSRF, auth and URL resolving and
-costs one small query (the versions) and one cache read. The key holds the versions of the declared areas
-(chiiki.core.history.bump raises one inside every write transaction), so the request after a write misses in
-every worker and shows the new data. The key also holds the local date (deadline states and the current 年度
-change at midnight), scheme and host (absolute URLs) and the full path.
+costs one small query (the versions) and one cache read. Each URL has one entry: its latest response with the
+*state* it was built at (the versions of the declared areas, read before the view ran, and the local date:
+deadline states and the current 年度 change at midnight). chiiki.core.history.bump raises a version inside every
+write transaction, so after a write the entry no longer matches and the next request rebuilds it.
+
+Rebuilds (docs/decisions/0014-fast-by-default.md): one request per URL at a time takes a lock (`cache.add`) and
+renders the page; requests for the same URL meanwhile get the previous response (stale-while-revalidate), or, when
+there is none, wait for the rebuild. A page whose area is partitioned (`regions/{part}`) depends on the version of
+its own part, so a save in one municipality does not throw away the pages of the others.
+
+What is served to all is public by construction, so it is also compressed (gzip, stored beside the plain body)
+and carries an ETag derived from its state; a request whose If-None-Match names the current state gets 304
+without a cache read.
 
 Only GET/HEAD requests without a session cookie, a pending flash message or an Authorization header are
 served or stored. A response is stored only when it is a plain 200 that sets no cookie: Django sets the CSRF
 cookie exactly when the page used a CSRF token, so a page whose body carries a per-visitor token (or any other
-per-visitor state) is never stored. See docs/decisions/0008-public-page-cache.md.
+per-visitor state) is never stored, compressed or given an ETag. See docs/decisions/0008-public-page-cache.md.
 """
 
 import hashlib
+import pickle
 import re
+import time
+import uuid
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
+from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.text import compress_string
 
-TIMEOUT = 3600
+TIMEOUT = 3600  # an entry (a URL's latest response) is dropped this long after it was stored
+LOCK_TIMEOUT = 60  # a rebuild whose request died holds its URL at most this long
+COLD_WAIT = 10  # seconds a request with nothing to show waits for another request's rebuild of its URL
+POLL = 0.02
 KEY_PREFIX = "page:"
+LOCK_PREFIX = "pagelock:"
+PART = "{part}"
+
+# Compressed at store time (once per state), served to clients that accept gzip.
+_COMPRESSIBLE = ("text/", "application/json", "application/javascript", "application/xml", "image/svg+xml")
+_MIN_COMPRESS = 200
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+# Headers rebuilt for each answer rather than stored.
+_PER_ANSWER = {"content-length", "content-encoding", "etag"}
 
 
 @dataclass(frozen=True)
 class PublicPages:
     """Anonymous GET/HEAD responses under `prefix` (minus paths matching `exclude`) depend only on the data
-    versions named in `depends_on`."""
+    versions named in `depends_on`; `area/{part}` names the version of the part that `part` (a regular
+    expression with one group, matched from the start of the path after the prefix) picks out of the path."""
 
     prefix: str
     depends_on: tuple[str, ...]
     exclude: re.Pattern | None = None
+    part: re.Pattern | None = None
 
     def covers(self, path: str) -> bool:
         return path.startswith(self.prefix) and not (self.exclude is not None and self.exclude.match(path))
 
+    def version_names(self, path: str) -> tuple[str, ...]:
+        """The DataVersion names the page at `path` depends on. A partitioned area counts with its whole-area
+        epoch (`area/*`, bumped by writes that touch all of it) and the part's own version; a path the part
+        pattern does not match depends on the whole area."""
+        found = self.part.match(path, len(self.prefix)) if self.part is not None else None
+        names: list[str] = []
+        for name in self.depends_on:
+            area = name.removesuffix("/" + PART)
+            if area == name:
+                names.append(name)
+            elif found:
+                names += [f"{area}/*", f"{area}/{found.group(1)}"]
+            else:
+                names.append(area)
+        return tuple(names)
+
 
 _declared: list[PublicPages] = []
+_partitioned: set[str] = set()
 
 
-def cache_public(prefix: str, *, depends_on: tuple[str, ...], exclude: tuple[str, ...] = ()) -> PublicPages:
+def cache_public(prefix: str, *, depends_on: tuple[str, ...], exclude: tuple[str, ...] = (),
+                 part: str | None = None) -> PublicPages:
     """Declare public pages: `prefix` is a URL path prefix, `depends_on` the DataVersion names (history.bump
     areas) whose writes change them, `exclude` regular expressions (matched from the start of the path) for
-    pages under the prefix that must never be cached (per-user screens, forms, downloads)."""
+    pages under the prefix that must never be cached (per-user screens, forms, downloads). `part`: a regular
+    expression whose group names the part of a partitioned area (`"regions/{part}"` in depends_on) the page
+    shows; writes to that one part bump it with `history.bump(area, part=…)`."""
     if not depends_on:
         raise ValueError(f"cache_public({prefix!r}): depends_on names no data version")
-    pages = PublicPages(prefix, tuple(depends_on), re.compile("|".join(f"(?:{e})" for e in exclude)) if exclude else None)
+    partitioned = {name.removesuffix("/" + PART) for name in depends_on if name.endswith("/" + PART)}
+    if bool(partitioned) != (part is not None):
+        raise ValueError(f"cache_public({prefix!r}): `part` and an `area/{{part}}` dependency go together")
+    pages = PublicPages(prefix, tuple(depends_on),
+                        re.compile("|".join(f"(?:{e})" for e in exclude)) if exclude else None,
+                        re.compile(part) if part is not None else None)
     _declared.append(pages)
     _declared.sort(key=lambda p: -len(p.prefix))  # the most specific declaration decides
+    _partitioned.update(partitioned)
     return pages
+
+
+def is_partitioned(area: str) -> bool:
+    """True when some public page depends on single parts of `area` (history.bump then keeps `area/*` too)."""
+    return area in _partitioned
 
 
 def declaration_for(path: str) -> PublicPages | None:
@@ -97,6 +160,8 @@ def _storable(response) -> bool:
         return False
     if response.get("Content-Disposition", "").startswith("attachment"):
         return False  # exports: large, rarely repeated
+    if response.has_header("Content-Encoding"):
+        return False  # already encoded by the view; we would store one variant for every client
     cache_control = response.get("Cache-Control", "")
     if any(word in cache_control for word in ("private", "no-store", "no-cache")):
         return False
@@ -106,13 +171,71 @@ def _storable(response) -> bool:
     return vary <= {"cookie"}
 
 
-def page_key(request, pages: PublicPages) -> str:
-    # The date as the views see it (timezone.localdate). The raw Host header rather than get_host() (~8 µs per
-    # hit): a host that fails validation gets a 400 from CommonMiddleware, which is never stored, so a key made
-    # from it can never hit.
-    raw = (f"{versions(pages.depends_on)}|{timezone.localdate().isoformat()}|{request.method}|{request.scheme}://"
-           f"{request.META.get('HTTP_HOST', '')}{request.get_full_path()}")
+# Statuses that say nothing lasting about the page (a lost lock race, a crash): the previous version stays.
+def _transient(response) -> bool:
+    return response.status_code >= 500 or response.status_code == 409
+
+
+class Entry(NamedTuple):
+    """A URL's latest response and the state it was built at. `body is None` records that the page at this
+    state is not stored (per-visitor, not a 200, too large): requests render it without waiting for a lock."""
+
+    state: str
+    etag: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes | None = None
+    gzipped: bytes | None = None
+
+    def answer(self, request) -> HttpResponse:
+        gzip = self.gzipped is not None and _ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+        response = HttpResponse(self.gzipped if gzip else self.body)
+        for name, value in self.headers:
+            response[name] = value
+        response["Content-Length"] = str(len(response.content))
+        response["ETag"] = self.etag
+        if gzip:
+            response["Content-Encoding"] = "gzip"
+        if self.gzipped is not None:
+            patch_vary_headers(response, ("Accept-Encoding",))
+        return response
+
+
+def _entry(response, state: str, etag: str) -> Entry:
+    body = response.content
+    gzipped = None
+    content_type = response.get("Content-Type", "")
+    if len(body) >= _MIN_COMPRESS and content_type.startswith(_COMPRESSIBLE):
+        gzipped = compress_string(body)
+        if len(gzipped) >= len(body):
+            gzipped = None
+    if len(body) + len(gzipped or b"") > settings.CACHE_ENTRY_MAX_BYTES:
+        return Entry(state)
+    headers = tuple((name, value) for name, value in response.items() if name.lower() not in _PER_ANSWER)
+    return Entry(state, etag, headers, body, gzipped)
+
+
+def _etag(state: str, request) -> str:
+    # The body is a function of the state and the URL (that is what the cache relies on); GET and HEAD share it,
+    # the plain and the gzip variants share it as a weak validator.
+    raw = f"{state}|{request.scheme}://{request.META.get('HTTP_HOST', '')}{request.get_full_path()}"
+    return f'W/"{hashlib.sha256(raw.encode()).hexdigest()[:32]}"'
+
+
+def _matches(etag: str, request) -> bool:
+    header = request.META.get("HTTP_IF_NONE_MATCH")
+    return bool(header) and etag in {t.strip() for t in header.split(",")}
+
+
+def page_key(request) -> str:
+    # The raw Host header rather than get_host() (~8 µs per hit): a host that fails validation gets a 400 from
+    # CommonMiddleware, which is never stored, so a key made from it can never hit.
+    raw = f"{request.method}|{request.scheme}://{request.META.get('HTTP_HOST', '')}{request.get_full_path()}"
     return KEY_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def page_state(request, pages: PublicPages) -> str:
+    """The versions the page at this path depends on and the date as the views see it (timezone.localdate)."""
+    return f"{versions(pages.version_names(request.path))}|{timezone.localdate().isoformat()}"
 
 
 class PublicPageCacheMiddleware:
@@ -123,11 +246,123 @@ class PublicPageCacheMiddleware:
         pages = declaration_for(request.path) if _cacheable_request(request) else None
         if pages is None:
             return self.get_response(request)
-        key = page_key(request, pages)
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
+        state = page_state(request, pages)
+        etag = _etag(state, request)
+        if _matches(etag, request):
+            # Only a stored (public) response ever carried this ETag, and the state it names is current.
+            response = HttpResponseNotModified()
+            response["ETag"] = etag
+            return response
+        key = page_key(request)
+        entry = cache.get(key)
+        if entry is not None and entry.state == state:
+            return entry.answer(request) if entry.body is not None else self.get_response(request)
+        lock, token = LOCK_PREFIX + key, uuid.uuid4().hex
+        if cache.add(lock, token, LOCK_TIMEOUT):
+            try:
+                return self._rebuild(request, key, state, etag)
+            finally:
+                if cache.get(lock) == token:  # not another request's lock after ours timed out
+                    cache.delete(lock)
+        if entry is not None and entry.body is not None:
+            return entry.answer(request)  # the previous version while another request rebuilds it
+        return self._wait(request, key, lock, state, etag)
+
+    def _wait(self, request, key: str, lock: str, state: str, etag: str):
+        """Nothing to show yet: wait for the rebuild under way, then answer from it (or render, if it stored
+        nothing or took too long)."""
+        deadline = time.monotonic() + COLD_WAIT
+        while time.monotonic() < deadline:
+            time.sleep(POLL)
+            entry = cache.get(key)
+            if entry is not None and entry.state == state:
+                return entry.answer(request) if entry.body is not None else self.get_response(request)
+            if cache.get(lock) is None:
+                break
+        return self._rebuild(request, key, state, etag)
+
+    def _rebuild(self, request, key: str, state: str, etag: str):
         response = self.get_response(request)
         if _storable(response):
-            cache.set(key, response, TIMEOUT)
+            entry = _entry(response, state, etag)
+            cache.set(key, entry, TIMEOUT)
+            if entry.body is not None:
+                return entry.answer(request)
+        elif not _transient(response):
+            cache.set(key, Entry(state), TIMEOUT)
         return response
+
+
+# ---- the embedded cache, bounded in bytes -----------------------------------------------------------------------
+
+_usage: dict[str, list[int]] = {}
+
+
+class BoundedLocMemCache(LocMemCache):
+    """Django's per-process LocMemCache, bounded by the bytes it holds rather than by its number of entries.
+
+    OPTIONS: MAX_BYTES (total of the stored, pickled values; the least recently used go first) and
+    MAX_ENTRY_BYTES (a larger value is not stored, and any previous value of its key is dropped).
+    """
+
+    def __init__(self, name, params):
+        options = dict(params.get("OPTIONS") or {})
+        self.max_bytes = int(options.pop("MAX_BYTES", 64 * 1024 * 1024))
+        self.max_entry_bytes = int(options.pop("MAX_ENTRY_BYTES", 1024 * 1024))
+        options.setdefault("MAX_ENTRIES", 1_000_000)  # bytes are the bound, not the count
+        super().__init__(name, {**params, "OPTIONS": options})
+        self._used = _usage.setdefault(name, [0])
+
+    @property
+    def bytes_used(self) -> int:
+        return self._used[0]
+
+    def _set(self, key, value, timeout=DEFAULT_TIMEOUT):
+        self._delete(key)
+        size = len(value)
+        if size > self.max_entry_bytes:
+            return
+        while self._cache and self._used[0] + size > self.max_bytes:
+            self._pop_least_recent()
+        super()._set(key, value, timeout)
+        self._used[0] += size
+
+    def _pop_least_recent(self):
+        key, value = self._cache.popitem()  # LocMemCache keeps the most recently used first
+        del self._expire_info[key]
+        self._used[0] -= len(value)
+
+    def _cull(self):
+        if self._cull_frequency == 0:
+            self._cache.clear()
+            self._expire_info.clear()
+            self._used[0] = 0
+            return
+        for _ in range(len(self._cache) // self._cull_frequency):
+            self._pop_least_recent()
+
+    def _delete(self, key):
+        value = self._cache.get(key)
+        if not super()._delete(key):
+            return False
+        self._used[0] -= len(value)
+        return True
+
+    def incr(self, key, delta=1, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        with self._lock:
+            if self._has_expired(key):
+                self._delete(key)
+                raise ValueError(f"Key '{key}' not found")
+            expires = self._expire_info[key]
+            new_value = pickle.loads(self._cache[key]) + delta  # noqa: S301 - our own pickles
+            self._set(key, pickle.dumps(new_value, self.pickle_protocol))
+            if key in self._expire_info:
+                self._expire_info[key] = expires
+        return new_value
+
+    def clear(self):
+        with self._lock:
+            self._cache.clear()
+            self._expire_info.clear()
+            self._used[0] = 0

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import bulk
+from .cache import is_partitioned
 from .models import ChangeRecord, DataVersion
 
 # The paths a change can come by (ChangeRecord.source), with the labels the history pages show.
@@ -129,8 +130,20 @@ def record_many(entries: Iterable, at=None) -> None:
     bulk.insert_rows(ChangeRecord, [f.name for f in _COLUMNS], [_row(item, at) for item in entries])
 
 
-def bump(name: str) -> None:
-    """Increase the data version of an area; call inside the writing transaction."""
+def bump(name: str, *, part: str | None = None) -> None:
+    """Increase the data version of an area; call inside the writing transaction.
+
+    `part`: the write touched only this part of the area (e.g. one municipality's row): pages that show only
+    another part stay cached. Without it, an area some page depends on by part also moves its whole-area epoch
+    `area/*` (chiiki.core.cache, docs/decisions/0014-fast-by-default.md)."""
+    _bump_one(name)
+    if part is not None:
+        _bump_one(f"{name}/{part}")
+    elif is_partitioned(name):
+        _bump_one(f"{name}/*")
+
+
+def _bump_one(name: str) -> None:
     updated = DataVersion.objects.filter(name=name).update(version=F("version") + 1)
     if not updated:
         with transaction.atomic():

@@ -17,7 +17,9 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import re
+import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +29,7 @@ from xml.etree.ElementTree import ParseError, TreeBuilder, XMLParser
 
 from charset_normalizer import from_bytes
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.reader.excel import ExcelReader
@@ -483,16 +485,32 @@ def require_columns(table: Table, required: Iterable[str]) -> None:
 
 # ---- writing ---------------------------------------------------------------------------------------------------
 
+# Exports with more rows than this are streamed (CSV in chunks, XLSX from a temporary file), so a worker never
+# holds a whole large export in memory (docs/decisions/0014-fast-by-default.md). Smaller ones are built at once.
+STREAM_AFTER_ROWS = 1000
+_CSV_CHUNK_ROWS = 500
+
+
+def _csv_chunks(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[bytes]:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([_escape_formula(value) for value in header])
+    first = True
+    for number, row in enumerate(rows, 1):
+        writer.writerow(["" if value is None else _escape_formula(value) for value in row])
+        if number % _CSV_CHUNK_ROWS == 0:
+            yield (b"\xef\xbb\xbf" if first else b"") + buffer.getvalue().encode("utf-8")
+            first = False
+            buffer.seek(0)
+            buffer.truncate()
+    yield (b"\xef\xbb\xbf" if first else b"") + buffer.getvalue().encode("utf-8")
+
+
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     """CSV for Excel. Text that a spreadsheet would run as a formula (= + - @ tab CR first) is written with a
     leading ' (OWASP); numbers are written as numbers. read_table removes the ' again, so exports re-import
     unchanged."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([_escape_formula(value) for value in header])
-    for row in rows:
-        writer.writerow(["" if value is None else _escape_formula(value) for value in row])
-    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+    return b"".join(_csv_chunks(header, rows))
 
 
 def _xlsx_cell(sheet, value):
@@ -505,27 +523,47 @@ def _xlsx_cell(sheet, value):
     return value
 
 
-def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence], title: str = "data") -> bytes:
+def _write_xlsx(target, header: Sequence[str], rows: Iterable[Sequence], title: str) -> None:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31] or "data")
     sheet.append(list(header))
     for row in rows:
         # Codes stay text so Excel keeps their leading zeros; text starting with "=" stays text, not a formula.
         sheet.append([_xlsx_cell(sheet, value) for value in row])
+    workbook.save(target)
+
+
+def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence], title: str = "data") -> bytes:
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    _write_xlsx(buffer, header, rows, title)
     return buffer.getvalue()
 
 
 def table_response(fmt: str, filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
-    """An attachment response in csv or xlsx; filename without extension (may be Japanese)."""
-    if fmt == "xlsx":
-        body, content_type, ext = xlsx_bytes(header, rows), XLSX_MIME, "xlsx"
-    elif fmt == "csv":
-        body, content_type, ext = csv_bytes(header, rows), CSV_MIME, "csv"
-    else:
+    """An attachment response in csv or xlsx; filename without extension (may be Japanese). Beyond
+    STREAM_AFTER_ROWS rows it is a streaming response; exports are never stored by the page cache."""
+    if fmt not in ("csv", "xlsx"):
         raise ValueError(f"unknown format {fmt!r}")
-    response = HttpResponse(body, content_type=content_type)
+    rows = iter(rows)
+    head = list(itertools.islice(rows, STREAM_AFTER_ROWS))
+    large = len(head) == STREAM_AFTER_ROWS
+    if fmt == "xlsx":
+        content_type, ext = XLSX_MIME, "xlsx"
+        if large:
+            # openpyxl's write-only mode keeps rows in its own temporary files; the zip goes to one, too.
+            spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when the answer is sent
+            _write_xlsx(spool, header, itertools.chain(head, rows), "data")
+            spool.seek(0)
+            response = FileResponse(spool, content_type=content_type)
+        else:
+            response = HttpResponse(xlsx_bytes(header, head), content_type=content_type)
+    else:
+        content_type, ext = CSV_MIME, "csv"
+        if large:
+            response = StreamingHttpResponse(_csv_chunks(header, itertools.chain(head, rows)),
+                                             content_type=content_type)
+        else:
+            response = HttpResponse(csv_bytes(header, head), content_type=content_type)
     ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in filename) or "export"
     response["Content-Disposition"] = (
         f"attachment; filename=\"{ascii_name}.{ext}\"; filename*=UTF-8''{quote(filename)}.{ext}"

@@ -88,7 +88,7 @@ def update_municipality_attributes(actor, municipality: Municipality, data: dict
         current.save(update_fields=[*before, "version"])
         history.record(actor, history.UPDATE, current, before, {k: history.jsonable(cleaned[k]) for k in before},
                        municipality=current, source=_source_of(actor, source))
-        history.bump(AREA)
+        history.bump(AREA, part=current.code)  # other municipalities' pages stay cached
     return current
 
 

@@ -19,6 +19,7 @@ CONFIG_VARIABLES = (
     "EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS",
     "AXES_FAILURE_LIMIT", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE",
     "IMPORT_MAX_BYTES", "IMPORT_MAX_ROWS", "IMPORT_MAX_COLUMNS",
+    "CACHE_URL", "CACHE_MAX_BYTES", "CACHE_ENTRY_MAX_BYTES",
 )
 PRODUCTION = {
     "DEBUG": "false",
@@ -59,6 +60,15 @@ def load_settings(env: dict[str, str]) -> subprocess.CompletedProcess:
         ({"IMPORT_MAX_ROWS": "many"}, "IMPORT_MAX_ROWS"),
         ({"IMPORT_MAX_COLUMNS": "16385"}, "IMPORT_MAX_COLUMNS"),
         ({"IMPORT_MAX_COLUMNS": "0"}, "IMPORT_MAX_COLUMNS"),
+        ({"CACHE_URL": "memcached://127.0.0.1:11211"}, "CACHE_URL"),
+        ({"CACHE_URL": "redis://"}, "CACHE_URL"),
+        ({"CACHE_URL": "redis://cache:port/0"}, "CACHE_URL"),
+        ({"CACHE_URL": "redis://cache:6379/zero"}, "CACHE_URL"),
+        ({"CACHE_URL": "redis://cache:6379/0?timeout=1"}, "CACHE_URL"),
+        ({"CACHE_URL": "127.0.0.1:6379"}, "CACHE_URL"),
+        ({"CACHE_MAX_BYTES": "64MB"}, "CACHE_MAX_BYTES"),
+        ({"CACHE_ENTRY_MAX_BYTES": "10"}, "CACHE_ENTRY_MAX_BYTES"),
+        ({"DB_CONN_MAX_AGE": "-1"}, "DB_CONN_MAX_AGE"),
         ({"DEBUG": "false"}, "SECRET_KEY"),
         ({"DEBUG": "false", "SECRET_KEY": PRODUCTION["SECRET_KEY"]}, "ALLOWED_HOSTS"),
         ({"DEBUG": "false", "SECRET_KEY": PRODUCTION["SECRET_KEY"], "ALLOWED_HOSTS": " , "}, "ALLOWED_HOSTS"),
@@ -104,6 +114,34 @@ def test_defaults_are_a_local_development_setup():
     assert values["name"] == str(BASE_DIR / "var" / "chiiki.sqlite3")
     assert values["email"] == "django.core.mail.backends.console.EmailBackend"
     assert values["imports"] == [20 * 1024 * 1024, 200_000, 200]  # 10 年度 × 1,741 × 8 = 139,280 rows fit
+
+
+def test_defaults_keep_connections_and_a_byte_bounded_local_cache():
+    script = textwrap.dedent(
+        """
+        import json
+        import chiiki.settings as s
+        d, c = s.DATABASES["default"], s.CACHES["default"]
+        print(json.dumps([d["CONN_MAX_AGE"], d["CONN_HEALTH_CHECKS"], c["BACKEND"], c["OPTIONS"]]))
+        """
+    )
+    for env in ({}, {"DATABASE_URL": "postgres://chiiki@db.internal:5433/chiiki_prod"}):
+        result = run(["-c", script], env)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout) == [600, True, "chiiki.core.cache.BoundedLocMemCache",
+                                             {"MAX_BYTES": 64 * 1024 * 1024, "MAX_ENTRY_BYTES": 1024 * 1024}]
+    result = run(["-c", "import chiiki.settings as s; print(s.DATABASES['default']['CONN_MAX_AGE'])"],
+                 {"DB_CONN_MAX_AGE": "0"})
+    assert result.stdout.strip() == "0", result.stderr
+
+
+@pytest.mark.parametrize("url", ["redis://127.0.0.1:6390/0", "rediss://user:secret@cache.internal:6380/2",
+                                 "redis://cache.internal"])
+def test_a_redis_cache_url_selects_djangos_redis_backend(url):
+    script = "import chiiki.settings as s; c = s.CACHES['default']; print(c['BACKEND'], c['LOCATION'])"
+    result = run(["-c", script], {"CACHE_URL": url})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.core.cache.backends.redis.RedisCache", url]
 
 
 def test_postgres_url_selects_postgresql():
