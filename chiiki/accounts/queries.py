@@ -54,6 +54,7 @@ def capabilities(user) -> list[Capability]:
     if access.can(user, "register.import"):
         items.append(Capability("人口を公式統計（e-Stat など）から取り込めます", _url("regions:import_population")))
         items.append(Capability("面積を公式統計（国土地理院）から取り込めます", _url("regions:import_area")))
+        items.append(Capability("財政指標（総務省 主要財政指標）を取り込めます", _url("regions:import_fiscal_indices")))
     if access.can(user, "programs.manage"):
         items.append(Capability("支援メニューを登録・編集できます", _url("programs:manage")))
     if access.can(user, "programs.save_search"):
