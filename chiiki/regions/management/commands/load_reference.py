@@ -14,9 +14,9 @@ from chiiki.core.errors import DataFileError
 # Each entry: dotted path to load(*, data_dir, force, stdout, progress, actor) -> one-line summary (idempotent).
 REFERENCE_LOADERS = [
     "chiiki.regions.reference.load",
+    "chiiki.roadmap.reference.load",
     "chiiki.regions.reference.load_population",
     "chiiki.regions.reference.load_fiscal_indices",
-    "chiiki.roadmap.reference.load",
     "chiiki.programs.reference.load_catalog",
 ]
 
