@@ -438,7 +438,7 @@ class BoundaryResult:
 
     def summary(self) -> str:
         text = (f"境界データ: 市区町村{self.matched}件に対応、隣接ペア{self.neighbour_pairs}組、"
-                f"対応する団体のない図形{len(self.unmatched)}件、面積を算出{self.areas_computed}件、"
+                f"面積を算出{self.areas_computed}件、"
                 f"団体の更新{self.changed_rows}件、ファイルの更新{self.files_changed}件")
         if not self.changed_rows and not self.files_changed:
             text += "（変更なし）"
