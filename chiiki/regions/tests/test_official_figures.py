@@ -203,7 +203,8 @@ def test_fiscal_strength_feeds_the_navigator(db, client):
     with_index = {}
     for code in ("011002", "134023", "131016"):
         with_index[code], html = _check_count(client, code, "public_private")
-    assert "0.72" in client.get("/programs/navigator/?municipality=011002&sector=public_private").content.decode()
+    html = client.get("/programs/navigator/?municipality=011002&sector=public_private").content.decode()
+    assert 'id="navigator-fiscal-strength">0.72（令和3年度決算）</dd>' in html
     Municipality.objects.update(fiscal_strength_index=None)
     history.bump("regions")
     for code in ("011002", "134023", "131016"):
