@@ -96,9 +96,8 @@ run: $(INSTALLED) assets
 	    echo "警告: 境界データをダウンロードできませんでした。地図は役所の位置（点）で表示します。" >&2; \
 	fi
 	@mkdir -p var
-	$(PY) manage.py load_demo | tee var/demo-logins.txt
-	@echo
-	@cat var/demo-logins.txt
+	@# The logins are printed once (and kept in var/demo-logins.txt), with the URL this server really uses.
+	$(PY) manage.py load_demo --site-url "http://$(HOST):$(PORT)" | tee var/demo-logins.txt
 	@echo "================================================================================"
 	@echo " Chiiki: http://$(HOST):$(PORT)/   （停止は Ctrl+C）"
 	@echo "================================================================================"

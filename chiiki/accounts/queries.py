@@ -1,12 +1,29 @@
-"""Reads for the accounts pages: what a user may do, and their tokens."""
+"""Reads for the accounts pages: what a user may do, what is waiting for them (マイページ), and their tokens."""
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from chiiki import access
+from chiiki.core.fiscal import current_fiscal_year, fiscal_year_label
+from chiiki.core.imports import UPLOAD_TTL
+from chiiki.core.models import ImportUpload
+from chiiki.history.queries import scoped_records
+from chiiki.programs.imports import CATALOG
+from chiiki.programs.models import SavedSearch
+from chiiki.programs.search import SearchRequest, run_search
+from chiiki.progress.imports import PROGRESS
+from chiiki.progress.models import ProgressRecord
+from chiiki.regions.imports import AREA, FISCAL_INDICES, POPULATION
+from chiiki.regions.models import Municipality
+from chiiki.roadmap.models import Sector
 
 from .models import ApiToken, Role
+
+IMPORTERS = {importer.key: importer for importer in (PROGRESS, CATALOG, POPULATION, AREA, FISCAL_INDICES)}
+DEADLINE_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -54,6 +71,7 @@ def capabilities(user) -> list[Capability]:
     if access.can(user, "register.import"):
         items.append(Capability("人口を公式統計（e-Stat など）から取り込めます", _url("regions:import_population")))
         items.append(Capability("面積を公式統計（国土地理院）から取り込めます", _url("regions:import_area")))
+        items.append(Capability("財政指標（総務省 主要財政指標）を取り込めます", _url("regions:import_fiscal_indices")))
     if access.can(user, "programs.manage"):
         items.append(Capability("支援メニューを登録・編集できます", _url("programs:manage")))
     if access.can(user, "programs.save_search"):
@@ -70,8 +88,117 @@ def capabilities(user) -> list[Capability]:
     if access.can(user, "site.admin"):
         items.append(Capability("管理画面（ユーザー・APIトークン・変更履歴）を利用できます", "/django-admin/"))
     if access.can(user, "api_token.create", user):
-        items.append(Capability("APIトークンを発行し、プログラムからAPIを利用できます", _url("api:openapi-view")))
+        items.append(Capability("APIトークンを発行し、プログラムからAPIを利用できます（APIトークン）",
+                                _url("accounts:tokens")))
     return items
+
+
+# ---- マイページ: what is waiting for the user -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Todo:
+    text: str
+    url: str | None = None
+    note: str = ""
+
+
+@dataclass
+class TodoSection:
+    key: str
+    title: str
+    items: list[Todo] = field(default_factory=list)
+    done_text: str = ""  # shown when nothing is waiting
+    more: int = 0  # items beyond those listed
+
+
+def todo_sections(user, today: dt.date | None = None) -> list[TodoSection]:
+    """The to-do list for the user's role: municipal staff — sectors not updated this 年度; prefecture staff —
+    municipalities that have not reported this 年度; everyone — saved-search deadlines within 30 days and
+    imports left unfinished. Sections that cannot apply to the user are left out."""
+    today = today or timezone.localdate()
+    year = current_fiscal_year()
+    sections = []
+    if user.role == Role.MUNICIPAL_STAFF and user.municipality_id:
+        sections.append(_sectors_not_updated(user.municipality, year))
+    if user.role == Role.PREFECTURE_STAFF and user.prefecture_id:
+        sections.append(_municipalities_not_reported(user.prefecture, year))
+    if access.can(user, "programs.save_search"):
+        sections.append(_deadlines(user, today))
+    uploads = _unfinished_imports(user)
+    if uploads.items:
+        sections.append(uploads)
+    return sections
+
+
+def _sectors_not_updated(municipality: Municipality, year: int) -> TodoSection:
+    updated = set(ProgressRecord.objects.filter(municipality=municipality, fiscal_year=year)
+                  .values_list("sector_id", flat=True))
+    entry = reverse("progress:entry", args=[municipality.code]) + f"?fiscal_year={year}"
+    items = [Todo(f"{sector.name}", entry + f"#entry-{sector.code}")
+             for sector in Sector.objects.order_by("order", "code") if sector.code not in updated]
+    return TodoSection("sectors", f"{fiscal_year_label(year)}にまだ更新していない分野", items,
+                       f"{fiscal_year_label(year)}の進捗はすべての分野で更新済みです。")
+
+
+MAX_LISTED = 50
+
+
+def _municipalities_not_reported(prefecture, year: int) -> TodoSection:
+    reported = ProgressRecord.objects.filter(fiscal_year=year, municipality__prefecture=prefecture).values(
+        "municipality_id")
+    missing = list(Municipality.objects.filter(prefecture=prefecture).exclude(code__in=reported).order_by("code")
+                   .values_list("code", "name"))
+    items = [Todo(name, reverse("progress:entry", args=[code]) + f"?fiscal_year={year}")
+             for code, name in missing[:MAX_LISTED]]
+    return TodoSection("unreported", f"{fiscal_year_label(year)}の進捗をまだ報告していない市区町村"
+                                     f"（{len(missing)}団体）", items,
+                       f"{prefecture.name}のすべての市区町村が{fiscal_year_label(year)}の進捗を報告済みです。",
+                       more=max(0, len(missing) - MAX_LISTED))
+
+
+def _deadlines(user, today: dt.date) -> TodoSection:
+    horizon = today + dt.timedelta(days=DEADLINE_DAYS)
+    found: dict[str, tuple] = {}
+    for saved in SavedSearch.objects.filter(owner=user):
+        result = run_search(SearchRequest.from_querystring(saved.params), user=user, today=today, page_size=100_000)
+        for hit in result.all_items:
+            deadline = hit.status.next_deadline
+            if (hit.status.code == "open" and deadline and not hit.status.always and today <= deadline <= horizon
+                    and hit.public_id not in found):
+                found[hit.public_id] = (deadline, hit.program, saved.name)
+    items = [Todo(program.name, program.get_absolute_url(),
+                  f"締切 {deadline:%Y年%-m月%-d}日（あと{(deadline - today).days}日）・保存した検索「{name}」")
+             for deadline, program, name in sorted(found.values(), key=lambda v: (v[0], v[1].public_id))]
+    done = ("保存した検索条件に、30日以内に締切のある支援メニューはありません。"
+            if SavedSearch.objects.filter(owner=user).exists()
+            else "検索条件を保存すると、30日以内の締切をここに表示します。")
+    return TodoSection("deadlines", f"{DEADLINE_DAYS}日以内に締切がある支援メニュー（保存した検索条件）", items, done)
+
+
+def _unfinished_imports(user) -> TodoSection:
+    """Uploads previewed but never committed (a commit deletes its upload): still open, or expired."""
+    expiry = timezone.now() - UPLOAD_TTL
+    items = []
+    for upload in ImportUpload.objects.filter(user=user).order_by("-created_at").only(
+            "token", "importer", "filename", "created_at", "problems"):
+        importer = IMPORTERS.get(upload.importer)
+        title = importer.title if importer else upload.importer
+        when = timezone.localtime(upload.created_at)
+        if upload.created_at < expiry:
+            items.append(Todo(f"{title}: {upload.filename}", importer.url() if importer else None,
+                              f"{when:%Y-%m-%d %H:%M} にアップロード・確認の期限切れ（取り込まれていません。もう一度アップロードしてください）"))
+        else:
+            state = "問題があり取り込まれていません" if upload.problems else "確認済み・まだ取り込んでいません"
+            items.append(Todo(f"{title}: {upload.filename}",
+                              importer.url("preview", upload.token) if importer else None,
+                              f"{when:%Y-%m-%d %H:%M} にアップロード・{state}"))
+    return TodoSection("imports", "取込が終わっていないファイル", items)
+
+
+def can_see_history(user) -> bool:
+    """Whether the 変更履歴 page has anything for the user (advisors and companies see no records)."""
+    return scoped_records(user).exists()
 
 
 def tokens_of(user):

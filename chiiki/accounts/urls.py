@@ -11,6 +11,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("mypage/", views.mypage, name="mypage"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
-    path("tokens/", views.token_create, name="token_create"),
+    path("tokens/", views.tokens, name="tokens"),
     path("tokens/<int:pk>/revoke", views.token_revoke, name="token_revoke"),
 ]

@@ -4,12 +4,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from chiiki import access
 from chiiki.core.errors import Invalid
 
-from . import actions, queries
+from . import actions, demo, queries
 from .forms import LoginForm, TokenForm
 from .models import ApiToken
 
@@ -18,6 +18,10 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     form_class = LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "demo_logins": demo.demo_logins(),
+                "demo_password": demo.DEMO_PASSWORD}
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -37,25 +41,37 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def mypage(request):
     return render(request, "accounts/mypage.html", {
         "capabilities": queries.capabilities(request.user),
+        "todo_sections": queries.todo_sections(request.user),
+        "can_see_history": queries.can_see_history(request.user),
+        "can_issue_token": access.can(request.user, "api_token.create", request.user),
+        "token_count": queries.tokens_of(request.user).filter(revoked=False).count(),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def tokens(request):
+    """APIトークン: the user's tokens (GET) and issuing one (POST)."""
+    if request.method == "POST":
+        return _token_create(request)
+    return render(request, "accounts/tokens.html", {
         "tokens": queries.tokens_of(request.user),
         "token_form": TokenForm(),
         "can_issue_token": access.can(request.user, "api_token.create", request.user),
     })
 
 
-@login_required
-@require_POST
-@never_cache
-def token_create(request):
+def _token_create(request):
     form = TokenForm(request.POST)
     if not form.is_valid():
         messages.error(request, "用途は100文字以内で入力してください。")
-        return redirect("accounts:mypage")
+        return redirect("accounts:tokens")
     try:
         token, key = actions.issue_token(request.user, request.user, form.cleaned_data["name"], source="web")
     except Invalid as exc:
         messages.error(request, str(exc))
-        return redirect("accounts:mypage")
+        return redirect("accounts:tokens")
     # The key is shown on this response only; it is not stored anywhere but in its hash.
     return render(request, "accounts/token_created.html", {"token": token, "key": key})
 
@@ -66,4 +82,4 @@ def token_revoke(request, pk: int):
     token = get_object_or_404(ApiToken.objects.select_related("user"), pk=pk)
     actions.revoke_token(request.user, token, source="web")
     messages.success(request, f"APIトークン {token.prefix}… を失効させました。")
-    return redirect("accounts:mypage")
+    return redirect("accounts:tokens")

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from chiiki import access
+from chiiki.accounts.models import Role
 from chiiki.core import history, tabular
 from chiiki.core.codes import InvalidCode, normalize_code
 from chiiki.core.errors import Conflict, Invalid
@@ -128,22 +129,40 @@ def rankings(request):
     groups = queries.rankings(year)
     keys = sorted(groups, key=lambda k: (list(queries.kind_labels()).index(k.split(":")[0])
                                          if k.split(":")[0] in queries.kind_labels() else 99, k))
-    group = request.GET.get("group") or (keys[0] if keys else "")
+    own = _own_municipality_code(request.user)
+    own_group = queries.scores(year).get(own, {}).get("peer_group") if own else None
+    group = request.GET.get("group") or own_group or (keys[0] if keys else "")
     if group not in groups:
-        group = keys[0] if keys else ""
+        group = own_group if own_group in groups else (keys[0] if keys else "")
     members = groups.get(group, [])
     prefecture = request.GET.get("prefecture") or ""
     shown = [m for m in members if not prefecture or m["prefecture"] == prefecture]
+    page_number = request.GET.get("page")
+    if page_number is None and own and group == own_group:
+        # Open on the page that holds the officer's own municipality.
+        index = next((i for i, m in enumerate(shown) if m["code"] == own), None)
+        page_number = index // RANKING_PAGE_SIZE + 1 if index is not None else None
     if request.GET.get("format") in ("csv", "xlsx"):
         header = ["順位", "団体コード", "団体名", "都道府県", "総合スコア", "実装分野数"]
         return tabular.table_response(request.GET["format"], f"ランキング_{year}年度",
                                       header, [[m["rank"], m["code"], m["name"], m["prefecture_name"], m["score"],
                                                 len(m["implemented"])] for m in shown])
-    page = paginate(shown, request.GET.get("page"), 100)
+    page = paginate(shown, page_number, RANKING_PAGE_SIZE)
     options = [{"key": k, "label": queries.peer_group_label(k), "size": len(groups[k])} for k in keys]
     return render(request, "progress/rankings.html", _base_context(
         request, year, groups=options, group=group, group_label=queries.peer_group_label(group) if group else "",
-        page=page, formula=queries.SCORE_FORMULA, prefecture=prefecture, prefectures=_prefectures()))
+        page=page, formula=queries.SCORE_FORMULA, prefecture=prefecture, prefectures=_prefectures(), own=own,
+        own_group=own_group))
+
+
+RANKING_PAGE_SIZE = 100
+
+
+def _own_municipality_code(user) -> str | None:
+    """The municipality a municipal officer belongs to (the rankings open on its peer group)."""
+    if user.is_authenticated and user.role == Role.MUNICIPAL_STAFF and user.municipality_id:
+        return user.municipality_id
+    return None
 
 
 def municipality(request, code):

@@ -6,7 +6,7 @@ in which case that user's permissions apply exactly as on the web.
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
 from django.conf import settings
@@ -16,13 +16,15 @@ from chiiki import access
 from chiiki.core import budget, bulk, history
 from chiiki.core.codes import InvalidCode, normalize_code
 from chiiki.core.errors import Conflict, Invalid, RowProblem
+from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
 from chiiki.core.imports import ImportResult
 from chiiki.core.tabular import Table
 
-from .models import BoundaryFile, Municipality
+from .models import BoundaryFile, Municipality, settlement_label
 
 COMPUTED_AREA_SOURCE = "境界データから算出（概算）"
 DEFAULT_AREA_SOURCE = "国土地理院「全国都道府県市区町村別面積調」"
+OWN_FISCAL_SOURCE = "団体による登録"
 ATTRIBUTE_FIELDS = ["fiscal_strength_index", "depopulated", "remote_island", "mountainous"]
 FLAG_FIELDS = ["depopulated", "remote_island", "mountainous"]
 
@@ -82,6 +84,14 @@ def update_municipality_attributes(actor, municipality: Municipality, data: dict
         before = {k: history.jsonable(getattr(current, k)) for k in cleaned if getattr(current, k) != cleaned[k]}
         if not before:
             return current
+        if "fiscal_strength_index" in before:
+            # The officer's figure replaces the published one: it no longer carries that table's year and source.
+            own = {"fiscal_strength_year": None,
+                   "fiscal_strength_source": OWN_FISCAL_SOURCE if cleaned["fiscal_strength_index"] is not None else ""}
+            for name, value in own.items():
+                if getattr(current, name) != value:
+                    before[name] = history.jsonable(getattr(current, name))
+                    cleaned[name] = value
         for name in before:
             setattr(current, name, cleaned[name])
         current.version += 1
@@ -138,12 +148,23 @@ def _number_text(value: str) -> str:
     return re.sub(r"[,\s※*＊]", "", value)
 
 
-def _import(actor, table: Table, *, code_column: str, value_column: str, parse, apply, dry_run: bool,
+class CellError(ValueError):
+    """A value that cannot be read, with the column it is in."""
+
+    def __init__(self, column: str, reason: str, value: str = ""):
+        super().__init__(reason)
+        self.column, self.value = column, value
+
+
+def _import(actor, table: Table, *, code_column: str, value_columns: list[str], parse, apply, dry_run: bool,
             source: str) -> ImportResult:
-    """All-or-nothing update of one figure per municipality row; totals, prefectures and wards are read past."""
+    """All-or-nothing update of a municipality's figures, one row each; totals, prefectures and wards are read past.
+
+    parse(row) → the row's value (raises CellError), or None for a row whose figures are all unknown (left as
+    they are); apply(municipality, value) → {field: new value} for the fields that change."""
     access.require(actor, "register.import")
     result = ImportResult(dry_run=dry_run, rows=len(table.rows))
-    missing = [c for c in (code_column, value_column) if c not in table.header]
+    missing = [c for c in (code_column, *value_columns) if c not in table.header]
     if missing:
         result.reject(table.header_number, "、".join(missing),
                       f"必須の列がありません: {', '.join(missing)}（ヘッダー: {', '.join(table.header)}）")
@@ -182,9 +203,12 @@ def _import(actor, table: Table, *, code_column: str, value_column: str, parse, 
             continue
         seen[code] = row.number
         try:
-            value = parse(row.get(value_column))
-        except ValueError as exc:
-            problems.append(RowProblem(row.number, value_column, str(exc), row.get(value_column)))
+            value = parse(row)
+        except CellError as exc:
+            problems.append(RowProblem(row.number, exc.column, str(exc), exc.value))
+            continue
+        if value is None:
+            result.skipped.append(f"{row.number}行目: {municipality.name}の値が不詳（…・x）")
             continue
         planned.append((municipality, value))
     if not planned and not problems:
@@ -217,29 +241,50 @@ def _import(actor, table: Table, *, code_column: str, value_column: str, parse, 
     return result
 
 
-def _parse_population(value: str) -> int:
+# e-Stat's and the ministry's marks for a cell without a figure. 「-」 means "none" (0 persons; for 将来負担比率 no
+# burden), 「…」/「x」 mean unknown or withheld: a row with only those is read past and its figures left as they are.
+DASH_MARKS = {"-", "－", "‐", "ー", "―", "—"}
+UNKNOWN_MARKS = {"…", "...", "x", "X", "ｘ", "Ｘ", "***"}
+NONE, UNKNOWN = "none", "unknown"
+
+
+def _mark(value: str) -> str | None:
+    text = (value or "").strip()
+    if text in DASH_MARKS:
+        return NONE
+    if text in UNKNOWN_MARKS:
+        return UNKNOWN
+    return None
+
+
+def _parse_population(value: str, column: str = "人口") -> int | None:
+    mark = _mark(value)
+    if mark == NONE:
+        return 0  # e.g. 福島県双葉町 in 2020: entirely evacuated
+    if mark == UNKNOWN:
+        return None
     text = _number_text(value)
     if not text:
-        raise ValueError("人口が空です")
+        raise CellError(column, "人口が空です", value)
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"人口は整数で入力してください: {value!r}") from None
+        raise CellError(column, f"人口は整数で入力してください: {value!r}", value) from None
     if number != number.to_integral_value() or number < 0:
-        raise ValueError(f"人口は0以上の整数で入力してください: {value!r}")
+        raise CellError(column, f"人口は0以上の整数で入力してください: {value!r}", value)
     return int(number)
 
 
-def _parse_area(value: str) -> Decimal:
+def _parse_area(value: str, column: str = "面積") -> Decimal:
     text = _number_text(value)
     if not text:
-        raise ValueError("面積が空です")
+        raise CellError(column, "面積が空です", value)
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"面積は数値（km²）で入力してください: {value!r}") from None
+        raise CellError(column, f"面積は数値（km²）で入力してください: {value!r}", value) from None
     if number <= 0 or number >= Decimal("100000"):
-        raise ValueError(f"面積は0より大きく100,000未満のkm²で入力してください: {value!r}")
+        raise CellError(column, f"面積は0より大きく100,000未満のkm²で入力してください: {value!r}", value)
     return number.quantize(Decimal("0.01"))
 
 
@@ -258,8 +303,11 @@ def population_year(year, population_column: str) -> int:
 
 def import_population(actor, table: Table, *, dry_run: bool = False, source: str = history.IMPORT,
                       year: int | None = None, code_column: str = "団体コード", population_column: str = "人口",
-                      data_source: str = "") -> ImportResult:
-    """Set population (with year and its data source) for every municipality row of the table; all or nothing."""
+                      data_source: str = "", keep=None) -> ImportResult:
+    """Set population (with year and its data source) for every municipality row of the table; all or nothing.
+
+    keep(municipality) → the fields to leave as they are (load_reference keeps newer imports).
+    e-Stat's 「-」 is 0 persons; a row marked 「…」/「x」 (unknown) is read past."""
     access.require(actor, "register.import")
     try:
         year = population_year(year, population_column)
@@ -267,12 +315,16 @@ def import_population(actor, table: Table, *, dry_run: bool = False, source: str
         return ImportResult(problems=[RowProblem(None, "", exc.errors["year"])], dry_run=dry_run)
     data_source = data_source or f"人口（{year}年）"
 
-    def apply(m, population):
-        new = {"population": population, "population_year": year, "population_source": data_source}
-        return {k: v for k, v in new.items() if getattr(m, k) != v}
+    population_column = population_column or "人口"
 
-    return _import(actor, table, code_column=code_column or "団体コード", value_column=population_column or "人口",
-                   parse=_parse_population, apply=apply, dry_run=dry_run, source=source)
+    def apply(m, population):
+        kept = set(keep(m)) if keep is not None else set()
+        new = {"population": population, "population_year": year, "population_source": data_source}
+        return {k: v for k, v in new.items() if k not in kept and getattr(m, k) != v}
+
+    return _import(actor, table, code_column=code_column or "団体コード", value_columns=[population_column],
+                   parse=lambda row: _parse_population(row.get(population_column), population_column), apply=apply,
+                   dry_run=dry_run, source=source)
 
 
 def import_area(actor, table: Table, *, dry_run: bool = False, source: str = history.IMPORT,
@@ -280,12 +332,96 @@ def import_area(actor, table: Table, *, dry_run: bool = False, source: str = his
     """Set the official area (km²); replaces computed values; all or nothing."""
     data_source = data_source or DEFAULT_AREA_SOURCE
 
+    area_column = area_column or "面積"
+
     def apply(m, area):
         new = {"area_km2": area, "area_source": data_source}
         return {k: v for k, v in new.items() if getattr(m, k) != v}
 
-    return _import(actor, table, code_column=code_column or "団体コード", value_column=area_column or "面積",
-                   parse=_parse_area, apply=apply, dry_run=dry_run, source=source)
+    return _import(actor, table, code_column=code_column or "団体コード", value_columns=[area_column],
+                   parse=lambda row: _parse_area(row.get(area_column), area_column), apply=apply, dry_run=dry_run,
+                   source=source)
+
+
+# The columns of 総務省「地方公共団体の主要財政指標一覧」 as data/fiscal_indices_r3.csv names them:
+# (column, field, bounds, decimal places). 実質公債費比率 can be negative.
+FISCAL_STRENGTH_COLUMN = "財政力指数"
+FISCAL_COLUMNS = [
+    ("経常収支比率", "ordinary_balance_ratio", (Decimal("0"), Decimal("999.9"))),
+    ("実質公債費比率", "real_debt_service_ratio", (Decimal("-99.9"), Decimal("999.9"))),
+    ("将来負担比率", "future_burden_ratio", (Decimal("0"), Decimal("9999.9"))),
+    ("ラスパイレス指数", "laspeyres_index", (Decimal("0"), Decimal("999.9"))),
+]
+FISCAL_FIELDS = ["fiscal_strength_index", "fiscal_strength_year", "fiscal_strength_source",
+                 *[field for _, field, _ in FISCAL_COLUMNS], "future_burden_none", "fiscal_indices_year",
+                 "fiscal_indices_source"]
+
+
+def default_fiscal_source(fiscal_year: int) -> str:
+    return f"総務省「地方公共団体の主要財政指標一覧」（{settlement_label(fiscal_year)}）"
+
+
+def _decimal(value: str, column: str, low: Decimal, high: Decimal, places: str) -> Decimal:
+    text = _number_text(value)
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise CellError(column, f"{column}は数値で入力してください: {value!r}", value) from None
+    if not number.is_finite() or not low <= number <= high:
+        raise CellError(column, f"{column}は{low}〜{high}の範囲で入力してください: {value!r}", value)
+    return number.quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def _parse_fiscal(row, present: list[tuple[str, str, tuple]]) -> dict | None:
+    """{field: value} of one row; None when every figure is unknown (…・x). 「-」 in 将来負担比率 is "no burden";
+    elsewhere it is a figure not published (left blank)."""
+    values, marks = {}, []
+    raw = row.get(FISCAL_STRENGTH_COLUMN)
+    mark = _mark(raw)
+    marks.append(mark)
+    if mark is None:
+        if not _number_text(raw):
+            raise CellError(FISCAL_STRENGTH_COLUMN, "財政力指数が空です", raw)
+        values["fiscal_strength_index"] = _decimal(raw, FISCAL_STRENGTH_COLUMN, Decimal("0"), Decimal("9.99"), "0.01")
+    for column, field, (low, high) in present:
+        raw = row.get(column)
+        mark = _mark(raw)
+        marks.append(mark)
+        if mark is None and not _number_text(raw):
+            raise CellError(column, f"{column}が空です（値がないときは「-」か「…」）", raw)
+        if field == "future_burden_ratio":
+            values["future_burden_none"] = mark == NONE
+        values[field] = None if mark else _decimal(raw, column, low, high, "0.1")
+    if all(m == UNKNOWN for m in marks):
+        return None
+    return values
+
+
+def import_fiscal_indices(actor, table: Table, *, dry_run: bool = False, source: str = history.IMPORT,
+                          fiscal_year=None, code_column: str = "団体コード", data_source: str = "",
+                          keep=None) -> ImportResult:
+    """Set 財政力指数 and the other 主要財政指標 (those whose columns the table has) with their 決算年度 and source
+    for every municipality row; all or nothing. keep(municipality) → the fields to leave as they are (load_reference
+    keeps an officer's own 財政力指数 and newer tables)."""
+    access.require(actor, "register.import")
+    try:
+        fiscal_year = parse_fiscal_year(fiscal_year)
+    except InvalidFiscalYear as exc:
+        return ImportResult(problems=[RowProblem(None, "fiscal_year", f"決算年度: {exc}")], dry_run=dry_run)
+    data_source = data_source or default_fiscal_source(fiscal_year)
+    present = [c for c in FISCAL_COLUMNS if c[0] in table.header]
+
+    def apply(m, values):
+        kept = set(keep(m)) if keep is not None else set()
+        new = dict(values)
+        if "fiscal_strength_index" in new:
+            new.update(fiscal_strength_year=fiscal_year, fiscal_strength_source=data_source)
+        if present:
+            new.update(fiscal_indices_year=fiscal_year, fiscal_indices_source=data_source)
+        return {k: v for k, v in new.items() if k not in kept and getattr(m, k) != v}
+
+    return _import(actor, table, code_column=code_column or "団体コード", value_columns=[FISCAL_STRENGTH_COLUMN],
+                   parse=lambda row: _parse_fiscal(row, present), apply=apply, dry_run=dry_run, source=source)
 
 
 # ---- Boundaries -------------------------------------------------------------------------------------------
@@ -302,7 +438,7 @@ class BoundaryResult:
 
     def summary(self) -> str:
         text = (f"境界データ: 市区町村{self.matched}件に対応、隣接ペア{self.neighbour_pairs}組、"
-                f"対応する団体のない図形{len(self.unmatched)}件、面積を算出{self.areas_computed}件、"
+                f"面積を算出{self.areas_computed}件、"
                 f"団体の更新{self.changed_rows}件、ファイルの更新{self.files_changed}件")
         if not self.changed_rows and not self.files_changed:
             text += "（変更なし）"

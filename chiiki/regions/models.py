@@ -1,7 +1,13 @@
 from django.db import models
 from django.urls import reverse
 
+from chiiki.core.fiscal import wareki
 from chiiki.core.text import fold_kana
+
+
+def settlement_label(fiscal_year: int) -> str:
+    """2021 → 「令和3年度決算」 (how the ministry names the figures of a year's closed accounts)."""
+    return f"{wareki(fiscal_year)}度決算"
 
 
 class MunicipalityKind(models.TextChoices):
@@ -45,8 +51,23 @@ class Municipality(models.Model):
     population_source = models.CharField("人口の出典", max_length=200, blank=True)
     area_km2 = models.DecimalField("面積（km²）", max_digits=10, decimal_places=2, null=True, blank=True)
     area_source = models.CharField("面積の出典", max_length=200, blank=True)
-    # Attributes the municipality itself maintains; None means unknown (never guessed).
+    # Attributes the municipality itself maintains; None means unknown (never guessed). 財政力指数 is also loaded
+    # from the ministry's 主要財政指標 (its 決算年度 and source kept beside it); an officer's edit replaces both.
     fiscal_strength_index = models.DecimalField("財政力指数", max_digits=4, decimal_places=2, null=True, blank=True)
+    fiscal_strength_year = models.PositiveSmallIntegerField("財政力指数の決算年度", null=True, blank=True)
+    fiscal_strength_source = models.CharField("財政力指数の出典", max_length=200, blank=True)
+    # The other 主要財政指標, always from one published table (決算年度 + source shared by the four).
+    ordinary_balance_ratio = models.DecimalField("経常収支比率（%）", max_digits=5, decimal_places=1, null=True,
+                                                 blank=True)
+    real_debt_service_ratio = models.DecimalField("実質公債費比率（%）", max_digits=5, decimal_places=1, null=True,
+                                                  blank=True)
+    future_burden_ratio = models.DecimalField("将来負担比率（%）", max_digits=5, decimal_places=1, null=True,
+                                              blank=True)
+    # The ministry prints 「-」 when there is no future burden (the ratio is negative and not published).
+    future_burden_none = models.BooleanField("将来負担なし", default=False)
+    laspeyres_index = models.DecimalField("ラスパイレス指数", max_digits=5, decimal_places=1, null=True, blank=True)
+    fiscal_indices_year = models.PositiveSmallIntegerField("財政指標の決算年度", null=True, blank=True)
+    fiscal_indices_source = models.CharField("財政指標の出典", max_length=200, blank=True)
     depopulated = models.BooleanField("過疎地域", null=True, blank=True)
     remote_island = models.BooleanField("離島地域", null=True, blank=True)
     mountainous = models.BooleanField("中山間地域", null=True, blank=True)
@@ -72,6 +93,17 @@ class Municipality(models.Model):
 
     def get_absolute_url(self):
         return reverse("regions:municipality", args=[self.code])
+
+    @property
+    def fiscal_strength_label(self) -> str:
+        """「令和3年度決算」 for a published figure; the source for one an officer entered."""
+        if self.fiscal_strength_year:
+            return settlement_label(self.fiscal_strength_year)
+        return self.fiscal_strength_source
+
+    @property
+    def fiscal_indices_label(self) -> str:
+        return settlement_label(self.fiscal_indices_year) if self.fiscal_indices_year else ""
 
     def save(self, *args, **kwargs):
         self.kana_folded = fold_kana(self.kana)

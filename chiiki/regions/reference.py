@@ -15,9 +15,10 @@ from chiiki.core import history
 from chiiki.core.codes import is_valid_code
 from chiiki.core.commands import NullOut, ProgressBar
 from chiiki.core.errors import DataFileError
-from chiiki.core.tabular import read_reference_csv
+from chiiki.core.tabular import Row, Table, read_reference_csv
 from chiiki.core.text import fold_kana
 
+from . import actions
 from .actions import COMPUTED_AREA_SOURCE
 from .models import Municipality, MunicipalityKind, Prefecture
 
@@ -209,3 +210,70 @@ def load(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = F
 
 def _is_official(source: str) -> bool:
     return bool(source) and source != COMPUTED_AREA_SOURCE
+
+
+# ---- Official figures: 令和2年国勢調査（速報値）, 令和3年度決算 主要財政指標 -------------------------------------------
+# Loaded through the same actions as an uploaded table (chiiki.regions.imports), as SYSTEM with source 参照データ.
+# A figure is written where the register has none or has this same file's; a newer import or an officer's own
+# 財政力指数 is kept unless `force`.
+
+POPULATION_FILE = "census2020_preliminary.csv"
+POPULATION_COLUMNS = ["団体コード", "都道府県名", "団体名", "人口", "男", "女"]
+CENSUS_YEAR = 2020
+CENSUS_SOURCE = "令和2年国勢調査（速報値）"
+FISCAL_FILE = "fiscal_indices_r3.csv"
+FISCAL_COLUMNS = ["団体コード", "都道府県名", "団体名", "財政力指数", "経常収支比率", "実質公債費比率", "将来負担比率",
+                  "ラスパイレス指数"]
+FISCAL_YEAR = 2021
+FISCAL_SOURCE = actions.default_fiscal_source(FISCAL_YEAR)  # 総務省「地方公共団体の主要財政指標一覧」（令和3年度決算）
+
+
+def _table(path: Path, columns: list[str]) -> Table:
+    rows = read_reference_csv(path, columns)
+    return Table(header=list(columns), rows=[Row(number, values) for number, values in rows])
+
+
+def _check(result, path: Path, what: str) -> str:
+    if not result.ok:
+        lines = [f"  {p}" for p in result.problems[:MAX_REPORTED_ERRORS]]
+        if len(result.problems) > MAX_REPORTED_ERRORS:
+            lines.append(f"  …ほか{len(result.problems) - MAX_REPORTED_ERRORS}件")
+        raise DataFileError(f"{len(result.problems)}件の問題があるため読み込みを中止しました（何も変更していません）:\n"
+                            + "\n".join(lines), path=path)
+    summary = f"{what}: 市区町村{result.updated + result.unchanged}件を確認、更新{result.updated}件"
+    return summary + ("" if result.updated else "（変更なし）")
+
+
+def load_population(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = False,
+                    actor=access.SYSTEM) -> str:
+    """Population of every municipality from data/census2020_preliminary.csv (idempotent)."""
+    path = Path(data_dir) / POPULATION_FILE
+
+    def keep(m):
+        if force or m.population is None or m.population_source == CENSUS_SOURCE:
+            return ()
+        return ("population", "population_year", "population_source")
+
+    result = actions.import_population(actor, _table(path, POPULATION_COLUMNS), source=history.REFERENCE,
+                                       year=CENSUS_YEAR, data_source=CENSUS_SOURCE, keep=keep)
+    return _check(result, path, f"人口（{CENSUS_SOURCE}）")
+
+
+def load_fiscal_indices(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = False,
+                        actor=access.SYSTEM) -> str:
+    """財政力指数 and the other 主要財政指標 from data/fiscal_indices_r3.csv (idempotent)."""
+    path = Path(data_dir) / FISCAL_FILE
+
+    def keep(m):
+        if force:
+            return ()
+        kept = []
+        if m.fiscal_strength_index is not None and m.fiscal_strength_source != FISCAL_SOURCE:
+            kept += ["fiscal_strength_index", "fiscal_strength_year", "fiscal_strength_source"]
+        if m.fiscal_indices_year is not None and m.fiscal_indices_source != FISCAL_SOURCE:
+            kept += [f for f in actions.FISCAL_FIELDS if not f.startswith("fiscal_strength")]
+        return kept
+
+    result = actions.import_fiscal_indices(actor, _table(path, FISCAL_COLUMNS), source=history.REFERENCE,
+                                           fiscal_year=FISCAL_YEAR, data_source=FISCAL_SOURCE, keep=keep)
+    return _check(result, path, "財政指標（令和3年度決算）")

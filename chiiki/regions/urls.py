@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .imports import AREA, POPULATION
+from .imports import AREA, FISCAL_INDICES, POPULATION
 
 app_name = "regions"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("municipalities/<str:code>/edit/", views.municipality_edit, name="municipality_edit"),
     *POPULATION.urls("import/population/"),
     *AREA.urls("import/area/"),
+    *FISCAL_INDICES.urls("import/fiscal-indices/"),
 ]

@@ -148,3 +148,31 @@ def test_codes_match_the_reference_data():
 
 def test_default_loaders_include_progress():
     assert "chiiki.progress.demo.load" in load_demo.DEMO_LOADERS
+
+
+def test_logins_are_printed_with_the_given_site_url(nagano, only_fake_loader):
+    out = io.StringIO()
+    call_command("load_demo", "--site-url", "http://127.0.0.1:8765", stdout=out)
+    assert "デモ用ログイン（http://127.0.0.1:8765/accounts/login/）:" in out.getvalue()
+    assert "8000" not in out.getvalue()
+
+
+def test_make_run_prints_the_logins_once_with_its_host_and_port():
+    """The run recipe passes its HOST/PORT to load_demo and does not print the file a second time."""
+    result = subprocess.run(["make", "-n", "run", "HOST=0.0.0.0", "PORT=8123"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60)
+    recipe = result.stdout
+    assert 'load_demo --site-url "http://0.0.0.0:8123"' in recipe
+    assert "cat var/demo-logins.txt" not in recipe
+
+
+def test_login_page_lists_the_demo_logins_only_in_development(nagano, only_fake_loader, settings):
+    client = Client()
+    assert "demo-logins" not in client.get("/accounts/login/").content.decode()  # no demo data yet
+    _run()
+    html = client.get("/accounts/login/").content.decode()
+    assert 'id="demo-logins"' in html and "chiiki-demo-2026" in html
+    assert "<code>demo-achi</code></td><td>阿智村</td>" in html and "<code>demo-pref</code>" in html
+    settings.DEBUG = False  # production settings: never, even with the demo users present
+    html = client.get("/accounts/login/").content.decode()
+    assert "demo-logins" not in html and "chiiki-demo-2026" not in html

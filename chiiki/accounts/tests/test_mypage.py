@@ -57,7 +57,11 @@ def test_readers_see_no_edit_abilities(client_for, users, role):
 def test_token_list_shows_prefix_name_dates_not_the_hash(client_for, users):
     token, key = ApiToken.issue(users["hachioji"], name="庁内連携")
     ApiToken.issue(users["sapporo"], name="よその団体")
-    html = client_for(users["hachioji"]).get("/accounts/mypage/").content.decode()
+    client = client_for(users["hachioji"])
+    # The tokens have their own page; マイページ links to it with the count of live tokens.
+    assert 'href="/accounts/tokens/">APIトークン</a> <span class="small muted">（有効 1件）' in client.get(
+        "/accounts/mypage/").content.decode()
+    html = client.get("/accounts/tokens/").content.decode()
     assert token.prefix in html and "庁内連携" in html and "未使用" in html
     assert token.key_hash not in html and key not in html
     assert "よその団体" not in html
@@ -72,6 +76,7 @@ def test_issue_token_shows_key_once_and_records_history(client_for, users):
     assert token.name == "進捗連携" and key.startswith(token.prefix) and token.key_hash != key
     assert ApiToken.authenticate(key) == users["hachioji"]
     assert key not in client.get("/accounts/mypage/").content.decode()
+    assert key not in client.get("/accounts/tokens/").content.decode()
     entry = ChangeRecord.objects.get(model="accounts.apitoken", object_id=str(token.pk))
     assert entry.action == "create" and entry.actor == users["hachioji"] and entry.source == "web"
     assert "key_hash" not in entry.after
@@ -109,7 +114,7 @@ def test_token_actions_are_post_only_and_need_login(users):
     client = Client()
     client.force_login(users["hachioji"])
     assert client.get(f"/accounts/tokens/{token.pk}/revoke").status_code == 405
-    assert client.get("/accounts/tokens/").status_code == 405
+    assert client.put("/accounts/tokens/").status_code == 405
     token.refresh_from_db()
     assert not token.revoked
 

@@ -1,5 +1,6 @@
 import json
 from decimal import Decimal
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -29,8 +30,6 @@ def boundary_dir(tmp_path):
 
 
 def load(path, *args):
-    from io import StringIO
-
     out = StringIO()
     call_command("load_boundaries", str(path), *args, stdout=out)
     return out.getvalue()
@@ -51,8 +50,12 @@ def test_neighbours_come_from_shared_arcs(register, boundary_dir):
     assert neighbour_codes("011002") == []
     assert "市区町村3件に対応" in output
     assert "隣接ペア2組" in output
-    assert "対応する団体のない図形2件" in output
-    assert "所属未定地" in output and "色丹村" in output
+    # The notice is printed once, in one short line; the names come with -v 2.
+    assert output.count("対応する団体のない図形") == 1 and "対応する団体のない図形2件は読み飛ばしました" in output
+    assert "一覧は -v 2" in output
+    verbose = StringIO()
+    call_command("load_boundaries", str(boundary_dir), verbosity=2, stdout=verbose)
+    assert "所属未定地" in verbose.getvalue() and "色丹村" in verbose.getvalue()
 
 
 def test_geometry_and_geodesic_area_are_stored(register, boundary_dir):
@@ -216,6 +219,7 @@ def test_real_shared_files(db):
     output = load(SHARED)
     assert "市区町村1741件に対応" in output
     assert "対応する団体のない図形10件" in output  # 6 Northern Territories villages + 4 所属未定地
+    assert output.count("対応する団体のない図形") == 1
     assert "固定版と異なる" not in output
     names = sorted(Municipality.objects.get(code=CHIYODA).neighbours.values_list("name", flat=True))
     assert names == sorted(["中央区", "港区", "新宿区", "文京区", "台東区"])

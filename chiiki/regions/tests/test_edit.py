@@ -47,10 +47,13 @@ def test_own_staff_prefecture_staff_and_admin_save(users, client_for, who):
     assert m.version == 2
     record = ChangeRecord.objects.get(object_id="132012")
     assert record.actor == users[who] and record.source == "web"
-    assert record.before == {"fiscal_strength_index": None, "depopulated": None, "mountainous": None}
-    assert record.after == {"fiscal_strength_index": "0.85", "depopulated": False, "mountainous": True}
+    # The officer's 財政力指数 is recorded as theirs (a published figure would carry its 決算年度 and source).
+    assert record.before == {"fiscal_strength_index": None, "depopulated": None, "mountainous": None,
+                             "fiscal_strength_source": ""}
+    assert record.after == {"fiscal_strength_index": "0.85", "depopulated": False, "mountainous": True,
+                            "fiscal_strength_source": "団体による登録"}
     html = client.get("/regions/municipalities/132012/").content.decode()
-    assert "団体情報を保存しました" in html and "0.85" in html
+    assert "団体情報を保存しました" in html and "0.85 <span class=\"muted small\">（団体による登録）</span>" in html
 
 
 def test_prefecture_staff_cannot_edit_another_prefecture(users, client_for):

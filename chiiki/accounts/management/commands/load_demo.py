@@ -1,51 +1,18 @@
 """python manage.py load_demo: one demo user per role, then every demo data loader (development only)."""
 
 import unicodedata
-from dataclasses import dataclass
 
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.urls import reverse
 from django.utils.module_loading import import_string
 
+from chiiki.accounts.demo import DEMO_LOADERS, DEMO_PASSWORD, DEMO_PREFECTURE, DEMO_USERS
 from chiiki.accounts.models import Role, User
 from chiiki.core.commands import actor_for, add_user_argument
 from chiiki.regions.models import Municipality, Prefecture
-
-DEMO_PASSWORD = "chiiki-demo-2026"  # noqa: S105 — printed for everyone on purpose; never loaded in production
-
-# Dotted paths to load(*, stdout, actor) -> one-line summary; idempotent. Apps append theirs.
-DEMO_LOADERS = [
-    "chiiki.progress.demo.load",
-]
-
-DEMO_PREFECTURE = "20"  # 長野県
-
-
-@dataclass(frozen=True)
-class DemoUser:
-    username: str
-    role: str
-    last_name: str
-    first_name: str
-    prefecture: str | None = None
-    municipality: str | None = None  # 6-digit 団体コード (checked against the register)
-    organisation: str = ""
-    is_staff: bool = False
-
-
-# Three municipalities of different sizes in one prefecture: a core city, a city and a village.
-DEMO_USERS = [
-    DemoUser("demo-admin", Role.NATIONAL_ADMIN, "総務", "太郎", organisation="総務省 情報流通行政局（デモ）", is_staff=True),
-    DemoUser("demo-pref", Role.PREFECTURE_STAFF, "長野", "県子", prefecture=DEMO_PREFECTURE,
-             organisation="長野県 企画振興部（デモ）"),
-    DemoUser("demo-nagano", Role.MUNICIPAL_STAFF, "長野", "市郎", municipality="202011"),  # 長野市 中核市
-    DemoUser("demo-shiojiri", Role.MUNICIPAL_STAFF, "塩尻", "花子", municipality="202151"),  # 塩尻市 市
-    DemoUser("demo-achi", Role.MUNICIPAL_STAFF, "阿智", "星子", municipality="204072"),  # 阿智村 村
-    DemoUser("demo-advisor", Role.ADVISOR, "助言", "一郎", organisation="地域情報化アドバイザー（デモ）"),
-    DemoUser("demo-company", Role.COMPANY, "企業", "次郎", organisation="株式会社チイキIoT（デモ）"),
-]
 
 REFERENCE_MISSING = "参照データが読み込まれていません。先に `python manage.py load_reference` を実行してください。"
 
@@ -72,9 +39,11 @@ class Command(BaseCommand):
     help = "デモ用ユーザー（役割ごとに1人）とデモデータを作成します。開発環境（DEBUG=True）専用です。"
 
     def add_arguments(self, parser):
+        parser.add_argument("--site-url", default=settings.SITE_URL,
+                            help="ログイン画面のURLの表示に使うサイトのURL（既定: SITE_URL。make run は実際のホストとポート）")
         add_user_argument(parser)
 
-    def handle(self, *args, user=None, **options):
+    def handle(self, *args, user=None, site_url=None, **options):
         if not settings.DEBUG:
             raise CommandError("本番設定（DEBUG=False）ではデモデータを読み込めません。開発環境でのみ実行してください。")
         actor = actor_for(user, "register.import")
@@ -83,7 +52,8 @@ class Command(BaseCommand):
             summary = import_string(dotted)(stdout=self.stdout, actor=actor)
             self.stdout.write(summary)
         rows = [[u.get_role_display(), u.username, DEMO_PASSWORD, self._affiliation(u)] for u in users]
-        self.stdout.write(self.style.SUCCESS("デモ用ログイン（http://127.0.0.1:8000/accounts/login/）:"))
+        login_url = (site_url or settings.SITE_URL).rstrip("/") + reverse("accounts:login")
+        self.stdout.write(self.style.SUCCESS(f"デモ用ログイン（{login_url}）:"))
         self.stdout.write(format_table(["役割", "ユーザー名", "パスワード", "所属"], rows))
 
     def _load_users(self) -> list[User]:

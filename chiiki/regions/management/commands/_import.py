@@ -1,4 +1,4 @@
-"""Shared handling of the official-figure imports (import_population, import_area)."""
+"""Shared handling of the official-figure imports (import_population, import_area, import_fiscal_indices)."""
 
 from pathlib import Path
 

@@ -15,6 +15,8 @@ from chiiki.core.errors import DataFileError
 REFERENCE_LOADERS = [
     "chiiki.regions.reference.load",
     "chiiki.roadmap.reference.load",
+    "chiiki.regions.reference.load_population",
+    "chiiki.regions.reference.load_fiscal_indices",
     "chiiki.programs.reference.load_catalog",
 ]
 
@@ -26,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--data-dir", default=str(Path(settings.BASE_DIR) / "data"),
                             help="参照データのディレクトリ（既定: リポジトリの data/）")
         parser.add_argument("--force", action="store_true",
-                            help="ファイルの人口・面積の値で、取り込み済みの値も上書きします")
+                            help="ファイルの人口・面積・財政指標の値で、取り込み済みや団体が登録した値も上書きします")
         parser.add_argument("--no-progress", action="store_true", help="進捗バーを表示しません")
         add_user_argument(parser)
 

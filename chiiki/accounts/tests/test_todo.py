@@ -1,0 +1,141 @@
+"""「マイページ」 as the role's to-do list, the API tokens page, the 変更履歴 button, the municipality hub's
+sub-navigation and the home page's map link — all through the pages."""
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from chiiki.core.fiscal import current_fiscal_year
+from chiiki.core.imports import UPLOAD_TTL
+from chiiki.core.models import ImportUpload
+from chiiki.programs.actions import save_program
+from chiiki.programs.catalog import row_of
+from chiiki.programs.models import SavedSearch, SupportProgram
+from chiiki.programs.reference import load_catalog
+from chiiki.progress.models import ProgressRecord
+from chiiki.regions.actions import update_municipality_attributes
+
+
+def section(html: str, key: str) -> str:
+    match = re.search(rf'<section class="card todo-section"[^>]*id="todo-{key}-section">(.*?)</section>', html, re.S)
+    assert match, f"section {key} missing"
+    return match.group(1)
+
+
+def report(municipality, sector, year=None):
+    ProgressRecord.objects.create(municipality=municipality, sector_id=sector, fiscal_year=year or current_fiscal_year(),
+                                  stage="considering")
+
+
+def test_municipal_staff_sees_the_sectors_not_updated_this_year(users, client_for, register):
+    hachioji = register["municipalities"]["132012"]
+    report(hachioji, "education")
+    report(hachioji, "health", current_fiscal_year() - 1)  # last year's record does not count
+    html = client_for(users["hachioji"]).get("/accounts/mypage/").content.decode()
+    sectors = section(html, "sectors")
+    assert "まだ更新していない分野" in sectors
+    assert "医療・介護・健康" in sectors and "防災" in sectors and ">教育<" not in sectors
+    assert f'href="/progress/entry/132012/?fiscal_year={current_fiscal_year()}#entry-disaster"' in sectors
+    for sector in ["health", "work", "disaster", "agriculture", "business", "tourism", "public_private"]:
+        report(hachioji, sector)
+    html = client_for(users["hachioji"]).get("/accounts/mypage/").content.decode()
+    assert "すべての分野で更新済みです" in section(html, "sectors")
+    assert "todo-unreported" not in html  # a prefecture's list is not a municipality's
+
+
+def test_prefecture_staff_sees_municipalities_that_have_not_reported(users, client_for, register):
+    report(register["municipalities"]["132012"], "education")
+    report(register["municipalities"]["011002"], "education")  # another prefecture
+    html = client_for(users["tokyo"]).get("/accounts/mypage/").content.decode()
+    unreported = section(html, "unreported")
+    assert "（2団体）" in unreported
+    assert "千代田区" in unreported and "青ヶ島村" in unreported and "八王子市" not in unreported
+    assert "札幌市" not in unreported
+    assert "todo-sectors" not in html
+
+
+def test_saved_search_deadlines_within_30_days(users, client_for):
+    load_catalog(data_dir=Path(settings.BASE_DIR) / "data")
+    today = timezone.localdate()
+    base = row_of(SupportProgram.objects.get(public_id="MIC-ICT-ADVISOR"))
+    for public_id, name, days in [("TEST-SOON", "締切が近い実証事業", 10), ("TEST-LATER", "締切が先の実証事業", 45)]:
+        row = dict(base, id=public_id, name=name,
+                   windows=f"{today - dt.timedelta(days=5):%Y-%m-%d}..{today + dt.timedelta(days=days):%Y-%m-%d}")
+        save_program(users["admin"], None, row)
+    client = client_for(users["hachioji"])
+    assert "検索条件を保存すると" in section(client.get("/accounts/mypage/").content.decode(), "deadlines")
+    SavedSearch.objects.create(owner=users["hachioji"], name="実証事業", params="")
+    deadlines = section(client.get("/accounts/mypage/").content.decode(), "deadlines")
+    assert 'href="/programs/p/TEST-SOON/"' in deadlines and "（あと10日）" in deadlines and "保存した検索「実証事業」" in deadlines
+    assert "TEST-LATER" not in deadlines
+
+
+def test_unfinished_imports_are_listed_until_committed(users, client_for):
+    admin = client_for(users["admin"])
+    assert "todo-imports" not in admin.get("/accounts/mypage/").content.decode()
+    response = admin.post("/regions/import/population/", {
+        "file": SimpleUploadedFile("pop.csv", "団体コード,人口\n13101,66680\n".encode()), "year": "2020",
+        "code_column": "団体コード", "population_column": "人口", "data_source": ""})
+    preview = response["Location"]
+    imports = section(admin.get("/accounts/mypage/").content.decode(), "imports")
+    assert f'href="{preview}">人口の取込: pop.csv</a>' in imports and "まだ取り込んでいません" in imports
+    ImportUpload.objects.update(created_at=timezone.now() - UPLOAD_TTL - dt.timedelta(minutes=1))
+    imports = section(admin.get("/accounts/mypage/").content.decode(), "imports")
+    assert "期限切れ" in imports and 'href="/regions/import/population/"' in imports
+    # Someone else's uploads are not on my page.
+    assert "pop.csv" not in client_for(users["tokyo"]).get("/accounts/mypage/").content.decode()
+
+
+def test_history_button_only_when_there_is_something_to_see(users, client_for, register):
+    update_municipality_attributes(users["admin"], register["municipalities"]["132012"], {"mountainous": True})
+    for who in ["advisor", "company"]:
+        html = client_for(users[who]).get("/accounts/mypage/").content.decode()
+        assert "変更履歴を見る" not in html, who
+    for who in ["admin", "tokyo", "hachioji"]:
+        html = client_for(users[who]).get("/accounts/mypage/").content.decode()
+        assert 'href="/history/">変更履歴を見る' in html, who
+
+
+def test_tokens_have_their_own_page(users, client_for):
+    client = client_for(users["hachioji"])
+    mypage = client.get("/accounts/mypage/").content.decode()
+    assert 'id="token-form"' not in mypage and 'href="/accounts/tokens/">APIトークン</a>' in mypage
+    page = client.get("/accounts/tokens/").content.decode()
+    assert 'id="token-form"' in page and "APIトークンはまだありません" in page
+    created = client.post("/accounts/tokens/", {"name": "連携"}).content.decode()
+    assert 'href="/accounts/tokens/">APIトークンの一覧へ戻る' in created
+
+
+def hub_links(html: str) -> dict[str, str]:
+    nav = re.search(r'<nav class="progress-nav municipality-nav".*?</nav>', html, re.S)
+    assert nav, "hub navigation missing"
+    return {label: href for href, label in re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', nav.group(0))}
+
+
+def test_municipality_pages_are_one_click_apart(users, client_for, register):
+    pages = {
+        "基本情報": "/regions/municipalities/132012/",
+        "進捗": "/progress/municipalities/132012/",
+        "支援メニューナビ": "/programs/navigator/?municipality=132012",
+        "変更履歴": "/history/?municipality=132012",
+    }
+    officer = client_for(users["hachioji"])
+    for label, url in pages.items():
+        response = officer.get(url)
+        assert response.status_code == 200, url
+        links = hub_links(response.content.decode())
+        assert links == pages, url
+        assert re.search(rf'aria-current="page">{label}</a>', response.content.decode()), url
+    # Anonymous visitors and staff of another municipality get the same hub without the history tab.
+    for client in (client_for(None), client_for(users["sapporo"])):
+        links = hub_links(client.get("/regions/municipalities/132012/").content.decode())
+        assert list(links) == ["基本情報", "進捗", "支援メニューナビ"]
+
+
+def test_home_links_the_national_map(client):
+    html = client.get("/").content.decode()
+    assert '<a href="/regions/map/">全国地図</a></h3>' in html
