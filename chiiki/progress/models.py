@@ -57,3 +57,45 @@ class ProgressRecord(models.Model):
     @property
     def is_demo(self) -> bool:
         return self.source == Source.DEMO
+
+
+class ProgressCell(models.Model):
+    """Derived: the effective (carried-over) state of one municipality × sector in one 年度 (ADR 0013).
+
+    One row per cell for every 年度 from the cell's first record to the horizon (the latest 年度 of any record),
+    so a dashboard reads one 年度's rows (≤ municipalities × sectors) instead of the history. A cell without a
+    row in a 年度 is 未着手; a 年度 past the horizon shows the horizon's rows, carried over. Written only by
+    chiiki.progress.cells, in the transaction of the write that changed the records.
+    """
+
+    municipality = models.ForeignKey("regions.Municipality", on_delete=models.CASCADE, related_name="+")
+    sector = models.ForeignKey("roadmap.Sector", on_delete=models.PROTECT, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    stage = models.CharField("段階", max_length=20, choices=Stage.choices)
+    record = models.ForeignKey(ProgressRecord, on_delete=models.CASCADE, related_name="+")
+    record_year = models.PositiveSmallIntegerField("記録の年度")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "進捗状況（年度ごとの実効値）"
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "sector", "fiscal_year"], name="unique_progress_cell_state"),
+        ]
+        indexes = [models.Index(fields=["fiscal_year", "sector"], name="progress_cell_year_sector")]
+
+
+class ProgressImplementedCount(models.Model):
+    """Derived: municipalities implemented (実装済・自走) per 年度 and sector ("" = in any sector), for the trend.
+
+    Kept by the same writer as ProgressCell (additive deltas); a missing row is 0, 年度 past the horizon use the
+    horizon's counts.
+    """
+
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    sector = models.CharField("分野", max_length=50, blank=True)  # a Sector code, or "" for any sector
+    municipalities = models.IntegerField("団体数", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "実装団体数（年度・分野ごと）"
+        constraints = [
+            models.UniqueConstraint(fields=["fiscal_year", "sector"], name="unique_progress_implemented_count"),
+        ]
