@@ -50,9 +50,13 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '進捗状況（年度ごとの実効値）',
                 'verbose_name_plural': '進捗状況（年度ごとの実効値）',
-                'indexes': [models.Index(fields=['fiscal_year', 'sector'], name='progress_cell_year_sector')],
+                'indexes': [models.Index(fields=['fiscal_year', 'sector', 'municipality', 'stage', 'record_year'], name='progress_cell_year_covering')],
                 'constraints': [models.UniqueConstraint(fields=('municipality', 'sector', 'fiscal_year'), name='unique_progress_cell_state')],
             },
+        ),
+        migrations.AddIndex(
+            model_name='progressrecord',
+            index=models.Index(fields=['source'], name='progress_record_source'),
         ),
         migrations.RunPython(build_current_state, migrations.RunPython.noop),
     ]

@@ -259,3 +259,28 @@ def test_restore_rebuilds_the_state_through_the_app_hook(register):
     note = apps.get_app_config("progress").rebuild_derived_data()
     assert "作り直しました" in note
     assert derived_state() == kept
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_builds_the_state_from_existing_records(register):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("progress", "0002_delete_importupload")])
+    try:
+        old_apps = executor.loader.project_state([("progress", "0002_delete_importupload")]).apps
+        Record = old_apps.get_model("progress", "ProgressRecord")
+        for year, stage in ((2021, "considering"), (2024, "implemented")):
+            Record.objects.create(municipality_id="131016", sector_id="tourism", fiscal_year=year, stage=stage)
+        Record.objects.create(municipality_id="325252", sector_id="health", fiscal_year=2022, stage="planned")
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    assert dict(ProgressCell.objects.filter(municipality_id="131016").values_list("fiscal_year", "stage")) == {
+        2021: "considering", 2022: "considering", 2023: "considering", 2024: "implemented"}
+    assert dict(ProgressCell.objects.filter(municipality_id="325252").values_list("fiscal_year", "stage")) == {
+        2022: "planned", 2023: "planned", 2024: "planned"}
+    assert queries.trend()["any_sector"][queries.fiscal_years().index(2024)] == 1
+    assert_in_step()
