@@ -14,10 +14,10 @@ the commit. Progress writes are short; SQLite serialises writers anyway.
 `models` lets the data migration run the same code on its historical models.
 """
 
-from collections import Counter, namedtuple
+from collections import Counter, defaultdict, namedtuple
 
 from django.db import connection
-from django.db.models import Max
+from django.db.models import Count, Max
 
 from chiiki.core import bulk, db
 
@@ -53,14 +53,38 @@ def refresh(municipalities, *, models: Models | None = None) -> None:
 
 
 def rebuild(*, models: Models | None = None) -> int:
-    """Throw the derived state away and build it again from every record; returns the rows written."""
+    """Bring the derived state to what the records say, whatever it holds now; returns the cell rows.
+
+    Rows that are already right stay as they are (a restore of a consistent backup changes nothing), so this
+    both builds from nothing (the migration) and repairs (the command, restore).
+    """
     models = models or current_models()
     db.lock_area(LOCK)
-    models.cell.objects.all().delete()
-    models.count.objects.all().delete()
-    codes = models.record.objects.order_by().values_list("municipality_id", flat=True).distinct()
-    refresh(list(codes), models=models)
+    horizon = _move_horizon(models)
+    if horizon is None:
+        return 0
+    codes = (set(models.record.objects.order_by().values_list("municipality_id", flat=True).distinct())
+             | set(models.cell.objects.order_by().values_list("municipality_id", flat=True).distinct()))
+    codes = sorted(codes)
+    for start in range(0, len(codes), CHUNK):
+        _refresh_chunk(models, codes[start:start + CHUNK], horizon)
+    _recount(models)
     return models.cell.objects.count()
+
+
+def _recount(models: Models) -> None:
+    """Implemented counts computed afresh from the cells; written only where they differ."""
+    implemented = models.cell.objects.filter(stage__in=IMPLEMENTED_STAGES).order_by()
+    expected = {(year, sector): n for year, sector, n in implemented.values_list("fiscal_year", "sector_id")
+                .annotate(n=Count("id"))}
+    expected.update({(year, ANY_SECTOR): n for year, n in implemented.values_list("fiscal_year")
+                     .annotate(n=Count("municipality_id", distinct=True))})
+    current = {(year, sector): n for year, sector, n in models.count.objects.values_list(
+        "fiscal_year", "sector", "municipalities")}
+    if current != expected:
+        models.count.objects.all().delete()
+        models.count.objects.bulk_create([models.count(fiscal_year=year, sector=sector, municipalities=n)
+                                          for (year, sector), n in sorted(expected.items())])
 
 
 def _move_horizon(models: Models) -> int | None:
@@ -94,9 +118,9 @@ def _move_horizon(models: Models) -> int | None:
 
 def _refresh_chunk(models: Models, codes: list[str], horizon: int) -> Counter:
     cell = models.cell.objects.filter(municipality_id__in=codes)
-    before = set(cell.filter(stage__in=IMPLEMENTED_STAGES).values_list("municipality_id", "sector_id", "fiscal_year"))
-    cell.delete()
-    rows, after = [], set()
+    old_rows = set(cell.values_list("municipality_id", "sector_id", "fiscal_year", "stage", "record_id",
+                                    "record_year"))
+    rows = []
     history = (models.record.objects.filter(municipality_id__in=codes)
                .order_by("municipality_id", "sector_id", "fiscal_year")
                .values_list("id", "municipality_id", "sector_id", "fiscal_year", "stage"))
@@ -106,12 +130,25 @@ def _refresh_chunk(models: Models, codes: list[str], horizon: int) -> Counter:
             pid, code, sector, year, stage = previous
             same_cell = record is not None and (record[1], record[2]) == (code, sector)
             until = record[3] - 1 if same_cell else horizon
-            for effective_year in range(year, until + 1):
-                rows.append((code, sector, effective_year, stage, pid, year))
-                if stage in IMPLEMENTED_STAGES:
-                    after.add((code, sector, effective_year))
+            rows.extend((code, sector, effective_year, stage, pid, year) for effective_year in range(year, until + 1))
         previous = record
-    bulk.insert_rows(models.cell, CELL_FIELDS, rows)
+    # Municipalities whose rows are already right keep them (and their ids); the others are rewritten.
+    new_rows = set(rows)
+    by_code_old, by_code_new = defaultdict(set), defaultdict(set)
+    for row in old_rows:
+        by_code_old[row[0]].add(row)
+    for row in new_rows:
+        by_code_new[row[0]].add(row)
+    changed = sorted(code for code in set(by_code_old) | set(by_code_new) if by_code_old[code] != by_code_new[code])
+    if not changed:
+        return Counter()
+    models.cell.objects.filter(municipality_id__in=changed).delete()
+    changed_set = set(changed)
+    bulk.insert_rows(models.cell, CELL_FIELDS, [row for row in rows if row[0] in changed_set])
+    before = {(code, sector, year) for code, sector, year, stage, _, _ in old_rows
+              if stage in IMPLEMENTED_STAGES and code in changed_set}
+    after = {(code, sector, year) for code, sector, year, stage, _, _ in new_rows
+             if stage in IMPLEMENTED_STAGES and code in changed_set}
     deltas: Counter = Counter()
     for _code, sector, year in after - before:
         deltas[(year, sector)] += 1

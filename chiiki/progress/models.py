@@ -74,7 +74,9 @@ class ProgressCell(models.Model):
     sector = models.ForeignKey("roadmap.Sector", on_delete=models.PROTECT, related_name="+")
     fiscal_year = models.PositiveSmallIntegerField("年度")
     stage = models.CharField("段階", max_length=20, choices=Stage.choices)
-    record = models.ForeignKey(ProgressRecord, on_delete=models.CASCADE, related_name="+")
+    # No database constraint: the derived table must never stop a record from being deleted (an operator's SQL,
+    # a restore); the writer rewrites the rows, `rebuild_progress_state` repairs what was changed behind it.
+    record = models.ForeignKey(ProgressRecord, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     record_year = models.PositiveSmallIntegerField("記録の年度")
 
     class Meta:

@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                 ('stage', models.CharField(choices=[('not_started', '未着手'), ('considering', '検討中'), ('planned', '計画策定'), ('piloting', '実証中'), ('implemented', '実装済'), ('self_sustaining', '自走')], max_length=20, verbose_name='段階')),
                 ('record_year', models.PositiveSmallIntegerField(verbose_name='記録の年度')),
                 ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='regions.municipality')),
-                ('record', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='progress.progressrecord')),
+                ('record', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='progress.progressrecord')),
                 ('sector', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='roadmap.sector')),
             ],
             options={

@@ -248,6 +248,18 @@ def test_the_rebuild_command_repairs_a_state_changed_behind_the_actions(register
     call_command("rebuild_progress_state", stdout=out)
     assert "作り直しました" in out.getvalue()
     assert derived_state() == kept
+    # Records changed and deleted behind the actions: the rebuild follows them and leaves the other rows alone.
+    untouched = dict(ProgressCell.objects.exclude(municipality_id__in=["011002", "132012"]).values_list(
+        "id", "stage"))
+    ProgressRecord.objects.filter(municipality_id="011002").update(stage="self_sustaining")
+    ProgressRecord.objects.filter(municipality_id="132012").delete()
+    call_command("rebuild_progress_state", stdout=StringIO())
+    assert dict(ProgressCell.objects.exclude(municipality_id__in=["011002", "132012"]).values_list(
+        "id", "stage")) == untouched
+    assert not ProgressCell.objects.filter(municipality_id="132012").exists()
+    assert set(ProgressCell.objects.filter(municipality_id="011002").values_list("stage", flat=True)) == {
+        "self_sustaining"}
+    assert_in_step()
 
 
 def test_restore_rebuilds_the_state_through_the_app_hook(register):
