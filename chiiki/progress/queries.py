@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Max
+from django.db.models import Count, Max
 
 from chiiki.core.cache import versions
 from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
@@ -174,6 +174,20 @@ def stage_grid(fiscal_year: int, *, sector=None) -> dict[tuple, tuple[str, int]]
                                                                    "record_year")}
 
 
+def stage_counts(fiscal_year: int, *, sector=None) -> dict[str, dict[str, int]]:
+    """{sector: {stage: cells}} over the cells with a record up to fiscal_year (the rest are 未着手)."""
+    year = _state_year(fiscal_year)
+    if year is None:
+        return {}
+    rows = ProgressCell.objects.filter(fiscal_year=year)
+    if sector:
+        rows = rows.filter(sector_id=sector)
+    counted: dict[str, dict[str, int]] = defaultdict(dict)
+    for sec, stage, n in rows.order_by().values_list("sector_id", "stage").annotate(n=Count("*")):
+        counted[sec][stage] = n
+    return counted
+
+
 def effective_records(fiscal_year: int, *, sector=None, codes=None, prefecture=None):
     """For each municipality × sector with a record up to fiscal_year: the record that stands in fiscal_year."""
     year = _state_year(fiscal_year)
@@ -260,10 +274,27 @@ def summary(fiscal_year: int, sector=None, group_by=None) -> dict:
     """Counts by stage (API shape of GET /api/v1/progress/summary)."""
 
     def compute():
-        places = municipalities()
         sector_list = sectors()
-        grid = stage_grid(fiscal_year, sector=sector)
         result = {"fiscal_year": fiscal_year, "sector": sector, "group_by": group_by}
+        if not group_by:
+            # The country totals (the overview, the API's default) are counted by the database: ≤ sectors × stages
+            # rows come back instead of one per cell.
+            total = Municipality.objects.count()
+            counted = stage_counts(fiscal_year, sector=sector)
+
+            def totals(sec):
+                stages = _empty_stages()
+                stages.update(counted.get(sec, {}))
+                stages[Stage.NOT_STARTED.value] += total - sum(counted.get(sec, {}).values())
+                return stages
+
+            block = {"stages": totals(sector)} if sector else {
+                "sectors": {s["code"]: totals(s["code"]) for s in sector_list}}
+            result["total"] = {"municipalities": total, **block}
+            result["groups"] = []
+            return result
+        places = municipalities()
+        grid = stage_grid(fiscal_year, sector=sector)
 
         def count(codes, sec):
             stages = _empty_stages()

@@ -128,6 +128,8 @@ def test_summary_map_and_list_match_the_records_in_every_year(client, register):
         body = client.get(f"/api/v1/progress/summary?fiscal_year={year}").json()
         assert body["total"]["municipalities"] == len(codes)
         assert body["total"]["sectors"] == {s: oracle_counts(year, codes, s) for s in sector_codes}
+        body = client.get(f"/api/v1/progress/summary?fiscal_year={year}&sector=disaster").json()
+        assert body["total"]["stages"] == oracle_counts(year, codes, "disaster") and body["groups"] == []
         body = client.get(f"/api/v1/progress/summary?fiscal_year={year}&sector=health&group_by=prefecture").json()
         assert body["total"]["stages"] == oracle_counts(year, codes, "health")
         for group in body["groups"]:
