@@ -149,6 +149,7 @@ bench: bench-progress bench-programs bench-programs-engines bench-load
 bench-progress: $(INSTALLED) assets
 	$(PY) bench/progress_import.py
 	$(PY) bench/progress_http.py
+	$(PY) bench/progress_cold.py
 
 # 支援メニュー（E）: 判定付きクエリの nDCG@5 / MRR と、1万件に拡張したカタログでの検索APIの p50/p95。
 # SQLite と PostgreSQL（PROGRAMS_BENCH_PG_URL のサーバーに使い捨てDBを作って削除）。結果は bench/README.md に書き込む。

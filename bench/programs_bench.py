@@ -249,7 +249,7 @@ def run_child(database_url: str | None, args) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def throwaway_postgres(url: str):
+def throwaway_postgres(url: str, prefix: str = "chiiki_bench_programs"):
     """Create a uniquely named database next to url's; returns (database url, drop function) or (None, reason)."""
     try:
         import psycopg
@@ -258,7 +258,7 @@ def throwaway_postgres(url: str):
     from urllib.parse import urlsplit, urlunsplit
 
     parts = urlsplit(url)
-    name = f"chiiki_bench_programs_{os.getpid()}"
+    name = f"{prefix}_{os.getpid()}"
     admin = urlunsplit(parts._replace(path="/postgres"))
     try:
         with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:

@@ -15,7 +15,7 @@ from chiiki.core.tabular import Table
 from chiiki.regions.models import Municipality
 from chiiki.roadmap.models import Sector
 
-from . import importer, validation
+from . import cells, importer, validation
 from .models import ProgressRecord, Source, Stage
 
 AREA = "progress"
@@ -92,6 +92,7 @@ def save_progress(actor, municipality, sector, fiscal_year: int, *, stage: str, 
                 record.save()
                 history.record(actor, history.UPDATE, record, before, _snapshot(record),
                                municipality=municipality, source=source, object_repr=_repr(record, municipality, sector))
+            cells.refresh([municipality.pk])
             history.bump(AREA)
             return record, True
     except IntegrityError:
@@ -115,6 +116,7 @@ def delete_progress(actor, record: ProgressRecord, *, version, source: str = his
         history.record(actor, history.DELETE, current, _snapshot(current), None, municipality=record.municipality,
                        source=source, object_repr=_repr(current, record.municipality, current.sector))
         current.delete()
+        cells.refresh([current.municipality_id])
         history.bump(AREA)
 
 
@@ -143,6 +145,8 @@ def import_progress(actor, table: Table, *, dry_run: bool = False, source: str =
             if dry_run or not (plan.creates or plan.updates):
                 return False
             _write(actor, plan, source)
+            cells.refresh({row.municipality for row in plan.creates}
+                          | {record.municipality_id for _, record in plan.updates})
             history.bump(AREA)
             return True
 
@@ -222,3 +226,16 @@ def _entry(actor, action, record, before, row, names, sector_names, source) -> d
                     f"{row.fiscal_year}年度",
         municipality_id=row.municipality, prefecture_id=row.prefecture, before=before, after=_snapshot(record),
         source=source)
+
+
+def rebuild_current_state(actor) -> int:
+    """Build ProgressCell / ProgressImplementedCount again from the records (ADR 0013); returns the rows.
+
+    The writes keep them in step; this is for an operator who changed records outside the actions (SQL, the
+    admin) and for restore. Bumps the area so no page computed from the old state is served.
+    """
+    access.require(actor, "progress.import_any")
+    with transaction.atomic():
+        rows = cells.rebuild()
+        history.bump(AREA)
+    return rows

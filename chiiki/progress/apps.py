@@ -14,3 +14,11 @@ class ProgressConfig(AppConfig):
     def ready(self):
         cache_public("/progress/", depends_on=DEPENDS_ON, exclude=(r"/progress/entry/", r"/progress/import/"))
         cache_public("/api/v1/progress", depends_on=DEPENDS_ON)
+
+    def rebuild_derived_data(self) -> str:
+        """After a restore (chiiki.core.backup): the effective state (ADR 0013) is derived from the records, so
+        build it again rather than trust that the copy kept the two in step."""
+        from . import cells  # apps.py runs before models can be imported
+
+        rows = cells.rebuild()
+        return f"進捗状況の年度ごとの実効値を作り直しました（{rows:,}行）"

@@ -15,6 +15,7 @@ from chiiki.core import history
 from chiiki.regions.models import Municipality
 from chiiki.roadmap.models import Sector
 
+from . import cells
 from .models import STAGE_ORDER, ProgressRecord, Source
 
 MODEL_LABEL = ProgressRecord._meta.label_lower
@@ -70,6 +71,7 @@ def load(*, stdout=None, actor=access.SYSTEM) -> str:
             for record, (prefecture, label) in zip(records, entries, strict=True)
         ])
         if records:
+            cells.refresh({record.municipality_id for record in records})
             history.bump("progress")
     return f"進捗デモデータ: {len(records)}件を作成（{FIRST_YEAR}–{LAST_YEAR}年度、{len(places)}団体 × {len(sectors)}分野）"
 

@@ -1,16 +1,18 @@
 """Reads shared by the progress pages and the API: effective stages with carry-over, summaries, rankings.
 
 Carry-over: for a 年度 without a record, the latest earlier record of the same municipality × sector stands
-(`carried_over`); with none at all the stage is 未着手. It is computed with a correlated subquery that both
-SQLite and PostgreSQL run the same way (no DISTINCT ON).
+(`carried_over`); with none at all the stage is 未着手. The effective state is kept as data (ProgressCell, one
+row per cell and 年度 up to the horizon, see chiiki.progress.cells and ADR 0013), so a 年度's dashboard reads
+at most municipalities × sectors rows whatever the length of the history; the trend reads
+ProgressImplementedCount.
 """
 
 import hashlib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Max, Min, OuterRef, Subquery
+from django.db.models import Count, Max
 
 from chiiki.core.cache import versions
 from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
@@ -19,9 +21,20 @@ from chiiki.regions.queries import POPULATION_CLASS_LABELS, population_class
 from chiiki.roadmap.models import Sector
 
 from .apps import DEPENDS_ON
-from .models import IMPLEMENTED_STAGES, STAGE_ORDER, STAGE_RANK, ProgressRecord, Source, Stage
+from .cells import ANY_SECTOR
+from .models import (
+    IMPLEMENTED_STAGES,
+    STAGE_ORDER,
+    STAGE_RANK,
+    ProgressCell,
+    ProgressImplementedCount,
+    ProgressRecord,
+    Source,
+    Stage,
+)
 
 STAGE_LABELS = {stage.value: str(stage.label) for stage in Stage}
+NOT_STARTED = (Stage.NOT_STARTED.value, None)  # a cell without a record: (stage, record year)
 MAX_POINTS = len(STAGE_ORDER) - 1  # self_sustaining = 5 points
 SCORE_FORMULA = (
     "総合スコア = 各分野の段階の点数の合計 ÷（分野数 × 5）× 100。"
@@ -84,11 +97,13 @@ def sectors() -> list[dict]:
 
 def fiscal_years() -> list[int]:
     """Years with records, extended to the current 年度 (carry-over makes every later year meaningful)."""
-    bounds = ProgressRecord.objects.aggregate(first=Min("fiscal_year"), last=Max("fiscal_year"))
+    # Two single-column lookups: each is one step down the (fiscal_year, sector) index on both engines.
+    first = ProgressRecord.objects.order_by("fiscal_year").values_list("fiscal_year", flat=True).first()
+    last = horizon()
     current = current_fiscal_year()
-    if bounds["first"] is None:
+    if first is None or last is None:
         return [current]
-    return list(range(bounds["first"], max(current, bounds["last"]) + 1))
+    return list(range(first, max(current, last) + 1))
 
 
 def default_fiscal_year() -> int:
@@ -135,20 +150,58 @@ class Cell:
         return self.source == Source.DEMO
 
 
+def horizon() -> int | None:
+    """The latest 年度 with a record (= the latest 年度 of ProgressCell); later years carry it over."""
+    return ProgressCell.objects.aggregate(last=Max("fiscal_year"))["last"]
+
+
+def _state_year(fiscal_year: int) -> int | None:
+    last = horizon()
+    return None if last is None else min(fiscal_year, last)
+
+
+def stage_grid(fiscal_year: int, *, sector=None) -> dict[tuple, tuple[str, int]]:
+    """{(municipality, sector): (stage, year of the record it comes from)} for the cells with a record up to
+    fiscal_year; a cell not in it is 未着手. One indexed read of ≤ municipalities × sectors rows."""
+    year = _state_year(fiscal_year)
+    if year is None:
+        return {}
+    rows = ProgressCell.objects.filter(fiscal_year=year)
+    if sector:
+        rows = rows.filter(sector_id=sector)
+    return {(code, sec): (stage, record_year)
+            for code, sec, stage, record_year in rows.values_list("municipality_id", "sector_id", "stage",
+                                                                   "record_year")}
+
+
+def stage_counts(fiscal_year: int, *, sector=None) -> dict[str, dict[str, int]]:
+    """{sector: {stage: cells}} over the cells with a record up to fiscal_year (the rest are 未着手)."""
+    year = _state_year(fiscal_year)
+    if year is None:
+        return {}
+    rows = ProgressCell.objects.filter(fiscal_year=year)
+    if sector:
+        rows = rows.filter(sector_id=sector)
+    counted: dict[str, dict[str, int]] = defaultdict(dict)
+    for sec, stage, n in rows.order_by().values_list("sector_id", "stage").annotate(n=Count("*")):
+        counted[sec][stage] = n
+    return counted
+
+
 def effective_records(fiscal_year: int, *, sector=None, codes=None, prefecture=None):
-    """For each municipality × sector: its record of fiscal_year or, failing that, its latest earlier one."""
-    latest = (ProgressRecord.objects.filter(municipality=OuterRef("municipality"), sector=OuterRef("sector"),
-                                            fiscal_year__lte=fiscal_year)
-              .order_by("-fiscal_year").values("fiscal_year")[:1])
-    qs = ProgressRecord.objects.filter(fiscal_year__lte=fiscal_year)
+    """For each municipality × sector with a record up to fiscal_year: the record that stands in fiscal_year."""
+    year = _state_year(fiscal_year)
+    if year is None:
+        return []
+    qs = ProgressCell.objects.filter(fiscal_year=year)
     if sector:
         qs = qs.filter(sector_id=sector)
     if codes is not None:
         qs = qs.filter(municipality_id__in=list(codes))
     if prefecture:
         qs = qs.filter(municipality__prefecture_id=prefecture)
-    return qs.filter(fiscal_year=Subquery(latest)).values_list(
-        "id", "municipality_id", "sector_id", "fiscal_year", "stage", "note", "evidence_url", "version", "source")
+    return qs.values_list("record_id", "municipality_id", "sector_id", "record_year", "stage", "record__note",
+                          "record__evidence_url", "record__version", "record__source")
 
 
 def cells(fiscal_year: int, *, sector=None, prefecture=None, kind=None, municipality=None) -> dict[tuple, Cell]:
@@ -221,15 +274,32 @@ def summary(fiscal_year: int, sector=None, group_by=None) -> dict:
     """Counts by stage (API shape of GET /api/v1/progress/summary)."""
 
     def compute():
-        places = municipalities()
         sector_list = sectors()
-        grid = cells(fiscal_year, sector=sector)
         result = {"fiscal_year": fiscal_year, "sector": sector, "group_by": group_by}
+        if not group_by:
+            # The country totals (the overview, the API's default) are counted by the database: ≤ sectors × stages
+            # rows come back instead of one per cell.
+            total = Municipality.objects.count()
+            counted = stage_counts(fiscal_year, sector=sector)
+
+            def totals(sec):
+                stages = _empty_stages()
+                stages.update(counted.get(sec, {}))
+                stages[Stage.NOT_STARTED.value] += total - sum(counted.get(sec, {}).values())
+                return stages
+
+            block = {"stages": totals(sector)} if sector else {
+                "sectors": {s["code"]: totals(s["code"]) for s in sector_list}}
+            result["total"] = {"municipalities": total, **block}
+            result["groups"] = []
+            return result
+        places = municipalities()
+        grid = stage_grid(fiscal_year, sector=sector)
 
         def count(codes, sec):
             stages = _empty_stages()
             for code in codes:
-                stages[grid[(code, sec)].stage] += 1
+                stages[grid.get((code, sec), NOT_STARTED)[0]] += 1
             return stages
 
         def block(codes):
@@ -258,35 +328,31 @@ def summary(fiscal_year: int, sector=None, group_by=None) -> dict:
 
 def implemented_municipality_count(fiscal_year: int) -> int:
     """Municipalities with at least one sector implemented (実装済 or 自走) in fiscal_year (the KPI)."""
-    grid = cells(fiscal_year)
-    return len({code for (code, _), cell in grid.items() if cell.implemented})
+    year = _state_year(fiscal_year)
+    if year is None:
+        return 0
+    return ProgressImplementedCount.objects.filter(fiscal_year=year, sector=ANY_SECTOR).values_list(
+        "municipalities", flat=True).first() or 0
 
 
 def trend() -> dict:
     """Per 年度 and sector: municipalities implemented; per 年度: municipalities with ≥ 1 sector implemented.
 
-    One query over all records; carry-over applied in Python in year order.
+    Read from ProgressImplementedCount (≤ 年度 × (sectors + 1) rows); 年度 past the horizon carry it over.
     """
 
     def compute():
         years = fiscal_years()
         sector_list = sectors()
-        state: dict[tuple, str] = {}
-        by_year = defaultdict(list)
-        for code, sec, year, stage in ProgressRecord.objects.values_list(
-                "municipality_id", "sector_id", "fiscal_year", "stage"):
-            by_year[year].append((code, sec, stage))
-        per_sector = {s["code"]: [] for s in sector_list}
-        any_sector = []
-        for year in years:
-            for code, sec, stage in by_year.get(year, ()):
-                state[(code, sec)] = stage
-            counts = Counter(sec for (code, sec), stage in state.items() if stage in IMPLEMENTED_STAGES)
-            for s in sector_list:
-                per_sector[s["code"]].append(counts.get(s["code"], 0))
-            any_sector.append(len({code for (code, sec), stage in state.items() if stage in IMPLEMENTED_STAGES}))
-        return {"years": years, "sectors": [{"code": s["code"], "name": s["name"], "implemented": per_sector[s["code"]]}
-                                            for s in sector_list], "any_sector": any_sector}
+        last = horizon()
+        counts = {(year, sec): n for year, sec, n in ProgressImplementedCount.objects.values_list(
+            "fiscal_year", "sector", "municipalities")}
+        state_years = [min(year, last) if last is not None else year for year in years]
+        return {"years": years,
+                "sectors": [{"code": s["code"], "name": s["name"],
+                             "implemented": [counts.get((year, s["code"]), 0) for year in state_years]}
+                            for s in sector_list],
+                "any_sector": [counts.get((year, ANY_SECTOR), 0) for year in state_years]}
 
     return cached("trend", None, compute)
 
@@ -305,10 +371,10 @@ def scores(fiscal_year: int) -> dict:
     def compute():
         places = municipalities()
         sector_list = sectors()
-        grid = cells(fiscal_year)
+        grid = stage_grid(fiscal_year)
         result = {}
         for place in places:
-            stages = {s["code"]: grid[(place["code"], s["code"])].stage for s in sector_list}
+            stages = {s["code"]: grid.get((place["code"], s["code"]), NOT_STARTED)[0] for s in sector_list}
             result[place["code"]] = {
                 "code": place["code"], "name": place["name"], "prefecture": place["prefecture_id"],
                 "prefecture_name": place["prefecture__name"], "kind": place["kind"],
@@ -379,9 +445,13 @@ def map_values(fiscal_year: int, sector: str) -> dict:
     """{code: {"stage", "label"}} for the choropleth."""
 
     def compute():
-        grid = cells(fiscal_year, sector=sector)
-        return {code: {"stage": cell.stage, "label": cell.stage_label + ("（繰越）" if cell.carried_over else "")}
-                for (code, _), cell in grid.items()}
+        grid = stage_grid(fiscal_year, sector=sector)
+        values = {}
+        for place in municipalities():
+            stage, record_year = grid.get((place["code"], sector), NOT_STARTED)
+            values[place["code"]] = {"stage": stage, "label": STAGE_LABELS[stage] + (
+                "（繰越）" if record_year is not None and record_year < fiscal_year else "")}
+        return values
 
     return cached("map", (fiscal_year, sector), compute)
 

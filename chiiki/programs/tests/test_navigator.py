@@ -77,12 +77,12 @@ def test_page_prefills_municipal_staff_and_anyone_can_pick(client_for, catalog, 
 
 
 def test_page_shows_the_stage_recorded_in_progress(client, catalog, register):
-    from chiiki.progress.models import ProgressRecord
+    from chiiki.access import SYSTEM
+    from chiiki.progress.actions import save_progress
     from chiiki.roadmap.models import Sector
 
-    ProgressRecord.objects.create(municipality=register["municipalities"]["132012"],
-                                  sector=Sector.objects.get(code="disaster"), fiscal_year=current_fiscal_year() - 1,
-                                  stage="planned")
+    save_progress(SYSTEM, register["municipalities"]["132012"], Sector.objects.get(code="disaster"),
+                  current_fiscal_year() - 1, stage="planned", version=0)
     html = client.get("/programs/navigator/", {"municipality": "132012", "sector": "disaster"}).content.decode()
     assert "段階: <strong>計画策定</strong>" in html and "繰越" in html
     assert "stage=planned" in html
