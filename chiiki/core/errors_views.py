@@ -56,7 +56,7 @@ def _respond(request, status: int, reference: str = "", message: tuple[str, str]
         detail = f"{title}（エラーID: {reference}）" if reference else title
         return JsonResponse({"detail": detail}, status=status, json_dumps_params={"ensure_ascii": False})
     context = {"status": status, "title": title, "text": text, "reference": reference,
-               "back_url": _back_url(request), "contact_email": settings.CONTACT_EMAIL,
+               "back_url": _back_url(request), "contact_email": settings.CONTACT_EMAIL, "csrf": message is CSRF_MESSAGE,
                "login_next": request.get_full_path() if request.method == "GET" else _back_url(request)}
     try:
         return render(request, "errors/error.html", context, status=status)

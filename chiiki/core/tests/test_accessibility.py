@@ -28,7 +28,8 @@ PUBLIC = [
     "/regions/prefectures/13/", "/regions/municipalities/132012/", "/progress/", "/progress/map/?sector=disaster",
     "/progress/prefectures/", "/progress/prefectures/13/", "/progress/rankings/", "/progress/municipalities/132012/",
     "/progress/records/", "/programs/", "/programs/?q=防災", "/programs/?q=存在しない語句", "/programs/navigator/",
-    "/programs/navigator/?municipality=132012", f"/programs/p/{PROGRAM}/", "/api/v1/docs", "/no-such-page/",
+    "/programs/navigator/?municipality=132012", "/programs/navigator/?municipality=132012&sector=disaster",
+    f"/programs/p/{PROGRAM}/", "/api/v1/docs", "/no-such-page/",
 ]
 EXPECTED_STATUS = {"/no-such-page/": 404, "/progress/entry/011002/": 403}
 SIGNED_IN = ["/", "/accounts/mypage/", "/accounts/password/", f"/programs/p/{PROGRAM}/", "/programs/saved/"]
@@ -139,3 +140,51 @@ def test_no_page_scrolls_sideways_on_a_phone(site, browser, live_server, role):
         assert wide == {}
     finally:
         context.close()
+
+
+def test_error_pages_say_what_happened_and_what_to_do(site, page, screenshot, monkeypatch):
+    """404, 403, 405, CSRF failure and 500 as a visitor meets them: in the layout, no axe violation, next steps."""
+    from chiiki.core import views as core_views
+
+    response = page.goto("/no-such-page/")
+    assert response.status == 404 and page.locator("nav.site-nav").is_visible()
+    assert page.get_by_role("link", name="トップページへ").is_visible()
+    screenshot(page, "error-404")
+    _sign_in(page, site["hachioji"])
+    page.goto("/progress/entry/132012/")
+    response = page.goto("/progress/entry/011002/", referer=page.url)  # as if followed from the entry page
+    assert response.status == 403 and "権限がありません" in page.locator("h1").inner_text()
+    assert page.get_by_role("link", name="前のページに戻る").get_attribute("href") == "/progress/entry/132012/"
+    assert axe_violations(page) == []
+    screenshot(page, "error-403")
+    response = page.goto("/progress/entry/132012/disaster/")
+    assert response.status == 405 and "この方法ではページを開けません" in page.locator("h1").inner_text()
+    assert axe_violations(page) == []
+    screenshot(page, "error-405")
+    page.goto("/accounts/mypage/")
+    page.context.clear_cookies(name="csrftoken")
+    page.get_by_role("button", name="ログアウト").click()
+    page.wait_for_selector("h1:has-text('フォームの有効期限が切れました')")
+    assert page.get_by_role("link", name="前のページに戻る").get_attribute("href") == "/accounts/mypage/"
+    assert "担当団体を確かめる" not in page.locator("main").inner_text()  # that advice is for a refusal, not this
+    assert axe_violations(page) == []
+    screenshot(page, "error-csrf")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("home page broke")
+
+    monkeypatch.setattr(core_views, "render", broken)
+    response = page.goto("/")
+    assert response.status == 500
+    reference = page.locator("main code").first.inner_text()
+    assert len(reference) == 12 and f"エラーID {reference}" in page.locator("main").inner_text()
+    assert page.get_by_role("link", name=settings.CONTACT_EMAIL).is_visible()
+    assert axe_violations(page) == []
+    screenshot(page, "error-500")
+
+
+def test_the_demo_banner_is_inside_the_header_landmark(site, page, settings):
+    settings.DEBUG = True  # DEMO_MODE follows DEBUG (chiiki.core.context_processors)
+    page.goto("/")
+    assert page.locator("header.site-header .demo-banner").is_visible()
+    assert axe_violations(page) == []
