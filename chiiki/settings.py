@@ -109,7 +109,9 @@ MIDDLEWARE = [
     "chiiki.core.middleware.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
     "chiiki.core.middleware.DatabaseBusyMiddleware",  # a write that lost a lock race: 409 and a message, not 500
+    "chiiki.core.errors_views.ErrorPageMiddleware",  # 405 pages; an htmx request without a session gets a fragment
 ]
+CSRF_FAILURE_VIEW = "chiiki.core.errors_views.csrf_failure"
 
 ROOT_URLCONF = "chiiki.urls"
 WSGI_APPLICATION = "chiiki.wsgi.application"
@@ -222,6 +224,7 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "chiiki@localhost")
+CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", DEFAULT_FROM_EMAIL)  # shown on error pages as 事務局の連絡先
 SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000")
 
 # Where load_boundaries looks when no path is given (development and CI use ../shared).
@@ -290,6 +293,7 @@ CACHES = {"default": env_cache("CACHE_URL")}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_client_error_traceback": {"()": "chiiki.core.errors_views.ClientErrorTracebackFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_client_error_traceback"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

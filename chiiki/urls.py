@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from chiiki.api import api
+from chiiki.core import api_docs
 from chiiki.core import views as core_views
 
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
     path("progress/", include("chiiki.progress.urls")),
     path("programs/", include("chiiki.programs.urls")),
     path("history/", include("chiiki.history.urls")),
+    path("api/v1/docs", api_docs.docs, name="api_docs"),  # before the API's own routes: replaces Swagger UI
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

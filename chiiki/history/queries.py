@@ -159,13 +159,31 @@ def _fields_of(label: str) -> dict:
     return fields
 
 
-def _display(f, value) -> str:
+def _related_label(model, pk, memo: dict) -> str:
+    """A foreign key's value as its object's name (分野 public_private → 官民協働サービス); the id if it is gone.
+    memo lives for one page or export, so names are current and each object is read once."""
+    key = (model._meta.label_lower, pk)
+    if key not in memo:
+        obj = model._default_manager.filter(pk=pk).first()
+        memo[key] = str(obj) if obj is not None else str(pk)
+    return memo[key]
+
+
+def _display(f, value, memo: dict) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return "はい" if value else "いいえ"
+    # A model can word its own values (codes, lists, rule strings): programs.SupportProgram.history_display.
+    custom = getattr(f.model, "history_display", None) if f is not None else None
+    if custom is not None:
+        shown = custom(f.name, value)
+        if shown is not None:
+            return shown
     if f is not None and f.choices:
         return str(dict(f.flatchoices).get(value, value))
+    if f is not None and f.is_relation and f.related_model is not None and not isinstance(value, list | dict):
+        return _related_label(f.related_model, value, memo)
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
@@ -179,9 +197,10 @@ class FieldChange:
     after: str
 
 
-def _changes(model: str, before: dict | None, after: dict | None) -> list[FieldChange]:
+def _changes(model: str, before: dict | None, after: dict | None, memo: dict | None = None) -> list[FieldChange]:
     fields = _fields_of(model)
     before, after = before or {}, after or {}
+    memo = {} if memo is None else memo
     changes = []
     for name in dict.fromkeys([*before, *after]):
         old, new = before.get(name), after.get(name)
@@ -189,13 +208,13 @@ def _changes(model: str, before: dict | None, after: dict | None) -> list[FieldC
             continue
         f = fields.get(name)
         label = str(f.verbose_name) if f is not None else name
-        changes.append(FieldChange(name, label, _display(f, old), _display(f, new)))
+        changes.append(FieldChange(name, label, _display(f, old, memo), _display(f, new, memo)))
     return changes
 
 
-def diff(record: ChangeRecord) -> list[FieldChange]:
+def diff(record: ChangeRecord, memo: dict | None = None) -> list[FieldChange]:
     """The record's changed fields with Japanese labels (the model field's verbose_name) and readable values."""
-    return _changes(record.model, record.before, record.after)
+    return _changes(record.model, record.before, record.after, memo)
 
 
 def _diff_text(changes: list[FieldChange]) -> str:
@@ -207,10 +226,12 @@ def export_rows(records):
     columns = ["at", "action", "model", "object_id", "object_repr", "municipality_id", "municipality__name",
                "prefecture__name", "actor_label", "source", "before", "after"]
     tz = timezone.get_current_timezone()
+    memo: dict = {}
     for r in records.values(*columns).iterator(chunk_size=2000):
         yield [
             r["at"].astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), ACTION_LABELS.get(r["action"], r["action"]),
             model_label(r["model"]), r["object_id"], r["object_repr"], r["municipality_id"] or "",
             r["municipality__name"] or "", r["prefecture__name"] or "", r["actor_label"],
-            SOURCE_LABELS.get(r["source"], r["source"]), _diff_text(_changes(r["model"], r["before"], r["after"])),
+            SOURCE_LABELS.get(r["source"], r["source"]),
+            _diff_text(_changes(r["model"], r["before"], r["after"], memo)),
         ]

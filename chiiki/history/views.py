@@ -23,8 +23,9 @@ def index(request):
         filename = f"変更履歴_{timezone.localdate():%Y%m%d}"
         return table_response(fmt, filename, queries.EXPORT_HEADER, queries.export_rows(records))
     page = paginate(records, request.GET.get("page"))
+    memo: dict = {}  # names of related objects, read once per page
     rows = [
-        {"record": record, "changes": queries.diff(record), "model_name": queries.model_label(record.model),
+        {"record": record, "changes": queries.diff(record, memo), "model_name": queries.model_label(record.model),
          "source": queries.SOURCE_LABELS.get(record.source, record.source)}
         for record in page.object_list
     ]

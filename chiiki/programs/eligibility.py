@@ -76,6 +76,35 @@ def parse_rate_tiers(text: str) -> list[tuple[str, list[str]]]:
     return tiers
 
 
+CONDITION_FLAGS = {"disadvantaged": "条件不利地域（過疎・離島・中山間のいずれか）", **AREA_FLAGS}
+FISCAL_BOUNDS = {"fiscal_index_le": "以下", "fiscal_index_lt": "未満"}
+
+
+def condition_label(condition: str) -> str:
+    """'fiscal_index_le=0.4' → 財政力指数0.4以下; 'remote_island' → 離島地域 (pages and history never show the code)."""
+    m = _CONDITION.match(condition)
+    if not m:
+        return condition
+    if m.group(1):
+        return f"財政力指数{m.group(2)}{FISCAL_BOUNDS[m.group(1)]}"
+    return CONDITION_FLAGS[m.group(3)]
+
+
+def describe_rate_tiers(text: str) -> str:
+    """'2/3:fiscal_index_le=0.4+disadvantaged|1/2' → 2/3（財政力指数0.4以下かつ条件不利地域…）、1/2（それ以外）."""
+    try:
+        tiers = parse_rate_tiers(text)
+    except ValueError:
+        return ""
+    parts = []
+    for index, (rate, conditions) in enumerate(tiers):
+        if conditions:
+            parts.append(f"{rate}（{'かつ'.join(condition_label(c) for c in conditions)}）")
+        else:
+            parts.append(f"{rate}（それ以外）" if index else rate)
+    return "、".join(parts)
+
+
 def _condition_value(condition: str, municipality) -> bool | None:
     m = _CONDITION.match(condition)
     if m.group(1):

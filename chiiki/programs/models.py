@@ -105,6 +105,13 @@ class SupportProgram(models.Model):
     def get_absolute_url(self):
         return reverse("programs:detail", args=[self.public_id])
 
+    @staticmethod
+    def history_display(field: str, value) -> str | None:
+        """How the change history shows a stored value: labels, never codes or rule strings (None = default)."""
+        from . import labels  # labels reads eligibility and windows, which import this module
+
+        return labels.history_value(field, value)
+
 
 class SavedSearch(models.Model):
     """A user's saved search (GET parameters of the search page) with opt-in e-mail alerts."""

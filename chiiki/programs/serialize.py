@@ -8,6 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from .eligibility import describe_rate_tiers
 from .models import AREA_FLAGS, ENTITY_KINDS, Kind, SupportType
 from .search import Hit, snapshot, statuses
 from .windows import parse_windows
@@ -107,7 +108,7 @@ def rules_text(program) -> list[str]:
         lines.append(f"除外: {label}" + (f"（対象都道府県に所在し財政力指数{format(bound.normalize(), 'f')}以上を目安）"
                                           if bound is not None else ""))
     if program.rate_tiers:
-        lines.append(f"補助率の区分: {program.rate_tiers}")
+        lines.append(f"補助率の区分: {describe_rate_tiers(program.rate_tiers)}")
     return lines
 
 

@@ -288,7 +288,7 @@ def edit(request, public_id=None):
     _require_manage(request)
     program = get_program(public_id) if public_id else None
     if request.method == "POST":
-        form = ProgramForm(request.POST)
+        form = ProgramForm(request.POST, current=row_of(program) if program else None)
         if form.is_valid():
             try:
                 saved = actions.save_program(request.user, program, form.row(),

@@ -5,12 +5,17 @@
 //   controller.setValues({"131016": {color: "#3460fb", label: "導入済み"}}); controller.setLegend([{color, label}]);
 //   controller.fitTo(["131016"]); controller.map  (the Leaflet map)
 // Every map element dispatches "chiiki:map-ready" (detail.controller) once drawn.
+// Keyboard: the map is one tab stop (role="application"). Arrow keys move to the nearest municipality in that
+// direction, Enter opens it, +/− zoom, and the search box beside the map jumps to a municipality by name. Each
+// polygon is an image named after its municipality (and its value), referenced by aria-activedescendant.
 (function () {
   "use strict";
 
   const CREDIT = "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成";
   const BASE_STYLE = { color: "#7b8794", weight: 0.5, fillColor: "#e6eaef", fillOpacity: 1, opacity: 1 };
   const FOCUS_STYLE = { color: "#00118f", weight: 2.5, fillColor: "#ffd43d", fillOpacity: 0.95 };
+  const KEY_STYLE = { color: "#000000", weight: 4, dashArray: "" };
+  const DIRECTIONS = { ArrowUp: [0, 1], ArrowDown: [0, -1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] };
   const NEARBY_FILL = "#cdd7e3";
   const HOVER_STYLE = { weight: 2, color: "#1a1a1c" };
   const PREFECTURE_STYLE = { color: "#333d47", weight: 1.2, fill: false, interactive: false, opacity: 0.9 };
@@ -49,9 +54,13 @@
     this.onClick = null;
     this.focus = element.dataset.focus || "";
     this.legendElement = document.querySelector('[data-map-legend-for="' + element.id + '"]');
+    this.prefectureNames = {};
+    this.current = ""; // the municipality the keyboard is on
+    this.centres = {};
+    // Leaflet's own keyboard handler pans with the arrow keys; here they move between municipalities instead.
     this.map = L.map(element, {
       attributionControl: true, zoomSnap: 0.25, minZoom: 4, maxZoom: 13, worldCopyJump: false,
-      keyboard: true, renderer: L.svg({ padding: 0.5 }),
+      keyboard: false, renderer: L.svg({ padding: 0.5 }),
     });
     this.map.attributionControl.setPrefix(false);
     this.map.attributionControl.addAttribution(CREDIT);
@@ -88,6 +97,161 @@
     return style;
   };
 
+  Controller.prototype.nameOf = function (code) {
+    const prefecture = this.prefectureNames[code.slice(0, 2)] || "";
+    const name = this.names[code] || code;
+    return name.indexOf(prefecture) === 0 ? name : prefecture + name;
+  };
+
+  Controller.prototype.accessibleName = function (code) {
+    const value = this.values[code];
+    return this.nameOf(code) + (value && value.label ? "：" + value.label : "");
+  };
+
+  Controller.prototype.labelLayer = function (code) {
+    const layer = this.layers[code];
+    const path = layer && layer.getElement && layer.getElement();
+    if (!path) { return; }
+    path.setAttribute("id", this.element.id + "-m" + code);
+    path.setAttribute("role", "img");
+    path.setAttribute("aria-label", this.accessibleName(code));
+  };
+
+  Controller.prototype.centreOf = function (code) {
+    if (!this.centres[code]) {
+      const layer = this.layers[code];
+      this.centres[code] = layer.getBounds ? layer.getBounds().getCenter() : layer.getLatLng();
+    }
+    return this.centres[code];
+  };
+
+  // The nearest municipality from the current one in a direction: distance along the axis, off-axis drift
+  // weighted three times so ↓ goes down rather than sideways.
+  Controller.prototype.neighbourTowards = function (code, direction) {
+    const from = this.centreOf(code);
+    const scale = Math.cos(from.lat * Math.PI / 180);
+    let best = "";
+    let bestScore = Infinity;
+    for (const other in this.layers) {
+      if (other === code) { continue; }
+      const to = this.centreOf(other);
+      const dx = (to.lng - from.lng) * scale;
+      const dy = to.lat - from.lat;
+      const along = dx * direction[0] + dy * direction[1];
+      if (along <= 0) { continue; }
+      const across = Math.abs(dx * direction[1] - dy * direction[0]);
+      const score = along + 3 * across;
+      if (score < bestScore) { bestScore = score; best = other; }
+    }
+    return best;
+  };
+
+  Controller.prototype.startCode = function () {
+    if (this.focus.length === 6 && this.layers[this.focus]) { return this.focus; }
+    const centre = this.map.getCenter();
+    let best = "";
+    let bestDistance = Infinity;
+    for (const code in this.layers) {
+      const c = this.centreOf(code);
+      const d = Math.pow(c.lat - centre.lat, 2) + Math.pow(c.lng - centre.lng, 2);
+      if ((this.focus.length !== 2 || code.slice(0, 2) === this.focus) && d < bestDistance) { bestDistance = d; best = code; }
+    }
+    return best;
+  };
+
+  Controller.prototype.select = function (code, options) {
+    const layer = this.layers[code];
+    if (!layer) { return false; }
+    const previous = this.current;
+    this.current = code;
+    if (previous && this.layers[previous]) {
+      this.layers[previous].setStyle(this.styleFor(previous, this.layers[previous]._chiikiMarker));
+      this.layers[previous].closeTooltip();
+    }
+    layer.setStyle(KEY_STYLE);
+    if (layer.bringToFront) { layer.bringToFront(); }
+    const centre = this.centreOf(code);
+    if (!this.map.getBounds().pad(-0.1).contains(centre)) { this.map.panTo(centre, { animate: false }); }
+    this.labelLayer(code);
+    this.element.setAttribute("aria-activedescendant", this.element.id + "-m" + code);
+    this.element.dataset.current = code;
+    layer.openTooltip(centre);
+    this.announce(this.accessibleName(code) + "（Enterで開く）");
+    if (options && options.zoom) {
+      // Jumping by name from a view of all Japan: show the municipality with its surroundings.
+      const bounds = layer.getBounds ? layer.getBounds() : L.latLngBounds([centre, centre]);
+      this.map.fitBounds(bounds.pad(1.5), { maxZoom: 10, animate: false });
+      layer.openTooltip(centre);
+    }
+    if (options && options.focusMap) { this.element.focus(); }
+    return true;
+  };
+
+  Controller.prototype.announce = function (text) {
+    const live = this.element.parentNode.querySelector("[data-map-live]");
+    if (live) { live.textContent = text; }
+  };
+
+  Controller.prototype.open = function (code) {
+    if (this.onClick) { this.onClick(code); } else { window.location.href = this.municipalityUrl(code); }
+  };
+
+  Controller.prototype.onKey = function (event) {
+    if (event.target !== this.element || !Object.keys(this.layers).length) { return; }
+    const direction = DIRECTIONS[event.key];
+    if (direction) {
+      event.preventDefault();
+      const next = this.current ? this.neighbourTowards(this.current, direction) : this.startCode();
+      if (next) { this.select(next); }
+    } else if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      if (this.current) { this.open(this.current); } else { this.select(this.startCode()); }
+    } else if (event.key === "+" || event.key === "=") {
+      event.preventDefault();
+      this.map.zoomIn();
+    } else if (event.key === "-" || event.key === "_") {
+      event.preventDefault();
+      this.map.zoomOut();
+    } else if (event.key === "Escape" && this.current) {
+      const code = this.current;
+      this.current = "";
+      this.layers[code].setStyle(this.styleFor(code, this.layers[code]._chiikiMarker));
+      this.layers[code].closeTooltip();
+      this.element.removeAttribute("aria-activedescendant");
+      delete this.element.dataset.current;
+    }
+  };
+
+  // The search box beside the map (components/map.html): a datalist of every municipality, filled once drawn.
+  Controller.prototype.setupSearch = function () {
+    const self = this;
+    const form = document.querySelector('[data-map-search-for="' + this.element.id + '"]');
+    if (!form) { return; }
+    const input = form.querySelector("input");
+    const list = form.querySelector("datalist");
+    const byName = {};
+    Object.keys(this.layers).sort().forEach(function (code) {
+      const name = self.nameOf(code);
+      byName[name] = code;
+      byName[self.names[code] || code] = byName[self.names[code] || code] || code;
+      byName[code] = code;
+      const option = document.createElement("option");
+      option.value = name;
+      list.appendChild(option);
+    });
+    form.hidden = false;
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const text = input.value.trim();
+      let code = byName[text];
+      if (!code && text) {
+        code = Object.keys(byName).filter(function (name) { return name.indexOf(text) >= 0; }).map(function (name) { return byName[name]; })[0];
+      }
+      if (code && self.select(code, { focusMap: true, zoom: true })) { return; }
+      self.announce("「" + text + "」に当てはまる市区町村は見つかりませんでした。");
+    });
+  };
+
   Controller.prototype.tooltipFor = function (code) {
     const value = this.values[code];
     let html = "<strong>" + escapeHtml(this.names[code] || code) + "</strong>";
@@ -104,14 +268,15 @@
       if (self.onClick) { self.onClick(code); } else { window.location.href = self.municipalityUrl(code); }
     });
     layer.on("mouseover", function () { layer.setStyle(HOVER_STYLE); if (!isMarker) { layer.bringToFront(); } });
-    layer.on("mouseout", function () { layer.setStyle(self.styleFor(code, isMarker)); });
+    layer.on("mouseout", function () { layer.setStyle(code === self.current ? KEY_STYLE : self.styleFor(code, isMarker)); });
     layer._chiikiMarker = isMarker;
   };
 
   Controller.prototype.setValues = function (values) {
     this.values = values || {};
     for (const code in this.layers) {
-      this.layers[code].setStyle(this.styleFor(code, this.layers[code]._chiikiMarker));
+      this.layers[code].setStyle(code === this.current ? KEY_STYLE : this.styleFor(code, this.layers[code]._chiikiMarker));
+      this.labelLayer(code);
     }
     return this;
   };
@@ -121,7 +286,7 @@
     if (!box) { return this; }
     box.textContent = "";
     (items || []).forEach(function (item) {
-      const entry = document.createElement("span");
+      const entry = document.createElement("li");
       const swatch = document.createElement("span");
       swatch.className = "legend__swatch";
       swatch.style.background = item.color;
@@ -186,6 +351,7 @@
     if (prefectures) {
       const prefectureFeatures = topojson.feature(prefectures, firstObject(prefectures, "prefectures")).features;
       prefectureFeatures.forEach(function (feature) {
+        self.prefectureNames[feature.properties.code] = feature.properties.name || "";
         const layer = L.geoJSON(feature, { style: PREFECTURE_STYLE, pane: "prefectures", interactive: false });
         self.prefectureLayers[feature.properties.code] = layer;
         layer.addTo(self.map);
@@ -225,6 +391,8 @@
     return boundaries.then(function (files) {
       self.drawBoundaries(files[0], files[1]);
     }).catch(function () {
+      Object.keys(self.layers).forEach(function (code) { self.map.removeLayer(self.layers[code]); });
+      self.layers = {};
       return getJson(element.dataset.pointsUrl).then(function (points) {
         self.drawPoints(points);
         self.setStatus("境界データが読み込まれていないため、役所の位置を点で表示しています。");
@@ -232,6 +400,9 @@
     }).then(function () {
       if (self.mode === "boundaries") { self.setStatus(""); }
       self.fitFocus();
+      Object.keys(self.layers).forEach(function (code) { self.labelLayer(code); });
+      element.addEventListener("keydown", function (event) { self.onKey(event); });
+      self.setupSearch();
       element.dataset.mapReady = self.mode;
       element.dispatchEvent(new CustomEvent("chiiki:map-ready", { bubbles: true, detail: { controller: self } }));
     }).catch(function (error) {

@@ -1,6 +1,9 @@
 """Errors: JSON {"detail"} under /api/ (500 included), Japanese pages in the site layout elsewhere."""
 
+import logging.config
+
 import pytest
+from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import path
 
@@ -61,3 +64,45 @@ def test_a_malformed_multipart_body_is_a_json_400(client, users):
     assert response.status_code == 400 and "multipart" in response.json()["detail"]
     spec = client.get("/api/v1/openapi.json").json()
     assert "400" in spec["paths"]["/api/v1/progress/import"]["post"]["responses"]
+
+
+def test_method_not_allowed_is_a_japanese_page_with_allow(production_client, users):
+    production_client.force_login(users["hachioji"])
+    response = production_client.get("/progress/entry/132012/disaster/")  # require_POST
+    html = response.content.decode()
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert "この方法ではページを開けません" in html and 'class="site-nav"' in html and "トップページへ" in html
+
+
+def test_csrf_failure_is_a_japanese_page_that_says_what_to_do(db, users):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(users["hachioji"])
+    response = client.post("/progress/entry/132012/disaster/", {"stage": "planned"},
+                           HTTP_REFERER="http://testserver/progress/entry/132012/")
+    html = response.content.decode()
+    assert response.status_code == 403 and "フォームの有効期限が切れました" in html and 'class="site-nav"' in html
+    assert '<a href="/progress/entry/132012/">前のページに戻る</a>' in html
+
+
+def test_an_htmx_save_without_a_session_gets_a_message_with_a_login_link_back(client, db):
+    response = client.post("/progress/entry/132012/disaster/", {"stage": "planned"}, HTTP_HX_REQUEST="true",
+                           HTTP_HX_CURRENT_URL="http://testserver/progress/entry/132012/?fiscal_year=2026")
+    html = response.content.decode()
+    assert response.status_code == 401 and "<tr" not in html and "<html" not in html
+    assert "ログインの有効期限が切れたため、保存していません" in html
+    assert 'href="/accounts/login/?next=%2Fprogress%2Fentry%2F132012%2F%3Ffiscal_year%3D2026"' in html
+    # another site's address is never used as the way back
+    response = client.post("/progress/entry/132012/disaster/", {}, HTTP_HX_REQUEST="true",
+                           HTTP_HX_CURRENT_URL="https://evil.example/")
+    assert "evil.example" not in response.content.decode()
+    # without htmx, the ordinary redirect to the login page
+    assert client.post("/progress/entry/132012/disaster/", {}).status_code == 302
+
+
+def test_a_403_leaves_one_line_in_the_log_and_no_traceback(production_client, users, capsys):
+    logging.config.dictConfig(settings.LOGGING)  # the console handler as configured (pytest's capture aside)
+    production_client.force_login(users["hachioji"])
+    assert production_client.get("/progress/entry/011002/").status_code == 403
+    err = capsys.readouterr().err
+    assert "Forbidden" in err and "/progress/entry/011002/" in err
+    assert "Traceback" not in err and "PermissionDenied" not in err

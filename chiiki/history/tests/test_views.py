@@ -2,13 +2,16 @@
 
 import datetime as dt
 import io
+import re
 
 import openpyxl
 import pytest
 from django.utils import timezone
 
 from chiiki.core import history
+from chiiki.core.fiscal import current_fiscal_year
 from chiiki.core.models import ChangeRecord
+from chiiki.programs.models import SupportProgram
 
 
 @pytest.fixture
@@ -76,7 +79,7 @@ def test_detail_page_shows_before_and_after(client_for, users, records):
     html = response.content.decode()
     assert "変更履歴の詳細" in html
     assert "<del>0.85</del>" in html and "<ins>0.91</ins>" in html
-    assert "財政力指数" in html and "fiscal_strength_index" in html
+    assert "財政力指数" in html and "fiscal_strength_index" not in html  # labels, not field names
     assert "hachioji" in html and "画面" in html
     assert "?model=regions.municipality&amp;object_id=132012" in html
 
@@ -198,3 +201,25 @@ def test_unknown_models_and_fields_fall_back_to_their_names(client_for, users, r
                                          before={"colour": "red"}, after={"colour": "blue"})
     html = client_for(users["hachioji"]).get(f"/history/{record.pk}/").content.decode()
     assert "retired.thing" in html and "colour" in html and "<del>red</del>" in html and "<ins>blue</ins>" in html
+
+
+def test_history_shows_labels_not_codes_or_rule_strings(client_for, users, register):
+    """分野「官民協働サービス」 and 経路「画面からの入力」, never public_private or 2/3:fiscal_index_le=0.4+…"""
+    admin = client_for(users["admin"])
+    response = client_for(users["hachioji"]).post("/progress/entry/132012/public_private/", {
+        "fiscal_year": str(current_fiscal_year()), "stage": "planned", "note": "", "evidence_url": "", "version": "0"})
+    assert response.status_code == 200
+    program = SupportProgram.objects.create(public_id="TEST-TIERS", name="段階補助", provider="総務省",
+                                            provider_type="national", kind="subsidy", support_type="funding",
+                                            summary="試験", sectors=["public_private"], entity_kinds=["town"])
+    history.record(users["admin"], "update", program, {"rate_tiers": "", "sectors": [], "windows": ""},
+                   {"rate_tiers": "2/3:fiscal_index_le=0.4+disadvantaged|1/2", "sectors": ["public_private"],
+                    "windows": "monthly:4-12", "entity_kinds": ["town"]}, source=history.IMPORT)
+    for url in ("/history/", "/history/?format=csv"):
+        text = admin.get(url).content.decode("utf-8-sig")
+        shown = re.sub(r"<[^>]+>", " ", text)
+        for label in ("官民協働サービス", "画面からの入力", "ファイル取込", "財政力指数0.4以下", "毎年度4月〜12月", "町"):
+            assert label in shown, (url, label)
+        for code in ("public_private", "fiscal_index_le", "disadvantaged", "monthly:", '["town"]'):
+            assert code not in shown, (url, code)
+    assert "2/3（財政力指数0.4以下かつ条件不利地域（過疎・離島・中山間のいずれか））、1/2（それ以外）" in text  # the CSV, untruncated

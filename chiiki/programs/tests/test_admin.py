@@ -9,14 +9,47 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from chiiki.core.models import ChangeRecord
 from chiiki.programs.catalog import HEADER, row_of
+from chiiki.programs.forms import ProgramForm
 from chiiki.programs.models import SupportProgram
 
 
 def form_data(program, **changes):
-    data = row_of(program)
+    """What the edit form posts for program, as a person would leave it (the form's own initial values)."""
+    initial = ProgramForm.initial_from_row(row_of(program))
+    data = {name: value for name, value in initial.items() if value not in (None, "", [])}
     data["version"] = program.version
     data.update(changes)
     return data
+
+
+def test_the_form_gives_back_the_catalog_row_of_every_program(catalog):
+    """The readable form (checkboxes, the rate-tier table, 募集期間 in Japanese) loses nothing: posting it
+    unchanged produces the catalog row that actions.save_program would get from a file."""
+    for program in SupportProgram.objects.all():
+        form = ProgramForm(data=form_data(program), current=row_of(program))
+        assert form.is_valid(), (program.public_id, form.errors)
+        assert form.row() == row_of(program), program.public_id
+    assert any(p.rate_tiers for p in SupportProgram.objects.all())
+
+
+def test_the_edit_form_speaks_japanese(client_for, catalog, users):
+    program = catalog["MIC-KOUDO-MUSEN"]  # rate tiers by 離島 and 財政力指数
+    html = client_for(users["admin"]).get(f"/programs/p/{program.public_id}/edit").content.decode()
+    shown = re.sub(r"<[^>]+>", " ", html)  # what a person reads (attribute values are not shown)
+    for label in ("補助金", "資金", "官民協働サービス", "特別区", "過疎地域", "未着手", "実装資金", "財政力指数"):
+        assert label in shown, label
+    assert 'type="checkbox"' in html and "<select" in html
+    assert re.search(r'name="tier1_flags" value="remote_island"[^>]*checked', html)
+    for code in ("fiscal_index", "disadvantaged", "remote_island", "monthly:", "provider_type", "rate_tiers"):
+        assert code not in shown, code
+    response = client_for(users["admin"]).post(f"/programs/p/{program.public_id}/edit", form_data(
+        program, tier1_rate="2/3", tier1_fiscal_bound="fiscal_index_le", tier1_fiscal_value="",
+        sectors=["all", "education"], kind="宇宙"))
+    errors = response.content.decode()
+    assert response.status_code == 200
+    for message in ("財政力指数の条件を選んだときは値を入力してください", "「すべての分野」とほかの分野は同時に選べません",
+                    "正しく選択してください"):
+        assert message in errors, message
 
 
 def test_only_admins_manage(client_for, catalog, users):

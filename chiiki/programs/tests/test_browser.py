@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from chiiki.programs.models import SupportProgram
 from chiiki.testing import collect_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -70,3 +71,20 @@ def test_navigator_as_municipal_staff_shows_the_package(catalog, users, register
     assert "企業版ふるさと納税" not in steps.nth(2).inner_text()
     screenshot(page, "programs-navigator")
     assert errors == []
+
+
+def test_admin_edits_rate_tiers_in_japanese_and_the_page_reads_naturally(catalog, users, page, login, screenshot):
+    login(users["admin"])
+    page.goto("/programs/p/MIC-KOUDO-MUSEN/edit")
+    screenshot(page, "programs-edit-form")
+    page.get_by_label("区分4の補助率").fill("1/4")
+    page.get_by_label("区分4の財政力指数の条件").select_option(label="財政力指数が次の値以下")
+    page.get_by_label("区分4の財政力指数の値").fill("0.8")
+    page.locator("fieldset.tier-flags").nth(3).get_by_label("離島地域").check()
+    page.get_by_role("button", name="保存する").click()
+    page.wait_for_url("**/programs/p/MIC-KOUDO-MUSEN/")
+    text = page.locator("main").inner_text()
+    assert "1/4（財政力指数0.8以下かつ離島地域）" in text
+    assert "fiscal_index" not in text and "remote_island" not in text and "disadvantaged" not in text
+    assert SupportProgram.objects.get(public_id="MIC-KOUDO-MUSEN").rate_tiers.endswith(
+        "|1/4:fiscal_index_le=0.8+remote_island")

@@ -1,0 +1,190 @@
+"""Browser tests across the whole site: axe-core finds no violation (of any impact) on any page, for every role
+that sees something different, and no page scrolls sideways on a 375 px phone (JIS X 8341-3 AA, issue 9)."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from chiiki.access import SYSTEM
+from chiiki.conftest import PASSWORD
+from chiiki.core import history
+from chiiki.core.fiscal import current_fiscal_year
+from chiiki.core.models import ChangeRecord
+from chiiki.programs.reference import load_catalog
+from chiiki.progress.imports import PROGRESS
+from chiiki.regions.tests import topo_fixture
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(settings.BASE_DIR) / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+PROGRAM = "MIC-KOUDO-MUSEN"
+
+# Pages every visitor sees (the anonymous view of each public page).
+PUBLIC = [
+    "/", "/about/data", "/accounts/login/", "/regions/", "/regions/?q=はちおうじ", "/regions/map/",
+    "/regions/prefectures/13/", "/regions/municipalities/132012/", "/progress/", "/progress/map/?sector=disaster",
+    "/progress/prefectures/", "/progress/prefectures/13/", "/progress/rankings/", "/progress/municipalities/132012/",
+    "/progress/records/", "/programs/", "/programs/?q=防災", "/programs/?q=存在しない語句", "/programs/navigator/",
+    "/programs/navigator/?municipality=132012", "/programs/navigator/?municipality=132012&sector=disaster",
+    f"/programs/p/{PROGRAM}/", "/api/v1/docs", "/no-such-page/",
+]
+EXPECTED_STATUS = {"/no-such-page/": 404, "/progress/entry/011002/": 403}
+SIGNED_IN = ["/", "/accounts/mypage/", "/accounts/password/", f"/programs/p/{PROGRAM}/", "/programs/saved/"]
+ROLE_PAGES = {
+    None: PUBLIC,
+    "hachioji": SIGNED_IN + [
+        "/regions/municipalities/132012/", "/regions/municipalities/132012/edit/", "/progress/entry/132012/",
+        "/progress/municipalities/132012/", "/programs/navigator/", "/history/", "/history/{record}/",
+        "/progress/entry/011002/",  # 403: another municipality
+    ],
+    "tokyo": SIGNED_IN + ["/progress/entry/", "/progress/import/", "/history/", "/progress/records/",
+                          "/regions/prefectures/13/"],
+    "admin": SIGNED_IN + [
+        "/programs/manage/", "/programs/manage/new", f"/programs/p/{PROGRAM}/edit", "/programs/manage/import/",
+        "/regions/import/population/", "/regions/import/area/", "/progress/import/", "/progress/records/",
+        "/progress/records/132012/disaster/{year}/delete", "/history/", "/history/{record}/",
+        "/regions/municipalities/132012/edit/",
+    ],
+    "advisor": SIGNED_IN,
+    "company": SIGNED_IN,
+}
+
+
+@pytest.fixture
+def site(transactional_db, users, tmp_path):
+    """A site with something on every page: the catalog, progress records, boundaries and history."""
+    load_catalog(data_dir=Path(settings.BASE_DIR) / "data")
+    year = current_fiscal_year()
+    lines = ["団体コード,分野,年度,段階,備考,根拠URL", f"132012,disaster,{year},planned,防災無線,https://example.jp/a",
+             f"131016,disaster,{year},implemented,,", f"322016,education,{year},piloting,,",
+             f"012025,disaster,{year - 1},planned,,"]
+    report = PROGRESS.run(SYSTEM, ("\r\n".join(lines) + "\r\n").encode("utf-8-sig"), "seed.csv")
+    assert report.committed
+    history.record(users["hachioji"], history.UPDATE, users["hachioji"].municipality, {"depopulated": None},
+                   {"depopulated": False}, municipality=users["hachioji"].municipality, source=history.WEB)
+    directory = tmp_path / "boundaries"
+    topo_fixture.write(directory)
+    call_command("load_boundaries", str(directory))
+    return users
+
+
+def _sign_in(page, user):
+    page.goto("/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/accounts/mypage/**")
+
+
+def _pages(role, users):
+    record = ChangeRecord.objects.filter(municipality_id="132012").order_by("-pk").first()
+    return [p.format(record=record.pk, year=current_fiscal_year()) for p in ROLE_PAGES[role]]
+
+
+def _settle(page):
+    """Wait until maps and charts have drawn (what a visitor would see)."""
+    page.wait_for_load_state("networkidle")
+    for element in page.locator("[data-chiiki-map]").all():
+        element.wait_for(state="attached")
+        page.wait_for_function("(el) => !!el.dataset.mapReady", arg=element.element_handle())
+
+
+def axe_violations(page) -> list[str]:
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    found = page.evaluate("""async () => {
+        const result = await axe.run(document, {resultTypes: ["violations"]});
+        return result.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+                                              nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" "))}));
+    }""")
+    return [json.dumps(v, ensure_ascii=False) for v in found]
+
+
+ROLES = list(ROLE_PAGES)
+
+
+@pytest.mark.parametrize("role", ROLES, ids=[r or "anonymous" for r in ROLES])
+def test_axe_finds_nothing_on_any_page(site, page, role):
+    if role:
+        _sign_in(page, site[role])
+    problems = {}
+    for url in _pages(role, site):
+        response = page.goto(url)
+        assert response.status == EXPECTED_STATUS.get(url, 200), url
+        _settle(page)
+        violations = axe_violations(page)
+        if violations:
+            problems[url] = violations
+    assert problems == {}, json.dumps(problems, ensure_ascii=False, indent=1)
+
+
+@pytest.mark.parametrize("role", ROLES, ids=[r or "anonymous" for r in ROLES])
+def test_no_page_scrolls_sideways_on_a_phone(site, browser, live_server, role):
+    context = browser.new_context(locale="ja-JP", viewport={"width": 375, "height": 740}, base_url=live_server.url,
+                                  is_mobile=True, has_touch=True, device_scale_factor=2)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        if role:
+            _sign_in(page, site[role])
+        wide = {}
+        for url in _pages(role, site):
+            response = page.goto(url)
+            assert response.status == EXPECTED_STATUS.get(url, 200), url
+            _settle(page)
+            sizes = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            if sizes[0] > sizes[1]:
+                wide[url] = sizes
+        assert wide == {}
+    finally:
+        context.close()
+
+
+def test_error_pages_say_what_happened_and_what_to_do(site, page, screenshot, monkeypatch):
+    """404, 403, 405, CSRF failure and 500 as a visitor meets them: in the layout, no axe violation, next steps."""
+    from chiiki.core import views as core_views
+
+    response = page.goto("/no-such-page/")
+    assert response.status == 404 and page.locator("nav.site-nav").is_visible()
+    assert page.get_by_role("link", name="トップページへ").is_visible()
+    screenshot(page, "error-404")
+    _sign_in(page, site["hachioji"])
+    page.goto("/progress/entry/132012/")
+    response = page.goto("/progress/entry/011002/", referer=page.url)  # as if followed from the entry page
+    assert response.status == 403 and "権限がありません" in page.locator("h1").inner_text()
+    assert page.get_by_role("link", name="前のページに戻る").get_attribute("href") == "/progress/entry/132012/"
+    assert axe_violations(page) == []
+    screenshot(page, "error-403")
+    response = page.goto("/progress/entry/132012/disaster/")
+    assert response.status == 405 and "この方法ではページを開けません" in page.locator("h1").inner_text()
+    assert axe_violations(page) == []
+    screenshot(page, "error-405")
+    page.goto("/accounts/mypage/")
+    page.context.clear_cookies(name="csrftoken")
+    page.get_by_role("button", name="ログアウト").click()
+    page.wait_for_selector("h1:has-text('フォームの有効期限が切れました')")
+    assert page.get_by_role("link", name="前のページに戻る").get_attribute("href") == "/accounts/mypage/"
+    assert "担当団体を確かめる" not in page.locator("main").inner_text()  # that advice is for a refusal, not this
+    assert axe_violations(page) == []
+    screenshot(page, "error-csrf")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("home page broke")
+
+    monkeypatch.setattr(core_views, "render", broken)
+    response = page.goto("/")
+    assert response.status == 500
+    reference = page.locator("main code").first.inner_text()
+    assert len(reference) == 12 and f"エラーID {reference}" in page.locator("main").inner_text()
+    assert page.get_by_role("link", name=settings.CONTACT_EMAIL).is_visible()
+    assert axe_violations(page) == []
+    screenshot(page, "error-500")
+
+
+def test_the_demo_banner_is_inside_the_header_landmark(site, page, settings):
+    settings.DEBUG = True  # DEMO_MODE follows DEBUG (chiiki.core.context_processors)
+    page.goto("/")
+    assert page.locator("header.site-header .demo-banner").is_visible()
+    assert axe_violations(page) == []
