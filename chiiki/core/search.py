@@ -469,7 +469,8 @@ class Corpus:
 
     Each field's texts are joined into one string (separated by newlines, which no term contains), so the
     occurrences of a term in every document are found by one C-level regex scan and binned by offset.
-    The counts equal ``text.count(term)`` per document.
+    A field with few distinct texts (a label field: the same sector vocabulary on most documents) is counted
+    once per distinct text instead. The counts equal ``text.count(term)`` per document.
     """
 
     def __init__(self, texts: dict[int, Sequence[str]], field_count: int):
@@ -477,6 +478,7 @@ class Corpus:
         self.lengths = []
         self.joined = []
         self.offsets = []
+        self.distinct: list[tuple[list[str], np.ndarray] | None] = []
         for f in range(field_count):
             parts = [texts[int(i)][f] for i in self.ids]
             lengths = np.array([len(p) for p in parts], dtype=np.int64)
@@ -486,6 +488,9 @@ class Corpus:
             self.lengths.append(lengths)
             self.offsets.append(offsets)
             self.joined.append("\n".join(parts))
+            seen: dict[str, int] = {}
+            inverse = np.array([seen.setdefault(p, len(seen)) for p in parts], dtype=np.int64)
+            self.distinct.append((list(seen), inverse) if len(seen) * 20 <= len(parts) else None)
         self.position = {int(doc_id): i for i, doc_id in enumerate(self.ids)}
 
     def __len__(self):
@@ -503,6 +508,9 @@ class Corpus:
                 zip(self.joined, (o[i] for o in self.offsets), (ln[i] for ln in self.lengths), strict=True)]
 
     def counts(self, needle: str, field: int) -> np.ndarray:
+        if self.distinct[field] is not None:
+            texts, inverse = self.distinct[field]
+            return np.array([t.count(needle) for t in texts], dtype=np.int64)[inverse]
         starts = [m.start() for m in re.finditer(re.escape(needle), self.joined[field])]
         if not starts:
             return np.zeros(len(self.ids), dtype=np.int64)

@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from chiiki.core.search import Concept, SearchIndex, normalize, parse_query, tokens
+from chiiki.core.search import Concept, Corpus, SearchIndex, normalize, parse_query, tokens
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -153,3 +153,13 @@ def test_a_partial_concept_fires_on_part_of_a_trigger():
     curated = Concept(("子育テ支援プラットフォーム",), ("地域iot実装",), 0.2)
     assert [t.text for t in parse_query("子育て", [vocabulary]).terms] == ["子育", "地域iot実装"]
     assert [t.text for t in parse_query("子育て", [curated]).terms] == ["子育"]
+
+
+def test_corpus_counts_a_field_of_few_distinct_texts_per_text():
+    # 40 documents, the second field a label with 2 distinct texts: counted once per text, same result
+    texts = {i: [f"文書{i} 防災", "防災 観光 防災拠点" if i % 3 else "医療"] for i in range(1, 41)}
+    corpus = Corpus(texts, 2)
+    assert corpus.distinct[0] is None and corpus.distinct[1] is not None
+    for needle in ("防災", "医療", "観光", "なし"):
+        assert list(corpus.counts(needle, 1)) == [texts[i][1].count(needle) for i in sorted(texts)]
+        assert list(corpus.counts(needle, 0)) == [texts[i][0].count(needle) for i in sorted(texts)]
