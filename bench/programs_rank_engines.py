@@ -45,7 +45,7 @@ from programs_bench import (  # noqa: E402  (bench scripts run from the checkout
 
 SECTION = "## 支援メニュー検索: DBの順位関数との比較"
 CURRENT = "bigram BM25F + 概念展開（採用、アプリ内で計算）"
-FIELD_WEIGHTS = {"name": 3.0, "summary": 1.5, "other": 1.0}
+FIELD_WEIGHTS = {"name": 3.0, "summary": 1.5, "other": 1.0, "sector": 0.5}
 COMPARE_TABLE = "bench_rank_fields"
 
 
@@ -62,9 +62,9 @@ def _phrase(term: str, sqlite: bool) -> str:
 
 def engine_query(raw: str, sqlite: bool) -> str:
     from chiiki.core.search import parse_query
-    from chiiki.programs.indexing import concepts
+    from chiiki.programs.search import snapshot
 
-    terms = parse_query(raw, concepts()).terms
+    terms = parse_query(raw, snapshot().concepts).terms
     return (" OR " if sqlite else " | ").join(_phrase(t.text, sqlite) for t in terms)
 
 
@@ -79,15 +79,15 @@ def build_field_table(vendor: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {COMPARE_TABLE}")
         if vendor == "sqlite":
-            cursor.execute(f"CREATE VIRTUAL TABLE {COMPARE_TABLE} USING fts5(name, summary, other, tokenize='ascii')")
-            cursor.executemany(f"INSERT INTO {COMPARE_TABLE} (rowid, name, summary, other) VALUES (%s, %s, %s, %s)",
+            cursor.execute(f"CREATE VIRTUAL TABLE {COMPARE_TABLE} USING fts5(name, summary, other, sector, tokenize='ascii')")
+            cursor.executemany(f"INSERT INTO {COMPARE_TABLE} (rowid, name, summary, other, sector) VALUES (%s, %s, %s, %s, %s)",
                                [(doc_id, *(" ".join(tokens(t)) for t in fields)) for doc_id, fields in texts.items()])
         else:
             cursor.execute(f"CREATE TABLE {COMPARE_TABLE} (doc_id bigint PRIMARY KEY, body tsvector NOT NULL)")
             cursor.execute(f"CREATE INDEX {COMPARE_TABLE}_gin ON {COMPARE_TABLE} USING gin (body)")
             cursor.executemany(
                 f"INSERT INTO {COMPARE_TABLE} (doc_id, body) VALUES (%s, setweight(%s::tsvector, 'A') "
-                "|| setweight(%s::tsvector, 'B') || setweight(%s::tsvector, 'C'))",
+                "|| setweight(%s::tsvector, 'B') || setweight(%s::tsvector, 'C') || setweight(%s::tsvector, 'D'))",
                 [(doc_id, *(_tsvector_literal(tokens(t)) for t in fields)) for doc_id, fields in texts.items()])
 
 
@@ -107,7 +107,7 @@ def engine_rankers(vendor: str) -> dict:
             "SQLite FTS5 bm25()（body 1列）": (
                 f"SELECT p.public_id FROM {index} s JOIN {programs} p ON p.id = s.rowid "
                 f"WHERE {index} MATCH %s ORDER BY bm25({index}), p.public_id LIMIT %s", "body : ({q})"),
-            "SQLite FTS5 bm25()（フィールド別の列、重み 3 / 1.5 / 1）": (
+            "SQLite FTS5 bm25()（フィールド別の列、重み 3 / 1.5 / 1 / 0.5）": (
                 f"SELECT p.public_id FROM {COMPARE_TABLE} s JOIN {programs} p ON p.id = s.rowid "
                 f"WHERE {COMPARE_TABLE} MATCH %s ORDER BY bm25({COMPARE_TABLE}, {weights}), p.public_id LIMIT %s",
                 "{q}"),
@@ -118,7 +118,7 @@ def engine_rankers(vendor: str) -> dict:
                 f"SELECT p.public_id FROM {index} s JOIN {programs} p ON p.id = s.doc_id "
                 "WHERE s.body @@ %s::tsquery ORDER BY ts_rank_cd(s.body, %s::tsquery) DESC, p.public_id LIMIT %s",
                 "{q}"),
-            "PostgreSQL ts_rank_cd()（フィールド別の重み A / B / C）": (
+            "PostgreSQL ts_rank_cd()（フィールド別の重み A / B / C / D）": (
                 f"SELECT p.public_id FROM {COMPARE_TABLE} s JOIN {programs} p ON p.id = s.doc_id "
                 "WHERE s.body @@ %s::tsquery "
                 "ORDER BY ts_rank_cd('{0.1, 0.3333, 0.5, 1.0}', s.body, %s::tsquery) DESC, p.public_id LIMIT %s",
@@ -157,7 +157,7 @@ def measure(args) -> dict:
     from django.db import connection
 
     from chiiki.core.search import parse_query
-    from chiiki.programs.indexing import PROGRAM_INDEX, concepts
+    from chiiki.programs.indexing import PROGRAM_INDEX
     from chiiki.programs.search import snapshot
 
     vendor = connection.vendor
@@ -187,7 +187,7 @@ def measure(args) -> dict:
     timings.update({name: [] for name in rankers})
     for _ in range(args.rounds):
         for query, _, _ in judged:
-            parsed = parse_query(query, concepts())
+            parsed = parse_query(query, snap.concepts)
             PROGRAM_INDEX.clear_cache()  # the user's words are searched for the first time; expansions stay pinned
             t0 = time.perf_counter()
             PROGRAM_INDEX.search_arrays(parsed, stats_key=snap.key, texts=snap.texts)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.db import connection, migrations, transaction
 
-from chiiki.core.text import LONG_VOWEL, is_hiragana, nfkc, normalize_words
+from chiiki.core.text import LONG_VOWEL, is_hiragana, is_katakana, nfkc, normalize_words
 
 K1 = 1.2
 B = 0.75
@@ -72,6 +72,38 @@ class Term:
     text: str  # normalised, one segment, no spaces
     weight: float = 1.0
     expanded: bool = False  # came from the concept table, not from the user's words
+    # A compound of scripts (テレワーク導入, iot機器) is searched whole; only when no document contains it whole
+    # are its 2+-character script runs searched instead (テレワーク, 導入), so a typed compound never dead-ends.
+    parts: tuple[str, ...] = ()
+
+
+def _script(char: str) -> str:
+    if is_katakana(char):
+        return "kana"
+    if char.isascii():
+        return "latin" if char.isalnum() else ""
+    if "\u3400" <= char <= "\u9fff" or char in "々〆ヶ":
+        return "kanji"
+    return ""
+
+
+def script_runs(word: str) -> tuple[str, ...]:
+    """The 2+-character runs of one script in a compound word; () when the word is one run."""
+    runs: list[str] = []
+    current, script = "", None
+    for char in word:
+        kind = _script(char)
+        if kind == script and kind:
+            current += char
+            continue
+        if current:
+            runs.append(current)
+        current, script = (char, kind) if kind else ("", None)
+    if current:
+        runs.append(current)
+    if len(runs) < 2:
+        return ()
+    return tuple(r for r in runs if len(r) >= 2)
 
 
 @dataclass
@@ -118,6 +150,9 @@ class Concept:
     triggers: tuple[str, ...]
     expansions: tuple[str, ...]
     weight: float = 0.7
+    # Also fire when a word of the query (2+ characters) is part of a trigger: for a vocabulary of long names
+    # (子育て支援プラットフォーム) that users type in part (子育て).
+    partial: bool = False
 
 
 def parse_query(raw: str, concepts: Sequence[Concept] = ()) -> Query:
@@ -129,11 +164,13 @@ def parse_query(raw: str, concepts: Sequence[Concept] = ()) -> Query:
     terms: dict[str, Term] = {}
     for word in words:
         for part in word.split():
-            terms.setdefault(part, Term(part))
+            terms.setdefault(part, Term(part, parts=script_runs(part)))
     if concepts:
         haystack = normalize(raw).replace(" ", "")
+        long_words = [t for t in terms if len(t) >= 2]
         for concept in concepts:
-            if any(trigger in haystack for trigger in concept.triggers):
+            if any(trigger in haystack for trigger in concept.triggers) or (
+                    concept.partial and any(word in trigger for trigger in concept.triggers for word in long_words)):
                 for expansion in concept.expansions:
                     for part in expansion.split():
                         if part not in terms:
@@ -141,14 +178,14 @@ def parse_query(raw: str, concepts: Sequence[Concept] = ()) -> Query:
     return Query(raw=raw, terms=list(terms.values()))
 
 
-def load_concepts(rows: Iterable[tuple[str, str, float]]) -> list[Concept]:
+def load_concepts(rows: Iterable[tuple[str, str, float]], *, partial: bool = False) -> list[Concept]:
     """rows of (triggers ';'-separated, expansions ';'-separated, weight)."""
     concepts = []
     for triggers, expansions, weight in rows:
         trig = tuple(t for t in (normalize(x).replace(" ", "") for x in triggers.split(";")) if t)
         exp = tuple(e for e in (normalize(x) for x in expansions.split(";")) if e)
         if trig and exp:
-            concepts.append(Concept(trig, exp, float(weight)))
+            concepts.append(Concept(trig, exp, float(weight), partial))
     return concepts
 
 
@@ -165,17 +202,23 @@ class SearchIndex:
     """A bigram full-text index over one table of documents with weighted text fields.
 
     ``fields`` maps field name → BM25F weight (e.g. {"name": 3.0, "summary": 1.5, "other": 1.0}).
+    ``labels`` names fields that do not count towards a term's document frequency (see rank()).
     Document ids are integers (the indexed model's primary key).
     """
 
-    def __init__(self, table: str, fields: dict[str, float]):
+    def __init__(self, table: str, fields: dict[str, float], *, labels: Sequence[str] = ()):
         if not re.fullmatch(r"[a-z_][a-z0-9_]*", table):
             raise ValueError(f"bad table name {table!r}")
         for name in fields:
             if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
                 raise ValueError(f"bad field name {name!r}")
+        if set(labels) - set(fields):
+            raise ValueError(f"label fields {sorted(set(labels) - set(fields))} are not fields")
         self.table = table
         self.fields = dict(fields)
+        # Label fields (e.g. a controlled vocabulary most documents carry) are searched and scored, but do not
+        # count towards a term's document frequency: a word is as rare as the documents' own texts make it.
+        self.labels = tuple(labels)
         self._stats_cache: dict[object, Stats] = {}
         self._postings: dict[str, Posting] = {}
         self._pinned: dict[str, Posting] = {}  # known-in-advance terms (concept expansions), kept per stats key
@@ -381,21 +424,36 @@ class SearchIndex:
             self._pinned.clear()
             self._posting_key = stats_key
         postings: dict[str, Posting] = {}
+        self._fill_postings(query.terms, postings, stats, stats_key, texts)
+        # A compound nobody wrote whole is searched as its script runs (Term.parts), with the compound's weight.
+        terms = []
+        for term in query.terms:
+            if len(postings[term.text].ids) or not term.parts:
+                terms.append(term)
+            else:
+                terms.extend(Term(part, term.weight, term.expanded) for part in term.parts)
+        terms = list({t.text: t for t in reversed(terms)}.values())  # each word once (its first weight)
+        self._fill_postings(terms, postings, stats, stats_key, texts)
+        return rank([(term, postings[term.text]) for term in terms], stats.documents)
+
+    def _fill_postings(self, terms: Sequence[Term], postings: dict[str, Posting], stats: Stats, stats_key,
+                       texts) -> None:
+        """Add the postings of terms not yet in `postings`: from the cache, else from the engine's index."""
         if stats_key is not None:
-            for t in query.terms:
-                cached = self._pinned.get(t.text) or self._postings.get(t.text)
-                if cached is not None:
-                    postings[t.text] = cached
-        missing = [t for t in query.terms if t.text not in postings]
+            for t in terms:
+                if t.text not in postings:
+                    cached = self._pinned.get(t.text) or self._postings.get(t.text)
+                    if cached is not None:
+                        postings[t.text] = cached
+        missing = list({t.text: t for t in terms if t.text not in postings}.values())
         fields = list(self.fields.items())
         for term, ids in zip(missing, self.match_many(missing), strict=True):
             source = texts if texts is not None else self.texts(ids)
-            postings[term.text] = weighted_frequencies(term.text, ids, source, fields, stats)
+            postings[term.text] = weighted_frequencies(term.text, ids, source, fields, stats, self.labels)
             if stats_key is not None:
                 if len(self._postings) >= 5000:
                     self._postings.clear()
                 self._postings[term.text] = postings[term.text]
-        return rank([(term, postings[term.text]) for term in query.terms], stats.documents)
 
 
 def _tsvector_literal(body: Sequence[str]) -> str:
@@ -411,7 +469,8 @@ class Corpus:
 
     Each field's texts are joined into one string (separated by newlines, which no term contains), so the
     occurrences of a term in every document are found by one C-level regex scan and binned by offset.
-    The counts equal ``text.count(term)`` per document.
+    A field with few distinct texts (a label field: the same sector vocabulary on most documents) is counted
+    once per distinct text instead. The counts equal ``text.count(term)`` per document.
     """
 
     def __init__(self, texts: dict[int, Sequence[str]], field_count: int):
@@ -419,6 +478,7 @@ class Corpus:
         self.lengths = []
         self.joined = []
         self.offsets = []
+        self.distinct: list[tuple[list[str], np.ndarray] | None] = []
         for f in range(field_count):
             parts = [texts[int(i)][f] for i in self.ids]
             lengths = np.array([len(p) for p in parts], dtype=np.int64)
@@ -428,6 +488,9 @@ class Corpus:
             self.lengths.append(lengths)
             self.offsets.append(offsets)
             self.joined.append("\n".join(parts))
+            seen: dict[str, int] = {}
+            inverse = np.array([seen.setdefault(p, len(seen)) for p in parts], dtype=np.int64)
+            self.distinct.append((list(seen), inverse) if len(seen) * 20 <= len(parts) else None)
         self.position = {int(doc_id): i for i, doc_id in enumerate(self.ids)}
 
     def __len__(self):
@@ -445,6 +508,9 @@ class Corpus:
                 zip(self.joined, (o[i] for o in self.offsets), (ln[i] for ln in self.lengths), strict=True)]
 
     def counts(self, needle: str, field: int) -> np.ndarray:
+        if self.distinct[field] is not None:
+            texts, inverse = self.distinct[field]
+            return np.array([t.count(needle) for t in texts], dtype=np.int64)[inverse]
         starts = [m.start() for m in re.finditer(re.escape(needle), self.joined[field])]
         if not starts:
             return np.zeros(len(self.ids), dtype=np.int64)
@@ -456,44 +522,55 @@ class Corpus:
 class Posting:
     ids: np.ndarray  # documents containing the term
     tf: np.ndarray  # their BM25F pseudo term frequency (field-weighted, length-normalised)
+    df: int = -1  # documents containing it outside label fields (-1: no label fields, len(ids) is the df)
 
 
 def weighted_frequencies(needle: str, doc_ids: Sequence[int], texts, fields: Sequence[tuple[str, float]],
-                         stats: Stats) -> Posting:
+                         stats: Stats, labels: Sequence[str] = ()) -> Posting:
     norms = [(weight, stats.average_length[name]) for name, weight in fields]
+    own = [name not in labels for name, _ in fields]
     if isinstance(texts, Corpus) and len(doc_ids) * 20 >= len(texts):
         # Common term: one regex scan per field over the whole corpus beats a Python loop over its documents.
         tf = np.zeros(len(texts), dtype=float)
+        in_own = np.zeros(len(texts), dtype=bool)
         for f, (weight, average) in enumerate(norms):
             counts = texts.counts(needle, f)
             if counts.any():
                 tf += weight * counts / (1 - B + B * np.maximum(texts.lengths[f], 1) / average)
+                if own[f]:
+                    in_own |= counts > 0
         allowed = np.isin(texts.ids, np.asarray(doc_ids, dtype=np.int64))  # the engine's index decides
         keep = allowed & (tf > 0)
-        return Posting(texts.ids[keep], tf[keep])
-    ids, tfs = [], []
+        return Posting(texts.ids[keep], tf[keep], int(np.count_nonzero(keep & in_own)) if labels else -1)
+    ids, tfs, df = [], [], 0
     for doc_id in doc_ids:
         doc = texts.get(doc_id)
         if doc is None:
             continue
-        tf = 0.0
-        for (weight, average), text in zip(norms, doc, strict=True):
+        tf, seen_own = 0.0, False
+        for (weight, average), text, is_own in zip(norms, doc, own, strict=True):
             if needle in text:
                 tf += weight * text.count(needle) / (1 - B + B * (len(text) or 1) / average)
+                seen_own = seen_own or is_own
         if tf:
             ids.append(doc_id)
             tfs.append(tf)
-    return Posting(np.array(ids, dtype=np.int64), np.array(tfs, dtype=float))
+            df += seen_own
+    return Posting(np.array(ids, dtype=np.int64), np.array(tfs, dtype=float), df if labels else -1)
 
 
 def rank(postings: Sequence[tuple[Term, Posting]], documents: int) -> tuple[np.ndarray, np.ndarray]:
-    """BM25F: sum over terms of weight · idf · tf / (k1 + tf); best first, ties by doc id."""
+    """BM25F: sum over terms of weight · idf · tf / (k1 + tf); best first, ties by doc id.
+
+    With label fields the idf counts only the documents holding the term in their own texts (Posting.df): a word
+    no program's own text uses (a sector model) is then as specific as a word can be, and the labels decide the
+    order among the programs that carry it."""
     total = max(documents, 1)
     all_ids, all_scores = [], []
     for term, posting in postings:
-        df = len(posting.ids)
-        if not df:
+        if not len(posting.ids):
             continue
+        df = posting.df if posting.df >= 0 else len(posting.ids)
         idf = math.log(1 + (total - df + 0.5) / (df + 0.5))
         all_ids.append(posting.ids)
         all_scores.append(term.weight * idf * posting.tf / (K1 + posting.tf))

@@ -4,6 +4,7 @@ import json
 from datetime import date
 
 from django.http import HttpResponse
+from django.urls import reverse
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import NinjaJSONEncoder
@@ -18,6 +19,7 @@ from .navigator import navigator as navigate
 from .queries import get_program
 from .search import DEFAULT_PAGE_SIZE, Hit, SearchRequest, run_search, snapshot
 from .serialize import program_detail, program_item
+from .suggestions import suggest
 
 router = Router(tags=["支援メニュー"])
 
@@ -57,6 +59,18 @@ class ProgramItemOut(Schema):
     fit: FitOut | None = None
 
 
+class SuggestionOut(Schema):
+    """A search to try instead, offered when a search finds nothing."""
+
+    kind: str  # sector | municipality | query_only | all
+    label: str
+    reason: str
+    params: dict[str, str]
+    count: int
+    url: str  # this API with params
+    page_url: str  # the search page with params
+
+
 class SearchOut(Schema):
     count: int
     page: int
@@ -65,6 +79,7 @@ class SearchOut(Schema):
     sort: str
     items: list[ProgramItemOut]
     facets: dict[str, list[FacetValueOut]]
+    suggestions: list[SuggestionOut] = []
 
 
 class WindowOut(Schema):
@@ -141,7 +156,9 @@ class SearchParams(Schema):
 
 @router.get("", response={200: SearchOut, 404: ErrorOut}, summary="支援メニューの検索（ファセット件数付き）")
 def search(request, params: Query[SearchParams]):
-    """`q` は全文検索（1〜2文字の語、全角半角・ひらがなカタカナの違いを吸収）。`q` があれば関連度順。
+    """`q` は全文検索（1〜2文字の語、全角半角・ひらがなカタカナの違いを吸収。分野名・分野別モデル名でも見つかる）。
+    `q` があれば関連度順。1件も見つからないときは `suggestions` に代わりの検索（語が一致した分野・団体、
+    絞り込みを外した検索など。`params` と件数付き）を返します。
     絞り込みは複数指定可（`sector=disaster&sector=tourism`）。`eligible_for`（団体コード）を指定すると
     その団体が利用可能なもの（既定）に絞り込み、`fit` ファセット（eligible / check / excluded）を返します。
     パラメータの読み方と検査は検索ページと同じです（複数値は `sector=a,b` とも書けます）。使えない値は 422。"""
@@ -156,6 +173,12 @@ def search(request, params: Query[SearchParams]):
         "sort": result.sort,
         "items": [program_item(hit, request, sector_names) for hit in items],
         "facets": {name: [v.as_dict() for v in values] for name, values in result.facets.items()},
+        "suggestions": [
+            {"kind": s.kind, "label": s.label, "reason": s.reason, "params": s.params, "count": s.count,
+             "url": f"/api/v1/programs?{s.querystring}".rstrip("?"),
+             "page_url": f"{reverse('programs:index')}?{s.querystring}".rstrip("?")}
+            for s in suggest(result, user=request.user)
+        ],
     }
     # The hot path: serialise directly instead of re-validating every item through the schema (≈ 40 % of the
     # request time at 20 items). test_search_api.py validates responses against SearchOut instead.

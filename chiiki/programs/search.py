@@ -23,7 +23,7 @@ from chiiki.regions.queries import get_municipality
 from chiiki.roadmap.models import Sector
 
 from .eligibility import ELIGIBLE, FIT_LABELS, FIT_ORDER, Fit, assess
-from .indexing import PROGRAM_INDEX, concepts
+from .indexing import PROGRAM_INDEX, concepts, sector_vocabulary, vocabulary_concept
 from .models import Kind, SupportProgram, SupportType
 from .windows import STATUS_LABELS, STATUS_ORDER, Status, deadlines, parse_windows, status_on
 
@@ -78,6 +78,7 @@ class Snapshot:
     sector_names: dict[str, str]
     windows: dict[int, list]
     texts: object  # chiiki.core.search.Corpus: normalised search fields in memory
+    concepts: list  # the curated concept table plus the sector vocabulary's (chiiki.programs.indexing)
     masks: dict[str, dict[str, np.ndarray]]  # facet → value → mask (static facets)
     newest_order: np.ndarray
     public_id_rank: np.ndarray
@@ -144,6 +145,7 @@ def snapshot() -> Snapshot:
         programs = list(SupportProgram.objects.order_by("public_id"))
         n = len(programs)
         sector_names = dict(Sector.objects.order_by("order", "code").values_list("code", "name"))
+        expansions = concepts() + vocabulary_concept(sector_vocabulary())
         windows = {}
         for p in programs:
             try:
@@ -166,11 +168,11 @@ def snapshot() -> Snapshot:
         _snapshot = Snapshot(
             key=key, programs=programs, by_pk={p.pk: p for p in programs},
             by_public_id={p.public_id: p for p in programs}, position={p.pk: i for i, p in enumerate(programs)}, pk_position=pk_position,
-            sector_names=sector_names, windows=windows, texts=PROGRAM_INDEX.corpus(),
+            sector_names=sector_names, windows=windows, texts=PROGRAM_INDEX.corpus(), concepts=expansions,
             masks=masks, newest_order=newest_order, public_id_rank=np.arange(n),
         )
         # Concept expansions are a fixed vocabulary: index their postings now, once per catalog version.
-        PROGRAM_INDEX.pin((e for c in concepts() for x in c.expansions for e in x.split()),
+        PROGRAM_INDEX.pin((e for c in expansions for x in c.expansions for e in x.split()),
                           stats_key=_snapshot.key, texts=_snapshot.texts)
         return _snapshot
 
@@ -287,7 +289,7 @@ def run_search(request: SearchRequest, *, user=None, today: dt.date | None = Non
     # Full text (database index) → candidate mask and scores
     scores = None
     if request.q:
-        query = parse_query(request.q, concepts())
+        query = parse_query(request.q, snap.concepts)
         ids, found = PROGRAM_INDEX.search_arrays(query, stats_key=snap.key, texts=snap.texts)
         known = (ids >= 0) & (ids < len(snap.pk_position))
         positions = snap.pk_position[ids[known]]

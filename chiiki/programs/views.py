@@ -30,6 +30,7 @@ from .models import SavedSearch, SupportProgram, SupportType
 from .navigator import navigator as navigate
 from .queries import get_program
 from .serialize import rules_text
+from .suggestions import suggest
 from .windows import parse_windows
 
 
@@ -83,6 +84,7 @@ def index(request):
                         if req.q and normalize(req.q) == normalize(name) and code not in req.filters["sector"]), None)
     context = {
         "sector_hint": sector_hint,
+        "suggestions": suggest(result, user=request.user),
         "req": req, "result": result, "facet_labels": search.FACET_LABELS,
         "facets": [(name, search.FACET_LABELS[name], values) for name, values in result.facets.items()],
         "sort_links": sort_links, "base_qs": base_qs, "mine": mine,

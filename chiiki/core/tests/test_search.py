@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from chiiki.core.search import Concept, SearchIndex, normalize, parse_query, tokens
+from chiiki.core.search import Concept, Corpus, SearchIndex, normalize, parse_query, tokens
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -112,3 +112,54 @@ def test_pinned_terms_survive_cache_clearing_until_the_key_changes(index):
     assert [d for d, _ in index.search(parse_query("防災"), stats_key="v1")] == [1, 2]
     index.search(parse_query("防災"), stats_key="v2")
     assert "防災" not in index._pinned
+
+
+def test_a_compound_nobody_wrote_whole_is_searched_as_its_script_runs(index):
+    # テレワーク補助 is in no document: its runs テレワーク and 補助 are searched instead, the doc with both first
+    assert found(index, "テレワーク補助")[0] == 3 and set(found(index, "テレワーク補助")) == {3, 4}
+    assert found(index, "iot機器") == [4]  # written whole somewhere: no back-off to "iot" alone
+    assert found(index, "情報配信") == []  # one script: a phrase, never split
+
+
+def test_label_fields_are_searched_but_do_not_make_a_word_common(db):
+    docs = {
+        1: {"name": "見守り支援", "body": "", "tags": "医療 見守り"},
+        2: {"name": "補助", "body": "", "tags": "医療 見守り 教育 観光 防災 子育て 農業"},
+        3: {"name": "補助", "body": "", "tags": "医療 見守り 教育 観光 防災 子育て 農業"},
+        4: {"name": "観光", "body": "", "tags": "観光"},
+    }
+    labelled = SearchIndex("test_search_labels", {"name": 3.0, "body": 1.0, "tags": 0.5}, labels=("tags",))
+    plain = SearchIndex("test_search_plain", {"name": 3.0, "body": 1.0, "tags": 0.5})
+    with connection.cursor() as cursor:
+        for idx in (labelled, plain):
+            for sql in idx.create_sql(connection.vendor):
+                cursor.execute(sql)
+    for idx in (labelled, plain):
+        idx.replace_many(docs.items())
+    # A word only in labels is found wherever a label carries it; the shorter label field first
+    assert [d for d, _ in labelled.search(parse_query("子育て"))] == [2, 3]
+    # A word in one document's own text stays rare although every label carries it: it scores higher than
+    # when the labels count towards its document frequency
+    with_labels = dict(labelled.search(parse_query("見守り")))
+    without = dict(plain.search(parse_query("見守り")))
+    assert next(iter(labelled.search(parse_query("見守り"))))[0] == 1
+    assert with_labels[1] > without[1]
+    with pytest.raises(ValueError):
+        SearchIndex("test_search_bad", {"name": 1.0}, labels=("tags",))
+
+
+def test_a_partial_concept_fires_on_part_of_a_trigger():
+    vocabulary = Concept(("子育テ支援プラットフォーム",), ("地域iot実装",), 0.2, partial=True)
+    curated = Concept(("子育テ支援プラットフォーム",), ("地域iot実装",), 0.2)
+    assert [t.text for t in parse_query("子育て", [vocabulary]).terms] == ["子育", "地域iot実装"]
+    assert [t.text for t in parse_query("子育て", [curated]).terms] == ["子育"]
+
+
+def test_corpus_counts_a_field_of_few_distinct_texts_per_text():
+    # 40 documents, the second field a label with 2 distinct texts: counted once per text, same result
+    texts = {i: [f"文書{i} 防災", "防災 観光 防災拠点" if i % 3 else "医療"] for i in range(1, 41)}
+    corpus = Corpus(texts, 2)
+    assert corpus.distinct[0] is None and corpus.distinct[1] is not None
+    for needle in ("防災", "医療", "観光", "なし"):
+        assert list(corpus.counts(needle, 1)) == [texts[i][1].count(needle) for i in sorted(texts)]
+        assert list(corpus.counts(needle, 0)) == [texts[i][0].count(needle) for i in sorted(texts)]
