@@ -1,7 +1,9 @@
 """Browser tests across the whole site: axe-core finds no violation (of any impact) on any page, for every role
 that sees something different, and no page scrolls sideways on a 375 px phone (JIS X 8341-3 AA, issue 9)."""
 
+import hashlib
 import json
+import secrets
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from chiiki.access import SYSTEM
 from chiiki.conftest import PASSWORD
 from chiiki.core import history
 from chiiki.core.fiscal import current_fiscal_year
-from chiiki.core.models import ChangeRecord
+from chiiki.core.models import ChangeRecord, ImportUpload
 from chiiki.programs.reference import load_catalog
 from chiiki.progress.imports import PROGRESS
 from chiiki.regions.tests import topo_fixture
@@ -32,7 +34,8 @@ PUBLIC = [
     f"/programs/p/{PROGRAM}/", "/api/v1/docs", "/no-such-page/",
 ]
 EXPECTED_STATUS = {"/no-such-page/": 404, "/progress/entry/011002/": 403}
-SIGNED_IN = ["/", "/accounts/mypage/", "/accounts/password/", f"/programs/p/{PROGRAM}/", "/programs/saved/"]
+SIGNED_IN = ["/", "/accounts/mypage/", "/accounts/password/", "/accounts/tokens/", f"/programs/p/{PROGRAM}/",
+             "/programs/saved/"]
 ROLE_PAGES = {
     None: PUBLIC,
     "hachioji": SIGNED_IN + [
@@ -44,7 +47,8 @@ ROLE_PAGES = {
                           "/regions/prefectures/13/"],
     "admin": SIGNED_IN + [
         "/programs/manage/", "/programs/manage/new", f"/programs/p/{PROGRAM}/edit", "/programs/manage/import/",
-        "/regions/import/population/", "/regions/import/area/", "/progress/import/", "/progress/records/",
+        "/regions/import/population/", "/regions/import/area/", "/regions/import/fiscal-indices/",
+        "/progress/import/", "/progress/import/{preview_ok}/", "/progress/import/{preview_bad}/", "/progress/records/",
         "/progress/records/132012/disaster/{year}/delete", "/history/", "/history/{record}/",
         "/regions/municipalities/132012/edit/",
     ],
@@ -79,9 +83,22 @@ def _sign_in(page, user):
     page.wait_for_url("**/accounts/mypage/**")
 
 
+def _upload(user, content: bytes) -> str:
+    """An upload waiting for its preview, as the upload form leaves it (the preview page is what is checked)."""
+    upload = ImportUpload.objects.create(token=secrets.token_urlsafe(24), importer="progress", user=user,
+                                         filename="survey.csv", content=content,
+                                         sha256=hashlib.sha256(content).hexdigest(), options={})
+    return upload.token
+
+
 def _pages(role, users):
     record = ChangeRecord.objects.filter(municipality_id="132012").order_by("-pk").first()
-    return [p.format(record=record.pk, year=current_fiscal_year()) for p in ROLE_PAGES[role]]
+    values = {"record": record.pk, "year": current_fiscal_year()}
+    if role == "admin":
+        header = "団体コード,分野,年度,段階\r\n"
+        values["preview_ok"] = _upload(users["admin"], f"{header}134023,work,{values['year']},planned\r\n".encode())
+        values["preview_bad"] = _upload(users["admin"], f"{header}13402x,work,{values['year']},done\r\n".encode())
+    return [p.format(**values) for p in ROLE_PAGES[role]]
 
 
 def _settle(page):
