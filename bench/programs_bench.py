@@ -267,10 +267,15 @@ def measure(args) -> dict:
 
 
 def run_child(database_url: str | None, args) -> dict:
+    return run_script_child(__file__, database_url, ["--programs", str(args.programs), "--requests", str(args.requests)])
+
+
+def run_script_child(script: str, database_url: str | None, options: list[str]) -> dict:
+    """Run `script --child` (on database_url, else a temporary SQLite) and return the JSON of its last line."""
     import json
     import subprocess
 
-    command = [sys.executable, __file__, "--child", "--programs", str(args.programs), "--requests", str(args.requests)]
+    command = [sys.executable, script, "--child", *options]
     if database_url:
         command += ["--database-url", database_url]
     # The README's defaults (persistent connections): a DB_CONN_MAX_AGE of the caller is not passed on.

@@ -24,7 +24,6 @@ Writes the "## 支援メニュー検索: DBの順位関数との比較" section 
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -40,6 +39,7 @@ from programs_bench import (  # noqa: E402  (bench scripts run from the checkout
     load_queries,
     load_reference_catalog,
     on_both_engines,
+    run_script_child,
     setup_django,
 )
 
@@ -213,13 +213,7 @@ def measure(args) -> dict:
 
 
 def run_child(database_url: str | None, args) -> dict:
-    command = [sys.executable, __file__, "--child", "--programs", str(args.programs), "--rounds", str(args.rounds)]
-    if database_url:
-        command += ["--database-url", database_url]
-    # The README's defaults (persistent connections): a DB_CONN_MAX_AGE of the caller is not passed on.
-    env = {k: v for k, v in os.environ.items() if k != "DB_CONN_MAX_AGE"}
-    output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT, env=env).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    return run_script_child(__file__, database_url, ["--programs", str(args.programs), "--rounds", str(args.rounds)])
 
 
 def report(runs: list[dict], pg_note: str) -> str:
