@@ -55,7 +55,7 @@ def test_national_admin_imports_area_on_the_web(client_for, users):
 @pytest.mark.parametrize("who, status", [(None, 404), ("tokyo", 403), ("hachioji", 403), ("advisor", 403)])
 def test_register_imports_are_for_the_national_admin_only(client_for, users, who, status):
     client = client_for(users[who] if who else None)
-    for url in ("/regions/import/population/", "/regions/import/area/"):
+    for url in ("/regions/import/population/", "/regions/import/area/", "/regions/import/fiscal-indices/"):
         assert client.get(url).status_code == status
         response = client.post(url, {"file": SimpleUploadedFile("p.csv", POPULATION.encode()), "year": "2020",
                                      "code_column": "団体コード", "population_column": "人口"})
