@@ -238,12 +238,23 @@ def _check_csv_width(text: str, max_columns: int) -> None:
     raise TableError(_columns_problem(row, column, max_columns))
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The lines of text with their endings (CR, LF or CRLF), as the csv module wants them. Not StringIO: it
+    copies the whole text, at 4 bytes a character for Japanese."""
+    start = 0
+    for match in _LINE_BREAK.finditer(text):
+        yield text[start:match.end()]
+        start = match.end()
+    if start < len(text):
+        yield text[start:]
+
+
 def _csv_records(text: str, limits: Limits) -> Iterator[tuple[int, list[str]]]:
     _check_csv_width(text, limits.max_columns)
     # One record per row as Excel shows it: a quoted cell spanning lines stays one row, blank lines count.
     number = 0
     try:
-        for number, record in enumerate(csv.reader(io.StringIO(text, newline=""), strict=True), start=1):
+        for number, record in enumerate(csv.reader(_lines(text), strict=True), start=1):
             if len(record) > limits.max_columns:
                 extra = next((i for i, v in enumerate(record[limits.max_columns:], start=limits.max_columns + 1)
                               if _clean(v)), None)
@@ -407,6 +418,17 @@ class _SheetTarget:
 
 # ---- reading ---------------------------------------------------------------------------------------------------
 
+@dataclass
+class TableStream:
+    """A table whose header has been read and whose rows are read on demand (once): an import that checks rows
+    as they come never holds the whole file as rows. TableError can still come from the rows."""
+
+    header: list[str]
+    rows: Iterator[Row]
+    encoding: str = ""
+    header_number: int = 1
+
+
 def read_table(data: bytes, filename: str = "", header_aliases: dict[str, str] | None = None, *,
                max_bytes: int | None = None, max_rows: int | None = None, max_columns: int | None = None) -> Table:
     """Read CSV or XLSX bytes into a Table. header_aliases maps alternative header names to canonical ones.
@@ -414,6 +436,20 @@ def read_table(data: bytes, filename: str = "", header_aliases: dict[str, str] |
     The header is the first non-blank row; blank rows are skipped but keep their place in the numbering.
     A value in a column without a header is an error (it would otherwise be lost silently). The limits default
     to settings IMPORT_MAX_BYTES / IMPORT_MAX_ROWS / IMPORT_MAX_COLUMNS.
+    """
+    stream = stream_table(data, filename, header_aliases, max_bytes=max_bytes, max_rows=max_rows,
+                          max_columns=max_columns)
+    return Table(header=stream.header, rows=list(stream.rows), encoding=stream.encoding,
+                 header_number=stream.header_number)
+
+
+def stream_table(data: bytes, filename: str = "", header_aliases: dict[str, str] | None = None, *,
+                 max_bytes: int | None = None, max_rows: int | None = None,
+                 max_columns: int | None = None) -> TableStream:
+    """Like read_table, but the rows come one at a time from the returned stream's `rows`.
+
+    File-level problems found before the header (size, format, encoding, no header) raise TableError here; those
+    found in a later row raise it from the iteration.
     """
     limits = Limits.of(max_bytes, max_rows, max_columns)
     aliases = {normalize_digits(k).strip(): v for k, v in (header_aliases or {}).items()}
@@ -431,7 +467,28 @@ def read_table(data: bytes, filename: str = "", header_aliases: dict[str, str] |
         text, encoding = decode_csv_bytes(data)
         records, from_csv = _csv_records(text, limits), True
         check_controls = control_character_problem(text) is not None  # one pass over the text, not per cell
-    table = None
+        del text  # the records hold it while they are read
+    values_of = _row_values(records, limits, from_csv, check_controls)
+    header: list[str] = []
+    for number, values in values_of:
+        header = [aliases.get(h, h) for h in values]
+        while header and header[-1] == "":
+            header.pop()
+        seen, duplicates = set(), set()
+        for name in header:
+            if name in seen and name:
+                duplicates.add(name)
+            seen.add(name)
+        if duplicates:
+            raise TableError(f"ヘッダーに同じ列名が複数あります: {', '.join(sorted(duplicates))}")
+        values_of.send(header)  # from here on, control characters are reported with the column's name
+        return TableStream(header=header, rows=_data_rows(values_of, header), encoding=encoding,
+                           header_number=number)
+    raise TableError("ヘッダー行がありません（ファイルに値がありません）")
+
+
+def _row_values(records, limits: Limits, from_csv: bool, check_controls: bool):
+    """(row number, cleaned values) of each non-blank row. The header is sent in after the first row."""
     header: list[str] = []
     for count, (number, raw) in enumerate(records):
         if count % 512 == 0:
@@ -445,27 +502,20 @@ def read_table(data: bytes, filename: str = "", header_aliases: dict[str, str] |
             raise TableError(f"{number}行目に値があります。読み込めるのは{limits.max_rows:,}行目までです（行が多すぎます）")
         if check_controls:
             _check_controls(number, raw, header)
-        if table is None:
-            header = [aliases.get(h, h) for h in values]
-            while header and header[-1] == "":
-                header.pop()
-            seen, duplicates = set(), set()
-            for name in header:
-                if name in seen and name:
-                    duplicates.add(name)
-                seen.add(name)
-            if duplicates:
-                raise TableError(f"ヘッダーに同じ列名が複数あります: {', '.join(sorted(duplicates))}")
-            table = Table(header=header, encoding=encoding, header_number=number)
-            continue
-        extra = next((index for index, value in enumerate(values[len(header):], start=len(header) + 1) if value), None)
+        sent = yield number, values
+        if sent is not None:
+            header = sent
+            yield None  # the value of send()
+
+
+def _data_rows(values_of, header: list[str]) -> Iterator[Row]:
+    width = len(header)
+    for number, values in values_of:
+        extra = next((index for index, value in enumerate(values[width:], start=width + 1) if value), None)
         if extra is not None:
             raise TableError(f"{number}行目: ヘッダーのない列（{extra}列目）に値があります: {values[extra - 1]!r}")
-        padded = values + [""] * (len(header) - len(values))
-        table.rows.append(Row(number, dict(zip(header, padded, strict=False))))
-    if table is None:
-        raise TableError("ヘッダー行がありません（ファイルに値がありません）")
-    return table
+        padded = values + [""] * (width - len(values))
+        yield Row(number, dict(zip(header, padded, strict=False)))
 
 
 def _check_controls(number: int, raw: list, header: list[str]) -> None:

@@ -156,28 +156,34 @@ def import_progress(actor, table: Table, *, dry_run: bool = False, source: str =
     return result
 
 
+WRITE_BATCH = 2000  # rows written (records + their history) at a time: memory stays flat for any file
+
+
 def _write(actor, plan: importer.Planned, source: str) -> None:
     user = actor if getattr(actor, "is_authenticated", False) else None
     now = timezone.now()
     names = dict(Municipality.objects.values_list("code", "name"))
     sector_names = dict(Sector.objects.values_list("code", "name"))
-    entries = []
-    for row, record in zip(plan.creates, _insert_new_records(plan.creates, user, now), strict=True):
-        entries.append(_entry(actor, history.CREATE, record, None, row, names, sector_names, source))
-    changed = []
-    for row, record in plan.updates:
-        before = _snapshot(record)
-        record.stage = row.stage
-        if row.note is not None:
-            record.note = row.note
-        if row.evidence_url is not None:
-            record.evidence_url = row.evidence_url
-        record.source = Source.SURVEY_IMPORT
-        record.version += 1
-        changed.append(record)
-        entries.append(_entry(actor, history.UPDATE, record, before, row, names, sector_names, source))
-    _update_grouped(changed, user, now)
-    history.record_many(entries, at=now)
+    for start in range(0, len(plan.creates), WRITE_BATCH):
+        batch = plan.creates[start:start + WRITE_BATCH]
+        history.record_many(
+            [_entry(actor, history.CREATE, record, None, row, names, sector_names, source)
+             for row, record in zip(batch, _insert_new_records(batch, user, now), strict=True)], at=now)
+    for start in range(0, len(plan.updates), WRITE_BATCH):
+        changed, entries = [], []
+        for row, record in plan.updates[start:start + WRITE_BATCH]:
+            before = _snapshot(record)
+            record.stage = row.stage
+            if row.note is not None:
+                record.note = row.note
+            if row.evidence_url is not None:
+                record.evidence_url = row.evidence_url
+            record.source = Source.SURVEY_IMPORT
+            record.version += 1
+            changed.append(record)
+            entries.append(_entry(actor, history.UPDATE, record, before, row, names, sector_names, source))
+        _update_grouped(changed, user, now)
+        history.record_many(entries, at=now)
 
 
 def _insert_new_records(rows, user, now) -> list[SimpleNamespace]:
@@ -192,11 +198,9 @@ def _insert_new_records(rows, user, now) -> list[SimpleNamespace]:
                Source.SURVEY_IMPORT.value, 1, updated_by, now) for row in rows]
     bulk.insert_rows(ProgressRecord, ["municipality", "sector", "fiscal_year", "stage", "note", "evidence_url",
                                       "source", "version", "updated_by", "updated_at"], values)
-    years = {row.fiscal_year for row in rows}
-    codes = {row.municipality for row in rows}
-    created = ProgressRecord.objects.filter(fiscal_year__in=years)
-    if len(codes) <= 500:
-        created = created.filter(municipality_id__in=codes)
+    del values
+    created = ProgressRecord.objects.filter(fiscal_year__in={row.fiscal_year for row in rows},
+                                            municipality_id__in={row.municipality for row in rows})
     ids = {(m, s, y): pk for pk, m, s, y in created.values_list("id", "municipality_id", "sector_id", "fiscal_year")}
     return [SimpleNamespace(pk=ids[row.key], fiscal_year=row.fiscal_year, sector_id=row.sector, stage=row.stage,
                             note=row.note or "", evidence_url=row.evidence_url or "",

@@ -16,5 +16,5 @@ PROGRESS = Importer(
     key="progress", title="進捗の一括取込", action=actions.import_progress, permission="progress.import_any",
     namespace="progress", help_template="progress/_import_help.html", help_context=_help,
     done_url="progress:index", back_url="progress:index", back_label="見える化", form_class=ImportForm,
-    header_aliases=importer.HEADER_ALIASES,
+    header_aliases=importer.HEADER_ALIASES, streaming=True,
 )
