@@ -279,8 +279,8 @@ def env_cache(name: str) -> dict:
     if (parsed.scheme not in ("redis", "rediss") or not parsed.hostname or parsed.query or parsed.fragment
             or (database and not database.isdigit()) or (port is not None and not 0 < port < 65536)):
         raise ImproperlyConfigured(problem)
-    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": raw, "KEY_PREFIX": "chiiki",
-            # A down Redis must not hang every request: fail fast (the page cache then renders the page).
+    return {"BACKEND": "chiiki.core.cache.ResilientRedisCache", "LOCATION": raw, "KEY_PREFIX": "chiiki",
+            # A down Redis must not hang or fail requests: fail fast, then serve without the cache for a while.
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}
 
 

@@ -26,6 +26,7 @@ per-visitor state) is never stored, compressed or given an ETag. See docs/decisi
 """
 
 import hashlib
+import logging
 import pickle
 import re
 import time
@@ -39,11 +40,15 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_string
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 TIMEOUT = 3600  # an entry (a URL's latest response) is dropped this long after it was stored
 LOCK_TIMEOUT = 60  # a rebuild whose request died holds its URL at most this long
@@ -366,3 +371,60 @@ class BoundedLocMemCache(LocMemCache):
             self._cache.clear()
             self._expire_info.clear()
             self._used[0] = 0
+
+
+# ---- the shared cache, when Redis is down -----------------------------------------------------------------------
+
+class ResilientRedisCache(RedisCache):
+    """Django's RedisCache that degrades to "no cache" while Redis cannot be reached, instead of failing requests.
+
+    Every read is a miss, writes are dropped, and `add` succeeds (so the page cache renders the page itself rather
+    than waiting for a rebuild no one can publish). After a failure Redis is left alone for RETRY_AFTER seconds,
+    so a server that does not answer costs one timeout per worker per interval, not one per request.
+    """
+
+    RETRY_AFTER = 10.0
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._down_until = 0.0
+
+    def _call(self, method: str, fallback, *args, **kwargs):
+        if time.monotonic() < self._down_until:
+            return fallback
+        try:
+            return getattr(super(), method)(*args, **kwargs)
+        except RedisError as exc:
+            self._down_until = time.monotonic() + self.RETRY_AFTER
+            logger.warning("Redis に接続できないため、%.0f秒間キャッシュを使わずに応答します: %s", self.RETRY_AFTER, exc)
+            return fallback
+
+    def get(self, key, default=None, version=None):
+        return self._call("get", default, key, default, version)
+
+    def get_many(self, keys, version=None):
+        return self._call("get_many", {}, keys, version)
+
+    def has_key(self, key, version=None):
+        return self._call("has_key", False, key, version)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("add", True, key, value, timeout, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("set", None, key, value, timeout, version)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("set_many", [], data, timeout, version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("touch", False, key, timeout, version)
+
+    def delete(self, key, version=None):
+        return self._call("delete", False, key, version)
+
+    def delete_many(self, keys, version=None):
+        return self._call("delete_many", None, keys, version)
+
+    def clear(self):
+        return self._call("clear", None)

@@ -15,6 +15,7 @@ from django.urls import include, path
 
 import chiiki.core.cache as page_cache
 import chiiki.urls
+from chiiki.access import SYSTEM
 from chiiki.core import history, tabular
 from chiiki.core.cache import BoundedLocMemCache, declaration_for
 from chiiki.progress import actions as progress_actions
@@ -243,3 +244,57 @@ def test_large_exports_are_streamed_and_never_stored(register, stored_pages, mon
     assert table.header == expected.header
     assert [row.values for row in table.rows] == [row.values for row in expected.rows] and len(table.rows) == 64
     assert stored_pages() == 0
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # nothing listens there once the socket is closed
+
+
+def test_pages_are_served_while_redis_cannot_be_reached(register, settings, caplog):
+    settings.CACHES = {"default": {"BACKEND": "chiiki.core.cache.ResilientRedisCache",
+                                   "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0", "KEY_PREFIX": "chiiki-test",
+                                   "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
+    from django.core.cache import cache
+
+    anonymous = Client()
+    for page in ("/progress/?fiscal_year=2026", "/regions/", "/api/v1/progress/summary?fiscal_year=2026"):
+        response = anonymous.get(page)
+        assert response.status_code == 200, page
+    assert "Redis に接続できない" in caplog.text
+    assert cache.get("anything", "fallback") == "fallback"
+    assert cache.add("lock", "token") is True  # the page cache renders itself rather than waiting
+    # A write still shows on the next request: nothing stale is served from anywhere.
+    municipality = Municipality.objects.get(code="131016")
+    progress_actions.save_progress(SYSTEM, municipality, Sector.objects.get(code="disaster"), 2026,
+                                   stage="implemented", version=0)
+    assert "実装済" in anonymous.get("/progress/municipalities/131016/?fiscal_year=2026").content.decode()
+
+
+def test_the_cache_is_used_again_once_redis_answers(monkeypatch):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from chiiki.core.cache import ResilientRedisCache
+
+    backend = ResilientRedisCache("redis://127.0.0.1:6379/0", {})
+    calls = []
+
+    def flaky_get(key, default=None, version=None):
+        calls.append(key)
+        if len(calls) == 1:
+            raise RedisConnectionError("down")
+        return "stored"
+
+    monkeypatch.setattr("django.core.cache.backends.redis.RedisCache.get",
+                        lambda self, key, default=None, version=None: flaky_get(key, default, version))
+    clock = [1000.0]
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: clock[0])
+    assert backend.get("k", "miss") == "miss"  # the failure
+    assert backend.get("k", "miss") == "miss"  # left alone: Redis is not asked
+    assert len(calls) == 1
+    clock[0] += ResilientRedisCache.RETRY_AFTER + 1
+    assert backend.get("k", "miss") == "stored"
+    assert len(calls) == 2

@@ -141,7 +141,7 @@ def test_a_redis_cache_url_selects_djangos_redis_backend(url):
     script = "import chiiki.settings as s; c = s.CACHES['default']; print(c['BACKEND'], c['LOCATION'])"
     result = run(["-c", script], {"CACHE_URL": url})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.core.cache.backends.redis.RedisCache", url]
+    assert result.stdout.split() == ["chiiki.core.cache.ResilientRedisCache", url]
 
 
 def test_postgres_url_selects_postgresql():
