@@ -145,8 +145,9 @@ def import_progress(actor, table: Table, *, dry_run: bool = False, source: str =
             if dry_run or not (plan.creates or plan.updates):
                 return False
             _write(actor, plan, source)
-            cells.refresh({row.municipality for row in plan.creates}
-                          | {record.municipality_id for _, record in plan.updates})
+            touched = {row.municipality for row in plan.creates} | {record.municipality_id for _, record in plan.updates}
+            del plan  # its copies of the stored records are not needed any more: free them before the refresh
+            cells.refresh(touched)
             history.bump(AREA)
             return True
 
