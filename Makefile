@@ -141,15 +141,16 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check chiiki $(wildcard bench)
 
 # Every benchmark; each writes its figures into bench/README.md. The targets below belong to their owners.
-bench: bench-progress bench-programs bench-programs-engines bench-load
+bench: bench-progress bench-programs bench-programs-engines bench-load bench-goals
 
-# 進捗（D）: 20,000行の取込と、全国の概要ページ・集計APIのHTTP計測。SQLite と PostgreSQL
+# 進捗（D）: 20,000行の取込、全国の概要ページ・集計APIのHTTP計測、初回表示、14万行の取込のメモリ（コマンド・画面・API）。SQLite と PostgreSQL
 # （BENCH_DATABASE_URL、既定は 127.0.0.1:55432 の chiiki_bench）。結果は bench/README.md に書き込む。
 .PHONY: bench-progress
 bench-progress: $(INSTALLED) assets
 	$(PY) bench/progress_import.py
 	$(PY) bench/progress_http.py
 	$(PY) bench/progress_cold.py
+	$(PY) bench/import_memory.py
 
 # 支援メニュー（E）: 判定付きクエリの nDCG@5 / MRR と、1万件に拡張したカタログでの検索APIの p50/p95。
 # SQLite と PostgreSQL（PROGRAMS_BENCH_PG_URL のサーバーに使い捨てDBを作って削除）。結果は bench/README.md に書き込む。
@@ -166,6 +167,13 @@ bench-programs-engines: $(INSTALLED)
 # （gunicorn 2ワーカー × 4スレッド、DEBUG=false、ほかは既定値）で SQLite と PostgreSQL（BENCH_DATABASE_URL の DB名 + _load を
 # 作り直す）。LOAD_ARGS="--duration 10" で短く確認。結果は bench/README.md に書き込む。
 LOAD_ARGS ?=
+.PHONY: bench-goals
+# 速さの目標（issue 10）: 匿名・ログイン・キャッシュにないURLの各ページを同じ大きさの静的ファイルと比べ、書き込みが続くときの
+# 概要ページ、1,000件のURLの後のワーカーのメモリも。SQLite と PostgreSQL、各ワーカーのメモリと Redis（redis-server があれば）。
+bench-goals: $(INSTALLED) assets
+	$(PY) bench/goals_http.py
+	$(PY) bench/worker_memory.py
+
 .PHONY: bench-load
 bench-load: $(INSTALLED) assets
 	$(PY) bench/load.py $(LOAD_ARGS)

@@ -226,7 +226,7 @@ def _check_csv_width(text: str, max_columns: int) -> None:
     hundreds of thousands of cells. Empty cells beyond it are allowed (Excel writes them for a stale used range)."""
     if text.count(",") < max_columns:
         return  # no record can have more than max_columns cells
-    bare = _QUOTED_FIELD.sub("Q", text)
+    bare = _QUOTED_FIELD.sub("Q", text) if '"' in text else text  # no copy of a file without quoting
     # At a line start: max_columns delimiters, then blank cells, then a character that makes a cell a value.
     beyond = re.compile(rf"(?<![^\r\n])(?:[^,\r\n]*+,){{{max_columns}}}[, \t\u3000]*+[^, \t\u3000\r\n]")
     match = beyond.search(bare)
