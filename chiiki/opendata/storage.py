@@ -1,0 +1,14 @@
+"""Where uploaded resource files live: the filesystem under var/ by default (settings.OPENDATA_FILES_DIR), an
+S3-compatible bucket through django-storages when OPENDATA_S3_BUCKET is set (settings.OPENDATA_STORAGE)."""
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage, storages
+
+
+def resource_storage():
+    """A callable (not an instance) so the migration does not freeze the storage configuration."""
+    backend = getattr(settings, "OPENDATA_STORAGE", None)
+    if backend:
+        return storages.create_storage(backend)
+    # base_url is unused: files are served only through the download view, which checks visibility.
+    return FileSystemStorage(location=settings.OPENDATA_FILES_DIR, base_url=None)
