@@ -150,7 +150,6 @@ class Resource(models.Model):
 class UsageKind(models.TextChoices):
     DOWNLOAD = "download", "ダウンロード"
     API = "api", "API・CKAN API"
-    PAGE = "page", "ページ閲覧"
 
 
 class Usage(models.Model):
