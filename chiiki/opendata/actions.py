@@ -137,6 +137,9 @@ def _after_write(dataset: Dataset) -> None:
     """Inside the transaction: the search index row, the area's data version; the snapshot after commit."""
     DATASET_INDEX.replace(dataset.pk, document_of(dataset, sector_names()))
     history.bump(AREA)
+    # Now (this process's snapshot) and after commit (a snapshot another thread built meanwhile from the old rows
+    # under the new generation is dropped too).
+    search.invalidate()
     transaction.on_commit(search.invalidate)
 
 
@@ -199,6 +202,7 @@ def delete_dataset(actor, dataset: Dataset, *, version, source: str = history.WE
         current.delete()
         DATASET_INDEX.remove([pk])
         history.bump(AREA)
+        search.invalidate()
         transaction.on_commit(search.invalidate)
         transaction.on_commit(lambda: _delete_files(files))
 

@@ -117,7 +117,7 @@ class Report:
             self.problems.append(Problem(row, column, message, value[:100], level))
 
     def summary(self) -> dict:
-        return {"schema": self.schema, "ok": self.ok, "encoding": self.encoding, "rows": self.rows,
+        return {"standard_type": self.schema, "ok": self.ok, "encoding": self.encoding, "rows": self.rows,
                 "errors": self.errors, "warnings": self.warnings, "omitted": self.omitted,
                 "problems": [p.as_dict() for p in self.problems]}
 

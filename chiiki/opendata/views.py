@@ -26,7 +26,7 @@ from chiiki.regions.models import Municipality, Prefecture
 from . import actions, queries, search, standard
 from .forms import DatasetForm, ResourceForm, UseCaseForm, ValidateForm
 from .indexing import sector_names
-from .models import Dataset, License, UsageKind, UseCase
+from .models import License, UsageKind, UseCase
 from .serialize import NATIONAL, owner_of
 
 PREVIEW_ROWS = 10
