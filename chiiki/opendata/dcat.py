@@ -121,7 +121,7 @@ def catalog(request, fmt: str):
     total = qs.count()
     rows = list(qs.order_by("name").prefetch_related("resources")[(page - 1) * PAGE_SIZE: page * PAGE_SIZE])
     g = _graph()
-    base = request.build_absolute_uri(reverse("opendata:catalog_dcat", args=[fmt]))
+    base = request.build_absolute_uri(request.path)  # the URL the harvester asked (root or /opendata/)
     cat = URIRef(request.build_absolute_uri("/opendata/#catalog"))
     g.add((cat, RDF.type, DCAT.Catalog))
     g.add((cat, DCTERMS.title, Literal("Chiiki オープンデータカタログ", lang="ja")))
