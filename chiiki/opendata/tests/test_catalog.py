@@ -10,7 +10,7 @@ from chiiki.core.models import ChangeRecord
 from chiiki.opendata import actions, queries
 from chiiki.opendata.models import Conformance, Dataset, Resource
 
-from .conftest import VALID_AED, upload
+from .samples import VALID_AED, upload
 
 ROLES = ["public", "admin", "tokyo", "hachioji", "aogashima", "sapporo", "advisor", "company"]
 # Who sees 八王子市's 庁内限定 dataset: its own staff, 東京都's staff (they manage its municipalities), admins.

@@ -9,7 +9,7 @@ from chiiki import access
 from chiiki.opendata import actions
 from chiiki.opendata.models import Dataset
 
-from .conftest import VALID_AED, upload
+from .samples import VALID_AED, upload
 
 
 @pytest.fixture

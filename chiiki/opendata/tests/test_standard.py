@@ -7,7 +7,7 @@ import pytest
 
 from chiiki.opendata import standard
 
-from .conftest import VALID_AED, upload
+from .samples import VALID_AED, upload
 
 HEADER = VALID_AED.splitlines()[0]
 ROW = VALID_AED.splitlines()[1]
