@@ -240,7 +240,7 @@ def read_upload(upload) -> bytes:
 
 
 def _resource_snapshot(resource: Resource) -> dict:
-    return {"dataset": resource.dataset.name, "name": resource.name, "format": resource.format,
+    return {"dataset": resource.dataset_id, "name": resource.name, "format": resource.format,
             "description": resource.description, "file": resource.file.name if resource.file else "",
             "url": resource.url, "size": resource.size, "sha256": resource.sha256}
 
@@ -390,7 +390,7 @@ def register_use_case(actor, dataset: Dataset, *, title: str, url: str = "", des
     with transaction.atomic():
         use = UseCase.objects.create(dataset=dataset, title=title, url=url, description=(description or "").strip(),
                                      submitted_by=actor if getattr(actor, "is_authenticated", False) else None)
-        history.record(actor, history.CREATE, use, None, {"dataset": dataset.name, "title": title, "url": url,
+        history.record(actor, history.CREATE, use, None, {"dataset": dataset.pk, "title": title, "url": url,
                                                           "status": use.status}, source=source,
                        **_history_scope(dataset))
         history.bump(AREA)

@@ -76,6 +76,16 @@ def test_create_update_delete_with_history_and_versions(users, register):
     assert ChangeRecord.objects.filter(model="opendata.dataset", action="delete").count() == 1
 
 
+def test_history_pages_show_catalog_changes(users, catalog, client_for):
+    client_for(users["company"]).post("/opendata/dataset/hachioji-aed/uses", {"title": "AEDマップ"})
+    page = client_for(users["hachioji"]).get("/history/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "八王子市 AED設置箇所一覧" in text and "AED一覧" in text and "AEDマップ" in text
+    record = ChangeRecord.objects.filter(model="opendata.resource").first()
+    assert client_for(users["admin"]).get(f"/history/{record.pk}/").status_code == 200
+
+
 def test_municipal_staff_cannot_create_for_another_municipality(users, register):
     with pytest.raises(PermissionDenied):
         actions.create_dataset(users["hachioji"], register["municipalities"]["011002"],
