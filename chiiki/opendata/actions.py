@@ -128,9 +128,17 @@ def clean_fields(values: dict, *, current: Dataset | None = None) -> dict:
     if visibility not in Visibility.values:
         problems.append(("visibility", "公開範囲を「公開」か「庁内限定」から選んでください"))
     cleaned["visibility"] = visibility
+    for key in ("title", "notes", "license_other"):
+        if _CONTROL.search(cleaned[key]):
+            problems.append((key, "制御文字は使えません"))
+    if any(_CONTROL.search(t) for t in tags):
+        problems.append(("tags", "制御文字は使えません"))
     if problems:
         raise Invalid(problems)
     return cleaned
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _after_write(dataset: Dataset) -> None:

@@ -54,6 +54,9 @@ def _params(request) -> dict:
             params.update(body)
         else:
             params.update({key: request.POST.get(key) for key in request.POST})
+    bad = [key for key, value in params.items() if "\x00" in str(value)]
+    if bad:  # PostgreSQL refuses NUL in text; no value of ours contains one
+        raise CkanError(409, "Validation Error", "", **{key: ["制御文字（NUL）は使えません"] for key in bad})
     return params
 
 

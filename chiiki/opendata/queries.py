@@ -22,6 +22,8 @@ def visible_datasets(user):
 
 def get_dataset(user, key: str) -> Dataset:
     """By name or id (CKAN's package_show accepts either); 404 when absent or not visible to the user."""
+    if "\x00" in key or len(key) > 100:  # PostgreSQL refuses NUL in text: no dataset has such a name
+        raise Http404("データセットが見つかりません")
     qs = Dataset.objects.select_related("municipality__prefecture", "prefecture").prefetch_related("resources")
     try:
         dataset = qs.get(Q(name=key) | Q(uid=uuid.UUID(key))) if _is_uuid(key) else qs.get(name=key)
@@ -56,6 +58,8 @@ def owner_by_key(key: str) -> Owner:
     """The organization named by a CKAN id/name: "national", a prefecture's 団体コード or a municipality's."""
     if key == NATIONAL:
         return Owner(NATIONAL, NATIONAL_TITLE, "")
+    if not key.isascii() or not key.isdigit():
+        raise Http404("組織が見つかりません")
     municipality = Municipality.objects.select_related("prefecture").filter(code=key).first()
     if municipality is not None:
         return Owner(municipality.code, municipality.full_name, municipality.code, municipality.prefecture_id,

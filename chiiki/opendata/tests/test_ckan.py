@@ -132,3 +132,10 @@ def test_standard_file_uploaded_through_actions_shows_in_ckan_extras(users, cata
     actions.add_resource(users["hachioji"], catalog["aed"], name="誤り", upload=upload("bad.csv", "名称\nx\n"))
     extras = client.get("/api/action/package_show?id=hachioji-aed").json()["result"]["extras"]
     assert {"key": "標準データセット準拠", "value": "要修正"} in extras
+
+
+def test_nul_characters_are_refused_not_crashing(catalog, client):
+    response = client.get("/api/3/action/package_show", {"id": "hachioji\x00aed"})
+    assert response.status_code == 409 and response.json()["error"]["__type"] == "Validation Error"
+    assert client.get("/api/v1/opendata/datasets/hachioji%00aed").status_code == 404
+    assert client.get("/api/3/action/organization_show?id=13%00").status_code == 409
