@@ -370,12 +370,13 @@ def count_use(dataset: Dataset, kind: str, *, resource: Resource | None = None, 
     if is_bot(user_agent):
         return False
     month = (today or timezone.localdate()).replace(day=1)
-    key = {"dataset": dataset, "resource": resource, "kind": kind, "month": month}
+    key = {"dataset": dataset, "resource_key": resource.pk if resource is not None else 0, "kind": kind,
+           "month": month}
     with transaction.atomic():
         if not Usage.objects.filter(**key).update(count=F("count") + 1):
             try:
                 with transaction.atomic():
-                    Usage.objects.create(**key, count=1)
+                    Usage.objects.create(**key, resource=resource, count=1)
             except IntegrityError:  # another request created this month's row first
                 Usage.objects.filter(**key).update(count=F("count") + 1)
     return True

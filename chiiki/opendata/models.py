@@ -157,14 +157,15 @@ class Usage(models.Model):
 
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="usage")
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, null=True, blank=True, related_name="usage")
+    # The resource's pk, 0 for dataset-level counts: a unique key without NULLs (SQLite cannot make NULLs equal).
+    resource_key = models.PositiveBigIntegerField(default=0)
     kind = models.CharField(max_length=20, choices=UsageKind.choices)
     month = models.DateField()  # the first day of the month
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["dataset", "resource", "kind", "month"], name="opendata_usage_unique",
-                                    nulls_distinct=False),
+            models.UniqueConstraint(fields=["dataset", "resource_key", "kind", "month"], name="opendata_usage_unique"),
         ]
 
 
