@@ -23,7 +23,7 @@ from chiiki.core.tabular import format_size
 from chiiki.regions.models import Municipality, Prefecture
 from chiiki.roadmap.models import Sector
 
-from . import search, standard
+from . import bounds, search, standard
 from .indexing import DATASET_INDEX, document_of, sector_names
 from .models import (
     Conformance,
@@ -255,10 +255,16 @@ def _resource_snapshot(resource: Resource) -> dict:
 
 def _owner_of(dataset: Dataset) -> standard.Owner:
     if dataset.municipality_id:
-        return standard.Owner(municipality=dataset.municipality_id, prefecture=dataset.municipality.prefecture_id)
+        return validation_owner(dataset.municipality_id, dataset.prefecture_id)
     if dataset.prefecture_id:
-        return standard.Owner(prefecture=dataset.prefecture_id)
+        return validation_owner("", dataset.prefecture_id)
     return standard.Owner()
+
+
+def validation_owner(municipality: str, prefecture: str) -> standard.Owner:
+    """Who a checked file belongs to, with the area's bounding box when boundaries are loaded."""
+    return standard.Owner(municipality=municipality, prefecture=prefecture,
+                          bbox=bounds.bbox_of(municipality=municipality, prefecture=prefecture))
 
 
 def _revalidate(dataset: Dataset) -> None:

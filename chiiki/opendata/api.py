@@ -146,8 +146,8 @@ def validate(request, file: File[UploadedFile], standard_type: Form[str], code: 
     if code:
         if not is_valid_code(code):
             raise Invalid([("code", "団体コードが正しくありません（6桁、検査数字を含む）")])
-        owner = (standard.Owner(prefecture=code[:2]) if Prefecture.objects.filter(lg_code=code).exists()
-                 else standard.Owner(municipality=code, prefecture=code[:2]))
+        owner = (actions.validation_owner("", code[:2]) if Prefecture.objects.filter(lg_code=code).exists()
+                 else actions.validation_owner(code, code[:2]))
     data = actions.read_upload(file)
     return standard.validate(data, file.name or "", standard_type, owner).summary()
 

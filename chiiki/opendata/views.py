@@ -205,9 +205,9 @@ def _validation_owner(code: str):
         return None
     if not is_valid_code(code):
         return False
-    if code.endswith("0001") or Prefecture.objects.filter(lg_code=code).exists():
-        return standard.Owner(prefecture=code[:2])
-    return standard.Owner(municipality=code, prefecture=code[:2])
+    if Prefecture.objects.filter(lg_code=code).exists():
+        return actions.validation_owner("", code[:2])
+    return actions.validation_owner(code, code[:2])
 
 
 def use_cases(request):

@@ -133,3 +133,26 @@ def test_api_validate(db, client):
     assert bad.json()["ok"] is False and bad.json()["problems"][0]["column"] == "小児対応設備の有無"
     unknown = client.post("/api/v1/opendata/validate", {"standard_type": "nope", "file": upload("a.csv", "x")})
     assert unknown.status_code == 422 and "standard_type" in unknown.json()["detail"]
+
+
+def test_loaded_boundaries_give_the_owner_box(users, catalog, tmp_path, client):
+    """The test TopoJSON puts 八王子市 at 139.1–139.2°E × 35.0–35.1°N: the sample's city hall lies outside."""
+    from django.core.management import call_command
+
+    from chiiki.opendata import actions
+    from chiiki.regions.tests import topo_fixture
+
+    before = client.post("/opendata/validate/", {"schema": "aed", "file": upload("aed.csv", VALID_AED),
+                                                 "code": "132012"}).content.decode()
+    assert "区域" not in before  # no boundaries loaded: no box, no warning
+    topo_fixture.write(tmp_path / "boundaries")
+    call_command("load_boundaries", str(tmp_path / "boundaries"), stdout=io.StringIO())
+    owner = actions.validation_owner("132012", "13")
+    assert owner.bbox == (139.1, 35.0, 139.2, 35.1)
+    after = client.post("/opendata/validate/", {"schema": "aed", "file": upload("aed.csv", VALID_AED),
+                                                "code": "132012"}).content.decode()
+    assert "公開する団体の区域（境界の外接矩形）の外にあります" in after and "準拠" in after
+    inside = VALID_AED.replace("35.6664,139.3160", "35.05,139.15")
+    report = standard.validate(inside.encode(), "aed.csv", "aed", owner)
+    assert report.ok and report.warnings == 0
+    assert actions.validation_owner("", "13").bbox == (139.0, 35.0, 139.3, 35.1)
