@@ -145,6 +145,15 @@ def standard_by_prefecture() -> tuple[list[tuple[str, str]], list[dict]]:
     return types, rows
 
 
+def standard_types_by_municipality() -> dict[str, set[str]]:
+    """Municipality code → the standard dataset types it publishes (public datasets), for the national map."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for code, kind in (Dataset.objects.filter(visibility=Visibility.PUBLIC, municipality__isnull=False)
+                       .exclude(standard_type="").values_list("municipality_id", "standard_type").distinct()):
+        out[code].add(kind)
+    return dict(out)
+
+
 def usage_by_month(dataset: Dataset) -> list[dict]:
     """Uses of a dataset per month: downloads (all resources) and API reads (CKAN API and /api/v1)."""
     rows = (Usage.objects.filter(dataset=dataset).values("month", "kind").annotate(n=Sum("count"))

@@ -24,6 +24,7 @@ register_converter(DcatFormat, "dcat")
 urlpatterns = [
     path("opendata/", views.index, name="index"),
     path("opendata/standards/", views.standards, name="standards"),
+    path("opendata/standards/map.json", views.standards_map, name="standards_map"),
     path("opendata/validate/", views.validate, name="validate"),
     path("opendata/uses/", views.use_cases, name="uses"),
     path("opendata/org/<str:key>/", views.owner, name="owner"),

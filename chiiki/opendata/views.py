@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -177,6 +177,15 @@ def standards(request):
     types, rows = queries.standard_by_prefecture()
     return render(request, "opendata/standards.html", {"types": types, "rows": rows,
                                                          "schemas": standard.schemas().values()})
+
+
+def standards_map(request):
+    """The national map's values: municipality → how many standard dataset types it publishes."""
+    titles = dict(standard.choices())
+    values = {code: {"count": len(kinds), "label": f"標準データセット{len(kinds)}種類を公開（"
+                     + "、".join(titles.get(k, k) for k in sorted(kinds)) + "）"}
+              for code, kinds in queries.standard_types_by_municipality().items()}
+    return JsonResponse({"values": values, "types": len(titles)}, json_dumps_params={"ensure_ascii": False})
 
 
 def validate(request):

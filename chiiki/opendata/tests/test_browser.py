@@ -44,3 +44,19 @@ def test_officer_publishes_and_visitor_finds(users, catalog, page, login, screen
                                                                       "八王子市 AED設置箇所一覧（南部）"]
     assert "庁内予算" not in page.content()
     screenshot(page, "opendata-catalog")
+
+
+def test_national_map_colours_publishing_municipalities(users, catalog, page, screenshot, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from chiiki.regions.tests import topo_fixture
+
+    topo_fixture.write(tmp_path / "boundaries")
+    call_command("load_boundaries", str(tmp_path / "boundaries"), stdout=StringIO())
+    page.goto("/opendata/standards/")
+    page.wait_for_selector("#opendata-map-wrap[data-ready=true]")
+    legend = page.locator("[data-map-legend-for=opendata-map]").inner_text()
+    assert "1種類（1団体）" in legend and "2種類（0団体）" in legend
+    screenshot(page, "opendata-standards-map")

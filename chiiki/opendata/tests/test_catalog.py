@@ -174,6 +174,13 @@ def test_standards_page_counts_municipalities_per_prefecture(users, catalog, cli
     assert "standard_type=aed" in row and ">1</a>（1）" in row
 
 
+def test_standards_map_values(users, catalog, client_for):
+    values = client_for(None).get("/opendata/standards/map.json").json()["values"]
+    assert values == {"132012": {"count": 1, "label": "標準データセット1種類を公開（AED設置箇所一覧）"}}
+    page = client_for(None).get("/opendata/standards/").content.decode()
+    assert 'data-values-url="/opendata/standards/map.json"' in page and "opendata-map.js" in page
+
+
 def test_management_forms(users, register, client_for):
     client = client_for(users["hachioji"])
     response = client.post("/opendata/manage/new", {
