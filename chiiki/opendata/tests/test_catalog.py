@@ -247,3 +247,21 @@ def test_get_dataset_hides_internal_from_others(users, catalog):
     with pytest.raises(Http404):
         queries.get_dataset(users["sapporo"], "hachioji-internal-budget")
     assert queries.get_dataset(users["tokyo"], str(catalog["internal"].uid)) == catalog["internal"]
+
+
+def test_xlsx_preview_shows_the_first_rows(users, catalog, client_for):
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["施設名", "定員"])
+    for i in range(15):
+        sheet.append([f"施設{i}", 10 + i])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    actions.add_resource(users["hachioji"], catalog["aed"], name="表計算",
+                         upload=upload("list.xlsx", buffer.getvalue()))
+    page = client_for(None).get("/opendata/dataset/hachioji-aed/").content.decode()
+    assert "先頭10行のプレビュー" in page and "<td>施設9</td>" in page and "施設10" not in page
