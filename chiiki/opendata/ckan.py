@@ -196,7 +196,7 @@ def package_search(request, params):
                         start=start, rows=rows, facet_fields=[FQ_FIELDS[f] for f in requested] if facet_on else [],
                         facet_limit=limit, facet_mincount=mincount)
     names = sector_names()
-    owners = {o.key: o.title for o, _n in queries.owners_with_counts(request.user)} if requested else {}
+    owners = queries.owner_titles(v for v, _c in result.facets.get("organization", []))
     facets, search_facets = {}, {}
     for field in requested if facet_on else []:
         values = result.facets.get(FQ_FIELDS[field], [])

@@ -70,6 +70,17 @@ def owner_by_key(key: str) -> Owner:
     raise Http404("組織が見つかりません")
 
 
+def owner_titles(keys) -> dict[str, str]:
+    """Organization key → display name, for facet labels (reads only the keys asked for)."""
+    keys = set(keys)
+    titles = {NATIONAL: NATIONAL_TITLE} if NATIONAL in keys else {}
+    titles.update((m.code, m.full_name) for m in Municipality.objects.select_related("prefecture")
+                  .filter(code__in=[k for k in keys if k != NATIONAL]))
+    titles.update(Prefecture.objects.filter(lg_code__in=[k for k in keys if k not in titles])
+                  .values_list("lg_code", "name"))
+    return titles
+
+
 def datasets_of_owner(user, owner: Owner):
     qs = visible_datasets(user)
     if owner.municipality_id:

@@ -39,6 +39,7 @@ class Snapshot:
     prefecture: np.ndarray  # object array of prefecture codes ("" = none)
     municipality: np.ndarray
     modified: np.ndarray  # POSIX seconds
+    uid_rank: np.ndarray  # position of each dataset in id (UUID text) order: CKAN's sort=id asc
     masks: dict[str, dict[str, np.ndarray]]
     texts: object
 
@@ -107,6 +108,8 @@ def snapshot() -> Snapshot:
             prefecture=np.array([r[4] or "" for r in rows], dtype=object),
             municipality=np.array([r[6] or "" for r in rows], dtype=object),
             modified=np.array([r[11].timestamp() for r in rows], dtype=float),
+            uid_rank=np.argsort(np.argsort(np.array([str(r[2]) for r in rows], dtype=object), kind="stable"),
+                                kind="stable") if n else np.zeros(0, dtype=np.int64),
             masks=masks, texts=DATASET_INDEX.corpus(),
         )
         return _snapshot
@@ -191,15 +194,13 @@ def run(user, *, q: str = "", filters: dict[str, list[str]] | None = None, modif
         counts.sort(key=lambda pair: (-pair[1], pair[0]))
         facets[name] = counts[:facet_limit] if facet_limit >= 0 else counts
     idx = np.flatnonzero(matched)
-    names = np.array(snap.names, dtype=object)
     if sort in ("id", "-id"):
-        uids = np.array(snap.uids, dtype=object)[idx]
-        order = idx[np.argsort(uids, kind="stable")]
+        order = idx[np.argsort(snap.uid_rank[idx], kind="stable")]
         if sort == "-id":
             order = order[::-1]
     elif sort in ("-modified", "modified"):
-        # ties by name so paging is stable
-        keys = np.lexsort((names[idx].astype(str), -snap.modified[idx] if sort == "-modified" else snap.modified[idx]))
+        # ties by name (the snapshot's order, so the position itself) so paging is stable
+        keys = np.lexsort((idx, -snap.modified[idx] if sort == "-modified" else snap.modified[idx]))
         order = idx[keys]
     elif sort in ("name", "title", "-title") or scores is None:
         order = idx  # snapshot order is by name
