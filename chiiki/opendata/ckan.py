@@ -196,7 +196,7 @@ def package_search(request, params):
                         start=start, rows=rows, facet_fields=[FQ_FIELDS[f] for f in requested] if facet_on else [],
                         facet_limit=limit, facet_mincount=mincount)
     names = sector_names()
-    owners = queries.owner_titles(v for v, _c in result.facets.get("organization", []))
+    owners = search.snapshot().owner_titles
     facets, search_facets = {}, {}
     for field in requested if facet_on else []:
         values = result.facets.get(FQ_FIELDS[field], [])

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from chiiki import access
-from chiiki.core.history import version
+from chiiki.core.models import DataVersion
 from chiiki.core.search import parse_query
 
+from . import queries
 from .indexing import DATASET_INDEX
 from .models import Dataset, Visibility
 
@@ -25,6 +26,38 @@ FACETS = {
     "organization": "公開団体", "groups": "分野", "res_format": "形式", "license_id": "ライセンス",
     "standard_type": "標準データセット", "tags": "タグ",
 }
+
+
+@dataclass
+class Facet:
+    """One facet as (dataset position, value index) pairs: counting is one bincount over the pairs, whatever the
+    number of values (1,741 organizations, free tags); filtering reads the positions of the chosen values."""
+
+    values: list[str]
+    index: dict[str, int]
+    pair_docs: np.ndarray
+    pair_values: np.ndarray
+    docs_of: list[np.ndarray]  # value index → dataset positions
+
+    @classmethod
+    def build(cls, groups: dict[str, list[int]]) -> Facet:
+        values = sorted(groups)
+        docs_of = [np.array(groups[v], dtype=np.int64) for v in values]
+        pair_docs = np.concatenate(docs_of) if docs_of else np.zeros(0, dtype=np.int64)
+        pair_values = (np.concatenate([np.full(len(d), i, dtype=np.int64) for i, d in enumerate(docs_of)])
+                       if docs_of else np.zeros(0, dtype=np.int64))
+        return cls(values, {v: i for i, v in enumerate(values)}, pair_docs, pair_values, docs_of)
+
+    def mask(self, chosen, n: int) -> np.ndarray:
+        mask = np.zeros(n, dtype=bool)
+        for value in chosen:
+            i = self.index.get(value)
+            if i is not None:
+                mask[self.docs_of[i]] = True
+        return mask
+
+    def counts(self, within: np.ndarray) -> np.ndarray:
+        return np.bincount(self.pair_values[within[self.pair_docs]], minlength=len(self.values))
 
 
 @dataclass
@@ -40,8 +73,9 @@ class Snapshot:
     municipality: np.ndarray
     modified: np.ndarray  # POSIX seconds
     uid_rank: np.ndarray  # position of each dataset in id (UUID text) order: CKAN's sort=id asc
-    masks: dict[str, dict[str, np.ndarray]]
+    facets: dict[str, Facet]
     texts: object
+    owner_titles: dict[str, str]  # organization key → name (facet labels)
 
     def __len__(self):
         return len(self.ids)
@@ -61,7 +95,9 @@ def invalidate() -> None:
 
 def snapshot() -> Snapshot:
     global _snapshot
-    key = (version("opendata"), _generation)
+    # Owner names come from the register: a rename there ("regions") rebuilds the snapshot too.
+    versions = dict(DataVersion.objects.filter(name__in=("opendata", "regions")).values_list("name", "version"))
+    key = (versions.get("opendata", 0), versions.get("regions", 0), _generation)
     current = _snapshot
     if current is not None and current.key == key:
         return current
@@ -91,13 +127,6 @@ def snapshot() -> Snapshot:
             groups["license_id"].setdefault(lic, []).append(i)
             if std:
                 groups["standard_type"].setdefault(std, []).append(i)
-        masks = {}
-        for facet, values in groups.items():
-            masks[facet] = {}
-            for value, idx in values.items():
-                mask = np.zeros(n, dtype=bool)
-                mask[idx] = True
-                masks[facet][value] = mask
         ids = np.array([r[0] for r in rows], dtype=np.int64)
         pk_position = np.full(int(ids.max()) + 1 if n else 0, -1, dtype=np.int64)
         pk_position[ids] = np.arange(n)
@@ -110,7 +139,9 @@ def snapshot() -> Snapshot:
             modified=np.array([r[11].timestamp() for r in rows], dtype=float),
             uid_rank=np.argsort(np.argsort(np.array([str(r[2]) for r in rows], dtype=object), kind="stable"),
                                 kind="stable") if n else np.zeros(0, dtype=np.int64),
-            masks=masks, texts=DATASET_INDEX.corpus(),
+            facets={name: Facet.build(values) for name, values in groups.items()},
+            texts=DATASET_INDEX.corpus(),
+            owner_titles=queries.owner_titles(groups["organization"]),
         )
         return _snapshot
 
@@ -165,34 +196,34 @@ def run(user, *, q: str = "", filters: dict[str, list[str]] | None = None, modif
         base &= snap.modified >= modified_since
     if modified_until is not None:
         base &= snap.modified <= modified_until
-    empty = np.zeros(n, dtype=bool)
     filter_masks = {}
     for name, values in filters.items():
-        if not values:
+        facet = snap.facets.get(name)
+        if not values or facet is None:
             continue
-        combined = empty.copy()
-        for value in values:
-            mask = snap.masks.get(name, {}).get(value)
-            if mask is None and name == "res_format":
-                mask = snap.masks[name].get(value.upper())
-            if mask is not None:
-                combined |= mask
-        filter_masks[name] = combined
+        if name == "res_format":
+            values = [v.upper() for v in values]
+        filter_masks[name] = facet.mask(values, n)
     matched = base.copy()
     for mask in filter_masks.values():
         matched &= mask
     facets = {}
     for name in facet_fields:
-        if name not in snap.masks:
+        facet = snap.facets.get(name)
+        if facet is None:
             continue
         within = base.copy()
         for other, mask in filter_masks.items():
             if other != name:
                 within &= mask
-        counts = [(value, int(np.count_nonzero(within & mask))) for value, mask in snap.masks[name].items()]
-        counts = [(v, c) for v, c in counts if c >= facet_mincount or v in filters.get(name, ())]
-        counts.sort(key=lambda pair: (-pair[1], pair[0]))
-        facets[name] = counts[:facet_limit] if facet_limit >= 0 else counts
+        counts = facet.counts(within)
+        chosen = set(filters.get(name, ()))
+        keep = np.flatnonzero(counts >= facet_mincount)
+        pairs = [(facet.values[i], int(counts[i])) for i in keep]
+        pairs += [(v, int(counts[facet.index[v]]) if v in facet.index else 0) for v in chosen
+                  if v not in facet.index or counts[facet.index[v]] < facet_mincount]
+        pairs.sort(key=lambda pair: (-pair[1], pair[0]))
+        facets[name] = pairs[:facet_limit] if facet_limit >= 0 else pairs
     idx = np.flatnonzero(matched)
     if sort in ("id", "-id"):
         order = idx[np.argsort(snap.uid_rank[idx], kind="stable")]
