@@ -166,13 +166,13 @@ bench-programs-engines: $(INSTALLED)
 # （gunicorn 2ワーカー × 4スレッド、DEBUG=false、ほかは既定値）で SQLite と PostgreSQL（BENCH_DATABASE_URL の DB名 + _load を
 # 作り直す）。LOAD_ARGS="--duration 10" で短く確認。結果は bench/README.md に書き込む。
 LOAD_ARGS ?=
+.PHONY: bench-load
+bench-load: $(INSTALLED) assets
+	$(PY) bench/load.py $(LOAD_ARGS)
+
 # オープンデータ（issue 15）: CKAN package_search（2万件、q + fq 2条件 + facet）と支援メニュー検索（1万件）の p50/p95、
 # 自治体標準オープンデータセットの検証（10万行）。BENCH_ARGS="--database-url postgres://…/NAME" で PostgreSQL。
 BENCH_ARGS ?=
 .PHONY: bench-opendata
 bench-opendata: $(INSTALLED)
 	$(PY) bench/opendata_bench.py $(BENCH_ARGS)
-
-.PHONY: bench-load
-bench-load: $(INSTALLED) assets
-	$(PY) bench/load.py $(LOAD_ARGS)
