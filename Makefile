@@ -177,3 +177,10 @@ bench-goals: $(INSTALLED) assets
 .PHONY: bench-load
 bench-load: $(INSTALLED) assets
 	$(PY) bench/load.py $(LOAD_ARGS)
+
+# オープンデータ（issue 15）: CKAN package_search（2万件、q + fq 2条件 + facet）と支援メニュー検索（1万件）の p50/p95、
+# 自治体標準オープンデータセットの検証（10万行）。BENCH_ARGS="--database-url postgres://…/NAME" で PostgreSQL。
+BENCH_ARGS ?=
+.PHONY: bench-opendata
+bench-opendata: $(INSTALLED)
+	$(PY) bench/opendata_bench.py $(BENCH_ARGS)

@@ -121,6 +121,12 @@ RULES = {
     # 支援メニュー
     "programs.manage": lambda user, obj: is_admin(user),
     "programs.save_search": _signed_in,
+    # オープンデータ (opendata, issue 15): obj is a Dataset (or, to create one, its owner: a Municipality, a
+    # Prefecture, or None for the national government). 庁内限定 datasets: Dataset.is_published → can_view.
+    "opendata.manage": manages,
+    "opendata.view_usage": manages,
+    "opendata.register_use": _signed_in,
+    "opendata.moderate_use": manages,
     # Site administration
     "history.view_all": lambda user, obj: is_admin(user),
     "site.admin": _site_admin,  # /django-admin/
@@ -201,3 +207,20 @@ def scope_managed_municipalities(user, queryset):
     if user.role == Role.MUNICIPAL_STAFF and user.municipality_id:
         return queryset.filter(pk=user.municipality_id)
     return queryset.none()
+
+
+def scope_datasets(user, queryset):
+    """opendata (issue 15): the datasets the user may see: every public one, and the 庁内限定 ones of the owners
+    the user manages (admins all; prefecture staff their prefecture's and its municipalities')."""
+    from chiiki.opendata.models import Visibility
+
+    if is_admin(user):
+        return queryset
+    public = Q(visibility=Visibility.PUBLIC)
+    if not _active(user):
+        return queryset.filter(public)
+    if user.role == Role.PREFECTURE_STAFF and user.prefecture_id:
+        return queryset.filter(public | Q(prefecture_id=user.prefecture_id))
+    if user.role == Role.MUNICIPAL_STAFF and user.municipality_id:
+        return queryset.filter(public | Q(municipality_id=user.municipality_id))
+    return queryset.filter(public)

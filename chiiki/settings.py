@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "chiiki.progress",
     "chiiki.programs",
     "chiiki.history",
+    "chiiki.opendata",  # opendata (issue 15)
 ]
 
 MIDDLEWARE = [
@@ -238,6 +239,15 @@ IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000, minimum=2)
 IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 200, minimum=1, maximum=16_384)
 # Seconds one import may spend reading and checking its file before it stops (nothing written).
 IMPORT_TIME_BUDGET = env_int("IMPORT_TIME_BUDGET", 120, minimum=1, maximum=3600)
+
+# opendata (issue 15): resource files under var/ by default, an S3-compatible bucket when OPENDATA_S3_BUCKET
+# is set (django-storages; credentials from AWS_* variables as django-storages reads them); upload size limit.
+OPENDATA_FILES_DIR = Path(os.environ.get("OPENDATA_FILES_DIR") or BASE_DIR / "var" / "opendata")
+OPENDATA_MAX_UPLOAD_BYTES = env_int("OPENDATA_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1)
+OPENDATA_STORAGE = ({"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+    "bucket_name": os.environ["OPENDATA_S3_BUCKET"],
+    "endpoint_url": os.environ.get("OPENDATA_S3_ENDPOINT_URL") or None}}
+    if os.environ.get("OPENDATA_S3_BUCKET") else None)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True  # scripts never read the cookie: htmx sends the token from hx-headers on <body>

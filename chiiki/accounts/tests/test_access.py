@@ -26,6 +26,11 @@ EXPECTED = {
     "progress.import_any": ("none", {"admin", "tokyo"}),
     "programs.manage": ("none", {"admin"}),
     "programs.save_search": ("none", SIGNED_IN),
+    # opendata (issue 15): a 八王子市 dataset; the 庁内限定 one is in test_scope_datasets below
+    "opendata.manage": ("hachioji_dataset", MANAGERS_OF_HACHIOJI),
+    "opendata.view_usage": ("hachioji_dataset", MANAGERS_OF_HACHIOJI),
+    "opendata.register_use": ("hachioji_dataset", SIGNED_IN),
+    "opendata.moderate_use": ("hachioji_dataset", MANAGERS_OF_HACHIOJI),
     "history.view_all": ("none", {"admin"}),
     "site.admin": ("none", set()),  # needs is_staff or superuser as well: see test_site_admin
     "database.backup": ("none", set()),  # operator commands only (access.SYSTEM)
@@ -46,6 +51,11 @@ def _obj(kind, users, register, user):
         return register["prefectures"]["13"]
     if kind == "self":
         return user
+    if kind == "hachioji_dataset":  # opendata: an unsaved dataset owned by 八王子市
+        from chiiki.opendata.models import Dataset
+
+        hachioji = register["municipalities"]["132012"]
+        return Dataset(name="hachioji-data", title="八王子市のデータ", municipality=hachioji, prefecture_id="13")
     if kind == "own_token":
         return ApiToken(user=user, prefix="chk_test") if user is not None else ApiToken(user=users["admin"])
     return None
@@ -253,3 +263,28 @@ def test_system_actor_has_every_right_and_none_has_none(register):
     assert not access.can(None, "progress.edit", municipality)
     with pytest.raises(PermissionDenied):
         access.require(None, "progress.import_any")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_scope_datasets(users, register, role):
+    """opendata: public datasets for everyone; a 庁内限定 one for those who manage its owner (八王子市 here,
+    東京都 for a prefecture's own), never for anyone else."""
+    from chiiki.opendata.models import Dataset
+
+    m = register["municipalities"]
+    Dataset.objects.create(name="public-one", title="公開", municipality=m["011002"], prefecture_id="01")
+    Dataset.objects.create(name="hachioji-internal", title="庁内", municipality=m["132012"], prefecture_id="13",
+                           visibility="internal")
+    Dataset.objects.create(name="tokyo-internal", title="都庁内", prefecture_id="13", visibility="internal")
+    Dataset.objects.create(name="national-internal", title="国庁内", visibility="internal")
+    seen = set(access.scope_datasets(_user(users, role), Dataset.objects.all()).values_list("name", flat=True))
+    expected = {"public-one"}
+    if role in MANAGERS_OF_HACHIOJI:
+        expected.add("hachioji-internal")
+    if role in {"admin", "tokyo"}:
+        expected.add("tokyo-internal")
+    if role == "admin":
+        expected.add("national-internal")
+    assert seen == expected
+    for dataset in Dataset.objects.all():  # the scope and the per-object rule agree
+        assert access.can_view(_user(users, role), dataset) is (dataset.name in expected)

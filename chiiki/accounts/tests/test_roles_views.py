@@ -13,7 +13,9 @@ ROLES = ["public", "admin", "tokyo", "hachioji", "aogashima", "sapporo", "adviso
 
 # Sample values for URL parameters: 八王子市 (東京都), a sector, a fiscal year; unknown ids for the rest.
 SAMPLES = {"sector": "education", "fiscal_year": "2026", "name": "municipalities", "pk": "999999",
-           "token": "no-such-token", "public_id": "no-such-program", "token_id": "999999"}
+           "token": "no-such-token", "public_id": "no-such-program", "token_id": "999999",
+           # opendata: an organization, a CKAN action, a resource id, a DCAT format
+           "key": "132012", "action": "package_search", "uid": "no-such-resource", "fmt": "ttl"}
 
 
 def _routes(patterns=None, prefix=""):
@@ -77,6 +79,7 @@ EDIT_PAGES = {
     "/progress/entry/011002/": {"admin", "sapporo"},
     "/progress/import/": {"admin", "tokyo"},
     "/programs/manage/": {"admin"},
+    "/opendata/manage/": {"admin", "tokyo", "hachioji", "aogashima", "sapporo"},  # opendata: staff with an owner
 }
 
 

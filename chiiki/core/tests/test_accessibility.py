@@ -15,6 +15,7 @@ from chiiki.conftest import PASSWORD
 from chiiki.core import history
 from chiiki.core.fiscal import current_fiscal_year
 from chiiki.core.models import ChangeRecord, ImportUpload
+from chiiki.opendata.tests.samples import make_catalog as make_opendata_catalog
 from chiiki.programs.reference import load_catalog
 from chiiki.progress.imports import PROGRESS
 from chiiki.regions.tests import topo_fixture
@@ -32,6 +33,9 @@ PUBLIC = [
     "/progress/records/", "/programs/", "/programs/?q=防災", "/programs/?q=存在しない語句", "/programs/navigator/",
     "/programs/navigator/?municipality=132012", "/programs/navigator/?municipality=132012&sector=disaster",
     f"/programs/p/{PROGRAM}/", "/api/v1/docs", "/no-such-page/",
+    # opendata
+    "/opendata/", "/opendata/?q=AED", "/opendata/?q=存在しない語句", "/opendata/dataset/hachioji-aed/",
+    "/opendata/org/132012/", "/opendata/standards/", "/opendata/validate/", "/opendata/uses/",
 ]
 EXPECTED_STATUS = {"/no-such-page/": 404, "/progress/entry/011002/": 403}
 SIGNED_IN = ["/", "/accounts/mypage/", "/accounts/password/", "/accounts/tokens/", f"/programs/p/{PROGRAM}/",
@@ -42,6 +46,10 @@ ROLE_PAGES = {
         "/regions/municipalities/132012/", "/regions/municipalities/132012/edit/", "/progress/entry/132012/",
         "/progress/municipalities/132012/", "/programs/navigator/", "/history/", "/history/{record}/",
         "/progress/entry/011002/",  # 403: another municipality
+        # opendata
+        "/opendata/manage/", "/opendata/manage/new", "/opendata/dataset/hachioji-aed/edit",
+        "/opendata/dataset/hachioji-aed/resources", "/opendata/dataset/hachioji-aed/usage",
+        "/opendata/dataset/hachioji-internal-budget/",
     ],
     "tokyo": SIGNED_IN + ["/progress/entry/", "/progress/import/", "/history/", "/progress/records/",
                           "/regions/prefectures/13/"],
@@ -58,9 +66,11 @@ ROLE_PAGES = {
 
 
 @pytest.fixture
-def site(transactional_db, users, tmp_path):
+def site(transactional_db, users, tmp_path, settings):
     """A site with something on every page: the catalog, progress records, boundaries and history."""
     load_catalog(data_dir=Path(settings.BASE_DIR) / "data")
+    settings.OPENDATA_FILES_DIR = tmp_path / "opendata"  # opendata: its catalog, files outside var/
+    make_opendata_catalog()
     year = current_fiscal_year()
     lines = ["団体コード,分野,年度,段階,備考,根拠URL", f"132012,disaster,{year},planned,防災無線,https://example.jp/a",
              f"131016,disaster,{year},implemented,,", f"322016,education,{year},piloting,,",

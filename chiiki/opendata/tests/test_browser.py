@@ -1,0 +1,62 @@
+"""The main flow in Chromium: a municipal officer creates a standard dataset, uploads a file with mistakes, sees
+要修正, and a visitor finds it through the catalog search and its facets."""
+
+import pytest
+
+from chiiki.opendata.models import Dataset
+
+from .samples import VALID_AED
+
+pytestmark = pytest.mark.browser
+
+
+def test_officer_publishes_and_visitor_finds(users, catalog, page, login, screenshot, tmp_path):
+    login(users["hachioji"])
+    page.goto("/opendata/manage/new")
+    page.select_option("#id_owner", "132012")
+    page.fill("#id_name", "hachioji-aed-2")
+    page.fill("#id_title", "八王子市 AED設置箇所一覧（南部）")
+    page.select_option("#id_standard_type", "aed")
+    page.get_by_label("防災").check()
+    page.get_by_role("button", name="保存する").click()
+    page.wait_for_url("**/opendata/dataset/hachioji-aed-2/resources")
+    bad = tmp_path / "aed-south.csv"
+    bad.write_text(VALID_AED.replace("08:30", "8時"), encoding="cp932")
+    page.set_input_files("#id_file", str(bad))
+    page.get_by_role("button", name="登録する").click()
+    page.wait_for_selector(".message--success")
+    assert "誤りがあります" in page.locator(".messages").inner_text()
+    page.goto("/opendata/dataset/hachioji-aed-2/")
+    assert page.get_by_text("要修正", exact=True).first.is_visible()
+    page.get_by_text("標準データセットの検証: 要修正").click()
+    assert "時刻は hh:mm" in page.locator("details").first.inner_text()
+    assert page.locator("table caption", has_text="先頭1行のプレビュー").is_visible()
+    screenshot(page, "opendata-dataset")
+    assert Dataset.objects.get(name="hachioji-aed-2").conformance == "needs_fix"
+
+    page.context.clear_cookies()
+    page.goto("/opendata/?q=AED")
+    assert page.locator(".program-card").count() == 2
+    page.locator("[data-facet=standard_type] a", has_text="AED設置箇所一覧").click()
+    page.locator("[data-facet=organization] a", has_text="八王子市").click()
+    assert "standard_type=aed" in page.url and "organization=132012" in page.url
+    assert page.locator(".program-card__name").all_inner_texts() == ["八王子市 AED設置箇所一覧",
+                                                                      "八王子市 AED設置箇所一覧（南部）"]
+    assert "庁内予算" not in page.content()
+    screenshot(page, "opendata-catalog")
+
+
+def test_national_map_colours_publishing_municipalities(users, catalog, page, screenshot, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from chiiki.regions.tests import topo_fixture
+
+    topo_fixture.write(tmp_path / "boundaries")
+    call_command("load_boundaries", str(tmp_path / "boundaries"), stdout=StringIO())
+    page.goto("/opendata/standards/")
+    page.wait_for_selector("#opendata-map-wrap[data-ready=true]")
+    legend = page.locator("[data-map-legend-for=opendata-map]").inner_text()
+    assert "1種類（1団体）" in legend and "2種類（0団体）" in legend
+    screenshot(page, "opendata-standards-map")

@@ -1,0 +1,374 @@
+"""オープンデータ pages: catalog search, dataset, owner, national 見える化, validator, management, usage, 利用事例."""
+
+from __future__ import annotations
+
+import csv
+import io
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from chiiki import access
+from chiiki.core import tabular
+from chiiki.core.codes import is_valid_code
+from chiiki.core.errors import Conflict, Invalid
+from chiiki.core.search_request import OneOf, RequestSpec
+from chiiki.core.search_request import SearchRequest as BaseRequest
+from chiiki.regions.models import Municipality, Prefecture
+
+from . import actions, queries, search, standard
+from .forms import DatasetForm, ResourceForm, UseCaseForm, ValidateForm
+from .indexing import sector_names
+from .models import License, UsageKind, UseCase
+from .serialize import NATIONAL, owner_of
+
+PREVIEW_ROWS = 10
+PREVIEW_MAX_BYTES = 5 * 1024 * 1024
+
+
+class CatalogRequest(BaseRequest):
+    spec = RequestSpec(
+        filters=tuple(OneOf(name, label) for name, label in search.FACETS.items()),
+        sorts={"relevance": "関連度順", "name": "URL名順", "-modified": "更新の新しい順"},
+        default_page_size=20, max_page_size=100,
+    )
+
+
+def _facet_labels(owners: dict[str, str]) -> dict[str, dict[str, str]]:
+    return {"organization": owners, "groups": sector_names(), "license_id": dict(License.choices),
+            "standard_type": dict(standard.choices())}
+
+
+EXPORT_HEADER = ["URL名", "タイトル", "公開団体", "団体コード", "ライセンス", "分野", "タグ", "標準データセット",
+                 "準拠", "形式", "更新日時", "URL"]
+
+
+def index(request):
+    req = CatalogRequest.from_params(request.GET)
+    for message in req.errors:
+        messages.error(request, message)
+    sort = req.sort[0].key if req.sort else ("relevance" if req.q else "name")
+    if sort.lstrip("-") == "modified" and req.sort and req.sort[0].descending:
+        sort = "-modified"
+    filters = {name: list(req.filters[name]) for name in search.FACETS}
+    fmt = request.GET.get("format", "")
+    if fmt in ("csv", "xlsx"):
+        result = search.run(request.user, q=req.q, filters=filters, sort=sort, rows=10_000, facet_fields=())
+        names = sector_names()
+        rows = [[d.name, d.title, owner_of(d).title, owner_of(d).lg_code, d.license_label,
+                 "・".join(names.get(c, c) for c in d.sectors), "・".join(d.tags),
+                 standard.title_of(d.standard_type) if d.standard_type else "", d.get_conformance_display()
+                 if d.standard_type else "", "・".join(sorted({r.format for r in d.resources.all() if r.format})),
+                 timezone.localtime(d.updated_at).strftime("%Y-%m-%d %H:%M"),
+                 request.build_absolute_uri(d.get_absolute_url())] for d in result.datasets]
+        return tabular.table_response(fmt, f"オープンデータ_{timezone.localdate():%Y%m%d}", EXPORT_HEADER, rows)
+    size = req.page_size
+    result = search.run(request.user, q=req.q, filters=filters, sort=sort, start=(req.page - 1) * size, rows=size)
+    owners = search.snapshot().owner_titles
+    labels = _facet_labels(owners)
+    facets = []
+    for name, label in search.FACETS.items():
+        chosen = set(req.filters[name])
+        values = [{"key": v, "label": labels.get(name, {}).get(v, v), "count": c, "selected": v in chosen,
+                   "toggle": req.toggled(name, v)} for v, c in result.facets.get(name, [])[:30]]
+        facets.append((name, label, values))
+    pages = max(1, -(-result.count // size))
+    base_qs = req.querystring(page=False)
+    page = min(req.page, pages)
+
+    def page_qs(number):
+        return urlencode([(k, v) for k, v in req.params(page=False)] + [("page", number)])
+
+    return render(request, "opendata/index.html", {
+        "req": req, "result": result, "facets": facets, "page": page, "pages": pages, "base_qs": base_qs,
+        "prev_qs": page_qs(page - 1) if page > 1 else "", "next_qs": page_qs(page + 1) if page < pages else "",
+        "sort": sort, "sorts": [(k, label, urlencode([(a, b) for a, b in req.params(page=False) if a != "sort"]
+                                                      + [("sort", k)]))
+                                for k, label in CatalogRequest.spec.sorts.items() if k != "relevance" or req.q],
+        "can_manage": bool(queries.managed_owners(request.user)) if request.user.is_authenticated else False,
+        "sector_names": sector_names(),
+    })
+
+
+def _preview(resource) -> dict | None:
+    """The first rows of a CSV/XLSX file resource (header + PREVIEW_ROWS), or None."""
+    if not resource.file or resource.format not in ("CSV", "XLSX") or (resource.size or 0) > PREVIEW_MAX_BYTES:
+        return None
+    try:
+        with resource.file.open("rb") as handle:
+            data = handle.read()
+        rows = []
+        if resource.format == "XLSX":
+            records = tabular._xlsx_records(data, tabular.Limits.of(max_bytes=PREVIEW_MAX_BYTES))
+            for _number, raw in records:
+                rows.append(["" if v is None else str(v) for v in raw])
+                if len(rows) > PREVIEW_ROWS:
+                    break
+        else:
+            text, _encoding = tabular.decode_csv_bytes(data)
+            for raw in csv.reader(io.StringIO(text, newline="")):
+                rows.append(raw)
+                if len(rows) > PREVIEW_ROWS:
+                    break
+    except (tabular.TableError, OSError, csv.Error) as exc:
+        return {"error": str(exc)}
+    if not rows:
+        return None
+    width = max(len(r) for r in rows)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    return {"header": rows[0], "rows": rows[1:]}
+
+
+def detail(request, name):
+    dataset = queries.get_dataset(request.user, name)
+    resources = [(r, _preview(r)) for r in dataset.resources.all()]
+    names = sector_names()
+    return render(request, "opendata/detail.html", {
+        "dataset": dataset, "owner": owner_of(dataset), "resources": resources,
+        "sectors": [(c, names.get(c, c)) for c in dataset.sectors],
+        "standard_title": standard.title_of(dataset.standard_type) if dataset.standard_type else "",
+        "can_manage": access.can(request.user, "opendata.manage", dataset),
+        "use_cases": queries.use_cases(request.user, dataset),
+        "can_register_use": access.can(request.user, "opendata.register_use", dataset),
+        "use_form": UseCaseForm(),
+    })
+
+
+def download(request, name, uid):
+    dataset = queries.get_dataset(request.user, name)
+    resource = queries.get_resource(request.user, uid, dataset)
+    if not resource.file:
+        actions.count_use(dataset, UsageKind.DOWNLOAD, resource=resource,
+                          user_agent=request.headers.get("User-Agent", ""))
+        return HttpResponseRedirect(resource.url)
+    try:
+        handle = resource.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404("ファイルが見つかりません") from None
+    actions.count_use(dataset, UsageKind.DOWNLOAD, resource=resource, user_agent=request.headers.get("User-Agent", ""))
+    filename = resource.file.name.rsplit("/", 1)[-1]
+    response = FileResponse(handle, as_attachment=True, filename=filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def owner(request, key):
+    found = queries.owner_by_key(key)
+    datasets = (queries.datasets_of_owner(request.user, found).select_related("municipality__prefecture", "prefecture")
+                .prefetch_related("resources").order_by("name"))
+    page = Paginator(datasets, 50).get_page(request.GET.get("page"))
+    municipality = Municipality.objects.filter(code=found.municipality_id).first() if found.municipality_id else None
+    return render(request, "opendata/owner.html", {
+        "owner": found, "page": page, "summary": queries.standard_summary(request.user, found),
+        "municipality": municipality,
+        "prefecture": Prefecture.objects.filter(code=found.prefecture_id).first() if found.prefecture_id else None,
+        "standard_titles": dict(standard.choices()),
+    })
+
+
+def standards(request):
+    types, rows = queries.standard_by_prefecture()
+    return render(request, "opendata/standards.html", {"types": types, "rows": rows,
+                                                         "schemas": standard.schemas().values()})
+
+
+def standards_map(request):
+    """The national map's values: municipality → how many standard dataset types it publishes."""
+    titles = dict(standard.choices())
+    values = {code: {"count": len(kinds), "label": f"標準データセット{len(kinds)}種類を公開（"
+                     + "、".join(titles.get(k, k) for k in sorted(kinds)) + "）"}
+              for code, kinds in queries.standard_types_by_municipality().items()}
+    return JsonResponse({"values": values, "types": len(titles)}, json_dumps_params={"ensure_ascii": False})
+
+
+def validate(request):
+    report = None
+    form = ValidateForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            data = actions.read_upload(upload)
+        except Invalid as exc:
+            form.add_error("file", exc.errors.get("file"))
+        else:
+            owner_ = _validation_owner(form.cleaned_data.get("code") or "")
+            if owner_ is False:
+                form.add_error("code", "団体コードが正しくありません（6桁、検査数字を含む）")
+            else:
+                report = standard.validate(data, upload.name, form.cleaned_data["schema"], owner_ or None)
+    return render(request, "opendata/validate.html", {
+        "form": form, "report": report, "schema": standard.schemas().get(form.data.get("schema", "")) if report
+        else None})
+
+
+def _validation_owner(code: str):
+    code = code.strip()
+    if not code:
+        return None
+    if not is_valid_code(code):
+        return False
+    if Prefecture.objects.filter(lg_code=code).exists():
+        return actions.validation_owner("", code[:2])
+    return actions.validation_owner(code, code[:2])
+
+
+def use_cases(request):
+    page = Paginator(queries.public_use_cases().order_by("-created_at", "pk"), 30).get_page(request.GET.get("page"))
+    return render(request, "opendata/uses.html", {"page": page})
+
+
+# ---- Management (signed in) ------------------------------------------------------------------------------------
+
+def _owner_from_key(key: str):
+    if key == NATIONAL:
+        return None
+    municipality = Municipality.objects.filter(code=key).first()
+    if municipality is not None:
+        return municipality
+    prefecture = Prefecture.objects.filter(lg_code=key).first()
+    if prefecture is None:
+        raise Http404("団体が見つかりません")
+    return prefecture
+
+
+@login_required
+def manage(request):
+    owners = queries.managed_owners(request.user)
+    if not owners:
+        raise access.PermissionDenied("データセットを管理する権限がありません")
+    datasets = queries.managed_datasets(request.user).select_related("municipality__prefecture", "prefecture")
+    page = Paginator(datasets.order_by("-updated_at", "name"), 50).get_page(request.GET.get("page"))
+    return render(request, "opendata/manage.html", {"page": page})
+
+
+def _apply_errors(form, exc: Invalid):
+    for field, reason in exc.problems:
+        form.add_error(field if field in form.fields else None, reason)
+
+
+@login_required
+def create(request):
+    owners = queries.managed_owners(request.user)
+    if not owners:
+        raise access.PermissionDenied("データセットを管理する権限がありません")
+    form = DatasetForm(request.POST or None, owners=owners)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dataset = actions.create_dataset(request.user, _owner_from_key(form.cleaned_data["owner"]), form.values())
+        except Invalid as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"「{dataset.title}」を作成しました。続けてファイルを登録してください")
+            return redirect("opendata:resources", dataset.name)
+    return render(request, "opendata/edit.html", {"form": form, "dataset": None})
+
+
+@login_required
+def edit(request, name):
+    dataset = queries.get_dataset(request.user, name)
+    access.require(request.user, "opendata.manage", dataset)
+    if request.method == "POST" and request.POST.get("delete"):
+        try:
+            actions.delete_dataset(request.user, dataset, version=request.POST.get("version"))
+        except Conflict as exc:
+            messages.error(request, str(exc))
+            return redirect("opendata:edit", dataset.name)
+        messages.success(request, f"「{dataset.title}」を削除しました")
+        return redirect("opendata:manage")
+    initial = {k: getattr(dataset, k) for k in ("name", "title", "notes", "license", "license_other", "sectors",
+                                                "frequency", "standard_type", "visibility", "version")}
+    initial["tags"] = ", ".join(dataset.tags)
+    form = DatasetForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dataset = actions.update_dataset(request.user, dataset, form.values(),
+                                             version=form.cleaned_data.get("version"))
+        except Invalid as exc:
+            _apply_errors(form, exc)
+        except Conflict as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"「{dataset.title}」を保存しました")
+            return redirect(dataset.get_absolute_url())
+    return render(request, "opendata/edit.html", {"form": form, "dataset": dataset})
+
+
+@login_required
+def resources(request, name):
+    dataset = queries.get_dataset(request.user, name)
+    access.require(request.user, "opendata.manage", dataset)
+    form = ResourceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and request.POST.get("delete"):
+        resource = queries.get_resource(request.user, request.POST["delete"], dataset)
+        actions.delete_resource(request.user, resource)
+        messages.success(request, f"「{resource.name}」を削除しました")
+        return redirect("opendata:resources", dataset.name)
+    if request.method == "POST" and form.is_valid():
+        try:
+            resource = actions.add_resource(request.user, dataset, name=form.cleaned_data["name"],
+                                            upload=form.cleaned_data["file"], url=form.cleaned_data["url"],
+                                            format=form.cleaned_data["format"],
+                                            description=form.cleaned_data["description"])
+        except Invalid as exc:
+            _apply_errors(form, exc)
+        else:
+            note = ""
+            if resource.validation:
+                note = "（標準データセットに準拠しています）" if resource.validation["ok"] else \
+                    f"（標準データセットの検証で{resource.validation['errors']}件の誤りがあります）"
+            messages.success(request, f"「{resource.name}」を登録しました{note}")
+            return redirect("opendata:resources", dataset.name)
+    return render(request, "opendata/resources.html", {"dataset": dataset, "form": form,
+                                                        "resources": dataset.resources.all()})
+
+
+@login_required
+def usage(request, name):
+    dataset = queries.get_dataset(request.user, name)
+    access.require(request.user, "opendata.view_usage", dataset)
+    months = queries.usage_by_month(dataset)
+    peak = max([m["total"] for m in months] or [0]) or 1
+    for m in months:
+        m["width"] = round(100 * m["total"] / peak, 1)
+    return render(request, "opendata/usage.html", {"dataset": dataset, "months": months,
+                                                    "by_resource": queries.usage_by_resource(dataset)})
+
+
+@login_required
+@require_POST
+def register_use(request, name):
+    dataset = queries.get_dataset(request.user, name)
+    form = UseCaseForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.register_use_case(request.user, dataset, **form.cleaned_data)
+        except Invalid as exc:
+            messages.error(request, "、".join(r for _f, r in exc.problems))
+        else:
+            messages.success(request, "利用事例を登録しました。データの公開団体が確認した後に掲載されます")
+    else:
+        messages.error(request, "利用事例の名称を入力してください（URLは http:// または https:// で始めてください）")
+    return redirect(dataset.get_absolute_url() + "#uses")
+
+
+@login_required
+@require_POST
+def moderate_use(request, name, pk):
+    dataset = queries.get_dataset(request.user, name)
+    use = UseCase.objects.filter(dataset=dataset, pk=pk).first()
+    if use is None:
+        raise Http404("利用事例が見つかりません")
+    try:
+        actions.moderate_use_case(request.user, use, request.POST.get("status", ""))
+    except Invalid as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"「{use.title}」を「{use.get_status_display()}」にしました")
+    return redirect(reverse("opendata:detail", args=[dataset.name]) + "#uses")
