@@ -121,6 +121,11 @@ RULES = {
     # 支援メニュー
     "programs.manage": lambda user, obj: is_admin(user),
     "programs.save_search": _signed_in,
+    # pdca: KPIs, annual reviews and their actions (obj: the scope's Prefecture, None = national);
+    # 制度の見直し proposals (anyone signed in proposes, national admins decide)
+    "pdca.manage": _prefecture_staff_manages,
+    "pdca.propose": _signed_in,
+    "pdca.judge_proposal": lambda user, obj: is_admin(user),
     # Site administration
     "history.view_all": lambda user, obj: is_admin(user),
     "site.admin": _site_admin,  # /django-admin/

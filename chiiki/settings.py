@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "chiiki.progress",
     "chiiki.programs",
     "chiiki.history",
+    "chiiki.pdca",  # pdca: KPIs, reviews, 制度の見直し (issue 14)
 ]
 
 MIDDLEWARE = [

@@ -26,6 +26,9 @@ EXPECTED = {
     "progress.import_any": ("none", {"admin", "tokyo"}),
     "programs.manage": ("none", {"admin"}),
     "programs.save_search": ("none", SIGNED_IN),
+    "pdca.manage": ("tokyo_pref", {"admin", "tokyo"}),  # pdca: a prefecture's KPIs and reviews
+    "pdca.propose": ("none", SIGNED_IN),
+    "pdca.judge_proposal": ("none", {"admin"}),
     "history.view_all": ("none", {"admin"}),
     "site.admin": ("none", set()),  # needs is_staff or superuser as well: see test_site_admin
     "database.backup": ("none", set()),  # operator commands only (access.SYSTEM)
