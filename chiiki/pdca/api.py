@@ -2,7 +2,6 @@
 /api/v1/proposals (制度の見直し). Reads are public; writes go through actions.py with a required `version`."""
 
 import datetime as dt
-from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
@@ -21,25 +20,25 @@ router = Router(tags=["KPI・PDCA"])
 
 class YearValue(Schema):
     fiscal_year: int
-    value: Decimal
+    value: float
     records_url: str | None = None
 
 
 class OutlookOut(Schema):
     status: str = Field(..., description="on_track / caution / off_track / achieved / missed / unknown")
     label: str = Field(..., examples=["達成見込み"])
-    projected_value: Decimal | None
-    slope: Decimal | None
+    projected_value: float | None
+    slope: float | None
     formula: str
 
 
 class BreakdownRow(Schema):
     code: str
     name: str
-    value: Decimal
+    value: float
     implemented: int | None = None
     municipalities: int | None = None
-    share: Decimal | None = None
+    share: float | None = None
     records_url: str | None = None
 
 
@@ -47,9 +46,9 @@ class KPIOut(Schema):
     code: str
     name: str
     unit: str
-    target_value: Decimal
+    target_value: float
     target_fiscal_year: int
-    baseline_value: Decimal | None
+    baseline_value: float | None
     baseline_date: str
     source: str
     prefecture: str | None
@@ -60,7 +59,7 @@ class KPIOut(Schema):
     available: bool = Field(..., description="false: the measure's capability does not exist yet (no values)")
     unavailable_reason: str | None
     latest_fiscal_year: int | None
-    latest_value: Decimal | None
+    latest_value: float | None
     values: list[YearValue]
     outlook: OutlookOut
     version: int
@@ -128,11 +127,11 @@ class EntryOut(Schema):
     kpi: str
     kpi_name: str
     unit: str
-    value: Decimal | None = Field(..., description="記録時の値（再計算しない）")
-    live_value: Decimal | None = Field(..., description="現在の値（同じ年度、いま計算したもの）")
-    target_value: Decimal
+    value: float | None = Field(..., description="記録時の値（再計算しない）")
+    live_value: float | None = Field(..., description="現在の値（同じ年度、いま計算したもの）")
+    target_value: float
     target_fiscal_year: int
-    projected_value: Decimal | None
+    projected_value: float | None
     outlook: str
     formula: str
     assessment: str
