@@ -26,7 +26,7 @@ def _collect(checks) -> dict:
         try:
             cleaned[name] = clean(raw)
         except ValueError as exc:
-            problems.append((name, str(exc)))
+            problems.append((name.removesuffix("_id"), str(exc)))  # the input field (kpi, not kpi_id)
     if problems:
         raise Invalid(problems)
     return cleaned
@@ -204,14 +204,17 @@ def clean_action(data: dict, review: Review) -> dict:
         ("due_date", lambda v: validation.date(v, label="期限"), data.get("due_date")),
         ("status", _clean_action_status, data.get("status") or ActionStatus.NOT_STARTED),
         ("result", lambda v: validation.text(v, label="結果", max_length=5000, required=False), data.get("result")),
+        ("kpi_id", lambda v: _review_kpi(review, v), data.get("kpi")),
     ])
-    kpi_code = data.get("kpi") or None
-    if kpi_code and not review.entries.filter(kpi_id=kpi_code).exists():
-        raise Invalid([("kpi", "このレビューの対象のKPIを選んでください")])
-    cleaned["kpi_id"] = kpi_code
     if cleaned["status"] == ActionStatus.DONE and not cleaned["result"]:
         raise Invalid([("result", "完了にするときは結果を入力してください")])
     return cleaned
+
+
+def _review_kpi(review: Review, code) -> str | None:
+    if code and not review.entries.filter(kpi_id=code).exists():
+        raise ValueError("このレビューの対象のKPIを選んでください")
+    return code or None
 
 
 def _clean_action_status(raw) -> str:
