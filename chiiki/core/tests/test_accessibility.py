@@ -15,6 +15,7 @@ from chiiki.conftest import PASSWORD
 from chiiki.core import history
 from chiiki.core.fiscal import current_fiscal_year
 from chiiki.core.models import ChangeRecord, ImportUpload
+from chiiki.pdca.tests import tour as pdca_tour  # pdca
 from chiiki.programs.reference import load_catalog
 from chiiki.progress.imports import PROGRESS
 from chiiki.regions.tests import topo_fixture
@@ -32,6 +33,9 @@ PUBLIC = [
     "/progress/records/", "/programs/", "/programs/?q=防災", "/programs/?q=存在しない語句", "/programs/navigator/",
     "/programs/navigator/?municipality=132012", "/programs/navigator/?municipality=132012&sector=disaster",
     f"/programs/p/{PROGRAM}/", "/api/v1/docs", "/no-such-page/",
+    # pdca
+    "/pdca/", "/pdca/kpis/DIGIDEN-1500/", "/pdca/kpis/TOKYO-DISASTER/", "/pdca/reviews/", "/pdca/reviews/{review}/",
+    "/pdca/proposals/", "/pdca/proposals/{proposal}/",
 ]
 EXPECTED_STATUS = {"/no-such-page/": 404, "/progress/entry/011002/": 403}
 SIGNED_IN = ["/", "/accounts/mypage/", "/accounts/password/", "/accounts/tokens/", f"/programs/p/{PROGRAM}/",
@@ -42,6 +46,7 @@ ROLE_PAGES = {
         "/regions/municipalities/132012/", "/regions/municipalities/132012/edit/", "/progress/entry/132012/",
         "/progress/municipalities/132012/", "/programs/navigator/", "/history/", "/history/{record}/",
         "/progress/entry/011002/",  # 403: another municipality
+        "/pdca/proposals/new",  # pdca
     ],
     "tokyo": SIGNED_IN + ["/progress/entry/", "/progress/import/", "/history/", "/progress/records/",
                           "/regions/prefectures/13/"],
@@ -51,6 +56,8 @@ ROLE_PAGES = {
         "/progress/import/", "/progress/import/{preview_ok}/", "/progress/import/{preview_bad}/", "/progress/records/",
         "/progress/records/132012/disaster/{year}/delete", "/history/", "/history/{record}/",
         "/regions/municipalities/132012/edit/",
+        "/pdca/kpis/new", "/pdca/kpis/DIGIDEN-1500/edit", "/pdca/reviews/new", "/pdca/reviews/{review}/",  # pdca
+        "/pdca/proposals/{proposal}/",
     ],
     "advisor": SIGNED_IN,
     "company": SIGNED_IN,
@@ -72,6 +79,7 @@ def site(transactional_db, users, tmp_path):
     directory = tmp_path / "boundaries"
     topo_fixture.write(directory)
     call_command("load_boundaries", str(directory))
+    pdca_tour.seed_site(users)  # pdca
     return users
 
 
@@ -93,7 +101,7 @@ def _upload(user, content: bytes) -> str:
 
 def _pages(role, users):
     record = ChangeRecord.objects.filter(municipality_id="132012").order_by("-pk").first()
-    values = {"record": record.pk, "year": current_fiscal_year()}
+    values = {"record": record.pk, "year": current_fiscal_year(), **pdca_tour.tour_values()}  # pdca: review, proposal
     if role == "admin":
         header = "団体コード,分野,年度,段階\r\n"
         values["preview_ok"] = _upload(users["admin"], f"{header}134023,work,{values['year']},planned\r\n".encode())
