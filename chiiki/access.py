@@ -126,6 +126,10 @@ RULES = {
     "pdca.manage": _prefecture_staff_manages,
     "pdca.propose": _signed_in,
     "pdca.judge_proposal": lambda user, obj: is_admin(user),
+    # 事例ライブラリ (pdca, issue 14): obj is the case's municipality; the import checks each row's municipality too
+    "cases.edit": manages,
+    "cases.import": lambda user, obj: is_admin(user) or (
+        _active(user) and user.role == Role.PREFECTURE_STAFF and user.prefecture_id is not None),
     # Site administration
     "history.view_all": lambda user, obj: is_admin(user),
     "site.admin": _site_admin,  # /django-admin/

@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from chiiki.accounts.api import router as accounts_router
+from chiiki.cases.api import router as cases_router  # pdca (issue 14): 事例ライブラリ
 from chiiki.core import db
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.schemas import ErrorOut
@@ -144,3 +145,4 @@ api.add_router("/progress", progress_router)
 api.add_router("/programs", programs_router)
 api.add_router("", accounts_router)
 api.add_router("", pdca_router)  # pdca: /kpis, /reviews, /actions, /proposals
+api.add_router("/cases", cases_router)  # pdca (issue 14): 事例ライブラリ
