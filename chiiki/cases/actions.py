@@ -83,14 +83,21 @@ def import_cases(actor, table, *, dry_run: bool = False, source: str = history.I
     plans = []
     for row in table.rows:
         data = validation.row_data(row)
+        problems = 0
         try:
-            cleaned = validation.clean_case(data)
+            owner = validation.municipality(data.get("municipality"))
+        except ValueError:
+            owner = None  # named by clean_case below
+        if owner is not None and not access.can(actor, "cases.edit", owner):
+            result.reject(row.number, "団体コード", "この団体の事例を登録する権限がありません", owner.code)
+            problems += 1
+        try:
+            validation.clean_case(data)
         except Invalid as exc:
             for field, reason in exc.problems:
                 result.reject(row.number, validation.COLUMN_OF.get(field, field), reason, str(data.get(field, ""))[:100])
-            continue
-        if not access.can(actor, "cases.edit", cleaned["municipality"]):
-            result.reject(row.number, "団体コード", "この団体の事例を登録する権限がありません", cleaned["municipality"].code)
+                problems += 1
+        if problems:
             continue
         case = None
         if data.get("id"):

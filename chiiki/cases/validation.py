@@ -54,7 +54,7 @@ def _text(raw, label, max_length, required=False) -> str:
     return value
 
 
-def _municipality(raw) -> Municipality:
+def municipality(raw) -> Municipality:
     try:
         code = normalize_code(str(raw or "").strip())
     except InvalidCode as exc:
@@ -66,7 +66,7 @@ def _municipality(raw) -> Municipality:
 
 
 def _partners(raw) -> list[Municipality]:
-    return [_municipality(code) for code in split_list(raw)]
+    return [municipality(code) for code in split_list(raw)]
 
 
 def _sectors(raw) -> list[str]:
@@ -177,7 +177,7 @@ def _status(raw) -> str:
 
 def clean_case(data: dict) -> dict:
     checks = [
-        ("municipality", _municipality), ("partners", _partners),
+        ("municipality", municipality), ("partners", _partners),
         ("title", lambda v: _text(v, "事例名", 200, required=True)),
         ("summary", lambda v: _text(v, "概要", 5000, required=True)), ("sectors", _sectors),
         ("sector_models", split_list), ("funding_kinds", _funding), ("programs", _programs),
