@@ -319,3 +319,20 @@ def proposal_status(request, pk):
     else:
         messages.success(request, "状況を更新しました。")
     return redirect("pdca:proposal", pk=pk)
+
+
+def municipality_report(request, code):
+    """議会向け 1ページ報告 (PDF) at /progress/municipalities/<code>/report.pdf."""
+    from django.http import HttpResponse
+
+    from chiiki.progress import queries as progress_queries
+    from chiiki.regions.queries import get_municipality
+
+    from . import report
+
+    place = get_municipality(code)
+    year = progress_queries.parse_year_param(request.GET.get("fiscal_year")) or progress_queries.default_fiscal_year()
+    response = HttpResponse(report.pdf(place, year), content_type="application/pdf")
+    response["Content-Disposition"] = f"inline; filename=\"report-{place.code}-{year}.pdf\""
+    response["Cache-Control"] = "no-cache"  # the report caches itself on all its data versions (report.py)
+    return response
