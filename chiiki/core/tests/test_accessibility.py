@@ -35,7 +35,7 @@ PUBLIC = [
     f"/programs/p/{PROGRAM}/", "/api/v1/docs", "/no-such-page/",
     # pdca
     "/pdca/", "/pdca/kpis/DIGIDEN-1500/", "/pdca/kpis/TOKYO-DISASTER/", "/pdca/reviews/", "/pdca/reviews/{review}/",
-    "/pdca/proposals/", "/pdca/proposals/{proposal}/",
+    "/pdca/proposals/", "/pdca/proposals/{proposal}/", "/cases/", "/cases/?q=防災&sector=disaster", "/cases/{case}/",
 ]
 EXPECTED_STATUS = {"/no-such-page/": 404, "/progress/entry/011002/": 403}
 SIGNED_IN = ["/", "/accounts/mypage/", "/accounts/password/", "/accounts/tokens/", f"/programs/p/{PROGRAM}/",
@@ -46,7 +46,7 @@ ROLE_PAGES = {
         "/regions/municipalities/132012/", "/regions/municipalities/132012/edit/", "/progress/entry/132012/",
         "/progress/municipalities/132012/", "/programs/navigator/", "/history/", "/history/{record}/",
         "/progress/entry/011002/",  # 403: another municipality
-        "/pdca/proposals/new",  # pdca
+        "/pdca/proposals/new", "/cases/new",  # pdca
     ],
     "tokyo": SIGNED_IN + ["/progress/entry/", "/progress/import/", "/history/", "/progress/records/",
                           "/regions/prefectures/13/"],
@@ -57,7 +57,7 @@ ROLE_PAGES = {
         "/progress/records/132012/disaster/{year}/delete", "/history/", "/history/{record}/",
         "/regions/municipalities/132012/edit/",
         "/pdca/kpis/new", "/pdca/kpis/DIGIDEN-1500/edit", "/pdca/reviews/new", "/pdca/reviews/{review}/",  # pdca
-        "/pdca/proposals/{proposal}/",
+        "/pdca/proposals/{proposal}/", "/cases/{case}/edit", "/cases/import/",
     ],
     "advisor": SIGNED_IN,
     "company": SIGNED_IN,

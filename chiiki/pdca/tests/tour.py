@@ -7,6 +7,8 @@ from pathlib import Path
 from django.conf import settings
 
 from chiiki.access import SYSTEM
+from chiiki.cases.actions import save_case
+from chiiki.cases.models import Case
 from chiiki.core.fiscal import current_fiscal_year
 
 from .. import actions
@@ -28,8 +30,13 @@ def seed_site(users) -> None:
                                         "due_date": dt.date(year + 1, 3, 31), "status": "done", "result": "公開済み"})
     actions.submit_proposal(users["hachioji"], {"title": "様式の共通化", "problem": "負担が大きい",
                                                 "rule_concerned": "申請様式", "evidence_links": ["/progress/"]})
+    save_case(SYSTEM, None, {"municipality": "131016", "title": "防災アプリの導入", "summary": "避難情報をアプリで配信",
+                             "sectors": ["disaster"], "funding_kinds": ["crowdfunding"], "status": "published",
+                             "outcomes": [{"indicator": "登録者", "unit": "人", "before": 10, "after": 900,
+                                           "fiscal_year": year}]}, version=0)
 
 
 def tour_values() -> dict:
     return {"review": Review.objects.order_by("pk").values_list("pk", flat=True).first(),
-            "proposal": InstitutionProposal.objects.order_by("pk").values_list("pk", flat=True).first()}
+            "proposal": InstitutionProposal.objects.order_by("pk").values_list("pk", flat=True).first(),
+            "case": Case.objects.order_by("pk").values_list("pk", flat=True).first()}
