@@ -13,7 +13,9 @@ ROLES = ["public", "admin", "tokyo", "hachioji", "aogashima", "sapporo", "adviso
 
 # Sample values for URL parameters: 八王子市 (東京都), a sector, a fiscal year; unknown ids for the rest.
 SAMPLES = {"sector": "education", "fiscal_year": "2026", "name": "municipalities", "pk": "999999",
-           "token": "no-such-token", "public_id": "no-such-program", "token_id": "999999"}
+           "token": "no-such-token", "public_id": "no-such-program", "token_id": "999999",
+           "entry_pk": "999999", "action_pk": "999999", "review_id": "999999", "kpi": "NO-SUCH-KPI",  # pdca
+           "action_id": "999999", "proposal_id": "999999", "case_id": "999999"}  # pdca
 
 
 def _routes(patterns=None, prefix=""):
@@ -77,6 +79,12 @@ EDIT_PAGES = {
     "/progress/entry/011002/": {"admin", "sapporo"},
     "/progress/import/": {"admin", "tokyo"},
     "/programs/manage/": {"admin"},
+    # pdca: national or own-prefecture KPIs and reviews; proposals by anyone signed in; cases by their editors
+    "/pdca/kpis/new": {"admin", "tokyo"},
+    "/pdca/reviews/new": {"admin", "tokyo"},
+    "/pdca/proposals/new": {"admin", "tokyo", "hachioji", "aogashima", "sapporo", "advisor", "company"},
+    "/cases/new": {"admin", "tokyo", "hachioji", "aogashima", "sapporo"},
+    "/cases/import/": {"admin", "tokyo"},
 }
 
 
