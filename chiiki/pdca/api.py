@@ -121,6 +121,52 @@ def get_kpi(request, code: str, fiscal_year: int | None = Query(None, descriptio
             "by_sector": _rows(parts["sectors"])}
 
 
+class KPIIn(Schema):
+    name: str
+    unit: str
+    target_value: float
+    target_fiscal_year: str = Field(..., examples=["2027"])
+    measure: str = Field(..., description="chiiki/pdca/measures.py の算定方法のキー（/api/v1/kpis の measure）")
+    sectors: list[str] = []
+    prefecture: str | None = Field(None, description="都道府県コード（省略: 全国KPI）")
+    baseline_value: float | None = None
+    baseline_date: str = ""
+    source: str = ""
+    order: int = Field(0, ge=0)
+
+
+class KPICreateIn(KPIIn):
+    code: str = Field(..., examples=["NAGANO-DX-2028"])
+
+
+class KPIUpdateIn(KPIIn):
+    version: int = Field(..., ge=0)
+
+
+@router.post("/kpis", auth=WRITE_AUTH, response={201: KPIOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             summary="KPIを追加（全国: 事務局、都道府県のKPI: その都道府県の職員も）")
+def create_kpi(request, payload: KPICreateIn):
+    try:
+        kpi, _ = actions.save_kpi(request.user, None, payload.dict(), version=0, source=history.API)
+    except Invalid as exc:
+        return Status(422, {"detail": exc.errors})
+    return Status(201, _kpi_out(kpi))
+
+
+@router.put("/kpis/{code}", auth=WRITE_AUTH,
+            response={200: KPIOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+            summary="KPIを更新（version で楽観的排他）")
+def update_kpi(request, code: str, payload: KPIUpdateIn):
+    kpi = get_object_or_404(KPI.objects.select_related("prefecture"), pk=code)
+    data = payload.dict()
+    version = data.pop("version")
+    try:
+        kpi, _ = actions.save_kpi(request.user, kpi, data, version=version, source=history.API)
+    except Invalid as exc:
+        return Status(422, {"detail": exc.errors})
+    return Status(200, _kpi_out(kpi))
+
+
 # ---- reviews --------------------------------------------------------------------------------------------------
 
 class EntryOut(Schema):

@@ -131,3 +131,25 @@ def test_kpi_write_needs_auth_for_reviews_api(client, users, register):
     response = client.post("/api/v1/reviews", {"fiscal_year": str(YEAR)}, content_type="application/json",
                            **bearer(users["hachioji"]))
     assert response.status_code == 403
+
+
+def test_kpi_api_writes_by_role(client, users, register):
+    body = {"code": "TOKYO-API", "name": "都内の実装団体数", "unit": "団体", "target_value": 3,
+            "target_fiscal_year": str(YEAR + 1), "measure": "progress_implemented_any", "prefecture": "13"}
+    assert client.post("/api/v1/kpis", body, content_type="application/json").status_code == 401
+    assert client.post("/api/v1/kpis", body, content_type="application/json",
+                       **bearer(users["hachioji"])).status_code == 403
+    assert client.post("/api/v1/kpis", {**body, "prefecture": None}, content_type="application/json",
+                       **bearer(users["tokyo"])).status_code == 403
+    created = client.post("/api/v1/kpis", body, content_type="application/json", **bearer(users["tokyo"]))
+    assert created.status_code == 201 and created.json()["version"] == 1
+    bad = client.post("/api/v1/kpis", {**body, "code": "X", "measure": "nope", "target_fiscal_year": "来年"},
+                      content_type="application/json", **bearer(users["admin"]))
+    assert bad.status_code == 422 and set(bad.json()["detail"]) == {"measure", "target_fiscal_year"}
+    update = {k: v for k, v in body.items() if k != "code"} | {"target_value": 4, "version": 1}
+    done = client.put("/api/v1/kpis/TOKYO-API", update, content_type="application/json", **bearer(users["tokyo"]))
+    assert done.status_code == 200 and done.json()["target_value"] == 4 and done.json()["version"] == 2
+    assert client.put("/api/v1/kpis/TOKYO-API", update, content_type="application/json",
+                      **bearer(users["admin"])).status_code == 409
+    assert client.put("/api/v1/kpis/NOPE", update, content_type="application/json",
+                      **bearer(users["admin"])).status_code == 404
