@@ -27,6 +27,24 @@ from .measures import UNAVAILABLE
 DEPENDS_ON = ("progress", "regions", "roadmap", "cases", "plans", "funding", "talent", "opendata")
 CAPABILITIES = [("chiiki.plans", "今年度の実装計画と財源"), ("chiiki.talent", "受け入れた人材（アドバイザー等）"),
                 ("chiiki.opendata", "標準スキーマに準拠したオープンデータ")]
+# app → function(municipality, year) -> list of short Japanese lines for its row of the report. The capability
+# apps register theirs with `provide(...)` (e.g. from their AppConfig.ready()); until then the row says
+# 「この機能はまだありません」.
+PROVIDERS: dict = {}
+
+
+def provide(app: str, lines) -> None:
+    if app not in dict(CAPABILITIES):
+        raise KeyError(app)
+    PROVIDERS[app] = lines
+
+
+def _capability_rows(municipality, year) -> list[dict]:
+    rows = []
+    for app, label in CAPABILITIES:
+        provider = PROVIDERS.get(app) if apps.is_installed(app) else None
+        rows.append({"label": label, "lines": list(provider(municipality, year)) if provider else None})
+    return rows
 
 
 def _share(members, sector) -> float:
@@ -55,7 +73,7 @@ def context(municipality, year: int) -> dict:
         "peer_score": round(sum(e["score"] for e in peers) / len(peers), 1), "peer_count": len(peers),
         "prefecture_count": len(prefecture), "peer_label": progress_queries.peer_group_label(me["peer_group"]),
         "implemented_count": len(me["implemented"]), "similar": similar,
-        "capabilities": [(label, apps.is_installed(app)) for app, label in CAPABILITIES],
+        "capabilities": _capability_rows(municipality, year),
         "unavailable": UNAVAILABLE, "formula": progress_queries.SCORE_FORMULA,
         "has_demo": progress_queries.has_demo_records(), "generated": timezone.localdate(),
     }

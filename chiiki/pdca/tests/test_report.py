@@ -83,3 +83,14 @@ def test_a_write_makes_the_next_report_fresh(client, register):
 
 def test_unknown_municipality_is_404(client, register):
     assert client.get("/progress/municipalities/999999/report.pdf").status_code == 404
+
+
+def test_a_capability_row_shows_what_its_app_provides(client, register, monkeypatch):
+    from .. import report
+
+    monkeypatch.setattr(report, "PROVIDERS", {"chiiki.talent": lambda place, year: [f"{place.name}に2回派遣"]})
+    text = text_of(pdf_of(client, "132012"))[1]
+    assert "この機能はまだありません" in text and "八王子市に2回派遣" not in text  # chiiki.talent is not installed
+    monkeypatch.setattr(report.apps, "is_installed", lambda app: True)
+    text = text_of(pdf_of(client, "134023"))[1]
+    assert "青ヶ島村に2回派遣" in text and text.count("この機能はまだありません") == 2
