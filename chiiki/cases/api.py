@@ -26,7 +26,7 @@ class Outcome(Schema):
     fiscal_year: int
 
 
-class MunicipalityRef(Schema):
+class CaseMunicipality(Schema):
     code: str
     name: str
     prefecture: str
@@ -36,8 +36,8 @@ class CaseOut(Schema):
     id: int
     title: str
     summary: str
-    municipality: MunicipalityRef
-    partners: list[MunicipalityRef]
+    municipality: CaseMunicipality
+    partners: list[CaseMunicipality]
     sectors: list[str]
     sector_models: list[str]
     funding_kinds: list[str]
@@ -104,7 +104,7 @@ def case_out(case: Case) -> dict:
             "status": case.status, "is_demo": case.is_demo, "version": case.version, "updated_at": case.updated_at}
 
 
-class SearchParams(Schema):
+class CaseSearchParams(Schema):
     """The documented parameters; the request itself is read by SearchRequest.from_params, as on the page."""
 
     q: str | None = None
@@ -120,7 +120,7 @@ class SearchParams(Schema):
 
 @router.get("", response={200: CaseList, 422: ErrorOut},
             summary="事例の検索（q・分野・都道府県・財源・人口規模・シェアリングエコノミーの絞り込み、sort、page）")
-def list_cases(request, params: Query[SearchParams]):
+def list_cases(request, params: Query[CaseSearchParams]):
     req = SearchRequest.from_params(request.GET)
     if req.errors:
         return Status(422, {"detail": list(req.errors)})

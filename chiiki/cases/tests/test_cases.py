@@ -201,3 +201,11 @@ def test_restore_rebuilds_the_search_index(register):
 
     assert len(CASE_INDEX.search(parse_query("防災"))) == 1
     call_command("check")
+
+
+def test_openapi_keeps_every_apps_schemas_apart(client, db):
+    """A schema class named like another app's would replace it in the document (it did: MunicipalityRef)."""
+    components = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert "prefecture" in components["CaseMunicipality"]["required"]
+    assert "prefecture" not in components["MunicipalityRef"].get("required", [])
+    assert {"CaseOut", "CaseList", "KPIOut", "ReviewDetailOut", "ProposalOut"} <= set(components)
