@@ -125,7 +125,7 @@ def test_load_reference_makes_the_national_kpis_rows(register):
     assert KPI.objects.get(pk="IOT-800").name == "IoTを活用した取組を創出した地方公共団体数"
 
 
-def test_kpi_write_needs_auth_for_reviews_api(client, users, register):
+def test_review_api_needs_a_token_and_a_managing_role(client, users, register):
     make_kpi("K-ANY")
     assert client.post("/api/v1/reviews", {"fiscal_year": str(YEAR)}, content_type="application/json").status_code == 401
     response = client.post("/api/v1/reviews", {"fiscal_year": str(YEAR)}, content_type="application/json",
