@@ -1,9 +1,11 @@
 """/api/v1/cases: search (the programs' request shape), detail, create and update (version required)."""
 
 import datetime as dt
+from typing import Annotated
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import StringConstraints
 
 from chiiki import access
 from chiiki.accounts.auth import WRITE_AUTH
@@ -104,18 +106,25 @@ def case_out(case: Case) -> dict:
             "status": case.status, "is_demo": case.is_demo, "version": case.version, "updated_at": case.updated_at}
 
 
+# Facet keys are short ASCII codes; bounding them (and q) keeps every valid request line under the servers'
+# limit: gunicorn answers 414 past 4,094 bytes, before the application could say anything. Worst case:
+# 5 filters × 8 values × (40 + name) ≈ 2,300 bytes, q 100 characters percent-encoded ≤ 1,200 bytes.
+FacetKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,30}(,[a-z0-9_]{1,30})*$", max_length=40)]
+FacetValues = Annotated[list[FacetKey], Field(max_length=8)]
+
+
 class CaseSearchParams(Schema):
     """The documented parameters; the request itself is read by SearchRequest.from_params, as on the page."""
 
-    q: str | None = None
-    sector: list[str] = []
-    prefecture: list[str] = []
-    funding: list[str] = []
-    population_class: list[str] = []
-    sharing: list[str] = []
-    sort: str | None = None
-    page: int = 1
-    page_size: int = SPEC.default_page_size
+    q: str | None = Field(None, max_length=SPEC.max_q_length)
+    sector: FacetValues = []
+    prefecture: FacetValues = []
+    funding: FacetValues = []
+    population_class: FacetValues = []
+    sharing: FacetValues = []
+    sort: Annotated[str, StringConstraints(pattern=r"^[a-z_]{0,20}$")] | None = None
+    page: int = Field(1, ge=1, le=100000)
+    page_size: int = Field(SPEC.default_page_size, ge=1, le=SPEC.max_page_size)
 
 
 @router.get("", response={200: CaseList, 422: ErrorOut},

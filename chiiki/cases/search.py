@@ -17,7 +17,7 @@ SORTS = {"relevance": "関連度順", "newest": "新着順", "cost": "事業費�
 SPEC = RequestSpec(
     filters=(OneOf("sector", "分野"), OneOf("prefecture", "都道府県"), OneOf("funding", "財源"),
              OneOf("population_class", "人口規模"), OneOf("sharing", "シェアリングエコノミー")),
-    sorts=SORTS, default_page_size=20, max_page_size=200,
+    sorts=SORTS, default_page_size=20, max_page_size=200, max_q_length=100,
 )
 FACETS = [f.name for f in SPEC.filters]
 SHARING_LABELS = {"yes": "シェアリングエコノミーの事例"}

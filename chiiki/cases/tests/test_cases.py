@@ -209,3 +209,12 @@ def test_openapi_keeps_every_apps_schemas_apart(client, db):
     assert "prefecture" in components["CaseMunicipality"]["required"]
     assert "prefecture" not in components["MunicipalityRef"].get("required", [])
     assert {"CaseOut", "CaseList", "KPIOut", "ReviewDetailOut", "ProposalOut"} <= set(components)
+
+
+def test_search_parameters_are_bounded(client, register):
+    make(title="防災アプリ")
+    assert client.get("/api/v1/cases?sector=disaster,tourism&page_size=200").json()["count"] == 1
+    assert client.get("/api/v1/cases?" + "&".join(["sector=disaster"] * 9)).status_code == 422
+    assert client.get("/api/v1/cases?sector=防災").status_code == 422  # keys, not labels
+    assert client.get("/api/v1/cases?q=" + "あ" * 101).status_code == 422
+    assert client.get("/api/v1/cases?page_size=201").status_code == 422
