@@ -111,6 +111,7 @@ browser-deps:
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v fc-list >/dev/null 2>&1 || missing="$$missing fontconfig"; \
 	{ command -v fc-list >/dev/null 2>&1 && fc-list : family | grep -i "Noto Sans CJK" >/dev/null; } || missing="$$missing fonts-noto-cjk"; \
+	ldconfig -p | grep -q "libpangoft2-1.0.so.0" || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "==> apt-get install$$missing"; \

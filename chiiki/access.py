@@ -127,6 +127,15 @@ RULES = {
     "opendata.view_usage": manages,
     "opendata.register_use": _signed_in,
     "opendata.moderate_use": manages,
+    # pdca: KPIs, annual reviews and their actions (obj: the scope's Prefecture, None = national);
+    # 制度の見直し proposals (anyone signed in proposes, national admins decide)
+    "pdca.manage": _prefecture_staff_manages,
+    "pdca.propose": _signed_in,
+    "pdca.judge_proposal": lambda user, obj: is_admin(user),
+    # 事例ライブラリ (pdca, issue 14): obj is the case's municipality; the import checks each row's municipality too
+    "cases.edit": manages,
+    "cases.import": lambda user, obj: is_admin(user) or (
+        _active(user) and user.role == Role.PREFECTURE_STAFF and user.prefecture_id is not None),
     # Site administration
     "history.view_all": lambda user, obj: is_admin(user),
     "site.admin": _site_admin,  # /django-admin/

@@ -12,10 +12,12 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from chiiki.accounts.api import router as accounts_router
+from chiiki.cases.api import router as cases_router  # pdca (issue 14): 事例ライブラリ
 from chiiki.core import db
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.schemas import ErrorOut
 from chiiki.opendata.api import router as opendata_router  # opendata (issue 15)
+from chiiki.pdca.api import router as pdca_router  # pdca
 from chiiki.programs.api import router as programs_router
 from chiiki.progress.api import router as progress_router
 from chiiki.regions.api import router as regions_router
@@ -144,3 +146,5 @@ api.add_router("/progress", progress_router)
 api.add_router("/programs", programs_router)
 api.add_router("", accounts_router)
 api.add_router("/opendata", opendata_router)  # opendata (issue 15)
+api.add_router("", pdca_router)  # pdca: /kpis, /reviews, /actions, /proposals
+api.add_router("/cases", cases_router)  # pdca (issue 14): 事例ライブラリ

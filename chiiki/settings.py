@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "chiiki.programs",
     "chiiki.history",
     "chiiki.opendata",  # opendata (issue 15)
+    "chiiki.pdca",  # pdca: KPIs, reviews, 制度の見直し (issue 14)
+    "chiiki.cases",  # pdca (issue 14): 事例ライブラリ
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,8 @@ DEMO_PASSWORD = "chiiki-demo-2026"  # noqa: S105 — printed for everyone on pur
 DEMO_LOADERS = [
     "chiiki.progress.demo.load",
     "chiiki.opendata.demo.load",  # opendata (issue 15)
+    "chiiki.pdca.demo.load",  # pdca: KPI, reviews with actions, proposals
+    "chiiki.cases.demo.load",  # pdca: demo cases (marked デモ)
 ]
 
 DEMO_PREFECTURE = "20"  # 長野県

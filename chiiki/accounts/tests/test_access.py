@@ -31,6 +31,11 @@ EXPECTED = {
     "opendata.view_usage": ("hachioji_dataset", MANAGERS_OF_HACHIOJI),
     "opendata.register_use": ("hachioji_dataset", SIGNED_IN),
     "opendata.moderate_use": ("hachioji_dataset", MANAGERS_OF_HACHIOJI),
+    "pdca.manage": ("tokyo_pref", {"admin", "tokyo"}),  # pdca: a prefecture's KPIs and reviews
+    "pdca.propose": ("none", SIGNED_IN),
+    "pdca.judge_proposal": ("none", {"admin"}),
+    "cases.edit": ("hachioji", MANAGERS_OF_HACHIOJI),  # pdca: 事例ライブラリ
+    "cases.import": ("none", {"admin", "tokyo"}),
     "history.view_all": ("none", {"admin"}),
     "site.admin": ("none", set()),  # needs is_staff or superuser as well: see test_site_admin
     "database.backup": ("none", set()),  # operator commands only (access.SYSTEM)

@@ -15,7 +15,9 @@ ROLES = ["public", "admin", "tokyo", "hachioji", "aogashima", "sapporo", "adviso
 SAMPLES = {"sector": "education", "fiscal_year": "2026", "name": "municipalities", "pk": "999999",
            "token": "no-such-token", "public_id": "no-such-program", "token_id": "999999",
            # opendata: an organization, a CKAN action, a resource id, a DCAT format
-           "key": "132012", "action": "package_search", "uid": "no-such-resource", "fmt": "ttl"}
+           "key": "132012", "action": "package_search", "uid": "no-such-resource", "fmt": "ttl",
+           "entry_pk": "999999", "action_pk": "999999", "review_id": "999999", "kpi": "NO-SUCH-KPI",  # pdca
+           "action_id": "999999", "proposal_id": "999999", "case_id": "999999"}  # pdca
 
 
 def _routes(patterns=None, prefix=""):
@@ -80,6 +82,12 @@ EDIT_PAGES = {
     "/progress/import/": {"admin", "tokyo"},
     "/programs/manage/": {"admin"},
     "/opendata/manage/": {"admin", "tokyo", "hachioji", "aogashima", "sapporo"},  # opendata: staff with an owner
+    # pdca: national or own-prefecture KPIs and reviews; proposals by anyone signed in; cases by their editors
+    "/pdca/kpis/new": {"admin", "tokyo"},
+    "/pdca/reviews/new": {"admin", "tokyo"},
+    "/pdca/proposals/new": {"admin", "tokyo", "hachioji", "aogashima", "sapporo", "advisor", "company"},
+    "/cases/new": {"admin", "tokyo", "hachioji", "aogashima", "sapporo"},
+    "/cases/import/": {"admin", "tokyo"},
 }
 
 

@@ -16,6 +16,7 @@ from chiiki.core import history
 from chiiki.core.fiscal import current_fiscal_year
 from chiiki.core.models import ChangeRecord, ImportUpload
 from chiiki.opendata.tests.samples import make_catalog as make_opendata_catalog
+from chiiki.pdca.tests import tour as pdca_tour  # pdca
 from chiiki.programs.reference import load_catalog
 from chiiki.progress.imports import PROGRESS
 from chiiki.regions.tests import topo_fixture
@@ -36,6 +37,9 @@ PUBLIC = [
     # opendata
     "/opendata/", "/opendata/?q=AED", "/opendata/?q=存在しない語句", "/opendata/dataset/hachioji-aed/",
     "/opendata/org/132012/", "/opendata/standards/", "/opendata/validate/", "/opendata/uses/",
+    # pdca
+    "/pdca/", "/pdca/kpis/DIGIDEN-1500/", "/pdca/kpis/TOKYO-DISASTER/", "/pdca/reviews/", "/pdca/reviews/{review}/",
+    "/pdca/proposals/", "/pdca/proposals/{proposal}/", "/cases/", "/cases/?q=防災&sector=disaster", "/cases/{case}/",
 ]
 EXPECTED_STATUS = {"/no-such-page/": 404, "/progress/entry/011002/": 403}
 SIGNED_IN = ["/", "/accounts/mypage/", "/accounts/password/", "/accounts/tokens/", f"/programs/p/{PROGRAM}/",
@@ -50,6 +54,7 @@ ROLE_PAGES = {
         "/opendata/manage/", "/opendata/manage/new", "/opendata/dataset/hachioji-aed/edit",
         "/opendata/dataset/hachioji-aed/resources", "/opendata/dataset/hachioji-aed/usage",
         "/opendata/dataset/hachioji-internal-budget/",
+        "/pdca/proposals/new", "/cases/new",  # pdca
     ],
     "tokyo": SIGNED_IN + ["/progress/entry/", "/progress/import/", "/history/", "/progress/records/",
                           "/regions/prefectures/13/"],
@@ -59,6 +64,8 @@ ROLE_PAGES = {
         "/progress/import/", "/progress/import/{preview_ok}/", "/progress/import/{preview_bad}/", "/progress/records/",
         "/progress/records/132012/disaster/{year}/delete", "/history/", "/history/{record}/",
         "/regions/municipalities/132012/edit/",
+        "/pdca/kpis/new", "/pdca/kpis/DIGIDEN-1500/edit", "/pdca/reviews/new", "/pdca/reviews/{review}/",  # pdca
+        "/pdca/proposals/{proposal}/", "/cases/{case}/edit", "/cases/import/",
     ],
     "advisor": SIGNED_IN,
     "company": SIGNED_IN,
@@ -82,6 +89,7 @@ def site(transactional_db, users, tmp_path, settings):
     directory = tmp_path / "boundaries"
     topo_fixture.write(directory)
     call_command("load_boundaries", str(directory))
+    pdca_tour.seed_site(users)  # pdca
     return users
 
 
@@ -103,7 +111,7 @@ def _upload(user, content: bytes) -> str:
 
 def _pages(role, users):
     record = ChangeRecord.objects.filter(municipality_id="132012").order_by("-pk").first()
-    values = {"record": record.pk, "year": current_fiscal_year()}
+    values = {"record": record.pk, "year": current_fiscal_year(), **pdca_tour.tour_values()}  # pdca: review, proposal
     if role == "admin":
         header = "団体コード,分野,年度,段階\r\n"
         values["preview_ok"] = _upload(users["admin"], f"{header}134023,work,{values['year']},planned\r\n".encode())

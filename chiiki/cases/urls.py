@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("new", views.edit, name="new"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/edit", views.edit, name="edit"),
+    *views.urls_import,
+]

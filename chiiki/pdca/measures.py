@@ -1,0 +1,211 @@
+"""The fixed, documented set of KPI measures: each a named function computing a KPI's value per 年度 from live
+platform data (issue 14 §1).
+
+A measure is declared here once (key, label, unit, definition, the app whose data it reads). Its computation is
+attached with `implement(key, ...)`; a measure is *available* when its app is installed and it is implemented.
+A KPI whose measure is not available shows 「この機能はまだありません」 instead of a number, never a zero.
+
+The progress measures are implemented below. The measures of the capabilities built in parallel (plans,
+funding, talent, opendata) are declared here and implemented by calling `implement(...)` once those apps exist
+(from their AppConfig.ready() or from this module): `compute(years, *, sectors, prefecture) -> {年度: value}`,
+optionally `by_prefecture(year, ...)`, `by_sector(year, ...)` and `rows_url(year, ...)`.
+
+Breakdown rows are dicts {code, name, value, url, municipalities?, share?}.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import urlencode
+
+from django.apps import apps
+
+UNAVAILABLE = "この機能はまだありません"
+
+
+@dataclass
+class Measure:
+    key: str
+    label: str
+    unit: str
+    definition: str
+    requires: str  # the app (module path) whose data the measure reads
+    sectors: str = "none"  # "none": no sector parameter, "optional", "required"
+    compute: Callable | None = field(default=None, repr=False)
+    by_prefecture: Callable | None = field(default=None, repr=False)
+    by_sector: Callable | None = field(default=None, repr=False)
+    rows_url: Callable | None = field(default=None, repr=False)
+
+    @property
+    def available(self) -> bool:
+        return self.compute is not None and apps.is_installed(self.requires)
+
+
+MEASURES: dict[str, Measure] = {}
+
+
+def declare(key, label, unit, definition, requires, sectors="none") -> Measure:
+    MEASURES[key] = Measure(key, label, unit, definition, requires, sectors)
+    return MEASURES[key]
+
+
+def implement(key: str, *, compute, by_prefecture=None, by_sector=None, rows_url=None) -> None:
+    measure = MEASURES[key]
+    measure.compute, measure.by_prefecture, measure.by_sector, measure.rows_url = (
+        compute, by_prefecture, by_sector, rows_url)
+
+
+def get(key: str) -> Measure:
+    return MEASURES[key]
+
+
+declare("progress_implemented_any", "1分野以上で実装済（実装済・自走）の団体数", "団体",
+        "その年度時点（記録のない年度は直近の記録を繰越）で、いずれかの分野の段階が実装済または自走の市区町村の数。"
+        "都道府県のKPIでは、その都道府県内の市区町村に限る。", "chiiki.progress")
+declare("progress_implemented_sectors", "指定した分野で実装済（実装済・自走）の団体数", "団体",
+        "その年度時点で、指定した分野のいずれかの段階が実装済または自走の市区町村の数（繰越を含む）。",
+        "chiiki.progress", sectors="required")
+declare("progress_implemented_share", "実装済（実装済・自走）の団体の割合", "%",
+        "その年度時点で、いずれかの分野（分野を指定した場合はその分野のいずれか）の段階が実装済または自走の"
+        "市区町村の数 ÷ 市区町村の数 × 100（小数第1位で四捨五入）。都道府県のKPIではその都道府県内の市区町村。",
+        "chiiki.progress", sectors="optional")
+declare("plans_published_multiyear", "3年度以上の実装計画を公開した団体の数", "件",
+        "公開済みの実装計画のうち、計画期間が3年度以上のものの数（その年度末時点）。", "chiiki.plans")
+declare("talent_dispatch_completed", "完了した人材派遣の件数", "件",
+        "その年度に完了した派遣（派遣報告が提出されたもの）の件数。", "chiiki.talent")
+declare("funding_crowdfunding_raised", "クラウドファンディングによる調達額", "円",
+        "その年度に受け付けたクラウドファンディングの入金額の合計。", "chiiki.funding")
+declare("opendata_conforming_datasets", "標準スキーマに準拠したオープンデータの数", "件",
+        "その年度末時点で公開され、標準スキーマへの準拠が確認されたデータセットの数。", "chiiki.opendata")
+
+MEASURE_CHOICES = [(m.key, m.label) for m in MEASURES.values()]
+
+
+# ---- progress (chiiki.progress, ADR 0013: ProgressCell / ProgressImplementedCount) ----------------------------
+
+def _progress():
+    from chiiki.progress import queries
+    from chiiki.progress.cells import ANY_SECTOR
+    from chiiki.progress.models import IMPLEMENTED_STAGES, ProgressCell, ProgressImplementedCount
+
+    return queries, ANY_SECTOR, IMPLEMENTED_STAGES, ProgressCell, ProgressImplementedCount
+
+
+def _state_years(years, horizon) -> dict[int, int]:
+    """年度 → the 年度 whose rows stand for it (past the horizon nothing changed: the horizon's rows)."""
+    return {year: min(year, horizon) for year in years}
+
+
+def _implemented_counts(years, *, sectors, prefecture) -> dict[int, int]:
+    from django.db.models import Count
+
+    queries, any_sector, implemented, cell, counted = _progress()
+    horizon = queries.horizon()
+    if horizon is None:
+        return {year: 0 for year in years}
+    state = _state_years(years, horizon)
+    if not prefecture and len(sectors or []) <= 1:
+        # The national trend table already holds these counts (≤ 年度 rows, kept in the progress writes).
+        key = sectors[0] if sectors else any_sector
+        found = dict(counted.objects.filter(fiscal_year__in=set(state.values()), sector=key)
+                     .values_list("fiscal_year", "municipalities"))
+    else:
+        rows = cell.objects.filter(fiscal_year__in=set(state.values()), stage__in=implemented).order_by()
+        if sectors:
+            rows = rows.filter(sector_id__in=sectors)
+        if prefecture:
+            rows = rows.filter(municipality__prefecture_id=prefecture)
+        found = dict(rows.values_list("fiscal_year").annotate(n=Count("municipality_id", distinct=True)))
+    return {year: found.get(state[year], 0) for year in years}
+
+
+def _municipality_total(prefecture=None) -> int:
+    from chiiki.regions.models import Municipality
+
+    qs = Municipality.objects.all()
+    return (qs.filter(prefecture_id=prefecture) if prefecture else qs).count()
+
+
+def share(part: int, whole: int) -> Decimal:
+    if not whole:
+        return Decimal("0.0")
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _records_url(year, *, sectors=None, prefecture=None, sector=None) -> str:
+    """The 見える化 list of the implemented cells behind a figure (one sector, or any sector)."""
+    from django.urls import reverse
+
+    params = [("fiscal_year", year)]
+    one = sector or (sectors[0] if sectors and len(sectors) == 1 else None)
+    if one:
+        params.append(("sector", one))
+    else:
+        params.append(("implemented_any", "1"))
+    if prefecture:
+        params.append(("prefecture", prefecture))
+    params += [("stage", "implemented"), ("stage", "self_sustaining")]
+    return reverse("progress:records") + "?" + urlencode(params)
+
+
+def _count_compute(years, *, sectors=None, prefecture=None):
+    return {year: Decimal(n) for year, n in _implemented_counts(years, sectors=sectors, prefecture=prefecture).items()}
+
+
+def _share_compute(years, *, sectors=None, prefecture=None):
+    total = _municipality_total(prefecture)
+    return {year: share(n, total)
+            for year, n in _implemented_counts(years, sectors=sectors, prefecture=prefecture).items()}
+
+
+def _by_prefecture(year, *, sectors=None, prefecture=None, as_share=False):
+    from django.db.models import Count
+
+    from chiiki.regions.models import Municipality, Prefecture
+
+    queries, _any, implemented, cell, _counted = _progress()
+    horizon = queries.horizon()
+    found = {}
+    if horizon is not None:
+        rows = cell.objects.filter(fiscal_year=min(year, horizon), stage__in=implemented).order_by()
+        if sectors:
+            rows = rows.filter(sector_id__in=sectors)
+        found = dict(rows.values_list("municipality__prefecture_id")
+                     .annotate(n=Count("municipality_id", distinct=True)))
+    totals = dict(Municipality.objects.order_by().values_list("prefecture_id").annotate(n=Count("code")))
+    prefectures = Prefecture.objects.order_by("code")
+    if prefecture:
+        prefectures = prefectures.filter(code=prefecture)
+    result = []
+    for pref in prefectures.values("code", "name"):
+        n, total = found.get(pref["code"], 0), totals.get(pref["code"], 0)
+        rate = share(n, total)
+        result.append({"code": pref["code"], "name": pref["name"], "implemented": n, "municipalities": total,
+                       "share": rate, "value": rate if as_share else Decimal(n),
+                       "url": _records_url(year, sectors=sectors, prefecture=pref["code"])})
+    return result
+
+
+def _by_sector(year, *, sectors=None, prefecture=None, as_share=False):
+    from chiiki.roadmap.models import Sector
+
+    chosen = Sector.objects.order_by("order", "code")
+    if sectors:
+        chosen = chosen.filter(code__in=sectors)
+    total = _municipality_total(prefecture)
+    result = []
+    for sector in chosen.values("code", "name"):
+        n = _implemented_counts([year], sectors=[sector["code"]], prefecture=prefecture)[year]
+        rate = share(n, total)
+        result.append({"code": sector["code"], "name": sector["name"], "implemented": n, "municipalities": total,
+                       "share": rate, "value": rate if as_share else Decimal(n),
+                       "url": _records_url(year, sector=sector["code"], prefecture=prefecture)})
+    return result
+
+
+for _key in ("progress_implemented_any", "progress_implemented_sectors"):
+    implement(_key, compute=_count_compute, by_prefecture=_by_prefecture, by_sector=_by_sector,
+              rows_url=_records_url)
+implement("progress_implemented_share", compute=_share_compute,
+          by_prefecture=lambda year, **kw: _by_prefecture(year, as_share=True, **kw),
+          by_sector=lambda year, **kw: _by_sector(year, as_share=True, **kw), rows_url=_records_url)

@@ -1,0 +1,162 @@
+"""Reads shared by the PDCA pages and the API: KPI values by 年度, the linear outlook, breakdowns, reviews."""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import timezone
+
+from chiiki.core.fiscal import current_fiscal_year
+
+from . import measures
+from .models import KPI, OPEN_ACTION_STATUSES, Action, InstitutionProposal, Review
+
+FIT_YEARS = 5  # the outlook fits the latest measured 年度, at most this many
+CAUTION_RATIO = Decimal("0.9")
+OUTLOOK_LABELS = {"on_track": "達成見込み", "caution": "要注意", "off_track": "未達見込み", "achieved": "達成",
+                  "missed": "未達", "unknown": "判定できません"}
+OUTLOOK_RULE = ("判定: 目標年度の見込み値が目標値以上なら「達成見込み」、目標値の90%以上なら「要注意」、"
+                "90%未満なら「未達見込み」。目標年度を過ぎたKPIは、その年度の実績で「達成」「未達」。")
+
+
+def measured_years() -> list[int]:
+    """The 年度 a KPI is measured in: from the first progress record (the platform's first data) to the current
+    年度; never a future 年度 (that is what the outlook is for)."""
+    from chiiki.progress import queries as progress_queries
+
+    current = current_fiscal_year()
+    years = [year for year in progress_queries.fiscal_years() if year <= current]
+    return years or [current]
+
+
+def kpis(prefecture: str | None = "all"):
+    qs = KPI.objects.select_related("prefecture")
+    if prefecture is None:
+        return qs.filter(prefecture__isnull=True)
+    if prefecture != "all":
+        return qs.filter(prefecture_id=prefecture)
+    return qs
+
+
+def measure_of(kpi: KPI) -> measures.Measure:
+    return measures.get(kpi.measure)
+
+
+def values(kpi: KPI, years: list[int] | None = None) -> dict[int, Decimal] | None:
+    """{年度: value}; None when the measure's capability does not exist yet."""
+    measure = measure_of(kpi)
+    if not measure.available:
+        return None
+    years = years or measured_years()
+    return measure.compute(years, sectors=kpi.sectors or None, prefecture=kpi.prefecture_id)
+
+
+def _q(value) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _fmt(value) -> str:
+    value = _q(value)
+    return f"{value:,.1f}".removesuffix(".0")
+
+
+def _fmt_year(value) -> str:
+    return f"{_q(value):.1f}".removesuffix(".0")
+
+
+@dataclass
+class Outlook:
+    status: str
+    projected: Decimal | None
+    slope: Decimal | None
+    formula: str
+
+    @property
+    def label(self) -> str:
+        return OUTLOOK_LABELS[self.status]
+
+
+def outlook(kpi: KPI, by_year: dict[int, Decimal] | None) -> Outlook:
+    """Linear projection of the measured values to the target 年度 (least squares over the latest FIT_YEARS)."""
+    if not by_year:
+        return Outlook("unknown", None, None, measures.UNAVAILABLE if by_year is None else "実績がありません。")
+    target, year_t = Decimal(kpi.target_value), kpi.target_fiscal_year
+    if year_t in by_year and year_t < current_fiscal_year():
+        actual = by_year[year_t]
+        return Outlook("achieved" if actual >= target else "missed", actual, None,
+                       f"{year_t}年度の実績 {_fmt(actual)} と目標値 {_fmt(target)} を比較（目標年度を過ぎています）。")
+    if year_t < min(by_year):
+        return Outlook("unknown", None, None, f"目標年度（{year_t}年度）の実績がプラットフォームにありません。")
+    points = sorted(by_year.items())[-FIT_YEARS:]
+    n = len(points)
+    mean_x = Decimal(sum(x for x, _ in points)) / n
+    mean_y = sum((y for _, y in points), Decimal(0)) / n
+    spread = sum(((x - mean_x) ** 2 for x, _ in points), Decimal(0))
+    slope = (sum(((x - mean_x) * (y - mean_y) for x, y in points), Decimal(0)) / spread) if spread else Decimal(0)
+    projected = _q(mean_y + slope * (year_t - mean_x))
+    status = "on_track" if projected >= target else ("caution" if projected >= target * CAUTION_RATIO else "off_track")
+    first, last = points[0][0], points[-1][0]
+    formula = (f"見込み値 = 実績の平均 ȳ + 傾き b ×（目標年度 − 年度の平均 x̄） = {_fmt(mean_y)} + {_fmt(slope)} ×"
+               f"（{year_t} − {_fmt_year(mean_x)}） = {_fmt(projected)}。"
+               f"b は {first}–{last}年度（{n}年度分）の実績に最小二乗法で当てはめた直線の1年度あたりの増減"
+               + ("（実績が1年度分のみのため b = 0）" if n == 1 else "") + "。")
+    return Outlook(status, projected, _q(slope), formula)
+
+
+def latest(by_year: dict[int, Decimal] | None) -> tuple[int | None, Decimal | None]:
+    if not by_year:
+        return None, None
+    year = max(by_year)
+    return year, by_year[year]
+
+
+def kpi_summary(kpi: KPI, years: list[int] | None = None) -> dict:
+    """Everything a list row or the API needs about one KPI (one computation of its values)."""
+    measure = measure_of(kpi)
+    by_year = values(kpi, years)
+    year, value = latest(by_year)
+    look = outlook(kpi, by_year)
+    return {"kpi": kpi, "measure": measure, "available": by_year is not None, "values": by_year or {},
+            "latest_year": year, "latest_value": value, "outlook": look,
+            "achievement": measures.share(int(value * 100), int(kpi.target_value * 100))
+            if value is not None and kpi.target_value else None,
+            "rows_url": measure.rows_url(year, sectors=kpi.sectors or None, prefecture=kpi.prefecture_id)
+            if by_year is not None and measure.rows_url and year is not None else None}
+
+
+def breakdowns(kpi: KPI, year: int) -> dict:
+    measure = measure_of(kpi)
+    if not measure.available:
+        return {"prefectures": [], "sectors": []}
+    kwargs = {"sectors": kpi.sectors or None, "prefecture": kpi.prefecture_id}
+    return {"prefectures": measure.by_prefecture(year, **kwargs) if measure.by_prefecture else [],
+            "sectors": measure.by_sector(year, **kwargs) if measure.by_sector else []}
+
+
+# ---- reviews --------------------------------------------------------------------------------------------------
+
+def reviews():
+    return Review.objects.select_related("prefecture")
+
+
+def previous_review(review: Review) -> Review | None:
+    return (Review.objects.filter(prefecture_id=review.prefecture_id, fiscal_year__lt=review.fiscal_year)
+            .order_by("-fiscal_year").first())
+
+
+def actions_of(review: Review) -> list[Action]:
+    return list(review.actions.select_related("kpi"))
+
+
+def overdue_actions():
+    return Action.objects.filter(status__in=OPEN_ACTION_STATUSES, due_date__lt=timezone.localdate())
+
+
+def proposals(status: str | None = None):
+    qs = InstitutionProposal.objects.select_related("program")
+    return qs.filter(status=status) if status else qs
+
+
+def sector_names() -> list[tuple[str, str]]:
+    from chiiki.roadmap.models import Sector
+
+    return list(Sector.objects.order_by("order", "code").values_list("code", "name"))

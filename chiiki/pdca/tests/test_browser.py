@@ -1,0 +1,60 @@
+"""Browser test of the PDCA flow: a KPI's value leads to its rows; a prefecture officer opens the review,
+assesses the KPI and records an action that is flagged when overdue."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from chiiki.access import SYSTEM
+from chiiki.core.fiscal import current_fiscal_year
+from chiiki.progress.imports import PROGRESS
+from chiiki.progress.tests.conftest import csv_file
+
+from .. import actions
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def pdca_data(transactional_db, users):
+    year = current_fiscal_year()
+    report = PROGRESS.run(SYSTEM, csv_file([f"131016,disaster,{year - 1},implemented,,",
+                                            f"132012,disaster,{year},self_sustaining,,",
+                                            f"011002,disaster,{year},implemented,,"]), "seed.csv")
+    assert report.committed
+    actions.save_kpi(SYSTEM, None, {"code": "TOKYO-DISASTER", "name": "都内で防災分野を実装済の団体数", "unit": "団体",
+                                    "target_value": "3", "target_fiscal_year": year + 2,
+                                    "measure": "progress_implemented_sectors", "sectors": ["disaster"],
+                                    "prefecture": "13"}, version=0)
+    return users
+
+
+def test_kpi_to_rows_and_a_prefecture_review_with_an_overdue_action(page, login, screenshot, pdca_data):
+    year = current_fiscal_year()
+    page.goto("/pdca/")
+    page.get_by_role("link", name="都内で防災分野を実装済の団体数").click()
+    assert "見込み値 = 実績の平均" in page.get_by_test_id("kpi-formula").inner_text()
+    screenshot(page, "pdca-kpi")
+    page.get_by_test_id("kpi-years").get_by_role("link", name="2", exact=True).click()
+    page.wait_for_url("**/progress/records/**")
+    listed = page.locator("table").first.inner_text()
+    assert "千代田区" in listed and "八王子市" in listed and "札幌市" not in listed
+
+    login(pdca_data["tokyo"])
+    page.goto("/pdca/reviews/new")
+    page.fill("#id_fiscal_year", str(year))
+    page.get_by_role("button", name="作成してKPIの値を記録する").click()
+    page.wait_for_url("**/pdca/reviews/*/")
+    assert page.get_by_test_id("frozen-TOKYO-DISASTER").inner_text() == "2団体"
+    page.fill("textarea[name=assessment]", "防災分野は順調。町村の取組が課題。")
+    page.get_by_role("button", name="評価を保存").click()
+    page.get_by_text("の評価を保存しました").wait_for()
+    page.get_by_text("対応を追加").click()
+    page.fill("#id_new-title", "町村向けの説明会を開く")
+    page.fill("#id_new-owner_organisation", "東京都 デジタルサービス局")
+    page.fill("#id_new-due_date", (timezone.localdate() - dt.timedelta(days=3)).isoformat())
+    page.get_by_role("button", name="追加する").click()
+    page.get_by_text("対応を追加しました").wait_for()
+    assert page.locator(".flag--overdue").first.inner_text() == "期限切れ"
+    screenshot(page, "pdca-review")

@@ -1,0 +1,149 @@
+"""Annual reviews: frozen snapshots beside live values, assessments, actions with overdue flags, the previous
+review's actions; web and API, every role at the boundary."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from chiiki.access import SYSTEM
+from chiiki.core.models import ChangeRecord
+
+from .. import actions
+from ..models import Action, Review
+from .conftest import YEAR, bearer, make_kpi, seed
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def kpis(register):
+    seed([("131016", "disaster", YEAR - 1, "implemented"), ("011002", "education", YEAR, "implemented")])
+    return {"national": make_kpi("K-NAT", target="5"),
+            "tokyo": make_kpi("K-TOKYO", target="3", prefecture="13", name="都内の実装団体数"),
+            "cf": make_kpi("K-CF", measure="funding_crowdfunding_raised", unit="円", target="1000")}
+
+
+def test_a_review_freezes_values_and_shows_the_live_ones_beside(client_for, client, users, kpis):
+    response = client_for(users["admin"]).post("/pdca/reviews/new", {"fiscal_year": str(YEAR), "prefecture": ""})
+    review = Review.objects.get(fiscal_year=YEAR, prefecture=None)
+    assert response.status_code == 302 and response["Location"] == f"/pdca/reviews/{review.pk}/"
+    entries = {e.kpi_id: e for e in review.entries.all()}
+    assert set(entries) == {"K-NAT", "K-CF"}  # the national KPIs only
+    assert entries["K-NAT"].value == 2 and entries["K-CF"].value is None
+    assert entries["K-NAT"].outlook == "未達見込み" and "見込み値 =" in entries["K-NAT"].formula
+    seed([("325252", "tourism", YEAR, "self_sustaining")])  # the platform moves on after the review
+    page = client.get(f"/pdca/reviews/{review.pk}/").content.decode()
+    assert 'data-testid="frozen-K-NAT">2団体' in page and 'data-testid="live-K-NAT">3団体' in page
+    assert 'data-testid="frozen-K-CF"><span class="muted">この機能はまだありません' in page
+    body = client.get(f"/api/v1/reviews/{review.pk}").json()
+    nat = next(e for e in body["entries"] if e["kpi"] == "K-NAT")
+    assert (nat["value"], nat["live_value"]) == (2, 3)
+    entries["K-NAT"].refresh_from_db()
+    assert entries["K-NAT"].value == 2
+
+
+def test_review_scope_and_permissions(client_for, users, kpis):
+    assert client_for(users["hachioji"]).post("/pdca/reviews/new", {"fiscal_year": str(YEAR)}).status_code == 403
+    assert client_for(users["tokyo"]).post("/pdca/reviews/new", {"fiscal_year": str(YEAR)}).status_code == 403
+    response = client_for(users["tokyo"]).post("/pdca/reviews/new", {"fiscal_year": str(YEAR), "prefecture": "13"})
+    assert response.status_code == 302
+    review = Review.objects.get(prefecture="13")
+    assert [e.kpi_id for e in review.entries.all()] == ["K-TOKYO"]
+    again = client_for(users["admin"]).post("/pdca/reviews/new", {"fiscal_year": str(YEAR), "prefecture": "13"})
+    assert again.status_code == 422 and f"{YEAR}年度の東京都のレビューはすでにあります" in again.content.decode()
+    bad = client_for(users["admin"]).post("/pdca/reviews/new", {"fiscal_year": "昨年"})
+    assert bad.status_code == 422 and "年度が正しくありません" in bad.content.decode()
+
+
+def test_assessment_and_actions_through_the_web(client_for, client, users, kpis):
+    review = actions.open_review(SYSTEM, fiscal_year=YEAR, prefecture="13")
+    entry = review.entries.get()
+    tokyo, hachioji = client_for(users["tokyo"]), client_for(users["hachioji"])
+    url = f"/pdca/reviews/{review.pk}/entries/{entry.pk}"
+    assert hachioji.post(url, {"assessment": "x", "version": "1"}).status_code == 403
+    assert tokyo.post(url, {"assessment": "順調", "version": "1"}).status_code == 302
+    stale = tokyo.post(url, {"assessment": "上書き", "version": "1"}, follow=True)
+    assert "ほかの利用者が先に更新しました" in stale.content.decode()
+    entry.refresh_from_db()
+    assert (entry.assessment, entry.version) == ("順調", 2)
+
+    new = f"/pdca/reviews/{review.pk}/actions/new"
+    past = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    form = {"new-title": "町村に説明会を開く", "new-owner_organisation": "東京都 デジタルサービス局", "new-due_date": past,
+            "new-kpi": "K-TOKYO", "new-status": "in_progress"}
+    assert hachioji.post(new, form).status_code == 403
+    missing = tokyo.post(new, {**form, "new-title": "", "new-due_date": "3月末"})
+    assert missing.status_code == 422
+    assert "対応内容を入力してください" in missing.content.decode()
+    assert "期限は YYYY-MM-DD の形式で入力してください" in missing.content.decode()
+    assert tokyo.post(new, form).status_code == 302
+    action = Action.objects.get()
+    page = client.get(f"/pdca/reviews/{review.pk}/").content.decode()
+    assert f'data-testid="overdue-{action.pk}">期限切れ' in page
+    assert "期限を過ぎた未完了の対応が" in client.get("/pdca/").content.decode()
+
+    save = f"/pdca/reviews/{review.pk}/actions/{action.pk}"
+    prefix = f"action-{action.pk}-"
+    done = {f"{prefix}title": action.title, f"{prefix}owner_organisation": action.owner_organisation,
+            f"{prefix}due_date": past, f"{prefix}status": "done", f"{prefix}result": "", f"{prefix}version": "1"}
+    refused = tokyo.post(save, done)
+    assert refused.status_code == 422 and "完了にするときは結果を入力してください" in refused.content.decode()
+    assert tokyo.post(save, {**done, f"{prefix}result": "12団体が参加"}).status_code == 302
+    action.refresh_from_db()
+    assert (action.status, action.version, action.is_overdue(timezone.localdate())) == ("done", 2, False)
+    assert f'data-testid="overdue-{action.pk}"' not in client.get(f"/pdca/reviews/{review.pk}/").content.decode()
+    change = ChangeRecord.objects.filter(model="pdca.action", object_id=str(action.pk)).order_by("-pk").first()
+    assert change.before["status"] == "in_progress" and change.after["status"] == "done"
+    csv = client.get(f"/pdca/reviews/{review.pk}/?format=csv").content.decode("utf-8-sig").splitlines()
+    assert csv[1].split(",")[1:5] == ["町村に説明会を開く", "東京都 デジタルサービス局", past, "完了"]
+
+
+def test_the_next_review_shows_what_happened_to_the_previous_actions(client, kpis):
+    before = actions.open_review(SYSTEM, fiscal_year=YEAR - 1)
+    actions.add_action(SYSTEM, before, {"title": "先行事例を紹介する", "owner_organisation": "総務省",
+                                        "due_date": dt.date(YEAR, 3, 31), "status": "in_progress"})
+    now = actions.open_review(SYSTEM, fiscal_year=YEAR)
+    page = client.get(f"/pdca/reviews/{now.pk}/").content.decode()
+    section = page[page.index("前回のレビューの対応のその後"):]
+    assert "先行事例を紹介する" in section and "対応中" in section
+    body = client.get(f"/api/v1/reviews/{now.pk}").json()
+    assert body["previous_review"] == before.pk
+    assert [(a["title"], a["overdue"]) for a in body["previous_actions"]] == [
+        ("先行事例を紹介する", dt.date(YEAR, 3, 31) < timezone.localdate())]
+    assert [r["id"] for r in client.get("/api/v1/reviews").json()["items"]] == [now.pk, before.pk]
+
+
+def test_review_api_writes(client, users, kpis):
+    admin, tokyo = bearer(users["admin"]), bearer(users["tokyo"])
+    created = client.post("/api/v1/reviews", {"fiscal_year": f"R{YEAR - 2018}"}, content_type="application/json",
+                          **admin)
+    assert created.status_code == 201
+    review = created.json()
+    assert review["fiscal_year"] == YEAR and {e["kpi"] for e in review["entries"]} == {"K-NAT", "K-CF"}
+    assert client.post("/api/v1/reviews", {"fiscal_year": str(YEAR)}, content_type="application/json",
+                       **admin).status_code == 422
+    url = f"/api/v1/reviews/{review['id']}/entries/K-NAT"
+    assert client.put(url, {"assessment": "x", "version": 1}, content_type="application/json",
+                      **tokyo).status_code == 403
+    saved = client.put(url, {"assessment": "伸びている", "version": 1}, content_type="application/json", **admin)
+    assert saved.status_code == 200 and saved.json()["assessment"] == "伸びている" and saved.json()["version"] == 2
+    assert client.put(url, {"assessment": "古い版", "version": 1}, content_type="application/json",
+                      **admin).status_code == 409
+    action = client.post(f"/api/v1/reviews/{review['id']}/actions", {
+        "title": "説明会", "owner_organisation": "総務省", "due_date": f"{YEAR + 1}-03-31"},
+        content_type="application/json", **admin)
+    assert action.status_code == 201 and action.json()["status_label"] == "未着手"
+    action_id = action.json()["id"]
+    bad = client.post(f"/api/v1/reviews/{review['id']}/actions", {
+        "title": "説明会", "owner_organisation": "総務省", "due_date": "2027/03/31", "kpi": "K-TOKYO"},
+        content_type="application/json", **admin)
+    assert bad.status_code == 422 and set(bad.json()["detail"]) == {"due_date", "kpi"}
+    update = {"title": "説明会", "owner_organisation": "総務省", "due_date": f"{YEAR + 1}-03-31", "status": "cancelled",
+              "result": "予算が付かず中止", "version": 1}
+    assert client.put(f"/api/v1/actions/{action_id}", update, content_type="application/json",
+                      **tokyo).status_code == 403
+    done = client.put(f"/api/v1/actions/{action_id}", update, content_type="application/json", **admin)
+    assert done.status_code == 200 and done.json()["status_label"] == "中止" and done.json()["version"] == 2
+    assert client.put(f"/api/v1/actions/{action_id}", update, content_type="application/json",
+                      **admin).status_code == 409
