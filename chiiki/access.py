@@ -121,6 +121,9 @@ RULES = {
     # 支援メニュー
     "programs.manage": lambda user, obj: is_admin(user),
     "programs.save_search": _signed_in,
+    # promotion: 推進体制 (首長のコミットメント is recorded by the municipality; weights and designation by the admin)
+    "promotion.record_commitment": manages,
+    "promotion.manage": lambda user, obj: is_admin(user),
     # Site administration
     "history.view_all": lambda user, obj: is_admin(user),
     "site.admin": _site_admin,  # /django-admin/

@@ -17,6 +17,7 @@ from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.schemas import ErrorOut
 from chiiki.programs.api import router as programs_router
 from chiiki.progress.api import router as progress_router
+from chiiki.promotion.api import router as promotion_router
 from chiiki.regions.api import router as regions_router
 from chiiki.roadmap.api import router as roadmap_router
 
@@ -142,3 +143,4 @@ api.add_router("", roadmap_router)
 api.add_router("/progress", progress_router)
 api.add_router("/programs", programs_router)
 api.add_router("", accounts_router)
+api.add_router("", promotion_router)  # promotion: 見本となる地域, diffusion, package advice

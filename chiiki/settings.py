@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "chiiki.progress",
     "chiiki.programs",
     "chiiki.history",
+    "chiiki.promotion",  # promotion: 推進体制（見本となる地域）
 ]
 
 MIDDLEWARE = [

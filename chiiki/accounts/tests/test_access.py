@@ -27,6 +27,9 @@ EXPECTED = {
     "programs.manage": ("none", {"admin"}),
     "programs.save_search": ("none", SIGNED_IN),
     "history.view_all": ("none", {"admin"}),
+    # promotion
+    "promotion.record_commitment": ("hachioji", MANAGERS_OF_HACHIOJI),
+    "promotion.manage": ("none", {"admin"}),
     "site.admin": ("none", set()),  # needs is_staff or superuser as well: see test_site_admin
     "database.backup": ("none", set()),  # operator commands only (access.SYSTEM)
     "database.restore": ("none", set()),
