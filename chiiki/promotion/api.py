@@ -244,7 +244,7 @@ def _region(code: str, fiscal_year: int) -> ModelRegion:
     return get_object_or_404(ModelRegion, municipality=municipality, fiscal_year=fiscal_year)
 
 
-@router.put("/model-regions/{code}/{fiscal_year}", auth=WRITE_AUTH,
+@router.put("/model-regions/{code}/{int:fiscal_year}", auth=WRITE_AUTH,
             response={200: ModelRegionOut, 409: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
             summary="指定の内容（分野・紹介）を更新（事務局のみ、version で楽観的排他）")
 def update_designation(request, code: str, fiscal_year: int, payload: DesignationUpdate):
@@ -254,7 +254,7 @@ def update_designation(request, code: str, fiscal_year: int, payload: Designatio
     return Status(200, region_item(queries.region_of(region.municipality_id, fiscal_year)))
 
 
-@router.delete("/model-regions/{code}/{fiscal_year}", auth=WRITE_AUTH,
+@router.delete("/model-regions/{code}/{int:fiscal_year}", auth=WRITE_AUTH,
                response={204: None, 409: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
                summary="指定を取り消す（事務局のみ、version 必須、変更履歴に残る）")
 def revoke_designation(request, code: str, fiscal_year: int, version: int):
