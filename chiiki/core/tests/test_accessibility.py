@@ -17,6 +17,7 @@ from chiiki.core.fiscal import current_fiscal_year
 from chiiki.core.models import ChangeRecord, ImportUpload
 from chiiki.programs.reference import load_catalog
 from chiiki.progress.imports import PROGRESS
+from chiiki.promotion import actions as promotion_actions
 from chiiki.regions.tests import topo_fixture
 
 pytestmark = pytest.mark.browser
@@ -32,6 +33,8 @@ PUBLIC = [
     "/progress/records/", "/programs/", "/programs/?q=防災", "/programs/?q=存在しない語句", "/programs/navigator/",
     "/programs/navigator/?municipality=132012", "/programs/navigator/?municipality=132012&sector=disaster",
     f"/programs/p/{PROGRAM}/", "/api/v1/docs", "/no-such-page/",
+    # promotion
+    "/promotion/", "/promotion/candidates/", "/promotion/model-regions/132012/", "/promotion/m/132012/",
 ]
 EXPECTED_STATUS = {"/no-such-page/": 404, "/progress/entry/011002/": 403}
 SIGNED_IN = ["/", "/accounts/mypage/", "/accounts/password/", "/accounts/tokens/", f"/programs/p/{PROGRAM}/",
@@ -42,6 +45,7 @@ ROLE_PAGES = {
         "/regions/municipalities/132012/", "/regions/municipalities/132012/edit/", "/progress/entry/132012/",
         "/progress/municipalities/132012/", "/programs/navigator/", "/history/", "/history/{record}/",
         "/progress/entry/011002/",  # 403: another municipality
+        "/promotion/m/132012/commitments/new",  # promotion
     ],
     "tokyo": SIGNED_IN + ["/progress/entry/", "/progress/import/", "/history/", "/progress/records/",
                           "/regions/prefectures/13/"],
@@ -51,6 +55,7 @@ ROLE_PAGES = {
         "/progress/import/", "/progress/import/{preview_ok}/", "/progress/import/{preview_bad}/", "/progress/records/",
         "/progress/records/132012/disaster/{year}/delete", "/history/", "/history/{record}/",
         "/regions/municipalities/132012/edit/",
+        "/promotion/manage/designate", "/promotion/manage/weights",  # promotion
     ],
     "advisor": SIGNED_IN,
     "company": SIGNED_IN,
@@ -72,6 +77,8 @@ def site(transactional_db, users, tmp_path):
     directory = tmp_path / "boundaries"
     topo_fixture.write(directory)
     call_command("load_boundaries", str(directory))
+    promotion_actions.designate(SYSTEM, users["hachioji"].municipality, fiscal_year=year, sectors=["disaster"],
+                                story="防災のパッケージ")  # promotion: a model region page to visit
     return users
 
 
