@@ -3,6 +3,7 @@ package advice, neighbours' uptake). Reads are public; writes go through actions
 
 import datetime as dt
 
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
@@ -15,8 +16,17 @@ from chiiki.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paginate
 from chiiki.core.schemas import ErrorOut
 from chiiki.regions.queries import get_municipality
 
-from . import actions, queries
-from .models import Commitment, ModelRegion
+from . import actions, ics, queries
+from .models import (
+    Challenge,
+    Commitment,
+    Council,
+    CouncilMembership,
+    Event,
+    ModelRegion,
+    Organisation,
+    Proposal,
+)
 
 router = Router(tags=["推進体制（見本となる地域）"])
 
@@ -356,3 +366,472 @@ def neighbour_uptake(request, code: str, fiscal_year: str | None = None):
     return [{**row, "url": reverse("progress:municipality", args=[row["code"]])}
             for row in queries.neighbour_uptake(municipality, _year(fiscal_year))]
 
+
+
+# ---- organisations and councils -----------------------------------------------------------------------------------
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    kind: str
+    kind_label: str
+    corporate_number: str
+    prefecture: str | None
+    sectors: list[str]
+    website: str
+    is_demo: bool
+    version: int
+    url: str
+
+
+class OrganisationList(Schema):
+    count: int
+    items: list[OrganisationOut]
+
+
+class OrganisationIn(Schema):
+    name: str
+    kind: str = Field(..., description="industry・academia・npo・company・startup・finance・council・government")
+    corporate_number: str = Field("", description="法人番号（13桁、検査用数字を確認）")
+    prefecture: str = Field("", description="都道府県コード（2桁）")
+    sectors: list[str] = []
+    website: str = ""
+
+
+class OrganisationUpdate(OrganisationIn):
+    version: int = Field(..., ge=0)
+
+
+def organisation_item(o: Organisation) -> dict:
+    return {"id": o.pk, "name": o.name, "kind": o.kind, "kind_label": o.get_kind_display(),
+            "corporate_number": o.corporate_number, "prefecture": o.prefecture_id,
+            "sectors": sorted(s.code for s in o.sectors.all()), "website": o.website, "is_demo": o.is_demo,
+            "version": o.version, "url": o.get_absolute_url()}
+
+
+@router.get("/organisations", response=OrganisationList, summary="推進体制の担い手（組織）の一覧")
+def list_organisations(request, q: str = "", kind: str = "", prefecture: str = "", sector: str = "",
+                       page: int = Query(1, ge=1), page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
+    page_obj = paginate(queries.organisations(q=q, kind=kind, prefecture=prefecture, sector=sector), page, page_size)
+    return {"count": page_obj.paginator.count, "items": [organisation_item(o) for o in page_obj.object_list]}
+
+
+@router.get("/organisations/{int:organisation_id}", response=OrganisationOut, summary="組織")
+def get_organisation(request, organisation_id: int):
+    return organisation_item(get_object_or_404(Organisation, pk=organisation_id))
+
+
+@router.post("/organisations", auth=WRITE_AUTH, response={201: OrganisationOut, 403: ErrorOut, 422: ErrorOut},
+             summary="組織を登録（企業の利用者はその組織の所属になります）")
+def create_organisation(request, payload: OrganisationIn):
+    o = actions.save_organisation(request.user, None, payload.dict(), source=history.API)
+    return Status(201, organisation_item(o))
+
+
+@router.put("/organisations/{int:organisation_id}", auth=WRITE_AUTH,
+            response={200: OrganisationOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+            summary="組織を更新（所属する利用者・事務局、version で楽観的排他）")
+def update_organisation(request, organisation_id: int, payload: OrganisationUpdate):
+    data = payload.dict()
+    version = data.pop("version")
+    o = actions.save_organisation(request.user, get_object_or_404(Organisation, pk=organisation_id), data,
+                                  version=version, source=history.API)
+    return Status(200, organisation_item(o))
+
+
+class CouncilMemberOut(Schema):
+    organisation: int
+    name: str
+    role: str
+    role_label: str
+
+
+class CouncilOut(Schema):
+    id: int
+    name: str
+    prefecture: str
+    municipality: str | None
+    description: str
+    website: str
+    is_demo: bool
+    version: int
+    url: str
+    members: list[CouncilMemberOut] | None = None
+    member_count: int
+
+
+class CouncilIn(Schema):
+    name: str
+    prefecture: str = Field("", description="都道府県コード（市区町村の協議会では省略可）")
+    municipality: str = Field("", description="団体コード（都道府県の協議会では空）")
+    description: str = ""
+    website: str = ""
+
+
+class CouncilUpdate(CouncilIn):
+    version: int = Field(..., ge=0)
+
+
+class CouncilMemberIn(Schema):
+    organisation: int
+    role: str = Field("member", description="chair（会長）・secretariat（事務局）・member（会員）")
+
+
+def council_item(c: Council, *, members: bool = False) -> dict:
+    item = {"id": c.pk, "name": c.name, "prefecture": c.prefecture_id, "municipality": c.municipality_id,
+            "description": c.description, "website": c.website, "is_demo": c.is_demo, "version": c.version,
+            "url": c.get_absolute_url(), "member_count": getattr(c, "member_count", None) or c.memberships.count()}
+    if members:
+        item["members"] = [{"organisation": m.organisation_id, "name": m.organisation.name, "role": m.role,
+                            "role_label": m.get_role_display()} for m in queries.council_members(c)]
+    return item
+
+
+@router.get("/councils", response=list[CouncilOut], summary="推進協議会などの一覧")
+def list_councils(request, prefecture: str = ""):
+    return [council_item(c) for c in queries.councils(prefecture=prefecture)]
+
+
+@router.get("/councils/{int:council_id}", response=CouncilOut, summary="協議会（構成員と役割つき）")
+def get_council(request, council_id: int):
+    return council_item(get_object_or_404(Council, pk=council_id), members=True)
+
+
+@router.post("/councils", auth=WRITE_AUTH, response={201: CouncilOut, 403: ErrorOut, 422: ErrorOut},
+             summary="協議会を登録（都道府県・市区町村の担当者、事務局）")
+def create_council(request, payload: CouncilIn):
+    return Status(201, council_item(actions.save_council(request.user, None, payload.dict(), source=history.API),
+                                    members=True))
+
+
+@router.put("/councils/{int:council_id}", auth=WRITE_AUTH,
+            response={200: CouncilOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+            summary="協議会を更新（version で楽観的排他）")
+def update_council(request, council_id: int, payload: CouncilUpdate):
+    data = payload.dict()
+    version = data.pop("version")
+    council = actions.save_council(request.user, get_object_or_404(Council, pk=council_id), data, version=version,
+                                   source=history.API)
+    return Status(200, council_item(council, members=True))
+
+
+@router.post("/councils/{int:council_id}/members", auth=WRITE_AUTH,
+             response={201: CouncilOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             summary="協議会に構成員（組織と役割）を加える")
+def add_council_member(request, council_id: int, payload: CouncilMemberIn):
+    council = get_object_or_404(Council, pk=council_id)
+    organisation = get_object_or_404(Organisation, pk=payload.organisation)
+    actions.add_council_member(request.user, council, organisation, payload.role, source=history.API)
+    return Status(201, council_item(council, members=True))
+
+
+@router.delete("/councils/{int:council_id}/members/{int:organisation_id}", auth=WRITE_AUTH,
+               response={204: None, 403: ErrorOut, 404: ErrorOut}, summary="協議会の構成員を外す（変更履歴に残る）")
+def remove_council_member(request, council_id: int, organisation_id: int):
+    membership = get_object_or_404(CouncilMembership.objects.select_related("council", "organisation"),
+                                   council_id=council_id, organisation_id=organisation_id)
+    actions.remove_council_member(request.user, membership, source=history.API)
+    return Status(204, None)
+
+
+# ---- challenges and proposals -------------------------------------------------------------------------------------
+
+class OutcomeOut(Schema):
+    organisation: str
+    organisation_id: int
+    amount: int | None
+    summary: str
+    published_at: dt.datetime | None
+
+
+class ChallengeOut(Schema):
+    id: int
+    municipality: MunicipalityName
+    prefecture: str
+    sector: str
+    title: str
+    problem: str
+    requirements: str
+    budget_min: int | None
+    budget_max: int | None
+    deadline: dt.date
+    small_orders: bool
+    no_track_record: bool
+    pilot_first: bool
+    startup_friendly: bool
+    status: str
+    outcome: OutcomeOut | None
+    is_demo: bool
+    version: int
+    url: str
+
+
+class ChallengeList(Schema):
+    count: int
+    items: list[ChallengeOut]
+
+
+class ChallengeIn(Schema):
+    sector: str
+    title: str
+    problem: str
+    requirements: str
+    budget_min: int | None = None
+    budget_max: int | None = None
+    deadline: str = Field(..., description="提案の締切（YYYY-MM-DD）")
+    small_orders: bool = False
+    no_track_record: bool = False
+    pilot_first: bool = False
+
+
+class ChallengeUpdate(ChallengeIn):
+    version: int = Field(..., ge=0)
+
+
+class ProposalOut(Schema):
+    id: int
+    challenge: int
+    organisation: str
+    organisation_id: int
+    summary: str
+    approach: str
+    cost: int
+    team: str
+    status: str
+    version: int
+
+
+class ProposalIn(Schema):
+    summary: str
+    approach: str
+    cost: int = Field(..., ge=0, description="見積額（円）")
+    team: str
+
+
+class ShortlistIn(Schema):
+    shortlisted: bool = True
+    version: int = Field(..., ge=0)
+
+
+class SelectIn(Schema):
+    amount: int = Field(..., ge=0, description="契約金額（円）。結果として公表されます")
+    version: int = Field(..., ge=0, description="課題の版")
+
+
+def challenge_item(c: Challenge) -> dict:
+    return {"id": c.pk, "municipality": {"code": c.municipality_id, "name": c.municipality.name},
+            "prefecture": c.municipality.prefecture_id, "sector": c.sector_id, "title": c.title, "problem": c.problem,
+            "requirements": c.requirements, "budget_min": c.budget_min, "budget_max": c.budget_max,
+            "deadline": c.deadline, "small_orders": c.small_orders, "no_track_record": c.no_track_record,
+            "pilot_first": c.pilot_first, "startup_friendly": c.startup_friendly, "status": c.status,
+            "outcome": queries.public_outcome(c), "is_demo": c.is_demo, "version": c.version,
+            "url": c.get_absolute_url()}
+
+
+def proposal_item(p: Proposal) -> dict:
+    return {"id": p.pk, "challenge": p.challenge_id, "organisation": p.organisation.name,
+            "organisation_id": p.organisation_id, "summary": p.summary, "approach": p.approach, "cost": p.cost,
+            "team": p.team, "status": p.status, "version": p.version}
+
+
+class ChallengeFilters(Schema):
+    sector: str = ""
+    prefecture: str = ""
+    municipality: str = ""
+    deadline_before: dt.date | None = None
+    startup_friendly: bool = False
+    status: str = Field("open", description="open（募集中・締切前）・closed・decided・all")
+
+
+@router.get("/challenges", response=ChallengeList, summary="自治体の課題（募集中のもの。絞込み: 分野・都道府県・締切・スタートアップ向け）")
+def list_challenges(request, filters: Query[ChallengeFilters], page: int = Query(1, ge=1),
+                    page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
+    qs = queries.challenges(**filters.dict())
+    page_obj = paginate(qs, page, page_size)
+    return {"count": page_obj.paginator.count, "items": [challenge_item(c) for c in page_obj.object_list]}
+
+
+@router.get("/challenges/deadlines.ics", summary="募集中の課題の提案締切（iCalendar）")
+def challenge_deadlines_ics(request, filters: Query[ChallengeFilters]):
+    return HttpResponse(ics.challenge_deadlines(queries.challenges(**filters.dict())),
+                        content_type="text/calendar; charset=utf-8")
+
+
+@router.get("/challenges/{int:challenge_id}", response=ChallengeOut, summary="課題（結果の公表後は選定された提案の概要つき）")
+def get_challenge(request, challenge_id: int):
+    return challenge_item(get_object_or_404(queries.challenges(status="all"), pk=challenge_id))
+
+
+@router.post("/municipalities/{code}/challenges", auth=WRITE_AUTH,
+             response={201: ChallengeOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}, summary="課題を掲載（その団体の担当者）")
+def create_challenge(request, code: str, payload: ChallengeIn):
+    challenge = actions.save_challenge(request.user, get_municipality(code), None, payload.dict(), source=history.API)
+    return Status(201, challenge_item(challenge))
+
+
+@router.put("/challenges/{int:challenge_id}", auth=WRITE_AUTH,
+            response={200: ChallengeOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+            summary="課題を更新（version で楽観的排他。結果の公表後は不可）")
+def update_challenge(request, challenge_id: int, payload: ChallengeUpdate):
+    challenge = get_object_or_404(Challenge, pk=challenge_id)
+    data = payload.dict()
+    version = data.pop("version")
+    challenge = actions.save_challenge(request.user, challenge.municipality, challenge, data, version=version,
+                                       source=history.API)
+    return Status(200, challenge_item(challenge))
+
+
+@router.get("/challenges/{int:challenge_id}/proposals", response=list[ProposalOut],
+            summary="課題への提案（提案した組織・その団体・事務局だけが見られます）")
+def list_proposals(request, challenge_id: int):
+    challenge = get_object_or_404(Challenge, pk=challenge_id)
+    return [proposal_item(p) for p in queries.visible_proposals(request.user, challenge)]
+
+
+@router.post("/challenges/{int:challenge_id}/proposals", auth=WRITE_AUTH,
+             response={201: ProposalOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             summary="課題に提案する（企業・スタートアップの利用者、所属する組織として1件）")
+def create_proposal(request, challenge_id: int, payload: ProposalIn):
+    challenge = get_object_or_404(Challenge, pk=challenge_id)
+    return Status(201, proposal_item(actions.submit_proposal(request.user, challenge, payload.dict(),
+                                                             source=history.API)))
+
+
+def _proposal(request, proposal_id: int) -> Proposal:
+    proposal = get_object_or_404(Proposal.objects.select_related("challenge__municipality", "organisation"),
+                                 pk=proposal_id)
+    if not queries.visible_proposals(request.user, proposal.challenge).filter(pk=proposal.pk).exists():
+        raise Http404("見つかりません")
+    return proposal
+
+
+@router.put("/proposals/{int:proposal_id}/shortlist", auth=WRITE_AUTH,
+            response={200: ProposalOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+            summary="提案を候補にする／戻す（課題を出した団体・事務局）")
+def shortlist(request, proposal_id: int, payload: ShortlistIn):
+    proposal = actions.shortlist_proposal(request.user, _proposal(request, proposal_id),
+                                          shortlisted=payload.shortlisted, version=payload.version,
+                                          source=history.API)
+    return Status(200, proposal_item(proposal))
+
+
+@router.post("/proposals/{int:proposal_id}/select", auth=WRITE_AUTH,
+             response={200: ChallengeOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+             summary="提案を選定して結果（組織・金額）を公表する")
+def select(request, proposal_id: int, payload: SelectIn):
+    challenge = actions.select_proposal(request.user, _proposal(request, proposal_id), amount=payload.amount,
+                                        version=payload.version, source=history.API)
+    return Status(200, challenge_item(get_object_or_404(queries.challenges(status="all"), pk=challenge.pk)))
+
+
+# ---- events -------------------------------------------------------------------------------------------------------
+
+class EventOut(Schema):
+    id: int
+    title: str
+    organiser: str
+    sectors: list[str]
+    format: str
+    format_label: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    online_url: str
+    venue: str
+    description: str
+    capacity: int | None
+    registered: int
+    recording_url: str
+    materials_url: str
+    is_demo: bool
+    version: int
+    url: str
+
+
+class EventIn(Schema):
+    title: str
+    organiser: str = Field(..., description="organisation:<id>・municipality:<団体コード>・prefecture:<都道府県コード>")
+    format: str = Field(..., description="online・onsite・hybrid")
+    starts_at: str = Field(..., description="開始日時（YYYY-MM-DDTHH:MM、タイムゾーンなしは日本時間）")
+    ends_at: str
+    sectors: list[str] = []
+    online_url: str = ""
+    venue: str = ""
+    description: str = ""
+    capacity: int | None = None
+    recording_url: str = ""
+    materials_url: str = ""
+
+
+class EventUpdate(EventIn):
+    version: int = Field(..., ge=0)
+
+
+def event_item(e: Event) -> dict:
+    registered = getattr(e, "registered", None)
+    return {"id": e.pk, "title": e.title, "organiser": e.organiser_name, "sectors": sorted(s.code for s in e.sectors.all()),
+            "format": e.format, "format_label": e.get_format_display(), "starts_at": e.starts_at, "ends_at": e.ends_at,
+            "online_url": e.online_url, "venue": e.venue, "description": e.description, "capacity": e.capacity,
+            "registered": registered if registered is not None else e.registrations.count(),
+            "recording_url": e.recording_url, "materials_url": e.materials_url, "is_demo": e.is_demo,
+            "version": e.version, "url": e.get_absolute_url()}
+
+
+class EventFilters(Schema):
+    sector: str = ""
+    format: str = ""
+    municipality: str = Field("", description="団体コード: 離島・中山間の団体ならオンラインの催しを先に並べます")
+    past: bool = Field(False, description="終了した催しも含める")
+
+
+def _events(filters: EventFilters):
+    place = get_municipality(filters.municipality) if filters.municipality else None
+    return queries.events(sector=filters.sector, fmt=filters.format, upcoming=not filters.past,
+                          online_first=queries.online_first_for(place))
+
+
+@router.get("/events", response=list[EventOut], summary="イベント・オンライン説明会（離島・中山間の団体にはオンラインを先に）")
+def list_events(request, filters: Query[EventFilters]):
+    return [event_item(e) for e in _events(filters)]
+
+
+@router.get("/events/calendar.ics", summary="イベントのカレンダー（iCalendar）")
+def events_ics(request, filters: Query[EventFilters]):
+    return HttpResponse(ics.event_calendar(_events(filters)), content_type="text/calendar; charset=utf-8")
+
+
+@router.get("/events/{int:event_id}", response=EventOut, summary="イベント")
+def get_event(request, event_id: int):
+    return event_item(get_object_or_404(Event, pk=event_id))
+
+
+@router.post("/events", auth=WRITE_AUTH, response={201: EventOut, 403: ErrorOut, 422: ErrorOut},
+             summary="イベントを登録")
+def create_event(request, payload: EventIn):
+    return Status(201, event_item(actions.save_event(request.user, None, payload.dict(), source=history.API)))
+
+
+@router.put("/events/{int:event_id}", auth=WRITE_AUTH,
+            response={200: EventOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+            summary="イベントを更新（録画・資料の追加も。登録者・事務局、version で楽観的排他）")
+def update_event(request, event_id: int, payload: EventUpdate):
+    data = payload.dict()
+    version = data.pop("version")
+    event = actions.save_event(request.user, get_object_or_404(Event, pk=event_id), data, version=version,
+                               source=history.API)
+    return Status(200, event_item(event))
+
+
+@router.post("/events/{int:event_id}/registrations", auth=WRITE_AUTH,
+             response={201: EventOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+             summary="参加を申し込む（定員を超えると 409）")
+def register(request, event_id: int):
+    event = get_object_or_404(Event, pk=event_id)
+    actions.register_for_event(request.user, event, source=history.API)
+    return Status(201, event_item(get_object_or_404(Event, pk=event_id)))
+
+
+@router.delete("/events/{int:event_id}/registrations", auth=WRITE_AUTH,
+               response={204: None, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}, summary="参加の申込を取り消す")
+def unregister(request, event_id: int):
+    actions.cancel_registration(request.user, get_object_or_404(Event, pk=event_id), source=history.API)
+    return Status(204, None)

@@ -4,9 +4,10 @@ neighbours' uptake. Progress is read from the current-state table (ProgressCell,
 import hashlib
 
 from django.core.cache import cache
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
+from chiiki import access
 from chiiki.core.cache import versions
 from chiiki.progress import queries as progress_queries
 from chiiki.progress.models import IMPLEMENTED_STAGES, ProgressCell
@@ -16,7 +17,18 @@ from chiiki.roadmap.models import Sector
 
 from . import diffusion, packages, scoring
 from .apps import DEPENDS_ON
-from .models import Commitment, ModelRegion, ScoringWeights
+from .models import (
+    Challenge,
+    ChallengeStatus,
+    Commitment,
+    Council,
+    CouncilRole,
+    Event,
+    EventFormat,
+    ModelRegion,
+    Organisation,
+    ScoringWeights,
+)
 
 # 地方区分 (the eight regions in which statistics group the prefectures), by JIS prefecture code.
 PREFECTURE_REGIONS = [
@@ -263,3 +275,96 @@ def neighbour_uptake(place: Municipality, fiscal_year: int) -> list[dict]:
 
 def commitments(place: Municipality):
     return Commitment.objects.filter(municipality=place).order_by("-declared_on", "-id")
+
+
+# ---- organisations and councils -----------------------------------------------------------------------------------
+
+def organisations(*, q="", kind="", prefecture="", sector=""):
+    qs = Organisation.objects.select_related("prefecture").prefetch_related("sectors").order_by("name", "id")
+    if q:
+        qs = qs.filter(name__icontains=q.strip())
+    if kind:
+        qs = qs.filter(kind=kind)
+    if prefecture:
+        qs = qs.filter(prefecture_id=prefecture)
+    if sector:
+        qs = qs.filter(sectors__code=sector).distinct()
+    return qs
+
+
+def councils(*, prefecture=""):
+    qs = (Council.objects.select_related("prefecture", "municipality")
+          .annotate(member_count=Count("memberships")).order_by("prefecture_id", "municipality_id", "name"))
+    if prefecture:
+        qs = qs.filter(prefecture_id=prefecture)
+    return qs
+
+
+def council_members(council: Council):
+    order = {role: i for i, role in enumerate(CouncilRole.values)}
+    members = list(council.memberships.select_related("organisation"))
+    members.sort(key=lambda m: (order[m.role], m.organisation.name))
+    return members
+
+
+# ---- challenges and proposals -------------------------------------------------------------------------------------
+
+def challenges(*, sector="", prefecture="", municipality="", deadline_before=None, startup_friendly=False,
+               status="open"):
+    qs = Challenge.objects.select_related("municipality__prefecture", "sector", "selected__organisation")
+    if status == "open":
+        qs = qs.filter(status=ChallengeStatus.OPEN, deadline__gte=timezone.localdate())
+    elif status in ChallengeStatus.values:
+        qs = qs.filter(status=status)
+    if sector:
+        qs = qs.filter(sector_id=sector)
+    if prefecture:
+        qs = qs.filter(municipality__prefecture_id=prefecture)
+    if municipality:
+        qs = qs.filter(municipality_id=municipality)
+    if deadline_before:
+        qs = qs.filter(deadline__lte=deadline_before)
+    if startup_friendly:
+        qs = qs.filter(Q(small_orders=True) | Q(no_track_record=True) | Q(pilot_first=True))
+    return qs.order_by("deadline", "id")
+
+
+def visible_proposals(user, challenge: Challenge):
+    """Proposals of the challenge the user may read in full (their organisation's; the municipality's staff and
+    the admin see all). After the outcome the selected one's summary is public: see public_outcome."""
+    return access.scope_proposals(user, challenge.proposals.select_related("organisation")).order_by("id")
+
+
+def public_outcome(challenge: Challenge) -> dict | None:
+    if challenge.status != ChallengeStatus.DECIDED or challenge.selected_id is None:
+        return None
+    selected = challenge.selected
+    return {"organisation": selected.organisation.name, "organisation_id": selected.organisation_id,
+            "amount": challenge.outcome_amount, "summary": selected.summary,
+            "published_at": challenge.outcome_published_at}
+
+
+# ---- events -------------------------------------------------------------------------------------------------------
+
+ONLINE_FIRST = {EventFormat.ONLINE: 0, EventFormat.HYBRID: 1, EventFormat.ONSITE: 2}
+
+
+def online_first_for(place: Municipality | None) -> bool:
+    """Municipalities flagged 離島 or 中山間 see online sessions first."""
+    return bool(place is not None and (place.remote_island or place.mountainous))
+
+
+def events(*, sector="", fmt="", upcoming=True, online_first=False):
+    qs = (Event.objects.select_related("organiser_organisation", "organiser_municipality__prefecture",
+                                       "organiser_prefecture")
+          .prefetch_related("sectors").annotate(registered=Count("registrations")))
+    if upcoming:
+        qs = qs.filter(ends_at__gte=timezone.now())
+    if sector:
+        qs = qs.filter(sectors__code=sector).distinct()
+    if fmt:
+        qs = qs.filter(format=fmt)
+    rows = list(qs.order_by("starts_at", "id"))
+    if online_first:
+        rows.sort(key=lambda e: (ONLINE_FIRST[e.format], e.starts_at, e.pk))
+    return rows

@@ -1,22 +1,38 @@
 """推進体制 pages: model regions (public list + map, per-region diffusion), candidates with the score formula,
 package advice and neighbours' uptake per municipality; admin screens for weights and designation; the
-municipality's commitment form. Every write goes through actions; reads through queries."""
+municipality's commitment form; the registry of organisations and councils, municipalities' challenges with
+proposals, and events. Every write goes through actions; reads through queries."""
+
+import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from chiiki import access
 from chiiki.core import tabular
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.paging import paginate
 from chiiki.progress import queries as progress_queries
+from chiiki.regions.models import Municipality, Prefecture
 from chiiki.regions.queries import get_municipality
 
-from . import actions, queries
+from . import actions, ics, queries
 from .diffusion import MIN_GROUP
+from .models import (
+    Challenge,
+    ChallengeStatus,
+    Council,
+    CouncilMembership,
+    CouncilRole,
+    Event,
+    EventFormat,
+    Organisation,
+    OrganisationKind,
+)
 
 EXPORT_FORMATS = ("csv", "xlsx")
 
@@ -211,3 +227,440 @@ def designate(request):
     return render(request, "promotion/designate_form.html", {
         "values": values, "errors": errors, "sectors": queries.sectors(),
     }, status=422 if errors else 200)
+
+
+# ---- shared form plumbing for the registry, council, challenge and event screens ---------------------------------
+
+def _field(name, label, value="", kind="text", *, required=True, choices=None, help_text="", errors=None):
+    return {"name": name, "label": label, "value": value, "kind": kind, "required": required,
+            "choices": choices or [], "help": help_text, "error": (errors or {}).get(name, "")}
+
+
+def _form(request, *, title, fields, back_url, back_label, errors, version=None, lead="", submit_label=""):
+    return render(request, "promotion/form.html", {
+        "title": title, "fields": fields, "back_url": back_url, "back_label": back_label, "version": version,
+        "general_error": (errors or {}).get(""), "lead": lead, "submit_label": submit_label,
+    }, status=422 if errors else 200)
+
+
+def _sector_choices():
+    return [(s["code"], s["name"]) for s in queries.sectors()]
+
+
+def _prefecture_choices():
+    return list(Prefecture.objects.order_by("code").values_list("code", "name"))
+
+
+def _post_data(request, names, lists=()):
+    data = {name: request.POST.get(name, "") for name in names}
+    data.update({name: request.POST.getlist(name) for name in lists})
+    return data
+
+
+# ---- organisations ------------------------------------------------------------------------------------------------
+
+def organisations(request):
+    filters = {k: request.GET.get(k, "") for k in ("q", "kind", "prefecture", "sector")}
+    rows = queries.organisations(**filters)
+    names = queries.sector_names()
+    if request.GET.get("format") in EXPORT_FORMATS:
+        header = ["ID", "名称", "種別", "法人番号", "都道府県", "分野", "ウェブサイト", "デモ"]
+        return tabular.table_response(request.GET["format"], "推進体制の組織", header, [
+            [o.pk, o.name, o.get_kind_display(), o.corporate_number, o.prefecture.name if o.prefecture else "",
+             _sector_label(sorted(s.code for s in o.sectors.all()), names), o.website, "デモ" if o.is_demo else ""]
+            for o in rows])
+    page = paginate(rows, request.GET.get("page"))
+    return render(request, "promotion/organisations.html", {
+        "page_obj": page, "filters": filters, "kinds": OrganisationKind.choices, "prefectures": _prefecture_choices(),
+        "sectors": queries.sectors(), "can_create": access.can(request.user, "promotion.organisation_create"),
+        "query": request.GET.urlencode(),
+    })
+
+
+def organisation(request, pk):
+    org = get_object_or_404(Organisation.objects.select_related("prefecture"), pk=pk)
+    return render(request, "promotion/organisation.html", {
+        "org": org, "sector_names": queries.sector_names(),
+        "councils": org.council_memberships.select_related("council").order_by("council__name"),
+        "outcomes": Challenge.objects.filter(selected__organisation=org).select_related("municipality"),
+        "can_edit": access.can(request.user, "promotion.organisation_edit", org),
+    })
+
+
+ORG_FIELDS = ("name", "kind", "corporate_number", "prefecture", "website")
+
+
+def _organisation_fields(values, errors):
+    return [
+        _field("name", "名称", values.get("name"), errors=errors),
+        _field("kind", "種別", values.get("kind"), "select", choices=OrganisationKind.choices, errors=errors),
+        _field("corporate_number", "法人番号", values.get("corporate_number"), required=False, errors=errors,
+               help_text="13桁（検査用数字を確認します）。法人でない団体は空欄"),
+        _field("prefecture", "所在都道府県", values.get("prefecture"), "select", required=False,
+               choices=_prefecture_choices(), errors=errors),
+        _field("sectors", "分野", values.get("sectors", []), "checkboxes", choices=_sector_choices(), errors=errors),
+        _field("website", "ウェブサイト", values.get("website"), "url", required=False, errors=errors),
+    ]
+
+
+@login_required
+def organisation_edit(request, pk=None):
+    org = get_object_or_404(Organisation, pk=pk) if pk else None
+    access.require(request.user, "promotion.organisation_edit" if org else "promotion.organisation_create", org)
+    values = ({**{n: getattr(org, n) for n in ("name", "kind", "corporate_number", "website")},
+               "prefecture": org.prefecture_id or "", "sectors": [s.code for s in org.sectors.all()]}
+              if org else {"sectors": []})
+    errors, version = {}, org.version if org else None
+    if request.method == "POST":
+        values = _post_data(request, ORG_FIELDS, ("sectors",))
+        try:
+            saved = actions.save_organisation(request.user, org, values, version=request.POST.get("version"))
+        except Invalid as exc:
+            errors = exc.errors
+        except Conflict:
+            errors = {"": Conflict.DEFAULT}
+        else:
+            messages.success(request, f"組織「{saved.name}」を保存しました。")
+            return redirect(saved.get_absolute_url())
+    return _form(request, title="組織を編集" if org else "組織を登録", fields=_organisation_fields(values, errors),
+                 back_url=reverse("promotion:organisations"), back_label="組織", errors=errors, version=version,
+                 lead="企業の利用者が登録すると、その組織の所属になります（提案はその組織として行います）。")
+
+
+# ---- councils -----------------------------------------------------------------------------------------------------
+
+def councils(request):
+    prefecture = request.GET.get("prefecture", "")
+    rows = queries.councils(prefecture=prefecture)
+    if request.GET.get("format") in EXPORT_FORMATS:
+        header = ["ID", "名称", "都道府県", "市区町村", "構成員数", "ウェブサイト", "デモ"]
+        return tabular.table_response(request.GET["format"], "協議会", header, [
+            [c.pk, c.name, c.prefecture.name, c.municipality.name if c.municipality else "", c.member_count, c.website,
+             "デモ" if c.is_demo else ""] for c in rows])
+    page = paginate(rows, request.GET.get("page"))
+    return render(request, "promotion/councils.html", {
+        "page_obj": page, "prefecture": prefecture, "prefectures": _prefecture_choices(),
+        "can_create": access.is_admin(request.user) or (
+            request.user.is_authenticated and request.user.role in ("prefecture_staff", "municipal_staff")),
+        "query": request.GET.urlencode(),
+    })
+
+
+def council(request, pk):
+    c = get_object_or_404(Council.objects.select_related("prefecture", "municipality"), pk=pk)
+    can_manage = access.can(request.user, "promotion.council_manage", c.municipality or c.prefecture)
+    errors = {}
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(reverse("accounts:login") + f"?next={c.get_absolute_url()}")
+        try:
+            if request.POST.get("remove"):
+                membership = get_object_or_404(CouncilMembership, council=c, organisation_id=request.POST["remove"])
+                actions.remove_council_member(request.user, membership)
+                messages.success(request, "構成員を外しました。")
+            else:
+                org = Organisation.objects.filter(pk=request.POST.get("organisation") or 0).first()
+                if org is None:
+                    raise Invalid([("organisation", "組織を選んでください")])
+                actions.add_council_member(request.user, c, org, request.POST.get("role", ""))
+                messages.success(request, f"{org.name}を構成員に加えました。")
+        except Invalid as exc:
+            errors = exc.errors
+        else:
+            return redirect(c.get_absolute_url())
+    return render(request, "promotion/council.html", {
+        "council": c, "members": queries.council_members(c), "can_manage": can_manage, "errors": errors,
+        "organisations": Organisation.objects.order_by("name") if can_manage else [],
+        "roles": CouncilRole.choices,
+    }, status=422 if errors else 200)
+
+
+@login_required
+def council_new(request):
+    values, errors = {"prefecture": getattr(request.user, "prefecture_id", "") or "",
+                      "municipality": getattr(request.user, "municipality_id", "") or ""}, {}
+    if request.method == "POST":
+        values = _post_data(request, ("name", "prefecture", "municipality", "description", "website"))
+        try:
+            saved = actions.save_council(request.user, None, values)
+        except Invalid as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, f"「{saved.name}」を登録しました。")
+            return redirect(saved.get_absolute_url())
+    fields = [
+        _field("name", "名称", values.get("name"), errors=errors),
+        _field("prefecture", "都道府県", values.get("prefecture"), "select", choices=_prefecture_choices(),
+               required=False, errors=errors, help_text="市区町村の協議会では市区町村の都道府県になります"),
+        _field("municipality", "市区町村の団体コード", values.get("municipality"), required=False, errors=errors,
+               help_text="都道府県の協議会では空欄"),
+        _field("description", "概要", values.get("description"), "textarea", required=False, errors=errors),
+        _field("website", "ウェブサイト", values.get("website"), "url", required=False, errors=errors),
+    ]
+    return _form(request, title="協議会を登録", fields=fields, back_url=reverse("promotion:councils"),
+                 back_label="協議会", errors=errors)
+
+
+# ---- challenges ---------------------------------------------------------------------------------------------------
+
+def _challenge_filters(request) -> dict:
+    deadline = request.GET.get("deadline_before", "")
+    try:
+        deadline = dt.date.fromisoformat(deadline) if deadline else None
+    except ValueError:
+        deadline = None
+    return {"sector": request.GET.get("sector", ""), "prefecture": request.GET.get("prefecture", ""),
+            "deadline_before": deadline, "startup_friendly": request.GET.get("startup_friendly") == "1"}
+
+
+def challenges(request):
+    filters = _challenge_filters(request)
+    rows = queries.challenges(**filters)
+    if request.GET.get("format") in EXPORT_FORMATS:
+        header = ["ID", "団体コード", "団体", "分野", "課題名", "予算の下限（円）", "予算の上限（円）", "締切",
+                  "少額・分割発注", "実績要件なし", "実証から開始"]
+        names = queries.sector_names()
+        return tabular.table_response(request.GET["format"], "自治体の課題", header, [
+            [c.pk, c.municipality_id, c.municipality.name, names.get(c.sector_id, c.sector_id), c.title, c.budget_min,
+             c.budget_max, c.deadline, *("○" if flag else "" for flag in (c.small_orders, c.no_track_record,
+                                                                            c.pilot_first))] for c in rows])
+    page = paginate(rows, request.GET.get("page"))
+    decided = queries.challenges(status=ChallengeStatus.DECIDED).order_by("-outcome_published_at")[:10]
+    managed = (access.scope_managed_municipalities(request.user, Municipality.objects.all()).order_by("code")[:50]
+               if request.user.is_authenticated else [])
+    return render(request, "promotion/challenges.html", {
+        "page_obj": page, "filters": filters, "sectors": queries.sectors(), "prefectures": _prefecture_choices(),
+        "decided": decided, "managed": managed, "query": request.GET.urlencode(),
+    })
+
+
+def challenges_ics(request):
+    response = HttpResponse(ics.challenge_deadlines(queries.challenges(**_challenge_filters(request))),
+                            content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="challenges.ics"'
+    return response
+
+
+def challenge(request, pk):
+    c = get_object_or_404(queries.challenges(status="all"), pk=pk)
+    user = request.user
+    proposals = list(queries.visible_proposals(user, c))
+    can_review = access.can(user, "promotion.proposals_review", c)
+    membership = getattr(user, "organisation_membership", None) if user.is_authenticated else None
+    errors, values = {}, {}
+    if request.method == "POST":
+        if not user.is_authenticated:
+            return redirect(reverse("accounts:login") + f"?next={c.get_absolute_url()}")
+        action = request.POST.get("action")
+        try:
+            if action == "propose":
+                values = _post_data(request, ("summary", "approach", "cost", "team"))
+                actions.submit_proposal(user, c, values)
+                messages.success(request, "提案を提出しました。結果の公表まで、提案の内容は課題を出した団体と事務局だけが見られます。")
+            elif action in ("shortlist", "unshortlist", "select"):
+                proposal = next((p for p in proposals if str(p.pk) == request.POST.get("proposal")), None)
+                if proposal is None:
+                    raise Http404("見つかりません")
+                if action == "select":
+                    actions.select_proposal(user, proposal, amount=request.POST.get("amount"),
+                                            version=request.POST.get("version"))
+                    messages.success(request, f"{proposal.organisation.name}の提案を選定し、結果を公表しました。")
+                else:
+                    actions.shortlist_proposal(user, proposal, shortlisted=action == "shortlist",
+                                               version=request.POST.get("version"))
+                    messages.success(request, "提案の状態を更新しました。")
+            else:
+                raise Invalid([("", "操作が正しくありません")])
+        except Invalid as exc:
+            errors = exc.errors
+        except Conflict:
+            errors = {"": Conflict.DEFAULT}
+        else:
+            return redirect(c.get_absolute_url())
+    can_propose = (access.can(user, "promotion.proposal_submit", c) and c.status == ChallengeStatus.OPEN
+                   and c.deadline >= timezone.localdate()
+                   and not any(membership and p.organisation_id == membership.organisation_id for p in proposals))
+    fields = [_field("summary", "概要", values.get("summary"), "textarea", errors=errors),
+              _field("approach", "進め方", values.get("approach"), "textarea", errors=errors),
+              _field("cost", "見積額（円）", values.get("cost"), "number", errors=errors),
+              _field("team", "体制", values.get("team"), "textarea", errors=errors)]
+    return render(request, "promotion/challenge.html", {
+        "c": c, "proposals": proposals, "can_review": can_review, "can_propose": can_propose,
+        "membership": membership, "errors": errors, "fields": fields, "outcome": queries.public_outcome(c),
+        "sector_name": queries.sector_names().get(c.sector_id, c.sector_id),
+        "can_edit": access.can(user, "promotion.challenge_manage", c.municipality),
+    }, status=422 if errors else 200)
+
+
+@login_required
+def challenge_new(request):
+    place = get_municipality(request.GET.get("municipality") or request.POST.get("municipality") or "0")
+    access.require(request.user, "promotion.challenge_manage", place)
+    values, errors = {"deadline": ""}, {}
+    if request.method == "POST":
+        values = _post_data(request, ("sector", "title", "problem", "requirements", "budget_min", "budget_max",
+                                      "deadline", "small_orders", "no_track_record", "pilot_first"))
+        try:
+            saved = actions.save_challenge(request.user, place, None, values)
+        except Invalid as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, "課題を掲載しました。")
+            return redirect(saved.get_absolute_url())
+    fields = [
+        _field("municipality", "団体コード", place.code, "hidden"),
+        _field("sector", "分野", values.get("sector"), "select", choices=_sector_choices(), errors=errors),
+        _field("title", "課題名", values.get("title"), errors=errors),
+        _field("problem", "解決したい課題", values.get("problem"), "textarea", errors=errors),
+        _field("requirements", "解決策に求めること", values.get("requirements"), "textarea", errors=errors),
+        _field("budget_min", "予算の下限（円）", values.get("budget_min"), "number", required=False, errors=errors),
+        _field("budget_max", "予算の上限（円）", values.get("budget_max"), "number", required=False, errors=errors),
+        _field("deadline", "提案の締切", values.get("deadline"), "date", errors=errors),
+        _field("small_orders", "少額・分割発注", values.get("small_orders"), "checkbox", required=False, errors=errors),
+        _field("no_track_record", "実績要件なし", values.get("no_track_record"), "checkbox", required=False,
+               errors=errors),
+        _field("pilot_first", "実証から開始", values.get("pilot_first"), "checkbox", required=False, errors=errors),
+    ]
+    return _form(request, title=f"課題を掲載（{place.name}）", fields=fields, back_url=reverse("promotion:challenges"),
+                 back_label="自治体の課題", errors=errors,
+                 lead="企業・スタートアップからの提案を募ります。スタートアップが参加しやすい条件には印をつけてください。")
+
+
+# ---- events -------------------------------------------------------------------------------------------------------
+
+def _event_place(request):
+    """The municipality whose flags order the list: ?municipality=, else the signed-in officer's own."""
+    code = request.GET.get("municipality", "")
+    if code:
+        try:
+            return get_municipality(code)
+        except Http404:
+            return None
+    user = request.user
+    return user.municipality if user.is_authenticated and user.municipality_id else None
+
+
+def events(request):
+    place = _event_place(request)
+    online_first = queries.online_first_for(place)
+    rows = queries.events(sector=request.GET.get("sector", ""), fmt=request.GET.get("format_", ""),
+                          upcoming=request.GET.get("past") != "1", online_first=online_first)
+    if request.GET.get("format") in EXPORT_FORMATS:
+        header = ["ID", "名称", "主催", "開催形式", "開始（日本時間）", "終了（日本時間）", "会場", "定員", "申込数", "録画", "資料"]
+        return tabular.table_response(request.GET["format"], "イベント・説明会", header, [
+            [e.pk, e.title, e.organiser_name, e.get_format_display(),
+             timezone.localtime(e.starts_at).strftime("%Y-%m-%d %H:%M"),
+             timezone.localtime(e.ends_at).strftime("%Y-%m-%d %H:%M"), e.venue, e.capacity, e.registered,
+             e.recording_url, e.materials_url] for e in rows])
+    page = paginate(rows, request.GET.get("page"))
+    return render(request, "promotion/events.html", {
+        "page_obj": page, "place": place, "online_first": online_first, "sectors": queries.sectors(),
+        "formats": EventFormat.choices, "sector": request.GET.get("sector", ""), "fmt": request.GET.get("format_", ""),
+        "past": request.GET.get("past") == "1", "can_create": access.can(request.user, "promotion.event_create"),
+        "query": request.GET.urlencode(),
+    })
+
+
+def events_ics(request):
+    place = _event_place(request)
+    rows = queries.events(sector=request.GET.get("sector", ""), fmt=request.GET.get("format_", ""),
+                          online_first=queries.online_first_for(place))
+    response = HttpResponse(ics.event_calendar(rows), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="events.ics"'
+    return response
+
+
+def event(request, pk):
+    e = get_object_or_404(Event.objects.select_related("organiser_organisation", "organiser_municipality__prefecture",
+                                                        "organiser_prefecture"), pk=pk)
+    user = request.user
+    registered = user.is_authenticated and e.registrations.filter(user=user).exists()
+    errors = {}
+    if request.method == "POST":
+        if not user.is_authenticated:
+            return redirect(reverse("accounts:login") + f"?next={e.get_absolute_url()}")
+        try:
+            if request.POST.get("action") == "cancel":
+                actions.cancel_registration(user, e)
+                messages.success(request, "申込を取り消しました。")
+            else:
+                actions.register_for_event(user, e)
+                messages.success(request, "参加を申し込みました。")
+        except Invalid as exc:
+            errors = exc.errors
+        except Conflict as exc:
+            errors = {"": str(exc)}
+        else:
+            return redirect(e.get_absolute_url())
+    return render(request, "promotion/event.html", {
+        "e": e, "registered": registered, "count": e.registrations.count(), "errors": errors,
+        "sector_names": queries.sector_names(), "can_edit": access.can(user, "promotion.event_edit", e),
+        "started": e.starts_at <= timezone.now(),
+    }, status=422 if errors else 200)
+
+
+EVENT_FORM_FIELDS = ("title", "organiser", "format", "starts_at", "ends_at", "online_url", "venue", "description",
+                     "capacity", "recording_url", "materials_url")
+
+
+def _organiser_choices(user):
+    choices = []
+    if access.is_admin(user):
+        choices += [(f"organisation:{o.pk}", o.name) for o in Organisation.objects.order_by("name")]
+    else:
+        membership = getattr(user, "organisation_membership", None)
+        if membership is not None:
+            choices.append((f"organisation:{membership.organisation_id}", membership.organisation.name))
+    if user.prefecture_id and user.role == "prefecture_staff":
+        choices.append((f"prefecture:{user.prefecture_id}", user.prefecture.name))
+    if user.municipality_id:
+        choices.append((f"municipality:{user.municipality_id}", user.municipality.full_name))
+    return choices
+
+
+@login_required
+def event_edit(request, pk=None):
+    e = get_object_or_404(Event, pk=pk) if pk else None
+    access.require(request.user, "promotion.event_edit" if e else "promotion.event_create", e)
+    if e is not None:
+        organiser = (f"organisation:{e.organiser_organisation_id}" if e.organiser_organisation_id else
+                     f"municipality:{e.organiser_municipality_id}" if e.organiser_municipality_id else
+                     f"prefecture:{e.organiser_prefecture_id}")
+        values = {**{n: getattr(e, n) for n in EVENT_FORM_FIELDS if n not in ("organiser", "starts_at", "ends_at")},
+                  "organiser": organiser, "sectors": [s.code for s in e.sectors.all()],
+                  "starts_at": timezone.localtime(e.starts_at).strftime("%Y-%m-%dT%H:%M"),
+                  "ends_at": timezone.localtime(e.ends_at).strftime("%Y-%m-%dT%H:%M")}
+    else:
+        values = {"sectors": [], "format": EventFormat.ONLINE}
+    errors, version = {}, e.version if e else None
+    if request.method == "POST":
+        values = _post_data(request, EVENT_FORM_FIELDS, ("sectors",))
+        try:
+            saved = actions.save_event(request.user, e, values, version=request.POST.get("version"))
+        except Invalid as exc:
+            errors = exc.errors
+        except Conflict:
+            errors = {"": Conflict.DEFAULT}
+        else:
+            messages.success(request, f"「{saved.title}」を保存しました。")
+            return redirect(saved.get_absolute_url())
+    choices = _organiser_choices(request.user)
+    if e is not None and values.get("organiser") not in {c for c, _ in choices}:
+        choices.append((values["organiser"], e.organiser_name))
+    fields = [
+        _field("title", "名称", values.get("title"), errors=errors),
+        _field("organiser", "主催", values.get("organiser"), "select", choices=choices, errors=errors),
+        _field("sectors", "分野", values.get("sectors", []), "checkboxes", choices=_sector_choices(), errors=errors),
+        _field("format", "開催形式", values.get("format"), "select", choices=EventFormat.choices, errors=errors),
+        _field("starts_at", "開始日時（日本時間）", values.get("starts_at"), "datetime-local", errors=errors),
+        _field("ends_at", "終了日時（日本時間）", values.get("ends_at"), "datetime-local", errors=errors),
+        _field("online_url", "オンライン参加のURL", values.get("online_url"), "url", required=False, errors=errors),
+        _field("venue", "会場", values.get("venue"), required=False, errors=errors),
+        _field("capacity", "定員", values.get("capacity"), "number", required=False, errors=errors,
+               help_text="空欄は制限なし"),
+        _field("description", "内容", values.get("description"), "textarea", required=False, errors=errors),
+        _field("recording_url", "録画のURL（開催後）", values.get("recording_url"), "url", required=False, errors=errors),
+        _field("materials_url", "資料のURL（開催後）", values.get("materials_url"), "url", required=False, errors=errors),
+    ]
+    return _form(request, title="イベントを編集" if e else "イベントを登録", fields=fields,
+                 back_url=reverse("promotion:events"), back_label="イベント・説明会", errors=errors, version=version)
