@@ -477,9 +477,10 @@ def challenge(request, pk):
             errors = {"": Conflict.DEFAULT}
         else:
             return redirect(c.get_absolute_url())
-    can_propose = (access.can(user, "promotion.proposal_submit", c) and c.status == ChallengeStatus.OPEN
+    can_propose = (membership is not None and access.can(user, "promotion.proposal_submit", c)
+                   and c.status == ChallengeStatus.OPEN
                    and c.deadline >= timezone.localdate()
-                   and not any(membership and p.organisation_id == membership.organisation_id for p in proposals))
+                   and not any(p.organisation_id == membership.organisation_id for p in proposals))
     fields = [_field("summary", "概要", values.get("summary"), "textarea", errors=errors),
               _field("approach", "進め方", values.get("approach"), "textarea", errors=errors),
               _field("cost", "見積額（円）", values.get("cost"), "number", errors=errors),

@@ -48,3 +48,53 @@ def test_admin_designates_and_the_diffusion_chart_appears(page, login, screensho
     assert "札幌市" in page.locator('[data-testid="model-regions"]').inner_text()
     screenshot(page, "promotion-index")
     assert errors == []
+
+
+def test_a_startup_answers_a_challenge_and_the_municipality_selects_it(page, login, screenshot, browser_data):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from chiiki.promotion import actions
+
+    users = browser_data
+    errors = collect_errors(page)
+    deadline = timezone.localdate() + dt.timedelta(days=20)
+    challenge = actions.save_challenge(users["hachioji"], users["hachioji"].municipality, None, {
+        "sector": "health", "title": "見守りの仕組み", "problem": "独居高齢者の安否確認", "requirements": "通知まで",
+        "budget_max": "3000000", "deadline": deadline.isoformat(), "no_track_record": "1"})
+
+    login(users["company"])
+    page.goto(f"/promotion/challenges/{challenge.pk}/")
+    page.get_by_role("link", name="所属する組織を登録").click()
+    page.fill("#id_name", "見守りスタートアップ合同会社")
+    page.select_option("#id_kind", "startup")
+    page.get_by_role("button", name="保存する").click()
+    page.wait_for_url("**/promotion/organisations/*/")
+    page.goto(f"/promotion/challenges/{challenge.pk}/")
+    page.fill("#id_summary", "LPWAセンサーで見守り")
+    page.fill("#id_approach", "3か月の実証から")
+    page.fill("#id_cost", "2500000")
+    page.fill("#id_team", "技術者2名")
+    page.get_by_role("button", name="提案を提出する").click()
+    page.wait_for_selector('[data-testid="proposal"]')
+    screenshot(page, "promotion-proposal-submitted")
+    page.context.clear_cookies()
+
+    login(users["hachioji"])
+    page.goto(f"/promotion/challenges/{challenge.pk}/")
+    card = page.locator('[data-testid="proposal"]', has_text="見守りスタートアップ合同会社")
+    card.get_by_role("button", name="候補にする").click()
+    card = page.locator('[data-testid="proposal"]', has_text="見守りスタートアップ合同会社")
+    assert "候補" in card.inner_text()
+    card.get_by_label("契約金額（円）").fill("2400000")
+    card.get_by_role("button", name="この提案を選定して結果を公表").click()
+    page.wait_for_selector('[data-testid="outcome"]')
+    assert page.locator('[data-testid="challenge-status"]').inner_text() == "決定"
+    screenshot(page, "promotion-challenge-selected")
+
+    page.context.clear_cookies()
+    page.goto(f"/promotion/challenges/{challenge.pk}/")
+    outcome = page.locator('[data-testid="outcome"]').inner_text()
+    assert "見守りスタートアップ合同会社" in outcome and "2,400,000円" in outcome and "LPWAセンサー" in outcome
+    assert errors == []
