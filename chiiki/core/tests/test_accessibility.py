@@ -35,6 +35,7 @@ PUBLIC = [
     f"/programs/p/{PROGRAM}/", "/api/v1/docs", "/no-such-page/",
     # promotion
     "/promotion/", "/promotion/candidates/", "/promotion/model-regions/132012/", "/promotion/m/132012/",
+    "/promotion/organisations/", "/promotion/councils/", "/promotion/challenges/", "/promotion/events/",
 ]
 EXPECTED_STATUS = {"/no-such-page/": 404, "/progress/entry/011002/": 403}
 SIGNED_IN = ["/", "/accounts/mypage/", "/accounts/password/", "/accounts/tokens/", f"/programs/p/{PROGRAM}/",
@@ -45,7 +46,8 @@ ROLE_PAGES = {
         "/regions/municipalities/132012/", "/regions/municipalities/132012/edit/", "/progress/entry/132012/",
         "/progress/municipalities/132012/", "/programs/navigator/", "/history/", "/history/{record}/",
         "/progress/entry/011002/",  # 403: another municipality
-        "/promotion/m/132012/commitments/new",  # promotion
+        "/promotion/m/132012/commitments/new", "/promotion/challenges/new?municipality=132012",  # promotion
+        "/promotion/events/new", "/promotion/councils/new",
     ],
     "tokyo": SIGNED_IN + ["/progress/entry/", "/progress/import/", "/history/", "/progress/records/",
                           "/regions/prefectures/13/"],
