@@ -101,3 +101,14 @@ def test_neighbour_uptake(client, towns):
 def test_municipality_nav_links_to_the_promotion_page(client, towns):
     page = client.get(f"/progress/municipalities/{towns['M'].code}/").content.decode()
     assert f'href="/promotion/m/{towns["M"].code}/"' in page
+
+
+def test_progress_page_and_navigator_show_the_advice(client, towns):
+    towns["M"].neighbours.add(towns["T5"])
+    code = towns["M"].code
+    progress = client.get(f"/progress/municipalities/{code}/?fiscal_year=2026").content.decode()
+    assert 'data-testid="promotion-advice"' in progress
+    assert "教育 ＋ 医療・介護・健康（3団体）— 足りない分野: 医療・介護・健康" in progress
+    assert "T5町" in progress  # its neighbour's 医療・介護・健康
+    navigator = client.get(f"/programs/navigator/?municipality={code}&sector=health").content.decode()
+    assert "教育 ＋ 観光（3団体）— 足りない分野: 観光" in navigator
