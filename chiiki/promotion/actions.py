@@ -687,6 +687,9 @@ def _datetime(problems, field, raw, label):
         except ValueError:
             problems.append((field, f"{label}は YYYY-MM-DDTHH:MM（日本時間）の形式で入力してください"))
             return None
+    if not 2000 <= value.year <= 2100:  # also keeps the conversion to UTC inside the representable range
+        problems.append((field, f"{label}は2000〜2100年の日時を入力してください"))
+        return None
     if timezone.is_naive(value):
         value = timezone.make_aware(value, timezone.get_default_timezone())  # entered in JST (TIME_ZONE)
     return value
@@ -698,7 +701,7 @@ def clean_event(actor, data: dict) -> dict:
     kind, _, key = organiser.partition(":")
     cleaned = {"organiser_organisation": None, "organiser_municipality": None, "organiser_prefecture": None}
     if kind == "organisation":
-        found = Organisation.objects.filter(pk=int(key) if key.isdigit() else 0).first()
+        found = Organisation.objects.filter(pk=int(key) if key.isascii() and key.isdigit() and len(key) < 10 else 0).first()
         if found is None or not (access.is_admin(actor) or access.can(actor, "promotion.organisation_edit", found)):
             problems.append(("organiser", "主催の組織は、所属する組織を選んでください"))
         cleaned["organiser_organisation"] = found

@@ -6,7 +6,7 @@ import datetime as dt
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from chiiki.accounts.auth import WRITE_AUTH
@@ -29,6 +29,11 @@ from .models import (
 )
 
 router = Router(tags=["推進体制（見本となる地域）"])
+MAX_ID = 2_147_483_647  # ids and 年度 in paths beyond a database integer answer 422, never a database error
+
+
+def _id(description: str = "ID"):
+    return Path(..., ge=1, le=MAX_ID, description=description)
 
 
 def _year(raw, default=None) -> int:
@@ -257,7 +262,7 @@ def _region(code: str, fiscal_year: int) -> ModelRegion:
 @router.put("/model-regions/{code}/{int:fiscal_year}", auth=WRITE_AUTH,
             response={200: ModelRegionOut, 409: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
             summary="指定の内容（分野・紹介）を更新（事務局のみ、version で楽観的排他）")
-def update_designation(request, code: str, fiscal_year: int, payload: DesignationUpdate):
+def update_designation(request, code: str, payload: DesignationUpdate, fiscal_year: int = _id("指定年度")):
     region = _region(code, fiscal_year)
     actions.update_designation(request.user, region, sectors=payload.sectors, story=payload.story,
                                package_name=payload.package_name, version=payload.version, source=history.API)
@@ -267,7 +272,7 @@ def update_designation(request, code: str, fiscal_year: int, payload: Designatio
 @router.delete("/model-regions/{code}/{int:fiscal_year}", auth=WRITE_AUTH,
                response={204: None, 409: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
                summary="指定を取り消す（事務局のみ、version 必須、変更履歴に残る）")
-def revoke_designation(request, code: str, fiscal_year: int, version: int):
+def revoke_designation(request, code: str, version: int, fiscal_year: int = _id("指定年度")):
     actions.revoke_designation(request.user, _region(code, fiscal_year), version=version, source=history.API)
     return Status(204, None)
 
@@ -417,7 +422,7 @@ def list_organisations(request, q: str = "", kind: str = "", prefecture: str = "
 
 
 @router.get("/organisations/{int:organisation_id}", response=OrganisationOut, summary="組織")
-def get_organisation(request, organisation_id: int):
+def get_organisation(request, organisation_id: int = _id()):
     return organisation_item(get_object_or_404(Organisation, pk=organisation_id))
 
 
@@ -431,7 +436,7 @@ def create_organisation(request, payload: OrganisationIn):
 @router.put("/organisations/{int:organisation_id}", auth=WRITE_AUTH,
             response={200: OrganisationOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
             summary="組織を更新（所属する利用者・事務局、version で楽観的排他）")
-def update_organisation(request, organisation_id: int, payload: OrganisationUpdate):
+def update_organisation(request, payload: OrganisationUpdate, organisation_id: int = _id()):
     data = payload.dict()
     version = data.pop("version")
     o = actions.save_organisation(request.user, get_object_or_404(Organisation, pk=organisation_id), data,
@@ -473,7 +478,7 @@ class CouncilUpdate(CouncilIn):
 
 
 class CouncilMemberIn(Schema):
-    organisation: int
+    organisation: int = Field(..., ge=1, le=MAX_ID)
     role: str = Field("member", description="chair（会長）・secretariat（事務局）・member（会員）")
 
 
@@ -493,7 +498,7 @@ def list_councils(request, prefecture: str = ""):
 
 
 @router.get("/councils/{int:council_id}", response=CouncilOut, summary="協議会（構成員と役割つき）")
-def get_council(request, council_id: int):
+def get_council(request, council_id: int = _id()):
     return council_item(get_object_or_404(Council, pk=council_id), members=True)
 
 
@@ -507,7 +512,7 @@ def create_council(request, payload: CouncilIn):
 @router.put("/councils/{int:council_id}", auth=WRITE_AUTH,
             response={200: CouncilOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
             summary="協議会を更新（version で楽観的排他）")
-def update_council(request, council_id: int, payload: CouncilUpdate):
+def update_council(request, payload: CouncilUpdate, council_id: int = _id()):
     data = payload.dict()
     version = data.pop("version")
     council = actions.save_council(request.user, get_object_or_404(Council, pk=council_id), data, version=version,
@@ -518,7 +523,7 @@ def update_council(request, council_id: int, payload: CouncilUpdate):
 @router.post("/councils/{int:council_id}/members", auth=WRITE_AUTH,
              response={201: CouncilOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
              summary="協議会に構成員（組織と役割）を加える")
-def add_council_member(request, council_id: int, payload: CouncilMemberIn):
+def add_council_member(request, payload: CouncilMemberIn, council_id: int = _id()):
     council = get_object_or_404(Council, pk=council_id)
     organisation = get_object_or_404(Organisation, pk=payload.organisation)
     actions.add_council_member(request.user, council, organisation, payload.role, source=history.API)
@@ -527,7 +532,7 @@ def add_council_member(request, council_id: int, payload: CouncilMemberIn):
 
 @router.delete("/councils/{int:council_id}/members/{int:organisation_id}", auth=WRITE_AUTH,
                response={204: None, 403: ErrorOut, 404: ErrorOut}, summary="協議会の構成員を外す（変更履歴に残る）")
-def remove_council_member(request, council_id: int, organisation_id: int):
+def remove_council_member(request, council_id: int = _id(), organisation_id: int = _id()):
     membership = get_object_or_404(CouncilMembership.objects.select_related("council", "organisation"),
                                    council_id=council_id, organisation_id=organisation_id)
     actions.remove_council_member(request.user, membership, source=history.API)
@@ -658,7 +663,7 @@ def challenge_deadlines_ics(request, filters: Query[ChallengeFilters]):
 
 
 @router.get("/challenges/{int:challenge_id}", response=ChallengeOut, summary="課題（結果の公表後は選定された提案の概要つき）")
-def get_challenge(request, challenge_id: int):
+def get_challenge(request, challenge_id: int = _id()):
     return challenge_item(get_object_or_404(queries.challenges(status="all"), pk=challenge_id))
 
 
@@ -672,7 +677,7 @@ def create_challenge(request, code: str, payload: ChallengeIn):
 @router.put("/challenges/{int:challenge_id}", auth=WRITE_AUTH,
             response={200: ChallengeOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
             summary="課題を更新（version で楽観的排他。結果の公表後は不可）")
-def update_challenge(request, challenge_id: int, payload: ChallengeUpdate):
+def update_challenge(request, payload: ChallengeUpdate, challenge_id: int = _id()):
     challenge = get_object_or_404(Challenge, pk=challenge_id)
     data = payload.dict()
     version = data.pop("version")
@@ -683,7 +688,7 @@ def update_challenge(request, challenge_id: int, payload: ChallengeUpdate):
 
 @router.get("/challenges/{int:challenge_id}/proposals", response=list[ProposalOut],
             summary="課題への提案（提案した組織・その団体・事務局だけが見られます）")
-def list_proposals(request, challenge_id: int):
+def list_proposals(request, challenge_id: int = _id()):
     challenge = get_object_or_404(Challenge, pk=challenge_id)
     return [proposal_item(p) for p in queries.visible_proposals(request.user, challenge)]
 
@@ -691,7 +696,7 @@ def list_proposals(request, challenge_id: int):
 @router.post("/challenges/{int:challenge_id}/proposals", auth=WRITE_AUTH,
              response={201: ProposalOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
              summary="課題に提案する（企業・スタートアップの利用者、所属する組織として1件）")
-def create_proposal(request, challenge_id: int, payload: ProposalIn):
+def create_proposal(request, payload: ProposalIn, challenge_id: int = _id()):
     challenge = get_object_or_404(Challenge, pk=challenge_id)
     return Status(201, proposal_item(actions.submit_proposal(request.user, challenge, payload.dict(),
                                                              source=history.API)))
@@ -708,7 +713,7 @@ def _proposal(request, proposal_id: int) -> Proposal:
 @router.put("/proposals/{int:proposal_id}/shortlist", auth=WRITE_AUTH,
             response={200: ProposalOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
             summary="提案を候補にする／戻す（課題を出した団体・事務局）")
-def shortlist(request, proposal_id: int, payload: ShortlistIn):
+def shortlist(request, payload: ShortlistIn, proposal_id: int = _id()):
     proposal = actions.shortlist_proposal(request.user, _proposal(request, proposal_id),
                                           shortlisted=payload.shortlisted, version=payload.version,
                                           source=history.API)
@@ -718,7 +723,7 @@ def shortlist(request, proposal_id: int, payload: ShortlistIn):
 @router.post("/proposals/{int:proposal_id}/select", auth=WRITE_AUTH,
              response={200: ChallengeOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
              summary="提案を選定して結果（組織・金額）を公表する")
-def select(request, proposal_id: int, payload: SelectIn):
+def select(request, payload: SelectIn, proposal_id: int = _id()):
     challenge = actions.select_proposal(request.user, _proposal(request, proposal_id), amount=payload.amount,
                                         version=payload.version, source=history.API)
     return Status(200, challenge_item(get_object_or_404(queries.challenges(status="all"), pk=challenge.pk)))
@@ -800,7 +805,7 @@ def events_ics(request, filters: Query[EventFilters]):
 
 
 @router.get("/events/{int:event_id}", response=EventOut, summary="イベント")
-def get_event(request, event_id: int):
+def get_event(request, event_id: int = _id()):
     return event_item(get_object_or_404(Event, pk=event_id))
 
 
@@ -813,7 +818,7 @@ def create_event(request, payload: EventIn):
 @router.put("/events/{int:event_id}", auth=WRITE_AUTH,
             response={200: EventOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
             summary="イベントを更新（録画・資料の追加も。登録者・事務局、version で楽観的排他）")
-def update_event(request, event_id: int, payload: EventUpdate):
+def update_event(request, payload: EventUpdate, event_id: int = _id()):
     data = payload.dict()
     version = data.pop("version")
     event = actions.save_event(request.user, get_object_or_404(Event, pk=event_id), data, version=version,
@@ -824,7 +829,7 @@ def update_event(request, event_id: int, payload: EventUpdate):
 @router.post("/events/{int:event_id}/registrations", auth=WRITE_AUTH,
              response={201: EventOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
              summary="参加を申し込む（定員を超えると 409）")
-def register(request, event_id: int):
+def register(request, event_id: int = _id()):
     event = get_object_or_404(Event, pk=event_id)
     actions.register_for_event(request.user, event, source=history.API)
     return Status(201, event_item(get_object_or_404(Event, pk=event_id)))
@@ -832,6 +837,6 @@ def register(request, event_id: int):
 
 @router.delete("/events/{int:event_id}/registrations", auth=WRITE_AUTH,
                response={204: None, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}, summary="参加の申込を取り消す")
-def unregister(request, event_id: int):
+def unregister(request, event_id: int = _id()):
     actions.cancel_registration(request.user, get_object_or_404(Event, pk=event_id), source=history.API)
     return Status(204, None)

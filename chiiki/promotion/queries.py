@@ -282,8 +282,9 @@ def commitments(place: Municipality):
 
 def organisations(*, q="", kind="", prefecture="", sector=""):
     qs = Organisation.objects.select_related("prefecture").prefetch_related("sectors").order_by("name", "id")
+    q = (q or "").replace("\x00", "").strip()  # NUL cannot be sent to PostgreSQL
     if q:
-        qs = qs.filter(name__icontains=q.strip())
+        qs = qs.filter(name__icontains=q)
     if kind:
         qs = qs.filter(kind=kind)
     if prefecture:

@@ -14,6 +14,8 @@ ROLES = ["public", "admin", "tokyo", "hachioji", "aogashima", "sapporo", "adviso
 # Sample values for URL parameters: 八王子市 (東京都), a sector, a fiscal year; unknown ids for the rest.
 SAMPLES = {"sector": "education", "fiscal_year": "2026", "name": "municipalities", "pk": "999999",
            "token": "no-such-token", "public_id": "no-such-program", "token_id": "999999"}
+SAMPLES.update({name: "999999" for name in ("organisation_id", "council_id", "challenge_id", "proposal_id",
+                                             "event_id")})  # promotion: unknown ids
 
 
 def _routes(patterns=None, prefix=""):
