@@ -355,6 +355,15 @@ def add_commitment(request, code: str, payload: CommitmentIn):
     return Status(201, commitment_item(commitment))
 
 
+@router.delete("/municipalities/{code}/commitments/{int:pk}", auth=WRITE_AUTH,
+               response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+               summary="誤って記録したコミットメントを削除（version 必須、変更履歴に残る）")
+def delete_commitment(request, code: str, version: int, pk: int = _id()):
+    commitment = get_object_or_404(Commitment, pk=pk, municipality=get_municipality(code))
+    actions.delete_commitment(request.user, commitment, version=version, source=history.API)
+    return Status(204, None)
+
+
 @router.get("/municipalities/{code}/packages", response=PackagesOut,
             summary="パッケージ型の実装: 類似団体が一緒に実装した分野の組み合わせ（支持数・確信度・団体名）")
 def packages(request, code: str, fiscal_year: str | None = None):

@@ -340,8 +340,8 @@ def councils(request):
     page = paginate(rows, request.GET.get("page"))
     return render(request, "promotion/councils.html", {
         "page_obj": page, "prefecture": prefecture, "prefectures": _prefecture_choices(),
-        "can_create": access.is_admin(request.user) or (
-            request.user.is_authenticated and request.user.role in ("prefecture_staff", "municipal_staff")),
+        "can_create": request.user.is_authenticated and access.can(
+            request.user, "promotion.council_manage", request.user.municipality or request.user.prefecture),
         "query": request.GET.urlencode(),
     })
 
@@ -488,6 +488,7 @@ def challenge(request, pk):
     return render(request, "promotion/challenge.html", {
         "c": c, "proposals": proposals, "can_review": can_review, "can_propose": can_propose,
         "membership": membership, "errors": errors, "fields": fields, "outcome": queries.public_outcome(c),
+        "needs_organisation": membership is None and access.can(user, "promotion.proposal_submit", c),
         "sector_name": queries.sector_names().get(c.sector_id, c.sector_id),
         "can_edit": access.can(user, "promotion.challenge_manage", c.municipality),
     }, status=422 if errors else 200)
@@ -612,9 +613,9 @@ def _organiser_choices(user):
         membership = getattr(user, "organisation_membership", None)
         if membership is not None:
             choices.append((f"organisation:{membership.organisation_id}", membership.organisation.name))
-    if user.prefecture_id and user.role == "prefecture_staff":
+    if user.prefecture_id and not user.municipality_id and access.manages(user, user.prefecture):
         choices.append((f"prefecture:{user.prefecture_id}", user.prefecture.name))
-    if user.municipality_id:
+    if user.municipality_id and access.manages(user, user.municipality):
         choices.append((f"municipality:{user.municipality_id}", user.municipality.full_name))
     return choices
 

@@ -120,6 +120,14 @@ def test_commitments_are_recorded_by_the_municipality(client, users, scored, reg
                **bearer(users["hachioji"]))
     assert bad.status_code == 422
     assert set(bad.json()["detail"]) == {"document_url", "declared_on"}
+    created = response.json()
+    delete = f"{url}/{created['id']}?version={created['version']}"
+    assert client.delete(delete, **bearer(users["aogashima"])).status_code == 403
+    assert client.delete(f"{url}/{created['id']}?version=9", **bearer(users["hachioji"])).status_code == 409
+    assert client.delete(delete, **bearer(users["hachioji"])).status_code == 204
+    assert client.get(url).json() == []
+    assert list(ChangeRecord.objects.filter(model="promotion.commitment", municipality=hachioji)
+                .values_list("action", flat=True).order_by("id")) == ["create", "delete"]
 
 
 def test_commitment_form(client_for, users, register):
