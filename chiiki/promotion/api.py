@@ -32,6 +32,10 @@ router = Router(tags=["推進体制（見本となる地域）"])
 MAX_ID = 2_147_483_647  # ids and 年度 in paths beyond a database integer answer 422, never a database error
 
 
+def _year_query():
+    return Query("", max_length=20, description="年度（2026、令和8年度、R8 など）。省略時は現在の年度")
+
+
 def _id(description: str = "ID"):
     return Path(..., ge=1, le=MAX_ID, description=description)
 
@@ -238,7 +242,7 @@ def region_item(region: ModelRegion) -> dict:
 
 
 @router.get("/model-regions", response=ModelRegionList, summary="見本となる地域の一覧（年度で絞込み可）")
-def list_model_regions(request, fiscal_year: str | None = None):
+def list_model_regions(request, fiscal_year: str = _year_query()):
     year = _year(fiscal_year) if fiscal_year else None
     items = [region_item(r) for r in queries.model_regions(year)]
     return {"count": len(items), "items": items}
@@ -290,7 +294,7 @@ def national_diffusion(request):
 
 @router.get("/model-regions/{code}/diffusion", response=DiffusionOut,
             summary="見本となる地域の隣接団体と比較グループの実装割合の差（年度ごと）")
-def region_diffusion(request, code: str, fiscal_year: str | None = None):
+def region_diffusion(request, code: str, fiscal_year: str = _year_query()):
     municipality = get_municipality(code)
     year = _year(fiscal_year) if fiscal_year else None
     region = queries.region_of(municipality.code, year)
@@ -309,7 +313,7 @@ def region_diffusion(request, code: str, fiscal_year: str | None = None):
 
 @router.get("/model-regions/candidates", response=CandidateList,
             summary="見本となる地域の候補（スコアの式と重みつき、スコアの高い順）")
-def candidates(request, fiscal_year: str | None = None, page: int = Query(1, ge=1),
+def candidates(request, fiscal_year: str = _year_query(), page: int = Query(1, ge=1),
                page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
     result = queries.candidates(_year(fiscal_year))
     page_obj = paginate(result["items"], page, page_size)
@@ -366,7 +370,7 @@ def delete_commitment(request, code: str, version: int, pk: int = _id()):
 
 @router.get("/municipalities/{code}/packages", response=PackagesOut,
             summary="パッケージ型の実装: 類似団体が一緒に実装した分野の組み合わせ（支持数・確信度・団体名）")
-def packages(request, code: str, fiscal_year: str | None = None):
+def packages(request, code: str, fiscal_year: str = _year_query()):
     municipality = get_municipality(code)
     result = queries.package_advice(municipality, _year(fiscal_year))
     combos = [{**c, "municipalities": c["municipality_names"]} for c in result["combinations"]]
@@ -375,7 +379,7 @@ def packages(request, code: str, fiscal_year: str | None = None):
 
 @router.get("/municipalities/{code}/neighbour-uptake", response=list[UptakeOut],
             summary="近隣の取組: 隣接団体が実装済みで、この団体がまだの分野")
-def neighbour_uptake(request, code: str, fiscal_year: str | None = None):
+def neighbour_uptake(request, code: str, fiscal_year: str = _year_query()):
     municipality = get_municipality(code)
     return [{**row, "url": reverse("progress:municipality", args=[row["code"]])}
             for row in queries.neighbour_uptake(municipality, _year(fiscal_year))]
@@ -798,7 +802,10 @@ class EventFilters(Schema):
 
 
 def _events(filters: EventFilters):
-    place = get_municipality(filters.municipality) if filters.municipality else None
+    try:
+        place = get_municipality(filters.municipality) if filters.municipality else None
+    except Http404 as exc:  # a filter value, not the resource asked for
+        raise HttpError(422, str(exc)) from None
     return queries.events(sector=filters.sector, fmt=filters.format, upcoming=not filters.past,
                           online_first=queries.online_first_for(place))
 
