@@ -63,7 +63,7 @@ def index(request):
     return render(request, "promotion/index.html", {
         "regions": page.object_list, "page_obj": page, "count": len(regions), "years": years, "year": year,
         "sector_names": names, "national": national, "min_group": MIN_GROUP,
-        "map_data": {"values": map_values, "focus": [r.municipality_id for r in regions]},
+        "map_data": {"values": map_values, "focus": []},  # the whole country: where the model regions are
         "chart": _chart(national["years"]), "can_manage": access.can(request.user, "promotion.manage"),
     })
 
