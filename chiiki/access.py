@@ -102,6 +102,27 @@ def _self_or_admin(user, obj) -> bool:
     return is_admin(user) or (_active(user) and obj is not None and obj.pk == user.pk)
 
 
+def _member_of(user, organisation) -> bool:
+    """promotion: the user belongs to this organisation (OrganisationMember)."""
+    if not _active(user) or organisation is None:
+        return False
+    membership = getattr(user, "organisation_membership", None)  # the reverse one-to-one raises AttributeError
+    return membership is not None and membership.organisation_id == organisation.pk
+
+
+def scope_proposals(user, queryset):
+    """promotion: proposals the user may read before an outcome is published — their organisation's, the
+    municipality concerned (its own staff), everything for admins."""
+    if is_admin(user):
+        return queryset
+    if not _active(user):
+        return queryset.none()
+    visible = Q(organisation__members__user=user)
+    if user.role == Role.MUNICIPAL_STAFF and user.municipality_id:
+        visible |= Q(challenge__municipality_id=user.municipality_id)
+    return queryset.filter(visible)
+
+
 def _site_admin(user, obj) -> bool:
     """The Django admin: superusers, and national admins who were also given staff status."""
     return _active(user) and (user.is_superuser or (user.role == Role.NATIONAL_ADMIN and user.is_staff))
@@ -136,6 +157,22 @@ RULES = {
     "cases.edit": manages,
     "cases.import": lambda user, obj: is_admin(user) or (
         _active(user) and user.role == Role.PREFECTURE_STAFF and user.prefecture_id is not None),
+    # promotion: 推進体制 (首長のコミットメント is recorded by the municipality; weights and designation by the admin)
+    "promotion.record_commitment": manages,
+    "promotion.manage": lambda user, obj: is_admin(user),
+    "promotion.organisation_create": _signed_in,  # the creating company user becomes its member
+    "promotion.organisation_edit": lambda user, obj: is_admin(user) or _member_of(user, obj),
+    "promotion.council_manage": manages,  # obj: the council's municipality or prefecture (or the council)
+    "promotion.challenge_manage": manages,  # obj: the municipality posting (or the challenge)
+    # Proposals before the outcome: the municipality concerned (its own staff, not the prefecture) and the admin.
+    "promotion.proposals_review": lambda user, obj: is_admin(user) or (
+        _active(user) and user.role == Role.MUNICIPAL_STAFF and _municipality_of(obj) is not None
+        and user.municipality_id == _municipality_of(obj).pk),
+    "promotion.proposal_submit": lambda user, obj: _active(user) and user.role == Role.COMPANY,
+    "promotion.event_create": _signed_in,
+    "promotion.event_edit": lambda user, obj: is_admin(user) or (
+        _active(user) and obj is not None and getattr(obj, "created_by_id", None) == user.pk),
+    "promotion.event_register": _signed_in,
     # Site administration
     "history.view_all": lambda user, obj: is_admin(user),
     "site.admin": _site_admin,  # /django-admin/

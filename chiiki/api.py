@@ -20,6 +20,7 @@ from chiiki.opendata.api import router as opendata_router  # opendata (issue 15)
 from chiiki.pdca.api import router as pdca_router  # pdca
 from chiiki.programs.api import router as programs_router
 from chiiki.progress.api import router as progress_router
+from chiiki.promotion.api import router as promotion_router
 from chiiki.regions.api import router as regions_router
 from chiiki.roadmap.api import router as roadmap_router
 
@@ -148,3 +149,4 @@ api.add_router("", accounts_router)
 api.add_router("/opendata", opendata_router)  # opendata (issue 15)
 api.add_router("", pdca_router)  # pdca: /kpis, /reviews, /actions, /proposals
 api.add_router("/cases", cases_router)  # pdca (issue 14): 事例ライブラリ
+api.add_router("", promotion_router)  # promotion: 見本となる地域, diffusion, package advice

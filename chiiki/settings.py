@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "chiiki.opendata",  # opendata (issue 15)
     "chiiki.pdca",  # pdca: KPIs, reviews, 制度の見直し (issue 14)
     "chiiki.cases",  # pdca (issue 14): 事例ライブラリ
+    "chiiki.promotion",  # promotion: 推進体制（見本となる地域）
 ]
 
 MIDDLEWARE = [

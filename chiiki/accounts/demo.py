@@ -14,6 +14,7 @@ DEMO_LOADERS = [
     "chiiki.opendata.demo.load",  # opendata (issue 15)
     "chiiki.pdca.demo.load",  # pdca: KPI, reviews with actions, proposals
     "chiiki.cases.demo.load",  # pdca: demo cases (marked デモ)
+    "chiiki.promotion.demo.load",  # promotion
 ]
 
 DEMO_PREFECTURE = "20"  # 長野県

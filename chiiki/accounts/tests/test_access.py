@@ -37,6 +37,18 @@ EXPECTED = {
     "cases.edit": ("hachioji", MANAGERS_OF_HACHIOJI),  # pdca: 事例ライブラリ
     "cases.import": ("none", {"admin", "tokyo"}),
     "history.view_all": ("none", {"admin"}),
+    # promotion
+    "promotion.record_commitment": ("hachioji", MANAGERS_OF_HACHIOJI),
+    "promotion.manage": ("none", {"admin"}),
+    "promotion.organisation_create": ("none", SIGNED_IN),
+    "promotion.organisation_edit": ("none", {"admin"}),  # members: chiiki/promotion/tests/test_organisations.py
+    "promotion.council_manage": ("hachioji", MANAGERS_OF_HACHIOJI),
+    "promotion.challenge_manage": ("hachioji", MANAGERS_OF_HACHIOJI),
+    "promotion.proposals_review": ("hachioji", {"admin", "hachioji"}),
+    "promotion.proposal_submit": ("none", {"company"}),
+    "promotion.event_create": ("none", SIGNED_IN),
+    "promotion.event_edit": ("none", {"admin"}),  # creators: chiiki/promotion/tests/test_events.py
+    "promotion.event_register": ("none", SIGNED_IN),
     "site.admin": ("none", set()),  # needs is_staff or superuser as well: see test_site_admin
     "database.backup": ("none", set()),  # operator commands only (access.SYSTEM)
     "database.restore": ("none", set()),

@@ -18,6 +18,8 @@ SAMPLES = {"sector": "education", "fiscal_year": "2026", "name": "municipalities
            "key": "132012", "action": "package_search", "uid": "no-such-resource", "fmt": "ttl",
            "entry_pk": "999999", "action_pk": "999999", "review_id": "999999", "kpi": "NO-SUCH-KPI",  # pdca
            "action_id": "999999", "proposal_id": "999999", "case_id": "999999"}  # pdca
+SAMPLES.update({name: "999999" for name in ("organisation_id", "council_id", "challenge_id", "proposal_id",
+                                             "event_id")})  # promotion: unknown ids
 
 
 def _routes(patterns=None, prefix=""):

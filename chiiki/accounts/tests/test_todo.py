@@ -121,6 +121,7 @@ def test_municipality_pages_are_one_click_apart(users, client_for, register):
         "基本情報": "/regions/municipalities/132012/",
         "進捗": "/progress/municipalities/132012/",
         "支援メニューナビ": "/programs/navigator/?municipality=132012",
+        "推進体制・パッケージ": "/promotion/m/132012/",  # promotion
         "変更履歴": "/history/?municipality=132012",
     }
     officer = client_for(users["hachioji"])
@@ -133,7 +134,7 @@ def test_municipality_pages_are_one_click_apart(users, client_for, register):
     # Anonymous visitors and staff of another municipality get the same hub without the history tab.
     for client in (client_for(None), client_for(users["sapporo"])):
         links = hub_links(client.get("/regions/municipalities/132012/").content.decode())
-        assert list(links) == ["基本情報", "進捗", "支援メニューナビ"]
+        assert list(links) == ["基本情報", "進捗", "支援メニューナビ", "推進体制・パッケージ"]
 
 
 def test_home_links_the_national_map(client):

@@ -19,6 +19,7 @@ from chiiki.opendata.tests.samples import make_catalog as make_opendata_catalog
 from chiiki.pdca.tests import tour as pdca_tour  # pdca
 from chiiki.programs.reference import load_catalog
 from chiiki.progress.imports import PROGRESS
+from chiiki.promotion import actions as promotion_actions
 from chiiki.regions.tests import topo_fixture
 
 pytestmark = pytest.mark.browser
@@ -40,6 +41,9 @@ PUBLIC = [
     # pdca
     "/pdca/", "/pdca/kpis/DIGIDEN-1500/", "/pdca/kpis/TOKYO-DISASTER/", "/pdca/reviews/", "/pdca/reviews/{review}/",
     "/pdca/proposals/", "/pdca/proposals/{proposal}/", "/cases/", "/cases/?q=防災&sector=disaster", "/cases/{case}/",
+    # promotion
+    "/promotion/", "/promotion/candidates/", "/promotion/model-regions/132012/", "/promotion/m/132012/",
+    "/promotion/organisations/", "/promotion/councils/", "/promotion/challenges/", "/promotion/events/",
 ]
 EXPECTED_STATUS = {"/no-such-page/": 404, "/progress/entry/011002/": 403}
 SIGNED_IN = ["/", "/accounts/mypage/", "/accounts/password/", "/accounts/tokens/", f"/programs/p/{PROGRAM}/",
@@ -55,6 +59,8 @@ ROLE_PAGES = {
         "/opendata/dataset/hachioji-aed/resources", "/opendata/dataset/hachioji-aed/usage",
         "/opendata/dataset/hachioji-internal-budget/",
         "/pdca/proposals/new", "/cases/new",  # pdca
+        "/promotion/m/132012/commitments/new", "/promotion/challenges/new?municipality=132012",  # promotion
+        "/promotion/events/new", "/promotion/councils/new",
     ],
     "tokyo": SIGNED_IN + ["/progress/entry/", "/progress/import/", "/history/", "/progress/records/",
                           "/regions/prefectures/13/"],
@@ -66,6 +72,7 @@ ROLE_PAGES = {
         "/regions/municipalities/132012/edit/",
         "/pdca/kpis/new", "/pdca/kpis/DIGIDEN-1500/edit", "/pdca/reviews/new", "/pdca/reviews/{review}/",  # pdca
         "/pdca/proposals/{proposal}/", "/cases/{case}/edit", "/cases/import/",
+        "/promotion/manage/designate", "/promotion/manage/weights",  # promotion
     ],
     "advisor": SIGNED_IN,
     "company": SIGNED_IN,
@@ -90,6 +97,8 @@ def site(transactional_db, users, tmp_path, settings):
     topo_fixture.write(directory)
     call_command("load_boundaries", str(directory))
     pdca_tour.seed_site(users)  # pdca
+    promotion_actions.designate(SYSTEM, users["hachioji"].municipality, fiscal_year=year, sectors=["disaster"],
+                                story="防災のパッケージ")  # promotion: a model region page to visit
     return users
 
 

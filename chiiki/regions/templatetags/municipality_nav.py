@@ -9,7 +9,9 @@ from chiiki import access
 
 register = template.Library()
 
-TABS = [("info", "基本情報"), ("progress", "進捗"), ("navigator", "支援メニューナビ"), ("history", "変更履歴")]
+TABS = [("info", "基本情報"), ("progress", "進捗"), ("navigator", "支援メニューナビ"),
+        ("promotion", "推進体制・パッケージ"),  # promotion
+        ("history", "変更履歴")]
 
 
 @register.inclusion_tag("components/municipality_nav.html", takes_context=True)
@@ -21,6 +23,7 @@ def municipality_nav(context, municipality, current: str):
         "info": reverse("regions:municipality", args=[code]),
         "progress": reverse("progress:municipality", args=[code]),
         "navigator": reverse("programs:navigator") + "?" + urlencode({"municipality": code}),
+        "promotion": reverse("promotion:municipality", args=[code]),  # promotion
     }
     # History only for those who may read this municipality's records (the history page 404s otherwise).
     if user is not None and access.can(user, "municipality.view_history", municipality):

@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+
+from chiiki.core.cache import cache_public
+
+# Promotion pages show progress (scores, diffusion, packages) of municipalities (regions) by sector (roadmap).
+DEPENDS_ON = ("promotion", "progress", "regions", "roadmap")
+
+
+class PromotionConfig(AppConfig):
+    name = "chiiki.promotion"
+    label = "promotion"
+    verbose_name = "推進体制（見本となる地域）"
+
+    def ready(self):
+        cache_public("/promotion/", depends_on=DEPENDS_ON,
+                     exclude=(r"/promotion/manage/", r"/promotion/m/[^/]+/commitments/new", r"/promotion/[a-z]+/new",
+                              r"/promotion/[a-z]+/\d+/(?:edit|members|proposals|register|select|shortlist)"))
+        cache_public("/api/v1/model-regions", depends_on=DEPENDS_ON)
+        for prefix in ("/api/v1/organisations", "/api/v1/councils", "/api/v1/events"):
+            cache_public(prefix, depends_on=DEPENDS_ON)
+        # Proposals are per visitor (confidential until the outcome): never stored.
+        cache_public("/api/v1/challenges", depends_on=DEPENDS_ON, exclude=(r"/api/v1/challenges/\d+/proposals",))
+        # /api/v1/municipalities/{code}/packages and /neighbour-uptake read progress as well as the register:
+        # this more specific declaration covers the register's municipality endpoints too (they only lose hits).
+        cache_public("/api/v1/municipalities/", depends_on=DEPENDS_ON)

@@ -1,0 +1,53 @@
+"""Package advice (パッケージ型の実装): sector combinations similar municipalities implemented together.
+
+Pure computation over itemsets {municipality: sectors at 実装済 or 自走}:
+- support(X) = municipalities that implemented every sector of X;
+- for a combination X of 2–3 sectors and each sector b in X, confidence(X − b → b) = support(X) ÷ support(X − b):
+  of those that implemented the rest, the share that also implemented b;
+- only combinations with support ≥ MIN_SUPPORT are returned.
+"""
+
+from collections import Counter
+from itertools import combinations as subsets
+
+MIN_SUPPORT = 3
+SIZES = (2, 3)
+
+
+def mine(itemsets: dict[str, set[str]], *, min_support: int = MIN_SUPPORT, sizes=SIZES) -> list[dict]:
+    counts: Counter = Counter()
+    members: dict[tuple, list[str]] = {}
+    largest = max(sizes)
+    for code, sectors in itemsets.items():
+        ordered = sorted(sectors)
+        for size in range(1, largest + 1):
+            for combo in subsets(ordered, size):
+                counts[combo] += 1
+                if size in sizes:
+                    members.setdefault(combo, []).append(code)
+    result = []
+    for combo, support in counts.items():
+        if len(combo) not in sizes or support < min_support:
+            continue
+        rules = []
+        for sector in combo:
+            rest = tuple(s for s in combo if s != sector)
+            rules.append({"if": list(rest), "then": sector, "confidence": round(support / counts[rest] * 100, 1),
+                          "base": counts[rest]})
+        result.append({"sectors": list(combo), "support": support, "municipalities": sorted(members[combo]),
+                       "rules": rules})
+    result.sort(key=lambda c: (-c["support"], -len(c["sectors"]), c["sectors"]))
+    return result
+
+
+def advise(mine_result: list[dict], own: set[str]) -> list[dict]:
+    """Each combination with what the municipality already has and what it would add; the ones it has not
+    completed first (most supported first), completed ones last."""
+    rows = []
+    for combo in mine_result:
+        missing = [s for s in combo["sectors"] if s not in own]
+        rows.append({**combo, "have": [s for s in combo["sectors"] if s in own], "missing": missing,
+                     "next_rules": [r for r in combo["rules"] if r["then"] in missing
+                                    and all(s in own for s in r["if"])]})
+    rows.sort(key=lambda c: (not c["missing"], not c["next_rules"], -c["support"], c["sectors"]))
+    return rows

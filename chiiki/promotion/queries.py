@@ -1,0 +1,372 @@
+"""Reads shared by the promotion pages and the API: candidate scores, model regions, diffusion, package advice,
+neighbours' uptake. Progress is read from the current-state table (ProgressCell, ADR 0013)."""
+
+import hashlib
+
+from django.core.cache import cache
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+
+from chiiki import access
+from chiiki.core.cache import versions
+from chiiki.progress import queries as progress_queries
+from chiiki.progress.models import IMPLEMENTED_STAGES, ProgressCell
+from chiiki.regions.models import Municipality
+from chiiki.regions.queries import KIND_LABELS, population_class, population_class_label
+from chiiki.roadmap.models import Sector
+
+from . import diffusion, packages, scoring
+from .apps import DEPENDS_ON
+from .models import (
+    Challenge,
+    ChallengeStatus,
+    Commitment,
+    Council,
+    CouncilRole,
+    Event,
+    EventFormat,
+    ModelRegion,
+    Organisation,
+    ScoringWeights,
+)
+
+# 地方区分 (the eight regions in which statistics group the prefectures), by JIS prefecture code.
+PREFECTURE_REGIONS = [
+    ("hokkaido", "北海道", range(1, 2)), ("tohoku", "東北", range(2, 8)), ("kanto", "関東", range(8, 15)),
+    ("chubu", "中部", range(15, 24)), ("kinki", "近畿", range(24, 31)), ("chugoku", "中国", range(31, 36)),
+    ("shikoku", "四国", range(36, 40)), ("kyushu", "九州・沖縄", range(40, 48)),
+]
+
+
+def prefecture_region(prefecture_code: str) -> tuple[str, str]:
+    number = int(prefecture_code)
+    for key, label, codes in PREFECTURE_REGIONS:
+        if number in codes:
+            return key, label
+    return "", ""
+
+
+def cached(name: str, params, compute):
+    digest = hashlib.sha256(repr(params).encode()).hexdigest()[:32]
+    key = f"promotion:{name}:{versions(DEPENDS_ON)}:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=3600)
+    return value
+
+
+def sectors() -> list[dict]:
+    return progress_queries.sectors()
+
+
+def sector_names() -> dict[str, str]:
+    return {s["code"]: s["name"] for s in sectors()}
+
+
+def default_year() -> int:
+    return progress_queries.default_fiscal_year()
+
+
+# ---- weights and candidates -----------------------------------------------------------------------------------
+
+def current_weights() -> ScoringWeights:
+    """The one weights row (defaults until the admin first saves)."""
+    return ScoringWeights.objects.filter(pk=1).first() or ScoringWeights(pk=1, version=0)
+
+
+def weights_of(row: ScoringWeights) -> scoring.Weights:
+    return scoring.Weights(row.implemented_weight, row.progress_weight, row.commitment_weight)
+
+
+def committed_codes(on=None) -> dict[str, Commitment]:
+    """municipality code → its latest commitment declared on or before `on` (today)."""
+    day = on or timezone.localdate()
+    latest = {}
+    for commitment in Commitment.objects.filter(declared_on__lte=day).order_by("declared_on", "id"):
+        latest[commitment.municipality_id] = commitment
+    return latest
+
+
+def candidates(fiscal_year: int) -> dict:
+    """Every municipality up to the population limit with its score components, best first."""
+
+    def compute():
+        row = current_weights()
+        weights = weights_of(row)
+        sector_codes = [s["code"] for s in sectors()]
+        now = progress_queries.stage_grid(fiscal_year)
+        before = progress_queries.stage_grid(fiscal_year - scoring.PROGRESS_YEARS)
+        committed = committed_codes()
+        designated = set(ModelRegion.objects.values_list("municipality_id", flat=True))
+        items = []
+        # Plain rows, not model instances: this reads up to 1,741 municipalities on a cold cache.
+        places = (Municipality.objects.filter(population__isnull=False, population__lte=row.max_population)
+                  .order_by("code").values_list("code", "name", "prefecture__name", "kind", "population"))
+        for code, name, prefecture, kind, population in places:
+            stages_now = {s: now[(code, s)][0] for s in sector_codes if (code, s) in now}
+            stages_before = {s: before[(code, s)][0] for s in sector_codes if (code, s) in before}
+            parts = scoring.components(stages_now, stages_before, sector_codes, code in committed)
+            commitment = committed.get(code)
+            items.append({
+                "code": code, "name": name, "prefecture": prefecture, "kind": kind,
+                "kind_label": KIND_LABELS.get(kind, kind), "population": population,
+                "score": scoring.score(parts, weights),
+                "implemented": round(parts["implemented"], 3), "progress": round(parts["progress"], 3),
+                "commitment": bool(parts["commitment"]),
+                "implemented_sectors": [s for s in sector_codes if stages_now.get(s) in IMPLEMENTED_STAGES],
+                "commitment_date": commitment.declared_on if commitment else None,
+                "commitment_url": commitment.document_url if commitment else "",
+                "designated": code in designated,
+            })
+        items.sort(key=lambda e: (-e["score"], e["code"]))
+        return {"fiscal_year": fiscal_year, "compared_with": fiscal_year - scoring.PROGRESS_YEARS,
+                "max_population": row.max_population, "weights": weights,
+                "formula": scoring.formula_text(weights, row.max_population), "items": items}
+
+    return cached("candidates", fiscal_year, compute)
+
+
+# ---- model regions --------------------------------------------------------------------------------------------
+
+def model_regions(fiscal_year: int | None = None):
+    qs = (ModelRegion.objects.select_related("municipality__prefecture")
+          .prefetch_related(Prefetch("sectors", queryset=Sector.objects.order_by("order", "code")))
+          .order_by("-fiscal_year", "municipality_id"))
+    if fiscal_year is not None:
+        qs = qs.filter(fiscal_year=fiscal_year)
+    return qs
+
+
+def designation_years() -> list[int]:
+    return sorted(set(ModelRegion.objects.values_list("fiscal_year", flat=True)), reverse=True)
+
+
+def region_of(code: str, fiscal_year: int | None = None) -> ModelRegion | None:
+    """The municipality's designation (of that 年度, or its first)."""
+    qs = model_regions().filter(municipality_id=code).order_by("fiscal_year")
+    if fiscal_year is not None:
+        qs = qs.filter(fiscal_year=fiscal_year)
+    return qs.first()
+
+
+def diffusion_inputs() -> diffusion.Inputs:
+    """Neighbours, strata and the implemented cells of every 年度 that can be shown, in three reads."""
+    through = Municipality.neighbours.through
+    neighbours: dict[str, set[str]] = {}
+    for a, b in through.objects.values_list("from_municipality_id", "to_municipality_id"):
+        neighbours.setdefault(a, set()).add(b)
+        neighbours.setdefault(b, set()).add(a)
+    strata = {code: (kind, population_class(population))
+              for code, kind, population in Municipality.objects.values_list("code", "kind", "population")}
+    years = progress_queries.fiscal_years()
+    horizon = progress_queries.horizon()
+    implemented = set()
+    if horizon is not None:
+        first_year = min(years) - 1  # the 年度 before the first shown one is a baseline
+        rows = (ProgressCell.objects.filter(stage__in=IMPLEMENTED_STAGES, fiscal_year__gte=first_year)
+                .order_by().values_list("municipality_id", "sector_id", "fiscal_year"))
+        for code, sector, year in rows:
+            implemented.add((code, sector, year))
+            if year == horizon:  # carried over into every later 年度 shown
+                for later in range(horizon + 1, max(years) + 1):
+                    implemented.add((code, sector, later))
+    model_codes = set(ModelRegion.objects.values_list("municipality_id", flat=True))
+    return diffusion.Inputs(neighbours=neighbours, strata=strata, implemented=implemented, years=years,
+                            model_codes=model_codes)
+
+
+def region_diffusion(region: ModelRegion) -> dict:
+    def compute():
+        sectors_ = [s.code for s in region.sectors.all()]
+        result = diffusion.for_region(diffusion_inputs(), region.municipality_id, region.fiscal_year, sectors_)
+        names = dict(Municipality.objects.filter(code__in=result["neighbours"] + result["comparison"])
+                     .values_list("code", "name"))
+        result["neighbour_names"] = {code: names.get(code, code) for code in result["neighbours"]}
+        result["comparison_names"] = {code: names.get(code, code) for code in result["comparison"]}
+        result["sectors"] = sectors_
+        return result
+
+    return cached("diffusion", (region.pk, region.version), compute)
+
+
+def national_diffusion() -> dict:
+    def compute():
+        regions = [(r.municipality_id, r.fiscal_year, [s.code for s in r.sectors.all()]) for r in model_regions()]
+        return diffusion.national(diffusion_inputs(), regions)
+
+    return cached("national-diffusion", None, compute)
+
+
+# ---- package advice and neighbours' uptake ---------------------------------------------------------------------
+
+def _flags(place: Municipality) -> tuple[bool, bool, bool]:
+    # Unknown (None) counts as not flagged: similarity asks "is it a 過疎/離島/中山間 area", not "is it known".
+    return bool(place.depopulated), bool(place.remote_island), bool(place.mountainous)
+
+
+def similarity_key(place: Municipality) -> tuple:
+    return (place.kind, population_class(place.population), *_flags(place),
+            prefecture_region(place.prefecture_id)[0])
+
+
+def similarity_label(place: Municipality) -> str:
+    flags = [label for flag, label in zip(_flags(place), ("過疎", "離島", "中山間"), strict=True) if flag]
+    return "・".join([KIND_LABELS.get(place.kind, place.kind), f"人口 {population_class_label(population_class(place.population))}",
+                     *(flags or ["過疎・離島・中山間の指定なし"]), prefecture_region(place.prefecture_id)[1]])
+
+
+def similar_municipalities(place: Municipality) -> list[Municipality]:
+    key = similarity_key(place)
+    region_key = key[-1]
+    prefectures = [f"{n:02d}" for k, _, codes in PREFECTURE_REGIONS if k == region_key for n in codes]
+    candidates_ = (Municipality.objects.filter(kind=place.kind, prefecture_id__in=prefectures)
+                   .exclude(pk=place.pk).defer("boundary").order_by("code"))  # boundaries are large
+    return [m for m in candidates_ if similarity_key(m) == key]
+
+
+def implemented_by(codes, fiscal_year: int) -> dict[str, set[str]]:
+    grid_year = progress_queries._state_year(fiscal_year)
+    result = {code: set() for code in codes}
+    if grid_year is None:
+        return result
+    rows = (ProgressCell.objects.filter(fiscal_year=grid_year, stage__in=IMPLEMENTED_STAGES,
+                                        municipality_id__in=list(codes))
+            .order_by().values_list("municipality_id", "sector_id"))
+    for code, sector in rows:
+        result[code].add(sector)
+    return result
+
+
+def package_advice(place: Municipality, fiscal_year: int) -> dict:
+    def compute():
+        similar = similar_municipalities(place)
+        names = {m.code: m.name for m in similar}
+        itemsets = implemented_by([m.code for m in similar], fiscal_year)
+        own = implemented_by([place.code], fiscal_year)[place.code]
+        combos = packages.advise(packages.mine(itemsets), own)
+        for combo in combos:
+            combo["municipality_names"] = [{"code": c, "name": names[c]} for c in combo["municipalities"]]
+        return {"municipality": place.code, "fiscal_year": fiscal_year, "similar_count": len(similar),
+                "similar_label": similarity_label(place), "min_support": packages.MIN_SUPPORT,
+                "implemented": sorted(own), "combinations": combos}
+
+    return cached("packages", (place.code, fiscal_year), compute)
+
+
+def neighbour_uptake(place: Municipality, fiscal_year: int) -> list[dict]:
+    """What its neighbours implemented (実装済・自走) that it has not yet: one row per neighbour × sector."""
+    neighbours = list(place.neighbours.order_by("code").values("code", "name"))
+    codes = [n["code"] for n in neighbours]
+    grid_year = progress_queries._state_year(fiscal_year)
+    if grid_year is None or not codes:
+        return []
+    own = implemented_by([place.code], fiscal_year)[place.code]
+    names = {n["code"]: n["name"] for n in neighbours}
+    sector_label = sector_names()
+    order = {s["code"]: i for i, s in enumerate(sectors())}
+    rows = (ProgressCell.objects.filter(fiscal_year=grid_year, stage__in=IMPLEMENTED_STAGES, municipality_id__in=codes)
+            .exclude(sector_id__in=own).order_by().values_list("municipality_id", "sector_id", "stage", "record_year"))
+    result = [{"code": code, "name": names[code], "sector": sector, "sector_name": sector_label.get(sector, sector),
+               "stage": stage, "stage_label": progress_queries.STAGE_LABELS[stage], "fiscal_year": record_year}
+              for code, sector, stage, record_year in rows]
+    result.sort(key=lambda r: (order.get(r["sector"], 99), r["code"]))
+    return result
+
+
+def commitments(place: Municipality):
+    return Commitment.objects.filter(municipality=place).order_by("-declared_on", "-id")
+
+
+# ---- organisations and councils -----------------------------------------------------------------------------------
+
+def organisations(*, q="", kind="", prefecture="", sector=""):
+    qs = Organisation.objects.select_related("prefecture").prefetch_related("sectors").order_by("name", "id")
+    q = (q or "").replace("\x00", "").strip()  # NUL cannot be sent to PostgreSQL
+    if q:
+        qs = qs.filter(name__icontains=q)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if prefecture:
+        qs = qs.filter(prefecture_id=prefecture)
+    if sector:
+        qs = qs.filter(sectors__code=sector).distinct()
+    return qs
+
+
+def councils(*, prefecture=""):
+    qs = (Council.objects.select_related("prefecture", "municipality")
+          .annotate(member_count=Count("memberships")).order_by("prefecture_id", "municipality_id", "name"))
+    if prefecture:
+        qs = qs.filter(prefecture_id=prefecture)
+    return qs
+
+
+def council_members(council: Council):
+    order = {role: i for i, role in enumerate(CouncilRole.values)}
+    members = list(council.memberships.select_related("organisation"))
+    members.sort(key=lambda m: (order[m.role], m.organisation.name))
+    return members
+
+
+# ---- challenges and proposals -------------------------------------------------------------------------------------
+
+def challenges(*, sector="", prefecture="", municipality="", deadline_before=None, startup_friendly=False,
+               status="open"):
+    qs = Challenge.objects.select_related("municipality__prefecture", "sector", "selected__organisation")
+    if status == "open":
+        qs = qs.filter(status=ChallengeStatus.OPEN, deadline__gte=timezone.localdate())
+    elif status in ChallengeStatus.values:
+        qs = qs.filter(status=status)
+    if sector:
+        qs = qs.filter(sector_id=sector)
+    if prefecture:
+        qs = qs.filter(municipality__prefecture_id=prefecture)
+    if municipality:
+        qs = qs.filter(municipality_id=municipality)
+    if deadline_before:
+        qs = qs.filter(deadline__lte=deadline_before)
+    if startup_friendly:
+        qs = qs.filter(Q(small_orders=True) | Q(no_track_record=True) | Q(pilot_first=True))
+    return qs.order_by("deadline", "id")
+
+
+def visible_proposals(user, challenge: Challenge):
+    """Proposals of the challenge the user may read in full (their organisation's; the municipality's staff and
+    the admin see all). After the outcome the selected one's summary is public: see public_outcome."""
+    return access.scope_proposals(user, challenge.proposals.select_related("organisation")).order_by("id")
+
+
+def public_outcome(challenge: Challenge) -> dict | None:
+    if challenge.status != ChallengeStatus.DECIDED or challenge.selected_id is None:
+        return None
+    selected = challenge.selected
+    return {"organisation": selected.organisation.name, "organisation_id": selected.organisation_id,
+            "amount": challenge.outcome_amount, "summary": selected.summary,
+            "published_at": challenge.outcome_published_at}
+
+
+# ---- events -------------------------------------------------------------------------------------------------------
+
+ONLINE_FIRST = {EventFormat.ONLINE: 0, EventFormat.HYBRID: 1, EventFormat.ONSITE: 2}
+
+
+def online_first_for(place: Municipality | None) -> bool:
+    """Municipalities flagged 離島 or 中山間 see online sessions first."""
+    return bool(place is not None and (place.remote_island or place.mountainous))
+
+
+def events(*, sector="", fmt="", upcoming=True, online_first=False):
+    qs = (Event.objects.select_related("organiser_organisation", "organiser_municipality__prefecture",
+                                       "organiser_prefecture")
+          .prefetch_related("sectors").annotate(registered=Count("registrations")))
+    if upcoming:
+        qs = qs.filter(ends_at__gte=timezone.now())
+    if sector:
+        qs = qs.filter(sectors__code=sector).distinct()
+    if fmt:
+        qs = qs.filter(format=fmt)
+    rows = list(qs.order_by("starts_at", "id"))
+    if online_first:
+        rows.sort(key=lambda e: (ONLINE_FIRST[e.format], e.starts_at, e.pk))
+    return rows

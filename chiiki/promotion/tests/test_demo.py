@@ -1,0 +1,41 @@
+"""Demo promotion data: loads through the actions, marked デモ, idempotent, skipped without the demo prefecture."""
+
+import pytest
+
+from chiiki.core.models import ChangeRecord
+from chiiki.promotion import demo
+from chiiki.promotion.models import Commitment, Council, Event, ModelRegion, Proposal
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def nagano(register):
+    from chiiki.regions.models import Municipality, Prefecture
+
+    pref = Prefecture.objects.create(code="20", lg_code="200000", name="長野県", kana="ナガノケン")
+    for code, name, kind in (("202011", "長野市", "core_city"), ("202151", "塩尻市", "city"),
+                             ("204072", "阿智村", "village")):
+        Municipality.objects.create(code=code, name=name, kana="テスト", kind=kind, prefecture=pref)
+
+
+def test_demo_loads_once_and_is_marked(client, nagano, django_user_model):
+    django_user_model.objects.create(username="demo-company", role="company")
+    summary = demo.load()
+    assert "首長のコミットメント 3件" in summary and "見本となる地域 2件" in summary
+    assert "協議会 1件・課題 2件・イベント 3件" in summary
+    assert Proposal.objects.filter(is_demo=True, organisation__name="株式会社チイキIoT（デモ）").count() == 1
+    assert Council.objects.get().memberships.count() == 4
+    assert set(ModelRegion.objects.values_list("is_demo", flat=True)) == {True}
+    assert set(Commitment.objects.values_list("is_demo", flat=True)) == {True}
+    assert set(ChangeRecord.objects.filter(model__startswith="promotion.").values_list("source", flat=True)) == {"demo"}
+    assert set(Event.objects.values_list("is_demo", flat=True)) == {True}
+    again = demo.load()
+    assert "見本となる地域 0件" in again and "協議会 0件・課題 0件・イベント 0件" in again
+    assert ModelRegion.objects.count() == 2 and Event.objects.count() == 3
+    page = client.get("/promotion/").content.decode()
+    assert "塩尻市" in page and "デモ" in page
+
+
+def test_demo_without_the_demo_prefecture_creates_nothing(register):
+    assert "0件" in demo.load() and not ModelRegion.objects.exists()

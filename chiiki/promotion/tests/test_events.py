@@ -1,0 +1,126 @@
+"""Events: validation, JST times, online-first for 離島・中山間, ICS, and capacity under concurrent registrations."""
+
+import datetime as dt
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections import Counter
+
+import pytest
+from django.utils import timezone
+
+from chiiki.promotion.models import Registration
+
+from .conftest import bearer, send
+
+THREADS = 12
+CAPACITY = 4
+TIMEOUT = 120
+
+
+def jst(days, hour):
+    day = timezone.localdate() + dt.timedelta(days=days)
+    return f"{day.isoformat()}T{hour:02d}:00"
+
+
+def event_body(**extra):
+    return {"title": "スマート農業オンライン説明会", "organiser": "municipality:132012", "format": "online",
+            "starts_at": jst(10, 14), "ends_at": jst(10, 15), "online_url": "https://example.jp/meet",
+            "sectors": ["agriculture"], "capacity": 2, **extra}
+
+
+@pytest.mark.django_db
+def test_create_validate_and_register(client, users):
+    officer = bearer(users["hachioji"])
+    bad = send(client, "post", "/api/v1/events", event_body(online_url="", ends_at=jst(10, 13),
+                                                            organiser="municipality:011002"), **officer)
+    assert bad.status_code == 422
+    assert set(bad.json()["detail"]) == {"online_url", "ends_at", "organiser"}
+    created = send(client, "post", "/api/v1/events", event_body(), **officer)
+    assert created.status_code == 201, created.content
+    event = created.json()
+    assert event["starts_at"].endswith("+09:00") or "T05:00:00" in event["starts_at"]  # entered as JST
+    url = f"/api/v1/events/{event['id']}/registrations"
+    assert client.post(url).status_code == 401
+    assert client.post(url, **bearer(users["company"])).status_code == 201
+    assert client.post(url, **bearer(users["company"])).status_code == 422  # already registered
+    assert client.post(url, **bearer(users["advisor"])).status_code == 201
+    full = client.post(url, **bearer(users["tokyo"]))
+    assert full.status_code == 409 and "定員" in full.json()["detail"]
+    assert client.delete(url, **bearer(users["advisor"])).status_code == 204
+    assert client.post(url, **bearer(users["tokyo"])).status_code == 201
+    # Only its creator (and the admin) edits it, e.g. to add the recording after the event.
+    update = event_body(recording_url="https://example.jp/rec", version=1)
+    assert send(client, "put", f"/api/v1/events/{event['id']}", update, **bearer(users["tokyo"])).status_code == 403
+    assert send(client, "put", f"/api/v1/events/{event['id']}", {**update, "capacity": 1}, **officer).status_code == 422
+    assert send(client, "put", f"/api/v1/events/{event['id']}", update, **officer).json()["recording_url"] \
+        == "https://example.jp/rec"
+
+
+@pytest.mark.django_db
+def test_online_first_for_islands_and_mountains(client, users, register):
+    island = register["municipalities"]["134023"]
+    island.remote_island = True
+    island.save()
+    officer = bearer(users["hachioji"])
+    send(client, "post", "/api/v1/events", event_body(title="会場の催し", format="onsite", online_url="",
+                                                     venue="八王子市役所", starts_at=jst(5, 10), ends_at=jst(5, 12)),
+         **officer)
+    send(client, "post", "/api/v1/events", event_body(title="オンラインの催し", starts_at=jst(20, 10),
+                                                     ends_at=jst(20, 11)), **officer)
+    order = lambda q: [e["title"] for e in client.get(f"/api/v1/events{q}").json()]  # noqa: E731
+    assert order("") == ["会場の催し", "オンラインの催し"]  # by date
+    assert order("?municipality=134023") == ["オンラインの催し", "会場の催し"]  # 離島: online first
+    assert order("?municipality=132012") == ["会場の催し", "オンラインの催し"]
+    page = client.get("/promotion/events/?municipality=134023").content.decode()
+    assert 'data-testid="online-first"' in page and page.index("オンラインの催し") < page.index("会場の催し")
+    ics = client.get("/promotion/events/calendar.ics").content.decode()
+    assert ics.count("BEGIN:VEVENT") == 2 and "LOCATION:八王子市役所" in ics
+    # 10:00 JST is 01:00 UTC
+    assert f"DTSTART:{(timezone.localdate() + dt.timedelta(days=5)).strftime('%Y%m%d')}T010000Z" in ics
+
+
+@pytest.mark.django_db
+def test_event_pages(client_for, users):
+    officer = client_for(users["hachioji"])
+    response = officer.post("/promotion/events/new", {**event_body(sectors="agriculture"), "capacity": "1"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    company = client_for(users["company"])
+    assert company.post(response["Location"]).status_code == 302
+    page = client_for(users["advisor"]).post(response["Location"])
+    assert page.status_code == 422 and "定員に達したため申し込めません" in page.content.decode()
+
+
+def _register(url: str, key: str, results: list, barrier: threading.Barrier):
+    request = urllib.request.Request(url, data=b"", method="POST", headers={"Authorization": f"Bearer {key}"})
+    barrier.wait()
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            results.append(response.status)
+    except urllib.error.HTTPError as exc:
+        results.append((exc.code, json.loads(exc.read()).get("detail")))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_registrations_never_exceed_capacity(live_server, users, django_user_model):
+    from chiiki.accounts.models import ApiToken
+    from chiiki.promotion import actions
+
+    event = actions.save_event(users["hachioji"], None, event_body(capacity=CAPACITY))
+    keys = []
+    for n in range(THREADS):
+        user = django_user_model.objects.create(username=f"attendee{n}", role="company")
+        keys.append(ApiToken.issue(user, "concurrency")[1])
+    url = f"{live_server.url}/api/v1/events/{event.pk}/registrations"
+    results, barrier = [], threading.Barrier(THREADS)
+    threads = [threading.Thread(target=_register, args=(url, key, results, barrier)) for key in keys]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(TIMEOUT)
+    statuses = Counter(r if isinstance(r, int) else r[0] for r in results)
+    assert len(results) == THREADS
+    assert statuses[201] == CAPACITY, results
+    assert set(statuses) <= {201, 409}, results
+    assert Registration.objects.filter(event=event).count() == CAPACITY

@@ -1,0 +1,31 @@
+from django.urls import path
+
+from . import views
+
+app_name = "promotion"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("candidates/", views.candidates, name="candidates"),
+    path("model-regions/<str:code>/", views.model_region, name="model_region"),
+    path("m/<str:code>/", views.municipality, name="municipality"),
+    path("m/<str:code>/commitments/new", views.commitment_new, name="commitment_new"),
+    path("manage/weights", views.weights_edit, name="weights"),
+    path("manage/designate", views.designate, name="designate"),
+    path("organisations/", views.organisations, name="organisations"),
+    path("organisations/new", views.organisation_edit, name="organisation_new"),
+    path("organisations/<int:pk>/", views.organisation, name="organisation"),
+    path("organisations/<int:pk>/edit", views.organisation_edit, name="organisation_edit"),
+    path("councils/", views.councils, name="councils"),
+    path("councils/new", views.council_new, name="council_new"),
+    path("councils/<int:pk>/", views.council, name="council"),
+    path("challenges/", views.challenges, name="challenges"),
+    path("challenges/deadlines.ics", views.challenges_ics, name="challenges_ics"),
+    path("challenges/new", views.challenge_new, name="challenge_new"),
+    path("challenges/<int:pk>/", views.challenge, name="challenge"),
+    path("events/", views.events, name="events"),
+    path("events/calendar.ics", views.events_ics, name="events_ics"),
+    path("events/new", views.event_edit, name="event_new"),
+    path("events/<int:pk>/", views.event, name="event"),
+    path("events/<int:pk>/edit", views.event_edit, name="event_edit"),
+]

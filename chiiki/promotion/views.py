@@ -1,0 +1,668 @@
+"""推進体制 pages: model regions (public list + map, per-region diffusion), candidates with the score formula,
+package advice and neighbours' uptake per municipality; admin screens for weights and designation; the
+municipality's commitment form; the registry of organisations and councils, municipalities' challenges with
+proposals, and events. Every write goes through actions; reads through queries."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from chiiki import access
+from chiiki.core import tabular
+from chiiki.core.errors import Conflict, Invalid
+from chiiki.core.paging import paginate
+from chiiki.progress import queries as progress_queries
+from chiiki.regions.models import Municipality, Prefecture
+from chiiki.regions.queries import get_municipality
+
+from . import actions, ics, queries
+from .diffusion import MIN_GROUP
+from .models import (
+    Challenge,
+    ChallengeStatus,
+    Council,
+    CouncilMembership,
+    CouncilRole,
+    Event,
+    EventFormat,
+    Organisation,
+    OrganisationKind,
+)
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def _year(request) -> int:
+    return progress_queries.parse_year_param(request.GET.get("fiscal_year")) or queries.default_year()
+
+
+def _sector_label(codes, names) -> str:
+    return "・".join(names.get(c, c) for c in codes)
+
+
+def index(request):
+    years = queries.designation_years()
+    year = progress_queries.parse_year_param(request.GET.get("fiscal_year"))
+    regions = list(queries.model_regions(year))
+    names = queries.sector_names()
+    if request.GET.get("format") in EXPORT_FORMATS:
+        header = ["団体コード", "団体名", "都道府県", "指定年度", "対象分野", "パッケージ名", "取組の紹介", "デモ"]
+        return tabular.table_response(request.GET["format"], "見本となる地域", header, [
+            [r.municipality_id, r.municipality.name, r.municipality.prefecture.name, r.fiscal_year,
+             _sector_label([s.code for s in r.sectors.all()], names), r.package_name, r.story,
+             "デモ" if r.is_demo else ""] for r in regions])
+    national = queries.national_diffusion()
+    page = paginate(regions, request.GET.get("page"))
+    map_values = {r.municipality_id: {"label": f"見本となる地域（{r.fiscal_year}年度）", "kind": "model"}
+                  for r in regions}
+    return render(request, "promotion/index.html", {
+        "regions": page.object_list, "page_obj": page, "count": len(regions), "years": years, "year": year,
+        "sector_names": names, "national": national, "min_group": MIN_GROUP,
+        "map_data": {"values": map_values, "focus": []},  # the whole country: where the model regions are
+        "chart": _chart(national["years"]), "can_manage": access.can(request.user, "promotion.manage"),
+    })
+
+
+def _chart(rows) -> dict:
+    return {"labels": [f"{r['fiscal_year']}年度" for r in rows], "neighbours": [r["neighbour_share"] for r in rows],
+            "comparison": [r["comparison_share"] for r in rows]}
+
+
+def model_region(request, code):
+    place = get_municipality(code)
+    designations = list(queries.model_regions().filter(municipality=place).order_by("fiscal_year"))
+    if not designations:
+        raise Http404(f"{place.name}は見本となる地域に指定されていません")
+    wanted = progress_queries.parse_year_param(request.GET.get("fiscal_year"))
+    region = next((r for r in designations if r.fiscal_year == wanted), designations[0])
+    result = queries.region_diffusion(region)
+    names = queries.sector_names()
+    if request.GET.get("format") in EXPORT_FORMATS:
+        header = ["年度", "隣接団体の実装割合（%）", "実装済以上の隣接セル", "隣接セル", "比較グループの実装割合（%）",
+                  "実装済以上の比較セル", "比較セル", "差（ポイント）"]
+        return tabular.table_response(request.GET["format"], f"波及_{place.name}_{region.fiscal_year}年度", header, [
+            [r["fiscal_year"], r["neighbour_share"], r["neighbour_implemented"], r["neighbour_cells"],
+             r["comparison_share"], r["comparison_implemented"], r["comparison_cells"], r["difference"]]
+            for r in result["years"]])
+    neighbours = [{"code": c, "name": result["neighbour_names"][c], **result["changes"][c]}
+                  for c in result["neighbours"]]
+    map_values = {n["code"]: {"label": f"{n['name']}: {n['change']:+d}分野（{n['before']}→{n['after']}）",
+                              "change": n["change"]} for n in neighbours}
+    map_values[place.code] = {"label": f"{place.name}（見本となる地域）", "kind": "model"}
+    return render(request, "promotion/model_region.html", {
+        "place": place, "region": region, "designations": designations, "result": result, "neighbours": neighbours,
+        "comparison": [{"code": c, "name": result["comparison_names"][c]} for c in result["comparison"]],
+        "sector_list": [{"code": c, "name": names.get(c, c)} for c in result["sectors"]], "min_group": MIN_GROUP,
+        "chart": _chart(result["years"]),
+        "map_data": {"values": map_values, "focus": [place.code, *result["neighbours"]]},
+        "can_manage": access.can(request.user, "promotion.manage"),
+    })
+
+
+def candidates(request):
+    year = _year(request)
+    result = queries.candidates(year)
+    names = queries.sector_names()
+    items = result["items"]
+    if request.GET.get("format") in EXPORT_FORMATS:
+        header = ["順位", "団体コード", "団体名", "都道府県", "区分", "人口", "スコア", "実装", "前進", "コミットメント",
+                  "表明日", "実装済・自走の分野", "指定済み"]
+        return tabular.table_response(request.GET["format"], f"見本となる地域の候補_{year}年度", header, [
+            [i, e["code"], e["name"], e["prefecture"], e["kind_label"], e["population"], e["score"], e["implemented"],
+             e["progress"], "あり" if e["commitment"] else "なし", e["commitment_date"] or "",
+             _sector_label(e["implemented_sectors"], names), "指定済み" if e["designated"] else ""]
+            for i, e in enumerate(items, start=1)])
+    page = paginate(items, request.GET.get("page"))
+    start = page.start_index()
+    return render(request, "promotion/candidates.html", {
+        "result": result, "page_obj": page, "rows": [(start + i, e) for i, e in enumerate(page.object_list)],
+        "fiscal_year": year, "fiscal_years": progress_queries.fiscal_years(), "sector_names": names,
+        "can_manage": access.can(request.user, "promotion.manage"),
+    })
+
+
+def municipality(request, code):
+    place = get_municipality(code)
+    year = _year(request)
+    advice = queries.package_advice(place, year)
+    names = queries.sector_names()
+    if request.GET.get("format") in EXPORT_FORMATS:
+        header = ["分野の組み合わせ", "支持数（団体）", "確信度", "実装した類似団体", "この団体が未実装の分野"]
+        return tabular.table_response(request.GET["format"], f"パッケージ_{place.name}_{year}年度", header, [
+            [_sector_label(c["sectors"], names), c["support"],
+             "; ".join(f"{_sector_label(r['if'], names)}→{names.get(r['then'], r['then'])} {r['confidence']}%"
+                       for r in c["rules"]),
+             "・".join(m["name"] for m in c["municipality_names"]), _sector_label(c["missing"], names)]
+            for c in advice["combinations"]])
+    combos = [{**c, "label": " ＋ ".join(names.get(x, x) for x in c["sectors"]),
+               "missing_label": _sector_label(c["missing"], names),
+               "rule_labels": [f"{_sector_label(r['if'], names)} → {names.get(r['then'], r['then'])}: "
+                               f"{r['confidence']}%（{c['support']}/{r['base']}）" for r in c["rules"]]}
+              for c in advice["combinations"]]
+    return render(request, "promotion/municipality.html", {
+        "place": place, "fiscal_year": year, "fiscal_years": progress_queries.fiscal_years(), "advice": advice,
+        "combinations": combos,
+        "sector_names": names, "uptake": queries.neighbour_uptake(place, year),
+        "commitments": queries.commitments(place),
+        "designations": queries.model_regions().filter(municipality=place),
+        "can_record": access.can(request.user, "promotion.record_commitment", place),
+    })
+
+
+@login_required
+def commitment_new(request, code):
+    place = get_municipality(code)
+    access.require(request.user, "promotion.record_commitment", place)
+    errors, values = {}, {"declared_on": "", "title": "", "document_url": ""}
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "") for name in values}
+        try:
+            actions.record_commitment(request.user, place, **values)
+        except Invalid as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, "首長のコミットメントを記録しました。")
+            return redirect("promotion:municipality", code=place.code)
+    return render(request, "promotion/commitment_form.html", {"place": place, "values": values, "errors": errors},
+                  status=422 if errors else 200)
+
+
+@login_required
+def weights_edit(request):
+    access.require(request.user, "promotion.manage")
+    current = queries.current_weights()
+    values = {name: getattr(current, name) for name in actions.WEIGHT_FIELDS}
+    errors, version = {}, current.version
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "") for name in actions.WEIGHT_FIELDS}
+        version = request.POST.get("version", "")
+        try:
+            actions.save_weights(request.user, values, version=version)
+        except Invalid as exc:
+            errors = exc.errors
+        except Conflict:
+            errors = {"": Conflict.DEFAULT}
+            version = queries.current_weights().version
+        else:
+            messages.success(request, "候補スコアの重みを保存しました。")
+            return redirect("promotion:candidates")
+    return render(request, "promotion/weights_form.html", {
+        "values": values, "errors": errors, "version": version, "labels": actions.WEIGHT_LABELS,
+        "history_url": reverse("history:index") + "?model=promotion.scoringweights",
+    }, status=422 if errors else 200)
+
+
+@login_required
+def designate(request):
+    access.require(request.user, "promotion.manage")
+    values = {"code": request.GET.get("code", ""), "fiscal_year": str(queries.default_year()), "sectors": [],
+              "story": "", "package_name": ""}
+    errors = {}
+    if request.method == "POST":
+        values = {"code": request.POST.get("code", ""), "fiscal_year": request.POST.get("fiscal_year", ""),
+                  "sectors": request.POST.getlist("sectors"), "story": request.POST.get("story", ""),
+                  "package_name": request.POST.get("package_name", "")}
+        try:
+            place = get_municipality(values["code"].strip())
+        except Http404:
+            place = None
+        if place is None:
+            errors = {"code": "団体コードが正しくないか、登録されていません"}
+        else:
+            try:
+                region = actions.designate(request.user, place, fiscal_year=values["fiscal_year"],
+                                           sectors=values["sectors"], story=values["story"],
+                                           package_name=values["package_name"])
+            except Invalid as exc:
+                errors = exc.errors
+            else:
+                messages.success(request, f"{place.name}を{region.fiscal_year}年度の見本となる地域に指定しました。")
+                return redirect(reverse("promotion:model_region", args=[place.code])
+                                + f"?fiscal_year={region.fiscal_year}")
+    return render(request, "promotion/designate_form.html", {
+        "values": values, "errors": errors, "sectors": queries.sectors(),
+    }, status=422 if errors else 200)
+
+
+# ---- shared form plumbing for the registry, council, challenge and event screens ---------------------------------
+
+def _field(name, label, value="", kind="text", *, required=True, choices=None, help_text="", errors=None):
+    return {"name": name, "label": label, "value": value, "kind": kind, "required": required,
+            "choices": choices or [], "help": help_text, "error": (errors or {}).get(name, "")}
+
+
+def _form(request, *, title, fields, back_url, back_label, errors, version=None, lead="", submit_label=""):
+    return render(request, "promotion/form.html", {
+        "title": title, "fields": fields, "back_url": back_url, "back_label": back_label, "version": version,
+        "general_error": (errors or {}).get(""), "lead": lead, "submit_label": submit_label,
+    }, status=422 if errors else 200)
+
+
+def _sector_choices():
+    return [(s["code"], s["name"]) for s in queries.sectors()]
+
+
+def _prefecture_choices():
+    return list(Prefecture.objects.order_by("code").values_list("code", "name"))
+
+
+def _post_data(request, names, lists=()):
+    data = {name: request.POST.get(name, "") for name in names}
+    data.update({name: request.POST.getlist(name) for name in lists})
+    return data
+
+
+# ---- organisations ------------------------------------------------------------------------------------------------
+
+def organisations(request):
+    filters = {k: request.GET.get(k, "") for k in ("q", "kind", "prefecture", "sector")}
+    rows = queries.organisations(**filters)
+    names = queries.sector_names()
+    if request.GET.get("format") in EXPORT_FORMATS:
+        header = ["ID", "名称", "種別", "法人番号", "都道府県", "分野", "ウェブサイト", "デモ"]
+        return tabular.table_response(request.GET["format"], "推進体制の組織", header, [
+            [o.pk, o.name, o.get_kind_display(), o.corporate_number, o.prefecture.name if o.prefecture else "",
+             _sector_label(sorted(s.code for s in o.sectors.all()), names), o.website, "デモ" if o.is_demo else ""]
+            for o in rows])
+    page = paginate(rows, request.GET.get("page"))
+    return render(request, "promotion/organisations.html", {
+        "page_obj": page, "filters": filters, "kinds": OrganisationKind.choices, "prefectures": _prefecture_choices(),
+        "sectors": queries.sectors(), "can_create": access.can(request.user, "promotion.organisation_create"),
+        "query": request.GET.urlencode(),
+    })
+
+
+def organisation(request, pk):
+    org = get_object_or_404(Organisation.objects.select_related("prefecture"), pk=pk)
+    return render(request, "promotion/organisation.html", {
+        "org": org, "sector_names": queries.sector_names(),
+        "councils": org.council_memberships.select_related("council").order_by("council__name"),
+        "outcomes": Challenge.objects.filter(selected__organisation=org).select_related("municipality"),
+        "can_edit": access.can(request.user, "promotion.organisation_edit", org),
+    })
+
+
+ORG_FIELDS = ("name", "kind", "corporate_number", "prefecture", "website")
+
+
+def _organisation_fields(values, errors):
+    return [
+        _field("name", "名称", values.get("name"), errors=errors),
+        _field("kind", "種別", values.get("kind"), "select", choices=OrganisationKind.choices, errors=errors),
+        _field("corporate_number", "法人番号", values.get("corporate_number"), required=False, errors=errors,
+               help_text="13桁（検査用数字を確認します）。法人でない団体は空欄"),
+        _field("prefecture", "所在都道府県", values.get("prefecture"), "select", required=False,
+               choices=_prefecture_choices(), errors=errors),
+        _field("sectors", "分野", values.get("sectors", []), "checkboxes", choices=_sector_choices(), errors=errors),
+        _field("website", "ウェブサイト", values.get("website"), "url", required=False, errors=errors),
+    ]
+
+
+@login_required
+def organisation_edit(request, pk=None):
+    org = get_object_or_404(Organisation, pk=pk) if pk else None
+    access.require(request.user, "promotion.organisation_edit" if org else "promotion.organisation_create", org)
+    values = ({**{n: getattr(org, n) for n in ("name", "kind", "corporate_number", "website")},
+               "prefecture": org.prefecture_id or "", "sectors": [s.code for s in org.sectors.all()]}
+              if org else {"sectors": []})
+    errors, version = {}, org.version if org else None
+    if request.method == "POST":
+        values = _post_data(request, ORG_FIELDS, ("sectors",))
+        try:
+            saved = actions.save_organisation(request.user, org, values, version=request.POST.get("version"))
+        except Invalid as exc:
+            errors = exc.errors
+        except Conflict:
+            errors = {"": Conflict.DEFAULT}
+        else:
+            messages.success(request, f"組織「{saved.name}」を保存しました。")
+            return redirect(saved.get_absolute_url())
+    return _form(request, title="組織を編集" if org else "組織を登録", fields=_organisation_fields(values, errors),
+                 back_url=reverse("promotion:organisations"), back_label="組織", errors=errors, version=version,
+                 lead="企業の利用者が登録すると、その組織の所属になります（提案はその組織として行います）。")
+
+
+# ---- councils -----------------------------------------------------------------------------------------------------
+
+def councils(request):
+    prefecture = request.GET.get("prefecture", "")
+    rows = queries.councils(prefecture=prefecture)
+    if request.GET.get("format") in EXPORT_FORMATS:
+        header = ["ID", "名称", "都道府県", "市区町村", "構成員数", "ウェブサイト", "デモ"]
+        return tabular.table_response(request.GET["format"], "協議会", header, [
+            [c.pk, c.name, c.prefecture.name, c.municipality.name if c.municipality else "", c.member_count, c.website,
+             "デモ" if c.is_demo else ""] for c in rows])
+    page = paginate(rows, request.GET.get("page"))
+    return render(request, "promotion/councils.html", {
+        "page_obj": page, "prefecture": prefecture, "prefectures": _prefecture_choices(),
+        "can_create": request.user.is_authenticated and access.can(
+            request.user, "promotion.council_manage", request.user.municipality or request.user.prefecture),
+        "query": request.GET.urlencode(),
+    })
+
+
+def council(request, pk):
+    c = get_object_or_404(Council.objects.select_related("prefecture", "municipality"), pk=pk)
+    can_manage = access.can(request.user, "promotion.council_manage", c.municipality or c.prefecture)
+    errors = {}
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(reverse("accounts:login") + f"?next={c.get_absolute_url()}")
+        try:
+            if request.POST.get("remove"):
+                membership = get_object_or_404(CouncilMembership, council=c, organisation_id=request.POST["remove"])
+                actions.remove_council_member(request.user, membership)
+                messages.success(request, "構成員を外しました。")
+            else:
+                org = Organisation.objects.filter(pk=request.POST.get("organisation") or 0).first()
+                if org is None:
+                    raise Invalid([("organisation", "組織を選んでください")])
+                actions.add_council_member(request.user, c, org, request.POST.get("role", ""))
+                messages.success(request, f"{org.name}を構成員に加えました。")
+        except Invalid as exc:
+            errors = exc.errors
+        else:
+            return redirect(c.get_absolute_url())
+    return render(request, "promotion/council.html", {
+        "council": c, "members": queries.council_members(c), "can_manage": can_manage, "errors": errors,
+        "organisations": Organisation.objects.order_by("name") if can_manage else [],
+        "roles": CouncilRole.choices,
+    }, status=422 if errors else 200)
+
+
+@login_required
+def council_new(request):
+    values, errors = {"prefecture": getattr(request.user, "prefecture_id", "") or "",
+                      "municipality": getattr(request.user, "municipality_id", "") or ""}, {}
+    if request.method == "POST":
+        values = _post_data(request, ("name", "prefecture", "municipality", "description", "website"))
+        try:
+            saved = actions.save_council(request.user, None, values)
+        except Invalid as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, f"「{saved.name}」を登録しました。")
+            return redirect(saved.get_absolute_url())
+    fields = [
+        _field("name", "名称", values.get("name"), errors=errors),
+        _field("prefecture", "都道府県", values.get("prefecture"), "select", choices=_prefecture_choices(),
+               required=False, errors=errors, help_text="市区町村の協議会では市区町村の都道府県になります"),
+        _field("municipality", "市区町村の団体コード", values.get("municipality"), required=False, errors=errors,
+               help_text="都道府県の協議会では空欄"),
+        _field("description", "概要", values.get("description"), "textarea", required=False, errors=errors),
+        _field("website", "ウェブサイト", values.get("website"), "url", required=False, errors=errors),
+    ]
+    return _form(request, title="協議会を登録", fields=fields, back_url=reverse("promotion:councils"),
+                 back_label="協議会", errors=errors)
+
+
+# ---- challenges ---------------------------------------------------------------------------------------------------
+
+def _challenge_filters(request) -> dict:
+    deadline = request.GET.get("deadline_before", "")
+    try:
+        deadline = dt.date.fromisoformat(deadline) if deadline else None
+    except ValueError:
+        deadline = None
+    return {"sector": request.GET.get("sector", ""), "prefecture": request.GET.get("prefecture", ""),
+            "deadline_before": deadline, "startup_friendly": request.GET.get("startup_friendly") == "1"}
+
+
+def challenges(request):
+    filters = _challenge_filters(request)
+    rows = queries.challenges(**filters)
+    if request.GET.get("format") in EXPORT_FORMATS:
+        header = ["ID", "団体コード", "団体", "分野", "課題名", "予算の下限（円）", "予算の上限（円）", "締切",
+                  "少額・分割発注", "実績要件なし", "実証から開始"]
+        names = queries.sector_names()
+        return tabular.table_response(request.GET["format"], "自治体の課題", header, [
+            [c.pk, c.municipality_id, c.municipality.name, names.get(c.sector_id, c.sector_id), c.title, c.budget_min,
+             c.budget_max, c.deadline, *("○" if flag else "" for flag in (c.small_orders, c.no_track_record,
+                                                                            c.pilot_first))] for c in rows])
+    page = paginate(rows, request.GET.get("page"))
+    decided = queries.challenges(status=ChallengeStatus.DECIDED).order_by("-outcome_published_at")[:10]
+    managed = (access.scope_managed_municipalities(request.user, Municipality.objects.all()).order_by("code")[:50]
+               if request.user.is_authenticated else [])
+    return render(request, "promotion/challenges.html", {
+        "page_obj": page, "filters": filters, "sectors": queries.sectors(), "prefectures": _prefecture_choices(),
+        "decided": decided, "managed": managed, "query": request.GET.urlencode(),
+    })
+
+
+def challenges_ics(request):
+    response = HttpResponse(ics.challenge_deadlines(queries.challenges(**_challenge_filters(request))),
+                            content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="challenges.ics"'
+    return response
+
+
+def challenge(request, pk):
+    c = get_object_or_404(queries.challenges(status="all"), pk=pk)
+    user = request.user
+    proposals = list(queries.visible_proposals(user, c))
+    can_review = access.can(user, "promotion.proposals_review", c)
+    membership = getattr(user, "organisation_membership", None) if user.is_authenticated else None
+    errors, values = {}, {}
+    if request.method == "POST":
+        if not user.is_authenticated:
+            return redirect(reverse("accounts:login") + f"?next={c.get_absolute_url()}")
+        action = request.POST.get("action")
+        try:
+            if action == "propose":
+                values = _post_data(request, ("summary", "approach", "cost", "team"))
+                actions.submit_proposal(user, c, values)
+                messages.success(request, "提案を提出しました。結果の公表まで、提案の内容は課題を出した団体と事務局だけが見られます。")
+            elif action in ("shortlist", "unshortlist", "select"):
+                proposal = next((p for p in proposals if str(p.pk) == request.POST.get("proposal")), None)
+                if proposal is None:
+                    raise Http404("見つかりません")
+                if action == "select":
+                    actions.select_proposal(user, proposal, amount=request.POST.get("amount"),
+                                            version=request.POST.get("version"))
+                    messages.success(request, f"{proposal.organisation.name}の提案を選定し、結果を公表しました。")
+                else:
+                    actions.shortlist_proposal(user, proposal, shortlisted=action == "shortlist",
+                                               version=request.POST.get("version"))
+                    messages.success(request, "提案の状態を更新しました。")
+            else:
+                raise Invalid([("", "操作が正しくありません")])
+        except Invalid as exc:
+            errors = exc.errors
+        except Conflict:
+            errors = {"": Conflict.DEFAULT}
+        else:
+            return redirect(c.get_absolute_url())
+    can_propose = (membership is not None and access.can(user, "promotion.proposal_submit", c)
+                   and c.status == ChallengeStatus.OPEN
+                   and c.deadline >= timezone.localdate()
+                   and not any(p.organisation_id == membership.organisation_id for p in proposals))
+    fields = [_field("summary", "概要", values.get("summary"), "textarea", errors=errors),
+              _field("approach", "進め方", values.get("approach"), "textarea", errors=errors),
+              _field("cost", "見積額（円）", values.get("cost"), "number", errors=errors),
+              _field("team", "体制", values.get("team"), "textarea", errors=errors)]
+    return render(request, "promotion/challenge.html", {
+        "c": c, "proposals": proposals, "can_review": can_review, "can_propose": can_propose,
+        "membership": membership, "errors": errors, "fields": fields, "outcome": queries.public_outcome(c),
+        "needs_organisation": membership is None and access.can(user, "promotion.proposal_submit", c),
+        "sector_name": queries.sector_names().get(c.sector_id, c.sector_id),
+        "can_edit": access.can(user, "promotion.challenge_manage", c.municipality),
+    }, status=422 if errors else 200)
+
+
+@login_required
+def challenge_new(request):
+    place = get_municipality(request.GET.get("municipality") or request.POST.get("municipality") or "0")
+    access.require(request.user, "promotion.challenge_manage", place)
+    values, errors = {"deadline": ""}, {}
+    if request.method == "POST":
+        values = _post_data(request, ("sector", "title", "problem", "requirements", "budget_min", "budget_max",
+                                      "deadline", "small_orders", "no_track_record", "pilot_first"))
+        try:
+            saved = actions.save_challenge(request.user, place, None, values)
+        except Invalid as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, "課題を掲載しました。")
+            return redirect(saved.get_absolute_url())
+    fields = [
+        _field("municipality", "団体コード", place.code, "hidden"),
+        _field("sector", "分野", values.get("sector"), "select", choices=_sector_choices(), errors=errors),
+        _field("title", "課題名", values.get("title"), errors=errors),
+        _field("problem", "解決したい課題", values.get("problem"), "textarea", errors=errors),
+        _field("requirements", "解決策に求めること", values.get("requirements"), "textarea", errors=errors),
+        _field("budget_min", "予算の下限（円）", values.get("budget_min"), "number", required=False, errors=errors),
+        _field("budget_max", "予算の上限（円）", values.get("budget_max"), "number", required=False, errors=errors),
+        _field("deadline", "提案の締切", values.get("deadline"), "date", errors=errors),
+        _field("small_orders", "少額・分割発注", values.get("small_orders"), "checkbox", required=False, errors=errors),
+        _field("no_track_record", "実績要件なし", values.get("no_track_record"), "checkbox", required=False,
+               errors=errors),
+        _field("pilot_first", "実証から開始", values.get("pilot_first"), "checkbox", required=False, errors=errors),
+    ]
+    return _form(request, title=f"課題を掲載（{place.name}）", fields=fields, back_url=reverse("promotion:challenges"),
+                 back_label="自治体の課題", errors=errors,
+                 lead="企業・スタートアップからの提案を募ります。スタートアップが参加しやすい条件には印をつけてください。")
+
+
+# ---- events -------------------------------------------------------------------------------------------------------
+
+def _event_place(request):
+    """The municipality whose flags order the list: ?municipality=, else the signed-in officer's own."""
+    code = request.GET.get("municipality", "")
+    if code:
+        try:
+            return get_municipality(code)
+        except Http404:
+            return None
+    user = request.user
+    return user.municipality if user.is_authenticated and user.municipality_id else None
+
+
+def events(request):
+    place = _event_place(request)
+    online_first = queries.online_first_for(place)
+    rows = queries.events(sector=request.GET.get("sector", ""), fmt=request.GET.get("format_", ""),
+                          upcoming=request.GET.get("past") != "1", online_first=online_first)
+    if request.GET.get("format") in EXPORT_FORMATS:
+        header = ["ID", "名称", "主催", "開催形式", "開始（日本時間）", "終了（日本時間）", "会場", "定員", "申込数", "録画", "資料"]
+        return tabular.table_response(request.GET["format"], "イベント・説明会", header, [
+            [e.pk, e.title, e.organiser_name, e.get_format_display(),
+             timezone.localtime(e.starts_at).strftime("%Y-%m-%d %H:%M"),
+             timezone.localtime(e.ends_at).strftime("%Y-%m-%d %H:%M"), e.venue, e.capacity, e.registered,
+             e.recording_url, e.materials_url] for e in rows])
+    page = paginate(rows, request.GET.get("page"))
+    return render(request, "promotion/events.html", {
+        "page_obj": page, "place": place, "online_first": online_first, "sectors": queries.sectors(),
+        "formats": EventFormat.choices, "sector": request.GET.get("sector", ""), "fmt": request.GET.get("format_", ""),
+        "past": request.GET.get("past") == "1", "can_create": access.can(request.user, "promotion.event_create"),
+        "query": request.GET.urlencode(),
+    })
+
+
+def events_ics(request):
+    place = _event_place(request)
+    rows = queries.events(sector=request.GET.get("sector", ""), fmt=request.GET.get("format_", ""),
+                          online_first=queries.online_first_for(place))
+    response = HttpResponse(ics.event_calendar(rows), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="events.ics"'
+    return response
+
+
+def event(request, pk):
+    e = get_object_or_404(Event.objects.select_related("organiser_organisation", "organiser_municipality__prefecture",
+                                                        "organiser_prefecture"), pk=pk)
+    user = request.user
+    registered = user.is_authenticated and e.registrations.filter(user=user).exists()
+    errors = {}
+    if request.method == "POST":
+        if not user.is_authenticated:
+            return redirect(reverse("accounts:login") + f"?next={e.get_absolute_url()}")
+        try:
+            if request.POST.get("action") == "cancel":
+                actions.cancel_registration(user, e)
+                messages.success(request, "申込を取り消しました。")
+            else:
+                actions.register_for_event(user, e)
+                messages.success(request, "参加を申し込みました。")
+        except Invalid as exc:
+            errors = exc.errors
+        except Conflict as exc:
+            errors = {"": str(exc)}
+        else:
+            return redirect(e.get_absolute_url())
+    return render(request, "promotion/event.html", {
+        "e": e, "registered": registered, "count": e.registrations.count(), "errors": errors,
+        "sector_names": queries.sector_names(), "can_edit": access.can(user, "promotion.event_edit", e),
+        "started": e.starts_at <= timezone.now(),
+    }, status=422 if errors else 200)
+
+
+EVENT_FORM_FIELDS = ("title", "organiser", "format", "starts_at", "ends_at", "online_url", "venue", "description",
+                     "capacity", "recording_url", "materials_url")
+
+
+def _organiser_choices(user):
+    choices = []
+    if access.is_admin(user):
+        choices += [(f"organisation:{o.pk}", o.name) for o in Organisation.objects.order_by("name")]
+    else:
+        membership = getattr(user, "organisation_membership", None)
+        if membership is not None:
+            choices.append((f"organisation:{membership.organisation_id}", membership.organisation.name))
+    if user.prefecture_id and not user.municipality_id and access.manages(user, user.prefecture):
+        choices.append((f"prefecture:{user.prefecture_id}", user.prefecture.name))
+    if user.municipality_id and access.manages(user, user.municipality):
+        choices.append((f"municipality:{user.municipality_id}", user.municipality.full_name))
+    return choices
+
+
+@login_required
+def event_edit(request, pk=None):
+    e = get_object_or_404(Event, pk=pk) if pk else None
+    access.require(request.user, "promotion.event_edit" if e else "promotion.event_create", e)
+    if e is not None:
+        organiser = (f"organisation:{e.organiser_organisation_id}" if e.organiser_organisation_id else
+                     f"municipality:{e.organiser_municipality_id}" if e.organiser_municipality_id else
+                     f"prefecture:{e.organiser_prefecture_id}")
+        values = {**{n: getattr(e, n) for n in EVENT_FORM_FIELDS if n not in ("organiser", "starts_at", "ends_at")},
+                  "organiser": organiser, "sectors": [s.code for s in e.sectors.all()],
+                  "starts_at": timezone.localtime(e.starts_at).strftime("%Y-%m-%dT%H:%M"),
+                  "ends_at": timezone.localtime(e.ends_at).strftime("%Y-%m-%dT%H:%M")}
+    else:
+        values = {"sectors": [], "format": EventFormat.ONLINE}
+    errors, version = {}, e.version if e else None
+    if request.method == "POST":
+        values = _post_data(request, EVENT_FORM_FIELDS, ("sectors",))
+        try:
+            saved = actions.save_event(request.user, e, values, version=request.POST.get("version"))
+        except Invalid as exc:
+            errors = exc.errors
+        except Conflict:
+            errors = {"": Conflict.DEFAULT}
+        else:
+            messages.success(request, f"「{saved.title}」を保存しました。")
+            return redirect(saved.get_absolute_url())
+    choices = _organiser_choices(request.user)
+    if e is not None and values.get("organiser") not in {c for c, _ in choices}:
+        choices.append((values["organiser"], e.organiser_name))
+    fields = [
+        _field("title", "名称", values.get("title"), errors=errors),
+        _field("organiser", "主催", values.get("organiser"), "select", choices=choices, errors=errors),
+        _field("sectors", "分野", values.get("sectors", []), "checkboxes", choices=_sector_choices(), errors=errors),
+        _field("format", "開催形式", values.get("format"), "select", choices=EventFormat.choices, errors=errors),
+        _field("starts_at", "開始日時（日本時間）", values.get("starts_at"), "datetime-local", errors=errors),
+        _field("ends_at", "終了日時（日本時間）", values.get("ends_at"), "datetime-local", errors=errors),
+        _field("online_url", "オンライン参加のURL", values.get("online_url"), "url", required=False, errors=errors),
+        _field("venue", "会場", values.get("venue"), required=False, errors=errors),
+        _field("capacity", "定員", values.get("capacity"), "number", required=False, errors=errors,
+               help_text="空欄は制限なし"),
+        _field("description", "内容", values.get("description"), "textarea", required=False, errors=errors),
+        _field("recording_url", "録画のURL（開催後）", values.get("recording_url"), "url", required=False, errors=errors),
+        _field("materials_url", "資料のURL（開催後）", values.get("materials_url"), "url", required=False, errors=errors),
+    ]
+    return _form(request, title="イベントを編集" if e else "イベントを登録", fields=fields,
+                 back_url=reverse("promotion:events"), back_label="イベント・説明会", errors=errors, version=version)
