@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "chiiki.progress",
     "chiiki.programs",
     "chiiki.history",
+    "chiiki.talent",  # talent (人材): issue 12
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ REFERENCE_LOADERS = [
     "chiiki.regions.reference.load_population",
     "chiiki.regions.reference.load_fiscal_indices",
     "chiiki.programs.reference.load_catalog",
+    "chiiki.talent.reference.load_capabilities",  # talent (人材): the できること vocabulary
 ]
 
 
