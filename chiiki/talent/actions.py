@@ -537,3 +537,133 @@ def add_visit(actor, request: TalentRequest, *, date, hours, mode: str, particip
         history.bump(AREA)
     return visit
 
+
+
+# ---- Roster import (national admin): CSV/XLSX, all or nothing, every bad row named --------------------------------
+
+ROSTER_COLUMNS = ["名簿ID", "表示名", "種別", "分野", "活動拠点", "対応都道府県", "オンライン", "I・Uターン希望先",
+                  "できること", "対応日数", "対応時間", "メール", "電話", "公開プロフィール"]
+ROSTER_REQUIRED = ["名簿ID", "表示名", "種別", "できること"]
+_KIND_BY_LABEL = {label: value for value, label in Kind.choices} | {value: value for value in Kind.values}
+_YES = {"1", "はい", "可", "○", "true", "yes", "y"}
+_NO = {"", "0", "いいえ", "不可", "×", "false", "no", "n"}
+# Import columns → the form's field names (for naming the column of a problem).
+_FIELD_COLUMN = {"display_name": "表示名", "kind": "種別", "sectors": "分野", "home_prefecture": "活動拠点",
+                 "prefectures_served": "対応都道府県", "uturn_prefectures": "I・Uターン希望先", "skills": "できること",
+                 "available_days": "対応日数", "available_hours": "対応時間", "email": "メール", "phone": "電話",
+                 "public_profile": "公開プロフィール"}
+
+
+def _split(value: str) -> list[str]:
+    return [v.strip() for v in re.split(r"[;；、,，]", value or "") if v.strip()]
+
+
+def roster_row_data(row, prefecture_by_name: dict[str, str], sector_by_name: dict[str, str]) -> tuple[dict, list]:
+    """One roster row as profile data (clean_profile's shape) plus the problems only the file format can have."""
+    problems = []
+
+    def prefs(column):
+        codes = []
+        for item in _split(row.get(column)):
+            code = prefecture_by_name.get(item) or (item.zfill(2) if item.isdigit() else None)
+            if code is None:
+                problems.append((column, f"都道府県が正しくありません: {item}", item))
+            else:
+                codes.append(code)
+        return codes
+
+    kind_raw = row.get("種別").strip()
+    online_raw = row.get("オンライン").strip().lower()
+    if online_raw not in _YES | _NO:
+        problems.append(("オンライン", "オンラインは「可」か「不可」で入力してください", online_raw))
+    skills = []
+    for item in _split(row.get("できること")):
+        cap_id, _, level = item.partition(":")
+        skills.append({"capability": cap_id.strip(), "level": level.strip() or Level.ABLE})
+    home = prefs("活動拠点")
+    data = {"display_name": row.get("表示名"), "kind": _KIND_BY_LABEL.get(kind_raw, kind_raw),
+            "sectors": [sector_by_name.get(s, s) for s in _split(row.get("分野"))],
+            "home_prefecture": home[0] if home else None, "prefectures_served": prefs("対応都道府県"),
+            "uturn_prefectures": prefs("I・Uターン希望先"), "online_available": online_raw in _YES,
+            "available_days": row.get("対応日数"), "available_hours": row.get("対応時間"), "email": row.get("メール"),
+            "phone": row.get("電話"), "public_profile": row.get("公開プロフィール"), "skills": skills}
+    data["uturn_intention"] = bool(data["uturn_prefectures"])
+    return data, problems
+
+
+def import_roster(actor, table, *, dry_run: bool = False, source: str = history.IMPORT):
+    """Create or update profiles by 名簿ID; any bad row and nothing is written (every bad row is named)."""
+    from chiiki.core.imports import ImportResult  # core.imports imports views machinery; keep actions light
+
+    access.require(actor, "talent.manage")
+    result = ImportResult(dry_run=dry_run, rows=len(table.rows))
+    missing = [c for c in ROSTER_REQUIRED if c not in table.header]
+    if missing:
+        result.reject(None, "", f"必須の列がありません: {', '.join(missing)}")
+        return result
+    prefecture_by_name = dict(Prefecture.objects.values_list("name", "code"))
+    sector_by_name = dict(Sector.objects.values_list("name", "code"))
+    parsed, seen = [], {}
+    for row in table.rows:
+        external_id = row.get("名簿ID").strip()
+        if not external_id:
+            result.reject(row.number, "名簿ID", "名簿IDが空です")
+            continue
+        if len(external_id) > 40:
+            result.reject(row.number, "名簿ID", "名簿IDは40文字以内です", external_id)
+            continue
+        if external_id in seen:
+            result.reject(row.number, "名簿ID", f"名簿ID {external_id} が重複しています（{seen[external_id]}行目）",
+                          external_id)
+            continue
+        seen[external_id] = row.number
+        data, problems = roster_row_data(row, prefecture_by_name, sector_by_name)
+        for column, reason, value in problems:
+            result.reject(row.number, column, reason, value)
+        try:
+            cleaned = clean_profile(data)
+        except Invalid as exc:
+            for field_name, reason in exc.problems:
+                result.reject(row.number, _FIELD_COLUMN.get(field_name, field_name), reason)
+            continue
+        if not problems:
+            parsed.append((external_id, cleaned))
+    if not result.ok:
+        return result
+    with transaction.atomic():
+        existing = {p.external_id: p for p in TalentProfile.objects.select_for_update().filter(
+            external_id__in=[e for e, _ in parsed])}
+        for external_id, cleaned in parsed:
+            profile = existing.get(external_id)
+            if profile is None:
+                result.created += 1
+                if not dry_run:
+                    profile = TalentProfile(external_id=external_id)
+                    _write_profile(profile, cleaned)
+                    history.record(actor, history.CREATE, profile, None, _profile_snapshot(profile), source=source)
+                continue
+            before = _profile_snapshot(profile)
+            if _same_profile(profile, cleaned):
+                result.unchanged += 1
+                continue
+            result.updated += 1
+            if not dry_run:
+                profile.version += 1
+                _write_profile(profile, cleaned)
+                history.record(actor, history.UPDATE, profile, before, _profile_snapshot(profile), source=source)
+        if not dry_run and result.changes:
+            history.bump(AREA)
+            result.committed = True
+    return result
+
+
+def _same_profile(profile: TalentProfile, cleaned: dict) -> bool:
+    scalar = all(getattr(profile, name) == cleaned[name] for name in (
+        "display_name", "kind", "sectors", "home_prefecture", "online_available", "uturn_intention",
+        "available_days", "available_hours", "email", "phone", "public_profile"))
+    skills = {(s.capability_id, s.level, s.evidence) for s in profile.skills.all()}
+    return (scalar and skills == {(c.pk, level, evidence) for c, level, evidence in cleaned["skills"]}
+            and set(profile.prefectures_served.values_list("pk", flat=True)) == {p.pk for p in
+                                                                                 cleaned["prefectures_served"]}
+            and set(profile.uturn_prefectures.values_list("pk", flat=True)) == {p.pk for p in
+                                                                                cleaned["uturn_prefectures"]})

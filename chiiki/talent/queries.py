@@ -151,6 +151,10 @@ def overdue(request: TalentRequest) -> bool:
 DEMAND_STATES = [s for s in Status.values if s not in (Status.DRAFT, Status.WITHDRAWN)]
 
 
+def fiscal_years() -> list[int]:
+    return sorted(set(TalentRequest.objects.values_list("fiscal_year", flat=True)), reverse=True)
+
+
 def demand_supply_by_capability(fiscal_year: int | None = None) -> list[dict]:
     """Per vocabulary item: requests that require it (since 申請) and talents who list it."""
     demand_qs = TalentRequest.objects.filter(status__in=DEMAND_STATES)
