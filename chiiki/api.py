@@ -19,6 +19,7 @@ from chiiki.programs.api import router as programs_router
 from chiiki.progress.api import router as progress_router
 from chiiki.regions.api import router as regions_router
 from chiiki.roadmap.api import router as roadmap_router
+from chiiki.talent.api import router as talent_router  # talent (人材)
 
 ERROR_DESCRIPTIONS = {
     400: "リクエスト本文の形式が正しくありません",
@@ -142,3 +143,4 @@ api.add_router("", roadmap_router)
 api.add_router("/progress", progress_router)
 api.add_router("/programs", programs_router)
 api.add_router("", accounts_router)
+api.add_router("", talent_router)  # talent (人材): /capabilities, /talent/…
