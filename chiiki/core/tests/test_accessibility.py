@@ -18,6 +18,7 @@ from chiiki.core.models import ChangeRecord, ImportUpload
 from chiiki.programs.reference import load_catalog
 from chiiki.progress.imports import PROGRESS
 from chiiki.regions.tests import topo_fixture
+from chiiki.talent.tests import tour as talent_tour
 
 pytestmark = pytest.mark.browser
 
@@ -55,6 +56,8 @@ ROLE_PAGES = {
     "advisor": SIGNED_IN,
     "company": SIGNED_IN,
 }
+for _role, _urls in {None: talent_tour.PUBLIC, **talent_tour.ROLE_PAGES}.items():  # talent (人材)
+    ROLE_PAGES[_role] = ROLE_PAGES[_role] + _urls
 
 
 @pytest.fixture
@@ -72,6 +75,7 @@ def site(transactional_db, users, tmp_path):
     directory = tmp_path / "boundaries"
     topo_fixture.write(directory)
     call_command("load_boundaries", str(directory))
+    users["talent_ids"] = talent_tour.seed(users)  # talent (人材): ids for the tour's URLs
     return users
 
 
@@ -93,7 +97,7 @@ def _upload(user, content: bytes) -> str:
 
 def _pages(role, users):
     record = ChangeRecord.objects.filter(municipality_id="132012").order_by("-pk").first()
-    values = {"record": record.pk, "year": current_fiscal_year()}
+    values = {"record": record.pk, "year": current_fiscal_year(), **users["talent_ids"]}
     if role == "admin":
         header = "団体コード,分野,年度,段階\r\n"
         values["preview_ok"] = _upload(users["admin"], f"{header}134023,work,{values['year']},planned\r\n".encode())
