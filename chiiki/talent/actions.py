@@ -17,6 +17,7 @@ from chiiki import access
 from chiiki.core import history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import current_fiscal_year, fiscal_year_of
+from chiiki.core.text import control_character_problem
 from chiiki.regions.models import Prefecture
 from chiiki.roadmap.models import Sector
 
@@ -44,6 +45,19 @@ PROFILE_FIELDS = ("kind", "sectors", "home_prefecture_id", "online_available", "
 REQUEST_FIELDS = ("status", "sector_id", "fiscal_year", "title", "format", "talent_id", "reason", "rating", "version")
 
 
+def _ids(values) -> list[str]:
+    """Codes and ids as given (text), without NUL (PostgreSQL cannot even compare it): an id with one is unknown."""
+    return [str(v).replace("\x00", "\ufffd").strip() for v in values or [] if str(v).strip()]
+
+
+def _controls(data: dict, fields, problems: list) -> None:
+    """Refuse control characters in free text (chiiki.core.text): invisible on screen, NUL unstorable."""
+    for name in fields:
+        problem = control_character_problem(str(data.get(name) or ""))
+        if problem:
+            problems.append((name, problem))
+
+
 def _check_version(current: int, version) -> None:
     try:
         version = int(version)
@@ -62,6 +76,7 @@ def save_capability(actor, capability: Capability, *, label: str, synonyms: str,
     access.require(actor, "talent.manage")
     label = (label or "").strip()
     problems = []
+    _controls({"label": label, "synonyms": synonyms}, ("label", "synonyms"), problems)
     if not label:
         problems.append(("label", "できることを入力してください"))
     elif len(label) > 120:
@@ -124,7 +139,7 @@ def _decimal(raw, field: str, label: str, problems: list, maximum: Decimal) -> D
 
 
 def _prefectures(codes, field: str, problems: list) -> list[Prefecture]:
-    codes = [str(c).strip().zfill(2) for c in codes or [] if str(c).strip()]
+    codes = [c.zfill(2) for c in _ids(codes)]
     found = {p.code: p for p in Prefecture.objects.filter(code__in=codes)}
     unknown = [c for c in codes if c not in found]
     if unknown:
@@ -135,6 +150,7 @@ def _prefectures(codes, field: str, problems: list) -> list[Prefecture]:
 def clean_profile(data: dict) -> dict:
     """The profile's values as they will be stored; raises Invalid naming every bad field."""
     problems: list[tuple[str, str]] = []
+    _controls(data, ("display_name", "public_profile", "email", "phone"), problems)
     name = (data.get("display_name") or "").strip()
     if not name:
         problems.append(("display_name", "表示名を入力してください"))
@@ -143,7 +159,7 @@ def clean_profile(data: dict) -> dict:
     kind = data.get("kind") or ""
     if kind not in Kind.values:
         problems.append(("kind", "種別を選んでください"))
-    sectors = [s for s in dict.fromkeys(data.get("sectors") or []) if s]
+    sectors = list(dict.fromkeys(_ids(data.get("sectors"))))
     known_sectors = set(Sector.objects.values_list("code", flat=True))
     if set(sectors) - known_sectors:
         problems.append(("sectors", f"分野が正しくありません: {', '.join(sorted(set(sectors) - known_sectors))}"))
@@ -166,7 +182,7 @@ def clean_profile(data: dict) -> dict:
     capabilities = {c.pk: c for c in Capability.objects.all()}
     seen = set()
     for item in data.get("skills") or []:
-        cap_id = (item.get("capability") or "").strip()
+        cap_id = (_ids([item.get("capability") or ""]) or [""])[0]
         if cap_id not in capabilities:
             problems.append(("skills", f"できることのIDが正しくありません: {cap_id}"))
             continue
@@ -181,7 +197,9 @@ def clean_profile(data: dict) -> dict:
             problems.append(("skills", f"{cap_id} の自己評価は1〜3で指定してください"))
             continue
         evidence = (item.get("evidence") or "").strip()
-        if len(evidence) > 300:
+        if control_character_problem(evidence):
+            problems.append(("skills", f"{cap_id} の根拠: {control_character_problem(evidence)}"))
+        elif len(evidence) > 300:
             problems.append(("skills", f"{cap_id} の根拠は300文字以内で入力してください"))
         skills.append((capabilities[cap_id], level, evidence[:300]))
     if not skills and not problems:
@@ -263,6 +281,7 @@ def delete_profile(actor, profile: TalentProfile, *, version, source: str = hist
 
 def clean_request(data: dict) -> dict:
     problems: list[tuple[str, str]] = []
+    _controls(data, ("title", "vision", "plan_url", "organisation"), problems)
     title = (data.get("title") or "").strip()
     if not title:
         problems.append(("title", "求める人（○○ができる人）を入力してください"))
@@ -271,14 +290,14 @@ def clean_request(data: dict) -> dict:
     vision = (data.get("vision") or "").strip()
     if not vision:
         problems.append(("vision", "目指す姿を入力してください（目指す姿のない依頼は人材と結び付けられません）"))
-    sector = Sector.objects.filter(pk=data.get("sector") or "").first()
+    sector = Sector.objects.filter(pk=(_ids([data.get("sector") or ""]) or [""])[0]).first()
     if sector is None:
         problems.append(("sector", "分野を選んでください"))
     caps = {c.pk: c for c in Capability.objects.all()}
-    required = [caps[c] for c in dict.fromkeys(data.get("required") or []) if c in caps]
-    desired = [caps[c] for c in dict.fromkeys(data.get("desired") or []) if c in caps and c not in
+    required = [caps[c] for c in dict.fromkeys(_ids(data.get("required"))) if c in caps]
+    desired = [caps[c] for c in dict.fromkeys(_ids(data.get("desired"))) if c in caps and c not in
                {r.pk for r in required}]
-    unknown = [c for c in [*(data.get("required") or []), *(data.get("desired") or [])] if c not in caps]
+    unknown = [c for c in [*_ids(data.get("required")), *_ids(data.get("desired"))] if c not in caps]
     if unknown:
         problems.append(("required", f"できることのIDが正しくありません: {', '.join(unknown)}"))
     elif not required:
@@ -415,6 +434,11 @@ def transition(actor, request: TalentRequest, name: str, *, version, reason: str
         raise Invalid([("transition", f"操作が正しくありません: {name}")]) from None
     access.require(actor, rule, request)
     reason = (reason or "").strip()
+    problems: list = []
+    _controls({"reason": reason, "comment": comment, **{k: v for k, v in (report or {}).items() if k != "gained"}},
+              ("reason", "comment", "done", "handed_over_to", "next_steps"), problems)
+    if problems:
+        raise Invalid(problems)
     with transaction.atomic():
         current = _locked(request, version)
         if current.status not in sources:
@@ -471,8 +495,8 @@ def _write_report(request: TalentRequest, data: dict) -> None:
         problems.append(("done", "実施内容を入力してください"))
     if not handed:
         problems.append(("handed_over_to", "誰に何を引き継いだか（ノウハウの引継ぎ）を入力してください"))
-    caps = {c.pk: c for c in Capability.objects.filter(pk__in=data.get("gained") or [])}
-    unknown = [c for c in data.get("gained") or [] if c not in caps]
+    caps = {c.pk: c for c in Capability.objects.filter(pk__in=_ids(data.get("gained")))}
+    unknown = [c for c in _ids(data.get("gained")) if c not in caps]
     if unknown:
         problems.append(("gained", f"できることのIDが正しくありません: {', '.join(unknown)}"))
     if problems:
@@ -500,6 +524,7 @@ def add_visit(actor, request: TalentRequest, *, date, hours, mode: str, particip
             problems.append(("hours", "時間は0より大きく24以下で入力してください"))
     except InvalidOperation:
         problems.append(("hours", "時間は数値で入力してください"))
+    _controls({"note": note}, ("note",), problems)
     if mode not in VisitMode.values:
         problems.append(("mode", "形態は 現地 または オンライン です"))
     try:

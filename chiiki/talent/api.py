@@ -109,10 +109,10 @@ def list_profiles(request, filters: Query[ProfileFilters], page: int = Query(1, 
     return {"count": page_obj.paginator.count, "items": [profile_out(p) for p in page_obj.object_list]}
 
 
-@router.get("/talent/profiles/{profile_id}", response={200: ProfileDetailOut, 404: ErrorOut},
+@router.get("/talent/profiles/{pk}", response={200: ProfileDetailOut, 404: ErrorOut},
             summary="人材1人（連絡先は見てよい人にだけ）")
-def get_profile(request, profile_id: int):
-    p = get_object_or_404(TalentProfile, pk=profile_id)
+def get_profile(request, pk: int):
+    p = get_object_or_404(TalentProfile, pk=pk)
     out = profile_out(p)
     out["contact"] = ({"email": p.email, "phone": p.phone} if access.can(request.user, "talent.view_contact", p)
                       else None)
@@ -160,10 +160,10 @@ def create_profile(request, payload: ProfileIn):
     return Status(201, profile_out(p) | {"contact": {"email": p.email, "phone": p.phone}})
 
 
-@router.put("/talent/profiles/{profile_id}", auth=WRITE_AUTH, response={200: ProfileDetailOut, **WRITE_ERRORS},
+@router.put("/talent/profiles/{pk}", auth=WRITE_AUTH, response={200: ProfileDetailOut, **WRITE_ERRORS},
             summary="プロフィールを更新（本人・事務局。version で楽観的排他）")
-def update_profile(request, profile_id: int, payload: ProfileUpdateIn):
-    p = get_object_or_404(TalentProfile, pk=profile_id)
+def update_profile(request, pk: int, payload: ProfileUpdateIn):
+    p = get_object_or_404(TalentProfile, pk=pk)
     p = actions.update_profile(request.user, p, _profile_data(payload), version=payload.version, source=history.API)
     return profile_out(p) | {"contact": {"email": p.email, "phone": p.phone}}
 
@@ -172,10 +172,10 @@ class VersionIn(Schema):
     version: int = Field(..., ge=1)
 
 
-@router.delete("/talent/profiles/{profile_id}", auth=WRITE_AUTH, response={204: None, **WRITE_ERRORS},
+@router.delete("/talent/profiles/{pk}", auth=WRITE_AUTH, response={204: None, **WRITE_ERRORS},
                summary="プロフィールを削除（本人・事務局）。過去の派遣記録の名前は匿名にします")
-def delete_profile(request, profile_id: int, version: int = Query(..., ge=1)):
-    p = get_object_or_404(TalentProfile, pk=profile_id)
+def delete_profile(request, pk: int, version: int = Query(..., ge=1)):
+    p = get_object_or_404(TalentProfile, pk=pk)
     actions.delete_profile(request.user, p, version=version, source=history.API)
     return Status(204, None)
 
@@ -272,9 +272,9 @@ def list_requests(request, filters: Query[RequestFilters], page: int = Query(1, 
     return {"count": page_obj.paginator.count, "items": [request_out(r, request.user) for r in page_obj.object_list]}
 
 
-@router.get("/talent/requests/{request_id}", response={200: RequestOut, 404: ErrorOut}, summary="派遣依頼1件")
-def get_request(request, request_id: int):
-    return request_out(queries.get_request(request.user, request_id), request.user)
+@router.get("/talent/requests/{pk}", response={200: RequestOut, 404: ErrorOut}, summary="派遣依頼1件")
+def get_request(request, pk: int):
+    return request_out(queries.get_request(request.user, pk), request.user)
 
 
 class RequestIn(Schema):
@@ -317,11 +317,11 @@ class TransitionIn(Schema):
     report: ReportIn | None = Field(None, description="report: 報告の内容")
 
 
-@router.post("/talent/requests/{request_id}/transitions/{name}", auth=WRITE_AUTH,
+@router.post("/talent/requests/{pk}/transitions/{name}", auth=WRITE_AUTH,
              response={200: RequestOut, **WRITE_ERRORS},
              summary="状態を進める（submit, receive, propose, ask, accept, decline, report, rate, complete, withdraw, reject）")
-def move_request(request, request_id: int, name: str, payload: TransitionIn):
-    r = queries.get_request(request.user, request_id)
+def move_request(request, pk: int, name: str, payload: TransitionIn):
+    r = queries.get_request(request.user, pk)
     talent = get_object_or_404(TalentProfile, pk=payload.talent) if payload.talent is not None else None
     r = actions.transition(request.user, r, name, version=payload.version, reason=payload.reason, talent=talent,
                            rating=payload.rating, comment=payload.comment,
@@ -338,14 +338,14 @@ class VisitIn(Schema):
     note: str = ""
 
 
-@router.post("/talent/requests/{request_id}/visits", auth=WRITE_AUTH, response={201: RequestOut, **WRITE_ERRORS},
+@router.post("/talent/requests/{pk}/visits", auth=WRITE_AUTH, response={201: RequestOut, **WRITE_ERRORS},
              summary="訪問・オンライン支援を記録（依頼された人材・事務局）。3日・10時間の上限を確かめます")
-def add_visit(request, request_id: int, payload: VisitIn):
-    r = queries.get_request(request.user, request_id)
+def add_visit(request, pk: int, payload: VisitIn):
+    r = queries.get_request(request.user, pk)
     actions.add_visit(request.user, r, date=payload.date, hours=str(payload.hours), mode=payload.mode,
                       participants=payload.participants, note=payload.note, version=payload.version,
                       source=history.API)
-    return Status(201, request_out(queries.get_request(request.user, request_id), request.user))
+    return Status(201, request_out(queries.get_request(request.user, pk), request.user))
 
 
 class CandidateOut(Schema):
@@ -375,10 +375,10 @@ class CandidatesOut(Schema):
     partial: list[CandidateOut]
 
 
-@router.get("/talent/requests/{request_id}/candidates", response={200: CandidatesOut, 403: ErrorOut, 404: ErrorOut},
+@router.get("/talent/requests/{pk}/candidates", response={200: CandidatesOut, 403: ErrorOut, 404: ErrorOut},
             summary="候補の人材（理由つき、順位の付け方は formula）。事務局と依頼団体の職員")
-def candidates(request, request_id: int, limit: int = Query(50, ge=1, le=500)):
-    r = queries.get_request(request.user, request_id)
+def candidates(request, pk: int, limit: int = Query(50, ge=1, le=500)):
+    r = queries.get_request(request.user, pk)
     if not (access.can(request.user, "talent.manage") or access.can(request.user, "talent.request", r)):
         access.require(request.user, "talent.manage")
     found = matching.candidates(r, limit=limit)

@@ -63,8 +63,14 @@ def capabilities_by_sector() -> list[dict]:
 # ---- Profiles --------------------------------------------------------------------------------------------------
 
 
+def _safe(value: str) -> str:
+    """A filter value PostgreSQL can compare (NUL cannot even be sent): it then simply matches nothing."""
+    return (value or "").replace("\x00", "\ufffd")
+
+
 def profiles(*, q: str = "", capability: str = "", sector: str = "", kind: str = "", prefecture: str = ""):
     """Public list of profiles (public fields only are shown from it)."""
+    q, capability, sector, kind, prefecture = map(_safe, (q, capability, sector, kind, prefecture))
     qs = TalentProfile.objects.select_related("home_prefecture").prefetch_related(
         Prefetch("skills", queryset=ProfileCapability.objects.select_related("capability")))
     if capability:
@@ -109,6 +115,8 @@ def scope_requests(user, qs=None):
 def requests_for(user, *, status: str = "", sector: str = "", fiscal_year: int | None = None,
                  capability: str = "", municipality: str = "", prefecture: str = "", overdue: bool = False,
                  unmet: bool = False):
+    status, sector, capability, municipality, prefecture = map(_safe, (status, sector, capability, municipality,
+                                                                         prefecture))
     qs = scope_requests(user).select_related("municipality__prefecture", "sector", "talent", "round")
     if status:
         qs = qs.filter(status__in=status.split(","))

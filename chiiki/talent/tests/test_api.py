@@ -168,3 +168,16 @@ def test_profiles_api_has_public_fields_only(client, advisor_profile):
     item = body["items"][0]
     assert item["display_name"] == "見守 一郎" and "email" not in item and "phone" not in item
     assert client.get(f"/api/v1/talent/profiles/{advisor_profile.pk}").json()["contact"] is None
+
+
+def test_control_characters_are_refused_and_filters_never_fail(users, client_for, vocabulary, advisor_profile):
+    client = client_for(users["hachioji"])
+    bad = client.post("/api/v1/talent/requests", request_data(vision="見守り\x00") | {"municipality": "132012"},
+                      content_type="application/json")
+    assert bad.status_code == 422 and "制御文字（U+0000 NUL）" in bad.json()["detail"]["vision"]
+    odd_ids = client.post("/api/v1/talent/requests", request_data(required=["CAP-HLT-07\x00"], sector="health\x00")
+                          | {"municipality": "132012"}, content_type="application/json")
+    assert odd_ids.status_code == 422 and set(odd_ids.json()["detail"]) == {"sector", "required"}
+    for url in ("/api/v1/talent/profiles?q=%00&capability=%00&prefecture=%00",
+                "/api/v1/talent/requests?status=%00&capability=%00&municipality=%00", "/talent/profiles/?q=%00"):
+        assert client.get(url).status_code == 200, url
