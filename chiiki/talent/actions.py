@@ -133,7 +133,7 @@ def _decimal(raw, field: str, label: str, problems: list, maximum: Decimal) -> D
     except InvalidOperation:
         problems.append((field, f"{label}は数値で入力してください"))
         return Decimal(0)
-    if value < 0 or value > maximum:
+    if not value.is_finite() or value < 0 or value > maximum:
         problems.append((field, f"{label}は0〜{maximum}で入力してください"))
     return value
 
@@ -520,7 +520,7 @@ def add_visit(actor, request: TalentRequest, *, date, hours, mode: str, particip
         problems.append(("date", "日付を入力してください"))
     try:
         hours = Decimal(str(hours))
-        if hours <= 0 or hours > 24:
+        if not hours.is_finite() or hours <= 0 or hours > 24:
             problems.append(("hours", "時間は0より大きく24以下で入力してください"))
     except InvalidOperation:
         problems.append(("hours", "時間は数値で入力してください"))

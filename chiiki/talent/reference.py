@@ -29,7 +29,7 @@ def parse_capabilities(path: Path) -> list[dict]:
     rows = read_reference_csv(path, COLUMNS)
     sectors = set(Sector.objects.values_list("code", flat=True)) | {COMMON_SECTOR}
     model_names = set(SectorModel.objects.values_list("name", flat=True))
-    items, ids, labels = [], {}, {}
+    items, ids, labels, dropped = [], {}, {}, []
     for order, (number, row) in enumerate(rows, start=1):
         cap_id, sector, label = row["id"].strip(), row["sector"].strip(), row["label"].strip()
         if not _ID.match(cap_id):
@@ -43,10 +43,10 @@ def parse_capabilities(path: Path) -> list[dict]:
         if label in labels:
             raise DataFileError(f"できること「{label}」が重複しています", path=path, row=number, column="label")
         models = [m.strip() for m in row["models"].split(";") if m.strip()]
-        unknown = [m for m in models if m not in model_names]
-        if unknown:
-            raise DataFileError(f"分野別モデルが data/sectors.csv にありません: {', '.join(unknown)}", path=path,
-                                row=number, column="models")
+        # A model no longer in sectors.csv (the roadmap dropped it) is left out, not fatal: the vocabulary still
+        # loads and the summary line names it. A model with no item at all is fatal (below).
+        dropped.extend(m for m in models if m not in model_names)
+        models = [m for m in models if m in model_names]
         ids[cap_id], labels[label] = number, number
         items.append({"id": cap_id, "sector": sector, "label": label, "order": order,
                       "synonyms": ";".join(s.strip() for s in row["synonyms"].split(";") if s.strip()),
@@ -55,14 +55,14 @@ def parse_capabilities(path: Path) -> list[dict]:
     missing = sorted(model_names - covered)
     if missing:
         raise DataFileError(f"できることが1件もない分野別モデルがあります: {', '.join(missing)}", path=path)
-    return items
+    return items, sorted(set(dropped))
 
 
 def load_capabilities(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = False,
                       actor=access.SYSTEM) -> str:
     stdout = stdout or NullOut()
     path = Path(data_dir) / CAPABILITIES_FILE
-    items = parse_capabilities(path)
+    items, dropped = parse_capabilities(path)
     created = updated = 0
     with transaction.atomic():
         existing = {c.pk: c for c in Capability.objects.all()}
@@ -91,4 +91,5 @@ def load_capabilities(*, data_dir: Path, force: bool = False, stdout=None, progr
             history.record_many(records)
         count = indexing.reindex()
         history.bump("talent")
-    return f"できること: {count}件（新規{created}件・更新{updated}件）"
+    note = f"。data/sectors.csv にない分野別モデルを除きました: {', '.join(dropped)}" if dropped else ""
+    return f"できること: {count}件（新規{created}件・更新{updated}件）{note}"

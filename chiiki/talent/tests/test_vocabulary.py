@@ -58,7 +58,6 @@ def test_a_sector_model_without_capability_is_refused(vocabulary, tmp_path):
     (lambda rows: rows + [dict(rows[0])], "ID CAP-EDU-01 が重複しています（2行目）"),
     (lambda rows: [dict(rows[0], sector="space")] + rows[1:], "分野コードが正しくありません: 'space'"),
     (lambda rows: [dict(rows[0], id="EDU1")] + rows[1:], "IDは CAP-XXX-00 の形です"),
-    (lambda rows: [dict(rows[0], models="宇宙開発")] + rows[1:], "分野別モデルが data/sectors.csv にありません: 宇宙開発"),
 ])
 def test_bad_rows_are_named(vocabulary, tmp_path, edit, message):
     with pytest.raises(DataFileError) as exc:
@@ -85,6 +84,13 @@ def test_admin_edits_label_with_history_and_search_follows(users, vocabulary):
     assert Capability.objects.get(pk="CAP-AGR-07").label == "ICTで鳥獣被害を減らせる"
     load_capabilities(data_dir=DATA, force=True)
     assert Capability.objects.get(pk="CAP-AGR-07").label == "ICTを使った鳥獣被害対策を導入できる"
+
+
+def test_a_model_dropped_from_the_roadmap_is_left_out_not_fatal(vocabulary, tmp_path):
+    data_dir = _copy(tmp_path, lambda rows: [dict(rows[0], models="プログラミング教育;宇宙開発")] + rows[1:])
+    summary = load_capabilities(data_dir=data_dir)
+    assert summary.endswith("data/sectors.csv にない分野別モデルを除きました: 宇宙開発")
+    assert Capability.objects.get(pk="CAP-EDU-01").sector_models == "プログラミング教育"
 
 
 @pytest.mark.parametrize("text,expected", [
