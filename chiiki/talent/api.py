@@ -5,10 +5,12 @@ import datetime as dt
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
 
 from chiiki import access
 from chiiki.accounts.auth import WRITE_AUTH
 from chiiki.core import history
+from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
 from chiiki.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paginate
 from chiiki.core.schemas import ErrorOut
 from chiiki.regions.queries import get_municipality
@@ -255,7 +257,7 @@ def request_out(r: TalentRequest, user) -> dict:
 class RequestFilters(Schema):
     status: str = ""
     sector: str = ""
-    fiscal_year: int | None = None
+    fiscal_year: str = Field("", description="年度（2026、令和8年度、R8 など）")
     capability: str = ""
     municipality: str = ""
     prefecture: str = ""
@@ -263,11 +265,19 @@ class RequestFilters(Schema):
     unmet: bool = False
 
 
-@router.get("/talent/requests", response=RequestList,
+@router.get("/talent/requests", response={200: RequestList, 422: ErrorOut},
             summary="派遣依頼の一覧（役割で絞り込み: 事務局はすべて、都道府県は管内、市区町村は自団体、人材は依頼されたもの）")
 def list_requests(request, filters: Query[RequestFilters], page: int = Query(1, ge=1),
                   page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
-    qs = queries.requests_for(request.user, **filters.dict()).prefetch_related("required", "desired", "visits")
+    values = filters.dict()
+    if values["fiscal_year"]:
+        try:
+            values["fiscal_year"] = parse_fiscal_year(values["fiscal_year"])
+        except InvalidFiscalYear as exc:
+            raise HttpError(422, str(exc)) from None
+    else:
+        values["fiscal_year"] = None
+    qs = queries.requests_for(request.user, **values).prefetch_related("required", "desired", "visits")
     page_obj = paginate(qs, page, page_size)
     return {"count": page_obj.paginator.count, "items": [request_out(r, request.user) for r in page_obj.object_list]}
 

@@ -181,3 +181,12 @@ def test_control_characters_are_refused_and_filters_never_fail(users, client_for
     for url in ("/api/v1/talent/profiles?q=%00&capability=%00&prefecture=%00",
                 "/api/v1/talent/requests?status=%00&capability=%00&municipality=%00", "/talent/profiles/?q=%00"):
         assert client.get(url).status_code == 200, url
+
+
+def test_requests_filter_by_fiscal_year_in_any_notation(users, client_for, hachioji_request):
+    client = client_for(users["admin"])
+    year = hachioji_request.fiscal_year
+    assert client.get("/api/v1/talent/requests", {"fiscal_year": str(year)}).json()["count"] == 1
+    assert client.get("/api/v1/talent/requests", {"fiscal_year": f"R{year - 2018}"}).json()["count"] == 1
+    assert client.get("/api/v1/talent/requests", {"fiscal_year": str(year - 1)}).json()["count"] == 0
+    assert client.get("/api/v1/talent/requests", {"fiscal_year": "昔"}).status_code == 422
