@@ -483,7 +483,8 @@ def transition(actor, request: TalentRequest, name: str, *, version, reason: str
         current.save()
         _record(actor, history.UPDATE, current, before, source)
         history.bump(AREA)
-        notify.send(current, Status(target).label, notify.recipients(current, **_NOTIFY[name]), note)
+        if source != history.DEMO:  # the demo loader's dozens of moves would only flood the console
+            notify.send(current, Status(target).label, notify.recipients(current, **_NOTIFY[name]), note)
     return current
 
 
@@ -558,6 +559,7 @@ def add_visit(actor, request: TalentRequest, *, date, hours, mode: str, particip
                        object_repr=f"訪問 {date.isoformat()}（{_request_repr(current)}）")
         if started:
             _record(actor, history.UPDATE, current, before, source)
+        if started and source != history.DEMO:
             notify.send(current, Status.DISPATCHING.label, notify.recipients(current, admins=True, municipality=True))
         history.bump(AREA)
     return visit
