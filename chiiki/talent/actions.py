@@ -569,7 +569,7 @@ def add_visit(actor, request: TalentRequest, *, date, hours, mode: str, particip
 # ---- Roster import (national admin): CSV/XLSX, all or nothing, every bad row named --------------------------------
 
 ROSTER_COLUMNS = ["名簿ID", "表示名", "種別", "分野", "活動拠点", "対応都道府県", "オンライン", "I・Uターン希望先",
-                  "できること", "対応日数", "対応時間", "メール", "電話", "公開プロフィール"]
+                  "できること", "対応日数", "対応時間", "メール", "電話", "公開プロフィール", "アカウント"]
 ROSTER_REQUIRED = ["名簿ID", "表示名", "種別", "できること"]
 _KIND_BY_LABEL = {label: value for value, label in Kind.choices} | {value: value for value in Kind.values}
 _YES = {"1", "はい", "可", "○", "true", "yes", "y"}
@@ -630,7 +630,8 @@ def import_roster(actor, table, *, dry_run: bool = False, source: str = history.
         return result
     prefecture_by_name = dict(Prefecture.objects.values_list("name", "code"))
     sector_by_name = dict(Sector.objects.values_list("name", "code"))
-    parsed, seen = [], {}
+    parsed, seen, accounts = [], {}, {}
+    linked = dict(TalentProfile.objects.filter(user__isnull=False).values_list("user__username", "external_id"))
     for row in table.rows:
         external_id = row.get("名簿ID").strip()
         if not external_id:
@@ -653,6 +654,7 @@ def import_roster(actor, table, *, dry_run: bool = False, source: str = history.
             for field_name, reason in exc.problems:
                 result.reject(row.number, _FIELD_COLUMN.get(field_name, field_name), reason)
             continue
+        cleaned["user"] = _roster_account(row, external_id, accounts, linked, result)
         if not problems:
             parsed.append((external_id, cleaned))
     if not result.ok:
@@ -665,7 +667,7 @@ def import_roster(actor, table, *, dry_run: bool = False, source: str = history.
             if profile is None:
                 result.created += 1
                 if not dry_run:
-                    profile = TalentProfile(external_id=external_id)
+                    profile = TalentProfile(external_id=external_id, user=cleaned["user"])
                     _write_profile(profile, cleaned)
                     history.record(actor, history.CREATE, profile, None, _profile_snapshot(profile), source=source)
                 continue
@@ -676,6 +678,8 @@ def import_roster(actor, table, *, dry_run: bool = False, source: str = history.
             result.updated += 1
             if not dry_run:
                 profile.version += 1
+                if cleaned["user"] is not None:
+                    profile.user = cleaned["user"]
                 _write_profile(profile, cleaned)
                 history.record(actor, history.UPDATE, profile, before, _profile_snapshot(profile), source=source)
         if not dry_run and result.changes:
@@ -684,7 +688,35 @@ def import_roster(actor, table, *, dry_run: bool = False, source: str = history.
     return result
 
 
+def _roster_account(row, external_id: str, accounts: dict, linked: dict, result):
+    """The 「アカウント」 column: the username of the advisor or company account that will edit this profile.
+    Blank leaves the profile's link as it is."""
+    from chiiki.accounts.models import Role, User
+
+    username = row.get("アカウント").strip()
+    if not username:
+        return None
+    if username in accounts:
+        result.reject(row.number, "アカウント", f"アカウント {username} が重複しています（{accounts[username]}行目）",
+                      username)
+        return None
+    accounts[username] = row.number
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        result.reject(row.number, "アカウント", f"アカウント {username} がありません", username)
+    elif user.role not in (Role.ADVISOR, Role.COMPANY):
+        result.reject(row.number, "アカウント", "結び付けられるのはアドバイザーまたは企業のアカウントです", username)
+    elif linked.get(username) not in (None, external_id):
+        result.reject(row.number, "アカウント", f"アカウント {username} は別の人材（名簿ID {linked[username] or 'なし'}）に"
+                                             "結び付いています", username)
+    else:
+        return user
+    return None
+
+
 def _same_profile(profile: TalentProfile, cleaned: dict) -> bool:
+    if cleaned["user"] is not None and profile.user_id != cleaned["user"].pk:
+        return False
     scalar = all(getattr(profile, name) == cleaned[name] for name in (
         "display_name", "kind", "sectors", "home_prefecture", "online_available", "uturn_intention",
         "available_days", "available_hours", "email", "phone", "public_profile"))

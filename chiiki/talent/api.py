@@ -263,6 +263,7 @@ class RequestFilters(Schema):
     prefecture: str = ""
     overdue: bool = False
     unmet: bool = False
+    gained: str = Field("", description="報告で「職員が自らできるようになった」とされたできることのID")
 
 
 @router.get("/talent/requests", response={200: RequestList, 422: ErrorOut},

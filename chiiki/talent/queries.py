@@ -114,9 +114,9 @@ def scope_requests(user, qs=None):
 
 def requests_for(user, *, status: str = "", sector: str = "", fiscal_year: int | None = None,
                  capability: str = "", municipality: str = "", prefecture: str = "", overdue: bool = False,
-                 unmet: bool = False):
-    status, sector, capability, municipality, prefecture = map(_safe, (status, sector, capability, municipality,
-                                                                         prefecture))
+                 unmet: bool = False, gained: str = ""):
+    status, sector, capability, municipality, prefecture, gained = map(_safe, (
+        status, sector, capability, municipality, prefecture, gained))
     qs = scope_requests(user).select_related("municipality__prefecture", "sector", "talent", "round")
     if status:
         qs = qs.filter(status__in=status.split(","))
@@ -128,6 +128,8 @@ def requests_for(user, *, status: str = "", sector: str = "", fiscal_year: int |
         qs = qs.filter(required__pk=capability)
     if municipality:
         qs = qs.filter(municipality_id=municipality)
+    if gained:  # dispatches whose report says the staff can now do this themselves
+        qs = qs.filter(report__gained__pk=gained)
     if prefecture:
         qs = qs.filter(municipality__prefecture_id=prefecture)
     qs = qs.annotate(last_visit=Max("visits__date"))

@@ -202,7 +202,7 @@ def profile_delete(request, pk):
 
 @login_required
 def requests(request):
-    f = {k: request.GET.get(k, "") for k in ("status", "sector", "capability", "municipality", "prefecture")}
+    f = {k: request.GET.get(k, "") for k in ("status", "sector", "capability", "municipality", "prefecture", "gained")}
     year_raw = request.GET.get("fiscal_year", "")
     qs = queries.requests_for(request.user, fiscal_year=int(year_raw) if year_raw.isdigit() else None,
                               overdue=request.GET.get("overdue") == "1", unmet=request.GET.get("unmet") == "1", **f)

@@ -80,3 +80,21 @@ def test_web_flow_preview_then_commit(users, client_for, vocabulary):
     assert commit.status_code == 302 and TalentProfile.objects.count() == 2
     assert client_for(users["hachioji"]).get("/talent/import/").status_code == 403
     assert client_for(None).get("/talent/import/").status_code == 404
+
+
+def test_the_account_column_links_a_profile_to_its_person(users, client_for, vocabulary):
+    header = HEADER + ["アカウント"]
+    rows = [GOOD[0] + ["advisor"], GOOD[1] + [""]]
+    result = ROSTER.run(users["admin"], csv_bytes(header, rows), "roster.csv")
+    assert result.ok, result.problems
+    taro = TalentProfile.objects.get(external_id="R-001")
+    assert taro.user == users["advisor"]
+    assert client_for(users["advisor"]).get("/talent/me").url == f"/talent/profiles/{taro.pk}/"
+    bad = [GOOD[0] + ["hachioji"], GOOD[1] + ["advisor"], ["R-003"] + GOOD[1][1:] + ["nobody"]]
+    rejected = ROSTER.run(users["admin"], csv_bytes(header, bad), "roster.csv")
+    assert {str(p) for p in rejected.problems} == {
+        "2行目 列「アカウント」: 結び付けられるのはアドバイザーまたは企業のアカウントです",
+        "3行目 列「アカウント」: アカウント advisor は別の人材（名簿ID R-001）に結び付いています",
+        "4行目 列「アカウント」: アカウント nobody がありません"}
+    taro.refresh_from_db()
+    assert taro.user == users["advisor"]

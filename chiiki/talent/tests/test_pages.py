@@ -69,6 +69,11 @@ def test_the_workflow_through_the_pages(users, client_for, vocabulary, rounds, a
     assert "申請 → 受付" in page and "評価済 → 完了" in page and "見守りセンサー" in page
     muni = officer.get("/talent/municipalities/132012/").content.decode()
     assert "IoTセンサーによる高齢者の見守りを導入できる" in muni
+    gains = admin.get("/talent/analytics/").content.decode()
+    link = f'<a href="/talent/requests/?gained=CAP-HLT-07&amp;fiscal_year={r.fiscal_year}">1</a>'
+    assert link in gains
+    behind = admin.get(f"/talent/requests/?gained=CAP-HLT-07&fiscal_year={r.fiscal_year}").context["page"]
+    assert [x.pk for x in behind.object_list] == [r.pk]
 
 
 def test_a_refused_move_shows_the_reason(users, client_for, vocabulary, hachioji_request):
