@@ -83,8 +83,21 @@ class ProfileForm(ActionForm):
     phone = forms.CharField(label="電話番号（非公開）", required=False, max_length=30)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, skills=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # One level and evidence per capability the profile already lists (newly chosen ones take the general
+        # level and evidence above until the next edit).
+        self.skill_rows = []
+        for skill in skills:
+            level_name, evidence_name = f"level_{skill.capability_id}", f"evidence_{skill.capability_id}"
+            self.fields[level_name] = forms.TypedChoiceField(
+                label=f"{skill.capability.label}の自己評価", choices=Level.choices, coerce=int, initial=skill.level,
+                required=False, empty_value=skill.level)
+            self.fields[evidence_name] = forms.CharField(label=f"{skill.capability.label}の根拠", required=False,
+                                                         max_length=300, initial=skill.evidence)
+            self.skill_rows.append((skill.capability, self[level_name], self[evidence_name]))
+        self.fields["level"].label = "自己評価（新しく選んだできること）" if skills else self.fields["level"].label
+        self.fields["evidence"].label = "根拠（新しく選んだできること）" if skills else self.fields["evidence"].label
         self.fields["capabilities"].choices = _capability_choices()
         self.fields["sectors"].choices = _sector_choices()
         self.fields["home_prefecture"].choices = _prefecture_choices(blank=True)
@@ -109,10 +122,19 @@ class ProfileForm(ActionForm):
 
     def data_for_action(self, profile=None) -> dict:
         data = dict(self.cleaned_data)
+        skills = []
+        for c in data.pop("capabilities"):
+            if f"level_{c}" in self.data:  # the row was on the page (not a client that never saw it)
+                skills.append({"capability": c, "level": data[f"level_{c}"], "evidence": data[f"evidence_{c}"]})
+            else:
+                skills.append({"capability": c, "level": data["level"], "evidence": data["evidence"]})
         kept = {s.capability_id: s for s in profile.skills.all()} if profile else {}
-        data["skills"] = [{"capability": c, "level": data["level"],
-                           "evidence": data["evidence"] or (kept[c].evidence if c in kept else "")}
-                          for c in data.pop("capabilities")]
+        for skill in skills:  # a client without the per-row fields keeps what was there
+            if skill["capability"] in kept and f"level_{skill['capability']}" not in self.data:
+                skill["level"] = kept[skill["capability"]].level
+                skill["evidence"] = skill["evidence"] or kept[skill["capability"]].evidence
+        data = {k: v for k, v in data.items() if not k.startswith(("level_", "evidence_"))}
+        data["skills"] = skills
         data["uturn_intention"] = bool(data.get("uturn_prefectures"))
         return data
 

@@ -165,7 +165,8 @@ def profile_new(request):
 def profile_edit(request, pk):
     item = get_object_or_404(TalentProfile, pk=pk)
     access.require(request.user, "talent.edit_profile", item)
-    form = ProfileForm(request.POST or None, initial=ProfileForm.initial_of(item))
+    form = ProfileForm(request.POST or None, initial=ProfileForm.initial_of(item),
+                       skills=list(item.skills.select_related("capability")))
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_profile(request.user, item, form.data_for_action(item),

@@ -136,6 +136,13 @@ def test_profile_self_edit_through_the_pages(users, client_for, vocabulary):
     assert response.status_code == 302
     profile.refresh_from_db()
     assert profile.display_name == "企業 次郎（更新）" and profile.version == 2
+    per_skill = client.post(f"/talent/profiles/{profile.pk}/edit", data | {
+        "version": 2, "capabilities": ["CAP-BIZ-04", "CAP-COM-12", "CAP-COM-03"], "level": 1, "evidence": "新規",
+        "level_CAP-BIZ-04": 3, "evidence_CAP-BIZ-04": "導入20店", "level_CAP-COM-12": 2, "evidence_CAP-COM-12": ""})
+    assert per_skill.status_code == 302
+    assert {(s.capability_id, s.level, s.evidence) for s in profile.skills.all()} == {
+        ("CAP-BIZ-04", 3, "導入20店"), ("CAP-COM-12", 2, ""), ("CAP-COM-03", 1, "新規")}
+    assert "導入20店" in client.get(f"/talent/profiles/{profile.pk}/edit").content.decode()
     stale = client.post(f"/talent/profiles/{profile.pk}/edit", data | {"version": 1}, follow=True)
     assert "ほかの利用者が先に更新しました" in stale.content.decode()
 
