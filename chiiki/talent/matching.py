@@ -10,8 +10,8 @@ the page (FORMULA) and documented in docs/decisions/0016-talent-dispatch.md:
         + 10 × remaining share of this 年度's days (hours for online-only talents)
         +  5 × (average rating − 1) / 4              (2.5 without ratings)
 
-Candidates who cover every required item are ranked; those missing one are listed separately below and never
-above. Ties: fewer dispatches this 年度 first (load balance), then the profile id. Deterministic.
+The pool is the profiles holding at least one required item. Candidates who cover every required item are
+ranked; those missing one are listed separately below and never above. Ties: fewer dispatches this 年度 first (load balance), then the profile id. Deterministic.
 """
 
 from collections import defaultdict
@@ -76,100 +76,114 @@ def neighbouring_prefectures(code: str) -> set[str]:
 
 
 def candidates(request: TalentRequest, *, limit: int | None = 50) -> dict:
-    """{"ranked": [Candidate…] (every required item covered), "partial": [...], "required": n, "desired": n}."""
+    """{"ranked": [Candidate…] (every required item covered), "partial": [...], "required": n, "desired": n}.
+
+    The pool is every profile holding at least one required item. All of them are scored (cheap arithmetic);
+    reasons and labels are built only for the `limit` best of each list.
+    """
     required = dict(request.required.values_list("pk", "label"))
     desired = dict(request.desired.values_list("pk", "label"))
-    wanted = set(required) | set(desired)
+    empty = {"ranked": [], "partial": [], "required": len(required), "desired": len(desired)}
+    if not required:
+        return empty
     skills: dict[int, set[str]] = defaultdict(set)
-    for profile_id, cap_id in ProfileCapability.objects.filter(capability_id__in=wanted).values_list(
-            "profile_id", "capability_id"):
+    for profile_id, cap_id in ProfileCapability.objects.filter(
+            capability_id__in=set(required) | set(desired),
+            profile_id__in=ProfileCapability.objects.filter(capability_id__in=list(required)).values("profile_id"),
+    ).values_list("profile_id", "capability_id"):
         skills[profile_id].add(cap_id)
-    ids = list(skills)
-    if not ids:
-        return {"ranked": [], "partial": [], "required": len(required), "desired": len(desired)}
-    profiles = {p["id"]: p for p in TalentProfile.objects.filter(pk__in=ids).values(
-        "id", "display_name", "kind", "sectors", "home_prefecture_id", "online_available", "available_days",
-        "available_hours")}
-    served: dict[int, set[str]] = defaultdict(set)
+    if not skills:
+        return empty
+    # The pool as a subquery, not a list of ids: thousands of bound parameters cost more than the join.
+    pool = ProfileCapability.objects.filter(capability_id__in=list(required)).values("profile_id")
+    profiles = {p[0]: p for p in TalentProfile.objects.filter(pk__in=pool).values_list(
+        "id", "sectors", "home_prefecture_id", "online_available", "available_days", "available_hours")}
+    areas: dict[int, set[str]] = defaultdict(set)
     for profile_id, pref in TalentProfile.prefectures_served.through.objects.filter(
-            talentprofile_id__in=ids).values_list("talentprofile_id", "prefecture_id"):
-        served[profile_id].add(pref)
+            talentprofile_id__in=pool).values_list("talentprofile_id", "prefecture_id"):
+        areas[profile_id].add(pref)
     year = request.fiscal_year
-    dispatches = dict(TalentRequest.objects.filter(talent_id__in=ids, fiscal_year=year, status__in=APPROVED_STATES)
-                      .exclude(pk=request.pk).values("talent_id").annotate(n=Count("id")).values_list("talent_id", "n"))
+    involved = TalentRequest.objects.filter(talent_id__in=pool)
+    dispatches = dict(involved.filter(fiscal_year=year, status__in=APPROVED_STATES).exclude(pk=request.pk)
+                      .values("talent_id").annotate(n=Count("id")).values_list("talent_id", "n"))
     used_days: dict[int, set] = defaultdict(set)
     used_hours: dict[int, Decimal] = defaultdict(Decimal)
-    for talent_id, date, hours in Visit.objects.filter(request__talent_id__in=ids, request__fiscal_year=year).values_list(
+    for talent_id, date, hours in Visit.objects.filter(request__talent_id__in=pool,
+                                                       request__fiscal_year=year).values_list(
             "request__talent_id", "date", "hours"):
         used_days[talent_id].add(date)
         used_hours[talent_id] += hours
-    ratings = dict(TalentRequest.objects.filter(talent_id__in=ids, rating__isnull=False).values("talent_id")
-                   .annotate(a=Avg("rating")).values_list("talent_id", "a"))
-    sector_done = set(TalentRequest.objects.filter(talent_id__in=ids, sector_id=request.sector_id, status__in=_DONE)
-                      .values_list("talent_id", flat=True))
+    ratings = dict(involved.filter(rating__isnull=False).values("talent_id").annotate(a=Avg("rating"))
+                   .values_list("talent_id", "a"))
+    sector_done = set(involved.filter(sector_id=request.sector_id, status__in=_DONE).values_list("talent_id", flat=True))
     place = request.municipality.prefecture_id
     neighbours = neighbouring_prefectures(place)
     online_ok = request.format in (Format.ONLINE, Format.MIXED)
-    kind_labels = dict(Kind.choices)
+    required_ids, desired_ids = set(required), set(desired)
 
-    ranked, partial = [], []
-    for pid, p in profiles.items():
+    scored_full, scored_partial = [], []
+    for pid, (_id, sectors, home, online, days, hours) in profiles.items():
+        have = skills[pid]
+        req_n = len(have & required_ids)
+        score = 50 * req_n / len(required_ids) + (15 * len(have & desired_ids) / len(desired_ids) if desired_ids else 0)
+        sector_points = 10 if pid in sector_done else (5 if request.sector_id in (sectors or ()) else 0)
+        where = areas[pid] | ({home} if home else set())
+        distance = ("same" if place in where else "neighbour" if where & neighbours else
+                    "online" if online_ok and online else "none")
+        if days > 0:
+            share = float(max(days - len(used_days[pid]), 0) / days)
+        elif hours > 0:
+            share = float(max(hours - used_hours[pid], 0) / hours)
+        else:
+            share = 0.0
+        average = float(ratings[pid]) if pid in ratings else None
+        score += sector_points + _DISTANCE_POINTS[distance] + 10 * share + (
+            5 * (average - 1) / 4 if average is not None else 2.5)
+        count = dispatches.get(pid, 0)
+        entry = (-round(score, 1), count, pid, share, sector_points, distance, average)
+        (scored_full if req_n == len(required_ids) else scored_partial).append(entry)
+    scored_full.sort()
+    scored_partial.sort()
+    if limit is not None:
+        scored_full, scored_partial = scored_full[:limit], scored_partial[:limit]
+    shown = {entry[2] for entry in scored_full + scored_partial}
+    names = dict(TalentProfile.objects.filter(pk__in=shown).values_list("id", "display_name"))
+    kinds = dict(TalentProfile.objects.filter(pk__in=shown).values_list("id", "kind"))
+
+    def explain(entry) -> Candidate:
+        neg_score, count, pid, share, sector_points, distance, average = entry
         have = skills[pid]
         req_cov = [label for cid, label in required.items() if cid in have]
         req_miss = [label for cid, label in required.items() if cid not in have]
         des_cov = [label for cid, label in desired.items() if cid in have]
-        score = 50 * len(req_cov) / len(required) if required else 50.0
-        score += 15 * len(des_cov) / len(desired) if desired else 0.0
-        if pid in sector_done:
-            sector_points, sector_reason = 10, "この分野への派遣実績あり"
-        elif request.sector_id in (p["sectors"] or []):
-            sector_points, sector_reason = 5, "プロフィールにこの分野あり"
-        else:
-            sector_points, sector_reason = 0, "この分野の経験の記載なし"
-        score += sector_points
-        areas = served[pid] | ({p["home_prefecture_id"]} if p["home_prefecture_id"] else set())
-        if place in areas:
-            distance, distance_reason, points = "same", "同じ都道府県で対応", 10
-        elif areas & neighbours:
-            distance, distance_reason, points = "neighbour", "隣接する都道府県から対応", 6
-        elif online_ok and p["online_available"]:
-            distance, distance_reason, points = "online", "オンラインで対応", 4
-        else:
-            distance, distance_reason, points = "none", "現地対応の範囲外", 0
-        score += points
-        days, hours = Decimal(p["available_days"]), Decimal(p["available_hours"])
+        days, hours = profiles[pid][4], profiles[pid][5]
         if days > 0:
-            left = max(days - len(used_days[pid]), Decimal(0))
-            share = float(left / days)
-            remaining = f"今年度あと{left}日（{days}日中）"
+            remaining = f"今年度あと{max(days - len(used_days[pid]), 0)}日（{days}日中）"
         elif hours > 0:
-            left = max(hours - used_hours[pid], Decimal(0))
-            share = float(left / hours)
-            remaining = f"今年度あと{left}時間（{hours}時間中）"
+            remaining = f"今年度あと{max(hours - used_hours[pid], 0)}時間（{hours}時間中）"
         else:
-            share, remaining = 0.0, "今年度の対応可能日数の登録なし"
-        score += 10 * share
-        average = float(ratings[pid]) if pid in ratings else None
-        score += 5 * (average - 1) / 4 if average is not None else 2.5
-        count = dispatches.get(pid, 0)
+            remaining = "今年度の対応可能日数の登録なし"
         candidate = Candidate(
-            profile_id=pid, display_name=p["display_name"], kind=p["kind"], kind_label=kind_labels.get(p["kind"], ""),
-            score=round(score, 1), full=not req_miss, required_covered=req_cov, required_missing=req_miss,
-            desired_covered=des_cov, sector_points=sector_points, sector_reason=sector_reason, distance=distance,
-            distance_reason=distance_reason, remaining=remaining, remaining_share=round(share, 3),
-            dispatches_this_year=count, average_rating=round(average, 2) if average is not None else None)
+            profile_id=pid, display_name=names[pid], kind=kinds[pid], kind_label=Kind(kinds[pid]).label
+            if kinds[pid] in Kind.values else "", score=-neg_score, full=not req_miss, required_covered=req_cov,
+            required_missing=req_miss, desired_covered=des_cov, sector_points=sector_points,
+            sector_reason=_SECTOR_REASONS[sector_points], distance=distance, distance_reason=_DISTANCE_REASONS[distance],
+            remaining=remaining, remaining_share=round(share, 3), dispatches_this_year=count,
+            average_rating=round(average, 2) if average is not None else None)
         candidate.reasons = [
             f"必須 {len(req_cov)}/{len(required)}" + (f"（不足: {'・'.join(req_miss)}）" if req_miss else ""),
-            f"望ましい {len(des_cov)}/{len(desired)}", sector_reason, distance_reason, remaining,
-            f"平均評価 {candidate.average_rating}" if average is not None else "評価なし",
-            f"今年度の派遣 {count}件"]
-        (ranked if candidate.full else partial).append(candidate)
-    order = lambda c: (-c.score, c.dispatches_this_year, c.profile_id)  # noqa: E731
-    ranked.sort(key=order)
-    partial.sort(key=order)
-    if limit is not None:
-        ranked, partial = ranked[:limit], partial[:limit]
-    return {"ranked": ranked, "partial": partial, "required": len(required), "desired": len(desired)}
+            f"望ましい {len(des_cov)}/{len(desired)}", candidate.sector_reason, candidate.distance_reason, remaining,
+            f"平均評価 {candidate.average_rating}" if average is not None else "評価なし", f"今年度の派遣 {count}件"]
+        return candidate
+
+    return {"ranked": [explain(e) for e in scored_full], "partial": [explain(e) for e in scored_partial],
+            "required": len(required), "desired": len(desired)}
+
+
+_DISTANCE_POINTS = {"same": 10, "neighbour": 6, "online": 4, "none": 0}
+_DISTANCE_REASONS = {"same": "同じ都道府県で対応", "neighbour": "隣接する都道府県から対応", "online": "オンラインで対応",
+                     "none": "現地対応の範囲外"}
+_SECTOR_REASONS = {10: "この分野への派遣実績あり", 5: "プロフィールにこの分野あり", 0: "この分野の経験の記載なし"}
 
 
 def has_full_candidate(request: TalentRequest) -> bool:
