@@ -128,6 +128,25 @@ def _site_admin(user, obj) -> bool:
     return _active(user) and (user.is_superuser or (user.role == Role.NATIONAL_ADMIN and user.is_staff))
 
 
+# ---- 人材 (chiiki.talent) ----------------------------------------------------------------------------------------
+
+
+def _talent_self(user, profile) -> bool:
+    """The person a talent profile belongs to (the linked advisor/company account)."""
+    return _active(user) and profile is not None and profile.user_id is not None and profile.user_id == user.pk
+
+
+def _talent_dispatched_to(user, profile) -> bool:
+    """Staff of a municipality whose dispatch with this person the person accepted (承諾 and later)."""
+    if not (_active(user) and profile is not None and profile.pk and user.role == Role.MUNICIPAL_STAFF
+            and user.municipality_id):
+        return False
+    from chiiki.talent.models import APPROVED_STATES, TalentRequest  # lazily: apps import access
+
+    return TalentRequest.objects.filter(talent=profile, municipality_id=user.municipality_id,
+                                        status__in=APPROVED_STATES).exists()
+
+
 RULES = {
     # The national register
     "municipality.edit_attributes": manages,  # 財政力指数, 過疎, 離島 …
@@ -173,6 +192,17 @@ RULES = {
     "promotion.event_edit": lambda user, obj: is_admin(user) or (
         _active(user) and obj is not None and getattr(obj, "created_by_id", None) == user.pk),
     "promotion.event_register": _signed_in,
+    # 人材 (chiiki.talent): obj is a TalentProfile, a TalentRequest or a Municipality (docs/decisions/0016)
+    "talent.manage": lambda user, obj: is_admin(user),  # vocabulary, rounds, roster import, 受付・依頼・完了
+    "talent.create_profile": lambda user, obj: is_admin(user) or (
+        _active(user) and user.role in (Role.ADVISOR, Role.COMPANY)),
+    "talent.edit_profile": lambda user, obj: is_admin(user) or _talent_self(user, obj),
+    "talent.view_contact": lambda user, obj: is_admin(user) or _talent_self(user, obj) or _talent_dispatched_to(
+        user, obj),
+    "talent.request": lambda user, obj: is_admin(user) or (  # write, submit, withdraw, rate: obj's municipality
+        _active(user) and user.role in (Role.MUNICIPAL_STAFF, Role.PREFECTURE_STAFF) and manages(user, obj)),
+    "talent.respond": lambda user, obj: is_admin(user) or _talent_self(user, getattr(obj, "talent", None)),
+    "talent.analytics": lambda user, obj: is_admin(user) or (_active(user) and user.role == Role.PREFECTURE_STAFF),
     # Site administration
     "history.view_all": lambda user, obj: is_admin(user),
     "site.admin": _site_admin,  # /django-admin/

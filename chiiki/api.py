@@ -23,6 +23,7 @@ from chiiki.progress.api import router as progress_router
 from chiiki.promotion.api import router as promotion_router
 from chiiki.regions.api import router as regions_router
 from chiiki.roadmap.api import router as roadmap_router
+from chiiki.talent.api import router as talent_router  # talent (人材)
 
 ERROR_DESCRIPTIONS = {
     400: "リクエスト本文の形式が正しくありません",
@@ -150,3 +151,4 @@ api.add_router("/opendata", opendata_router)  # opendata (issue 15)
 api.add_router("", pdca_router)  # pdca: /kpis, /reviews, /actions, /proposals
 api.add_router("/cases", cases_router)  # pdca (issue 14): 事例ライブラリ
 api.add_router("", promotion_router)  # promotion: 見本となる地域, diffusion, package advice
+api.add_router("", talent_router)  # talent (人材): /capabilities, /talent/…

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "chiiki.pdca",  # pdca: KPIs, reviews, 制度の見直し (issue 14)
     "chiiki.cases",  # pdca (issue 14): 事例ライブラリ
     "chiiki.promotion",  # promotion: 推進体制（見本となる地域）
+    "chiiki.talent",  # talent (人材): issue 12
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ DEMO_LOADERS = [
     "chiiki.pdca.demo.load",  # pdca: KPI, reviews with actions, proposals
     "chiiki.cases.demo.load",  # pdca: demo cases (marked デモ)
     "chiiki.promotion.demo.load",  # promotion
+    "chiiki.talent.demo.load",  # talent (人材)
 ]
 
 DEMO_PREFECTURE = "20"  # 長野県

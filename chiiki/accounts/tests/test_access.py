@@ -54,6 +54,14 @@ EXPECTED = {
     "database.restore": ("none", set()),
     "api_token.create": ("self", SIGNED_IN),
     "api_token.revoke": ("own_token", SIGNED_IN),
+    # talent (人材): "advisor_profile" = the advisor's own profile, "advisor_request" = 八王子市's request asked of them
+    "talent.manage": ("none", {"admin"}),
+    "talent.create_profile": ("none", {"admin", "advisor", "company"}),
+    "talent.edit_profile": ("advisor_profile", {"admin", "advisor"}),
+    "talent.view_contact": ("advisor_profile", {"admin", "advisor"}),  # no accepted dispatch: see chiiki/talent/tests
+    "talent.request": ("hachioji", MANAGERS_OF_HACHIOJI),
+    "talent.respond": ("advisor_request", {"admin", "advisor"}),
+    "talent.analytics": ("none", {"admin", "tokyo"}),
 }
 
 
@@ -73,6 +81,13 @@ def _obj(kind, users, register, user):
 
         hachioji = register["municipalities"]["132012"]
         return Dataset(name="hachioji-data", title="八王子市のデータ", municipality=hachioji, prefecture_id="13")
+    if kind in ("advisor_profile", "advisor_request"):  # talent (人材): unsaved rows are enough for the rules
+        from chiiki.talent.models import TalentProfile, TalentRequest
+
+        profile = TalentProfile(user=users["advisor"])
+        if kind == "advisor_profile":
+            return profile
+        return TalentRequest(municipality=register["municipalities"]["132012"], talent=profile)
     if kind == "own_token":
         return ApiToken(user=user, prefix="chk_test") if user is not None else ApiToken(user=users["admin"])
     return None

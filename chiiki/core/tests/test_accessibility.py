@@ -21,6 +21,7 @@ from chiiki.programs.reference import load_catalog
 from chiiki.progress.imports import PROGRESS
 from chiiki.promotion import actions as promotion_actions
 from chiiki.regions.tests import topo_fixture
+from chiiki.talent.tests import tour as talent_tour
 
 pytestmark = pytest.mark.browser
 
@@ -77,6 +78,8 @@ ROLE_PAGES = {
     "advisor": SIGNED_IN,
     "company": SIGNED_IN,
 }
+for _role, _urls in {None: talent_tour.PUBLIC, **talent_tour.ROLE_PAGES}.items():  # talent (人材)
+    ROLE_PAGES[_role] = ROLE_PAGES[_role] + _urls
 
 
 @pytest.fixture
@@ -99,6 +102,7 @@ def site(transactional_db, users, tmp_path, settings):
     pdca_tour.seed_site(users)  # pdca
     promotion_actions.designate(SYSTEM, users["hachioji"].municipality, fiscal_year=year, sectors=["disaster"],
                                 story="防災のパッケージ")  # promotion: a model region page to visit
+    users["talent_ids"] = talent_tour.seed(users)  # talent (人材): ids for the tour's URLs
     return users
 
 
@@ -120,7 +124,8 @@ def _upload(user, content: bytes) -> str:
 
 def _pages(role, users):
     record = ChangeRecord.objects.filter(municipality_id="132012").order_by("-pk").first()
-    values = {"record": record.pk, "year": current_fiscal_year(), **pdca_tour.tour_values()}  # pdca: review, proposal
+    values = {"record": record.pk, "year": current_fiscal_year(), **pdca_tour.tour_values(),  # pdca: review, proposal
+              **users["talent_ids"]}  # talent
     if role == "admin":
         header = "団体コード,分野,年度,段階\r\n"
         values["preview_ok"] = _upload(users["admin"], f"{header}134023,work,{values['year']},planned\r\n".encode())

@@ -19,6 +19,7 @@ REFERENCE_LOADERS = [
     "chiiki.regions.reference.load_fiscal_indices",
     "chiiki.programs.reference.load_catalog",
     "chiiki.pdca.reference.load_kpis",  # pdca: the national KPIs of data/kpis.csv
+    "chiiki.talent.reference.load_capabilities",  # talent (人材): the できること vocabulary
 ]
 
 

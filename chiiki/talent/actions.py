@@ -1,0 +1,728 @@
+"""Every write of the talent app: permission, validation, one transaction, history, data-version bump, e-mail.
+
+The request workflow (docs/decisions/0016-talent-dispatch.md):
+下書き → 申請 (municipality) → 受付 (admin) → 候補提示 (admin) → 依頼中 (admin asks one talent) → 承諾 / 辞退 (the
+talent) → 派遣中 (first visit) → 報告提出 (the talent) → 評価済 (municipality) → 完了 (admin); 取下げ (municipality)
+and 不採択 (admin, with reason) from the open states.
+"""
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from chiiki import access
+from chiiki.core import history
+from chiiki.core.errors import Conflict, Invalid
+from chiiki.core.fiscal import current_fiscal_year, fiscal_year_of
+from chiiki.core.text import control_character_problem
+from chiiki.regions.models import Prefecture
+from chiiki.roadmap.models import Sector
+
+from . import indexing, notify, rules
+from .models import (
+    ApplicationRound,
+    Capability,
+    DispatchReport,
+    Format,
+    Kind,
+    Level,
+    ProfileCapability,
+    Status,
+    TalentProfile,
+    TalentRequest,
+    Visit,
+    VisitMode,
+)
+
+AREA = "talent"
+DELETED_LABEL = "（削除された人材）"
+# What history keeps of a profile: never the name, e-mail or phone (privacy; a deleted person leaves no trace).
+PROFILE_FIELDS = ("kind", "sectors", "home_prefecture_id", "online_available", "uturn_intention", "available_days",
+                  "available_hours", "user_id", "version")
+REQUEST_FIELDS = ("status", "sector_id", "fiscal_year", "title", "format", "talent_id", "reason", "rating", "version")
+
+
+def _ids(values) -> list[str]:
+    """Codes and ids as given (text), without NUL (PostgreSQL cannot even compare it): an id with one is unknown."""
+    return [str(v).replace("\x00", "\ufffd").strip() for v in values or [] if str(v).strip()]
+
+
+def _controls(data: dict, fields, problems: list) -> None:
+    """Refuse control characters in free text (chiiki.core.text): invisible on screen, NUL unstorable."""
+    for name in fields:
+        problem = control_character_problem(str(data.get(name) or ""))
+        if problem:
+            problems.append((name, problem))
+
+
+def _check_version(current: int, version) -> None:
+    try:
+        version = int(version)
+    except (TypeError, ValueError):
+        raise Invalid([("version", "版（version）を整数で指定してください")]) from None
+    if version != current:
+        raise Conflict()
+
+
+# ---- Vocabulary -----------------------------------------------------------------------------------------------
+
+
+def save_capability(actor, capability: Capability, *, label: str, synonyms: str, version,
+                    source: str = history.WEB) -> Capability:
+    """Edit one vocabulary item's label and synonyms (the id, sector and order are the reference file's)."""
+    access.require(actor, "talent.manage")
+    label = (label or "").strip()
+    problems = []
+    _controls({"label": label, "synonyms": synonyms}, ("label", "synonyms"), problems)
+    if not label:
+        problems.append(("label", "できることを入力してください"))
+    elif len(label) > 120:
+        problems.append(("label", "できることは120文字以内で入力してください"))
+    synonyms = ";".join(s.strip() for s in re.split(r"[;；、,，\n]", synonyms or "") if s.strip())
+    if problems:
+        raise Invalid(problems)
+    with transaction.atomic():
+        current = Capability.objects.select_for_update().get(pk=capability.pk)
+        _check_version(current.version, version)
+        if Capability.objects.filter(label=label).exclude(pk=current.pk).exists():
+            raise Invalid([("label", "同じ「できること」がすでにあります")])
+        before = {"label": current.label, "synonyms": current.synonyms}
+        if (current.label, current.synonyms) == (label, synonyms):
+            return current
+        current.label, current.synonyms, current.version = label, synonyms, current.version + 1
+        current.save()
+        history.record(actor, history.UPDATE, current, before, {"label": label, "synonyms": synonyms},
+                       source=source, object_repr=f"できること {current.pk}")
+        indexing.reindex()
+        history.bump(AREA)
+    return current
+
+
+def save_round(actor, fiscal_year: int, number: int, deadline: dt.date, *, source: str = history.WEB) -> ApplicationRound:
+    access.require(actor, "talent.manage")
+    problem = rules.round_problem(fiscal_year, number, deadline)
+    if problem:
+        raise Invalid([("deadline", problem)])
+    with transaction.atomic():
+        round_, created = ApplicationRound.objects.get_or_create(fiscal_year=fiscal_year, number=number,
+                                                                 defaults={"deadline": deadline})
+        before = None if created else {"deadline": round_.deadline.isoformat()}
+        if not created:
+            if round_.deadline == deadline:
+                return round_
+            round_.deadline = deadline
+            round_.save()
+        history.record(actor, history.CREATE if created else history.UPDATE, round_, before,
+                       {"deadline": deadline.isoformat()}, source=source)
+        history.bump(AREA)
+    return round_
+
+
+# ---- Profiles -------------------------------------------------------------------------------------------------
+
+_PHONE = re.compile(r"^[0-9０-９+()\-ー－ ]{0,30}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _decimal(raw, field: str, label: str, problems: list, maximum: Decimal) -> Decimal:
+    try:
+        value = Decimal(str(raw if raw not in (None, "") else 0))
+    except InvalidOperation:
+        problems.append((field, f"{label}は数値で入力してください"))
+        return Decimal(0)
+    if not value.is_finite() or value < 0 or value > maximum:
+        problems.append((field, f"{label}は0〜{maximum}で入力してください"))
+    return value
+
+
+def _prefectures(codes, field: str, problems: list) -> list[Prefecture]:
+    codes = [c.zfill(2) for c in _ids(codes)]
+    found = {p.code: p for p in Prefecture.objects.filter(code__in=codes)}
+    unknown = [c for c in codes if c not in found]
+    if unknown:
+        problems.append((field, f"都道府県コードが正しくありません: {', '.join(unknown)}"))
+    return [found[c] for c in dict.fromkeys(codes) if c in found]
+
+
+def clean_profile(data: dict) -> dict:
+    """The profile's values as they will be stored; raises Invalid naming every bad field."""
+    problems: list[tuple[str, str]] = []
+    _controls(data, ("display_name", "public_profile", "email", "phone"), problems)
+    name = (data.get("display_name") or "").strip()
+    if not name:
+        problems.append(("display_name", "表示名を入力してください"))
+    elif len(name) > 100:
+        problems.append(("display_name", "表示名は100文字以内で入力してください"))
+    kind = data.get("kind") or ""
+    if kind not in Kind.values:
+        problems.append(("kind", "種別を選んでください"))
+    sectors = list(dict.fromkeys(_ids(data.get("sectors"))))
+    known_sectors = set(Sector.objects.values_list("code", flat=True))
+    if set(sectors) - known_sectors:
+        problems.append(("sectors", f"分野が正しくありません: {', '.join(sorted(set(sectors) - known_sectors))}"))
+    home = _prefectures([data["home_prefecture"]] if data.get("home_prefecture") else [], "home_prefecture",
+                        problems)
+    served = _prefectures(data.get("prefectures_served"), "prefectures_served", problems)
+    uturn = _prefectures(data.get("uturn_prefectures"), "uturn_prefectures", problems)
+    days = _decimal(data.get("available_days"), "available_days", "対応できる日数", problems, Decimal(366))
+    hours = _decimal(data.get("available_hours"), "available_hours", "対応できる時間", problems, Decimal(2000))
+    email = (data.get("email") or "").strip()
+    if email and not _EMAIL.match(email):
+        problems.append(("email", "メールアドレスの形式が正しくありません"))
+    phone = (data.get("phone") or "").strip()
+    if not _PHONE.match(phone):
+        problems.append(("phone", "電話番号は数字とハイフンで30文字以内で入力してください"))
+    text = (data.get("public_profile") or "").strip()
+    if len(text) > 2000:
+        problems.append(("public_profile", "公開プロフィールは2000文字以内で入力してください"))
+    skills = []
+    capabilities = {c.pk: c for c in Capability.objects.all()}
+    seen = set()
+    for item in data.get("skills") or []:
+        cap_id = (_ids([item.get("capability") or ""]) or [""])[0]
+        if cap_id not in capabilities:
+            problems.append(("skills", f"できることのIDが正しくありません: {cap_id}"))
+            continue
+        if cap_id in seen:
+            continue
+        seen.add(cap_id)
+        try:
+            level = int(item.get("level") or Level.ABLE)
+        except (TypeError, ValueError):
+            level = 0
+        if level not in Level.values:
+            problems.append(("skills", f"{cap_id} の自己評価は1〜3で指定してください"))
+            continue
+        evidence = (item.get("evidence") or "").strip()
+        if control_character_problem(evidence):
+            problems.append(("skills", f"{cap_id} の根拠: {control_character_problem(evidence)}"))
+        elif len(evidence) > 300:
+            problems.append(("skills", f"{cap_id} の根拠は300文字以内で入力してください"))
+        skills.append((capabilities[cap_id], level, evidence[:300]))
+    if not skills and not problems:
+        problems.append(("skills", "できることを1つ以上選んでください"))
+    if problems:
+        raise Invalid(problems)
+    return {"display_name": name, "kind": kind, "sectors": sectors, "home_prefecture": home[0] if home else None,
+            "prefectures_served": served, "uturn_prefectures": uturn, "online_available": bool(data.get(
+                "online_available")), "uturn_intention": bool(data.get("uturn_intention")),
+            "available_days": days, "available_hours": hours, "email": email, "phone": phone,
+            "public_profile": text, "skills": skills}
+
+
+def _profile_snapshot(profile: TalentProfile) -> dict:
+    snap = history.snapshot(profile, PROFILE_FIELDS)
+    snap["capabilities"] = sorted(profile.skills.values_list("capability_id", flat=True))
+    return snap
+
+
+def _write_profile(profile: TalentProfile, cleaned: dict) -> None:
+    for name in ("display_name", "kind", "sectors", "home_prefecture", "online_available", "uturn_intention",
+                 "available_days", "available_hours", "email", "phone", "public_profile"):
+        setattr(profile, name, cleaned[name])
+    profile.save()
+    profile.prefectures_served.set(cleaned["prefectures_served"])
+    profile.uturn_prefectures.set(cleaned["uturn_prefectures"])
+    profile.skills.all().delete()
+    ProfileCapability.objects.bulk_create(
+        [ProfileCapability(profile=profile, capability=c, level=level, evidence=evidence)
+         for c, level, evidence in cleaned["skills"]])
+
+
+def create_profile(actor, data: dict, *, user=None, external_id=None, is_demo=False,
+                   source: str = history.WEB) -> TalentProfile:
+    """A new profile. An advisor or company user creates their own (linked to them); the admin anyone's."""
+    access.require(actor, "talent.create_profile")
+    cleaned = clean_profile(data)
+    if not access.is_admin(actor):
+        user = actor  # nobody but the admin creates a profile for someone else
+        if TalentProfile.objects.filter(user=actor).exists():
+            raise Invalid([("", "あなたのプロフィールはすでにあります。編集してください")])
+    with transaction.atomic():
+        profile = TalentProfile(user=user, external_id=external_id, is_demo=is_demo)
+        _write_profile(profile, cleaned)
+        history.record(actor, history.CREATE, profile, None, _profile_snapshot(profile), source=source)
+        history.bump(AREA)
+    return profile
+
+
+def update_profile(actor, profile: TalentProfile, data: dict, *, version, source: str = history.WEB) -> TalentProfile:
+    access.require(actor, "talent.edit_profile", profile)
+    cleaned = clean_profile(data)
+    with transaction.atomic():
+        current = TalentProfile.objects.select_for_update().get(pk=profile.pk)
+        _check_version(current.version, version)
+        before = _profile_snapshot(current)
+        current.version += 1
+        _write_profile(current, cleaned)
+        history.record(actor, history.UPDATE, current, before, _profile_snapshot(current), source=source)
+        history.bump(AREA)
+    return current
+
+
+def delete_profile(actor, profile: TalentProfile, *, version, source: str = history.WEB) -> None:
+    """The person leaves: the profile and its contact details go; past requests keep an anonymised name."""
+    access.require(actor, "talent.edit_profile", profile)
+    with transaction.atomic():
+        current = TalentProfile.objects.select_for_update().get(pk=profile.pk)
+        _check_version(current.version, version)
+        before = _profile_snapshot(current)
+        TalentRequest.objects.filter(talent=current).update(talent_label=DELETED_LABEL)
+        history.record(actor, history.DELETE, current, before, None, source=source)
+        current.delete()
+        history.bump(AREA)
+
+
+# ---- Requests -------------------------------------------------------------------------------------------------
+
+
+def clean_request(data: dict) -> dict:
+    problems: list[tuple[str, str]] = []
+    _controls(data, ("title", "vision", "plan_url", "organisation"), problems)
+    title = (data.get("title") or "").strip()
+    if not title:
+        problems.append(("title", "求める人（○○ができる人）を入力してください"))
+    elif len(title) > 200:
+        problems.append(("title", "求める人は200文字以内で入力してください"))
+    vision = (data.get("vision") or "").strip()
+    if not vision:
+        problems.append(("vision", "目指す姿を入力してください（目指す姿のない依頼は人材と結び付けられません）"))
+    sector = Sector.objects.filter(pk=(_ids([data.get("sector") or ""]) or [""])[0]).first()
+    if sector is None:
+        problems.append(("sector", "分野を選んでください"))
+    caps = {c.pk: c for c in Capability.objects.all()}
+    required = [caps[c] for c in dict.fromkeys(_ids(data.get("required"))) if c in caps]
+    desired = [caps[c] for c in dict.fromkeys(_ids(data.get("desired"))) if c in caps and c not in
+               {r.pk for r in required}]
+    unknown = [c for c in [*_ids(data.get("required")), *_ids(data.get("desired"))] if c not in caps]
+    if unknown:
+        problems.append(("required", f"できることのIDが正しくありません: {', '.join(unknown)}"))
+    elif not required:
+        problems.append(("required", "必須のできることを1つ以上選んでください"))
+    fmt = data.get("format") or Format.MIXED
+    if fmt not in Format.values:
+        problems.append(("format", "実施形態は 現地・オンライン・併用 のいずれかです"))
+    dates = {}
+    for name in ("preferred_from", "preferred_to"):
+        raw = data.get(name)
+        if raw in (None, ""):
+            dates[name] = None
+        elif isinstance(raw, dt.date):
+            dates[name] = raw
+        else:
+            try:
+                dates[name] = dt.date.fromisoformat(str(raw))
+            except ValueError:
+                problems.append((name, "日付は YYYY-MM-DD で入力してください"))
+                dates[name] = None
+    if dates.get("preferred_from") and dates.get("preferred_to") and dates["preferred_from"] > dates["preferred_to"]:
+        problems.append(("preferred_to", "希望時期の終わりが始まりより前です"))
+    plan_url = (data.get("plan_url") or "").strip()
+    if plan_url and not re.match(r"^https?://\S+$", plan_url):
+        problems.append(("plan_url", "実装計画のURLは http:// または https:// で始めてください"))
+    organisation = (data.get("organisation") or "").strip()[:200]
+    if problems:
+        raise Invalid(problems)
+    return {"title": title, "vision": vision, "sector": sector, "required": required, "desired": desired,
+            "format": fmt, "plan_url": plan_url, "organisation": organisation, **dates}
+
+
+def _request_snapshot(request: TalentRequest) -> dict:
+    snap = history.snapshot(request, REQUEST_FIELDS)
+    snap["required"] = sorted(request.required.values_list("pk", flat=True))
+    snap["desired"] = sorted(request.desired.values_list("pk", flat=True))
+    return snap
+
+
+def _request_repr(request: TalentRequest) -> str:
+    return f"派遣依頼 #{request.pk} {request.municipality.name}「{request.title}」"
+
+
+def _record(actor, action, request, before, source):
+    history.record(actor, action, request, before, _request_snapshot(request), municipality=request.municipality,
+                   source=source, object_repr=_request_repr(request))
+
+
+def _write_request(request: TalentRequest, cleaned: dict) -> None:
+    for name in ("title", "vision", "sector", "format", "plan_url", "organisation", "preferred_from", "preferred_to"):
+        setattr(request, name, cleaned[name])
+    request.save()
+    request.required.set(cleaned["required"])
+    request.desired.set(cleaned["desired"])
+
+
+def create_request(actor, municipality, data: dict, *, fiscal_year: int | None = None, is_demo=False,
+                   source: str = history.WEB) -> TalentRequest:
+    access.require(actor, "talent.request", municipality)
+    cleaned = clean_request(data)
+    with transaction.atomic():
+        request = TalentRequest(municipality=municipality, fiscal_year=fiscal_year or current_fiscal_year(),
+                                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                                is_demo=is_demo)
+        _write_request(request, cleaned)
+        _record(actor, history.CREATE, request, None, source)
+        history.bump(AREA)
+    return request
+
+
+def update_request(actor, request: TalentRequest, data: dict, *, version, source: str = history.WEB) -> TalentRequest:
+    """Edit a draft (after 申請 the request is the national office's to handle; withdraw and write a new one)."""
+    access.require(actor, "talent.request", request)
+    cleaned = clean_request(data)
+    with transaction.atomic():
+        current = _locked(request, version)
+        if current.status != Status.DRAFT:
+            raise Invalid([("status", "編集できるのは下書きの依頼だけです")])
+        before = _request_snapshot(current)
+        current.version += 1
+        _write_request(current, cleaned)
+        _record(actor, history.UPDATE, current, before, source)
+        history.bump(AREA)
+    return current
+
+
+def _locked(request: TalentRequest, version) -> TalentRequest:
+    current = TalentRequest.objects.select_for_update(of=("self",)).select_related(
+        "municipality", "talent").order_by().get(pk=request.pk)
+    _check_version(current.version, version)
+    return current
+
+
+# Transition name → (rule, states it may start from, state it ends in). Who may move it is the rule's business.
+TRANSITIONS = {
+    "submit": ("talent.request", (Status.DRAFT,), Status.SUBMITTED),
+    "receive": ("talent.manage", (Status.SUBMITTED,), Status.RECEIVED),
+    "propose": ("talent.manage", (Status.RECEIVED,), Status.PROPOSED),
+    "ask": ("talent.manage", (Status.RECEIVED, Status.PROPOSED, Status.DECLINED), Status.ASKED),
+    "accept": ("talent.respond", (Status.ASKED,), Status.ACCEPTED),
+    "decline": ("talent.respond", (Status.ASKED,), Status.DECLINED),
+    "report": ("talent.respond", (Status.DISPATCHING,), Status.REPORTED),
+    "rate": ("talent.request", (Status.REPORTED,), Status.RATED),
+    "complete": ("talent.manage", (Status.RATED,), Status.COMPLETED),
+    "withdraw": ("talent.request", (Status.DRAFT, Status.SUBMITTED, Status.RECEIVED, Status.PROPOSED, Status.ASKED,
+                                    Status.DECLINED), Status.WITHDRAWN),
+    "reject": ("talent.manage", (Status.SUBMITTED, Status.RECEIVED, Status.PROPOSED, Status.DECLINED),
+               Status.REJECTED),
+}
+TRANSITION_LABELS = {"submit": "申請する", "receive": "受け付ける", "propose": "候補を提示する", "ask": "この人材に依頼する",
+                     "accept": "承諾する", "decline": "辞退する", "report": "報告を提出する", "rate": "評価する",
+                     "complete": "完了にする", "withdraw": "取り下げる", "reject": "不採択にする"}
+# Who hears of each move.
+_NOTIFY = {"submit": dict(admins=True), "receive": dict(municipality=True), "propose": dict(municipality=True),
+           "ask": dict(talent=True), "accept": dict(admins=True, municipality=True), "decline": dict(admins=True),
+           "report": dict(admins=True, municipality=True), "rate": dict(admins=True, talent=True),
+           "complete": dict(municipality=True, talent=True), "withdraw": dict(admins=True, talent=True),
+           "reject": dict(municipality=True)}
+
+
+def allowed_transitions(user, request: TalentRequest) -> list[str]:
+    """The moves the user may make now (for buttons; the actions check again)."""
+    return [name for name, (rule, sources, _to) in TRANSITIONS.items()
+            if request.status in sources and access.can(user, rule, request)]
+
+
+def transition(actor, request: TalentRequest, name: str, *, version, reason: str = "", talent=None, rating=None,
+               comment: str = "", report: dict | None = None, now: dt.datetime | None = None,
+               source: str = history.WEB) -> TalentRequest:
+    """Move a request one step; every step checks its rule, its starting state and the scheme's rules."""
+    try:
+        rule, sources, target = TRANSITIONS[name]
+    except KeyError:
+        raise Invalid([("transition", f"操作が正しくありません: {name}")]) from None
+    access.require(actor, rule, request)
+    reason = (reason or "").strip()
+    problems: list = []
+    _controls({"reason": reason, "comment": comment, **{k: v for k, v in (report or {}).items() if k != "gained"}},
+              ("reason", "comment", "done", "handed_over_to", "next_steps"), problems)
+    if problems:
+        raise Invalid(problems)
+    with transaction.atomic():
+        current = _locked(request, version)
+        if current.status not in sources:
+            raise Invalid([("status", f"「{Status(current.status).label}」の依頼は「{TRANSITION_LABELS[name]}」"
+                                      f"ことができません")])
+        access.require(actor, rule, current)  # the talent asked may have changed since the page was read
+        before = _request_snapshot(current)
+        note = ""
+        if name == "submit":
+            round_ = rules.open_round(now)
+            if round_ is None:
+                raise Invalid([("round", "受付中の募集回がありません（4月〜12月の各回、締切日の15時まで受け付けます）")])
+            current.round = round_
+            current.submitted_at = now or timezone.now()
+            note = f"募集回: {round_}"
+        elif name == "ask":
+            if talent is None:
+                raise Invalid([("talent", "依頼する人材を選んでください")])
+            problem = rules.same_project_problem(current, talent)
+            if problem:
+                raise Invalid([("talent", problem)])
+            current.talent, current.talent_label, current.reason = talent, talent.display_name, ""
+        elif name in ("decline", "withdraw", "reject"):
+            if not reason and name != "withdraw":
+                raise Invalid([("reason", "理由を入力してください")])
+            current.reason = reason[:2000]
+            note = f"理由: {reason}" if reason else ""
+        elif name == "report":
+            _write_report(current, report or {})
+        elif name == "rate":
+            try:
+                value = int(rating)
+            except (TypeError, ValueError):
+                value = 0
+            if not 1 <= value <= 5:
+                raise Invalid([("rating", "評価は1〜5で選んでください")])
+            current.rating, current.rating_comment = value, (comment or "").strip()[:2000]
+        elif name == "complete":
+            current.completed_at = now or timezone.now()
+        current.status = target
+        current.version += 1
+        current.save()
+        _record(actor, history.UPDATE, current, before, source)
+        history.bump(AREA)
+        if source != history.DEMO:  # the demo loader's dozens of moves would only flood the console
+            notify.send(current, Status(target).label, notify.recipients(current, **_NOTIFY[name]), note)
+    return current
+
+
+def _write_report(request: TalentRequest, data: dict) -> None:
+    problems = []
+    done = (data.get("done") or "").strip()
+    handed = (data.get("handed_over_to") or "").strip()
+    if not done:
+        problems.append(("done", "実施内容を入力してください"))
+    if not handed:
+        problems.append(("handed_over_to", "誰に何を引き継いだか（ノウハウの引継ぎ）を入力してください"))
+    caps = {c.pk: c for c in Capability.objects.filter(pk__in=_ids(data.get("gained")))}
+    unknown = [c for c in _ids(data.get("gained")) if c not in caps]
+    if unknown:
+        problems.append(("gained", f"できることのIDが正しくありません: {', '.join(unknown)}"))
+    if problems:
+        raise Invalid(problems)
+    report = DispatchReport.objects.create(request=request, done=done[:5000], handed_over_to=handed[:5000],
+                                           next_steps=(data.get("next_steps") or "").strip()[:5000])
+    report.gained.set(caps.values())
+
+
+def add_visit(actor, request: TalentRequest, *, date, hours, mode: str, participants=0, note: str = "", version,
+              source: str = history.WEB) -> Visit:
+    """Log a visit (the talent, or the admin for them). The first visit starts the dispatch (承諾 → 派遣中)."""
+    access.require(actor, "talent.respond", request)
+    problems = []
+    if isinstance(date, str):
+        try:
+            date = dt.date.fromisoformat(date)
+        except ValueError:
+            problems.append(("date", "日付は YYYY-MM-DD で入力してください"))
+    if date is None:
+        problems.append(("date", "日付を入力してください"))
+    try:
+        hours = Decimal(str(hours))
+        if not hours.is_finite() or hours <= 0 or hours > 24:
+            problems.append(("hours", "時間は0より大きく24以下で入力してください"))
+    except InvalidOperation:
+        problems.append(("hours", "時間は数値で入力してください"))
+    _controls({"note": note}, ("note",), problems)
+    if mode not in VisitMode.values:
+        problems.append(("mode", "形態は 現地 または オンライン です"))
+    try:
+        participants = int(participants or 0)
+        if participants < 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        problems.append(("participants", "参加者数は0以上の整数で入力してください"))
+    if problems:
+        raise Invalid(problems)
+    with transaction.atomic():
+        current = _locked(request, version)
+        if current.status not in (Status.ACCEPTED, Status.DISPATCHING):
+            raise Invalid([("status", "訪問を記録できるのは承諾後・報告提出前の依頼です")])
+        if fiscal_year_of(date) != current.fiscal_year:
+            raise Invalid([("date", f"訪問日が依頼の年度（{current.fiscal_year}年度）に入っていません")])
+        problem = rules.visit_problem(list(current.visits.all()), date, hours, mode)
+        if problem:
+            raise Invalid([("date", problem)])
+        before = _request_snapshot(current)
+        visit = Visit.objects.create(request=current, date=date, hours=hours, mode=mode, participants=participants,
+                                     note=(note or "").strip()[:300])
+        started = current.status == Status.ACCEPTED
+        if started:
+            current.status = Status.DISPATCHING
+        current.version += 1
+        current.save()
+        history.record(actor, history.CREATE, visit, None, history.snapshot(visit, ("date", "hours", "mode",
+                                                                                      "participants")),
+                       municipality=current.municipality, source=source,
+                       object_repr=f"訪問 {date.isoformat()}（{_request_repr(current)}）")
+        if started:
+            _record(actor, history.UPDATE, current, before, source)
+        if started and source != history.DEMO:
+            notify.send(current, Status.DISPATCHING.label, notify.recipients(current, admins=True, municipality=True))
+        history.bump(AREA)
+    return visit
+
+
+
+# ---- Roster import (national admin): CSV/XLSX, all or nothing, every bad row named --------------------------------
+
+ROSTER_COLUMNS = ["名簿ID", "表示名", "種別", "分野", "活動拠点", "対応都道府県", "オンライン", "I・Uターン希望先",
+                  "できること", "対応日数", "対応時間", "メール", "電話", "公開プロフィール", "アカウント"]
+ROSTER_REQUIRED = ["名簿ID", "表示名", "種別", "できること"]
+_KIND_BY_LABEL = {label: value for value, label in Kind.choices} | {value: value for value in Kind.values}
+_YES = {"1", "はい", "可", "○", "true", "yes", "y"}
+_NO = {"", "0", "いいえ", "不可", "×", "false", "no", "n"}
+# Import columns → the form's field names (for naming the column of a problem).
+_FIELD_COLUMN = {"display_name": "表示名", "kind": "種別", "sectors": "分野", "home_prefecture": "活動拠点",
+                 "prefectures_served": "対応都道府県", "uturn_prefectures": "I・Uターン希望先", "skills": "できること",
+                 "available_days": "対応日数", "available_hours": "対応時間", "email": "メール", "phone": "電話",
+                 "public_profile": "公開プロフィール"}
+
+
+def _split(value: str) -> list[str]:
+    return [v.strip() for v in re.split(r"[;；、,，]", value or "") if v.strip()]
+
+
+def roster_row_data(row, prefecture_by_name: dict[str, str], sector_by_name: dict[str, str]) -> tuple[dict, list]:
+    """One roster row as profile data (clean_profile's shape) plus the problems only the file format can have."""
+    problems = []
+
+    def prefs(column):
+        codes = []
+        for item in _split(row.get(column)):
+            code = prefecture_by_name.get(item) or (item.zfill(2) if item.isdigit() else None)
+            if code is None:
+                problems.append((column, f"都道府県が正しくありません: {item}", item))
+            else:
+                codes.append(code)
+        return codes
+
+    kind_raw = row.get("種別").strip()
+    online_raw = row.get("オンライン").strip().lower()
+    if online_raw not in _YES | _NO:
+        problems.append(("オンライン", "オンラインは「可」か「不可」で入力してください", online_raw))
+    skills = []
+    for item in _split(row.get("できること")):
+        cap_id, _, level = item.partition(":")
+        skills.append({"capability": cap_id.strip(), "level": level.strip() or Level.ABLE})
+    home = prefs("活動拠点")
+    data = {"display_name": row.get("表示名"), "kind": _KIND_BY_LABEL.get(kind_raw, kind_raw),
+            "sectors": [sector_by_name.get(s, s) for s in _split(row.get("分野"))],
+            "home_prefecture": home[0] if home else None, "prefectures_served": prefs("対応都道府県"),
+            "uturn_prefectures": prefs("I・Uターン希望先"), "online_available": online_raw in _YES,
+            "available_days": row.get("対応日数"), "available_hours": row.get("対応時間"), "email": row.get("メール"),
+            "phone": row.get("電話"), "public_profile": row.get("公開プロフィール"), "skills": skills}
+    data["uturn_intention"] = bool(data["uturn_prefectures"])
+    return data, problems
+
+
+def import_roster(actor, table, *, dry_run: bool = False, source: str = history.IMPORT):
+    """Create or update profiles by 名簿ID; any bad row and nothing is written (every bad row is named)."""
+    from chiiki.core.imports import ImportResult  # core.imports imports views machinery; keep actions light
+
+    access.require(actor, "talent.manage")
+    result = ImportResult(dry_run=dry_run, rows=len(table.rows))
+    missing = [c for c in ROSTER_REQUIRED if c not in table.header]
+    if missing:
+        result.reject(None, "", f"必須の列がありません: {', '.join(missing)}")
+        return result
+    prefecture_by_name = dict(Prefecture.objects.values_list("name", "code"))
+    sector_by_name = dict(Sector.objects.values_list("name", "code"))
+    parsed, seen, accounts = [], {}, {}
+    linked = dict(TalentProfile.objects.filter(user__isnull=False).values_list("user__username", "external_id"))
+    for row in table.rows:
+        external_id = row.get("名簿ID").strip()
+        if not external_id:
+            result.reject(row.number, "名簿ID", "名簿IDが空です")
+            continue
+        if len(external_id) > 40:
+            result.reject(row.number, "名簿ID", "名簿IDは40文字以内です", external_id)
+            continue
+        if external_id in seen:
+            result.reject(row.number, "名簿ID", f"名簿ID {external_id} が重複しています（{seen[external_id]}行目）",
+                          external_id)
+            continue
+        seen[external_id] = row.number
+        data, problems = roster_row_data(row, prefecture_by_name, sector_by_name)
+        for column, reason, value in problems:
+            result.reject(row.number, column, reason, value)
+        try:
+            cleaned = clean_profile(data)
+        except Invalid as exc:
+            for field_name, reason in exc.problems:
+                result.reject(row.number, _FIELD_COLUMN.get(field_name, field_name), reason)
+            continue
+        cleaned["user"] = _roster_account(row, external_id, accounts, linked, result)
+        if not problems:
+            parsed.append((external_id, cleaned))
+    if not result.ok:
+        return result
+    with transaction.atomic():
+        existing = {p.external_id: p for p in TalentProfile.objects.select_for_update().filter(
+            external_id__in=[e for e, _ in parsed])}
+        for external_id, cleaned in parsed:
+            profile = existing.get(external_id)
+            if profile is None:
+                result.created += 1
+                if not dry_run:
+                    profile = TalentProfile(external_id=external_id, user=cleaned["user"])
+                    _write_profile(profile, cleaned)
+                    history.record(actor, history.CREATE, profile, None, _profile_snapshot(profile), source=source)
+                continue
+            before = _profile_snapshot(profile)
+            if _same_profile(profile, cleaned):
+                result.unchanged += 1
+                continue
+            result.updated += 1
+            if not dry_run:
+                profile.version += 1
+                if cleaned["user"] is not None:
+                    profile.user = cleaned["user"]
+                _write_profile(profile, cleaned)
+                history.record(actor, history.UPDATE, profile, before, _profile_snapshot(profile), source=source)
+        if not dry_run and result.changes:
+            history.bump(AREA)
+            result.committed = True
+    return result
+
+
+def _roster_account(row, external_id: str, accounts: dict, linked: dict, result):
+    """The 「アカウント」 column: the username of the advisor or company account that will edit this profile.
+    Blank leaves the profile's link as it is."""
+    from chiiki.accounts.models import Role, User
+
+    username = row.get("アカウント").strip()
+    if not username:
+        return None
+    if username in accounts:
+        result.reject(row.number, "アカウント", f"アカウント {username} が重複しています（{accounts[username]}行目）",
+                      username)
+        return None
+    accounts[username] = row.number
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        result.reject(row.number, "アカウント", f"アカウント {username} がありません", username)
+    elif user.role not in (Role.ADVISOR, Role.COMPANY):
+        result.reject(row.number, "アカウント", "結び付けられるのはアドバイザーまたは企業のアカウントです", username)
+    elif linked.get(username) not in (None, external_id):
+        result.reject(row.number, "アカウント", f"アカウント {username} は別の人材（名簿ID {linked[username] or 'なし'}）に"
+                                             "結び付いています", username)
+    else:
+        return user
+    return None
+
+
+def _same_profile(profile: TalentProfile, cleaned: dict) -> bool:
+    if cleaned["user"] is not None and profile.user_id != cleaned["user"].pk:
+        return False
+    scalar = all(getattr(profile, name) == cleaned[name] for name in (
+        "display_name", "kind", "sectors", "home_prefecture", "online_available", "uturn_intention",
+        "available_days", "available_hours", "email", "phone", "public_profile"))
+    skills = {(s.capability_id, s.level, s.evidence) for s in profile.skills.all()}
+    return (scalar and skills == {(c.pk, level, evidence) for c, level, evidence in cleaned["skills"]}
+            and set(profile.prefectures_served.values_list("pk", flat=True)) == {p.pk for p in
+                                                                                 cleaned["prefectures_served"]}
+            and set(profile.uturn_prefectures.values_list("pk", flat=True)) == {p.pk for p in
+                                                                                cleaned["uturn_prefectures"]})

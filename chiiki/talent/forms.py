@@ -1,0 +1,180 @@
+"""Forms of the talent pages: they only collect values; the actions validate and write (errors come back as
+Invalid and are put on the fields here)."""
+
+from django import forms
+
+from chiiki.regions.models import Prefecture
+from chiiki.roadmap.models import Sector
+
+from .models import Capability, Format, Kind, Level, VisitMode
+
+
+def _capability_choices():
+    return [(c.pk, f"{c.label}（{c.pk}）") for c in Capability.objects.all()]
+
+
+def _prefecture_choices(blank=False):
+    choices = [(p.code, p.name) for p in Prefecture.objects.order_by("code")]
+    return ([("", "選択してください")] if blank else []) + choices
+
+
+def _sector_choices(blank=False):
+    return ([("", "選択してください")] if blank else []) + list(Sector.objects.order_by("order").values_list("code", "name"))
+
+
+class ActionForm(forms.Form):
+    """A form whose action raised Invalid: put each reason on its field (unknown fields on the form)."""
+
+    def add_problems(self, problems):
+        for name, reason in problems:
+            self.add_error(name if name in self.fields else None, reason)
+
+
+class RequestForm(ActionForm):
+    wish = forms.CharField(label="どんな人を探していますか（○○ができる人）", required=False, max_length=200,
+                           help_text="例: 見守りセンサーを導入できる人。入力すると下の「できること」の候補を示します。")
+    title = forms.CharField(label="求める人（○○ができる人）", max_length=200)
+    sector = forms.ChoiceField(label="分野")
+    vision = forms.CharField(label="目指す姿", widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="事業で地域がどうなるか。目指す姿のない依頼は人材と結び付けられません。")
+    required = forms.MultipleChoiceField(label="必須のできること", widget=forms.SelectMultiple(attrs={"size": 8}))
+    desired = forms.MultipleChoiceField(label="あれば望ましいできること", required=False,
+                                        widget=forms.SelectMultiple(attrs={"size": 6}))
+    format = forms.ChoiceField(label="実施形態", choices=Format.choices, initial=Format.MIXED)
+    preferred_from = forms.DateField(label="希望時期（から）", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    preferred_to = forms.DateField(label="希望時期（まで）", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    plan_url = forms.URLField(label="実装計画のURL（あれば）", required=False, assume_scheme="https")
+    organisation = forms.CharField(label="推薦する団体（団体以外が受ける場合）", required=False, max_length=200)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        caps = _capability_choices()
+        self.fields["required"].choices = caps
+        self.fields["desired"].choices = caps
+        self.fields["sector"].choices = _sector_choices(blank=True)
+        for name in ("title", "sector", "vision", "required"):
+            self.fields[name].error_messages["required"] = f"{self.fields[name].label}を入力してください"
+
+    def data_for_action(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k not in ("wish", "version")}
+
+
+class ProfileForm(ActionForm):
+    display_name = forms.CharField(label="表示名", max_length=100)
+    kind = forms.ChoiceField(label="種別", choices=Kind.choices)
+    capabilities = forms.MultipleChoiceField(label="できること", widget=forms.SelectMultiple(attrs={"size": 10}),
+                                             help_text="複数選べます（Ctrl / ⌘ を押しながら選択）")
+    level = forms.TypedChoiceField(label="自己評価（選んだ「できること」すべてに）", choices=Level.choices, coerce=int,
+                                   initial=Level.ABLE)
+    evidence = forms.CharField(label="根拠（実績・資格など）", required=False, max_length=300)
+    sectors = forms.MultipleChoiceField(label="分野", required=False, widget=forms.CheckboxSelectMultiple)
+    home_prefecture = forms.ChoiceField(label="活動拠点の都道府県", required=False)
+    prefectures_served = forms.MultipleChoiceField(label="対応できる都道府県", required=False,
+                                                   widget=forms.SelectMultiple(attrs={"size": 6}))
+    online_available = forms.BooleanField(label="オンラインで対応できる", required=False)
+    uturn_prefectures = forms.MultipleChoiceField(label="I・Uターンの希望先（あれば）", required=False,
+                                                  widget=forms.SelectMultiple(attrs={"size": 4}))
+    available_days = forms.DecimalField(label="今年度に対応できる日数", min_value=0, max_value=366, initial=0)
+    available_hours = forms.DecimalField(label="今年度に対応できる時間（オンライン）", min_value=0, max_value=2000, initial=0)
+    public_profile = forms.CharField(label="公開プロフィール", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                                     help_text="だれでも見られます。連絡先は書かないでください。")
+    email = forms.EmailField(label="メールアドレス（非公開）", required=False)
+    phone = forms.CharField(label="電話番号（非公開）", required=False, max_length=30)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, skills=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # One level and evidence per capability the profile already lists (newly chosen ones take the general
+        # level and evidence above until the next edit).
+        self.skill_rows = []
+        for skill in skills:
+            level_name, evidence_name = f"level_{skill.capability_id}", f"evidence_{skill.capability_id}"
+            self.fields[level_name] = forms.TypedChoiceField(
+                label=f"{skill.capability.label}の自己評価", choices=Level.choices, coerce=int, initial=skill.level,
+                required=False, empty_value=skill.level)
+            self.fields[evidence_name] = forms.CharField(label=f"{skill.capability.label}の根拠", required=False,
+                                                         max_length=300, initial=skill.evidence)
+            self.skill_rows.append((skill.capability, self[level_name], self[evidence_name]))
+        self.fields["level"].label = "自己評価（新しく選んだできること）" if skills else self.fields["level"].label
+        self.fields["evidence"].label = "根拠（新しく選んだできること）" if skills else self.fields["evidence"].label
+        self.fields["capabilities"].choices = _capability_choices()
+        self.fields["sectors"].choices = _sector_choices()
+        self.fields["home_prefecture"].choices = _prefecture_choices(blank=True)
+        self.fields["prefectures_served"].choices = _prefecture_choices()
+        self.fields["uturn_prefectures"].choices = _prefecture_choices()
+        self.fields["display_name"].error_messages["required"] = "表示名を入力してください"
+        self.fields["capabilities"].error_messages["required"] = "できることを1つ以上選んでください"
+
+    @staticmethod
+    def initial_of(profile) -> dict:
+        skills = list(profile.skills.all())
+        return {"display_name": profile.display_name, "kind": profile.kind,
+                "capabilities": [s.capability_id for s in skills],
+                "level": skills[0].level if skills else Level.ABLE, "evidence": skills[0].evidence if skills else "",
+                "sectors": profile.sectors, "home_prefecture": profile.home_prefecture_id or "",
+                "prefectures_served": list(profile.prefectures_served.values_list("pk", flat=True)),
+                "online_available": profile.online_available,
+                "uturn_prefectures": list(profile.uturn_prefectures.values_list("pk", flat=True)),
+                "available_days": profile.available_days, "available_hours": profile.available_hours,
+                "public_profile": profile.public_profile, "email": profile.email, "phone": profile.phone,
+                "version": profile.version}
+
+    def data_for_action(self, profile=None) -> dict:
+        data = dict(self.cleaned_data)
+        skills = []
+        for c in data.pop("capabilities"):
+            if f"level_{c}" in self.data:  # the row was on the page (not a client that never saw it)
+                skills.append({"capability": c, "level": data[f"level_{c}"], "evidence": data[f"evidence_{c}"]})
+            else:
+                skills.append({"capability": c, "level": data["level"], "evidence": data["evidence"]})
+        kept = {s.capability_id: s for s in profile.skills.all()} if profile else {}
+        for skill in skills:  # a client without the per-row fields keeps what was there
+            if skill["capability"] in kept and f"level_{skill['capability']}" not in self.data:
+                skill["level"] = kept[skill["capability"]].level
+                skill["evidence"] = skill["evidence"] or kept[skill["capability"]].evidence
+        data = {k: v for k, v in data.items() if not k.startswith(("level_", "evidence_"))}
+        data["skills"] = skills
+        data["uturn_intention"] = bool(data.get("uturn_prefectures"))
+        return data
+
+
+class VisitForm(ActionForm):
+    date = forms.DateField(label="日付", widget=forms.DateInput(attrs={"type": "date"}))
+    hours = forms.DecimalField(label="時間", min_value=0, max_value=24, decimal_places=1)
+    mode = forms.ChoiceField(label="形態", choices=VisitMode.choices)
+    participants = forms.IntegerField(label="参加者数", min_value=0, initial=0)
+    note = forms.CharField(label="内容", required=False, max_length=300)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ReportForm(ActionForm):
+    done = forms.CharField(label="実施内容", widget=forms.Textarea(attrs={"rows": 3}))
+    handed_over_to = forms.CharField(label="ノウハウの引継ぎ（誰に何を引き継いだか）", widget=forms.Textarea(attrs={"rows": 3}))
+    gained = forms.MultipleChoiceField(label="団体の職員が自らできるようになったこと", required=False,
+                                       widget=forms.SelectMultiple(attrs={"size": 6}))
+    next_steps = forms.CharField(label="今後の取組", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["gained"].choices = _capability_choices()
+
+
+class RateForm(ActionForm):
+    rating = forms.TypedChoiceField(label="評価", choices=[(i, f"{i}") for i in range(5, 0, -1)], coerce=int,
+                                    widget=forms.RadioSelect)
+    comment = forms.CharField(label="コメント", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class CapabilityForm(ActionForm):
+    label = forms.CharField(label="できること", max_length=120)
+    synonyms = forms.CharField(label="同義語（; で区切る）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class RoundForm(ActionForm):
+    fiscal_year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    number = forms.IntegerField(label="回", min_value=1, max_value=12)
+    deadline = forms.DateField(label="締切日（15時締切）", widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,0 +1,195 @@
+"""Explained matching: a ranked list of candidates for a request, each with the reasons behind its score.
+
+One function (candidates) serves the page and GET /api/v1/talent/requests/{id}/candidates. The formula is shown on
+the page (FORMULA) and documented in docs/decisions/0016-talent-dispatch.md:
+
+  score = 50 × required covered / required
+        + 15 × desired covered / desired            (0 when the request lists no desired item)
+        + 10 past dispatch in the request's sector (5 when the sector is only listed in the profile)
+        + 10 same prefecture · 6 neighbouring prefecture · 4 online (request format オンライン or 併用)
+        + 10 × remaining share of this 年度's days (hours for online-only talents)
+        +  5 × (average rating − 1) / 4              (2.5 without ratings)
+
+The pool is the profiles holding at least one required item. Candidates who cover every required item are
+ranked; those missing one are listed separately below and never above. Ties: fewer dispatches this 年度 first (load balance), then the profile id. Deterministic.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Avg, Count
+
+from chiiki.regions.models import Municipality
+
+from .models import (
+    APPROVED_STATES,
+    Format,
+    Kind,
+    ProfileCapability,
+    Status,
+    TalentProfile,
+    TalentRequest,
+    Visit,
+)
+
+FORMULA = [
+    ("必須のできること", "50 × 満たした数 ÷ 必須の数"),
+    ("望ましいできること", "15 × 満たした数 ÷ 望ましい数（指定なしは0）"),
+    ("分野の経験", "この分野への派遣実績あり 10・プロフィールに分野あり 5"),
+    ("距離", "同じ都道府県 10・隣接する都道府県 6・オンライン対応（形態がオンラインか併用）4"),
+    ("今年度の余力", "10 × 残りの対応可能日数（オンラインのみの人材は時間）÷ 年度の対応可能日数"),
+    ("過去の評価", "5 × (平均評価 − 1) ÷ 4（評価なしは2.5）"),
+    ("同点のとき", "今年度の派遣件数が少ない人を上位に（負担の平準化）、次に登録順"),
+]
+_DONE = (Status.REPORTED, Status.RATED, Status.COMPLETED)
+
+
+@dataclass
+class Candidate:
+    profile_id: int
+    display_name: str
+    kind: str
+    kind_label: str
+    score: float
+    full: bool
+    required_covered: list[str]
+    required_missing: list[str]
+    desired_covered: list[str]
+    sector_points: int
+    sector_reason: str
+    distance: str  # same / neighbour / online / none
+    distance_reason: str
+    remaining: str
+    remaining_share: float
+    dispatches_this_year: int
+    average_rating: float | None
+    reasons: list[str] = field(default_factory=list)
+
+
+def neighbouring_prefectures(code: str) -> set[str]:
+    """Prefectures sharing a boundary with `code`: derived from the municipalities' neighbour relation."""
+    through = Municipality.neighbours.through
+    pairs = through.objects.filter(from_municipality__prefecture_id=code).exclude(
+        to_municipality__prefecture_id=code).values_list("to_municipality__prefecture_id", flat=True).distinct()
+    return set(pairs)
+
+
+def candidates(request: TalentRequest, *, limit: int | None = 50) -> dict:
+    """{"ranked": [Candidate…] (every required item covered), "partial": [...], "required": n, "desired": n}.
+
+    The pool is every profile holding at least one required item. All of them are scored (cheap arithmetic);
+    reasons and labels are built only for the `limit` best of each list.
+    """
+    required = dict(request.required.values_list("pk", "label"))
+    desired = dict(request.desired.values_list("pk", "label"))
+    empty = {"ranked": [], "partial": [], "required": len(required), "desired": len(desired)}
+    if not required:
+        return empty
+    skills: dict[int, set[str]] = defaultdict(set)
+    for profile_id, cap_id in ProfileCapability.objects.filter(
+            capability_id__in=set(required) | set(desired),
+            profile_id__in=ProfileCapability.objects.filter(capability_id__in=list(required)).values("profile_id"),
+    ).values_list("profile_id", "capability_id"):
+        skills[profile_id].add(cap_id)
+    if not skills:
+        return empty
+    # The pool as a subquery, not a list of ids: thousands of bound parameters cost more than the join.
+    pool = ProfileCapability.objects.filter(capability_id__in=list(required)).values("profile_id")
+    profiles = {p[0]: p for p in TalentProfile.objects.filter(pk__in=pool).values_list(
+        "id", "sectors", "home_prefecture_id", "online_available", "available_days", "available_hours")}
+    areas: dict[int, set[str]] = defaultdict(set)
+    for profile_id, pref in TalentProfile.prefectures_served.through.objects.filter(
+            talentprofile_id__in=pool).values_list("talentprofile_id", "prefecture_id"):
+        areas[profile_id].add(pref)
+    year = request.fiscal_year
+    involved = TalentRequest.objects.filter(talent_id__in=pool)
+    dispatches = dict(involved.filter(fiscal_year=year, status__in=APPROVED_STATES).exclude(pk=request.pk)
+                      .values("talent_id").annotate(n=Count("id")).values_list("talent_id", "n"))
+    used_days: dict[int, set] = defaultdict(set)
+    used_hours: dict[int, Decimal] = defaultdict(Decimal)
+    for talent_id, date, hours in Visit.objects.filter(request__talent_id__in=pool,
+                                                       request__fiscal_year=year).values_list(
+            "request__talent_id", "date", "hours"):
+        used_days[talent_id].add(date)
+        used_hours[talent_id] += hours
+    ratings = dict(involved.filter(rating__isnull=False).values("talent_id").annotate(a=Avg("rating"))
+                   .values_list("talent_id", "a"))
+    sector_done = set(involved.filter(sector_id=request.sector_id, status__in=_DONE).values_list("talent_id", flat=True))
+    place = request.municipality.prefecture_id
+    neighbours = neighbouring_prefectures(place)
+    online_ok = request.format in (Format.ONLINE, Format.MIXED)
+    required_ids, desired_ids = set(required), set(desired)
+
+    scored_full, scored_partial = [], []
+    for pid, (_id, sectors, home, online, days, hours) in profiles.items():
+        have = skills[pid]
+        req_n = len(have & required_ids)
+        score = 50 * req_n / len(required_ids) + (15 * len(have & desired_ids) / len(desired_ids) if desired_ids else 0)
+        sector_points = 10 if pid in sector_done else (5 if request.sector_id in (sectors or ()) else 0)
+        where = areas[pid] | ({home} if home else set())
+        distance = ("same" if place in where else "neighbour" if where & neighbours else
+                    "online" if online_ok and online else "none")
+        if days > 0:
+            share = float(max(days - len(used_days[pid]), 0) / days)
+        elif hours > 0:
+            share = float(max(hours - used_hours[pid], 0) / hours)
+        else:
+            share = 0.0
+        average = float(ratings[pid]) if pid in ratings else None
+        score += sector_points + _DISTANCE_POINTS[distance] + 10 * share + (
+            5 * (average - 1) / 4 if average is not None else 2.5)
+        count = dispatches.get(pid, 0)
+        entry = (-round(score, 1), count, pid, share, sector_points, distance, average)
+        (scored_full if req_n == len(required_ids) else scored_partial).append(entry)
+    scored_full.sort()
+    scored_partial.sort()
+    if limit is not None:
+        scored_full, scored_partial = scored_full[:limit], scored_partial[:limit]
+    shown = {entry[2] for entry in scored_full + scored_partial}
+    names = dict(TalentProfile.objects.filter(pk__in=shown).values_list("id", "display_name"))
+    kinds = dict(TalentProfile.objects.filter(pk__in=shown).values_list("id", "kind"))
+
+    def explain(entry) -> Candidate:
+        neg_score, count, pid, share, sector_points, distance, average = entry
+        have = skills[pid]
+        req_cov = [label for cid, label in required.items() if cid in have]
+        req_miss = [label for cid, label in required.items() if cid not in have]
+        des_cov = [label for cid, label in desired.items() if cid in have]
+        days, hours = profiles[pid][4], profiles[pid][5]
+        if days > 0:
+            remaining = f"今年度あと{max(days - len(used_days[pid]), 0)}日（{days}日中）"
+        elif hours > 0:
+            remaining = f"今年度あと{max(hours - used_hours[pid], 0)}時間（{hours}時間中）"
+        else:
+            remaining = "今年度の対応可能日数の登録なし"
+        candidate = Candidate(
+            profile_id=pid, display_name=names[pid], kind=kinds[pid], kind_label=Kind(kinds[pid]).label
+            if kinds[pid] in Kind.values else "", score=-neg_score, full=not req_miss, required_covered=req_cov,
+            required_missing=req_miss, desired_covered=des_cov, sector_points=sector_points,
+            sector_reason=_SECTOR_REASONS[sector_points], distance=distance, distance_reason=_DISTANCE_REASONS[distance],
+            remaining=remaining, remaining_share=round(share, 3), dispatches_this_year=count,
+            average_rating=round(average, 2) if average is not None else None)
+        candidate.reasons = [
+            f"必須 {len(req_cov)}/{len(required)}" + (f"（不足: {'・'.join(req_miss)}）" if req_miss else ""),
+            f"望ましい {len(des_cov)}/{len(desired)}", candidate.sector_reason, candidate.distance_reason, remaining,
+            f"平均評価 {candidate.average_rating}" if average is not None else "評価なし", f"今年度の派遣 {count}件"]
+        return candidate
+
+    return {"ranked": [explain(e) for e in scored_full], "partial": [explain(e) for e in scored_partial],
+            "required": len(required), "desired": len(desired)}
+
+
+_DISTANCE_POINTS = {"same": 10, "neighbour": 6, "online": 4, "none": 0}
+_DISTANCE_REASONS = {"same": "同じ都道府県で対応", "neighbour": "隣接する都道府県から対応", "online": "オンラインで対応",
+                     "none": "現地対応の範囲外"}
+_SECTOR_REASONS = {10: "この分野への派遣実績あり", 5: "プロフィールにこの分野あり", 0: "この分野の経験の記載なし"}
+
+
+def has_full_candidate(request: TalentRequest) -> bool:
+    """Whether any profile covers every required item (unmet demand when not): one grouped query."""
+    required = list(request.required.values_list("pk", flat=True))
+    if not required:
+        return False
+    return (ProfileCapability.objects.filter(capability_id__in=required).values("profile_id")
+            .annotate(n=Count("capability_id")).filter(n=len(required)).exists())

@@ -1,0 +1,275 @@
+"""Reads shared by the pages, the API and later apps (the PDCA KPI counts completed dispatches from here)."""
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Count, Max, Min, Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
+
+from chiiki import access
+from chiiki.accounts.models import Role
+from chiiki.core.text import fold_kana
+from chiiki.regions.models import Prefecture
+from chiiki.roadmap.models import Sector
+
+from . import rules
+from .models import (
+    APPROVED_STATES,
+    COMMON_LABEL,
+    COMMON_SECTOR,
+    Capability,
+    DispatchReport,
+    ProfileCapability,
+    Status,
+    TalentProfile,
+    TalentRequest,
+    Visit,
+)
+
+# ---- The KPI ---------------------------------------------------------------------------------------------------
+
+
+def completed_dispatches(*, fiscal_year: int | None = None, municipality=None, prefecture=None, sector=None):
+    """派遣 completed: requests in state 完了, by the 年度 of the request. A queryset (count it, or list its rows)."""
+    qs = TalentRequest.objects.filter(status=Status.COMPLETED)
+    if fiscal_year is not None:
+        qs = qs.filter(fiscal_year=fiscal_year)
+    if municipality is not None:
+        qs = qs.filter(municipality=municipality)
+    if prefecture is not None:
+        qs = qs.filter(municipality__prefecture_id=getattr(prefecture, "pk", prefecture))
+    if sector is not None:
+        qs = qs.filter(sector_id=getattr(sector, "pk", sector))
+    return qs
+
+
+# ---- Vocabulary ------------------------------------------------------------------------------------------------
+
+
+def sector_names() -> dict[str, str]:
+    return {COMMON_SECTOR: COMMON_LABEL} | dict(Sector.objects.order_by("order").values_list("code", "name"))
+
+
+def capabilities_by_sector() -> list[dict]:
+    names = sector_names()
+    groups: dict[str, list] = defaultdict(list)
+    for c in Capability.objects.all():
+        groups[c.sector].append(c)
+    order = [code for code in names if code != COMMON_SECTOR] + [COMMON_SECTOR]
+    return [{"code": code, "name": names[code], "items": groups[code]} for code in order if groups.get(code)]
+
+
+# ---- Profiles --------------------------------------------------------------------------------------------------
+
+
+def _safe(value: str) -> str:
+    """A filter value PostgreSQL can compare (NUL cannot even be sent): it then simply matches nothing."""
+    return (value or "").replace("\x00", "\ufffd")
+
+
+def profiles(*, q: str = "", capability: str = "", sector: str = "", kind: str = "", prefecture: str = ""):
+    """Public list of profiles (public fields only are shown from it)."""
+    q, capability, sector, kind, prefecture = map(_safe, (q, capability, sector, kind, prefecture))
+    qs = TalentProfile.objects.select_related("home_prefecture").prefetch_related(
+        Prefetch("skills", queryset=ProfileCapability.objects.select_related("capability")))
+    if capability:
+        qs = qs.filter(skills__capability_id=capability)
+    if sector:
+        qs = qs.filter(Q(skills__capability__sector=sector)).distinct()
+    if kind:
+        qs = qs.filter(kind=kind)
+    if prefecture:
+        qs = qs.filter(Q(home_prefecture_id=prefecture) | Q(prefectures_served=prefecture)).distinct()
+    if q:
+        folded = fold_kana(q.strip())
+        qs = qs.filter(Q(display_name__icontains=q.strip()) | Q(public_profile__icontains=q.strip())
+                       | Q(display_name__icontains=folded))
+    return qs.order_by("id")
+
+
+def profile_of(user) -> TalentProfile | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return TalentProfile.objects.filter(user=user).first()
+
+
+# ---- Requests --------------------------------------------------------------------------------------------------
+
+
+def scope_requests(user, qs=None):
+    """Requests the user may see: admins all; prefecture staff their prefecture's; municipal staff their own
+    municipality's; a talent the requests they were asked for (never drafts)."""
+    qs = TalentRequest.objects.all() if qs is None else qs
+    if access.is_admin(user):
+        return qs
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()
+    if user.role == Role.PREFECTURE_STAFF and user.prefecture_id:
+        return qs.filter(municipality__prefecture_id=user.prefecture_id)
+    if user.role == Role.MUNICIPAL_STAFF and user.municipality_id:
+        return qs.filter(municipality_id=user.municipality_id)
+    return qs.filter(talent__user=user).exclude(status=Status.DRAFT)
+
+
+def requests_for(user, *, status: str = "", sector: str = "", fiscal_year: int | None = None,
+                 capability: str = "", municipality: str = "", prefecture: str = "", overdue: bool = False,
+                 unmet: bool = False, gained: str = ""):
+    status, sector, capability, municipality, prefecture, gained = map(_safe, (
+        status, sector, capability, municipality, prefecture, gained))
+    qs = scope_requests(user).select_related("municipality__prefecture", "sector", "talent", "round")
+    if status:
+        qs = qs.filter(status__in=status.split(","))
+    if sector:
+        qs = qs.filter(sector_id=sector)
+    if fiscal_year:
+        qs = qs.filter(fiscal_year=fiscal_year)
+    if capability:
+        qs = qs.filter(required__pk=capability)
+    if municipality:
+        qs = qs.filter(municipality_id=municipality)
+    if gained:  # dispatches whose report says the staff can now do this themselves
+        qs = qs.filter(report__gained__pk=gained)
+    if prefecture:
+        qs = qs.filter(municipality__prefecture_id=prefecture)
+    qs = qs.annotate(last_visit=Max("visits__date"))
+    if overdue:
+        qs = qs.filter(status=Status.DISPATCHING, last_visit__lt=timezone.localdate() - dt.timedelta(
+            days=rules.REPORT_DUE_DAYS))
+    if unmet:
+        qs = qs.filter(pk__in=unmet_request_ids())
+    return qs.order_by("-id")
+
+
+def get_request(user, pk: int) -> TalentRequest:
+    request = scope_requests(user).select_related("municipality__prefecture", "sector", "talent", "round").filter(
+        pk=pk).first()
+    if request is None:
+        raise Http404("派遣依頼が見つかりません")
+    return request
+
+
+def overdue(request: TalentRequest) -> bool:
+    if request.status != Status.DISPATCHING:
+        return False
+    last = request.visits.aggregate(m=Max("date"))["m"]
+    return rules.is_overdue(last)
+
+
+# ---- Demand and supply -----------------------------------------------------------------------------------------
+
+DEMAND_STATES = [s for s in Status.values if s not in (Status.DRAFT, Status.WITHDRAWN)]
+
+
+def fiscal_years() -> list[int]:
+    return sorted(set(TalentRequest.objects.values_list("fiscal_year", flat=True)), reverse=True)
+
+
+def demand_supply_by_capability(fiscal_year: int | None = None) -> list[dict]:
+    """Per vocabulary item: requests that require it (since 申請) and talents who list it."""
+    demand_qs = TalentRequest.objects.filter(status__in=DEMAND_STATES)
+    if fiscal_year:
+        demand_qs = demand_qs.filter(fiscal_year=fiscal_year)
+    demand = dict(demand_qs.values("required__pk").annotate(n=Count("id")).values_list("required__pk", "n"))
+    supply = dict(ProfileCapability.objects.values("capability_id").annotate(n=Count("profile_id"))
+                  .values_list("capability_id", "n"))
+    names = sector_names()
+    rows = []
+    for c in Capability.objects.all():
+        d, s = demand.get(c.pk, 0), supply.get(c.pk, 0)
+        rows.append({"id": c.pk, "label": c.label, "sector": c.sector, "sector_name": names.get(c.sector, c.sector),
+                     "demand": d, "supply": s, "ratio": round(d / s, 2) if s else None, "gap": d > 0 and s == 0})
+    return rows
+
+
+def demand_supply_by_prefecture(fiscal_year: int | None = None) -> list[dict]:
+    """Per prefecture: requests from its municipalities and talents based there (home) or serving it."""
+    demand_qs = TalentRequest.objects.filter(status__in=DEMAND_STATES)
+    if fiscal_year:
+        demand_qs = demand_qs.filter(fiscal_year=fiscal_year)
+    demand = dict(demand_qs.values("municipality__prefecture_id").annotate(n=Count("id"))
+                  .values_list("municipality__prefecture_id", "n"))
+    home = dict(TalentProfile.objects.values("home_prefecture_id").annotate(n=Count("id"))
+                .values_list("home_prefecture_id", "n"))
+    online = TalentProfile.objects.filter(online_available=True).count()
+    return [{"code": p.code, "name": p.name, "demand": demand.get(p.code, 0), "supply": home.get(p.code, 0),
+             "online": online} for p in Prefecture.objects.order_by("code")]
+
+
+def demand_supply_by_sector(fiscal_year: int | None = None) -> list[dict]:
+    demand_qs = TalentRequest.objects.filter(status__in=DEMAND_STATES)
+    if fiscal_year:
+        demand_qs = demand_qs.filter(fiscal_year=fiscal_year)
+    demand = dict(demand_qs.values("sector_id").annotate(n=Count("id")).values_list("sector_id", "n"))
+    supply: dict[str, int] = defaultdict(int)
+    for sectors in TalentProfile.objects.values_list("sectors", flat=True):
+        for code in sectors or []:
+            supply[code] += 1
+    return [{"code": code, "name": name, "demand": demand.get(code, 0), "supply": supply.get(code, 0)}
+            for code, name in Sector.objects.order_by("order").values_list("code", "name")]
+
+
+def unmet_request_ids() -> list[int]:
+    """Open requests (申請〜辞退) for which no talent covers every required item."""
+    open_requests = list(TalentRequest.objects.filter(status__in=(
+        Status.SUBMITTED, Status.RECEIVED, Status.PROPOSED, Status.DECLINED)).prefetch_related("required"))
+    if not open_requests:
+        return []
+    caps_of: dict[int, set[str]] = defaultdict(set)
+    wanted = {c.pk for r in open_requests for c in r.required.all()}
+    for profile_id, cap_id in ProfileCapability.objects.filter(capability_id__in=wanted).values_list(
+            "profile_id", "capability_id"):
+        caps_of[profile_id].add(cap_id)
+    skill_sets = list(caps_of.values())
+    unmet = []
+    for r in open_requests:
+        need = {c.pk for c in r.required.all()}
+        if not any(need <= have for have in skill_sets):
+            unmet.append(r.pk)
+    return unmet
+
+
+def waiting_times(fiscal_year: int | None = None) -> dict:
+    """Days from 申請 to the first visit (派遣), per request that has both."""
+    qs = TalentRequest.objects.filter(submitted_at__isnull=False).annotate(first=Min("visits__date"))
+    if fiscal_year:
+        qs = qs.filter(fiscal_year=fiscal_year)
+    days = sorted(((r.first - timezone.localtime(r.submitted_at).date()).days, r.pk) for r in qs if r.first)
+    values = [d for d, _ in days]
+    if not values:
+        return {"count": 0, "median": None, "max": None, "items": []}
+    return {"count": len(values), "median": values[len(values) // 2], "max": values[-1], "items": days}
+
+
+def dispatches_per_talent(fiscal_year: int | None = None) -> list[dict]:
+    """Concentration: accepted dispatches per talent (most first)."""
+    qs = TalentRequest.objects.filter(status__in=APPROVED_STATES, talent__isnull=False)
+    if fiscal_year:
+        qs = qs.filter(fiscal_year=fiscal_year)
+    rows = list(qs.values("talent_id", "talent__display_name").annotate(n=Count("id")).order_by("-n", "talent_id"))
+    return [{"talent_id": r["talent_id"], "name": r["talent__display_name"], "dispatches": r["n"]} for r in rows]
+
+
+def capability_gains(*, municipality=None) -> list[dict]:
+    """Capabilities the municipalities' staff can now do themselves (from dispatch reports), by 年度."""
+    qs = DispatchReport.gained.through.objects.select_related("dispatchreport__request__municipality", "capability")
+    if municipality is not None:
+        qs = qs.filter(dispatchreport__request__municipality=municipality)
+    counts: dict[tuple, int] = defaultdict(int)
+    labels = {}
+    for row in qs:
+        key = (row.dispatchreport.request.fiscal_year, row.capability_id)
+        counts[key] += 1
+        labels[row.capability_id] = row.capability.label
+    return [{"fiscal_year": y, "capability": c, "label": labels[c], "count": n}
+            for (y, c), n in sorted(counts.items(), key=lambda kv: (-kv[0][0], -kv[1], kv[0][1]))]
+
+
+def municipality_dispatches(municipality):
+    """The dispatches a municipality received (accepted and later), newest first."""
+    return (TalentRequest.objects.filter(municipality=municipality, status__in=APPROVED_STATES)
+            .select_related("sector").prefetch_related("report__gained").order_by("-fiscal_year", "-id"))
+
+
+def visits_of(request: TalentRequest) -> list[Visit]:
+    return list(request.visits.all())

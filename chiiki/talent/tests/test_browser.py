@@ -1,0 +1,87 @@
+"""The main flow in Chromium: a municipal officer writes a request from free text, the admin dispatches the top
+candidate, the advisor logs a visit and reports, the municipality rates; the demand–supply page shows the change."""
+
+import datetime as dt
+
+import pytest
+
+from chiiki.talent.models import Status, TalentRequest
+from chiiki.testing import collect_errors
+
+pytestmark = pytest.mark.browser
+
+
+def _as(page, login, user):
+    page.context.clear_cookies()
+    login(user)
+
+
+def _demand_cell(page, capability):
+    page.goto("/talent/analytics/")
+    return page.locator(f'[data-testid="capability-heat"] td[data-capability="{capability}"]').inner_text()
+
+
+def test_request_from_free_text_to_rated_dispatch(transactional_db, users, vocabulary, rounds, advisor_profile,
+                                                  page, login, screenshot):
+    errors = collect_errors(page)
+    _as(page, login, users["admin"])
+    assert _demand_cell(page, "CAP-HLT-07") == "0"
+
+    # The municipal officer: free text → suggested capability → draft → 申請
+    _as(page, login, users["hachioji"])
+    page.goto("/talent/requests/new")
+    page.fill("#id_wish_search", "見守りセンサーを入れられる人")
+    page.get_by_role("button", name="できることの候補を見る").click()
+    page.locator('[data-capability="CAP-HLT-07"]').click()
+    assert page.locator('#id_required option[value="CAP-HLT-07"]').evaluate("o => o.selected")
+    page.fill("#id_title", "見守りセンサーを入れられる人")
+    page.select_option("#id_sector", "health")
+    page.fill("#id_vision", "一人暮らしの高齢者が安心して暮らせる")
+    screenshot(page, "talent-request-form")
+    page.get_by_role("button", name="下書きとして保存する").click()
+    page.get_by_test_id("move-submit").click()
+    assert page.get_by_test_id("status").inner_text() == "申請"
+    request_id = TalentRequest.objects.get().pk
+
+    # The national admin: 受付 → the top candidate → 依頼中
+    _as(page, login, users["admin"])
+    page.goto(f"/talent/requests/{request_id}/")
+    page.get_by_test_id("move-receive").click()
+    first = page.get_by_test_id("candidate").first
+    assert "見守 一郎" in first.inner_text() and "必須 1/1" in first.inner_text()
+    screenshot(page, "talent-candidates")
+    first.get_by_test_id("ask").click()
+    assert page.get_by_test_id("status").inner_text() == "依頼中"
+
+    # The advisor: 承諾 → a visit (派遣中) → the report
+    _as(page, login, users["advisor"])
+    page.goto(f"/talent/requests/{request_id}/")
+    page.get_by_test_id("move-accept").click()
+    page.fill("#id_date", dt.date.today().isoformat())
+    page.fill("#id_hours", "3")
+    page.select_option("#id_mode", "onsite")
+    page.fill("#id_participants", "5")
+    page.get_by_test_id("add-visit").click()
+    assert page.get_by_test_id("status").inner_text() == "派遣中"
+    page.fill("#id_done", "センサーの試験設置と研修")
+    page.fill("#id_handed_over_to", "福祉課の担当者2名に設定手順を引き継ぎ")
+    page.select_option("#id_gained", ["CAP-HLT-07"])
+    page.get_by_test_id("submit-report").click()
+    assert page.get_by_test_id("status").inner_text() == "報告提出"
+
+    # The municipality rates; the contact details are now visible to it
+    _as(page, login, users["hachioji"])
+    page.goto(f"/talent/requests/{request_id}/")
+    assert "ichiro@example.jp" in page.get_by_test_id("contact").inner_text()
+    page.get_by_label("5").check()
+    page.get_by_test_id("rate").click()
+    assert page.get_by_test_id("status").inner_text() == "評価済"
+    screenshot(page, "talent-rated")
+    assert TalentRequest.objects.get().status == Status.RATED
+
+    # The demand–supply page shows the request and the capability handed over
+    _as(page, login, users["admin"])
+    assert _demand_cell(page, "CAP-HLT-07") == "1"
+    assert "IoTセンサーによる高齢者の見守りを導入できる" in page.locator("main").inner_text()
+    screenshot(page, "talent-analytics")
+    assert errors == []

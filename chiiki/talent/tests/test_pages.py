@@ -1,0 +1,186 @@
+"""The pages through the Django test client: the request written from free text, the workflow buttons,
+lists with exports and empty states, analytics whose numbers link to their rows, the municipality page."""
+
+import datetime as dt
+
+import pytest
+
+from chiiki import access
+from chiiki.core.fiscal import current_fiscal_year
+from chiiki.talent import actions
+from chiiki.talent.models import ApplicationRound, Status, TalentRequest
+
+from .conftest import profile_data, request_data
+
+
+def test_public_pages_render_for_anonymous_visitors(client, vocabulary):
+    for url in ("/talent/", "/talent/capabilities/", "/talent/profiles/", "/talent/analytics/",
+                "/talent/municipalities/132012/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert "条件に合う人材はいません" in client.get("/talent/profiles/").content.decode()
+    assert client.get("/talent/requests/").status_code == 302  # login
+
+
+def test_free_text_suggests_and_the_form_saves_a_draft(users, client_for, vocabulary):
+    client = client_for(users["hachioji"])
+    page = client.get("/talent/requests/new", {"wish": "見守りセンサーを入れられる人"}).content.decode()
+    assert 'data-capability="CAP-HLT-07"' in page
+    response = client.post("/talent/requests/new", {
+        "title": "見守りセンサーを入れられる人", "sector": "health", "vision": "高齢者が安心して暮らせる",
+        "required": ["CAP-HLT-07"], "format": "mixed"})
+    assert response.status_code == 302
+    created = TalentRequest.objects.get()
+    assert created.status == Status.DRAFT and created.municipality_id == "132012"
+    assert list(created.required.values_list("pk", flat=True)) == ["CAP-HLT-07"]
+
+
+def test_form_errors_are_japanese(users, client_for, vocabulary):
+    response = client_for(users["hachioji"]).post("/talent/requests/new", {"title": "", "sector": "", "vision": ""})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "目指す姿を入力してください" in body and "必須のできることを入力してください" in body
+
+
+@pytest.mark.parametrize("role", ["advisor", "company", "tokyo"])
+def test_only_municipal_staff_open_the_request_form(users, client_for, vocabulary, role):
+    assert client_for(users[role]).get("/talent/requests/new").status_code == 403
+
+
+def test_the_workflow_through_the_pages(users, client_for, vocabulary, rounds, advisor_profile):
+    officer, admin, advisor = (client_for(users[r]) for r in ("hachioji", "admin", "advisor"))
+    r = actions.create_request(users["hachioji"], users["hachioji"].municipality, request_data())
+    assert officer.post(f"/talent/requests/{r.pk}/move/submit", {"version": 1}).status_code == 302
+    admin.post(f"/talent/requests/{r.pk}/move/receive", {"version": 2})
+    page = admin.get(f"/talent/requests/{r.pk}/").content.decode()
+    assert "候補（理由つき）" in page and "見守 一郎" in page and "必須 1/1" in page
+    admin.post(f"/talent/requests/{r.pk}/move/ask", {"version": 3, "talent": advisor_profile.pk})
+    advisor.post(f"/talent/requests/{r.pk}/move/accept", {"version": 4})
+    day = dt.date(current_fiscal_year(), 6, 2)
+    advisor.post(f"/talent/requests/{r.pk}/visits", {"version": 5, "date": day.isoformat(), "hours": "4",
+                                                      "mode": "onsite", "participants": 6})
+    advisor.post(f"/talent/requests/{r.pk}/report", {"version": 6, "done": "試験導入", "handed_over_to": "福祉課へ",
+                                                      "gained": ["CAP-HLT-07"]})
+    officer.post(f"/talent/requests/{r.pk}/rate", {"version": 7, "rating": 4, "comment": "助かりました"})
+    admin.post(f"/talent/requests/{r.pk}/move/complete", {"version": 8})
+    r.refresh_from_db()
+    assert r.status == Status.COMPLETED and r.rating == 4
+    page = officer.get(f"/talent/requests/{r.pk}/").content.decode()
+    assert "申請 → 受付" in page and "評価済 → 完了" in page and "見守りセンサー" in page
+    muni = officer.get("/talent/municipalities/132012/").content.decode()
+    assert "IoTセンサーによる高齢者の見守りを導入できる" in muni
+    gains = admin.get("/talent/analytics/").content.decode()
+    link = f'<a href="/talent/requests/?gained=CAP-HLT-07&amp;fiscal_year={r.fiscal_year}">1</a>'
+    assert link in gains
+    behind = admin.get(f"/talent/requests/?gained=CAP-HLT-07&fiscal_year={r.fiscal_year}").context["page"]
+    assert [x.pk for x in behind.object_list] == [r.pk]
+
+
+def test_a_refused_move_shows_the_reason(users, client_for, vocabulary, hachioji_request):
+    ApplicationRound.objects.all().delete()
+    response = client_for(users["hachioji"]).post(f"/talent/requests/{hachioji_request.pk}/move/submit",
+                                                  {"version": 1}, follow=True)
+    assert "受付中の募集回がありません" in response.content.decode()
+
+
+def test_other_municipalities_cannot_see_a_request(users, client_for, hachioji_request):
+    assert client_for(users["sapporo"]).get(f"/talent/requests/{hachioji_request.pk}/").status_code == 404
+    assert client_for(users["company"]).get(f"/talent/requests/{hachioji_request.pk}/").status_code == 404
+    assert client_for(users["tokyo"]).get(f"/talent/requests/{hachioji_request.pk}/").status_code == 200
+
+
+def test_lists_export_csv_and_xlsx(users, client_for, hachioji_request, advisor_profile):
+    client = client_for(users["admin"])
+    csv_body = client.get("/talent/requests/?format=csv").content.decode("utf-8-sig")
+    assert "見守りセンサーを導入できる人" in csv_body.splitlines()[1]
+    assert client.get("/talent/requests/?format=xlsx")["Content-Type"].startswith("application/vnd.openxmlformats")
+    profiles_csv = client.get("/talent/profiles/?format=csv").content.decode("utf-8-sig")
+    assert "見守 一郎" in profiles_csv and "ichiro@example.jp" not in profiles_csv
+    assert "CAP-HLT-07" in client.get("/talent/capabilities/?format=csv").content.decode("utf-8-sig")
+
+
+def test_analytics_numbers_link_to_their_rows(users, client_for, hachioji_request, advisor_profile):
+    TalentRequest.objects.filter(pk=hachioji_request.pk).update(status=Status.SUBMITTED)
+    client = client_for(users["admin"])
+    page = client.get("/talent/analytics/").content.decode()
+    assert '<a href="/talent/requests/?capability=CAP-HLT-07">1</a>' in page
+    assert '<a href="/talent/profiles/?capability=CAP-HLT-07">1</a>' in page
+    rows = client.get("/talent/requests/?capability=CAP-HLT-07").context["page"].paginator.count
+    assert rows == 1
+    assert "人材ごとの派遣件数" in page
+    public = client_for(None).get("/talent/analytics/").content.decode()
+    assert "人材ごとの派遣件数" not in public and "見守 一郎" not in public
+
+
+def test_unmet_count_links_to_the_unmet_requests(users, client_for, vocabulary, register):
+    r = actions.create_request(access.SYSTEM, register["municipalities"]["132012"], request_data(
+        required=["CAP-TOU-04"]))
+    TalentRequest.objects.filter(pk=r.pk).update(status=Status.RECEIVED)
+    client = client_for(users["admin"])
+    assert client.get("/talent/analytics/").context["unmet"] == 1
+    listed = client.get("/talent/requests/?unmet=1").context["page"].object_list
+    assert [x.pk for x in listed] == [r.pk]
+
+
+def test_profile_self_edit_through_the_pages(users, client_for, vocabulary):
+    client = client_for(users["company"])
+    assert client.get("/talent/me").url == "/talent/profiles/new"
+    data = {"display_name": "企業 次郎", "kind": "company_staff", "capabilities": ["CAP-BIZ-04", "CAP-COM-12"],
+            "level": 2, "available_days": "3", "available_hours": "0", "email": "jiro@example.jp"}
+    response = client.post("/talent/profiles/new", data)
+    assert response.status_code == 302
+    profile = users["company"].talent_profile
+    assert client.get("/talent/me").url == f"/talent/profiles/{profile.pk}/"
+    response = client.post(f"/talent/profiles/{profile.pk}/edit", data | {"display_name": "企業 次郎（更新）",
+                                                                          "version": 1})
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    assert profile.display_name == "企業 次郎（更新）" and profile.version == 2
+    per_skill = client.post(f"/talent/profiles/{profile.pk}/edit", data | {
+        "version": 2, "capabilities": ["CAP-BIZ-04", "CAP-COM-12", "CAP-COM-03"], "level": 1, "evidence": "新規",
+        "level_CAP-BIZ-04": 3, "evidence_CAP-BIZ-04": "導入20店", "level_CAP-COM-12": 2, "evidence_CAP-COM-12": ""})
+    assert per_skill.status_code == 302
+    assert {(s.capability_id, s.level, s.evidence) for s in profile.skills.all()} == {
+        ("CAP-BIZ-04", 3, "導入20店"), ("CAP-COM-12", 2, ""), ("CAP-COM-03", 1, "新規")}
+    assert "導入20店" in client.get(f"/talent/profiles/{profile.pk}/edit").content.decode()
+    stale = client.post(f"/talent/profiles/{profile.pk}/edit", data | {"version": 1}, follow=True)
+    assert "ほかの利用者が先に更新しました" in stale.content.decode()
+
+
+def test_a_second_profile_for_the_same_person_is_refused(users, vocabulary):
+    from chiiki.core.errors import Invalid
+
+    actions.create_profile(users["advisor"], profile_data())
+    with pytest.raises(Invalid):
+        actions.create_profile(users["advisor"], profile_data())
+
+
+def test_rounds_page_for_the_admin_only(users, client_for, db):
+    admin = client_for(users["admin"])
+    response = admin.post("/talent/manage/rounds", {"fiscal_year": 2026, "number": 1, "deadline": "2026-04-20"})
+    assert response.status_code == 302 and ApplicationRound.objects.count() == 1
+    bad = admin.post("/talent/manage/rounds", {"fiscal_year": 2026, "number": 2, "deadline": "2027-01-20"})
+    assert bad.status_code == 400 and "募集回の締切は4月から12月までです" in bad.content.decode()
+    assert client_for(users["hachioji"]).get("/talent/manage/rounds").status_code == 403
+
+
+def test_overdue_report_is_flagged_on_the_admin_list(users, client_for, hachioji_request, advisor_profile):
+    from chiiki.talent.models import Visit
+
+    TalentRequest.objects.filter(pk=hachioji_request.pk).update(status=Status.DISPATCHING, talent=advisor_profile)
+    Visit.objects.create(request=hachioji_request, date=dt.date.today() - dt.timedelta(days=9), hours=2, mode="onsite")
+    body = client_for(users["admin"]).get("/talent/requests/").content.decode()
+    assert "報告期限切れ" in body
+    assert client_for(users["admin"]).get("/talent/requests/?overdue=1").context["page"].paginator.count == 1
+
+
+def test_the_completed_dispatch_kpi_query(users, hachioji_request, register):
+    from chiiki.talent import queries
+
+    year = hachioji_request.fiscal_year
+    assert queries.completed_dispatches(fiscal_year=year).count() == 0
+    TalentRequest.objects.filter(pk=hachioji_request.pk).update(status=Status.COMPLETED)
+    assert queries.completed_dispatches(fiscal_year=year).count() == 1
+    assert queries.completed_dispatches(fiscal_year=year, prefecture="13", sector="health").count() == 1
+    assert queries.completed_dispatches(fiscal_year=year, prefecture="01").count() == 0
+    assert queries.completed_dispatches(fiscal_year=year - 1).count() == 0

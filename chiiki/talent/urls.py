@@ -1,0 +1,31 @@
+from django.urls import path
+
+from . import views
+from .imports import ROSTER
+
+app_name = "talent"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("capabilities/", views.capabilities, name="capabilities"),
+    path("capabilities/suggest", views.suggest, name="suggest"),
+    path("capabilities/<str:pk>/edit", views.capability_edit, name="capability_edit"),
+    path("profiles/", views.profiles, name="profiles"),
+    path("profiles/new", views.profile_new, name="profile_new"),
+    path("profiles/<int:pk>/", views.profile, name="profile"),
+    path("profiles/<int:pk>/edit", views.profile_edit, name="profile_edit"),
+    path("profiles/<int:pk>/delete", views.profile_delete, name="profile_delete"),
+    path("me", views.my_profile, name="me"),
+    path("requests/", views.requests, name="requests"),
+    path("requests/new", views.request_new, name="request_new"),
+    path("requests/<int:pk>/", views.request_detail, name="request"),
+    path("requests/<int:pk>/edit", views.request_edit, name="request_edit"),
+    path("requests/<int:pk>/move/<str:name>", views.request_move, name="request_move"),
+    path("requests/<int:pk>/visits", views.request_visit, name="request_visit"),
+    path("requests/<int:pk>/report", views.request_report, name="request_report"),
+    path("requests/<int:pk>/rate", views.request_rate, name="request_rate"),
+    path("analytics/", views.analytics, name="analytics"),
+    path("municipalities/<str:code>/", views.municipality, name="municipality"),
+    path("manage/rounds", views.rounds, name="rounds"),
+    *ROSTER.urls("import/"),
+]

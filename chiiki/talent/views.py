@@ -1,0 +1,433 @@
+"""人材 pages. Public: the vocabulary, public profiles, anonymous demand–supply aggregates. Signed in: requests,
+the dispatch workflow, own profile, analytics with names (admin and prefecture staff), roster import."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from chiiki import access
+from chiiki.core import history, tabular
+from chiiki.core.errors import Conflict, Invalid
+from chiiki.core.fiscal import current_fiscal_year
+from chiiki.core.paging import paginate
+from chiiki.regions.models import Prefecture
+from chiiki.regions.queries import get_municipality
+
+from . import actions, indexing, matching, queries, rules
+from .forms import CapabilityForm, ProfileForm, RateForm, ReportForm, RequestForm, RoundForm, VisitForm
+from .models import ApplicationRound, Capability, Kind, Status, TalentProfile
+
+CONFLICT = "ほかの利用者が先に更新しました。最新の内容を確認してから、もう一度操作してください。"
+
+
+def _querystring(request) -> str:
+    params = request.GET.copy()
+    for key in ("page", "format"):
+        params.pop(key, None)
+    return params.urlencode()
+
+
+def _fmt(request) -> str | None:
+    fmt = request.GET.get("format")
+    return fmt if fmt in ("csv", "xlsx") else None
+
+
+# ---- Public ---------------------------------------------------------------------------------------------------
+
+
+def index(request):
+    year = current_fiscal_year()
+    return render(request, "talent/index.html", {
+        "sectors": queries.demand_supply_by_sector(year), "fiscal_year": year,
+        "profile_count": TalentProfile.objects.count(), "capability_count": Capability.objects.count(),
+        "completed": queries.completed_dispatches(fiscal_year=year).count(),
+        "own_profile": queries.profile_of(request.user),
+        "can_request": access.can(request.user, "talent.request", getattr(request.user, "municipality", None))
+        if getattr(request.user, "municipality_id", None) else access.is_admin(request.user),
+        "can_create_profile": access.can(request.user, "talent.create_profile"),
+        "can_analytics": access.can(request.user, "talent.analytics"),
+        "can_manage": access.can(request.user, "talent.manage")})
+
+
+def capabilities(request):
+    demand = {r["id"]: r for r in queries.demand_supply_by_capability()}
+    groups = queries.capabilities_by_sector()
+    if _fmt(request):
+        rows = [[c.pk, g["name"], c.label, "・".join(c.synonym_list), c.sector_models.replace(";", "・"),
+                 demand[c.pk]["supply"], demand[c.pk]["demand"]] for g in groups for c in g["items"]]
+        return tabular.table_response(_fmt(request), "できること一覧",
+                                      ["ID", "分野", "できること", "同義語", "分野別モデル", "登録人材数", "依頼数"], rows)
+    for g in groups:
+        g["rows"] = [{"cap": c, **demand[c.pk]} for c in g["items"]]
+    return render(request, "talent/capabilities.html", {"groups": groups,
+                                                         "can_manage": access.can(request.user, "talent.manage")})
+
+
+def suggest(request):
+    """Vocabulary items for a free-text 「○○ができる人」 (the request form's helper; htmx fragment)."""
+    text = request.GET.get("wish") or request.GET.get("q") or ""
+    return render(request, "talent/_suggestions.html", {"suggestions": indexing.suggest(text), "wish": text})
+
+
+def profiles(request):
+    filters = {k: request.GET.get(k, "") for k in ("q", "capability", "sector", "kind", "prefecture")}
+    qs = queries.profiles(**filters)
+    if _fmt(request):
+        kinds = dict(Kind.choices)
+        return tabular.table_response(_fmt(request), "人材一覧", ["ID", "表示名", "種別", "活動拠点", "オンライン", "できること"], [
+            [p.pk, p.display_name, kinds.get(p.kind, p.kind), p.home_prefecture.name if p.home_prefecture else "",
+             "可" if p.online_available else "", "・".join(s.capability.label for s in p.skills.all())] for p in qs])
+    return render(request, "talent/profiles.html", {
+        "page": paginate(qs, request.GET.get("page"), 30), "filters": filters, "kinds": Kind.choices,
+        "capabilities": Capability.objects.all(), "prefectures": Prefecture.objects.order_by("code"),
+        "sectors": queries.sector_names(), "querystring": _querystring(request),
+        "can_import": access.can(request.user, "talent.manage")})
+
+
+def profile(request, pk):
+    item = get_object_or_404(TalentProfile.objects.select_related("home_prefecture"), pk=pk)
+    return render(request, "talent/profile.html", {
+        "profile": item, "skills": item.skills.select_related("capability"),
+        "served": item.prefectures_served.all(), "uturn": item.uturn_prefectures.all(),
+        "sector_names": queries.sector_names(),
+        "show_contact": access.can(request.user, "talent.view_contact", item),
+        "can_edit": access.can(request.user, "talent.edit_profile", item)})
+
+
+def analytics(request):
+    """Demand and supply. Everyone sees aggregates; names (dispatches per talent) only admin and prefecture staff."""
+    year_raw = request.GET.get("fiscal_year") or ""
+    year = int(year_raw) if year_raw.isdigit() else None
+    by_cap = queries.demand_supply_by_capability(year)
+    table = request.GET.get("table")
+    if _fmt(request) and table == "capability":
+        return tabular.table_response(_fmt(request), "需給_できること別", ["ID", "分野", "できること", "依頼数", "登録人材数"],
+                                      [[r["id"], r["sector_name"], r["label"], r["demand"], r["supply"]] for r in by_cap])
+    by_pref = queries.demand_supply_by_prefecture(year)
+    if _fmt(request) and table == "prefecture":
+        return tabular.table_response(_fmt(request), "需給_都道府県別", ["都道府県コード", "都道府県", "依頼数", "拠点の人材数"],
+                                      [[r["code"], r["name"], r["demand"], r["supply"]] for r in by_pref])
+    named = access.can(request.user, "talent.analytics")
+    peak = max([r["demand"] for r in by_cap] + [r["supply"] for r in by_cap] + [1])
+    for r in by_cap:
+        r["demand_heat"] = min(5, round(5 * r["demand"] / peak)) if r["demand"] else 0
+        r["supply_heat"] = min(5, round(5 * r["supply"] / peak)) if r["supply"] else 0
+    return render(request, "talent/analytics.html", {
+        "fiscal_year": year, "years": queries.fiscal_years(),
+        "by_capability": by_cap, "by_prefecture": [r for r in by_pref if r["demand"] or r["supply"]],
+        "by_sector": queries.demand_supply_by_sector(year), "unmet": len(queries.unmet_request_ids()),
+        "waiting": queries.waiting_times(year), "gains": queries.capability_gains(),
+        "per_talent": queries.dispatches_per_talent(year)[:20] if named else None, "named": named,
+        "querystring": _querystring(request)})
+
+
+def municipality(request, code):
+    place = get_municipality(code)
+    return render(request, "talent/municipality.html", {
+        "place": place, "dispatches": queries.municipality_dispatches(place),
+        "gains": queries.capability_gains(municipality=place)})
+
+
+# ---- Profiles: self-edit, admin --------------------------------------------------------------------------------
+
+
+@login_required
+def my_profile(request):
+    own = queries.profile_of(request.user)
+    if own is not None:
+        return redirect("talent:profile", own.pk)
+    if access.can(request.user, "talent.create_profile"):
+        return redirect("talent:profile_new")
+    raise PermissionDenied("人材として登録できるのはアドバイザー・企業のアカウントです")
+
+
+@login_required
+def profile_new(request):
+    access.require(request.user, "talent.create_profile")
+    form = ProfileForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = actions.create_profile(request.user, form.data_for_action(), source=history.WEB)
+        except Invalid as exc:
+            form.add_problems(exc.problems)
+        else:
+            messages.success(request, "プロフィールを登録しました。")
+            return redirect("talent:profile", created.pk)
+    return render(request, "talent/profile_form.html", {"form": form, "profile": None},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def profile_edit(request, pk):
+    item = get_object_or_404(TalentProfile, pk=pk)
+    access.require(request.user, "talent.edit_profile", item)
+    form = ProfileForm(request.POST or None, initial=ProfileForm.initial_of(item),
+                       skills=list(item.skills.select_related("capability")))
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_profile(request.user, item, form.data_for_action(item),
+                                   version=form.cleaned_data["version"])
+        except Invalid as exc:
+            form.add_problems(exc.problems)
+        except Conflict:
+            messages.error(request, CONFLICT)
+            return redirect("talent:profile_edit", pk)
+        else:
+            messages.success(request, "プロフィールを保存しました。")
+            return redirect("talent:profile", pk)
+    return render(request, "talent/profile_form.html", {"form": form, "profile": item},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def profile_delete(request, pk):
+    item = get_object_or_404(TalentProfile, pk=pk)
+    access.require(request.user, "talent.edit_profile", item)
+    if request.method == "POST":
+        try:
+            actions.delete_profile(request.user, item, version=request.POST.get("version"))
+        except Conflict:
+            messages.error(request, CONFLICT)
+            return redirect("talent:profile", pk)
+        messages.success(request, "プロフィールを削除しました。過去の派遣記録には名前を残していません。")
+        return redirect("talent:index")
+    return render(request, "talent/profile_delete.html", {"profile": item})
+
+
+# ---- Requests ------------------------------------------------------------------------------------------------
+
+
+@login_required
+def requests(request):
+    f = {k: request.GET.get(k, "") for k in ("status", "sector", "capability", "municipality", "prefecture", "gained")}
+    year_raw = request.GET.get("fiscal_year", "")
+    qs = queries.requests_for(request.user, fiscal_year=int(year_raw) if year_raw.isdigit() else None,
+                              overdue=request.GET.get("overdue") == "1", unmet=request.GET.get("unmet") == "1", **f)
+    if _fmt(request):
+        return tabular.table_response(_fmt(request), "派遣依頼一覧",
+                                      ["ID", "年度", "団体コード", "団体", "分野", "求める人", "状態", "人材", "評価"],
+                                      [[r.pk, r.fiscal_year, r.municipality_id, r.municipality.name, r.sector.name,
+                                        r.title, r.get_status_display(), r.talent_label, r.rating or ""] for r in qs])
+    page = paginate(qs, request.GET.get("page"), 30)
+    for r in page.object_list:
+        r.is_overdue = r.status == Status.DISPATCHING and rules.is_overdue(r.last_visit)
+    own = getattr(request.user, "municipality", None)
+    return render(request, "talent/requests.html", {
+        "page": page, "filters": f, "fiscal_year": year_raw, "statuses": Status.choices,
+        "sectors": queries.sector_names(), "querystring": _querystring(request),
+        "overdue": request.GET.get("overdue") == "1", "unmet": request.GET.get("unmet") == "1",
+        "can_create": own is not None and access.can(request.user, "talent.request", own)})
+
+
+def _own_municipality(user):
+    municipality = getattr(user, "municipality", None)
+    if municipality is None or not access.can(user, "talent.request", municipality):
+        raise PermissionDenied("派遣依頼を作成できるのは市区町村の職員です")
+    return municipality
+
+
+@login_required
+def request_new(request):
+    municipality = _own_municipality(request.user)
+    wish = request.GET.get("wish", "")
+    form = RequestForm(request.POST or None, initial={"wish": wish, "title": wish})
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = actions.create_request(request.user, municipality, form.data_for_action())
+        except Invalid as exc:
+            form.add_problems(exc.problems)
+        else:
+            messages.success(request, "派遣依頼を下書きとして保存しました。内容を確かめて「申請する」を押してください。")
+            return redirect("talent:request", created.pk)
+    suggestions = indexing.suggest(request.POST.get("wish") or wish)
+    return render(request, "talent/request_form.html", {"form": form, "item": None, "suggestions": suggestions,
+                                                        "wish": wish, "place": municipality},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def request_edit(request, pk):
+    item = queries.get_request(request.user, pk)
+    access.require(request.user, "talent.request", item)
+    initial = {"title": item.title, "sector": item.sector_id, "vision": item.vision, "format": item.format,
+               "required": list(item.required.values_list("pk", flat=True)),
+               "desired": list(item.desired.values_list("pk", flat=True)), "preferred_from": item.preferred_from,
+               "preferred_to": item.preferred_to, "plan_url": item.plan_url, "organisation": item.organisation,
+               "version": item.version}
+    form = RequestForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_request(request.user, item, form.data_for_action(), version=form.cleaned_data["version"])
+        except Invalid as exc:
+            form.add_problems(exc.problems)
+        except Conflict:
+            messages.error(request, CONFLICT)
+            return redirect("talent:request", pk)
+        else:
+            messages.success(request, "派遣依頼を保存しました。")
+            return redirect("talent:request", pk)
+    return render(request, "talent/request_form.html", {"form": form, "item": item, "suggestions": [],
+                                                        "place": item.municipality},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def request_detail(request, pk):
+    item = queries.get_request(request.user, pk)
+    user = request.user
+    moves = [(name, actions.TRANSITION_LABELS[name]) for name in actions.allowed_transitions(user, item)
+             if name not in ("ask", "report", "rate")]
+    show_candidates = access.can(user, "talent.manage") and item.status in (
+        Status.RECEIVED, Status.PROPOSED, Status.DECLINED) or (
+        item.status == Status.PROPOSED and access.can(user, "talent.request", item))
+    visits = queries.visits_of(item)
+    last = visits[-1].date if visits else None
+    can_respond = access.can(user, "talent.respond", item)
+    records = history_of(item)
+    return render(request, "talent/request.html", {
+        "item": item, "moves": moves, "required": item.required.all(), "desired": item.desired.all(),
+        "candidates": matching.candidates(item, limit=20) if show_candidates else None, "formula": matching.FORMULA,
+        "can_ask": "ask" in actions.allowed_transitions(user, item),
+        "visits": visits, "due": rules.report_due(last), "overdue": queries.overdue(item),
+        "visit_form": VisitForm(initial={"version": item.version}) if can_respond and item.status in (
+            Status.ACCEPTED, Status.DISPATCHING) else None,
+        "report_form": ReportForm(initial={"version": item.version}) if can_respond and item.status ==
+        Status.DISPATCHING else None,
+        "rate_form": RateForm(initial={"version": item.version}) if item.status == Status.REPORTED and access.can(
+            user, "talent.request", item) else None,
+        "report": getattr(item, "report", None) if item.status in (Status.REPORTED, Status.RATED, Status.COMPLETED)
+        else None,
+        "show_contact": item.talent is not None and access.can(user, "talent.view_contact", item.talent),
+        "can_edit": item.status == Status.DRAFT and access.can(user, "talent.request", item),
+        "history": records, "max_days": rules.MAX_DAYS, "max_hours": rules.MAX_ONLINE_HOURS})
+
+
+def history_of(item):
+    from chiiki.core.models import ChangeRecord
+
+    labels = dict(Status.choices)
+    rows = ChangeRecord.objects.filter(model="talent.talentrequest", object_id=str(item.pk)).order_by("at", "id")
+    return [{"at": r.at, "actor": r.actor_label, "source": history.SOURCES.get(r.source, r.source),
+             "before": labels.get((r.before or {}).get("status"), ""), "after": labels.get((r.after or {}).get(
+                 "status"), "")} for r in rows]
+
+
+def _acted(request, item, call, success: str):
+    try:
+        call()
+    except Invalid as exc:
+        for _field, reason in exc.problems:
+            messages.error(request, reason)
+    except Conflict:
+        messages.error(request, CONFLICT)
+    else:
+        messages.success(request, success)
+    return redirect("talent:request", item.pk)
+
+
+@login_required
+@require_POST
+def request_move(request, pk, name):
+    item = queries.get_request(request.user, pk)
+    if name not in actions.TRANSITIONS:
+        raise Http404("操作が見つかりません")
+    talent = None
+    if name == "ask":
+        talent = get_object_or_404(TalentProfile, pk=request.POST.get("talent") or 0)
+    label = actions.TRANSITION_LABELS[name]
+    return _acted(request, item, lambda: actions.transition(
+        request.user, item, name, version=request.POST.get("version"), reason=request.POST.get("reason", ""),
+        talent=talent, rating=request.POST.get("rating"), comment=request.POST.get("comment", "")),
+        f"「{label}」を記録しました。")
+
+
+@login_required
+@require_POST
+def request_visit(request, pk):
+    item = queries.get_request(request.user, pk)
+    form = VisitForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("talent:request", pk)
+    data = form.cleaned_data
+    return _acted(request, item, lambda: actions.add_visit(
+        request.user, item, date=data["date"], hours=data["hours"], mode=data["mode"],
+        participants=data["participants"], note=data["note"], version=data["version"]), "訪問を記録しました。")
+
+
+@login_required
+@require_POST
+def request_report(request, pk):
+    item = queries.get_request(request.user, pk)
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("talent:request", pk)
+    data = form.cleaned_data
+    return _acted(request, item, lambda: actions.transition(
+        request.user, item, "report", version=data["version"], report=data), "報告を提出しました。")
+
+
+@login_required
+@require_POST
+def request_rate(request, pk):
+    item = queries.get_request(request.user, pk)
+    form = RateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "評価は1〜5で選んでください")
+        return redirect("talent:request", pk)
+    data = form.cleaned_data
+    return _acted(request, item, lambda: actions.transition(
+        request.user, item, "rate", version=data["version"], rating=data["rating"], comment=data["comment"]),
+        "評価を記録しました。")
+
+
+# ---- Admin: vocabulary, rounds ---------------------------------------------------------------------------------
+
+
+@login_required
+def capability_edit(request, pk):
+    access.require(request.user, "talent.manage")
+    item = get_object_or_404(Capability, pk=pk)
+    form = CapabilityForm(request.POST or None, initial={"label": item.label, "synonyms": item.synonyms,
+                                                         "version": item.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.save_capability(request.user, item, label=form.cleaned_data["label"],
+                                    synonyms=form.cleaned_data["synonyms"], version=form.cleaned_data["version"])
+        except Invalid as exc:
+            form.add_problems(exc.problems)
+        except Conflict:
+            messages.error(request, CONFLICT)
+            return redirect("talent:capability_edit", pk)
+        else:
+            messages.success(request, f"「{form.cleaned_data['label']}」を保存しました。")
+            return redirect(reverse("talent:capabilities") + f"#{pk}")
+    return render(request, "talent/capability_form.html", {"form": form, "item": item},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def rounds(request):
+    access.require(request.user, "talent.manage")
+    form = RoundForm(request.POST or None, initial={"fiscal_year": current_fiscal_year()})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            actions.save_round(request.user, d["fiscal_year"], d["number"], d["deadline"])
+        except Invalid as exc:
+            form.add_problems(exc.problems)
+        else:
+            messages.success(request, "募集回を保存しました。")
+            return redirect("talent:rounds")
+    return render(request, "talent/rounds.html", {"form": form, "rounds": ApplicationRound.objects.all(),
+                                                  "open": rules.open_round()},
+                  status=400 if request.method == "POST" else 200)
