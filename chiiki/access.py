@@ -121,6 +121,10 @@ RULES = {
     # 支援メニュー
     "programs.manage": lambda user, obj: is_admin(user),
     "programs.save_search": _signed_in,
+    # funding: 実装計画 (obj: a plan, or the Municipality/Prefecture a new plan is for) and crowdfunding campaigns
+    # (obj: a campaign or its Municipality). A wide-area plan has no municipality: its prefecture's staff manage it.
+    "funding.plan_edit": manages,
+    "funding.campaign_edit": manages,
     # Site administration
     "history.view_all": lambda user, obj: is_admin(user),
     "site.admin": _site_admin,  # /django-admin/

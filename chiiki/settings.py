@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "chiiki.progress",
     "chiiki.programs",
     "chiiki.history",
+    "chiiki.funding",  # funding: 実装計画・資金循環
 ]
 
 MIDDLEWARE = [

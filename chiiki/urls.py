@@ -14,6 +14,7 @@ urlpatterns = [
     path("progress/", include("chiiki.progress.urls")),
     path("programs/", include("chiiki.programs.urls")),
     path("history/", include("chiiki.history.urls")),
+    path("funding/", include("chiiki.funding.urls")),  # funding
     path("api/v1/docs", api_docs.docs, name="api_docs"),  # before the API's own routes: replaces Swagger UI
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -1,0 +1,118 @@
+"""Forms of the funding pages. They collect what people type; the actions validate it (one code path with the
+API), and views put the actions' Japanese reasons back on the fields."""
+
+from django import forms
+
+from chiiki import access
+from chiiki.programs.models import SupportProgram
+from chiiki.regions.models import Municipality, Prefecture
+from chiiki.roadmap.models import Sector, SectorModel
+
+from .models import Campaign, FundingState, OperatorKind, Phase, PlanStatus, SourceKind
+
+TEXTAREA = forms.Textarea(attrs={"rows": 3})
+
+
+def owner_choices(user) -> list[tuple[str, str]]:
+    """Whom the user may make a plan for: "m:<code>" municipalities, "p:<code>" prefectures (wide-area plans)."""
+    choices = [(f"m:{m.code}", f"{m.prefecture.name}{m.name}") for m in access.scope_managed_municipalities(
+        user, Municipality.objects.select_related("prefecture").order_by("code"))]
+    prefectures = Prefecture.objects.order_by("code")
+    choices += [(f"p:{p.code}", f"{p.name}（広域計画）") for p in prefectures if access.can(user, "funding.plan_edit", p)]
+    return choices
+
+
+def owner_of(value: str):
+    kind, _, code = (value or "").partition(":")
+    if kind == "m":
+        return Municipality.objects.select_related("prefecture").filter(pk=code).first()
+    if kind == "p":
+        return Prefecture.objects.filter(pk=code).first()
+    return None
+
+
+class PlanForm(forms.Form):
+    owner = forms.ChoiceField(label="策定団体", choices=())
+    title = forms.CharField(label="計画名", max_length=200)
+    sector = forms.ChoiceField(label="主な分野", choices=())
+    sector_models = forms.MultipleChoiceField(label="分野別モデル", required=False, choices=(),
+                                              widget=forms.CheckboxSelectMultiple,
+                                              help_text="主な分野のモデルから選びます（ほかの分野のモデルは選べません）")
+    further_sectors = forms.MultipleChoiceField(label="その他の分野", required=False, choices=(),
+                                                widget=forms.CheckboxSelectMultiple)
+    vision = forms.CharField(label="目指す姿", required=False, widget=TEXTAREA)
+    start_year = forms.CharField(label="開始年度", help_text="例: 2026、令和8年度、R8")
+    operator_kind = forms.ChoiceField(label="支援終了後の運営主体", choices=OperatorKind.choices)
+    operator_name = forms.CharField(label="運営主体の名称", required=False, max_length=200)
+    operator_corporate_number = forms.CharField(label="運営主体の法人番号", required=False, max_length=20,
+                                                help_text="13桁（任意）")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, user=None, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        sectors = [(s.code, s.name) for s in Sector.objects.all()]
+        self.fields["sector"].choices = [("", "選択してください"), *sectors]
+        self.fields["further_sectors"].choices = sectors
+        self.fields["sector_models"].choices = [
+            (m.name, f"{m.sector.name}: {m.name}") for m in SectorModel.objects.select_related("sector")]
+        if editing:
+            del self.fields["owner"]
+        else:
+            self.fields["owner"].choices = [("", "選択してください"), *owner_choices(user)]
+
+
+class YearForm(forms.Form):
+    fiscal_year = forms.CharField(label="年度", help_text="例: 2026、令和8年度")
+    phase = forms.ChoiceField(label="段階", choices=Phase.choices)
+    activities = forms.CharField(label="取組内容", required=False, widget=TEXTAREA)
+    total_cost = forms.CharField(label="事業費（円）", required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class LineForm(forms.Form):
+    source_kind = forms.ChoiceField(label="財源の種類", choices=SourceKind.choices)
+    program = forms.ChoiceField(label="支援メニュー（国の支援メニューのとき）", required=False, choices=())
+    campaign = forms.ChoiceField(label="クラウドファンディング（任意）", required=False, choices=())
+    label = forms.CharField(label="内訳・名称", required=False, max_length=200)
+    amount = forms.CharField(label="金額（円）")
+    state = forms.ChoiceField(label="状態", choices=FundingState.choices)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, plan=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].choices = [("", "—"), *SupportProgram.objects.order_by("public_id").values_list(
+            "public_id", "name")]
+        campaigns = Campaign.objects.none()
+        if plan is not None and plan.municipality_id:
+            campaigns = Campaign.objects.filter(municipality_id=plan.municipality_id)
+        self.fields["campaign"].choices = [("", "—"), *((str(c.pk), c.title) for c in campaigns)]
+
+    def objects(self) -> dict:
+        """The program and campaign rows the choices name (None when empty)."""
+        data = self.cleaned_data
+        program = SupportProgram.objects.filter(public_id=data.get("program")).first() if data.get("program") else None
+        campaign = Campaign.objects.filter(pk=data.get("campaign")).first() if data.get("campaign") else None
+        return {"program": program, "campaign": campaign}
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label="状態", choices=PlanStatus.choices)
+    reason = forms.CharField(label="理由（中止のときは必須）", required=False, max_length=500)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class PlanFilterForm(forms.Form):
+    prefecture = forms.ChoiceField(label="都道府県", required=False, choices=())
+    municipality = forms.CharField(label="団体コード", required=False, max_length=6)
+    sector = forms.ChoiceField(label="分野", required=False, choices=())
+    status = forms.ChoiceField(label="状態", required=False, choices=[("", "すべて"), *PlanStatus.choices])
+    flag = forms.ChoiceField(label="リスク", required=False, choices=())
+
+    def __init__(self, *args, **kwargs):
+        from .flags import LABELS
+
+        super().__init__(*args, **kwargs)
+        self.fields["prefecture"].choices = [("", "すべて"), *Prefecture.objects.order_by("code").values_list(
+            "code", "name")]
+        self.fields["sector"].choices = [("", "すべて"), *((s.code, s.name) for s in Sector.objects.all())]
+        self.fields["flag"].choices = [("", "指定しない"), *LABELS.items()]

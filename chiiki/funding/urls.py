@@ -1,0 +1,23 @@
+from django.urls import path
+from django.views.generic import RedirectView
+
+from . import views
+
+app_name = "funding"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="funding:plans", permanent=False), name="index"),
+    path("plans/", views.plan_list, name="plans"),
+    path("plans/new", views.plan_new, name="plan_new"),
+    path("plans/from-package", views.plan_from_package, name="plan_from_package"),
+    path("plans/<int:pk>/", views.plan_detail, name="plan"),
+    path("plans/<int:pk>/edit", views.plan_edit, name="plan_edit"),
+    path("plans/<int:pk>/status", views.plan_status, name="plan_status"),
+    path("plans/<int:pk>/years/add", views.year_add, name="year_add"),
+    path("plans/<int:pk>/years/<int:year_id>", views.year_edit, name="year_edit"),
+    path("plans/<int:pk>/years/<int:year_id>/lines/add", views.line_add, name="line_add"),
+    path("plans/<int:pk>/lines/<int:line_id>", views.line_edit, name="line_edit"),
+    path("lines/", views.line_list, name="lines"),
+    path("flows/", views.flows, name="flows"),
+    path("cliffs/", views.cliffs, name="cliffs"),
+]

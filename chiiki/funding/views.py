@@ -1,0 +1,409 @@
+"""Funding pages: plan list / page / editing (one row per form, htmx), funding lines, fund flow, 財源の崖."""
+
+from collections import defaultdict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+
+from chiiki import access
+from chiiki.core import history
+from chiiki.core.errors import Conflict, Invalid
+from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
+from chiiki.core.paging import paginate
+from chiiki.core.tabular import table_response
+from chiiki.regions.models import Prefecture
+from chiiki.regions.queries import get_municipality
+from chiiki.roadmap.models import Sector
+
+from . import actions, queries
+from .forms import LineForm, PlanFilterForm, PlanForm, StatusForm, YearForm, owner_of
+from .models import FundingLine, FundingState, ImplementationPlan, PlanStatus, PlanYear, SourceKind
+
+PAGE_SIZE = 50
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _year_param(raw):
+    if not raw:
+        return None
+    try:
+        return parse_fiscal_year(raw)
+    except InvalidFiscalYear:
+        return None
+
+
+# ---- Plan list -------------------------------------------------------------------------------------------------
+
+
+def plan_list(request):
+    form = PlanFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    municipality = (filters.get("municipality") or "").strip()
+    qs = queries.filter_plans(queries.visible_plans(request.user), prefecture=filters.get("prefecture") or "",
+                              municipality=municipality, sector=filters.get("sector") or "",
+                              status=filters.get("status") or "")
+    plans, computed = queries.with_flags(qs, filters.get("flag") or "")
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        return table_response(fmt, "実装計画", queries.PLAN_EXPORT_HEADER, queries.plan_export_rows(plans, computed))
+    page = paginate(plans, request.GET.get("page"), PAGE_SIZE)
+    rows = [(plan, computed.get(plan.pk, [])) for plan in page.object_list]
+    query = {k: v for k, v in request.GET.items() if k not in ("page", "format") and v}
+    return render(request, "funding/plan_list.html", {
+        "form": form, "page": page, "rows": rows, "query": urlencode(query),
+        "lines_query": urlencode({k: v for k, v in query.items() if k in ("prefecture", "municipality", "sector")}),
+        "can_create": bool(request.user.is_authenticated and _can_create(request.user)),
+    })
+
+
+def _can_create(user) -> bool:
+    from .forms import owner_choices
+
+    return bool(owner_choices(user))
+
+
+# ---- Plan page and row editing --------------------------------------------------------------------------------
+
+
+def _visible_plan(request, pk) -> ImplementationPlan:
+    try:
+        plan = queries.plan_detail(pk)
+    except ImplementationPlan.DoesNotExist:
+        raise Http404("実装計画が見つかりません") from None
+    access.require_view(request.user, plan)
+    return plan
+
+
+def _plan_context(request, plan, *, notice: str = "", error: str = "", problems=()):
+    plan = queries.plan_detail(plan.pk)  # fresh rows after a write
+    table = queries.year_source_table(plan)
+    can_edit = access.can(request.user, "funding.plan_edit", plan)
+    flags = queries.with_flags(ImplementationPlan.objects.filter(pk=plan.pk))[1].get(plan.pk, [])
+    flagged_rows = defaultdict(list)
+    for flag in flags:
+        for row in flag.rows:
+            flagged_rows[(row.kind, row.id)].append(flag.label)
+    years = []
+    for year in plan.years.all():
+        lines = [(line, LineForm(initial=_line_initial(line), plan=plan, prefix=f"line{line.pk}"),
+                  flagged_rows.get(("line", line.pk), [])) for line in year.lines.all()]
+        years.append({"year": year, "lines": lines, "flags": flagged_rows.get(("year", year.pk), []),
+                      "form": YearForm(initial=_year_initial(year), prefix=f"year{year.pk}"),
+                      "new_line": LineForm(initial={"state": FundingState.PLANNED}, plan=plan,
+                                           prefix=f"newline{year.pk}")})
+    next_year = max((y["year"].fiscal_year for y in years), default=plan.start_year - 1) + 1
+    return {
+        "plan": plan, "table": table, "chart": queries.chart_data(table), "flags": flags, "years": years,
+        "can_edit": can_edit, "notice": notice, "error": error, "problems": problems,
+        "new_year": YearForm(initial={"fiscal_year": next_year, "phase": "operation", "total_cost": 0},
+                             prefix="newyear"),
+        "status_form": StatusForm(initial={"status": plan.status, "version": plan.version}),
+        "statuses": PlanStatus.choices,
+        "history_url": reverse("history:index") + "?" + urlencode({"model": "funding.implementationplan",
+                                                                   "object_id": plan.pk}),
+    }
+
+
+def _year_initial(year):
+    return {"fiscal_year": year.fiscal_year, "phase": year.phase, "activities": year.activities,
+            "total_cost": year.total_cost, "version": year.version}
+
+
+def _line_initial(line):
+    return {"source_kind": line.source_kind, "program": line.program.public_id if line.program_id else "",
+            "campaign": line.campaign_id or "", "label": line.label, "amount": line.amount, "state": line.state,
+            "version": line.version}
+
+
+def plan_detail(request, pk):
+    plan = _visible_plan(request, pk)
+    return render(request, "funding/plan_detail.html", _plan_context(request, plan))
+
+
+def _after_write(request, plan, notice: str):
+    if _is_htmx(request):
+        return render(request, "funding/plan_detail.html", _plan_context(request, plan, notice=notice))
+    messages.success(request, notice)
+    return redirect(plan.get_absolute_url() + "#plan-editor")
+
+
+def _failed(request, plan, exc):
+    """The plan page again with what went wrong; htmx swaps only 2xx answers, so those get 200."""
+    if isinstance(exc, Conflict):
+        error, problems, status = Conflict.DEFAULT + "（最新の内容を表示しています）", (), 409
+    else:
+        error, problems, status = "入力内容に誤りがあります。保存していません。", [r for _f, r in exc.problems], 422
+    return render(request, "funding/plan_detail.html", _plan_context(request, plan, error=error, problems=problems),
+                  status=200 if _is_htmx(request) else status)
+
+
+def _editable_plan(request, pk) -> ImplementationPlan:
+    plan = _visible_plan(request, pk)
+    access.require(request.user, "funding.plan_edit", plan)
+    return plan
+
+
+@require_POST
+def year_add(request, pk):
+    plan = _editable_plan(request, pk)
+    form = YearForm(request.POST, prefix="newyear")
+    form.is_valid()
+    data = {k: request.POST.get(f"newyear-{k}", "") for k in ("fiscal_year", "phase", "activities", "total_cost")}
+    try:
+        year = actions.add_year(request.user, plan, **data)
+    except Invalid as exc:
+        return _failed(request, plan, exc)
+    return _after_write(request, plan, f"{year.fiscal_year}年度を追加しました")
+
+
+@require_POST
+def year_edit(request, pk, year_id):
+    plan = _editable_plan(request, pk)
+    year = get_object_or_404(PlanYear.objects.select_related("plan"), pk=year_id, plan=plan)
+    prefix = f"year{year.pk}-"
+    data = {k: request.POST.get(prefix + k, "") for k in ("fiscal_year", "phase", "activities", "total_cost")}
+    try:
+        if request.POST.get("delete"):
+            actions.delete_year(request.user, year, version=request.POST.get(prefix + "version"))
+            return _after_write(request, plan, f"{year.fiscal_year}年度を削除しました")
+        saved = actions.update_year(request.user, year, version=request.POST.get(prefix + "version"), **data)
+    except (Invalid, Conflict) as exc:
+        return _failed(request, plan, exc)
+    return _after_write(request, plan, f"{saved.fiscal_year}年度を保存しました")
+
+
+def _line_values(request, prefix: str, plan) -> dict:
+    form = LineForm(request.POST, plan=plan, prefix=prefix)
+    form.is_valid()  # choices only; the action validates every value
+    values = {k: request.POST.get(f"{prefix}-{k}", "") for k in ("source_kind", "amount", "state", "label")}
+    program_id = request.POST.get(f"{prefix}-program") or ""
+    campaign_id = request.POST.get(f"{prefix}-campaign") or ""
+    from chiiki.programs.models import SupportProgram
+
+    from .models import Campaign
+    values["program"] = SupportProgram.objects.filter(public_id=program_id).first() if program_id else None
+    values["campaign"] = Campaign.objects.filter(pk=campaign_id).first() if campaign_id.isdigit() else None
+    return values
+
+
+@require_POST
+def line_add(request, pk, year_id):
+    plan = _editable_plan(request, pk)
+    year = get_object_or_404(PlanYear.objects.select_related("plan"), pk=year_id, plan=plan)
+    try:
+        line = actions.add_line(request.user, year, **_line_values(request, f"newline{year.pk}", plan))
+    except Invalid as exc:
+        return _failed(request, plan, exc)
+    return _after_write(request, plan, f"{year.fiscal_year}年度に財源（{line.get_source_kind_display()}）を追加しました")
+
+
+@require_POST
+def line_edit(request, pk, line_id):
+    plan = _editable_plan(request, pk)
+    line = get_object_or_404(FundingLine.objects.select_related("plan_year__plan"), pk=line_id,
+                             plan_year__plan=plan)
+    prefix = f"line{line.pk}"
+    version = request.POST.get(f"{prefix}-version")
+    try:
+        if request.POST.get("delete"):
+            actions.delete_line(request.user, line, version=version)
+            return _after_write(request, plan, "財源を削除しました")
+        actions.update_line(request.user, line, version=version, **_line_values(request, prefix, plan))
+    except (Invalid, Conflict) as exc:
+        return _failed(request, plan, exc)
+    return _after_write(request, plan, f"{line.plan_year.fiscal_year}年度の財源を保存しました")
+
+
+@require_POST
+def plan_status(request, pk):
+    plan = _editable_plan(request, pk)
+    try:
+        saved = actions.set_status(request.user, plan, request.POST.get("status", ""),
+                                   version=request.POST.get("version"), reason=request.POST.get("reason", ""))
+    except (Invalid, Conflict) as exc:
+        return _failed(request, plan, exc)
+    return _after_write(request, saved, f"状態を「{saved.get_status_display()}」にしました")
+
+
+# ---- Plan create / edit ---------------------------------------------------------------------------------------
+
+
+def _plan_values(data) -> dict:
+    return {"title": data.get("title", ""), "vision": data.get("vision", ""), "start_year": data.get("start_year", ""),
+            "operator_kind": data.get("operator_kind", ""), "operator_name": data.get("operator_name", ""),
+            "operator_corporate_number": data.get("operator_corporate_number", ""),
+            "sector_models": data.getlist("sector_models"), "further_sectors": data.getlist("further_sectors")}
+
+
+def _put_errors(form, exc: Invalid):
+    for name, reason in exc.problems:
+        form.add_error(name if name in form.fields else None, reason)
+
+
+@login_required
+def plan_new(request):
+    form = PlanForm(request.POST or None, user=request.user)
+    if not form.fields["owner"].choices[1:]:
+        raise PermissionDenied("実装計画を作成する権限がありません")
+    status = 200
+    if request.method == "POST":
+        owner = owner_of(request.POST.get("owner", ""))
+        sector = Sector.objects.filter(pk=request.POST.get("sector", "")).first()
+        if owner is None:
+            form.add_error("owner", "策定団体を選んでください")
+        if sector is None:
+            form.add_error("sector", "分野を選んでください")
+        if owner is not None and sector is not None:
+            try:
+                plan = actions.create_plan(request.user, owner, sector=sector, **_plan_values(request.POST))
+            except Invalid as exc:
+                _put_errors(form, exc)
+            else:
+                messages.success(request, f"「{plan.title}」を下書きとして作成しました。年度ごとの財源を入力してください")
+                return redirect(plan.get_absolute_url())
+        status = 422
+    return render(request, "funding/plan_form.html", {"form": form, "plan": None}, status=status)
+
+
+@login_required
+def plan_edit(request, pk):
+    plan = _editable_plan(request, pk)
+    status = 200
+    if request.method == "POST":
+        form = PlanForm(request.POST, editing=True)
+        sector = Sector.objects.filter(pk=request.POST.get("sector", "")).first()
+        try:
+            if sector is None:
+                raise Invalid([("sector", "分野を選んでください")])
+            saved = actions.update_plan(request.user, plan, version=request.POST.get("version"), sector=sector,
+                                        **_plan_values(request.POST))
+        except Invalid as exc:
+            _put_errors(form, exc)
+            status = 422
+        except Conflict:
+            form.add_error(None, Conflict.DEFAULT)
+            status = 409
+        else:
+            messages.success(request, "計画を保存しました")
+            return redirect(saved.get_absolute_url())
+    else:
+        form = PlanForm(editing=True, initial={
+            "title": plan.title, "sector": plan.sector_id, "sector_models": plan.sector_models,
+            "further_sectors": plan.further_sectors, "vision": plan.vision, "start_year": plan.start_year,
+            "operator_kind": plan.operator_kind, "operator_name": plan.operator_name,
+            "operator_corporate_number": plan.operator_corporate_number, "version": plan.version})
+    return render(request, "funding/plan_form.html", {"form": form, "plan": plan}, status=status)
+
+
+@require_POST
+@login_required
+def plan_from_package(request):
+    """「この組み合わせで計画を作る」 on the navigator: a draft plan with the package's years and programs."""
+    municipality = get_municipality(request.POST.get("municipality", ""))
+    sector = get_object_or_404(Sector, pk=request.POST.get("sector", ""))
+    plan = actions.create_plan_from_package(request.user, municipality, sector, source=history.WEB)
+    messages.success(request, "3か年パッケージから実装計画の下書きを作成しました。事業費と財源の金額を入力してください")
+    return redirect(plan.get_absolute_url())
+
+
+# ---- Funding lines, fund flow, 財源の崖 ------------------------------------------------------------------------
+
+
+def line_list(request):
+    g = request.GET
+    qs = queries.filter_lines(queries.visible_lines(request.user), source_kind=g.get("source_kind", ""),
+                              sector=g.get("sector", ""), fiscal_year=_year_param(g.get("fiscal_year")),
+                              state=g.get("state", ""), prefecture=g.get("prefecture", ""),
+                              municipality=g.get("municipality", ""),
+                              plan=int(g["plan"]) if g.get("plan", "").isdigit() else None)
+    if g.get("secured"):
+        qs = qs.filter(state__in=[FundingState.CONFIRMED, FundingState.RECEIVED])
+    if g.get("exclude_rejected"):
+        qs = qs.exclude(state=FundingState.REJECTED)
+    fmt = g.get("format")
+    if fmt in ("csv", "xlsx"):
+        return table_response(fmt, "財源", queries.LINE_EXPORT_HEADER, queries.line_export_rows(qs))
+    qs = qs.select_related("plan_year__plan__municipality", "plan_year__plan__prefecture",
+                           "plan_year__plan__sector", "program").order_by("plan_year__plan_id",
+                                                                          "plan_year__fiscal_year", "id")
+    page = paginate(qs, g.get("page"), PAGE_SIZE)
+    query = urlencode({k: v for k, v in g.items() if k not in ("page", "format") and v})
+    return render(request, "funding/line_list.html", {
+        "page": page, "query": query, "source_kinds": SourceKind.choices, "states": FundingState.choices,
+        "sectors": Sector.objects.all(), "prefectures": Prefecture.objects.order_by("code"), "filters": g})
+
+
+def flows(request):
+    g = request.GET
+    prefecture = g.get("prefecture", "")
+    municipality = g.get("municipality", "")
+    scope_name = "全国"
+    if municipality:
+        scope_name = get_municipality(municipality).full_name
+    elif prefecture:
+        scope_name = get_object_or_404(Prefecture, pk=prefecture).name
+    rows = queries.flows(group_by=("source_kind", "sector", "fiscal_year"), prefecture=prefecture,
+                         municipality=municipality)
+    fmt = g.get("format")
+    sector_names = dict(Sector.objects.values_list("code", "name"))
+    if fmt in ("csv", "xlsx"):
+        header = ["財源の種類", "分野", "年度", "計画額（円）", "確定額（円）", "受領額（円）", "財源の件数"]
+        return table_response(fmt, f"お金の流れ_{scope_name}", header, (
+            [SourceKind(r["source_kind"]).label, sector_names.get(r["sector"], r["sector"]), r["fiscal_year"],
+             r["planned"], r["secured"], r["received"], r["lines"]] for r in rows))
+    base = {k: v for k, v in (("prefecture", prefecture), ("municipality", municipality)) if v}
+    by_source = defaultdict(lambda: {"planned": 0, "secured": 0, "received": 0})
+    by_pair = defaultdict(lambda: {"planned": 0, "secured": 0, "received": 0})
+    years = sorted({r["fiscal_year"] for r in rows})
+    by_year_source = defaultdict(int)
+    for r in rows:
+        for key in ("planned", "secured", "received"):
+            by_source[r["source_kind"]][key] += r[key]
+            by_pair[(r["source_kind"], r["sector"])][key] += r[key]
+        by_year_source[(r["fiscal_year"], r["source_kind"])] += r["planned"]
+    kinds = [k for k in SourceKind if k.value in by_source]
+
+    def link(**extra):
+        return reverse("funding:lines") + "?" + urlencode({**base, "exclude_rejected": 1, **extra})
+
+    source_rows = [{"kind": k, **by_source[k.value], "url": link(source_kind=k.value),
+                    "secured_url": link(source_kind=k.value, secured=1),
+                    "received_url": link(source_kind=k.value, state=FundingState.RECEIVED)} for k in kinds]
+    pair_rows = [{"kind": SourceKind(kind), "sector": sector_names.get(sector, sector), **values,
+                  "url": link(source_kind=kind, sector=sector)}
+                 for (kind, sector), values in sorted(by_pair.items(), key=lambda item: -item[1]["planned"])]
+    chart = {"labels": [f"{y}年度" for y in years],
+             "datasets": [{"label": str(k.label), "data": [by_year_source[(y, k.value)] for y in years]}
+                          for k in kinds]}
+    return render(request, "funding/flows.html", {
+        "scope_name": scope_name, "source_rows": source_rows, "pair_rows": pair_rows, "chart": chart,
+        "total": {key: sum(r[key] for r in source_rows) for key in ("planned", "secured", "received")},
+        "query": urlencode(base), "prefectures": Prefecture.objects.order_by("code"), "prefecture": prefecture,
+        "municipality": municipality, "all_lines_url": link()})
+
+
+def cliffs(request):
+    year = _year_param(request.GET.get("fiscal_year")) or current_fiscal_year()
+    found = queries.national_cliffs(year)
+    if request.GET.get("sort") == "plan":
+        found.sort(key=lambda pc: pc[0].pk)
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        header = ["計画ID", "計画名", "団体", "支援メニュー", "支援の最終年度", "最終年度の額（円）", "翌年度の代わりの財源（円）",
+                  "途切れる額（円）"]
+        return table_response(fmt, f"財源の崖_{year}年度", header, (
+            [p.pk, p.title, p.owner_name, c.program.name, c.last_year, c.ending, c.replacement, c.at_risk]
+            for p, c in found))
+    page = paginate(found, request.GET.get("page"), PAGE_SIZE)
+    return render(request, "funding/cliffs.html", {"page": page, "fiscal_year": year,
+                                                   "query": urlencode({"fiscal_year": year})})
+
