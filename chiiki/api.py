@@ -15,6 +15,7 @@ from chiiki.accounts.api import router as accounts_router
 from chiiki.core import db
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.schemas import ErrorOut
+from chiiki.funding.api import router as funding_router  # funding
 from chiiki.programs.api import router as programs_router
 from chiiki.progress.api import router as progress_router
 from chiiki.regions.api import router as regions_router
@@ -142,3 +143,4 @@ api.add_router("", roadmap_router)
 api.add_router("/progress", progress_router)
 api.add_router("/programs", programs_router)
 api.add_router("", accounts_router)
+api.add_router("", funding_router)  # funding: /plans, /funding/flows, /funding/cliffs

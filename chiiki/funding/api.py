@@ -1,0 +1,490 @@
+"""/api/v1/plans (implementation plans, their years and funding lines), /api/v1/funding/flows and /cliffs.
+
+Reads are public for published plans; a draft is 404 to everyone but its editors. Writes call the same actions as
+the pages (version required on updates: stale → 409 with the row as it is now).
+"""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
+
+from chiiki import access
+from chiiki.accounts.auth import WRITE_AUTH
+from chiiki.core import history
+from chiiki.core.errors import Conflict, Invalid
+from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
+from chiiki.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paginate
+from chiiki.core.schemas import ErrorOut
+from chiiki.programs.models import SupportProgram
+from chiiki.regions.models import Municipality, Prefecture
+from chiiki.roadmap.models import Sector
+
+from . import actions, queries
+from .flags import LABELS as FLAG_LABELS
+from .models import Campaign, FundingLine, ImplementationPlan, PlanStatus, PlanYear
+
+router = Router(tags=["実装計画・資金循環"])
+
+
+class RowRefOut(Schema):
+    kind: str
+    id: int
+    fiscal_year: int
+    label: str
+
+
+class FlagOut(Schema):
+    code: str
+    label: str
+    reason: str
+    rows: list[RowRefOut]
+
+
+class LineOut(Schema):
+    id: int
+    source_kind: str
+    source_kind_label: str
+    program: str | None = Field(None, description="支援メニューID（国の支援メニューのとき）")
+    campaign: int | None = None
+    label: str
+    amount: int
+    state: str
+    state_label: str
+    version: int
+
+
+class YearOut(Schema):
+    id: int
+    fiscal_year: int
+    phase: str
+    phase_label: str
+    activities: str
+    total_cost: int
+    version: int
+    lines: list[LineOut]
+
+
+class PlanSummaryOut(Schema):
+    id: int
+    title: str
+    municipality: str | None
+    prefecture: str
+    owner_name: str
+    sector: str
+    status: str
+    status_label: str
+    start_year: int
+    version: int
+    flags: list[str]
+    url: str
+
+
+class PlanList(Schema):
+    count: int
+    items: list[PlanSummaryOut]
+
+
+class KpiIn(Schema):
+    indicator: str
+    baseline: str = ""
+    target: str
+    fiscal_year: int | None = None
+
+
+class PlanOut(PlanSummaryOut):
+    participants: list[str]
+    sector_models: list[str]
+    further_sectors: list[str]
+    vision: str
+    operator_kind: str
+    operator_name: str
+    operator_corporate_number: str
+    kpis: list[KpiIn]
+    status_reason: str
+    years: list[YearOut]
+    risk_flags: list[FlagOut]
+
+
+class YearIn(Schema):
+    fiscal_year: int
+    phase: str
+    activities: str = ""
+    total_cost: int = 0
+
+
+class PlanIn(Schema):
+    municipality: str | None = Field(None, description="策定団体の団体コード（市区町村の計画）")
+    prefecture: str | None = Field(None, description="都道府県コード（広域計画。municipality と同時には指定しない）")
+    participants: list[str] = Field(default_factory=list, description="広域計画の参加団体コード")
+    title: str
+    sector: str
+    start_year: int
+    years: list[YearIn] | None = Field(None, description="省略時は開始年度から3年度（人材・ノウハウ→実装→運用・自走）")
+    vision: str = ""
+    operator_kind: str = "undecided"
+    operator_name: str = ""
+    operator_corporate_number: str = ""
+    sector_models: list[str] = Field(default_factory=list)
+    further_sectors: list[str] = Field(default_factory=list)
+    kpis: list[KpiIn] = Field(default_factory=list)
+
+
+class PlanUpdateIn(Schema):
+    version: int = Field(..., ge=0, description="読み込んだときの版。必須: 古い版での更新は 409")
+    title: str | None = None
+    sector: str | None = None
+    start_year: int | None = None
+    vision: str | None = None
+    operator_kind: str | None = None
+    operator_name: str | None = None
+    operator_corporate_number: str | None = None
+    sector_models: list[str] | None = None
+    further_sectors: list[str] | None = None
+    kpis: list[KpiIn] | None = None
+
+
+class StatusIn(Schema):
+    version: int = Field(..., ge=0)
+    status: str
+    reason: str = ""
+
+
+class YearUpdateIn(Schema):
+    version: int = Field(..., ge=0)
+    fiscal_year: int | None = None
+    phase: str | None = None
+    activities: str | None = None
+    total_cost: int | None = None
+
+
+class LineIn(Schema):
+    source_kind: str
+    amount: int
+    state: str = "planned"
+    program: str | None = Field(None, description="支援メニューID")
+    campaign: int | None = None
+    label: str = ""
+
+
+class LineUpdateIn(Schema):
+    version: int = Field(..., ge=0)
+    source_kind: str | None = None
+    amount: int | None = None
+    state: str | None = None
+    program: str | None = None
+    campaign: int | None = None
+    label: str | None = None
+
+
+class PlanConflict(Schema):
+    detail: str
+    current: PlanOut | None = None
+
+
+class FlowRow(Schema):
+    source_kind: str | None = None
+    sector: str | None = None
+    fiscal_year: int | None = None
+    prefecture: str | None = None
+    planned: int
+    secured: int
+    received: int
+    lines: int
+
+
+class FlowsOut(Schema):
+    group_by: list[str]
+    rows: list[FlowRow]
+    total: dict[str, int]
+
+
+class CliffOut(Schema):
+    plan: int
+    title: str
+    owner_name: str
+    program: str
+    program_name: str
+    last_year: int
+    ending: int
+    replacement: int
+    at_risk: int
+
+
+# ---- Serialising ------------------------------------------------------------------------------------------------
+
+
+def _line(line: FundingLine) -> dict:
+    return {"id": line.pk, "source_kind": line.source_kind, "source_kind_label": line.get_source_kind_display(),
+            "program": line.program.public_id if line.program_id else None, "campaign": line.campaign_id,
+            "label": line.label, "amount": line.amount, "state": line.state, "state_label": line.get_state_display(),
+            "version": line.version}
+
+
+def _summary(plan: ImplementationPlan, flags) -> dict:
+    return {"id": plan.pk, "title": plan.title, "municipality": plan.municipality_id, "prefecture": plan.prefecture_id,
+            "owner_name": plan.owner_name, "sector": plan.sector_id, "status": plan.status,
+            "status_label": plan.get_status_display(), "start_year": plan.start_year, "version": plan.version,
+            "flags": sorted({f.code for f in flags}), "url": plan.get_absolute_url()}
+
+
+def _plan_out(pk: int) -> dict:
+    plan = queries.plan_detail(pk)
+    flags = queries.with_flags(ImplementationPlan.objects.filter(pk=pk))[1].get(pk, [])
+    return {**_summary(plan, flags),
+            "participants": [m.code for m in plan.participants.all()], "sector_models": plan.sector_models,
+            "further_sectors": plan.further_sectors, "vision": plan.vision, "operator_kind": plan.operator_kind,
+            "operator_name": plan.operator_name, "operator_corporate_number": plan.operator_corporate_number,
+            "kpis": plan.kpis, "status_reason": plan.status_reason,
+            "years": [{"id": y.pk, "fiscal_year": y.fiscal_year, "phase": y.phase, "phase_label": y.get_phase_display(),
+                       "activities": y.activities, "total_cost": y.total_cost, "version": y.version,
+                       "lines": [_line(line) for line in y.lines.all()]} for y in plan.years.all()],
+            "risk_flags": [{"code": f.code, "label": f.label, "reason": f.reason,
+                            "rows": [vars(r) for r in f.rows]} for f in flags]}
+
+
+def _visible(request, pk) -> ImplementationPlan:
+    plan = (ImplementationPlan.objects.select_related("municipality", "prefecture").filter(pk=pk).first())
+    if plan is None:
+        raise Http404("実装計画が見つかりません")
+    access.require_view(request.user, plan)
+    return plan
+
+
+def _conflict(plan_pk, exc: Conflict):
+    current = _plan_out(plan_pk) if ImplementationPlan.objects.filter(pk=plan_pk).exists() else None
+    return Status(409, {"detail": str(exc), "current": current})
+
+
+def _program(public_id):
+    if not public_id:
+        return None
+    program = SupportProgram.objects.filter(public_id=public_id).first()
+    if program is None:
+        raise Invalid([("program", f"支援メニュー {public_id} は登録されていません")])
+    return program
+
+
+def _campaign(pk):
+    if pk is None:
+        return None
+    campaign = Campaign.objects.filter(pk=pk).first()
+    if campaign is None:
+        raise Invalid([("campaign", f"クラウドファンディング {pk} は登録されていません")])
+    return campaign
+
+
+def _year(raw) -> int | None:
+    if raw in (None, ""):
+        return None
+    try:
+        return parse_fiscal_year(raw)
+    except InvalidFiscalYear as exc:
+        raise HttpError(422, str(exc)) from None
+
+
+# ---- Plans ------------------------------------------------------------------------------------------------------
+
+
+class PlanFilters(Schema):
+    prefecture: str | None = None
+    municipality: str | None = None
+    sector: str | None = None
+    status: str | None = None
+    flag: str | None = Field(None, description="リスクの種類: " + "・".join(FLAG_LABELS))
+
+
+@router.get("/plans", response=PlanList, summary="実装計画の一覧（公開分。編集できる下書きを含む）")
+def list_plans(request, filters: Query[PlanFilters], page: int = Query(1, ge=1),
+               page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
+    if filters.status and filters.status not in PlanStatus.values:
+        raise HttpError(422, f"状態が正しくありません: {filters.status}")
+    if filters.flag and filters.flag not in FLAG_LABELS:
+        raise HttpError(422, f"リスクの種類が正しくありません: {filters.flag}")
+    qs = queries.filter_plans(queries.visible_plans(request.user), prefecture=filters.prefecture or "",
+                              municipality=filters.municipality or "", sector=filters.sector or "",
+                              status=filters.status or "")
+    plans, computed = queries.with_flags(qs, filters.flag or "")
+    page_obj = paginate(plans, page, page_size)
+    return {"count": page_obj.paginator.count,
+            "items": [_summary(p, computed.get(p.pk, [])) for p in page_obj.object_list]}
+
+
+@router.get("/plans/{plan_id}", response={200: PlanOut, 404: ErrorOut}, summary="実装計画（年度・財源・リスク）")
+def get_plan(request, plan_id: int):
+    _visible(request, plan_id)
+    return _plan_out(plan_id)
+
+
+@router.post("/plans", auth=WRITE_AUTH, response={201: PlanOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             summary="実装計画を作成（下書き）")
+def create_plan(request, payload: PlanIn):
+    if bool(payload.municipality) == bool(payload.prefecture):
+        raise Invalid([("municipality", "municipality（市区町村の計画）か prefecture（広域計画）のどちらか一方を指定してください")])
+    if payload.municipality:
+        owner = Municipality.objects.select_related("prefecture").filter(pk=payload.municipality).first()
+    else:
+        owner = Prefecture.objects.filter(pk=payload.prefecture).first()
+    if owner is None:
+        raise Invalid([("municipality", "策定団体が見つかりません")])
+    sector = Sector.objects.filter(pk=payload.sector).first()
+    if sector is None:
+        raise Invalid([("sector", f"分野が正しくありません: {payload.sector}")])
+    participants = list(Municipality.objects.filter(pk__in=payload.participants))
+    missing = set(payload.participants) - {m.pk for m in participants}
+    if missing:
+        raise Invalid([("participants", f"団体が見つかりません: {'、'.join(sorted(missing))}")])
+    plan = actions.create_plan(
+        request.user, owner, sector=sector, title=payload.title, start_year=payload.start_year,
+        years=[y.dict() for y in payload.years] if payload.years is not None else None, vision=payload.vision,
+        operator_kind=payload.operator_kind, operator_name=payload.operator_name,
+        operator_corporate_number=payload.operator_corporate_number, sector_models=payload.sector_models,
+        further_sectors=payload.further_sectors, kpis=[k.dict() for k in payload.kpis], participants=participants,
+        source=history.API)
+    return Status(201, _plan_out(plan.pk))
+
+
+@router.put("/plans/{plan_id}", auth=WRITE_AUTH,
+            response={200: PlanOut, 409: PlanConflict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+            summary="実装計画の内容を更新（version で楽観的排他）")
+def update_plan(request, plan_id: int, payload: PlanUpdateIn):
+    plan = _visible(request, plan_id)
+    values = {k: v for k, v in payload.dict(exclude={"version"}).items() if v is not None}
+    if "sector" in values:
+        sector = Sector.objects.filter(pk=values["sector"]).first()
+        if sector is None:
+            raise Invalid([("sector", f"分野が正しくありません: {values['sector']}")])
+        values["sector"] = sector
+    try:
+        actions.update_plan(request.user, plan, version=payload.version, source=history.API, **values)
+    except Conflict as exc:
+        return _conflict(plan_id, exc)
+    return Status(200, _plan_out(plan_id))
+
+
+@router.post("/plans/{plan_id}/status", auth=WRITE_AUTH,
+             response={200: PlanOut, 409: PlanConflict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             summary="公開・完了・中止（理由が必要）・下書きに戻す")
+def set_status(request, plan_id: int, payload: StatusIn):
+    plan = _visible(request, plan_id)
+    try:
+        actions.set_status(request.user, plan, payload.status, version=payload.version, reason=payload.reason,
+                           source=history.API)
+    except Conflict as exc:
+        return _conflict(plan_id, exc)
+    return Status(200, _plan_out(plan_id))
+
+
+# ---- Years and funding lines ------------------------------------------------------------------------------------
+
+
+def _plan_year(request, plan_id, year_id) -> PlanYear:
+    plan = _visible(request, plan_id)
+    return get_object_or_404(PlanYear.objects.select_related("plan__municipality", "plan__prefecture"),
+                             pk=year_id, plan=plan)
+
+
+@router.post("/plans/{plan_id}/years", auth=WRITE_AUTH,
+             response={201: PlanOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}, summary="年度を追加")
+def add_year(request, plan_id: int, payload: YearIn):
+    plan = _visible(request, plan_id)
+    actions.add_year(request.user, plan, source=history.API, **payload.dict())
+    return Status(201, _plan_out(plan_id))
+
+
+@router.put("/plans/{plan_id}/years/{year_id}", auth=WRITE_AUTH,
+            response={200: PlanOut, 409: PlanConflict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+            summary="年度を更新（version で楽観的排他）")
+def update_year(request, plan_id: int, year_id: int, payload: YearUpdateIn):
+    year = _plan_year(request, plan_id, year_id)
+    values = {k: v for k, v in payload.dict(exclude={"version"}).items() if v is not None}
+    try:
+        actions.update_year(request.user, year, version=payload.version, source=history.API, **values)
+    except Conflict as exc:
+        return _conflict(plan_id, exc)
+    return Status(200, _plan_out(plan_id))
+
+
+@router.delete("/plans/{plan_id}/years/{year_id}", auth=WRITE_AUTH,
+               response={200: PlanOut, 409: PlanConflict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+               summary="年度を削除（その年度の財源も。変更履歴に残る）")
+def delete_year(request, plan_id: int, year_id: int, version: int = Query(..., ge=0)):
+    year = _plan_year(request, plan_id, year_id)
+    try:
+        actions.delete_year(request.user, year, version=version, source=history.API)
+    except Conflict as exc:
+        return _conflict(plan_id, exc)
+    return Status(200, _plan_out(plan_id))
+
+
+@router.post("/plans/{plan_id}/years/{year_id}/lines", auth=WRITE_AUTH,
+             response={201: PlanOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}, summary="財源を追加")
+def add_line(request, plan_id: int, year_id: int, payload: LineIn):
+    year = _plan_year(request, plan_id, year_id)
+    actions.add_line(request.user, year, source_kind=payload.source_kind, amount=payload.amount, state=payload.state,
+                     program=_program(payload.program), campaign=_campaign(payload.campaign), label=payload.label,
+                     source=history.API)
+    return Status(201, _plan_out(plan_id))
+
+
+def _plan_line(request, plan_id, line_id) -> FundingLine:
+    plan = _visible(request, plan_id)
+    return get_object_or_404(FundingLine.objects.select_related("plan_year__plan__municipality",
+                                                                "plan_year__plan__prefecture"),
+                             pk=line_id, plan_year__plan=plan)
+
+
+@router.put("/plans/{plan_id}/lines/{line_id}", auth=WRITE_AUTH,
+            response={200: PlanOut, 409: PlanConflict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+            summary="財源を更新（version で楽観的排他）")
+def update_line(request, plan_id: int, line_id: int, payload: LineUpdateIn):
+    line = _plan_line(request, plan_id, line_id)
+    values = {k: v for k, v in payload.dict(exclude={"version", "program", "campaign"}).items() if v is not None}
+    if payload.program is not None:
+        values["program"] = _program(payload.program)
+    if payload.campaign is not None:
+        values["campaign"] = _campaign(payload.campaign)
+    try:
+        actions.update_line(request.user, line, version=payload.version, source=history.API, **values)
+    except Conflict as exc:
+        return _conflict(plan_id, exc)
+    return Status(200, _plan_out(plan_id))
+
+
+@router.delete("/plans/{plan_id}/lines/{line_id}", auth=WRITE_AUTH,
+               response={200: PlanOut, 409: PlanConflict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+               summary="財源を削除（変更履歴に残る）")
+def delete_line(request, plan_id: int, line_id: int, version: int = Query(..., ge=0)):
+    line = _plan_line(request, plan_id, line_id)
+    try:
+        actions.delete_line(request.user, line, version=version, source=history.API)
+    except Conflict as exc:
+        return _conflict(plan_id, exc)
+    return Status(200, _plan_out(plan_id))
+
+
+# ---- Fund flow --------------------------------------------------------------------------------------------------
+
+
+@router.get("/funding/flows", response={200: FlowsOut, 422: ErrorOut},
+            summary="お金の流れ: 公開計画の財源を財源の種類・分野・年度・都道府県で集計（計画・確定・受領）")
+def flows(request, group_by: str = Query("source_kind,sector,fiscal_year",
+                                         description="source_kind・sector・fiscal_year・prefecture をカンマ区切りで"),
+          prefecture: str | None = None, municipality: str | None = None, fiscal_year: str | None = None):
+    dims = [g.strip() for g in group_by.split(",") if g.strip()]
+    unknown = [g for g in dims if g not in queries.FLOW_DIMENSIONS]
+    if not dims or unknown or len(set(dims)) != len(dims):
+        raise HttpError(422, "group_by は source_kind・sector・fiscal_year・prefecture から重複なく選んでください")
+    rows = queries.flows(group_by=dims, prefecture=prefecture or "", municipality=municipality or "",
+                         fiscal_year=_year(fiscal_year))
+    return {"group_by": dims, "rows": rows,
+            "total": {k: sum(r[k] for r in rows) for k in ("planned", "secured", "received", "lines")}}
+
+
+@router.get("/funding/cliffs", response={200: list[CliffOut], 422: ErrorOut},
+            summary="財源の崖: 支援が指定年度（省略時は今年度）で終わり、翌年度の代わりの財源が足りない公開計画")
+def cliffs(request, fiscal_year: str | None = None):
+    year = _year(fiscal_year) or current_fiscal_year()
+    return [{"plan": p.pk, "title": p.title, "owner_name": p.owner_name, "program": c.program.public_id,
+             "program_name": c.program.name, "last_year": c.last_year, "ending": c.ending,
+             "replacement": c.replacement, "at_risk": c.at_risk} for p, c in queries.national_cliffs(year)]
