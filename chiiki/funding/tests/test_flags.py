@@ -9,7 +9,7 @@ from chiiki.funding.models import FundingLine, PlanYear
 
 from .conftest import CONFIRMED, GENERAL, NATIONAL, PLANNED, RECEIVED, REJECTED, make_program
 
-P, I, O = "people_knowhow", "implementation", "operation"
+PEOPLE, IMPL, OPER = "people_knowhow", "implementation", "operation"
 
 
 def flags_of(client, plan):
@@ -28,7 +28,7 @@ def funded(fy, phase, cost=100, kind=GENERAL):
 
 @pytest.fixture
 def healthy(plan_factory):
-    return plan_factory([funded(2026, P), funded(2027, I), funded(2028, O)], status="published")
+    return plan_factory([funded(2026, PEOPLE), funded(2027, IMPL), funded(2028, OPER)], status="published")
 
 
 def test_a_healthy_plan_has_no_flags(client, healthy):
@@ -36,8 +36,8 @@ def test_a_healthy_plan_has_no_flags(client, healthy):
 
 
 def test_cliff_year_with_cost_but_nothing_secured(client, plan_factory):
-    plan = plan_factory([funded(2026, P), (2027, I, 5_000_000, [(GENERAL, 5_000_000, PLANNED, None)]),
-                         funded(2028, O)], status="published")
+    plan = plan_factory([funded(2026, PEOPLE), (2027, IMPL, 5_000_000, [(GENERAL, 5_000_000, PLANNED, None)]),
+                         funded(2028, OPER)], status="published")
     [flag] = flags_of(client, plan)
     assert flag["code"] == "funding_cliff" and flag["label"] == "財源の崖"
     assert "2027年度は事業費5,000,000円に対して、採択・確定または受領した財源がありません" in flag["reason"]
@@ -49,16 +49,16 @@ def test_cliff_year_with_cost_but_nothing_secured(client, plan_factory):
 
 
 def test_cliff_rejected_money_does_not_count(client, plan_factory):
-    plan = plan_factory([funded(2026, P), (2027, I, 100, [(GENERAL, 100, REJECTED, None)]), funded(2028, O)],
+    plan = plan_factory([funded(2026, PEOPLE), (2027, IMPL, 100, [(GENERAL, 100, REJECTED, None)]), funded(2028, OPER)],
                         status="published")
     assert codes(client, plan) == ["funding_cliff"]
 
 
 def test_cliff_after_a_programs_max_years(client, plan_factory):
     program = make_program("ONE-YEAR", max_years=1, name="単年度補助金")
-    plan = plan_factory([funded(2026, P), (2027, I, 1000, [(NATIONAL, 800, CONFIRMED, program),
+    plan = plan_factory([funded(2026, PEOPLE), (2027, IMPL, 1000, [(NATIONAL, 800, CONFIRMED, program),
                                                            (GENERAL, 200, CONFIRMED, None)]),
-                         (2028, O, 1000, [(GENERAL, 300, CONFIRMED, None)])], status="published")
+                         (2028, OPER, 1000, [(GENERAL, 300, CONFIRMED, None)])], status="published")
     [flag] = flags_of(client, plan)
     assert flag["code"] == "funding_cliff"
     assert "「単年度補助金」は最長1年のため2027年度で終わりますが、2028年度にこれに代わる財源が300円しかありません" in flag["reason"]
@@ -69,7 +69,7 @@ def test_cliff_after_a_programs_max_years(client, plan_factory):
 
 
 def test_operator_undecided_for_the_operation_year(client, plan_factory):
-    plan = plan_factory([funded(2026, P), funded(2027, I), funded(2028, O)], operator_kind="undecided",
+    plan = plan_factory([funded(2026, PEOPLE), funded(2027, IMPL), funded(2028, OPER)], operator_kind="undecided",
                         status="published")
     [flag] = flags_of(client, plan)
     assert flag["code"] == "operator_undecided"
@@ -81,34 +81,34 @@ def test_operator_undecided_for_the_operation_year(client, plan_factory):
 
 
 def test_plan_shorter_than_three_years(client, plan_factory):
-    plan = plan_factory([funded(2026, P), funded(2027, I)], status="published")
+    plan = plan_factory([funded(2026, PEOPLE), funded(2027, IMPL)], status="published")
     [flag] = flags_of(client, plan)
     assert flag["code"] == "too_short"
     assert "計画が2年度分しかありません" in flag["reason"]
-    actions.add_year(access.SYSTEM, plan, fiscal_year=2028, phase=O, total_cost=0)
+    actions.add_year(access.SYSTEM, plan, fiscal_year=2028, phase=OPER, total_cost=0)
     assert codes(client, plan) == []
 
 
 def test_program_outside_its_eligibility(client, plan_factory):
     villages = make_program("VILLAGES", entity_kinds=["village", "town"], name="町村向け補助金")
-    plan = plan_factory([funded(2026, P), (2027, I, 100, [(NATIONAL, 100, CONFIRMED, villages)]),
-                         funded(2028, O)], status="published")  # 八王子市 is a 中核市
+    plan = plan_factory([funded(2026, PEOPLE), (2027, IMPL, 100, [(NATIONAL, 100, CONFIRMED, villages)]),
+                         funded(2028, OPER)], status="published")  # 八王子市 is a 中核市
     [flag] = flags_of(client, plan)
     assert flag["code"] == "program_ineligible"
     assert "「町村向け補助金」は八王子市では対象外です" in flag["reason"]
     assert "中核市は対象外" in flag["reason"]
     assert [r["kind"] for r in flag["rows"]] == ["line"]
     # The same program is fine for 青ヶ島村.
-    other = plan_factory([funded(2026, P), (2027, I, 100, [(NATIONAL, 100, CONFIRMED, villages)]),
-                          funded(2028, O)], municipality="134023", status="published")
+    other = plan_factory([funded(2026, PEOPLE), (2027, IMPL, 100, [(NATIONAL, 100, CONFIRMED, villages)]),
+                          funded(2028, OPER)], municipality="134023", status="published")
     assert codes(client, other) == []
 
 
 def test_program_beyond_its_max_years(client, plan_factory):
     two = make_program("TWO-YEARS", max_years=2, name="2年補助金")
-    plan = plan_factory([(2026, P, 100, [(NATIONAL, 50, CONFIRMED, two), (GENERAL, 50, CONFIRMED, None)]),
-                         (2027, I, 100, [(NATIONAL, 50, CONFIRMED, two), (GENERAL, 50, CONFIRMED, None)]),
-                         (2028, O, 100, [(NATIONAL, 50, CONFIRMED, two), (GENERAL, 50, CONFIRMED, None)])],
+    plan = plan_factory([(2026, PEOPLE, 100, [(NATIONAL, 50, CONFIRMED, two), (GENERAL, 50, CONFIRMED, None)]),
+                         (2027, IMPL, 100, [(NATIONAL, 50, CONFIRMED, two), (GENERAL, 50, CONFIRMED, None)]),
+                         (2028, OPER, 100, [(NATIONAL, 50, CONFIRMED, two), (GENERAL, 50, CONFIRMED, None)])],
                         status="published")
     [flag] = flags_of(client, plan)
     assert flag["code"] == "program_over_max_years"
@@ -119,8 +119,8 @@ def test_program_beyond_its_max_years(client, plan_factory):
 
 def test_last_year_mostly_one_time_national_money(client, plan_factory):
     program = make_program("OPEX", name="運用支援")
-    plan = plan_factory([funded(2026, P), funded(2027, I),
-                         (2028, O, 1000, [(NATIONAL, 800, CONFIRMED, program), (GENERAL, 200, CONFIRMED, None)])],
+    plan = plan_factory([funded(2026, PEOPLE), funded(2027, IMPL),
+                         (2028, OPER, 1000, [(NATIONAL, 800, CONFIRMED, program), (GENERAL, 200, CONFIRMED, None)])],
                         status="published")
     [flag] = flags_of(client, plan)
     assert flag["code"] == "one_time_heavy"
@@ -131,7 +131,7 @@ def test_last_year_mostly_one_time_national_money(client, plan_factory):
 
 
 def test_flags_show_on_the_plan_page_and_filter_the_list(client, plan_factory, healthy):
-    short = plan_factory([funded(2026, P)], status="published", title="短い計画")
+    short = plan_factory([funded(2026, PEOPLE)], status="published", title="短い計画")
     page = client.get(f"/funding/plans/{short.pk}/").content.decode()
     assert "3年度未満" in page and "計画が1年度分しかありません" in page
     listed = client.get("/funding/plans/?flag=too_short").content.decode()
@@ -140,7 +140,7 @@ def test_flags_show_on_the_plan_page_and_filter_the_list(client, plan_factory, h
 
 def test_national_cliff_list(client, plan_factory):
     program = make_program("ENDS", max_years=1, name="終わる補助金")
-    plan = plan_factory([funded(2026, P), (2027, I, 1000, [(NATIONAL, 900, CONFIRMED, program),
+    plan = plan_factory([funded(2026, PEOPLE), (2027, IMPL, 1000, [(NATIONAL, 900, CONFIRMED, program),
                                                            (GENERAL, 100, CONFIRMED, None)])],
                         status="published", title="崖のある計画")
     body = client.get("/api/v1/funding/cliffs?fiscal_year=2027").json()

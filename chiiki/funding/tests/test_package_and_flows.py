@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from chiiki.core.fiscal import current_fiscal_year
 from chiiki import access
+from chiiki.core.fiscal import current_fiscal_year
 from chiiki.funding import actions, queries
 from chiiki.funding.models import Campaign, FundingLine, ImplementationPlan, Receipt
 from chiiki.programs.navigator import navigator
