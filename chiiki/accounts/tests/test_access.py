@@ -32,6 +32,9 @@ EXPECTED = {
     "database.restore": ("none", set()),
     "api_token.create": ("self", SIGNED_IN),
     "api_token.revoke": ("own_token", SIGNED_IN),
+    # funding: plans and campaigns of 八王子市 (wide-area plans: chiiki/funding/tests/test_plans.py)
+    "funding.plan_edit": ("hachioji", MANAGERS_OF_HACHIOJI),
+    "funding.campaign_edit": ("hachioji", MANAGERS_OF_HACHIOJI),
 }
 
 
