@@ -125,6 +125,9 @@ RULES = {
     # (obj: a campaign or its Municipality). A wide-area plan has no municipality: its prefecture's staff manage it.
     "funding.plan_edit": manages,
     "funding.campaign_edit": manages,
+    "funding.import": lambda user, obj: is_admin(user) or (_active(user) and (
+        (user.role == Role.PREFECTURE_STAFF and user.prefecture_id is not None)
+        or (user.role == Role.MUNICIPAL_STAFF and user.municipality_id is not None))),  # per row: plan_edit
     # Site administration
     "history.view_all": lambda user, obj: is_admin(user),
     "site.admin": _site_admin,  # /django-admin/

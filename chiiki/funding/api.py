@@ -6,12 +6,13 @@ the pages (version required on updates: stale → 409 with the row as it is now)
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.files import UploadedFile
 
 from chiiki import access
 from chiiki.accounts.auth import WRITE_AUTH
-from chiiki.core import history
+from chiiki.core import history, tabular
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
 from chiiki.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paginate
@@ -22,6 +23,7 @@ from chiiki.roadmap.models import Sector
 
 from . import actions, queries
 from .flags import LABELS as FLAG_LABELS
+from .imports import FUNDING_LINES
 from .models import Campaign, FundingLine, ImplementationPlan, PlanStatus, PlanYear
 
 router = Router(tags=["実装計画・資金循環"])
@@ -488,3 +490,31 @@ def cliffs(request, fiscal_year: str | None = None):
     return [{"plan": p.pk, "title": p.title, "owner_name": p.owner_name, "program": c.program.public_id,
              "program_name": c.program.name, "last_year": c.last_year, "ending": c.ending,
              "replacement": c.replacement, "at_risk": c.at_risk} for p, c in queries.national_cliffs(year)]
+
+
+class ImportErrorOut(Schema):
+    row: int
+    column: str
+    message: str
+    value: str = ""
+
+
+class ImportResultOut(Schema):
+    ok: bool
+    committed: bool
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    duplicates: int
+    skipped: int = 0
+    errors: list[ImportErrorOut]
+
+
+@router.post("/funding/lines/import", auth=WRITE_AUTH,
+             response={200: ImportResultOut, 422: ImportResultOut | ErrorOut, 403: ErrorOut},
+             summary="財源の一括取込（CSV/XLSX、財源の一覧の出力形式。全件成功時のみ反映。dry_run で検査のみ）")
+def import_lines(request, file: File[UploadedFile], dry_run: Form[bool] = False):
+    result = FUNDING_LINES.run(request.user, tabular.read_limited(file), file.name or "", dry_run=dry_run,
+                               source=history.API)
+    return Status(200 if result.ok else 422, result.as_dict())

@@ -2,6 +2,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from . import views
+from .imports import FUNDING_LINES
 
 app_name = "funding"
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("plans/<int:pk>/years/<int:year_id>/lines/add", views.line_add, name="line_add"),
     path("plans/<int:pk>/lines/<int:line_id>", views.line_edit, name="line_edit"),
     path("lines/", views.line_list, name="lines"),
+    *FUNDING_LINES.urls("lines/import/"),
     path("flows/", views.flows, name="flows"),
     path("cliffs/", views.cliffs, name="cliffs"),
 ]

@@ -339,7 +339,8 @@ def line_list(request):
     query = urlencode({k: v for k, v in g.items() if k not in ("page", "format") and v})
     return render(request, "funding/line_list.html", {
         "page": page, "query": query, "source_kinds": SourceKind.choices, "states": FundingState.choices,
-        "sectors": Sector.objects.all(), "prefectures": Prefecture.objects.order_by("code"), "filters": g})
+        "sectors": Sector.objects.all(), "prefectures": Prefecture.objects.order_by("code"), "filters": g,
+        "can_import": access.can(request.user, "funding.import")})
 
 
 def flows(request):

@@ -35,6 +35,7 @@ EXPECTED = {
     # funding: plans and campaigns of 八王子市 (wide-area plans: chiiki/funding/tests/test_plans.py)
     "funding.plan_edit": ("hachioji", MANAGERS_OF_HACHIOJI),
     "funding.campaign_edit": ("hachioji", MANAGERS_OF_HACHIOJI),
+    "funding.import": ("none", {"admin", "tokyo", "hachioji", "aogashima", "sapporo"}),
 }
 
 

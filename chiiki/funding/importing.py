@@ -1,0 +1,166 @@
+"""All-or-nothing import of funding lines (CSV/XLSX, CP932 or UTF-8) in the core import pipeline.
+
+The file is the funding-line export (queries.LINE_EXPORT_HEADER): a row with 財源ID updates that line (its 版 must
+be the current one), a row without it adds a line to the plan's 年度. Columns the export has for people (計画名,
+団体, 分野, 段階) are ignored, so an export re-imports unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from chiiki import access
+from chiiki.core import history
+from chiiki.core.imports import ImportResult
+from chiiki.core.tabular import Table, TableError, require_columns
+from chiiki.programs.models import SupportProgram
+
+from . import validation
+from .actions import AREA, LINE_FIELDS
+from .models import FundingLine, FundingState, ImplementationPlan, PlanYear, SourceKind
+
+REQUIRED = ["計画ID", "年度", "財源の種類", "金額（円）"]
+HELP_COLUMNS = ["計画ID", "年度", "財源の種類", "支援メニューID", "内訳・名称", "金額（円）", "状態", "財源ID", "版"]
+KINDS = {**{k.value: k.value for k in SourceKind}, **{str(k.label): k.value for k in SourceKind}}
+STATES = {**{s.value: s.value for s in FundingState}, **{str(s.label): s.value for s in FundingState}}
+
+
+@dataclass
+class Parsed:
+    number: int
+    year: PlanYear
+    plan: ImplementationPlan
+    values: dict
+    line: FundingLine | None
+
+
+def import_funding_lines(actor, table: Table, *, dry_run: bool = False, source: str = history.IMPORT) -> ImportResult:
+    access.require(actor, "funding.import")
+    result = ImportResult(dry_run=dry_run, encoding=table.encoding)
+    try:
+        require_columns(table, REQUIRED)
+    except TableError as exc:
+        result.reject(None, "", str(exc))
+        return result
+    result.rows = len(table.rows)
+    plan_ids = {int(r.get("計画ID")) for r in table.rows if r.get("計画ID").isdigit()}
+    plans = ImplementationPlan.objects.select_related("municipality", "prefecture").in_bulk(list(plan_ids))
+    years = {(y.plan_id, y.fiscal_year): y for y in PlanYear.objects.filter(plan_id__in=plan_ids)}
+    line_ids = {int(r.get("財源ID")) for r in table.rows if r.get("財源ID").isdigit()}
+    lines = FundingLine.objects.select_related("plan_year").in_bulk(list(line_ids))
+    programs = {p.public_id: p for p in SupportProgram.objects.filter(
+        public_id__in={r.get("支援メニューID") for r in table.rows if r.get("支援メニューID")})}
+    parsed: list[Parsed] = []
+    for row in table.rows:
+        item = _parse(row, actor, plans, years, lines, programs, result)
+        if item is not None:
+            parsed.append(item)
+    if not result.ok:
+        return result
+    changes = []
+    for item in parsed:
+        if item.line is None:
+            changes.append(item)
+            result.created += 1
+        elif any(getattr(item.line, name) != value for name, value in item.values.items()):
+            changes.append(item)
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    if dry_run or not changes:
+        return result
+    with transaction.atomic():
+        for item in changes:
+            _write(actor, item, source)
+        history.bump(AREA)
+    result.committed = True
+    return result
+
+
+def _parse(row, actor, plans, years, lines, programs, result: ImportResult) -> Parsed | None:
+    problems_before = len(result.problems)
+    raw_plan = row.get("計画ID")
+    plan = plans.get(int(raw_plan)) if raw_plan.isdigit() else None
+    if plan is None or not access.can_view(actor, plan):
+        result.reject(row.number, "計画ID", "計画が見つかりません", raw_plan)
+        return None
+    if not access.can(actor, "funding.plan_edit", plan):
+        result.reject(row.number, "計画ID", "この計画の財源を変更する権限がありません", raw_plan)
+        return None
+    try:
+        fiscal_year = validation.clean_fiscal_year(row.get("年度"))
+    except ValueError as exc:
+        result.reject(row.number, "年度", str(exc), row.get("年度"))
+        fiscal_year = None
+    year = years.get((plan.pk, fiscal_year)) if fiscal_year else None
+    if fiscal_year and year is None:
+        result.reject(row.number, "年度", f"計画に{fiscal_year}年度がありません（先に年度を追加してください）",
+                      row.get("年度"))
+    kind = KINDS.get(row.get("財源の種類"))
+    if kind is None:
+        result.reject(row.number, "財源の種類", "財源の種類が正しくありません（" + "・".join(str(k.label) for k in SourceKind)
+                      + "）", row.get("財源の種類"))
+    state = STATES.get(row.get("状態") or FundingState.PLANNED.value)
+    if state is None:
+        result.reject(row.number, "状態", "状態が正しくありません（" + "・".join(str(s.label) for s in FundingState) + "）",
+                      row.get("状態"))
+    try:
+        amount = validation.clean_yen(row.get("金額（円）"))
+    except ValueError as exc:
+        result.reject(row.number, "金額（円）", str(exc), row.get("金額（円）"))
+        amount = None
+    program = None
+    public_id = row.get("支援メニューID")
+    if kind == SourceKind.NATIONAL_PROGRAM:
+        program = programs.get(public_id)
+        if program is None:
+            result.reject(row.number, "支援メニューID", "国の支援メニューのIDが必要です（登録されているID）", public_id)
+    elif public_id:
+        result.reject(row.number, "支援メニューID", "支援メニューIDは財源の種類が「国の支援メニュー」のときだけ指定します",
+                      public_id)
+    label = row.get("内訳・名称")
+    if len(label) > 200:
+        result.reject(row.number, "内訳・名称", "内訳・名称は200文字以内です")
+    line = None
+    raw_line = row.get("財源ID")
+    if raw_line:
+        line = lines.get(int(raw_line)) if raw_line.isdigit() else None
+        if line is None or year is None or line.plan_year_id != year.pk:
+            result.reject(row.number, "財源ID", "この計画・年度の財源IDではありません", raw_line)
+        else:
+            try:
+                version = validation.clean_version(row.get("版"))
+            except ValueError as exc:
+                result.reject(row.number, "版", str(exc), row.get("版"))
+            else:
+                if version != line.version:
+                    result.reject(row.number, "版", f"ほかの利用者が先に更新しました（現在の版は{line.version}）",
+                                  row.get("版"))
+    if len(result.problems) > problems_before:
+        return None
+    values = {"source_kind": kind, "amount": amount, "state": state, "program_id": program.pk if program else None,
+              "label": label}
+    if line is not None and line.source_kind == kind and kind == SourceKind.CROWDFUNDING:
+        values["campaign_id"] = line.campaign_id  # a file has no campaign column: keep the link
+    return Parsed(row.number, year, plan, values, line)
+
+
+def _write(actor, item: Parsed, source: str) -> None:
+    plan = item.plan
+    if item.line is None:
+        line = FundingLine.objects.create(plan_year=item.year, **item.values)
+        history.record(actor, history.CREATE, line, None, history.snapshot(line, LINE_FIELDS),
+                       municipality=plan.municipality, prefecture=plan.prefecture, source=source,
+                       object_repr=f"{plan.title}: {item.year.fiscal_year}年度 {line}")
+        return
+    line = item.line
+    before = history.snapshot(line, LINE_FIELDS)
+    for name, value in item.values.items():
+        setattr(line, name, value)
+    line.version += 1
+    line.save()
+    history.record(actor, history.UPDATE, line, before, history.snapshot(line, LINE_FIELDS),
+                   municipality=plan.municipality, prefecture=plan.prefecture, source=source,
+                   object_repr=f"{plan.title}: {item.year.fiscal_year}年度 {line}")
