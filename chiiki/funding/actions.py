@@ -448,3 +448,186 @@ def create_plan_from_package(actor, municipality: Municipality, sector: Sector, 
                 add_line(actor, years[step.fiscal_year], source_kind=SourceKind.NATIONAL_PROGRAM, amount=0,
                          program=program, source=source)
     return plan
+
+
+# ---- Crowdfunding campaigns ------------------------------------------------------------------------------------
+
+CAMPAIGN_FIELDS = ("municipality_id", "plan_id", "title", "use_of_funds", "target_amount", "start_date", "end_date",
+                   "model", "minimum_donation", "gift_description", "gift_tier", "gift_cost", "donation_url",
+                   "version")
+RECEIPT_FIELDS = ("campaign_id", "received_on", "amount", "count", "external_id", "idempotency_key")
+
+
+def _clean_date(raw, label: str, problems: list, name: str):
+    import datetime as dt
+
+    if isinstance(raw, dt.date):
+        return raw
+    try:
+        return dt.date.fromisoformat(str(raw or "").strip().replace("/", "-"))
+    except ValueError:
+        problems.append((name, f"{label}は YYYY-MM-DD の形式で入力してください"))
+        return None
+
+
+def _clean_campaign(values: dict, municipality) -> dict:
+    from .campaigns import gift_cost_problem
+    from .models import CampaignModel
+
+    problems, cleaned = [], {}
+    cleaned["title"] = _collect(problems, "title", validation.clean_text, values.get("title"), label="プロジェクト名",
+                                max_length=200, required=True)
+    cleaned["use_of_funds"] = _collect(problems, "use_of_funds", validation.clean_text, values.get("use_of_funds"),
+                                       label="寄附金の使い道", max_length=4000, required=True)
+    cleaned["target_amount"] = _collect(problems, "target_amount", validation.clean_yen, values.get("target_amount"),
+                                        label="目標金額", allow_zero=False)
+    cleaned["start_date"] = _clean_date(values.get("start_date"), "募集開始日", problems, "start_date")
+    cleaned["end_date"] = _clean_date(values.get("end_date"), "募集終了日", problems, "end_date")
+    if cleaned["start_date"] and cleaned["end_date"] and cleaned["end_date"] < cleaned["start_date"]:
+        problems.append(("end_date", "募集終了日は募集開始日以降にしてください"))
+    model = values.get("model") or CampaignModel.ALL_IN
+    if model not in CampaignModel.values:
+        problems.append(("model", "方式を選んでください（All-in／All-or-Nothing）"))
+    cleaned["model"] = model
+    raw_minimum = values.get("minimum_donation")
+    cleaned["minimum_donation"] = _collect(problems, "minimum_donation", validation.clean_yen,
+                                           2000 if raw_minimum in (None, "") else raw_minimum, label="最低寄附額",
+                                           allow_zero=False)
+    cleaned["gift_description"] = _collect(problems, "gift_description", validation.clean_text,
+                                           values.get("gift_description"), label="返礼品", max_length=200)
+    tier, cost = values.get("gift_tier"), values.get("gift_cost")
+    cleaned["gift_tier"] = None if tier in (None, "") else _collect(problems, "gift_tier", validation.clean_yen, tier,
+                                                                    label="返礼品の対象寄附額", allow_zero=False)
+    cleaned["gift_cost"] = None if cost in (None, "") else _collect(problems, "gift_cost", validation.clean_yen, cost,
+                                                                    label="返礼品の調達費")
+    if not any(name in ("gift_tier", "gift_cost") for name, _r in problems):
+        problem = gift_cost_problem(cleaned["gift_tier"], cleaned["gift_cost"])
+        if problem:
+            problems.append(("gift_cost", problem))
+        elif cleaned["gift_tier"] is not None and cleaned["minimum_donation"] and (
+                cleaned["gift_tier"] < cleaned["minimum_donation"]):
+            problems.append(("gift_tier", "返礼品の対象寄附額は最低寄附額以上にしてください"))
+    url = str(values.get("donation_url") or "").strip()
+    if not url.startswith(("https://", "http://")) or len(url) > 500:
+        problems.append(("donation_url", "寄附ページのURL（https://…）を入力してください"))
+    cleaned["donation_url"] = url
+    plan = values.get("plan")
+    if plan is not None and plan.municipality_id != municipality.pk:
+        problems.append(("plan", "この団体の実装計画を選んでください"))
+    cleaned["plan"] = plan
+    if problems:
+        raise Invalid(problems)
+    return cleaned
+
+
+def _campaign_record(actor, action, obj, before, after, campaign, source, object_repr=None):
+    history.record(actor, action, obj, before, after, municipality=campaign.municipality, source=source,
+                   object_repr=object_repr or f"{campaign.title}: {obj}")
+
+
+def create_campaign(actor, municipality: Municipality, *, is_demo: bool = False, source: str = history.WEB,
+                    **values) -> Campaign:
+    access.require(actor, "funding.campaign_edit", municipality)
+    cleaned = _clean_campaign(values, municipality)
+    with transaction.atomic():
+        campaign = Campaign.objects.create(municipality=municipality, is_demo=is_demo, **cleaned)
+        _campaign_record(actor, history.CREATE, campaign, None, _snap(campaign, CAMPAIGN_FIELDS), campaign, source,
+                         object_repr=campaign.title)
+        history.bump(AREA)
+    return campaign
+
+
+def update_campaign(actor, campaign: Campaign, *, version, source: str = history.WEB, **values) -> Campaign:
+    access.require(actor, "funding.campaign_edit", campaign)
+    version = _version(version)
+    cleaned = _clean_campaign(values, campaign.municipality)
+    with transaction.atomic():
+        current = (Campaign.objects.select_for_update(of=("self",)).order_by().select_related("municipality")
+                   .filter(pk=campaign.pk).first())
+        if current is None or current.version != version:
+            raise Conflict(current=current)
+        before = _snap(current, CAMPAIGN_FIELDS)
+        for name, value in cleaned.items():
+            setattr(current, name, value)
+        if _snap(current, CAMPAIGN_FIELDS) == before:
+            return current
+        current.version += 1
+        current.save()
+        _campaign_record(actor, history.UPDATE, current, before, _snap(current, CAMPAIGN_FIELDS), current, source,
+                         object_repr=current.title)
+        history.bump(AREA)
+    return current
+
+
+def add_campaign_report(actor, campaign: Campaign, *, posted_on, text: str, source: str = history.WEB):
+    from .models import CampaignReport
+
+    access.require(actor, "funding.campaign_edit", campaign)
+    problems = []
+    day = _clean_date(posted_on, "報告日", problems, "posted_on")
+    text = _collect(problems, "text", validation.clean_text, text, label="報告", max_length=4000, required=True)
+    if problems:
+        raise Invalid(problems)
+    with transaction.atomic():
+        report = CampaignReport.objects.create(campaign=campaign, posted_on=day, text=text)
+        _campaign_record(actor, history.CREATE, report, None, _snap(report, ("campaign_id", "posted_on", "text")),
+                         campaign, source)
+        history.bump(AREA)
+    return report
+
+
+def _clean_receipt(received_on, amount, count, external_id) -> dict:
+    problems = []
+    day = _clean_date(received_on, "受付日", problems, "received_on")
+    amount = _collect(problems, "amount", validation.clean_yen, amount, label="金額", allow_zero=False)
+    count = _collect(problems, "count", validation.clean_yen, 1 if count in (None, "") else count, label="件数",
+                     allow_zero=False)
+    external_id = _collect(problems, "external_id", validation.clean_text, external_id, label="受付番号",
+                           max_length=100, required=True)
+    if problems:
+        raise Invalid(problems)
+    return {"received_on": day, "amount": amount, "count": count, "external_id": external_id}
+
+
+def record_receipt(actor, campaign: Campaign, *, received_on, amount, count=1, external_id: str,
+                   idempotency_key: str = "", source: str = history.API):
+    """Record what the portal received. Returns (receipt, created). The same 受付番号 or Idempotency-Key never
+    counts twice: a repeat returns the stored receipt; a key reused for a different receipt is refused."""
+    from django.db import IntegrityError
+
+    from chiiki.core import db
+
+    from .models import Receipt
+
+    access.require(actor, "funding.campaign_edit", campaign)
+    cleaned = _clean_receipt(received_on, amount, count, external_id)
+    key = (idempotency_key or "").strip()[:200]
+
+    def existing():
+        found = None
+        if key:
+            found = Receipt.objects.filter(campaign=campaign, idempotency_key=key).first()
+        if found is None:
+            found = Receipt.objects.filter(campaign=campaign, external_id=cleaned["external_id"]).first()
+        if found is not None and key and found.idempotency_key == key and (
+                found.external_id, found.amount) != (cleaned["external_id"], cleaned["amount"]):
+            raise Invalid([("idempotency_key", "この Idempotency-Key は別の受付に使われています")])
+        return found
+
+    def write():
+        with transaction.atomic():
+            found = existing()
+            if found is not None:
+                return found, False
+            receipt = Receipt.objects.create(campaign=campaign, idempotency_key=key, **cleaned)
+            _campaign_record(actor, history.CREATE, receipt, None, _snap(receipt, RECEIPT_FIELDS), campaign, source)
+            history.bump(AREA)
+            return receipt, True
+
+    try:
+        return db.retry(write, also=(IntegrityError,))
+    except IntegrityError:
+        found = existing()
+        if found is None:
+            raise
+        return found, False

@@ -4,9 +4,12 @@ Reads are public for published plans; a draft is 404 to everyone but its editors
 the pages (version required on updates: stale → 409 with the row as it is now).
 """
 
+from datetime import date
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Field, File, Form, Query, Router, Schema, Status
+from django.utils import timezone
+from ninja import Field, File, Form, Header, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -23,7 +26,7 @@ from chiiki.roadmap.models import Sector
 
 from . import actions, queries
 from .flags import LABELS as FLAG_LABELS
-from .imports import FUNDING_LINES
+from .imports import FUNDING_LINES, RECEIPTS
 from .models import Campaign, FundingLine, ImplementationPlan, PlanStatus, PlanYear
 
 router = Router(tags=["実装計画・資金循環"])
@@ -517,4 +520,175 @@ class ImportResultOut(Schema):
 def import_lines(request, file: File[UploadedFile], dry_run: Form[bool] = False):
     result = FUNDING_LINES.run(request.user, tabular.read_limited(file), file.name or "", dry_run=dry_run,
                                source=history.API)
+    return Status(200 if result.ok else 422, result.as_dict())
+
+
+# ---- Crowdfunding campaigns ------------------------------------------------------------------------------------
+
+
+class CampaignOut(Schema):
+    id: int
+    municipality: str
+    municipality_name: str
+    plan: int | None
+    title: str
+    use_of_funds: str
+    target_amount: int
+    raised: int
+    donations: int
+    percent: int
+    status: str
+    status_label: str
+    days_left: int | None
+    start_date: date
+    end_date: date
+    model: str
+    minimum_donation: int
+    gift_description: str
+    gift_tier: int | None
+    gift_cost: int | None
+    donation_url: str
+    version: int
+    url: str
+
+
+class CampaignList(Schema):
+    count: int
+    items: list[CampaignOut]
+
+
+class CampaignIn(Schema):
+    municipality: str
+    plan: int | None = None
+    title: str
+    use_of_funds: str
+    target_amount: int
+    start_date: date
+    end_date: date
+    model: str = "all_in"
+    minimum_donation: int = 2000
+    gift_description: str = ""
+    gift_tier: int | None = None
+    gift_cost: int | None = None
+    donation_url: str
+
+
+class CampaignUpdateIn(CampaignIn):
+    municipality: str | None = None
+    version: int = Field(..., ge=0)
+
+
+class ReceiptIn(Schema):
+    external_id: str = Field(..., description="ポータル・決済ページの受付番号（同じ番号は二度数えない）")
+    received_on: date
+    amount: int
+    count: int = 1
+
+
+class ReceiptOut(Schema):
+    id: int
+    campaign: int
+    external_id: str
+    received_on: date
+    amount: int
+    count: int
+    created: bool
+    raised: int
+
+
+class CampaignConflict(Schema):
+    detail: str
+    current: CampaignOut | None = None
+
+
+def _campaign_out(campaign) -> dict:
+    [(c, p)] = queries.campaign_rows(Campaign.objects.filter(pk=campaign.pk).select_related("municipality"),
+                                     timezone.localdate())
+    return {"id": c.pk, "municipality": c.municipality_id, "municipality_name": c.municipality.full_name,
+            "plan": c.plan_id, "title": c.title, "use_of_funds": c.use_of_funds, "target_amount": c.target_amount,
+            "raised": p.raised, "donations": p.count, "percent": p.percent, "status": p.status,
+            "status_label": p.status_label, "days_left": p.days_left, "start_date": c.start_date,
+            "end_date": c.end_date, "model": c.model, "minimum_donation": c.minimum_donation,
+            "gift_description": c.gift_description, "gift_tier": c.gift_tier, "gift_cost": c.gift_cost,
+            "donation_url": c.donation_url, "version": c.version, "url": c.get_absolute_url()}
+
+
+def _campaign_values(payload) -> dict:
+    values = payload.dict(exclude={"municipality", "version", "plan"})
+    plan = None
+    if payload.plan is not None:
+        plan = ImplementationPlan.objects.filter(pk=payload.plan).first()
+        if plan is None:
+            raise Invalid([("plan", f"実装計画 {payload.plan} は登録されていません")])
+    return {**values, "plan": plan}
+
+
+@router.get("/campaigns", response=CampaignList, summary="クラウドファンディングの一覧（寄附額・状態つき）")
+def list_campaigns(request, prefecture: str | None = None, municipality: str | None = None,
+                   status: str | None = Query(None, description="upcoming・open・achieved・missed・ended"),
+                   page: int = Query(1, ge=1), page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
+    from .campaigns import STATUS_LABELS
+
+    if status and status not in STATUS_LABELS:
+        raise HttpError(422, f"状態が正しくありません: {status}")
+    rows = queries.campaign_rows(queries.filter_campaigns(queries.campaigns(), prefecture=prefecture or "",
+                                                          municipality=municipality or ""), timezone.localdate())
+    if status:
+        rows = [(c, p) for c, p in rows if p.status == status]
+    page_obj = paginate(rows, page, page_size)
+    return {"count": page_obj.paginator.count, "items": [_campaign_out(c) for c, _p in page_obj.object_list]}
+
+
+@router.get("/campaigns/{campaign_id}", response={200: CampaignOut, 404: ErrorOut}, summary="クラウドファンディング")
+def get_campaign(request, campaign_id: int):
+    return _campaign_out(get_object_or_404(Campaign, pk=campaign_id))
+
+
+@router.post("/campaigns", auth=WRITE_AUTH, response={201: CampaignOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             summary="クラウドファンディングを登録（返礼品の調達費は寄附額の3割以下）")
+def create_campaign(request, payload: CampaignIn):
+    municipality = Municipality.objects.select_related("prefecture").filter(pk=payload.municipality).first()
+    if municipality is None:
+        raise Invalid([("municipality", f"団体コード {payload.municipality} の団体は登録されていません")])
+    campaign = actions.create_campaign(request.user, municipality, source=history.API, **_campaign_values(payload))
+    return Status(201, _campaign_out(campaign))
+
+
+@router.put("/campaigns/{campaign_id}", auth=WRITE_AUTH,
+            response={200: CampaignOut, 409: CampaignConflict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+            summary="クラウドファンディングを更新（version で楽観的排他）")
+def update_campaign(request, campaign_id: int, payload: CampaignUpdateIn):
+    campaign = get_object_or_404(Campaign.objects.select_related("municipality"), pk=campaign_id)
+    try:
+        saved = actions.update_campaign(request.user, campaign, version=payload.version, source=history.API,
+                                        **_campaign_values(payload))
+    except Conflict as exc:
+        return Status(409, {"detail": str(exc), "current": _campaign_out(campaign)})
+    return Status(200, _campaign_out(saved))
+
+
+@router.post("/campaigns/{campaign_id}/receipts", auth=WRITE_AUTH,
+             response={200: ReceiptOut, 201: ReceiptOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             summary="寄附の受付を記録（Idempotency-Key ヘッダー推奨。同じ受付番号・キーは二度数えない: 2回目以降は 200）")
+def add_receipt(request, campaign_id: int, payload: ReceiptIn,
+                idempotency_key: str = Header("", alias="Idempotency-Key",
+                                              description="再送しても二重に数えないためのキー（任意の文字列）")):
+    campaign = get_object_or_404(Campaign.objects.select_related("municipality"), pk=campaign_id)
+    receipt, created = actions.record_receipt(request.user, campaign, received_on=payload.received_on,
+                                              amount=payload.amount, count=payload.count,
+                                              external_id=payload.external_id, idempotency_key=idempotency_key,
+                                              source=history.API)
+    raised = queries.campaign_totals([campaign.pk])[campaign.pk][0]
+    return Status(201 if created else 200, {
+        "id": receipt.pk, "campaign": campaign.pk, "external_id": receipt.external_id,
+        "received_on": receipt.received_on, "amount": receipt.amount, "count": receipt.count, "created": created,
+        "raised": raised})
+
+
+@router.post("/campaigns/receipts/import", auth=WRITE_AUTH,
+             response={200: ImportResultOut, 422: ImportResultOut | ErrorOut, 403: ErrorOut},
+             summary="ポータルの受付CSV/XLSXを取込（全件成功時のみ反映。取込済みの受付番号は変更なし）")
+def import_receipts(request, file: File[UploadedFile], campaign: Form[int], dry_run: Form[bool] = False):
+    result = RECEIPTS.run(request.user, tabular.read_limited(file), file.name or "", dry_run=dry_run,
+                          source=history.API, campaign=campaign)
     return Status(200 if result.ok else 422, result.as_dict())

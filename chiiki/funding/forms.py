@@ -116,3 +116,44 @@ class PlanFilterForm(forms.Form):
             "code", "name")]
         self.fields["sector"].choices = [("", "すべて"), *((s.code, s.name) for s in Sector.objects.all())]
         self.fields["flag"].choices = [("", "指定しない"), *LABELS.items()]
+
+
+class CampaignForm(forms.Form):
+    municipality = forms.ChoiceField(label="実施団体", choices=())
+    title = forms.CharField(label="プロジェクト名", max_length=200)
+    use_of_funds = forms.CharField(label="寄附金の使い道", widget=TEXTAREA)
+    target_amount = forms.CharField(label="目標金額（円）")
+    start_date = forms.DateField(label="募集開始日", widget=forms.DateInput(attrs={"type": "date"}), input_formats=["%Y-%m-%d"])
+    end_date = forms.DateField(label="募集終了日", widget=forms.DateInput(attrs={"type": "date"}), input_formats=["%Y-%m-%d"])
+    model = forms.ChoiceField(label="方式", choices=(), help_text="All-in: 目標に届かなくても寄附を受けて実施／All-or-Nothing: 目標達成時のみ実施")
+    minimum_donation = forms.CharField(label="最低寄附額（円）", required=False, initial=2000)
+    gift_description = forms.CharField(label="返礼品（任意）", required=False, max_length=200)
+    gift_tier = forms.CharField(label="返礼品の対象寄附額（円）", required=False)
+    gift_cost = forms.CharField(label="返礼品の調達費（円）", required=False, help_text="対象寄附額の3割以下")
+    donation_url = forms.URLField(label="寄附ページ（外部）のURL", max_length=500, assume_scheme="https")
+    plan = forms.ChoiceField(label="実装計画（任意）", required=False, choices=())
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, user=None, campaign=None, **kwargs):
+        from .models import CampaignModel, ImplementationPlan
+
+        super().__init__(*args, **kwargs)
+        for name in ("start_date", "end_date"):
+            self.fields[name].error_messages.update({"required": "日付を入力してください",
+                                                     "invalid": "日付は YYYY-MM-DD の形式で入力してください"})
+        self.fields["donation_url"].error_messages.update({"required": "寄附ページのURLを入力してください",
+                                                           "invalid": "寄附ページのURL（https://…）を入力してください"})
+        self.fields["model"].choices = CampaignModel.choices
+        if campaign is not None:
+            del self.fields["municipality"]
+            codes = [campaign.municipality_id]
+        else:
+            managed = access.scope_managed_municipalities(user, Municipality.objects.select_related("prefecture")
+                                                          .order_by("code"))
+            self.fields["municipality"].choices = [("", "選択してください"),
+                                                   *((m.code, f"{m.prefecture.name}{m.name}") for m in managed)]
+            codes = [m.code for m in managed] if not access.is_admin(user) else None
+        plans = ImplementationPlan.objects.exclude(municipality=None).order_by("municipality_id", "id")
+        if codes is not None:
+            plans = plans.filter(municipality_id__in=codes)
+        self.fields["plan"].choices = [("", "—"), *((str(p.pk), f"{p.municipality_id} {p.title}") for p in plans[:500])]

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from chiiki import access
 from chiiki.core import history
+from chiiki.core.errors import Invalid
 from chiiki.core.imports import ImportResult
 from chiiki.core.tabular import Table, TableError, require_columns
 from chiiki.programs.models import SupportProgram
@@ -164,3 +165,73 @@ def _write(actor, item: Parsed, source: str) -> None:
     history.record(actor, history.UPDATE, line, before, history.snapshot(line, LINE_FIELDS),
                    municipality=plan.municipality, prefecture=plan.prefecture, source=source,
                    object_repr=f"{plan.title}: {item.year.fiscal_year}年度 {line}")
+
+
+# ---- Crowdfunding receipts (the portal's CSV export) ----------------------------------------------------------
+
+RECEIPT_COLUMNS = ["受付番号", "受付日", "金額"]
+RECEIPT_ALIASES = {"寄附金額": "金額", "寄附額": "金額", "金額（円）": "金額", "寄附日": "受付日", "入金日": "受付日",
+                   "申込番号": "受付番号", "受付ID": "受付番号"}
+
+
+def import_receipts(actor, table: Table, *, dry_run: bool = False, source: str = history.IMPORT,
+                    campaign: int | None = None) -> ImportResult:
+    """A portal's receipts for one campaign, all or nothing; a 受付番号 already recorded counts as unchanged."""
+    from . import actions
+    from .models import Campaign, Receipt
+
+    access.require(actor, "funding.import")
+    result = ImportResult(dry_run=dry_run, encoding=table.encoding)
+    target = Campaign.objects.select_related("municipality").filter(pk=campaign).first() if campaign else None
+    if target is None or not access.can(actor, "funding.campaign_edit", target):
+        result.reject(None, "", "取り込み先のクラウドファンディングを選んでください（編集できるもの）")
+        return result
+    try:
+        require_columns(table, RECEIPT_COLUMNS)
+    except TableError as exc:
+        result.reject(None, "", str(exc))
+        return result
+    result.rows = len(table.rows)
+    known = set(Receipt.objects.filter(campaign=target).values_list("external_id", flat=True))
+    seen: dict[str, tuple] = {}
+    new = []
+    for row in table.rows:
+        try:
+            cleaned = actions._clean_receipt(row.get("受付日"), row.get("金額"), row.get("件数"), row.get("受付番号"))
+        except Invalid as exc:
+            column = {"received_on": "受付日", "amount": "金額", "count": "件数", "external_id": "受付番号"}
+            for name, reason in exc.problems:
+                result.reject(row.number, column.get(name, name), reason, row.get(column.get(name, "")))
+            continue
+        key = cleaned["external_id"]
+        values = (cleaned["received_on"], cleaned["amount"], cleaned["count"])
+        if key in seen:
+            if seen[key] != values:
+                result.reject(row.number, "受付番号", "同じ受付番号の行が内容を変えて2回あります", key)
+            else:
+                result.duplicates += 1
+            continue
+        seen[key] = values
+        if key in known:
+            result.unchanged += 1
+        else:
+            new.append(cleaned)
+    if not result.ok:
+        return result
+    result.created = len(new)
+    if dry_run or not new:
+        return result
+    with transaction.atomic():
+        already = set(Receipt.objects.filter(campaign=target, external_id__in=[c["external_id"] for c in new])
+                      .values_list("external_id", flat=True))  # recorded through the API since the check above
+        for cleaned in new:
+            if cleaned["external_id"] in already:
+                result.created -= 1
+                result.unchanged += 1
+                continue
+            receipt = Receipt.objects.create(campaign=target, **cleaned)
+            actions._campaign_record(actor, history.CREATE, receipt, None,
+                                     history.snapshot(receipt, actions.RECEIPT_FIELDS), target, source)
+        history.bump(AREA)
+    result.committed = True
+    return result

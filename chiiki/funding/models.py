@@ -208,3 +208,20 @@ class Receipt(models.Model):
 
     def __str__(self):
         return f"{self.external_id} {self.amount:,}円"
+
+
+class CampaignReport(models.Model):
+    """A progress report after (or during) a campaign: what the money did."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name="クラウドファンディング", on_delete=models.CASCADE,
+                                 related_name="reports")
+    posted_on = models.DateField("報告日")
+    text = models.TextField("報告")
+    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-posted_on", "-id"]
+        verbose_name = verbose_name_plural = "活動報告"
+
+    def __str__(self):
+        return f"{self.posted_on} {self.text[:20]}"

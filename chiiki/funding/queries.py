@@ -224,3 +224,33 @@ def campaign_totals(campaign_ids) -> dict[int, tuple[int, int]]:
 
 def campaigns():
     return Campaign.objects.select_related("municipality__prefecture", "plan")
+
+
+def campaign_rows(qs, today):
+    """(campaign, Progress) for each campaign of qs, with one aggregate query for the totals."""
+    from . import campaigns as rules
+
+    items = list(qs)
+    totals = campaign_totals([c.pk for c in items])
+    return [(c, rules.progress(c, *totals[c.pk], today)) for c in items]
+
+
+def filter_campaigns(qs, *, prefecture: str = "", municipality: str = "", plan: int | None = None):
+    if prefecture:
+        qs = qs.filter(municipality__prefecture_id=prefecture)
+    if municipality:
+        qs = qs.filter(municipality_id=municipality)
+    if plan:
+        qs = qs.filter(plan_id=plan)
+    return qs
+
+
+def raised_over_time(campaign) -> list[tuple]:
+    """(date, raised that day, raised up to that day) for the campaign's receipts."""
+    rows = (Receipt.objects.filter(campaign=campaign).values("received_on").annotate(s=Sum("amount"))
+            .order_by("received_on").values_list("received_on", "s"))
+    series, running = [], 0
+    for day, amount in rows:
+        running += amount
+        series.append((day, amount, running))
+    return series

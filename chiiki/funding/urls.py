@@ -2,7 +2,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from . import views
-from .imports import FUNDING_LINES
+from .imports import FUNDING_LINES, RECEIPTS
 
 app_name = "funding"
 
@@ -21,5 +21,12 @@ urlpatterns = [
     path("lines/", views.line_list, name="lines"),
     *FUNDING_LINES.urls("lines/import/"),
     path("flows/", views.flows, name="flows"),
+    path("campaigns/", views.campaign_list, name="campaigns"),
+    path("campaigns.ics", views.campaigns_ics, name="campaigns_ics"),
+    path("campaigns/new", views.campaign_new, name="campaign_new"),
+    path("campaigns/<int:pk>/", views.campaign_detail, name="campaign"),
+    path("campaigns/<int:pk>/edit", views.campaign_edit, name="campaign_edit"),
+    path("campaigns/<int:pk>/reports", views.campaign_report, name="campaign_report"),
+    *RECEIPTS.urls("campaigns/receipts/import/"),
     path("cliffs/", views.cliffs, name="cliffs"),
 ]

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
@@ -17,7 +18,7 @@ from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
 from chiiki.core.paging import paginate
 from chiiki.core.tabular import table_response
-from chiiki.regions.models import Prefecture
+from chiiki.regions.models import Municipality, Prefecture
 from chiiki.regions.queries import get_municipality
 from chiiki.roadmap.models import Sector
 
@@ -408,3 +409,148 @@ def cliffs(request):
     return render(request, "funding/cliffs.html", {"page": page, "fiscal_year": year,
                                                    "query": urlencode({"fiscal_year": year})})
 
+
+
+# ---- Crowdfunding campaigns ------------------------------------------------------------------------------------
+
+
+def campaign_list(request):
+    from . import campaigns as rules
+
+    g = request.GET
+    today = timezone.localdate()
+    qs = queries.filter_campaigns(queries.campaigns(), prefecture=g.get("prefecture", ""),
+                                  municipality=g.get("municipality", ""))
+    rows = queries.campaign_rows(qs, today)
+    status = g.get("status", "")
+    if status in rules.STATUS_LABELS:
+        rows = [(c, p) for c, p in rows if p.status == status]
+    fmt = g.get("format")
+    if fmt in ("csv", "xlsx"):
+        header = ["ID", "プロジェクト名", "団体コード", "団体", "目標金額（円）", "寄附額（円）", "件数", "状態", "募集開始日",
+                  "募集終了日", "方式", "寄附ページ"]
+        return table_response(fmt, "クラウドファンディング", header, (
+            [c.pk, c.title, c.municipality_id, c.municipality.full_name, c.target_amount, p.raised, p.count,
+             p.status_label, c.start_date, c.end_date, c.get_model_display(), c.donation_url] for c, p in rows))
+    page = paginate(rows, g.get("page"), PAGE_SIZE)
+    query = urlencode({k: v for k, v in g.items() if k not in ("page", "format") and v})
+    can_create = bool(request.user.is_authenticated and access.scope_managed_municipalities(
+        request.user, Municipality.objects.all()).exists())
+    return render(request, "funding/campaign_list.html", {
+        "page": page, "query": query, "statuses": rules.STATUS_LABELS.items(), "filters": g,
+        "prefectures": Prefecture.objects.order_by("code"), "can_create": can_create,
+        "can_import": access.can(request.user, "funding.import")})
+
+
+def campaign_detail(request, pk):
+    from .models import Campaign
+
+    campaign = get_object_or_404(Campaign.objects.select_related("municipality__prefecture", "plan"), pk=pk)
+    [(campaign, progress)] = queries.campaign_rows(Campaign.objects.filter(pk=pk).select_related(
+        "municipality__prefecture", "plan"), timezone.localdate())
+    series = queries.raised_over_time(campaign)
+    can_edit = access.can(request.user, "funding.campaign_edit", campaign)
+    return render(request, "funding/campaign_detail.html", {
+        "campaign": campaign, "progress": progress, "series": series, "can_edit": can_edit,
+        "plan_visible": campaign.plan is not None and access.can_view(request.user, campaign.plan),
+        "reports": campaign.reports.all(), "today": timezone.localdate(),
+        "chart": {"labels": [str(day) for day, _a, _r in series], "datasets": [
+            {"label": "累計寄附額", "data": [running for _d, _a, running in series]}]}})
+
+
+def _campaign_values(data) -> dict:
+    from .models import ImplementationPlan
+
+    plan_id = data.get("plan") or ""
+    return {"title": data.get("title", ""), "use_of_funds": data.get("use_of_funds", ""),
+            "target_amount": data.get("target_amount", ""), "start_date": data.get("start_date", ""),
+            "end_date": data.get("end_date", ""), "model": data.get("model", ""),
+            "minimum_donation": data.get("minimum_donation", ""), "gift_description": data.get("gift_description", ""),
+            "gift_tier": data.get("gift_tier", ""), "gift_cost": data.get("gift_cost", ""),
+            "donation_url": data.get("donation_url", ""),
+            "plan": ImplementationPlan.objects.filter(pk=plan_id).first() if plan_id.isdigit() else None}
+
+
+@login_required
+def campaign_new(request):
+    from .forms import CampaignForm
+
+    form = CampaignForm(request.POST or None, user=request.user)
+    if not form.fields["municipality"].choices[1:]:
+        raise PermissionDenied("クラウドファンディングを登録する権限がありません")
+    status = 200
+    if request.method == "POST":
+        municipality = Municipality.objects.select_related("prefecture").filter(
+            pk=request.POST.get("municipality", "")).first()
+        if municipality is None:
+            form.add_error("municipality", "実施団体を選んでください")
+        else:
+            try:
+                campaign = actions.create_campaign(request.user, municipality, **_campaign_values(request.POST))
+            except Invalid as exc:
+                _put_errors(form, exc)
+            else:
+                messages.success(request, f"「{campaign.title}」を登録しました")
+                return redirect(campaign.get_absolute_url())
+        status = 422
+    return render(request, "funding/campaign_form.html", {"form": form, "campaign": None}, status=status)
+
+
+@login_required
+def campaign_edit(request, pk):
+    from .forms import CampaignForm
+    from .models import Campaign
+
+    campaign = get_object_or_404(Campaign.objects.select_related("municipality"), pk=pk)
+    access.require(request.user, "funding.campaign_edit", campaign)
+    status = 200
+    if request.method == "POST":
+        form = CampaignForm(request.POST, user=request.user, campaign=campaign)
+        try:
+            saved = actions.update_campaign(request.user, campaign, version=request.POST.get("version"),
+                                            **_campaign_values(request.POST))
+        except Invalid as exc:
+            _put_errors(form, exc)
+            status = 422
+        except Conflict:
+            form.add_error(None, Conflict.DEFAULT)
+            status = 409
+        else:
+            messages.success(request, "保存しました")
+            return redirect(saved.get_absolute_url())
+    else:
+        form = CampaignForm(user=request.user, campaign=campaign, initial={
+            **{name: getattr(campaign, name) for name in ("title", "use_of_funds", "target_amount", "start_date",
+                                                          "end_date", "model", "minimum_donation",
+                                                          "gift_description", "gift_tier", "gift_cost",
+                                                          "donation_url", "version")},
+            "plan": campaign.plan_id or ""})
+    return render(request, "funding/campaign_form.html", {"form": form, "campaign": campaign}, status=status)
+
+
+@require_POST
+def campaign_report(request, pk):
+    from .models import Campaign
+
+    campaign = get_object_or_404(Campaign.objects.select_related("municipality"), pk=pk)
+    try:
+        actions.add_campaign_report(request.user, campaign, posted_on=request.POST.get("posted_on", ""),
+                                    text=request.POST.get("text", ""))
+    except Invalid as exc:
+        for _name, reason in exc.problems:
+            messages.error(request, reason)
+    else:
+        messages.success(request, "活動報告を掲載しました")
+    return redirect(campaign.get_absolute_url() + "#reports")
+
+
+def campaigns_ics(request):
+    from django.http import HttpResponse
+
+    from .ics import campaign_calendar
+
+    qs = queries.filter_campaigns(queries.campaigns(), prefecture=request.GET.get("prefecture", ""),
+                                  municipality=request.GET.get("municipality", ""))
+    response = HttpResponse(campaign_calendar(qs), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="campaigns.ics"'
+    return response

@@ -5,14 +5,14 @@
   const COLORS = ["#0031d8", "#e25100", "#259d63", "#7d3fbf", "#c7a200", "#0b7285", "#666666"];
   const charts = {};
 
-  function stacked(canvasId, dataId) {
+  function stacked(canvasId, dataId, type) {
     const canvas = document.getElementById(canvasId);
     const script = document.getElementById(dataId);
     if (!canvas || !script || typeof Chart === "undefined") return;
     const data = JSON.parse(script.textContent);
     if (charts[canvasId]) charts[canvasId].destroy();
     charts[canvasId] = new Chart(canvas, {
-      type: "bar",
+      type: type || "bar",
       data: {
         labels: data.labels,
         datasets: data.datasets.map(function (d, i) {
@@ -31,6 +31,7 @@
   function draw() {
     stacked("funding-plan-chart", "funding-plan-chart-data");
     stacked("funding-flow-chart", "funding-flow-chart-data");
+    stacked("funding-campaign-chart", "funding-campaign-chart-data", "line");
   }
 
   document.addEventListener("DOMContentLoaded", draw);
