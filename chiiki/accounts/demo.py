@@ -11,6 +11,7 @@ DEMO_PASSWORD = "chiiki-demo-2026"  # noqa: S105 — printed for everyone on pur
 # Dotted paths to load(*, stdout, actor) -> one-line summary; idempotent. Apps append theirs.
 DEMO_LOADERS = [
     "chiiki.progress.demo.load",
+    "chiiki.funding.demo.load",  # funding
 ]
 
 DEMO_PREFECTURE = "20"  # 長野県
