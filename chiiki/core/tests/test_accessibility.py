@@ -15,6 +15,7 @@ from chiiki.conftest import PASSWORD
 from chiiki.core import history
 from chiiki.core.fiscal import current_fiscal_year
 from chiiki.core.models import ChangeRecord, ImportUpload
+from chiiki.funding.tests import tour as funding_tour
 from chiiki.programs.reference import load_catalog
 from chiiki.progress.imports import PROGRESS
 from chiiki.regions.tests import topo_fixture
@@ -32,6 +33,9 @@ PUBLIC = [
     "/progress/records/", "/programs/", "/programs/?q=防災", "/programs/?q=存在しない語句", "/programs/navigator/",
     "/programs/navigator/?municipality=132012", "/programs/navigator/?municipality=132012&sector=disaster",
     f"/programs/p/{PROGRAM}/", "/api/v1/docs", "/no-such-page/",
+    # funding
+    "/funding/plans/", "/funding/plans/{plan}/", "/funding/lines/", "/funding/flows/", "/funding/cliffs/",
+    "/funding/campaigns/", "/funding/campaigns/{campaign}/",
 ]
 EXPECTED_STATUS = {"/no-such-page/": 404, "/progress/entry/011002/": 403}
 SIGNED_IN = ["/", "/accounts/mypage/", "/accounts/password/", "/accounts/tokens/", f"/programs/p/{PROGRAM}/",
@@ -42,6 +46,8 @@ ROLE_PAGES = {
         "/regions/municipalities/132012/", "/regions/municipalities/132012/edit/", "/progress/entry/132012/",
         "/progress/municipalities/132012/", "/programs/navigator/", "/history/", "/history/{record}/",
         "/progress/entry/011002/",  # 403: another municipality
+        "/funding/plans/new", "/funding/plans/{draft}/", "/funding/plans/{plan}/edit", "/funding/campaigns/new",
+        "/funding/campaigns/{campaign}/", "/funding/lines/import/",  # funding
     ],
     "tokyo": SIGNED_IN + ["/progress/entry/", "/progress/import/", "/history/", "/progress/records/",
                           "/regions/prefectures/13/"],
@@ -93,7 +99,7 @@ def _upload(user, content: bytes) -> str:
 
 def _pages(role, users):
     record = ChangeRecord.objects.filter(municipality_id="132012").order_by("-pk").first()
-    values = {"record": record.pk, "year": current_fiscal_year()}
+    values = {"record": record.pk, "year": current_fiscal_year(), **funding_tour.seed()}  # funding
     if role == "admin":
         header = "団体コード,分野,年度,段階\r\n"
         values["preview_ok"] = _upload(users["admin"], f"{header}134023,work,{values['year']},planned\r\n".encode())
