@@ -631,3 +631,186 @@ def record_receipt(actor, campaign: Campaign, *, received_on, amount, count=1, e
         if found is None:
             raise
         return found, False
+
+
+# ---- 企業版ふるさと納税 ------------------------------------------------------------------------------------------
+
+COMPANY_FIELDS = ("name", "corporate_number", "head_office_id", "owner_id")
+RR_PLAN_FIELDS = ("municipality_id", "prefecture_id", "name", "approved_on", "start_year", "end_year", "version")
+PROJECT_FIELDS = ("plan_id", "name", "sector_id", "description", "target_amount", "version")
+PLEDGE_FIELDS = ("company_id", "project_id", "amount", "fiscal_year", "state", "no_return_declared", "received_on",
+                 "version")
+
+
+def register_company(actor, *, name: str, corporate_number: str, head_office: Municipality | None,
+                     is_demo: bool = False, source: str = history.WEB):
+    """A company user registers the company it pledges for (one 法人番号 = one company)."""
+    from .models import Company
+
+    access.require(actor, "funding.company_register")
+    problems = []
+    name = _collect(problems, "name", validation.clean_text, name, label="法人名", max_length=200, required=True)
+    number = _collect(problems, "corporate_number", validation.clean_corporate_number, corporate_number)
+    if number == "":
+        problems.append(("corporate_number", "法人番号を入力してください"))
+    if head_office is None:
+        problems.append(("head_office", "本社所在地の団体コードを入力してください"))
+    if number and Company.objects.filter(corporate_number=number).exists():
+        problems.append(("corporate_number", "この法人番号の企業はすでに登録されています"))
+    if problems:
+        raise Invalid(problems)
+    with transaction.atomic():
+        company = Company.objects.create(name=name, corporate_number=number, head_office=head_office,
+                                         owner=_user_or_none(actor), is_demo=is_demo)
+        history.record(actor, history.CREATE, company, None, _snap(company, COMPANY_FIELDS), source=source)
+        history.bump(AREA)
+    return company
+
+
+def create_revitalisation_plan(actor, owner, *, name: str, approved_on=None, start_year, end_year,
+                               is_demo: bool = False, source: str = history.WEB):
+    from .models import RevitalisationPlan
+
+    municipality, prefecture = _owner_of(owner)
+    access.require(actor, "funding.revitalisation_edit", owner)
+    problems = []
+    name = _collect(problems, "name", validation.clean_text, name, label="地域再生計画の名称", max_length=200,
+                    required=True)
+    start = _collect(problems, "start_year", validation.clean_fiscal_year, start_year, label="開始年度")
+    end = _collect(problems, "end_year", validation.clean_fiscal_year, end_year, label="終了年度")
+    if start and end and end < start:
+        problems.append(("end_year", "終了年度は開始年度以降にしてください"))
+    approved = _clean_date(approved_on, "認定日", problems, "approved_on") if approved_on not in (None, "") else None
+    if problems:
+        raise Invalid(problems)
+    with transaction.atomic():
+        plan = RevitalisationPlan.objects.create(municipality=municipality, prefecture=prefecture, name=name,
+                                                 approved_on=approved, start_year=start, end_year=end,
+                                                 is_demo=is_demo)
+        history.record(actor, history.CREATE, plan, None, _snap(plan, RR_PLAN_FIELDS), municipality=municipality,
+                       prefecture=prefecture, source=source)
+        history.bump(AREA)
+    return plan
+
+
+def add_revitalisation_project(actor, plan, *, name: str, sector: Sector | None, target_amount, description="",
+                               source: str = history.WEB):
+    from .models import RevitalisationProject
+
+    access.require(actor, "funding.revitalisation_edit", plan)
+    problems = []
+    name = _collect(problems, "name", validation.clean_text, name, label="事業名", max_length=200, required=True)
+    target = _collect(problems, "target_amount", validation.clean_yen, target_amount, label="寄附の目標額",
+                      allow_zero=False)
+    description = _collect(problems, "description", validation.clean_text, description, label="事業の概要",
+                           max_length=4000)
+    if sector is None:
+        problems.append(("sector", "分野を選んでください"))
+    if problems:
+        raise Invalid(problems)
+    with transaction.atomic():
+        project = RevitalisationProject.objects.create(plan=plan, name=name, sector=sector, target_amount=target,
+                                                       description=description)
+        history.record(actor, history.CREATE, project, None, _snap(project, PROJECT_FIELDS),
+                       municipality=plan.municipality, prefecture=plan.prefecture, source=source)
+        history.bump(AREA)
+    return project
+
+
+def pledge(actor, company, project, *, amount, fiscal_year, no_return_declared: bool, idempotency_key: str = "",
+           is_demo: bool = False, source: str = history.WEB):
+    """A company's pledge (申出) to a project. Returns (pledge, created): the same Idempotency-Key of the same
+    company returns the stored pledge. Every rule broken is refused with its reason (corporate.refusals)."""
+    from django.db import IntegrityError
+
+    from . import corporate
+    from .models import CorporateDonationPledge
+
+    access.require(actor, "funding.pledge", company)
+    key = (idempotency_key or "").strip()[:200]
+    if key:
+        found = CorporateDonationPledge.objects.filter(company=company, idempotency_key=key).first()
+        if found is not None:
+            return found, False
+    problems = []
+    amount = _collect(problems, "amount", validation.clean_yen, amount, label="寄附額", allow_zero=False)
+    year = _collect(problems, "fiscal_year", validation.clean_fiscal_year, fiscal_year)
+    if problems:
+        raise Invalid(problems)
+    problems = corporate.refusals(company, project, amount, year, bool(no_return_declared))
+    if problems:
+        raise Invalid(problems)
+    try:
+        with transaction.atomic():
+            made = CorporateDonationPledge.objects.create(
+                company=company, project=project, amount=amount, fiscal_year=year, no_return_declared=True,
+                pledged_by=_user_or_none(actor), idempotency_key=key, is_demo=is_demo)
+            plan = project.plan
+            history.record(actor, history.CREATE, made, None, _snap(made, PLEDGE_FIELDS), municipality=plan.municipality,
+                           prefecture=plan.prefecture, source=source)
+            history.bump(AREA)
+    except IntegrityError:
+        found = CorporateDonationPledge.objects.filter(company=company, idempotency_key=key).first()
+        if found is None:
+            raise
+        return found, False
+    return made, True
+
+
+def set_pledge_state(actor, pledge_row, state: str, *, version, received_on=None, source: str = history.WEB):
+    """The recipient confirms receipt (受領); the company or the recipient cancels (取消) an offer."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .models import CorporateDonationPledge, PledgeState
+
+    rule = "funding.pledge_receive" if state == PledgeState.RECEIVED else "funding.pledge_cancel"
+    access.require(actor, rule, pledge_row)
+    version = _version(version)
+    if state not in (PledgeState.RECEIVED, PledgeState.CANCELLED):
+        raise Invalid([("state", "状態は受領または取消です")])
+    with transaction.atomic():
+        current = (CorporateDonationPledge.objects.select_for_update(of=("self",)).order_by()
+                   .filter(pk=pledge_row.pk).first())
+        if current is None or current.version != version:
+            raise Conflict(current=current)
+        if current.state != PledgeState.OFFERED:
+            raise Invalid([("state", f"「{current.get_state_display()}」の申出は変更できません")])
+        before = _snap(current, PLEDGE_FIELDS)
+        current.state = state
+        if state == PledgeState.RECEIVED:
+            current.received_on = received_on if isinstance(received_on, dt.date) else timezone.localdate()
+        current.version += 1
+        current.save()
+        plan = pledge_row.project.plan
+        history.record(actor, history.UPDATE, current, before, _snap(current, PLEDGE_FIELDS),
+                       municipality=plan.municipality, prefecture=plan.prefecture, source=source)
+        history.bump(AREA)
+    return current
+
+
+def set_credit_end_year(actor, end_year, *, version, source: str = history.WEB):
+    """The national admin changes the last 年度 of the tax credit (a later 税制改正)."""
+    from .models import TaxCreditSetting
+
+    access.require(actor, "funding.tax_settings")
+    version = _version(version)
+    try:
+        year = validation.clean_fiscal_year(end_year, label="適用期限")
+    except ValueError as exc:
+        raise Invalid([("credit_end_year", str(exc))]) from None
+    with transaction.atomic():
+        setting = TaxCreditSetting.objects.select_for_update().order_by("pk").first()
+        if setting is None:
+            setting = TaxCreditSetting.objects.create()
+        if setting.version != version:
+            raise Conflict(current=setting)
+        before = _snap(setting, ("credit_end_year", "version"))
+        setting.credit_end_year = year
+        setting.version += 1
+        setting.save()
+        history.record(actor, history.UPDATE, setting, before, _snap(setting, ("credit_end_year", "version")),
+                       source=source, object_repr="地方創生応援税制の税額控除の適用期限")
+        history.bump(AREA)
+    return setting

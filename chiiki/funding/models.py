@@ -132,6 +132,8 @@ class FundingLine(models.Model):
                                 on_delete=models.PROTECT, related_name="funding_lines")
     campaign = models.ForeignKey("funding.Campaign", verbose_name="クラウドファンディング", null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="funding_lines")
+    donation_project = models.ForeignKey("funding.RevitalisationProject", verbose_name="企業版ふるさと納税の事業",
+                                         null=True, blank=True, on_delete=models.PROTECT, related_name="funding_lines")
     label = models.CharField("内訳・名称", max_length=200, blank=True)
     amount = models.BigIntegerField("金額（円）")
     state = models.CharField("状態", max_length=20, choices=FundingState.choices, default=FundingState.PLANNED)
@@ -225,3 +227,150 @@ class CampaignReport(models.Model):
 
     def __str__(self):
         return f"{self.posted_on} {self.text[:20]}"
+
+
+# ---- 企業版ふるさと納税（地方創生応援税制） --------------------------------------------------------------------
+
+
+class Company(models.Model):
+    """A company that donates: 法人番号 (check digit validated) and the 団体コード of its head office."""
+
+    name = models.CharField("法人名", max_length=200)
+    corporate_number = models.CharField("法人番号", max_length=13, unique=True)
+    head_office = models.ForeignKey("regions.Municipality", verbose_name="本社所在地", on_delete=models.PROTECT,
+                                    related_name="head_office_companies")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登録した利用者", null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="companies")
+    is_demo = models.BooleanField("デモデータ", default=False)
+    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = verbose_name_plural = "寄附企業"
+
+    def __str__(self):
+        return self.name
+
+
+class RevitalisationPlan(models.Model):
+    """地域再生計画: only projects of a plan approved (認定) and in force for the 年度 can receive donations."""
+
+    municipality = models.ForeignKey("regions.Municipality", verbose_name="策定団体（市区町村）", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="revitalisation_plans")
+    prefecture = models.ForeignKey("regions.Prefecture", verbose_name="都道府県", on_delete=models.PROTECT,
+                                   related_name="revitalisation_plans")
+    name = models.CharField("地域再生計画の名称", max_length=200)
+    approved_on = models.DateField("認定日", null=True, blank=True)
+    start_year = models.PositiveSmallIntegerField("計画期間（開始年度）")
+    end_year = models.PositiveSmallIntegerField("計画期間（終了年度）")
+    is_demo = models.BooleanField("デモデータ", default=False)
+    version = models.PositiveIntegerField("版", default=1)
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+
+    class Meta:
+        ordering = ["prefecture_id", "municipality_id", "-start_year", "id"]
+        verbose_name = verbose_name_plural = "地域再生計画"
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def owner_name(self) -> str:
+        return self.municipality.full_name if self.municipality_id else self.prefecture.name
+
+
+class RevitalisationProject(models.Model):
+    plan = models.ForeignKey(RevitalisationPlan, verbose_name="地域再生計画", on_delete=models.CASCADE,
+                             related_name="projects")
+    name = models.CharField("事業名", max_length=200)
+    sector = models.ForeignKey("roadmap.Sector", verbose_name="分野", on_delete=models.PROTECT,
+                               related_name="revitalisation_projects")
+    description = models.TextField("事業の概要", blank=True)
+    target_amount = models.BigIntegerField("寄附の目標額（円）")
+    version = models.PositiveIntegerField("版", default=1)
+
+    class Meta:
+        ordering = ["plan", "id"]
+        verbose_name = verbose_name_plural = "地域再生計画の事業"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("funding:project", args=[self.pk])
+
+    # access.manages reads municipality / prefecture_id: the recipient is the plan's owner.
+    @property
+    def municipality(self):
+        return self.plan.municipality
+
+    @property
+    def prefecture_id(self):
+        return self.plan.prefecture_id
+
+
+class NonGrantStatus(models.Model):
+    """Whether a local government is a 不交付団体 in the 三大都市圏 for a 年度 (excluded from receiving).
+    Imported by the national admin; never guessed: a missing row means 要確認."""
+
+    code = models.CharField("団体コード", max_length=6)  # a municipality's code or a prefecture's lg_code
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    non_grant = models.BooleanField("不交付団体")
+    metropolitan = models.BooleanField("三大都市圏")
+
+    class Meta:
+        ordering = ["fiscal_year", "code"]
+        constraints = [models.UniqueConstraint(fields=["code", "fiscal_year"], name="one_non_grant_status_per_fy")]
+        verbose_name = verbose_name_plural = "不交付団体の区分"
+
+    def __str__(self):
+        return f"{self.code} {self.fiscal_year}年度"
+
+    @property
+    def excluded(self) -> bool:
+        return self.non_grant and self.metropolitan
+
+
+class TaxCreditSetting(models.Model):
+    """The last 年度 the tax credit applies (令和9年度 after the 令和7年度 税制改正); the national admin changes it."""
+
+    credit_end_year = models.PositiveSmallIntegerField("税額控除の適用期限（年度）", default=2027)
+    version = models.PositiveIntegerField("版", default=1)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "地方創生応援税制の設定"
+
+
+class PledgeState(models.TextChoices):
+    OFFERED = "offered", "申出"
+    RECEIVED = "received", "受領"
+    CANCELLED = "cancelled", "取消"
+
+
+class CorporateDonationPledge(models.Model):
+    company = models.ForeignKey(Company, verbose_name="企業", on_delete=models.PROTECT, related_name="pledges")
+    project = models.ForeignKey(RevitalisationProject, verbose_name="事業", on_delete=models.PROTECT,
+                                related_name="pledges")
+    amount = models.BigIntegerField("寄附額（円）")
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    state = models.CharField("状態", max_length=20, choices=PledgeState.choices, default=PledgeState.OFFERED)
+    no_return_declared = models.BooleanField("経済的な見返りを受けないことの申告")
+    pledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申出者", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    idempotency_key = models.CharField("Idempotency-Key", max_length=200, blank=True)
+    received_on = models.DateField("受領日", null=True, blank=True)
+    is_demo = models.BooleanField("デモデータ", default=False)
+    version = models.PositiveIntegerField("版", default=1)
+    created_at = models.DateTimeField("申出日時", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["company", "idempotency_key"], name="one_pledge_per_key",
+                                               condition=~models.Q(idempotency_key=""))]
+        verbose_name = verbose_name_plural = "企業版ふるさと納税の申出"
+
+    def __str__(self):
+        return f"{self.company} → {self.project} {self.amount:,}円"
+
+    def get_absolute_url(self):
+        return reverse("funding:pledge", args=[self.pk])
