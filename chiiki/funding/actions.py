@@ -27,7 +27,8 @@ PLAN_FIELDS = ("title", "sector_id", "sector_models", "further_sectors", "vision
                "operator_name", "operator_corporate_number", "kpis", "status", "status_reason", "version",
                "municipality_id", "prefecture_id")
 YEAR_FIELDS = ("plan_id", "fiscal_year", "phase", "activities", "total_cost", "version")
-LINE_FIELDS = ("plan_year_id", "source_kind", "program_id", "campaign_id", "label", "amount", "state", "version")
+LINE_FIELDS = ("plan_year_id", "source_kind", "program_id", "campaign_id", "donation_project_id", "label", "amount",
+               "state", "version")
 # Status moves an editor may make; a discontinued or completed plan can be reopened (published) by its editors.
 TRANSITIONS = {
     PlanStatus.DRAFT: {PlanStatus.PUBLISHED, PlanStatus.DISCONTINUED},
@@ -358,6 +359,14 @@ def _clean_line_fields(values: dict, *, plan: ImplementationPlan, partial: bool 
         cleaned["program"], cleaned["campaign"] = None, campaign
     else:
         cleaned["program"], cleaned["campaign"] = None, None
+    project = values.get("donation_project", current.donation_project if current else None)
+    if kind == SourceKind.CORPORATE_DONATION and project is not None:
+        owner = project.plan
+        if (owner.municipality_id or None) != (plan.municipality_id or None) or owner.prefecture_id != plan.prefecture_id:
+            problems.append(("donation_project", "この計画の団体の地域再生計画の事業ではありません"))
+        cleaned["donation_project"] = project
+    else:
+        cleaned["donation_project"] = None
     if problems:
         raise Invalid(problems)
     return cleaned
@@ -372,11 +381,12 @@ def _plan_municipalities(plan) -> set[str]:
 
 def add_line(actor, year: PlanYear, *, source_kind: str, amount, state: str = FundingState.PLANNED,
              program: SupportProgram | None = None, campaign: Campaign | None = None, label: str = "",
-             source: str = history.WEB) -> FundingLine:
+             donation_project=None, source: str = history.WEB) -> FundingLine:
     plan = year.plan
     access.require(actor, "funding.plan_edit", plan)
     cleaned = _clean_line_fields({"source_kind": source_kind, "amount": amount, "state": state, "program": program,
-                                  "campaign": campaign, "label": label}, plan=plan)
+                                  "campaign": campaign, "label": label, "donation_project": donation_project},
+                                 plan=plan)
     with transaction.atomic():
         line = FundingLine.objects.create(plan_year=year, **cleaned)
         _record(actor, history.CREATE, line, None, _snap(line, LINE_FIELDS), plan, source,
@@ -389,12 +399,12 @@ def update_line(actor, line: FundingLine, *, version, source: str = history.WEB,
     plan = line.plan_year.plan
     access.require(actor, "funding.plan_edit", plan)
     version = _version(version)
-    unknown = set(values) - {"source_kind", "amount", "state", "program", "campaign", "label"}
+    unknown = set(values) - {"source_kind", "amount", "state", "program", "campaign", "label", "donation_project"}
     if unknown:
         raise ValueError(f"unknown line fields {sorted(unknown)}")
     with transaction.atomic():
         current = (FundingLine.objects.select_for_update(of=("self",)).order_by()
-                   .select_related("program", "campaign").filter(pk=line.pk).first())
+                   .select_related("program", "campaign", "donation_project__plan").filter(pk=line.pk).first())
         if current is None or current.version != version:
             raise Conflict(current=current)
         cleaned = _clean_line_fields(values, plan=plan, partial=True, current=current)

@@ -6,6 +6,7 @@ the pages (version required on updates: stale → 409 with the row as it is now)
 
 from datetime import date
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -52,6 +53,7 @@ class LineOut(Schema):
     source_kind_label: str
     program: str | None = Field(None, description="支援メニューID（国の支援メニューのとき）")
     campaign: int | None = None
+    donation_project: int | None = Field(None, description="企業版ふるさと納税の事業ID")
     label: str
     amount: int
     state: str
@@ -169,6 +171,7 @@ class LineIn(Schema):
     state: str = "planned"
     program: str | None = Field(None, description="支援メニューID")
     campaign: int | None = None
+    donation_project: int | None = Field(None, description="企業版ふるさと納税の事業ID")
     label: str = ""
 
 
@@ -179,6 +182,7 @@ class LineUpdateIn(Schema):
     state: str | None = None
     program: str | None = None
     campaign: int | None = None
+    donation_project: int | None = None
     label: str | None = None
 
 
@@ -222,6 +226,7 @@ class CliffOut(Schema):
 def _line(line: FundingLine) -> dict:
     return {"id": line.pk, "source_kind": line.source_kind, "source_kind_label": line.get_source_kind_display(),
             "program": line.program.public_id if line.program_id else None, "campaign": line.campaign_id,
+            "donation_project": line.donation_project_id,
             "label": line.label, "amount": line.amount, "state": line.state, "state_label": line.get_state_display(),
             "version": line.version}
 
@@ -277,6 +282,17 @@ def _campaign(pk):
     if campaign is None:
         raise Invalid([("campaign", f"クラウドファンディング {pk} は登録されていません")])
     return campaign
+
+
+def _donation_project(pk):
+    if pk is None:
+        return None
+    from .models import RevitalisationProject
+
+    project = RevitalisationProject.objects.select_related("plan").filter(pk=pk).first()
+    if project is None:
+        raise Invalid([("donation_project", f"事業 {pk} は登録されていません")])
+    return project
 
 
 def _year(raw) -> int | None:
@@ -428,7 +444,7 @@ def add_line(request, plan_id: int, year_id: int, payload: LineIn):
     year = _plan_year(request, plan_id, year_id)
     actions.add_line(request.user, year, source_kind=payload.source_kind, amount=payload.amount, state=payload.state,
                      program=_program(payload.program), campaign=_campaign(payload.campaign), label=payload.label,
-                     source=history.API)
+                     donation_project=_donation_project(payload.donation_project), source=history.API)
     return Status(201, _plan_out(plan_id))
 
 
@@ -444,7 +460,10 @@ def _plan_line(request, plan_id, line_id) -> FundingLine:
             summary="財源を更新（version で楽観的排他）")
 def update_line(request, plan_id: int, line_id: int, payload: LineUpdateIn):
     line = _plan_line(request, plan_id, line_id)
-    values = {k: v for k, v in payload.dict(exclude={"version", "program", "campaign"}).items() if v is not None}
+    values = {k: v for k, v in payload.dict(exclude={"version", "program", "campaign", "donation_project"}).items()
+              if v is not None}
+    if payload.donation_project is not None:
+        values["donation_project"] = _donation_project(payload.donation_project)
     if payload.program is not None:
         values["program"] = _program(payload.program)
     if payload.campaign is not None:
@@ -692,3 +711,225 @@ def import_receipts(request, file: File[UploadedFile], campaign: Form[int], dry_
     result = RECEIPTS.run(request.user, tabular.read_limited(file), file.name or "", dry_run=dry_run,
                           source=history.API, campaign=campaign)
     return Status(200 if result.ok else 422, result.as_dict())
+
+
+# ---- 企業版ふるさと納税 ------------------------------------------------------------------------------------------
+
+
+class ProjectOut(Schema):
+    id: int
+    name: str
+    description: str
+    sector: str
+    owner_name: str
+    municipality: str | None
+    prefecture: str
+    plan_name: str
+    approved_on: date | None
+    start_year: int
+    end_year: int
+    target_amount: int
+    pledged: int
+    received: int
+    remaining: int
+    url: str
+
+
+class ProjectList(Schema):
+    count: int
+    items: list[ProjectOut]
+
+
+class ReliefOut(Schema):
+    amount: int
+    fiscal_year: int
+    credit_end_year: int
+    within_period: bool
+    deduction: int = Field(..., description="損金算入（約3割）")
+    resident_tax_credit: int = Field(..., description="法人住民税の税額控除（最大4割）")
+    business_tax_credit: int = Field(..., description="法人事業税の税額控除（最大2割）")
+    corporate_tax_credit_max: int = Field(..., description="法人税: 法人住民税で4割を控除しきれない分（最大1割、6割の内数）")
+    total: int
+    net_cost: int
+    note: str
+
+
+class PledgeIn(Schema):
+    project: int
+    amount: int
+    fiscal_year: int
+    no_return_declared: bool = Field(..., description="経済的な見返りを受けないことの申告（true が必要）")
+
+
+class PledgeOut(Schema):
+    id: int
+    company: str
+    corporate_number: str
+    project: int
+    project_name: str
+    recipient: str
+    amount: int
+    fiscal_year: int
+    state: str
+    state_label: str
+    received_on: date | None
+    version: int
+    created: bool = False
+    relief: ReliefOut
+
+
+class PledgeStateIn(Schema):
+    version: int = Field(..., ge=0)
+
+
+class CompanyIn(Schema):
+    name: str
+    corporate_number: str = Field(..., description="法人番号（13桁、チェックデジットを検査）")
+    head_office: str = Field(..., description="本社所在地の団体コード")
+
+
+class CompanyOut(Schema):
+    id: int
+    name: str
+    corporate_number: str
+    head_office: str
+
+
+def _relief_out(amount, fiscal_year) -> dict:
+    from . import corporate
+
+    r = corporate.relief(amount, fiscal_year)
+    return {"amount": r.amount, "fiscal_year": r.fiscal_year, "credit_end_year": r.end_year,
+            "within_period": r.within_period, "deduction": r.deduction, "resident_tax_credit": r.resident,
+            "business_tax_credit": r.business, "corporate_tax_credit_max": r.corporate, "total": r.total,
+            "net_cost": r.net_cost,
+            "note": r.period_label + "。控除の上限は企業の法人住民税・法人事業税・法人税の額によって決まります"}
+
+
+def _project_out(row) -> dict:
+    project, pledged, received, remaining = row
+    plan = project.plan
+    return {"id": project.pk, "name": project.name, "description": project.description, "sector": project.sector_id,
+            "owner_name": plan.owner_name, "municipality": plan.municipality_id, "prefecture": plan.prefecture_id,
+            "plan_name": plan.name, "approved_on": plan.approved_on, "start_year": plan.start_year,
+            "end_year": plan.end_year, "target_amount": project.target_amount, "pledged": pledged,
+            "received": received, "remaining": remaining, "url": project.get_absolute_url()}
+
+
+def _pledge_out(pledge_row, created: bool = False) -> dict:
+    return {"id": pledge_row.pk, "company": pledge_row.company.name,
+            "corporate_number": pledge_row.company.corporate_number, "project": pledge_row.project_id,
+            "project_name": pledge_row.project.name, "recipient": pledge_row.project.plan.owner_name,
+            "amount": pledge_row.amount, "fiscal_year": pledge_row.fiscal_year, "state": pledge_row.state,
+            "state_label": pledge_row.get_state_display(), "received_on": pledge_row.received_on,
+            "version": pledge_row.version, "created": created,
+            "relief": _relief_out(pledge_row.amount, pledge_row.fiscal_year)}
+
+
+@router.get("/revitalisation-projects", response=ProjectList,
+            summary="企業版ふるさと納税を受けられる事業（認定済みで、指定年度〈省略時は今年度〉に計画期間内）")
+def list_projects(request, prefecture: str | None = None, sector: str | None = None,
+                  min_remaining: int | None = Query(None, ge=0, description="残りの額（円）がこれ以上"),
+                  fiscal_year: str | None = None, page: int = Query(1, ge=1),
+                  page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
+    year = _year(fiscal_year) or current_fiscal_year()
+    rows = queries.project_rows(queries.filter_projects(queries.projects(), prefecture=prefecture or "",
+                                                        sector=sector or "", in_force_year=year),
+                                min_remaining=min_remaining)
+    page_obj = paginate(rows, page, page_size)
+    return {"count": page_obj.paginator.count, "items": [_project_out(r) for r in page_obj.object_list]}
+
+
+@router.get("/revitalisation-projects/{project_id}", response={200: ProjectOut, 404: ErrorOut},
+            summary="企業版ふるさと納税の事業")
+def get_project(request, project_id: int):
+    rows = queries.project_rows(queries.projects().filter(pk=project_id))
+    if not rows:
+        raise Http404("事業が見つかりません")
+    return _project_out(rows[0])
+
+
+@router.get("/revitalisation-projects/{project_id}/relief", response={200: ReliefOut, 404: ErrorOut, 422: ErrorOut},
+            summary="寄附額に対する税の軽減の目安（損金算入 約3割 + 税額控除 最大6割）")
+def project_relief(request, project_id: int, amount: int = Query(..., ge=1), fiscal_year: str | None = None):
+    get_object_or_404(queries.projects(), pk=project_id)
+    return _relief_out(amount, _year(fiscal_year) or current_fiscal_year())
+
+
+@router.post("/companies", auth=WRITE_AUTH, response={201: CompanyOut, 403: ErrorOut, 422: ErrorOut},
+             summary="寄附する企業を登録（企業の利用者）")
+def register_company(request, payload: CompanyIn):
+    head = Municipality.objects.filter(pk=payload.head_office).first()
+    company = actions.register_company(request.user, name=payload.name, corporate_number=payload.corporate_number,
+                                       head_office=head, source=history.API)
+    return Status(201, {"id": company.pk, "name": company.name, "corporate_number": company.corporate_number,
+                        "head_office": company.head_office_id})
+
+
+@router.get("/pledges", auth=WRITE_AUTH, response={200: list[PledgeOut], 403: ErrorOut},
+            summary="申出の一覧（企業は自社の、団体は受けたもの）")
+def list_pledges(request):
+    return [_pledge_out(p) for p in queries.visible_pledges(request.user)[:MAX_PAGE_SIZE]]
+
+
+@router.post("/pledges", auth=WRITE_AUTH,
+             response={200: PledgeOut, 201: PledgeOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             summary="企業版ふるさと納税を申し出る（Idempotency-Key で二重の申出を防ぐ。対象外の理由は 422）")
+def create_pledge(request, payload: PledgeIn,
+                  idempotency_key: str = Header("", alias="Idempotency-Key",
+                                                description="再送しても二重に申し出ないためのキー")):
+    from .models import Company
+
+    company = Company.objects.select_related("head_office__prefecture").filter(owner=request.user).first()
+    if company is None:
+        if not access.can(request.user, "funding.pledge"):
+            raise PermissionDenied("この操作を行う権限がありません")
+        raise Invalid([("company", "先に企業を登録してください（POST /api/v1/companies）")])
+    project = get_object_or_404(queries.projects(), pk=payload.project)
+    made, created = actions.pledge(request.user, company, project, amount=payload.amount,
+                                   fiscal_year=payload.fiscal_year, no_return_declared=payload.no_return_declared,
+                                   idempotency_key=idempotency_key, source=history.API)
+    return Status(201 if created else 200, _pledge_out(made, created))
+
+
+def _pledge(request, pledge_id):
+    from .models import CorporateDonationPledge
+
+    found = CorporateDonationPledge.objects.select_related("company", "project__plan__municipality",
+                                                           "project__plan__prefecture").filter(pk=pledge_id).first()
+    if found is None or not access.can(request.user, "funding.pledge_view", found):
+        raise Http404("申出が見つかりません")
+    return found
+
+
+@router.get("/pledges/{pledge_id}", auth=WRITE_AUTH, response={200: PledgeOut, 404: ErrorOut}, summary="申出")
+def get_pledge(request, pledge_id: int):
+    return _pledge_out(_pledge(request, pledge_id))
+
+
+class PledgeConflict(Schema):
+    detail: str
+    current: PledgeOut | None = None
+
+
+def _pledge_state(request, pledge_id, state, version):
+    found = _pledge(request, pledge_id)
+    try:
+        saved = actions.set_pledge_state(request.user, found, state, version=version, source=history.API)
+    except Conflict as exc:
+        return Status(409, {"detail": str(exc), "current": _pledge_out(_pledge(request, pledge_id))})
+    return Status(200, _pledge_out(saved))
+
+
+@router.post("/pledges/{pledge_id}/receive", auth=WRITE_AUTH,
+             response={200: PledgeOut, 409: PledgeConflict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             summary="受領を確認（受け取った団体）")
+def receive_pledge(request, pledge_id: int, payload: PledgeStateIn):
+    return _pledge_state(request, pledge_id, "received", payload.version)
+
+
+@router.post("/pledges/{pledge_id}/cancel", auth=WRITE_AUTH,
+             response={200: PledgeOut, 409: PledgeConflict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             summary="申出を取り消す（企業または受け取る団体）")
+def cancel_pledge(request, pledge_id: int, payload: PledgeStateIn):
+    return _pledge_state(request, pledge_id, "cancelled", payload.version)

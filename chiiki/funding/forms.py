@@ -73,6 +73,7 @@ class LineForm(forms.Form):
     source_kind = forms.ChoiceField(label="財源の種類", choices=SourceKind.choices)
     program = forms.ChoiceField(label="支援メニュー（国の支援メニューのとき）", required=False, choices=())
     campaign = forms.ChoiceField(label="クラウドファンディング（任意）", required=False, choices=())
+    donation_project = forms.ChoiceField(label="企業版ふるさと納税の事業（任意）", required=False, choices=())
     label = forms.CharField(label="内訳・名称", required=False, max_length=200)
     amount = forms.CharField(label="金額（円）")
     state = forms.ChoiceField(label="状態", choices=FundingState.choices)
@@ -86,6 +87,13 @@ class LineForm(forms.Form):
         if plan is not None and plan.municipality_id:
             campaigns = Campaign.objects.filter(municipality_id=plan.municipality_id)
         self.fields["campaign"].choices = [("", "—"), *((str(c.pk), c.title) for c in campaigns)]
+        from .models import RevitalisationProject
+
+        projects = RevitalisationProject.objects.none()
+        if plan is not None:
+            projects = RevitalisationProject.objects.filter(plan__prefecture_id=plan.prefecture_id,
+                                                            plan__municipality_id=plan.municipality_id)
+        self.fields["donation_project"].choices = [("", "—"), *((str(p.pk), p.name) for p in projects)]
 
     def objects(self) -> dict:
         """The program and campaign rows the choices name (None when empty)."""

@@ -143,8 +143,11 @@ def _parse(row, actor, plans, years, lines, programs, result: ImportResult) -> P
         return None
     values = {"source_kind": kind, "amount": amount, "state": state, "program_id": program.pk if program else None,
               "label": label}
-    if line is not None and line.source_kind == kind and kind == SourceKind.CROWDFUNDING:
-        values["campaign_id"] = line.campaign_id  # a file has no campaign column: keep the link
+    # A file has no campaign or project column: an unchanged kind keeps its link, another kind drops it.
+    same_kind = line is not None and line.source_kind == kind
+    values["campaign_id"] = line.campaign_id if same_kind and kind == SourceKind.CROWDFUNDING else None
+    values["donation_project_id"] = (line.donation_project_id if same_kind and kind == SourceKind.CORPORATE_DONATION
+                                     else None)
     return Parsed(row.number, year, plan, values, line)
 
 
@@ -232,6 +235,101 @@ def import_receipts(actor, table: Table, *, dry_run: bool = False, source: str =
             receipt = Receipt.objects.create(campaign=target, **cleaned)
             actions._campaign_record(actor, history.CREATE, receipt, None,
                                      history.snapshot(receipt, actions.RECEIPT_FIELDS), target, source)
+        history.bump(AREA)
+    result.committed = True
+    return result
+
+
+# ---- 不交付団体の区分 (national admin) --------------------------------------------------------------------------
+
+NON_GRANT_COLUMNS = ["団体コード", "年度", "不交付団体", "三大都市圏"]
+YES = {"はい", "1", "true", "○", "該当", "yes"}
+NO = {"いいえ", "0", "false", "×", "非該当", "no", ""}
+
+
+def _flag(raw: str) -> bool | None:
+    text = (raw or "").strip().lower()
+    return True if text in YES else False if text in NO else None
+
+
+def import_non_grant(actor, table: Table, *, dry_run: bool = False, source: str = history.IMPORT) -> ImportResult:
+    """Whether each local government is a 不交付団体 and in the 三大都市圏, per 年度 (all or nothing)."""
+    from chiiki.core.codes import InvalidCode, normalize_code
+    from chiiki.regions.models import Municipality, Prefecture
+
+    from .models import NonGrantStatus
+
+    access.require(actor, "funding.non_grant_import")
+    result = ImportResult(dry_run=dry_run, encoding=table.encoding)
+    try:
+        require_columns(table, NON_GRANT_COLUMNS)
+    except TableError as exc:
+        result.reject(None, "", str(exc))
+        return result
+    result.rows = len(table.rows)
+    municipalities = set(Municipality.objects.values_list("code", flat=True))
+    prefectures = set(Prefecture.objects.values_list("lg_code", flat=True))
+    rows: dict[tuple, tuple] = {}
+    for row in table.rows:
+        raw = row.get("団体コード")
+        code = raw if raw in prefectures else None
+        if code is None:
+            try:
+                code = normalize_code(raw)
+            except InvalidCode as exc:
+                result.reject(row.number, "団体コード", f"団体コードが正しくありません: {exc}", raw)
+                continue
+            if code not in municipalities and code not in prefectures:
+                result.reject(row.number, "団体コード", "登録されていない団体コードです", raw)
+                continue
+        try:
+            year = validation.clean_fiscal_year(row.get("年度"))
+        except ValueError as exc:
+            result.reject(row.number, "年度", str(exc), row.get("年度"))
+            continue
+        flags = (_flag(row.get("不交付団体")), _flag(row.get("三大都市圏")))
+        for column, value in zip(("不交付団体", "三大都市圏"), flags, strict=True):
+            if value is None:
+                result.reject(row.number, column, "「はい」「いいえ」（1/0）で入力してください", row.get(column))
+        if None in flags:
+            continue
+        if (code, year) in rows:
+            if rows[(code, year)] != flags:
+                result.reject(row.number, "団体コード", "同じ団体・年度の行が内容を変えて2回あります", raw)
+            else:
+                result.duplicates += 1
+            continue
+        rows[(code, year)] = flags
+    if not result.ok:
+        return result
+    existing = {(s.code, s.fiscal_year): s for s in NonGrantStatus.objects.filter(
+        fiscal_year__in={year for _c, year in rows})}
+    creates, updates = [], []
+    for (code, year), (non_grant, metropolitan) in rows.items():
+        status = existing.get((code, year))
+        if status is None:
+            creates.append(NonGrantStatus(code=code, fiscal_year=year, non_grant=non_grant, metropolitan=metropolitan))
+        elif (status.non_grant, status.metropolitan) != (non_grant, metropolitan):
+            updates.append((status, non_grant, metropolitan))
+        else:
+            result.unchanged += 1
+    result.created, result.updated = len(creates), len(updates)
+    if dry_run or not (creates or updates):
+        return result
+    with transaction.atomic():
+        NonGrantStatus.objects.bulk_create(creates, batch_size=1000)
+        entries = []
+        for status in creates:
+            entries.append(history.change_record(actor, history.CREATE, status, None,
+                                                 history.snapshot(status, ("code", "fiscal_year", "non_grant",
+                                                                           "metropolitan")), source=source))
+        for status, non_grant, metropolitan in updates:
+            before = history.snapshot(status, ("code", "fiscal_year", "non_grant", "metropolitan"))
+            status.non_grant, status.metropolitan = non_grant, metropolitan
+            status.save(update_fields=["non_grant", "metropolitan"])
+            entries.append(history.change_record(actor, history.UPDATE, status, before, history.snapshot(
+                status, ("code", "fiscal_year", "non_grant", "metropolitan")), source=source))
+        history.record_many(entries)
         history.bump(AREA)
     result.committed = True
     return result

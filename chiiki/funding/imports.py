@@ -4,7 +4,15 @@ from django import forms
 
 from chiiki.core.imports import Importer, ImportForm
 
-from .importing import HELP_COLUMNS, RECEIPT_ALIASES, RECEIPT_COLUMNS, import_funding_lines, import_receipts
+from .importing import (
+    HELP_COLUMNS,
+    NON_GRANT_COLUMNS,
+    RECEIPT_ALIASES,
+    RECEIPT_COLUMNS,
+    import_funding_lines,
+    import_non_grant,
+    import_receipts,
+)
 from .models import Campaign, FundingState, SourceKind
 
 
@@ -37,4 +45,12 @@ RECEIPTS = Importer(
     help_template="funding/_receipts_help.html", help_context=lambda: {"columns": RECEIPT_COLUMNS},
     done_url="funding:campaigns", back_url="funding:campaigns", back_label="クラウドファンディング",
     form_class=ReceiptImportForm, header_aliases=RECEIPT_ALIASES, hidden_to_public=True,
+)
+
+
+NON_GRANT = Importer(
+    key="funding-non-grant", title="不交付団体の区分の取込（企業版ふるさと納税）", action=import_non_grant,
+    permission="funding.non_grant_import", namespace="funding", url_name="non_grant_import",
+    help_template="funding/_non_grant_help.html", help_context=lambda: {"columns": NON_GRANT_COLUMNS},
+    done_url="funding:projects", back_url="funding:projects", back_label="企業版ふるさと納税", hidden_to_public=True,
 )

@@ -62,7 +62,8 @@ def with_flags(qs, flag: str = "") -> tuple[list[ImplementationPlan], dict[int, 
 
 def plan_detail(pk: int):
     return (ImplementationPlan.objects.select_related("municipality", "prefecture", "sector")
-            .prefetch_related("participants", "years__lines__program", "years__lines__campaign").get(pk=pk))
+            .prefetch_related("participants", "years__lines__program", "years__lines__campaign",
+                              "years__lines__donation_project").get(pk=pk))
 
 
 def year_source_table(plan: ImplementationPlan) -> dict:
@@ -254,3 +255,63 @@ def raised_over_time(campaign) -> list[tuple]:
         running += amount
         series.append((day, amount, running))
     return series
+
+
+# ---- 企業版ふるさと納税 ------------------------------------------------------------------------------------------
+
+
+def projects():
+    from .models import RevitalisationProject
+
+    return RevitalisationProject.objects.select_related("plan__municipality", "plan__prefecture", "sector")
+
+
+def project_rows(qs, *, min_remaining: int | None = None):
+    """(project, pledged yen (申出+受領), received yen, remaining yen) with one aggregate query."""
+    from .models import CorporateDonationPledge, PledgeState
+
+    items = list(qs)
+    sums = (CorporateDonationPledge.objects.filter(project_id__in=[p.pk for p in items])
+            .exclude(state=PledgeState.CANCELLED).values("project_id")
+            .annotate(pledged=Sum("amount"), received=Sum("amount", filter=Q(state=PledgeState.RECEIVED)))
+            .values_list("project_id", "pledged", "received"))
+    totals = {pk: (pledged or 0, received or 0) for pk, pledged, received in sums}
+    rows = []
+    for project in items:
+        pledged, received = totals.get(project.pk, (0, 0))
+        remaining = max(project.target_amount - pledged, 0)
+        if min_remaining is None or remaining >= min_remaining:
+            rows.append((project, pledged, received, remaining))
+    return rows
+
+
+def filter_projects(qs, *, prefecture: str = "", sector: str = "", in_force_year: int | None = None):
+    if prefecture:
+        qs = qs.filter(plan__prefecture_id=prefecture)
+    if sector:
+        qs = qs.filter(sector_id=sector)
+    if in_force_year:
+        qs = qs.filter(plan__approved_on__isnull=False, plan__start_year__lte=in_force_year,
+                       plan__end_year__gte=in_force_year)
+    return qs
+
+
+def visible_pledges(user):
+    """Pledges the user may see: a company user's own, the recipient's (those who manage the project), all for
+    admins. Built on the same rule as access ("funding.pledge_view") but as a query."""
+    from .models import CorporateDonationPledge
+
+    qs = CorporateDonationPledge.objects.select_related("company__head_office", "project__plan__municipality",
+                                                        "project__plan__prefecture")
+    if access.is_admin(user):
+        return qs
+    role = access.role_of(user)
+    if role == "public":
+        return qs.none()
+    if role == Role.COMPANY:
+        return qs.filter(company__owner=user)
+    if role == Role.PREFECTURE_STAFF and user.prefecture_id:
+        return qs.filter(project__plan__prefecture_id=user.prefecture_id)
+    if role == Role.MUNICIPAL_STAFF and user.municipality_id:
+        return qs.filter(project__plan__municipality_id=user.municipality_id)
+    return qs.none()

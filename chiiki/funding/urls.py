@@ -2,7 +2,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from . import views
-from .imports import FUNDING_LINES, RECEIPTS
+from .imports import FUNDING_LINES, NON_GRANT, RECEIPTS
 
 app_name = "funding"
 
@@ -28,5 +28,15 @@ urlpatterns = [
     path("campaigns/<int:pk>/edit", views.campaign_edit, name="campaign_edit"),
     path("campaigns/<int:pk>/reports", views.campaign_report, name="campaign_report"),
     *RECEIPTS.urls("campaigns/receipts/import/"),
+    path("projects/", views.project_list, name="projects"),
+    path("projects/<int:pk>/", views.project_detail, name="project"),
+    path("projects/<int:pk>/pledge", views.pledge_create, name="pledge_create"),
+    path("revitalisation/new", views.revitalisation_new, name="revitalisation_new"),
+    path("companies/new", views.company_new, name="company_new"),
+    path("pledges/", views.pledge_list, name="pledges"),
+    path("pledges/<int:pk>/", views.pledge_detail, name="pledge"),
+    path("pledges/<int:pk>/state", views.pledge_state, name="pledge_state"),
+    path("tax-credit", views.tax_settings, name="tax_settings"),
+    *NON_GRANT.urls("non-grant/import/"),
     path("cliffs/", views.cliffs, name="cliffs"),
 ]

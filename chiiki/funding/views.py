@@ -5,6 +5,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -121,7 +122,7 @@ def _year_initial(year):
 
 def _line_initial(line):
     return {"source_kind": line.source_kind, "program": line.program.public_id if line.program_id else "",
-            "campaign": line.campaign_id or "", "label": line.label, "amount": line.amount, "state": line.state,
+            "campaign": line.campaign_id or "", "donation_project": line.donation_project_id or "", "label": line.label, "amount": line.amount, "state": line.state,
             "version": line.version}
 
 
@@ -193,6 +194,11 @@ def _line_values(request, prefix: str, plan) -> dict:
     from .models import Campaign
     values["program"] = SupportProgram.objects.filter(public_id=program_id).first() if program_id else None
     values["campaign"] = Campaign.objects.filter(pk=campaign_id).first() if campaign_id.isdigit() else None
+    from .models import RevitalisationProject
+
+    project_id = request.POST.get(f"{prefix}-donation_project") or ""
+    values["donation_project"] = (RevitalisationProject.objects.select_related("plan").filter(pk=project_id).first()
+                                  if project_id.isdigit() else None)
     return values
 
 
@@ -554,3 +560,210 @@ def campaigns_ics(request):
     response = HttpResponse(campaign_calendar(qs), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="campaigns.ics"'
     return response
+
+
+# ---- 企業版ふるさと納税 ------------------------------------------------------------------------------------------
+
+
+def _yen_param(raw):
+    from . import validation
+
+    try:
+        return validation.clean_yen(raw) if raw not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def project_list(request):
+    g = request.GET
+    year = current_fiscal_year()
+    qs = queries.filter_projects(queries.projects(), prefecture=g.get("prefecture", ""), sector=g.get("sector", ""),
+                                 in_force_year=None if g.get("all") else year)
+    rows = queries.project_rows(qs, min_remaining=_yen_param(g.get("min_remaining")))
+    fmt = g.get("format")
+    if fmt in ("csv", "xlsx"):
+        header = ["事業ID", "事業名", "団体", "分野", "地域再生計画", "計画期間", "目標額（円）", "申出・受領額（円）", "残り（円）"]
+        return table_response(fmt, "企業版ふるさと納税の事業", header, (
+            [p.pk, p.name, p.plan.owner_name, p.sector.name, p.plan.name, f"{p.plan.start_year}〜{p.plan.end_year}",
+             p.target_amount, pledged, remaining] for p, pledged, _received, remaining in rows))
+    page = paginate(rows, g.get("page"), PAGE_SIZE)
+    return render(request, "funding/project_list.html", {
+        "page": page, "filters": g, "fiscal_year": year, "sectors": Sector.objects.all(),
+        "prefectures": Prefecture.objects.order_by("code"),
+        "query": urlencode({k: v for k, v in g.items() if k not in ("page", "format") and v}),
+        "can_plan": request.user.is_authenticated and access.role_of(request.user) in (
+            "municipal_staff", "prefecture_staff", "national_admin"),
+        "is_admin": access.is_admin(request.user)})
+
+
+def _company_of(user):
+    from .models import Company
+
+    return Company.objects.select_related("head_office").filter(owner=user).first() if user.is_authenticated else None
+
+
+def project_detail(request, pk):
+    from . import corporate
+
+    project = get_object_or_404(queries.projects(), pk=pk)
+    [(project, pledged, received, remaining)] = queries.project_rows(queries.projects().filter(pk=pk))
+    year = _year_param(request.GET.get("fiscal_year")) or current_fiscal_year()
+    amount = _yen_param(request.GET.get("amount"))
+    estimate = corporate.relief(amount, year) if amount else None
+    company = _company_of(request.user)
+    can_pledge = access.can(request.user, "funding.pledge", company) if company else False
+    return render(request, "funding/project_detail.html", {
+        "project": project, "pledged": pledged, "received": received, "remaining": remaining,
+        "fiscal_year": year, "amount": amount or "", "estimate": estimate, "company": company,
+        "can_pledge": can_pledge, "can_register": access.can(request.user, "funding.company_register"),
+        "can_edit": access.can(request.user, "funding.revitalisation_edit", project),
+        "min_pledge": corporate.MIN_PLEDGE, "end_year": corporate.credit_end_year()})
+
+
+@require_POST
+@login_required
+def pledge_create(request, pk):
+    project = get_object_or_404(queries.projects(), pk=pk)
+    company = _company_of(request.user)
+    if company is None:
+        raise PermissionDenied("先に企業を登録してください")
+    try:
+        made, _created = actions.pledge(request.user, company, project, amount=request.POST.get("amount"),
+                                        fiscal_year=request.POST.get("fiscal_year"),
+                                        no_return_declared=request.POST.get("no_return_declared") == "1",
+                                        idempotency_key=request.POST.get("idempotency_key", ""))
+    except Invalid as exc:
+        for _name, reason in exc.problems:
+            messages.error(request, reason)
+        return redirect(project.get_absolute_url() + "?" + urlencode({"amount": request.POST.get("amount", ""),
+                                                                     "fiscal_year": request.POST.get("fiscal_year", "")}))
+    messages.success(request, "寄附を申し出ました。受領されると状態が「受領」になります")
+    return redirect(made.get_absolute_url())
+
+
+@login_required
+def company_new(request):
+    access.require(request.user, "funding.company_register")
+    errors, values = [], {}
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in ("name", "corporate_number", "head_office")}
+        head = None
+        try:
+            head = get_municipality(values["head_office"]) if values["head_office"] else None
+        except Http404 as exc:
+            errors.append(str(exc))
+        if not errors:
+            try:
+                actions.register_company(request.user, name=values["name"], corporate_number=values["corporate_number"],
+                                         head_office=head)
+            except Invalid as exc:
+                errors = [reason for _f, reason in exc.problems]
+            else:
+                messages.success(request, "企業を登録しました")
+                return redirect(request.GET.get("next") or reverse("funding:projects"))
+    return render(request, "funding/company_form.html", {"errors": errors, "values": values},
+                  status=422 if errors else 200)
+
+
+@login_required
+def pledge_list(request):
+    pledges = queries.visible_pledges(request.user)
+    page = paginate(pledges, request.GET.get("page"), PAGE_SIZE)
+    return render(request, "funding/pledge_list.html", {"page": page, "company": _company_of(request.user)})
+
+
+def _visible_pledge(request, pk):
+    from .models import CorporateDonationPledge
+
+    found = CorporateDonationPledge.objects.select_related(
+        "company__head_office__prefecture", "project__plan__municipality", "project__plan__prefecture").filter(pk=pk).first()
+    if found is None or not access.can(request.user, "funding.pledge_view", found):
+        raise Http404("申出が見つかりません")
+    return found
+
+
+def pledge_detail(request, pk):
+    from . import corporate
+
+    found = _visible_pledge(request, pk)
+    return render(request, "funding/pledge_detail.html", {
+        "pledge": found, "estimate": corporate.relief(found.amount, found.fiscal_year),
+        "can_receive": access.can(request.user, "funding.pledge_receive", found),
+        "can_cancel": access.can(request.user, "funding.pledge_cancel", found)})
+
+
+@require_POST
+def pledge_state(request, pk):
+    found = _visible_pledge(request, pk)
+    try:
+        actions.set_pledge_state(request.user, found, request.POST.get("state", ""), version=request.POST.get("version"))
+    except Invalid as exc:
+        for _name, reason in exc.problems:
+            messages.error(request, reason)
+    except Conflict:
+        messages.error(request, Conflict.DEFAULT)
+    else:
+        messages.success(request, "申出の状態を変更しました")
+    return redirect(found.get_absolute_url())
+
+
+@login_required
+def revitalisation_new(request):
+    """A 地域再生計画 with its first project (more projects from the project page)."""
+    choices = [(value, label) for value, label in _owner_choices(request.user)]
+    if not choices:
+        raise PermissionDenied("地域再生計画を登録する権限がありません")
+    errors, values = [], {}
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in ("owner", "name", "approved_on", "start_year", "end_year",
+                                                       "project_name", "sector", "target_amount", "description")}
+        owner = owner_of(values["owner"])
+        if owner is None:
+            errors.append("策定団体を選んでください")
+        else:
+            try:
+                with transaction.atomic():
+                    plan = actions.create_revitalisation_plan(
+                        request.user, owner, name=values["name"], approved_on=values["approved_on"] or None,
+                        start_year=values["start_year"], end_year=values["end_year"])
+                    project = actions.add_revitalisation_project(
+                        request.user, plan, name=values["project_name"], target_amount=values["target_amount"],
+                        sector=Sector.objects.filter(pk=values["sector"]).first(), description=values["description"])
+            except Invalid as exc:
+                errors = [reason for _f, reason in exc.problems]
+            else:
+                messages.success(request, "地域再生計画と事業を登録しました")
+                return redirect(project.get_absolute_url())
+    return render(request, "funding/revitalisation_form.html", {
+        "errors": errors, "values": values, "owners": choices, "sectors": Sector.objects.all()},
+        status=422 if errors else 200)
+
+
+def _owner_choices(user):
+    from .forms import owner_choices
+
+    return owner_choices(user)
+
+
+@login_required
+def tax_settings(request):
+    from . import corporate
+    from .models import TaxCreditSetting
+
+    access.require(request.user, "funding.tax_settings")
+    setting = TaxCreditSetting.objects.order_by("pk").first()
+    version = setting.version if setting else 1
+    if request.method == "POST":
+        try:
+            actions.set_credit_end_year(request.user, request.POST.get("credit_end_year"),
+                                        version=request.POST.get("version"))
+        except Invalid as exc:
+            for _name, reason in exc.problems:
+                messages.error(request, reason)
+        except Conflict:
+            messages.error(request, Conflict.DEFAULT)
+        else:
+            messages.success(request, "税額控除の適用期限を保存しました")
+            return redirect("funding:tax_settings")
+    return render(request, "funding/tax_settings.html", {"end_year": corporate.credit_end_year(),
+                                                         "version": version})
