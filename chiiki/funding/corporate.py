@@ -38,21 +38,21 @@ def refusals(company, project, amount: int, fiscal_year: int, no_return_declared
     plan = project.plan
     head = company.head_office
     if plan.municipality_id and plan.municipality_id == head.pk:
-        problems.append(("project", f"本社が所在する市区町村（{head.full_name}）への寄附は対象外です"))
+        problems.append(("head_office", f"本社が所在する市区町村（{head.full_name}）への寄附は対象外です"))
     elif not plan.municipality_id and plan.prefecture_id == head.prefecture_id:
-        problems.append(("project", f"本社が所在する都道府県（{plan.prefecture.name}）への寄附は対象外です"))
+        problems.append(("head_office", f"本社が所在する都道府県（{plan.prefecture.name}）への寄附は対象外です"))
     if not plan.municipality_id and plan.prefecture_id == TOKYO:
-        problems.append(("project", "東京都への寄附は対象外です"))
+        problems.append(("recipient", "東京都への寄附は対象外です"))
     else:
         code, name = recipient_of(project)
         status = NonGrantStatus.objects.filter(code=code, fiscal_year=fiscal_year).first()
         if status is None:
-            problems.append(("project", f"{name}が{fiscal_year}年度に三大都市圏の不交付団体に当たるか要確認です"
+            problems.append(("recipient", f"{name}が{fiscal_year}年度に三大都市圏の不交付団体に当たるか要確認です"
                                         "（区分が未登録のため申し出を受け付けられません。事務局の登録をお待ちください）"))
         elif status.excluded:
-            problems.append(("project", f"{name}は{fiscal_year}年度、三大都市圏の不交付団体のため対象外です"))
+            problems.append(("recipient", f"{name}は{fiscal_year}年度、三大都市圏の不交付団体のため対象外です"))
     if plan.approved_on is None:
-        problems.append(("project", f"地域再生計画「{plan.name}」は認定されていません"))
+        problems.append(("plan", f"地域再生計画「{plan.name}」は認定されていません"))
     elif not plan.start_year <= fiscal_year <= plan.end_year:
         problems.append(("fiscal_year", f"{fiscal_year}年度に効力のある地域再生計画がこの事業を含んでいません"
                                         f"（「{plan.name}」の計画期間は{plan.start_year}〜{plan.end_year}年度）"))
