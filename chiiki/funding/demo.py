@@ -53,7 +53,7 @@ ACHI_RECEIPTS = [(29, 120_000, 14), (27, 64_000, 9), (24, 210_000, 21), (20, 45_
 
 def load(*, stdout=None, actor=access.SYSTEM) -> str:
     places = Municipality.objects.select_related("prefecture").in_bulk([NAGANO, SHIOJIRI, ACHI])
-    sectors = Sector.objects.in_bulk([p[1] for p in PLANS])
+    sectors = Sector.objects.in_bulk([p[1] for p in PLANS])  # education, agriculture, tourism
     if len(places) < 3 or len(sectors) < 3:
         return "資金循環デモデータ: 長野県のデモ団体または分野が未登録のため作成しませんでした（先に load_reference を実行してください）"
     if ImplementationPlan.objects.filter(is_demo=True).exists():
@@ -99,5 +99,40 @@ def load(*, stdout=None, actor=access.SYSTEM) -> str:
             source=DEMO, use_of_funds="家庭学習の端末とデータ連携の運用", target_amount=3_000_000,
             start_date=today + dt.timedelta(days=14), end_date=today + dt.timedelta(days=74),
             model="all_or_nothing", donation_url="https://example.jp/nagano/furusato-cf")
+        pledges = _corporate(actor, places, sectors, start)
     return (f"資金循環デモデータ: 実装計画{len(made)}件（うち下書き1件）、クラウドファンディング"
-            f"{Campaign.objects.filter(is_demo=True).count()}件を作成")
+            f"{Campaign.objects.filter(is_demo=True).count()}件、企業版ふるさと納税の申出{pledges}件を作成")
+
+
+def _corporate(actor, places, sectors, start) -> int:
+    """地域再生計画 of 長野市 and 阿智村 with a project each, their 不交付団体 status (交付団体, 三大都市圏外) for the
+    plan years, and the demo company (head office 塩尻市) with one received and one offered pledge. Returns the
+    number of pledges (0 when the demo company user does not exist)."""
+    from chiiki.accounts.models import User
+
+    from .models import NonGrantStatus
+
+    for code in (NAGANO, ACHI):
+        for year in range(start, start + 3):
+            NonGrantStatus.objects.get_or_create(code=code, fiscal_year=year,
+                                                 defaults={"non_grant": False, "metropolitan": False})
+    projects = []
+    for code, name, sector, target in ((NAGANO, "【デモ】子どもの学びを支えるデータ連携事業", "education", 30_000_000),
+                                       (ACHI, "【デモ】星空と観光の混雑見える化事業", "tourism", 10_000_000)):
+        plan = actions.create_revitalisation_plan(
+            actor, places[code], name=f"【デモ】{places[code].name} まち・ひと・しごと創生推進計画",
+            approved_on=dt.date(start, 6, 20), start_year=start, end_year=start + 2, is_demo=True, source=DEMO)
+        projects.append(actions.add_revitalisation_project(
+            actor, plan, name=name, sector=sectors[sector], target_amount=target,
+            description="デモデータです。実在の計画ではありません。", source=DEMO))
+    owner = User.objects.filter(username="demo-company").first()
+    if owner is None:
+        return 0
+    company = actions.register_company(owner, name="株式会社チイキIoT（デモ）", corporate_number="7123456789012",
+                                       head_office=places[SHIOJIRI], is_demo=True, source=DEMO)
+    received, _ = actions.pledge(owner, company, projects[0], amount=5_000_000, fiscal_year=start,
+                                 no_return_declared=True, is_demo=True, source=DEMO)
+    actions.set_pledge_state(actor, received, "received", version=received.version, source=DEMO)
+    actions.pledge(owner, company, projects[1], amount=1_000_000, fiscal_year=start, no_return_declared=True,
+                   is_demo=True, source=DEMO)
+    return 2

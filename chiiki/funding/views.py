@@ -392,8 +392,12 @@ def flows(request):
     chart = {"labels": [f"{y}年度" for y in years],
              "datasets": [{"label": str(k.label), "data": [by_year_source[(y, k.value)] for y in years]}
                           for k in kinds]}
+    from .flowchart import layout
+
+    diagram = layout([{"kind": str(r["kind"].label), "sector": r["sector"], "planned": r["planned"], "url": r["url"]}
+                      for r in pair_rows])
     return render(request, "funding/flows.html", {
-        "scope_name": scope_name, "source_rows": source_rows, "pair_rows": pair_rows, "chart": chart,
+        "scope_name": scope_name, "diagram": diagram, "source_rows": source_rows, "pair_rows": pair_rows, "chart": chart,
         "total": {key: sum(r[key] for r in source_rows) for key in ("planned", "secured", "received")},
         "query": urlencode(base), "prefectures": Prefecture.objects.order_by("code"), "prefecture": prefecture,
         "municipality": municipality, "all_lines_url": link()})

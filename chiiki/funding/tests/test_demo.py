@@ -25,8 +25,12 @@ def nagano(db):
 
 
 def test_demo_plans_campaigns_and_flags(client, nagano):
+    from chiiki.accounts.models import Role, User
+
+    User.objects.create(username="demo-company", role=Role.COMPANY)
     summary = demo.load()
-    assert summary == "資金循環デモデータ: 実装計画3件（うち下書き1件）、クラウドファンディング2件を作成"
+    assert summary == ("資金循環デモデータ: 実装計画3件（うち下書き1件）、クラウドファンディング2件、"
+                       "企業版ふるさと納税の申出2件を作成")
     assert demo.load() == "資金循環デモデータ: 作成済みのため変更しませんでした"
     assert ImplementationPlan.objects.filter(is_demo=True).count() == 3
     items = {i["municipality"]: i for i in client.get("/api/v1/plans").json()["items"]}
@@ -36,6 +40,9 @@ def test_demo_plans_campaigns_and_flags(client, nagano):
     page = client.get("/funding/campaigns/").content.decode()
     assert "デモ" in page and "1,379,000円" in page
     assert Campaign.objects.filter(is_demo=True).count() == 2
+    projects = client.get("/api/v1/revitalisation-projects?prefecture=20").json()["items"]
+    assert [(p["owner_name"], p["pledged"], p["received"]) for p in projects] == [
+        ("長野県長野市", 5_000_000, 5_000_000), ("長野県阿智村", 1_000_000, 0)]
 
 
 def test_demo_needs_the_reference_data(db):

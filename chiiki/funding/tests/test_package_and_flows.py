@@ -2,6 +2,7 @@
 functions PDCA KPIs will count."""
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,11 @@ def test_flows_page_links_every_figure_to_its_lines(client, money):
     assert link in page
     lines = client.get(link.replace("&amp;", "&")).content.decode()
     assert lines.count("円</td>") == 3  # the three general lines of public plans, not the draft's
+    # The flow diagram: one band per (source, sector), as wide as its money, linking to the same lines.
+    assert page.count("<path d=") == 2
+    assert 'aria-label="一般財源から教育へ 1,200円"' in page and 'aria-label="国の支援メニューから教育へ 600円"' in page
+    band = re.search(r'<a href="([^"]+)" aria-label="一般財源から教育へ', page).group(1).replace("&amp;", "&")
+    assert client.get(band).content.decode().count("円</td>") == 3
     municipal = client.get("/funding/flows/?municipality=011002").content.decode()
     assert "北海道札幌市" in municipal and "300円" in municipal and "1,800円" not in municipal
 
