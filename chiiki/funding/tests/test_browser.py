@@ -64,3 +64,46 @@ def test_package_to_plan_to_funded_year_to_public_flow(register, users, page, lo
     screenshot(public, "funding-flows-public")
     context.close()
     assert errors == [] and public_errors == []
+
+
+def test_company_pledges_to_a_project(register, users, page, login, screenshot, settings):
+    import datetime as dt
+
+    from chiiki import access
+    from chiiki.funding import actions
+    from chiiki.funding.models import CorporateDonationPledge, NonGrantStatus
+    from chiiki.roadmap.models import Sector
+
+    settings.CSP_ENABLED = True
+    matsue = register["municipalities"]["322016"]
+    plan = actions.create_revitalisation_plan(access.SYSTEM, matsue, name="松江市 地域再生計画", start_year=2025,
+                                              end_year=2029, approved_on=dt.date(2025, 6, 1))
+    project = actions.add_revitalisation_project(access.SYSTEM, plan, name="城下町の見守りセンサー",
+                                                 sector=Sector.objects.get(pk="disaster"), target_amount=20_000_000)
+    NonGrantStatus.objects.create(code="322016", fiscal_year=2026, non_grant=False, metropolitan=False)
+    errors = collect_errors(page)
+    login(users["company"])
+    page.goto("/funding/projects/")
+    page.click("text=城下町の見守りセンサー")
+    page.click("text=企業（法人番号・本社所在地）を登録")
+    page.fill("#c-name", "株式会社サンプル")
+    page.fill("#c-number", "7123456789012")
+    page.fill("#c-head", "132012")
+    page.click("button:has-text('登録する')")
+    page.wait_for_selector("h1:has-text('城下町の見守りセンサー')")
+    page.fill("#relief-amount", "3000000")
+    page.fill("#relief-year", "2026")
+    page.click("button:has-text('計算する')")
+    page.wait_for_selector("table.relief-table")
+    assert "2,700,000円" in page.locator("table.relief-table").inner_text()  # 9割
+    page.fill("#pledge-amount", "3000000")
+    page.fill("#pledge-year", "2026")
+    page.check("input[name=no_return_declared]")
+    screenshot(page, "funding-project-pledge-form")
+    page.click("button:has-text('申し出る')")
+    page.wait_for_selector("h1:has-text('企業版ふるさと納税の申出')")
+    pledge = CorporateDonationPledge.objects.get()
+    assert (pledge.project, pledge.amount, pledge.state) == (project, 3_000_000, "offered")
+    assert "申出" in page.locator("dl.profile").inner_text()
+    screenshot(page, "funding-pledge")
+    assert errors == []
