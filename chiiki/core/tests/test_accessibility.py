@@ -35,7 +35,8 @@ PUBLIC = [
     f"/programs/p/{PROGRAM}/", "/api/v1/docs", "/no-such-page/",
     # funding
     "/funding/plans/", "/funding/plans/{plan}/", "/funding/lines/", "/funding/flows/", "/funding/cliffs/",
-    "/funding/campaigns/", "/funding/campaigns/{campaign}/",
+    "/funding/campaigns/", "/funding/campaigns/{campaign}/", "/funding/projects/",
+    "/funding/projects/{project}/?amount=1000000",
 ]
 EXPECTED_STATUS = {"/no-such-page/": 404, "/progress/entry/011002/": 403}
 SIGNED_IN = ["/", "/accounts/mypage/", "/accounts/password/", "/accounts/tokens/", f"/programs/p/{PROGRAM}/",
@@ -57,9 +58,10 @@ ROLE_PAGES = {
         "/progress/import/", "/progress/import/{preview_ok}/", "/progress/import/{preview_bad}/", "/progress/records/",
         "/progress/records/132012/disaster/{year}/delete", "/history/", "/history/{record}/",
         "/regions/municipalities/132012/edit/",
+        "/funding/tax-credit", "/funding/non-grant/import/", "/funding/revitalisation/new",  # funding
     ],
     "advisor": SIGNED_IN,
-    "company": SIGNED_IN,
+    "company": SIGNED_IN + ["/funding/projects/{project}/", "/funding/companies/new", "/funding/pledges/"],  # funding
 }
 
 

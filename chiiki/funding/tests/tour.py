@@ -23,4 +23,8 @@ def seed() -> dict:
         access.SYSTEM, hachioji, title="避難所のWi-Fi", use_of_funds="避難所の通信設備", target_amount=1_000_000,
         start_date=dt.date(2026, 4, 1), end_date=dt.date(2027, 3, 31), donation_url="https://example.jp/cf")
     actions.record_receipt(access.SYSTEM, campaign, received_on=dt.date(2026, 5, 1), amount=30_000, external_id="T1")
-    return {"plan": plan.pk, "draft": draft.pk, "campaign": campaign.pk}
+    rr = actions.create_revitalisation_plan(access.SYSTEM, hachioji, name="八王子市 地域再生計画", start_year=2025,
+                                            end_year=2029, approved_on=dt.date(2025, 6, 1))
+    project = actions.add_revitalisation_project(access.SYSTEM, rr, name="防災センサー網", sector=sector,
+                                                 target_amount=10_000_000)
+    return {"plan": plan.pk, "draft": draft.pk, "campaign": campaign.pk, "project": project.pk}
