@@ -46,6 +46,8 @@ class PlanForm(forms.Form):
     operator_name = forms.CharField(label="運営主体の名称", required=False, max_length=200)
     operator_corporate_number = forms.CharField(label="運営主体の法人番号", required=False, max_length=20,
                                                 help_text="13桁（任意）")
+    kpis = forms.CharField(label="KPI", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text="1行に1つ「指標, 基準値, 目標値, 年度」（基準値・年度は省略可）。例: 端末の利用率, 40%, 90%, 2028")
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, user=None, editing=False, **kwargs):
@@ -165,3 +167,20 @@ class CampaignForm(forms.Form):
         if codes is not None:
             plans = plans.filter(municipality_id__in=codes)
         self.fields["plan"].choices = [("", "—"), *((str(p.pk), f"{p.municipality_id} {p.title}") for p in plans[:500])]
+
+
+def kpis_from_text(text: str) -> list[dict]:
+    """「指標, 基準値, 目標値, 年度」 per line (、 or , between) → the KPI dicts the action validates."""
+    rows = []
+    for line in (text or "").splitlines():
+        parts = [p.strip() for p in line.replace("、", ",").split(",")]
+        if not any(parts):
+            continue
+        parts += [""] * (4 - len(parts))
+        rows.append({"indicator": parts[0], "baseline": parts[1], "target": parts[2], "fiscal_year": parts[3]})
+    return rows
+
+
+def kpis_to_text(kpis) -> str:
+    return "\n".join(", ".join(str(k.get(name) or "") for name in ("indicator", "baseline", "target", "fiscal_year"))
+                     for k in kpis or [])

@@ -24,7 +24,16 @@ from chiiki.regions.queries import get_municipality
 from chiiki.roadmap.models import Sector
 
 from . import actions, queries
-from .forms import LineForm, PlanFilterForm, PlanForm, StatusForm, YearForm, owner_of
+from .forms import (
+    LineForm,
+    PlanFilterForm,
+    PlanForm,
+    StatusForm,
+    YearForm,
+    kpis_from_text,
+    kpis_to_text,
+    owner_of,
+)
 from .models import FundingLine, FundingState, ImplementationPlan, PlanStatus, PlanYear, SourceKind
 
 PAGE_SIZE = 50
@@ -248,7 +257,8 @@ def _plan_values(data) -> dict:
     return {"title": data.get("title", ""), "vision": data.get("vision", ""), "start_year": data.get("start_year", ""),
             "operator_kind": data.get("operator_kind", ""), "operator_name": data.get("operator_name", ""),
             "operator_corporate_number": data.get("operator_corporate_number", ""),
-            "sector_models": data.getlist("sector_models"), "further_sectors": data.getlist("further_sectors")}
+            "sector_models": data.getlist("sector_models"), "further_sectors": data.getlist("further_sectors"),
+            "kpis": kpis_from_text(data.get("kpis", ""))}
 
 
 def _put_errors(form, exc: Invalid):
@@ -307,7 +317,8 @@ def plan_edit(request, pk):
             "title": plan.title, "sector": plan.sector_id, "sector_models": plan.sector_models,
             "further_sectors": plan.further_sectors, "vision": plan.vision, "start_year": plan.start_year,
             "operator_kind": plan.operator_kind, "operator_name": plan.operator_name,
-            "operator_corporate_number": plan.operator_corporate_number, "version": plan.version})
+            "operator_corporate_number": plan.operator_corporate_number, "kpis": kpis_to_text(plan.kpis),
+            "version": plan.version})
     return render(request, "funding/plan_form.html", {"form": form, "plan": plan}, status=status)
 
 

@@ -28,10 +28,14 @@ def test_municipal_officer_creates_a_draft_plan(client_for, users):
     assert "八王子市" in form and "千代田区" not in form  # only the municipality the officer manages
     response = c.post("/funding/plans/new", {
         "owner": "m:132012", "title": "八王子市 GIGAスクール実装計画", "sector": "education", "start_year": "令和8年度",
-        "operator_kind": "direct", "vision": "すべての学校で端末を日常的に使う"})
+        "operator_kind": "direct", "vision": "すべての学校で端末を日常的に使う",
+        "kpis": "端末の利用率, 40%, 90%, 令和10年度\n家庭学習の実施校、0校、30校"})
     plan = ImplementationPlan.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/funding/plans/{plan.pk}/"
     assert plan.status == "draft" and plan.municipality_id == "132012" and plan.prefecture_id == "13"
+    assert plan.kpis == [{"indicator": "端末の利用率", "baseline": "40%", "target": "90%", "fiscal_year": 2028},
+                         {"indicator": "家庭学習の実施校", "baseline": "0校", "target": "30校", "fiscal_year": None}]
+    assert "端末の利用率, 40%, 90%, 2028" in c.get(f"/funding/plans/{plan.pk}/edit").content.decode()
     assert [(y.fiscal_year, y.phase) for y in plan.years.all()] == [
         (2026, "people_knowhow"), (2027, "implementation"), (2028, "operation")]
     assert ChangeRecord.objects.filter(model="funding.implementationplan", object_id=str(plan.pk),
@@ -42,12 +46,14 @@ def test_municipal_officer_creates_a_draft_plan(client_for, users):
 def test_create_form_reports_japanese_errors(client_for, users):
     c = client_for(users["hachioji"])
     response = c.post("/funding/plans/new", {"owner": "m:132012", "title": "", "sector": "education",
-                                             "start_year": "来年", "operator_corporate_number": "1234567890123"})
+                                             "start_year": "来年", "operator_corporate_number": "1234567890123",
+                                             "kpis": "利用者数"})
     assert response.status_code == 422
     page = response.content.decode()
     assert "計画名を入力してください" in page
     assert "開始年度: 年度を読み取れません" in page
     assert "法人番号のチェックデジットが一致しません" in page
+    assert "KPI 1件目の目標値を入力してください" in page
     assert not ImplementationPlan.objects.exists()
 
 
