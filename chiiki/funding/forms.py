@@ -81,28 +81,25 @@ class LineForm(forms.Form):
     state = forms.ChoiceField(label="状態", choices=FundingState.choices)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, plan=None, **kwargs):
+    def __init__(self, *args, choices: dict | None = None, plan=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["program"].choices = [("", "—"), *SupportProgram.objects.order_by("public_id").values_list(
-            "public_id", "name")]
-        campaigns = Campaign.objects.none()
-        if plan is not None and plan.municipality_id:
+        for name, values in (line_choices(plan) if choices is None else choices).items():
+            self.fields[name].choices = values
+
+
+def line_choices(plan) -> dict:
+    """The select options of a plan's line forms, read once per page (a plan page has a form per line)."""
+    from .models import RevitalisationProject
+
+    campaigns, projects = Campaign.objects.none(), RevitalisationProject.objects.none()
+    if plan is not None:
+        if plan.municipality_id:
             campaigns = Campaign.objects.filter(municipality_id=plan.municipality_id)
-        self.fields["campaign"].choices = [("", "—"), *((str(c.pk), c.title) for c in campaigns)]
-        from .models import RevitalisationProject
-
-        projects = RevitalisationProject.objects.none()
-        if plan is not None:
-            projects = RevitalisationProject.objects.filter(plan__prefecture_id=plan.prefecture_id,
-                                                            plan__municipality_id=plan.municipality_id)
-        self.fields["donation_project"].choices = [("", "—"), *((str(p.pk), p.name) for p in projects)]
-
-    def objects(self) -> dict:
-        """The program and campaign rows the choices name (None when empty)."""
-        data = self.cleaned_data
-        program = SupportProgram.objects.filter(public_id=data.get("program")).first() if data.get("program") else None
-        campaign = Campaign.objects.filter(pk=data.get("campaign")).first() if data.get("campaign") else None
-        return {"program": program, "campaign": campaign}
+        projects = RevitalisationProject.objects.filter(plan__prefecture_id=plan.prefecture_id,
+                                                        plan__municipality_id=plan.municipality_id)
+    return {"program": [("", "—"), *SupportProgram.objects.order_by("public_id").values_list("public_id", "name")],
+            "campaign": [("", "—"), *((str(c.pk), c.title) for c in campaigns)],
+            "donation_project": [("", "—"), *((str(p.pk), p.name) for p in projects)]}
 
 
 class StatusForm(forms.Form):

@@ -32,6 +32,7 @@ from .forms import (
     YearForm,
     kpis_from_text,
     kpis_to_text,
+    line_choices,
     owner_of,
 )
 from .models import FundingLine, FundingState, ImplementationPlan, PlanStatus, PlanYear, SourceKind
@@ -104,12 +105,13 @@ def _plan_context(request, plan, *, notice: str = "", error: str = "", problems=
         for row in flag.rows:
             flagged_rows[(row.kind, row.id)].append(flag.label)
     years = []
+    choices = line_choices(plan)  # once per page, not once per line form
     for year in plan.years.all():
-        lines = [(line, LineForm(initial=_line_initial(line), plan=plan, prefix=f"line{line.pk}"),
+        lines = [(line, LineForm(initial=_line_initial(line), choices=choices, prefix=f"line{line.pk}"),
                   flagged_rows.get(("line", line.pk), [])) for line in year.lines.all()]
         years.append({"year": year, "lines": lines, "flags": flagged_rows.get(("year", year.pk), []),
                       "form": YearForm(initial=_year_initial(year), prefix=f"year{year.pk}"),
-                      "new_line": LineForm(initial={"state": FundingState.PLANNED}, plan=plan,
+                      "new_line": LineForm(initial={"state": FundingState.PLANNED}, choices=choices,
                                            prefix=f"newline{year.pk}")})
     next_year = max((y["year"].fiscal_year for y in years), default=plan.start_year - 1) + 1
     return {
@@ -193,8 +195,6 @@ def year_edit(request, pk, year_id):
 
 
 def _line_values(request, prefix: str, plan) -> dict:
-    form = LineForm(request.POST, plan=plan, prefix=prefix)
-    form.is_valid()  # choices only; the action validates every value
     values = {k: request.POST.get(f"{prefix}-{k}", "") for k in ("source_kind", "amount", "state", "label")}
     program_id = request.POST.get(f"{prefix}-program") or ""
     campaign_id = request.POST.get(f"{prefix}-campaign") or ""

@@ -13,7 +13,10 @@ ROLES = ["public", "admin", "tokyo", "hachioji", "aogashima", "sapporo", "adviso
 
 # Sample values for URL parameters: 八王子市 (東京都), a sector, a fiscal year; unknown ids for the rest.
 SAMPLES = {"sector": "education", "fiscal_year": "2026", "name": "municipalities", "pk": "999999",
-           "token": "no-such-token", "public_id": "no-such-program", "token_id": "999999"}
+           "token": "no-such-token", "public_id": "no-such-program", "token_id": "999999",
+           # funding
+           "year_id": "999999", "line_id": "999999", "plan_id": "999999", "campaign_id": "999999",
+           "project_id": "999999", "pledge_id": "999999"}
 
 
 def _routes(patterns=None, prefix=""):
