@@ -163,3 +163,22 @@ def test_reports_are_posted_by_editors_only(client_for, users, register):
     assert "センサーを10台設置しました" in client_for(None).get(campaign.get_absolute_url()).content.decode()
     assert client_for(users["sapporo"]).post(f"/funding/campaigns/{campaign.pk}/reports",
                                              {"posted_on": "2026-09-01", "text": "x"}).status_code == 403
+
+
+def test_a_plan_line_links_to_a_campaign_of_its_municipality(client_for, users, register, plan_factory):
+    campaign = _campaign(register)
+    other = actions.create_campaign(access.SYSTEM, register["municipalities"]["011002"], title="札幌のCF",
+                                    use_of_funds="x", target_amount=1000, start_date=campaign.start_date,
+                                    end_date=campaign.end_date, donation_url="https://example.jp/s")
+    plan = plan_factory([(2026, "operation", 100, [])])
+    year = plan.years.get()
+    c = client_for(users["hachioji"])
+    page = c.get(plan.get_absolute_url()).content.decode()
+    assert "高尾山の見守りIoT" in page and "札幌のCF" not in page  # only the plan's municipality's campaigns
+    refused = c.post(f"/api/v1/plans/{plan.pk}/years/{year.pk}/lines", content_type="application/json",
+                     data={"source_kind": "crowdfunding", "amount": 100, "campaign": other.pk})
+    assert refused.json()["detail"] == {"campaign": "この計画の団体のクラウドファンディングではありません"}
+    c.post(f"/funding/plans/{plan.pk}/years/{year.pk}/lines/add", {
+        f"newline{year.pk}-source_kind": "crowdfunding", f"newline{year.pk}-amount": "100",
+        f"newline{year.pk}-state": "planned", f"newline{year.pk}-campaign": str(campaign.pk)})
+    assert c.get(f"/api/v1/plans/{plan.pk}").json()["years"][0]["lines"][0]["campaign"] == campaign.pk
