@@ -506,9 +506,9 @@ def flows(request, group_by: str = Query("source_kind,sector,fiscal_year",
 
 
 @router.get("/funding/cliffs", response={200: list[CliffOut], 422: ErrorOut},
-            summary="財源の崖: 支援が指定年度（省略時は今年度）で終わり、翌年度の代わりの財源が足りない公開計画")
+            summary="財源の崖: 支援が指定年度（省略時は来年度）で終わり、その翌年度の代わりの財源が足りない公開計画")
 def cliffs(request, fiscal_year: str | None = None):
-    year = _year(fiscal_year) or current_fiscal_year()
+    year = _year(fiscal_year) or current_fiscal_year() + 1
     return [{"plan": p.pk, "title": p.title, "owner_name": p.owner_name, "program": c.program.public_id,
              "program_name": c.program.name, "last_year": c.last_year, "ending": c.ending,
              "replacement": c.replacement, "at_risk": c.at_risk} for p, c in queries.national_cliffs(year)]

@@ -16,7 +16,7 @@ class FundingConfig(AppConfig):
                      exclude=(r"/funding/plans/new", r"/funding/plans/from-package", r"/funding/plans/\d+/edit",
                               r"/funding/plans/\d+/years", r"/funding/plans/\d+/lines", r"/funding/plans/\d+/status",
                               r"/funding/lines/import/", r"/funding/campaigns/new", r"/funding/campaigns/\d+/(edit|reports)",
-                              r"/funding/campaigns/receipts/", r"/funding/projects/\d+/pledge", r"/funding/revitalisation/",
+                              r"/funding/campaigns/receipts/", r"/funding/projects/\d+/(pledge|add)", r"/funding/revitalisation/",
                               r"/funding/companies/", r"/funding/pledges/", r"/funding/tax-credit", r"/funding/non-grant/"))
         cache_public("/api/v1/plans", depends_on=DEPENDS_ON)
         cache_public("/api/v1/funding", depends_on=DEPENDS_ON)

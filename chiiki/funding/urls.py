@@ -31,6 +31,7 @@ urlpatterns = [
     path("projects/", views.project_list, name="projects"),
     path("projects/<int:pk>/", views.project_detail, name="project"),
     path("projects/<int:pk>/pledge", views.pledge_create, name="pledge_create"),
+    path("projects/<int:pk>/add", views.project_add, name="project_add"),
     path("revitalisation/new", views.revitalisation_new, name="revitalisation_new"),
     path("companies/new", views.company_new, name="company_new"),
     path("pledges/", views.pledge_list, name="pledges"),

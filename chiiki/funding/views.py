@@ -415,7 +415,8 @@ def flows(request):
 
 
 def cliffs(request):
-    year = _year_param(request.GET.get("fiscal_year")) or current_fiscal_year()
+    # Default: support that ends next 年度 — the plans to act on now, before the money stops.
+    year = _year_param(request.GET.get("fiscal_year")) or current_fiscal_year() + 1
     found = queries.national_cliffs(year)
     if request.GET.get("sort") == "plan":
         found.sort(key=lambda pc: pc[0].pk)
@@ -632,7 +633,7 @@ def project_detail(request, pk):
         "fiscal_year": year, "amount": amount or "", "estimate": estimate, "company": company,
         "can_pledge": can_pledge, "can_register": access.can(request.user, "funding.company_register"),
         "can_edit": access.can(request.user, "funding.revitalisation_edit", project),
-        "min_pledge": corporate.MIN_PLEDGE, "end_year": corporate.credit_end_year()})
+        "min_pledge": corporate.MIN_PLEDGE, "end_year": corporate.credit_end_year(), "sectors": Sector.objects.all()})
 
 
 @require_POST
@@ -782,3 +783,20 @@ def tax_settings(request):
             return redirect("funding:tax_settings")
     return render(request, "funding/tax_settings.html", {"end_year": corporate.credit_end_year(),
                                                          "version": version})
+
+
+@require_POST
+def project_add(request, pk):
+    """Another project of the same 地域再生計画 (from a project page of that plan)."""
+    project = get_object_or_404(queries.projects(), pk=pk)
+    try:
+        added = actions.add_revitalisation_project(
+            request.user, project.plan, name=request.POST.get("name", ""),
+            sector=Sector.objects.filter(pk=request.POST.get("sector", "")).first(),
+            target_amount=request.POST.get("target_amount", ""), description=request.POST.get("description", ""))
+    except Invalid as exc:
+        for _name, reason in exc.problems:
+            messages.error(request, reason)
+        return redirect(project.get_absolute_url() + "#add-project")
+    messages.success(request, "事業を追加しました")
+    return redirect(added.get_absolute_url())

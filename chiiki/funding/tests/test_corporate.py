@@ -189,3 +189,18 @@ def test_non_grant_import_by_the_national_admin(client_for, users, register):
     assert result.committed and result.created == 2
     assert NonGrantStatus.objects.get(code="132012", fiscal_year=2027).excluded
     assert client_for(users["tokyo"]).get("/funding/non-grant/import/").status_code == 403
+
+
+def test_recipient_adds_a_project_to_its_plan(client_for, users, corp):
+    url = f"/funding/projects/{corp['hachioji'].pk}/"
+    assert "この地域再生計画に事業を追加" in client_for(users["hachioji"]).get(url).content.decode()
+    assert "この地域再生計画に事業を追加" not in client_for(users["sapporo"]).get(url).content.decode()
+    response = client_for(users["tokyo"]).post(url + "add", {"name": "避難所Wi-Fi", "sector": "disaster",
+                                                             "target_amount": "3,000,000"})
+    added = corp["hachioji"].plan.projects.get(name="避難所Wi-Fi")
+    assert response["Location"] == added.get_absolute_url() and added.target_amount == 3_000_000
+    assert client_for(users["sapporo"]).post(url + "add", {"name": "x", "sector": "disaster",
+                                                           "target_amount": "1"}).status_code == 403
+    bad = client_for(users["hachioji"]).post(url + "add", {"name": "", "sector": "disaster", "target_amount": "0"},
+                                             follow=True).content.decode()
+    assert "事業名を入力してください" in bad and "寄附の目標額は1円以上で入力してください" in bad

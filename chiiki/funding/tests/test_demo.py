@@ -37,6 +37,8 @@ def test_demo_plans_campaigns_and_flags(client, nagano):
     assert set(items) == {"202011", "202151"}  # the draft is not public
     assert items["202011"]["flags"] == []
     assert items["202151"]["flags"] == ["funding_cliff", "operator_undecided"]
+    # Its one-year program ends next 年度 with little after it: the default national 財源の崖 list shows it.
+    assert [c["title"] for c in client.get("/api/v1/funding/cliffs").json()] == ["【デモ】塩尻市 ぶどう畑のスマート農業"]
     page = client.get("/funding/campaigns/").content.decode()
     assert "デモ" in page and "1,379,000円" in page
     assert Campaign.objects.filter(is_demo=True).count() == 2
