@@ -33,6 +33,8 @@ def owner_of(value: str):
 
 class PlanForm(forms.Form):
     owner = forms.ChoiceField(label="策定団体", choices=())
+    participants = forms.CharField(label="参加団体（広域計画のとき）", required=False, max_length=2000,
+                                   help_text="団体コードを空白または読点で区切って入力（例: 132012 134023）")
     title = forms.CharField(label="計画名", max_length=200)
     sector = forms.ChoiceField(label="主な分野", choices=())
     sector_models = forms.MultipleChoiceField(label="分野別モデル", required=False, choices=(),
@@ -59,6 +61,7 @@ class PlanForm(forms.Form):
             (m.name, f"{m.sector.name}: {m.name}") for m in SectorModel.objects.select_related("sector")]
         if editing:
             del self.fields["owner"]
+            del self.fields["participants"]
         else:
             self.fields["owner"].choices = [("", "選択してください"), *owner_choices(user)]
 

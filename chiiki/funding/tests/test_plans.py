@@ -268,3 +268,21 @@ def test_list_filters_and_exports(client, plan_factory):
 
 def test_empty_list_says_so(client, register):
     assert "条件に合う実装計画はありません" in client.get("/funding/plans/").content.decode()
+
+
+def test_prefecture_staff_create_a_wide_area_plan_on_the_page(client_for, users):
+    c = client_for(users["tokyo"])
+    form = c.get("/funding/plans/new").content.decode()
+    assert "東京都（広域計画）" in form and "八王子市" in form and "札幌市" not in form
+    bad = c.post("/funding/plans/new", {"owner": "m:132012", "participants": "134023", "title": "x",
+                                        "sector": "disaster", "start_year": "2026", "operator_kind": "undecided"})
+    assert bad.status_code == 422 and "参加団体は都道府県の広域計画にだけ指定できます" in bad.content.decode()
+    outside = c.post("/funding/plans/new", {"owner": "p:13", "participants": "011002", "title": "x",
+                                            "sector": "disaster", "start_year": "2026", "operator_kind": "undecided"})
+    assert "東京都以外の団体は参加団体にできません: 札幌市" in outside.content.decode()
+    c.post("/funding/plans/new", {"owner": "p:13", "participants": "132012、13402", "title": "東京都 島しょ防災",
+                                  "sector": "disaster", "start_year": "2026", "operator_kind": "undecided"})
+    plan = ImplementationPlan.objects.get()
+    assert plan.municipality is None and sorted(plan.participants.values_list("code", flat=True)) == [
+        "132012", "134023"]
+    assert "参加団体: 八王子市、青ヶ島村" in c.get(plan.get_absolute_url()).content.decode()
