@@ -266,26 +266,29 @@ def _put_errors(form, exc: Invalid):
         form.add_error(name if name in form.fields else None, reason)
 
 
-def _participants(raw: str, form) -> list:
-    """The municipalities named by code in a wide-area plan's participant field (errors go on the form)."""
+def _participants(raw: str, form) -> tuple[list, list[str]]:
+    """The municipalities named by code in a wide-area plan's participant field, and the problems (also put on
+    the form)."""
     import re as _re
 
     from chiiki.core.codes import InvalidCode, normalize_code
 
-    found = []
+    found, problems = [], []
     for code in (c for c in _re.split(r"[\s,、，]+", raw or "") if c):
         try:
             municipality = Municipality.objects.filter(pk=normalize_code(code)).first()
         except InvalidCode as exc:
-            form.add_error("participants", f"団体コードが正しくありません: {exc}")
+            problems.append(f"団体コードが正しくありません: {exc}")
             continue
         if municipality is None:
-            form.add_error("participants", f"団体コード {code} の団体は登録されていません")
+            problems.append(f"団体コード {code} の団体は登録されていません")
         else:
             found.append(municipality)
     if found and not request_owner_is_prefecture(form):
-        form.add_error("participants", "参加団体は都道府県の広域計画にだけ指定できます")
-    return found
+        problems.append("参加団体は都道府県の広域計画にだけ指定できます")
+    for problem in problems:
+        form.add_error("participants", problem)
+    return found, problems
 
 
 def request_owner_is_prefecture(form) -> bool:
@@ -305,8 +308,8 @@ def plan_new(request):
             form.add_error("owner", "策定団体を選んでください")
         if sector is None:
             form.add_error("sector", "分野を選んでください")
-        participants = _participants(request.POST.get("participants", ""), form)
-        if owner is not None and sector is not None and not form.errors:
+        participants, participant_errors = _participants(request.POST.get("participants", ""), form)
+        if owner is not None and sector is not None and not participant_errors:
             try:
                 plan = actions.create_plan(request.user, owner, sector=sector, participants=participants,
                                            **_plan_values(request.POST))
