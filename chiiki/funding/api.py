@@ -851,9 +851,10 @@ def get_project(request, project_id: int):
 
 @router.get("/revitalisation-projects/{project_id}/relief", response={200: ReliefOut, 404: ErrorOut, 422: ErrorOut},
             summary="寄附額に対する税の軽減の目安（損金算入 約3割 + 税額控除 最大6割）")
-def project_relief(request, project_id: int, amount: int = Query(..., ge=1), fiscal_year: str | None = None):
+def project_relief(request, project_id: int, amount: int = Query(..., ge=1, le=10**13),
+                   fiscal_year: int | None = Query(None, ge=1990, le=2100, description="年度（西暦、省略時は今年度）")):
     get_object_or_404(queries.projects(), pk=project_id)
-    return _relief_out(amount, _year(fiscal_year) or current_fiscal_year())
+    return _relief_out(amount, fiscal_year or current_fiscal_year())
 
 
 @router.post("/companies", auth=WRITE_AUTH, response={201: CompanyOut, 403: ErrorOut, 422: ErrorOut},
