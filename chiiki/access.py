@@ -203,6 +203,26 @@ RULES = {
         _active(user) and user.role in (Role.MUNICIPAL_STAFF, Role.PREFECTURE_STAFF) and manages(user, obj)),
     "talent.respond": lambda user, obj: is_admin(user) or _talent_self(user, getattr(obj, "talent", None)),
     "talent.analytics": lambda user, obj: is_admin(user) or (_active(user) and user.role == Role.PREFECTURE_STAFF),
+    # funding: 実装計画 (obj: a plan, or the Municipality/Prefecture a new plan is for) and crowdfunding campaigns
+    # (obj: a campaign or its Municipality). A wide-area plan has no municipality: its prefecture's staff manage it.
+    "funding.plan_edit": manages,
+    "funding.campaign_edit": manages,
+    "funding.import": lambda user, obj: is_admin(user) or (_active(user) and (
+        (user.role == Role.PREFECTURE_STAFF and user.prefecture_id is not None)
+        or (user.role == Role.MUNICIPAL_STAFF and user.municipality_id is not None))),  # per row: plan_edit
+    # 企業版ふるさと納税: plans/projects of the recipient (obj: a RevitalisationPlan/Project or its owner); companies
+    # pledge for the company they registered (obj: the Company); the recipient confirms receipt (obj: the pledge).
+    "funding.revitalisation_edit": manages,
+    "funding.company_register": lambda user, obj: is_admin(user) or (_active(user) and user.role == Role.COMPANY),
+    "funding.pledge": lambda user, obj: is_admin(user) or (
+        _active(user) and user.role == Role.COMPANY and (obj is None or getattr(obj, "owner_id", None) == user.pk)),
+    "funding.pledge_receive": lambda user, obj: obj is not None and manages(user, obj.project),
+    "funding.pledge_cancel": lambda user, obj: obj is not None and (
+        manages(user, obj.project) or (_active(user) and obj.company.owner_id == user.pk)),
+    "funding.pledge_view": lambda user, obj: obj is not None and (
+        manages(user, obj.project) or (_active(user) and obj.company.owner_id == user.pk)),
+    "funding.non_grant_import": lambda user, obj: is_admin(user),
+    "funding.tax_settings": lambda user, obj: is_admin(user),
     # Site administration
     "history.view_all": lambda user, obj: is_admin(user),
     "site.admin": _site_admin,  # /django-admin/

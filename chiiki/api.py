@@ -18,6 +18,7 @@ from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.schemas import ErrorOut
 from chiiki.opendata.api import router as opendata_router  # opendata (issue 15)
 from chiiki.pdca.api import router as pdca_router  # pdca
+from chiiki.funding.api import router as funding_router  # funding
 from chiiki.programs.api import router as programs_router
 from chiiki.progress.api import router as progress_router
 from chiiki.promotion.api import router as promotion_router
@@ -152,3 +153,4 @@ api.add_router("", pdca_router)  # pdca: /kpis, /reviews, /actions, /proposals
 api.add_router("/cases", cases_router)  # pdca (issue 14): 事例ライブラリ
 api.add_router("", promotion_router)  # promotion: 見本となる地域, diffusion, package advice
 api.add_router("", talent_router)  # talent (人材): /capabilities, /talent/…
+api.add_router("", funding_router)  # funding: /plans, /funding/flows, /funding/cliffs

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "chiiki.cases",  # pdca (issue 14): 事例ライブラリ
     "chiiki.promotion",  # promotion: 推進体制（見本となる地域）
     "chiiki.talent",  # talent (人材): issue 12
+    "chiiki.funding",  # funding: 実装計画・資金循環
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,7 @@ urlpatterns = [
     path("cases/", include("chiiki.cases.urls")),  # pdca (issue 14): 事例ライブラリ
     path("promotion/", include("chiiki.promotion.urls")),  # promotion: 推進体制
     path("talent/", include("chiiki.talent.urls")),  # talent (人材)
+    path("funding/", include("chiiki.funding.urls")),  # funding
     path("api/v1/docs", api_docs.docs, name="api_docs"),  # before the API's own routes: replaces Swagger UI
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

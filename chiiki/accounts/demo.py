@@ -16,6 +16,7 @@ DEMO_LOADERS = [
     "chiiki.cases.demo.load",  # pdca: demo cases (marked デモ)
     "chiiki.promotion.demo.load",  # promotion
     "chiiki.talent.demo.load",  # talent (人材)
+    "chiiki.funding.demo.load",  # funding
 ]
 
 DEMO_PREFECTURE = "20"  # 長野県

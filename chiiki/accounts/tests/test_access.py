@@ -62,6 +62,18 @@ EXPECTED = {
     "talent.request": ("hachioji", MANAGERS_OF_HACHIOJI),
     "talent.respond": ("advisor_request", {"admin", "advisor"}),
     "talent.analytics": ("none", {"admin", "tokyo"}),
+    # funding: plans and campaigns of 八王子市 (wide-area plans: chiiki/funding/tests/test_plans.py)
+    "funding.plan_edit": ("hachioji", MANAGERS_OF_HACHIOJI),
+    "funding.campaign_edit": ("hachioji", MANAGERS_OF_HACHIOJI),
+    "funding.import": ("none", {"admin", "tokyo", "hachioji", "aogashima", "sapporo"}),
+    "funding.revitalisation_edit": ("hachioji", MANAGERS_OF_HACHIOJI),
+    "funding.company_register": ("none", {"admin", "company"}),
+    "funding.pledge": ("none", {"admin", "company"}),
+    "funding.pledge_receive": ("hachioji_pledge", MANAGERS_OF_HACHIOJI),  # the company user's pledge to 八王子市
+    "funding.pledge_cancel": ("hachioji_pledge", MANAGERS_OF_HACHIOJI | {"company"}),
+    "funding.pledge_view": ("hachioji_pledge", MANAGERS_OF_HACHIOJI | {"company"}),
+    "funding.non_grant_import": ("none", {"admin"}),
+    "funding.tax_settings": ("none", {"admin"}),
 }
 
 
@@ -88,6 +100,13 @@ def _obj(kind, users, register, user):
         if kind == "advisor_profile":
             return profile
         return TalentRequest(municipality=register["municipalities"]["132012"], talent=profile)
+    if kind == "hachioji_pledge":  # funding: unsaved rows are enough for the rules
+        from chiiki.funding import models as funding
+
+        plan = funding.RevitalisationPlan(municipality=register["municipalities"]["132012"],
+                                          prefecture=register["prefectures"]["13"])
+        return funding.CorporateDonationPledge(company=funding.Company(owner=users["company"]),
+                                               project=funding.RevitalisationProject(plan=plan))
     if kind == "own_token":
         return ApiToken(user=user, prefix="chk_test") if user is not None else ApiToken(user=users["admin"])
     return None

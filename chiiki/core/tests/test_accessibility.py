@@ -17,6 +17,7 @@ from chiiki.core.fiscal import current_fiscal_year
 from chiiki.core.models import ChangeRecord, ImportUpload
 from chiiki.opendata.tests.samples import make_catalog as make_opendata_catalog
 from chiiki.pdca.tests import tour as pdca_tour  # pdca
+from chiiki.funding.tests import tour as funding_tour
 from chiiki.programs.reference import load_catalog
 from chiiki.progress.imports import PROGRESS
 from chiiki.promotion import actions as promotion_actions
@@ -45,6 +46,10 @@ PUBLIC = [
     # promotion
     "/promotion/", "/promotion/candidates/", "/promotion/model-regions/132012/", "/promotion/m/132012/",
     "/promotion/organisations/", "/promotion/councils/", "/promotion/challenges/", "/promotion/events/",
+    # funding
+    "/funding/plans/", "/funding/plans/{plan}/", "/funding/lines/", "/funding/flows/", "/funding/cliffs/",
+    "/funding/campaigns/", "/funding/campaigns/{campaign}/", "/funding/projects/",
+    "/funding/projects/{project}/?amount=1000000",
 ]
 EXPECTED_STATUS = {"/no-such-page/": 404, "/progress/entry/011002/": 403}
 SIGNED_IN = ["/", "/accounts/mypage/", "/accounts/password/", "/accounts/tokens/", f"/programs/p/{PROGRAM}/",
@@ -62,6 +67,8 @@ ROLE_PAGES = {
         "/pdca/proposals/new", "/cases/new",  # pdca
         "/promotion/m/132012/commitments/new", "/promotion/challenges/new?municipality=132012",  # promotion
         "/promotion/events/new", "/promotion/councils/new",
+        "/funding/plans/new", "/funding/plans/{draft}/", "/funding/plans/{plan}/edit", "/funding/campaigns/new",
+        "/funding/campaigns/{campaign}/", "/funding/lines/import/",  # funding
     ],
     "tokyo": SIGNED_IN + ["/progress/entry/", "/progress/import/", "/history/", "/progress/records/",
                           "/regions/prefectures/13/"],
@@ -74,9 +81,10 @@ ROLE_PAGES = {
         "/pdca/kpis/new", "/pdca/kpis/DIGIDEN-1500/edit", "/pdca/reviews/new", "/pdca/reviews/{review}/",  # pdca
         "/pdca/proposals/{proposal}/", "/cases/{case}/edit", "/cases/import/",
         "/promotion/manage/designate", "/promotion/manage/weights",  # promotion
+        "/funding/tax-credit", "/funding/non-grant/import/", "/funding/revitalisation/new",  # funding
     ],
     "advisor": SIGNED_IN,
-    "company": SIGNED_IN,
+    "company": SIGNED_IN + ["/funding/projects/{project}/", "/funding/companies/new", "/funding/pledges/"],  # funding
 }
 for _role, _urls in {None: talent_tour.PUBLIC, **talent_tour.ROLE_PAGES}.items():  # talent (人材)
     ROLE_PAGES[_role] = ROLE_PAGES[_role] + _urls
@@ -125,7 +133,7 @@ def _upload(user, content: bytes) -> str:
 def _pages(role, users):
     record = ChangeRecord.objects.filter(municipality_id="132012").order_by("-pk").first()
     values = {"record": record.pk, "year": current_fiscal_year(), **pdca_tour.tour_values(),  # pdca: review, proposal
-              **users["talent_ids"]}  # talent
+              **users["talent_ids"], **funding_tour.seed()}  # talent, funding
     if role == "admin":
         header = "団体コード,分野,年度,段階\r\n"
         values["preview_ok"] = _upload(users["admin"], f"{header}134023,work,{values['year']},planned\r\n".encode())

@@ -1,0 +1,186 @@
+"""Forms of the funding pages. They collect what people type; the actions validate it (one code path with the
+API), and views put the actions' Japanese reasons back on the fields."""
+
+from django import forms
+
+from chiiki import access
+from chiiki.programs.models import SupportProgram
+from chiiki.regions.models import Municipality, Prefecture
+from chiiki.roadmap.models import Sector, SectorModel
+
+from .models import Campaign, FundingState, OperatorKind, Phase, PlanStatus, SourceKind
+
+TEXTAREA = forms.Textarea(attrs={"rows": 3})
+
+
+def owner_choices(user) -> list[tuple[str, str]]:
+    """Whom the user may make a plan for: "m:<code>" municipalities, "p:<code>" prefectures (wide-area plans)."""
+    choices = [(f"m:{m.code}", f"{m.prefecture.name}{m.name}") for m in access.scope_managed_municipalities(
+        user, Municipality.objects.select_related("prefecture").order_by("code"))]
+    prefectures = Prefecture.objects.order_by("code")
+    choices += [(f"p:{p.code}", f"{p.name}（広域計画）") for p in prefectures if access.can(user, "funding.plan_edit", p)]
+    return choices
+
+
+def owner_of(value: str):
+    kind, _, code = (value or "").partition(":")
+    if kind == "m":
+        return Municipality.objects.select_related("prefecture").filter(pk=code).first()
+    if kind == "p":
+        return Prefecture.objects.filter(pk=code).first()
+    return None
+
+
+class PlanForm(forms.Form):
+    owner = forms.ChoiceField(label="策定団体", choices=())
+    participants = forms.CharField(label="参加団体（広域計画のとき）", required=False, max_length=2000,
+                                   help_text="団体コードを空白または読点で区切って入力（例: 132012 134023）")
+    title = forms.CharField(label="計画名", max_length=200)
+    sector = forms.ChoiceField(label="主な分野", choices=())
+    sector_models = forms.MultipleChoiceField(label="分野別モデル", required=False, choices=(),
+                                              widget=forms.CheckboxSelectMultiple,
+                                              help_text="主な分野のモデルから選びます（ほかの分野のモデルは選べません）")
+    further_sectors = forms.MultipleChoiceField(label="その他の分野", required=False, choices=(),
+                                                widget=forms.CheckboxSelectMultiple)
+    vision = forms.CharField(label="目指す姿", required=False, widget=TEXTAREA)
+    start_year = forms.CharField(label="開始年度", help_text="例: 2026、令和8年度、R8")
+    operator_kind = forms.ChoiceField(label="支援終了後の運営主体", choices=OperatorKind.choices)
+    operator_name = forms.CharField(label="運営主体の名称", required=False, max_length=200)
+    operator_corporate_number = forms.CharField(label="運営主体の法人番号", required=False, max_length=20,
+                                                help_text="13桁（任意）")
+    kpis = forms.CharField(label="KPI", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text="1行に1つ「指標, 基準値, 目標値, 年度」（基準値・年度は省略可）。例: 端末の利用率, 40%, 90%, 2028")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, user=None, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        sectors = [(s.code, s.name) for s in Sector.objects.all()]
+        self.fields["sector"].choices = [("", "選択してください"), *sectors]
+        self.fields["further_sectors"].choices = sectors
+        self.fields["sector_models"].choices = [
+            (m.name, f"{m.sector.name}: {m.name}") for m in SectorModel.objects.select_related("sector")]
+        if editing:
+            del self.fields["owner"]
+            del self.fields["participants"]
+        else:
+            self.fields["owner"].choices = [("", "選択してください"), *owner_choices(user)]
+
+
+class YearForm(forms.Form):
+    fiscal_year = forms.CharField(label="年度", help_text="例: 2026、令和8年度")
+    phase = forms.ChoiceField(label="段階", choices=Phase.choices)
+    activities = forms.CharField(label="取組内容", required=False, widget=TEXTAREA)
+    total_cost = forms.CharField(label="事業費（円）", required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class LineForm(forms.Form):
+    source_kind = forms.ChoiceField(label="財源の種類", choices=SourceKind.choices)
+    program = forms.ChoiceField(label="支援メニュー（国の支援メニューのとき）", required=False, choices=())
+    campaign = forms.ChoiceField(label="クラウドファンディング（任意）", required=False, choices=())
+    donation_project = forms.ChoiceField(label="企業版ふるさと納税の事業（任意）", required=False, choices=())
+    label = forms.CharField(label="内訳・名称", required=False, max_length=200)
+    amount = forms.CharField(label="金額（円）")
+    state = forms.ChoiceField(label="状態", choices=FundingState.choices)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, choices: dict | None = None, plan=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, values in (line_choices(plan) if choices is None else choices).items():
+            self.fields[name].choices = values
+
+
+def line_choices(plan) -> dict:
+    """The select options of a plan's line forms, read once per page (a plan page has a form per line)."""
+    from .models import RevitalisationProject
+
+    campaigns, projects = Campaign.objects.none(), RevitalisationProject.objects.none()
+    if plan is not None:
+        if plan.municipality_id:
+            campaigns = Campaign.objects.filter(municipality_id=plan.municipality_id)
+        projects = RevitalisationProject.objects.filter(plan__prefecture_id=plan.prefecture_id,
+                                                        plan__municipality_id=plan.municipality_id)
+    return {"program": [("", "—"), *SupportProgram.objects.order_by("public_id").values_list("public_id", "name")],
+            "campaign": [("", "—"), *((str(c.pk), c.title) for c in campaigns)],
+            "donation_project": [("", "—"), *((str(p.pk), p.name) for p in projects)]}
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label="状態", choices=PlanStatus.choices)
+    reason = forms.CharField(label="理由（中止のときは必須）", required=False, max_length=500)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class PlanFilterForm(forms.Form):
+    prefecture = forms.ChoiceField(label="都道府県", required=False, choices=())
+    municipality = forms.CharField(label="団体コード", required=False, max_length=6)
+    sector = forms.ChoiceField(label="分野", required=False, choices=())
+    status = forms.ChoiceField(label="状態", required=False, choices=[("", "すべて"), *PlanStatus.choices])
+    flag = forms.ChoiceField(label="リスク", required=False, choices=())
+
+    def __init__(self, *args, **kwargs):
+        from .flags import LABELS
+
+        super().__init__(*args, **kwargs)
+        self.fields["prefecture"].choices = [("", "すべて"), *Prefecture.objects.order_by("code").values_list(
+            "code", "name")]
+        self.fields["sector"].choices = [("", "すべて"), *((s.code, s.name) for s in Sector.objects.all())]
+        self.fields["flag"].choices = [("", "指定しない"), *LABELS.items()]
+
+
+class CampaignForm(forms.Form):
+    municipality = forms.ChoiceField(label="実施団体", choices=())
+    title = forms.CharField(label="プロジェクト名", max_length=200)
+    use_of_funds = forms.CharField(label="寄附金の使い道", widget=TEXTAREA)
+    target_amount = forms.CharField(label="目標金額（円）")
+    start_date = forms.DateField(label="募集開始日", widget=forms.DateInput(attrs={"type": "date"}), input_formats=["%Y-%m-%d"])
+    end_date = forms.DateField(label="募集終了日", widget=forms.DateInput(attrs={"type": "date"}), input_formats=["%Y-%m-%d"])
+    model = forms.ChoiceField(label="方式", choices=(), help_text="All-in: 目標に届かなくても寄附を受けて実施／All-or-Nothing: 目標達成時のみ実施")
+    minimum_donation = forms.CharField(label="最低寄附額（円）", required=False, initial=2000)
+    gift_description = forms.CharField(label="返礼品（任意）", required=False, max_length=200)
+    gift_tier = forms.CharField(label="返礼品の対象寄附額（円）", required=False)
+    gift_cost = forms.CharField(label="返礼品の調達費（円）", required=False, help_text="対象寄附額の3割以下")
+    donation_url = forms.URLField(label="寄附ページ（外部）のURL", max_length=500, assume_scheme="https")
+    plan = forms.ChoiceField(label="実装計画（任意）", required=False, choices=())
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, user=None, campaign=None, **kwargs):
+        from .models import CampaignModel, ImplementationPlan
+
+        super().__init__(*args, **kwargs)
+        for name in ("start_date", "end_date"):
+            self.fields[name].error_messages.update({"required": "日付を入力してください",
+                                                     "invalid": "日付は YYYY-MM-DD の形式で入力してください"})
+        self.fields["donation_url"].error_messages.update({"required": "寄附ページのURLを入力してください",
+                                                           "invalid": "寄附ページのURL（https://…）を入力してください"})
+        self.fields["model"].choices = CampaignModel.choices
+        if campaign is not None:
+            del self.fields["municipality"]
+            codes = [campaign.municipality_id]
+        else:
+            managed = access.scope_managed_municipalities(user, Municipality.objects.select_related("prefecture")
+                                                          .order_by("code"))
+            self.fields["municipality"].choices = [("", "選択してください"),
+                                                   *((m.code, f"{m.prefecture.name}{m.name}") for m in managed)]
+            codes = [m.code for m in managed] if not access.is_admin(user) else None
+        plans = ImplementationPlan.objects.exclude(municipality=None).order_by("municipality_id", "id")
+        if codes is not None:
+            plans = plans.filter(municipality_id__in=codes)
+        self.fields["plan"].choices = [("", "—"), *((str(p.pk), f"{p.municipality_id} {p.title}") for p in plans[:500])]
+
+
+def kpis_from_text(text: str) -> list[dict]:
+    """「指標, 基準値, 目標値, 年度」 per line (、 or , between) → the KPI dicts the action validates."""
+    rows = []
+    for line in (text or "").splitlines():
+        parts = [p.strip() for p in line.replace("、", ",").split(",")]
+        if not any(parts):
+            continue
+        parts += [""] * (4 - len(parts))
+        rows.append({"indicator": parts[0], "baseline": parts[1], "target": parts[2], "fiscal_year": parts[3]})
+    return rows
+
+
+def kpis_to_text(kpis) -> str:
+    return "\n".join(", ".join(str(k.get(name) or "") for name in ("indicator", "baseline", "target", "fiscal_year"))
+                     for k in kpis or [])

@@ -1,0 +1,317 @@
+"""Reads shared by pages, API and (later) PDCA KPIs: visible plans, the year × source table, money flows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Count, Q, Sum
+
+from chiiki import access
+from chiiki.accounts.models import Role
+
+from . import flags as flag_rules
+from .models import (
+    Campaign,
+    FundingLine,
+    FundingState,
+    ImplementationPlan,
+    PlanStatus,
+    PlanYear,
+    Receipt,
+    SourceKind,
+)
+
+
+def visible_plans(user):
+    """Plans the user may see: every plan that is not a draft, and the drafts the user manages."""
+    qs = ImplementationPlan.objects.select_related("municipality", "prefecture", "sector")
+    public = ~Q(status=PlanStatus.DRAFT)
+    if access.is_admin(user):
+        return qs
+    role = access.role_of(user)
+    if role == Role.PREFECTURE_STAFF and user.prefecture_id:
+        return qs.filter(public | Q(prefecture_id=user.prefecture_id))
+    if role == Role.MUNICIPAL_STAFF and user.municipality_id:
+        return qs.filter(public | Q(municipality_id=user.municipality_id))
+    return qs.filter(public)
+
+
+def filter_plans(qs, *, prefecture: str = "", municipality: str = "", sector: str = "", status: str = "",
+                 fiscal_year: int | None = None):
+    if prefecture:
+        qs = qs.filter(prefecture_id=prefecture)
+    if municipality:
+        qs = qs.filter(Q(municipality_id=municipality) | Q(participants__code=municipality)).distinct()
+    if sector:
+        qs = qs.filter(sector_id=sector)
+    if status:
+        qs = qs.filter(status=status)
+    if fiscal_year:
+        qs = qs.filter(years__fiscal_year=fiscal_year).distinct()
+    return qs
+
+
+def with_flags(qs, flag: str = "") -> tuple[list[ImplementationPlan], dict[int, list]]:
+    """The plans of qs (in order) with their flags; with `flag`, only the plans that have it."""
+    plans = list(qs)
+    computed = flag_rules.for_plans([p.pk for p in plans]) if plans else {}
+    if flag:
+        plans = [p for p in plans if any(f.code == flag for f in computed.get(p.pk, []))]
+    return plans, computed
+
+
+def plan_detail(pk: int):
+    return (ImplementationPlan.objects.select_related("municipality", "prefecture", "sector")
+            .prefetch_related("participants", "years__lines__program", "years__lines__campaign",
+                              "years__lines__donation_project").get(pk=pk))
+
+
+def year_source_table(plan: ImplementationPlan) -> dict:
+    """年度 × 財源の種類: amounts (every state but 不採択), secured (確定・受領), cost and gap per 年度."""
+    kinds = list(SourceKind)
+    rows = []
+    for year in plan.years.all():
+        amounts = dict.fromkeys(SourceKind.values, 0)
+        secured = 0
+        for line in year.lines.all():
+            if line.state == FundingState.REJECTED:
+                continue
+            amounts[line.source_kind] += line.amount
+            if line.state in (FundingState.CONFIRMED, FundingState.RECEIVED):
+                secured += line.amount
+        planned = sum(amounts.values())
+        rows.append({"year": year, "amounts": [amounts[k.value] for k in kinds], "planned": planned,
+                     "secured": secured, "gap": max(year.total_cost - planned, 0)})
+    used = [i for i, _k in enumerate(kinds) if any(r["amounts"][i] for r in rows)]
+    return {"kinds": [kinds[i] for i in used], "rows": [dict(r, amounts=[r["amounts"][i] for i in used])
+                                                          for r in rows]}
+
+
+def chart_data(table: dict) -> dict:
+    return {"labels": [f"{r['year'].fiscal_year}年度" for r in table["rows"]],
+            "datasets": [{"label": str(kind.label), "data": [r["amounts"][i] for r in table["rows"]]}
+                         for i, kind in enumerate(table["kinds"])],
+            "cost": [r["year"].total_cost for r in table["rows"]]}
+
+
+def visible_lines(user):
+    return FundingLine.objects.filter(plan_year__plan__in=visible_plans(user).order_by().values("id"))
+
+
+def filter_lines(qs, *, source_kind: str = "", sector: str = "", fiscal_year: int | None = None, state: str = "",
+                 prefecture: str = "", municipality: str = "", plan: int | None = None):
+    if source_kind:
+        qs = qs.filter(source_kind=source_kind)
+    if sector:
+        qs = qs.filter(plan_year__plan__sector_id=sector)
+    if fiscal_year:
+        qs = qs.filter(plan_year__fiscal_year=fiscal_year)
+    if state:
+        qs = qs.filter(state=state)
+    if prefecture:
+        qs = qs.filter(plan_year__plan__prefecture_id=prefecture)
+    if municipality:
+        qs = qs.filter(plan_year__plan__municipality_id=municipality)
+    if plan:
+        qs = qs.filter(plan_year__plan_id=plan)
+    return qs
+
+
+LINE_EXPORT_HEADER = ["計画ID", "計画名", "団体コード", "団体", "分野", "年度", "段階", "財源の種類", "支援メニューID",
+                      "内訳・名称", "金額（円）", "状態", "財源ID", "版"]
+PLAN_EXPORT_HEADER = ["計画ID", "計画名", "団体コード", "団体", "都道府県", "分野", "状態", "開始年度", "年度数",
+                      "事業費合計（円）", "財源合計（円）", "確定・受領（円）", "運営主体", "リスク"]
+
+
+def line_export_rows(qs):
+    qs = qs.select_related("plan_year__plan__municipality", "plan_year__plan__prefecture",
+                           "plan_year__plan__sector", "program").order_by("plan_year__plan_id",
+                                                                          "plan_year__fiscal_year", "id")
+    for line in qs.iterator(chunk_size=2000):
+        year, plan = line.plan_year, line.plan_year.plan
+        yield [plan.pk, plan.title, plan.municipality_id or plan.prefecture_id, plan.owner_name, plan.sector.name,
+               year.fiscal_year, year.get_phase_display(), line.get_source_kind_display(),
+               line.program.public_id if line.program_id else "", line.label, line.amount,
+               line.get_state_display(), line.pk, line.version]
+
+
+def plan_export_rows(plans, computed):
+    ids = [p.pk for p in plans]
+    costs = dict(PlanYear.objects.filter(plan_id__in=ids).values("plan_id").annotate(s=Sum("total_cost"))
+                 .values_list("plan_id", "s"))
+    lines = FundingLine.objects.filter(plan_year__plan_id__in=ids).exclude(state=FundingState.REJECTED)
+    funded = dict(lines.values("plan_year__plan_id").annotate(s=Sum("amount")).values_list("plan_year__plan_id", "s"))
+    secured = dict(lines.filter(state__in=[FundingState.CONFIRMED, FundingState.RECEIVED])
+                   .values("plan_year__plan_id").annotate(s=Sum("amount")).values_list("plan_year__plan_id", "s"))
+    counts = dict(PlanYear.objects.filter(plan_id__in=ids).values("plan_id").annotate(c=Count("id"))
+                  .values_list("plan_id", "c"))
+    for plan in plans:
+        yield [plan.pk, plan.title, plan.municipality_id or plan.prefecture_id, plan.owner_name, plan.prefecture.name,
+               plan.sector.name, plan.get_status_display(), plan.start_year, counts.get(plan.pk, 0),
+               costs.get(plan.pk) or 0, funded.get(plan.pk) or 0, secured.get(plan.pk) or 0,
+               plan.get_operator_kind_display() + (f"（{plan.operator_name}）" if plan.operator_name else ""),
+               "／".join(sorted({f.label for f in computed.get(plan.pk, [])}))]
+
+
+# ---- Fund flow -------------------------------------------------------------------------------------------------
+
+FLOW_DIMENSIONS = {"source_kind": "source_kind", "sector": "plan_year__plan__sector_id",
+                   "fiscal_year": "plan_year__fiscal_year", "prefecture": "plan_year__plan__prefecture_id"}
+
+
+def flows(*, group_by=("source_kind", "sector", "fiscal_year"), prefecture: str = "", municipality: str = "",
+          fiscal_year: int | None = None) -> list[dict]:
+    """Money of public (not draft) plans by the given dimensions: planned (every state but 不採択), 確定
+    (採択・確定 and 受領) and 受領, one aggregate query."""
+    unknown = [g for g in group_by if g not in FLOW_DIMENSIONS]
+    if unknown:
+        raise ValueError(f"unknown dimensions {unknown}")
+    qs = FundingLine.objects.order_by().exclude(state=FundingState.REJECTED).exclude(
+        plan_year__plan__status=PlanStatus.DRAFT)
+    qs = filter_lines(qs, prefecture=prefecture, municipality=municipality, fiscal_year=fiscal_year)
+    columns = [FLOW_DIMENSIONS[g] for g in group_by]
+    rows = qs.values(*columns).annotate(
+        planned=Sum("amount"),
+        secured=Sum("amount", filter=Q(state__in=[FundingState.CONFIRMED, FundingState.RECEIVED])),
+        received=Sum("amount", filter=Q(state=FundingState.RECEIVED)),
+        lines=Count("id")).order_by(*columns)
+    return [{**{g: row[c] for g, c in zip(group_by, columns, strict=True)}, "planned": row["planned"] or 0,
+             "secured": row["secured"] or 0, "received": row["received"] or 0, "lines": row["lines"]}
+            for row in rows]
+
+
+def national_cliffs(fiscal_year: int):
+    """Public plans whose support from a program ends in `fiscal_year` with nothing replacing it, largest first."""
+    qs = ImplementationPlan.objects.exclude(status=PlanStatus.DRAFT)
+    found = flag_rules.cliffs(qs, fiscal_year)
+    plans = ImplementationPlan.objects.select_related("municipality", "prefecture", "sector").in_bulk(
+        [c.plan_id for c in found])
+    return sorted(((plans[c.plan_id], c) for c in found), key=lambda pc: (-pc[1].at_risk, pc[0].pk))
+
+
+# ---- Figures for KPIs (PDCA) -----------------------------------------------------------------------------------
+
+
+def published_plans_with_min_years(min_years: int = 3, *, prefecture: str = "", sector: str = "") -> int:
+    """Plans that are published (公開; completed ones count too) and span at least `min_years` 年度."""
+    qs = ImplementationPlan.objects.filter(status__in=[PlanStatus.PUBLISHED, PlanStatus.COMPLETED])
+    if prefecture:
+        qs = qs.filter(prefecture_id=prefecture)
+    if sector:
+        qs = qs.filter(sector_id=sector)
+    return qs.annotate(n=Count("years")).filter(n__gte=min_years).count()
+
+
+def crowdfunding_raised(*, fiscal_year: int | None = None, prefecture: str = "", municipality: str = "") -> int:
+    """Yen raised by crowdfunding campaigns (sum of their receipts), optionally for one 年度 (by receipt date)."""
+    qs = Receipt.objects.all()
+    if fiscal_year:
+        qs = qs.filter(received_on__gte=f"{fiscal_year}-04-01", received_on__lte=f"{fiscal_year + 1}-03-31")
+    if prefecture:
+        qs = qs.filter(campaign__municipality__prefecture_id=prefecture)
+    if municipality:
+        qs = qs.filter(campaign__municipality_id=municipality)
+    return qs.aggregate(s=Sum("amount"))["s"] or 0
+
+
+def campaign_totals(campaign_ids) -> dict[int, tuple[int, int]]:
+    """campaign id → (raised yen, donation count)."""
+    rows = (Receipt.objects.filter(campaign_id__in=list(campaign_ids)).values("campaign_id")
+            .annotate(s=Sum("amount"), c=Sum("count")).values_list("campaign_id", "s", "c"))
+    totals = defaultdict(lambda: (0, 0))
+    totals.update({pk: (s or 0, c or 0) for pk, s, c in rows})
+    return totals
+
+
+def campaigns():
+    return Campaign.objects.select_related("municipality__prefecture", "plan")
+
+
+def campaign_rows(qs, today):
+    """(campaign, Progress) for each campaign of qs, with one aggregate query for the totals."""
+    from . import campaigns as rules
+
+    items = list(qs)
+    totals = campaign_totals([c.pk for c in items])
+    return [(c, rules.progress(c, *totals[c.pk], today)) for c in items]
+
+
+def filter_campaigns(qs, *, prefecture: str = "", municipality: str = "", plan: int | None = None):
+    if prefecture:
+        qs = qs.filter(municipality__prefecture_id=prefecture)
+    if municipality:
+        qs = qs.filter(municipality_id=municipality)
+    if plan:
+        qs = qs.filter(plan_id=plan)
+    return qs
+
+
+def raised_over_time(campaign) -> list[tuple]:
+    """(date, raised that day, raised up to that day) for the campaign's receipts."""
+    rows = (Receipt.objects.filter(campaign=campaign).values("received_on").annotate(s=Sum("amount"))
+            .order_by("received_on").values_list("received_on", "s"))
+    series, running = [], 0
+    for day, amount in rows:
+        running += amount
+        series.append((day, amount, running))
+    return series
+
+
+# ---- 企業版ふるさと納税 ------------------------------------------------------------------------------------------
+
+
+def projects():
+    from .models import RevitalisationProject
+
+    return RevitalisationProject.objects.select_related("plan__municipality", "plan__prefecture", "sector")
+
+
+def project_rows(qs, *, min_remaining: int | None = None):
+    """(project, pledged yen (申出+受領), received yen, remaining yen) with one aggregate query."""
+    from .models import CorporateDonationPledge, PledgeState
+
+    items = list(qs)
+    sums = (CorporateDonationPledge.objects.filter(project_id__in=[p.pk for p in items])
+            .exclude(state=PledgeState.CANCELLED).values("project_id")
+            .annotate(pledged=Sum("amount"), received=Sum("amount", filter=Q(state=PledgeState.RECEIVED)))
+            .values_list("project_id", "pledged", "received"))
+    totals = {pk: (pledged or 0, received or 0) for pk, pledged, received in sums}
+    rows = []
+    for project in items:
+        pledged, received = totals.get(project.pk, (0, 0))
+        remaining = max(project.target_amount - pledged, 0)
+        if min_remaining is None or remaining >= min_remaining:
+            rows.append((project, pledged, received, remaining))
+    return rows
+
+
+def filter_projects(qs, *, prefecture: str = "", sector: str = "", in_force_year: int | None = None):
+    if prefecture:
+        qs = qs.filter(plan__prefecture_id=prefecture)
+    if sector:
+        qs = qs.filter(sector_id=sector)
+    if in_force_year:
+        qs = qs.filter(plan__approved_on__isnull=False, plan__start_year__lte=in_force_year,
+                       plan__end_year__gte=in_force_year)
+    return qs
+
+
+def visible_pledges(user):
+    """Pledges the user may see: a company user's own, the recipient's (those who manage the project), all for
+    admins. Built on the same rule as access ("funding.pledge_view") but as a query."""
+    from .models import CorporateDonationPledge
+
+    qs = CorporateDonationPledge.objects.select_related("company__head_office", "project__plan__municipality",
+                                                        "project__plan__prefecture")
+    if access.is_admin(user):
+        return qs
+    role = access.role_of(user)
+    if role == "public":
+        return qs.none()
+    if role == Role.COMPANY:
+        return qs.filter(company__owner=user)
+    if role == Role.PREFECTURE_STAFF and user.prefecture_id:
+        return qs.filter(project__plan__prefecture_id=user.prefecture_id)
+    if role == Role.MUNICIPAL_STAFF and user.municipality_id:
+        return qs.filter(project__plan__municipality_id=user.municipality_id)
+    return qs.none()

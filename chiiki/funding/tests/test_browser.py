@@ -1,0 +1,109 @@
+"""Browser: a municipal officer turns the navigator's package into a plan, adds funding and sees the 財源の崖 flag
+go when the year is funded (htmx row saves); the public fund-flow page shows the money once it is published."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from chiiki.funding.models import ImplementationPlan
+from chiiki.programs.reference import load_catalog
+from chiiki.roadmap.reference import load as load_sectors
+from chiiki.testing import collect_errors
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DATA_DIR = Path(settings.BASE_DIR) / "data"
+
+
+def test_package_to_plan_to_funded_year_to_public_flow(register, users, page, login, screenshot, browser,
+                                                       live_server, settings):
+    settings.CSP_ENABLED = True
+    load_sectors(data_dir=DATA_DIR, force=False, stdout=None, progress=False)
+    load_catalog(data_dir=DATA_DIR)
+    errors = collect_errors(page)
+    login(users["hachioji"])
+    page.goto("/programs/navigator/?municipality=132012&sector=education")
+    page.click("text=この組み合わせで計画を作る")
+    page.wait_for_selector("h1:has-text('実装計画（3か年）')")
+    plan = ImplementationPlan.objects.get()
+    year = plan.years.order_by("fiscal_year")[1]
+    screenshot(page, "funding-plan-from-package")
+
+    # Give the implementation year a cost: the cliff flag appears (htmx swaps the editor, no reload).
+    row = page.locator(f"#year-{year.pk} form.row-form").first
+    row.locator(f"#id_year{year.pk}-total_cost").fill("12000000")
+    row.locator("button", has_text="この年度を保存").click()
+    cliff = f"{year.fiscal_year}年度は事業費12,000,000円に対して、採択・確定または受領した財源がありません"
+    page.wait_for_selector(f"#flags >> text={cliff}")
+    assert page.locator("#plan-editor [role=status]").inner_text() == f"{year.fiscal_year}年度を保存しました"
+
+    # Fund it with 一般財源 採択・確定: the flag goes.
+    page.click(f"#year-{year.pk} summary")
+    add = page.locator(f"#year-{year.pk} details.add-line form")
+    add.locator(f"#id_newline{year.pk}-source_kind").select_option("general")
+    add.locator(f"#id_newline{year.pk}-amount").fill("12000000")
+    add.locator(f"#id_newline{year.pk}-state").select_option("confirmed")
+    add.locator("button", has_text="追加する").click()
+    page.wait_for_selector(f"#plan-editor [role=status]:has-text('{year.fiscal_year}年度に財源（一般財源）を追加しました')")
+    assert cliff not in page.locator("#flags").inner_text()
+    assert page.locator("#funding-plan-chart").is_visible()
+    screenshot(page, "funding-plan-funded")
+
+    page.select_option("#plan-status", "published")
+    page.click("button:has-text('状態を変更')")
+    page.wait_for_selector("text=状態を「公開」にしました")
+
+    # The public sees the money on the national fund-flow page.
+    context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    public = context.new_page()
+    public_errors = collect_errors(public)
+    public.goto("/funding/flows/")
+    assert "12,000,000円" in public.locator("table.flow-table").inner_text()
+    assert public.locator("#funding-flow-chart").is_visible()
+    screenshot(public, "funding-flows-public")
+    context.close()
+    assert errors == [] and public_errors == []
+
+
+def test_company_pledges_to_a_project(register, users, page, login, screenshot, settings):
+    import datetime as dt
+
+    from chiiki import access
+    from chiiki.funding import actions
+    from chiiki.funding.models import CorporateDonationPledge, NonGrantStatus
+    from chiiki.roadmap.models import Sector
+
+    settings.CSP_ENABLED = True
+    matsue = register["municipalities"]["322016"]
+    plan = actions.create_revitalisation_plan(access.SYSTEM, matsue, name="松江市 地域再生計画", start_year=2025,
+                                              end_year=2029, approved_on=dt.date(2025, 6, 1))
+    project = actions.add_revitalisation_project(access.SYSTEM, plan, name="城下町の見守りセンサー",
+                                                 sector=Sector.objects.get(pk="disaster"), target_amount=20_000_000)
+    NonGrantStatus.objects.create(code="322016", fiscal_year=2026, non_grant=False, metropolitan=False)
+    errors = collect_errors(page)
+    login(users["company"])
+    page.goto("/funding/projects/")
+    page.click("text=城下町の見守りセンサー")
+    page.click("text=企業（法人番号・本社所在地）を登録")
+    page.fill("#c-name", "株式会社サンプル")
+    page.fill("#c-number", "7123456789012")
+    page.fill("#c-head", "132012")
+    page.click("button:has-text('登録する')")
+    page.wait_for_selector("h1:has-text('城下町の見守りセンサー')")
+    page.fill("#relief-amount", "3000000")
+    page.fill("#relief-year", "2026")
+    page.click("button:has-text('計算する')")
+    page.wait_for_selector("table.relief-table")
+    assert "2,700,000円" in page.locator("table.relief-table").inner_text()  # 9割
+    page.fill("#pledge-amount", "3000000")
+    page.fill("#pledge-year", "2026")
+    page.check("input[name=no_return_declared]")
+    screenshot(page, "funding-project-pledge-form")
+    page.click("button:has-text('申し出る')")
+    page.wait_for_selector("h1:has-text('企業版ふるさと納税の申出')")
+    pledge = CorporateDonationPledge.objects.get()
+    assert (pledge.project, pledge.amount, pledge.state) == (project, 3_000_000, "offered")
+    assert "申出" in page.locator("dl.profile").inner_text()
+    screenshot(page, "funding-pledge")
+    assert errors == []

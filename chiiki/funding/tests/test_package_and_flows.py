@@ -1,0 +1,119 @@
+"""「この組み合わせで計画を作る」 from the navigator's package, the fund-flow page and API, and the query
+functions PDCA KPIs will count."""
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from chiiki import access
+from chiiki.core.fiscal import current_fiscal_year
+from chiiki.funding import actions, queries
+from chiiki.funding.models import Campaign, FundingLine, ImplementationPlan, Receipt
+from chiiki.programs.navigator import navigator
+from chiiki.programs.reference import load_catalog
+from chiiki.roadmap.reference import load as load_sectors
+
+from .conftest import CONFIRMED, GENERAL, NATIONAL, PLANNED, RECEIVED, make_program
+
+DATA_DIR = Path(settings.BASE_DIR) / "data"
+
+
+@pytest.fixture
+def catalog(register):
+    load_sectors(data_dir=DATA_DIR, force=False, stdout=None, progress=False)
+    load_catalog(data_dir=DATA_DIR)
+
+
+def test_navigator_package_becomes_a_draft_plan(client_for, users, register, catalog):
+    c = client_for(users["hachioji"])
+    page = c.get("/programs/navigator/?municipality=132012&sector=education").content.decode()
+    assert "この組み合わせで計画を作る" in page
+    response = c.post("/funding/plans/from-package", {"municipality": "132012", "sector": "education"})
+    plan = ImplementationPlan.objects.get()
+    assert response.status_code == 302 and response["Location"] == plan.get_absolute_url()
+    _items, steps = navigator(register["municipalities"]["132012"], "education")
+    assert plan.status == "draft" and plan.start_year == current_fiscal_year()
+    assert [(y.fiscal_year, y.phase) for y in plan.years.all()] == [(s.fiscal_year, s.role) for s in steps]
+    for step, year in zip(steps, plan.years.all(), strict=True):
+        assert year.activities == step.why
+        assert sorted(year.lines.values_list("program__public_id", flat=True)) == sorted(
+            p.public_id for p in step.programs)
+    assert set(FundingLine.objects.values_list("source_kind", "amount", "state")) <= {(NATIONAL, 0, PLANNED)}
+    assert FundingLine.objects.exists()
+
+
+@pytest.mark.parametrize("role,shown", [("public", False), ("company", False), ("sapporo", False),
+                                        ("tokyo", True), ("admin", True)])
+def test_package_button_only_for_editors(client_for, users, catalog, role, shown):
+    c = client_for(None if role == "public" else users[role])
+    page = c.get("/programs/navigator/?municipality=132012&sector=education").content.decode()
+    assert ("この組み合わせで計画を作る" in page) is shown
+
+
+def test_package_post_refused_to_others(client_for, users, catalog):
+    response = client_for(users["sapporo"]).post("/funding/plans/from-package",
+                                                 {"municipality": "132012", "sector": "education"})
+    assert response.status_code == 403 and not ImplementationPlan.objects.exists()
+
+
+@pytest.fixture
+def money(plan_factory):
+    program = make_program("MONEY", name="実装補助金")
+    plan_factory([(2026, "implementation", 1000, [(NATIONAL, 600, CONFIRMED, program), (GENERAL, 400, RECEIVED, None)]),
+                  (2027, "operation", 500, [(GENERAL, 500, PLANNED, None)])], status="published")
+    plan_factory([(2026, "implementation", 300, [(GENERAL, 300, RECEIVED, None)])], municipality="011002",
+                 status="published")
+    plan_factory([(2026, "implementation", 9999, [(GENERAL, 9999, RECEIVED, None)])])  # a draft: never counted
+
+
+def test_flows_api(client, money):
+    body = client.get("/api/v1/funding/flows?group_by=source_kind").json()
+    assert body["rows"] == [
+        {"source_kind": "general", "sector": None, "fiscal_year": None, "prefecture": None, "planned": 1200,
+         "secured": 700, "received": 700, "lines": 3},
+        {"source_kind": "national_program", "sector": None, "fiscal_year": None, "prefecture": None, "planned": 600,
+         "secured": 600, "received": 0, "lines": 1}]
+    assert body["total"] == {"planned": 1800, "secured": 1300, "received": 700, "lines": 4}
+    by_pref = client.get("/api/v1/funding/flows?group_by=prefecture&prefecture=01").json()["rows"]
+    assert [(r["prefecture"], r["planned"]) for r in by_pref] == [("01", 300)]
+    assert client.get("/api/v1/funding/flows?group_by=colour").status_code == 422
+
+
+def test_flows_page_links_every_figure_to_its_lines(client, money):
+    page = client.get("/funding/flows/").content.decode()
+    assert "1,800円" in page and "1,200円" in page
+    link = "/funding/lines/?exclude_rejected=1&amp;source_kind=general"
+    assert link in page
+    lines = client.get(link.replace("&amp;", "&")).content.decode()
+    assert lines.count("円</td>") == 3  # the three general lines of public plans, not the draft's
+    # The flow diagram: one band per (source, sector), as wide as its money, linking to the same lines.
+    assert page.count("<path d=") == 2
+    assert 'aria-label="一般財源から教育へ 1,200円"' in page and 'aria-label="国の支援メニューから教育へ 600円"' in page
+    band = re.search(r'<a href="([^"]+)" aria-label="一般財源から教育へ', page).group(1).replace("&amp;", "&")
+    assert client.get(band).content.decode().count("円</td>") == 3
+    municipal = client.get("/funding/flows/?municipality=011002").content.decode()
+    assert "北海道札幌市" in municipal and "300円" in municipal and "1,800円" not in municipal
+
+
+def test_pdca_figures(plan_factory, register):
+    three = [(2026, "people_knowhow", 0, []), (2027, "implementation", 0, []), (2028, "operation", 0, [])]
+    plan_factory(three, status="published")
+    done = plan_factory(three, status="published")
+    actions.set_status(access.SYSTEM, done, "completed", version=done.version)
+    plan_factory(three)  # draft
+    plan_factory(three[:2], status="published")
+    stopped = plan_factory(three, status="published")
+    actions.set_status(access.SYSTEM, stopped, "discontinued", version=stopped.version, reason="撤退")
+    assert queries.published_plans_with_min_years(3) == 2  # published and completed
+    assert queries.published_plans_with_min_years(2) == 3
+    campaign = Campaign.objects.create(municipality=register["municipalities"]["132012"], title="CF",
+                                       use_of_funds="機器", target_amount=100, start_date=dt.date(2026, 5, 1),
+                                       end_date=dt.date(2026, 7, 1), donation_url="https://example.jp/cf")
+    Receipt.objects.create(campaign=campaign, received_on=dt.date(2026, 5, 2), amount=3000, external_id="A1")
+    Receipt.objects.create(campaign=campaign, received_on=dt.date(2027, 4, 2), amount=5000, external_id="A2")
+    assert queries.crowdfunding_raised() == 8000
+    assert queries.crowdfunding_raised(fiscal_year=2026) == 3000
+    assert queries.crowdfunding_raised(prefecture="01") == 0

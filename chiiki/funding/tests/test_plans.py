@@ -1,0 +1,288 @@
+"""Implementation plans through the pages and the API: create, edit one row at a time, stale versions, drafts,
+permissions for every role at every write, history, filters and exports."""
+
+import csv
+import io
+
+import pytest
+
+from chiiki.core.models import ChangeRecord
+from chiiki.funding.models import FundingLine, ImplementationPlan, PlanYear
+
+from .conftest import CONFIRMED, GENERAL, PLANNED
+
+ROLES = ["public", "admin", "tokyo", "hachioji", "aogashima", "sapporo", "advisor", "company"]
+EDITORS = {"admin", "tokyo", "hachioji"}
+
+
+def _client(client_for, users, role):
+    return client_for(None if role == "public" else users[role])
+
+
+# ---- Creating and editing on the pages ------------------------------------------------------------------------
+
+
+def test_municipal_officer_creates_a_draft_plan(client_for, users):
+    c = client_for(users["hachioji"])
+    form = c.get("/funding/plans/new").content.decode()
+    assert "八王子市" in form and "千代田区" not in form  # only the municipality the officer manages
+    response = c.post("/funding/plans/new", {
+        "owner": "m:132012", "title": "八王子市 GIGAスクール実装計画", "sector": "education", "start_year": "令和8年度",
+        "operator_kind": "direct", "vision": "すべての学校で端末を日常的に使う",
+        "kpis": "端末の利用率, 40%, 90%, 令和10年度\n家庭学習の実施校、0校、30校"})
+    plan = ImplementationPlan.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/funding/plans/{plan.pk}/"
+    assert plan.status == "draft" and plan.municipality_id == "132012" and plan.prefecture_id == "13"
+    assert plan.kpis == [{"indicator": "端末の利用率", "baseline": "40%", "target": "90%", "fiscal_year": 2028},
+                         {"indicator": "家庭学習の実施校", "baseline": "0校", "target": "30校", "fiscal_year": None}]
+    assert "端末の利用率, 40%, 90%, 2028" in c.get(f"/funding/plans/{plan.pk}/edit").content.decode()
+    assert [(y.fiscal_year, y.phase) for y in plan.years.all()] == [
+        (2026, "people_knowhow"), (2027, "implementation"), (2028, "operation")]
+    assert ChangeRecord.objects.filter(model="funding.implementationplan", object_id=str(plan.pk),
+                                       action="create", actor=users["hachioji"]).exists()
+    assert ChangeRecord.objects.filter(model="funding.planyear").count() == 3
+
+
+def test_create_form_reports_japanese_errors(client_for, users):
+    c = client_for(users["hachioji"])
+    response = c.post("/funding/plans/new", {"owner": "m:132012", "title": "", "sector": "education",
+                                             "start_year": "来年", "operator_corporate_number": "1234567890123",
+                                             "kpis": "利用者数"})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "計画名を入力してください" in page
+    assert "開始年度: 年度を読み取れません" in page
+    assert "法人番号のチェックデジットが一致しません" in page
+    assert "KPI 1件目の目標値を入力してください" in page
+    assert not ImplementationPlan.objects.exists()
+
+
+def test_create_form_refused_to_those_who_manage_nothing(client_for, users):
+    assert _client(client_for, users, "company").get("/funding/plans/new").status_code == 403
+    assert _client(client_for, users, "public").get("/funding/plans/new").status_code == 302  # to the login
+
+
+def test_edit_rows_on_the_plan_page(client_for, users, plan_factory):
+    plan = plan_factory([(2026, "people_knowhow", 0, []), (2027, "implementation", 0, []),
+                         (2028, "operation", 0, [])])
+    c = client_for(users["hachioji"])
+    year = plan.years.get(fiscal_year=2027)
+    response = c.post(f"/funding/plans/{plan.pk}/years/{year.pk}", {
+        f"year{year.pk}-fiscal_year": "2027", f"year{year.pk}-phase": "implementation",
+        f"year{year.pk}-total_cost": "3,000,000", f"year{year.pk}-activities": "機器導入",
+        f"year{year.pk}-version": year.version})
+    assert response.status_code == 302
+    year.refresh_from_db()
+    assert (year.total_cost, year.activities, year.version) == (3_000_000, "機器導入", 2)
+    page = c.get(f"/funding/plans/{plan.pk}/").content.decode()
+    assert "2027年度は事業費3,000,000円に対して" in page
+
+    # htmx: the answer is the page, whose #plan-editor replaces the old one (flags included).
+    response = c.post(f"/funding/plans/{plan.pk}/years/{year.pk}/lines/add", {
+        f"newline{year.pk}-source_kind": "general", f"newline{year.pk}-amount": "3000000",
+        f"newline{year.pk}-state": "confirmed", f"newline{year.pk}-label": "一般財源"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "2027年度に財源（一般財源）を追加しました" in page and "2027年度は事業費" not in page
+    line = FundingLine.objects.get()
+    # A stale version of the line is refused and the page shows the current values.
+    c.post(f"/funding/plans/{plan.pk}/lines/{line.pk}", {
+        f"line{line.pk}-source_kind": "general", f"line{line.pk}-amount": "1", f"line{line.pk}-state": "planned",
+        f"line{line.pk}-version": line.version})
+    stale = c.post(f"/funding/plans/{plan.pk}/lines/{line.pk}", {
+        f"line{line.pk}-source_kind": "general", f"line{line.pk}-amount": "2", f"line{line.pk}-state": "planned",
+        f"line{line.pk}-version": line.version})
+    assert stale.status_code == 409
+    assert "ほかの利用者が先に更新しました" in stale.content.decode()
+    line.refresh_from_db()
+    assert (line.amount, line.version) == (1, 2)
+    # A bad amount: 422 with the reason, nothing written.
+    bad = c.post(f"/funding/plans/{plan.pk}/lines/{line.pk}", {
+        f"line{line.pk}-source_kind": "general", f"line{line.pk}-amount": "-5", f"line{line.pk}-state": "planned",
+        f"line{line.pk}-version": line.version})
+    assert bad.status_code == 422 and "金額は0円以上で入力してください" in bad.content.decode()
+    # Delete the line; the history keeps it.
+    c.post(f"/funding/plans/{plan.pk}/lines/{line.pk}", {"delete": "1", f"line{line.pk}-version": line.version})
+    assert not FundingLine.objects.exists()
+    assert ChangeRecord.objects.filter(model="funding.fundingline", action="delete").count() == 1
+
+
+def test_status_changes_and_discontinue_needs_a_reason(client_for, users, plan_factory):
+    plan = plan_factory([(2026, "people_knowhow", 0, [])])
+    c = client_for(users["tokyo"])
+    assert c.post(f"/funding/plans/{plan.pk}/status", {"status": "published", "version": 1}).status_code == 302
+    plan.refresh_from_db()
+    assert plan.status == "published"
+    response = c.post(f"/funding/plans/{plan.pk}/status", {"status": "discontinued", "version": plan.version})
+    assert response.status_code == 422 and "中止の理由を入力してください" in response.content.decode()
+    c.post(f"/funding/plans/{plan.pk}/status", {"status": "discontinued", "version": plan.version,
+                                                 "reason": "事業者が撤退したため"})
+    plan.refresh_from_db()
+    assert (plan.status, plan.status_reason) == ("discontinued", "事業者が撤退したため")
+
+
+# ---- Who sees what ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_drafts_are_404_to_everyone_but_their_editors(client_for, users, plan_factory, role):
+    draft = plan_factory([(2026, "people_knowhow", 0, [])], title="下書きの計画")
+    c = _client(client_for, users, role)
+    expected = 200 if role in EDITORS else 404
+    assert c.get(f"/funding/plans/{draft.pk}/").status_code == expected
+    assert c.get(f"/api/v1/plans/{draft.pk}").status_code == expected
+    assert ("下書きの計画" in c.get("/funding/plans/").content.decode()) is (role in EDITORS)
+    assert (c.get("/api/v1/plans").json()["count"] == 1) is (role in EDITORS)
+
+
+def test_published_plans_are_public(client, plan_factory):
+    plan = plan_factory([(2026, "people_knowhow", 0, [])], status="published", title="公開の計画")
+    assert client.get(f"/funding/plans/{plan.pk}/").status_code == 200
+    assert "公開の計画" in client.get("/funding/plans/").content.decode()
+
+
+# ---- Every API write for every role ----------------------------------------------------------------------------
+
+
+def _writes(plan):
+    year = plan.years.get(fiscal_year=2026)
+    line = FundingLine.objects.get(plan_year=year)
+    return {
+        "create": ("post", "/api/v1/plans", {"municipality": "132012", "title": "API計画", "sector": "education",
+                                             "start_year": 2027}),
+        "update": ("put", f"/api/v1/plans/{plan.pk}", {"version": plan.version, "title": "改名"}),
+        "status": ("post", f"/api/v1/plans/{plan.pk}/status", {"version": plan.version, "status": "completed"}),
+        "add_year": ("post", f"/api/v1/plans/{plan.pk}/years", {"fiscal_year": 2029, "phase": "operation"}),
+        "update_year": ("put", f"/api/v1/plans/{plan.pk}/years/{year.pk}", {"version": year.version,
+                                                                          "total_cost": 5}),
+        "delete_year": ("delete", f"/api/v1/plans/{plan.pk}/years/{year.pk}?version={year.version}", None),
+        "add_line": ("post", f"/api/v1/plans/{plan.pk}/years/{year.pk}/lines", {"source_kind": "general",
+                                                                               "amount": 10}),
+        "update_line": ("put", f"/api/v1/plans/{plan.pk}/lines/{line.pk}", {"version": line.version, "amount": 7}),
+        "delete_line": ("delete", f"/api/v1/plans/{plan.pk}/lines/{line.pk}?version={line.version}", None),
+    }
+
+
+@pytest.mark.parametrize("write", ["create", "update", "status", "add_year", "update_year", "delete_year",
+                                   "add_line", "update_line", "delete_line"])
+@pytest.mark.parametrize("role", ROLES)
+def test_api_writes_by_role(client_for, users, plan_factory, role, write):
+    plan = plan_factory([(2026, "people_knowhow", 10, [(GENERAL, 10, CONFIRMED, None)]),
+                         (2027, "implementation", 0, [])], status="published")
+    method, url, body = _writes(plan)[write]
+    c = _client(client_for, users, role)
+    kwargs = {"content_type": "application/json", "data": body} if body is not None else {}
+    response = getattr(c, method)(url, **kwargs)
+    if role == "public":
+        assert response.status_code == 401
+    elif role in EDITORS:
+        assert response.status_code in (200, 201), response.content
+    else:
+        assert response.status_code == 403, response.content
+        assert response.json()["detail"] == "この操作を行う権限がありません"
+
+
+@pytest.mark.parametrize("role", ["aogashima", "sapporo", "company"])
+def test_api_writes_to_a_draft_are_404_to_others(client_for, users, plan_factory, role):
+    plan = plan_factory([(2026, "people_knowhow", 0, [])])
+    response = client_for(users[role]).put(f"/api/v1/plans/{plan.pk}", data={"version": 1, "title": "x"},
+                                           content_type="application/json")
+    assert response.status_code == 404
+
+
+def test_api_stale_versions_are_409_with_the_current_plan(client_for, users, plan_factory):
+    plan = plan_factory([(2026, "people_knowhow", 10, [(GENERAL, 10, PLANNED, None)])])
+    c = client_for(users["hachioji"])
+    assert c.put(f"/api/v1/plans/{plan.pk}", data={"version": 1, "title": "一回目"},
+                 content_type="application/json").status_code == 200
+    stale = c.put(f"/api/v1/plans/{plan.pk}", data={"version": 1, "title": "二回目"}, content_type="application/json")
+    assert stale.status_code == 409
+    assert stale.json()["current"]["title"] == "一回目" and stale.json()["current"]["version"] == 2
+    year = PlanYear.objects.get(plan=plan)
+    line = FundingLine.objects.get()
+    for url, body in ((f"/api/v1/plans/{plan.pk}/years/{year.pk}", {"version": 0, "total_cost": 1}),
+                      (f"/api/v1/plans/{plan.pk}/lines/{line.pk}", {"version": 5, "amount": 1})):
+        assert c.put(url, data=body, content_type="application/json").status_code == 409
+    assert c.delete(f"/api/v1/plans/{plan.pk}/lines/{line.pk}?version=9").status_code == 409
+    assert FundingLine.objects.get().amount == 10
+
+
+def test_api_validation_is_422_in_japanese(client_for, users, plan_factory):
+    plan = plan_factory([(2026, "people_knowhow", 0, [])])
+    c = client_for(users["hachioji"])
+    year = PlanYear.objects.get(plan=plan)
+    response = c.post(f"/api/v1/plans/{plan.pk}/years/{year.pk}/lines",
+                      data={"source_kind": "national_program", "amount": 100}, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["detail"] == {"program": "国の支援メニューを選んでください"}
+    response = c.post(f"/api/v1/plans/{plan.pk}/years", data={"fiscal_year": 2026, "phase": "operation"},
+                      content_type="application/json")
+    assert response.status_code == 422 and response.json()["detail"] == {"fiscal_year": "2026年度はすでにあります"}
+    response = c.post("/api/v1/plans", data={"municipality": "132012", "prefecture": "13", "title": "x",
+                                             "sector": "education", "start_year": 2026},
+                      content_type="application/json")
+    assert response.status_code == 422
+
+
+def test_prefecture_wide_area_plan(client_for, users, register):
+    c = client_for(users["tokyo"])
+    response = c.post("/api/v1/plans", data={"prefecture": "13", "participants": ["132012", "134023"],
+                                             "title": "東京都 広域防災計画", "sector": "disaster", "start_year": 2026},
+                      content_type="application/json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["municipality"] is None and body["owner_name"] == "東京都（広域）"
+    assert sorted(body["participants"]) == ["132012", "134023"]
+    # Municipal staff of a participant cannot edit the prefecture's plan; a municipality elsewhere is refused.
+    plan_id = body["id"]
+    assert client_for(users["hachioji"]).put(f"/api/v1/plans/{plan_id}", data={"version": 1, "title": "x"},
+                                             content_type="application/json").status_code == 404
+    response = c.post("/api/v1/plans", data={"prefecture": "13", "participants": ["011002"], "title": "x",
+                                             "sector": "disaster", "start_year": 2026},
+                      content_type="application/json")
+    assert response.status_code == 422 and "東京都以外の団体は参加団体にできません" in str(response.json())
+
+
+# ---- Lists, filters and exports -------------------------------------------------------------------------------
+
+
+def test_list_filters_and_exports(client, plan_factory):
+    plan_factory([(2026, "people_knowhow", 100, [(GENERAL, 100, CONFIRMED, None)])], status="published",
+                 title="八王子の計画")
+    plan_factory([(2026, "people_knowhow", 100, [(GENERAL, 60, CONFIRMED, None)])], status="published",
+                 municipality="011002", title="札幌の計画")
+    page = client.get("/funding/plans/?prefecture=01").content.decode()
+    assert "札幌の計画" in page and "八王子の計画" not in page
+    assert client.get("/api/v1/plans?prefecture=13").json()["count"] == 1
+    assert client.get("/api/v1/plans?status=bogus").status_code == 422
+    response = client.get("/funding/plans/?format=csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["計画ID", "計画名", "団体コード"]
+    assert {r[1] for r in rows[1:]} == {"八王子の計画", "札幌の計画"}
+    lines = list(csv.reader(io.StringIO(client.get("/funding/lines/?prefecture=01&format=csv")
+                                        .content.decode("utf-8-sig"))))
+    assert [r[10] for r in lines[1:]] == ["60"]
+    assert client.get("/funding/plans/?format=xlsx")["Content-Type"].startswith(
+        "application/vnd.openxmlformats")
+
+
+def test_empty_list_says_so(client, register):
+    assert "条件に合う実装計画はありません" in client.get("/funding/plans/").content.decode()
+
+
+def test_prefecture_staff_create_a_wide_area_plan_on_the_page(client_for, users):
+    c = client_for(users["tokyo"])
+    form = c.get("/funding/plans/new").content.decode()
+    assert "東京都（広域計画）" in form and "八王子市" in form and "札幌市" not in form
+    bad = c.post("/funding/plans/new", {"owner": "m:132012", "participants": "134023", "title": "x",
+                                        "sector": "disaster", "start_year": "2026", "operator_kind": "undecided"})
+    assert bad.status_code == 422 and "参加団体は都道府県の広域計画にだけ指定できます" in bad.content.decode()
+    outside = c.post("/funding/plans/new", {"owner": "p:13", "participants": "011002", "title": "x",
+                                            "sector": "disaster", "start_year": "2026", "operator_kind": "undecided"})
+    assert "東京都以外の団体は参加団体にできません: 札幌市" in outside.content.decode()
+    c.post("/funding/plans/new", {"owner": "p:13", "participants": "132012、13402", "title": "東京都 島しょ防災",
+                                  "sector": "disaster", "start_year": "2026", "operator_kind": "undecided"})
+    plan = ImplementationPlan.objects.get()
+    assert plan.municipality is None and sorted(plan.participants.values_list("code", flat=True)) == [
+        "132012", "134023"]
+    assert "参加団体: 八王子市、青ヶ島村" in c.get(plan.get_absolute_url()).content.decode()

@@ -1,0 +1,833 @@
+"""Funding pages: plan list / page / editing (one row per form, htmx), funding lines, fund flow, 財源の崖."""
+
+from collections import defaultdict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+
+from chiiki import access
+from chiiki.core import history
+from chiiki.core.errors import Conflict, Invalid
+from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
+from chiiki.core.paging import paginate
+from chiiki.core.tabular import table_response
+from chiiki.regions.models import Municipality, Prefecture
+from chiiki.regions.queries import get_municipality
+from chiiki.roadmap.models import Sector
+
+from . import actions, queries
+from .forms import (
+    LineForm,
+    PlanFilterForm,
+    PlanForm,
+    StatusForm,
+    YearForm,
+    kpis_from_text,
+    kpis_to_text,
+    line_choices,
+    owner_of,
+)
+from .models import FundingLine, FundingState, ImplementationPlan, PlanStatus, PlanYear, SourceKind
+
+PAGE_SIZE = 50
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _year_param(raw):
+    if not raw:
+        return None
+    try:
+        return parse_fiscal_year(raw)
+    except InvalidFiscalYear:
+        return None
+
+
+# ---- Plan list -------------------------------------------------------------------------------------------------
+
+
+def plan_list(request):
+    form = PlanFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    municipality = (filters.get("municipality") or "").strip()
+    qs = queries.filter_plans(queries.visible_plans(request.user), prefecture=filters.get("prefecture") or "",
+                              municipality=municipality, sector=filters.get("sector") or "",
+                              status=filters.get("status") or "")
+    plans, computed = queries.with_flags(qs, filters.get("flag") or "")
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        return table_response(fmt, "実装計画", queries.PLAN_EXPORT_HEADER, queries.plan_export_rows(plans, computed))
+    page = paginate(plans, request.GET.get("page"), PAGE_SIZE)
+    rows = [(plan, computed.get(plan.pk, [])) for plan in page.object_list]
+    query = {k: v for k, v in request.GET.items() if k not in ("page", "format") and v}
+    return render(request, "funding/plan_list.html", {
+        "form": form, "page": page, "rows": rows, "query": urlencode(query),
+        "lines_query": urlencode({k: v for k, v in query.items() if k in ("prefecture", "municipality", "sector")}),
+        "can_create": bool(request.user.is_authenticated and _can_create(request.user)),
+    })
+
+
+def _can_create(user) -> bool:
+    from .forms import owner_choices
+
+    return bool(owner_choices(user))
+
+
+# ---- Plan page and row editing --------------------------------------------------------------------------------
+
+
+def _visible_plan(request, pk) -> ImplementationPlan:
+    try:
+        plan = queries.plan_detail(pk)
+    except ImplementationPlan.DoesNotExist:
+        raise Http404("実装計画が見つかりません") from None
+    access.require_view(request.user, plan)
+    return plan
+
+
+def _plan_context(request, plan, *, notice: str = "", error: str = "", problems=()):
+    plan = queries.plan_detail(plan.pk)  # fresh rows after a write
+    table = queries.year_source_table(plan)
+    can_edit = access.can(request.user, "funding.plan_edit", plan)
+    flags = queries.with_flags(ImplementationPlan.objects.filter(pk=plan.pk))[1].get(plan.pk, [])
+    flagged_rows = defaultdict(list)
+    for flag in flags:
+        for row in flag.rows:
+            flagged_rows[(row.kind, row.id)].append(flag.label)
+    years = []
+    choices = line_choices(plan)  # once per page, not once per line form
+    for year in plan.years.all():
+        lines = [(line, LineForm(initial=_line_initial(line), choices=choices, prefix=f"line{line.pk}"),
+                  flagged_rows.get(("line", line.pk), [])) for line in year.lines.all()]
+        years.append({"year": year, "lines": lines, "flags": flagged_rows.get(("year", year.pk), []),
+                      "form": YearForm(initial=_year_initial(year), prefix=f"year{year.pk}"),
+                      "new_line": LineForm(initial={"state": FundingState.PLANNED}, choices=choices,
+                                           prefix=f"newline{year.pk}")})
+    next_year = max((y["year"].fiscal_year for y in years), default=plan.start_year - 1) + 1
+    return {
+        "plan": plan, "table": table, "chart": queries.chart_data(table), "flags": flags, "years": years,
+        "can_edit": can_edit, "notice": notice, "error": error, "problems": problems,
+        "new_year": YearForm(initial={"fiscal_year": next_year, "phase": "operation", "total_cost": 0},
+                             prefix="newyear"),
+        "status_form": StatusForm(initial={"status": plan.status, "version": plan.version}),
+        "statuses": PlanStatus.choices,
+        "history_url": reverse("history:index") + "?" + urlencode({"model": "funding.implementationplan",
+                                                                   "object_id": plan.pk}),
+    }
+
+
+def _year_initial(year):
+    return {"fiscal_year": year.fiscal_year, "phase": year.phase, "activities": year.activities,
+            "total_cost": year.total_cost, "version": year.version}
+
+
+def _line_initial(line):
+    return {"source_kind": line.source_kind, "program": line.program.public_id if line.program_id else "",
+            "campaign": line.campaign_id or "", "donation_project": line.donation_project_id or "", "label": line.label, "amount": line.amount, "state": line.state,
+            "version": line.version}
+
+
+def plan_detail(request, pk):
+    plan = _visible_plan(request, pk)
+    return render(request, "funding/plan_detail.html", _plan_context(request, plan))
+
+
+def _after_write(request, plan, notice: str):
+    if _is_htmx(request):
+        return render(request, "funding/plan_detail.html", _plan_context(request, plan, notice=notice))
+    messages.success(request, notice)
+    return redirect(plan.get_absolute_url() + "#plan-editor")
+
+
+def _failed(request, plan, exc):
+    """The plan page again with what went wrong; htmx swaps only 2xx answers, so those get 200."""
+    if isinstance(exc, Conflict):
+        error, problems, status = Conflict.DEFAULT + "（最新の内容を表示しています）", (), 409
+    else:
+        error, problems, status = "入力内容に誤りがあります。保存していません。", [r for _f, r in exc.problems], 422
+    return render(request, "funding/plan_detail.html", _plan_context(request, plan, error=error, problems=problems),
+                  status=200 if _is_htmx(request) else status)
+
+
+def _editable_plan(request, pk) -> ImplementationPlan:
+    plan = _visible_plan(request, pk)
+    access.require(request.user, "funding.plan_edit", plan)
+    return plan
+
+
+@require_POST
+def year_add(request, pk):
+    plan = _editable_plan(request, pk)
+    form = YearForm(request.POST, prefix="newyear")
+    form.is_valid()
+    data = {k: request.POST.get(f"newyear-{k}", "") for k in ("fiscal_year", "phase", "activities", "total_cost")}
+    try:
+        year = actions.add_year(request.user, plan, **data)
+    except Invalid as exc:
+        return _failed(request, plan, exc)
+    return _after_write(request, plan, f"{year.fiscal_year}年度を追加しました")
+
+
+@require_POST
+def year_edit(request, pk, year_id):
+    plan = _editable_plan(request, pk)
+    year = get_object_or_404(PlanYear.objects.select_related("plan"), pk=year_id, plan=plan)
+    prefix = f"year{year.pk}-"
+    data = {k: request.POST.get(prefix + k, "") for k in ("fiscal_year", "phase", "activities", "total_cost")}
+    try:
+        if request.POST.get("delete"):
+            actions.delete_year(request.user, year, version=request.POST.get(prefix + "version"))
+            return _after_write(request, plan, f"{year.fiscal_year}年度を削除しました")
+        saved = actions.update_year(request.user, year, version=request.POST.get(prefix + "version"), **data)
+    except (Invalid, Conflict) as exc:
+        return _failed(request, plan, exc)
+    return _after_write(request, plan, f"{saved.fiscal_year}年度を保存しました")
+
+
+def _line_values(request, prefix: str, plan) -> dict:
+    values = {k: request.POST.get(f"{prefix}-{k}", "") for k in ("source_kind", "amount", "state", "label")}
+    program_id = request.POST.get(f"{prefix}-program") or ""
+    campaign_id = request.POST.get(f"{prefix}-campaign") or ""
+    from chiiki.programs.models import SupportProgram
+
+    from .models import Campaign
+    values["program"] = SupportProgram.objects.filter(public_id=program_id).first() if program_id else None
+    values["campaign"] = Campaign.objects.filter(pk=campaign_id).first() if campaign_id.isdigit() else None
+    from .models import RevitalisationProject
+
+    project_id = request.POST.get(f"{prefix}-donation_project") or ""
+    values["donation_project"] = (RevitalisationProject.objects.select_related("plan").filter(pk=project_id).first()
+                                  if project_id.isdigit() else None)
+    return values
+
+
+@require_POST
+def line_add(request, pk, year_id):
+    plan = _editable_plan(request, pk)
+    year = get_object_or_404(PlanYear.objects.select_related("plan"), pk=year_id, plan=plan)
+    try:
+        line = actions.add_line(request.user, year, **_line_values(request, f"newline{year.pk}", plan))
+    except Invalid as exc:
+        return _failed(request, plan, exc)
+    return _after_write(request, plan, f"{year.fiscal_year}年度に財源（{line.get_source_kind_display()}）を追加しました")
+
+
+@require_POST
+def line_edit(request, pk, line_id):
+    plan = _editable_plan(request, pk)
+    line = get_object_or_404(FundingLine.objects.select_related("plan_year__plan"), pk=line_id,
+                             plan_year__plan=plan)
+    prefix = f"line{line.pk}"
+    version = request.POST.get(f"{prefix}-version")
+    try:
+        if request.POST.get("delete"):
+            actions.delete_line(request.user, line, version=version)
+            return _after_write(request, plan, "財源を削除しました")
+        actions.update_line(request.user, line, version=version, **_line_values(request, prefix, plan))
+    except (Invalid, Conflict) as exc:
+        return _failed(request, plan, exc)
+    return _after_write(request, plan, f"{line.plan_year.fiscal_year}年度の財源を保存しました")
+
+
+@require_POST
+def plan_status(request, pk):
+    plan = _editable_plan(request, pk)
+    try:
+        saved = actions.set_status(request.user, plan, request.POST.get("status", ""),
+                                   version=request.POST.get("version"), reason=request.POST.get("reason", ""))
+    except (Invalid, Conflict) as exc:
+        return _failed(request, plan, exc)
+    return _after_write(request, saved, f"状態を「{saved.get_status_display()}」にしました")
+
+
+# ---- Plan create / edit ---------------------------------------------------------------------------------------
+
+
+def _plan_values(data) -> dict:
+    return {"title": data.get("title", ""), "vision": data.get("vision", ""), "start_year": data.get("start_year", ""),
+            "operator_kind": data.get("operator_kind", ""), "operator_name": data.get("operator_name", ""),
+            "operator_corporate_number": data.get("operator_corporate_number", ""),
+            "sector_models": data.getlist("sector_models"), "further_sectors": data.getlist("further_sectors"),
+            "kpis": kpis_from_text(data.get("kpis", ""))}
+
+
+def _put_errors(form, exc: Invalid):
+    for name, reason in exc.problems:
+        form.add_error(name if name in form.fields else None, reason)
+
+
+def _participants(raw: str, form) -> tuple[list, list[str]]:
+    """The municipalities named by code in a wide-area plan's participant field, and the problems (also put on
+    the form)."""
+    import re as _re
+
+    from chiiki.core.codes import InvalidCode, normalize_code
+
+    found, problems = [], []
+    for code in (c for c in _re.split(r"[\s,、，]+", raw or "") if c):
+        try:
+            municipality = Municipality.objects.filter(pk=normalize_code(code)).first()
+        except InvalidCode as exc:
+            problems.append(f"団体コードが正しくありません: {exc}")
+            continue
+        if municipality is None:
+            problems.append(f"団体コード {code} の団体は登録されていません")
+        else:
+            found.append(municipality)
+    if found and not request_owner_is_prefecture(form):
+        problems.append("参加団体は都道府県の広域計画にだけ指定できます")
+    for problem in problems:
+        form.add_error("participants", problem)
+    return found, problems
+
+
+def request_owner_is_prefecture(form) -> bool:
+    return str(form.data.get("owner", "")).startswith("p:")
+
+
+@login_required
+def plan_new(request):
+    form = PlanForm(request.POST or None, user=request.user)
+    if not form.fields["owner"].choices[1:]:
+        raise PermissionDenied("実装計画を作成する権限がありません")
+    status = 200
+    if request.method == "POST":
+        owner = owner_of(request.POST.get("owner", ""))
+        sector = Sector.objects.filter(pk=request.POST.get("sector", "")).first()
+        if owner is None:
+            form.add_error("owner", "策定団体を選んでください")
+        if sector is None:
+            form.add_error("sector", "分野を選んでください")
+        participants, participant_errors = _participants(request.POST.get("participants", ""), form)
+        if owner is not None and sector is not None and not participant_errors:
+            try:
+                plan = actions.create_plan(request.user, owner, sector=sector, participants=participants,
+                                           **_plan_values(request.POST))
+            except Invalid as exc:
+                _put_errors(form, exc)
+            else:
+                messages.success(request, f"「{plan.title}」を下書きとして作成しました。年度ごとの財源を入力してください")
+                return redirect(plan.get_absolute_url())
+        status = 422
+    return render(request, "funding/plan_form.html", {"form": form, "plan": None}, status=status)
+
+
+@login_required
+def plan_edit(request, pk):
+    plan = _editable_plan(request, pk)
+    status = 200
+    if request.method == "POST":
+        form = PlanForm(request.POST, editing=True)
+        sector = Sector.objects.filter(pk=request.POST.get("sector", "")).first()
+        try:
+            if sector is None:
+                raise Invalid([("sector", "分野を選んでください")])
+            saved = actions.update_plan(request.user, plan, version=request.POST.get("version"), sector=sector,
+                                        **_plan_values(request.POST))
+        except Invalid as exc:
+            _put_errors(form, exc)
+            status = 422
+        except Conflict:
+            form.add_error(None, Conflict.DEFAULT)
+            status = 409
+        else:
+            messages.success(request, "計画を保存しました")
+            return redirect(saved.get_absolute_url())
+    else:
+        form = PlanForm(editing=True, initial={
+            "title": plan.title, "sector": plan.sector_id, "sector_models": plan.sector_models,
+            "further_sectors": plan.further_sectors, "vision": plan.vision, "start_year": plan.start_year,
+            "operator_kind": plan.operator_kind, "operator_name": plan.operator_name,
+            "operator_corporate_number": plan.operator_corporate_number, "kpis": kpis_to_text(plan.kpis),
+            "version": plan.version})
+    return render(request, "funding/plan_form.html", {"form": form, "plan": plan}, status=status)
+
+
+@require_POST
+@login_required
+def plan_from_package(request):
+    """「この組み合わせで計画を作る」 on the navigator: a draft plan with the package's years and programs."""
+    municipality = get_municipality(request.POST.get("municipality", ""))
+    sector = get_object_or_404(Sector, pk=request.POST.get("sector", ""))
+    plan = actions.create_plan_from_package(request.user, municipality, sector, source=history.WEB)
+    messages.success(request, "3か年パッケージから実装計画の下書きを作成しました。事業費と財源の金額を入力してください")
+    return redirect(plan.get_absolute_url())
+
+
+# ---- Funding lines, fund flow, 財源の崖 ------------------------------------------------------------------------
+
+
+def line_list(request):
+    g = request.GET
+    qs = queries.filter_lines(queries.visible_lines(request.user), source_kind=g.get("source_kind", ""),
+                              sector=g.get("sector", ""), fiscal_year=_year_param(g.get("fiscal_year")),
+                              state=g.get("state", ""), prefecture=g.get("prefecture", ""),
+                              municipality=g.get("municipality", ""),
+                              plan=int(g["plan"]) if g.get("plan", "").isdigit() else None)
+    if g.get("secured"):
+        qs = qs.filter(state__in=[FundingState.CONFIRMED, FundingState.RECEIVED])
+    if g.get("exclude_rejected"):
+        qs = qs.exclude(state=FundingState.REJECTED)
+    fmt = g.get("format")
+    if fmt in ("csv", "xlsx"):
+        return table_response(fmt, "財源", queries.LINE_EXPORT_HEADER, queries.line_export_rows(qs))
+    qs = qs.select_related("plan_year__plan__municipality", "plan_year__plan__prefecture",
+                           "plan_year__plan__sector", "program").order_by("plan_year__plan_id",
+                                                                          "plan_year__fiscal_year", "id")
+    page = paginate(qs, g.get("page"), PAGE_SIZE)
+    query = urlencode({k: v for k, v in g.items() if k not in ("page", "format") and v})
+    return render(request, "funding/line_list.html", {
+        "page": page, "query": query, "source_kinds": SourceKind.choices, "states": FundingState.choices,
+        "sectors": Sector.objects.all(), "prefectures": Prefecture.objects.order_by("code"), "filters": g,
+        "can_import": access.can(request.user, "funding.import")})
+
+
+def flows(request):
+    g = request.GET
+    prefecture = g.get("prefecture", "")
+    municipality = g.get("municipality", "")
+    scope_name = "全国"
+    if municipality:
+        scope_name = get_municipality(municipality).full_name
+    elif prefecture:
+        scope_name = get_object_or_404(Prefecture, pk=prefecture).name
+    rows = queries.flows(group_by=("source_kind", "sector", "fiscal_year"), prefecture=prefecture,
+                         municipality=municipality)
+    fmt = g.get("format")
+    sector_names = dict(Sector.objects.values_list("code", "name"))
+    if fmt in ("csv", "xlsx"):
+        header = ["財源の種類", "分野", "年度", "計画額（円）", "確定額（円）", "受領額（円）", "財源の件数"]
+        return table_response(fmt, f"お金の流れ_{scope_name}", header, (
+            [SourceKind(r["source_kind"]).label, sector_names.get(r["sector"], r["sector"]), r["fiscal_year"],
+             r["planned"], r["secured"], r["received"], r["lines"]] for r in rows))
+    base = {k: v for k, v in (("prefecture", prefecture), ("municipality", municipality)) if v}
+    by_source = defaultdict(lambda: {"planned": 0, "secured": 0, "received": 0})
+    by_pair = defaultdict(lambda: {"planned": 0, "secured": 0, "received": 0})
+    years = sorted({r["fiscal_year"] for r in rows})
+    by_year_source = defaultdict(int)
+    for r in rows:
+        for key in ("planned", "secured", "received"):
+            by_source[r["source_kind"]][key] += r[key]
+            by_pair[(r["source_kind"], r["sector"])][key] += r[key]
+        by_year_source[(r["fiscal_year"], r["source_kind"])] += r["planned"]
+    kinds = [k for k in SourceKind if k.value in by_source]
+
+    def link(**extra):
+        return reverse("funding:lines") + "?" + urlencode({**base, "exclude_rejected": 1, **extra})
+
+    source_rows = [{"kind": k, **by_source[k.value], "url": link(source_kind=k.value),
+                    "secured_url": link(source_kind=k.value, secured=1),
+                    "received_url": link(source_kind=k.value, state=FundingState.RECEIVED)} for k in kinds]
+    pair_rows = [{"kind": SourceKind(kind), "sector": sector_names.get(sector, sector), **values,
+                  "url": link(source_kind=kind, sector=sector)}
+                 for (kind, sector), values in sorted(by_pair.items(), key=lambda item: -item[1]["planned"])]
+    chart = {"labels": [f"{y}年度" for y in years],
+             "datasets": [{"label": str(k.label), "data": [by_year_source[(y, k.value)] for y in years]}
+                          for k in kinds]}
+    from .flowchart import layout
+
+    diagram = layout([{"kind": str(r["kind"].label), "sector": r["sector"], "planned": r["planned"], "url": r["url"]}
+                      for r in pair_rows])
+    return render(request, "funding/flows.html", {
+        "scope_name": scope_name, "diagram": diagram, "source_rows": source_rows, "pair_rows": pair_rows, "chart": chart,
+        "total": {key: sum(r[key] for r in source_rows) for key in ("planned", "secured", "received")},
+        "query": urlencode(base), "prefectures": Prefecture.objects.order_by("code"), "prefecture": prefecture,
+        "municipality": municipality, "all_lines_url": link()})
+
+
+def cliffs(request):
+    # Default: support that ends next 年度 — the plans to act on now, before the money stops.
+    year = _year_param(request.GET.get("fiscal_year")) or current_fiscal_year() + 1
+    found = queries.national_cliffs(year)
+    if request.GET.get("sort") == "plan":
+        found.sort(key=lambda pc: pc[0].pk)
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        header = ["計画ID", "計画名", "団体", "支援メニュー", "支援の最終年度", "最終年度の額（円）", "翌年度の代わりの財源（円）",
+                  "途切れる額（円）"]
+        return table_response(fmt, f"財源の崖_{year}年度", header, (
+            [p.pk, p.title, p.owner_name, c.program.name, c.last_year, c.ending, c.replacement, c.at_risk]
+            for p, c in found))
+    page = paginate(found, request.GET.get("page"), PAGE_SIZE)
+    return render(request, "funding/cliffs.html", {"page": page, "fiscal_year": year,
+                                                   "query": urlencode({"fiscal_year": year})})
+
+
+
+# ---- Crowdfunding campaigns ------------------------------------------------------------------------------------
+
+
+def campaign_list(request):
+    from . import campaigns as rules
+
+    g = request.GET
+    today = timezone.localdate()
+    qs = queries.filter_campaigns(queries.campaigns(), prefecture=g.get("prefecture", ""),
+                                  municipality=g.get("municipality", ""))
+    rows = queries.campaign_rows(qs, today)
+    status = g.get("status", "")
+    if status in rules.STATUS_LABELS:
+        rows = [(c, p) for c, p in rows if p.status == status]
+    fmt = g.get("format")
+    if fmt in ("csv", "xlsx"):
+        header = ["ID", "プロジェクト名", "団体コード", "団体", "目標金額（円）", "寄附額（円）", "件数", "状態", "募集開始日",
+                  "募集終了日", "方式", "寄附ページ"]
+        return table_response(fmt, "クラウドファンディング", header, (
+            [c.pk, c.title, c.municipality_id, c.municipality.full_name, c.target_amount, p.raised, p.count,
+             p.status_label, c.start_date, c.end_date, c.get_model_display(), c.donation_url] for c, p in rows))
+    page = paginate(rows, g.get("page"), PAGE_SIZE)
+    query = urlencode({k: v for k, v in g.items() if k not in ("page", "format") and v})
+    can_create = bool(request.user.is_authenticated and access.scope_managed_municipalities(
+        request.user, Municipality.objects.all()).exists())
+    return render(request, "funding/campaign_list.html", {
+        "page": page, "query": query, "statuses": rules.STATUS_LABELS.items(), "filters": g,
+        "prefectures": Prefecture.objects.order_by("code"), "can_create": can_create,
+        "can_import": access.can(request.user, "funding.import")})
+
+
+def campaign_detail(request, pk):
+    from .models import Campaign
+
+    campaign = get_object_or_404(Campaign.objects.select_related("municipality__prefecture", "plan"), pk=pk)
+    [(campaign, progress)] = queries.campaign_rows(Campaign.objects.filter(pk=pk).select_related(
+        "municipality__prefecture", "plan"), timezone.localdate())
+    series = queries.raised_over_time(campaign)
+    can_edit = access.can(request.user, "funding.campaign_edit", campaign)
+    return render(request, "funding/campaign_detail.html", {
+        "campaign": campaign, "progress": progress, "series": series, "can_edit": can_edit,
+        "plan_visible": campaign.plan is not None and access.can_view(request.user, campaign.plan),
+        "reports": campaign.reports.all(), "today": timezone.localdate(),
+        "chart": {"labels": [str(day) for day, _a, _r in series], "datasets": [
+            {"label": "累計寄附額", "data": [running for _d, _a, running in series]}]}})
+
+
+def _campaign_values(data) -> dict:
+    from .models import ImplementationPlan
+
+    plan_id = data.get("plan") or ""
+    return {"title": data.get("title", ""), "use_of_funds": data.get("use_of_funds", ""),
+            "target_amount": data.get("target_amount", ""), "start_date": data.get("start_date", ""),
+            "end_date": data.get("end_date", ""), "model": data.get("model", ""),
+            "minimum_donation": data.get("minimum_donation", ""), "gift_description": data.get("gift_description", ""),
+            "gift_tier": data.get("gift_tier", ""), "gift_cost": data.get("gift_cost", ""),
+            "donation_url": data.get("donation_url", ""),
+            "plan": ImplementationPlan.objects.filter(pk=plan_id).first() if plan_id.isdigit() else None}
+
+
+@login_required
+def campaign_new(request):
+    from .forms import CampaignForm
+
+    form = CampaignForm(request.POST or None, user=request.user)
+    if not form.fields["municipality"].choices[1:]:
+        raise PermissionDenied("クラウドファンディングを登録する権限がありません")
+    status = 200
+    if request.method == "POST":
+        municipality = Municipality.objects.select_related("prefecture").filter(
+            pk=request.POST.get("municipality", "")).first()
+        if municipality is None:
+            form.add_error("municipality", "実施団体を選んでください")
+        else:
+            try:
+                campaign = actions.create_campaign(request.user, municipality, **_campaign_values(request.POST))
+            except Invalid as exc:
+                _put_errors(form, exc)
+            else:
+                messages.success(request, f"「{campaign.title}」を登録しました")
+                return redirect(campaign.get_absolute_url())
+        status = 422
+    return render(request, "funding/campaign_form.html", {"form": form, "campaign": None}, status=status)
+
+
+@login_required
+def campaign_edit(request, pk):
+    from .forms import CampaignForm
+    from .models import Campaign
+
+    campaign = get_object_or_404(Campaign.objects.select_related("municipality"), pk=pk)
+    access.require(request.user, "funding.campaign_edit", campaign)
+    status = 200
+    if request.method == "POST":
+        form = CampaignForm(request.POST, user=request.user, campaign=campaign)
+        try:
+            saved = actions.update_campaign(request.user, campaign, version=request.POST.get("version"),
+                                            **_campaign_values(request.POST))
+        except Invalid as exc:
+            _put_errors(form, exc)
+            status = 422
+        except Conflict:
+            form.add_error(None, Conflict.DEFAULT)
+            status = 409
+        else:
+            messages.success(request, "保存しました")
+            return redirect(saved.get_absolute_url())
+    else:
+        form = CampaignForm(user=request.user, campaign=campaign, initial={
+            **{name: getattr(campaign, name) for name in ("title", "use_of_funds", "target_amount", "start_date",
+                                                          "end_date", "model", "minimum_donation",
+                                                          "gift_description", "gift_tier", "gift_cost",
+                                                          "donation_url", "version")},
+            "plan": campaign.plan_id or ""})
+    return render(request, "funding/campaign_form.html", {"form": form, "campaign": campaign}, status=status)
+
+
+@require_POST
+def campaign_report(request, pk):
+    from .models import Campaign
+
+    campaign = get_object_or_404(Campaign.objects.select_related("municipality"), pk=pk)
+    try:
+        actions.add_campaign_report(request.user, campaign, posted_on=request.POST.get("posted_on", ""),
+                                    text=request.POST.get("text", ""))
+    except Invalid as exc:
+        for _name, reason in exc.problems:
+            messages.error(request, reason)
+    else:
+        messages.success(request, "活動報告を掲載しました")
+    return redirect(campaign.get_absolute_url() + "#reports")
+
+
+def campaigns_ics(request):
+    from django.http import HttpResponse
+
+    from .ics import campaign_calendar
+
+    qs = queries.filter_campaigns(queries.campaigns(), prefecture=request.GET.get("prefecture", ""),
+                                  municipality=request.GET.get("municipality", ""))
+    response = HttpResponse(campaign_calendar(qs), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="campaigns.ics"'
+    return response
+
+
+# ---- 企業版ふるさと納税 ------------------------------------------------------------------------------------------
+
+
+def _yen_param(raw):
+    from . import validation
+
+    try:
+        return validation.clean_yen(raw) if raw not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def project_list(request):
+    g = request.GET
+    year = current_fiscal_year()
+    qs = queries.filter_projects(queries.projects(), prefecture=g.get("prefecture", ""), sector=g.get("sector", ""),
+                                 in_force_year=None if g.get("all") else year)
+    rows = queries.project_rows(qs, min_remaining=_yen_param(g.get("min_remaining")))
+    fmt = g.get("format")
+    if fmt in ("csv", "xlsx"):
+        header = ["事業ID", "事業名", "団体", "分野", "地域再生計画", "計画期間", "目標額（円）", "申出・受領額（円）", "残り（円）"]
+        return table_response(fmt, "企業版ふるさと納税の事業", header, (
+            [p.pk, p.name, p.plan.owner_name, p.sector.name, p.plan.name, f"{p.plan.start_year}〜{p.plan.end_year}",
+             p.target_amount, pledged, remaining] for p, pledged, _received, remaining in rows))
+    page = paginate(rows, g.get("page"), PAGE_SIZE)
+    return render(request, "funding/project_list.html", {
+        "page": page, "filters": g, "fiscal_year": year, "sectors": Sector.objects.all(),
+        "prefectures": Prefecture.objects.order_by("code"),
+        "query": urlencode({k: v for k, v in g.items() if k not in ("page", "format") and v}),
+        "can_plan": request.user.is_authenticated and access.role_of(request.user) in (
+            "municipal_staff", "prefecture_staff", "national_admin"),
+        "is_admin": access.is_admin(request.user)})
+
+
+def _company_of(user):
+    from .models import Company
+
+    return Company.objects.select_related("head_office").filter(owner=user).first() if user.is_authenticated else None
+
+
+def project_detail(request, pk):
+    from . import corporate
+
+    project = get_object_or_404(queries.projects(), pk=pk)
+    [(project, pledged, received, remaining)] = queries.project_rows(queries.projects().filter(pk=pk))
+    year = _year_param(request.GET.get("fiscal_year")) or current_fiscal_year()
+    amount = _yen_param(request.GET.get("amount"))
+    estimate = corporate.relief(amount, year) if amount else None
+    company = _company_of(request.user)
+    can_pledge = access.can(request.user, "funding.pledge", company) if company else False
+    return render(request, "funding/project_detail.html", {
+        "project": project, "pledged": pledged, "received": received, "remaining": remaining,
+        "fiscal_year": year, "amount": amount or "", "estimate": estimate, "company": company,
+        "can_pledge": can_pledge, "can_register": access.can(request.user, "funding.company_register"),
+        "can_edit": access.can(request.user, "funding.revitalisation_edit", project),
+        "min_pledge": corporate.MIN_PLEDGE, "end_year": corporate.credit_end_year(), "sectors": Sector.objects.all()})
+
+
+@require_POST
+@login_required
+def pledge_create(request, pk):
+    project = get_object_or_404(queries.projects(), pk=pk)
+    company = _company_of(request.user)
+    if company is None:
+        raise PermissionDenied("先に企業を登録してください")
+    try:
+        made, _created = actions.pledge(request.user, company, project, amount=request.POST.get("amount"),
+                                        fiscal_year=request.POST.get("fiscal_year"),
+                                        no_return_declared=request.POST.get("no_return_declared") == "1",
+                                        idempotency_key=request.POST.get("idempotency_key", ""))
+    except Invalid as exc:
+        for _name, reason in exc.problems:
+            messages.error(request, reason)
+        return redirect(project.get_absolute_url() + "?" + urlencode({"amount": request.POST.get("amount", ""),
+                                                                     "fiscal_year": request.POST.get("fiscal_year", "")}))
+    messages.success(request, "寄附を申し出ました。受領されると状態が「受領」になります")
+    return redirect(made.get_absolute_url())
+
+
+@login_required
+def company_new(request):
+    access.require(request.user, "funding.company_register")
+    errors, values = [], {}
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in ("name", "corporate_number", "head_office")}
+        head = None
+        try:
+            head = get_municipality(values["head_office"]) if values["head_office"] else None
+        except Http404 as exc:
+            errors.append(str(exc))
+        if not errors:
+            try:
+                actions.register_company(request.user, name=values["name"], corporate_number=values["corporate_number"],
+                                         head_office=head)
+            except Invalid as exc:
+                errors = [reason for _f, reason in exc.problems]
+            else:
+                messages.success(request, "企業を登録しました")
+                return redirect(request.GET.get("next") or reverse("funding:projects"))
+    return render(request, "funding/company_form.html", {"errors": errors, "values": values},
+                  status=422 if errors else 200)
+
+
+@login_required
+def pledge_list(request):
+    pledges = queries.visible_pledges(request.user)
+    page = paginate(pledges, request.GET.get("page"), PAGE_SIZE)
+    return render(request, "funding/pledge_list.html", {"page": page, "company": _company_of(request.user)})
+
+
+def _visible_pledge(request, pk):
+    from .models import CorporateDonationPledge
+
+    found = CorporateDonationPledge.objects.select_related(
+        "company__head_office__prefecture", "project__plan__municipality", "project__plan__prefecture").filter(pk=pk).first()
+    if found is None or not access.can(request.user, "funding.pledge_view", found):
+        raise Http404("申出が見つかりません")
+    return found
+
+
+def pledge_detail(request, pk):
+    from . import corporate
+
+    found = _visible_pledge(request, pk)
+    return render(request, "funding/pledge_detail.html", {
+        "pledge": found, "estimate": corporate.relief(found.amount, found.fiscal_year),
+        "can_receive": access.can(request.user, "funding.pledge_receive", found),
+        "can_cancel": access.can(request.user, "funding.pledge_cancel", found)})
+
+
+@require_POST
+def pledge_state(request, pk):
+    found = _visible_pledge(request, pk)
+    try:
+        actions.set_pledge_state(request.user, found, request.POST.get("state", ""), version=request.POST.get("version"))
+    except Invalid as exc:
+        for _name, reason in exc.problems:
+            messages.error(request, reason)
+    except Conflict:
+        messages.error(request, Conflict.DEFAULT)
+    else:
+        messages.success(request, "申出の状態を変更しました")
+    return redirect(found.get_absolute_url())
+
+
+@login_required
+def revitalisation_new(request):
+    """A 地域再生計画 with its first project (more projects from the project page)."""
+    choices = [(value, label) for value, label in _owner_choices(request.user)]
+    if not choices:
+        raise PermissionDenied("地域再生計画を登録する権限がありません")
+    errors, values = [], {}
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in ("owner", "name", "approved_on", "start_year", "end_year",
+                                                       "project_name", "sector", "target_amount", "description")}
+        owner = owner_of(values["owner"])
+        if owner is None:
+            errors.append("策定団体を選んでください")
+        else:
+            try:
+                with transaction.atomic():
+                    plan = actions.create_revitalisation_plan(
+                        request.user, owner, name=values["name"], approved_on=values["approved_on"] or None,
+                        start_year=values["start_year"], end_year=values["end_year"])
+                    project = actions.add_revitalisation_project(
+                        request.user, plan, name=values["project_name"], target_amount=values["target_amount"],
+                        sector=Sector.objects.filter(pk=values["sector"]).first(), description=values["description"])
+            except Invalid as exc:
+                errors = [reason for _f, reason in exc.problems]
+            else:
+                messages.success(request, "地域再生計画と事業を登録しました")
+                return redirect(project.get_absolute_url())
+    return render(request, "funding/revitalisation_form.html", {
+        "errors": errors, "values": values, "owners": choices, "sectors": Sector.objects.all()},
+        status=422 if errors else 200)
+
+
+def _owner_choices(user):
+    from .forms import owner_choices
+
+    return owner_choices(user)
+
+
+@login_required
+def tax_settings(request):
+    from . import corporate
+    from .models import TaxCreditSetting
+
+    access.require(request.user, "funding.tax_settings")
+    setting = TaxCreditSetting.objects.order_by("pk").first()
+    version = setting.version if setting else 1
+    if request.method == "POST":
+        try:
+            actions.set_credit_end_year(request.user, request.POST.get("credit_end_year"),
+                                        version=request.POST.get("version"))
+        except Invalid as exc:
+            for _name, reason in exc.problems:
+                messages.error(request, reason)
+        except Conflict:
+            messages.error(request, Conflict.DEFAULT)
+        else:
+            messages.success(request, "税額控除の適用期限を保存しました")
+            return redirect("funding:tax_settings")
+    return render(request, "funding/tax_settings.html", {"end_year": corporate.credit_end_year(),
+                                                         "version": version})
+
+
+@require_POST
+def project_add(request, pk):
+    """Another project of the same 地域再生計画 (from a project page of that plan)."""
+    project = get_object_or_404(queries.projects(), pk=pk)
+    try:
+        added = actions.add_revitalisation_project(
+            request.user, project.plan, name=request.POST.get("name", ""),
+            sector=Sector.objects.filter(pk=request.POST.get("sector", "")).first(),
+            target_amount=request.POST.get("target_amount", ""), description=request.POST.get("description", ""))
+    except Invalid as exc:
+        for _name, reason in exc.problems:
+            messages.error(request, reason)
+        return redirect(project.get_absolute_url() + "#add-project")
+    messages.success(request, "事業を追加しました")
+    return redirect(added.get_absolute_url())
