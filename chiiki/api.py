@@ -16,9 +16,9 @@ from chiiki.cases.api import router as cases_router  # pdca (issue 14): 事例�
 from chiiki.core import db
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.schemas import ErrorOut
+from chiiki.funding.api import router as funding_router  # funding
 from chiiki.opendata.api import router as opendata_router  # opendata (issue 15)
 from chiiki.pdca.api import router as pdca_router  # pdca
-from chiiki.funding.api import router as funding_router  # funding
 from chiiki.programs.api import router as programs_router
 from chiiki.progress.api import router as progress_router
 from chiiki.promotion.api import router as promotion_router

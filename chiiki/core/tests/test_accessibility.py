@@ -15,9 +15,9 @@ from chiiki.conftest import PASSWORD
 from chiiki.core import history
 from chiiki.core.fiscal import current_fiscal_year
 from chiiki.core.models import ChangeRecord, ImportUpload
+from chiiki.funding.tests import tour as funding_tour
 from chiiki.opendata.tests.samples import make_catalog as make_opendata_catalog
 from chiiki.pdca.tests import tour as pdca_tour  # pdca
-from chiiki.funding.tests import tour as funding_tour
 from chiiki.programs.reference import load_catalog
 from chiiki.progress.imports import PROGRESS
 from chiiki.promotion import actions as promotion_actions
