@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Min, Q, Sum
+from django.utils import timezone
 
 from chiiki import access
 from chiiki.accounts.models import Role
@@ -192,14 +194,41 @@ def national_cliffs(fiscal_year: int):
 # ---- Figures for KPIs (PDCA) -----------------------------------------------------------------------------------
 
 
-def published_plans_with_min_years(min_years: int = 3, *, prefecture: str = "", sector: str = "") -> int:
-    """Plans that are published (公開; completed ones count too) and span at least `min_years` 年度."""
+def _published_multiyear(min_years: int, prefecture: str, sector: str):
     qs = ImplementationPlan.objects.filter(status__in=[PlanStatus.PUBLISHED, PlanStatus.COMPLETED])
     if prefecture:
         qs = qs.filter(prefecture_id=prefecture)
     if sector:
         qs = qs.filter(sector_id=sector)
-    return qs.annotate(n=Count("years")).filter(n__gte=min_years).count()
+    return qs.annotate(n=Count("years")).filter(n__gte=min_years)
+
+
+def published_plans_with_min_years(min_years: int = 3, *, prefecture: str = "", sector: str = "") -> int:
+    """Plans that are published (公開; completed ones count too) and span at least `min_years` 年度."""
+    return _published_multiyear(min_years, prefecture, sector).count()
+
+
+def first_published_on(plan_ids) -> dict[int, dt.date]:
+    """plan id → the local date its history first shows it 公開 or 完了 (the plan has no publication date column;
+    every status change is a ChangeRecord written by actions.create_plan / set_status)."""
+    from chiiki.core.models import ChangeRecord
+
+    ids = [str(pk) for pk in plan_ids]
+    rows = (ChangeRecord.objects.filter(model=ImplementationPlan._meta.label_lower, object_id__in=ids,
+                                        after__status__in=[PlanStatus.PUBLISHED, PlanStatus.COMPLETED])
+            .values("object_id").annotate(first=Min("at")).values_list("object_id", "first").order_by())
+    return {int(pk): timezone.localtime(at).date() for pk, at in rows}
+
+
+def published_multiyear_plans_by_year(years, min_years: int = 3, *, prefecture: str = "",
+                                      sector: str = "") -> dict[int, int]:
+    """年度 → plans counted by published_plans_with_min_years that were first published by that 年度's end (3/31
+    of the next year). Status and 年度 count are today's: the history keeps when a plan was published, not how many
+    年度 it had then. A plan without a publication record (written outside the actions) counts from its creation."""
+    plans = dict(_published_multiyear(min_years, prefecture, sector).values_list("pk", "created_at"))
+    published = first_published_on(plans)
+    dates = [published.get(pk) or timezone.localtime(created).date() for pk, created in plans.items()]
+    return {year: sum(1 for d in dates if d <= dt.date(year + 1, 3, 31)) for year in years}
 
 
 def crowdfunding_raised(*, fiscal_year: int | None = None, prefecture: str = "", municipality: str = "") -> int:

@@ -3,8 +3,8 @@ from django.apps import AppConfig
 from chiiki.core.cache import cache_public
 
 # KPI values are computed live from the capability apps' data, so the public PDCA pages change whenever any of
-# them is written (a name nobody bumps yet counts as version 0: the apps built later only have to bump theirs).
-DEPENDS_ON = ("pdca", "progress", "regions", "roadmap", "programs", "plans", "funding", "talent", "opendata")
+# them is written (the areas are the apps' actions.AREA: plans and money are both "funding").
+DEPENDS_ON = ("pdca", "progress", "regions", "roadmap", "programs", "funding", "talent", "opendata")
 
 
 class PdcaConfig(AppConfig):

@@ -5,10 +5,10 @@ A measure is declared here once (key, label, unit, definition, the app whose dat
 attached with `implement(key, ...)`; a measure is *available* when its app is installed and it is implemented.
 A KPI whose measure is not available shows 「この機能はまだありません」 instead of a number, never a zero.
 
-The progress measures are implemented below. The measures of the capabilities built in parallel (plans,
-funding, talent, opendata) are declared here and implemented by calling `implement(...)` once those apps exist
-(from their AppConfig.ready() or from this module): `compute(years, *, sectors, prefecture) -> {年度: value}`,
-optionally `by_prefecture(year, ...)`, `by_sector(year, ...)` and `rows_url(year, ...)`.
+All measures are implemented below, each on the query its app keeps for it (progress; funding, talent, opendata
+through their queries.py): `compute(years, *, sectors, prefecture) -> {年度: value}`, optionally
+`by_prefecture(year, ...)`, `by_sector(year, ...)` and `rows_url(year, ...)`. The breakdown tables of the KPI page
+are shaped for municipality counts, so only the progress measures have breakdowns.
 
 Breakdown rows are dicts {code, name, value, url, municipalities?, share?}.
 """
@@ -70,13 +70,20 @@ declare("progress_implemented_share", "実装済（実装済・自走）の団�
         "市区町村の数 ÷ 市区町村の数 × 100（小数第1位で四捨五入）。都道府県のKPIではその都道府県内の市区町村。",
         "chiiki.progress", sectors="optional")
 declare("plans_published_multiyear", "3年度以上の実装計画を公開した団体の数", "件",
-        "公開済みの実装計画のうち、計画期間が3年度以上のものの数（その年度末時点）。", "chiiki.plans")
+        "公開中（公開・完了）の実装計画のうち計画期間が3年度以上のもので、変更履歴で最初に公開された日がその年度末"
+        "（翌年3月31日）以前のものの数。状態と年度数は現在のもの。都道府県のKPIでは、その都道府県の計画（広域計画を含む）。",
+        "chiiki.funding")
 declare("talent_dispatch_completed", "完了した人材派遣の件数", "件",
-        "その年度に完了した派遣（派遣報告が提出されたもの）の件数。", "chiiki.talent")
+        "その年度の派遣依頼のうち、派遣報告・評価を経て「完了」になったものの件数。都道府県のKPIでは、その都道府県内の"
+        "市区町村の依頼。", "chiiki.talent")
 declare("funding_crowdfunding_raised", "クラウドファンディングによる調達額", "円",
-        "その年度に受け付けたクラウドファンディングの入金額の合計。", "chiiki.funding")
+        "その年度（4月1日〜翌年3月31日）に受け付けたクラウドファンディングの寄附の合計額（受付日で数える）。"
+        "都道府県のKPIでは、その都道府県内の市区町村のプロジェクト。", "chiiki.funding")
 declare("opendata_conforming_datasets", "標準スキーマに準拠したオープンデータの数", "件",
-        "その年度末時点で公開され、標準スキーマへの準拠が確認されたデータセットの数。", "chiiki.opendata")
+        "自治体標準オープンデータセットの型を持つデータセットのうち、現在公開中で全ファイルが標準への準拠を確認"
+        "されたもので、カタログへの登録日がその年度末（翌年3月31日）以前のものの数。公開範囲と準拠の判定は現在の"
+        "状態（過去の年度末の時点の判定は記録がないため使わない）。都道府県のKPIでは、その都道府県と県内市区町村の"
+        "データセット。", "chiiki.opendata")
 
 MEASURE_CHOICES = [(m.key, m.label) for m in MEASURES.values()]
 
@@ -209,3 +216,66 @@ for _key in ("progress_implemented_any", "progress_implemented_sectors"):
 implement("progress_implemented_share", compute=_share_compute,
           by_prefecture=lambda year, **kw: _by_prefecture(year, as_share=True, **kw),
           by_sector=lambda year, **kw: _by_sector(year, as_share=True, **kw), rows_url=_records_url)
+
+
+# ---- capability apps (funding, talent, opendata): each reads the query its app keeps for this KPI ----------------
+
+def _year_end(year):
+    import datetime as dt
+
+    return dt.date(year + 1, 3, 31)
+
+
+def _plans_compute(years, *, sectors=None, prefecture=None):
+    from chiiki.funding.queries import published_multiyear_plans_by_year
+
+    found = published_multiyear_plans_by_year(years, 3, prefecture=prefecture or "")
+    return {year: Decimal(n) for year, n in found.items()}
+
+
+def _crowdfunding_compute(years, *, sectors=None, prefecture=None):
+    from chiiki.funding.queries import crowdfunding_raised
+
+    return {year: Decimal(crowdfunding_raised(fiscal_year=year, prefecture=prefecture or "")) for year in years}
+
+
+def _campaigns_url(year, *, sectors=None, prefecture=None):
+    from django.urls import reverse
+
+    return reverse("funding:campaigns") + (f"?{urlencode({'prefecture': prefecture})}" if prefecture else "")
+
+
+def _dispatch_compute(years, *, sectors=None, prefecture=None):
+    from django.db.models import Count
+
+    from chiiki.talent.queries import completed_dispatches
+
+    found = dict(completed_dispatches(prefecture=prefecture or None).filter(fiscal_year__in=list(years))
+                 .order_by().values_list("fiscal_year").annotate(n=Count("pk")))
+    return {year: Decimal(found.get(year, 0)) for year in years}
+
+
+def _opendata_compute(years, *, sectors=None, prefecture=None):
+    from django.db.models import Q
+
+    from chiiki.opendata.queries import conforming_standard_datasets
+
+    qs = conforming_standard_datasets()
+    if prefecture:
+        qs = qs.filter(Q(prefecture_id=prefecture) | Q(municipality__prefecture_id=prefecture))
+    from django.utils import timezone
+
+    created = [timezone.localtime(c).date() for c in qs.values_list("created_at", flat=True)]
+    return {year: Decimal(sum(1 for d in created if d <= _year_end(year))) for year in years}
+
+
+def _standards_url(year, *, sectors=None, prefecture=None):
+    from django.urls import reverse
+
+    return reverse("opendata:standards")
+
+
+implement("plans_published_multiyear", compute=_plans_compute)
+implement("funding_crowdfunding_raised", compute=_crowdfunding_compute, rows_url=_campaigns_url)
+implement("talent_dispatch_completed", compute=_dispatch_compute)
+implement("opendata_conforming_datasets", compute=_opendata_compute, rows_url=_standards_url)

@@ -71,25 +71,29 @@ def test_breakdowns_add_up_and_link_to_their_rows(register, client):
     assert {line.split(",")[0] for line in body} == oracle(YEAR, sectors=["disaster"])
 
 
-def test_measures_of_missing_capabilities_say_so(register):
-    for key in ("plans_published_multiyear", "talent_dispatch_completed", "funding_crowdfunding_raised",
-                "opendata_conforming_datasets"):
-        measure = measures.get(key)
-        assert not apps.is_installed(measure.requires)
-        assert measure.available is False
-        kpi = make_kpi(f"K-{key[:20]}", measure=key)
-        summary = queries.kpi_summary(kpi)
-        assert summary["available"] is False and summary["latest_value"] is None
-        assert summary["outlook"].formula == "この機能はまだありません"
-
-
-def test_an_implemented_measure_stays_unavailable_until_its_app_is_installed(register, monkeypatch):
-    measure = measures.get("funding_crowdfunding_raised")
-    monkeypatch.setattr(measure, "compute", lambda years, **kw: {year: Decimal(5) for year in years})
-    assert measure.available is False  # chiiki.funding is not installed here
-    monkeypatch.setattr(measure, "requires", "chiiki.progress")
+@pytest.mark.parametrize("key", ["plans_published_multiyear", "funding_crowdfunding_raised",
+                                 "talent_dispatch_completed", "opendata_conforming_datasets"])
+def test_a_measure_whose_app_is_not_installed_says_so(client, register, monkeypatch, key):
+    measure = measures.get(key)
     assert measure.available is True
+    monkeypatch.setattr(measure, "requires", "chiiki.not_installed")
+    assert not apps.is_installed(measure.requires) and measure.available is False
+    kpi = make_kpi(f"K-{key[:20]}", measure=key)
+    summary = queries.kpi_summary(kpi)
+    assert summary["available"] is False and summary["latest_value"] is None
+    assert summary["outlook"].formula == "この機能はまだありません"
+    assert "この機能はまだありません" in client.get(f"/pdca/kpis/{kpi.code}/").content.decode()
+    assert client.get(f"/api/v1/kpis/{kpi.code}").json()["available"] is False
+
+
+def test_an_unimplemented_measure_says_so_even_with_its_app_installed(client, register, monkeypatch):
+    measure = measures.get("funding_crowdfunding_raised")
+    monkeypatch.setattr(measure, "compute", None)
+    assert apps.is_installed(measure.requires) and measure.available is False
     kpi = make_kpi("K-CF", measure="funding_crowdfunding_raised", unit="円")
+    assert queries.kpi_summary(kpi)["latest_value"] is None
+    assert "この機能はまだありません" in client.get("/pdca/kpis/K-CF/").content.decode()
+    monkeypatch.setattr(measure, "compute", lambda years, **kw: {year: Decimal(5) for year in years})
     assert queries.kpi_summary(kpi)["latest_value"] == Decimal(5)
 
 

@@ -1,0 +1,142 @@
+"""The KPI measures of the capability apps (funding, talent, opendata): values per 年度 read through the KPI API
+and pages, from rows written through each app's actions; and a write in the app shows on the next anonymous
+request of the cached KPI pages."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from chiiki.access import SYSTEM
+from chiiki.funding import actions as funding_actions
+from chiiki.opendata import actions as opendata_actions
+from chiiki.opendata.tests.samples import VALID_AED, upload
+from chiiki.roadmap.models import Sector
+from chiiki.talent import actions as talent_actions
+from chiiki.talent.tests.conftest import profile_data, request_data, rounds, vocabulary  # noqa: F401 (fixtures)
+from chiiki.talent.tests.test_workflow import _whole_path
+
+from .. import measures
+from .conftest import YEAR, make_kpi, seed
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _opendata_files(settings, tmp_path):
+    settings.OPENDATA_FILES_DIR = tmp_path / "opendata-files"
+
+
+@pytest.fixture
+def two_years(register):
+    """Progress records in two 年度, so the KPIs are measured in YEAR - 1 and YEAR."""
+    seed([("131016", "disaster", YEAR - 1, "piloting"), ("131016", "disaster", YEAR, "implemented")])
+
+
+def values_of(client, code) -> dict[int, float]:
+    body = client.get(f"/api/v1/kpis/{code}").json()
+    assert body["available"] is True, body
+    return {v["fiscal_year"]: v["value"] for v in body["values"]}
+
+
+def _plan(register, code, years, *, title, publish=True):
+    owner = register["municipalities"][code]
+    plan = funding_actions.create_plan(
+        SYSTEM, owner, sector=Sector.objects.get(pk="education"), title=title, start_year=years[0],
+        operator_kind="direct", years=[{"fiscal_year": y, "phase": "implementation", "total_cost": 100} for y in years])
+    if publish:
+        plan = funding_actions.set_status(SYSTEM, plan, "published", version=plan.version)
+    return plan
+
+
+def test_published_multiyear_plans_count_from_their_publication(client, two_years, register):
+    make_kpi("K-PLANS", measure="plans_published_multiyear", unit="件")
+    make_kpi("K-PLANS-13", measure="plans_published_multiyear", unit="件", prefecture="13")
+    _plan(register, "132012", [YEAR, YEAR + 1, YEAR + 2], title="八王子の3年計画")
+    _plan(register, "011002", [YEAR - 1, YEAR, YEAR + 1, YEAR + 2], title="札幌の4年計画")
+    _plan(register, "131016", [YEAR, YEAR + 1], title="千代田の2年計画")  # too short
+    _plan(register, "131016", [YEAR, YEAR + 1, YEAR + 2], title="千代田の下書き", publish=False)
+    # Published today: counted from this 年度, not in the previous one (the history says when it was published).
+    assert values_of(client, "K-PLANS") == {YEAR - 1: 0, YEAR: 2}
+    assert values_of(client, "K-PLANS-13") == {YEAR - 1: 0, YEAR: 1}
+
+
+def test_plans_published_before_a_year_end_count_in_that_year(client, two_years, register):
+    from chiiki.core.models import ChangeRecord
+
+    make_kpi("K-PLANS", measure="plans_published_multiyear", unit="件")
+    plan = _plan(register, "132012", [YEAR - 1, YEAR, YEAR + 1], title="前年度に公開した計画")
+    # The publication as the history holds it, moved to the previous 年度 (what a plan published last year has).
+    last_year = timezone.make_aware(dt.datetime(YEAR - 1, 5, 1, 10, 0))
+    ChangeRecord.objects.filter(model="funding.implementationplan", object_id=str(plan.pk)).update(at=last_year)
+    assert values_of(client, "K-PLANS") == {YEAR - 1: 1, YEAR: 1}
+
+
+def test_crowdfunding_raised_is_summed_by_the_year_of_receipt(client, two_years, register):
+    make_kpi("K-CF", measure="funding_crowdfunding_raised", unit="円")
+    make_kpi("K-CF-01", measure="funding_crowdfunding_raised", unit="円", prefecture="01")
+    today = timezone.localdate()
+    hachioji = funding_actions.create_campaign(
+        SYSTEM, register["municipalities"]["132012"], title="高尾山の見守りIoT", use_of_funds="センサー設置",
+        target_amount=1_000_000, start_date=dt.date(YEAR - 1, 4, 1), end_date=today + dt.timedelta(days=20),
+        donation_url="https://example.jp/furusato/1")
+    sapporo = funding_actions.create_campaign(
+        SYSTEM, register["municipalities"]["011002"], title="雪道の見守り", use_of_funds="センサー設置",
+        target_amount=1_000_000, start_date=dt.date(YEAR - 1, 4, 1), end_date=today + dt.timedelta(days=20),
+        donation_url="https://example.jp/furusato/2")
+    for campaign, day, amount, ext in [(hachioji, dt.date(YEAR - 1, 7, 1), 30_000, "A1"),
+                                       (hachioji, dt.date(YEAR, 3, 31), 5_000, "A2"),  # still YEAR - 1
+                                       (hachioji, dt.date(YEAR, 4, 1), 10_000, "A3"),
+                                       (sapporo, dt.date(YEAR, 4, 2), 7_000, "B1")]:
+        funding_actions.record_receipt(SYSTEM, campaign, received_on=day, amount=amount, external_id=ext)
+    assert values_of(client, "K-CF") == {YEAR - 1: 35_000, YEAR: 17_000}
+    assert values_of(client, "K-CF-01") == {YEAR - 1: 0, YEAR: 7_000}
+    detail = client.get("/api/v1/kpis/K-CF-01").json()
+    link = {v["fiscal_year"]: v["records_url"] for v in detail["values"]}[YEAR]
+    assert link == "/funding/campaigns/?prefecture=01"
+    assert "雪道の見守り" in client.get(link).content.decode()
+
+
+def test_completed_dispatches_count_in_the_year_of_the_request(client, two_years, users, rounds, vocabulary,  # noqa: F811
+                                                               register):
+    make_kpi("K-TALENT", measure="talent_dispatch_completed", unit="件")
+    advisor = talent_actions.create_profile(users["advisor"], profile_data())
+    done = talent_actions.create_request(users["hachioji"], register["municipalities"]["132012"], request_data())
+    talent_actions.create_request(users["hachioji"], register["municipalities"]["132012"],
+                                  request_data(title="まだ下書きの依頼"))
+    assert values_of(client, "K-TALENT") == {YEAR - 1: 0, YEAR: 0}
+    _whole_path(users, done, advisor)
+    assert values_of(client, "K-TALENT") == {YEAR - 1: 0, YEAR: 1}
+
+
+def test_conforming_datasets_count_from_their_registration(client, two_years, register):
+    make_kpi("K-OD", measure="opendata_conforming_datasets", unit="件")
+    make_kpi("K-OD-01", measure="opendata_conforming_datasets", unit="件", prefecture="01")
+    hachioji = register["municipalities"]["132012"]
+    aed = opendata_actions.create_dataset(SYSTEM, hachioji, {
+        "name": "hachioji-aed", "title": "八王子市 AED設置箇所一覧", "standard_type": "aed"})
+    assert values_of(client, "K-OD") == {YEAR - 1: 0, YEAR: 0}  # no file yet: not confirmed as conforming
+    opendata_actions.add_resource(SYSTEM, aed, name="AED一覧", upload=upload("aed.csv", VALID_AED))
+    bad = opendata_actions.create_dataset(SYSTEM, hachioji, {
+        "name": "hachioji-aed-old", "title": "八王子市 AED（旧形式）", "standard_type": "aed"})
+    opendata_actions.add_resource(SYSTEM, bad, name="旧", upload=upload("old.csv", "名称\nA\n"))
+    assert values_of(client, "K-OD") == {YEAR - 1: 0, YEAR: 1}
+    assert values_of(client, "K-OD-01") == {YEAR - 1: 0, YEAR: 0}
+    page = client.get("/pdca/kpis/K-OD/").content.decode()
+    assert 'href="/opendata/standards/"' in page
+
+
+def test_a_write_in_the_app_shows_on_the_next_anonymous_kpi_page(client, two_years, register):
+    make_kpi("K-PLANS", name="3年度以上の計画", measure="plans_published_multiyear", unit="件")
+    assert values_of(client, "K-PLANS")[YEAR] == 0
+    first = client.get("/pdca/kpis/K-PLANS/").content.decode()
+    _plan(register, "132012", [YEAR, YEAR + 1, YEAR + 2], title="八王子の3年計画")
+    assert values_of(client, "K-PLANS")[YEAR] == 1
+    assert client.get("/pdca/kpis/K-PLANS/").content.decode() != first
+
+
+@pytest.mark.parametrize("key", ["plans_published_multiyear", "funding_crowdfunding_raised",
+                                 "talent_dispatch_completed", "opendata_conforming_datasets"])
+def test_every_capability_measure_reads_an_installed_app(key):
+    measure = measures.get(key)
+    assert measure.available, f"{key} requires {measure.requires}"
