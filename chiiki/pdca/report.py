@@ -2,8 +2,8 @@
 
 What it says: the municipality's stage in every sector beside the share of implemented municipalities in its
 prefecture and its peer group (same kind and population class), its overall score, the capabilities that are
-not on the platform yet (plans and money, advisors, open data: 「この機能はまだありません」), and two similar
-cases. Fonts: Noto Sans CJK through fontconfig; WeasyPrint embeds the subset it uses.
+capability apps provide (plans and money from funding, advisors from talent, open data from opendata; an app
+that is not installed says 「この機能はまだありません」), and two similar cases. Fonts: Noto Sans CJK through fontconfig; WeasyPrint embeds the subset it uses.
 
 The PDF is cached on the data versions of everything it shows, so a repeated request costs a cache read and a
 write anywhere makes the next one fresh; the response says no-cache so the anonymous page cache (keyed on the
@@ -24,12 +24,12 @@ from chiiki.progress.models import IMPLEMENTED_STAGES
 
 from .measures import UNAVAILABLE
 
-DEPENDS_ON = ("progress", "regions", "roadmap", "cases", "plans", "funding", "talent", "opendata")
-CAPABILITIES = [("chiiki.plans", "今年度の実装計画と財源"), ("chiiki.talent", "受け入れた人材（アドバイザー等）"),
+# The data-version areas the apps bump (their actions.AREA): plans and money are both "funding".
+DEPENDS_ON = ("progress", "regions", "roadmap", "cases", "funding", "talent", "opendata")
+CAPABILITIES = [("chiiki.funding", "今年度の実装計画と財源"), ("chiiki.talent", "受け入れた人材（アドバイザー等）"),
                 ("chiiki.opendata", "標準スキーマに準拠したオープンデータ")]
-# app → function(municipality, year) -> list of short Japanese lines for its row of the report. The capability
-# apps register theirs with `provide(...)` (e.g. from their AppConfig.ready()); until then the row says
-# 「この機能はまだありません」.
+# app → function(municipality, year) -> list of short Japanese lines for its row of the report, registered with
+# `provide(...)` at the end of this module; an app that is not installed keeps 「この機能はまだありません」.
 PROVIDERS: dict = {}
 
 
@@ -94,3 +94,64 @@ def pdf(municipality, year: int) -> bytes:
         body = render_pdf(municipality, year)
         cache.set(key, body, timeout=3600)
     return body
+
+
+# ---- the capability rows: short lines from each app's own queries ---------------------------------------------
+
+MAX_PLANS = 3  # the page must stay one A4 page: name three plans, count the rest
+
+
+def _yen(amount: int) -> str:
+    return f"{amount:,}円"
+
+
+def _plan_lines(municipality, year) -> list[str]:
+    from django.db.models import Q, Sum
+
+    from chiiki.funding.models import FundingLine, FundingState, ImplementationPlan, PlanStatus
+
+    plans = list(ImplementationPlan.objects.filter(
+        Q(municipality=municipality) | Q(participants=municipality),
+        status__in=[PlanStatus.PUBLISHED, PlanStatus.COMPLETED], years__fiscal_year=year)
+        .distinct().order_by("start_year", "pk").prefetch_related("years"))
+    if not plans:
+        return []
+    lines = []
+    for plan in plans[:MAX_PLANS]:
+        fys = sorted(y.fiscal_year for y in plan.years.all())
+        lines.append(f"「{plan.title}」（{fys[0]}〜{fys[-1]}年度、{len(fys)}年度）")
+    if len(plans) > MAX_PLANS:
+        lines.append(f"ほか{len(plans) - MAX_PLANS}件")
+    money = dict(FundingLine.objects.filter(plan_year__plan__in=plans, plan_year__fiscal_year=year,
+                                            state__in=[FundingState.CONFIRMED, FundingState.RECEIVED])
+                 .order_by().values_list("state").annotate(s=Sum("amount")))
+    lines.append(f"今年度の財源 採択・確定 {_yen(money.get(FundingState.CONFIRMED, 0))}、"
+                 f"受領 {_yen(money.get(FundingState.RECEIVED, 0))}")
+    return lines
+
+
+def _talent_lines(municipality, year) -> list[str]:
+    from chiiki.talent.queries import completed_dispatches
+
+    done = list(completed_dispatches(fiscal_year=year, municipality=municipality)
+                .select_related("talent").order_by("pk"))
+    if not done:
+        return []
+    names = "、".join(f"「{r.title}」" for r in done[:2]) + ("ほか" if len(done) > 2 else "")
+    return [f"今年度に完了した派遣 {len(done)}件（{names}）"]
+
+
+def _opendata_lines(municipality, year) -> list[str]:
+    from chiiki.opendata.models import Dataset, Visibility
+    from chiiki.opendata.queries import conforming_standard_datasets
+
+    public = Dataset.objects.filter(municipality=municipality, visibility=Visibility.PUBLIC).count()
+    if not public:
+        return []
+    conforming = conforming_standard_datasets().filter(municipality=municipality).count()
+    return [f"公開データセット {public}件（うち標準に準拠 {conforming}件）"]
+
+
+provide("chiiki.funding", _plan_lines)
+provide("chiiki.talent", _talent_lines)
+provide("chiiki.opendata", _opendata_lines)

@@ -12,6 +12,7 @@ from chiiki.cases import actions as case_actions
 from chiiki.conftest import ARTIFACTS
 from chiiki.progress import demo as progress_demo
 from chiiki.regions.models import Municipality
+from chiiki.talent.tests.conftest import rounds, vocabulary  # noqa: F401 (fixtures)
 
 from .conftest import YEAR, seed
 
@@ -39,7 +40,7 @@ def test_the_report_names_the_municipality_and_its_figures(client, register):
     # 八王子市: 防災 実装済, 教育 自走 → score (4 + 5) / 40 × 100 = 22.5; Tokyo: 2 of 3 implemented in 防災.
     assert "22.5" in text and "2 / 8分野" in text
     assert "防災 実装済 66.7%" in text
-    assert "この機能はまだありません" in text
+    assert "この機能はまだありません" not in text  # funding, talent and opendata are installed: 「なし」 rows
     fonts = {str(font["/BaseFont"]) for font in
              pypdf.PdfReader(io.BytesIO(body)).pages[0]["/Resources"]["/Font"].get_object().values()
              if "/BaseFont" in font.get_object()}
@@ -85,12 +86,68 @@ def test_unknown_municipality_is_404(client, register):
     assert client.get("/progress/municipalities/999999/report.pdf").status_code == 404
 
 
-def test_a_capability_row_shows_what_its_app_provides(client, register, monkeypatch):
+def test_a_capability_row_says_so_when_its_app_is_not_installed(client, register, monkeypatch):
     from .. import report
 
-    monkeypatch.setattr(report, "PROVIDERS", {"chiiki.talent": lambda place, year: [f"{place.name}に2回派遣"]})
-    text = text_of(pdf_of(client, "132012"))[1]
-    assert "この機能はまだありません" in text and "八王子市に2回派遣" not in text  # chiiki.talent is not installed
-    monkeypatch.setattr(report.apps, "is_installed", lambda app: True)
+    installed = report.apps.is_installed
+    monkeypatch.setattr(report.apps, "is_installed", lambda app: app != "chiiki.talent" and installed(app))
     text = text_of(pdf_of(client, "134023"))[1]
-    assert "青ヶ島村に2回派遣" in text and text.count("この機能はまだありません") == 2
+    assert text.count("この機能はまだありません") == 1
+
+
+def _long_plan(register, code, title, years, lines=()):
+    from chiiki.funding import actions as funding_actions
+    from chiiki.roadmap.models import Sector
+
+    plan = funding_actions.create_plan(
+        SYSTEM, register["municipalities"][code], sector=Sector.objects.get(pk="disaster"), title=title,
+        start_year=years[0], operator_kind="direct",
+        years=[{"fiscal_year": y, "phase": "implementation", "total_cost": 1_000_000} for y in years])
+    for kind, amount, state in lines:
+        funding_actions.add_line(SYSTEM, plan.years.get(fiscal_year=YEAR), source_kind=kind, amount=amount,
+                                 state=state)
+    plan.refresh_from_db()
+    return funding_actions.set_status(SYSTEM, plan, "published", version=plan.version)
+
+
+def test_the_capability_rows_show_plans_money_dispatches_and_datasets(client, register, users, settings, tmp_path,
+                                                                      rounds, vocabulary):  # noqa: F811
+    from chiiki.opendata import actions as opendata_actions
+    from chiiki.opendata.tests.samples import VALID_AED, upload
+    from chiiki.talent import actions as talent_actions
+    from chiiki.talent.tests.conftest import profile_data, request_data
+    from chiiki.talent.tests.test_workflow import _whole_path
+
+    settings.OPENDATA_FILES_DIR = tmp_path / "opendata-files"
+    assert "今年度の財源" not in text_of(pdf_of(client, "132012"))[1]
+    _long_plan(register, "132012", "高尾山の見守りIoT", [YEAR - 1, YEAR, YEAR + 1],
+               [("local_finance", 3_000_000, "confirmed"), ("crowdfunding", 450_000, "received"),
+                ("general", 999_999, "planned")])
+    long_title = "地域全体の防災・見守り・観光案内を一つの基盤で提供する官民連携のIoTプラットフォーム" * 3
+    for n in range(4):
+        _long_plan(register, "132012", f"{n}{long_title}"[:200], [YEAR, YEAR + 1])
+    _long_plan(register, "132012", "来年度からの計画", [YEAR + 1, YEAR + 2])  # not this 年度
+    advisor = talent_actions.create_profile(users["advisor"], profile_data())
+    request = talent_actions.create_request(users["hachioji"], register["municipalities"]["132012"], request_data())
+    _whole_path(users, request, advisor)
+    aed = opendata_actions.create_dataset(SYSTEM, register["municipalities"]["132012"], {
+        "name": "hachioji-aed", "title": "八王子市 AED設置箇所一覧", "standard_type": "aed"})
+    opendata_actions.add_resource(SYSTEM, aed, name="AED一覧", upload=upload("aed.csv", VALID_AED))
+    opendata_actions.create_dataset(SYSTEM, register["municipalities"]["132012"], {
+        "name": "hachioji-shelters", "title": "八王子市 避難所一覧"})
+    pages, text = text_of(pdf_of(client, "132012"))
+    flat = text.replace("\n", "")
+    assert pages == 1
+    assert f"「高尾山の見守りIoT」（{YEAR - 1}〜{YEAR + 1}年度、3年度）" in flat
+    assert "ほか2件" in flat and "来年度からの計画" not in flat
+    assert "採択・確定 3,000,000円、受領 450,000円" in flat
+    assert "今年度に完了した派遣 1件（「見守りセンサーを導入できる人」）" in flat
+    assert "公開データセット 2件（うち標準に準拠 1件）" in flat
+    assert "この機能はまだありません" not in flat
+
+
+def test_a_write_in_funding_makes_the_next_report_fresh(client, register):
+    before = text_of(pdf_of(client, "132012"))[1]
+    assert "高尾山の見守りIoT" not in before
+    _long_plan(register, "132012", "高尾山の見守りIoT", [YEAR, YEAR + 1, YEAR + 2])
+    assert "高尾山の見守りIoT" in text_of(pdf_of(client, "132012"))[1]
