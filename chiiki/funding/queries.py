@@ -231,6 +231,35 @@ def published_multiyear_plans_by_year(years, min_years: int = 3, *, prefecture: 
     return {year: sum(1 for d in dates if d <= dt.date(year + 1, 3, 31)) for year in years}
 
 
+def municipalities_with_published_plans(*, up_to_year: int | None = None) -> set[str]:
+    """Codes of municipalities that own or take part in a published (公開・完了) plan starting in `up_to_year` or
+    earlier (promotion's model-region score)."""
+    qs = ImplementationPlan.objects.filter(status__in=[PlanStatus.PUBLISHED, PlanStatus.COMPLETED])
+    if up_to_year is not None:
+        qs = qs.filter(start_year__lte=up_to_year)
+    owners = qs.exclude(municipality=None).values_list("municipality_id", flat=True)
+    members = qs.values_list("participants__code", flat=True)
+    return {code for code in [*owners, *members] if code}
+
+
+def programs_in_published_plans(municipality_codes) -> list[dict]:
+    """The support programs on the funding lines of published (公開・完了) plans owned by or taking part the given
+    municipalities: one row per (municipality, plan sector, program, plan) — promotion's package advice groups them."""
+    codes = list(municipality_codes)
+    lines = (FundingLine.objects.filter(program__isnull=False,
+                                        plan_year__plan__status__in=[PlanStatus.PUBLISHED, PlanStatus.COMPLETED])
+             .order_by())
+    fields = ("plan_year__plan__sector_id", "program__public_id", "program__name", "plan_year__plan_id")
+    rows = set()
+    for code, sector, public_id, name, plan in [
+            *lines.filter(plan_year__plan__municipality_id__in=codes).values_list(
+                "plan_year__plan__municipality_id", *fields),
+            *lines.filter(plan_year__plan__participants__code__in=codes).values_list(
+                "plan_year__plan__participants__code", *fields)]:
+        rows.add((code, sector, public_id, name, plan))
+    return [{"municipality": c, "sector": s, "program": p, "name": n, "plan": pl} for c, s, p, n, pl in sorted(rows)]
+
+
 def crowdfunding_raised(*, fiscal_year: int | None = None, prefecture: str = "", municipality: str = "") -> int:
     """Yen raised by crowdfunding campaigns (sum of their receipts), optionally for one 年度 (by receipt date)."""
     qs = Receipt.objects.all()

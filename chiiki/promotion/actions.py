@@ -144,9 +144,10 @@ def delete_commitment(actor, commitment: Commitment, *, version, source: str = h
 
 # ---- candidate score weights ------------------------------------------------------------------------------------
 
-WEIGHT_FIELDS = ("max_population", "implemented_weight", "progress_weight", "commitment_weight")
+WEIGHT_FIELDS = ("max_population", "implemented_weight", "progress_weight", "commitment_weight", "plans_weight")
 WEIGHT_LABELS = {"max_population": "対象とする人口の上限", "implemented_weight": "実装の重み",
-                 "progress_weight": "前進の重み", "commitment_weight": "コミットメントの重み"}
+                 "progress_weight": "前進の重み", "commitment_weight": "コミットメントの重み",
+                 "plans_weight": "計画の重み"}
 
 
 def clean_weights(data: dict) -> dict:
@@ -164,7 +165,7 @@ def clean_weights(data: dict) -> dict:
             problems.append((name, f"{WEIGHT_LABELS[name]}は{low:,}〜{high:,}の範囲で入力してください"))
             continue
         cleaned[name] = value
-    if not problems and cleaned["implemented_weight"] + cleaned["progress_weight"] + cleaned["commitment_weight"] == 0:
+    if not problems and sum(cleaned[name] for name in WEIGHT_FIELDS if name != "max_population") == 0:
         problems.append(("implemented_weight", "重みの合計は1以上にしてください"))
     if problems:
         raise Invalid(problems)

@@ -136,6 +136,7 @@ class WeightsOut(Schema):
     implemented_weight: int
     progress_weight: int
     commitment_weight: int
+    plans_weight: int
     version: int
 
 
@@ -144,6 +145,7 @@ class WeightsIn(Schema):
     implemented_weight: int
     progress_weight: int
     commitment_weight: int
+    plans_weight: int
     version: int = Field(..., ge=0, description="読み込んだときの版（未保存なら 0）。古い版での更新は 409")
 
 
@@ -157,6 +159,7 @@ class CandidateOut(Schema):
     implemented: float
     progress: float
     commitment: bool
+    plans: bool
     commitment_date: dt.date | None
     commitment_url: str
     implemented_sectors: list[str]
@@ -200,6 +203,13 @@ class PackageRule(Schema):
     base: int = Field(..., description="if の分野をすべて実装した団体数")
 
 
+class PlanProgram(Schema):
+    public_id: str
+    name: str
+    plans: int = Field(..., description="この組み合わせの分野でこの支援メニューを財源にした公開中の実装計画の数")
+    municipalities: list[str]
+
+
 class PackageOut(Schema):
     sectors: list[str]
     support: int = Field(..., description="組み合わせのすべての分野を実装した類似団体の数")
@@ -207,6 +217,7 @@ class PackageOut(Schema):
     rules: list[PackageRule]
     have: list[str]
     missing: list[str]
+    programs: list[PlanProgram] = Field(..., description="組み合わせの団体の公開中の実装計画が使った支援メニュー")
 
 
 class PackagesOut(Schema):

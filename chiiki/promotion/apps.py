@@ -3,7 +3,7 @@ from django.apps import AppConfig
 from chiiki.core.cache import cache_public
 
 # Promotion pages show progress (scores, diffusion, packages) of municipalities (regions) by sector (roadmap).
-DEPENDS_ON = ("promotion", "progress", "regions", "roadmap")
+DEPENDS_ON = ("promotion", "progress", "regions", "roadmap", "funding")  # funding: plans in score and packages
 
 
 class PromotionConfig(AppConfig):

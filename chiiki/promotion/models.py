@@ -36,6 +36,7 @@ class ScoringWeights(models.Model):
     implemented_weight = models.PositiveSmallIntegerField("重み: 実装済・自走の分野", default=40)
     progress_weight = models.PositiveSmallIntegerField("重み: 直近3年度の前進", default=30)
     commitment_weight = models.PositiveSmallIntegerField("重み: 首長のコミットメント", default=30)
+    plans_weight = models.PositiveSmallIntegerField("重み: 公開した実装計画", default=20)
     version = models.PositiveIntegerField("版", default=1)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
 
@@ -44,7 +45,7 @@ class ScoringWeights(models.Model):
 
     def __str__(self):
         return (f"人口{self.max_population:,}人以下・実装{self.implemented_weight}・前進{self.progress_weight}"
-                f"・コミットメント{self.commitment_weight}")
+                f"・コミットメント{self.commitment_weight}・計画{self.plans_weight}")
 
 
 class ModelRegion(models.Model):

@@ -5,6 +5,9 @@ Pure computation over itemsets {municipality: sectors at 実装済 or 自走}:
 - for a combination X of 2–3 sectors and each sector b in X, confidence(X − b → b) = support(X) ÷ support(X − b):
   of those that implemented the rest, the share that also implemented b;
 - only combinations with support ≥ MIN_SUPPORT are returned.
+
+programs_of(...) adds the support programs that the members' published plans (funding) used in the combination's
+sectors, most plans first.
 """
 
 from collections import Counter
@@ -37,6 +40,23 @@ def mine(itemsets: dict[str, set[str]], *, min_support: int = MIN_SUPPORT, sizes
         result.append({"sectors": list(combo), "support": support, "municipalities": sorted(members[combo]),
                        "rules": rules})
     result.sort(key=lambda c: (-c["support"], -len(c["sectors"]), c["sectors"]))
+    return result
+
+
+def programs_of(combo: dict, used: list[dict]) -> list[dict]:
+    """used: rows {municipality, sector, program, name, plan}. Programs used by the combination's municipalities in
+    its sectors, with how many plans (and which municipalities) used each; most plans first, then by name."""
+    members, sectors = set(combo["municipalities"]), set(combo["sectors"])
+    found: dict[str, dict] = {}
+    for row in used:
+        if row["municipality"] in members and row["sector"] in sectors:
+            entry = found.setdefault(row["program"], {"public_id": row["program"], "name": row["name"],
+                                                      "plans": set(), "municipalities": set()})
+            entry["plans"].add(row["plan"])
+            entry["municipalities"].add(row["municipality"])
+    result = [{"public_id": e["public_id"], "name": e["name"], "plans": len(e["plans"]),
+               "municipalities": sorted(e["municipalities"])} for e in found.values()]
+    result.sort(key=lambda e: (-e["plans"], e["name"]))
     return result
 
 

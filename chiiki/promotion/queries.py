@@ -76,7 +76,7 @@ def current_weights() -> ScoringWeights:
 
 
 def weights_of(row: ScoringWeights) -> scoring.Weights:
-    return scoring.Weights(row.implemented_weight, row.progress_weight, row.commitment_weight)
+    return scoring.Weights(row.implemented_weight, row.progress_weight, row.commitment_weight, row.plans_weight)
 
 
 def committed_codes(on=None) -> dict[str, Commitment]:
@@ -86,6 +86,13 @@ def committed_codes(on=None) -> dict[str, Commitment]:
     for commitment in Commitment.objects.filter(declared_on__lte=day).order_by("declared_on", "id"):
         latest[commitment.municipality_id] = commitment
     return latest
+
+
+def planned_codes(fiscal_year: int) -> set[str]:
+    """Municipalities named by a published plan (funding) starting in `fiscal_year` or earlier: the plans component."""
+    from chiiki.funding.queries import municipalities_with_published_plans
+
+    return municipalities_with_published_plans(up_to_year=fiscal_year)
 
 
 def candidates(fiscal_year: int) -> dict:
@@ -98,6 +105,7 @@ def candidates(fiscal_year: int) -> dict:
         now = progress_queries.stage_grid(fiscal_year)
         before = progress_queries.stage_grid(fiscal_year - scoring.PROGRESS_YEARS)
         committed = committed_codes()
+        planned = planned_codes(fiscal_year)
         designated = set(ModelRegion.objects.values_list("municipality_id", flat=True))
         items = []
         # Plain rows, not model instances: this reads up to 1,741 municipalities on a cold cache.
@@ -106,14 +114,14 @@ def candidates(fiscal_year: int) -> dict:
         for code, name, prefecture, kind, population in places:
             stages_now = {s: now[(code, s)][0] for s in sector_codes if (code, s) in now}
             stages_before = {s: before[(code, s)][0] for s in sector_codes if (code, s) in before}
-            parts = scoring.components(stages_now, stages_before, sector_codes, code in committed)
+            parts = scoring.components(stages_now, stages_before, sector_codes, code in committed, code in planned)
             commitment = committed.get(code)
             items.append({
                 "code": code, "name": name, "prefecture": prefecture, "kind": kind,
                 "kind_label": KIND_LABELS.get(kind, kind), "population": population,
                 "score": scoring.score(parts, weights),
                 "implemented": round(parts["implemented"], 3), "progress": round(parts["progress"], 3),
-                "commitment": bool(parts["commitment"]),
+                "commitment": bool(parts["commitment"]), "plans": bool(parts["plans"]),
                 "implemented_sectors": [s for s in sector_codes if stages_now.get(s) in IMPLEMENTED_STAGES],
                 "commitment_date": commitment.declared_on if commitment else None,
                 "commitment_url": commitment.document_url if commitment else "",
@@ -238,6 +246,13 @@ def implemented_by(codes, fiscal_year: int) -> dict[str, set[str]]:
     return result
 
 
+def plan_programs(codes) -> list[dict]:
+    """The programs the published plans (funding) of these municipalities used, per municipality and sector."""
+    from chiiki.funding.queries import programs_in_published_plans
+
+    return programs_in_published_plans(codes)
+
+
 def package_advice(place: Municipality, fiscal_year: int) -> dict:
     def compute():
         similar = similar_municipalities(place)
@@ -245,8 +260,10 @@ def package_advice(place: Municipality, fiscal_year: int) -> dict:
         itemsets = implemented_by([m.code for m in similar], fiscal_year)
         own = implemented_by([place.code], fiscal_year)[place.code]
         combos = packages.advise(packages.mine(itemsets), own)
+        used = plan_programs([m.code for m in similar])
         for combo in combos:
             combo["municipality_names"] = [{"code": c, "name": names[c]} for c in combo["municipalities"]]
+            combo["programs"] = packages.programs_of(combo, used)
         return {"municipality": place.code, "fiscal_year": fiscal_year, "similar_count": len(similar),
                 "similar_label": similarity_label(place), "min_support": packages.MIN_SUPPORT,
                 "implemented": sorted(own), "combinations": combos}

@@ -111,10 +111,10 @@ def candidates(request):
     items = result["items"]
     if request.GET.get("format") in EXPORT_FORMATS:
         header = ["順位", "団体コード", "団体名", "都道府県", "区分", "人口", "スコア", "実装", "前進", "コミットメント",
-                  "表明日", "実装済・自走の分野", "指定済み"]
+                  "表明日", "公開した実装計画", "実装済・自走の分野", "指定済み"]
         return tabular.table_response(request.GET["format"], f"見本となる地域の候補_{year}年度", header, [
             [i, e["code"], e["name"], e["prefecture"], e["kind_label"], e["population"], e["score"], e["implemented"],
-             e["progress"], "あり" if e["commitment"] else "なし", e["commitment_date"] or "",
+             e["progress"], "あり" if e["commitment"] else "なし", e["commitment_date"] or "", "あり" if e["plans"] else "なし",
              _sector_label(e["implemented_sectors"], names), "指定済み" if e["designated"] else ""]
             for i, e in enumerate(items, start=1)])
     page = paginate(items, request.GET.get("page"))
@@ -132,12 +132,14 @@ def municipality(request, code):
     advice = queries.package_advice(place, year)
     names = queries.sector_names()
     if request.GET.get("format") in EXPORT_FORMATS:
-        header = ["分野の組み合わせ", "支持数（団体）", "確信度", "実装した類似団体", "この団体が未実装の分野"]
+        header = ["分野の組み合わせ", "支持数（団体）", "確信度", "実装した類似団体", "この団体が未実装の分野",
+                  "計画で使った支援メニュー"]
         return tabular.table_response(request.GET["format"], f"パッケージ_{place.name}_{year}年度", header, [
             [_sector_label(c["sectors"], names), c["support"],
              "; ".join(f"{_sector_label(r['if'], names)}→{names.get(r['then'], r['then'])} {r['confidence']}%"
                        for r in c["rules"]),
-             "・".join(m["name"] for m in c["municipality_names"]), _sector_label(c["missing"], names)]
+             "・".join(m["name"] for m in c["municipality_names"]), _sector_label(c["missing"], names),
+             "; ".join(f"{p['name']}（{p['plans']}計画）" for p in c["programs"])]
             for c in advice["combinations"]])
     combos = [{**c, "label": " ＋ ".join(names.get(x, x) for x in c["sectors"]),
                "missing_label": _sector_label(c["missing"], names),

@@ -28,29 +28,29 @@ def scored(register):
     return m
 
 
-def expected(implemented, gains, committed, weights=(40, 30, 30)):
-    """The formula written out again: S = implemented/8, P = Σgain/(8×5), C = 0/1."""
-    s, p, c = implemented / 8, sum(gains) / 40, 1 if committed else 0
-    w_s, w_p, w_c = weights
-    return round(100 * (w_s * s + w_p * p + w_c * c) / (w_s + w_p + w_c), 1)
+def expected(implemented, gains, committed, weights=(40, 30, 30, 20), planned=False):
+    """The formula written out again: S = implemented/8, P = Σgain/(8×5), C = 0/1, L = 0/1."""
+    s, p, c, pl = implemented / 8, sum(gains) / 40, 1 if committed else 0, 1 if planned else 0
+    w_s, w_p, w_c, w_l = weights
+    return round(100 * (w_s * s + w_p * p + w_c * c + w_l * pl) / (w_s + w_p + w_c + w_l), 1)
 
 
 def test_candidates_follow_the_formula(client, scored):
     body = client.get("/api/v1/model-regions/candidates?fiscal_year=2026").json()
     items = {i["code"]: i for i in body["items"]}
     assert HACHIOJI not in items  # 580,000 people: above the default limit of 300,000
-    assert items[MATSUMAE]["score"] == expected(2, [4 - 2, 4 - 0, 0], True) == 44.5
-    assert items[HAKODATE]["score"] == expected(1, [4], False) == 8.0
+    assert items[MATSUMAE]["score"] == expected(2, [4 - 2, 4 - 0, 0], True) == 37.1
+    assert items[HAKODATE]["score"] == expected(1, [4], False) == 6.7
     assert [i["code"] for i in body["items"]][:2] == [MATSUMAE, HAKODATE]
     assert items[MATSUMAE]["commitment"] is True and items[MATSUMAE]["commitment_url"].endswith("/sengen")
     assert body["compared_with"] == 2023
-    assert "40×実装" in body["formula"] and "÷ 100" in body["formula"]
+    assert "40×実装" in body["formula"] and "÷ 120" in body["formula"]
 
 
 def test_formula_is_shown_on_the_page(client, scored):
     page = client.get("/promotion/candidates/?fiscal_year=2026").content.decode()
-    assert "40×実装 + 30×前進 + 30×コミットメント" in page
-    assert "44.5" in page and "松前町" in page and "八王子市" not in page
+    assert "40×実装 + 30×前進 + 30×コミットメント + 20×計画" in page
+    assert "37.1" in page and "松前町" in page and "八王子市" not in page
 
 
 def test_admin_changes_weights_with_history_and_version(client, users, scored):
@@ -58,13 +58,13 @@ def test_admin_changes_weights_with_history_and_version(client, users, scored):
     weights = client.get("/api/v1/model-regions/weights").json()
     assert weights["version"] == 0
     body = {"max_population": 100_000, "implemented_weight": 100, "progress_weight": 0, "commitment_weight": 0,
-            "version": 0}
+            "plans_weight": 0, "version": 0}
     response = send(client, "put", "/api/v1/model-regions/weights", body, **admin)
     assert response.status_code == 200, response.content
     assert response.json()["version"] == 1
     items = {i["code"]: i for i in client.get("/api/v1/model-regions/candidates?fiscal_year=2026").json()["items"]}
     assert HAKODATE not in items  # 250,000 > the new limit
-    assert items[MATSUMAE]["score"] == expected(2, [2, 4, 0], True, (100, 0, 0)) == 25.0
+    assert items[MATSUMAE]["score"] == expected(2, [2, 4, 0], True, (100, 0, 0, 0)) == 25.0
     # A stale version is refused and changes nothing.
     stale = send(client, "put", "/api/v1/model-regions/weights", {**body, "implemented_weight": 1}, **admin)
     assert stale.status_code == 409
@@ -78,14 +78,16 @@ def test_admin_changes_weights_with_history_and_version(client, users, scored):
 
 @pytest.mark.parametrize("role", ["tokyo", "hachioji", "advisor", "company"])
 def test_only_the_admin_changes_weights(client, users, scored, role):
-    body = {"max_population": 1, "implemented_weight": 1, "progress_weight": 0, "commitment_weight": 0, "version": 0}
+    body = {"max_population": 1, "implemented_weight": 1, "progress_weight": 0, "commitment_weight": 0, "plans_weight": 0,
+            "version": 0}
     response = send(client, "put", "/api/v1/model-regions/weights", body, **bearer(users[role]))
     assert response.status_code == 403
     assert client.get("/api/v1/model-regions/weights").json()["version"] == 0
 
 
 def test_weights_are_validated_in_japanese(client, users, scored):
-    body = {"max_population": 0, "implemented_weight": 0, "progress_weight": 0, "commitment_weight": 0, "version": 0}
+    body = {"max_population": 0, "implemented_weight": 0, "progress_weight": 0, "commitment_weight": 0,
+            "plans_weight": 0, "version": 0}
     response = send(client, "put", "/api/v1/model-regions/weights", body, **bearer(users["admin"]))
     assert response.status_code == 422
     assert "対象とする人口の上限" in response.json()["detail"]["max_population"]
@@ -98,12 +100,13 @@ def test_weights_form_for_the_admin_only(client_for, users, scored):
     assert page.status_code == 200
     response = admin.post("/promotion/manage/weights", {"max_population": "300000", "implemented_weight": "20",
                                                          "progress_weight": "20", "commitment_weight": "60",
-                                                         "version": "0"})
+                                                         "plans_weight": "10", "version": "0"})
     assert response.status_code == 302
     candidates = admin.get("/promotion/candidates/?fiscal_year=2026").content.decode()
-    assert "20×実装 + 20×前進 + 60×コミットメント" in candidates
+    assert "20×実装 + 20×前進 + 60×コミットメント + 10×計画" in candidates
     bad = admin.post("/promotion/manage/weights", {"max_population": "x", "implemented_weight": "20",
-                                                    "progress_weight": "20", "commitment_weight": "60", "version": "1"})
+                                                    "progress_weight": "20", "commitment_weight": "60", "plans_weight": "10",
+                                                    "version": "1"})
     assert bad.status_code == 422 and "整数で入力してください" in bad.content.decode()
 
 
@@ -144,4 +147,4 @@ def test_commitment_form(client_for, users, register):
 def test_candidates_export(client, scored):
     response = client.get("/promotion/candidates/?fiscal_year=2026&format=csv")
     text = response.content.decode("utf-8-sig")
-    assert response.status_code == 200 and "松前町" in text and "44.5" in text
+    assert response.status_code == 200 and "松前町" in text and "37.1" in text
