@@ -3,7 +3,7 @@ from django.apps import AppConfig
 from chiiki.core.cache import cache_public
 
 # Plans and flows show municipalities (regions), sectors (roadmap) and programs (eligibility, max_years).
-DEPENDS_ON = ("funding", "regions", "roadmap", "programs")
+DEPENDS_ON = ("funding", "regions", "roadmap", "programs", "cases")  # cases: 「似た事例」 on the plan page
 
 
 class FundingConfig(AppConfig):

@@ -116,6 +116,7 @@ def _plan_context(request, plan, *, notice: str = "", error: str = "", problems=
     next_year = max((y["year"].fiscal_year for y in years), default=plan.start_year - 1) + 1
     return {
         "plan": plan, "table": table, "chart": queries.chart_data(table), "flags": flags, "years": years,
+        "plan_sectors": [plan.sector_id, *plan.further_sectors],  # 「似た事例」 in any of the plan's sectors
         "can_edit": can_edit, "notice": notice, "error": error, "problems": problems,
         "new_year": YearForm(initial={"fiscal_year": next_year, "phase": "operation", "total_cost": 0},
                              prefix="newyear"),
