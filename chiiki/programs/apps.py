@@ -15,6 +15,8 @@ class ProgramsConfig(AppConfig):
         cache_public("/programs/", depends_on=("programs", "regions", "roadmap", "progress"),
                      exclude=(r"/programs/(?:saved|alerts|manage)/", r"/programs/p/[^/]+/edit"))
         cache_public("/api/v1/programs", depends_on=("programs", "regions", "roadmap"))
+        # The navigator result also shows the case library's 「似た事例」 (cases).
+        cache_public("/programs/navigator/", depends_on=("programs", "regions", "roadmap", "progress", "cases"))
 
     def rebuild_derived_data(self) -> str:
         """After a restore (chiiki.core.backup): the search index is not a model table, so rebuild it from the

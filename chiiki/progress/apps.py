@@ -13,6 +13,8 @@ class ProgressConfig(AppConfig):
 
     def ready(self):
         cache_public("/progress/", depends_on=DEPENDS_ON, exclude=(r"/progress/entry/", r"/progress/import/"))
+        # The municipality page also shows the case library's 「似た事例」 (cases).
+        cache_public("/progress/municipalities/", depends_on=(*DEPENDS_ON, "cases"))
         cache_public("/api/v1/progress", depends_on=DEPENDS_ON)
 
     def rebuild_derived_data(self) -> str:
