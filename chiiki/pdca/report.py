@@ -98,7 +98,7 @@ def pdf(municipality, year: int) -> bytes:
 
 # ---- the capability rows: short lines from each app's own queries ---------------------------------------------
 
-MAX_PLANS = 3  # the page must stay one A4 page: name three plans, count the rest
+MAX_PLANS, TITLE_CHARS = 3, 40  # the page must stay one A4 page: three plans, short titles, count the rest
 
 
 def _yen(amount: int) -> str:
@@ -119,7 +119,8 @@ def _plan_lines(municipality, year) -> list[str]:
     lines = []
     for plan in plans[:MAX_PLANS]:
         fys = sorted(y.fiscal_year for y in plan.years.all())
-        lines.append(f"「{plan.title}」（{fys[0]}〜{fys[-1]}年度、{len(fys)}年度）")
+        title = plan.title if len(plan.title) <= TITLE_CHARS else plan.title[:TITLE_CHARS - 1] + "…"
+        lines.append(f"「{title}」（{fys[0]}〜{fys[-1]}年度、{len(fys)}年度）")
     if len(plans) > MAX_PLANS:
         lines.append(f"ほか{len(plans) - MAX_PLANS}件")
     money = dict(FundingLine.objects.filter(plan_year__plan__in=plans, plan_year__fiscal_year=year,

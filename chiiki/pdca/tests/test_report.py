@@ -135,11 +135,20 @@ def test_the_capability_rows_show_plans_money_dispatches_and_datasets(client, re
     opendata_actions.add_resource(SYSTEM, aed, name="AED一覧", upload=upload("aed.csv", VALID_AED))
     opendata_actions.create_dataset(SYSTEM, register["municipalities"]["132012"], {
         "name": "hachioji-shelters", "title": "八王子市 避難所一覧"})
-    pages, text = text_of(pdf_of(client, "132012"))
+    body = pdf_of(client, "132012")
+    pages, text = text_of(body)
     flat = text.replace("\n", "")
     assert pages == 1
+    path = ARTIFACTS / "screenshots" / "pdca-report-capabilities.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = pypdfium2.PdfDocument(body)
+    try:
+        document[0].render(scale=1.5).to_pil().save(path)
+    finally:
+        document.close()
     assert f"「高尾山の見守りIoT」（{YEAR - 1}〜{YEAR + 1}年度、3年度）" in flat
     assert "ほか2件" in flat and "来年度からの計画" not in flat
+    assert f"「{('0' + long_title)[:39]}…」（{YEAR}〜{YEAR + 1}年度、2年度）" in flat  # long titles shortened
     assert "採択・確定 3,000,000円、受領 450,000円" in flat
     assert "今年度に完了した派遣 1件（「見守りセンサーを導入できる人」）" in flat
     assert "公開データセット 2件（うち標準に準拠 1件）" in flat
