@@ -17,6 +17,7 @@ from chiiki.core.errors import Invalid
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
 from chiiki.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paginate
 from chiiki.core.schemas import ErrorOut
+from chiiki.regions.api import MunicipalityRef  # the register's reference shape, one component
 from chiiki.regions.queries import get_municipality
 from chiiki.roadmap.models import Sector
 
@@ -26,11 +27,6 @@ from .imports import PROGRESS
 from .models import ProgressRecord, Stage
 
 router = Router(tags=["進捗状況"])
-
-
-class MunicipalityRef(Schema):
-    code: str
-    name: str
 
 
 class ProgressItem(Schema):

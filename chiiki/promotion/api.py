@@ -149,7 +149,7 @@ class WeightsIn(Schema):
     version: int = Field(..., ge=0, description="読み込んだときの版（未保存なら 0）。古い版での更新は 409")
 
 
-class CandidateOut(Schema):
+class ModelRegionCandidateOut(Schema):
     code: str
     name: str
     prefecture: str
@@ -172,7 +172,7 @@ class CandidateList(Schema):
     formula: str
     weights: WeightsOut
     count: int
-    items: list[CandidateOut]
+    items: list[ModelRegionCandidateOut]
 
 
 class CommitmentOut(Schema):
@@ -617,7 +617,7 @@ class ChallengeUpdate(ChallengeIn):
     version: int = Field(..., ge=0)
 
 
-class ProposalOut(Schema):
+class ChallengeProposalOut(Schema):
     id: int
     challenge: int
     organisation: str
@@ -630,7 +630,7 @@ class ProposalOut(Schema):
     version: int
 
 
-class ProposalIn(Schema):
+class ChallengeProposalIn(Schema):
     summary: str
     approach: str
     cost: int = Field(..., ge=0, description="見積額（円）")
@@ -710,7 +710,7 @@ def update_challenge(request, payload: ChallengeUpdate, challenge_id: int = _id(
     return Status(200, challenge_item(challenge))
 
 
-@router.get("/challenges/{int:challenge_id}/proposals", response=list[ProposalOut],
+@router.get("/challenges/{int:challenge_id}/proposals", response=list[ChallengeProposalOut],
             summary="課題への提案（提案した組織・その団体・事務局だけが見られます）")
 def list_proposals(request, challenge_id: int = _id()):
     challenge = get_object_or_404(Challenge, pk=challenge_id)
@@ -718,9 +718,9 @@ def list_proposals(request, challenge_id: int = _id()):
 
 
 @router.post("/challenges/{int:challenge_id}/proposals", auth=WRITE_AUTH,
-             response={201: ProposalOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             response={201: ChallengeProposalOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
              summary="課題に提案する（企業・スタートアップの利用者、所属する組織として1件）")
-def create_proposal(request, payload: ProposalIn, challenge_id: int = _id()):
+def create_proposal(request, payload: ChallengeProposalIn, challenge_id: int = _id()):
     challenge = get_object_or_404(Challenge, pk=challenge_id)
     return Status(201, proposal_item(actions.submit_proposal(request.user, challenge, payload.dict(),
                                                              source=history.API)))
@@ -735,7 +735,7 @@ def _proposal(request, proposal_id: int) -> Proposal:
 
 
 @router.put("/proposals/{int:proposal_id}/shortlist", auth=WRITE_AUTH,
-            response={200: ProposalOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+            response={200: ChallengeProposalOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
             summary="提案を候補にする／戻す（課題を出した団体・事務局）")
 def shortlist(request, payload: ShortlistIn, proposal_id: int = _id()):
     proposal = actions.shortlist_proposal(request.user, _proposal(request, proposal_id),

@@ -359,7 +359,7 @@ def add_visit(request, pk: int, payload: VisitIn):
     return Status(201, request_out(queries.get_request(request.user, pk), request.user))
 
 
-class CandidateOut(Schema):
+class TalentCandidateOut(Schema):
     profile_id: int
     display_name: str
     kind: str
@@ -382,8 +382,8 @@ class CandidatesOut(Schema):
     required: int
     desired: int
     formula: list[list[str]]
-    ranked: list[CandidateOut]
-    partial: list[CandidateOut]
+    ranked: list[TalentCandidateOut]
+    partial: list[TalentCandidateOut]
 
 
 @router.get("/talent/requests/{pk}/candidates", response={200: CandidatesOut, 403: ErrorOut, 404: ErrorOut},

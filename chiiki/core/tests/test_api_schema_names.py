@@ -1,0 +1,31 @@
+"""Every schema of the API has its own name: django-ninja names an OpenAPI component after the class, so two apps'
+schemas with one name would silently share one component and one app's answers would be documented with the
+other's fields (it happened twice: MunicipalityRef, CandidateOut)."""
+
+from collections import defaultdict
+
+from ninja import Schema
+
+import chiiki.api  # noqa: F401 - imports every app's API module
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_no_two_api_schemas_share_a_name():
+    by_name = defaultdict(set)
+    for schema in _subclasses(Schema):
+        if schema.__module__.startswith("chiiki."):
+            by_name[schema.__name__].add(schema.__module__)
+    shared = {name: sorted(modules) for name, modules in by_name.items() if len(modules) > 1}
+    assert shared == {}
+
+
+def test_each_app_schema_is_in_the_document(client, db):
+    components = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert "ModelRegionCandidateOut" in components and "profile_id" not in components["ModelRegionCandidateOut"].get(
+        "required", [])
+    assert "profile_id" in components["TalentCandidateOut"]["required"]
