@@ -320,3 +320,20 @@ def scope_datasets(user, queryset):
     if user.role == Role.MUNICIPAL_STAFF and user.municipality_id:
         return queryset.filter(public | Q(municipality_id=user.municipality_id))
     return queryset.filter(public)
+
+
+def scope_pledges(user, queryset):
+    """funding (issue 11): 企業版ふるさと納税 pledges the user may see, as the rule "funding.pledge_view" says: a
+    company user's own, those to a project the user manages (the recipient municipality, its prefecture), all for
+    admins."""
+    if is_admin(user):
+        return queryset
+    if not _active(user):
+        return queryset.none()
+    if user.role == Role.COMPANY:
+        return queryset.filter(company__owner=user)
+    if user.role == Role.PREFECTURE_STAFF and user.prefecture_id:
+        return queryset.filter(project__plan__prefecture_id=user.prefecture_id)
+    if user.role == Role.MUNICIPAL_STAFF and user.municipality_id:
+        return queryset.filter(project__plan__municipality_id=user.municipality_id)
+    return queryset.none()

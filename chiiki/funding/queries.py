@@ -355,21 +355,8 @@ def filter_projects(qs, *, prefecture: str = "", sector: str = "", in_force_year
 
 
 def visible_pledges(user):
-    """Pledges the user may see: a company user's own, the recipient's (those who manage the project), all for
-    admins. Built on the same rule as access ("funding.pledge_view") but as a query."""
+    """Pledges the user may see (chiiki.access.scope_pledges, the query form of "funding.pledge_view")."""
     from .models import CorporateDonationPledge
 
-    qs = CorporateDonationPledge.objects.select_related("company__head_office", "project__plan__municipality",
-                                                        "project__plan__prefecture")
-    if access.is_admin(user):
-        return qs
-    role = access.role_of(user)
-    if role == "public":
-        return qs.none()
-    if role == Role.COMPANY:
-        return qs.filter(company__owner=user)
-    if role == Role.PREFECTURE_STAFF and user.prefecture_id:
-        return qs.filter(project__plan__prefecture_id=user.prefecture_id)
-    if role == Role.MUNICIPAL_STAFF and user.municipality_id:
-        return qs.filter(project__plan__municipality_id=user.municipality_id)
-    return qs.none()
+    return access.scope_pledges(user, CorporateDonationPledge.objects.select_related(
+        "company__head_office", "project__plan__municipality", "project__plan__prefecture"))
