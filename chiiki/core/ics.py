@@ -1,0 +1,50 @@
+"""iCalendar (RFC 5545) feeds, written without third-party code: escaping, line folding and the calendar frame
+that every app's feed shares (programs: application deadlines; funding: crowdfunding end dates; promotion:
+challenge deadlines and events)."""
+
+import datetime as dt
+
+
+def escape(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n"))
+
+
+def fold(line: str) -> str:
+    """Fold content lines longer than 75 octets (continuation lines start with a space)."""
+    if len(line.encode("utf-8")) <= 75:
+        return line
+    parts, current, size = [], "", 0
+    for char in line:
+        length = len(char.encode("utf-8"))
+        limit = 75 if not parts else 74
+        if size + length > limit:
+            parts.append(current)
+            current, size = "", 0
+        current += char
+        size += length
+    parts.append(current)
+    return "\r\n ".join(parts)
+
+
+def stamp(value: dt.datetime) -> str:
+    """A DATE-TIME in UTC (…Z)."""
+    return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def all_day(uid: str, *, updated: dt.datetime, day: dt.date, summary: str, description: str, url: str,
+            sequence: int) -> list[str]:
+    """The lines of one all-day, transparent VEVENT (a deadline, an end date)."""
+    return [f"UID:{uid}", f"DTSTAMP:{stamp(updated)}", f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{day + dt.timedelta(days=1):%Y%m%d}", f"SUMMARY:{escape(summary)}",
+            f"DESCRIPTION:{escape(description)}", f"URL:{url}", f"SEQUENCE:{sequence}", "TRANSP:TRANSPARENT"]
+
+
+def calendar(name: str, product: str, events) -> bytes:
+    """VCALENDAR bytes: events are lists of content lines (without BEGIN/END:VEVENT)."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//Chiiki//{product}//JA", "CALSCALE:GREGORIAN",
+             "METHOD:PUBLISH", f"X-WR-CALNAME:{escape(name)}", "X-WR-TIMEZONE:Asia/Tokyo"]
+    for event in events:
+        lines += ["BEGIN:VEVENT", *event, "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return ("\r\n".join(fold(line) for line in lines) + "\r\n").encode("utf-8")
