@@ -36,6 +36,9 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+URI_TOO_LONG = "URL（クエリ文字列を含む）が長すぎます（リクエスト行は 4,094 バイトまで。条件を減らしてください）"
+
+
 class ChiikiAPI(NinjaAPI):
     """NinjaAPI whose OpenAPI document declares every error status an operation can answer (body: ErrorOut).
 
@@ -62,6 +65,8 @@ class ChiikiAPI(NinjaAPI):
                 for status in sorted(statuses):
                     if str(status) not in responses and status not in responses:
                         responses[str(status)] = {"description": ERROR_DESCRIPTIONS[status], "content": error}
+                # Answered by gunicorn before the application runs (limit_request_line), so no JSON body.
+                responses.setdefault("414", {"description": URI_TOO_LONG})
         return schema
 
 
