@@ -42,6 +42,18 @@ def _snap(obj, fields) -> dict:
     return history.snapshot(obj, fields)
 
 
+def _apply(current, fields, cleaned: dict) -> dict | None:
+    """Set cleaned values on the locked row; the snapshot before them when something changed (version raised),
+    None when the edit changes nothing (no save, no history)."""
+    before = _snap(current, fields)
+    for name, value in cleaned.items():
+        setattr(current, name, value)
+    if _snap(current, fields) == before:
+        return None
+    current.version += 1
+    return before
+
+
 def _record(actor, action, obj, before, after, plan, source, object_repr=None):
     history.record(actor, action, obj, before, after, municipality=plan.municipality, prefecture=plan.prefecture,
                    source=source, object_repr=object_repr or f"{plan.title}: {obj}")
@@ -184,13 +196,9 @@ def update_plan(actor, plan: ImplementationPlan, *, version, source: str = histo
     cleaned = _clean_plan_fields(values, sector=sector)
     with transaction.atomic():
         current = _lock_plan(plan, version)
-        before = _snap(current, PLAN_FIELDS)
-        current.sector = sector
-        for name, value in cleaned.items():
-            setattr(current, name, value)
-        if _snap(current, PLAN_FIELDS) == before:
+        before = _apply(current, PLAN_FIELDS, {"sector": sector, **cleaned})
+        if before is None:
             return current
-        current.version += 1
         current.save()
         _record(actor, history.UPDATE, current, before, _snap(current, PLAN_FIELDS), current, source,
                 object_repr=current.title)
@@ -297,12 +305,9 @@ def update_year(actor, year: PlanYear, *, version, source: str = history.WEB, **
         if "fiscal_year" in cleaned and cleaned["fiscal_year"] != current.fiscal_year and (
                 PlanYear.objects.filter(plan=plan, fiscal_year=cleaned["fiscal_year"]).exists()):
             raise Invalid([("fiscal_year", f"{cleaned['fiscal_year']}年度はすでにあります")])
-        before = _snap(current, YEAR_FIELDS)
-        for name, value in cleaned.items():
-            setattr(current, name, value)
-        if _snap(current, YEAR_FIELDS) == before:
+        before = _apply(current, YEAR_FIELDS, cleaned)
+        if before is None:
             return current
-        current.version += 1
         current.save()
         _record(actor, history.UPDATE, current, before, _snap(current, YEAR_FIELDS), plan, source)
         history.bump(AREA)
@@ -408,12 +413,9 @@ def update_line(actor, line: FundingLine, *, version, source: str = history.WEB,
         if current is None or current.version != version:
             raise Conflict(current=current)
         cleaned = _clean_line_fields(values, plan=plan, partial=True, current=current)
-        before = _snap(current, LINE_FIELDS)
-        for name, value in cleaned.items():
-            setattr(current, name, value)
-        if _snap(current, LINE_FIELDS) == before:
+        before = _apply(current, LINE_FIELDS, cleaned)
+        if before is None:
             return current
-        current.version += 1
         current.save()
         _record(actor, history.UPDATE, current, before, _snap(current, LINE_FIELDS), plan, source,
                 object_repr=f"{plan.title}: {line.plan_year.fiscal_year}年度 {current}")
@@ -556,12 +558,9 @@ def update_campaign(actor, campaign: Campaign, *, version, source: str = history
                    .filter(pk=campaign.pk).first())
         if current is None or current.version != version:
             raise Conflict(current=current)
-        before = _snap(current, CAMPAIGN_FIELDS)
-        for name, value in cleaned.items():
-            setattr(current, name, value)
-        if _snap(current, CAMPAIGN_FIELDS) == before:
+        before = _apply(current, CAMPAIGN_FIELDS, cleaned)
+        if before is None:
             return current
-        current.version += 1
         current.save()
         _campaign_record(actor, history.UPDATE, current, before, _snap(current, CAMPAIGN_FIELDS), current, source,
                          object_repr=current.title)
