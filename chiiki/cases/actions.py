@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from chiiki import access
-from chiiki.core import db, history
+from chiiki.core import db, editing, history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.imports import ImportResult
 
@@ -33,10 +33,7 @@ def save_case(actor, case: Case | None, data: dict, *, version, source: str = hi
     an update, the one it had). Raises Invalid naming every bad field, Conflict on a stale version."""
     cleaned = validation.clean_case(data)
     access.require(actor, "cases.edit", cleaned["municipality"])
-    try:
-        expected = validation.clean_version(version)
-    except ValueError as exc:
-        raise Invalid([("version", str(exc))]) from None
+    expected = editing.require_version(version)
     with transaction.atomic():
         if case is None:
             if expected != 0:

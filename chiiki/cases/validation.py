@@ -35,15 +35,6 @@ def split_list(raw) -> list[str]:
     return [part.strip() for part in text.split(";") if part.strip()]
 
 
-def clean_version(raw) -> int:
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise ValueError("版（version）は0以上の整数で指定してください") from None
-    if value < 0:
-        raise ValueError("版（version）は0以上の整数で指定してください")
-    return value
-
 
 def _text(raw, label, max_length, required=False) -> str:
     value = str(raw or "").strip()

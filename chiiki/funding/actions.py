@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from chiiki import access
-from chiiki.core import history
+from chiiki.core import editing, history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.programs.models import SupportProgram
 from chiiki.regions.models import Municipality, Prefecture
@@ -40,18 +40,6 @@ TRANSITIONS = {
 
 def _snap(obj, fields) -> dict:
     return history.snapshot(obj, fields)
-
-
-def _apply(current, fields, cleaned: dict) -> dict | None:
-    """Set cleaned values on the locked row; the snapshot before them when something changed (version raised),
-    None when the edit changes nothing (no save, no history)."""
-    before = _snap(current, fields)
-    for name, value in cleaned.items():
-        setattr(current, name, value)
-    if _snap(current, fields) == before:
-        return None
-    current.version += 1
-    return before
 
 
 def _record(actor, action, obj, before, after, plan, source, object_repr=None):
@@ -168,25 +156,14 @@ def create_plan(actor, owner, *, sector: Sector, title: str, start_year, years: 
 
 
 def _lock_plan(plan: ImplementationPlan, version) -> ImplementationPlan:
-    current = (ImplementationPlan.objects.select_for_update(of=("self",)).order_by()
-               .select_related("municipality", "prefecture").filter(pk=plan.pk).first())
-    if current is None or current.version != version:
-        raise Conflict(current=current)
-    return current
-
-
-def _version(raw) -> int:
-    try:
-        return validation.clean_version(raw)
-    except ValueError as exc:
-        raise Invalid([("version", str(exc))]) from None
+    return editing.lock(ImplementationPlan.objects.select_related("municipality", "prefecture"), plan.pk, version)
 
 
 def update_plan(actor, plan: ImplementationPlan, *, version, source: str = history.WEB,
                 **values) -> ImplementationPlan:
     """Change the plan's own fields (those given); `version` is the version the editor saw (stale → Conflict)."""
     access.require(actor, "funding.plan_edit", plan)
-    version = _version(version)
+    version = editing.require_version(version)
     allowed = {"title", "vision", "start_year", "operator_kind", "operator_name", "operator_corporate_number",
                "sector_models", "further_sectors", "kpis", "sector"}
     unknown = set(values) - allowed
@@ -196,7 +173,7 @@ def update_plan(actor, plan: ImplementationPlan, *, version, source: str = histo
     cleaned = _clean_plan_fields(values, sector=sector)
     with transaction.atomic():
         current = _lock_plan(plan, version)
-        before = _apply(current, PLAN_FIELDS, {"sector": sector, **cleaned})
+        before = editing.apply(current, PLAN_FIELDS, {"sector": sector, **cleaned})
         if before is None:
             return current
         current.save()
@@ -210,7 +187,7 @@ def set_status(actor, plan: ImplementationPlan, status: str, *, version, reason:
                source: str = history.WEB) -> ImplementationPlan:
     """Publish, complete, discontinue (a reason is required) or take back to draft."""
     access.require(actor, "funding.plan_edit", plan)
-    version = _version(version)
+    version = editing.require_version(version)
     if status not in PlanStatus.values:
         raise Invalid([("status", "状態が正しくありません")])
     reason = (reason or "").strip()
@@ -292,7 +269,7 @@ def add_year(actor, plan: ImplementationPlan, *, fiscal_year, phase: str, activi
 def update_year(actor, year: PlanYear, *, version, source: str = history.WEB, **values) -> PlanYear:
     plan = year.plan
     access.require(actor, "funding.plan_edit", plan)
-    version = _version(version)
+    version = editing.require_version(version)
     unknown = set(values) - {"fiscal_year", "phase", "activities", "total_cost"}
     if unknown:
         raise ValueError(f"unknown year fields {sorted(unknown)}")
@@ -300,12 +277,11 @@ def update_year(actor, year: PlanYear, *, version, source: str = history.WEB, **
     with transaction.atomic():
         ImplementationPlan.objects.select_for_update(of=("self",)).order_by().get(pk=plan.pk)
         current = PlanYear.objects.filter(pk=year.pk).first()
-        if current is None or current.version != version:
-            raise Conflict(current=current)
+        editing.check_version(current, version)
         if "fiscal_year" in cleaned and cleaned["fiscal_year"] != current.fiscal_year and (
                 PlanYear.objects.filter(plan=plan, fiscal_year=cleaned["fiscal_year"]).exists()):
             raise Invalid([("fiscal_year", f"{cleaned['fiscal_year']}年度はすでにあります")])
-        before = _apply(current, YEAR_FIELDS, cleaned)
+        before = editing.apply(current, YEAR_FIELDS, cleaned)
         if before is None:
             return current
         current.save()
@@ -318,12 +294,11 @@ def delete_year(actor, year: PlanYear, *, version, source: str = history.WEB) ->
     """Remove a 年度 and its funding lines (history keeps both)."""
     plan = year.plan
     access.require(actor, "funding.plan_edit", plan)
-    version = _version(version)
+    version = editing.require_version(version)
     with transaction.atomic():
         ImplementationPlan.objects.select_for_update(of=("self",)).order_by().get(pk=plan.pk)
         current = PlanYear.objects.filter(pk=year.pk).first()
-        if current is None or current.version != version:
-            raise Conflict(current=current)
+        editing.check_version(current, version)
         for line in current.lines.all():
             _record(actor, history.DELETE, line, _snap(line, LINE_FIELDS), None, plan, source)
         _record(actor, history.DELETE, current, _snap(current, YEAR_FIELDS), None, plan, source)
@@ -403,17 +378,15 @@ def add_line(actor, year: PlanYear, *, source_kind: str, amount, state: str = Fu
 def update_line(actor, line: FundingLine, *, version, source: str = history.WEB, **values) -> FundingLine:
     plan = line.plan_year.plan
     access.require(actor, "funding.plan_edit", plan)
-    version = _version(version)
+    version = editing.require_version(version)
     unknown = set(values) - {"source_kind", "amount", "state", "program", "campaign", "label", "donation_project"}
     if unknown:
         raise ValueError(f"unknown line fields {sorted(unknown)}")
     with transaction.atomic():
-        current = (FundingLine.objects.select_for_update(of=("self",)).order_by()
-                   .select_related("program", "campaign", "donation_project__plan").filter(pk=line.pk).first())
-        if current is None or current.version != version:
-            raise Conflict(current=current)
+        current = editing.lock(FundingLine.objects.select_related("program", "campaign", "donation_project__plan"),
+                               line.pk, version)
         cleaned = _clean_line_fields(values, plan=plan, partial=True, current=current)
-        before = _apply(current, LINE_FIELDS, cleaned)
+        before = editing.apply(current, LINE_FIELDS, cleaned)
         if before is None:
             return current
         current.save()
@@ -426,11 +399,9 @@ def update_line(actor, line: FundingLine, *, version, source: str = history.WEB,
 def delete_line(actor, line: FundingLine, *, version, source: str = history.WEB) -> None:
     plan = line.plan_year.plan
     access.require(actor, "funding.plan_edit", plan)
-    version = _version(version)
+    version = editing.require_version(version)
     with transaction.atomic():
-        current = FundingLine.objects.select_for_update(of=("self",)).order_by().filter(pk=line.pk).first()
-        if current is None or current.version != version:
-            raise Conflict(current=current)
+        current = editing.lock(FundingLine.objects, line.pk, version)
         _record(actor, history.DELETE, current, _snap(current, LINE_FIELDS), None, plan, source,
                 object_repr=f"{plan.title}: {line.plan_year.fiscal_year}年度 {current}")
         current.delete()
@@ -551,14 +522,13 @@ def create_campaign(actor, municipality: Municipality, *, is_demo: bool = False,
 
 def update_campaign(actor, campaign: Campaign, *, version, source: str = history.WEB, **values) -> Campaign:
     access.require(actor, "funding.campaign_edit", campaign)
-    version = _version(version)
+    version = editing.require_version(version)
     cleaned = _clean_campaign(values, campaign.municipality)
     with transaction.atomic():
         current = (Campaign.objects.select_for_update(of=("self",)).order_by().select_related("municipality")
                    .filter(pk=campaign.pk).first())
-        if current is None or current.version != version:
-            raise Conflict(current=current)
-        before = _apply(current, CAMPAIGN_FIELDS, cleaned)
+        editing.check_version(current, version)
+        before = editing.apply(current, CAMPAIGN_FIELDS, cleaned)
         if before is None:
             return current
         current.save()
@@ -776,14 +746,13 @@ def set_pledge_state(actor, pledge_row, state: str, *, version, received_on=None
 
     rule = "funding.pledge_receive" if state == PledgeState.RECEIVED else "funding.pledge_cancel"
     access.require(actor, rule, pledge_row)
-    version = _version(version)
+    version = editing.require_version(version)
     if state not in (PledgeState.RECEIVED, PledgeState.CANCELLED):
         raise Invalid([("state", "状態は受領または取消です")])
     with transaction.atomic():
         current = (CorporateDonationPledge.objects.select_for_update(of=("self",)).order_by()
                    .filter(pk=pledge_row.pk).first())
-        if current is None or current.version != version:
-            raise Conflict(current=current)
+        editing.check_version(current, version)
         if current.state != PledgeState.OFFERED:
             raise Invalid([("state", f"「{current.get_state_display()}」の申出は変更できません")])
         before = _snap(current, PLEDGE_FIELDS)
@@ -804,7 +773,7 @@ def set_credit_end_year(actor, end_year, *, version, source: str = history.WEB):
     from .models import TaxCreditSetting
 
     access.require(actor, "funding.tax_settings")
-    version = _version(version)
+    version = editing.require_version(version)
     try:
         year = validation.clean_fiscal_year(end_year, label="適用期限")
     except ValueError as exc:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from chiiki import access
-from chiiki.core import history
+from chiiki.core import editing, history
 from chiiki.core.errors import Invalid
 from chiiki.core.imports import ImportResult
 from chiiki.core.tabular import Table, TableError, require_columns
@@ -132,7 +132,7 @@ def _parse(row, actor, plans, years, lines, programs, result: ImportResult) -> P
             result.reject(row.number, "財源ID", "この計画・年度の財源IDではありません", raw_line)
         else:
             try:
-                version = validation.clean_version(row.get("版"))
+                version = editing.parse_version(row.get("版"))
             except ValueError as exc:
                 result.reject(row.number, "版", str(exc), row.get("版"))
             else:

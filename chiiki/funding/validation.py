@@ -35,17 +35,6 @@ def clean_fiscal_year(raw, *, label: str = "年度") -> int:
         raise ValueError(f"{label}: {exc}") from None
 
 
-def clean_version(raw) -> int:
-    if isinstance(raw, bool) or raw is None or raw == "":
-        raise ValueError("版（version）が必要です")
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise ValueError("版（version）は整数です") from None
-    if value < 0:
-        raise ValueError("版（version）は0以上です")
-    return value
-
 
 def corporate_number_problem(number: str) -> str | None:
     """None if `number` is a valid 法人番号 (13 digits, the first being the check digit), else the reason.

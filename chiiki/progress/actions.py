@@ -8,7 +8,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from chiiki import access
-from chiiki.core import bulk, db, history
+from chiiki.core import bulk, db, editing, history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.imports import ImportResult
 from chiiki.core.tabular import Table
@@ -38,7 +38,7 @@ def clean_cell(fiscal_year, stage: str, note: str, evidence_url: str, version) -
     for name, clean, raw in (("fiscal_year", validation.check_fiscal_year, fiscal_year),
                              ("stage", validation.clean_stage, stage), ("note", validation.clean_note, note),
                              ("evidence_url", validation.clean_evidence_url, evidence_url),
-                             ("version", validation.clean_version, version)):
+                             ("version", editing.parse_version, version)):
         try:
             cleaned[name] = clean(raw)
         except ValueError as exc:
@@ -105,10 +105,7 @@ def save_progress(actor, municipality, sector, fiscal_year: int, *, stage: str, 
 def delete_progress(actor, record: ProgressRecord, *, version, source: str = history.WEB) -> None:
     """Remove a wrong record (e.g. a 年度 entered by mistake); the history keeps what it was. National admin only."""
     access.require(actor, "progress.delete", record.municipality)
-    try:
-        version = validation.clean_version(version)
-    except ValueError as exc:
-        raise Invalid([("version", str(exc))]) from None
+    version = editing.require_version(version)
     with transaction.atomic():
         current = ProgressRecord.objects.select_for_update(of=("self",)).order_by().filter(pk=record.pk).first()
         if current is None or current.version != version:

@@ -65,15 +65,3 @@ def check_fiscal_year(year: int) -> int:
         raise ValueError(f"年度は{fiscal_year_label(first)}（{first}）から{fiscal_year_label(last)}（{last}）までです: {year}")
     return year
 
-
-def clean_version(raw) -> int:
-    """The version the editor saw (0 = no record yet). Required: an update without it could overwrite others."""
-    if raw is None or raw == "":
-        raise ValueError("版（version）を指定してください。最新の内容を読み込んでから保存してください")
-    try:
-        version = int(raw)
-    except (TypeError, ValueError):
-        raise ValueError(f"版（version）は0以上の整数です: {raw}") from None
-    if version < 0:
-        raise ValueError(f"版（version）は0以上の整数です: {raw}")
-    return version
