@@ -171,15 +171,28 @@ def fast_password_hashing(request):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _versions_read_every_time():
+    """A worker trusts the data versions it read for PAGE_CACHE_VERSIONS_TTL seconds; in tests that would make
+    query counts and freshness depend on how long a test takes. Tests of that memory set the TTL themselves."""
+    from django.conf import settings
+
+    settings.PAGE_CACHE_VERSIONS_TTL = 0
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Each test starts with an empty cache: data versions restart with every test database state, so keys
     built from them (the progress pages' caches) would otherwise collide between tests."""
     from django.core.cache import cache
 
+    from chiiki.core.cache import forget_recent
+
     cache.clear()
+    forget_recent()
     yield
     cache.clear()
+    forget_recent()
 
 
 @pytest.fixture

@@ -304,6 +304,11 @@ def env_cache(name: str) -> dict:
 CACHE_MAX_BYTES = env_int("CACHE_MAX_BYTES", 64 * 1024 * 1024, minimum=1024 * 1024)
 CACHE_ENTRY_MAX_BYTES = env_int("CACHE_ENTRY_MAX_BYTES", 1024 * 1024, minimum=1024)
 CACHES = {"default": env_cache("CACHE_URL")}
+# How long a worker trusts the data versions it read to confirm a cached page (0: ask the database every time),
+# and how many bytes of recently served pages it keeps in its own memory in front of a shared cache (Redis).
+# A public page is at most PAGE_CACHE_VERSIONS_TTL_MS behind a write made in another worker (ADR 0014).
+PAGE_CACHE_VERSIONS_TTL = env_int("PAGE_CACHE_VERSIONS_TTL_MS", 1000, minimum=0, maximum=60_000) / 1000
+PAGE_CACHE_LOCAL_MAX_BYTES = env_int("PAGE_CACHE_LOCAL_MAX_BYTES", 16 * 1024 * 1024, minimum=0)
 
 LOGGING = {
     "version": 1,

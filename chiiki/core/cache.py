@@ -29,15 +29,17 @@ import hashlib
 import logging
 import pickle
 import re
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
 from django.apps import apps
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
@@ -231,6 +233,73 @@ def _matches(etag: str, request) -> bool:
     return bool(header) and etag in {t.strip() for t in header.split(",")}
 
 
+# ---- what this process saw recently -------------------------------------------------------------------------------
+# A hit used to cost a versions query (and, with Redis, a round trip for the entry) even when nothing had changed.
+# Each worker therefore remembers the versions it read for PAGE_CACHE_VERSIONS_TTL seconds and, with a shared
+# cache, the entries it served last (bounded in bytes). Only a *hit* is confirmed from this memory: anything else
+# (a miss, a state that differs) re-reads the versions from the database before rendering or storing, and a write
+# in this process forgets the memory at once. So a page is at most that many seconds behind a write made in
+# another worker, and never stored under a stale state (docs/decisions/0014-fast-by-default.md).
+
+_recent_lock = threading.Lock()
+_recent_versions: dict[tuple[str, ...], tuple[float, str]] = {}
+_recent_entries: OrderedDict[str, Entry] = OrderedDict()
+_recent_bytes = [0]
+
+
+def recent_versions(names: tuple[str, ...]) -> tuple[str, bool]:
+    """`versions(names)` as read at most PAGE_CACHE_VERSIONS_TTL seconds ago in this process, and whether that
+    came from memory (False: read from the database just now)."""
+    ttl = settings.PAGE_CACHE_VERSIONS_TTL
+    now = time.monotonic()
+    seen = _recent_versions.get(names)
+    if seen is not None and seen[0] > now:
+        return seen[1], True
+    value = versions(names)
+    if ttl > 0:
+        _recent_versions[names] = (now + ttl, value)
+    return value, False
+
+
+def forget_recent() -> None:
+    """Drop what this process remembers (called by every data-version bump, and between tests)."""
+    with _recent_lock:
+        _recent_versions.clear()
+        _recent_entries.clear()
+        _recent_bytes[0] = 0
+
+
+def _remembered_entry(key: str, state: str):
+    entry = _recent_entries.get(key)
+    if entry is None or entry.state != state:
+        return None
+    with _recent_lock:
+        if key in _recent_entries:
+            _recent_entries.move_to_end(key)
+    return entry
+
+
+def _remember_entry(key: str, entry) -> None:
+    limit = settings.PAGE_CACHE_LOCAL_MAX_BYTES
+    size = len(entry.body or b"") + len(entry.gzipped or b"")
+    if not _local_memory_wanted() or entry.body is None or size > limit // 4:
+        return
+    with _recent_lock:
+        previous = _recent_entries.pop(key, None)
+        if previous is not None:
+            _recent_bytes[0] -= len(previous.body or b"") + len(previous.gzipped or b"")
+        while _recent_entries and _recent_bytes[0] + size > limit:
+            _old_key, old = _recent_entries.popitem(last=False)
+            _recent_bytes[0] -= len(old.body or b"") + len(old.gzipped or b"")
+        _recent_entries[key] = entry
+        _recent_bytes[0] += size
+
+
+def _local_memory_wanted() -> bool:
+    # The embedded cache already lives in this process; keeping its entries twice would only cost memory.
+    return settings.PAGE_CACHE_LOCAL_MAX_BYTES > 0 and not isinstance(caches["default"], LocMemCache)
+
+
 def page_key(request) -> str:
     # The raw Host header rather than get_host() (~8 µs per hit): a host that fails validation gets a 400 from
     # CommonMiddleware, which is never stored, so a key made from it can never hit.
@@ -243,6 +312,12 @@ def page_state(request, pages: PublicPages) -> str:
     return f"{versions(pages.version_names(request.path))}|{timezone.localdate().isoformat()}"
 
 
+def recent_page_state(request, pages: PublicPages) -> tuple[str, bool]:
+    """`page_state` from the versions this process read recently (only to confirm a hit), and whether it was."""
+    found, remembered = recent_versions(pages.version_names(request.path))
+    return f"{found}|{timezone.localdate().isoformat()}", remembered
+
+
 class PublicPageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -251,17 +326,30 @@ class PublicPageCacheMiddleware:
         pages = declaration_for(request.path) if _cacheable_request(request) else None
         if pages is None:
             return self.get_response(request)
-        state = page_state(request, pages)
+        key = page_key(request)
+        state, remembered = recent_page_state(request, pages)
         etag = _etag(state, request)
         if _matches(etag, request):
             # Only a stored (public) response ever carried this ETag, and the state it names is current.
             response = HttpResponseNotModified()
             response["ETag"] = etag
             return response
-        key = page_key(request)
-        entry = cache.get(key)
+        entry = _remembered_entry(key, state) or cache.get(key)
         if entry is not None and entry.state == state:
-            return entry.answer(request) if entry.body is not None else self.get_response(request)
+            if entry.body is None:
+                return self.get_response(request)
+            _remember_entry(key, entry)
+            return entry.answer(request)
+        # Not a hit on what this process remembers: decide on the versions as they are now.
+        fresh = page_state(request, pages) if remembered else state
+        if fresh != state:
+            state, etag = fresh, _etag(fresh, request)
+            if _matches(etag, request):
+                response = HttpResponseNotModified()
+                response["ETag"] = etag
+                return response
+            if entry is not None and entry.state == state:
+                return entry.answer(request) if entry.body is not None else self.get_response(request)
         lock, token = LOCK_PREFIX + key, uuid.uuid4().hex
         if cache.add(lock, token, LOCK_TIMEOUT):
             try:
@@ -292,6 +380,7 @@ class PublicPageCacheMiddleware:
             entry = _entry(response, state, etag)
             cache.set(key, entry, TIMEOUT)
             if entry.body is not None:
+                _remember_entry(key, entry)
                 return entry.answer(request)
         elif not _transient(response):
             cache.set(key, Entry(state), TIMEOUT)

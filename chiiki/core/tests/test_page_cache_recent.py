@@ -1,0 +1,107 @@
+"""What a worker remembers between cache hits (chiiki.core.cache, ADR 0014): the data versions for
+PAGE_CACHE_VERSIONS_TTL seconds, and recently served pages in front of a shared cache. A hit then costs no query
+and no round trip; a write in this process is seen at once; a write in another worker at most the TTL later; and
+nothing is ever stored under a state that is not current."""
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+import chiiki.core.cache as page_cache
+from chiiki.core.models import DataVersion
+from chiiki.progress import actions as progress_actions
+from chiiki.roadmap.models import Sector
+
+pytestmark = pytest.mark.django_db
+
+URL = "/progress/municipalities/132012/"
+
+
+@pytest.fixture
+def remembered(settings):
+    settings.PAGE_CACHE_VERSIONS_TTL = 3600
+    return settings
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """time.monotonic as the cache module sees it, moved forward by the test."""
+    now = [1000.0]
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: now[0])
+    return now
+
+
+def _other_worker_writes(names=("progress", "regions")):
+    """A write committed by another worker: its versions move, but this process was not told."""
+    for name in names:
+        DataVersion.objects.update_or_create(name=name, defaults={"version": 1000})
+
+
+def test_a_hit_costs_no_query_while_the_versions_are_fresh(register, remembered, django_assert_num_queries):
+    first = Client().get(URL)
+    assert first.status_code == 200
+    with django_assert_num_queries(0):
+        again = Client().get(URL)
+    assert again.content == first.content
+
+
+def test_a_write_in_this_process_is_seen_by_the_next_request(users, remembered):
+    before = Client().get(URL).content.decode()
+    progress_actions.save_progress(users["hachioji"], users["hachioji"].municipality, Sector.objects.get(pk="work"),
+                                   2026, stage="implemented", note="庁内で実装を確認", version=0)
+    after = Client().get(URL).content.decode()
+    assert "庁内で実装を確認" not in before and "庁内で実装を確認" in after
+
+
+def test_another_workers_write_shows_once_the_versions_are_older_than_the_ttl(register, remembered, clock,
+                                                                             django_assert_num_queries):
+    remembered.PAGE_CACHE_VERSIONS_TTL = 1
+    first = Client().get(URL)
+    _other_worker_writes()
+    clock[0] += 0.5
+    with django_assert_num_queries(0):  # within the TTL: the previous page, as documented
+        assert Client().get(URL).content == first.content
+    clock[0] += 0.6
+    key = page_cache.page_key(Client().get(URL).wsgi_request)
+    entry = cache.get(key)
+    assert entry is not None and "1000" in entry.state  # rebuilt and stored under the current versions
+
+
+def test_a_miss_is_stored_under_the_current_versions_not_the_remembered_ones(register, remembered):
+    response = Client().get(URL)
+    key = page_cache.page_key(response.wsgi_request)
+    _other_worker_writes()
+    cache.clear()  # e.g. evicted: this process still remembers the old versions
+    page_cache._recent_entries.clear()
+    Client().get(URL)
+    assert "1000" in cache.get(key).state
+
+
+def test_pages_served_recently_are_answered_without_the_shared_cache(register, remembered, settings,
+                                                                     django_assert_num_queries):
+    # A shared cache that keeps nothing stands in for a Redis round trip: the page still comes from memory.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    first = Client().get(URL)
+    assert first.status_code == 200 and page_cache._recent_entries
+    with django_assert_num_queries(0):
+        assert Client().get(URL).content == first.content
+
+
+def test_the_pages_kept_in_memory_are_bounded_in_bytes(register, remembered, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    codes = ("132012", "131016", "011002", "012025", "013315", "134023", "322016", "325252")
+    assert Client().get(f"/regions/municipalities/{codes[0]}/").status_code == 200
+    one_page = page_cache._recent_bytes[0]
+    settings.PAGE_CACHE_LOCAL_MAX_BYTES = 5 * one_page  # room for about five of the eight pages
+    for code in codes[1:]:
+        assert Client().get(f"/regions/municipalities/{code}/").status_code == 200
+    kept = page_cache._recent_entries
+    assert 0 < len(kept) < len(codes)
+    assert page_cache._recent_bytes[0] == sum(len(e.body) + len(e.gzipped or b"") for e in kept.values())
+    assert page_cache._recent_bytes[0] <= 5 * one_page
+    assert page_cache.page_key(Client().get(f"/regions/municipalities/{codes[-1]}/").wsgi_request) in kept
+
+
+def test_the_embedded_cache_is_not_kept_twice(register, remembered):
+    assert Client().get(URL).status_code == 200
+    assert not page_cache._recent_entries
