@@ -30,12 +30,6 @@ from xml.etree.ElementTree import ParseError, TreeBuilder, XMLParser
 from charset_normalizer import from_bytes
 from django.conf import settings
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.reader.excel import ExcelReader
-from openpyxl.styles.stylesheet import apply_stylesheet
-from openpyxl.utils import get_column_letter, range_boundaries
-from openpyxl.worksheet._reader import WorkSheetParser
 
 from . import budget
 from .errors import DataFileError
@@ -291,6 +285,10 @@ def _xlsx_records(data: bytes, limits: Limits) -> Iterator[tuple[int, list]]:
     if unpacked > limits.max_bytes * XLSX_EXPANSION:
         raise TableError(f"XLSXファイルの展開後の大きさ（{format_size(unpacked)}）が上限"
                          f"（{format_size(limits.max_bytes * XLSX_EXPANSION)}）を超えています")
+    # openpyxl's workbook machinery costs every worker ~19 MB; only XLSX reads and writes load it.
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
+
     try:
         reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
         reader.read_manifest()
@@ -311,6 +309,8 @@ def _xlsx_records(data: bytes, limits: Limits) -> Iterator[tuple[int, list]]:
 
 
 def _sheet_rows(source, reader, limits: Limits) -> Iterator[tuple[int, list]]:
+    from openpyxl.worksheet._reader import WorkSheetParser
+
     cell_parser = WorkSheetParser(source, reader.shared_strings, data_only=True, epoch=reader.wb.epoch,
                                   date_formats=reader.wb._date_formats,
                                   timedelta_formats=reader.wb._timedelta_formats)
@@ -402,11 +402,15 @@ class _SheetTarget:
         if column <= self.limits.max_columns:
             self.cells[column] = value
         elif _clean(value):
+            from openpyxl.utils import get_column_letter
+
             raise TableError(_columns_problem(self.number, column, self.limits.max_columns,
                                               get_column_letter(column)))
 
     def _check_dimension(self, ref: str):
         """The declared used range is cheap to check first; it may lie, so every cell is checked as well."""
+        from openpyxl.utils import range_boundaries
+
         try:
             _min_col, _min_row, max_col, max_row = range_boundaries(ref)
         except (ValueError, TypeError):
@@ -567,6 +571,8 @@ def _xlsx_cell(sheet, value):
     if value is None:
         return ""
     if isinstance(value, str) and value.startswith("="):
+        from openpyxl.cell import WriteOnlyCell
+
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"
         return cell
@@ -574,6 +580,8 @@ def _xlsx_cell(sheet, value):
 
 
 def _write_xlsx(target, header: Sequence[str], rows: Iterable[Sequence], title: str) -> None:
+    from openpyxl import Workbook
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31] or "data")
     sheet.append(list(header))
