@@ -102,6 +102,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "chiiki.core.cache.RequestMemoMiddleware",  # small facts (data versions, sectors) read once per request
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "chiiki.core.cache.PublicPageCacheMiddleware",  # anonymous public pages, keyed on data versions (apps declare them)

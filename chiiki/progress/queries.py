@@ -11,10 +11,9 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db.models import Count, Max
 
-from chiiki.core.cache import versions
+from chiiki.core.cache import per_request, versioned, versions
 from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
 from chiiki.regions.models import Municipality, MunicipalityKind
 from chiiki.regions.queries import POPULATION_CLASS_LABELS, population_class
@@ -50,13 +49,9 @@ def data_version() -> str:
 
 
 def cached(name: str, params, compute, *, version: str | None = None):
+    """compute() as of the current data versions (shared between requests and workers: treat it as read-only)."""
     digest = hashlib.sha256(repr(params).encode()).hexdigest()[:32]
-    key = f"progress:{name}:{version or data_version()}:{digest}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, timeout=3600)
-    return value
+    return versioned(f"progress:{name}:{version or data_version()}:{digest}", compute)
 
 
 # ---- register helpers -----------------------------------------------------------------------------------------
@@ -90,7 +85,7 @@ def municipalities(prefecture=None, kind=None, code=None):
 
 
 def sectors() -> list[dict]:
-    return list(Sector.objects.order_by("order", "code").values("code", "name"))
+    return per_request("progress:sectors", lambda: list(Sector.objects.order_by("order", "code").values("code", "name")))
 
 
 # ---- fiscal years ---------------------------------------------------------------------------------------------
@@ -152,7 +147,7 @@ class Cell:
 
 def horizon() -> int | None:
     """The latest 年度 with a record (= the latest 年度 of ProgressCell); later years carry it over."""
-    return ProgressCell.objects.aggregate(last=Max("fiscal_year"))["last"]
+    return per_request("progress:horizon", lambda: ProgressCell.objects.aggregate(last=Max("fiscal_year"))["last"])
 
 
 def _state_year(fiscal_year: int) -> int | None:
@@ -390,19 +385,23 @@ def scores(fiscal_year: int) -> dict:
 
 def rankings(fiscal_year: int) -> dict[str, list[dict]]:
     """Peer group → members sorted by score (competition ranking: ties share a rank)."""
-    groups = defaultdict(list)
-    for entry in scores(fiscal_year).values():
-        groups[entry["peer_group"]].append(entry)
-    result = {}
-    for key, members in groups.items():
-        members = sorted(members, key=lambda e: (-e["score"], e["code"]))
-        ranked, previous, rank = [], None, 0
-        for index, entry in enumerate(members, start=1):
-            if entry["score"] != previous:
-                rank, previous = index, entry["score"]
-            ranked.append({**entry, "rank": rank, "group_size": len(members)})
-        result[key] = ranked
-    return result
+
+    def compute():
+        groups = defaultdict(list)
+        for entry in scores(fiscal_year).values():
+            groups[entry["peer_group"]].append(entry)
+        result = {}
+        for key, members in groups.items():
+            members = sorted(members, key=lambda e: (-e["score"], e["code"]))
+            ranked, previous, rank = [], None, 0
+            for index, entry in enumerate(members, start=1):
+                if entry["score"] != previous:
+                    rank, previous = index, entry["score"]
+                ranked.append({**entry, "rank": rank, "group_size": len(members)})
+            result[key] = ranked
+        return result
+
+    return cached("rankings", fiscal_year, compute)
 
 
 def similar_municipalities(code: str, fiscal_year: int, limit: int = 5) -> list[dict]:

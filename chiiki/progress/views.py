@@ -117,10 +117,10 @@ def prefecture(request, code):
             [[e["code"], e["name"], kinds.get(e["kind"], e["kind"]),
               *[queries.STAGE_LABELS[e["stages"][s["code"]]] for s in sectors], e["score"]] for e in members])
     labels = queries.kind_labels()
-    for entry in members:
-        entry["kind_label"] = labels.get(entry["kind"], entry["kind"])
-        entry["stage_list"] = [(s["code"], entry["stages"][s["code"]], queries.STAGE_LABELS[entry["stages"][s["code"]]])
-                               for s in sectors]
+    members = [{**entry, "kind_label": labels.get(entry["kind"], entry["kind"]),
+                "stage_list": [(s["code"], entry["stages"][s["code"]], queries.STAGE_LABELS[entry["stages"][s["code"]]])
+                               for s in sectors]}
+               for entry in members]  # the scores are shared between requests: never change them in place
     return render(request, "progress/prefecture.html", _base_context(request, year, prefecture=pref, members=members))
 
 

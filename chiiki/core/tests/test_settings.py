@@ -31,7 +31,7 @@ PRODUCTION = {
 def run(args: list[str], env: dict[str, str], cwd: Path = BASE_DIR) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES}
     return subprocess.run(
-        [sys.executable, *args], cwd=cwd, env={**clean, **env}, capture_output=True, text=True, timeout=120
+        [sys.executable, *args], cwd=cwd, env={**clean, **env}, capture_output=True, text=True, timeout=600
     )
 
 
