@@ -105,3 +105,61 @@ def test_the_pages_kept_in_memory_are_bounded_in_bytes(register, remembered, set
 def test_the_embedded_cache_is_not_kept_twice(register, remembered):
     assert Client().get(URL).status_code == 200
     assert not page_cache._recent_entries
+
+
+# ---- query results and small facts (chiiki.core.cache.versioned / per_request) -------------------------------------
+
+SCORED = "/progress/municipalities/132012/?fiscal_year=2026"
+
+
+def _signed_in(client_for, users):
+    return client_for(users["hachioji"])  # never answered from the page cache
+
+
+def test_a_page_reads_the_data_versions_once(users, client_for):
+    client = _signed_in(client_for, users)
+    client.get(SCORED)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(SCORED).status_code == 200
+    reads = [q["sql"] for q in queries.captured_queries if "core_dataversion" in q["sql"]]
+    sectors = [q["sql"] for q in queries.captured_queries if 'FROM "roadmap_sector"' in q["sql"]]
+    assert len({sql for sql in reads}) == len(reads)  # each set of names once, not once per query helper
+    assert len(sectors) <= 1
+
+
+def test_query_results_are_reused_until_a_write_and_never_changed_by_a_page(users, client_for, monkeypatch):
+    client = _signed_in(client_for, users)
+    computed = []
+    from chiiki.progress import queries as progress_queries
+
+    real = progress_queries.stage_grid
+    monkeypatch.setattr(progress_queries, "stage_grid", lambda *a, **k: computed.append(a) or real(*a, **k))
+    first = client.get(SCORED)
+    before = len(computed)
+    shared_reads = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key, *a, **k: shared_reads.append(key) or real_get(key, *a, **k))
+    again = client.get(SCORED)
+    assert not [key for key in shared_reads if key.startswith("progress:")]  # kept as objects in this worker
+    assert again.context["score"] == first.context["score"] and again.context["ranking"] == first.context["ranking"]
+    assert len(computed) == before  # scores and rankings were not recomputed
+    client.get("/progress/prefectures/13/?fiscal_year=2026")
+    assert all("kind_label" not in entry for entry in progress_queries.scores(2026).values())
+    progress_actions.save_progress(users["hachioji"], users["hachioji"].municipality, Sector.objects.get(pk="work"),
+                                   2026, stage="self_sustaining", version=0)
+    after = client.get(SCORED).content.decode()
+    assert len(computed) > before and "自走" in after
+
+
+def test_a_request_that_writes_then_reads_sees_its_own_write(users, client_for):
+    """The entry page's save answers with the row as saved (the request's memory is dropped by the write)."""
+    client = _signed_in(client_for, users)
+    page = client.get("/progress/entry/132012/?fiscal_year=2026")
+    assert page.status_code == 200
+    response = client.post("/progress/entry/132012/work/", {"fiscal_year": 2026, "stage": "piloting", "note": "",
+                                                            "evidence_url": "", "version": 0},
+                           HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "実証中" in response.content.decode()
