@@ -277,7 +277,7 @@ def edit(request, name):
     if request.method == "POST" and request.POST.get("delete"):
         try:
             actions.delete_dataset(request.user, dataset, version=request.POST.get("version"))
-        except Conflict as exc:
+        except (Conflict, Invalid) as exc:
             messages.error(request, str(exc))
             return redirect("opendata:edit", dataset.name)
         messages.success(request, f"「{dataset.title}」を削除しました")
