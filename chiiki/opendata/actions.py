@@ -381,6 +381,24 @@ def count_use(dataset: Dataset, kind: str, *, resource: Resource | None = None, 
     return True
 
 
+def record_page_views(counts) -> None:
+    """Add batched dataset page views ({(dataset name, first day of month): n}, from pageviews.COUNTER) to the
+    monthly counters in one transaction. Names no longer in the catalog (deleted meanwhile) are dropped."""
+    names = {name for name, _month in counts}
+    ids = dict(Dataset.objects.filter(name__in=names).values_list("name", "pk"))
+    with transaction.atomic():
+        for (name, month), n in sorted(counts.items()):
+            if name not in ids or n <= 0:
+                continue
+            key = {"dataset_id": ids[name], "resource_key": 0, "kind": UsageKind.VIEW, "month": month}
+            if not Usage.objects.filter(**key).update(count=F("count") + n):
+                try:
+                    with transaction.atomic():
+                        Usage.objects.create(**key, count=n)
+                except IntegrityError:  # another worker created this month's row first
+                    Usage.objects.filter(**key).update(count=F("count") + n)
+
+
 def register_use_case(actor, dataset: Dataset, *, title: str, url: str = "", description: str = "",
                       source: str = history.WEB) -> UseCase:
     access.require(actor, "opendata.register_use", dataset)

@@ -23,7 +23,7 @@ from chiiki.core.search_request import OneOf, RequestSpec
 from chiiki.core.search_request import SearchRequest as BaseRequest
 from chiiki.regions.models import Municipality, Prefecture
 
-from . import actions, queries, search, standard
+from . import actions, pageviews, queries, search, standard
 from .forms import DatasetForm, ResourceForm, UseCaseForm, ValidateForm
 from .indexing import sector_names
 from .models import License, UsageKind, UseCase
@@ -333,6 +333,7 @@ def resources(request, name):
 def usage(request, name):
     dataset = queries.get_dataset(request.user, name)
     access.require(request.user, "opendata.view_usage", dataset)
+    pageviews.COUNTER.flush()  # this process's pending page views, so the owner sees them now
     months = queries.usage_by_month(dataset)
     peak = max([m["total"] for m in months] or [0]) or 1
     for m in months:
