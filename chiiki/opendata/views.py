@@ -71,7 +71,7 @@ def index(request):
         return tabular.table_response(fmt, f"オープンデータ_{timezone.localdate():%Y%m%d}", EXPORT_HEADER, rows)
     size = req.page_size
     result = search.run(request.user, q=req.q, filters=filters, sort=sort, start=(req.page - 1) * size, rows=size)
-    owners = search.snapshot().owner_titles
+    owners = result.snapshot.owner_titles
     labels = _facet_labels(owners)
     facets = []
     for name, label in search.FACETS.items():
