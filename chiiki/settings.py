@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "chiiki.core.cache.RequestMemoMiddleware",  # small facts (data versions, sectors) read once per request
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "chiiki.opendata.pageviews.DatasetPageViewMiddleware",  # opendata: counts dataset page views, cached ones too
     "chiiki.core.cache.PublicPageCacheMiddleware",  # anonymous public pages, keyed on data versions (apps declare them)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -17,8 +17,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from chiiki import access
-from chiiki.core import history
-from chiiki.core.errors import Conflict, Invalid
+from chiiki.core import editing, history
+from chiiki.core.errors import Invalid
 from chiiki.core.tabular import format_size
 from chiiki.regions.models import Municipality, Prefecture
 from chiiki.roadmap.models import Sector
@@ -166,31 +166,23 @@ def create_dataset(actor, owner, values: dict, *, source: str = history.WEB, is_
     return dataset
 
 
-def _locked(dataset: Dataset, version) -> Dataset:
-    try:
-        version = int(version)
-    except (TypeError, ValueError):
-        raise Invalid([("version", "版（version）を整数で指定してください")]) from None
-    current = (Dataset.objects.select_for_update(of=("self",)).order_by()
-               .select_related("municipality", "prefecture").filter(pk=dataset.pk).first())
-    if current is None or current.version != version:
-        raise Conflict(current=current)
-    return current
+def _locked(dataset: Dataset, version: int) -> Dataset:
+    """The dataset locked for this transaction and checked against the version the editor saw (core.editing)."""
+    return editing.lock(Dataset.objects.select_related("municipality", "prefecture"), dataset.pk, version)
 
 
 def update_dataset(actor, dataset: Dataset, values: dict, *, version, source: str = history.WEB) -> Dataset:
     """Change a dataset's fields (not its owner). `version` is the version the user read; a stale one → Conflict."""
     access.require(actor, "opendata.manage", dataset)
+    version = editing.require_version(version)
     cleaned = clean_fields(values, current=dataset)
     with transaction.atomic():
         current = _locked(dataset, version)
-        before = _snapshot(current)
-        if all(getattr(current, k) == v for k, v in cleaned.items()):
+        old_type = current.standard_type
+        before = editing.apply(current, HISTORY_FIELDS, cleaned)
+        if before is None:  # nothing changed: no save, no history, same version
             return current
-        for key, value in cleaned.items():
-            setattr(current, key, value)
-        current.version += 1
-        if "standard_type" in cleaned and before["standard_type"] != current.standard_type:
+        if old_type != current.standard_type:
             _revalidate(current)
         current.save()
         history.record(actor, history.UPDATE, current, before, _snapshot(current), source=source,
@@ -201,6 +193,7 @@ def update_dataset(actor, dataset: Dataset, values: dict, *, version, source: st
 
 def delete_dataset(actor, dataset: Dataset, *, version, source: str = history.WEB) -> None:
     access.require(actor, "opendata.manage", dataset)
+    version = editing.require_version(version)
     with transaction.atomic():
         current = _locked(dataset, version)
         files = [r.file.name for r in current.resources.all() if r.file]
@@ -386,6 +379,24 @@ def count_use(dataset: Dataset, kind: str, *, resource: Resource | None = None, 
             except IntegrityError:  # another request created this month's row first
                 Usage.objects.filter(**key).update(count=F("count") + 1)
     return True
+
+
+def record_page_views(counts) -> None:
+    """Add batched dataset page views ({(dataset name, first day of month): n}, from pageviews.COUNTER) to the
+    monthly counters in one transaction. Names no longer in the catalog (deleted meanwhile) are dropped."""
+    names = {name for name, _month in counts}
+    ids = dict(Dataset.objects.filter(name__in=names).values_list("name", "pk"))
+    with transaction.atomic():
+        for (name, month), n in sorted(counts.items()):
+            if name not in ids or n <= 0:
+                continue
+            key = {"dataset_id": ids[name], "resource_key": 0, "kind": UsageKind.VIEW, "month": month}
+            if not Usage.objects.filter(**key).update(count=F("count") + n):
+                try:
+                    with transaction.atomic():
+                        Usage.objects.create(**key, count=n)
+                except IntegrityError:  # another worker created this month's row first
+                    Usage.objects.filter(**key).update(count=F("count") + n)
 
 
 def register_use_case(actor, dataset: Dataset, *, title: str, url: str = "", description: str = "",

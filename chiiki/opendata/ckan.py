@@ -195,8 +195,8 @@ def package_search(request, params):
     result = search.run(request.user, q=q, filters=filters, modified_since=since, modified_until=until, sort=sort,
                         start=start, rows=rows, facet_fields=[FQ_FIELDS[f] for f in requested] if facet_on else [],
                         facet_limit=limit, facet_mincount=mincount)
-    names = sector_names()
-    owners = search.snapshot().owner_titles
+    names = result.snapshot.sector_names
+    owners = result.snapshot.owner_titles
     facets, search_facets = {}, {}
     for field in requested if facet_on else []:
         values = result.facets.get(FQ_FIELDS[field], [])

@@ -25,7 +25,7 @@ DEMO_NOTE = "（デモデータ: 実在の団体が公開しているデータ�
 def _value(column, owner: Municipality, index: int, place: str) -> str:
     lat, lng = float(owner.lat or 36.0), float(owner.lng or 138.0)
     by_type = {
-        "lgcode": owner.code, "latitude": f"{lat + 0.003 * index:.6f}", "longitude": f"{lng + 0.004 * index:.6f}",
+        "lgcode": owner.code, "lgcode_place": owner.code, "latitude": f"{lat + 0.003 * index:.6f}", "longitude": f"{lng + 0.004 * index:.6f}",
         "time": "09:00" if "開始" in column.name else "17:00", "date": "2026-04-01", "flag": "有", "flag1": "1",
         "multi": "月;火;水;木;金", "integer": str(20 + index), "number": f"{350 + index}.5",
         "url": f"https://www.example.jp/{owner.code}/{index}",

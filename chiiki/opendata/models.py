@@ -148,6 +148,7 @@ class Resource(models.Model):
 
 
 class UsageKind(models.TextChoices):
+    VIEW = "view", "ページ閲覧"
     DOWNLOAD = "download", "ダウンロード"
     API = "api", "API・CKAN API"
 

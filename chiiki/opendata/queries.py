@@ -166,7 +166,7 @@ def standard_types_by_municipality() -> dict[str, set[str]]:
 
 
 def usage_by_month(dataset: Dataset) -> list[dict]:
-    """Uses of a dataset per month: downloads (all resources) and API reads (CKAN API and /api/v1)."""
+    """Uses of a dataset per month: page views, downloads (all resources) and API reads (CKAN API and /api/v1)."""
     rows = (Usage.objects.filter(dataset=dataset).values("month", "kind").annotate(n=Sum("count"))
             .order_by("month"))
     months: dict = {}

@@ -18,7 +18,7 @@ from chiiki.core.models import DataVersion
 from chiiki.core.search import parse_query
 
 from . import queries
-from .indexing import DATASET_INDEX
+from .indexing import DATASET_INDEX, sector_names
 from .models import Dataset, Visibility
 
 # facet name (CKAN's field names) → page label
@@ -76,6 +76,7 @@ class Snapshot:
     facets: dict[str, Facet]
     texts: object
     owner_titles: dict[str, str]  # organization key → name (facet labels)
+    sector_names: dict[str, str]  # sector code → name (CKAN group titles)
 
     def __len__(self):
         return len(self.ids)
@@ -95,9 +96,11 @@ def invalidate() -> None:
 
 def snapshot() -> Snapshot:
     global _snapshot
-    # Owner names come from the register: a rename there ("regions") rebuilds the snapshot too.
-    versions = dict(DataVersion.objects.filter(name__in=("opendata", "regions")).values_list("name", "version"))
-    key = (versions.get("opendata", 0), versions.get("regions", 0), _generation)
+    # Owner names come from the register and group titles from the sectors: a change there ("regions",
+    # "roadmap") rebuilds the snapshot too.
+    versions = dict(DataVersion.objects.filter(name__in=("opendata", "regions", "roadmap"))
+                    .values_list("name", "version"))
+    key = (versions.get("opendata", 0), versions.get("regions", 0), versions.get("roadmap", 0), _generation)
     current = _snapshot
     if current is not None and current.key == key:
         return current
@@ -142,6 +145,7 @@ def snapshot() -> Snapshot:
             facets={name: Facet.build(values) for name, values in groups.items()},
             texts=DATASET_INDEX.corpus(),
             owner_titles=queries.owner_titles(groups["organization"]),
+            sector_names=sector_names(),
         )
         return _snapshot
 
@@ -150,6 +154,8 @@ def visible_mask(snap: Snapshot, user) -> np.ndarray:
     """The datasets the user may see (access.scope_datasets, as a mask)."""
     if access.is_admin(user):
         return np.ones(len(snap), dtype=bool)
+    if not getattr(user, "is_authenticated", False):
+        return snap.public.copy()  # anonymous visitors see public datasets only: no query needed
     pks = access.scope_datasets(user, Dataset.objects.filter(visibility=Visibility.INTERNAL)).values_list(
         "pk", flat=True)
     mask = snap.public.copy()
@@ -165,6 +171,7 @@ class Result:
     count: int
     datasets: list[Dataset]
     facets: dict[str, list[tuple[str, int]]]  # facet → [(value, count)] by count desc, value asc
+    snapshot: Snapshot  # the one searched (its labels), so callers need not look the versions up again
 
 
 SORTS = ("relevance", "name", "-modified", "modified", "id", "-id", "title", "-title")
@@ -245,4 +252,4 @@ def run(user, *, q: str = "", filters: dict[str, list[str]] | None = None, modif
     if select_related:
         qs = qs.select_related("municipality__prefecture", "prefecture").prefetch_related("resources")
     by_pk = {d.pk: d for d in qs}
-    return Result(len(order), [by_pk[pk] for pk in pks if pk in by_pk], facets)
+    return Result(len(order), [by_pk[pk] for pk in pks if pk in by_pk], facets, snap)

@@ -1,7 +1,7 @@
 """自治体標準オープンデータセット: the schemas (data/standard_datasets/*.csv) and the file validator.
 
-A schema is data: one CSV per dataset type listing each column's name, order, whether it is required (◎) or
-recommended (○) and its type. `validate(data, filename, schema, owner=…)` reads a CSV (UTF-8 with or without
+A schema is data: one CSV per dataset type listing each column's name, order, whether it is required (◎),
+recommended (○) or optional (blank: 任意) and its type. `validate(data, filename, schema, owner=…)` reads a CSV (UTF-8 with or without
 BOM, or CP932, detected) or XLSX and reports problems per row and column in Japanese, errors capped per file with
 a count of the rest. Nothing is stored: the public 「ファイルを検証」 page, the API and resource uploads call it.
 
@@ -33,17 +33,24 @@ LAT_RANGE = (20.0, 46.0)
 LNG_RANGE = (122.0, 154.0)
 TYPE_LABELS = {
     "text": "文字列", "lgcode": "全国地方公共団体コード（6桁）", "latitude": "緯度", "longitude": "経度",
-    "number": "数値", "integer": "整数", "time": "時刻（hh:mm）", "date": "日付（YYYY-MM-DD）",
+    "lgcode_place": "所在地の全国地方公共団体コード（6桁）", "number": "数値", "integer": "整数", "time": "時刻（hh:mm）", "date": "日付（YYYY-MM-DD）",
     "flag": "有/無", "flag1": "1 または空欄", "multi": "「;」区切りの複数値", "url": "URL",
 }
+
+
+MARKS = {"◎": "必須項目（◎）", "○": "推奨項目（○）", "": "任意項目"}
 
 
 @dataclass(frozen=True)
 class Column:
     name: str
     order: int
-    required: bool  # ◎; ○ = recommended
+    mark: str  # ◎ required, ○ recommended, "" optional (任意), as in the definition's 必須 column
     type: str
+
+    @property
+    def required(self) -> bool:
+        return self.mark == "◎"
 
 
 @dataclass(frozen=True)
@@ -60,10 +67,13 @@ def schemas() -> dict[str, Schema]:
     with (DATA_DIR / "standard_datasets.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             with (DATA_DIR / row["ファイル"]).open(encoding="utf-8") as f:
-                cols = [Column(r["項目名"], int(r["順番"]), r["必須"] == "◎", r["型"]) for r in csv.DictReader(f)]
+                cols = [Column(r["項目名"], int(r["順番"]), r["必須"].strip(), r["型"]) for r in csv.DictReader(f)]
             unknown = {c.type for c in cols} - set(TYPE_LABELS)
             if unknown:
                 raise ValueError(f"{row['ファイル']}: 不明な型 {sorted(unknown)}")
+            marks = {c.mark for c in cols} - set(MARKS)
+            if marks:
+                raise ValueError(f"{row['ファイル']}: 必須の欄は ◎・○・空欄のどれかです: {sorted(marks)}")
             out[row["key"]] = Schema(row["key"], row["名称"], tuple(sorted(cols, key=lambda c: c.order)),
                                      row["確認状況"])
     return out
@@ -171,6 +181,15 @@ def _check_value(kind: str, value: str, owner: Owner | None) -> tuple[str, str] 
             if owner.prefecture and not owner.municipality and value[:2] != owner.prefecture:
                 return "error", "公開する都道府県の団体コードではありません"
         return None
+    if kind == "lgcode_place":  # where the facility is: a ward of a designated city, a municipality of the prefecture
+        if not (len(value) == 6 and value.isdigit()):
+            return "error", "全国地方公共団体コードは6桁の数字で記入してください"
+        if not is_valid_code(value):
+            return "error", "全国地方公共団体コードの検査数字（6桁目）が正しくありません"
+        prefecture = (owner.prefecture or owner.municipality[:2]) if owner is not None else ""
+        if prefecture and value[:2] != prefecture:
+            return "error", "公開する団体の都道府県の外の団体コードです"
+        return None
     if kind in ("latitude", "longitude"):
         number = _number(value)
         if number is None:
@@ -268,8 +287,7 @@ def _check_header(header: list[str], schema: Schema, report: Report) -> None:
     for column in schema.columns:
         if column.name not in present:
             level = "error" if column.required else "warning"
-            kind = "必須項目（◎）" if column.required else "推奨項目（○）"
-            report.add(1, column.name, f"{kind}の列がありません", level=level)
+            report.add(1, column.name, f"{MARKS[column.mark]}の列がありません", level=level)
     known = set(names)
     for name in header:
         if name and name not in known:

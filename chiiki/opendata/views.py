@@ -23,7 +23,7 @@ from chiiki.core.search_request import OneOf, RequestSpec
 from chiiki.core.search_request import SearchRequest as BaseRequest
 from chiiki.regions.models import Municipality, Prefecture
 
-from . import actions, queries, search, standard
+from . import actions, pageviews, queries, search, standard
 from .forms import DatasetForm, ResourceForm, UseCaseForm, ValidateForm
 from .indexing import sector_names
 from .models import License, UsageKind, UseCase
@@ -71,7 +71,7 @@ def index(request):
         return tabular.table_response(fmt, f"オープンデータ_{timezone.localdate():%Y%m%d}", EXPORT_HEADER, rows)
     size = req.page_size
     result = search.run(request.user, q=req.q, filters=filters, sort=sort, start=(req.page - 1) * size, rows=size)
-    owners = search.snapshot().owner_titles
+    owners = result.snapshot.owner_titles
     labels = _facet_labels(owners)
     facets = []
     for name, label in search.FACETS.items():
@@ -277,7 +277,7 @@ def edit(request, name):
     if request.method == "POST" and request.POST.get("delete"):
         try:
             actions.delete_dataset(request.user, dataset, version=request.POST.get("version"))
-        except Conflict as exc:
+        except (Conflict, Invalid) as exc:
             messages.error(request, str(exc))
             return redirect("opendata:edit", dataset.name)
         messages.success(request, f"「{dataset.title}」を削除しました")
@@ -333,6 +333,7 @@ def resources(request, name):
 def usage(request, name):
     dataset = queries.get_dataset(request.user, name)
     access.require(request.user, "opendata.view_usage", dataset)
+    pageviews.COUNTER.flush()  # this process's pending page views, so the owner sees them now
     months = queries.usage_by_month(dataset)
     peak = max([m["total"] for m in months] or [0]) or 1
     for m in months:

@@ -14,3 +14,13 @@ def files_dir(settings, tmp_path):
 @pytest.fixture
 def catalog(users, register):
     return make_catalog()
+
+
+@pytest.fixture(autouse=True)
+def view_counter(monkeypatch):
+    """A fresh page-view counter per test (the module's one lives for the process)."""
+    from chiiki.opendata import pageviews
+
+    counter = pageviews.ViewCounter()
+    monkeypatch.setattr(pageviews, "COUNTER", counter)
+    return counter

@@ -60,3 +60,22 @@ def test_national_map_colours_publishing_municipalities(users, catalog, page, sc
     legend = page.locator("[data-map-legend-for=opendata-map]").inner_text()
     assert "1種類（1団体）" in legend and "2種類（0団体）" in legend
     screenshot(page, "opendata-standards-map")
+
+
+def test_owner_sees_page_views_by_month(users, catalog, client, page, login, screenshot, settings):
+    """Page views (counted outside the page cache) beside downloads and API reads on the owner's usage page."""
+    settings.OPENDATA_VIEW_FLUSH_EVERY = 1000
+    for _ in range(4):  # a visitor's browser (Chromium headless names itself, so it would count as a bot)
+        assert client.get("/opendata/dataset/hachioji-aed/", HTTP_USER_AGENT="Mozilla/5.0 (iPhone)").status_code == 200
+    client.get("/api/3/action/package_show?id=hachioji-aed", HTTP_USER_AGENT="ckanapi/4.11")
+    login(users["hachioji"])
+    page.goto("/opendata/dataset/hachioji-aed/usage")
+    row = page.locator("table.data tbody tr").first
+    cells = row.locator("td").all_inner_texts()
+    headers = page.locator("table.data thead th").all_inner_texts()
+    assert headers[:5] == ["月", "ページ閲覧", "ダウンロード", "API", "合計"]
+    assert cells[:4] == ["4", "0", "1", "5"]
+    screenshot(page, "opendata-usage")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.reload()
+    screenshot(page, "opendata-usage-375")

@@ -76,6 +76,25 @@ def test_create_update_delete_with_history_and_versions(users, register):
     assert ChangeRecord.objects.filter(model="opendata.dataset", action="delete").count() == 1
 
 
+def test_edit_sequence_is_core_editing(users, register):
+    """A missing version is refused (Invalid on "version"); an edit that changes nothing keeps the version and
+    writes no history; a stale delete is a Conflict."""
+    staff = users["hachioji"]
+    dataset = actions.create_dataset(staff, register["municipalities"]["132012"], {
+        "name": "hachioji-benches", "title": "ベンチ一覧", "tags": "公園"})
+    with pytest.raises(Invalid) as missing:
+        actions.update_dataset(staff, dataset, {"title": "版なし"}, version=None)
+    assert "version" in missing.value.errors
+    same = actions.update_dataset(staff, dataset, {"title": "ベンチ一覧", "tags": ["公園"]}, version=1)
+    assert same.version == 1 and Dataset.objects.get(pk=dataset.pk).version == 1
+    assert ChangeRecord.objects.filter(model="opendata.dataset", object_id=str(dataset.pk)).count() == 1
+    with pytest.raises(Conflict):
+        actions.delete_dataset(staff, dataset, version=5)
+    with pytest.raises(Invalid):
+        actions.delete_dataset(staff, dataset, version="abc")
+    assert Dataset.objects.filter(pk=dataset.pk).exists()
+
+
 def test_history_pages_show_catalog_changes(users, catalog, client_for):
     client_for(users["company"]).post("/opendata/dataset/hachioji-aed/uses", {"title": "AEDマップ"})
     page = client_for(users["hachioji"]).get("/history/")

@@ -139,3 +139,17 @@ def test_nul_characters_are_refused_not_crashing(catalog, client):
     assert response.status_code == 409 and response.json()["error"]["__type"] == "Validation Error"
     assert client.get("/api/v1/opendata/datasets/hachioji%00aed").status_code == 404
     assert client.get("/api/3/action/organization_show?id=13%00").status_code == 409
+
+
+def test_package_search_reads_few_rows_per_request(catalog, client, django_assert_max_num_queries):
+    """Once the catalog snapshot is built, an anonymous search reads the data versions, the page's datasets and
+    their resources: labels come from the snapshot, visibility needs no query for anonymous visitors."""
+    from django.core.cache import cache
+
+    params = {"q": "AED", "fq": "groups:disaster", "facet.field": '["organization","groups","res_format"]'}
+    assert client.get("/api/3/action/package_search", params).json()["result"]["count"] == 1
+    cache.clear()
+    with django_assert_max_num_queries(4):
+        body = client.get("/api/3/action/package_search", params).json()["result"]
+    assert body["count"] == 1 and "防災" in {g["title"] for g in body["results"][0]["groups"]}
+    assert body["search_facets"]["organization"]["items"][0]["display_name"] == "東京都八王子市"

@@ -27,8 +27,41 @@ def test_every_schema_loads_with_known_types():
     assert set(schemas) == {"public_facilities", "evacuation_sites", "aed", "public_toilets", "tourist_facilities",
                             "childcare_facilities"}
     for schema in schemas.values():
-        assert schema.columns[0].name == "全国地方公共団体コード" and schema.columns[0].required
+        assert schema.columns[0].name == "全国地方公共団体コード" and schema.columns[0].type == "lgcode"
         assert [c.order for c in schema.columns] == list(range(1, len(schema.columns) + 1))
+        assert {c.mark for c in schema.columns} <= {"◎", "○", ""}
+
+
+def test_public_toilets_follow_definition_a():
+    """公衆トイレ一覧 as in デジタル庁's データ項目定義書A (2026-08-01, sheet 13; data/README.md): 39 columns, the
+    split address, ◎ only on 名称・所在地_連結表記・設置位置, 任意 columns blank."""
+    schema = standard.schemas()["public_toilets"]
+    names = [c.name for c in schema.columns]
+    assert len(names) == 39 and names[:9] == ["全国地方公共団体コード", "ID", "地方公共団体名", "名称", "名称_カナ",
+                                              "名称_英語", "所在地_全国地方公共団体コード", "町字ID", "所在地_連結表記"]
+    assert names[-1] == "備考" and "住所" not in names and "方書" not in names
+    assert [c.name for c in schema.columns if c.required] == ["名称", "所在地_連結表記", "設置位置"]
+    assert {c.name: c.mark for c in schema.columns}["地方公共団体名"] == ""
+    assert "定義書A" in schema.status
+
+
+def test_place_code_may_be_another_municipality_of_the_prefecture():
+    schema = standard.schemas()["public_toilets"]
+    header = [c.name for c in schema.columns]
+
+    def file_with(place_code: str, position: str = "改札階") -> bytes:
+        row = {c.name: "" for c in schema.columns}
+        row.update({"全国地方公共団体コード": "011002", "名称": "○○駅", "所在地_全国地方公共団体コード": place_code,
+                    "所在地_連結表記": "北海道札幌市厚別区青葉町一丁目1-1", "設置位置": position})
+        return (",".join(header) + "\n" + ",".join(row[h] for h in header) + "\n").encode("utf-8")
+
+    owner = standard.Owner(municipality="011002", prefecture="01")
+    ward = standard.validate(file_with("011088"), "t.csv", "public_toilets", owner)  # 札幌市厚別区
+    assert ward.ok, _messages(ward)
+    other = standard.validate(file_with("131016"), "t.csv", "public_toilets", owner)  # 東京都千代田区
+    assert _messages(other) == [(2, "所在地_全国地方公共団体コード", "公開する団体の都道府県の外の団体コードです")]
+    missing = standard.validate(file_with("011088", position=""), "t.csv", "public_toilets", owner)
+    assert _messages(missing) == [(2, "設置位置", "必須項目（◎）が空です")]
 
 
 @pytest.mark.parametrize("encoding,label", [("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8（BOM付き）"),
