@@ -4,7 +4,7 @@ from django.db import transaction
 
 from chiiki import access
 from chiiki.core import editing, history
-from chiiki.core.errors import Conflict, Invalid
+from chiiki.core.errors import Invalid
 from chiiki.programs.models import SupportProgram
 from chiiki.regions.models import Municipality, Prefecture
 from chiiki.roadmap.models import Sector, SectorModel
@@ -204,10 +204,11 @@ def set_status(actor, plan: ImplementationPlan, status: str, *, version, reason:
                                       "変更できません")])
         if status == PlanStatus.PUBLISHED and not current.years.exists():
             raise Invalid([("status", "年度が1つもない計画は公開できません")])
-        before = _snap(current, PLAN_FIELDS)
-        current.status = status
-        current.status_reason = reason if status in (PlanStatus.DISCONTINUED, PlanStatus.COMPLETED) else ""
-        current.version += 1
+        before = editing.apply(current, PLAN_FIELDS, {
+            "status": status,
+            "status_reason": reason if status in (PlanStatus.DISCONTINUED, PlanStatus.COMPLETED) else ""})
+        if before is None:
+            return current
         current.save()
         _record(actor, history.UPDATE, current, before, _snap(current, PLAN_FIELDS), current, source,
                 object_repr=current.title)
@@ -525,9 +526,7 @@ def update_campaign(actor, campaign: Campaign, *, version, source: str = history
     version = editing.require_version(version)
     cleaned = _clean_campaign(values, campaign.municipality)
     with transaction.atomic():
-        current = (Campaign.objects.select_for_update(of=("self",)).order_by().select_related("municipality")
-                   .filter(pk=campaign.pk).first())
-        editing.check_version(current, version)
+        current = editing.lock(Campaign.objects.select_related("municipality"), campaign.pk, version)
         before = editing.apply(current, CAMPAIGN_FIELDS, cleaned)
         if before is None:
             return current
@@ -750,16 +749,13 @@ def set_pledge_state(actor, pledge_row, state: str, *, version, received_on=None
     if state not in (PledgeState.RECEIVED, PledgeState.CANCELLED):
         raise Invalid([("state", "状態は受領または取消です")])
     with transaction.atomic():
-        current = (CorporateDonationPledge.objects.select_for_update(of=("self",)).order_by()
-                   .filter(pk=pledge_row.pk).first())
-        editing.check_version(current, version)
+        current = editing.lock(CorporateDonationPledge.objects, pledge_row.pk, version)
         if current.state != PledgeState.OFFERED:
             raise Invalid([("state", f"「{current.get_state_display()}」の申出は変更できません")])
-        before = _snap(current, PLEDGE_FIELDS)
-        current.state = state
+        changes = {"state": state}
         if state == PledgeState.RECEIVED:
-            current.received_on = received_on if isinstance(received_on, dt.date) else timezone.localdate()
-        current.version += 1
+            changes["received_on"] = received_on if isinstance(received_on, dt.date) else timezone.localdate()
+        before = editing.apply(current, PLEDGE_FIELDS, changes)
         current.save()
         plan = pledge_row.project.plan
         history.record(actor, history.UPDATE, current, before, _snap(current, PLEDGE_FIELDS),
@@ -782,11 +778,10 @@ def set_credit_end_year(actor, end_year, *, version, source: str = history.WEB):
         setting = TaxCreditSetting.objects.select_for_update().order_by("pk").first()
         if setting is None:
             setting = TaxCreditSetting.objects.create()
-        if setting.version != version:
-            raise Conflict(current=setting)
-        before = _snap(setting, ("credit_end_year", "version"))
-        setting.credit_end_year = year
-        setting.version += 1
+        editing.check_version(setting, version)
+        before = editing.apply(setting, ("credit_end_year", "version"), {"credit_end_year": year})
+        if before is None:
+            return setting
         setting.save()
         history.record(actor, history.UPDATE, setting, before, _snap(setting, ("credit_end_year", "version")),
                        source=source, object_repr="地方創生応援税制の税額控除の適用期限")
