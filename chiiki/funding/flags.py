@@ -79,6 +79,13 @@ class PlanData:
     municipality_id: str | None
     operator_kind: str
     years: list[YearData] = field(default_factory=list)
+    participants: list[str] = field(default_factory=list)  # a wide-area plan's municipalities (codes, sorted)
+
+    @property
+    def applicants(self) -> list[str]:
+        """Whose eligibility a program must meet: the owner municipality, or every participant of a wide-area
+        plan (each of them applies for, or receives, the support)."""
+        return [self.municipality_id] if self.municipality_id else self.participants
 
 
 @dataclass
@@ -128,8 +135,19 @@ def load(plan_ids) -> tuple[dict[int, PlanData], Context]:
     for plan in plans.values():
         plan.years.sort(key=lambda y: y.fiscal_year)
     programs = {p.pk: p for p in SupportProgram.objects.filter(pk__in=program_ids)} if program_ids else {}
-    municipality_ids = {p.municipality_id for p in plans.values()
-                        if p.municipality_id and any(line.program_id for y in p.years for line in y.lines)}
+    with_programs = {pk for pk, p in plans.items() if any(line.program_id for y in p.years for line in y.lines)}
+    wide = [pk for pk in with_programs if plans[pk].municipality_id is None]
+    if wide:
+        # The same plan filter as the years (a subquery, not a list of ids that could outgrow SQLite's limit).
+        members = ImplementationPlan.participants.through.objects.order_by().filter(
+            implementationplan__municipality__isnull=True,
+            **{key.replace("plan", "implementationplan", 1): value for key, value in year_filter.items()})
+        for plan_id, code in members.values_list("implementationplan_id", "municipality_id"):
+            if plan_id in with_programs:
+                plans[plan_id].participants.append(code)
+        for pk in wide:
+            plans[pk].participants.sort()
+    municipality_ids = {code for pk in with_programs for code in plans[pk].applicants}
     municipalities = Municipality.objects.in_bulk(list(municipality_ids)) if municipality_ids else {}
     return plans, Context(programs, municipalities)
 
@@ -218,19 +236,25 @@ def compute(plan: PlanData, context: Context) -> list[Flag]:
                           f"計画が{len(plan.years)}年度分しかありません（支援が途切れないよう{MIN_YEARS}年度以上が目安です）。",
                           [_year_ref(y) for y in plan.years]))
 
-    if plan.municipality_id is not None:
+    applicants = [code for code in plan.applicants if code in context.municipalities]
+    if applicants:
         excluded: dict[int, list[RowRef]] = defaultdict(list)
         for year in plan.years:
             for line in year.lines:
-                if line.program_id is not None and line.program_id in context.programs:
-                    if context.fit(line.program_id, plan.municipality_id).fit == EXCLUDED:
-                        excluded[line.program_id].append(_line_ref(context, year, line))
+                if line.program_id is not None and line.program_id in context.programs and any(
+                        context.fit(line.program_id, code).fit == EXCLUDED for code in applicants):
+                    excluded[line.program_id].append(_line_ref(context, year, line))
         for program_id, rows in excluded.items():
-            fit = context.fit(program_id, plan.municipality_id)
-            name = context.municipalities[plan.municipality_id].name
-            flags.append(Flag(PROGRAM_INELIGIBLE,
-                              f"「{_program_name(context, program_id)}」は{name}では対象外です: {'。'.join(fit.reasons)}",
-                              rows))
+            outside = [(context.municipalities[code].name, context.fit(program_id, code)) for code in applicants
+                       if context.fit(program_id, code).fit == EXCLUDED]
+            name = _program_name(context, program_id)
+            if plan.municipality_id:
+                [(town, fit)] = outside
+                reason = f"「{name}」は{town}では対象外です: {'。'.join(fit.reasons)}"
+            else:
+                reason = (f"「{name}」は参加団体のうち{'、'.join(town for town, _f in outside)}では対象外です: "
+                          + "／".join(f"{town}: {'。'.join(fit.reasons)}" for town, fit in outside))
+            flags.append(Flag(PROGRAM_INELIGIBLE, reason, rows))
 
     for program_id, years in _program_years(plan).items():
         program = context.programs.get(program_id)

@@ -56,7 +56,8 @@ def filter_plans(qs, *, prefecture: str = "", municipality: str = "", sector: st
 def with_flags(qs, flag: str = "") -> tuple[list[ImplementationPlan], dict[int, list]]:
     """The plans of qs (in order) with their flags; with `flag`, only the plans that have it."""
     plans = list(qs)
-    computed = flag_rules.for_plans([p.pk for p in plans]) if plans else {}
+    # The plans' query as a subquery: no list of ids (20,000 plans would outgrow SQLite's parameter limit).
+    computed = flag_rules.for_plans(qs) if plans else {}
     if flag:
         plans = [p for p in plans if any(f.code == flag for f in computed.get(p.pk, []))]
     return plans, computed
