@@ -240,7 +240,7 @@ def _summary(plan: ImplementationPlan, flags) -> dict:
 
 def _plan_out(pk: int) -> dict:
     plan = queries.plan_detail(pk)
-    flags = queries.with_flags(ImplementationPlan.objects.filter(pk=pk))[1].get(pk, [])
+    flags = queries.plan_flags(pk)
     return {**_summary(plan, flags),
             "participants": [m.code for m in plan.participants.all()], "sector_models": plan.sector_models,
             "further_sectors": plan.further_sectors, "vision": plan.vision, "operator_kind": plan.operator_kind,

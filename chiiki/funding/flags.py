@@ -39,6 +39,7 @@ MIN_YEARS = 3
 ONE_TIME_SHARE = 0.8
 SECURED = {FundingState.CONFIRMED.value, FundingState.RECEIVED.value}
 REJECTED = FundingState.REJECTED.value
+NATIONAL = SourceKind.NATIONAL_PROGRAM.value
 
 
 @dataclass
@@ -52,7 +53,7 @@ class RowRef:
 @dataclass
 class Flag:
     code: str
-    reason: str
+    reason: str = ""
     rows: list[RowRef] = field(default_factory=list)
 
     @property
@@ -233,7 +234,10 @@ def program_endings(plan: PlanData, context: Context, used=None):
         yield program_id, end, ending, following, replacement, years[end]
 
 
-def compute(plan: PlanData, context: Context) -> list[Flag]:
+def compute(plan: PlanData, context: Context, detail: bool = True) -> list[Flag]:
+    """The plan's flags. detail=False gives each flag its code only (no reason, no rows): the lists and the filter
+    need which flags a plan has, and building the Japanese reasons and row labels of every plan in the country
+    would be most of the work."""
     flags: list[Flag] = []
     by_year = {y.fiscal_year: y for y in plan.years}
     used = _program_years(plan)
@@ -241,43 +245,51 @@ def compute(plan: PlanData, context: Context) -> list[Flag]:
     # 財源の崖 (a): a year with cost but nothing 採択・確定 / 受領.
     for year in plan.years:
         if year.total_cost > 0 and not any(line.state in SECURED and line.amount > 0 for line in year.lines):
-            flags.append(Flag(FUNDING_CLIFF,
-                              f"{year.fiscal_year}年度は事業費{_yen(year.total_cost)}に対して、採択・確定または受領"
-                              "した財源がありません。",
-                              [_year_ref(year), *(_line_ref(context, year, line) for line in year.lines)]))
+            flags.append(Flag(FUNDING_CLIFF) if not detail else Flag(
+                FUNDING_CLIFF,
+                f"{year.fiscal_year}年度は事業費{_yen(year.total_cost)}に対して、採択・確定または受領した財源がありません。",
+                [_year_ref(year), *(_line_ref(context, year, line) for line in year.lines)]))
     # 財源の崖 (b): the year after a program's max_years with nothing replacing it.
     for program_id, end, ending, following, replacement, lines in program_endings(plan, context, used):
         if following is None or replacement >= ending:
             continue
         program = context.programs[program_id]
-        flags.append(Flag(FUNDING_CLIFF,
-                          f"「{program.name}」は最長{program.max_years}年のため{end}年度で終わりますが、"
-                          f"{end + 1}年度にこれに代わる財源が{_yen(replacement)}しかありません"
-                          f"（{end}年度は{_yen(ending)}）。",
-                          [*(_line_ref(context, by_year[end], line) for line in lines), _year_ref(following),
-                           *(_line_ref(context, following, line) for line in following.lines)]))
+        flags.append(Flag(FUNDING_CLIFF) if not detail else Flag(
+            FUNDING_CLIFF,
+            f"「{program.name}」は最長{program.max_years}年のため{end}年度で終わりますが、"
+            f"{end + 1}年度にこれに代わる財源が{_yen(replacement)}しかありません（{end}年度は{_yen(ending)}）。",
+            [*(_line_ref(context, by_year[end], line) for line in lines), _year_ref(following),
+             *(_line_ref(context, following, line) for line in following.lines)]))
 
-    operation_years = [y for y in plan.years if y.phase == Phase.OPERATION]
-    if operation_years and plan.operator_kind == OperatorKind.UNDECIDED:
-        flags.append(Flag(OPERATOR_UNDECIDED,
-                          f"運用・自走の年度（{'、'.join(f'{y.fiscal_year}年度' for y in operation_years)}）があるのに、"
-                          "支援終了後の運営主体が未定です。",
-                          [_year_ref(y) for y in operation_years]))
+    if plan.operator_kind == OperatorKind.UNDECIDED:
+        operation_years = [y for y in plan.years if y.phase == Phase.OPERATION]
+        if operation_years:
+            flags.append(Flag(OPERATOR_UNDECIDED) if not detail else Flag(
+                OPERATOR_UNDECIDED,
+                f"運用・自走の年度（{'、'.join(f'{y.fiscal_year}年度' for y in operation_years)}）があるのに、"
+                "支援終了後の運営主体が未定です。",
+                [_year_ref(y) for y in operation_years]))
 
     if len(plan.years) < MIN_YEARS:
-        flags.append(Flag(TOO_SHORT,
-                          f"計画が{len(plan.years)}年度分しかありません（支援が途切れないよう{MIN_YEARS}年度以上が目安です）。",
-                          [_year_ref(y) for y in plan.years]))
+        flags.append(Flag(TOO_SHORT) if not detail else Flag(
+            TOO_SHORT,
+            f"計画が{len(plan.years)}年度分しかありません（支援が途切れないよう{MIN_YEARS}年度以上が目安です）。",
+            [_year_ref(y) for y in plan.years]))
 
     applicants = [code for code in plan.applicants if code in context.municipalities]
     if applicants:
-        excluded: dict[int, list[RowRef]] = defaultdict(list)
+        excluded: dict[int, list[RowRef]] = {}
         for year in plan.years:
             for line in year.lines:
                 if line.program_id is not None and line.program_id in context.programs and any(
                         context.fit(line.program_id, code).fit == EXCLUDED for code in applicants):
-                    excluded[line.program_id].append(_line_ref(context, year, line))
+                    rows = excluded.setdefault(line.program_id, [])
+                    if detail:
+                        rows.append(_line_ref(context, year, line))
         for program_id, rows in excluded.items():
+            if not detail:
+                flags.append(Flag(PROGRAM_INELIGIBLE))
+                continue
             outside = [(context.municipalities[code].name, context.fit(program_id, code)) for code in applicants
                        if context.fit(program_id, code).fit == EXCLUDED]
             name = _program_name(context, program_id)
@@ -294,30 +306,36 @@ def compute(plan: PlanData, context: Context) -> list[Flag]:
         if program is None or not program.max_years or len(years) <= program.max_years:
             continue
         beyond = sorted(years)[program.max_years:]
-        flags.append(Flag(PROGRAM_OVER_MAX_YEARS,
-                          f"「{program.name}」は最長{program.max_years}年ですが、{len(years)}年度"
-                          f"（{'、'.join(f'{y}年度' for y in sorted(years))}）で使われています。",
-                          [_line_ref(context, by_year[y], line) for y in beyond for line in years[y]]))
+        flags.append(Flag(PROGRAM_OVER_MAX_YEARS) if not detail else Flag(
+            PROGRAM_OVER_MAX_YEARS,
+            f"「{program.name}」は最長{program.max_years}年ですが、{len(years)}年度"
+            f"（{'、'.join(f'{y}年度' for y in sorted(years))}）で使われています。",
+            [_line_ref(context, by_year[y], line) for y in beyond for line in years[y]]))
 
     if plan.years:
         last = plan.years[-1]
-        live = [line for line in last.lines if line.state != REJECTED]
-        total = sum(line.amount for line in live)
-        national = [line for line in live if line.source_kind == SourceKind.NATIONAL_PROGRAM]
-        national_total = sum(line.amount for line in national)
+        total = national_total = 0
+        for line in last.lines:
+            if line.state != REJECTED:
+                total += line.amount
+                if line.source_kind == NATIONAL:
+                    national_total += line.amount
         if total > 0 and national_total >= ONE_TIME_SHARE * total:
-            flags.append(Flag(ONE_TIME_HEAVY,
-                              f"最終年度（{last.fiscal_year}年度）の財源{_yen(total)}のうち{national_total * 100 // total}%"
-                              f"（{_yen(national_total)}）が一時的な国の支援メニューです。支援終了後も続けられる財源"
-                              "（一般財源・企業版ふるさと納税・クラウドファンディング・民間投資など）を確保してください。",
-                              [_line_ref(context, last, line) for line in national]))
+            flags.append(Flag(ONE_TIME_HEAVY) if not detail else Flag(
+                ONE_TIME_HEAVY,
+                f"最終年度（{last.fiscal_year}年度）の財源{_yen(total)}のうち{national_total * 100 // total}%"
+                f"（{_yen(national_total)}）が一時的な国の支援メニューです。支援終了後も続けられる財源"
+                "（一般財源・企業版ふるさと納税・クラウドファンディング・民間投資など）を確保してください。",
+                [_line_ref(context, last, line) for line in last.lines
+                 if line.state != REJECTED and line.source_kind == NATIONAL]))
     return flags
 
 
-def for_plans(plan_ids) -> dict[int, list[Flag]]:
+def for_plans(plan_ids, detail: bool = True) -> dict[int, list[Flag]]:
+    """plan id → its flags, for the given plans (ids or a queryset). detail=False: codes only (see compute)."""
     with _no_cyclic_gc():
         plans, context = load(plan_ids)
-        return {pk: compute(plan, context) for pk, plan in plans.items()}
+        return {pk: compute(plan, context, detail) for pk, plan in plans.items()}
 
 
 def for_plan(plan) -> list[Flag]:

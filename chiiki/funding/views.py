@@ -99,7 +99,7 @@ def _plan_context(request, plan, *, notice: str = "", error: str = "", problems=
     plan = queries.plan_detail(plan.pk)  # fresh rows after a write
     table = queries.year_source_table(plan)
     can_edit = access.can(request.user, "funding.plan_edit", plan)
-    flags = queries.with_flags(ImplementationPlan.objects.filter(pk=plan.pk))[1].get(plan.pk, [])
+    flags = queries.plan_flags(plan.pk)
     flagged_rows = defaultdict(list)
     for flag in flags:
         for row in flag.rows:
