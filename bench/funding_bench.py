@@ -324,7 +324,7 @@ def report(runs: dict, args, when: str) -> str:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plans", type=int, default=20_000)
-    parser.add_argument("--requests", type=int, default=40, help="warm requests and bare aggregates per surface")
+    parser.add_argument("--requests", type=int, default=30, help="warm requests and bare aggregates per surface")
     parser.add_argument("--cold", type=int, default=20, help="write + first request rounds per surface")
     parser.add_argument("--no-write", action="store_true")
     load = load_average()  # before the children load the machine
