@@ -142,7 +142,7 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check chiiki $(wildcard bench)
 
 # Every benchmark; each writes its figures into bench/README.md. The targets below belong to their owners.
-bench: bench-progress bench-programs bench-programs-engines bench-load bench-goals
+bench: bench-progress bench-programs bench-programs-engines bench-load bench-goals bench-funding
 
 # 進捗（D）: 20,000行の取込、全国の概要ページ・集計APIのHTTP計測、初回表示、14万行の取込のメモリ（コマンド・画面・API）。SQLite と PostgreSQL
 # （BENCH_DATABASE_URL、既定は 127.0.0.1:55432 の chiiki_bench）。結果は bench/README.md に書き込む。
@@ -187,3 +187,11 @@ OPENDATA_BENCH_ARGS ?=
 bench: bench-opendata
 bench-opendata: $(INSTALLED)
 	$(PY) bench/opendata_bench.py $(OPENDATA_BENCH_ARGS)
+
+# 資金循環（issue 11）: 2万計画 × 3–5年度 × 財源2–4件で、お金の流れのAPI・ページのウォーム/書き込み直後の p95 を同じプロセスの
+# 素のSQL集計と比較、全計画のリスク判定の時間。SQLite と PostgreSQL（BENCH_DATABASE_URL の DB名 + _funding を作り直す）。
+# FUNDING_BENCH_ARGS="--plans 2000" で小さく確認。結果は bench/README.md の「資金循環」に書き込む。
+FUNDING_BENCH_ARGS ?=
+.PHONY: bench-funding
+bench-funding: $(INSTALLED) assets
+	$(PY) bench/funding_bench.py $(FUNDING_BENCH_ARGS)

@@ -4,7 +4,7 @@ from django.db import transaction
 
 from chiiki import access
 from chiiki.core import editing, history
-from chiiki.core.errors import Conflict, Invalid
+from chiiki.core.errors import Invalid
 from chiiki.programs.models import SupportProgram
 from chiiki.regions.models import Municipality, Prefecture
 from chiiki.roadmap.models import Sector, SectorModel
@@ -183,6 +183,44 @@ def update_plan(actor, plan: ImplementationPlan, *, version, source: str = histo
     return current
 
 
+def set_participants(actor, plan: ImplementationPlan, participants, *, version,
+                     source: str = history.WEB) -> ImplementationPlan:
+    """The participating municipalities of a wide-area (prefecture-owned) plan, replaced by `participants`.
+    Refused for a municipality's own plan, for municipalities of another prefecture, and for removing a
+    municipality whose crowdfunding campaign funds the plan (the line would point outside the plan)."""
+    access.require(actor, "funding.plan_edit", plan)
+    version = editing.require_version(version)
+    rows = list({m.pk: m for m in participants}.values())
+    with transaction.atomic():
+        current = _lock_plan(plan, version)
+        if current.municipality_id is not None:
+            raise Invalid([("participants", "参加団体は都道府県の広域計画にだけ指定できます")])
+        outside = [m.name for m in rows if m.prefecture_id != current.prefecture_id]
+        if outside:
+            raise Invalid([("participants",
+                            f"{current.prefecture.name}以外の団体は参加団体にできません: {'、'.join(outside)}")])
+        old = sorted(current.participants.values_list("code", flat=True))
+        new = sorted(m.pk for m in rows)
+        if old == new:
+            return current
+        removed = set(old) - set(new)
+        funded = sorted(set(FundingLine.objects.filter(plan_year__plan=current, campaign__municipality_id__in=removed)
+                            .values_list("campaign__municipality__name", flat=True)))
+        if funded:
+            raise Invalid([("participants", f"クラウドファンディングがこの計画の財源になっている団体は外せません: "
+                                            f"{'、'.join(funded)}（先にその財源を変更してください）")])
+        before = {**_snap(current, PLAN_FIELDS), "participants": old}
+        current.participants.set(rows)
+        # The participants are a many-to-many relation, not a column editing.apply can set: the plan's version
+        # still moves, so an editor holding the old list gets a Conflict.
+        current.version += 1
+        current.save(update_fields=["version", "updated_at"])
+        _record(actor, history.UPDATE, current, before, {**_snap(current, PLAN_FIELDS), "participants": new},
+                current, source, object_repr=current.title)
+        history.bump(AREA)
+    return current
+
+
 def set_status(actor, plan: ImplementationPlan, status: str, *, version, reason: str = "",
                source: str = history.WEB) -> ImplementationPlan:
     """Publish, complete, discontinue (a reason is required) or take back to draft."""
@@ -204,10 +242,11 @@ def set_status(actor, plan: ImplementationPlan, status: str, *, version, reason:
                                       "変更できません")])
         if status == PlanStatus.PUBLISHED and not current.years.exists():
             raise Invalid([("status", "年度が1つもない計画は公開できません")])
-        before = _snap(current, PLAN_FIELDS)
-        current.status = status
-        current.status_reason = reason if status in (PlanStatus.DISCONTINUED, PlanStatus.COMPLETED) else ""
-        current.version += 1
+        before = editing.apply(current, PLAN_FIELDS, {
+            "status": status,
+            "status_reason": reason if status in (PlanStatus.DISCONTINUED, PlanStatus.COMPLETED) else ""})
+        if before is None:
+            return current
         current.save()
         _record(actor, history.UPDATE, current, before, _snap(current, PLAN_FIELDS), current, source,
                 object_repr=current.title)
@@ -525,9 +564,7 @@ def update_campaign(actor, campaign: Campaign, *, version, source: str = history
     version = editing.require_version(version)
     cleaned = _clean_campaign(values, campaign.municipality)
     with transaction.atomic():
-        current = (Campaign.objects.select_for_update(of=("self",)).order_by().select_related("municipality")
-                   .filter(pk=campaign.pk).first())
-        editing.check_version(current, version)
+        current = editing.lock(Campaign.objects.select_related("municipality"), campaign.pk, version)
         before = editing.apply(current, CAMPAIGN_FIELDS, cleaned)
         if before is None:
             return current
@@ -646,12 +683,7 @@ def register_company(actor, *, name: str, corporate_number: str, head_office: Mu
     return company
 
 
-def create_revitalisation_plan(actor, owner, *, name: str, approved_on=None, start_year, end_year,
-                               is_demo: bool = False, source: str = history.WEB):
-    from .models import RevitalisationPlan
-
-    municipality, prefecture = _owner_of(owner)
-    access.require(actor, "funding.revitalisation_edit", owner)
+def _clean_revitalisation_plan(name, approved_on, start_year, end_year) -> dict:
     problems = []
     name = _collect(problems, "name", validation.clean_text, name, label="地域再生計画の名称", max_length=200,
                     required=True)
@@ -662,14 +694,56 @@ def create_revitalisation_plan(actor, owner, *, name: str, approved_on=None, sta
     approved = _clean_date(approved_on, "認定日", problems, "approved_on") if approved_on not in (None, "") else None
     if problems:
         raise Invalid(problems)
+    return {"name": name, "approved_on": approved, "start_year": start, "end_year": end}
+
+
+def create_revitalisation_plan(actor, owner, *, name: str, approved_on=None, start_year, end_year,
+                               is_demo: bool = False, source: str = history.WEB):
+    from .models import RevitalisationPlan
+
+    municipality, prefecture = _owner_of(owner)
+    access.require(actor, "funding.revitalisation_edit", owner)
+    cleaned = _clean_revitalisation_plan(name, approved_on, start_year, end_year)
     with transaction.atomic():
-        plan = RevitalisationPlan.objects.create(municipality=municipality, prefecture=prefecture, name=name,
-                                                 approved_on=approved, start_year=start, end_year=end,
-                                                 is_demo=is_demo)
+        plan = RevitalisationPlan.objects.create(municipality=municipality, prefecture=prefecture, is_demo=is_demo,
+                                                 **cleaned)
         history.record(actor, history.CREATE, plan, None, _snap(plan, RR_PLAN_FIELDS), municipality=municipality,
                        prefecture=prefecture, source=source)
         history.bump(AREA)
     return plan
+
+
+def update_revitalisation_plan(actor, plan, *, version, name: str, approved_on=None, start_year, end_year,
+                               source: str = history.WEB):
+    """Change a 地域再生計画 (name, 認定日, period) — e.g. after a 変更認定 extends it. `version` is the version the
+    editor saw (stale → Conflict). A change that would leave a live pledge (申出・受領) outside an approved period
+    is refused: the pledge was accepted because the plan covered its 年度."""
+    from .models import CorporateDonationPledge, PledgeState, RevitalisationPlan
+
+    access.require(actor, "funding.revitalisation_edit", plan)
+    version = editing.require_version(version)
+    cleaned = _clean_revitalisation_plan(name, approved_on, start_year, end_year)
+    with transaction.atomic():
+        current = editing.lock(RevitalisationPlan.objects.select_related("municipality", "prefecture"), plan.pk,
+                               version)
+        live = (CorporateDonationPledge.objects.filter(project__plan=current)
+                .exclude(state=PledgeState.CANCELLED).values_list("fiscal_year", flat=True))
+        if cleaned["approved_on"] is None:
+            stranded = sorted(set(live))
+        else:
+            stranded = sorted({y for y in live if not cleaned["start_year"] <= y <= cleaned["end_year"]})
+        if stranded:
+            raise Invalid([("start_year" if cleaned["approved_on"] else "approved_on",
+                            f"{'、'.join(f'{y}年度' for y in stranded)}の寄附の申出・受領があるため、"
+                            "その年度を認定された計画期間から外すことはできません（先に申出を取り消してください）")])
+        before = editing.apply(current, RR_PLAN_FIELDS, cleaned)
+        if before is None:
+            return current
+        current.save()
+        history.record(actor, history.UPDATE, current, before, _snap(current, RR_PLAN_FIELDS),
+                       municipality=current.municipality, prefecture=current.prefecture, source=source)
+        history.bump(AREA)
+    return current
 
 
 def add_revitalisation_project(actor, plan, *, name: str, sector: Sector | None, target_amount, description="",
@@ -750,16 +824,13 @@ def set_pledge_state(actor, pledge_row, state: str, *, version, received_on=None
     if state not in (PledgeState.RECEIVED, PledgeState.CANCELLED):
         raise Invalid([("state", "状態は受領または取消です")])
     with transaction.atomic():
-        current = (CorporateDonationPledge.objects.select_for_update(of=("self",)).order_by()
-                   .filter(pk=pledge_row.pk).first())
-        editing.check_version(current, version)
+        current = editing.lock(CorporateDonationPledge.objects, pledge_row.pk, version)
         if current.state != PledgeState.OFFERED:
             raise Invalid([("state", f"「{current.get_state_display()}」の申出は変更できません")])
-        before = _snap(current, PLEDGE_FIELDS)
-        current.state = state
+        changes = {"state": state}
         if state == PledgeState.RECEIVED:
-            current.received_on = received_on if isinstance(received_on, dt.date) else timezone.localdate()
-        current.version += 1
+            changes["received_on"] = received_on if isinstance(received_on, dt.date) else timezone.localdate()
+        before = editing.apply(current, PLEDGE_FIELDS, changes)
         current.save()
         plan = pledge_row.project.plan
         history.record(actor, history.UPDATE, current, before, _snap(current, PLEDGE_FIELDS),
@@ -782,11 +853,10 @@ def set_credit_end_year(actor, end_year, *, version, source: str = history.WEB):
         setting = TaxCreditSetting.objects.select_for_update().order_by("pk").first()
         if setting is None:
             setting = TaxCreditSetting.objects.create()
-        if setting.version != version:
-            raise Conflict(current=setting)
-        before = _snap(setting, ("credit_end_year", "version"))
-        setting.credit_end_year = year
-        setting.version += 1
+        editing.check_version(setting, version)
+        before = editing.apply(setting, ("credit_end_year", "version"), {"credit_end_year": year})
+        if before is None:
+            return setting
         setting.save()
         history.record(actor, history.UPDATE, setting, before, _snap(setting, ("credit_end_year", "version")),
                        source=source, object_repr="地方創生応援税制の税額控除の適用期限")

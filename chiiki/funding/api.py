@@ -240,7 +240,7 @@ def _summary(plan: ImplementationPlan, flags) -> dict:
 
 def _plan_out(pk: int) -> dict:
     plan = queries.plan_detail(pk)
-    flags = queries.with_flags(ImplementationPlan.objects.filter(pk=pk))[1].get(pk, [])
+    flags = queries.plan_flags(pk)
     return {**_summary(plan, flags),
             "participants": [m.code for m in plan.participants.all()], "sector_models": plan.sector_models,
             "further_sectors": plan.further_sectors, "vision": plan.vision, "operator_kind": plan.operator_kind,
@@ -391,6 +391,27 @@ def set_status(request, plan_id: int, payload: StatusIn):
     try:
         actions.set_status(request.user, plan, payload.status, version=payload.version, reason=payload.reason,
                            source=history.API)
+    except Conflict as exc:
+        return _conflict(plan_id, exc)
+    return Status(200, _plan_out(plan_id))
+
+
+class ParticipantsIn(Schema):
+    version: int = Field(..., ge=0, description="読み込んだときの計画の版。必須: 古い版での更新は 409")
+    participants: list[str] = Field(..., description="参加団体の団体コード（広域計画の都道府県の市区町村）。この一覧で置き換える")
+
+
+@router.put("/plans/{plan_id}/participants", auth=WRITE_AUTH,
+            response={200: PlanOut, 409: PlanConflict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+            summary="広域計画の参加団体を置き換える（version で楽観的排他）")
+def set_participants(request, plan_id: int, payload: ParticipantsIn):
+    plan = _visible(request, plan_id)
+    found = list(Municipality.objects.filter(pk__in=payload.participants))
+    missing = set(payload.participants) - {m.pk for m in found}
+    if missing:
+        raise Invalid([("participants", f"団体が見つかりません: {'、'.join(sorted(missing))}")])
+    try:
+        actions.set_participants(request.user, plan, found, version=payload.version, source=history.API)
     except Conflict as exc:
         return _conflict(plan_id, exc)
     return Status(200, _plan_out(plan_id))
@@ -855,6 +876,66 @@ def project_relief(request, project_id: int, amount: int = Query(..., ge=1, le=1
                    fiscal_year: int | None = Query(None, ge=1990, le=2100, description="年度（西暦、省略時は今年度）")):
     get_object_or_404(queries.projects(), pk=project_id)
     return _relief_out(amount, fiscal_year or current_fiscal_year())
+
+
+class RevitalisationPlanOut(Schema):
+    id: int
+    name: str
+    owner_name: str
+    municipality: str | None
+    prefecture: str
+    approved_on: date | None
+    start_year: int
+    end_year: int
+    version: int
+    projects: list[int]
+
+
+class RevitalisationPlanIn(Schema):
+    version: int = Field(..., ge=0, description="読み込んだときの版。必須: 古い版での更新は 409")
+    name: str
+    approved_on: date | None = Field(None, description="認定日（未認定なら null）")
+    start_year: int
+    end_year: int
+
+
+class RevitalisationPlanConflict(Schema):
+    detail: str
+    current: RevitalisationPlanOut | None = None
+
+
+def _rr_plan_out(plan) -> dict:
+    return {"id": plan.pk, "name": plan.name, "owner_name": plan.owner_name, "municipality": plan.municipality_id,
+            "prefecture": plan.prefecture_id, "approved_on": plan.approved_on, "start_year": plan.start_year,
+            "end_year": plan.end_year, "version": plan.version,
+            "projects": list(plan.projects.order_by("pk").values_list("pk", flat=True))}
+
+
+def _rr_plan(pk):
+    from .models import RevitalisationPlan
+
+    return get_object_or_404(RevitalisationPlan.objects.select_related("municipality", "prefecture"), pk=pk)
+
+
+@router.get("/revitalisation-plans/{plan_id}", response={200: RevitalisationPlanOut, 404: ErrorOut},
+            summary="地域再生計画（認定日・計画期間・事業）")
+def get_revitalisation_plan(request, plan_id: int):
+    return _rr_plan_out(_rr_plan(plan_id))
+
+
+@router.put("/revitalisation-plans/{plan_id}", auth=WRITE_AUTH,
+            response={200: RevitalisationPlanOut, 409: RevitalisationPlanConflict, 403: ErrorOut, 404: ErrorOut,
+                      422: ErrorOut},
+            summary="地域再生計画を更新（名称・認定日・計画期間。version で楽観的排他。申出のある年度は期間から外せない）")
+def update_revitalisation_plan(request, plan_id: int, payload: RevitalisationPlanIn):
+    plan = _rr_plan(plan_id)
+    try:
+        saved = actions.update_revitalisation_plan(request.user, plan, version=payload.version, name=payload.name,
+                                                   approved_on=payload.approved_on, start_year=payload.start_year,
+                                                   end_year=payload.end_year, source=history.API)
+    except Conflict as exc:
+        return Status(409, {"detail": str(exc), "current": _rr_plan_out(_rr_plan(plan_id))})
+    return Status(200, _rr_plan_out(saved))
 
 
 @router.post("/companies", auth=WRITE_AUTH, response={201: CompanyOut, 403: ErrorOut, 422: ErrorOut},

@@ -14,7 +14,7 @@ class FundingConfig(AppConfig):
     def ready(self):
         cache_public("/funding/", depends_on=DEPENDS_ON,
                      exclude=(r"/funding/plans/new", r"/funding/plans/from-package", r"/funding/plans/\d+/edit",
-                              r"/funding/plans/\d+/years", r"/funding/plans/\d+/lines", r"/funding/plans/\d+/status",
+                              r"/funding/plans/\d+/years", r"/funding/plans/\d+/lines", r"/funding/plans/\d+/(status|participants)",
                               r"/funding/lines/import/", r"/funding/campaigns/new", r"/funding/campaigns/\d+/(edit|reports)",
                               r"/funding/campaigns/receipts/", r"/funding/projects/\d+/(pledge|add)", r"/funding/revitalisation/",
                               r"/funding/companies/", r"/funding/pledges/", r"/funding/tax-credit", r"/funding/non-grant/"))
@@ -22,3 +22,4 @@ class FundingConfig(AppConfig):
         cache_public("/api/v1/funding", depends_on=DEPENDS_ON)
         cache_public("/api/v1/campaigns", depends_on=DEPENDS_ON)
         cache_public("/api/v1/revitalisation-projects", depends_on=DEPENDS_ON)
+        cache_public("/api/v1/revitalisation-plans", depends_on=DEPENDS_ON)

@@ -7,8 +7,13 @@ plan page, the list filter, the API and the national 財源の崖 list all call 
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from django.db import connection
 
 from chiiki.programs.eligibility import EXCLUDED, assess
 from chiiki.programs.models import SupportProgram
@@ -34,6 +39,7 @@ MIN_YEARS = 3
 ONE_TIME_SHARE = 0.8
 SECURED = {FundingState.CONFIRMED.value, FundingState.RECEIVED.value}
 REJECTED = FundingState.REJECTED.value
+NATIONAL = SourceKind.NATIONAL_PROGRAM.value
 
 
 @dataclass
@@ -47,7 +53,7 @@ class RowRef:
 @dataclass
 class Flag:
     code: str
-    reason: str
+    reason: str = ""
     rows: list[RowRef] = field(default_factory=list)
 
     @property
@@ -55,16 +61,16 @@ class Flag:
         return LABELS[self.code]
 
 
-@dataclass
-class LineData:
+class LineData(NamedTuple):
     id: int
+    plan_year_id: int
     source_kind: str
     program_id: int | None
     amount: int
     state: str
 
 
-@dataclass
+@dataclass(slots=True)
 class YearData:
     id: int
     fiscal_year: int
@@ -73,12 +79,19 @@ class YearData:
     lines: list[LineData] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class PlanData:
     id: int
     municipality_id: str | None
     operator_kind: str
     years: list[YearData] = field(default_factory=list)
+    participants: list[str] = field(default_factory=list)  # a wide-area plan's municipalities (codes, sorted)
+
+    @property
+    def applicants(self) -> list[str]:
+        """Whose eligibility a program must meet: the owner municipality, or every participant of a wide-area
+        plan (each of them applies for, or receives, the support)."""
+        return [self.municipality_id] if self.municipality_id else self.participants
 
 
 @dataclass
@@ -96,40 +109,77 @@ class Context:
         return self._fits[key]
 
 
+def _rows(queryset):
+    """The rows of a values_list queryset as plain tuples, straight from the cursor: the ORM's per-row work
+    (converters, iterator) is the larger part of reading 10^5 lines, and these columns need no conversion."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+@contextmanager
+def _no_cyclic_gc():
+    """Loading every plan allocates ~10^6 small acyclic objects (tuples, rows, lists); the cyclic garbage
+    collector would scan the growing heap again and again while they are made. None of them form cycles, so
+    reference counting frees them all the same."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load(plan_ids) -> tuple[dict[int, PlanData], Context]:
-    """The rows of the given plans (ids, or a queryset of ImplementationPlan) as PlanData, with their Context."""
+    """The rows of the given plans (ids, or a queryset of ImplementationPlan) as PlanData, with their Context.
+    Three queries (plans, years, lines) plus programs, municipalities and the participants of wide-area plans."""
     from .models import ImplementationPlan
 
     if hasattr(plan_ids, "values_list"):
         plan_rows = plan_ids.order_by().values_list("id", "municipality_id", "operator_kind")
-        year_filter = {"plan__in": plan_ids.order_by().values("id")}
+        # Every plan (the national view): no filter at all rather than "IN (SELECT id FROM every plan)".
+        year_filter = {"plan__in": plan_ids.order_by().values("id")} if plan_ids.query.where else {}
     else:
         ids = list(plan_ids)
         plan_rows = ImplementationPlan.objects.order_by().filter(pk__in=ids).values_list(
             "id", "municipality_id", "operator_kind")
         year_filter = {"plan_id__in": ids}
-    plans = {pk: PlanData(pk, municipality_id, operator_kind) for pk, municipality_id, operator_kind in plan_rows}
+    plans = {pk: PlanData(pk, municipality_id, operator_kind) for pk, municipality_id, operator_kind
+             in _rows(plan_rows)}
     years: dict[int, YearData] = {}
-    for pk, plan_id, fiscal_year, phase, cost in (PlanYear.objects.order_by().filter(**year_filter)
-                                                   .values_list("id", "plan_id", "fiscal_year", "phase",
-                                                                "total_cost")):
-        if plan_id in plans:
+    for pk, plan_id, fiscal_year, phase, cost in _rows(
+            PlanYear.objects.filter(**year_filter).order_by("plan_id", "fiscal_year")
+            .values_list("id", "plan_id", "fiscal_year", "phase", "total_cost")):
+        plan = plans.get(plan_id)
+        if plan is not None:
             years[pk] = year = YearData(pk, fiscal_year, phase, cost)
-            plans[plan_id].years.append(year)
+            plan.years.append(year)
     line_filter = {f"plan_year__{key}": value for key, value in year_filter.items()}
     program_ids = set()
-    for pk, year_id, kind, program_id, amount, state in (
+    for line in map(LineData._make, _rows(
             FundingLine.objects.order_by().filter(**line_filter)
-            .values_list("id", "plan_year_id", "source_kind", "program_id", "amount", "state")):
-        if year_id in years:
-            years[year_id].lines.append(LineData(pk, kind, program_id, amount, state))
-            if program_id is not None:
-                program_ids.add(program_id)
-    for plan in plans.values():
-        plan.years.sort(key=lambda y: y.fiscal_year)
+            .values_list("id", "plan_year_id", "source_kind", "program_id", "amount", "state"))):
+        year = years.get(line.plan_year_id)
+        if year is not None:
+            year.lines.append(line)
+            if line.program_id is not None:
+                program_ids.add(line.program_id)
     programs = {p.pk: p for p in SupportProgram.objects.filter(pk__in=program_ids)} if program_ids else {}
-    municipality_ids = {p.municipality_id for p in plans.values()
-                        if p.municipality_id and any(line.program_id for y in p.years for line in y.lines)}
+    with_programs = {pk for pk, p in plans.items() if any(line.program_id for y in p.years for line in y.lines)}
+    wide = [pk for pk in with_programs if plans[pk].municipality_id is None]
+    if wide:
+        # The same plan filter as the years (a subquery, not a list of ids that could outgrow SQLite's limit).
+        members = ImplementationPlan.participants.through.objects.order_by().filter(
+            implementationplan__municipality__isnull=True,
+            **{key.replace("plan", "implementationplan", 1): value for key, value in year_filter.items()})
+        for plan_id, code in members.values_list("implementationplan_id", "municipality_id"):
+            if plan_id in with_programs:
+                plans[plan_id].participants.append(code)
+        for pk in wide:
+            plans[pk].participants.sort()
+    municipality_ids = {code for pk in with_programs for code in plans[pk].applicants}
     municipalities = Municipality.objects.in_bulk(list(municipality_ids)) if municipality_ids else {}
     return plans, Context(programs, municipalities)
 
@@ -163,11 +213,12 @@ def _program_years(plan: PlanData) -> dict[int, dict[int, list[LineData]]]:
     return used
 
 
-def program_endings(plan: PlanData, context: Context):
+def program_endings(plan: PlanData, context: Context, used=None):
     """For every program with max_years that is used up to its last allowed year: (program id, last year,
-    amount in that year, the next 年度's YearData or None, the amount replacing it there, the lines)."""
+    amount in that year, the next 年度's YearData or None, the amount replacing it there, the lines).
+    `used`: _program_years(plan) when the caller has it already."""
     by_year = {y.fiscal_year: y for y in plan.years}
-    for program_id, years in _program_years(plan).items():
+    for program_id, years in (used if used is not None else _program_years(plan)).items():
         program = context.programs.get(program_id)
         if program is None or not program.max_years:
             continue
@@ -183,83 +234,108 @@ def program_endings(plan: PlanData, context: Context):
         yield program_id, end, ending, following, replacement, years[end]
 
 
-def compute(plan: PlanData, context: Context) -> list[Flag]:
+def compute(plan: PlanData, context: Context, detail: bool = True) -> list[Flag]:
+    """The plan's flags. detail=False gives each flag its code only (no reason, no rows): the lists and the filter
+    need which flags a plan has, and building the Japanese reasons and row labels of every plan in the country
+    would be most of the work."""
     flags: list[Flag] = []
     by_year = {y.fiscal_year: y for y in plan.years}
+    used = _program_years(plan)
 
     # 財源の崖 (a): a year with cost but nothing 採択・確定 / 受領.
     for year in plan.years:
         if year.total_cost > 0 and not any(line.state in SECURED and line.amount > 0 for line in year.lines):
-            flags.append(Flag(FUNDING_CLIFF,
-                              f"{year.fiscal_year}年度は事業費{_yen(year.total_cost)}に対して、採択・確定または受領"
-                              "した財源がありません。",
-                              [_year_ref(year), *(_line_ref(context, year, line) for line in year.lines)]))
+            flags.append(Flag(FUNDING_CLIFF) if not detail else Flag(
+                FUNDING_CLIFF,
+                f"{year.fiscal_year}年度は事業費{_yen(year.total_cost)}に対して、採択・確定または受領した財源がありません。",
+                [_year_ref(year), *(_line_ref(context, year, line) for line in year.lines)]))
     # 財源の崖 (b): the year after a program's max_years with nothing replacing it.
-    for program_id, end, ending, following, replacement, lines in program_endings(plan, context):
+    for program_id, end, ending, following, replacement, lines in program_endings(plan, context, used):
         if following is None or replacement >= ending:
             continue
         program = context.programs[program_id]
-        flags.append(Flag(FUNDING_CLIFF,
-                          f"「{program.name}」は最長{program.max_years}年のため{end}年度で終わりますが、"
-                          f"{end + 1}年度にこれに代わる財源が{_yen(replacement)}しかありません"
-                          f"（{end}年度は{_yen(ending)}）。",
-                          [*(_line_ref(context, by_year[end], line) for line in lines), _year_ref(following),
-                           *(_line_ref(context, following, line) for line in following.lines)]))
+        flags.append(Flag(FUNDING_CLIFF) if not detail else Flag(
+            FUNDING_CLIFF,
+            f"「{program.name}」は最長{program.max_years}年のため{end}年度で終わりますが、"
+            f"{end + 1}年度にこれに代わる財源が{_yen(replacement)}しかありません（{end}年度は{_yen(ending)}）。",
+            [*(_line_ref(context, by_year[end], line) for line in lines), _year_ref(following),
+             *(_line_ref(context, following, line) for line in following.lines)]))
 
-    operation_years = [y for y in plan.years if y.phase == Phase.OPERATION]
-    if operation_years and plan.operator_kind == OperatorKind.UNDECIDED:
-        flags.append(Flag(OPERATOR_UNDECIDED,
-                          f"運用・自走の年度（{'、'.join(f'{y.fiscal_year}年度' for y in operation_years)}）があるのに、"
-                          "支援終了後の運営主体が未定です。",
-                          [_year_ref(y) for y in operation_years]))
+    if plan.operator_kind == OperatorKind.UNDECIDED:
+        operation_years = [y for y in plan.years if y.phase == Phase.OPERATION]
+        if operation_years:
+            flags.append(Flag(OPERATOR_UNDECIDED) if not detail else Flag(
+                OPERATOR_UNDECIDED,
+                f"運用・自走の年度（{'、'.join(f'{y.fiscal_year}年度' for y in operation_years)}）があるのに、"
+                "支援終了後の運営主体が未定です。",
+                [_year_ref(y) for y in operation_years]))
 
     if len(plan.years) < MIN_YEARS:
-        flags.append(Flag(TOO_SHORT,
-                          f"計画が{len(plan.years)}年度分しかありません（支援が途切れないよう{MIN_YEARS}年度以上が目安です）。",
-                          [_year_ref(y) for y in plan.years]))
+        flags.append(Flag(TOO_SHORT) if not detail else Flag(
+            TOO_SHORT,
+            f"計画が{len(plan.years)}年度分しかありません（支援が途切れないよう{MIN_YEARS}年度以上が目安です）。",
+            [_year_ref(y) for y in plan.years]))
 
-    if plan.municipality_id is not None:
-        excluded: dict[int, list[RowRef]] = defaultdict(list)
+    applicants = [code for code in plan.applicants if code in context.municipalities]
+    if applicants:
+        excluded: dict[int, list[RowRef]] = {}
         for year in plan.years:
             for line in year.lines:
-                if line.program_id is not None and line.program_id in context.programs:
-                    if context.fit(line.program_id, plan.municipality_id).fit == EXCLUDED:
-                        excluded[line.program_id].append(_line_ref(context, year, line))
+                if line.program_id is not None and line.program_id in context.programs and any(
+                        context.fit(line.program_id, code).fit == EXCLUDED for code in applicants):
+                    rows = excluded.setdefault(line.program_id, [])
+                    if detail:
+                        rows.append(_line_ref(context, year, line))
         for program_id, rows in excluded.items():
-            fit = context.fit(program_id, plan.municipality_id)
-            name = context.municipalities[plan.municipality_id].name
-            flags.append(Flag(PROGRAM_INELIGIBLE,
-                              f"「{_program_name(context, program_id)}」は{name}では対象外です: {'。'.join(fit.reasons)}",
-                              rows))
+            if not detail:
+                flags.append(Flag(PROGRAM_INELIGIBLE))
+                continue
+            outside = [(context.municipalities[code].name, context.fit(program_id, code)) for code in applicants
+                       if context.fit(program_id, code).fit == EXCLUDED]
+            name = _program_name(context, program_id)
+            if plan.municipality_id:
+                [(town, fit)] = outside
+                reason = f"「{name}」は{town}では対象外です: {'。'.join(fit.reasons)}"
+            else:
+                reason = (f"「{name}」は参加団体のうち{'、'.join(town for town, _f in outside)}では対象外です: "
+                          + "／".join(f"{town}: {'。'.join(fit.reasons)}" for town, fit in outside))
+            flags.append(Flag(PROGRAM_INELIGIBLE, reason, rows))
 
-    for program_id, years in _program_years(plan).items():
+    for program_id, years in used.items():
         program = context.programs.get(program_id)
         if program is None or not program.max_years or len(years) <= program.max_years:
             continue
         beyond = sorted(years)[program.max_years:]
-        flags.append(Flag(PROGRAM_OVER_MAX_YEARS,
-                          f"「{program.name}」は最長{program.max_years}年ですが、{len(years)}年度"
-                          f"（{'、'.join(f'{y}年度' for y in sorted(years))}）で使われています。",
-                          [_line_ref(context, by_year[y], line) for y in beyond for line in years[y]]))
+        flags.append(Flag(PROGRAM_OVER_MAX_YEARS) if not detail else Flag(
+            PROGRAM_OVER_MAX_YEARS,
+            f"「{program.name}」は最長{program.max_years}年ですが、{len(years)}年度"
+            f"（{'、'.join(f'{y}年度' for y in sorted(years))}）で使われています。",
+            [_line_ref(context, by_year[y], line) for y in beyond for line in years[y]]))
 
     if plan.years:
         last = plan.years[-1]
-        live = [line for line in last.lines if line.state != REJECTED]
-        total = sum(line.amount for line in live)
-        national = [line for line in live if line.source_kind == SourceKind.NATIONAL_PROGRAM]
-        national_total = sum(line.amount for line in national)
+        total = national_total = 0
+        for line in last.lines:
+            if line.state != REJECTED:
+                total += line.amount
+                if line.source_kind == NATIONAL:
+                    national_total += line.amount
         if total > 0 and national_total >= ONE_TIME_SHARE * total:
-            flags.append(Flag(ONE_TIME_HEAVY,
-                              f"最終年度（{last.fiscal_year}年度）の財源{_yen(total)}のうち{national_total * 100 // total}%"
-                              f"（{_yen(national_total)}）が一時的な国の支援メニューです。支援終了後も続けられる財源"
-                              "（一般財源・企業版ふるさと納税・クラウドファンディング・民間投資など）を確保してください。",
-                              [_line_ref(context, last, line) for line in national]))
+            flags.append(Flag(ONE_TIME_HEAVY) if not detail else Flag(
+                ONE_TIME_HEAVY,
+                f"最終年度（{last.fiscal_year}年度）の財源{_yen(total)}のうち{national_total * 100 // total}%"
+                f"（{_yen(national_total)}）が一時的な国の支援メニューです。支援終了後も続けられる財源"
+                "（一般財源・企業版ふるさと納税・クラウドファンディング・民間投資など）を確保してください。",
+                [_line_ref(context, last, line) for line in last.lines
+                 if line.state != REJECTED and line.source_kind == NATIONAL]))
     return flags
 
 
-def for_plans(plan_ids) -> dict[int, list[Flag]]:
-    plans, context = load(plan_ids)
-    return {pk: compute(plan, context) for pk, plan in plans.items()}
+def for_plans(plan_ids, detail: bool = True) -> dict[int, list[Flag]]:
+    """plan id → its flags, for the given plans (ids or a queryset). detail=False: codes only (see compute)."""
+    with _no_cyclic_gc():
+        plans, context = load(plan_ids)
+        return {pk: compute(plan, context, detail) for pk, plan in plans.items()}
 
 
 def for_plan(plan) -> list[Flag]:
@@ -282,7 +358,8 @@ class Cliff:
 def cliffs(plan_ids, fiscal_year: int) -> list[Cliff]:
     """Programs whose support ends in `fiscal_year` (so next 年度 has none) and whose next 年度 has less money
     replacing them than they gave (a plan without that 年度 has nothing): the national 財源の崖 list."""
-    plans, context = load(plan_ids)
+    with _no_cyclic_gc():
+        plans, context = load(plan_ids)
     found = []
     for plan in plans.values():
         for program_id, end, ending, _following, replacement, _lines in program_endings(plan, context):

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from chiiki import access
 from chiiki.core import editing, history
-from chiiki.core.errors import Invalid
+from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.imports import ImportResult
 from chiiki.core.tabular import Table, TableError, require_columns
 from chiiki.programs.models import SupportProgram
@@ -72,10 +72,14 @@ def import_funding_lines(actor, table: Table, *, dry_run: bool = False, source: 
             result.unchanged += 1
     if dry_run or not changes:
         return result
-    with transaction.atomic():
-        for item in changes:
-            _write(actor, item, source)
-        history.bump(AREA)
+    try:
+        with transaction.atomic():
+            for item in changes:
+                _write(actor, item, source)
+            history.bump(AREA)
+    except Conflict:  # a line changed between reading the file's rows and writing them: nothing is written
+        result.reject(None, "版", "取り込み中にほかの利用者が財源を更新しました。何も反映していません。もう一度取り込んでください")
+        return result
     result.committed = True
     return result
 
@@ -159,11 +163,11 @@ def _write(actor, item: Parsed, source: str) -> None:
                        municipality=plan.municipality, prefecture=plan.prefecture, source=source,
                        object_repr=f"{plan.title}: {item.year.fiscal_year}年度 {line}")
         return
-    line = item.line
-    before = history.snapshot(line, LINE_FIELDS)
-    for name, value in item.values.items():
-        setattr(line, name, value)
-    line.version += 1
+    # The version the file carried was checked while parsing; lock and check again for a change since then.
+    line = editing.lock(FundingLine.objects, item.line.pk, item.line.version)
+    before = editing.apply(line, LINE_FIELDS, item.values)
+    if before is None:
+        return
     line.save()
     history.record(actor, history.UPDATE, line, before, history.snapshot(line, LINE_FIELDS),
                    municipality=plan.municipality, prefecture=plan.prefecture, source=source,

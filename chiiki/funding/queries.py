@@ -53,13 +53,46 @@ def filter_plans(qs, *, prefecture: str = "", municipality: str = "", sector: st
     return qs
 
 
-def with_flags(qs, flag: str = "") -> tuple[list[ImplementationPlan], dict[int, list]]:
-    """The plans of qs (in order) with their flags; with `flag`, only the plans that have it."""
-    plans = list(qs)
-    computed = flag_rules.for_plans([p.pk for p in plans]) if plans else {}
+class PlanRows:
+    """The plans of a list, in order, as a sequence the paginator slices: only the plans of the page being shown
+    (or of the export chunk being written) are loaded as model instances, not every plan in the country."""
+
+    CHUNK = 2000
+
+    def __init__(self, qs, ids: list[int]):
+        self.qs, self.ids = qs, ids
+
+    def __len__(self):
+        return len(self.ids)
+
+    def _load(self, ids):
+        found = self.qs.model.objects.select_related("municipality", "prefecture", "sector").in_bulk(ids)
+        return [found[pk] for pk in ids if pk in found]
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._load(self.ids[index])
+        return self._load([self.ids[index]])[0]
+
+    def __iter__(self):
+        for start in range(0, len(self.ids), self.CHUNK):
+            yield from self._load(self.ids[start:start + self.CHUNK])
+
+
+def with_flags(qs, flag: str = "") -> tuple[PlanRows, dict[int, list]]:
+    """The plans of qs (in order, loaded a page at a time) with their flags (codes only: lists show which flags
+    a plan has; its page shows why); with `flag`, only the plans that have it."""
+    computed = flag_rules.for_plans(qs, detail=False)
+    # The plans' query as a subquery: no list of ids (20,000 plans would outgrow SQLite's parameter limit).
+    ids = list(dict.fromkeys(qs.values_list("pk", flat=True)))  # a participants filter can repeat a plan
     if flag:
-        plans = [p for p in plans if any(f.code == flag for f in computed.get(p.pk, []))]
-    return plans, computed
+        ids = [pk for pk in ids if any(f.code == flag for f in computed.get(pk, []))]
+    return PlanRows(qs, ids), computed
+
+
+def plan_flags(pk: int) -> list:
+    """One plan's flags with their Japanese reasons and the rows behind them (the plan page and the API)."""
+    return flag_rules.for_plans([pk]).get(pk, [])
 
 
 def plan_detail(pk: int):

@@ -99,7 +99,7 @@ def _plan_context(request, plan, *, notice: str = "", error: str = "", problems=
     plan = queries.plan_detail(plan.pk)  # fresh rows after a write
     table = queries.year_source_table(plan)
     can_edit = access.can(request.user, "funding.plan_edit", plan)
-    flags = queries.with_flags(ImplementationPlan.objects.filter(pk=plan.pk))[1].get(plan.pk, [])
+    flags = queries.plan_flags(plan.pk)
     flagged_rows = defaultdict(list)
     for flag in flags:
         for row in flag.rows:
@@ -241,6 +241,20 @@ def line_edit(request, pk, line_id):
 
 
 @require_POST
+def plan_participants(request, pk):
+    """The participating municipalities of a wide-area plan, replaced by the codes in the form."""
+    plan = _editable_plan(request, pk)
+    found, problems = _municipalities_from_codes(request.POST.get("participants", ""))
+    try:
+        if problems:
+            raise Invalid([("participants", p) for p in problems])
+        actions.set_participants(request.user, plan, found, version=request.POST.get("version"))
+    except (Invalid, Conflict) as exc:
+        return _failed(request, plan, exc)
+    return _after_write(request, plan, "参加団体を保存しました")
+
+
+@require_POST
 def plan_status(request, pk):
     plan = _editable_plan(request, pk)
     try:
@@ -267,9 +281,8 @@ def _put_errors(form, exc: Invalid):
         form.add_error(name if name in form.fields else None, reason)
 
 
-def _participants(raw: str, form) -> tuple[list, list[str]]:
-    """The municipalities named by code in a wide-area plan's participant field, and the problems (also put on
-    the form)."""
+def _municipalities_from_codes(raw: str) -> tuple[list, list[str]]:
+    """The municipalities named by 団体コード (5 or 6 digits, separated by spaces, commas or 、) and the problems."""
     import re as _re
 
     from chiiki.core.codes import InvalidCode, normalize_code
@@ -285,6 +298,13 @@ def _participants(raw: str, form) -> tuple[list, list[str]]:
             problems.append(f"団体コード {code} の団体は登録されていません")
         else:
             found.append(municipality)
+    return found, problems
+
+
+def _participants(raw: str, form) -> tuple[list, list[str]]:
+    """The municipalities named by code in a wide-area plan's participant field, and the problems (also put on
+    the form)."""
+    found, problems = _municipalities_from_codes(raw)
     if found and not request_owner_is_prefecture(form):
         problems.append("参加団体は都道府県の広域計画にだけ指定できます")
     for problem in problems:
@@ -785,6 +805,39 @@ def revitalisation_new(request):
     return render(request, "funding/revitalisation_form.html", {
         "errors": errors, "values": values, "owners": choices, "sectors": Sector.objects.all()},
         status=422 if errors else 200)
+
+
+@login_required
+def revitalisation_edit(request, pk):
+    """Change a 地域再生計画: name, 認定日 and period (a 変更認定), with the version the editor saw."""
+    from .models import RevitalisationPlan
+
+    plan = get_object_or_404(RevitalisationPlan.objects.select_related("municipality", "prefecture"), pk=pk)
+    access.require(request.user, "funding.revitalisation_edit", plan)
+    errors, status = [], 200
+    values = {"name": plan.name, "approved_on": plan.approved_on.isoformat() if plan.approved_on else "",
+              "start_year": plan.start_year, "end_year": plan.end_year, "version": plan.version}
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in ("name", "approved_on", "start_year", "end_year", "version")}
+        try:
+            actions.update_revitalisation_plan(request.user, plan, version=values["version"], name=values["name"],
+                                               approved_on=values["approved_on"] or None,
+                                               start_year=values["start_year"], end_year=values["end_year"])
+        except Invalid as exc:
+            errors, status = [reason for _f, reason in exc.problems], 422
+        except Conflict:
+            plan.refresh_from_db()
+            errors, status = [Conflict.DEFAULT + "（最新の内容を表示しています）"], 409
+            values = {"name": plan.name, "approved_on": plan.approved_on.isoformat() if plan.approved_on else "",
+                      "start_year": plan.start_year, "end_year": plan.end_year, "version": plan.version}
+        else:
+            messages.success(request, "地域再生計画を保存しました")
+            first = plan.projects.order_by("pk").first()
+            return redirect(first.get_absolute_url() if first else reverse("funding:projects"))
+    return render(request, "funding/revitalisation_edit.html", {
+        "plan": plan, "values": values, "errors": errors, "projects": plan.projects.order_by("pk"),
+        "history_url": reverse("history:index") + "?" + urlencode({"model": "funding.revitalisationplan",
+                                                                   "object_id": plan.pk})}, status=status)
 
 
 def _owner_choices(user):

@@ -68,10 +68,10 @@ ROLE_PAGES = {
         "/promotion/m/132012/commitments/new", "/promotion/challenges/new?municipality=132012",  # promotion
         "/promotion/events/new", "/promotion/councils/new",
         "/funding/plans/new", "/funding/plans/{draft}/", "/funding/plans/{plan}/edit", "/funding/campaigns/new",
-        "/funding/campaigns/{campaign}/", "/funding/lines/import/",  # funding
+        "/funding/campaigns/{campaign}/", "/funding/lines/import/", "/funding/revitalisation/{rr}/edit",  # funding
     ],
     "tokyo": SIGNED_IN + ["/progress/entry/", "/progress/import/", "/history/", "/progress/records/",
-                          "/regions/prefectures/13/"],
+                          "/regions/prefectures/13/", "/funding/plans/{wide}/"],  # funding: wide-area participants
     "admin": SIGNED_IN + [
         "/programs/manage/", "/programs/manage/new", f"/programs/p/{PROGRAM}/edit", "/programs/manage/import/",
         "/regions/import/population/", "/regions/import/area/", "/regions/import/fiscal-indices/",

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from chiiki.conftest import PASSWORD
 from chiiki.funding.models import ImplementationPlan
 from chiiki.programs.reference import load_catalog
 from chiiki.roadmap.reference import load as load_sectors
@@ -107,3 +108,59 @@ def test_company_pledges_to_a_project(register, users, page, login, screenshot, 
     assert "申出" in page.locator("dl.profile").inner_text()
     screenshot(page, "funding-pledge")
     assert errors == []
+
+
+def test_wide_area_participants_and_revitalisation_plan_edit(register, users, page, login, screenshot, browser,
+                                                             live_server, settings):
+    """A prefecture officer adds a participant to a wide-area plan and sees the program flagged 対象外 for
+    it; a municipal officer extends its 地域再生計画's period. Screenshots at 1280 and 375 px."""
+    import datetime as dt
+
+    from chiiki import access
+    from chiiki.funding import actions
+    from chiiki.funding.models import RevitalisationPlan
+    from chiiki.funding.tests.conftest import make_program
+    from chiiki.roadmap.models import Sector
+
+    settings.CSP_ENABLED = True
+    load_sectors(data_dir=DATA_DIR, force=False, stdout=None, progress=False)
+    villages = make_program("VILLAGES", entity_kinds=["village", "town"], name="町村向け補助金")
+    plan = actions.create_plan(access.SYSTEM, register["prefectures"]["13"], sector=Sector.objects.get(pk="disaster"),
+                               title="東京都 島しょ防災計画", start_year=2026, operator_kind="direct",
+                               participants=[register["municipalities"]["134023"]])
+    actions.add_line(access.SYSTEM, plan.years.get(fiscal_year=2027), source_kind="national_program", amount=100,
+                     state="confirmed", program=villages)
+    errors = collect_errors(page)
+    login(users["tokyo"])
+    page.goto(f"/funding/plans/{plan.pk}/")
+    assert "対象外の支援メニュー" not in page.locator("#flags").inner_text()
+    page.fill("#plan-participants", "134023 132012")
+    page.click("button:has-text('参加団体を保存')")
+    page.wait_for_selector("text=参加団体を保存しました")
+    assert "参加団体: 八王子市、青ヶ島村" in page.locator("dl.profile").inner_text()
+    assert "「町村向け補助金」は参加団体のうち八王子市では対象外です" in page.locator("#flags").inner_text()
+    screenshot(page, "funding-wide-area-participants")
+
+    rr = actions.create_revitalisation_plan(access.SYSTEM, register["municipalities"]["132012"],
+                                            name="八王子市 地域再生計画", start_year=2025, end_year=2027,
+                                            approved_on=dt.date(2025, 6, 1))
+    project = actions.add_revitalisation_project(access.SYSTEM, rr, name="防災センサー網",
+                                                 sector=Sector.objects.get(pk="disaster"), target_amount=10_000_000)
+    context = browser.new_context(locale="ja-JP", viewport={"width": 375, "height": 800}, base_url=live_server.url)
+    mobile = context.new_page()
+    mobile_errors = collect_errors(mobile)
+    mobile.goto("/accounts/login/")
+    mobile.fill("#id_username", users["hachioji"].username)
+    mobile.fill("#id_password", PASSWORD)
+    mobile.click("form button[type=submit]")
+    mobile.wait_for_url("**/accounts/mypage/**")
+    mobile.goto(project.get_absolute_url())
+    mobile.click("text=地域再生計画を編集")
+    mobile.fill("#r-end", "令和11年度")
+    screenshot(mobile, "funding-revitalisation-edit-375")
+    mobile.click("button:has-text('保存する')")
+    mobile.wait_for_selector("text=地域再生計画を保存しました")
+    assert "計画期間 2025〜2029年度" in mobile.locator("dl.profile").inner_text()
+    assert RevitalisationPlan.objects.get(pk=rr.pk).version == 2
+    context.close()
+    assert errors == [] and mobile_errors == []

@@ -104,3 +104,38 @@ def test_stale_version_in_the_file_is_refused(client_for, users, plan_factory):
 def test_import_refused_to_roles_without_plans(client_for, users):
     assert client_for(users["company"]).get("/funding/lines/import/").status_code == 403
     assert client_for(None).get("/funding/lines/import/").status_code == 404
+
+
+def test_a_line_changed_while_importing_writes_nothing(client_for, users, plan_factory, monkeypatch):
+    """The version in the file is checked while parsing and again under the row lock when writing: a line saved by
+    someone else in between refuses the whole file (nothing written), as editing.lock does for the pages."""
+    from django.db.models import F
+
+    from chiiki.funding import importing
+
+    plan = plan_factory([(2026, "implementation", 100, [(GENERAL, 100, PLANNED, None), (GENERAL, 5, PLANNED, None)])],
+                        status="published")
+    c = client_for(users["hachioji"])
+    rows = _export(c, plan)
+    header = rows[0]
+    for row in rows[1:]:
+        row[header.index("状態")] = "採択・確定"
+    first, second = FundingLine.objects.order_by("pk")
+    parse = importing._parse
+
+    def parse_then_someone_saves(*args, **kwargs):
+        parsed = parse(*args, **kwargs)
+        if parsed is not None and parsed.line is not None and parsed.line.pk == second.pk:
+            FundingLine.objects.filter(pk=second.pk).update(amount=7, version=F("version") + 1)
+        return parsed
+
+    monkeypatch.setattr(importing, "_parse", parse_then_someone_saves)
+    response = c.post("/api/v1/funding/lines/import", {"file": io.BytesIO(_csv(rows)) | _named("x.csv")})
+    assert response.status_code == 422
+    assert response.json()["committed"] is False
+    assert "取り込み中にほかの利用者が財源を更新しました" in response.json()["errors"][0]["message"]
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.state, first.version) == (PLANNED, 1)  # rolled back with the rest
+    assert (second.amount, second.state, second.version) == (7, PLANNED, 2)
+    assert not ChangeRecord.objects.filter(model="funding.fundingline", action="update").exists()

@@ -1,5 +1,6 @@
 """Funding rows for the accessibility tour (chiiki/core/tests/test_accessibility.py): a published plan with a flag,
-a draft, a campaign with a receipt; returns the ids the tour's page list formats in."""
+a draft, a campaign with a receipt, a 地域再生計画 with a project and a wide-area draft of 東京都; returns the ids
+the tour's page list formats in."""
 
 import datetime as dt
 
@@ -27,4 +28,7 @@ def seed() -> dict:
                                             end_year=2029, approved_on=dt.date(2025, 6, 1))
     project = actions.add_revitalisation_project(access.SYSTEM, rr, name="防災センサー網", sector=sector,
                                                  target_amount=10_000_000)
-    return {"plan": plan.pk, "draft": draft.pk, "campaign": campaign.pk, "project": project.pk}
+    wide = actions.create_plan(access.SYSTEM, hachioji.prefecture, sector=sector, title="東京都 島しょ防災計画",
+                               start_year=2026, participants=[hachioji])
+    return {"plan": plan.pk, "draft": draft.pk, "campaign": campaign.pk, "project": project.pk, "rr": rr.pk,
+            "wide": wide.pk}
