@@ -183,3 +183,16 @@ def overview_kpis(year: int) -> list[dict]:
                      "rows_url": measure.rows_url(year, sectors=kpi.sectors or None, prefecture=kpi.prefecture_id)
                      if value is not None and measure.rows_url else None})
     return rows
+
+
+def prefecture_map(kpi: KPI, rows: list[dict]) -> dict:
+    """The choropleth of the KPI page: prefecture code → {value label, URL of its rows}; the script colours every
+    municipality by its prefecture (the first two digits of its code)."""
+    def label(row):
+        value = f"{row['value']:,.1f}".removesuffix(".0")
+        if "implemented" in row:
+            return f"{value}{kpi.unit}（実装済・自走 {row['implemented']:,}／{row['municipalities']:,}団体）"
+        return f"{value}{kpi.unit}"
+
+    return {"unit": kpi.unit, "prefectures": {r["code"]: {"name": r["name"], "value": float(r["value"]),
+                                                          "label": label(r), "url": r.get("url")} for r in rows}}

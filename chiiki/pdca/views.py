@@ -77,9 +77,13 @@ def kpi_detail(request, code):
              for r in by_year])
     parts = queries.breakdowns(kpi, year) if summary["available"] and year else {"prefectures": [], "sectors": []}
     sector_names = dict(queries.sector_names())
+    # Progress rows name their municipality count: a prefecture without municipalities has nothing to show.
+    prefecture_rows = [r for r in parts["prefectures"] if r.get("municipalities", 1)]
     return render(request, "pdca/kpi_detail.html", {
         "kpi": kpi, "summary": summary, "by_year": by_year, "year": year, "years": years,
-        "prefecture_rows": [r for r in parts["prefectures"] if r.get("municipalities")],
+        "prefecture_rows": prefecture_rows, "counts_municipalities": "implemented" in (prefecture_rows or
+                                                                                      parts["sectors"] or [{}])[0],
+        "map_data": queries.prefecture_map(kpi, prefecture_rows),
         "sector_rows": parts["sectors"], "rule": queries.OUTLOOK_RULE, "unavailable": measures.UNAVAILABLE,
         "sector_labels": [sector_names.get(s, s) for s in kpi.sectors],
         "can_edit": access.can(request.user, "pdca.manage", kpi.prefecture),
