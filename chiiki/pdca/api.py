@@ -117,7 +117,7 @@ def get_kpi(request, code: str, fiscal_year: int | None = Query(None, descriptio
     year = fiscal_year if fiscal_year in years else body["latest_fiscal_year"]
     parts = queries.breakdowns(kpi, year) if year else {"prefectures": [], "sectors": []}
     return {**body, "breakdown_fiscal_year": year,
-            "by_prefecture": _rows(r for r in parts["prefectures"] if r.get("municipalities")),
+            "by_prefecture": _rows(r for r in parts["prefectures"] if r.get("municipalities", 1)),
             "by_sector": _rows(parts["sectors"])}
 
 
