@@ -16,21 +16,28 @@
     return (Math.round(value * 10) / 10).toLocaleString("ja-JP");
   }
 
-  // Four equal steps from 0 to the largest value (a zero stays apart: "none yet" is not "a little").
-  function buckets(max) {
-    const step = max / COLORS.length;
-    return COLORS.map(function (color, i) {
-      const low = step * i;
-      const high = i === COLORS.length - 1 ? max : step * (i + 1);
-      return { color: color, low: low, high: high,
-               label: (i === 0 ? "0超" : format(low) + "超") + "〜" + format(high) + data.unit };
+  // Four equal steps from 0 to the largest value (a zero stays apart: "none yet" is not "a little"). Counts
+  // (団体, 件) step by whole numbers, so no class reads "0.5団体".
+  function buckets(max, whole) {
+    const steps = [];
+    let previous = 0;
+    COLORS.forEach(function (color, i) {
+      let high = i === COLORS.length - 1 ? max : max * (i + 1) / COLORS.length;
+      if (whole) { high = Math.ceil(high); }
+      if (high <= previous) { return; }
+      const low = whole ? format(previous + 1) : (previous === 0 ? "0超" : format(previous) + "超");
+      steps.push({ color: color, high: high,
+                   label: (whole && previous + 1 === high ? format(high) : low + "〜" + format(high)) + data.unit });
+      previous = high;
     });
+    return steps;
   }
 
   function colour(controller) {
     const entries = data.prefectures;
-    const max = Math.max(0, ...Object.values(entries).map(function (p) { return p.value; }));
-    const steps = buckets(max);
+    const all = Object.values(entries).map(function (p) { return p.value; });
+    const max = Math.max(0, ...all);
+    const steps = buckets(max, all.every(Number.isInteger));
     const counts = steps.map(function () { return 0; });
     let zeros = 0;
     const byPrefecture = {};
