@@ -167,9 +167,9 @@ def overview_kpis(year: int) -> list[dict]:
     outlook, the link to its KPI page and to the rows behind the value (None values: capability missing)."""
     from django.urls import reverse
 
-    rows = []
+    rows, years = [], measured_years()
     for kpi in kpis(None):
-        summary = kpi_summary(kpi)
+        summary = kpi_summary(kpi, years)
         value = None
         if summary["available"]:
             value = summary["values"].get(year)

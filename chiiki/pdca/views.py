@@ -40,7 +40,8 @@ def _fmt_value(value):
 # ---- KPIs -----------------------------------------------------------------------------------------------------
 
 def index(request):
-    rows = [queries.kpi_summary(kpi) for kpi in queries.kpis()]
+    years = queries.measured_years()  # once for the list, not once per KPI
+    rows = [queries.kpi_summary(kpi, years) for kpi in queries.kpis()]
     if request.GET.get("format") in ("csv", "xlsx"):
         header = ["KPI ID", "KPI名", "対象", "算定方法", "最新年度", "最新値", "単位", "目標値", "目標年度", "達成率（%）",
                   "見込み値", "見通し", "基準値", "基準時点", "出典"]
