@@ -89,3 +89,19 @@ def test_kpi_prefecture_map_colours_by_prefecture_and_opens_the_rows(page, scree
     page.set_viewport_size({"width": 1280, "height": 900})
     tokyo.dispatch_event("click")  # the fixture polygons are a few pixels wide
     page.wait_for_url("**/progress/records/**prefecture=13**")
+
+
+def test_overview_kpi_panel_leads_to_the_kpi_page(page, screenshot, pdca_data):
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from ..reference import load_kpis
+
+    load_kpis(data_dir=Path(settings.BASE_DIR) / "data")
+    page.goto("/progress/")
+    panel = page.get_by_test_id("overview-kpi-DIGIDEN-1500")
+    assert "1,500団体" in panel.inner_text()
+    screenshot(page, "pdca-overview-kpi-panel")
+    panel.get_by_role("link", name="デジタル実装に取り組む地方公共団体数").click()
+    page.wait_for_url("**/pdca/kpis/DIGIDEN-1500/")
