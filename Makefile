@@ -142,7 +142,7 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check chiiki $(wildcard bench)
 
 # Every benchmark; each writes its figures into bench/README.md. The targets below belong to their owners.
-bench: bench-progress bench-programs bench-programs-engines bench-load bench-goals bench-funding
+bench: bench-progress bench-programs bench-programs-engines bench-load bench-goals bench-funding bench-pdca
 
 # 進捗（D）: 20,000行の取込、全国の概要ページ・集計APIのHTTP計測、初回表示、14万行の取込のメモリ（コマンド・画面・API）。SQLite と PostgreSQL
 # （BENCH_DATABASE_URL、既定は 127.0.0.1:55432 の chiiki_bench）。結果は bench/README.md に書き込む。
@@ -195,3 +195,11 @@ FUNDING_BENCH_ARGS ?=
 .PHONY: bench-funding
 bench-funding: $(INSTALLED) assets
 	$(PY) bench/funding_bench.py $(FUNDING_BENCH_ARGS)
+
+# PDCA（issue 14）: 14万件の進捗でKPIの全値（10年度）を1要求で計算（ウォーム・書き込み直後、素の集計SQLと比較、≤ 3×）と、
+# 議会向けPDF報告50団体の生成時間。SQLite と PostgreSQL（BENCH_DATABASE_URL の DB名 + _pdca）。PDCA_BENCH_ARGS="--municipalities 174
+# --reports 5" で小さく確認。結果は bench/README.md に書き込む。
+PDCA_BENCH_ARGS ?=
+.PHONY: bench-pdca
+bench-pdca: $(INSTALLED) assets
+	$(PY) bench/pdca_bench.py $(PDCA_BENCH_ARGS)

@@ -48,9 +48,7 @@ def save_case(actor, case: Case | None, data: dict, *, version, source: str = hi
                            source=source)
         else:
             access.require(actor, "cases.edit", case.municipality)
-            current = Case.objects.select_for_update().get(pk=case.pk)
-            if current.version != expected:
-                raise Conflict(current=current)
+            current = editing.lock(Case.objects.all(), case.pk, expected)
             before = snapshot(current)
             _apply(current, cleaned)
             current.partners.set(cleaned["partners"])
@@ -105,7 +103,12 @@ def import_cases(actor, table, *, dry_run: bool = False, source: str = history.I
             if not access.can(actor, "cases.edit", case.municipality):
                 result.reject(row.number, "ID", "この事例を更新する権限がありません", str(data["id"]))
                 continue
-            if str(case.version) != str(data.get("version") or ""):
+            try:
+                stale = editing.parse_version(data.get("version")) != case.version
+            except ValueError as exc:
+                result.reject(row.number, "版", str(exc), str(data.get("version") or ""))
+                continue
+            if stale:
                 result.reject(row.number, "版", "事例がほかで更新されています（最新の版を出力し直してください）",
                               str(data.get("version") or ""))
                 continue

@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chiiki import access
-from chiiki.core import history
+from chiiki.core import editing, history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.regions.models import Prefecture
 from chiiki.roadmap.models import Sector
@@ -30,15 +30,6 @@ def _collect(checks) -> dict:
     if problems:
         raise Invalid(problems)
     return cleaned
-
-
-def _check_version(obj, version) -> None:
-    try:
-        expected = validation.version(version)
-    except ValueError as exc:
-        raise Invalid([("version", str(exc))]) from None
-    if obj.version != expected:
-        raise Conflict(current=obj)
 
 
 def _prefecture(code) -> Prefecture | None:
@@ -101,13 +92,14 @@ def save_kpi(actor, kpi: KPI | None, data: dict, *, version, source: str = histo
     cleaned = clean_kpi(data)
     target_prefecture = Prefecture.objects.filter(pk=cleaned["prefecture_id"]).first()
     access.require(actor, "pdca.manage", target_prefecture)
+    version = editing.require_version(version)
     with transaction.atomic():
         if kpi is None:
             try:
                 code = validation.code(data.get("code"))
             except ValueError as exc:
                 raise Invalid([("code", str(exc))]) from None
-            if validation.version(version) != 0:
+            if version != 0:
                 raise Conflict(current=KPI.objects.filter(pk=code).first())
             if KPI.objects.filter(pk=code).exists():
                 raise Invalid([("code", f"KPI ID {code} はすでに使われています")])
@@ -116,14 +108,11 @@ def save_kpi(actor, kpi: KPI | None, data: dict, *, version, source: str = histo
                            source=source)
         else:
             access.require(actor, "pdca.manage", kpi.prefecture)
-            current = KPI.objects.select_for_update().get(pk=kpi.pk)
-            _check_version(current, version)
-            before = _kpi_snapshot(current)
-            if all(getattr(current, name) == value for name, value in cleaned.items()):
+            current = editing.lock(KPI.objects.all(), kpi.pk, version)
+            before = editing.apply(current, KPI_FIELDS, cleaned)
+            if before is None:
                 return current, False
-            for name, value in cleaned.items():
-                setattr(current, name, value)
-            current.version += 1
+            before["version"] = current.version - 1
             current.save()
             kpi = current
             history.record(actor, history.UPDATE, kpi, before, _kpi_snapshot(kpi), prefecture=target_prefecture,
@@ -180,14 +169,13 @@ def save_assessment(actor, entry: ReviewEntry, *, assessment: str, version, sour
     access.require(actor, "pdca.manage", review.prefecture)
     cleaned = _collect([("assessment", lambda v: validation.text(v, label="評価", max_length=5000, required=False),
                          assessment)])
+    version = editing.require_version(version)
     with transaction.atomic():
-        current = ReviewEntry.objects.select_for_update().get(pk=entry.pk)
-        _check_version(current, version)
-        if current.assessment == cleaned["assessment"]:
+        current = editing.lock(ReviewEntry.objects.all(), entry.pk, version)
+        before = editing.apply(current, ("assessment",), cleaned)
+        if before is None:
             return current
-        before = {"assessment": current.assessment, "version": current.version}
-        current.assessment = cleaned["assessment"]
-        current.version += 1
+        before["version"] = current.version - 1
         current.save(update_fields=["assessment", "version"])
         history.record(actor, history.UPDATE, current, before,
                        {"assessment": current.assessment, "version": current.version}, prefecture=review.prefecture,
@@ -242,15 +230,13 @@ def update_action(actor, action: Action, data: dict, *, version, source: str = h
     review = action.review
     access.require(actor, "pdca.manage", review.prefecture)
     cleaned = clean_action(data, review)
+    version = editing.require_version(version)
     with transaction.atomic():
-        current = Action.objects.select_for_update().get(pk=action.pk)
-        _check_version(current, version)
-        if all(getattr(current, name) == value for name, value in cleaned.items()):
+        current = editing.lock(Action.objects.all(), action.pk, version)
+        before = editing.apply(current, ACTION_FIELDS, cleaned)
+        if before is None:
             return current
-        before = _action_snapshot(current)
-        for name, value in cleaned.items():
-            setattr(current, name, value)
-        current.version += 1
+        before["version"] = current.version - 1
         current.save()
         history.record(actor, history.UPDATE, current, before, _action_snapshot(current),
                        prefecture=review.prefecture, source=source)
@@ -314,14 +300,13 @@ def set_proposal_status(actor, proposal: InstitutionProposal, *, status: str, re
                          reason)])
     if status == ProposalStatus.DECLINED and not cleaned["status_reason"]:
         raise Invalid([("status_reason", "見送りにするときは理由を入力してください")])
+    version = editing.require_version(version)
     with transaction.atomic():
-        current = InstitutionProposal.objects.select_for_update().get(pk=proposal.pk)
-        _check_version(current, version)
-        if (current.status, current.status_reason) == (status, cleaned["status_reason"]):
+        current = editing.lock(InstitutionProposal.objects.all(), proposal.pk, version)
+        before = editing.apply(current, PROPOSAL_FIELDS, {"status": status, **cleaned})
+        if before is None:
             return current
-        before = _proposal_snapshot(current)
-        current.status, current.status_reason = status, cleaned["status_reason"]
-        current.version += 1
+        before["version"] = current.version - 1
         current.save()
         history.record(actor, history.UPDATE, current, before, _proposal_snapshot(current), source=source)
         history.bump(AREA)

@@ -76,8 +76,8 @@ class KPIList(Schema):
     items: list[KPIOut]
 
 
-def _kpi_out(kpi: KPI) -> dict:
-    summary = queries.kpi_summary(kpi)
+def _kpi_out(kpi: KPI, years: list[int] | None = None) -> dict:
+    summary = queries.kpi_summary(kpi, years)
     measure, look = summary["measure"], summary["outlook"]
     kwargs = {"sectors": kpi.sectors or None, "prefecture": kpi.prefecture_id}
     return {
@@ -104,7 +104,8 @@ def _rows(rows) -> list[dict]:
 @router.get("/kpis", response=KPIList, summary="KPIの一覧（プラットフォームのデータから計算した年度ごとの値と見通し）")
 def list_kpis(request, prefecture: str | None = Query(None, description="都道府県コード。national で全国KPIのみ")):
     qs = queries.kpis(None if prefecture == "national" else (prefecture or "all"))
-    items = [_kpi_out(kpi) for kpi in qs]
+    years = queries.measured_years()  # once for the list, not once per KPI
+    items = [_kpi_out(kpi, years) for kpi in qs]
     return {"count": len(items), "items": items}
 
 
@@ -117,7 +118,7 @@ def get_kpi(request, code: str, fiscal_year: int | None = Query(None, descriptio
     year = fiscal_year if fiscal_year in years else body["latest_fiscal_year"]
     parts = queries.breakdowns(kpi, year) if year else {"prefectures": [], "sectors": []}
     return {**body, "breakdown_fiscal_year": year,
-            "by_prefecture": _rows(r for r in parts["prefectures"] if r.get("municipalities")),
+            "by_prefecture": _rows(r for r in parts["prefectures"] if r.get("municipalities", 1)),
             "by_sector": _rows(parts["sectors"])}
 
 

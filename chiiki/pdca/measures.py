@@ -7,10 +7,12 @@ A KPI whose measure is not available shows 「この機能はまだありませ�
 
 All measures are implemented below, each on the query its app keeps for it (progress; funding, talent, opendata
 through their queries.py): `compute(years, *, sectors, prefecture) -> {年度: value}`, optionally
-`by_prefecture(year, ...)`, `by_sector(year, ...)` and `rows_url(year, ...)`. The breakdown tables of the KPI page
-are shaped for municipality counts, so only the progress measures have breakdowns.
+`by_prefecture(year, ...)`, `by_sector(year, ...)` (where the data has that dimension: crowdfunding campaigns
+have no sector) and `rows_url(year, ...)`: every figure links to the list page of its app, filtered with the
+query-string that list already accepts.
 
-Breakdown rows are dicts {code, name, value, url, municipalities?, share?}.
+Breakdown rows are dicts {code, name, value, url, implemented?, municipalities?, share?} (the last three for the
+progress measures, which count municipalities).
 """
 
 from collections.abc import Callable
@@ -226,6 +228,35 @@ def _year_end(year):
     return dt.date(year + 1, 3, 31)
 
 
+def _url(name: str, params) -> str:
+    from django.urls import reverse
+
+    return reverse(name) + ("?" + urlencode([(k, v) for k, v in params if v not in (None, "")]) if params else "")
+
+
+def _prefectures(prefecture=None) -> list[tuple[str, str]]:
+    from chiiki.regions.models import Prefecture
+
+    qs = Prefecture.objects.order_by("code")
+    return list((qs.filter(code=prefecture) if prefecture else qs).values_list("code", "name"))
+
+
+def _sectors(sectors=None) -> list[tuple[str, str]]:
+    from chiiki.roadmap.models import Sector
+
+    qs = Sector.objects.order_by("order", "code")
+    return list((qs.filter(code__in=sectors) if sectors else qs).values_list("code", "name"))
+
+
+def _rows(pairs, values: dict, url) -> list[dict]:
+    """Breakdown rows {code, name, value, url} of a capability measure (no municipality counts)."""
+    return [{"code": code, "name": name, "value": Decimal(values.get(code, 0)), "url": url(code)}
+            for code, name in pairs]
+
+
+# Plans (funding). The plan list filters by prefecture, sector and one status: its links show the plans 公開 in
+# that scope (the count also holds 完了 plans and only those of ≥ 3 年度; the list cannot filter by either).
+
 def _plans_compute(years, *, sectors=None, prefecture=None):
     from chiiki.funding.queries import published_multiyear_plans_by_year
 
@@ -233,17 +264,52 @@ def _plans_compute(years, *, sectors=None, prefecture=None):
     return {year: Decimal(n) for year, n in found.items()}
 
 
+def _plans_url(year=None, *, sectors=None, prefecture=None, sector=None):
+    return _url("funding:plans", [("prefecture", prefecture), ("sector", sector), ("status", "published")])
+
+
+def _plans_by_prefecture(year, *, sectors=None, prefecture=None):
+    from chiiki.funding.queries import published_multiyear_plans_by_year
+
+    pairs = _prefectures(prefecture)
+    values = {code: published_multiyear_plans_by_year([year], 3, prefecture=code)[year] for code, _ in pairs}
+    return _rows(pairs, values, lambda code: _plans_url(prefecture=code))
+
+
+def _plans_by_sector(year, *, sectors=None, prefecture=None):
+    from chiiki.funding.queries import published_multiyear_plans_by_year
+
+    pairs = _sectors()
+    values = {code: published_multiyear_plans_by_year([year], 3, prefecture=prefecture or "", sector=code)[year]
+              for code, _ in pairs}
+    return _rows(pairs, values, lambda code: _plans_url(prefecture=prefecture, sector=code))
+
+
+# Crowdfunding (funding): campaigns belong to a municipality, not to a sector — a prefecture breakdown only.
+
 def _crowdfunding_compute(years, *, sectors=None, prefecture=None):
     from chiiki.funding.queries import crowdfunding_raised
 
     return {year: Decimal(crowdfunding_raised(fiscal_year=year, prefecture=prefecture or "")) for year in years}
 
 
-def _campaigns_url(year, *, sectors=None, prefecture=None):
-    from django.urls import reverse
+def _campaigns_url(year=None, *, sectors=None, prefecture=None):
+    return _url("funding:campaigns", [("prefecture", prefecture)])
 
-    return reverse("funding:campaigns") + (f"?{urlencode({'prefecture': prefecture})}" if prefecture else "")
 
+def _crowdfunding_by_prefecture(year, *, sectors=None, prefecture=None):
+    from django.db.models import Sum
+
+    from chiiki.funding.models import Receipt
+
+    # crowdfunding_raised's rule (receipts by receipt date, the campaign's municipality), grouped in one query.
+    found = dict(Receipt.objects.filter(received_on__gte=f"{year}-04-01", received_on__lte=f"{year + 1}-03-31")
+                 .order_by().values_list("campaign__municipality__prefecture_id").annotate(s=Sum("amount")))
+    pairs = _prefectures(prefecture)
+    return _rows(pairs, {code: found.get(code) or 0 for code, _ in pairs}, lambda code: _campaigns_url(prefecture=code))
+
+
+# Dispatches (talent): a request is municipality × sector × 年度; the request list filters by all three.
 
 def _dispatch_compute(years, *, sectors=None, prefecture=None):
     from django.db.models import Count
@@ -255,27 +321,96 @@ def _dispatch_compute(years, *, sectors=None, prefecture=None):
     return {year: Decimal(found.get(year, 0)) for year in years}
 
 
-def _opendata_compute(years, *, sectors=None, prefecture=None):
+def _requests_url(year, *, sectors=None, prefecture=None, sector=None):
+    return _url("talent:requests", [("status", "completed"), ("fiscal_year", year), ("prefecture", prefecture),
+                                    ("sector", sector)])
+
+
+def _dispatch_grouped(year, field, prefecture):
+    from django.db.models import Count
+
+    from chiiki.talent.queries import completed_dispatches
+
+    return dict(completed_dispatches(fiscal_year=year, prefecture=prefecture or None).order_by()
+                .values_list(field).annotate(n=Count("pk")))
+
+
+def _dispatch_by_prefecture(year, *, sectors=None, prefecture=None):
+    return _rows(_prefectures(prefecture), _dispatch_grouped(year, "municipality__prefecture_id", prefecture),
+                 lambda code: _requests_url(year, prefecture=code))
+
+
+def _dispatch_by_sector(year, *, sectors=None, prefecture=None):
+    return _rows(_sectors(), _dispatch_grouped(year, "sector_id", prefecture),
+                 lambda code: _requests_url(year, prefecture=prefecture, sector=code))
+
+
+# Open data: a dataset belongs to a municipality or a prefecture and lists its sectors. The catalog filters by
+# owner (organization) and sector (groups): the links list the owners / sector of the counted datasets.
+
+def _conforming(year, prefecture=None) -> list[tuple]:
+    """(owner key, prefecture code, sectors) of the conforming standard datasets registered by the 年度's end."""
     from django.db.models import Q
+    from django.utils import timezone
 
     from chiiki.opendata.queries import conforming_standard_datasets
 
     qs = conforming_standard_datasets()
     if prefecture:
         qs = qs.filter(Q(prefecture_id=prefecture) | Q(municipality__prefecture_id=prefecture))
+    rows = qs.values_list("created_at", "municipality_id", "municipality__prefecture_id", "prefecture_id",
+                          "prefecture__lg_code", "sectors")
+    end = _year_end(year)
+    return [(muni or pref_lg or "national", muni_pref or pref, sectors or [])
+            for created, muni, muni_pref, pref, pref_lg, sectors in rows if timezone.localtime(created).date() <= end]
+
+
+def _opendata_compute(years, *, sectors=None, prefecture=None):
+    from django.db.models import Q
     from django.utils import timezone
 
+    from chiiki.opendata.queries import conforming_standard_datasets
+
+    qs = conforming_standard_datasets()
+    if prefecture:
+        qs = qs.filter(Q(prefecture_id=prefecture) | Q(municipality__prefecture_id=prefecture))
     created = [timezone.localtime(c).date() for c in qs.values_list("created_at", flat=True)]
     return {year: Decimal(sum(1 for d in created if d <= _year_end(year))) for year in years}
 
 
 def _standards_url(year, *, sectors=None, prefecture=None):
-    from django.urls import reverse
-
-    return reverse("opendata:standards")
+    return _url("opendata:standards", [])
 
 
-implement("plans_published_multiyear", compute=_plans_compute)
-implement("funding_crowdfunding_raised", compute=_crowdfunding_compute, rows_url=_campaigns_url)
-implement("talent_dispatch_completed", compute=_dispatch_compute)
-implement("opendata_conforming_datasets", compute=_opendata_compute, rows_url=_standards_url)
+def _catalog_url(owners=(), sector=None):
+    return _url("opendata:index", [("organization", ",".join(sorted(set(owners)))), ("groups", sector)])
+
+
+def _opendata_by_prefecture(year, *, sectors=None, prefecture=None):
+    rows = _conforming(year, prefecture)
+    counts, owners = {}, {}
+    for owner, pref, _sectors_of in rows:
+        counts[pref] = counts.get(pref, 0) + 1
+        owners.setdefault(pref, set()).add(owner)
+    return _rows(_prefectures(prefecture), counts,
+                 lambda code: _catalog_url(owners[code]) if code in owners else None)
+
+
+def _opendata_by_sector(year, *, sectors=None, prefecture=None):
+    rows = _conforming(year, prefecture)
+    counts, owners = {}, {}
+    for owner, _pref, sectors_of in rows:
+        for code in set(sectors_of):
+            counts[code] = counts.get(code, 0) + 1
+            owners.setdefault(code, set()).add(owner)
+    return _rows(_sectors(), counts, lambda code: _catalog_url(owners[code], code) if code in owners else None)
+
+
+implement("plans_published_multiyear", compute=_plans_compute, by_prefecture=_plans_by_prefecture,
+          by_sector=_plans_by_sector, rows_url=_plans_url)
+implement("funding_crowdfunding_raised", compute=_crowdfunding_compute, by_prefecture=_crowdfunding_by_prefecture,
+          rows_url=_campaigns_url)
+implement("talent_dispatch_completed", compute=_dispatch_compute, by_prefecture=_dispatch_by_prefecture,
+          by_sector=_dispatch_by_sector, rows_url=_requests_url)
+implement("opendata_conforming_datasets", compute=_opendata_compute, by_prefecture=_opendata_by_prefecture,
+          by_sector=_opendata_by_sector, rows_url=_standards_url)

@@ -160,3 +160,39 @@ def sector_names() -> list[tuple[str, str]]:
     from chiiki.roadmap.models import Sector
 
     return list(Sector.objects.order_by("order", "code").values_list("code", "name"))
+
+
+def overview_kpis(year: int) -> list[dict]:
+    """The national KPIs for the 見える化 overview's panel: each KPI's value in `year` against its target, its
+    outlook, the link to its KPI page and to the rows behind the value (None values: capability missing)."""
+    from django.urls import reverse
+
+    rows, years = [], measured_years()
+    for kpi in kpis(None):
+        summary = kpi_summary(kpi, years)
+        value = None
+        if summary["available"]:
+            value = summary["values"].get(year)
+            if value is None:
+                value = (values(kpi, [year]) or {}).get(year)
+        measure = summary["measure"]
+        rows.append({"kpi": kpi, "available": summary["available"], "value": value, "outlook": summary["outlook"],
+                     "achievement": measures.share(int(value * 100), int(kpi.target_value * 100))
+                     if value is not None and kpi.target_value else None,
+                     "url": reverse("pdca:kpi", args=[kpi.code]),
+                     "rows_url": measure.rows_url(year, sectors=kpi.sectors or None, prefecture=kpi.prefecture_id)
+                     if value is not None and measure.rows_url else None})
+    return rows
+
+
+def prefecture_map(kpi: KPI, rows: list[dict]) -> dict:
+    """The choropleth of the KPI page: prefecture code → {value label, URL of its rows}; the script colours every
+    municipality by its prefecture (the first two digits of its code)."""
+    def label(row):
+        value = f"{row['value']:,.1f}".removesuffix(".0")
+        if "implemented" in row:
+            return f"{value}{kpi.unit}（実装済・自走 {row['implemented']:,}／{row['municipalities']:,}団体）"
+        return f"{value}{kpi.unit}"
+
+    return {"unit": kpi.unit, "prefectures": {r["code"]: {"name": r["name"], "value": float(r["value"]),
+                                                          "label": label(r), "url": r.get("url")} for r in rows}}

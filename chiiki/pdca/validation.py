@@ -63,16 +63,6 @@ def date(raw, *, label: str) -> dt.date:
         raise ValueError(f"{label}は YYYY-MM-DD の形式で入力してください") from None
 
 
-def version(raw) -> int:
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise ValueError("版（version）は0以上の整数で指定してください") from None
-    if value < 0:
-        raise ValueError("版（version）は0以上の整数で指定してください")
-    return value
-
-
 def links(raw) -> list[str]:
     """Evidence links: pages of this platform (a path beginning with /) or http(s) URLs, one per line."""
     items = raw.splitlines() if isinstance(raw, str) else list(raw or [])

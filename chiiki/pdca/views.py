@@ -40,7 +40,8 @@ def _fmt_value(value):
 # ---- KPIs -----------------------------------------------------------------------------------------------------
 
 def index(request):
-    rows = [queries.kpi_summary(kpi) for kpi in queries.kpis()]
+    years = queries.measured_years()  # once for the list, not once per KPI
+    rows = [queries.kpi_summary(kpi, years) for kpi in queries.kpis()]
     if request.GET.get("format") in ("csv", "xlsx"):
         header = ["KPI ID", "KPI名", "対象", "算定方法", "最新年度", "最新値", "単位", "目標値", "目標年度", "達成率（%）",
                   "見込み値", "見通し", "基準値", "基準時点", "出典"]
@@ -77,9 +78,13 @@ def kpi_detail(request, code):
              for r in by_year])
     parts = queries.breakdowns(kpi, year) if summary["available"] and year else {"prefectures": [], "sectors": []}
     sector_names = dict(queries.sector_names())
+    # Progress rows name their municipality count: a prefecture without municipalities has nothing to show.
+    prefecture_rows = [r for r in parts["prefectures"] if r.get("municipalities", 1)]
     return render(request, "pdca/kpi_detail.html", {
         "kpi": kpi, "summary": summary, "by_year": by_year, "year": year, "years": years,
-        "prefecture_rows": [r for r in parts["prefectures"] if r.get("municipalities")],
+        "prefecture_rows": prefecture_rows, "counts_municipalities": "implemented" in (prefecture_rows or
+                                                                                      parts["sectors"] or [{}])[0],
+        "map_data": queries.prefecture_map(kpi, prefecture_rows),
         "sector_rows": parts["sectors"], "rule": queries.OUTLOOK_RULE, "unavailable": measures.UNAVAILABLE,
         "sector_labels": [sector_names.get(s, s) for s in kpi.sectors],
         "can_edit": access.can(request.user, "pdca.manage", kpi.prefecture),

@@ -12,7 +12,9 @@ class ProgressConfig(AppConfig):
     verbose_name = "進捗状況の見える化"
 
     def ready(self):
-        cache_public("/progress/", depends_on=DEPENDS_ON, exclude=(r"/progress/entry/", r"/progress/import/"))
+        # pdca (issue 14): the overview's KPI panel shows the KPI rows, so a KPI edit ("pdca") refreshes it too.
+        cache_public("/progress/", depends_on=(*DEPENDS_ON, "pdca"),
+                     exclude=(r"/progress/entry/", r"/progress/import/"))
         # The municipality page also shows the case library's 「似た事例」 (cases).
         cache_public("/progress/municipalities/", depends_on=(*DEPENDS_ON, "cases"))
         cache_public("/api/v1/progress", depends_on=DEPENDS_ON)

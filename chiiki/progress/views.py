@@ -19,7 +19,6 @@ from chiiki.core.paging import paginate
 from chiiki.core.text import fold_kana
 from chiiki.regions.models import Municipality, Prefecture
 from chiiki.regions.queries import get_municipality
-from chiiki.roadmap import queries as roadmap_queries
 from chiiki.roadmap.models import Sector
 
 from . import actions, queries
@@ -65,11 +64,13 @@ def index(request):
         rows.append({"sector": sector, "cells": cells, "implemented": implemented,
                      "implemented_share": round(implemented / total * 100, 1)})
     trend = queries.trend()
-    kpi = roadmap_queries.kpi_target()
     achieved = queries.implemented_municipality_count(year)
+    # pdca (issue 14): the KPI panel shows the national KPI rows (chiiki.pdca), each linking to its KPI page.
+    from chiiki.pdca.queries import overview_kpis
+
     return render(request, "progress/index.html", _base_context(
-        request, year, rows=rows, municipality_count=totals["municipalities"], trend=trend, kpi=kpi,
-        kpi_achieved=achieved, kpi_share=round(achieved / kpi["target"] * 100, 1) if kpi else None))
+        request, year, rows=rows, municipality_count=totals["municipalities"], trend=trend,
+        kpi_achieved=achieved, kpis=overview_kpis(year)))
 
 
 def map_page(request):

@@ -58,3 +58,50 @@ def test_kpi_to_rows_and_a_prefecture_review_with_an_overdue_action(page, login,
     page.get_by_text("対応を追加しました").wait_for()
     assert page.locator(".flag--overdue").first.inner_text() == "期限切れ"
     screenshot(page, "pdca-review")
+
+
+def test_kpi_prefecture_map_colours_by_prefecture_and_opens_the_rows(page, screenshot, pdca_data, tmp_path):
+    """The national KPI page's choropleth: boundaries through the map component, every municipality in its
+    prefecture's colour, a legend, the credit line, and the table beside it as the alternative."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from chiiki.regions.tests import topo_fixture
+
+    topo_fixture.write(tmp_path / "boundaries")
+    call_command("load_boundaries", str(tmp_path / "boundaries"), stdout=StringIO())
+    year = current_fiscal_year()
+    actions.save_kpi(SYSTEM, None, {"code": "NATIONAL-ANY", "name": "実装済の団体数", "unit": "団体",
+                                    "target_value": "5", "target_fiscal_year": year + 2,
+                                    "measure": "progress_implemented_any"}, version=0)
+    page.goto("/pdca/kpis/NATIONAL-ANY/")
+    page.wait_for_selector("#kpi-map-wrap[data-ready=true]")
+    legend = page.locator('[data-map-legend-for="kpi-map"]').inner_text()
+    assert "0団体（1都道府県）" in legend and "都道府県）" in legend
+    assert "国土数値情報" in page.locator(".map-credit").inner_text()
+    tokyo = page.locator("#kpi-map-m131016")
+    assert "東京都" in tokyo.get_attribute("aria-label") and "2団体" in tokyo.get_attribute("aria-label")
+    assert page.get_by_test_id("kpi-prefectures").locator("tbody tr").count() == 3
+    screenshot(page, "pdca-kpi-map")
+    page.set_viewport_size({"width": 375, "height": 800})
+    screenshot(page, "pdca-kpi-map-375")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    tokyo.dispatch_event("click")  # the fixture polygons are a few pixels wide
+    page.wait_for_url("**/progress/records/**prefecture=13**")
+
+
+def test_overview_kpi_panel_leads_to_the_kpi_page(page, screenshot, pdca_data):
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from ..reference import load_kpis
+
+    load_kpis(data_dir=Path(settings.BASE_DIR) / "data")
+    page.goto("/progress/")
+    panel = page.get_by_test_id("overview-kpi-DIGIDEN-1500")
+    assert "1,500団体" in panel.inner_text()
+    screenshot(page, "pdca-overview-kpi-panel")
+    panel.get_by_role("link", name="デジタル実装に取り組む地方公共団体数").click()
+    page.wait_for_url("**/pdca/kpis/DIGIDEN-1500/")

@@ -140,3 +140,70 @@ def test_a_write_in_the_app_shows_on_the_next_anonymous_kpi_page(client, two_yea
 def test_every_capability_measure_reads_an_installed_app(key):
     measure = measures.get(key)
     assert measure.available, f"{key} requires {measure.requires}"
+
+
+# ---- breakdowns of the capability measures: by prefecture / sector, each figure linking to its app's rows ----------
+
+def breakdown(client, code) -> tuple[dict, dict]:
+    body = client.get(f"/api/v1/kpis/{code}").json()
+    return ({r["code"]: (r["value"], r["records_url"]) for r in body["by_prefecture"]},
+            {r["code"]: (r["value"], r["records_url"]) for r in body["by_sector"]})
+
+
+def test_plan_breakdowns_link_to_the_filtered_plan_list(client, two_years, register):
+    make_kpi("K-PLANS", measure="plans_published_multiyear", unit="件")
+    _plan(register, "132012", [YEAR, YEAR + 1, YEAR + 2], title="八王子の3年計画")
+    _plan(register, "011002", [YEAR - 1, YEAR, YEAR + 1, YEAR + 2], title="札幌の4年計画")
+    prefectures, sectors = breakdown(client, "K-PLANS")
+    assert prefectures["13"] == (1, "/funding/plans/?prefecture=13&status=published")
+    assert prefectures["01"][0] == 1 and prefectures["32"][0] == 0
+    assert sectors["education"] == (2, "/funding/plans/?sector=education&status=published")
+    assert sectors["health"][0] == 0
+    listed = client.get(prefectures["13"][1]).content.decode()
+    assert "八王子の3年計画" in listed and "札幌の4年計画" not in listed
+    page = client.get("/pdca/kpis/K-PLANS/").content.decode()
+    assert 'href="/funding/plans/?prefecture=13&amp;status=published">1</a>件' in page
+    assert 'id="kpi-map-data"' in page and 'data-chiiki-map' in page
+    assert "国土数値情報（行政区域データ）" in page  # the map's credit line
+
+
+def test_crowdfunding_breaks_down_by_prefecture_only(client, two_years, register):
+    make_kpi("K-CF", measure="funding_crowdfunding_raised", unit="円")
+    campaign = funding_actions.create_campaign(
+        SYSTEM, register["municipalities"]["011002"], title="雪道の見守り", use_of_funds="センサー設置",
+        target_amount=1_000_000, start_date=dt.date(YEAR - 1, 4, 1),
+        end_date=timezone.localdate() + dt.timedelta(days=20), donation_url="https://example.jp/furusato/2")
+    funding_actions.record_receipt(SYSTEM, campaign, received_on=dt.date(YEAR, 4, 2), amount=7_000, external_id="B1")
+    funding_actions.record_receipt(SYSTEM, campaign, received_on=dt.date(YEAR - 1, 4, 2), amount=1_000,
+                                   external_id="B0")  # the previous 年度: not in this year's breakdown
+    prefectures, sectors = breakdown(client, "K-CF")
+    assert prefectures["01"] == (7_000, "/funding/campaigns/?prefecture=01") and prefectures["13"][0] == 0
+    assert sectors == {}  # campaigns have no sector
+    assert "雪道の見守り" in client.get(prefectures["01"][1]).content.decode()
+
+
+def test_dispatch_breakdowns_link_to_the_completed_requests(client, client_for, two_years, users, rounds,  # noqa: F811
+                                                            vocabulary, register):  # noqa: F811
+    make_kpi("K-TALENT", measure="talent_dispatch_completed", unit="件")
+    advisor = talent_actions.create_profile(users["advisor"], profile_data())
+    done = talent_actions.create_request(users["hachioji"], register["municipalities"]["132012"], request_data())
+    talent_actions.create_request(users["hachioji"], register["municipalities"]["132012"],
+                                  request_data(title="まだ下書きの依頼"))
+    _whole_path(users, done, advisor)
+    prefectures, sectors = breakdown(client, "K-TALENT")
+    assert prefectures["13"] == (1, f"/talent/requests/?status=completed&fiscal_year={YEAR}&prefecture=13")
+    assert sectors["health"] == (1, f"/talent/requests/?status=completed&fiscal_year={YEAR}&sector=health")
+    assert prefectures["01"][0] == 0 and sectors["education"][0] == 0
+    listed = client_for(users["admin"]).get(sectors["health"][1]).content.decode()
+    assert done.title in listed and "まだ下書きの依頼" not in listed
+
+
+def test_opendata_breakdowns_link_to_the_owners_in_the_catalog(client, two_years, register):
+    make_kpi("K-OD", measure="opendata_conforming_datasets", unit="件")
+    aed = opendata_actions.create_dataset(SYSTEM, register["municipalities"]["132012"], {
+        "name": "hachioji-aed", "title": "八王子市 AED設置箇所一覧", "standard_type": "aed", "sectors": ["health"]})
+    opendata_actions.add_resource(SYSTEM, aed, name="AED一覧", upload=upload("aed.csv", VALID_AED))
+    prefectures, sectors = breakdown(client, "K-OD")
+    assert prefectures["13"] == (1, "/opendata/?organization=132012") and prefectures["01"] == (0, None)
+    assert sectors["health"] == (1, "/opendata/?organization=132012&groups=health")
+    assert "八王子市 AED設置箇所一覧" in client.get(sectors["health"][1]).content.decode()

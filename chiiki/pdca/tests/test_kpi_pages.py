@@ -162,3 +162,27 @@ def test_kpi_api_writes_by_role(client, users, register):
                       **bearer(users["admin"])).status_code == 409
     assert client.put("/api/v1/kpis/NOPE", update, content_type="application/json",
                       **bearer(users["admin"])).status_code == 404
+
+
+def test_kpi_edit_that_changes_nothing_keeps_version_and_history(register):
+    """The shared edit sequence (chiiki.core.editing): no change → no save, no history; a missing version is
+    refused before anything is read."""
+    from chiiki.access import SYSTEM
+    from chiiki.core.errors import Invalid
+
+    from .. import actions
+
+    kpi = make_kpi("K-SAME", target="10")
+    data = {"name": kpi.name, "unit": kpi.unit, "target_value": "10", "target_fiscal_year": kpi.target_fiscal_year,
+            "measure": kpi.measure, "sectors": [], "prefecture": None}
+    before = ChangeRecord.objects.filter(model="pdca.kpi", object_id="K-SAME").count()
+    same, changed = actions.save_kpi(SYSTEM, kpi, data, version=1)
+    assert (changed, same.version) == (False, 1)
+    assert ChangeRecord.objects.filter(model="pdca.kpi", object_id="K-SAME").count() == before
+    with pytest.raises(Invalid) as missing:
+        actions.save_kpi(SYSTEM, kpi, {**data, "target_value": "12"}, version=None)
+    assert missing.value.problems[0][0] == "version"
+    moved, changed = actions.save_kpi(SYSTEM, kpi, {**data, "target_value": "12"}, version="1")
+    assert (changed, moved.version) == (True, 2)
+    change = ChangeRecord.objects.filter(model="pdca.kpi", object_id="K-SAME").order_by("-pk").first()
+    assert (change.before["version"], change.after["version"]) == (1, 2)

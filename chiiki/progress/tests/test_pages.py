@@ -55,7 +55,33 @@ def test_overview_numbers_link_to_their_rows(client, seeded):
             break
     kpi = re.search(r'href="([^"]+)" data-testid="kpi-achieved">(\d+)<', html)
     assert kpi.group(2) == "2"  # 千代田区, 八王子市 implemented/self-sustaining in 2026; 札幌 only considering
-    assert "1,500" in html  # the KPI target from data/kpis.csv
+
+
+def test_overview_kpi_panel_reads_the_kpi_rows(client, seeded):
+    """pdca (issue 14): the panel shows the national KPI rows (data/kpis.csv loaded as KPIs), each linking to
+    its KPI page, its value to the records behind it; a KPI edit refreshes the cached overview."""
+    from django.conf import settings
+
+    from chiiki.access import SYSTEM
+    from chiiki.pdca import actions as pdca_actions
+    from chiiki.pdca.models import KPI
+    from chiiki.pdca.reference import load_kpis
+
+    assert "DIGIDEN-1500" not in client.get("/progress/?fiscal_year=2026").content.decode()
+    load_kpis(data_dir=settings.BASE_DIR / "data")
+    html = client.get("/progress/?fiscal_year=2026").content.decode()
+    panel = re.search(r'data-testid="overview-kpi-DIGIDEN-1500">(.*?)</div>', html, re.S).group(1)
+    assert 'href="/pdca/kpis/DIGIDEN-1500/"' in panel and "1,500" in panel
+    value = re.search(r'<a href="(/progress/records/\?[^"]+)">(\d+)</a>団体', panel)
+    assert value.group(2) == "2"
+    listed = client.get(value.group(1).replace("&amp;", "&")).content.decode()
+    assert re.search(r'data-testid="records-count">2<', listed)
+    kpi = KPI.objects.get(pk="DIGIDEN-1500")
+    data = {"name": kpi.name, "unit": kpi.unit, "target_value": "1600", "target_fiscal_year": kpi.target_fiscal_year,
+            "measure": kpi.measure, "sectors": [], "prefecture": None, "baseline_value": kpi.baseline_value,
+            "baseline_date": kpi.baseline_date, "source": kpi.source, "order": kpi.order}
+    pdca_actions.save_kpi(SYSTEM, kpi, data, version=kpi.version)
+    assert "1,600" in client.get("/progress/?fiscal_year=2026").content.decode()
 
 
 def test_municipality_page_shows_history_carry_over_and_similar(client, seeded):
