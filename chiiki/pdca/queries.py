@@ -1,13 +1,16 @@
 """Reads shared by the PDCA pages and the API: KPI values by 年度, the linear outlook, breakdowns, reviews."""
 
+import hashlib
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
+from chiiki.core.cache import versioned, versions
 from chiiki.core.fiscal import current_fiscal_year
 
 from . import measures
+from .apps import DEPENDS_ON
 from .models import KPI, OPEN_ACTION_STATUSES, Action, InstitutionProposal, Review
 
 FIT_YEARS = 5  # the outlook fits the latest measured 年度, at most this many
@@ -46,8 +49,13 @@ def values(kpi: KPI, years: list[int] | None = None) -> dict[int, Decimal] | Non
     measure = measure_of(kpi)
     if not measure.available:
         return None
-    years = years or measured_years()
-    return measure.compute(years, sectors=kpi.sectors or None, prefecture=kpi.prefecture_id)
+    years = tuple(years or measured_years())
+    # Computed once per state of the data it reads (the overview, the KPI pages and the API all ask for it); the
+    # KPI row's own version is in the key because its sectors and prefecture choose what is counted.
+    key = (f"pdca:values:{kpi.code}:{kpi.version}:{versions(DEPENDS_ON)}:"
+           f"{hashlib.sha256(repr((kpi.measure, kpi.sectors, kpi.prefecture_id, years)).encode()).hexdigest()[:24]}")
+    return versioned(key, lambda: measure.compute(list(years), sectors=kpi.sectors or None,
+                                                  prefecture=kpi.prefecture_id))
 
 
 def _q(value) -> Decimal:
