@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import BaseModel
 
 from chiiki.accounts.auth import WRITE_AUTH
 from chiiki.core import history
@@ -87,7 +88,10 @@ class DesignationUpdate(Schema):
     version: int = Field(..., ge=0, description="読み込んだときの版。古い版での更新は 409")
 
 
-class DiffusionYear(Schema):
+# The large computed answers (diffusion, package advice: thousands of nested rows) are plain pydantic models: they
+# are validated from dicts in pydantic-core, without ninja.Schema's per-object attribute resolver, which cost most
+# of a cold request (bench/promotion_bench.py).
+class DiffusionYear(BaseModel):
     fiscal_year: int
     neighbour_implemented: int
     neighbour_cells: int
@@ -98,7 +102,7 @@ class DiffusionYear(Schema):
     difference: float | None = Field(None, description="隣接団体の割合 − 比較グループの割合（ポイント）")
 
 
-class NeighbourChange(Schema):
+class NeighbourChange(BaseModel):
     code: str
     name: str
     before: int
@@ -106,7 +110,7 @@ class NeighbourChange(Schema):
     change: int
 
 
-class DiffusionOut(Schema):
+class DiffusionOut(BaseModel):
     code: str
     name: str
     designation_year: int
@@ -122,7 +126,7 @@ class DiffusionOut(Schema):
     comparison: list[str]
 
 
-class NationalDiffusionOut(Schema):
+class NationalDiffusionOut(BaseModel):
     regions: int
     neighbour_count: int
     comparison_count: int
@@ -191,26 +195,26 @@ class CommitmentIn(Schema):
     document_url: str
 
 
-class MunicipalityName(Schema):
+class MunicipalityName(BaseModel):
     code: str
     name: str
 
 
-class PackageRule(Schema):
+class PackageRule(BaseModel):
     if_: list[str] = Field(..., alias="if")
     then: str
     confidence: float = Field(..., description="if の分野をすべて実装した団体のうち then も実装した割合（%）")
     base: int = Field(..., description="if の分野をすべて実装した団体数")
 
 
-class PlanProgram(Schema):
+class PlanProgram(BaseModel):
     public_id: str
     name: str
     plans: int = Field(..., description="この組み合わせの分野でこの支援メニューを財源にした公開中の実装計画の数")
     municipalities: list[str]
 
 
-class PackageOut(Schema):
+class PackageOut(BaseModel):
     sectors: list[str]
     support: int = Field(..., description="組み合わせのすべての分野を実装した類似団体の数")
     municipalities: list[MunicipalityName]
@@ -220,7 +224,7 @@ class PackageOut(Schema):
     programs: list[PlanProgram] = Field(..., description="組み合わせの団体の公開中の実装計画が使った支援メニュー")
 
 
-class PackagesOut(Schema):
+class PackagesOut(BaseModel):
     municipality: str
     fiscal_year: int
     similar_label: str

@@ -46,9 +46,9 @@ def prefecture_region(prefecture_code: str) -> tuple[str, str]:
     return "", ""
 
 
-def cached(name: str, params, compute):
+def cached(name: str, params, compute, depends_on=DEPENDS_ON):
     digest = hashlib.sha256(repr(params).encode()).hexdigest()[:32]
-    key = f"promotion:{name}:{versions(DEPENDS_ON)}:{digest}"
+    key = f"promotion:{name}:{versions(depends_on)}:{digest}"
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -158,36 +158,72 @@ def region_of(code: str, fiscal_year: int | None = None) -> ModelRegion | None:
     return qs.first()
 
 
-def diffusion_inputs() -> diffusion.Inputs:
-    """Neighbours, strata and the implemented cells of every 年度 that can be shown, in three reads."""
-    through = Municipality.neighbours.through
-    neighbours: dict[str, set[str]] = {}
-    for a, b in through.objects.values_list("from_municipality_id", "to_municipality_id"):
-        neighbours.setdefault(a, set()).add(b)
-        neighbours.setdefault(b, set()).add(a)
-    strata = {code: (kind, population_class(population))
-              for code, kind, population in Municipality.objects.values_list("code", "kind", "population")}
-    years = progress_queries.fiscal_years()
+# What diffusion reads from the register and the designations only: a progress write (the common write) leaves it.
+STRUCTURE_DEPENDS_ON = ("promotion", "regions")
+
+
+def diffusion_structure() -> diffusion.Inputs:
+    """Neighbours, strata, model regions and every region's two groups, without progress (cached apart)."""
+
+    def compute():
+        through = Municipality.neighbours.through
+        neighbours: dict[str, set[str]] = {}
+        for a, b in through.objects.values_list("from_municipality_id", "to_municipality_id"):
+            neighbours.setdefault(a, set()).add(b)
+            neighbours.setdefault(b, set()).add(a)
+        strata = {code: (kind, population_class(population))
+                  for code, kind, population in Municipality.objects.values_list("code", "kind", "population")}
+        model_codes = set(ModelRegion.objects.values_list("municipality_id", flat=True))
+        inputs = diffusion.Inputs(neighbours=neighbours, strata=strata, implemented={}, years=[],
+                                  model_codes=model_codes)
+        for code in sorted(model_codes):
+            inputs.group(code)
+        return inputs
+
+    return cached("diffusion-structure", None, compute, depends_on=STRUCTURE_DEPENDS_ON)
+
+
+def implemented_cells(first_year: int, last_year: int, codes=None, sectors=None) -> dict[int, set]:
+    """年度 → {(code, sector)} at 実装済・自走 for first_year…last_year; 年度 past the horizon carry it over.
+    Restricted to `codes` / `sectors` when given (the cells some group can hold)."""
     horizon = progress_queries.horizon()
-    implemented = set()
-    if horizon is not None:
-        first_year = min(years) - 1  # the 年度 before the first shown one is a baseline
-        rows = (ProgressCell.objects.filter(stage__in=IMPLEMENTED_STAGES, fiscal_year__gte=first_year)
-                .order_by().values_list("municipality_id", "sector_id", "fiscal_year"))
-        for code, sector, year in rows:
-            implemented.add((code, sector, year))
-            if year == horizon:  # carried over into every later 年度 shown
-                for later in range(horizon + 1, max(years) + 1):
-                    implemented.add((code, sector, later))
-    model_codes = set(ModelRegion.objects.values_list("municipality_id", flat=True))
-    return diffusion.Inputs(neighbours=neighbours, strata=strata, implemented=implemented, years=years,
-                            model_codes=model_codes)
+    result = {year: set() for year in range(first_year, last_year + 1)}
+    if horizon is None:
+        return result
+    rows = ProgressCell.objects.filter(stage__in=IMPLEMENTED_STAGES, fiscal_year__gte=first_year,
+                                       fiscal_year__lte=min(last_year, horizon))
+    if sectors is not None:
+        rows = rows.filter(sector_id__in=sorted(sectors))
+    wanted = None if codes is None else set(codes)
+    for code, sector, year in rows.order_by().values_list("municipality_id", "sector_id", "fiscal_year"):
+        if wanted is None or code in wanted:
+            result[year].add((code, sector))
+    for later in range(horizon + 1, last_year + 1):
+        result[later] = result.get(horizon, set())  # carried over (the same set: read only)
+    return result
+
+
+def diffusion_inputs(regions: list[tuple[str, int, list[str]]]) -> diffusion.Inputs:
+    """The cached structure plus the implemented cells these regions' groups can hold, from the 年度 before the
+    first designation (the baseline) on."""
+    structure = diffusion_structure()
+    years = progress_queries.fiscal_years()
+    first = min([start for _, start, _ in regions] + [max(years)]) - 1
+    codes, sector_codes = set(), set()
+    for code, _, region_sectors in regions:
+        neighbours, comparison = structure.group(code)
+        codes |= neighbours | comparison
+        sector_codes |= set(region_sectors)
+    implemented = implemented_cells(max(first, min(years) - 1), max(years), codes, sector_codes)
+    return diffusion.Inputs(neighbours=structure.neighbours, strata=structure.strata, implemented=implemented,
+                            years=years, model_codes=structure.model_codes, groups=structure.groups)
 
 
 def region_diffusion(region: ModelRegion) -> dict:
     def compute():
         sectors_ = [s.code for s in region.sectors.all()]
-        result = diffusion.for_region(diffusion_inputs(), region.municipality_id, region.fiscal_year, sectors_)
+        inputs = diffusion_inputs([(region.municipality_id, region.fiscal_year, sectors_)])
+        result = diffusion.for_region(inputs, region.municipality_id, region.fiscal_year, sectors_)
         names = dict(Municipality.objects.filter(code__in=result["neighbours"] + result["comparison"])
                      .values_list("code", "name"))
         result["neighbour_names"] = {code: names.get(code, code) for code in result["neighbours"]}
@@ -201,7 +237,7 @@ def region_diffusion(region: ModelRegion) -> dict:
 def national_diffusion() -> dict:
     def compute():
         regions = [(r.municipality_id, r.fiscal_year, [s.code for s in r.sectors.all()]) for r in model_regions()]
-        return diffusion.national(diffusion_inputs(), regions)
+        return diffusion.national(diffusion_inputs(regions), regions)
 
     return cached("national-diffusion", None, compute)
 
@@ -253,14 +289,20 @@ def plan_programs(codes) -> list[dict]:
     return programs_in_published_plans(codes)
 
 
+def similar_names(place: Municipality) -> dict[str, str]:
+    """code → name of the similar municipalities; depends on the register only, so a progress write keeps it."""
+    return cached("similar", place.code, lambda: {m.code: m.name for m in similar_municipalities(place)},
+                  depends_on=("regions",))
+
+
 def package_advice(place: Municipality, fiscal_year: int) -> dict:
     def compute():
-        similar = similar_municipalities(place)
-        names = {m.code: m.name for m in similar}
-        itemsets = implemented_by([m.code for m in similar], fiscal_year)
-        own = implemented_by([place.code], fiscal_year)[place.code]
+        names = similar_names(place)
+        similar = list(names)
+        itemsets = implemented_by([place.code, *similar], fiscal_year)
+        own = itemsets.pop(place.code)
         combos = packages.advise(packages.mine(itemsets), own)
-        used = plan_programs([m.code for m in similar])
+        used = plan_programs(similar)
         for combo in combos:
             combo["municipality_names"] = [{"code": c, "name": names[c]} for c in combo["municipalities"]]
             combo["programs"] = packages.programs_of(combo, used)
