@@ -1,6 +1,7 @@
 """Every write of the promotion area: permission, validation, one transaction, history, data-version bump."""
 
 import datetime as dt
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -28,6 +29,8 @@ from .models import (
     Organisation,
     OrganisationKind,
     OrganisationMember,
+    PlanParticipation,
+    PlanRole,
     Proposal,
     ProposalStatus,
     Registration,
@@ -407,6 +410,35 @@ def add_organisation_member(actor, organisation: Organisation, user, *, source: 
                        source=source, object_repr=f"{user.get_username()} → {organisation.name}")
         history.bump(AREA)
     return member
+
+
+def _name_key(name: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", name or "").split()).casefold()
+
+
+def link_users_by_name(actor, *, dry_run=False, source: str = history.COMMAND) -> list[tuple]:
+    """Company users whose free-text organisation is the name of exactly one registered Organisation (NFKC,
+    spaces and case ignored) and who belong to none yet become its members. Returns (user, organisation) pairs;
+    with dry_run nothing is written. Names matching several organisations are left for a person to decide."""
+    from chiiki.accounts.models import Role, User
+
+    access.require(actor, "promotion.manage")
+    by_name: dict[str, list[Organisation]] = {}
+    for organisation in Organisation.objects.order_by("pk"):
+        by_name.setdefault(_name_key(organisation.name), []).append(organisation)
+    users = (User.objects.filter(role=Role.COMPANY, organisation_membership__isnull=True).exclude(organisation="")
+             .order_by("pk"))
+    pairs = [(user, by_name[_name_key(user.organisation)][0]) for user in users
+             if len(by_name.get(_name_key(user.organisation), [])) == 1]
+    if dry_run or not pairs:
+        return pairs
+    with transaction.atomic():
+        for user, organisation in pairs:
+            member = OrganisationMember.objects.create(user=user, organisation=organisation)
+            history.record(actor, history.CREATE, member, None, {"user": user.pk, "organisation": organisation.pk},
+                           source=source, object_repr=f"{user.get_username()} → {organisation.name}")
+        history.bump(AREA)
+    return pairs
 
 
 COUNCIL_FIELDS = ("name", "prefecture_id", "municipality_id", "description", "website", "version")
@@ -797,3 +829,82 @@ def cancel_registration(actor, event: Event, *, source: str = history.WEB) -> No
                        source=source, object_repr=f"{event.title}: {actor.get_username()}")
         registration.delete()
         history.bump(AREA)
+
+
+# ---- organisations' roles in implementation plans (funding) --------------------------------------------------------
+
+PARTICIPATION_FIELDS = ("plan_id", "organisation_id", "role", "note", "version")
+FUNDING_AREA = "funding"  # the plan page (funding) lists the roles: its cached pages must go stale too
+
+
+def clean_participation(data: dict) -> dict:
+    problems = []
+    cleaned = {"role": _choice(problems, "role", data.get("role"), PlanRole, "役割（運営主体・連携・資金提供）"),
+               "note": _text(problems, "note", data.get("note"), "担う内容", 200, required=False)}
+    if problems:
+        raise Invalid(problems)
+    return cleaned
+
+
+def _participation_repr(p: PlanParticipation) -> str:
+    return f"{p.plan.title}: {p.organisation.name}（{p.get_role_display()}）"
+
+
+def add_plan_participation(actor, plan, organisation: Organisation, data: dict, *, is_demo=False,
+                           source: str = history.WEB) -> PlanParticipation:
+    """The plan's editors (its municipality, prefecture, the admin) name an organisation's role in the plan."""
+    access.require_view(actor, plan)
+    access.require(actor, "promotion.plan_roles", plan)
+    cleaned = clean_participation(data)
+    try:
+        with transaction.atomic():
+            participation = PlanParticipation.objects.create(plan=plan, organisation=organisation, is_demo=is_demo,
+                                                             **cleaned)
+            history.record(actor, history.CREATE, participation, None,
+                           history.snapshot(participation, PARTICIPATION_FIELDS), municipality=plan.municipality,
+                           prefecture=plan.prefecture, source=source, object_repr=_participation_repr(participation))
+            history.bump(AREA)
+            history.bump(FUNDING_AREA)
+    except IntegrityError:
+        raise Invalid([("organisation", f"{organisation.name}は既にこの計画で同じ役割を担っています")]) from None
+    return participation
+
+
+def update_plan_participation(actor, participation: PlanParticipation, data: dict, *, version,
+                              source: str = history.WEB) -> PlanParticipation:
+    plan = participation.plan
+    access.require(actor, "promotion.plan_roles", plan)
+    version = editing.require_version(version)
+    cleaned = clean_participation(data)
+    try:
+        with transaction.atomic():
+            current = editing.lock(PlanParticipation.objects.select_related("plan", "organisation"),
+                                   participation.pk, version)
+            before = editing.apply(current, PARTICIPATION_FIELDS, cleaned)
+            if before is None:
+                return current  # nothing changed: no save, no history
+            current.save()
+            history.record(actor, history.UPDATE, current, before, history.snapshot(current, PARTICIPATION_FIELDS),
+                           municipality=plan.municipality, prefecture=plan.prefecture, source=source,
+                           object_repr=_participation_repr(current))
+            history.bump(AREA)
+            history.bump(FUNDING_AREA)
+    except IntegrityError:
+        raise Invalid([("role", "この組織は既にこの計画でその役割を担っています")]) from None
+    return current
+
+
+def remove_plan_participation(actor, participation: PlanParticipation, *, version,
+                              source: str = history.WEB) -> None:
+    plan = participation.plan
+    access.require(actor, "promotion.plan_roles", plan)
+    version = editing.require_version(version)
+    with transaction.atomic():
+        current = editing.lock(PlanParticipation.objects.select_related("plan", "organisation"),
+                               participation.pk, version)
+        history.record(actor, history.DELETE, current, history.snapshot(current, PARTICIPATION_FIELDS), None,
+                       municipality=plan.municipality, prefecture=plan.prefecture, source=source,
+                       object_repr=_participation_repr(current))
+        current.delete()
+        history.bump(AREA)
+        history.bump(FUNDING_AREA)

@@ -10,6 +10,7 @@ from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import BaseModel
 
+from chiiki import access
 from chiiki.accounts.auth import WRITE_AUTH
 from chiiki.core import history
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
@@ -26,6 +27,7 @@ from .models import (
     Event,
     ModelRegion,
     Organisation,
+    PlanParticipation,
     Proposal,
 )
 
@@ -359,6 +361,19 @@ def commitment_item(c: Commitment) -> dict:
             "document_url": c.document_url, "is_demo": c.is_demo, "version": c.version}
 
 
+class CommitmentList(Schema):
+    count: int
+    items: list[CommitmentOut]
+
+
+@router.get("/commitments", response=CommitmentList,
+            summary="首長のコミットメントの全国の一覧（新しい順。都道府県・団体コードで絞込み）")
+def all_commitments(request, prefecture: str = "", municipality: str = "", page: int = Query(1, ge=1),
+                    page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
+    page_obj = paginate(queries.all_commitments(prefecture=prefecture, municipality=municipality), page, page_size)
+    return {"count": page_obj.paginator.count, "items": [commitment_item(c) for c in page_obj.object_list]}
+
+
 @router.get("/municipalities/{code}/commitments", response=list[CommitmentOut], summary="首長のコミットメントの記録")
 def list_commitments(request, code: str):
     return [commitment_item(c) for c in queries.commitments(get_municipality(code))]
@@ -565,6 +580,100 @@ def remove_council_member(request, council_id: int = _id(), organisation_id: int
                                    council_id=council_id, organisation_id=organisation_id)
     actions.remove_council_member(request.user, membership, source=history.API)
     return Status(204, None)
+
+
+# ---- organisations' roles in implementation plans (funding) --------------------------------------------------------
+
+class PlanOrganisationOut(Schema):
+    id: int
+    plan: int
+    plan_title: str
+    organisation: int
+    organisation_name: str
+    role: str = Field(..., description="operator（運営主体）・partner（連携）・funder（資金提供）")
+    role_label: str
+    note: str
+    is_demo: bool
+    version: int
+
+
+class PlanOrganisationIn(Schema):
+    organisation: int = Field(..., ge=1, le=MAX_ID)
+    role: str = Field(..., description="operator・partner・funder")
+    note: str = Field("", description="担う内容（200文字以内）")
+
+
+class PlanOrganisationUpdate(Schema):
+    role: str = Field(..., description="operator・partner・funder")
+    note: str = ""
+    version: int = Field(..., ge=0)
+
+
+def participation_item(p: PlanParticipation) -> dict:
+    return {"id": p.pk, "plan": p.plan_id, "plan_title": p.plan.title, "organisation": p.organisation_id,
+            "organisation_name": p.organisation.name, "role": p.role, "role_label": p.get_role_display(),
+            "note": p.note, "is_demo": p.is_demo, "version": p.version}
+
+
+def _plan(request, plan_id: int):
+    from chiiki.funding.models import ImplementationPlan
+
+    plan = get_object_or_404(ImplementationPlan.objects.select_related("municipality", "prefecture"), pk=plan_id)
+    if not access.can_view(request.user, plan):
+        raise Http404("実装計画が見つかりません")
+    return plan
+
+
+def _participation(request, participation_id: int) -> PlanParticipation:
+    participation = get_object_or_404(PlanParticipation.objects.select_related("plan__municipality", "organisation"),
+                                      pk=participation_id)
+    if not access.can_view(request.user, participation.plan):
+        raise Http404("見つかりません")
+    return participation
+
+
+@router.get("/plans/{int:plan_id}/organisations", response=list[PlanOrganisationOut],
+            summary="実装計画で役割を担う組織（運営主体・連携・資金提供）")
+def list_plan_organisations(request, plan_id: int = _id()):
+    return [participation_item(p) for p in queries.plan_participations(_plan(request, plan_id))]
+
+
+@router.post("/plans/{int:plan_id}/organisations", auth=WRITE_AUTH,
+             response={201: PlanOrganisationOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             summary="実装計画に組織の役割を加える（計画を編集できる利用者）")
+def add_plan_organisation(request, payload: PlanOrganisationIn, plan_id: int = _id()):
+    plan = _plan(request, plan_id)
+    organisation = get_object_or_404(Organisation, pk=payload.organisation)
+    p = actions.add_plan_participation(request.user, plan, organisation, {"role": payload.role, "note": payload.note},
+                                       source=history.API)
+    return Status(201, participation_item(p))
+
+
+@router.put("/plan-organisations/{int:participation_id}", auth=WRITE_AUTH,
+            response={200: PlanOrganisationOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+            summary="実装計画での組織の役割を変更（version で楽観的排他）")
+def update_plan_organisation(request, payload: PlanOrganisationUpdate, participation_id: int = _id()):
+    p = actions.update_plan_participation(request.user, _participation(request, participation_id),
+                                          {"role": payload.role, "note": payload.note}, version=payload.version,
+                                          source=history.API)
+    return Status(200, participation_item(p))
+
+
+@router.delete("/plan-organisations/{int:participation_id}", auth=WRITE_AUTH,
+               response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+               summary="実装計画から組織の役割を外す（version 必須、変更履歴に残る）")
+def remove_plan_organisation(request, version: int, participation_id: int = _id()):
+    actions.remove_plan_participation(request.user, _participation(request, participation_id), version=version,
+                                      source=history.API)
+    return Status(204, None)
+
+
+@router.get("/organisations/{int:organisation_id}/plans", response=list[PlanOrganisationOut],
+            summary="組織が役割を担う実装計画（見られる計画のみ）")
+def organisation_plans(request, organisation_id: int = _id()):
+    organisation = get_object_or_404(Organisation, pk=organisation_id)
+    return [participation_item(p) for p in queries.organisation_plans(request.user, organisation)
+            .select_related("organisation")]
 
 
 # ---- challenges and proposals -------------------------------------------------------------------------------------

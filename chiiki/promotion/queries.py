@@ -27,6 +27,8 @@ from .models import (
     EventFormat,
     ModelRegion,
     Organisation,
+    PlanParticipation,
+    PlanRole,
     ScoringWeights,
 )
 
@@ -337,6 +339,16 @@ def commitments(place: Municipality):
     return Commitment.objects.filter(municipality=place).order_by("-declared_on", "-id")
 
 
+def all_commitments(*, prefecture="", municipality=""):
+    """Every municipality's recorded commitments, newest first (the national list and its export)."""
+    qs = Commitment.objects.select_related("municipality__prefecture").order_by("-declared_on", "-id")
+    if prefecture:
+        qs = qs.filter(municipality__prefecture_id=prefecture)
+    if municipality:
+        qs = qs.filter(municipality_id=municipality)
+    return qs
+
+
 # ---- organisations and councils -----------------------------------------------------------------------------------
 
 def organisations(*, q="", kind="", prefecture="", sector=""):
@@ -363,7 +375,7 @@ def councils(*, prefecture=""):
 
 def council_members(council: Council):
     order = {role: i for i, role in enumerate(CouncilRole.values)}
-    members = list(council.memberships.select_related("organisation"))
+    members = list(council.memberships.select_related("organisation__prefecture"))
     members.sort(key=lambda m: (order[m.role], m.organisation.name))
     return members
 
@@ -429,3 +441,23 @@ def events(*, sector="", fmt="", upcoming=True, online_first=False):
     if online_first:
         rows.sort(key=lambda e: (ONLINE_FIRST[e.format], e.starts_at, e.pk))
     return rows
+
+
+# ---- organisations' roles in implementation plans -------------------------------------------------------------------
+
+ROLE_ORDER = {role: i for i, role in enumerate(PlanRole.values)}
+
+
+def plan_participations(plan) -> list[PlanParticipation]:
+    """The organisations named in the plan, 運営主体 first."""
+    rows = list(PlanParticipation.objects.filter(plan=plan).select_related("organisation"))
+    rows.sort(key=lambda p: (ROLE_ORDER[p.role], p.organisation.name, p.pk))
+    return rows
+
+
+def organisation_plans(user, organisation: Organisation):
+    """The organisation's roles in the plans the user may see (a draft only to those who manage it)."""
+    from chiiki.funding.queries import visible_plans
+
+    return (PlanParticipation.objects.filter(organisation=organisation, plan__in=visible_plans(user).values("pk"))
+            .select_related("plan__municipality", "plan__prefecture").order_by("-plan__start_year", "plan_id", "role"))
