@@ -4,7 +4,7 @@ neighbours' uptake. Progress is read from the current-state table (ProgressCell,
 import hashlib
 
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, Sum, Value, When
 from django.utils import timezone
 
 from chiiki import access
@@ -160,65 +160,70 @@ def region_of(code: str, fiscal_year: int | None = None) -> ModelRegion | None:
     return qs.first()
 
 
-# What diffusion reads from the register and the designations only: a progress write (the common write) leaves it.
-STRUCTURE_DEPENDS_ON = ("promotion", "regions")
+# What diffusion reads from the register, the sectors and the designations only: a progress write leaves it.
+STRUCTURE_DEPENDS_ON = ("promotion", "regions", "roadmap")
+
+
+def _build_structure() -> diffusion.Inputs:
+    through = Municipality.neighbours.through
+    neighbours: dict[str, set[str]] = {}
+    for a, b in through.objects.values_list("from_municipality_id", "to_municipality_id"):
+        neighbours.setdefault(a, set()).add(b)
+        neighbours.setdefault(b, set()).add(a)
+    strata = {code: (kind, population_class(population))
+              for code, kind, population in Municipality.objects.values_list("code", "kind", "population")}
+    model_codes = set(ModelRegion.objects.values_list("municipality_id", flat=True))
+    inputs = diffusion.Inputs(neighbours=neighbours, strata=strata, implemented={}, years=[],
+                              bits=diffusion.bits_of(s["code"] for s in sectors()), model_codes=model_codes)
+    for code in sorted(model_codes):
+        inputs.group(code)
+    return inputs
 
 
 def diffusion_structure() -> diffusion.Inputs:
-    """Neighbours, strata, model regions and every region's two groups, without progress (cached apart)."""
+    """Every model region's two groups and the sector bits, without progress (cached apart). Only the groups are
+    kept: the neighbour relation and the strata they came from are not needed again (a smaller cache entry)."""
 
     def compute():
-        through = Municipality.neighbours.through
-        neighbours: dict[str, set[str]] = {}
-        for a, b in through.objects.values_list("from_municipality_id", "to_municipality_id"):
-            neighbours.setdefault(a, set()).add(b)
-            neighbours.setdefault(b, set()).add(a)
-        strata = {code: (kind, population_class(population))
-                  for code, kind, population in Municipality.objects.values_list("code", "kind", "population")}
-        model_codes = set(ModelRegion.objects.values_list("municipality_id", flat=True))
-        inputs = diffusion.Inputs(neighbours=neighbours, strata=strata, implemented={}, years=[],
-                                  model_codes=model_codes)
-        for code in sorted(model_codes):
-            inputs.group(code)
-        return inputs
+        full = _build_structure()
+        return diffusion.Inputs(neighbours={}, strata={}, implemented={}, years=[], bits=full.bits,
+                                model_codes=full.model_codes, groups=full.groups)
 
     return cached("diffusion-structure", None, compute, depends_on=STRUCTURE_DEPENDS_ON)
 
 
-def implemented_cells(first_year: int, last_year: int, codes=None, sectors=None) -> dict[int, set]:
-    """年度 → {(code, sector)} at 実装済・自走 for first_year…last_year; 年度 past the horizon carry it over.
-    Restricted to `codes` / `sectors` when given (the cells some group can hold)."""
+def implemented_masks(first_year: int, last_year: int, bits: dict[str, int]) -> dict[int, dict[str, int]]:
+    """年度 → {code: bit mask of its sectors at 実装済・自走} for first_year…last_year, aggregated in the database
+    (one row per municipality and 年度, not per cell); 年度 past the horizon carry the horizon's over."""
     horizon = progress_queries.horizon()
-    result = {year: set() for year in range(first_year, last_year + 1)}
-    if horizon is None:
+    result: dict[int, dict[str, int]] = {year: {} for year in range(first_year, last_year + 1)}
+    if horizon is None or not bits:
         return result
-    rows = ProgressCell.objects.filter(stage__in=IMPLEMENTED_STAGES, fiscal_year__gte=first_year,
-                                       fiscal_year__lte=min(last_year, horizon))
-    if sectors is not None:
-        rows = rows.filter(sector_id__in=sorted(sectors))
-    wanted = None if codes is None else set(codes)
-    for code, sector, year in rows.order_by().values_list("municipality_id", "sector_id", "fiscal_year"):
-        if wanted is None or code in wanted:
-            result[year].add((code, sector))
+    # Each (municipality, sector, 年度) is one row (unique), so the sum of the sectors' bits is their union.
+    mask = Sum(Case(*[When(sector_id=code, then=Value(bit)) for code, bit in bits.items()], default=Value(0),
+                    output_field=IntegerField()))
+    rows = (ProgressCell.objects.filter(stage__in=IMPLEMENTED_STAGES, fiscal_year__gte=first_year,
+                                        fiscal_year__lte=min(last_year, horizon))
+            .order_by().values("municipality_id", "fiscal_year").annotate(mask=mask)
+            .values_list("municipality_id", "fiscal_year", "mask"))
+    for code, year, value in rows:
+        result[year][code] = value
     for later in range(horizon + 1, last_year + 1):
-        result[later] = result.get(horizon, set())  # carried over (the same set: read only)
+        result[later] = result.get(horizon, {})  # carried over (the same dict: read only)
     return result
 
 
 def diffusion_inputs(regions: list[tuple[str, int, list[str]]]) -> diffusion.Inputs:
-    """The cached structure plus the implemented cells these regions' groups can hold, from the 年度 before the
-    first designation (the baseline) on."""
+    """The cached structure plus the implemented cells from the 年度 before the first designation (the baseline)."""
     structure = diffusion_structure()
+    if any(code not in structure.groups for code, _, _ in regions):  # designated since the structure was read
+        structure = _build_structure()
     years = progress_queries.fiscal_years()
     first = min([start for _, start, _ in regions] + [max(years)]) - 1
-    codes, sector_codes = set(), set()
-    for code, _, region_sectors in regions:
-        neighbours, comparison = structure.group(code)
-        codes |= neighbours | comparison
-        sector_codes |= set(region_sectors)
-    implemented = implemented_cells(max(first, min(years) - 1), max(years), codes, sector_codes)
+    implemented = implemented_masks(max(first, min(years) - 1), max(years), structure.bits)
     return diffusion.Inputs(neighbours=structure.neighbours, strata=structure.strata, implemented=implemented,
-                            years=years, model_codes=structure.model_codes, groups=structure.groups)
+                            years=years, bits=structure.bits, model_codes=structure.model_codes,
+                            groups=structure.groups)
 
 
 def region_diffusion(region: ModelRegion) -> dict:
