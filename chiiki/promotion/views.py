@@ -135,6 +135,11 @@ def municipality(request, code):
     year = _year(request)
     advice = queries.package_advice(place, year)
     names = queries.sector_names()
+    if request.GET.get("format") in EXPORT_FORMATS and request.GET.get("table") == "uptake":
+        header = ["分野", "隣接団体コード", "隣接団体", "段階", "記録の年度"]
+        return tabular.table_response(request.GET["format"], f"近隣の取組_{place.name}_{year}年度", header, [
+            [u["sector_name"], u["code"], u["name"], u["stage_label"], u["fiscal_year"]]
+            for u in queries.neighbour_uptake(place, year)])
     if request.GET.get("format") in EXPORT_FORMATS:
         header = ["分野の組み合わせ", "支持数（団体）", "確信度", "実装した類似団体", "この団体が未実装の分野",
                   "計画で使った支援メニュー"]
@@ -478,6 +483,13 @@ def challenge(request, pk):
     proposals = list(queries.visible_proposals(user, c))
     can_review = access.can(user, "promotion.proposals_review", c)
     membership = getattr(user, "organisation_membership", None) if user.is_authenticated else None
+    if request.method == "GET" and request.GET.get("format") in EXPORT_FORMATS:
+        # The reviewers' list of every proposal: confidential until the outcome, so never for anyone else.
+        access.require(user, "promotion.proposals_review", c)
+        header = ["提案ID", "組織", "状態", "概要", "進め方", "見積額（円）", "体制", "提出日時"]
+        return tabular.table_response(request.GET["format"], f"提案_{c.title}", header, [
+            [p.pk, p.organisation.name, p.get_status_display(), p.summary, p.approach, p.cost, p.team,
+             timezone.localtime(p.created_at).strftime("%Y-%m-%d %H:%M")] for p in proposals])
     errors, values = {}, {}
     if request.method == "POST":
         if not user.is_authenticated:
