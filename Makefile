@@ -142,7 +142,8 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check chiiki $(wildcard bench)
 
 # Every benchmark; each writes its figures into bench/README.md. The targets below belong to their owners.
-bench: bench-progress bench-programs bench-programs-engines bench-load bench-goals bench-funding bench-pdca
+bench: bench-progress bench-programs bench-programs-engines bench-load bench-goals bench-funding bench-pdca \
+	bench-promotion
 
 # 進捗（D）: 20,000行の取込、全国の概要ページ・集計APIのHTTP計測、初回表示、14万行の取込のメモリ（コマンド・画面・API）。SQLite と PostgreSQL
 # （BENCH_DATABASE_URL、既定は 127.0.0.1:55432 の chiiki_bench）。結果は bench/README.md に書き込む。
@@ -203,3 +204,11 @@ PDCA_BENCH_ARGS ?=
 .PHONY: bench-pdca
 bench-pdca: $(INSTALLED) assets
 	$(PY) bench/pdca_bench.py $(PDCA_BENCH_ARGS)
+
+# 推進体制（issue 13、promotion）: パッケージ提案（1団体）と波及効果（全地域）のAPIの p95（ウォーム・コールド）を、10年度 × 1,741 × 8 の
+# 進捗の記録に対する素のSQL集計と同じ実行で比較（目標 ≤ 3×）。SQLite と PostgreSQL（BENCH_DATABASE_URL の DB名 + _promotion）。
+# 小さく確認: PROMOTION_BENCH_ARGS="--years 1 --regions 10 --repeat 10 --no-write"。
+PROMOTION_BENCH_ARGS ?=
+.PHONY: bench-promotion
+bench-promotion: $(INSTALLED)
+	$(PY) bench/promotion_bench.py $(PROMOTION_BENCH_ARGS)

@@ -192,6 +192,7 @@ RULES = {
     "promotion.event_edit": lambda user, obj: is_admin(user) or (
         _active(user) and obj is not None and getattr(obj, "created_by_id", None) == user.pk),
     "promotion.event_register": _signed_in,
+    "promotion.plan_roles": manages,  # obj: the implementation plan (funding); its editors name the organisations
     # 人材 (chiiki.talent): obj is a TalentProfile, a TalentRequest or a Municipality (docs/decisions/0016)
     "talent.manage": lambda user, obj: is_admin(user),  # vocabulary, rounds, roster import, 受付・依頼・完了
     "talent.create_profile": lambda user, obj: is_admin(user) or (

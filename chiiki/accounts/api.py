@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from chiiki import access
 from chiiki.core.schemas import ErrorOut
@@ -26,7 +26,8 @@ class MeOut(Schema):
     role_label: str
     prefecture: PlaceOut | None
     municipality: PlaceOut | None
-    organisation: str
+    organisation: str = Field(..., description="所属組織の名称（組織の登録簿にあればその名称）")
+    organisation_id: int | None = Field(None, description="組織の登録簿（/api/v1/organisations）のID")
 
 
 class AbilityOut(Schema):
@@ -63,7 +64,8 @@ def _me(user) -> dict:
         "role_label": Role(access.role_of(user)).label,
         "prefecture": _place(user.prefecture),
         "municipality": _place(user.municipality),
-        "organisation": user.organisation,
+        "organisation": user.linked_organisation.name if user.linked_organisation else user.organisation,
+        "organisation_id": user.linked_organisation.pk if user.linked_organisation else None,
     }
 
 

@@ -14,9 +14,9 @@ DEMO_LOADERS = [
     "chiiki.opendata.demo.load",  # opendata (issue 15)
     "chiiki.pdca.demo.load",  # pdca: KPI, reviews with actions, proposals
     "chiiki.cases.demo.load",  # pdca: demo cases (marked デモ)
-    "chiiki.promotion.demo.load",  # promotion
     "chiiki.talent.demo.load",  # talent (人材)
     "chiiki.funding.demo.load",  # funding
+    "chiiki.promotion.demo.load",  # promotion (after funding: organisations take roles in its demo plans)
 ]
 
 DEMO_PREFECTURE = "20"  # 長野県

@@ -47,12 +47,20 @@ class User(AbstractUser):
         return f"{self.last_name} {self.first_name}".strip()
 
     @property
+    def linked_organisation(self):
+        """promotion: the Organisation record the user belongs to (OrganisationMember), or None. The free-text
+        `organisation` stays for users whose organisation is not in the registry (ADR 0017)."""
+        membership = getattr(self, "organisation_membership", None)  # the reverse one-to-one raises when absent
+        return membership.organisation if membership is not None else None
+
+    @property
     def affiliation(self) -> str:
         if self.role == Role.MUNICIPAL_STAFF and self.municipality_id:
             return self.municipality.full_name
         if self.role == Role.PREFECTURE_STAFF and self.prefecture_id:
             return self.prefecture.name
-        return self.organisation
+        linked = self.linked_organisation
+        return linked.name if linked is not None else self.organisation
 
 
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)

@@ -1,6 +1,7 @@
 """Every write of the promotion area: permission, validation, one transaction, history, data-version bump."""
 
 import datetime as dt
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -8,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chiiki import access
-from chiiki.core import history
+from chiiki.core import editing, history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
 from chiiki.core.text import control_character_problem
@@ -28,6 +29,8 @@ from .models import (
     Organisation,
     OrganisationKind,
     OrganisationMember,
+    PlanParticipation,
+    PlanRole,
     Proposal,
     ProposalStatus,
     Registration,
@@ -86,16 +89,6 @@ def _date(problems, field, raw, label) -> dt.date | None:
     return value
 
 
-def _version(raw) -> int:
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise Invalid([("version", "版（version）が必要です")]) from None
-    if value < 0:
-        raise Invalid([("version", "版（version）が正しくありません")])
-    return value
-
-
 # ---- 首長のコミットメント ------------------------------------------------------------------------------------------
 
 COMMITMENT_FIELDS = ("declared_on", "title", "document_url", "version")
@@ -131,11 +124,9 @@ def record_commitment(actor, municipality, *, declared_on, title, document_url, 
 
 def delete_commitment(actor, commitment: Commitment, *, version, source: str = history.WEB) -> None:
     access.require(actor, "promotion.record_commitment", commitment.municipality)
-    version = _version(version)
+    version = editing.require_version(version)
     with transaction.atomic():
-        current = Commitment.objects.select_for_update().order_by().filter(pk=commitment.pk).first()
-        if current is None or current.version != version:
-            raise Conflict(current=current)
+        current = editing.lock(Commitment.objects, commitment.pk, version)
         history.record(actor, history.DELETE, current, _commitment_snapshot(current), None,
                        municipality=commitment.municipality, source=source)
         current.delete()
@@ -175,24 +166,22 @@ def clean_weights(data: dict) -> dict:
 def save_weights(actor, data: dict, *, version, source: str = history.WEB) -> ScoringWeights:
     """National admin only. `version` is the version the admin saw (0 before the first save)."""
     access.require(actor, "promotion.manage")
-    version = _version(version)
+    version = editing.require_version(version)
     cleaned = clean_weights(data)
     with transaction.atomic():
         current = ScoringWeights.objects.select_for_update().order_by().filter(pk=1).first()
-        if (current.version if current else 0) != version:
-            raise Conflict(current=current)
+        if current is None and version != 0:  # 0 = the admin saw the defaults (no row yet)
+            raise Conflict(current=None)
         if current is None:
             current = ScoringWeights(pk=1, version=1, **cleaned)
             current.save()
             history.record(actor, history.CREATE, current, None, history.snapshot(current, [*WEIGHT_FIELDS, "version"]),
                            source=source, object_repr="候補スコアの重み")
         else:
-            before = history.snapshot(current, [*WEIGHT_FIELDS, "version"])
-            if all(getattr(current, k) == v for k, v in cleaned.items()):
+            editing.check_version(current, version)
+            before = editing.apply(current, [*WEIGHT_FIELDS, "version"], cleaned)
+            if before is None:
                 return current
-            for name, value in cleaned.items():
-                setattr(current, name, value)
-            current.version += 1
             current.save()
             history.record(actor, history.UPDATE, current, before,
                            history.snapshot(current, [*WEIGHT_FIELDS, "version"]), source=source,
@@ -203,8 +192,11 @@ def save_weights(actor, data: dict, *, version, source: str = history.WEB) -> Sc
 
 # ---- model regions ----------------------------------------------------------------------------------------------
 
+REGION_FIELDS = ("municipality_id", "fiscal_year", "package_name", "story", "version")
+
+
 def _region_snapshot(region: ModelRegion) -> dict:
-    return {**history.snapshot(region, ["municipality_id", "fiscal_year", "package_name", "story", "version"]),
+    return {**history.snapshot(region, REGION_FIELDS),
             "sectors": sorted(region.sectors.values_list("code", flat=True))}
 
 
@@ -253,15 +245,17 @@ def designate(actor, municipality, *, fiscal_year, sectors, story, package_name=
 def update_designation(actor, region: ModelRegion, *, sectors, story, package_name="", version,
                        source: str = history.WEB) -> ModelRegion:
     access.require(actor, "promotion.manage")
-    version = _version(version)
+    version = editing.require_version(version)
     cleaned = clean_designation(region.fiscal_year, sectors, story, package_name)
     with transaction.atomic():
-        current = ModelRegion.objects.select_for_update().order_by().filter(pk=region.pk).first()
-        if current is None or current.version != version:
-            raise Conflict(current=current)
+        current = editing.lock(ModelRegion.objects, region.pk, version)
         before = _region_snapshot(current)
-        current.story, current.package_name = cleaned["story"], cleaned["package_name"]
-        current.version += 1
+        changed = editing.apply(current, REGION_FIELDS, {"story": cleaned["story"],
+                                                         "package_name": cleaned["package_name"]})
+        if changed is None and before["sectors"] == cleaned["sectors"]:
+            return current  # nothing changed: no save, no history
+        if changed is None:
+            current.version += 1  # only the sectors changed
         current.save()
         current.sectors.set(cleaned["sectors"])
         history.record(actor, history.UPDATE, current, before, _region_snapshot(current),
@@ -272,11 +266,9 @@ def update_designation(actor, region: ModelRegion, *, sectors, story, package_na
 
 def revoke_designation(actor, region: ModelRegion, *, version, source: str = history.WEB) -> None:
     access.require(actor, "promotion.manage")
-    version = _version(version)
+    version = editing.require_version(version)
     with transaction.atomic():
-        current = ModelRegion.objects.select_for_update().order_by().filter(pk=region.pk).first()
-        if current is None or current.version != version:
-            raise Conflict(current=current)
+        current = editing.lock(ModelRegion.objects, region.pk, version)
         history.record(actor, history.DELETE, current, _region_snapshot(current), None,
                        municipality=current.municipality, source=source)
         current.delete()
@@ -375,7 +367,7 @@ def save_organisation(actor, organisation: Organisation | None, data: dict, *, v
         access.require(actor, "promotion.organisation_create")
     else:
         access.require(actor, "promotion.organisation_edit", organisation)
-        version = _version(version)
+        version = editing.require_version(version)
     cleaned = clean_organisation(data, exclude_pk=organisation.pk if organisation else None)
     sectors = cleaned.pop("sectors")
     with transaction.atomic():
@@ -390,13 +382,12 @@ def save_organisation(actor, organisation: Organisation | None, data: dict, *, v
                 history.record(actor, history.CREATE, member, None, {"user": user.pk, "organisation": organisation.pk},
                                source=source, object_repr=f"{user.get_username()} → {organisation.name}")
         else:
-            current = Organisation.objects.select_for_update().order_by().filter(pk=organisation.pk).first()
-            if current is None or current.version != version:
-                raise Conflict(current=current)
+            current = editing.lock(Organisation.objects, organisation.pk, version)
             before = _organisation_snapshot(current)
-            for name, value in cleaned.items():
-                setattr(current, name, value)
-            current.version += 1
+            if editing.apply(current, ORGANISATION_FIELDS, cleaned) is None:
+                if before["sectors"] == sectors:
+                    return current  # nothing changed: no save, no history
+                current.version += 1  # only the sectors changed
             current.save()
             current.sectors.set(sectors)
             history.record(actor, history.UPDATE, current, before, _organisation_snapshot(current),
@@ -419,6 +410,35 @@ def add_organisation_member(actor, organisation: Organisation, user, *, source: 
                        source=source, object_repr=f"{user.get_username()} → {organisation.name}")
         history.bump(AREA)
     return member
+
+
+def _name_key(name: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", name or "").split()).casefold()
+
+
+def link_users_by_name(actor, *, dry_run=False, source: str = history.COMMAND) -> list[tuple]:
+    """Company users whose free-text organisation is the name of exactly one registered Organisation (NFKC,
+    spaces and case ignored) and who belong to none yet become its members. Returns (user, organisation) pairs;
+    with dry_run nothing is written. Names matching several organisations are left for a person to decide."""
+    from chiiki.accounts.models import Role, User
+
+    access.require(actor, "promotion.manage")
+    by_name: dict[str, list[Organisation]] = {}
+    for organisation in Organisation.objects.order_by("pk"):
+        by_name.setdefault(_name_key(organisation.name), []).append(organisation)
+    users = (User.objects.filter(role=Role.COMPANY, organisation_membership__isnull=True).exclude(organisation="")
+             .order_by("pk"))
+    pairs = [(user, by_name[_name_key(user.organisation)][0]) for user in users
+             if len(by_name.get(_name_key(user.organisation), [])) == 1]
+    if dry_run or not pairs:
+        return pairs
+    with transaction.atomic():
+        for user, organisation in pairs:
+            member = OrganisationMember.objects.create(user=user, organisation=organisation)
+            history.record(actor, history.CREATE, member, None, {"user": user.pk, "organisation": organisation.pk},
+                           source=source, object_repr=f"{user.get_username()} → {organisation.name}")
+        history.bump(AREA)
+    return pairs
 
 
 COUNCIL_FIELDS = ("name", "prefecture_id", "municipality_id", "description", "website", "version")
@@ -450,7 +470,7 @@ def save_council(actor, council: Council | None, data: dict, *, version=None, is
     """A council of a prefecture (its staff, the admin) or of a municipality (its staff, its prefecture, the admin)."""
     if council is not None:
         access.require(actor, "promotion.council_manage", _council_scope(council.municipality, council.prefecture))
-        version = _version(version)
+        version = editing.require_version(version)
     cleaned = clean_council(data)
     access.require(actor, "promotion.council_manage", _council_scope(cleaned["municipality"], cleaned["prefecture"]))
     with transaction.atomic():
@@ -459,13 +479,10 @@ def save_council(actor, council: Council | None, data: dict, *, version=None, is
             history.record(actor, history.CREATE, council, None, history.snapshot(council, COUNCIL_FIELDS),
                            municipality=council.municipality, prefecture=council.prefecture, source=source)
         else:
-            current = Council.objects.select_for_update().order_by().filter(pk=council.pk).first()
-            if current is None or current.version != version:
-                raise Conflict(current=current)
-            before = history.snapshot(current, COUNCIL_FIELDS)
-            for name, value in cleaned.items():
-                setattr(current, name, value)
-            current.version += 1
+            current = editing.lock(Council.objects, council.pk, version)
+            before = editing.apply(current, COUNCIL_FIELDS, cleaned)
+            if before is None:
+                return current  # nothing changed: no save, no history
             current.save()
             history.record(actor, history.UPDATE, current, before, history.snapshot(current, COUNCIL_FIELDS),
                            municipality=current.municipality, prefecture=current.prefecture, source=source)
@@ -563,7 +580,7 @@ def save_challenge(actor, municipality, challenge: Challenge | None, data: dict,
                    source: str = history.WEB) -> Challenge:
     access.require(actor, "promotion.challenge_manage", municipality)
     if challenge is not None:
-        version = _version(version)
+        version = editing.require_version(version)
     cleaned = clean_challenge(data, new=challenge is None)
     with transaction.atomic():
         if challenge is None:
@@ -572,15 +589,12 @@ def save_challenge(actor, municipality, challenge: Challenge | None, data: dict,
             history.record(actor, history.CREATE, challenge, None, history.snapshot(challenge, CHALLENGE_FIELDS),
                            municipality=municipality, source=source)
         else:
-            current = Challenge.objects.select_for_update().order_by().filter(pk=challenge.pk).first()
-            if current is None or current.version != version:
-                raise Conflict(current=current)
+            current = editing.lock(Challenge.objects, challenge.pk, version)
             if current.status == ChallengeStatus.DECIDED:
                 raise Invalid([("", "結果を公表した課題は変更できません")])
-            before = history.snapshot(current, CHALLENGE_FIELDS)
-            for name, value in cleaned.items():
-                setattr(current, name, value)
-            current.version += 1
+            before = editing.apply(current, CHALLENGE_FIELDS, cleaned)
+            if before is None:
+                return current  # nothing changed: no save, no history
             current.save()
             history.record(actor, history.UPDATE, current, before, history.snapshot(current, CHALLENGE_FIELDS),
                            municipality=municipality, source=source)
@@ -622,16 +636,15 @@ def submit_proposal(actor, challenge: Challenge, data: dict, *, is_demo=False,
 
 def shortlist_proposal(actor, proposal: Proposal, *, shortlisted: bool, version, source: str = history.WEB) -> Proposal:
     access.require(actor, "promotion.proposals_review", proposal.challenge)
-    version = _version(version)
+    version = editing.require_version(version)
     with transaction.atomic():
-        current = Proposal.objects.select_for_update().order_by().filter(pk=proposal.pk).first()
-        if current is None or current.version != version:
-            raise Conflict(current=current)
+        current = editing.lock(Proposal.objects, proposal.pk, version)
         if current.challenge.status == ChallengeStatus.DECIDED:
             raise Invalid([("", "結果を公表した課題の提案は変更できません")])
-        before = history.snapshot(current, PROPOSAL_FIELDS)
-        current.status = ProposalStatus.SHORTLISTED if shortlisted else ProposalStatus.SUBMITTED
-        current.version += 1
+        status = ProposalStatus.SHORTLISTED if shortlisted else ProposalStatus.SUBMITTED
+        before = editing.apply(current, PROPOSAL_FIELDS, {"status": status})
+        if before is None:
+            return current  # nothing changed: no save, no history
         current.save()
         history.record(actor, history.UPDATE, current, before, history.snapshot(current, PROPOSAL_FIELDS),
                        municipality=current.challenge.municipality, source=source)
@@ -643,15 +656,13 @@ def select_proposal(actor, proposal: Proposal, *, amount, version, source: str =
     """Select one proposal and publish the outcome (selected organisation, amount); the others are not selected.
     `version` is the challenge's."""
     access.require(actor, "promotion.proposals_review", proposal.challenge)
-    version = _version(version)
+    version = editing.require_version(version)
     problems = []
     value = _amount(problems, "amount", amount, "契約金額", required=True)
     if problems:
         raise Invalid(problems)
     with transaction.atomic():
-        challenge = Challenge.objects.select_for_update().order_by().filter(pk=proposal.challenge_id).first()
-        if challenge is None or challenge.version != version:
-            raise Conflict(current=challenge)
+        challenge = editing.lock(Challenge.objects, proposal.challenge_id, version)
         if challenge.status == ChallengeStatus.DECIDED:
             raise Invalid([("", "この課題の結果は既に公表されています")])
         before = history.snapshot(challenge, CHALLENGE_FIELDS)
@@ -755,7 +766,7 @@ def save_event(actor, event: Event | None, data: dict, *, version=None, is_demo=
         access.require(actor, "promotion.event_create")
     else:
         access.require(actor, "promotion.event_edit", event)
-        version = _version(version)
+        version = editing.require_version(version)
     cleaned = clean_event(actor, data)
     sectors = cleaned.pop("sectors")
     if event is not None and cleaned["capacity"] is not None \
@@ -769,13 +780,12 @@ def save_event(actor, event: Event | None, data: dict, *, version=None, is_demo=
             history.record(actor, history.CREATE, event, None, _event_snapshot(event), municipality=place,
                            prefecture=cleaned["organiser_prefecture"], source=source)
         else:
-            current = Event.objects.select_for_update().order_by().filter(pk=event.pk).first()
-            if current is None or current.version != version:
-                raise Conflict(current=current)
+            current = editing.lock(Event.objects, event.pk, version)
             before = _event_snapshot(current)
-            for name, value in cleaned.items():
-                setattr(current, name, value)
-            current.version += 1
+            if editing.apply(current, EVENT_FIELDS, cleaned) is None:
+                if before["sectors"] == sectors:
+                    return current  # nothing changed: no save, no history
+                current.version += 1  # only the sectors changed
             current.save()
             current.sectors.set(sectors)
             history.record(actor, history.UPDATE, current, before, _event_snapshot(current), municipality=place,
@@ -819,3 +829,82 @@ def cancel_registration(actor, event: Event, *, source: str = history.WEB) -> No
                        source=source, object_repr=f"{event.title}: {actor.get_username()}")
         registration.delete()
         history.bump(AREA)
+
+
+# ---- organisations' roles in implementation plans (funding) --------------------------------------------------------
+
+PARTICIPATION_FIELDS = ("plan_id", "organisation_id", "role", "note", "version")
+FUNDING_AREA = "funding"  # the plan page (funding) lists the roles: its cached pages must go stale too
+
+
+def clean_participation(data: dict) -> dict:
+    problems = []
+    cleaned = {"role": _choice(problems, "role", data.get("role"), PlanRole, "役割（運営主体・連携・資金提供）"),
+               "note": _text(problems, "note", data.get("note"), "担う内容", 200, required=False)}
+    if problems:
+        raise Invalid(problems)
+    return cleaned
+
+
+def _participation_repr(p: PlanParticipation) -> str:
+    return f"{p.plan.title}: {p.organisation.name}（{p.get_role_display()}）"
+
+
+def add_plan_participation(actor, plan, organisation: Organisation, data: dict, *, is_demo=False,
+                           source: str = history.WEB) -> PlanParticipation:
+    """The plan's editors (its municipality, prefecture, the admin) name an organisation's role in the plan."""
+    access.require_view(actor, plan)
+    access.require(actor, "promotion.plan_roles", plan)
+    cleaned = clean_participation(data)
+    try:
+        with transaction.atomic():
+            participation = PlanParticipation.objects.create(plan=plan, organisation=organisation, is_demo=is_demo,
+                                                             **cleaned)
+            history.record(actor, history.CREATE, participation, None,
+                           history.snapshot(participation, PARTICIPATION_FIELDS), municipality=plan.municipality,
+                           prefecture=plan.prefecture, source=source, object_repr=_participation_repr(participation))
+            history.bump(AREA)
+            history.bump(FUNDING_AREA)
+    except IntegrityError:
+        raise Invalid([("organisation", f"{organisation.name}は既にこの計画で同じ役割を担っています")]) from None
+    return participation
+
+
+def update_plan_participation(actor, participation: PlanParticipation, data: dict, *, version,
+                              source: str = history.WEB) -> PlanParticipation:
+    plan = participation.plan
+    access.require(actor, "promotion.plan_roles", plan)
+    version = editing.require_version(version)
+    cleaned = clean_participation(data)
+    try:
+        with transaction.atomic():
+            current = editing.lock(PlanParticipation.objects.select_related("plan", "organisation"),
+                                   participation.pk, version)
+            before = editing.apply(current, PARTICIPATION_FIELDS, cleaned)
+            if before is None:
+                return current  # nothing changed: no save, no history
+            current.save()
+            history.record(actor, history.UPDATE, current, before, history.snapshot(current, PARTICIPATION_FIELDS),
+                           municipality=plan.municipality, prefecture=plan.prefecture, source=source,
+                           object_repr=_participation_repr(current))
+            history.bump(AREA)
+            history.bump(FUNDING_AREA)
+    except IntegrityError:
+        raise Invalid([("role", "この組織は既にこの計画でその役割を担っています")]) from None
+    return current
+
+
+def remove_plan_participation(actor, participation: PlanParticipation, *, version,
+                              source: str = history.WEB) -> None:
+    plan = participation.plan
+    access.require(actor, "promotion.plan_roles", plan)
+    version = editing.require_version(version)
+    with transaction.atomic():
+        current = editing.lock(PlanParticipation.objects.select_related("plan", "organisation"),
+                               participation.pk, version)
+        history.record(actor, history.DELETE, current, history.snapshot(current, PARTICIPATION_FIELDS), None,
+                       municipality=plan.municipality, prefecture=plan.prefecture, source=source,
+                       object_repr=_participation_repr(current))
+        current.delete()
+        history.bump(AREA)
+        history.bump(FUNDING_AREA)

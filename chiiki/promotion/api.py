@@ -8,7 +8,9 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import BaseModel
 
+from chiiki import access
 from chiiki.accounts.auth import WRITE_AUTH
 from chiiki.core import history
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
@@ -25,6 +27,7 @@ from .models import (
     Event,
     ModelRegion,
     Organisation,
+    PlanParticipation,
     Proposal,
 )
 
@@ -87,7 +90,10 @@ class DesignationUpdate(Schema):
     version: int = Field(..., ge=0, description="読み込んだときの版。古い版での更新は 409")
 
 
-class DiffusionYear(Schema):
+# The large computed answers (diffusion, package advice: thousands of nested rows) are plain pydantic models: they
+# are validated from dicts in pydantic-core, without ninja.Schema's per-object attribute resolver, which cost most
+# of a cold request (bench/promotion_bench.py).
+class DiffusionYear(BaseModel):
     fiscal_year: int
     neighbour_implemented: int
     neighbour_cells: int
@@ -98,7 +104,7 @@ class DiffusionYear(Schema):
     difference: float | None = Field(None, description="隣接団体の割合 − 比較グループの割合（ポイント）")
 
 
-class NeighbourChange(Schema):
+class NeighbourChange(BaseModel):
     code: str
     name: str
     before: int
@@ -106,7 +112,7 @@ class NeighbourChange(Schema):
     change: int
 
 
-class DiffusionOut(Schema):
+class DiffusionOut(BaseModel):
     code: str
     name: str
     designation_year: int
@@ -122,7 +128,7 @@ class DiffusionOut(Schema):
     comparison: list[str]
 
 
-class NationalDiffusionOut(Schema):
+class NationalDiffusionOut(BaseModel):
     regions: int
     neighbour_count: int
     comparison_count: int
@@ -191,26 +197,26 @@ class CommitmentIn(Schema):
     document_url: str
 
 
-class MunicipalityName(Schema):
+class MunicipalityName(BaseModel):
     code: str
     name: str
 
 
-class PackageRule(Schema):
+class PackageRule(BaseModel):
     if_: list[str] = Field(..., alias="if")
     then: str
     confidence: float = Field(..., description="if の分野をすべて実装した団体のうち then も実装した割合（%）")
     base: int = Field(..., description="if の分野をすべて実装した団体数")
 
 
-class PlanProgram(Schema):
+class PlanProgram(BaseModel):
     public_id: str
     name: str
     plans: int = Field(..., description="この組み合わせの分野でこの支援メニューを財源にした公開中の実装計画の数")
     municipalities: list[str]
 
 
-class PackageOut(Schema):
+class PackageOut(BaseModel):
     sectors: list[str]
     support: int = Field(..., description="組み合わせのすべての分野を実装した類似団体の数")
     municipalities: list[MunicipalityName]
@@ -220,7 +226,7 @@ class PackageOut(Schema):
     programs: list[PlanProgram] = Field(..., description="組み合わせの団体の公開中の実装計画が使った支援メニュー")
 
 
-class PackagesOut(Schema):
+class PackagesOut(BaseModel):
     municipality: str
     fiscal_year: int
     similar_label: str
@@ -292,6 +298,12 @@ def revoke_designation(request, code: str, version: int, fiscal_year: int = _id(
     return Status(204, None)
 
 
+def _json(model, data: dict) -> HttpResponse:
+    """The answer validated by its schema and written as JSON by pydantic-core in one step: the large computed
+    answers (thousands of nested rows) spent most of a request in ninja's Python JSON encoder otherwise."""
+    return HttpResponse(model.model_validate(data).model_dump_json(), content_type="application/json")
+
+
 def _warning(too_small: bool) -> str:
     return ("比較するグループが小さすぎる（5団体未満）ため、この差に意味はありません。" if too_small else "")
 
@@ -300,7 +312,7 @@ def _warning(too_small: bool) -> str:
             summary="全国: 見本となる地域の隣接団体と比較グループの実装割合の差（年度ごと）")
 def national_diffusion(request):
     result = queries.national_diffusion()
-    return {**result, "warning": _warning(result["too_small"])}
+    return _json(NationalDiffusionOut, {**result, "warning": _warning(result["too_small"])})
 
 
 @router.get("/model-regions/{code}/diffusion", response=DiffusionOut,
@@ -314,12 +326,13 @@ def region_diffusion(request, code: str, fiscal_year: str = _year_query()):
     result = queries.region_diffusion(region)
     neighbours = [{"code": c, "name": result["neighbour_names"][c], **result["changes"][c]}
                   for c in result["neighbours"]]
-    return {"code": municipality.code, "name": municipality.name, "designation_year": region.fiscal_year,
-            "sectors": result["sectors"], "neighbour_count": result["neighbour_count"],
-            "comparison_count": result["comparison_count"], "too_small": result["too_small"],
-            "warning": _warning(result["too_small"]), "baseline_year": result["baseline_year"],
-            "last_year": result["last_year"], "years": result["years"], "neighbours": neighbours,
-            "comparison": result["comparison"]}
+    return _json(DiffusionOut, {
+        "code": municipality.code, "name": municipality.name, "designation_year": region.fiscal_year,
+        "sectors": result["sectors"], "neighbour_count": result["neighbour_count"],
+        "comparison_count": result["comparison_count"], "too_small": result["too_small"],
+        "warning": _warning(result["too_small"]), "baseline_year": result["baseline_year"],
+        "last_year": result["last_year"], "years": result["years"], "neighbours": neighbours,
+        "comparison": result["comparison"]})
 
 
 @router.get("/model-regions/candidates", response=CandidateList,
@@ -355,6 +368,19 @@ def commitment_item(c: Commitment) -> dict:
             "document_url": c.document_url, "is_demo": c.is_demo, "version": c.version}
 
 
+class CommitmentList(Schema):
+    count: int
+    items: list[CommitmentOut]
+
+
+@router.get("/commitments", response=CommitmentList,
+            summary="首長のコミットメントの全国の一覧（新しい順。都道府県・団体コードで絞込み）")
+def all_commitments(request, prefecture: str = "", municipality: str = "", page: int = Query(1, ge=1),
+                    page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
+    page_obj = paginate(queries.all_commitments(prefecture=prefecture, municipality=municipality), page, page_size)
+    return {"count": page_obj.paginator.count, "items": [commitment_item(c) for c in page_obj.object_list]}
+
+
 @router.get("/municipalities/{code}/commitments", response=list[CommitmentOut], summary="首長のコミットメントの記録")
 def list_commitments(request, code: str):
     return [commitment_item(c) for c in queries.commitments(get_municipality(code))]
@@ -383,9 +409,17 @@ def delete_commitment(request, code: str, version: int, pk: int = _id()):
             summary="パッケージ型の実装: 類似団体が一緒に実装した分野の組み合わせ（支持数・確信度・団体名）")
 def packages(request, code: str, fiscal_year: str = _year_query()):
     municipality = get_municipality(code)
-    result = queries.package_advice(municipality, _year(fiscal_year))
-    combos = [{**c, "municipalities": c["municipality_names"]} for c in result["combinations"]]
-    return {**result, "combinations": combos}
+    year = _year(fiscal_year)
+
+    def body() -> bytes:
+        result = queries.package_advice(municipality, year)
+        combos = [{**c, "municipalities": c["municipality_names"]} for c in result["combinations"]]
+        return PackagesOut.model_validate({**result, "combinations": combos}).model_dump_json().encode()
+
+    # The written JSON is cached (per data version), not the nested rows: a signed-in request then allocates one
+    # bytes object instead of thousands of dicts, whose churn set off full garbage collections (~70 ms).
+    return HttpResponse(queries.cached("packages-json", (municipality.code, year), body),
+                        content_type="application/json")
 
 
 @router.get("/municipalities/{code}/neighbour-uptake", response=list[UptakeOut],
@@ -561,6 +595,100 @@ def remove_council_member(request, council_id: int = _id(), organisation_id: int
                                    council_id=council_id, organisation_id=organisation_id)
     actions.remove_council_member(request.user, membership, source=history.API)
     return Status(204, None)
+
+
+# ---- organisations' roles in implementation plans (funding) --------------------------------------------------------
+
+class PlanOrganisationOut(Schema):
+    id: int
+    plan: int
+    plan_title: str
+    organisation: int
+    organisation_name: str
+    role: str = Field(..., description="operator（運営主体）・partner（連携）・funder（資金提供）")
+    role_label: str
+    note: str
+    is_demo: bool
+    version: int
+
+
+class PlanOrganisationIn(Schema):
+    organisation: int = Field(..., ge=1, le=MAX_ID)
+    role: str = Field(..., description="operator・partner・funder")
+    note: str = Field("", description="担う内容（200文字以内）")
+
+
+class PlanOrganisationUpdate(Schema):
+    role: str = Field(..., description="operator・partner・funder")
+    note: str = ""
+    version: int = Field(..., ge=0)
+
+
+def participation_item(p: PlanParticipation) -> dict:
+    return {"id": p.pk, "plan": p.plan_id, "plan_title": p.plan.title, "organisation": p.organisation_id,
+            "organisation_name": p.organisation.name, "role": p.role, "role_label": p.get_role_display(),
+            "note": p.note, "is_demo": p.is_demo, "version": p.version}
+
+
+def _plan(request, plan_id: int):
+    from chiiki.funding.models import ImplementationPlan
+
+    plan = get_object_or_404(ImplementationPlan.objects.select_related("municipality", "prefecture"), pk=plan_id)
+    if not access.can_view(request.user, plan):
+        raise Http404("実装計画が見つかりません")
+    return plan
+
+
+def _participation(request, participation_id: int) -> PlanParticipation:
+    participation = get_object_or_404(PlanParticipation.objects.select_related("plan__municipality", "organisation"),
+                                      pk=participation_id)
+    if not access.can_view(request.user, participation.plan):
+        raise Http404("見つかりません")
+    return participation
+
+
+@router.get("/plans/{int:plan_id}/organisations", response=list[PlanOrganisationOut],
+            summary="実装計画で役割を担う組織（運営主体・連携・資金提供）")
+def list_plan_organisations(request, plan_id: int = _id()):
+    return [participation_item(p) for p in queries.plan_participations(_plan(request, plan_id))]
+
+
+@router.post("/plans/{int:plan_id}/organisations", auth=WRITE_AUTH,
+             response={201: PlanOrganisationOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             summary="実装計画に組織の役割を加える（計画を編集できる利用者）")
+def add_plan_organisation(request, payload: PlanOrganisationIn, plan_id: int = _id()):
+    plan = _plan(request, plan_id)
+    organisation = get_object_or_404(Organisation, pk=payload.organisation)
+    p = actions.add_plan_participation(request.user, plan, organisation, {"role": payload.role, "note": payload.note},
+                                       source=history.API)
+    return Status(201, participation_item(p))
+
+
+@router.put("/plan-organisations/{int:participation_id}", auth=WRITE_AUTH,
+            response={200: PlanOrganisationOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+            summary="実装計画での組織の役割を変更（version で楽観的排他）")
+def update_plan_organisation(request, payload: PlanOrganisationUpdate, participation_id: int = _id()):
+    p = actions.update_plan_participation(request.user, _participation(request, participation_id),
+                                          {"role": payload.role, "note": payload.note}, version=payload.version,
+                                          source=history.API)
+    return Status(200, participation_item(p))
+
+
+@router.delete("/plan-organisations/{int:participation_id}", auth=WRITE_AUTH,
+               response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+               summary="実装計画から組織の役割を外す（version 必須、変更履歴に残る）")
+def remove_plan_organisation(request, version: int, participation_id: int = _id()):
+    actions.remove_plan_participation(request.user, _participation(request, participation_id), version=version,
+                                      source=history.API)
+    return Status(204, None)
+
+
+@router.get("/organisations/{int:organisation_id}/plans", response=list[PlanOrganisationOut],
+            summary="組織が役割を担う実装計画（見られる計画のみ）")
+def organisation_plans(request, organisation_id: int = _id()):
+    organisation = get_object_or_404(Organisation, pk=organisation_id)
+    return [participation_item(p) for p in queries.organisation_plans(request.user, organisation)
+            .select_related("organisation")]
 
 
 # ---- challenges and proposals -------------------------------------------------------------------------------------

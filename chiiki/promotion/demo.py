@@ -22,6 +22,7 @@ from .models import (
     ModelRegion,
     Organisation,
     OrganisationMember,
+    PlanParticipation,
     Proposal,
 )
 
@@ -138,4 +139,27 @@ def _network(actor, places) -> str:
                                          "ends_at": f"{day.isoformat()}T16:00", "sectors": ["agriculture", "tourism"],
                                          **extra}, is_demo=True, source=history.DEMO)
         events += 1
-    return f"協議会 {councils}件・課題 {challenges}件・イベント {events}件"
+    roles = _plan_roles(actor, orgs)
+    return f"協議会 {councils}件・課題 {challenges}件・イベント {events}件・計画での役割 {roles}件"
+
+
+# The demo plan of 塩尻市 (chiiki.funding.demo) and who carries it: organisation kind, role, what it does.
+DEMO_PLAN_TITLE = "【デモ】塩尻市 ぶどう畑のスマート農業"
+PLAN_ROLES = [("industry", "operator", "（デモ）運用・保守の窓口"), ("academia", "partner", "（デモ）効果の検証"),
+              ("finance", "funder", "（デモ）地域の事業者への融資")]
+
+
+def _plan_roles(actor, orgs) -> int:
+    from chiiki.funding.models import ImplementationPlan
+
+    plan = ImplementationPlan.objects.filter(title=DEMO_PLAN_TITLE, municipality_id="202151").first()
+    if plan is None:  # the funding demo has not been loaded
+        return 0
+    made = 0
+    for kind, role, note in PLAN_ROLES:
+        if PlanParticipation.objects.filter(plan=plan, organisation=orgs[kind], role=role).exists():
+            continue
+        actions.add_plan_participation(actor, plan, orgs[kind], {"role": role, "note": note}, is_demo=True,
+                                       source=history.DEMO)
+        made += 1
+    return made

@@ -322,3 +322,43 @@ class Registration(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "参加申込"
         constraints = [models.UniqueConstraint(fields=["event", "user"], name="unique_event_registration")]
+
+
+# ---- 実装計画での役割: organisations in implementation plans (chiiki.funding) --------------------------------------
+
+class PlanRole(models.TextChoices):
+    OPERATOR = "operator", "運営主体"
+    PARTNER = "partner", "連携"
+    FUNDER = "funder", "資金提供"
+
+
+class PlanParticipation(models.Model):
+    """An organisation's role in an implementation plan. Kept here, not in funding: the registry of organisations
+    is promotion's, and the plan only gains a list (ADR 0017)."""
+
+    plan = models.ForeignKey("funding.ImplementationPlan", verbose_name="実装計画", on_delete=models.CASCADE,
+                             related_name="organisation_roles")
+    organisation = models.ForeignKey(Organisation, verbose_name="組織", on_delete=models.PROTECT,
+                                     related_name="plan_roles")
+    role = models.CharField("役割", max_length=20, choices=PlanRole.choices)
+    note = models.CharField("担う内容", max_length=200, blank=True)
+    is_demo = models.BooleanField("デモ", default=False)
+    version = models.PositiveIntegerField("版", default=1)
+    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+
+    class Meta:
+        ordering = ["plan", "role", "organisation__name", "id"]
+        verbose_name = verbose_name_plural = "実装計画での組織の役割"
+        constraints = [models.UniqueConstraint(fields=["plan", "organisation", "role"],
+                                               name="unique_plan_organisation_role")]
+
+    def __str__(self):
+        return f"{self.plan}: {self.organisation}（{self.get_role_display()}）"
+
+    @property
+    def municipality(self):
+        return self.plan.municipality
+
+    @property
+    def prefecture_id(self):
+        return self.plan.prefecture_id

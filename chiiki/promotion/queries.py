@@ -4,7 +4,7 @@ neighbours' uptake. Progress is read from the current-state table (ProgressCell,
 import hashlib
 
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, Sum, Value, When
 from django.utils import timezone
 
 from chiiki import access
@@ -27,6 +27,8 @@ from .models import (
     EventFormat,
     ModelRegion,
     Organisation,
+    PlanParticipation,
+    PlanRole,
     ScoringWeights,
 )
 
@@ -46,9 +48,9 @@ def prefecture_region(prefecture_code: str) -> tuple[str, str]:
     return "", ""
 
 
-def cached(name: str, params, compute):
+def cached(name: str, params, compute, depends_on=DEPENDS_ON):
     digest = hashlib.sha256(repr(params).encode()).hexdigest()[:32]
-    key = f"promotion:{name}:{versions(DEPENDS_ON)}:{digest}"
+    key = f"promotion:{name}:{versions(depends_on)}:{digest}"
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -158,8 +160,11 @@ def region_of(code: str, fiscal_year: int | None = None) -> ModelRegion | None:
     return qs.first()
 
 
-def diffusion_inputs() -> diffusion.Inputs:
-    """Neighbours, strata and the implemented cells of every 年度 that can be shown, in three reads."""
+# What diffusion reads from the register, the sectors and the designations only: a progress write leaves it.
+STRUCTURE_DEPENDS_ON = ("promotion", "regions", "roadmap")
+
+
+def _build_structure() -> diffusion.Inputs:
     through = Municipality.neighbours.through
     neighbours: dict[str, set[str]] = {}
     for a, b in through.objects.values_list("from_municipality_id", "to_municipality_id"):
@@ -167,27 +172,65 @@ def diffusion_inputs() -> diffusion.Inputs:
         neighbours.setdefault(b, set()).add(a)
     strata = {code: (kind, population_class(population))
               for code, kind, population in Municipality.objects.values_list("code", "kind", "population")}
-    years = progress_queries.fiscal_years()
-    horizon = progress_queries.horizon()
-    implemented = set()
-    if horizon is not None:
-        first_year = min(years) - 1  # the 年度 before the first shown one is a baseline
-        rows = (ProgressCell.objects.filter(stage__in=IMPLEMENTED_STAGES, fiscal_year__gte=first_year)
-                .order_by().values_list("municipality_id", "sector_id", "fiscal_year"))
-        for code, sector, year in rows:
-            implemented.add((code, sector, year))
-            if year == horizon:  # carried over into every later 年度 shown
-                for later in range(horizon + 1, max(years) + 1):
-                    implemented.add((code, sector, later))
     model_codes = set(ModelRegion.objects.values_list("municipality_id", flat=True))
-    return diffusion.Inputs(neighbours=neighbours, strata=strata, implemented=implemented, years=years,
-                            model_codes=model_codes)
+    inputs = diffusion.Inputs(neighbours=neighbours, strata=strata, implemented={}, years=[],
+                              bits=diffusion.bits_of(s["code"] for s in sectors()), model_codes=model_codes)
+    for code in sorted(model_codes):
+        inputs.group(code)
+    return inputs
+
+
+def diffusion_structure() -> diffusion.Inputs:
+    """Every model region's two groups and the sector bits, without progress (cached apart). Only the groups are
+    kept: the neighbour relation and the strata they came from are not needed again (a smaller cache entry)."""
+
+    def compute():
+        full = _build_structure()
+        return diffusion.Inputs(neighbours={}, strata={}, implemented={}, years=[], bits=full.bits,
+                                model_codes=full.model_codes, groups=full.groups)
+
+    return cached("diffusion-structure", None, compute, depends_on=STRUCTURE_DEPENDS_ON)
+
+
+def implemented_masks(first_year: int, last_year: int, bits: dict[str, int]) -> dict[int, dict[str, int]]:
+    """年度 → {code: bit mask of its sectors at 実装済・自走} for first_year…last_year, aggregated in the database
+    (one row per municipality and 年度, not per cell); 年度 past the horizon carry the horizon's over."""
+    horizon = progress_queries.horizon()
+    result: dict[int, dict[str, int]] = {year: {} for year in range(first_year, last_year + 1)}
+    if horizon is None or not bits:
+        return result
+    # Each (municipality, sector, 年度) is one row (unique), so the sum of the sectors' bits is their union.
+    mask = Sum(Case(*[When(sector_id=code, then=Value(bit)) for code, bit in bits.items()], default=Value(0),
+                    output_field=IntegerField()))
+    rows = (ProgressCell.objects.filter(stage__in=IMPLEMENTED_STAGES, fiscal_year__gte=first_year,
+                                        fiscal_year__lte=min(last_year, horizon))
+            .order_by().values("municipality_id", "fiscal_year").annotate(mask=mask)
+            .values_list("municipality_id", "fiscal_year", "mask"))
+    for code, year, value in rows:
+        result[year][code] = value
+    for later in range(horizon + 1, last_year + 1):
+        result[later] = result.get(horizon, {})  # carried over (the same dict: read only)
+    return result
+
+
+def diffusion_inputs(regions: list[tuple[str, int, list[str]]]) -> diffusion.Inputs:
+    """The cached structure plus the implemented cells from the 年度 before the first designation (the baseline)."""
+    structure = diffusion_structure()
+    if any(code not in structure.groups for code, _, _ in regions):  # designated since the structure was read
+        structure = _build_structure()
+    years = progress_queries.fiscal_years()
+    first = min([start for _, start, _ in regions] + [max(years)]) - 1
+    implemented = implemented_masks(max(first, min(years) - 1), max(years), structure.bits)
+    return diffusion.Inputs(neighbours=structure.neighbours, strata=structure.strata, implemented=implemented,
+                            years=years, bits=structure.bits, model_codes=structure.model_codes,
+                            groups=structure.groups)
 
 
 def region_diffusion(region: ModelRegion) -> dict:
     def compute():
         sectors_ = [s.code for s in region.sectors.all()]
-        result = diffusion.for_region(diffusion_inputs(), region.municipality_id, region.fiscal_year, sectors_)
+        inputs = diffusion_inputs([(region.municipality_id, region.fiscal_year, sectors_)])
+        result = diffusion.for_region(inputs, region.municipality_id, region.fiscal_year, sectors_)
         names = dict(Municipality.objects.filter(code__in=result["neighbours"] + result["comparison"])
                      .values_list("code", "name"))
         result["neighbour_names"] = {code: names.get(code, code) for code in result["neighbours"]}
@@ -201,7 +244,7 @@ def region_diffusion(region: ModelRegion) -> dict:
 def national_diffusion() -> dict:
     def compute():
         regions = [(r.municipality_id, r.fiscal_year, [s.code for s in r.sectors.all()]) for r in model_regions()]
-        return diffusion.national(diffusion_inputs(), regions)
+        return diffusion.national(diffusion_inputs(regions), regions)
 
     return cached("national-diffusion", None, compute)
 
@@ -253,14 +296,20 @@ def plan_programs(codes) -> list[dict]:
     return programs_in_published_plans(codes)
 
 
+def similar_names(place: Municipality) -> dict[str, str]:
+    """code → name of the similar municipalities; depends on the register only, so a progress write keeps it."""
+    return cached("similar", place.code, lambda: {m.code: m.name for m in similar_municipalities(place)},
+                  depends_on=("regions",))
+
+
 def package_advice(place: Municipality, fiscal_year: int) -> dict:
     def compute():
-        similar = similar_municipalities(place)
-        names = {m.code: m.name for m in similar}
-        itemsets = implemented_by([m.code for m in similar], fiscal_year)
-        own = implemented_by([place.code], fiscal_year)[place.code]
+        names = similar_names(place)
+        similar = list(names)
+        itemsets = implemented_by([place.code, *similar], fiscal_year)
+        own = itemsets.pop(place.code)
         combos = packages.advise(packages.mine(itemsets), own)
-        used = plan_programs([m.code for m in similar])
+        used = plan_programs(similar)
         for combo in combos:
             combo["municipality_names"] = [{"code": c, "name": names[c]} for c in combo["municipalities"]]
             combo["programs"] = packages.programs_of(combo, used)
@@ -295,6 +344,16 @@ def commitments(place: Municipality):
     return Commitment.objects.filter(municipality=place).order_by("-declared_on", "-id")
 
 
+def all_commitments(*, prefecture="", municipality=""):
+    """Every municipality's recorded commitments, newest first (the national list and its export)."""
+    qs = Commitment.objects.select_related("municipality__prefecture").order_by("-declared_on", "-id")
+    if prefecture:
+        qs = qs.filter(municipality__prefecture_id=prefecture)
+    if municipality:
+        qs = qs.filter(municipality_id=municipality)
+    return qs
+
+
 # ---- organisations and councils -----------------------------------------------------------------------------------
 
 def organisations(*, q="", kind="", prefecture="", sector=""):
@@ -321,7 +380,7 @@ def councils(*, prefecture=""):
 
 def council_members(council: Council):
     order = {role: i for i, role in enumerate(CouncilRole.values)}
-    members = list(council.memberships.select_related("organisation"))
+    members = list(council.memberships.select_related("organisation__prefecture"))
     members.sort(key=lambda m: (order[m.role], m.organisation.name))
     return members
 
@@ -387,3 +446,23 @@ def events(*, sector="", fmt="", upcoming=True, online_first=False):
     if online_first:
         rows.sort(key=lambda e: (ONLINE_FIRST[e.format], e.starts_at, e.pk))
     return rows
+
+
+# ---- organisations' roles in implementation plans -------------------------------------------------------------------
+
+ROLE_ORDER = {role: i for i, role in enumerate(PlanRole.values)}
+
+
+def plan_participations(plan) -> list[PlanParticipation]:
+    """The organisations named in the plan, 運営主体 first."""
+    rows = list(PlanParticipation.objects.filter(plan=plan).select_related("organisation"))
+    rows.sort(key=lambda p: (ROLE_ORDER[p.role], p.organisation.name, p.pk))
+    return rows
+
+
+def organisation_plans(user, organisation: Organisation):
+    """The organisation's roles in the plans the user may see (a draft only to those who manage it)."""
+    from chiiki.funding.queries import visible_plans
+
+    return (PlanParticipation.objects.filter(organisation=organisation, plan__in=visible_plans(user).values("pk"))
+            .select_related("plan__municipality", "plan__prefecture").order_by("-plan__start_year", "plan_id", "role"))

@@ -4,6 +4,7 @@ municipality's commitment form; the registry of organisations and councils, muni
 proposals, and events. Every write goes through actions; reads through queries."""
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from chiiki import access
 from chiiki.core import tabular
@@ -32,6 +34,8 @@ from .models import (
     EventFormat,
     Organisation,
     OrganisationKind,
+    PlanParticipation,
+    PlanRole,
 )
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -131,6 +135,11 @@ def municipality(request, code):
     year = _year(request)
     advice = queries.package_advice(place, year)
     names = queries.sector_names()
+    if request.GET.get("format") in EXPORT_FORMATS and request.GET.get("table") == "uptake":
+        header = ["分野", "隣接団体コード", "隣接団体", "段階", "記録の年度"]
+        return tabular.table_response(request.GET["format"], f"近隣の取組_{place.name}_{year}年度", header, [
+            [u["sector_name"], u["code"], u["name"], u["stage_label"], u["fiscal_year"]]
+            for u in queries.neighbour_uptake(place, year)])
     if request.GET.get("format") in EXPORT_FORMATS:
         header = ["分野の組み合わせ", "支持数（団体）", "確信度", "実装した類似団体", "この団体が未実装の分野",
                   "計画で使った支援メニュー"]
@@ -153,6 +162,22 @@ def municipality(request, code):
         "commitments": queries.commitments(place),
         "designations": queries.model_regions().filter(municipality=place),
         "can_record": access.can(request.user, "promotion.record_commitment", place),
+    })
+
+
+def commitments(request):
+    """Every recorded 首長のコミットメント (newest first), by prefecture or municipality, with CSV/XLSX."""
+    filters = {k: request.GET.get(k, "").strip() for k in ("prefecture", "municipality")}
+    rows = queries.all_commitments(**filters)
+    if request.GET.get("format") in EXPORT_FORMATS:
+        header = ["団体コード", "都道府県", "市区町村", "表明日", "表明の内容", "文書のURL", "デモ"]
+        return tabular.table_response(request.GET["format"], "首長のコミットメント", header, [
+            [c.municipality_id, c.municipality.prefecture.name, c.municipality.name, c.declared_on.isoformat(),
+             c.title, c.document_url, "デモ" if c.is_demo else ""] for c in rows])
+    page = paginate(rows, request.GET.get("page"))
+    return render(request, "promotion/commitments.html", {
+        "page_obj": page, "filters": filters, "prefectures": _prefecture_choices(),
+        "query": urlencode({k: v for k, v in filters.items() if v}),
     })
 
 
@@ -285,6 +310,7 @@ def organisation(request, pk):
         "org": org, "sector_names": queries.sector_names(),
         "councils": org.council_memberships.select_related("council").order_by("council__name"),
         "outcomes": Challenge.objects.filter(selected__organisation=org).select_related("municipality"),
+        "plan_roles": queries.organisation_plans(request.user, org),
         "can_edit": access.can(request.user, "promotion.organisation_edit", org),
     })
 
@@ -350,6 +376,14 @@ def councils(request):
 
 def council(request, pk):
     c = get_object_or_404(Council.objects.select_related("prefecture", "municipality"), pk=pk)
+    if request.method == "GET" and request.GET.get("format") in EXPORT_FORMATS:
+        header = ["協議会ID", "協議会", "役割", "組織ID", "組織", "種別", "法人番号", "所在都道府県", "加入日時", "デモ"]
+        return tabular.table_response(request.GET["format"], f"協議会の構成員_{c.name}", header, [
+            [c.pk, c.name, m.get_role_display(), m.organisation_id, m.organisation.name,
+             m.organisation.get_kind_display(), m.organisation.corporate_number,
+             m.organisation.prefecture.name if m.organisation.prefecture_id else "",
+             timezone.localtime(m.created_at).strftime("%Y-%m-%d %H:%M"), "デモ" if m.organisation.is_demo else ""]
+            for m in queries.council_members(c)])
     can_manage = access.can(request.user, "promotion.council_manage", c.municipality or c.prefecture)
     errors = {}
     if request.method == "POST":
@@ -449,6 +483,13 @@ def challenge(request, pk):
     proposals = list(queries.visible_proposals(user, c))
     can_review = access.can(user, "promotion.proposals_review", c)
     membership = getattr(user, "organisation_membership", None) if user.is_authenticated else None
+    if request.method == "GET" and request.GET.get("format") in EXPORT_FORMATS:
+        # The reviewers' list of every proposal: confidential until the outcome, so never for anyone else.
+        access.require(user, "promotion.proposals_review", c)
+        header = ["提案ID", "組織", "状態", "概要", "進め方", "見積額（円）", "体制", "提出日時"]
+        return tabular.table_response(request.GET["format"], f"提案_{c.title}", header, [
+            [p.pk, p.organisation.name, p.get_status_display(), p.summary, p.approach, p.cost, p.team,
+             timezone.localtime(p.created_at).strftime("%Y-%m-%d %H:%M")] for p in proposals])
     errors, values = {}, {}
     if request.method == "POST":
         if not user.is_authenticated:
@@ -668,3 +709,53 @@ def event_edit(request, pk=None):
     ]
     return _form(request, title="イベントを編集" if e else "イベントを登録", fields=fields,
                  back_url=reverse("promotion:events"), back_label="イベント・説明会", errors=errors, version=version)
+
+
+# ---- organisations' roles in implementation plans (shown on the funding plan page) ---------------------------------
+
+def _plan_page(plan) -> str:
+    return plan.get_absolute_url() + "#plan-organisations"
+
+
+def _visible_plan(request, pk):
+    from chiiki.funding.models import ImplementationPlan
+
+    plan = get_object_or_404(ImplementationPlan.objects.select_related("municipality", "prefecture"), pk=pk)
+    access.require_view(request.user, plan)
+    return plan
+
+
+@login_required
+@require_POST
+def plan_organisation_add(request, pk):
+    plan = _visible_plan(request, pk)
+    access.require(request.user, "promotion.plan_roles", plan)
+    try:
+        org = Organisation.objects.filter(pk=request.POST.get("organisation") or 0).first() \
+            if (request.POST.get("organisation") or "").isdigit() else None
+        if org is None:
+            raise Invalid([("organisation", "組織を選んでください")])
+        actions.add_plan_participation(request.user, plan, org, _post_data(request, ("role", "note")))
+    except Invalid as exc:
+        for _field_name, message in exc.errors.items():
+            messages.error(request, message)
+    else:
+        messages.success(request, f"{org.name}を計画の{PlanRole(request.POST['role']).label}として加えました。")
+    return redirect(_plan_page(plan))
+
+
+@login_required
+@require_POST
+def plan_organisation_remove(request, pk):
+    participation = get_object_or_404(PlanParticipation.objects.select_related("plan", "organisation"), pk=pk)
+    access.require_view(request.user, participation.plan)
+    try:
+        actions.remove_plan_participation(request.user, participation, version=request.POST.get("version"))
+    except Invalid as exc:
+        for _field_name, message in exc.errors.items():
+            messages.error(request, message)
+    except Conflict:
+        messages.error(request, Conflict.DEFAULT)
+    else:
+        messages.success(request, f"{participation.organisation.name}を計画から外しました。")
+    return redirect(_plan_page(participation.plan))

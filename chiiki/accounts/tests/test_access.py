@@ -49,6 +49,7 @@ EXPECTED = {
     "promotion.event_create": ("none", SIGNED_IN),
     "promotion.event_edit": ("none", {"admin"}),  # creators: chiiki/promotion/tests/test_events.py
     "promotion.event_register": ("none", SIGNED_IN),
+    "promotion.plan_roles": ("hachioji_plan", MANAGERS_OF_HACHIOJI),  # promotion: organisations in a plan
     "site.admin": ("none", set()),  # needs is_staff or superuser as well: see test_site_admin
     "database.backup": ("none", set()),  # operator commands only (access.SYSTEM)
     "database.restore": ("none", set()),
@@ -107,6 +108,10 @@ def _obj(kind, users, register, user):
                                           prefecture=register["prefectures"]["13"])
         return funding.CorporateDonationPledge(company=funding.Company(owner=users["company"]),
                                                project=funding.RevitalisationProject(plan=plan))
+    if kind == "hachioji_plan":  # promotion: an unsaved implementation plan (funding) of 八王子市
+        from chiiki.funding.models import ImplementationPlan
+
+        return ImplementationPlan(municipality=register["municipalities"]["132012"], prefecture_id="13")
     if kind == "own_token":
         return ApiToken(user=user, prefix="chk_test") if user is not None else ApiToken(user=users["admin"])
     return None

@@ -50,7 +50,7 @@ def test_me_with_a_valid_token(client, users):
     assert response.json() == {
         "username": "hachioji", "role": "municipal_staff", "role_label": "市区町村職員",
         "prefecture": {"code": "13", "name": "東京都"}, "municipality": {"code": "132012", "name": "八王子市"},
-        "organisation": "",
+        "organisation": "", "organisation_id": None,
     }
     assert ApiToken.objects.get().last_used_at is not None
 

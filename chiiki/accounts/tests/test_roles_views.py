@@ -19,7 +19,7 @@ SAMPLES = {"sector": "education", "fiscal_year": "2026", "name": "municipalities
            "entry_pk": "999999", "action_pk": "999999", "review_id": "999999", "kpi": "NO-SUCH-KPI",  # pdca
            "action_id": "999999", "proposal_id": "999999", "case_id": "999999"}  # pdca
 SAMPLES.update({name: "999999" for name in ("organisation_id", "council_id", "challenge_id", "proposal_id",
-                                             "event_id")})  # promotion: unknown ids
+                                             "event_id", "participation_id")})  # promotion: unknown ids
 SAMPLES.update({name: "999999" for name in ("year_id", "line_id", "plan_id", "campaign_id", "project_id",
                                              "pledge_id")})  # funding: unknown ids
 

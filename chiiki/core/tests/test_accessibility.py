@@ -46,6 +46,7 @@ PUBLIC = [
     # promotion
     "/promotion/", "/promotion/candidates/", "/promotion/model-regions/132012/", "/promotion/m/132012/",
     "/promotion/organisations/", "/promotion/councils/", "/promotion/challenges/", "/promotion/events/",
+    "/promotion/commitments/",  # promotion
     # funding
     "/funding/plans/", "/funding/plans/{plan}/", "/funding/lines/", "/funding/flows/", "/funding/cliffs/",
     "/funding/campaigns/", "/funding/campaigns/{campaign}/", "/funding/projects/",

@@ -28,14 +28,23 @@ def objects(transactional_db, users):
         "title": "説明会", "organiser": "municipality:132012", "format": "hybrid", "venue": "市役所",
         "online_url": "https://example.jp/m", "starts_at": f"{day.isoformat()}T10:00",
         "ends_at": f"{day.isoformat()}T11:00", "capacity": "10"})
-    return {"urls": [council.get_absolute_url(), org.get_absolute_url(), challenge.get_absolute_url(),
-                     event.get_absolute_url(), f"/promotion/organisations/{org.pk}/edit"], "users": users}
+    from chiiki.funding import actions as funding_actions
+    from chiiki.roadmap.models import Sector
+
+    plan = funding_actions.create_plan(  # the plan page with the organisations' roles and the editor's form
+        SYSTEM, users["hachioji"].municipality, sector=Sector.objects.get(pk="health"), title="見守りの計画",
+        start_year=2026, operator_kind="direct",
+        years=[{"fiscal_year": 2026, "phase": "implementation", "total_cost": 100}])
+    actions.add_plan_participation(SYSTEM, plan, org, {"role": "partner", "note": "検証"})
+    return {"urls": [council.get_absolute_url(), plan.get_absolute_url(), org.get_absolute_url(),
+                     challenge.get_absolute_url(), event.get_absolute_url(),
+                     f"/promotion/organisations/{org.pk}/edit"], "users": users}
 
 
 def test_axe_on_detail_pages(page, login, objects):
     login(objects["users"]["hachioji"])
     problems = {}
-    for url in objects["urls"][:4]:
+    for url in objects["urls"][:5]:
         response = page.goto(url)
         assert response.status == 200, url
         _settle(page)
@@ -44,7 +53,7 @@ def test_axe_on_detail_pages(page, login, objects):
             problems[url] = found
     page.context.clear_cookies()
     login(objects["users"]["company"])
-    for url in objects["urls"][2:]:
+    for url in objects["urls"][3:]:
         response = page.goto(url)
         assert response.status == 200, url
         _settle(page)

@@ -98,3 +98,44 @@ def test_a_startup_answers_a_challenge_and_the_municipality_selects_it(page, log
     outcome = page.locator('[data-testid="outcome"]').inner_text()
     assert "見守りスタートアップ合同会社" in outcome and "2,400,000円" in outcome and "LPWAセンサー" in outcome
     assert errors == []
+
+
+def test_the_plan_editor_names_an_organisations_role_on_the_plan_page(page, login, screenshot, transactional_db,
+                                                                      users, register):
+    from chiiki.access import SYSTEM
+    from chiiki.funding import actions as funding_actions
+    from chiiki.promotion import actions
+    from chiiki.roadmap.models import Sector
+
+    errors = collect_errors(page)
+    plan = funding_actions.create_plan(
+        SYSTEM, register["municipalities"]["132012"], sector=Sector.objects.get(pk="health"), title="八王子の見守り計画",
+        start_year=2026, operator_kind="direct",
+        years=[{"fiscal_year": 2026, "phase": "implementation", "total_cost": 100}])
+    actions.save_organisation(SYSTEM, None, {"name": "多摩IoT協会", "kind": "industry", "prefecture": "13"})
+    login(users["hachioji"])
+    page.goto(plan.get_absolute_url())
+    section = page.locator("#plan-organisations")
+    assert "まだ登録されていません" in section.inner_text()
+    page.select_option("#plan-org", label="多摩IoT協会")
+    page.select_option("#plan-org-role", label="運営主体")
+    page.fill("#plan-org-note", "運用・保守の窓口")
+    section.get_by_role("button", name="加える").click()
+    page.wait_for_selector('[data-testid="plan-organisations"]')
+    assert "多摩IoT協会" in page.locator('[data-testid="plan-organisations"]').inner_text()
+    assert "運営主体" in page.locator('[data-testid="plan-organisations"]').inner_text()
+    page.locator("#plan-organisations").scroll_into_view_if_needed()
+    screenshot(page, "promotion-plan-organisations")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.reload()
+    screenshot(page, "promotion-plan-organisations-375")
+    page.get_by_role("link", name="多摩IoT協会").first.click()
+    page.wait_for_url("**/promotion/organisations/**")
+    assert "八王子の見守り計画" in page.locator('[data-testid="organisation-plans"]').inner_text()
+    screenshot(page, "promotion-organisation-plans-375")
+    actions.record_commitment(SYSTEM, register["municipalities"]["132012"], declared_on="2026-04-01",
+                              title="市長の地域IoT実装宣言", document_url="https://example.jp/declaration")
+    page.goto("/promotion/commitments/?prefecture=13")
+    assert "市長の地域IoT実装宣言" in page.locator('[data-testid="commitments"]').inner_text()
+    screenshot(page, "promotion-commitments-375")
+    assert errors == []

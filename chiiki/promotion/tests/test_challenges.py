@@ -136,3 +136,18 @@ def test_web_flow_propose_and_select(client_for, users, market):
                                                               "amount": "3000000", "version": version})
     assert response.status_code == 302
     assert "見守りセンサー" in client_for(None).get(f"/promotion/challenges/{cid}/").content.decode()
+
+
+def test_only_the_reviewers_export_the_proposals(client_for, users, market):
+    from chiiki.core.tabular import read_table
+
+    url = f"/promotion/challenges/{market['challenge']['id']}/?format=csv"
+    response = client_for(users["hachioji"]).get(url)
+    assert response.status_code == 200
+    rows = read_table(response.content, "p.csv").rows
+    assert sorted((r.get("組織"), r.get("概要")) for r in rows) == [("スタートアップ合同会社", "AIカメラ"),
+                                                                 ("株式会社サンプル", "見守りセンサー")]
+    for role in ("company", "tokyo", "aogashima"):  # a proposer sees only their own on the page, never the list
+        assert client_for(users[role]).get(url).status_code == 403
+    anonymous = client_for(None).get(url)
+    assert anonymous.status_code in (302, 403) and "見守りセンサー" not in anonymous.content.decode()

@@ -39,3 +39,19 @@ def test_demo_loads_once_and_is_marked(client, nagano, django_user_model):
 
 def test_demo_without_the_demo_prefecture_creates_nothing(register):
     assert "0件" in demo.load() and not ModelRegion.objects.exists()
+
+
+def test_demo_organisations_take_roles_in_the_funding_demo_plan(client, nagano, django_user_model):
+    from chiiki.funding import demo as funding_demo
+    from chiiki.promotion.models import PlanParticipation
+
+    assert "計画での役割 0件" in demo.load()  # without the funding demo there is no plan to join
+    funding_demo.load()
+    assert "計画での役割 3件" in demo.load()
+    roles = {(p.organisation.kind, p.role) for p in PlanParticipation.objects.select_related("organisation")}
+    assert roles == {("industry", "operator"), ("academia", "partner"), ("finance", "funder")}
+    assert set(PlanParticipation.objects.values_list("is_demo", flat=True)) == {True}
+    plan = PlanParticipation.objects.first().plan
+    page = client.get(plan.get_absolute_url()).content.decode()
+    assert "信州IoT推進機構（デモ）" in page and "運営主体" in page
+    assert "計画での役割 0件" in demo.load()  # idempotent

@@ -112,3 +112,15 @@ def test_progress_page_and_navigator_show_the_advice(client, towns):
     assert "T5町" in progress  # its neighbour's 医療・介護・健康
     navigator = client.get(f"/programs/navigator/?municipality={code}&sector=health").content.decode()
     assert "教育 ＋ 観光（3団体）— 足りない分野: 観光" in navigator
+
+
+def test_neighbour_uptake_exports(client, towns):
+    from chiiki.core.tabular import read_table
+
+    towns["M"].neighbours.add(towns["T1"], towns["T5"])
+    response = client.get(f"/promotion/m/{towns['M'].code}/?fiscal_year=2026&table=uptake&format=csv")
+    rows = read_table(response.content, "u.csv").rows
+    assert [(r.get("隣接団体"), r.get("分野"), r.get("記録の年度")) for r in rows] == [
+        ("T1町", "医療・介護・健康", "2025"), ("T5町", "医療・介護・健康", "2025"), ("T1町", "観光", "2025")]
+    xlsx = client.get(f"/promotion/m/{towns['M'].code}/?fiscal_year=2026&table=uptake&format=xlsx")
+    assert len(read_table(xlsx.content, "u.xlsx").rows) == 3

@@ -1,0 +1,301 @@
+"""推進体制 (issue 13 §6, make bench-promotion): package advice for one municipality and diffusion for all model
+regions, computed from 10 年度 × 1,741 × 8 progress records (the 139,280-record history of
+bench/progress_cold.py), on SQLite and PostgreSQL.
+
+For each API — `GET /api/v1/municipalities/{code}/packages` and `GET /api/v1/model-regions/diffusion` (every
+model region, pooled, which reads what each region's diffusion reads) — p95 through Django's test client with
+the production settings (DEBUG=false):
+- warm, anonymous: the same request again (the public page cache answers, as for most visitors);
+- warm, signed in: a signed-in user never gets the page cache; the computed result is cached per data version;
+- cold: the first request after a write (one progress save through chiiki.progress.actions, which bumps the
+  progress data version, so the page cache and every computed result are stale).
+Each is compared in the same run with a bare SQL aggregate over the same progress rows (p95 of the same number of
+runs): packages — implemented records per sector of the municipalities of the same kind in the 年度; diffusion —
+implemented records per 年度 × sector over the whole history. Target: API p95 ≤ 3 × the aggregate's p95.
+
+The register comes from `load_reference`. Neighbours come from boundaries, which the bench does not load: a
+deterministic stand-in links each municipality to the next two of its prefecture (by code), so a region has
+about four neighbours, as on the real map. Model regions: --regions municipalities (≤ 300,000 people, one in
+every few prefectures) designated in 2019–2024 for 2–3 sectors through chiiki.promotion.actions.
+
+    .venv/bin/python bench/promotion_bench.py [--years 10] [--regions 40] [--repeat 40] [--no-write]
+
+Smoke: --years 1 --regions 10 --repeat 10 (≈ 14,000 records). Each engine runs in its own child process on
+database_url(engine, "promotion") (var/bench/promotion.sqlite3; BENCH_DATABASE_URL + _promotion).
+"""
+
+import argparse
+import math
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common  # noqa: E402
+import progress_cold  # noqa: E402
+from progress_common import ROOT, VAR, machine, run_per_engine  # noqa: E402
+
+SECTION = "## 推進体制（パッケージ提案・波及効果）"
+GOAL_RATIO = 3.0
+SEED = 20261201
+PACKAGES, DIFFUSION = "packages", "diffusion"
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+# ---- child: one engine ----------------------------------------------------------------------------------------
+
+def link_neighbours() -> int:
+    """Stand-in for the boundaries' adjacency: each municipality ↔ the next two of its prefecture (by code)."""
+    from chiiki.regions.models import Municipality
+
+    through = Municipality.neighbours.through
+    through.objects.all().delete()
+    by_prefecture: dict[str, list[str]] = {}
+    for code, prefecture in Municipality.objects.order_by("code").values_list("code", "prefecture_id"):
+        by_prefecture.setdefault(prefecture, []).append(code)
+    pairs = set()
+    for codes in by_prefecture.values():
+        for i, code in enumerate(codes):
+            for other in codes[i + 1:i + 3]:
+                pairs |= {(code, other), (other, code)}
+    through.objects.bulk_create([through(from_municipality_id=a, to_municipality_id=b) for a, b in sorted(pairs)],
+                                batch_size=5000)
+    return len(pairs) // 2
+
+
+def designate_regions(count: int) -> int:
+    from chiiki.access import SYSTEM
+    from chiiki.promotion import actions
+    from chiiki.promotion.models import ModelRegion
+    from chiiki.regions.models import Municipality
+    from chiiki.roadmap.models import Sector
+
+    ModelRegion.objects.all().delete()
+    rng = random.Random(SEED)
+    sectors = list(Sector.objects.order_by("order").values_list("code", flat=True))
+    places = list(Municipality.objects.filter(population__isnull=False, population__lte=300_000)
+                  .order_by("code").defer("boundary"))
+    step = max(1, len(places) // max(1, count))
+    for place in places[::step][:count]:
+        actions.designate(SYSTEM, place, fiscal_year=rng.randint(2019, 2024), sectors=rng.sample(sectors, rng.choice((2, 3))),
+                          story=f"{place.name}の取組（ベンチマーク用）")
+    return ModelRegion.objects.count()
+
+
+def package_place():
+    """The municipality with the largest group of similar municipalities (the heaviest package advice)."""
+    from chiiki.promotion.queries import similarity_key
+    from chiiki.regions.models import Municipality
+
+    groups: dict[tuple, list] = {}
+    for place in Municipality.objects.order_by("code").defer("boundary"):
+        groups.setdefault(similarity_key(place), []).append(place)
+    return max(groups.values(), key=len)[0], max(len(g) for g in groups.values()) - 1
+
+
+def settle():
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE progress_progresscell, progress_progressrecord, "
+                           "regions_municipality_neighbours, promotion_modelregion")
+
+
+def load_history(years: int) -> None:
+    """progress_cold's 2017–2026 history (its loader, its generator), keeping its last `years` 年度: a smaller run
+    has the same stages in those 年度 as the full one."""
+    full_rows = progress_cold.full_history_rows
+    first = progress_cold.LAST_YEAR - years + 1
+    progress_cold.full_history_rows = lambda codes, sectors: (
+        row for row in full_rows(codes, sectors) if row[2] >= first)
+    try:
+        progress_cold.load_full_history()
+    finally:
+        progress_cold.full_history_rows = full_rows
+
+
+def baseline_sql(kind: str, year: int):
+    """The bare aggregates over the same progress records, as (sql, params) per API."""
+    from chiiki.progress.models import IMPLEMENTED_STAGES
+
+    stages = list(IMPLEMENTED_STAGES)
+    marks = ", ".join(["%s"] * len(stages))
+    return {
+        PACKAGES: ("SELECT r.sector_id, COUNT(*) FROM progress_progressrecord r "
+                   "JOIN regions_municipality m ON m.code = r.municipality_id "
+                   f"WHERE r.fiscal_year = %s AND m.kind = %s AND r.stage IN ({marks}) GROUP BY r.sector_id",
+                   [year, kind, *stages]),
+        DIFFUSION: ("SELECT fiscal_year, sector_id, COUNT(*) FROM progress_progressrecord "
+                    f"WHERE stage IN ({marks}) GROUP BY fiscal_year, sector_id", stages),
+    }
+
+
+def time_sql(sql: str, params, repeat: int) -> list[float]:
+    from django.db import connection
+
+    times = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        cursor.fetchall()  # warm-up
+        for _ in range(repeat):
+            started = time.perf_counter()
+            cursor.execute(sql, params)
+            cursor.fetchall()
+            times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def time_get(client, path: str, repeat: int, before=None) -> list[float]:
+    times = []
+    for round_ in range(repeat):
+        if before is not None:
+            before(round_)
+        started = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (path, response.status_code, response.content[:300])
+    return times
+
+
+def progress_writer(year: int):
+    """One progress save per call (bumps the progress data version: every cache below it is stale)."""
+    from chiiki.access import SYSTEM
+    from chiiki.progress import actions, queries
+    from chiiki.progress.models import STAGE_ORDER
+    from chiiki.regions.models import Municipality
+    from chiiki.roadmap.models import Sector
+
+    place, sector = Municipality.objects.get(pk="011002"), Sector.objects.get(pk="health")
+
+    def write(round_: int):
+        cell = queries.cells(year, sector="health", municipality="011002").get(("011002", "health"))
+        current = cell.stage if cell else STAGE_ORDER[0]
+        stage = STAGE_ORDER[(STAGE_ORDER.index(current) + 1) % len(STAGE_ORDER)]
+        _, changed = actions.save_progress(SYSTEM, place, sector, year, stage=stage,
+                                           version=cell.version if cell else 0)
+        assert changed
+
+    return write
+
+
+def measure(engine: str, args) -> dict:
+    from django.test import Client
+
+    from chiiki.accounts.models import Role, User
+    from chiiki.progress.models import ProgressCell, ProgressRecord
+    from chiiki.progress.queries import default_fiscal_year
+
+    started = time.perf_counter()
+    load_history(args.years)
+    pairs = link_neighbours()
+    regions = designate_regions(args.regions)
+    settle()
+    load_seconds = time.perf_counter() - started
+    year = default_fiscal_year()
+    place, similar = package_place()
+    paths = {PACKAGES: f"/api/v1/municipalities/{place.code}/packages?fiscal_year={year}",
+             DIFFUSION: "/api/v1/model-regions/diffusion"}
+    sql = baseline_sql(place.kind, year)
+    anonymous = Client()
+    signed_in = Client()
+    user, _ = User.objects.get_or_create(username="bench-promotion", defaults={"role": Role.ADVISOR})
+    signed_in.force_login(user)
+    write = progress_writer(year)
+    results = {}
+    for name, path in paths.items():
+        anonymous.get(path)  # code paths loaded, caches filled
+        signed_in.get(path)
+        samples = {"sql": time_sql(*sql[name], args.repeat),
+                   "warm_anonymous": time_get(anonymous, path, args.repeat),
+                   "warm_signed_in": time_get(signed_in, path, args.repeat),
+                   "cold": time_get(anonymous, path, args.repeat, before=write)}
+        results[name] = {key: p95(values) for key, values in samples.items()}
+        results[name]["median"] = {key: statistics.median(values) for key, values in samples.items()}
+    combos = anonymous.get(paths[PACKAGES]).json()["combinations"]
+    return {"engine": engine, "records": ProgressRecord.objects.count(), "cells": ProgressCell.objects.count(),
+            "years": args.years, "regions": regions, "neighbour_pairs": pairs, "place": place.code,
+            "place_name": place.name, "similar": similar, "combinations": len(combos), "fiscal_year": year,
+            "load_seconds": load_seconds, "repeat": args.repeat, "results": results}
+
+
+# ---- parent: both engines, the report ------------------------------------------------------------------------
+
+def production_settings() -> None:
+    """What the children inherit: the README's production settings (DEBUG off), nothing else tuned."""
+    os.environ.update({"DEBUG": "false", "SECRET_KEY": "bench-only-secret-key-0123456789abcdef",
+                       "ALLOWED_HOSTS": "testserver", "SECURE_SSL_REDIRECT": "false",
+                       "STATIC_ROOT": str(VAR / "static")})
+    for name in ("DB_CONN_MAX_AGE", "CACHE_URL", "LOG_LEVEL"):
+        os.environ.pop(name, None)
+
+
+ROWS = [("warm_anonymous", "ウォーム（匿名、ページキャッシュ）"), ("warm_signed_in", "ウォーム（ログイン、計算結果のキャッシュ）"),
+        ("cold", "コールド（書き込みの直後の1回目）")]
+LABELS = {PACKAGES: "パッケージ提案 `/api/v1/municipalities/{code}/packages`",
+          DIFFUSION: "波及効果（全地域） `/api/v1/model-regions/diffusion`"}
+
+
+def report(runs: dict, when: str, args) -> str:
+    lines = [
+        f"計測環境: {when}。`make bench-promotion`（`bench/promotion_bench.py --years {args.years} --regions {args.regions} "
+        f"--repeat {args.repeat}`）。本番の設定（`DEBUG=false`、ほかは既定値）で Django のテストクライアントから。",
+        f"進捗の記録は {progress_cold.LAST_YEAR - args.years + 1}–{progress_cold.LAST_YEAR}年度 × 1,741団体 × 8分野"
+        "（`bench/progress_cold.py` の履歴）。隣接は境界データの代わりに「同じ都道府県でコード順の次の2団体」。",
+        f"各 {args.repeat}回の p95（括弧内は中央値、判定は p95 の比）。素のSQL: パッケージは同じ種別の団体の年度の実装済・自走の記録を分野ごとに数える集計、"
+        "波及効果は全年度の実装済・自走の記録を年度 × 分野ごとに数える集計（同じ実行で計測）。"
+        f"目標: APIの p95 ≤ 素のSQLの p95 × {GOAL_RATIO:g}。",
+        "",
+        "| DB | API | 計測 | API p95 | 素のSQL p95 | 比 | ≤ 3× |",
+        "| --- | --- | --- | ---: | ---: | ---: | --- |",
+    ]
+    notes = []
+    for engine, run in runs.items():
+        if "error" in run:
+            error = " ".join(str(run["error"]).split())
+            lines.append(f"| {engine} | 未計測: {error} | | | | | |")
+            continue
+        for name in (PACKAGES, DIFFUSION):
+            result = run["results"][name]
+            for key, label in ROWS:
+                ratio = result[key] / result["sql"] if result["sql"] else float("inf")
+                median = result["median"]
+                lines.append(f"| {engine} | {LABELS[name]} | {label} | {result[key]:.1f} ms（{median[key]:.1f}） | "
+                             f"{result['sql']:.2f} ms（{median['sql']:.2f}） | {ratio:.2f}× | "
+                             f"{'達成' if ratio <= GOAL_RATIO else '未達'} |")
+        notes.append(f"{engine}: 記録 {run['records']:,}件（実効値 {run['cells']:,}行）、見本となる地域 {run['regions']}、"
+                     f"隣接 {run['neighbour_pairs']:,}組、パッケージは {run['place_name']}（{run['place']}、類似団体 "
+                     f"{run['similar']}、{run['fiscal_year']}年度、組合せ {run['combinations']}件）。投入 {run['load_seconds']:.1f} 秒。")
+    return "\n".join(lines + [""] + notes)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--years", type=int, default=10, choices=range(1, 11), metavar="1-10",
+                        help="年度の数（既定 10: 139,280件）")
+    parser.add_argument("--regions", type=int, default=40, help="見本となる地域の数（既定 40）")
+    parser.add_argument("--repeat", type=int, default=40, help="各計測の回数（既定 40）")
+    parser.add_argument("--no-write", action="store_true", help="bench/README.md に書き込まない")
+    production_settings()
+    when = machine()
+    runs = run_per_engine(Path(__file__), measure, database="promotion", parser=parser)
+    if runs is None:  # a child
+        return
+    args = parser.parse_args()
+    body = report(runs, when, args)
+    print(body)
+    if not args.no_write:
+        common.write_section(f"{SECTION}\n\n{body}\n", SECTION)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()
