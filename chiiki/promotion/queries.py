@@ -3,12 +3,11 @@ neighbours' uptake. Progress is read from the current-state table (ProgressCell,
 
 import hashlib
 
-from django.core.cache import cache
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, Sum, Value, When
 from django.utils import timezone
 
 from chiiki import access
-from chiiki.core.cache import versions
+from chiiki.core.cache import versioned, versions
 from chiiki.progress import queries as progress_queries
 from chiiki.progress.models import IMPLEMENTED_STAGES, ProgressCell
 from chiiki.regions.models import Municipality
@@ -49,13 +48,9 @@ def prefecture_region(prefecture_code: str) -> tuple[str, str]:
 
 
 def cached(name: str, params, compute, depends_on=DEPENDS_ON):
+    """compute() as of the current versions of `depends_on` (shared between requests: read-only)."""
     digest = hashlib.sha256(repr(params).encode()).hexdigest()[:32]
-    key = f"promotion:{name}:{versions(depends_on)}:{digest}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, timeout=3600)
-    return value
+    return versioned(f"promotion:{name}:{versions(depends_on)}:{digest}", compute)
 
 
 def sectors() -> list[dict]:
