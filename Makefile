@@ -142,7 +142,7 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check chiiki $(wildcard bench)
 
 # Every benchmark; each writes its figures into bench/README.md. The targets below belong to their owners.
-bench: bench-progress bench-programs bench-programs-engines bench-load bench-goals
+bench: bench-progress bench-programs bench-programs-engines bench-load bench-goals bench-talent
 
 # 進捗（D）: 20,000行の取込、全国の概要ページ・集計APIのHTTP計測、初回表示、14万行の取込のメモリ（コマンド・画面・API）。SQLite と PostgreSQL
 # （BENCH_DATABASE_URL、既定は 127.0.0.1:55432 の chiiki_bench）。結果は bench/README.md に書き込む。
@@ -182,6 +182,14 @@ bench-load: $(INSTALLED) assets
 # オープンデータ（issue 15）: CKAN package_search（2万件、q + fq 2条件 + facet）と支援メニュー検索（1万件）の p50/p95、
 # 自治体標準オープンデータセットの検証（10万行）。BENCH_ARGS="--database-url postgres://…/NAME" で PostgreSQL。
 BENCH_ARGS ?=
+# 人材（issue 12）: 1万人 × できること80項目で、候補の照合（依頼のページと候補API）の p50/p95 を、必須のできることだけで
+# 絞る素のSQLと同じ実行で比べる。SQLite と PostgreSQL（BENCH_DATABASE_URL の DB名 + _talent を作り直す）。
+# TALENT_ARGS="--profiles 1000 --requests 10" で短く確認。結果は bench/README.md に書き込む。
+TALENT_ARGS ?=
+.PHONY: bench-talent
+bench-talent: $(INSTALLED)
+	$(PY) bench/talent_matching.py $(TALENT_ARGS)
+
 .PHONY: bench-opendata
 bench-opendata: $(INSTALLED)
 	$(PY) bench/opendata_bench.py $(BENCH_ARGS)
