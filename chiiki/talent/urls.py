@@ -25,6 +25,7 @@ urlpatterns = [
     path("requests/<int:pk>/report", views.request_report, name="request_report"),
     path("requests/<int:pk>/rate", views.request_rate, name="request_rate"),
     path("analytics/", views.analytics, name="analytics"),
+    path("analytics/map.json", views.analytics_map, name="analytics_map"),
     path("municipalities/<str:code>/", views.municipality, name="municipality"),
     path("manage/rounds", views.rounds, name="rounds"),
     *ROSTER.urls("import/"),
