@@ -255,6 +255,38 @@ def update_profile(actor, profile: TalentProfile, data: dict, *, version, source
     return current
 
 
+def link_account(actor, profile: TalentProfile, username: str | None, *, version,
+                 source: str = history.WEB) -> TalentProfile:
+    """The national admin links an existing profile to the account (role advisor or company) that will edit it,
+    or unlinks it (blank username). One account edits at most one profile."""
+    from chiiki.accounts.models import Role, User
+
+    access.require(actor, "talent.manage")
+    username = (username or "").strip()
+    version = editing.require_version(version)
+    user = None
+    if username:
+        user = User.objects.filter(username=username.replace("\x00", "\ufffd")).first()
+        if user is None or not user.is_active:
+            raise Invalid([("username", f"アカウント {username} がありません（無効なアカウントも結び付けられません）")])
+        if user.role not in (Role.ADVISOR, Role.COMPANY):
+            raise Invalid([("username", "結び付けられるのはアドバイザーまたは企業のアカウントです")])
+    with transaction.atomic():
+        current = editing.lock(TalentProfile.objects, profile.pk, version)
+        if user is not None:
+            other = TalentProfile.objects.filter(user=user).exclude(pk=current.pk).first()
+            if other is not None:
+                raise Invalid([("username", f"アカウント {username} はすでに別の人材（#{other.pk}）に結び付いています")])
+        before = editing.apply(current, ("user_id",), {"user": user})
+        if before is None:
+            return current  # already so: no new version, no history
+        current.save()
+        history.record(actor, history.UPDATE, current, before, {"user_id": current.user_id}, source=source,
+                       object_repr=f"{current} のアカウントの結び付け")  # no username: history outlives people
+        history.bump(AREA)
+    return current
+
+
 def delete_profile(actor, profile: TalentProfile, *, version, source: str = history.WEB) -> None:
     """The person leaves: the profile and its contact details go; past requests keep an anonymised name."""
     access.require(actor, "talent.edit_profile", profile)

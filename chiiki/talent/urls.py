@@ -15,6 +15,7 @@ urlpatterns = [
     path("profiles/<int:pk>/", views.profile, name="profile"),
     path("profiles/<int:pk>/edit", views.profile_edit, name="profile_edit"),
     path("profiles/<int:pk>/delete", views.profile_delete, name="profile_delete"),
+    path("profiles/<int:pk>/account", views.profile_account, name="profile_account"),
     path("me", views.my_profile, name="me"),
     path("requests/", views.requests, name="requests"),
     path("requests/new", views.request_new, name="request_new"),

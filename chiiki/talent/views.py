@@ -14,12 +14,22 @@ from chiiki import access
 from chiiki.core import history, tabular
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import current_fiscal_year
+from chiiki.core.models import ChangeRecord
 from chiiki.core.paging import paginate
 from chiiki.regions.models import Prefecture
 from chiiki.regions.queries import get_municipality
 
 from . import actions, indexing, matching, queries, rules
-from .forms import CapabilityForm, ProfileForm, RateForm, ReportForm, RequestForm, RoundForm, VisitForm
+from .forms import (
+    AccountForm,
+    CapabilityForm,
+    ProfileForm,
+    RateForm,
+    ReportForm,
+    RequestForm,
+    RoundForm,
+    VisitForm,
+)
 from .models import ApplicationRound, Capability, Kind, Status, TalentProfile
 
 CONFLICT = "ほかの利用者が先に更新しました。最新の内容を確認してから、もう一度操作してください。"
@@ -96,7 +106,8 @@ def profile(request, pk):
         "served": item.prefectures_served.all(), "uturn": item.uturn_prefectures.all(),
         "sector_names": queries.sector_names(),
         "show_contact": access.can(request.user, "talent.view_contact", item),
-        "can_edit": access.can(request.user, "talent.edit_profile", item)})
+        "can_edit": access.can(request.user, "talent.edit_profile", item),
+        "can_manage": access.can(request.user, "talent.manage")})
 
 
 def analytics(request):
@@ -209,6 +220,44 @@ def profile_edit(request, pk):
             return redirect("talent:profile", pk)
     return render(request, "talent/profile_form.html", {"form": form, "profile": item},
                   status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def profile_account(request, pk):
+    """The national admin links the profile to the advisor or company account that edits it (or unlinks it)."""
+    access.require(request.user, "talent.manage")
+    item = get_object_or_404(TalentProfile.objects.select_related("user"), pk=pk)
+    form = AccountForm(request.POST or None, initial={"username": item.user.username if item.user else "",
+                                                      "version": item.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.link_account(request.user, item, form.cleaned_data["username"],
+                                 version=form.cleaned_data["version"])
+        except Invalid as exc:
+            form.add_problems(exc.problems)
+        except Conflict:
+            messages.error(request, CONFLICT)
+            return redirect("talent:profile_account", pk)
+        else:
+            messages.success(request, "アカウントの結び付けを保存しました。" if form.cleaned_data["username"]
+                             else "アカウントの結び付けを解除しました。")
+            return redirect("talent:profile", pk)
+    return render(request, "talent/profile_account.html", {"form": form, "profile": item,
+                                                         "history": _account_history(item)},
+                  status=400 if request.method == "POST" else 200)
+
+
+def _account_history(item) -> list[dict]:
+    """The changes of the profile's linked account, newest first (usernames looked up now, never stored)."""
+    from chiiki.accounts.models import User
+
+    rows = [(r, (r.before or {}).get("user_id"), (r.after or {}).get("user_id")) for r in ChangeRecord.objects.filter(
+        model="talent.talentprofile", object_id=str(item.pk)).order_by("-at", "-id")[:200]]
+    rows = [(r, a, b) for r, a, b in rows if a != b][:20]
+    names = dict(User.objects.filter(pk__in={x for _, a, b in rows for x in (a, b) if x}).values_list(
+        "pk", "username"))
+    return [{"at": r.at, "actor": r.actor_label, "before": names.get(a, "（削除済み）") if a else "未設定",
+             "after": names.get(b, "（削除済み）") if b else "未設定"} for r, a, b in rows]
 
 
 @login_required

@@ -65,7 +65,10 @@
           const step = scale.find((s) => n <= s.top) || scale[scale.length - 1];
           values[code] = { color: n ? step.color : "", label: v.name + "：" + (measure === "demand" ? "依頼 " : "対応できる人材 ") + n + UNITS[measure] };
         });
-        legend = scale.map((s, i) => ({ color: s.color, label: (i ? scale[i - 1].top + 1 : 1) + "〜" + s.top + UNITS[measure] }));
+        legend = scale.map((s, i) => {
+          const low = i ? scale[i - 1].top + 1 : 1;
+          return { color: s.color, label: (low === s.top ? "" : low + "〜") + s.top + UNITS[measure] };
+        });
       }
       controller.configure({ onClick: (code) => { window.location.href = listUrl(code); } });
       controller.setValues(values);
