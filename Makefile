@@ -143,7 +143,7 @@ lint: $(INSTALLED)
 
 # Every benchmark; each writes its figures into bench/README.md. The targets below belong to their owners.
 bench: bench-progress bench-programs bench-programs-engines bench-load bench-goals bench-funding bench-pdca \
-	bench-promotion
+	bench-promotion bench-talent
 
 # 進捗（D）: 20,000行の取込、全国の概要ページ・集計APIのHTTP計測、初回表示、14万行の取込のメモリ（コマンド・画面・API）。SQLite と PostgreSQL
 # （BENCH_DATABASE_URL、既定は 127.0.0.1:55432 の chiiki_bench）。結果は bench/README.md に書き込む。
@@ -179,6 +179,14 @@ bench-goals: $(INSTALLED) assets
 .PHONY: bench-load
 bench-load: $(INSTALLED) assets
 	$(PY) bench/load.py $(LOAD_ARGS)
+
+# 人材（issue 12）: 1万人 × できること80項目で、候補の照合（依頼のページと候補API）の p50/p95 を、必須のできることだけで
+# 絞る素のSQLと同じ実行で比べる。SQLite と PostgreSQL（BENCH_DATABASE_URL の DB名 + _talent を作り直す）。
+# TALENT_ARGS="--profiles 1000 --requests 10" で短く確認。結果は bench/README.md に書き込む。
+TALENT_ARGS ?=
+.PHONY: bench-talent
+bench-talent: $(INSTALLED)
+	$(PY) bench/talent_matching.py $(TALENT_ARGS)
 
 # オープンデータ（issue 15）: CKAN package_search（2万件、q + fq 2条件 + facet）p95 ≤ 50 ms と支援メニュー検索（1万件）の比較、
 # 自治体標準オープンデータセットの検証（10万行 ≤ 10 秒）。SQLite と PostgreSQL（BENCH_DATABASE_URL + _opendata）。

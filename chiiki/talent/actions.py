@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from chiiki import access
-from chiiki.core import history
-from chiiki.core.errors import Conflict, Invalid
+from chiiki.core import editing, history
+from chiiki.core.errors import Invalid
 from chiiki.core.fiscal import current_fiscal_year, fiscal_year_of
 from chiiki.core.text import control_character_problem
 from chiiki.regions.models import Prefecture
@@ -58,15 +58,6 @@ def _controls(data: dict, fields, problems: list) -> None:
             problems.append((name, problem))
 
 
-def _check_version(current: int, version) -> None:
-    try:
-        version = int(version)
-    except (TypeError, ValueError):
-        raise Invalid([("version", "版（version）を整数で指定してください")]) from None
-    if version != current:
-        raise Conflict()
-
-
 # ---- Vocabulary -----------------------------------------------------------------------------------------------
 
 
@@ -84,15 +75,14 @@ def save_capability(actor, capability: Capability, *, label: str, synonyms: str,
     synonyms = ";".join(s.strip() for s in re.split(r"[;；、,，\n]", synonyms or "") if s.strip())
     if problems:
         raise Invalid(problems)
+    version = editing.require_version(version)
     with transaction.atomic():
-        current = Capability.objects.select_for_update().get(pk=capability.pk)
-        _check_version(current.version, version)
+        current = editing.lock(Capability.objects, capability.pk, version)
         if Capability.objects.filter(label=label).exclude(pk=current.pk).exists():
             raise Invalid([("label", "同じ「できること」がすでにあります")])
-        before = {"label": current.label, "synonyms": current.synonyms}
-        if (current.label, current.synonyms) == (label, synonyms):
+        before = editing.apply(current, ("label", "synonyms"), {"label": label, "synonyms": synonyms})
+        if before is None:
             return current
-        current.label, current.synonyms, current.version = label, synonyms, current.version + 1
         current.save()
         history.record(actor, history.UPDATE, current, before, {"label": label, "synonyms": synonyms},
                        source=source, object_repr=f"できること {current.pk}")
@@ -252,9 +242,11 @@ def create_profile(actor, data: dict, *, user=None, external_id=None, is_demo=Fa
 def update_profile(actor, profile: TalentProfile, data: dict, *, version, source: str = history.WEB) -> TalentProfile:
     access.require(actor, "talent.edit_profile", profile)
     cleaned = clean_profile(data)
+    version = editing.require_version(version)
     with transaction.atomic():
-        current = TalentProfile.objects.select_for_update().get(pk=profile.pk)
-        _check_version(current.version, version)
+        current = editing.lock(TalentProfile.objects, profile.pk, version)
+        if _same_profile(current, {**cleaned, "user": None}):
+            return current  # nothing changed: no new version, no history
         before = _profile_snapshot(current)
         current.version += 1
         _write_profile(current, cleaned)
@@ -263,12 +255,44 @@ def update_profile(actor, profile: TalentProfile, data: dict, *, version, source
     return current
 
 
+def link_account(actor, profile: TalentProfile, username: str | None, *, version,
+                 source: str = history.WEB) -> TalentProfile:
+    """The national admin links an existing profile to the account (role advisor or company) that will edit it,
+    or unlinks it (blank username). One account edits at most one profile."""
+    from chiiki.accounts.models import Role, User
+
+    access.require(actor, "talent.manage")
+    username = (username or "").strip()
+    version = editing.require_version(version)
+    user = None
+    if username:
+        user = User.objects.filter(username=username.replace("\x00", "\ufffd")).first()
+        if user is None or not user.is_active:
+            raise Invalid([("username", f"アカウント {username} がありません（無効なアカウントも結び付けられません）")])
+        if user.role not in (Role.ADVISOR, Role.COMPANY):
+            raise Invalid([("username", "結び付けられるのはアドバイザーまたは企業のアカウントです")])
+    with transaction.atomic():
+        current = editing.lock(TalentProfile.objects, profile.pk, version)
+        if user is not None:
+            other = TalentProfile.objects.filter(user=user).exclude(pk=current.pk).first()
+            if other is not None:
+                raise Invalid([("username", f"アカウント {username} はすでに別の人材（#{other.pk}）に結び付いています")])
+        before = editing.apply(current, ("user_id",), {"user": user})
+        if before is None:
+            return current  # already so: no new version, no history
+        current.save()
+        history.record(actor, history.UPDATE, current, before, {"user_id": current.user_id}, source=source,
+                       object_repr=f"{current} のアカウントの結び付け")  # no username: history outlives people
+        history.bump(AREA)
+    return current
+
+
 def delete_profile(actor, profile: TalentProfile, *, version, source: str = history.WEB) -> None:
     """The person leaves: the profile and its contact details go; past requests keep an anonymised name."""
     access.require(actor, "talent.edit_profile", profile)
+    version = editing.require_version(version)
     with transaction.atomic():
-        current = TalentProfile.objects.select_for_update().get(pk=profile.pk)
-        _check_version(current.version, version)
+        current = editing.lock(TalentProfile.objects, profile.pk, version)
         before = _profile_snapshot(current)
         TalentRequest.objects.filter(talent=current).update(talent_label=DELETED_LABEL)
         history.record(actor, history.DELETE, current, before, None, source=source)
@@ -346,8 +370,13 @@ def _record(actor, action, request, before, source):
                    source=source, object_repr=_request_repr(request))
 
 
+# The request's own fields a draft edit sets (the capabilities are many-to-many and compared apart).
+_EDIT_FIELDS = ("title", "vision", "sector", "format", "plan_url", "organisation", "preferred_from", "preferred_to")
+_EDIT_SNAPSHOT = tuple("sector_id" if name == "sector" else name for name in _EDIT_FIELDS)
+
+
 def _write_request(request: TalentRequest, cleaned: dict) -> None:
-    for name in ("title", "vision", "sector", "format", "plan_url", "organisation", "preferred_from", "preferred_to"):
+    for name in _EDIT_FIELDS:
         setattr(request, name, cleaned[name])
     request.save()
     request.required.set(cleaned["required"])
@@ -372,23 +401,27 @@ def update_request(actor, request: TalentRequest, data: dict, *, version, source
     """Edit a draft (after 申請 the request is the national office's to handle; withdraw and write a new one)."""
     access.require(actor, "talent.request", request)
     cleaned = clean_request(data)
+    version = editing.require_version(version)
     with transaction.atomic():
         current = _locked(request, version)
         if current.status != Status.DRAFT:
             raise Invalid([("status", "編集できるのは下書きの依頼だけです")])
         before = _request_snapshot(current)
-        current.version += 1
+        if editing.apply(current, _EDIT_SNAPSHOT, {name: cleaned[name] for name in _EDIT_FIELDS}) is None and (
+                before["required"], before["desired"]) == (sorted(c.pk for c in cleaned["required"]),
+                                                           sorted(c.pk for c in cleaned["desired"])):
+            return current  # nothing changed: no new version, no history
+        if current.version == version:  # only the capabilities changed: apply() left the version as it was
+            current.version += 1
         _write_request(current, cleaned)
         _record(actor, history.UPDATE, current, before, source)
         history.bump(AREA)
     return current
 
 
-def _locked(request: TalentRequest, version) -> TalentRequest:
-    current = TalentRequest.objects.select_for_update(of=("self",)).select_related(
-        "municipality", "talent").order_by().get(pk=request.pk)
-    _check_version(current.version, version)
-    return current
+def _locked(request: TalentRequest, version: int) -> TalentRequest:
+    """The request locked and checked against the version the editor saw (chiiki.core.editing)."""
+    return editing.lock(TalentRequest.objects.select_related("municipality", "talent"), request.pk, version)
 
 
 # Transition name → (rule, states it may start from, state it ends in). Who may move it is the rule's business.
@@ -439,6 +472,7 @@ def transition(actor, request: TalentRequest, name: str, *, version, reason: str
               ("reason", "comment", "done", "handed_over_to", "next_steps"), problems)
     if problems:
         raise Invalid(problems)
+    version = editing.require_version(version)
     with transaction.atomic():
         current = _locked(request, version)
         if current.status not in sources:
@@ -536,6 +570,7 @@ def add_visit(actor, request: TalentRequest, *, date, hours, mode: str, particip
         problems.append(("participants", "参加者数は0以上の整数で入力してください"))
     if problems:
         raise Invalid(problems)
+    version = editing.require_version(version)
     with transaction.atomic():
         current = _locked(request, version)
         if current.status not in (Status.ACCEPTED, Status.DISPATCHING):

@@ -170,6 +170,24 @@ def update_profile(request, pk: int, payload: ProfileUpdateIn):
     return profile_out(p) | {"contact": {"email": p.email, "phone": p.phone}}
 
 
+class AccountIn(Schema):
+    username: str | None = Field(None, description="アドバイザーまたは企業のアカウントのユーザー名。null か空で解除")
+    version: int = Field(..., ge=1, description="読み込んだときの版。古い版での更新は 409")
+
+
+class LinkedProfileOut(ProfileDetailOut):
+    account: str | None = Field(None, description="結び付いたアカウントのユーザー名（事務局だけが見る操作の結果）")
+
+
+@router.put("/talent/profiles/{pk}/account", auth=WRITE_AUTH, response={200: LinkedProfileOut, **WRITE_ERRORS},
+            summary="プロフィールを本人のアカウント（アドバイザー・企業）に結び付ける、または解除する（事務局）")
+def link_account(request, pk: int, payload: AccountIn):
+    p = get_object_or_404(TalentProfile, pk=pk)
+    p = actions.link_account(request.user, p, payload.username, version=payload.version, source=history.API)
+    return profile_out(p) | {"contact": {"email": p.email, "phone": p.phone},
+                             "account": p.user.username if p.user_id else None}
+
+
 class VersionIn(Schema):
     version: int = Field(..., ge=1)
 

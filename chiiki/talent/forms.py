@@ -174,6 +174,12 @@ class CapabilityForm(ActionForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class AccountForm(ActionForm):
+    username = forms.CharField(label="結び付けるアカウントのユーザー名（空欄で解除）", required=False, max_length=150,
+                               help_text="役割がアドバイザーまたは企業のアカウント。そのアカウントで本人がプロフィールを編集できます。")
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
 class RoundForm(ActionForm):
     fiscal_year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     number = forms.IntegerField(label="回", min_value=1, max_value=12)

@@ -18,7 +18,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Avg, Count
+from django.db import connection
+from django.db.models import Count
 
 from chiiki.regions.models import Municipality
 
@@ -75,80 +76,123 @@ def neighbouring_prefectures(code: str) -> set[str]:
     return set(pairs)
 
 
+def _rows(sql: str, params) -> list[tuple]:
+    """Plain rows from the cursor: the pool can be thousands of profiles, and the ORM's per-row conversion (JSON,
+    Decimal) and query building cost more than the database does here (bench/talent_matching.py)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return cursor.fetchall()
+
+
+def _marks(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _tenth(value) -> Decimal:
+    """A DecimalField value as the ORM would give it (one decimal place), whatever the engine's cursor returns."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.1"))
+
+
+def _lists_sector(sectors, code: str) -> bool:
+    """The profile's JSON list of sector codes contains code (the cursor gives text on SQLite, a list elsewhere)."""
+    if isinstance(sectors, str):
+        return f'"{code}"' in sectors
+    return code in (sectors or ())
+
+
 def candidates(request: TalentRequest, *, limit: int | None = 50) -> dict:
     """{"ranked": [Candidate…] (every required item covered), "partial": [...], "required": n, "desired": n}.
 
-    The pool is every profile holding at least one required item. All of them are scored (cheap arithmetic);
-    reasons and labels are built only for the `limit` best of each list.
+    The pool is every profile holding at least one required item. All of them are scored (cheap arithmetic) from
+    a handful of grouped queries, each one row per pooled profile at most; reasons and labels are built only for
+    the `limit` best of each list.
     """
     required = dict(request.required.values_list("pk", "label"))
     desired = dict(request.desired.values_list("pk", "label"))
     empty = {"ranked": [], "partial": [], "required": len(required), "desired": len(desired)}
     if not required:
         return empty
-    skills: dict[int, set[str]] = defaultdict(set)
-    for profile_id, cap_id in ProfileCapability.objects.filter(
-            capability_id__in=set(required) | set(desired),
-            profile_id__in=ProfileCapability.objects.filter(capability_id__in=list(required)).values("profile_id"),
-    ).values_list("profile_id", "capability_id"):
-        skills[profile_id].add(cap_id)
-    if not skills:
-        return empty
+    req_ids, des_ids = list(required), list(desired)
+    skill_table = ProfileCapability._meta.db_table
     # The pool as a subquery, not a list of ids: thousands of bound parameters cost more than the join.
-    pool = ProfileCapability.objects.filter(capability_id__in=list(required)).values("profile_id")
-    profiles = {p[0]: p for p in TalentProfile.objects.filter(pk__in=pool).values_list(
-        "id", "sectors", "home_prefecture_id", "online_available", "available_days", "available_hours")}
-    areas: dict[int, set[str]] = defaultdict(set)
-    for profile_id, pref in TalentProfile.prefectures_served.through.objects.filter(
-            talentprofile_id__in=pool).values_list("talentprofile_id", "prefecture_id"):
-        areas[profile_id].add(pref)
-    year = request.fiscal_year
-    involved = TalentRequest.objects.filter(talent_id__in=pool)
-    dispatches = dict(involved.filter(fiscal_year=year, status__in=APPROVED_STATES).exclude(pk=request.pk)
-                      .values("talent_id").annotate(n=Count("id")).values_list("talent_id", "n"))
-    used_days: dict[int, set] = defaultdict(set)
-    used_hours: dict[int, Decimal] = defaultdict(Decimal)
-    for talent_id, date, hours in Visit.objects.filter(request__talent_id__in=pool,
-                                                       request__fiscal_year=year).values_list(
-            "request__talent_id", "date", "hours"):
-        used_days[talent_id].add(date)
-        used_hours[talent_id] += hours
-    ratings = dict(involved.filter(rating__isnull=False).values("talent_id").annotate(a=Avg("rating"))
-                   .values_list("talent_id", "a"))
-    sector_done = set(involved.filter(sector_id=request.sector_id, status__in=_DONE).values_list("talent_id", flat=True))
+    pool_sql = f"SELECT profile_id FROM {skill_table} WHERE capability_id IN ({_marks(req_ids)})"
+    desired_sum = (f"SUM(CASE WHEN capability_id IN ({_marks(des_ids)}) THEN 1 ELSE 0 END)" if des_ids else "0")
+    coverage = {pid: (req_n, des_n) for pid, req_n, des_n in _rows(
+        f"SELECT profile_id, SUM(CASE WHEN capability_id IN ({_marks(req_ids)}) THEN 1 ELSE 0 END), {desired_sum} "
+        f"FROM {skill_table} WHERE capability_id IN ({_marks(req_ids + des_ids)}) GROUP BY profile_id",
+        [*req_ids, *des_ids, *req_ids, *des_ids])}
+    if not coverage:
+        return empty
+    profiles = {row[0]: row for row in _rows(
+        f"SELECT id, sectors, home_prefecture_id, online_available, available_days, available_hours "
+        f"FROM {TalentProfile._meta.db_table} WHERE id IN ({pool_sql})", req_ids)}
     place = request.municipality.prefecture_id
     neighbours = neighbouring_prefectures(place)
+    nearby = [place, *sorted(neighbours)]
+    served_table = TalentProfile.prefectures_served.through._meta.db_table
+    areas: dict[int, set[str]] = defaultdict(set)  # only the request's prefecture and its neighbours matter
+    for profile_id, pref in _rows(f"SELECT talentprofile_id, prefecture_id FROM {served_table} "
+                                  f"WHERE prefecture_id IN ({_marks(nearby)}) AND talentprofile_id IN ({pool_sql})",
+                                  [*nearby, *req_ids]):
+        areas[profile_id].add(pref)
+    year = request.fiscal_year
+    request_table, visit_table = TalentRequest._meta.db_table, Visit._meta.db_table
+    approved, done = [str(s) for s in APPROVED_STATES], [str(s) for s in _DONE]
+    dispatches, ratings, sector_done = {}, {}, set()
+    for talent_id, count, average, in_sector in _rows(
+            f"SELECT talent_id, SUM(CASE WHEN fiscal_year = %s AND status IN ({_marks(approved)}) AND id <> %s "
+            f"THEN 1 ELSE 0 END), AVG(rating), MAX(CASE WHEN sector_id = %s AND status IN ({_marks(done)}) "
+            f"THEN 1 ELSE 0 END) FROM {request_table} WHERE talent_id IN ({pool_sql}) GROUP BY talent_id",
+            [year, *approved, request.pk, request.sector_id, *done, *req_ids]):
+        if count:
+            dispatches[talent_id] = int(count)
+        if average is not None:
+            ratings[talent_id] = float(average)
+        if in_sector:
+            sector_done.add(talent_id)
+    used_days: dict[int, int] = defaultdict(int)
+    used_hours: dict[int, Decimal] = defaultdict(Decimal)
+    for talent_id, days_used, hours_used in _rows(
+            f"SELECT r.talent_id, COUNT(DISTINCT v.date), SUM(v.hours) FROM {visit_table} v "
+            f"INNER JOIN {request_table} r ON r.id = v.request_id WHERE r.fiscal_year = %s "
+            f"AND r.talent_id IN ({pool_sql}) GROUP BY r.talent_id", [year, *req_ids]):
+        used_days[talent_id] = int(days_used)
+        used_hours[talent_id] = _tenth(hours_used)
     online_ok = request.format in (Format.ONLINE, Format.MIXED)
-    required_ids, desired_ids = set(required), set(desired)
+    n_required = len(req_ids)
 
     scored_full, scored_partial = [], []
     for pid, (_id, sectors, home, online, days, hours) in profiles.items():
-        have = skills[pid]
-        req_n = len(have & required_ids)
-        score = 50 * req_n / len(required_ids) + (15 * len(have & desired_ids) / len(desired_ids) if desired_ids else 0)
-        sector_points = 10 if pid in sector_done else (5 if request.sector_id in (sectors or ()) else 0)
+        req_n, des_n = coverage.get(pid, (0, 0))
+        days, hours = _tenth(days), _tenth(hours)
+        score = 50 * req_n / n_required + (15 * des_n / len(des_ids) if des_ids else 0)
+        sector_points = 10 if pid in sector_done else (5 if _lists_sector(sectors, request.sector_id) else 0)
         where = areas[pid] | ({home} if home else set())
         distance = ("same" if place in where else "neighbour" if where & neighbours else
                     "online" if online_ok and online else "none")
         if days > 0:
-            share = float(max(days - len(used_days[pid]), 0) / days)
+            share = float(max(days - used_days[pid], 0) / days)
         elif hours > 0:
             share = float(max(hours - used_hours[pid], 0) / hours)
         else:
             share = 0.0
-        average = float(ratings[pid]) if pid in ratings else None
+        average = ratings.get(pid)
         score += sector_points + _DISTANCE_POINTS[distance] + 10 * share + (
             5 * (average - 1) / 4 if average is not None else 2.5)
         count = dispatches.get(pid, 0)
         entry = (-round(score, 1), count, pid, share, sector_points, distance, average)
-        (scored_full if req_n == len(required_ids) else scored_partial).append(entry)
+        (scored_full if req_n == n_required else scored_partial).append(entry)
     scored_full.sort()
     scored_partial.sort()
     if limit is not None:
         scored_full, scored_partial = scored_full[:limit], scored_partial[:limit]
-    shown = {entry[2] for entry in scored_full + scored_partial}
-    names = dict(TalentProfile.objects.filter(pk__in=shown).values_list("id", "display_name"))
-    kinds = dict(TalentProfile.objects.filter(pk__in=shown).values_list("id", "kind"))
+    shown = sorted({entry[2] for entry in scored_full + scored_partial})
+    names, kinds, skills = {}, {}, defaultdict(set)
+    for pid, name, kind in TalentProfile.objects.filter(pk__in=shown).values_list("id", "display_name", "kind"):
+        names[pid], kinds[pid] = name, kind
+    for pid, cap_id in ProfileCapability.objects.filter(profile_id__in=shown, capability_id__in=req_ids + des_ids
+                                                        ).values_list("profile_id", "capability_id"):
+        skills[pid].add(cap_id)
 
     def explain(entry) -> Candidate:
         neg_score, count, pid, share, sector_points, distance, average = entry
@@ -156,9 +200,9 @@ def candidates(request: TalentRequest, *, limit: int | None = 50) -> dict:
         req_cov = [label for cid, label in required.items() if cid in have]
         req_miss = [label for cid, label in required.items() if cid not in have]
         des_cov = [label for cid, label in desired.items() if cid in have]
-        days, hours = profiles[pid][4], profiles[pid][5]
+        days, hours = _tenth(profiles[pid][4]), _tenth(profiles[pid][5])
         if days > 0:
-            remaining = f"今年度あと{max(days - len(used_days[pid]), 0)}日（{days}日中）"
+            remaining = f"今年度あと{max(days - used_days[pid], 0)}日（{days}日中）"
         elif hours > 0:
             remaining = f"今年度あと{max(hours - used_hours[pid], 0)}時間（{hours}時間中）"
         else:

@@ -68,8 +68,9 @@ def _safe(value: str) -> str:
     return (value or "").replace("\x00", "\ufffd")
 
 
-def profiles(*, q: str = "", capability: str = "", sector: str = "", kind: str = "", prefecture: str = ""):
-    """Public list of profiles (public fields only are shown from it)."""
+def profiles(*, q: str = "", capability: str = "", sector: str = "", kind: str = "", prefecture: str = "",
+             online: str = ""):
+    """Public list of profiles (public fields only are shown from it). online="1": those who work online."""
     q, capability, sector, kind, prefecture = map(_safe, (q, capability, sector, kind, prefecture))
     qs = TalentProfile.objects.select_related("home_prefecture").prefetch_related(
         Prefetch("skills", queryset=ProfileCapability.objects.select_related("capability")))
@@ -79,6 +80,8 @@ def profiles(*, q: str = "", capability: str = "", sector: str = "", kind: str =
         qs = qs.filter(Q(skills__capability__sector=sector)).distinct()
     if kind:
         qs = qs.filter(kind=kind)
+    if online == "1":
+        qs = qs.filter(online_available=True)
     if prefecture:
         qs = qs.filter(Q(home_prefecture_id=prefecture) | Q(prefectures_served=prefecture)).distinct()
     if q:
@@ -114,7 +117,10 @@ def scope_requests(user, qs=None):
 
 def requests_for(user, *, status: str = "", sector: str = "", fiscal_year: int | None = None,
                  capability: str = "", municipality: str = "", prefecture: str = "", overdue: bool = False,
-                 unmet: bool = False, gained: str = ""):
+                 unmet: bool = False, gained: str = "", demand: bool = False, talent: int | None = None,
+                 wait_min: int | None = None, wait_max: int | None = None):
+    """The request list behind every number of the pages: `demand` = the requests the demand figures count (申請
+    and later, not withdrawn); wait_min/wait_max = days from 申請 to the first visit (派遣), inclusive."""
     status, sector, capability, municipality, prefecture, gained = map(_safe, (
         status, sector, capability, municipality, prefecture, gained))
     qs = scope_requests(user).select_related("municipality__prefecture", "sector", "talent", "round")
@@ -132,7 +138,14 @@ def requests_for(user, *, status: str = "", sector: str = "", fiscal_year: int |
         qs = qs.filter(report__gained__pk=gained)
     if prefecture:
         qs = qs.filter(municipality__prefecture_id=prefecture)
-    qs = qs.annotate(last_visit=Max("visits__date"))
+    if demand:
+        qs = qs.filter(status__in=DEMAND_STATES)
+    if talent is not None:
+        qs = qs.filter(talent_id=talent)
+    if wait_min is not None or wait_max is not None:
+        low, high = wait_min if wait_min is not None else 0, wait_max if wait_max is not None else 10 ** 6
+        qs = qs.filter(pk__in=[pk for days, pk in waiting_times(fiscal_year)["items"] if low <= days <= high])
+    qs = qs.annotate(last_visit=Max("visits__date"), first_visit=Min("visits__date"))
     if overdue:
         qs = qs.filter(status=Status.DISPATCHING, last_visit__lt=timezone.localdate() - dt.timedelta(
             days=rules.REPORT_DUE_DAYS))
@@ -189,10 +202,16 @@ def demand_supply_by_prefecture(fiscal_year: int | None = None) -> list[dict]:
         demand_qs = demand_qs.filter(fiscal_year=fiscal_year)
     demand = dict(demand_qs.values("municipality__prefecture_id").annotate(n=Count("id"))
                   .values_list("municipality__prefecture_id", "n"))
-    home = dict(TalentProfile.objects.values("home_prefecture_id").annotate(n=Count("id"))
-                .values_list("home_prefecture_id", "n"))
+    # Supply: the talents based in the prefecture or serving it — the same rows as /talent/profiles/?prefecture=.
+    serving: dict[str, set[int]] = defaultdict(set)
+    for profile_id, code in TalentProfile.objects.filter(home_prefecture__isnull=False).values_list(
+            "id", "home_prefecture_id"):
+        serving[code].add(profile_id)
+    for profile_id, code in TalentProfile.prefectures_served.through.objects.values_list("talentprofile_id",
+                                                                                         "prefecture_id"):
+        serving[code].add(profile_id)
     online = TalentProfile.objects.filter(online_available=True).count()
-    return [{"code": p.code, "name": p.name, "demand": demand.get(p.code, 0), "supply": home.get(p.code, 0),
+    return [{"code": p.code, "name": p.name, "demand": demand.get(p.code, 0), "supply": len(serving.get(p.code, ())),
              "online": online} for p in Prefecture.objects.order_by("code")]
 
 
@@ -201,10 +220,9 @@ def demand_supply_by_sector(fiscal_year: int | None = None) -> list[dict]:
     if fiscal_year:
         demand_qs = demand_qs.filter(fiscal_year=fiscal_year)
     demand = dict(demand_qs.values("sector_id").annotate(n=Count("id")).values_list("sector_id", "n"))
-    supply: dict[str, int] = defaultdict(int)
-    for sectors in TalentProfile.objects.values_list("sectors", flat=True):
-        for code in sectors or []:
-            supply[code] += 1
+    # Supply: talents holding a capability of the sector — the same rows as /talent/profiles/?sector=.
+    supply = dict(ProfileCapability.objects.values("capability__sector").annotate(
+        n=Count("profile_id", distinct=True)).values_list("capability__sector", "n"))
     return [{"code": code, "name": name, "demand": demand.get(code, 0), "supply": supply.get(code, 0)}
             for code, name in Sector.objects.order_by("order").values_list("code", "name")]
 
@@ -229,16 +247,33 @@ def unmet_request_ids() -> list[int]:
     return unmet
 
 
+# Waiting-time bands of the analytics page: (label, first day, last day); each links to its requests.
+WAIT_BANDS = [("30日以内", 0, 30), ("31〜60日", 31, 60), ("61〜90日", 61, 90), ("91日以上", 91, None)]
+
+
+def waiting_days(submitted_at, first_visit) -> int | None:
+    """Days from 申請 (its date in JST) to the first visit (派遣); None until both exist."""
+    if submitted_at is None or first_visit is None:
+        return None
+    return (first_visit - timezone.localtime(submitted_at).date()).days
+
+
 def waiting_times(fiscal_year: int | None = None) -> dict:
-    """Days from 申請 to the first visit (派遣), per request that has both."""
-    qs = TalentRequest.objects.filter(submitted_at__isnull=False).annotate(first=Min("visits__date"))
+    """Days from 申請 to the first visit (派遣), per request that has both: count, median, the longest (with its
+    request) and the bands of WAIT_BANDS."""
+    qs = TalentRequest.objects.filter(submitted_at__isnull=False).annotate(first=Min("visits__date")).filter(
+        first__isnull=False).values_list("pk", "submitted_at", "first")
     if fiscal_year:
         qs = qs.filter(fiscal_year=fiscal_year)
-    days = sorted(((r.first - timezone.localtime(r.submitted_at).date()).days, r.pk) for r in qs if r.first)
+    days = sorted((waiting_days(submitted, first), pk) for pk, submitted, first in qs)
     values = [d for d, _ in days]
+    bands = [{"label": label, "min": low, "max": high,
+              "count": sum(1 for d in values if d >= low and (high is None or d <= high))}
+             for label, low, high in WAIT_BANDS]
     if not values:
-        return {"count": 0, "median": None, "max": None, "items": []}
-    return {"count": len(values), "median": values[len(values) // 2], "max": values[-1], "items": days}
+        return {"count": 0, "median": None, "max": None, "longest": None, "items": [], "bands": bands}
+    return {"count": len(values), "median": values[len(values) // 2], "max": values[-1], "longest": days[-1][1],
+            "items": days, "bands": bands}
 
 
 def dispatches_per_talent(fiscal_year: int | None = None) -> list[dict]:

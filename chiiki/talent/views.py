@@ -4,21 +4,32 @@ the dispatch workflow, own profile, analytics with names (admin and prefecture s
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from chiiki import access
 from chiiki.core import history, tabular
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import current_fiscal_year
+from chiiki.core.models import ChangeRecord
 from chiiki.core.paging import paginate
 from chiiki.regions.models import Prefecture
 from chiiki.regions.queries import get_municipality
 
 from . import actions, indexing, matching, queries, rules
-from .forms import CapabilityForm, ProfileForm, RateForm, ReportForm, RequestForm, RoundForm, VisitForm
+from .forms import (
+    AccountForm,
+    CapabilityForm,
+    ProfileForm,
+    RateForm,
+    ReportForm,
+    RequestForm,
+    RoundForm,
+    VisitForm,
+)
 from .models import ApplicationRound, Capability, Kind, Status, TalentProfile
 
 CONFLICT = "ほかの利用者が先に更新しました。最新の内容を確認してから、もう一度操作してください。"
@@ -74,7 +85,7 @@ def suggest(request):
 
 
 def profiles(request):
-    filters = {k: request.GET.get(k, "") for k in ("q", "capability", "sector", "kind", "prefecture")}
+    filters = {k: request.GET.get(k, "") for k in ("q", "capability", "sector", "kind", "prefecture", "online")}
     qs = queries.profiles(**filters)
     if _fmt(request):
         kinds = dict(Kind.choices)
@@ -95,23 +106,43 @@ def profile(request, pk):
         "served": item.prefectures_served.all(), "uturn": item.uturn_prefectures.all(),
         "sector_names": queries.sector_names(),
         "show_contact": access.can(request.user, "talent.view_contact", item),
-        "can_edit": access.can(request.user, "talent.edit_profile", item)})
+        "can_edit": access.can(request.user, "talent.edit_profile", item),
+        "can_manage": access.can(request.user, "talent.manage")})
 
 
 def analytics(request):
-    """Demand and supply. Everyone sees aggregates; names (dispatches per talent) only admin and prefecture staff."""
+    """Demand and supply. Everyone sees aggregates; names (dispatches per talent) and the rows behind the waiting
+    times only admin and prefecture staff. Every table downloads as CSV/XLSX (?table=…&format=…)."""
     year_raw = request.GET.get("fiscal_year") or ""
     year = int(year_raw) if year_raw.isdigit() else None
-    by_cap = queries.demand_supply_by_capability(year)
-    table = request.GET.get("table")
-    if _fmt(request) and table == "capability":
-        return tabular.table_response(_fmt(request), "需給_できること別", ["ID", "分野", "できること", "依頼数", "登録人材数"],
-                                      [[r["id"], r["sector_name"], r["label"], r["demand"], r["supply"]] for r in by_cap])
-    by_pref = queries.demand_supply_by_prefecture(year)
-    if _fmt(request) and table == "prefecture":
-        return tabular.table_response(_fmt(request), "需給_都道府県別", ["都道府県コード", "都道府県", "依頼数", "拠点の人材数"],
-                                      [[r["code"], r["name"], r["demand"], r["supply"]] for r in by_pref])
     named = access.can(request.user, "talent.analytics")
+    by_cap = queries.demand_supply_by_capability(year)
+    by_pref = queries.demand_supply_by_prefecture(year)
+    by_sector = queries.demand_supply_by_sector(year)
+    waiting = queries.waiting_times(year)
+    gains = queries.capability_gains()
+    per_talent = queries.dispatches_per_talent(year) if named else None
+    table, fmt = request.GET.get("table"), _fmt(request)
+    if fmt:
+        exports = {
+            "capability": ("需給_できること別", ["ID", "分野", "できること", "依頼数", "登録人材数"],
+                           [[r["id"], r["sector_name"], r["label"], r["demand"], r["supply"]] for r in by_cap]),
+            "prefecture": ("需給_都道府県別", ["都道府県コード", "都道府県", "依頼数", "対応できる人材数"],
+                           [[r["code"], r["name"], r["demand"], r["supply"]] for r in by_pref]),
+            "sector": ("需給_分野別", ["分野コード", "分野", "依頼数", "人材数"],
+                       [[r["code"], r["name"], r["demand"], r["supply"]] for r in by_sector]),
+            "waiting": ("申請から派遣までの日数", ["日数", "件数"],
+                        [[b["label"], b["count"]] for b in waiting["bands"]]),
+            "gains": ("職員が自らできるようになったこと", ["年度", "ID", "できること", "件数"],
+                      [[g["fiscal_year"], g["capability"], g["label"], g["count"]] for g in gains]),
+        }
+        if named:
+            exports["per_talent"] = ("人材ごとの派遣件数", ["人材ID", "人材", "派遣（承諾以降）"],
+                                     [[r["talent_id"], r["name"], r["dispatches"]] for r in per_talent])
+        if table not in exports:
+            raise Http404("表が見つかりません")
+        title, header, rows = exports[table]
+        return tabular.table_response(fmt, title, header, rows)
     peak = max([r["demand"] for r in by_cap] + [r["supply"] for r in by_cap] + [1])
     for r in by_cap:
         r["demand_heat"] = min(5, round(5 * r["demand"] / peak)) if r["demand"] else 0
@@ -119,10 +150,18 @@ def analytics(request):
     return render(request, "talent/analytics.html", {
         "fiscal_year": year, "years": queries.fiscal_years(),
         "by_capability": by_cap, "by_prefecture": [r for r in by_pref if r["demand"] or r["supply"]],
-        "by_sector": queries.demand_supply_by_sector(year), "unmet": len(queries.unmet_request_ids()),
-        "waiting": queries.waiting_times(year), "gains": queries.capability_gains(),
-        "per_talent": queries.dispatches_per_talent(year)[:20] if named else None, "named": named,
-        "querystring": _querystring(request)})
+        "by_sector": by_sector, "unmet": len(queries.unmet_request_ids()), "waiting": waiting, "gains": gains,
+        "per_talent": per_talent[:20] if named else None, "named": named,
+        "year_query": f"&fiscal_year={year}" if year else "", "querystring": _querystring(request)})
+
+
+def analytics_map(request):
+    """The demand–supply map's values per prefecture (the table on the page is the same figures)."""
+    year_raw = request.GET.get("fiscal_year") or ""
+    year = int(year_raw) if year_raw.isdigit() else None
+    return JsonResponse({"fiscal_year": year, "prefectures": {
+        r["code"]: {"name": r["name"], "demand": r["demand"], "supply": r["supply"]}
+        for r in queries.demand_supply_by_prefecture(year)}}, json_dumps_params={"ensure_ascii": False})
 
 
 def municipality(request, code):
@@ -184,6 +223,44 @@ def profile_edit(request, pk):
 
 
 @login_required
+def profile_account(request, pk):
+    """The national admin links the profile to the advisor or company account that edits it (or unlinks it)."""
+    access.require(request.user, "talent.manage")
+    item = get_object_or_404(TalentProfile.objects.select_related("user"), pk=pk)
+    form = AccountForm(request.POST or None, initial={"username": item.user.username if item.user else "",
+                                                      "version": item.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.link_account(request.user, item, form.cleaned_data["username"],
+                                 version=form.cleaned_data["version"])
+        except Invalid as exc:
+            form.add_problems(exc.problems)
+        except Conflict:
+            messages.error(request, CONFLICT)
+            return redirect("talent:profile_account", pk)
+        else:
+            messages.success(request, "アカウントの結び付けを保存しました。" if form.cleaned_data["username"]
+                             else "アカウントの結び付けを解除しました。")
+            return redirect("talent:profile", pk)
+    return render(request, "talent/profile_account.html", {"form": form, "profile": item,
+                                                         "history": _account_history(item)},
+                  status=400 if request.method == "POST" else 200)
+
+
+def _account_history(item) -> list[dict]:
+    """The changes of the profile's linked account, newest first (usernames looked up now, never stored)."""
+    from chiiki.accounts.models import User
+
+    rows = [(r, (r.before or {}).get("user_id"), (r.after or {}).get("user_id")) for r in ChangeRecord.objects.filter(
+        model="talent.talentprofile", object_id=str(item.pk)).order_by("-at", "-id")[:200]]
+    rows = [(r, a, b) for r, a, b in rows if a != b][:20]
+    names = dict(User.objects.filter(pk__in={x for _, a, b in rows for x in (a, b) if x}).values_list(
+        "pk", "username"))
+    return [{"at": r.at, "actor": r.actor_label, "before": names.get(a, "（削除済み）") if a else "未設定",
+             "after": names.get(b, "（削除済み）") if b else "未設定"} for r, a, b in rows]
+
+
+@login_required
 def profile_delete(request, pk):
     item = get_object_or_404(TalentProfile, pk=pk)
     access.require(request.user, "talent.edit_profile", item)
@@ -201,26 +278,44 @@ def profile_delete(request, pk):
 # ---- Requests ------------------------------------------------------------------------------------------------
 
 
+def _int(raw) -> int | None:
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
 @login_required
 def requests(request):
     f = {k: request.GET.get(k, "") for k in ("status", "sector", "capability", "municipality", "prefecture", "gained")}
     year_raw = request.GET.get("fiscal_year", "")
+    numbers = {k: _int(request.GET.get(k)) for k in ("talent", "wait_min", "wait_max")}
     qs = queries.requests_for(request.user, fiscal_year=int(year_raw) if year_raw.isdigit() else None,
-                              overdue=request.GET.get("overdue") == "1", unmet=request.GET.get("unmet") == "1", **f)
+                              overdue=request.GET.get("overdue") == "1", unmet=request.GET.get("unmet") == "1",
+                              demand=request.GET.get("demand") == "1", **numbers, **f)
     if _fmt(request):
-        return tabular.table_response(_fmt(request), "派遣依頼一覧",
-                                      ["ID", "年度", "団体コード", "団体", "分野", "求める人", "状態", "人材", "評価"],
-                                      [[r.pk, r.fiscal_year, r.municipality_id, r.municipality.name, r.sector.name,
-                                        r.title, r.get_status_display(), r.talent_label, r.rating or ""] for r in qs])
+        return tabular.table_response(
+            _fmt(request), "派遣依頼一覧",
+            ["ID", "年度", "団体コード", "団体", "分野", "求める人", "状態", "人材", "評価", "申請日", "初回の派遣日",
+             "申請から派遣までの日数"],
+            [[r.pk, r.fiscal_year, r.municipality_id, r.municipality.name, r.sector.name, r.title,
+              r.get_status_display(), r.talent_label, r.rating or "",
+              timezone.localtime(r.submitted_at).date().isoformat() if r.submitted_at else "",
+              r.first_visit.isoformat() if r.first_visit else "",
+              _blank(queries.waiting_days(r.submitted_at, r.first_visit))] for r in qs])
     page = paginate(qs, request.GET.get("page"), 30)
     for r in page.object_list:
         r.is_overdue = r.status == Status.DISPATCHING and rules.is_overdue(r.last_visit)
+        r.waited = queries.waiting_days(r.submitted_at, r.first_visit)
     own = getattr(request.user, "municipality", None)
     return render(request, "talent/requests.html", {
-        "page": page, "filters": f, "fiscal_year": year_raw, "statuses": Status.choices,
+        "page": page, "filters": f, "numbers": numbers, "fiscal_year": year_raw, "statuses": Status.choices,
         "sectors": queries.sector_names(), "querystring": _querystring(request),
         "overdue": request.GET.get("overdue") == "1", "unmet": request.GET.get("unmet") == "1",
+        "demand": request.GET.get("demand") == "1",
         "can_create": own is not None and access.can(request.user, "talent.request", own)})
+
+
+def _blank(value):
+    return "" if value is None else value
 
 
 def _own_municipality(user):

@@ -21,11 +21,26 @@ def _demand_cell(page, capability):
     return page.locator(f'[data-testid="capability-heat"] td[data-capability="{capability}"]').inner_text()
 
 
+def _map_label(page, code):
+    """The demand–supply map's label for a municipality (its prefecture's figures), once the map is coloured."""
+    page.wait_for_selector('#talent-map-wrap[data-ready="balance"]')
+    return page.evaluate(f"document.getElementById('talent-map')._chiikiMap.values['{code}'].label")
+
+
 def test_request_from_free_text_to_rated_dispatch(transactional_db, users, vocabulary, rounds, advisor_profile,
-                                                  page, login, screenshot):
+                                                  page, login, screenshot, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from chiiki.regions.tests import topo_fixture
+
+    topo_fixture.write(tmp_path / "boundaries")  # the map draws polygons, as on a site with boundaries loaded
+    call_command("load_boundaries", str(tmp_path / "boundaries"), stdout=StringIO())
     errors = collect_errors(page)
     _as(page, login, users["admin"])
     assert _demand_cell(page, "CAP-HLT-07") == "0"
+    assert "依頼 0件" in _map_label(page, "132012")
 
     # The municipal officer: free text → suggested capability → draft → 申請
     _as(page, login, users["hachioji"])
@@ -83,5 +98,13 @@ def test_request_from_free_text_to_rated_dispatch(transactional_db, users, vocab
     _as(page, login, users["admin"])
     assert _demand_cell(page, "CAP-HLT-07") == "1"
     assert "IoTセンサーによる高齢者の見守りを導入できる" in page.locator("main").inner_text()
+    assert _map_label(page, "132012") == "東京都：依頼 1件・対応できる人材 1人（依頼は人材の数以下）"
+    page.locator("#talent-map").scroll_into_view_if_needed()
     screenshot(page, "talent-analytics")
+    page.select_option("#talent-map-measure", "demand")
+    page.wait_for_selector('#talent-map-wrap[data-ready="demand"]')
+    assert "依頼 1件" in page.evaluate("document.getElementById('talent-map')._chiikiMap.values['132012'].label")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.locator("#talent-map").scroll_into_view_if_needed()
+    screenshot(page, "talent-analytics-375")
     assert errors == []

@@ -103,7 +103,7 @@ def test_analytics_numbers_link_to_their_rows(users, client_for, hachioji_reques
     TalentRequest.objects.filter(pk=hachioji_request.pk).update(status=Status.SUBMITTED)
     client = client_for(users["admin"])
     page = client.get("/talent/analytics/").content.decode()
-    assert '<a href="/talent/requests/?capability=CAP-HLT-07">1</a>' in page
+    assert '<a href="/talent/requests/?demand=1&amp;capability=CAP-HLT-07">1</a>' in page
     assert '<a href="/talent/profiles/?capability=CAP-HLT-07">1</a>' in page
     rows = client.get("/talent/requests/?capability=CAP-HLT-07").context["page"].paginator.count
     assert rows == 1

@@ -45,7 +45,8 @@ ROLE_PAGES = {
                  "/talent/requests/{talent_running}/", "/talent/profiles/{talent_profile}/"],
     "tokyo": ["/talent/analytics/", "/talent/requests/"],
     "admin": ["/talent/requests/{talent_received}/", "/talent/import/", "/talent/manage/rounds",
-              "/talent/capabilities/CAP-HLT-07/edit", "/talent/analytics/", "/talent/requests/?overdue=1"],
+              "/talent/capabilities/CAP-HLT-07/edit", "/talent/analytics/", "/talent/requests/?overdue=1",
+              "/talent/profiles/{talent_profile}/account", "/talent/requests/?wait_min=0&demand=1"],
     "advisor": ["/talent/profiles/{talent_profile}/edit", "/talent/requests/{talent_running}/"],
     "company": ["/talent/profiles/new"],
 }
