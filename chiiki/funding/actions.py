@@ -746,28 +746,81 @@ def update_revitalisation_plan(actor, plan, *, version, name: str, approved_on=N
     return current
 
 
+def _clean_project(name, sector, target_amount, description) -> dict:
+    problems = []
+    cleaned = {
+        "name": _collect(problems, "name", validation.clean_text, name, label="事業名", max_length=200,
+                         required=True),
+        "target_amount": _collect(problems, "target_amount", validation.clean_yen, target_amount,
+                                  label="寄附の目標額", allow_zero=False),
+        "description": _collect(problems, "description", validation.clean_text, description, label="事業の概要",
+                                max_length=4000),
+        "sector": sector,
+    }
+    if sector is None:
+        problems.append(("sector", "分野を選んでください"))
+    if problems:
+        raise Invalid(problems)
+    return cleaned
+
+
 def add_revitalisation_project(actor, plan, *, name: str, sector: Sector | None, target_amount, description="",
                                source: str = history.WEB):
     from .models import RevitalisationProject
 
     access.require(actor, "funding.revitalisation_edit", plan)
-    problems = []
-    name = _collect(problems, "name", validation.clean_text, name, label="事業名", max_length=200, required=True)
-    target = _collect(problems, "target_amount", validation.clean_yen, target_amount, label="寄附の目標額",
-                      allow_zero=False)
-    description = _collect(problems, "description", validation.clean_text, description, label="事業の概要",
-                           max_length=4000)
-    if sector is None:
-        problems.append(("sector", "分野を選んでください"))
-    if problems:
-        raise Invalid(problems)
+    cleaned = _clean_project(name, sector, target_amount, description)
     with transaction.atomic():
-        project = RevitalisationProject.objects.create(plan=plan, name=name, sector=sector, target_amount=target,
-                                                       description=description)
+        project = RevitalisationProject.objects.create(plan=plan, **cleaned)
         history.record(actor, history.CREATE, project, None, _snap(project, PROJECT_FIELDS),
                        municipality=plan.municipality, prefecture=plan.prefecture, source=source)
         history.bump(AREA)
     return project
+
+
+def update_revitalisation_project(actor, project, *, version, name: str, sector: Sector | None, target_amount,
+                                  description="", source: str = history.WEB):
+    """Change a project (事業) of a 地域再生計画: name, sector, target amount, description. Stale version → Conflict."""
+    from .models import RevitalisationProject
+
+    plan = project.plan
+    access.require(actor, "funding.revitalisation_edit", plan)
+    version = editing.require_version(version)
+    cleaned = _clean_project(name, sector, target_amount, description)
+    with transaction.atomic():
+        current = editing.lock(RevitalisationProject.objects, project.pk, version)
+        before = editing.apply(current, PROJECT_FIELDS, cleaned)
+        if before is None:
+            return current
+        current.save()
+        history.record(actor, history.UPDATE, current, before, _snap(current, PROJECT_FIELDS),
+                       municipality=plan.municipality, prefecture=plan.prefecture, source=source)
+        history.bump(AREA)
+    return current
+
+
+def delete_revitalisation_project(actor, project, *, version, source: str = history.WEB) -> None:
+    """Remove a project nobody has pledged to (a pledge, even a cancelled one, keeps its project: it is the record
+    of what the company offered). History keeps the project."""
+    from .models import CorporateDonationPledge, RevitalisationProject
+
+    plan = project.plan
+    access.require(actor, "funding.revitalisation_edit", plan)
+    version = editing.require_version(version)
+    with transaction.atomic():
+        current = editing.lock(RevitalisationProject.objects, project.pk, version)
+        pledges = CorporateDonationPledge.objects.filter(project=current).count()
+        if pledges:
+            raise Invalid([("project", f"この事業には寄附の申出が{pledges}件あるため削除できません"
+                                       "（申出の記録を残すため。名称や目標額の変更はできます）")])
+        lines = FundingLine.objects.filter(donation_project=current).count()
+        if lines:
+            raise Invalid([("project", f"この事業は実装計画の財源{lines}件に使われているため削除できません"
+                                       "（先に計画の財源から外してください）")])
+        history.record(actor, history.DELETE, current, _snap(current, PROJECT_FIELDS), None,
+                       municipality=plan.municipality, prefecture=plan.prefecture, source=source)
+        current.delete()
+        history.bump(AREA)
 
 
 def pledge(actor, company, project, *, amount, fiscal_year, no_return_declared: bool, idempotency_key: str = "",

@@ -754,6 +754,7 @@ class ProjectOut(Schema):
     received: int
     remaining: int
     url: str
+    version: int
 
 
 class ProjectList(Schema):
@@ -834,7 +835,8 @@ def _project_out(row) -> dict:
             "owner_name": plan.owner_name, "municipality": plan.municipality_id, "prefecture": plan.prefecture_id,
             "plan_name": plan.name, "approved_on": plan.approved_on, "start_year": plan.start_year,
             "end_year": plan.end_year, "target_amount": project.target_amount, "pledged": pledged,
-            "received": received, "remaining": remaining, "url": project.get_absolute_url()}
+            "received": received, "remaining": remaining, "url": project.get_absolute_url(),
+            "version": project.version}
 
 
 def _pledge_out(pledge_row, created: bool = False) -> dict:
@@ -864,10 +866,54 @@ def list_projects(request, prefecture: str | None = None, sector: str | None = N
 @router.get("/revitalisation-projects/{project_id}", response={200: ProjectOut, 404: ErrorOut},
             summary="企業版ふるさと納税の事業")
 def get_project(request, project_id: int):
+    return _project_out(_project_or_404(project_id))
+
+
+class ProjectIn(Schema):
+    version: int = Field(..., ge=0, description="読み込んだときの版。必須: 古い版での更新は 409")
+    name: str
+    sector: str = Field(..., description="分野コード")
+    target_amount: int = Field(..., ge=1, le=10**13, description="寄附の目標額（円）")
+    description: str = ""
+
+
+class ProjectConflict(Schema):
+    detail: str
+    current: ProjectOut | None = None
+
+
+def _project_or_404(project_id: int):
     rows = queries.project_rows(queries.projects().filter(pk=project_id))
     if not rows:
         raise Http404("事業が見つかりません")
-    return _project_out(rows[0])
+    return rows[0]
+
+
+@router.put("/revitalisation-projects/{project_id}", auth=WRITE_AUTH,
+            response={200: ProjectOut, 409: ProjectConflict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+            summary="企業版ふるさと納税の事業を更新（名称・分野・目標額・概要。version で楽観的排他）")
+def update_project(request, project_id: int, payload: ProjectIn):
+    project = _project_or_404(project_id)[0]
+    try:
+        actions.update_revitalisation_project(
+            request.user, project, version=payload.version, name=payload.name,
+            sector=Sector.objects.filter(pk=payload.sector).first(), target_amount=payload.target_amount,
+            description=payload.description, source=history.API)
+    except Conflict as exc:
+        return Status(409, {"detail": str(exc), "current": _project_out(_project_or_404(project_id))})
+    return Status(200, _project_out(_project_or_404(project_id)))
+
+
+@router.delete("/revitalisation-projects/{project_id}", auth=WRITE_AUTH,
+               response={204: None, 409: ProjectConflict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+               summary="企業版ふるさと納税の事業を削除（申出のある事業・財源に使われている事業は 422）")
+def delete_project(request, project_id: int, version: int = Query(..., ge=0, le=2**31 - 1)):
+    project = _project_or_404(project_id)[0]
+    try:
+        actions.delete_revitalisation_project(request.user, project, version=version, source=history.API)
+    except Conflict as exc:
+        return Status(409, {"detail": str(exc), "current": _project_out(_project_or_404(project_id))})
+    return Status(204, None)
 
 
 @router.get("/revitalisation-projects/{project_id}/relief", response={200: ReliefOut, 404: ErrorOut, 422: ErrorOut},

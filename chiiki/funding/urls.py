@@ -33,6 +33,7 @@ urlpatterns = [
     path("projects/<int:pk>/", views.project_detail, name="project"),
     path("projects/<int:pk>/pledge", views.pledge_create, name="pledge_create"),
     path("projects/<int:pk>/add", views.project_add, name="project_add"),
+    path("projects/<int:pk>/edit", views.project_edit, name="project_edit"),
     path("revitalisation/new", views.revitalisation_new, name="revitalisation_new"),
     path("revitalisation/<int:pk>/edit", views.revitalisation_edit, name="revitalisation_edit"),
     path("companies/new", views.company_new, name="company_new"),

@@ -870,6 +870,44 @@ def tax_settings(request):
                                                          "version": version})
 
 
+@login_required
+def project_edit(request, pk):
+    """Change or remove a project (事業) of a 地域再生計画, with the version the editor saw."""
+    project = get_object_or_404(queries.projects(), pk=pk)
+    access.require(request.user, "funding.revitalisation_edit", project.plan)
+
+    def shown(p):
+        return {"name": p.name, "sector": p.sector_id or "", "target_amount": p.target_amount,
+                "description": p.description, "version": p.version}
+
+    errors, status, values = [], 200, shown(project)
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in ("name", "sector", "target_amount", "description", "version")}
+        try:
+            if "delete" in request.POST:
+                actions.delete_revitalisation_project(request.user, project, version=values["version"])
+            else:
+                actions.update_revitalisation_project(
+                    request.user, project, version=values["version"], name=values["name"],
+                    sector=Sector.objects.filter(pk=values["sector"]).first(),
+                    target_amount=values["target_amount"], description=values["description"])
+        except Invalid as exc:
+            errors, status = [reason for _f, reason in exc.problems], 422
+        except Conflict:
+            project.refresh_from_db()
+            errors, status, values = [Conflict.DEFAULT + "（最新の内容を表示しています）"], 409, shown(project)
+        else:
+            if "delete" in request.POST:
+                messages.success(request, "事業を削除しました")
+                return redirect(reverse("funding:revitalisation_edit", args=[project.plan_id]))
+            messages.success(request, "事業を保存しました")
+            return redirect(project.get_absolute_url())
+    return render(request, "funding/project_edit.html", {
+        "project": project, "values": values, "errors": errors, "sectors": Sector.objects.order_by("order"),
+        "history_url": reverse("history:index") + "?" + urlencode({"model": "funding.revitalisationproject",
+                                                                   "object_id": project.pk})}, status=status)
+
+
 @require_POST
 def project_add(request, pk):
     """Another project of the same 地域再生計画 (from a project page of that plan)."""

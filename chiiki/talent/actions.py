@@ -42,7 +42,8 @@ DELETED_LABEL = "（削除された人材）"
 # What history keeps of a profile: never the name, e-mail or phone (privacy; a deleted person leaves no trace).
 PROFILE_FIELDS = ("kind", "sectors", "home_prefecture_id", "online_available", "uturn_intention", "available_days",
                   "available_hours", "user_id", "version")
-REQUEST_FIELDS = ("status", "sector_id", "fiscal_year", "title", "format", "talent_id", "reason", "rating", "version")
+REQUEST_FIELDS = ("status", "sector_id", "fiscal_year", "title", "format", "talent_id", "reason", "rating", "plan_id",
+                  "version")
 
 
 def _ids(values) -> list[str]:
@@ -303,7 +304,18 @@ def delete_profile(actor, profile: TalentProfile, *, version, source: str = hist
 # ---- Requests -------------------------------------------------------------------------------------------------
 
 
-def clean_request(data: dict) -> dict:
+def plans_for(municipality):
+    """Implementation plans a request of `municipality` may name: its own and the wide-area plans it takes part in,
+    except discontinued ones (funding app)."""
+    from django.db.models import Q
+
+    from chiiki.funding.models import ImplementationPlan, PlanStatus
+
+    return (ImplementationPlan.objects.filter(Q(municipality=municipality) | Q(participants=municipality))
+            .exclude(status=PlanStatus.DISCONTINUED).distinct().order_by("-start_year", "pk"))
+
+
+def clean_request(data: dict, municipality=None) -> dict:
     problems: list[tuple[str, str]] = []
     _controls(data, ("title", "vision", "plan_url", "organisation"), problems)
     title = (data.get("title") or "").strip()
@@ -348,10 +360,19 @@ def clean_request(data: dict) -> dict:
     if plan_url and not re.match(r"^https?://\S+$", plan_url):
         problems.append(("plan_url", "実装計画のURLは http:// または https:// で始めてください"))
     organisation = (data.get("organisation") or "").strip()[:200]
+    plan = None
+    raw_plan = data.get("plan")
+    if raw_plan not in (None, ""):
+        try:
+            plan = plans_for(municipality).filter(pk=int(raw_plan)).first() if municipality is not None else None
+        except (TypeError, ValueError):
+            plan = None
+        if plan is None:
+            problems.append(("plan", "実装計画は、この団体の計画（参加している広域の計画を含む）から選んでください"))
     if problems:
         raise Invalid(problems)
     return {"title": title, "vision": vision, "sector": sector, "required": required, "desired": desired,
-            "format": fmt, "plan_url": plan_url, "organisation": organisation, **dates}
+            "format": fmt, "plan_url": plan_url, "plan": plan, "organisation": organisation, **dates}
 
 
 def _request_snapshot(request: TalentRequest) -> dict:
@@ -371,8 +392,9 @@ def _record(actor, action, request, before, source):
 
 
 # The request's own fields a draft edit sets (the capabilities are many-to-many and compared apart).
-_EDIT_FIELDS = ("title", "vision", "sector", "format", "plan_url", "organisation", "preferred_from", "preferred_to")
-_EDIT_SNAPSHOT = tuple("sector_id" if name == "sector" else name for name in _EDIT_FIELDS)
+_EDIT_FIELDS = ("title", "vision", "sector", "format", "plan_url", "plan", "organisation", "preferred_from",
+                "preferred_to")
+_EDIT_SNAPSHOT = tuple(f"{name}_id" if name in ("sector", "plan") else name for name in _EDIT_FIELDS)
 
 
 def _write_request(request: TalentRequest, cleaned: dict) -> None:
@@ -386,7 +408,7 @@ def _write_request(request: TalentRequest, cleaned: dict) -> None:
 def create_request(actor, municipality, data: dict, *, fiscal_year: int | None = None, is_demo=False,
                    source: str = history.WEB) -> TalentRequest:
     access.require(actor, "talent.request", municipality)
-    cleaned = clean_request(data)
+    cleaned = clean_request(data, municipality)
     with transaction.atomic():
         request = TalentRequest(municipality=municipality, fiscal_year=fiscal_year or current_fiscal_year(),
                                 created_by=actor if getattr(actor, "is_authenticated", False) else None,
@@ -400,7 +422,7 @@ def create_request(actor, municipality, data: dict, *, fiscal_year: int | None =
 def update_request(actor, request: TalentRequest, data: dict, *, version, source: str = history.WEB) -> TalentRequest:
     """Edit a draft (after 申請 the request is the national office's to handle; withdraw and write a new one)."""
     access.require(actor, "talent.request", request)
-    cleaned = clean_request(data)
+    cleaned = clean_request(data, request.municipality)
     version = editing.require_version(version)
     with transaction.atomic():
         current = _locked(request, version)

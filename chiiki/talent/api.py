@@ -233,6 +233,7 @@ class RequestOut(Schema):
     preferred_from: dt.date | None
     preferred_to: dt.date | None
     plan_url: str
+    plan: int | None = Field(None, description="この依頼が支える実装計画（/api/v1/plans/{id}）")
     status: str
     status_label: str
     round: str | None
@@ -260,7 +261,7 @@ def request_out(r: TalentRequest, user) -> dict:
         "organisation": r.organisation, "sector": r.sector_id, "fiscal_year": r.fiscal_year, "title": r.title,
         "vision": r.vision, "required": sorted(c.pk for c in r.required.all()),
         "desired": sorted(c.pk for c in r.desired.all()), "format": r.format, "preferred_from": r.preferred_from,
-        "preferred_to": r.preferred_to, "plan_url": r.plan_url, "status": r.status,
+        "preferred_to": r.preferred_to, "plan_url": r.plan_url, "plan": r.plan_id, "status": r.status,
         "status_label": RequestStatus(r.status).label, "round": str(r.round) if r.round_id else None,
         "talent_id": r.talent_id, "talent_label": r.talent_label, "reason": r.reason, "rating": r.rating,
         "rating_comment": r.rating_comment, "overdue": queries.overdue(r),
@@ -317,6 +318,7 @@ class RequestIn(Schema):
     preferred_from: dt.date | None = None
     preferred_to: dt.date | None = None
     plan_url: str = ""
+    plan: int | None = Field(None, description="実装計画のID（この団体の計画か、参加している広域の計画）")
     organisation: str = ""
 
 

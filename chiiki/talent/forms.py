@@ -43,12 +43,20 @@ class RequestForm(ActionForm):
     format = forms.ChoiceField(label="実施形態", choices=Format.choices, initial=Format.MIXED)
     preferred_from = forms.DateField(label="希望時期（から）", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     preferred_to = forms.DateField(label="希望時期（まで）", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    plan_url = forms.URLField(label="実装計画のURL（あれば）", required=False, assume_scheme="https")
+    plan = forms.ChoiceField(label="この依頼が支える実装計画（あれば）", required=False,
+                             help_text="この団体の実装計画と、参加している広域の計画から選べます。")
+    plan_url = forms.URLField(label="実装計画のURL（ほかのサイトで公開している場合）", required=False,
+                              assume_scheme="https")
     organisation = forms.CharField(label="推薦する団体（団体以外が受ける場合）", required=False, max_length=200)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, municipality=None, **kwargs):
         super().__init__(*args, **kwargs)
+        from .actions import plans_for
+
+        plans = plans_for(municipality) if municipality is not None else []
+        self.fields["plan"].choices = [("", "（選ばない）")] + [
+            (str(plan.pk), f"{plan.title}（{plan.start_year}年度〜、{plan.get_status_display()}）") for plan in plans]
         caps = _capability_choices()
         self.fields["required"].choices = caps
         self.fields["desired"].choices = caps

@@ -93,6 +93,11 @@ def _tenth(value) -> Decimal:
     return Decimal(str(value or 0)).quantize(Decimal("0.1"))
 
 
+def _tenths(value) -> int:
+    """A one-decimal-place value (days, hours) as an integer number of tenths."""
+    return round(float(value) * 10) if value else 0
+
+
 def _lists_sector(sectors, code: str) -> bool:
     """The profile's JSON list of sector codes contains code (the cursor gives text on SQLite, a list elsewhere)."""
     if isinstance(sectors, str):
@@ -152,28 +157,34 @@ def candidates(request: TalentRequest, *, limit: int | None = 50) -> dict:
             sector_done.add(talent_id)
     used_days: dict[int, int] = defaultdict(int)
     used_hours: dict[int, Decimal] = defaultdict(Decimal)
+    used_hours_t: dict[int, int] = {}
     for talent_id, days_used, hours_used in _rows(
             f"SELECT r.talent_id, COUNT(DISTINCT v.date), SUM(v.hours) FROM {visit_table} v "
             f"INNER JOIN {request_table} r ON r.id = v.request_id WHERE r.fiscal_year = %s "
             f"AND r.talent_id IN ({pool_sql}) GROUP BY r.talent_id", [year, *req_ids]):
         used_days[talent_id] = int(days_used)
         used_hours[talent_id] = _tenth(hours_used)
+        used_hours_t[talent_id] = _tenths(hours_used)
     online_ok = request.format in (Format.ONLINE, Format.MIXED)
     n_required = len(req_ids)
 
     scored_full, scored_partial = [], []
+    no_areas: set[str] = set()
+    # The pool can be thousands of profiles: this loop is plain arithmetic on integers (days and hours in tenths,
+    # exact for their one decimal place) rather than Decimal, and builds no set or dict entry per profile.
     for pid, (_id, sectors, home, online, days, hours) in profiles.items():
         req_n, des_n = coverage.get(pid, (0, 0))
-        days, hours = _tenth(days), _tenth(hours)
         score = 50 * req_n / n_required + (15 * des_n / len(des_ids) if des_ids else 0)
         sector_points = 10 if pid in sector_done else (5 if _lists_sector(sectors, request.sector_id) else 0)
-        where = areas[pid] | ({home} if home else set())
-        distance = ("same" if place in where else "neighbour" if where & neighbours else
+        served = areas.get(pid, no_areas)
+        distance = ("same" if home == place or place in served else
+                    "neighbour" if home in neighbours or not served.isdisjoint(neighbours) else
                     "online" if online_ok and online else "none")
-        if days > 0:
-            share = float(max(days - used_days[pid], 0) / days)
-        elif hours > 0:
-            share = float(max(hours - used_hours[pid], 0) / hours)
+        days_t, hours_t = _tenths(days), _tenths(hours)
+        if days_t > 0:
+            share = max(days_t - 10 * used_days.get(pid, 0), 0) / days_t
+        elif hours_t > 0:
+            share = max(hours_t - used_hours_t.get(pid, 0), 0) / hours_t
         else:
             share = 0.0
         average = ratings.get(pid)

@@ -158,6 +158,10 @@ class TalentRequest(models.Model):
     preferred_from = models.DateField("希望時期（から）", null=True, blank=True)
     preferred_to = models.DateField("希望時期（まで）", null=True, blank=True)
     plan_url = models.URLField("実装計画のURL", blank=True)
+    # The plan on this platform the dispatch serves (the municipality's own, or a wide-area plan it takes part in);
+    # plan_url stays for a plan published elsewhere.
+    plan = models.ForeignKey("funding.ImplementationPlan", verbose_name="実装計画", null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="talent_requests")
     status = models.CharField("状態", max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True)
     round = models.ForeignKey(ApplicationRound, verbose_name="募集回", null=True, blank=True,
                               on_delete=models.PROTECT, related_name="requests")

@@ -329,7 +329,7 @@ def _own_municipality(user):
 def request_new(request):
     municipality = _own_municipality(request.user)
     wish = request.GET.get("wish", "")
-    form = RequestForm(request.POST or None, initial={"wish": wish, "title": wish})
+    form = RequestForm(request.POST or None, initial={"wish": wish, "title": wish}, municipality=municipality)
     if request.method == "POST" and form.is_valid():
         try:
             created = actions.create_request(request.user, municipality, form.data_for_action())
@@ -352,8 +352,8 @@ def request_edit(request, pk):
                "required": list(item.required.values_list("pk", flat=True)),
                "desired": list(item.desired.values_list("pk", flat=True)), "preferred_from": item.preferred_from,
                "preferred_to": item.preferred_to, "plan_url": item.plan_url, "organisation": item.organisation,
-               "version": item.version}
-    form = RequestForm(request.POST or None, initial=initial)
+               "plan": str(item.plan_id or ""), "version": item.version}
+    form = RequestForm(request.POST or None, initial=initial, municipality=item.municipality)
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_request(request.user, item, form.data_for_action(), version=form.cleaned_data["version"])
