@@ -200,6 +200,11 @@ def measure(engine: str, args) -> dict:
     regions = designate_regions(args.regions)
     settle()
     load_seconds = time.perf_counter() - started
+    # As a gunicorn worker does at start (chiiki/wsgi.py): what is loaded so far is frozen out of the collector's
+    # full scans, so a collection during a request scans what requests allocate, not this process's set-up.
+    from chiiki.core.memory import freeze_startup
+
+    freeze_startup()
     year = default_fiscal_year()
     place, similar = package_place()
     paths = {PACKAGES: f"/api/v1/municipalities/{place.code}/packages?fiscal_year={year}",

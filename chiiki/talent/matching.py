@@ -170,28 +170,39 @@ def candidates(request: TalentRequest, *, limit: int | None = 50) -> dict:
 
     scored_full, scored_partial = [], []
     no_areas: set[str] = set()
+    sector_code, sector_text = request.sector_id, f'"{request.sector_id}"'
+    n_desired = len(des_ids)
+    same, near, remote = _DISTANCE_POINTS["same"], _DISTANCE_POINTS["neighbour"], _DISTANCE_POINTS["online"]
     # The pool can be thousands of profiles: this loop is plain arithmetic on integers (days and hours in tenths,
-    # exact for their one decimal place) rather than Decimal, and builds no set or dict entry per profile.
+    # exact for their one decimal place) rather than Decimal, builds no set or dict entry per profile, and reads
+    # nothing from the request object.
     for pid, (_id, sectors, home, online, days, hours) in profiles.items():
         req_n, des_n = coverage.get(pid, (0, 0))
-        score = 50 * req_n / n_required + (15 * des_n / len(des_ids) if des_ids else 0)
-        sector_points = 10 if pid in sector_done else (5 if _lists_sector(sectors, request.sector_id) else 0)
+        score = 50 * req_n / n_required + (15 * des_n / n_desired if n_desired else 0)  # as in FORMULA, exactly
+        if pid in sector_done:
+            sector_points = 10
+        elif sectors and (sector_text in sectors if isinstance(sectors, str) else sector_code in sectors):
+            sector_points = 5
+        else:
+            sector_points = 0
         served = areas.get(pid, no_areas)
-        distance = ("same" if home == place or place in served else
-                    "neighbour" if home in neighbours or not served.isdisjoint(neighbours) else
-                    "online" if online_ok and online else "none")
-        days_t, hours_t = _tenths(days), _tenths(hours)
+        if home == place or place in served:
+            distance, points = "same", same
+        elif home in neighbours or not served.isdisjoint(neighbours):
+            distance, points = "neighbour", near
+        elif online_ok and online:
+            distance, points = "online", remote
+        else:
+            distance, points = "none", 0
+        days_t = round(float(days) * 10) if days else 0
         if days_t > 0:
             share = max(days_t - 10 * used_days.get(pid, 0), 0) / days_t
-        elif hours_t > 0:
-            share = max(hours_t - used_hours_t.get(pid, 0), 0) / hours_t
         else:
-            share = 0.0
+            hours_t = round(float(hours) * 10) if hours else 0
+            share = max(hours_t - used_hours_t.get(pid, 0), 0) / hours_t if hours_t > 0 else 0.0
         average = ratings.get(pid)
-        score += sector_points + _DISTANCE_POINTS[distance] + 10 * share + (
-            5 * (average - 1) / 4 if average is not None else 2.5)
-        count = dispatches.get(pid, 0)
-        entry = (-round(score, 1), count, pid, share, sector_points, distance, average)
+        score += sector_points + points + 10 * share + (5 * (average - 1) / 4 if average is not None else 2.5)
+        entry = (-round(score, 1), dispatches.get(pid, 0), pid, share, sector_points, distance, average)
         (scored_full if req_n == n_required else scored_partial).append(entry)
     scored_full.sort()
     scored_partial.sort()
