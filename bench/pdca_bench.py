@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common  # noqa: E402
-from progress_cold import FIRST_YEAR, LAST_YEAR, full_history_rows, settle  # noqa: E402
+from progress_cold import FIRST_YEAR, LAST_YEAR, load_full_history, settle  # noqa: E402
 from progress_common import VAR, machine, run_per_engine  # noqa: E402
 
 SECTION = "## PDCA（KPI・議会向け報告）"
@@ -60,30 +60,9 @@ def stats(values) -> dict:
 # ---- child: one engine ----------------------------------------------------------------------------------------
 
 def load_history(limit: int | None) -> int:
-    """progress_cold's 140,000-record history (its deterministic row generator), for the first `limit`
-    municipalities by code when given; the current-state tables rebuilt as the import's write path does."""
-    from django.db import transaction
-    from django.utils import timezone
-
-    from chiiki.core import bulk
-    from chiiki.progress import cells
-    from chiiki.progress.models import ProgressCell, ProgressImplementedCount, ProgressRecord
-    from chiiki.regions.models import Municipality
-    from chiiki.roadmap.models import Sector
-
-    codes = list(Municipality.objects.order_by("code").values_list("code", flat=True))[:limit]
-    sectors = list(Sector.objects.order_by("order").values_list("code", flat=True))
-    now = timezone.now()
-    with transaction.atomic():
-        ProgressCell.objects.all().delete()
-        ProgressImplementedCount.objects.all().delete()
-        ProgressRecord.objects.all().delete()
-        bulk.insert_rows(ProgressRecord, ["municipality", "sector", "fiscal_year", "stage", "note", "evidence_url",
-                                          "source", "version", "updated_at"],
-                         [(code, sector, year, stage, "", "", "survey_import", 1, now)
-                          for code, sector, year, stage in full_history_rows(codes, sectors)])
-        cells.rebuild()
-    return ProgressRecord.objects.count()
+    """progress_cold's 140,000-record history (its loader and deterministic generator), for the first `limit`
+    municipalities by code when given."""
+    return load_full_history(limit)
 
 
 def make_kpis() -> list:
