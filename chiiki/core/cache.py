@@ -530,6 +530,7 @@ class BoundedLocMemCache(LocMemCache):
             self._cache.clear()
             self._expire_info.clear()
             self._used[0] = 0
+        forget_recent()  # what this process remembered of the cache goes with it
 
 
 # ---- the shared cache, when Redis is down -----------------------------------------------------------------------
@@ -586,4 +587,5 @@ class ResilientRedisCache(RedisCache):
         return self._call("delete_many", None, keys, version)
 
     def clear(self):
+        forget_recent()  # the pages this worker kept in front of Redis go with it
         return self._call("clear", None)

@@ -102,7 +102,8 @@ def test_the_pages_kept_in_memory_are_bounded_in_bytes(register, remembered, set
     assert page_cache.page_key(Client().get(f"/regions/municipalities/{codes[-1]}/").wsgi_request) in kept
 
 
-def test_the_embedded_cache_is_not_kept_twice(register, remembered):
+def test_the_embedded_cache_is_not_kept_twice(register, remembered, settings):
+    settings.CACHES = {"default": {"BACKEND": "chiiki.core.cache.BoundedLocMemCache", "LOCATION": "embedded-test"}}
     assert Client().get(URL).status_code == 200
     assert not page_cache._recent_entries
 
@@ -163,3 +164,14 @@ def test_a_request_that_writes_then_reads_sees_its_own_write(users, client_for):
                                                             "evidence_url": "", "version": 0},
                            HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and "実証中" in response.content.decode()
+
+
+def test_clearing_the_cache_forgets_what_the_worker_kept(register, remembered, settings):
+    """A cleared shared cache (e.g. after a restore) must not be answered from the worker's own copy."""
+    settings.CACHES = {"default": {"BACKEND": "chiiki.core.cache.ResilientRedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens: every read misses
+                                   "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}}
+    assert Client().get(URL).status_code == 200
+    assert page_cache._recent_entries
+    cache.clear()
+    assert not page_cache._recent_entries and not page_cache._recent_versions
