@@ -736,14 +736,20 @@ def update_revitalisation_plan(actor, plan, *, version, name: str, approved_on=N
             raise Invalid([("start_year" if cleaned["approved_on"] else "approved_on",
                             f"{'、'.join(f'{y}年度' for y in stranded)}の寄附の申出・受領があるため、"
                             "その年度を認定された計画期間から外すことはできません（先に申出を取り消してください）")])
-        before = editing.apply(current, RR_PLAN_FIELDS, cleaned)
-        if before is None:
-            return current
-        current.save()
-        history.record(actor, history.UPDATE, current, before, _snap(current, RR_PLAN_FIELDS),
-                       municipality=current.municipality, prefecture=current.prefecture, source=source)
-        history.bump(AREA)
+        _save_update(actor, current, RR_PLAN_FIELDS, cleaned, current, source)
     return current
+
+
+def _save_update(actor, current, fields, cleaned: dict, owner, source: str) -> None:
+    """Apply an edit to a locked 地域再生計画 row (the plan or one of its projects; `owner` is the plan): save, history
+    and data version only when something changed."""
+    before = editing.apply(current, fields, cleaned)
+    if before is None:
+        return
+    current.save()
+    history.record(actor, history.UPDATE, current, before, _snap(current, fields),
+                   municipality=owner.municipality, prefecture=owner.prefecture, source=source)
+    history.bump(AREA)
 
 
 def _clean_project(name, sector, target_amount, description) -> dict:
@@ -789,13 +795,7 @@ def update_revitalisation_project(actor, project, *, version, name: str, sector:
     cleaned = _clean_project(name, sector, target_amount, description)
     with transaction.atomic():
         current = editing.lock(RevitalisationProject.objects, project.pk, version)
-        before = editing.apply(current, PROJECT_FIELDS, cleaned)
-        if before is None:
-            return current
-        current.save()
-        history.record(actor, history.UPDATE, current, before, _snap(current, PROJECT_FIELDS),
-                       municipality=plan.municipality, prefecture=plan.prefecture, source=source)
-        history.bump(AREA)
+        _save_update(actor, current, PROJECT_FIELDS, cleaned, plan, source)
     return current
 
 
