@@ -90,7 +90,7 @@ def test_success_resets_the_failure_count(client, users):
 
 def test_passwords_are_hashed_with_argon2(db, settings):
     settings.PASSWORD_HASHERS = [
-        "django.contrib.auth.hashers.Argon2PasswordHasher",
+        "chiiki.accounts.hashers.BoundedArgon2PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     ]
     user = User.objects.create_user("argon", password="long-enough-password-1", role=Role.COMPANY)
@@ -100,10 +100,49 @@ def test_passwords_are_hashed_with_argon2(db, settings):
     assert _login(Client(), "argon", "long-enough-password-1").status_code == 302
 
 
+def test_a_password_check_allocates_19_mib_not_100(db, settings):
+    """Django's Argon2 defaults allocate 100 MB per check (a login doubled a worker's peak memory)."""
+    settings.PASSWORD_HASHERS = ["chiiki.accounts.hashers.BoundedArgon2PasswordHasher"]
+    user = User.objects.create_user("bounded", password="long-enough-password-1", role=Role.COMPANY)
+    user.refresh_from_db()
+    assert "$m=19456,t=2,p=1$" in user.password
+
+
+def test_a_hash_made_with_djangos_defaults_still_signs_in_and_is_rehashed(db, settings):
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    settings.PASSWORD_HASHERS = ["chiiki.accounts.hashers.BoundedArgon2PasswordHasher"]
+    user = User.objects.create_user("legacy", role=Role.COMPANY)
+    User.objects.filter(pk=user.pk).update(password=Argon2PasswordHasher().encode("long-enough-password-1", "saltsaltsalt"))
+    assert "$m=102400,t=2,p=8$" in User.objects.get(pk=user.pk).password
+    assert _login(Client(), "legacy", "long-enough-password-1").status_code == 302
+    assert "$m=19456,t=2,p=1$" in User.objects.get(pk=user.pk).password
+
+
+def test_a_password_check_stays_within_its_memory_cost():
+    """Peak memory of hashing and checking in a fresh process (VmHWM): about 19 MiB above the idle interpreter,
+    not 100."""
+    import subprocess
+    import sys
+
+    script = (
+        "import re\n"
+        "def peak(): return int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) // 1024\n"
+        "import django; from django.conf import settings\n"
+        "settings.configure(PASSWORD_HASHERS=['chiiki.accounts.hashers.BoundedArgon2PasswordHasher'])\n"
+        "django.setup()\n"
+        "from django.contrib.auth.hashers import make_password, check_password\n"
+        "before = peak(); encoded = make_password('long-enough-password-1')\n"
+        "assert check_password('long-enough-password-1', encoded)\n"
+        "print(peak() - before)\n")
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert int(completed.stdout.strip()) < 40  # Django's defaults: ≈ 100
+
+
 def test_production_settings_hash_with_argon2_first():
     from chiiki import settings as project_settings
 
-    assert project_settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert project_settings.PASSWORD_HASHERS[0] == "chiiki.accounts.hashers.BoundedArgon2PasswordHasher"
 
 
 # ---- CSRF ---------------------------------------------------------------------------------------------------

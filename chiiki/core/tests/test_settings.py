@@ -245,7 +245,7 @@ def test_development_has_no_csp_or_hsts(client, db):
 def test_argon2_is_the_password_hasher(django_user_model, db):
     from django.conf import settings
 
-    assert settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert settings.PASSWORD_HASHERS[0] == "chiiki.accounts.hashers.BoundedArgon2PasswordHasher"
     user = django_user_model(username="hasher-check")
     user.set_password("a-long-test-password")
     assert user.password.startswith("argon2$argon2id$")
