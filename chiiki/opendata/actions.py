@@ -141,10 +141,18 @@ def clean_fields(values: dict, *, current: Dataset | None = None) -> dict:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def _bump(dataset: Dataset) -> None:
+    """The area's data version, as the part of its owner: the register's page of a municipality lists that
+    municipality's datasets (chiiki/regions/apps.py), so a write leaves the other municipalities' pages cached.
+    A prefecture's or the national government's dataset is on no municipality's page: its part is one no page
+    reads (the catalog pages depend on the whole area, which every part's bump raises too)."""
+    history.bump(AREA, part=dataset.municipality_id or dataset.prefecture_id or "national")
+
+
 def _after_write(dataset: Dataset) -> None:
     """Inside the transaction: the search index row, the area's data version; the snapshot after commit."""
     DATASET_INDEX.replace(dataset.pk, document_of(dataset, sector_names()))
-    history.bump(AREA)
+    _bump(dataset)
     # Now (this process's snapshot) and after commit (a snapshot another thread built meanwhile from the old rows
     # under the new generation is dropped too).
     search.invalidate()
@@ -202,7 +210,7 @@ def delete_dataset(actor, dataset: Dataset, *, version, source: str = history.WE
         pk = current.pk
         current.delete()
         DATASET_INDEX.remove([pk])
-        history.bump(AREA)
+        _bump(current)
         search.invalidate()
         transaction.on_commit(search.invalidate)
         transaction.on_commit(lambda: _delete_files(files))
@@ -419,7 +427,7 @@ def register_use_case(actor, dataset: Dataset, *, title: str, url: str = "", des
         history.record(actor, history.CREATE, use, None, {"dataset": dataset.pk, "title": title, "url": url,
                                                           "status": use.status}, source=source,
                        **_history_scope(dataset))
-        history.bump(AREA)
+        _bump(dataset)
     return use
 
 
@@ -435,5 +443,5 @@ def moderate_use_case(actor, use: UseCase, status: str, *, source: str = history
         use.save(update_fields=["status"])
         history.record(actor, history.UPDATE, use, {"status": before}, {"status": status}, source=source,
                        **_history_scope(use.dataset))
-        history.bump(AREA)
+        _bump(use.dataset)
     return use

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 from django.http import Http404
 
 from chiiki import access
@@ -13,7 +14,7 @@ from chiiki.regions.models import Municipality, Prefecture
 
 from . import standard
 from .models import Conformance, Dataset, Resource, Usage, UsageKind, UseCase, UseCaseStatus, Visibility
-from .serialize import NATIONAL, NATIONAL_TITLE, Owner
+from .serialize import NATIONAL, NATIONAL_TITLE, Owner, owner_of_municipality, owner_of_prefecture
 
 
 def visible_datasets(user):
@@ -62,11 +63,10 @@ def owner_by_key(key: str) -> Owner:
         raise Http404("組織が見つかりません")
     municipality = Municipality.objects.select_related("prefecture").filter(code=key).first()
     if municipality is not None:
-        return Owner(municipality.code, municipality.full_name, municipality.code, municipality.prefecture_id,
-                     municipality.code)
+        return owner_of_municipality(municipality)
     prefecture = Prefecture.objects.filter(Q(lg_code=key) | Q(code=key)).first()
     if prefecture is not None:
-        return Owner(prefecture.lg_code, prefecture.name, prefecture.lg_code, prefecture.code)
+        return owner_of_prefecture(prefecture)
     raise Http404("組織が見つかりません")
 
 
@@ -103,11 +103,9 @@ def owners_with_counts(user) -> list[tuple[Owner, int]]:
     out = []
     for (pref, muni), n in counts.items():
         if muni:
-            m = municipalities[muni]
-            out.append((Owner(m.code, m.full_name, m.code, m.prefecture_id, m.code), n))
+            out.append((owner_of_municipality(municipalities[muni]), n))
         elif pref:
-            p = prefectures[pref]
-            out.append((Owner(p.lg_code, p.name, p.lg_code, p.code), n))
+            out.append((owner_of_prefecture(prefectures[pref]), n))
         else:
             out.append((Owner(NATIONAL, NATIONAL_TITLE, ""), n))
     out.sort(key=lambda pair: ("" if pair[0].key == NATIONAL else pair[0].key))
@@ -123,11 +121,43 @@ def conforming_standard_datasets():
 
 
 def standard_summary(user, owner: Owner) -> dict:
-    """For an owner page: datasets, standard-type datasets, and how many of those conform."""
-    qs = datasets_of_owner(user, owner)
-    standard_qs = qs.exclude(standard_type="")
-    return {"datasets": qs.count(), "standard": standard_qs.count(),
-            "conforming": standard_qs.filter(conformance=Conformance.CONFORMING).count()}
+    """For an owner page: datasets, standard-type datasets, and how many of those conform (one query)."""
+    standard_type = ~Q(standard_type="")
+    return datasets_of_owner(user, owner).aggregate(
+        datasets=Count("pk"), standard=Count("pk", filter=standard_type),
+        conforming=Count("pk", filter=standard_type & Q(conformance=Conformance.CONFORMING)))
+
+
+@dataclass(frozen=True)
+class MunicipalityCatalog:
+    """A municipality's datasets as its page in the register shows them (/regions/municipalities/<code>/)."""
+
+    owner: Owner
+    summary: dict  # standard_summary
+    datasets: list  # Dataset rows, latest change first, each with `formats` (its resources' formats, once each)
+    standard_titles: dict
+    can_manage: bool  # the user may add and change them (a link to the management list)
+
+    @property
+    def more(self) -> int:
+        return self.summary["datasets"] - len(self.datasets)
+
+
+MUNICIPALITY_PAGE_ROWS = 10
+
+
+def municipality_catalog(user, municipality: Municipality, *, rows: int = MUNICIPALITY_PAGE_ROWS
+                         ) -> MunicipalityCatalog:
+    """The datasets of `municipality` the user may see (庁内限定 ones only for those who manage it), the
+    `rows` most recently changed, and the counts of its owner page."""
+    owner = owner_of_municipality(municipality)
+    formats = Resource.objects.only("pk", "dataset_id", "format").order_by("created_at", "pk")
+    datasets = list(datasets_of_owner(user, owner).prefetch_related(Prefetch("resources", queryset=formats))
+                    .order_by("-updated_at", "name")[:rows])
+    for dataset in datasets:
+        dataset.formats = list(dict.fromkeys(r.format for r in dataset.resources.all() if r.format))
+    return MunicipalityCatalog(owner, standard_summary(user, owner), datasets, dict(standard.choices()),
+                               access.can(user, "opendata.manage", municipality))
 
 
 def standard_by_prefecture() -> tuple[list[tuple[str, str]], list[dict]]:

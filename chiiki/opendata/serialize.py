@@ -29,13 +29,19 @@ class Owner:
         return "municipality" if self.municipality_id else ("prefecture" if self.prefecture_id else "national")
 
 
+def owner_of_municipality(m) -> Owner:
+    return Owner(m.code, m.full_name, m.code, m.prefecture_id, m.code)
+
+
+def owner_of_prefecture(p) -> Owner:
+    return Owner(p.lg_code, p.name, p.lg_code, p.code)
+
+
 def owner_of(dataset: Dataset) -> Owner:
     if dataset.municipality_id:
-        m = dataset.municipality
-        return Owner(m.code, m.full_name, m.code, m.prefecture_id, m.code)
+        return owner_of_municipality(dataset.municipality)
     if dataset.prefecture_id:
-        p = dataset.prefecture
-        return Owner(p.lg_code, p.name, p.lg_code, p.code)
+        return owner_of_prefecture(dataset.prefecture)
     return Owner(NATIONAL, NATIONAL_TITLE, "")
 
 

@@ -15,7 +15,8 @@ class RegionsConfig(AppConfig):
                      exclude=(r"/regions/boundaries/", r"/regions/municipalities/[^/]+/edit/"))
         # A municipality's page shows its own row (attributes its staff edit one at a time) and the names of its
         # neighbours and prefecture, which only whole-area loads change: it depends on its own part of "regions".
-        cache_public("/regions/municipalities/", depends_on=("regions/{part}", "boundaries"), part=r"(\d{6})/$",
-                     exclude=(r"/regions/municipalities/[^/]+/edit/",))
+        # It also lists the municipality's public datasets (opendata, which bumps the owner's part on each write).
+        cache_public("/regions/municipalities/", depends_on=("regions/{part}", "opendata/{part}", "boundaries"),
+                     part=r"(\d{6})/$", exclude=(r"/regions/municipalities/[^/]+/edit/",))
         cache_public("/api/v1/municipalities", depends_on=("regions",))
         cache_public("/api/v1/prefectures", depends_on=("regions",))

@@ -16,6 +16,7 @@ from chiiki.core import history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.paging import paginate
 from chiiki.core.tabular import table_response
+from chiiki.opendata import queries as opendata_queries
 
 from . import actions, queries
 from .forms import MunicipalityAttributesForm
@@ -82,6 +83,7 @@ def municipality_detail(request, code):
                   ("中山間地域", municipality.mountainous)],
         "computed_area": municipality.area_source == actions.COMPUTED_AREA_SOURCE,
         "can_view_history": access.can(request.user, "municipality.view_history", municipality),
+        "opendata": opendata_queries.municipality_catalog(request.user, municipality),
     })
 
 

@@ -79,3 +79,22 @@ def test_owner_sees_page_views_by_month(users, catalog, client, page, login, scr
     page.set_viewport_size({"width": 375, "height": 800})
     page.reload()
     screenshot(page, "opendata-usage-375")
+
+
+def test_municipality_page_lists_its_datasets(users, catalog, page, login, screenshot):
+    """The register's page of 八王子市 shows its datasets; on a phone the table scrolls inside its box."""
+    page.goto("/regions/municipalities/132012/")
+    table = page.locator("#opendata-datasets")
+    assert table.locator("tbody tr").count() == 1
+    assert "庁内予算" not in page.content()
+    table.get_by_role("link", name="八王子市 AED設置箇所一覧").click()
+    page.wait_for_url("**/opendata/dataset/hachioji-aed/")
+    page.go_back()
+    screenshot(page, "regions-municipality-opendata")
+    login(users["hachioji"])
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto("/regions/municipalities/132012/#opendata")
+    assert page.locator("#opendata-datasets tbody tr").count() == 2
+    assert page.locator("#opendata-datasets .badge", has_text="庁内限定").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(page, "regions-municipality-opendata-375")
