@@ -6,9 +6,12 @@ after 1,000 distinct URLs. The URLs are fetched one at a time by 4 client thread
 each worker's VmRSS (now) and VmHWM (its peak) are read from /proc after every 250 URLs.
 """
 
+import html
 import random
+import re
 import sys
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -47,9 +50,60 @@ def export_paths() -> list[str]:
     return paths
 
 
+# The capability apps built after the progress pages: their public pages, exports and APIs, found by following the
+# links of the demo data's pages (so the URLs are the ones a visitor can reach, not a hand-kept list), an equal
+# share per app.
+APP_SEEDS = {
+    "funding": ["/funding/plans/", "/funding/lines/", "/funding/flows/", "/funding/cliffs/", "/funding/campaigns/",
+                "/funding/projects/"],
+    "talent": ["/talent/", "/talent/capabilities/", "/talent/analytics/"],
+    "promotion": ["/promotion/", "/promotion/organisations/", "/promotion/councils/", "/promotion/challenges/",
+                  "/promotion/events/", "/promotion/commitments/", "/api/v1/model-regions", "/api/v1/commitments"],
+    "pdca": ["/pdca/", "/pdca/reviews/", "/pdca/proposals/"],
+    "cases": ["/cases/"],
+    "opendata": ["/opendata/", "/opendata/standards/", "/opendata/uses/", "/opendata/catalog.ttl",
+                 "/api/3/action/package_list", "/api/3/action/organization_list", "/api/3/action/group_list"],
+}
+APP_PREFIXES = ("/funding/", "/talent/", "/promotion/", "/pdca/", "/cases/", "/opendata/", "/api/3/", "/api/v1/model",
+                "/api/v1/commitments")
+SKIPPED = re.compile(r"/(new|edit|import|delete|manage|account|register|apply|answer|commit)\b|/accounts/|logout")
+APP_URLS = 300
+
+
+def app_urls(limit: int = APP_URLS) -> list[str]:
+    """Up to `limit` distinct anonymous GET URLs of the newer apps: breadth first from each app's seeds, an equal
+    share per app (links into another app are left to that app's own share)."""
+    from django.test import Client
+
+    client, seen, found = Client(), set(), []
+    share = limit // len(APP_SEEDS)
+    for app, seeds in APP_SEEDS.items():
+        own = tuple({seed.split("?")[0].rsplit("/", 1)[0] + "/" for seed in seeds} | {f"/{app}/"})
+        queue, taken = deque(s for s in seeds if s not in seen), 0
+        seen.update(seeds)
+        while queue and taken < share:
+            path = queue.popleft()
+            response = client.get(path)
+            if response.status_code != 200:
+                continue
+            found.append(path)
+            taken += 1
+            if "html" not in response.get("Content-Type", ""):
+                continue
+            for link in re.findall(r'href="([^"#]+)"', response.content.decode()):
+                link = html.unescape(link)
+                if link.startswith("?"):
+                    link = path.split("?")[0] + link
+                if link.startswith(own) and not SKIPPED.search(link) and link not in seen:
+                    seen.add(link)
+                    queue.append(link)
+    return found
+
+
 def distinct_urls(rng: random.Random) -> list[str]:
-    """1,000 distinct URLs: every export above, the rest shared out over the load bench's page and API kinds."""
-    exports = export_paths()
+    """1,000 distinct URLs: every export above, up to APP_URLS pages/exports/APIs of the newer apps, the rest shared
+    out over the load bench's page and API kinds."""
+    exports = export_paths() + app_urls()
     built = build_paths(rng)
     kinds = {**built["pages"], **built["api"]}
     others, index = [], 0
@@ -67,11 +121,14 @@ def distinct_urls(rng: random.Random) -> list[str]:
 
 
 def measure(engine: str, _args) -> dict:
+    from django.core.management import call_command
+
     from chiiki.progress import demo
     from chiiki.progress.models import ProgressRecord
 
     if not ProgressRecord.objects.filter(source="demo").exists():
         demo.load()
+    call_command("load_demo", verbosity=0)  # every app's demo rows, so their pages have something to show
     records = ProgressRecord.objects.count()
     paths = distinct_urls(random.Random(SEED))
     assert len(set(paths)) == len(paths) == DISTINCT, len(set(paths))
@@ -79,6 +136,7 @@ def measure(engine: str, _args) -> dict:
     common.collectstatic(env)
     port = common.free_port()
     samples, failures, exports = [], [], sum("format=" in p for p in paths)
+    newer = sum(p.startswith(APP_PREFIXES) for p in paths)
     with common.gunicorn(env, port) as base:
         master = gunicorn_master(port)
         workers = worker_pids(master)
@@ -104,28 +162,28 @@ def measure(engine: str, _args) -> dict:
         if worker_pids(master) != workers:
             failures.append("a worker was replaced during the run")
     return {"records": records, "samples": samples, "failures": failures[:5], "failed": len(failures),
-            "exports": exports, "seconds": elapsed}
+            "exports": exports, "newer": newer, "seconds": elapsed}
 
 
 def report(results: dict) -> str:
     lines = [f"計測環境: {machine()}。{common.GUNICORN_LABEL} に、異なるURL {DISTINCT:,}件（ページ・API・CSV/XLSX出力）を"
              "4スレッドで1件ずつ要求し、250件ごとに各ワーカーの RSS（VmRSS）とピーク（VmHWM）を /proc から読みました。"
              f"目標: 各ワーカー ≤ {GOAL_MB} MB。", ""]
-    lines += ["| DB | 進捗レコード | うち出力URL | 要求後 | ワーカー1 RSS / ピーク | ワーカー2 RSS / ピーク | 失敗 | 目標 |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    lines += ["| DB | 進捗レコード | うち出力URL | うち資金循環・人材・推進体制・PDCA・事例・オープンデータ | 要求後 | ワーカー1 RSS / ピーク | ワーカー2 RSS / ピーク | 失敗 | 目標 |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for engine, result in results.items():
         if "error" in result:
-            lines.append(f"| {engine} | 計測できませんでした: {result['error']} | | | | | | |")
+            lines.append(f"| {engine} | 計測できませんでした: {result['error']} | | | | | | | |")
             continue
         for sample in result["samples"]:
             cells = [f"{w['rss']:.0f} MB / {w['hwm']:.0f} MB" for w in sample["workers"]]
             worst = max(w["hwm"] for w in sample["workers"])
             met = ("達成" if worst <= GOAL_MB else "**未達**") if sample["urls"] == DISTINCT else ""
             failed = str(result["failed"]) if sample["urls"] == DISTINCT else ""
-            lines.append(f"| {engine} | {result['records']:,} | {result['exports']} | {sample['urls']:,}件 | "
+            lines.append(f"| {engine} | {result['records']:,} | {result['exports']} | {result['newer']} | {sample['urls']:,}件 | "
                          + " | ".join(cells) + f" | {failed} | {met} |")
         if result["failures"]:
-            lines.append(f"| {engine} | 失敗の例: {'; '.join(result['failures'])} | | | | | | |")
+            lines.append(f"| {engine} | 失敗の例: {'; '.join(result['failures'])} | | | | | | | |")
     return "\n".join(lines)
 
 

@@ -1,7 +1,10 @@
 """Reads shared by the case pages, the API and other apps' pages (「似た事例」)."""
 
+import hashlib
+
 from chiiki import access
 from chiiki.accounts.models import Role
+from chiiki.core.cache import versioned, versions
 from chiiki.regions.queries import population_class
 
 from .models import Case, CaseStatus
@@ -25,7 +28,20 @@ def visible(user):
 def similar_cases(municipality, *, sectors=None, limit: int = 3) -> list[dict]:
     """Published cases of other municipalities, most alike first: sharing a sector (the given ones, or any), then
     the same kind and population class, then the same prefecture, then the nearest population.
-    Each item: {"case", "reasons": [Japanese reasons]}."""
+    Each item: {"case", "reasons": [Japanese reasons]}.
+
+    Kept per data version (cases and the register): every municipality progress page shows this block, and ranking
+    every published case per request cost more than the rest of the page's queries together."""
+    params = (municipality.code, sorted(sectors or []), limit)
+    digest = hashlib.sha256(repr(params).encode()).hexdigest()[:32]
+    return versioned(f"cases:similar:{versions(SIMILAR_DEPENDS_ON)}:{digest}",
+                     lambda: _rank_similar(municipality, sectors=sectors, limit=limit))
+
+
+SIMILAR_DEPENDS_ON = ("cases", "regions")
+
+
+def _rank_similar(municipality, *, sectors, limit: int) -> list[dict]:
     wanted = set(sectors or [])
     mine_class = population_class(municipality.population)
     candidates = (Case.objects.filter(status=CaseStatus.PUBLISHED).exclude(municipality=municipality)

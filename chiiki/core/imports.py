@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -227,8 +228,8 @@ def upload_view(request, importer: Importer):
             purge_expired()
             upload = ImportUpload.objects.create(
                 token=secrets.token_urlsafe(24), importer=importer.key, user=request.user,
-                filename=form.cleaned_data["file"].name[:255], content=data, sha256=hashlib.sha256(data).hexdigest(),
-                options=form.options())
+                filename=form.cleaned_data["file"].name[:255], content=zlib.compress(data, 1), compressed=True,
+                sha256=hashlib.sha256(data).hexdigest(), options=form.options())
             if len(data) > RELEASE_AFTER_BYTES:
                 del data
                 memory.release()
@@ -238,9 +239,11 @@ def upload_view(request, importer: Importer):
 
 
 def _content(upload: ImportUpload) -> bytes:
-    """The stored file; PostgreSQL hands back a memoryview, SQLite bytes (copied only when needed)."""
+    """The stored file as uploaded. PostgreSQL hands back a memoryview, SQLite bytes (copied only when needed)."""
     content = upload.content
-    return content if isinstance(content, bytes) else bytes(content)
+    upload.content = b""  # one copy of the file in memory at a time, not the stored one besides the one in use
+    content = content if isinstance(content, bytes) else bytes(content)
+    return zlib.decompress(content) if upload.compressed else content
 
 
 def _upload_for(request, importer: Importer, token: str) -> ImportUpload:
@@ -265,8 +268,8 @@ def _previewed(request, importer: Importer, upload: ImportUpload) -> ImportResul
                           source="web-import", **upload.options)
     if not result.ok:
         upload.problems = [[p.row, p.column, p.reason, p.value] for p in result.problems]
-        upload.content = b""
-        upload.save(update_fields=["problems", "content"])
+        upload.content, upload.compressed = b"", False
+        upload.save(update_fields=["problems", "content", "compressed"])
     return result
 
 

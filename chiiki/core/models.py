@@ -67,6 +67,9 @@ class ImportUpload(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     filename = models.CharField(max_length=255)
     content = models.BinaryField(default=b"")
+    # zlib-compressed content: a 7 MB survey sent to PostgreSQL as a bytea literal raised the worker's peak memory
+    # by ~57 MB (bench/import_memory.py); compressed it is under 1 MB. False for rows stored before the change.
+    compressed = models.BooleanField(default=False)
     sha256 = models.CharField(max_length=64)
     options = models.JSONField(default=dict, blank=True)
     problems = models.JSONField(null=True, blank=True)  # [[row, column, reason, value], …] once rejected
