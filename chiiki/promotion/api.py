@@ -412,7 +412,8 @@ def packages(request, code: str, fiscal_year: str = _year_query()):
     year = _year(fiscal_year)
 
     def body() -> bytes:
-        result = queries.package_advice(municipality, year)
+        # Computed here without caching the nested rows as well: only the JSON made of them is kept.
+        result = queries.compute_package_advice(municipality, year)
         combos = [{**c, "municipalities": c["municipality_names"]} for c in result["combinations"]]
         return PackagesOut.model_validate({**result, "combinations": combos}).model_dump_json().encode()
 
