@@ -336,8 +336,9 @@ def compute_package_advice(place: Municipality, fiscal_year: int) -> dict:
     own = itemsets.pop(place.code)
     combos = packages.advise(packages.mine(itemsets), own)
     used = plan_programs(similar)
+    named = {code: {"code": code, "name": name} for code, name in names.items()}  # shared by the combinations
     for combo in combos:
-        combo["municipality_names"] = [{"code": c, "name": names[c]} for c in combo["municipalities"]]
+        combo["municipality_names"] = [named[c] for c in combo["municipalities"]]
         combo["programs"] = packages.programs_of(combo, used)
     return {"municipality": place.code, "fiscal_year": fiscal_year, "similar_count": len(similar),
             "similar_label": similarity_label(place), "min_support": packages.MIN_SUPPORT,
