@@ -3,7 +3,8 @@ from django.apps import AppConfig
 from chiiki.core.cache import cache_public
 
 # Promotion pages show progress (scores, diffusion, packages) of municipalities (regions) by sector (roadmap).
-DEPENDS_ON = ("promotion", "progress", "regions", "roadmap", "funding")  # funding: plans in score and packages
+# funding: plans in score and packages; programs: the support programs those plans used, named in packages.
+DEPENDS_ON = ("promotion", "progress", "regions", "roadmap", "funding", "programs")
 
 
 class PromotionConfig(AppConfig):

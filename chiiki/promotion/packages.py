@@ -10,7 +10,6 @@ programs_of(...) adds the support programs that the members' published plans (fu
 sectors, most plans first.
 """
 
-from collections import Counter
 from itertools import combinations as subsets
 
 MIN_SUPPORT = 3
@@ -18,29 +17,50 @@ SIZES = (2, 3)
 
 
 def mine(itemsets: dict[str, set[str]], *, min_support: int = MIN_SUPPORT, sizes=SIZES) -> list[dict]:
-    counts: Counter = Counter()
-    members: dict[tuple, list[str]] = {}
-    largest = max(sizes)
-    for code, sectors in itemsets.items():
-        ordered = sorted(sectors)
-        for size in range(1, largest + 1):
-            for combo in subsets(ordered, size):
-                counts[combo] += 1
-                if size in sizes:
-                    members.setdefault(combo, []).append(code)
+    # Vertical: one bit set per sector over the municipalities (in code order), so support(X) is the popcount of
+    # the AND of X's sets and its members are the set bits — one integer operation per combination instead of
+    # enumerating every subset of every municipality (packages of a large group of similar municipalities).
+    codes = sorted(itemsets)
+    holders: dict[str, int] = {}
+    for index, code in enumerate(codes):
+        for sector in itemsets[code]:
+            holders[sector] = holders.get(sector, 0) | 1 << index
+    everyone = (1 << len(codes)) - 1
+    sectors = sorted(holders)
+    together: dict[tuple, int] = {(): everyone}
+
+    def holding(combo: tuple) -> int:
+        if combo not in together:
+            together[combo] = holding(combo[:-1]) & holders[combo[-1]]
+        return together[combo]
+
     result = []
-    for combo, support in counts.items():
-        if len(combo) not in sizes or support < min_support:
-            continue
-        rules = []
-        for sector in combo:
-            rest = tuple(s for s in combo if s != sector)
-            rules.append({"if": list(rest), "then": sector, "confidence": round(support / counts[rest] * 100, 1),
-                          "base": counts[rest]})
-        result.append({"sectors": list(combo), "support": support, "municipalities": sorted(members[combo]),
-                       "rules": rules})
+    for size in sizes:
+        for combo in subsets(sectors, size):
+            held = holding(combo)
+            support = held.bit_count()
+            if support < max(min_support, 1):  # a combination nobody implemented is never listed
+                continue
+            rules = []
+            for sector in combo:
+                rest = tuple(s for s in combo if s != sector)
+                base = holding(rest).bit_count()
+                rules.append({"if": list(rest), "then": sector, "confidence": round(support / base * 100, 1),
+                              "base": base})
+            result.append({"sectors": list(combo), "support": support, "municipalities": _members(held, codes),
+                           "rules": rules})
     result.sort(key=lambda c: (-c["support"], -len(c["sectors"]), c["sectors"]))
     return result
+
+
+def _members(held: int, codes: list[str]) -> list[str]:
+    """The codes whose bits are set, in code order."""
+    members = []
+    while held:
+        lowest = held & -held
+        members.append(codes[lowest.bit_length() - 1])
+        held ^= lowest
+    return members
 
 
 def programs_of(combo: dict, used: list[dict]) -> list[dict]:

@@ -3,6 +3,7 @@ neighbours' uptake. Progress is read from the current-state table (ProgressCell,
 
 import hashlib
 
+from django.db import connection
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, Sum, Value, When
 from django.utils import timezone
 
@@ -47,10 +48,17 @@ def prefecture_region(prefecture_code: str) -> tuple[str, str]:
     return "", ""
 
 
+def versions_of(depends_on) -> str:
+    """versions(depends_on) (each a name of DEPENDS_ON), sliced from the one read of DEPENDS_ON that the page cache
+    makes for every promotion URL anyway: one query per request instead of one per subset."""
+    current = dict(zip(DEPENDS_ON, versions(DEPENDS_ON).split("."), strict=True))
+    return ".".join(current[name] for name in depends_on)
+
+
 def cached(name: str, params, compute, depends_on=DEPENDS_ON):
     """compute() as of the current versions of `depends_on` (shared between requests: read-only)."""
     digest = hashlib.sha256(repr(params).encode()).hexdigest()[:32]
-    return versioned(f"promotion:{name}:{versions(depends_on)}:{digest}", compute)
+    return versioned(f"promotion:{name}:{versions_of(depends_on)}:{digest}", compute)
 
 
 def sectors() -> list[dict]:
@@ -189,7 +197,7 @@ def diffusion_structure() -> diffusion.Inputs:
 
 def implemented_masks(first_year: int, last_year: int, bits: dict[str, int]) -> dict[int, dict[str, int]]:
     """年度 → {code: bit mask of its sectors at 実装済・自走} for first_year…last_year, aggregated in the database
-    (one row per municipality and 年度, not per cell); 年度 past the horizon carry the horizon's over."""
+    (one row per 年度 and municipality, not per cell); 年度 past the horizon carry the horizon's over."""
     horizon = progress_queries.horizon()
     result: dict[int, dict[str, int]] = {year: {} for year in range(first_year, last_year + 1)}
     if horizon is None or not bits:
@@ -197,12 +205,19 @@ def implemented_masks(first_year: int, last_year: int, bits: dict[str, int]) -> 
     # Each (municipality, sector, 年度) is one row (unique), so the sum of the sectors' bits is their union.
     mask = Sum(Case(*[When(sector_id=code, then=Value(bit)) for code, bit in bits.items()], default=Value(0),
                     output_field=IntegerField()))
+    # Grouped in the order of the implemented cells' index (年度, municipality): an index-only scan that is already
+    # grouped, no hash table.
     rows = (ProgressCell.objects.filter(stage__in=IMPLEMENTED_STAGES, fiscal_year__gte=first_year,
                                         fiscal_year__lte=min(last_year, horizon))
-            .order_by().values("municipality_id", "fiscal_year").annotate(mask=mask)
-            .values_list("municipality_id", "fiscal_year", "mask"))
-    for code, year, value in rows:
-        result[year][code] = value
+            .order_by().values("fiscal_year", "municipality_id").annotate(mask=mask)
+            .values_list("fiscal_year", "municipality_id", "mask"))
+    # Fetched with one cursor call: the queryset's iterator converts every value of its ~12,000 rows in Python
+    # (a third of the cold request); the values are plain integers and codes already.
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for year, code, value in cursor.fetchall():
+            result[year][code] = value
     for later in range(horizon + 1, last_year + 1):
         result[later] = result.get(horizon, {})  # carried over (the same dict: read only)
     return result
@@ -236,9 +251,19 @@ def region_diffusion(region: ModelRegion) -> dict:
     return cached("diffusion", (region.pk, region.version), compute)
 
 
+def designations() -> list[tuple[str, int, list[str]]]:
+    """Every designation as (code, 年度, sector codes), newest first: the register's part of the national
+    diffusion, kept apart from progress like the structure (a progress write leaves it)."""
+
+    def compute():
+        return [(r.municipality_id, r.fiscal_year, [s.code for s in r.sectors.all()]) for r in model_regions()]
+
+    return cached("designations", None, compute, depends_on=STRUCTURE_DEPENDS_ON)
+
+
 def national_diffusion() -> dict:
     def compute():
-        regions = [(r.municipality_id, r.fiscal_year, [s.code for s in r.sectors.all()]) for r in model_regions()]
+        regions = designations()
         return diffusion.national(diffusion_inputs(regions), regions)
 
     return cached("national-diffusion", None, compute)
@@ -284,11 +309,17 @@ def implemented_by(codes, fiscal_year: int) -> dict[str, set[str]]:
     return result
 
 
+# What the plans' programs depend on: the plans (funding), the programs' names, the municipalities (the codes).
+PLANS_DEPENDS_ON = ("funding", "programs", "regions")
+
+
 def plan_programs(codes) -> list[dict]:
-    """The programs the published plans (funding) of these municipalities used, per municipality and sector."""
+    """The programs the published plans (funding) of these municipalities used, per municipality and sector.
+    Cached per version of the plans: a progress write (the usual reason package advice is recomputed) leaves it."""
     from chiiki.funding.queries import programs_in_published_plans
 
-    return programs_in_published_plans(codes)
+    codes = sorted(codes)
+    return cached("plan-programs", codes, lambda: programs_in_published_plans(codes), depends_on=PLANS_DEPENDS_ON)
 
 
 def similar_names(place: Municipality) -> dict[str, str]:
@@ -297,22 +328,25 @@ def similar_names(place: Municipality) -> dict[str, str]:
                   depends_on=("regions",))
 
 
-def package_advice(place: Municipality, fiscal_year: int) -> dict:
-    def compute():
-        names = similar_names(place)
-        similar = list(names)
-        itemsets = implemented_by([place.code, *similar], fiscal_year)
-        own = itemsets.pop(place.code)
-        combos = packages.advise(packages.mine(itemsets), own)
-        used = plan_programs(similar)
-        for combo in combos:
-            combo["municipality_names"] = [{"code": c, "name": names[c]} for c in combo["municipalities"]]
-            combo["programs"] = packages.programs_of(combo, used)
-        return {"municipality": place.code, "fiscal_year": fiscal_year, "similar_count": len(similar),
-                "similar_label": similarity_label(place), "min_support": packages.MIN_SUPPORT,
-                "implemented": sorted(own), "combinations": combos}
+def compute_package_advice(place: Municipality, fiscal_year: int) -> dict:
+    """package_advice without its cache: for a caller that caches what it makes of it (the API's JSON)."""
+    names = similar_names(place)
+    similar = list(names)
+    itemsets = implemented_by([place.code, *similar], fiscal_year)
+    own = itemsets.pop(place.code)
+    combos = packages.advise(packages.mine(itemsets), own)
+    used = plan_programs(similar)
+    named = {code: {"code": code, "name": name} for code, name in names.items()}  # shared by the combinations
+    for combo in combos:
+        combo["municipality_names"] = [named[c] for c in combo["municipalities"]]
+        combo["programs"] = packages.programs_of(combo, used)
+    return {"municipality": place.code, "fiscal_year": fiscal_year, "similar_count": len(similar),
+            "similar_label": similarity_label(place), "min_support": packages.MIN_SUPPORT,
+            "implemented": sorted(own), "combinations": combos}
 
-    return cached("packages", (place.code, fiscal_year), compute)
+
+def package_advice(place: Municipality, fiscal_year: int) -> dict:
+    return cached("packages", (place.code, fiscal_year), lambda: compute_package_advice(place, fiscal_year))
 
 
 def neighbour_uptake(place: Municipality, fiscal_year: int) -> list[dict]:

@@ -169,3 +169,19 @@ def test_designate_form(client_for, users, world):
     assert "比一町の取組" in admin.get(response["Location"]).content.decode()
     bad = admin.post("/promotion/manage/designate", {"code": "12", "fiscal_year": "2026", "story": ""})
     assert bad.status_code == 422 and "団体コードが正しくないか" in bad.content.decode()
+
+
+def test_national_diffusion_follows_a_new_designation(client, world):
+    """The designations are cached apart from progress: a designation (a promotion write) still shows at once."""
+    from chiiki.access import SYSTEM
+
+    places, _ = world
+    assert client.get("/api/v1/model-regions/diffusion").json()["regions"] == 2
+    actions.designate(SYSTEM, places["C1"], fiscal_year=2026, sectors=["health"], story="医療")
+    body = client.get("/api/v1/model-regions/diffusion").json()
+    assert body["regions"] == 3
+    by_year = {r["fiscal_year"]: r for r in body["years"]}
+    # C1 is a model region now: out of the comparison group (6 left, 12 cells of R's two sectors); it has no
+    # neighbours, so the neighbour pool is unchanged.
+    assert body["comparison_count"] == 6 and by_year[2026]["comparison_cells"] == 12
+    assert body["neighbour_count"] == 6

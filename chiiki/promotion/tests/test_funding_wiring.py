@@ -73,3 +73,35 @@ def test_a_funding_write_shows_on_the_next_anonymous_promotion_page(client, town
     assert "地域情報化アドバイザー派遣" not in client.get(url).content.decode()
     _plan(towns["T1"], "education", [2026, 2027], lines=[make_program("MIC-ADVISOR", name="地域情報化アドバイザー派遣")])
     assert "地域情報化アドバイザー派遣" in client.get(url).content.decode()
+
+
+def test_the_programs_stay_right_across_progress_and_program_writes(client, towns, users):  # noqa: F811
+    """The plans' programs are cached apart from progress (a progress write recomputes the combinations, not the
+    plans' programs); renaming a program (a programs write) shows on the next request."""
+    from chiiki.programs.actions import save_program
+    from chiiki.programs.catalog import row_of
+    from chiiki.progress import actions as progress_actions
+
+    advisor = make_program("MIC-ADVISOR", name="地域情報化アドバイザー派遣")
+    _plan(towns["T1"], "education", [2026, 2027], lines=[advisor])
+    _plan(towns["T4"], "tourism", [2026, 2027], lines=[advisor])
+    url = f"/api/v1/municipalities/{towns['M'].code}/packages?fiscal_year=2026"
+
+    def combos():
+        return {tuple(c["sectors"]): c for c in client.get(url).json()["combinations"]}
+
+    assert combos()[("education", "tourism")]["programs"][0]["municipalities"] == sorted(
+        [towns["T1"].code, towns["T4"].code])
+    # T5 adds tourism: health+tourism reaches 3 (T1, T2, T5), with no program (no member has a plan in health or
+    # tourism); education+tourism keeps its two plans.
+    progress_actions.save_progress(SYSTEM, towns["T5"], Sector.objects.get(pk="tourism"), 2026, stage="implemented",
+                                   version=0)
+    got = combos()
+    assert got[("health", "tourism")]["support"] == 3
+    assert [m["code"] for m in got[("health", "tourism")]["municipalities"]] == sorted(
+        [towns["T1"].code, towns["T2"].code, towns["T5"].code])
+    assert got[("health", "tourism")]["programs"] == [] and got[("education", "tourism")]["programs"][0]["plans"] == 2
+    row = row_of(advisor)
+    row["name"] = "地域情報化アドバイザー派遣（改称）"
+    save_program(users["admin"], advisor, row, version=advisor.version)
+    assert combos()[("education", "tourism")]["programs"][0]["name"] == "地域情報化アドバイザー派遣（改称）"

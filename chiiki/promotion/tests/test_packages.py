@@ -1,9 +1,13 @@
 """Package advice on a hand-built case (support, confidence, the ≥3 rule, who counts as similar) and the
 neighbours' uptake, through the API and the page."""
 
+import random
+from collections import Counter
 from itertools import combinations
 
 import pytest
+
+from chiiki.promotion import packages
 
 from .conftest import seed
 
@@ -124,3 +128,42 @@ def test_neighbour_uptake_exports(client, towns):
         ("T1町", "医療・介護・健康", "2025"), ("T5町", "医療・介護・健康", "2025"), ("T1町", "観光", "2025")]
     xlsx = client.get(f"/promotion/m/{towns['M'].code}/?fiscal_year=2026&table=uptake&format=xlsx")
     assert len(read_table(xlsx.content, "u.xlsx").rows) == 3
+
+
+def enumerated_mine(itemsets, *, min_support=3, sizes=(2, 3)):
+    """The straightforward way (what packages.mine did before its bit sets): count every subset of up to three
+    sectors of every municipality."""
+    counts, members = Counter(), {}
+    for code, sectors in itemsets.items():
+        for size in range(1, max(sizes) + 1):
+            for combo in combinations(sorted(sectors), size):
+                counts[combo] += 1
+                if size in sizes:
+                    members.setdefault(combo, []).append(code)
+    result = []
+    for combo, support in counts.items():
+        if len(combo) in sizes and support >= min_support:
+            rules = [{"if": [s for s in combo if s != then], "then": then,
+                      "confidence": round(support / counts[tuple(s for s in combo if s != then)] * 100, 1),
+                      "base": counts[tuple(s for s in combo if s != then)]} for then in combo]
+            result.append({"sectors": list(combo), "support": support, "municipalities": sorted(members[combo]),
+                           "rules": rules})
+    result.sort(key=lambda c: (-c["support"], -len(c["sectors"]), c["sectors"]))
+    return result
+
+
+@pytest.mark.parametrize("seed_", [1, 2, 3])
+def test_mining_matches_the_enumeration_on_demo_like_groups(seed_):
+    """127 similar municipalities (the bench's largest group), eight sectors, each implemented with its own
+    likelihood; plus a few that implemented nothing and one with every sector."""
+    rng = random.Random(seed_)
+    sectors = ["education", "health", "work", "disaster", "agriculture", "business", "tourism", "public_private"]
+    likelihood = {s: rng.uniform(0.05, 0.7) for s in sectors}
+    itemsets = {f"{10000 + i * 7:05d}1": {s for s in sectors if rng.random() < likelihood[s]} for i in range(127)}
+    itemsets["999991"] = set(sectors)
+    itemsets["999992"] = set()
+    for minimum in (1, 3, 20):
+        expected = enumerated_mine(itemsets, min_support=minimum)
+        assert expected  # the comparison has combinations to compare
+        assert packages.mine(itemsets, min_support=minimum) == expected
+    assert packages.mine({}) == enumerated_mine({}) == []
