@@ -145,7 +145,7 @@ def baseline_sql(kind: str, year: int):
 
 
 def similar_sql(place, year: int):
-    """For reference, not judged: the aggregate over exactly the rows package advice reads — the implemented cells
+    """The judged baseline of package advice: the aggregate over exactly the rows it reads — the implemented cells
     of the 年度 of the municipality and of those similar to it (kind, population class, 過疎/離島/中山間, 地方区分),
     selected by those criteria in SQL — as (sql, params)."""
     from chiiki.progress.models import IMPLEMENTED_STAGES
@@ -236,7 +236,9 @@ def measure(engine: str, args) -> dict:
     place, similar = package_place()
     paths = {PACKAGES: f"/api/v1/municipalities/{place.code}/packages?fiscal_year={year}",
              DIFFUSION: "/api/v1/model-regions/diffusion"}
-    sql = baseline_sql(place.kind, year)
+    # Judged against the aggregate over exactly the rows package advice reads (the issue: "a bare SQL aggregate over
+    # the same rows"); the wider aggregate over every municipality of the same kind is kept for reference only.
+    sql = {**baseline_sql(place.kind, year), PACKAGES: similar_sql(place, year)}
     anonymous = Client()
     signed_in = Client()
     user, _ = User.objects.get_or_create(username="bench-promotion", defaults={"role": Role.ADVISOR})
@@ -252,7 +254,7 @@ def measure(engine: str, args) -> dict:
                    "cold": time_get(anonymous, path, args.repeat, before=write)}
         results[name] = {key: p95(values) for key, values in samples.items()}
         results[name]["median"] = {key: statistics.median(values) for key, values in samples.items()}
-    reference = time_sql(*similar_sql(place, year), args.repeat)
+    reference = time_sql(*baseline_sql(place.kind, year)[PACKAGES], args.repeat)
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -267,7 +269,7 @@ def measure(engine: str, args) -> dict:
             "years": args.years, "regions": regions, "neighbour_pairs": pairs, "place": place.code,
             "place_name": place.name, "similar": similar, "combinations": len(combos), "fiscal_year": year,
             "load_seconds": load_seconds, "repeat": args.repeat, "results": results,
-            "similar_rows": reference_rows, "similar_sql": p95(reference), "similar_sql_median": statistics.median(reference)}
+            "similar_rows": reference_rows, "wider_sql": p95(reference), "wider_sql_median": statistics.median(reference)}
 
 
 # ---- parent: both engines, the report ------------------------------------------------------------------------
@@ -293,7 +295,7 @@ def report(runs: dict, when: str, args) -> str:
         f"--repeat {args.repeat}`）。本番の設定（`DEBUG=false`、ほかは既定値）で Django のテストクライアントから。",
         f"進捗の記録は {progress_cold.LAST_YEAR - args.years + 1}–{progress_cold.LAST_YEAR}年度 × 1,741団体 × 8分野"
         "（`bench/progress_cold.py` の履歴）。隣接は境界データの代わりに「同じ都道府県でコード順の次の2団体」。",
-        f"各 {args.repeat}回の p95（括弧内は中央値、判定は p95 の比）。素のSQL: パッケージは同じ種別の団体の年度の実装済・自走の記録を分野ごとに数える集計、"
+        f"各 {args.repeat}回の p95（括弧内は中央値、判定は p95 の比）。素のSQL: パッケージは提案が読む行そのもの（この団体と類似団体の年度の実装済・自走、類似の条件で SQL が選ぶ）を分野ごとに数える集計、"
         "波及効果は全年度の実装済・自走の記録を年度 × 分野ごとに数える集計（同じ実行で計測）。"
         f"目標: APIの p95 ≤ 素のSQLの p95 × {GOAL_RATIO:g}。",
         "",
@@ -318,10 +320,10 @@ def report(runs: dict, when: str, args) -> str:
                      f"隣接 {run['neighbour_pairs']:,}組、パッケージは {run['place_name']}（{run['place']}、類似団体 "
                      f"{run['similar']}、{run['fiscal_year']}年度、組合せ {run['combinations']}件）。投入 {run['load_seconds']:.1f} 秒。")
         cold = run["results"][PACKAGES]["cold"]
-        notes.append(f"{engine}（参考、判定外）: パッケージ提案が読む行そのもの（この団体と類似団体の{run['fiscal_year']}年度の"
-                     f"実装済・自走 {run['similar_rows']:,}行、類似の条件で SQL が選ぶ）を分野ごとに数える集計は p95 "
-                     f"{run['similar_sql']:.2f} ms（中央値 {run['similar_sql_median']:.2f}）。コールドのパッケージ提案は"
-                     f"その {cold / run['similar_sql']:.1f}倍。")
+        notes.append(f"{engine}: パッケージの素のSQLが数える行は {run['similar_rows']:,}行（提案が読む行と同数であることを確認）。"
+                     f"参考（判定外）: 同じ種別の全団体の{run['fiscal_year']}年度の実装済・自走の記録を分野ごとに数える、"
+                     f"より広い集計（2026-12-01 までの判定の基準）は p95 {run['wider_sql']:.2f} ms"
+                     f"（中央値 {run['wider_sql_median']:.2f}）で、コールドのパッケージ提案はその {cold / run['wider_sql']:.1f}倍。")
     return "\n".join(lines + [""] + notes)
 
 
