@@ -350,7 +350,16 @@ def package_advice(place: Municipality, fiscal_year: int) -> dict:
 
 
 def neighbour_uptake(place: Municipality, fiscal_year: int) -> list[dict]:
-    """What its neighbours implemented (実装済・自走) that it has not yet: one row per neighbour × sector."""
+    """What its neighbours implemented (実装済・自走) that it has not yet: one row per neighbour × sector.
+    Kept per data version: every municipality progress page shows it, signed in or not."""
+    return cached("uptake", (place.code, fiscal_year), lambda: _neighbour_uptake(place, fiscal_year),
+                  depends_on=UPTAKE_DEPENDS_ON)
+
+
+UPTAKE_DEPENDS_ON = ("progress", "regions", "roadmap")
+
+
+def _neighbour_uptake(place: Municipality, fiscal_year: int) -> list[dict]:
     neighbours = list(place.neighbours.order_by("code").values("code", "name"))
     codes = [n["code"] for n in neighbours]
     grid_year = progress_queries._state_year(fiscal_year)

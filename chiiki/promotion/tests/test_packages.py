@@ -102,6 +102,18 @@ def test_neighbour_uptake(client, towns):
     assert 'data-testid="uptake"' in page
 
 
+def test_neighbour_uptake_follows_a_neighbours_write(client, towns):
+    """The uptake is kept per data version: a neighbour's new 実装済 shows on the next request, and the page's
+    own municipality implementing it removes it."""
+    towns["M"].neighbours.add(towns["T5"])
+    url = f"/api/v1/municipalities/{towns['M'].code}/neighbour-uptake?fiscal_year=2026"
+    assert [r["sector"] for r in client.get(url).json()] == ["health"]
+    seed([(towns["T5"].code, "tourism", 2026, "implemented")])
+    assert [r["sector"] for r in client.get(url).json()] == ["health", "tourism"]
+    seed([(towns["M"].code, "health", 2026, "self_sustaining")])
+    assert [r["sector"] for r in client.get(url).json()] == ["tourism"]
+
+
 def test_municipality_nav_links_to_the_promotion_page(client, towns):
     page = client.get(f"/progress/municipalities/{towns['M'].code}/").content.decode()
     assert f'href="/promotion/m/{towns["M"].code}/"' in page
