@@ -11,7 +11,10 @@ the page (FORMULA) and documented in docs/decisions/0016-talent-dispatch.md:
         +  5 × (average rating − 1) / 4              (2.5 without ratings)
 
 The pool is the profiles holding at least one required item. Candidates who cover every required item are
-ranked; those missing one are listed separately below and never above. Ties: fewer dispatches this 年度 first (load balance), then the profile id. Deterministic.
+ranked; those missing one are listed separately below and never above. Scores are rounded to 0.1 (Python's round);
+ties: fewer dispatches this 年度 first (load balance), then the profile id. Deterministic. The database scores the
+whole pool only to shortlist the rows that can reach the top `limit` of each list; the shown scores and the order
+are computed here (ADR 0016, "the database shortlists, Python ranks").
 """
 
 import json
@@ -99,13 +102,6 @@ def _tenths(value) -> int:
     return round(float(value) * 10) if value else 0
 
 
-def _lists_sector(sectors, code: str) -> bool:
-    """The profile's JSON list of sector codes contains code (the cursor gives text on SQLite, a list elsewhere)."""
-    if isinstance(sectors, str):
-        return f'"{code}"' in sectors
-    return code in (sectors or ())
-
-
 def candidates(request: TalentRequest, *, limit: int | None = 50) -> dict:
     """{"ranked": [Candidate…] (every required item covered), "partial": [...], "required": n, "desired": n}.
 
@@ -124,17 +120,17 @@ def candidates(request: TalentRequest, *, limit: int | None = 50) -> dict:
     scored_full, scored_partial = [], []
     rows = {}
     for row in _rows(sql, params):
-        (pid, _name, _kind, req_n, des_n, sector_points, distance, count, average, used_days, _used_hours, days,
+        (pid, _name, _kind, req_n, des_n, sector_points, distance, count, average, used_days, used_hours, days,
          hours) = row
         rows[pid] = row
         # Exactly the arithmetic of FORMULA, in this order, on the same values: the database's own score only
         # chose which rows come back (its float or numeric arithmetic may round differently at x.x5).
-        days_t = round(float(days) * 10) if days else 0
+        days_t = _tenths(days)
         if days_t > 0:
             share = max(days_t - 10 * used_days, 0) / days_t
         else:
-            hours_t = round(float(hours) * 10) if hours else 0
-            share = max(hours_t - _tenths(_used_hours), 0) / hours_t if hours_t > 0 else 0.0
+            hours_t = _tenths(hours)
+            share = max(hours_t - _tenths(used_hours), 0) / hours_t if hours_t > 0 else 0.0
         average = float(average) if average is not None else None
         score = 50 * req_n / n_required + (15 * des_n / n_desired if n_desired else 0)
         score += sector_points + _DISTANCE_POINTS[distance] + 10 * share + (
