@@ -229,7 +229,7 @@ def _shortlist_sql(request: TalentRequest, req_ids: list, des_ids: list, limit: 
     else:
         # The limit-th best score of each list by a top-N scan of one narrow column (a window over the wide rows
         # sorts every pooled row with all its columns: several times slower on SQLite).
-        kth = (f"(SELECT approx FROM scored WHERE full_ = {{}} ORDER BY approx DESC LIMIT 1 OFFSET {int(limit) - 1})")
+        kth = (f"(SELECT approx FROM scored WHERE full_ = {{}} ORDER BY approx DESC LIMIT 1 OFFSET {max(int(limit), 1) - 1})")
         tail = (f", scored AS MATERIALIZED (SELECT {columns}, {approx} AS approx,"
                 f" CASE WHEN b.req_n = {len(req_ids)} THEN 1 ELSE 0 END AS full_ FROM base b),"
                 f" cut AS (SELECT {kth.format(1)} AS k1, {kth.format(0)} AS k0)"
