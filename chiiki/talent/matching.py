@@ -11,9 +11,13 @@ the page (FORMULA) and documented in docs/decisions/0016-talent-dispatch.md:
         +  5 × (average rating − 1) / 4              (2.5 without ratings)
 
 The pool is the profiles holding at least one required item. Candidates who cover every required item are
-ranked; those missing one are listed separately below and never above. Ties: fewer dispatches this 年度 first (load balance), then the profile id. Deterministic.
+ranked; those missing one are listed separately below and never above. Scores are rounded to 0.1 (Python's round);
+ties: fewer dispatches this 年度 first (load balance), then the profile id. Deterministic. The database scores the
+whole pool only to shortlist the rows that can reach the top `limit` of each list; the shown scores and the order
+are computed here (ADR 0016, "the database shortlists, Python ranks").
 """
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -98,19 +102,12 @@ def _tenths(value) -> int:
     return round(float(value) * 10) if value else 0
 
 
-def _lists_sector(sectors, code: str) -> bool:
-    """The profile's JSON list of sector codes contains code (the cursor gives text on SQLite, a list elsewhere)."""
-    if isinstance(sectors, str):
-        return f'"{code}"' in sectors
-    return code in (sectors or ())
-
-
 def candidates(request: TalentRequest, *, limit: int | None = 50) -> dict:
     """{"ranked": [Candidate…] (every required item covered), "partial": [...], "required": n, "desired": n}.
 
-    The pool is every profile holding at least one required item. All of them are scored (cheap arithmetic) from
-    a handful of grouped queries, each one row per pooled profile at most; reasons and labels are built only for
-    the `limit` best of each list.
+    The pool is every profile holding at least one required item. One statement scores the whole pool in the
+    database and sends back only the rows that can be among the `limit` best of each list (_shortlist_sql); the
+    scores, the order and the reasons of those rows are then computed here exactly as FORMULA says.
     """
     required = dict(request.required.values_list("pk", "label"))
     desired = dict(request.desired.values_list("pk", "label"))
@@ -118,120 +115,55 @@ def candidates(request: TalentRequest, *, limit: int | None = 50) -> dict:
     if not required:
         return empty
     req_ids, des_ids = list(required), list(desired)
-    skill_table = ProfileCapability._meta.db_table
-    # The pool as a subquery, not a list of ids: thousands of bound parameters cost more than the join.
-    pool_sql = f"SELECT profile_id FROM {skill_table} WHERE capability_id IN ({_marks(req_ids)})"
-    desired_sum = (f"SUM(CASE WHEN capability_id IN ({_marks(des_ids)}) THEN 1 ELSE 0 END)" if des_ids else "0")
-    coverage = {pid: (req_n, des_n) for pid, req_n, des_n in _rows(
-        f"SELECT profile_id, SUM(CASE WHEN capability_id IN ({_marks(req_ids)}) THEN 1 ELSE 0 END), {desired_sum} "
-        f"FROM {skill_table} WHERE capability_id IN ({_marks(req_ids + des_ids)}) GROUP BY profile_id",
-        [*req_ids, *des_ids, *req_ids, *des_ids])}
-    if not coverage:
-        return empty
-    profiles = {row[0]: row for row in _rows(
-        f"SELECT id, sectors, home_prefecture_id, online_available, available_days, available_hours "
-        f"FROM {TalentProfile._meta.db_table} WHERE id IN ({pool_sql})", req_ids)}
-    place = request.municipality.prefecture_id
-    neighbours = neighbouring_prefectures(place)
-    nearby = [place, *sorted(neighbours)]
-    served_table = TalentProfile.prefectures_served.through._meta.db_table
-    areas: dict[int, set[str]] = defaultdict(set)  # only the request's prefecture and its neighbours matter
-    for profile_id, pref in _rows(f"SELECT talentprofile_id, prefecture_id FROM {served_table} "
-                                  f"WHERE prefecture_id IN ({_marks(nearby)}) AND talentprofile_id IN ({pool_sql})",
-                                  [*nearby, *req_ids]):
-        areas[profile_id].add(pref)
-    year = request.fiscal_year
-    request_table, visit_table = TalentRequest._meta.db_table, Visit._meta.db_table
-    approved, done = [str(s) for s in APPROVED_STATES], [str(s) for s in _DONE]
-    dispatches, ratings, sector_done = {}, {}, set()
-    for talent_id, count, average, in_sector in _rows(
-            f"SELECT talent_id, SUM(CASE WHEN fiscal_year = %s AND status IN ({_marks(approved)}) AND id <> %s "
-            f"THEN 1 ELSE 0 END), AVG(rating), MAX(CASE WHEN sector_id = %s AND status IN ({_marks(done)}) "
-            f"THEN 1 ELSE 0 END) FROM {request_table} WHERE talent_id IN ({pool_sql}) GROUP BY talent_id",
-            [year, *approved, request.pk, request.sector_id, *done, *req_ids]):
-        if count:
-            dispatches[talent_id] = int(count)
-        if average is not None:
-            ratings[talent_id] = float(average)
-        if in_sector:
-            sector_done.add(talent_id)
-    used_days: dict[int, int] = defaultdict(int)
-    used_hours: dict[int, Decimal] = defaultdict(Decimal)
-    used_hours_t: dict[int, int] = {}
-    for talent_id, days_used, hours_used in _rows(
-            f"SELECT r.talent_id, COUNT(DISTINCT v.date), SUM(v.hours) FROM {visit_table} v "
-            f"INNER JOIN {request_table} r ON r.id = v.request_id WHERE r.fiscal_year = %s "
-            f"AND r.talent_id IN ({pool_sql}) GROUP BY r.talent_id", [year, *req_ids]):
-        used_days[talent_id] = int(days_used)
-        used_hours[talent_id] = _tenth(hours_used)
-        used_hours_t[talent_id] = _tenths(hours_used)
-    online_ok = request.format in (Format.ONLINE, Format.MIXED)
-    n_required = len(req_ids)
-
+    n_required, n_desired = len(req_ids), len(des_ids)
+    sql, params = _shortlist_sql(request, req_ids, des_ids, limit)
     scored_full, scored_partial = [], []
-    no_areas: set[str] = set()
-    sector_code, sector_text = request.sector_id, f'"{request.sector_id}"'
-    n_desired = len(des_ids)
-    same, near, remote = _DISTANCE_POINTS["same"], _DISTANCE_POINTS["neighbour"], _DISTANCE_POINTS["online"]
-    # The pool can be thousands of profiles: this loop is plain arithmetic on integers (days and hours in tenths,
-    # exact for their one decimal place) rather than Decimal, builds no set or dict entry per profile, and reads
-    # nothing from the request object.
-    for pid, (_id, sectors, home, online, days, hours) in profiles.items():
-        req_n, des_n = coverage.get(pid, (0, 0))
-        score = 50 * req_n / n_required + (15 * des_n / n_desired if n_desired else 0)  # as in FORMULA, exactly
-        if pid in sector_done:
-            sector_points = 10
-        elif sectors and (sector_text in sectors if isinstance(sectors, str) else sector_code in sectors):
-            sector_points = 5
-        else:
-            sector_points = 0
-        served = areas.get(pid, no_areas)
-        if home == place or place in served:
-            distance, points = "same", same
-        elif home in neighbours or not served.isdisjoint(neighbours):
-            distance, points = "neighbour", near
-        elif online_ok and online:
-            distance, points = "online", remote
-        else:
-            distance, points = "none", 0
-        days_t = round(float(days) * 10) if days else 0
+    rows = {}
+    for row in _rows(sql, params):
+        (pid, _name, _kind, req_n, des_n, sector_points, distance, count, average, used_days, used_hours, days,
+         hours) = row
+        rows[pid] = row
+        # Exactly the arithmetic of FORMULA, in this order, on the same values: the database's own score only
+        # chose which rows come back (its float or numeric arithmetic may round differently at x.x5).
+        days_t = _tenths(days)
         if days_t > 0:
-            share = max(days_t - 10 * used_days.get(pid, 0), 0) / days_t
+            share = max(days_t - 10 * used_days, 0) / days_t
         else:
-            hours_t = round(float(hours) * 10) if hours else 0
-            share = max(hours_t - used_hours_t.get(pid, 0), 0) / hours_t if hours_t > 0 else 0.0
-        average = ratings.get(pid)
-        score += sector_points + points + 10 * share + (5 * (average - 1) / 4 if average is not None else 2.5)
-        entry = (-round(score, 1), dispatches.get(pid, 0), pid, share, sector_points, distance, average)
+            hours_t = _tenths(hours)
+            share = max(hours_t - _tenths(used_hours), 0) / hours_t if hours_t > 0 else 0.0
+        average = float(average) if average is not None else None
+        score = 50 * req_n / n_required + (15 * des_n / n_desired if n_desired else 0)
+        score += sector_points + _DISTANCE_POINTS[distance] + 10 * share + (
+            5 * (average - 1) / 4 if average is not None else 2.5)
+        entry = (-round(score, 1), count, pid, share, sector_points, distance, average)
         (scored_full if req_n == n_required else scored_partial).append(entry)
     scored_full.sort()
     scored_partial.sort()
     if limit is not None:
         scored_full, scored_partial = scored_full[:limit], scored_partial[:limit]
     shown = sorted({entry[2] for entry in scored_full + scored_partial})
-    names, kinds, skills = {}, {}, defaultdict(set)
-    for pid, name, kind in TalentProfile.objects.filter(pk__in=shown).values_list("id", "display_name", "kind"):
-        names[pid], kinds[pid] = name, kind
+    skills = defaultdict(set)
     for pid, cap_id in ProfileCapability.objects.filter(profile_id__in=shown, capability_id__in=req_ids + des_ids
                                                         ).values_list("profile_id", "capability_id"):
         skills[pid].add(cap_id)
 
     def explain(entry) -> Candidate:
         neg_score, count, pid, share, sector_points, distance, average = entry
+        _pid, name, kind, *_, used_days, used_hours, days, hours = rows[pid]
         have = skills[pid]
         req_cov = [label for cid, label in required.items() if cid in have]
         req_miss = [label for cid, label in required.items() if cid not in have]
         des_cov = [label for cid, label in desired.items() if cid in have]
-        days, hours = _tenth(profiles[pid][4]), _tenth(profiles[pid][5])
+        days, hours, used_hours = _tenth(days), _tenth(hours), _tenth(used_hours)
         if days > 0:
-            remaining = f"今年度あと{max(days - used_days[pid], 0)}日（{days}日中）"
+            remaining = f"今年度あと{max(days - used_days, 0)}日（{days}日中）"
         elif hours > 0:
-            remaining = f"今年度あと{max(hours - used_hours[pid], 0)}時間（{hours}時間中）"
+            remaining = f"今年度あと{max(hours - used_hours, 0)}時間（{hours}時間中）"
         else:
             remaining = "今年度の対応可能日数の登録なし"
         candidate = Candidate(
-            profile_id=pid, display_name=names[pid], kind=kinds[pid], kind_label=Kind(kinds[pid]).label
-            if kinds[pid] in Kind.values else "", score=-neg_score, full=not req_miss, required_covered=req_cov,
+            profile_id=pid, display_name=name, kind=kind, kind_label=Kind(kind).label
+            if kind in Kind.values else "", score=-neg_score, full=not req_miss, required_covered=req_cov,
             required_missing=req_miss, desired_covered=des_cov, sector_points=sector_points,
             sector_reason=_SECTOR_REASONS[sector_points], distance=distance, distance_reason=_DISTANCE_REASONS[distance],
             remaining=remaining, remaining_share=round(share, 3), dispatches_this_year=count,
@@ -244,6 +176,97 @@ def candidates(request: TalentRequest, *, limit: int | None = 50) -> dict:
 
     return {"ranked": [explain(e) for e in scored_full], "partial": [explain(e) for e in scored_partial],
             "required": len(required), "desired": len(desired)}
+
+
+# How far below the limit-th best database score a row must still come back. Rounding to 0.1 moves a score by at
+# most 0.05 either way, so a row that ranks among the `limit` best after rounding scores at most 0.1 below the
+# limit-th best before it; 0.01 more covers the difference between the database's float or numeric arithmetic and
+# Python's (well under 1e-9 on scores ≤ 100).
+_MARGIN = 0.11
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({_marks(values)})" if values else "1 = 0"
+
+
+def _shortlist_sql(request: TalentRequest, req_ids: list, des_ids: list, limit: int | None) -> tuple[str, list]:
+    """One statement: the pool's inputs to FORMULA per profile, scored, and only the rows whose score is within
+    _MARGIN of the limit-th best of their list (every required item covered, or not) — a superset of the `limit`
+    best after rounding and tie-breaks, usually a few more than `limit`. All rows when limit is None.
+
+    Columns: id, display_name, kind, required covered, desired covered, sector points, distance, dispatches this
+    年度 (other than this request), average rating, visit days and hours used this 年度, available days, hours."""
+    postgres = connection.vendor == "postgresql"
+    skill_table = ProfileCapability._meta.db_table
+    profile_table = TalentProfile._meta.db_table
+    served_table = TalentProfile.prefectures_served.through._meta.db_table
+    request_table, visit_table = TalentRequest._meta.db_table, Visit._meta.db_table
+    place = request.municipality.prefecture_id
+    neighbours = sorted(neighbouring_prefectures(place))
+    approved, done = [str(s) for s in APPROVED_STATES], [str(s) for s in _DONE]
+    greatest = "GREATEST" if postgres else "MAX"
+    real = "DOUBLE PRECISION"
+    # The profile lists the request's sector: a JSON array of codes (jsonb on PostgreSQL, text on SQLite).
+    listed, listed_param = (("p.sectors @> %s::jsonb", json.dumps([request.sector_id])) if postgres else
+                            ("instr(p.sectors, %s) > 0", f'"{request.sector_id}"'))
+    des_sum = f"SUM(CASE WHEN {_in('capability_id', des_ids)} THEN 1 ELSE 0 END)"
+    req_sum = f"SUM(CASE WHEN {_in('capability_id', req_ids)} THEN 1 ELSE 0 END)"
+    distance_points = " ".join(f"WHEN '{name}' THEN {points}" for name, points in _DISTANCE_POINTS.items())
+    days_t = "CAST(ROUND(COALESCE(b.days, 0) * 10) AS INTEGER)"
+    hours_t = "CAST(ROUND(COALESCE(b.hours, 0) * 10) AS INTEGER)"
+    used_hours_t = "CAST(ROUND(COALESCE(b.used_hours, 0) * 10) AS INTEGER)"
+    share = (f"CASE WHEN {days_t} > 0 THEN CAST({greatest}({days_t} - 10 * b.used_days, 0) AS {real}) / {days_t} "
+             f"WHEN {hours_t} > 0 THEN CAST({greatest}({hours_t} - {used_hours_t}, 0) AS {real}) / {hours_t} "
+             f"ELSE 0 END")
+    approx = (f"CAST(50 * b.req_n AS {real}) / {len(req_ids)}"
+              + (f" + CAST(15 * b.des_n AS {real}) / {len(des_ids)}" if des_ids else "")
+              + f" + b.sector_points + CASE b.distance {distance_points} END + 10 * ({share})"
+              f" + CASE WHEN b.average IS NULL THEN 2.5 ELSE 5 * (CAST(b.average AS {real}) - 1) / 4 END")
+    columns = ("b.id, b.display_name, b.kind, b.req_n, b.des_n, b.sector_points, b.distance, b.dispatches, b.average,"
+               " b.used_days, b.used_hours, b.days, b.hours")
+    if limit is None:
+        tail, tail_params = f"SELECT {columns} FROM base b", []
+    else:
+        # The limit-th best score of each list by a top-N scan of one narrow column (a window over the wide rows
+        # sorts every pooled row with all its columns: several times slower on SQLite).
+        kth = (f"(SELECT approx FROM scored WHERE full_ = {{}} ORDER BY approx DESC LIMIT 1 OFFSET {max(int(limit), 1) - 1})")
+        tail = (f", scored AS MATERIALIZED (SELECT {columns}, {approx} AS approx,"
+                f" CASE WHEN b.req_n = {len(req_ids)} THEN 1 ELSE 0 END AS full_ FROM base b),"
+                f" cut AS (SELECT {kth.format(1)} AS k1, {kth.format(0)} AS k0)"
+                f" SELECT {columns.replace('b.', '')} FROM scored CROSS JOIN cut"
+                f" WHERE approx >= COALESCE(CASE WHEN full_ = 1 THEN cut.k1 ELSE cut.k0 END, -1000) - %s")
+        tail_params = [_MARGIN]
+    sql = (
+        f"WITH cov AS (SELECT profile_id AS pid, {req_sum} AS req_n, {des_sum} AS des_n FROM {skill_table}"
+        f" WHERE {_in('capability_id', req_ids + des_ids)} GROUP BY profile_id HAVING {req_sum} > 0),"
+        f" hist AS (SELECT talent_id AS pid,"
+        f" SUM(CASE WHEN fiscal_year = %s AND {_in('status', approved)} AND id <> %s THEN 1 ELSE 0 END) AS n,"
+        f" AVG(rating) AS average,"
+        f" MAX(CASE WHEN sector_id = %s AND {_in('status', done)} THEN 1 ELSE 0 END) AS in_sector"
+        f" FROM {request_table} WHERE talent_id IN (SELECT pid FROM cov) GROUP BY talent_id),"
+        f" used AS (SELECT r.talent_id AS pid, COUNT(DISTINCT v.date) AS days, SUM(v.hours) AS hours"
+        f" FROM {visit_table} v INNER JOIN {request_table} r ON r.id = v.request_id"
+        f" WHERE r.fiscal_year = %s AND r.talent_id IN (SELECT pid FROM cov) GROUP BY r.talent_id),"
+        # Served prefectures that matter: the request's own (2) and its neighbours (1).
+        f" served AS (SELECT talentprofile_id AS pid, MAX(CASE WHEN prefecture_id = %s THEN 2 ELSE 1 END) AS near"
+        f" FROM {served_table} WHERE {_in('prefecture_id', [place, *neighbours])}"
+        f" AND talentprofile_id IN (SELECT pid FROM cov) GROUP BY talentprofile_id),"
+        f" base AS (SELECT p.id, p.display_name, p.kind, cov.req_n, cov.des_n,"
+        f" CASE WHEN hist.in_sector = 1 THEN 10 WHEN {listed} THEN 5 ELSE 0 END AS sector_points,"
+        f" CASE WHEN p.home_prefecture_id = %s OR served.near = 2 THEN 'same'"
+        f" WHEN {_in('p.home_prefecture_id', neighbours)} OR served.near = 1 THEN 'neighbour'"
+        f" WHEN %s AND p.online_available THEN 'online' ELSE 'none' END AS distance,"
+        f" COALESCE(hist.n, 0) AS dispatches, hist.average, COALESCE(used.days, 0) AS used_days,"
+        f" used.hours AS used_hours, p.available_days AS days, p.available_hours AS hours"
+        f" FROM cov INNER JOIN {profile_table} p ON p.id = cov.pid LEFT JOIN hist ON hist.pid = cov.pid"
+        f" LEFT JOIN used ON used.pid = cov.pid LEFT JOIN served ON served.pid = cov.pid)"
+        + tail)
+    params = [*req_ids, *des_ids, *req_ids + des_ids, *req_ids,
+              request.fiscal_year, *approved, request.pk, request.sector_id, *done,
+              request.fiscal_year, place, place, *neighbours,
+              listed_param, place, *neighbours,
+              request.format in (Format.ONLINE, Format.MIXED), *tail_params]
+    return sql, params
 
 
 _DISTANCE_POINTS = {"same": 10, "neighbour": 6, "online": 4, "none": 0}

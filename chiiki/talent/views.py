@@ -440,18 +440,22 @@ def request_move(request, pk, name):
         f"「{label}」を記録しました。")
 
 
+def _form_posted(request, pk, form_class, act, success: str, *, invalid: str | None = None):
+    """The request page's small forms (visit, report, rating): bind the POST, show the form's errors (or `invalid`)
+    as messages and go back, else run act(item, cleaned_data) through _acted."""
+    item = queries.get_request(request.user, pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        for error in [invalid] if invalid else [error for errors in form.errors.values() for error in errors]:
+            messages.error(request, error)
+        return redirect("talent:request", pk)
+    return _acted(request, item, lambda: act(item, form.cleaned_data), success)
+
+
 @login_required
 @require_POST
 def request_visit(request, pk):
-    item = queries.get_request(request.user, pk)
-    form = VisitForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect("talent:request", pk)
-    data = form.cleaned_data
-    return _acted(request, item, lambda: actions.add_visit(
+    return _form_posted(request, pk, VisitForm, lambda item, data: actions.add_visit(
         request.user, item, date=data["date"], hours=data["hours"], mode=data["mode"],
         participants=data["participants"], note=data["note"], version=data["version"]), "訪問を記録しました。")
 
@@ -459,30 +463,16 @@ def request_visit(request, pk):
 @login_required
 @require_POST
 def request_report(request, pk):
-    item = queries.get_request(request.user, pk)
-    form = ReportForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect("talent:request", pk)
-    data = form.cleaned_data
-    return _acted(request, item, lambda: actions.transition(
+    return _form_posted(request, pk, ReportForm, lambda item, data: actions.transition(
         request.user, item, "report", version=data["version"], report=data), "報告を提出しました。")
 
 
 @login_required
 @require_POST
 def request_rate(request, pk):
-    item = queries.get_request(request.user, pk)
-    form = RateForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "評価は1〜5で選んでください")
-        return redirect("talent:request", pk)
-    data = form.cleaned_data
-    return _acted(request, item, lambda: actions.transition(
+    return _form_posted(request, pk, RateForm, lambda item, data: actions.transition(
         request.user, item, "rate", version=data["version"], rating=data["rating"], comment=data["comment"]),
-        "評価を記録しました。")
+        "評価を記録しました。", invalid="評価は1〜5で選んでください")
 
 
 # ---- Admin: vocabulary, rounds ---------------------------------------------------------------------------------
