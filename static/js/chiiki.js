@@ -31,6 +31,45 @@
       event.detail.xhr.status + '）。時間をおいて再度お試しください。</span>');
   });
 
+  // Phones: the main menu folds behind its button (base.html). Escape folds it again and gives focus back to the
+  // button, so a keyboard user is never left inside a closed list.
+  function setupMenu() {
+    const nav = document.querySelector(".site-nav");
+    const toggle = nav && nav.querySelector(".site-nav__toggle");
+    if (!toggle) { return; }
+    document.documentElement.classList.add("js-nav");
+    function set(open) {
+      nav.classList.toggle("is-open", open);
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+    toggle.addEventListener("click", () => set(toggle.getAttribute("aria-expanded") !== "true"));
+    nav.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && nav.classList.contains("is-open")) {
+        set(false);
+        toggle.focus();
+      }
+    });
+  }
+
+  // A form sent back with errors: focus goes to the first field marked invalid (its label and message are read out
+  // with it), else to the error summary, so a keyboard user does not start again from the top of the page.
+  function focusFirstProblem() {
+    const main = document.getElementById("main");
+    if (!main || main.querySelector("[autofocus]")) { return; }  // the page chose its own (the login form)
+    let field = main.querySelector("form [aria-invalid=true]");
+    if (field && !field.matches("input, select, textarea")) { field = field.querySelector("input, select, textarea"); }
+    const summary = main.querySelector("[data-error-summary], .message--error[role=alert]");
+    const target = field || summary;
+    if (!target) { return; }
+    if (!target.matches("input, select, textarea, button, a[href]")) { target.tabIndex = -1; }
+    target.focus();
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    setupMenu();
+    focusFirstProblem();
+  });
+
   document.addEventListener("htmx:sendError", (event) => {
     show(event.detail.target, '<span class="message message--error" role="alert">サーバーに接続できませんでした。' +
       "通信状態を確かめて、もう一度お試しください。</span>");
