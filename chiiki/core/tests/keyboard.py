@@ -60,3 +60,19 @@ def arrow_to(page, value: str, *, limit: int = 60):
             return
         page.keyboard.press("ArrowDown")
     raise AssertionError(f"value {value} not reached with the arrow keys")
+
+
+def walk(page, *, limit: int = 300) -> list[str]:
+    """Tab from the top of the page through every tab stop until focus leaves the page or comes round again; each
+    stop must show a focus ring on screen. Returns the stops' labels in order."""
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.evaluate("window.scrollTo(0, 0)")
+    stops: list[str] = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        now = focused(page)
+        if now is None or (stops and now["label"] == stops[0]):
+            return stops
+        assert now["ring"] and now["shown"], (len(stops), now)
+        stops.append(now["label"])
+    raise AssertionError(f"more than {limit} tab stops")

@@ -1,0 +1,107 @@
+"""A citizen (not signed in) with the keyboard only: the skip link, the main menu (and its button on a 375 px
+phone, which Escape closes), the open data catalog search, a dataset page, the support programs search and its
+pagination. Every tab stop shows a focus ring."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+from chiiki.opendata.tests.samples import make_catalog
+from chiiki.programs.reference import load_catalog
+from chiiki.testing import collect_errors
+
+from .keyboard import active_is, assert_focus_visible, tab_to, walk
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def catalogs(register, settings, tmp_path):
+    settings.OPENDATA_FILES_DIR = tmp_path / "opendata"
+    make_catalog()
+    load_catalog(data_dir=Path(django_settings.BASE_DIR) / "data")
+
+
+def test_skip_link_menu_catalog_and_programs(catalogs, page, screenshot):
+    errors = collect_errors(page)
+    page.goto("/")
+    page.keyboard.press("Tab")
+    assert active_is(page, "a.skip-link")
+    assert_focus_visible(page)  # the skip link comes on screen when focused
+    screenshot(page, "keyboard-skip-link")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")  # the next stop is inside the main content, past the header and the menu
+    assert page.evaluate("!!document.activeElement.closest('main')")
+    assert_focus_visible(page)
+
+    # the main menu → オープンデータ; search the catalog; open a dataset
+    tab_to(page, 'nav.site-nav a[href="/opendata/"]', back=True)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/opendata/")
+    tab_to(page, "#q")
+    page.keyboard.type("AED")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/opendata/?q=AED")
+    tab_to(page, 'main a[href="/opendata/dataset/hachioji-aed/"]')
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/opendata/dataset/hachioji-aed/")
+    stops = walk(page)  # every stop of the dataset page, in order, with a ring
+    assert stops[0].startswith("a 本文へ移動") and any("aed.csv" in s or "AED一覧" in s for s in stops), stops
+
+    # 支援メニュー: search, then page through the whole catalog (25 programs, 20 a page)
+    tab_to(page, 'nav.site-nav a[href="/programs/"]', back=True)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/programs/")
+    tab_to(page, "#q")
+    page.keyboard.type("防災")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/programs/?q=*")
+    assert page.locator("ol.program-list > li").count() > 0
+    page.goto("/programs/")
+    tab_to(page, "nav.pagination a[rel=next]")
+    screenshot(page, "keyboard-pagination-focus")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/programs/?*page=2*")
+    assert "2 / 2ページ" in page.locator("nav.pagination").inner_text()
+    tab_to(page, "nav.pagination a[rel=prev]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/programs/*")
+    assert "1 / 2ページ" in page.locator("nav.pagination").inner_text()
+    assert errors == []
+
+
+def test_the_menu_button_on_a_phone(catalogs, browser, live_server, screenshot):
+    context = browser.new_context(locale="ja-JP", viewport={"width": 375, "height": 740}, base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        page.goto("/opendata/")
+        toggle = page.locator(".site-nav__toggle")
+        assert toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+        assert not page.locator("#site-nav-list").is_visible()
+        presses = tab_to(page, ".site-nav__toggle")
+        assert presses == 3  # skip link, site title, menu button: the folded links are no tab stops
+        screenshot(page, "keyboard-menu-closed-phone")
+        page.keyboard.press("Enter")
+        assert toggle.get_attribute("aria-expanded") == "true"
+        page.keyboard.press("Tab")
+        assert active_is(page, '#site-nav-list a[href="/progress/"]')
+        assert_focus_visible(page)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        screenshot(page, "keyboard-menu-open-phone")
+        page.keyboard.press("Escape")  # closes the menu and gives focus back to its button
+        assert toggle.get_attribute("aria-expanded") == "false" and active_is(page, ".site-nav__toggle")
+        assert not page.locator("#site-nav-list").is_visible()
+        page.keyboard.press("Space")
+        tab_to(page, 'nav.site-nav a[href="/programs/"]')
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/programs/")
+        assert page.locator(".site-nav__toggle").get_attribute("aria-expanded") == "false"  # a new page: folded
+        tab_to(page, "#q")
+        page.keyboard.type("テレワーク")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/programs/?q=*")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    finally:
+        context.close()
