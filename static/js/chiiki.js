@@ -31,6 +31,46 @@
       event.detail.xhr.status + '）。時間をおいて再度お試しください。</span>');
   });
 
+  // An htmx swap that replaced the focused element (the funding plan editor re-renders as a whole) would leave focus
+  // on <body>, at the top of the page. Put it where the user was: on an error message in the new content, else the
+  // same control of the same form (found by its hx-post URL), else the swapped-in content itself.
+  let before = null;
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const active = document.activeElement;
+    const form = event.detail.elt && event.detail.elt.closest ? event.detail.elt.closest("form") : null;
+    before = active && active !== document.body ? {
+      url: form && (form.getAttribute("hx-post") || form.getAttribute("hx-get")), name: active.name || "",
+      tag: active.tagName, text: active.tagName === "BUTTON" ? active.textContent.trim() : "",
+      target: event.detail.target && event.detail.target.id } : null;
+  });
+
+  function focusable(el) {
+    if (!el.getClientRects().length) {  // inside a closed <details>: its summary
+      const details = el.closest("details:not([open])");
+      return details ? details.querySelector("summary") : null;
+    }
+    if (!el.matches("input, select, textarea, button, a[href], summary, [tabindex]")) { el.tabIndex = -1; }
+    return el;
+  }
+
+  document.addEventListener("htmx:afterSettle", () => {
+    const saved = before;
+    const active = document.activeElement;
+    if (!saved || (active && active !== document.body && active.isConnected)) { return; }
+    before = null;
+    const area = saved.target && document.getElementById(saved.target);
+    let next = area && area.querySelector(".message--error[role=alert], [aria-invalid=true]");
+    if (!next && saved.url) {
+      const form = Array.from(document.querySelectorAll("form")).find((f) =>
+        (f.getAttribute("hx-post") || f.getAttribute("hx-get")) === saved.url);
+      const same = form && Array.from(form.elements).find((el) => el.tagName === saved.tag &&
+        (el.name || "") === saved.name && (!saved.text || el.textContent.trim() === saved.text));
+      next = same || form;
+    }
+    next = (next && focusable(next)) || (area && focusable(area));
+    if (next) { next.focus(); }
+  });
+
   // Phones: the main menu folds behind its button (base.html). Escape folds it again and gives focus back to the
   // button, so a keyboard user is never left inside a closed list.
   function setupMenu() {

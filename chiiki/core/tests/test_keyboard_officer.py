@@ -108,6 +108,26 @@ def test_request_and_plan_with_the_keyboard(officer, page, screenshot):
     page.wait_for_url("**/funding/plans/*/")
     plan = ImplementationPlan.objects.get(title="八王子市 見守りIoT実装計画")
     assert plan.municipality_id == "132012" and plan.sector_id == "disaster"
+
+    # The plan editor (htmx swaps the whole editor): a refused amount sent with 追加する puts focus on the error
+    # message; a saved line sent with Enter in its field leaves focus on its year's 「財源を追加」 (now folded).
+    # Never on <body>.
+    year = plan.years.order_by("fiscal_year").first()
+    add = f'form[hx-post$="/years/{year.pk}/lines/add"]'
+    tab_to(page, f"#id_newline{year.pk}-amount")
+    page.keyboard.type("たくさん")
+    tab_to(page, f"{add} button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.activeElement.matches('#plan-editor .message--error[role=alert]')")
+    assert_focus_visible(page)
+    screenshot(page, "keyboard-plan-editor-error")
+    tab_to(page, f"#id_newline{year.pk}-amount")
+    page.keyboard.type("1000000")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"document.activeElement.matches('#year-{year.pk} details.add-line summary')")
+    assert_focus_visible(page)
+    assert "財源" in page.locator("#plan-editor .message--success").inner_text()
+    assert year.lines.get().amount == 1_000_000
     assert _unexpected(errors) == []
 
 
