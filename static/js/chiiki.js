@@ -105,6 +105,15 @@
     target.focus();
   }
 
+  // Escape closes what Enter opened: an open <details> (「財源を追加」, 「アプリを登録する」…) folds, focus on its summary.
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || event.defaultPrevented || !event.target.closest) { return; }
+    const details = event.target.closest("details[open]");
+    if (!details) { return; }
+    details.open = false;
+    details.querySelector("summary").focus();
+  });
+
   document.addEventListener("DOMContentLoaded", () => {
     setupMenu();
     focusFirstProblem();

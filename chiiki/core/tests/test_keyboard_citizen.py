@@ -23,6 +23,15 @@ def catalogs(register, settings, tmp_path):
     load_catalog(data_dir=Path(django_settings.BASE_DIR) / "data")
 
 
+def _menu(page, href: str):
+    """Back to the main menu with Shift+Tab (focus may be anywhere below it, or nowhere), then Enter on href."""
+    if page.evaluate("document.activeElement === document.body"):
+        page.keyboard.press("Tab")
+    tab_to(page, f'nav.site-nav a[href="{href}"]', back=True)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**{href}")
+
+
 def test_skip_link_menu_catalog_and_programs(catalogs, page, screenshot):
     errors = collect_errors(page)
     page.goto("/")
@@ -36,9 +45,7 @@ def test_skip_link_menu_catalog_and_programs(catalogs, page, screenshot):
     assert_focus_visible(page)
 
     # the main menu → オープンデータ; search the catalog; open a dataset
-    tab_to(page, 'nav.site-nav a[href="/opendata/"]', back=True)
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/opendata/")
+    _menu(page, "/opendata/")
     tab_to(page, "#q")
     page.keyboard.type("AED")
     page.keyboard.press("Enter")
@@ -48,11 +55,19 @@ def test_skip_link_menu_catalog_and_programs(catalogs, page, screenshot):
     page.wait_for_url("**/opendata/dataset/hachioji-aed/")
     stops = walk(page)  # every stop of the dataset page, in order, with a ring
     assert stops[0].startswith("a 本文へ移動") and any("aed.csv" in s or "AED一覧" in s for s in stops), stops
+    # 見える化 → 「推移を表で見る」 opens with Enter and closes with Escape, focus back on its summary
+    _menu(page, "/progress/")
+    tab_to(page, "details.progress-trend-table > summary")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.querySelector('details.progress-trend-table').open")
+    screenshot(page, "keyboard-details-open")
+    page.keyboard.press("Escape")
+    assert page.evaluate("!document.querySelector('details.progress-trend-table').open")
+    assert active_is(page, "details.progress-trend-table > summary")
+    assert_focus_visible(page)
 
     # 支援メニュー: search, then page through the whole catalog (25 programs, 20 a page)
-    tab_to(page, 'nav.site-nav a[href="/programs/"]', back=True)
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/programs/")
+    _menu(page, "/programs/")
     tab_to(page, "#q")
     page.keyboard.type("防災")
     page.keyboard.press("Enter")
