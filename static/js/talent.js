@@ -16,12 +16,19 @@ document.addEventListener("click", (event) => {
   }
 });
 
-document.addEventListener("DOMContentLoaded", () => {
+function showPressed() {
   const select = document.getElementById("id_required");
   document.querySelectorAll("[data-capability]").forEach((button) => {
     const option = select && [...select.options].find((o) => o.value === button.dataset.capability);
     button.setAttribute("aria-pressed", option && option.selected ? "true" : "false");
   });
+}
+
+// Choices changed in the list itself (arrow keys replace them) show on the suggestion buttons too.
+document.addEventListener("change", (event) => { if (event.target.id === "id_required") showPressed(); });
+
+document.addEventListener("DOMContentLoaded", () => {
+  showPressed();
   const box = document.querySelector("#suggestions[data-focus-on-load]");
   if (box && !document.activeElement.closest("#main")) {  // errors in the form take focus first (chiiki.js)
     box.tabIndex = -1;

@@ -68,6 +68,14 @@ def test_request_and_plan_with_the_keyboard(officer, page, screenshot):
                          first) == [first]
     assert "必須に加えました" in page.locator("#site-status").inner_text()
     screenshot(page, "keyboard-talent-suggestion")
+    # in the list itself a second one is added with Ctrl held (the field's help text, read with it, says how)
+    tab_to(page, "#id_required")
+    assert "Ctrl" in page.locator("#" + page.get_attribute("#id_required", "aria-describedby")).inner_text()
+    page.keyboard.press("Control+ArrowDown")
+    page.keyboard.press("Control+Space")
+    chosen = page.evaluate("[...document.getElementById('id_required').selectedOptions].map(o => o.value)")
+    assert len(chosen) == 2 and first in chosen
+    assert page.get_attribute(f'[data-capability="{first}"]', "aria-pressed") == "true"
 
     # 保存 without 分野 and 目指す姿: focus lands on the first field to correct, the chosen 「できること」 is kept
     tab_to(page, "#request-form button[type=submit]")
@@ -85,7 +93,7 @@ def test_request_and_plan_with_the_keyboard(officer, page, screenshot):
     page.keyboard.press("Enter")
     page.wait_for_url("**/talent/requests/*/")
     created = TalentRequest.objects.get(municipality=user.municipality, title="見守りセンサー")
-    assert list(created.required.values_list("pk", flat=True)) == [first] and created.sector_id == "health"
+    assert sorted(created.required.values_list("pk", flat=True)) == sorted(chosen) and created.sector_id == "health"
 
     # 実装計画を作成: first without a title (focus on it), then complete
     _follow_nav(page, "/funding/plans/")
