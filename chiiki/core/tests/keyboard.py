@@ -37,6 +37,26 @@ def tab_to(page, selector: str, *, back: bool = False, limit: int = 120) -> int:
     raise AssertionError(f"{selector} not reached with {limit} presses of {'Shift+Tab' if back else 'Tab'}")
 
 
+def activate(page, selector: str, url: str, *, back: bool = False):
+    """Tab (Shift+Tab with back=True) to a link or button, press Enter, wait until the browser is at url (a glob)."""
+    tab_to(page, selector, back=back)
+    page.keyboard.press("Enter")
+    page.wait_for_url(url)
+
+
+def menu(page, href: str):
+    """From anywhere below the main menu (or from nowhere): Shift+Tab back to its link to href, Enter."""
+    if page.evaluate("document.activeElement === document.body"):
+        page.keyboard.press("Tab")
+    activate(page, f'nav.site-nav a[href="{href}"]', f"**{href}", back=True)
+
+
+def retype(page, text: str):
+    """Replace what the focused field holds (Ctrl+A, then type)."""
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+
+
 def active_is(page, selector: str) -> bool:
     return page.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)", selector)
 

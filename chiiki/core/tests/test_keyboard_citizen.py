@@ -11,7 +11,7 @@ from chiiki.opendata.tests.samples import make_catalog
 from chiiki.programs.reference import load_catalog
 from chiiki.testing import collect_errors
 
-from .keyboard import active_is, assert_focus_visible, tab_to, walk
+from .keyboard import activate, active_is, assert_focus_visible, menu, tab_to, walk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,13 +23,12 @@ def catalogs(register, settings, tmp_path):
     load_catalog(data_dir=Path(django_settings.BASE_DIR) / "data")
 
 
-def _menu(page, href: str):
-    """Back to the main menu with Shift+Tab (focus may be anywhere below it, or nowhere), then Enter on href."""
-    if page.evaluate("document.activeElement === document.body"):
-        page.keyboard.press("Tab")
-    tab_to(page, f'nav.site-nav a[href="{href}"]', back=True)
+def _search(page, words: str):
+    """The page's search box (#q): type, Enter, wait for the results page."""
+    tab_to(page, "#q")
+    page.keyboard.type(words)
     page.keyboard.press("Enter")
-    page.wait_for_url(f"**{href}")
+    page.wait_for_url("**?q=*")
 
 
 def test_skip_link_menu_catalog_and_programs(catalogs, page, screenshot):
@@ -45,18 +44,13 @@ def test_skip_link_menu_catalog_and_programs(catalogs, page, screenshot):
     assert_focus_visible(page)
 
     # the main menu → オープンデータ; search the catalog; open a dataset
-    _menu(page, "/opendata/")
-    tab_to(page, "#q")
-    page.keyboard.type("AED")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/opendata/?q=AED")
-    tab_to(page, 'main a[href="/opendata/dataset/hachioji-aed/"]')
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/opendata/dataset/hachioji-aed/")
+    menu(page, "/opendata/")
+    _search(page, "AED")
+    activate(page, 'main a[href="/opendata/dataset/hachioji-aed/"]', "**/opendata/dataset/hachioji-aed/")
     stops = walk(page)  # every stop of the dataset page, in order, with a ring
     assert stops[0].startswith("a 本文へ移動") and any("aed.csv" in s or "AED一覧" in s for s in stops), stops
     # 見える化 → 「推移を表で見る」 opens with Enter and closes with Escape, focus back on its summary
-    _menu(page, "/progress/")
+    menu(page, "/progress/")
     tab_to(page, "details.progress-trend-table > summary")
     page.keyboard.press("Enter")
     assert page.evaluate("document.querySelector('details.progress-trend-table').open")
@@ -67,11 +61,8 @@ def test_skip_link_menu_catalog_and_programs(catalogs, page, screenshot):
     assert_focus_visible(page)
 
     # 支援メニュー: search, then page through the whole catalog (25 programs, 20 a page)
-    _menu(page, "/programs/")
-    tab_to(page, "#q")
-    page.keyboard.type("防災")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/programs/?q=*")
+    menu(page, "/programs/")
+    _search(page, "防災")
     assert page.locator("ol.program-list > li").count() > 0
     page.goto("/programs/")
     tab_to(page, "nav.pagination a[rel=next]")
@@ -79,9 +70,7 @@ def test_skip_link_menu_catalog_and_programs(catalogs, page, screenshot):
     page.keyboard.press("Enter")
     page.wait_for_url("**/programs/?*page=2*")
     assert "2 / 2ページ" in page.locator("nav.pagination").inner_text()
-    tab_to(page, "nav.pagination a[rel=prev]")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/programs/*")
+    activate(page, "nav.pagination a[rel=prev]", "**/programs/*")
     assert "1 / 2ページ" in page.locator("nav.pagination").inner_text()
     assert errors == []
 
@@ -109,14 +98,9 @@ def test_the_menu_button_on_a_phone(catalogs, browser, live_server, screenshot):
         assert toggle.get_attribute("aria-expanded") == "false" and active_is(page, ".site-nav__toggle")
         assert not page.locator("#site-nav-list").is_visible()
         page.keyboard.press("Space")
-        tab_to(page, 'nav.site-nav a[href="/programs/"]')
-        page.keyboard.press("Enter")
-        page.wait_for_url("**/programs/")
+        activate(page, 'nav.site-nav a[href="/programs/"]', "**/programs/")
         assert page.locator(".site-nav__toggle").get_attribute("aria-expanded") == "false"  # a new page: folded
-        tab_to(page, "#q")
-        page.keyboard.type("テレワーク")
-        page.keyboard.press("Enter")
-        page.wait_for_url("**/programs/?q=*")
+        _search(page, "テレワーク")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     finally:
         context.close()

@@ -15,7 +15,7 @@ from chiiki.talent.models import TalentRequest
 from chiiki.talent.tests import tour as talent_tour
 from chiiki.testing import collect_errors
 
-from .keyboard import active_is, arrow_to, assert_focus_visible, sign_in, tab_to
+from .keyboard import activate, active_is, arrow_to, assert_focus_visible, menu, retype, sign_in, tab_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,25 +33,14 @@ def _unexpected(errors: list[str]) -> list[str]:
             or "(Bad Request)" not in e and "(Unprocessable Entity)" not in e]
 
 
-def _follow_nav(page, href: str):
-    """From anywhere on the page: Shift+Tab back to the main menu link, Enter."""
-    tab_to(page, f'nav.site-nav a[href="{href}"]', back=True)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"**{href}")
-
-
 def test_request_and_plan_with_the_keyboard(officer, page, screenshot):
     user, _ids = officer
     errors = collect_errors(page)
     sign_in(page, user.username, PASSWORD)
 
     # 人材 → 派遣依頼を書く → 「○○ができる人」 → a suggested 「できること」 is pressed with Space
-    tab_to(page, 'nav.site-nav a[href="/talent/"]')
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/talent/")
-    tab_to(page, 'main a[href="/talent/requests/new"]')
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/talent/requests/new")
+    activate(page, 'nav.site-nav a[href="/talent/"]', "**/talent/")
+    activate(page, 'main a[href="/talent/requests/new"]', "**/talent/requests/new")
     tab_to(page, "#id_wish_search")
     page.keyboard.type("見守りセンサー")
     page.keyboard.press("Enter")
@@ -89,17 +78,13 @@ def test_request_and_plan_with_the_keyboard(officer, page, screenshot):
     arrow_to(page, "health")
     tab_to(page, "#id_vision")
     page.keyboard.type("独居高齢者が安心して暮らせる町にする")
-    tab_to(page, "#request-form button[type=submit]")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/talent/requests/*/")
+    activate(page, "#request-form button[type=submit]", "**/talent/requests/*/")
     created = TalentRequest.objects.get(municipality=user.municipality, title="見守りセンサー")
     assert sorted(created.required.values_list("pk", flat=True)) == sorted(chosen) and created.sector_id == "health"
 
     # 実装計画を作成: first without a title (focus on it), then complete
-    _follow_nav(page, "/funding/plans/")
-    tab_to(page, 'main a[href="/funding/plans/new"]')
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/funding/plans/new")
+    menu(page, "/funding/plans/")
+    activate(page, 'main a[href="/funding/plans/new"]', "**/funding/plans/new")
     tab_to(page, "#id_owner")
     arrow_to(page, "m:132012")
     tab_to(page, "#id_sector")
@@ -111,9 +96,7 @@ def test_request_and_plan_with_the_keyboard(officer, page, screenshot):
     page.wait_for_function("document.activeElement.id === 'id_title'")
     assert_focus_visible(page)
     page.keyboard.type("八王子市 見守りIoT実装計画")
-    tab_to(page, "form.plan-form button[type=submit]")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/funding/plans/*/")
+    activate(page, "form.plan-form button[type=submit]", "**/funding/plans/*/")
     plan = ImplementationPlan.objects.get(title="八王子市 見守りIoT実装計画")
     assert plan.municipality_id == "132012" and plan.sector_id == "disaster"
 
@@ -147,20 +130,16 @@ def test_project_dataset_and_progress_with_the_keyboard(officer, page, screensho
     # 地域再生計画の事業を編集: a wrong amount puts focus on that field; then saved
     page.goto(f"/funding/projects/{ids['project']}/edit")
     tab_to(page, "#p-target")
-    page.keyboard.press("Control+A")
-    page.keyboard.type("たくさん")
+    retype(page, "たくさん")
     page.keyboard.press("Enter")  # Enter in a text field sends the form
     page.wait_for_function("document.activeElement.id === 'p-target'")
     assert page.get_attribute("#p-target", "aria-invalid") == "true"
     assert_focus_visible(page)
     screenshot(page, "keyboard-project-edit-error")
-    page.keyboard.press("Control+A")
-    page.keyboard.type("12000000")
+    retype(page, "12000000")
     tab_to(page, "#p-description")
     page.keyboard.type("センサーを市内全域に")
-    tab_to(page, "main form button[type=submit]:not([name=delete])")
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"**/funding/projects/{ids['project']}/")
+    activate(page, "main form button[type=submit]:not([name=delete])", f"**/funding/projects/{ids['project']}/")
     project = RevitalisationProject.objects.get(pk=ids["project"])
     assert project.target_amount == 12_000_000 and project.description == "センサーを市内全域に"
 
@@ -175,9 +154,7 @@ def test_project_dataset_and_progress_with_the_keyboard(officer, page, screensho
     tab_to(page, "input[name=visibility]")
     arrow_to(page, "internal")
     screenshot(page, "keyboard-opendata-new")
-    tab_to(page, "main form.program-form button[type=submit]")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/opendata/dataset/hachioji-mimamori/**")
+    activate(page, "main form.program-form button[type=submit]", "**/opendata/dataset/hachioji-mimamori/**")
     dataset = Dataset.objects.get(name="hachioji-mimamori")
     assert dataset.title == "八王子市 見守りセンサー設置場所" and dataset.visibility == "internal"
     assert dataset.sectors == ["health"]
@@ -195,8 +172,7 @@ def test_project_dataset_and_progress_with_the_keyboard(officer, page, screensho
                            " && document.activeElement.getAttribute('aria-invalid') === 'true'")
     assert_focus_visible(page)
     screenshot(page, "keyboard-progress-error-focus")
-    page.keyboard.press("Control+A")
-    page.keyboard.type("https://example.jp/bousai")
+    retype(page, "https://example.jp/bousai")
     tab_to(page, "#entry-disaster button[type=submit]")
     page.keyboard.press("Enter")
     page.locator("#entry-disaster .progress-entry__ok").wait_for()
