@@ -880,7 +880,7 @@ def project_edit(request, pk):
         return {"name": p.name, "sector": p.sector_id or "", "target_amount": p.target_amount,
                 "description": p.description, "version": p.version}
 
-    errors, status, values = [], 200, shown(project)
+    errors, status, values, invalid = [], 200, shown(project), set()
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in ("name", "sector", "target_amount", "description", "version")}
         try:
@@ -893,6 +893,7 @@ def project_edit(request, pk):
                     target_amount=values["target_amount"], description=values["description"])
         except Invalid as exc:
             errors, status = [reason for _f, reason in exc.problems], 422
+            invalid = {name for name, _reason in exc.problems}  # marked aria-invalid; focus goes to the first
         except Conflict:
             project.refresh_from_db()
             errors, status, values = [Conflict.DEFAULT + "（最新の内容を表示しています）"], 409, shown(project)
@@ -903,7 +904,8 @@ def project_edit(request, pk):
             messages.success(request, "事業を保存しました")
             return redirect(project.get_absolute_url())
     return render(request, "funding/project_edit.html", {
-        "project": project, "values": values, "errors": errors, "sectors": Sector.objects.order_by("order"),
+        "project": project, "values": values, "errors": errors, "invalid": invalid,
+        "sectors": Sector.objects.order_by("order"),
         "history_url": reverse("history:index") + "?" + urlencode({"model": "funding.revitalisationproject",
                                                                    "object_id": project.pk})}, status=status)
 

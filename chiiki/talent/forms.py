@@ -30,6 +30,11 @@ class ActionForm(forms.Form):
             self.add_error(name if name in self.fields else None, reason)
 
 
+# A list box keeps several choices only with Ctrl held: a bare arrow key replaces them all with one (keyboard users).
+MULTIPLE_HELP = ("複数選べます。キーボードでは Ctrl を押したまま ↑↓ で移動し、Ctrl＋スペースで選ぶ・外すことができます"
+                 "（↑↓だけで動かすと、選んだものが1つに置き換わります）。")
+
+
 class RequestForm(ActionForm):
     wish = forms.CharField(label="どんな人を探していますか（○○ができる人）", required=False, max_length=200,
                            help_text="例: 見守りセンサーを導入できる人。入力すると下の「できること」の候補を示します。")
@@ -37,9 +42,10 @@ class RequestForm(ActionForm):
     sector = forms.ChoiceField(label="分野")
     vision = forms.CharField(label="目指す姿", widget=forms.Textarea(attrs={"rows": 3}),
                              help_text="事業で地域がどうなるか。目指す姿のない依頼は人材と結び付けられません。")
-    required = forms.MultipleChoiceField(label="必須のできること", widget=forms.SelectMultiple(attrs={"size": 8}))
+    required = forms.MultipleChoiceField(label="必須のできること", widget=forms.SelectMultiple(attrs={"size": 8}),
+                                         help_text=MULTIPLE_HELP)
     desired = forms.MultipleChoiceField(label="あれば望ましいできること", required=False,
-                                        widget=forms.SelectMultiple(attrs={"size": 6}))
+                                        widget=forms.SelectMultiple(attrs={"size": 6}), help_text=MULTIPLE_HELP)
     format = forms.ChoiceField(label="実施形態", choices=Format.choices, initial=Format.MIXED)
     preferred_from = forms.DateField(label="希望時期（から）", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     preferred_to = forms.DateField(label="希望時期（まで）", required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -115,6 +115,9 @@
     path.setAttribute("id", this.element.id + "-m" + code);
     path.setAttribute("role", "img");
     path.setAttribute("aria-label", this.accessibleName(code));
+    // Leaflet's tooltip listens for focus on the path, and Chromium makes an SVG element with focus listeners a tab
+    // stop: without this, Tab would pass through every municipality (1,741) after the map itself.
+    path.setAttribute("tabindex", "-1");
   };
 
   Controller.prototype.centreOf = function (code) {

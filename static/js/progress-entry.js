@@ -67,8 +67,9 @@
       batch.results.push(result);
       return;
     }
-    const button = row.querySelector("button[type=submit]");
-    if (button) { button.focus(); }
+    // A refused row: focus goes to the field to correct (its message is its description); else back to 保存.
+    const target = row.querySelector("[aria-invalid=true]") || row.querySelector("button[type=submit]");
+    if (target) { target.focus(); }
     announce(result);
   });
 

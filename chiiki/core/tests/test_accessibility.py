@@ -70,6 +70,7 @@ ROLE_PAGES = {
         "/promotion/events/new", "/promotion/councils/new",
         "/funding/plans/new", "/funding/plans/{draft}/", "/funding/plans/{plan}/edit", "/funding/campaigns/new",
         "/funding/campaigns/{campaign}/", "/funding/lines/import/", "/funding/revitalisation/{rr}/edit",  # funding
+        "/funding/projects/{project}/edit",  # funding: a 地域再生計画 project
     ],
     "tokyo": SIGNED_IN + ["/progress/entry/", "/progress/import/", "/history/", "/progress/records/",
                           "/regions/prefectures/13/", "/funding/plans/{wide}/"],  # funding: wide-area participants

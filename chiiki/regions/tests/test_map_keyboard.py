@@ -55,6 +55,10 @@ def test_the_map_is_one_tab_stop_moved_with_arrow_keys(boundaries_loaded, page, 
     page.keyboard.press("ArrowLeft")
     assert page.get_attribute("#national-map", "data-current") == "131016"
     active = page.get_attribute("#national-map", "aria-activedescendant")
+    page.keyboard.press("Tab")  # past the map in one step: no polygon is a tab stop (Chromium would make them so)
+    assert page.evaluate("document.activeElement.classList.contains('leaflet-control-zoom-in')")
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.id") == "national-map"
     assert page.get_attribute(f"#{active}", "aria-label") == "東京都千代田区"
     assert "東京都千代田区" in page.locator("[data-map-live]").inner_text()
     screenshot(page, "regions-map-keyboard")
