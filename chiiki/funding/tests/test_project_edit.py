@@ -6,9 +6,9 @@ import pytest
 
 from chiiki.core.models import ChangeRecord
 from chiiki.funding import actions
-from chiiki.funding.models import NonGrantStatus, RevitalisationProject
+from chiiki.funding.models import RevitalisationProject
 
-from .test_revitalisation_edit import EDITORS, ROLES, VALID_NUMBER, rr  # noqa: F401 - the fixture
+from .test_revitalisation_edit import EDITORS, ROLES, pledge_to, rr  # noqa: F401 - the fixture
 
 
 def _body(project, **changes):
@@ -70,11 +70,7 @@ def test_api_update_conflict_and_validation(client_for, users, rr):  # noqa: F81
 
 def test_a_project_with_pledges_or_funding_lines_is_kept(client_for, users, rr, register):  # noqa: F811
     _plan, project = rr
-    company = actions.register_company(users["company"], name="株式会社サンプル", corporate_number=VALID_NUMBER,
-                                       head_office=register["municipalities"]["131016"])
-    NonGrantStatus.objects.create(code="132012", fiscal_year=2026, non_grant=False, metropolitan=True)
-    made, _created = actions.pledge(users["company"], company, project, amount=1_000_000, fiscal_year=2026,
-                                    no_return_declared=True)
+    made = pledge_to(users, register, project, 2026)
     actions.set_pledge_state(users["company"], made, "cancelled", version=made.version)
     c = client_for(users["hachioji"])
     refused = c.delete(f"/api/v1/revitalisation-projects/{project.pk}?version=1")

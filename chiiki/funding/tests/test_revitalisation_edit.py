@@ -16,6 +16,16 @@ EDITORS = {"admin", "tokyo", "hachioji"}
 VALID_NUMBER = "7000012050002"
 
 
+def pledge_to(users, register, project, fiscal_year: int):
+    """A company's 企業版ふるさと納税 pledge of ¥1,000,000 to project in fiscal_year (八王子市 may receive it)."""
+    company = actions.register_company(users["company"], name="株式会社サンプル", corporate_number=VALID_NUMBER,
+                                       head_office=register["municipalities"]["131016"])
+    NonGrantStatus.objects.create(code="132012", fiscal_year=fiscal_year, non_grant=False, metropolitan=True)
+    made, _created = actions.pledge(users["company"], company, project, amount=1_000_000, fiscal_year=fiscal_year,
+                                    no_return_declared=True)
+    return made
+
+
 @pytest.fixture
 def rr(register):
     plan = actions.create_revitalisation_plan(access.SYSTEM, register["municipalities"]["132012"],
@@ -93,11 +103,7 @@ def test_api_update_stale_and_validation(client_for, users, rr):
 
 def test_period_cannot_drop_a_year_with_live_pledges(client_for, users, rr, register):
     plan, project = rr
-    company = actions.register_company(users["company"], name="株式会社サンプル", corporate_number=VALID_NUMBER,
-                                       head_office=register["municipalities"]["131016"])
-    NonGrantStatus.objects.create(code="132012", fiscal_year=2027, non_grant=False, metropolitan=True)
-    made, _created = actions.pledge(users["company"], company, project, amount=1_000_000, fiscal_year=2027,
-                                    no_return_declared=True)
+    made = pledge_to(users, register, project, 2027)
     c = client_for(users["hachioji"])
     shorter = _put(c, plan, end_year=2026)
     assert shorter.status_code == 422
