@@ -166,7 +166,7 @@ bench-programs-engines: $(INSTALLED)
 	$(PY) bench/programs_rank_engines.py
 
 # 負荷試験: 公開ページ・公開API（wrk）と進捗の書き込みAPI（毎秒5件、一部は古い版で 409）を同時に60秒、README の本番設定
-# （gunicorn 2ワーカー × 4スレッド、DEBUG=false、ほかは既定値）で SQLite と PostgreSQL（BENCH_DATABASE_URL の DB名 + _load を
+# （gunicorn.conf.py のまま、DEBUG=false、ほかは既定値）で SQLite と PostgreSQL（BENCH_DATABASE_URL の DB名 + _load を
 # 作り直す）。LOAD_ARGS="--duration 10" で短く確認。結果は bench/README.md に書き込む。
 LOAD_ARGS ?=
 .PHONY: bench-goals

@@ -1,10 +1,11 @@
-"""Shared by the HTTP benchmarks: the documented production server (gunicorn 2 workers × 4 gthread threads,
+"""Shared by the HTTP benchmarks: the documented production server (gunicorn with the repository's gunicorn.conf.py,
 DEBUG=false, whitenoise) on loopback, wrk (installed with apt when missing) and writing one section of
 bench/README.md without touching the others."""
 
 import json
 import os
 import re
+import runpy
 import shutil
 import socket
 import subprocess
@@ -18,9 +19,13 @@ ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
 README = ROOT / "bench" / "README.md"
 
-# What the benches run: 2 workers, each with 4 threads (gthread), for the pages and the static files alike.
-GUNICORN_ARGS = ["-w", "2", "-k", "gthread", "--threads", "4"]
-GUNICORN_LABEL = "gunicorn（2ワーカー × 4スレッド gthread、DEBUG=false、whitenoise）"
+# What the benches run: the README's production server file, for the pages and the static files alike.
+GUNICORN_CONFIG = ROOT / "gunicorn.conf.py"
+GUNICORN_ARGS = ["-c", str(GUNICORN_CONFIG)]
+_SERVER = runpy.run_path(str(GUNICORN_CONFIG))
+GUNICORN_LABEL = (f"gunicorn（`gunicorn.conf.py` のまま: {_SERVER['workers']}ワーカー × {_SERVER['threads']}スレッド "
+                  f"{_SERVER['worker_class']}・keep-alive {'なし' if _SERVER['keepalive'] == 0 else str(_SERVER['keepalive']) + '秒'}、"
+                  "DEBUG=false、whitenoise）")
 
 # Prints one JSON line with wrk's own counters and latency percentiles (ms); parsed by wrk_finish().
 WRK_REPORT_LUA = """

@@ -3,7 +3,7 @@
 # anonymously and with a national-admin token. Fails on any 5xx, a response that violates its declared schema,
 # an undocumented status code, content type or header.
 #
-# Runs the documented production settings (DEBUG=false, gunicorn) on a throwaway database:
+# Runs the documented production settings (DEBUG=false, gunicorn with gunicorn.conf.py) on a throwaway database:
 #   DATABASE_URL unset → a temporary SQLite file; DATABASE_URL=postgres://…/NAME → a temporary NAME_contract database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,7 +58,7 @@ from chiiki.accounts.models import Role, User
 User.objects.create_user('contract-admin', role=Role.NATIONAL_ADMIN)" >/dev/null
 token=$("$PY" manage.py create_api_token contract-admin --name contract 2>/dev/null | tail -n 1 | tr -d '[:space:]')
 
-.venv/bin/gunicorn chiiki.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --threads 4 \
+.venv/bin/gunicorn -c gunicorn.conf.py --bind "127.0.0.1:$PORT" \
   --access-logfile /dev/null --error-logfile "$work/server.log" &
 server_pid=$!
 for _ in $(seq 1 50); do
