@@ -95,7 +95,19 @@ def _visible_plan(request, pk) -> ImplementationPlan:
     return plan
 
 
-def _plan_context(request, plan, *, notice: str = "", error: str = "", problems=()):
+def _plan_form(form_class, prefix: str, initial: dict, posted=None, invalid=(), **kwargs):
+    """The stored values, or, for the one form a refused post came from, what was typed with its bad fields marked
+    (bad input loses nothing)."""
+    if posted is None or not any(key.startswith(prefix + "-") for key in posted):
+        return form_class(initial=initial, prefix=prefix, **kwargs)
+    form = form_class(posted, prefix=prefix, **kwargs)
+    for name in invalid:
+        if name in form.fields:
+            form.fields[name].widget.attrs.update({"aria-invalid": "true", "aria-describedby": "plan-errors"})
+    return form
+
+
+def _plan_context(request, plan, *, notice: str = "", error: str = "", problems=(), posted=None, invalid=()):
     plan = queries.plan_detail(plan.pk)  # fresh rows after a write
     table = queries.year_source_table(plan)
     can_edit = access.can(request.user, "funding.plan_edit", plan)
@@ -107,19 +119,19 @@ def _plan_context(request, plan, *, notice: str = "", error: str = "", problems=
     years = []
     choices = line_choices(plan)  # once per page, not once per line form
     for year in plan.years.all():
-        lines = [(line, LineForm(initial=_line_initial(line), choices=choices, prefix=f"line{line.pk}"),
+        lines = [(line, _plan_form(LineForm, f"line{line.pk}", _line_initial(line), posted, invalid, choices=choices),
                   flagged_rows.get(("line", line.pk), [])) for line in year.lines.all()]
         years.append({"year": year, "lines": lines, "flags": flagged_rows.get(("year", year.pk), []),
-                      "form": YearForm(initial=_year_initial(year), prefix=f"year{year.pk}"),
-                      "new_line": LineForm(initial={"state": FundingState.PLANNED}, choices=choices,
-                                           prefix=f"newline{year.pk}")})
+                      "form": _plan_form(YearForm, f"year{year.pk}", _year_initial(year), posted, invalid),
+                      "new_line": _plan_form(LineForm, f"newline{year.pk}", {"state": FundingState.PLANNED}, posted,
+                                             invalid, choices=choices)})
     next_year = max((y["year"].fiscal_year for y in years), default=plan.start_year - 1) + 1
     return {
         "plan": plan, "table": table, "chart": queries.chart_data(table), "flags": flags, "years": years,
         "plan_sectors": [plan.sector_id, *plan.further_sectors],  # 「似た事例」 in any of the plan's sectors
         "can_edit": can_edit, "notice": notice, "error": error, "problems": problems,
-        "new_year": YearForm(initial={"fiscal_year": next_year, "phase": "operation", "total_cost": 0},
-                             prefix="newyear"),
+        "new_year": _plan_form(YearForm, "newyear", {"fiscal_year": next_year, "phase": "operation", "total_cost": 0},
+                               posted, invalid),
         "status_form": StatusForm(initial={"status": plan.status, "version": plan.version}),
         "statuses": PlanStatus.choices,
         "history_url": reverse("history:index") + "?" + urlencode({"model": "funding.implementationplan",
@@ -152,11 +164,13 @@ def _after_write(request, plan, notice: str):
 
 def _failed(request, plan, exc):
     """The plan page again with what went wrong; htmx swaps only 2xx answers, so those get 200."""
-    if isinstance(exc, Conflict):
-        error, problems, status = Conflict.DEFAULT + "（最新の内容を表示しています）", (), 409
+    if isinstance(exc, Conflict):  # someone else saved first: their values are shown, to be edited again
+        error, problems, status, posted, invalid = Conflict.DEFAULT + "（最新の内容を表示しています）", (), 409, None, ()
     else:
         error, problems, status = "入力内容に誤りがあります。保存していません。", [r for _f, r in exc.problems], 422
-    return render(request, "funding/plan_detail.html", _plan_context(request, plan, error=error, problems=problems),
+        posted, invalid = request.POST, {field for field, _r in exc.problems}
+    return render(request, "funding/plan_detail.html",
+                  _plan_context(request, plan, error=error, problems=problems, posted=posted, invalid=invalid),
                   status=200 if _is_htmx(request) else status)
 
 

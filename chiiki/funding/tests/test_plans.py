@@ -107,6 +107,37 @@ def test_edit_rows_on_the_plan_page(client_for, users, plan_factory):
     assert ChangeRecord.objects.filter(model="funding.fundingline", action="delete").count() == 1
 
 
+def test_a_refused_row_comes_back_as_typed_with_its_bad_field_marked(client_for, users, plan_factory):
+    """Bad input loses nothing: the form the refused post came from shows what was typed; the others stay stored."""
+    plan = plan_factory([(2026, "people_knowhow", 0, []), (2027, "implementation", 0, [])])
+    c = client_for(users["hachioji"])
+    year = plan.years.get(fiscal_year=2027)
+    other = plan.years.get(fiscal_year=2026)
+    for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+        response = c.post(f"/funding/plans/{plan.pk}/years/{year.pk}/lines/add", {
+            f"newline{year.pk}-source_kind": "general", f"newline{year.pk}-amount": "-5",
+            f"newline{year.pk}-state": "confirmed", f"newline{year.pk}-label": "入力した内訳の名前"}, **headers)
+        assert response.status_code == (200 if headers else 422)
+        page = response.content.decode()
+        assert "金額は0円以上で入力してください" in page and not FundingLine.objects.exists()
+        assert 'value="入力した内訳の名前"' in page and 'value="-5"' in page
+        assert f'name="newline{year.pk}-amount" value="-5" aria-invalid="true" aria-describedby="plan-errors"' in page
+        assert f'id="id_newline{year.pk}-label" aria-invalid' not in page  # only the field that was refused
+        assert f'name="newline{other.pk}-label"' in page and 'value="入力した内訳の名前"' not in page.split(
+            f'name="newline{other.pk}-label"')[1][:80]  # the other year's empty form stays empty
+        assert '<details class="add-line" open><summary>2027年度に財源を追加' in page
+    # A refused year keeps what was typed in that year's form, with the stored value nowhere lost.
+    response = c.post(f"/funding/plans/{plan.pk}/years/{year.pk}", {
+        f"year{year.pk}-fiscal_year": "二千二十七", f"year{year.pk}-phase": "implementation",
+        f"year{year.pk}-total_cost": "100", f"year{year.pk}-activities": "入力した取組内容",
+        f"year{year.pk}-version": year.version})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "入力した取組内容" in page and 'value="二千二十七"' in page
+    year.refresh_from_db()
+    assert (year.fiscal_year, year.activities, year.version) == (2027, "", 1)
+
+
 def test_status_changes_and_discontinue_needs_a_reason(client_for, users, plan_factory):
     plan = plan_factory([(2026, "people_knowhow", 0, [])])
     c = client_for(users["tokyo"])
