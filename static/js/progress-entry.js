@@ -13,8 +13,10 @@
     return form ? Array.from(form.elements).filter((el) => el.name && el.type !== "hidden") : [];
   }
 
+  // What the row held when last saved. A refused row shows what was typed, which is not saved: no snapshot can
+  // equal it, so it stays counted until it is saved.
   function snapshot(row) {
-    row._chiikiSaved = controlsOf(row).map((el) => el.value).join("\u0000");
+    row._chiikiSaved = row.dataset.refused ? "\u0001refused" : controlsOf(row).map((el) => el.value).join("\u0000");
   }
 
   function isDirty(row) {

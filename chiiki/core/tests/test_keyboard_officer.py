@@ -172,6 +172,9 @@ def test_project_dataset_and_progress_with_the_keyboard(officer, page, screensho
                            " && document.activeElement.getAttribute('aria-invalid') === 'true'")
     assert_focus_visible(page)
     screenshot(page, "keyboard-progress-error-focus")
+    # The refused row is not saved: it still counts for 「変更した行をまとめて保存」 (and for leaving the page).
+    assert page.locator("#entry-save-all").inner_text() == "変更した1行をまとめて保存"
+    assert page.locator("#entry-save-all").is_enabled()
     retype(page, "https://example.jp/bousai")
     tab_to(page, "#entry-disaster button[type=submit]")
     page.keyboard.press("Enter")
