@@ -105,6 +105,16 @@
     target.focus();
   }
 
+  // A delete button asks first (data-confirm on the button, in words naming what goes). Enter, Space and a click all
+  // arrive here as a click; cancelling stops the form, whether htmx or the browser would have sent it.
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest && event.target.closest("button[data-confirm]");
+    if (button && !window.confirm(button.dataset.confirm)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
   // Escape closes what Enter opened: an open <details> (「財源を追加」, 「アプリを登録する」…) folds, focus on its summary.
   document.addEventListener("keydown", (event) => {
     if (event.key !== "Escape" || event.defaultPrevented || !event.target.closest) { return; }

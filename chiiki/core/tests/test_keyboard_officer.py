@@ -118,7 +118,30 @@ def test_request_and_plan_with_the_keyboard(officer, page, screenshot):
     page.wait_for_function(f"document.activeElement.matches('#year-{year.pk} details.add-line summary')")
     assert_focus_visible(page)
     assert "財源" in page.locator("#plan-editor .message--success").inner_text()
-    assert year.lines.get().amount == 1_000_000
+    line = year.lines.get()
+    assert line.amount == 1_000_000
+
+    # 削除 asks first, naming what goes; cancelling keeps the line, confirming deletes it.
+    questions = []
+
+    def answer(accept):
+        def handle(dialog):
+            questions.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+        return handle
+
+    delete = f'#line-{line.pk} button[name=delete]'
+    page.once("dialog", answer(False))
+    tab_to(page, delete)
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)  # nothing is sent: give a request the time it would need to show
+    assert questions == [f"{year.fiscal_year}年度の財源「一般財源」を削除しますか？"]
+    assert year.lines.filter(pk=line.pk).exists()
+    page.once("dialog", answer(True))
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('#plan-editor .message--success')"
+                           " && document.querySelector('#plan-editor .message--success').textContent.includes('削除')")
+    assert not year.lines.filter(pk=line.pk).exists() and len(questions) == 2
     assert _unexpected(errors) == []
 
 
