@@ -2,6 +2,7 @@
 package advice, neighbours' uptake). Reads are public; writes go through actions (WRITE_AUTH)."""
 
 import datetime as dt
+import json
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -411,19 +412,36 @@ def delete_commitment(request, code: str, version: int, pk: int = _id()):
 @router.get("/municipalities/{code}/packages", response=PackagesOut,
             summary="パッケージ型の実装: 類似団体が一緒に実装した分野の組み合わせ（支持数・確信度・団体名）")
 def packages(request, code: str, fiscal_year: str = _year_query()):
-    municipality = get_municipality(code)
     year = _year(fiscal_year)
-
-    def body() -> bytes:
-        # Computed here without caching the nested rows as well: only the JSON made of them is kept.
-        result = queries.compute_package_advice(municipality, year)
-        combos = [{**c, "municipalities": c["municipality_names"]} for c in result["combinations"]]
-        return PackagesOut.model_validate({**result, "combinations": combos}).model_dump_json().encode()
-
-    # The written JSON is cached (per data version), not the nested rows: a signed-in request then allocates one
-    # bytes object instead of thousands of dicts, whose churn set off full garbage collections (~70 ms).
-    return HttpResponse(queries.cached("packages-json", (municipality.code, year), body),
+    group = queries.package_group_by_code(code)  # Http404 for an unknown code, before the 年度 is used
+    # The written JSON is cached, not the nested rows: a repeated request allocates one bytes object instead of
+    # thousands of dicts, whose churn set off full garbage collections (~70 ms).
+    return HttpResponse(queries.advice_of_group(group, year, "packages-json",
+                                                lambda advice: packages_json(advice, group["named_json"])),
                         content_type="application/json")
+
+
+def _dump(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def packages_json(advice: dict, named: dict[str, str]) -> bytes:
+    """The answer as PackagesOut writes it (`model_dump_json(by_alias=True)`: a rule's condition is "if", as the
+    OpenAPI document says), written directly: the same bytes (the comparison tests in
+    chiiki/promotion/tests/test_packages.py hold them equal) without validating the ~4,000 municipality names
+    the combinations repeat — each is written once per group (`named`: code → its JSON) and joined."""
+    combos = []
+    for c in advice["combinations"]:
+        rules = [{"if": r["if"], "then": r["then"], "confidence": float(r["confidence"]), "base": r["base"]}
+                 for r in c["rules"]]
+        programs = [{"public_id": p["public_id"], "name": p["name"], "plans": p["plans"],
+                     "municipalities": p["municipalities"]} for p in c["programs"]]
+        combos.append(f'{{"sectors":{_dump(c["sectors"])},"support":{c["support"]:d},"municipalities":['
+                      f'{",".join(named[m] for m in c["municipalities"])}],"rules":{_dump(rules)},'
+                      f'"have":{_dump(c["have"])},"missing":{_dump(c["missing"])},"programs":{_dump(programs)}}}')
+    head = {key: advice[key] for key in ("municipality", "fiscal_year", "similar_label", "similar_count",
+                                         "min_support", "implemented")}
+    return f'{_dump(head)[:-1]},"combinations":[{",".join(combos)}]}}'.encode()
 
 
 @router.get("/municipalities/{code}/neighbour-uptake", response=list[UptakeOut],
