@@ -2,7 +2,6 @@
 neighbours' uptake. Progress is read from the current-state table (ProgressCell, ADR 0013)."""
 
 import hashlib
-import json
 
 from django.db import connection
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, Sum, Value, When
@@ -344,11 +343,8 @@ def plan_programs(codes) -> list[dict]:
 def _group(place: Municipality) -> dict:
     names = {m.code: m.name for m in similar_municipalities(place)}
     return {"code": place.code, "label": similarity_label(place), "names": names,
-            # One {"code", "name"} per municipality, shared by the combinations that name it, and the same written
-            # as JSON once for the API's answer (json.dumps as pydantic-core writes it: compact, UTF-8 kept).
-            "named": {code: {"code": code, "name": name} for code, name in names.items()},
-            "named_json": {code: json.dumps({"code": code, "name": name}, ensure_ascii=False, separators=(",", ":"))
-                           for code, name in names.items()}}
+            # One {"code", "name"} per municipality, shared by the combinations that name it.
+            "named": {code: {"code": code, "name": name} for code, name in names.items()}}
 
 
 def package_group(place: Municipality) -> dict:
