@@ -67,6 +67,8 @@ def _members(held: int, codes: list[str]) -> list[str]:
 def programs_of(combo: dict, used: list[dict]) -> list[dict]:
     """used: rows {municipality, sector, program, name, plan}. Programs used by the combination's municipalities in
     its sectors, with how many plans (and which municipalities) used each; most plans first, then by name."""
+    if not used:  # no published plan in the group (the usual case): nothing to match each combination against
+        return []
     members, sectors = set(combo["municipalities"]), set(combo["sectors"])
     found: dict[str, dict] = {}
     for row in used:

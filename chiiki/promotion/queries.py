@@ -299,12 +299,15 @@ def similar_municipalities(place: Municipality) -> list[Municipality]:
 
 def _cells_sql(count: int) -> str:
     # One statement: the 年度 is capped by the latest 年度 with cells inside it (what progress_queries._state_year
-    # does with a query of its own), and the IN list reads the partial index of implemented cells only.
+    # does with a query of its own), read from the partial index of implemented cells only. On PostgreSQL the codes
+    # go as one array: psycopg does not keep the parsed form of a statement with more than 50 parameters and
+    # re-parsed this one (a group is up to a few hundred codes) on every request.
     table = ProgressCell._meta.db_table
     marks = ", ".join(["%s"] * len(IMPLEMENTED_STAGES))
+    codes = "= ANY(%s)" if connection.vendor == "postgresql" else f"IN ({', '.join(['%s'] * count)})"
     return (f"SELECT municipality_id, sector_id FROM {table} WHERE fiscal_year = (SELECT CASE WHEN latest < %s "
             f"THEN latest ELSE %s END FROM (SELECT MAX(fiscal_year) AS latest FROM {table}) horizon) "
-            f"AND stage IN ({marks}) AND municipality_id IN ({', '.join(['%s'] * count)})")
+            f"AND stage IN ({marks}) AND municipality_id {codes}")
 
 
 def implemented_cells(codes, fiscal_year: int) -> list[tuple[str, str]]:
@@ -313,8 +316,10 @@ def implemented_cells(codes, fiscal_year: int) -> list[tuple[str, str]]:
     codes = list(codes)
     if not codes:
         return []
+    params = [fiscal_year, fiscal_year, *IMPLEMENTED_STAGES]
+    params += [codes] if connection.vendor == "postgresql" else codes
     with connection.cursor() as cursor:
-        cursor.execute(_cells_sql(len(codes)), [fiscal_year, fiscal_year, *IMPLEMENTED_STAGES, *codes])
+        cursor.execute(_cells_sql(len(codes)), params)
         rows = cursor.fetchall()
     rows.sort()
     return rows
