@@ -412,8 +412,8 @@ def delete_commitment(request, code: str, version: int, pk: int = _id()):
 @router.get("/municipalities/{code}/packages", response=PackagesOut,
             summary="パッケージ型の実装: 類似団体が一緒に実装した分野の組み合わせ（支持数・確信度・団体名）")
 def packages(request, code: str, fiscal_year: str = _year_query()):
+    group = queries.package_group_by_code(code)  # Http404 for an invalid or unknown code, before the 年度 (422)
     year = _year(fiscal_year)
-    group = queries.package_group_by_code(code)  # Http404 for an unknown code, before the 年度 is used
     # The written JSON is cached, not the nested rows: a repeated request allocates one bytes object instead of
     # thousands of dicts, whose churn set off full garbage collections (~70 ms).
     return HttpResponse(queries.advice_of_group(group, year, "packages-json", packages_json),

@@ -267,6 +267,8 @@ def test_an_unknown_or_invalid_code_is_404(client, towns):
     assert client.get("/api/v1/municipalities/019999/packages").status_code == 404
     bad = client.get("/api/v1/municipalities/abc/packages")
     assert bad.status_code == 404 and "団体コード" in bad.json()["detail"]
+    assert client.get("/api/v1/municipalities/019999/packages?fiscal_year=x").status_code == 404  # code first
+    assert client.get(f"/api/v1/municipalities/{towns['M'].code}/packages?fiscal_year=x").status_code == 422
     # A 5-digit code (the check digit added) and full-width digits answer as the 6-digit one.
     six = client.get(f"/api/v1/municipalities/{towns['M'].code}/packages?fiscal_year=2026").content
     assert client.get(f"/api/v1/municipalities/{towns['M'].code[:5]}/packages?fiscal_year=2026").content == six
