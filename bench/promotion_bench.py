@@ -9,9 +9,9 @@ the production settings (DEBUG=false):
 - warm, signed in: a signed-in user never gets the page cache; the computed result is cached per data version;
 - cold: the first request after a write that changes the answer, made through chiiki.progress.actions (it bumps
   the progress data version, so the page cache misses). Packages: a similar municipality's sector moves between
-  each round one more cell of a similar municipality becomes 実装済 (package advice is kept per digest of its
-  group's implemented cells, so a write outside the group would not make it cold); the bench asserts that every
-  cold answer is one not seen before in the run.
+  each round flips a cell of the group no round flipped before, alternately to 実装済 and back to 実証中
+  (package advice is kept per digest of its group's implemented cells, so a write outside the group would not
+  make it cold); the bench asserts that every cold answer is one not seen before in the run.
   Diffusion: one save in 札幌市 (every computed diffusion result is kept per progress version).
 Each is compared in the same run with a bare SQL aggregate over the same progress rows (p95 of the same number of
 runs): packages — the implemented cells of the 年度 of the municipality and of those similar to it, selected by the
@@ -229,21 +229,29 @@ def progress_writer(year: int):
 
 
 def package_writer(year: int, place):
-    """Package advice's write: each round one more cell of the group becomes 実装済 — a sector not yet implemented
-    by a similar municipality that has implemented another one — so the support and members of that sector's
-    combinations change, and no round returns to a state seen before (package advice is kept per digest of the
-    group's implemented cells: a write outside the group, or one undone later, would find it warm)."""
+    """Package advice's write: each round flips one more cell of the group that no round flipped before, so the
+    support and members of that sector's combinations change and no round returns to a state seen before
+    (package advice is kept per digest of the group's implemented cells: a write outside the group, or one undone
+    later, would find it warm). Rounds alternate between a sector becoming 実装済 in a similar municipality that
+    has implemented another one and an implemented sector going back to 実証中 in one that keeps another, so the
+    group's implemented cells stay within one of the count the bare aggregate was timed on."""
     from chiiki.progress.models import Stage
     from chiiki.promotion import queries as promotion_queries
     from chiiki.roadmap.models import Sector
 
     sectors = list(Sector.objects.order_by("order").values_list("code", flat=True))
     held = promotion_queries.implemented_by(promotion_queries.similar_names(place), year)
-    cells = [(code, sector) for code, have in sorted(held.items()) if have for sector in sectors if sector not in have]
+    adds = [(code, sector) for code, have in sorted(held.items()) if have for sector in sectors if sector not in have]
+    # One implemented sector from each municipality with at least two: it keeps another (adds never take one away).
+    removes = [(code, sorted(have)[0]) for code, have in sorted(held.items(), reverse=True) if len(have) >= 2]
 
     def write(round_: int):
-        code, sector = cells.pop(0)
-        save_stage(year, code, sector, lambda now: Stage.IMPLEMENTED.value)
+        if round_ % 2 == 0:
+            code, sector = adds.pop(0)
+            save_stage(year, code, sector, lambda now: Stage.IMPLEMENTED.value)
+        else:
+            code, sector = removes.pop(0)
+            save_stage(year, code, sector, lambda now: Stage.PILOTING.value)
 
     return write
 
@@ -336,7 +344,7 @@ def report(runs: dict, when: str, args) -> str:
         "（`bench/progress_cold.py` の履歴）。隣接は境界データの代わりに「同じ都道府県でコード順の次の2団体」。",
         f"各 {args.repeat}回の p95（括弧内は中央値、判定は p95 の比）。素のSQL: パッケージは提案が読む行そのもの（この団体と類似団体の年度の実装済・自走、類似の条件で SQL が選ぶ）を分野ごとに数える集計、"
         "波及効果は全年度の実装済・自走の記録を年度 × 分野ごとに数える集計（同じ実行で計測）。"
-        "コールドは答えを変える書き込みの直後: パッケージは毎回、類似団体の未実装の1分野を実装済に（各回の答えがそれまでのどれとも異なることを確認）、"
+        "コールドは答えを変える書き込みの直後: パッケージは毎回、類似団体のまだ変えていない1セルを交互に実装済へ・実証中へ（各回の答えがそれまでのどれとも異なることを確認）、"
         "波及効果は札幌市の1件の保存。"
         f"目標: APIの p95 ≤ 素のSQLの p95 × {GOAL_RATIO:g}。",
         "",
