@@ -299,8 +299,8 @@ def similar_municipalities(place: Municipality) -> list[Municipality]:
 
 def _cells_sql(count: int) -> str:
     # One statement: the 年度 is capped by the latest 年度 with cells inside it (what progress_queries._state_year
-    # does with a query of its own), read from the partial index of implemented cells only. On PostgreSQL the codes
-    # go as one array: psycopg does not keep the parsed form of a statement with more than 50 parameters and
+    # does with a query of its own); PostgreSQL reads it from the partial index of implemented cells. There the
+    # codes go as one array: psycopg does not keep the parsed form of a statement with more than 50 parameters and
     # re-parsed this one (a group is up to a few hundred codes) on every request.
     table = ProgressCell._meta.db_table
     marks = ", ".join(["%s"] * len(IMPLEMENTED_STAGES))
