@@ -9,6 +9,7 @@ from django.urls import reverse
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import BaseModel
+from pydantic_core import to_json
 from typing_extensions import TypedDict
 
 from chiiki import access
@@ -411,19 +412,28 @@ def delete_commitment(request, code: str, version: int, pk: int = _id()):
 @router.get("/municipalities/{code}/packages", response=PackagesOut,
             summary="パッケージ型の実装: 類似団体が一緒に実装した分野の組み合わせ（支持数・確信度・団体名）")
 def packages(request, code: str, fiscal_year: str = _year_query()):
-    municipality = get_municipality(code)
+    group = queries.package_group_by_code(code)  # Http404 for an invalid or unknown code, before the 年度 (422)
     year = _year(fiscal_year)
-
-    def body() -> bytes:
-        # Computed here without caching the nested rows as well: only the JSON made of them is kept.
-        result = queries.compute_package_advice(municipality, year)
-        combos = [{**c, "municipalities": c["municipality_names"]} for c in result["combinations"]]
-        return PackagesOut.model_validate({**result, "combinations": combos}).model_dump_json().encode()
-
-    # The written JSON is cached (per data version), not the nested rows: a signed-in request then allocates one
-    # bytes object instead of thousands of dicts, whose churn set off full garbage collections (~70 ms).
-    return HttpResponse(queries.cached("packages-json", (municipality.code, year), body),
+    # The written JSON is cached, not the nested rows: a repeated request allocates one bytes object instead of
+    # thousands of dicts, whose churn set off full garbage collections (~70 ms).
+    return HttpResponse(queries.advice_of_group(group, year, "packages-json", packages_json),
                         content_type="application/json")
+
+
+def packages_json(advice: dict) -> bytes:
+    """The answer as PackagesOut writes it (`model_dump_json(by_alias=True)`: a rule's condition is "if", as the
+    OpenAPI document says), from plain dicts in the schema's field order by pydantic-core's serializer without
+    validating them first: the same bytes (the comparison tests in chiiki/promotion/tests/test_packages.py hold
+    them equal) without building and checking a model for each of the ~4,000 municipality names the combinations
+    repeat."""
+    # packages.mine writes each rule and packages.programs_of each program in their schemas' field order already.
+    combos = [{"sectors": c["sectors"], "support": c["support"], "municipalities": c["municipality_names"],
+               "rules": c["rules"], "have": c["have"], "missing": c["missing"], "programs": c["programs"]}
+              for c in advice["combinations"]]
+    return to_json({"municipality": advice["municipality"], "fiscal_year": advice["fiscal_year"],
+                    "similar_label": advice["similar_label"], "similar_count": advice["similar_count"],
+                    "min_support": advice["min_support"], "implemented": advice["implemented"],
+                    "combinations": combos})
 
 
 @router.get("/municipalities/{code}/neighbour-uptake", response=list[UptakeOut],

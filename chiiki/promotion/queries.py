@@ -9,10 +9,11 @@ from django.utils import timezone
 
 from chiiki import access
 from chiiki.core.cache import versioned, versions
+from chiiki.core.codes import InvalidCode, normalize_code
 from chiiki.progress import queries as progress_queries
 from chiiki.progress.models import IMPLEMENTED_STAGES, ProgressCell
 from chiiki.regions.models import Municipality
-from chiiki.regions.queries import KIND_LABELS, population_class, population_class_label
+from chiiki.regions.queries import KIND_LABELS, get_municipality, population_class, population_class_label
 from chiiki.roadmap.models import Sector
 
 from . import diffusion, packages, scoring
@@ -296,15 +297,37 @@ def similar_municipalities(place: Municipality) -> list[Municipality]:
     return [m for m in candidates_ if similarity_key(m) == key]
 
 
+def _cells_sql(count: int) -> str:
+    # One statement: the 年度 is capped by the latest 年度 with cells inside it (what progress_queries._state_year
+    # does with a query of its own); PostgreSQL reads it from the partial index of implemented cells. There the
+    # codes go as one array: psycopg does not keep the parsed form of a statement with more than 50 parameters and
+    # re-parsed this one (a group is up to a few hundred codes) on every request.
+    table = ProgressCell._meta.db_table
+    marks = ", ".join(["%s"] * len(IMPLEMENTED_STAGES))
+    codes = "= ANY(%s)" if connection.vendor == "postgresql" else f"IN ({', '.join(['%s'] * count)})"
+    return (f"SELECT municipality_id, sector_id FROM {table} WHERE fiscal_year = (SELECT CASE WHEN latest < %s "
+            f"THEN latest ELSE %s END FROM (SELECT MAX(fiscal_year) AS latest FROM {table}) horizon) "
+            f"AND stage IN ({marks}) AND municipality_id {codes}")
+
+
+def implemented_cells(codes, fiscal_year: int) -> list[tuple[str, str]]:
+    """(municipality, sector) of the cells of these municipalities at 実装済 or 自走 as of fiscal_year (carried
+    over: a 年度 after the latest record reads that latest 年度's cells), sorted."""
+    codes = list(codes)
+    if not codes:
+        return []
+    params = [fiscal_year, fiscal_year, *IMPLEMENTED_STAGES]
+    params += [codes] if connection.vendor == "postgresql" else codes
+    with connection.cursor() as cursor:
+        cursor.execute(_cells_sql(len(codes)), params)
+        rows = cursor.fetchall()
+    rows.sort()
+    return rows
+
+
 def implemented_by(codes, fiscal_year: int) -> dict[str, set[str]]:
-    grid_year = progress_queries._state_year(fiscal_year)
     result = {code: set() for code in codes}
-    if grid_year is None:
-        return result
-    rows = (ProgressCell.objects.filter(fiscal_year=grid_year, stage__in=IMPLEMENTED_STAGES,
-                                        municipality_id__in=list(codes))
-            .order_by().values_list("municipality_id", "sector_id"))
-    for code, sector in rows:
+    for code, sector in implemented_cells(result, fiscal_year):
         result[code].add(sector)
     return result
 
@@ -322,31 +345,81 @@ def plan_programs(codes) -> list[dict]:
     return cached("plan-programs", codes, lambda: programs_in_published_plans(codes), depends_on=PLANS_DEPENDS_ON)
 
 
+def _group(place: Municipality) -> dict:
+    names = {m.code: m.name for m in similar_municipalities(place)}
+    return {"code": place.code, "label": similarity_label(place), "names": names,
+            # One {"code", "name"} per municipality, shared by the combinations that name it.
+            "named": {code: {"code": code, "name": name} for code, name in names.items()}}
+
+
+def package_group(place: Municipality) -> dict:
+    """The municipality's similarity group: its code, the similarity label, the similar municipalities
+    (code → name). Depends on the register only, so a progress write keeps it."""
+    return cached("package-group", place.code, lambda: _group(place), depends_on=("regions",))
+
+
+def package_group_by_code(code: str) -> dict:
+    """package_group for a code as typed (5 or 6 digits, full-width too) without reading the municipality when
+    its group is cached; Http404 as get_municipality for an invalid or unknown code."""
+    try:
+        normalized = normalize_code(code)
+    except InvalidCode:
+        get_municipality(code)  # raises its 404 with its message
+        raise
+    return cached("package-group", normalized, lambda: _group(get_municipality(normalized)), depends_on=("regions",))
+
+
 def similar_names(place: Municipality) -> dict[str, str]:
     """code → name of the similar municipalities; depends on the register only, so a progress write keeps it."""
-    return cached("similar", place.code, lambda: {m.code: m.name for m in similar_municipalities(place)},
-                  depends_on=("regions",))
+    return package_group(place)["names"]
 
 
-def compute_package_advice(place: Municipality, fiscal_year: int) -> dict:
-    """package_advice without its cache: for a caller that caches what it makes of it (the API's JSON)."""
-    names = similar_names(place)
-    similar = list(names)
-    itemsets = implemented_by([place.code, *similar], fiscal_year)
-    own = itemsets.pop(place.code)
+# What package advice reads besides progress: the register (who is similar, their names), the sectors, the plans
+# and their programs. Progress enters through the group's implemented cells themselves (a digest of them in the
+# key), so a progress write in another group leaves this group's advice as it is.
+PACKAGE_DEPENDS_ON = ("regions", "roadmap", "funding", "programs")
+
+
+def _advice(group: dict, fiscal_year: int, itemsets: dict[str, set[str]]) -> dict:
+    itemsets = dict(itemsets)
+    own = itemsets.pop(group["code"])
     combos = packages.advise(packages.mine(itemsets), own)
-    used = plan_programs(similar)
-    named = {code: {"code": code, "name": name} for code, name in names.items()}  # shared by the combinations
+    used = plan_programs(group["names"])
+    named = group["named"]
     for combo in combos:
         combo["municipality_names"] = [named[c] for c in combo["municipalities"]]
         combo["programs"] = packages.programs_of(combo, used)
-    return {"municipality": place.code, "fiscal_year": fiscal_year, "similar_count": len(similar),
-            "similar_label": similarity_label(place), "min_support": packages.MIN_SUPPORT,
-            "implemented": sorted(own), "combinations": combos}
+    return {"municipality": group["code"], "fiscal_year": fiscal_year, "similar_count": len(group["names"]),
+            "similar_label": group["label"], "min_support": packages.MIN_SUPPORT, "implemented": sorted(own),
+            "combinations": combos}
+
+
+def advice_of_group(group: dict, fiscal_year: int, name: str = "packages", make=None):
+    """make(package advice) (the advice itself by default) for the group and 年度, cached twice: per data version
+    (a repeated request reads nothing), and, under that, per digest of the group's implemented cells (a progress
+    write outside the group costs one read of those cells, not a new computation). Read-only."""
+    make = make or (lambda advice: advice)
+
+    def by_cells():
+        itemsets = {code: set() for code in [group["code"], *group["names"]]}
+        cells = implemented_cells(itemsets, fiscal_year)
+        for code, sector in cells:
+            itemsets[code].add(sector)
+        digest = hashlib.sha256(";".join(f"{c}:{s}" for c, s in cells).encode()).hexdigest()[:32]
+        return versioned(f"promotion:{name}-by-cells:{versions_of(PACKAGE_DEPENDS_ON)}:{group['code']}:{fiscal_year}:{digest}",
+                         lambda: make(_advice(group, fiscal_year, itemsets)))
+
+    return cached(name, (group["code"], fiscal_year), by_cells)
+
+
+def compute_package_advice(place: Municipality, fiscal_year: int) -> dict:
+    """package_advice without its caches (the comparison tests' reference)."""
+    group = package_group(place)
+    return _advice(group, fiscal_year, implemented_by([place.code, *group["names"]], fiscal_year))
 
 
 def package_advice(place: Municipality, fiscal_year: int) -> dict:
-    return cached("packages", (place.code, fiscal_year), lambda: compute_package_advice(place, fiscal_year))
+    return advice_of_group(package_group(place), fiscal_year)
 
 
 def neighbour_uptake(place: Municipality, fiscal_year: int) -> list[dict]:

@@ -7,9 +7,10 @@ import pytest
 from chiiki.access import SYSTEM
 from chiiki.funding import actions as funding_actions
 from chiiki.funding.tests.conftest import make_program
+from chiiki.promotion import queries
 from chiiki.roadmap.models import Sector
 
-from .test_packages import towns  # noqa: F401 (fixture)
+from .test_packages import schema_json, towns  # noqa: F401 (fixture)
 from .test_scoring import MATSUMAE, expected, scored  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +63,7 @@ def test_package_advice_names_the_programs_the_members_plans_used(client, towns)
          "municipalities": sorted([towns["T1"].code, towns["T4"].code])},
         {"public_id": "MIC-SUBSIDY", "name": "地域デジタル基盤活用補助金", "plans": 1, "municipalities": [towns["T1"].code]}]
     assert [p["public_id"] for p in got[("education", "health")]["programs"]] == ["MIC-SUBSIDY", "MIC-ADVISOR"]  # 1 plan each: by name
+    assert client.get(url).content == schema_json(queries.compute_package_advice(towns["M"], 2026))  # programs too
     page = client.get(f"/promotion/m/{towns['M'].code}/?fiscal_year=2026").content.decode()
     assert 'href="/programs/p/MIC-ADVISOR/">地域情報化アドバイザー派遣</a>（2計画）' in page and "医療だけの補助金" not in page
     csv = client.get(f"/promotion/m/{towns['M'].code}/?fiscal_year=2026&format=csv").content.decode("utf-8-sig")

@@ -1,12 +1,14 @@
 """Package advice on a hand-built case (support, confidence, the ≥3 rule, who counts as similar) and the
 neighbours' uptake, through the API and the page."""
 
+import json
 import random
 from collections import Counter
 from itertools import combinations
 
 import pytest
 
+from chiiki.access import SYSTEM
 from chiiki.promotion import packages
 
 from .conftest import seed
@@ -179,3 +181,94 @@ def test_mining_matches_the_enumeration_on_demo_like_groups(seed_):
         assert expected  # the comparison has combinations to compare
         assert packages.mine(itemsets, min_support=minimum) == expected
     assert packages.mine({}) == enumerated_mine({}) == []
+
+
+# ---- the written answer and its caches ----------------------------------------------------------------------------
+
+def schema_json(advice: dict) -> bytes:
+    """The answer as the schema writes it: PackagesOut validating the advice and dumping it by alias (what the API
+    wrote before it wrote its JSON directly, but with "if" as the OpenAPI document names a rule's condition)."""
+    from chiiki.promotion.api import PackagesOut
+
+    combos = [{**c, "municipalities": c["municipality_names"]} for c in advice["combinations"]]
+    return PackagesOut.model_validate({**advice, "combinations": combos}).model_dump_json(by_alias=True).encode()
+
+
+def test_the_answer_is_the_schema_s_json(client, towns):
+    from chiiki.promotion import queries
+    from chiiki.promotion.api import PackagesOut
+
+    for year in (2026, 2025, 2020):  # carried over, the year of the records, before any record
+        body = client.get(f"/api/v1/municipalities/{towns['M'].code}/packages?fiscal_year={year}").content
+        assert body == schema_json(queries.compute_package_advice(towns["M"], year))
+        PackagesOut.model_validate_json(body)  # a rule's condition under the name the OpenAPI document gives it
+    assert json.loads(body)["combinations"] == []  # 2020: before any record
+    rules = client.get(f"/api/v1/municipalities/{towns['M'].code}/packages?fiscal_year=2026").json()[
+        "combinations"][0]["rules"]
+    assert [set(r) for r in rules] == [{"if", "then", "confidence", "base"}] * 2
+
+
+@pytest.mark.parametrize("seed_", [1, 2])
+def test_the_written_json_equals_the_schema_s_on_large_groups(seed_, monkeypatch):
+    """A bench-sized group (127 similar municipalities, eight sectors, support down to 3) whose names and programs
+    carry what JSON must escape (quotes, backslashes, control characters, characters outside the BMP)."""
+    from chiiki.promotion import api, queries
+
+    rng = random.Random(seed_)
+    sectors = ["education", "health", "work", "disaster", "agriculture", "business", "tourism", "public_private"]
+    likelihood = {s: rng.uniform(0.05, 0.7) for s in sectors}
+    names = {f"{10000 + i * 7:05d}1": rng.choice(["古河市", 'クォート"市', "バック\\スラッシュ市", "改行\n市",
+                                                  "\x01制御\x1f市", "𠮷野市", "タブ\t市"]) for i in range(127)}
+    itemsets = {code: {s for s in sectors if rng.random() < likelihood[s]} for code in names}
+    itemsets["999990"] = {"education", "health"}
+    used = [{"municipality": code, "sector": sector, "program": f"P-{i % 5}", "plan": i,
+             "name": ["地域情報化アドバイザー", '補助金"A"', "改行\n補助"][i % 3]}
+            for i, (code, sector) in enumerate((c, s) for c, have in itemsets.items() for s in sorted(have))
+            if i % 4 == 0]
+    monkeypatch.setattr(queries, "plan_programs", lambda codes: used)
+    group = {"code": "999990", "label": '市・人口 5–30万・"関東"', "names": names,
+             "named": {code: {"code": code, "name": name} for code, name in names.items()}}
+    advice = queries._advice(group, 2026, itemsets)
+    assert len(advice["combinations"]) > 40 and any(c["programs"] for c in advice["combinations"])
+    assert api.packages_json(advice) == schema_json(advice)
+
+
+def test_a_write_outside_the_group_keeps_the_advice_one_inside_changes_it(client, towns, monkeypatch):
+    """Package advice is kept per digest of its group's implemented cells: after a progress write in a
+    municipality that is not similar, the next request (the page cache misses: progress moved) answers the same
+    without mining again; a write in a similar municipality changes the answer at once."""
+    from chiiki.progress import actions as progress_actions
+    from chiiki.promotion import queries
+    from chiiki.roadmap.models import Sector
+
+    url = f"/api/v1/municipalities/{towns['M'].code}/packages?fiscal_year=2026"
+    page = f"/promotion/m/{towns['M'].code}/?fiscal_year=2026"
+    before, before_page = client.get(url).content, client.get(page).content
+    mined = []
+    mine = packages.mine
+    monkeypatch.setattr(packages, "mine", lambda itemsets, **kw: mined.append(len(itemsets)) or mine(itemsets, **kw))
+    education = Sector.objects.get(pk="education")
+    progress_actions.save_progress(SYSTEM, towns["LARGE"], education, 2026, stage="implemented", version=0)
+    assert client.get(url).content == before and client.get(page).content == before_page
+    assert mined == []
+    # T5 (health only) adds education: education + health gains a fourth member.
+    progress_actions.save_progress(SYSTEM, towns["T5"], education, 2026, stage="implemented", version=0)
+    body = client.get(url).content
+    assert mined == [5]
+    got = {tuple(c["sectors"]): c for c in json.loads(body)["combinations"]}
+    assert got[("education", "health")]["support"] == 4
+    assert [m["name"] for m in got[("education", "health")]["municipalities"]] == ["T1町", "T2町", "T3町", "T5町"]
+    assert body == schema_json(queries.compute_package_advice(towns["M"], 2026))
+    assert client.get(page).content != before_page
+    assert queries.package_advice(towns["M"], 2026) == queries.compute_package_advice(towns["M"], 2026)
+
+
+def test_an_unknown_or_invalid_code_is_404(client, towns):
+    assert client.get("/api/v1/municipalities/019999/packages").status_code == 404
+    bad = client.get("/api/v1/municipalities/abc/packages")
+    assert bad.status_code == 404 and "団体コード" in bad.json()["detail"]
+    assert client.get("/api/v1/municipalities/019999/packages?fiscal_year=x").status_code == 404  # code first
+    assert client.get(f"/api/v1/municipalities/{towns['M'].code}/packages?fiscal_year=x").status_code == 422
+    # A 5-digit code (the check digit added) and full-width digits answer as the 6-digit one.
+    six = client.get(f"/api/v1/municipalities/{towns['M'].code}/packages?fiscal_year=2026").content
+    assert client.get(f"/api/v1/municipalities/{towns['M'].code[:5]}/packages?fiscal_year=2026").content == six
