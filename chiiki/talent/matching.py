@@ -18,17 +18,18 @@ are computed here (ADR 0016, "the database shortlists, Python ranks").
 """
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Count
 
+from chiiki.core.cache import per_request
 from chiiki.regions.models import Municipality
 
 from .models import (
     APPROVED_STATES,
+    Capability,
     Format,
     Kind,
     ProfileCapability,
@@ -82,9 +83,50 @@ def neighbouring_prefectures(code: str) -> set[str]:
 
 def _rows(sql: str, params) -> list[tuple]:
     """Plain rows from the cursor: the pool can be thousands of profiles, and the ORM's per-row conversion (JSON,
-    Decimal) and query building cost more than the database does here (bench/talent_matching.py)."""
+    Decimal) and query building cost more than the database does here (bench/talent_matching.py).
+
+    On PostgreSQL the statement runs with JIT compilation off. Its estimated cost grows with the pool (4,000–11,400
+    on the bench's 10,000 profiles); past jit_above_cost (100,000 by default) the server compiles the plan first,
+    and an early version of this statement that crossed it spent seconds compiling for a statement that runs in
+    milliseconds. SET LOCAL in the same simple-protocol query string (Django's client-side binding cursor) applies
+    to the implicit transaction of that string only, so it costs no round trip and leaves the connection's setting
+    alone; inside an outer transaction it lasts until that transaction ends (ADR 0016)."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(params))
+        if connection.vendor == "postgresql":
+            cursor.execute(f"{JIT_OFF} {sql}", list(params))
+            cursor.nextset()  # the SET's empty result comes first
+        else:
+            cursor.execute(sql, list(params))
+        return cursor.fetchall()
+
+
+JIT_OFF = "SET LOCAL jit = off;"
+
+
+def request_items(request: TalentRequest) -> tuple[dict, dict]:
+    """The request's required and desired items as {id: label} in the vocabulary's order: one statement, read once
+    per HTTP request (the request page shows them and matching scores with them)."""
+    return per_request(("talent.request_items", request.pk), lambda: _read_items(request.pk))
+
+
+def _read_items(pk: int) -> tuple[dict, dict]:
+    cap = Capability._meta.db_table
+    required_table = TalentRequest.required.through._meta.db_table
+    desired_table = TalentRequest.desired.through._meta.db_table
+    quoted = connection.ops.quote_name
+    select = (f"SELECT {{}} AS kind, c.id AS item, c.label AS label, c.{quoted('order')} AS position FROM {cap} c"
+              f" INNER JOIN {{}} t ON t.capability_id = c.id WHERE t.talentrequest_id = %s")
+    required, desired = {}, {}
+    for kind, pid, label, _position in _plain_rows(
+            f"{select.format(1, required_table)} UNION ALL {select.format(0, desired_table)}"
+            " ORDER BY kind DESC, position, item", [pk, pk]):
+        (required if kind else desired)[pid] = label
+    return required, desired
+
+
+def _plain_rows(sql: str, params) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
         return cursor.fetchall()
 
 
@@ -109,8 +151,7 @@ def candidates(request: TalentRequest, *, limit: int | None = 50) -> dict:
     database and sends back only the rows that can be among the `limit` best of each list (_shortlist_sql); the
     scores, the order and the reasons of those rows are then computed here exactly as FORMULA says.
     """
-    required = dict(request.required.values_list("pk", "label"))
-    desired = dict(request.desired.values_list("pk", "label"))
+    required, desired = request_items(request)
     empty = {"ranked": [], "partial": [], "required": len(required), "desired": len(desired)}
     if not required:
         return empty
@@ -121,7 +162,7 @@ def candidates(request: TalentRequest, *, limit: int | None = 50) -> dict:
     rows = {}
     for row in _rows(sql, params):
         (pid, _name, _kind, req_n, des_n, sector_points, distance, count, average, used_days, used_hours, days,
-         hours) = row
+         hours, *_masks) = row
         rows[pid] = row
         # Exactly the arithmetic of FORMULA, in this order, on the same values: the database's own score only
         # chose which rows come back (its float or numeric arithmetic may round differently at x.x5).
@@ -141,16 +182,12 @@ def candidates(request: TalentRequest, *, limit: int | None = 50) -> dict:
     scored_partial.sort()
     if limit is not None:
         scored_full, scored_partial = scored_full[:limit], scored_partial[:limit]
-    shown = sorted({entry[2] for entry in scored_full + scored_partial})
-    skills = defaultdict(set)
-    for pid, cap_id in ProfileCapability.objects.filter(profile_id__in=shown, capability_id__in=req_ids + des_ids
-                                                        ).values_list("profile_id", "capability_id"):
-        skills[pid].add(cap_id)
+    items = _item_order(req_ids, des_ids)
 
     def explain(entry) -> Candidate:
         neg_score, count, pid, share, sector_points, distance, average = entry
-        _pid, name, kind, *_, used_days, used_hours, days, hours = rows[pid]
-        have = skills[pid]
+        _pid, name, kind, *_, used_days, used_hours, days, hours = rows[pid][:_COVERED_AT]
+        have = _covered(items, rows[pid][_COVERED_AT:])
         req_cov = [label for cid, label in required.items() if cid in have]
         req_miss = [label for cid, label in required.items() if cid not in have]
         des_cov = [label for cid, label in desired.items() if cid in have]
@@ -189,13 +226,41 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({_marks(values)})" if values else "1 = 0"
 
 
+# Which of the request's items a profile holds comes back with its row as bit masks (bit i = the i-th item of
+# _item_order), _BITS items per column so a sum of distinct powers of two stays within a 64-bit integer on both
+# engines: no second statement for the shown candidates' items. (profile, capability) is unique, so each bit is
+# added at most once.
+_BITS = 60
+_COVERED_AT = 13  # the mask columns follow the 13 named ones
+
+
+def _item_order(req_ids: list, des_ids: list) -> list:
+    return list(dict.fromkeys(req_ids + des_ids))
+
+
+def _mask_columns(items: list) -> tuple[list[str], list]:
+    columns, params = [], []
+    for start in range(0, len(items), _BITS):
+        chunk = items[start:start + _BITS]
+        columns.append("SUM(CASE capability_id " + " ".join(f"WHEN %s THEN {1 << bit}" for bit in range(len(chunk)))
+                       + " ELSE 0 END)")
+        params.extend(chunk)
+    return columns, params
+
+
+def _covered(items: list, masks) -> set:
+    return {item for position, item in enumerate(items)
+            if masks[position // _BITS] >> (position % _BITS) & 1}
+
+
 def _shortlist_sql(request: TalentRequest, req_ids: list, des_ids: list, limit: int | None) -> tuple[str, list]:
     """One statement: the pool's inputs to FORMULA per profile, scored, and only the rows whose score is within
     _MARGIN of the limit-th best of their list (every required item covered, or not) — a superset of the `limit`
     best after rounding and tie-breaks, usually a few more than `limit`. All rows when limit is None.
 
     Columns: id, display_name, kind, required covered, desired covered, sector points, distance, dispatches this
-    年度 (other than this request), average rating, visit days and hours used this 年度, available days, hours."""
+    年度 (other than this request), average rating, visit days and hours used this 年度, available days, hours,
+    then the held items as bit masks (_mask_columns)."""
     postgres = connection.vendor == "postgresql"
     skill_table = ProfileCapability._meta.db_table
     profile_table = TalentProfile._meta.db_table
@@ -222,8 +287,10 @@ def _shortlist_sql(request: TalentRequest, req_ids: list, des_ids: list, limit: 
               + (f" + CAST(15 * b.des_n AS {real}) / {len(des_ids)}" if des_ids else "")
               + f" + b.sector_points + CASE b.distance {distance_points} END + 10 * ({share})"
               f" + CASE WHEN b.average IS NULL THEN 2.5 ELSE 5 * (CAST(b.average AS {real}) - 1) / 4 END")
+    masks, mask_params = _mask_columns(_item_order(req_ids, des_ids))
+    mask_names = [f"m{i}" for i in range(len(masks))]
     columns = ("b.id, b.display_name, b.kind, b.req_n, b.des_n, b.sector_points, b.distance, b.dispatches, b.average,"
-               " b.used_days, b.used_hours, b.days, b.hours")
+               " b.used_days, b.used_hours, b.days, b.hours" + "".join(f", b.{name}" for name in mask_names))
     if limit is None:
         tail, tail_params = f"SELECT {columns} FROM base b", []
     else:
@@ -237,7 +304,9 @@ def _shortlist_sql(request: TalentRequest, req_ids: list, des_ids: list, limit: 
                 f" WHERE approx >= COALESCE(CASE WHEN full_ = 1 THEN cut.k1 ELSE cut.k0 END, -1000) - %s")
         tail_params = [_MARGIN]
     sql = (
-        f"WITH cov AS (SELECT profile_id AS pid, {req_sum} AS req_n, {des_sum} AS des_n FROM {skill_table}"
+        f"WITH cov AS (SELECT profile_id AS pid, {req_sum} AS req_n, {des_sum} AS des_n"
+        + "".join(f", {mask} AS {name}" for mask, name in zip(masks, mask_names, strict=True)) +
+        f" FROM {skill_table}"
         f" WHERE {_in('capability_id', req_ids + des_ids)} GROUP BY profile_id HAVING {req_sum} > 0),"
         f" hist AS (SELECT talent_id AS pid,"
         f" SUM(CASE WHEN fiscal_year = %s AND {_in('status', approved)} AND id <> %s THEN 1 ELSE 0 END) AS n,"
@@ -258,10 +327,11 @@ def _shortlist_sql(request: TalentRequest, req_ids: list, des_ids: list, limit: 
         f" WHEN %s AND p.online_available THEN 'online' ELSE 'none' END AS distance,"
         f" COALESCE(hist.n, 0) AS dispatches, hist.average, COALESCE(used.days, 0) AS used_days,"
         f" used.hours AS used_hours, p.available_days AS days, p.available_hours AS hours"
+        + "".join(f", cov.{name}" for name in mask_names) +
         f" FROM cov INNER JOIN {profile_table} p ON p.id = cov.pid LEFT JOIN hist ON hist.pid = cov.pid"
         f" LEFT JOIN used ON used.pid = cov.pid LEFT JOIN served ON served.pid = cov.pid)"
         + tail)
-    params = [*req_ids, *des_ids, *req_ids + des_ids, *req_ids,
+    params = [*req_ids, *des_ids, *mask_params, *req_ids + des_ids, *req_ids,
               request.fiscal_year, *approved, request.pk, request.sector_id, *done,
               request.fiscal_year, place, place, *neighbours,
               listed_param, place, *neighbours,
