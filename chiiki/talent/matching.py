@@ -249,8 +249,9 @@ def _mask_columns(items: list) -> tuple[list[str], list]:
 
 
 def _covered(items: list, masks) -> set:
-    return {item for position, item in enumerate(items)
-            if masks[position // _BITS] >> (position % _BITS) & 1}
+    # int(): PostgreSQL sums bigint to numeric (a Decimal here) once a mask needs more than 31 bits.
+    masks = [int(mask) for mask in masks]
+    return {item for position, item in enumerate(items) if masks[position // _BITS] >> (position % _BITS) & 1}
 
 
 def _shortlist_sql(request: TalentRequest, req_ids: list, des_ids: list, limit: int | None) -> tuple[str, list]:
@@ -277,12 +278,11 @@ def _shortlist_sql(request: TalentRequest, req_ids: list, des_ids: list, limit: 
     des_sum = f"SUM(CASE WHEN {_in('capability_id', des_ids)} THEN 1 ELSE 0 END)"
     req_sum = f"SUM(CASE WHEN {_in('capability_id', req_ids)} THEN 1 ELSE 0 END)"
     distance_points = " ".join(f"WHEN '{name}' THEN {points}" for name, points in _DISTANCE_POINTS.items())
-    days_t = "CAST(ROUND(COALESCE(b.days, 0) * 10) AS INTEGER)"
-    hours_t = "CAST(ROUND(COALESCE(b.hours, 0) * 10) AS INTEGER)"
-    used_hours_t = "CAST(ROUND(COALESCE(b.used_hours, 0) * 10) AS INTEGER)"
-    share = (f"CASE WHEN {days_t} > 0 THEN CAST({greatest}({days_t} - 10 * b.used_days, 0) AS {real}) / {days_t} "
-             f"WHEN {hours_t} > 0 THEN CAST({greatest}({hours_t} - {used_hours_t}, 0) AS {real}) / {hours_t} "
-             f"ELSE 0 END")
+    # Days and hours have one decimal place, so "> 0" and the share are those of FORMULA's integer tenths; the
+    # float quotient differs from Python's by far less than the 0.01 of _MARGIN kept for that.
+    share = (f"CASE WHEN b.days > 0 THEN CAST({greatest}(b.days - b.used_days, 0) AS {real}) / CAST(b.days AS {real})"
+             f" WHEN b.hours > 0 THEN CAST({greatest}(b.hours - COALESCE(b.used_hours, 0), 0) AS {real})"
+             f" / CAST(b.hours AS {real}) ELSE 0 END")
     approx = (f"CAST(50 * b.req_n AS {real}) / {len(req_ids)}"
               + (f" + CAST(15 * b.des_n AS {real}) / {len(des_ids)}" if des_ids else "")
               + f" + b.sector_points + CASE b.distance {distance_points} END + 10 * ({share})"
