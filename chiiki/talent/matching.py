@@ -271,6 +271,10 @@ def _shortlist_sql(request: TalentRequest, req_ids: list, des_ids: list, limit: 
     neighbours = sorted(neighbouring_prefectures(place))
     approved, done = [str(s) for s in APPROVED_STATES], [str(s) for s in _DONE]
     greatest = "GREATEST" if postgres else "MAX"
+    # SQLite would probe the (profile, prefecture) index once per pooled profile and prefecture; "+" keeps it on
+    # the prefecture index (the few served rows of the request's prefecture and its neighbours), then checks the
+    # pool: ≈ 7 % less CPU for the statement on the bench data. PostgreSQL plans this join well as it is.
+    served_pid = "talentprofile_id" if postgres else "+talentprofile_id"
     real = "DOUBLE PRECISION"
     # The profile lists the request's sector: a JSON array of codes (jsonb on PostgreSQL, text on SQLite).
     listed, listed_param = (("p.sectors @> %s::jsonb", json.dumps([request.sector_id])) if postgres else
@@ -297,9 +301,11 @@ def _shortlist_sql(request: TalentRequest, req_ids: list, des_ids: list, limit: 
         # The limit-th best score of each list by a top-N scan of one narrow column (a window over the wide rows
         # sorts every pooled row with all its columns: several times slower on SQLite).
         kth = (f"(SELECT approx FROM scored WHERE full_ = {{}} ORDER BY approx DESC LIMIT 1 OFFSET {max(int(limit), 1) - 1})")
+        # With one required item every pooled profile covers it: no partial list, so no second scan for its cut.
+        partial_cut = kth.format(0) if len(req_ids) > 1 else f"CAST(NULL AS {real})"
         tail = (f", scored AS MATERIALIZED (SELECT {columns}, {approx} AS approx,"
                 f" CASE WHEN b.req_n = {len(req_ids)} THEN 1 ELSE 0 END AS full_ FROM base b),"
-                f" cut AS (SELECT {kth.format(1)} AS k1, {kth.format(0)} AS k0)"
+                f" cut AS (SELECT {kth.format(1)} AS k1, {partial_cut} AS k0)"
                 f" SELECT {columns.replace('b.', '')} FROM scored CROSS JOIN cut"
                 f" WHERE approx >= COALESCE(CASE WHEN full_ = 1 THEN cut.k1 ELSE cut.k0 END, -1000) - %s")
         tail_params = [_MARGIN]
@@ -319,8 +325,10 @@ def _shortlist_sql(request: TalentRequest, req_ids: list, des_ids: list, limit: 
         # Served prefectures that matter: the request's own (2) and its neighbours (1).
         f" served AS (SELECT talentprofile_id AS pid, MAX(CASE WHEN prefecture_id = %s THEN 2 ELSE 1 END) AS near"
         f" FROM {served_table} WHERE {_in('prefecture_id', [place, *neighbours])}"
-        f" AND talentprofile_id IN (SELECT pid FROM cov) GROUP BY talentprofile_id),"
-        f" base AS (SELECT p.id, p.display_name, p.kind, cov.req_n, cov.des_n,"
+        f" AND {served_pid} IN (SELECT pid FROM cov) GROUP BY talentprofile_id),"
+        # base is read once (by scored): NOT MATERIALIZED lets SQLite score while joining instead of writing the
+        # joined rows to a temporary table first (PostgreSQL inlines a CTE read once anyway).
+        f" base AS NOT MATERIALIZED (SELECT p.id, p.display_name, p.kind, cov.req_n, cov.des_n,"
         f" CASE WHEN hist.in_sector = 1 THEN 10 WHEN {listed} THEN 5 ELSE 0 END AS sector_points,"
         f" CASE WHEN p.home_prefecture_id = %s OR served.near = 2 THEN 'same'"
         f" WHEN {_in('p.home_prefecture_id', neighbours)} OR served.near = 1 THEN 'neighbour'"
