@@ -78,3 +78,15 @@ def test_statement_runs_without_jit_and_leaves_the_setting_alone(users, client_f
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('jit')")
         assert cursor.fetchall() == [(before,)]
+
+
+def test_neighbouring_prefectures_follow_the_municipal_neighbours(register):
+    """The plain-SQL reading: prefectures of the municipalities touching one of the prefecture's, itself excluded,
+    in both directions of the symmetric relation."""
+    m = register["municipalities"]
+    assert matching.neighbouring_prefectures("13") == set()
+    m["131016"].neighbours.add(m["322016"])  # 千代田区 (東京都) and 松江市 (島根県), pretended to touch
+    m["131016"].neighbours.add(m["132012"])  # inside 東京都: not a neighbouring prefecture
+    assert matching.neighbouring_prefectures("13") == {"32"}
+    assert matching.neighbouring_prefectures("32") == {"13"}
+    assert matching.neighbouring_prefectures("01") == set()  # 札幌市 and its neighbour are both 北海道
