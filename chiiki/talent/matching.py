@@ -275,10 +275,19 @@ def _shortlist_sql(request: TalentRequest, req_ids: list, des_ids: list, limit: 
     neighbours = sorted(neighbouring_prefectures(place))
     approved, done = [str(s) for s in APPROVED_STATES], [str(s) for s in _DONE]
     greatest = "GREATEST" if postgres else "MAX"
-    # SQLite would probe the (profile, prefecture) index once per pooled profile and prefecture; "+" keeps it on
-    # the prefecture index (the few served rows of the request's prefecture and its neighbours), then checks the
-    # pool: ≈ 7 % less CPU for the statement on the bench data. PostgreSQL plans this join well as it is.
-    served_pid = "talentprofile_id" if postgres else "+talentprofile_id"
+    # Which history and served rows to aggregate. SQLite: only the pool's, found by probing the talent index per
+    # pooled profile; for the served prefectures "+" keeps it on the prefecture index (the few rows of the
+    # request's prefecture and its neighbours) and then checks the pool (≈ 7 % less CPU for the statement on the
+    # bench data). PostgreSQL: every dispatched talent's history, this 年度's visits and the served rows of those
+    # prefectures, hashed and joined to the pool afterwards — de-duplicating the pool for three semi-joins cost
+    # more than these rows (≈ 19 % of the statement on the bench data); they grow with the dispatches, not the
+    # roster. The left joins below keep the pool's rows only, so both give the same rows.
+    if postgres:
+        hist_rows, used_rows, served_rows = "talent_id IS NOT NULL", "r.talent_id IS NOT NULL", "1 = 1"
+    else:
+        hist_rows, used_rows, served_rows = ("talent_id IN (SELECT pid FROM cov)",
+                                             "r.talent_id IN (SELECT pid FROM cov)",
+                                             "+talentprofile_id IN (SELECT pid FROM cov)")
     real = "DOUBLE PRECISION"
     # The profile lists the request's sector: a JSON array of codes (jsonb on PostgreSQL, text on SQLite).
     listed, listed_param = (("p.sectors @> %s::jsonb", json.dumps([request.sector_id])) if postgres else
@@ -322,14 +331,14 @@ def _shortlist_sql(request: TalentRequest, req_ids: list, des_ids: list, limit: 
         f" SUM(CASE WHEN fiscal_year = %s AND {_in('status', approved)} AND id <> %s THEN 1 ELSE 0 END) AS n,"
         f" AVG(rating) AS average,"
         f" MAX(CASE WHEN sector_id = %s AND {_in('status', done)} THEN 1 ELSE 0 END) AS in_sector"
-        f" FROM {request_table} WHERE talent_id IN (SELECT pid FROM cov) GROUP BY talent_id),"
+        f" FROM {request_table} WHERE {hist_rows} GROUP BY talent_id),"
         f" used AS (SELECT r.talent_id AS pid, COUNT(DISTINCT v.date) AS days, SUM(v.hours) AS hours"
         f" FROM {visit_table} v INNER JOIN {request_table} r ON r.id = v.request_id"
-        f" WHERE r.fiscal_year = %s AND r.talent_id IN (SELECT pid FROM cov) GROUP BY r.talent_id),"
+        f" WHERE r.fiscal_year = %s AND {used_rows} GROUP BY r.talent_id),"
         # Served prefectures that matter: the request's own (2) and its neighbours (1).
         f" served AS (SELECT talentprofile_id AS pid, MAX(CASE WHEN prefecture_id = %s THEN 2 ELSE 1 END) AS near"
         f" FROM {served_table} WHERE {_in('prefecture_id', [place, *neighbours])}"
-        f" AND {served_pid} IN (SELECT pid FROM cov) GROUP BY talentprofile_id),"
+        f" AND {served_rows} GROUP BY talentprofile_id),"
         # base is read once (by scored): NOT MATERIALIZED lets SQLite score while joining instead of writing the
         # joined rows to a temporary table first (PostgreSQL inlines a CTE read once anyway).
         f" base AS NOT MATERIALIZED (SELECT p.id, p.display_name, p.kind, cov.req_n, cov.des_n,"
