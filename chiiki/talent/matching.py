@@ -89,10 +89,10 @@ def _rows(sql: str, params) -> list[tuple]:
     """Plain rows from the cursor: the pool can be thousands of profiles, and the ORM's per-row conversion (JSON,
     Decimal) and query building cost more than the database does here (bench/talent_matching.py).
 
-    On PostgreSQL the statement runs with JIT compilation off. Its estimated cost grows with the pool (4,000–11,400
-    on the bench's 10,000 profiles); past jit_above_cost (100,000 by default) the server compiles the plan first,
-    and an early version of this statement that crossed it spent seconds compiling for a statement that runs in
-    milliseconds. SET LOCAL in the same simple-protocol query string (Django's client-side binding cursor) applies
+    On PostgreSQL the statement runs with JIT compilation off. Its estimated cost grows with the pool (15,000–131,000
+    for limit 20/50 on the bench's 10,000 profiles: the unfiltered history aggregates inflate the row estimates);
+    past jit_above_cost (100,000 by default) the server compiles the plan first, and an early version of this
+    statement that crossed it spent seconds compiling for a statement that runs in milliseconds. SET LOCAL in the same simple-protocol query string (Django's client-side binding cursor) applies
     to the implicit transaction of that string only, so it costs no round trip and leaves the connection's setting
     alone; inside an outer transaction it lasts until that transaction ends (ADR 0016)."""
     with connection.cursor() as cursor:
