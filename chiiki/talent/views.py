@@ -383,8 +383,9 @@ def request_detail(request, pk):
     last = visits[-1].date if visits else None
     can_respond = access.can(user, "talent.respond", item)
     records = history_of(item)
+    required, desired = matching.request_items(item)  # read once: matching below scores with the same items
     return render(request, "talent/request.html", {
-        "item": item, "moves": moves, "required": item.required.all(), "desired": item.desired.all(),
+        "item": item, "moves": moves, "required": list(required.values()), "desired": list(desired.values()),
         "candidates": matching.candidates(item, limit=20) if show_candidates else None, "formula": matching.FORMULA,
         "can_ask": "ask" in actions.allowed_transitions(user, item),
         "visits": visits, "due": rules.report_due(last), "overdue": queries.overdue(item),
