@@ -179,6 +179,10 @@ def test_review_assessment_and_action_by_the_national_admin(users, world, page, 
     entry = review.entries.order_by("pk").first()
     page.goto(f"/pdca/reviews/{review.pk}/")
     check_page(page)
+    # On a phone the KPI table is one card per KPI: its 評価 boxes are on screen without scrolling the table
+    # sideways (scrolled, the rows were tall grey blocks with the boxes out of sight).
+    wrap = "document.querySelector('[data-testid=review-entries]').parentElement"
+    assert page.evaluate(f"{wrap}.scrollWidth <= {wrap}.clientWidth")
 
     # An assessment over 5,000 characters is refused: focus on it, and the text sent is still in the box
     box = f"#assessment-{entry.pk}"
