@@ -21,7 +21,7 @@ from chiiki.conftest import PASSWORD
 from chiiki.pdca.models import Action, InstitutionProposal, Review
 from chiiki.pdca.tests import tour as pdca_tour
 from chiiki.promotion import actions as promotion
-from chiiki.promotion.models import Challenge, Council, ModelRegion, Organisation, Proposal, Registration
+from chiiki.promotion import models as promo
 from chiiki.testing import collect_errors
 
 from .keyboard import arrow_to, assert_focus_visible, retype, sign_in, tab_to
@@ -248,7 +248,7 @@ def test_review_assessment_and_action_by_the_national_admin(users, world, page, 
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_an_officer_proposes_a_rule_change_a_council_and_a_challenge(users, world, page, screenshot, width):
+def test_an_officer_proposes_a_rule_change_a_council_a_challenge_and_a_commitment(users, world, page, screenshot, width):
     errors = collect_errors(page)
     phone_or_desktop(page, width)
     sign_in(page, "hachioji", PASSWORD)
@@ -289,7 +289,7 @@ def test_an_officer_proposes_a_rule_change_a_council_and_a_challenge(users, worl
     retype(page, "https://example.jp/iot")
     send(page, "main form")
     page.wait_for_url("**/promotion/councils/*/")
-    assert Council.objects.get(name="八王子市地域IoT推進協議会").website == "https://example.jp/iot"
+    assert promo.Council.objects.get(name="八王子市地域IoT推進協議会").website == "https://example.jp/iot"
 
     # 課題を掲載する: without 解決策に求めること → focus there; the sector, budget, deadline and checkbox are kept
     page.goto("/promotion/challenges/")
@@ -317,8 +317,28 @@ def test_an_officer_proposes_a_rule_change_a_council_and_a_challenge(users, worl
     page.keyboard.type("混雑を地図に表示する")
     send(page, "main form")
     page.wait_for_url("**/promotion/challenges/*/")
-    challenge = Challenge.objects.get(title="避難所の混雑状況")
+    challenge = promo.Challenge.objects.get(title="避難所の混雑状況")
     assert (challenge.sector_id, challenge.deadline, challenge.pilot_first) == ("disaster", deadline, True)
+
+    # 首長のコミットメントを記録する: a document address that is not a URL → focus on it, the rest kept
+    page.goto("/promotion/m/132012/")
+    tab_to(page, 'main a[href="/promotion/m/132012/commitments/new"]')
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/promotion/m/132012/commitments/new")
+    tab_to(page, "#id_declared_on")
+    declared = timezone.localdate() - dt.timedelta(days=3)
+    type_date(page, declared)
+    tab_to(page, "#id_title")
+    page.keyboard.type("市長が地域IoTの実装を表明")
+    tab_to(page, "#id_document_url")
+    page.keyboard.type("市の広報誌")
+    send(page, "main form")
+    refused(page, "id_document_url", {"id_document_url"})
+    assert (value(page, "#id_declared_on"), value(page, "#id_title")) == (declared.isoformat(), "市長が地域IoTの実装を表明")
+    retype(page, "https://example.jp/koho")
+    send(page, "main form")
+    page.wait_for_url("**/promotion/m/132012/")
+    assert promo.Commitment.objects.get(municipality_id="132012").document_url == "https://example.jp/koho"
     assert _unexpected(errors) == []
 
 
@@ -343,7 +363,7 @@ def test_the_national_admin_designates_a_model_region(users, world, page, screen
     retype(page, "132012")
     send(page, "main form")
     page.wait_for_url("**/promotion/model-regions/132012/**")
-    region = ModelRegion.objects.get(municipality_id="132012")
+    region = promo.ModelRegion.objects.get(municipality_id="132012")
     assert list(region.sectors.values_list("code", flat=True)) == ["health"]
     assert _unexpected(errors) == []
 
@@ -371,7 +391,7 @@ def test_a_company_registers_its_organisation_and_answers_a_challenge(users, wor
     page.keyboard.press("Delete")  # 法人番号 is optional
     send(page, "main form")
     page.wait_for_url("**/promotion/organisations/*/")
-    organisation = Organisation.objects.get(name="見守りスタートアップ合同会社")
+    organisation = promo.Organisation.objects.get(name="見守りスタートアップ合同会社")
 
     # The proposal: 見積額 left out → focus on it, what was written kept; then sent
     page.goto(f"/promotion/challenges/{world['challenge']}/")
@@ -389,7 +409,7 @@ def test_a_company_registers_its_organisation_and_answers_a_challenge(users, wor
     page.keyboard.type("2500000")
     send(page, "main form:has(#id_summary)")
     page.wait_for_selector('[data-testid="proposal"]')  # the same address: wait for the page that shows it
-    proposal = Proposal.objects.get(challenge_id=world["challenge"], organisation=organisation)
+    proposal = promo.Proposal.objects.get(challenge_id=world["challenge"], organisation=organisation)
     assert (proposal.cost, proposal.team) == (2_500_000, "技術者2名")
     assert _unexpected(errors) == []
 
@@ -411,7 +431,7 @@ def test_event_registration_with_the_keyboard(users, world, page, screenshot, wi
     assert "定員に達したため申し込めません" in page.evaluate("document.activeElement.textContent")
     check_page(page)
     screenshot(page, f"keyboard-event-full-{width}")
-    assert not Registration.objects.filter(event_id=world["full"], user=users["aogashima"]).exists()
+    assert not promo.Registration.objects.filter(event_id=world["full"], user=users["aogashima"]).exists()
 
     # Another event: 参加を申し込む, then 申込を取り消す, all with Enter
     page.goto("/promotion/events/")
@@ -420,8 +440,8 @@ def test_event_registration_with_the_keyboard(users, world, page, screenshot, wi
     page.wait_for_url(f"**/promotion/events/{world['event']}/")
     send(page, "main form")
     page.locator("text=申し込み済みです").wait_for()
-    assert Registration.objects.filter(event_id=world["event"], user=users["aogashima"]).exists()
+    assert promo.Registration.objects.filter(event_id=world["event"], user=users["aogashima"]).exists()
     send(page, "main form")
     page.locator("main form button", has_text="参加を申し込む").wait_for()
-    assert not Registration.objects.filter(event_id=world["event"], user=users["aogashima"]).exists()
+    assert not promo.Registration.objects.filter(event_id=world["event"], user=users["aogashima"]).exists()
     assert _unexpected(errors) == []
