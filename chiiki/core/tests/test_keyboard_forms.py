@@ -422,6 +422,15 @@ def test_event_registration_with_the_keyboard(users, world, page, screenshot, wi
 
     # A full event refuses: focus on the message (in Japanese), not at the top of the page
     page.goto("/promotion/events/")
+    # The list's filter 「終了した催しも表示」: the checkbox keeps its size on the label's line (on a phone the
+    # filters' full-width rule stretched it into a wide box alone above the words)
+    box = page.evaluate("(() => { const c = document.querySelector('input[name=past]');"
+                        " return [c.getBoundingClientRect().width, c.closest('label').getBoundingClientRect().height];"
+                        " })()")
+    assert box[0] < 40 and box[1] < 40, box
+    tab_to(page, "input[name=past]")
+    page.keyboard.press("Space")
+    assert value(page, "input[name=past]") is True
     tab_to(page, f'main a[href="/promotion/events/{world["full"]}/"]')
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/promotion/events/{world['full']}/")
