@@ -24,7 +24,7 @@ from chiiki.promotion import actions as promotion
 from chiiki.promotion import models as promo
 from chiiki.testing import collect_errors
 
-from .keyboard import arrow_to, assert_focus_visible, retype, sign_in, tab_to
+from .keyboard import activate, arrow_to, assert_focus_visible, retype, sign_in, tab_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -70,6 +70,12 @@ def refused(page, first: str, expected: set[str] | None = None) -> set[str]:
     return invalid
 
 
+def fill(page, selector: str, text: str):
+    """Tab to a field and type into it."""
+    tab_to(page, selector)
+    page.keyboard.type(text)
+
+
 def value(page, selector: str):
     return page.evaluate("(s) => { const el = document.querySelector(s); return el.type === 'checkbox' ? el.checked"
                          " : el.value; }", selector)
@@ -88,8 +94,13 @@ def type_date(page, day: dt.date):
     assert page.evaluate("document.activeElement.value") == day.isoformat()
 
 
-def phone_or_desktop(page, width):
+def start(page, width: int, username: str) -> list[str]:
+    """A window of the given width (a phone's height below 700 px), signed in as username; returns the page errors
+    collected from now on."""
+    errors = collect_errors(page)
     page.set_viewport_size({"width": width, "height": 800 if width < 700 else 900})
+    sign_in(page, username, PASSWORD)
+    return errors
 
 
 def _unexpected(errors: list[str]) -> list[str]:
@@ -118,23 +129,17 @@ def world(users):
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_case_created_and_edited_with_the_keyboard(users, world, page, screenshot, width):
-    errors = collect_errors(page)
-    phone_or_desktop(page, width)
-    sign_in(page, "hachioji", PASSWORD)
+    errors = start(page, width, "hachioji")
     page.goto("/cases/")
-    tab_to(page, 'main a[href="/cases/new"]')
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/cases/new")
+    activate(page, 'main a[href="/cases/new"]', "**/cases/new")
     check_page(page)
     assert value(page, "#id_municipality") == "132012"  # the officer's own, filled in
 
     # Sent without 事例名 and with a cost in words: focus on 事例名, everything typed is still there
-    tab_to(page, "#id_summary")
-    page.keyboard.type("防災無線の内容をアプリで配信")
+    fill(page, "#id_summary", "防災無線の内容をアプリで配信")
     tab_to(page, 'input[name=sectors][value="disaster"]')
     page.keyboard.press("Space")
-    tab_to(page, "#id_cost")
-    page.keyboard.type("たくさん")
+    fill(page, "#id_cost", "たくさん")
     send(page, "main form")
     refused(page, "id_title", {"id_title", "id_cost"})
     assert value(page, "#id_summary") == "防災無線の内容をアプリで配信"
@@ -150,13 +155,9 @@ def test_a_case_created_and_edited_with_the_keyboard(users, world, page, screens
     assert (case.sectors, case.cost) == (["disaster"], 1_200_000)
 
     # Edit: a wrong outcome line is refused with focus on it and kept; corrected, it is saved
-    tab_to(page, f'main a[href="/cases/{case.pk}/edit"]')
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"**/cases/{case.pk}/edit")
-    tab_to(page, "#id_outcomes")
-    page.keyboard.type("登録者|人|少ない|900|2026")
-    tab_to(page, "#id_operator")
-    page.keyboard.type("八王子市防災課")
+    activate(page, f'main a[href="/cases/{case.pk}/edit"]', f"**/cases/{case.pk}/edit")
+    fill(page, "#id_outcomes", "登録者|人|少ない|900|2026")
+    fill(page, "#id_operator", "八王子市防災課")
     send(page, "main form")
     refused(page, "id_outcomes", {"id_outcomes"})
     assert value(page, "#id_outcomes") == "登録者|人|少ない|900|2026"
@@ -172,9 +173,7 @@ def test_a_case_created_and_edited_with_the_keyboard(users, world, page, screens
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_review_assessment_and_action_by_the_national_admin(users, world, page, screenshot, width):
-    errors = collect_errors(page)
-    phone_or_desktop(page, width)
-    sign_in(page, "admin", PASSWORD)
+    errors = start(page, width, "admin")
     review = Review.objects.get(pk=world["review"])
     entry = review.entries.order_by("pk").first()
     page.goto(f"/pdca/reviews/{review.pk}/")
@@ -186,8 +185,7 @@ def test_review_assessment_and_action_by_the_national_admin(users, world, page, 
 
     # An assessment over 5,000 characters is refused: focus on it, and the text sent is still in the box
     box = f"#assessment-{entry.pk}"
-    tab_to(page, box)
-    page.keyboard.type("目標に近づいている。")
+    fill(page, box, "目標に近づいている。")
     page.keyboard.insert_text("説明" * 2500)  # pasted
     send(page, f'form[action$="/entries/{entry.pk}"]')
     refused(page, f"assessment-{entry.pk}", {f"assessment-{entry.pk}"})
@@ -203,8 +201,7 @@ def test_review_assessment_and_action_by_the_national_admin(users, world, page, 
     add = 'form[action$="/actions/new"]'
     tab_to(page, f"details:has({add}) > summary")
     page.keyboard.press("Enter")
-    tab_to(page, "#id_new-title")
-    page.keyboard.type("町村向けの研修")
+    fill(page, "#id_new-title", "町村向けの研修")
     tab_to(page, "#id_new-due_date")
     due = dt.date(review.fiscal_year + 1, 3, 31)
     type_date(page, due)
@@ -249,21 +246,14 @@ def test_review_assessment_and_action_by_the_national_admin(users, world, page, 
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_an_officer_proposes_a_rule_change_a_council_a_challenge_and_a_commitment(users, world, page, screenshot, width):
-    errors = collect_errors(page)
-    phone_or_desktop(page, width)
-    sign_in(page, "hachioji", PASSWORD)
+    errors = start(page, width, "hachioji")
 
     # 制度の見直しを提案する: without 対象の制度・ルール → focus there, the rest kept
     page.goto("/pdca/proposals/")
-    tab_to(page, 'main a[href="/pdca/proposals/new"]')
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/pdca/proposals/new")
-    tab_to(page, "#id_title")
-    page.keyboard.type("実績報告の簡素化")
-    tab_to(page, "#id_problem")
-    page.keyboard.type("補助事業の実績報告に毎年同じ資料を求められる")
-    tab_to(page, "#id_evidence_links")
-    page.keyboard.type("/progress/")
+    activate(page, 'main a[href="/pdca/proposals/new"]', "**/pdca/proposals/new")
+    fill(page, "#id_title", "実績報告の簡素化")
+    fill(page, "#id_problem", "補助事業の実績報告に毎年同じ資料を求められる")
+    fill(page, "#id_evidence_links", "/progress/")
     send(page, "main form")
     refused(page, "id_rule_concerned", {"id_rule_concerned"})
     assert value(page, "#id_title") == "実績報告の簡素化" and value(page, "#id_evidence_links") == "/progress/"
@@ -275,13 +265,9 @@ def test_an_officer_proposes_a_rule_change_a_council_a_challenge_and_a_commitmen
 
     # 協議会を登録する: a web site that is not a URL → focus on it, the name kept
     page.goto("/promotion/councils/")
-    tab_to(page, 'main a[href="/promotion/councils/new"]')
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/promotion/councils/new")
-    tab_to(page, "#id_name")
-    page.keyboard.type("八王子市地域IoT推進協議会")
-    tab_to(page, "#id_website")
-    page.keyboard.type("hachioji-iot")
+    activate(page, 'main a[href="/promotion/councils/new"]', "**/promotion/councils/new")
+    fill(page, "#id_name", "八王子市地域IoT推進協議会")
+    fill(page, "#id_website", "hachioji-iot")
     send(page, "main form")
     refused(page, "id_website", {"id_website"})
     assert value(page, "#id_name") == "八王子市地域IoT推進協議会"
@@ -293,17 +279,12 @@ def test_an_officer_proposes_a_rule_change_a_council_a_challenge_and_a_commitmen
 
     # 課題を掲載する: without 解決策に求めること → focus there; the sector, budget, deadline and checkbox are kept
     page.goto("/promotion/challenges/")
-    tab_to(page, 'main a[href="/promotion/challenges/new?municipality=132012"]')
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/promotion/challenges/new?municipality=132012")
+    activate(page, 'main a[href="/promotion/challenges/new?municipality=132012"]', "**/promotion/challenges/new?municipality=132012")
     tab_to(page, "#id_sector")
     arrow_to(page, "disaster")
-    tab_to(page, "#id_title")
-    page.keyboard.type("避難所の混雑状況")
-    tab_to(page, "#id_problem")
-    page.keyboard.type("避難所の混雑が分からない")
-    tab_to(page, "#id_budget_max")
-    page.keyboard.type("2000000")
+    fill(page, "#id_title", "避難所の混雑状況")
+    fill(page, "#id_problem", "避難所の混雑が分からない")
+    fill(page, "#id_budget_max", "2000000")
     tab_to(page, "#id_deadline")
     deadline = timezone.localdate() + dt.timedelta(days=30)
     type_date(page, deadline)
@@ -322,16 +303,12 @@ def test_an_officer_proposes_a_rule_change_a_council_a_challenge_and_a_commitmen
 
     # 首長のコミットメントを記録する: a document address that is not a URL → focus on it, the rest kept
     page.goto("/promotion/m/132012/")
-    tab_to(page, 'main a[href="/promotion/m/132012/commitments/new"]')
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/promotion/m/132012/commitments/new")
+    activate(page, 'main a[href="/promotion/m/132012/commitments/new"]', "**/promotion/m/132012/commitments/new")
     tab_to(page, "#id_declared_on")
     declared = timezone.localdate() - dt.timedelta(days=3)
     type_date(page, declared)
-    tab_to(page, "#id_title")
-    page.keyboard.type("市長が地域IoTの実装を表明")
-    tab_to(page, "#id_document_url")
-    page.keyboard.type("市の広報誌")
+    fill(page, "#id_title", "市長が地域IoTの実装を表明")
+    fill(page, "#id_document_url", "市の広報誌")
     send(page, "main form")
     refused(page, "id_document_url", {"id_document_url"})
     assert (value(page, "#id_declared_on"), value(page, "#id_title")) == (declared.isoformat(), "市長が地域IoTの実装を表明")
@@ -344,17 +321,13 @@ def test_an_officer_proposes_a_rule_change_a_council_a_challenge_and_a_commitmen
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_national_admin_designates_a_model_region(users, world, page, screenshot, width):
-    errors = collect_errors(page)
-    phone_or_desktop(page, width)
-    sign_in(page, "admin", PASSWORD)
+    errors = start(page, width, "admin")
     page.goto("/promotion/manage/designate")
     check_page(page)
-    tab_to(page, "#id_code")
-    page.keyboard.type("999999")
+    fill(page, "#id_code", "999999")
     tab_to(page, 'input[name=sectors][value="health"]')
     page.keyboard.press("Space")
-    tab_to(page, "#id_story")
-    page.keyboard.type("見守りの取組を周辺の町村へ広げる")
+    fill(page, "#id_story", "見守りの取組を周辺の町村へ広げる")
     send(page, "main form")
     refused(page, "id_code", {"id_code"})
     assert value(page, 'input[name=sectors][value="health"]') is True
@@ -370,19 +343,13 @@ def test_the_national_admin_designates_a_model_region(users, world, page, screen
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_company_registers_its_organisation_and_answers_a_challenge(users, world, page, screenshot, width):
-    errors = collect_errors(page)
-    phone_or_desktop(page, width)
-    sign_in(page, "company", PASSWORD)
+    errors = start(page, width, "company")
     page.goto(f"/promotion/challenges/{world['challenge']}/")
-    tab_to(page, 'main a[href="/promotion/organisations/new"]')
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/promotion/organisations/new")
-    tab_to(page, "#id_name")
-    page.keyboard.type("見守りスタートアップ合同会社")
+    activate(page, 'main a[href="/promotion/organisations/new"]', "**/promotion/organisations/new")
+    fill(page, "#id_name", "見守りスタートアップ合同会社")
     tab_to(page, "#id_kind")
     arrow_to(page, "startup")
-    tab_to(page, "#id_corporate_number")
-    page.keyboard.type("123")
+    fill(page, "#id_corporate_number", "123")
     send(page, "main form")
     refused(page, "id_corporate_number", {"id_corporate_number"})
     assert (value(page, "#id_name"), value(page, "#id_kind")) == ("見守りスタートアップ合同会社", "startup")
@@ -395,12 +362,9 @@ def test_a_company_registers_its_organisation_and_answers_a_challenge(users, wor
 
     # The proposal: 見積額 left out → focus on it, what was written kept; then sent
     page.goto(f"/promotion/challenges/{world['challenge']}/")
-    tab_to(page, "#id_summary")
-    page.keyboard.type("LPWAセンサーで見守り")
-    tab_to(page, "#id_approach")
-    page.keyboard.type("3か月の実証から")
-    tab_to(page, "#id_team")
-    page.keyboard.type("技術者2名")
+    fill(page, "#id_summary", "LPWAセンサーで見守り")
+    fill(page, "#id_approach", "3か月の実証から")
+    fill(page, "#id_team", "技術者2名")
     send(page, "main form:has(#id_summary)")
     refused(page, "id_cost", {"id_cost"})
     assert [value(page, s) for s in ("#id_summary", "#id_approach", "#id_team")] == [
@@ -416,9 +380,7 @@ def test_a_company_registers_its_organisation_and_answers_a_challenge(users, wor
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_event_registration_with_the_keyboard(users, world, page, screenshot, width):
-    errors = collect_errors(page)
-    phone_or_desktop(page, width)
-    sign_in(page, "aogashima", PASSWORD)
+    errors = start(page, width, "aogashima")
 
     # A full event refuses: focus on the message (in Japanese), not at the top of the page
     page.goto("/promotion/events/")
@@ -431,9 +393,7 @@ def test_event_registration_with_the_keyboard(users, world, page, screenshot, wi
     tab_to(page, "input[name=past]")
     page.keyboard.press("Space")
     assert value(page, "input[name=past]") is True
-    tab_to(page, f'main a[href="/promotion/events/{world["full"]}/"]')
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"**/promotion/events/{world['full']}/")
+    activate(page, f'main a[href="/promotion/events/{world["full"]}/"]', f"**/promotion/events/{world['full']}/")
     send(page, "main form")
     page.wait_for_function("document.activeElement && document.activeElement.matches('[data-error-summary]')")
     assert_focus_visible(page)
@@ -444,9 +404,7 @@ def test_event_registration_with_the_keyboard(users, world, page, screenshot, wi
 
     # Another event: 参加を申し込む, then 申込を取り消す, all with Enter
     page.goto("/promotion/events/")
-    tab_to(page, f'main a[href="/promotion/events/{world["event"]}/"]')
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"**/promotion/events/{world['event']}/")
+    activate(page, f'main a[href="/promotion/events/{world["event"]}/"]', f"**/promotion/events/{world['event']}/")
     send(page, "main form")
     page.locator("text=申し込み済みです").wait_for()
     assert promo.Registration.objects.filter(event_id=world["event"], user=users["aogashima"]).exists()
