@@ -129,6 +129,10 @@ def test_promotion_forms(client_for, users, world):
         "code": "999999", "fiscal_year": "2026", "sectors": ["health"], "story": "見守りの取組を広げる"}),
         invalid={"id_code"})
     assert page.value("id_story") == "見守りの取組を広げる"
+    page = refused(client_for(users["admin"]).post("/promotion/manage/weights", {
+        "version": "0", "max_population": "50000", "implemented_weight": "たくさん", "progress_weight": "1",
+        "commitment_weight": "1", "plans_weight": "1"}), invalid={"id_implemented_weight"})
+    assert page.value("id_implemented_weight") == "たくさん" and page.value("id_max_population") == "50000"
 
 
 def test_a_full_event_refuses_with_a_summary_to_focus(client_for, users, world):
