@@ -375,6 +375,23 @@ def test_a_company_registers_its_organisation_and_answers_a_challenge(users, wor
     page.wait_for_selector('[data-testid="proposal"]')  # the same address: wait for the page that shows it
     proposal = promo.Proposal.objects.get(challenge_id=world["challenge"], organisation=organisation)
     assert (proposal.cost, proposal.team) == (2_500_000, "技術者2名")
+
+    # The municipality selects it: an emptied 契約金額 is refused on that field (before, the message was not shown
+    # at all and the amount came back as the proposal's cost); then the outcome is published
+    page.context.clear_cookies()
+    sign_in(page, "hachioji", PASSWORD)
+    page.goto(f"/promotion/challenges/{world['challenge']}/")
+    tab_to(page, f"#amount-{proposal.pk}")
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    tab_to(page, f'#amount-{proposal.pk} ~ button[value="select"]')
+    page.keyboard.press("Enter")
+    refused(page, f"amount-{proposal.pk}", {f"amount-{proposal.pk}"})
+    assert value(page, f"#amount-{proposal.pk}") == ""
+    page.keyboard.type("2400000")
+    page.keyboard.press("Enter")
+    page.wait_for_selector('[data-testid="outcome"]')
+    assert promo.Challenge.objects.get(pk=world["challenge"]).outcome_amount == 2_400_000
     assert _unexpected(errors) == []
 
 
