@@ -187,11 +187,11 @@ def review_detail(request, pk, *, entry_forms=None, action_forms=None, new_actio
             "ID", "対応内容", "担当組織", "期限", "状況", "期限切れ", "関連KPI", "結果"], [[
                 a.pk, a.title, a.owner_organisation, a.due_date.isoformat(), a.get_status_display(),
                 "期限切れ" if a.is_overdue(today) else "", a.kpi.name if a.kpi else "", a.result] for a in action_list])
-    entry_forms = entry_forms or {}
+    entry_forms = entry_forms or {}  # entry pk → (error message, the text that was sent)
     action_forms = action_forms or {}
     return render(request, "pdca/review_detail.html", {
-        "review": review, "entries": [{"entry": e, "live": live[e.pk], "form_error": entry_forms.get(e.pk)}
-                                      for e in entries],
+        "review": review, "entries": [{"entry": e, "live": live[e.pk], **dict(zip(
+            ("form_error", "posted"), entry_forms.get(e.pk, (None, None)), strict=True))} for e in entries],
         "actions": [{"action": a, "overdue": a.is_overdue(today), "form": action_forms.get(a.pk) or ActionForm(
             initial={"title": a.title, "owner_organisation": a.owner_organisation, "due_date": a.due_date.isoformat(),
                      "kpi": a.kpi_id or "", "status": a.status, "result": a.result, "version": a.version},
@@ -211,7 +211,9 @@ def entry_save(request, pk, entry_pk):
         actions.save_assessment(request.user, entry, assessment=request.POST.get("assessment", ""),
                                 version=request.POST.get("version"))
     except Invalid as exc:
-        return review_detail(request, pk, entry_forms={entry.pk: "; ".join(r for _f, r in exc.problems)}, status=422)
+        # Sent back with what was typed (not the stored text): bad input must not cost the user their words.
+        return review_detail(request, pk, status=422, entry_forms={
+            entry.pk: ("; ".join(r for _f, r in exc.problems), request.POST.get("assessment", ""))})
     except Conflict:
         messages.error(request, CONFLICT_MESSAGE)
     else:
