@@ -246,8 +246,8 @@ def _each(run: dict) -> str:
     return f"（{'・'.join(f'{rps:,}' for rps in seen)}）" if len(seen) > 1 else ""
 
 
-def report(results: dict, args) -> str:
-    lines = [f"計測環境: {machine()}。{common.GUNICORN_LABEL}、README の本番設定のまま（`DB_CONN_MAX_AGE` など既定値）。"
+def report(results: dict, args, started: str) -> str:
+    lines = [f"計測環境: {started}（終了は {time.strftime('%H:%M', time.gmtime())} UTC）。{common.GUNICORN_LABEL}、README の本番設定のまま（`DB_CONN_MAX_AGE` など既定値）。"
              f"wrk {THREADS}スレッド・{CONNECTIONS}接続・各{args.duration}秒、ページと同じ大きさの静的ファイルを同じサーバー・"
              f"同じ実行で交互に{args.repeat}回ずつ計測し、それぞれの中央値を使う（括弧内は各回の req/s）。"
              "比 = ページの req/s ÷ 静的ファイルの req/s。", "",
@@ -306,11 +306,12 @@ def main():
                         help="ページと静的ファイルを交互に計測する回数（中央値を使う）")
     parser.add_argument("--groups", type=lambda raw: tuple(raw.split(",")), default=ALL_GROUPS,
                         help="anonymous,signed_in,uncached,churn のうち計測するもの（一部だけなら別の節に書く）")
+    started = machine()  # the load average before the run, not the one the run itself causes
     results = run_per_engine(Path(__file__), measure, database="goals", fresh=True, parser=parser)
     if results is None:
         return
     args = parser.parse_args()
-    text = report(results, args)
+    text = report(results, args, started)
     print(text)
     if not args.no_write:
         complete = set(args.groups) == set(ALL_GROUPS)
