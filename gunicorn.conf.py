@@ -22,7 +22,8 @@ worker_class = "gthread"
 # One process per core this process may run on, at most 8 unless WEB_CONCURRENCY says otherwise: Python runs one
 # thread at a time per process, so more processes than cores only add memory (each worker ≤ 200 MB, issue 10) and
 # database connections; the threads overlap database and network waits.
-workers = _count("WEB_CONCURRENCY", min(len(os.sched_getaffinity(0)), 8))
+_usable_cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)  # not on macOS
+workers = _count("WEB_CONCURRENCY", min(_usable_cores, 8))
 threads = _count("GUNICORN_THREADS", 4)
 # No keep-alive: a gthread worker keeps serving the connections it accepted, so a few persistent clients could all
 # sit on one worker while the other idles (measured: the same static file at ≈ 1,300 or ≈ 5,000 req/s from run to
