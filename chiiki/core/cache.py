@@ -314,8 +314,11 @@ def forget_recent() -> None:
 
 # Query results keyed by the data versions they were computed at (so never stale). The shared cache returns a new
 # unpickled copy on every read: ~14 ms for a year's scores of 1,741 municipalities, several times per page. This
-# process keeps the last few as objects; the bound is a count because they are few and of known kinds.
-RECENT_VALUES = 8
+# process keeps the last few as objects; the bound is a count because they are few and of known kinds. One
+# municipality progress page alone uses 9 (scores, rankings, demo flag, package group, plans' programs, package advice
+# at both levels, neighbours' uptake, similar cases): fewer slots would evict the first ones before the next request.
+# Measured (pickled) sizes: scores and rankings ≈ 0.4 MB each for a year, everything else ≤ 20 KB.
+RECENT_VALUES = 16
 _recent_values: OrderedDict[str, object] = OrderedDict()
 
 
