@@ -171,6 +171,10 @@ def review_new(request):
     return render(request, "pdca/review_form.html", {"form": form}, status=422 if form.errors else 200)
 
 
+def _entry_row(entry, live, form_error, posted):
+    return {"entry": entry, "live": live, "form_error": form_error, "posted": posted}
+
+
 def review_detail(request, pk, *, entry_forms=None, action_forms=None, new_action_form=None, status=200):
     review = get_object_or_404(Review.objects.select_related("prefecture"), pk=pk)
     today = timezone.localdate()
@@ -190,8 +194,7 @@ def review_detail(request, pk, *, entry_forms=None, action_forms=None, new_actio
     entry_forms = entry_forms or {}  # entry pk → (error message, the text that was sent)
     action_forms = action_forms or {}
     return render(request, "pdca/review_detail.html", {
-        "review": review, "entries": [{"entry": e, "live": live[e.pk], **dict(zip(
-            ("form_error", "posted"), entry_forms.get(e.pk, (None, None)), strict=True))} for e in entries],
+        "review": review, "entries": [_entry_row(e, live[e.pk], *entry_forms.get(e.pk, (None, None))) for e in entries],
         "actions": [{"action": a, "overdue": a.is_overdue(today), "form": action_forms.get(a.pk) or ActionForm(
             initial={"title": a.title, "owner_organisation": a.owner_organisation, "due_date": a.due_date.isoformat(),
                      "kpi": a.kpi_id or "", "status": a.status, "result": a.result, "version": a.version},
