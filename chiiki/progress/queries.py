@@ -92,8 +92,10 @@ def sectors() -> list[dict]:
 
 def fiscal_years() -> list[int]:
     """Years with records, extended to the current 年度 (carry-over makes every later year meaningful)."""
-    # Two single-column lookups: each is one step down the (fiscal_year, sector) index on both engines.
-    first = ProgressRecord.objects.order_by("fiscal_year").values_list("fiscal_year", flat=True).first()
+    # Two single-column lookups: each is one step down the (fiscal_year, sector) index on both engines. Read once
+    # per request: a page asks for its default 年度 and then for the list.
+    first = per_request("progress:first_year", lambda: ProgressRecord.objects.order_by("fiscal_year")
+                        .values_list("fiscal_year", flat=True).first())
     last = horizon()
     current = current_fiscal_year()
     if first is None or last is None:

@@ -131,6 +131,21 @@ def test_a_page_reads_the_data_versions_once(users, client_for):
     assert len(sectors) <= 1
 
 
+@pytest.mark.parametrize("url", ["/progress/", "/progress/entry/132012/"])
+def test_a_page_reads_the_first_fiscal_year_once(users, client_for, url):
+    # The default 年度 and the list of 年度 both start from the first 年度 with a record.
+    client = _signed_in(client_for, users)
+    client.get(url)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    first_year = [q["sql"] for q in queries.captured_queries
+                  if 'FROM "progress_progressrecord"' in q["sql"] and "LIMIT 1" in q["sql"]]
+    assert len(first_year) == 1
+
+
 def test_query_results_are_reused_until_a_write_and_never_changed_by_a_page(users, client_for, monkeypatch):
     client = _signed_in(client_for, users)
     computed = []
