@@ -4,7 +4,9 @@
 - require(user, action, obj)  → raises Http404 if the user may not even see obj, PermissionDenied (403) if
                                 they may see it but not do `action`.
 - require_view(user, obj)     → Http404 unless can_view(user, obj).
-- scope_history / scope_owned / scope_managed_municipalities(user, queryset) → the rows the user may see/edit.
+- scope_*(user, queryset)      → the rows the user may see/edit (history, owned, managed municipalities,
+                                public-or-managed drafts, talent requests, datasets, pledges).
+- staff_municipality_id / staff_prefecture_id(user) → the place a signed-in officer belongs to.
 
 Actions are strings "<area>.<verb>" in RULES, each a function (user, obj) -> bool. Objects are model instances
 (a Municipality for most edits). Anonymous and inactive users count as the public; superusers as national admins.
@@ -54,6 +56,20 @@ def role_of(user) -> str:
     if user.is_superuser:
         return Role.NATIONAL_ADMIN
     return user.role
+
+
+def staff_municipality_id(user) -> str | None:
+    """The municipality a signed-in municipal officer belongs to (None for everyone else)."""
+    if _active(user) and user.role == Role.MUNICIPAL_STAFF and user.municipality_id:
+        return user.municipality_id
+    return None
+
+
+def staff_prefecture_id(user) -> str | None:
+    """The prefecture a signed-in prefecture officer belongs to (None for everyone else)."""
+    if _active(user) and user.role == Role.PREFECTURE_STAFF and user.prefecture_id:
+        return user.prefecture_id
+    return None
 
 
 def _municipality_of(obj):
@@ -306,21 +322,43 @@ def scope_managed_municipalities(user, queryset):
     return queryset.none()
 
 
+def scope_public_or_managed(user, queryset, public: Q, *, prefecture: str = "prefecture_id",
+                            municipality: str = "municipality_id"):
+    """The rows anyone may see (`public`) and the others of the places the user manages: admins all; prefecture
+    staff those whose `prefecture` lookup is their prefecture; municipal staff those whose `municipality` lookup is
+    their municipality (drafts of cases and plans, 庁内限定 datasets)."""
+    if is_admin(user):
+        return queryset
+    if (code := staff_prefecture_id(user)) is not None:
+        return queryset.filter(public | Q(**{prefecture: code}))
+    if (code := staff_municipality_id(user)) is not None:
+        return queryset.filter(public | Q(**{municipality: code}))
+    return queryset.filter(public)
+
+
+def scope_talent_requests(user, queryset):
+    """talent (issue 12): the requests the user may see: admins all; prefecture staff their prefecture's;
+    municipal staff their own municipality's; anyone else signed in the requests they were asked for (never
+    drafts)."""
+    from chiiki.talent.models import Status
+
+    if is_admin(user):
+        return queryset
+    if not _active(user):
+        return queryset.none()
+    if (code := staff_prefecture_id(user)) is not None:
+        return queryset.filter(municipality__prefecture_id=code)
+    if (code := staff_municipality_id(user)) is not None:
+        return queryset.filter(municipality_id=code)
+    return queryset.filter(talent__user=user).exclude(status=Status.DRAFT)
+
+
 def scope_datasets(user, queryset):
     """opendata (issue 15): the datasets the user may see: every public one, and the 庁内限定 ones of the owners
     the user manages (admins all; prefecture staff their prefecture's and its municipalities')."""
     from chiiki.opendata.models import Visibility
 
-    if is_admin(user):
-        return queryset
-    public = Q(visibility=Visibility.PUBLIC)
-    if not _active(user):
-        return queryset.filter(public)
-    if user.role == Role.PREFECTURE_STAFF and user.prefecture_id:
-        return queryset.filter(public | Q(prefecture_id=user.prefecture_id))
-    if user.role == Role.MUNICIPAL_STAFF and user.municipality_id:
-        return queryset.filter(public | Q(municipality_id=user.municipality_id))
-    return queryset.filter(public)
+    return scope_public_or_managed(user, queryset, Q(visibility=Visibility.PUBLIC))
 
 
 def scope_pledges(user, queryset):

@@ -20,7 +20,7 @@ from chiiki.regions.imports import AREA, FISCAL_INDICES, POPULATION
 from chiiki.regions.models import Municipality
 from chiiki.roadmap.models import Sector
 
-from .models import ApiToken, Role
+from .models import ApiToken
 
 IMPORTERS = {importer.key: importer for importer in (PROGRESS, CATALOG, POPULATION, AREA, FISCAL_INDICES)}
 DEADLINE_DAYS = 30
@@ -44,8 +44,8 @@ def capabilities(user) -> list[Capability]:
     """What the user may do, derived from the rules in chiiki.access (never restated here)."""
     items: list[Capability] = []
     admin = access.is_admin(user)
-    municipality = user.municipality if user.role == Role.MUNICIPAL_STAFF else None
-    prefecture = user.prefecture if user.role == Role.PREFECTURE_STAFF else None
+    municipality = user.municipality if access.staff_municipality_id(user) else None
+    prefecture = user.prefecture if access.staff_prefecture_id(user) else None
 
     if admin:
         items.append(Capability("全国の市区町村の進捗を更新できます", _url("progress:entry_index")))
@@ -119,9 +119,9 @@ def todo_sections(user, today: dt.date | None = None) -> list[TodoSection]:
     today = today or timezone.localdate()
     year = current_fiscal_year()
     sections = []
-    if user.role == Role.MUNICIPAL_STAFF and user.municipality_id:
+    if access.staff_municipality_id(user):
         sections.append(_sectors_not_updated(user.municipality, year))
-    if user.role == Role.PREFECTURE_STAFF and user.prefecture_id:
+    if access.staff_prefecture_id(user):
         sections.append(_municipalities_not_reported(user.prefecture, year))
     if access.can(user, "programs.save_search"):
         sections.append(_deadlines(user, today))

@@ -2,8 +2,9 @@
 
 import hashlib
 
+from django.db.models import Q
+
 from chiiki import access
-from chiiki.accounts.models import Role
 from chiiki.core.cache import versioned, versions
 from chiiki.regions.queries import population_class
 
@@ -13,16 +14,8 @@ from .models import Case, CaseStatus
 def visible(user):
     """Published cases, plus the drafts of the municipalities the user manages."""
     qs = Case.objects.select_related("municipality", "municipality__prefecture")
-    if access.is_admin(user):
-        return qs
-    published = qs.filter(status=CaseStatus.PUBLISHED)
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return published
-    if user.role == Role.PREFECTURE_STAFF and user.prefecture_id:
-        return qs.filter(status=CaseStatus.PUBLISHED) | qs.filter(municipality__prefecture_id=user.prefecture_id)
-    if user.role == Role.MUNICIPAL_STAFF and user.municipality_id:
-        return qs.filter(status=CaseStatus.PUBLISHED) | qs.filter(municipality_id=user.municipality_id)
-    return published
+    return access.scope_public_or_managed(user, qs, Q(status=CaseStatus.PUBLISHED),
+                                          prefecture="municipality__prefecture_id")
 
 
 def similar_cases(municipality, *, sectors=None, limit: int = 3) -> list[dict]:

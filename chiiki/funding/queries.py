@@ -9,7 +9,6 @@ from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 
 from chiiki import access
-from chiiki.accounts.models import Role
 
 from . import flags as flag_rules
 from .models import (
@@ -27,15 +26,7 @@ from .models import (
 def visible_plans(user):
     """Plans the user may see: every plan that is not a draft, and the drafts the user manages."""
     qs = ImplementationPlan.objects.select_related("municipality", "prefecture", "sector")
-    public = ~Q(status=PlanStatus.DRAFT)
-    if access.is_admin(user):
-        return qs
-    role = access.role_of(user)
-    if role == Role.PREFECTURE_STAFF and user.prefecture_id:
-        return qs.filter(public | Q(prefecture_id=user.prefecture_id))
-    if role == Role.MUNICIPAL_STAFF and user.municipality_id:
-        return qs.filter(public | Q(municipality_id=user.municipality_id))
-    return qs.filter(public)
+    return access.scope_public_or_managed(user, qs, ~Q(status=PlanStatus.DRAFT))
 
 
 def filter_plans(qs, *, prefecture: str = "", municipality: str = "", sector: str = "", status: str = "",

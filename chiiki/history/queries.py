@@ -10,7 +10,6 @@ from django.http import Http404
 from django.utils import timezone
 
 from chiiki import access
-from chiiki.accounts.models import Role
 from chiiki.core import history
 from chiiki.core.codes import InvalidCode, normalize_code
 from chiiki.core.models import ChangeRecord
@@ -98,10 +97,9 @@ def scope_label(user) -> str | None:
     """Whose history the user may read, in words; None if nobody's (access.scope_history gives them none)."""
     if access.is_admin(user):
         return "全国のすべての変更履歴"
-    role = access.role_of(user)
-    if role == Role.PREFECTURE_STAFF and user.prefecture_id:
+    if access.staff_prefecture_id(user):
         return f"{user.prefecture.name}と域内市区町村の変更履歴"
-    if role == Role.MUNICIPAL_STAFF and user.municipality_id:
+    if access.staff_municipality_id(user):
         return f"{user.municipality.name}の変更履歴"
     return None
 

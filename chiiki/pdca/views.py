@@ -7,7 +7,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from chiiki import access
-from chiiki.accounts.models import Role
 from chiiki.core import tabular
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.models import ChangeRecord
@@ -24,9 +23,8 @@ def _managed_prefectures(user):
     """Scopes the user may manage, for the form choices: None = every scope (national included)."""
     if access.is_admin(user):
         return None
-    if user.is_authenticated and user.role == Role.PREFECTURE_STAFF and user.prefecture_id:
-        return [user.prefecture_id]
-    return []
+    code = access.staff_prefecture_id(user)
+    return [code] if code is not None else []
 
 
 def _can_manage_any(user) -> bool:

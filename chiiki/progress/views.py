@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from chiiki import access
-from chiiki.accounts.models import Role
 from chiiki.core import history, tabular
 from chiiki.core.codes import InvalidCode, normalize_code
 from chiiki.core.errors import Conflict, Invalid
@@ -161,9 +160,7 @@ RANKING_PAGE_SIZE = 100
 
 def _own_municipality_code(user) -> str | None:
     """The municipality a municipal officer belongs to (the rankings open on its peer group)."""
-    if user.is_authenticated and user.role == Role.MUNICIPAL_STAFF and user.municipality_id:
-        return user.municipality_id
-    return None
+    return access.staff_municipality_id(user)
 
 
 def municipality(request, code):

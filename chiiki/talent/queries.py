@@ -8,7 +8,6 @@ from django.http import Http404
 from django.utils import timezone
 
 from chiiki import access
-from chiiki.accounts.models import Role
 from chiiki.core.text import fold_kana
 from chiiki.regions.models import Prefecture
 from chiiki.roadmap.models import Sector
@@ -101,18 +100,8 @@ def profile_of(user) -> TalentProfile | None:
 
 
 def scope_requests(user, qs=None):
-    """Requests the user may see: admins all; prefecture staff their prefecture's; municipal staff their own
-    municipality's; a talent the requests they were asked for (never drafts)."""
-    qs = TalentRequest.objects.all() if qs is None else qs
-    if access.is_admin(user):
-        return qs
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return qs.none()
-    if user.role == Role.PREFECTURE_STAFF and user.prefecture_id:
-        return qs.filter(municipality__prefecture_id=user.prefecture_id)
-    if user.role == Role.MUNICIPAL_STAFF and user.municipality_id:
-        return qs.filter(municipality_id=user.municipality_id)
-    return qs.filter(talent__user=user).exclude(status=Status.DRAFT)
+    """Requests the user may see (access.scope_talent_requests)."""
+    return access.scope_talent_requests(user, TalentRequest.objects.all() if qs is None else qs)
 
 
 def requests_for(user, *, status: str = "", sector: str = "", fiscal_year: int | None = None,

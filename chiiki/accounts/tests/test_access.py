@@ -180,6 +180,44 @@ def test_role_of(users):
     assert access.role_of(users["company"]) == Role.COMPANY
 
 
+@pytest.mark.parametrize(("role", "municipality", "prefecture"), [
+    ("public", None, None), ("admin", None, None), ("tokyo", None, "13"), ("hachioji", "132012", None),
+    ("sapporo", "011002", None), ("advisor", None, None), ("company", None, None),
+])
+def test_the_place_an_officer_belongs_to(users, role, municipality, prefecture):
+    user = _user(users, role)
+    assert access.staff_municipality_id(user) == municipality
+    assert access.staff_prefecture_id(user) == prefecture
+    if user is not None:
+        user.is_active = False  # a deactivated officer belongs nowhere any more
+        assert access.staff_municipality_id(user) is None and access.staff_prefecture_id(user) is None
+
+
+@pytest.mark.parametrize(("role", "visible"), [
+    ("public", {"public"}),
+    ("admin", {"public", "hachioji", "sapporo", "tokyo_pref"}),
+    ("tokyo", {"public", "hachioji", "tokyo_pref"}),
+    ("hachioji", {"public", "hachioji"}),
+    ("sapporo", {"public", "sapporo"}),
+    ("advisor", {"public"}),
+    ("company", {"public"}),
+])
+def test_scope_public_or_managed(users, register, role, visible):
+    """The rows anyone may see, and the others of the places the user manages (drafts of cases and plans,
+    庁内限定 datasets): here change records stand in for them, `system` rows being the public ones."""
+    from django.db.models import Q
+
+    m, p = register["municipalities"], register["prefectures"]
+    for label, municipality, prefecture in [("public", None, None), ("hachioji", m["132012"], p["13"]),
+                                            ("sapporo", m["011002"], m["011002"].prefecture),
+                                            ("tokyo_pref", None, p["13"])]:
+        ChangeRecord.objects.create(action="update", model="x.y", object_id=label, municipality=municipality,
+                                    prefecture=prefecture)
+    seen = access.scope_public_or_managed(_user(users, role), ChangeRecord.objects.all(),
+                                          Q(municipality__isnull=True, prefecture__isnull=True))
+    assert set(seen.values_list("object_id", flat=True)) == visible
+
+
 # ---- 404 versus 403 ------------------------------------------------------------------------------------------
 
 
