@@ -464,7 +464,9 @@ def flows(request):
                     "secured_url": link(source_kind=k.value, secured=1),
                     "received_url": link(source_kind=k.value, state=FundingState.RECEIVED)} for k in kinds]
     pair_rows = [{"kind": SourceKind(kind), "sector": sector_names.get(sector, sector), **values,
-                  "url": link(source_kind=kind, sector=sector)}
+                  "url": link(source_kind=kind, sector=sector),
+                  "secured_url": link(source_kind=kind, sector=sector, secured=1),
+                  "received_url": link(source_kind=kind, sector=sector, state=FundingState.RECEIVED)}
                  for (kind, sector), values in sorted(by_pair.items(), key=lambda item: -item[1]["planned"])]
     chart = {"labels": [f"{y}年度" for y in years],
              "datasets": [{"label": str(k.label), "data": [by_year_source[(y, k.value)] for y in years]}
@@ -477,7 +479,8 @@ def flows(request):
         "scope_name": scope_name, "diagram": diagram, "source_rows": source_rows, "pair_rows": pair_rows, "chart": chart,
         "total": {key: sum(r[key] for r in source_rows) for key in ("planned", "secured", "received")},
         "query": urlencode(base), "prefectures": Prefecture.objects.order_by("code"), "prefecture": prefecture,
-        "municipality": municipality, "all_lines_url": link()})
+        "municipality": municipality, "all_lines_url": link(),
+        "all_secured_url": link(secured=1), "all_received_url": link(state=FundingState.RECEIVED)})
 
 
 def cliffs(request):
@@ -747,9 +750,18 @@ def company_new(request):
                   status=422 if errors else 200)
 
 
+PLEDGE_EXPORT_HEADER = ["申出番号", "企業", "法人番号", "事業", "団体", "年度", "寄附額（円）", "状態", "受領日", "申出日時"]
+
+
 @login_required
 def pledge_list(request):
     pledges = queries.visible_pledges(request.user)
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        return table_response(fmt, "企業版ふるさと納税の申出", PLEDGE_EXPORT_HEADER, (
+            [p.pk, p.company.name, p.company.corporate_number, p.project.name, p.project.plan.owner_name,
+             p.fiscal_year, p.amount, p.get_state_display(), p.received_on.isoformat() if p.received_on else "",
+             timezone.localtime(p.created_at).strftime("%Y-%m-%d %H:%M")] for p in pledges.iterator()))
     page = paginate(pledges, request.GET.get("page"), PAGE_SIZE)
     return render(request, "funding/pledge_list.html", {"page": page, "company": _company_of(request.user)})
 

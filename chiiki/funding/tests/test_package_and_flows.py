@@ -117,3 +117,18 @@ def test_pdca_figures(plan_factory, register):
     assert queries.crowdfunding_raised() == 8000
     assert queries.crowdfunding_raised(fiscal_year=2026) == 3000
     assert queries.crowdfunding_raised(prefecture="01") == 0
+
+
+def test_every_flows_table_figure_links_to_lines_that_add_up_to_it(client, money):
+    """合計 and the 財源→分野 table link their 確定額 and 受領額 too; each link lists lines summing to the figure."""
+    page = client.get("/funding/flows/").content.decode()
+    tables = re.findall(r'<table class="data flow-(?:table|pairs)">(.*?)</table>', page, re.S)
+    cells = [cell for table in tables for cell in re.findall(r'<td class="num">(.*?)</td>', table)]
+    assert len(cells) == 3 * 3 + 3 * 2  # (2 sources + 合計) and 2 source → sector pairs, 3 figures each
+    for cell in cells:
+        found = re.fullmatch(r'<a href="([^"]+)">([\d,]+)円</a>', cell)
+        assert found, cell
+        lines = client.get(found.group(1).replace("&amp;", "&")).content.decode()
+        amounts = [int(a.replace(",", "")) for a in re.findall(r'<td class="num">([\d,]+)円</td>', lines)]
+        assert sum(amounts) == int(found.group(2).replace(",", "")), found.group(1)
+    assert "/funding/lines/?exclude_rejected=1&amp;secured=1" in page  # 合計の確定額
