@@ -201,19 +201,23 @@ def records(request):
     """The rows behind every number, filterable, paginated, exportable in the import format."""
     year = _year_from(request)
     stages = [s for s in request.GET.getlist("stage") for s in s.split(",") if s in Stage.values]
-    code = request.GET.get("municipality") or ""
+    typed = (request.GET.get("municipality") or "").strip()
+    code_error = ""
     try:
-        code = normalize_code(code) if code else None
-    except InvalidCode:
-        code = None
+        code = normalize_code(typed) if typed else None
+    except InvalidCode as exc:
+        # Said next to the field, and nothing listed: dropping the filter silently would show every row as if
+        # they were this municipality's.
+        code, code_error = None, str(exc)
     kinds = queries.kind_labels()
     kind = request.GET.get("kind") if request.GET.get("kind") in kinds else None
     sector = _sector_from(request) or None
     prefecture = request.GET.get("prefecture") or None
     peer_group = request.GET.get("peer_group") or None
     implemented_any = request.GET.get("implemented_any") == "1"
-    rows = queries.list_cells(year, sector=sector, prefecture=prefecture, kind=kind, municipality=code,
-                              stages=stages, peer_group=peer_group, implemented_any=implemented_any)
+    rows = [] if code_error else queries.list_cells(
+        year, sector=sector, prefecture=prefecture, kind=kind, municipality=code, stages=stages,
+        peer_group=peer_group, implemented_any=implemented_any)
     # A count of municipalities (団体数, 実装団体数, the KPI) links here with per=municipality (implemented_any
     # implies it): one row per municipality, so the list holds exactly as many rows as the number said.
     per = request.GET.get("per")
@@ -236,7 +240,8 @@ def records(request):
     query["per"] = per
     return render(request, "progress/records.html", _base_context(
         request, year, page=page, sector=sector or "", selected_stages=stages, prefecture=prefecture or "",
-        kind=kind or "", municipality=code or "", peer_group=peer_group or "", implemented_any=implemented_any,
+        kind=kind or "", municipality=code or typed, code_error=code_error, peer_group=peer_group or "",
+        implemented_any=implemented_any,
         kinds=list(kinds.items()), prefectures=Prefecture.objects.all(), querystring=query.urlencode(),
         base_query=base_query, per=per,
         can_delete=access.can(request.user, "progress.delete"),

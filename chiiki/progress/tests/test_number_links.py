@@ -97,3 +97,16 @@ def test_municipality_view_empty_state(client, two_sectors):
     html = client.get("/progress/records/?fiscal_year=2026&prefecture=47&stage=self_sustaining&per=municipality"
                       ).content.decode()
     assert 'data-testid="records-count">0<' in html and "条件に合う進捗はありません" in html
+
+
+def test_an_invalid_municipality_code_is_said_and_lists_nothing(client, two_sectors):
+    """A mistyped code does not silently drop the filter (which would list every municipality's rows)."""
+    html = client.get("/progress/records/?fiscal_year=2026&municipality=1310x").content.decode()
+    assert 'data-testid="records-count">0<' in html and 'aria-invalid="true"' in html
+    assert "団体コードは数字で入力してください" in html and 'value="1310x"' in html
+    bad_digit = client.get("/progress/records/?fiscal_year=2026&municipality=131017").content.decode()
+    assert "チェックディジットが正しくありません" in bad_digit and 'records-count">0<' in bad_digit
+    export = read_table(client.get("/progress/records/?fiscal_year=2026&municipality=1310x&format=csv").content, "e.csv")
+    assert export.rows == []
+    five_digits = client.get("/progress/records/?fiscal_year=2026&municipality=13101").content.decode()
+    assert 'records-count">8<' in five_digits and "aria-invalid" not in five_digits  # 5 digits + check digit
