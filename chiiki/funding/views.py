@@ -431,13 +431,23 @@ def flows(request):
     g = request.GET
     prefecture = g.get("prefecture", "")
     municipality = g.get("municipality", "")
-    scope_name = "全国"
+    scope_name, error = "全国", ""
+    # A mistyped filter is said on the form (Japanese) with nothing totalled, rather than a bare 404 page.
     if municipality:
-        scope_name = get_municipality(municipality).full_name
+        try:
+            place = get_municipality(municipality)
+        except Http404 as exc:
+            error = str(exc)
+        else:
+            scope_name, municipality = place.full_name, place.code
     elif prefecture:
-        scope_name = get_object_or_404(Prefecture, pk=prefecture).name
-    rows = queries.flows(group_by=("source_kind", "sector", "fiscal_year"), prefecture=prefecture,
-                         municipality=municipality)
+        found = Prefecture.objects.filter(pk=prefecture).first()
+        if found is None:
+            error = f"都道府県コード {prefecture} は登録されていません"
+        else:
+            scope_name = found.name
+    rows = [] if error else queries.flows(group_by=("source_kind", "sector", "fiscal_year"), prefecture=prefecture,
+                                          municipality=municipality)
     fmt = g.get("format")
     sector_names = dict(Sector.objects.values_list("code", "name"))
     if fmt in ("csv", "xlsx"):
@@ -479,7 +489,7 @@ def flows(request):
         "scope_name": scope_name, "diagram": diagram, "source_rows": source_rows, "pair_rows": pair_rows, "chart": chart,
         "total": {key: sum(r[key] for r in source_rows) for key in ("planned", "secured", "received")},
         "query": urlencode(base), "prefectures": Prefecture.objects.order_by("code"), "prefecture": prefecture,
-        "municipality": municipality, "all_lines_url": link(),
+        "municipality": municipality, "error": error, "all_lines_url": link(),
         "all_secured_url": link(secured=1), "all_received_url": link(state=FundingState.RECEIVED)})
 
 

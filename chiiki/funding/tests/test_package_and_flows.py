@@ -132,3 +132,15 @@ def test_every_flows_table_figure_links_to_lines_that_add_up_to_it(client, money
         amounts = [int(a.replace(",", "")) for a in re.findall(r'<td class="num">([\d,]+)円</td>', lines)]
         assert sum(amounts) == int(found.group(2).replace(",", "")), found.group(1)
     assert "/funding/lines/?exclude_rejected=1&amp;secured=1" in page  # 合計の確定額
+
+
+@pytest.mark.parametrize("query,message", [("municipality=abc", "団体コードは数字で入力してください"),
+                                           ("municipality=999999", "団体コードが正しくありません"),
+                                           ("prefecture=99", "都道府県コード 99 は登録されていません")])
+def test_flows_mistyped_filter_is_said_on_the_form(client, money, query, message):
+    response = client.get(f"/funding/flows/?{query}")
+    html = response.content.decode()
+    assert response.status_code == 200 and message in html and 'role="alert"' in html
+    assert ('aria-invalid="true"' in html) is query.startswith("municipality")
+    assert "1,800円" not in html and "条件を直して" in html
+    assert client.get("/funding/flows/?municipality=01100").content.decode().count("300円") >= 1  # 5 digits
