@@ -431,19 +431,19 @@ def flows(request):
     g = request.GET
     prefecture = g.get("prefecture", "")
     municipality = g.get("municipality", "")
-    scope_name, error = "全国", ""
+    scope_name, error, error_field = "全国", "", ""
     # A mistyped filter is said on the form (Japanese) with nothing totalled, rather than a bare 404 page.
     if municipality:
         try:
             place = get_municipality(municipality)
         except Http404 as exc:
-            error = str(exc)
+            error, error_field = str(exc), "municipality"
         else:
             scope_name, municipality = place.full_name, place.code
     elif prefecture:
         found = Prefecture.objects.filter(pk=prefecture).first()
         if found is None:
-            error = f"都道府県コード {prefecture} は登録されていません"
+            error, error_field = f"都道府県コード {prefecture} は登録されていません", "prefecture"
         else:
             scope_name = found.name
     rows = [] if error else queries.flows(group_by=("source_kind", "sector", "fiscal_year"), prefecture=prefecture,
@@ -489,7 +489,7 @@ def flows(request):
         "scope_name": scope_name, "diagram": diagram, "source_rows": source_rows, "pair_rows": pair_rows, "chart": chart,
         "total": {key: sum(r[key] for r in source_rows) for key in ("planned", "secured", "received")},
         "query": urlencode(base), "prefectures": Prefecture.objects.order_by("code"), "prefecture": prefecture,
-        "municipality": municipality, "error": error, "all_lines_url": link(),
+        "municipality": municipality, "error": error, "error_field": error_field, "all_lines_url": link(),
         "all_secured_url": link(secured=1), "all_received_url": link(state=FundingState.RECEIVED)})
 
 

@@ -141,6 +141,7 @@ def test_flows_mistyped_filter_is_said_on_the_form(client, money, query, message
     response = client.get(f"/funding/flows/?{query}")
     html = response.content.decode()
     assert response.status_code == 200 and message in html and 'role="alert"' in html
-    assert ('aria-invalid="true"' in html) is query.startswith("municipality")
+    field = "flow-muni" if query.startswith("municipality") else "flow-pref"
+    assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', html) and html.count('aria-invalid="true"') == 1
     assert "1,800円" not in html and "条件を直して" in html
     assert client.get("/funding/flows/?municipality=01100").content.decode().count("300円") >= 1  # 5 digits
