@@ -110,3 +110,11 @@ def test_an_invalid_municipality_code_is_said_and_lists_nothing(client, two_sect
     assert export.rows == []
     five_digits = client.get("/progress/records/?fiscal_year=2026&municipality=13101").content.decode()
     assert 'records-count">8<' in five_digits and "aria-invalid" not in five_digits  # 5 digits + check digit
+
+
+def test_prefecture_share_links_to_the_implemented_municipalities(client, two_sectors):
+    html = client.get("/progress/prefectures/?fiscal_year=2026").content.decode()
+    row = re.search(r'東京都</a></th>(.*?)</tr>', html, re.S).group(1)
+    links = re.findall(r'<a href="([^"]+)"[^>]*>([\d.,]+)%?</a>', row)
+    implemented, share = links[1], links[2]
+    assert share[0] == implemented[0] and _listed(client, share[0])[0] == int(implemented[1]) == 2
