@@ -707,7 +707,13 @@ def project_detail(request, pk):
     estimate = corporate.relief(amount, year) if amount else None
     company = _company_of(request.user)
     can_pledge = access.can(request.user, "funding.pledge", company) if company else False
+    # The figures link to the pledges behind them only for those who see every one of them (the recipient, its
+    # prefecture, admins); a company sees its own only, which would not add up to the figure.
+    all_pledges = project.pledges.all()
+    pledges_linked = request.user.is_authenticated and all_pledges.exists() and (
+        queries.visible_pledges(request.user).filter(project=project).count() == all_pledges.count())
     return render(request, "funding/project_detail.html", {
+        "pledges_linked": pledges_linked,
         "project": project, "pledged": pledged, "received": received, "remaining": remaining,
         "fiscal_year": year, "amount": amount or "", "estimate": estimate, "company": company,
         "can_pledge": can_pledge, "can_register": access.can(request.user, "funding.company_register"),
@@ -765,7 +771,19 @@ PLEDGE_EXPORT_HEADER = ["申出番号", "企業", "法人番号", "事業", "団
 
 @login_required
 def pledge_list(request):
+    from .models import PledgeState
+
     pledges = queries.visible_pledges(request.user)
+    g = request.GET
+    # ?project=… with active=1 (申出・受領) or state=received: the rows behind a project page's figures.
+    project = None
+    if g.get("project", "").isdigit():
+        project = queries.projects().filter(pk=int(g["project"])).first()
+        pledges = pledges.filter(project_id=int(g["project"]))
+    if g.get("state") in PledgeState.values:
+        pledges = pledges.filter(state=g["state"])
+    if g.get("active"):
+        pledges = pledges.exclude(state=PledgeState.CANCELLED)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         return table_response(fmt, "企業版ふるさと納税の申出", PLEDGE_EXPORT_HEADER, (
@@ -773,7 +791,10 @@ def pledge_list(request):
              p.fiscal_year, p.amount, p.get_state_display(), p.received_on.isoformat() if p.received_on else "",
              timezone.localtime(p.created_at).strftime("%Y-%m-%d %H:%M")] for p in pledges.iterator()))
     page = paginate(pledges, request.GET.get("page"), PAGE_SIZE)
-    return render(request, "funding/pledge_list.html", {"page": page, "company": _company_of(request.user)})
+    query = urlencode({k: v for k, v in g.items() if k not in ("page", "format") and v})
+    return render(request, "funding/pledge_list.html", {
+        "page": page, "company": _company_of(request.user), "project": project, "query": query,
+        "state_label": dict(PledgeState.choices).get(g.get("state", ""), ""), "active": bool(g.get("active"))})
 
 
 def _visible_pledge(request, pk):
