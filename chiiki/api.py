@@ -14,7 +14,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from chiiki.accounts.api import router as accounts_router
 from chiiki.cases.api import router as cases_router  # pdca (issue 14): 事例ライブラリ
 from chiiki.core import db
-from chiiki.core.errors import Conflict, Invalid
+from chiiki.core.errors import Conflict, Invalid, japanese_validation_errors
 from chiiki.core.schemas import ErrorOut
 from chiiki.funding.api import router as funding_router  # funding
 from chiiki.opendata.api import router as opendata_router  # opendata (issue 15)
@@ -104,6 +104,8 @@ def http_error(request, exc):
     detail = exc.message
     if exc.status_code == 403 and detail == "CSRF check Failed":  # ninja's session auth, in English
         detail = "CSRFトークンがありません。ログイン中のセッションで書き込むときは X-CSRFToken ヘッダーが必要です"
+    elif exc.status_code == 400 and detail.startswith("Cannot parse request body"):  # ninja's body parser
+        detail = "リクエスト本文を読み取れません（JSONの形式を確認してください）"
     return api.create_response(request, {"detail": detail}, status=exc.status_code)
 
 
@@ -119,7 +121,7 @@ def invalid(request, exc):
 
 @api.exception_handler(NinjaValidationError)
 def validation_error(request, exc):
-    return api.create_response(request, {"detail": exc.errors}, status=422)
+    return api.create_response(request, {"detail": japanese_validation_errors(exc.errors)}, status=422)
 
 
 @api.exception_handler(MultiPartParserError)

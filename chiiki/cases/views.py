@@ -59,7 +59,7 @@ def detail(request, pk):
     names = labels()
     return render(request, "cases/detail.html", {
         "case": case, "sector_pairs": [(s, names["sector"].get(s, s)) for s in case.sectors],
-        "funding_names": [names["funding"].get(k, k) for k in case.funding_kinds],
+        "funding_pairs": [(k, names["funding"].get(k, k)) for k in case.funding_kinds],
         "can_edit": access.can(request.user, "cases.edit", case.municipality),
         "similar": queries.similar_cases(case.municipality, sectors=case.sectors)})
 

@@ -89,3 +89,52 @@ class Conflict(Exception):
     def __init__(self, message: str = "", current=None):
         super().__init__(message or self.DEFAULT)
         self.current = current
+
+
+# Request validation (django-ninja / pydantic) says what is wrong in English; the API answers in Japanese like the
+# rest of it. The error's "type", "loc" and "ctx" stay as pydantic gives them (clients may key on "type").
+_VALIDATION_MESSAGES = {
+    "missing": "必須の項目です",
+    "int_parsing": "整数で指定してください", "int_type": "整数で指定してください",
+    "int_from_float": "整数で指定してください（小数は使えません）",
+    "float_parsing": "数値で指定してください", "float_type": "数値で指定してください",
+    "decimal_parsing": "数値で指定してください", "decimal_type": "数値で指定してください",
+    "bool_parsing": "true または false で指定してください", "bool_type": "true または false で指定してください",
+    "string_type": "文字列で指定してください", "list_type": "配列で指定してください",
+    "dict_type": "オブジェクト（JSON）で指定してください", "model_type": "オブジェクト（JSON）で指定してください",
+    "model_attributes_type": "オブジェクト（JSON）で指定してください",
+    "date_parsing": "日付（YYYY-MM-DD）で指定してください", "date_type": "日付（YYYY-MM-DD）で指定してください",
+    "date_from_datetime_parsing": "日付（YYYY-MM-DD）で指定してください",
+    "datetime_parsing": "日時（ISO 8601）で指定してください", "datetime_type": "日時（ISO 8601）で指定してください",
+    "datetime_from_date_parsing": "日時（ISO 8601）で指定してください",
+    "url_parsing": "URLの形式が正しくありません", "url_type": "URLの形式が正しくありません",
+    "url_scheme": "http または https で始まるURLを指定してください",
+    "json_invalid": "JSONとして読み取れません", "json_type": "JSONとして読み取れません",
+    "uuid_parsing": "UUIDの形式が正しくありません",
+}
+_BOUND_MESSAGES = {
+    "greater_than_equal": ("ge", "{}以上で指定してください"), "greater_than": ("gt", "{}より大きい値で指定してください"),
+    "less_than_equal": ("le", "{}以下で指定してください"), "less_than": ("lt", "{}より小さい値で指定してください"),
+    "string_too_short": ("min_length", "{}文字以上で指定してください"),
+    "string_too_long": ("max_length", "{}文字以内で指定してください"),
+    "too_short": ("min_length", "{}件以上で指定してください"), "too_long": ("max_length", "{}件以内で指定してください"),
+    "enum": ("expected", "次のいずれかを指定してください: {}"), "literal_error": ("expected", "次のいずれかを指定してください: {}"),
+}
+
+
+def japanese_validation_message(error: dict) -> str:
+    kind, ctx, msg = error.get("type", ""), error.get("ctx") or {}, str(error.get("msg", ""))
+    if kind in _VALIDATION_MESSAGES:
+        return _VALIDATION_MESSAGES[kind]
+    if kind in _BOUND_MESSAGES and _BOUND_MESSAGES[kind][0] in ctx:
+        key, template = _BOUND_MESSAGES[kind]
+        return template.format(ctx[key])
+    if kind in ("value_error", "assertion_error"):
+        # Our own validators already raise Japanese messages; pydantic prefixes them.
+        return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    return f"入力が正しくありません（{msg}）" if msg else "入力が正しくありません"
+
+
+def japanese_validation_errors(errors) -> list:
+    """pydantic's error list with each "msg" in Japanese (see _VALIDATION_MESSAGES)."""
+    return [{**e, "msg": japanese_validation_message(e)} if isinstance(e, dict) else e for e in errors]

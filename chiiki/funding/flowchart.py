@@ -4,9 +4,26 @@ Left nodes are source kinds, right nodes sectors, each as tall as its share of t
 (source, sector) pair joins the two, as wide as the pair's money, and links to the funding lines behind it.
 """
 
+import unicodedata
 from dataclasses import dataclass
 
-WIDTH, HEIGHT, NODE_WIDTH, GAP, LABEL_WIDTH = 760, 360, 14, 10, 170
+WIDTH, HEIGHT, NODE_WIDTH, GAP, FONT_SIZE = 760, 360, 14, 10, 12
+MIN_LABEL_WIDTH, MAX_LABEL_WIDTH = 120, 280
+
+
+def label_text(label: str, value: int) -> str:
+    return f"{label} {value:,}円"
+
+
+def text_width(text: str) -> float:
+    """A generous estimate of the drawn width at FONT_SIZE: full-width (CJK) characters take 1em, the rest 0.62em."""
+    return sum(FONT_SIZE if unicodedata.east_asian_width(ch) in "WF" else FONT_SIZE * 0.62 for ch in text)
+
+
+def label_width(nodes) -> int:
+    """Room beside the nodes for their labels ("企業版ふるさと納税 100,000,000円" must not be cut at the edge)."""
+    needed = max((text_width(label_text(n.label, n.value)) for n in nodes), default=0) + 10
+    return int(min(max(needed, MIN_LABEL_WIDTH), MAX_LABEL_WIDTH))
 COLORS = ["#0031d8", "#e25100", "#259d63", "#7d3fbf", "#c7a200", "#0b7285", "#666666"]
 
 
@@ -52,7 +69,8 @@ def layout(pairs: list[dict]) -> dict | None:
     left, right = stack(left_totals), stack(right_totals)
     for i, node in enumerate(left.values()):
         node.color = COLORS[i % len(COLORS)]
-    x0, x1 = LABEL_WIDTH + NODE_WIDTH, WIDTH - LABEL_WIDTH - NODE_WIDTH
+    left_width, right_width = label_width(left.values()), label_width(right.values())
+    x0, x1 = left_width + NODE_WIDTH, WIDTH - right_width - NODE_WIDTH
     left_used = {label: 0.0 for label in left}
     right_used = {label: 0.0 for label in right}
     bands = []
@@ -69,5 +87,6 @@ def layout(pairs: list[dict]) -> dict | None:
                 f"C{mid},{ry + h_right:.1f} {mid},{ly + h_left:.1f} {x0},{ly + h_left:.1f} Z")
         bands.append(Band(p["kind"], p["sector"], p["planned"], path, source.color, p["url"]))
     return {"width": WIDTH, "height": HEIGHT, "left": list(left.values()), "right": list(right.values()),
-            "bands": bands, "left_x": LABEL_WIDTH, "right_x": WIDTH - LABEL_WIDTH - NODE_WIDTH,
-            "node_width": NODE_WIDTH, "left_label_x": LABEL_WIDTH - 6, "right_label_x": WIDTH - LABEL_WIDTH + 6}
+            "bands": bands, "left_x": left_width, "right_x": WIDTH - right_width - NODE_WIDTH,
+            "node_width": NODE_WIDTH, "left_label_x": left_width - 6, "right_label_x": WIDTH - right_width + 6,
+            "font_size": FONT_SIZE}

@@ -109,8 +109,9 @@ def year_source_table(plan: ImplementationPlan) -> dict:
         rows.append({"year": year, "amounts": [amounts[k.value] for k in kinds], "planned": planned,
                      "secured": secured, "gap": max(year.total_cost - planned, 0)})
     used = [i for i, _k in enumerate(kinds) if any(r["amounts"][i] for r in rows)]
-    return {"kinds": [kinds[i] for i in used], "rows": [dict(r, amounts=[r["amounts"][i] for i in used])
-                                                          for r in rows]}
+    return {"kinds": [kinds[i] for i in used],
+            "rows": [dict(r, amounts=[r["amounts"][i] for i in used],
+                          cells=[(kinds[i].value, r["amounts"][i]) for i in used]) for r in rows]}
 
 
 def chart_data(table: dict) -> dict:

@@ -431,13 +431,23 @@ def flows(request):
     g = request.GET
     prefecture = g.get("prefecture", "")
     municipality = g.get("municipality", "")
-    scope_name = "全国"
+    scope_name, error, error_field = "全国", "", ""
+    # A mistyped filter is said on the form (Japanese) with nothing totalled, rather than a bare 404 page.
     if municipality:
-        scope_name = get_municipality(municipality).full_name
+        try:
+            place = get_municipality(municipality)
+        except Http404 as exc:
+            error, error_field = str(exc), "municipality"
+        else:
+            scope_name, municipality = place.full_name, place.code
     elif prefecture:
-        scope_name = get_object_or_404(Prefecture, pk=prefecture).name
-    rows = queries.flows(group_by=("source_kind", "sector", "fiscal_year"), prefecture=prefecture,
-                         municipality=municipality)
+        found = Prefecture.objects.filter(pk=prefecture).first()
+        if found is None:
+            error, error_field = f"都道府県コード {prefecture} は登録されていません", "prefecture"
+        else:
+            scope_name = found.name
+    rows = [] if error else queries.flows(group_by=("source_kind", "sector", "fiscal_year"), prefecture=prefecture,
+                                          municipality=municipality)
     fmt = g.get("format")
     sector_names = dict(Sector.objects.values_list("code", "name"))
     if fmt in ("csv", "xlsx"):
@@ -464,7 +474,9 @@ def flows(request):
                     "secured_url": link(source_kind=k.value, secured=1),
                     "received_url": link(source_kind=k.value, state=FundingState.RECEIVED)} for k in kinds]
     pair_rows = [{"kind": SourceKind(kind), "sector": sector_names.get(sector, sector), **values,
-                  "url": link(source_kind=kind, sector=sector)}
+                  "url": link(source_kind=kind, sector=sector),
+                  "secured_url": link(source_kind=kind, sector=sector, secured=1),
+                  "received_url": link(source_kind=kind, sector=sector, state=FundingState.RECEIVED)}
                  for (kind, sector), values in sorted(by_pair.items(), key=lambda item: -item[1]["planned"])]
     chart = {"labels": [f"{y}年度" for y in years],
              "datasets": [{"label": str(k.label), "data": [by_year_source[(y, k.value)] for y in years]}
@@ -477,7 +489,8 @@ def flows(request):
         "scope_name": scope_name, "diagram": diagram, "source_rows": source_rows, "pair_rows": pair_rows, "chart": chart,
         "total": {key: sum(r[key] for r in source_rows) for key in ("planned", "secured", "received")},
         "query": urlencode(base), "prefectures": Prefecture.objects.order_by("code"), "prefecture": prefecture,
-        "municipality": municipality, "all_lines_url": link()})
+        "municipality": municipality, "error": error, "error_field": error_field, "all_lines_url": link(),
+        "all_secured_url": link(secured=1), "all_received_url": link(state=FundingState.RECEIVED)})
 
 
 def cliffs(request):
@@ -694,7 +707,13 @@ def project_detail(request, pk):
     estimate = corporate.relief(amount, year) if amount else None
     company = _company_of(request.user)
     can_pledge = access.can(request.user, "funding.pledge", company) if company else False
+    # The figures link to the pledges behind them only for those who see every one of them (the recipient, its
+    # prefecture, admins); a company sees its own only, which would not add up to the figure.
+    all_pledges = project.pledges.all()
+    pledges_linked = request.user.is_authenticated and all_pledges.exists() and (
+        queries.visible_pledges(request.user).filter(project=project).count() == all_pledges.count())
     return render(request, "funding/project_detail.html", {
+        "pledges_linked": pledges_linked,
         "project": project, "pledged": pledged, "received": received, "remaining": remaining,
         "fiscal_year": year, "amount": amount or "", "estimate": estimate, "company": company,
         "can_pledge": can_pledge, "can_register": access.can(request.user, "funding.company_register"),
@@ -747,11 +766,35 @@ def company_new(request):
                   status=422 if errors else 200)
 
 
+PLEDGE_EXPORT_HEADER = ["申出番号", "企業", "法人番号", "事業", "団体", "年度", "寄附額（円）", "状態", "受領日", "申出日時"]
+
+
 @login_required
 def pledge_list(request):
+    from .models import PledgeState
+
     pledges = queries.visible_pledges(request.user)
+    g = request.GET
+    # ?project=… with active=1 (申出・受領) or state=received: the rows behind a project page's figures.
+    project = None
+    if g.get("project", "").isdigit():
+        project = queries.projects().filter(pk=int(g["project"])).first()
+        pledges = pledges.filter(project_id=int(g["project"]))
+    if g.get("state") in PledgeState.values:
+        pledges = pledges.filter(state=g["state"])
+    if g.get("active"):
+        pledges = pledges.exclude(state=PledgeState.CANCELLED)
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        return table_response(fmt, "企業版ふるさと納税の申出", PLEDGE_EXPORT_HEADER, (
+            [p.pk, p.company.name, p.company.corporate_number, p.project.name, p.project.plan.owner_name,
+             p.fiscal_year, p.amount, p.get_state_display(), p.received_on.isoformat() if p.received_on else "",
+             timezone.localtime(p.created_at).strftime("%Y-%m-%d %H:%M")] for p in pledges.iterator()))
     page = paginate(pledges, request.GET.get("page"), PAGE_SIZE)
-    return render(request, "funding/pledge_list.html", {"page": page, "company": _company_of(request.user)})
+    query = urlencode({k: v for k, v in g.items() if k not in ("page", "format") and v})
+    return render(request, "funding/pledge_list.html", {
+        "page": page, "company": _company_of(request.user), "project": project, "query": query,
+        "state_label": dict(PledgeState.choices).get(g.get("state", ""), ""), "active": bool(g.get("active"))})
 
 
 def _visible_pledge(request, pk):

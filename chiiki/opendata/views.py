@@ -173,8 +173,18 @@ def owner(request, key):
     })
 
 
+STANDARDS_HEADER = ["都道府県コード", "都道府県", "市区町村数", "いずれかを公開"]
+
+
 def standards(request):
     types, rows = queries.standard_by_prefecture()
+    fmt = request.GET.get("format", "")
+    if fmt in ("csv", "xlsx"):
+        header = [*STANDARDS_HEADER, *(h for _key, title in types for h in (f"{title}（公開）", f"{title}（準拠）"))]
+        return tabular.table_response(fmt, "標準データセットの公開状況", header, (
+            [row["prefecture"].code, row["prefecture"].name, row["municipalities"], row["any"],
+             *(n for _key, published, conforming, _codes in row["counts"] for n in (published, conforming))]
+            for row in rows))
     return render(request, "opendata/standards.html", {"types": types, "rows": rows,
                                                          "schemas": standard.schemas().values()})
 
@@ -219,8 +229,17 @@ def _validation_owner(code: str):
     return actions.validation_owner(code, code[:2])
 
 
+USES_HEADER = ["利用事例", "URL", "説明", "使用データ", "使用データのURL", "登録日"]
+
+
 def use_cases(request):
-    page = Paginator(queries.public_use_cases().order_by("-created_at", "pk"), 30).get_page(request.GET.get("page"))
+    uses = queries.public_use_cases().order_by("-created_at", "pk")
+    fmt = request.GET.get("format", "")
+    if fmt in ("csv", "xlsx"):
+        return tabular.table_response(fmt, "オープンデータの利用事例", USES_HEADER, (
+            [u.title, u.url, u.description, u.dataset.title, request.build_absolute_uri(u.dataset.get_absolute_url()),
+             timezone.localtime(u.created_at).strftime("%Y-%m-%d")] for u in uses))
+    page = Paginator(uses, 30).get_page(request.GET.get("page"))
     return render(request, "opendata/uses.html", {"page": page})
 
 
@@ -238,13 +257,26 @@ def _owner_from_key(key: str):
     return prefecture
 
 
+MANAGE_HEADER = ["URL名", "タイトル", "公開団体", "公開範囲", "標準データセット", "準拠", "更新日時", "URL"]
+
+
 @login_required
 def manage(request):
     owners = queries.managed_owners(request.user)
     if not owners:
         raise access.PermissionDenied("データセットを管理する権限がありません")
     datasets = queries.managed_datasets(request.user).select_related("municipality__prefecture", "prefecture")
-    page = Paginator(datasets.order_by("-updated_at", "name"), 50).get_page(request.GET.get("page"))
+    datasets = datasets.order_by("-updated_at", "name")
+    fmt = request.GET.get("format", "")
+    if fmt in ("csv", "xlsx"):
+        return tabular.table_response(fmt, "管理できるデータセット", MANAGE_HEADER, (
+            [d.name, d.title, d.municipality.full_name if d.municipality else
+             (d.prefecture.name if d.prefecture else "国（総務省）"), d.get_visibility_display(),
+             standard.title_of(d.standard_type) if d.standard_type else "",
+             d.get_conformance_display() if d.standard_type else "",
+             timezone.localtime(d.updated_at).strftime("%Y-%m-%d %H:%M"),
+             request.build_absolute_uri(d.get_absolute_url())] for d in datasets))
+    page = Paginator(datasets, 50).get_page(request.GET.get("page"))
     return render(request, "opendata/manage.html", {"page": page})
 
 
@@ -329,12 +361,19 @@ def resources(request, name):
                                                         "resources": dataset.resources.all()})
 
 
+USAGE_HEADER = ["月", "ページ閲覧", "ダウンロード", "API", "合計"]
+
+
 @login_required
 def usage(request, name):
     dataset = queries.get_dataset(request.user, name)
     access.require(request.user, "opendata.view_usage", dataset)
     pageviews.COUNTER.flush()  # this process's pending page views, so the owner sees them now
     months = queries.usage_by_month(dataset)
+    fmt = request.GET.get("format", "")
+    if fmt in ("csv", "xlsx"):
+        return tabular.table_response(fmt, f"利用状況_{dataset.name}", USAGE_HEADER, (
+            [f"{m['month']:%Y-%m}", m["view"], m["download"], m["api"], m["total"]] for m in months))
     peak = max([m["total"] for m in months] or [0]) or 1
     for m in months:
         m["width"] = round(100 * m["total"] / peak, 1)

@@ -143,6 +143,10 @@ def _recorded_stage(municipality, sector):
     return cell if cell is not None and cell.record_year is not None else None
 
 
+NAVIGATOR_HEADER = ["判定", "ID", "支援メニュー", "提供者", "種類", "支援の種類", "理由", "補助率", "申請の前提",
+                    "募集状況", "URL"]
+
+
 def navigator(request):
     snap = search.snapshot()
     mine = _user_municipality(request.user)
@@ -171,6 +175,14 @@ def navigator(request):
     options = Municipality.objects.select_related("prefecture").order_by("code").values_list(
         "code", "prefecture__name", "name")
     counts = {key: sum(1 for i in items if i.fit.fit == key) for key in FIT_LABELS}
+    fmt = request.GET.get("format", "")
+    if fmt in ("csv", "xlsx") and municipality is not None and sector:
+        return table_response(fmt, f"支援メニューナビ_{municipality.full_name}_{snap.sector_names[sector]}",
+                              NAVIGATOR_HEADER, (
+            [i.fit.label, i.program.public_id, i.program.name, i.program.provider, i.program.get_kind_display(),
+             i.program.get_support_type_display(), "／".join(i.fit.reasons), i.fit.rate or "",
+             "／".join(i.fit.prerequisites or ()), i.status.label,
+             request.build_absolute_uri(i.program.get_absolute_url())] for i in items))
     return render(request, "programs/navigator.html", {
         "municipality": municipality, "municipality_input": (f"{municipality.code} {municipality.full_name}"
                                                              if municipality else raw or ""),
@@ -182,6 +194,9 @@ def navigator(request):
                                   ("stage", recorded.stage), ("support_type", support_type)])
         if recorded is not None and municipality is not None else "",
         "current_fy": fiscal_year_label(current_fiscal_year()),
+        "export_qs": urlencode([(k, v) for k, v in (("municipality", municipality.code if municipality else ""),
+                                                    ("sector", sector), ("stage", stage),
+                                                    ("support_type", support_type)) if v]),
         "api_url": "/api/v1/programs/navigator?" + urlencode(
             [(k, v) for k, v in (("municipality", municipality.code if municipality else ""), ("sector", sector),
                                  ("stage", stage), ("support_type", support_type)) if v]),

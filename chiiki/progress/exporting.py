@@ -17,3 +17,15 @@ def export_rows(rows):
 
 def export_response(fmt: str, fiscal_year: int, rows):
     return tabular.table_response(fmt, f"進捗状況_{fiscal_year}年度", EXPORT_HEADER, export_rows(rows))
+
+
+MUNICIPALITY_EXPORT_HEADER = ["団体コード", "都道府県", "団体名", "区分", "該当する分野と段階"]
+
+
+def export_municipalities_response(fmt: str, fiscal_year: int, groups, kinds: dict[str, str]):
+    """The per-municipality list (records?per=municipality): one row per municipality, its matching cells in one
+    column. Not the import format: the cells themselves come with per=cell."""
+    rows = ([g["place"]["code"], g["place"]["prefecture__name"], g["place"]["name"],
+             kinds.get(g["place"]["kind"], g["place"]["kind"]),
+             "・".join(f"{s['name']}（{cell.stage_label}）" for s, cell in g["cells"])] for g in groups)
+    return tabular.table_response(fmt, f"進捗状況_団体別_{fiscal_year}年度", MUNICIPALITY_EXPORT_HEADER, rows)

@@ -247,6 +247,14 @@ def list_cells(fiscal_year: int, *, sector=None, prefecture=None, kind=None, mun
     return rows
 
 
+def group_by_municipality(rows) -> list[dict]:
+    """list_cells rows folded to one entry per municipality, in code order: {"place", "cells": [(sector, Cell)]}."""
+    groups: dict[str, dict] = {}
+    for place, sector, cell in rows:
+        groups.setdefault(place["code"], {"place": place, "cells": []})["cells"].append((sector, cell))
+    return list(groups.values())
+
+
 # ---- summaries ------------------------------------------------------------------------------------------------
 
 def _empty_stages() -> dict[str, int]:

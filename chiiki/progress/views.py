@@ -21,7 +21,7 @@ from chiiki.regions.queries import get_municipality
 from chiiki.roadmap.models import Sector
 
 from . import actions, queries
-from .exporting import export_response
+from .exporting import export_municipalities_response, export_response
 from .models import STAGE_ORDER, ProgressRecord, Stage
 
 GROUP_BY_LABELS = {"prefecture": "都道府県", "kind": "団体区分", "population_class": "人口規模"}
@@ -63,12 +63,17 @@ def index(request):
         rows.append({"sector": sector, "cells": cells, "implemented": implemented,
                      "implemented_share": round(implemented / total * 100, 1)})
     trend = queries.trend()
+    # The table under the chart pairs each figure with its 年度 so it can link to its rows; the cached trend
+    # itself is shared between requests and stays untouched.
+    trend_table = [{**s, "cells": list(zip(trend["years"], s["implemented"], strict=True))} for s in trend["sectors"]]
+    trend_any = list(zip(trend["years"], trend["any_sector"], strict=True))
     achieved = queries.implemented_municipality_count(year)
     # pdca (issue 14): the KPI panel shows the national KPI rows (chiiki.pdca), each linking to its KPI page.
     from chiiki.pdca.queries import overview_kpis
 
     return render(request, "progress/index.html", _base_context(
         request, year, rows=rows, municipality_count=totals["municipalities"], trend=trend,
+        trend_table=trend_table, trend_any=trend_any,
         kpi_achieved=achieved, kpis=overview_kpis(year)))
 
 
@@ -193,31 +198,49 @@ def records(request):
     """The rows behind every number, filterable, paginated, exportable in the import format."""
     year = _year_from(request)
     stages = [s for s in request.GET.getlist("stage") for s in s.split(",") if s in Stage.values]
-    code = request.GET.get("municipality") or ""
+    typed = (request.GET.get("municipality") or "").strip()
+    code_error = ""
     try:
-        code = normalize_code(code) if code else None
-    except InvalidCode:
-        code = None
+        code = normalize_code(typed) if typed else None
+    except InvalidCode as exc:
+        # Said next to the field, and nothing listed: dropping the filter silently would show every row as if
+        # they were this municipality's.
+        code, code_error = None, str(exc)
     kinds = queries.kind_labels()
     kind = request.GET.get("kind") if request.GET.get("kind") in kinds else None
     sector = _sector_from(request) or None
     prefecture = request.GET.get("prefecture") or None
     peer_group = request.GET.get("peer_group") or None
     implemented_any = request.GET.get("implemented_any") == "1"
-    rows = queries.list_cells(year, sector=sector, prefecture=prefecture, kind=kind, municipality=code,
-                              stages=stages, peer_group=peer_group, implemented_any=implemented_any)
+    rows = [] if code_error else queries.list_cells(
+        year, sector=sector, prefecture=prefecture, kind=kind, municipality=code, stages=stages,
+        peer_group=peer_group, implemented_any=implemented_any)
+    # A count of municipalities (団体数, 実装団体数, the KPI) links here with per=municipality (implemented_any
+    # implies it): one row per municipality, so the list holds exactly as many rows as the number said.
+    per = request.GET.get("per")
+    if per not in ("cell", "municipality"):
+        per = "municipality" if implemented_any else "cell"
+    if per == "municipality":
+        rows = queries.group_by_municipality(rows)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
+        if per == "municipality":
+            return export_municipalities_response(fmt, year, rows, kinds)
         return export_response(fmt, year, rows)
 
     page = paginate(rows, request.GET.get("page"), 100)
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
+    query.pop("per", None)
+    base_query = query.urlencode()
+    query["per"] = per
     return render(request, "progress/records.html", _base_context(
         request, year, page=page, sector=sector or "", selected_stages=stages, prefecture=prefecture or "",
-        kind=kind or "", municipality=code or "", peer_group=peer_group or "", implemented_any=implemented_any,
+        kind=kind or "", municipality=code or typed, code_error=code_error, peer_group=peer_group or "",
+        implemented_any=implemented_any,
         kinds=list(kinds.items()), prefectures=Prefecture.objects.all(), querystring=query.urlencode(),
+        base_query=base_query, per=per,
         can_delete=access.can(request.user, "progress.delete"),
         peer_group_label=queries.peer_group_label(peer_group) if peer_group and ":" in peer_group else ""))
 

@@ -218,3 +218,21 @@ def test_search_parameters_are_bounded(client, register):
     assert client.get("/api/v1/cases?sector=防災").status_code == 422  # keys, not labels
     assert client.get("/api/v1/cases?q=" + "あ" * 101).status_code == 422
     assert client.get("/api/v1/cases?page_size=201").status_code == 422
+
+
+def test_detail_links_its_sectors_and_funding_to_the_cases_like_it(client, register):
+    """On a case page each 分野 and 財源 links to the library filtered to it; the linked list holds this case."""
+    import re
+
+    case = make("325252", "島の観光案内をクラウドファンディングで", sectors=["tourism"],
+                funding_kinds=["crowdfunding", "corporate_furusato"])
+    make("132012", "防災アプリ", funding_kinds=["corporate_furusato"])
+    html = client.get(f"/cases/{case.pk}/").content.decode()
+    links = dict((name, href) for href, name in re.findall(r'<a href="(/cases/\?(?:sector|funding)=\w+)">([^<]+)</a>',
+                                                             html))
+    assert set(links) == {"観光", "クラウドファンディング", "企業版ふるさと納税"}
+    expected = {"観光": 1, "クラウドファンディング": 1, "企業版ふるさと納税": 2}
+    for name, href in links.items():
+        listed = client.get(href).content.decode()
+        assert re.search(rf'data-testid="case-count">{expected[name]}<', listed), name
+        assert "島の観光案内" in listed

@@ -106,3 +106,29 @@ def test_a_403_leaves_one_line_in_the_log_and_no_traceback(production_client, us
     err = capsys.readouterr().err
     assert "Forbidden" in err and "/progress/entry/011002/" in err
     assert "Traceback" not in err and "PermissionDenied" not in err
+
+
+def test_api_request_validation_errors_are_japanese(client, users, register):
+    """Bad query parameters and bodies (pydantic's checks) answer 422 with each "msg" in Japanese; "type" and
+    "loc" stay for clients that key on them."""
+    import json
+
+    from chiiki.progress.tests.test_api import bearer
+
+    cases = [("/api/v1/progress?page=abc", ["query", "page"], "整数で指定してください"),
+             ("/api/v1/municipalities?page_size=0", ["query", "page_size"], "1以上で指定してください"),
+             ("/api/v1/municipalities?page_size=100000", ["query", "page_size"], "500以下で指定してください"),
+             ("/api/v1/municipalities?kind=metropolis", ["query", "kind"], "次のいずれかを指定してください: ")]
+    for url, loc, message in cases:
+        response = client.get(url)
+        assert response.status_code == 422, url
+        error = response.json()["detail"][0]
+        assert error["loc"] == loc and error["msg"].startswith(message) and error["type"], (url, error)
+    missing = client.put("/api/v1/progress/132012/disaster/2026", data=json.dumps({"note": "版なし"}),
+                         content_type="application/json", **bearer(users["admin"]))
+    assert missing.status_code == 422
+    assert {e["msg"] for e in missing.json()["detail"] if e["type"] == "missing"} == {"必須の項目です"}
+    broken = client.put("/api/v1/progress/132012/disaster/2026", data="{not json", content_type="application/json",
+                        **bearer(users["admin"]))
+    assert broken.status_code == 400
+    assert broken.json() == {"detail": "リクエスト本文を読み取れません（JSONの形式を確認してください）"}

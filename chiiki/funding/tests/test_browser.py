@@ -164,3 +164,29 @@ def test_wide_area_participants_and_revitalisation_plan_edit(register, users, pa
     assert RevitalisationPlan.objects.get(pk=rr.pk).version == 2
     context.close()
     assert errors == [] and mobile_errors == []
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_flow_diagram_labels_are_not_cut_at_the_edges(register, plan_factory, page, screenshot, width):
+    """Long source names with nine-digit amounts stay inside the diagram (they were cut at the left edge)."""
+    from chiiki.funding.models import FundingState, SourceKind
+
+    confirmed = FundingState.CONFIRMED
+    plan_factory([(2026, "implementation", 0, [(SourceKind.GENERAL, 410_000_000, confirmed, None),
+                                               (SourceKind.CORPORATE_DONATION, 103_000_000, confirmed, None),
+                                               (SourceKind.LOCAL_FINANCE, 3_000_000, confirmed, None)])],
+                 status="published")
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/funding/flows/")
+    svg = page.locator("figure.flow-diagram svg")
+    boxes = svg.evaluate("""svg => {
+        const view = svg.viewBox.baseVal;
+        return [...svg.querySelectorAll('text')].map(t => {
+            const b = t.getBBox();
+            return {text: t.textContent, left: b.x, right: b.x + b.width, width: view.width};
+        });
+    }""")
+    assert {b["text"] for b in boxes} >= {"企業版ふるさと納税 103,000,000円", "一般財源 410,000,000円"}
+    for box in boxes:
+        assert box["left"] >= 0 and box["right"] <= box["width"], box
+    screenshot(page, f"funding-flow-diagram-{width}")

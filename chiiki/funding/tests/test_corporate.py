@@ -204,3 +204,64 @@ def test_recipient_adds_a_project_to_its_plan(client_for, users, corp):
     bad = client_for(users["hachioji"]).post(url + "add", {"name": "", "sector": "disaster", "target_amount": "0"},
                                              follow=True).content.decode()
     assert "事業名を入力してください" in bad and "寄附の目標額は1円以上で入力してください" in bad
+
+
+@pytest.mark.parametrize("role", ["company", "hachioji", "tokyo", "sapporo"])
+def test_pledge_list_exports_exactly_the_visible_pledges(client_for, users, corp, role):
+    from chiiki.core.tabular import read_table
+
+    actions.pledge(users["company"], corp["company"], corp["hachioji"], amount=200_000, fiscal_year=2026,
+                   no_return_declared=True)
+    actions.pledge(users["company"], corp["company"], corp["matsue"], amount=300_000, fiscal_year=2026,
+                   no_return_declared=True)
+    c = client_for(users[role])
+    expected = {str(p.pk) for p in queries.visible_pledges(users[role])}
+    table = read_table(c.get("/funding/pledges/?format=csv").content, "p.csv")
+    assert table.header == ["申出番号", "企業", "法人番号", "事業", "団体", "年度", "寄附額（円）", "状態", "受領日",
+                            "申出日時"]
+    assert {r.values["申出番号"] for r in table.rows} == expected
+    for row in table.rows:
+        assert row.values["企業"] == "株式会社サンプル" and row.values["法人番号"] == VALID_NUMBER
+    xlsx = read_table(c.get("/funding/pledges/?format=xlsx").content, "p.xlsx")
+    assert [r.values for r in xlsx.rows] == [r.values for r in table.rows]
+    page = c.get("/funding/pledges/").content.decode()
+    assert ("format=csv" in page) is bool(expected) and (("申出はありません" in page) is not bool(expected))
+    if role == "company":
+        hachioji = next(r.values for r in table.rows if r.values["事業"] == "八王子 防災センサー")
+        assert hachioji["寄附額（円）"] == "200000" and hachioji["団体"] == "東京都八王子市"
+    assert client_for(None).get("/funding/pledges/?format=csv").status_code == 302  # sign-in first
+
+
+@pytest.mark.parametrize("role,linked", [("hachioji", True), ("tokyo", True), ("admin", True), ("sapporo", False),
+                                         ("public", False)])
+def test_project_figures_link_to_the_pledges_behind_them(client_for, users, corp, role, linked):
+    """申出・受領 and うち受領 on a project page link to exactly the pledges they add up, for those who see them all."""
+    import re
+
+    from chiiki.funding.models import PledgeState
+
+    def pledge(amount):
+        made, _ = actions.pledge(users["company"], corp["company"], corp["hachioji"], amount=amount, fiscal_year=2026,
+                                 no_return_declared=True)
+        return made
+
+    pledge(200_000)
+    received = pledge(300_000)
+    actions.set_pledge_state(users["hachioji"], received, PledgeState.RECEIVED, version=received.version,
+                             received_on=dt.date(2026, 5, 1))
+    cancelled = pledge(700_000)
+    actions.set_pledge_state(users["hachioji"], cancelled, PledgeState.CANCELLED, version=cancelled.version)
+    c = client_for(None if role == "public" else users[role])
+    html = c.get(f"/funding/projects/{corp['hachioji'].pk}/").content.decode()
+    assert "申出・受領" in html and "500,000円" in html and "300,000円" in html
+    links = re.findall(r'<a href="(/funding/pledges/\?[^"]+)">([\d,]+)円</a>', html)
+    assert bool(links) is linked
+    for href, figure in links:
+        listed = c.get(href.replace("&amp;", "&")).content.decode()
+        amounts = [int(a.replace(",", "")) for a in re.findall(r'<td class="num">([\d,]+)円</td>', listed)]
+        assert sum(amounts) == int(figure.replace(",", "")), href
+        assert "条件: 事業「" in listed
+    if linked:
+        assert [f for _h, f in links] == ["500,000", "300,000"]
+        export = c.get(f"/funding/pledges/?project={corp['hachioji'].pk}&active=1&format=csv").content.decode("utf-8-sig")
+        assert export.count("\n") == 3  # header + the two pledges that are not cancelled

@@ -117,3 +117,31 @@ def test_pdca_figures(plan_factory, register):
     assert queries.crowdfunding_raised() == 8000
     assert queries.crowdfunding_raised(fiscal_year=2026) == 3000
     assert queries.crowdfunding_raised(prefecture="01") == 0
+
+
+def test_every_flows_table_figure_links_to_lines_that_add_up_to_it(client, money):
+    """合計 and the 財源→分野 table link their 確定額 and 受領額 too; each link lists lines summing to the figure."""
+    page = client.get("/funding/flows/").content.decode()
+    tables = re.findall(r'<table class="data flow-(?:table|pairs)">(.*?)</table>', page, re.S)
+    cells = [cell for table in tables for cell in re.findall(r'<td class="num">(.*?)</td>', table)]
+    assert len(cells) == 3 * 3 + 3 * 2  # (2 sources + 合計) and 2 source → sector pairs, 3 figures each
+    for cell in cells:
+        found = re.fullmatch(r'<a href="([^"]+)">([\d,]+)円</a>', cell)
+        assert found, cell
+        lines = client.get(found.group(1).replace("&amp;", "&")).content.decode()
+        amounts = [int(a.replace(",", "")) for a in re.findall(r'<td class="num">([\d,]+)円</td>', lines)]
+        assert sum(amounts) == int(found.group(2).replace(",", "")), found.group(1)
+    assert "/funding/lines/?exclude_rejected=1&amp;secured=1" in page  # 合計の確定額
+
+
+@pytest.mark.parametrize("query,message", [("municipality=abc", "団体コードは数字で入力してください"),
+                                           ("municipality=999999", "団体コードが正しくありません"),
+                                           ("prefecture=99", "都道府県コード 99 は登録されていません")])
+def test_flows_mistyped_filter_is_said_on_the_form(client, money, query, message):
+    response = client.get(f"/funding/flows/?{query}")
+    html = response.content.decode()
+    assert response.status_code == 200 and message in html and 'role="alert"' in html
+    field = "flow-muni" if query.startswith("municipality") else "flow-pref"
+    assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', html) and html.count('aria-invalid="true"') == 1
+    assert "1,800円" not in html and "条件を直して" in html
+    assert client.get("/funding/flows/?municipality=01100").content.decode().count("300円") >= 1  # 5 digits

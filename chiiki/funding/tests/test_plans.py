@@ -317,3 +317,24 @@ def test_prefecture_staff_create_a_wide_area_plan_on_the_page(client_for, users)
     assert plan.municipality is None and sorted(plan.participants.values_list("code", flat=True)) == [
         "132012", "134023"]
     assert "参加団体: 八王子市、青ヶ島村" in c.get(plan.get_absolute_url()).content.decode()
+
+
+def test_year_source_table_figures_link_to_lines_that_add_up_to_them(client, plan_factory):
+    """Every amount of the 年度 × 財源 table (per source kind, 財源計, うち確定・受領) links to its lines."""
+    import re
+
+    from .conftest import NATIONAL, make_program
+
+    program = make_program("TABLE", name="表の補助金")
+    plan = plan_factory([(2026, "implementation", 1000, [(NATIONAL, 600, CONFIRMED, program), (GENERAL, 300, PLANNED, None),
+                                                         (GENERAL, 100, CONFIRMED, None)]),
+                         (2027, "operation", 500, [(GENERAL, 500, PLANNED, None)])], status="published")
+    page = client.get(f"/funding/plans/{plan.pk}/").content.decode()
+    table = re.search(r'<table class="data funding-table">(.*?)</table>', page, re.S).group(1)
+    linked = re.findall(r'<td class="num"><a href="([^"]+)">([\d,]+)円</a></td>', table)
+    assert len(linked) == 2 * (2 + 2)  # two years × (two source kinds + 財源計 + うち確定・受領)
+    for href, figure in linked:
+        lines = client.get(href.replace("&amp;", "&")).content.decode()
+        amounts = [int(a.replace(",", "")) for a in re.findall(r'<td class="num">([\d,]+)円</td>', lines)]
+        assert sum(amounts) == int(figure.replace(",", "")), href
+    assert f"?plan={plan.pk}&amp;fiscal_year=2026&amp;source_kind=general&amp;exclude_rejected=1\">400円" in table

@@ -86,3 +86,32 @@ def test_page_shows_the_stage_recorded_in_progress(client, catalog, register):
     html = client.get("/programs/navigator/", {"municipality": "132012", "sector": "disaster"}).content.decode()
     assert "段階: <strong>計画策定</strong>" in html and "繰越" in html
     assert "stage=planned" in html
+
+
+def test_page_exports_the_candidates_it_shows(client, catalog, register, set_attributes):
+    """The candidate list downloads as CSV/XLSX with Japanese headers, the same rows and fits as the API, narrowed
+    by the same filters; no link (and no file) without a municipality and a sector."""
+    from chiiki.core.tabular import read_table
+
+    ama = set_attributes(register["municipalities"]["325252"], fiscal_strength_index=Decimal("0.15"),
+                         depopulated=True, remote_island=True)
+    page = client.get(f"/programs/navigator/?municipality={ama.code}&sector=disaster").content.decode()
+    assert f"?municipality={ama.code}&amp;sector=disaster&amp;format=csv" in page
+    table = read_table(client.get(f"/programs/navigator/?municipality={ama.code}&sector=disaster&format=csv").content,
+                       "n.csv")
+    assert table.header == ["判定", "ID", "支援メニュー", "提供者", "種類", "支援の種類", "理由", "補助率",
+                            "申請の前提", "募集状況", "URL"]
+    api = navigator(client, municipality=ama.code, sector="disaster")
+    labels = {"eligible": "利用可能", "check": "要確認", "excluded": "対象外"}
+    assert [(r.values["ID"], r.values["判定"]) for r in table.rows] == [
+        (i["program"]["id"], labels[i["fit"]]) for i in api["items"]]
+    xlsx = read_table(client.get(f"/programs/navigator/?municipality={ama.code}&sector=disaster&format=xlsx").content,
+                      "n.xlsx")
+    assert [r.values for r in xlsx.rows] == [r.values for r in table.rows]
+    narrowed = read_table(client.get(f"/programs/navigator/?municipality={ama.code}&sector=disaster"
+                                     "&support_type=people&format=csv").content, "p.csv")
+    api_people = navigator(client, municipality=ama.code, sector="disaster", support_type="people")
+    assert [r.values["ID"] for r in narrowed.rows] == [i["program"]["id"] for i in api_people["items"]]
+    assert 0 < len(narrowed.rows) < len(table.rows)
+    no_sector = client.get(f"/programs/navigator/?municipality={ama.code}&format=csv")
+    assert no_sector.status_code == 200 and no_sector["Content-Type"].startswith("text/html")

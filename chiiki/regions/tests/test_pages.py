@@ -145,3 +145,12 @@ def test_points(register, client):
     assert points[0] == {"code": "011002", "name": "札幌市", "prefecture": "01", "kind": "designated_city",
                          "lat": 43.062, "lng": 141.354}
     assert response["ETag"]
+
+
+def test_national_map_count_links_to_the_register_with_that_many_rows(register, client):
+    import re
+
+    html = client.get("/regions/map/").content.decode()
+    href, count = re.search(r'全国<a href="([^"]+)">([\d,]+)</a>の市区町村', html).groups()
+    listed = client.get(href).content.decode()
+    assert re.search(rf"<strong>{count}</strong>件", listed) and int(count.replace(",", "")) == 8
