@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from chiiki import access
-from chiiki.core import history, tabular
+from chiiki.core import editing, history, tabular
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import current_fiscal_year
 from chiiki.core.models import ChangeRecord
@@ -33,6 +33,11 @@ from .forms import (
 from .models import ApplicationRound, Capability, Kind, Status, TalentProfile
 
 CONFLICT = "ほかの利用者が先に更新しました。最新の内容を確認してから、もう一度操作してください。"
+
+
+def _status(request, form) -> int:
+    """A form sent back: 409 when someone else saved first (what was typed is kept), 400 when refused."""
+    return 409 if getattr(form, "conflict", None) else 400 if request.method == "POST" else 200
 
 
 def _querystring(request) -> str:
@@ -212,14 +217,12 @@ def profile_edit(request, pk):
                                    version=form.cleaned_data["version"])
         except Invalid as exc:
             form.add_problems(exc.problems)
-        except Conflict:
-            messages.error(request, CONFLICT)
-            return redirect("talent:profile_edit", pk)
+        except Conflict as exc:
+            editing.keep_typed(form, exc.current and ProfileForm.initial_of(exc.current))
         else:
             messages.success(request, "プロフィールを保存しました。")
             return redirect("talent:profile", pk)
-    return render(request, "talent/profile_form.html", {"form": form, "profile": item},
-                  status=400 if request.method == "POST" else 200)
+    return render(request, "talent/profile_form.html", {"form": form, "profile": item}, status=_status(request, form))
 
 
 @login_required
@@ -227,24 +230,26 @@ def profile_account(request, pk):
     """The national admin links the profile to the advisor or company account that edits it (or unlinks it)."""
     access.require(request.user, "talent.manage")
     item = get_object_or_404(TalentProfile.objects.select_related("user"), pk=pk)
-    form = AccountForm(request.POST or None, initial={"username": item.user.username if item.user else "",
-                                                      "version": item.version})
+    form = AccountForm(request.POST or None, initial=_account_initial(item))
     if request.method == "POST" and form.is_valid():
         try:
             actions.link_account(request.user, item, form.cleaned_data["username"],
                                  version=form.cleaned_data["version"])
         except Invalid as exc:
             form.add_problems(exc.problems)
-        except Conflict:
-            messages.error(request, CONFLICT)
-            return redirect("talent:profile_account", pk)
+        except Conflict as exc:
+            editing.keep_typed(form, exc.current and _account_initial(exc.current))
         else:
             messages.success(request, "アカウントの結び付けを保存しました。" if form.cleaned_data["username"]
                              else "アカウントの結び付けを解除しました。")
             return redirect("talent:profile", pk)
     return render(request, "talent/profile_account.html", {"form": form, "profile": item,
                                                          "history": _account_history(item)},
-                  status=400 if request.method == "POST" else 200)
+                  status=_status(request, form))
+
+
+def _account_initial(item) -> dict:
+    return {"username": item.user.username if item.user else "", "version": item.version}
 
 
 def _account_history(item) -> list[dict]:
@@ -348,26 +353,28 @@ def request_new(request):
 def request_edit(request, pk):
     item = queries.get_request(request.user, pk)
     access.require(request.user, "talent.request", item)
-    initial = {"title": item.title, "sector": item.sector_id, "vision": item.vision, "format": item.format,
-               "required": list(item.required.values_list("pk", flat=True)),
-               "desired": list(item.desired.values_list("pk", flat=True)), "preferred_from": item.preferred_from,
-               "preferred_to": item.preferred_to, "plan_url": item.plan_url, "organisation": item.organisation,
-               "plan": str(item.plan_id or ""), "version": item.version}
-    form = RequestForm(request.POST or None, initial=initial, municipality=item.municipality)
+    form = RequestForm(request.POST or None, initial=_request_initial(item), municipality=item.municipality)
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_request(request.user, item, form.data_for_action(), version=form.cleaned_data["version"])
         except Invalid as exc:
             form.add_problems(exc.problems)
-        except Conflict:
-            messages.error(request, CONFLICT)
-            return redirect("talent:request", pk)
+        except Conflict as exc:
+            editing.keep_typed(form, exc.current and _request_initial(exc.current))
         else:
             messages.success(request, "派遣依頼を保存しました。")
             return redirect("talent:request", pk)
     return render(request, "talent/request_form.html", {"form": form, "item": item, "suggestions": [],
                                                         "place": item.municipality},
-                  status=400 if request.method == "POST" else 200)
+                  status=_status(request, form))
+
+
+def _request_initial(item) -> dict:
+    return {"title": item.title, "sector": item.sector_id, "vision": item.vision, "format": item.format,
+            "required": list(item.required.values_list("pk", flat=True)),
+            "desired": list(item.desired.values_list("pk", flat=True)), "preferred_from": item.preferred_from,
+            "preferred_to": item.preferred_to, "plan_url": item.plan_url, "organisation": item.organisation,
+            "plan": str(item.plan_id or ""), "version": item.version}
 
 
 @login_required
@@ -483,22 +490,24 @@ def request_rate(request, pk):
 def capability_edit(request, pk):
     access.require(request.user, "talent.manage")
     item = get_object_or_404(Capability, pk=pk)
-    form = CapabilityForm(request.POST or None, initial={"label": item.label, "synonyms": item.synonyms,
-                                                         "version": item.version})
+    form = CapabilityForm(request.POST or None, initial=_capability_initial(item))
     if request.method == "POST" and form.is_valid():
         try:
             actions.save_capability(request.user, item, label=form.cleaned_data["label"],
                                     synonyms=form.cleaned_data["synonyms"], version=form.cleaned_data["version"])
         except Invalid as exc:
             form.add_problems(exc.problems)
-        except Conflict:
-            messages.error(request, CONFLICT)
-            return redirect("talent:capability_edit", pk)
+        except Conflict as exc:
+            editing.keep_typed(form, exc.current and _capability_initial(exc.current))
         else:
             messages.success(request, f"「{form.cleaned_data['label']}」を保存しました。")
             return redirect(reverse("talent:capabilities") + f"#{pk}")
     return render(request, "talent/capability_form.html", {"form": form, "item": item},
-                  status=400 if request.method == "POST" else 200)
+                  status=_status(request, form))
+
+
+def _capability_initial(item) -> dict:
+    return {"label": item.label, "synonyms": item.synonyms, "version": item.version}
 
 
 @login_required

@@ -143,8 +143,8 @@ def test_profile_self_edit_through_the_pages(users, client_for, vocabulary):
     assert {(s.capability_id, s.level, s.evidence) for s in profile.skills.all()} == {
         ("CAP-BIZ-04", 3, "導入20店"), ("CAP-COM-12", 2, ""), ("CAP-COM-03", 1, "新規")}
     assert "導入20店" in client.get(f"/talent/profiles/{profile.pk}/edit").content.decode()
-    stale = client.post(f"/talent/profiles/{profile.pk}/edit", data | {"version": 1}, follow=True)
-    assert "ほかの利用者が先に更新しました" in stale.content.decode()
+    stale = client.post(f"/talent/profiles/{profile.pk}/edit", data | {"version": 1})
+    assert stale.status_code == 409 and "ほかの人が先に保存しました" in stale.content.decode()
 
 
 def test_a_second_profile_for_the_same_person_is_refused(users, vocabulary):

@@ -1,0 +1,89 @@
+"""Someone else saved first: the profile, request, capability and account forms answer 409 with what this user typed
+still in the fields, the other person's saved values beside them, and the stored version, so that saving again
+overwrites on purpose. The refused post writes nothing."""
+
+import re
+
+import pytest
+
+from chiiki import access
+from chiiki.core.models import ChangeRecord
+from chiiki.talent import actions
+from chiiki.talent.models import Capability, TalentProfile, TalentRequest
+
+from .conftest import profile_data, request_data
+
+pytestmark = pytest.mark.django_db
+
+
+def _version(html: str) -> str:
+    return re.search(r'name="version" value="(\d+)"', html).group(1)
+
+
+def _changes(model: str, pk) -> int:
+    return ChangeRecord.objects.filter(model=model, object_id=str(pk)).count()
+
+
+def test_profile_conflict_keeps_the_typed_values(users, client_for, advisor_profile):
+    profile = advisor_profile
+    actions.update_profile(access.SYSTEM, profile, profile_data(public_profile="事務局が直した紹介文"), version=1)
+    typed = {"display_name": "見守 一郎", "kind": "regional_it_advisor", "capabilities": ["CAP-HLT-07", "CAP-COM-03"],
+             "level": 2, "sectors": ["health"], "home_prefecture": "13", "prefectures_served": [],
+             "available_days": "10", "available_hours": "20", "public_profile": "本人が書いた紹介文\r\n二行目",
+             "email": "ichiro@example.jp", "version": "1"}
+    before = _changes("talent.talentprofile", profile.pk)
+    client = client_for(users["advisor"])
+    stale = client.post(f"/talent/profiles/{profile.pk}/edit", typed)
+    html = stale.content.decode()
+    assert stale.status_code == 409
+    assert "ほかの人が先に保存しました" in html and "data-error-summary" in html
+    assert ">\n本人が書いた紹介文\r\n二行目</textarea>" in html
+    assert "ほかの人が保存した内容:</span> 事務局が直した紹介文" in html
+    assert "ほかの人が保存した内容:</span> 東京都" in html  # 対応できる都道府県 by name, not code
+    assert _version(html) == "2" and _changes("talent.talentprofile", profile.pk) == before
+    profile.refresh_from_db()
+    assert profile.public_profile == "事務局が直した紹介文"
+    assert client.post(f"/talent/profiles/{profile.pk}/edit", {**typed, "version": "2"}).status_code == 302
+    profile = TalentProfile.objects.get(pk=profile.pk)
+    assert (profile.public_profile, profile.version) == ("本人が書いた紹介文\r\n二行目", 3)
+    assert not profile.prefectures_served.exists()
+
+
+def test_request_conflict_keeps_the_typed_values(users, client_for, hachioji_request):
+    item = hachioji_request
+    actions.update_request(users["hachioji"], item, request_data(vision="同僚が書いた目指す姿"), version=1)
+    typed = {**request_data(vision="私が書いた目指す姿"), "version": "1"}
+    typed.pop("desired")
+    before = _changes("talent.talentrequest", item.pk)
+    client = client_for(users["hachioji"])
+    stale = client.post(f"/talent/requests/{item.pk}/edit", typed)
+    html = stale.content.decode()
+    assert stale.status_code == 409 and "ほかの人が先に保存しました" in html
+    assert ">\n私が書いた目指す姿</textarea>" in html and "ほかの人が保存した内容:</span> 同僚が書いた目指す姿" in html
+    assert "ほかの人が保存した内容:</span> " + Capability.objects.get(pk="CAP-COM-03").label in html  # desired
+    assert _version(html) == "2" and _changes("talent.talentrequest", item.pk) == before
+    assert client.post(f"/talent/requests/{item.pk}/edit", {**typed, "version": "2"}).status_code == 302
+    item = TalentRequest.objects.get(pk=item.pk)
+    assert (item.vision, item.version, list(item.desired.all())) == ("私が書いた目指す姿", 3, [])
+
+
+def test_capability_and_account_conflicts_keep_the_typed_values(users, client_for, advisor_profile):
+    cap = Capability.objects.get(pk="CAP-HLT-07")
+    actions.save_capability(access.SYSTEM, cap, label=cap.label, synonyms="先に足した同義語", version=cap.version)
+    admin = client_for(users["admin"])
+    url = f"/talent/capabilities/{cap.pk}/edit"
+    stale = admin.post(url, {"label": cap.label, "synonyms": "私の同義語", "version": str(cap.version)})
+    html = stale.content.decode()
+    assert stale.status_code == 409 and ">\n私の同義語</textarea>" in html
+    assert "ほかの人が保存した内容:</span> 先に足した同義語" in html and _version(html) == str(cap.version + 1)
+    assert admin.post(url, {"label": cap.label, "synonyms": "私の同義語", "version": _version(html)}).status_code == 302
+    assert Capability.objects.get(pk=cap.pk).synonyms == "私の同義語"
+
+    profile = advisor_profile
+    actions.link_account(access.SYSTEM, profile, "", version=profile.version)  # someone unlinks it first
+    url = f"/talent/profiles/{profile.pk}/account"
+    stale = admin.post(url, {"username": "company", "version": "1"})
+    html = stale.content.decode()
+    assert stale.status_code == 409 and 'value="company"' in html
+    assert "ほかの人が保存した内容:</span> （空欄）" in html and _version(html) == "2"
+    assert TalentProfile.objects.get(pk=profile.pk).user is None
