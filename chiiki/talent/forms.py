@@ -177,7 +177,9 @@ class ReportForm(ActionForm):
 
 class RateForm(ActionForm):
     rating = forms.TypedChoiceField(label="評価", choices=[(i, f"{i}") for i in range(5, 0, -1)], coerce=int,
-                                    widget=forms.RadioSelect)
+                                    widget=forms.RadioSelect, error_messages={
+                                        "required": "評価は1〜5で選んでください",
+                                        "invalid_choice": "評価は1〜5で選んでください"})
     comment = forms.CharField(label="コメント", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput)
 

@@ -378,7 +378,8 @@ def _request_initial(item) -> dict:
 
 
 @login_required
-def request_detail(request, pk):
+def request_detail(request, pk, *, sent=None, status=200):
+    """`sent`: a small form (visit_form, report_form or rate_form) sent back with what was typed."""
     item = queries.get_request(request.user, pk)
     user = request.user
     moves = [(name, actions.TRANSITION_LABELS[name]) for name in actions.allowed_transitions(user, item)
@@ -406,7 +407,8 @@ def request_detail(request, pk):
         else None,
         "show_contact": item.talent is not None and access.can(user, "talent.view_contact", item.talent),
         "can_edit": item.status == Status.DRAFT and access.can(user, "talent.request", item),
-        "history": records, "max_days": rules.MAX_DAYS, "max_hours": rules.MAX_ONLINE_HOURS})
+        "history": records, "max_days": rules.MAX_DAYS, "max_hours": rules.MAX_ONLINE_HOURS, **(sent or {})},
+        status=status)
 
 
 def history_of(item):
@@ -448,22 +450,28 @@ def request_move(request, pk, name):
         f"「{label}」を記録しました。")
 
 
-def _form_posted(request, pk, form_class, act, success: str, *, invalid: str | None = None):
-    """The request page's small forms (visit, report, rating): bind the POST, show the form's errors (or `invalid`)
-    as messages and go back, else run act(item, cleaned_data) through _acted."""
+def _form_posted(request, pk, name, form_class, act, success: str):
+    """The request page's small forms (visit_form, report_form, rate_form): run act(item, cleaned_data); a refusal
+    or a conflict shows the page again with what was typed still in the form (a report is long to write again)."""
     item = queries.get_request(request.user, pk)
     form = form_class(request.POST)
-    if not form.is_valid():
-        for error in [invalid] if invalid else [error for errors in form.errors.values() for error in errors]:
-            messages.error(request, error)
-        return redirect("talent:request", pk)
-    return _acted(request, item, lambda: act(item, form.cleaned_data), success)
+    if form.is_valid():
+        try:
+            act(item, form.cleaned_data)
+        except Invalid as exc:
+            form.add_problems(exc.problems)
+        except Conflict as exc:
+            editing.keep_typed(form, exc.current and {"version": exc.current.version})
+        else:
+            messages.success(request, success)
+            return redirect("talent:request", item.pk)
+    return request_detail(request, pk, sent={name: form}, status=_status(request, form))
 
 
 @login_required
 @require_POST
 def request_visit(request, pk):
-    return _form_posted(request, pk, VisitForm, lambda item, data: actions.add_visit(
+    return _form_posted(request, pk, "visit_form", VisitForm, lambda item, data: actions.add_visit(
         request.user, item, date=data["date"], hours=data["hours"], mode=data["mode"],
         participants=data["participants"], note=data["note"], version=data["version"]), "訪問を記録しました。")
 
@@ -471,16 +479,16 @@ def request_visit(request, pk):
 @login_required
 @require_POST
 def request_report(request, pk):
-    return _form_posted(request, pk, ReportForm, lambda item, data: actions.transition(
+    return _form_posted(request, pk, "report_form", ReportForm, lambda item, data: actions.transition(
         request.user, item, "report", version=data["version"], report=data), "報告を提出しました。")
 
 
 @login_required
 @require_POST
 def request_rate(request, pk):
-    return _form_posted(request, pk, RateForm, lambda item, data: actions.transition(
+    return _form_posted(request, pk, "rate_form", RateForm, lambda item, data: actions.transition(
         request.user, item, "rate", version=data["version"], rating=data["rating"], comment=data["comment"]),
-        "評価を記録しました。", invalid="評価は1〜5で選んでください")
+        "評価を記録しました。")
 
 
 # ---- Admin: vocabulary, rounds ---------------------------------------------------------------------------------

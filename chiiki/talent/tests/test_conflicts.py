@@ -87,3 +87,31 @@ def test_capability_and_account_conflicts_keep_the_typed_values(users, client_fo
     assert stale.status_code == 409 and 'value="company"' in html
     assert "ほかの人が保存した内容:</span> （空欄）" in html and _version(html) == "2"
     assert TalentProfile.objects.get(pk=profile.pk).user is None
+
+
+def test_a_report_refused_or_in_conflict_keeps_what_was_typed(users, client_for, vocabulary, rounds, advisor_profile):
+    """The report is long to write: a stale version (someone added a visit meanwhile) or a missing field shows the
+    page again with the text in the form; nothing is written until it is sent with the current version."""
+    officer, admin, advisor = (client_for(users[r]) for r in ("hachioji", "admin", "advisor"))
+    r = actions.create_request(users["hachioji"], users["hachioji"].municipality, request_data())
+    officer.post(f"/talent/requests/{r.pk}/move/submit", {"version": 1})
+    admin.post(f"/talent/requests/{r.pk}/move/receive", {"version": 2})
+    admin.post(f"/talent/requests/{r.pk}/move/ask", {"version": 3, "talent": advisor_profile.pk})
+    advisor.post(f"/talent/requests/{r.pk}/move/accept", {"version": 4})
+    visit = {"date": "2026-06-02", "hours": "4", "mode": "onsite", "participants": 6}
+    assert advisor.post(f"/talent/requests/{r.pk}/visits", {**visit, "version": 5}).status_code == 302
+    assert advisor.post(f"/talent/requests/{r.pk}/visits", {**visit, "version": 6}).status_code == 302  # version 7
+    report = {"done": "試験導入を3地区で実施\r\n報告会も開いた", "handed_over_to": "福祉課へ", "version": 6}
+    before = ChangeRecord.objects.count()
+    stale = advisor.post(f"/talent/requests/{r.pk}/report", report)
+    html = stale.content.decode()
+    assert stale.status_code == 409 and "ほかの人が先に保存しました" in html
+    assert ">\n試験導入を3地区で実施\r\n報告会も開いた</textarea>" in html and _version(html) == "7"
+    assert ChangeRecord.objects.count() == before and TalentRequest.objects.get(pk=r.pk).status == "dispatching"
+    missing = advisor.post(f"/talent/requests/{r.pk}/report", {**report, "handed_over_to": "", "version": 7})
+    assert missing.status_code == 400 and ">\n試験導入を3地区で実施\r\n報告会も開いた</textarea>" in missing.content.decode()
+    assert advisor.post(f"/talent/requests/{r.pk}/report", {**report, "version": 7}).status_code == 302
+    assert TalentRequest.objects.get(pk=r.pk).status == "reported"
+    bad_rating = officer.post(f"/talent/requests/{r.pk}/rate", {"version": 8, "comment": "助かりました"})
+    assert bad_rating.status_code == 400 and "評価は1〜5で選んでください" in bad_rating.content.decode()
+    assert ">\n助かりました</textarea>" in bad_rating.content.decode()
