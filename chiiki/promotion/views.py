@@ -511,7 +511,7 @@ def challenge(request, pk):
         return tabular.table_response(request.GET["format"], f"提案_{c.title}", header, [
             [p.pk, p.organisation.name, p.get_status_display(), p.summary, p.approach, p.cost, p.team,
              timezone.localtime(p.created_at).strftime("%Y-%m-%d %H:%M")] for p in proposals])
-    errors, values = {}, {}
+    errors, values, conflict = {}, {}, False
     if request.method == "POST":
         if not user.is_authenticated:
             return redirect(reverse("accounts:login") + f"?next={c.get_absolute_url()}")
@@ -538,7 +538,8 @@ def challenge(request, pk):
         except Invalid as exc:
             errors = exc.errors
         except Conflict:
-            errors = {"": Conflict.DEFAULT}
+            errors = {"": Conflict.DEFAULT}  # the typed amount stays in its field (challenge.html)
+            conflict = True
         else:
             return redirect(c.get_absolute_url())
     can_propose = (membership is not None and access.can(user, "promotion.proposal_submit", c)
@@ -555,7 +556,7 @@ def challenge(request, pk):
         "needs_organisation": membership is None and access.can(user, "promotion.proposal_submit", c),
         "sector_name": queries.sector_names().get(c.sector_id, c.sector_id),
         "can_edit": access.can(user, "promotion.challenge_manage", c.municipality),
-    }, status=422 if errors else 200)
+    }, status=409 if conflict else 422 if errors else 200)
 
 
 @login_required
