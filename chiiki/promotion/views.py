@@ -642,7 +642,7 @@ def event(request, pk):
                                                         "organiser_prefecture"), pk=pk)
     user = request.user
     registered = user.is_authenticated and e.registrations.filter(user=user).exists()
-    errors = {}
+    errors, conflict = {}, False
     if request.method == "POST":
         if not user.is_authenticated:
             return redirect(reverse("accounts:login") + f"?next={e.get_absolute_url()}")
@@ -655,15 +655,17 @@ def event(request, pk):
                 messages.success(request, "参加を申し込みました。")
         except Invalid as exc:
             errors = exc.errors
-        except Conflict as exc:
-            errors = {"": str(exc)}
+        except Conflict as exc:  # full: another registration took the last seat first (the page now says 満員)
+            errors, conflict = {"": str(exc)}, True
         else:
             return redirect(e.get_absolute_url())
+    count = e.registrations.count()
     return render(request, "promotion/event.html", {
-        "e": e, "registered": registered, "count": e.registrations.count(), "errors": errors,
+        "e": e, "registered": registered, "count": count, "errors": errors,
+        "full": e.capacity is not None and count >= e.capacity,
         "sector_names": queries.sector_names(), "can_edit": access.can(user, "promotion.event_edit", e),
         "started": e.starts_at <= timezone.now(),
-    }, status=422 if errors else 200)
+    }, status=409 if conflict else 422 if errors else 200)
 
 
 EVENT_FORM_FIELDS = ("title", "organiser", "format", "starts_at", "ends_at", "online_url", "venue", "description",
