@@ -94,6 +94,7 @@ def test_kpi_edit_conflict_keeps_the_typed_values(client_for, users, register):
     stale = client_for(users["tokyo"]).post("/pdca/kpis/TOKYO-1/edit", {**data, "target_value": "7", "version": "1"})
     html = stale.content.decode()
     assert stale.status_code == 409 and "ほかの人が先に保存しました" in html
+    assert "{#" not in html and "#}" not in html  # template comments stay out of the page
     assert 'name="target_value" value="7"' in html and "ほかの人が保存した内容:</span> 県の統計" in html
     assert "ほかの人が保存した内容:</span> 3.00" in html  # their target beside my 7
     assert "ほかの人が保存した内容:</span> 団体" not in html  # a value both have is not repeated

@@ -37,6 +37,7 @@ def test_profile_conflict_keeps_the_typed_values(users, client_for, advisor_prof
     html = stale.content.decode()
     assert stale.status_code == 409
     assert "ほかの人が先に保存しました" in html and "data-error-summary" in html
+    assert "{#" not in html and "#}" not in html  # template comments stay out of the page
     assert ">\n本人が書いた紹介文\r\n二行目</textarea>" in html
     assert "ほかの人が保存した内容:</span> 事務局が直した紹介文" in html
     assert "ほかの人が保存した内容:</span> 東京都" in html  # 対応できる都道府県 by name, not code
