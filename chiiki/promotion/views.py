@@ -275,6 +275,7 @@ def _form(request, *, title, fields, back_url, back_label, errors, version=None,
     return render(request, "promotion/form.html", {
         "title": title, "fields": fields, "back_url": back_url, "back_label": back_label, "version": version,
         "general_error": (errors or {}).get(""), "lead": lead, "submit_label": submit_label,
+        "problems": [f for f in fields if f.get("error")],  # the summary names each field to correct
     }, status=409 if theirs is not None else 422 if errors else 200)
 
 
