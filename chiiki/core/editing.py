@@ -84,8 +84,16 @@ def _same(typed, stored) -> bool:
         return False
 
 
+def _flat(choices):
+    for key, label in choices or ():
+        if isinstance(label, (list, tuple)):  # a group: (heading, [(value, label), ...])
+            yield from label
+        else:
+            yield key, label
+
+
 def _shown(value, choices) -> str:
-    labels = {str(k): str(v) for k, v in choices or ()}
+    labels = {str(k): str(v) for k, v in _flat(choices)}
     if isinstance(value, (list, tuple, set)):
         return "・".join(labels.get(str(v), str(v)) for v in value) or "（なし）"
     if isinstance(value, bool):
