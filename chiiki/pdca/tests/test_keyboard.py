@@ -24,12 +24,18 @@ from ..models import KPI, InstitutionProposal, Review
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def open_form(page, width: int, username: str, listing: str, form: str) -> list[str]:
+    """Signed in as username, from the list page Tab to the link to the form and press Enter; the page errors."""
+    errors = start(page, width, username)
+    page.goto(listing)
+    activate(page, f'main a[href="{form}"]', f"**{form}")
+    check_page(page)
+    return errors
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_kpi_added_with_the_keyboard(users, world, page, screenshot, width):  # noqa: F811
-    errors = start(page, width, "admin")
-    page.goto("/pdca/")
-    activate(page, 'main a[href="/pdca/kpis/new"]', "**/pdca/kpis/new")
-    check_page(page)
+    errors = open_form(page, width, "admin", "/pdca/", "/pdca/kpis/new")
     year = current_fiscal_year()
     fill(page, "#id_code", "KB-DX-1")
     fill(page, "#id_name", "防災アプリを導入した団体数")
@@ -60,10 +66,7 @@ def test_a_kpi_added_with_the_keyboard(users, world, page, screenshot, width):  
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_prefecture_review_created_with_the_keyboard(users, world, page, screenshot, width):  # noqa: F811
-    errors = start(page, width, "tokyo-pref")
-    page.goto("/pdca/reviews/")
-    activate(page, 'main a[href="/pdca/reviews/new"]', "**/pdca/reviews/new")
-    check_page(page)
+    errors = open_form(page, width, "tokyo-pref", "/pdca/reviews/", "/pdca/reviews/new")
     assert value(page, "#id_prefecture") == "13"  # the officer's own prefecture is the only scope offered
     fill(page, "#id_fiscal_year", "昨年")
     fill(page, "#id_title", "東京都のKPIレビュー（試行）")
@@ -86,11 +89,8 @@ def test_a_prefecture_review_created_with_the_keyboard(users, world, page, scree
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_admin_declines_a_proposal_with_the_keyboard(users, world, page, screenshot, width):  # noqa: F811
-    errors = start(page, width, "admin")
     proposal = InstitutionProposal.objects.get(pk=world["proposal"])
-    page.goto("/pdca/proposals/")
-    activate(page, f'main a[href="/pdca/proposals/{proposal.pk}/"]', f"**/pdca/proposals/{proposal.pk}/")
-    check_page(page)
+    errors = open_form(page, width, "admin", "/pdca/proposals/", f"/pdca/proposals/{proposal.pk}/")
     tab_to(page, "#id_status")
     arrow_to(page, "declined")
     send(page, "main form")  # 見送り without a reason
