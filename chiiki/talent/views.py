@@ -421,33 +421,28 @@ def history_of(item):
                  "status"), "")} for r in rows]
 
 
-def _acted(request, item, call, success: str):
-    try:
-        call()
-    except Invalid as exc:
-        for _field, reason in exc.problems:
-            messages.error(request, reason)
-    except Conflict:
-        messages.error(request, CONFLICT)
-    else:
-        messages.success(request, success)
-    return redirect("talent:request", item.pk)
-
-
 @login_required
 @require_POST
 def request_move(request, pk, name):
+    """One workflow step (a button, with a 理由 line for reject / decline / withdraw). Refused or in conflict, the page
+    comes back with the message and the typed 理由 still in its line (and quoted, should that step be gone)."""
     item = queries.get_request(request.user, pk)
     if name not in actions.TRANSITIONS:
         raise Http404("操作が見つかりません")
     talent = None
     if name == "ask":
         talent = get_object_or_404(TalentProfile, pk=request.POST.get("talent") or 0)
-    label = actions.TRANSITION_LABELS[name]
-    return _acted(request, item, lambda: actions.transition(
-        request.user, item, name, version=request.POST.get("version"), reason=request.POST.get("reason", ""),
-        talent=talent, rating=request.POST.get("rating"), comment=request.POST.get("comment", "")),
-        f"「{label}」を記録しました。")
+    reason = request.POST.get("reason", "")
+    try:
+        actions.transition(request.user, item, name, version=request.POST.get("version"), reason=reason,
+                           talent=talent, rating=request.POST.get("rating"), comment=request.POST.get("comment", ""))
+    except (Invalid, Conflict) as exc:
+        conflict = isinstance(exc, Conflict)
+        problems = [CONFLICT] if conflict else [r for _f, r in exc.problems]
+        return request_detail(request, pk, status=409 if conflict else 400, sent={
+            "move_refused": {"name": name, "reason": reason, "problems": problems}})
+    messages.success(request, f"「{actions.TRANSITION_LABELS[name]}」を記録しました。")
+    return redirect("talent:request", item.pk)
 
 
 def _form_posted(request, pk, name, form_class, act, success: str):

@@ -116,3 +116,22 @@ def test_a_report_refused_or_in_conflict_keeps_what_was_typed(users, client_for,
     bad_rating = officer.post(f"/talent/requests/{r.pk}/rate", {"version": 8, "comment": "助かりました"})
     assert bad_rating.status_code == 400 and "評価は1〜5で選んでください" in bad_rating.content.decode()
     assert ">\n助かりました</textarea>" in bad_rating.content.decode()
+
+
+def test_a_stale_step_keeps_the_typed_reason(users, client_for, vocabulary, rounds, advisor_profile):
+    """The advisor declines with a reason while the admin has already moved the request on: 409, the reason is still
+    in its line; nothing is recorded until it is sent with the current version."""
+    admin, advisor, officer = (client_for(users[r]) for r in ("admin", "advisor", "hachioji"))
+    r = actions.create_request(users["hachioji"], users["hachioji"].municipality, request_data())
+    officer.post(f"/talent/requests/{r.pk}/move/submit", {"version": 1})
+    admin.post(f"/talent/requests/{r.pk}/move/receive", {"version": 2})
+    admin.post(f"/talent/requests/{r.pk}/move/ask", {"version": 3, "talent": advisor_profile.pk})
+    before = ChangeRecord.objects.count()
+    stale = advisor.post(f"/talent/requests/{r.pk}/move/decline", {"version": 3, "reason": "日程が合わないため"})
+    html = stale.content.decode()
+    assert stale.status_code == 409 and "ほかの利用者が先に更新しました" in html and "data-error-summary" in html
+    assert 'id="reason-decline" name="reason" value="日程が合わないため"' in html
+    assert ChangeRecord.objects.count() == before and TalentRequest.objects.get(pk=r.pk).status == "asked"
+    assert advisor.post(f"/talent/requests/{r.pk}/move/decline", {"version": 4, "reason": "日程が合わないため"}
+                        ).status_code == 302
+    assert TalentRequest.objects.get(pk=r.pk).reason == "日程が合わないため"

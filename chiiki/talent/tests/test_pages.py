@@ -79,8 +79,8 @@ def test_the_workflow_through_the_pages(users, client_for, vocabulary, rounds, a
 def test_a_refused_move_shows_the_reason(users, client_for, vocabulary, hachioji_request):
     ApplicationRound.objects.all().delete()
     response = client_for(users["hachioji"]).post(f"/talent/requests/{hachioji_request.pk}/move/submit",
-                                                  {"version": 1}, follow=True)
-    assert "受付中の募集回がありません" in response.content.decode()
+                                                  {"version": 1})
+    assert response.status_code == 400 and "受付中の募集回がありません" in response.content.decode()
 
 
 def test_other_municipalities_cannot_see_a_request(users, client_for, hachioji_request):
