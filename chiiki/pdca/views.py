@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from chiiki import access
-from chiiki.core import tabular
+from chiiki.core import editing, tabular
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.models import ChangeRecord
 from chiiki.core.paging import paginate
@@ -17,6 +17,11 @@ from .forms import ActionForm, KPIForm, ProposalForm, ProposalStatusForm, Review
 from .models import KPI, Action, InstitutionProposal, ProposalStatus, Review, ReviewEntry
 
 CONFLICT_MESSAGE = Conflict.DEFAULT
+
+
+def _status(form) -> int:
+    """A form sent back: 409 when someone else saved first, 422 when the values were refused."""
+    return 409 if getattr(form, "conflict", None) else 422 if form.errors else 200
 
 
 def _managed_prefectures(user):
@@ -118,12 +123,7 @@ def kpi_new(request):
 def kpi_edit(request, code):
     kpi = get_object_or_404(KPI, pk=code)
     access.require(request.user, "pdca.manage", kpi.prefecture)
-    initial = {"name": kpi.name, "unit": kpi.unit, "measure": kpi.measure, "sectors": kpi.sectors,
-               "target_value": kpi.target_value, "target_fiscal_year": kpi.target_fiscal_year,
-               "baseline_value": kpi.baseline_value if kpi.baseline_value is not None else "",
-               "baseline_date": kpi.baseline_date, "source": kpi.source, "prefecture": kpi.prefecture_id or "",
-               "order": kpi.order, "version": kpi.version}
-    form = KPIForm(request.POST or None, initial=initial, prefectures=_managed_prefectures(request.user),
+    form = KPIForm(request.POST or None, initial=_kpi_initial(kpi), prefectures=_managed_prefectures(request.user),
                    editing=True)
     if request.method == "POST" and form.is_valid():
         try:
@@ -131,12 +131,20 @@ def kpi_edit(request, code):
                                             version=form.cleaned_data.get("version"))
         except Invalid as exc:
             form.attach(exc)
-        except Conflict:
-            form.add_error(None, CONFLICT_MESSAGE)
+        except Conflict as exc:
+            editing.keep_typed(form, exc.current and _kpi_initial(exc.current))
         else:
             messages.success(request, "KPIを更新しました。" if changed else "変更はありませんでした。")
             return redirect("pdca:kpi", code=kpi.code)
-    return render(request, "pdca/kpi_form.html", {"form": form, "kpi": kpi}, status=422 if form.errors else 200)
+    return render(request, "pdca/kpi_form.html", {"form": form, "kpi": kpi}, status=_status(form))
+
+
+def _kpi_initial(kpi) -> dict:
+    return {"name": kpi.name, "unit": kpi.unit, "measure": kpi.measure, "sectors": kpi.sectors,
+            "target_value": kpi.target_value, "target_fiscal_year": kpi.target_fiscal_year,
+            "baseline_value": kpi.baseline_value if kpi.baseline_value is not None else "",
+            "baseline_date": kpi.baseline_date, "source": kpi.source, "prefecture": kpi.prefecture_id or "",
+            "order": kpi.order, "version": kpi.version}
 
 
 # ---- reviews --------------------------------------------------------------------------------------------------
@@ -169,11 +177,21 @@ def review_new(request):
     return render(request, "pdca/review_form.html", {"form": form}, status=422 if form.errors else 200)
 
 
-def _entry_row(entry, live, form_error, posted):
-    return {"entry": entry, "live": live, "form_error": form_error, "posted": posted}
+def _entry_row(entry, live, sent=None):
+    """An assessment row; `sent` (a refused post) keeps what was typed: its error, or after a conflict the other
+    person's text and the stored version."""
+    sent = sent or {}
+    return {"entry": entry, "live": live, "form_error": sent.get("error"), "posted": sent.get("posted"),
+            "kept": "posted" in sent, "theirs": sent.get("theirs"), "version": sent.get("version", entry.version)}
 
 
-def review_detail(request, pk, *, entry_forms=None, action_forms=None, new_action_form=None, status=200):
+def _action_initial(a) -> dict:
+    return {"title": a.title, "owner_organisation": a.owner_organisation, "due_date": a.due_date.isoformat(),
+            "kpi": a.kpi_id or "", "status": a.status, "result": a.result, "version": a.version}
+
+
+def review_detail(request, pk, *, entry_forms=None, action_forms=None, new_action_form=None, status=200,
+                  conflict=None):
     review = get_object_or_404(Review.objects.select_related("prefecture"), pk=pk)
     today = timezone.localdate()
     entries = list(review.entries.select_related("kpi", "kpi__prefecture"))
@@ -189,14 +207,13 @@ def review_detail(request, pk, *, entry_forms=None, action_forms=None, new_actio
             "ID", "対応内容", "担当組織", "期限", "状況", "期限切れ", "関連KPI", "結果"], [[
                 a.pk, a.title, a.owner_organisation, a.due_date.isoformat(), a.get_status_display(),
                 "期限切れ" if a.is_overdue(today) else "", a.kpi.name if a.kpi else "", a.result] for a in action_list])
-    entry_forms = entry_forms or {}  # entry pk → (error message, the text that was sent)
+    entry_forms = entry_forms or {}  # entry pk → what was sent (see _entry_row)
     action_forms = action_forms or {}
     return render(request, "pdca/review_detail.html", {
-        "review": review, "entries": [_entry_row(e, live[e.pk], *entry_forms.get(e.pk, (None, None))) for e in entries],
+        "review": review, "entries": [_entry_row(e, live[e.pk], entry_forms.get(e.pk)) for e in entries],
         "actions": [{"action": a, "overdue": a.is_overdue(today), "form": action_forms.get(a.pk) or ActionForm(
-            initial={"title": a.title, "owner_organisation": a.owner_organisation, "due_date": a.due_date.isoformat(),
-                     "kpi": a.kpi_id or "", "status": a.status, "result": a.result, "version": a.version},
-            review=review, prefix=f"action-{a.pk}")} for a in action_list],
+            initial=_action_initial(a), review=review, prefix=f"action-{a.pk}")} for a in action_list],
+        "conflict": conflict,  # {"message", "href"}: someone else saved first; focus goes there
         "new_action_form": new_action_form or ActionForm(review=review, prefix="new"),
         "previous": previous, "previous_actions": [{"action": a, "overdue": a.is_overdue(today)}
                                                    for a in queries.actions_of(previous)] if previous else [],
@@ -208,15 +225,20 @@ def review_detail(request, pk, *, entry_forms=None, action_forms=None, new_actio
 def entry_save(request, pk, entry_pk):
     entry = get_object_or_404(ReviewEntry.objects.select_related("review", "review__prefecture"), pk=entry_pk,
                               review_id=pk)
+    typed = request.POST.get("assessment", "")
     try:
-        actions.save_assessment(request.user, entry, assessment=request.POST.get("assessment", ""),
-                                version=request.POST.get("version"))
+        actions.save_assessment(request.user, entry, assessment=typed, version=request.POST.get("version"))
     except Invalid as exc:
         # Sent back with what was typed (not the stored text): bad input must not cost the user their words.
         return review_detail(request, pk, status=422, entry_forms={
-            entry.pk: ("; ".join(r for _f, r in exc.problems), request.POST.get("assessment", ""))})
-    except Conflict:
-        messages.error(request, CONFLICT_MESSAGE)
+            entry.pk: {"error": "; ".join(r for _f, r in exc.problems), "posted": typed}})
+    except Conflict as exc:
+        # Neither is a conflict lost: the typed text stays in the field, the other person's is shown beside it.
+        stored = exc.current or entry
+        theirs = editing.differences({"assessment": typed}, {"assessment": stored.assessment}).get("assessment")
+        return review_detail(request, pk, status=409, entry_forms={
+            entry.pk: {"posted": typed, "theirs": theirs, "version": stored.version}},
+            conflict={"message": editing.SAVED_FIRST, "href": f"#assessment-{entry.pk}"})
     else:
         messages.success(request, f"「{entry.kpi_name}」の評価を保存しました。")
     return redirect("pdca:review", pk=pk)
@@ -251,8 +273,9 @@ def action_save(request, pk, action_pk):
     except Invalid as exc:
         form.attach(exc)
         return review_detail(request, pk, action_forms={action.pk: form}, status=422)
-    except Conflict:
-        messages.error(request, CONFLICT_MESSAGE)
+    except Conflict as exc:
+        editing.keep_typed(form, exc.current and _action_initial(exc.current))
+        return review_detail(request, pk, action_forms={action.pk: form}, status=409)  # message in the form
     else:
         messages.success(request, f"対応「{action.title}」を更新しました。")
     return redirect("pdca:review", pk=pk)
@@ -302,10 +325,13 @@ def proposal_detail(request, pk, *, status_form=None, status=200):
             timeline.append({"at": change.at, "status": labels.get(after, after),
                              "reason": (change.after or {}).get("status_reason", "")})
     can_judge = access.can(request.user, "pdca.judge_proposal", proposal)
-    form = status_form or (ProposalStatusForm(initial={"status": proposal.status, "status_reason": proposal.status_reason,
-                                                       "version": proposal.version}) if can_judge else None)
+    form = status_form or (ProposalStatusForm(initial=_proposal_initial(proposal)) if can_judge else None)
     return render(request, "pdca/proposal_detail.html", {"proposal": proposal, "timeline": timeline,
                                                          "form": form}, status=status)
+
+
+def _proposal_initial(proposal) -> dict:
+    return {"status": proposal.status, "status_reason": proposal.status_reason, "version": proposal.version}
 
 
 @login_required
@@ -322,8 +348,9 @@ def proposal_status(request, pk):
     except Invalid as exc:
         form.attach(exc)
         return proposal_detail(request, pk, status_form=form, status=422)
-    except Conflict:
-        messages.error(request, CONFLICT_MESSAGE)
+    except Conflict as exc:
+        editing.keep_typed(form, exc.current and _proposal_initial(exc.current))
+        return proposal_detail(request, pk, status_form=form, status=409)
     else:
         messages.success(request, "状況を更新しました。")
     return redirect("pdca:proposal", pk=pk)

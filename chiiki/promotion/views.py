@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from chiiki import access
-from chiiki.core import tabular
+from chiiki.core import editing, tabular
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.paging import paginate
 from chiiki.progress import queries as progress_queries
@@ -204,7 +204,7 @@ def weights_edit(request):
     access.require(request.user, "promotion.manage")
     current = queries.current_weights()
     values = {name: getattr(current, name) for name in actions.WEIGHT_FIELDS}
-    errors, version = {}, current.version
+    errors, version, theirs = {}, current.version, {}
     if request.method == "POST":
         values = {name: request.POST.get(name, "") for name in actions.WEIGHT_FIELDS}
         version = request.POST.get("version", "")
@@ -213,15 +213,18 @@ def weights_edit(request):
         except Invalid as exc:
             errors = exc.errors
         except Conflict:
-            errors = {"": Conflict.DEFAULT}
-            version = queries.current_weights().version
+            stored = queries.current_weights()
+            errors, version = {"": editing.SAVED_FIRST}, stored.version
+            theirs = editing.differences(values, {name: getattr(stored, name) for name in actions.WEIGHT_FIELDS})
         else:
             messages.success(request, "候補スコアの重みを保存しました。")
             return redirect("promotion:candidates")
+    rows = [{"name": name, "label": label, "value": values[name], "error": errors.get(name, ""),
+             "theirs": theirs.get(name)} for name, label in actions.WEIGHT_LABELS.items()]
     return render(request, "promotion/weights_form.html", {
-        "values": values, "errors": errors, "version": version, "labels": actions.WEIGHT_LABELS,
+        "rows": rows, "general_error": errors.get(""), "version": version,
         "history_url": reverse("history:index") + "?model=promotion.scoringweights",
-    }, status=422 if errors else 200)
+    }, status=409 if errors.get("") == editing.SAVED_FIRST else 422 if errors else 200)
 
 
 @login_required
@@ -263,11 +266,24 @@ def _field(name, label, value="", kind="text", *, required=True, choices=None, h
             "choices": choices or [], "help": help_text, "error": (errors or {}).get(name, "")}
 
 
-def _form(request, *, title, fields, back_url, back_label, errors, version=None, lead="", submit_label=""):
+def _form(request, *, title, fields, back_url, back_label, errors, version=None, lead="", submit_label="",
+          theirs=None):
+    """`theirs` (after a Conflict): field → what the other person saved, shown beside what this user typed."""
+    if theirs is not None:
+        for f in fields:
+            f["theirs"] = theirs.get(f["name"])
     return render(request, "promotion/form.html", {
         "title": title, "fields": fields, "back_url": back_url, "back_label": back_label, "version": version,
         "general_error": (errors or {}).get(""), "lead": lead, "submit_label": submit_label,
-    }, status=422 if errors else 200)
+        "problems": [f for f in fields if f.get("error")],  # the summary names each field to correct
+    }, status=409 if theirs is not None else 422 if errors else 200)
+
+
+def _kept(typed: dict, stored: dict | None, fields) -> tuple[dict, dict]:
+    """After a Conflict: the general message, and field → the other person's value (labels for choices)."""
+    if stored is None:
+        return {"": editing.SAVED_FIRST}, {}
+    return {"": editing.SAVED_FIRST}, editing.differences(typed, stored, {f["name"]: f["choices"] for f in fields})
 
 
 def _sector_choices():
@@ -335,24 +351,30 @@ def _organisation_fields(values, errors):
 def organisation_edit(request, pk=None):
     org = get_object_or_404(Organisation, pk=pk) if pk else None
     access.require(request.user, "promotion.organisation_edit" if org else "promotion.organisation_create", org)
-    values = ({**{n: getattr(org, n) for n in ("name", "kind", "corporate_number", "website")},
-               "prefecture": org.prefecture_id or "", "sectors": [s.code for s in org.sectors.all()]}
-              if org else {"sectors": []})
-    errors, version = {}, org.version if org else None
+    values = _organisation_values(org) if org else {"sectors": []}
+    errors, version, theirs = {}, org.version if org else None, None
     if request.method == "POST":
         values = _post_data(request, ORG_FIELDS, ("sectors",))
         try:
             saved = actions.save_organisation(request.user, org, values, version=request.POST.get("version"))
         except Invalid as exc:
             errors = exc.errors
-        except Conflict:
-            errors = {"": Conflict.DEFAULT}
+        except Conflict as exc:
+            version = exc.current.version if exc.current else version  # saving again overwrites on purpose
+            errors, theirs = _kept(values, exc.current and _organisation_values(exc.current),
+                                   _organisation_fields(values, {}))
         else:
             messages.success(request, f"組織「{saved.name}」を保存しました。")
             return redirect(saved.get_absolute_url())
     return _form(request, title="組織を編集" if org else "組織を登録", fields=_organisation_fields(values, errors),
                  back_url=reverse("promotion:organisations"), back_label="組織", errors=errors, version=version,
-                 lead="企業の利用者が登録すると、その組織の所属になります（提案はその組織として行います）。")
+                 lead="企業の利用者が登録すると、その組織の所属になります（提案はその組織として行います）。",
+                 theirs=theirs)
+
+
+def _organisation_values(org) -> dict:
+    return {**{n: getattr(org, n) for n in ("name", "kind", "corporate_number", "website")},
+            "prefecture": org.prefecture_id or "", "sectors": [s.code for s in org.sectors.all()]}
 
 
 # ---- councils -----------------------------------------------------------------------------------------------------
@@ -490,7 +512,7 @@ def challenge(request, pk):
         return tabular.table_response(request.GET["format"], f"提案_{c.title}", header, [
             [p.pk, p.organisation.name, p.get_status_display(), p.summary, p.approach, p.cost, p.team,
              timezone.localtime(p.created_at).strftime("%Y-%m-%d %H:%M")] for p in proposals])
-    errors, values = {}, {}
+    errors, values, conflict = {}, {}, False
     if request.method == "POST":
         if not user.is_authenticated:
             return redirect(reverse("accounts:login") + f"?next={c.get_absolute_url()}")
@@ -517,7 +539,8 @@ def challenge(request, pk):
         except Invalid as exc:
             errors = exc.errors
         except Conflict:
-            errors = {"": Conflict.DEFAULT}
+            errors = {"": Conflict.DEFAULT}  # the typed amount stays in its field (challenge.html)
+            conflict = True
         else:
             return redirect(c.get_absolute_url())
     can_propose = (membership is not None and access.can(user, "promotion.proposal_submit", c)
@@ -534,7 +557,7 @@ def challenge(request, pk):
         "needs_organisation": membership is None and access.can(user, "promotion.proposal_submit", c),
         "sector_name": queries.sector_names().get(c.sector_id, c.sector_id),
         "can_edit": access.can(user, "promotion.challenge_manage", c.municipality),
-    }, status=422 if errors else 200)
+    }, status=409 if conflict else 422 if errors else 200)
 
 
 @login_required
@@ -620,7 +643,7 @@ def event(request, pk):
                                                         "organiser_prefecture"), pk=pk)
     user = request.user
     registered = user.is_authenticated and e.registrations.filter(user=user).exists()
-    errors = {}
+    errors, conflict = {}, False
     if request.method == "POST":
         if not user.is_authenticated:
             return redirect(reverse("accounts:login") + f"?next={e.get_absolute_url()}")
@@ -633,15 +656,17 @@ def event(request, pk):
                 messages.success(request, "参加を申し込みました。")
         except Invalid as exc:
             errors = exc.errors
-        except Conflict as exc:
-            errors = {"": str(exc)}
+        except Conflict as exc:  # full: another registration took the last seat first (the page now says 満員)
+            errors, conflict = {"": str(exc)}, True
         else:
             return redirect(e.get_absolute_url())
+    count = e.registrations.count()
     return render(request, "promotion/event.html", {
-        "e": e, "registered": registered, "count": e.registrations.count(), "errors": errors,
+        "e": e, "registered": registered, "count": count, "errors": errors,
+        "full": e.capacity is not None and count >= e.capacity,
         "sector_names": queries.sector_names(), "can_edit": access.can(user, "promotion.event_edit", e),
         "started": e.starts_at <= timezone.now(),
-    }, status=422 if errors else 200)
+    }, status=409 if conflict else 422 if errors else 200)
 
 
 EVENT_FORM_FIELDS = ("title", "organiser", "format", "starts_at", "ends_at", "online_url", "venue", "description",
@@ -667,25 +692,17 @@ def _organiser_choices(user):
 def event_edit(request, pk=None):
     e = get_object_or_404(Event, pk=pk) if pk else None
     access.require(request.user, "promotion.event_edit" if e else "promotion.event_create", e)
-    if e is not None:
-        organiser = (f"organisation:{e.organiser_organisation_id}" if e.organiser_organisation_id else
-                     f"municipality:{e.organiser_municipality_id}" if e.organiser_municipality_id else
-                     f"prefecture:{e.organiser_prefecture_id}")
-        values = {**{n: getattr(e, n) for n in EVENT_FORM_FIELDS if n not in ("organiser", "starts_at", "ends_at")},
-                  "organiser": organiser, "sectors": [s.code for s in e.sectors.all()],
-                  "starts_at": timezone.localtime(e.starts_at).strftime("%Y-%m-%dT%H:%M"),
-                  "ends_at": timezone.localtime(e.ends_at).strftime("%Y-%m-%dT%H:%M")}
-    else:
-        values = {"sectors": [], "format": EventFormat.ONLINE}
-    errors, version = {}, e.version if e else None
+    values = _event_values(e) if e is not None else {"sectors": [], "format": EventFormat.ONLINE}
+    errors, version, conflict = {}, e.version if e else None, False
     if request.method == "POST":
         values = _post_data(request, EVENT_FORM_FIELDS, ("sectors",))
         try:
             saved = actions.save_event(request.user, e, values, version=request.POST.get("version"))
         except Invalid as exc:
             errors = exc.errors
-        except Conflict:
-            errors = {"": Conflict.DEFAULT}
+        except Conflict as exc:
+            version = exc.current.version if exc.current else version  # saving again overwrites on purpose
+            conflict, stored = True, exc.current and _event_values(exc.current)
         else:
             messages.success(request, f"「{saved.title}」を保存しました。")
             return redirect(saved.get_absolute_url())
@@ -707,8 +724,22 @@ def event_edit(request, pk=None):
         _field("recording_url", "録画のURL（開催後）", values.get("recording_url"), "url", required=False, errors=errors),
         _field("materials_url", "資料のURL（開催後）", values.get("materials_url"), "url", required=False, errors=errors),
     ]
+    theirs = None
+    if conflict:
+        errors, theirs = _kept(values, stored, fields)
     return _form(request, title="イベントを編集" if e else "イベントを登録", fields=fields,
-                 back_url=reverse("promotion:events"), back_label="イベント・説明会", errors=errors, version=version)
+                 back_url=reverse("promotion:events"), back_label="イベント・説明会", errors=errors, version=version,
+                 theirs=theirs)
+
+
+def _event_values(e) -> dict:
+    organiser = (f"organisation:{e.organiser_organisation_id}" if e.organiser_organisation_id else
+                 f"municipality:{e.organiser_municipality_id}" if e.organiser_municipality_id else
+                 f"prefecture:{e.organiser_prefecture_id}")
+    return {**{n: getattr(e, n) for n in EVENT_FORM_FIELDS if n not in ("organiser", "starts_at", "ends_at")},
+            "organiser": organiser, "sectors": [s.code for s in e.sectors.all()],
+            "starts_at": timezone.localtime(e.starts_at).strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": timezone.localtime(e.ends_at).strftime("%Y-%m-%dT%H:%M")}
 
 
 # ---- organisations' roles in implementation plans (shown on the funding plan page) ---------------------------------

@@ -10,7 +10,43 @@ from .models import Capability, Format, Kind, Level, VisitMode
 
 
 def _capability_choices():
-    return [(c.pk, f"{c.label}（{c.pk}）") for c in Capability.objects.all()]
+    """The vocabulary grouped by sector (共通 last), in its own order: a checkbox list of 80 items needs headings."""
+    names = dict(Sector.objects.order_by("order").values_list("code", "name"))
+    groups: dict[str, list] = {}
+    for c in Capability.objects.all():
+        groups.setdefault(c.sector, []).append((c.pk, c.label))
+    order = [*names, *sorted(set(groups) - set(names))]
+    return [(names.get(code, "共通" if code == "common" else code), groups[code]) for code in order if code in groups]
+
+
+# The usual eight regions, by prefecture code: 47 checkboxes in one run are 47 Tab stops.
+REGIONS = [("北海道・東北", "01", "07"), ("関東", "08", "14"), ("中部", "15", "23"), ("近畿", "24", "30"),
+           ("中国", "31", "35"), ("四国", "36", "39"), ("九州・沖縄", "40", "47")]
+
+
+def _prefecture_groups():
+    choices = _prefecture_choices()
+    return [(name, group) for name, first, last in REGIONS
+            if (group := [(code, label) for code, label in choices if first <= code <= last])]
+
+
+class CheckboxList(forms.CheckboxSelectMultiple):
+    """Several choices without Ctrl held (a list box replaces them all with one at a bare arrow key): a checkbox for
+    each, reached with Tab and ticked with Space, posted under the same name as the list box was. Grouped choices fold
+    into one <details> per group (one Tab stop while closed, Enter opens it); a group with a ticked item is open, and
+    so is the first one of a field sent back empty with an error, for focus to land in it."""
+
+    template_name = "talent/widgets/checkbox_list.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        groups = [(group, options, sum(1 for o in options if o["selected"])) for group, options, _i in widget["optgroups"]]
+        empty_and_invalid = (widget["attrs"].get("aria-invalid") == "true") and not any(n for _g, _o, n in groups)
+        widget["groups"] = [{"name": group, "options": options, "ticked": ticked,
+                             "open": ticked > 0 or (empty_and_invalid and i == 0)}
+                            for i, (group, options, ticked) in enumerate(groups)]
+        return context
 
 
 def _prefecture_choices(blank=False):
@@ -30,9 +66,7 @@ class ActionForm(forms.Form):
             self.add_error(name if name in self.fields else None, reason)
 
 
-# A list box keeps several choices only with Ctrl held: a bare arrow key replaces them all with one (keyboard users).
-MULTIPLE_HELP = ("複数選べます。キーボードでは Ctrl を押したまま ↑↓ で移動し、Ctrl＋スペースで選ぶ・外すことができます"
-                 "（↑↓だけで動かすと、選んだものが1つに置き換わります）。")
+MULTIPLE_HELP = "複数選べます。分野の見出しを Enter で開き、Tab で移動してスペースで選ぶ・外す。"
 
 
 class RequestForm(ActionForm):
@@ -42,10 +76,9 @@ class RequestForm(ActionForm):
     sector = forms.ChoiceField(label="分野")
     vision = forms.CharField(label="目指す姿", widget=forms.Textarea(attrs={"rows": 3}),
                              help_text="事業で地域がどうなるか。目指す姿のない依頼は人材と結び付けられません。")
-    required = forms.MultipleChoiceField(label="必須のできること", widget=forms.SelectMultiple(attrs={"size": 8}),
-                                         help_text=MULTIPLE_HELP)
-    desired = forms.MultipleChoiceField(label="あれば望ましいできること", required=False,
-                                        widget=forms.SelectMultiple(attrs={"size": 6}), help_text=MULTIPLE_HELP)
+    required = forms.MultipleChoiceField(label="必須のできること", widget=CheckboxList, help_text=MULTIPLE_HELP)
+    desired = forms.MultipleChoiceField(label="あれば望ましいできること", required=False, widget=CheckboxList,
+                                        help_text=MULTIPLE_HELP)
     format = forms.ChoiceField(label="実施形態", choices=Format.choices, initial=Format.MIXED)
     preferred_from = forms.DateField(label="希望時期（から）", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     preferred_to = forms.DateField(label="希望時期（まで）", required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -77,18 +110,15 @@ class RequestForm(ActionForm):
 class ProfileForm(ActionForm):
     display_name = forms.CharField(label="表示名", max_length=100)
     kind = forms.ChoiceField(label="種別", choices=Kind.choices)
-    capabilities = forms.MultipleChoiceField(label="できること", widget=forms.SelectMultiple(attrs={"size": 10}),
-                                             help_text="複数選べます（Ctrl / ⌘ を押しながら選択）")
+    capabilities = forms.MultipleChoiceField(label="できること", widget=CheckboxList, help_text=MULTIPLE_HELP)
     level = forms.TypedChoiceField(label="自己評価（選んだ「できること」すべてに）", choices=Level.choices, coerce=int,
                                    initial=Level.ABLE)
     evidence = forms.CharField(label="根拠（実績・資格など）", required=False, max_length=300)
     sectors = forms.MultipleChoiceField(label="分野", required=False, widget=forms.CheckboxSelectMultiple)
     home_prefecture = forms.ChoiceField(label="活動拠点の都道府県", required=False)
-    prefectures_served = forms.MultipleChoiceField(label="対応できる都道府県", required=False,
-                                                   widget=forms.SelectMultiple(attrs={"size": 6}))
+    prefectures_served = forms.MultipleChoiceField(label="対応できる都道府県", required=False, widget=CheckboxList)
     online_available = forms.BooleanField(label="オンラインで対応できる", required=False)
-    uturn_prefectures = forms.MultipleChoiceField(label="I・Uターンの希望先（あれば）", required=False,
-                                                  widget=forms.SelectMultiple(attrs={"size": 4}))
+    uturn_prefectures = forms.MultipleChoiceField(label="I・Uターンの希望先（あれば）", required=False, widget=CheckboxList)
     available_days = forms.DecimalField(label="今年度に対応できる日数", min_value=0, max_value=366, initial=0)
     available_hours = forms.DecimalField(label="今年度に対応できる時間（オンライン）", min_value=0, max_value=2000, initial=0)
     public_profile = forms.CharField(label="公開プロフィール", required=False, widget=forms.Textarea(attrs={"rows": 4}),
@@ -115,8 +145,8 @@ class ProfileForm(ActionForm):
         self.fields["capabilities"].choices = _capability_choices()
         self.fields["sectors"].choices = _sector_choices()
         self.fields["home_prefecture"].choices = _prefecture_choices(blank=True)
-        self.fields["prefectures_served"].choices = _prefecture_choices()
-        self.fields["uturn_prefectures"].choices = _prefecture_choices()
+        self.fields["prefectures_served"].choices = _prefecture_groups()
+        self.fields["uturn_prefectures"].choices = _prefecture_groups()
         self.fields["display_name"].error_messages["required"] = "表示名を入力してください"
         self.fields["capabilities"].error_messages["required"] = "できることを1つ以上選んでください"
 
@@ -165,8 +195,7 @@ class VisitForm(ActionForm):
 class ReportForm(ActionForm):
     done = forms.CharField(label="実施内容", widget=forms.Textarea(attrs={"rows": 3}))
     handed_over_to = forms.CharField(label="ノウハウの引継ぎ（誰に何を引き継いだか）", widget=forms.Textarea(attrs={"rows": 3}))
-    gained = forms.MultipleChoiceField(label="団体の職員が自らできるようになったこと", required=False,
-                                       widget=forms.SelectMultiple(attrs={"size": 6}))
+    gained = forms.MultipleChoiceField(label="団体の職員が自らできるようになったこと", required=False, widget=CheckboxList)
     next_steps = forms.CharField(label="今後の取組", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -177,7 +206,9 @@ class ReportForm(ActionForm):
 
 class RateForm(ActionForm):
     rating = forms.TypedChoiceField(label="評価", choices=[(i, f"{i}") for i in range(5, 0, -1)], coerce=int,
-                                    widget=forms.RadioSelect)
+                                    widget=forms.RadioSelect, error_messages={
+                                        "required": "評価は1〜5で選んでください",
+                                        "invalid_choice": "評価は1〜5で選んでください"})
     comment = forms.CharField(label="コメント", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput)
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from chiiki import access
-from chiiki.core import history, tabular
+from chiiki.core import editing, history, tabular
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import current_fiscal_year
 from chiiki.core.models import ChangeRecord
@@ -33,6 +33,11 @@ from .forms import (
 from .models import ApplicationRound, Capability, Kind, Status, TalentProfile
 
 CONFLICT = "ほかの利用者が先に更新しました。最新の内容を確認してから、もう一度操作してください。"
+
+
+def _status(request, form) -> int:
+    """A form sent back: 409 when someone else saved first (what was typed is kept), 400 when refused."""
+    return 409 if getattr(form, "conflict", None) else 400 if request.method == "POST" else 200
 
 
 def _querystring(request) -> str:
@@ -212,14 +217,12 @@ def profile_edit(request, pk):
                                    version=form.cleaned_data["version"])
         except Invalid as exc:
             form.add_problems(exc.problems)
-        except Conflict:
-            messages.error(request, CONFLICT)
-            return redirect("talent:profile_edit", pk)
+        except Conflict as exc:
+            editing.keep_typed(form, exc.current and ProfileForm.initial_of(exc.current))
         else:
             messages.success(request, "プロフィールを保存しました。")
             return redirect("talent:profile", pk)
-    return render(request, "talent/profile_form.html", {"form": form, "profile": item},
-                  status=400 if request.method == "POST" else 200)
+    return render(request, "talent/profile_form.html", {"form": form, "profile": item}, status=_status(request, form))
 
 
 @login_required
@@ -227,24 +230,26 @@ def profile_account(request, pk):
     """The national admin links the profile to the advisor or company account that edits it (or unlinks it)."""
     access.require(request.user, "talent.manage")
     item = get_object_or_404(TalentProfile.objects.select_related("user"), pk=pk)
-    form = AccountForm(request.POST or None, initial={"username": item.user.username if item.user else "",
-                                                      "version": item.version})
+    form = AccountForm(request.POST or None, initial=_account_initial(item))
     if request.method == "POST" and form.is_valid():
         try:
             actions.link_account(request.user, item, form.cleaned_data["username"],
                                  version=form.cleaned_data["version"])
         except Invalid as exc:
             form.add_problems(exc.problems)
-        except Conflict:
-            messages.error(request, CONFLICT)
-            return redirect("talent:profile_account", pk)
+        except Conflict as exc:
+            editing.keep_typed(form, exc.current and _account_initial(exc.current))
         else:
             messages.success(request, "アカウントの結び付けを保存しました。" if form.cleaned_data["username"]
                              else "アカウントの結び付けを解除しました。")
             return redirect("talent:profile", pk)
     return render(request, "talent/profile_account.html", {"form": form, "profile": item,
                                                          "history": _account_history(item)},
-                  status=400 if request.method == "POST" else 200)
+                  status=_status(request, form))
+
+
+def _account_initial(item) -> dict:
+    return {"username": item.user.username if item.user else "", "version": item.version}
 
 
 def _account_history(item) -> list[dict]:
@@ -348,30 +353,33 @@ def request_new(request):
 def request_edit(request, pk):
     item = queries.get_request(request.user, pk)
     access.require(request.user, "talent.request", item)
-    initial = {"title": item.title, "sector": item.sector_id, "vision": item.vision, "format": item.format,
-               "required": list(item.required.values_list("pk", flat=True)),
-               "desired": list(item.desired.values_list("pk", flat=True)), "preferred_from": item.preferred_from,
-               "preferred_to": item.preferred_to, "plan_url": item.plan_url, "organisation": item.organisation,
-               "plan": str(item.plan_id or ""), "version": item.version}
-    form = RequestForm(request.POST or None, initial=initial, municipality=item.municipality)
+    form = RequestForm(request.POST or None, initial=_request_initial(item), municipality=item.municipality)
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_request(request.user, item, form.data_for_action(), version=form.cleaned_data["version"])
         except Invalid as exc:
             form.add_problems(exc.problems)
-        except Conflict:
-            messages.error(request, CONFLICT)
-            return redirect("talent:request", pk)
+        except Conflict as exc:
+            editing.keep_typed(form, exc.current and _request_initial(exc.current))
         else:
             messages.success(request, "派遣依頼を保存しました。")
             return redirect("talent:request", pk)
     return render(request, "talent/request_form.html", {"form": form, "item": item, "suggestions": [],
                                                         "place": item.municipality},
-                  status=400 if request.method == "POST" else 200)
+                  status=_status(request, form))
+
+
+def _request_initial(item) -> dict:
+    return {"title": item.title, "sector": item.sector_id, "vision": item.vision, "format": item.format,
+            "required": list(item.required.values_list("pk", flat=True)),
+            "desired": list(item.desired.values_list("pk", flat=True)), "preferred_from": item.preferred_from,
+            "preferred_to": item.preferred_to, "plan_url": item.plan_url, "organisation": item.organisation,
+            "plan": str(item.plan_id or ""), "version": item.version}
 
 
 @login_required
-def request_detail(request, pk):
+def request_detail(request, pk, *, sent=None, status=200):
+    """`sent`: a small form (visit_form, report_form or rate_form) sent back with what was typed."""
     item = queries.get_request(request.user, pk)
     user = request.user
     moves = [(name, actions.TRANSITION_LABELS[name]) for name in actions.allowed_transitions(user, item)
@@ -399,7 +407,8 @@ def request_detail(request, pk):
         else None,
         "show_contact": item.talent is not None and access.can(user, "talent.view_contact", item.talent),
         "can_edit": item.status == Status.DRAFT and access.can(user, "talent.request", item),
-        "history": records, "max_days": rules.MAX_DAYS, "max_hours": rules.MAX_ONLINE_HOURS})
+        "history": records, "max_days": rules.MAX_DAYS, "max_hours": rules.MAX_ONLINE_HOURS, **(sent or {})},
+        status=status)
 
 
 def history_of(item):
@@ -412,51 +421,52 @@ def history_of(item):
                  "status"), "")} for r in rows]
 
 
-def _acted(request, item, call, success: str):
-    try:
-        call()
-    except Invalid as exc:
-        for _field, reason in exc.problems:
-            messages.error(request, reason)
-    except Conflict:
-        messages.error(request, CONFLICT)
-    else:
-        messages.success(request, success)
-    return redirect("talent:request", item.pk)
-
-
 @login_required
 @require_POST
 def request_move(request, pk, name):
+    """One workflow step (a button, with a 理由 line for reject / decline / withdraw). Refused or in conflict, the page
+    comes back with the message and the typed 理由 still in its line (and quoted, should that step be gone)."""
     item = queries.get_request(request.user, pk)
     if name not in actions.TRANSITIONS:
         raise Http404("操作が見つかりません")
     talent = None
     if name == "ask":
         talent = get_object_or_404(TalentProfile, pk=request.POST.get("talent") or 0)
-    label = actions.TRANSITION_LABELS[name]
-    return _acted(request, item, lambda: actions.transition(
-        request.user, item, name, version=request.POST.get("version"), reason=request.POST.get("reason", ""),
-        talent=talent, rating=request.POST.get("rating"), comment=request.POST.get("comment", "")),
-        f"「{label}」を記録しました。")
+    reason = request.POST.get("reason", "")
+    try:
+        actions.transition(request.user, item, name, version=request.POST.get("version"), reason=reason,
+                           talent=talent, rating=request.POST.get("rating"), comment=request.POST.get("comment", ""))
+    except (Invalid, Conflict) as exc:
+        conflict = isinstance(exc, Conflict)
+        problems = [CONFLICT] if conflict else [r for _f, r in exc.problems]
+        return request_detail(request, pk, status=409 if conflict else 400, sent={
+            "move_refused": {"name": name, "reason": reason, "problems": problems}})
+    messages.success(request, f"「{actions.TRANSITION_LABELS[name]}」を記録しました。")
+    return redirect("talent:request", item.pk)
 
 
-def _form_posted(request, pk, form_class, act, success: str, *, invalid: str | None = None):
-    """The request page's small forms (visit, report, rating): bind the POST, show the form's errors (or `invalid`)
-    as messages and go back, else run act(item, cleaned_data) through _acted."""
+def _form_posted(request, pk, name, form_class, act, success: str):
+    """The request page's small forms (visit_form, report_form, rate_form): run act(item, cleaned_data); a refusal
+    or a conflict shows the page again with what was typed still in the form (a report is long to write again)."""
     item = queries.get_request(request.user, pk)
     form = form_class(request.POST)
-    if not form.is_valid():
-        for error in [invalid] if invalid else [error for errors in form.errors.values() for error in errors]:
-            messages.error(request, error)
-        return redirect("talent:request", pk)
-    return _acted(request, item, lambda: act(item, form.cleaned_data), success)
+    if form.is_valid():
+        try:
+            act(item, form.cleaned_data)
+        except Invalid as exc:
+            form.add_problems(exc.problems)
+        except Conflict as exc:
+            editing.keep_typed(form, exc.current and {"version": exc.current.version})
+        else:
+            messages.success(request, success)
+            return redirect("talent:request", item.pk)
+    return request_detail(request, pk, sent={name: form}, status=_status(request, form))
 
 
 @login_required
 @require_POST
 def request_visit(request, pk):
-    return _form_posted(request, pk, VisitForm, lambda item, data: actions.add_visit(
+    return _form_posted(request, pk, "visit_form", VisitForm, lambda item, data: actions.add_visit(
         request.user, item, date=data["date"], hours=data["hours"], mode=data["mode"],
         participants=data["participants"], note=data["note"], version=data["version"]), "訪問を記録しました。")
 
@@ -464,16 +474,16 @@ def request_visit(request, pk):
 @login_required
 @require_POST
 def request_report(request, pk):
-    return _form_posted(request, pk, ReportForm, lambda item, data: actions.transition(
+    return _form_posted(request, pk, "report_form", ReportForm, lambda item, data: actions.transition(
         request.user, item, "report", version=data["version"], report=data), "報告を提出しました。")
 
 
 @login_required
 @require_POST
 def request_rate(request, pk):
-    return _form_posted(request, pk, RateForm, lambda item, data: actions.transition(
+    return _form_posted(request, pk, "rate_form", RateForm, lambda item, data: actions.transition(
         request.user, item, "rate", version=data["version"], rating=data["rating"], comment=data["comment"]),
-        "評価を記録しました。", invalid="評価は1〜5で選んでください")
+        "評価を記録しました。")
 
 
 # ---- Admin: vocabulary, rounds ---------------------------------------------------------------------------------
@@ -483,22 +493,24 @@ def request_rate(request, pk):
 def capability_edit(request, pk):
     access.require(request.user, "talent.manage")
     item = get_object_or_404(Capability, pk=pk)
-    form = CapabilityForm(request.POST or None, initial={"label": item.label, "synonyms": item.synonyms,
-                                                         "version": item.version})
+    form = CapabilityForm(request.POST or None, initial=_capability_initial(item))
     if request.method == "POST" and form.is_valid():
         try:
             actions.save_capability(request.user, item, label=form.cleaned_data["label"],
                                     synonyms=form.cleaned_data["synonyms"], version=form.cleaned_data["version"])
         except Invalid as exc:
             form.add_problems(exc.problems)
-        except Conflict:
-            messages.error(request, CONFLICT)
-            return redirect("talent:capability_edit", pk)
+        except Conflict as exc:
+            editing.keep_typed(form, exc.current and _capability_initial(exc.current))
         else:
             messages.success(request, f"「{form.cleaned_data['label']}」を保存しました。")
             return redirect(reverse("talent:capabilities") + f"#{pk}")
     return render(request, "talent/capability_form.html", {"form": form, "item": item},
-                  status=400 if request.method == "POST" else 200)
+                  status=_status(request, form))
+
+
+def _capability_initial(item) -> dict:
+    return {"label": item.label, "synonyms": item.synonyms, "version": item.version}
 
 
 @login_required

@@ -105,3 +105,33 @@ def test_overview_kpi_panel_leads_to_the_kpi_page(page, screenshot, pdca_data):
     screenshot(page, "pdca-overview-kpi-panel")
     panel.get_by_role("link", name="デジタル実装に取り組む地方公共団体数").click()
     page.wait_for_url("**/pdca/kpis/DIGIDEN-1500/")
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_an_assessment_refused_by_a_conflict_keeps_what_was_typed(page, login, screenshot, pdca_data, width):
+    """Someone else saves the assessment while the officer is typing: the page comes back (409) with the officer's
+    text still in the field, the other person's text beside it and the message focused; saving again overwrites."""
+    page.set_viewport_size({"width": width, "height": 900})
+    review = actions.open_review(SYSTEM, fiscal_year=current_fiscal_year(), prefecture="13")
+    entry = review.entries.get()
+    login(pdca_data["tokyo"])
+    page.goto(f"/pdca/reviews/{review.pk}/")
+    mine = "防災分野は順調。\n町村の取組が課題で、説明会を開く。"
+    page.fill(f"#assessment-{entry.pk}", mine)
+    actions.save_assessment(SYSTEM, entry, assessment="県の担当が先に書いた評価", version=entry.version)
+    with page.expect_response(lambda r: r.request.method == "POST") as sent:
+        page.get_by_role("button", name="評価を保存").click()
+    assert sent.value.status == 409
+    page.wait_for_function("document.activeElement && document.activeElement.matches('[data-error-summary]')")
+    assert "ほかの人が先に保存しました" in page.locator("[data-error-summary]").inner_text()
+    assert page.input_value(f"#assessment-{entry.pk}") == mine
+    assert "県の担当が先に書いた評価" in page.locator(".theirs").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth - innerWidth") <= 0
+    screenshot(page, f"pdca-assessment-conflict-{width}")
+    entry.refresh_from_db()
+    assert entry.assessment == "県の担当が先に書いた評価"
+
+    page.get_by_role("button", name="評価を保存").click()
+    page.get_by_text("の評価を保存しました").wait_for()
+    entry.refresh_from_db()
+    assert entry.assessment.replace("\r\n", "\n") == mine

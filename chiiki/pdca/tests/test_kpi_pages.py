@@ -99,7 +99,7 @@ def test_kpi_editing_by_role(client_for, users, register):
     assert client_for(hachioji).post("/pdca/kpis/TOKYO-1/edit", edit).status_code == 403
     assert client_for(tokyo).post("/pdca/kpis/TOKYO-1/edit", edit).status_code == 302
     stale = client_for(admin).post("/pdca/kpis/TOKYO-1/edit", {**edit, "target_value": "9"})
-    assert stale.status_code == 422 and "ほかの利用者が先に更新しました" in stale.content.decode()
+    assert stale.status_code == 409 and "ほかの人が先に保存しました" in stale.content.decode()
     kpi.refresh_from_db()
     assert (kpi.target_value, kpi.version) == (Decimal("5.00"), 2)
     change = ChangeRecord.objects.filter(model="pdca.kpi", object_id="TOKYO-1").order_by("-pk").first()

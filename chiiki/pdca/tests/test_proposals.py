@@ -67,8 +67,8 @@ def test_status_changes_by_national_admins_with_history(client_for, client, user
     refused = admin.post(url, {"status": "declined", "status_reason": "", "version": "2"})
     assert refused.status_code == 422 and "見送りにするときは理由を入力してください" in refused.content.decode()
     assert admin.post(url, {"status": "declined", "status_reason": "法令で定められているため", "version": "2"}).status_code == 302
-    stale = admin.post(url, {"status": "reflected", "version": "2"}, follow=True)
-    assert "ほかの利用者が先に更新しました" in stale.content.decode()
+    stale = admin.post(url, {"status": "reflected", "version": "2"})
+    assert stale.status_code == 409 and "ほかの人が先に保存しました" in stale.content.decode()
     proposal.refresh_from_db()
     assert (proposal.status, proposal.status_reason, proposal.version) == ("declined", "法令で定められているため", 3)
     page = client.get(f"/pdca/proposals/{proposal.pk}/").content.decode()

@@ -66,8 +66,8 @@ def test_assessment_and_actions_through_the_web(client_for, client, users, kpis)
     url = f"/pdca/reviews/{review.pk}/entries/{entry.pk}"
     assert hachioji.post(url, {"assessment": "x", "version": "1"}).status_code == 403
     assert tokyo.post(url, {"assessment": "順調", "version": "1"}).status_code == 302
-    stale = tokyo.post(url, {"assessment": "上書き", "version": "1"}, follow=True)
-    assert "ほかの利用者が先に更新しました" in stale.content.decode()
+    stale = tokyo.post(url, {"assessment": "上書き", "version": "1"})
+    assert stale.status_code == 409 and "ほかの人が先に保存しました" in stale.content.decode()
     entry.refresh_from_db()
     assert (entry.assessment, entry.version) == ("順調", 2)
 

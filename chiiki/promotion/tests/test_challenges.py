@@ -132,6 +132,9 @@ def test_web_flow_propose_and_select(client_for, users, market):
     assert "見守りセンサー" in page and "AIカメラ" in page
     proposal = market["proposals"]["company"]
     version = officer.get(f"/api/v1/challenges/{cid}").json()["version"]
+    stale = officer.post(f"/promotion/challenges/{cid}/", {"action": "select", "proposal": proposal["id"],
+                                                           "amount": "3120000", "version": version - 1})
+    assert stale.status_code == 409 and 'name="amount" value="3120000"' in stale.content.decode()  # typed, kept
     response = officer.post(f"/promotion/challenges/{cid}/", {"action": "select", "proposal": proposal["id"],
                                                               "amount": "3000000", "version": version})
     assert response.status_code == 302

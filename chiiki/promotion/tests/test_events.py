@@ -89,7 +89,7 @@ def test_event_pages(client_for, users):
     company = client_for(users["company"])
     assert company.post(response["Location"]).status_code == 302
     page = client_for(users["advisor"]).post(response["Location"])
-    assert page.status_code == 422 and "定員に達したため申し込めません" in page.content.decode()
+    assert page.status_code == 409 and "定員に達したため申し込めません" in page.content.decode()
 
 
 def _register(url: str, key: str, results: list, barrier: threading.Barrier):
@@ -124,3 +124,31 @@ def test_concurrent_registrations_never_exceed_capacity(live_server, users, djan
     assert statuses[201] == CAPACITY, results
     assert set(statuses) <= {201, 409}, results
     assert Registration.objects.filter(event=event).count() == CAPACITY
+
+
+@pytest.mark.django_db
+def test_a_full_event_shows_full_instead_of_the_button(client, client_for, users):
+    from chiiki.promotion import actions
+
+    event = actions.save_event(users["hachioji"], None, {**event_body(capacity=1), "sectors": []})
+    url = f"/promotion/events/{event.pk}/"
+    company, advisor = client_for(users["company"]), client_for(users["advisor"])
+    assert "参加を申し込む</button>" in advisor.get(url).content.decode()
+    assert company.post(url, {}).status_code == 302  # the one seat
+    for viewer in (advisor, client):  # signed in or not: no button, no login link, 満員
+        page = viewer.get(url).content.decode()
+        assert 'data-testid="event-full"><strong>満員</strong>' in page
+        assert "参加を申し込む</button>" not in page and "ログインして申し込む" not in page
+    assert 'data-testid="event-count">1／1' in advisor.get(url).content.decode()
+    # The page was open before the seat went: the server still refuses, and the page now says 満員.
+    late = advisor.post(url, {})
+    assert late.status_code == 409 and "定員に達したため申し込めません" in late.content.decode()
+    assert 'data-testid="event-full"' in late.content.decode()
+    assert not Registration.objects.filter(event=event, user=users["advisor"]).exists()
+    # The one registered sees their cancel button, not 満員; cancelling frees the seat and the button returns.
+    own = company.get(url).content.decode()
+    assert "申込を取り消す" in own and 'data-testid="event-full"' not in own
+    assert company.post(url, {"action": "cancel"}).status_code == 302
+    page = advisor.get(url).content.decode()
+    assert "参加を申し込む</button>" in page and 'data-testid="event-full"' not in page
+    assert advisor.post(url, {}).status_code == 302

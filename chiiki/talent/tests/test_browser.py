@@ -48,7 +48,7 @@ def test_request_from_free_text_to_rated_dispatch(transactional_db, users, vocab
     page.fill("#id_wish_search", "見守りセンサーを入れられる人")
     page.get_by_role("button", name="できることの候補を見る").click()
     page.locator('[data-capability="CAP-HLT-07"]').click()
-    assert page.locator('#id_required option[value="CAP-HLT-07"]').evaluate("o => o.selected")
+    assert page.locator('input[name=required][value="CAP-HLT-07"]').is_checked()
     page.fill("#id_title", "見守りセンサーを入れられる人")
     page.select_option("#id_sector", "health")
     page.fill("#id_vision", "一人暮らしの高齢者が安心して暮らせる")
@@ -80,7 +80,8 @@ def test_request_from_free_text_to_rated_dispatch(transactional_db, users, vocab
     assert page.get_by_test_id("status").inner_text() == "派遣中"
     page.fill("#id_done", "センサーの試験設置と研修")
     page.fill("#id_handed_over_to", "福祉課の担当者2名に設定手順を引き継ぎ")
-    page.select_option("#id_gained", ["CAP-HLT-07"])
+    page.locator("#id_gained summary", has_text="医療・介護・健康").click()  # the sector's group unfolds
+    page.locator('input[name=gained][value="CAP-HLT-07"]').check()
     page.get_by_test_id("submit-report").click()
     assert page.get_by_test_id("status").inner_text() == "報告提出"
 
