@@ -146,6 +146,16 @@ def reviews():
     return Review.objects.select_related("prefecture")
 
 
+def reviews_with_counts():
+    """The reviews with their KPI, action and overdue-action counts (one query, not three per review)."""
+    from django.db.models import Count, Q
+
+    return reviews().annotate(
+        entry_count=Count("entries", distinct=True), action_count=Count("actions", distinct=True),
+        overdue_count=Count("actions", distinct=True, filter=Q(
+            actions__status__in=OPEN_ACTION_STATUSES, actions__due_date__lt=timezone.localdate())))
+
+
 def previous_review(review: Review) -> Review | None:
     return (Review.objects.filter(prefecture_id=review.prefecture_id, fiscal_year__lt=review.fiscal_year)
             .order_by("-fiscal_year").first())
@@ -155,8 +165,12 @@ def actions_of(review: Review) -> list[Action]:
     return list(review.actions.select_related("kpi"))
 
 
-def overdue_actions():
-    return Action.objects.filter(status__in=OPEN_ACTION_STATUSES, due_date__lt=timezone.localdate())
+def overdue_actions(review_pk: int | None = None):
+    """Open actions past their due date, soonest-due first (all reviews, or one review's)."""
+    qs = Action.objects.filter(status__in=OPEN_ACTION_STATUSES, due_date__lt=timezone.localdate())
+    if review_pk is not None:
+        qs = qs.filter(review_id=review_pk)
+    return qs.select_related("review__prefecture", "kpi").order_by("due_date", "review_id", "id")
 
 
 def proposals(status: str | None = None):

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -150,14 +151,38 @@ def _kpi_initial(kpi) -> dict:
 # ---- reviews --------------------------------------------------------------------------------------------------
 
 def reviews(request):
-    page = paginate(list(queries.reviews()), request.GET.get("page"), 50)
+    """The reviews with their counts; ?overdue=1 (optionally &review=<pk>) lists instead the open actions past
+    their due date — the rows behind 「期限を過ぎた未完了の対応 N件」. ?format=csv|xlsx exports what is shown."""
+    if request.GET.get("overdue") == "1":
+        return _overdue_actions(request)
+    rows = list(queries.reviews_with_counts())
     if request.GET.get("format") in ("csv", "xlsx"):
         return tabular.table_response(request.GET["format"], "年次レビュー一覧", [
             "ID", "年度", "対象", "名称", "スナップショット取得日時", "KPI数", "対応数", "期限切れの対応数"], [[
                 r.pk, r.fiscal_year, r.prefecture.name if r.prefecture else "全国", r.title,
-                timezone.localtime(r.snapshot_at).strftime("%Y-%m-%d %H:%M"), r.entries.count(), r.actions.count(),
-                sum(a.is_overdue(timezone.localdate()) for a in r.actions.all())] for r in queries.reviews()])
-    return render(request, "pdca/reviews.html", {"page": page, "can_manage": _can_manage_any(request.user)})
+                timezone.localtime(r.snapshot_at).strftime("%Y-%m-%d %H:%M"), r.entry_count, r.action_count,
+                r.overdue_count] for r in rows])
+    return render(request, "pdca/reviews.html", {
+        "page": paginate(rows, request.GET.get("page"), 50), "can_manage": _can_manage_any(request.user)})
+
+
+def _overdue_actions(request):
+    raw = (request.GET.get("review") or "").strip()
+    if raw and not raw.isdigit():
+        raise Http404("レビューが見つかりません")
+    review = get_object_or_404(queries.reviews(), pk=int(raw)) if raw else None
+    rows = list(queries.overdue_actions(review.pk if review else None))
+    if request.GET.get("format") in ("csv", "xlsx"):
+        name = f"期限切れの対応_レビュー{review.pk}" if review else "期限切れの対応"
+        return tabular.table_response(request.GET["format"], name, [
+            "ID", "レビュー", "年度", "対象", "対応内容", "担当組織", "期限", "状況", "関連KPI"], [[
+                a.pk, a.review.title, a.review.fiscal_year,
+                a.review.prefecture.name if a.review.prefecture else "全国", a.title, a.owner_organisation,
+                a.due_date.isoformat(), a.get_status_display(), a.kpi.name if a.kpi else ""] for a in rows])
+    query = f"overdue=1&review={review.pk}" if review else "overdue=1"
+    return render(request, "pdca/overdue_actions.html", {
+        "page": paginate(rows, request.GET.get("page"), 50), "review": review, "count": len(rows),
+        "export_query": query})
 
 
 @login_required
