@@ -78,3 +78,14 @@ def test_the_overdue_list_says_when_there_is_nothing_and_refuses_an_unknown_revi
     assert "期限を過ぎた未完了の対応はありません。" in page and 'data-testid="overdue-count">0<' in page
     assert client.get("/pdca/reviews/?overdue=1&review=abc").status_code == 404
     assert client.get("/pdca/reviews/?overdue=1&review=999").status_code == 404
+
+
+def test_the_municipality_count_per_prefecture_links_to_that_many_municipalities(client, register):
+    make_kpi("K-NAT", target="5")
+    page = client.get("/pdca/kpis/K-NAT/").content.decode()
+    links = re.findall(r'<a href="([^"]+)" data-testid="kpi-pref-municipalities-(\d\d)">([\d,]+)</a>', page)
+    assert links
+    for href, _code, shown in links:
+        listed = client.get(href.replace("&amp;", "&")).content.decode()
+        count = re.search(r'<p aria-live="polite"><strong>([\d,]+)</strong>件', listed).group(1)
+        assert count == shown
