@@ -54,6 +54,10 @@ def index(request):
     year = progress_queries.parse_year_param(request.GET.get("fiscal_year"))
     regions = list(queries.model_regions(year))
     names = queries.sector_names()
+    if request.GET.get("format") in EXPORT_FORMATS and request.GET.get("table") == "diffusion":
+        # The national diffusion table (all designations pooled; not filtered by 指定年度, as on the page).
+        return tabular.table_response(request.GET["format"], "波及_全国", DIFFUSION_HEADER,
+                                      _diffusion_rows(queries.national_diffusion()["years"]))
     if request.GET.get("format") in EXPORT_FORMATS:
         header = ["団体コード", "団体名", "都道府県", "指定年度", "対象分野", "パッケージ名", "取組の紹介", "デモ"]
         return tabular.table_response(request.GET["format"], "見本となる地域", header, [
@@ -72,6 +76,16 @@ def index(request):
     })
 
 
+DIFFUSION_HEADER = ["年度", "隣接団体の実装割合（%）", "実装済以上の隣接セル", "隣接セル", "比較グループの実装割合（%）",
+                    "実装済以上の比較セル", "比較セル", "差（ポイント）"]
+
+
+def _diffusion_rows(years) -> list[list]:
+    return [[r["fiscal_year"], r["neighbour_share"], r["neighbour_implemented"], r["neighbour_cells"],
+             r["comparison_share"], r["comparison_implemented"], r["comparison_cells"], r["difference"]]
+            for r in years]
+
+
 def _chart(rows) -> dict:
     return {"labels": [f"{r['fiscal_year']}年度" for r in rows], "neighbours": [r["neighbour_share"] for r in rows],
             "comparison": [r["comparison_share"] for r in rows]}
@@ -87,12 +101,8 @@ def model_region(request, code):
     result = queries.region_diffusion(region)
     names = queries.sector_names()
     if request.GET.get("format") in EXPORT_FORMATS:
-        header = ["年度", "隣接団体の実装割合（%）", "実装済以上の隣接セル", "隣接セル", "比較グループの実装割合（%）",
-                  "実装済以上の比較セル", "比較セル", "差（ポイント）"]
-        return tabular.table_response(request.GET["format"], f"波及_{place.name}_{region.fiscal_year}年度", header, [
-            [r["fiscal_year"], r["neighbour_share"], r["neighbour_implemented"], r["neighbour_cells"],
-             r["comparison_share"], r["comparison_implemented"], r["comparison_cells"], r["difference"]]
-            for r in result["years"]])
+        return tabular.table_response(request.GET["format"], f"波及_{place.name}_{region.fiscal_year}年度",
+                                      DIFFUSION_HEADER, _diffusion_rows(result["years"]))
     neighbours = [{"code": c, "name": result["neighbour_names"][c], **result["changes"][c]}
                   for c in result["neighbours"]]
     map_values = {n["code"]: {"label": f"{n['name']}: {n['change']:+d}分野（{n['before']}→{n['after']}）",

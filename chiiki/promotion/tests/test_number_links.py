@@ -1,0 +1,35 @@
+"""Every number on the promotion pages leads to the rows behind it, and the tables export what they show
+(audit6b)."""
+
+import re
+
+import pytest
+
+from .test_diffusion import world  # noqa: F401  (the hand-built diffusion case)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_region_group_sizes_link_to_lists_with_exactly_that_many_municipalities(client, world):  # noqa: F811
+    places, _ = world
+    html = client.get(f"/promotion/model-regions/{places['R'].code}/").content.decode()
+    neighbours = re.search(r'data-testid="neighbour-count"><a href="#([\w-]+)">(\d+)</a>', html)
+    comparison = re.search(r'data-testid="comparison-count"><a href="#([\w-]+)">(\d+)</a>', html)
+    assert neighbours and comparison and (neighbours.group(2), comparison.group(2)) == ("5", "7")
+    after_heading = html.split(f'id="{neighbours.group(1)}"', 1)[1]
+    table = after_heading.split('data-testid="neighbour-changes"', 1)[1].split("</table>", 1)[0]
+    assert table.count('<th scope="row">') == 5
+    group = html.split(f'id="{comparison.group(1)}"', 1)[1].split("</details>", 1)[0]
+    assert group.count("/progress/municipalities/") == 7
+
+
+def test_national_diffusion_table_exports_with_japanese_headers(client, world):  # noqa: F811
+    html = client.get("/promotion/").content.decode()
+    assert "?table=diffusion&amp;format=csv" in html
+    lines = client.get("/promotion/?table=diffusion&format=csv").content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("年度,隣接団体の実装割合（%）,実装済以上の隣接セル,隣接セル")
+    api = client.get("/api/v1/model-regions/diffusion").json()["years"]
+    assert [line.split(",")[0] for line in lines[1:]] == [str(r["fiscal_year"]) for r in api]
+    assert lines[1].split(",")[2:4] == [str(api[0]["neighbour_implemented"]), str(api[0]["neighbour_cells"])]
+    xlsx = client.get("/promotion/?table=diffusion&format=xlsx")
+    assert xlsx.status_code == 200 and "spreadsheetml" in xlsx["Content-Type"]
