@@ -670,11 +670,19 @@ def event(request, pk):
             errors, conflict = {"": str(exc)}, True
         else:
             return redirect(e.get_absolute_url())
-    count = e.registrations.count()
+    can_edit = access.can(user, "promotion.event_edit", e)
+    # The organiser sees who registered (and exports it); everyone else only the count.
+    registrations = queries.registrations_of(e) if can_edit else None
+    if request.GET.get("format") in EXPORT_FORMATS:
+        if registrations is None:
+            raise Http404("申込者の一覧は主催者だけが見られます")
+        return tabular.table_response(request.GET["format"], f"申込者_{e.title}", queries.REGISTRATION_HEADER,
+                                      queries.registration_rows(registrations))
+    count = len(registrations) if registrations is not None else e.registrations.count()
     return render(request, "promotion/event.html", {
-        "e": e, "registered": registered, "count": count, "errors": errors,
+        "e": e, "registered": registered, "count": count, "errors": errors, "registrations": registrations,
         "full": e.capacity is not None and count >= e.capacity,
-        "sector_names": queries.sector_names(), "can_edit": access.can(user, "promotion.event_edit", e),
+        "sector_names": queries.sector_names(), "can_edit": can_edit,
         "started": e.starts_at <= timezone.now(),
     }, status=409 if conflict else 422 if errors else 200)
 

@@ -33,3 +33,31 @@ def test_national_diffusion_table_exports_with_japanese_headers(client, world): 
     assert lines[1].split(",")[2:4] == [str(api[0]["neighbour_implemented"]), str(api[0]["neighbour_cells"])]
     xlsx = client.get("/promotion/?table=diffusion&format=xlsx")
     assert xlsx.status_code == 200 and "spreadsheetml" in xlsx["Content-Type"]
+
+
+def test_event_organiser_sees_and_exports_exactly_the_registrants_counted(client, client_for, users):
+    from .conftest import bearer, send
+    from .test_events import event_body
+
+    created = send(client, "post", "/api/v1/events", event_body(capacity=5), **bearer(users["hachioji"]))
+    event = created.json()
+    url = f"/promotion/events/{event['id']}/"
+    organiser, company = client_for(users["hachioji"]), client_for(users["company"])
+    empty = organiser.get(url).content.decode()
+    assert "まだ申込はありません。" in empty and 'href="#registrants-heading">0</a>' in empty
+    for who in ("company", "advisor"):
+        assert client.post(f"/api/v1/events/{event['id']}/registrations", **bearer(users[who])).status_code == 201
+    page = organiser.get(url).content.decode()
+    count = re.search(r'data-testid="event-count"><a href="#registrants-heading">(\d+)</a>', page)
+    assert count and count.group(1) == "2"
+    table = page.split('data-testid="registrants"', 1)[1].split("</table>", 1)[0]
+    assert table.count('<th scope="row">') == 2
+    lines = organiser.get(url + "?format=csv").content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "申込日時,氏名,ユーザー名,所属,メールアドレス"
+    assert sorted(line.split(",")[2] for line in lines[1:]) == sorted([users["company"].username,
+                                                                       users["advisor"].username])
+    # Everyone else: the count only, no names, no export.
+    for other in (company, client):
+        html = other.get(url).content.decode()
+        assert 'data-testid="registrants"' not in html and 'data-testid="event-count">2／5' in html
+        assert other.get(url + "?format=csv").status_code == 404
