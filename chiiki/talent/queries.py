@@ -107,7 +107,7 @@ def scope_requests(user, qs=None):
 def requests_for(user, *, status: str = "", sector: str = "", fiscal_year: int | None = None,
                  capability: str = "", municipality: str = "", prefecture: str = "", overdue: bool = False,
                  unmet: bool = False, gained: str = "", demand: bool = False, talent: int | None = None,
-                 wait_min: int | None = None, wait_max: int | None = None):
+                 wait_min: int | None = None, wait_max: int | None = None, application_round: int | None = None):
     """The request list behind every number of the pages: `demand` = the requests the demand figures count (申請
     and later, not withdrawn); wait_min/wait_max = days from 申請 to the first visit (派遣), inclusive."""
     status, sector, capability, municipality, prefecture, gained = map(_safe, (
@@ -131,6 +131,8 @@ def requests_for(user, *, status: str = "", sector: str = "", fiscal_year: int |
         qs = qs.filter(status__in=DEMAND_STATES)
     if talent is not None:
         qs = qs.filter(talent_id=talent)
+    if application_round is not None:  # the requests behind a 募集回's count
+        qs = qs.filter(round_id=application_round)
     if wait_min is not None or wait_max is not None:
         low, high = wait_min if wait_min is not None else 0, wait_max if wait_max is not None else 10 ** 6
         qs = qs.filter(pk__in=[pk for days, pk in waiting_times(fiscal_year)["items"] if low <= days <= high])

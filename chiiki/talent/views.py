@@ -4,6 +4,7 @@ the dispatch workflow, own profile, analytics with names (admin and prefecture s
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -292,10 +293,11 @@ def _int(raw) -> int | None:
 def requests(request):
     f = {k: request.GET.get(k, "") for k in ("status", "sector", "capability", "municipality", "prefecture", "gained")}
     year_raw = request.GET.get("fiscal_year", "")
-    numbers = {k: _int(request.GET.get(k)) for k in ("talent", "wait_min", "wait_max")}
+    numbers = {k: _int(request.GET.get(k)) for k in ("talent", "wait_min", "wait_max", "round")}
     qs = queries.requests_for(request.user, fiscal_year=int(year_raw) if year_raw.isdigit() else None,
                               overdue=request.GET.get("overdue") == "1", unmet=request.GET.get("unmet") == "1",
-                              demand=request.GET.get("demand") == "1", **numbers, **f)
+                              demand=request.GET.get("demand") == "1", application_round=numbers["round"],
+                              **{k: v for k, v in numbers.items() if k != "round"}, **f)
     if _fmt(request):
         return tabular.table_response(
             _fmt(request), "派遣依頼一覧",
@@ -316,6 +318,7 @@ def requests(request):
         "sectors": queries.sector_names(), "querystring": _querystring(request),
         "overdue": request.GET.get("overdue") == "1", "unmet": request.GET.get("unmet") == "1",
         "demand": request.GET.get("demand") == "1",
+        "application_round": ApplicationRound.objects.filter(pk=numbers["round"]).first() if numbers["round"] else None,
         "can_create": own is not None and access.can(request.user, "talent.request", own)})
 
 
@@ -526,6 +529,7 @@ def rounds(request):
         else:
             messages.success(request, "募集回を保存しました。")
             return redirect("talent:rounds")
-    return render(request, "talent/rounds.html", {"form": form, "rounds": ApplicationRound.objects.all(),
+    rounds = ApplicationRound.objects.annotate(request_count=Count("requests"))
+    return render(request, "talent/rounds.html", {"form": form, "rounds": rounds,
                                                   "open": rules.open_round()},
                   status=400 if request.method == "POST" else 200)
