@@ -167,7 +167,7 @@ def municipality(request, code):
               for c in advice["combinations"]]
     return render(request, "promotion/municipality.html", {
         "place": place, "fiscal_year": year, "fiscal_years": progress_queries.fiscal_years(), "advice": advice,
-        "combinations": combos,
+        "combinations": combos, "similar": sorted(queries.similar_names(place).items()),
         "sector_names": names, "uptake": queries.neighbour_uptake(place, year),
         "commitments": queries.commitments(place),
         "designations": queries.model_regions().filter(municipality=place),

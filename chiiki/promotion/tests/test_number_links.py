@@ -6,6 +6,7 @@ import re
 import pytest
 
 from .test_diffusion import world  # noqa: F401  (the hand-built diffusion case)
+from .test_packages import towns  # noqa: F401  (the hand-built similarity group)
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +62,12 @@ def test_event_organiser_sees_and_exports_exactly_the_registrants_counted(client
         html = other.get(url).content.decode()
         assert 'data-testid="registrants"' not in html and 'data-testid="event-count">2／5' in html
         assert other.get(url + "?format=csv").status_code == 404
+
+
+def test_similar_count_links_to_exactly_the_similar_municipalities(client, towns):  # noqa: F811
+    html = client.get(f"/promotion/m/{towns['M'].code}/?fiscal_year=2026").content.decode()
+    count = re.search(r'data-testid="similar-count"><a href="#([\w-]+)">(\d+)</a>', html)
+    assert count and count.group(2) == "5"
+    group = html.split(f'id="{count.group(1)}"', 1)[1].split("</details>", 1)[0]
+    assert group.count("/progress/municipalities/") == 5
+    assert all(f"T{i}町" in group for i in range(1, 6)) and "島町" not in group and "対象町" not in group
