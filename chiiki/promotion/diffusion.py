@@ -141,4 +141,4 @@ def national(inputs: Inputs, regions: list[tuple[str, int, list[str]]]) -> dict:
         rows.extend(_rows(n_pool, c_pool, [year], inputs))
     return {"regions": len(regions), "neighbour_count": len(n_pool), "comparison_count": len(c_pool),
             "too_small": len(n_pool) < MIN_GROUP or len(c_pool) < MIN_GROUP,
-            "years": rows}
+            "years": rows, "neighbours": sorted(n_pool), "comparison": sorted(c_pool)}  # the pools behind the counts

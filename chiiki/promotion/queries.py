@@ -285,6 +285,12 @@ def national_diffusion() -> dict:
     return cached("national-diffusion", None, compute)
 
 
+def named(codes: list[str]) -> list[dict]:
+    """[{code, name}] for the codes, in their order (the lists behind the diffusion group sizes)."""
+    names = dict(Municipality.objects.filter(code__in=codes).values_list("code", "name"))
+    return [{"code": code, "name": names.get(code, code)} for code in codes]
+
+
 # ---- package advice and neighbours' uptake ---------------------------------------------------------------------
 
 def _flags(place: Municipality) -> tuple[bool, bool, bool]:

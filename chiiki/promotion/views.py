@@ -71,6 +71,8 @@ def index(request):
     return render(request, "promotion/index.html", {
         "regions": page.object_list, "page_obj": page, "count": len(regions), "years": years, "year": year,
         "sector_names": names, "national": national, "min_group": MIN_GROUP,
+        "national_neighbours": queries.named(national["neighbours"]),
+        "national_comparison": queries.named(national["comparison"]),
         "map_data": {"values": map_values, "focus": []},  # the whole country: where the model regions are
         "chart": _chart(national["years"]), "can_manage": access.can(request.user, "promotion.manage"),
     })

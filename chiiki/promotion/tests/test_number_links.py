@@ -71,3 +71,17 @@ def test_similar_count_links_to_exactly_the_similar_municipalities(client, towns
     group = html.split(f'id="{count.group(1)}"', 1)[1].split("</details>", 1)[0]
     assert group.count("/progress/municipalities/") == 5
     assert all(f"T{i}町" in group for i in range(1, 6)) and "島町" not in group and "対象町" not in group
+
+
+def test_national_group_sizes_link_to_lists_with_exactly_that_many_municipalities(client, world):  # noqa: F811
+    places, _ = world
+    html = client.get("/promotion/").content.decode()
+    for testid, expected, members in (("neighbour-count", 6, ["N1", "N2", "N3", "N4", "N5", "Y"]),
+                                      ("comparison-count", 7, ["C1", "C2", "C3", "C4", "C5", "C6", "C7"])):
+        link = re.search(rf'data-testid="{testid}"><a href="#([\w-]+)">(\d+)</a>', html)
+        assert link and int(link.group(2)) == expected
+        group = html.split(f'id="{link.group(1)}"', 1)[1].split("</details>", 1)[0]
+        assert group.count("/progress/municipalities/") == expected
+        assert all(f"/progress/municipalities/{places[k].code}/" in group for k in members)
+    body = client.get("/api/v1/model-regions/diffusion").json()
+    assert "neighbours" not in body and body["neighbour_count"] == 6  # the API answer keeps its shape
