@@ -248,10 +248,13 @@ def list_cells(fiscal_year: int, *, sector=None, prefecture=None, kind=None, mun
 
 
 def group_by_municipality(rows) -> list[dict]:
-    """list_cells rows folded to one entry per municipality, in code order: {"place", "cells": [(sector, Cell)]}."""
+    """list_cells rows folded to one entry per municipality, in code order: {"place", "cells": [(sector, Cell)],
+    "is_demo": any of its cells is demo data (one mark per municipality, not one per cell)}."""
     groups: dict[str, dict] = {}
     for place, sector, cell in rows:
-        groups.setdefault(place["code"], {"place": place, "cells": []})["cells"].append((sector, cell))
+        group = groups.setdefault(place["code"], {"place": place, "cells": [], "is_demo": False})
+        group["cells"].append((sector, cell))
+        group["is_demo"] = group["is_demo"] or bool(cell.is_demo)
     return list(groups.values())
 
 

@@ -118,3 +118,13 @@ def test_prefecture_share_links_to_the_implemented_municipalities(client, two_se
     links = re.findall(r'<a href="([^"]+)"[^>]*>([\d.,]+)%?</a>', row)
     implemented, share = links[1], links[2]
     assert share[0] == implemented[0] and _listed(client, share[0])[0] == int(implemented[1]) == 2
+
+
+def test_a_municipality_with_demo_records_is_marked_once_in_the_per_municipality_list(client, two_sectors):
+    from chiiki.progress.models import ProgressRecord, Source
+
+    ProgressRecord.objects.filter(municipality_id="131016").update(source=Source.DEMO)
+    html = client.get("/progress/records/?fiscal_year=2026&implemented_any=1").content.decode()
+    rows = dict(re.findall(r'<td data-label="団体コード">(\d+)</td>(.*?)</tr>', html, re.S))
+    assert rows["131016"].count("badge--demo") == 1  # two demo cells, one mark
+    assert "badge--demo" not in rows["132012"]
