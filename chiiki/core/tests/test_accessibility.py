@@ -34,14 +34,15 @@ PUBLIC = [
     "/", "/about/data", "/accounts/login/", "/regions/", "/regions/?q=はちおうじ", "/regions/map/",
     "/regions/prefectures/13/", "/regions/municipalities/132012/", "/progress/", "/progress/map/?sector=disaster",
     "/progress/prefectures/", "/progress/prefectures/13/", "/progress/rankings/", "/progress/municipalities/132012/",
-    "/progress/records/", "/programs/", "/programs/?q=防災", "/programs/?q=存在しない語句", "/programs/navigator/",
+    "/progress/records/", "/progress/records/?implemented_any=1", "/programs/", "/programs/?q=防災", "/programs/?q=存在しない語句", "/programs/navigator/",
     "/programs/navigator/?municipality=132012", "/programs/navigator/?municipality=132012&sector=disaster",
     f"/programs/p/{PROGRAM}/", "/api/v1/docs", "/no-such-page/",
     # opendata
     "/opendata/", "/opendata/?q=AED", "/opendata/?q=存在しない語句", "/opendata/dataset/hachioji-aed/",
     "/opendata/org/132012/", "/opendata/standards/", "/opendata/validate/", "/opendata/uses/",
     # pdca
-    "/pdca/", "/pdca/kpis/DIGIDEN-1500/", "/pdca/kpis/TOKYO-DISASTER/", "/pdca/reviews/", "/pdca/reviews/{review}/",
+    "/pdca/", "/pdca/kpis/DIGIDEN-1500/", "/pdca/kpis/TOKYO-DISASTER/", "/pdca/reviews/", "/pdca/reviews/?overdue=1",
+    "/pdca/reviews/{review}/",
     "/pdca/proposals/", "/pdca/proposals/{proposal}/", "/cases/", "/cases/?q=防災&sector=disaster", "/cases/{case}/",
     # promotion
     "/promotion/", "/promotion/candidates/", "/promotion/model-regions/132012/", "/promotion/m/132012/",
