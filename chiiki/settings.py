@@ -136,6 +136,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "chiiki.core.context_processors.site",
             ],
+            # Every template's {% url %} remembers its answers per process (chiiki/core/templatetags/memo_url.py).
+            "builtins": ["chiiki.core.templatetags.memo_url"],
         },
     },
 ]
