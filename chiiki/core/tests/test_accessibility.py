@@ -202,6 +202,36 @@ def test_no_page_scrolls_sideways_on_a_phone(site, browser, live_server, role):
         context.close()
 
 
+# Tables whose rows carry long text become one card per row on a phone (.cards-on-phone): scrolled sideways inside
+# their box, each row was a narrow column hundreds of pixels tall. {role: {url: table selector}}.
+CARD_TABLES = {
+    None: {"/progress/municipalities/132012/": "table.progress-municipality"},
+    "hachioji": {"/history/": "table.history"},
+}
+
+
+@pytest.mark.parametrize("role", list(CARD_TABLES), ids=[r or "anonymous" for r in CARD_TABLES])
+def test_long_text_tables_are_cards_on_a_phone(site, browser, live_server, role):
+    context = browser.new_context(locale="ja-JP", viewport={"width": 375, "height": 740}, base_url=live_server.url,
+                                  is_mobile=True, has_touch=True, device_scale_factor=2)
+    page = context.new_page()
+    try:
+        if role:
+            _sign_in(page, site[role])
+        sideways = {}
+        for url, selector in CARD_TABLES[role].items():
+            assert page.goto(url).status == 200, url
+            table = page.locator(selector)
+            assert table.locator("tbody tr").count() > 0, url
+            # The table's own width beyond its box (0 when every row is a card the width of the screen).
+            overflow = table.evaluate("t => t.scrollWidth - (t.closest('.table-wrap') || t.parentElement).clientWidth")
+            if overflow > 0:
+                sideways[url] = overflow
+        assert sideways == {}
+    finally:
+        context.close()
+
+
 def test_error_pages_say_what_happened_and_what_to_do(site, page, screenshot, monkeypatch):
     """404, 403, 405, CSRF failure and 500 as a visitor meets them: in the layout, no axe violation, next steps."""
     from chiiki.core import views as core_views
