@@ -1,7 +1,6 @@
 """Reads for the accounts pages: what a user may do, what is waiting for them (マイページ), and their tokens."""
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -10,26 +9,27 @@ from chiiki import access
 from chiiki.core.fiscal import current_fiscal_year, fiscal_year_label
 from chiiki.core.imports import UPLOAD_TTL
 from chiiki.core.models import ImportUpload
+from chiiki.core.mypage import Capability, Todo, TodoSection
+from chiiki.funding import mypage as funding_mypage
 from chiiki.history.queries import scoped_records
+from chiiki.pdca import mypage as pdca_mypage
 from chiiki.programs.imports import CATALOG
 from chiiki.programs.models import SavedSearch
 from chiiki.programs.search import SearchRequest, run_search
 from chiiki.progress.imports import PROGRESS
 from chiiki.progress.models import ProgressRecord
+from chiiki.promotion import mypage as promotion_mypage
 from chiiki.regions.imports import AREA, FISCAL_INDICES, POPULATION
 from chiiki.regions.models import Municipality
 from chiiki.roadmap.models import Sector
+from chiiki.talent import mypage as talent_mypage
 
 from .models import ApiToken
 
+# The apps that add their own part to マイページ (each module: todo_sections(user, today), capabilities(user)).
+CONTRIBUTORS = (funding_mypage, talent_mypage, promotion_mypage, pdca_mypage)
 IMPORTERS = {importer.key: importer for importer in (PROGRESS, CATALOG, POPULATION, AREA, FISCAL_INDICES)}
 DEADLINE_DAYS = 30
-
-
-@dataclass(frozen=True)
-class Capability:
-    text: str
-    url: str | None = None
 
 
 def _url(name: str, *args) -> str | None:
@@ -85,6 +85,9 @@ def capabilities(user) -> list[Capability]:
     elif municipality is not None:
         items.append(Capability(f"{municipality.name}の変更履歴を閲覧できます", _url("history:index")))
 
+    for app in CONTRIBUTORS:
+        items += app.capabilities(user)
+
     if access.can(user, "site.admin"):
         items.append(Capability("管理画面（ユーザー・APIトークン・変更履歴）を利用できます", "/django-admin/"))
     if access.can(user, "api_token.create", user):
@@ -96,26 +99,11 @@ def capabilities(user) -> list[Capability]:
 # ---- マイページ: what is waiting for the user -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Todo:
-    text: str
-    url: str | None = None
-    note: str = ""
-
-
-@dataclass
-class TodoSection:
-    key: str
-    title: str
-    items: list[Todo] = field(default_factory=list)
-    done_text: str = ""  # shown when nothing is waiting
-    more: int = 0  # items beyond those listed
-
-
 def todo_sections(user, today: dt.date | None = None) -> list[TodoSection]:
     """The to-do list for the user's role: municipal staff — sectors not updated this 年度; prefecture staff —
     municipalities that have not reported this 年度; everyone — saved-search deadlines within 30 days and
-    imports left unfinished. Sections that cannot apply to the user are left out."""
+    imports left unfinished; then what each app has waiting for the user (CONTRIBUTORS: shown only when something
+    is waiting). Sections that cannot apply to the user are left out."""
     today = today or timezone.localdate()
     year = current_fiscal_year()
     sections = []
@@ -125,6 +113,8 @@ def todo_sections(user, today: dt.date | None = None) -> list[TodoSection]:
         sections.append(_municipalities_not_reported(user.prefecture, year))
     if access.can(user, "programs.save_search"):
         sections.append(_deadlines(user, today))
+    for app in CONTRIBUTORS:
+        sections += app.todo_sections(user, today)
     uploads = _unfinished_imports(user)
     if uploads.items:
         sections.append(uploads)
@@ -154,7 +144,7 @@ def _municipalities_not_reported(prefecture, year: int) -> TodoSection:
     return TodoSection("unreported", f"{fiscal_year_label(year)}の進捗をまだ報告していない市区町村"
                                      f"（{len(missing)}団体）", items,
                        f"{prefecture.name}のすべての市区町村が{fiscal_year_label(year)}の進捗を報告済みです。",
-                       more=max(0, len(missing) - MAX_LISTED))
+                       more=max(0, len(missing) - MAX_LISTED), unit="団体")
 
 
 def _deadlines(user, today: dt.date) -> TodoSection:

@@ -165,11 +165,19 @@ def actions_of(review: Review) -> list[Action]:
     return list(review.actions.select_related("kpi"))
 
 
-def overdue_actions(review_pk: int | None = None):
-    """Open actions past their due date, soonest-due first (all reviews, or one review's)."""
+NATIONAL = "national"  # the scope of the national reviews (no prefecture), beside the prefecture codes
+
+
+def overdue_actions(review_pk: int | None = None, scope: str | None = None):
+    """Open actions past their due date, soonest-due first: all reviews, one review's, or one scope's (NATIONAL or
+    a prefecture code: the reviews its staff run)."""
     qs = Action.objects.filter(status__in=OPEN_ACTION_STATUSES, due_date__lt=timezone.localdate())
     if review_pk is not None:
         qs = qs.filter(review_id=review_pk)
+    if scope == NATIONAL:
+        qs = qs.filter(review__prefecture__isnull=True)
+    elif scope:
+        qs = qs.filter(review__prefecture_id=scope)
     return qs.select_related("review__prefecture", "kpi").order_by("due_date", "review_id", "id")
 
 

@@ -12,6 +12,7 @@ from chiiki.core import editing, tabular
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.models import ChangeRecord
 from chiiki.core.paging import paginate
+from chiiki.regions.models import Prefecture
 
 from . import actions, measures, queries
 from .forms import ActionForm, KPIForm, ProposalForm, ProposalStatusForm, ReviewForm
@@ -171,18 +172,24 @@ def _overdue_actions(request):
     if raw and not raw.isdigit():
         raise Http404("レビューが見つかりません")
     review = get_object_or_404(queries.reviews(), pk=int(raw)) if raw else None
-    rows = list(queries.overdue_actions(review.pk if review else None))
+    scope = (request.GET.get("scope") or "").strip()  # NATIONAL or a prefecture code: whose reviews
+    scope_name = None
+    if scope == queries.NATIONAL:
+        scope_name = "全国"
+    elif scope:
+        scope_name = get_object_or_404(Prefecture, pk=scope).name
+    rows = list(queries.overdue_actions(review.pk if review else None, scope or None))
     if request.GET.get("format") in ("csv", "xlsx"):
-        name = f"期限切れの対応_レビュー{review.pk}" if review else "期限切れの対応"
+        name = "期限切れの対応" + (f"_レビュー{review.pk}" if review else "") + (f"_{scope_name}" if scope_name else "")
         return tabular.table_response(request.GET["format"], name, [
             "ID", "レビュー", "年度", "対象", "対応内容", "担当組織", "期限", "状況", "関連KPI"], [[
                 a.pk, a.review.title, a.review.fiscal_year,
                 a.review.prefecture.name if a.review.prefecture else "全国", a.title, a.owner_organisation,
                 a.due_date.isoformat(), a.get_status_display(), a.kpi.name if a.kpi else ""] for a in rows])
-    query = f"overdue=1&review={review.pk}" if review else "overdue=1"
+    query = "overdue=1" + (f"&review={review.pk}" if review else "") + (f"&scope={scope}" if scope else "")
     return render(request, "pdca/overdue_actions.html", {
-        "page": paginate(rows, request.GET.get("page"), 50), "review": review, "count": len(rows),
-        "export_query": query})
+        "page": paginate(rows, request.GET.get("page"), 50), "review": review, "scope_name": scope_name,
+        "count": len(rows), "export_query": query})
 
 
 @login_required

@@ -1,0 +1,72 @@
+"""What 人材 adds to マイページ: dispatch requests waiting for the user's next step, and what the user may do."""
+
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from chiiki import access
+from chiiki.core.mypage import MAX_LISTED, Capability, Todo, section
+
+from . import queries
+from .actions import TRANSITIONS
+
+# The moves that are someone's next step. Withdraw and reject stay open at every stage, and propose is the other
+# way to the same step as ask: none of them is a to-do.
+NEXT_STEPS = {"submit": "申請する", "receive": "受け付ける", "ask": "候補を選び人材に依頼する",
+              "accept": "承諾か辞退を回答する", "report": "派遣報告を提出する", "rate": "派遣を評価する",
+              "complete": "完了にする"}
+
+
+def _steps(rule: str) -> dict[str, str]:
+    """{status: next step} for the moves the rule governs (chiiki.talent.actions.TRANSITIONS, not restated)."""
+    return {status: NEXT_STEPS[name] for name, (move_rule, sources, _to) in TRANSITIONS.items()
+            if name in NEXT_STEPS and move_rule == rule for status in sources}
+
+
+def _requests_section(key: str, title: str, qs, steps: dict[str, str], **filters) -> list:
+    qs = qs.filter(status__in=steps).select_related("municipality").order_by("id")
+    total = qs.count()
+    if not total:
+        return []
+    listed = [Todo(f"{r.municipality.name}「{r.title}」", reverse("talent:request", args=[r.pk]),
+                   f"{r.get_status_display()} → {steps[r.status]}") for r in qs[:MAX_LISTED]]
+    query = urlencode({"status": ",".join(steps), **filters})
+    return [section(key, title, listed, total, more_url=f"{reverse('talent:requests')}?{query}")]
+
+
+def todo_sections(user, today) -> list:
+    sections = []
+    requests = queries.scope_requests(user)
+    if access.can(user, "talent.manage"):
+        sections += _requests_section("talent-secretariat", "事務局の対応を待つ派遣依頼", requests,
+                                      _steps("talent.manage"))
+    elif access.staff_municipality_id(user):
+        code = access.staff_municipality_id(user)
+        sections += _requests_section("talent-municipality", "団体の対応を待つ派遣依頼",
+                                      requests.filter(municipality_id=code), _steps("talent.request"),
+                                      municipality=code)
+    elif access.staff_prefecture_id(user):
+        code = access.staff_prefecture_id(user)
+        sections += _requests_section("talent-prefecture", "管内の団体の対応を待つ派遣依頼",
+                                      requests.filter(municipality__prefecture_id=code), _steps("talent.request"),
+                                      prefecture=code)
+    profile = queries.profile_of(user)
+    if profile is not None:
+        sections += _requests_section("talent-respond", "あなたの回答・報告を待つ派遣依頼",
+                                      requests.filter(talent=profile), _steps("talent.respond"), talent=profile.pk)
+    return sections
+
+
+def capabilities(user) -> list[Capability]:
+    items = []
+    own = user.municipality if access.staff_municipality_id(user) else None
+    if access.can(user, "talent.manage"):
+        items.append(Capability("派遣依頼の受付・人材への依頼・完了と、できることの語彙・募集回を管理できます",
+                                reverse("talent:requests")))
+    elif own is not None and access.can(user, "talent.request", own):
+        items.append(Capability(f"{own.name}として人材（地域情報化アドバイザーなど）の派遣を依頼できます",
+                                reverse("talent:request_new")))
+    if queries.profile_of(user) is not None:
+        items.append(Capability("人材として、依頼への回答と派遣報告ができます（人材のプロフィール）",
+                                reverse("talent:me")))
+    return items
