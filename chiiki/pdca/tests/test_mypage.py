@@ -1,9 +1,9 @@
 """マイページ's PDCA part: the overdue actions of the reviews the user runs (national for the secretariat, the
 prefecture's for its staff), each count linking to exactly those actions, and proposals awaiting a decision."""
 
-import re
-
 import pytest
+
+from chiiki.testing import follow_section_list, mypage_section
 
 from .. import actions
 from .test_number_links import _rows, two_reviews  # noqa: F401 - the fixture
@@ -11,31 +11,21 @@ from .test_number_links import _rows, two_reviews  # noqa: F401 - the fixture
 pytestmark = pytest.mark.django_db
 
 
-def _section(html: str, key: str) -> str | None:
-    match = re.search(rf'id="todo-{key}-section">(.*?)</section>', html, re.S)
-    return match.group(1) if match else None
-
-
-def _followed(client, section_html: str) -> str:
-    url = re.search(r'<a href="([^"]+)">一覧で見る', section_html).group(1).replace("&amp;", "&")
-    return client.get(url).content.decode()
-
-
 def test_each_scope_sees_its_own_overdue_actions(users, client_for, two_reviews):  # noqa: F811
     secretariat = client_for(users["admin"])
-    national = _section(secretariat.get("/accounts/mypage/").content.decode(), "pdca-overdue")
+    national = mypage_section(secretariat, "pdca-overdue")
     assert "全国の年次レビューで期限を過ぎた未完了の対応（2件）" in national
     assert "説明会を開く" in national and "手引きを改訂する" in national and "町村を訪ねる" not in national
-    page = _followed(secretariat, national)
+    page = follow_section_list(secretariat, national)
     assert _rows(page) == 2 and "（全国のレビュー）" in page and "町村を訪ねる" not in page
 
     tokyo = client_for(users["tokyo"])
-    own = _section(tokyo.get("/accounts/mypage/").content.decode(), "pdca-overdue")
+    own = mypage_section(tokyo, "pdca-overdue")
     assert "東京都の年次レビューで期限を過ぎた未完了の対応（1件）" in own and "町村を訪ねる" in own
-    page = _followed(tokyo, own)
+    page = follow_section_list(tokyo, own)
     assert _rows(page) == 1 and "（東京都のレビュー）" in page
 
-    assert _section(client_for(users["hachioji"]).get("/accounts/mypage/").content.decode(), "pdca-overdue") is None
+    assert mypage_section(client_for(users["hachioji"]), "pdca-overdue") is None
 
 
 def test_the_scope_filter_exports_what_it_shows_and_refuses_an_unknown_scope(client, two_reviews):  # noqa: F811
@@ -49,9 +39,9 @@ def test_the_secretariat_sees_proposals_awaiting_a_decision(users, client_for):
     proposal = actions.submit_proposal(users["hachioji"], {
         "title": "補助率の見直し", "problem": "小規模団体には負担が大きい", "rule_concerned": "補助要綱"})
     secretariat = client_for(users["admin"])
-    waiting = _section(secretariat.get("/accounts/mypage/").content.decode(), "pdca-proposals")
+    waiting = mypage_section(secretariat, "pdca-proposals")
     assert "検討を待つ制度の見直しの提案（1件）" in waiting and f'href="/pdca/proposals/{proposal.pk}/"' in waiting
-    assert f"/pdca/proposals/{proposal.pk}/" in _followed(secretariat, waiting)
+    assert f"/pdca/proposals/{proposal.pk}/" in follow_section_list(secretariat, waiting)
     actions.set_proposal_status(users["admin"], proposal, status="under_review", version=proposal.version)
-    assert _section(secretariat.get("/accounts/mypage/").content.decode(), "pdca-proposals") is None
-    assert _section(client_for(users["tokyo"]).get("/accounts/mypage/").content.decode(), "pdca-proposals") is None
+    assert mypage_section(secretariat, "pdca-proposals") is None
+    assert mypage_section(client_for(users["tokyo"]), "pdca-proposals") is None
