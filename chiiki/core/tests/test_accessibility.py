@@ -1,6 +1,7 @@
 """Browser tests across the whole site: axe-core finds no violation (of any impact) on any page, for every role
 that sees something different, and no page scrolls sideways on a 375 px phone (JIS X 8341-3 AA, issue 9)."""
 
+import datetime as dt
 import hashlib
 import json
 import secrets
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import timezone
 
 from chiiki.access import SYSTEM
 from chiiki.conftest import PASSWORD
@@ -113,6 +115,14 @@ def site(transactional_db, users, tmp_path, settings):
     pdca_tour.seed_site(users)  # pdca
     promotion_actions.designate(SYSTEM, users["hachioji"].municipality, fiscal_year=year, sectors=["disaster"],
                                 story="防災のパッケージ")  # promotion: a model region page to visit
+    soon = (timezone.localdate() + dt.timedelta(days=10)).isoformat()
+    promotion_actions.save_event(users["hachioji"], None, {  # promotion: a row in the events and challenges lists
+        "title": "スマート農業オンライン説明会", "organiser": "municipality:132012", "format": "online",
+        "starts_at": f"{soon}T14:00", "ends_at": f"{soon}T15:00", "online_url": "https://example.jp/meet",
+        "sectors": ["agriculture"], "capacity": 30})
+    promotion_actions.save_challenge(users["hachioji"], users["hachioji"].municipality, None, {
+        "sector": "health", "title": "高齢者の見守り", "problem": "独居高齢者の安否確認", "requirements": "センサーで",
+        "budget_min": 1_000_000, "budget_max": 5_000_000, "deadline": soon, "no_track_record": True})
     users["talent_ids"] = talent_tour.seed(users)  # talent (人材): ids for the tour's URLs
     return users
 
@@ -205,7 +215,9 @@ def test_no_page_scrolls_sideways_on_a_phone(site, browser, live_server, role):
 # Tables whose rows carry long text become one card per row on a phone (.cards-on-phone): scrolled sideways inside
 # their box, each row was a narrow column hundreds of pixels tall. {role: {url: table selector}}.
 CARD_TABLES = {
-    None: {"/progress/municipalities/132012/": "table.progress-municipality"},
+    None: {"/progress/municipalities/132012/": "table.progress-municipality",
+           "/promotion/": "table[data-testid=model-regions]", "/promotion/events/": "table[data-testid=events]",
+           "/promotion/challenges/": "table[data-testid=challenges]"},
     "hachioji": {"/history/": "table.history"},
 }
 
