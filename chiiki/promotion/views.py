@@ -22,7 +22,7 @@ from chiiki.progress import queries as progress_queries
 from chiiki.regions.models import Municipality
 from chiiki.regions.queries import get_municipality
 
-from . import actions, forms, ics, queries
+from . import actions, forms, ics, packages, queries
 from .diffusion import MIN_GROUP
 from .models import (
     Challenge,
@@ -162,10 +162,14 @@ def municipality(request, code):
              "・".join(m["name"] for m in c["municipality_names"]), _sector_label(c["missing"], names),
              "; ".join(f"{p['name']}（{p['plans']}計画）" for p in c["programs"])]
             for c in advice["combinations"]])
-    combos = [{**c, "label": " ＋ ".join(names.get(x, x) for x in c["sectors"]),
+    # Support and each confidence's base link to the municipalities counted (anchors named by the sectors, so the
+    # brief on other pages can link to them too).
+    combos = [{**c, "label": " ＋ ".join(names.get(x, x) for x in c["sectors"]), "anchor": packages.anchor(c),
                "missing_label": _sector_label(c["missing"], names),
-               "rule_labels": [f"{_sector_label(r['if'], names)} → {names.get(r['then'], r['then'])}: "
-                               f"{r['confidence']}%（{c['support']}/{r['base']}）" for r in c["rules"]]}
+               "rule_rows": [{"label": f"{_sector_label(r['if'], names)} → {names.get(r['then'], r['then'])}: "
+                                       f"{r['confidence']}%", "if_label": _sector_label(r["if"], names),
+                              "base": r["base"], "base_names": base}
+                             for r, base in zip(c["rules"], c["base_names"], strict=True)]}
               for c in advice["combinations"]]
     return render(request, "promotion/municipality.html", {
         "place": place, "fiscal_year": year, "fiscal_years": progress_queries.fiscal_years(), "advice": advice,
