@@ -311,20 +311,21 @@ class PlanFilters(Schema):
     prefecture: str | None = None
     municipality: str | None = None
     sector: str | None = None
-    status: str | None = None
+    status: str | None = Field(None, description=f"状態（{queries.PUBLIC}: 公開・完了）")
+    started_by: int | None = Field(None, description="この年度までに開始した計画")
     flag: str | None = Field(None, description="リスクの種類: " + "・".join(FLAG_LABELS))
 
 
 @router.get("/plans", response=PlanList, summary="実装計画の一覧（公開分。編集できる下書きを含む）")
 def list_plans(request, filters: Query[PlanFilters], page: int = Query(1, ge=1),
                page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
-    if filters.status and filters.status not in PlanStatus.values:
+    if filters.status and filters.status not in (*PlanStatus.values, queries.PUBLIC):
         raise HttpError(422, f"状態が正しくありません: {filters.status}")
     if filters.flag and filters.flag not in FLAG_LABELS:
         raise HttpError(422, f"リスクの種類が正しくありません: {filters.flag}")
     qs = queries.filter_plans(queries.visible_plans(request.user), prefecture=filters.prefecture or "",
                               municipality=filters.municipality or "", sector=filters.sector or "",
-                              status=filters.status or "")
+                              status=filters.status or "", started_by=filters.started_by)
     plans, computed = queries.with_flags(qs, filters.flag or "")
     page_obj = paginate(plans, page, page_size)
     return {"count": page_obj.paginator.count,

@@ -4,11 +4,13 @@ API), and views put the actions' Japanese reasons back on the fields."""
 from django import forms
 
 from chiiki import access
+from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
 from chiiki.programs.models import SupportProgram
 from chiiki.regions.models import Municipality, Prefecture
 from chiiki.roadmap.models import Sector, SectorModel
 
 from .models import Campaign, FundingState, OperatorKind, Phase, PlanStatus, SourceKind
+from .queries import PUBLIC
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 
@@ -115,7 +117,9 @@ class PlanFilterForm(forms.Form):
     prefecture = forms.ChoiceField(label="都道府県", required=False, choices=())
     municipality = forms.CharField(label="団体コード", required=False, max_length=6)
     sector = forms.ChoiceField(label="分野", required=False, choices=())
-    status = forms.ChoiceField(label="状態", required=False, choices=[("", "すべて"), *PlanStatus.choices])
+    status = forms.ChoiceField(label="状態", required=False,
+                               choices=[("", "すべて"), *PlanStatus.choices, (PUBLIC, "公開・完了")])
+    started_by = forms.CharField(label="開始年度（まで）", required=False, max_length=20)
     flag = forms.ChoiceField(label="リスク", required=False, choices=())
 
     def __init__(self, *args, **kwargs):
@@ -126,6 +130,13 @@ class PlanFilterForm(forms.Form):
             "code", "name")]
         self.fields["sector"].choices = [("", "すべて"), *((s.code, s.name) for s in Sector.objects.all())]
         self.fields["flag"].choices = [("", "指定しない"), *LABELS.items()]
+
+    def clean_started_by(self):
+        raw = self.cleaned_data["started_by"]
+        try:
+            return parse_fiscal_year(raw) if raw else None
+        except InvalidFiscalYear as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 class CampaignForm(forms.Form):

@@ -22,6 +22,10 @@ from .models import (
     SourceKind,
 )
 
+# A status filter value: 公開 and 完了 together, the plans that count as published (promotion's candidate score).
+PUBLIC = "public"
+PUBLIC_STATUSES = (PlanStatus.PUBLISHED, PlanStatus.COMPLETED)
+
 
 def visible_plans(user):
     """Plans the user may see: every plan that is not a draft, and the drafts the user manages."""
@@ -30,17 +34,22 @@ def visible_plans(user):
 
 
 def filter_plans(qs, *, prefecture: str = "", municipality: str = "", sector: str = "", status: str = "",
-                 fiscal_year: int | None = None):
+                 fiscal_year: int | None = None, started_by: int | None = None):
+    """`status` is one PlanStatus or PUBLIC; `started_by`: plans starting in that 年度 or earlier."""
     if prefecture:
         qs = qs.filter(prefecture_id=prefecture)
     if municipality:
         qs = qs.filter(Q(municipality_id=municipality) | Q(participants__code=municipality)).distinct()
     if sector:
         qs = qs.filter(sector_id=sector)
-    if status:
+    if status == PUBLIC:
+        qs = qs.filter(status__in=PUBLIC_STATUSES)
+    elif status:
         qs = qs.filter(status=status)
     if fiscal_year:
         qs = qs.filter(years__fiscal_year=fiscal_year).distinct()
+    if started_by is not None:
+        qs = qs.filter(start_year__lte=started_by)
     return qs
 
 
@@ -220,7 +229,7 @@ def national_cliffs(fiscal_year: int):
 
 
 def _published_multiyear(min_years: int, prefecture: str, sector: str):
-    qs = ImplementationPlan.objects.filter(status__in=[PlanStatus.PUBLISHED, PlanStatus.COMPLETED])
+    qs = ImplementationPlan.objects.filter(status__in=PUBLIC_STATUSES)
     if prefecture:
         qs = qs.filter(prefecture_id=prefecture)
     if sector:
@@ -240,7 +249,7 @@ def first_published_on(plan_ids) -> dict[int, dt.date]:
 
     ids = [str(pk) for pk in plan_ids]
     rows = (ChangeRecord.objects.filter(model=ImplementationPlan._meta.label_lower, object_id__in=ids,
-                                        after__status__in=[PlanStatus.PUBLISHED, PlanStatus.COMPLETED])
+                                        after__status__in=PUBLIC_STATUSES)
             .values("object_id").annotate(first=Min("at")).values_list("object_id", "first").order_by())
     return {int(pk): timezone.localtime(at).date() for pk, at in rows}
 
@@ -258,10 +267,9 @@ def published_multiyear_plans_by_year(years, min_years: int = 3, *, prefecture: 
 
 def municipalities_with_published_plans(*, up_to_year: int | None = None) -> set[str]:
     """Codes of municipalities that own or take part in a published (公開・完了) plan starting in `up_to_year` or
-    earlier (promotion's model-region score)."""
-    qs = ImplementationPlan.objects.filter(status__in=[PlanStatus.PUBLISHED, PlanStatus.COMPLETED])
-    if up_to_year is not None:
-        qs = qs.filter(start_year__lte=up_to_year)
+    earlier (promotion's model-region score). The same plans as the list filtered by status=PUBLIC, started_by and
+    municipality (filter_plans), which the score's page links to."""
+    qs = filter_plans(ImplementationPlan.objects.all(), status=PUBLIC, started_by=up_to_year)
     owners = qs.exclude(municipality=None).values_list("municipality_id", flat=True)
     members = qs.values_list("participants__code", flat=True)
     return {code for code in [*owners, *members] if code}
@@ -272,7 +280,7 @@ def programs_in_published_plans(municipality_codes) -> list[dict]:
     municipalities: one row per (municipality, plan sector, program, plan) — promotion's package advice groups them."""
     codes = list(municipality_codes)
     lines = (FundingLine.objects.filter(program__isnull=False,
-                                        plan_year__plan__status__in=[PlanStatus.PUBLISHED, PlanStatus.COMPLETED])
+                                        plan_year__plan__status__in=PUBLIC_STATUSES)
              .order_by())
     fields = ("plan_year__plan__sector_id", "program__public_id", "program__name", "plan_year__plan_id")
     rows = set()

@@ -62,7 +62,7 @@ def plan_list(request):
     municipality = (filters.get("municipality") or "").strip()
     qs = queries.filter_plans(queries.visible_plans(request.user), prefecture=filters.get("prefecture") or "",
                               municipality=municipality, sector=filters.get("sector") or "",
-                              status=filters.get("status") or "")
+                              status=filters.get("status") or "", started_by=filters.get("started_by"))
     plans, computed = queries.with_flags(qs, filters.get("flag") or "")
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):

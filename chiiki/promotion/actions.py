@@ -704,7 +704,9 @@ def _datetime(problems, field, raw, label):
         return None
     if timezone.is_naive(value):
         value = timezone.make_aware(value, timezone.get_default_timezone())  # entered in JST (TIME_ZONE)
-    return value
+    # In UTC, as the database gives it back: the same instant with another offset would read as a change (a new
+    # version and a history entry for an edit that changed nothing).
+    return value.astimezone(dt.UTC)
 
 
 def clean_event(actor, data: dict) -> dict:

@@ -21,11 +21,7 @@ def mine(itemsets: dict[str, set[str]], *, min_support: int = MIN_SUPPORT, sizes
     # Vertical: one bit set per sector over the municipalities (in code order), so support(X) is the popcount of
     # the AND of X's sets and its members are the set bits — one integer operation per combination instead of
     # enumerating every subset of every municipality (packages of a large group of similar municipalities).
-    codes = sorted(itemsets)
-    holders: dict[str, int] = {}
-    for index, code in enumerate(codes):
-        for sector in itemsets[code]:
-            holders[sector] = holders.get(sector, 0) | 1 << index
+    codes, holders = _holders(itemsets)
     everyone = (1 << len(codes)) - 1
     sectors = sorted(holders)
     together: dict[tuple, int] = {(): everyone}
@@ -54,6 +50,31 @@ def mine(itemsets: dict[str, set[str]], *, min_support: int = MIN_SUPPORT, sizes
     return result
 
 
+def _holders(itemsets: dict[str, set[str]]) -> tuple[list[str], dict[str, int]]:
+    """The codes in order, and sector → the bit set of the codes (by index) that implemented it."""
+    codes = sorted(itemsets)
+    holders: dict[str, int] = {}
+    for index, code in enumerate(codes):
+        for sector in itemsets[code]:
+            holders[sector] = holders.get(sector, 0) | 1 << index
+    return codes, holders
+
+
+def rule_bases(itemsets: dict[str, set[str]], combos: list[dict]) -> None:
+    """Each combination's `bases`: per rule, the codes that implemented the rule's condition (the rest of the
+    combination) — the municipalities behind its confidence's denominator. Kept apart from mine(), whose rules are
+    the API's shape."""
+    codes, holders = _holders(itemsets)
+    everyone = (1 << len(codes)) - 1
+    for combo in combos:
+        combo["bases"] = []
+        for rule in combo["rules"]:
+            held = everyone
+            for sector in rule["if"]:
+                held &= holders.get(sector, 0)
+            combo["bases"].append(_members(held, codes))
+
+
 # bin()'s digits as the bytes 0/1 that itertools.compress reads as its selectors.
 _SELECTORS = bytes.maketrans(b"01", b"\x00\x01")
 
@@ -62,6 +83,12 @@ def _members(held: int, codes: list[str]) -> list[str]:
     """The codes whose bits are set, in code order: the binary digits read lowest first select the codes (a C loop
     over the digits instead of a Python step per member)."""
     return list(compress(codes, bin(held)[:1:-1].encode().translate(_SELECTORS)))
+
+
+def anchor(combo: dict) -> str:
+    """The id of a combination's row on the municipality's promotion page, from its sectors (so the brief on other
+    pages links to the same row)."""
+    return "pkg-" + "-".join(combo["sectors"])
 
 
 def programs_of(combo: dict, used: list[dict]) -> list[dict]:

@@ -407,8 +407,10 @@ def _advice(group: dict, fiscal_year: int, itemsets: dict[str, set[str]]) -> dic
     combos = packages.advise(packages.mine(itemsets), own)
     used = plan_programs(group["names"])
     named = group["named"]
+    packages.rule_bases(itemsets, combos)
     for combo in combos:
         combo["municipality_names"] = [named[c] for c in combo["municipalities"]]
+        combo["base_names"] = [[named[c] for c in base] for base in combo.pop("bases")]
         combo["programs"] = packages.programs_of(combo, used)
     return {"municipality": group["code"], "fiscal_year": fiscal_year, "similar_count": len(group["names"]),
             "similar_label": group["label"], "min_support": packages.MIN_SUPPORT, "implemented": sorted(own),

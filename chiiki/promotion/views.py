@@ -15,14 +15,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from chiiki import access
-from chiiki.core import editing, tabular
+from chiiki.core import tabular
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.paging import paginate
 from chiiki.progress import queries as progress_queries
-from chiiki.regions.models import Municipality, Prefecture
+from chiiki.regions.models import Municipality
 from chiiki.regions.queries import get_municipality
 
-from . import actions, ics, queries
+from . import actions, forms, ics, packages, queries
 from .diffusion import MIN_GROUP
 from .models import (
     Challenge,
@@ -162,10 +162,14 @@ def municipality(request, code):
              "・".join(m["name"] for m in c["municipality_names"]), _sector_label(c["missing"], names),
              "; ".join(f"{p['name']}（{p['plans']}計画）" for p in c["programs"])]
             for c in advice["combinations"]])
-    combos = [{**c, "label": " ＋ ".join(names.get(x, x) for x in c["sectors"]),
+    # Support and each confidence's base link to the municipalities counted (anchors named by the sectors, so the
+    # brief on other pages can link to them too).
+    combos = [{**c, "label": " ＋ ".join(names.get(x, x) for x in c["sectors"]), "anchor": packages.anchor(c),
                "missing_label": _sector_label(c["missing"], names),
-               "rule_labels": [f"{_sector_label(r['if'], names)} → {names.get(r['then'], r['then'])}: "
-                               f"{r['confidence']}%（{c['support']}/{r['base']}）" for r in c["rules"]]}
+               "rule_rows": [{"label": f"{_sector_label(r['if'], names)} → {names.get(r['then'], r['then'])}: "
+                                       f"{r['confidence']}%", "if_label": _sector_label(r["if"], names),
+                              "base": r["base"], "base_names": base}
+                             for r, base in zip(c["rules"], c["base_names"], strict=True)]}
               for c in advice["combinations"]]
     return render(request, "promotion/municipality.html", {
         "place": place, "fiscal_year": year, "fiscal_years": progress_queries.fiscal_years(), "advice": advice,
@@ -188,7 +192,7 @@ def commitments(request):
              c.title, c.document_url, "デモ" if c.is_demo else ""] for c in rows])
     page = paginate(rows, request.GET.get("page"))
     return render(request, "promotion/commitments.html", {
-        "page_obj": page, "filters": filters, "prefectures": _prefecture_choices(),
+        "page_obj": page, "filters": filters, "prefectures": forms.prefecture_choices(),
         "query": urlencode({k: v for k, v in filters.items() if v}),
     })
 
@@ -197,119 +201,55 @@ def commitments(request):
 def commitment_new(request, code):
     place = get_municipality(code)
     access.require(request.user, "promotion.record_commitment", place)
-    errors, values = {}, {"declared_on": "", "title": "", "document_url": ""}
-    if request.method == "POST":
-        values = {name: request.POST.get(name, "") for name in values}
-        try:
-            actions.record_commitment(request.user, place, **values)
-        except Invalid as exc:
-            errors = exc.errors
-        else:
-            messages.success(request, "首長のコミットメントを記録しました。")
-            return redirect("promotion:municipality", code=place.code)
-    return render(request, "promotion/commitment_form.html", {"place": place, "values": values, "errors": errors},
-                  status=422 if errors else 200)
+    form = forms.CommitmentForm(request.POST or None)
+    if request.method == "POST" and form.submit(lambda data: actions.record_commitment(request.user, place, **data)):
+        messages.success(request, "首長のコミットメントを記録しました。")
+        return redirect("promotion:municipality", code=place.code)
+    return render(request, "promotion/commitment_form.html", {"place": place, "form": form}, status=form.status)
 
 
 @login_required
 def weights_edit(request):
     access.require(request.user, "promotion.manage")
-    current = queries.current_weights()
-    values = {name: getattr(current, name) for name in actions.WEIGHT_FIELDS}
-    errors, version, theirs = {}, current.version, {}
-    if request.method == "POST":
-        values = {name: request.POST.get(name, "") for name in actions.WEIGHT_FIELDS}
-        version = request.POST.get("version", "")
-        try:
-            actions.save_weights(request.user, values, version=version)
-        except Invalid as exc:
-            errors = exc.errors
-        except Conflict:
-            stored = queries.current_weights()
-            errors, version = {"": editing.SAVED_FIRST}, stored.version
-            theirs = editing.differences(values, {name: getattr(stored, name) for name in actions.WEIGHT_FIELDS})
-        else:
-            messages.success(request, "候補スコアの重みを保存しました。")
-            return redirect("promotion:candidates")
-    rows = [{"name": name, "label": label, "value": values[name], "error": errors.get(name, ""),
-             "theirs": theirs.get(name)} for name, label in actions.WEIGHT_LABELS.items()]
+    form = forms.WeightsForm(request.POST or None, initial=forms.WeightsForm.initial_of(queries.current_weights()))
+    if request.method == "POST" and form.submit(
+            lambda data: actions.save_weights(request.user, data, version=data["version"]),
+            stored=forms.WeightsForm.initial_of):
+        messages.success(request, "候補スコアの重みを保存しました。")
+        return redirect("promotion:candidates")
     return render(request, "promotion/weights_form.html", {
-        "rows": rows, "general_error": errors.get(""), "version": version,
-        "history_url": reverse("history:index") + "?model=promotion.scoringweights",
-    }, status=409 if errors.get("") == editing.SAVED_FIRST else 422 if errors else 200)
+        "form": form, "history_url": reverse("history:index") + "?model=promotion.scoringweights",
+    }, status=form.status)
 
 
 @login_required
 def designate(request):
     access.require(request.user, "promotion.manage")
-    values = {"code": request.GET.get("code", ""), "fiscal_year": str(queries.default_year()), "sectors": [],
-              "story": "", "package_name": ""}
-    errors = {}
-    if request.method == "POST":
-        values = {"code": request.POST.get("code", ""), "fiscal_year": request.POST.get("fiscal_year", ""),
-                  "sectors": request.POST.getlist("sectors"), "story": request.POST.get("story", ""),
-                  "package_name": request.POST.get("package_name", "")}
+    form = forms.DesignateForm(request.POST or None, initial={"code": request.GET.get("code", ""),
+                                                              "fiscal_year": str(queries.default_year())})
+
+    def save(data):
         try:
-            place = get_municipality(values["code"].strip())
+            place = get_municipality(data["code"])
         except Http404:
-            place = None
-        if place is None:
-            errors = {"code": "団体コードが正しくないか、登録されていません"}
-        else:
-            try:
-                region = actions.designate(request.user, place, fiscal_year=values["fiscal_year"],
-                                           sectors=values["sectors"], story=values["story"],
-                                           package_name=values["package_name"])
-            except Invalid as exc:
-                errors = exc.errors
-            else:
-                messages.success(request, f"{place.name}を{region.fiscal_year}年度の見本となる地域に指定しました。")
-                return redirect(reverse("promotion:model_region", args=[place.code])
-                                + f"?fiscal_year={region.fiscal_year}")
-    return render(request, "promotion/designate_form.html", {
-        "values": values, "errors": errors, "sectors": queries.sectors(),
-    }, status=422 if errors else 200)
+            raise Invalid([("code", "団体コードが正しくないか、登録されていません")]) from None
+        return actions.designate(request.user, place, fiscal_year=data["fiscal_year"], sectors=data["sectors"],
+                                 story=data["story"], package_name=data["package_name"])
+
+    region = request.method == "POST" and form.submit(save)
+    if region:
+        place = region.municipality
+        messages.success(request, f"{place.name}を{region.fiscal_year}年度の見本となる地域に指定しました。")
+        return redirect(reverse("promotion:model_region", args=[place.code]) + f"?fiscal_year={region.fiscal_year}")
+    return render(request, "promotion/designate_form.html", {"form": form}, status=form.status)
 
 
-# ---- shared form plumbing for the registry, council, challenge and event screens ---------------------------------
+# ---- the registry, council, challenge and event screens: one form page (forms.py) ----------------------------------
 
-def _field(name, label, value="", kind="text", *, required=True, choices=None, help_text="", errors=None):
-    return {"name": name, "label": label, "value": value, "kind": kind, "required": required,
-            "choices": choices or [], "help": help_text, "error": (errors or {}).get(name, "")}
-
-
-def _form(request, *, title, fields, back_url, back_label, errors, version=None, lead="", submit_label="",
-          theirs=None):
-    """`theirs` (after a Conflict): field → what the other person saved, shown beside what this user typed."""
-    if theirs is not None:
-        for f in fields:
-            f["theirs"] = theirs.get(f["name"])
+def _form_page(request, form, *, title, back_url, back_label, lead=""):
     return render(request, "promotion/form.html", {
-        "title": title, "fields": fields, "back_url": back_url, "back_label": back_label, "version": version,
-        "general_error": (errors or {}).get(""), "lead": lead, "submit_label": submit_label,
-        "problems": [f for f in fields if f.get("error")],  # the summary names each field to correct
-    }, status=409 if theirs is not None else 422 if errors else 200)
-
-
-def _kept(typed: dict, stored: dict | None, fields) -> tuple[dict, dict]:
-    """After a Conflict: the general message, and field → the other person's value (labels for choices)."""
-    if stored is None:
-        return {"": editing.SAVED_FIRST}, {}
-    return {"": editing.SAVED_FIRST}, editing.differences(typed, stored, {f["name"]: f["choices"] for f in fields})
-
-
-def _sector_choices():
-    return [(s["code"], s["name"]) for s in queries.sectors()]
-
-
-def _prefecture_choices():
-    return list(Prefecture.objects.order_by("code").values_list("code", "name"))
-
-
-def _post_data(request, names, lists=()):
-    data = {name: request.POST.get(name, "") for name in names}
-    data.update({name: request.POST.getlist(name) for name in lists})
-    return data
+        "title": title, "form": form, "back_url": back_url, "back_label": back_label, "lead": lead,
+    }, status=form.status)
 
 
 # ---- organisations ------------------------------------------------------------------------------------------------
@@ -326,7 +266,7 @@ def organisations(request):
             for o in rows])
     page = paginate(rows, request.GET.get("page"))
     return render(request, "promotion/organisations.html", {
-        "page_obj": page, "filters": filters, "kinds": OrganisationKind.choices, "prefectures": _prefecture_choices(),
+        "page_obj": page, "filters": filters, "kinds": OrganisationKind.choices, "prefectures": forms.prefecture_choices(),
         "sectors": queries.sectors(), "can_create": access.can(request.user, "promotion.organisation_create"),
         "query": request.GET.urlencode(),
     })
@@ -343,50 +283,20 @@ def organisation(request, pk):
     })
 
 
-ORG_FIELDS = ("name", "kind", "corporate_number", "prefecture", "website")
-
-
-def _organisation_fields(values, errors):
-    return [
-        _field("name", "名称", values.get("name"), errors=errors),
-        _field("kind", "種別", values.get("kind"), "select", choices=OrganisationKind.choices, errors=errors),
-        _field("corporate_number", "法人番号", values.get("corporate_number"), required=False, errors=errors,
-               help_text="13桁（検査用数字を確認します）。法人でない団体は空欄"),
-        _field("prefecture", "所在都道府県", values.get("prefecture"), "select", required=False,
-               choices=_prefecture_choices(), errors=errors),
-        _field("sectors", "分野", values.get("sectors", []), "checkboxes", choices=_sector_choices(), errors=errors),
-        _field("website", "ウェブサイト", values.get("website"), "url", required=False, errors=errors),
-    ]
-
-
 @login_required
 def organisation_edit(request, pk=None):
     org = get_object_or_404(Organisation, pk=pk) if pk else None
     access.require(request.user, "promotion.organisation_edit" if org else "promotion.organisation_create", org)
-    values = _organisation_values(org) if org else {"sectors": []}
-    errors, version, theirs = {}, org.version if org else None, None
-    if request.method == "POST":
-        values = _post_data(request, ORG_FIELDS, ("sectors",))
-        try:
-            saved = actions.save_organisation(request.user, org, values, version=request.POST.get("version"))
-        except Invalid as exc:
-            errors = exc.errors
-        except Conflict as exc:
-            version = exc.current.version if exc.current else version  # saving again overwrites on purpose
-            errors, theirs = _kept(values, exc.current and _organisation_values(exc.current),
-                                   _organisation_fields(values, {}))
-        else:
-            messages.success(request, f"組織「{saved.name}」を保存しました。")
-            return redirect(saved.get_absolute_url())
-    return _form(request, title="組織を編集" if org else "組織を登録", fields=_organisation_fields(values, errors),
-                 back_url=reverse("promotion:organisations"), back_label="組織", errors=errors, version=version,
-                 lead="企業の利用者が登録すると、その組織の所属になります（提案はその組織として行います）。",
-                 theirs=theirs)
-
-
-def _organisation_values(org) -> dict:
-    return {**{n: getattr(org, n) for n in ("name", "kind", "corporate_number", "website")},
-            "prefecture": org.prefecture_id or "", "sectors": [s.code for s in org.sectors.all()]}
+    form = forms.OrganisationForm(request.POST or None, initial=forms.OrganisationForm.initial_of(org) if org else None)
+    saved = request.method == "POST" and form.submit(
+        lambda data: actions.save_organisation(request.user, org, data, version=data["version"]),
+        stored=forms.OrganisationForm.initial_of)
+    if saved:
+        messages.success(request, f"組織「{saved.name}」を保存しました。")
+        return redirect(saved.get_absolute_url())
+    return _form_page(request, form, title="組織を編集" if org else "組織を登録",
+                      back_url=reverse("promotion:organisations"), back_label="組織",
+                      lead="企業の利用者が登録すると、その組織の所属になります（提案はその組織として行います）。")
 
 
 # ---- councils -----------------------------------------------------------------------------------------------------
@@ -401,7 +311,7 @@ def councils(request):
              "デモ" if c.is_demo else ""] for c in rows])
     page = paginate(rows, request.GET.get("page"))
     return render(request, "promotion/councils.html", {
-        "page_obj": page, "prefecture": prefecture, "prefectures": _prefecture_choices(),
+        "page_obj": page, "prefecture": prefecture, "prefectures": forms.prefecture_choices(),
         "can_create": request.user.is_authenticated and access.can(
             request.user, "promotion.council_manage", request.user.municipality or request.user.prefecture),
         "query": request.GET.urlencode(),
@@ -447,28 +357,14 @@ def council(request, pk):
 
 @login_required
 def council_new(request):
-    values, errors = {"prefecture": getattr(request.user, "prefecture_id", "") or "",
-                      "municipality": getattr(request.user, "municipality_id", "") or ""}, {}
-    if request.method == "POST":
-        values = _post_data(request, ("name", "prefecture", "municipality", "description", "website"))
-        try:
-            saved = actions.save_council(request.user, None, values)
-        except Invalid as exc:
-            errors = exc.errors
-        else:
-            messages.success(request, f"「{saved.name}」を登録しました。")
-            return redirect(saved.get_absolute_url())
-    fields = [
-        _field("name", "名称", values.get("name"), errors=errors),
-        _field("prefecture", "都道府県", values.get("prefecture"), "select", choices=_prefecture_choices(),
-               required=False, errors=errors, help_text="市区町村の協議会では市区町村の都道府県になります"),
-        _field("municipality", "市区町村の団体コード", values.get("municipality"), required=False, errors=errors,
-               help_text="都道府県の協議会では空欄"),
-        _field("description", "概要", values.get("description"), "textarea", required=False, errors=errors),
-        _field("website", "ウェブサイト", values.get("website"), "url", required=False, errors=errors),
-    ]
-    return _form(request, title="協議会を登録", fields=fields, back_url=reverse("promotion:councils"),
-                 back_label="協議会", errors=errors)
+    form = forms.CouncilForm(request.POST or None, initial={"prefecture": request.user.prefecture_id or "",
+                                                            "municipality": request.user.municipality_id or ""})
+    saved = request.method == "POST" and form.submit(lambda data: actions.save_council(request.user, None, data))
+    if saved:
+        messages.success(request, f"「{saved.name}」を登録しました。")
+        return redirect(saved.get_absolute_url())
+    return _form_page(request, form, title="協議会を登録", back_url=reverse("promotion:councils"),
+                      back_label="協議会")
 
 
 # ---- challenges ---------------------------------------------------------------------------------------------------
@@ -499,7 +395,7 @@ def challenges(request):
     managed = (access.scope_managed_municipalities(request.user, Municipality.objects.all()).order_by("code")[:50]
                if request.user.is_authenticated else [])
     return render(request, "promotion/challenges.html", {
-        "page_obj": page, "filters": filters, "sectors": queries.sectors(), "prefectures": _prefecture_choices(),
+        "page_obj": page, "filters": filters, "sectors": queries.sectors(), "prefectures": forms.prefecture_choices(),
         "decided": decided, "managed": managed, "query": request.GET.urlencode(),
     })
 
@@ -524,17 +420,18 @@ def challenge(request, pk):
         return tabular.table_response(request.GET["format"], f"提案_{c.title}", header, [
             [p.pk, p.organisation.name, p.get_status_display(), p.summary, p.approach, p.cost, p.team,
              timezone.localtime(p.created_at).strftime("%Y-%m-%d %H:%M")] for p in proposals])
-    errors, values, conflict = {}, {}, False
-    if request.method == "POST":
-        if not user.is_authenticated:
-            return redirect(reverse("accounts:login") + f"?next={c.get_absolute_url()}")
-        action = request.POST.get("action")
+    errors, conflict = {}, False
+    action = request.POST.get("action")
+    proposal_form = forms.ProposalForm(request.POST if action == "propose" else None)
+    if request.method == "POST" and not user.is_authenticated:
+        return redirect(reverse("accounts:login") + f"?next={c.get_absolute_url()}")
+    if request.method == "POST" and action == "propose":
+        if proposal_form.submit(lambda data: actions.submit_proposal(user, c, data)):
+            messages.success(request, "提案を提出しました。結果の公表まで、提案の内容は課題を出した団体と事務局だけが見られます。")
+            return redirect(c.get_absolute_url())
+    elif request.method == "POST":
         try:
-            if action == "propose":
-                values = _post_data(request, ("summary", "approach", "cost", "team"))
-                actions.submit_proposal(user, c, values)
-                messages.success(request, "提案を提出しました。結果の公表まで、提案の内容は課題を出した団体と事務局だけが見られます。")
-            elif action in ("shortlist", "unshortlist", "select"):
+            if action in ("shortlist", "unshortlist", "select"):
                 proposal = next((p for p in proposals if str(p.pk) == request.POST.get("proposal")), None)
                 if proposal is None:
                     raise Http404("見つかりません")
@@ -559,51 +456,29 @@ def challenge(request, pk):
                    and c.status == ChallengeStatus.OPEN
                    and c.deadline >= timezone.localdate()
                    and not any(p.organisation_id == membership.organisation_id for p in proposals))
-    fields = [_field("summary", "概要", values.get("summary"), "textarea", errors=errors),
-              _field("approach", "進め方", values.get("approach"), "textarea", errors=errors),
-              _field("cost", "見積額（円）", values.get("cost"), "number", errors=errors),
-              _field("team", "体制", values.get("team"), "textarea", errors=errors)]
     return render(request, "promotion/challenge.html", {
         "c": c, "proposals": proposals, "can_review": can_review, "can_propose": can_propose,
-        "membership": membership, "errors": errors, "fields": fields, "outcome": queries.public_outcome(c),
+        "membership": membership, "errors": errors, "proposal_form": proposal_form,
+        "outcome": queries.public_outcome(c),
         "needs_organisation": membership is None and access.can(user, "promotion.proposal_submit", c),
         "sector_name": queries.sector_names().get(c.sector_id, c.sector_id),
         "can_edit": access.can(user, "promotion.challenge_manage", c.municipality),
-    }, status=409 if conflict else 422 if errors else 200)
+    }, status=409 if conflict else 422 if errors else proposal_form.status)
 
 
 @login_required
 def challenge_new(request):
     place = get_municipality(request.GET.get("municipality") or request.POST.get("municipality") or "0")
     access.require(request.user, "promotion.challenge_manage", place)
-    values, errors = {"deadline": ""}, {}
-    if request.method == "POST":
-        values = _post_data(request, ("sector", "title", "problem", "requirements", "budget_min", "budget_max",
-                                      "deadline", "small_orders", "no_track_record", "pilot_first"))
-        try:
-            saved = actions.save_challenge(request.user, place, None, values)
-        except Invalid as exc:
-            errors = exc.errors
-        else:
-            messages.success(request, "課題を掲載しました。")
-            return redirect(saved.get_absolute_url())
-    fields = [
-        _field("municipality", "団体コード", place.code, "hidden"),
-        _field("sector", "分野", values.get("sector"), "select", choices=_sector_choices(), errors=errors),
-        _field("title", "課題名", values.get("title"), errors=errors),
-        _field("problem", "解決したい課題", values.get("problem"), "textarea", errors=errors),
-        _field("requirements", "解決策に求めること", values.get("requirements"), "textarea", errors=errors),
-        _field("budget_min", "予算の下限（円）", values.get("budget_min"), "number", required=False, errors=errors),
-        _field("budget_max", "予算の上限（円）", values.get("budget_max"), "number", required=False, errors=errors),
-        _field("deadline", "提案の締切", values.get("deadline"), "date", errors=errors),
-        _field("small_orders", "少額・分割発注", values.get("small_orders"), "checkbox", required=False, errors=errors),
-        _field("no_track_record", "実績要件なし", values.get("no_track_record"), "checkbox", required=False,
-               errors=errors),
-        _field("pilot_first", "実証から開始", values.get("pilot_first"), "checkbox", required=False, errors=errors),
-    ]
-    return _form(request, title=f"課題を掲載（{place.name}）", fields=fields, back_url=reverse("promotion:challenges"),
-                 back_label="自治体の課題", errors=errors,
-                 lead="企業・スタートアップからの提案を募ります。スタートアップが参加しやすい条件には印をつけてください。")
+    form = forms.ChallengeForm(request.POST or None, initial={"municipality": place.code})
+    saved = request.method == "POST" and form.submit(
+        lambda data: actions.save_challenge(request.user, place, None, data))
+    if saved:
+        messages.success(request, "課題を掲載しました。")
+        return redirect(saved.get_absolute_url())
+    return _form_page(request, form, title=f"課題を掲載（{place.name}）", back_url=reverse("promotion:challenges"),
+                      back_label="自治体の課題",
+                      lead="企業・スタートアップからの提案を募ります。スタートアップが参加しやすい条件には印をつけてください。")
 
 
 # ---- events -------------------------------------------------------------------------------------------------------
@@ -689,77 +564,19 @@ def event(request, pk):
     }, status=409 if conflict else 422 if errors else 200)
 
 
-EVENT_FORM_FIELDS = ("title", "organiser", "format", "starts_at", "ends_at", "online_url", "venue", "description",
-                     "capacity", "recording_url", "materials_url")
-
-
-def _organiser_choices(user):
-    choices = []
-    if access.is_admin(user):
-        choices += [(f"organisation:{o.pk}", o.name) for o in Organisation.objects.order_by("name")]
-    else:
-        membership = getattr(user, "organisation_membership", None)
-        if membership is not None:
-            choices.append((f"organisation:{membership.organisation_id}", membership.organisation.name))
-    if user.prefecture_id and not user.municipality_id and access.manages(user, user.prefecture):
-        choices.append((f"prefecture:{user.prefecture_id}", user.prefecture.name))
-    if user.municipality_id and access.manages(user, user.municipality):
-        choices.append((f"municipality:{user.municipality_id}", user.municipality.full_name))
-    return choices
-
-
 @login_required
 def event_edit(request, pk=None):
     e = get_object_or_404(Event, pk=pk) if pk else None
     access.require(request.user, "promotion.event_edit" if e else "promotion.event_create", e)
-    values = _event_values(e) if e is not None else {"sectors": [], "format": EventFormat.ONLINE}
-    errors, version, conflict = {}, e.version if e else None, False
-    if request.method == "POST":
-        values = _post_data(request, EVENT_FORM_FIELDS, ("sectors",))
-        try:
-            saved = actions.save_event(request.user, e, values, version=request.POST.get("version"))
-        except Invalid as exc:
-            errors = exc.errors
-        except Conflict as exc:
-            version = exc.current.version if exc.current else version  # saving again overwrites on purpose
-            conflict, stored = True, exc.current and _event_values(exc.current)
-        else:
-            messages.success(request, f"「{saved.title}」を保存しました。")
-            return redirect(saved.get_absolute_url())
-    choices = _organiser_choices(request.user)
-    if e is not None and values.get("organiser") not in {c for c, _ in choices}:
-        choices.append((values["organiser"], e.organiser_name))
-    fields = [
-        _field("title", "名称", values.get("title"), errors=errors),
-        _field("organiser", "主催", values.get("organiser"), "select", choices=choices, errors=errors),
-        _field("sectors", "分野", values.get("sectors", []), "checkboxes", choices=_sector_choices(), errors=errors),
-        _field("format", "開催形式", values.get("format"), "select", choices=EventFormat.choices, errors=errors),
-        _field("starts_at", "開始日時（日本時間）", values.get("starts_at"), "datetime-local", errors=errors),
-        _field("ends_at", "終了日時（日本時間）", values.get("ends_at"), "datetime-local", errors=errors),
-        _field("online_url", "オンライン参加のURL", values.get("online_url"), "url", required=False, errors=errors),
-        _field("venue", "会場", values.get("venue"), required=False, errors=errors),
-        _field("capacity", "定員", values.get("capacity"), "number", required=False, errors=errors,
-               help_text="空欄は制限なし"),
-        _field("description", "内容", values.get("description"), "textarea", required=False, errors=errors),
-        _field("recording_url", "録画のURL（開催後）", values.get("recording_url"), "url", required=False, errors=errors),
-        _field("materials_url", "資料のURL（開催後）", values.get("materials_url"), "url", required=False, errors=errors),
-    ]
-    theirs = None
-    if conflict:
-        errors, theirs = _kept(values, stored, fields)
-    return _form(request, title="イベントを編集" if e else "イベントを登録", fields=fields,
-                 back_url=reverse("promotion:events"), back_label="イベント・説明会", errors=errors, version=version,
-                 theirs=theirs)
-
-
-def _event_values(e) -> dict:
-    organiser = (f"organisation:{e.organiser_organisation_id}" if e.organiser_organisation_id else
-                 f"municipality:{e.organiser_municipality_id}" if e.organiser_municipality_id else
-                 f"prefecture:{e.organiser_prefecture_id}")
-    return {**{n: getattr(e, n) for n in EVENT_FORM_FIELDS if n not in ("organiser", "starts_at", "ends_at")},
-            "organiser": organiser, "sectors": [s.code for s in e.sectors.all()],
-            "starts_at": timezone.localtime(e.starts_at).strftime("%Y-%m-%dT%H:%M"),
-            "ends_at": timezone.localtime(e.ends_at).strftime("%Y-%m-%dT%H:%M")}
+    form = forms.EventForm(request.POST or None, user=request.user, event=e,
+                           initial=forms.EventForm.initial_of(e) if e else {"format": EventFormat.ONLINE})
+    saved = request.method == "POST" and form.submit(
+        lambda data: actions.save_event(request.user, e, data, version=data["version"]), stored=forms.EventForm.initial_of)
+    if saved:
+        messages.success(request, f"「{saved.title}」を保存しました。")
+        return redirect(saved.get_absolute_url())
+    return _form_page(request, form, title="イベントを編集" if e else "イベントを登録",
+                      back_url=reverse("promotion:events"), back_label="イベント・説明会")
 
 
 # ---- organisations' roles in implementation plans (shown on the funding plan page) ---------------------------------
@@ -786,7 +603,8 @@ def plan_organisation_add(request, pk):
             if (request.POST.get("organisation") or "").isdigit() else None
         if org is None:
             raise Invalid([("organisation", "組織を選んでください")])
-        actions.add_plan_participation(request.user, plan, org, _post_data(request, ("role", "note")))
+        actions.add_plan_participation(request.user, plan, org, {"role": request.POST.get("role", ""),
+                                                                 "note": request.POST.get("note", "")})
     except Invalid as exc:
         for _field_name, message in exc.errors.items():
             messages.error(request, message)

@@ -128,7 +128,7 @@ def test_promotion_forms(client_for, users, world):
     page = refused(client_for(users["admin"]).post("/promotion/manage/designate", {
         "code": "999999", "fiscal_year": "2026", "sectors": ["health"], "story": "見守りの取組を広げる"}),
         invalid={"id_code"})
-    assert page.value("id_story") == "見守りの取組を広げる"
+    assert page.value("id_story").strip() == "見守りの取組を広げる"
     page = refused(client_for(users["admin"]).post("/promotion/manage/weights", {
         "version": "0", "max_population": "50000", "implemented_weight": "たくさん", "progress_weight": "1",
         "commitment_weight": "1", "plans_weight": "1"}), invalid={"id_implemented_weight"})

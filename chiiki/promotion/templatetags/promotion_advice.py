@@ -4,7 +4,7 @@ register only, which those pages' caches already depend on."""
 
 from django import template
 
-from chiiki.promotion import queries
+from chiiki.promotion import packages, queries
 
 register = template.Library()
 SHOWN = 3
@@ -20,6 +20,7 @@ def promotion_advice(municipality, fiscal_year=None):
     return {
         "place": municipality, "fiscal_year": year, "similar_count": advice["similar_count"],
         "combinations": [{"label": " ＋ ".join(names.get(s, s) for s in c["sectors"]), "support": c["support"],
+                          "anchor": packages.anchor(c),
                           "missing": "・".join(names.get(s, s) for s in c["missing"])} for c in combos],
         "uptake": uptake[:SHOWN * 2], "uptake_more": max(0, len(uptake) - SHOWN * 2),
     }

@@ -45,7 +45,7 @@ def test_a_published_plan_adds_the_plans_component(client, scored):  # noqa: F81
     got = _matsumae(client)
     assert got["plans"] is True and got["score"] == expected(2, [2, 4, 0], True, planned=True) == 53.8
     page = client.get("/promotion/candidates/?fiscal_year=2026").content.decode()
-    assert "53.8" in page and f'/funding/plans/?municipality={MATSUMAE}">あり' in page
+    assert "53.8" in page and f'/funding/plans/?municipality={MATSUMAE}&amp;status=public&amp;started_by=2026"' in page
 
 
 def test_package_advice_names_the_programs_the_members_plans_used(client, towns):  # noqa: F811

@@ -3,6 +3,7 @@ neighbours' uptake, through the API and the page."""
 
 import json
 import random
+import re
 from collections import Counter
 from itertools import combinations
 
@@ -126,10 +127,11 @@ def test_progress_page_and_navigator_show_the_advice(client, towns):
     code = towns["M"].code
     progress = client.get(f"/progress/municipalities/{code}/?fiscal_year=2026").content.decode()
     assert 'data-testid="promotion-advice"' in progress
-    assert "教育 ＋ 医療・介護・健康（3団体）— 足りない分野: 医療・介護・健康" in progress
+    assert (f'教育 ＋ 医療・介護・健康（<a href="/promotion/m/{code}/?fiscal_year=2026#pkg-education-health-members">3</a>'
+            "団体）— 足りない分野: 医療・介護・健康") in progress  # the support links to the rows behind it
     assert "T5町" in progress  # its neighbour's 医療・介護・健康
     navigator = client.get(f"/programs/navigator/?municipality={code}&sector=health").content.decode()
-    assert "教育 ＋ 観光（3団体）— 足りない分野: 観光" in navigator
+    assert re.search(r'教育 ＋ 観光（<a href="[^"]+#pkg-education-tourism-members">3</a>団体）— 足りない分野: 観光', navigator)
 
 
 def test_neighbour_uptake_exports(client, towns):

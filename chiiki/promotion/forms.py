@@ -1,0 +1,205 @@
+"""Forms of the promotion pages. They carry and render what people type (labels, widgets, help); actions.py
+validates it — the same checks and Japanese messages as the API — and views put its Invalid problems back on the
+fields (chiiki/core/forms.py)."""
+
+from django import forms
+from django.utils import timezone
+
+from chiiki import access
+from chiiki.core.forms import ActionForm, OpenChoiceField, OpenMultipleChoiceField
+from chiiki.regions.models import Prefecture
+
+from . import actions, queries
+from .models import EventFormat, Organisation, OrganisationKind
+
+NONE = [("", "（なし）")]
+
+
+def sector_choices():
+    return [(s["code"], s["name"]) for s in queries.sectors()]
+
+
+def prefecture_choices():
+    return list(Prefecture.objects.order_by("code").values_list("code", "name"))
+
+
+def _text(label, *, maxlength=None, **kwargs):
+    attrs = {"maxlength": maxlength} if maxlength else {}
+    return forms.CharField(label=label, required=False, widget=forms.TextInput(attrs=attrs), **kwargs)
+
+
+def _typed(label, input_type, **kwargs):
+    return forms.CharField(label=label, required=False, widget=forms.TextInput(attrs={"type": input_type}), **kwargs)
+
+
+def _url(label, **kwargs):
+    return forms.CharField(label=label, required=False, widget=forms.URLInput, **kwargs)
+
+
+def _textarea(label, rows=5, **kwargs):
+    return forms.CharField(label=label, required=False, widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
+
+
+def _number(label, **kwargs):
+    return forms.CharField(label=label, required=False, widget=forms.NumberInput(attrs={"min": 0}), **kwargs)
+
+
+def _sectors(label="分野"):
+    return OpenMultipleChoiceField(label=label, required=False, widget=forms.CheckboxSelectMultiple)
+
+
+def _version():
+    # Raw text: the action reads it (editing.require_version) and says what is wrong with it.
+    return forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class CommitmentForm(ActionForm):
+    declared_on = _typed("表明日", "date")
+    title = _text("表明の内容", maxlength=200)
+    document_url = _url("文書のURL")
+    required_fields = ("declared_on", "title", "document_url")
+
+
+class WeightsForm(ActionForm):
+    """One number per weight, labelled as the action names them in its messages."""
+
+    version = _version()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in actions.WEIGHT_LABELS.items():
+            self.fields[name] = _number(label)
+            self.fields[name].widget.attrs["required"] = True
+
+    @staticmethod
+    def initial_of(weights) -> dict:
+        return {**{name: getattr(weights, name) for name in actions.WEIGHT_FIELDS}, "version": weights.version}
+
+
+class DesignateForm(ActionForm):
+    code = forms.CharField(label="団体コード", required=False, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    fiscal_year = _text("指定年度")
+    sectors = _sectors("対象分野")
+    package_name = _text("パッケージ名（任意）", maxlength=100)
+    story = _textarea("取組の紹介", rows=6)
+    required_fields = ("code", "fiscal_year", "story")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sectors"].choices = sector_choices()
+
+
+class OrganisationForm(ActionForm):
+    name = _text("名称")
+    kind = OpenChoiceField(label="種別", required=False, choices=OrganisationKind.choices)
+    corporate_number = _text("法人番号（任意）", help_text="13桁（検査用数字を確認します）。法人でない団体は空欄")
+    prefecture = OpenChoiceField(label="所在都道府県（任意）", required=False)
+    sectors = _sectors()
+    website = _url("ウェブサイト（任意）")
+    version = _version()
+    required_fields = ("name", "kind")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["prefecture"].choices = NONE + prefecture_choices()
+        self.fields["sectors"].choices = sector_choices()
+
+    @staticmethod
+    def initial_of(org) -> dict:
+        return {**{n: getattr(org, n) for n in ("name", "kind", "corporate_number", "website", "version")},
+                "prefecture": org.prefecture_id or "", "sectors": [s.code for s in org.sectors.all()]}
+
+
+class CouncilForm(ActionForm):
+    name = _text("名称")
+    prefecture = OpenChoiceField(label="都道府県（任意）", required=False,
+                                 help_text="市区町村の協議会では市区町村の都道府県になります")
+    municipality = _text("市区町村の団体コード（任意）", help_text="都道府県の協議会では空欄")
+    description = _textarea("概要（任意）")
+    website = _url("ウェブサイト（任意）")
+    required_fields = ("name",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["prefecture"].choices = NONE + prefecture_choices()
+
+
+class ChallengeForm(ActionForm):
+    municipality = forms.CharField(required=False, widget=forms.HiddenInput)
+    sector = OpenChoiceField(label="分野", required=False)
+    title = _text("課題名")
+    problem = _textarea("解決したい課題")
+    requirements = _textarea("解決策に求めること")
+    budget_min = _number("予算の下限（円）（任意）")
+    budget_max = _number("予算の上限（円）（任意）")
+    deadline = _typed("提案の締切", "date")
+    small_orders = forms.BooleanField(label="少額・分割発注", required=False)
+    no_track_record = forms.BooleanField(label="実績要件なし", required=False)
+    pilot_first = forms.BooleanField(label="実証から開始", required=False)
+    required_fields = ("sector", "title", "problem", "requirements", "deadline")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sector"].choices = sector_choices()
+
+
+class ProposalForm(ActionForm):
+    summary = _textarea("概要")
+    approach = _textarea("進め方")
+    cost = _number("見積額（円）")
+    team = _textarea("体制")
+    required_fields = ("summary", "approach", "cost", "team")
+
+
+def organiser_choices(user) -> list[tuple[str, str]]:
+    """Whom the user may name as an event's organiser: "organisation:<id>", "prefecture:<code>",
+    "municipality:<code>" (the action checks the one sent)."""
+    choices = []
+    if access.is_admin(user):
+        choices += [(f"organisation:{o.pk}", o.name) for o in Organisation.objects.order_by("name")]
+    else:
+        membership = getattr(user, "organisation_membership", None)
+        if membership is not None:
+            choices.append((f"organisation:{membership.organisation_id}", membership.organisation.name))
+    if user.prefecture_id and not user.municipality_id and access.manages(user, user.prefecture):
+        choices.append((f"prefecture:{user.prefecture_id}", user.prefecture.name))
+    if user.municipality_id and access.manages(user, user.municipality):
+        choices.append((f"municipality:{user.municipality_id}", user.municipality.full_name))
+    return choices
+
+
+class EventForm(ActionForm):
+    title = _text("名称")
+    organiser = OpenChoiceField(label="主催", required=False)
+    sectors = _sectors()
+    format = OpenChoiceField(label="開催形式", required=False, choices=EventFormat.choices)
+    starts_at = _typed("開始日時（日本時間）", "datetime-local")
+    ends_at = _typed("終了日時（日本時間）", "datetime-local")
+    online_url = _url("オンライン参加のURL（任意）")
+    venue = _text("会場（任意）")
+    capacity = _number("定員（任意）", help_text="空欄は制限なし")
+    description = _textarea("内容（任意）")
+    recording_url = _url("録画のURL（開催後）（任意）")
+    materials_url = _url("資料のURL（開催後）（任意）")
+    version = _version()
+    required_fields = ("title", "organiser", "format", "starts_at", "ends_at")
+
+    def __init__(self, *args, user, event=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = organiser_choices(user)
+        current = self.initial.get("organiser")
+        if event is not None and current not in {value for value, _label in choices}:
+            choices.append((current, event.organiser_name))  # kept when its editor may not pick it any more
+        self.fields["organiser"].choices = choices
+        self.fields["sectors"].choices = sector_choices()
+
+    @staticmethod
+    def initial_of(e) -> dict:
+        organiser = (f"organisation:{e.organiser_organisation_id}" if e.organiser_organisation_id else
+                     f"municipality:{e.organiser_municipality_id}" if e.organiser_municipality_id else
+                     f"prefecture:{e.organiser_prefecture_id}")
+        return {**{n: getattr(e, n) for n in ("title", "format", "online_url", "venue", "description", "capacity",
+                                              "recording_url", "materials_url", "version")},
+                "organiser": organiser, "sectors": [s.code for s in e.sectors.all()],
+                "starts_at": timezone.localtime(e.starts_at).strftime("%Y-%m-%dT%H:%M"),
+                "ends_at": timezone.localtime(e.ends_at).strftime("%Y-%m-%dT%H:%M")}
