@@ -7,7 +7,7 @@ the pages (version required on updates: stale → 409 with the row as it is now)
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, File, Form, Header, Query, Router, Schema, Status
@@ -19,7 +19,7 @@ from chiiki.accounts.auth import WRITE_AUTH
 from chiiki.core import history, tabular
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
-from chiiki.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paginate
+from chiiki.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Window, paginate, window_of, window_openapi
 from chiiki.core.schemas import ErrorOut
 from chiiki.programs.models import SupportProgram
 from chiiki.regions.models import Municipality, Prefecture
@@ -528,12 +528,16 @@ def flows(request, group_by: str = Query("source_kind,sector,fiscal_year",
 
 
 @router.get("/funding/cliffs", response={200: list[CliffOut], 422: ErrorOut},
-            summary="財源の崖: 支援が指定年度（省略時は来年度）で終わり、その翌年度の代わりの財源が足りない公開計画")
-def cliffs(request, fiscal_year: str | None = None):
+            summary="財源の崖: 支援が指定年度（省略時は来年度）で終わり、その翌年度の代わりの財源が足りない公開計画",
+            openapi_extra=window_openapi())
+def cliffs(request, response: HttpResponse, window: Query[Window], fiscal_year: str | None = None):
     year = _year(fiscal_year) or current_fiscal_year() + 1
+    # Ordered by the amount at risk, which is computed in Python: national_cliffs bounds its input in the
+    # database instead (only plans with program money in that 年度 are read), and the window slices the result.
+    found = window_of(request, response, queries.national_cliffs(year), window)
     return [{"plan": p.pk, "title": p.title, "owner_name": p.owner_name, "program": c.program.public_id,
              "program_name": c.program.name, "last_year": c.last_year, "ending": c.ending,
-             "replacement": c.replacement, "at_risk": c.at_risk} for p, c in queries.national_cliffs(year)]
+             "replacement": c.replacement, "at_risk": c.at_risk} for p, c in found]
 
 
 class ImportErrorOut(Schema):
@@ -996,9 +1000,10 @@ def register_company(request, payload: CompanyIn):
 
 
 @router.get("/pledges", auth=WRITE_AUTH, response={200: list[PledgeOut], 403: ErrorOut},
-            summary="申出の一覧（企業は自社の、団体は受けたもの）")
-def list_pledges(request):
-    return [_pledge_out(p) for p in queries.visible_pledges(request.user)[:MAX_PAGE_SIZE]]
+            summary="申出の一覧（企業は自社の、団体は受けたもの）",
+            openapi_extra=window_openapi())
+def list_pledges(request, response: HttpResponse, window: Query[Window]):
+    return [_pledge_out(p) for p in window_of(request, response, queries.visible_pledges(request.user), window)]
 
 
 @router.post("/pledges", auth=WRITE_AUTH,

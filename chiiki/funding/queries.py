@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
 from django.utils import timezone
 
 from chiiki import access
@@ -218,7 +218,13 @@ def flows(*, group_by=("source_kind", "sector", "fiscal_year"), prefecture: str 
 
 def national_cliffs(fiscal_year: int):
     """Public plans whose support from a program ends in `fiscal_year` with nothing replacing it, largest first."""
-    qs = ImplementationPlan.objects.exclude(status=PlanStatus.DRAFT)
+    # The cliffs are found in Python (flags.program_endings), so read only the plans that can have one: a program
+    # with a maximum number of years ending in `fiscal_year` is money (> 0, not 不採択) in that 年度's lines.
+    # The work then follows the plans funded by such programs that year, not every plan in the country.
+    ending_there = FundingLine.objects.filter(
+        plan_year__plan=OuterRef("pk"), plan_year__fiscal_year=fiscal_year, program__max_years__gt=0,
+        amount__gt=0).exclude(state=FundingState.REJECTED)
+    qs = ImplementationPlan.objects.exclude(status=PlanStatus.DRAFT).filter(Exists(ending_there))
     found = flag_rules.cliffs(qs, fiscal_year)
     plans = ImplementationPlan.objects.select_related("municipality", "prefecture", "sector").in_bulk(
         [c.plan_id for c in found])

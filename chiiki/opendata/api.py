@@ -1,6 +1,8 @@
 """/api/v1/opendata: catalog search, a dataset (CKAN's dict), create/update with optimistic locking, and the
 自治体標準オープンデータセット validator. The CKAN Action API (chiiki.opendata.ckan) reads the same queries."""
 
+from typing import Literal
+
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -38,6 +40,8 @@ class SearchFilters(Schema):
     res_format: list[str] = Field(default_factory=list, description="形式（CSV, XLSX …）")
     license_id: list[str] = Field(default_factory=list)
     standard_type: list[str] = Field(default_factory=list, description="自治体標準オープンデータセットの種類")
+    conformance: list[Literal["conforming", "needs_fix"]] = Field(default_factory=list,
+                                   description="標準への準拠: conforming（準拠）| needs_fix（要修正）。facets には含みません")
     sort: str = Field("relevance", description="relevance | name | -modified | modified | id")
     page: int = Field(1, ge=1, le=100_000)
     page_size: int = Field(20, ge=1, le=1000)
@@ -93,7 +97,7 @@ class ValidationOut(Schema):
 @router.get("/datasets", response=DatasetList, summary="データセットの検索（見られるものだけ）")
 def list_datasets(request, filters: Query[SearchFilters]):
     sort = filters.sort if filters.sort in search.SORTS else "relevance"
-    selected = {name: getattr(filters, name) for name in search.FACETS}
+    selected = {name: getattr(filters, name) for name in (*search.FACETS, *search.FILTERS)}
     result = search.run(request.user, q=filters.q, filters=selected, sort=sort,
                         start=(filters.page - 1) * filters.page_size, rows=filters.page_size)
     names = sector_names()

@@ -163,8 +163,9 @@ def municipality_catalog(user, municipality: Municipality, *, rows: int = MUNICI
 def standard_by_prefecture() -> tuple[list[tuple[str, str]], list[dict]]:
     """The national 見える化: per prefecture and standard type, how many municipalities publish that type
     (public datasets only; a municipality counts once per type). Returns (types, rows); each row's counts are
-    (type, published, conforming, the publishing municipalities' codes) and "any_codes" the codes behind "any",
-    so a figure can link to the catalog filtered to exactly those municipalities."""
+    (type, published, conforming, the publishing municipalities' codes, the conforming ones' codes) and
+    "any_codes" the codes behind "any", so a figure can link to the catalog filtered to exactly those
+    municipalities (and, for the conforming figure, to their conforming datasets)."""
     types = standard.choices()
     pairs = (Dataset.objects.filter(visibility=Visibility.PUBLIC, municipality__isnull=False)
              .exclude(standard_type="").values_list("municipality__prefecture_id", "standard_type", "municipality_id")
@@ -181,7 +182,8 @@ def standard_by_prefecture() -> tuple[list[tuple[str, str]], list[dict]]:
     rows = []
     for prefecture in Prefecture.objects.order_by("code"):
         counts = [(key, len(published[prefecture.code][key]), len(conforming[prefecture.code][key]),
-                   ",".join(sorted(published[prefecture.code][key]))) for key, _title in types]
+                   ",".join(sorted(published[prefecture.code][key])), ",".join(sorted(conforming[prefecture.code][key])))
+                  for key, _title in types]
         any_codes = sorted(set().union(*published[prefecture.code].values())) if published[prefecture.code] else []
         rows.append({"prefecture": prefecture, "municipalities": totals.get(prefecture.code, 0), "counts": counts,
                      "any": len(any_codes), "any_codes": ",".join(any_codes)})

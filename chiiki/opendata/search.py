@@ -26,6 +26,9 @@ FACETS = {
     "organization": "公開団体", "groups": "分野", "res_format": "形式", "license_id": "ライセンス",
     "standard_type": "標準データセット", "tags": "タグ",
 }
+# Filters that are not CKAN fields: package_search and the facets of /api/v1/opendata keep CKAN's shape (their
+# default facet_fields are FACETS); the pages ask for these too, to show them with counts.
+FILTERS = {"conformance": "標準への準拠"}
 
 
 @dataclass
@@ -109,7 +112,7 @@ def snapshot() -> Snapshot:
             return _snapshot
         rows = list(Dataset.objects.order_by("name").values_list(
             "pk", "name", "uid", "visibility", "prefecture_id", "prefecture__lg_code", "municipality_id", "sectors",
-            "tags", "license", "standard_type", "updated_at"))
+            "tags", "license", "standard_type", "updated_at", "conformance"))
         formats: dict[int, set[str]] = {}
         from .models import Resource
 
@@ -117,8 +120,9 @@ def snapshot() -> Snapshot:
             if fmt:
                 formats.setdefault(dataset_id, set()).add(fmt.upper())
         n = len(rows)
-        groups: dict[str, dict[str, list[int]]] = {name: {} for name in FACETS}
-        for i, (pk, _name, _uid, _vis, _pref, pref_lg, muni, sectors, tags, lic, std, _mod) in enumerate(rows):
+        groups: dict[str, dict[str, list[int]]] = {name: {} for name in (*FACETS, *FILTERS)}
+        for i, (pk, _name, _uid, _vis, _pref, pref_lg, muni, sectors, tags, lic, std, _mod, conformance) in enumerate(
+                rows):
             owner = muni or pref_lg or "national"
             groups["organization"].setdefault(owner, []).append(i)
             for code in sectors or []:
@@ -130,6 +134,8 @@ def snapshot() -> Snapshot:
             groups["license_id"].setdefault(lic, []).append(i)
             if std:
                 groups["standard_type"].setdefault(std, []).append(i)
+                if conformance:  # 準拠 / 要修正 mean something for standard datasets only
+                    groups["conformance"].setdefault(conformance, []).append(i)
         ids = np.array([r[0] for r in rows], dtype=np.int64)
         pk_position = np.full(int(ids.max()) + 1 if n else 0, -1, dtype=np.int64)
         pk_position[ids] = np.arange(n)
@@ -181,7 +187,7 @@ def run(user, *, q: str = "", filters: dict[str, list[str]] | None = None, modif
         modified_until: float | None = None, sort: str = "", start: int = 0, rows: int = 20,
         facet_fields: list[str] | tuple[str, ...] = tuple(FACETS), facet_limit: int = 50, facet_mincount: int = 1,
         select_related=True) -> Result:
-    """Search the catalog as `user` sees it. filters: facet → values (OR within a facet, AND across)."""
+    """Search the catalog as `user` sees it. filters: facet or FILTERS name → values (OR within one, AND across)."""
     snap = snapshot()
     n = len(snap)
     filters = filters or {}

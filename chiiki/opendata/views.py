@@ -26,16 +26,21 @@ from chiiki.regions.models import Municipality, Prefecture
 from . import actions, pageviews, queries, search, standard
 from .forms import DatasetForm, ResourceForm, UseCaseForm, ValidateForm
 from .indexing import sector_names
-from .models import License, UsageKind, UseCase
+from .models import Conformance, License, UsageKind, UseCase
 from .serialize import NATIONAL, owner_of
 
 PREVIEW_ROWS = 10
 PREVIEW_MAX_BYTES = 5 * 1024 * 1024
 
 
+CONFORMANCE_CHOICES = tuple(v for v in Conformance.values if v)
+SEARCHED = (*search.FACETS, *search.FILTERS)  # what the page filters on and shows with counts
+
+
 class CatalogRequest(BaseRequest):
     spec = RequestSpec(
-        filters=tuple(OneOf(name, label) for name, label in search.FACETS.items()),
+        filters=(*(OneOf(name, label) for name, label in search.FACETS.items()),
+                 OneOf("conformance", search.FILTERS["conformance"], choices=CONFORMANCE_CHOICES)),
         sorts={"relevance": "関連度順", "name": "URL名順", "-modified": "更新の新しい順"},
         default_page_size=20, max_page_size=100,
     )
@@ -43,7 +48,7 @@ class CatalogRequest(BaseRequest):
 
 def _facet_labels(owners: dict[str, str]) -> dict[str, dict[str, str]]:
     return {"organization": owners, "groups": sector_names(), "license_id": dict(License.choices),
-            "standard_type": dict(standard.choices())}
+            "standard_type": dict(standard.choices()), "conformance": dict(Conformance.choices)}
 
 
 EXPORT_HEADER = ["URL名", "タイトル", "公開団体", "団体コード", "ライセンス", "分野", "タグ", "標準データセット",
@@ -57,7 +62,7 @@ def index(request):
     sort = req.sort[0].key if req.sort else ("relevance" if req.q else "name")
     if sort.lstrip("-") == "modified" and req.sort and req.sort[0].descending:
         sort = "-modified"
-    filters = {name: list(req.filters[name]) for name in search.FACETS}
+    filters = {name: list(req.filters[name]) for name in SEARCHED}
     fmt = request.GET.get("format", "")
     if fmt in ("csv", "xlsx"):
         result = search.run(request.user, q=req.q, filters=filters, sort=sort, rows=10_000, facet_fields=())
@@ -70,11 +75,12 @@ def index(request):
                  request.build_absolute_uri(d.get_absolute_url())] for d in result.datasets]
         return tabular.table_response(fmt, f"オープンデータ_{timezone.localdate():%Y%m%d}", EXPORT_HEADER, rows)
     size = req.page_size
-    result = search.run(request.user, q=req.q, filters=filters, sort=sort, start=(req.page - 1) * size, rows=size)
+    result = search.run(request.user, q=req.q, filters=filters, sort=sort, start=(req.page - 1) * size, rows=size,
+                        facet_fields=SEARCHED)
     owners = result.snapshot.owner_titles
     labels = _facet_labels(owners)
     facets = []
-    for name, label in search.FACETS.items():
+    for name, label in (search.FACETS | search.FILTERS).items():
         chosen = set(req.filters[name])
         values = [{"key": v, "label": labels.get(name, {}).get(v, v), "count": c, "selected": v in chosen,
                    "toggle": req.toggled(name, v)} for v, c in result.facets.get(name, [])[:30]]
@@ -183,7 +189,7 @@ def standards(request):
         header = [*STANDARDS_HEADER, *(h for _key, title in types for h in (f"{title}（公開）", f"{title}（準拠）"))]
         return tabular.table_response(fmt, "標準データセットの公開状況", header, (
             [row["prefecture"].code, row["prefecture"].name, row["municipalities"], row["any"],
-             *(n for _key, published, conforming, _codes in row["counts"] for n in (published, conforming))]
+             *(n for _key, published, conforming, *_codes in row["counts"] for n in (published, conforming))]
             for row in rows))
     return render(request, "opendata/standards.html", {"types": types, "rows": rows,
                                                          "schemas": standard.schemas().values()})

@@ -15,6 +15,7 @@ from chiiki import access
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import current_fiscal_year, fiscal_year_label
 from chiiki.core.imports import ImportForm
+from chiiki.core.paging import paginate
 from chiiki.core.search import normalize
 from chiiki.core.tabular import table_response
 from chiiki.progress.models import Stage
@@ -26,9 +27,9 @@ from . import actions, alerts, ics, search
 from .catalog import HEADER, row_of
 from .eligibility import FIT_LABELS, assess
 from .forms import ProgramForm, SaveSearchForm
-from .models import SavedSearch, SupportProgram, SupportType
+from .models import SavedSearch, SupportType
 from .navigator import navigator as navigate
-from .queries import get_program
+from .queries import get_program, managed_programs
 from .serialize import rules_text
 from .suggestions import suggest
 from .windows import parse_windows
@@ -286,18 +287,31 @@ def _require_manage(request):
     access.require(request.user, "programs.manage")
 
 
+MANAGE_FILTERS = ("q", "edited")
+
+
+def _managed_programs(request):
+    filters = {k: request.GET.get(k, "") for k in MANAGE_FILTERS}
+    return filters, managed_programs(**filters)
+
+
 def manage(request):
     _require_manage(request)
-    programs = SupportProgram.objects.order_by("public_id")
-    return render(request, "programs/manage.html", {"programs": programs, "form": ImportForm()})
+    filters, programs = _managed_programs(request)
+    querystring = urlencode({k: v for k, v in filters.items() if v})
+    return render(request, "programs/manage.html", {
+        "page": paginate(programs, request.GET.get("page")), "filters": filters, "querystring": querystring,
+        "form": ImportForm()})
 
 
 def manage_export(request):
+    """The catalog file (the import's columns), of the rows the management list shows with the same filters:
+    the import updates by ID and never deletes, so a filtered file re-imports safely."""
     _require_manage(request)
     fmt = request.GET.get("format", "csv")
     if fmt not in ("csv", "xlsx"):
         raise Http404("形式は csv または xlsx です")
-    rows = [[row_of(p)[c] for c in HEADER] for p in SupportProgram.objects.order_by("public_id")]
+    rows = [[row_of(p)[c] for c in HEADER] for p in _managed_programs(request)[1]]
     return table_response(fmt, f"support_programs_{timezone.localdate():%Y%m%d}", HEADER, rows)
 
 

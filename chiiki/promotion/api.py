@@ -16,7 +16,7 @@ from chiiki import access
 from chiiki.accounts.auth import WRITE_AUTH
 from chiiki.core import history
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
-from chiiki.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paginate
+from chiiki.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Window, paginate, window_of, window_openapi
 from chiiki.core.schemas import ErrorOut
 from chiiki.regions.queries import get_municipality
 
@@ -564,9 +564,10 @@ def council_item(c: Council, *, members: bool = False) -> dict:
     return item
 
 
-@router.get("/councils", response=list[CouncilOut], summary="推進協議会などの一覧")
-def list_councils(request, prefecture: str = ""):
-    return [council_item(c) for c in queries.councils(prefecture=prefecture)]
+@router.get("/councils", response=list[CouncilOut], summary="推進協議会などの一覧",
+            openapi_extra=window_openapi())
+def list_councils(request, response: HttpResponse, window: Query[Window], prefecture: str = ""):
+    return [council_item(c) for c in window_of(request, response, queries.councils(prefecture=prefecture), window)]
 
 
 @router.get("/councils/{int:council_id}", response=CouncilOut, summary="協議会（構成員と役割つき）")
@@ -963,9 +964,10 @@ def _events(filters: EventFilters):
                           online_first=queries.online_first_for(place))
 
 
-@router.get("/events", response=list[EventOut], summary="イベント・オンライン説明会（離島・中山間の団体にはオンラインを先に）")
-def list_events(request, filters: Query[EventFilters]):
-    return [event_item(e) for e in _events(filters)]
+@router.get("/events", response=list[EventOut], summary="イベント・オンライン説明会（離島・中山間の団体にはオンラインを先に）",
+            openapi_extra=window_openapi())
+def list_events(request, response: HttpResponse, filters: Query[EventFilters], window: Query[Window]):
+    return [event_item(e) for e in window_of(request, response, _events(filters), window)]
 
 
 @router.get("/events/calendar.ics", summary="イベントのカレンダー（iCalendar）")

@@ -506,7 +506,7 @@ def organisations(*, q="", kind="", prefecture="", sector=""):
 
 def councils(*, prefecture=""):
     qs = (Council.objects.select_related("prefecture", "municipality")
-          .annotate(member_count=Count("memberships")).order_by("prefecture_id", "municipality_id", "name"))
+          .annotate(member_count=Count("memberships")).order_by("prefecture_id", "municipality_id", "name", "id"))
     if prefecture:
         qs = qs.filter(prefecture_id=prefecture)
     return qs
@@ -576,10 +576,11 @@ def events(*, sector="", fmt="", upcoming=True, online_first=False):
         qs = qs.filter(sectors__code=sector).distinct()
     if fmt:
         qs = qs.filter(format=fmt)
-    rows = list(qs.order_by("starts_at", "id"))
     if online_first:
-        rows.sort(key=lambda e: (ONLINE_FIRST[e.format], e.starts_at, e.pk))
-    return rows
+        # Ordered in the database, so a page of the API or the site reads only its own rows.
+        rank = Case(*(When(format=f, then=Value(i)) for f, i in ONLINE_FIRST.items()), default=Value(len(ONLINE_FIRST)))
+        return qs.annotate(online_rank=rank).order_by("online_rank", "starts_at", "id")
+    return qs.order_by("starts_at", "id")
 
 
 # ---- organisations' roles in implementation plans -------------------------------------------------------------------

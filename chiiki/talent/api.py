@@ -237,6 +237,7 @@ class RequestOut(Schema):
     status: str
     status_label: str
     round: str | None
+    round_id: int | None = Field(None, description="募集回のID（一覧の round で絞り込めます）")
     talent_id: int | None
     talent_label: str
     reason: str
@@ -262,7 +263,7 @@ def request_out(r: TalentRequest, user) -> dict:
         "vision": r.vision, "required": sorted(c.pk for c in r.required.all()),
         "desired": sorted(c.pk for c in r.desired.all()), "format": r.format, "preferred_from": r.preferred_from,
         "preferred_to": r.preferred_to, "plan_url": r.plan_url, "plan": r.plan_id, "status": r.status,
-        "status_label": RequestStatus(r.status).label, "round": str(r.round) if r.round_id else None,
+        "status_label": RequestStatus(r.status).label, "round": str(r.round) if r.round_id else None, "round_id": r.round_id,
         "talent_id": r.talent_id, "talent_label": r.talent_label, "reason": r.reason, "rating": r.rating,
         "rating_comment": r.rating_comment, "overdue": queries.overdue(r),
         "visits": [{"date": v.date, "hours": float(v.hours), "mode": v.mode, "participants": v.participants,
@@ -283,6 +284,8 @@ class RequestFilters(Schema):
     overdue: bool = False
     unmet: bool = False
     gained: str = Field("", description="報告で「職員が自らできるようになった」とされたできることのID")
+    round: int | None = Field(None, ge=1, le=2_147_483_647,
+                              description="募集回のID（round_id）: その募集回に申請された依頼（募集回の件数の内訳）")
 
 
 @router.get("/talent/requests", response={200: RequestList, 422: ErrorOut},
@@ -297,6 +300,7 @@ def list_requests(request, filters: Query[RequestFilters], page: int = Query(1, 
             raise HttpError(422, str(exc)) from None
     else:
         values["fiscal_year"] = None
+    values["application_round"] = values.pop("round")
     qs = queries.requests_for(request.user, **values).prefetch_related("required", "desired", "visits")
     page_obj = paginate(qs, page, page_size)
     return {"count": page_obj.paginator.count, "items": [request_out(r, request.user) for r in page_obj.object_list]}

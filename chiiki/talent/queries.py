@@ -3,12 +3,12 @@
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, Max, Min, Prefetch, Q
+from django.db.models import Case, Count, IntegerField, Max, Min, Prefetch, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
 
 from chiiki import access
-from chiiki.core.text import fold_kana
+from chiiki.core.text import fold_kana, nfkc
 from chiiki.regions.models import Prefecture
 from chiiki.roadmap.models import Sector
 
@@ -50,13 +50,19 @@ def sector_names() -> dict[str, str]:
     return {COMMON_SECTOR: COMMON_LABEL} | dict(Sector.objects.order_by("order").values_list("code", "name"))
 
 
-def capabilities_by_sector() -> list[dict]:
-    names = sector_names()
-    groups: dict[str, list] = defaultdict(list)
-    for c in Capability.objects.all():
-        groups[c.sector].append(c)
-    order = [code for code in names if code != COMMON_SECTOR] + [COMMON_SECTOR]
-    return [{"code": code, "name": names[code], "items": groups[code]} for code in order if groups.get(code)]
+def capabilities(*, sector: str = "", q: str = ""):
+    """The vocabulary as its list page shows it: by sector in the sectors' order (共通 last), then each item's
+    order. sector: one sector code (or "common"); q: text in the label or the synonyms (NFKC, any case)."""
+    order = [code for code in sector_names() if code != COMMON_SECTOR] + [COMMON_SECTOR]
+    rank = Case(*(When(sector=code, then=Value(i)) for i, code in enumerate(order)), default=Value(len(order)),
+                output_field=IntegerField())
+    qs = Capability.objects.annotate(sector_rank=rank).order_by("sector_rank", "order", "id")
+    if sector:
+        qs = qs.filter(sector=_safe(sector))
+    q = nfkc(_safe(q)).strip()
+    if q:
+        qs = qs.filter(Q(label__icontains=q) | Q(synonyms__icontains=q))
+    return qs
 
 
 # ---- Profiles --------------------------------------------------------------------------------------------------
@@ -169,17 +175,23 @@ def fiscal_years() -> list[int]:
     return sorted(set(TalentRequest.objects.values_list("fiscal_year", flat=True)), reverse=True)
 
 
-def demand_supply_by_capability(fiscal_year: int | None = None) -> list[dict]:
-    """Per vocabulary item: requests that require it (since 申請) and talents who list it."""
+def demand_supply_by_capability(fiscal_year: int | None = None, capabilities=None) -> list[dict]:
+    """Per vocabulary item: requests that require it (since 申請) and talents who list it. capabilities: only
+    these items (a page of the list), counted for them alone."""
+    items = list(Capability.objects.all() if capabilities is None else capabilities)
     demand_qs = TalentRequest.objects.filter(status__in=DEMAND_STATES)
+    supply_qs = ProfileCapability.objects.all()
+    if capabilities is not None:
+        ids = [c.pk for c in items]
+        demand_qs, supply_qs = demand_qs.filter(required__pk__in=ids), supply_qs.filter(capability_id__in=ids)
     if fiscal_year:
         demand_qs = demand_qs.filter(fiscal_year=fiscal_year)
     demand = dict(demand_qs.values("required__pk").annotate(n=Count("id")).values_list("required__pk", "n"))
-    supply = dict(ProfileCapability.objects.values("capability_id").annotate(n=Count("profile_id"))
+    supply = dict(supply_qs.values("capability_id").annotate(n=Count("profile_id"))
                   .values_list("capability_id", "n"))
     names = sector_names()
     rows = []
-    for c in Capability.objects.all():
+    for c in items:
         d, s = demand.get(c.pk, 0), supply.get(c.pk, 0)
         rows.append({"id": c.pk, "label": c.label, "sector": c.sector, "sector_name": names.get(c.sector, c.sector),
                      "demand": d, "supply": s, "ratio": round(d / s, 2) if s else None, "gap": d > 0 and s == 0})

@@ -71,17 +71,25 @@ def index(request):
 
 
 def capabilities(request):
-    demand = {r["id"]: r for r in queries.demand_supply_by_capability()}
-    groups = queries.capabilities_by_sector()
+    filters = {k: request.GET.get(k, "") for k in ("sector", "q")}
+    qs = queries.capabilities(**filters)
     if _fmt(request):
-        rows = [[c.pk, g["name"], c.label, "・".join(c.synonym_list), c.sector_models.replace(";", "・"),
-                 demand[c.pk]["supply"], demand[c.pk]["demand"]] for g in groups for c in g["items"]]
+        rows = [[r["id"], r["sector_name"], r["cap"].label, "・".join(r["cap"].synonym_list),
+                 r["cap"].sector_models.replace(";", "・"), r["supply"], r["demand"]] for r in _capability_rows(qs)]
         return tabular.table_response(_fmt(request), "できること一覧",
                                       ["ID", "分野", "できること", "同義語", "分野別モデル", "登録人材数", "依頼数"], rows)
-    for g in groups:
-        g["rows"] = [{"cap": c, **demand[c.pk]} for c in g["items"]]
-    return render(request, "talent/capabilities.html", {"groups": groups,
-                                                         "can_manage": access.can(request.user, "talent.manage")})
+    page = paginate(qs, request.GET.get("page"))
+    return render(request, "talent/capabilities.html", {
+        "page": page, "rows": _capability_rows(page.object_list), "filters": filters,
+        "sectors": queries.sector_names(), "querystring": _querystring(request),
+        "can_manage": access.can(request.user, "talent.manage")})
+
+
+def _capability_rows(capabilities) -> list[dict]:
+    """The items with their counts (supply: talents; demand: requests), counted for these items only."""
+    items = list(capabilities)
+    counts = {r["id"]: r for r in queries.demand_supply_by_capability(capabilities=items)}
+    return [{"cap": c, **counts[c.pk]} for c in items]
 
 
 def suggest(request):
@@ -507,7 +515,8 @@ def capability_edit(request, pk):
             editing.keep_typed(form, exc.current and _capability_initial(exc.current))
         else:
             messages.success(request, f"「{form.cleaned_data['label']}」を保存しました。")
-            return redirect(reverse("talent:capabilities") + f"#{pk}")
+            # Filtered to its sector, so the item is on the first page the list opens on.
+            return redirect(reverse("talent:capabilities") + f"?sector={item.sector}#{pk}")
     return render(request, "talent/capability_form.html", {"form": form, "item": item},
                   status=_status(request, form))
 

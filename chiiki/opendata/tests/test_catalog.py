@@ -181,7 +181,7 @@ def test_catalog_search_facets_and_exports(users, catalog, client_for):
 def test_owner_page_counts_standard_conformance(users, catalog, client_for):
     page = client_for(None).get("/opendata/org/132012/").content.decode()
     assert "八王子市 AED設置箇所一覧" in page and "庁内予算データ" not in page
-    assert "<strong>1</strong> / 1 標準に準拠" in page
+    assert 'data-testid="conforming-count"><strong>1</strong></a> / 1 標準に準拠' in page
     own = client_for(users["hachioji"]).get("/opendata/org/132012/").content.decode()
     assert "庁内予算データ" in own
     assert client_for(None).get("/opendata/org/999999/").status_code == 404
@@ -190,7 +190,8 @@ def test_owner_page_counts_standard_conformance(users, catalog, client_for):
 def test_standards_page_counts_municipalities_per_prefecture(users, catalog, client_for):
     page = client_for(None).get("/opendata/standards/").content.decode()
     row = page.split("<th scope=\"row\">東京都</th>")[1].split("</tr>")[0]
-    assert "standard_type=aed" in row and ">1</a>（1）" in row
+    assert "standard_type=aed" in row and '>1</a>（<a href="/opendata/?organization=132012&amp;standard_type=aed' \
+        '&amp;conformance=conforming" data-testid="conforming-13-aed">1</a>）' in row
 
 
 def test_standards_map_values(users, catalog, client_for):

@@ -38,7 +38,8 @@ def test_public_datasets_are_listed_with_their_facts(catalog, client_for):
     # The count leads to the owner page; the standard count to the catalog search filtered to this owner.
     assert '<a href="/opendata/org/132012/"><strong>1</strong>件のデータセット</a>' in html
     assert "/opendata/?organization=132012&amp;standard_type=" in html
-    assert "標準に準拠 1件" in html
+    assert ('標準に準拠 <a href="/opendata/?organization=132012&amp;conformance=conforming" '
+            'data-testid="conforming-count">1件</a>') in html
     assert "庁内限定" not in html
     assert "データセットを管理" not in html
 

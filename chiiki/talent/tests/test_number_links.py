@@ -35,3 +35,27 @@ def test_round_request_counts_link_to_exactly_those_requests(users, client_for, 
     other = next(int(pk) for pk in shown if int(pk) != round_pk)
     empty = admin.get(f"/talent/requests/?round={other}")
     assert empty.context["page"].paginator.count == 0
+
+
+def test_the_api_filters_requests_by_round_like_the_list(users, client_for, vocabulary, rounds, register):
+    from chiiki.talent.models import ApplicationRound
+
+    hachioji = register["municipalities"]["132012"]
+    made = [actions.create_request(users["hachioji"], hachioji, request_data(title=f"依頼{i}")) for i in range(3)]
+    for r in made:
+        move(r, "submit", users["hachioji"])
+    this_round = TalentRequest.objects.get(pk=made[0].pk).round
+    other = ApplicationRound.objects.exclude(pk=this_round.pk).order_by("pk").first()
+    TalentRequest.objects.filter(pk=made[2].pk).update(round=other)
+    admin = client_for(users["admin"])
+    for round_, expected in ((this_round, made[:2]), (other, made[2:])):
+        body = admin.get("/api/v1/talent/requests", {"round": round_.pk}).json()
+        assert sorted(i["id"] for i in body["items"]) == sorted(r.pk for r in expected) == sorted(
+            r.pk for r in admin.get("/talent/requests/", {"round": round_.pk}).context["page"].object_list)
+        assert body["count"] == len(expected) and {i["round_id"] for i in body["items"]} == {round_.pk}
+    assert admin.get("/api/v1/talent/requests").json()["count"] == 3
+    for bad in ("0", "abc"):
+        response = admin.get("/api/v1/talent/requests", {"round": bad})
+        assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "round"
+    spec = admin.get("/api/v1/openapi.json").json()["paths"]["/api/v1/talent/requests"]["get"]["parameters"]
+    assert "round" in {p["name"] for p in spec}
