@@ -204,7 +204,9 @@ def test_no_page_scrolls_sideways_on_a_phone(site, browser, live_server, role):
             response = page.goto(url)
             assert response.status == EXPECTED_STATUS.get(url, 200), url
             _settle(page)
-            sizes = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            # The layout viewport (clientWidth), not innerWidth: on a mobile viewport the browser zooms out to fit
+            # a page that is too wide, so innerWidth grows with the overflow and the check would always pass.
+            sizes = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
             if sizes[0] > sizes[1]:
                 wide[url] = sizes
         assert wide == {}
@@ -217,7 +219,7 @@ def test_no_page_scrolls_sideways_on_a_phone(site, browser, live_server, role):
 CARD_TABLES = {
     None: {"/progress/municipalities/132012/": "table.progress-municipality",
            "/promotion/": "table[data-testid=model-regions]", "/promotion/events/": "table[data-testid=events]",
-           "/promotion/challenges/": "table[data-testid=challenges]"},
+           "/promotion/challenges/": "table[data-testid=challenges]", "/talent/capabilities/": "table.data >> nth=0"},
     "hachioji": {"/history/": "table.history"},
 }
 

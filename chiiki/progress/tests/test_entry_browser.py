@@ -105,7 +105,7 @@ def test_the_entry_page_works_on_a_phone(browser, live_server, users, screenshot
         page.click("form button[type=submit]")
         page.wait_for_url("**/accounts/mypage/**")
         page.goto(f"/progress/entry/132012/?fiscal_year={current_fiscal_year()}")
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
         # Every 保存 button is on screen without scrolling the table sideways (rows stack on a phone).
         boxes = page.evaluate("""Array.from(document.querySelectorAll('table.progress-entry button[type=submit]'))
             .map((b) => { const r = b.getBoundingClientRect(); return [r.left, r.right, r.height]; })""")
@@ -120,7 +120,7 @@ def test_the_entry_page_works_on_a_phone(browser, live_server, users, screenshot
         screenshot(page, "progress-entry-phone")
 
         page.goto("/programs/navigator/?municipality=132012")
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
         outside = page.evaluate("""Array.from(document.querySelectorAll('main input, main select, main button'))
             .filter((el) => el.offsetParent !== null)
             .map((el) => [el.name || el.textContent.trim(), el.getBoundingClientRect().left, el.getBoundingClientRect().right])
