@@ -4,6 +4,7 @@
 import datetime as dt
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from chiiki.accounts.auth import WRITE_AUTH
@@ -254,7 +255,7 @@ def _review_out(review: Review) -> dict:
 
 
 def _action_out(action: Action, today=None) -> dict:
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     return {"id": action.pk, "review": action.review_id, "kpi": action.kpi_id, "title": action.title,
             "owner_organisation": action.owner_organisation, "due_date": action.due_date, "status": action.status,
             "status_label": action.get_status_display(), "overdue": action.is_overdue(today),

@@ -10,6 +10,7 @@ import datetime as dt
 import random
 
 from django.db import transaction
+from django.utils import timezone
 
 from chiiki import access
 from chiiki.accounts.models import User
@@ -167,7 +168,7 @@ def _request(actor, rng, places, spec, advisor_profile, pool, year):
 def _visits(actor, r, year, rng):
     """Two visits in the first weeks of the 年度 (or in the last days when the 年度 has only just begun)."""
     first = dt.date(year, 4, 20)
-    today = dt.date.today()
+    today = timezone.localdate()
     days = [first, first + dt.timedelta(days=14)] if today >= first + dt.timedelta(days=14) else [
         dt.date(year, 4, 1), dt.date(year, 4, 2)]
     for day, mode in zip(days, ("onsite", "online"), strict=True):

@@ -150,3 +150,19 @@ def test_review_api_writes(client, users, kpis):
     assert done.status_code == 200 and done.json()["status_label"] == "中止" and done.json()["version"] == 2
     assert client.put(f"/api/v1/actions/{action_id}", update, content_type="application/json",
                       **admin).status_code == 409
+
+
+def test_overdue_follows_the_date_in_japan(client, users, kpis, monkeypatch):
+    """At 23:30 UTC it is already the next day in Japan: an action due "today" by UTC is overdue on the page and in
+    every API answer alike."""
+    utc_today = timezone.now().date()
+    late_evening = dt.datetime.combine(utc_today, dt.time(23, 30), tzinfo=dt.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: late_evening)
+    review = actions.open_review(SYSTEM, fiscal_year=YEAR)
+    created = client.post(f"/api/v1/reviews/{review.pk}/actions", {
+        "title": "説明会", "owner_organisation": "総務省", "due_date": utc_today.isoformat(), "status": "in_progress"},
+        content_type="application/json", **bearer(users["admin"]))
+    assert created.status_code == 201 and created.json()["overdue"] is True
+    assert client.get(f"/api/v1/reviews/{review.pk}").json()["actions"][0]["overdue"] is True
+    assert f'data-testid="overdue-{created.json()["id"]}">期限切れ' in client.get(
+        f"/pdca/reviews/{review.pk}/").content.decode()

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.utils import timezone
 from icalendar import Calendar
 
 
@@ -11,7 +12,7 @@ def test_feed_of_all_deadlines_parses(client, catalog, users):
 
     program = catalog["MIC-IOT-IMPL"]
     row = row_of(program)
-    today = dt.date.today()
+    today = timezone.localdate()
     row["windows"] = f"{today.isoformat()}..{(today + dt.timedelta(days=20)).isoformat()}"
     save_program(users["admin"], program, row, version=program.version)
 

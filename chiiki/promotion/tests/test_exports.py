@@ -5,6 +5,7 @@ import io
 
 import openpyxl
 import pytest
+from django.utils import timezone
 
 from chiiki.access import SYSTEM
 from chiiki.core.tabular import read_table
@@ -41,7 +42,7 @@ def test_council_members_export_csv_and_xlsx(client, council):
 
 
 def test_commitments_list_and_export(client, register, users):
-    today = dt.date.today()
+    today = timezone.localdate()
     for code, title, days in (("132012", "八王子市長の表明", 30), ("134023", "青ヶ島村長の表明", 3),
                               ("011002", "札幌市長の表明", 10)):
         actions.record_commitment(SYSTEM, register["municipalities"][code], declared_on=today - dt.timedelta(days=days),

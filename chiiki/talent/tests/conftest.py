@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from chiiki import access
 from chiiki.roadmap.models import Sector, SectorModel
@@ -31,7 +32,7 @@ def vocabulary(register):
 @pytest.fixture
 def rounds(db):
     """Every month's round of this and next 年度 (deadline the 20th, so a submission is always in some round)."""
-    today = dt.date.today()
+    today = timezone.localdate()
     for year in (today.year - 1, today.year, today.year + 1):
         for number, month in enumerate(range(4, 13), start=1):
             ApplicationRound.objects.get_or_create(fiscal_year=year, number=number,

@@ -1,9 +1,9 @@
 """The main flow in Chromium: a municipal officer writes a request from free text, the admin dispatches the top
 candidate, the advisor logs a visit and reports, the municipality rates; the demand–supply page shows the change."""
 
-import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from chiiki.talent.models import Status, TalentRequest
 from chiiki.testing import collect_errors
@@ -72,7 +72,7 @@ def test_request_from_free_text_to_rated_dispatch(transactional_db, users, vocab
     _as(page, login, users["advisor"])
     page.goto(f"/talent/requests/{request_id}/")
     page.get_by_test_id("move-accept").click()
-    page.fill("#id_date", dt.date.today().isoformat())
+    page.fill("#id_date", timezone.localdate().isoformat())
     page.fill("#id_hours", "3")
     page.select_option("#id_mode", "onsite")
     page.fill("#id_participants", "5")

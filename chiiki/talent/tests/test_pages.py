@@ -4,6 +4,7 @@ lists with exports and empty states, analytics whose numbers link to their rows,
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from chiiki import access
 from chiiki.core.fiscal import current_fiscal_year
@@ -168,7 +169,7 @@ def test_overdue_report_is_flagged_on_the_admin_list(users, client_for, hachioji
     from chiiki.talent.models import Visit
 
     TalentRequest.objects.filter(pk=hachioji_request.pk).update(status=Status.DISPATCHING, talent=advisor_profile)
-    Visit.objects.create(request=hachioji_request, date=dt.date.today() - dt.timedelta(days=9), hours=2, mode="onsite")
+    Visit.objects.create(request=hachioji_request, date=timezone.localdate() - dt.timedelta(days=9), hours=2, mode="onsite")
     body = client_for(users["admin"]).get("/talent/requests/").content.decode()
     assert "報告期限切れ" in body
     assert client_for(users["admin"]).get("/talent/requests/?overdue=1").context["page"].paginator.count == 1

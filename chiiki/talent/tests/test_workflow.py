@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from chiiki import access
 from chiiki.core.errors import Conflict, Invalid
@@ -130,7 +131,7 @@ def _whole_path(users, r, advisor_profile):
     move(r, "ask", users["admin"], talent=advisor_profile)
     move(r, "accept", users["advisor"])
     r.refresh_from_db()
-    actions.add_visit(users["advisor"], r, date=dt.date.today(), hours="3", mode="onsite", participants=5,
+    actions.add_visit(users["advisor"], r, date=timezone.localdate(), hours="3", mode="onsite", participants=5,
                       version=r.version)
     r.refresh_from_db()
     assert r.status == Status.DISPATCHING
@@ -255,7 +256,7 @@ def test_report_due_seven_days_after_the_last_visit(users, hachioji_request, adv
     from chiiki.talent import queries
 
     r = _dispatching(hachioji_request, advisor_profile)
-    last = dt.date.today() - dt.timedelta(days=8)
+    last = timezone.localdate() - dt.timedelta(days=8)
     if last.year != current_fiscal_year() and last < dt.date(current_fiscal_year(), 4, 1):
         pytest.skip("the first week of a 年度")
     _visit(users, r, last, 2, "onsite")
