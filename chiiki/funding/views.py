@@ -155,6 +155,12 @@ def plan_detail(request, pk):
     return render(request, "funding/plan_detail.html", _plan_context(request, plan))
 
 
+def plan_page(request, plan, *, status: int, **extra):
+    """The plan page for a form another app puts on it (promotion's organisation roles), refused: `extra` carries
+    that app's bound form into its section, so what was typed is kept."""
+    return render(request, "funding/plan_detail.html", {**_plan_context(request, plan), **extra}, status=status)
+
+
 def _after_write(request, plan, notice: str):
     if _is_htmx(request):
         return render(request, "funding/plan_detail.html", _plan_context(request, plan, notice=notice))

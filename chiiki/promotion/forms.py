@@ -6,11 +6,12 @@ from django import forms
 from django.utils import timezone
 
 from chiiki import access
+from chiiki.core.errors import Invalid
 from chiiki.core.forms import ActionForm, OpenChoiceField, OpenMultipleChoiceField
 from chiiki.regions.models import Prefecture
 
 from . import actions, queries
-from .models import EventFormat, Organisation, OrganisationKind
+from .models import CouncilRole, EventFormat, Organisation, OrganisationKind, PlanRole
 
 NONE = [("", "（なし）")]
 
@@ -149,6 +150,55 @@ class ProposalForm(ActionForm):
     cost = _number("見積額（円）")
     team = _textarea("体制")
     required_fields = ("summary", "approach", "cost", "team")
+
+
+class SelectProposalForm(ActionForm):
+    """One per proposal on the challenge page; `auto_id="%s-<proposal>"` keeps each proposal's fields apart."""
+
+    amount = _number("契約金額（円）")
+    proposal = forms.CharField(required=False, widget=forms.HiddenInput)
+    version = _version()  # the challenge's
+    required_fields = ("amount",)
+
+    @staticmethod
+    def initial_of(challenge) -> dict:
+        # After a conflict only the version moves: the other person's amount may belong to another proposal.
+        return {"version": challenge.version}
+
+
+class _NamesOrganisation(ActionForm):
+    """A form that names one registered organisation; the action takes the row (organisation_of)."""
+
+    organisation = OpenChoiceField(label="組織", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [("", "選んでください"),
+                                               *Organisation.objects.order_by("name").values_list("pk", "name")]
+
+    @staticmethod
+    def organisation_of(data) -> Organisation:
+        raw = str(data.get("organisation") or "").strip()
+        org = Organisation.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+        if org is None:
+            raise Invalid([("organisation", "組織を選んでください")])
+        return org
+
+
+class CouncilMemberForm(_NamesOrganisation):
+    role = OpenChoiceField(label="役割", required=False, choices=CouncilRole.choices, initial=CouncilRole.MEMBER)
+    required_fields = ("organisation", "role")
+
+
+class PlanOrganisationForm(_NamesOrganisation):
+    """On the funding plan page (templatetags/promotion_plan.py), whose other forms use Django's own ids."""
+
+    role = OpenChoiceField(label="役割", required=False, choices=PlanRole.choices)
+    note = _text("担う内容（任意）", maxlength=200)
+    required_fields = ("organisation", "role")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="plan-org-%s", **kwargs)
 
 
 def organiser_choices(user) -> list[tuple[str, str]]:

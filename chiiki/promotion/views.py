@@ -29,13 +29,11 @@ from .models import (
     ChallengeStatus,
     Council,
     CouncilMembership,
-    CouncilRole,
     Event,
     EventFormat,
     Organisation,
     OrganisationKind,
     PlanParticipation,
-    PlanRole,
 )
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -329,30 +327,24 @@ def council(request, pk):
              timezone.localtime(m.created_at).strftime("%Y-%m-%d %H:%M"), "デモ" if m.organisation.is_demo else ""]
             for m in queries.council_members(c)])
     can_manage = access.can(request.user, "promotion.council_manage", c.municipality or c.prefecture)
-    errors = {}
+    adding = request.method == "POST" and not request.POST.get("remove")
+    form = forms.CouncilMemberForm(request.POST if adding else None) if can_manage or adding else None
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(reverse("accounts:login") + f"?next={c.get_absolute_url()}")
-        try:
-            if request.POST.get("remove"):
-                membership = get_object_or_404(CouncilMembership, council=c, organisation_id=request.POST["remove"])
-                actions.remove_council_member(request.user, membership)
-                messages.success(request, "構成員を外しました。")
-            else:
-                org = Organisation.objects.filter(pk=request.POST.get("organisation") or 0).first()
-                if org is None:
-                    raise Invalid([("organisation", "組織を選んでください")])
-                actions.add_council_member(request.user, c, org, request.POST.get("role", ""))
-                messages.success(request, f"{org.name}を構成員に加えました。")
-        except Invalid as exc:
-            errors = exc.errors
-        else:
+        if not adding:
+            membership = get_object_or_404(CouncilMembership, council=c, organisation_id=request.POST["remove"])
+            actions.remove_council_member(request.user, membership)
+            messages.success(request, "構成員を外しました。")
+            return redirect(c.get_absolute_url())
+        saved = form.submit(lambda data: actions.add_council_member(
+            request.user, c, form.organisation_of(data), data["role"]))
+        if saved:
+            messages.success(request, f"{saved.organisation.name}を構成員に加えました。")
             return redirect(c.get_absolute_url())
     return render(request, "promotion/council.html", {
-        "council": c, "members": queries.council_members(c), "can_manage": can_manage, "errors": errors,
-        "organisations": Organisation.objects.order_by("name") if can_manage else [],
-        "roles": CouncilRole.choices,
-    }, status=422 if errors else 200)
+        "council": c, "members": queries.council_members(c), "can_manage": can_manage, "form": form,
+    }, status=form.status if form is not None else 200)
 
 
 @login_required
@@ -420,35 +412,47 @@ def challenge(request, pk):
         return tabular.table_response(request.GET["format"], f"提案_{c.title}", header, [
             [p.pk, p.organisation.name, p.get_status_display(), p.summary, p.approach, p.cost, p.team,
              timezone.localtime(p.created_at).strftime("%Y-%m-%d %H:%M")] for p in proposals])
-    errors, conflict = {}, False
+    errors, conflict, refused = {}, False, None
     action = request.POST.get("action")
     proposal_form = forms.ProposalForm(request.POST if action == "propose" else None)
+
+    def select_form(p, data=None):  # one per proposal, its fields' ids apart from the others'
+        return forms.SelectProposalForm(data, auto_id=f"%s-{p.pk}",
+                                        initial={"amount": p.cost, "proposal": p.pk, "version": c.version})
+
+    select_forms = {p.pk: select_form(p) for p in proposals} if can_review else {}
     if request.method == "POST" and not user.is_authenticated:
         return redirect(reverse("accounts:login") + f"?next={c.get_absolute_url()}")
+    if request.method == "POST" and action in ("shortlist", "unshortlist", "select"):
+        # Reviewing is the challenge's municipality's (and the admin's): anyone else is refused before the proposals,
+        # which they cannot see, are looked up.
+        access.require(user, "promotion.proposals_review", c)
+        proposal = next((p for p in proposals if str(p.pk) == request.POST.get("proposal")), None)
+        if proposal is None:
+            raise Http404("見つかりません")
     if request.method == "POST" and action == "propose":
         if proposal_form.submit(lambda data: actions.submit_proposal(user, c, data)):
             messages.success(request, "提案を提出しました。結果の公表まで、提案の内容は課題を出した団体と事務局だけが見られます。")
             return redirect(c.get_absolute_url())
+    elif request.method == "POST" and action == "select":
+        form = refused = select_forms[proposal.pk] = select_form(proposal, request.POST)
+        if form.submit(lambda data: actions.select_proposal(user, proposal, amount=data["amount"],
+                                                            version=data["version"]),
+                       stored=forms.SelectProposalForm.initial_of):
+            messages.success(request, f"{proposal.organisation.name}の提案を選定し、結果を公表しました。")
+            return redirect(c.get_absolute_url())
     elif request.method == "POST":
         try:
-            if action in ("shortlist", "unshortlist", "select"):
-                proposal = next((p for p in proposals if str(p.pk) == request.POST.get("proposal")), None)
-                if proposal is None:
-                    raise Http404("見つかりません")
-                if action == "select":
-                    actions.select_proposal(user, proposal, amount=request.POST.get("amount"),
-                                            version=request.POST.get("version"))
-                    messages.success(request, f"{proposal.organisation.name}の提案を選定し、結果を公表しました。")
-                else:
-                    actions.shortlist_proposal(user, proposal, shortlisted=action == "shortlist",
-                                               version=request.POST.get("version"))
-                    messages.success(request, "提案の状態を更新しました。")
+            if action in ("shortlist", "unshortlist"):
+                actions.shortlist_proposal(user, proposal, shortlisted=action == "shortlist",
+                                           version=request.POST.get("version"))
+                messages.success(request, "提案の状態を更新しました。")
             else:
                 raise Invalid([("", "操作が正しくありません")])
         except Invalid as exc:
             errors = exc.errors
         except Conflict:
-            errors = {"": Conflict.DEFAULT}  # the typed amount stays in its field (challenge.html)
+            errors = {"": Conflict.DEFAULT}
             conflict = True
         else:
             return redirect(c.get_absolute_url())
@@ -459,11 +463,12 @@ def challenge(request, pk):
     return render(request, "promotion/challenge.html", {
         "c": c, "proposals": proposals, "can_review": can_review, "can_propose": can_propose,
         "membership": membership, "errors": errors, "proposal_form": proposal_form,
+        "reviewed": [(p, select_forms.get(p.pk)) for p in proposals], "select_refused": refused,
         "outcome": queries.public_outcome(c),
         "needs_organisation": membership is None and access.can(user, "promotion.proposal_submit", c),
         "sector_name": queries.sector_names().get(c.sector_id, c.sector_id),
         "can_edit": access.can(user, "promotion.challenge_manage", c.municipality),
-    }, status=409 if conflict else 422 if errors else proposal_form.status)
+    }, status=409 if conflict else 422 if errors else (refused or proposal_form).status)
 
 
 @login_required
@@ -596,21 +601,17 @@ def _visible_plan(request, pk):
 @login_required
 @require_POST
 def plan_organisation_add(request, pk):
+    from chiiki.funding.views import plan_page
+
     plan = _visible_plan(request, pk)
     access.require(request.user, "promotion.plan_roles", plan)
-    try:
-        org = Organisation.objects.filter(pk=request.POST.get("organisation") or 0).first() \
-            if (request.POST.get("organisation") or "").isdigit() else None
-        if org is None:
-            raise Invalid([("organisation", "組織を選んでください")])
-        actions.add_plan_participation(request.user, plan, org, {"role": request.POST.get("role", ""),
-                                                                 "note": request.POST.get("note", "")})
-    except Invalid as exc:
-        for _field_name, message in exc.errors.items():
-            messages.error(request, message)
-    else:
-        messages.success(request, f"{org.name}を計画の{PlanRole(request.POST['role']).label}として加えました。")
-    return redirect(_plan_page(plan))
+    form = forms.PlanOrganisationForm(request.POST)
+    saved = form.submit(lambda data: actions.add_plan_participation(
+        request.user, plan, form.organisation_of(data), {"role": data["role"], "note": data["note"]}))
+    if saved:
+        messages.success(request, f"{saved.organisation.name}を計画の{saved.get_role_display()}として加えました。")
+        return redirect(_plan_page(plan))
+    return plan_page(request, plan, status=form.status, plan_organisation_form=form)
 
 
 @login_required

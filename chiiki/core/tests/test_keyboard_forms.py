@@ -384,7 +384,7 @@ def test_a_company_registers_its_organisation_and_answers_a_challenge(users, wor
     tab_to(page, f"#amount-{proposal.pk}")
     page.keyboard.press("Control+A")
     page.keyboard.press("Delete")
-    tab_to(page, f'#amount-{proposal.pk} ~ button[value="select"]')
+    tab_to(page, f'form:has(#amount-{proposal.pk}) button[value="select"]')
     page.keyboard.press("Enter")
     refused(page, f"amount-{proposal.pk}", {f"amount-{proposal.pk}"})
     assert value(page, f"#amount-{proposal.pk}") == ""

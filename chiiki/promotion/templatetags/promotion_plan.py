@@ -6,7 +6,7 @@ from django import template
 
 from chiiki import access
 from chiiki.promotion import queries
-from chiiki.promotion.models import Organisation, PlanRole
+from chiiki.promotion.forms import PlanOrganisationForm
 
 register = template.Library()
 
@@ -15,8 +15,9 @@ register = template.Library()
 def plan_organisations(context, plan):
     user = context.get("user")
     can_edit = access.can(user, "promotion.plan_roles", plan)
+    # A refused add (views.plan_organisation_add) renders the plan page with its bound form, kept as typed.
+    form = context.get("plan_organisation_form") or (PlanOrganisationForm() if can_edit else None)
     return {
-        "plan": plan, "participations": queries.plan_participations(plan), "can_edit": can_edit,
-        "roles": PlanRole.choices, "csrf_token": context.get("csrf_token"),
-        "organisations": Organisation.objects.order_by("name").only("pk", "name") if can_edit else [],
+        "plan": plan, "participations": queries.plan_participations(plan), "can_edit": can_edit, "form": form,
+        "csrf_token": context.get("csrf_token"),
     }

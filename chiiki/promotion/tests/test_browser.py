@@ -117,7 +117,7 @@ def test_the_plan_editor_names_an_organisations_role_on_the_plan_page(page, logi
     page.goto(plan.get_absolute_url())
     section = page.locator("#plan-organisations")
     assert "まだ登録されていません" in section.inner_text()
-    page.select_option("#plan-org", label="多摩IoT協会")
+    page.select_option("#plan-org-organisation", label="多摩IoT協会")
     page.select_option("#plan-org-role", label="運営主体")
     page.fill("#plan-org-note", "運用・保守の窓口")
     section.get_by_role("button", name="加える").click()

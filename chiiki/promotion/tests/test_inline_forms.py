@@ -1,0 +1,168 @@
+"""The small forms inside other pages — a council's 構成員を加える, a proposal's 選定（契約金額）, a plan's 組織の役割を加える —
+through the real views: refused, the page comes back with what was typed and the action's Japanese reason beside
+its field (with the summary that links to it); accepted, it is saved and the page redirects; someone who does not
+manage the council, the challenge or the plan is refused with 403 and nothing is written."""
+
+import re
+
+import pytest
+
+from chiiki.access import SYSTEM
+from chiiki.core.editing import SAVED_FIRST
+from chiiki.promotion import actions
+from chiiki.promotion.models import Challenge, ChallengeStatus, CouncilMembership, PlanParticipation
+
+from .test_challenges import market  # noqa: F401  (the fixture: a challenge with two proposals)
+from .test_plan_roles import _plan
+
+pytestmark = pytest.mark.django_db
+
+
+def _tag(html: str, ident: str) -> str:
+    """The opening tag of the element with that id."""
+    return re.search(rf'<[^>]*\bid="{ident}"[^>]*>', html).group(0)
+
+
+def _error(html: str, ident: str) -> str:
+    """The message beside the field: the list Django's aria-describedby on the field points at."""
+    field = _tag(html, ident)
+    assert 'aria-invalid="true"' in field and f'aria-describedby="{ident}_error"' in field, field
+    return re.search(rf'<ul class="errorlist" id="{ident}_error"><li>([^<]+)</li>', html).group(1)
+
+
+def _summary(html: str) -> str:
+    return re.search(r'<div class="message message--error" role="alert" data-error-summary>(.*?)</div>', html,
+                     re.S).group(1)
+
+
+def _selected(html: str, ident: str) -> list[str]:
+    """The values selected in the <select> with that id."""
+    select = re.search(rf'<select[^>]*\bid="{ident}"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return re.findall(r'<option value="([^"]*)" selected>', select)
+
+
+@pytest.fixture
+def org():
+    return actions.save_organisation(SYSTEM, None, {"name": "多摩IoT協会", "kind": "industry", "prefecture": "13"})
+
+
+# ---- 協議会: 構成員を加える ----------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def council(users):
+    return actions.save_council(users["hachioji"], None, {"name": "八王子IoT推進協議会", "municipality": "132012"})
+
+
+def test_a_refused_council_member_keeps_the_role_and_says_why_beside_the_field(client_for, users, council, org):
+    officer = client_for(users["hachioji"])
+    url = council.get_absolute_url()
+    page = officer.get(url).content.decode()
+    assert '<label for="id_organisation">' in page and '<label for="id_role">' in page
+    assert " required" in _tag(page, "id_organisation") and _selected(page, "id_role") == ["member"]
+
+    response = officer.post(url, {"organisation": "", "role": "chair"})
+    html = response.content.decode()
+    assert response.status_code == 422 and not CouncilMembership.objects.exists()
+    assert _error(html, "id_organisation") == "組織を選んでください"
+    assert _selected(html, "id_role") == ["chair"] and "aria-invalid" not in _tag(html, "id_role")
+    assert '<a href="#id_organisation">組織</a>: 組織を選んでください' in _summary(html)
+
+    # Not a number (a tampered form) is the same refusal, not a server error.
+    assert _error(officer.post(url, {"organisation": "abc", "role": "chair"}).content.decode(),
+                  "id_organisation") == "組織を選んでください"
+
+    added = officer.post(url, {"organisation": str(org.pk), "role": "chair"})
+    assert added.status_code == 302 and added["Location"] == url
+    assert CouncilMembership.objects.get(council=council).role == "chair"
+
+    # Already a member: the action's reason, on the organisation, with both choices as they were sent.
+    again = officer.post(url, {"organisation": str(org.pk), "role": "secretariat"})
+    html = again.content.decode()
+    assert again.status_code == 422 and CouncilMembership.objects.count() == 1
+    assert _error(html, "id_organisation") == "多摩IoT協会は既にこの協議会の構成員です"
+    assert _selected(html, "id_organisation") == [str(org.pk)] and _selected(html, "id_role") == ["secretariat"]
+
+
+def test_another_municipality_cannot_add_a_council_member(client_for, users, council, org):
+    response = client_for(users["aogashima"]).post(council.get_absolute_url(),
+                                                   {"organisation": str(org.pk), "role": "member"})
+    assert response.status_code == 403 and not CouncilMembership.objects.exists()
+
+
+# ---- 課題: 提案を選定（契約金額） ------------------------------------------------------------------------------------------
+
+def test_a_refused_amount_stays_on_its_proposal_with_the_reason_beside_it(client_for, users, market):  # noqa: F811
+    cid, pid = market["challenge"]["id"], market["proposals"]["company"]["id"]
+    other = market["proposals"]["rival"]["id"]
+    officer = client_for(users["hachioji"])
+    url = f"/promotion/challenges/{cid}/"
+    page = officer.get(url).content.decode()
+    assert f'<label for="amount-{pid}">契約金額（円）' in page and " required" in _tag(page, f"amount-{pid}")
+    version = Challenge.objects.get(pk=cid).version
+
+    response = officer.post(url, {"action": "select", "proposal": pid, "amount": "-5", "version": version})
+    html = response.content.decode()
+    assert response.status_code == 422 and Challenge.objects.get(pk=cid).status == ChallengeStatus.OPEN
+    assert _error(html, f"amount-{pid}") == "契約金額は0〜1,000億円の範囲で入力してください"
+    assert 'value="-5"' in _tag(html, f"amount-{pid}")
+    assert f'<a href="#amount-{pid}">契約金額（円）</a>: 契約金額は0〜1,000億円の範囲で入力してください' in _summary(html)
+    # The other proposal's form is untouched: its own amount, not marked.
+    assert 'value="3000000"' in _tag(html, f"amount-{other}") and "aria-invalid" not in _tag(html, f"amount-{other}")
+
+    # Someone saved the challenge first: 409, the amount kept, the shared message, the version moved on so that
+    # sending again is deliberate.
+    stale = officer.post(url, {"action": "select", "proposal": pid, "amount": "3120000", "version": version - 1})
+    html = stale.content.decode()
+    assert stale.status_code == 409 and SAVED_FIRST in html
+    assert 'value="3120000"' in _tag(html, f"amount-{pid}")
+    assert f'value="{version}"' in _tag(html, f"version-{pid}")
+
+    selected = officer.post(url, {"action": "select", "proposal": pid, "amount": "3,120,000", "version": version})
+    assert selected.status_code == 302 and selected["Location"] == url
+    challenge = Challenge.objects.get(pk=cid)
+    assert (challenge.status, challenge.selected_id, challenge.outcome_amount) == ("decided", pid, 3_120_000)
+
+
+def test_another_municipality_cannot_select_a_proposal(client_for, users, market):  # noqa: F811
+    cid, pid = market["challenge"]["id"], market["proposals"]["company"]["id"]
+    version = Challenge.objects.get(pk=cid).version
+    response = client_for(users["aogashima"]).post(f"/promotion/challenges/{cid}/", {
+        "action": "select", "proposal": pid, "amount": "3000000", "version": version})
+    assert response.status_code == 403 and Challenge.objects.get(pk=cid).status == ChallengeStatus.OPEN
+
+
+# ---- 実装計画: 組織の役割を加える --------------------------------------------------------------------------------------
+
+def test_a_refused_plan_role_comes_back_on_the_plan_page_as_typed(client_for, users, register, org):
+    plan = _plan(register["municipalities"]["132012"])
+    editor = client_for(users["hachioji"])
+    page = editor.get(plan.get_absolute_url()).content.decode()
+    for name in ("organisation", "role", "note"):
+        assert f'<label for="plan-org-{name}">' in page
+    assert 'maxlength="200"' in _tag(page, "plan-org-note")
+
+    url = f"/promotion/plans/{plan.pk}/organisations"
+    note = "運用" * 101
+    response = editor.post(url, {"organisation": str(org.pk), "role": "funder", "note": note})
+    html = response.content.decode()
+    assert response.status_code == 422 and not PlanParticipation.objects.exists()
+    assert plan.title in html and 'id="plan-organisations"' in html  # the plan page itself, not a bare form
+    assert _error(html, "plan-org-note") == "担う内容は200文字以内で入力してください"
+    assert f'value="{note}"' in _tag(html, "plan-org-note")
+    assert _selected(html, "plan-org-organisation") == [str(org.pk)] and _selected(html, "plan-org-role") == ["funder"]
+    assert '<a href="#plan-org-note">担う内容（任意）</a>: 担う内容は200文字以内で入力してください' in _summary(html)
+
+    missing = editor.post(url, {"organisation": "", "role": "partner", "note": "連携の窓口"}).content.decode()
+    assert _error(missing, "plan-org-organisation") == "組織を選んでください"
+    assert 'value="連携の窓口"' in _tag(missing, "plan-org-note") and _selected(missing, "plan-org-role") == ["partner"]
+
+    added = editor.post(url, {"organisation": str(org.pk), "role": "funder", "note": "地域の融資"})
+    assert added.status_code == 302 and added["Location"] == plan.get_absolute_url() + "#plan-organisations"
+    assert PlanParticipation.objects.filter(plan=plan, organisation=org, role="funder", note="地域の融資").exists()
+
+
+def test_another_municipality_cannot_name_a_role_in_the_plan(client_for, users, register, org):
+    plan = _plan(register["municipalities"]["132012"])
+    response = client_for(users["aogashima"]).post(f"/promotion/plans/{plan.pk}/organisations",
+                                                   {"organisation": str(org.pk), "role": "partner"})
+    assert response.status_code == 403 and not PlanParticipation.objects.exists()
