@@ -9,6 +9,7 @@ import pytest
 
 from chiiki.access import SYSTEM
 from chiiki.core.editing import SAVED_FIRST
+from chiiki.core.tests.test_form_errors_markup import refused
 from chiiki.promotion import actions
 from chiiki.promotion.models import Challenge, ChallengeStatus, CouncilMembership, PlanParticipation
 
@@ -62,7 +63,8 @@ def test_a_refused_council_member_keeps_the_role_and_says_why_beside_the_field(c
 
     response = officer.post(url, {"organisation": "", "role": "chair"})
     html = response.content.decode()
-    assert response.status_code == 422 and not CouncilMembership.objects.exists()
+    refused(response, invalid={"id_organisation"})  # nothing else marked, every description there
+    assert not CouncilMembership.objects.exists()
     assert _error(html, "id_organisation") == "組織を選んでください"
     assert _selected(html, "id_role") == ["chair"] and "aria-invalid" not in _tag(html, "id_role")
     assert '<a href="#id_organisation">組織</a>: 組織を選んでください' in _summary(html)
@@ -102,7 +104,8 @@ def test_a_refused_amount_stays_on_its_proposal_with_the_reason_beside_it(client
 
     response = officer.post(url, {"action": "select", "proposal": pid, "amount": "-5", "version": version})
     html = response.content.decode()
-    assert response.status_code == 422 and Challenge.objects.get(pk=cid).status == ChallengeStatus.OPEN
+    refused(response, invalid={f"amount-{pid}"})
+    assert Challenge.objects.get(pk=cid).status == ChallengeStatus.OPEN
     assert _error(html, f"amount-{pid}") == "契約金額は0〜1,000億円の範囲で入力してください"
     assert 'value="-5"' in _tag(html, f"amount-{pid}")
     assert f'<a href="#amount-{pid}">契約金額（円）</a>: 契約金額は0〜1,000億円の範囲で入力してください' in _summary(html)
@@ -145,7 +148,8 @@ def test_a_refused_plan_role_comes_back_on_the_plan_page_as_typed(client_for, us
     note = "運用" * 101
     response = editor.post(url, {"organisation": str(org.pk), "role": "funder", "note": note})
     html = response.content.decode()
-    assert response.status_code == 422 and not PlanParticipation.objects.exists()
+    refused(response, invalid={"plan-org-note"})  # the whole plan page: only this field marked
+    assert not PlanParticipation.objects.exists()
     assert plan.title in html and 'id="plan-organisations"' in html  # the plan page itself, not a bare form
     assert _error(html, "plan-org-note") == "担う内容は200文字以内で入力してください"
     assert f'value="{note}"' in _tag(html, "plan-org-note")
