@@ -333,7 +333,10 @@ def council(request, pk):
         if not request.user.is_authenticated:
             return redirect(reverse("accounts:login") + f"?next={c.get_absolute_url()}")
         if not adding:
-            membership = get_object_or_404(CouncilMembership, council=c, organisation_id=request.POST["remove"])
+            remove = request.POST["remove"]
+            if not remove.isdigit():  # an id from the page; anything else names no member (a 404, not a 500)
+                raise Http404
+            membership = get_object_or_404(CouncilMembership, council=c, organisation_id=remove)
             actions.remove_council_member(request.user, membership)
             messages.success(request, "構成員を外しました。")
             return redirect(c.get_absolute_url())

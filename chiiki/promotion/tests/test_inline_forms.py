@@ -91,6 +91,10 @@ def test_another_municipality_cannot_add_a_council_member(client_for, users, cou
     assert response.status_code == 403 and not CouncilMembership.objects.exists()
 
 
+def test_removing_a_member_that_is_not_a_number_is_not_found(client_for, users, council):
+    assert client_for(users["hachioji"]).post(council.get_absolute_url(), {"remove": "abc"}).status_code == 404
+
+
 # ---- 課題: 提案を選定（契約金額） ------------------------------------------------------------------------------------------
 
 def test_a_refused_amount_stays_on_its_proposal_with_the_reason_beside_it(client_for, users, market):  # noqa: F811
