@@ -59,3 +59,14 @@ class ActionForm(forms.Form):
     def status(self) -> int:
         """The HTTP status of the page that shows this form: 409 after a conflict, 422 when refused."""
         return 409 if self.conflict else 422 if self.errors else 200
+
+
+def posted_pk(raw) -> str:
+    """A row id posted by a page's button. Anything that is not one names no row: Http404 before the lookup, which
+    would otherwise raise (a 500) on "abc" or on a number too large for the database."""
+    from django.http import Http404
+
+    text = str(raw or "")
+    if not text.isdigit() or len(text) > 18:
+        raise Http404("指定された行が見つかりません")
+    return text

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from chiiki import access
 from chiiki.core import tabular
 from chiiki.core.errors import Conflict, Invalid
+from chiiki.core.forms import posted_pk
 from chiiki.core.paging import paginate
 from chiiki.progress import queries as progress_queries
 from chiiki.regions.models import Municipality
@@ -333,10 +334,8 @@ def council(request, pk):
         if not request.user.is_authenticated:
             return redirect(reverse("accounts:login") + f"?next={c.get_absolute_url()}")
         if not adding:
-            remove = request.POST["remove"]
-            if not remove.isdigit():  # an id from the page; anything else names no member (a 404, not a 500)
-                raise Http404
-            membership = get_object_or_404(CouncilMembership, council=c, organisation_id=remove)
+            membership = get_object_or_404(CouncilMembership, council=c,
+                                           organisation_id=posted_pk(request.POST["remove"]))
             actions.remove_council_member(request.user, membership)
             messages.success(request, "構成員を外しました。")
             return redirect(c.get_absolute_url())

@@ -15,6 +15,7 @@ from chiiki import access
 from chiiki.core import editing, history, tabular
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import current_fiscal_year
+from chiiki.core.forms import posted_pk
 from chiiki.core.models import ChangeRecord
 from chiiki.core.paging import paginate
 from chiiki.regions.models import Prefecture
@@ -442,7 +443,7 @@ def request_move(request, pk, name):
         raise Http404("操作が見つかりません")
     talent = None
     if name == "ask":
-        talent = get_object_or_404(TalentProfile, pk=request.POST.get("talent") or 0)
+        talent = get_object_or_404(TalentProfile, pk=posted_pk(request.POST.get("talent")))
     reason = request.POST.get("reason", "")
     try:
         actions.transition(request.user, item, name, version=request.POST.get("version"), reason=reason,

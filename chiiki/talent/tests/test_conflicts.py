@@ -135,3 +135,14 @@ def test_a_stale_step_keeps_the_typed_reason(users, client_for, vocabulary, roun
     assert advisor.post(f"/talent/requests/{r.pk}/move/decline", {"version": 4, "reason": "日程が合わないため"}
                         ).status_code == 302
     assert TalentRequest.objects.get(pk=r.pk).reason == "日程が合わないため"
+
+
+def test_asking_a_talent_that_is_not_a_number_is_not_found(users, client_for, vocabulary, rounds):
+    officer, admin = (client_for(users[r]) for r in ("hachioji", "admin"))
+    r = actions.create_request(users["hachioji"], users["hachioji"].municipality, request_data())
+    officer.post(f"/talent/requests/{r.pk}/move/submit", {"version": 1})
+    admin.post(f"/talent/requests/{r.pk}/move/receive", {"version": 2})
+    for talent in ("abc", "9" * 30, ""):
+        assert admin.post(f"/talent/requests/{r.pk}/move/ask", {"version": 3, "talent": talent}).status_code == 404
+    r.refresh_from_db()
+    assert r.version == 3
