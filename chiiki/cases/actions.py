@@ -5,6 +5,7 @@ from django.db import transaction
 from chiiki import access
 from chiiki.core import db, editing, history
 from chiiki.core.errors import Conflict, Invalid
+from chiiki.core.forms import row_id
 from chiiki.core.imports import ImportResult
 
 from . import indexing, validation
@@ -96,7 +97,7 @@ def import_cases(actor, table, *, dry_run: bool = False, source: str = history.I
             continue
         case = None
         if data.get("id"):
-            case = Case.objects.filter(pk=data["id"]).first() if str(data["id"]).isdigit() else None
+            case = Case.objects.filter(pk=row_id(data["id"]) or 0).first()
             if case is None:
                 result.reject(row.number, "ID", "この ID の事例はありません", str(data["id"]))
                 continue

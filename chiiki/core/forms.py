@@ -61,12 +61,24 @@ class ActionForm(forms.Form):
         return 409 if self.conflict else 422 if self.errors else 200
 
 
-def posted_pk(raw) -> str:
-    """A row id posted by a page's button. Anything that is not one names no row: Http404 before the lookup, which
-    would otherwise raise (a 500) on "abc" or on a number too large for the database."""
+MAX_ROW_ID = 2_147_483_647  # the largest value an integer column holds on both engines
+
+
+def row_id(raw) -> int | None:
+    """A row id or 年度 from a query string or a page's button, or None when it cannot name one. Range-checked here
+    because the lookup itself raises (a 500) on a number beyond the database's integers."""
+    text = str(raw or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ROW_ID)):
+        return None
+    number = int(text)
+    return number if number <= MAX_ROW_ID else None
+
+
+def pk_or_404(raw) -> int:
+    """A row id from a page's button or link; anything else names no row (404)."""
     from django.http import Http404
 
-    text = str(raw or "")
-    if not text.isdigit() or len(text) > 18:
+    number = row_id(raw)
+    if number is None:
         raise Http404("指定された行が見つかりません")
-    return text
+    return number

@@ -17,6 +17,7 @@ from chiiki import access
 from chiiki.core import history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
+from chiiki.core.forms import row_id
 from chiiki.core.paging import paginate
 from chiiki.core.tabular import table_response
 from chiiki.regions.models import Municipality, Prefecture
@@ -223,12 +224,12 @@ def _line_values(request, prefix: str, plan) -> dict:
 
     from .models import Campaign
     values["program"] = SupportProgram.objects.filter(public_id=program_id).first() if program_id else None
-    values["campaign"] = Campaign.objects.filter(pk=campaign_id).first() if campaign_id.isdigit() else None
+    values["campaign"] = Campaign.objects.filter(pk=row_id(campaign_id) or 0).first()
     from .models import RevitalisationProject
 
     project_id = request.POST.get(f"{prefix}-donation_project") or ""
-    values["donation_project"] = (RevitalisationProject.objects.select_related("plan").filter(pk=project_id).first()
-                                  if project_id.isdigit() else None)
+    values["donation_project"] = RevitalisationProject.objects.select_related("plan").filter(
+        pk=row_id(project_id) or 0).first()
     return values
 
 
@@ -414,7 +415,7 @@ def line_list(request):
                               sector=g.get("sector", ""), fiscal_year=_year_param(g.get("fiscal_year")),
                               state=g.get("state", ""), prefecture=g.get("prefecture", ""),
                               municipality=g.get("municipality", ""),
-                              plan=int(g["plan"]) if g.get("plan", "").isdigit() else None)
+                              plan=row_id(g.get("plan")))
     if g.get("secured"):
         qs = qs.filter(state__in=[FundingState.CONFIRMED, FundingState.RECEIVED])
     if g.get("exclude_rejected"):
@@ -575,7 +576,7 @@ def _campaign_values(data) -> dict:
             "minimum_donation": data.get("minimum_donation", ""), "gift_description": data.get("gift_description", ""),
             "gift_tier": data.get("gift_tier", ""), "gift_cost": data.get("gift_cost", ""),
             "donation_url": data.get("donation_url", ""),
-            "plan": ImplementationPlan.objects.filter(pk=plan_id).first() if plan_id.isdigit() else None}
+            "plan": ImplementationPlan.objects.filter(pk=row_id(plan_id) or 0).first()}
 
 
 @login_required
@@ -783,9 +784,9 @@ def pledge_list(request):
     g = request.GET
     # ?project=… with active=1 (申出・受領) or state=received: the rows behind a project page's figures.
     project = None
-    if g.get("project", "").isdigit():
-        project = queries.projects().filter(pk=int(g["project"])).first()
-        pledges = pledges.filter(project_id=int(g["project"]))
+    if (project_id := row_id(g.get("project"))) is not None:
+        project = queries.projects().filter(pk=project_id).first()
+        pledges = pledges.filter(project_id=project_id)
     if g.get("state") in PledgeState.values:
         pledges = pledges.filter(state=g["state"])
     if g.get("active"):

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_POST
 from chiiki import access
 from chiiki.core import editing, tabular
 from chiiki.core.errors import Conflict, Invalid
+from chiiki.core.forms import pk_or_404
 from chiiki.core.models import ChangeRecord
 from chiiki.core.paging import paginate
 from chiiki.regions.models import Prefecture
@@ -169,9 +169,7 @@ def reviews(request):
 
 def _overdue_actions(request):
     raw = (request.GET.get("review") or "").strip()
-    if raw and not raw.isdigit():
-        raise Http404("レビューが見つかりません")
-    review = get_object_or_404(queries.reviews(), pk=int(raw)) if raw else None
+    review = get_object_or_404(queries.reviews(), pk=pk_or_404(raw)) if raw else None
     scope = (request.GET.get("scope") or "").strip()  # NATIONAL or a prefecture code: whose reviews
     scope_name = None
     if scope == queries.NATIONAL:

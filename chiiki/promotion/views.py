@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from chiiki import access
 from chiiki.core import tabular
 from chiiki.core.errors import Conflict, Invalid
-from chiiki.core.forms import posted_pk
+from chiiki.core.forms import pk_or_404
 from chiiki.core.paging import paginate
 from chiiki.progress import queries as progress_queries
 from chiiki.regions.models import Municipality
@@ -335,7 +335,7 @@ def council(request, pk):
             return redirect(reverse("accounts:login") + f"?next={c.get_absolute_url()}")
         if not adding:
             membership = get_object_or_404(CouncilMembership, council=c,
-                                           organisation_id=posted_pk(request.POST["remove"]))
+                                           organisation_id=pk_or_404(request.POST["remove"]))
             actions.remove_council_member(request.user, membership)
             messages.success(request, "構成員を外しました。")
             return redirect(c.get_absolute_url())

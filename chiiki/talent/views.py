@@ -15,7 +15,7 @@ from chiiki import access
 from chiiki.core import editing, history, tabular
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import current_fiscal_year
-from chiiki.core.forms import posted_pk
+from chiiki.core.forms import pk_or_404, row_id
 from chiiki.core.models import ChangeRecord
 from chiiki.core.paging import paginate
 from chiiki.regions.models import Prefecture
@@ -129,7 +129,7 @@ def analytics(request):
     """Demand and supply. Everyone sees aggregates; names (dispatches per talent) and the rows behind the waiting
     times only admin and prefecture staff. Every table downloads as CSV/XLSX (?table=…&format=…)."""
     year_raw = request.GET.get("fiscal_year") or ""
-    year = int(year_raw) if year_raw.isdigit() else None
+    year = row_id(year_raw)
     named = access.can(request.user, "talent.analytics")
     by_cap = queries.demand_supply_by_capability(year)
     by_pref = queries.demand_supply_by_prefecture(year)
@@ -173,7 +173,7 @@ def analytics(request):
 def analytics_map(request):
     """The demand–supply map's values per prefecture (the table on the page is the same figures)."""
     year_raw = request.GET.get("fiscal_year") or ""
-    year = int(year_raw) if year_raw.isdigit() else None
+    year = row_id(year_raw)
     return JsonResponse({"fiscal_year": year, "prefectures": {
         r["code"]: {"name": r["name"], "demand": r["demand"], "supply": r["supply"]}
         for r in queries.demand_supply_by_prefecture(year)}}, json_dumps_params={"ensure_ascii": False})
@@ -303,7 +303,7 @@ def requests(request):
     f = {k: request.GET.get(k, "") for k in ("status", "sector", "capability", "municipality", "prefecture", "gained")}
     year_raw = request.GET.get("fiscal_year", "")
     numbers = {k: _int(request.GET.get(k)) for k in ("talent", "wait_min", "wait_max", "round")}
-    qs = queries.requests_for(request.user, fiscal_year=int(year_raw) if year_raw.isdigit() else None,
+    qs = queries.requests_for(request.user, fiscal_year=row_id(year_raw),
                               overdue=request.GET.get("overdue") == "1", unmet=request.GET.get("unmet") == "1",
                               demand=request.GET.get("demand") == "1", application_round=numbers["round"],
                               **{k: v for k, v in numbers.items() if k != "round"}, **f)
@@ -443,7 +443,7 @@ def request_move(request, pk, name):
         raise Http404("操作が見つかりません")
     talent = None
     if name == "ask":
-        talent = get_object_or_404(TalentProfile, pk=posted_pk(request.POST.get("talent")))
+        talent = get_object_or_404(TalentProfile, pk=pk_or_404(request.POST.get("talent")))
     reason = request.POST.get("reason", "")
     try:
         actions.transition(request.user, item, name, version=request.POST.get("version"), reason=reason,

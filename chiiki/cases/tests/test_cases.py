@@ -135,6 +135,11 @@ def test_import_is_all_or_nothing_and_the_export_reimports(client_for, users, re
     assert CASES.run(users["tokyo"], edited, "export.csv").updated == 1
     stale = CASES.run(users["tokyo"], edited, "export.csv")  # version 1 is no longer current
     assert not stale.ok and stale.problems[0].column == "版"
+    # An ID no database integer holds names no case: the row is refused, not a 500.
+    beyond = exported.decode("utf-8-sig").replace(f"\r\n{case.pk},", "\r\n" + "9" * 30 + ",", 1)
+    assert beyond != exported.decode("utf-8-sig")
+    refused = CASES.run(users["tokyo"], beyond.encode("utf-8-sig"), "export.csv")
+    assert [(p.row, p.column, p.reason) for p in refused.problems] == [(2, "ID", "この ID の事例はありません")]
     assert client_for(users["hachioji"]).get("/cases/import/").status_code == 403
 
 
