@@ -2,8 +2,8 @@
 events the user registered for, and what the user may do."""
 
 import datetime as dt
+from urllib.parse import urlencode
 
-from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -11,24 +11,21 @@ from chiiki import access
 from chiiki.core.mypage import Capability, Todo, first_rows, section
 
 from . import queries
-from .models import ChallengeStatus, Event, ProposalStatus
+from .models import Event
 
 EVENT_DAYS = 30
 
 
 def _challenges_awaiting_selection(code: str, today: dt.date) -> list:
-    # Past its deadline and not decided, with proposals still to judge: the municipality's move.
-    qs = (queries.challenges(municipality=code, status="all").exclude(status=ChallengeStatus.DECIDED)
-          .filter(deadline__lt=today)
-          .annotate(waiting=Count("proposals", filter=Q(proposals__status__in=(ProposalStatus.SUBMITTED,
-                                                                               ProposalStatus.SHORTLISTED))))
-          .filter(waiting__gt=0))
-    rows, total = first_rows(qs)
+    # The same rows as the challenge list's ?municipality=…&status=awaiting.
+    rows, total = first_rows(queries.challenges(municipality=code, status=queries.AWAITING_SELECTION, today=today))
     if not total:
         return []
     items = [Todo(c.title, c.get_absolute_url(), f"締切 {c.deadline:%Y-%m-%d}・選定を待つ提案 {c.waiting}件")
              for c in rows]
-    return [section("promotion-selection", "提案の選定を待つ課題", items, total)]
+    query = urlencode({"municipality": code, "status": queries.AWAITING_SELECTION})
+    return [section("promotion-selection", "提案の選定を待つ課題", items, total,
+                    more_url=f"{reverse('promotion:challenges')}?{query}")]
 
 
 def _registered_events(user) -> list:
