@@ -58,8 +58,8 @@ def test_capabilities_name_the_talent_pages(users, client_for, advisor_profile):
 
 
 # The whole マイページ, measured with a request waiting in each of these users' talent section. Before session 8 the
-# page took 19 queries for the municipal staff and 14 for the secretariat with less listed (the talent profile read
-# twice, the affiliation, organisation and every section's count each a query of its own).
+# same page took 20 queries for the municipal staff and 15 for the secretariat (the talent profile read twice; the
+# affiliation, the organisation and every shown section's count each a query of its own).
 PAGE_QUERIES = {"hachioji": 13, "admin": 11}
 
 
