@@ -24,7 +24,7 @@ from chiiki.regions.models import Municipality
 from chiiki.roadmap.models import Sector
 from chiiki.talent import mypage as talent_mypage
 
-from .models import ApiToken
+from .models import ApiToken, User
 
 # The apps that add their own part to マイページ (each module: todo_sections(user, today), capabilities(user)).
 CONTRIBUTORS = (funding_mypage, talent_mypage, promotion_mypage, pdca_mypage)
@@ -96,6 +96,13 @@ def capabilities(user) -> list[Capability]:
     return items
 
 
+def mypage_user(user) -> User:
+    """The user with all that マイページ reads about them (affiliation, talent profile, organisation) in one
+    query; reached lazily, each would be a query of its own, some of them twice."""
+    return (User.objects.select_related("municipality", "prefecture", "talent_profile",
+                                        "organisation_membership__organisation").get(pk=user.pk))
+
+
 # ---- マイページ: what is waiting for the user -----------------------------------------------------------------
 
 
@@ -122,11 +129,10 @@ def todo_sections(user, today: dt.date | None = None) -> list[TodoSection]:
 
 
 def _sectors_not_updated(municipality: Municipality, year: int) -> TodoSection:
-    updated = set(ProgressRecord.objects.filter(municipality=municipality, fiscal_year=year)
-                  .values_list("sector_id", flat=True))
+    updated = ProgressRecord.objects.filter(municipality=municipality, fiscal_year=year).values("sector_id")
     entry = reverse("progress:entry", args=[municipality.code]) + f"?fiscal_year={year}"
     items = [Todo(f"{sector.name}", entry + f"#entry-{sector.code}")
-             for sector in Sector.objects.order_by("order", "code") if sector.code not in updated]
+             for sector in Sector.objects.exclude(code__in=updated).order_by("order", "code")]
     return TodoSection("sectors", f"{fiscal_year_label(year)}にまだ更新していない分野", items,
                        f"{fiscal_year_label(year)}の進捗はすべての分野で更新済みです。")
 
@@ -150,7 +156,8 @@ def _municipalities_not_reported(prefecture, year: int) -> TodoSection:
 def _deadlines(user, today: dt.date) -> TodoSection:
     horizon = today + dt.timedelta(days=DEADLINE_DAYS)
     found: dict[str, tuple] = {}
-    for saved in SavedSearch.objects.filter(owner=user):
+    saved_searches = list(SavedSearch.objects.filter(owner=user))
+    for saved in saved_searches:
         result = run_search(SearchRequest.from_querystring(saved.params), user=user, today=today, page_size=100_000)
         for hit in result.all_items:
             deadline = hit.status.next_deadline
@@ -161,7 +168,7 @@ def _deadlines(user, today: dt.date) -> TodoSection:
                   f"締切 {deadline:%Y年%-m月%-d}日（あと{(deadline - today).days}日）・保存した検索「{name}」")
              for deadline, program, name in sorted(found.values(), key=lambda v: (v[0], v[1].public_id))]
     done = ("保存した検索条件に、30日以内に締切のある支援メニューはありません。"
-            if SavedSearch.objects.filter(owner=user).exists()
+            if saved_searches
             else "検索条件を保存すると、30日以内の締切をここに表示します。")
     return TodoSection("deadlines", f"{DEADLINE_DAYS}日以内に締切がある支援メニュー（保存した検索条件）", items, done)
 

@@ -39,12 +39,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @login_required
 @never_cache
 def mypage(request):
+    user = queries.mypage_user(request.user)
     return render(request, "accounts/mypage.html", {
-        "capabilities": queries.capabilities(request.user),
-        "todo_sections": queries.todo_sections(request.user),
-        "can_see_history": queries.can_see_history(request.user),
-        "can_issue_token": access.can(request.user, "api_token.create", request.user),
-        "token_count": queries.tokens_of(request.user).filter(revoked=False).count(),
+        "user": user,
+        "capabilities": queries.capabilities(user),
+        "todo_sections": queries.todo_sections(user),
+        "can_see_history": queries.can_see_history(user),
+        "can_issue_token": access.can(user, "api_token.create", user),
+        "token_count": queries.tokens_of(user).filter(revoked=False).count(),
     })
 
 

@@ -36,3 +36,12 @@ def section(key: str, title: str, items: list[Todo], total: int, *, more_url: st
     """A section whose title carries its count (linked to more_url on the page) and lists the first MAX_LISTED."""
     return TodoSection(key, f"{title}（{total}{unit}）", items[:MAX_LISTED], done_text,
                        more=max(0, total - MAX_LISTED), more_url=more_url, unit=unit)
+
+
+def first_rows(qs) -> tuple[list, int]:
+    """The first MAX_LISTED rows of a section and its total. Counted only when the list is full: most sections
+    list everything they have, so one query answers both."""
+    rows = list(qs[:MAX_LISTED + 1])
+    if len(rows) <= MAX_LISTED:
+        return rows, len(rows)
+    return rows[:MAX_LISTED], qs.count()

@@ -4,7 +4,7 @@ what the user may do."""
 from django.urls import reverse
 
 from chiiki import access
-from chiiki.core.mypage import MAX_LISTED, Capability, Todo, section
+from chiiki.core.mypage import MAX_LISTED, Capability, Todo, first_rows, section
 
 from . import queries
 from .models import PlanStatus, PledgeState
@@ -13,11 +13,11 @@ from .models import PlanStatus, PledgeState
 def _drafts(user, code: str) -> list:
     # The same rows as the plan list's ?municipality=…&status=draft (wide-area drafts it takes part in included).
     qs = queries.filter_plans(queries.visible_plans(user), municipality=code, status=PlanStatus.DRAFT).order_by("id")
-    total = qs.count()
+    rows, total = first_rows(qs)
     if not total:
         return []
     items = [Todo(p.title, reverse("funding:plan", args=[p.pk]), "下書き（公開すると一覧・集計に載ります）")
-             for p in qs[:MAX_LISTED]]
+             for p in rows]
     return [section("funding-drafts", "公開していない実装計画（下書き）", items, total,
                     more_url=f"{reverse('funding:plans')}?municipality={code}&status={PlanStatus.DRAFT}")]
 

@@ -3,7 +3,7 @@
 from django.urls import reverse
 
 from chiiki import access
-from chiiki.core.mypage import MAX_LISTED, Capability, Todo, section
+from chiiki.core.mypage import Capability, Todo, first_rows, section
 
 from . import queries
 from .models import ProposalStatus
@@ -11,12 +11,12 @@ from .models import ProposalStatus
 
 def _overdue_section(scope: str, whose: str) -> list:
     qs = queries.overdue_actions(scope=scope)
-    total = qs.count()
+    rows, total = first_rows(qs)
     if not total:
         return []
     items = [Todo(a.title, reverse("pdca:review", args=[a.review_id]) + "#actions-heading",
                   f"期限 {a.due_date:%Y-%m-%d}・担当 {a.owner_organisation}・{a.get_status_display()}")
-             for a in qs[:MAX_LISTED]]
+             for a in rows]
     return [section("pdca-overdue", f"{whose}の年次レビューで期限を過ぎた未完了の対応", items, total,
                     more_url=f"{reverse('pdca:reviews')}?overdue=1&scope={scope}")]
 
@@ -28,11 +28,10 @@ def todo_sections(user, today) -> list:
     elif access.staff_prefecture_id(user) and access.can(user, "pdca.manage", user.prefecture):
         sections += _overdue_section(user.prefecture_id, user.prefecture.name)
     if access.can(user, "pdca.judge_proposal"):
-        waiting = queries.proposals(ProposalStatus.RECEIVED).order_by("id")
-        total = waiting.count()
+        rows, total = first_rows(queries.proposals(ProposalStatus.RECEIVED).order_by("id"))
         if total:
             items = [Todo(p.title, reverse("pdca:proposal", args=[p.pk]), f"提案: {p.proposer_label}")
-                     for p in waiting[:MAX_LISTED]]
+                     for p in rows]
             sections.append(section("pdca-proposals", "検討を待つ制度の見直しの提案", items, total,
                                     more_url=f"{reverse('pdca:proposals')}?status={ProposalStatus.RECEIVED}"))
     return sections

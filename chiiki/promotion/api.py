@@ -812,7 +812,7 @@ class ChallengeFilters(Schema):
     municipality: str = ""
     deadline_before: dt.date | None = None
     startup_friendly: bool = False
-    status: str = Field("open", description="open（募集中・締切前）・closed・decided・all")
+    status: str = Field("open", description="open（募集中・締切前）・awaiting（締切後、選定を待つ提案がある）・closed・decided・all")
 
 
 @router.get("/challenges", response=ChallengeList, summary="自治体の課題（募集中のもの。絞込み: 分野・都道府県・締切・スタートアップ向け）")

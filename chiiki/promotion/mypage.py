@@ -2,45 +2,42 @@
 events the user registered for, and what the user may do."""
 
 import datetime as dt
+from urllib.parse import urlencode
 
-from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from chiiki import access
-from chiiki.core.mypage import MAX_LISTED, Capability, Todo, section
+from chiiki.core.mypage import Capability, Todo, first_rows, section
 
 from . import queries
-from .models import ChallengeStatus, Event, ProposalStatus
+from .models import Event
 
 EVENT_DAYS = 30
 
 
 def _challenges_awaiting_selection(code: str, today: dt.date) -> list:
-    # Past its deadline and not decided, with proposals still to judge: the municipality's move.
-    qs = (queries.challenges(municipality=code, status="all").exclude(status=ChallengeStatus.DECIDED)
-          .filter(deadline__lt=today)
-          .annotate(waiting=Count("proposals", filter=Q(proposals__status__in=(ProposalStatus.SUBMITTED,
-                                                                               ProposalStatus.SHORTLISTED))))
-          .filter(waiting__gt=0))
-    total = qs.count()
+    # The same rows as the challenge list's ?municipality=…&status=awaiting.
+    rows, total = first_rows(queries.challenges(municipality=code, status=queries.AWAITING_SELECTION, today=today))
     if not total:
         return []
     items = [Todo(c.title, c.get_absolute_url(), f"締切 {c.deadline:%Y-%m-%d}・選定を待つ提案 {c.waiting}件")
-             for c in qs[:MAX_LISTED]]
-    return [section("promotion-selection", "提案の選定を待つ課題", items, total)]
+             for c in rows]
+    query = urlencode({"municipality": code, "status": queries.AWAITING_SELECTION})
+    return [section("promotion-selection", "提案の選定を待つ課題", items, total,
+                    more_url=f"{reverse('promotion:challenges')}?{query}")]
 
 
 def _registered_events(user) -> list:
     now = timezone.now()
     qs = (Event.objects.filter(registrations__user=user, ends_at__gte=now,
                                starts_at__lte=now + dt.timedelta(days=EVENT_DAYS)).order_by("starts_at", "id"))
-    total = qs.count()
+    rows, total = first_rows(qs)
     if not total:
         return []
     items = [Todo(e.title, e.get_absolute_url(),
                   f"{timezone.localtime(e.starts_at):%Y-%m-%d %H:%M}〜・{e.get_format_display()}")
-             for e in qs[:MAX_LISTED]]
+             for e in rows]
     return [section("promotion-events", f"申し込んだイベント（{EVENT_DAYS}日以内）", items, total)]
 
 

@@ -30,6 +30,7 @@ from .models import (
     Organisation,
     PlanParticipation,
     PlanRole,
+    ProposalStatus,
     ScoringWeights,
 )
 
@@ -521,11 +522,26 @@ def council_members(council: Council):
 
 # ---- challenges and proposals -------------------------------------------------------------------------------------
 
+AWAITING_SELECTION = "awaiting"
+# The lists' status filter (page, CSV/XLSX, ICS, API): "open" is open and before its deadline.
+CHALLENGE_STATUS_FILTERS = {"open": "募集中の課題", AWAITING_SELECTION: "提案の選定を待つ課題",
+                            ChallengeStatus.CLOSED: "審査中の課題", ChallengeStatus.DECIDED: "結果を公表した課題",
+                            "all": "すべての課題"}
+
+
 def challenges(*, sector="", prefecture="", municipality="", deadline_before=None, startup_friendly=False,
-               status="open"):
+               status="open", today=None):
+    """Challenges by the lists' filters. status="awaiting": past the deadline and not decided, with proposals
+    still to judge (the municipality's move; `waiting` counts those proposals)."""
+    today = today or timezone.localdate()
     qs = Challenge.objects.select_related("municipality__prefecture", "sector", "selected__organisation")
     if status == "open":
-        qs = qs.filter(status=ChallengeStatus.OPEN, deadline__gte=timezone.localdate())
+        qs = qs.filter(status=ChallengeStatus.OPEN, deadline__gte=today)
+    elif status == AWAITING_SELECTION:
+        qs = (qs.exclude(status=ChallengeStatus.DECIDED).filter(deadline__lt=today)
+              .annotate(waiting=Count("proposals", filter=Q(proposals__status__in=(ProposalStatus.SUBMITTED,
+                                                                                   ProposalStatus.SHORTLISTED))))
+              .filter(waiting__gt=0))
     elif status in ChallengeStatus.values:
         qs = qs.filter(status=status)
     if sector:

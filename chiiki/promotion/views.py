@@ -369,8 +369,11 @@ def _challenge_filters(request) -> dict:
         deadline = dt.date.fromisoformat(deadline) if deadline else None
     except ValueError:
         deadline = None
+    status = request.GET.get("status", "")
     return {"sector": request.GET.get("sector", ""), "prefecture": request.GET.get("prefecture", ""),
-            "deadline_before": deadline, "startup_friendly": request.GET.get("startup_friendly") == "1"}
+            "municipality": request.GET.get("municipality", ""), "deadline_before": deadline,
+            "startup_friendly": request.GET.get("startup_friendly") == "1",
+            "status": status if status in queries.CHALLENGE_STATUS_FILTERS else "open"}
 
 
 def challenges(request):
@@ -390,6 +393,9 @@ def challenges(request):
                if request.user.is_authenticated else [])
     return render(request, "promotion/challenges.html", {
         "page_obj": page, "filters": filters, "sectors": queries.sectors(), "prefectures": forms.prefecture_choices(),
+        "statuses": queries.CHALLENGE_STATUS_FILTERS, "status_label": queries.CHALLENGE_STATUS_FILTERS[filters["status"]],
+        "municipality": Municipality.objects.filter(code=filters["municipality"]).first()
+        if filters["municipality"] else None,
         "decided": decided, "managed": managed, "query": request.GET.urlencode(),
     })
 

@@ -5,10 +5,11 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from chiiki import access
-from chiiki.core.mypage import MAX_LISTED, Capability, Todo, section
+from chiiki.core.mypage import Capability, Todo, first_rows, section
 
 from . import queries
 from .actions import TRANSITIONS
+from .models import TalentProfile
 
 # The moves that are someone's next step. Withdraw and reject stay open at every stage, and propose is the other
 # way to the same step as ask: none of them is a to-do.
@@ -25,13 +26,22 @@ def _steps(rule: str) -> dict[str, str]:
 
 def _requests_section(key: str, title: str, qs, steps: dict[str, str], **filters) -> list:
     qs = qs.filter(status__in=steps).select_related("municipality").order_by("id")
-    total = qs.count()
+    rows, total = first_rows(qs)
     if not total:
         return []
     listed = [Todo(f"{r.municipality.name}「{r.title}」", reverse("talent:request", args=[r.pk]),
-                   f"{r.get_status_display()} → {steps[r.status]}") for r in qs[:MAX_LISTED]]
+                   f"{r.get_status_display()} → {steps[r.status]}") for r in rows]
     query = urlencode({"status": ",".join(steps), **filters})
     return [section(key, title, listed, total, more_url=f"{reverse('talent:requests')}?{query}")]
+
+
+def _profile(user) -> TalentProfile | None:
+    # The reverse one-to-one keeps its answer (a profile or none) on the user object, so the to-do list and the
+    # abilities read it once per page; マイページ's user comes with it already (accounts.queries.mypage_user).
+    try:
+        return user.talent_profile
+    except TalentProfile.DoesNotExist:
+        return None
 
 
 def todo_sections(user, today) -> list:
@@ -50,7 +60,7 @@ def todo_sections(user, today) -> list:
         sections += _requests_section("talent-prefecture", "管内の団体の対応を待つ派遣依頼",
                                       requests.filter(municipality__prefecture_id=code), _steps("talent.request"),
                                       prefecture=code)
-    profile = queries.profile_of(user)
+    profile = _profile(user)
     if profile is not None:
         sections += _requests_section("talent-respond", "あなたの回答・報告を待つ派遣依頼",
                                       requests.filter(talent=profile), _steps("talent.respond"), talent=profile.pk)
@@ -66,7 +76,7 @@ def capabilities(user) -> list[Capability]:
     elif own is not None and access.can(user, "talent.request", own):
         items.append(Capability(f"{own.name}として人材（地域情報化アドバイザーなど）の派遣を依頼できます",
                                 reverse("talent:request_new")))
-    if queries.profile_of(user) is not None:
+    if _profile(user) is not None:
         items.append(Capability("人材として、依頼への回答と派遣報告ができます（人材のプロフィール）",
                                 reverse("talent:me")))
     return items

@@ -1,11 +1,13 @@
 """マイページ's 推進体制 part: a challenge whose deadline passed with proposals to judge waits on its municipality's
 マイページ until it is decided; the events a user registered for within 30 days are listed for them."""
 
+import re
+
 import pytest
 
 from chiiki.promotion import actions
 from chiiki.promotion.models import Challenge
-from chiiki.testing import mypage_section
+from chiiki.testing import follow_section_list, mypage_section
 
 from .test_challenges import in_days, market  # noqa: F401 - the fixture
 from .test_events import event_body
@@ -26,6 +28,45 @@ def test_a_closed_challenge_waits_for_its_municipality_until_decided(client_for,
     chosen = challenge.proposals.order_by("id").first()
     actions.select_proposal(users["hachioji"], chosen, amount=3_000_000, version=challenge.version)
     assert mypage_section(client_for(users["hachioji"]), "promotion-selection") is None
+
+
+def _copy(challenge, proposals=(), **changes):
+    original = Challenge.objects.get(pk=challenge)
+    copied = Challenge.objects.get(pk=challenge)
+    copied.pk = None
+    for name, value in changes.items():
+        setattr(copied, name, value)
+    copied.save()
+    for proposal in original.proposals.order_by("id")[:len(proposals)]:
+        proposal.pk, proposal.challenge = None, copied
+        proposal.save()
+    return copied.pk
+
+
+def test_the_selection_section_links_to_the_list_of_exactly_its_challenges(client_for, users, market):  # noqa: F811
+    cid = market["challenge"]["id"]
+    closed = {"deadline": in_days(-3)}
+    Challenge.objects.filter(pk=cid).update(deadline=in_days(-1))
+    second = _copy(cid, proposals=[1], title="公共交通の再編", **closed)
+    _copy(cid, title="提案のなかった課題", **closed)  # nothing to select from
+    _copy(cid, proposals=[1], title="まだ募集中の課題", deadline=in_days(5))
+    _copy(cid, proposals=[1], title="青ヶ島村の課題", municipality_id="134023", **closed)
+    client = client_for(users["hachioji"])
+
+    section = mypage_section(client, "promotion-selection")
+    assert "提案の選定を待つ課題（2件）" in section
+    in_section = re.findall(r'href="/promotion/challenges/(\d+)/"', section)
+    assert sorted(in_section) == sorted([str(cid), str(second)])
+    listed_page = follow_section_list(client, section)
+    table = re.search(r'data-testid="challenges">(.*?)</table>', listed_page, re.S).group(1)
+    assert sorted(re.findall(r'href="/promotion/challenges/(\d+)/"', table)) == sorted(in_section)
+    assert "八王子市の提案の選定を待つ課題</h2>" in listed_page
+
+    # The export and the API answer the same filter with the same rows.
+    csv = client.get("/promotion/challenges/?municipality=132012&status=awaiting&format=csv").content.decode("utf-8-sig")
+    assert sorted(line.split(",")[0] for line in csv.splitlines()[1:]) == sorted(in_section)
+    api = client.get("/api/v1/challenges?municipality=132012&status=awaiting").json()
+    assert sorted(str(item["id"]) for item in api["items"]) == sorted(in_section)
 
 
 def test_registered_events_within_thirty_days(client_for, users):
