@@ -293,16 +293,11 @@ def profile_delete(request, pk):
 # ---- Requests ------------------------------------------------------------------------------------------------
 
 
-def _int(raw) -> int | None:
-    raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
-
-
 @login_required
 def requests(request):
     f = {k: request.GET.get(k, "") for k in ("status", "sector", "capability", "municipality", "prefecture", "gained")}
     year_raw = request.GET.get("fiscal_year", "")
-    numbers = {k: _int(request.GET.get(k)) for k in ("talent", "wait_min", "wait_max", "round")}
+    numbers = {k: row_id(request.GET.get(k)) for k in ("talent", "wait_min", "wait_max", "round")}
     qs = queries.requests_for(request.user, fiscal_year=row_id(year_raw),
                               overdue=request.GET.get("overdue") == "1", unmet=request.GET.get("unmet") == "1",
                               demand=request.GET.get("demand") == "1", application_round=numbers["round"],
