@@ -9,6 +9,7 @@ from django import forms
 
 from chiiki.core import editing
 from chiiki.core.errors import Conflict, Invalid
+from chiiki.core.text import nfkc
 
 
 class OpenChoiceField(forms.ChoiceField):
@@ -65,9 +66,10 @@ MAX_ROW_ID = 2_147_483_647  # the largest value an integer column holds on both 
 
 
 def row_id(raw) -> int | None:
-    """A row id or 年度 from a query string or a page's button, or None when it cannot name one. Range-checked here
-    because the lookup itself raises (a 500) on a number beyond the database's integers."""
-    text = str(raw or "").strip()
+    """A row id or 年度 from a query string, a page's button or an imported cell, or None when it cannot name one.
+    Range-checked here because the lookup itself raises (a 500) on a number beyond the database's integers.
+    Full-width digits count (people type them, spreadsheets keep them)."""
+    text = nfkc(str(raw if raw is not None else "")).strip()
     if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ROW_ID)):
         return None
     number = int(text)
