@@ -12,18 +12,24 @@ from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.text import nfkc
 
 
+def _storable(value) -> bool:
+    # NUL is the one value the action cannot be left to check: PostgreSQL refuses it in any query (a 500), and
+    # no choice has one. Django's CharField refuses it already; choice fields do not.
+    return "\x00" not in str(value)
+
+
 class OpenChoiceField(forms.ChoiceField):
     """A select whose value the action checks; the choices are for rendering and for labels after a conflict."""
 
     def valid_value(self, value):
-        return True
+        return _storable(value)
 
 
 class OpenMultipleChoiceField(forms.MultipleChoiceField):
     """Checkboxes whose values the action checks."""
 
     def valid_value(self, value):
-        return True
+        return _storable(value)
 
 
 class ActionForm(forms.Form):
