@@ -90,3 +90,10 @@ def pk_or_404(raw) -> int:
     if number is None:
         raise Http404("指定された行が見つかりません")
     return number
+
+
+def posted_key(raw) -> str:
+    """A code or key from a posted field, for a lookup. One holding NUL names no row: PostgreSQL refuses NUL in
+    any query (a 500), so the lookup must not see it."""
+    text = str(raw or "")
+    return "" if "\x00" in text else text

@@ -25,3 +25,11 @@ def test_a_choice_with_nul_is_refused_on_the_page(client_for, users):
     assert page.status_code == 422
     assert 'value="八王子協議会"' in page.content.decode()
     assert not Council.objects.exists()
+
+
+def test_a_posted_code_with_nul_names_no_row(client_for, users):
+    """funding's plan page looked the posted 分野 up as it came (PostgreSQL: a 500)."""
+    page = client_for(users["hachioji"]).post("/funding/plans/new", {
+        "owner": "m:132012", "title": "見守り計画", "sector": "education\x00", "start_year": "2026"})
+    assert page.status_code == 422
+    assert 'value="見守り計画"' in page.content.decode()
