@@ -10,12 +10,14 @@ from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 
 from chiiki.accounts.api import router as accounts_router
 from chiiki.cases.api import router as cases_router  # pdca (issue 14): 事例ライブラリ
 from chiiki.core import db
 from chiiki.core.errors import Conflict, Invalid, japanese_validation_errors
 from chiiki.core.schemas import ErrorOut
+from chiiki.core.text import control_character_problem
 from chiiki.funding.api import router as funding_router  # funding
 from chiiki.opendata.api import router as opendata_router  # opendata (issue 15)
 from chiiki.pdca.api import router as pdca_router  # pdca
@@ -70,9 +72,38 @@ class ChiikiAPI(NinjaAPI):
         return schema
 
 
+def _nul_problems(value, path: str = "") -> list[tuple[str, str]]:
+    """(field, reason) for every string holding NUL in a parsed body: PostgreSQL refuses NUL in any query, so an
+    action that only looks a value up (a code, a choice) failed with a 500 instead of its own refusal."""
+    if isinstance(value, str):
+        return [(path, control_character_problem("\x00"))] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in _nul_problems(item, str(key) if not path else path)]
+    if isinstance(value, list):
+        return [p for item in value for p in _nul_problems(item, path)]
+    return []
+
+
+class ChiikiParser(Parser):
+    """ninja's parser, refusing NUL in a request body (JSON or form fields) with the actions' message (422)."""
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        if problems := _nul_problems(data):
+            raise Invalid(problems)
+        return data
+
+    def parse_querydict(self, data, list_fields, request):
+        parsed = super().parse_querydict(data, list_fields, request)
+        if data is request.POST and (problems := _nul_problems(parsed)):  # query strings: filters match nothing
+            raise Invalid(problems)
+        return parsed
+
+
 logger = logging.getLogger("chiiki.api")
 
 api = ChiikiAPI(
+    parser=ChiikiParser(),
     title="Chiiki API（地域IoT実装推進プラットフォーム）",
     version="1.0.0",
     description=(
@@ -104,6 +135,8 @@ def http_error(request, exc):
     detail = exc.message
     if exc.status_code == 403 and detail == "CSRF check Failed":  # ninja's session auth, in English
         detail = "CSRFトークンがありません。ログイン中のセッションで書き込むときは X-CSRFToken ヘッダーが必要です"
+    elif exc.status_code == 400 and isinstance(exc.__cause__, Invalid):  # ChiikiParser's refusal, wrapped by ninja
+        return invalid(request, exc.__cause__)
     elif exc.status_code == 400 and detail.startswith("Cannot parse request body"):  # ninja's body parser
         detail = "リクエスト本文を読み取れません（JSONの形式を確認してください）"
     return api.create_response(request, {"detail": detail}, status=exc.status_code)

@@ -9,20 +9,27 @@ from django import forms
 
 from chiiki.core import editing
 from chiiki.core.errors import Conflict, Invalid
+from chiiki.core.text import nfkc
+
+
+def _storable(value) -> bool:
+    # NUL is the one value the action cannot be left to check: PostgreSQL refuses it in any query (a 500), and
+    # no choice has one. Django's CharField refuses it already; choice fields do not.
+    return "\x00" not in str(value)
 
 
 class OpenChoiceField(forms.ChoiceField):
     """A select whose value the action checks; the choices are for rendering and for labels after a conflict."""
 
     def valid_value(self, value):
-        return True
+        return _storable(value)
 
 
 class OpenMultipleChoiceField(forms.MultipleChoiceField):
     """Checkboxes whose values the action checks."""
 
     def valid_value(self, value):
-        return True
+        return _storable(value)
 
 
 class ActionForm(forms.Form):
@@ -65,9 +72,10 @@ MAX_ROW_ID = 2_147_483_647  # the largest value an integer column holds on both 
 
 
 def row_id(raw) -> int | None:
-    """A row id or 年度 from a query string or a page's button, or None when it cannot name one. Range-checked here
-    because the lookup itself raises (a 500) on a number beyond the database's integers."""
-    text = str(raw or "").strip()
+    """A row id or 年度 from a query string, a page's button or an imported cell, or None when it cannot name one.
+    Range-checked here because the lookup itself raises (a 500) on a number beyond the database's integers.
+    Full-width digits count (people type them, spreadsheets keep them)."""
+    text = nfkc(str(raw if raw is not None else "")).strip()
     if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ROW_ID)):
         return None
     number = int(text)
@@ -82,3 +90,10 @@ def pk_or_404(raw) -> int:
     if number is None:
         raise Http404("指定された行が見つかりません")
     return number
+
+
+def posted_key(raw) -> str:
+    """A code or key from a posted field, for a lookup. One holding NUL names no row: PostgreSQL refuses NUL in
+    any query (a 500), so the lookup must not see it."""
+    text = str(raw or "")
+    return "" if "\x00" in text else text

@@ -592,12 +592,17 @@ def add_campaign_report(actor, campaign: Campaign, *, posted_on, text: str, sour
     return report
 
 
+MAX_RECEIPT_COUNT = 1_000_000
+
+
 def _clean_receipt(received_on, amount, count, external_id) -> dict:
     problems = []
     day = _clean_date(received_on, "受付日", problems, "received_on")
     amount = _collect(problems, "amount", validation.clean_yen, amount, label="金額", allow_zero=False)
     count = _collect(problems, "count", validation.clean_yen, 1 if count in (None, "") else count, label="件数",
                      allow_zero=False)
+    if count is not None and count > MAX_RECEIPT_COUNT:  # beyond the column, the database refused it (a 500)
+        problems.append(("count", f"件数は{MAX_RECEIPT_COUNT:,}件以下で入力してください"))
     external_id = _collect(problems, "external_id", validation.clean_text, external_id, label="受付番号",
                            max_length=100, required=True)
     if problems:

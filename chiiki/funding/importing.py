@@ -14,6 +14,7 @@ from django.db import transaction
 from chiiki import access
 from chiiki.core import editing, history
 from chiiki.core.errors import Conflict, Invalid
+from chiiki.core.forms import row_id
 from chiiki.core.imports import ImportResult
 from chiiki.core.tabular import Table, TableError, require_columns
 from chiiki.programs.models import SupportProgram
@@ -46,10 +47,10 @@ def import_funding_lines(actor, table: Table, *, dry_run: bool = False, source: 
         result.reject(None, "", str(exc))
         return result
     result.rows = len(table.rows)
-    plan_ids = {int(r.get("計画ID")) for r in table.rows if r.get("計画ID").isdigit()}
+    plan_ids = {row_id(r.get("計画ID")) for r in table.rows} - {None}
     plans = ImplementationPlan.objects.select_related("municipality", "prefecture").in_bulk(list(plan_ids))
     years = {(y.plan_id, y.fiscal_year): y for y in PlanYear.objects.filter(plan_id__in=plan_ids)}
-    line_ids = {int(r.get("財源ID")) for r in table.rows if r.get("財源ID").isdigit()}
+    line_ids = {row_id(r.get("財源ID")) for r in table.rows} - {None}
     lines = FundingLine.objects.select_related("plan_year").in_bulk(list(line_ids))
     programs = {p.public_id: p for p in SupportProgram.objects.filter(
         public_id__in={r.get("支援メニューID") for r in table.rows if r.get("支援メニューID")})}
@@ -87,7 +88,7 @@ def import_funding_lines(actor, table: Table, *, dry_run: bool = False, source: 
 def _parse(row, actor, plans, years, lines, programs, result: ImportResult) -> Parsed | None:
     problems_before = len(result.problems)
     raw_plan = row.get("計画ID")
-    plan = plans.get(int(raw_plan)) if raw_plan.isdigit() else None
+    plan = plans.get(row_id(raw_plan))
     if plan is None or not access.can_view(actor, plan):
         result.reject(row.number, "計画ID", "計画が見つかりません", raw_plan)
         return None
@@ -131,7 +132,7 @@ def _parse(row, actor, plans, years, lines, programs, result: ImportResult) -> P
     line = None
     raw_line = row.get("財源ID")
     if raw_line:
-        line = lines.get(int(raw_line)) if raw_line.isdigit() else None
+        line = lines.get(row_id(raw_line))
         if line is None or year is None or line.plan_year_id != year.pk:
             result.reject(row.number, "財源ID", "この計画・年度の財源IDではありません", raw_line)
         else:

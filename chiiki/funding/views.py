@@ -17,7 +17,7 @@ from chiiki import access
 from chiiki.core import history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
-from chiiki.core.forms import row_id
+from chiiki.core.forms import posted_key, row_id
 from chiiki.core.paging import paginate
 from chiiki.core.tabular import table_response
 from chiiki.regions.models import Municipality, Prefecture
@@ -345,7 +345,7 @@ def plan_new(request):
     status = 200
     if request.method == "POST":
         owner = owner_of(request.POST.get("owner", ""))
-        sector = Sector.objects.filter(pk=request.POST.get("sector", "")).first()
+        sector = Sector.objects.filter(pk=posted_key(request.POST.get("sector"))).first()
         if owner is None:
             form.add_error("owner", "策定団体を選んでください")
         if sector is None:
@@ -370,7 +370,7 @@ def plan_edit(request, pk):
     status = 200
     if request.method == "POST":
         form = PlanForm(request.POST, editing=True)
-        sector = Sector.objects.filter(pk=request.POST.get("sector", "")).first()
+        sector = Sector.objects.filter(pk=posted_key(request.POST.get("sector"))).first()
         try:
             if sector is None:
                 raise Invalid([("sector", "分野を選んでください")])
@@ -400,7 +400,7 @@ def plan_edit(request, pk):
 def plan_from_package(request):
     """「この組み合わせで計画を作る」 on the navigator: a draft plan with the package's years and programs."""
     municipality = get_municipality(request.POST.get("municipality", ""))
-    sector = get_object_or_404(Sector, pk=request.POST.get("sector", ""))
+    sector = get_object_or_404(Sector, pk=posted_key(request.POST.get("sector")))
     plan = actions.create_plan_from_package(request.user, municipality, sector, source=history.WEB)
     messages.success(request, "3か年パッケージから実装計画の下書きを作成しました。事業費と財源の金額を入力してください")
     return redirect(plan.get_absolute_url())
@@ -589,7 +589,7 @@ def campaign_new(request):
     status = 200
     if request.method == "POST":
         municipality = Municipality.objects.select_related("prefecture").filter(
-            pk=request.POST.get("municipality", "")).first()
+            pk=posted_key(request.POST.get("municipality"))).first()
         if municipality is None:
             form.add_error("municipality", "実施団体を選んでください")
         else:
@@ -981,7 +981,7 @@ def project_add(request, pk):
     try:
         added = actions.add_revitalisation_project(
             request.user, project.plan, name=request.POST.get("name", ""),
-            sector=Sector.objects.filter(pk=request.POST.get("sector", "")).first(),
+            sector=Sector.objects.filter(pk=posted_key(request.POST.get("sector"))).first(),
             target_amount=request.POST.get("target_amount", ""), description=request.POST.get("description", ""))
     except Invalid as exc:
         for _name, reason in exc.problems:

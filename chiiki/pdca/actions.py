@@ -55,7 +55,7 @@ def clean_kpi(data: dict) -> dict:
         ("source", lambda v: validation.text(v, label="出典", max_length=300, required=False), data.get("source")),
         ("measure", _clean_measure, data.get("measure")),
         ("prefecture", _prefecture, data.get("prefecture")),
-        ("order", lambda v: int(v or 0) if str(v or 0).isdigit() else _bad_order(), data.get("order")),
+        ("order", validation.order, data.get("order")),
     ])
     sectors = [s for s in (data.get("sectors") or []) if s]
     measure = measures.get(cleaned["measure"])
@@ -70,10 +70,6 @@ def clean_kpi(data: dict) -> dict:
     cleaned["sectors"] = sorted(set(sectors), key=sectors.index)
     cleaned["prefecture_id"] = cleaned.pop("prefecture").pk if cleaned["prefecture"] else None
     return cleaned
-
-
-def _bad_order():
-    raise ValueError("表示順は0以上の整数で入力してください")
 
 
 def _clean_measure(raw) -> str:

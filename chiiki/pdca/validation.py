@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import urlparse
 
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
+from chiiki.core.forms import row_id
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 MAX_LINKS = 20
@@ -42,6 +43,19 @@ def decimal(raw, *, label: str, required: bool = True, positive: bool = False) -
     if positive and value <= 0:
         raise ValueError(f"{label}は0より大きい数値で入力してください")
     return value.quantize(Decimal("0.01"))
+
+
+MAX_ORDER = 32767  # the column is a small integer on both engines
+
+
+def order(raw) -> int:
+    """表示順: blank is 0. A number beyond the column failed in the database (a 500) instead of here."""
+    if raw is None or raw == "":
+        return 0
+    number = None if isinstance(raw, bool) else row_id(raw)
+    if number is None or number > MAX_ORDER:
+        raise ValueError(f"表示順は0〜{MAX_ORDER}の整数で入力してください")
+    return number
 
 
 def fiscal_year(raw, *, label: str = "年度") -> int:

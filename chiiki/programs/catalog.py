@@ -38,13 +38,25 @@ def _choice(choices) -> Callable[[str], str]:
     return parse
 
 
-def _int(value: str):
+def _int(value: str, maximum: int | None = None):
+    """A whole number (up to `maximum`: beyond its column's range the database refused it, a 500)."""
     value = value.replace(",", "").strip()
     if not value:
         return None
     if not re.fullmatch(r"\d+", value):
         raise ValueError(f"0以上の整数で入力してください: {value}")
+    if maximum is not None and (len(value) > len(str(maximum)) or int(value) > maximum):
+        raise ValueError(f"{maximum:,}以下の整数で入力してください: {value[:30]}")
     return int(value)
+
+
+def _int_upto(maximum: int) -> Callable[[str], int | None]:
+    return lambda value: _int(value, maximum)
+
+
+MAX_YEN = 10**13  # 10兆円: beyond any single program; the same bound as funding's amounts
+MAX_YEARS = 100
+MAX_POPULATION = 200_000_000
 
 
 def _decimal(value: str):
@@ -150,17 +162,17 @@ COLUMNS: list[Column] = [
     Column("sectors", "分野", lambda v: v.strip(), "", help="all または分野コードを ; 区切り"),
     Column("summary", "概要", _required, "summary"),
     Column("subsidy_rate", "補助率", _text, "subsidy_rate"),
-    Column("cap_yen", "上限額（円）", _int, "cap_yen"),
-    Column("min_project_yen", "最低事業費・最低額（円）", _int, "min_project_yen"),
-    Column("max_years", "最長年数", _int, "max_years"),
+    Column("cap_yen", "上限額（円）", _int_upto(MAX_YEN), "cap_yen"),
+    Column("min_project_yen", "最低事業費・最低額（円）", _int_upto(MAX_YEN), "min_project_yen"),
+    Column("max_years", "最長年数", _int_upto(MAX_YEARS), "max_years"),
     Column("eligibility", "対象（原文）", _text, "eligibility"),
     Column("source", "出典URL", _url, "source_url"),
     Column("entity_kinds", "対象団体の区分", _list_of(ENTITY_KINDS), "entity_kinds", _fmt_list,
            help="; 区切り: " + " ".join(ENTITY_KINDS)),
     Column("entity_check_kinds", "要確認の団体区分", _list_of(ENTITY_KINDS), "entity_check_kinds", _fmt_list),
     Column("entity_check_note", "要確認の理由", _text, "entity_check_note"),
-    Column("population_min", "人口の下限", _int, "population_min"),
-    Column("population_max", "人口の上限", _int, "population_max"),
+    Column("population_min", "人口の下限", _int_upto(MAX_POPULATION), "population_min"),
+    Column("population_max", "人口の上限", _int_upto(MAX_POPULATION), "population_max"),
     Column("fiscal_index_lt", "財政力指数（未満）", _decimal, "fiscal_index_lt"),
     Column("fiscal_index_le", "財政力指数（以下）", _decimal, "fiscal_index_le"),
     Column("area_conditions", "条件不利地域の要件", _list_of(AREA_FLAGS), "area_conditions", _fmt_list,

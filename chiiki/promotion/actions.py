@@ -12,6 +12,7 @@ from chiiki import access
 from chiiki.core import editing, history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
+from chiiki.core.forms import row_id
 from chiiki.core.text import control_character_problem
 from chiiki.roadmap.models import Sector
 
@@ -41,6 +42,7 @@ AREA = "promotion"
 _URL = URLValidator(schemes=["http", "https"])
 MAX_WEIGHT = 100
 MAX_POPULATION_LIMIT = 10_000_000
+MAX_CAPACITY = 1_000_000
 FIRST_DESIGNATION_YEAR = 2016  # the roadmap (地域IoT実装推進ロードマップ) dates from 2016
 
 
@@ -715,7 +717,8 @@ def clean_event(actor, data: dict) -> dict:
     kind, _, key = organiser.partition(":")
     cleaned = {"organiser_organisation": None, "organiser_municipality": None, "organiser_prefecture": None}
     if kind == "organisation":
-        found = Organisation.objects.filter(pk=int(key) if key.isascii() and key.isdigit() and len(key) < 10 else 0).first()
+        number = row_id(key)
+        found = Organisation.objects.filter(pk=number).first() if number is not None else None
         if found is None or not (access.is_admin(actor) or access.can(actor, "promotion.organisation_edit", found)):
             problems.append(("organiser", "主催の組織は、所属する組織を選んでください"))
         cleaned["organiser_organisation"] = found
@@ -746,6 +749,8 @@ def clean_event(actor, data: dict) -> dict:
     capacity = _amount(problems, "capacity", data.get("capacity"), "定員")
     if capacity == 0:
         problems.append(("capacity", "定員は1人以上にするか、空欄（制限なし）にしてください"))
+    elif capacity is not None and capacity > MAX_CAPACITY:  # beyond the column, the database refused it (a 500)
+        problems.append(("capacity", f"定員は{MAX_CAPACITY:,}人以下にするか、空欄（制限なし）にしてください"))
     cleaned["capacity"] = capacity
     if cleaned["starts_at"] and cleaned["ends_at"] and cleaned["ends_at"] <= cleaned["starts_at"]:
         problems.append(("ends_at", "終了日時は開始日時より後にしてください"))

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from chiiki import access
 from chiiki.core.errors import Invalid
-from chiiki.core.forms import ActionForm, OpenChoiceField, OpenMultipleChoiceField
+from chiiki.core.forms import ActionForm, OpenChoiceField, OpenMultipleChoiceField, row_id
 from chiiki.regions.models import Prefecture
 
 from . import actions, queries
@@ -178,8 +178,8 @@ class _NamesOrganisation(ActionForm):
 
     @staticmethod
     def organisation_of(data) -> Organisation:
-        raw = str(data.get("organisation") or "").strip()
-        org = Organisation.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+        number = row_id(data.get("organisation"))
+        org = Organisation.objects.filter(pk=number).first() if number is not None else None
         if org is None:
             raise Invalid([("organisation", "組織を選んでください")])
         return org

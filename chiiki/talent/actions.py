@@ -563,6 +563,9 @@ def _write_report(request: TalentRequest, data: dict) -> None:
     report.gained.set(caps.values())
 
 
+MAX_PARTICIPANTS = 100_000
+
+
 def add_visit(actor, request: TalentRequest, *, date, hours, mode: str, participants=0, note: str = "", version,
               source: str = history.WEB) -> Visit:
     """Log a visit (the talent, or the admin for them). The first visit starts the dispatch (承諾 → 派遣中)."""
@@ -586,10 +589,10 @@ def add_visit(actor, request: TalentRequest, *, date, hours, mode: str, particip
         problems.append(("mode", "形態は 現地 または オンライン です"))
     try:
         participants = int(participants or 0)
-        if participants < 0:
+        if not 0 <= participants <= MAX_PARTICIPANTS:  # beyond the column, the database refused it (a 500)
             raise ValueError
     except (TypeError, ValueError):
-        problems.append(("participants", "参加者数は0以上の整数で入力してください"))
+        problems.append(("participants", f"参加者数は0〜{MAX_PARTICIPANTS:,}の整数で入力してください"))
     if problems:
         raise Invalid(problems)
     version = editing.require_version(version)

@@ -1,0 +1,35 @@
+"""NUL in a posted value is refused with a Japanese message (422, the typed values kept on the page), never a 500:
+PostgreSQL refuses NUL in any query, so a code or choice that an action only looked up failed in the database."""
+
+import json
+
+import pytest
+
+from chiiki.promotion.models import Council, Organisation
+
+pytestmark = pytest.mark.django_db
+
+
+def test_api_body_with_nul_is_refused_naming_the_field(client_for, users):
+    response = client_for(users["admin"]).post(
+        "/api/v1/organisations", json.dumps({"name": "NULの組織", "kind": "company", "sectors": ["health\x00"]}),
+        content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["detail"] == {"sectors": "制御文字（U+0000 NUL）が含まれています。取り除いてから保存してください"}
+    assert not Organisation.objects.exists()
+
+
+def test_a_choice_with_nul_is_refused_on_the_page(client_for, users):
+    page = client_for(users["hachioji"]).post("/promotion/councils/new", {
+        "name": "八王子協議会", "prefecture": "13\x00", "municipality": "132012"})
+    assert page.status_code == 422
+    assert 'value="八王子協議会"' in page.content.decode()
+    assert not Council.objects.exists()
+
+
+def test_a_posted_code_with_nul_names_no_row(client_for, users):
+    """funding's plan page looked the posted 分野 up as it came (PostgreSQL: a 500)."""
+    page = client_for(users["hachioji"]).post("/funding/plans/new", {
+        "owner": "m:132012", "title": "見守り計画", "sector": "education\x00", "start_year": "2026"})
+    assert page.status_code == 422
+    assert 'value="見守り計画"' in page.content.decode()

@@ -1,0 +1,68 @@
+"""Numbers no column can hold are refused with a Japanese message, never a 500 (SQLite: OverflowError beyond 64
+bits; PostgreSQL: integer out of range); amounts up to the validated limit are stored on both engines."""
+
+import io
+
+import pytest
+
+from chiiki.funding.models import Campaign, FundingLine, Receipt
+
+from .conftest import GENERAL, PLANNED
+from .test_campaigns import _campaign
+from .test_import import _csv, _export, _named
+
+pytestmark = pytest.mark.django_db
+
+HUGE = "9" * 30
+
+
+@pytest.mark.parametrize("column", ["計画ID", "財源ID"])
+def test_import_names_a_plan_or_line_by_a_huge_number(client_for, users, plan_factory, column):
+    plan = plan_factory([(2026, "implementation", 100, [(GENERAL, 100, PLANNED, None)])], status="published")
+    c = client_for(users["hachioji"])
+    rows = _export(c, plan)
+    rows[1][rows[0].index(column)] = HUGE
+    response = c.post("/api/v1/funding/lines/import", {"file": io.BytesIO(_csv(rows)) | _named("x.csv")})
+    assert response.status_code == 422
+    assert [e["column"] for e in response.json()["errors"]] == [column]
+    page = c.post("/funding/lines/import/", {"file": io.BytesIO(_csv(rows)) | _named("x.csv")})
+    assert page.status_code in (200, 302, 422)
+    if page.status_code == 302:
+        page = c.get(page["Location"])
+    assert page.status_code in (200, 422) and column in page.content.decode()
+    assert FundingLine.objects.get().amount == 100
+
+
+def test_full_width_ids_in_a_file_still_name_their_rows(client_for, users, plan_factory):
+    plan = plan_factory([(2026, "implementation", 100, [(GENERAL, 100, PLANNED, None)])], status="published")
+    c = client_for(users["hachioji"])
+    rows = _export(c, plan)
+    header = rows[0]
+    full_width = str.maketrans("0123456789", "０１２３４５６７８９")
+    for column in ("計画ID", "財源ID"):
+        rows[1][header.index(column)] = rows[1][header.index(column)].translate(full_width)
+    rows[1][header.index("金額（円）")] = "300"
+    response = c.post("/api/v1/funding/lines/import", {"file": io.BytesIO(_csv(rows)) | _named("x.csv")})
+    assert response.status_code == 200, response.content
+    assert (response.json()["updated"], response.json()["errors"]) == (1, [])
+
+
+def test_gift_amounts_up_to_the_validated_limit_are_stored(client_for, users):
+    """The checks allow up to 10兆円; the columns used to hold only 21億 (PostgreSQL: a 500)."""
+    data = {"municipality": "132012", "title": "大型の寄附", "use_of_funds": "広域の整備", "target_amount": "50000000000",
+            "start_date": "2026-06-01", "end_date": "2026-08-31", "model": "all_in", "minimum_donation": "3000000000",
+            "gift_description": "記念品", "gift_tier": "3000000000", "gift_cost": "900000000",
+            "donation_url": "https://example.jp/cf"}
+    response = client_for(users["hachioji"]).post("/funding/campaigns/new", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    campaign = Campaign.objects.get()
+    assert (campaign.minimum_donation, campaign.gift_tier) == (3_000_000_000, 3_000_000_000)
+
+
+def test_a_receipt_count_beyond_the_column_is_refused(client_for, users, register):
+    campaign = _campaign(register)
+    response = client_for(users["hachioji"]).post(
+        f"/api/v1/campaigns/{campaign.pk}/receipts", content_type="application/json",
+        data={"external_id": "F-1", "amount": 5000, "count": 3_000_000_000, "received_on": "2026-06-01"})
+    assert response.status_code == 422 and set(response.json()["detail"]) == {"count"}
+    assert not Receipt.objects.exists()
