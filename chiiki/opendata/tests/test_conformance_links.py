@@ -45,7 +45,8 @@ def listed(client, href: str) -> list[str]:
 
 def linked(page: str, testid: str) -> tuple[str, str]:
     """(the figure, its link) of the element with that data-testid."""
-    found = re.search(rf'<a href="([^"]+)" data-testid="{testid}">(?:<strong>)?(\d+)', page)
+    found = (re.search(rf'<a href="([^"]+)" data-testid="{testid}">(?:<strong>)?(\d+)', page)
+             or re.search(rf'<a data-testid="{testid}" href="([^"]+)">(?:<strong>)?(\d+)', page))
     assert found, testid
     return found.group(2), found.group(1)
 
