@@ -365,14 +365,18 @@ def scope_pledges(user, queryset):
     """funding (issue 11): 企業版ふるさと納税 pledges the user may see, as the rule "funding.pledge_view" says: a
     company user's own, those to a project the user manages (the recipient municipality, its prefecture), all for
     admins."""
+    if _active(user) and not is_admin(user) and user.role == Role.COMPANY:
+        return queryset.filter(company__owner=user)
+    return scope_managed_pledges(user, queryset)
+
+
+def scope_managed_pledges(user, queryset):
+    """funding: pledges to a project the user manages (access.manages of the project: the plan's municipality, or
+    the plan's prefecture for prefecture staff), all for admins — the query form of "funding.pledge_receive"."""
     if is_admin(user):
         return queryset
-    if not _active(user):
-        return queryset.none()
-    if user.role == Role.COMPANY:
-        return queryset.filter(company__owner=user)
-    if user.role == Role.PREFECTURE_STAFF and user.prefecture_id:
-        return queryset.filter(project__plan__prefecture_id=user.prefecture_id)
-    if user.role == Role.MUNICIPAL_STAFF and user.municipality_id:
-        return queryset.filter(project__plan__municipality_id=user.municipality_id)
+    if (code := staff_prefecture_id(user)) is not None:
+        return queryset.filter(project__plan__prefecture_id=code)
+    if (code := staff_municipality_id(user)) is not None:
+        return queryset.filter(project__plan__municipality_id=code)
     return queryset.none()

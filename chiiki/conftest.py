@@ -8,6 +8,8 @@
 
 import os
 import shutil
+import threading
+import warnings
 from pathlib import Path
 
 import pytest
@@ -134,6 +136,50 @@ def page(browser, live_server):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+class _AnsweringApp:
+    """The live server's WSGI application, counting the requests it is still answering."""
+
+    def __init__(self, app):
+        self.app = app
+        self.answering = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.changed:
+            self.answering += 1
+        try:
+            return self.app(environ, start_response)
+        finally:
+            with self.changed:
+                self.answering -= 1
+                self.changed.notify_all()
+
+    def wait_answered(self, timeout: float) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.answering == 0, timeout)
+
+
+@pytest.fixture(autouse=True)
+def _live_server_answers_within_the_test(request):
+    """A browser test's last requests (a map's boundary file, which is a 404 in tests) can still be in the live
+    server when the test closes its browser context; the server logs their answers (django.request: "Not Found")
+    from its own threads. Django's log handler writes to the stream it was given at setup — pytest's capture file —
+    which pytest closes when the session ends, so an answer logged after the last test printed "--- Logging error
+    --- … ValueError: I/O operation on closed file" instead of the line. Waiting here for every request to be
+    answered logs each one while its own test's output is captured (shown with that test if it fails)."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    httpd = request.getfixturevalue("live_server").thread.httpd
+    app = httpd.get_app()
+    if not isinstance(app, _AnsweringApp):  # once per live server: the server asks for its app per request
+        app = _AnsweringApp(app)
+        httpd.set_app(app)
+    yield
+    if not app.wait_answered(timeout=30):
+        warnings.warn("the live server was still answering a request 30 s after the test", stacklevel=1)
 
 
 @pytest.fixture

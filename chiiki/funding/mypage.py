@@ -4,7 +4,7 @@ what the user may do."""
 from django.urls import reverse
 
 from chiiki import access
-from chiiki.core.mypage import MAX_LISTED, Capability, Todo, first_rows, section
+from chiiki.core.mypage import Capability, Todo, first_rows, section
 
 from . import queries
 from .models import PlanStatus, PledgeState
@@ -24,13 +24,13 @@ def _drafts(user, code: str) -> list:
 
 def _pledges_to_receive(user) -> list:
     # Receiving is the project's local government's move (the secretariat could, but it is not its to-do).
-    qs = [p for p in queries.visible_pledges(user).filter(state=PledgeState.OFFERED).order_by("id")
-          if access.can(user, "funding.pledge_receive", p)]
-    if not qs:
+    # One query for the rows the user may act on (and a count only when more wait than are listed).
+    rows, total = first_rows(queries.receivable_pledges(user))
+    if not total:
         return []
     items = [Todo(f"{p.company.name} → {p.project.name}", p.get_absolute_url(), f"{p.amount:,}円・{p.fiscal_year}年度")
-             for p in qs[:MAX_LISTED]]
-    return [section("funding-pledges", "受領を待つ企業版ふるさと納税の申出", items, len(qs),
+             for p in rows]
+    return [section("funding-pledges", "受領を待つ企業版ふるさと納税の申出", items, total,
                     more_url=f"{reverse('funding:pledges')}?state={PledgeState.OFFERED}")]
 
 

@@ -393,9 +393,21 @@ def filter_projects(qs, *, prefecture: str = "", sector: str = "", in_force_year
     return qs
 
 
-def visible_pledges(user):
-    """Pledges the user may see (chiiki.access.scope_pledges, the query form of "funding.pledge_view")."""
+def _pledges():
     from .models import CorporateDonationPledge
 
-    return access.scope_pledges(user, CorporateDonationPledge.objects.select_related(
-        "company__head_office", "project__plan__municipality", "project__plan__prefecture"))
+    return CorporateDonationPledge.objects.select_related(
+        "company__head_office", "project__plan__municipality", "project__plan__prefecture")
+
+
+def visible_pledges(user):
+    """Pledges the user may see (chiiki.access.scope_pledges, the query form of "funding.pledge_view")."""
+    return access.scope_pledges(user, _pledges())
+
+
+def receivable_pledges(user):
+    """Offered pledges the user may confirm as received (chiiki.access.scope_managed_pledges, the query form of
+    "funding.pledge_receive"), oldest first."""
+    from .models import PledgeState
+
+    return access.scope_managed_pledges(user, _pledges()).filter(state=PledgeState.OFFERED).order_by("id")

@@ -42,6 +42,8 @@ class SearchFilters(Schema):
     standard_type: list[str] = Field(default_factory=list, description="自治体標準オープンデータセットの種類")
     conformance: list[Literal["conforming", "needs_fix"]] = Field(default_factory=list,
                                    description="標準への準拠: conforming（準拠）| needs_fix（要修正）。facets には含みません")
+    visibility: list[Literal["public", "internal"]] = Field(
+        default_factory=list, description="公開範囲: public（公開）| internal（庁内限定、見られる人だけ）。facets には含みません")
     sort: str = Field("relevance", description="relevance | name | -modified | modified | id")
     page: int = Field(1, ge=1, le=100_000)
     page_size: int = Field(20, ge=1, le=1000)

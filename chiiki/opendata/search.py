@@ -28,7 +28,9 @@ FACETS = {
 }
 # Filters that are not CKAN fields: package_search and the facets of /api/v1/opendata keep CKAN's shape (their
 # default facet_fields are FACETS); the pages ask for these too, to show them with counts.
-FILTERS = {"conformance": "標準への準拠"}
+# "visibility" lets a figure that counts public datasets only (the standards table) link to exactly its rows: an
+# officer's catalog otherwise lists their own 庁内限定 datasets beside them.
+FILTERS = {"conformance": "標準への準拠", "visibility": "公開範囲"}
 
 
 @dataclass
@@ -121,7 +123,7 @@ def snapshot() -> Snapshot:
                 formats.setdefault(dataset_id, set()).add(fmt.upper())
         n = len(rows)
         groups: dict[str, dict[str, list[int]]] = {name: {} for name in (*FACETS, *FILTERS)}
-        for i, (pk, _name, _uid, _vis, _pref, pref_lg, muni, sectors, tags, lic, std, _mod, conformance) in enumerate(
+        for i, (pk, _name, _uid, vis, _pref, pref_lg, muni, sectors, tags, lic, std, _mod, conformance) in enumerate(
                 rows):
             owner = muni or pref_lg or "national"
             groups["organization"].setdefault(owner, []).append(i)
@@ -132,6 +134,7 @@ def snapshot() -> Snapshot:
             for fmt in formats.get(pk, ()):
                 groups["res_format"].setdefault(fmt, []).append(i)
             groups["license_id"].setdefault(lic, []).append(i)
+            groups["visibility"].setdefault(vis, []).append(i)
             if std:
                 groups["standard_type"].setdefault(std, []).append(i)
                 if conformance:  # 準拠 / 要修正 mean something for standard datasets only

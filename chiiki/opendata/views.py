@@ -26,7 +26,7 @@ from chiiki.regions.models import Municipality, Prefecture
 from . import actions, pageviews, queries, search, standard
 from .forms import DatasetForm, ResourceForm, UseCaseForm, ValidateForm
 from .indexing import sector_names
-from .models import Conformance, License, UsageKind, UseCase
+from .models import Conformance, License, UsageKind, UseCase, Visibility
 from .serialize import NATIONAL, owner_of
 
 PREVIEW_ROWS = 10
@@ -40,7 +40,8 @@ SEARCHED = (*search.FACETS, *search.FILTERS)  # what the page filters on and sho
 class CatalogRequest(BaseRequest):
     spec = RequestSpec(
         filters=(*(OneOf(name, label) for name, label in search.FACETS.items()),
-                 OneOf("conformance", search.FILTERS["conformance"], choices=CONFORMANCE_CHOICES)),
+                 OneOf("conformance", search.FILTERS["conformance"], choices=CONFORMANCE_CHOICES),
+                 OneOf("visibility", search.FILTERS["visibility"], choices=tuple(Visibility.values))),
         sorts={"relevance": "関連度順", "name": "URL名順", "-modified": "更新の新しい順"},
         default_page_size=20, max_page_size=100,
     )
@@ -48,7 +49,8 @@ class CatalogRequest(BaseRequest):
 
 def _facet_labels(owners: dict[str, str]) -> dict[str, dict[str, str]]:
     return {"organization": owners, "groups": sector_names(), "license_id": dict(License.choices),
-            "standard_type": dict(standard.choices()), "conformance": dict(Conformance.choices)}
+            "standard_type": dict(standard.choices()), "conformance": dict(Conformance.choices),
+            "visibility": dict(Visibility.choices)}
 
 
 EXPORT_HEADER = ["URL名", "タイトル", "公開団体", "団体コード", "ライセンス", "分野", "タグ", "標準データセット",
@@ -82,6 +84,8 @@ def index(request):
     facets = []
     for name, label in (search.FACETS | search.FILTERS).items():
         chosen = set(req.filters[name])
+        if name == "visibility" and not chosen and {v for v, _c in result.facets.get(name, [])} <= {Visibility.PUBLIC}:
+            continue  # someone who sees no 庁内限定 dataset has nothing to choose here
         values = [{"key": v, "label": labels.get(name, {}).get(v, v), "count": c, "selected": v in chosen,
                    "toggle": req.toggled(name, v)} for v, c in result.facets.get(name, [])[:30]]
         facets.append((name, label, values))

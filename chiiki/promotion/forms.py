@@ -166,6 +166,26 @@ class SelectProposalForm(ActionForm):
         return {"version": challenge.version}
 
 
+class ShortlistForm(ActionForm):
+    """A proposal's 候補にする / 候補から外す button, one per proposal (`auto_id="shortlist-%s-<proposal>"`): nothing is
+    typed, but a refusal (the outcome published, a stale or missing version) comes back on the proposal it was
+    pressed for, and after a conflict the button carries the proposal's version now."""
+
+    proposal = forms.CharField(required=False, widget=forms.HiddenInput)
+    version = _version()  # the proposal's
+    CHANGED_FIRST = "ほかの人が先にこの提案の状態を変更しました。いまの状態を確かめてから、もう一度操作してください。"
+
+    @staticmethod
+    def initial_of(proposal) -> dict:
+        return {"version": proposal.version}
+
+    def submit(self, save, stored=None):
+        saved = super().submit(save, stored)
+        if self.conflict:  # nothing was typed, so the shared "your input was kept" message would mislead
+            self.conflict = self.CHANGED_FIRST
+        return saved
+
+
 class _NamesOrganisation(ActionForm):
     """A form that names one registered organisation; the action takes the row (organisation_of)."""
 

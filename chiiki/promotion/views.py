@@ -420,7 +420,7 @@ def challenge(request, pk):
         return tabular.table_response(request.GET["format"], f"提案_{c.title}", header, [
             [p.pk, p.organisation.name, p.get_status_display(), p.summary, p.approach, p.cost, p.team,
              timezone.localtime(p.created_at).strftime("%Y-%m-%d %H:%M")] for p in proposals])
-    errors, conflict, refused = {}, False, None
+    refused, status = None, None  # refused: the inline form sent and refused (it says why, beside its proposal)
     action = request.POST.get("action")
     proposal_form = forms.ProposalForm(request.POST if action == "propose" else None)
 
@@ -428,7 +428,12 @@ def challenge(request, pk):
         return forms.SelectProposalForm(data, auto_id=f"%s-{p.pk}",
                                         initial={"amount": p.cost, "proposal": p.pk, "version": c.version})
 
+    def shortlist_form(p, data=None):
+        return forms.ShortlistForm(data, auto_id=f"shortlist-%s-{p.pk}", initial={"proposal": p.pk,
+                                                                                   "version": p.version})
+
     select_forms = {p.pk: select_form(p) for p in proposals} if can_review else {}
+    shortlist_forms = {p.pk: shortlist_form(p) for p in proposals} if can_review else {}
     if request.method == "POST" and not user.is_authenticated:
         return redirect(reverse("accounts:login") + f"?next={c.get_absolute_url()}")
     if request.method == "POST" and action in ("shortlist", "unshortlist", "select"):
@@ -449,34 +454,31 @@ def challenge(request, pk):
                        stored=forms.SelectProposalForm.initial_of):
             messages.success(request, f"{proposal.organisation.name}の提案を選定し、結果を公表しました。")
             return redirect(c.get_absolute_url())
-    elif request.method == "POST":
-        try:
-            if action in ("shortlist", "unshortlist"):
-                actions.shortlist_proposal(user, proposal, shortlisted=action == "shortlist",
-                                           version=request.POST.get("version"))
-                messages.success(request, "提案の状態を更新しました。")
-            else:
-                raise Invalid([("", "操作が正しくありません")])
-        except Invalid as exc:
-            errors = exc.errors
-        except Conflict:
-            errors = {"": Conflict.DEFAULT}
-            conflict = True
-        else:
+    elif request.method == "POST" and action in ("shortlist", "unshortlist"):
+        form = refused = shortlist_forms[proposal.pk] = shortlist_form(proposal, request.POST)
+        if form.submit(lambda data: actions.shortlist_proposal(user, proposal, shortlisted=action == "shortlist",
+                                                               version=data["version"]),
+                       stored=forms.ShortlistForm.initial_of):
+            messages.success(request, "提案の状態を更新しました。")
             return redirect(c.get_absolute_url())
+        if form.conflict:  # show the proposals as they are now, so each button offers what can still be done
+            proposals = list(queries.visible_proposals(user, c))
+    elif request.method == "POST":
+        messages.error(request, "操作が正しくありません。ページを読み込み直してから、もう一度操作してください。")
+        status = 400  # no such button on the page
     can_propose = (membership is not None and access.can(user, "promotion.proposal_submit", c)
                    and c.status == ChallengeStatus.OPEN
                    and c.deadline >= timezone.localdate()
                    and not any(p.organisation_id == membership.organisation_id for p in proposals))
     return render(request, "promotion/challenge.html", {
         "c": c, "proposals": proposals, "can_review": can_review, "can_propose": can_propose,
-        "membership": membership, "errors": errors, "proposal_form": proposal_form,
-        "reviewed": [(p, select_forms.get(p.pk)) for p in proposals], "select_refused": refused,
+        "membership": membership, "proposal_form": proposal_form,
+        "reviewed": [(p, select_forms.get(p.pk), shortlist_forms.get(p.pk)) for p in proposals], "refused": refused,
         "outcome": queries.public_outcome(c),
         "needs_organisation": membership is None and access.can(user, "promotion.proposal_submit", c),
         "sector_name": queries.sector_names().get(c.sector_id, c.sector_id),
         "can_edit": access.can(user, "promotion.challenge_manage", c.municipality),
-    }, status=409 if conflict else 422 if errors else (refused or proposal_form).status)
+    }, status=status or (refused or proposal_form).status)
 
 
 @login_required

@@ -38,3 +38,51 @@ def test_an_offered_pledge_waits_for_the_recipient_not_the_company(client_for, u
     assert client_for(users["hachioji"]).post(f"/api/v1/pledges/{pledge['id']}/receive", data={"version": 1},
                                               content_type="application/json").status_code == 200
     assert mypage_section(staff, "funding-pledges") is None
+
+
+@pytest.mark.parametrize("role", ["public", "admin", "tokyo", "hachioji", "aogashima", "sapporo", "advisor", "company"])
+def test_receivable_pledges_are_the_query_form_of_the_receive_rule(users, corp, role):  # noqa: F811
+    from chiiki import access
+    from chiiki.funding import queries
+    from chiiki.funding.models import CorporateDonationPledge, PledgeState
+
+    for project in ("hachioji", "hachioji", "matsue"):
+        actions.pledge(users["company"], corp["company"], corp[project], amount=200_000, fiscal_year=2026,
+                       no_return_declared=True)
+    received = CorporateDonationPledge.objects.filter(project=corp["hachioji"]).first()
+    actions.set_pledge_state(SYSTEM, received, PledgeState.RECEIVED, version=received.version)
+    user = None if role == "public" else users[role]
+    expected = {p.pk for p in CorporateDonationPledge.objects.filter(state=PledgeState.OFFERED)
+                if access.can(user, "funding.pledge_receive", p)}
+    assert {p.pk for p in queries.receivable_pledges(user)} == expected
+
+
+# Before session 9 the section read every offered pledge the officer could see and asked access.can about each in
+# Python; now the rows it lists come from one query bounded to the listed rows (a count when more wait).
+PLEDGES_PAGE_QUERIES = 13
+
+
+def test_the_pledges_section_reads_only_the_rows_it_lists(client_for, users, corp, django_assert_num_queries):  # noqa: F811
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from chiiki.core.mypage import MAX_LISTED
+
+    for i in range(MAX_LISTED + 3):  # 東京都's officer receives for 八王子市, not for 松江市
+        actions.pledge(users["company"], corp["company"], corp["hachioji"],
+                       amount=100_000 + i, fiscal_year=2026, no_return_declared=True)
+    actions.pledge(users["company"], corp["company"], corp["matsue"], amount=300_000, fiscal_year=2026,
+                   no_return_declared=True)
+    staff = client_for(users["tokyo"])
+    staff.get("/accounts/mypage/")  # the session and other one-off reads
+    with django_assert_num_queries(PLEDGES_PAGE_QUERIES), CaptureQueriesContext(connection) as read:
+        html = staff.get("/accounts/mypage/").content.decode()
+    pledge_rows = [q["sql"] for q in read.captured_queries
+                   if 'FROM "funding_corporatedonationpledge"' in q["sql"] and "COUNT(" not in q["sql"]]
+    assert pledge_rows and all(f"LIMIT {MAX_LISTED + 1}" in sql for sql in pledge_rows), pledge_rows
+    section = html[html.index('id="todo-funding-pledges-section"'):]
+    section = section[:section.index("</section>")]
+    assert f"受領を待つ企業版ふるさと納税の申出（{MAX_LISTED + 3}件）" in section
+    assert section.count('href="/funding/pledges/') - 1 == MAX_LISTED  # the rows listed, then the list's link
+    listed = follow_section_list(staff, section)
+    assert "松江 見守り" not in listed and listed.count('<tr><td><a href="/funding/pledges/') == MAX_LISTED + 3

@@ -190,8 +190,8 @@ def test_owner_page_counts_standard_conformance(users, catalog, client_for):
 def test_standards_page_counts_municipalities_per_prefecture(users, catalog, client_for):
     page = client_for(None).get("/opendata/standards/").content.decode()
     row = page.split("<th scope=\"row\">東京都</th>")[1].split("</tr>")[0]
-    assert "standard_type=aed" in row and '>1</a>（<a href="/opendata/?organization=132012&amp;standard_type=aed' \
-        '&amp;conformance=conforming" data-testid="conforming-13-aed">1</a>）' in row
+    assert "standard_type=aed" in row and '>1</a>（<a href="/opendata/?visibility=public&amp;organization=132012' \
+        '&amp;standard_type=aed&amp;conformance=conforming" data-testid="conforming-13-aed">1</a>）' in row
 
 
 def test_standards_map_values(users, catalog, client_for):

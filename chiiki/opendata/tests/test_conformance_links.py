@@ -45,7 +45,8 @@ def listed(client, href: str) -> list[str]:
 
 def linked(page: str, testid: str) -> tuple[str, str]:
     """(the figure, its link) of the element with that data-testid."""
-    found = re.search(rf'<a href="([^"]+)" data-testid="{testid}">(?:<strong>)?(\d+)', page)
+    found = (re.search(rf'<a href="([^"]+)" data-testid="{testid}">(?:<strong>)?(\d+)', page)
+             or re.search(rf'<a data-testid="{testid}" href="([^"]+)">(?:<strong>)?(\d+)', page))
     assert found, testid
     return found.group(2), found.group(1)
 
@@ -56,6 +57,55 @@ def test_the_standards_page_conforming_count_lists_exactly_those_datasets(client
     counted = queries.conforming_standard_datasets().filter(standard_type="aed", municipality__prefecture_id="13")
     assert figure == str(counted.values("municipality").distinct().count()) == "2"
     assert listed(client, href) == sorted(counted.values_list("name", flat=True)) == ["aogashima-aed", "hachioji-aed"]
+
+
+def listed_with_owners(client, href: str) -> tuple[list[str], set[str]]:
+    """(dataset names, their owners' 団体コード) the catalog lists at href (its first page)."""
+    page = client.get(html.unescape(href)).content.decode()
+    names = sorted(re.findall(r'class="program-card__name" href="/opendata/dataset/([^/]+)/"', page))
+    return names, set(Dataset.objects.filter(name__in=names).values_list("municipality_id", flat=True))
+
+
+@pytest.mark.parametrize("viewer", [None, "hachioji", "tokyo", "admin"])
+def test_every_standards_figure_lists_the_public_datasets_it_counts_whoever_looks(client_for, users, tokyo_aeds,
+                                                                                viewer):
+    """The table counts municipalities publishing (public datasets only); an officer's catalog also holds their own
+    庁内限定 datasets, so the link must keep to public ones or 八王子市's internal AED shows up behind the figure."""
+    client = client_for(users[viewer] if viewer else None)
+    page = client.get("/opendata/standards/").content.decode()
+    public = Dataset.objects.filter(visibility="public", municipality__prefecture_id="13")
+    conforming = queries.conforming_standard_datasets().filter(municipality__prefecture_id="13")
+    for testid, rows in (("any-13", public.exclude(standard_type="")),
+                         ("published-13-aed", public.filter(standard_type="aed")),
+                         ("conforming-13-aed", conforming.filter(standard_type="aed"))):
+        figure, href = linked(page, testid)
+        names, owners = listed_with_owners(client, href)
+        assert names == sorted(rows.values_list("name", flat=True)), (testid, names)
+        assert figure == str(len(owners)) == str(rows.values("municipality").distinct().count()), testid
+    assert "hachioji-aed-internal" not in names
+
+
+def test_the_catalog_filters_by_visibility_in_page_export_and_api(client_for, users, tokyo_aeds):
+    officer = client_for(users["hachioji"])
+    page = officer.get("/opendata/?standard_type=aed&visibility=internal").content.decode()
+    assert re.findall(r'class="program-card__name" href="/opendata/dataset/([^/]+)/"', page) == [
+        "hachioji-aed-internal"]
+    facet = page[page.index('data-facet="visibility"'):]
+    facet = facet[:facet.index("</section>")]
+    assert "公開範囲" in facet and "庁内限定" in facet and "公開" in facet
+    rows = officer.get("/opendata/?standard_type=aed&visibility=public&format=csv").content.decode(
+        "utf-8-sig").splitlines()
+    assert "hachioji-aed-internal" not in {r.split(",")[0] for r in rows[1:]} and len(rows) == 5
+    body = officer.get("/api/v1/opendata/datasets?standard_type=aed&visibility=internal").json()
+    assert [d["name"] for d in body["items"]] == ["hachioji-aed-internal"] and body["count"] == 1
+    assert set(body["facets"]) == set(search.FACETS)
+    # a citizen sees no 庁内限定 dataset through the filter, and no 公開範囲 facet offering nothing to choose
+    citizen = client_for(None)
+    assert citizen.get("/api/v1/opendata/datasets?visibility=internal").json()["count"] == 0
+    assert 'data-facet="visibility"' not in citizen.get("/opendata/").content.decode()
+    assert 'data-facet="visibility"' in citizen.get("/opendata/?visibility=public").content.decode()
+    assert "visibility は public, internal のいずれかです" in citizen.get("/opendata/?visibility=secret").content.decode()
+    assert citizen.get("/api/v1/opendata/datasets?visibility=secret").status_code == 422
 
 
 @pytest.mark.parametrize("viewer, expected", [(None, ["hachioji-aed"]),

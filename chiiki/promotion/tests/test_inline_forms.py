@@ -1,4 +1,4 @@
-"""The small forms inside other pages — a council's 構成員を加える, a proposal's 選定（契約金額）, a plan's 組織の役割を加える —
+"""The small forms inside other pages — a council's 構成員を加える, a proposal's 選定（契約金額） and 候補にする, a plan's 組織の役割を加える —
 through the real views: refused, the page comes back with what was typed and the action's Japanese reason beside
 its field (with the summary that links to it); accepted, it is saved and the page redirects; someone who does not
 manage the council, the challenge or the plan is refused with 403 and nothing is written."""
@@ -8,10 +8,17 @@ import re
 import pytest
 
 from chiiki.access import SYSTEM
-from chiiki.core.editing import SAVED_FIRST
+from chiiki.core.editing import SAVED_FIRST, VERSION_REQUIRED
 from chiiki.core.tests.test_form_errors_markup import refused
-from chiiki.promotion import actions
-from chiiki.promotion.models import Challenge, ChallengeStatus, CouncilMembership, PlanParticipation
+from chiiki.promotion import actions, forms
+from chiiki.promotion.models import (
+    Challenge,
+    ChallengeStatus,
+    CouncilMembership,
+    PlanParticipation,
+    Proposal,
+    ProposalStatus,
+)
 
 from .test_challenges import market  # noqa: F401  (the fixture: a challenge with two proposals)
 from .test_plan_roles import _plan
@@ -174,3 +181,79 @@ def test_another_municipality_cannot_name_a_role_in_the_plan(client_for, users, 
     response = client_for(users["aogashima"]).post(f"/promotion/plans/{plan.pk}/organisations",
                                                    {"organisation": str(org.pk), "role": "partner"})
     assert response.status_code == 403 and not PlanParticipation.objects.exists()
+
+
+# ---- 課題: 候補にする・候補から外す -------------------------------------------------------------------------------------
+
+def _hidden(html: str, ident: str) -> str:
+    return re.search(r'value="([^"]*)"', _tag(html, ident)).group(1)
+
+
+def test_shortlisting_a_proposal_through_its_buttons(client_for, users, market):  # noqa: F811
+    cid, pid = market["challenge"]["id"], market["proposals"]["company"]["id"]
+    officer = client_for(users["hachioji"])
+    url = f"/promotion/challenges/{cid}/"
+    page = officer.get(url).content.decode()
+    version = _hidden(page, f"shortlist-version-{pid}")
+    assert version == str(Proposal.objects.get(pk=pid).version) and _hidden(page, f"shortlist-proposal-{pid}") == str(pid)
+
+    added = officer.post(url, {"action": "shortlist", "proposal": pid, "version": version})
+    assert added.status_code == 302 and added["Location"] == url
+    assert Proposal.objects.get(pk=pid).status == ProposalStatus.SHORTLISTED
+    page = officer.get(url).content.decode()
+    removed = officer.post(url, {"action": "unshortlist", "proposal": pid,
+                                 "version": _hidden(page, f"shortlist-version-{pid}")})
+    assert removed.status_code == 302 and Proposal.objects.get(pk=pid).status == ProposalStatus.SUBMITTED
+
+
+def test_a_refused_shortlisting_says_why_on_its_proposal(client_for, users, market):  # noqa: F811
+    cid, pid = market["challenge"]["id"], market["proposals"]["company"]["id"]
+    other = market["proposals"]["rival"]["id"]
+    officer = client_for(users["hachioji"])
+    url = f"/promotion/challenges/{cid}/"
+    # No version (a tampered or outdated form): the action's Japanese reason, in the summary of this proposal's form
+    # (before, the page answered 422 without saying anything).
+    response = officer.post(url, {"action": "shortlist", "proposal": pid})
+    html = response.content.decode()
+    assert response.status_code == 422 and Proposal.objects.get(pk=pid).status == ProposalStatus.SUBMITTED
+    form = html[html.index(f'id="shortlist-proposal-{pid}"') - 600:html.index(f'id="shortlist-proposal-{pid}"')]
+    assert "data-error-summary" in form and VERSION_REQUIRED in form
+    assert html.count(VERSION_REQUIRED) == 1  # on that proposal only
+
+    # Someone else shortlisted it first: 409, said on the proposal, which now shows what it is and offers the button
+    # that still makes sense with the version it has now.
+    stale = Proposal.objects.get(pk=pid).version
+    actions.shortlist_proposal(users["admin"], Proposal.objects.get(pk=pid), shortlisted=True, version=stale)
+    conflict = officer.post(url, {"action": "shortlist", "proposal": pid, "version": stale})
+    html = conflict.content.decode()
+    current = Proposal.objects.get(pk=pid)
+    assert conflict.status_code == 409 and forms.ShortlistForm.CHANGED_FIRST in html
+    assert _hidden(html, f"shortlist-version-{pid}") == str(current.version) != str(stale)
+    card = html[html.index(f'id="shortlist-proposal-{pid}"'):]
+    assert 'value="unshortlist">候補から外す' in card[:card.index("</form>")]
+    assert _hidden(html, f"shortlist-version-{other}") == str(Proposal.objects.get(pk=other).version)
+
+    # The outcome is published: the buttons are gone, so the reason is said at the top of the page.
+    challenge = Challenge.objects.get(pk=cid)
+    actions.select_proposal(users["hachioji"], Proposal.objects.get(pk=other), amount=3_000_000,
+                            version=challenge.version)
+    after = Proposal.objects.get(pk=pid)  # no longer a candidate: the selection settled every proposal
+    late = officer.post(url, {"action": "unshortlist", "proposal": pid, "version": after.version})
+    assert late.status_code == 422 and "結果を公表した課題の提案は変更できません" in late.content.decode()
+    assert Proposal.objects.get(pk=pid).status == after.status != ProposalStatus.SUBMITTED
+
+
+def test_shortlisting_is_refused_to_others_and_needs_a_proposal_of_the_challenge(client_for, users, market):  # noqa: F811
+    cid, pid = market["challenge"]["id"], market["proposals"]["company"]["id"]
+    url = f"/promotion/challenges/{cid}/"
+    version = Proposal.objects.get(pk=pid).version
+    for who in ("aogashima", "tokyo", "company"):
+        response = client_for(users[who]).post(url, {"action": "shortlist", "proposal": pid, "version": version})
+        assert response.status_code == 403, who
+    officer = client_for(users["hachioji"])
+    for missing in ("", "abc", "999999", "9" * 30):
+        response = officer.post(url, {"action": "shortlist", "proposal": missing, "version": version})
+        assert response.status_code == 404, missing
+    unknown = officer.post(url, {"action": "promote", "proposal": pid, "version": version})
+    assert unknown.status_code == 400 and "操作が正しくありません" in unknown.content.decode()
+    assert Proposal.objects.get(pk=pid).status == ProposalStatus.SUBMITTED
