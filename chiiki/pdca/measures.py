@@ -383,7 +383,10 @@ def _standards_url(year, *, sectors=None, prefecture=None):
 
 
 def _catalog_url(owners=(), sector=None):
-    return _url("opendata:index", [("organization", ",".join(sorted(set(owners)))), ("groups", sector)])
+    # The catalog filters by conformance and visibility too, so the link lists what was counted (public and
+    # conforming), not every dataset of those owners; only the registration date cannot be filtered there.
+    return _url("opendata:index", [("organization", ",".join(sorted(set(owners)))), ("groups", sector),
+                                   ("conformance", "conforming"), ("visibility", "public")])
 
 
 def _opendata_by_prefecture(year, *, sectors=None, prefecture=None):

@@ -203,7 +203,13 @@ def test_opendata_breakdowns_link_to_the_owners_in_the_catalog(client, two_years
     aed = opendata_actions.create_dataset(SYSTEM, register["municipalities"]["132012"], {
         "name": "hachioji-aed", "title": "八王子市 AED設置箇所一覧", "standard_type": "aed", "sectors": ["health"]})
     opendata_actions.add_resource(SYSTEM, aed, name="AED一覧", upload=upload("aed.csv", VALID_AED))
+    opendata_actions.create_dataset(SYSTEM, register["municipalities"]["132012"], {
+        "name": "hachioji-clinics", "title": "八王子市 休日診療所", "sectors": ["health"]})  # not a standard type
     prefectures, sectors = breakdown(client, "K-OD")
-    assert prefectures["13"] == (1, "/opendata/?organization=132012") and prefectures["01"] == (0, None)
-    assert sectors["health"] == (1, "/opendata/?organization=132012&groups=health")
-    assert "八王子市 AED設置箇所一覧" in client.get(sectors["health"][1]).content.decode()
+    assert prefectures["13"] == (1, "/opendata/?organization=132012&conformance=conforming&visibility=public")
+    assert prefectures["01"] == (0, None)
+    assert sectors["health"] == (
+        1, "/opendata/?organization=132012&groups=health&conformance=conforming&visibility=public")
+    listed = client.get(sectors["health"][1]).content.decode()
+    assert "八王子市 AED設置箇所一覧" in listed and "八王子市 休日診療所" not in listed
+    assert "八王子市 休日診療所" in client.get("/opendata/?organization=132012&groups=health").content.decode()
