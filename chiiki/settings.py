@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "chiiki.accounts.middleware.ApiTokenMiddleware",  # Authorization: Bearer on /api/
+    "chiiki.core.middleware.NulInRequestLineMiddleware",  # %00 in a path or query: 404/400/422, not a PostgreSQL 500
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "chiiki.core.middleware.ContentSecurityPolicyMiddleware",

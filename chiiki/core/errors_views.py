@@ -69,6 +69,20 @@ def bad_request(request, exception=None):
     return _respond(request, 400)
 
 
+def nul_in_query(request, names: list[str]):
+    """NUL in the query string (NulInRequestLineMiddleware): the API names each parameter (422, as for a bad
+    filter value), a page explains what to fix (400)."""
+    shown = [name.replace("\x00", "") or "（名前なし）" for name in names]
+    reason = "制御文字（U+0000 NUL）が含まれています。URLから取り除いてから、もう一度お試しください"
+    if _is_api(request):
+        return JsonResponse({"detail": {name: reason for name in shown}}, status=422,
+                            json_dumps_params={"ensure_ascii": False})
+    return _respond(request, 400, message=(
+        "URLに使えない文字が含まれています",
+        f"URLの条件（{'、'.join(shown)}）に制御文字（NUL）が含まれているため、処理できませんでした。"
+        "リンクやURLを確かめて、画面の検索・絞り込みからもう一度お試しください。"))
+
+
 def permission_denied(request, exception=None):
     return _respond(request, 403)
 

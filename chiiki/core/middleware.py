@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from chiiki.core import db
+from chiiki.core import db, errors_views
 
 logger = logging.getLogger(__name__)
 
@@ -40,3 +40,21 @@ class DatabaseBusyMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": db.BUSY_MESSAGE}, status=409, json_dumps_params={"ensure_ascii": False})
         return render(request, "core/busy.html", {"message": db.BUSY_MESSAGE}, status=409)
+
+
+class NulInRequestLineMiddleware:
+    """NUL (%00) in the path or the query string is refused before any view runs: a page answers 404 (a path
+    with NUL names nothing) or 400, the API 422 naming the parameter. PostgreSQL refuses NUL in any query, so
+    a filter or code that a view only looked up answered 500 there, and no link or form of ours makes one.
+    Posted bodies are the forms' and the API parser's to refuse: they keep the typed values on the page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path:
+            return errors_views.page_not_found(request)
+        names = [name for name, values in request.GET.lists() if "\x00" in name or any("\x00" in v for v in values)]
+        if names:
+            return errors_views.nul_in_query(request, names)
+        return self.get_response(request)
