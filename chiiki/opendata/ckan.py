@@ -16,6 +16,8 @@ import re
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from chiiki.core.middleware import refuses_nul_itself
+
 from . import actions, queries, search
 from .indexing import sector_names
 from .models import UsageKind
@@ -325,6 +327,7 @@ def _error(request, action: str, status: int, kind: str, message: str, **extra) 
                         json_dumps_params={"ensure_ascii": False})
 
 
+@refuses_nul_itself  # a Validation Error in CKAN's shape (_params), not the site's 422
 @csrf_exempt  # read-only: nothing a forged request could change
 def action_view(request, action: str):
     if request.method not in ("GET", "POST"):
