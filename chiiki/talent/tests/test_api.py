@@ -178,9 +178,11 @@ def test_control_characters_are_refused_and_filters_never_fail(users, client_for
     odd_ids = client.post("/api/v1/talent/requests", request_data(required=["CAP-HLT-07\x00"], sector="health\x00")
                           | {"municipality": "132012"}, content_type="application/json")
     assert odd_ids.status_code == 422 and set(odd_ids.json()["detail"]) == {"sector", "required"}
-    for url in ("/api/v1/talent/profiles?q=%00&capability=%00&prefecture=%00",
-                "/api/v1/talent/requests?status=%00&capability=%00&municipality=%00", "/talent/profiles/?q=%00"):
-        assert client.get(url).status_code == 200, url
+    # NUL in a filter is refused by name before any lookup (chiiki.core.middleware), never a PostgreSQL 500.
+    profiles = client.get("/api/v1/talent/profiles?q=%00&capability=%00&prefecture=%00")
+    assert profiles.status_code == 422 and set(profiles.json()["detail"]) == {"q", "capability", "prefecture"}
+    assert client.get("/api/v1/talent/requests?status=%00&capability=%00&municipality=%00").status_code == 422
+    assert client.get("/talent/profiles/?q=%00").status_code == 400
 
 
 def test_requests_filter_by_fiscal_year_in_any_notation(users, client_for, hachioji_request):
