@@ -95,7 +95,8 @@ class ChiikiParser(Parser):
 
     def parse_querydict(self, data, list_fields, request):
         parsed = super().parse_querydict(data, list_fields, request)
-        if data is request.POST and (problems := _nul_problems(parsed)):  # query strings: filters match nothing
+        # Query strings never get here with NUL: core.middleware.NulInRequestLineMiddleware refuses them first.
+        if data is request.POST and (problems := _nul_problems(parsed)):
             raise Invalid(problems)
         return parsed
 
