@@ -227,7 +227,9 @@ def saved_create(request):
             return redirect(reverse("programs:index") + "?" + form.cleaned_data["params"])
         messages.success(request, "検索条件を保存しました" + ("（メール通知: 有効）" if form.cleaned_data["alerts"] else ""))
     else:
-        messages.error(request, "検索条件を保存できませんでした")
+        reasons = "、".join(f"{form.fields[name].label or name}: {' '.join(errors)}" if name in form.fields
+                           else " ".join(errors) for name, errors in form.errors.items())
+        messages.error(request, f"検索条件を保存できませんでした（{reasons}）")
     return redirect("programs:saved")
 
 
@@ -318,6 +320,7 @@ def manage_export(request):
 def edit(request, public_id=None):
     _require_manage(request)
     program = get_program(public_id) if public_id else None
+    status = 200
     if request.method == "POST":
         form = ProgramForm(request.POST, current=row_of(program) if program else None)
         if form.is_valid():
@@ -329,12 +332,15 @@ def edit(request, public_id=None):
                     form.add_error(column if column in form.fields else None, reason)
             except Conflict as exc:
                 form.add_error(None, str(exc))
+                status = 409
             else:
                 messages.success(request, f"「{saved.name}」を保存しました")
                 return redirect(saved.get_absolute_url())
+        # Like every other editor: 422 for refused values, 409 when someone else saved first.
+        status = status if status == 409 else 422
     else:
         initial = row_of(program) if program else {"sectors": "all", "area_logic": "all"}
         if program:
             initial["version"] = program.version
         form = ProgramForm(initial=initial)
-    return render(request, "programs/edit.html", {"form": form, "program": program})
+    return render(request, "programs/edit.html", {"form": form, "program": program}, status=status)

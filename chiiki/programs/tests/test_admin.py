@@ -46,7 +46,7 @@ def test_the_edit_form_speaks_japanese(client_for, catalog, users):
         program, tier1_rate="2/3", tier1_fiscal_bound="fiscal_index_le", tier1_fiscal_value="",
         sectors=["all", "education"], kind="宇宙"))
     errors = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 422
     for message in ("財政力指数の条件を選んだときは値を入力してください", "「すべての分野」とほかの分野は同時に選べません",
                     "正しく選択してください"):
         assert message in errors, message
@@ -81,7 +81,7 @@ def test_edit_records_history_reindexes_and_checks_version(client_for, catalog, 
     assert found["items"][0]["id"] == "MIC-ICT-ADVISOR"  # the word in its own text outranks the concept table
     # a form opened before the edit cannot overwrite it
     response = admin.post(f"/programs/p/{program.public_id}/edit", {**stale, "name": "古い画面からの保存"})
-    assert response.status_code == 200 and "他の利用者がこの支援メニューを更新しました" in response.content.decode()
+    assert response.status_code == 409 and "他の利用者がこの支援メニューを更新しました" in response.content.decode()
     assert SupportProgram.objects.get(pk=program.pk).name == "地域情報化アドバイザー派遣制度"
 
 
@@ -91,7 +91,7 @@ def test_edit_validation_errors_are_japanese_and_keep_input(client_for, catalog,
     response = admin.post(f"/programs/p/{program.public_id}/edit",
                           form_data(program, fiscal_index_le="たくさん", windows="いつでも", name="入力した名称"))
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "数値で入力してください" in html and "募集期間を読み取れません" in html and "入力した名称" in html
     assert SupportProgram.objects.get(pk=program.pk).version == 1
 
@@ -215,7 +215,7 @@ def test_admin_creates_a_program_in_the_ui(client_for, catalog, users):
     created = SupportProgram.objects.get(public_id="PREF-NAGANO-ADVISOR")
     assert created.edited_since_load and ChangeRecord.objects.filter(object_id=str(created.pk), action="create").exists()
     duplicate = admin.post("/programs/manage/new", data)
-    assert duplicate.status_code == 200 and "既に使われています" in duplicate.content.decode()
+    assert duplicate.status_code == 422 and "既に使われています" in duplicate.content.decode()
     assert admin.get("/api/v1/programs", {"q": "長野県DX"}).json()["items"][0]["id"] == "PREF-NAGANO-ADVISOR"
 
 
@@ -239,10 +239,20 @@ def test_control_characters_are_refused_in_the_program_editor_and_saved_searches
     program = catalog["MIC-IOT-PLAN"]
     admin = client_for(users["admin"])
     response = admin.post(f"/programs/p/{program.public_id}/edit", form_data(program, summary="概要\x07です"))
-    assert response.status_code == 200 and "制御文字（U+0007" in response.content.decode()
+    assert response.status_code == 422 and "制御文字（U+0007" in response.content.decode()
     assert SupportProgram.objects.get(pk=program.pk).summary == program.summary
     staff = client_for(users["hachioji"])
     staff.post("/programs/saved/new", {"name": "検索\x1b", "params": "q=防災"})
+    from chiiki.programs.models import SavedSearch
+
+    assert not SavedSearch.objects.exists()
+
+
+def test_a_refused_saved_search_says_which_field_and_why(client_for, users):
+    staff = client_for(users["hachioji"])
+    response = staff.post("/programs/saved/new", {"name": "名" * 101, "params": "q=防災"}, follow=True)
+    text = response.content.decode()
+    assert "検索条件を保存できませんでした（名前: この値は 100 文字以下でなければなりません" in text
     from chiiki.programs.models import SavedSearch
 
     assert not SavedSearch.objects.exists()
