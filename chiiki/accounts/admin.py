@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from chiiki import access
+from chiiki.core.forms import StorableModelChoiceField, StorableModelMultipleChoiceField
 
 from . import actions
 from .models import ApiToken, User
@@ -39,6 +40,15 @@ class SiteAdminPermissions:
 
     def has_delete_permission(self, request, obj=None):
         return _site_admin(request)
+
+    # Relations are looked up by a key the admin may type: refuse NUL in it (PostgreSQL fails on the lookup).
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", StorableModelChoiceField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", StorableModelMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(User)

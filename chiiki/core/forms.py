@@ -32,6 +32,30 @@ class OpenMultipleChoiceField(forms.MultipleChoiceField):
         return _storable(value)
 
 
+class StorableModelChoiceField(forms.ModelChoiceField):
+    """A model choice whose key may be typed (the admin's raw-id inputs): a key with NUL names no row, so it is
+    refused as an invalid choice before the lookup PostgreSQL would fail on."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not _storable(value):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+    def bound_data(self, data, initial):
+        # What the refused form shows again; the raw-id widget looks the shown key up to print its label.
+        data = super().bound_data(data, initial)
+        return data.replace("\x00", "") if isinstance(data, str) else data
+
+
+class StorableModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for key in value:
+            if not _storable(key):
+                raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                            params={"value": str(key).replace("\x00", "")})
+        return super()._check_values(value)
+
+
 class ActionForm(forms.Form):
     required_fields: tuple[str, ...] = ()
     conflict = None  # set by editing.keep_typed after a Conflict

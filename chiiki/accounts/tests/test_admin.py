@@ -80,6 +80,23 @@ def test_national_admin_edits_role_and_affiliation(client_for, staff_admin, user
     assert not user.is_superuser  # a national admin cannot grant superuser status
 
 
+def test_a_typed_municipality_code_with_nul_is_refused_not_looked_up(client_for, staff_admin, users):
+    """The raw-id input takes a typed 団体コード; PostgreSQL fails on any lookup holding NUL (it was a 500)."""
+    client = client_for(staff_admin)
+    user = users["company"]
+    url = f"/django-admin/accounts/user/{user.pk}/change/"
+    data = {"username": user.username, "last_name": "", "first_name": "", "email": "", "role": "municipal_staff",
+            "prefecture": "", "municipality": "134\x00023", "organisation": "", "is_active": "on"}
+    response = client.post(url, data)
+    assert response.status_code == 200 and "正しく選択してください" in response.content.decode()
+    added = client.post("/django-admin/accounts/user/add/", {
+        "username": "new-staff", "password1": "Secret-pass-123!", "password2": "Secret-pass-123!",
+        "usable_password": "true", "role": "municipal_staff", "municipality": "\x00"})
+    assert added.status_code == 200 and "正しく選択してください" in added.content.decode()
+    user.refresh_from_db()
+    assert user.role == Role.COMPANY and not User.objects.filter(username="new-staff").exists()
+
+
 def test_revoke_action_goes_through_the_action_with_history(client_for, staff_admin, users):
     token, key = ApiToken.issue(users["hachioji"])
     response = client_for(staff_admin).post("/django-admin/accounts/apitoken/", {
