@@ -217,10 +217,11 @@ def test_no_page_scrolls_sideways_on_a_phone(site, browser, live_server, role):
 # Tables whose rows carry long text become one card per row on a phone (.cards-on-phone): scrolled sideways inside
 # their box, each row was a narrow column hundreds of pixels tall. {role: {url: table selector}}.
 CARD_TABLES = {
-    None: {"/progress/municipalities/132012/": "table.progress-municipality",
-           "/promotion/": "table[data-testid=model-regions]", "/promotion/events/": "table[data-testid=events]",
-           "/promotion/challenges/": "table[data-testid=challenges]", "/talent/capabilities/": "table.data >> nth=0"},
-    "hachioji": {"/history/": "table.history"},
+    None: [("/progress/municipalities/132012/", "table.progress-municipality"),
+           ("/progress/municipalities/132012/", "table.progress-similar"),
+           ("/promotion/", "table[data-testid=model-regions]"), ("/promotion/events/", "table[data-testid=events]"),
+           ("/promotion/challenges/", "table[data-testid=challenges]"), ("/talent/capabilities/", "table.data >> nth=0")],
+    "hachioji": [("/history/", "table.history")],
 }
 
 
@@ -233,14 +234,14 @@ def test_long_text_tables_are_cards_on_a_phone(site, browser, live_server, role)
         if role:
             _sign_in(page, site[role])
         sideways = {}
-        for url, selector in CARD_TABLES[role].items():
+        for url, selector in CARD_TABLES[role]:
             assert page.goto(url).status == 200, url
             table = page.locator(selector)
             assert table.locator("tbody tr").count() > 0, url
             # The table's own width beyond its box (0 when every row is a card the width of the screen).
             overflow = table.evaluate("t => t.scrollWidth - (t.closest('.table-wrap') || t.parentElement).clientWidth")
             if overflow > 0:
-                sideways[url] = overflow
+                sideways[url, selector] = overflow
         assert sideways == {}
     finally:
         context.close()
