@@ -9,9 +9,10 @@ EXPORT_HEADER = [importer.COL_CODE, importer.COL_NAME, importer.COL_SECTOR, impo
 
 
 def export_rows(rows):
+    # The 分野 by name, as the pages say it; the importer reads names as well as codes, so the file goes back in.
     for place, sector, cell in rows:
         carried = f"{cell.record_year}年度から繰越" if cell.carried_over else ("記録なし" if cell.record_year is None else "")
-        yield [place["code"], place["name"], sector["code"], cell.fiscal_year, cell.stage_label, cell.note,
+        yield [place["code"], place["name"], sector["name"], cell.fiscal_year, cell.stage_label, cell.note,
                cell.evidence_url, carried]
 
 

@@ -114,7 +114,7 @@ def test_records_export_in_import_format(client, seeded):
     response = client.get("/progress/records/?fiscal_year=2026&sector=disaster&format=csv")
     text = response.content.decode("utf-8-sig")
     assert text.startswith("団体コード,団体名,分野,年度,段階,備考,根拠URL,繰越")
-    assert "131016,千代田区,disaster,2026,実装済,区の防災アプリ,https://example.jp/a," in text
+    assert "131016,千代田区,防災,2026,実装済,区の防災アプリ,https://example.jp/a," in text  # 分野 by name
     assert response["Content-Type"].startswith("text/csv")
     xlsx = client.get("/progress/records/?fiscal_year=2026&format=xlsx")
     assert xlsx.content[:2] == b"PK"
