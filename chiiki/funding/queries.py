@@ -82,7 +82,9 @@ class PlanRows:
 def with_flags(qs, flag: str = "") -> tuple[PlanRows, dict[int, list]]:
     """The plans of qs (in order, loaded a page at a time) with their flags (codes only: lists show which flags
     a plan has; its page shows why); with `flag`, only the plans that have it."""
-    computed = flag_rules.for_plans(qs, detail=False)
+    # A flag can hold for several 年度 or programs of one plan (two cliffs): a list names each kind once.
+    computed = {pk: list({f.code: f for f in flags}.values())
+                for pk, flags in flag_rules.for_plans(qs, detail=False).items()}
     # The plans' query as a subquery: no list of ids (20,000 plans would outgrow SQLite's parameter limit).
     ids = list(dict.fromkeys(qs.values_list("pk", flat=True)))  # a participants filter can repeat a plan
     if flag:

@@ -150,3 +150,13 @@ def test_national_cliff_list(client, plan_factory):
     assert client.get("/api/v1/funding/cliffs?fiscal_year=2026").json() == []
     page = client.get("/funding/cliffs/?fiscal_year=2027").content.decode()
     assert "崖のある計画" in page and "900円" in page
+
+
+def test_the_plan_list_names_a_flag_once_however_many_years_it_holds_for(client, plan_factory):
+    plan = plan_factory([funded(2026, PEOPLE), (2027, IMPL, 100, [(GENERAL, 100, PLANNED, None)]),
+                         (2028, OPER, 100, [(GENERAL, 100, PLANNED, None)])], status="published")
+    assert [f["code"] for f in flags_of(client, plan)] == ["funding_cliff", "funding_cliff"]  # the page says each
+    html = client.get("/funding/plans/").content.decode()
+    row = html.split(plan.title)[1].split("</tr>")[0]
+    assert row.count("財源の崖") == 1
+    assert client.get("/funding/plans/?format=csv").content.decode("utf-8-sig").count("財源の崖") == 1
