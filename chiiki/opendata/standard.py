@@ -60,6 +60,16 @@ class Schema:
     columns: tuple[Column, ...]
     status: str  # how far the column list was confirmed (data/README.md)
 
+    @property
+    def confirmed(self) -> bool:
+        return not self.status.startswith("未確認")
+
+    @property
+    def public_status(self) -> str:
+        """The status as the public page says it: without the trailing note for maintainers, which points
+        into the repository."""
+        return re.sub(r"（[^（）]*data/README\.md）$", "", self.status)
+
 
 @functools.lru_cache(maxsize=1)
 def schemas() -> dict[str, Schema]:

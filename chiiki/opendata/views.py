@@ -195,8 +195,10 @@ def standards(request):
             [row["prefecture"].code, row["prefecture"].name, row["municipalities"], row["any"],
              *(n for _key, published, conforming, *_codes in row["counts"] for n in (published, conforming))]
             for row in rows))
-    return render(request, "opendata/standards.html", {"types": types, "rows": rows,
-                                                         "schemas": standard.schemas().values()})
+    schemas = list(standard.schemas().values())
+    return render(request, "opendata/standards.html", {
+        "types": types, "rows": rows, "schemas": schemas,
+        "unconfirmed_schemas": [s for s in schemas if not s.confirmed]})
 
 
 def standards_map(request):

@@ -194,6 +194,14 @@ def test_standards_page_counts_municipalities_per_prefecture(users, catalog, cli
         '&amp;standard_type=aed&amp;conformance=conforming" data-testid="conforming-13-aed">1</a>）' in row
 
 
+def test_standards_page_states_how_far_each_definition_is_confirmed_in_public_words(users, catalog, client_for):
+    page = client_for(None).get("/opendata/standards/").content.decode()
+    assert "data/README.md" not in page and "記憶" not in page  # maintainers' notes stay in the repository
+    assert "AED設置箇所一覧（" in page and "定義の確認状況: 未確認）" in page
+    assert "定義の確認状況: 定義書A（2026-08-01版）「13.公衆トイレ一覧」に基づく）" in page
+    assert "正式版の項目定義とまだ照合できていません" in page
+
+
 def test_standards_map_values(users, catalog, client_for):
     values = client_for(None).get("/opendata/standards/map.json").json()["values"]
     assert values == {"132012": {"count": 1, "label": "標準データセット1種類を公開（AED設置箇所一覧）"}}
