@@ -139,6 +139,7 @@ def test_entry_screen_saves_a_row_and_reports_conflicts(client_for, users, seede
                                                                "stage": "piloting", "note": "観光Wi-Fi"},
                            HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and "保存しました" in response.content.decode()
+    assert "2026年度に記録済み" in response.content.decode()  # said in words, not as the row's version number
     other = client_for(users["tokyo"])
     response = other.post("/progress/entry/132012/tourism/", {"fiscal_year": "2026", "version": "1",
                                                               "stage": "implemented"})
