@@ -100,8 +100,10 @@ class RequestForm(ActionForm):
         self.fields["required"].choices = caps
         self.fields["desired"].choices = caps
         self.fields["sector"].choices = _sector_choices(blank=True)
-        for name in ("title", "sector", "vision", "required"):
+        for name in ("title", "vision"):
             self.fields[name].error_messages["required"] = f"{self.fields[name].label}を入力してください"
+        for name in ("sector", "required"):  # a select and checkboxes: chosen, not typed
+            self.fields[name].error_messages["required"] = f"{self.fields[name].label}を選んでください"
 
     def data_for_action(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k not in ("wish", "version")}

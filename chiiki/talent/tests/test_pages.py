@@ -40,7 +40,8 @@ def test_form_errors_are_japanese(users, client_for, vocabulary):
     response = client_for(users["hachioji"]).post("/talent/requests/new", {"title": "", "sector": "", "vision": ""})
     assert response.status_code == 400
     body = response.content.decode()
-    assert "目指す姿を入力してください" in body and "必須のできることを入力してください" in body
+    assert "目指す姿を入力してください" in body and "必須のできることを選んでください" in body
+    assert "分野を選んでください" in body and "分野を入力してください" not in body
 
 
 @pytest.mark.parametrize("role", ["advisor", "company", "tokyo"])
