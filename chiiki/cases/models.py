@@ -46,6 +46,14 @@ class Case(models.Model):
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
 
+    @staticmethod
+    def history_display(field: str, value) -> str | None:
+        """How the change history shows a stored value (None = the default)."""
+        if field == "funding_kinds" and isinstance(value, list):
+            labels = dict(FundingKind.choices)
+            return "、".join(labels.get(v, v) for v in value) or "—"
+        return None
+
     class Meta:
         ordering = ["-updated_at", "-id"]
         verbose_name = verbose_name_plural = "事例"

@@ -154,7 +154,24 @@ def _fields_of(label: str) -> dict:
     fields = {}
     for f in model._meta.concrete_fields:
         fields[f.name] = fields[f.attname] = f
+    for f in model._meta.many_to_many:  # recorded as lists of ids (tags, neighbours, capabilities)
+        fields[f.name] = f
     return fields
+
+
+def _field_label(f, name: str) -> str:
+    if f is None:
+        return name
+    label = str(f.verbose_name)
+    if f.is_relation and f.related_model is not None and label == f.name.replace("_", " "):
+        return str(f.related_model._meta.verbose_name)  # a relation nobody named reads as what it points at
+    return label
+
+
+def _sector_names() -> dict[str, str]:
+    from chiiki.roadmap.models import Sector
+
+    return dict(Sector.objects.values_list("code", "name"))
 
 
 def _related_label(model, pk, memo: dict) -> str:
@@ -180,8 +197,17 @@ def _display(f, value, memo: dict) -> str:
             return shown
     if f is not None and f.choices:
         return str(dict(f.flatchoices).get(value, value))
-    if f is not None and f.is_relation and f.related_model is not None and not isinstance(value, list | dict):
-        return _related_label(f.related_model, value, memo)
+    if f is not None and f.is_relation and f.related_model is not None:
+        if not isinstance(value, list | dict):
+            return _related_label(f.related_model, value, memo)
+        if isinstance(value, list):
+            return "、".join(_related_label(f.related_model, pk, memo) for pk in value) or "—"
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        if f is not None and f.name == "sectors":  # every app keeps its 分野 as a list of sector codes
+            if "sector-names" not in memo:
+                memo["sector-names"] = _sector_names()
+            value = [memo["sector-names"].get(v, v) for v in value]
+        return "、".join(str(v) for v in value) or "—"
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
@@ -195,8 +221,17 @@ class FieldChange:
     after: str
 
 
+def _history_labels(label: str) -> dict:
+    """Labels a model gives the history keys that are not its fields (history_labels)."""
+    try:
+        return getattr(apps.get_model(label), "history_labels", {})
+    except (LookupError, ValueError):
+        return {}
+
+
 def _changes(model: str, before: dict | None, after: dict | None, memo: dict | None = None) -> list[FieldChange]:
     fields = _fields_of(model)
+    named = _history_labels(model)
     before, after = before or {}, after or {}
     memo = {} if memo is None else memo
     changes = []
@@ -205,7 +240,7 @@ def _changes(model: str, before: dict | None, after: dict | None, memo: dict | N
         if old == new:
             continue
         f = fields.get(name)
-        label = str(f.verbose_name) if f is not None else name
+        label = named.get(name) or _field_label(f, name)
         changes.append(FieldChange(name, label, _display(f, old, memo), _display(f, new, memo)))
     return changes
 

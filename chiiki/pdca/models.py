@@ -42,6 +42,8 @@ class Review(models.Model):
     """The annual review of one 年度 (national, or one prefecture's own KPIs). Its entries freeze every KPI's
     value at the time the review was opened; they are never recomputed."""
 
+    history_labels = {"kpis": "KPI"}  # recorded when opened: the KPIs its entries froze
+
     fiscal_year = models.PositiveSmallIntegerField("年度")
     prefecture = models.ForeignKey("regions.Prefecture", verbose_name="都道府県", null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")

@@ -47,6 +47,9 @@ class Kind(models.TextChoices):
 
 
 class TalentProfile(models.Model):
+    # The change history records the profile's capabilities (rows of ProfileCapability) under this name.
+    history_labels = {"capabilities": "できること"}
+
     display_name = models.CharField("表示名", max_length=100)
     kind = models.CharField("種別", max_length=30, choices=Kind.choices)
     user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name="本人のアカウント", null=True, blank=True,

@@ -223,3 +223,32 @@ def test_history_shows_labels_not_codes_or_rule_strings(client_for, users, regis
         for code in ("public_private", "fiscal_index_le", "disadvantaged", "monthly:", '["town"]'):
             assert code not in shown, (url, code)
     assert "2/3（財政力指数0.4以下かつ条件不利地域（過疎・離島・中山間のいずれか））、1/2（それ以外）" in text  # the CSV, untruncated
+
+
+def test_lists_and_unnamed_relations_read_in_japanese(client_for, users, register):
+    """Lists of codes or ids (分野, 財源, 隣接団体, できること, KPI) and relations without a verbose_name read as
+    names joined with 「、」, under Japanese labels: never sectors, ["tourism"] or ["crowdfunding"]."""
+    from chiiki.cases.models import Case
+    from chiiki.pdca.models import Review
+    from chiiki.talent.models import TalentProfile
+
+    m = register["municipalities"]
+    case = Case(pk=1, title="事例", municipality=m["132012"])
+    history.record(users["admin"], "update", case, {"sectors": [], "funding_kinds": [], "partners": []},
+                   {"sectors": ["tourism", "disaster"], "funding_kinds": ["crowdfunding"], "partners": ["134023"]},
+                   municipality=m["132012"])
+    history.record(users["admin"], "update", m["132012"], {"neighbours": []}, {"neighbours": ["134023", "011002"]},
+                   municipality=m["132012"])
+    history.record(users["admin"], "create", TalentProfile(pk=1, display_name="人"), None,
+                   {"capabilities": ["CAP-EDU-01"]})
+    history.record(users["admin"], "create", Review(pk=1, fiscal_year=2026), None, {"kpis": ["KPI-1"]})
+    from chiiki.opendata.models import Resource
+
+    history.record(users["admin"], "create", Resource(pk=1), None, {"dataset": 999})
+    for url in ("/history/", "/history/?format=csv"):
+        shown = re.sub(r"<[^>]+>", " ", client_for(users["admin"]).get(url).content.decode("utf-8-sig"))
+        for text in ("観光、防災", "クラウドファンディング", "連携団体", "青ヶ島村", "隣接団体", "青ヶ島村、札幌市",
+                     "できること", "CAP-EDU-01", "KPI", "KPI-1", "データセット"):
+            assert text in shown, (url, text)
+        for raw in ('["tourism"', '"crowdfunding"', "sectors", "neighbours", "capabilities", "kpis", "dataset:"):
+            assert raw not in shown, (url, raw)
