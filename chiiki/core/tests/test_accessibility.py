@@ -17,6 +17,7 @@ from chiiki.conftest import PASSWORD
 from chiiki.core import history
 from chiiki.core.fiscal import current_fiscal_year
 from chiiki.core.models import ChangeRecord, ImportUpload
+from chiiki.funding.models import PlanYear
 from chiiki.funding.tests import tour as funding_tour
 from chiiki.opendata.tests.samples import make_catalog as make_opendata_catalog
 from chiiki.pdca.tests import tour as pdca_tour  # pdca
@@ -143,10 +144,15 @@ def _upload(user, content: bytes) -> str:
     return upload.token
 
 
-def _pages(role, users):
+def _values(users) -> dict:
+    """The ids the page lists format in (seeding the funding rows they name)."""
     record = ChangeRecord.objects.filter(municipality_id="132012").order_by("-pk").first()
-    values = {"record": record.pk, "year": current_fiscal_year(), **pdca_tour.tour_values(),  # pdca: review, proposal
-              **users["talent_ids"], **funding_tour.seed()}  # talent, funding
+    return {"record": record.pk, "year": current_fiscal_year(), **pdca_tour.tour_values(),  # pdca: review, proposal
+            **users["talent_ids"], **funding_tour.seed()}  # talent, funding
+
+
+def _pages(role, users):
+    values = _values(users)
     if role == "admin":
         header = "団体コード,分野,年度,段階\r\n"
         values["preview_ok"] = _upload(users["admin"], f"{header}134023,work,{values['year']},planned\r\n".encode())
@@ -220,8 +226,14 @@ CARD_TABLES = {
     None: [("/progress/municipalities/132012/", "table.progress-municipality"),
            ("/progress/municipalities/132012/", "table.progress-similar"),
            ("/promotion/", "table[data-testid=model-regions]"), ("/promotion/events/", "table[data-testid=events]"),
-           ("/promotion/challenges/", "table[data-testid=challenges]"), ("/talent/capabilities/", "table.data >> nth=0")],
-    "hachioji": [("/history/", "table.history")],
+           ("/promotion/challenges/", "table[data-testid=challenges]"), ("/talent/capabilities/", "table.data >> nth=0"),
+           ("/talent/profiles/", "table.data"), ("/pdca/proposals/", "table.data"),
+           # funding
+           ("/funding/plans/", "table.plan-table"), ("/funding/cliffs/?fiscal_year=2027", "table.data"),
+           ("/funding/lines/", "table.data"), ("/funding/plans/{plan}/", "#year-{plan_year} table.data"),
+           ("/funding/projects/", "table.data"), ("/funding/campaigns/", "table.data")],
+    "hachioji": [("/history/", "table.history"), ("/opendata/manage/", "table.data")],
+    "company": [("/funding/pledges/", "table.data")],
 }
 
 
@@ -230,11 +242,15 @@ def test_long_text_tables_are_cards_on_a_phone(site, browser, live_server, role)
     context = browser.new_context(locale="ja-JP", viewport={"width": 375, "height": 740}, base_url=live_server.url,
                                   is_mobile=True, has_touch=True, device_scale_factor=2)
     page = context.new_page()
+    values = _values(site)
+    funding_tour.seed_list_rows(site, values)  # a 財源の崖 and a pledge to list
+    values["plan_year"] = PlanYear.objects.get(plan=values["plan"], fiscal_year=2026).pk  # the 年度 with a line
     try:
         if role:
             _sign_in(page, site[role])
         sideways = {}
         for url, selector in CARD_TABLES[role]:
+            url, selector = url.format(**values), selector.format(**values)
             assert page.goto(url).status == 200, url
             table = page.locator(selector)
             assert table.locator("tbody tr").count() > 0, url

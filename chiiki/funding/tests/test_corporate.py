@@ -258,7 +258,7 @@ def test_project_figures_link_to_the_pledges_behind_them(client_for, users, corp
     assert bool(links) is linked
     for href, figure in links:
         listed = c.get(href.replace("&amp;", "&")).content.decode()
-        amounts = [int(a.replace(",", "")) for a in re.findall(r'<td class="num">([\d,]+)円</td>', listed)]
+        amounts = [int(a.replace(",", "")) for a in re.findall(r'<td class="num"[^>]*>([\d,]+)円</td>', listed)]
         assert sum(amounts) == int(figure.replace(",", "")), href
         assert "条件: 事業「" in listed
     if linked:

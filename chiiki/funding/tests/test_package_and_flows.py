@@ -129,7 +129,7 @@ def test_every_flows_table_figure_links_to_lines_that_add_up_to_it(client, money
         found = re.fullmatch(r'<a href="([^"]+)">([\d,]+)円</a>', cell)
         assert found, cell
         lines = client.get(found.group(1).replace("&amp;", "&")).content.decode()
-        amounts = [int(a.replace(",", "")) for a in re.findall(r'<td class="num">([\d,]+)円</td>', lines)]
+        amounts = [int(a.replace(",", "")) for a in re.findall(r'<td class="num"[^>]*>([\d,]+)円</td>', lines)]
         assert sum(amounts) == int(found.group(2).replace(",", "")), found.group(1)
     assert "/funding/lines/?exclude_rejected=1&amp;secured=1" in page  # 合計の確定額
 

@@ -335,6 +335,6 @@ def test_year_source_table_figures_link_to_lines_that_add_up_to_them(client, pla
     assert len(linked) == 2 * (2 + 2)  # two years × (two source kinds + 財源計 + うち確定・受領)
     for href, figure in linked:
         lines = client.get(href.replace("&amp;", "&")).content.decode()
-        amounts = [int(a.replace(",", "")) for a in re.findall(r'<td class="num">([\d,]+)円</td>', lines)]
+        amounts = [int(a.replace(",", "")) for a in re.findall(r'<td class="num"[^>]*>([\d,]+)円</td>', lines)]
         assert sum(amounts) == int(figure.replace(",", "")), href
     assert f"?plan={plan.pk}&amp;fiscal_year=2026&amp;source_kind=general&amp;exclude_rejected=1\">400円" in table

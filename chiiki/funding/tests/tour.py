@@ -6,6 +6,8 @@ import datetime as dt
 
 from chiiki import access
 from chiiki.funding import actions
+from chiiki.funding.models import ImplementationPlan, NonGrantStatus, RevitalisationProject
+from chiiki.programs.models import SupportProgram
 from chiiki.regions.models import Municipality
 from chiiki.roadmap.models import Sector
 
@@ -32,3 +34,18 @@ def seed() -> dict:
                                start_year=2026, participants=[hachioji])
     return {"plan": plan.pk, "draft": draft.pk, "campaign": campaign.pk, "project": project.pk, "rr": rr.pk,
             "wide": wide.pk}
+
+
+def seed_list_rows(users, ids: dict) -> None:
+    """On top of seed(): a row in the 財源の崖 list of 2027 (a national program of at most one year funds the plan's
+    last 年度) and a pledge of the `company` user, so that those lists have a row to look at."""
+    plan = ImplementationPlan.objects.get(pk=ids["plan"])
+    program = SupportProgram.objects.get(public_id="CAS-DIGIDEN-JISSO")  # max_years = 1 in the catalog
+    actions.add_line(access.SYSTEM, plan.years.get(fiscal_year=2027), source_kind="national_program",
+                     amount=4_000_000, state="confirmed", program=program)
+    company = actions.register_company(users["company"], name="株式会社サンプル",
+                                       corporate_number="7000012050002",  # 国税庁の法人番号
+                                       head_office=Municipality.objects.get(pk="131016"))
+    NonGrantStatus.objects.create(code="132012", fiscal_year=2026, non_grant=False, metropolitan=True)
+    actions.pledge(users["company"], company, RevitalisationProject.objects.get(pk=ids["project"]), amount=200_000,
+                   fiscal_year=2026, no_return_declared=True)
