@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.http import Http404
 from django.utils import timezone
 
 from chiiki.core import search_request
@@ -272,6 +273,25 @@ def _labels(snap: Snapshot) -> dict[str, dict[str, str]]:
         "status": dict(STATUS_LABELS),
         "fit": dict(FIT_LABELS),
     }
+
+
+def describe(request: SearchRequest) -> str:
+    """The request in words, as a list of saved searches shows it: 「キーワード「防災」・分野: 観光・阿智村で利用可能」."""
+    labels = _labels(snapshot())
+    parts = [f"キーワード「{request.q}」"] if request.q else []
+    for name, label in FACET_LABELS.items():
+        values = request.filters[name]
+        if values and name != "fit":
+            parts.append(f"{label}: " + "、".join(labels.get(name, {}).get(v, v) for v in values))
+    code = request.filters["eligible_for"]
+    if code:
+        try:
+            place = get_municipality(code)
+        except Http404:
+            place = None
+        where = f"{place.prefecture.name}{place.name}" if place else f"団体コード {code}"
+        parts.append(f"{where}で" + "・".join(FIT_LABELS[f] for f in request.effective_fit))
+    return "・".join(parts) or "条件なし（すべての支援メニュー）"
 
 
 def run_search(request: SearchRequest, *, user=None, today: dt.date | None = None,

@@ -209,7 +209,9 @@ def navigator(request):
 
 @login_required
 def saved_list(request):
-    searches = access.scope_owned(request.user, SavedSearch.objects.all()).filter(owner=request.user)
+    searches = list(access.scope_owned(request.user, SavedSearch.objects.all()).filter(owner=request.user))
+    for saved in searches:
+        saved.description = search.describe(search.SearchRequest.from_querystring(saved.params))
     return render(request, "programs/saved.html", {"searches": searches,
                                                    "can_save": access.can(request.user, "programs.save_search")})
 

@@ -162,3 +162,14 @@ def test_unsubscribe_get_only_asks_and_links_expire(client, client_for, catalog,
     assert expired.status_code == 410 and "有効期限" in expired.content.decode()
     assert SavedSearch.objects.get().alerts is True
     assert client.post(path).status_code == 200 and SavedSearch.objects.get().alerts is False
+
+
+def test_saved_searches_list_their_conditions_in_words(client_for, catalog, users):
+    client = client_for(users["hachioji"])
+    client.post("/programs/saved/new", {"name": "観光で使えるもの",
+                                        "params": "q=Wi-Fi&sector=tourism&status=open&eligible_for=132012"})
+    client.post("/programs/saved/new", {"name": "すべて", "params": ""})
+    html = client.get("/programs/saved/").content.decode()
+    assert "キーワード「Wi-Fi」・分野: 観光・募集状況: 受付中・東京都八王子市で利用可能" in html
+    assert "条件なし（すべての支援メニュー）" in html
+    assert '<td class="small">q=Wi-Fi' not in html and "<code>" not in html  # not the raw query string
