@@ -18,6 +18,7 @@ from chiiki.programs.models import SavedSearch, SupportProgram
 from chiiki.programs.reference import load_catalog
 from chiiki.progress.models import ProgressRecord
 from chiiki.regions.actions import update_municipality_attributes
+from chiiki.roadmap.models import Sector
 
 
 def section(html: str, key: str) -> str:
@@ -52,9 +53,15 @@ def test_prefecture_staff_sees_municipalities_that_have_not_reported(users, clie
     report(register["municipalities"]["011002"], "education")  # another prefecture
     html = client_for(users["tokyo"]).get("/accounts/mypage/").content.decode()
     unreported = section(html, "unreported")
-    assert "（2団体）" in unreported
-    assert "千代田区" in unreported and "青ヶ島村" in unreported and "八王子市" not in unreported
+    # 八王子市 reported one sector: it stays on the list with what is left, until every sector is reported.
+    assert "（3団体）" in unreported
+    assert "千代田区" in unreported and "青ヶ島村" in unreported and "八王子市" in unreported
+    assert "未報告 8分野（全分野）" in unreported and "未報告 7分野（報告済み 1分野）" in unreported
     assert "札幌市" not in unreported
+    for sector in Sector.objects.exclude(code="education"):
+        report(register["municipalities"]["132012"], sector.code)
+    unreported = section(client_for(users["tokyo"]).get("/accounts/mypage/").content.decode(), "unreported")
+    assert "（2団体）" in unreported and "八王子市" not in unreported
     assert "todo-sectors" not in html
 
 
