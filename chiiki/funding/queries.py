@@ -301,11 +301,14 @@ def programs_in_published_plans(municipality_codes) -> list[dict]:
     return [{"municipality": c, "sector": s, "program": p, "name": n, "plan": pl} for c, s, p, n, pl in sorted(rows)]
 
 
+def receipts_in(fiscal_year: int):
+    """Crowdfunding receipts of one 年度, by receipt date (what the PDCA figure and the campaign list count)."""
+    return Receipt.objects.filter(received_on__gte=f"{fiscal_year}-04-01", received_on__lte=f"{fiscal_year + 1}-03-31")
+
+
 def crowdfunding_raised(*, fiscal_year: int | None = None, prefecture: str = "", municipality: str = "") -> int:
     """Yen raised by crowdfunding campaigns (sum of their receipts), optionally for one 年度 (by receipt date)."""
-    qs = Receipt.objects.all()
-    if fiscal_year:
-        qs = qs.filter(received_on__gte=f"{fiscal_year}-04-01", received_on__lte=f"{fiscal_year + 1}-03-31")
+    qs = receipts_in(fiscal_year) if fiscal_year else Receipt.objects.all()
     if prefecture:
         qs = qs.filter(campaign__municipality__prefecture_id=prefecture)
     if municipality:
@@ -335,7 +338,17 @@ def campaign_rows(qs, today):
     return [(c, rules.progress(c, *totals[c.pk], today)) for c in items]
 
 
-def filter_campaigns(qs, *, prefecture: str = "", municipality: str = "", plan: int | None = None):
+def raised_in(campaign_ids, fiscal_year: int) -> dict[int, int]:
+    """campaign id → yen received in the 年度."""
+    return dict(receipts_in(fiscal_year).filter(campaign_id__in=list(campaign_ids)).values("campaign_id")
+                .annotate(s=Sum("amount")).values_list("campaign_id", "s"))
+
+
+def filter_campaigns(qs, *, prefecture: str = "", municipality: str = "", plan: int | None = None,
+                     received_year: int | None = None):
+    """received_year: only the campaigns that received donations in that 年度 (the PDCA figure's rows)."""
+    if received_year:
+        qs = qs.filter(pk__in=receipts_in(received_year).values("campaign_id"))
     if prefecture:
         qs = qs.filter(municipality__prefecture_id=prefecture)
     if municipality:

@@ -527,25 +527,34 @@ def campaign_list(request):
 
     g = request.GET
     today = timezone.localdate()
+    received_year = row_id(g.get("received_year"))
     qs = queries.filter_campaigns(queries.campaigns(), prefecture=g.get("prefecture", ""),
-                                  municipality=g.get("municipality", ""))
+                                  municipality=g.get("municipality", ""), received_year=received_year)
     rows = queries.campaign_rows(qs, today)
     status = g.get("status", "")
     if status in rules.STATUS_LABELS:
         rows = [(c, p) for c, p in rows if p.status == status]
+    year_total = None
+    if received_year:
+        in_year = queries.raised_in([c.pk for c, _ in rows], received_year)
+        for c, _ in rows:
+            c.raised_in_year = in_year.get(c.pk, 0)
+        year_total = sum(in_year.values())
     fmt = g.get("format")
     if fmt in ("csv", "xlsx"):
         header = ["ID", "プロジェクト名", "団体コード", "団体", "目標金額（円）", "寄附額（円）", "件数", "状態", "募集開始日",
-                  "募集終了日", "方式", "寄附ページ"]
+                  "募集終了日", "方式", "寄附ページ"] + ([f"{received_year}年度の寄附額（円）"] if received_year else [])
         return table_response(fmt, "クラウドファンディング", header, (
             [c.pk, c.title, c.municipality_id, c.municipality.full_name, c.target_amount, p.raised, p.count,
-             p.status_label, c.start_date, c.end_date, c.get_model_display(), c.donation_url] for c, p in rows))
+             p.status_label, c.start_date, c.end_date, c.get_model_display(), c.donation_url]
+            + ([c.raised_in_year] if received_year else []) for c, p in rows))
     page = paginate(rows, g.get("page"), PAGE_SIZE)
     query = urlencode({k: v for k, v in g.items() if k not in ("page", "format") and v})
     can_create = bool(request.user.is_authenticated and access.scope_managed_municipalities(
         request.user, Municipality.objects.all()).exists())
     return render(request, "funding/campaign_list.html", {
         "page": page, "query": query, "statuses": rules.STATUS_LABELS.items(), "filters": g,
+        "received_year": received_year, "year_total": year_total,
         "prefectures": Prefecture.objects.order_by("code"), "can_create": can_create,
         "can_import": access.can(request.user, "funding.import")})
 

@@ -294,7 +294,8 @@ def _crowdfunding_compute(years, *, sectors=None, prefecture=None):
 
 
 def _campaigns_url(year=None, *, sectors=None, prefecture=None):
-    return _url("funding:campaigns", [("prefecture", prefecture)])
+    # The campaigns that received donations in the 年度, with that 年度's amount and its total (the figure).
+    return _url("funding:campaigns", [("received_year", year), ("prefecture", prefecture)])
 
 
 def _crowdfunding_by_prefecture(year, *, sectors=None, prefecture=None):
@@ -306,7 +307,7 @@ def _crowdfunding_by_prefecture(year, *, sectors=None, prefecture=None):
     found = dict(Receipt.objects.filter(received_on__gte=f"{year}-04-01", received_on__lte=f"{year + 1}-03-31")
                  .order_by().values_list("campaign__municipality__prefecture_id").annotate(s=Sum("amount")))
     pairs = _prefectures(prefecture)
-    return _rows(pairs, {code: found.get(code) or 0 for code, _ in pairs}, lambda code: _campaigns_url(prefecture=code))
+    return _rows(pairs, {code: found.get(code) or 0 for code, _ in pairs}, lambda code: _campaigns_url(year, prefecture=code))
 
 
 # Dispatches (talent): a request is municipality × sector × 年度; the request list filters by all three.

@@ -93,8 +93,17 @@ def test_crowdfunding_raised_is_summed_by_the_year_of_receipt(client, two_years,
     assert values_of(client, "K-CF-01") == {YEAR - 1: 0, YEAR: 7_000}
     detail = client.get("/api/v1/kpis/K-CF-01").json()
     link = {v["fiscal_year"]: v["records_url"] for v in detail["values"]}[YEAR]
-    assert link == "/funding/campaigns/?prefecture=01"
+    assert link == f"/funding/campaigns/?received_year={YEAR}&prefecture=01"
     assert "雪道の見守り" in client.get(link).content.decode()
+    # The national figures' links list the campaigns behind each 年度, with a total equal to the figure.
+    national = {v["fiscal_year"]: v["records_url"] for v in client.get("/api/v1/kpis/K-CF").json()["values"]}
+    for year, total, listed, absent in [(YEAR - 1, "35,000円", ["高尾山の見守りIoT"], "雪道の見守り"),
+                                        (YEAR, "17,000円", ["高尾山の見守りIoT", "雪道の見守り"], None)]:
+        page = client.get(national[year]).content.decode()
+        assert f"この年度の寄附額の合計: <strong>{total}</strong>" in page, year
+        assert all(title in page for title in listed) and (absent is None or absent not in page)
+    rows = client.get(national[YEAR] + "&format=csv").content.decode("utf-8-sig").splitlines()
+    assert rows[0].endswith(f"{YEAR}年度の寄附額（円）") and sorted(r.rsplit(",", 1)[1] for r in rows[1:]) == ["10000", "7000"]
 
 
 def test_completed_dispatches_count_in_the_year_of_the_request(client, two_years, users, rounds, vocabulary,  # noqa: F811
@@ -177,7 +186,8 @@ def test_crowdfunding_breaks_down_by_prefecture_only(client, two_years, register
     funding_actions.record_receipt(SYSTEM, campaign, received_on=dt.date(YEAR - 1, 4, 2), amount=1_000,
                                    external_id="B0")  # the previous 年度: not in this year's breakdown
     prefectures, sectors = breakdown(client, "K-CF")
-    assert prefectures["01"] == (7_000, "/funding/campaigns/?prefecture=01") and prefectures["13"][0] == 0
+    assert prefectures["01"] == (7_000, f"/funding/campaigns/?received_year={YEAR}&prefecture=01")
+    assert prefectures["13"][0] == 0
     assert sectors == {}  # campaigns have no sector
     assert "雪道の見守り" in client.get(prefectures["01"][1]).content.decode()
 
