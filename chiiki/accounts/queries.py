@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Func, Q, Subquery
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -19,7 +19,6 @@ from chiiki.programs.models import SavedSearch
 from chiiki.programs.search import SearchRequest, run_search
 from chiiki.progress.imports import PROGRESS
 from chiiki.progress.models import ProgressRecord
-from chiiki.progress.queries import sectors as progress_sectors
 from chiiki.promotion import mypage as promotion_mypage
 from chiiki.regions.imports import AREA, FISCAL_INDICES, POPULATION
 from chiiki.regions.models import Municipality
@@ -145,13 +144,13 @@ MAX_LISTED = 50
 def _municipalities_not_reported(prefecture, year: int) -> TodoSection:
     """Municipalities with a sector not yet reported this 年度: one reported sector does not take a municipality
     off the list (its staff see the rest as their own to-do)."""
-    sector_count = len(progress_sectors())
     reported = Count("progress_records__sector", filter=Q(progress_records__fiscal_year=year), distinct=True)
-    missing = list(Municipality.objects.filter(prefecture=prefecture).annotate(reported=reported)
-                   .filter(reported__lt=sector_count).order_by("code").values_list("code", "name", "reported"))
+    every = Subquery(Sector.objects.order_by().values(n=Func("code", function="COUNT")))  # in the same query
+    missing = list(Municipality.objects.filter(prefecture=prefecture).annotate(reported=reported, every=every)
+                   .filter(reported__lt=F("every")).order_by("code").values_list("code", "name", "reported", "every"))
     items = [Todo(name, reverse("progress:entry", args=[code]) + f"?fiscal_year={year}",
-                  f"未報告 {sector_count - count}分野" + ("（全分野）" if count == 0 else f"（報告済み {count}分野）"))
-             for code, name, count in missing[:MAX_LISTED]]
+                  f"未報告 {every - count}分野" + ("（全分野）" if count == 0 else f"（報告済み {count}分野）"))
+             for code, name, count, every in missing[:MAX_LISTED]]
     return TodoSection("unreported", f"{fiscal_year_label(year)}の進捗を報告し終えていない市区町村"
                                      f"（{len(missing)}団体）", items,
                        f"{prefecture.name}のすべての市区町村が{fiscal_year_label(year)}の進捗をすべての分野で報告済みです。",
