@@ -306,8 +306,12 @@ def similarity_key(place: Municipality) -> tuple:
 
 def similarity_label(place: Municipality) -> str:
     flags = [label for flag, label in zip(_flags(place), ("過疎", "離島", "中山間"), strict=True) if flag]
+    if not flags:
+        # Unregistered reads as not designated (_flags); say which it is, so nobody takes it for a fact.
+        unknown = None in (place.depopulated, place.remote_island, place.mountainous)
+        flags = ["過疎・離島・中山間は未登録（指定なしとして比較）" if unknown else "過疎・離島・中山間の指定なし"]
     return "・".join([KIND_LABELS.get(place.kind, place.kind), f"人口 {population_class_label(population_class(place.population))}",
-                     *(flags or ["過疎・離島・中山間の指定なし"]), prefecture_region(place.prefecture_id)[1]])
+                     *flags, prefecture_region(place.prefecture_id)[1]])
 
 
 def similar_municipalities(place: Municipality) -> list[Municipality]:

@@ -274,3 +274,18 @@ def test_an_unknown_or_invalid_code_is_404(client, towns):
     # A 5-digit code (the check digit added) and full-width digits answer as the 6-digit one.
     six = client.get(f"/api/v1/municipalities/{towns['M'].code}/packages?fiscal_year=2026").content
     assert client.get(f"/api/v1/municipalities/{towns['M'].code[:5]}/packages?fiscal_year=2026").content == six
+
+
+def test_the_similarity_label_tells_unregistered_from_not_designated(client, towns):
+    """An unregistered 過疎/離島/中山間 compares as not designated, and the label says which of the two it is."""
+    from chiiki.regions.models import Municipality
+
+    url = f"/api/v1/municipalities/{towns['M'].code}/packages?fiscal_year=2026"
+    Municipality.objects.filter(pk=towns["M"].pk).update(depopulated=None, remote_island=None, mountainous=None)
+    assert "過疎・離島・中山間は未登録（指定なしとして比較）" in client.get(url).json()["similar_label"]
+    Municipality.objects.filter(pk=towns["M"].pk).update(depopulated=False, remote_island=False, mountainous=False)
+    from chiiki.core.history import bump
+
+    bump("regions")  # the group is kept per register version
+    label = client.get(url).json()["similar_label"]
+    assert "過疎・離島・中山間の指定なし" in label and "未登録" not in label
