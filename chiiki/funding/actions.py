@@ -840,6 +840,8 @@ def pledge(actor, company, project, *, amount, fiscal_year, no_return_declared: 
 
     access.require(actor, "funding.pledge", company)
     key = (idempotency_key or "").strip()[:200]
+    if problem := control_character_problem(key):  # the page posts it as a field: PostgreSQL refuses NUL (a 500)
+        raise Invalid([("idempotency_key", f"申出の識別キーに{problem}")])
     if key:
         found = CorporateDonationPledge.objects.filter(company=company, idempotency_key=key).first()
         if found is not None:

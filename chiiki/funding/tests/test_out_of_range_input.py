@@ -5,10 +5,11 @@ import io
 
 import pytest
 
-from chiiki.funding.models import Campaign, FundingLine, Receipt
+from chiiki.funding.models import Campaign, CorporateDonationPledge, FundingLine, Receipt
 
 from .conftest import GENERAL, PLANNED
 from .test_campaigns import _campaign
+from .test_corporate import corp  # noqa: F401 - the fixture
 from .test_import import _csv, _export, _named
 from .test_revitalisation_edit import rr  # noqa: F401 - the fixture
 
@@ -126,3 +127,13 @@ def test_a_project_edit_with_nul_is_refused_with_the_values_kept(client_for, use
     assert "事業の概要に制御文字（U+0000 NUL）が含まれています" in text and "八王子 防災センサー" in text
     project.refresh_from_db()
     assert (project.sector_id, project.description, project.version) == ("disaster", "", 1)
+
+
+def test_a_pledge_whose_form_key_holds_nul_is_refused(client_for, users, corp):  # noqa: F811
+    """The pledge form's hidden idempotency key was looked up as posted (PostgreSQL: a 500)."""
+    response = client_for(users["company"]).post(f"/funding/projects/{corp['matsue'].pk}/pledge", {
+        "amount": "500000", "fiscal_year": "2026", "no_return_declared": "1", "idempotency_key": "form-1\x00"},
+        follow=True)
+    assert response.status_code == 200
+    assert "申出の識別キーに制御文字（U+0000 NUL）が含まれています" in response.content.decode()
+    assert not CorporateDonationPledge.objects.exists()
