@@ -372,7 +372,8 @@ def resources(request, name):
             messages.success(request, f"「{resource.name}」を登録しました{note}")
             return redirect("opendata:resources", dataset.name)
     return render(request, "opendata/resources.html", {"dataset": dataset, "form": form,
-                                                        "resources": dataset.resources.all()})
+                                                        "resources": dataset.resources.all()},
+                  status=422 if request.method == "POST" else 200)
 
 
 USAGE_HEADER = ["月", "ページ閲覧", "ダウンロード", "API", "合計"]

@@ -33,3 +33,11 @@ def test_a_stale_edit_answers_409(client_for, users, catalog):
     assert stale.status_code == 409
     assert "古い画面から" in stale.content.decode()
     assert Dataset.objects.get(pk=dataset.pk).title == "先に保存"
+
+
+def test_a_refused_resource_answers_422_with_the_typed_values(client_for, users, catalog):
+    page = client_for(users["hachioji"]).post(f"/opendata/dataset/{catalog['aed'].name}/resources", {
+        "name": "設置箇所\x00", "url": "https://example.jp/aed.csv", "description": "毎月更新"})
+    assert page.status_code == 422
+    assert "毎月更新" in page.content.decode()
+    assert catalog["aed"].resources.count() == 1
