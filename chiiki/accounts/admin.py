@@ -3,11 +3,9 @@ were also given staff status (access rule "site.admin"). Model permissions follo
 admin needs no Django permission rows; nobody else gets in even with is_staff."""
 
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from chiiki import access
-from chiiki.core.forms import KeyedModelChoiceField
 
 from . import actions
 from .models import ApiToken, User
@@ -22,15 +20,6 @@ admin.site.has_permission = _site_admin
 admin.site.site_header = "地域IoT実装推進プラットフォーム 管理画面"
 admin.site.site_title = "Chiiki 管理画面"
 admin.site.index_title = "管理"
-
-
-class _RawIdWidget(ForeignKeyRawIdWidget):
-    """Shows the refused form again without looking a NUL-holding key up (PostgreSQL refuses it: a 500)."""
-
-    def label_and_url_for_value(self, value):
-        if "\x00" in str(value):
-            return "", ""
-        return super().label_and_url_for_value(value)
 
 
 class SiteAdminPermissions:
@@ -50,13 +39,6 @@ class SiteAdminPermissions:
 
     def has_delete_permission(self, request, obj=None):
         return _site_admin(request)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        # A typed key is looked up when the form is cleaned and again when a refused form is shown.
-        kwargs.setdefault("form_class", KeyedModelChoiceField)
-        if db_field.name in self.raw_id_fields and "widget" not in kwargs:
-            kwargs["widget"] = _RawIdWidget(db_field.remote_field, self.admin_site, using=kwargs.get("using"))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(User)

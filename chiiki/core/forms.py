@@ -32,16 +32,6 @@ class OpenMultipleChoiceField(forms.MultipleChoiceField):
         return _storable(value)
 
 
-class KeyedModelChoiceField(forms.ModelChoiceField):
-    """A row chosen by its key (the admin's raw-id boxes: a 団体コード typed in). Django looks the typed key up as
-    it came, and PostgreSQL refuses NUL in that query (a 500): such a key names no row."""
-
-    def to_python(self, value):
-        if value not in self.empty_values and not _storable(value):
-            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(value)
-
-
 class ActionForm(forms.Form):
     required_fields: tuple[str, ...] = ()
     conflict = None  # set by editing.keep_typed after a Conflict

@@ -130,16 +130,3 @@ def test_deleting_a_user_with_tokens_keeps_history_without_the_name(client_for, 
     deletions = ChangeRecord.objects.filter(action="delete", actor=staff_admin)
     assert {e.model for e in deletions} == {"accounts.user", "accounts.apitoken"}
     assert client.post(f"/django-admin/accounts/user/{staff_admin.pk}/delete/", {"post": "yes"}).status_code == 403
-
-
-@pytest.mark.parametrize("field,value", [("municipality", "134023\x00"), ("prefecture", "1\x003")])
-def test_a_typed_key_holding_nul_names_no_row(client_for, staff_admin, users, field, value):
-    """The raw-id box is looked up as typed: PostgreSQL refused the NUL in that query (a 500)."""
-    user = users["company"]
-    data = {"username": user.username, "last_name": "", "first_name": "", "email": "", "role": "municipal_staff",
-            "prefecture": "", "municipality": "134023", "organisation": "", "is_active": "on", field: value}
-    response = client_for(staff_admin).post(f"/django-admin/accounts/user/{user.pk}/change/", data)
-    assert response.status_code == 200  # the admin's answer to a refused form
-    assert "errorlist" in response.content.decode()
-    user.refresh_from_db()
-    assert user.role == Role.COMPANY and user.municipality_id is None
