@@ -5,6 +5,7 @@ from django.db import transaction
 from chiiki import access
 from chiiki.core import editing, history
 from chiiki.core.errors import Invalid
+from chiiki.core.text import control_character_problem
 from chiiki.programs.models import SupportProgram
 from chiiki.regions.models import Municipality, Prefecture
 from chiiki.roadmap.models import Sector, SectorModel
@@ -530,7 +531,7 @@ def _clean_campaign(values: dict, municipality) -> dict:
                 cleaned["gift_tier"] < cleaned["minimum_donation"]):
             problems.append(("gift_tier", "返礼品の対象寄附額は最低寄附額以上にしてください"))
     url = str(values.get("donation_url") or "").strip()
-    if not url.startswith(("https://", "http://")) or len(url) > 500:
+    if not url.startswith(("https://", "http://")) or len(url) > 500 or control_character_problem(url):
         problems.append(("donation_url", "寄附ページのURL（https://…）を入力してください"))
     cleaned["donation_url"] = url
     plan = values.get("plan")
@@ -839,6 +840,8 @@ def pledge(actor, company, project, *, amount, fiscal_year, no_return_declared: 
 
     access.require(actor, "funding.pledge", company)
     key = (idempotency_key or "").strip()[:200]
+    if problem := control_character_problem(key):  # the page posts it as a field: PostgreSQL refuses NUL (a 500)
+        raise Invalid([("idempotency_key", f"申出の識別キーに{problem}")])
     if key:
         found = CorporateDonationPledge.objects.filter(company=company, idempotency_key=key).first()
         if found is not None:

@@ -3,7 +3,7 @@
 import re
 
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
-from chiiki.core.text import nfkc
+from chiiki.core.text import control_character_problem, nfkc
 
 MAX_YEN = 10**13  # 10兆円: beyond any single project; stops typos of a few extra zeros
 MAX_PLAN_YEARS = 10
@@ -62,6 +62,10 @@ def clean_corporate_number(raw) -> str:
 
 def clean_text(raw, *, label: str, max_length: int, required: bool = False) -> str:
     text = str(raw or "").strip()
+    # The pages pass what was posted straight here; PostgreSQL refuses NUL in text (a 500), and other control
+    # characters would be invisible on every page and export.
+    if problem := control_character_problem(text):
+        raise ValueError(f"{label}に{problem}")
     if required and not text:
         raise ValueError(f"{label}を入力してください")
     if len(text) > max_length:

@@ -223,7 +223,7 @@ def _line_values(request, prefix: str, plan) -> dict:
     from chiiki.programs.models import SupportProgram
 
     from .models import Campaign
-    values["program"] = SupportProgram.objects.filter(public_id=program_id).first() if program_id else None
+    values["program"] = SupportProgram.objects.filter(public_id=posted_key(program_id)).first() if program_id else None
     values["campaign"] = Campaign.objects.filter(pk=row_id(campaign_id) or 0).first()
     from .models import RevitalisationProject
 
@@ -869,7 +869,7 @@ def revitalisation_new(request):
                         start_year=values["start_year"], end_year=values["end_year"])
                     project = actions.add_revitalisation_project(
                         request.user, plan, name=values["project_name"], target_amount=values["target_amount"],
-                        sector=Sector.objects.filter(pk=values["sector"]).first(), description=values["description"])
+                        sector=Sector.objects.filter(pk=posted_key(values["sector"])).first(), description=values["description"])
             except Invalid as exc:
                 errors = [reason for _f, reason in exc.problems]
             else:
@@ -962,7 +962,7 @@ def project_edit(request, pk):
             else:
                 actions.update_revitalisation_project(
                     request.user, project, version=values["version"], name=values["name"],
-                    sector=Sector.objects.filter(pk=values["sector"]).first(),
+                    sector=Sector.objects.filter(pk=posted_key(values["sector"])).first(),
                     target_amount=values["target_amount"], description=values["description"])
         except Invalid as exc:
             errors, status = [reason for _f, reason in exc.problems], 422

@@ -330,18 +330,22 @@ def edit(request, name):
                                                 "frequency", "standard_type", "visibility", "version")}
     initial["tags"] = ", ".join(dataset.tags)
     form = DatasetForm(request.POST or None, initial=initial, editing=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            dataset = actions.update_dataset(request.user, dataset, form.values(),
-                                             version=form.cleaned_data.get("version"))
-        except Invalid as exc:
-            _apply_errors(form, exc)
-        except Conflict as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, f"「{dataset.title}」を保存しました")
-            return redirect(dataset.get_absolute_url())
-    return render(request, "opendata/edit.html", {"form": form, "dataset": dataset})
+    status = 200
+    if request.method == "POST":
+        status = 422  # like every other editor: 422 for refused values, 409 when someone else saved first
+        if form.is_valid():
+            try:
+                dataset = actions.update_dataset(request.user, dataset, form.values(),
+                                                 version=form.cleaned_data.get("version"))
+            except Invalid as exc:
+                _apply_errors(form, exc)
+            except Conflict as exc:
+                form.add_error(None, str(exc))
+                status = 409
+            else:
+                messages.success(request, f"「{dataset.title}」を保存しました")
+                return redirect(dataset.get_absolute_url())
+    return render(request, "opendata/edit.html", {"form": form, "dataset": dataset}, status=status)
 
 
 @login_required
@@ -370,7 +374,8 @@ def resources(request, name):
             messages.success(request, f"「{resource.name}」を登録しました{note}")
             return redirect("opendata:resources", dataset.name)
     return render(request, "opendata/resources.html", {"dataset": dataset, "form": form,
-                                                        "resources": dataset.resources.all()})
+                                                        "resources": dataset.resources.all()},
+                  status=422 if request.method == "POST" else 200)
 
 
 USAGE_HEADER = ["月", "ページ閲覧", "ダウンロード", "API", "合計"]

@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
 from chiiki.core.forms import row_id
+from chiiki.core.text import control_character_problem
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 MAX_LINKS = 20
@@ -15,6 +16,9 @@ MAX_LINKS = 20
 
 def text(raw, *, label: str, max_length: int, required: bool = True) -> str:
     value = (raw or "").strip()
+    # The review page passes the posted assessment straight here: PostgreSQL refuses NUL in text (a 500).
+    if problem := control_character_problem(value):
+        raise ValueError(f"{label}に{problem}")
     if required and not value:
         raise ValueError(f"{label}を入力してください")
     if len(value) > max_length:

@@ -10,7 +10,17 @@ from decimal import Decimal, InvalidOperation
 from chiiki.core.errors import Invalid
 from chiiki.core.text import control_character_problem
 
-from .models import AREA_FLAGS, ENTITY_KINDS, STAGES, AreaLogic, Kind, PackageRole, ProviderType, SupportType
+from .models import (
+    AREA_FLAGS,
+    ENTITY_KINDS,
+    STAGES,
+    AreaLogic,
+    Kind,
+    PackageRole,
+    ProviderType,
+    SupportProgram,
+    SupportType,
+)
 from .windows import parse_windows
 
 PUBLIC_ID = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,59}$")
@@ -210,6 +220,11 @@ def parse_row(values: dict[str, str], sector_codes: set[str]) -> dict:
             value = column.parse(raw)
         except ValueError as exc:
             problems.append((column.name, str(exc)))
+            continue
+        # SQLite stores any length; PostgreSQL refuses text beyond the column (a 500 on the edit page and import).
+        limit = SupportProgram._meta.get_field(column.attr).max_length if column.attr else None
+        if isinstance(value, str) and limit and len(value) > limit:
+            problems.append((column.name, f"{limit}文字以内で入力してください（{len(value):,}文字）"))
             continue
         if column.name == "id":
             if not PUBLIC_ID.match(value):

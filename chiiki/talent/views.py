@@ -285,6 +285,9 @@ def profile_delete(request, pk):
         except Conflict:
             messages.error(request, CONFLICT)
             return redirect("talent:profile", pk)
+        except Invalid as exc:  # a version that is no number: the page again, as talent answers a refused form
+            return render(request, "talent/profile_delete.html",
+                          {"profile": item, "problems": [reason for _name, reason in exc.problems]}, status=400)
         messages.success(request, "プロフィールを削除しました。過去の派遣記録には名前を残していません。")
         return redirect("talent:index")
     return render(request, "talent/profile_delete.html", {"profile": item})

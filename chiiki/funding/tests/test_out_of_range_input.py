@@ -5,11 +5,13 @@ import io
 
 import pytest
 
-from chiiki.funding.models import Campaign, FundingLine, Receipt
+from chiiki.funding.models import Campaign, CorporateDonationPledge, FundingLine, Receipt
 
 from .conftest import GENERAL, PLANNED
 from .test_campaigns import _campaign
+from .test_corporate import corp  # noqa: F401 - the fixture
 from .test_import import _csv, _export, _named
+from .test_revitalisation_edit import rr  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +68,72 @@ def test_a_receipt_count_beyond_the_column_is_refused(client_for, users, registe
         data={"external_id": "F-1", "amount": 5000, "count": 3_000_000_000, "received_on": "2026-06-01"})
     assert response.status_code == 422 and set(response.json()["detail"]) == {"count"}
     assert not Receipt.objects.exists()
+
+
+# ---- NUL on the detail pages' forms (PostgreSQL refuses NUL in text and in a lookup: a 500) -----------------------
+
+NUL = "見守り\x00センサー"
+
+
+def test_a_campaign_edit_with_nul_is_refused_naming_the_field(client_for, users, register):
+    campaign = _campaign(register)
+    data = {"municipality": "132012", "title": NUL, "use_of_funds": "通学路の見守り", "target_amount": "1000000",
+            "start_date": str(campaign.start_date), "end_date": str(campaign.end_date), "model": "all_in",
+            "minimum_donation": "2000", "gift_description": "", "gift_tier": "", "gift_cost": "",
+            "donation_url": "https://example.jp/cf/a\x00b", "version": campaign.version}
+    page = client_for(users["hachioji"]).post(f"/funding/campaigns/{campaign.pk}/edit", data)
+    assert page.status_code == 422
+    text = page.content.decode()
+    assert "プロジェクト名に制御文字（U+0000 NUL）が含まれています" in text
+    assert "寄附ページのURL（https://…）を入力してください" in text and "通学路の見守り" in text
+    campaign.refresh_from_db()
+    assert campaign.title == "高尾山の見守りIoT"
+
+
+def test_a_campaign_report_with_nul_is_refused(client_for, users, register):
+    campaign = _campaign(register)
+    response = client_for(users["hachioji"]).post(f"/funding/campaigns/{campaign.pk}/reports",
+                                                  {"posted_on": "2026-06-01", "text": NUL}, follow=True)
+    assert response.status_code == 200
+    assert "報告に制御文字（U+0000 NUL）が含まれています" in response.content.decode()
+    assert not campaign.reports.exists()
+
+
+def test_a_year_and_a_line_with_nul_are_refused_on_the_plan_page(client_for, users, plan_factory):
+    plan = plan_factory([(2026, "implementation", 100, [(GENERAL, 100, PLANNED, None)])])
+    year = plan.years.get()
+    c = client_for(users["hachioji"])
+    added = c.post(f"/funding/plans/{plan.pk}/years/add", {
+        "newyear-fiscal_year": "2027", "newyear-phase": "operation", "newyear-activities": NUL,
+        "newyear-total_cost": "100"})
+    assert added.status_code == 422
+    assert "取組内容に制御文字（U+0000 NUL）が含まれています" in added.content.decode()
+    line = c.post(f"/funding/plans/{plan.pk}/years/{year.pk}/lines/add", {
+        f"newline{year.pk}-source_kind": "national_program", f"newline{year.pk}-program": "TEST\x00",
+        f"newline{year.pk}-amount": "100", f"newline{year.pk}-state": "planned"})
+    assert line.status_code == 422
+    assert "国の支援メニューを選んでください" in line.content.decode()
+    assert plan.years.count() == 1 and FundingLine.objects.count() == 1
+
+
+def test_a_project_edit_with_nul_is_refused_with_the_values_kept(client_for, users, rr):  # noqa: F811
+    _plan, project = rr
+    c = client_for(users["hachioji"])
+    body = {"version": project.version, "name": "八王子 防災センサー", "sector": "disaster\x00",
+            "target_amount": "10000000", "description": NUL}
+    page = c.post(f"/funding/projects/{project.pk}/edit", body)
+    assert page.status_code == 422
+    text = page.content.decode()
+    assert "事業の概要に制御文字（U+0000 NUL）が含まれています" in text and "八王子 防災センサー" in text
+    project.refresh_from_db()
+    assert (project.sector_id, project.description, project.version) == ("disaster", "", 1)
+
+
+def test_a_pledge_whose_form_key_holds_nul_is_refused(client_for, users, corp):  # noqa: F811
+    """The pledge form's hidden idempotency key was looked up as posted (PostgreSQL: a 500)."""
+    response = client_for(users["company"]).post(f"/funding/projects/{corp['matsue'].pk}/pledge", {
+        "amount": "500000", "fiscal_year": "2026", "no_return_declared": "1", "idempotency_key": "form-1\x00"},
+        follow=True)
+    assert response.status_code == 200
+    assert "申出の識別キーに制御文字（U+0000 NUL）が含まれています" in response.content.decode()
+    assert not CorporateDonationPledge.objects.exists()

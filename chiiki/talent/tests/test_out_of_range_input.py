@@ -32,3 +32,15 @@ def test_visit_api_refuses_participants_beyond_the_column(users, client_for, hac
                                                  content_type="application/json")
     assert response.status_code == 422 and set(response.json()["detail"]) == {"participants"}
     assert not Visit.objects.exists()
+
+
+@pytest.mark.parametrize("version", ["", "abc", "-1", "a\x00b"])
+def test_deleting_a_profile_with_a_version_that_is_no_number_shows_the_page_again(users, client_for, advisor_profile,
+                                                                                   version):
+    """The action refused the version (Invalid) and the page let it through: a 500 on both engines."""
+    from chiiki.talent.models import TalentProfile
+
+    page = client_for(users["advisor"]).post(f"/talent/profiles/{advisor_profile.pk}/delete", {"version": version})
+    assert page.status_code == 400
+    assert "版（version）" in page.content.decode() and "削除していません" in page.content.decode()
+    assert TalentProfile.objects.filter(pk=advisor_profile.pk).exists()
