@@ -92,6 +92,23 @@ class ActionForm(forms.Form):
         return 409 if self.conflict else 422 if self.errors else 200
 
 
+def save_or_refuse(form, save):
+    """For a plain Django form an editor posts (ActionForm has `submit`): `save()` when the form is valid.
+    Returns (what save returned or None, the page's status): 200 saved, 422 refused (the action's problems go on
+    the fields), 409 someone saved first (its message on the form)."""
+    if not form.is_valid():
+        return None, 422
+    try:
+        return save(), 200
+    except Invalid as exc:
+        for name, reason in exc.problems:
+            form.add_error(name if name in form.fields else None, reason)
+        return None, 422
+    except Conflict as exc:
+        form.add_error(None, str(exc))
+        return None, 409
+
+
 MAX_ROW_ID = 2_147_483_647  # the largest value an integer column holds on both engines
 
 

@@ -19,6 +19,7 @@ from chiiki import access
 from chiiki.core import tabular
 from chiiki.core.codes import is_valid_code
 from chiiki.core.errors import Conflict, Invalid
+from chiiki.core.forms import save_or_refuse
 from chiiki.core.search_request import OneOf, RequestSpec
 from chiiki.core.search_request import SearchRequest as BaseRequest
 from chiiki.regions.models import Municipality, Prefecture
@@ -332,19 +333,11 @@ def edit(request, name):
     form = DatasetForm(request.POST or None, initial=initial, editing=True)
     status = 200
     if request.method == "POST":
-        status = 422  # like every other editor: 422 for refused values, 409 when someone else saved first
-        if form.is_valid():
-            try:
-                dataset = actions.update_dataset(request.user, dataset, form.values(),
-                                                 version=form.cleaned_data.get("version"))
-            except Invalid as exc:
-                _apply_errors(form, exc)
-            except Conflict as exc:
-                form.add_error(None, str(exc))
-                status = 409
-            else:
-                messages.success(request, f"「{dataset.title}」を保存しました")
-                return redirect(dataset.get_absolute_url())
+        saved, status = save_or_refuse(form, lambda: actions.update_dataset(
+            request.user, dataset, form.values(), version=form.cleaned_data.get("version")))
+        if saved is not None:
+            messages.success(request, f"「{saved.title}」を保存しました")
+            return redirect(saved.get_absolute_url())
     return render(request, "opendata/edit.html", {"form": form, "dataset": dataset}, status=status)
 
 

@@ -12,8 +12,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from chiiki import access
-from chiiki.core.errors import Conflict, Invalid
+from chiiki.core.errors import Invalid
 from chiiki.core.fiscal import current_fiscal_year, fiscal_year_label
+from chiiki.core.forms import save_or_refuse
 from chiiki.core.imports import ImportForm
 from chiiki.core.paging import paginate
 from chiiki.core.search import normalize
@@ -325,21 +326,11 @@ def edit(request, public_id=None):
     status = 200
     if request.method == "POST":
         form = ProgramForm(request.POST, current=row_of(program) if program else None)
-        if form.is_valid():
-            try:
-                saved = actions.save_program(request.user, program, form.row(),
-                                             version=form.cleaned_data.get("version"))
-            except Invalid as exc:
-                for column, reason in exc.problems:
-                    form.add_error(column if column in form.fields else None, reason)
-            except Conflict as exc:
-                form.add_error(None, str(exc))
-                status = 409
-            else:
-                messages.success(request, f"「{saved.name}」を保存しました")
-                return redirect(saved.get_absolute_url())
-        # Like every other editor: 422 for refused values, 409 when someone else saved first.
-        status = status if status == 409 else 422
+        saved, status = save_or_refuse(form, lambda: actions.save_program(
+            request.user, program, form.row(), version=form.cleaned_data.get("version")))
+        if saved is not None:
+            messages.success(request, f"「{saved.name}」を保存しました")
+            return redirect(saved.get_absolute_url())
     else:
         initial = row_of(program) if program else {"sectors": "all", "area_logic": "all"}
         if program:
