@@ -1,6 +1,6 @@
 """Every write of funding data: access.require → validate → transaction.atomic → write + history → bump."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from chiiki import access
 from chiiki.core import editing, history
@@ -614,8 +614,6 @@ def record_receipt(actor, campaign: Campaign, *, received_on, amount, count=1, e
                    idempotency_key: str = "", source: str = history.API):
     """Record what the portal received. Returns (receipt, created). The same 受付番号 or Idempotency-Key never
     counts twice: a repeat returns the stored receipt; a key reused for a different receipt is refused."""
-    from django.db import IntegrityError
-
     from chiiki.core import db
 
     from .models import Receipt
@@ -676,15 +674,20 @@ def register_company(actor, *, name: str, corporate_number: str, head_office: Mu
         problems.append(("corporate_number", "法人番号を入力してください"))
     if head_office is None:
         problems.append(("head_office", "本社所在地の団体コードを入力してください"))
+    taken = ("corporate_number", "この法人番号の企業はすでに登録されています")
     if number and Company.objects.filter(corporate_number=number).exists():
-        problems.append(("corporate_number", "この法人番号の企業はすでに登録されています"))
+        problems.append(taken)
     if problems:
         raise Invalid(problems)
-    with transaction.atomic():
-        company = Company.objects.create(name=name, corporate_number=number, head_office=head_office,
-                                         owner=_user_or_none(actor), is_demo=is_demo)
-        history.record(actor, history.CREATE, company, None, _snap(company, COMPANY_FIELDS), source=source)
-        history.bump(AREA)
+    try:
+        with transaction.atomic():
+            company = Company.objects.create(name=name, corporate_number=number, head_office=head_office,
+                                             owner=_user_or_none(actor), is_demo=is_demo)
+            history.record(actor, history.CREATE, company, None, _snap(company, COMPANY_FIELDS), source=source)
+            history.bump(AREA)
+    except IntegrityError:
+        # Registered by another request between the check above and this insert (法人番号 is unique).
+        raise Invalid([taken]) from None
     return company
 
 
@@ -832,8 +835,6 @@ def pledge(actor, company, project, *, amount, fiscal_year, no_return_declared: 
            is_demo: bool = False, source: str = history.WEB):
     """A company's pledge (申出) to a project. Returns (pledge, created): the same Idempotency-Key of the same
     company returns the stored pledge. Every rule broken is refused with its reason (corporate.refusals)."""
-    from django.db import IntegrityError
-
     from . import corporate
     from .models import CorporateDonationPledge
 

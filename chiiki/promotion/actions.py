@@ -3,6 +3,7 @@
 import datetime as dt
 import unicodedata
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
@@ -341,6 +342,9 @@ def _organisation_snapshot(o: Organisation) -> dict:
     return {**history.snapshot(o, ORGANISATION_FIELDS), "sectors": sorted(o.sectors.values_list("code", flat=True))}
 
 
+TAKEN_CORPORATE_NUMBER = "この法人番号の組織は既に登録されています"
+
+
 def clean_organisation(data: dict, *, exclude_pk=None) -> dict:
     problems = []
     cleaned = {"name": _text(problems, "name", data.get("name"), "名称", 200),
@@ -355,7 +359,7 @@ def clean_organisation(data: dict, *, exclude_pk=None) -> dict:
     else:
         taken = Organisation.objects.filter(corporate_number=cleaned["corporate_number"]).exclude(pk=exclude_pk)
         if cleaned["corporate_number"] and taken.exists():
-            problems.append(("corporate_number", "この法人番号の組織は既に登録されています"))
+            problems.append(("corporate_number", TAKEN_CORPORATE_NUMBER))
     if problems:
         raise Invalid(problems)
     return cleaned
@@ -372,6 +376,15 @@ def save_organisation(actor, organisation: Organisation | None, data: dict, *, v
         version = editing.require_version(version)
     cleaned = clean_organisation(data, exclude_pk=organisation.pk if organisation else None)
     sectors = cleaned.pop("sectors")
+    try:
+        return _write_organisation(actor, organisation, cleaned, sectors, version=version, is_demo=is_demo,
+                                   source=source)
+    except IntegrityError:
+        # The 法人番号 check above ran before the transaction: another request registered the number in between.
+        raise Invalid([("corporate_number", TAKEN_CORPORATE_NUMBER)]) from None
+
+
+def _write_organisation(actor, organisation, cleaned, sectors, *, version, is_demo, source) -> Organisation:
     with transaction.atomic():
         if organisation is None:
             organisation = Organisation.objects.create(is_demo=is_demo, **cleaned)
@@ -379,7 +392,7 @@ def save_organisation(actor, organisation: Organisation | None, data: dict, *, v
             history.record(actor, history.CREATE, organisation, None, _organisation_snapshot(organisation),
                            prefecture=organisation.prefecture, source=source)
             user = _signed_in(actor)
-            if user is not None and user.role == "company" and not OrganisationMember.objects.filter(user=user).exists():
+            if user is not None and user.role == "company" and not _has_organisation(user):
                 member = OrganisationMember.objects.create(user=user, organisation=organisation)
                 history.record(actor, history.CREATE, member, None, {"user": user.pk, "organisation": organisation.pk},
                                source=source, object_repr=f"{user.get_username()} → {organisation.name}")
@@ -399,13 +412,20 @@ def save_organisation(actor, organisation: Organisation | None, data: dict, *, v
     return organisation
 
 
+def _has_organisation(user) -> bool:
+    """Whether the user already belongs to an organisation, with the user's row locked until the transaction ends:
+    two requests attaching one user (PostgreSQL) then take turns, and the second sees the first's membership."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    return OrganisationMember.objects.filter(user=user).exists()
+
+
 def add_organisation_member(actor, organisation: Organisation, user, *, source: str = history.WEB) -> OrganisationMember:
     """The admin (or a member) attaches a company user to the organisation; a user belongs to one organisation."""
     access.require(actor, "promotion.organisation_edit", organisation)
     if user.role != "company":
         raise Invalid([("user", "組織に所属できるのは企業の利用者です")])
     with transaction.atomic():
-        if OrganisationMember.objects.filter(user=user).exists():
+        if _has_organisation(user):
             raise Invalid([("user", f"{user.get_username()} は既に別の組織に所属しています")])
         member = OrganisationMember.objects.create(user=user, organisation=organisation)
         history.record(actor, history.CREATE, member, None, {"user": user.pk, "organisation": organisation.pk},

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chiiki import access
@@ -232,11 +232,17 @@ def create_profile(actor, data: dict, *, user=None, external_id=None, is_demo=Fa
         user = actor  # nobody but the admin creates a profile for someone else
         if TalentProfile.objects.filter(user=actor).exists():
             raise Invalid([("", "あなたのプロフィールはすでにあります。編集してください")])
-    with transaction.atomic():
-        profile = TalentProfile(user=user, external_id=external_id, is_demo=is_demo)
-        _write_profile(profile, cleaned)
-        history.record(actor, history.CREATE, profile, None, _profile_snapshot(profile), source=source)
-        history.bump(AREA)
+    try:
+        with transaction.atomic():
+            profile = TalentProfile(user=user, external_id=external_id, is_demo=is_demo)
+            _write_profile(profile, cleaned)
+            history.record(actor, history.CREATE, profile, None, _profile_snapshot(profile), source=source)
+            history.bump(AREA)
+    except IntegrityError:
+        # A second submission of the same person's profile that passed the check above before the first committed.
+        if user is not None and TalentProfile.objects.filter(user=user).exists():
+            raise Invalid([("", "あなたのプロフィールはすでにあります。編集してください")]) from None
+        raise
     return profile
 
 
