@@ -1,4 +1,4 @@
-"""Helpers for the tests of every app (browser pages, マイページ)."""
+"""Helpers for the tests of every app (browser pages, マイページ, concurrent API requests)."""
 
 
 def collect_errors(page) -> list[str]:
@@ -26,3 +26,34 @@ def follow_section_list(client, section_html: str) -> str:
 
     url = re.search(r'<a href="([^"]+)">(?:一覧で見る|ほか)', section_html).group(1).replace("&amp;", "&")
     return client.get(url).content.decode()
+
+
+def at_once(count: int, method: str, url: str, token: str, body: dict) -> list[tuple[int, object]]:
+    """`count` copies of one API request released together (threads behind a barrier, real HTTP to a live server,
+    one connection each): (status, JSON body) of every answer, for races such as a double submit."""
+    import json
+    import threading
+    import urllib.error
+    import urllib.request
+
+    barrier = threading.Barrier(count)
+    answers = [None] * count
+
+    def send(i):
+        request = urllib.request.Request(url, data=json.dumps(body).encode(), method=method,
+                                         headers={"Content-Type": "application/json",
+                                                  "Authorization": f"Bearer {token}"})
+        barrier.wait()
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                answers[i] = (response.status, json.loads(response.read() or b"null"))
+        except urllib.error.HTTPError as exc:
+            answers[i] = (exc.code, json.loads(exc.read() or b"null"))
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(240)
+    assert all(answer is not None for answer in answers), answers
+    return answers
