@@ -28,21 +28,28 @@ def follow_section_list(client, section_html: str) -> str:
     return client.get(url).content.decode()
 
 
-def at_once(count: int, method: str, url: str, token: str, body: dict) -> list[tuple[int, object]]:
-    """`count` copies of one API request released together (threads behind a barrier, real HTTP to a live server,
-    one connection each): (status, JSON body) of every answer, for races such as a double submit."""
+
+def at_once(count: int, method: str, url: str, token: str, body: dict | None) -> list[tuple[int, object]]:
+    """`count` copies of one API request released together, for races such as a double submit (see `together`)."""
+    return together([(method, url, token, body)] * count)
+
+
+def together(requests: list[tuple[str, str, str, dict | None]]) -> list[tuple[int, object]]:
+    """API requests (method, url, bearer token, JSON body) released at the same moment: threads behind a barrier,
+    real HTTP to a live server, one connection each. Returns (status, JSON body) of every answer, in order."""
     import json
     import threading
     import urllib.error
     import urllib.request
 
-    barrier = threading.Barrier(count)
-    answers = [None] * count
+    barrier = threading.Barrier(len(requests))
+    answers = [None] * len(requests)
 
     def send(i):
-        request = urllib.request.Request(url, data=json.dumps(body).encode(), method=method,
-                                         headers={"Content-Type": "application/json",
-                                                  "Authorization": f"Bearer {token}"})
+        method, url, token, body = requests[i]
+        request = urllib.request.Request(url, data=None if body is None else json.dumps(body).encode(),
+                                         method=method, headers={"Content-Type": "application/json",
+                                                                 "Authorization": f"Bearer {token}"})
         barrier.wait()
         try:
             with urllib.request.urlopen(request, timeout=120) as response:
@@ -50,7 +57,7 @@ def at_once(count: int, method: str, url: str, token: str, body: dict) -> list[t
         except urllib.error.HTTPError as exc:
             answers[i] = (exc.code, json.loads(exc.read() or b"null"))
 
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(count)]
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(requests))]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 
 from chiiki import access
 from chiiki.core import editing, history
-from chiiki.core.errors import Invalid
+from chiiki.core.errors import Conflict, Invalid
 from chiiki.programs.models import SupportProgram
 from chiiki.regions.models import Municipality, Prefecture
 from chiiki.roadmap.models import Sector, SectorModel
@@ -398,6 +398,9 @@ def _plan_municipalities(plan) -> set[str]:
     return codes
 
 
+YEAR_GONE = "この年度はほかの利用者が削除しました。最新の内容を確認してください。"
+
+
 def add_line(actor, year: PlanYear, *, source_kind: str, amount, state: str = FundingState.PLANNED,
              program: SupportProgram | None = None, campaign: Campaign | None = None, label: str = "",
              donation_project=None, source: str = history.WEB) -> FundingLine:
@@ -407,6 +410,11 @@ def add_line(actor, year: PlanYear, *, source_kind: str, amount, state: str = Fu
                                   "campaign": campaign, "label": label, "donation_project": donation_project},
                                  plan=plan)
     with transaction.atomic():
+        # The plan row is the lock every change of its years goes through (add_year, delete_year): a 年度 deleted
+        # meanwhile is a Conflict here instead of a line pointing at nothing (a foreign key error at commit).
+        ImplementationPlan.objects.select_for_update(of=("self",)).order_by().get(pk=plan.pk)
+        if not PlanYear.objects.filter(pk=year.pk).exists():
+            raise Conflict(YEAR_GONE)
         line = FundingLine.objects.create(plan_year=year, **cleaned)
         _record(actor, history.CREATE, line, None, _snap(line, LINE_FIELDS), plan, source,
                 object_repr=f"{plan.title}: {year.fiscal_year}年度 {line}")

@@ -239,7 +239,7 @@ def line_add(request, pk, year_id):
     year = get_object_or_404(PlanYear.objects.select_related("plan"), pk=year_id, plan=plan)
     try:
         line = actions.add_line(request.user, year, **_line_values(request, f"newline{year.pk}", plan))
-    except Invalid as exc:
+    except (Invalid, Conflict) as exc:
         return _failed(request, plan, exc)
     return _after_write(request, plan, f"{year.fiscal_year}年度に財源（{line.get_source_kind_display()}）を追加しました")
 
