@@ -399,6 +399,18 @@ def _plan_municipalities(plan) -> set[str]:
 
 
 YEAR_GONE = "この年度はほかの利用者が削除しました。最新の内容を確認してください。"
+PROJECT_GONE = "この事業はほかの利用者が削除しました"
+
+
+def _keep_project(project, field: str) -> None:
+    """Inside the transaction: lock the 事業 a pledge or a funding line is about to point at. Its deletion counts
+    pledges and lines under the same lock, so a project deleted meanwhile is refused here (Invalid) instead of
+    a row pointing at nothing (a foreign key error at commit, a 500)."""
+    from .models import RevitalisationProject
+
+    if project is not None and \
+            RevitalisationProject.objects.select_for_update().order_by().filter(pk=project.pk).first() is None:
+        raise Invalid([(field, PROJECT_GONE)])
 
 
 def add_line(actor, year: PlanYear, *, source_kind: str, amount, state: str = FundingState.PLANNED,
@@ -415,6 +427,7 @@ def add_line(actor, year: PlanYear, *, source_kind: str, amount, state: str = Fu
         ImplementationPlan.objects.select_for_update(of=("self",)).order_by().get(pk=plan.pk)
         if not PlanYear.objects.filter(pk=year.pk).exists():
             raise Conflict(YEAR_GONE)
+        _keep_project(cleaned["donation_project"], "donation_project")
         line = FundingLine.objects.create(plan_year=year, **cleaned)
         _record(actor, history.CREATE, line, None, _snap(line, LINE_FIELDS), plan, source,
                 object_repr=f"{plan.title}: {year.fiscal_year}年度 {line}")
@@ -433,6 +446,8 @@ def update_line(actor, line: FundingLine, *, version, source: str = history.WEB,
         current = editing.lock(FundingLine.objects.select_related("program", "campaign", "donation_project__plan"),
                                line.pk, version)
         cleaned = _clean_line_fields(values, plan=plan, partial=True, current=current)
+        if cleaned.get("donation_project") is not None and cleaned["donation_project"] != current.donation_project:
+            _keep_project(cleaned["donation_project"], "donation_project")
         before = editing.apply(current, LINE_FIELDS, cleaned)
         if before is None:
             return current
@@ -862,6 +877,7 @@ def pledge(actor, company, project, *, amount, fiscal_year, no_return_declared: 
         raise Invalid(problems)
     try:
         with transaction.atomic():
+            _keep_project(project, "project")
             made = CorporateDonationPledge.objects.create(
                 company=company, project=project, amount=amount, fiscal_year=year, no_return_declared=True,
                 pledged_by=_user_or_none(actor), idempotency_key=key, is_demo=is_demo)
