@@ -924,6 +924,8 @@ def set_pledge_state(actor, pledge_row, state: str, *, version, received_on=None
 
 def set_credit_end_year(actor, end_year, *, version, source: str = history.WEB):
     """The national admin changes the last 年度 of the tax credit (a later 税制改正)."""
+    from chiiki.core import db
+
     from .models import TaxCreditSetting
 
     access.require(actor, "funding.tax_settings")
@@ -933,6 +935,10 @@ def set_credit_end_year(actor, end_year, *, version, source: str = history.WEB):
     except ValueError as exc:
         raise Invalid([("credit_end_year", str(exc))]) from None
     with transaction.atomic():
+        # Before the first save there is no row to lock: two first saves (PostgreSQL) would each create one and
+        # the second would silently not count. The area lock makes them take turns; the second then meets the
+        # first's row and its stale version (Conflict). SQLite's BEGIN IMMEDIATE already serialises them.
+        db.lock_area("funding:tax-credit")
         setting = TaxCreditSetting.objects.select_for_update().order_by("pk").first()
         if setting is None:
             setting = TaxCreditSetting.objects.create()

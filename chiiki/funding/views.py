@@ -916,8 +916,7 @@ def tax_settings(request):
     from .models import TaxCreditSetting
 
     access.require(request.user, "funding.tax_settings")
-    setting = TaxCreditSetting.objects.order_by("pk").first()
-    version = setting.version if setting else 1
+    status = 200
     if request.method == "POST":
         try:
             actions.set_credit_end_year(request.user, request.POST.get("credit_end_year"),
@@ -925,13 +924,17 @@ def tax_settings(request):
         except Invalid as exc:
             for _name, reason in exc.problems:
                 messages.error(request, reason)
+            status = 422
         except Conflict:
             messages.error(request, Conflict.DEFAULT)
+            status = 409
         else:
             messages.success(request, "税額控除の適用期限を保存しました")
             return redirect("funding:tax_settings")
+    # Read after a refused save, so that the form carries the version saved meanwhile (saving again overwrites it).
+    setting = TaxCreditSetting.objects.order_by("pk").first()
     return render(request, "funding/tax_settings.html", {"end_year": corporate.credit_end_year(),
-                                                         "version": version})
+                                                         "version": setting.version if setting else 1}, status=status)
 
 
 @login_required
