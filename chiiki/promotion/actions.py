@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 
 from chiiki import access
@@ -171,6 +172,14 @@ def save_weights(actor, data: dict, *, version, source: str = history.WEB) -> Sc
     access.require(actor, "promotion.manage")
     version = editing.require_version(version)
     cleaned = clean_weights(data)
+    try:
+        return _write_weights(actor, cleaned, version, source)
+    except IntegrityError:
+        # Two first saves at once (both saw no row, version 0): the one that inserted second lost, as a stale version.
+        raise Conflict(current=ScoringWeights.objects.filter(pk=1).first()) from None
+
+
+def _write_weights(actor, cleaned: dict, version: int, source: str) -> ScoringWeights:
     with transaction.atomic():
         current = ScoringWeights.objects.select_for_update().order_by().filter(pk=1).first()
         if current is None and version != 0:  # 0 = the admin saw the defaults (no row yet)
@@ -538,6 +547,9 @@ def remove_council_member(actor, membership: CouncilMembership, *, source: str =
     council = membership.council
     access.require(actor, "promotion.council_manage", _council_scope(council.municipality, council.prefecture))
     with transaction.atomic():
+        # Two removals at once: the second finds the row gone (404, as when sent later) and records nothing.
+        if not CouncilMembership.objects.select_for_update().order_by().filter(pk=membership.pk).exists():
+            raise Http404("この構成員はすでに外されています")
         history.record(actor, history.DELETE, membership, _membership_snapshot(membership), None,
                        municipality=council.municipality, prefecture=council.prefecture, source=source,
                        object_repr=f"{council.name}: {membership.organisation.name}")
@@ -628,6 +640,13 @@ def save_challenge(actor, municipality, challenge: Challenge | None, data: dict,
 PROPOSAL_FIELDS = ("challenge_id", "organisation_id", "summary", "approach", "cost", "team", "status", "version")
 
 
+PROPOSALS_CLOSED = "この課題の提案の受付は終了しています"
+
+
+def _open_for_proposals(challenge: Challenge) -> bool:
+    return challenge.status == ChallengeStatus.OPEN and challenge.deadline >= timezone.localdate()
+
+
 def submit_proposal(actor, challenge: Challenge, data: dict, *, is_demo=False,
                     source: str = history.WEB) -> Proposal:
     """A company or startup user answers an open challenge on behalf of their organisation (one per organisation)."""
@@ -636,8 +655,8 @@ def submit_proposal(actor, challenge: Challenge, data: dict, *, is_demo=False,
     if membership is None:
         raise Invalid([("", "提案するには、先に所属する組織を登録してください")])
     problems = []
-    if challenge.status != ChallengeStatus.OPEN or challenge.deadline < timezone.localdate():
-        problems.append(("", "この課題の提案の受付は終了しています"))
+    if not _open_for_proposals(challenge):
+        problems.append(("", PROPOSALS_CLOSED))
     cleaned = {"summary": _text(problems, "summary", data.get("summary"), "概要", 2000),
                "approach": _text(problems, "approach", data.get("approach"), "進め方", 4000),
                "cost": _amount(problems, "cost", data.get("cost"), "見積額", required=True),
@@ -646,6 +665,11 @@ def submit_proposal(actor, challenge: Challenge, data: dict, *, is_demo=False,
         raise Invalid(problems)
     try:
         with transaction.atomic():
+            # select_proposal decides under this row's lock: a proposal arriving meanwhile is refused, not left
+            # "submitted" on a decided challenge.
+            locked = Challenge.objects.select_for_update().order_by().filter(pk=challenge.pk).first()
+            if locked is None or not _open_for_proposals(locked):
+                raise Invalid([("", PROPOSALS_CLOSED)])
             proposal = Proposal.objects.create(challenge=challenge, organisation_id=membership.organisation_id,
                                                submitted_by=_signed_in(actor), is_demo=is_demo, **cleaned)
             history.record(actor, history.CREATE, proposal, None, history.snapshot(proposal, PROPOSAL_FIELDS),
