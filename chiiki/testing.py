@@ -66,9 +66,9 @@ def together(requests: list[tuple[str, str, str, dict | None]]) -> list[tuple[in
     return answers
 
 
-def posted_together(url: str, user, forms: list[dict]) -> list[int]:
-    """Page forms (one dict of fields each) posted by one signed-in user at the same moment, like `together`:
-    the status of every answer (redirects are not followed, so a saved form answers 302)."""
+def posted_together(user, posts: list[tuple[str, dict]]) -> list[int]:
+    """Page forms (url, fields) posted by one signed-in user at the same moment, like `together`: the status of
+    every answer, in order (redirects are not followed, so a saved form answers 302)."""
     import threading
     import urllib.error
     import urllib.parse
@@ -87,11 +87,12 @@ def posted_together(url: str, user, forms: list[dict]) -> list[int]:
             return None
 
     opener = urllib.request.build_opener(Stay)
-    barrier = threading.Barrier(len(forms))
-    statuses = [None] * len(forms)
+    barrier = threading.Barrier(len(posts))
+    statuses = [None] * len(posts)
 
     def send(i):
-        body = urllib.parse.urlencode({**forms[i], "csrfmiddlewaretoken": token}).encode()
+        url, fields = posts[i]
+        body = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token}).encode()
         request = urllib.request.Request(url, data=body, method="POST", headers=headers)
         barrier.wait()
         try:
@@ -100,7 +101,7 @@ def posted_together(url: str, user, forms: list[dict]) -> list[int]:
         except urllib.error.HTTPError as exc:
             statuses[i] = exc.code
 
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(forms))]
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(posts))]
     for thread in threads:
         thread.start()
     for thread in threads:

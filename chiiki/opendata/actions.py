@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 
 from chiiki import access
@@ -350,6 +351,9 @@ def delete_resource(actor, resource: Resource, *, source: str = history.WEB) -> 
     access.require(actor, "opendata.manage", dataset)
     with transaction.atomic():
         current = Dataset.objects.select_for_update(of=("self",)).order_by().get(pk=dataset.pk)
+        if not Resource.objects.filter(pk=resource.pk).exists():
+            # Deleted by a request that held the dataset's lock first: 404 as when sent later, recorded once.
+            raise Http404("リソースが見つかりません")
         history.record(actor, history.DELETE, resource, _resource_snapshot(resource), None, source=source,
                        **_history_scope(current))
         name = resource.file.name if resource.file else ""

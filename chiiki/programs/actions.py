@@ -1,6 +1,7 @@
 """Every write to the catalog: admin edits, CSV/XLSX imports, the reference loader, saved searches."""
 
 from django.db import transaction
+from django.http import Http404
 
 from chiiki.access import require
 from chiiki.core import history
@@ -166,9 +167,18 @@ def save_search(actor, *, name: str, params: str, alerts: bool, source: str = hi
     return saved
 
 
+def _locked_search(saved: SavedSearch) -> SavedSearch:
+    """The saved search locked for this transaction; deleted meanwhile (two clicks at once) is 404, as it is when
+    sent later — not a second deletion in the history, nor a 500."""
+    current = SavedSearch.objects.select_for_update().filter(pk=saved.pk).first()
+    if current is None:
+        raise Http404("保存した検索が見つかりません")
+    return current
+
+
 def _set_alerts(actor, saved: SavedSearch, alerts: bool, source: str) -> SavedSearch:
     with transaction.atomic():
-        current = SavedSearch.objects.select_for_update().get(pk=saved.pk)
+        current = _locked_search(saved)
         if current.alerts != alerts:
             before = _search_state(current)
             current.alerts = alerts
@@ -193,5 +203,6 @@ def unsubscribe(saved: SavedSearch) -> None:
 def delete_search(actor, saved: SavedSearch, *, source: str = history.WEB) -> None:
     require(actor, "programs.save_search", saved)
     with transaction.atomic():
-        history.record(actor, history.DELETE, saved, _search_state(saved), None, source=source)
-        saved.delete()
+        current = _locked_search(saved)
+        history.record(actor, history.DELETE, current, _search_state(current), None, source=source)
+        current.delete()

@@ -15,8 +15,9 @@ COPIES = 8
 
 
 def test_first_saves_at_once_keep_one_setting_and_refuse_the_rest(live_server, users):
-    statuses = posted_together(f"{live_server.url}/funding/tax-credit", users["admin"],
-                               [{"credit_end_year": str(2028 + i), "version": "1"} for i in range(COPIES)])
+    url = f"{live_server.url}/funding/tax-credit"
+    statuses = posted_together(users["admin"], [(url, {"credit_end_year": str(2028 + i), "version": "1"})
+                                                for i in range(COPIES)])
     assert Counter(statuses) == {302: 1, 409: COPIES - 1}, statuses
     setting = TaxCreditSetting.objects.get()
     assert setting.version == 2
