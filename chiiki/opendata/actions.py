@@ -185,18 +185,22 @@ def update_dataset(actor, dataset: Dataset, values: dict, *, version, source: st
     access.require(actor, "opendata.manage", dataset)
     version = editing.require_version(version)
     cleaned = clean_fields(values, current=dataset)
-    with transaction.atomic():
-        current = _locked(dataset, version)
-        old_type = current.standard_type
-        before = editing.apply(current, HISTORY_FIELDS, cleaned)
-        if before is None:  # nothing changed: no save, no history, same version
-            return current
-        if old_type != current.standard_type:
-            _revalidate(current)
-        current.save()
-        history.record(actor, history.UPDATE, current, before, _snapshot(current), source=source,
-                       **_history_scope(current))
-        _after_write(current)
+    try:
+        with transaction.atomic():
+            current = _locked(dataset, version)
+            old_type = current.standard_type
+            before = editing.apply(current, HISTORY_FIELDS, cleaned)
+            if before is None:  # nothing changed: no save, no history, same version
+                return current
+            if old_type != current.standard_type:
+                _revalidate(current)
+            current.save()
+            history.record(actor, history.UPDATE, current, before, _snapshot(current), source=source,
+                           **_history_scope(current))
+            _after_write(current)
+    except IntegrityError:
+        # Another dataset took the name between the check in clean_fields and this save.
+        raise Invalid([("name", f"URL名「{cleaned['name']}」はすでに使われています")]) from None
     return current
 
 

@@ -1,6 +1,6 @@
 """Every write to the catalog: admin edits, CSV/XLSX imports, the reference loader, saved searches."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from chiiki.access import require
@@ -33,6 +33,14 @@ def save_program(actor, program: SupportProgram | None, row: dict[str, str], *, 
     """Create (program=None) or update a program from file-format values. Raises Invalid, Conflict."""
     require(actor, "programs.manage", program)
     data = parse_row(row, _sector_codes())
+    try:
+        return _write_program(actor, program, data, version=version, source=source)
+    except IntegrityError:
+        # Two saves gave one ID at the same moment: the second meets the unique ID (PostgreSQL).
+        raise Invalid([("id", f"ID {data['public_id']} は既に使われています")]) from None
+
+
+def _write_program(actor, program, data, *, version, source) -> SupportProgram:
     with transaction.atomic():
         if program is None:
             if SupportProgram.objects.filter(public_id=data["public_id"]).exists():
