@@ -1,4 +1,4 @@
-"""Helpers for the tests of every app (browser pages, マイページ)."""
+"""Helpers for the tests of every app (browser pages, マイページ, concurrent API requests)."""
 
 
 def collect_errors(page) -> list[str]:
@@ -26,3 +26,85 @@ def follow_section_list(client, section_html: str) -> str:
 
     url = re.search(r'<a href="([^"]+)">(?:一覧で見る|ほか)', section_html).group(1).replace("&amp;", "&")
     return client.get(url).content.decode()
+
+
+
+def at_once(count: int, method: str, url: str, token: str, body: dict | None) -> list[tuple[int, object]]:
+    """`count` copies of one API request released together, for races such as a double submit (see `together`)."""
+    return together([(method, url, token, body)] * count)
+
+
+def together(requests: list[tuple[str, str, str, dict | None]]) -> list[tuple[int, object]]:
+    """API requests (method, url, bearer token, JSON body) released at the same moment: threads behind a barrier,
+    real HTTP to a live server, one connection each. Returns (status, JSON body) of every answer, in order."""
+    import json
+    import threading
+    import urllib.error
+    import urllib.request
+
+    barrier = threading.Barrier(len(requests))
+    answers = [None] * len(requests)
+
+    def send(i):
+        method, url, token, body = requests[i]
+        request = urllib.request.Request(url, data=None if body is None else json.dumps(body).encode(),
+                                         method=method, headers={"Content-Type": "application/json",
+                                                                 "Authorization": f"Bearer {token}"})
+        barrier.wait()
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                answers[i] = (response.status, json.loads(response.read() or b"null"))
+        except urllib.error.HTTPError as exc:
+            answers[i] = (exc.code, json.loads(exc.read() or b"null"))
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(requests))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(240)
+    assert all(answer is not None for answer in answers), answers
+    return answers
+
+
+def posted_together(user, posts: list[tuple[str, dict]]) -> list[int]:
+    """Page forms (url, fields) posted by one signed-in user at the same moment, like `together`: the status of
+    every answer, in order (redirects are not followed, so a saved form answers 302)."""
+    import threading
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    token = "racecsrftokenracecsrftokenracecs"  # any 32 letters: the cookie and the field only have to agree
+    headers = {"Content-Type": "application/x-www-form-urlencoded",
+               "Cookie": f"sessionid={client.cookies['sessionid'].value}; csrftoken={token}"}
+
+    class Stay(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(Stay)
+    barrier = threading.Barrier(len(posts))
+    statuses = [None] * len(posts)
+
+    def send(i):
+        url, fields = posts[i]
+        body = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token}).encode()
+        request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+        barrier.wait()
+        try:
+            with opener.open(request, timeout=120) as response:
+                statuses[i] = response.status
+        except urllib.error.HTTPError as exc:
+            statuses[i] = exc.code
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(posts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(240)
+    assert all(status is not None for status in statuses), statuses
+    return statuses

@@ -1,10 +1,10 @@
 """Every write of funding data: access.require → validate → transaction.atomic → write + history → bump."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from chiiki import access
 from chiiki.core import editing, history
-from chiiki.core.errors import Invalid
+from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.text import control_character_problem
 from chiiki.programs.models import SupportProgram
 from chiiki.regions.models import Municipality, Prefecture
@@ -399,6 +399,21 @@ def _plan_municipalities(plan) -> set[str]:
     return codes
 
 
+YEAR_GONE = "この年度はほかの利用者が削除しました。最新の内容を確認してください。"
+PROJECT_GONE = "この事業はほかの利用者が削除しました"
+
+
+def _keep_project(project, field: str) -> None:
+    """Inside the transaction: lock the 事業 a pledge or a funding line is about to point at. Its deletion counts
+    pledges and lines under the same lock, so a project deleted meanwhile is refused here (Invalid) instead of
+    a row pointing at nothing (a foreign key error at commit, a 500)."""
+    from .models import RevitalisationProject
+
+    if project is not None and \
+            RevitalisationProject.objects.select_for_update().order_by().filter(pk=project.pk).first() is None:
+        raise Invalid([(field, PROJECT_GONE)])
+
+
 def add_line(actor, year: PlanYear, *, source_kind: str, amount, state: str = FundingState.PLANNED,
              program: SupportProgram | None = None, campaign: Campaign | None = None, label: str = "",
              donation_project=None, source: str = history.WEB) -> FundingLine:
@@ -408,6 +423,12 @@ def add_line(actor, year: PlanYear, *, source_kind: str, amount, state: str = Fu
                                   "campaign": campaign, "label": label, "donation_project": donation_project},
                                  plan=plan)
     with transaction.atomic():
+        # The plan row is the lock every change of its years goes through (add_year, delete_year): a 年度 deleted
+        # meanwhile is a Conflict here instead of a line pointing at nothing (a foreign key error at commit).
+        ImplementationPlan.objects.select_for_update(of=("self",)).order_by().get(pk=plan.pk)
+        if not PlanYear.objects.filter(pk=year.pk).exists():
+            raise Conflict(YEAR_GONE)
+        _keep_project(cleaned["donation_project"], "donation_project")
         line = FundingLine.objects.create(plan_year=year, **cleaned)
         _record(actor, history.CREATE, line, None, _snap(line, LINE_FIELDS), plan, source,
                 object_repr=f"{plan.title}: {year.fiscal_year}年度 {line}")
@@ -426,6 +447,8 @@ def update_line(actor, line: FundingLine, *, version, source: str = history.WEB,
         current = editing.lock(FundingLine.objects.select_related("program", "campaign", "donation_project__plan"),
                                line.pk, version)
         cleaned = _clean_line_fields(values, plan=plan, partial=True, current=current)
+        if cleaned.get("donation_project") is not None and cleaned["donation_project"] != current.donation_project:
+            _keep_project(cleaned["donation_project"], "donation_project")
         before = editing.apply(current, LINE_FIELDS, cleaned)
         if before is None:
             return current
@@ -615,8 +638,6 @@ def record_receipt(actor, campaign: Campaign, *, received_on, amount, count=1, e
                    idempotency_key: str = "", source: str = history.API):
     """Record what the portal received. Returns (receipt, created). The same 受付番号 or Idempotency-Key never
     counts twice: a repeat returns the stored receipt; a key reused for a different receipt is refused."""
-    from django.db import IntegrityError
-
     from chiiki.core import db
 
     from .models import Receipt
@@ -677,15 +698,20 @@ def register_company(actor, *, name: str, corporate_number: str, head_office: Mu
         problems.append(("corporate_number", "法人番号を入力してください"))
     if head_office is None:
         problems.append(("head_office", "本社所在地の団体コードを入力してください"))
+    taken = ("corporate_number", "この法人番号の企業はすでに登録されています")
     if number and Company.objects.filter(corporate_number=number).exists():
-        problems.append(("corporate_number", "この法人番号の企業はすでに登録されています"))
+        problems.append(taken)
     if problems:
         raise Invalid(problems)
-    with transaction.atomic():
-        company = Company.objects.create(name=name, corporate_number=number, head_office=head_office,
-                                         owner=_user_or_none(actor), is_demo=is_demo)
-        history.record(actor, history.CREATE, company, None, _snap(company, COMPANY_FIELDS), source=source)
-        history.bump(AREA)
+    try:
+        with transaction.atomic():
+            company = Company.objects.create(name=name, corporate_number=number, head_office=head_office,
+                                             owner=_user_or_none(actor), is_demo=is_demo)
+            history.record(actor, history.CREATE, company, None, _snap(company, COMPANY_FIELDS), source=source)
+            history.bump(AREA)
+    except IntegrityError:
+        # Registered by another request between the check above and this insert (法人番号 is unique).
+        raise Invalid([taken]) from None
     return company
 
 
@@ -833,8 +859,6 @@ def pledge(actor, company, project, *, amount, fiscal_year, no_return_declared: 
            is_demo: bool = False, source: str = history.WEB):
     """A company's pledge (申出) to a project. Returns (pledge, created): the same Idempotency-Key of the same
     company returns the stored pledge. Every rule broken is refused with its reason (corporate.refusals)."""
-    from django.db import IntegrityError
-
     from . import corporate
     from .models import CorporateDonationPledge
 
@@ -856,6 +880,7 @@ def pledge(actor, company, project, *, amount, fiscal_year, no_return_declared: 
         raise Invalid(problems)
     try:
         with transaction.atomic():
+            _keep_project(project, "project")
             made = CorporateDonationPledge.objects.create(
                 company=company, project=project, amount=amount, fiscal_year=year, no_return_declared=True,
                 pledged_by=_user_or_none(actor), idempotency_key=key, is_demo=is_demo)
@@ -902,6 +927,8 @@ def set_pledge_state(actor, pledge_row, state: str, *, version, received_on=None
 
 def set_credit_end_year(actor, end_year, *, version, source: str = history.WEB):
     """The national admin changes the last 年度 of the tax credit (a later 税制改正)."""
+    from chiiki.core import db
+
     from .models import TaxCreditSetting
 
     access.require(actor, "funding.tax_settings")
@@ -911,6 +938,10 @@ def set_credit_end_year(actor, end_year, *, version, source: str = history.WEB):
     except ValueError as exc:
         raise Invalid([("credit_end_year", str(exc))]) from None
     with transaction.atomic():
+        # Before the first save there is no row to lock: two first saves (PostgreSQL) would each create one and
+        # the second would silently not count. The area lock makes them take turns; the second then meets the
+        # first's row and its stale version (Conflict). SQLite's BEGIN IMMEDIATE already serialises them.
+        db.lock_area("funding:tax-credit")
         setting = TaxCreditSetting.objects.select_for_update().order_by("pk").first()
         if setting is None:
             setting = TaxCreditSetting.objects.create()

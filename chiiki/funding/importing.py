@@ -75,14 +75,32 @@ def import_funding_lines(actor, table: Table, *, dry_run: bool = False, source: 
         return result
     try:
         with transaction.atomic():
+            _lock_plans(changes)
             for item in changes:
                 _write(actor, item, source)
             history.bump(AREA)
-    except Conflict:  # a line changed between reading the file's rows and writing them: nothing is written
-        result.reject(None, "版", "取り込み中にほかの利用者が財源を更新しました。何も反映していません。もう一度取り込んでください")
+    except Conflict as exc:  # a line or a 年度 changed between reading the file's rows and writing them
+        if str(exc) == YEARS_GONE:
+            result.reject(None, "年度", YEARS_GONE)
+        else:
+            result.reject(None, "版", "取り込み中にほかの利用者が財源を更新しました。何も反映していません。もう一度取り込んでください")
         return result
     result.committed = True
     return result
+
+
+YEARS_GONE = "取り込み中にほかの利用者が年度を削除しました。何も反映していません。もう一度取り込んでください"
+
+
+def _lock_plans(changes: list[Parsed]) -> None:
+    """Inside the transaction: lock the plans the file touches (in id order, so two imports never deadlock) — the row
+    every change of a plan's years goes through (actions.add_line, delete_year) — and check that every 年度 the
+    file writes to still exists: a 年度 deleted meanwhile is a Conflict, not lines pointing at nothing (a 500)."""
+    plan_ids = sorted({item.plan.pk for item in changes})
+    list(ImplementationPlan.objects.select_for_update(of=("self",)).filter(pk__in=plan_ids).order_by("pk"))
+    year_ids = {item.year.pk for item in changes}
+    if PlanYear.objects.filter(pk__in=year_ids).count() != len(year_ids):
+        raise Conflict(YEARS_GONE)
 
 
 def _parse(row, actor, plans, years, lines, programs, result: ImportResult) -> Parsed | None:

@@ -239,7 +239,7 @@ def line_add(request, pk, year_id):
     year = get_object_or_404(PlanYear.objects.select_related("plan"), pk=year_id, plan=plan)
     try:
         line = actions.add_line(request.user, year, **_line_values(request, f"newline{year.pk}", plan))
-    except Invalid as exc:
+    except (Invalid, Conflict) as exc:
         return _failed(request, plan, exc)
     return _after_write(request, plan, f"{year.fiscal_year}年度に財源（{line.get_source_kind_display()}）を追加しました")
 
@@ -925,8 +925,7 @@ def tax_settings(request):
     from .models import TaxCreditSetting
 
     access.require(request.user, "funding.tax_settings")
-    setting = TaxCreditSetting.objects.order_by("pk").first()
-    version = setting.version if setting else 1
+    status = 200
     if request.method == "POST":
         try:
             actions.set_credit_end_year(request.user, request.POST.get("credit_end_year"),
@@ -934,13 +933,17 @@ def tax_settings(request):
         except Invalid as exc:
             for _name, reason in exc.problems:
                 messages.error(request, reason)
+            status = 422
         except Conflict:
             messages.error(request, Conflict.DEFAULT)
+            status = 409
         else:
             messages.success(request, "税額控除の適用期限を保存しました")
             return redirect("funding:tax_settings")
+    # Read after a refused save, so that the form carries the version saved meanwhile (saving again overwrites it).
+    setting = TaxCreditSetting.objects.order_by("pk").first()
     return render(request, "funding/tax_settings.html", {"end_year": corporate.credit_end_year(),
-                                                         "version": version})
+                                                         "version": setting.version if setting else 1}, status=status)
 
 
 @login_required

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 
 from chiiki import access
@@ -184,18 +185,22 @@ def update_dataset(actor, dataset: Dataset, values: dict, *, version, source: st
     access.require(actor, "opendata.manage", dataset)
     version = editing.require_version(version)
     cleaned = clean_fields(values, current=dataset)
-    with transaction.atomic():
-        current = _locked(dataset, version)
-        old_type = current.standard_type
-        before = editing.apply(current, HISTORY_FIELDS, cleaned)
-        if before is None:  # nothing changed: no save, no history, same version
-            return current
-        if old_type != current.standard_type:
-            _revalidate(current)
-        current.save()
-        history.record(actor, history.UPDATE, current, before, _snapshot(current), source=source,
-                       **_history_scope(current))
-        _after_write(current)
+    try:
+        with transaction.atomic():
+            current = _locked(dataset, version)
+            old_type = current.standard_type
+            before = editing.apply(current, HISTORY_FIELDS, cleaned)
+            if before is None:  # nothing changed: no save, no history, same version
+                return current
+            if old_type != current.standard_type:
+                _revalidate(current)
+            current.save()
+            history.record(actor, history.UPDATE, current, before, _snapshot(current), source=source,
+                           **_history_scope(current))
+            _after_write(current)
+    except IntegrityError:
+        # Another dataset took the name between the check in clean_fields and this save.
+        raise Invalid([("name", f"URL名「{cleaned['name']}」はすでに使われています")]) from None
     return current
 
 
@@ -350,6 +355,9 @@ def delete_resource(actor, resource: Resource, *, source: str = history.WEB) -> 
     access.require(actor, "opendata.manage", dataset)
     with transaction.atomic():
         current = Dataset.objects.select_for_update(of=("self",)).order_by().get(pk=dataset.pk)
+        if not Resource.objects.filter(pk=resource.pk).exists():
+            # Deleted by a request that held the dataset's lock first: 404 as when sent later, recorded once.
+            raise Http404("リソースが見つかりません")
         history.record(actor, history.DELETE, resource, _resource_snapshot(resource), None, source=source,
                        **_history_scope(current))
         name = resource.file.name if resource.file else ""

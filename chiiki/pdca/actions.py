@@ -89,6 +89,14 @@ def save_kpi(actor, kpi: KPI | None, data: dict, *, version, source: str = histo
     target_prefecture = Prefecture.objects.filter(pk=cleaned["prefecture_id"]).first()
     access.require(actor, "pdca.manage", target_prefecture)
     version = editing.require_version(version)
+    try:
+        return _write_kpi(actor, kpi, data, cleaned, target_prefecture, version=version, source=source)
+    except IntegrityError:
+        # Two requests created the same KPI ID at once: the second insert meets the primary key (PostgreSQL).
+        raise Invalid([("code", f"KPI ID {validation.code(data.get('code'))} はすでに使われています")]) from None
+
+
+def _write_kpi(actor, kpi, data, cleaned, target_prefecture, *, version, source) -> tuple[KPI, bool]:
     with transaction.atomic():
         if kpi is None:
             try:

@@ -1,6 +1,7 @@
 """Every write to the catalog: admin edits, CSV/XLSX imports, the reference loader, saved searches."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.http import Http404
 
 from chiiki.access import require
 from chiiki.core import history
@@ -32,6 +33,14 @@ def save_program(actor, program: SupportProgram | None, row: dict[str, str], *, 
     """Create (program=None) or update a program from file-format values. Raises Invalid, Conflict."""
     require(actor, "programs.manage", program)
     data = parse_row(row, _sector_codes())
+    try:
+        return _write_program(actor, program, data, version=version, source=source)
+    except IntegrityError:
+        # Two saves gave one ID at the same moment: the second meets the unique ID (PostgreSQL).
+        raise Invalid([("id", f"ID {data['public_id']} は既に使われています")]) from None
+
+
+def _write_program(actor, program, data, *, version, source) -> SupportProgram:
     with transaction.atomic():
         if program is None:
             if SupportProgram.objects.filter(public_id=data["public_id"]).exists():
@@ -166,9 +175,18 @@ def save_search(actor, *, name: str, params: str, alerts: bool, source: str = hi
     return saved
 
 
+def _locked_search(saved: SavedSearch) -> SavedSearch:
+    """The saved search locked for this transaction; deleted meanwhile (two clicks at once) is 404, as it is when
+    sent later — not a second deletion in the history, nor a 500."""
+    current = SavedSearch.objects.select_for_update().filter(pk=saved.pk).first()
+    if current is None:
+        raise Http404("保存した検索が見つかりません")
+    return current
+
+
 def _set_alerts(actor, saved: SavedSearch, alerts: bool, source: str) -> SavedSearch:
     with transaction.atomic():
-        current = SavedSearch.objects.select_for_update().get(pk=saved.pk)
+        current = _locked_search(saved)
         if current.alerts != alerts:
             before = _search_state(current)
             current.alerts = alerts
@@ -193,5 +211,6 @@ def unsubscribe(saved: SavedSearch) -> None:
 def delete_search(actor, saved: SavedSearch, *, source: str = history.WEB) -> None:
     require(actor, "programs.save_search", saved)
     with transaction.atomic():
-        history.record(actor, history.DELETE, saved, _search_state(saved), None, source=source)
-        saved.delete()
+        current = _locked_search(saved)
+        history.record(actor, history.DELETE, current, _search_state(current), None, source=source)
+        current.delete()

@@ -3,9 +3,11 @@
 import datetime as dt
 import unicodedata
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 
 from chiiki import access
@@ -170,6 +172,14 @@ def save_weights(actor, data: dict, *, version, source: str = history.WEB) -> Sc
     access.require(actor, "promotion.manage")
     version = editing.require_version(version)
     cleaned = clean_weights(data)
+    try:
+        return _write_weights(actor, cleaned, version, source)
+    except IntegrityError:
+        # Two first saves at once (both saw no row, version 0): the one that inserted second lost, as a stale version.
+        raise Conflict(current=ScoringWeights.objects.filter(pk=1).first()) from None
+
+
+def _write_weights(actor, cleaned: dict, version: int, source: str) -> ScoringWeights:
     with transaction.atomic():
         current = ScoringWeights.objects.select_for_update().order_by().filter(pk=1).first()
         if current is None and version != 0:  # 0 = the admin saw the defaults (no row yet)
@@ -341,6 +351,9 @@ def _organisation_snapshot(o: Organisation) -> dict:
     return {**history.snapshot(o, ORGANISATION_FIELDS), "sectors": sorted(o.sectors.values_list("code", flat=True))}
 
 
+TAKEN_CORPORATE_NUMBER = "この法人番号の組織は既に登録されています"
+
+
 def clean_organisation(data: dict, *, exclude_pk=None) -> dict:
     problems = []
     cleaned = {"name": _text(problems, "name", data.get("name"), "名称", 200),
@@ -355,7 +368,7 @@ def clean_organisation(data: dict, *, exclude_pk=None) -> dict:
     else:
         taken = Organisation.objects.filter(corporate_number=cleaned["corporate_number"]).exclude(pk=exclude_pk)
         if cleaned["corporate_number"] and taken.exists():
-            problems.append(("corporate_number", "この法人番号の組織は既に登録されています"))
+            problems.append(("corporate_number", TAKEN_CORPORATE_NUMBER))
     if problems:
         raise Invalid(problems)
     return cleaned
@@ -372,6 +385,15 @@ def save_organisation(actor, organisation: Organisation | None, data: dict, *, v
         version = editing.require_version(version)
     cleaned = clean_organisation(data, exclude_pk=organisation.pk if organisation else None)
     sectors = cleaned.pop("sectors")
+    try:
+        return _write_organisation(actor, organisation, cleaned, sectors, version=version, is_demo=is_demo,
+                                   source=source)
+    except IntegrityError:
+        # The 法人番号 check above ran before the transaction: another request registered the number in between.
+        raise Invalid([("corporate_number", TAKEN_CORPORATE_NUMBER)]) from None
+
+
+def _write_organisation(actor, organisation, cleaned, sectors, *, version, is_demo, source) -> Organisation:
     with transaction.atomic():
         if organisation is None:
             organisation = Organisation.objects.create(is_demo=is_demo, **cleaned)
@@ -379,7 +401,7 @@ def save_organisation(actor, organisation: Organisation | None, data: dict, *, v
             history.record(actor, history.CREATE, organisation, None, _organisation_snapshot(organisation),
                            prefecture=organisation.prefecture, source=source)
             user = _signed_in(actor)
-            if user is not None and user.role == "company" and not OrganisationMember.objects.filter(user=user).exists():
+            if user is not None and user.role == "company" and not _has_organisation(user):
                 member = OrganisationMember.objects.create(user=user, organisation=organisation)
                 history.record(actor, history.CREATE, member, None, {"user": user.pk, "organisation": organisation.pk},
                                source=source, object_repr=f"{user.get_username()} → {organisation.name}")
@@ -399,13 +421,20 @@ def save_organisation(actor, organisation: Organisation | None, data: dict, *, v
     return organisation
 
 
+def _has_organisation(user) -> bool:
+    """Whether the user already belongs to an organisation, with the user's row locked until the transaction ends:
+    two requests attaching one user (PostgreSQL) then take turns, and the second sees the first's membership."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    return OrganisationMember.objects.filter(user=user).exists()
+
+
 def add_organisation_member(actor, organisation: Organisation, user, *, source: str = history.WEB) -> OrganisationMember:
     """The admin (or a member) attaches a company user to the organisation; a user belongs to one organisation."""
     access.require(actor, "promotion.organisation_edit", organisation)
     if user.role != "company":
         raise Invalid([("user", "組織に所属できるのは企業の利用者です")])
     with transaction.atomic():
-        if OrganisationMember.objects.filter(user=user).exists():
+        if _has_organisation(user):
             raise Invalid([("user", f"{user.get_username()} は既に別の組織に所属しています")])
         member = OrganisationMember.objects.create(user=user, organisation=organisation)
         history.record(actor, history.CREATE, member, None, {"user": user.pk, "organisation": organisation.pk},
@@ -518,6 +547,9 @@ def remove_council_member(actor, membership: CouncilMembership, *, source: str =
     council = membership.council
     access.require(actor, "promotion.council_manage", _council_scope(council.municipality, council.prefecture))
     with transaction.atomic():
+        # Two removals at once: the second finds the row gone (404, as when sent later) and records nothing.
+        if not CouncilMembership.objects.select_for_update().order_by().filter(pk=membership.pk).exists():
+            raise Http404("この構成員はすでに外されています")
         history.record(actor, history.DELETE, membership, _membership_snapshot(membership), None,
                        municipality=council.municipality, prefecture=council.prefecture, source=source,
                        object_repr=f"{council.name}: {membership.organisation.name}")
@@ -608,6 +640,13 @@ def save_challenge(actor, municipality, challenge: Challenge | None, data: dict,
 PROPOSAL_FIELDS = ("challenge_id", "organisation_id", "summary", "approach", "cost", "team", "status", "version")
 
 
+PROPOSALS_CLOSED = "この課題の提案の受付は終了しています"
+
+
+def _open_for_proposals(challenge: Challenge) -> bool:
+    return challenge.status == ChallengeStatus.OPEN and challenge.deadline >= timezone.localdate()
+
+
 def submit_proposal(actor, challenge: Challenge, data: dict, *, is_demo=False,
                     source: str = history.WEB) -> Proposal:
     """A company or startup user answers an open challenge on behalf of their organisation (one per organisation)."""
@@ -616,8 +655,8 @@ def submit_proposal(actor, challenge: Challenge, data: dict, *, is_demo=False,
     if membership is None:
         raise Invalid([("", "提案するには、先に所属する組織を登録してください")])
     problems = []
-    if challenge.status != ChallengeStatus.OPEN or challenge.deadline < timezone.localdate():
-        problems.append(("", "この課題の提案の受付は終了しています"))
+    if not _open_for_proposals(challenge):
+        problems.append(("", PROPOSALS_CLOSED))
     cleaned = {"summary": _text(problems, "summary", data.get("summary"), "概要", 2000),
                "approach": _text(problems, "approach", data.get("approach"), "進め方", 4000),
                "cost": _amount(problems, "cost", data.get("cost"), "見積額", required=True),
@@ -626,6 +665,11 @@ def submit_proposal(actor, challenge: Challenge, data: dict, *, is_demo=False,
         raise Invalid(problems)
     try:
         with transaction.atomic():
+            # select_proposal decides under this row's lock: a proposal arriving meanwhile is refused, not left
+            # "submitted" on a decided challenge.
+            locked = Challenge.objects.select_for_update().order_by().filter(pk=challenge.pk).first()
+            if locked is None or not _open_for_proposals(locked):
+                raise Invalid([("", PROPOSALS_CLOSED)])
             proposal = Proposal.objects.create(challenge=challenge, organisation_id=membership.organisation_id,
                                                submitted_by=_signed_in(actor), is_demo=is_demo, **cleaned)
             history.record(actor, history.CREATE, proposal, None, history.snapshot(proposal, PROPOSAL_FIELDS),

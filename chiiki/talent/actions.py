@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chiiki import access
@@ -77,18 +77,23 @@ def save_capability(actor, capability: Capability, *, label: str, synonyms: str,
     if problems:
         raise Invalid(problems)
     version = editing.require_version(version)
-    with transaction.atomic():
-        current = editing.lock(Capability.objects, capability.pk, version)
-        if Capability.objects.filter(label=label).exclude(pk=current.pk).exists():
-            raise Invalid([("label", "同じ「できること」がすでにあります")])
-        before = editing.apply(current, ("label", "synonyms"), {"label": label, "synonyms": synonyms})
-        if before is None:
-            return current
-        current.save()
-        history.record(actor, history.UPDATE, current, before, {"label": label, "synonyms": synonyms},
-                       source=source, object_repr=f"できること {current.pk}")
-        indexing.reindex()
-        history.bump(AREA)
+    taken = ("label", "同じ「できること」がすでにあります")
+    try:
+        with transaction.atomic():
+            current = editing.lock(Capability.objects, capability.pk, version)
+            if Capability.objects.filter(label=label).exclude(pk=current.pk).exists():
+                raise Invalid([taken])
+            before = editing.apply(current, ("label", "synonyms"), {"label": label, "synonyms": synonyms})
+            if before is None:
+                return current
+            current.save()
+            history.record(actor, history.UPDATE, current, before, {"label": label, "synonyms": synonyms},
+                           source=source, object_repr=f"できること {current.pk}")
+            indexing.reindex()
+            history.bump(AREA)
+    except IntegrityError:
+        # Another item was renamed to this label at the same moment (PostgreSQL; the label is unique).
+        raise Invalid([taken]) from None
     return current
 
 
@@ -232,11 +237,17 @@ def create_profile(actor, data: dict, *, user=None, external_id=None, is_demo=Fa
         user = actor  # nobody but the admin creates a profile for someone else
         if TalentProfile.objects.filter(user=actor).exists():
             raise Invalid([("", "あなたのプロフィールはすでにあります。編集してください")])
-    with transaction.atomic():
-        profile = TalentProfile(user=user, external_id=external_id, is_demo=is_demo)
-        _write_profile(profile, cleaned)
-        history.record(actor, history.CREATE, profile, None, _profile_snapshot(profile), source=source)
-        history.bump(AREA)
+    try:
+        with transaction.atomic():
+            profile = TalentProfile(user=user, external_id=external_id, is_demo=is_demo)
+            _write_profile(profile, cleaned)
+            history.record(actor, history.CREATE, profile, None, _profile_snapshot(profile), source=source)
+            history.bump(AREA)
+    except IntegrityError:
+        # A second submission of the same person's profile that passed the check above before the first committed.
+        if user is not None and TalentProfile.objects.filter(user=user).exists():
+            raise Invalid([("", "あなたのプロフィールはすでにあります。編集してください")]) from None
+        raise
     return profile
 
 
@@ -275,6 +286,9 @@ def link_account(actor, profile: TalentProfile, username: str | None, *, version
     with transaction.atomic():
         current = editing.lock(TalentProfile.objects, profile.pk, version)
         if user is not None:
+            # The account's row is the lock: two profiles linked to one account at once take turns (PostgreSQL), so
+            # the second sees the first link instead of meeting the one-profile-per-account constraint (a 500).
+            User.objects.select_for_update().filter(pk=user.pk).first()
             other = TalentProfile.objects.filter(user=user).exclude(pk=current.pk).first()
             if other is not None:
                 raise Invalid([("username", f"アカウント {username} はすでに別の人材（#{other.pk}）に結び付いています")])
