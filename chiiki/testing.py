@@ -38,26 +38,38 @@ def together(requests: list[tuple[str, str, str, dict | None]]) -> list[tuple[in
     """API requests (method, url, bearer token, JSON body) released at the same moment: threads behind a barrier,
     real HTTP to a live server, one connection each. Returns (status, JSON body) of every answer, in order."""
     import json
-    import threading
     import urllib.error
     import urllib.request
 
-    barrier = threading.Barrier(len(requests))
-    answers = [None] * len(requests)
+    def prepare(item):
+        method, url, token, body = item
+        return urllib.request.Request(url, data=None if body is None else json.dumps(body).encode(),
+                                      method=method, headers={"Content-Type": "application/json",
+                                                              "Authorization": f"Bearer {token}"})
 
-    def send(i):
-        method, url, token, body = requests[i]
-        request = urllib.request.Request(url, data=None if body is None else json.dumps(body).encode(),
-                                         method=method, headers={"Content-Type": "application/json",
-                                                                 "Authorization": f"Bearer {token}"})
-        barrier.wait()
+    def send(request):
         try:
             with urllib.request.urlopen(request, timeout=120) as response:
-                answers[i] = (response.status, json.loads(response.read() or b"null"))
+                return response.status, json.loads(response.read() or b"null")
         except urllib.error.HTTPError as exc:
-            answers[i] = (exc.code, json.loads(exc.read() or b"null"))
+            return exc.code, json.loads(exc.read() or b"null")
 
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(requests))]
+    return _released_together([prepare(item) for item in requests], send)
+
+
+def _released_together(prepared: list, send) -> list:
+    """send(item) for every prepared item, each in its own thread, all released by one barrier; the answers in
+    order (every thread must answer)."""
+    import threading
+
+    barrier = threading.Barrier(len(prepared))
+    answers = [None] * len(prepared)
+
+    def run(i):
+        barrier.wait()
+        answers[i] = send(prepared[i])
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(prepared))]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -69,7 +81,6 @@ def together(requests: list[tuple[str, str, str, dict | None]]) -> list[tuple[in
 def posted_together(user, posts: list[tuple[str, dict]]) -> list[int]:
     """Page forms (url, fields) posted by one signed-in user at the same moment, like `together`: the status of
     every answer, in order (redirects are not followed, so a saved form answers 302)."""
-    import threading
     import urllib.error
     import urllib.parse
     import urllib.request
@@ -87,24 +98,14 @@ def posted_together(user, posts: list[tuple[str, dict]]) -> list[int]:
             return None
 
     opener = urllib.request.build_opener(Stay)
-    barrier = threading.Barrier(len(posts))
-    statuses = [None] * len(posts)
 
-    def send(i):
-        url, fields = posts[i]
-        body = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token}).encode()
-        request = urllib.request.Request(url, data=body, method="POST", headers=headers)
-        barrier.wait()
+    def send(request):
         try:
             with opener.open(request, timeout=120) as response:
-                statuses[i] = response.status
+                return response.status
         except urllib.error.HTTPError as exc:
-            statuses[i] = exc.code
+            return exc.code
 
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(posts))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(240)
-    assert all(status is not None for status in statuses), statuses
-    return statuses
+    return _released_together([urllib.request.Request(
+        url, data=urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token}).encode(), method="POST",
+        headers=headers) for url, fields in posts], send)
