@@ -207,6 +207,8 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "ja"
+# Our corrections to Django's Japanese messages (chiiki/locale/ja/LC_MESSAGES/django.po).
+LOCALE_PATHS = [BASE_DIR / "chiiki" / "locale"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.db import OperationalError, connection
+from django.db import IntegrityError, OperationalError, connection
 
 T = TypeVar("T")
 
@@ -28,6 +28,10 @@ _PG_RETRYABLE = {
 }
 # SQLite primary result codes (the low byte of extended codes): SQLITE_BUSY, SQLITE_LOCKED.
 _SQLITE_RETRYABLE = {5, 6}
+# A second row with a value that must be unique: PostgreSQL unique_violation; SQLite SQLITE_CONSTRAINT_UNIQUE and
+# SQLITE_CONSTRAINT_PRIMARYKEY (extended codes).
+_PG_DUPLICATE = "23505"
+_SQLITE_DUPLICATE = {2067, 1555}
 
 
 class Busy(Exception):
@@ -51,6 +55,28 @@ def is_contention(exc: BaseException) -> bool:
         return code & 0xFF in _SQLITE_RETRYABLE
     message = str(exc).lower()
     return "database is locked" in message or "database table is locked" in message
+
+
+def is_duplicate(exc: BaseException) -> bool:
+    """True for an IntegrityError that is a unique or primary-key violation (another row has the value), as
+    opposed to a foreign key, NOT NULL or CHECK failure, which must not be reported as "already taken"."""
+    if not isinstance(exc, IntegrityError):
+        return False
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate == _PG_DUPLICATE
+    code = getattr(cause, "sqlite_errorcode", None)
+    if code is not None:
+        return code in _SQLITE_DUPLICATE
+    return "unique constraint" in str(exc).lower()
+
+
+def duplicate_or_raise(exc: IntegrityError) -> None:
+    """Inside `except IntegrityError`: re-raise anything but a duplicate, so the caller's "already used" answer is
+    only given when it is true and any other integrity failure stays visible as the bug it is."""
+    if not is_duplicate(exc):
+        raise exc
 
 
 def retry(func: Callable[[], T], *, attempts: int = 3, also: tuple[type[Exception], ...] = ()) -> T:

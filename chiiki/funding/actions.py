@@ -3,7 +3,7 @@
 from django.db import IntegrityError, transaction
 
 from chiiki import access
-from chiiki.core import editing, history
+from chiiki.core import db, editing, history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.text import control_character_problem
 from chiiki.programs.models import SupportProgram
@@ -638,8 +638,6 @@ def record_receipt(actor, campaign: Campaign, *, received_on, amount, count=1, e
                    idempotency_key: str = "", source: str = history.API):
     """Record what the portal received. Returns (receipt, created). The same 受付番号 or Idempotency-Key never
     counts twice: a repeat returns the stored receipt; a key reused for a different receipt is refused."""
-    from chiiki.core import db
-
     from .models import Receipt
 
     access.require(actor, "funding.campaign_edit", campaign)
@@ -709,7 +707,8 @@ def register_company(actor, *, name: str, corporate_number: str, head_office: Mu
                                              owner=_user_or_none(actor), is_demo=is_demo)
             history.record(actor, history.CREATE, company, None, _snap(company, COMPANY_FIELDS), source=source)
             history.bump(AREA)
-    except IntegrityError:
+    except IntegrityError as exc:
+        db.duplicate_or_raise(exc)
         # Registered by another request between the check above and this insert (法人番号 is unique).
         raise Invalid([taken]) from None
     return company
@@ -927,8 +926,6 @@ def set_pledge_state(actor, pledge_row, state: str, *, version, received_on=None
 
 def set_credit_end_year(actor, end_year, *, version, source: str = history.WEB):
     """The national admin changes the last 年度 of the tax credit (a later 税制改正)."""
-    from chiiki.core import db
-
     from .models import TaxCreditSetting
 
     access.require(actor, "funding.tax_settings")

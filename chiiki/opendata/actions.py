@@ -18,7 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from chiiki import access
-from chiiki.core import editing, history
+from chiiki.core import db, editing, history
 from chiiki.core.errors import Invalid
 from chiiki.core.tabular import format_size
 from chiiki.regions.models import Municipality, Prefecture
@@ -170,7 +170,8 @@ def create_dataset(actor, owner, values: dict, *, source: str = history.WEB, is_
             history.record(actor, history.CREATE, dataset, None, _snapshot(dataset), source=source,
                            **_history_scope(dataset))
             _after_write(dataset)
-    except IntegrityError:
+    except IntegrityError as exc:
+        db.duplicate_or_raise(exc)
         raise Invalid([("name", f"URL名「{cleaned['name']}」はすでに使われています")]) from None
     return dataset
 
@@ -198,7 +199,8 @@ def update_dataset(actor, dataset: Dataset, values: dict, *, version, source: st
             history.record(actor, history.UPDATE, current, before, _snapshot(current), source=source,
                            **_history_scope(current))
             _after_write(current)
-    except IntegrityError:
+    except IntegrityError as exc:
+        db.duplicate_or_raise(exc)
         # Another dataset took the name between the check in clean_fields and this save.
         raise Invalid([("name", f"URL名「{cleaned['name']}」はすでに使われています")]) from None
     return current

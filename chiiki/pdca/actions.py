@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chiiki import access
-from chiiki.core import editing, history
+from chiiki.core import db, editing, history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.regions.models import Prefecture
 from chiiki.roadmap.models import Sector
@@ -91,7 +91,8 @@ def save_kpi(actor, kpi: KPI | None, data: dict, *, version, source: str = histo
     version = editing.require_version(version)
     try:
         return _write_kpi(actor, kpi, data, cleaned, target_prefecture, version=version, source=source)
-    except IntegrityError:
+    except IntegrityError as exc:
+        db.duplicate_or_raise(exc)
         # Two requests created the same KPI ID at once: the second insert meets the primary key (PostgreSQL).
         raise Invalid([("code", f"KPI ID {validation.code(data.get('code'))} はすでに使われています")]) from None
 
@@ -163,7 +164,8 @@ def open_review(actor, *, fiscal_year, prefecture: str | None = None, title: str
                             "kpis": [e.kpi_id for e in entries]}, prefecture=pref, source=source)
             history.bump(AREA)
             return review
-    except IntegrityError:
+    except IntegrityError as exc:
+        db.duplicate_or_raise(exc)
         raise Invalid([("fiscal_year", f"{year}年度の{scope}のレビューはすでにあります")]) from None
 
 

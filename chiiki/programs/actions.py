@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from chiiki.access import require
-from chiiki.core import history
+from chiiki.core import db, history
 from chiiki.core.errors import Conflict, Invalid, RowProblem
 from chiiki.core.imports import ImportResult
 from chiiki.core.tabular import Table
@@ -35,7 +35,8 @@ def save_program(actor, program: SupportProgram | None, row: dict[str, str], *, 
     data = parse_row(row, _sector_codes())
     try:
         return _write_program(actor, program, data, version=version, source=source)
-    except IntegrityError:
+    except IntegrityError as exc:
+        db.duplicate_or_raise(exc)
         # Two saves gave one ID at the same moment: the second meets the unique ID (PostgreSQL).
         raise Invalid([("id", f"ID {data['public_id']} は既に使われています")]) from None
 

@@ -95,7 +95,8 @@ def save_progress(actor, municipality, sector, fiscal_year: int, *, stage: str, 
             cells.refresh([municipality.pk])
             history.bump(AREA)
             return record, True
-    except IntegrityError:
+    except IntegrityError as exc:
+        db.duplicate_or_raise(exc)
         # Someone created the same cell between our read and our insert.
         current = ProgressRecord.objects.filter(municipality=municipality, sector=sector,
                                                 fiscal_year=fiscal_year).first()

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from chiiki import access
-from chiiki.core import editing, history
+from chiiki.core import db, editing, history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
 from chiiki.core.forms import row_id
@@ -174,7 +174,8 @@ def save_weights(actor, data: dict, *, version, source: str = history.WEB) -> Sc
     cleaned = clean_weights(data)
     try:
         return _write_weights(actor, cleaned, version, source)
-    except IntegrityError:
+    except IntegrityError as exc:
+        db.duplicate_or_raise(exc)
         # Two first saves at once (both saw no row, version 0): the one that inserted second lost, as a stale version.
         raise Conflict(current=ScoringWeights.objects.filter(pk=1).first()) from None
 
@@ -249,7 +250,8 @@ def designate(actor, municipality, *, fiscal_year, sectors, story, package_name=
             history.record(actor, history.CREATE, region, None, _region_snapshot(region),
                            municipality=municipality, source=source)
             history.bump(AREA)
-    except IntegrityError:
+    except IntegrityError as exc:
+        db.duplicate_or_raise(exc)
         raise Invalid([("fiscal_year", f"{municipality.name}は{cleaned['fiscal_year']}年度に既に指定されています")]) from None
     return region
 
@@ -388,7 +390,8 @@ def save_organisation(actor, organisation: Organisation | None, data: dict, *, v
     try:
         return _write_organisation(actor, organisation, cleaned, sectors, version=version, is_demo=is_demo,
                                    source=source)
-    except IntegrityError:
+    except IntegrityError as exc:
+        db.duplicate_or_raise(exc)
         # The 法人番号 check above ran before the transaction: another request registered the number in between.
         raise Invalid([("corporate_number", TAKEN_CORPORATE_NUMBER)]) from None
 
@@ -538,7 +541,8 @@ def add_council_member(actor, council: Council, organisation: Organisation, role
                            municipality=council.municipality, prefecture=council.prefecture, source=source,
                            object_repr=f"{council.name}: {organisation.name}（{membership.get_role_display()}）")
             history.bump(AREA)
-    except IntegrityError:
+    except IntegrityError as exc:
+        db.duplicate_or_raise(exc)
         raise Invalid([("organisation", f"{organisation.name}は既にこの協議会の構成員です")]) from None
     return membership
 
@@ -675,7 +679,8 @@ def submit_proposal(actor, challenge: Challenge, data: dict, *, is_demo=False,
             history.record(actor, history.CREATE, proposal, None, history.snapshot(proposal, PROPOSAL_FIELDS),
                            municipality=challenge.municipality, source=source)
             history.bump(AREA)
-    except IntegrityError:
+    except IntegrityError as exc:
+        db.duplicate_or_raise(exc)
         raise Invalid([("", "この組織は既にこの課題に提案しています")]) from None
     return proposal
 
@@ -916,7 +921,8 @@ def add_plan_participation(actor, plan, organisation: Organisation, data: dict, 
                            prefecture=plan.prefecture, source=source, object_repr=_participation_repr(participation))
             history.bump(AREA)
             history.bump(FUNDING_AREA)
-    except IntegrityError:
+    except IntegrityError as exc:
+        db.duplicate_or_raise(exc)
         raise Invalid([("organisation", f"{organisation.name}は既にこの計画で同じ役割を担っています")]) from None
     return participation
 
@@ -940,7 +946,8 @@ def update_plan_participation(actor, participation: PlanParticipation, data: dic
                            object_repr=_participation_repr(current))
             history.bump(AREA)
             history.bump(FUNDING_AREA)
-    except IntegrityError:
+    except IntegrityError as exc:
+        db.duplicate_or_raise(exc)
         raise Invalid([("role", "この組織は既にこの計画でその役割を担っています")]) from None
     return current
 

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chiiki import access
-from chiiki.core import editing, history
+from chiiki.core import db, editing, history
 from chiiki.core.errors import Invalid
 from chiiki.core.fiscal import current_fiscal_year, fiscal_year_of
 from chiiki.core.text import control_character_problem
@@ -91,7 +91,8 @@ def save_capability(actor, capability: Capability, *, label: str, synonyms: str,
                            source=source, object_repr=f"できること {current.pk}")
             indexing.reindex()
             history.bump(AREA)
-    except IntegrityError:
+    except IntegrityError as exc:
+        db.duplicate_or_raise(exc)
         # Another item was renamed to this label at the same moment (PostgreSQL; the label is unique).
         raise Invalid([taken]) from None
     return current

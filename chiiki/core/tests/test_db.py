@@ -115,3 +115,23 @@ def _write_with_short_wait(other) -> None:
         cursor.execute("PRAGMA busy_timeout = 100")
         cursor.execute("BEGIN IMMEDIATE")
         cursor.execute("ROLLBACK")
+
+
+@pytest.mark.django_db
+def test_only_a_unique_violation_counts_as_a_duplicate():
+    from chiiki.accounts.models import User
+
+    User.objects.create(username="one")
+    with pytest.raises(IntegrityError) as duplicate, transaction.atomic():
+        User.objects.create(username="one")
+    with pytest.raises(IntegrityError) as missing, transaction.atomic():
+        User.objects.create(username=None)
+    assert db.is_duplicate(duplicate.value)
+    assert not db.is_duplicate(missing.value)
+    assert not db.is_duplicate(OperationalError("database is locked"))
+    with pytest.raises(IntegrityError) as reraised:
+        try:
+            raise missing.value
+        except IntegrityError as exc:
+            db.duplicate_or_raise(exc)
+    assert reraised.value is missing.value

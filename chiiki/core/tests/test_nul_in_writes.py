@@ -33,3 +33,24 @@ def test_a_posted_code_with_nul_names_no_row(client_for, users):
         "owner": "m:132012", "title": "見守り計画", "sector": "education\x00", "start_year": "2026"})
     assert page.status_code == 422
     assert 'value="見守り計画"' in page.content.decode()
+
+
+def test_a_form_field_with_nul_says_what_is_wrong(client):
+    """Django's own ja message for this check reads 「何か文字を入力してください。」; ours names the character."""
+    page = client.post("/accounts/login/", {"username": "demo\x00", "password": "x"})
+    assert "制御文字（U+0000 NUL）が含まれています" in page.content.decode()
+    assert "何か文字を入力してください" not in page.content.decode()
+
+
+def test_the_committed_catalogue_matches_its_source():
+    """django.mo is compiled from django.po by hand (msgfmt); a .po edit without recompiling would not show."""
+    import gettext
+    import re
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "locale" / "ja" / "LC_MESSAGES"
+    source = (folder / "django.po").read_text(encoding="utf-8")
+    pairs = dict(re.findall(r'^msgid "(.+)"\nmsgstr "(.*)"$', source, re.M))
+    with open(folder / "django.mo", "rb") as compiled:
+        catalogue = gettext.GNUTranslations(compiled)
+    assert pairs and all(catalogue.gettext(key) == value for key, value in pairs.items())
