@@ -153,6 +153,8 @@ def _records_url(year, *, sectors=None, prefecture=None, sector=None) -> str:
     if one:
         params.append(("sector", one))
     else:
+        # Several sectors: the municipalities implemented in one of them (the list reads repeated sector=).
+        params += [("sector", code) for code in sorted(sectors or [])]
         params.append(("implemented_any", "1"))
     if prefecture:
         params.append(("prefecture", prefecture))

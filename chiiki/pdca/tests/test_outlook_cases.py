@@ -76,3 +76,22 @@ def test_the_baseline_is_shown_beside_the_kpis_own_value_at_that_time(client, re
     assert "基準時点の年度,基準時点の年度の算定値" in csv[0]
     rows = {line.split(",")[0]: line for line in csv[1:]}
     assert f",{YEAR}-03,{YEAR - 1},2," in rows["K-BASE"]
+
+
+def test_a_kpi_over_several_sectors_links_to_exactly_its_municipalities(client, register):
+    # 千代田区 (防災) and 八王子市 (教育) count; 札幌市 is implemented only in 医療, outside the KPI's sectors.
+    seed([("131016", "disaster", YEAR, "implemented"), ("132012", "education", YEAR, "self_sustaining"),
+          ("011002", "health", YEAR, "implemented")])
+    make_kpi("K-TWO", measure="progress_implemented_sectors", sectors=["disaster", "education"])
+    body = client.get("/api/v1/kpis/K-TWO").json()
+    link = {v["fiscal_year"]: v["records_url"] for v in body["values"]}[YEAR]
+    assert body["latest_value"] == 2
+    listed = client.get(link + "&format=csv").content.decode("utf-8-sig").splitlines()
+    assert sorted(line.split(",")[0] for line in listed[1:]) == ["131016", "132012"]
+    page = client.get(link).content.decode()
+    assert 'data-testid="records-count">2</strong>団体' in page
+    assert "分野「教育・防災」のいずれか" in page or "分野「防災・教育」のいずれか" in page
+    tokyo = {r["code"]: r for r in client.get(f"/api/v1/kpis/K-TWO?fiscal_year={YEAR}").json()["by_prefecture"]}
+    assert tokyo["13"]["implemented"] == 2
+    rows = client.get(tokyo["13"]["records_url"] + "&format=csv").content.decode("utf-8-sig").splitlines()
+    assert len(rows) - 1 == 2
