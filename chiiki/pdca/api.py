@@ -61,6 +61,10 @@ class KPIOut(Schema):
     unavailable_reason: str | None
     latest_fiscal_year: int | None
     latest_value: float | None
+    latest_is_partial_year: bool = Field(False, description="true: a per-年度 measure in the current 年度, still growing")
+    baseline_fiscal_year: int | None = Field(None, description="the 年度 of baseline_date (2023-03 → 2022)")
+    baseline_measured_value: float | None = Field(
+        None, description="this KPI's own value in baseline_fiscal_year (baseline_value is the source's figure)")
     values: list[YearValue]
     outlook: OutlookOut
     version: int
@@ -89,6 +93,9 @@ def _kpi_out(kpi: KPI, years: list[int] | None = None) -> dict:
         "sectors": kpi.sectors, "available": summary["available"],
         "unavailable_reason": None if summary["available"] else measures.UNAVAILABLE,
         "latest_fiscal_year": summary["latest_year"], "latest_value": summary["latest_value"],
+        "latest_is_partial_year": summary["partial_year"],
+        "baseline_fiscal_year": (summary["baseline"] or {}).get("fiscal_year"),
+        "baseline_measured_value": (summary["baseline"] or {}).get("value"),
         "values": [{"fiscal_year": y, "value": v,
                     "records_url": measure.rows_url(y, **kwargs) if measure.rows_url else None}
                    for y, v in sorted(summary["values"].items())],

@@ -33,6 +33,9 @@ class Measure:
     definition: str
     requires: str  # the app (module path) whose data the measure reads
     sectors: str = "none"  # "none": no sector parameter, "optional", "required"
+    # True: each 年度's value is what happened in that 年度 (a flow), so the current 年度's is still growing;
+    # False: a count as of the 年度's end (a stock).
+    per_year: bool = False
     compute: Callable | None = field(default=None, repr=False)
     by_prefecture: Callable | None = field(default=None, repr=False)
     by_sector: Callable | None = field(default=None, repr=False)
@@ -46,8 +49,8 @@ class Measure:
 MEASURES: dict[str, Measure] = {}
 
 
-def declare(key, label, unit, definition, requires, sectors="none") -> Measure:
-    MEASURES[key] = Measure(key, label, unit, definition, requires, sectors)
+def declare(key, label, unit, definition, requires, sectors="none", per_year=False) -> Measure:
+    MEASURES[key] = Measure(key, label, unit, definition, requires, sectors, per_year=per_year)
     return MEASURES[key]
 
 
@@ -77,10 +80,10 @@ declare("plans_published_multiyear", "3年度以上の実装計画を公開し�
         "chiiki.funding")
 declare("talent_dispatch_completed", "完了した人材派遣の件数", "件",
         "その年度の派遣依頼のうち、派遣報告・評価を経て「完了」になったものの件数。都道府県のKPIでは、その都道府県内の"
-        "市区町村の依頼。", "chiiki.talent")
+        "市区町村の依頼。", "chiiki.talent", per_year=True)
 declare("funding_crowdfunding_raised", "クラウドファンディングによる調達額", "円",
         "その年度（4月1日〜翌年3月31日）に受け付けたクラウドファンディングの寄附の合計額（受付日で数える）。"
-        "都道府県のKPIでは、その都道府県内の市区町村のプロジェクト。", "chiiki.funding")
+        "都道府県のKPIでは、その都道府県内の市区町村のプロジェクト。", "chiiki.funding", per_year=True)
 declare("opendata_conforming_datasets", "標準スキーマに準拠したオープンデータの数", "件",
         "自治体標準オープンデータセットの型を持つデータセットのうち、現在公開中で全ファイルが標準への準拠を確認"
         "されたもので、カタログへの登録日がその年度末（翌年3月31日）以前のものの数。公開範囲と準拠の判定は現在の"
@@ -150,6 +153,8 @@ def _records_url(year, *, sectors=None, prefecture=None, sector=None) -> str:
     if one:
         params.append(("sector", one))
     else:
+        # Several sectors: the municipalities implemented in one of them (the list reads repeated sector=).
+        params += [("sector", code) for code in sorted(sectors or [])]
         params.append(("implemented_any", "1"))
     if prefecture:
         params.append(("prefecture", prefecture))

@@ -67,10 +67,6 @@ def _fmt(value) -> str:
     return f"{value:,.1f}".removesuffix(".0")
 
 
-def _fmt_year(value) -> str:
-    return f"{_q(value):.1f}".removesuffix(".0")
-
-
 @dataclass
 class Outlook:
     status: str
@@ -93,18 +89,26 @@ def outlook(kpi: KPI, by_year: dict[int, Decimal] | None) -> Outlook:
         return Outlook("achieved" if actual >= target else "missed", actual, None,
                        f"{year_t}年度の実績 {_fmt(actual)} と目標値 {_fmt(target)} を比較（目標年度を過ぎています）。")
     if year_t < min(by_year):
-        return Outlook("unknown", None, None, f"目標年度（{year_t}年度）の実績がプラットフォームにありません。")
+        first = min(by_year)
+        return Outlook("unknown", None, None,
+                       f"目標年度（{year_t}年度）は、このプラットフォームに記録がある最初の年度（{first}年度）より前です。"
+                       f"目標年度の実績がないため、達成・未達は判定できません（{first}年度以降の値は目標年度の実績の"
+                       f"代わりになりません）。")
     points = sorted(by_year.items())[-FIT_YEARS:]
     n = len(points)
     mean_x = Decimal(sum(x for x, _ in points)) / n
     mean_y = sum((y for _, y in points), Decimal(0)) / n
     spread = sum(((x - mean_x) ** 2 for x, _ in points), Decimal(0))
     slope = (sum(((x - mean_x) * (y - mean_y) for x, y in points), Decimal(0)) / spread) if spread else Decimal(0)
-    projected = _q(mean_y + slope * (year_t - mean_x))
+    # The line goes through the latest value, not through the means: a fitted line's value at the target 年度 can
+    # fall below the latest value of a rising series (0, 0, 0, 0, 1,379,000 → 1,103,200), i.e. predict that a
+    # growing measure shrinks. From the latest value, a series that never fell (b ≥ 0) is never projected lower.
+    last, latest_value = points[-1]
+    projected = _q(latest_value + slope * (year_t - last))
     status = "on_track" if projected >= target else ("caution" if projected >= target * CAUTION_RATIO else "off_track")
-    first, last = points[0][0], points[-1][0]
-    formula = (f"見込み値 = 実績の平均 ȳ + 傾き b ×（目標年度 − 年度の平均 x̄） = {_fmt(mean_y)} + {_fmt(slope)} ×"
-               f"（{year_t} − {_fmt_year(mean_x)}） = {_fmt(projected)}。"
+    first = points[0][0]
+    formula = (f"見込み値 = 最新の実績 + 傾き b ×（目標年度 − 最新の年度） = {_fmt(latest_value)} + {_fmt(slope)} ×"
+               f"（{year_t} − {last}） = {_fmt(projected)}。"
                f"b は {first}–{last}年度（{n}年度分）の実績に最小二乗法で当てはめた直線の1年度あたりの増減"
                + ("（実績が1年度分のみのため b = 0）" if n == 1 else "") + "。")
     return Outlook(status, projected, _q(slope), formula)
@@ -117,6 +121,42 @@ def latest(by_year: dict[int, Decimal] | None) -> tuple[int | None, Decimal | No
     return year, by_year[year]
 
 
+def baseline_fiscal_year(baseline_date: str) -> int | None:
+    """The 年度 a source's 基準時点 falls in ("2023-03" → 2022: January–March belong to the previous 年度);
+    None when the text names no month (a bare year is ambiguous between two 年度)."""
+    parts = (baseline_date or "").strip().replace("/", "-").split("-")
+    try:
+        year, month = int(parts[0]), int(parts[1])
+    except (IndexError, ValueError):
+        return None
+    return year - 1 if 1 <= month <= 3 else year if 4 <= month <= 12 else None
+
+
+def baseline_measured(kpi: KPI, by_year: dict[int, Decimal] | None) -> dict | None:
+    """The KPI's own value in the 年度 of its baseline: the figure to compare the later values with. A baseline
+    comes from the source (often a government count of another population, e.g. with the prefectures), so the
+    platform's value at that time is shown beside it instead of comparing the latest value with the source's."""
+    year = baseline_fiscal_year(kpi.baseline_date) if kpi.baseline_value is not None else None
+    if year is None or not by_year:
+        return None
+    first = min(by_year)
+    value = by_year.get(year)
+    if value is None and first < year <= current_fiscal_year():
+        value = (values(kpi, [year]) or {}).get(year)
+    measure = measure_of(kpi)
+    return {"fiscal_year": year, "value": value, "first_year": first,
+            "url": measure.rows_url(year, sectors=kpi.sectors or None, prefecture=kpi.prefecture_id)
+            if value is not None and measure.rows_url else None}
+
+
+def achievement(kpi: KPI, value: Decimal | None, look: Outlook) -> Decimal | None:
+    """Value ÷ target in %; none when the target 年度 has no value to judge by (a later 年度's value measured
+    against a past target would read as 達成 where nothing can be said)."""
+    if value is None or not kpi.target_value or look.status == "unknown":
+        return None
+    return measures.share(int(value * 100), int(kpi.target_value * 100))
+
+
 def kpi_summary(kpi: KPI, years: list[int] | None = None) -> dict:
     """Everything a list row or the API needs about one KPI (one computation of its values)."""
     measure = measure_of(kpi)
@@ -125,8 +165,8 @@ def kpi_summary(kpi: KPI, years: list[int] | None = None) -> dict:
     look = outlook(kpi, by_year)
     return {"kpi": kpi, "measure": measure, "available": by_year is not None, "values": by_year or {},
             "latest_year": year, "latest_value": value, "outlook": look,
-            "achievement": measures.share(int(value * 100), int(kpi.target_value * 100))
-            if value is not None and kpi.target_value else None,
+            "achievement": achievement(kpi, value, look), "baseline": baseline_measured(kpi, by_year),
+            "partial_year": measure.per_year and year is not None and year == current_fiscal_year(),
             "rows_url": measure.rows_url(year, sectors=kpi.sectors or None, prefecture=kpi.prefecture_id)
             if by_year is not None and measure.rows_url and year is not None else None}
 
@@ -207,8 +247,7 @@ def overview_kpis(year: int) -> list[dict]:
                 value = (values(kpi, [year]) or {}).get(year)
         measure = summary["measure"]
         rows.append({"kpi": kpi, "available": summary["available"], "value": value, "outlook": summary["outlook"],
-                     "achievement": measures.share(int(value * 100), int(kpi.target_value * 100))
-                     if value is not None and kpi.target_value else None,
+                     "achievement": achievement(kpi, value, summary["outlook"]),
                      "url": reverse("pdca:kpi", args=[kpi.code]),
                      "rows_url": measure.rows_url(year, sectors=kpi.sectors or None, prefecture=kpi.prefecture_id)
                      if value is not None and measure.rows_url else None})

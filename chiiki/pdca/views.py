@@ -49,14 +49,15 @@ def index(request):
     rows = [queries.kpi_summary(kpi, years) for kpi in queries.kpis()]
     if request.GET.get("format") in ("csv", "xlsx"):
         header = ["KPI ID", "KPI名", "対象", "算定方法", "最新年度", "最新値", "単位", "目標値", "目標年度", "達成率（%）",
-                  "見込み値", "見通し", "基準値", "基準時点", "出典"]
+                  "見込み値", "見通し", "基準値", "基準時点", "基準時点の年度", "基準時点の年度の算定値", "出典"]
         return tabular.table_response(request.GET["format"], "KPI一覧", header, [[
             r["kpi"].code, r["kpi"].name, r["kpi"].prefecture.name if r["kpi"].prefecture else "全国",
             r["measure"].label, _fmt_value(r["latest_year"]),
             _fmt_value(r["latest_value"]) if r["available"] else measures.UNAVAILABLE, r["kpi"].unit,
             r["kpi"].target_value, r["kpi"].target_fiscal_year, _fmt_value(r["achievement"]),
             _fmt_value(r["outlook"].projected), r["outlook"].label, _fmt_value(r["kpi"].baseline_value),
-            r["kpi"].baseline_date, r["kpi"].source] for r in rows])
+            r["kpi"].baseline_date, _fmt_value((r["baseline"] or {}).get("fiscal_year")),
+            _fmt_value((r["baseline"] or {}).get("value")), r["kpi"].source] for r in rows])
     return render(request, "pdca/index.html", {
         "rows": rows, "can_manage": _can_manage_any(request.user), "rule": queries.OUTLOOK_RULE,
         "overdue": queries.overdue_actions().count(), "latest_review": queries.reviews().first()})

@@ -220,13 +220,16 @@ def cells(fiscal_year: int, *, sector=None, prefecture=None, kind=None, municipa
 
 
 def list_cells(fiscal_year: int, *, sector=None, prefecture=None, kind=None, municipality=None, stages=None,
-               population_class_filter=None, peer_group=None, implemented_any=False):
-    """Rows behind every number: (municipality dict, sector dict, Cell) in code × sector order."""
+               population_class_filter=None, peer_group=None, implemented_any=False, sector_set=None):
+    """Rows behind every number: (municipality dict, sector dict, Cell) in code × sector order. `sector_set`:
+    several sectors (a KPI over some sectors: implemented_any then means implemented in one of them)."""
     places = municipalities(prefecture=prefecture, kind=kind, code=municipality)
     by_code = {p["code"]: p for p in places}
     sector_list = sectors()
     sector_by_code = {s["code"]: s for s in sector_list}
     grid = cells(fiscal_year, sector=sector, prefecture=prefecture, kind=kind, municipality=municipality)
+    if sector_set:
+        grid = {key: cell for key, cell in grid.items() if key[1] in sector_set}
     implemented_codes = None
     if implemented_any:
         implemented_codes = {code for (code, _), cell in grid.items() if cell.implemented}

@@ -209,12 +209,19 @@ def records(request):
     kinds = queries.kind_labels()
     kind = request.GET.get("kind") if request.GET.get("kind") in kinds else None
     sector = _sector_from(request) or None
+    # A KPI over several sectors links with one sector= per sector: the rows of any of them.
+    names = {s["code"]: s["name"] for s in queries.sectors()}
+    sector_set = [c for c in dict.fromkeys(request.GET.getlist("sector")) if c in names]
+    if len(sector_set) > 1:
+        sector = None
+    else:
+        sector_set = []
     prefecture = request.GET.get("prefecture") or None
     peer_group = request.GET.get("peer_group") or None
     implemented_any = request.GET.get("implemented_any") == "1"
     rows = [] if code_error else queries.list_cells(
         year, sector=sector, prefecture=prefecture, kind=kind, municipality=code, stages=stages,
-        peer_group=peer_group, implemented_any=implemented_any)
+        peer_group=peer_group, implemented_any=implemented_any, sector_set=sector_set)
     # A count of municipalities (団体数, 実装団体数, the KPI) links here with per=municipality (implemented_any
     # implies it): one row per municipality, so the list holds exactly as many rows as the number said.
     per = request.GET.get("per")
@@ -238,7 +245,7 @@ def records(request):
     return render(request, "progress/records.html", _base_context(
         request, year, page=page, sector=sector or "", selected_stages=stages, prefecture=prefecture or "",
         kind=kind or "", municipality=code or typed, code_error=code_error, peer_group=peer_group or "",
-        implemented_any=implemented_any,
+        implemented_any=implemented_any, sector_set_label="・".join(names[c] for c in sector_set),
         kinds=list(kinds.items()), prefectures=Prefecture.objects.all(), querystring=query.urlencode(),
         base_query=base_query, per=per,
         can_delete=access.can(request.user, "progress.delete"),

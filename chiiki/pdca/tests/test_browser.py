@@ -34,7 +34,7 @@ def test_kpi_to_rows_and_a_prefecture_review_with_an_overdue_action(page, login,
     year = current_fiscal_year()
     page.goto("/pdca/")
     page.get_by_role("link", name="都内で防災分野を実装済の団体数").click()
-    assert "見込み値 = 実績の平均" in page.get_by_test_id("kpi-formula").inner_text()
+    assert "見込み値 = 最新の実績" in page.get_by_test_id("kpi-formula").inner_text()
     screenshot(page, "pdca-kpi")
     page.get_by_test_id("kpi-years").get_by_role("link", name="2", exact=True).click()
     page.wait_for_url("**/progress/records/**")

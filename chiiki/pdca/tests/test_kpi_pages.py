@@ -45,7 +45,7 @@ def test_kpi_page_shows_years_formula_and_breakdowns(client, register):
     page = response.content.decode()
     assert response.status_code == 200
     # 1, 2, 3 municipalities in the last three 年度: +1 a year → 5 in the target 年度, under 90 % of 6
-    assert "見込み値 = 実績の平均 ȳ + 傾き b" in page and "未達見込み" in page
+    assert "見込み値 = 最新の実績 + 傾き b" in page and "未達見込み" in page
     assert f"?fiscal_year={YEAR}&amp;implemented_any=1&amp;stage=implemented&amp;stage=self_sustaining" in page
     assert 'data-testid="kpi-prefectures"' in page and 'data-testid="kpi-sectors"' in page
     older = client.get(f"/pdca/kpis/{kpi.code}/?fiscal_year={YEAR - 2}").content.decode()

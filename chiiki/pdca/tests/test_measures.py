@@ -111,7 +111,7 @@ def test_linear_outlook(target, expected, projected):
     values = {YEAR - 2: Decimal(100), YEAR - 1: Decimal(120), YEAR: Decimal(140)}
     look = queries.outlook(_kpi(target, YEAR + 3), values)
     assert (look.status, look.projected, look.slope) == (expected, projected, Decimal("20.0"))
-    assert f"= 120 + 20 ×（{YEAR + 3} − {YEAR - 1}） = 200" in look.formula
+    assert f"= 140 + 20 ×（{YEAR + 3} − {YEAR}） = 200" in look.formula
     assert look.label == {"on_track": "達成見込み", "caution": "要注意", "off_track": "未達見込み"}[expected]
 
 
