@@ -99,7 +99,8 @@ def index(request):
         return urlencode([(k, v) for k, v in req.params(page=False)] + [("page", number)])
 
     return render(request, "opendata/index.html", {
-        "req": req, "result": result, "facet_panel": facet_panel(req, facets, form="opendata-search"), "page": page, "pages": pages, "base_qs": base_qs,
+        "req": req, "result": result, "facet_panel": facet_panel(req, facets, form="opendata-search"),
+        "page": page, "pages": pages, "base_qs": base_qs,
         "prev_qs": page_qs(page - 1) if page > 1 else "", "next_qs": page_qs(page + 1) if page < pages else "",
         "sort": sort, "sorts": [(k, label, urlencode([(a, b) for a, b in req.params(page=False) if a != "sort"]
                                                       + [("sort", k)]))
