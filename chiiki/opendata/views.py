@@ -20,7 +20,7 @@ from chiiki.core import tabular
 from chiiki.core.codes import is_valid_code
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.forms import save_or_refuse
-from chiiki.core.search_request import OneOf, RequestSpec
+from chiiki.core.search_request import FacetValue, OneOf, RequestSpec, facet_panel
 from chiiki.core.search_request import SearchRequest as BaseRequest
 from chiiki.regions.models import Municipality, Prefecture
 
@@ -87,8 +87,9 @@ def index(request):
         chosen = set(req.filters[name])
         if name == "visibility" and not chosen and {v for v, _c in result.facets.get(name, [])} <= {Visibility.PUBLIC}:
             continue  # someone who sees no 庁内限定 dataset has nothing to choose here
-        values = [{"key": v, "label": labels.get(name, {}).get(v, v), "count": c, "selected": v in chosen,
-                   "toggle": req.toggled(name, v)} for v, c in result.facets.get(name, [])[:30]]
+        pairs = result.facets.get(name, [])
+        shown = pairs[:30] + [(v, c) for v, c in pairs[30:] if v in chosen]  # a chosen value stays removable
+        values = [FacetValue(v, labels.get(name, {}).get(v, v), c, v in chosen) for v, c in shown]
         facets.append((name, label, values))
     pages = max(1, -(-result.count // size))
     base_qs = req.querystring(page=False)
@@ -98,7 +99,8 @@ def index(request):
         return urlencode([(k, v) for k, v in req.params(page=False)] + [("page", number)])
 
     return render(request, "opendata/index.html", {
-        "req": req, "result": result, "facets": facets, "page": page, "pages": pages, "base_qs": base_qs,
+        "req": req, "result": result, "facet_panel": facet_panel(req, facets, form="opendata-search"),
+        "page": page, "pages": pages, "base_qs": base_qs,
         "prev_qs": page_qs(page - 1) if page > 1 else "", "next_qs": page_qs(page + 1) if page < pages else "",
         "sort": sort, "sorts": [(k, label, urlencode([(a, b) for a, b in req.params(page=False) if a != "sort"]
                                                       + [("sort", k)]))
