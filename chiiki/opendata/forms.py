@@ -65,6 +65,12 @@ class UseCaseForm(forms.Form):
     description = forms.CharField(label="どのように使っているか", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class ModerateUseForm(forms.Form):
+    """The 掲載する/掲載しない buttons: the action says which statuses there are."""
+
+    status = forms.CharField(required=False)
+
+
 class ValidateForm(forms.Form):
     schema = forms.ChoiceField(label="標準データセットの種類")
     file = forms.FileField(label="検証するファイル（CSV または XLSX）")
