@@ -247,3 +247,16 @@ class PledgeStateForm(forms.Form):
 
     state = forms.CharField(required=False, widget=forms.HiddenInput)
     version = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class TaxSettingForm(ActionForm):
+    credit_end_year = _optional("適用期限（年度）", forms.TextInput(attrs={"size": 8}))
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
+    required_fields = ("credit_end_year",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="t-%s", **kwargs)
+
+    @staticmethod
+    def initial_of(setting) -> dict:
+        return {"credit_end_year": setting.credit_end_year, "version": setting.version}

@@ -34,6 +34,7 @@ from .forms import (
     PledgeStateForm,
     ProjectAddForm,
     StatusForm,
+    TaxSettingForm,
     YearForm,
     kpis_from_text,
     kpis_to_text,
@@ -941,25 +942,20 @@ def tax_settings(request):
     from .models import TaxCreditSetting
 
     access.require(request.user, "funding.tax_settings")
-    status = 200
+    setting = TaxCreditSetting.objects.order_by("pk").first()
+    form = TaxSettingForm(initial={"credit_end_year": corporate.credit_end_year(),
+                                   "version": setting.version if setting else 1})
     if request.method == "POST":
-        try:
-            actions.set_credit_end_year(request.user, request.POST.get("credit_end_year"),
-                                        version=request.POST.get("version"))
-        except Invalid as exc:
-            for _name, reason in exc.problems:
-                messages.error(request, reason)
-            status = 422
-        except Conflict:
-            messages.error(request, Conflict.DEFAULT)
-            status = 409
-        else:
+        form = TaxSettingForm(request.POST)
+        # After a conflict the form keeps the typed year, shows the one saved meanwhile, and carries its version
+        # (saving again is a deliberate overwrite).
+        if form.submit(lambda data: actions.set_credit_end_year(request.user, data["credit_end_year"],
+                                                                version=data["version"]),
+                       stored=TaxSettingForm.initial_of):
             messages.success(request, "税額控除の適用期限を保存しました")
             return redirect("funding:tax_settings")
-    # Read after a refused save, so that the form carries the version saved meanwhile (saving again overwrites it).
-    setting = TaxCreditSetting.objects.order_by("pk").first()
-    return render(request, "funding/tax_settings.html", {"end_year": corporate.credit_end_year(),
-                                                         "version": setting.version if setting else 1}, status=status)
+    return render(request, "funding/tax_settings.html", {"end_year": corporate.credit_end_year(), "form": form},
+                  status=form.status)
 
 
 @login_required

@@ -80,3 +80,23 @@ def test_a_stale_pledge_state_change_answers_409_with_the_pledge_as_it_is(client
     assert bad.status_code == 422 and "「受領」の申出は変更できません" in bad.content.decode()
     made.refresh_from_db()
     assert made.state == "received" and ChangeRecord.objects.count() == records
+
+
+def test_the_tax_credit_form_keeps_a_refused_year_and_shows_a_year_saved_meanwhile(client_for, users):
+    from chiiki.funding.models import TaxCreditSetting
+
+    c = client_for(users["admin"])
+    refused = c.post("/funding/tax-credit", {"credit_end_year": "来年度", "version": "1"})
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert 'value="来年度"' in html and 'id="t-credit_end_year_error"' in html
+    assert not ChangeRecord.objects.filter(model__endswith="taxcreditsetting").exists()
+    actions.set_credit_end_year(access.SYSTEM, 2030, version=1)  # another admin, first
+    stale = c.post("/funding/tax-credit", {"credit_end_year": "2031", "version": "1"})
+    assert stale.status_code == 409
+    html = stale.content.decode()
+    assert 'value="2031"' in html and 'name="version" value="2"' in html
+    assert "ほかの人が保存した内容:</span> 2030" in html
+    assert TaxCreditSetting.objects.get().credit_end_year == 2030
+    assert ChangeRecord.objects.filter(model__endswith="taxcreditsetting").count() == 1
+    assert c.post("/funding/tax-credit", {"credit_end_year": "2031", "version": "2"}).status_code == 302

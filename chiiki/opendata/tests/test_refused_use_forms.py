@@ -19,7 +19,7 @@ def test_a_refused_use_case_keeps_what_was_typed(client_for, users, catalog):
     assert response.status_code == 422
     html = response.content.decode()
     assert "救急隊の到着前にAEDを探す地図アプリ</textarea>" in html and 'value="https://example.jp/aed-map"' in html
-    assert 'id="id_title_error"' in html and "<details class=\"card\" open>" in html
+    assert 'id="id_title_error"><li>名称を入力してください' in html and "<details class=\"card\" open>" in html
     assert not UseCase.objects.exists() and ChangeRecord.objects.count() == records
 
 
