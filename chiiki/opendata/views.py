@@ -25,7 +25,7 @@ from chiiki.core.search_request import SearchRequest as BaseRequest
 from chiiki.regions.models import Municipality, Prefecture
 
 from . import actions, pageviews, queries, search, standard
-from .forms import DatasetForm, ResourceForm, UseCaseForm, ValidateForm
+from .forms import DatasetForm, ModerateUseForm, ResourceForm, UseCaseForm, ValidateForm
 from .indexing import sector_names
 from .models import Conformance, License, UsageKind, UseCase, Visibility
 from .serialize import NATIONAL, owner_of
@@ -140,7 +140,11 @@ def _preview(resource) -> dict | None:
 
 
 def detail(request, name):
-    dataset = queries.get_dataset(request.user, name)
+    return _detail_page(request, queries.get_dataset(request.user, name))
+
+
+def _detail_page(request, dataset, *, status=200, use_form=None, moderated=None):
+    """The dataset page; after a refused use case (or moderation: `moderated` = (use id, form)), with that form bound."""
     resources = [(r, _preview(r)) for r in dataset.resources.all()]
     names = sector_names()
     return render(request, "opendata/detail.html", {
@@ -150,8 +154,8 @@ def detail(request, name):
         "can_manage": access.can(request.user, "opendata.manage", dataset),
         "use_cases": queries.use_cases(request.user, dataset),
         "can_register_use": access.can(request.user, "opendata.register_use", dataset),
-        "use_form": UseCaseForm(),
-    })
+        "use_form": use_form or UseCaseForm(), "moderated": moderated,
+    }, status=status)
 
 
 def download(request, name, uid):
@@ -398,15 +402,10 @@ def usage(request, name):
 def register_use(request, name):
     dataset = queries.get_dataset(request.user, name)
     form = UseCaseForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.register_use_case(request.user, dataset, **form.cleaned_data)
-        except Invalid as exc:
-            messages.error(request, "、".join(r for _f, r in exc.problems))
-        else:
-            messages.success(request, "利用事例を登録しました。データの公開団体が確認した後に掲載されます")
-    else:
-        messages.error(request, "利用事例の名称を入力してください（URLは http:// または https:// で始めてください）")
+    saved, status = save_or_refuse(form, lambda: actions.register_use_case(request.user, dataset, **form.cleaned_data))
+    if saved is None:
+        return _detail_page(request, dataset, status=status, use_form=form)
+    messages.success(request, "利用事例を登録しました。データの公開団体が確認した後に掲載されます")
     return redirect(dataset.get_absolute_url() + "#uses")
 
 
@@ -417,10 +416,9 @@ def moderate_use(request, name, pk):
     use = UseCase.objects.filter(dataset=dataset, pk=pk).first()
     if use is None:
         raise Http404("利用事例が見つかりません")
-    try:
-        actions.moderate_use_case(request.user, use, request.POST.get("status", ""))
-    except Invalid as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"「{use.title}」を「{use.get_status_display()}」にしました")
+    form = ModerateUseForm(request.POST)
+    saved, status = save_or_refuse(form, lambda: actions.moderate_use_case(request.user, use, form.cleaned_data["status"]))
+    if saved is None:
+        return _detail_page(request, dataset, status=status, moderated=(use.pk, form))
+    messages.success(request, f"「{use.title}」を「{use.get_status_display()}」にしました")
     return redirect(reverse("opendata:detail", args=[dataset.name]) + "#uses")
