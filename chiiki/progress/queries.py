@@ -220,8 +220,9 @@ def cells(fiscal_year: int, *, sector=None, prefecture=None, kind=None, municipa
 
 
 def list_cells(fiscal_year: int, *, sector=None, prefecture=None, kind=None, municipality=None, stages=None,
-               population_class_filter=None, peer_group=None, implemented_any=False):
-    """Rows behind every number: (municipality dict, sector dict, Cell) in code × sector order."""
+               population_class_filter=None, peer_group=None, implemented_any=False, unreported=False):
+    """Rows behind every number: (municipality dict, sector dict, Cell) in code × sector order. unreported keeps
+    the cells without a record of fiscal_year itself (carried over or 未着手): what is left to report that 年度."""
     places = municipalities(prefecture=prefecture, kind=kind, code=municipality)
     by_code = {p["code"]: p for p in places}
     sector_list = sectors()
@@ -240,6 +241,8 @@ def list_cells(fiscal_year: int, *, sector=None, prefecture=None, kind=None, mun
         if peer_group and peer_group_of(place["kind"], place["population"]) != peer_group:
             continue
         if implemented_codes is not None and code not in implemented_codes:
+            continue
+        if unreported and cell.record_year == fiscal_year:
             continue
         rows.append((place, sector_by_code[sec], cell))
     order = {s["code"]: i for i, s in enumerate(sector_list)}

@@ -212,9 +212,10 @@ def records(request):
     prefecture = request.GET.get("prefecture") or None
     peer_group = request.GET.get("peer_group") or None
     implemented_any = request.GET.get("implemented_any") == "1"
+    unreported = request.GET.get("unreported") == "1"
     rows = [] if code_error else queries.list_cells(
         year, sector=sector, prefecture=prefecture, kind=kind, municipality=code, stages=stages,
-        peer_group=peer_group, implemented_any=implemented_any)
+        peer_group=peer_group, implemented_any=implemented_any, unreported=unreported)
     # A count of municipalities (団体数, 実装団体数, the KPI) links here with per=municipality (implemented_any
     # implies it): one row per municipality, so the list holds exactly as many rows as the number said.
     per = request.GET.get("per")
@@ -238,7 +239,7 @@ def records(request):
     return render(request, "progress/records.html", _base_context(
         request, year, page=page, sector=sector or "", selected_stages=stages, prefecture=prefecture or "",
         kind=kind or "", municipality=code or typed, code_error=code_error, peer_group=peer_group or "",
-        implemented_any=implemented_any,
+        implemented_any=implemented_any, unreported=unreported,
         kinds=list(kinds.items()), prefectures=Prefecture.objects.all(), querystring=query.urlencode(),
         base_query=base_query, per=per,
         can_delete=access.can(request.user, "progress.delete"),
