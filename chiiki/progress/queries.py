@@ -472,10 +472,17 @@ def map_values(fiscal_year: int, sector: str) -> dict:
 
 
 def prefecture_comparison(fiscal_year: int, sector=None) -> list[dict]:
-    """Per prefecture: municipalities, implemented count and share (for the sector, or any sector), mean score."""
+    """Per prefecture: municipalities, implemented count and share (for the sector, or any sector), mean score,
+    and the municipalities that have not reported every sector (or the sector) for fiscal_year itself — the count
+    behind list_cells(unreported=True) per municipality."""
 
     def compute():
         table = scores(fiscal_year)
+        wanted = 1 if sector else len(sectors())
+        reported = defaultdict(int)
+        for (code, _sec), (_stage, record_year) in stage_grid(fiscal_year, sector=sector).items():
+            if record_year == fiscal_year:
+                reported[code] += 1
         groups = defaultdict(list)
         names = {}
         for entry in table.values():
@@ -490,7 +497,8 @@ def prefecture_comparison(fiscal_year: int, sector=None) -> list[dict]:
                 implemented = sum(1 for e in members if e["implemented"])
             rows.append({"code": pref, "name": names[pref], "municipalities": len(members), "implemented": implemented,
                          "share": round(implemented / len(members) * 100, 1) if members else 0.0,
-                         "score": round(sum(e["score"] for e in members) / len(members), 1) if members else 0.0})
+                         "score": round(sum(e["score"] for e in members) / len(members), 1) if members else 0.0,
+                         "unreported": sum(1 for e in members if reported[e["code"]] < wanted)})
         return rows
 
     return cached("prefectures", (fiscal_year, sector), compute)

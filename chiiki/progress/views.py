@@ -99,10 +99,11 @@ def prefectures(request):
     sector = _sector_from(request)
     rows = queries.prefecture_comparison(year, sector or None)
     if request.GET.get("format") in ("csv", "xlsx"):
-        header = ["都道府県コード", "都道府県", "団体数", "実装団体数", "実装率（%）", "平均スコア"]
+        header = ["都道府県コード", "都道府県", "団体数", "実装団体数", "実装率（%）", "平均スコア",
+                  f"{year}年度の未報告の団体数"]
         return tabular.table_response(request.GET["format"], f"都道府県比較_{year}年度",
                                       header, [[r["code"], r["name"], r["municipalities"], r["implemented"], r["share"],
-                                                r["score"]] for r in rows])
+                                                r["score"], r["unreported"]] for r in rows])
     chart = {"labels": [r["name"] for r in rows], "shares": [r["share"] for r in rows]}
     return render(request, "progress/prefectures.html", _base_context(
         request, year, sector=sector, rows=rows, chart=chart, formula=queries.SCORE_FORMULA))
