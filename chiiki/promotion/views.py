@@ -351,8 +351,9 @@ def council(request, pk):
 
 @login_required
 def council_new(request):
-    form = forms.CouncilForm(request.POST or None, initial={"prefecture": request.user.prefecture_id or "",
-                                                            "municipality": request.user.municipality_id or ""})
+    form = forms.CouncilForm(request.POST or None, user=request.user,
+                             initial={"prefecture": request.user.prefecture_id or "",
+                                      "municipality": request.user.municipality_id or ""})
     saved = request.method == "POST" and form.submit(lambda data: actions.save_council(request.user, None, data))
     if saved:
         messages.success(request, f"「{saved.name}」を登録しました。")
