@@ -115,6 +115,15 @@ def prefecture(request, code):
     sectors = queries.sectors()
     table = queries.scores(year)
     members = sorted((e for e in table.values() if e["prefecture"] == pref.code), key=lambda e: e["code"])
+    # The prefecture's own totals (sector × stage), from the same summary the API's group_by=prefecture gives.
+    group = next((g for g in queries.summary(year, group_by="prefecture")["groups"] if g["key"] == pref.code), None)
+    breakdown = [(s, [(stage, queries.STAGE_LABELS[stage], group["sectors"][s["code"]][stage] if group else 0)
+                      for stage in STAGE_ORDER]) for s in sectors]
+    if request.GET.get("format") in ("csv", "xlsx") and request.GET.get("table") == "sectors":
+        header = ["分野", *[queries.STAGE_LABELS[stage] for stage in STAGE_ORDER], "団体数"]
+        return tabular.table_response(
+            request.GET["format"], f"{pref.name}_分野別の段階_{year}年度", header,
+            [[s["name"], *[n for _stage, _label, n in counts], len(members)] for s, counts in breakdown])
     if request.GET.get("format") in ("csv", "xlsx"):
         header = ["団体コード", "団体名", "区分", *[s["name"] for s in sectors], "総合スコア"]
         kinds = queries.kind_labels()
@@ -127,7 +136,8 @@ def prefecture(request, code):
                 "stage_list": [(s["code"], entry["stages"][s["code"]], queries.STAGE_LABELS[entry["stages"][s["code"]]])
                                for s in sectors]}
                for entry in members]  # the scores are shared between requests: never change them in place
-    return render(request, "progress/prefecture.html", _base_context(request, year, prefecture=pref, members=members))
+    return render(request, "progress/prefecture.html", _base_context(request, year, prefecture=pref, members=members,
+                                                                     breakdown=breakdown))
 
 
 def rankings(request):

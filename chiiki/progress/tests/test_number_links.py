@@ -152,3 +152,19 @@ def test_prefecture_comparison_counts_the_municipalities_not_yet_reported(client
     exported = read_table(client.get("/progress/prefectures/?fiscal_year=2026&format=csv").content, "x.csv")
     tokyo = next(r for r in exported.rows if r.get("都道府県") == "東京都")
     assert tokyo.get("2026年度の未報告の団体数") == "2"
+
+
+def test_the_prefecture_page_sums_its_sectors_by_stage_with_links_and_export(client, two_sectors):
+    """The 知事's figures: per sector, how many of the prefecture's municipalities stand at each stage; every number
+    opens exactly those rows, and the export holds the same numbers."""
+    html = client.get("/progress/prefectures/13/?fiscal_year=2026").content.decode()
+    table = re.search(r'data-testid="prefecture-breakdown">(.*?)</table>', html, re.S).group(1)
+    disaster = re.search(r'<th scope="row">防災</th>(.*?)</tr>', table, re.S).group(1)
+    numbers = re.findall(r'href="([^"]+)"[^>]*>([\d,]+)</a>', disaster)
+    assert [n for _href, n in numbers] == ["1", "0", "0", "0", "1", "1"]  # 青ヶ島村 未着手, 千代田区, 八王子市
+    for href, number in numbers:
+        assert _listed(client, href)[0] == int(number), href
+    exported = read_table(client.get("/progress/prefectures/13/?fiscal_year=2026&table=sectors&format=csv").content,
+                          "x.csv")
+    row = next(r for r in exported.rows if r.get("分野") == "防災")
+    assert [row.get(label) for label in ("未着手", "実装済", "自走", "団体数")] == ["1", "1", "1", "3"]
