@@ -126,6 +126,22 @@ def _member_of(user, organisation) -> bool:
     return membership is not None and membership.organisation_id == organisation.pk
 
 
+def _event_editor(user, event) -> bool:
+    """promotion: an event is edited by whoever registered it and by those who speak for its organiser — the
+    officers managing the organising prefecture or municipality, the organising organisation's members — so that a
+    colleague can add the recording after the event when the one who registered it has moved on."""
+    if is_admin(user):
+        return True
+    if not _active(user) or event is None:
+        return False
+    if getattr(event, "created_by_id", None) == user.pk:
+        return True
+    place = getattr(event, "organiser_municipality", None) or getattr(event, "organiser_prefecture", None)
+    if place is not None:
+        return manages(user, place)
+    return _member_of(user, getattr(event, "organiser_organisation", None))
+
+
 def scope_proposals(user, queryset):
     """promotion: proposals the user may read before an outcome is published — their organisation's, the
     municipality concerned (its own staff), everything for admins."""
@@ -205,8 +221,7 @@ RULES = {
         and user.municipality_id == _municipality_of(obj).pk),
     "promotion.proposal_submit": lambda user, obj: _active(user) and user.role == Role.COMPANY,
     "promotion.event_create": _signed_in,
-    "promotion.event_edit": lambda user, obj: is_admin(user) or (
-        _active(user) and obj is not None and getattr(obj, "created_by_id", None) == user.pk),
+    "promotion.event_edit": _event_editor,
     "promotion.event_register": _signed_in,
     "promotion.plan_roles": manages,  # obj: the implementation plan (funding); its editors name the organisations
     # 人材 (chiiki.talent): obj is a TalentProfile, a TalentRequest or a Municipality (docs/decisions/0016)

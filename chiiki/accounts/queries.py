@@ -1,6 +1,7 @@
 """Reads for the accounts pages: what a user may do, what is waiting for them (マイページ), and their tokens."""
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.db.models import Count, F, Func, Q, Subquery
 from django.urls import NoReverseMatch, reverse
@@ -154,7 +155,10 @@ def _municipalities_not_reported(prefecture, year: int) -> TodoSection:
     return TodoSection("unreported", f"{fiscal_year_label(year)}の進捗を報告し終えていない市区町村"
                                      f"（{len(missing)}団体）", items,
                        f"{prefecture.name}のすべての市区町村が{fiscal_year_label(year)}の進捗をすべての分野で報告済みです。",
-                       more=max(0, len(missing) - MAX_LISTED), unit="団体")
+                       more=max(0, len(missing) - MAX_LISTED), unit="団体",
+                       more_url=reverse("progress:records") + "?" + urlencode(
+                           {"fiscal_year": year, "prefecture": prefecture.code, "unreported": 1,
+                            "per": "municipality"}))
 
 
 def _deadlines(user, today: dt.date) -> TodoSection:

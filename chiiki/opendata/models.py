@@ -168,6 +168,7 @@ class Usage(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["dataset", "resource_key", "kind", "month"], name="opendata_usage_unique"),
         ]
+        verbose_name = verbose_name_plural = "利用回数"
 
 
 class UseCaseStatus(models.TextChoices):
@@ -190,6 +191,7 @@ class UseCase(models.Model):
 
     class Meta:
         ordering = ["-created_at", "pk"]
+        verbose_name = verbose_name_plural = "利用事例"
 
     def __str__(self):
         return self.title

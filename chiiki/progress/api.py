@@ -111,6 +111,7 @@ class ListFilters(Schema):
     stage: str | None = None  # one stage or several separated by commas
     peer_group: str | None = None
     implemented_any: bool = False
+    unreported: bool = False  # only the cells without a record of fiscal_year itself (not yet reported)
 
 
 def _year(raw) -> int:
@@ -137,7 +138,7 @@ def _rows(filters: ListFilters):
     return year, queries.list_cells(
         year, sector=filters.sector or None, prefecture=filters.prefecture or None, kind=filters.kind or None,
         municipality=municipality, stages=stages, peer_group=filters.peer_group or None,
-        implemented_any=filters.implemented_any)
+        implemented_any=filters.implemented_any, unreported=filters.unreported)
 
 
 def item_of(place, sector_code, cell) -> dict:

@@ -220,9 +220,11 @@ def cells(fiscal_year: int, *, sector=None, prefecture=None, kind=None, municipa
 
 
 def list_cells(fiscal_year: int, *, sector=None, prefecture=None, kind=None, municipality=None, stages=None,
-               population_class_filter=None, peer_group=None, implemented_any=False, sector_set=None):
+               population_class_filter=None, peer_group=None, implemented_any=False, sector_set=None,
+               unreported=False):
     """Rows behind every number: (municipality dict, sector dict, Cell) in code × sector order. `sector_set`:
-    several sectors (a KPI over some sectors: implemented_any then means implemented in one of them)."""
+    several sectors (a KPI over some sectors: implemented_any then means implemented in one of them). unreported
+    keeps the cells without a record of fiscal_year itself (carried over or 未着手): what is left to report."""
     places = municipalities(prefecture=prefecture, kind=kind, code=municipality)
     by_code = {p["code"]: p for p in places}
     sector_list = sectors()
@@ -243,6 +245,8 @@ def list_cells(fiscal_year: int, *, sector=None, prefecture=None, kind=None, mun
         if peer_group and peer_group_of(place["kind"], place["population"]) != peer_group:
             continue
         if implemented_codes is not None and code not in implemented_codes:
+            continue
+        if unreported and cell.record_year == fiscal_year:
             continue
         rows.append((place, sector_by_code[sec], cell))
     order = {s["code"]: i for i, s in enumerate(sector_list)}
@@ -472,10 +476,17 @@ def map_values(fiscal_year: int, sector: str) -> dict:
 
 
 def prefecture_comparison(fiscal_year: int, sector=None) -> list[dict]:
-    """Per prefecture: municipalities, implemented count and share (for the sector, or any sector), mean score."""
+    """Per prefecture: municipalities, implemented count and share (for the sector, or any sector), mean score,
+    and the municipalities that have not reported every sector (or the sector) for fiscal_year itself — the count
+    behind list_cells(unreported=True) per municipality."""
 
     def compute():
         table = scores(fiscal_year)
+        wanted = 1 if sector else len(sectors())
+        reported = defaultdict(int)
+        for (code, _sec), (_stage, record_year) in stage_grid(fiscal_year, sector=sector).items():
+            if record_year == fiscal_year:
+                reported[code] += 1
         groups = defaultdict(list)
         names = {}
         for entry in table.values():
@@ -490,7 +501,8 @@ def prefecture_comparison(fiscal_year: int, sector=None) -> list[dict]:
                 implemented = sum(1 for e in members if e["implemented"])
             rows.append({"code": pref, "name": names[pref], "municipalities": len(members), "implemented": implemented,
                          "share": round(implemented / len(members) * 100, 1) if members else 0.0,
-                         "score": round(sum(e["score"] for e in members) / len(members), 1) if members else 0.0})
+                         "score": round(sum(e["score"] for e in members) / len(members), 1) if members else 0.0,
+                         "unreported": sum(1 for e in members if reported[e["code"]] < wanted)})
         return rows
 
     return cached("prefectures", (fiscal_year, sector), compute)

@@ -99,10 +99,11 @@ def prefectures(request):
     sector = _sector_from(request)
     rows = queries.prefecture_comparison(year, sector or None)
     if request.GET.get("format") in ("csv", "xlsx"):
-        header = ["都道府県コード", "都道府県", "団体数", "実装団体数", "実装率（%）", "平均スコア"]
+        header = ["都道府県コード", "都道府県", "団体数", "実装団体数", "実装率（%）", "平均スコア",
+                  f"{year}年度の未報告の団体数"]
         return tabular.table_response(request.GET["format"], f"都道府県比較_{year}年度",
                                       header, [[r["code"], r["name"], r["municipalities"], r["implemented"], r["share"],
-                                                r["score"]] for r in rows])
+                                                r["score"], r["unreported"]] for r in rows])
     chart = {"labels": [r["name"] for r in rows], "shares": [r["share"] for r in rows]}
     return render(request, "progress/prefectures.html", _base_context(
         request, year, sector=sector, rows=rows, chart=chart, formula=queries.SCORE_FORMULA))
@@ -114,6 +115,15 @@ def prefecture(request, code):
     sectors = queries.sectors()
     table = queries.scores(year)
     members = sorted((e for e in table.values() if e["prefecture"] == pref.code), key=lambda e: e["code"])
+    # The prefecture's own totals (sector × stage), from the same summary the API's group_by=prefecture gives.
+    group = next((g for g in queries.summary(year, group_by="prefecture")["groups"] if g["key"] == pref.code), None)
+    breakdown = [(s, [(stage, queries.STAGE_LABELS[stage], group["sectors"][s["code"]][stage] if group else 0)
+                      for stage in STAGE_ORDER]) for s in sectors]
+    if request.GET.get("format") in ("csv", "xlsx") and request.GET.get("table") == "sectors":
+        header = ["分野", *[queries.STAGE_LABELS[stage] for stage in STAGE_ORDER], "団体数"]
+        return tabular.table_response(
+            request.GET["format"], f"{pref.name}_分野別の段階_{year}年度", header,
+            [[s["name"], *[n for _stage, _label, n in counts], len(members)] for s, counts in breakdown])
     if request.GET.get("format") in ("csv", "xlsx"):
         header = ["団体コード", "団体名", "区分", *[s["name"] for s in sectors], "総合スコア"]
         kinds = queries.kind_labels()
@@ -126,7 +136,8 @@ def prefecture(request, code):
                 "stage_list": [(s["code"], entry["stages"][s["code"]], queries.STAGE_LABELS[entry["stages"][s["code"]]])
                                for s in sectors]}
                for entry in members]  # the scores are shared between requests: never change them in place
-    return render(request, "progress/prefecture.html", _base_context(request, year, prefecture=pref, members=members))
+    return render(request, "progress/prefecture.html", _base_context(request, year, prefecture=pref, members=members,
+                                                                     breakdown=breakdown))
 
 
 def rankings(request):
@@ -219,9 +230,10 @@ def records(request):
     prefecture = request.GET.get("prefecture") or None
     peer_group = request.GET.get("peer_group") or None
     implemented_any = request.GET.get("implemented_any") == "1"
+    unreported = request.GET.get("unreported") == "1"
     rows = [] if code_error else queries.list_cells(
         year, sector=sector, prefecture=prefecture, kind=kind, municipality=code, stages=stages,
-        peer_group=peer_group, implemented_any=implemented_any, sector_set=sector_set)
+        peer_group=peer_group, implemented_any=implemented_any, sector_set=sector_set, unreported=unreported)
     # A count of municipalities (団体数, 実装団体数, the KPI) links here with per=municipality (implemented_any
     # implies it): one row per municipality, so the list holds exactly as many rows as the number said.
     per = request.GET.get("per")
@@ -246,6 +258,7 @@ def records(request):
         request, year, page=page, sector=sector or "", selected_stages=stages, prefecture=prefecture or "",
         kind=kind or "", municipality=code or typed, code_error=code_error, peer_group=peer_group or "",
         implemented_any=implemented_any, sector_set_label="・".join(names[c] for c in sector_set),
+        unreported=unreported,
         kinds=list(kinds.items()), prefectures=Prefecture.objects.all(), querystring=query.urlencode(),
         base_query=base_query, per=per,
         can_delete=access.can(request.user, "progress.delete"),

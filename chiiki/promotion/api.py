@@ -158,6 +158,7 @@ class WeightsIn(Schema):
 
 
 class ModelRegionCandidateOut(Schema):
+    rank: int  # nationally, also when one prefecture's candidates are listed
     code: str
     name: str
     prefecture: str
@@ -342,13 +343,14 @@ def region_diffusion(request, code: str, fiscal_year: str = _year_query()):
 @router.get("/model-regions/candidates", response=CandidateList,
             summary="見本となる地域の候補（スコアの式と重みつき、スコアの高い順）")
 def candidates(request, fiscal_year: str = _year_query(), page: int = Query(1, ge=1),
-               page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
+               page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
+               prefecture: str | None = Query(None, description="都道府県コード（その都道府県の候補だけ、順位は全国）")):
     result = queries.candidates(_year(fiscal_year))
-    page_obj = paginate(result["items"], page, page_size)
+    page_obj = paginate(queries.ranked_candidates(result, prefecture), page, page_size)
     weights = queries.current_weights()
     return {"fiscal_year": result["fiscal_year"], "compared_with": result["compared_with"],
             "formula": result["formula"], "weights": weights, "count": page_obj.paginator.count,
-            "items": list(page_obj.object_list)}
+            "items": [{**e, "rank": rank} for rank, e in page_obj.object_list]}
 
 
 @router.get("/model-regions/weights", response=WeightsOut, summary="候補スコアの重み")

@@ -120,9 +120,16 @@ class CouncilForm(ActionForm):
     website = _url("ウェブサイト（任意）")
     required_fields = ("name",)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["prefecture"].choices = NONE + prefecture_choices()
+        # Only the prefectures whose councils the user may register: picking another one would be refused after
+        # the whole form was typed.
+        choices = prefecture_choices()
+        if user is not None and not access.is_admin(user):
+            choices = [(code, name) for code, name in choices
+                       if access.can(user, "promotion.council_manage", Prefecture(code=code))
+                       or (user.municipality_id and user.municipality.prefecture_id == code)]
+        self.fields["prefecture"].choices = NONE + choices
 
 
 class ChallengeForm(ActionForm):

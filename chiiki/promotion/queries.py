@@ -132,14 +132,15 @@ def candidates(fiscal_year: int) -> dict:
         items = []
         # Plain rows, not model instances: this reads up to 1,741 municipalities on a cold cache.
         places = (Municipality.objects.filter(population__isnull=False, population__lte=row.max_population)
-                  .order_by("code").values_list("code", "name", "prefecture__name", "kind", "population"))
-        for code, name, prefecture, kind, population in places:
+                  .order_by("code").values_list("code", "name", "prefecture_id", "prefecture__name", "kind",
+                                                "population"))
+        for code, name, prefecture_code, prefecture, kind, population in places:
             stages_now = {s: now[(code, s)][0] for s in sector_codes if (code, s) in now}
             stages_before = {s: before[(code, s)][0] for s in sector_codes if (code, s) in before}
             parts = scoring.components(stages_now, stages_before, sector_codes, code in committed, code in planned)
             commitment = committed.get(code)
             items.append({
-                "code": code, "name": name, "prefecture": prefecture, "kind": kind,
+                "code": code, "name": name, "prefecture": prefecture, "prefecture_code": prefecture_code, "kind": kind,
                 "kind_label": KIND_LABELS.get(kind, kind), "population": population,
                 "score": scoring.score(parts, weights),
                 "implemented": round(parts["implemented"], 3), "progress": round(parts["progress"], 3),
@@ -155,6 +156,15 @@ def candidates(fiscal_year: int) -> dict:
                 "formula": scoring.formula_text(weights, row.max_population), "items": items}
 
     return cached("candidates", fiscal_year, compute)
+
+
+def ranked_candidates(result: dict, prefecture: str | None = None) -> list[tuple[int, dict]]:
+    """(national rank, candidate) best first, optionally only one prefecture's: a prefecture looks at its own
+    municipalities without losing where they stand nationally."""
+    ranked = list(enumerate(result["items"], start=1))
+    if prefecture:
+        ranked = [(rank, e) for rank, e in ranked if e["prefecture_code"] == prefecture]
+    return ranked
 
 
 # ---- model regions --------------------------------------------------------------------------------------------

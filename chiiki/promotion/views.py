@@ -20,7 +20,7 @@ from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.forms import pk_or_404, save_or_refuse
 from chiiki.core.paging import paginate
 from chiiki.progress import queries as progress_queries
-from chiiki.regions.models import Municipality
+from chiiki.regions.models import Municipality, Prefecture
 from chiiki.regions.queries import get_municipality
 
 from . import actions, forms, ics, packages, queries
@@ -123,7 +123,8 @@ def candidates(request):
     year = _year(request)
     result = queries.candidates(year)
     names = queries.sector_names()
-    items = result["items"]
+    prefecture = request.GET.get("prefecture") or ""
+    ranked = queries.ranked_candidates(result, prefecture)
     if request.GET.get("format") in EXPORT_FORMATS:
         header = ["順位", "団体コード", "団体名", "都道府県", "区分", "人口", "スコア", "実装", "前進", "コミットメント",
                   "表明日", "公開した実装計画", "実装済・自走の分野", "指定済み"]
@@ -131,11 +132,12 @@ def candidates(request):
             [i, e["code"], e["name"], e["prefecture"], e["kind_label"], e["population"], e["score"], e["implemented"],
              e["progress"], "あり" if e["commitment"] else "なし", e["commitment_date"] or "", "あり" if e["plans"] else "なし",
              _sector_label(e["implemented_sectors"], names), "指定済み" if e["designated"] else ""]
-            for i, e in enumerate(items, start=1)])
-    page = paginate(items, request.GET.get("page"))
-    start = page.start_index()
+            for i, e in ranked])
+    page = paginate(ranked, request.GET.get("page"))
     return render(request, "promotion/candidates.html", {
-        "result": result, "page_obj": page, "rows": [(start + i, e) for i, e in enumerate(page.object_list)],
+        "result": result, "page_obj": page, "rows": page.object_list, "prefecture": prefecture,
+        "prefectures": Prefecture.objects.order_by("code"), "query": urlencode(
+            {k: v for k, v in (("fiscal_year", year), ("prefecture", prefecture)) if v}),
         "fiscal_year": year, "fiscal_years": progress_queries.fiscal_years(), "sector_names": names,
         "can_manage": access.can(request.user, "promotion.manage"),
     })
@@ -351,8 +353,9 @@ def council(request, pk):
 
 @login_required
 def council_new(request):
-    form = forms.CouncilForm(request.POST or None, initial={"prefecture": request.user.prefecture_id or "",
-                                                            "municipality": request.user.municipality_id or ""})
+    form = forms.CouncilForm(request.POST or None, user=request.user,
+                             initial={"prefecture": request.user.prefecture_id or "",
+                                      "municipality": request.user.municipality_id or ""})
     saved = request.method == "POST" and form.submit(lambda data: actions.save_council(request.user, None, data))
     if saved:
         messages.success(request, f"「{saved.name}」を登録しました。")

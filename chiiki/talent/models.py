@@ -98,6 +98,7 @@ class ProfileCapability(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["profile", "capability"], name="talent_skill_unique")]
         indexes = [models.Index(fields=["capability", "profile"], name="talent_skill_cap_idx")]
+        verbose_name = verbose_name_plural = "人材のできること"
 
 
 class ApplicationRound(models.Model):
@@ -208,6 +209,7 @@ class Visit(models.Model):
 
     class Meta:
         ordering = ["date", "id"]
+        verbose_name = verbose_name_plural = "訪問・オンライン支援の記録"
 
 
 class DispatchReport(models.Model):
@@ -220,3 +222,6 @@ class DispatchReport(models.Model):
                                     related_name="gained_in")
     next_steps = models.TextField("今後の取組", blank=True)
     submitted_at = models.DateTimeField("提出日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "派遣の報告"

@@ -47,7 +47,7 @@ EXPECTED = {
     "promotion.proposals_review": ("hachioji", {"admin", "hachioji"}),
     "promotion.proposal_submit": ("none", {"company"}),
     "promotion.event_create": ("none", SIGNED_IN),
-    "promotion.event_edit": ("none", {"admin"}),  # creators: chiiki/promotion/tests/test_events.py
+    "promotion.event_edit": ("none", {"admin"}),  # creators, organisers' officers: promotion/tests/test_events.py
     "promotion.event_register": ("none", SIGNED_IN),
     "promotion.plan_roles": ("hachioji_plan", MANAGERS_OF_HACHIOJI),  # promotion: organisations in a plan
     "site.admin": ("none", set()),  # needs is_staff or superuser as well: see test_site_admin

@@ -16,6 +16,7 @@ from chiiki.programs.actions import save_program
 from chiiki.programs.catalog import row_of
 from chiiki.programs.models import SavedSearch, SupportProgram
 from chiiki.programs.reference import load_catalog
+from chiiki.progress import cells
 from chiiki.progress.models import ProgressRecord
 from chiiki.regions.actions import update_municipality_attributes
 from chiiki.roadmap.models import Sector
@@ -147,3 +148,34 @@ def test_municipality_pages_are_one_click_apart(users, client_for, register):
 def test_home_links_the_national_map(client):
     html = client.get("/").content.decode()
     assert '<a href="/regions/map/">全国地図</a></h3>' in html
+
+
+def test_the_unreported_count_opens_the_list_behind_it_with_exports(users, client_for, register):
+    """The prefecture's chase list: the count on マイページ leads to a list of exactly those municipalities, with
+    the sectors still to report, and the same rows in its CSV and in the API."""
+    year = current_fiscal_year()
+    for sector in Sector.objects.all():
+        report(register["municipalities"]["131016"], sector.code)  # 千代田区 has reported everything
+    report(register["municipalities"]["132012"], "education")
+    report(register["municipalities"]["132012"], "health", year - 1)  # carried over: still to report
+    cells.rebuild()  # the records were written directly: bring the current state up to date
+    client = client_for(users["tokyo"])
+    unreported = section(client.get("/accounts/mypage/").content.decode(), "unreported")
+    assert "（2団体）" in unreported
+    link = re.search(r'<a href="([^"]+)">一覧で見る</a>', unreported)
+    assert link, unreported
+    url = link.group(1).replace("&amp;", "&")
+    page = client.get(url).content.decode()
+    assert re.search(r"data-testid=\"records-count\">2</strong>団体", page), re.findall(r"records-count.{0,80}", page)
+    assert "八王子市" in page and "青ヶ島村" in page and "千代田区" not in page
+    hachioji = re.search(r"八王子市</a></th>.*?</tr>", page, re.S).group(0)
+    assert "医療・介護・健康" in hachioji and "教育" not in hachioji  # only what is left to report
+    exported = client.get(url + "&format=csv").content.decode("utf-8-sig")
+    assert "八王子市" in exported and "青ヶ島村" in exported and "千代田区" not in exported
+    per_cell = client.get(url.replace("per=municipality", "per=cell") + "&format=csv").content.decode("utf-8-sig")
+    assert len(per_cell.strip().splitlines()) == 1 + 7 + 8  # header, 八王子市's 7 sectors, 青ヶ島村's 8
+    api = client.get(f"/api/v1/progress?fiscal_year={year}&prefecture=13&unreported=true&page_size=100").json()
+    assert api["count"] == 15
+    assert {item["municipality"]["code"] for item in api["items"]} == {"132012", "134023"}
+    assert not any(item["municipality"]["code"] == "132012" and item["sector"] == "education"
+                   for item in api["items"])

@@ -128,3 +128,43 @@ def test_a_municipality_with_demo_records_is_marked_once_in_the_per_municipality
     rows = dict(re.findall(r'<td data-label="団体コード">(\d+)</td>(.*?)</tr>', html, re.S))
     assert rows["131016"].count("badge--demo") == 1  # two demo cells, one mark
     assert "badge--demo" not in rows["132012"]
+
+
+def test_prefecture_comparison_counts_the_municipalities_not_yet_reported(client, register):
+    """The survey's comparison: per prefecture, the municipalities still to report the 年度 (a carried-over
+    record is not a report), linked to exactly those municipalities, and the same number in the export."""
+    every = ["education", "health", "work", "disaster", "agriculture", "business", "tourism", "public_private"]
+    seed([f"131016,{sector},2026,considering,," for sector in every]  # 千代田区: every sector in 2026
+         + [f"132012,{sector},2025,considering,," for sector in every]  # 八王子市: only last year's
+         + ["134023,disaster,2026,planned,,"])
+    html = client.get("/progress/prefectures/?fiscal_year=2026").content.decode()
+    row = re.search(r'東京都</a></th>(.*?)</tr>', html, re.S).group(1)
+    href, number = re.findall(r'href="([^"]+)"[^>]*>([\d,]+)</a>', row)[-1]
+    assert "unreported=1" in href and number == "2"
+    count, listed = _listed(client, href)
+    assert count == 2 and "八王子市" in listed and "青ヶ島村" in listed and "千代田区" not in listed
+    # One sector: 青ヶ島村 has reported 防災 this 年度, 八王子市 has not.
+    html = client.get("/progress/prefectures/?fiscal_year=2026&sector=disaster").content.decode()
+    row = re.search(r'東京都</a></th>(.*?)</tr>', html, re.S).group(1)
+    href, number = re.findall(r'href="([^"]+)"[^>]*>([\d,]+)</a>', row)[-1]
+    count, listed = _listed(client, href)
+    assert number == "1" and count == 1 and "八王子市" in listed and "青ヶ島村" not in listed
+    exported = read_table(client.get("/progress/prefectures/?fiscal_year=2026&format=csv").content, "x.csv")
+    tokyo = next(r for r in exported.rows if r.get("都道府県") == "東京都")
+    assert tokyo.get("2026年度の未報告の団体数") == "2"
+
+
+def test_the_prefecture_page_sums_its_sectors_by_stage_with_links_and_export(client, two_sectors):
+    """The 知事's figures: per sector, how many of the prefecture's municipalities stand at each stage; every number
+    opens exactly those rows, and the export holds the same numbers."""
+    html = client.get("/progress/prefectures/13/?fiscal_year=2026").content.decode()
+    table = re.search(r'data-testid="prefecture-breakdown">(.*?)</table>', html, re.S).group(1)
+    disaster = re.search(r'<th scope="row">防災</th>(.*?)</tr>', table, re.S).group(1)
+    numbers = re.findall(r'href="([^"]+)"[^>]*>([\d,]+)</a>', disaster)
+    assert [n for _href, n in numbers] == ["1", "0", "0", "0", "1", "1"]  # 青ヶ島村 未着手, 千代田区, 八王子市
+    for href, number in numbers:
+        assert _listed(client, href)[0] == int(number), href
+    exported = read_table(client.get("/progress/prefectures/13/?fiscal_year=2026&table=sectors&format=csv").content,
+                          "x.csv")
+    row = next(r for r in exported.rows if r.get("分野") == "防災")
+    assert [row.get(label) for label in ("未着手", "実装済", "自走", "団体数")] == ["1", "1", "1", "3"]

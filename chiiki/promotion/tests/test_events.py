@@ -50,9 +50,12 @@ def test_create_validate_and_register(client, users):
     assert full.status_code == 409 and "定員" in full.json()["detail"]
     assert client.delete(url, **bearer(users["advisor"])).status_code == 204
     assert client.post(url, **bearer(users["tokyo"])).status_code == 201
-    # Only its creator (and the admin) edits it, e.g. to add the recording after the event.
+    # Its creator, the officers of its organiser (八王子市 and 東京都) and the admin edit it, e.g. to add the
+    # recording after the event; another municipality's staff may not.
     update = event_body(recording_url="https://example.jp/rec", version=1)
-    assert send(client, "put", f"/api/v1/events/{event['id']}", update, **bearer(users["tokyo"])).status_code == 403
+    for other in ("aogashima", "sapporo", "company", "advisor"):
+        assert send(client, "put", f"/api/v1/events/{event['id']}", update,
+                    **bearer(users[other])).status_code == 403, other
     assert send(client, "put", f"/api/v1/events/{event['id']}", {**update, "capacity": 1}, **officer).status_code == 422
     assert send(client, "put", f"/api/v1/events/{event['id']}", update, **officer).json()["recording_url"] \
         == "https://example.jp/rec"
@@ -152,3 +155,31 @@ def test_a_full_event_shows_full_instead_of_the_button(client, client_for, users
     page = advisor.get(url).content.decode()
     assert "参加を申し込む</button>" in page and 'data-testid="event-full"' not in page
     assert advisor.post(url, {}).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_colleague_edits_the_prefectures_event(client_for, users, register):
+    """An event organised by a prefecture is the prefecture's: another officer of the same prefecture adds the
+    recording (the one who registered it may have moved on); an officer of another prefecture may not."""
+    from chiiki.accounts.models import Role, User
+    from chiiki.promotion import actions
+    from chiiki.promotion.models import Event
+
+    event = actions.save_event(users["tokyo"], None, event_body(organiser="prefecture:13", capacity=""))
+    colleague = User.objects.create_user("tokyo-colleague", role=Role.PREFECTURE_STAFF,
+                                         prefecture=register["prefectures"]["13"])
+    outsider = User.objects.create_user("hokkaido-pref", role=Role.PREFECTURE_STAFF,
+                                        prefecture=register["prefectures"]["01"])
+    url = f"/promotion/events/{event.pk}/"
+    assert "編集する（録画・資料の追加）" in client_for(colleague).get(url).content.decode()
+    form = {**event_body(organiser="prefecture:13", capacity=""), "recording_url": "https://example.jp/rec",
+            "version": event.version}
+    response = client_for(colleague).post(f"{url}edit", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Event.objects.get(pk=event.pk).recording_url == "https://example.jp/rec"
+    assert "編集する（録画・資料の追加）" not in client_for(outsider).get(url).content.decode()
+    assert client_for(outsider).get(f"{url}edit").status_code == 403
+    refused = client_for(outsider).post(f"{url}edit", {**form, "recording_url": "https://example.jp/x",
+                                                      "version": event.version + 1})
+    assert refused.status_code == 403
+    assert Event.objects.get(pk=event.pk).recording_url == "https://example.jp/rec"

@@ -108,3 +108,21 @@ def test_council_page_form(client_for, users, register):
     assert "構成員を加える" in page.content.decode()
     bad = officer.post("/promotion/councils/new", {"name": "", "municipality": "999999"})
     assert bad.status_code == 422 and "名称を入力してください" in bad.content.decode()
+
+
+def test_the_council_form_offers_only_the_prefectures_the_user_may_register_for(client_for, users):
+    """A prefecture officer picking another prefecture was refused (403) after typing the whole form: the form now
+    offers their own prefecture only (the admin: all), and registers a prefecture council with it."""
+    import re
+
+    def offered(user):
+        html = client_for(user).get("/promotion/councils/new").content.decode()
+        select = re.search(r'<select name="prefecture"[^>]*>(.*?)</select>', html, re.S).group(1)
+        return [code for code in re.findall(r'<option value="([^"]*)"', select) if code]
+
+    assert offered(users["tokyo"]) == ["13"]
+    assert offered(users["hachioji"]) == ["13"]
+    assert len(offered(users["admin"])) == 3
+    response = client_for(users["tokyo"]).post("/promotion/councils/new", {"name": "東京都IoT推進協議会",
+                                                                          "prefecture": "13"})
+    assert response.status_code == 302

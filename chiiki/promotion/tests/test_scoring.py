@@ -148,3 +148,27 @@ def test_candidates_export(client, scored):
     response = client.get("/promotion/candidates/?fiscal_year=2026&format=csv")
     text = response.content.decode("utf-8-sig")
     assert response.status_code == 200 and "松前町" in text and "37.1" in text
+
+
+def test_a_prefecture_lists_its_own_candidates_with_their_national_rank(client, scored):
+    """長野県's officer looks at the candidates in 長野県 only: page, export and API filter by prefecture and
+    keep the national rank."""
+    scored["134023"].population = 170
+    scored["134023"].save()
+    everyone = client.get("/api/v1/model-regions/candidates?fiscal_year=2026&page_size=100").json()["items"]
+    national = {item["code"]: item["rank"] for item in everyone}
+    assert [item["rank"] for item in everyone] == list(range(1, len(everyone) + 1))
+    tokyo = client.get("/api/v1/model-regions/candidates?fiscal_year=2026&prefecture=13").json()
+    assert [(i["code"], i["rank"]) for i in tokyo["items"]] == [("134023", national["134023"])]
+    assert tokyo["count"] == 1 and national["134023"] > 2
+    page = client.get("/promotion/candidates/?fiscal_year=2026&prefecture=13").content.decode()
+    assert "青ヶ島村" in page and "松前町" not in page
+    assert f'<td class="num">{national["134023"]}</td>' in page
+    assert "format=csv" in page and "prefecture=13&amp;format=csv" in page
+    exported = client.get("/promotion/candidates/?fiscal_year=2026&prefecture=13&format=csv").content.decode("utf-8-sig")
+    assert "青ヶ島村" in exported and "松前町" not in exported
+    assert exported.splitlines()[1].startswith(f"{national['134023']},134023")
+    hokkaido = client.get("/promotion/candidates/?fiscal_year=2026&prefecture=01").content.decode()
+    assert "松前町" in hokkaido and "函館市" in hokkaido and "青ヶ島村" not in hokkaido
+    empty = client.get("/promotion/candidates/?fiscal_year=2026&prefecture=32").content.decode()
+    assert "この都道府県には" in empty
