@@ -61,7 +61,7 @@ def test_program_detail_api_names_the_end_and_successor(client, catalog):
 
 
 def test_search_page_default_view_and_ended_results_link_to_the_successor(client, catalog):
-    html = client.get("/programs/").content.decode()
+    html = client.get("/programs/", {"page_size": 100}).content.decode()
     assert "/programs/p/CAO-SUISHIN/" not in html and "/programs/p/CAO-SHINCHIHO/" in html
     assert "募集終了" in html  # the status facet offers the ended programs
     html = client.get("/programs/", {"status": "ended"}).content.decode()
@@ -179,3 +179,19 @@ def test_import_round_trips_and_refuses_bad_successors_and_years_naming_the_row(
     response = upload(admin, _csv(rows))
     assert response.status_code == 302, response.content.decode()
     assert SupportProgram.objects.get(public_id=rows[0]["id"]).successor == "MIC-IOT-NEXT"
+
+
+def test_an_ended_program_is_not_packaged_even_when_nothing_current_is_left(client_for, catalog, users, register,
+                                                                            set_attributes):
+    """Ranking alone puts an ended program last; the package must leave it out even when it is the only grant."""
+    admin = client_for(users["admin"])
+    current = catalog["CAO-SHINCHIHO"]
+    response = admin.post(f"/programs/p/{current.public_id}/edit",
+                          form_data(current, package_roles=["implementation"]))  # no longer an operation grant
+    assert response.status_code == 302
+    ama = set_attributes(register["municipalities"]["325252"], fiscal_strength_index=Decimal("0.15"),
+                         depopulated=True, remote_island=True)
+    body = client_for(None).get("/api/v1/programs/navigator", {"municipality": ama.code, "sector": "disaster"}).json()
+    operation = next(s for s in body["package"] if s["role"] == "operation")
+    assert "CAO-SUISHIN" not in operation["programs"]
+    assert {"CAO-KIGYOBAN-FURUSATO", "PRIV-GCF"} <= set(operation["programs"])
