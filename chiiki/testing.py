@@ -9,6 +9,80 @@ def collect_errors(page) -> list[str]:
     return errors
 
 
+# ---- List filter panels ------------------------------------------------------------------------------------------
+
+def filter_panel(html: str) -> dict:
+    """What a list page's filter panel (templates/components/facet_panel.html) sends and links to.
+
+    ``form``: the search form's fields as the browser would submit them untouched — (name, value) of its text and
+    hidden inputs and of its checked boxes, whether inside the form or tied to it by the ``form`` attribute;
+    ``boxes``: facet name → [(value, label, checked)]; ``counts``: facet name → {value: (count, href)};
+    ``summary``: the text of the panel's <summary>; ``open``: whether the <details> is open in the HTML.
+    """
+    from html.parser import HTMLParser
+
+    class Reader(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.form_id, self.in_form, self.facet, self.box = None, False, None, None
+            self.labels, self.pending, self.text = {}, None, None
+            self.out = {"form": [], "boxes": {}, "counts": {}, "summary": "", "open": None}
+            self.items = []
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "span" and self.text and self.text[0] == "count":  # the number ends where the words begin
+                (item, href), number = self.pending, "".join(self.text[1]).strip()
+                self.out["counts"].setdefault(item[1], {})[item[2]] = (number, href)
+                self.pending = self.text = None
+            elif tag == "form" and a.get("role") == "search":
+                self.form_id, self.in_form = a.get("id"), True
+            elif tag == "details" and "data-filter-panel" in a:
+                self.out["open"] = "open" in a
+            elif tag == "summary" and self.out["open"] is not None and not self.out["summary"]:
+                self.text = ("summary", [])
+            elif tag == "fieldset" and "data-facet" in a:
+                self.facet = a["data-facet"]
+            elif tag == "input" and (self.in_form or (a.get("form") and a.get("form") == self.form_id)):
+                kind = a.get("type", "text")
+                if kind == "checkbox":
+                    self.items.append((self.facet, a["name"], a["value"], "checked" in a, a.get("id")))
+                    if "checked" in a:
+                        self.out["form"].append((a["name"], a["value"]))
+                elif kind in ("hidden", "search", "text"):
+                    self.out["form"].append((a["name"], a.get("value", "")))
+            elif tag == "label" and a.get("for"):
+                self.text = ("label:" + a["for"], [])
+            elif tag == "a" and "facet__count" in (a.get("class") or "") and self.items:
+                self.pending = (self.items[-1], a["href"].replace("&amp;", "&"))
+                self.text = ("count", [])
+
+        def handle_data(self, data):
+            if self.text:
+                self.text[1].append(data)
+
+        def handle_endtag(self, tag):
+            if tag == "form":
+                self.in_form = False
+            elif tag == "fieldset":
+                self.facet = None
+            elif self.text and tag in ("summary", "label"):
+                key, parts = self.text
+                if tag == "summary" and key == "summary":
+                    self.out["summary"] = "".join(parts).strip()
+                elif tag == "label" and key.startswith("label:"):
+                    self.labels[key[6:]] = "".join(parts).strip()
+                else:
+                    return
+                self.text = None
+
+    reader = Reader()
+    reader.feed(html)
+    for _facet, name, value, checked, box_id in reader.items:
+        reader.out["boxes"].setdefault(name, []).append((value, reader.labels.get(box_id, ""), checked))
+    return reader.out
+
+
 # ---- マイページ ----------------------------------------------------------------------------------------------------
 
 def mypage_section(client, key: str) -> str | None:

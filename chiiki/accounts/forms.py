@@ -20,4 +20,5 @@ class LoginForm(AuthenticationForm):
 
 class TokenForm(forms.Form):
     name = forms.CharField(label="用途", max_length=100, required=False,
+                           error_messages={"max_length": "用途は100文字以内で入力してください。"},
                            help_text="例: 進捗データ連携（庁内システム）。あとで見分けるための名前です。")

@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from chiiki import access
-from chiiki.core.errors import Invalid
+from chiiki.core.forms import save_or_refuse
 
 from . import actions, demo, queries
 from .forms import LoginForm, TokenForm
@@ -57,23 +57,24 @@ def tokens(request):
     """APIトークン: the user's tokens (GET) and issuing one (POST)."""
     if request.method == "POST":
         return _token_create(request)
+    return _tokens_page(request)
+
+
+def _tokens_page(request, *, status=200, token_form=None):
     return render(request, "accounts/tokens.html", {
         "tokens": queries.tokens_of(request.user),
-        "token_form": TokenForm(),
+        "token_form": token_form or TokenForm(),
         "can_issue_token": access.can(request.user, "api_token.create", request.user),
-    })
+    }, status=status)
 
 
 def _token_create(request):
     form = TokenForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "用途は100文字以内で入力してください。")
-        return redirect("accounts:tokens")
-    try:
-        token, key = actions.issue_token(request.user, request.user, form.cleaned_data["name"], source="web")
-    except Invalid as exc:
-        messages.error(request, str(exc))
-        return redirect("accounts:tokens")
+    issued, status = save_or_refuse(form, lambda: actions.issue_token(request.user, request.user,
+                                                                      form.cleaned_data["name"], source="web"))
+    if issued is None:  # the list again with the typed 用途 and the reason beside it
+        return _tokens_page(request, status=status, token_form=form)
+    token, key = issued
     # The key is shown on this response only; it is not stored anywhere but in its hash.
     return render(request, "accounts/token_created.html", {"token": token, "key": key})
 

@@ -87,8 +87,7 @@ def search(request: SearchRequest, *, queryset=None) -> SearchResult:
                 for key in keys[case.pk][name]:
                     counts[key] += 1
         order = list(names[name])
-        facets[name] = [FacetValue(key, names[name].get(key, key), counts.get(key, 0), key in chosen[name],
-                                   request.toggled(name, key))
+        facets[name] = [FacetValue(key, names[name].get(key, key), counts.get(key, 0), key in chosen[name])
                         for key in order if counts.get(key) or key in chosen[name]]
     sort = request.effective_sort
     if sort == "relevance":

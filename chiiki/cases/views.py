@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from chiiki import access
 from chiiki.core import tabular
 from chiiki.core.errors import Conflict, Invalid
+from chiiki.core.search_request import facet_panel
 from chiiki.regions.models import Municipality
 
 from . import actions, queries
@@ -45,7 +46,8 @@ def index(request):
     page = min(req.page, pages)
     return render(request, "cases/index.html", {
         "req": req, "result": result, "sort_links": sort_links, "base_qs": base,
-        "facets": [(f.name, f.label, result.facets[f.name]) for f in req.spec.filters],
+        "facet_panel": facet_panel(req, [(f.name, f.label, result.facets[f.name]) for f in req.spec.filters],
+                                   form="cases-search"),
         "can_create": access.is_admin(request.user) or access.can(request.user, "cases.import") or bool(
             request.user.is_authenticated and getattr(request.user, "municipality_id", None)),
         "can_import": access.can(request.user, "cases.import"), "page": page, "pages": pages,

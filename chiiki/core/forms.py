@@ -6,16 +6,26 @@ in the API: its fields are optional to Django and its choice fields accept any v
 allowed). What is required is still shown: `required_fields` get the HTML attribute `required`."""
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 
 from chiiki.core import editing
 from chiiki.core.errors import Conflict, Invalid
-from chiiki.core.text import nfkc
+from chiiki.core.text import control_character_problem, nfkc
 
 
 def _storable(value) -> bool:
     # NUL is the one value the action cannot be left to check: PostgreSQL refuses it in any query (a 500), and
     # no choice has one. Django's CharField refuses it already; choice fields do not.
     return "\x00" not in str(value)
+
+
+def _name_nul(form) -> None:
+    # Django's Japanese catalogue words its NUL refusal as 「何か文字を入力してください。」, which sends people
+    # looking for an empty field; say what is wrong, in the actions' words.
+    for field in form.fields.values():
+        field.validators = [
+            ProhibitNullCharactersValidator(message=f"{field.label or ''}に{control_character_problem(chr(0))}")
+            if isinstance(v, ProhibitNullCharactersValidator) else v for v in field.validators]
 
 
 class OpenChoiceField(forms.ChoiceField):
@@ -62,6 +72,7 @@ class ActionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        _name_nul(self)
         for name in self.required_fields:
             if name in self.fields:
                 self.fields[name].widget.attrs["required"] = True
@@ -96,6 +107,7 @@ def save_or_refuse(form, save):
     """For a plain Django form an editor posts (ActionForm has `submit`): `save()` when the form is valid.
     Returns (what save returned or None, the page's status): 200 saved, 422 refused (the action's problems go on
     the fields), 409 someone saved first (its message on the form)."""
+    _name_nul(form)
     if not form.is_valid():
         return None, 422
     try:

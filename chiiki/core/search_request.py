@@ -315,11 +315,9 @@ class SearchRequest:
     def querystring(self, *, page: bool = True) -> str:
         return urlencode(self.params(page=page))
 
-    def toggled(self, name: str, key: str) -> str:
-        """The query string with one value of a one_of filter switched on/off (and back to page 1)."""
-        values = list(self.filters[name])
-        values = [v for v in values if v != key] if key in values else [*values, key]
-        pairs = [(k, v) for k, v in self.params(page=False) if k != name] + [(name, v) for v in values]
+    def only(self, name: str, key: str) -> str:
+        """The query string with a one_of filter narrowed to one value: the rows a facet count stands for."""
+        pairs = [(k, v) for k, v in self.params(page=False) if k != name] + [(name, key)]
         return urlencode(pairs)
 
     def without(self, *names: str) -> SearchRequest:
@@ -336,7 +334,28 @@ class FacetValue:
     label: str
     count: int
     selected: bool = False
-    toggle: str = ""  # query string with this value toggled (pages)
+    only: str = ""  # query string of the rows behind ``count`` (pages; set by facet_panel)
 
     def as_dict(self) -> dict:
         return {"key": self.key, "label": self.label, "count": self.count}
+
+
+def facet_panel(req: SearchRequest, groups: list[tuple[str, str, list[FacetValue]]], *, form: str) -> dict:
+    """What templates/components/facet_panel.html needs to draw ``groups`` ((name, label, values) per facet).
+
+    The checkboxes belong to the page's search form (``form`` is its id, through the ``form`` attribute), so the
+    keyword box, the 検索 button and the 絞り込む button all send one request with the same parameter names the
+    facet links used to carry: every existing URL and saved search still reads the same. What the panel does not
+    show as a checkbox (sort, page_size, eligible_for, a chosen value outside the listed ones) goes as hidden
+    fields, so submitting never drops a condition the visitor cannot see. Each count links to its own rows: the
+    counts are disjunctive (other facets applied, this one not), so those rows are this facet narrowed to the value.
+    """
+    shown = set()
+    for name, _label, values in groups:
+        for value in values:
+            value.only = req.only(name, value.key)
+            shown.add((name, value.key))
+    hidden = [(k, v) for k, v in req.params(page=False) if k != "q" and (k, v) not in shown]
+    selected = sum(value.selected for _name, _label, values in groups for value in values)
+    return {"form": form, "groups": groups, "hidden": hidden, "selected": selected,
+            "active": bool(req.params(page=False))}

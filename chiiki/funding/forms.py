@@ -5,6 +5,7 @@ from django import forms
 
 from chiiki import access
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
+from chiiki.core.forms import ActionForm, OpenChoiceField
 from chiiki.programs.models import SupportProgram
 from chiiki.regions.models import Municipality, Prefecture
 from chiiki.roadmap.models import Sector, SectorModel
@@ -195,3 +196,67 @@ def kpis_from_text(text: str) -> list[dict]:
 def kpis_to_text(kpis) -> str:
     return "\n".join(", ".join(str(k.get(name) or "") for name in ("indicator", "baseline", "target", "fiscal_year"))
                      for k in kpis or [])
+
+
+# ---- the forms on the detail pages: what was typed comes back with the action's reasons beside it -------------------
+
+def _optional(label, widget=None):
+    # Optional to Django: the action says what is required and what is wrong, in the same words as the API.
+    return forms.CharField(label=label, required=False, widget=widget or forms.TextInput)
+
+
+class CampaignReportForm(ActionForm):
+    posted_on = _optional("報告日", forms.DateInput(attrs={"type": "date"}))
+    text = _optional("報告", forms.Textarea(attrs={"rows": 3}))
+    required_fields = ("posted_on", "text")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="report-%s", **kwargs)
+
+
+class PledgeForm(ActionForm):
+    amount = _optional("寄附額（円）", forms.TextInput(attrs={"inputmode": "numeric"}))
+    fiscal_year = _optional("年度", forms.TextInput(attrs={"size": 8}))
+    no_return_declared = forms.BooleanField(
+        label="寄附の代償として経済的な見返り（補助金の交付、入札での便宜など）を受けないことを申告します", required=False)
+    # Kept across a refusal: nothing was written under it, and a double submit of the retry is still one pledge.
+    idempotency_key = forms.CharField(label="申出の識別キー", required=False, widget=forms.HiddenInput)
+    required_fields = ("amount", "fiscal_year", "no_return_declared")
+
+    def __init__(self, *args, **kwargs):
+        from .corporate import MIN_PLEDGE
+
+        super().__init__(*args, auto_id="pledge-%s", **kwargs)
+        self.fields["amount"].label = f"寄附額（円、{MIN_PLEDGE:,}円以上）"
+
+
+class ProjectAddForm(ActionForm):
+    name = _optional("事業名", forms.TextInput(attrs={"maxlength": 200}))
+    sector = OpenChoiceField(label="分野", required=False)
+    target_amount = _optional("寄附の目標額（円）", forms.TextInput(attrs={"inputmode": "numeric"}))
+    description = _optional("事業の概要", forms.Textarea(attrs={"rows": 2}))
+    required_fields = ("name", "sector", "target_amount")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="ap-%s", **kwargs)
+        self.fields["sector"].choices = [(s.code, s.name) for s in Sector.objects.all()]
+
+
+class PledgeStateForm(forms.Form):
+    """The 受領/取消 buttons: nothing typed, but a stale version is refused (409) with the pledge as it is now."""
+
+    state = forms.CharField(required=False, widget=forms.HiddenInput)
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class TaxSettingForm(ActionForm):
+    credit_end_year = _optional("適用期限（年度）", forms.TextInput(attrs={"size": 8}))
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
+    required_fields = ("credit_end_year",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="t-%s", **kwargs)
+
+    @staticmethod
+    def initial_of(setting) -> dict:
+        return {"credit_end_year": setting.credit_end_year, "version": setting.version}

@@ -17,7 +17,7 @@ from chiiki import access
 from chiiki.core import history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
-from chiiki.core.forms import posted_key, row_id
+from chiiki.core.forms import posted_key, row_id, save_or_refuse
 from chiiki.core.paging import paginate
 from chiiki.core.tabular import table_response
 from chiiki.regions.models import Municipality, Prefecture
@@ -26,10 +26,15 @@ from chiiki.roadmap.models import Sector
 
 from . import actions, queries
 from .forms import (
+    CampaignReportForm,
     LineForm,
     PlanFilterForm,
     PlanForm,
+    PledgeForm,
+    PledgeStateForm,
+    ProjectAddForm,
     StatusForm,
+    TaxSettingForm,
     YearForm,
     kpis_from_text,
     kpis_to_text,
@@ -563,6 +568,14 @@ def campaign_detail(request, pk):
     from .models import Campaign
 
     campaign = get_object_or_404(Campaign.objects.select_related("municipality__prefecture", "plan"), pk=pk)
+    return _campaign_page(request, campaign)
+
+
+def _campaign_page(request, campaign, *, status=200, report_form=None):
+    """The campaign page; after a refused report, with that form bound (what was typed, the reasons beside it)."""
+    from .models import Campaign
+
+    pk = campaign.pk
     [(campaign, progress)] = queries.campaign_rows(Campaign.objects.filter(pk=pk).select_related(
         "municipality__prefecture", "plan"), timezone.localdate())
     series = queries.raised_over_time(campaign)
@@ -570,9 +583,10 @@ def campaign_detail(request, pk):
     return render(request, "funding/campaign_detail.html", {
         "campaign": campaign, "progress": progress, "series": series, "can_edit": can_edit,
         "plan_visible": campaign.plan is not None and access.can_view(request.user, campaign.plan),
-        "reports": campaign.reports.all(), "today": timezone.localdate(),
+        "reports": campaign.reports.all(),
+        "report_form": report_form or CampaignReportForm(initial={"posted_on": timezone.localdate().isoformat()}),
         "chart": {"labels": [str(day) for day, _a, _r in series], "datasets": [
-            {"label": "累計寄附額", "data": [running for _d, _a, running in series]}]}})
+            {"label": "累計寄附額", "data": [running for _d, _a, running in series]}]}}, status=status)
 
 
 def _campaign_values(data) -> dict:
@@ -649,16 +663,13 @@ def campaign_edit(request, pk):
 def campaign_report(request, pk):
     from .models import Campaign
 
-    campaign = get_object_or_404(Campaign.objects.select_related("municipality"), pk=pk)
-    try:
-        actions.add_campaign_report(request.user, campaign, posted_on=request.POST.get("posted_on", ""),
-                                    text=request.POST.get("text", ""))
-    except Invalid as exc:
-        for _name, reason in exc.problems:
-            messages.error(request, reason)
-    else:
+    campaign = get_object_or_404(Campaign.objects.select_related("municipality__prefecture", "plan"), pk=pk)
+    form = CampaignReportForm(request.POST)
+    if form.submit(lambda data: actions.add_campaign_report(request.user, campaign, posted_on=data["posted_on"],
+                                                            text=data["text"])):
         messages.success(request, "活動報告を掲載しました")
-    return redirect(campaign.get_absolute_url() + "#reports")
+        return redirect(campaign.get_absolute_url() + "#reports")
+    return _campaign_page(request, campaign, status=form.status, report_form=form)
 
 
 def campaigns_ics(request):
@@ -714,9 +725,15 @@ def _company_of(user):
 
 
 def project_detail(request, pk):
+    project = get_object_or_404(queries.projects(), pk=pk)
+    return _project_page(request, project)
+
+
+def _project_page(request, project, *, status=200, pledge_form=None, add_form=None):
+    """The project page; after a refused pledge or project, with that form bound (what was typed, the reasons)."""
     from . import corporate
 
-    project = get_object_or_404(queries.projects(), pk=pk)
+    pk = project.pk
     [(project, pledged, received, remaining)] = queries.project_rows(queries.projects().filter(pk=pk))
     year = _year_param(request.GET.get("fiscal_year")) or current_fiscal_year()
     amount = _yen_param(request.GET.get("amount"))
@@ -734,7 +751,11 @@ def project_detail(request, pk):
         "fiscal_year": year, "amount": amount or "", "estimate": estimate, "company": company,
         "can_pledge": can_pledge, "can_register": access.can(request.user, "funding.company_register"),
         "can_edit": access.can(request.user, "funding.revitalisation_edit", project),
-        "min_pledge": corporate.MIN_PLEDGE, "end_year": corporate.credit_end_year(), "sectors": Sector.objects.all()})
+        "pledge_form": pledge_form or PledgeForm(initial={
+            "amount": amount or "", "fiscal_year": year,
+            "idempotency_key": f"{request.user.pk}-{project.pk}-{timezone.now().timestamp():.0f}"}),
+        "add_form": add_form or ProjectAddForm(),
+        "min_pledge": corporate.MIN_PLEDGE, "end_year": corporate.credit_end_year()}, status=status)
 
 
 @require_POST
@@ -744,18 +765,14 @@ def pledge_create(request, pk):
     company = _company_of(request.user)
     if company is None:
         raise PermissionDenied("先に企業を登録してください")
-    try:
-        made, _created = actions.pledge(request.user, company, project, amount=request.POST.get("amount"),
-                                        fiscal_year=request.POST.get("fiscal_year"),
-                                        no_return_declared=request.POST.get("no_return_declared") == "1",
-                                        idempotency_key=request.POST.get("idempotency_key", ""))
-    except Invalid as exc:
-        for _name, reason in exc.problems:
-            messages.error(request, reason)
-        return redirect(project.get_absolute_url() + "?" + urlencode({"amount": request.POST.get("amount", ""),
-                                                                     "fiscal_year": request.POST.get("fiscal_year", "")}))
+    form = PledgeForm(request.POST)
+    made = form.submit(lambda data: actions.pledge(
+        request.user, company, project, amount=data["amount"], fiscal_year=data["fiscal_year"],
+        no_return_declared=data["no_return_declared"], idempotency_key=data["idempotency_key"]))
+    if made is None:
+        return _project_page(request, project, status=form.status, pledge_form=form)
     messages.success(request, "寄附を申し出ました。受領されると状態が「受領」になります")
-    return redirect(made.get_absolute_url())
+    return redirect(made[0].get_absolute_url())
 
 
 @login_required
@@ -824,27 +841,27 @@ def _visible_pledge(request, pk):
 
 
 def pledge_detail(request, pk):
+    return _pledge_page(request, _visible_pledge(request, pk))
+
+
+def _pledge_page(request, found, *, status=200, state_form=None):
     from . import corporate
 
-    found = _visible_pledge(request, pk)
     return render(request, "funding/pledge_detail.html", {
-        "pledge": found, "estimate": corporate.relief(found.amount, found.fiscal_year),
+        "pledge": found, "estimate": corporate.relief(found.amount, found.fiscal_year), "state_form": state_form,
         "can_receive": access.can(request.user, "funding.pledge_receive", found),
-        "can_cancel": access.can(request.user, "funding.pledge_cancel", found)})
+        "can_cancel": access.can(request.user, "funding.pledge_cancel", found)}, status=status)
 
 
 @require_POST
 def pledge_state(request, pk):
     found = _visible_pledge(request, pk)
-    try:
-        actions.set_pledge_state(request.user, found, request.POST.get("state", ""), version=request.POST.get("version"))
-    except Invalid as exc:
-        for _name, reason in exc.problems:
-            messages.error(request, reason)
-    except Conflict:
-        messages.error(request, Conflict.DEFAULT)
-    else:
-        messages.success(request, "申出の状態を変更しました")
+    form = PledgeStateForm(request.POST)
+    saved, status = save_or_refuse(form, lambda: actions.set_pledge_state(
+        request.user, found, form.cleaned_data["state"], version=form.cleaned_data["version"]))
+    if saved is None:  # the pledge as it is now (another officer may have received or cancelled it)
+        return _pledge_page(request, _visible_pledge(request, pk), status=status, state_form=form)
+    messages.success(request, "申出の状態を変更しました")
     return redirect(found.get_absolute_url())
 
 
@@ -925,25 +942,20 @@ def tax_settings(request):
     from .models import TaxCreditSetting
 
     access.require(request.user, "funding.tax_settings")
-    status = 200
+    setting = TaxCreditSetting.objects.order_by("pk").first()
+    form = TaxSettingForm(initial={"credit_end_year": corporate.credit_end_year(),
+                                   "version": setting.version if setting else 1})
     if request.method == "POST":
-        try:
-            actions.set_credit_end_year(request.user, request.POST.get("credit_end_year"),
-                                        version=request.POST.get("version"))
-        except Invalid as exc:
-            for _name, reason in exc.problems:
-                messages.error(request, reason)
-            status = 422
-        except Conflict:
-            messages.error(request, Conflict.DEFAULT)
-            status = 409
-        else:
+        form = TaxSettingForm(request.POST)
+        # After a conflict the form keeps the typed year, shows the one saved meanwhile, and carries its version
+        # (saving again is a deliberate overwrite).
+        if form.submit(lambda data: actions.set_credit_end_year(request.user, data["credit_end_year"],
+                                                                version=data["version"]),
+                       stored=TaxSettingForm.initial_of):
             messages.success(request, "税額控除の適用期限を保存しました")
             return redirect("funding:tax_settings")
-    # Read after a refused save, so that the form carries the version saved meanwhile (saving again overwrites it).
-    setting = TaxCreditSetting.objects.order_by("pk").first()
-    return render(request, "funding/tax_settings.html", {"end_year": corporate.credit_end_year(),
-                                                         "version": setting.version if setting else 1}, status=status)
+    return render(request, "funding/tax_settings.html", {"end_year": corporate.credit_end_year(), "form": form},
+                  status=form.status)
 
 
 @login_required
@@ -990,14 +1002,11 @@ def project_edit(request, pk):
 def project_add(request, pk):
     """Another project of the same 地域再生計画 (from a project page of that plan)."""
     project = get_object_or_404(queries.projects(), pk=pk)
-    try:
-        added = actions.add_revitalisation_project(
-            request.user, project.plan, name=request.POST.get("name", ""),
-            sector=Sector.objects.filter(pk=posted_key(request.POST.get("sector"))).first(),
-            target_amount=request.POST.get("target_amount", ""), description=request.POST.get("description", ""))
-    except Invalid as exc:
-        for _name, reason in exc.problems:
-            messages.error(request, reason)
-        return redirect(project.get_absolute_url() + "#add-project")
+    form = ProjectAddForm(request.POST)
+    added = form.submit(lambda data: actions.add_revitalisation_project(
+        request.user, project.plan, name=data["name"], sector=Sector.objects.filter(pk=posted_key(data["sector"])).first(),
+        target_amount=data["target_amount"], description=data["description"]))
+    if added is None:
+        return _project_page(request, project, status=form.status, add_form=form)
     messages.success(request, "事業を追加しました")
     return redirect(added.get_absolute_url())

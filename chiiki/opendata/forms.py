@@ -60,9 +60,16 @@ class ResourceForm(forms.Form):
 
 
 class UseCaseForm(forms.Form):
-    title = forms.CharField(label="アプリ・研究などの名称", max_length=200)
+    title = forms.CharField(label="アプリ・研究などの名称", max_length=200,
+                            error_messages={"required": "名称を入力してください"})  # the action's words
     url = forms.URLField(label="URL", required=False, max_length=500, assume_scheme="https")
     description = forms.CharField(label="どのように使っているか", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ModerateUseForm(forms.Form):
+    """The 掲載する/掲載しない buttons: the action says which statuses there are."""
+
+    status = forms.CharField(required=False)
 
 
 class ValidateForm(forms.Form):

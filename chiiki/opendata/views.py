@@ -20,12 +20,12 @@ from chiiki.core import tabular
 from chiiki.core.codes import is_valid_code
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.forms import save_or_refuse
-from chiiki.core.search_request import OneOf, RequestSpec
+from chiiki.core.search_request import FacetValue, OneOf, RequestSpec, facet_panel
 from chiiki.core.search_request import SearchRequest as BaseRequest
 from chiiki.regions.models import Municipality, Prefecture
 
 from . import actions, pageviews, queries, search, standard
-from .forms import DatasetForm, ResourceForm, UseCaseForm, ValidateForm
+from .forms import DatasetForm, ModerateUseForm, ResourceForm, UseCaseForm, ValidateForm
 from .indexing import sector_names
 from .models import Conformance, License, UsageKind, UseCase, Visibility
 from .serialize import NATIONAL, owner_of
@@ -87,8 +87,9 @@ def index(request):
         chosen = set(req.filters[name])
         if name == "visibility" and not chosen and {v for v, _c in result.facets.get(name, [])} <= {Visibility.PUBLIC}:
             continue  # someone who sees no 庁内限定 dataset has nothing to choose here
-        values = [{"key": v, "label": labels.get(name, {}).get(v, v), "count": c, "selected": v in chosen,
-                   "toggle": req.toggled(name, v)} for v, c in result.facets.get(name, [])[:30]]
+        pairs = result.facets.get(name, [])
+        shown = pairs[:30] + [(v, c) for v, c in pairs[30:] if v in chosen]  # a chosen value stays removable
+        values = [FacetValue(v, labels.get(name, {}).get(v, v), c, v in chosen) for v, c in shown]
         facets.append((name, label, values))
     pages = max(1, -(-result.count // size))
     base_qs = req.querystring(page=False)
@@ -98,7 +99,8 @@ def index(request):
         return urlencode([(k, v) for k, v in req.params(page=False)] + [("page", number)])
 
     return render(request, "opendata/index.html", {
-        "req": req, "result": result, "facets": facets, "page": page, "pages": pages, "base_qs": base_qs,
+        "req": req, "result": result, "facet_panel": facet_panel(req, facets, form="opendata-search"),
+        "page": page, "pages": pages, "base_qs": base_qs,
         "prev_qs": page_qs(page - 1) if page > 1 else "", "next_qs": page_qs(page + 1) if page < pages else "",
         "sort": sort, "sorts": [(k, label, urlencode([(a, b) for a, b in req.params(page=False) if a != "sort"]
                                                       + [("sort", k)]))
@@ -138,7 +140,11 @@ def _preview(resource) -> dict | None:
 
 
 def detail(request, name):
-    dataset = queries.get_dataset(request.user, name)
+    return _detail_page(request, queries.get_dataset(request.user, name))
+
+
+def _detail_page(request, dataset, *, status=200, use_form=None, moderated=None):
+    """The dataset page; after a refused use case (or moderation: `moderated` = (use id, form)), with that form bound."""
     resources = [(r, _preview(r)) for r in dataset.resources.all()]
     names = sector_names()
     return render(request, "opendata/detail.html", {
@@ -148,8 +154,8 @@ def detail(request, name):
         "can_manage": access.can(request.user, "opendata.manage", dataset),
         "use_cases": queries.use_cases(request.user, dataset),
         "can_register_use": access.can(request.user, "opendata.register_use", dataset),
-        "use_form": UseCaseForm(),
-    })
+        "use_form": use_form or UseCaseForm(), "moderated": moderated,
+    }, status=status)
 
 
 def download(request, name, uid):
@@ -396,15 +402,10 @@ def usage(request, name):
 def register_use(request, name):
     dataset = queries.get_dataset(request.user, name)
     form = UseCaseForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.register_use_case(request.user, dataset, **form.cleaned_data)
-        except Invalid as exc:
-            messages.error(request, "、".join(r for _f, r in exc.problems))
-        else:
-            messages.success(request, "利用事例を登録しました。データの公開団体が確認した後に掲載されます")
-    else:
-        messages.error(request, "利用事例の名称を入力してください（URLは http:// または https:// で始めてください）")
+    saved, status = save_or_refuse(form, lambda: actions.register_use_case(request.user, dataset, **form.cleaned_data))
+    if saved is None:
+        return _detail_page(request, dataset, status=status, use_form=form)
+    messages.success(request, "利用事例を登録しました。データの公開団体が確認した後に掲載されます")
     return redirect(dataset.get_absolute_url() + "#uses")
 
 
@@ -415,10 +416,9 @@ def moderate_use(request, name, pk):
     use = UseCase.objects.filter(dataset=dataset, pk=pk).first()
     if use is None:
         raise Http404("利用事例が見つかりません")
-    try:
-        actions.moderate_use_case(request.user, use, request.POST.get("status", ""))
-    except Invalid as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"「{use.title}」を「{use.get_status_display()}」にしました")
+    form = ModerateUseForm(request.POST)
+    saved, status = save_or_refuse(form, lambda: actions.moderate_use_case(request.user, use, form.cleaned_data["status"]))
+    if saved is None:
+        return _detail_page(request, dataset, status=status, moderated=(use.pk, form))
+    messages.success(request, f"「{use.title}」を「{use.get_status_display()}」にしました")
     return redirect(reverse("opendata:detail", args=[dataset.name]) + "#uses")

@@ -18,6 +18,7 @@ from chiiki.core.forms import save_or_refuse
 from chiiki.core.imports import ImportForm
 from chiiki.core.paging import paginate
 from chiiki.core.search import normalize
+from chiiki.core.search_request import facet_panel
 from chiiki.core.tabular import table_response
 from chiiki.progress.models import Stage
 from chiiki.progress.queries import cells
@@ -73,9 +74,6 @@ def index(request):
     for message in req.errors:  # the bad value was dropped; the API answers 422 with the same message
         messages.error(request, message)
     mine = _user_municipality(request.user)
-    for name, values in result.facets.items():
-        for value in values:
-            value.toggle = req.toggled(name, value.key)
     base_qs = req.querystring(page=False)
     sort_links = [
         (key, label, urlencode([(k, v) for k, v in req.params(page=False) if k != "sort"] + [("sort", key)]))
@@ -88,7 +86,8 @@ def index(request):
         "sector_hint": sector_hint,
         "suggestions": suggest(result, user=request.user),
         "req": req, "result": result, "facet_labels": search.FACET_LABELS,
-        "facets": [(name, search.FACET_LABELS[name], values) for name, values in result.facets.items()],
+        "facet_panel": facet_panel(req, [(name, search.FACET_LABELS[name], values)
+                                         for name, values in result.facets.items()], form="programs-search"),
         "sort_links": sort_links, "base_qs": base_qs, "mine": mine,
         "mine_qs": urlencode([(k, v) for k, v in req.params(page=False) if k not in ("eligible_for", "fit")]
                              + ([("eligible_for", mine.code)] if mine else [])),

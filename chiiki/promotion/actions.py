@@ -187,7 +187,9 @@ def _write_weights(actor, cleaned: dict, version: int, source: str) -> ScoringWe
             raise Conflict(current=None)
         if current is None:
             current = ScoringWeights(pk=1, version=1, **cleaned)
-            current.save()
+            # An INSERT, never Django's UPDATE-then-INSERT for a set pk: a concurrent first save that committed
+            # meanwhile would be silently overwritten by the UPDATE; the INSERT meets its row and loses (409).
+            current.save(force_insert=True)
             history.record(actor, history.CREATE, current, None, history.snapshot(current, [*WEIGHT_FIELDS, "version"]),
                            source=source, object_repr="候補スコアの重み")
         else:

@@ -221,6 +221,12 @@ class PlanOrganisationForm(_NamesOrganisation):
         super().__init__(*args, auto_id="plan-org-%s", **kwargs)
 
 
+class PlanOrganisationRemoveForm(forms.Form):
+    """The 外す button of a row: nothing typed, but a stale version is refused (409) with the rows as they are now."""
+
+    version = _version()
+
+
 def organiser_choices(user) -> list[tuple[str, str]]:
     """Whom the user may name as an event's organiser: "organisation:<id>", "prefecture:<code>",
     "municipality:<code>" (the action checks the one sent)."""

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from chiiki import access
 from chiiki.core import tabular
 from chiiki.core.errors import Conflict, Invalid
-from chiiki.core.forms import pk_or_404
+from chiiki.core.forms import pk_or_404, save_or_refuse
 from chiiki.core.paging import paginate
 from chiiki.progress import queries as progress_queries
 from chiiki.regions.models import Municipality
@@ -627,15 +627,14 @@ def plan_organisation_add(request, pk):
 @login_required
 @require_POST
 def plan_organisation_remove(request, pk):
+    from chiiki.funding.views import plan_page
+
     participation = get_object_or_404(PlanParticipation.objects.select_related("plan", "organisation"), pk=pk)
     access.require_view(request.user, participation.plan)
-    try:
-        actions.remove_plan_participation(request.user, participation, version=request.POST.get("version"))
-    except Invalid as exc:
-        for _field_name, message in exc.errors.items():
-            messages.error(request, message)
-    except Conflict:
-        messages.error(request, Conflict.DEFAULT)
-    else:
-        messages.success(request, f"{participation.organisation.name}を計画から外しました。")
+    form = forms.PlanOrganisationRemoveForm(request.POST)
+    _nothing, status = save_or_refuse(form, lambda: actions.remove_plan_participation(
+        request.user, participation, version=form.cleaned_data["version"]))
+    if status != 200:  # the plan page as it is now: the rows another editor changed, with the reason
+        return plan_page(request, participation.plan, status=status, plan_organisation_refused=form)
+    messages.success(request, f"{participation.organisation.name}を計画から外しました。")
     return redirect(_plan_page(participation.plan))

@@ -124,8 +124,21 @@
     details.querySelector("summary").focus();
   });
 
+  // List filter panels (components/facet_panel.html) are closed <details> so a phone shows the results first. Wide
+  // screens show them open: CSS does it where ::details-content exists; elsewhere open them here, following the
+  // width when a tablet turns. A panel the visitor opened on a phone is left as it is until the width changes.
+  function setupFilterPanels() {
+    const panels = document.querySelectorAll("[data-filter-panel]");
+    if (!panels.length) { return; }
+    const wide = window.matchMedia("(min-width: 801px)");
+    const follow = () => panels.forEach((panel) => { panel.open = wide.matches; });
+    if (wide.matches) { follow(); }
+    wide.addEventListener("change", follow);
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     setupMenu();
+    setupFilterPanels();
     focusFirstProblem();
   });
 

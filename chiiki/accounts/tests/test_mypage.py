@@ -83,9 +83,15 @@ def test_issue_token_shows_key_once_and_records_history(client_for, users):
 
 
 def test_issue_token_rejects_overlong_name(client_for, users):
-    response = client_for(users["hachioji"]).post("/accounts/tokens/", {"name": "あ" * 101}, follow=True)
-    assert "用途は100文字以内で入力してください。" in response.content.decode()
-    assert not ApiToken.objects.exists()
+    """The tokens page again (422) with the typed 用途 and the reason beside it; no token, no history."""
+    client = client_for(users["hachioji"])
+    response = client.post("/accounts/tokens/", {"name": "進捗連携" + "あ" * 101})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'id="id_name_error"><li>用途は100文字以内で入力してください。' in html and 'value="進捗連携あああ' in html
+    refused = client.post("/accounts/tokens/", {"name": "進捗\x01連携"})  # the action's own refusal, on the field
+    assert refused.status_code == 422 and 'id="id_name_error"><li>用途に制御文字（U+0001）' in refused.content.decode()
+    assert not ApiToken.objects.exists() and not ChangeRecord.objects.filter(model="accounts.apitoken").exists()
 
 
 def test_revoke_own_token(client_for, users):

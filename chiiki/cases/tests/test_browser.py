@@ -26,7 +26,9 @@ def test_search_narrow_and_open_a_case(page, screenshot, cases):
     page.fill("#q", "防災")
     page.get_by_role("button", name="検索").click()
     assert page.get_by_test_id("case-count").inner_text() == "2"
-    page.locator('[data-facet="funding"]').get_by_role("link", name="クラウドファンディング").click()
+    page.locator('[data-facet="funding"]').get_by_role("checkbox", name="クラウドファンディング").check()
+    page.get_by_role("button", name="絞り込む").click()
+    page.wait_for_url("**funding=crowdfunding**")
     assert page.get_by_test_id("case-count").inner_text() == "1"
     screenshot(page, "cases-search")
     page.get_by_role("link", name="防災無線のデジタル化をクラウドファンディングで").click()

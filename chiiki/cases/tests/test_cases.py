@@ -12,6 +12,7 @@ from chiiki.access import SYSTEM
 from chiiki.core.models import ChangeRecord
 from chiiki.programs.reference import load_catalog
 from chiiki.progress.tests.conftest import xlsx_file
+from chiiki.testing import filter_panel
 
 from .. import actions
 from ..imports import CASES
@@ -99,6 +100,10 @@ def test_search_with_short_words_facets_and_sort(client, register):
     assert client.get("/api/v1/cases?sort=bogus").status_code == 422
     page = client.get("/cases/?sector=tourism").content.decode()
     assert 'data-testid="case-count">1<' in page and "島の観光案内" in page
+    panel = filter_panel(page)  # the shared filter panel: checkboxes named like the query parameters
+    assert ("tourism", "観光", True) in panel["boxes"]["sector"] and ("disaster", "防災", False) in panel["boxes"]["sector"]
+    assert panel["form"] == [("q", ""), ("sector", "tourism")] and panel["summary"] == "絞り込み（1件選択中）"
+    assert panel["counts"]["sector"]["disaster"] == ("1", "?sector=disaster")
 
 
 def test_similar_cases_on_the_municipality_page_and_the_navigator(client, register):

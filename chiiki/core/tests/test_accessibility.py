@@ -221,6 +221,46 @@ def test_no_page_scrolls_sideways_on_a_phone(site, browser, live_server, role):
         context.close()
 
 
+# List pages sharing the filter panel (templates/components/facet_panel.html).
+FILTER_LISTS = ["/programs/", "/cases/", "/opendata/"]
+
+_OBSCURED = """() => {  // the focused control lies wholly under the sticky 絞り込む bar
+    const box = document.activeElement.getBoundingClientRect();
+    const bar = document.querySelector(".filter-panel__actions").getBoundingClientRect();
+    return box.top >= bar.top - 1 && box.bottom <= bar.bottom + 1 && document.activeElement.closest(".facet") !== null;
+}"""
+
+
+@pytest.mark.parametrize("width, height", [(375, 667), (1280, 900)])
+def test_list_filters_fold_above_the_results_on_a_phone_and_stay_open_when_wide(site, browser, live_server,
+                                                                                 screenshot, width, height):
+    context = browser.new_context(locale="ja-JP", viewport={"width": width, "height": height}, base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        for url in FILTER_LISTS:
+            page.goto(url)
+            _settle(page)
+            panel = page.locator("details.filter-panel")
+            boxes = panel.locator("input[type=checkbox]")
+            assert boxes.count() > 0, url
+            if width < 800:
+                # folded: one summary line between the keyword box and the results, which begin on the first screen
+                assert panel.evaluate("(d) => d.open") is False and not boxes.first.is_visible(), url
+                assert panel.locator("summary").inner_text() == "絞り込み（0件選択中）", url
+                assert page.locator(".programs-results .toolbar").bounding_box()["y"] < height, url
+                panel.locator("summary").click()
+            assert boxes.first.is_visible() and panel.get_by_role("button", name="絞り込む").is_visible(), url
+            page.locator("#q").focus()
+            for _ in range(min(60, 2 * boxes.count() + 2)):  # Tab down the panel
+                page.keyboard.press("Tab")
+                assert not page.evaluate(_OBSCURED), (url, page.evaluate("document.activeElement.outerHTML"))
+            screenshot(page, f"filters{url.replace('/', '-')}{width}")
+            assert axe_violations(page) == [], url
+    finally:
+        context.close()
+
+
 # Tables whose rows carry long text become one card per row on a phone (.cards-on-phone): scrolled sideways inside
 # their box, each row was a narrow column hundreds of pixels tall. {role: {url: table selector}}.
 CARD_TABLES = {

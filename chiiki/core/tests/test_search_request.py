@@ -16,6 +16,7 @@ from chiiki.core.search_request import (
     SearchRequest,
     SortKey,
     Value,
+    facet_panel,
 )
 
 
@@ -152,11 +153,21 @@ def test_several_errors_are_all_reported():
     assert len(req.errors) == 4
 
 
-def test_toggled_switches_one_value_and_returns_to_page_one():
-    req = parse("q=防災&sector=disaster&kind=tax&page=3")
-    assert QueryDict(req.toggled("sector", "tourism")).getlist("sector") == ["disaster", "tourism"]
-    off = QueryDict(req.toggled("sector", "disaster"))
-    assert off.getlist("sector") == [] and off.getlist("kind") == ["tax"] and "page" not in off
+def test_only_narrows_one_facet_to_the_value_and_returns_to_page_one():
+    req = parse("q=防災&sector=disaster&sector=tourism&kind=tax&page=3")
+    only = QueryDict(req.only("sector", "health"))
+    assert only.getlist("sector") == ["health"] and only.getlist("kind") == ["tax"] and only["q"] == "防災"
+    assert "page" not in only
+
+
+def test_facet_panel_keeps_what_it_does_not_show_as_hidden_fields():
+    req = parse("q=防災&sector=disaster&sector=tourism&municipality=132012&sort=-name&page=2")
+    shown = [FacetValue("disaster", "防災", 3, selected=True), FacetValue("health", "医療", 2)]
+    panel = facet_panel(req, [("sector", "分野", shown)], form="f")
+    # tourism is chosen but not listed: it must travel with the form, or submitting would drop it unseen
+    assert panel["hidden"] == [("sector", "tourism"), ("municipality", "132012"), ("sort", "-name")]
+    assert panel["selected"] == 1 and panel["active"] and panel["form"] == "f"
+    assert QueryDict(shown[1].only).getlist("sector") == ["health"]
 
 
 def test_without_empties_filters_and_keeps_the_rest():
@@ -173,5 +184,5 @@ def test_unknown_filter_names_are_a_programming_error():
 
 
 def test_facet_value_as_dict():
-    assert FacetValue("disaster", "防災", 3, selected=True, toggle="sector=disaster").as_dict() == {
+    assert FacetValue("disaster", "防災", 3, selected=True).as_dict() == {
         "key": "disaster", "label": "防災", "count": 3}

@@ -98,7 +98,7 @@ def test_company_pledges_to_a_project(register, users, page, login, screenshot, 
     page.wait_for_selector("table.relief-table")
     assert "2,700,000円" in page.locator("table.relief-table").inner_text()  # 9割
     page.fill("#pledge-amount", "3000000")
-    page.fill("#pledge-year", "2026")
+    page.fill("#pledge-fiscal_year", "2026")
     page.check("input[name=no_return_declared]")
     screenshot(page, "funding-project-pledge-form")
     page.click("button:has-text('申し出る')")

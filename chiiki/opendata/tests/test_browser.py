@@ -37,8 +37,12 @@ def test_officer_publishes_and_visitor_finds(users, catalog, page, login, screen
     page.context.clear_cookies()
     page.goto("/opendata/?q=AED")
     assert page.locator(".program-card").count() == 2
-    page.locator("[data-facet=standard_type] a", has_text="AED設置箇所一覧").click()
-    page.locator("[data-facet=organization] a", has_text="八王子市").click()
+    page.locator("[data-facet=standard_type]").get_by_role("checkbox", name="AED設置箇所一覧").check()
+    page.get_by_role("button", name="絞り込む").click()
+    page.wait_for_url("**standard_type=aed**")
+    page.locator("[data-facet=organization] li", has_text="八王子市").get_by_role("checkbox").check()
+    page.get_by_role("button", name="絞り込む").click()
+    page.wait_for_url("**organization=132012**")
     assert "standard_type=aed" in page.url and "organization=132012" in page.url
     assert page.locator(".program-card__name").all_inner_texts() == ["八王子市 AED設置箇所一覧",
                                                                       "八王子市 AED設置箇所一覧（南部）"]

@@ -10,6 +10,7 @@ from chiiki import access
 from chiiki.opendata import actions, queries, search
 from chiiki.opendata.models import Conformance, Dataset
 from chiiki.regions.models import Municipality
+from chiiki.testing import filter_panel
 
 from .samples import VALID_AED, upload
 
@@ -90,9 +91,9 @@ def test_the_catalog_filters_by_visibility_in_page_export_and_api(client_for, us
     page = officer.get("/opendata/?standard_type=aed&visibility=internal").content.decode()
     assert re.findall(r'class="program-card__name" href="/opendata/dataset/([^/]+)/"', page) == [
         "hachioji-aed-internal"]
-    facet = page[page.index('data-facet="visibility"'):]
-    facet = facet[:facet.index("</section>")]
-    assert "公開範囲" in facet and "庁内限定" in facet and "公開" in facet
+    boxes = filter_panel(page)["boxes"]
+    assert ("internal", "庁内限定", True) in boxes["visibility"] and ("public", "公開", False) in boxes["visibility"]
+    assert "公開範囲" in page
     rows = officer.get("/opendata/?standard_type=aed&visibility=public&format=csv").content.decode(
         "utf-8-sig").splitlines()
     assert "hachioji-aed-internal" not in {r.split(",")[0] for r in rows[1:]} and len(rows) == 5
@@ -123,9 +124,9 @@ def test_the_catalog_filters_by_conformance_and_shows_it(client_for, tokyo_aeds)
     page = client.get("/opendata/?conformance=needs_fix").content.decode()
     assert sorted(re.findall(r'class="program-card__name" href="/opendata/dataset/([^/]+)/"', page)) == [
         "chiyoda-aed", "hachioji-aed-old"]
-    facet = page[page.index('data-facet="conformance"'):]
-    facet = facet[:facet.index("</section>")]
-    assert "標準への準拠" in facet and "準拠" in facet and 'aria-current="true"' in facet
+    boxes = filter_panel(page)["boxes"]
+    assert ("needs_fix", "要修正", True) in boxes["conformance"] and "標準への準拠" in page
+    assert ("conforming", "準拠", False) in boxes["conformance"]
     rows = client.get("/opendata/?conformance=conforming&format=csv").content.decode("utf-8-sig").splitlines()
     assert sorted(r.split(",")[0] for r in rows[1:]) == ["aogashima-aed", "hachioji-aed"]
     bad = client.get("/opendata/?conformance=perhaps").content.decode()

@@ -32,12 +32,13 @@ def test_search_narrow_and_open_a_program(catalog, page, screenshot, settings):
     # Back to everything, then narrow by a facet: 支援の種類 = 人材 (5 programs)
     page.fill("#q", "")
     page.click("form.programs-search button[type=submit]")
-    people = page.locator(".facet[data-facet=support_type] a", has_text="人材")
-    assert people.locator(".facet__count").inner_text() == "5"
-    people.click()
+    people = page.locator(".facet[data-facet=support_type] li", has_text="人材")
+    assert people.locator(".facet__count").evaluate("(a) => a.firstChild.textContent") == "5"
+    people.get_by_role("checkbox").check()
+    page.get_by_role("button", name="絞り込む").click()
     page.wait_for_url("**support_type=people**")
     assert page.locator(".program-card").count() == 5
-    assert page.locator(".facet[data-facet=support_type] a.is-selected").count() == 1
+    assert page.locator(".facet[data-facet=support_type] input:checked").count() == 1
     screenshot(page, "programs-facet-people")
 
     page.click(".program-card__name >> text=地域情報化アドバイザー派遣制度")
@@ -46,6 +47,56 @@ def test_search_narrow_and_open_a_program(catalog, page, screenshot, settings):
     assert "未確認" in page.locator("dl.profile").inner_text()
     screenshot(page, "programs-detail")
     assert errors == []
+
+
+def test_a_keyboard_user_ticks_a_facet_with_space_and_narrows(catalog, page, screenshot):
+    """The facets are checkboxes: Space ticks one where focus is (a link ignored Space), 絞り込む sends it."""
+    errors = collect_errors(page)
+    page.goto("/programs/")
+    box = page.get_by_role("checkbox", name="人材")
+    assert not box.is_checked()
+    box.focus()
+    page.keyboard.press("Space")
+    assert box.is_checked() and page.url.endswith("/programs/")  # nothing reloaded under the user
+    assert page.evaluate("document.activeElement.name + '=' + document.activeElement.value") == "support_type=people"
+    page.get_by_role("button", name="絞り込む").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**support_type=people**")
+    assert page.locator(".program-card").count() == 5
+    assert page.get_by_role("checkbox", name="人材").is_checked()
+    # the keyword box belongs to the same form: Enter there keeps the ticked boxes
+    page.fill("#q", "アドバイザー")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**q=*")
+    assert "support_type=people" in page.url and page.get_by_role("checkbox", name="人材").is_checked()
+    screenshot(page, "programs-facets-keyboard-1280")
+    assert errors == []
+
+
+def test_on_a_phone_the_filters_fold_above_the_results(catalog, browser, live_server, screenshot):
+    context = browser.new_context(locale="ja-JP", viewport={"width": 375, "height": 667}, base_url=live_server.url)
+    page = context.new_page()
+    page.goto("/programs/?support_type=people")
+    panel = page.locator("details.filter-panel")
+    assert panel.evaluate("(d) => d.open") is False
+    assert panel.locator("summary").inner_text() == "絞り込み（1件選択中）"
+    assert not page.get_by_role("checkbox", name="人材").is_visible()
+    # the results begin on the first screen: only the folded panel sits between the keyword box and them
+    assert page.locator(".programs-results .toolbar").bounding_box()["y"] < 667
+    screenshot(page, "programs-facets-375")
+    # unfold with the keyboard, untick with Space, send: back to all 25, the panel folded again over them
+    panel.locator("summary").focus()
+    page.keyboard.press("Enter")
+    box = page.get_by_role("checkbox", name="人材")
+    assert box.is_visible() and box.is_checked()
+    box.focus()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="絞り込む").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "support_type" not in url)
+    assert page.locator(".programs-results .toolbar strong").first.inner_text() == "25"
+    assert panel.locator("summary").inner_text() == "絞り込み（0件選択中）" and panel.evaluate("(d) => d.open") is False
+    context.close()
 
 
 def test_navigator_as_municipal_staff_shows_the_package(catalog, users, register, page, login, screenshot):

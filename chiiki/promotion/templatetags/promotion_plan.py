@@ -19,5 +19,5 @@ def plan_organisations(context, plan):
     form = context.get("plan_organisation_form") or (PlanOrganisationForm() if can_edit else None)
     return {
         "plan": plan, "participations": queries.plan_participations(plan), "can_edit": can_edit, "form": form,
-        "csrf_token": context.get("csrf_token"),
+        "csrf_token": context.get("csrf_token"), "refused": context.get("plan_organisation_refused"),
     }

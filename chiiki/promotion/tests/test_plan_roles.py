@@ -129,3 +129,21 @@ def test_the_account_shows_the_linked_organisation(client_for, client, users):
     assert (me["organisation"], me["organisation_id"]) == ("株式会社リンク", org.pk)
     advisor = client.get("/api/v1/me", **bearer(users["advisor"])).json()
     assert (advisor["organisation"], advisor["organisation_id"]) == ("地域情報化アドバイザー", None)
+
+
+def test_removing_a_role_another_editor_changed_answers_409_on_the_plan_page(client_for, users, world):
+    """The 外す button with a version someone else has moved on: the plan page again (409), with the rows as they are
+    now, instead of a redirect with a flash message; nothing removed, no history."""
+    plan, org = world["plan"], world["org"]
+    seen = actions.add_plan_participation(SYSTEM, plan, org, {"role": "operator", "note": "運用の窓口"})
+    actions.update_plan_participation(SYSTEM, seen, {"role": "partner", "note": "技術支援"}, version=seen.version)
+    records = ChangeRecord.objects.count()
+    response = client_for(users["hachioji"]).post(f"/promotion/plan-organisations/{seen.pk}/remove",
+                                                  {"version": seen.version})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "ほかの利用者が先に更新しました" in html and "技術支援" in html and 'name="version" value="2"' in html
+    assert PlanParticipation.objects.filter(pk=seen.pk).exists() and ChangeRecord.objects.count() == records
+    bad = client_for(users["hachioji"]).post(f"/promotion/plan-organisations/{seen.pk}/remove", {"version": "二"})
+    assert bad.status_code == 422 and "版（version）は0以上の整数です" in bad.content.decode()
+    assert PlanParticipation.objects.filter(pk=seen.pk).exists() and ChangeRecord.objects.count() == records
