@@ -23,6 +23,10 @@ def _sector_codes() -> set[str]:
     return set(Sector.objects.values_list("code", flat=True))
 
 
+def _catalog_ids() -> set[str]:
+    return set(SupportProgram.objects.values_list("public_id", flat=True))
+
+
 def _snapshot(program) -> dict:
     return history.snapshot(program, [f.attname for f in SupportProgram._meta.concrete_fields
                                       if f.name not in ("created_at", "updated_at", "id")])
@@ -32,7 +36,9 @@ def save_program(actor, program: SupportProgram | None, row: dict[str, str], *, 
                  source: str = history.WEB) -> SupportProgram:
     """Create (program=None) or update a program from file-format values. Raises Invalid, Conflict."""
     require(actor, "programs.manage", program)
-    data = parse_row(row, _sector_codes())
+    data = parse_row(row, _sector_codes(), _catalog_ids())
+    if program is not None and data["successor"] and data["successor"] == program.public_id:
+        raise Invalid([("successor", f"後継に自分自身（{program.public_id}）は指定できません")])
     try:
         return _write_program(actor, program, data, version=version, source=source)
     except IntegrityError as exc:
@@ -58,17 +64,30 @@ def _write_program(actor, program, data, *, version, source) -> SupportProgram:
                     SupportProgram.objects.filter(public_id=data["public_id"]).exclude(pk=current.pk).exists():
                 raise Invalid([("id", f"ID {data['public_id']} は既に使われています")])
             before = _snapshot(current)
+            old_id = current.public_id
             for attr, value in data.items():
                 setattr(current, attr, value)
             current.version += 1
             current.edited_since_load = True
             current.save()
             history.record(actor, history.UPDATE, current, before, _snapshot(current), source=source)
+            if current.public_id != old_id:
+                _follow_renamed_successor(actor, old_id, current.public_id, source)
             program = current
         reindex([program])
         history.bump(AREA)
         invalidate()
     return program
+
+
+def _follow_renamed_successor(actor, old_id: str, new_id: str, source: str) -> None:
+    """Programs naming a renamed program as their successor follow the new ID (the link is by ID, as in the file)."""
+    for other in SupportProgram.objects.select_for_update().filter(successor=old_id):
+        before = _snapshot(other)
+        other.successor = new_id
+        other.version += 1
+        other.save(update_fields=["successor", "version", "updated_at"])
+        history.record(actor, history.UPDATE, other, before, _snapshot(other), source=source)
 
 
 def parse_catalog_table(table: Table, result: ImportResult) -> list[tuple[int, dict]]:
@@ -82,10 +101,12 @@ def parse_catalog_table(table: Table, result: ImportResult) -> list[tuple[int, d
     if unknown:
         result.reject(table.header_number, "", f"不明な列があります: {', '.join(unknown)}（使える列: {', '.join(HEADER)}）")
     codes = _sector_codes()
+    # A successor may be in the catalog already or anywhere in this file (all-or-nothing: both exist after it).
+    known_ids = _catalog_ids() | {(row.values.get("id") or "").strip() for row in table.rows}
     parsed, seen = [], {}
     for row in table.rows:
         try:
-            data = parse_row(row.values, codes)
+            data = parse_row(row.values, codes, known_ids)
         except Invalid as exc:
             result.problems.extend(RowProblem(row.number, column, reason, row.get(column))
                                    for column, reason in exc.problems)

@@ -38,6 +38,14 @@ class FitOut(Schema):
     prerequisites: list[str] = []
 
 
+class SuccessorOut(Schema):
+    """The program that replaced this one."""
+
+    id: str
+    name: str
+    url: str
+
+
 class ProgramItemOut(Schema):
     id: str
     name: str
@@ -57,12 +65,14 @@ class ProgramItemOut(Schema):
     url: str
     score: float | None = None
     fit: FitOut | None = None
+    ended_fiscal_year: int | None = None  # last 年度 of applications; status "ended" once it is past
+    successor: SuccessorOut | None = None
 
 
 class SuggestionOut(Schema):
     """A search to try instead, offered when a search finds nothing."""
 
-    kind: str  # sector | municipality | query_only | all
+    kind: str  # sector | municipality | query_only | ended | all
     label: str
     reason: str
     params: dict[str, str]
@@ -204,7 +214,7 @@ def navigator(request, municipality: str, sector: str, stage: str | None = None,
         "sector": {"code": sector, "name": snap.sector_names[sector]},
         "stage": stage, "support_type": support_type,
         "items": [
-            {"program": program_item(Hit(i.program, i.status), request), "fit": i.fit.fit,
+            {"program": program_item(Hit(i.program, i.status, successor=i.successor), request), "fit": i.fit.fit,
              "fit_label": FIT_LABELS[i.fit.fit], "reasons": i.fit.reasons, "rate": i.fit.rate,
              "prerequisites": i.fit.prerequisites}
             for i in items

@@ -99,6 +99,27 @@ def _year(value: str):
     return number
 
 
+def parse_ended_year(value: str):
+    """The last 年度 of applications: a 4-digit 西暦 年度, from the first programs of this kind to a decade ahead
+    (an end announced in advance)."""
+    from chiiki.core.fiscal import current_fiscal_year
+
+    value = value.strip()
+    if not value:
+        return None
+    latest = current_fiscal_year() + 10
+    if not re.fullmatch(r"\d{4}", value) or not 1990 <= int(value) <= latest:
+        raise ValueError(f"募集の最終年度は西暦4桁の年度（1990〜{latest}、例: 2024）で入力してください: {value[:30]}")
+    return int(value)
+
+
+def _successor(value: str) -> str:
+    value = value.strip()
+    if value and not PUBLIC_ID.match(value):
+        raise ValueError(f"後継は支援メニューのID（例: CAO-SHINCHIHO）で入力してください: {value[:60]}")
+    return value
+
+
 def _list_of(allowed: dict | None, sep: str = ";") -> Callable[[str], list]:
     def parse(value: str) -> list:
         items = [v.strip() for v in value.split(sep) if v.strip()]
@@ -201,13 +222,18 @@ COLUMNS: list[Column] = [
     Column("windows", "募集期間", _windows, "windows", help="always / 2026-04-01..2026-05-31 / monthly:4-12"),
     Column("terms_year", "条件の年度", _year, "terms_year"),
     Column("last_verified", "最終確認日", _date, "last_verified"),
+    Column("ended_fiscal_year", "募集の最終年度", parse_ended_year, "ended_fiscal_year",
+           help="募集を終えた支援メニューの最後の年度（西暦4桁）。空欄 = 終了は確認されていない"),
+    Column("successor", "後継の支援メニュー", _successor, "successor", help="後継の支援メニューのID。空欄 = なし"),
 ]
 HEADER = [c.name for c in COLUMNS]
 REQUIRED_COLUMNS = ["id", "name", "provider", "provider_type", "kind", "support_type", "sectors", "summary"]
 
 
-def parse_row(values: dict[str, str], sector_codes: set[str]) -> dict:
-    """File row (column → text) → model attributes. Raises Invalid naming every bad column."""
+def parse_row(values: dict[str, str], sector_codes: set[str], known_ids: set[str] | None = None) -> dict:
+    """File row (column → text) → model attributes. Raises Invalid naming every bad column.
+
+    known_ids: the catalog IDs a successor may name (the database's plus the file's); None = not checked."""
     data: dict = {}
     problems: list[tuple[str, str]] = []
     for column in COLUMNS:
@@ -250,6 +276,11 @@ def parse_row(values: dict[str, str], sector_codes: set[str]) -> dict:
             problems.append(("population_min", "人口の下限が上限を超えています"))
         if data.get("entity_check_kinds") and not data.get("entity_check_note"):
             problems.append(("entity_check_note", "要確認の団体区分があるときは理由を入力してください"))
+        successor = data.get("successor")
+        if successor and successor == data.get("public_id"):
+            problems.append(("successor", f"後継に自分自身（{successor}）は指定できません"))
+        elif successor and known_ids is not None and successor not in known_ids:
+            problems.append(("successor", f"後継のID {successor} は登録されていません（カタログにもこのファイルにもありません）"))
     if problems:
         raise Invalid(problems)
     return data

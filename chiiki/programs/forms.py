@@ -13,9 +13,18 @@ from django import forms
 from chiiki.progress.models import Stage
 from chiiki.roadmap.models import Sector
 
-from .catalog import COLUMNS
+from .catalog import COLUMNS, parse_ended_year
 from .eligibility import CONDITION_FLAGS, FISCAL_BOUNDS, PREFECTURE_NAMES, parse_rate_tiers
-from .models import AREA_FLAGS, ENTITY_KINDS, AreaLogic, Kind, PackageRole, ProviderType, SupportType
+from .models import (
+    AREA_FLAGS,
+    ENTITY_KINDS,
+    AreaLogic,
+    Kind,
+    PackageRole,
+    ProviderType,
+    SupportProgram,
+    SupportType,
+)
 from .windows import parse_windows
 
 TIERS = 4  # rows in the rate-tier table; the catalog's programs use at most three
@@ -33,6 +42,9 @@ HELP = {
     "windows": "1行に1つ。通年なら「通年」、期間は「2026-04-01〜2026-05-31」、毎月締切は「毎月 4月〜12月」"
                "（毎月10日締切なら「毎月 4月〜12月 10日」）",
     "terms_year": "募集要領の年度（西暦、例: 2026）",
+    "ended_fiscal_year": "募集を終えた（制度が廃止・再編された）ときだけ、最後に募集した年度を西暦4桁で（例: 2024）。"
+                         "この年度を過ぎると検索と支援メニューナビで「募集終了」になり、推薦されません",
+    "successor": "この支援メニューを引き継いだ支援メニュー（ページと検索結果に案内を表示します）",
 }
 
 
@@ -131,6 +143,15 @@ class ProgramForm(forms.Form):
         self.fields["last_verified"] = forms.DateField(label=labels["last_verified"], required=False,
                                                        widget=forms.DateInput(attrs={"type": "date"}),
                                                        error_messages={"invalid": "日付を入力してください（例: 2026-04-01）"})
+        # Text, not IntegerField: the catalog's parser gives the one message for a bad 年度 (form and file alike).
+        self.fields["ended_fiscal_year"] = forms.CharField(label=labels["ended_fiscal_year"], required=False,
+                                                           max_length=10)
+        # Choices are read per form: the catalog changes.
+        others = SupportProgram.objects.order_by("public_id").values_list("public_id", "name")
+        self.fields["successor"] = forms.ChoiceField(
+            label=labels["successor"], required=False,
+            choices=[("", "なし"), *((pid, f"{name}（{pid}）") for pid, name in others
+                                     if pid != self.current.get("id"))])
         for index in range(1, TIERS + 1):
             self.fields[f"tier{index}_rate"] = forms.CharField(label=f"区分{index}の補助率", required=False,
                                                                max_length=40)
@@ -182,6 +203,14 @@ class ProgramForm(forms.Form):
         if ALL_SECTORS in sectors and len(sectors) > 1:
             raise forms.ValidationError("「すべての分野」とほかの分野は同時に選べません")
         return sectors
+
+    def clean_ended_fiscal_year(self):
+        text = (self.cleaned_data.get("ended_fiscal_year") or "").strip()
+        try:
+            parse_ended_year(text)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return text
 
     def clean_windows(self):
         text = self.cleaned_data.get("windows") or ""

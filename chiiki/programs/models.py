@@ -89,6 +89,10 @@ class SupportProgram(models.Model):
     windows = models.CharField("募集期間", max_length=500, blank=True)  # see windows.py
     terms_year = models.PositiveSmallIntegerField("条件の年度", null=True, blank=True)
     last_verified = models.DateField("最終確認日", null=True, blank=True)
+    # A program that no longer takes applications: the last 年度 it did, and the catalog ID of the program that
+    # replaced it (a public_id, like the file's column, so a file can name a successor defined further down).
+    ended_fiscal_year = models.PositiveSmallIntegerField("募集の最終年度", null=True, blank=True)
+    successor = models.CharField("後継の支援メニュー（ID）", max_length=60, blank=True)
     # Bookkeeping
     version = models.PositiveIntegerField("版", default=1)
     edited_since_load = models.BooleanField("参照データ読込後に編集", default=False)

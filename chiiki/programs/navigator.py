@@ -16,7 +16,7 @@ from chiiki.core.fiscal import fiscal_year_label, fiscal_year_of
 
 from .eligibility import CHECK, ELIGIBLE, FIT_ORDER, Fit
 from .models import PackageRole, SupportProgram
-from .search import fits, snapshot, statuses
+from .search import fits, snapshot, statuses, successor_of
 from .windows import STATUS_ORDER, Status
 
 
@@ -26,6 +26,7 @@ class NavigatorItem:
     fit: Fit
     status: Status
     sector_specific: bool
+    successor: SupportProgram | None = None  # for an ended program: where to go instead
 
 
 @dataclass
@@ -59,7 +60,7 @@ def navigator(municipality, sector: str, *, stage: str = "", support_type: str =
 
     in_sector = [p for p in snap.programs if p.all_sectors or sector in p.sectors]
     items = [
-        NavigatorItem(p, fit_by_pk[p.pk], status_by_pk[p.pk], not p.all_sectors)
+        NavigatorItem(p, fit_by_pk[p.pk], status_by_pk[p.pk], not p.all_sectors, successor_of(snap, p))
         for p in in_sector
         if (not stage or not p.stages or stage in p.stages) and (not support_type or p.support_type == support_type)
     ]
@@ -79,14 +80,20 @@ def navigator(municipality, sector: str, *, stage: str = "", support_type: str =
             kind_rank = preference.index(p.kind) if p.kind in preference else len(preference)
             return (p.all_sectors, kind_rank, STATUS_ORDER[status_by_pk[p.pk].code], p.public_id)
 
-        chosen = sorted((p for p in eligible if role in p.package_roles and p.pk not in used), key=rank)[:STEP_SIZE]
-        used.update(p.pk for p in chosen)
         fiscal_year = first_year + year - 1
+        # A program whose applications ended before the step's 年度 is listed (marked 募集終了) but never recommended.
+        chosen = sorted((p for p in eligible if role in p.package_roles and p.pk not in used
+                         and not _ended_before(p, fiscal_year)), key=rank)[:STEP_SIZE]
+        used.update(p.pk for p in chosen)
         label = fiscal_year_label(fiscal_year) + ("以降" if year == 3 else "")
-        pending = [p for p in checks if role in p.package_roles]
+        pending = [p for p in checks if role in p.package_roles and not _ended_before(p, fiscal_year)]
         steps.append(PackageStep(year, fiscal_year, role, ROLE_TITLES[role], chosen,
                                  _why(year, role, label, chosen, pending, municipality)))
     return items, steps
+
+
+def _ended_before(program, fiscal_year: int) -> bool:
+    return program.ended_fiscal_year is not None and program.ended_fiscal_year < fiscal_year
 
 
 def _names(programs) -> str:

@@ -30,10 +30,12 @@ def load_catalog(*, data_dir: Path, force: bool = False, stdout=None, progress: 
     codes = set(Sector.objects.values_list("code", flat=True))
     if not codes:
         raise DataFileError("分野が未登録です（分野のローダーを先に実行してください）", path=path)
+    known_ids = set(SupportProgram.objects.values_list("public_id", flat=True)) | {
+        (row.get("id") or "").strip() for _, row in rows}
     parsed, seen = [], {}
     for number, row in rows:
         try:
-            data = parse_row(row, codes)
+            data = parse_row(row, codes, known_ids)
         except Invalid as exc:
             column, reason = exc.problems[0]
             raise DataFileError(reason, path=path, row=number, column=column) from None

@@ -26,7 +26,16 @@ from chiiki.roadmap.models import Sector
 from .eligibility import ELIGIBLE, FIT_LABELS, FIT_ORDER, Fit, assess
 from .indexing import PROGRAM_INDEX, concepts, sector_vocabulary, vocabulary_concept
 from .models import Kind, SupportProgram, SupportType
-from .windows import STATUS_LABELS, STATUS_ORDER, Status, deadlines, parse_windows, status_on
+from .windows import (
+    DEFAULT_STATUSES,
+    ENDED,
+    STATUS_LABELS,
+    STATUS_ORDER,
+    Status,
+    deadlines,
+    parse_windows,
+    status_on,
+)
 
 SORTS = {"relevance": "関連度順", "default": "受付中を先頭", "deadline": "締切が近い順", "newest": "新着順"}
 SPEC = RequestSpec(
@@ -55,6 +64,11 @@ class SearchRequest(search_request.SearchRequest):
         if sort in SORTS and not (sort == "relevance" and not self.q):
             return sort
         return "relevance" if self.q else "default"
+
+    @property
+    def effective_status(self) -> list[str]:
+        """The statuses shown: those chosen, else every status but 募集終了 (ended programs are found by choosing it)."""
+        return [s for s in self.filters["status"] if s in STATUS_LABELS] or list(DEFAULT_STATUSES)
 
     @property
     def effective_fit(self) -> list[str]:
@@ -182,7 +196,7 @@ def day_view(snap: Snapshot, today: dt.date) -> DayView:
     view = snap.per_day.get(today)
     if view is None:
         n = len(snap)
-        statuses = [status_on(snap.windows[p.pk], today) for p in snap.programs]
+        statuses = [status_on(snap.windows[p.pk], today, p.ended_fiscal_year) for p in snap.programs]
         masks = {code: np.array([s.code == code for s in statuses], dtype=bool) for code in STATUS_ORDER}
         rank = np.array([STATUS_ORDER[s.code] for s in statuses], dtype=np.int64)
         far = dt.date.max.toordinal()
@@ -200,6 +214,11 @@ def day_view(snap: Snapshot, today: dt.date) -> DayView:
 
 def statuses(snap: Snapshot, today: dt.date) -> dict[int, Status]:
     return day_view(snap, today).by_pk(snap)
+
+
+def successor_of(snap: Snapshot, program) -> SupportProgram | None:
+    """The program that replaced this one (from the snapshot: no query per program)."""
+    return snap.by_public_id.get(program.successor) if program.successor else None
 
 
 def _municipality_key(m) -> tuple:
@@ -234,6 +253,7 @@ class Hit:
     status: Status
     score: float | None = None
     fit: Fit | None = None
+    successor: SupportProgram | None = None  # the program that replaced this one (search.successor_of)
 
     @property
     def public_id(self) -> str:
@@ -327,6 +347,7 @@ def run_search(request: SearchRequest, *, user=None, today: dt.date | None = Non
         facet_masks["fit"] = fitv.masks
     selected = {name: request.filters[name] for name in FACETS}
     selected["fit"] = request.effective_fit
+    selected["status"] = request.effective_status
     empty = np.zeros(n, dtype=bool)
     filters = {}
     for name, values in selected.items():
@@ -350,7 +371,8 @@ def run_search(request: SearchRequest, *, user=None, today: dt.date | None = Non
         for other, mask in filters.items():
             if other != name:
                 base &= mask
-        chosen = set(selected[name])
+        # The default status view is not a choice the person made: its statuses are not shown as ticked.
+        chosen = set(request.filters["status"] if name == "status" else selected[name])
         counts = {value: int(np.count_nonzero(base & mask)) for value, mask in facet_masks[name].items()}
         if name == "sector":
             keys = [code for code in snap.sector_names if counts.get(code) or code in chosen]
@@ -377,7 +399,7 @@ def run_search(request: SearchRequest, *, user=None, today: dt.date | None = Non
     def make_hit(i: int) -> Hit:
         program = snap.programs[i]
         return Hit(program, day.statuses[i], float(scores[i]) if scores is not None else None,
-                   fitv.fits[i] if fitv is not None else None)
+                   fitv.fits[i] if fitv is not None else None, successor_of(snap, program))
 
     size = page_size or request.page_size
     count = len(order)
@@ -397,6 +419,8 @@ def upcoming_deadlines(hits: list[Hit], *, today: dt.date | None = None, days_ba
     start, end = today - dt.timedelta(days=days_back), today + dt.timedelta(days=days_ahead)
     pairs = []
     for hit in hits:
+        if hit.status is not None and hit.status.code == ENDED:
+            continue  # its windows are history: no deadline to put in a calendar
         for deadline in deadlines(snap.windows.get(hit.program.pk, []), start, end):
             pairs.append((hit.program, deadline))
     return sorted(pairs, key=lambda pair: (pair[1].day, pair[0].public_id))

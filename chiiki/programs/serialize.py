@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from .eligibility import describe_rate_tiers
 from .models import AREA_FLAGS, ENTITY_KINDS, Kind, SupportType
-from .search import Hit, snapshot, statuses
+from .search import Hit, snapshot, statuses, successor_of
 from .windows import parse_windows
 
 
@@ -50,7 +50,12 @@ def program_item(hit, request=None, sector_names=None) -> dict:
         "url": _absolute(request, _detail_path(p.public_id)),
         "score": round(hit.score, 4) if hit.score is not None else None,
         "fit": None,
+        "ended_fiscal_year": p.ended_fiscal_year,
+        "successor": None,
     }
+    if hit.successor is not None:
+        item["successor"] = {"id": hit.successor.public_id, "name": hit.successor.name,
+                             "url": _absolute(request, _detail_path(hit.successor.public_id))}
     if hit.fit is not None:
         item["fit"] = {"fit": hit.fit.fit, "label": hit.fit.label, "reasons": hit.fit.reasons, "rate": hit.fit.rate,
                        "prerequisites": hit.fit.prerequisites}
@@ -115,7 +120,7 @@ def rules_text(program) -> list[str]:
 def program_detail(program, request=None) -> dict:
     snap = snapshot()
     status = statuses(snap, timezone.localdate()).get(program.pk)
-    item = program_item(Hit(program, status), request)
+    item = program_item(Hit(program, status, successor=successor_of(snap, program)), request)
     try:
         windows = parse_windows(program.windows)
     except ValueError:

@@ -24,7 +24,7 @@ MUNICIPALITY_SUFFIXES = ("市", "町", "村", "区")
 
 @dataclass
 class Suggestion:
-    kind: str  # "sector" | "municipality" | "query_only" | "all"
+    kind: str  # "sector" | "municipality" | "query_only" | "ended" | "all"
     label: str  # the link text
     reason: str  # what the words matched, in Japanese ("" when the suggestion is a way out, not a match)
     params: dict[str, str] = field(default_factory=dict)  # the search to run instead (page and API parameters)
@@ -105,13 +105,19 @@ def suggest(result: SearchResult, *, user=None) -> list[Suggestion]:
         if filtered:
             params = {"q": q}
             out.append(Suggestion("query_only", f"絞り込みを外して「{q}」を検索する", "", params, _count(params, user)))
+        if not req.filters["status"]:
+            # The default view leaves out ended programs: an old program's name would otherwise find nothing.
+            params = {"q": q, "status": "ended"}
+            out.append(Suggestion("ended", f"募集を終えた支援メニューから「{q}」を検索する",
+                                  "募集を終えた支援メニュー（後継を案内しています）に一致しました", params,
+                                  _count(params, user)))
     elif filtered:
         out.append(Suggestion("all", "絞り込みを外してすべての支援メニューを見る", "", {}, _count({}, user)))
     out = [s for s in out if s.count]
     if not out:
         # Nothing the words matched: offer the catalog by sector, never an empty page.
         snap = snapshot()
-        out.append(Suggestion("all", "すべての支援メニューを見る", "", {}, len(snap)))
+        out.append(Suggestion("all", "すべての支援メニューを見る", "", {}, _count({}, user)))
         for code, name in snap.sector_names.items():
             params = {"sector": code}
             out.append(Suggestion("sector", f"分野「{name}」の支援メニューを見る", "", params, _count(params, user)))

@@ -111,13 +111,14 @@ def detail(request, public_id):
     except ValueError:
         pass
     upcoming = search.upcoming_deadlines([search.Hit(program, status)], days_back=0, days_ahead=365)[:12]
+    successor = search.successor_of(snap, program)
     mine = _user_municipality(request.user)
     fit = assess(program, mine) if mine else None
     sectors = list(snap.sector_names.items()) if program.all_sectors else \
         [(c, snap.sector_names.get(c, c)) for c in program.sectors]
     return render(request, "programs/detail.html", {
         "program": program, "status": status, "windows": windows, "upcoming": upcoming, "rules": rules_text(program),
-        "mine": mine, "fit": fit, "sectors": sectors,
+        "mine": mine, "fit": fit, "sectors": sectors, "successor": successor,
         "can_manage": access.can(request.user, "programs.manage"),
         "can_history": access.can(request.user, "history.view_all"),
     })

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 
 from chiiki.core.fiscal import fiscal_year_of
 
-OPEN, UPCOMING, CLOSED, UNKNOWN = "open", "upcoming", "closed", "unknown"
-STATUS_LABELS = {OPEN: "受付中", UPCOMING: "受付予定", CLOSED: "受付終了", UNKNOWN: "募集時期未登録"}
-STATUS_ORDER = {OPEN: 0, UPCOMING: 1, UNKNOWN: 2, CLOSED: 3}
+OPEN, UPCOMING, CLOSED, UNKNOWN, ENDED = "open", "upcoming", "closed", "unknown", "ended"
+STATUS_LABELS = {OPEN: "受付中", UPCOMING: "受付予定", CLOSED: "受付終了", UNKNOWN: "募集時期未登録", ENDED: "募集終了"}
+STATUS_ORDER = {OPEN: 0, UPCOMING: 1, UNKNOWN: 2, CLOSED: 3, ENDED: 4}
+# Statuses a search shows when none is chosen: an ended program (募集終了) is history, not a recommendation.
+DEFAULT_STATUSES = [OPEN, UPCOMING, UNKNOWN, CLOSED]
 
 _DATED = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 _MONTHLY = re.compile(r"^monthly:(\d{1,2})-(\d{1,2})(?::(\d{1,2}))?$")
@@ -118,13 +120,20 @@ class Status:
     next_deadline: dt.date | None = None
     next_opening: dt.date | None = None
     always: bool = False
+    ended_fiscal_year: int | None = None
 
     @property
     def label(self) -> str:
+        if self.code == ENDED:
+            return f"募集終了（{self.ended_fiscal_year}年度まで）"
         return "通年" if self.always else STATUS_LABELS[self.code]
 
 
-def status_on(windows: list[Window], today: dt.date) -> Status:
+def status_on(windows: list[Window], today: dt.date, ended_fiscal_year: int | None = None) -> Status:
+    """The status on `today`; a program whose last 年度 of applications is before today's 年度 has ended, whatever
+    its windows say (a recurring window such as monthly:4-12 would otherwise reopen it every year)."""
+    if ended_fiscal_year is not None and ended_fiscal_year < fiscal_year_of(today):
+        return Status(ENDED, ended_fiscal_year=ended_fiscal_year)
     if not windows:
         return Status(UNKNOWN)
     if any(w.kind == "always" for w in windows):

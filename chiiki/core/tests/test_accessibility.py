@@ -39,7 +39,8 @@ PUBLIC = [
     "/progress/prefectures/", "/progress/prefectures/13/", "/progress/rankings/", "/progress/municipalities/132012/",
     "/progress/records/", "/progress/records/?implemented_any=1", "/programs/", "/programs/?q=防災", "/programs/?q=存在しない語句", "/programs/navigator/",
     "/programs/navigator/?municipality=132012", "/programs/navigator/?municipality=132012&sector=disaster",
-    f"/programs/p/{PROGRAM}/", "/api/v1/docs", "/no-such-page/",
+    f"/programs/p/{PROGRAM}/", "/programs/?status=ended", "/programs/p/CAS-DIGIDEN-JISSO/",  # 募集終了 + successor
+    "/api/v1/docs", "/no-such-page/",
     # opendata
     "/opendata/", "/opendata/?q=AED", "/opendata/?q=存在しない語句", "/opendata/dataset/hachioji-aed/",
     "/opendata/org/132012/", "/opendata/standards/", "/opendata/validate/", "/opendata/uses/",

@@ -4,7 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-ALL_FITS = "fit=eligible&fit=check&fit=excluded&page_size=100"
+# Every fit and every status: ended programs (募集終了) are left out of the default view but still assessed.
+ALL_FITS = ("fit=eligible&fit=check&fit=excluded&status=open&status=upcoming&status=unknown&status=closed"
+            "&status=ended&page_size=100")
 
 
 def fits_for(client, code):

@@ -87,7 +87,8 @@ def test_words_that_match_nothing_still_offer_the_catalog_by_sector(client, cata
     body = api(client, {"q": "ぴよぴよ"})
     assert body["count"] == 0
     kinds = [s["kind"] for s in body["suggestions"]]
-    assert kinds[0] == "all" and body["suggestions"][0]["count"] == 25
+    # 23 = the 25 programs but the 2 ended ones (募集終了), which the default view leaves out
+    assert kinds[0] == "all" and body["suggestions"][0]["count"] == 23
     assert kinds.count("sector") == 8 and all(s["count"] > 0 for s in body["suggestions"])
     html = page(client, {"q": "ぴよぴよ"})
     assert "すべての支援メニューを見る" in html and 'href="/programs/?sector=disaster"' in html
@@ -98,4 +99,16 @@ def test_filters_that_empty_the_list_offer_to_clear_them(client, catalog):
     assert body["count"] == 0
     assert body["suggestions"][0] == {
         "kind": "all", "label": "絞り込みを外してすべての支援メニューを見る", "reason": "", "params": {},
-        "count": 25, "url": "/api/v1/programs", "page_url": "/programs/"}
+        "count": 23, "url": "/api/v1/programs", "page_url": "/programs/"}  # without the 2 ended programs
+
+
+def test_words_found_only_in_an_ended_program_offer_the_ended_programs(client, catalog):
+    """The default view leaves ended programs out; words found only among them (隘路打開: 地方創生推進交付金's
+    summary) lead there with the successor named, not to a bare 0 件."""
+    body = api(client, {"q": "隘路打開"})
+    assert body["count"] == 0
+    offer = next(s for s in body["suggestions"] if s["kind"] == "ended")
+    assert offer["params"] == {"q": "隘路打開", "status": "ended"} and offer["count"] == 1
+    found = api(client, offer["params"])["items"]
+    assert [i["id"] for i in found] == ["CAO-SUISHIN"] and found[0]["successor"]["id"] == "CAO-SHINCHIHO"
+    assert "募集を終えた支援メニューから「隘路打開」を検索する" in page(client, {"q": "隘路打開"})
