@@ -269,6 +269,7 @@ CARD_TABLES = {
            ("/promotion/", "table[data-testid=model-regions]"), ("/promotion/events/", "table[data-testid=events]"),
            ("/promotion/challenges/", "table[data-testid=challenges]"), ("/talent/capabilities/", "table.data >> nth=0"),
            ("/talent/profiles/", "table.data"), ("/pdca/proposals/", "table.data"),
+           ("/programs/navigator/?municipality=132012&sector=disaster", "table.navigator-table"),
            # funding
            ("/funding/plans/", "table.plan-table"), ("/funding/cliffs/?fiscal_year=2027", "table.data"),
            ("/funding/lines/", "table.data"), ("/funding/plans/{plan}/", "#year-{plan_year} table.data"),

@@ -78,6 +78,18 @@ def test_program_page_says_ended_and_links_to_the_successor(client, catalog):
     assert "募集終了" not in client.get("/programs/p/CAO-SHINCHIHO/").content.decode().split("<h2>概要</h2>")[0]
 
 
+def test_an_eligible_municipality_is_told_it_can_no_longer_apply(client_for, catalog, users):
+    """The 利用可能 verdict judges the old terms; next to an ended program it must not read as "apply now"."""
+    html = client_for(users["hachioji"]).get("/programs/p/CAO-SUISHIN/").content.decode()
+    fit_card = html.split('class="card fit-card', 1)[1].split("</section>", 1)[0]
+    assert "利用可能" in fit_card and "ただし募集は2022年度で終了しています" in fit_card
+    assert 'href="/programs/p/CAO-SHINCHIHO/"' in fit_card
+    deadlines = html.split("<h2>募集期間と締切</h2>", 1)[1]
+    assert "募集は2022年度で終了しました" in deadlines and "deadlines.ics" not in deadlines and "ICS" not in deadlines
+    current = client_for(users["hachioji"]).get("/programs/p/CAO-SHINCHIHO/").content.decode()
+    assert "ただし募集は" not in current and "ICS）に登録" in current
+
+
 def test_navigator_lists_ended_programs_as_ended_but_never_packages_them(client, catalog, register,
                                                                           set_attributes):
     ama = set_attributes(register["municipalities"]["325252"], fiscal_strength_index=Decimal("0.15"),
