@@ -248,6 +248,10 @@ def records(request):
         return export_response(fmt, year, rows)
 
     page = paginate(rows, request.GET.get("page"), 100)
+    # Staff chasing 未報告 go straight to the entry page of each municipality on this page they may edit.
+    shown = {row["place"]["code"] if per == "municipality" else row[0]["code"] for row in page.object_list}
+    enterable = set(access.scope_managed_municipalities(
+        request.user, Municipality.objects.filter(code__in=shown)).values_list("code", flat=True)) if shown else set()
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
@@ -260,7 +264,7 @@ def records(request):
         implemented_any=implemented_any, sector_set_label="・".join(names[c] for c in sector_set),
         unreported=unreported,
         kinds=list(kinds.items()), prefectures=Prefecture.objects.all(), querystring=query.urlencode(),
-        base_query=base_query, per=per,
+        base_query=base_query, per=per, enterable=enterable,
         can_delete=access.can(request.user, "progress.delete"),
         peer_group_label=queries.peer_group_label(peer_group) if peer_group and ":" in peer_group else ""))
 

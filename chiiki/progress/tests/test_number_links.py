@@ -168,3 +168,16 @@ def test_the_prefecture_page_sums_its_sectors_by_stage_with_links_and_export(cli
                           "x.csv")
     row = next(r for r in exported.rows if r.get("分野") == "防災")
     assert [row.get(label) for label in ("未着手", "実装済", "自走", "団体数")] == ["1", "1", "1", "3"]
+
+
+def test_the_unreported_list_links_each_municipality_its_officer_may_edit_to_its_entry_page(client_for, users):
+    """A prefecture chasing 未報告 opens each municipality's entry page from the list, and only where it may enter."""
+    url = "/progress/records/?fiscal_year=2026&prefecture=13&unreported=1"
+    by_municipality = client_for(users["tokyo"]).get(url + "&per=municipality").content.decode()
+    assert 'href="/progress/entry/132012/?fiscal_year=2026"' in by_municipality
+    by_cell = client_for(users["tokyo"]).get(url + "&per=cell").content.decode()
+    assert re.search(r'href="/progress/entry/132012/\?fiscal_year=2026#entry-\w+"', by_cell)
+    own = client_for(users["hachioji"]).get(url + "&per=municipality").content.decode()
+    assert 'href="/progress/entry/132012/' in own and 'href="/progress/entry/134023/' not in own
+    for outsider in (None, users["sapporo"], users["advisor"]):
+        assert "entry-link" not in client_for(outsider).get(url + "&per=municipality").content.decode()
