@@ -28,5 +28,5 @@ def export_municipalities_response(fmt: str, fiscal_year: int, groups, kinds: di
     column. Not the import format: the cells themselves come with per=cell."""
     rows = ([g["place"]["code"], g["place"]["prefecture__name"], g["place"]["name"],
              kinds.get(g["place"]["kind"], g["place"]["kind"]),
-             "・".join(f"{s['name']}（{cell.stage_label}）" for s, cell in g["cells"])] for g in groups)
+             "・".join(f"{s['name']}（{cell.stage_with_origin}）" for s, cell in g["cells"])] for g in groups)
     return tabular.table_response(fmt, f"進捗状況_団体別_{fiscal_year}年度", MUNICIPALITY_EXPORT_HEADER, rows)

@@ -139,6 +139,16 @@ class Cell:
         return STAGE_LABELS[self.stage]
 
     @property
+    def stage_with_origin(self) -> str:
+        """「実装済」, 「実装済・2025年度から繰越」 or 「未着手・記録なし」: a stage carried over from an earlier 年度 is
+        still to be reported for this one, and a list of what is left says so."""
+        if self.carried_over and self.record_year:
+            return f"{self.stage_label}・{self.record_year}年度から繰越"
+        if not self.record_year:
+            return f"{self.stage_label}・記録なし"
+        return self.stage_label
+
+    @property
     def implemented(self) -> bool:
         return self.stage in IMPLEMENTED_STAGES
 

@@ -85,7 +85,7 @@ def test_municipality_list_export_has_one_row_per_municipality_with_japanese_hea
     assert rows.header == ["団体コード", "都道府県", "団体名", "区分", "該当する分野と段階"]
     by_code = {r.values["団体コード"]: r.values for r in rows.rows}
     assert set(by_code) == {"131016", "132012"}
-    assert by_code["131016"]["該当する分野と段階"] == "教育（自走）・防災（実装済）"
+    assert by_code["131016"]["該当する分野と段階"] == "教育（自走・2025年度から繰越）・防災（実装済）"
     xlsx = read_table(client.get(url + "xlsx").content, "m.xlsx")
     assert [r.values for r in xlsx.rows] == [r.values for r in rows.rows]
     # per=cell keeps the import format
@@ -181,3 +181,15 @@ def test_the_unreported_list_links_each_municipality_its_officer_may_edit_to_its
     assert 'href="/progress/entry/132012/' in own and 'href="/progress/entry/134023/' not in own
     for outsider in (None, users["sapporo"], users["advisor"]):
         assert "entry-link" not in client_for(outsider).get(url + "&per=municipality").content.decode()
+
+
+def test_the_unreported_list_says_which_stages_are_carried_over_and_which_have_no_record(client, register):
+    """A carried-over 実装済 is still to report this 年度: the list and its export must not read as a report."""
+    seed(["132012,disaster,2025,implemented,,", "132012,education,2026,planned,,"])
+    url = "/progress/records/?fiscal_year=2026&municipality=132012&unreported=1&per=municipality"
+    html = client.get(url).content.decode()
+    assert "防災 <span class=\"stage stage--implemented\">実装済</span><span class=\"small muted\">（2025年度から繰越）" in html
+    assert "（記録なし）" in html and "教育" not in html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    exported = read_table(client.get(url + "&format=csv").content, "u.csv").rows[0].values["該当する分野と段階"]
+    assert "防災（実装済・2025年度から繰越）" in exported and "（未着手・記録なし）" in exported
+    assert "教育" not in exported
