@@ -955,6 +955,7 @@ class EventFilters(Schema):
     format: str = ""
     municipality: str = Field("", description="団体コード: 離島・中山間の団体ならオンラインの催しを先に並べます")
     past: bool = Field(False, description="終了した催しも含める")
+    prefecture: str = Field("", description="都道府県コード（2桁）: その都道府県・域内の市区町村・所在する組織が主催する催し")
 
 
 def _events(filters: EventFilters):
@@ -963,7 +964,7 @@ def _events(filters: EventFilters):
     except Http404 as exc:  # a filter value, not the resource asked for
         raise HttpError(422, str(exc)) from None
     return queries.events(sector=filters.sector, fmt=filters.format, upcoming=not filters.past,
-                          online_first=queries.online_first_for(place))
+                          online_first=queries.online_first_for(place), prefecture=filters.prefecture)
 
 
 @router.get("/events", response=list[EventOut], summary="イベント・オンライン説明会（離島・中山間の団体にはオンラインを先に）",

@@ -596,10 +596,14 @@ def online_first_for(place: Municipality | None) -> bool:
     return bool(place is not None and (place.remote_island or place.mountainous))
 
 
-def events(*, sector="", fmt="", upcoming=True, online_first=False):
+def events(*, sector="", fmt="", upcoming=True, online_first=False, prefecture=""):
+    """`prefecture`: events organised by the prefecture, one of its municipalities or an organisation based there."""
     qs = (Event.objects.select_related("organiser_organisation", "organiser_municipality__prefecture",
                                        "organiser_prefecture")
           .prefetch_related("sectors").annotate(registered=Count("registrations")))
+    if prefecture:
+        qs = qs.filter(Q(organiser_prefecture_id=prefecture) | Q(organiser_municipality__prefecture_id=prefecture)
+                       | Q(organiser_organisation__prefecture_id=prefecture))
     if upcoming:
         qs = qs.filter(ends_at__gte=timezone.now())
     if sector:

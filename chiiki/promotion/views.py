@@ -516,8 +516,9 @@ def _event_place(request):
 def events(request):
     place = _event_place(request)
     online_first = queries.online_first_for(place)
+    prefecture = request.GET.get("prefecture", "")
     rows = queries.events(sector=request.GET.get("sector", ""), fmt=request.GET.get("format_", ""),
-                          upcoming=request.GET.get("past") != "1", online_first=online_first)
+                          upcoming=request.GET.get("past") != "1", online_first=online_first, prefecture=prefecture)
     if request.GET.get("format") in EXPORT_FORMATS:
         header = ["ID", "名称", "主催", "開催形式", "開始（日本時間）", "終了（日本時間）", "会場", "定員", "申込数", "録画", "資料"]
         return tabular.table_response(request.GET["format"], "イベント・説明会", header, [
@@ -530,14 +531,14 @@ def events(request):
         "page_obj": page, "place": place, "online_first": online_first, "sectors": queries.sectors(),
         "formats": EventFormat.choices, "sector": request.GET.get("sector", ""), "fmt": request.GET.get("format_", ""),
         "past": request.GET.get("past") == "1", "can_create": access.can(request.user, "promotion.event_create"),
-        "query": request.GET.urlencode(),
+        "query": request.GET.urlencode(), "prefecture": prefecture, "prefectures": forms.prefecture_choices(),
     })
 
 
 def events_ics(request):
     place = _event_place(request)
     rows = queries.events(sector=request.GET.get("sector", ""), fmt=request.GET.get("format_", ""),
-                          online_first=queries.online_first_for(place))
+                          online_first=queries.online_first_for(place), prefecture=request.GET.get("prefecture", ""))
     response = HttpResponse(ics.event_calendar(rows), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="events.ics"'
     return response

@@ -183,3 +183,29 @@ def test_a_colleague_edits_the_prefectures_event(client_for, users, register):
                                                       "version": event.version + 1})
     assert refused.status_code == 403
     assert Event.objects.get(pk=event.pk).recording_url == "https://example.jp/rec"
+
+
+@pytest.mark.django_db
+def test_a_prefecture_lists_the_events_organised_in_it(client, users, register):
+    """主催の都道府県: the prefecture itself, its municipalities, and organisations based there; the same rows on the
+    page, in the export, the calendar and the API."""
+    from chiiki.promotion import actions
+    from chiiki.promotion.models import Organisation
+
+    tokyo_org = Organisation.objects.create(name="東京の協会", kind="industry", prefecture_id="13")
+    sapporo_org = Organisation.objects.create(name="札幌の協会", kind="industry", prefecture_id="01")
+    titles = {"都の説明会": "prefecture:13", "八王子の説明会": "municipality:132012",
+              "東京の協会の説明会": f"organisation:{tokyo_org.pk}", "札幌の協会の説明会": f"organisation:{sapporo_org.pk}",
+              "札幌市の説明会": "municipality:011002"}
+    for title, organiser in titles.items():
+        actions.save_event(users["admin"], None, event_body(title=title, organiser=organiser))
+    ours = {"都の説明会", "八王子の説明会", "東京の協会の説明会"}
+    html = client.get("/promotion/events/?prefecture=13").content.decode()
+    assert {t for t in titles if t in html} == ours
+    assert '<option value="13" selected>東京都</option>' in html
+    exported = client.get("/promotion/events/?prefecture=13&format=csv").content.decode("utf-8-sig")
+    assert {t for t in titles if t in exported} == ours
+    calendar = client.get("/promotion/events/calendar.ics?prefecture=13").content.decode()
+    assert {t for t in titles if t in calendar} == ours
+    assert {e["title"] for e in client.get("/api/v1/events", {"prefecture": "13"}).json()} == ours
+    assert len(client.get("/api/v1/events").json()) == len(titles)
