@@ -57,6 +57,18 @@ def capabilities(user) -> list[Capability]:
     if own is not None and access.can(user, "promotion.challenge_manage", own):
         items.append(Capability(f"{own.name}の首長のコミットメントを記録し、企業・スタートアップ向けの課題を掲載できます",
                                 reverse("promotion:challenge_new") + f"?municipality={own.code}"))
+    prefecture = user.prefecture if access.staff_prefecture_id(user) else None
+    place = own or prefecture
+    if place is not None and access.can(user, "promotion.council_manage", place):
+        items.append(Capability(f"{place.name}の推進協議会を登録し、構成員を管理できます", reverse("promotion:council_new")))
+    if prefecture is not None and access.can(user, "promotion.event_edit", Event(organiser_prefecture=prefecture)):
+        # The rule asked about an event the prefecture organises (its municipalities' follow the same rule).
+        items.append(Capability(f"{prefecture.name}・域内の市区町村が主催するイベントを編集できます（録画・資料の追加など）",
+                                reverse("promotion:events") + "?" + urlencode({"prefecture": prefecture.code,
+                                                                               "past": "1"})))
+    if prefecture is not None:
+        items.append(Capability(f"{prefecture.name}内の見本となる地域の候補を確認できます（順位は全国）",
+                                reverse("promotion:candidates") + "?" + urlencode({"prefecture": prefecture.code})))
     if access.can(user, "promotion.proposal_submit"):
         items.append(Capability("自治体の課題に提案できます", reverse("promotion:challenges")))
     if access.can(user, "promotion.event_create"):

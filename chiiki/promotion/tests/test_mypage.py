@@ -80,3 +80,18 @@ def test_registered_events_within_thirty_days(client_for, users):
     assert "申し込んだイベント（30日以内）（1件）" in listed
     assert f'href="/promotion/events/{soon.pk}/"' in listed and "来年度の説明会" not in listed
     assert mypage_section(client_for(users["company"]), "promotion-events") is None
+
+
+def test_a_prefecture_officer_is_told_about_councils_events_and_candidates(client_for, users):
+    """What the rules in chiiki.access let a prefecture officer do in 推進体制, on マイページ and at /me/abilities."""
+    html = client_for(users["tokyo"]).get("/accounts/mypage/").content.decode()
+    assert 'href="/promotion/councils/new">東京都の推進協議会を登録し' in html
+    assert 'href="/promotion/events/?prefecture=13&amp;past=1">東京都・域内の市区町村が主催するイベントを編集できます' in html
+    assert 'href="/promotion/candidates/?prefecture=13">東京都内の見本となる地域の候補' in html
+    abilities = [a["text"] for a in client_for(users["tokyo"]).get("/api/v1/me/abilities").json()["abilities"]]
+    assert any(text.startswith("東京都の推進協議会を登録し") for text in abilities)
+    own = client_for(users["hachioji"]).get("/accounts/mypage/").content.decode()
+    assert "八王子市の推進協議会を登録し" in own and "主催するイベントを編集できます" not in own
+    for outsider in ("advisor", "company"):
+        page = client_for(users[outsider]).get("/accounts/mypage/").content.decode()
+        assert "推進協議会を登録し" not in page and "見本となる地域の候補を確認" not in page
