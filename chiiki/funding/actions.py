@@ -491,8 +491,13 @@ def create_plan_from_package(actor, municipality: Municipality, sector: Sector, 
         years = {y.fiscal_year: y for y in plan.years.all()}
         for step in steps:
             for program in step.programs:
-                add_line(actor, years[step.fiscal_year], source_kind=SourceKind.NATIONAL_PROGRAM, amount=0,
-                         program=program, source=source)
+                # 企業版ふるさと納税 and crowdfunding are lines of their own kind (a line names a program only when
+                # it is a national one), so the risk check never counts them as national money.
+                kind = program.funding_source_kind
+                national = kind == SourceKind.NATIONAL_PROGRAM
+                add_line(actor, years[step.fiscal_year], source_kind=kind, amount=0,
+                         program=program if national else None, label="" if national else program.name,
+                         source=source)
     return plan
 
 

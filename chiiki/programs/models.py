@@ -49,6 +49,11 @@ class AreaLogic(models.TextChoices):
     ANY = "any", "いずれかを満たす"
 
 
+# funding.SourceKind values (funding builds on this app, so the values are named here, checked by a test there).
+NATIONAL_SOURCE_KIND = "national_program"
+SOURCE_KIND_BY_PROGRAM_KIND = {Kind.TAX: "corporate_donation", Kind.CROWDFUNDING: "crowdfunding"}
+
+
 class SupportProgram(models.Model):
     """One support menu. Eligibility is data (entity kinds, bounds, area conditions), evaluated in eligibility.py."""
 
@@ -108,6 +113,16 @@ class SupportProgram(models.Model):
 
     def get_absolute_url(self):
         return reverse("programs:detail", args=[self.public_id])
+
+    @property
+    def funding_source_kind(self) -> str:
+        """What an implementation plan's funding line from this program is (a funding.SourceKind value).
+
+        企業版ふるさと納税 (the tax schemes) is companies' money and crowdfunding is citizens' money: both can carry
+        a service after the support ends. Every other kind is a time-limited national program, which the plan risk
+        check counts towards 「一時的な国の財源に依存」.
+        """
+        return SOURCE_KIND_BY_PROGRAM_KIND.get(self.kind, NATIONAL_SOURCE_KIND)
 
     @staticmethod
     def history_display(field: str, value) -> str | None:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from chiiki.core.fiscal import fiscal_year_label, fiscal_year_of
 
 from .eligibility import CHECK, ELIGIBLE, FIT_ORDER, Fit
-from .models import PackageRole, SupportProgram
+from .models import NATIONAL_SOURCE_KIND, PackageRole, SupportProgram
 from .search import fits, snapshot, statuses, successor_of
 from .windows import STATUS_ORDER, Status
 
@@ -82,13 +82,20 @@ def navigator(municipality, sector: str, *, stage: str = "", support_type: str =
 
         fiscal_year = first_year + year - 1
         # A program whose applications ended before the step's 年度 is listed (marked 募集終了) but never recommended.
-        chosen = sorted((p for p in eligible if role in p.package_roles and p.pk not in used
-                         and not _ended_before(p, fiscal_year)), key=rank)[:STEP_SIZE]
+        candidates = [p for p in eligible if role in p.package_roles and p.pk not in used
+                      and not _ended_before(p, fiscal_year)]
+        temporary = []
+        if role == "operation":
+            # 自走 means money that stays: a time-limited national program here is what the plan risk check flags
+            # (「一時的な国の財源に依存」), so it is named as a caution, never recommended.
+            temporary = sorted((p for p in candidates if p.funding_source_kind == NATIONAL_SOURCE_KIND), key=rank)
+            candidates = [p for p in candidates if p.funding_source_kind != NATIONAL_SOURCE_KIND]
+        chosen = sorted(candidates, key=rank)[:STEP_SIZE]
         used.update(p.pk for p in chosen)
         label = fiscal_year_label(fiscal_year) + ("以降" if year == 3 else "")
         pending = [p for p in checks if role in p.package_roles and not _ended_before(p, fiscal_year)]
         steps.append(PackageStep(year, fiscal_year, role, ROLE_TITLES[role], chosen,
-                                 _why(year, role, label, chosen, pending, municipality)))
+                                 _why(year, role, label, chosen, pending, municipality, temporary)))
     return items, steps
 
 
@@ -100,12 +107,22 @@ def _names(programs) -> str:
     return "、".join(f"「{p.name}」" for p in programs)
 
 
-def _why(year: int, role: str, label: str, chosen, pending, municipality) -> str:
+def _temporary_caution(temporary) -> str:
+    from chiiki.funding.flags import LABELS, ONE_TIME_HEAVY, ONE_TIME_SHARE  # funding builds on this app
+
+    if not temporary:
+        return ""
+    return (f"なお、{_names(temporary[:3])}も運用経費に使えますが、期間の限られた国の財源のため自走の財源には数えていません"
+            f"（最終年度の財源の{round(ONE_TIME_SHARE * 100)}%以上を国の支援メニューに頼る計画は、"
+            f"計画のリスク確認で「{LABELS[ONE_TIME_HEAVY]}」と示されます）。")
+
+
+def _why(year: int, role: str, label: str, chosen, pending, municipality, temporary=()) -> str:
     if not chosen:
         text = f"{year}年目（{label}）: {municipality.name}が利用可能な{ROLE_TITLES[role]}の支援メニューは見つかりませんでした。"
         if pending:
             text += f"要確認の{_names(pending[:3])}は、条件を確認できれば候補になります。"
-        return text
+        return text + _temporary_caution(temporary)
     if role == "people_knowhow":
         body = (f"まず人材とノウハウを確保します。{_names(chosen)}で外部の専門家や人材の支援を受け、"
                 "地域の課題整理・実装計画・推進体制を固めます（2年目の補助申請の準備になります）。")
@@ -119,5 +136,5 @@ def _why(year: int, role: str, label: str, chosen, pending, municipality) -> str
                 "公募時期と事業費の要件を確認し、前年度のうちに申請準備を進めます。")
     else:
         body = (f"補助が終わった後も続けられるよう、{_names(chosen)}で運用・更新の財源を確保し、"
-                "自走できる体制に移行します。")
+                "自走できる体制に移行します。" + _temporary_caution(temporary))
     return f"{year}年目（{label}）: {body}"

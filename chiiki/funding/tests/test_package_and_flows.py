@@ -39,10 +39,44 @@ def test_navigator_package_becomes_a_draft_plan(client_for, users, register, cat
     assert [(y.fiscal_year, y.phase) for y in plan.years.all()] == [(s.fiscal_year, s.role) for s in steps]
     for step, year in zip(steps, plan.years.all(), strict=True):
         assert year.activities == step.why
-        assert sorted(year.lines.values_list("program__public_id", flat=True)) == sorted(
-            p.public_id for p in step.programs)
-    assert set(FundingLine.objects.values_list("source_kind", "amount", "state")) <= {(NATIONAL, 0, PLANNED)}
+        # A national program is linked; 企業版ふるさと納税 and crowdfunding are lines of their own kind, named.
+        assert sorted(line.program.public_id if line.program else line.label for line in year.lines.all()) == sorted(
+            p.public_id if p.funding_source_kind == NATIONAL else p.name for p in step.programs)
+        assert {(line.source_kind, line.amount, line.state) for line in year.lines.all()} == {
+            (p.funding_source_kind, 0, PLANNED) for p in step.programs}
     assert FundingLine.objects.exists()
+
+
+def test_a_plan_from_the_package_is_not_flagged_as_relying_on_national_money_in_its_last_year(
+        client_for, users, register, catalog):
+    """The navigator's 自走 step and the plan risk check agree: fill in the package's last year and the plan is not
+    「一時的な国の財源に依存」 (it was, when 企業版ふるさと納税 and crowdfunding lines were recorded as national)."""
+    from chiiki.funding import flags
+
+    sapporo = users["sapporo"]
+    _items, steps = navigator(register["municipalities"]["011002"], "disaster")
+    last = steps[-1]
+    assert {p.public_id for p in last.programs} == {"CAO-KIGYOBAN-FURUSATO", "PRIV-GCF"}
+    assert all(p.funding_source_kind != NATIONAL for p in last.programs)
+    assert "「新しい地方経済・生活環境創生交付金」も運用経費に使えますが" in last.why
+    response = client_for(sapporo).post("/funding/plans/from-package", {"municipality": "011002", "sector": "disaster"})
+    assert response.status_code == 302
+    plan = ImplementationPlan.objects.get()
+    final_year = plan.years.order_by("fiscal_year").last()
+    lines = list(final_year.lines.all())
+    assert {(line.source_kind, line.label) for line in lines} == {
+        ("corporate_donation", "企業版ふるさと納税（地方創生応援税制）"),
+        ("crowdfunding", "ガバメントクラウドファンディング（GCF）")}
+    for line in lines:
+        actions.update_line(sapporo, line, version=line.version, amount=1_000_000)
+    assert flags.ONE_TIME_HEAVY not in {f.code for f in flags.for_plan(plan)}
+
+
+def test_program_kinds_map_to_funding_source_kinds():
+    from chiiki.funding.models import SourceKind
+    from chiiki.programs.models import Kind, SupportProgram
+
+    assert {SupportProgram(kind=kind).funding_source_kind for kind in Kind.values} <= set(SourceKind.values)
 
 
 @pytest.mark.parametrize("role,shown", [("public", False), ("company", False), ("sapporo", False),
