@@ -85,8 +85,12 @@ def test_on_a_phone_the_filters_fold_above_the_results(catalog, browser, live_se
     assert panel.evaluate("(d) => d.open") is False
     assert panel.locator("summary").inner_text() == "絞り込み（1件選択中）"
     assert not page.get_by_role("checkbox", name="人材").is_visible()
-    # the results begin on the first screen: only the folded panel sits between the keyword box and them
+    # the results begin on the first screen: only the folded panel sits between the keyword box and them, and
+    # the first program's card starts there too (the menu button and ログイン share one row of the header)
     assert page.locator(".programs-results .toolbar").bounding_box()["y"] < 667
+    assert page.locator(".program-card").first.bounding_box()["y"] < 667
+    menu, login = page.locator(".site-nav__toggle").bounding_box(), page.locator(".site-user").bounding_box()
+    assert login["y"] < menu["y"] + menu["height"] and login["x"] > menu["x"] + menu["width"]
     screenshot(page, "programs-facets-375")
     # unfold with the keyboard, untick with Space, send: back to all 25, the panel folded again over them
     panel.locator("summary").focus()
