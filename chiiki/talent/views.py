@@ -64,8 +64,7 @@ def index(request):
         "profile_count": TalentProfile.objects.count(), "capability_count": Capability.objects.count(),
         "completed": queries.completed_dispatches(fiscal_year=year).count(),
         "own_profile": queries.profile_of(request.user),
-        "can_request": access.can(request.user, "talent.request", getattr(request.user, "municipality", None))
-        if getattr(request.user, "municipality_id", None) else access.is_admin(request.user),
+        "can_request": _can_request_for_own(request.user),
         "can_create_profile": access.can(request.user, "talent.create_profile"),
         "can_analytics": access.can(request.user, "talent.analytics"),
         "can_manage": access.can(request.user, "talent.manage")})
@@ -319,18 +318,24 @@ def requests(request):
     for r in page.object_list:
         r.is_overdue = r.status == Status.DISPATCHING and rules.is_overdue(r.last_visit)
         r.waited = queries.waiting_days(r.submitted_at, r.first_visit)
-    own = getattr(request.user, "municipality", None)
     return render(request, "talent/requests.html", {
         "page": page, "filters": f, "numbers": numbers, "fiscal_year": year_raw, "statuses": Status.choices,
         "sectors": queries.sector_names(), "querystring": _querystring(request),
         "overdue": request.GET.get("overdue") == "1", "unmet": request.GET.get("unmet") == "1",
         "demand": request.GET.get("demand") == "1",
         "application_round": ApplicationRound.objects.filter(pk=numbers["round"]).first() if numbers["round"] else None,
-        "can_create": own is not None and access.can(request.user, "talent.request", own)})
+        "can_create": _can_request_for_own(request.user)})
 
 
 def _blank(value):
     return "" if value is None else value
+
+
+def _can_request_for_own(user) -> bool:
+    """Whether the request form opens for the user: it writes for the officer's own municipality only, so a national
+    admin (who has none) is not offered a link that answers 403."""
+    municipality = getattr(user, "municipality", None)
+    return municipality is not None and access.can(user, "talent.request", municipality)
 
 
 def _own_municipality(user):

@@ -44,9 +44,22 @@ def test_form_errors_are_japanese(users, client_for, vocabulary):
     assert "分野を選んでください" in body and "分野を入力してください" not in body
 
 
-@pytest.mark.parametrize("role", ["advisor", "company", "tokyo"])
+@pytest.mark.parametrize("role", ["advisor", "company", "tokyo", "admin"])
 def test_only_municipal_staff_open_the_request_form(users, client_for, vocabulary, role):
     assert client_for(users[role]).get("/talent/requests/new").status_code == 403
+
+
+@pytest.mark.parametrize("role, offered", [("hachioji", True), ("admin", False), ("tokyo", False), ("advisor", False),
+                                           (None, False)])
+def test_the_request_form_is_linked_only_for_those_it_opens_for(users, client_for, vocabulary, role, offered):
+    client = client_for(users[role] if role else None)
+    for path in ("/talent/", "/talent/requests/"):
+        response = client.get(path)
+        if response.status_code != 200:  # the request list is for signed-in users
+            continue
+        assert ('href="/talent/requests/new"' in response.content.decode()) is offered, path
+    if offered:
+        assert client.get("/talent/requests/new").status_code == 200
 
 
 def test_the_workflow_through_the_pages(users, client_for, vocabulary, rounds, advisor_profile):
