@@ -85,6 +85,11 @@ class Conflict(Exception):
     """
 
     DEFAULT = "ほかの利用者が先に更新しました。最新の内容を確認してから、もう一度保存してください。"
+    # A delete confirmed on a page opened before someone else changed the row (the page shows it as it is now),
+    # or removed it.
+    BEFORE_DELETE = ("ほかの利用者が先に更新しました。削除していません。現在の内容を表示しています。"
+                     "このまま削除してよければ、もう一度「削除する」を押してください。")
+    GONE = "ほかの利用者が先に削除しました。"
 
     def __init__(self, message: str = "", current=None):
         super().__init__(message or self.DEFAULT)

@@ -4,9 +4,8 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -55,9 +54,7 @@ EXPORT_HEADER = ["ID", "名称", "提供者", "種類", "支援の種類", "分�
 
 
 def index(request):
-    req = search.SearchRequest.from_params(request.GET)
-    result = _search_or_404(request, req)
-    req = result.request
+    req, result = _run(request, search.SearchRequest.from_params(request.GET))
     fmt = request.GET.get("format", "")
     if fmt in ("csv", "xlsx"):
         snap = search.snapshot()
@@ -71,6 +68,17 @@ def index(request):
             for h in result.all_items
         ]
         return table_response(fmt, f"支援メニュー_{timezone.localdate():%Y%m%d}", EXPORT_HEADER, rows)
+    return _search_page(request, req, result)
+
+
+def _run(request, req):
+    result = _search_or_404(request, req)
+    return result.request, result
+
+
+def _search_page(request, req, result, *, save_form=None, status=200):
+    """The search page of `req`: from the GET query, or again from a refused 「検索条件を保存」 (the posted form,
+    with its reasons, in place of a fresh one)."""
     for message in req.errors:  # the bad value was dropped; the API answers 422 with the same message
         messages.error(request, message)
     mine = _user_municipality(request.user)
@@ -95,10 +103,10 @@ def index(request):
         "prev_qs": urlencode(req.params(page=False) + [("page", result.page - 1)]) if result.page > 1 else "",
         "next_qs": urlencode(req.params(page=False) + [("page", result.page + 1)])
         if result.page < result.num_pages else "",
-        "save_form": SaveSearchForm(initial={"params": base_qs, "name": req.q or "支援メニューの検索"}),
+        "save_form": save_form or SaveSearchForm(initial={"params": base_qs, "name": req.q or "支援メニューの検索"}),
         "can_manage": access.can(request.user, "programs.manage"),
     }
-    return render(request, "programs/index.html", context)
+    return render(request, "programs/index.html", context, status=status)
 
 
 def detail(request, public_id):
@@ -220,19 +228,19 @@ def saved_list(request):
 @login_required
 @require_POST
 def saved_create(request):
+    """Saved: to the list of saved searches. Refused: the search page again (its query and results, the page the
+    form was sent from), with the typed name still in the box and the reason beside it; nothing is written."""
     form = SaveSearchForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.save_search(request.user, name=form.cleaned_data["name"], params=form.cleaned_data["params"],
-                                alerts=form.cleaned_data["alerts"])
-        except Invalid as exc:
-            messages.error(request, str(exc))
-            return redirect(reverse("programs:index") + "?" + form.cleaned_data["params"])
-        messages.success(request, "検索条件を保存しました" + ("（メール通知: 有効）" if form.cleaned_data["alerts"] else ""))
-    else:
-        reasons = "、".join(f"{form.fields[name].label or name}: {' '.join(errors)}" if name in form.fields
-                           else " ".join(errors) for name, errors in form.errors.items())
-        messages.error(request, f"検索条件を保存できませんでした（{reasons}）")
+    saved, status = save_or_refuse(form, lambda: actions.save_search(
+        request.user, name=form.cleaned_data["name"], params=form.cleaned_data["params"],
+        alerts=form.cleaned_data["alerts"]))
+    if saved is None:
+        query = QueryDict(request.POST.get("params", ""), mutable=True)
+        if request.POST.get("page"):
+            query["page"] = request.POST["page"]
+        req, result = _run(request, search.SearchRequest.from_params(query))
+        return _search_page(request, req, result, save_form=form, status=status)
+    messages.success(request, "検索条件を保存しました" + ("（メール通知: 有効）" if form.cleaned_data["alerts"] else ""))
     return redirect("programs:saved")
 
 

@@ -336,20 +336,26 @@ def entry_save(request, code, sector):
 @login_required
 def record_delete(request, code, sector, fiscal_year):
     """National admin: remove a wrong record (confirm, then POST with the version seen); history keeps it."""
-    record = get_object_or_404(ProgressRecord.objects.select_related("municipality__prefecture", "sector"),
-                               municipality_id=code, sector_id=sector, fiscal_year=fiscal_year)
+    records = ProgressRecord.objects.select_related("municipality__prefecture", "sector").filter(
+        municipality_id=code, sector_id=sector, fiscal_year=fiscal_year)
+    record = get_object_or_404(records)
     access.require(request.user, "progress.delete", record.municipality)
     back = reverse("progress:records") + f"?fiscal_year={record.fiscal_year}&municipality={code}"
+    page = {"record": record, "back": back}
     if request.method == "POST":
         try:
             actions.delete_progress(request.user, record, version=request.POST.get("version"), source=history.WEB)
         except Conflict:
-            messages.error(request, "ほかの利用者がこの記録を先に更新しました。内容を確認してから、もう一度操作してください。")
-            return redirect(request.path)
+            # Nothing deleted: the page shows the record as it is now, with its version in the form, so deleting it
+            # is a decision about what is there now.
+            current = records.first()
+            return render(request, "progress/record_delete.html", {
+                **page, "record": current, "conflict": Conflict.BEFORE_DELETE if current else Conflict.GONE},
+                status=409)
         except Invalid as exc:
-            messages.error(request, str(exc))
-            return redirect(request.path)
+            return render(request, "progress/record_delete.html",
+                          {**page, "problems": [reason for _name, reason in exc.problems]}, status=422)
         messages.success(request, f"{record.municipality.name} {record.sector.name} {record.fiscal_year}年度の記録を削除しました"
                                   "（変更履歴に残っています）。")
         return redirect(back)
-    return render(request, "progress/record_delete.html", {"record": record, "back": back})
+    return render(request, "progress/record_delete.html", page)

@@ -274,6 +274,11 @@ def _account_history(item) -> list[dict]:
              "after": names.get(b, "（削除済み）") if b else "未設定"} for r, a, b in rows]
 
 
+def _delete_page(request, profile, *, status=200, **extra):
+    skills = profile.skills.select_related("capability") if profile else ()
+    return render(request, "talent/profile_delete.html", {"profile": profile, "skills": skills, **extra}, status=status)
+
+
 @login_required
 def profile_delete(request, pk):
     item = get_object_or_404(TalentProfile, pk=pk)
@@ -282,14 +287,16 @@ def profile_delete(request, pk):
         try:
             actions.delete_profile(request.user, item, version=request.POST.get("version"))
         except Conflict:
-            messages.error(request, CONFLICT)
-            return redirect("talent:profile", pk)
+            # Nothing deleted: the page shows the profile as it is now, with its version in the form, so deleting it
+            # is a decision about what is there now.
+            current = TalentProfile.objects.select_related("home_prefecture").filter(pk=pk).first()
+            return _delete_page(request, current, status=409,
+                                conflict=Conflict.BEFORE_DELETE if current else Conflict.GONE)
         except Invalid as exc:  # a version that is no number: the page again, as talent answers a refused form
-            return render(request, "talent/profile_delete.html",
-                          {"profile": item, "problems": [reason for _name, reason in exc.problems]}, status=400)
+            return _delete_page(request, item, status=400, problems=[reason for _name, reason in exc.problems])
         messages.success(request, "プロフィールを削除しました。過去の派遣記録には名前を残していません。")
         return redirect("talent:index")
-    return render(request, "talent/profile_delete.html", {"profile": item})
+    return _delete_page(request, item)
 
 
 # ---- Requests ------------------------------------------------------------------------------------------------

@@ -105,7 +105,8 @@ def test_the_unsubscribe_link_works_again_after_alerts_are_turned_back_on(client
 def test_opt_in_needs_an_email_address(client_for, catalog, users):
     user = users["hachioji"]
     response = save(client_for(user), "q=防災", alerts=True)
-    assert response.status_code == 302 and not SavedSearch.objects.exists()
+    assert response.status_code == 422 and not SavedSearch.objects.exists()
+    assert "マイページでメールアドレスを登録してください" in response.content.decode()
 
 
 def test_saved_searches_are_private(client_for, catalog, users):
