@@ -143,11 +143,13 @@ MAX_LISTED = 50
 
 
 def _municipalities_not_reported(prefecture, year: int) -> list[TodoSection]:
-    """Municipalities with a sector not yet reported in the 年度, then those of the previous 年度 (early in a 年度
-    that survey is still being chased) when any are left: one reported sector does not take a municipality off a
-    list (its staff see the rest as their own to-do). The same rule as the records list each count links to
-    (progress.queries.list_cells(unreported=True): a sector without a record of that 年度 itself). Both years in
-    one query."""
+    """Municipalities with a sector not yet reported in the 年度: one reported sector does not take a municipality
+    off the list (its staff see the rest as their own to-do). The same rule as the records list each count links to
+    (progress.queries.list_cells(unreported=True): a sector without a record of that 年度 itself).
+
+    Early in a 年度 the survey still being chased is the previous one: while any municipality has not reported it,
+    its count comes first, linked to its list (only the count: two lists of up to 50 made the page too long on a
+    phone, and the list page links each municipality's entry page). Both years in one query."""
     years = {"current": year, "previous": year - 1}
     reported = {alias: Count("progress_records__sector", filter=Q(progress_records__fiscal_year=y), distinct=True)
                 for alias, y in years.items()}
@@ -160,17 +162,18 @@ def _municipalities_not_reported(prefecture, year: int) -> list[TodoSection]:
         missing = [(row["code"], row["name"], row[alias], row["every"]) for row in rows if row[alias] < row["every"]]
         if alias == "previous" and not missing:
             continue
+        listed = missing[:MAX_LISTED] if alias == "current" else []
         items = [Todo(name, reverse("progress:entry", args=[code]) + f"?fiscal_year={y}",
                       f"未報告 {every - count}分野" + ("（全分野）" if count == 0 else f"（報告済み {count}分野）"))
-                 for code, name, count, every in missing[:MAX_LISTED]]
+                 for code, name, count, every in listed]
         sections.append(TodoSection(
             "unreported" if alias == "current" else "unreported-previous",
             f"{fiscal_year_label(y)}の進捗を報告し終えていない市区町村（{len(missing)}団体）", items,
             f"{prefecture.name}のすべての市区町村が{fiscal_year_label(y)}の進捗をすべての分野で報告済みです。",
-            more=max(0, len(missing) - MAX_LISTED), unit="団体",
+            more=len(missing) - len(listed), unit="団体",
             more_url=reverse("progress:records") + "?" + urlencode(
                 {"fiscal_year": y, "prefecture": prefecture.code, "unreported": 1, "per": "municipality"})))
-    return sections
+    return sections[::-1]
 
 
 def _deadlines(user, today: dt.date) -> TodoSection:
