@@ -160,8 +160,9 @@ class CouncilForm(ActionForm):
 
 
 def municipality_choices(user) -> list:
-    """[(prefecture name, [(code, "名称（コード）"), …]), …] of the municipalities the user manages (a <select>
-    with one group per prefecture: the names read and type-ahead like the list on paper)."""
+    """[(prefecture name, [(code, "名称（コード）"), …]), …] of the municipalities the user manages: a <select> with
+    one group per prefecture, in 団体コード order (the order of the official lists), chosen with the arrow keys or
+    the phone's own picker."""
     if user is None:
         return []
     rows = access.scope_managed_municipalities(
