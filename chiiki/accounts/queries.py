@@ -110,8 +110,8 @@ def mypage_user(user) -> User:
 
 def todo_sections(user, today: dt.date | None = None) -> list[TodoSection]:
     """The to-do list for the user's role: municipal staff — sectors not updated this 年度; prefecture staff —
-    municipalities that have not reported this 年度; everyone — saved-search deadlines within 30 days and
-    imports left unfinished; then what each app has waiting for the user (CONTRIBUTORS: shown only when something
+    municipalities that have not reported this 年度 (and the previous one, while any are left); everyone —
+    saved-search deadlines within 30 days and imports left unfinished; then what each app has waiting for the user (CONTRIBUTORS: shown only when something
     is waiting). Sections that cannot apply to the user are left out."""
     today = today or timezone.localdate()
     year = current_fiscal_year()
@@ -119,7 +119,7 @@ def todo_sections(user, today: dt.date | None = None) -> list[TodoSection]:
     if access.staff_municipality_id(user):
         sections.append(_sectors_not_updated(user.municipality, year))
     if access.staff_prefecture_id(user):
-        sections.append(_municipalities_not_reported(user.prefecture, year))
+        sections += _municipalities_not_reported(user.prefecture, year)
     if access.can(user, "programs.save_search"):
         sections.append(_deadlines(user, today))
     for app in CONTRIBUTORS:
@@ -142,23 +142,38 @@ def _sectors_not_updated(municipality: Municipality, year: int) -> TodoSection:
 MAX_LISTED = 50
 
 
-def _municipalities_not_reported(prefecture, year: int) -> TodoSection:
-    """Municipalities with a sector not yet reported this 年度: one reported sector does not take a municipality
-    off the list (its staff see the rest as their own to-do)."""
-    reported = Count("progress_records__sector", filter=Q(progress_records__fiscal_year=year), distinct=True)
+def _municipalities_not_reported(prefecture, year: int) -> list[TodoSection]:
+    """Municipalities with a sector not yet reported in the 年度: one reported sector does not take a municipality
+    off the list (its staff see the rest as their own to-do). The same rule as the records list each count links to
+    (progress.queries.list_cells(unreported=True): a sector without a record of that 年度 itself).
+
+    Early in a 年度 the survey still being chased is the previous one: while any municipality has not reported it,
+    its count comes first, linked to its list (only the count: two lists of up to 50 made the page too long on a
+    phone, and the list page links each municipality's entry page). Both years in one query."""
+    years = {"current": year, "previous": year - 1}
+    reported = {alias: Count("progress_records__sector", filter=Q(progress_records__fiscal_year=y), distinct=True)
+                for alias, y in years.items()}
     every = Subquery(Sector.objects.order_by().values(n=Func("code", function="COUNT")))  # in the same query
-    missing = list(Municipality.objects.filter(prefecture=prefecture).annotate(reported=reported, every=every)
-                   .filter(reported__lt=F("every")).order_by("code").values_list("code", "name", "reported", "every"))
-    items = [Todo(name, reverse("progress:entry", args=[code]) + f"?fiscal_year={year}",
-                  f"未報告 {every - count}分野" + ("（全分野）" if count == 0 else f"（報告済み {count}分野）"))
-             for code, name, count, every in missing[:MAX_LISTED]]
-    return TodoSection("unreported", f"{fiscal_year_label(year)}の進捗を報告し終えていない市区町村"
-                                     f"（{len(missing)}団体）", items,
-                       f"{prefecture.name}のすべての市区町村が{fiscal_year_label(year)}の進捗をすべての分野で報告済みです。",
-                       more=max(0, len(missing) - MAX_LISTED), unit="団体",
-                       more_url=reverse("progress:records") + "?" + urlencode(
-                           {"fiscal_year": year, "prefecture": prefecture.code, "unreported": 1,
-                            "per": "municipality"}))
+    rows = list(Municipality.objects.filter(prefecture=prefecture).annotate(**reported, every=every)
+                .filter(Q(current__lt=F("every")) | Q(previous__lt=F("every")))
+                .order_by("code").values("code", "name", "every", *years))
+    sections = []
+    for alias, y in years.items():
+        missing = [(row["code"], row["name"], row[alias], row["every"]) for row in rows if row[alias] < row["every"]]
+        if alias == "previous" and not missing:
+            continue
+        listed = missing[:MAX_LISTED] if alias == "current" else []
+        items = [Todo(name, reverse("progress:entry", args=[code]) + f"?fiscal_year={y}",
+                      f"未報告 {every - count}分野" + ("（全分野）" if count == 0 else f"（報告済み {count}分野）"))
+                 for code, name, count, every in listed]
+        sections.append(TodoSection(
+            "unreported" if alias == "current" else "unreported-previous",
+            f"{fiscal_year_label(y)}の進捗を報告し終えていない市区町村（{len(missing)}団体）", items,
+            f"{prefecture.name}のすべての市区町村が{fiscal_year_label(y)}の進捗をすべての分野で報告済みです。",
+            more=len(missing) - len(listed), unit="団体",
+            more_url=reverse("progress:records") + "?" + urlencode(
+                {"fiscal_year": y, "prefecture": prefecture.code, "unreported": 1, "per": "municipality"})))
+    return sections[::-1]
 
 
 def _deadlines(user, today: dt.date) -> TodoSection:

@@ -227,6 +227,18 @@ COLUMNS: list[Column] = [
     Column("successor", "後継の支援メニュー", _successor, "successor", help="後継の支援メニューのID。空欄 = なし"),
 ]
 HEADER = [c.name for c in COLUMNS]
+_ENDED = next(c for c in COLUMNS if c.name == "ended_fiscal_year")
+_SUCCESSOR = next(c for c in COLUMNS if c.name == "successor")
+# A list of programs exported for reading (search results, the navigator): when applications ended and what
+# replaced the program — the catalog's own columns, its labels and values, with the successor's name beside its ID.
+LIFECYCLE_HEADER = [_ENDED.label, f"{_SUCCESSOR.label}（ID）", f"{_SUCCESSOR.label}（名称）"]
+
+
+def lifecycle_cells(program, successor) -> list[str]:
+    """LIFECYCLE_HEADER's cells; successor: the program the ID names (search.successor_of), None when none."""
+    return [_ENDED.fmt(getattr(program, _ENDED.attr)), _SUCCESSOR.fmt(getattr(program, _SUCCESSOR.attr)),
+            successor.name if successor is not None else ""]
+
 REQUIRED_COLUMNS = ["id", "name", "provider", "provider_type", "kind", "support_type", "sectors", "summary"]
 
 

@@ -25,7 +25,7 @@ from chiiki.regions.models import Municipality
 from chiiki.regions.queries import find_municipality
 
 from . import actions, alerts, ics, search
-from .catalog import HEADER, row_of
+from .catalog import HEADER, LIFECYCLE_HEADER, lifecycle_cells, row_of
 from .eligibility import FIT_LABELS, assess
 from .forms import ProgramForm, SaveSearchForm
 from .models import SavedSearch, SupportType
@@ -50,7 +50,7 @@ def _search_or_404(request, req):
 
 
 EXPORT_HEADER = ["ID", "名称", "提供者", "種類", "支援の種類", "分野", "募集状況", "次の締切", "補助率", "上限額（円）",
-                 "概要", "出典", "URL"]
+                 "概要", "出典", "URL", *LIFECYCLE_HEADER]
 
 
 def index(request):
@@ -64,7 +64,7 @@ def index(request):
              "全分野" if h.program.all_sectors else "・".join(snap.sector_names.get(c, c) for c in h.program.sectors),
              h.status.label, h.status.next_deadline.isoformat() if h.status.next_deadline else "",
              h.program.subsidy_rate, h.program.cap_yen, h.program.summary, h.program.source_url,
-             request.build_absolute_uri(h.program.get_absolute_url())]
+             request.build_absolute_uri(h.program.get_absolute_url()), *lifecycle_cells(h.program, h.successor)]
             for h in result.all_items
         ]
         return table_response(fmt, f"支援メニュー_{timezone.localdate():%Y%m%d}", EXPORT_HEADER, rows)
@@ -154,7 +154,7 @@ def _recorded_stage(municipality, sector):
 
 
 NAVIGATOR_HEADER = ["判定", "ID", "支援メニュー", "提供者", "種類", "支援の種類", "理由", "補助率", "申請の前提",
-                    "募集状況", "URL"]
+                    "募集状況", "URL", *LIFECYCLE_HEADER]
 
 
 def navigator(request):
@@ -192,7 +192,8 @@ def navigator(request):
             [i.fit.label, i.program.public_id, i.program.name, i.program.provider, i.program.get_kind_display(),
              i.program.get_support_type_display(), "／".join(i.fit.reasons), i.fit.rate or "",
              "／".join(i.fit.prerequisites or ()), i.status.label,
-             request.build_absolute_uri(i.program.get_absolute_url())] for i in items))
+             request.build_absolute_uri(i.program.get_absolute_url()), *lifecycle_cells(i.program, i.successor)]
+            for i in items))
     return render(request, "programs/navigator.html", {
         "municipality": municipality, "municipality_input": (f"{municipality.code} {municipality.full_name}"
                                                              if municipality else raw or ""),

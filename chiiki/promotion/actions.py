@@ -496,6 +496,12 @@ def clean_council(data: dict) -> dict:
     return cleaned
 
 
+def council_municipality(problems, raw):
+    """The municipality a council's form names (a 5- or 6-digit code), or None; its problem appended (the form asks
+    whether the user may register a council for it before the action does)."""
+    return _municipality(problems, raw)
+
+
 def _council_scope(municipality, prefecture):
     """What council permissions are asked about: the municipality of a municipal council, else the prefecture."""
     return municipality or prefecture

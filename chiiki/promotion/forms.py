@@ -8,7 +8,7 @@ from django.utils import timezone
 from chiiki import access
 from chiiki.core.errors import Invalid
 from chiiki.core.forms import ActionForm, OpenChoiceField, OpenMultipleChoiceField, row_id
-from chiiki.regions.models import Prefecture
+from chiiki.regions.models import Municipality, Prefecture
 
 from . import actions, queries
 from .models import CouncilRole, EventFormat, Organisation, OrganisationKind, PlanRole
@@ -115,13 +115,15 @@ class CouncilForm(ActionForm):
     name = _text("名称")
     prefecture = OpenChoiceField(label="都道府県（任意）", required=False,
                                  help_text="市区町村の協議会では市区町村の都道府県になります")
-    municipality = _text("市区町村の団体コード（任意）", help_text="都道府県の協議会では空欄")
+    municipality = OpenChoiceField(label="市区町村（任意）", required=False,
+                                   help_text="都道府県の協議会では「（なし）」のまま")
     description = _textarea("概要（任意）")
     website = _url("ウェブサイト（任意）")
     required_fields = ("name",)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         # Only the prefectures whose councils the user may register: picking another one would be refused after
         # the whole form was typed.
         choices = prefecture_choices()
@@ -130,6 +132,45 @@ class CouncilForm(ActionForm):
                        if access.can(user, "promotion.council_manage", Prefecture(code=code))
                        or (user.municipality_id and user.municipality.prefecture_id == code)]
         self.fields["prefecture"].choices = NONE + choices
+        # Municipalities by name, not 団体コード (which a prefecture officer does not know), and only those the user
+        # manages: the prefecture's for its officer, one's own for municipal staff, all (by prefecture) for the admin.
+        self.fields["municipality"].choices = NONE + municipality_choices(user)
+
+    def clean(self):
+        """A municipality or prefecture the user may not register a council for was refused with a bare 403 after
+        the whole form was typed: say so beside the field (422), as for a code that names no municipality."""
+        data = super().clean()
+        if self.user is None or self.errors:
+            return data
+        problems = []
+        municipality = actions.council_municipality(problems, data.get("municipality"))
+        prefecture = Prefecture.objects.filter(pk=data.get("prefecture") or "").first()
+        if municipality is not None:
+            if not access.can(self.user, "promotion.council_manage", municipality):
+                self.add_error("municipality", f"{municipality.full_name}の協議会は登録できません。"
+                                               "担当する市区町村から選んでください")
+        elif not problems and prefecture is not None \
+                and not access.can(self.user, "promotion.council_manage", prefecture):
+            if access.scope_managed_municipalities(self.user, Municipality.objects.all()).exists():
+                self.add_error("municipality", f"{prefecture.name}の協議会は都道府県の担当者が登録します。"
+                                               "市区町村を選んでください")
+            else:
+                self.add_error("prefecture", f"{prefecture.name}の協議会は登録できません")
+        return data
+
+
+def municipality_choices(user) -> list:
+    """[(prefecture name, [(code, "名称（コード）"), …]), …] of the municipalities the user manages: a <select> with
+    one group per prefecture, in 団体コード order (the order of the official lists), chosen with the arrow keys or
+    the phone's own picker."""
+    if user is None:
+        return []
+    rows = access.scope_managed_municipalities(
+        user, Municipality.objects.select_related("prefecture").order_by("prefecture_id", "code"))
+    groups = {}
+    for m in rows:
+        groups.setdefault(m.prefecture.name, []).append((m.code, f"{m.name}（{m.code}）"))
+    return list(groups.items())
 
 
 class ChallengeForm(ActionForm):

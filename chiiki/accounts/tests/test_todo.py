@@ -179,3 +179,47 @@ def test_the_unreported_count_opens_the_list_behind_it_with_exports(users, clien
     assert {item["municipality"]["code"] for item in api["items"]} == {"132012", "134023"}
     assert not any(item["municipality"]["code"] == "132012" and item["sector"] == "education"
                    for item in api["items"])
+
+
+def test_the_previous_years_unreported_count_is_shown_with_its_own_list(users, client_for, register):
+    """Early in a 年度 the prefecture still chases the previous 年度's survey: its 未報告 count is shown before this
+    年度's while any municipality is left, each count linking to the list of exactly those municipalities."""
+    from chiiki.core.fiscal import fiscal_year_label
+
+    year = current_fiscal_year()
+    m = register["municipalities"]
+    for sector in Sector.objects.all():
+        report(m["131016"], sector.code, year - 1)  # 千代田区 reported everything last year (carried over now)
+    report(m["132012"], "education", year - 1)
+    cells.rebuild()
+    client = client_for(users["tokyo"])
+
+    def listed(key):
+        html = section(client.get("/accounts/mypage/").content.decode(), key)
+        count = int(re.search(r"（(\d+)団体）", html).group(1))
+        url = re.search(r'<a href="([^"]+)">(?:\d+団体を)?一覧で見る</a>', html).group(1).replace("&amp;", "&")
+        page = client.get(url).content.decode()
+        shown = int(re.search(r'data-testid="records-count">(\d+)</strong>団体', page).group(1))
+        return html, count, url, shown, page
+
+    html, count, url, shown, page = listed("unreported-previous")
+    assert f"{fiscal_year_label(year - 1)}の進捗を報告し終えていない市区町村（2団体）" in html
+    assert ">2団体を一覧で見る</a>" in html  # only the count here: this year's list is on the page already
+    # It comes first (it is the survey being chased), this year's list after it.
+    mypage = client.get("/accounts/mypage/").content.decode()
+    assert mypage.index('id="todo-unreported-previous-section"') < mypage.index('id="todo-unreported-section"')
+    assert f"fiscal_year={year - 1}" in url and "unreported=1" in url and "prefecture=13" in url
+    assert shown == count == 2
+    assert "八王子市" in page and "青ヶ島村" in page and "千代田区" not in page
+    html, count, url, shown, _page = listed("unreported")
+    assert f"{fiscal_year_label(year)}の進捗を" in html and f"fiscal_year={year}&" in url
+    assert shown == count == 3  # a record carried over from last year is not this year's report
+
+    for code in ("132012", "134023"):
+        for sector in Sector.objects.all():
+            if not ProgressRecord.objects.filter(municipality_id=code, sector=sector, fiscal_year=year - 1).exists():
+                report(m[code], sector.code, year - 1)
+    cells.rebuild()
+    html = client.get("/accounts/mypage/").content.decode()
+    assert "todo-unreported-previous" not in html  # nothing left to chase: no section
+    assert "（3団体）" in section(html, "unreported")

@@ -110,6 +110,27 @@ def test_navigator_lists_ended_programs_as_ended_but_never_packages_them(client,
     assert 'class="successor-link" href="/programs/p/CAO-SHINCHIHO/"' in html
 
 
+def test_the_navigator_and_search_exports_name_the_end_and_the_successor(client, catalog, register, set_attributes):
+    """The navigator's CSV/XLSX listed an ended program as 募集終了 with no word of what replaced it: both program
+    list exports now carry the catalog's 募集の最終年度 and 後継 (ID and name) columns."""
+    from chiiki.core.tabular import read_table
+
+    ama = set_attributes(register["municipalities"]["325252"], fiscal_strength_index=Decimal("0.15"),
+                         depopulated=True, remote_island=True)
+    successor = "新しい地方経済・生活環境創生交付金"
+    columns = ("募集状況", "募集の最終年度", "後継の支援メニュー（ID）", "後継の支援メニュー（名称）")
+    for fmt in ("csv", "xlsx"):
+        table = read_table(client.get("/programs/navigator/", {"municipality": ama.code, "sector": "disaster",
+                                                               "format": fmt}).content, f"n.{fmt}")
+        rows = {r.values["ID"]: tuple(r.values[c] for c in columns) for r in table.rows}
+        assert rows["CAO-SUISHIN"] == ("募集終了（2022年度まで）", "2022", "CAO-SHINCHIHO", successor)
+        assert rows["CAS-DIGIDEN-JISSO"] == ("募集終了（2024年度まで）", "2024", "CAO-SHINCHIHO", successor)
+        assert rows["CAO-SHINCHIHO"][1:] == ("", "", "")
+        searched = read_table(client.get("/programs/", {"status": "ended", "format": fmt}).content, f"s.{fmt}")
+        assert {r.values["ID"]: tuple(r.values[c] for c in columns) for r in searched.rows} == {
+            public_id: rows[public_id] for public_id in ENDED}
+
+
 def test_a_program_ending_this_year_is_open_now_but_not_packaged_for_later_years(client_for, catalog, users,
                                                                                register, set_attributes):
     admin = client_for(users["admin"])

@@ -100,7 +100,8 @@ def test_page_exports_the_candidates_it_shows(client, catalog, register, set_att
     table = read_table(client.get(f"/programs/navigator/?municipality={ama.code}&sector=disaster&format=csv").content,
                        "n.csv")
     assert table.header == ["判定", "ID", "支援メニュー", "提供者", "種類", "支援の種類", "理由", "補助率",
-                            "申請の前提", "募集状況", "URL"]
+                            "申請の前提", "募集状況", "URL", "募集の最終年度", "後継の支援メニュー（ID）",
+                            "後継の支援メニュー（名称）"]
     api = navigator(client, municipality=ama.code, sector="disaster")
     labels = {"eligible": "利用可能", "check": "要確認", "excluded": "対象外"}
     assert [(r.values["ID"], r.values["判定"]) for r in table.rows] == [

@@ -126,3 +126,44 @@ def test_the_council_form_offers_only_the_prefectures_the_user_may_register_for(
     response = client_for(users["tokyo"]).post("/promotion/councils/new", {"name": "東京都IoT推進協議会",
                                                                           "prefecture": "13"})
     assert response.status_code == 302
+
+
+def test_the_council_form_names_the_municipalities_the_user_manages(client_for, users):
+    """市区町村 was a free-text 団体コード a prefecture officer does not know: it is now a choice by name of the
+    municipalities the user manages, grouped by prefecture, and one outside them is refused beside the field (422,
+    what was typed kept) instead of a bare 403."""
+    import re
+
+    from chiiki.promotion.models import Council
+
+    def offered(user):
+        html = client_for(user).get("/promotion/councils/new").content.decode()
+        select = re.search(r'<select name="municipality"[^>]*>(.*?)</select>', html, re.S).group(1)
+        return [(group, re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', body))
+                for group, body in re.findall(r'<optgroup label="([^"]*)">(.*?)</optgroup>', select, re.S)]
+
+    assert offered(users["tokyo"]) == [("東京都", [("131016", "千代田区（131016）"), ("132012", "八王子市（132012）"),
+                                                  ("134023", "青ヶ島村（134023）")])]
+    assert offered(users["hachioji"]) == [("東京都", [("132012", "八王子市（132012）")])]
+    assert [group for group, _options in offered(users["admin"])] == ["北海道", "東京都", "島根県"]
+
+    officer = client_for(users["tokyo"])
+    refused = officer.post("/promotion/councils/new", {"name": "札幌の協議会", "prefecture": "", "municipality": "011002",
+                                                       "description": "説明"})
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    error = re.search(r'<ul class="errorlist" id="id_municipality_error"><li>([^<]*)</li>', html).group(1)
+    assert error == "北海道札幌市の協議会は登録できません。担当する市区町村から選んでください"
+    assert 'value="札幌の協議会"' in html and "説明</textarea>" in html
+    # Municipal staff cannot register the prefecture's council: told to pick their municipality.
+    refused = client_for(users["hachioji"]).post("/promotion/councils/new", {"name": "都の協議会", "prefecture": "13",
+                                                                             "municipality": ""})
+    assert refused.status_code == 422
+    assert '<ul class="errorlist" id="id_municipality_error"><li>東京都の協議会は都道府県の担当者が登録します。' \
+           in refused.content.decode()
+    assert not Council.objects.exists()
+
+    response = officer.post("/promotion/councils/new", {"name": "八王子市地域IoT推進協議会", "prefecture": "13",
+                                                        "municipality": "132012"})
+    assert response.status_code == 302
+    assert Council.objects.get().municipality_id == "132012"
