@@ -782,6 +782,10 @@ class ChallengeProposalIn(Schema):
     team: str
 
 
+class ProposalUpdate(ChallengeProposalIn):
+    version: int = Field(..., ge=0, description="提案の版")
+
+
 class ShortlistIn(Schema):
     shortlisted: bool = True
     version: int = Field(..., ge=0)
@@ -871,12 +875,35 @@ def create_proposal(request, payload: ChallengeProposalIn, challenge_id: int = _
                                                              source=history.API)))
 
 
-def _proposal(request, proposal_id: int) -> Proposal:
-    proposal = get_object_or_404(Proposal.objects.select_related("challenge__municipality", "organisation"),
-                                 pk=proposal_id)
+def _proposal(request, proposal_id: int, challenge_id: int | None = None) -> Proposal:
+    rows = Proposal.objects.select_related("challenge__municipality", "organisation")
+    if challenge_id is not None:
+        rows = rows.filter(challenge_id=challenge_id)
+    proposal = get_object_or_404(rows, pk=proposal_id)
     if not queries.visible_proposals(request.user, proposal.challenge).filter(pk=proposal.pk).exists():
         raise Http404("見つかりません")
     return proposal
+
+
+@router.put("/challenges/{int:challenge_id}/proposals/{int:proposal_id}", auth=WRITE_AUTH,
+            response={200: ChallengeProposalOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+            summary="自分の組織の提案を修正する（提案の締切まで。version で楽観的排他）")
+def update_proposal(request, payload: ProposalUpdate, challenge_id: int = _id(), proposal_id: int = _id()):
+    data = payload.dict()
+    version = data.pop("version")
+    proposal = actions.update_proposal(request.user, _proposal(request, proposal_id, challenge_id), data,
+                                       version=version, source=history.API)
+    return Status(200, proposal_item(proposal))
+
+
+@router.delete("/challenges/{int:challenge_id}/proposals/{int:proposal_id}", auth=WRITE_AUTH,
+               response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+               summary="自分の組織の提案を取り下げる（提案の締切まで。変更履歴に残る）")
+def withdraw_proposal(request, challenge_id: int = _id(), proposal_id: int = _id(),
+                      version: int = Query(..., ge=0, le=2**31 - 1)):
+    actions.withdraw_proposal(request.user, _proposal(request, proposal_id, challenge_id), version=version,
+                              source=history.API)
+    return Status(204, None)
 
 
 @router.put("/proposals/{int:proposal_id}/shortlist", auth=WRITE_AUTH,

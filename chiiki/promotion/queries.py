@@ -30,6 +30,7 @@ from .models import (
     Organisation,
     PlanParticipation,
     PlanRole,
+    Proposal,
     ProposalStatus,
     ScoringWeights,
 )
@@ -575,6 +576,15 @@ def visible_proposals(user, challenge: Challenge):
     """Proposals of the challenge the user may read in full (their organisation's; the municipality's staff and
     the admin see all). After the outcome the selected one's summary is public: see public_outcome."""
     return access.scope_proposals(user, challenge.proposals.select_related("organisation")).order_by("id")
+
+
+def organisation_proposals(user, organisation, *, undecided_only=False):
+    """The organisation's proposals the user may read (its own members, the admin), the latest deadline first."""
+    qs = Proposal.objects.filter(organisation=organisation)
+    if undecided_only:
+        qs = qs.exclude(challenge__status=ChallengeStatus.DECIDED)
+    return (access.scope_proposals(user, qs).select_related("challenge__municipality")
+            .order_by("-challenge__deadline", "-id"))
 
 
 def public_outcome(challenge: Challenge) -> dict | None:
