@@ -32,6 +32,7 @@ from .models import (
     PlanRole,
     Proposal,
     ProposalStatus,
+    Registration,
     ScoringWeights,
 )
 
@@ -62,6 +63,22 @@ def cached(name: str, params, compute, depends_on=DEPENDS_ON):
     """compute() as of the current versions of `depends_on` (shared between requests: read-only)."""
     digest = hashlib.sha256(repr(params).encode()).hexdigest()[:32]
     return versioned(f"promotion:{name}:{versions_of(depends_on)}:{digest}", compute)
+
+
+def registered_event_ids(user, events) -> set[int]:
+    """Which of these events the user registered for (one query for a list)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    ids = [e.pk for e in events]
+    return set(Registration.objects.filter(user=user, event_id__in=ids).values_list("event_id", flat=True))
+
+
+def online_url_for(user, event, registered_ids: set[int]) -> str:
+    """The join link goes to those registered and to those who edit the event, as on the event's page: anyone
+    else would join without registering (past the capacity, out of the organiser's list)."""
+    if event.online_url and (event.pk in registered_ids or access.can(user, "promotion.event_edit", event)):
+        return event.online_url
+    return ""
 
 
 def registrations_of(event) -> list:
