@@ -220,6 +220,9 @@ RULES = {
         _active(user) and user.role == Role.MUNICIPAL_STAFF and _municipality_of(obj) is not None
         and user.municipality_id == _municipality_of(obj).pk),
     "promotion.proposal_submit": lambda user, obj: _active(user) and user.role == Role.COMPANY,
+    # Editing or withdrawing a proposal: a company user of the organisation that sent it (obj: the proposal).
+    "promotion.proposal_change": lambda user, obj: (
+        _active(user) and user.role == Role.COMPANY and obj is not None and _member_of(user, obj.organisation)),
     "promotion.event_create": _signed_in,
     "promotion.event_edit": _event_editor,
     "promotion.event_register": _signed_in,

@@ -135,6 +135,7 @@ def delete_commitment(actor, commitment: Commitment, *, version, source: str = h
                        municipality=commitment.municipality, source=source)
         current.delete()
         history.bump(AREA)
+    return current
 
 
 # ---- candidate score weights ------------------------------------------------------------------------------------
@@ -289,6 +290,7 @@ def revoke_designation(actor, region: ModelRegion, *, version, source: str = his
                        municipality=current.municipality, source=source)
         current.delete()
         history.bump(AREA)
+    return current
 
 
 # ---- organisations and councils -----------------------------------------------------------------------------------
@@ -659,6 +661,15 @@ def _open_for_proposals(challenge: Challenge) -> bool:
     return challenge.status == ChallengeStatus.OPEN and challenge.deadline >= timezone.localdate()
 
 
+def _clean_proposal(data: dict) -> tuple[list, dict]:
+    problems = []
+    cleaned = {"summary": _text(problems, "summary", data.get("summary"), "概要", 2000),
+               "approach": _text(problems, "approach", data.get("approach"), "進め方", 4000),
+               "cost": _amount(problems, "cost", data.get("cost"), "見積額", required=True),
+               "team": _text(problems, "team", data.get("team"), "体制", 2000)}
+    return problems, cleaned
+
+
 def submit_proposal(actor, challenge: Challenge, data: dict, *, is_demo=False,
                     source: str = history.WEB) -> Proposal:
     """A company or startup user answers an open challenge on behalf of their organisation (one per organisation)."""
@@ -666,13 +677,9 @@ def submit_proposal(actor, challenge: Challenge, data: dict, *, is_demo=False,
     membership = getattr(actor, "organisation_membership", None)
     if membership is None:
         raise Invalid([("", "提案するには、先に所属する組織を登録してください")])
-    problems = []
+    problems, cleaned = _clean_proposal(data)
     if not _open_for_proposals(challenge):
-        problems.append(("", PROPOSALS_CLOSED))
-    cleaned = {"summary": _text(problems, "summary", data.get("summary"), "概要", 2000),
-               "approach": _text(problems, "approach", data.get("approach"), "進め方", 4000),
-               "cost": _amount(problems, "cost", data.get("cost"), "見積額", required=True),
-               "team": _text(problems, "team", data.get("team"), "体制", 2000)}
+        problems.insert(0, ("", PROPOSALS_CLOSED))
     if problems:
         raise Invalid(problems)
     try:
@@ -691,6 +698,52 @@ def submit_proposal(actor, challenge: Challenge, data: dict, *, is_demo=False,
         db.duplicate_or_raise(exc)
         raise Invalid([("", "この組織は既にこの課題に提案しています")]) from None
     return proposal
+
+
+PROPOSAL_FROZEN = "提案の締切を過ぎた課題の提案は、変更も取下げもできません"
+
+
+def _lock_own_proposal(actor, proposal: Proposal, version) -> Proposal:
+    """The proposal locked for an edit or withdrawal by its organisation, while the challenge still takes
+    proposals. The challenge row is locked first, as select_proposal does, so a decision and a change never cross."""
+    access.require(actor, "promotion.proposal_change", proposal)
+    version = editing.require_version(version)
+    locked = Challenge.objects.select_for_update().order_by().filter(pk=proposal.challenge_id).first()
+    current = editing.lock(Proposal.objects, proposal.pk, version)
+    if locked is None or not _open_for_proposals(locked):
+        raise Invalid([("", PROPOSAL_FROZEN)])
+    return current
+
+
+def update_proposal(actor, proposal: Proposal, data: dict, *, version, source: str = history.WEB) -> Proposal:
+    """The proposing organisation rewrites its proposal until the deadline (the municipality reads it after)."""
+    access.require(actor, "promotion.proposal_change", proposal)
+    problems, cleaned = _clean_proposal(data)
+    if problems:
+        raise Invalid(problems)
+    with transaction.atomic():
+        current = _lock_own_proposal(actor, proposal, version)
+        before = editing.apply(current, PROPOSAL_FIELDS, cleaned)
+        if before is None:
+            return current
+        current.save()
+        history.record(actor, history.UPDATE, current, before, history.snapshot(current, PROPOSAL_FIELDS),
+                       municipality=proposal.challenge.municipality, source=source)
+        history.bump(AREA)
+    return current
+
+
+def withdraw_proposal(actor, proposal: Proposal, *, version, source: str = history.WEB) -> Proposal:
+    """The proposing organisation takes its proposal back before the deadline (it may then propose again).
+    Returns the deleted row."""
+    with transaction.atomic():
+        current = _lock_own_proposal(actor, proposal, version)
+        before = history.snapshot(current, PROPOSAL_FIELDS)
+        history.record(actor, history.DELETE, current, before, None, municipality=proposal.challenge.municipality,
+                       source=source)
+        current.delete()
+        history.bump(AREA)
+    return current
 
 
 def shortlist_proposal(actor, proposal: Proposal, *, shortlisted: bool, version, source: str = history.WEB) -> Proposal:

@@ -782,6 +782,10 @@ class ChallengeProposalIn(Schema):
     team: str
 
 
+class ProposalUpdate(ChallengeProposalIn):
+    version: int = Field(..., ge=0, description="提案の版")
+
+
 class ShortlistIn(Schema):
     shortlisted: bool = True
     version: int = Field(..., ge=0)
@@ -871,12 +875,35 @@ def create_proposal(request, payload: ChallengeProposalIn, challenge_id: int = _
                                                              source=history.API)))
 
 
-def _proposal(request, proposal_id: int) -> Proposal:
-    proposal = get_object_or_404(Proposal.objects.select_related("challenge__municipality", "organisation"),
-                                 pk=proposal_id)
+def _proposal(request, proposal_id: int, challenge_id: int | None = None) -> Proposal:
+    rows = Proposal.objects.select_related("challenge__municipality", "organisation")
+    if challenge_id is not None:
+        rows = rows.filter(challenge_id=challenge_id)
+    proposal = get_object_or_404(rows, pk=proposal_id)
     if not queries.visible_proposals(request.user, proposal.challenge).filter(pk=proposal.pk).exists():
         raise Http404("見つかりません")
     return proposal
+
+
+@router.put("/challenges/{int:challenge_id}/proposals/{int:proposal_id}", auth=WRITE_AUTH,
+            response={200: ChallengeProposalOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+            summary="自分の組織の提案を修正する（提案の締切まで。version で楽観的排他）")
+def update_proposal(request, payload: ProposalUpdate, challenge_id: int = _id(), proposal_id: int = _id()):
+    data = payload.dict()
+    version = data.pop("version")
+    proposal = actions.update_proposal(request.user, _proposal(request, proposal_id, challenge_id), data,
+                                       version=version, source=history.API)
+    return Status(200, proposal_item(proposal))
+
+
+@router.delete("/challenges/{int:challenge_id}/proposals/{int:proposal_id}", auth=WRITE_AUTH,
+               response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+               summary="自分の組織の提案を取り下げる（提案の締切まで。変更履歴に残る）")
+def withdraw_proposal(request, challenge_id: int = _id(), proposal_id: int = _id(),
+                      version: int = Query(..., ge=0, le=2**31 - 1)):
+    actions.withdraw_proposal(request.user, _proposal(request, proposal_id, challenge_id), version=version,
+                              source=history.API)
+    return Status(204, None)
 
 
 @router.put("/proposals/{int:proposal_id}/shortlist", auth=WRITE_AUTH,
@@ -940,11 +967,13 @@ class EventUpdate(EventIn):
     version: int = Field(..., ge=0)
 
 
-def event_item(e: Event) -> dict:
+def event_item(e: Event, user, registered_ids: set[int] | None = None) -> dict:
     registered = getattr(e, "registered", None)
+    if registered_ids is None:
+        registered_ids = queries.registered_event_ids(user, [e])
     return {"id": e.pk, "title": e.title, "organiser": e.organiser_name, "sectors": sorted(s.code for s in e.sectors.all()),
             "format": e.format, "format_label": e.get_format_display(), "starts_at": e.starts_at, "ends_at": e.ends_at,
-            "online_url": e.online_url, "venue": e.venue, "description": e.description, "capacity": e.capacity,
+            "online_url": queries.online_url_for(user, e, registered_ids), "venue": e.venue, "description": e.description, "capacity": e.capacity,
             "registered": registered if registered is not None else e.registrations.count(),
             "recording_url": e.recording_url, "materials_url": e.materials_url, "is_demo": e.is_demo,
             "version": e.version, "url": e.get_absolute_url()}
@@ -970,7 +999,9 @@ def _events(filters: EventFilters):
 @router.get("/events", response=list[EventOut], summary="イベント・オンライン説明会（離島・中山間の団体にはオンラインを先に）",
             openapi_extra=window_openapi())
 def list_events(request, response: HttpResponse, filters: Query[EventFilters], window: Query[Window]):
-    return [event_item(e) for e in window_of(request, response, _events(filters), window)]
+    rows = list(window_of(request, response, _events(filters), window))
+    registered_ids = queries.registered_event_ids(request.user, rows)
+    return [event_item(e, request.user, registered_ids) for e in rows]
 
 
 @router.get("/events/calendar.ics", summary="イベントのカレンダー（iCalendar）")
@@ -980,13 +1011,14 @@ def events_ics(request, filters: Query[EventFilters]):
 
 @router.get("/events/{int:event_id}", response=EventOut, summary="イベント")
 def get_event(request, event_id: int = _id()):
-    return event_item(get_object_or_404(Event, pk=event_id))
+    return event_item(get_object_or_404(Event, pk=event_id), request.user)
 
 
 @router.post("/events", auth=WRITE_AUTH, response={201: EventOut, 403: ErrorOut, 422: ErrorOut},
              summary="イベントを登録")
 def create_event(request, payload: EventIn):
-    return Status(201, event_item(actions.save_event(request.user, None, payload.dict(), source=history.API)))
+    return Status(201, event_item(actions.save_event(request.user, None, payload.dict(), source=history.API),
+                                  request.user))
 
 
 @router.put("/events/{int:event_id}", auth=WRITE_AUTH,
@@ -997,7 +1029,7 @@ def update_event(request, payload: EventUpdate, event_id: int = _id()):
     version = data.pop("version")
     event = actions.save_event(request.user, get_object_or_404(Event, pk=event_id), data, version=version,
                                source=history.API)
-    return Status(200, event_item(event))
+    return Status(200, event_item(event, request.user))
 
 
 @router.post("/events/{int:event_id}/registrations", auth=WRITE_AUTH,
@@ -1006,7 +1038,7 @@ def update_event(request, payload: EventUpdate, event_id: int = _id()):
 def register(request, event_id: int = _id()):
     event = get_object_or_404(Event, pk=event_id)
     actions.register_for_event(request.user, event, source=history.API)
-    return Status(201, event_item(get_object_or_404(Event, pk=event_id)))
+    return Status(201, event_item(get_object_or_404(Event, pk=event_id), request.user))
 
 
 @router.delete("/events/{int:event_id}/registrations", auth=WRITE_AUTH,

@@ -200,6 +200,34 @@ class ProposalForm(ActionForm):
     required_fields = ("summary", "approach", "cost", "team")
 
 
+class OwnProposalForm(ProposalForm):
+    """The proposing organisation's edit of its proposal (`auto_id="own-%s"`, apart from a new proposal's form)."""
+
+    version = _version()
+
+    @staticmethod
+    def initial_of(proposal) -> dict:
+        return {"summary": proposal.summary, "approach": proposal.approach, "cost": proposal.cost,
+                "team": proposal.team, "version": proposal.version}
+
+
+class WithdrawProposalForm(ActionForm):
+    """The 取り下げる button: nothing is typed, but a refusal (deadline passed, stale version) is said beside it."""
+
+    version = _version()
+    CHANGED_FIRST = "この提案は別の画面で変更されました。いまの内容を確かめてから、もう一度操作してください。"
+
+    @staticmethod
+    def initial_of(proposal) -> dict:
+        return {"version": proposal.version}
+
+    def submit(self, save, stored=None):
+        saved = super().submit(save, stored)
+        if self.conflict:
+            self.conflict = self.CHANGED_FIRST
+        return saved
+
+
 class SelectProposalForm(ActionForm):
     """One per proposal on the challenge page; `auto_id="%s-<proposal>"` keeps each proposal's fields apart."""
 

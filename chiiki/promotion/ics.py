@@ -20,7 +20,9 @@ def event_calendar(events_) -> bytes:
     events = []
     for e in events_:
         url = settings.SITE_URL + e.get_absolute_url()
-        location = e.venue or e.online_url
+        # A public feed: the join link is for those registered (the event's page shows it to them), so an online-only
+        # event says where to find it rather than handing it to anyone subscribed.
+        location = e.venue or ("オンライン（参加のURLは申込後にイベントのページに表示）" if e.online_url else "")
         events.append([
             f"UID:event-{e.pk}@chiiki", f"DTSTAMP:{ics.stamp(e.created_at)}", f"DTSTART:{ics.stamp(e.starts_at)}",
             f"DTEND:{ics.stamp(e.ends_at)}", f"SUMMARY:{ics.escape(f'【{e.get_format_display()}】{e.title}')}",

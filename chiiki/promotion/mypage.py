@@ -11,7 +11,7 @@ from chiiki import access
 from chiiki.core.mypage import Capability, Todo, first_rows, section
 
 from . import queries
-from .models import Event
+from .models import ChallengeStatus, Event
 
 EVENT_DAYS = 30
 
@@ -41,12 +41,31 @@ def _registered_events(user) -> list:
     return [section("promotion-events", f"申し込んだイベント（{EVENT_DAYS}日以内）", items, total)]
 
 
+def _own_proposals(user, today: dt.date) -> list:
+    # A company user's proposals until the outcome: where each stands, and which can still be changed.
+    membership = getattr(user, "organisation_membership", None)
+    if membership is None:
+        return []
+    rows, total = first_rows(queries.organisation_proposals(user, membership.organisation, undecided_only=True))
+    if not total:
+        return []
+    items = []
+    for p in rows:
+        c = p.challenge
+        open_ = c.status == ChallengeStatus.OPEN and c.deadline >= today
+        items.append(Todo(f"{c.municipality.name}「{c.title}」", c.get_absolute_url(),
+                          f"締切 {c.deadline:%Y-%m-%d}・{p.get_status_display()}"
+                          + ("・締切まで修正・取下げができます" if open_ else "・審査中")))
+    return [section("promotion-proposals", "提出した提案（結果の公表前）", items, total,
+                    more_url=membership.organisation.get_absolute_url() + "#proposals")]
+
+
 def todo_sections(user, today) -> list:
     sections = []
     code = access.staff_municipality_id(user)
     if code:
         sections += _challenges_awaiting_selection(code, today)
-    return sections + _registered_events(user)
+    return sections + _own_proposals(user, today) + _registered_events(user)
 
 
 def capabilities(user) -> list[Capability]:

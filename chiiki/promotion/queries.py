@@ -30,7 +30,9 @@ from .models import (
     Organisation,
     PlanParticipation,
     PlanRole,
+    Proposal,
     ProposalStatus,
+    Registration,
     ScoringWeights,
 )
 
@@ -61,6 +63,22 @@ def cached(name: str, params, compute, depends_on=DEPENDS_ON):
     """compute() as of the current versions of `depends_on` (shared between requests: read-only)."""
     digest = hashlib.sha256(repr(params).encode()).hexdigest()[:32]
     return versioned(f"promotion:{name}:{versions_of(depends_on)}:{digest}", compute)
+
+
+def registered_event_ids(user, events) -> set[int]:
+    """Which of these events the user registered for (one query for a list)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    ids = [e.pk for e in events]
+    return set(Registration.objects.filter(user=user, event_id__in=ids).values_list("event_id", flat=True))
+
+
+def online_url_for(user, event, registered_ids: set[int]) -> str:
+    """The join link goes to those registered and to those who edit the event, as on the event's page: anyone
+    else would join without registering (past the capacity, out of the organiser's list)."""
+    if event.online_url and (event.pk in registered_ids or access.can(user, "promotion.event_edit", event)):
+        return event.online_url
+    return ""
 
 
 def registrations_of(event) -> list:
@@ -575,6 +593,15 @@ def visible_proposals(user, challenge: Challenge):
     """Proposals of the challenge the user may read in full (their organisation's; the municipality's staff and
     the admin see all). After the outcome the selected one's summary is public: see public_outcome."""
     return access.scope_proposals(user, challenge.proposals.select_related("organisation")).order_by("id")
+
+
+def organisation_proposals(user, organisation, *, undecided_only=False):
+    """The organisation's proposals the user may read (its own members, the admin), the latest deadline first."""
+    qs = Proposal.objects.filter(organisation=organisation)
+    if undecided_only:
+        qs = qs.exclude(challenge__status=ChallengeStatus.DECIDED)
+    return (access.scope_proposals(user, qs).select_related("challenge__municipality")
+            .order_by("-challenge__deadline", "-id"))
 
 
 def public_outcome(challenge: Challenge) -> dict | None:

@@ -275,12 +275,17 @@ def organisations(request):
 
 def organisation(request, pk):
     org = get_object_or_404(Organisation.objects.select_related("prefecture"), pk=pk)
+    can_edit = access.can(request.user, "promotion.organisation_edit", org)
+    # Its members (and the admin) follow every proposal the organisation sent; others see only published outcomes.
+    proposals = (paginate(queries.organisation_proposals(request.user, org), request.GET.get("page"))
+                 if can_edit else None)
     return render(request, "promotion/organisation.html", {
+        "proposals": proposals,
         "org": org, "sector_names": queries.sector_names(),
         "councils": org.council_memberships.select_related("council").order_by("council__name"),
         "outcomes": Challenge.objects.filter(selected__organisation=org).select_related("municipality"),
         "plan_roles": queries.organisation_plans(request.user, org),
-        "can_edit": access.can(request.user, "promotion.organisation_edit", org),
+        "can_edit": can_edit,
     })
 
 
@@ -435,6 +440,13 @@ def challenge(request, pk):
         return forms.ShortlistForm(data, auto_id=f"shortlist-%s-{p.pk}", initial={"proposal": p.pk,
                                                                                    "version": p.version})
 
+    own = next((p for p in proposals if membership is not None and p.organisation_id == membership.organisation_id
+                and access.can(user, "promotion.proposal_change", p)), None)
+    own_form = forms.OwnProposalForm(request.POST if action == "edit_proposal" else None, auto_id="own-%s",
+                                     initial=forms.OwnProposalForm.initial_of(own) if own else None)
+    withdraw_form = forms.WithdrawProposalForm(request.POST if action == "withdraw_proposal" else None,
+                                               auto_id="withdraw-%s",
+                                               initial=forms.WithdrawProposalForm.initial_of(own) if own else None)
     select_forms = {p.pk: select_form(p) for p in proposals} if can_review else {}
     shortlist_forms = {p.pk: shortlist_form(p) for p in proposals} if can_review else {}
     if request.method == "POST" and not user.is_authenticated:
@@ -450,6 +462,20 @@ def challenge(request, pk):
         if proposal_form.submit(lambda data: actions.submit_proposal(user, c, data)):
             messages.success(request, "提案を提出しました。結果の公表まで、提案の内容は課題を出した団体と事務局だけが見られます。")
             return redirect(c.get_absolute_url())
+    elif request.method == "POST" and action in ("edit_proposal", "withdraw_proposal"):
+        if own is None:  # no proposal of the user's organisation here (withdrawn meanwhile, or none ever)
+            raise Http404("見つかりません")
+        if action == "edit_proposal" and own_form.submit(
+                lambda data: actions.update_proposal(user, own, data, version=data["version"]),
+                stored=forms.OwnProposalForm.initial_of):
+            messages.success(request, "提案を修正しました。")
+            return redirect(c.get_absolute_url() + "#own-proposal")
+        if action == "withdraw_proposal" and withdraw_form.submit(
+                lambda data: actions.withdraw_proposal(user, own, version=data["version"]),
+                stored=forms.WithdrawProposalForm.initial_of):
+            messages.success(request, "提案を取り下げました。締切までは、もう一度提案できます。")
+            return redirect(c.get_absolute_url())
+        refused = own_form if action == "edit_proposal" else withdraw_form
     elif request.method == "POST" and action == "select":
         form = refused = select_forms[proposal.pk] = select_form(proposal, request.POST)
         if form.submit(lambda data: actions.select_proposal(user, proposal, amount=data["amount"],
@@ -473,8 +499,11 @@ def challenge(request, pk):
                    and c.status == ChallengeStatus.OPEN
                    and c.deadline >= timezone.localdate()
                    and not any(p.organisation_id == membership.organisation_id for p in proposals))
+    can_change_own = own is not None and c.status == ChallengeStatus.OPEN and c.deadline >= timezone.localdate()
     return render(request, "promotion/challenge.html", {
         "c": c, "proposals": proposals, "can_review": can_review, "can_propose": can_propose,
+        "own": own, "can_change_own": can_change_own, "own_form": own_form, "withdraw_form": withdraw_form,
+        "own_refused_closed": refused is not None and refused in (own_form, withdraw_form) and not can_change_own,
         "membership": membership, "proposal_form": proposal_form,
         "reviewed": [(p, select_forms.get(p.pk), shortlist_forms.get(p.pk)) for p in proposals], "refused": refused,
         "outcome": queries.public_outcome(c),

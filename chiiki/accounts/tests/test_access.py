@@ -46,6 +46,7 @@ EXPECTED = {
     "promotion.challenge_manage": ("hachioji", MANAGERS_OF_HACHIOJI),
     "promotion.proposals_review": ("hachioji", {"admin", "hachioji"}),
     "promotion.proposal_submit": ("none", {"company"}),
+    "promotion.proposal_change": ("none", set()),  # its organisation's company users: test_own_proposals.py
     "promotion.event_create": ("none", SIGNED_IN),
     "promotion.event_edit": ("none", {"admin"}),  # creators, organisers' officers: promotion/tests/test_events.py
     "promotion.event_register": ("none", SIGNED_IN),
