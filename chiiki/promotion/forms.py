@@ -211,11 +211,12 @@ class OwnProposalForm(ProposalForm):
                 "team": proposal.team, "version": proposal.version}
 
 
-class WithdrawProposalForm(ActionForm):
-    """The 取り下げる button: nothing is typed, but a refusal (deadline passed, stale version) is said beside it."""
+class _ProposalButtonForm(ActionForm):
+    """A button on one proposal: nothing is typed, so after a conflict the form says what changed (CHANGED_FIRST)
+    instead of the shared "your input was kept" message, and carries the proposal's version now."""
 
-    version = _version()
-    CHANGED_FIRST = "この提案は別の画面で変更されました。いまの内容を確かめてから、もう一度操作してください。"
+    version = _version()  # the proposal's
+    CHANGED_FIRST = ""
 
     @staticmethod
     def initial_of(proposal) -> dict:
@@ -226,6 +227,12 @@ class WithdrawProposalForm(ActionForm):
         if self.conflict:
             self.conflict = self.CHANGED_FIRST
         return saved
+
+
+class WithdrawProposalForm(_ProposalButtonForm):
+    """The 取り下げる button: a refusal (deadline passed, stale version) is said beside it."""
+
+    CHANGED_FIRST = "この提案は別の画面で変更されました。いまの内容を確かめてから、もう一度操作してください。"
 
 
 class SelectProposalForm(ActionForm):
@@ -242,24 +249,12 @@ class SelectProposalForm(ActionForm):
         return {"version": challenge.version}
 
 
-class ShortlistForm(ActionForm):
-    """A proposal's 候補にする / 候補から外す button, one per proposal (`auto_id="shortlist-%s-<proposal>"`): nothing is
-    typed, but a refusal (the outcome published, a stale or missing version) comes back on the proposal it was
-    pressed for, and after a conflict the button carries the proposal's version now."""
+class ShortlistForm(_ProposalButtonForm):
+    """A proposal's 候補にする / 候補から外す button, one per proposal (`auto_id="shortlist-%s-<proposal>"`): a refusal
+    (the outcome published, a stale or missing version) comes back on the proposal it was pressed for."""
 
     proposal = forms.CharField(required=False, widget=forms.HiddenInput)
-    version = _version()  # the proposal's
     CHANGED_FIRST = "ほかの人が先にこの提案の状態を変更しました。いまの状態を確かめてから、もう一度操作してください。"
-
-    @staticmethod
-    def initial_of(proposal) -> dict:
-        return {"version": proposal.version}
-
-    def submit(self, save, stored=None):
-        saved = super().submit(save, stored)
-        if self.conflict:  # nothing was typed, so the shared "your input was kept" message would mislead
-            self.conflict = self.CHANGED_FIRST
-        return saved
 
 
 class _NamesOrganisation(ActionForm):
