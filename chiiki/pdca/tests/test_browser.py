@@ -107,6 +107,33 @@ def test_overview_kpi_panel_leads_to_the_kpi_page(page, screenshot, pdca_data):
     page.wait_for_url("**/pdca/kpis/DIGIDEN-1500/")
 
 
+def test_the_kpi_list_keeps_each_figure_and_its_year_on_one_line(page, screenshot, pdca_data):
+    """The KPI's name wraps instead: before, the name's column took the width and 「2020年度まで」 broke after 「ま」."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from ..reference import load_kpis
+
+    load_kpis(data_dir=Path(settings.BASE_DIR) / "data")
+    page.goto("/pdca/")
+    table = page.get_by_test_id("kpi-table")
+    table.wait_for()
+    screenshot(page, "pdca-kpi-list")
+    line_height = page.evaluate("parseFloat(getComputedStyle(document.querySelector('table.data td.num .small')).lineHeight)")
+    heights = page.evaluate(
+        "[...document.querySelectorAll('table.data td.num .small')].map(e => e.getBoundingClientRect().height)"
+    )
+    assert heights and all(height < line_height * 1.5 for height in heights), (heights, line_height)
+    # The figure (a link) and its unit (the text node after it) start on the same line.
+    link_top, unit_top = page.evaluate(
+        """() => { const link = document.querySelector('[data-testid="kpi-value-DIGIDEN-1500"]');
+                   const unit = document.createRange(); unit.selectNode(link.nextSibling);
+                   return [link.getBoundingClientRect().top, unit.getBoundingClientRect().top]; }"""
+    )
+    assert abs(link_top - unit_top) < line_height / 2, (link_top, unit_top)
+
+
 @pytest.mark.parametrize("width", [1280, 375])
 def test_an_assessment_refused_by_a_conflict_keeps_what_was_typed(page, login, screenshot, pdca_data, width):
     """Someone else saves the assessment while the officer is typing: the page comes back (409) with the officer's
