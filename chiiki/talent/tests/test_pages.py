@@ -2,6 +2,7 @@
 lists with exports and empty states, analytics whose numbers link to their rows, the municipality page."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -21,6 +22,16 @@ def test_public_pages_render_for_anonymous_visitors(client, vocabulary):
         assert response.status_code == 200, url
     assert "条件に合う人材はいません" in client.get("/talent/profiles/").content.decode()
     assert client.get("/talent/requests/").status_code == 302  # login
+
+
+def test_the_talent_menu_marks_the_page_it_is_on(client, vocabulary):
+    """The menu is the site's tab bar (as in 見える化 and PDCA), with the current page marked for screen readers."""
+    for url, label in (("/talent/", "人材トップ"), ("/talent/capabilities/", "できること一覧"),
+                       ("/talent/profiles/", "人材を探す"), ("/talent/analytics/", "需要と供給")):
+        page = client.get(url).content.decode()
+        assert '<nav class="progress-nav" aria-label="人材のメニュー">' in page, url
+        assert re.findall(r'aria-current="page">([^<]+)</a>', page) == [label], url
+    assert "aria-current" not in client.get("/talent/municipalities/132012/").content.decode()
 
 
 def test_free_text_suggests_and_the_form_saves_a_draft(users, client_for, vocabulary):
