@@ -154,10 +154,11 @@ def rankings(request):
     prefecture = request.GET.get("prefecture") or ""
     shown = [m for m in members if not prefecture or m["prefecture"] == prefecture]
     page_number = request.GET.get("page")
-    if page_number is None and own and group == own_group:
-        # Open on the page that holds the officer's own municipality.
-        index = next((i for i, m in enumerate(shown) if m["code"] == own), None)
-        page_number = index // RANKING_PAGE_SIZE + 1 if index is not None else None
+    own_index = next((i for i, m in enumerate(shown) if m["code"] == own), None) if own else None
+    own_entry = shown[own_index] if own_index is not None else None
+    own_page = own_index // RANKING_PAGE_SIZE + 1 if own_index is not None else None
+    if page_number is None and own_page:
+        page_number = own_page  # open on the page that holds the officer's own municipality
     if request.GET.get("format") in ("csv", "xlsx"):
         header = ["順位", "団体コード", "団体名", "都道府県", "総合スコア", "実装分野数"]
         return tabular.table_response(request.GET["format"], f"ランキング_{year}年度",
@@ -168,7 +169,7 @@ def rankings(request):
     return render(request, "progress/rankings.html", _base_context(
         request, year, groups=options, group=group, group_label=queries.peer_group_label(group) if group else "",
         page=page, formula=queries.SCORE_FORMULA, prefecture=prefecture, prefectures=_prefectures(), own=own,
-        own_group=own_group))
+        own_group=own_group, own_entry=own_entry, own_page=own_page))
 
 
 RANKING_PAGE_SIZE = 100

@@ -106,8 +106,23 @@ def test_similar_municipalities_export(client, seeded):
 def test_rankings_compare_within_peer_groups(client, seeded):
     html = client.get("/progress/rankings/?fiscal_year=2026&group=core_city:unknown").content.decode()
     assert "総合スコアの計算式" in html and "八王子市" in html and "千代田区" not in html
-    rows = re.findall(r'<tr data-code="(\d+)">\s*<td class="num">(\d+)', html)
+    rows = re.findall(r'<tr data-code="(\d+)"[^>]*>\s*<td class="num">(\d+)', html)
     assert rows[0] == ("132012", "1")
+
+
+def test_rankings_tell_an_officer_where_their_municipality_stands(client_for, client, seeded, users):
+    officer = client_for(users["hachioji"])
+    html = officer.get("/progress/rankings/?fiscal_year=2026").content.decode()
+    own = re.search(r'data-testid="own-rank">(.*?)</p>', html, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", own).startswith("八王子市は 2026年度 1位／")
+    assert "総合スコア 12.5・実装分野数 1" in own  # 自走 (5 points) in 1 of 8 分野
+    anchor = re.search(r'href="([^"]*#rank-132012)">表の中の自団体へ</a>', own).group(1)
+    assert "page=1" in anchor and "group=core_city" in anchor
+    assert 'id="rank-132012" class="is-own" aria-current="true"' in html
+    # Another group, or a prefecture filter that leaves the municipality out: nothing to point at.
+    assert "own-rank" not in officer.get("/progress/rankings/?fiscal_year=2026&group=special_ward:unknown").content.decode()
+    assert "own-rank" not in officer.get("/progress/rankings/?fiscal_year=2026&prefecture=01").content.decode()
+    assert "own-rank" not in client.get("/progress/rankings/?fiscal_year=2026").content.decode()
 
 
 def test_records_export_in_import_format(client, seeded):

@@ -210,3 +210,12 @@ def test_the_completed_dispatch_kpi_query(users, hachioji_request, register):
     assert queries.completed_dispatches(fiscal_year=year, prefecture="13", sector="health").count() == 1
     assert queries.completed_dispatches(fiscal_year=year, prefecture="01").count() == 0
     assert queries.completed_dispatches(fiscal_year=year - 1).count() == 0
+
+
+@pytest.mark.parametrize("days, hours, shown", [("10", "20", "10日・オンライン20時間"), ("3", "0", "3日"),
+                                                ("0", "7.5", "オンライン7.5時間"), ("0", "0", "未登録")])
+def test_the_profile_says_how_much_time_the_person_has_in_plain_words(client, users, vocabulary, days, hours, shown):
+    """Before: 「3.0日・0.0時間」 for a person who gave only days."""
+    profile = actions.create_profile(users["advisor"], profile_data(available_days=days, available_hours=hours))
+    html = client.get(f"/talent/profiles/{profile.pk}/").content.decode()
+    assert re.sub(r"<[^>]+>", "", re.search(r'data-testid="availability">(.*?)</dd>', html).group(1)) == shown
