@@ -35,7 +35,8 @@ def test_public_datasets_are_listed_with_their_facts(catalog, client_for):
     assert "不定期" in row  # update frequency
     assert "AED設置箇所一覧（準拠）" in row  # standard type and the validator's verdict
     assert "<td>CSV</td>" in row
-    assert timezone.localtime(catalog["aed"].updated_at).strftime("%Y-%m-%d") in row
+    updated = timezone.localtime(catalog["aed"].updated_at)
+    assert f"{updated.year}年{updated.month}月{updated.day}日" in row  # the site's date format, not 2026-12-04
     # The count leads to the owner page; the standard count to the catalog search filtered to this owner.
     assert '<a href="/opendata/org/132012/"><strong>1</strong>件のデータセット</a>' in html
     assert "/opendata/?organization=132012&amp;standard_type=" in html
