@@ -142,6 +142,17 @@ def _event_editor(user, event) -> bool:
     return _member_of(user, getattr(event, "organiser_organisation", None))
 
 
+def _event_participant(user, event) -> bool:
+    """promotion: an online event's join link (on its page, in the API and in the registrant's own calendar file)
+    is for those registered and those who edit the event; anyone else would join past the capacity and out of
+    the organiser's list of participants."""
+    if _event_editor(user, event):
+        return True
+    if not _active(user) or event is None or event.pk is None:
+        return False
+    return event.registrations.filter(user_id=user.pk).exists()
+
+
 def scope_proposals(user, queryset):
     """promotion: proposals the user may read before an outcome is published — their organisation's, the
     municipality concerned (its own staff), everything for admins."""
@@ -226,6 +237,7 @@ RULES = {
     "promotion.event_create": _signed_in,
     "promotion.event_edit": _event_editor,
     "promotion.event_register": _signed_in,
+    "promotion.event_join": _event_participant,
     "promotion.plan_roles": manages,  # obj: the implementation plan (funding); its editors name the organisations
     # 人材 (chiiki.talent): obj is a TalentProfile, a TalentRequest or a Municipality (docs/decisions/0016)
     "talent.manage": lambda user, obj: is_admin(user),  # vocabulary, rounds, roster import, 受付・依頼・完了

@@ -1014,6 +1014,15 @@ def get_event(request, event_id: int = _id()):
     return event_item(get_object_or_404(Event, pk=event_id), request.user)
 
 
+@router.get("/events/{int:event_id}/calendar.ics", auth=WRITE_AUTH,
+            response={401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+            summary="イベントのカレンダー（オンライン参加のURL付き。申込者と主催者だけ）")
+def event_calendar(request, event_id: int = _id()):
+    event = get_object_or_404(Event, pk=event_id)
+    access.require(request.user, "promotion.event_join", event)
+    return ics.personal_response(ics.event_with_join_link(event), f"event-{event.pk}.ics")
+
+
 @router.post("/events", auth=WRITE_AUTH, response={201: EventOut, 403: ErrorOut, 422: ErrorOut},
              summary="イベントを登録")
 def create_event(request, payload: EventIn):

@@ -15,10 +15,13 @@ class PromotionConfig(AppConfig):
     def ready(self):
         cache_public("/promotion/", depends_on=DEPENDS_ON,
                      exclude=(r"/promotion/manage/", r"/promotion/m/[^/]+/commitments/new", r"/promotion/[a-z]+/new",
-                              r"/promotion/[a-z]+/\d+/(?:edit|members|proposals|register|select|shortlist)"))
+                              r"/promotion/[a-z]+/\d+/(?:edit|members|proposals|register|select|shortlist)",
+                              r"/promotion/events/\d+/calendar\.ics"))  # per registrant: carries the join link
         cache_public("/api/v1/model-regions", depends_on=DEPENDS_ON)
-        for prefix in ("/api/v1/organisations", "/api/v1/councils", "/api/v1/events"):
+        for prefix in ("/api/v1/organisations", "/api/v1/councils"):
             cache_public(prefix, depends_on=DEPENDS_ON)
+        # An event's calendar file for its registrant carries the join link: never stored.
+        cache_public("/api/v1/events", depends_on=DEPENDS_ON, exclude=(r"/api/v1/events/\d+/calendar\.ics",))
         # Proposals are per visitor (confidential until the outcome): never stored.
         cache_public("/api/v1/challenges", depends_on=DEPENDS_ON, exclude=(r"/api/v1/challenges/\d+/proposals",))
         # /api/v1/municipalities/{code}/packages and /neighbour-uptake read progress as well as the register:

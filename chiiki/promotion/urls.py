@@ -31,4 +31,5 @@ urlpatterns = [
     path("events/new", views.event_edit, name="event_new"),
     path("events/<int:pk>/", views.event, name="event"),
     path("events/<int:pk>/edit", views.event_edit, name="event_edit"),
+    path("events/<int:pk>/calendar.ics", views.event_calendar, name="event_calendar"),
 ]

@@ -608,8 +608,17 @@ def event(request, pk):
         "e": e, "registered": registered, "count": count, "errors": errors, "registrations": registrations,
         "full": e.capacity is not None and count >= e.capacity,
         "sector_names": queries.sector_names(), "can_edit": can_edit,
-        "started": e.starts_at <= timezone.now(),
+        "started": e.starts_at <= timezone.now(), "may_join": bool(e.online_url) and (registered or can_edit),
     }, status=409 if conflict else 422 if errors else 200)
+
+
+@login_required
+def event_calendar(request, pk):
+    """The event with its join link, as a calendar file for one who registered (or its organiser)."""
+    e = get_object_or_404(Event.objects.select_related("organiser_organisation", "organiser_municipality__prefecture",
+                                                        "organiser_prefecture"), pk=pk)
+    access.require(request.user, "promotion.event_join", e)
+    return ics.personal_response(ics.event_with_join_link(e), f"event-{e.pk}.ics")
 
 
 @login_required

@@ -50,6 +50,7 @@ EXPECTED = {
     "promotion.event_create": ("none", SIGNED_IN),
     "promotion.event_edit": ("none", {"admin"}),  # creators, organisers' officers: promotion/tests/test_events.py
     "promotion.event_register": ("none", SIGNED_IN),
+    "promotion.event_join": ("none", {"admin"}),  # registrants, organisers: promotion/tests/test_event_join_link.py
     "promotion.plan_roles": ("hachioji_plan", MANAGERS_OF_HACHIOJI),  # promotion: organisations in a plan
     "site.admin": ("none", set()),  # needs is_staff or superuser as well: see test_site_admin
     "database.backup": ("none", set()),  # operator commands only (access.SYSTEM)
