@@ -26,7 +26,8 @@ def test_the_join_link_goes_only_to_registrants_and_organisers(client, client_fo
     for outsider in (None, users["company"], users["advisor"]):
         assert link(outsider) == "" and link(outsider, "/api/v1/events") == ""
         assert LINK not in client_for(outsider).get(f"/promotion/events/{event.pk}/").content.decode()
-    assert link(users["hachioji"]) == LINK  # the organiser
+    assert link(users["hachioji"]) == LINK  # the organiser, in the API and on the page alike
+    assert f'href="{LINK}"' in client_for(users["hachioji"]).get(f"/promotion/events/{event.pk}/").content.decode()
 
     actions.register_for_event(users["company"], event)
     assert link(users["company"]) == LINK and link(users["company"], "/api/v1/events") == LINK
