@@ -190,9 +190,9 @@ def _deadlines(user, today: dt.date) -> TodoSection:
     items = [Todo(program.name, program.get_absolute_url(),
                   f"締切 {deadline:%Y年%-m月%-d}日（あと{(deadline - today).days}日）・保存した検索「{name}」")
              for deadline, program, name in sorted(found.values(), key=lambda v: (v[0], v[1].public_id))]
-    done = ("保存した検索条件に、30日以内に締切のある支援メニューはありません。"
+    done = (f"保存した検索条件に、{DEADLINE_DAYS}日以内に締切のある支援メニューはありません。"
             if saved_searches
-            else "検索条件を保存すると、30日以内の締切をここに表示します。")
+            else f"検索条件を保存すると、{DEADLINE_DAYS}日以内の締切をここに表示します。")
     return TodoSection("deadlines", f"{DEADLINE_DAYS}日以内に締切がある支援メニュー（保存した検索条件）", items, done)
 
 

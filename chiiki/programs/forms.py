@@ -13,6 +13,7 @@ from django import forms
 from chiiki.progress.models import Stage
 from chiiki.roadmap.models import Sector
 
+from .alerts import CLOSING_DAYS
 from .catalog import COLUMNS, parse_ended_year
 from .eligibility import CONDITION_FLAGS, FISCAL_BOUNDS, PREFECTURE_NAMES, parse_rate_tiers
 from .models import (
@@ -294,6 +295,6 @@ class ProgramForm(forms.Form):
 class SaveSearchForm(forms.Form):
     name = forms.CharField(label="名前", max_length=100, required=False)
     params = forms.CharField(label="検索条件", widget=forms.HiddenInput, required=False, max_length=1000)
-    alerts = forms.BooleanField(label="新着と締切（14日以内）をメールで受け取る", required=False,
+    alerts = forms.BooleanField(label=f"新着と締切（{CLOSING_DAYS}日以内）をメールで受け取る", required=False,
                                 help_text="通知は明示的に有効にした場合のみ、1日1通にまとめて送ります。"
                                           "メール内のリンクからいつでも停止できます。")

@@ -222,7 +222,7 @@ def saved_list(request):
     searches = list(access.scope_owned(request.user, SavedSearch.objects.all()).filter(owner=request.user))
     for saved in searches:
         saved.description = search.describe(search.SearchRequest.from_querystring(saved.params))
-    return render(request, "programs/saved.html", {"searches": searches,
+    return render(request, "programs/saved.html", {"searches": searches, "closing_days": alerts.CLOSING_DAYS,
                                                    "can_save": access.can(request.user, "programs.save_search")})
 
 

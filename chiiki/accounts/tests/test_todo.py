@@ -82,6 +82,17 @@ def test_saved_search_deadlines_within_30_days(users, client_for):
     assert "TEST-LATER" not in deadlines
 
 
+def test_the_deadline_window_is_stated_from_one_constant(users, client_for, monkeypatch):
+    from chiiki.accounts import queries
+
+    monkeypatch.setattr(queries, "DEADLINE_DAYS", 45)
+    client = client_for(users["hachioji"])
+    assert "45日以内の締切をここに表示します" in section(client.get("/accounts/mypage/").content.decode(), "deadlines")
+    SavedSearch.objects.create(owner=users["hachioji"], name="すべて", params="")
+    deadlines = section(client.get("/accounts/mypage/").content.decode(), "deadlines")
+    assert "45日以内に締切のある支援メニューはありません" in deadlines and "30日" not in deadlines
+
+
 def test_unfinished_imports_are_listed_until_committed(users, client_for):
     admin = client_for(users["admin"])
     assert "todo-imports" not in admin.get("/accounts/mypage/").content.decode()

@@ -174,3 +174,12 @@ def test_saved_searches_list_their_conditions_in_words(client_for, catalog, user
     assert "キーワード「Wi-Fi」・分野: 観光・募集状況: 受付中・東京都八王子市で利用可能" in html
     assert "条件なし（すべての支援メニュー）" in html
     assert '<td class="small">q=Wi-Fi' not in html and "<code>" not in html  # not the raw query string
+
+
+def test_the_saved_searches_page_states_the_window_the_digest_uses(client_for, catalog, users, monkeypatch):
+    """The page's figure is the digest's own constant, so the two cannot drift apart."""
+    from chiiki.programs import alerts
+
+    monkeypatch.setattr(alerts, "CLOSING_DAYS", 21)
+    html = client_for(users["hachioji"]).get("/programs/saved/").content.decode()
+    assert "21日以内の締切" in html and "14日以内の締切" not in html
