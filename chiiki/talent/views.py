@@ -38,8 +38,9 @@ CONFLICT = "ほかの利用者が先に更新しました。最新の内容を�
 
 
 def _status(request, form) -> int:
-    """A form sent back: 409 when someone else saved first (what was typed is kept), 400 when refused."""
-    return 409 if getattr(form, "conflict", None) else 400 if request.method == "POST" else 200
+    """A form sent back: 409 when someone else saved first (what was typed is kept), 422 when refused (as the rest of
+    the site, core.forms.save_or_refuse)."""
+    return 409 if getattr(form, "conflict", None) else 422 if request.method == "POST" else 200
 
 
 def _querystring(request) -> str:
@@ -211,7 +212,7 @@ def profile_new(request):
             messages.success(request, "プロフィールを登録しました。")
             return redirect("talent:profile", created.pk)
     return render(request, "talent/profile_form.html", {"form": form, "profile": None},
-                  status=400 if request.method == "POST" else 200)
+                  status=422 if request.method == "POST" else 200)
 
 
 @login_required
@@ -293,7 +294,7 @@ def profile_delete(request, pk):
             return _delete_page(request, current, status=409,
                                 conflict=Conflict.BEFORE_DELETE if current else Conflict.GONE)
         except Invalid as exc:  # a version that is no number: the page again, as talent answers a refused form
-            return _delete_page(request, item, status=400, problems=[reason for _name, reason in exc.problems])
+            return _delete_page(request, item, status=422, problems=[reason for _name, reason in exc.problems])
         messages.success(request, "プロフィールを削除しました。過去の派遣記録には名前を残していません。")
         return redirect("talent:index")
     return _delete_page(request, item)
@@ -368,7 +369,7 @@ def request_new(request):
     suggestions = indexing.suggest(request.POST.get("wish") or wish)
     return render(request, "talent/request_form.html", {"form": form, "item": None, "suggestions": suggestions,
                                                         "wish": wish, "place": municipality},
-                  status=400 if request.method == "POST" else 200)
+                  status=422 if request.method == "POST" else 200)
 
 
 @login_required
@@ -461,7 +462,7 @@ def request_move(request, pk, name):
     except (Invalid, Conflict) as exc:
         conflict = isinstance(exc, Conflict)
         problems = [CONFLICT] if conflict else [r for _f, r in exc.problems]
-        return request_detail(request, pk, status=409 if conflict else 400, sent={
+        return request_detail(request, pk, status=409 if conflict else 422, sent={
             "move_refused": {"name": name, "reason": reason, "problems": problems}})
     messages.success(request, f"「{actions.TRANSITION_LABELS[name]}」を記録しました。")
     return redirect("talent:request", item.pk)
@@ -552,4 +553,4 @@ def rounds(request):
     rounds = ApplicationRound.objects.annotate(request_count=Count("requests"))
     return render(request, "talent/rounds.html", {"form": form, "rounds": rounds,
                                                   "open": rules.open_round()},
-                  status=400 if request.method == "POST" else 200)
+                  status=422 if request.method == "POST" else 200)

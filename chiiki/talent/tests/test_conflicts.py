@@ -110,11 +110,11 @@ def test_a_report_refused_or_in_conflict_keeps_what_was_typed(users, client_for,
     assert ">\n試験導入を3地区で実施\r\n報告会も開いた</textarea>" in html and _version(html) == "7"
     assert ChangeRecord.objects.count() == before and TalentRequest.objects.get(pk=r.pk).status == "dispatching"
     missing = advisor.post(f"/talent/requests/{r.pk}/report", {**report, "handed_over_to": "", "version": 7})
-    assert missing.status_code == 400 and ">\n試験導入を3地区で実施\r\n報告会も開いた</textarea>" in missing.content.decode()
+    assert missing.status_code == 422 and ">\n試験導入を3地区で実施\r\n報告会も開いた</textarea>" in missing.content.decode()
     assert advisor.post(f"/talent/requests/{r.pk}/report", {**report, "version": 7}).status_code == 302
     assert TalentRequest.objects.get(pk=r.pk).status == "reported"
     bad_rating = officer.post(f"/talent/requests/{r.pk}/rate", {"version": 8, "comment": "助かりました"})
-    assert bad_rating.status_code == 400 and "評価は1〜5で選んでください" in bad_rating.content.decode()
+    assert bad_rating.status_code == 422 and "評価は1〜5で選んでください" in bad_rating.content.decode()
     assert ">\n助かりました</textarea>" in bad_rating.content.decode()
 
 

@@ -18,7 +18,7 @@ def test_visit_page_refuses_participants_beyond_the_column(users, client_for, ha
     page = client_for(users["advisor"]).post(f"/talent/requests/{hachioji_request.pk}/visits", {
         "version": "1", "date": dt.date(current_fiscal_year(), 7, 1).isoformat(), "hours": "3", "mode": "onsite",
         "participants": participants, "note": "キックオフ"})
-    assert page.status_code == 400  # the talent pages' status for a refused form (views._status)
+    assert page.status_code == 422  # a refused form, as everywhere on the site (views._status)
     text = page.content.decode()
     assert "参加者数は0〜100,000の整数で入力してください" in text and "キックオフ" in text
     assert not Visit.objects.exists()
@@ -41,6 +41,6 @@ def test_deleting_a_profile_with_a_version_that_is_no_number_shows_the_page_agai
     from chiiki.talent.models import TalentProfile
 
     page = client_for(users["advisor"]).post(f"/talent/profiles/{advisor_profile.pk}/delete", {"version": version})
-    assert page.status_code == 400
+    assert page.status_code == 422
     assert "版（version）" in page.content.decode() and "削除していません" in page.content.decode()
     assert TalentProfile.objects.filter(pk=advisor_profile.pk).exists()
