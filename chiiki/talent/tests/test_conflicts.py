@@ -7,6 +7,7 @@ import re
 import pytest
 
 from chiiki import access
+from chiiki.core.fiscal import current_fiscal_year
 from chiiki.core.models import ChangeRecord
 from chiiki.talent import actions
 from chiiki.talent.models import Capability, TalentProfile, TalentRequest
@@ -90,7 +91,8 @@ def test_capability_and_account_conflicts_keep_the_typed_values(users, client_fo
     assert TalentProfile.objects.get(pk=profile.pk).user is None
 
 
-def test_a_report_refused_or_in_conflict_keeps_what_was_typed(users, client_for, vocabulary, rounds, advisor_profile):
+def test_a_report_refused_or_in_conflict_keeps_what_was_typed(users, client_for, vocabulary, rounds, advisor_profile,
+                                                               clock):
     """The report is long to write: a stale version (someone added a visit meanwhile) or a missing field shows the
     page again with the text in the form; nothing is written until it is sent with the current version."""
     officer, admin, advisor = (client_for(users[r]) for r in ("hachioji", "admin", "advisor"))
@@ -99,7 +101,7 @@ def test_a_report_refused_or_in_conflict_keeps_what_was_typed(users, client_for,
     admin.post(f"/talent/requests/{r.pk}/move/receive", {"version": 2})
     admin.post(f"/talent/requests/{r.pk}/move/ask", {"version": 3, "talent": advisor_profile.pk})
     advisor.post(f"/talent/requests/{r.pk}/move/accept", {"version": 4})
-    visit = {"date": "2026-06-02", "hours": "4", "mode": "onsite", "participants": 6}
+    visit = {"date": f"{current_fiscal_year()}-06-02", "hours": "4", "mode": "onsite", "participants": 6}
     assert advisor.post(f"/talent/requests/{r.pk}/visits", {**visit, "version": 5}).status_code == 302
     assert advisor.post(f"/talent/requests/{r.pk}/visits", {**visit, "version": 6}).status_code == 302  # version 7
     report = {"done": "試験導入を3地区で実施\r\n報告会も開いた", "handed_over_to": "福祉課へ", "version": 6}

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize("participants", ["9" * 30, "3000000000"])
 def test_visit_page_refuses_participants_beyond_the_column(users, client_for, hachioji_request, advisor_profile,
-                                                             participants):
+                                                             participants, clock):
     TalentRequest.objects.filter(pk=hachioji_request.pk).update(status=Status.ACCEPTED, talent=advisor_profile)
     page = client_for(users["advisor"]).post(f"/talent/requests/{hachioji_request.pk}/visits", {
         "version": "1", "date": dt.date(current_fiscal_year(), 7, 1).isoformat(), "hours": "3", "mode": "onsite",
@@ -24,7 +24,7 @@ def test_visit_page_refuses_participants_beyond_the_column(users, client_for, ha
     assert not Visit.objects.exists()
 
 
-def test_visit_api_refuses_participants_beyond_the_column(users, client_for, hachioji_request, advisor_profile):
+def test_visit_api_refuses_participants_beyond_the_column(users, client_for, hachioji_request, advisor_profile, clock):
     TalentRequest.objects.filter(pk=hachioji_request.pk).update(status=Status.ACCEPTED, talent=advisor_profile)
     body = {"version": 1, "date": dt.date(current_fiscal_year(), 7, 1).isoformat(), "hours": 3, "mode": "onsite",
             "participants": 10**30}

@@ -62,7 +62,7 @@ def test_the_request_form_is_linked_only_for_those_it_opens_for(users, client_fo
         assert client.get("/talent/requests/new").status_code == 200
 
 
-def test_the_workflow_through_the_pages(users, client_for, vocabulary, rounds, advisor_profile):
+def test_the_workflow_through_the_pages(users, client_for, vocabulary, rounds, advisor_profile, clock):
     officer, admin, advisor = (client_for(users[r]) for r in ("hachioji", "admin", "advisor"))
     r = actions.create_request(users["hachioji"], users["hachioji"].municipality, request_data())
     assert officer.post(f"/talent/requests/{r.pk}/move/submit", {"version": 1}).status_code == 302
