@@ -27,6 +27,7 @@ from .forms import (
     CapabilityForm,
     ProfileForm,
     RateForm,
+    ReasonForm,
     ReportForm,
     RequestForm,
     RoundForm,
@@ -35,6 +36,7 @@ from .forms import (
 from .models import ApplicationRound, Capability, Kind, Status, TalentProfile
 
 CONFLICT = "ほかの利用者が先に更新しました。最新の内容を確認してから、もう一度操作してください。"
+REASON_MOVES = ("reject", "decline", "withdraw")  # the moves that carry a 理由 line
 
 
 def _status(request, form) -> int:
@@ -405,8 +407,10 @@ def request_detail(request, pk, *, sent=None, status=200):
     """`sent`: a small form (visit_form, report_form or rate_form) sent back with what was typed."""
     item = queries.get_request(request.user, pk)
     user = request.user
-    moves = [(name, actions.TRANSITION_LABELS[name]) for name in actions.allowed_transitions(user, item)
-             if name not in ("ask", "report", "rate")]
+    reason_forms = (sent or {}).get("reason_forms", {})
+    moves = [(name, actions.TRANSITION_LABELS[name], reason_forms.get(name) or (
+        ReasonForm(move=name) if name in REASON_MOVES else None))
+        for name in actions.allowed_transitions(user, item) if name not in ("ask", "report", "rate")]
     show_candidates = access.can(user, "talent.manage") and item.status in (
         Status.RECEIVED, Status.PROPOSED, Status.DECLINED) or (
         item.status == Status.PROPOSED and access.can(user, "talent.request", item))
@@ -462,8 +466,16 @@ def request_move(request, pk, name):
     except (Invalid, Conflict) as exc:
         conflict = isinstance(exc, Conflict)
         problems = [CONFLICT] if conflict else [r for _f, r in exc.problems]
-        return request_detail(request, pk, status=409 if conflict else 422, sent={
-            "move_refused": {"name": name, "reason": reason, "problems": problems}})
+        sent = {"move_refused": {"name": name, "reason": reason, "problems": problems}}
+        if name in REASON_MOVES:
+            # The typed 理由 stays in its line; a problem with it goes beside it, the rest (state, version) on top.
+            form = ReasonForm(request.POST, move=name)
+            form.is_valid()
+            if not conflict:
+                form.add_problems([(f, r) for f, r in exc.problems if f == "reason"])
+                problems[:] = [r for f, r in exc.problems if f != "reason"]
+            sent["reason_forms"] = {name: form}
+        return request_detail(request, pk, status=409 if conflict else 422, sent=sent)
     messages.success(request, f"「{actions.TRANSITION_LABELS[name]}」を記録しました。")
     return redirect("talent:request", item.pk)
 

@@ -132,7 +132,7 @@ def test_a_stale_step_keeps_the_typed_reason(users, client_for, vocabulary, roun
     stale = advisor.post(f"/talent/requests/{r.pk}/move/decline", {"version": 3, "reason": "日程が合わないため"})
     html = stale.content.decode()
     assert stale.status_code == 409 and "ほかの利用者が先に更新しました" in html and "data-error-summary" in html
-    assert 'id="reason-decline" name="reason" value="日程が合わないため"' in html
+    assert re.search(r'<input type="text" name="reason" value="日程が合わないため"[^>]*id="id_decline_reason"', html)
     assert ChangeRecord.objects.count() == before and TalentRequest.objects.get(pk=r.pk).status == "asked"
     assert advisor.post(f"/talent/requests/{r.pk}/move/decline", {"version": 4, "reason": "日程が合わないため"}
                         ).status_code == 302
@@ -148,3 +148,27 @@ def test_asking_a_talent_that_is_not_a_number_is_not_found(users, client_for, vo
         assert admin.post(f"/talent/requests/{r.pk}/move/ask", {"version": 3, "talent": talent}).status_code == 404
     r.refresh_from_db()
     assert r.version == 3
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_declining_without_a_reason_is_refused_beside_the_field(users, client_for, hachioji_request, advisor_profile,
+                                                                reason):
+    """The 理由 line is checked by the server (the form is novalidate, no browser bubble): 422 with the site's message
+    beside it, nothing recorded; the 辞退 form is still there to fill in."""
+    TalentRequest.objects.filter(pk=hachioji_request.pk).update(status="asked", talent=advisor_profile, version=4)
+    advisor = client_for(users["advisor"])
+    page = advisor.get(f"/talent/requests/{hachioji_request.pk}/").content.decode()
+    form = re.search(r'<form [^>]*id="move-decline-form"[^>]*>', page)
+    assert form and "novalidate" in form.group(0)
+    assert '<label for="id_decline_reason">理由 <span class="required">必須</span></label>' in page
+    before = ChangeRecord.objects.count()
+    refused = advisor.post(f"/talent/requests/{hachioji_request.pk}/move/decline", {"version": 4, "reason": reason})
+    html = refused.content.decode()
+    assert refused.status_code == 422
+    assert '<ul class="errorlist" id="id_decline_reason_error"><li>理由を入力してください</li></ul>' in html
+    assert re.search(r'<input [^>]*aria-invalid="true"[^>]*id="id_decline_reason"', html)
+    assert '<a href="#id_decline_reason">理由</a>: 理由を入力してください' in html  # the summary links to it
+    assert ChangeRecord.objects.count() == before and TalentRequest.objects.get(pk=hachioji_request.pk).status == "asked"
+    assert advisor.post(f"/talent/requests/{hachioji_request.pk}/move/decline",
+                        {"version": 4, "reason": "日程が合わないため"}).status_code == 302
+    assert TalentRequest.objects.get(pk=hachioji_request.pk).status == "declined"
