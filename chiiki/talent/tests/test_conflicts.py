@@ -160,14 +160,14 @@ def test_declining_without_a_reason_is_refused_beside_the_field(users, client_fo
     page = advisor.get(f"/talent/requests/{hachioji_request.pk}/").content.decode()
     form = re.search(r'<form [^>]*id="move-decline-form"[^>]*>', page)
     assert form and "novalidate" in form.group(0)
-    assert '<label for="id_decline_reason">理由 <span class="required">必須</span></label>' in page
+    assert '<label for="id_decline_reason">辞退の理由 <span class="required">必須</span></label>' in page
     before = ChangeRecord.objects.count()
     refused = advisor.post(f"/talent/requests/{hachioji_request.pk}/move/decline", {"version": 4, "reason": reason})
     html = refused.content.decode()
     assert refused.status_code == 422
     assert '<ul class="errorlist" id="id_decline_reason_error"><li>理由を入力してください</li></ul>' in html
     assert re.search(r'<input [^>]*aria-invalid="true"[^>]*id="id_decline_reason"', html)
-    assert '<a href="#id_decline_reason">理由</a>: 理由を入力してください' in html  # the summary links to it
+    assert '<a href="#id_decline_reason">辞退の理由</a>: 理由を入力してください' in html  # the summary links to it
     assert ChangeRecord.objects.count() == before and TalentRequest.objects.get(pk=hachioji_request.pk).status == "asked"
     assert advisor.post(f"/talent/requests/{hachioji_request.pk}/move/decline",
                         {"version": 4, "reason": "日程が合わないため"}).status_code == 302
