@@ -593,6 +593,9 @@ def add_visit(actor, request: TalentRequest, *, date, hours, mode: str, particip
             problems.append(("date", "日付は YYYY-MM-DD で入力してください"))
     if date is None:
         problems.append(("date", "日付を入力してください"))
+    elif isinstance(date, dt.date) and date > (today := rules.today()):
+        # A visit starts the dispatch and sets the report's due date: one dated ahead would hide an overdue report.
+        problems.append(("date", f"訪問日は今日（{today.year}年{today.month}月{today.day}日）までの日付を入力してください"))
     try:
         hours = Decimal(str(hours))
         if not hours.is_finite() or hours <= 0 or hours > 24:

@@ -10,7 +10,6 @@ import datetime as dt
 import random
 
 from django.db import transaction
-from django.utils import timezone
 
 from chiiki import access
 from chiiki.accounts.models import User
@@ -166,11 +165,12 @@ def _request(actor, rng, places, spec, advisor_profile, pool, year):
 
 
 def _visits(actor, r, year, rng):
-    """Two visits in the first weeks of the 年度 (or in the last days when the 年度 has only just begun)."""
+    """Two visits in the first weeks of the 年度 (or on its first days when it has only just begun: never after
+    today, which add_visit refuses)."""
     first = dt.date(year, 4, 20)
-    today = timezone.localdate()
+    today = rules.today()
     days = [first, first + dt.timedelta(days=14)] if today >= first + dt.timedelta(days=14) else [
-        dt.date(year, 4, 1), dt.date(year, 4, 2)]
+        dt.date(year, 4, 1), min(dt.date(year, 4, 2), today)]
     for day, mode in zip(days, ("onsite", "online"), strict=True):
         r.refresh_from_db()
         actions.add_visit(actor, r, date=day, hours=rng.choice(["2", "3", "4"]), mode=mode,

@@ -215,6 +215,24 @@ class RateForm(ActionForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+REASON_LABELS = {"decline": "辞退の理由", "reject": "不採択の理由", "withdraw": "取下げの理由"}
+
+
+class ReasonForm(ActionForm):
+    """The 理由 line of 辞退・不採択・取下げ on the request page. Required (but withdraw) is checked by the action, so an
+    empty one comes back beside the field in Japanese (the form is novalidate, not the browser's bubble). Ids carry the
+    move's name: the page holds one such form per move."""
+
+    reason = forms.CharField(label="理由", required=False)
+
+    def __init__(self, *args, move: str, **kwargs):
+        super().__init__(*args, auto_id=f"id_{move}_%s", **kwargs)
+        # Named after its move: the admin sees the 不採択 and 取下げ lines one above the other.
+        self.fields["reason"].label = REASON_LABELS.get(move, "理由")
+        if move != "withdraw":
+            self.fields["reason"].widget.attrs["required"] = True  # marks it 必須 (components/field.html)
+
+
 class CapabilityForm(ActionForm):
     label = forms.CharField(label="できること", max_length=120)
     synonyms = forms.CharField(label="同義語（; で区切る）", required=False, widget=forms.Textarea(attrs={"rows": 2}))

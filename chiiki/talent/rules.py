@@ -5,6 +5,7 @@
 - One case uses at most 3 days (on-site visits included), or at most 10 hours when it is online only.
 - The same project (municipality × sector × 年度) with the same advisor once per 年度.
 - The report is due within 7 days of the last visit.
+- A visit is recorded once it has happened: never dated after today (Japan time).
 """
 
 import datetime as dt
@@ -72,6 +73,11 @@ def same_project_problem(request: TalentRequest, talent) -> str | None:
     if clash:
         return "同じ事業（団体・分野）への同じ人材の派遣は1年度に1回までです"
     return None
+
+
+def today() -> dt.date:
+    """Today in Japan: the one clock add_visit reads (tests fix it here)."""
+    return timezone.localdate(timezone=JST)
 
 
 def report_due(last_visit: dt.date | None) -> dt.date | None:

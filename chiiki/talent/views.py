@@ -27,6 +27,7 @@ from .forms import (
     CapabilityForm,
     ProfileForm,
     RateForm,
+    ReasonForm,
     ReportForm,
     RequestForm,
     RoundForm,
@@ -35,11 +36,13 @@ from .forms import (
 from .models import ApplicationRound, Capability, Kind, Status, TalentProfile
 
 CONFLICT = "ほかの利用者が先に更新しました。最新の内容を確認してから、もう一度操作してください。"
+REASON_MOVES = ("reject", "decline", "withdraw")  # the moves that carry a 理由 line
 
 
 def _status(request, form) -> int:
-    """A form sent back: 409 when someone else saved first (what was typed is kept), 400 when refused."""
-    return 409 if getattr(form, "conflict", None) else 400 if request.method == "POST" else 200
+    """A form sent back: 409 when someone else saved first (what was typed is kept), 422 when refused (as the rest of
+    the site, core.forms.save_or_refuse)."""
+    return 409 if getattr(form, "conflict", None) else 422 if request.method == "POST" else 200
 
 
 def _querystring(request) -> str:
@@ -211,7 +214,7 @@ def profile_new(request):
             messages.success(request, "プロフィールを登録しました。")
             return redirect("talent:profile", created.pk)
     return render(request, "talent/profile_form.html", {"form": form, "profile": None},
-                  status=400 if request.method == "POST" else 200)
+                  status=422 if request.method == "POST" else 200)
 
 
 @login_required
@@ -293,7 +296,7 @@ def profile_delete(request, pk):
             return _delete_page(request, current, status=409,
                                 conflict=Conflict.BEFORE_DELETE if current else Conflict.GONE)
         except Invalid as exc:  # a version that is no number: the page again, as talent answers a refused form
-            return _delete_page(request, item, status=400, problems=[reason for _name, reason in exc.problems])
+            return _delete_page(request, item, status=422, problems=[reason for _name, reason in exc.problems])
         messages.success(request, "プロフィールを削除しました。過去の派遣記録には名前を残していません。")
         return redirect("talent:index")
     return _delete_page(request, item)
@@ -368,7 +371,7 @@ def request_new(request):
     suggestions = indexing.suggest(request.POST.get("wish") or wish)
     return render(request, "talent/request_form.html", {"form": form, "item": None, "suggestions": suggestions,
                                                         "wish": wish, "place": municipality},
-                  status=400 if request.method == "POST" else 200)
+                  status=422 if request.method == "POST" else 200)
 
 
 @login_required
@@ -404,8 +407,10 @@ def request_detail(request, pk, *, sent=None, status=200):
     """`sent`: a small form (visit_form, report_form or rate_form) sent back with what was typed."""
     item = queries.get_request(request.user, pk)
     user = request.user
-    moves = [(name, actions.TRANSITION_LABELS[name]) for name in actions.allowed_transitions(user, item)
-             if name not in ("ask", "report", "rate")]
+    reason_forms = (sent or {}).get("reason_forms", {})
+    moves = [(name, actions.TRANSITION_LABELS[name], reason_forms.get(name) or (
+        ReasonForm(move=name) if name in REASON_MOVES else None))
+        for name in actions.allowed_transitions(user, item) if name not in ("ask", "report", "rate")]
     show_candidates = access.can(user, "talent.manage") and item.status in (
         Status.RECEIVED, Status.PROPOSED, Status.DECLINED) or (
         item.status == Status.PROPOSED and access.can(user, "talent.request", item))
@@ -461,8 +466,16 @@ def request_move(request, pk, name):
     except (Invalid, Conflict) as exc:
         conflict = isinstance(exc, Conflict)
         problems = [CONFLICT] if conflict else [r for _f, r in exc.problems]
-        return request_detail(request, pk, status=409 if conflict else 400, sent={
-            "move_refused": {"name": name, "reason": reason, "problems": problems}})
+        sent = {"move_refused": {"name": name, "reason": reason, "problems": problems}}
+        if name in REASON_MOVES:
+            # The typed 理由 stays in its line; a problem with it goes beside it, the rest (state, version) on top.
+            form = ReasonForm(request.POST, move=name)
+            form.is_valid()
+            if not conflict:
+                form.add_problems([(f, r) for f, r in exc.problems if f == "reason"])
+                problems[:] = [r for f, r in exc.problems if f != "reason"]
+            sent["reason_forms"] = {name: form}
+        return request_detail(request, pk, status=409 if conflict else 422, sent=sent)
     messages.success(request, f"「{actions.TRANSITION_LABELS[name]}」を記録しました。")
     return redirect("talent:request", item.pk)
 
@@ -552,4 +565,4 @@ def rounds(request):
     rounds = ApplicationRound.objects.annotate(request_count=Count("requests"))
     return render(request, "talent/rounds.html", {"form": form, "rounds": rounds,
                                                   "open": rules.open_round()},
-                  status=400 if request.method == "POST" else 200)
+                  status=422 if request.method == "POST" else 200)

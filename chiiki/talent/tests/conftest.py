@@ -8,8 +8,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from chiiki import access
+from chiiki.core.fiscal import current_fiscal_year
 from chiiki.roadmap.models import Sector, SectorModel
-from chiiki.talent import actions
+from chiiki.talent import actions, rules
 from chiiki.talent.models import ApplicationRound, Kind
 from chiiki.talent.reference import load_capabilities
 
@@ -37,6 +38,19 @@ def rounds(db):
         for number, month in enumerate(range(4, 13), start=1):
             ApplicationRound.objects.get_or_create(fiscal_year=year, number=number,
                                                    defaults={"deadline": dt.date(year, month, 20)})
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Fixes the date add_visit takes as today (rules.today); by default the last day of this 年度, so a visit on any
+    day of this 年度 has happened whatever the real date. Call it with a date to move the clock."""
+
+    def set_today(day: dt.date) -> dt.date:
+        monkeypatch.setattr(rules, "today", lambda: day)
+        return day
+
+    set_today(dt.date(current_fiscal_year() + 1, 3, 31))
+    return set_today
 
 
 def profile_data(**overrides):

@@ -51,7 +51,7 @@ def test_admin_links_and_unlinks_through_the_page(users, client_for, roster_prof
 def test_link_refusals_are_named(users, client_for, roster_profile, advisor_profile, username, message):
     response = client_for(users["admin"]).post(f"/talent/profiles/{roster_profile.pk}/account",
                                                {"username": username, "version": 1})
-    assert response.status_code == 400 and message in response.content.decode()
+    assert response.status_code == 422 and message in response.content.decode()
     roster_profile.refresh_from_db()
     assert roster_profile.user is None and roster_profile.version == 1
 

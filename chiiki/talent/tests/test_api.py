@@ -123,7 +123,7 @@ def test_stale_version_is_409_and_bad_values_422(users, client_for, rounds, hach
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_visit_endpoint_by_role(users, client_for, hachioji_request, advisor_profile, role):
+def test_visit_endpoint_by_role(users, client_for, hachioji_request, advisor_profile, role, clock):
     TalentRequest.objects.filter(pk=hachioji_request.pk).update(status=Status.ACCEPTED, talent=advisor_profile)
     body = {"version": 1, "date": dt.date(current_fiscal_year(), 7, 1).isoformat(), "hours": 3, "mode": "onsite",
             "participants": 4}

@@ -32,7 +32,7 @@ def test_the_request_form_offers_checkboxes_grouped_by_sector(users, client_for,
     refused = client.post("/talent/requests/new", {**request_data(vision=""), "required": ["CAP-HLT-07", "CAP-COM-03"],
                                                     "desired": ["CAP-EDU-01"]})
     html = refused.content.decode()
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     ticked = {k for k, v in _boxes(html, "required").items() if v}
     assert ticked == {"CAP-HLT-07", "CAP-COM-03"} and {k for k, v in _boxes(html, "desired").items() if v} == {
         "CAP-EDU-01"}

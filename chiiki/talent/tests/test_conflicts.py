@@ -7,6 +7,7 @@ import re
 import pytest
 
 from chiiki import access
+from chiiki.core.fiscal import current_fiscal_year
 from chiiki.core.models import ChangeRecord
 from chiiki.talent import actions
 from chiiki.talent.models import Capability, TalentProfile, TalentRequest
@@ -90,7 +91,8 @@ def test_capability_and_account_conflicts_keep_the_typed_values(users, client_fo
     assert TalentProfile.objects.get(pk=profile.pk).user is None
 
 
-def test_a_report_refused_or_in_conflict_keeps_what_was_typed(users, client_for, vocabulary, rounds, advisor_profile):
+def test_a_report_refused_or_in_conflict_keeps_what_was_typed(users, client_for, vocabulary, rounds, advisor_profile,
+                                                               clock):
     """The report is long to write: a stale version (someone added a visit meanwhile) or a missing field shows the
     page again with the text in the form; nothing is written until it is sent with the current version."""
     officer, admin, advisor = (client_for(users[r]) for r in ("hachioji", "admin", "advisor"))
@@ -99,7 +101,7 @@ def test_a_report_refused_or_in_conflict_keeps_what_was_typed(users, client_for,
     admin.post(f"/talent/requests/{r.pk}/move/receive", {"version": 2})
     admin.post(f"/talent/requests/{r.pk}/move/ask", {"version": 3, "talent": advisor_profile.pk})
     advisor.post(f"/talent/requests/{r.pk}/move/accept", {"version": 4})
-    visit = {"date": "2026-06-02", "hours": "4", "mode": "onsite", "participants": 6}
+    visit = {"date": f"{current_fiscal_year()}-06-02", "hours": "4", "mode": "onsite", "participants": 6}
     assert advisor.post(f"/talent/requests/{r.pk}/visits", {**visit, "version": 5}).status_code == 302
     assert advisor.post(f"/talent/requests/{r.pk}/visits", {**visit, "version": 6}).status_code == 302  # version 7
     report = {"done": "試験導入を3地区で実施\r\n報告会も開いた", "handed_over_to": "福祉課へ", "version": 6}
@@ -110,11 +112,11 @@ def test_a_report_refused_or_in_conflict_keeps_what_was_typed(users, client_for,
     assert ">\n試験導入を3地区で実施\r\n報告会も開いた</textarea>" in html and _version(html) == "7"
     assert ChangeRecord.objects.count() == before and TalentRequest.objects.get(pk=r.pk).status == "dispatching"
     missing = advisor.post(f"/talent/requests/{r.pk}/report", {**report, "handed_over_to": "", "version": 7})
-    assert missing.status_code == 400 and ">\n試験導入を3地区で実施\r\n報告会も開いた</textarea>" in missing.content.decode()
+    assert missing.status_code == 422 and ">\n試験導入を3地区で実施\r\n報告会も開いた</textarea>" in missing.content.decode()
     assert advisor.post(f"/talent/requests/{r.pk}/report", {**report, "version": 7}).status_code == 302
     assert TalentRequest.objects.get(pk=r.pk).status == "reported"
     bad_rating = officer.post(f"/talent/requests/{r.pk}/rate", {"version": 8, "comment": "助かりました"})
-    assert bad_rating.status_code == 400 and "評価は1〜5で選んでください" in bad_rating.content.decode()
+    assert bad_rating.status_code == 422 and "評価は1〜5で選んでください" in bad_rating.content.decode()
     assert ">\n助かりました</textarea>" in bad_rating.content.decode()
 
 
@@ -130,7 +132,7 @@ def test_a_stale_step_keeps_the_typed_reason(users, client_for, vocabulary, roun
     stale = advisor.post(f"/talent/requests/{r.pk}/move/decline", {"version": 3, "reason": "日程が合わないため"})
     html = stale.content.decode()
     assert stale.status_code == 409 and "ほかの利用者が先に更新しました" in html and "data-error-summary" in html
-    assert 'id="reason-decline" name="reason" value="日程が合わないため"' in html
+    assert re.search(r'<input type="text" name="reason" value="日程が合わないため"[^>]*id="id_decline_reason"', html)
     assert ChangeRecord.objects.count() == before and TalentRequest.objects.get(pk=r.pk).status == "asked"
     assert advisor.post(f"/talent/requests/{r.pk}/move/decline", {"version": 4, "reason": "日程が合わないため"}
                         ).status_code == 302
@@ -146,3 +148,27 @@ def test_asking_a_talent_that_is_not_a_number_is_not_found(users, client_for, vo
         assert admin.post(f"/talent/requests/{r.pk}/move/ask", {"version": 3, "talent": talent}).status_code == 404
     r.refresh_from_db()
     assert r.version == 3
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_declining_without_a_reason_is_refused_beside_the_field(users, client_for, hachioji_request, advisor_profile,
+                                                                reason):
+    """The 理由 line is checked by the server (the form is novalidate, no browser bubble): 422 with the site's message
+    beside it, nothing recorded; the 辞退 form is still there to fill in."""
+    TalentRequest.objects.filter(pk=hachioji_request.pk).update(status="asked", talent=advisor_profile, version=4)
+    advisor = client_for(users["advisor"])
+    page = advisor.get(f"/talent/requests/{hachioji_request.pk}/").content.decode()
+    form = re.search(r'<form [^>]*id="move-decline-form"[^>]*>', page)
+    assert form and "novalidate" in form.group(0)
+    assert '<label for="id_decline_reason">辞退の理由 <span class="required">必須</span></label>' in page
+    before = ChangeRecord.objects.count()
+    refused = advisor.post(f"/talent/requests/{hachioji_request.pk}/move/decline", {"version": 4, "reason": reason})
+    html = refused.content.decode()
+    assert refused.status_code == 422
+    assert '<ul class="errorlist" id="id_decline_reason_error"><li>理由を入力してください</li></ul>' in html
+    assert re.search(r'<input [^>]*aria-invalid="true"[^>]*id="id_decline_reason"', html)
+    assert '<a href="#id_decline_reason">辞退の理由</a>: 理由を入力してください' in html  # the summary links to it
+    assert ChangeRecord.objects.count() == before and TalentRequest.objects.get(pk=hachioji_request.pk).status == "asked"
+    assert advisor.post(f"/talent/requests/{hachioji_request.pk}/move/decline",
+                        {"version": 4, "reason": "日程が合わないため"}).status_code == 302
+    assert TalentRequest.objects.get(pk=hachioji_request.pk).status == "declined"

@@ -1,11 +1,14 @@
 """The demo loader: ~200 fictional talents, requests in every state for the demo municipalities, idempotent."""
 
+import datetime as dt
+
 import pytest
 
 from chiiki.accounts.models import Role, User
+from chiiki.core.fiscal import current_fiscal_year
 from chiiki.regions.models import Municipality, Prefecture
 from chiiki.talent import demo
-from chiiki.talent.models import Status, TalentProfile, TalentRequest
+from chiiki.talent.models import Status, TalentProfile, TalentRequest, Visit
 
 
 @pytest.fixture
@@ -37,3 +40,14 @@ def test_demo_pool_and_requests_in_every_state(nagano):
     TalentProfile.objects.all().delete()
     demo.load()
     assert list(TalentProfile.objects.order_by("id").values_list("display_name", "kind", "home_prefecture_id")[:5]) == names
+
+
+@pytest.mark.parametrize("month_day", [(4, 1), (4, 2), (5, 4)])
+def test_demo_visits_are_never_after_today(nagano, clock, month_day):
+    """On the first days of a 年度 the demo's visits fall back to its first days: add_visit refuses a date after today,
+    so one would stop load_demo."""
+    today = clock(dt.date(current_fiscal_year(), *month_day))
+    demo.load()
+    dates = list(Visit.objects.values_list("date", flat=True))
+    assert dates and max(dates) <= today
+    assert TalentRequest.objects.filter(status=Status.DISPATCHING).exists()

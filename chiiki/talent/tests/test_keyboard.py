@@ -7,7 +7,7 @@ import pytest
 
 from chiiki.core.tests.keyboard import tab_to
 from chiiki.core.tests.test_keyboard_forms import WIDTHS, check_page, refused, send, start, value
-from chiiki.core.tests.test_keyboard_officer import _unexpected  # talent forms answer 400 when refused
+from chiiki.core.tests.test_keyboard_officer import _unexpected  # talent forms answer 422 when refused
 from chiiki.talent.models import TalentProfile
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -49,7 +49,7 @@ def test_free_text_suggests_and_the_form_saves_a_draft(users, client_for, vocabu
 
 def test_form_errors_are_japanese(users, client_for, vocabulary):
     response = client_for(users["hachioji"]).post("/talent/requests/new", {"title": "", "sector": "", "vision": ""})
-    assert response.status_code == 400
+    assert response.status_code == 422
     body = response.content.decode()
     assert "目指す姿を入力してください" in body and "必須のできることを選んでください" in body
     assert "分野を選んでください" in body and "分野を入力してください" not in body
@@ -73,7 +73,7 @@ def test_the_request_form_is_linked_only_for_those_it_opens_for(users, client_fo
         assert client.get("/talent/requests/new").status_code == 200
 
 
-def test_the_workflow_through_the_pages(users, client_for, vocabulary, rounds, advisor_profile):
+def test_the_workflow_through_the_pages(users, client_for, vocabulary, rounds, advisor_profile, clock):
     officer, admin, advisor = (client_for(users[r]) for r in ("hachioji", "admin", "advisor"))
     r = actions.create_request(users["hachioji"], users["hachioji"].municipality, request_data())
     assert officer.post(f"/talent/requests/{r.pk}/move/submit", {"version": 1}).status_code == 302
@@ -106,7 +106,7 @@ def test_a_refused_move_shows_the_reason(users, client_for, vocabulary, hachioji
     ApplicationRound.objects.all().delete()
     response = client_for(users["hachioji"]).post(f"/talent/requests/{hachioji_request.pk}/move/submit",
                                                   {"version": 1})
-    assert response.status_code == 400 and "受付中の募集回がありません" in response.content.decode()
+    assert response.status_code == 422 and "受付中の募集回がありません" in response.content.decode()
 
 
 def test_other_municipalities_cannot_see_a_request(users, client_for, hachioji_request):
@@ -186,7 +186,7 @@ def test_rounds_page_for_the_admin_only(users, client_for, db):
     response = admin.post("/talent/manage/rounds", {"fiscal_year": 2026, "number": 1, "deadline": "2026-04-20"})
     assert response.status_code == 302 and ApplicationRound.objects.count() == 1
     bad = admin.post("/talent/manage/rounds", {"fiscal_year": 2026, "number": 2, "deadline": "2027-01-20"})
-    assert bad.status_code == 400 and "募集回の締切は4月から12月までです" in bad.content.decode()
+    assert bad.status_code == 422 and "募集回の締切は4月から12月までです" in bad.content.decode()
     assert client_for(users["hachioji"]).get("/talent/manage/rounds").status_code == 403
 
 

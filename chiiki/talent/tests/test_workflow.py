@@ -202,7 +202,7 @@ def _days(n):
     return [start + dt.timedelta(days=i) for i in range(n)]
 
 
-def test_at_most_three_days_with_onsite_visits(users, hachioji_request, advisor_profile):
+def test_at_most_three_days_with_onsite_visits(users, hachioji_request, advisor_profile, clock):
     r = _dispatching(hachioji_request, advisor_profile)
     d1, d2, d3, d4 = _days(4)
     _visit(users, r, d1, 6, "onsite")
@@ -215,7 +215,7 @@ def test_at_most_three_days_with_onsite_visits(users, hachioji_request, advisor_
     assert r.visits.count() == 4
 
 
-def test_at_most_ten_hours_online_only(users, hachioji_request, advisor_profile):
+def test_at_most_ten_hours_online_only(users, hachioji_request, advisor_profile, clock):
     r = _dispatching(hachioji_request, advisor_profile)
     days = _days(5)
     for day in days[:4]:
@@ -225,7 +225,7 @@ def test_at_most_ten_hours_online_only(users, hachioji_request, advisor_profile)
     assert "オンラインのみの派遣は10時間まで" in str(exc.value)
 
 
-def test_visits_only_by_the_talent_and_only_after_acceptance(users, hachioji_request, advisor_profile):
+def test_visits_only_by_the_talent_and_only_after_acceptance(users, hachioji_request, advisor_profile, clock):
     r = _at(hachioji_request, Status.ASKED, talent=advisor_profile)
     with pytest.raises(Invalid):
         _visit(users, r, _days(1)[0], 2, "onsite")
