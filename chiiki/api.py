@@ -1,10 +1,11 @@
 """The public API: one NinjaAPI under /api/v1; each app contributes a router (authentication: accounts.auth)."""
 
+import functools
 import logging
 import uuid
 
 from django.core.exceptions import PermissionDenied
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
@@ -84,21 +85,63 @@ def _nul_problems(value, path: str = "") -> list[tuple[str, str]]:
     return []
 
 
+def _without_nul(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {key: _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
+
+
 class ChiikiParser(Parser):
-    """ninja's parser, refusing NUL in a request body (JSON or form fields) with the actions' message (422)."""
+    """ninja's parser, refusing NUL in a request body (JSON or form fields) with the actions' message (422).
+
+    The refusal waits for the operation (refuse_nul_with_the_rest): the body goes on without NUL, so the action
+    can say what else is wrong in the same answer."""
 
     def parse_body(self, request):
         data = super().parse_body(request)
         if problems := _nul_problems(data):
-            raise Invalid(problems)
+            request.chiiki_nul_problems = problems
+            return _without_nul(data)
         return data
 
     def parse_querydict(self, data, list_fields, request):
         parsed = super().parse_querydict(data, list_fields, request)
         # Query strings never get here with NUL: core.middleware.NulInRequestLineMiddleware refuses them first.
         if data is request.POST and (problems := _nul_problems(parsed)):
-            raise Invalid(problems)
+            request.chiiki_nul_problems = problems
+            return _without_nul(parsed)
         return parsed
+
+
+class _DryRun(Exception):
+    pass
+
+
+def refuse_nul_with_the_rest(view):
+    """An operation whose body held NUL runs with the NUL removed and everything it wrote rolled back: the answer
+    is 422 with the NUL beside its field and the action's other problems (too long, required…) at once."""
+
+    @functools.wraps(view)
+    def run(request, *args, **kwargs):
+        problems = getattr(request, "chiiki_nul_problems", None)
+        if not problems:
+            return view(request, *args, **kwargs)
+        refused = {name for name, _reason in problems}
+        try:
+            with transaction.atomic():
+                view(request, *args, **kwargs)
+                raise _DryRun
+        except Invalid as exc:
+            problems = problems + [(name, reason) for name, reason in exc.problems if name not in refused]
+        except Exception:  # noqa: BLE001, S110 - anything else is said once the NUL is removed, as before
+            pass
+        raise Invalid(problems)
+
+    return run
 
 
 logger = logging.getLogger("chiiki.api")
@@ -155,6 +198,8 @@ def invalid(request, exc):
 
 @api.exception_handler(NinjaValidationError)
 def validation_error(request, exc):
+    if problems := getattr(request, "chiiki_nul_problems", None):  # the body's NUL first, as before
+        return invalid(request, Invalid(problems))
     return api.create_response(request, {"detail": japanese_validation_errors(exc.errors)}, status=422)
 
 
@@ -183,6 +228,7 @@ def database_busy(request, exc):
     return api.create_response(request, {"detail": db.BUSY_MESSAGE}, status=409)
 
 
+api.add_decorator(refuse_nul_with_the_rest)
 
 api.add_router("", regions_router)
 api.add_router("", roadmap_router)

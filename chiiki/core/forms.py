@@ -6,7 +6,10 @@ in the API: its fields are optional to Django and its choice fields accept any v
 allowed). What is required is still shown: `required_fields` get the HTML attribute `required`."""
 
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.core.validators import ProhibitNullCharactersValidator
+from django.db import transaction
+from django.http import Http404
 
 from chiiki.core import editing
 from chiiki.core.errors import Conflict, Invalid
@@ -66,6 +69,10 @@ class StorableModelMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+class _DryRun(Exception):
+    pass
+
+
 class ActionForm(forms.Form):
     required_fields: tuple[str, ...] = ()
     conflict = None  # set by editing.keep_typed after a Conflict
@@ -82,6 +89,7 @@ class ActionForm(forms.Form):
         on the fields; Conflict (for edits: `stored(row)` → the row's values now, with its version) keeps what was
         typed beside what the other person saved (editing.keep_typed)."""
         if not self.is_valid():
+            self._add_the_actions_problems(save)
             return None
         try:
             return save(self.cleaned_data)
@@ -92,6 +100,25 @@ class ActionForm(forms.Form):
                 raise
             editing.keep_typed(self, exc.current and stored(exc.current))
         return None
+
+    def _add_the_actions_problems(self, save) -> None:
+        """A field this form refuses itself (NUL) must not hide what the action would say about the others (too
+        long, required…): one pass shows every problem. The action runs on the other values, the refused fields
+        left empty, and everything it wrote is rolled back."""
+        data = {**self.cleaned_data, **{name: self.fields[name].to_python(None) for name in self.errors
+                                         if name in self.fields}}
+        try:
+            with transaction.atomic():
+                save(data)
+                raise _DryRun
+        except _DryRun:
+            pass
+        except Invalid as exc:
+            for name, reason in exc.problems:
+                if name not in self.errors or not name:  # the field's own refusal says what to fix first
+                    self.add_error(name if name in self.fields else None, reason)
+        except (Conflict, PermissionDenied, Http404):
+            pass  # said once the refused fields are corrected, as before
 
     def attach(self, exc: Invalid) -> None:
         for name, reason in exc.problems:

@@ -18,7 +18,7 @@ from chiiki.core.forms import row_id
 from chiiki.core.text import control_character_problem
 from chiiki.roadmap.models import Sector
 
-from . import corporate_number
+from . import corporate_number, notify
 from .models import (
     Challenge,
     ChallengeStatus,
@@ -761,6 +761,8 @@ def shortlist_proposal(actor, proposal: Proposal, *, shortlisted: bool, version,
         history.record(actor, history.UPDATE, current, before, history.snapshot(current, PROPOSAL_FIELDS),
                        municipality=current.challenge.municipality, source=source)
         history.bump(AREA)
+        if source != history.DEMO:  # the demo loader's moves would only flood the console
+            notify.proposal_moved(current)
     return current
 
 
@@ -785,6 +787,8 @@ def select_proposal(actor, proposal: Proposal, *, amount, version, source: str =
             other.save()
             history.record(actor, history.UPDATE, other, old, history.snapshot(other, PROPOSAL_FIELDS),
                            municipality=challenge.municipality, source=source)
+            if source != history.DEMO:
+                notify.proposal_moved(other)
         challenge.status, challenge.selected_id, challenge.outcome_amount = ChallengeStatus.DECIDED, proposal.pk, value
         challenge.outcome_published_at = timezone.now()
         challenge.version += 1

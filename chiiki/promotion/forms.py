@@ -135,6 +135,8 @@ class CouncilForm(ActionForm):
         # Municipalities by name, not 団体コード (which a prefecture officer does not know), and only those the user
         # manages: the prefecture's for its officer, one's own for municipal staff, all (by prefecture) for the admin.
         self.fields["municipality"].choices = NONE + municipality_choices(user)
+        # The national admin's list holds every municipality: static/js/select-filter.js adds a box to type a name in.
+        self.fields["municipality"].widget.attrs["data-select-filter"] = "市区町村名で絞り込み"
 
     def clean(self):
         """A municipality or prefecture the user may not register a council for was refused with a bare 403 after

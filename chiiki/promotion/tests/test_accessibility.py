@@ -1,5 +1,7 @@
 """axe-core on the promotion detail pages the site-wide tour cannot reach by a fixed URL (their ids vary):
-a council, an organisation, a challenge with proposals (as the municipality) and an event."""
+a council, an organisation, a challenge with proposals (as the municipality) and an event; and on the states a
+fixed URL does not show: the proposing company's proposals table, its edit and withdraw forms opened, refused and
+after a conflict, and the council form with its municipality filter in use and refused."""
 
 import datetime as dt
 
@@ -36,7 +38,8 @@ def objects(transactional_db, users):
         start_year=2026, operator_kind="direct",
         years=[{"fiscal_year": 2026, "phase": "implementation", "total_cost": 100}])
     actions.add_plan_participation(SYSTEM, plan, org, {"role": "partner", "note": "検証"})
-    return {"urls": [council.get_absolute_url(), plan.get_absolute_url(), org.get_absolute_url(),
+    return {"org": org, "challenge": challenge,
+            "urls": [council.get_absolute_url(), plan.get_absolute_url(), org.get_absolute_url(),
                      challenge.get_absolute_url(), event.get_absolute_url(),
                      f"/promotion/organisations/{org.pk}/edit"], "users": users}
 
@@ -60,4 +63,46 @@ def test_axe_on_detail_pages(page, login, objects):
         found = axe_violations(page)
         if found:
             problems[f"company {url}"] = found
+    assert problems == {}
+
+
+def _check(page, problems, name):
+    _settle(page)
+    if found := axe_violations(page):
+        problems[name] = found
+
+
+def test_axe_on_the_proposal_forms_and_the_council_form_in_use(page, login, objects):
+    problems = {}
+    login(objects["users"]["company"])
+    page.goto(objects["org"].get_absolute_url())
+    assert page.locator('[data-testid="organisation-proposals"]').is_visible()
+    _check(page, problems, "proposals table")
+
+    page.goto(objects["challenge"].get_absolute_url())
+    page.get_by_text("提案を修正する").click()
+    page.get_by_text("提案を取り下げる…").click()
+    _check(page, problems, "edit and withdraw forms opened")
+    page.fill("#own-approach", "")
+    page.fill("#own-team", "t" * 2001)
+    page.get_by_role("button", name="修正を保存する").click()
+    assert "進め方を入力してください" in page.content()
+    _check(page, problems, "edit refused (422)")
+    page.get_by_text("提案を取り下げる…").click()
+    page.eval_on_selector("#withdraw-version", "input => input.value = '99'")  # another tab saved first
+    page.get_by_role("button", name="この提案を取り下げる").click()
+    assert "別の画面で変更されました" in page.content()
+    _check(page, problems, "withdraw after a conflict (409)")
+
+    page.context.clear_cookies()
+    login(objects["users"]["admin"])
+    page.goto("/promotion/councils/new")
+    page.get_by_label("市区町村名で絞り込み").fill("八王子")
+    _check(page, problems, "council form filtered")
+    page.get_by_label("市区町村名で絞り込み").fill("該当なしの名前")
+    _check(page, problems, "council form filtered to nothing")
+    page.fill("#id_website", "ftp://example.jp")
+    page.get_by_role("button", name="保存する").click()
+    assert "ウェブサイトは http:// または https://" in page.content()
+    _check(page, problems, "council form refused (422)")
     assert problems == {}
