@@ -32,10 +32,10 @@ def test_municipal_staff_logs_in_sees_mypage_and_logs_out(page, users, screensho
 
     page.get_by_role("button", name="ログアウト").click()
     page.wait_for_url(re.compile(r"^http://[^/]+/$"))  # LOGOUT_REDIRECT_URL: the top page
-    assert page.get_by_role("link", name="ログイン").is_visible()
+    assert page.get_by_role("banner").get_by_role("link", name="ログイン").is_visible()
     page.goto("/accounts/mypage/")
     page.wait_for_url("**/accounts/login/?next=/accounts/mypage/")
-    assert page.get_by_role("link", name="ログイン").is_visible()
+    assert page.get_by_role("banner").get_by_role("link", name="ログイン").is_visible()
 
 
 def test_failed_login_shows_a_japanese_error(page, users, screenshot):
