@@ -103,8 +103,8 @@ class ActionForm(forms.Form):
         return None
 
     def _holds_nul(self) -> bool:
-        values = self.data.lists() if hasattr(self.data, "lists") else self.data.items()
-        return any("\x00" in str(value) for _name, value in values)
+        lists = self.data.lists() if hasattr(self.data, "lists") else ((k, [v]) for k, v in self.data.items())
+        return any("\x00" in str(value) for _name, values in lists for value in values)
 
     def _add_the_actions_problems(self, save) -> None:
         """A field this form refuses itself (NUL) must not hide what the action would say about the others (too

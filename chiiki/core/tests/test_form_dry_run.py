@@ -3,6 +3,7 @@ run), and an action that cannot cope with the emptied field never turns the refu
 
 import pytest
 from django import forms
+from django.http import QueryDict
 
 from chiiki.core.errors import Invalid
 from chiiki.core.forms import ActionForm
@@ -22,11 +23,20 @@ def test_a_form_refused_without_nul_does_not_run_the_action():
     assert calls == [] and "title" in form.errors
 
 
-def test_with_nul_the_actions_other_problems_come_in_the_same_answer():
+def posted(**values):
+    data = QueryDict(mutable=True)
+    for name, value in values.items():
+        data.appendlist(name, value)
+    return data
+
+
+@pytest.mark.parametrize("as_posted", [False, True])  # a plain dict (the API's way) and a request's QueryDict
+def test_with_nul_the_actions_other_problems_come_in_the_same_answer(as_posted):
     def save(values):
         raise Invalid([("title", "件名が長すぎます"), ("body", "本文は必須です")])
 
-    form = NoteForm({"title": "件名", "body": "本\x00文"})
+    data = {"title": "件名", "body": "本\x00文"}
+    form = NoteForm(posted(**data) if as_posted else data)
     assert form.submit(save) is None
     assert "件名が長すぎます" in form.errors["title"]
     assert form.errors["body"] and "本文は必須です" not in form.errors["body"]  # its own refusal (NUL) comes first
