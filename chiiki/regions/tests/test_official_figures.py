@@ -183,7 +183,7 @@ def test_rankings_open_on_the_officers_own_group(loaded, client_for):
     officer = User.objects.create(username="h", role=Role.MUNICIPAL_STAFF, municipality=hachioji)
     html = client_for(officer).get("/progress/rankings/").content.decode()
     assert re.search(r'<option value="core_city:ge300k" selected>', html)
-    assert 'data-code="132012" class="is-own" aria-current="true"' in html
+    assert 'data-code="132012" id="rank-132012" class="is-own" aria-current="true"' in html
     # Anyone else opens on the first group; an explicit group wins for the officer too.
     html = client_for(None).get("/progress/rankings/").content.decode()
     assert re.search(r'<option value="designated_city:ge300k" selected>', html)
