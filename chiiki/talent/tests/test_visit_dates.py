@@ -74,23 +74,15 @@ def test_a_future_visit_cannot_hide_an_overdue_report(
     clock(dt.date(year, 6, 1))
     _accepted(hachioji_request, advisor_profile)
     advisor = client_for(users["advisor"])
-    url = f"/talent/requests/{hachioji_request.pk}/visits"
-    assert (
-        advisor.post(
-            url,
-            {"version": "1", "date": f"{year}-06-01", "hours": "2", "mode": "onsite", "participants": "0"},
-        ).status_code
-        == 302
-    )
+
+    def visit(version, day, mode):
+        body = {"version": version, "date": f"{year}-06-{day:02d}", "hours": "2", "mode": mode, "participants": "0"}
+        return advisor.post(f"/talent/requests/{hachioji_request.pk}/visits", body).status_code
+
+    assert visit("1", 1, "onsite") == 302
     today = clock(dt.date(year, 6, 10))
     assert rules.is_overdue(dt.date(year, 6, 1), today=today)
-    assert (
-        advisor.post(
-            url,
-            {"version": "2", "date": f"{year}-06-20", "hours": "2", "mode": "online", "participants": "0"},
-        ).status_code
-        == 422
-    )
+    assert visit("2", 20, "online") == 422
     assert list(Visit.objects.values_list("date", flat=True)) == [dt.date(year, 6, 1)]
     assert rules.is_overdue(
         queries.visits_of(TalentRequest.objects.get(pk=hachioji_request.pk))[-1].date, today=today
