@@ -47,7 +47,12 @@ def _base_context(request, year, **extra):
     return {"fiscal_year": year, "fiscal_year_label": fiscal_year_label(year), "fiscal_years": queries.fiscal_years(),
             "sectors": queries.sectors(), "stages": [(s.value, s.label) for s in Stage],
             "has_demo": queries.has_demo_records(), "can_import": access.can(request.user, "progress.import_any"),
-            **extra}
+            "can_enter": _can_enter(request.user), **extra}
+
+
+def _can_enter(user) -> bool:
+    """The 進捗の入力 tab is for those who manage some municipality; an advisor or a company would meet a 403."""
+    return user.is_authenticated and access.scope_managed_municipalities(user, Municipality.objects.all()).exists()
 
 
 def index(request):

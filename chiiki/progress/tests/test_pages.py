@@ -233,3 +233,14 @@ def test_response_cache_serves_anonymous_only_and_follows_writes(client, client_
     assert client.get("/progress/?fiscal_year=2026").content != page.content
     signed_in = client_for(users["hachioji"]).get("/progress/?fiscal_year=2026").content.decode()
     assert "ログアウト" in signed_in and "ログアウト" not in page.content.decode()
+
+
+@pytest.mark.parametrize("role, offered", [("hachioji", True), ("tokyo", True), ("admin", True),
+                                           ("advisor", False), ("company", False), (None, False)])
+def test_the_entry_tab_is_offered_only_to_those_who_can_enter(client_for, users, seeded, role, offered):
+    """Before, every signed-in user had the tab, and an advisor or a company met a 403 behind it."""
+    client = client_for(users[role] if role else None)
+    html = client.get("/progress/?fiscal_year=2026").content.decode()
+    assert ('href="/progress/entry/">進捗の入力</a>' in html) is offered, role
+    if offered:
+        assert client.get("/progress/entry/").status_code in (200, 302)
