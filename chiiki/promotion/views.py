@@ -608,7 +608,7 @@ def event(request, pk):
         "e": e, "registered": registered, "count": count, "errors": errors, "registrations": registrations,
         "full": e.capacity is not None and count >= e.capacity,
         "sector_names": queries.sector_names(), "can_edit": can_edit,
-        "started": e.starts_at <= timezone.now(), "may_join": bool(e.online_url) and (registered or can_edit),
+        "started": e.starts_at <= timezone.now(), "may_join": bool(e.online_url) and access.can(user, "promotion.event_join", e),
     }, status=409 if conflict else 422 if errors else 200)
 
 
