@@ -6,6 +6,7 @@ from django import forms
 from chiiki.regions.models import Prefecture
 from chiiki.roadmap.models import Sector
 
+from . import rules
 from .models import Capability, Format, Kind, Level, VisitMode
 
 
@@ -192,6 +193,11 @@ class VisitForm(ActionForm):
     participants = forms.IntegerField(label="参加者数", min_value=0, initial=0)
     note = forms.CharField(label="内容", required=False, max_length=300)
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The date picker stops at today (Japan time), the day add_visit accepts up to; add_visit stays the check.
+        self.fields["date"].widget.attrs["max"] = rules.today().isoformat()
 
 
 class ReportForm(ActionForm):

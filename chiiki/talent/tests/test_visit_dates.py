@@ -87,3 +87,12 @@ def test_a_future_visit_cannot_hide_an_overdue_report(
     assert rules.is_overdue(
         queries.visits_of(TalentRequest.objects.get(pk=hachioji_request.pk))[-1].date, today=today
     )
+
+
+def test_the_date_picker_stops_at_today(users, client_for, hachioji_request, advisor_profile, clock):
+    """The form offers no day after today (Japan time) in its picker; the 422 above stays the check (novalidate)."""
+    today = clock(dt.date(current_fiscal_year(), 6, 10))
+    _accepted(hachioji_request, advisor_profile)
+    html = client_for(users["advisor"]).get(f"/talent/requests/{hachioji_request.pk}/").content.decode()
+    field = next(tag for tag in html.split("<input")[1:] if 'name="date"' in tag)
+    assert f'max="{today.isoformat()}"' in field and 'type="date"' in field
