@@ -190,3 +190,25 @@ def test_flow_diagram_labels_are_not_cut_at_the_edges(register, plan_factory, pa
     for box in boxes:
         assert box["left"] >= 0 and box["right"] <= box["width"], box
     screenshot(page, f"funding-flow-diagram-{width}")
+
+
+def test_on_a_phone_each_amount_stays_on_one_line_with_its_unit(register, plan_factory, page, screenshot):
+    """The plan's 年度 × 財源 table at 375 px: 「20,000,000円」 on one line (it broke before 「円」); the table scrolls."""
+    from chiiki.funding.models import FundingState, SourceKind
+
+    confirmed = FundingState.CONFIRMED
+    plan = plan_factory([(2026, "people_knowhow", 2_000_000, [(SourceKind.GENERAL, 2_000_000, confirmed, None)]),
+                         (2027, "implementation", 20_000_000, [(SourceKind.GENERAL, 10_000_000, confirmed, None)]),
+                         (2028, "operation", 6_000_000, [(SourceKind.GENERAL, 1_000_000, confirmed, None)])],
+                        status="published")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(f"/funding/plans/{plan.pk}/")
+    cells = page.evaluate("""() => [...document.querySelectorAll('table.data td.num')].map(td => {
+        const range = document.createRange(); range.selectNodeContents(td);
+        return {text: td.innerText, lines: range.getClientRects().length ? new Set([...range.getClientRects()]
+            .filter(r => r.width > 0).map(r => Math.round(r.top))).size : 0};
+    })""")
+    screenshot(page, "funding-plan-amounts-375")
+    assert any("20,000,000円" in cell["text"] for cell in cells), cells
+    assert all(cell["lines"] <= 1 for cell in cells if "円" in cell["text"]), cells
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
