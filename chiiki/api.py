@@ -16,7 +16,7 @@ from ninja.parser import Parser
 from chiiki.accounts.api import router as accounts_router
 from chiiki.cases.api import router as cases_router  # pdca (issue 14): 事例ライブラリ
 from chiiki.core import db
-from chiiki.core.errors import Conflict, Invalid, japanese_validation_errors
+from chiiki.core.errors import Conflict, Invalid, japanese_validation_errors, japanese_validation_message
 from chiiki.core.schemas import ErrorOut
 from chiiki.core.text import control_character_problem
 from chiiki.funding.api import router as funding_router  # funding
@@ -198,9 +198,20 @@ def invalid(request, exc):
 
 @api.exception_handler(NinjaValidationError)
 def validation_error(request, exc):
-    if problems := getattr(request, "chiiki_nul_problems", None):  # the body's NUL first, as before
-        return invalid(request, Invalid(problems))
+    if problems := getattr(request, "chiiki_nul_problems", None):
+        # The NUL beside its field and the body's other problems (a number given as text…) in the same answer, in
+        # the shape the NUL refusal has (field → reason), so a client fixes everything in one round.
+        refused = {name for name, _reason in problems}
+        rest = [(field, japanese_validation_message(error)) for error in exc.errors if isinstance(error, dict)
+                if (field := _field_of(error)) not in refused]
+        return invalid(request, Invalid(problems + rest))
     return api.create_response(request, {"detail": japanese_validation_errors(exc.errors)}, status=422)
+
+
+def _field_of(error: dict) -> str:
+    """The body field a pydantic error is about: the last name in its loc (["body", "payload", "hours"] → hours,
+    ["body", "payload", "sectors", 0] → sectors)."""
+    return next((part for part in reversed(error.get("loc") or ()) if isinstance(part, str)), "")
 
 
 @api.exception_handler(MultiPartParserError)

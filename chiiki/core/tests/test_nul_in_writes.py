@@ -54,3 +54,15 @@ def test_the_committed_catalogue_matches_its_source():
     with open(folder / "django.mo", "rb") as compiled:
         catalogue = gettext.GNUTranslations(compiled)
     assert pairs and all(catalogue.gettext(key) == value for key, value in pairs.items())
+
+
+def test_api_body_with_nul_and_a_wrong_type_names_both(client_for, users):
+    """The NUL and the body's other problems come in one answer (before, only the NUL was named, and the wrong type
+    was told only once the NUL was removed)."""
+    response = client_for(users["admin"]).post(
+        "/api/v1/organisations", json.dumps({"name": "NULの\x00組織", "kind": "company", "sectors": "health"}),
+        content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["detail"] == {"name": "制御文字（U+0000 NUL）が含まれています。取り除いてから保存してください",
+                                         "sectors": "配列で指定してください"}
+    assert not Organisation.objects.exists()
