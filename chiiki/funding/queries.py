@@ -420,6 +420,22 @@ def visible_pledges(user):
     return access.scope_pledges(user, _pledges())
 
 
+def projects_with_pledges_linked(user, project_ids) -> set[int]:
+    """The projects among `project_ids` whose pledge figures may link to the pledge list: those with pledges, all of
+    which the user sees (the recipient, its prefecture, admins). A company sees only its own, which would not add up
+    to the figure, and the list is for signed-in users only."""
+    from .models import CorporateDonationPledge
+
+    if not user.is_authenticated:
+        return set()
+    project_ids = list(project_ids)
+    totals = dict(CorporateDonationPledge.objects.filter(project_id__in=project_ids).order_by().values("project_id")
+                  .annotate(n=Count("id")).values_list("project_id", "n"))
+    seen = dict(visible_pledges(user).filter(project_id__in=project_ids).order_by().values("project_id")
+                .annotate(n=Count("id")).values_list("project_id", "n"))
+    return {pk for pk, n in totals.items() if seen.get(pk) == n}
+
+
 def receivable_pledges(user):
     """Offered pledges the user may confirm as received (chiiki.access.scope_managed_pledges, the query form of
     "funding.pledge_receive"), oldest first."""

@@ -711,6 +711,7 @@ def project_list(request):
     page = paginate(rows, g.get("page"), PAGE_SIZE)
     return render(request, "funding/project_list.html", {
         "page": page, "filters": g, "fiscal_year": year, "sectors": Sector.objects.all(),
+        "pledges_linked": queries.projects_with_pledges_linked(request.user, [p.pk for p, *_ in page.object_list]),
         "prefectures": Prefecture.objects.order_by("code"),
         "query": urlencode({k: v for k, v in g.items() if k not in ("page", "format") and v}),
         "can_plan": request.user.is_authenticated and access.role_of(request.user) in (
@@ -740,11 +741,7 @@ def _project_page(request, project, *, status=200, pledge_form=None, add_form=No
     estimate = corporate.relief(amount, year) if amount else None
     company = _company_of(request.user)
     can_pledge = access.can(request.user, "funding.pledge", company) if company else False
-    # The figures link to the pledges behind them only for those who see every one of them (the recipient, its
-    # prefecture, admins); a company sees its own only, which would not add up to the figure.
-    all_pledges = project.pledges.all()
-    pledges_linked = request.user.is_authenticated and all_pledges.exists() and (
-        queries.visible_pledges(request.user).filter(project=project).count() == all_pledges.count())
+    pledges_linked = pk in queries.projects_with_pledges_linked(request.user, [pk])
     return render(request, "funding/project_detail.html", {
         "pledges_linked": pledges_linked,
         "project": project, "pledged": pledged, "received": received, "remaining": remaining,

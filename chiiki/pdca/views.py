@@ -1,5 +1,7 @@
 """PDCA pages: KPIs (public, cached for anonymous visitors), annual reviews and their actions, 制度の見直し."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -208,11 +210,20 @@ def review_new(request):
     return render(request, "pdca/review_form.html", {"form": form}, status=422 if form.errors else 200)
 
 
-def _entry_row(entry, live, sent=None):
+def _cell_number(value):
+    """A stored Decimal as the page shows it (2.00 → 2, 1200.30 → 1200.3); blank for none."""
+    if value is None:
+        return None
+    value = Decimal(str(value))
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _entry_row(entry, live, sent=None, live_url=None):
     """An assessment row; `sent` (a refused post) keeps what was typed: its error, or after a conflict the other
     person's text and the stored version."""
     sent = sent or {}
-    return {"entry": entry, "live": live, "form_error": sent.get("error"), "posted": sent.get("posted"),
+    return {"entry": entry, "live": live, "live_url": live_url, "form_error": sent.get("error"),
+            "posted": sent.get("posted"),
             "kept": "posted" in sent, "theirs": sent.get("theirs"), "version": sent.get("version", entry.version)}
 
 
@@ -226,10 +237,22 @@ def review_detail(request, pk, *, entry_forms=None, action_forms=None, new_actio
     review = get_object_or_404(Review.objects.select_related("prefecture"), pk=pk)
     today = timezone.localdate()
     entries = list(review.entries.select_related("kpi", "kpi__prefecture"))
-    live = {}
+    live, live_urls = {}, {}
     for entry in entries:
         by_year = queries.values(entry.kpi, [review.fiscal_year])
         live[entry.pk] = None if by_year is None else by_year.get(review.fiscal_year)
+        # The live value leads to its rows like the KPI page's; the frozen one cannot (the rows have moved on).
+        measure = queries.measure_of(entry.kpi)
+        if live[entry.pk] is not None and measure.rows_url:
+            live_urls[entry.pk] = measure.rows_url(review.fiscal_year, sectors=entry.kpi.sectors or None,
+                                                   prefecture=entry.kpi.prefecture_id)
+    if request.GET.get("table") == "entries" and request.GET.get("format") in ("csv", "xlsx"):
+        return tabular.table_response(request.GET["format"], f"レビュー{review.pk}_KPIの評価", [
+            "KPIコード", "KPI名（当時）", "単位", "記録した値", "現在の値", "目標値（当時）", "目標年度（当時）",
+            "見込み値（当時）", "見通し（当時）", "評価"], [[
+                e.kpi_id, e.kpi_name, e.unit, _cell_number(e.value), _cell_number(live[e.pk]),
+                _cell_number(e.target_value), e.target_fiscal_year, _cell_number(e.projected_value), e.outlook,
+                e.assessment] for e in entries])
     can_manage = access.can(request.user, "pdca.manage", review.prefecture)
     action_list = queries.actions_of(review)
     previous = queries.previous_review(review)
@@ -241,7 +264,8 @@ def review_detail(request, pk, *, entry_forms=None, action_forms=None, new_actio
     entry_forms = entry_forms or {}  # entry pk → what was sent (see _entry_row)
     action_forms = action_forms or {}
     return render(request, "pdca/review_detail.html", {
-        "review": review, "entries": [_entry_row(e, live[e.pk], entry_forms.get(e.pk)) for e in entries],
+        "review": review, "entries": [_entry_row(e, live[e.pk], entry_forms.get(e.pk), live_urls.get(e.pk))
+                                       for e in entries],
         "actions": [{"action": a, "overdue": a.is_overdue(today), "form": action_forms.get(a.pk) or ActionForm(
             initial=_action_initial(a), review=review, prefix=f"action-{a.pk}")} for a in action_list],
         "conflict": conflict,  # {"message", "href"}: someone else saved first; focus goes there

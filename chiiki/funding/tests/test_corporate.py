@@ -232,6 +232,33 @@ def test_pledge_list_exports_exactly_the_visible_pledges(client_for, users, corp
     assert client_for(None).get("/funding/pledges/?format=csv").status_code == 302  # sign-in first
 
 
+@pytest.mark.parametrize("role,linked", [("hachioji", {"hachioji"}), ("tokyo", {"hachioji"}),
+                                         ("admin", {"hachioji", "matsue"}), ("sapporo", set()), ("public", set())])
+def test_project_list_figures_link_to_the_pledges_behind_them(client_for, users, corp, role, linked):
+    """The 申出・受領 column of the project list links, row by row, to the pledges it adds up, for those who see
+    every pledge of that project (as on the project page)."""
+    import re
+
+    from chiiki.funding.models import PledgeState
+
+    for project, amount in (("hachioji", 200_000), ("hachioji", 300_000), ("hachioji", 700_000), ("matsue", 400_000)):
+        made, _ = actions.pledge(users["company"], corp["company"], corp[project], amount=amount, fiscal_year=2026,
+                                 no_return_declared=True)
+    actions.set_pledge_state(access.SYSTEM, made, PledgeState.RECEIVED,
+                             version=made.version, received_on=dt.date(2026, 5, 1))
+    cancelled = CorporateDonationPledge.objects.get(amount=700_000)
+    actions.set_pledge_state(users["hachioji"], cancelled, PledgeState.CANCELLED, version=cancelled.version)
+    c = client_for(None if role == "public" else users[role])
+    html = c.get("/funding/projects/").content.decode()
+    assert "500,000円" in html and "400,000円" in html
+    links = dict(re.findall(r'<a href="/funding/pledges/\?project=(\d+)&amp;active=1">([\d,]+)円</a>', html))
+    assert set(links) == {str(corp[name].pk) for name in linked}
+    for pk, figure in links.items():
+        listed = c.get(f"/funding/pledges/?project={pk}&active=1").content.decode()
+        amounts = [int(a.replace(",", "")) for a in re.findall(r'<td class="num"[^>]*>([\d,]+)円</td>', listed)]
+        assert sum(amounts) == int(figure.replace(",", ""))
+
+
 @pytest.mark.parametrize("role,linked", [("hachioji", True), ("tokyo", True), ("admin", True), ("sapporo", False),
                                          ("public", False)])
 def test_project_figures_link_to_the_pledges_behind_them(client_for, users, corp, role, linked):

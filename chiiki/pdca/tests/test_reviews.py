@@ -2,6 +2,7 @@
 review's actions; web and API, every role at the boundary."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -37,7 +38,8 @@ def test_a_review_freezes_values_and_shows_the_live_ones_beside(client_for, clie
     assert entries["K-NAT"].outlook == "未達見込み" and "見込み値 =" in entries["K-NAT"].formula
     seed([("325252", "tourism", YEAR, "self_sustaining")])  # the platform moves on after the review
     page = client.get(f"/pdca/reviews/{review.pk}/").content.decode()
-    assert 'data-testid="frozen-K-NAT">2団体' in page and 'data-testid="live-K-NAT">3団体' in page
+    assert 'data-testid="frozen-K-NAT">2団体' in page
+    assert re.search(r'data-testid="live-K-NAT"><a href="[^"]+">3</a>団体', page)  # the live one links to its rows
     assert 'data-testid="frozen-K-CF"><span class="muted">この機能はまだありません' in page
     body = client.get(f"/api/v1/reviews/{review.pk}").json()
     nat = next(e for e in body["entries"] if e["kpi"] == "K-NAT")
@@ -166,3 +168,52 @@ def test_overdue_follows_the_date_in_japan(client, users, kpis, monkeypatch):
     assert client.get(f"/api/v1/reviews/{review.pk}").json()["actions"][0]["overdue"] is True
     assert f'data-testid="overdue-{created.json()["id"]}">期限切れ' in client.get(
         f"/pdca/reviews/{review.pk}/").content.decode()
+
+
+@pytest.fixture
+def moved_on(kpis, monkeypatch):
+    """A national review of YEAR (K-NAT frozen at 2, assessed), after which the platform moved on (K-NAT now 3)."""
+    from .test_kpi_pages import without_app
+
+    without_app(monkeypatch, "funding_crowdfunding_raised")
+    review = actions.open_review(SYSTEM, fiscal_year=YEAR)
+    entry = review.entries.get(kpi_id="K-NAT")
+    actions.save_assessment(SYSTEM, entry, assessment="=順調", version=entry.version)
+    seed([("325252", "tourism", YEAR, "self_sustaining")])
+    return review
+
+
+def test_the_live_value_links_to_the_rows_it_counts(client, moved_on):
+    """「現在の値」 leads to the list of the rows it counts: the KPI page's link for that 年度."""
+    review = moved_on
+    page = client.get(f"/pdca/reviews/{review.pk}/").content.decode()
+    link = re.search(r'data-testid="live-K-NAT"><a href="([^"]+)">3</a>団体', page)
+    assert link, "the live value is not a link"
+    assert 'data-testid="live-K-CF">—' in page  # no value, nothing to link
+    listed = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+    assert 'data-testid="records-count">3<' in listed
+    kpi_page = client.get(f"/pdca/kpis/K-NAT/?fiscal_year={YEAR}").content.decode()
+    assert link.group(1) in kpi_page  # the same rows as the KPI page's figure for that 年度
+
+
+def test_the_kpi_table_of_a_review_downloads_as_csv_and_xlsx(client, moved_on):
+    """The KPI table — frozen value, live value, target, outlook, assessment — downloads as CSV and XLSX."""
+    from chiiki.core import tabular
+
+    review = moved_on
+    page = client.get(f"/pdca/reviews/{review.pk}/").content.decode()
+    assert 'href="?table=entries&amp;format=csv"' in page and 'href="?table=entries&amp;format=xlsx"' in page
+    response = client.get(f"/pdca/reviews/{review.pk}/?table=entries&format=csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    table = tabular.read_table(response.content, "entries.csv")
+    rows = {r.values["KPIコード"]: r.values for r in table.rows}
+    assert set(rows) == {"K-NAT", "K-CF"}
+    nat = rows["K-NAT"]
+    assert (nat["記録した値"], nat["現在の値"], nat["目標値（当時）"], nat["見通し（当時）"]) == ("2", "3", "5", "未達見込み")
+    assert nat["評価"] == "=順調"  # written neutralised, read back as typed
+    assert (rows["K-CF"]["記録した値"], rows["K-CF"]["現在の値"]) == ("", "")
+    xlsx = client.get(f"/pdca/reviews/{review.pk}/?table=entries&format=xlsx")
+    assert xlsx.status_code == 200 and {r.values["KPIコード"] for r in tabular.read_table(
+        xlsx.content, "entries.xlsx").rows} == {"K-NAT", "K-CF"}
+    # Without table=entries the download is still the actions, as before.
+    assert client.get(f"/pdca/reviews/{review.pk}/?format=csv").content.decode("utf-8-sig").startswith("ID,対応内容")
