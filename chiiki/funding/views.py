@@ -568,6 +568,9 @@ def campaign_detail(request, pk):
     from .models import Campaign
 
     campaign = get_object_or_404(Campaign.objects.select_related("municipality__prefecture", "plan"), pk=pk)
+    if request.GET.get("format") in ("csv", "xlsx"):  # the 寄附額の推移 table, as the page shows it
+        return table_response(request.GET["format"], f"寄附額の推移_クラウドファンディング{campaign.pk}", ["受付日", "寄附額（円）", "累計（円）"],
+                              queries.raised_over_time(campaign))
     return _campaign_page(request, campaign)
 
 

@@ -182,3 +182,26 @@ def test_a_plan_line_links_to_a_campaign_of_its_municipality(client_for, users, 
         f"newline{year.pk}-source_kind": "crowdfunding", f"newline{year.pk}-amount": "100",
         f"newline{year.pk}-state": "planned", f"newline{year.pk}-campaign": str(campaign.pk)})
     assert c.get(f"/api/v1/plans/{plan.pk}").json()["years"][0]["lines"][0]["campaign"] == campaign.pk
+
+
+def test_the_raised_over_time_table_downloads_as_csv_and_xlsx(client, client_for, users, register):
+    """The page's 寄附額の推移 table (受付日・寄附額・累計) as CSV and XLSX, for anyone who can see the page."""
+    import openpyxl
+
+    campaign = _campaign(register)
+    admin = client_for(users["admin"])
+    today = timezone.localdate()
+    for external_id, amount, day in [("A-1", 30_000, today - dt.timedelta(days=2)), ("A-2", 5_000, today),
+                                     ("A-3", 10_000, today - dt.timedelta(days=2))]:
+        assert _post_receipt(admin, campaign, external_id, amount, day=day).status_code == 201
+    page = client.get(f"/funding/campaigns/{campaign.pk}/").content.decode()
+    assert '<a href="?format=csv">CSV</a><a href="?format=xlsx">XLSX</a>' in page
+    expected = [["受付日", "寄附額（円）", "累計（円）"], [str(today - dt.timedelta(days=2)), "40000", "40000"],
+                [str(today), "5000", "45000"]]
+    response = client.get(f"/funding/campaigns/{campaign.pk}/?format=csv")
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    assert list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")))) == expected
+    response = client.get(f"/funding/campaigns/{campaign.pk}/?format=xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = [[str(v.date() if isinstance(v, dt.datetime) else v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    assert rows == expected
