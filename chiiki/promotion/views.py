@@ -277,6 +277,12 @@ def organisation(request, pk):
     org = get_object_or_404(Organisation.objects.select_related("prefecture"), pk=pk)
     can_edit = access.can(request.user, "promotion.organisation_edit", org)
     # Its members (and the admin) follow every proposal the organisation sent; others see only published outcomes.
+    if can_edit and request.GET.get("format") in ("csv", "xlsx"):  # every proposal, not only the page's
+        return tabular.table_response(request.GET["format"], f"提案_組織{org.pk}", [
+            "課題", "団体コード", "団体", "締切", "見積額（円）", "状態", "結果"], [
+            [p.challenge.title, p.challenge.municipality_id, p.challenge.municipality.name, p.challenge.deadline,
+             p.cost, p.get_status_display(), "公表済み" if p.challenge.status == ChallengeStatus.DECIDED else ""]
+            for p in queries.organisation_proposals(request.user, org)])
     proposals = (paginate(queries.organisation_proposals(request.user, org), request.GET.get("page"))
                  if can_edit else None)
     return render(request, "promotion/organisation.html", {
