@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chiiki import access
+from chiiki.core.dates import japanese_date
 from chiiki.core.mypage import Capability, Todo, first_rows, section
 
 from . import queries
@@ -21,7 +22,7 @@ def _challenges_awaiting_selection(code: str, today: dt.date) -> list:
     rows, total = first_rows(queries.challenges(municipality=code, status=queries.AWAITING_SELECTION, today=today))
     if not total:
         return []
-    items = [Todo(c.title, c.get_absolute_url(), f"締切 {c.deadline:%Y-%m-%d}・選定を待つ提案 {c.waiting}件")
+    items = [Todo(c.title, c.get_absolute_url(), f"締切 {japanese_date(c.deadline)}・選定を待つ提案 {c.waiting}件")
              for c in rows]
     query = urlencode({"municipality": code, "status": queries.AWAITING_SELECTION})
     return [section("promotion-selection", "提案の選定を待つ課題", items, total,
@@ -36,7 +37,7 @@ def _registered_events(user) -> list:
     if not total:
         return []
     items = [Todo(e.title, e.get_absolute_url(),
-                  f"{timezone.localtime(e.starts_at):%Y-%m-%d %H:%M}〜・{e.get_format_display()}")
+                  f"{japanese_date(e.starts_at)}〜・{e.get_format_display()}")
              for e in rows]
     return [section("promotion-events", f"申し込んだイベント（{EVENT_DAYS}日以内）", items, total)]
 
@@ -54,7 +55,7 @@ def _own_proposals(user, today: dt.date) -> list:
         c = p.challenge
         open_ = c.status == ChallengeStatus.OPEN and c.deadline >= today
         items.append(Todo(f"{c.municipality.name}「{c.title}」", c.get_absolute_url(),
-                          f"締切 {c.deadline:%Y-%m-%d}・{p.get_status_display()}"
+                          f"締切 {japanese_date(c.deadline)}・{p.get_status_display()}"
                           + ("・締切まで修正・取下げができます" if open_ else "・審査中")))
     return [section("promotion-proposals", "提出した提案（結果の公表前）", items, total,
                     more_url=membership.organisation.get_absolute_url() + "#proposals")]

@@ -1,6 +1,8 @@
 """マイページ's 推進体制 part: a challenge whose deadline passed with proposals to judge waits on its municipality's
-マイページ until it is decided; the events a user registered for within 30 days are listed for them."""
+マイページ until it is decided; the events a user registered for within 30 days are listed for them. Dates read as on
+every page (2027年1月17日)."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -20,7 +22,7 @@ def test_a_closed_challenge_waits_for_its_municipality_until_decided(client_for,
     assert mypage_section(client_for(users["hachioji"]), "promotion-selection") is None  # still open
     Challenge.objects.filter(pk=cid).update(deadline=in_days(-1))  # the deadline has passed
     waiting = mypage_section(client_for(users["hachioji"]), "promotion-selection")
-    assert "提案の選定を待つ課題（1件）" in waiting and "選定を待つ提案 2件" in waiting
+    assert "提案の選定を待つ課題（1件）" in waiting and f"締切 {_japanese(in_days(-1))}・選定を待つ提案 2件" in waiting
     assert f'href="/promotion/challenges/{cid}/"' in waiting
     for other in ("aogashima", "tokyo", "company"):
         assert mypage_section(client_for(users[other]), "promotion-selection") is None
@@ -28,6 +30,11 @@ def test_a_closed_challenge_waits_for_its_municipality_until_decided(client_for,
     chosen = challenge.proposals.order_by("id").first()
     actions.select_proposal(users["hachioji"], chosen, amount=3_000_000, version=challenge.version)
     assert mypage_section(client_for(users["hachioji"]), "promotion-selection") is None
+
+
+def _japanese(iso: str) -> str:
+    day = dt.date.fromisoformat(iso)
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _copy(challenge, proposals=(), **changes):
@@ -79,6 +86,7 @@ def test_registered_events_within_thirty_days(client_for, users):
     listed = mypage_section(client_for(users["advisor"]), "promotion-events")
     assert "申し込んだイベント（30日以内）（1件）" in listed
     assert f'href="/promotion/events/{soon.pk}/"' in listed and "来年度の説明会" not in listed
+    assert f"{_japanese(in_days(10))} 14:00〜・オンライン" in listed  # Japan time, as entered
     assert mypage_section(client_for(users["company"]), "promotion-events") is None
 
 
