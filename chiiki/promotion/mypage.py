@@ -1,5 +1,6 @@
-"""What 推進体制 adds to マイページ: the municipality's challenges whose proposals wait for a selection, the
-events the user registered for, and what the user may do."""
+"""What 推進体制 adds to マイページ: the municipality's challenges whose proposals wait for a selection, a company's
+proposals (until the outcome, then the outcome for 30 days), the events the user registered for, and what the user
+may do."""
 
 import datetime as dt
 from urllib.parse import urlencode
@@ -12,9 +13,11 @@ from chiiki.core.dates import japanese_date
 from chiiki.core.mypage import Capability, Todo, first_rows, section
 
 from . import queries
-from .models import ChallengeStatus, Event
+from .models import ChallengeStatus, Event, ProposalStatus
 
 EVENT_DAYS = 30
+OUTCOME_DAYS = 30
+OUTCOME_WORDS = {ProposalStatus.SELECTED: "選定されました", ProposalStatus.NOT_SELECTED: "今回は選定されませんでした"}
 
 
 def _challenges_awaiting_selection(code: str, today: dt.date) -> list:
@@ -61,12 +64,32 @@ def _own_proposals(user, today: dt.date) -> list:
                     more_url=membership.organisation.get_absolute_url() + "#proposals")]
 
 
+def _outcomes(user) -> list:
+    # The outcome of the organisation's proposals for OUTCOME_DAYS after it was published: the e-mail (notify.py)
+    # is easily missed, and a member who joined later never had it.
+    membership = getattr(user, "organisation_membership", None)
+    if membership is None:
+        return []
+    since = timezone.now() - dt.timedelta(days=OUTCOME_DAYS)
+    rows, total = first_rows(queries.organisation_outcomes(user, membership.organisation, since))
+    if not total:
+        return []
+    items = []
+    for p in rows:
+        c = p.challenge
+        published = japanese_date(timezone.localtime(c.outcome_published_at).date())
+        items.append(Todo(f"{c.municipality.name}「{c.title}」", c.get_absolute_url(),
+                          f"{OUTCOME_WORDS[p.status]}・結果の公表 {published}"))
+    return [section("promotion-outcomes", f"結果が公表された提案（{OUTCOME_DAYS}日以内）", items, total,
+                    more_url=membership.organisation.get_absolute_url() + "#proposals")]
+
+
 def todo_sections(user, today) -> list:
     sections = []
     code = access.staff_municipality_id(user)
     if code:
         sections += _challenges_awaiting_selection(code, today)
-    return sections + _own_proposals(user, today) + _registered_events(user)
+    return sections + _own_proposals(user, today) + _outcomes(user) + _registered_events(user)
 
 
 def capabilities(user) -> list[Capability]:
