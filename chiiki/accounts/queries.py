@@ -8,6 +8,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from chiiki import access
+from chiiki.core.dates import japanese_date
 from chiiki.core.fiscal import current_fiscal_year, fiscal_year_label
 from chiiki.core.imports import UPLOAD_TTL
 from chiiki.core.models import ImportUpload
@@ -188,7 +189,7 @@ def _deadlines(user, today: dt.date) -> TodoSection:
                     and hit.public_id not in found):
                 found[hit.public_id] = (deadline, hit.program, saved.name)
     items = [Todo(program.name, program.get_absolute_url(),
-                  f"締切 {deadline:%Y年%-m月%-d}日（あと{(deadline - today).days}日）・保存した検索「{name}」")
+                  f"締切 {japanese_date(deadline)}（あと{(deadline - today).days}日）・保存した検索「{name}」")
              for deadline, program, name in sorted(found.values(), key=lambda v: (v[0], v[1].public_id))]
     done = (f"保存した検索条件に、{DEADLINE_DAYS}日以内に締切のある支援メニューはありません。"
             if saved_searches
@@ -204,15 +205,14 @@ def _unfinished_imports(user) -> TodoSection:
             "token", "importer", "filename", "created_at", "problems"):
         importer = IMPORTERS.get(upload.importer)
         title = importer.title if importer else upload.importer
-        when = timezone.localtime(upload.created_at)
         if upload.created_at < expiry:
             items.append(Todo(f"{title}: {upload.filename}", importer.url() if importer else None,
-                              f"{when:%Y-%m-%d %H:%M} にアップロード・確認の期限切れ（取り込まれていません。もう一度アップロードしてください）"))
+                              f"{japanese_date(upload.created_at)} にアップロード・確認の期限切れ（取り込まれていません。もう一度アップロードしてください）"))
         else:
             state = "問題があり取り込まれていません" if upload.problems else "確認済み・まだ取り込んでいません"
             items.append(Todo(f"{title}: {upload.filename}",
                               importer.url("preview", upload.token) if importer else None,
-                              f"{when:%Y-%m-%d %H:%M} にアップロード・{state}"))
+                              f"{japanese_date(upload.created_at)} にアップロード・{state}"))
     return TodoSection("imports", "取込が終わっていないファイル", items)
 
 

@@ -3,6 +3,7 @@
 from django.urls import reverse
 
 from chiiki import access
+from chiiki.core.dates import japanese_date
 from chiiki.core.mypage import Capability, Todo, first_rows, section
 
 from . import queries
@@ -15,7 +16,7 @@ def _overdue_section(scope: str, whose: str) -> list:
     if not total:
         return []
     items = [Todo(a.title, reverse("pdca:review", args=[a.review_id]) + "#actions-heading",
-                  f"期限 {a.due_date:%Y-%m-%d}・担当 {a.owner_organisation}・{a.get_status_display()}")
+                  f"期限 {japanese_date(a.due_date)}・担当 {a.owner_organisation}・{a.get_status_display()}")
              for a in rows]
     return [section("pdca-overdue", f"{whose}の年次レビューで期限を過ぎた未完了の対応", items, total,
                     more_url=f"{reverse('pdca:reviews')}?overdue=1&scope={scope}")]

@@ -1,5 +1,6 @@
-"""What 推進体制 adds to マイページ: the municipality's challenges whose proposals wait for a selection, the
-events the user registered for, and what the user may do."""
+"""What 推進体制 adds to マイページ: the municipality's challenges whose proposals wait for a selection, a company's
+proposals (until the outcome, then the outcome for 30 days), the events the user registered for, and what the user
+may do."""
 
 import datetime as dt
 from urllib.parse import urlencode
@@ -8,12 +9,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chiiki import access
+from chiiki.core.dates import japanese_date
 from chiiki.core.mypage import Capability, Todo, first_rows, section
 
 from . import queries
-from .models import ChallengeStatus, Event
+from .models import ChallengeStatus, Event, ProposalStatus
 
 EVENT_DAYS = 30
+OUTCOME_DAYS = 30
+OUTCOME_WORDS = {ProposalStatus.SELECTED: "選定されました", ProposalStatus.NOT_SELECTED: "今回は選定されませんでした"}
 
 
 def _challenges_awaiting_selection(code: str, today: dt.date) -> list:
@@ -21,7 +25,7 @@ def _challenges_awaiting_selection(code: str, today: dt.date) -> list:
     rows, total = first_rows(queries.challenges(municipality=code, status=queries.AWAITING_SELECTION, today=today))
     if not total:
         return []
-    items = [Todo(c.title, c.get_absolute_url(), f"締切 {c.deadline:%Y-%m-%d}・選定を待つ提案 {c.waiting}件")
+    items = [Todo(c.title, c.get_absolute_url(), f"締切 {japanese_date(c.deadline)}・選定を待つ提案 {c.waiting}件")
              for c in rows]
     query = urlencode({"municipality": code, "status": queries.AWAITING_SELECTION})
     return [section("promotion-selection", "提案の選定を待つ課題", items, total,
@@ -36,7 +40,7 @@ def _registered_events(user) -> list:
     if not total:
         return []
     items = [Todo(e.title, e.get_absolute_url(),
-                  f"{timezone.localtime(e.starts_at):%Y-%m-%d %H:%M}〜・{e.get_format_display()}")
+                  f"{japanese_date(e.starts_at)}〜・{e.get_format_display()}")
              for e in rows]
     return [section("promotion-events", f"申し込んだイベント（{EVENT_DAYS}日以内）", items, total)]
 
@@ -54,9 +58,29 @@ def _own_proposals(user, today: dt.date) -> list:
         c = p.challenge
         open_ = c.status == ChallengeStatus.OPEN and c.deadline >= today
         items.append(Todo(f"{c.municipality.name}「{c.title}」", c.get_absolute_url(),
-                          f"締切 {c.deadline:%Y-%m-%d}・{p.get_status_display()}"
+                          f"締切 {japanese_date(c.deadline)}・{p.get_status_display()}"
                           + ("・締切まで修正・取下げができます" if open_ else "・審査中")))
     return [section("promotion-proposals", "提出した提案（結果の公表前）", items, total,
+                    more_url=membership.organisation.get_absolute_url() + "#proposals")]
+
+
+def _outcomes(user) -> list:
+    # The outcome of the organisation's proposals for OUTCOME_DAYS after it was published: the e-mail (notify.py)
+    # is easily missed, and a member who joined later never had it.
+    membership = getattr(user, "organisation_membership", None)
+    if membership is None:
+        return []
+    since = timezone.now() - dt.timedelta(days=OUTCOME_DAYS)
+    rows, total = first_rows(queries.organisation_outcomes(user, membership.organisation, since))
+    if not total:
+        return []
+    items = []
+    for p in rows:
+        c = p.challenge
+        published = japanese_date(timezone.localtime(c.outcome_published_at).date())
+        items.append(Todo(f"{c.municipality.name}「{c.title}」", c.get_absolute_url(),
+                          f"{OUTCOME_WORDS[p.status]}・結果の公表 {published}"))
+    return [section("promotion-outcomes", f"結果が公表された提案（{OUTCOME_DAYS}日以内）", items, total,
                     more_url=membership.organisation.get_absolute_url() + "#proposals")]
 
 
@@ -65,7 +89,7 @@ def todo_sections(user, today) -> list:
     code = access.staff_municipality_id(user)
     if code:
         sections += _challenges_awaiting_selection(code, today)
-    return sections + _own_proposals(user, today) + _registered_events(user)
+    return sections + _own_proposals(user, today) + _outcomes(user) + _registered_events(user)
 
 
 def capabilities(user) -> list[Capability]:

@@ -604,6 +604,15 @@ def organisation_proposals(user, organisation, *, undecided_only=False):
             .order_by("-challenge__deadline", "-id"))
 
 
+def organisation_outcomes(user, organisation, since):
+    """The organisation's proposals whose outcome (選定 or 非選定) was published since `since`, the latest first.
+    Challenge.outcome_published_at is the moment the outcome was decided (actions.select_proposal sets both)."""
+    return (organisation_proposals(user, organisation)
+            .filter(status__in=(ProposalStatus.SELECTED, ProposalStatus.NOT_SELECTED),
+                    challenge__outcome_published_at__gte=since)
+            .order_by("-challenge__outcome_published_at", "-id"))
+
+
 def public_outcome(challenge: Challenge) -> dict | None:
     if challenge.status != ChallengeStatus.DECIDED or challenge.selected_id is None:
         return None

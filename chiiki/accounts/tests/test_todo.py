@@ -79,6 +79,8 @@ def test_saved_search_deadlines_within_30_days(users, client_for):
     SavedSearch.objects.create(owner=users["hachioji"], name="実証事業", params="")
     deadlines = section(client.get("/accounts/mypage/").content.decode(), "deadlines")
     assert 'href="/programs/p/TEST-SOON/"' in deadlines and "（あと10日）" in deadlines and "保存した検索「実証事業」" in deadlines
+    soon = today + dt.timedelta(days=10)
+    assert f"締切 {soon.year}年{soon.month}月{soon.day}日（あと10日）" in deadlines
     assert "TEST-LATER" not in deadlines
 
 
@@ -105,6 +107,10 @@ def test_unfinished_imports_are_listed_until_committed(users, client_for):
     ImportUpload.objects.update(created_at=timezone.now() - UPLOAD_TTL - dt.timedelta(minutes=1))
     imports = section(admin.get("/accounts/mypage/").content.decode(), "imports")
     assert "期限切れ" in imports and 'href="/regions/import/population/"' in imports
+    # When it was uploaded reads as on every page, in Japan time: 15:30 UTC on the 16th is 0:30 on the 17th.
+    ImportUpload.objects.update(created_at=dt.datetime(2026, 1, 16, 15, 30, tzinfo=dt.UTC))
+    imports = section(admin.get("/accounts/mypage/").content.decode(), "imports")
+    assert "2026年1月17日 00:30 にアップロード・確認の期限切れ" in imports
     # Someone else's uploads are not on my page.
     assert "pop.csv" not in client_for(users["tokyo"]).get("/accounts/mypage/").content.decode()
 

@@ -1,7 +1,10 @@
 """マイページ's PDCA part: the overdue actions of the reviews the user runs (national for the secretariat, the
 prefecture's for its staff), each count linking to exactly those actions, and proposals awaiting a decision."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from chiiki.testing import follow_section_list, mypage_section
 
@@ -22,6 +25,8 @@ def test_each_scope_sees_its_own_overdue_actions(users, client_for, two_reviews)
     tokyo = client_for(users["tokyo"])
     own = mypage_section(tokyo, "pdca-overdue")
     assert "東京都の年次レビューで期限を過ぎた未完了の対応（1件）" in own and "町村を訪ねる" in own
+    due = timezone.localdate() - dt.timedelta(days=2)
+    assert f"期限 {due.year}年{due.month}月{due.day}日・担当 東京都 デジタルサービス局" in own
     page = follow_section_list(tokyo, own)
     assert _rows(page) == 1 and "（東京都のレビュー）" in page
 

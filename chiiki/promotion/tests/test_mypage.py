@@ -1,12 +1,15 @@
 """マイページ's 推進体制 part: a challenge whose deadline passed with proposals to judge waits on its municipality's
-マイページ until it is decided; the events a user registered for within 30 days are listed for them."""
+マイページ until it is decided; a company reads there the outcome of its organisation's proposals for 30 days; the
+events a user registered for within 30 days are listed for them. Dates read as on every page (2027年1月17日)."""
 
+import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 
 from chiiki.promotion import actions
-from chiiki.promotion.models import Challenge
+from chiiki.promotion.models import Challenge, Organisation, OrganisationMember
 from chiiki.testing import follow_section_list, mypage_section
 
 from .test_challenges import in_days, market  # noqa: F401 - the fixture
@@ -20,7 +23,7 @@ def test_a_closed_challenge_waits_for_its_municipality_until_decided(client_for,
     assert mypage_section(client_for(users["hachioji"]), "promotion-selection") is None  # still open
     Challenge.objects.filter(pk=cid).update(deadline=in_days(-1))  # the deadline has passed
     waiting = mypage_section(client_for(users["hachioji"]), "promotion-selection")
-    assert "提案の選定を待つ課題（1件）" in waiting and "選定を待つ提案 2件" in waiting
+    assert "提案の選定を待つ課題（1件）" in waiting and f"締切 {_japanese(in_days(-1))}・選定を待つ提案 2件" in waiting
     assert f'href="/promotion/challenges/{cid}/"' in waiting
     for other in ("aogashima", "tokyo", "company"):
         assert mypage_section(client_for(users[other]), "promotion-selection") is None
@@ -28,6 +31,11 @@ def test_a_closed_challenge_waits_for_its_municipality_until_decided(client_for,
     chosen = challenge.proposals.order_by("id").first()
     actions.select_proposal(users["hachioji"], chosen, amount=3_000_000, version=challenge.version)
     assert mypage_section(client_for(users["hachioji"]), "promotion-selection") is None
+
+
+def _japanese(iso: str) -> str:
+    day = dt.date.fromisoformat(iso)
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _copy(challenge, proposals=(), **changes):
@@ -79,6 +87,7 @@ def test_registered_events_within_thirty_days(client_for, users):
     listed = mypage_section(client_for(users["advisor"]), "promotion-events")
     assert "申し込んだイベント（30日以内）（1件）" in listed
     assert f'href="/promotion/events/{soon.pk}/"' in listed and "来年度の説明会" not in listed
+    assert f"{_japanese(in_days(10))} 14:00〜・オンライン" in listed  # Japan time, as entered
     assert mypage_section(client_for(users["company"]), "promotion-events") is None
 
 
@@ -95,3 +104,70 @@ def test_a_prefecture_officer_is_told_about_councils_events_and_candidates(clien
     for outsider in ("advisor", "company"):
         page = client_for(users[outsider]).get("/accounts/mypage/").content.decode()
         assert "推進協議会を登録し" not in page and "見本となる地域の候補を確認" not in page
+
+
+def _decide(users, challenge_id, winner, published_days_ago=0) -> str:
+    """八王子市 selects `winner`'s proposal (the others are not selected), published that many days ago; the day
+    of publication as マイページ writes it."""
+    challenge = Challenge.objects.get(pk=challenge_id)
+    chosen = challenge.proposals.get(organisation__members__user=winner)
+    actions.select_proposal(users["hachioji"], chosen, amount=3_000_000, version=challenge.version)
+    published = timezone.now() - dt.timedelta(days=published_days_ago)
+    Challenge.objects.filter(pk=challenge_id).update(outcome_published_at=published)
+    return _japanese(timezone.localtime(published).date().isoformat())
+
+
+def _outcomes(client) -> list[tuple[str, str]] | None:
+    """(challenge id, note) of each item of the outcomes section, in the order shown (None: no such section)."""
+    section = mypage_section(client, "promotion-outcomes")
+    if section is None:
+        return None
+    return re.findall(r'<li><a href="/promotion/challenges/(\d+)/">[^<]*</a> <span class="small muted">([^<]*)</span>',
+                      section)
+
+
+def test_a_company_reads_the_outcome_of_its_proposals_and_no_one_elses(client_for, users, market,  # noqa: F811
+                                                                       django_user_model):
+    cid = market["challenge"]["id"]
+    company, rival = users["company"], market["rival"]
+    only_ours = _copy(cid, proposals=[1], title="公共交通の再編", deadline=in_days(-3))  # the company alone proposed
+    assert _outcomes(client_for(company)) is None  # nothing decided yet
+
+    earlier = _decide(users, only_ours, company, published_days_ago=29)
+    today = _decide(users, cid, rival)
+
+    # Newest first, each with its outcome and the day it was published; the list before the outcome has neither.
+    client = client_for(company)
+    assert _outcomes(client) == [(str(cid), f"今回は選定されませんでした・結果の公表 {today}"),
+                                 (str(only_ours), f"選定されました・結果の公表 {earlier}")]
+    section = mypage_section(client, "promotion-outcomes")
+    assert "結果が公表された提案（30日以内）（2件）" in section
+    assert mypage_section(client, "promotion-proposals") is None
+    # Its list link leads to the organisation's proposals, these two among them.
+    table = re.search(r'data-testid="organisation-proposals">(.*?)</table>', follow_section_list(client, section),
+                      re.S).group(1)
+    assert sorted(re.findall(r'href="/promotion/challenges/(\d+)/"', table)) == sorted([str(cid), str(only_ours)])
+
+    # Another member of the same organisation reads the same.
+    colleague = django_user_model.objects.create(username="colleague", role="company")
+    OrganisationMember.objects.create(user=colleague, organisation=company.organisation_membership.organisation)
+    assert _outcomes(client_for(colleague)) == _outcomes(client)
+
+    # The other organisation reads its own proposal's outcome only, not that of the company's proposal.
+    assert _outcomes(client_for(rival)) == [(str(cid), f"選定されました・結果の公表 {today}")]
+    # An organisation that did not propose, the municipality that decided, the admin: no such section.
+    bystander = django_user_model.objects.create(username="bystander", role="company")
+    OrganisationMember.objects.create(user=bystander, organisation=Organisation.objects.create(
+        name="提案していない株式会社", kind="company"))
+    for other in (bystander, users["hachioji"], users["admin"], users["advisor"]):
+        assert _outcomes(client_for(other)) is None, other.username
+
+
+def test_an_outcome_leaves_mypage_thirty_days_after_it_was_published(client_for, users, market):  # noqa: F811
+    cid = market["challenge"]["id"]
+    company = client_for(users["company"])
+    _decide(users, cid, users["company"], published_days_ago=29)
+    assert [note.split("・")[0] for _, note in _outcomes(company)] == ["選定されました"]
+    Challenge.objects.filter(pk=cid).update(outcome_published_at=timezone.now() - dt.timedelta(days=30, minutes=1))
+    assert _outcomes(company) is None
+    assert _outcomes(client_for(market["rival"])) is None

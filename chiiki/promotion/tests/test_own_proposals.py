@@ -107,6 +107,8 @@ def test_the_company_finds_its_proposals_on_mypage_and_its_organisation_page(cli
     section = mypage_section(company, "promotion-proposals")
     assert section is not None and "提出した提案（結果の公表前）（1件）" in section
     assert f'href="/promotion/challenges/{cid}/"' in section and "提出済み・締切まで修正・取下げができます" in section
+    deadline = Challenge.objects.get(pk=cid).deadline
+    assert f"締切 {deadline.year}年{deadline.month}月{deadline.day}日・提出済み" in section
 
     # Its count leads to the organisation page, which lists the same proposal with its status.
     listed = follow_section_list(company, section)
