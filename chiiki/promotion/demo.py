@@ -23,7 +23,6 @@ from .models import (
     Organisation,
     OrganisationMember,
     PlanParticipation,
-    Proposal,
 )
 
 # code, declared on, title (the documents are placeholders on example.jp: demo data, not real declarations)
@@ -112,19 +111,35 @@ def _network(actor, places) -> str:
         ("204072", {"sector": "tourism", "title": "星空観光の混雑予測（デモ）", "problem": "（デモ）駐車場の混雑",
                     "requirements": "（デモ）来訪者数の予測と案内", "budget_max": 2_000_000,
                     "deadline": today + dt.timedelta(days=60), "pilot_first": True}),
+        ("202151", {"sector": "public_private", "title": "公共施設の予約と鍵の受け渡し（デモ）",
+                    "problem": "（デモ）公民館の予約が電話と窓口だけで、鍵の受け渡しに職員が休日も出ている",
+                    "requirements": "（デモ）オンライン予約とスマートロックの連携、現金以外の支払い",
+                    "budget_max": 1_500_000, "deadline": today, "small_orders": True}),
     ]
+    # The demo company's proposals (written by their organisation's users); the second is selected at once, so
+    # the published outcome (課題の結果, マイページ's outcomes) can be seen with the demo logins.
+    proposals = {
+        "独居高齢者の見守り（デモ）": ({"summary": "（デモ）省電力センサーとLPWAによる見守り",
+                                   "approach": "（デモ）3か月の実証から", "cost": 1_800_000,
+                                   "team": "（デモ）技術者2名・保健師1名"}, None),
+        "公共施設の予約と鍵の受け渡し（デモ）": ({"summary": "（デモ）予約サイトとスマートロックの連携",
+                                         "approach": "（デモ）2施設で始めて全館へ", "cost": 1_200_000,
+                                         "team": "（デモ）技術者1名・窓口担当1名"}, 1_150_000),
+    }
+    company = User.objects.filter(username=DEMO_COMPANY_USER).first()
     for code, data in specs:
         place = places.get(code)
         if place is None or Challenge.objects.filter(title=data["title"]).exists():
             continue
         challenge = actions.save_challenge(actor, place, None, data, is_demo=True, source=history.DEMO)
         challenges += 1
-        company = User.objects.filter(username=DEMO_COMPANY_USER).first()
-        if company is not None and code == "202151" and not Proposal.objects.filter(challenge=challenge).exists():
-            # The demo company answers as itself: proposals are written by their organisation's users.
-            actions.submit_proposal(company, challenge, {
-                "summary": "（デモ）省電力センサーとLPWAによる見守り", "approach": "（デモ）3か月の実証から",
-                "cost": 1_800_000, "team": "（デモ）技術者2名・保健師1名"}, is_demo=True, source=history.DEMO)
+        if company is None or data["title"] not in proposals:
+            continue
+        answer, outcome_amount = proposals[data["title"]]
+        proposal = actions.submit_proposal(company, challenge, answer, is_demo=True, source=history.DEMO)
+        if outcome_amount is not None:
+            actions.select_proposal(actor, proposal, amount=outcome_amount, version=challenge.version,
+                                    source=history.DEMO)
     for title, fmt, days, extra in (
         ("地域IoT実装 オンライン説明会（デモ）", "online", 14, {"online_url": "https://example.jp/demo/meet"}),
         ("スマート農業 現地見学会（デモ）", "onsite", 30, {"venue": "塩尻市内の農場（デモ）", "capacity": 20}),

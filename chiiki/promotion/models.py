@@ -227,6 +227,18 @@ class Challenge(models.Model):
     def startup_friendly(self) -> bool:
         return self.small_orders or self.no_track_record or self.pilot_first
 
+    @property
+    def budget_text(self) -> str:
+        """The budget range as the pages write it; an open end is named, not shown as 0 or a blank."""
+        low, high = (f"{v:,}円" if v is not None else None for v in (self.budget_min, self.budget_max))
+        if low and high:
+            return low if self.budget_min == self.budget_max else f"{low[:-1]}〜{high}"
+        if high:
+            return f"上限 {high}"
+        if low:
+            return f"下限 {low}"
+        return "—"
+
 
 class ProposalStatus(models.TextChoices):
     SUBMITTED = "submitted", "提出済み"

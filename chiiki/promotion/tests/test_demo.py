@@ -4,7 +4,16 @@ import pytest
 
 from chiiki.core.models import ChangeRecord
 from chiiki.promotion import demo
-from chiiki.promotion.models import Commitment, Council, Event, ModelRegion, Proposal
+from chiiki.promotion.models import (
+    Challenge,
+    ChallengeStatus,
+    Commitment,
+    Council,
+    Event,
+    ModelRegion,
+    Proposal,
+)
+from chiiki.testing import mypage_section
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +32,8 @@ def test_demo_loads_once_and_is_marked(client, nagano, django_user_model):
     django_user_model.objects.create(username="demo-company", role="company")
     summary = demo.load()
     assert "首長のコミットメント 3件" in summary and "見本となる地域 2件" in summary
-    assert "協議会 1件・課題 2件・イベント 3件" in summary
-    assert Proposal.objects.filter(is_demo=True, organisation__name="株式会社チイキIoT（デモ）").count() == 1
+    assert "協議会 1件・課題 3件・イベント 3件" in summary
+    assert Proposal.objects.filter(is_demo=True, organisation__name="株式会社チイキIoT（デモ）").count() == 2
     assert Council.objects.get().memberships.count() == 4
     assert set(ModelRegion.objects.values_list("is_demo", flat=True)) == {True}
     assert set(Commitment.objects.values_list("is_demo", flat=True)) == {True}
@@ -35,6 +44,21 @@ def test_demo_loads_once_and_is_marked(client, nagano, django_user_model):
     assert ModelRegion.objects.count() == 2 and Event.objects.count() == 3
     page = client.get("/promotion/").content.decode()
     assert "塩尻市" in page and "デモ" in page
+
+
+def test_the_demo_has_a_published_outcome_to_read(client, client_for, nagano, django_user_model):
+    """One demo challenge is decided, so the outcome shows on its page and on the demo company's マイページ."""
+    company = django_user_model.objects.create(username="demo-company", role="company")
+    demo.load()
+    decided = Challenge.objects.get(status=ChallengeStatus.DECIDED)
+    assert decided.is_demo and decided.outcome_amount == 1_150_000
+    assert decided.selected.organisation.name == "株式会社チイキIoT（デモ）"
+    public = client.get(decided.get_absolute_url()).content.decode()
+    assert "予約サイトとスマートロックの連携" in public and "1,150,000" in public
+    outcomes = mypage_section(client_for(company), "promotion-outcomes")
+    assert outcomes is not None and decided.title in outcomes
+    open_ones = Challenge.objects.exclude(pk=decided.pk)
+    assert set(open_ones.values_list("status", flat=True)) == {ChallengeStatus.OPEN}
 
 
 def test_demo_without_the_demo_prefecture_creates_nothing(register):
