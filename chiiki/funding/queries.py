@@ -137,7 +137,10 @@ def visible_lines(user):
 
 
 def filter_lines(qs, *, source_kind: str = "", sector: str = "", fiscal_year: int | None = None, state: str = "",
-                 prefecture: str = "", municipality: str = "", plan: int | None = None):
+                 prefecture: str = "", municipality: str = "", plan: int | None = None,
+                 program: int | None = None, other_than_program: int | None = None):
+    """`program` / `other_than_program`: the lines of one support program, or every line but its (lines without a
+    program included), as 財源の崖 counts what ends and what replaces it."""
     if source_kind:
         qs = qs.filter(source_kind=source_kind)
     if sector:
@@ -152,7 +155,23 @@ def filter_lines(qs, *, source_kind: str = "", sector: str = "", fiscal_year: in
         qs = qs.filter(plan_year__plan__municipality_id=municipality)
     if plan:
         qs = qs.filter(plan_year__plan_id=plan)
+    if program:
+        qs = qs.filter(program_id=program)
+    if other_than_program:
+        qs = qs.exclude(program_id=other_than_program)
     return qs
+
+
+def line_totals(qs) -> dict:
+    """How many lines and how much money: a figure that links to the line list (お金の流れ, 財源の崖) can be checked
+    against its rows."""
+    return qs.aggregate(count=Count("id"), amount=Sum("amount"))
+
+
+def program_names(ids) -> dict[int, str]:
+    from chiiki.programs.models import SupportProgram
+
+    return dict(SupportProgram.objects.filter(pk__in=list(ids)).values_list("pk", "name"))
 
 
 LINE_EXPORT_HEADER = ["計画ID", "計画名", "団体コード", "団体", "分野", "年度", "段階", "財源の種類", "支援メニューID",

@@ -420,7 +420,8 @@ def line_list(request):
                               sector=g.get("sector", ""), fiscal_year=_year_param(g.get("fiscal_year")),
                               state=g.get("state", ""), prefecture=g.get("prefecture", ""),
                               municipality=g.get("municipality", ""),
-                              plan=row_id(g.get("plan")))
+                              plan=row_id(g.get("plan")), program=row_id(g.get("program")),
+                              other_than_program=row_id(g.get("other_than_program")))
     if g.get("secured"):
         qs = qs.filter(state__in=[FundingState.CONFIRMED, FundingState.RECEIVED])
     if g.get("exclude_rejected"):
@@ -428,14 +429,18 @@ def line_list(request):
     fmt = g.get("format")
     if fmt in ("csv", "xlsx"):
         return table_response(fmt, "財源", queries.LINE_EXPORT_HEADER, queries.line_export_rows(qs))
+    totals = queries.line_totals(qs)
     qs = qs.select_related("plan_year__plan__municipality", "plan_year__plan__prefecture",
                            "plan_year__plan__sector", "program").order_by("plan_year__plan_id",
                                                                           "plan_year__fiscal_year", "id")
     page = paginate(qs, g.get("page"), PAGE_SIZE)
     query = urlencode({k: v for k, v in g.items() if k not in ("page", "format") and v})
+    program_ids = {k: row_id(g.get(k)) for k in ("program", "other_than_program") if row_id(g.get(k))}
+    names = queries.program_names(program_ids.values())
     return render(request, "funding/line_list.html", {
         "page": page, "query": query, "source_kinds": SourceKind.choices, "states": FundingState.choices,
         "sectors": Sector.objects.all(), "prefectures": Prefecture.objects.order_by("code"), "filters": g,
+        "totals": totals, "program_filter": {k: names.get(v, "（不明な支援メニュー）") for k, v in program_ids.items()},
         "can_import": access.can(request.user, "funding.import")})
 
 

@@ -1,0 +1,49 @@
+"""財源の崖: the money that ends and the money replacing it link to the lines behind them, and the line list's total
+is that figure."""
+
+import html as htmllib
+import re
+
+import pytest
+
+from .conftest import CONFIRMED, GENERAL, NATIONAL, PLANNED, REJECTED, make_program
+
+pytestmark = pytest.mark.django_db
+
+PEOPLE, IMPL, OPER = "people_knowhow", "implementation", "operation"
+
+
+def _total(client, url: str) -> str:
+    page = client.get(url).content.decode()
+    return re.search(r'<p id="line-totals">([^<]*)</p>', page).group(1)
+
+
+def test_each_amount_of_a_cliff_links_to_the_lines_that_make_it(client, plan_factory):
+    program = make_program("ENDS", max_years=1, name="終わる補助金")
+    other = make_program("OTHER", name="別の補助金")
+    plan_factory([(2026, PEOPLE, 100, [(GENERAL, 100, CONFIRMED, None)]),
+                  (2027, IMPL, 1000, [(NATIONAL, 600, CONFIRMED, program), (NATIONAL, 200, PLANNED, program),
+                                      (NATIONAL, 50, REJECTED, program), (GENERAL, 150, CONFIRMED, None)]),
+                  (2028, OPER, 1000, [(GENERAL, 300, CONFIRMED, None), (NATIONAL, 100, PLANNED, other),
+                                      (GENERAL, 400, REJECTED, None), (NATIONAL, 500, CONFIRMED, program)])],
+                 status="published", title="崖のある計画")
+    page = client.get("/funding/cliffs/?fiscal_year=2027").content.decode()
+    row = re.search(r"<tr><td data-label=\"計画\">.*?</tr>", page, re.S).group(0)
+    links = re.findall(r'<td class="num" data-label="([^"]*)"><a href="([^"]+)">([^<]*)</a></td>', row)
+    assert [(label, text) for label, _, text in links] == [("2027年度の額", "800円"), ("翌年度の代わりの財源", "400円")]
+    ending, replacement = (htmllib.unescape(href) for _, href, _ in links)
+    # 800 = the program's 2027 lines that are not 不採択; 400 = 2028's lines from anything else, not 不採択.
+    assert _total(client, ending) == "該当 2件・合計 800円"
+    assert _total(client, replacement) == "該当 2件・合計 400円"
+    listed = client.get(ending).content.decode()
+    assert "支援メニュー「終わる補助金」の財源のみ" in listed and "不採択を除く" in listed
+    assert "支援メニュー「終わる補助金」以外の財源" in client.get(replacement).content.decode()
+    # The filters stay when the form narrows further (hidden fields).
+    assert 'name="other_than_program"' in client.get(replacement).content.decode()
+
+
+def test_the_line_list_states_its_total(client, plan_factory):
+    plan_factory([(2026, PEOPLE, 100, [(GENERAL, 1_200, CONFIRMED, None), (GENERAL, 34, PLANNED, None)])],
+                 status="published")
+    assert _total(client, "/funding/lines/") == "該当 2件・合計 1,234円"
+    assert _total(client, "/funding/lines/?secured=1") == "該当 1件・合計 1,200円"
