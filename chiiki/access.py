@@ -7,6 +7,7 @@
 - scope_*(user, queryset)      → the rows the user may see/edit (history, owned, managed municipalities,
                                 public-or-managed drafts, talent requests, datasets, pledges).
 - staff_municipality_id / staff_prefecture_id(user) → the place a signed-in officer belongs to.
+- manages_a_place(user) → whether `manages` says yes for some place (admin, prefecture or municipal officer).
 
 Actions are strings "<area>.<verb>" in RULES, each a function (user, obj) -> bool. Objects are model instances
 (a Municipality for most edits). Anonymous and inactive users count as the public; superusers as national admins.
@@ -70,6 +71,12 @@ def staff_prefecture_id(user) -> str | None:
     if _active(user) and user.role == Role.PREFECTURE_STAFF and user.prefecture_id:
         return user.prefecture_id
     return None
+
+
+def manages_a_place(user) -> bool:
+    """True for the national admin and for officers of a prefecture or municipality: the users `manages` can say
+    yes to for some place (the links to management pages are shown to them only)."""
+    return is_admin(user) or staff_municipality_id(user) is not None or staff_prefecture_id(user) is not None
 
 
 def _municipality_of(obj):

@@ -303,6 +303,27 @@ def capability_gains(*, municipality=None) -> list[dict]:
             for (y, c), n in sorted(counts.items(), key=lambda kv: (-kv[0][0], -kv[1], kv[0][1]))]
 
 
+def request_scope_label(user) -> str:
+    """Which requests the list shows this user (access.scope_talent_requests in words): the national figures
+    count every request, the list only these."""
+    if access.is_admin(user):
+        return "全国のすべての派遣依頼"
+    if (code := access.staff_prefecture_id(user)) is not None:
+        name = Prefecture.objects.filter(pk=code).values_list("name", flat=True).first() or code
+        return f"{name}内の団体の派遣依頼"
+    if (code := access.staff_municipality_id(user)) is not None:
+        from chiiki.regions.models import Municipality
+
+        name = Municipality.objects.filter(pk=code).values_list("name", flat=True).first() or code
+        return f"{name}の派遣依頼"
+    return "あなたに届いた派遣依頼（下書きを除く）"
+
+
+def visible_request_ids(user, requests) -> set[int]:
+    """The ids among `requests` (a queryset) this user may open."""
+    return set(access.scope_talent_requests(user, requests).values_list("pk", flat=True))
+
+
 def municipality_dispatches(municipality):
     """The dispatches a municipality received (accepted and later), newest first."""
     return (TalentRequest.objects.filter(municipality=municipality, status__in=APPROVED_STATES)

@@ -183,9 +183,10 @@ def analytics_map(request):
 
 def municipality(request, code):
     place = get_municipality(code)
+    dispatches = queries.municipality_dispatches(place)
     return render(request, "talent/municipality.html", {
-        "place": place, "dispatches": queries.municipality_dispatches(place),
-        "gains": queries.capability_gains(municipality=place)})
+        "place": place, "dispatches": dispatches, "gains": queries.capability_gains(municipality=place),
+        "openable": queries.visible_request_ids(request.user, dispatches) if request.user.is_authenticated else set()})
 
 
 # ---- Profiles: self-edit, admin --------------------------------------------------------------------------------
@@ -334,7 +335,7 @@ def requests(request):
         "overdue": request.GET.get("overdue") == "1", "unmet": request.GET.get("unmet") == "1",
         "demand": request.GET.get("demand") == "1",
         "application_round": ApplicationRound.objects.filter(pk=numbers["round"]).first() if numbers["round"] else None,
-        "can_create": _can_request_for_own(request.user)})
+        "can_create": _can_request_for_own(request.user), "scope_label": queries.request_scope_label(request.user)})
 
 
 def _blank(value):
