@@ -28,7 +28,7 @@ from chiiki.roadmap.models import Sector
 from . import actions, queries
 from .flags import LABELS as FLAG_LABELS
 from .imports import FUNDING_LINES, RECEIPTS
-from .models import Campaign, FundingLine, ImplementationPlan, PlanStatus, PlanYear
+from .models import Campaign, FundingLine, FundingState, ImplementationPlan, PlanStatus, PlanYear, SourceKind
 
 router = Router(tags=["実装計画・資金循環"])
 
@@ -525,6 +525,61 @@ def flows(request, group_by: str = Query("source_kind,sector,fiscal_year",
                          fiscal_year=_year(fiscal_year))
     return {"group_by": dims, "rows": rows,
             "total": {k: sum(r[k] for r in rows) for k in ("planned", "secured", "received", "lines")}}
+
+
+class LineFilters(Schema):
+    source_kind: str | None = Field(None, description="財源の種類")
+    sector: str | None = None
+    fiscal_year: str | None = Field(None, description="年度（西暦または和暦）")
+    state: str | None = Field(None, description="状態")
+    prefecture: str | None = None
+    municipality: str | None = None
+    plan: int | None = Field(None, ge=1, le=2_147_483_647, description="実装計画ID")
+    program: str | None = Field(None, max_length=60, description="この支援メニューID の財源だけ")
+    other_than_program: str | None = Field(None, max_length=60,
+                                           description="この支援メニューID 以外の財源（支援メニューのない財源を含む）")
+    secured: bool = Field(False, description="採択・確定と受領だけ")
+    exclude_rejected: bool = Field(False, description="不採択を除く")
+
+
+class PlanLineOut(LineOut):
+    plan: int
+    plan_title: str
+    owner_name: str
+    sector: str
+    fiscal_year: int
+
+
+class LineList(Schema):
+    count: int
+    total_amount: int = Field(description="絞り込んだ財源の金額の合計（円）")
+    items: list[PlanLineOut]
+
+
+@router.get("/funding/lines", response={200: LineList, 422: ErrorOut},
+            summary="財源の一覧（見られる計画の年度ごとの財源。財源の崖・お金の流れの数値の内訳）")
+def list_lines(request, filters: Query[LineFilters], page: int = Query(1, ge=1),
+               page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
+    if filters.source_kind and filters.source_kind not in SourceKind.values:
+        raise HttpError(422, f"財源の種類が正しくありません: {filters.source_kind}")
+    if filters.state and filters.state not in FundingState.values:
+        raise HttpError(422, f"状態が正しくありません: {filters.state}")
+    qs = queries.filter_lines(queries.visible_lines(request.user), source_kind=filters.source_kind or "",
+                              sector=filters.sector or "", fiscal_year=_year(filters.fiscal_year),
+                              state=filters.state or "", prefecture=filters.prefecture or "",
+                              municipality=filters.municipality or "", plan=filters.plan,
+                              program=filters.program or "", other_than_program=filters.other_than_program or "",
+                              secured=filters.secured, exclude_rejected=filters.exclude_rejected)
+    totals = queries.line_totals(qs)
+    qs = qs.select_related("plan_year__plan__municipality", "plan_year__plan__prefecture", "program").order_by(
+        "plan_year__plan_id", "plan_year__fiscal_year", "id")
+    page_obj = paginate(qs, page, page_size)
+    items = []
+    for line in page_obj.object_list:
+        plan = line.plan_year.plan
+        items.append({**_line(line), "plan": plan.pk, "plan_title": plan.title, "owner_name": plan.owner_name,
+                      "sector": plan.sector_id, "fiscal_year": line.plan_year.fiscal_year})
+    return {"count": totals["count"], "total_amount": totals["amount"] or 0, "items": items}
 
 
 @router.get("/funding/cliffs", response={200: list[CliffOut], 422: ErrorOut},

@@ -12,6 +12,7 @@ from chiiki import access
 
 from . import flags as flag_rules
 from .models import (
+    SECURED_STATES,
     Campaign,
     FundingLine,
     FundingState,
@@ -138,9 +139,10 @@ def visible_lines(user):
 
 def filter_lines(qs, *, source_kind: str = "", sector: str = "", fiscal_year: int | None = None, state: str = "",
                  prefecture: str = "", municipality: str = "", plan: int | None = None,
-                 program: int | None = None, other_than_program: int | None = None):
-    """`program` / `other_than_program`: the lines of one support program, or every line but its (lines without a
-    program included), as 財源の崖 counts what ends and what replaces it."""
+                 program: str = "", other_than_program: str = "", secured: bool = False,
+                 exclude_rejected: bool = False):
+    """`program` / `other_than_program` (支援メニューID): the lines of one support program, or every line but its
+    (lines without a program included), as 財源の崖 counts what ends and what replaces it."""
     if source_kind:
         qs = qs.filter(source_kind=source_kind)
     if sector:
@@ -156,9 +158,13 @@ def filter_lines(qs, *, source_kind: str = "", sector: str = "", fiscal_year: in
     if plan:
         qs = qs.filter(plan_year__plan_id=plan)
     if program:
-        qs = qs.filter(program_id=program)
+        qs = qs.filter(program__public_id=program)
     if other_than_program:
-        qs = qs.exclude(program_id=other_than_program)
+        qs = qs.exclude(program__public_id=other_than_program)
+    if secured:
+        qs = qs.filter(state__in=SECURED_STATES)
+    if exclude_rejected:
+        qs = qs.exclude(state=FundingState.REJECTED)
     return qs
 
 
@@ -168,10 +174,10 @@ def line_totals(qs) -> dict:
     return qs.aggregate(count=Count("id"), amount=Sum("amount"))
 
 
-def program_names(ids) -> dict[int, str]:
+def program_names(public_ids) -> dict[str, str]:
     from chiiki.programs.models import SupportProgram
 
-    return dict(SupportProgram.objects.filter(pk__in=list(ids)).values_list("pk", "name"))
+    return dict(SupportProgram.objects.filter(public_id__in=list(public_ids)).values_list("public_id", "name"))
 
 
 LINE_EXPORT_HEADER = ["計画ID", "計画名", "団体コード", "団体", "分野", "年度", "段階", "財源の種類", "支援メニューID",

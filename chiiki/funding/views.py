@@ -420,12 +420,9 @@ def line_list(request):
                               sector=g.get("sector", ""), fiscal_year=_year_param(g.get("fiscal_year")),
                               state=g.get("state", ""), prefecture=g.get("prefecture", ""),
                               municipality=g.get("municipality", ""),
-                              plan=row_id(g.get("plan")), program=row_id(g.get("program")),
-                              other_than_program=row_id(g.get("other_than_program")))
-    if g.get("secured"):
-        qs = qs.filter(state__in=[FundingState.CONFIRMED, FundingState.RECEIVED])
-    if g.get("exclude_rejected"):
-        qs = qs.exclude(state=FundingState.REJECTED)
+                              plan=row_id(g.get("plan")), program=g.get("program", "")[:60],
+                              other_than_program=g.get("other_than_program", "")[:60],
+                              secured=bool(g.get("secured")), exclude_rejected=bool(g.get("exclude_rejected")))
     fmt = g.get("format")
     if fmt in ("csv", "xlsx"):
         return table_response(fmt, "財源", queries.LINE_EXPORT_HEADER, queries.line_export_rows(qs))
@@ -435,7 +432,7 @@ def line_list(request):
                                                                           "plan_year__fiscal_year", "id")
     page = paginate(qs, g.get("page"), PAGE_SIZE)
     query = urlencode({k: v for k, v in g.items() if k not in ("page", "format") and v})
-    program_ids = {k: row_id(g.get(k)) for k in ("program", "other_than_program") if row_id(g.get(k))}
+    program_ids = {k: g[k][:60] for k in ("program", "other_than_program") if g.get(k)}
     names = queries.program_names(program_ids.values())
     return render(request, "funding/line_list.html", {
         "page": page, "query": query, "source_kinds": SourceKind.choices, "states": FundingState.choices,

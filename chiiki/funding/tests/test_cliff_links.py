@@ -47,3 +47,24 @@ def test_the_line_list_states_its_total(client, plan_factory):
                  status="published")
     assert _total(client, "/funding/lines/") == "該当 2件・合計 1,234円"
     assert _total(client, "/funding/lines/?secured=1") == "該当 1件・合計 1,200円"
+
+
+def test_the_api_lists_the_same_lines_with_their_total(client, plan_factory):
+    program = make_program("ENDS", max_years=1, name="終わる補助金")
+    plan = plan_factory([(2027, IMPL, 1000, [(NATIONAL, 600, CONFIRMED, program), (NATIONAL, 50, REJECTED, program),
+                                             (GENERAL, 150, CONFIRMED, None)])], status="published")
+    hidden = plan_factory([(2027, IMPL, 70, [(GENERAL, 70, CONFIRMED, None)])], title="下書きの計画")  # a draft
+    body = client.get(f"/api/v1/funding/lines?fiscal_year=2027&program=ENDS&plan={plan.pk}").json()
+    assert (body["count"], body["total_amount"]) == (2, 650)
+    body = client.get("/api/v1/funding/lines?fiscal_year=2027&program=ENDS&exclude_rejected=true").json()
+    assert (body["count"], body["total_amount"]) == (1, 600)
+    assert body["items"][0] | {"id": 0} == {
+        "id": 0, "source_kind": NATIONAL, "source_kind_label": "国の支援メニュー", "program": "ENDS", "campaign": None,
+        "donation_project": None, "label": body["items"][0]["label"], "amount": 600, "state": CONFIRMED,
+        "state_label": "採択・確定", "version": 1, "plan": plan.pk, "plan_title": plan.title,
+        "owner_name": "東京都八王子市", "sector": plan.sector_id, "fiscal_year": 2027}
+    others = client.get("/api/v1/funding/lines?other_than_program=ENDS").json()
+    assert (others["count"], others["total_amount"]) == (1, 150)  # the draft's line is not public
+    assert hidden.pk not in {i["plan"] for i in others["items"]}
+    assert client.get("/api/v1/funding/lines?state=nope").status_code == 422
+    assert client.get("/api/v1/funding/lines?fiscal_year=abc").status_code == 422
