@@ -324,6 +324,10 @@ def visible_request_ids(user, requests) -> set[int]:
     return set(access.scope_talent_requests(user, requests).values_list("pk", flat=True))
 
 
+def can_open_request(user, request_id: int | None) -> bool:
+    return request_id is not None and bool(visible_request_ids(user, TalentRequest.objects.filter(pk=request_id)))
+
+
 def municipality_dispatches(municipality):
     """The dispatches a municipality received (accepted and later), newest first."""
     return (TalentRequest.objects.filter(municipality=municipality, status__in=APPROVED_STATES)

@@ -169,6 +169,7 @@ def analytics(request):
         "by_capability": by_cap, "by_prefecture": [r for r in by_pref if r["demand"] or r["supply"]],
         "by_sector": by_sector, "unmet": len(queries.unmet_request_ids()), "waiting": waiting, "gains": gains,
         "per_talent": per_talent[:20] if named else None, "named": named,
+        "longest_openable": queries.can_open_request(request.user, waiting["longest"]),
         "year_query": f"&fiscal_year={year}" if year else "", "querystring": _querystring(request)})
 
 

@@ -110,3 +110,14 @@ def test_map_values_are_the_table_figures(users, client_for, dispatched):
     assert 'id="talent-map"' in page and 'href="#prefecture-table"' in page and "国土数値情報" in page
     assert client_for(None).get("/talent/profiles/?prefecture=13").context["page"].paginator.count == 2
     assert client_for(None).get("/talent/profiles/?online=1").context["page"].paginator.count == 2
+
+
+@pytest.mark.parametrize(("role", "linked"), [("admin", True), ("tokyo", True), ("hachioji", True),
+                                              ("aogashima", False), ("company", False), ("advisor", True)])
+def test_the_longest_wait_links_to_its_request_only_for_who_may_open_it(users, client_for, dispatched, role, linked):
+    client = client_for(users[role])
+    page = client.get("/talent/analytics/").content.decode()
+    href = f"/talent/requests/{dispatched[1].pk}/"
+    assert (f'<a href="{href}">45日</a>' in page) is linked
+    assert "最長 45日" in page or f'最長 <a href="{href}">45日</a>' in page
+    assert (client.get(href).status_code == 200) is linked
