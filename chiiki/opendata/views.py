@@ -28,7 +28,7 @@ from . import actions, pageviews, queries, search, standard
 from .forms import DatasetForm, ModerateUseForm, ResourceForm, UseCaseForm, ValidateForm
 from .indexing import sector_names
 from .models import Conformance, License, UsageKind, UseCase, Visibility
-from .serialize import NATIONAL, owner_of
+from .serialize import NATIONAL, owner_of, resource_url
 
 PREVIEW_ROWS = 10
 PREVIEW_MAX_BYTES = 5 * 1024 * 1024
@@ -347,10 +347,26 @@ def edit(request, name):
     return render(request, "opendata/edit.html", {"form": form, "dataset": dataset}, status=status)
 
 
+RESOURCES_HEADER = ["ID", "名称", "形式", "サイズ（バイト）", "標準の検証", "誤り（件）", "説明", "URL", "更新日時"]
+
+
+def _validation_label(resource) -> str:
+    if not resource.validation:
+        return ""
+    return "準拠" if resource.validation.get("ok") else "要修正"
+
+
 @login_required
 def resources(request, name):
     dataset = queries.get_dataset(request.user, name)
     access.require(request.user, "opendata.manage", dataset)
+    fmt = request.GET.get("format", "") if request.method == "GET" else ""
+    if fmt in ("csv", "xlsx"):  # the rows of 登録済みのリソース, in the page's order
+        return tabular.table_response(fmt, f"リソース_{dataset.name}", RESOURCES_HEADER, (
+            [str(r.uid), r.name, r.format, r.size, _validation_label(r),
+             r.validation.get("errors", 0) if r.validation else None, r.description,
+             resource_url(request, r), timezone.localtime(r.updated_at).strftime("%Y-%m-%d %H:%M")]
+            for r in dataset.resources.select_related("dataset")))
     form = ResourceForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and request.POST.get("delete"):
         resource = queries.get_resource(request.user, request.POST["delete"], dataset)

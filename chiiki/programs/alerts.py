@@ -9,6 +9,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from chiiki.core.dates import japanese_date
+
 from .models import AlertDelivery, SavedSearch
 from .search import SearchRequest, run_search
 
@@ -86,7 +88,7 @@ def send_digests(today: dt.date | None = None, stdout=None) -> dict:
                           for h in new]
             if closing:
                 lines.append(f"  {CLOSING_DAYS}日以内に締切:")
-                lines += [f"  ・{h.status.next_deadline:%Y年%-m月%-d日} {h.program.name} {_url(h.program.get_absolute_url())}"
+                lines += [f"  ・{japanese_date(h.status.next_deadline)} {h.program.name} {_url(h.program.get_absolute_url())}"
                           for h in closing]
             lines.append(f"  この検索の通知を停止: {_url(reverse('programs:unsubscribe', args=[unsubscribe_token(saved)]))}")
             sections.append("\n".join(lines))
@@ -100,7 +102,7 @@ def send_digests(today: dt.date | None = None, stdout=None) -> dict:
                     SavedSearch.objects.filter(pk=pk).update(seen_program_ids=ids)
                 body = "\n\n".join([
                     f"{user.get_full_name() or user.username} 様",
-                    f"保存した検索に該当する支援メニューのお知らせです（{today:%Y年%-m月%-d日}）。",
+                    f"保存した検索に該当する支援メニューのお知らせです（{japanese_date(today)}）。",
                     *sections,
                     "このメールは地域IoT実装推進プラットフォーム（Chiiki）で通知を有効にした検索について、1日1回お送りしています。",
                 ])

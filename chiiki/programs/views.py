@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -217,11 +218,20 @@ def navigator(request):
 # ---- Saved searches and alerts ------------------------------------------------------------------------------
 
 
+SAVED_HEADER = ["名前", "条件", "メール通知", "作成日", "URL"]
+
+
 @login_required
 def saved_list(request):
     searches = list(access.scope_owned(request.user, SavedSearch.objects.all()).filter(owner=request.user))
     for saved in searches:
         saved.description = search.describe(search.SearchRequest.from_querystring(saved.params))
+    fmt = request.GET.get("format", "")
+    if fmt in ("csv", "xlsx"):  # the rows of the page: only the user's own searches
+        index_url = request.build_absolute_uri(reverse("programs:index"))
+        return table_response(fmt, "保存した検索", SAVED_HEADER, (
+            [s.name, s.description, "有効" if s.alerts else "停止中", f"{timezone.localtime(s.created_at):%Y-%m-%d}",
+             f"{index_url}?{s.params}" if s.params else index_url] for s in searches))
     return render(request, "programs/saved.html", {"searches": searches, "closing_days": alerts.CLOSING_DAYS,
                                                    "can_save": access.can(request.user, "programs.save_search")})
 

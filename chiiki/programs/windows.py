@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from chiiki.core.dates import japanese_date
 from chiiki.core.fiscal import fiscal_year_of
 
 OPEN, UPCOMING, CLOSED, UNKNOWN, ENDED = "open", "upcoming", "closed", "unknown", "ended"
@@ -38,7 +39,7 @@ class Window:
         if self.kind == "always":
             return "通年"
         if self.kind == "dated":
-            return f"{self.opens:%Y年%-m月%-d日}〜{self.closes:%Y年%-m月%-d日}"
+            return f"{japanese_date(self.opens)}〜{japanese_date(self.closes)}"
         if self.day is None:
             return (f"毎年度{self.first_month}月〜{self.last_month}月の毎月締切"
                     "（締切日の記載がないため月末として表示。募集案内で確認してください）")

@@ -105,3 +105,29 @@ def test_manage_list_exports_the_managed_datasets(users, client_for, catalog):
     assert aed["標準データセット"] == "AED設置箇所一覧" and aed["公開範囲"] == "公開"
     xlsx = read_table(client.get("/opendata/manage/?format=xlsx").content, "d.xlsx")
     assert {r.values["URL名"] for r in xlsx.rows} == {"hachioji-aed", "hachioji-internal-budget"}
+
+
+def test_resources_list_exports_the_rows_it_shows_to_its_managers_only(users, client_for, catalog):
+    actions.add_resource(access.SYSTEM, catalog["aed"], name="=外部の地図", url="https://example.jp/aed-map",
+                         description="地図アプリ")
+    owner = client_for(users["hachioji"])
+    page = owner.get("/opendata/dataset/hachioji-aed/resources").content.decode()
+    assert '<a href="?format=csv">CSV</a>' in page and '<a href="?format=xlsx">XLSX</a>' in page
+    shown = re.findall(r"<tr><td>([^<]+)</td>", page.split("登録済みのリソース")[1].split("</table>")[0])
+    table = read_table(owner.get("/opendata/dataset/hachioji-aed/resources?format=csv").content, "r.csv")
+    assert table.header == ["ID", "名称", "形式", "サイズ（バイト）", "標準の検証", "誤り（件）", "説明", "URL", "更新日時"]
+    assert [r.values["名称"] for r in table.rows] == shown == [
+        "AED一覧", "=外部の地図"]
+    file_row, link_row = (r.values for r in table.rows)
+    uid = str(catalog["aed"].resources.get(name="AED一覧").uid)
+    assert file_row["ID"] == uid and file_row["形式"] == "CSV" and int(file_row["サイズ（バイト）"]) > 0
+    assert file_row["標準の検証"] == "準拠" and file_row["誤り（件）"] == "0"
+    assert file_row["URL"] == f"http://testserver/opendata/dataset/hachioji-aed/resource/{uid}/download"
+    assert link_row["URL"] == "https://example.jp/aed-map" and link_row["サイズ（バイト）"] == ""
+    assert link_row["説明"] == "地図アプリ" and link_row["標準の検証"] == ""
+    xlsx = read_table(owner.get("/opendata/dataset/hachioji-aed/resources?format=xlsx").content, "r.xlsx")
+    assert [r.values for r in xlsx.rows] == [r.values for r in table.rows]
+    other = client_for(users["sapporo"]).get("/opendata/dataset/hachioji-aed/resources?format=csv")
+    assert other.status_code == 403
+    anonymous = client_for(None).get("/opendata/dataset/hachioji-aed/resources?format=csv")
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]

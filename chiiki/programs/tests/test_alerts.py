@@ -183,3 +183,32 @@ def test_the_saved_searches_page_states_the_window_the_digest_uses(client_for, c
     monkeypatch.setattr(alerts, "CLOSING_DAYS", 21)
     html = client_for(users["hachioji"]).get("/programs/saved/").content.decode()
     assert "21日以内の締切" in html and "14日以内の締切" not in html
+
+
+def test_saved_searches_export_only_the_users_own_rows_as_listed(client, client_for, catalog, users):
+    from chiiki.core.tabular import read_table
+
+    user = users["hachioji"]
+    user.email = "hachioji@example.jp"
+    user.save()
+    own = client_for(user)
+    own.post("/programs/saved/new", {"name": "観光で使えるもの", "params": "q=Wi-Fi&sector=tourism", "alerts": "on"})
+    own.post("/programs/saved/new", {"name": "=すべて", "params": ""})
+    client_for(users["sapporo"]).post("/programs/saved/new", {"name": "札幌の防災", "params": "q=防災"})
+    page = own.get("/programs/saved/").content.decode()
+    assert '<a href="?format=csv">CSV</a>' in page and '<a href="?format=xlsx">XLSX</a>' in page
+    shown = re.findall(r'<th scope="row"><a href="[^"]*">([^<]+)</a></th>', page)
+    table = read_table(own.get("/programs/saved/?format=csv").content, "s.csv")
+    assert table.header == ["名前", "条件", "メール通知", "作成日", "URL"]
+    assert [r.values["名前"] for r in table.rows] == shown == ["=すべて", "観光で使えるもの"]
+    everything, tourism = (r.values for r in table.rows)
+    assert tourism["条件"] == "キーワード「Wi-Fi」・分野: 観光" and tourism["メール通知"] == "有効"
+    assert tourism["URL"] == "http://testserver/programs/?q=Wi-Fi&sector=tourism"
+    assert everything["条件"] == "条件なし（すべての支援メニュー）" and everything["メール通知"] == "停止中"
+    assert everything["URL"] == "http://testserver/programs/"
+    xlsx = read_table(own.get("/programs/saved/?format=xlsx").content, "s.xlsx")
+    assert [r.values for r in xlsx.rows] == [r.values for r in table.rows]
+    theirs = read_table(client_for(users["sapporo"]).get("/programs/saved/?format=csv").content, "o.csv")
+    assert [r.values["名前"] for r in theirs.rows] == ["札幌の防災"]
+    anonymous = client.get("/programs/saved/?format=csv")
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
