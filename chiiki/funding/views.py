@@ -433,7 +433,13 @@ def line_list(request):
                                                                           "plan_year__fiscal_year", "id")
     page = paginate(qs, g.get("page"), PAGE_SIZE)
     query = urlencode({k: v for k, v in g.items() if k not in ("page", "format") and v})
+    # Filtered to exactly the lines a plan page's 不足 subtracts (one plan's 年度, 不採択 excluded, nothing else):
+    # the 事業費 they are subtracted from and the gap, so the number is accounted for here.
+    narrowed = any(g.get(k) for k in ("source_kind", "sector", "state", "prefecture", "municipality", "secured"))
+    gap = (None if narrowed or not g.get("exclude_rejected")
+           else queries.plan_year_gap(request.user, row_id(g.get("plan")), _year_param(g.get("fiscal_year"))))
     return render(request, "funding/line_list.html", {
+        "gap": gap,
         "page": page, "query": query, "source_kinds": SourceKind.choices, "states": FundingState.choices,
         "sectors": Sector.objects.all(), "prefectures": Prefecture.objects.order_by("code"), "filters": g,
         "can_import": access.can(request.user, "funding.import")})
