@@ -104,6 +104,26 @@ def plan_detail(pk: int):
                               "years__lines__donation_project").get(pk=pk))
 
 
+def year_gap(total_cost: int, planned: int) -> int:
+    """不足: the part of a 年度's 事業費 its funding lines (every state but 不採択) do not cover."""
+    return max(total_cost - planned, 0)
+
+
+def plan_year_gap(user, plan_id: int | None, fiscal_year: int | None) -> dict | None:
+    """The figure behind the plan page's 不足 cell, for the line list filtered to exactly the lines it subtracts
+    (that plan and 年度, 不採択 excluded): the 年度's 事業費, the lines' sum and the gap. None if the user may not
+    see that plan or it has no such 年度."""
+    if plan_id is None or fiscal_year is None:
+        return None
+    year = (PlanYear.objects.filter(plan__in=visible_plans(user).order_by().values("id"), plan_id=plan_id,
+                                    fiscal_year=fiscal_year).select_related("plan").first())
+    if year is None:
+        return None
+    planned = year.lines.exclude(state=FundingState.REJECTED).aggregate(s=Sum("amount"))["s"] or 0
+    return {"year": year, "plan": year.plan, "cost": year.total_cost, "planned": planned,
+            "gap": year_gap(year.total_cost, planned)}
+
+
 def year_source_table(plan: ImplementationPlan) -> dict:
     """年度 × 財源の種類: amounts (every state but 不採択), secured (確定・受領), cost and gap per 年度."""
     kinds = list(SourceKind)
@@ -119,7 +139,7 @@ def year_source_table(plan: ImplementationPlan) -> dict:
                 secured += line.amount
         planned = sum(amounts.values())
         rows.append({"year": year, "amounts": [amounts[k.value] for k in kinds], "planned": planned,
-                     "secured": secured, "gap": max(year.total_cost - planned, 0)})
+                     "secured": secured, "gap": year_gap(year.total_cost, planned)})
     used = [i for i, _k in enumerate(kinds) if any(r["amounts"][i] for r in rows)]
     return {"kinds": [kinds[i] for i in used],
             "rows": [dict(r, amounts=[r["amounts"][i] for i in used],

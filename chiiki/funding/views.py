@@ -434,7 +434,14 @@ def line_list(request):
     query = urlencode({k: v for k, v in g.items() if k not in ("page", "format") and v})
     program_ids = {k: g[k][:60] for k in ("program", "other_than_program") if g.get(k)}
     names = queries.program_names(program_ids.values())
+    # Filtered to exactly the lines a plan page's 不足 subtracts (one plan's 年度, 不採択 excluded, nothing else):
+    # the 事業費 they are subtracted from and the gap, so the number is accounted for here.
+    narrowed = any(g.get(k) for k in ("source_kind", "sector", "state", "prefecture", "municipality", "secured",
+                                      "program", "other_than_program"))
+    gap = (None if narrowed or not g.get("exclude_rejected")
+           else queries.plan_year_gap(request.user, row_id(g.get("plan")), _year_param(g.get("fiscal_year"))))
     return render(request, "funding/line_list.html", {
+        "gap": gap,
         "page": page, "query": query, "source_kinds": SourceKind.choices, "states": FundingState.choices,
         "sectors": Sector.objects.all(), "prefectures": Prefecture.objects.order_by("code"), "filters": g,
         "totals": totals, "program_filter": {k: names.get(v, "（不明な支援メニュー）") for k, v in program_ids.items()},

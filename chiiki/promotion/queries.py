@@ -589,6 +589,25 @@ def challenges(*, sector="", prefecture="", municipality="", deadline_before=Non
     return qs.order_by("deadline", "id")
 
 
+def reviews_proposals(user) -> bool:
+    """Whether the user reviews some challenge's proposals before the outcome (the admin; a municipality's staff,
+    for their own municipality's): by the access rule, asked of the user's own municipality."""
+    if not user.is_authenticated:
+        return False
+    return access.can(user, "promotion.proposals_review", user.municipality)
+
+
+def with_proposal_counts(challenges_):
+    """The challenges with `proposal_count` (every proposal of the challenge, as its page lists them to its
+    reviewers), counted in the same query. A count is as confidential as the proposals: show it only where
+    proposals_visible(user, challenge)."""
+    return challenges_.annotate(proposal_count=Count("proposals", distinct=True))
+
+
+def proposals_visible(user, challenge: Challenge) -> bool:
+    return access.can(user, "promotion.proposals_review", challenge)
+
+
 def visible_proposals(user, challenge: Challenge):
     """Proposals of the challenge the user may read in full (their organisation's; the municipality's staff and
     the admin see all). After the outcome the selected one's summary is public: see public_outcome."""

@@ -393,15 +393,27 @@ def _challenge_filters(request) -> dict:
 def challenges(request):
     filters = _challenge_filters(request)
     rows = queries.challenges(**filters)
+    # 提案数: for those who review proposals (the challenge's municipality, the admin), on their challenges only;
+    # to everyone else a challenge's proposals, and so their number, are confidential until the outcome.
+    user = request.user
+    show_proposals = queries.reviews_proposals(user)
+    if show_proposals:
+        rows = queries.with_proposal_counts(rows)
     if request.GET.get("format") in EXPORT_FORMATS:
         header = ["ID", "団体コード", "団体", "分野", "課題名", "予算の下限（円）", "予算の上限（円）", "締切",
-                  "少額・分割発注", "実績要件なし", "実証から開始"]
+                  "少額・分割発注", "実績要件なし", "実証から開始"] + (["提案数"] if show_proposals else [])
         names = queries.sector_names()
         return tabular.table_response(request.GET["format"], "自治体の課題", header, [
             [c.pk, c.municipality_id, c.municipality.name, names.get(c.sector_id, c.sector_id), c.title, c.budget_min,
              c.budget_max, c.deadline, *("○" if flag else "" for flag in (c.small_orders, c.no_track_record,
-                                                                            c.pilot_first))] for c in rows])
+                                                                            c.pilot_first)),
+             *([c.proposal_count if queries.proposals_visible(user, c) else ""] if show_proposals else [])]
+            for c in rows])
     page = paginate(rows, request.GET.get("page"))
+    if show_proposals:
+        page.object_list = list(page.object_list)
+        for c in page.object_list:
+            c.proposals_visible = queries.proposals_visible(user, c)
     decided = queries.challenges(status=ChallengeStatus.DECIDED).order_by("-outcome_published_at")[:10]
     managed = (access.scope_managed_municipalities(request.user, Municipality.objects.all()).order_by("code")[:50]
                if request.user.is_authenticated else [])
@@ -410,7 +422,7 @@ def challenges(request):
         "statuses": queries.CHALLENGE_STATUS_FILTERS, "status_label": queries.CHALLENGE_STATUS_FILTERS[filters["status"]],
         "municipality": Municipality.objects.filter(code=filters["municipality"]).first()
         if filters["municipality"] else None,
-        "decided": decided, "managed": managed, "query": request.GET.urlencode(),
+        "decided": decided, "managed": managed, "query": request.GET.urlencode(), "show_proposals": show_proposals,
     })
 
 

@@ -338,3 +338,56 @@ def test_year_source_table_figures_link_to_lines_that_add_up_to_them(client, pla
         amounts = [int(a.replace(",", "")) for a in re.findall(r'<td class="num"[^>]*>([\d,]+)円</td>', lines)]
         assert sum(amounts) == int(figure.replace(",", "")), href
     assert f"?plan={plan.pk}&amp;fiscal_year=2026&amp;source_kind=general&amp;exclude_rejected=1\">400円" in table
+
+
+def test_cost_gap_and_risk_figures_link_to_exactly_the_rows_behind_them(client, client_for, users, plan_factory):
+    """事業費 leads to the 年度 it is stated on, 不足 to the lines it subtracts (with the 事業費 they are subtracted
+    from), and the リスク count to the risks counted."""
+    import re
+
+    plan = plan_factory([(2026, "implementation", 1000, [(GENERAL, 300, PLANNED, None), (GENERAL, 100, CONFIRMED, None),
+                                                         (GENERAL, 200, "rejected", None)]),
+                         (2027, "operation", 500, [(GENERAL, 700, PLANNED, None)])], status="published")
+    years = {y.fiscal_year: y for y in plan.years.all()}
+    for who in (None, users["hachioji"]):  # the reader's page and the editor's (the 事業費 is a form field there)
+        page = client_for(who).get(f"/funding/plans/{plan.pk}/").content.decode()
+        table = re.search(r'<table class="data funding-table">(.*?)</table>', page, re.S).group(1)
+        costs = re.findall(r'<a href="#([\w-]+)" data-testid="cost">([\d,]+)円</a>', table)
+        assert costs == [(f"year-{years[2026].pk}-cost", "1,000"), (f"year-{years[2027].pk}-cost", "500")]
+        for anchor, figure in costs:
+            target = re.search(rf'<(p|div)[^>]* id="{anchor}"[^>]*>(.*?)</\1>', page, re.S).group(2)
+            assert "事業費" in target and (f"{figure}円" in target or f'value="{figure.replace(",", "")}"' in target)
+        risk = re.search(r'<a href="#([\w-]+)" data-testid="risk-count">(\d+)件</a>', page)
+        assert risk and int(risk.group(2)) >= 1
+        risks = page.split(f'id="{risk.group(1)}"', 1)[1].split("</section>", 1)[0]
+        assert risks.count('<li class="risk-flag ') == int(risk.group(2))
+    gaps = re.findall(r'<a href="([^"]+)" data-testid="gap">([\d,]+)円</a>', table)
+    assert [g for _h, g in gaps] == ["600", "0"]  # 1,000 − (300 + 100; the 不採択 200 not counted); 500 − 700 → 0
+    for href, figure in gaps:
+        lines = client.get(href.replace("&amp;", "&")).content.decode()
+        amounts = [int(a.replace(",", "")) for a in re.findall(r'<td class="num"[^>]*>([\d,]+)円</td>', lines)]
+        gap = re.search(r'data-testid="year-gap">(.*?)</p>', lines, re.S).group(1)
+        cost = int(re.search(r'事業費 <a href="[^"]+">([\d,]+)円</a>', gap).group(1).replace(",", ""))
+        assert f"財源の計（不採択を除く） {sum(amounts):,}円" in gap
+        assert f"不足 <strong>{figure}円</strong>" in gap and max(cost - sum(amounts), 0) == int(figure.replace(",", ""))
+    # Narrowed any further, the list no longer holds the lines of the 不足: it says no 不足.
+    narrowed = client.get(f"/funding/lines/?plan={plan.pk}&fiscal_year=2026&exclude_rejected=1&state=planned")
+    assert 'data-testid="year-gap"' not in narrowed.content.decode()
+    assert 'data-testid="year-gap"' not in client.get(f"/funding/lines/?plan={plan.pk}&fiscal_year=2026").content.decode()
+
+
+def test_gap_of_a_draft_is_not_shown_to_those_who_may_not_see_it(client_for, users, plan_factory):
+    plan = plan_factory([(2026, "implementation", 1000, [(GENERAL, 300, PLANNED, None)])])  # a draft
+    url = f"/funding/lines/?plan={plan.pk}&fiscal_year=2026&exclude_rejected=1"
+    assert "不足 <strong>700円</strong>" in client_for(users["hachioji"]).get(url).content.decode()
+    for who in (None, users["aogashima"], users["company"]):
+        page = client_for(who).get(url).content.decode()
+        assert 'data-testid="year-gap"' not in page and "テスト計画" not in page
+
+
+def test_no_risk_count_links_to_the_no_risk_message(client, plan_factory):
+    plan = plan_factory([(fy, phase, 100, [(GENERAL, 100, CONFIRMED, None)]) for fy, phase in (
+        (2026, "people_knowhow"), (2027, "implementation"), (2028, "operation"))], status="published")
+    page = client.get(f"/funding/plans/{plan.pk}/").content.decode()
+    assert '<a href="#risk-flags" data-testid="risk-count">0件</a>' in page
+    assert '<p class="empty" id="risk-flags">リスクは見つかりませんでした。</p>' in page

@@ -1,0 +1,101 @@
+"""The challenge list's 提案数: shown (and exported) to those who review the challenge's proposals (the
+municipality concerned, the admin), linked to the challenge page's proposals, and to nobody else (proposals
+are confidential until the outcome is published)."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from chiiki.core.tabular import read_table
+
+from .conftest import bearer, send
+from .test_challenges import in_days, market  # noqa: F401  (八王子市's challenge with two proposals)
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/promotion/challenges/"
+
+
+@pytest.fixture
+def island(client, users, market):  # noqa: F811
+    """A second challenge, 青ヶ島村's, with no proposal yet."""
+    body = {"sector": "disaster", "title": "島の防災", "problem": "p", "requirements": "r", "deadline": in_days(60)}
+    response = send(client, "post", "/api/v1/municipalities/134023/challenges", body, **bearer(users["aogashima"]))
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def counts(html: str) -> dict[str, str]:
+    """challenge page URL → what the 提案数 cell of its row says (a link's target and text, or the text)."""
+    table = html.split('data-testid="challenges"', 1)[1].split("</table>", 1)[0]
+    result = {}
+    for row in table.split("<tr>")[2:]:
+        url = re.search(r'<a href="(/promotion/challenges/\d+/)">', row).group(1)
+        cell = re.search(r'data-testid="proposal-count">(.*?)</td>', row, re.S)
+        result[url] = cell.group(1) if cell else None
+    return result
+
+
+def test_reviewers_see_counts_linked_to_exactly_the_proposals_counted(client_for, users, market, island):  # noqa: F811
+    mitori, shima = f"/promotion/challenges/{market['challenge']['id']}/", f"/promotion/challenges/{island['id']}/"
+    admin = client_for(users["admin"])
+    html = admin.get(LIST).content.decode()
+    assert '<th scope="col" class="num">提案数</th>' in html
+    assert counts(html) == {mitori: f'<a href="{mitori}#proposals-heading">2件</a>',
+                            shima: f'<a href="{shima}#proposals-heading">0件</a>'}
+    for url, expected in ((mitori, 2), (shima, 0)):
+        page = admin.get(url).content.decode()
+        section = page.split('id="proposals-heading"', 1)[1].split("</section>", 1)[0]
+        assert section.count('data-testid="proposal"') == expected
+    assert "まだ提案はありません。" in admin.get(shima).content.decode()
+    # 八王子市's staff: the count of their own challenge only; 青ヶ島村's is not theirs to see.
+    html = client_for(users["hachioji"]).get(LIST).content.decode()
+    assert counts(html) == {mitori: f'<a href="{mitori}#proposals-heading">2件</a>',
+                            shima: '<span class="small muted">非公開</span>'}
+    html = client_for(users["aogashima"]).get(LIST).content.decode()
+    assert counts(html) == {mitori: '<span class="small muted">非公開</span>',
+                            shima: f'<a href="{shima}#proposals-heading">0件</a>'}
+
+
+@pytest.mark.parametrize("who", [None, "company", "tokyo", "advisor", "sapporo_company"])
+def test_everyone_else_sees_no_count(client_for, users, market, island, who, django_user_model):  # noqa: F811
+    if who == "sapporo_company":  # a proposer of the challenge: their own proposal, never the number of all
+        user = market["rival"]
+    else:
+        user = users[who] if who else None
+    html = client_for(user).get(LIST).content.decode()
+    assert "提案数" not in html and 'data-testid="proposal-count"' not in html
+    assert set(counts(html).values()) == {None}
+    lines = client_for(user).get(LIST + "?format=csv").content.decode("utf-8-sig").splitlines()
+    assert "提案数" not in lines[0] and len(lines) == 3
+
+
+def test_export_carries_the_count_for_the_reviewers_only(client_for, users, market, island):  # noqa: F811
+    for who, expected in (("admin", {"高齢者の見守り": "2", "島の防災": "0"}),
+                          ("hachioji", {"高齢者の見守り": "2", "島の防災": ""})):
+        for fmt in ("csv", "xlsx"):
+            response = client_for(users[who]).get(f"{LIST}?format={fmt}")
+            assert response.status_code == 200
+            table = read_table(response.content, f"c.{fmt}")
+            assert table.header[-1] == "提案数"
+            assert {r.get("課題名"): r.get("提案数") for r in table.rows} == expected
+
+
+def test_counts_cost_no_query_per_challenge(client, client_for, users, market):  # noqa: F811
+    admin = client_for(users["admin"])
+
+    def queries_of_list():
+        with CaptureQueriesContext(connection) as ctx:
+            assert admin.get(LIST).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = queries_of_list()
+    for n in range(4):
+        body = {"sector": "health", "title": f"課題{n}", "problem": "p", "requirements": "r", "deadline": in_days(40)}
+        assert send(client, "post", "/api/v1/municipalities/134023/challenges", body,
+                    **bearer(users["aogashima"])).status_code == 201
+    html = admin.get(LIST).content.decode()
+    assert len(counts(html)) == 5
+    assert queries_of_list() == before
