@@ -735,6 +735,10 @@ class ChallengeOut(Schema):
     startup_friendly: bool
     status: str
     outcome: OutcomeOut | None
+    proposal_count: int | None = Field(..., description=(
+        "提案数（この課題への提案の件数。課題の一覧の「提案数」と同じ）。提案を審査できる利用者（課題を出した団体の担当者・"
+        "事務局）にだけ件数を返し、それ以外（未ログイン、提案した企業を含む企業、都道府県の担当者、他の団体、アドバイザー）"
+        "には null（結果の公表まで提案は非公開のため）"))
     is_demo: bool
     version: int
     url: str
@@ -796,14 +800,21 @@ class SelectIn(Schema):
     version: int = Field(..., ge=0, description="課題の版")
 
 
-def challenge_item(c: Challenge) -> dict:
+def challenge_item(c: Challenge, user) -> dict:
+    """c from queries.with_visible_proposal_counts(user, …) (its proposal_count, for those who review it)."""
     return {"id": c.pk, "municipality": {"code": c.municipality_id, "name": c.municipality.name},
             "prefecture": c.municipality.prefecture_id, "sector": c.sector_id, "title": c.title, "problem": c.problem,
             "requirements": c.requirements, "budget_min": c.budget_min, "budget_max": c.budget_max,
             "deadline": c.deadline, "small_orders": c.small_orders, "no_track_record": c.no_track_record,
             "pilot_first": c.pilot_first, "startup_friendly": c.startup_friendly, "status": c.status,
-            "outcome": queries.public_outcome(c), "is_demo": c.is_demo, "version": c.version,
+            "outcome": queries.public_outcome(c), "proposal_count": queries.visible_proposal_count(user, c),
+            "is_demo": c.is_demo, "version": c.version,
             "url": c.get_absolute_url()}
+
+
+def _challenge_out(request, challenge_id: int) -> dict:
+    rows = queries.with_visible_proposal_counts(request.user, queries.challenges(status="all"))
+    return challenge_item(get_object_or_404(rows, pk=challenge_id), request.user)
 
 
 def proposal_item(p: Proposal) -> dict:
@@ -824,9 +835,10 @@ class ChallengeFilters(Schema):
 @router.get("/challenges", response=ChallengeList, summary="自治体の課題（募集中のもの。絞込み: 分野・都道府県・締切・スタートアップ向け）")
 def list_challenges(request, filters: Query[ChallengeFilters], page: int = Query(1, ge=1),
                     page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
-    qs = queries.challenges(**filters.dict())
+    qs = queries.with_visible_proposal_counts(request.user, queries.challenges(**filters.dict()))
     page_obj = paginate(qs, page, page_size)
-    return {"count": page_obj.paginator.count, "items": [challenge_item(c) for c in page_obj.object_list]}
+    return {"count": page_obj.paginator.count,
+            "items": [challenge_item(c, request.user) for c in page_obj.object_list]}
 
 
 @router.get("/challenges/deadlines.ics", summary="募集中の課題の提案締切（iCalendar）")
@@ -837,14 +849,14 @@ def challenge_deadlines_ics(request, filters: Query[ChallengeFilters]):
 
 @router.get("/challenges/{int:challenge_id}", response=ChallengeOut, summary="課題（結果の公表後は選定された提案の概要つき）")
 def get_challenge(request, challenge_id: int = _id()):
-    return challenge_item(get_object_or_404(queries.challenges(status="all"), pk=challenge_id))
+    return _challenge_out(request, challenge_id)
 
 
 @router.post("/municipalities/{code}/challenges", auth=WRITE_AUTH,
              response={201: ChallengeOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}, summary="課題を掲載（その団体の担当者）")
 def create_challenge(request, code: str, payload: ChallengeIn):
     challenge = actions.save_challenge(request.user, get_municipality(code), None, payload.dict(), source=history.API)
-    return Status(201, challenge_item(challenge))
+    return Status(201, _challenge_out(request, challenge.pk))
 
 
 @router.put("/challenges/{int:challenge_id}", auth=WRITE_AUTH,
@@ -856,7 +868,7 @@ def update_challenge(request, payload: ChallengeUpdate, challenge_id: int = _id(
     version = data.pop("version")
     challenge = actions.save_challenge(request.user, challenge.municipality, challenge, data, version=version,
                                        source=history.API)
-    return Status(200, challenge_item(challenge))
+    return Status(200, _challenge_out(request, challenge.pk))
 
 
 @router.get("/challenges/{int:challenge_id}/proposals", response=list[ChallengeProposalOut],
@@ -922,7 +934,7 @@ def shortlist(request, payload: ShortlistIn, proposal_id: int = _id()):
 def select(request, payload: SelectIn, proposal_id: int = _id()):
     challenge = actions.select_proposal(request.user, _proposal(request, proposal_id), amount=payload.amount,
                                         version=payload.version, source=history.API)
-    return Status(200, challenge_item(get_object_or_404(queries.challenges(status="all"), pk=challenge.pk)))
+    return Status(200, _challenge_out(request, challenge.pk))
 
 
 # ---- events -------------------------------------------------------------------------------------------------------

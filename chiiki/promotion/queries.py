@@ -608,6 +608,19 @@ def proposals_visible(user, challenge: Challenge) -> bool:
     return access.can(user, "promotion.proposals_review", challenge)
 
 
+def with_visible_proposal_counts(user, challenges_):
+    """The lists' challenges (web page, CSV/XLSX, API) with `proposal_count` when the user reviews some challenge's
+    proposals (reviews_proposals), in the same query; unchanged for everyone else. Read a row's figure with
+    visible_proposal_count."""
+    return with_proposal_counts(challenges_) if reviews_proposals(user) else challenges_
+
+
+def visible_proposal_count(user, challenge: Challenge) -> int | None:
+    """The challenge's 提案数 for those who review its proposals, None for everyone else (the challenge comes from
+    with_visible_proposal_counts: whoever may review it reviews proposals, so its count is there)."""
+    return challenge.proposal_count if proposals_visible(user, challenge) else None
+
+
 def visible_proposals(user, challenge: Challenge):
     """Proposals of the challenge the user may read in full (their organisation's; the municipality's staff and
     the admin see all). After the outcome the selected one's summary is public: see public_outcome."""

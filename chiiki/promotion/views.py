@@ -397,8 +397,7 @@ def challenges(request):
     # to everyone else a challenge's proposals, and so their number, are confidential until the outcome.
     user = request.user
     show_proposals = queries.reviews_proposals(user)
-    if show_proposals:
-        rows = queries.with_proposal_counts(rows)
+    rows = queries.with_visible_proposal_counts(user, rows)
     if request.GET.get("format") in EXPORT_FORMATS:
         header = ["ID", "団体コード", "団体", "分野", "課題名", "予算の下限（円）", "予算の上限（円）", "締切",
                   "少額・分割発注", "実績要件なし", "実証から開始"] + (["提案数"] if show_proposals else [])
@@ -407,7 +406,7 @@ def challenges(request):
             [c.pk, c.municipality_id, c.municipality.name, names.get(c.sector_id, c.sector_id), c.title, c.budget_min,
              c.budget_max, c.deadline, *("○" if flag else "" for flag in (c.small_orders, c.no_track_record,
                                                                             c.pilot_first)),
-             *([c.proposal_count if queries.proposals_visible(user, c) else ""] if show_proposals else [])]
+             *([queries.visible_proposal_count(user, c)] if show_proposals else [])]
             for c in rows])
     page = paginate(rows, request.GET.get("page"))
     if show_proposals:

@@ -99,3 +99,73 @@ def test_counts_cost_no_query_per_challenge(client, client_for, users, market): 
     html = admin.get(LIST).content.decode()
     assert len(counts(html)) == 5
     assert queries_of_list() == before
+
+
+# ---- the API says the same: GET /api/v1/challenges and /challenges/{id} carry proposal_count -----------------------
+
+API = "/api/v1/challenges"
+
+
+def api_counts(client, user, market, island):  # noqa: F811
+    """title → proposal_count in the API list, after checking the single challenge's answer agrees."""
+    extra = bearer(user) if user is not None else {}
+    response = client.get(API, **extra)
+    assert response.status_code == 200, response.content
+    items = {c["title"]: c["proposal_count"] for c in response.json()["items"]}
+    for c in (market["challenge"], island):
+        assert client.get(f"{API}/{c['id']}", **extra).json()["proposal_count"] == items[c["title"]]
+    return items
+
+
+def test_api_gives_the_reviewers_the_web_lists_counts(client, client_for, users, market, island):  # noqa: F811
+    for who, expected in (("admin", {"高齢者の見守り": 2, "島の防災": 0}),
+                          ("hachioji", {"高齢者の見守り": 2, "島の防災": None}),
+                          ("aogashima", {"高齢者の見守り": None, "島の防災": 0})):
+        assert api_counts(client, users[who], market, island) == expected
+        # …the very figures of the web list's 提案数 column, where it shows one
+        web = {url: re.search(r">(\d+)件</a>", cell).group(1) for url, cell in
+               counts(client_for(users[who]).get(LIST).content.decode()).items() if "件" in cell}
+        by_url = {f"/promotion/challenges/{c['id']}/": c["title"] for c in (market["challenge"], island)}
+        assert {by_url[url]: int(n) for url, n in web.items()} == {t: n for t, n in expected.items() if n is not None}
+
+
+@pytest.mark.parametrize("who", [None, "company", "sapporo_company", "tokyo", "sapporo", "advisor"])
+def test_api_gives_everyone_else_null(client, users, market, island, who):  # noqa: F811
+    user = market["rival"] if who == "sapporo_company" else (users[who] if who else None)
+    assert api_counts(client, user, market, island) == {"高齢者の見守り": None, "島の防災": None}
+
+
+def test_api_writes_answer_with_the_count_for_their_reviewer(client, users, market):  # noqa: F811
+    cid = market["challenge"]["id"]
+    current = client.get(f"{API}/{cid}", **bearer(users["hachioji"])).json()
+    body = {"sector": "health", "title": "高齢者の見守り", "problem": "p", "requirements": "r",
+            "deadline": in_days(30), "version": current["version"]}
+    response = send(client, "put", f"{API}/{cid}", body, **bearer(users["hachioji"]))
+    assert response.status_code == 200, response.content
+    assert response.json()["proposal_count"] == 2
+
+
+def test_api_counts_cost_no_query_per_challenge(client, users, market):  # noqa: F811
+    auth = bearer(users["admin"])
+
+    def queries_of_list():
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(API, **auth)
+            assert response.status_code == 200
+        return len(ctx.captured_queries), response.json()
+
+    queries_of_list()  # the token's first use is recorded once
+    before, _ = queries_of_list()
+    for n in range(4):
+        body = {"sector": "health", "title": f"課題{n}", "problem": "p", "requirements": "r", "deadline": in_days(40)}
+        assert send(client, "post", "/api/v1/municipalities/134023/challenges", body,
+                    **bearer(users["aogashima"])).status_code == 201
+    after, answer = queries_of_list()
+    assert answer["count"] == 5 and {c["proposal_count"] for c in answer["items"]} == {0, 2}
+    assert after == before
+
+
+def test_openapi_says_when_the_count_is_null(client):
+    field = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["ChallengeOut"]["properties"][
+        "proposal_count"]
+    assert "null" in field["description"] and "審査" in field["description"]
