@@ -90,6 +90,55 @@ def _specs(m: dict[str, Municipality]):
     ]
 
 
+USE_CASE_TITLE = "まちなかAEDマップ（デモ）"
+# A few months of use for each demo dataset's usage page (利用状況): per dataset, for the months from the oldest to
+# USAGE_LAST_MONTH, (page views, downloads of its file, API reads). Deterministic; a data set's figures rise as its
+# data becomes known. The 庁内限定 dataset is read by the office's staff only: a few downloads, no API.
+USAGE_LAST_MONTH = dt.date(2026, 11, 1)
+USAGE = {
+    "demo-nagano-aed": ((41, 5, 9), (57, 8, 21), (73, 12, 30)),
+    "demo-nagano-evacuation": ((88, 14, 6), (64, 9, 11), (70, 11, 15)),
+    "demo-nagano-facilities": ((23, 3, 0), (31, 4, 2), (28, 6, 3)),
+    "demo-nagano-inspections": ((4, 2, 0), (6, 3, 0), (5, 2, 0)),
+    "demo-shiojiri-tourism": ((52, 7, 4), (66, 10, 8), (95, 16, 12)),
+    "demo-shiojiri-childcare": ((19, 4, 1), (26, 5, 2), (22, 6, 2)),
+    "demo-achi-toilets": ((14, 2, 1), (21, 3, 3), (36, 5, 4)),
+    "demo-achi-starry-sky": ((47, 6, 2), (58, 9, 5), (81, 13, 7)),
+    "demo-nagano-pref-wifi": ((33, 4, 3), (39, 6, 5), (45, 7, 6)),
+}
+
+
+def usage_months() -> list[dt.date]:
+    """The first days of the demo's usage months, oldest first, ending with USAGE_LAST_MONTH."""
+    months = [USAGE_LAST_MONTH]
+    for _ in range(max(len(figures) for figures in USAGE.values()) - 1):
+        months.insert(0, (months[0] - dt.timedelta(days=1)).replace(day=1))
+    return months
+
+
+def seed_usage(datasets) -> int:
+    """Count the demo's uses of `datasets` through the counting actions the site itself uses (page views in one
+    batch as pageviews.py writes them, downloads and API reads one by one as the views do). A dataset that already
+    has usage in the demo's months is left alone, so loading the demo again adds nothing. Returns the datasets
+    seeded. (The usage counters carry no demo flag: the dataset does, and its usage page says so.)"""
+    months = usage_months()
+    views, seeded = {}, 0
+    for dataset in datasets:
+        figures = USAGE.get(dataset.name)
+        if not figures or dataset.usage.filter(month__in=months).exists():
+            continue
+        resource = dataset.resources.order_by("pk").first()
+        for month, (page_views, downloads, reads) in zip(months[-len(figures):], figures, strict=True):
+            views[(dataset.name, month)] = page_views
+            for _ in range(downloads if resource is not None else 0):
+                actions.count_use(dataset, UsageKind.DOWNLOAD, resource=resource, user_agent="demo", today=month)
+            for _ in range(reads):
+                actions.count_use(dataset, UsageKind.API, user_agent="demo", today=month)
+        seeded += 1
+    actions.record_page_views(views)
+    return seeded
+
+
 def load(*, stdout=None, actor=access.SYSTEM) -> str:
     codes = ("202011", "202151", "204072")
     municipalities = {m.code: m for m in Municipality.objects.select_related("prefecture").filter(code__in=codes)}
@@ -110,20 +159,12 @@ def load(*, stdout=None, actor=access.SYSTEM) -> str:
                              upload=SimpleUploadedFile(filename, data, content_type="text/csv"),
                              description="デモ用に生成したデータです", source=history.DEMO)
         created += 1
-    if created:
-        aed = Dataset.objects.get(name="demo-nagano-aed")
-        use = actions.register_use_case(actor, aed, title="まちなかAEDマップ（デモ）", url="https://www.example.jp/aed-map",
+    aed = Dataset.objects.filter(name="demo-nagano-aed", is_demo=True).first()
+    if aed is not None and not aed.use_cases.filter(title=USE_CASE_TITLE).exists():
+        use = actions.register_use_case(actor, aed, title=USE_CASE_TITLE, url="https://www.example.jp/aed-map",
                                         description="市のAED設置箇所一覧を地図に表示するウェブアプリです。",
                                         source=history.DEMO)
         actions.moderate_use_case(actor, use, UseCaseStatus.APPROVED, source=history.DEMO)
-        # A few months of use for the owners' usage page (deterministic counts).
-        resource = aed.resources.first()
-        today = dt.date(2026, 11, 15)
-        for months_back, (downloads, reads) in enumerate(((12, 30), (8, 21), (5, 9))):
-            month = (today.replace(day=1) - dt.timedelta(days=31 * months_back)).replace(day=1)
-            for _ in range(downloads):
-                actions.count_use(aed, UsageKind.DOWNLOAD, resource=resource, user_agent="demo", today=month)
-            for _ in range(reads):
-                actions.count_use(aed, UsageKind.API, user_agent="demo", today=month)
+    seed_usage(Dataset.objects.filter(is_demo=True, name__in=USAGE))
     total = Dataset.objects.filter(is_demo=True).count()
     return f"オープンデータのデモ: データセット {created}件を作成（デモのデータセットは全{total}件）"
