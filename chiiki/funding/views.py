@@ -440,8 +440,12 @@ def line_list(request):
                                       "program", "other_than_program"))
     gap = (None if narrowed or not g.get("exclude_rejected")
            else queries.plan_year_gap(request.user, row_id(g.get("plan")), _year_param(g.get("fiscal_year"))))
+    # A list reached from one plan (its page, the cliffs) says so: the plan is a hidden filter, not a form field.
+    plan_id = row_id(g.get("plan"))
+    plan_filter = (None if plan_id is None else
+                   {"id": plan_id, "plan": queries.visible_plans(request.user).filter(pk=plan_id).first()})
     return render(request, "funding/line_list.html", {
-        "gap": gap,
+        "gap": gap, "plan_filter": plan_filter,
         "page": page, "query": query, "source_kinds": SourceKind.choices, "states": FundingState.choices,
         "sectors": Sector.objects.all(), "prefectures": Prefecture.objects.order_by("code"), "filters": g,
         "totals": totals, "program_filter": {k: names.get(v, "（不明な支援メニュー）") for k, v in program_ids.items()},

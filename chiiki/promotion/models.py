@@ -230,7 +230,8 @@ class Challenge(models.Model):
     @property
     def budget_text(self) -> str:
         """The budget range as the pages write it; an open end is named, not shown as 0 or a blank."""
-        low, high = (f"{v:,}円" if v is not None else None for v in (self.budget_min, self.budget_max))
+        # A lower bound of 0 bounds nothing: 「0〜1,500,000円」 reads 上限 1,500,000円, a lone 0 as no budget given.
+        low, high = (f"{v:,}円" if v is not None else None for v in (self.budget_min or None, self.budget_max))
         if low and high:
             return low if self.budget_min == self.budget_max else f"{low[:-1]}〜{high}"
         if high:

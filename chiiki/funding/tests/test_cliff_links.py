@@ -68,3 +68,36 @@ def test_the_api_lists_the_same_lines_with_their_total(client, plan_factory):
     assert hidden.pk not in {i["plan"] for i in others["items"]}
     assert client.get("/api/v1/funding/lines?state=nope").status_code == 422
     assert client.get("/api/v1/funding/lines?fiscal_year=abc").status_code == 422
+
+
+def _conditions(client, url: str) -> str:
+    page = client.get(url).content.decode()
+    found = re.search(r'<p class="small" id="line-conditions">(.*?)</p>', page, re.S)
+    return " ".join(found.group(1).split()) if found else ""
+
+
+def test_a_list_reached_from_one_plan_names_that_plan(client, client_for, users, plan_factory):
+    """The cliff's amounts (and the plan page's figures) open the list filtered to one plan by a hidden field: the
+    list says which plan its rows and total are for, as it says the program — only to those who may see the plan."""
+    program = make_program("ENDS", max_years=1, name="終わる補助金")
+    plan = plan_factory([(2027, IMPL, 1000, [(NATIONAL, 600, CONFIRMED, program)]),
+                         (2028, OPER, 1000, [(GENERAL, 300, CONFIRMED, None)])], status="published", title="崖のある計画")
+    page = client.get("/funding/cliffs/?fiscal_year=2027").content.decode()
+    for href in re.findall(r'<td class="num" data-label="[^"]*"><a href="([^"]+)">', page):
+        said = _conditions(client, htmllib.unescape(href))
+        assert f'計画「<a href="/funding/plans/{plan.pk}/">崖のある計画</a>」の財源のみ。' in said
+    assert "崖のある計画" in _conditions(client, f"/funding/lines/?plan={plan.pk}")
+    draft = plan_factory([(2027, IMPL, 70, [(GENERAL, 70, CONFIRMED, None)])], title="下書きの計画")
+    assert "下書きの計画" in _conditions(client_for(users["hachioji"]), f"/funding/lines/?plan={draft.pk}")
+    hidden = _conditions(client, f"/funding/lines/?plan={draft.pk}")
+    assert f"計画（ID {draft.pk}）の財源のみ。" in hidden and "下書きの計画" not in hidden
+    assert _conditions(client, "/funding/lines/") == ""
+
+
+def test_a_gap_of_zero_with_more_money_than_cost_is_not_written_as_a_false_subtraction(client, plan_factory):
+    """事業費 500 and lines of 700: 「500円 − 700円 = 不足 0円」 is false arithmetic; the list says the lines exceed it."""
+    plan = plan_factory([(2027, OPER, 500, [(GENERAL, 700, PLANNED, None)])], status="published")
+    page = client.get(f"/funding/lines/?plan={plan.pk}&fiscal_year=2027&exclude_rejected=1").content.decode()
+    gap = " ".join(re.sub(r"<[^>]+>", "", re.search(r'data-testid="year-gap">(.*?)</p>', page, re.S).group(1)).split())
+    assert gap.endswith("の2027年度: 下の財源の計（不採択を除く） 700円が事業費 500円を上回るため、不足 0円")
+    assert "−" not in gap

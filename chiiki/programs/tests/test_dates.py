@@ -61,3 +61,18 @@ def test_a_dated_window_label_comes_from_core_dates(client_for, catalog, users, 
     program = _dated_program(catalog, users)
     html = client_for(users["hachioji"]).get(program.get_absolute_url()).content.decode()
     assert "<li>2026.4.1〜2026.5.31</li>" in html
+
+
+def test_the_saved_searches_list_dates_them_as_every_page_does(client_for, users):
+    """保存した検索's 作成 read 2026/12/04 while the rest of the site (and the programs e-mails) write 2026年12月4日,
+    in Japan time: a search saved at 23:30 UTC was made the next day in Japan."""
+    import re
+
+    from django.utils import timezone
+
+    client = client_for(users["hachioji"])
+    client.post("/programs/saved/new", {"name": "専門家の派遣", "params": "q=アドバイザー派遣"})
+    SavedSearch.objects.update(created_at=dt.datetime(2026, 12, 3, 23, 30, tzinfo=dt.UTC))
+    page = client.get("/programs/saved/").content.decode()
+    assert re.search(r'<td data-label="作成">([^<]*)</td>', page).group(1) == "2026年12月4日"
+    assert timezone.get_current_timezone_name() == "Asia/Tokyo"

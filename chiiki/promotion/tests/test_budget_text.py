@@ -28,6 +28,8 @@ def _budget_cell(html: str, title: str) -> str:
 @pytest.mark.parametrize(("budget", "text"), [
     ({"budget_min": 500_000, "budget_max": 3_000_000}, "500,000〜3,000,000円"),
     ({"budget_max": 1_500_000}, "上限 1,500,000円"),
+    ({"budget_min": 0, "budget_max": 1_500_000}, "上限 1,500,000円"),
+    ({"budget_min": 0}, "—"),
     ({"budget_min": 800_000}, "下限 800,000円"),
     ({"budget_min": 2_000_000, "budget_max": 2_000_000}, "2,000,000円"),
     ({}, "—"),
