@@ -212,3 +212,19 @@ def test_saved_searches_export_only_the_users_own_rows_as_listed(client, client_
     assert [r.values["名前"] for r in theirs.rows] == ["札幌の防災"]
     anonymous = client.get("/programs/saved/?format=csv")
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+
+
+def test_each_saved_searchs_buttons_name_the_search_they_act_on(client_for, catalog, users):
+    """On a phone the row's cells stack as cards: the buttons say which search they delete or switch."""
+    user = users["hachioji"]
+    user.email = "hachioji@example.jp"
+    user.save()
+    own = client_for(user)
+    own.post("/programs/saved/new", {"name": "観光で使えるもの", "params": "sector=tourism", "alerts": "on"})
+    own.post("/programs/saved/new", {"name": "防災", "params": "q=防災"})
+    page = own.get("/programs/saved/").content.decode()
+    for name in ("観光で使えるもの", "防災"):
+        assert f'aria-label="「{name}」を削除">削除</button>' in page
+    assert 'aria-label="「観光で使えるもの」のメール通知を停止する">停止する</button>' in page
+    assert 'aria-label="「防災」のメール通知を有効にする">有効にする</button>' in page
+    assert page.count('<td data-label="操作">') == 2
