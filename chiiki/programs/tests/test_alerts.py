@@ -185,15 +185,21 @@ def test_the_saved_searches_page_states_the_window_the_digest_uses(client_for, c
     assert "21日以内の締切" in html and "14日以内の締切" not in html
 
 
-def test_saved_searches_export_only_the_users_own_rows_as_listed(client, client_for, catalog, users):
-    from chiiki.core.tabular import read_table
-
+def _hachioji_saving(users, client_for, *searches):
+    """八王子市's officer (with an e-mail address, so alerts can be on) saves (name, params, alerts) searches."""
     user = users["hachioji"]
     user.email = "hachioji@example.jp"
     user.save()
     own = client_for(user)
-    own.post("/programs/saved/new", {"name": "観光で使えるもの", "params": "q=Wi-Fi&sector=tourism", "alerts": "on"})
-    own.post("/programs/saved/new", {"name": "=すべて", "params": ""})
+    for name, params, alerts in searches:
+        own.post("/programs/saved/new", {"name": name, "params": params, **({"alerts": "on"} if alerts else {})})
+    return own
+
+
+def test_saved_searches_export_only_the_users_own_rows_as_listed(client, client_for, catalog, users):
+    from chiiki.core.tabular import read_table
+
+    own = _hachioji_saving(users, client_for, ("観光で使えるもの", "q=Wi-Fi&sector=tourism", True), ("=すべて", "", False))
     client_for(users["sapporo"]).post("/programs/saved/new", {"name": "札幌の防災", "params": "q=防災"})
     page = own.get("/programs/saved/").content.decode()
     assert '<a href="?format=csv">CSV</a>' in page and '<a href="?format=xlsx">XLSX</a>' in page
@@ -216,12 +222,7 @@ def test_saved_searches_export_only_the_users_own_rows_as_listed(client, client_
 
 def test_each_saved_searchs_buttons_name_the_search_they_act_on(client_for, catalog, users):
     """On a phone the row's cells stack as cards: the buttons say which search they delete or switch."""
-    user = users["hachioji"]
-    user.email = "hachioji@example.jp"
-    user.save()
-    own = client_for(user)
-    own.post("/programs/saved/new", {"name": "観光で使えるもの", "params": "sector=tourism", "alerts": "on"})
-    own.post("/programs/saved/new", {"name": "防災", "params": "q=防災"})
+    own = _hachioji_saving(users, client_for, ("観光で使えるもの", "sector=tourism", True), ("防災", "q=防災", False))
     page = own.get("/programs/saved/").content.decode()
     for name in ("観光で使えるもの", "防災"):
         assert f'aria-label="「{name}」を削除">削除</button>' in page
