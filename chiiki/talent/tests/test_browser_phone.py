@@ -21,3 +21,25 @@ def test_the_skill_rows_of_the_profile_form_fit_a_phone(transactional_db, users,
     assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth")  # nothing hidden to the right
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(page, "talent-profile-form-375")
+
+
+def test_a_municipalitys_dispatches_read_as_cards_on_a_phone(transactional_db, users, advisor_profile,
+                                                             hachioji_request, page, login, screenshot):
+    from chiiki.talent.models import Status, TalentRequest
+
+    long_title = "IoTセンサーによる独居高齢者の見守りを山間の集落で導入し、職員が自ら運用できるように指導できる人"
+    TalentRequest.objects.filter(pk=hachioji_request.pk).update(status=Status.COMPLETED, talent=advisor_profile,
+                                                                talent_label=advisor_profile.display_name,
+                                                                title=long_title)
+    page.set_viewport_size({"width": 375, "height": 800})
+    login(users["hachioji"])
+    page.goto(f"/talent/municipalities/{hachioji_request.municipality_id}/")
+    title = page.get_by_role("link", name=long_title)
+    box = title.bounding_box()
+    # The whole title is on screen, wrapped inside its card: not one line scrolled off to the right.
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, box
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    wrap = page.locator(".table-wrap").first
+    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth")
+    assert page.locator('td[data-label="状態"]').first.inner_text() == "完了"
+    screenshot(page, "talent-municipality-375")
