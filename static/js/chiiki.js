@@ -121,7 +121,11 @@
     const details = event.target.closest("details[open]");
     if (!details) { return; }
     details.open = false;
-    details.querySelector("summary").focus();
+    const summary = details.querySelector("summary");
+    summary.focus();
+    // focus() does not scroll when the summary already has focus (the reader paged down through the open content
+    // with Space or PageDown): bring it back on screen, or focus would be somewhere the reader cannot see.
+    summary.scrollIntoView({ block: "nearest" });
   });
 
   // List filter panels (components/facet_panel.html) are closed <details> so a phone shows the results first. Wide
