@@ -414,14 +414,17 @@ def challenges(request):
         for c in page.object_list:
             c.proposals_visible = queries.proposals_visible(user, c)
     decided = queries.challenges(status=ChallengeStatus.DECIDED).order_by("-outcome_published_at")[:10]
-    managed = (access.scope_managed_municipalities(request.user, Municipality.objects.all()).order_by("code")[:50]
-               if request.user.is_authenticated else [])
+    # Where to post a challenge: one link for an officer of one municipality, else a chooser of every municipality
+    # the user manages (a prefecture's, or all for the secretariat), grouped by prefecture.
+    post_choices = forms.municipality_choices(request.user) if request.user.is_authenticated else []
+    post_only = (Municipality.objects.only("code", "name").get(code=post_choices[0][1][0][0])
+                 if len(post_choices) == 1 and len(post_choices[0][1]) == 1 else None)
     return render(request, "promotion/challenges.html", {
         "page_obj": page, "filters": filters, "sectors": queries.sectors(), "prefectures": forms.prefecture_choices(),
         "statuses": queries.CHALLENGE_STATUS_FILTERS, "status_label": queries.CHALLENGE_STATUS_FILTERS[filters["status"]],
         "municipality": Municipality.objects.filter(code=filters["municipality"]).first()
         if filters["municipality"] else None,
-        "decided": decided, "managed": managed, "query": request.GET.urlencode(), "show_proposals": show_proposals,
+        "decided": decided, "post_choices": post_choices, "post_only": post_only, "query": request.GET.urlencode(), "show_proposals": show_proposals,
     })
 
 
