@@ -571,9 +571,7 @@ def list_lines(request, filters: Query[LineFilters], page: int = Query(1, ge=1),
                               program=filters.program or "", other_than_program=filters.other_than_program or "",
                               secured=filters.secured, exclude_rejected=filters.exclude_rejected)
     totals = queries.line_totals(qs)
-    qs = qs.select_related("plan_year__plan__municipality", "plan_year__plan__prefecture", "program").order_by(
-        "plan_year__plan_id", "plan_year__fiscal_year", "id")
-    page_obj = paginate(qs, page, page_size)
+    page_obj = paginate(queries.listed_lines(qs), page, page_size)
     items = []
     for line in page_obj.object_list:
         plan = line.plan_year.plan

@@ -200,6 +200,32 @@ def program_names(public_ids) -> dict[str, str]:
     return dict(SupportProgram.objects.filter(public_id__in=list(public_ids)).values_list("public_id", "name"))
 
 
+def listed_lines(qs):
+    """The line list's order (plan, 年度, entry) with what its rows show, for the page and the API alike."""
+    return qs.select_related("plan_year__plan__municipality", "plan_year__plan__prefecture",
+                             "plan_year__plan__sector", "program").order_by("plan_year__plan_id",
+                                                                            "plan_year__fiscal_year", "id")
+
+
+# The filters that narrow the line list beyond one plan's 年度 (the form's fields and the cliffs' program filters).
+NARROWING_LINE_FILTERS = ("source_kind", "sector", "state", "prefecture", "municipality", "secured", "program",
+                          "other_than_program")
+
+
+def line_list_notes(user, *, plan: int | None, fiscal_year: int | None, program: str, other_than_program: str,
+                    narrowed: bool, exclude_rejected: bool) -> dict:
+    """What the line list says about the filters it did not get from its form: the plan it was reached from, the
+    support program it keeps or leaves out (by name), and, when it shows exactly the lines a plan page's 不足
+    subtracts (one plan's 年度, 不採択 excluded, nothing else), that 年度's 事業費 and gap."""
+    program_ids = {k: v for k, v in (("program", program), ("other_than_program", other_than_program)) if v}
+    names = program_names(program_ids.values())
+    return {
+        "plan_filter": None if plan is None else {"id": plan, "plan": visible_plans(user).filter(pk=plan).first()},
+        "program_filter": {k: names.get(v, "（不明な支援メニュー）") for k, v in program_ids.items()},
+        "gap": None if narrowed or not exclude_rejected else plan_year_gap(user, plan, fiscal_year),
+    }
+
+
 LINE_EXPORT_HEADER = ["計画ID", "計画名", "団体コード", "団体", "分野", "年度", "段階", "財源の種類", "支援メニューID",
                       "内訳・名称", "金額（円）", "状態", "財源ID", "版"]
 PLAN_EXPORT_HEADER = ["計画ID", "計画名", "団体コード", "団体", "都道府県", "分野", "状態", "開始年度", "年度数",

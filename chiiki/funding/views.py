@@ -416,39 +416,24 @@ def plan_from_package(request):
 
 def line_list(request):
     g = request.GET
+    plan, fiscal_year = row_id(g.get("plan")), _year_param(g.get("fiscal_year"))
+    program, other_than_program = g.get("program", "")[:60], g.get("other_than_program", "")[:60]
     qs = queries.filter_lines(queries.visible_lines(request.user), source_kind=g.get("source_kind", ""),
-                              sector=g.get("sector", ""), fiscal_year=_year_param(g.get("fiscal_year")),
-                              state=g.get("state", ""), prefecture=g.get("prefecture", ""),
-                              municipality=g.get("municipality", ""),
-                              plan=row_id(g.get("plan")), program=g.get("program", "")[:60],
-                              other_than_program=g.get("other_than_program", "")[:60],
+                              sector=g.get("sector", ""), fiscal_year=fiscal_year, state=g.get("state", ""),
+                              prefecture=g.get("prefecture", ""), municipality=g.get("municipality", ""),
+                              plan=plan, program=program, other_than_program=other_than_program,
                               secured=bool(g.get("secured")), exclude_rejected=bool(g.get("exclude_rejected")))
     fmt = g.get("format")
     if fmt in ("csv", "xlsx"):
         return table_response(fmt, "財源", queries.LINE_EXPORT_HEADER, queries.line_export_rows(qs))
-    totals = queries.line_totals(qs)
-    qs = qs.select_related("plan_year__plan__municipality", "plan_year__plan__prefecture",
-                           "plan_year__plan__sector", "program").order_by("plan_year__plan_id",
-                                                                          "plan_year__fiscal_year", "id")
-    page = paginate(qs, g.get("page"), PAGE_SIZE)
-    query = urlencode({k: v for k, v in g.items() if k not in ("page", "format") and v})
-    program_ids = {k: g[k][:60] for k in ("program", "other_than_program") if g.get(k)}
-    names = queries.program_names(program_ids.values())
-    # Filtered to exactly the lines a plan page's 不足 subtracts (one plan's 年度, 不採択 excluded, nothing else):
-    # the 事業費 they are subtracted from and the gap, so the number is accounted for here.
-    narrowed = any(g.get(k) for k in ("source_kind", "sector", "state", "prefecture", "municipality", "secured",
-                                      "program", "other_than_program"))
-    gap = (None if narrowed or not g.get("exclude_rejected")
-           else queries.plan_year_gap(request.user, row_id(g.get("plan")), _year_param(g.get("fiscal_year"))))
-    # A list reached from one plan (its page, the cliffs) says so: the plan is a hidden filter, not a form field.
-    plan_id = row_id(g.get("plan"))
-    plan_filter = (None if plan_id is None else
-                   {"id": plan_id, "plan": queries.visible_plans(request.user).filter(pk=plan_id).first()})
+    notes = queries.line_list_notes(
+        request.user, plan=plan, fiscal_year=fiscal_year, program=program, other_than_program=other_than_program,
+        narrowed=any(g.get(k) for k in queries.NARROWING_LINE_FILTERS), exclude_rejected=bool(g.get("exclude_rejected")))
     return render(request, "funding/line_list.html", {
-        "gap": gap, "plan_filter": plan_filter,
-        "page": page, "query": query, "source_kinds": SourceKind.choices, "states": FundingState.choices,
-        "sectors": Sector.objects.all(), "prefectures": Prefecture.objects.order_by("code"), "filters": g,
-        "totals": totals, "program_filter": {k: names.get(v, "（不明な支援メニュー）") for k, v in program_ids.items()},
+        **notes, "totals": queries.line_totals(qs), "page": paginate(queries.listed_lines(qs), g.get("page"), PAGE_SIZE),
+        "query": urlencode({k: v for k, v in g.items() if k not in ("page", "format") and v}),
+        "source_kinds": SourceKind.choices, "states": FundingState.choices, "sectors": Sector.objects.all(),
+        "prefectures": Prefecture.objects.order_by("code"), "filters": g,
         "can_import": access.can(request.user, "funding.import")})
 
 
