@@ -418,7 +418,7 @@ def packages(request, code: str, fiscal_year: str = _year_query()):
     year = _year(fiscal_year)
     # The written JSON is cached, not the nested rows: a repeated request allocates one bytes object instead of
     # thousands of dicts, whose churn set off full garbage collections (~70 ms).
-    return HttpResponse(queries.advice_of_group(group, year, "packages-json", packages_json),
+    return HttpResponse(queries.advice_of_group(group, year, "packages-json", packages_json, bases=False),
                         content_type="application/json")
 
 

@@ -434,26 +434,31 @@ def similar_names(place: Municipality) -> dict[str, str]:
 PACKAGE_DEPENDS_ON = ("regions", "roadmap", "funding", "programs")
 
 
-def _advice(group: dict, fiscal_year: int, itemsets: dict[str, set[str]]) -> dict:
+def _advice(group: dict, fiscal_year: int, itemsets: dict[str, set[str]], *, bases: bool = True) -> dict:
+    """bases: name, per rule, the municipalities behind its confidence (the page lists them; the API gives the
+    count only, so it skips them)."""
     itemsets = dict(itemsets)
     own = itemsets.pop(group["code"])
     combos = packages.advise(packages.mine(itemsets), own)
     used = plan_programs(group["names"])
     named = group["named"]
-    packages.rule_bases(itemsets, combos)
+    if bases:
+        packages.rule_bases(itemsets, combos)
     for combo in combos:
         combo["municipality_names"] = [named[c] for c in combo["municipalities"]]
-        combo["base_names"] = [[named[c] for c in base] for base in combo.pop("bases")]
+        if bases:
+            combo["base_names"] = [[named[c] for c in base] for base in combo.pop("bases")]
         combo["programs"] = packages.programs_of(combo, used)
     return {"municipality": group["code"], "fiscal_year": fiscal_year, "similar_count": len(group["names"]),
             "similar_label": group["label"], "min_support": packages.MIN_SUPPORT, "implemented": sorted(own),
             "combinations": combos}
 
 
-def advice_of_group(group: dict, fiscal_year: int, name: str = "packages", make=None):
+def advice_of_group(group: dict, fiscal_year: int, name: str = "packages", make=None, *, bases: bool = True):
     """make(package advice) (the advice itself by default) for the group and 年度, cached twice: per data version
     (a repeated request reads nothing), and, under that, per digest of the group's implemented cells (a progress
-    write outside the group costs one read of those cells, not a new computation). Read-only."""
+    write outside the group costs one read of those cells, not a new computation). Read-only. bases: as _advice
+    (a name that caches advice without them must say so)."""
     make = make or (lambda advice: advice)
 
     def by_cells():
@@ -463,7 +468,7 @@ def advice_of_group(group: dict, fiscal_year: int, name: str = "packages", make=
             itemsets[code].add(sector)
         digest = hashlib.sha256(";".join(f"{c}:{s}" for c, s in cells).encode()).hexdigest()[:32]
         return versioned(f"promotion:{name}-by-cells:{versions_of(PACKAGE_DEPENDS_ON)}:{group['code']}:{fiscal_year}:{digest}",
-                         lambda: make(_advice(group, fiscal_year, itemsets)))
+                         lambda: make(_advice(group, fiscal_year, itemsets, bases=bases)))
 
     return cached(name, (group["code"], fiscal_year), by_cells)
 

@@ -289,3 +289,19 @@ def test_the_similarity_label_tells_unregistered_from_not_designated(client, tow
     bump("regions")  # the group is kept per register version
     label = client.get(url).json()["similar_label"]
     assert "過疎・離島・中山間の指定なし" in label and "未登録" not in label
+
+
+def test_the_api_does_not_name_the_rules_bases_the_page_does(client, towns, monkeypatch):
+    """The API gives each rule's base as a count; naming the municipalities behind it (a list per rule) is the
+    page's, so the API's computation skips it and answers the same bytes."""
+    from chiiki.promotion import queries
+
+    named = []
+    rule_bases = packages.rule_bases
+    monkeypatch.setattr(packages, "rule_bases", lambda itemsets, combos: named.append(1) or rule_bases(itemsets, combos))
+    body = client.get(f"/api/v1/municipalities/{towns['M'].code}/packages?fiscal_year=2026").content
+    assert named == []
+    assert body == schema_json(queries.compute_package_advice(towns["M"], 2026))
+    assert named == [1]
+    page = client.get(f"/promotion/m/{towns['M'].code}/?fiscal_year=2026")
+    assert page.status_code == 200 and named == [1, 1]
