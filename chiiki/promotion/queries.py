@@ -314,6 +314,47 @@ def national_diffusion() -> dict:
     return cached("national-diffusion", None, compute)
 
 
+DIFFUSION_GROUPS = {"neighbours": "隣接団体", "comparison": "比較グループ"}
+
+
+def diffusion_cells(year: int, group: str, implemented_only: bool, region: ModelRegion | None = None) -> dict | None:
+    """The municipality × sector cells behind one figure of a diffusion table (the region's, or the national one
+    when region is None): every cell of the group in 年度 `year` (the denominator) or those at 実装済 or better
+    (the numerator), with the stage that stands. None when the table has no such 年度 or group."""
+    if group not in DIFFUSION_GROUPS:
+        return None
+    regions = ([(region.municipality_id, region.fiscal_year, [s.code for s in region.sectors.all()])]
+               if region is not None else designations())
+    if not regions or year < min(start for _, start, _ in regions) or year not in progress_queries.fiscal_years():
+        return None
+    structure = diffusion_structure()
+    if any(code not in structure.groups for code, _, _ in regions):
+        structure = _build_structure()
+    if region is not None:
+        groups = diffusion.region_groups(structure, region.municipality_id, regions[0][2])
+    else:
+        groups = diffusion.national_groups(structure, regions, year)
+    done = implemented_masks(year, year, structure.bits)[year] if implemented_only else None
+    cells = diffusion.cells_of(groups[group], done, structure.bits)
+    codes = sorted({code for code, _ in cells})
+    wanted = set(cells)
+    standing = {(code, sector): (stage, record_year)
+                for _, code, sector, record_year, stage, *_ in progress_queries.effective_records(
+                    year, codes=codes if len(codes) <= 500 else None) if (code, sector) in wanted}
+    places = {code: (name, prefecture) for code, name, prefecture in
+              Municipality.objects.filter(code__in=codes).values_list("code", "name", "prefecture__name")}
+    names = sector_names()
+    rows = []
+    for code, sector in cells:
+        stage, record_year = standing.get((code, sector), progress_queries.NOT_STARTED)
+        name, prefecture = places.get(code, (code, ""))
+        rows.append({"code": code, "name": name, "prefecture": prefecture, "sector": sector,
+                     "sector_name": names.get(sector, sector), "stage": stage,
+                     "stage_label": progress_queries.STAGE_LABELS[stage], "record_year": record_year})
+    return {"rows": rows, "year": year, "group": group, "group_label": DIFFUSION_GROUPS[group],
+            "implemented_only": implemented_only, "municipality_count": len(codes)}
+
+
 def named(codes: list[str]) -> list[dict]:
     """[{code, name}] for the codes, in their order (the lists behind the diffusion group sizes)."""
     names = dict(Municipality.objects.filter(code__in=codes).values_list("code", "name"))

@@ -74,6 +74,7 @@ def index(request):
         "national_comparison": queries.named(national["comparison"]),
         "map_data": {"values": map_values, "focus": []},  # the whole country: where the model regions are
         "chart": _chart(national["years"]), "can_manage": access.can(request.user, "promotion.manage"),
+        "cells_base": reverse("promotion:diffusion_cells") + "?",
     })
 
 
@@ -115,7 +116,39 @@ def model_region(request, code):
         "sector_list": [{"code": c, "name": names.get(c, c)} for c in result["sectors"]], "min_group": MIN_GROUP,
         "chart": _chart(result["years"]),
         "map_data": {"values": map_values, "focus": [place.code, *result["neighbours"]]},
+        "cells_base": reverse("promotion:region_diffusion_cells", args=[place.code])
+        + f"?fiscal_year={region.fiscal_year}&",
         "can_manage": access.can(request.user, "promotion.manage"),
+    })
+
+
+def diffusion_cells(request, code=None):
+    """The municipality × sector cells behind one figure of a diffusion table (national, or a model region's)."""
+    region = None
+    if code is not None:
+        place = get_municipality(code)
+        wanted = progress_queries.parse_year_param(request.GET.get("fiscal_year"))
+        region = queries.region_of(place.code, wanted) if wanted else None
+        if region is None:
+            raise Http404("見本となる地域の指定年度が正しくありません")
+    year = progress_queries.parse_year_param(request.GET.get("year"))
+    result = queries.diffusion_cells(year, request.GET.get("group", ""), request.GET.get("implemented") == "1",
+                                     region) if year else None
+    if result is None:
+        raise Http404("この年度・グループの数値はありません")
+    what = "実装済以上のセル" if result["implemented_only"] else "セル"
+    title = f"{result['group_label']}の{what}（{year}年度）"
+    if request.GET.get("format") in EXPORT_FORMATS:
+        prefix = f"{region.municipality.name}_" if region else "全国_"
+        return tabular.table_response(
+            request.GET["format"], f"波及_{prefix}{result['group_label']}_{year}年度",
+            ["団体コード", "団体名", "都道府県", "分野", "段階", "記録の年度"],
+            [[r["code"], r["name"], r["prefecture"], r["sector_name"], r["stage_label"], r["record_year"] or ""]
+             for r in result["rows"]])
+    page = paginate(result["rows"], request.GET.get("page"), 100)
+    return render(request, "promotion/diffusion_cells.html", {
+        "result": result, "region": region, "title": title, "page_obj": page, "rows": page.object_list,
+        "export_query": urlencode({k: v for k, v in request.GET.items() if k not in ("page", "format")}),
     })
 
 
