@@ -1,6 +1,7 @@
 """Reads shared by the promotion pages and the API: candidate scores, model regions, diffusion, package advice,
 neighbours' uptake. Progress is read from the current-state table (ProgressCell, ADR 0013)."""
 
+import datetime as dt
 import hashlib
 
 from django.db import connection
@@ -677,6 +678,22 @@ def organisation_proposals(user, organisation, *, undecided_only=False):
             .order_by("-challenge__deadline", "-id"))
 
 
+RECENT_OUTCOME_DAYS = 30  # マイページ shows an outcome for this many days after it was published
+
+# The organisation page's proposal filters (the lists behind マイページ's two proposal sections).
+PROPOSAL_FILTERS = {"undecided": "結果の公表前", "recent_outcomes": f"結果の公表から{RECENT_OUTCOME_DAYS}日以内"}
+
+
+def filtered_organisation_proposals(user, organisation, which: str):
+    """The organisation's proposals of one PROPOSAL_FILTERS key ("" or unknown: all of them)."""
+    if which == "undecided":
+        return organisation_proposals(user, organisation, undecided_only=True)
+    if which == "recent_outcomes":
+        return organisation_outcomes(user, organisation,
+                                     timezone.now() - dt.timedelta(days=RECENT_OUTCOME_DAYS))
+    return organisation_proposals(user, organisation)
+
+
 def organisation_outcomes(user, organisation, since):
     """The organisation's proposals whose outcome (選定 or 非選定) was published since `since`, the latest first.
     Challenge.outcome_published_at is the moment the outcome was decided (actions.select_proposal sets both)."""
@@ -705,11 +722,21 @@ def online_first_for(place: Municipality | None) -> bool:
     return bool(place is not None and (place.remote_island or place.mountainous))
 
 
-def events(*, sector="", fmt="", upcoming=True, online_first=False, prefecture=""):
-    """`prefecture`: events organised by the prefecture, one of its municipalities or an organisation based there."""
+REGISTERED_EVENT_DAYS = 30  # マイページ lists the events the user registered for that start within this many days
+
+
+def events(*, sector="", fmt="", upcoming=True, online_first=False, prefecture="", registered_by=None):
+    """`prefecture`: events organised by the prefecture, one of its municipalities or an organisation based there.
+    `registered_by`: only the events that user registered for which have not ended and start within
+    REGISTERED_EVENT_DAYS (the rows behind マイページ's 申し込んだイベント)."""
     qs = (Event.objects.select_related("organiser_organisation", "organiser_municipality__prefecture",
                                        "organiser_prefecture")
           .prefetch_related("sectors").annotate(registered=Count("registrations")))
+    if registered_by is not None:
+        # A subquery, not a join: the join would also narrow the registrations counted above to the user's own.
+        now = timezone.now()
+        qs = qs.filter(pk__in=Registration.objects.filter(user=registered_by).values("event_id"),
+                       ends_at__gte=now, starts_at__lte=now + dt.timedelta(days=REGISTERED_EVENT_DAYS))
     if prefecture:
         qs = qs.filter(Q(organiser_prefecture_id=prefecture) | Q(organiser_municipality__prefecture_id=prefecture)
                        | Q(organiser_organisation__prefecture_id=prefecture))

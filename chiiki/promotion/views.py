@@ -316,10 +316,12 @@ def organisation(request, pk):
             [p.challenge.title, p.challenge.municipality_id, p.challenge.municipality.name, p.challenge.deadline,
              p.cost, p.get_status_display(), "公表済み" if p.challenge.status == ChallengeStatus.DECIDED else ""]
             for p in queries.organisation_proposals(request.user, org)])
-    proposals = (paginate(queries.organisation_proposals(request.user, org), request.GET.get("page"))
+    which = request.GET.get("proposals", "")
+    which = which if which in queries.PROPOSAL_FILTERS else ""
+    proposals = (paginate(queries.filtered_organisation_proposals(request.user, org, which), request.GET.get("page"))
                  if can_edit else None)
     return render(request, "promotion/organisation.html", {
-        "proposals": proposals,
+        "proposals": proposals, "proposal_filter": queries.PROPOSAL_FILTERS.get(which, ""),
         "org": org, "sector_names": queries.sector_names(),
         "councils": org.council_memberships.select_related("council").order_by("council__name"),
         "outcomes": Challenge.objects.filter(selected__organisation=org).select_related("municipality"),
@@ -596,8 +598,11 @@ def events(request):
     place = _event_place(request)
     online_first = queries.online_first_for(place)
     prefecture = request.GET.get("prefecture", "")
+    # ?registered=1: the events the user registered for (マイページ's list); anonymous users have none to filter.
+    registered = request.GET.get("registered") == "1" and request.user.is_authenticated
     rows = queries.events(sector=request.GET.get("sector", ""), fmt=request.GET.get("format_", ""),
-                          upcoming=request.GET.get("past") != "1", online_first=online_first, prefecture=prefecture)
+                          upcoming=request.GET.get("past") != "1", online_first=online_first, prefecture=prefecture,
+                          registered_by=request.user if registered else None)
     if request.GET.get("format") in EXPORT_FORMATS:
         header = ["ID", "名称", "主催", "開催形式", "開始（日本時間）", "終了（日本時間）", "会場", "定員", "申込数", "録画", "資料"]
         return tabular.table_response(request.GET["format"], "イベント・説明会", header, [
@@ -611,6 +616,7 @@ def events(request):
         "formats": EventFormat.choices, "sector": request.GET.get("sector", ""), "fmt": request.GET.get("format_", ""),
         "past": request.GET.get("past") == "1", "can_create": access.can(request.user, "promotion.event_create"),
         "query": request.GET.urlencode(), "prefecture": prefecture, "prefectures": forms.prefecture_choices(),
+        "registered": registered, "registered_days": queries.REGISTERED_EVENT_DAYS,
     })
 
 
