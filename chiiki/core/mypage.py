@@ -31,9 +31,10 @@ class TodoSection:
     unit: str = "件"
 
 
-def section(key: str, title: str, items: list[Todo], total: int, *, more_url: str | None = None,
+def section(key: str, title: str, items: list[Todo], total: int, *, more_url: str,
             done_text: str = "", unit: str = "件") -> TodoSection:
-    """A section whose title carries its count (linked to more_url on the page) and lists the first MAX_LISTED."""
+    """A section whose title carries its count, linked to more_url on the page: the full list behind the count,
+    holding exactly those rows (required: a count without its rows is not shown). Lists the first MAX_LISTED."""
     return TodoSection(key, f"{title}（{total}{unit}）", items[:MAX_LISTED], done_text,
                        more=max(0, total - MAX_LISTED), more_url=more_url, unit=unit)
 

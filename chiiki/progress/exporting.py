@@ -16,8 +16,8 @@ def export_rows(rows):
                cell.evidence_url, carried]
 
 
-def export_response(fmt: str, fiscal_year: int, rows):
-    return tabular.table_response(fmt, f"進捗状況_{fiscal_year}年度", EXPORT_HEADER, export_rows(rows))
+def export_response(fmt: str, fiscal_year: int, rows, *, name: str = "進捗状況"):
+    return tabular.table_response(fmt, f"{name}_{fiscal_year}年度", EXPORT_HEADER, export_rows(rows))
 
 
 MUNICIPALITY_EXPORT_HEADER = ["団体コード", "都道府県", "団体名", "区分", "該当する分野と段階"]

@@ -303,6 +303,11 @@ def entry(request, code):
     place = get_object_or_404(Municipality.objects.select_related("prefecture"), pk=code)
     access.require(request.user, "progress.edit", place)
     year = _year_from(request)
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        # What the page shows (every sector, carried-over stages included) in the import format: filled in offline
+        # and uploaded again through the import.
+        return export_response(fmt, year, queries.list_cells(year, municipality=code), name=f"進捗入力_{place.name}")
     return render(request, "progress/entry.html", _base_context(
         request, year, place=place, rows=_entry_rows(code, year)))
 

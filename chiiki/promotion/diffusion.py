@@ -122,6 +122,37 @@ def _pool(pool: dict[str, int], codes, mask: int) -> None:
         pool[code] = pool.get(code, 0) | mask
 
 
+def region_groups(inputs: Inputs, code: str, sectors: list[str]) -> dict[str, dict[str, int]]:
+    """The model region's two groups as {code: mask of the sectors counted} (what for_region counts)."""
+    neighbours, comparison = inputs.group(code)
+    mask = mask_of(sectors, inputs.bits)
+    return {"neighbours": {n: mask for n in neighbours} if mask else {},
+            "comparison": {c: mask for c in comparison} if mask else {}}
+
+
+def national_groups(inputs: Inputs, regions: list[tuple[str, int, list[str]]], year: int) -> dict[str, dict]:
+    """The pooled groups of 年度 `year` (model regions designated in or before it), as national counts them."""
+    n_pool: dict[str, int] = {}
+    c_pool: dict[str, int] = {}
+    for code, start, sectors in regions:
+        mask = mask_of(sectors, inputs.bits)
+        if start <= year and mask:
+            neighbours, comparison = inputs.group(code)
+            _pool(n_pool, neighbours, mask)
+            _pool(c_pool, comparison, mask)
+    return {"neighbours": n_pool, "comparison": c_pool}
+
+
+def cells_of(group: dict[str, int], done: dict[str, int] | None, bits: dict[str, int]) -> list[tuple[str, str]]:
+    """The (code, sector) cells behind a group's count: every cell (done None) or those at 実装済 or better."""
+    order = sorted(bits.items(), key=lambda item: item[1])
+    result = []
+    for code in sorted(group):
+        mask = group[code] if done is None else group[code] & done.get(code, 0)
+        result.extend((code, sector) for sector, bit in order if mask & bit)
+    return result
+
+
 def national(inputs: Inputs, regions: list[tuple[str, int, list[str]]]) -> dict:
     """Pooled over the model regions (code, designation 年度, sectors) designated in or before each 年度."""
     per_region = [(start, *inputs.group(code), mask_of(sectors, inputs.bits)) for code, start, sectors in regions]

@@ -15,8 +15,8 @@ from chiiki.core.mypage import Capability, Todo, first_rows, section
 from . import queries
 from .models import ChallengeStatus, Event, ProposalStatus
 
-EVENT_DAYS = 30
-OUTCOME_DAYS = 30
+EVENT_DAYS = queries.REGISTERED_EVENT_DAYS
+OUTCOME_DAYS = queries.RECENT_OUTCOME_DAYS
 OUTCOME_WORDS = {ProposalStatus.SELECTED: "選定されました", ProposalStatus.NOT_SELECTED: "今回は選定されませんでした"}
 
 
@@ -33,16 +33,15 @@ def _challenges_awaiting_selection(code: str, today: dt.date) -> list:
 
 
 def _registered_events(user) -> list:
-    now = timezone.now()
-    qs = (Event.objects.filter(registrations__user=user, ends_at__gte=now,
-                               starts_at__lte=now + dt.timedelta(days=EVENT_DAYS)).order_by("starts_at", "id"))
-    rows, total = first_rows(qs)
+    # The same rows as the event list's ?registered=1.
+    rows, total = first_rows(queries.events(registered_by=user))
     if not total:
         return []
     items = [Todo(e.title, e.get_absolute_url(),
                   f"{japanese_date(e.starts_at)}〜・{e.get_format_display()}")
              for e in rows]
-    return [section("promotion-events", f"申し込んだイベント（{EVENT_DAYS}日以内）", items, total)]
+    return [section("promotion-events", f"申し込んだイベント（{EVENT_DAYS}日以内）", items, total,
+                    more_url=f"{reverse('promotion:events')}?registered=1")]
 
 
 def _own_proposals(user, today: dt.date) -> list:
@@ -61,7 +60,7 @@ def _own_proposals(user, today: dt.date) -> list:
                           f"締切 {japanese_date(c.deadline)}・{p.get_status_display()}"
                           + ("・締切まで修正・取下げができます" if open_ else "・審査中")))
     return [section("promotion-proposals", "提出した提案（結果の公表前）", items, total,
-                    more_url=membership.organisation.get_absolute_url() + "#proposals")]
+                    more_url=membership.organisation.get_absolute_url() + "?proposals=undecided#proposals")]
 
 
 def _outcomes(user) -> list:
@@ -70,8 +69,8 @@ def _outcomes(user) -> list:
     membership = getattr(user, "organisation_membership", None)
     if membership is None:
         return []
-    since = timezone.now() - dt.timedelta(days=OUTCOME_DAYS)
-    rows, total = first_rows(queries.organisation_outcomes(user, membership.organisation, since))
+    rows, total = first_rows(queries.filtered_organisation_proposals(user, membership.organisation,
+                                                                     "recent_outcomes"))
     if not total:
         return []
     items = []
@@ -81,7 +80,7 @@ def _outcomes(user) -> list:
         items.append(Todo(f"{c.municipality.name}「{c.title}」", c.get_absolute_url(),
                           f"{OUTCOME_WORDS[p.status]}・結果の公表 {published}"))
     return [section("promotion-outcomes", f"結果が公表された提案（{OUTCOME_DAYS}日以内）", items, total,
-                    more_url=membership.organisation.get_absolute_url() + "#proposals")]
+                    more_url=membership.organisation.get_absolute_url() + "?proposals=recent_outcomes#proposals")]
 
 
 def todo_sections(user, today) -> list:

@@ -1,6 +1,7 @@
 """Reads shared by the promotion pages and the API: candidate scores, model regions, diffusion, package advice,
 neighbours' uptake. Progress is read from the current-state table (ProgressCell, ADR 0013)."""
 
+import datetime as dt
 import hashlib
 
 from django.db import connection
@@ -312,6 +313,47 @@ def national_diffusion() -> dict:
         return diffusion.national(diffusion_inputs(regions), regions)
 
     return cached("national-diffusion", None, compute)
+
+
+DIFFUSION_GROUPS = {"neighbours": "隣接団体", "comparison": "比較グループ"}
+
+
+def diffusion_cells(year: int, group: str, implemented_only: bool, region: ModelRegion | None = None) -> dict | None:
+    """The municipality × sector cells behind one figure of a diffusion table (the region's, or the national one
+    when region is None): every cell of the group in 年度 `year` (the denominator) or those at 実装済 or better
+    (the numerator), with the stage that stands. None when the table has no such 年度 or group."""
+    if group not in DIFFUSION_GROUPS:
+        return None
+    regions = ([(region.municipality_id, region.fiscal_year, [s.code for s in region.sectors.all()])]
+               if region is not None else designations())
+    if not regions or year < min(start for _, start, _ in regions) or year not in progress_queries.fiscal_years():
+        return None
+    structure = diffusion_structure()
+    if any(code not in structure.groups for code, _, _ in regions):
+        structure = _build_structure()
+    if region is not None:
+        groups = diffusion.region_groups(structure, region.municipality_id, regions[0][2])
+    else:
+        groups = diffusion.national_groups(structure, regions, year)
+    done = implemented_masks(year, year, structure.bits)[year] if implemented_only else None
+    cells = diffusion.cells_of(groups[group], done, structure.bits)
+    codes = sorted({code for code, _ in cells})
+    wanted = set(cells)
+    standing = {(code, sector): (stage, record_year)
+                for _, code, sector, record_year, stage, *_ in progress_queries.effective_records(
+                    year, codes=codes if len(codes) <= 500 else None) if (code, sector) in wanted}
+    places = {code: (name, prefecture) for code, name, prefecture in
+              Municipality.objects.filter(code__in=codes).values_list("code", "name", "prefecture__name")}
+    names = sector_names()
+    rows = []
+    for code, sector in cells:
+        stage, record_year = standing.get((code, sector), progress_queries.NOT_STARTED)
+        name, prefecture = places.get(code, (code, ""))
+        rows.append({"code": code, "name": name, "prefecture": prefecture, "sector": sector,
+                     "sector_name": names.get(sector, sector), "stage": stage,
+                     "stage_label": progress_queries.STAGE_LABELS[stage], "record_year": record_year})
+    return {"rows": rows, "year": year, "group": group, "group_label": DIFFUSION_GROUPS[group],
+            "implemented_only": implemented_only, "municipality_count": len(codes)}
 
 
 def named(codes: list[str]) -> list[dict]:
@@ -641,6 +683,22 @@ def organisation_proposals(user, organisation, *, undecided_only=False):
             .order_by("-challenge__deadline", "-id"))
 
 
+RECENT_OUTCOME_DAYS = 30  # マイページ shows an outcome for this many days after it was published
+
+# The organisation page's proposal filters (the lists behind マイページ's two proposal sections).
+PROPOSAL_FILTERS = {"undecided": "結果の公表前", "recent_outcomes": f"結果の公表から{RECENT_OUTCOME_DAYS}日以内"}
+
+
+def filtered_organisation_proposals(user, organisation, which: str):
+    """The organisation's proposals of one PROPOSAL_FILTERS key ("" or unknown: all of them)."""
+    if which == "undecided":
+        return organisation_proposals(user, organisation, undecided_only=True)
+    if which == "recent_outcomes":
+        return organisation_outcomes(user, organisation,
+                                     timezone.now() - dt.timedelta(days=RECENT_OUTCOME_DAYS))
+    return organisation_proposals(user, organisation)
+
+
 def organisation_outcomes(user, organisation, since):
     """The organisation's proposals whose outcome (選定 or 非選定) was published since `since`, the latest first.
     Challenge.outcome_published_at is the moment the outcome was decided (actions.select_proposal sets both)."""
@@ -669,11 +727,21 @@ def online_first_for(place: Municipality | None) -> bool:
     return bool(place is not None and (place.remote_island or place.mountainous))
 
 
-def events(*, sector="", fmt="", upcoming=True, online_first=False, prefecture=""):
-    """`prefecture`: events organised by the prefecture, one of its municipalities or an organisation based there."""
+REGISTERED_EVENT_DAYS = 30  # マイページ lists the events the user registered for that start within this many days
+
+
+def events(*, sector="", fmt="", upcoming=True, online_first=False, prefecture="", registered_by=None):
+    """`prefecture`: events organised by the prefecture, one of its municipalities or an organisation based there.
+    `registered_by`: only the events that user registered for which have not ended and start within
+    REGISTERED_EVENT_DAYS (the rows behind マイページ's 申し込んだイベント)."""
     qs = (Event.objects.select_related("organiser_organisation", "organiser_municipality__prefecture",
                                        "organiser_prefecture")
           .prefetch_related("sectors").annotate(registered=Count("registrations")))
+    if registered_by is not None:
+        # A subquery, not a join: the join would also narrow the registrations counted above to the user's own.
+        now = timezone.now()
+        qs = qs.filter(pk__in=Registration.objects.filter(user=registered_by).values("event_id"),
+                       ends_at__gte=now, starts_at__lte=now + dt.timedelta(days=REGISTERED_EVENT_DAYS))
     if prefecture:
         qs = qs.filter(Q(organiser_prefecture_id=prefecture) | Q(organiser_municipality__prefecture_id=prefecture)
                        | Q(organiser_organisation__prefecture_id=prefecture))

@@ -74,6 +74,7 @@ def index(request):
         "national_comparison": queries.named(national["comparison"]),
         "map_data": {"values": map_values, "focus": []},  # the whole country: where the model regions are
         "chart": _chart(national["years"]), "can_manage": access.can(request.user, "promotion.manage"),
+        "cells_base": reverse("promotion:diffusion_cells") + "?",
     })
 
 
@@ -115,7 +116,39 @@ def model_region(request, code):
         "sector_list": [{"code": c, "name": names.get(c, c)} for c in result["sectors"]], "min_group": MIN_GROUP,
         "chart": _chart(result["years"]),
         "map_data": {"values": map_values, "focus": [place.code, *result["neighbours"]]},
+        "cells_base": reverse("promotion:region_diffusion_cells", args=[place.code])
+        + f"?fiscal_year={region.fiscal_year}&",
         "can_manage": access.can(request.user, "promotion.manage"),
+    })
+
+
+def diffusion_cells(request, code=None):
+    """The municipality × sector cells behind one figure of a diffusion table (national, or a model region's)."""
+    region = None
+    if code is not None:
+        place = get_municipality(code)
+        wanted = progress_queries.parse_year_param(request.GET.get("fiscal_year"))
+        region = queries.region_of(place.code, wanted) if wanted else None
+        if region is None:
+            raise Http404("見本となる地域の指定年度が正しくありません")
+    year = progress_queries.parse_year_param(request.GET.get("year"))
+    result = queries.diffusion_cells(year, request.GET.get("group", ""), request.GET.get("implemented") == "1",
+                                     region) if year else None
+    if result is None:
+        raise Http404("この年度・グループの数値はありません")
+    what = "実装済以上のセル" if result["implemented_only"] else "セル"
+    title = f"{result['group_label']}の{what}（{year}年度）"
+    if request.GET.get("format") in EXPORT_FORMATS:
+        prefix = f"{region.municipality.name}_" if region else "全国_"
+        return tabular.table_response(
+            request.GET["format"], f"波及_{prefix}{result['group_label']}_{year}年度",
+            ["団体コード", "団体名", "都道府県", "分野", "段階", "記録の年度"],
+            [[r["code"], r["name"], r["prefecture"], r["sector_name"], r["stage_label"], r["record_year"] or ""]
+             for r in result["rows"]])
+    page = paginate(result["rows"], request.GET.get("page"), 100)
+    return render(request, "promotion/diffusion_cells.html", {
+        "result": result, "region": region, "title": title, "page_obj": page, "rows": page.object_list,
+        "export_query": urlencode({k: v for k, v in request.GET.items() if k not in ("page", "format")}),
     })
 
 
@@ -283,10 +316,12 @@ def organisation(request, pk):
             [p.challenge.title, p.challenge.municipality_id, p.challenge.municipality.name, p.challenge.deadline,
              p.cost, p.get_status_display(), "公表済み" if p.challenge.status == ChallengeStatus.DECIDED else ""]
             for p in queries.organisation_proposals(request.user, org)])
-    proposals = (paginate(queries.organisation_proposals(request.user, org), request.GET.get("page"))
+    which = request.GET.get("proposals", "")
+    which = which if which in queries.PROPOSAL_FILTERS else ""
+    proposals = (paginate(queries.filtered_organisation_proposals(request.user, org, which), request.GET.get("page"))
                  if can_edit else None)
     return render(request, "promotion/organisation.html", {
-        "proposals": proposals,
+        "proposals": proposals, "proposal_filter": queries.PROPOSAL_FILTERS.get(which, ""),
         "org": org, "sector_names": queries.sector_names(),
         "councils": org.council_memberships.select_related("council").order_by("council__name"),
         "outcomes": Challenge.objects.filter(selected__organisation=org).select_related("municipality"),
@@ -566,8 +601,11 @@ def events(request):
     place = _event_place(request)
     online_first = queries.online_first_for(place)
     prefecture = request.GET.get("prefecture", "")
+    # ?registered=1: the events the user registered for (マイページ's list); anonymous users have none to filter.
+    registered = request.GET.get("registered") == "1" and request.user.is_authenticated
     rows = queries.events(sector=request.GET.get("sector", ""), fmt=request.GET.get("format_", ""),
-                          upcoming=request.GET.get("past") != "1", online_first=online_first, prefecture=prefecture)
+                          upcoming=request.GET.get("past") != "1", online_first=online_first, prefecture=prefecture,
+                          registered_by=request.user if registered else None)
     if request.GET.get("format") in EXPORT_FORMATS:
         header = ["ID", "名称", "主催", "開催形式", "開始（日本時間）", "終了（日本時間）", "会場", "定員", "申込数", "録画", "資料"]
         return tabular.table_response(request.GET["format"], "イベント・説明会", header, [
@@ -581,6 +619,7 @@ def events(request):
         "formats": EventFormat.choices, "sector": request.GET.get("sector", ""), "fmt": request.GET.get("format_", ""),
         "past": request.GET.get("past") == "1", "can_create": access.can(request.user, "promotion.event_create"),
         "query": request.GET.urlencode(), "prefecture": prefecture, "prefectures": forms.prefecture_choices(),
+        "registered": registered, "registered_days": queries.REGISTERED_EVENT_DAYS,
     })
 
 

@@ -319,6 +319,15 @@ def request_scope_label(user) -> str:
     return "あなたに届いた派遣依頼（下書きを除く）"
 
 
+def request_list_covers(user, prefecture: str | None = None) -> bool:
+    """Whether the request list shows this user every request a figure counts: a national figure (prefecture
+    None) or one prefecture's. Only then does a figure link to the list (its rows are exactly the figure's); for
+    anyone else the list is narrower (access.scope_talent_requests) and the figure stays plain text."""
+    if access.is_admin(user):
+        return True
+    return prefecture is not None and access.staff_prefecture_id(user) == prefecture
+
+
 def visible_request_ids(user, requests) -> set[int]:
     """The ids among `requests` (a queryset) this user may open."""
     return set(access.scope_talent_requests(user, requests).values_list("pk", flat=True))

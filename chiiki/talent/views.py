@@ -70,7 +70,8 @@ def index(request):
         "can_request": _can_request_for_own(request.user),
         "can_create_profile": access.can(request.user, "talent.create_profile"),
         "can_analytics": access.can(request.user, "talent.analytics"),
-        "can_manage": access.can(request.user, "talent.manage")})
+        "can_manage": access.can(request.user, "talent.manage"),
+        "requests_linked": queries.request_list_covers(request.user)})
 
 
 def capabilities(request):
@@ -85,7 +86,8 @@ def capabilities(request):
     return render(request, "talent/capabilities.html", {
         "page": page, "rows": _capability_rows(page.object_list), "filters": filters,
         "sectors": queries.sector_names(), "querystring": _querystring(request),
-        "can_manage": access.can(request.user, "talent.manage")})
+        "can_manage": access.can(request.user, "talent.manage"),
+        "requests_linked": queries.request_list_covers(request.user)})
 
 
 def _capability_rows(capabilities) -> list[dict]:
@@ -170,7 +172,12 @@ def analytics(request):
         "by_sector": by_sector, "unmet": len(queries.unmet_request_ids()), "waiting": waiting, "gains": gains,
         "per_talent": per_talent[:20] if named else None, "named": named,
         "longest_openable": queries.can_open_request(request.user, waiting["longest"]),
-        "year_query": f"&fiscal_year={year}" if year else "", "querystring": _querystring(request)})
+        "year_query": f"&fiscal_year={year}" if year else "", "querystring": _querystring(request),
+        # The figures count every request; they link to the request list only where it shows this user the same
+        # rows: everywhere for the admin, a prefecture's own row for its staff.
+        "requests_linked": queries.request_list_covers(request.user),
+        "linked_prefecture": next((r["code"] for r in by_pref
+                                   if queries.request_list_covers(request.user, r["code"])), None)})
 
 
 def analytics_map(request):

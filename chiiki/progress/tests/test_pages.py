@@ -244,3 +244,26 @@ def test_the_entry_tab_is_offered_only_to_those_who_can_enter(client_for, users,
     assert ('href="/progress/entry/">進捗の入力</a>' in html) is offered, role
     if offered:
         assert client.get("/progress/entry/").status_code in (200, 302)
+
+
+def test_entry_page_exports_what_it_shows_in_the_import_format(client_for, users, seeded):
+    from chiiki.core.tabular import read_table
+    from chiiki.progress.exporting import EXPORT_HEADER
+
+    client = client_for(users["hachioji"])
+    client.post("/progress/entry/132012/tourism/", {"fiscal_year": "2026", "version": "0", "stage": "piloting",
+                                                     "note": "観光Wi-Fi"})
+    html = client.get("/progress/entry/132012/?fiscal_year=2026").content.decode()
+    assert 'href="?fiscal_year=2026&amp;format=csv"' in html and 'href="?fiscal_year=2026&amp;format=xlsx"' in html
+    shown = html.count('hx-post="/progress/entry/132012/')
+    for fmt in ("csv", "xlsx"):
+        response = client.get(f"/progress/entry/132012/?fiscal_year=2026&format={fmt}")
+        assert response.status_code == 200
+        table = read_table(response.content, f"entry.{fmt}")
+        assert table.header == EXPORT_HEADER and len(table.rows) == shown == 8
+        assert {r.values["団体コード"] for r in table.rows} == {"132012"}
+        tourism = next(r.values for r in table.rows if r.values["分野"] == "観光")
+        assert (tourism["段階"], tourism["備考"], str(tourism["年度"])) == ("実証中", "観光Wi-Fi", "2026")
+    # Only for those who may enter the municipality's progress, as the page itself.
+    assert client_for(users["hachioji"]).get("/progress/entry/131016/?format=csv").status_code == 403
+    assert client_for(users["advisor"]).get("/progress/entry/132012/?format=csv").status_code == 403

@@ -91,6 +91,60 @@ def test_registered_events_within_thirty_days(client_for, users):
     assert mypage_section(client_for(users["company"]), "promotion-events") is None
 
 
+def _heading_count(section: str) -> tuple[str, int]:
+    """The section heading's link and the count it carries (「…（N件）」)."""
+    match = re.search(r'<h3[^>]*><a href="([^"]+)" data-testid="todo-count-link">[^<]*（(\d+)件）</a></h3>', section)
+    assert match, section
+    return match.group(1).replace("&amp;", "&"), int(match.group(2))
+
+
+def test_the_registered_events_count_links_to_exactly_those_events(client_for, users):
+    soon = actions.save_event(users["hachioji"], None, event_body())  # in 10 days
+    other = actions.save_event(users["hachioji"], None, event_body(title="別の説明会"))
+    later = actions.save_event(users["hachioji"], None, event_body(title="来年度の説明会",
+                                                                   starts_at=f"{in_days(45)}T14:00",
+                                                                   ends_at=f"{in_days(45)}T15:00"))
+    for event in (soon, later):
+        actions.register_for_event(users["advisor"], event)
+    actions.register_for_event(users["company"], other)  # someone else's registration
+    client = client_for(users["advisor"])
+    url, count = _heading_count(mypage_section(client, "promotion-events"))
+    page = client.get(url)
+    assert page.status_code == 200 and count == 1
+    html = page.content.decode()
+    table = re.search(r'data-testid="events">(.*?)</table>', html, re.S).group(1)
+    assert re.findall(r'href="/promotion/events/(\d+)/"', table) == [str(soon.pk)]
+    assert 'data-testid="registered-count">1<' in html
+    # The event's registrations are all counted in the list (the filter does not narrow the count to the user).
+    actions.register_for_event(users["company"], soon)
+    assert "2／" in re.search(r'data-testid="events">(.*?)</table>', client.get(url).content.decode(), re.S).group(1)
+    # Anonymous visitors get the plain list (no one's registrations).
+    from django.test import Client
+
+    anonymous = Client().get(url).content.decode()
+    assert "registered-filter" not in anonymous and "別の説明会" in anonymous
+
+
+def test_a_companys_proposal_counts_link_to_exactly_those_proposals(client_for, users, market):  # noqa: F811
+    cid = market["challenge"]["id"]
+    company, rival = users["company"], market["rival"]
+    only_ours = _copy(cid, proposals=[1], title="公共交通の再編", deadline=in_days(-3))
+    _copy(cid, proposals=[1], title="まだ募集中の課題")  # undecided: in the first list, not the second
+    _decide(users, only_ours, company, published_days_ago=40)  # decided too long ago: in neither list
+    _decide(users, cid, rival)
+    client = client_for(company)
+    for key in ("promotion-proposals", "promotion-outcomes"):
+        url, count = _heading_count(mypage_section(client, key))
+        page = client.get(url)
+        assert page.status_code == 200
+        table = re.search(r'data-testid="organisation-proposals">(.*?)</table>', page.content.decode(), re.S).group(1)
+        assert table.count('<th scope="row">') == count == 1, key
+        assert f"（{count}件）</h2>" in page.content.decode()
+    # Every proposal of the organisation remains one click away.
+    org = company.organisation_membership.organisation
+    assert "この組織の提案（3件）" in client.get(f"/promotion/organisations/{org.pk}/").content.decode()
+
+
 def test_a_prefecture_officer_is_told_about_councils_events_and_candidates(client_for, users):
     """What the rules in chiiki.access let a prefecture officer do in 推進体制, on マイページ and at /me/abilities."""
     html = client_for(users["tokyo"]).get("/accounts/mypage/").content.decode()

@@ -85,3 +85,46 @@ def test_national_group_sizes_link_to_lists_with_exactly_that_many_municipalitie
         assert all(f"/progress/municipalities/{places[k].code}/" in group for k in members)
     body = client.get("/api/v1/model-regions/diffusion").json()
     assert "neighbours" not in body and body["neighbour_count"] == 6  # the API answer keeps its shape
+
+
+DIFFUSION_FIGURE = re.compile(r'<a href="([^"]+)" data-testid="(neighbour|comparison)-(implemented|cells)">(\d+)</a>')
+
+
+def _cells_listed(client, href):
+    page = client.get(href.replace("&amp;", "&"))
+    assert page.status_code == 200, href
+    html = page.content.decode()
+    table = html.split('data-testid="diffusion-cells"', 1)[1].split("</table>", 1)[0] if 'data-testid="diffusion-cells"' in html else ""
+    count = re.search(r'data-testid="cell-count">(\d+)<', html).group(1)
+    rows = re.findall(r'<th scope="row"><a href="/progress/municipalities/(\d+)/">[^<]*</a></th><td>([^<]*)</td>', table)
+    return int(count), rows
+
+
+@pytest.mark.parametrize("page", ["region", "national"])
+def test_diffusion_cell_counts_link_to_exactly_the_cells_counted(client, world, page):  # noqa: F811
+    places, _ = world
+    url = f"/promotion/model-regions/{places['R'].code}/" if page == "region" else "/promotion/"
+    html = client.get(url).content.decode()
+    table = html.split('data-testid="diffusion-table"', 1)[1].split("</table>", 1)[0]
+    figures = DIFFUSION_FIGURE.findall(table)
+    assert len(figures) == 3 * 4  # 2024–2026 (the first designation is 2024) × two groups × n and cells
+    for href, _group, _what, figure in figures:
+        count, rows = _cells_listed(client, href)
+        assert count == len(rows) == int(figure), (href, figure, rows)
+        csv_lines = client.get(href.replace("&amp;", "&") + "&format=csv").content.decode("utf-8-sig").splitlines()
+        assert len(csv_lines) - 1 == int(figure)
+    # By hand: R's neighbours in 2025 (N1 education 2024, N2 health 2025, N5 education 2023), and nationally R2's
+    # neighbour Y (education 2024) too, R2 being designated in 2025.
+    href = next(h for h, g, w, _ in figures if g == "neighbour" and w == "implemented" and "year=2025" in h)
+    _, rows = _cells_listed(client, href)
+    expected = ("N1", "N2", "N5") if page == "region" else ("N1", "N2", "N5", "Y")
+    assert sorted(code for code, _ in rows) == sorted(places[k].code for k in expected)
+
+
+def test_diffusion_cells_of_a_year_or_group_not_in_the_table_are_not_found(client, world):  # noqa: F811
+    places, _ = world
+    code = places["R"].code
+    assert client.get(f"/promotion/model-regions/{code}/cells/?fiscal_year=2024&year=2023&group=neighbours").status_code == 404
+    assert client.get(f"/promotion/model-regions/{code}/cells/?fiscal_year=2024&year=2025&group=all").status_code == 404
+    assert client.get(f"/promotion/model-regions/{code}/cells/?fiscal_year=2020&year=2025&group=neighbours").status_code == 404
+    assert client.get("/promotion/diffusion-cells/?year=2023&group=comparison").status_code == 404

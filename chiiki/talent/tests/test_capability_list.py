@@ -70,11 +70,17 @@ def test_filters_stay_in_the_page_links_and_the_exports(client, vocabulary):
 
 def test_counts_on_the_page_link_to_their_rows(users, client_for, hachioji_request, advisor_profile):
     TalentRequest.objects.filter(pk=hachioji_request.pk).update(status=Status.SUBMITTED)  # CAP-HLT-07 required
-    page = client_for(users["hachioji"]).get("/talent/capabilities/", {"sector": "health"}).content.decode()
-    row = page[page.index('<tr id="CAP-HLT-07">'):]
-    row = row[:row.index("</tr>")]
+    def row_for(role):
+        page = client_for(users[role]).get("/talent/capabilities/", {"sector": "health"}).content.decode()
+        row = page[page.index('<tr id="CAP-HLT-07">'):]
+        return row[:row.index("</tr>")]
+
+    row = row_for("admin")
     assert '<a href="/talent/profiles/?capability=CAP-HLT-07">1</a>' in row
-    assert '<a href="/talent/requests/?capability=CAP-HLT-07">1</a>' in row
+    assert '<a href="/talent/requests/?demand=1&amp;capability=CAP-HLT-07">1</a>' in row
+    # The request list shows a municipality's officer only its own requests: the national figure is not linked.
+    row = row_for("hachioji")
+    assert '<a href="/talent/profiles/?capability=CAP-HLT-07">1</a>' in row and "/talent/requests/" not in row
     table = read_table(client_for(None).get("/talent/capabilities/?sector=health&format=csv").content, "c.csv").rows
     assert [(r.get("登録人材数"), r.get("依頼数")) for r in table if r.get("ID") == "CAP-HLT-07"] == [("1", "1")]
 
