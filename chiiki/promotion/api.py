@@ -340,6 +340,61 @@ def region_diffusion(request, code: str, fiscal_year: str = _year_query()):
         "comparison": result["comparison"]})
 
 
+class DiffusionCell(BaseModel):
+    code: str
+    name: str
+    prefecture: str
+    sector: str
+    sector_name: str
+    stage: str
+    stage_label: str
+    record_year: int | None = Field(None, description="その年度に効いている記録の年度（記録がなければ null）")
+
+
+class DiffusionCellList(BaseModel):
+    fiscal_year: int
+    group: str
+    group_label: str
+    implemented_only: bool
+    count: int = Field(..., description="セル（団体×分野）の数: 波及の表の数値と同じ")
+    municipality_count: int
+    items: list[DiffusionCell]
+
+
+def _cells(request, region, year: str, group: str, implemented: bool, page: int, page_size: int) -> HttpResponse:
+    result = queries.diffusion_cells(_year(year), group, implemented, region)
+    if result is None:
+        raise HttpError(404, "この年度・グループの数値はありません")
+    page_obj = paginate(result["rows"], page, page_size)
+    return _json(DiffusionCellList, {**result, "fiscal_year": result["year"], "count": len(result["rows"]),
+                                     "items": list(page_obj.object_list)})
+
+
+_GROUP = Query(..., pattern="^(neighbours|comparison)$", description="neighbours（隣接団体）または comparison（比較グループ）")
+_IMPLEMENTED = Query(False, description="true: 実装済以上のセル（割合の分子）、false: すべてのセル（分母）")
+
+
+@router.get("/model-regions/diffusion/cells", response=DiffusionCellList,
+            summary="全国の波及の表の数値の内訳: 年度・グループのセル（団体×指定分野）と、その年度の段階")
+def national_diffusion_cells(request, year: str = Query(..., max_length=20, description="表の年度"),
+                             group: str = _GROUP, implemented: bool = _IMPLEMENTED, page: int = Query(1, ge=1),
+                             page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
+    return _cells(request, None, year, group, implemented, page, page_size)
+
+
+@router.get("/model-regions/{code}/diffusion/cells", response=DiffusionCellList,
+            summary="見本となる地域の波及の表の数値の内訳: 年度・グループのセル（団体×対象分野）と、その年度の段階")
+def region_diffusion_cells(request, code: str, year: str = Query(..., max_length=20, description="表の年度"),
+                           group: str = _GROUP, implemented: bool = _IMPLEMENTED,
+                           fiscal_year: str = _year_query(), page: int = Query(1, ge=1),
+                           page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
+    municipality = get_municipality(code)
+    region = queries.region_of(municipality.code, _year(fiscal_year) if fiscal_year else None)
+    if region is None:
+        raise HttpError(404, f"{municipality.name}は見本となる地域に指定されていません")
+    return _cells(request, region, year, group, implemented, page, page_size)
+
+
 @router.get("/model-regions/candidates", response=CandidateList,
             summary="見本となる地域の候補（スコアの式と重みつき、スコアの高い順）")
 def candidates(request, fiscal_year: str = _year_query(), page: int = Query(1, ge=1),

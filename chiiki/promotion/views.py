@@ -149,6 +149,8 @@ def diffusion_cells(request, code=None):
     return render(request, "promotion/diffusion_cells.html", {
         "result": result, "region": region, "title": title, "page_obj": page, "rows": page.object_list,
         "export_query": urlencode({k: v for k, v in request.GET.items() if k not in ("page", "format")}),
+        "api_url": (f"/api/v1/model-regions/{region.municipality_id}/diffusion/cells" if region
+                    else "/api/v1/model-regions/diffusion/cells"),
     })
 
 

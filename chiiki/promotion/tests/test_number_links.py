@@ -96,7 +96,7 @@ def _cells_listed(client, href):
     html = page.content.decode()
     table = html.split('data-testid="diffusion-cells"', 1)[1].split("</table>", 1)[0] if 'data-testid="diffusion-cells"' in html else ""
     count = re.search(r'data-testid="cell-count">(\d+)<', html).group(1)
-    rows = re.findall(r'<th scope="row"><a href="/progress/municipalities/(\d+)/">[^<]*</a></th><td>([^<]*)</td>', table)
+    rows = re.findall(r'<th scope="row"><a href="/progress/municipalities/(\d+)/">[^<]*</a></th><td[^>]*>([^<]*)</td>', table)
     return int(count), rows
 
 
@@ -113,6 +113,15 @@ def test_diffusion_cell_counts_link_to_exactly_the_cells_counted(client, world, 
         assert count == len(rows) == int(figure), (href, figure, rows)
         csv_lines = client.get(href.replace("&amp;", "&") + "&format=csv").content.decode("utf-8-sig").splitlines()
         assert len(csv_lines) - 1 == int(figure)
+        # The API answers the same cells (the page links to it when it lists any).
+        path, _, query = href.replace("&amp;", "&").partition("?")
+        api = (path.replace("/promotion/model-regions/", "/api/v1/model-regions/").replace("/cells/", "/diffusion/cells")
+               .replace("/promotion/diffusion-cells/", "/api/v1/model-regions/diffusion/cells")) + "?" + query
+        if int(figure):
+            assert f'<a href="{api.replace("&", "&amp;")}">API（JSON）</a>' in client.get(path + "?" + query).content.decode()
+        body = client.get(api + "&page_size=500").json()
+        assert body["count"] == len(body["items"]) == int(figure), api
+        assert sorted((i["code"], i["sector_name"]) for i in body["items"]) == sorted(rows)
     # By hand: R's neighbours in 2025 (N1 education 2024, N2 health 2025, N5 education 2023), and nationally R2's
     # neighbour Y (education 2024) too, R2 being designated in 2025.
     href = next(h for h, g, w, _ in figures if g == "neighbour" and w == "implemented" and "year=2025" in h)
@@ -128,3 +137,13 @@ def test_diffusion_cells_of_a_year_or_group_not_in_the_table_are_not_found(clien
     assert client.get(f"/promotion/model-regions/{code}/cells/?fiscal_year=2024&year=2025&group=all").status_code == 404
     assert client.get(f"/promotion/model-regions/{code}/cells/?fiscal_year=2020&year=2025&group=neighbours").status_code == 404
     assert client.get("/promotion/diffusion-cells/?year=2023&group=comparison").status_code == 404
+
+
+def test_the_diffusion_cells_api_refuses_what_the_table_does_not_have(client, world):  # noqa: F811
+    places, _ = world
+    code = places["R"].code
+    assert client.get(f"/api/v1/model-regions/{code}/diffusion/cells?fiscal_year=2024&year=2023&group=neighbours").status_code == 404
+    assert client.get(f"/api/v1/model-regions/{code}/diffusion/cells?year=2025&group=all").status_code == 422
+    assert client.get("/api/v1/model-regions/diffusion/cells?year=2023&group=comparison").status_code == 404
+    assert client.get("/api/v1/model-regions/diffusion/cells?year=令和99年&group=comparison").status_code == 422
+    assert client.get(f"/api/v1/model-regions/{places['N1'].code}/diffusion/cells?year=2025&group=neighbours").status_code == 404
