@@ -374,17 +374,17 @@ _GROUP = Query(..., pattern="^(neighbours|comparison)$", description="neighbours
 _IMPLEMENTED = Query(False, description="true: 実装済以上のセル（割合の分子）、false: すべてのセル（分母）")
 
 
-@router.get("/model-regions/diffusion/cells", response=DiffusionCellList,
+@router.get("/model-regions/diffusion/cells", response={200: DiffusionCellList, 404: ErrorOut, 422: ErrorOut},
             summary="全国の波及の表の数値の内訳: 年度・グループのセル（団体×指定分野）と、その年度の段階")
-def national_diffusion_cells(request, year: str = Query(..., max_length=20, description="表の年度"),
+def national_diffusion_cells(request, year: str = Query(..., max_length=20, description="表の年度（空なら現在の年度）"),
                              group: str = _GROUP, implemented: bool = _IMPLEMENTED, page: int = Query(1, ge=1),
                              page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
     return _cells(request, None, year, group, implemented, page, page_size)
 
 
-@router.get("/model-regions/{code}/diffusion/cells", response=DiffusionCellList,
+@router.get("/model-regions/{code}/diffusion/cells", response={200: DiffusionCellList, 404: ErrorOut, 422: ErrorOut},
             summary="見本となる地域の波及の表の数値の内訳: 年度・グループのセル（団体×対象分野）と、その年度の段階")
-def region_diffusion_cells(request, code: str, year: str = Query(..., max_length=20, description="表の年度"),
+def region_diffusion_cells(request, code: str, year: str = Query(..., max_length=20, description="表の年度（空なら現在の年度）"),
                            group: str = _GROUP, implemented: bool = _IMPLEMENTED,
                            fiscal_year: str = _year_query(), page: int = Query(1, ge=1),
                            page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
