@@ -34,6 +34,25 @@
     stacked("funding-campaign-chart", "funding-campaign-chart-data", "line");
   }
 
+  // The plan's year headings stick to the top of the screen (funding.css): what scrolls to a field of a year stops
+  // below its heading, whose height (one line, or more on a phone with risk badges) is measured here.
+  function yearHeadings() {
+    document.querySelectorAll(".plan-year > h3").forEach(function (heading) {
+      heading.parentElement.style.setProperty("--year-heading", heading.offsetHeight + "px");
+    });
+  }
+
+  // Opened at a field of a year (#year-12-cost, #line-34 from another page): the browser may have scrolled there
+  // before the heading was measured; scroll again with the measured margin.
+  function landOnYear() {
+    yearHeadings();
+    const target = location.hash.length > 1 && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (target && target.closest(".plan-year") && !target.matches(".plan-year")) { target.scrollIntoView(); }
+  }
+
   document.addEventListener("DOMContentLoaded", draw);
+  document.addEventListener("DOMContentLoaded", landOnYear);
   document.addEventListener("htmx:afterSettle", draw);
+  document.addEventListener("htmx:afterSettle", yearHeadings);
+  window.addEventListener("resize", yearHeadings);
 })();
