@@ -128,6 +128,13 @@ def test_the_plan_editor_names_an_organisations_role_on_the_plan_page(page, logi
     screenshot(page, "promotion-plan-organisations")
     page.set_viewport_size({"width": 375, "height": 800})
     page.reload()
+    # On a phone each organisation reads as a card: its role and the button that removes it are on screen, and
+    # the button says what it removes.
+    role = page.locator('[data-testid="plan-organisations"] td[data-label="役割"]').first
+    role.scroll_into_view_if_needed()
+    box = role.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 375, box
+    assert page.get_by_role("button", name="多摩IoT協会（運営主体）を外す").is_visible()
     screenshot(page, "promotion-plan-organisations-375")
     page.get_by_role("link", name="多摩IoT協会").first.click()
     page.wait_for_url("**/promotion/organisations/**")
