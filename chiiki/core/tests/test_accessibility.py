@@ -52,6 +52,8 @@ PUBLIC = [
     "/promotion/", "/promotion/candidates/", "/promotion/model-regions/132012/", "/promotion/m/132012/",
     "/promotion/organisations/", "/promotion/councils/", "/promotion/challenges/", "/promotion/events/",
     "/promotion/commitments/",  # promotion
+    "/promotion/diffusion-cells/?year={year}&group=comparison",  # promotion: the cells behind a diffusion figure
+    "/promotion/model-regions/132012/cells/?fiscal_year={year}&year={year}&group=neighbours&implemented=1",  # empty
     # funding
     "/funding/plans/", "/funding/plans/{plan}/", "/funding/lines/", "/funding/flows/", "/funding/cliffs/",
     "/funding/campaigns/", "/funding/campaigns/{campaign}/", "/funding/projects/",
@@ -72,7 +74,7 @@ ROLE_PAGES = {
         "/opendata/dataset/hachioji-internal-budget/",
         "/pdca/proposals/new", "/cases/new",  # pdca
         "/promotion/m/132012/commitments/new", "/promotion/challenges/new?municipality=132012",  # promotion
-        "/promotion/events/new", "/promotion/councils/new",
+        "/promotion/events/new", "/promotion/councils/new", "/promotion/events/?registered=1",
         "/funding/plans/new", "/funding/plans/{draft}/", "/funding/plans/{plan}/edit", "/funding/campaigns/new",
         "/funding/campaigns/{campaign}/", "/funding/lines/import/", "/funding/revitalisation/{rr}/edit",  # funding
         "/funding/projects/{project}/edit",  # funding: a 地域再生計画 project
@@ -87,7 +89,7 @@ ROLE_PAGES = {
         "/regions/municipalities/132012/edit/",
         "/pdca/kpis/new", "/pdca/kpis/DIGIDEN-1500/edit", "/pdca/reviews/new", "/pdca/reviews/{review}/",  # pdca
         "/pdca/proposals/{proposal}/", "/cases/{case}/edit", "/cases/import/",
-        "/promotion/manage/designate", "/promotion/manage/weights",  # promotion
+        "/promotion/manage/designate", "/promotion/manage/weights", "/promotion/challenges/",  # promotion: chooser
         "/funding/tax-credit", "/funding/non-grant/import/", "/funding/revitalisation/new",  # funding
     ],
     "advisor": SIGNED_IN,
