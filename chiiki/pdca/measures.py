@@ -327,8 +327,8 @@ def _dispatch_compute(years, *, sectors=None, prefecture=None):
     return {year: Decimal(found.get(year, 0)) for year in years}
 
 
-def _requests_url(year, *, sectors=None, prefecture=None, sector=None):
-    return _url("talent:requests", [("status", "completed"), ("fiscal_year", year), ("prefecture", prefecture),
+def _dispatches_url(year, *, sectors=None, prefecture=None, sector=None):
+    return _url("talent:dispatches", [("status", "completed"), ("fiscal_year", year), ("prefecture", prefecture),
                                     ("sector", sector)])
 
 
@@ -343,12 +343,12 @@ def _dispatch_grouped(year, field, prefecture):
 
 def _dispatch_by_prefecture(year, *, sectors=None, prefecture=None):
     return _rows(_prefectures(prefecture), _dispatch_grouped(year, "municipality__prefecture_id", prefecture),
-                 lambda code: _requests_url(year, prefecture=code))
+                 lambda code: _dispatches_url(year, prefecture=code))
 
 
 def _dispatch_by_sector(year, *, sectors=None, prefecture=None):
     return _rows(_sectors(), _dispatch_grouped(year, "sector_id", prefecture),
-                 lambda code: _requests_url(year, prefecture=prefecture, sector=code))
+                 lambda code: _dispatches_url(year, prefecture=prefecture, sector=code))
 
 
 # Open data: a dataset belongs to a municipality or a prefecture and lists its sectors. The catalog filters by
@@ -420,6 +420,6 @@ implement("plans_published_multiyear", compute=_plans_compute, by_prefecture=_pl
 implement("funding_crowdfunding_raised", compute=_crowdfunding_compute, by_prefecture=_crowdfunding_by_prefecture,
           rows_url=_campaigns_url)
 implement("talent_dispatch_completed", compute=_dispatch_compute, by_prefecture=_dispatch_by_prefecture,
-          by_sector=_dispatch_by_sector, rows_url=_requests_url)
+          by_sector=_dispatch_by_sector, rows_url=_dispatches_url)
 implement("opendata_conforming_datasets", compute=_opendata_compute, by_prefecture=_opendata_by_prefecture,
           by_sector=_opendata_by_sector, rows_url=_standards_url)

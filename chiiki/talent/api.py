@@ -306,6 +306,61 @@ def list_requests(request, filters: Query[RequestFilters], page: int = Query(1, 
     return {"count": page_obj.paginator.count, "items": [request_out(r, request.user) for r in page_obj.object_list]}
 
 
+class DispatchOut(Schema):
+    id: int
+    fiscal_year: int
+    municipality: str
+    municipality_name: str
+    prefecture: str
+    sector: str
+    sector_name: str
+    title: str = Field(description="求めた人（「○○ができる人」）")
+    status: str
+    status_label: str
+    talent_label: str
+    completed_at: dt.datetime | None
+    gained: list[str] = Field(description="報告で「職員が自らできるようになった」とされたできることのID")
+
+
+class DispatchList(Schema):
+    count: int
+    items: list[DispatchOut]
+
+
+class DispatchFilters(Schema):
+    status: str = Field("", description="accepted, dispatching, reported, rated, completed（カンマ区切りで複数。"
+                                        "空なら承諾以降すべて）")
+    fiscal_year: str = Field("", description="依頼の年度（2026、令和8年度、R8 など）")
+    prefecture: str = ""
+    sector: str = ""
+    municipality: str = Field("", description="団体コード（5桁または6桁）")
+
+
+def dispatch_out(d: TalentRequest) -> dict:
+    report = getattr(d, "report", None) if hasattr(d, "report") else None
+    return {"id": d.pk, "fiscal_year": d.fiscal_year, "municipality": d.municipality_id,
+            "municipality_name": d.municipality.name, "prefecture": d.municipality.prefecture_id,
+            "sector": d.sector_id, "sector_name": d.sector.name, "title": d.title, "status": d.status,
+            "status_label": RequestStatus(d.status).label, "talent_label": d.talent_label,
+            "completed_at": d.completed_at, "gained": sorted(c.pk for c in report.gained.all()) if report else []}
+
+
+@router.get("/talent/dispatches", response={200: DispatchList, 404: ErrorOut, 422: ErrorOut},
+            summary="人材派遣の実績（承諾以降の派遣。公開。/talent/dispatches/ と同じ行）")
+def list_dispatches(request, filters: Query[DispatchFilters], page: int = Query(1, ge=1),
+                    page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
+    values = filters.dict()
+    try:
+        values["fiscal_year"] = parse_fiscal_year(values["fiscal_year"]) if values["fiscal_year"] else None
+        if values["municipality"]:
+            values["municipality"] = get_municipality(values["municipality"])
+        qs = queries.listed_dispatches(**values)
+    except (InvalidFiscalYear, queries.UnknownDispatchStatus) as exc:
+        raise HttpError(422, str(exc)) from None
+    page_obj = paginate(qs, page, page_size)
+    return {"count": page_obj.paginator.count, "items": [dispatch_out(d) for d in page_obj.object_list]}
+
+
 @router.get("/talent/requests/{pk}", response={200: RequestOut, 404: ErrorOut}, summary="派遣依頼1件")
 def get_request(request, pk: int):
     return request_out(queries.get_request(request.user, pk), request.user)

@@ -31,16 +31,42 @@ from .models import (
 
 def completed_dispatches(*, fiscal_year: int | None = None, municipality=None, prefecture=None, sector=None):
     """派遣 completed: requests in state 完了, by the 年度 of the request. A queryset (count it, or list its rows)."""
-    qs = TalentRequest.objects.filter(status=Status.COMPLETED)
+    return dispatch_record(status=Status.COMPLETED, fiscal_year=fiscal_year, municipality=municipality,
+                           prefecture=prefecture, sector=sector)
+
+
+# The public record of dispatches: requests from 承諾 on (who went where, for what). Earlier states are the
+# municipality's and the secretariat's business (access.scope_talent_requests).
+DISPATCH_STATUSES = [(str(s), s.label) for s in APPROVED_STATES]
+
+
+class UnknownDispatchStatus(ValueError):
+    pass
+
+
+def dispatch_record(*, status: str = "", fiscal_year: int | None = None, municipality=None, prefecture=None,
+                    sector=None):
+    """Dispatches (承諾 and later), narrowed. status: one or more of DISPATCH_STATUSES, comma-separated ("" = all of
+    them); anything else raises UnknownDispatchStatus. The others take a code or an object."""
+    wanted = [s for s in str(status).split(",") if s]
+    if any(s not in dict(DISPATCH_STATUSES) for s in wanted):
+        raise UnknownDispatchStatus("状態は、承諾・派遣中・報告提出・評価済・完了のいずれかを指定してください")
+    qs = TalentRequest.objects.filter(status__in=wanted or [s for s, _ in DISPATCH_STATUSES])
     if fiscal_year is not None:
         qs = qs.filter(fiscal_year=fiscal_year)
-    if municipality is not None:
-        qs = qs.filter(municipality=municipality)
-    if prefecture is not None:
-        qs = qs.filter(municipality__prefecture_id=getattr(prefecture, "pk", prefecture))
-    if sector is not None:
-        qs = qs.filter(sector_id=getattr(sector, "pk", sector))
+    if municipality:
+        qs = qs.filter(municipality_id=_safe(getattr(municipality, "pk", municipality)))
+    if prefecture:
+        qs = qs.filter(municipality__prefecture_id=_safe(getattr(prefecture, "pk", prefecture)))
+    if sector:
+        qs = qs.filter(sector_id=_safe(getattr(sector, "pk", sector)))
     return qs
+
+
+def listed_dispatches(**filters):
+    """dispatch_record's rows as the list page, its exports and the API show them: newest 年度 first."""
+    return (dispatch_record(**filters).select_related("municipality__prefecture", "sector")
+            .prefetch_related("report__gained").order_by("-fiscal_year", "municipality_id", "-id"))
 
 
 # ---- Vocabulary ------------------------------------------------------------------------------------------------
@@ -339,8 +365,7 @@ def can_open_request(user, request_id: int | None) -> bool:
 
 def municipality_dispatches(municipality):
     """The dispatches a municipality received (accepted and later), newest first."""
-    return (TalentRequest.objects.filter(municipality=municipality, status__in=APPROVED_STATES)
-            .select_related("sector").prefetch_related("report__gained").order_by("-fiscal_year", "-id"))
+    return listed_dispatches(municipality=municipality)
 
 
 def visits_of(request: TalentRequest) -> list[Visit]:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("profiles/<int:pk>/delete", views.profile_delete, name="profile_delete"),
     path("profiles/<int:pk>/account", views.profile_account, name="profile_account"),
     path("me", views.my_profile, name="me"),
+    path("dispatches/", views.dispatches, name="dispatches"),
     path("requests/", views.requests, name="requests"),
     path("requests/new", views.request_new, name="request_new"),
     path("requests/<int:pk>/", views.request_detail, name="request"),

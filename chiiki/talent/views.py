@@ -189,6 +189,45 @@ def analytics_map(request):
         for r in queries.demand_supply_by_prefecture(year)}}, json_dumps_params={"ensure_ascii": False})
 
 
+DISPATCH_COLUMNS = ["ID", "年度", "団体コード", "団体", "都道府県", "分野", "求めた人", "状態", "人材", "完了日",
+                    "職員ができるようになったこと"]
+
+
+def _gained_labels(dispatch) -> list[str]:
+    report = getattr(dispatch, "report", None) if hasattr(dispatch, "report") else None
+    return [c.label for c in report.gained.all()] if report else []
+
+
+def dispatches(request):
+    """派遣の実績: every dispatch from 承諾 on, public (the KPI 「完了した人材派遣の件数」 links here)."""
+    filters = {k: request.GET.get(k, "") for k in ("status", "prefecture", "sector", "municipality")}
+    year = row_id(request.GET.get("fiscal_year"))
+    place = get_municipality(filters["municipality"]) if filters["municipality"] else None
+    try:
+        qs = queries.listed_dispatches(fiscal_year=year, **(filters | {"municipality": place}))
+    except queries.UnknownDispatchStatus as exc:
+        raise Http404(str(exc)) from None
+    if _fmt(request):
+        return tabular.table_response(_fmt(request), "人材派遣の実績", DISPATCH_COLUMNS, [
+            [d.pk, d.fiscal_year, d.municipality_id, d.municipality.name, d.municipality.prefecture.name,
+             d.sector.name, d.title, d.get_status_display(), d.talent_label,
+             timezone.localtime(d.completed_at).date().isoformat() if d.completed_at else "",
+             "・".join(_gained_labels(d))] for d in qs])
+    page = paginate(qs, request.GET.get("page"), 30)
+    for d in page.object_list:
+        d.gained_labels = _gained_labels(d)
+    years = queries.fiscal_years()
+    return render(request, "talent/dispatches.html", {
+        "page": page, "filters": filters, "fiscal_year": year,
+        "years": years if year is None or year in years else sorted([*years, year], reverse=True),
+        "statuses": queries.DISPATCH_STATUSES, "sectors": queries.sector_names(),
+        "prefectures": Prefecture.objects.order_by("code"),
+        "place": place,
+        "openable": queries.visible_request_ids(request.user, qs.filter(pk__in=[d.pk for d in page.object_list]))
+        if request.user.is_authenticated else set(),
+        "querystring": _querystring(request)})
+
+
 def municipality(request, code):
     place = get_municipality(code)
     dispatches = queries.municipality_dispatches(place)

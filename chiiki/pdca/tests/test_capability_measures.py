@@ -192,8 +192,8 @@ def test_crowdfunding_breaks_down_by_prefecture_only(client, two_years, register
     assert "雪道の見守り" in client.get(prefectures["01"][1]).content.decode()
 
 
-def test_dispatch_breakdowns_link_to_the_completed_requests(client, client_for, two_years, users, rounds,  # noqa: F811
-                                                            vocabulary, register):  # noqa: F811
+def test_dispatch_breakdowns_link_to_the_completed_dispatches(client, two_years, users, rounds,  # noqa: F811
+                                                              vocabulary, register):  # noqa: F811
     make_kpi("K-TALENT", measure="talent_dispatch_completed", unit="件")
     advisor = talent_actions.create_profile(users["advisor"], profile_data())
     done = talent_actions.create_request(users["hachioji"], register["municipalities"]["132012"], request_data())
@@ -201,11 +201,15 @@ def test_dispatch_breakdowns_link_to_the_completed_requests(client, client_for, 
                                   request_data(title="まだ下書きの依頼"))
     _whole_path(users, done, advisor)
     prefectures, sectors = breakdown(client, "K-TALENT")
-    assert prefectures["13"] == (1, f"/talent/requests/?status=completed&fiscal_year={YEAR}&prefecture=13")
-    assert sectors["health"] == (1, f"/talent/requests/?status=completed&fiscal_year={YEAR}&sector=health")
+    assert prefectures["13"] == (1, f"/talent/dispatches/?status=completed&fiscal_year={YEAR}&prefecture=13")
+    assert sectors["health"] == (1, f"/talent/dispatches/?status=completed&fiscal_year={YEAR}&sector=health")
     assert prefectures["01"][0] == 0 and sectors["education"][0] == 0
-    listed = client_for(users["admin"]).get(sectors["health"][1]).content.decode()
-    assert done.title in listed and "まだ下書きの依頼" not in listed
+    # The KPI is public, so the rows behind it are too: a citizen opens the same list, with as many rows.
+    listed = client.get(sectors["health"][1])
+    assert listed.status_code == 200
+    assert done.title in listed.content.decode() and "まだ下書きの依頼" not in listed.content.decode()
+    exported = client.get(prefectures["13"][1] + "&format=csv").content.decode("utf-8-sig").splitlines()
+    assert len(exported) - 1 == 1 and done.title in exported[1]
 
 
 def test_opendata_breakdowns_link_to_the_owners_in_the_catalog(client, two_years, register):

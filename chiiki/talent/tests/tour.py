@@ -39,7 +39,8 @@ def seed(users) -> dict:
 
 
 PUBLIC = ["/talent/", "/talent/capabilities/", "/talent/profiles/", "/talent/profiles/{talent_profile}/",
-          "/talent/analytics/", "/talent/municipalities/132012/"]
+          "/talent/analytics/", "/talent/municipalities/132012/", "/talent/dispatches/",
+          "/talent/dispatches/?status=completed"]
 ROLE_PAGES = {
     "hachioji": ["/talent/requests/", "/talent/requests/new?wish=見守りセンサーを入れられる人",
                  "/talent/requests/{talent_running}/", "/talent/profiles/{talent_profile}/"],
