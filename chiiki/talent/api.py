@@ -334,6 +334,7 @@ class DispatchFilters(Schema):
     prefecture: str = ""
     sector: str = ""
     municipality: str = Field("", description="団体コード（5桁または6桁）")
+    gained: str = Field("", description="報告で「職員が自らできるようになった」とされたできることのID")
 
 
 def dispatch_out(d: TalentRequest) -> dict:

@@ -45,9 +45,11 @@ class UnknownDispatchStatus(ValueError):
 
 
 def dispatch_record(*, status: str = "", fiscal_year: int | None = None, municipality=None, prefecture=None,
-                    sector=None):
+                    sector=None, gained: str = ""):
     """Dispatches (承諾 and later), narrowed. status: one or more of DISPATCH_STATUSES, comma-separated ("" = all of
-    them); anything else raises UnknownDispatchStatus. The others take a code or an object."""
+    them); anything else raises UnknownDispatchStatus. gained: a capability the report says the staff can now do
+    (reports exist only from 報告提出 on, so these are capability_gains' rows). The others take a code or an
+    object."""
     wanted = [s for s in str(status).split(",") if s]
     if any(s not in dict(DISPATCH_STATUSES) for s in wanted):
         raise UnknownDispatchStatus("状態は、承諾・派遣中・報告提出・評価済・完了のいずれかを指定してください")
@@ -60,6 +62,8 @@ def dispatch_record(*, status: str = "", fiscal_year: int | None = None, municip
         qs = qs.filter(municipality__prefecture_id=_safe(getattr(prefecture, "pk", prefecture)))
     if sector:
         qs = qs.filter(sector_id=_safe(getattr(sector, "pk", sector)))
+    if gained:
+        qs = qs.filter(report__gained__pk=_safe(gained))
     return qs
 
 

@@ -200,7 +200,7 @@ def _gained_labels(dispatch) -> list[str]:
 
 def dispatches(request):
     """派遣の実績: every dispatch from 承諾 on, public (the KPI 「完了した人材派遣の件数」 links here)."""
-    filters = {k: request.GET.get(k, "") for k in ("status", "prefecture", "sector", "municipality")}
+    filters = {k: request.GET.get(k, "") for k in ("status", "prefecture", "sector", "municipality", "gained")}
     year = row_id(request.GET.get("fiscal_year"))
     place = get_municipality(filters["municipality"]) if filters["municipality"] else None
     try:
@@ -222,7 +222,7 @@ def dispatches(request):
         "years": years if year is None or year in years else sorted([*years, year], reverse=True),
         "statuses": queries.DISPATCH_STATUSES, "sectors": queries.sector_names(),
         "prefectures": Prefecture.objects.order_by("code"),
-        "place": place,
+        "place": place, "gained": Capability.objects.filter(pk=filters["gained"]).first() if filters["gained"] else None,
         "openable": queries.visible_request_ids(request.user, qs.filter(pk__in=[d.pk for d in page.object_list]))
         if request.user.is_authenticated else set(),
         "querystring": _querystring(request)})

@@ -139,3 +139,11 @@ def test_a_municipality_page_opens_its_own_rows_in_the_list(client, record):
     page = client.get("/talent/municipalities/132012/").content.decode()
     href = re.search(r'href="(/talent/dispatches/\?municipality=132012)"', page).group(1)
     assert [int(r[0]) for r in csv_rows(client, href)] == [record["completed"].pk]
+    gained = re.search(r'href="(/talent/dispatches/\?municipality=132012&amp;gained=CAP-HLT-07[^"]*)"', page).group(1)
+    assert [int(r[0]) for r in csv_rows(client, gained.replace("&amp;", "&"))] == [record["completed"].pk]
+
+
+def test_the_api_narrows_to_a_gained_capability(client, record):
+    assert [i["id"] for i in client.get("/api/v1/talent/dispatches?gained=CAP-HLT-07").json()["items"]] == [
+        record["completed"].pk]
+    assert client.get("/api/v1/talent/dispatches?gained=CAP-EDU-01").json()["count"] == 0

@@ -95,11 +95,15 @@ def test_the_workflow_through_the_pages(users, client_for, vocabulary, rounds, a
     assert "申請 → 受付" in page and "評価済 → 完了" in page and "見守りセンサー" in page
     muni = officer.get("/talent/municipalities/132012/").content.decode()
     assert "IoTセンサーによる高齢者の見守りを導入できる" in muni
-    gains = admin.get("/talent/analytics/").content.decode()
-    link = f'<a href="/talent/requests/?gained=CAP-HLT-07&amp;fiscal_year={r.fiscal_year}">1</a>'
-    assert link in gains
-    behind = admin.get(f"/talent/requests/?gained=CAP-HLT-07&fiscal_year={r.fiscal_year}").context["page"]
-    assert [x.pk for x in behind.object_list] == [r.pk]
+    # The gains are public, and so are the dispatches behind them: everyone follows the count to its rows.
+    link = f'<a href="/talent/dispatches/?gained=CAP-HLT-07&amp;fiscal_year={r.fiscal_year}">1</a>'
+    for viewer in (admin, client_for(None)):
+        assert link in viewer.get("/talent/analytics/").content.decode()
+        behind = viewer.get(f"/talent/dispatches/?gained=CAP-HLT-07&fiscal_year={r.fiscal_year}")
+        assert [x.pk for x in behind.context["page"].object_list] == [r.pk]
+        assert "IoTセンサーによる高齢者の見守りを導入できる」ようになった" in behind.content.decode()
+    assert client_for(None).get(f"/talent/dispatches/?gained=CAP-EDU-01&fiscal_year={r.fiscal_year}"
+                                ).context["page"].paginator.count == 0
 
 
 def test_a_refused_move_shows_the_reason(users, client_for, vocabulary, hachioji_request):
