@@ -17,7 +17,7 @@ from chiiki.core.fiscal import fiscal_year_label, fiscal_year_of
 from .eligibility import CHECK, ELIGIBLE, FIT_ORDER, Fit
 from .models import NATIONAL_SOURCE_KIND, PackageRole, SupportProgram
 from .search import fits, snapshot, statuses, successor_of
-from .windows import STATUS_ORDER, Status
+from .windows import ENDED, STATUS_LABELS, STATUS_ORDER, Status
 
 
 @dataclass
@@ -64,8 +64,9 @@ def navigator(municipality, sector: str, *, stage: str = "", support_type: str =
         for p in in_sector
         if (not stage or not p.stages or stage in p.stages) and (not support_type or p.support_type == support_type)
     ]
-    items.sort(key=lambda i: (FIT_ORDER[i.fit.fit], not i.sector_specific, STATUS_ORDER[i.status.code],
-                              i.program.public_id))
+    # Ended programs last: they are history (and the successor), whatever the municipality's fit.
+    items.sort(key=lambda i: (i.status.code == ENDED, FIT_ORDER[i.fit.fit], not i.sector_specific,
+                              STATUS_ORDER[i.status.code], i.program.public_id))
 
     # The package uses every eligible program of the sector (a package spans all stages and support types).
     eligible = [p for p in in_sector if fit_by_pk[p.pk].fit == ELIGIBLE]
@@ -97,6 +98,31 @@ def navigator(municipality, sector: str, *, stage: str = "", support_type: str =
         steps.append(PackageStep(year, fiscal_year, role, ROLE_TITLES[role], chosen,
                                  _why(year, role, label, chosen, pending, municipality, temporary)))
     return items, steps
+
+
+def item_counts(items, *, municipality, sector: str, stage: str = "", support_type: str = "") -> list[dict]:
+    """The list's figures: each fit among the programs still taking part (not 募集終了), then the ended ones, each
+    with the program search that lists exactly those rows (None where the search cannot: it has no 段階 filter)."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    from .eligibility import FIT_LABELS
+
+    def url(**narrowing):
+        if stage:
+            return None
+        params = [("eligible_for", municipality.code), ("sector", sector)] + (
+            [("support_type", support_type)] if support_type else []) + list(narrowing.items())
+        return reverse("programs:index") + "?" + urlencode(params)
+
+    live = [i for i in items if i.status.code != ENDED]
+    rows = [{"key": fit, "label": label, "count": sum(1 for i in live if i.fit.fit == fit), "url": url(fit=fit)}
+            for fit, label in FIT_LABELS.items()]
+    every_fit = ",".join(FIT_LABELS)
+    rows.append({"key": ENDED, "label": STATUS_LABELS[ENDED], "count": len(items) - len(live),
+                 "url": url(fit=every_fit, status=ENDED)})
+    return rows
 
 
 def _ended_before(program, fiscal_year: int) -> bool:

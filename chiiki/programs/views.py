@@ -30,6 +30,7 @@ from .catalog import HEADER, LIFECYCLE_HEADER, lifecycle_cells, row_of
 from .eligibility import FIT_LABELS, assess
 from .forms import ProgramForm, SaveSearchForm
 from .models import SavedSearch, SupportType
+from .navigator import item_counts
 from .navigator import navigator as navigate
 from .queries import get_program, managed_programs
 from .serialize import rules_text
@@ -185,7 +186,8 @@ def navigator(request):
     by_id = {i.program.public_id: i for i in items}
     options = Municipality.objects.select_related("prefecture").order_by("code").values_list(
         "code", "prefecture__name", "name")
-    counts = {key: sum(1 for i in items if i.fit.fit == key) for key in FIT_LABELS}
+    counts = item_counts(items, municipality=municipality, sector=sector, stage=stage,
+                         support_type=support_type) if items else []
     fmt = request.GET.get("format", "")
     if fmt in ("csv", "xlsx") and municipality is not None and sector:
         return table_response(fmt, f"支援メニューナビ_{municipality.full_name}_{snap.sector_names[sector]}",
@@ -200,7 +202,7 @@ def navigator(request):
                                                              if municipality else raw or ""),
         "candidates": candidates, "error": error, "sector": sector, "stage": stage, "support_type": support_type,
         "sectors": snap.sector_names.items(), "stages": Stage.choices, "support_types": SupportType.choices,
-        "items": items, "steps": steps, "by_id": by_id, "options": options, "mine": mine, "fit_counts": counts,
+        "items": items, "steps": steps, "by_id": by_id, "options": options, "mine": mine, "item_counts": counts,
         "fit_labels": FIT_LABELS, "recorded": recorded,
         "recorded_qs": urlencode([("municipality", municipality.code), ("sector", sector),
                                   ("stage", recorded.stage), ("support_type", support_type)])

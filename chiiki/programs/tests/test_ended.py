@@ -230,3 +230,31 @@ def test_an_ended_program_is_not_packaged_even_when_nothing_current_is_left(clie
     operation = next(s for s in body["package"] if s["role"] == "operation")
     assert "CAO-SUISHIN" not in operation["programs"]
     assert {"CAO-KIGYOBAN-FURUSATO", "PRIV-GCF"} <= set(operation["programs"])
+
+
+def test_the_navigator_counts_ended_programs_apart_and_every_count_opens_its_rows(client, catalog, register,
+                                                                                  set_attributes):
+    """The navigator's heading read 「利用可能 15」 with two ended programs among them, while the program list (which
+    leaves ended programs out) showed 13. Each figure now counts its own rows and opens the search that lists
+    exactly them; ended programs are listed last."""
+    import re
+
+    ama = set_attributes(register["municipalities"]["325252"], fiscal_strength_index=Decimal("0.15"),
+                         depopulated=True, remote_island=True)
+    html = client.get("/programs/navigator/", {"municipality": ama.code, "sector": "disaster"}).content.decode()
+    counts = html.split('data-testid="navigator-counts">', 1)[1].split("</p>", 1)[0]
+    figures = dict(re.findall(r"(利用可能|要確認|対象外|募集終了) (?:<a href=\"[^\"]+\">)?(\d+)", counts))
+    body = client.get("/api/v1/programs/navigator", {"municipality": ama.code, "sector": "disaster"}).json()
+    live = [i for i in body["items"] if i["program"]["status"] != "ended"]
+    assert int(figures["募集終了"]) == len(ENDED) == len(body["items"]) - len(live)
+    assert int(figures["利用可能"]) == sum(i["fit"] == "eligible" for i in live)
+    assert sum(map(int, figures.values())) == len(body["items"])
+    links = re.findall(r'<a href="([^"]+)">(\d+)</a>', counts)
+    assert len(links) == sum(1 for n in figures.values() if int(n))
+    for href, figure in links:
+        found = client.get(href.replace("&amp;", "&").replace("/programs/?", "/api/v1/programs?")).json()["count"]
+        assert found == int(figure), href
+    assert [i["program"]["status"] == "ended" for i in body["items"]][-len(ENDED):] == [True] * len(ENDED)
+    staged = client.get("/programs/navigator/", {"municipality": ama.code, "sector": "disaster",
+                                                 "stage": "implemented"}).content.decode()
+    assert "/programs/?eligible_for" not in staged.split('data-testid="navigator-counts">', 1)[1].split("</p>")[0]
