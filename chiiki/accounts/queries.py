@@ -187,10 +187,10 @@ def _deadlines(user, today: dt.date) -> TodoSection:
             deadline = hit.status.next_deadline
             if (hit.status.code == "open" and deadline and not hit.status.always and today <= deadline <= horizon
                     and hit.public_id not in found):
-                found[hit.public_id] = (deadline, hit.program, saved.name)
+                found[hit.public_id] = (deadline, hit.program, saved.name, hit.status.deadline_note)
     items = [Todo(program.name, program.get_absolute_url(),
-                  f"締切 {japanese_date(deadline)}（あと{(deadline - today).days}日）・保存した検索「{name}」")
-             for deadline, program, name in sorted(found.values(), key=lambda v: (v[0], v[1].public_id))]
+                  f"締切 {japanese_date(deadline)}{note}（あと{(deadline - today).days}日）・保存した検索「{name}」")
+             for deadline, program, name, note in sorted(found.values(), key=lambda v: (v[0], v[1].public_id))]
     done = (f"保存した検索条件に、{DEADLINE_DAYS}日以内に締切のある支援メニューはありません。"
             if saved_searches
             else f"検索条件を保存すると、{DEADLINE_DAYS}日以内の締切をここに表示します。")

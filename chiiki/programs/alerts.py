@@ -88,8 +88,8 @@ def send_digests(today: dt.date | None = None, stdout=None) -> dict:
                           for h in new]
             if closing:
                 lines.append(f"  {CLOSING_DAYS}日以内に締切:")
-                lines += [f"  ・{japanese_date(h.status.next_deadline)} {h.program.name} {_url(h.program.get_absolute_url())}"
-                          for h in closing]
+                lines += [f"  ・{japanese_date(h.status.next_deadline)}{h.status.deadline_note} {h.program.name} "
+                          f"{_url(h.program.get_absolute_url())}" for h in closing]
             lines.append(f"  この検索の通知を停止: {_url(reverse('programs:unsubscribe', args=[unsubscribe_token(saved)]))}")
             sections.append("\n".join(lines))
         if not sections:

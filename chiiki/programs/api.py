@@ -5,7 +5,7 @@ from datetime import date
 
 from django.http import HttpResponse
 from django.urls import reverse
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import NinjaJSONEncoder
 
@@ -61,6 +61,8 @@ class ProgramItemOut(Schema):
     status: str
     status_label: str
     next_deadline: date | None = None
+    next_deadline_estimated: bool = Field(False, description="true: 出典に締切日の記載がなく、月末を締切として示した日付"
+                                                             "（募集案内で確認してください）")
     next_opening: date | None = None
     url: str
     score: float | None = None

@@ -110,9 +110,13 @@ def deadlines(windows: list[Window], start: dt.date, end: dt.date) -> list[Deadl
             for fy in range(fiscal_year_of(start), fiscal_year_of(end) + 1):
                 for day in monthly_deadlines(w, fy):
                     if start <= day <= end:
-                        note = "（月末として表示・締切日は募集案内で確認）" if w.day is None else ""
+                        note = ESTIMATED_NOTE if w.day is None else ""
                         out.append(Deadline(day, None, f"m{day:%Y%m%d}", f"{day.month}月分の締切{note}"))
     return sorted(out, key=lambda d: d.day)
+
+
+# A monthly window whose source names no day: its deadlines are shown as the month's end, never as a known date.
+ESTIMATED_NOTE = "（月末として表示・締切日は募集案内で確認）"
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,11 @@ class Status:
     next_opening: dt.date | None = None
     always: bool = False
     ended_fiscal_year: int | None = None
+    deadline_estimated: bool = False  # next_deadline is a month's end standing in for an unstated day
+
+    @property
+    def deadline_note(self) -> str:
+        return ESTIMATED_NOTE if self.deadline_estimated else ""
 
     @property
     def label(self) -> str:
@@ -139,26 +148,29 @@ def status_on(windows: list[Window], today: dt.date, ended_fiscal_year: int | No
         return Status(UNKNOWN)
     if any(w.kind == "always" for w in windows):
         upcoming = deadlines(windows, today, today + dt.timedelta(days=400))
-        return Status(OPEN, upcoming[0].day if upcoming else None, always=True)
-    open_deadlines: list[dt.date] = []
+        return Status(OPEN, upcoming[0].day if upcoming else None, always=True,
+                      deadline_estimated=bool(upcoming) and ESTIMATED_NOTE in upcoming[0].label)
+    open_deadlines: list[tuple[dt.date, bool]] = []  # (deadline, estimated)
     openings: list[dt.date] = []
     for w in windows:
         if w.kind == "dated":
             if w.opens <= today <= w.closes:
-                open_deadlines.append(w.closes)
+                open_deadlines.append((w.closes, False))
             elif w.opens > today:
                 openings.append(w.opens)
         else:
             fy = fiscal_year_of(today)
             this_year = monthly_deadlines(w, fy)
             if this_year and this_year[0].replace(day=1) <= today <= this_year[-1]:
-                open_deadlines.append(min(d for d in this_year if d >= today))
+                open_deadlines.append((min(d for d in this_year if d >= today), w.day is None))
             else:
                 following = [d for d in this_year if d.replace(day=1) > today] or monthly_deadlines(w, fy + 1)
                 if following:
                     openings.append(following[0].replace(day=1))
     if open_deadlines:
-        return Status(OPEN, min(open_deadlines), None)
+        # A known date wins over an estimated month's end on the same day.
+        deadline, estimated = min(open_deadlines, key=lambda d: (d[0], d[1]))
+        return Status(OPEN, deadline, None, deadline_estimated=estimated)
     if openings:
         return Status(UPCOMING, None, min(openings))
     return Status(CLOSED)

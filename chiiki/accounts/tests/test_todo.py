@@ -240,3 +240,17 @@ def test_the_previous_years_unreported_count_is_shown_with_its_own_list(users, c
     html = client.get("/accounts/mypage/").content.decode()
     assert "todo-unreported-previous" not in html  # nothing left to chase: no section
     assert "（3団体）" in section(html, "unreported")
+
+
+def test_a_month_end_standing_in_for_an_unstated_deadline_says_so(users, client_for, monkeypatch):
+    """地域情報化アドバイザー's source gives monthly deadlines without a day: マイページ showed 「締切 2026年12月31日」 as
+    if known. It now says the month's end stands in for it, as the program page does; a known date says nothing."""
+    load_catalog(data_dir=Path(settings.BASE_DIR) / "data")
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 12, 5))
+    base = row_of(SupportProgram.objects.get(public_id="MIC-ICT-ADVISOR"))
+    save_program(users["admin"], None, dict(base, id="TEST-DATED", name="締切日のある実証事業",
+                                            windows="2026-12-01..2026-12-18"))
+    SavedSearch.objects.create(owner=users["hachioji"], name="すべて", params="")
+    deadlines = section(client_for(users["hachioji"]).get("/accounts/mypage/").content.decode(), "deadlines")
+    assert "締切 2026年12月31日（月末として表示・締切日は募集案内で確認）（あと26日）" in deadlines
+    assert "締切 2026年12月18日（あと13日）" in deadlines

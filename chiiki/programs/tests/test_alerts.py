@@ -54,7 +54,7 @@ def test_opt_in_digest_new_and_closing_once_per_day(client_for, catalog, users):
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["hachioji@example.jp"]
-    assert "14日以内に締切" in message.body and "2026年11月30日 地域情報化アドバイザー派遣制度" in message.body
+    assert "14日以内に締切" in message.body and "2026年11月30日（月末として表示・締切日は募集案内で確認） 地域情報化アドバイザー派遣制度" in message.body
     assert "新しく該当" not in message.body
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 

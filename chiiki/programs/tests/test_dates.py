@@ -36,12 +36,12 @@ def _digest(client_for, users) -> str:
 def test_the_digest_writes_its_dates_in_japanese(client_for, catalog, users):
     body = _digest(client_for, users)
     assert "お知らせです（2026年11月20日）。" in body
-    assert "・2026年11月30日 地域情報化アドバイザー派遣制度" in body
+    assert "・2026年11月30日（月末として表示・締切日は募集案内で確認） 地域情報化アドバイザー派遣制度" in body
 
 
 def test_the_digest_dates_come_from_core_dates(client_for, catalog, users, other_format):
     body = _digest(client_for, users)
-    assert "お知らせです（2026.11.20）。" in body and "・2026.11.30 地域情報化アドバイザー派遣制度" in body
+    assert "お知らせです（2026.11.20）。" in body and "・2026.11.30（月末として表示・締切日は募集案内で確認） 地域情報化アドバイザー派遣制度" in body
     assert "年11月" not in body
 
 

@@ -197,3 +197,16 @@ def test_responses_match_the_documented_schema(client, catalog):
 def test_sector_name_query_offers_the_sector_filter(client, catalog):
     html = client.get("/programs/", {"q": "防災"}).content.decode()
     assert "/programs/?sector=disaster" in html and "全分野共通のものを含む" in html
+
+
+def test_a_month_end_deadline_is_marked_estimated_in_the_api_and_the_list(client, catalog, monkeypatch):
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 11, 26))
+    item = client.get("/api/v1/programs/MIC-ICT-ADVISOR").json()
+    assert item["next_deadline"] == "2026-11-30" and item["next_deadline_estimated"] is True
+    html = client.get("/programs/", {"q": "地域情報化アドバイザー"}).content.decode()
+    assert "次の締切 2026年11月30日（月末として表示・締切日は募集案内で確認）" in html
+    dated = [i for i in client.get("/api/v1/programs", {"page_size": 100}).json()["items"]
+             if i["next_deadline"] and i["id"] != "MIC-ICT-ADVISOR"]
+    assert all(i["next_deadline_estimated"] is False for i in dated)
