@@ -23,6 +23,7 @@ from chiiki.roadmap.models import Sector
 from . import actions, queries
 from .exporting import export_municipalities_response, export_response
 from .models import STAGE_ORDER, ProgressRecord, Stage
+from .validation import fiscal_year_window
 
 GROUP_BY_LABELS = {"prefecture": "都道府県", "kind": "団体区分", "population_class": "人口規模"}
 
@@ -303,13 +304,20 @@ def entry(request, code):
     place = get_object_or_404(Municipality.objects.select_related("prefecture"), pk=code)
     access.require(request.user, "progress.edit", place)
     year = _year_from(request)
+    first, last = fiscal_year_window()
+    if not first <= year <= last:
+        # Offer only what can be saved: the page would show the 年度 and then refuse every row.
+        default = min(max(queries.default_fiscal_year(), first), last)
+        messages.warning(request, f"{year}年度の進捗は入力できません（入力できるのは{first}年度から{last}年度まで）。"
+                                  f"{default}年度を表示しています。")
+        return redirect(f"{reverse('progress:entry', args=[place.code])}?fiscal_year={default}")
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         # What the page shows (every sector, carried-over stages included) in the import format: filled in offline
         # and uploaded again through the import.
         return export_response(fmt, year, queries.list_cells(year, municipality=code), name=f"進捗入力_{place.name}")
     return render(request, "progress/entry.html", _base_context(
-        request, year, place=place, rows=_entry_rows(code, year)))
+        request, year, place=place, rows=_entry_rows(code, year)) | {"fiscal_years": list(range(first, last + 1))})
 
 
 @login_required

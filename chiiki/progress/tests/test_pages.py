@@ -267,3 +267,30 @@ def test_entry_page_exports_what_it_shows_in_the_import_format(client_for, users
     # Only for those who may enter the municipality's progress, as the page itself.
     assert client_for(users["hachioji"]).get("/progress/entry/131016/?format=csv").status_code == 403
     assert client_for(users["advisor"]).get("/progress/entry/132012/?format=csv").status_code == 403
+
+
+def test_the_entry_page_offers_exactly_the_years_it_can_save(client_for, users, seeded, settings):
+    """The page rendered 「2030年度の段階を…」 for ?fiscal_year=2030 and then refused every row (「年度は…2027年度まで」),
+    while its 年度 list offered only the years with records. Now the list is the window a record may have, and a year
+    outside it sends the officer to one inside, saying why."""
+    from chiiki.core.fiscal import current_fiscal_year
+
+    settings.PROGRESS_FIRST_FISCAL_YEAR, settings.PROGRESS_YEARS_AHEAD = 2019, 1
+    last = current_fiscal_year() + 1
+    client = client_for(users["hachioji"])
+    html = client.get("/progress/entry/132012/").content.decode()
+    offered = [int(y) for y in re.findall(r'<option value="(\d{4})"', html.split('id="id_fiscal_year"')[1]
+                                          .split("</select>")[0])]
+    assert offered == list(range(2019, last + 1))
+    for year, stage in ((2019, "considering"), (last, "planned")):  # both ends save
+        page = client.get(f"/progress/entry/132012/?fiscal_year={year}")
+        assert page.status_code == 200 and f'<option value="{year}" selected>' in page.content.decode()
+        saved = client.post("/progress/entry/132012/tourism/", {"fiscal_year": str(year), "version": "0",
+                                                                "stage": stage}, HTTP_HX_REQUEST="true")
+        assert saved.status_code == 200 and "保存しました" in saved.content.decode()
+    for outside in (2018, last + 1, 2030):
+        response = client.get(f"/progress/entry/132012/?fiscal_year={outside}")
+        assert response.status_code == 302
+        followed = client.get(response["Location"]).content.decode()
+        assert f"{outside}年度の進捗は入力できません（入力できるのは2019年度から{last}年度まで）" in followed
+        assert client.get(f"/progress/entry/132012/?fiscal_year={outside}&format=csv").status_code == 302
