@@ -132,14 +132,17 @@ def _plan_lines(municipality, year) -> list[str]:
 
 
 def _talent_lines(municipality, year) -> list[str]:
-    from chiiki.talent.queries import completed_dispatches
+    """The 年度's dispatches from 承諾 on (the public record, talent.queries.dispatch_record), the completed ones
+    counted apart: a dispatch still under way is an advisor received all the same."""
+    from chiiki.talent.models import Status
+    from chiiki.talent.queries import dispatch_record
 
-    done = list(completed_dispatches(fiscal_year=year, municipality=municipality)
-                .select_related("talent").order_by("pk"))
-    if not done:
+    dispatches = list(dispatch_record(fiscal_year=year, municipality=municipality).order_by("pk"))
+    if not dispatches:
         return []
-    names = "、".join(f"「{r.title}」" for r in done[:2]) + ("ほか" if len(done) > 2 else "")
-    return [f"今年度に完了した派遣 {len(done)}件（{names}）"]
+    done = sum(1 for d in dispatches if d.status == Status.COMPLETED)
+    names = "、".join(f"「{d.title}」" for d in dispatches[:2]) + ("ほか" if len(dispatches) > 2 else "")
+    return [f"今年度の派遣 {len(dispatches)}件（うち完了 {done}件）: {names}"]
 
 
 def _opendata_lines(municipality, year) -> list[str]:

@@ -115,6 +115,8 @@ def test_the_capability_rows_show_plans_money_dispatches_and_datasets(client, re
     from chiiki.opendata import actions as opendata_actions
     from chiiki.opendata.tests.samples import VALID_AED, upload
     from chiiki.talent import actions as talent_actions
+    from chiiki.talent.models import Status as TalentStatus
+    from chiiki.talent.models import TalentRequest
     from chiiki.talent.tests.conftest import profile_data, request_data
     from chiiki.talent.tests.test_workflow import _whole_path
 
@@ -130,6 +132,11 @@ def test_the_capability_rows_show_plans_money_dispatches_and_datasets(client, re
     advisor = talent_actions.create_profile(users["advisor"], profile_data())
     request = talent_actions.create_request(users["hachioji"], register["municipalities"]["132012"], request_data())
     _whole_path(users, request, advisor)
+    under_way = talent_actions.create_request(users["hachioji"], register["municipalities"]["132012"],
+                                              request_data(title="観光案内を多言語化できる人"))
+    TalentRequest.objects.filter(pk=under_way.pk).update(status=TalentStatus.DISPATCHING, talent=advisor)
+    talent_actions.create_request(users["hachioji"], register["municipalities"]["132012"],
+                                  request_data(title="まだ下書きの依頼"))  # not a dispatch
     aed = opendata_actions.create_dataset(SYSTEM, register["municipalities"]["132012"], {
         "name": "hachioji-aed", "title": "八王子市 AED設置箇所一覧", "standard_type": "aed"})
     opendata_actions.add_resource(SYSTEM, aed, name="AED一覧", upload=upload("aed.csv", VALID_AED))
@@ -150,7 +157,8 @@ def test_the_capability_rows_show_plans_money_dispatches_and_datasets(client, re
     assert "ほか2件" in flat and "来年度からの計画" not in flat
     assert f"「{('0' + long_title)[:39]}…」（{YEAR}〜{YEAR + 1}年度、2年度）" in flat  # long titles shortened
     assert "採択・確定 3,000,000円、受領 450,000円" in flat
-    assert "今年度に完了した派遣 1件（「見守りセンサーを導入できる人」）" in flat
+    # An advisor under way is received all the same (the report said 「なし」 until the dispatch was completed).
+    assert "今年度の派遣 2件（うち完了 1件）: 「見守りセンサーを導入できる人」、「観光案内を多言語化できる人」" in flat
     assert "公開データセット 2件（うち標準に準拠 1件）" in flat
     assert "この機能はまだありません" not in flat
 
