@@ -294,3 +294,20 @@ def test_the_entry_page_offers_exactly_the_years_it_can_save(client_for, users, 
         followed = client.get(response["Location"]).content.decode()
         assert f"{outside}年度の進捗は入力できません（入力できるのは2019年度から{last}年度まで）" in followed
         assert client.get(f"/progress/entry/132012/?fiscal_year={outside}&format=csv").status_code == 302
+
+
+@pytest.mark.parametrize(("role", "imports"), [("hachioji", False), ("tokyo", True), ("admin", True), (None, False)])
+def test_the_download_notes_say_who_imports(client_for, users, seeded, role, imports):
+    """The entry page and the records list told a municipal officer the file 「そのまま一括取込に使えます」, but the import
+    is the prefecture's and the secretariat's (403 for the officer). The note now links the import only for those who
+    may use it and tells the others who does."""
+    client = client_for(users[role] if role else None)
+    records = client.get("/progress/records/").content.decode()
+    assert ('href="/progress/import/"' in records) is imports
+    assert ("都道府県と事務局の担当者が使う一括取込と同じ" in records) is not imports
+    assert (client.get("/progress/import/").status_code == 200) is imports
+    if role in ("hachioji", "tokyo"):
+        note = client.get("/progress/entry/132012/").content.decode().split('data-testid="entry-export">')[1]
+        note = note.split("</p>")[0]
+        assert ('href="/progress/import/"' in note) is imports
+        assert ("一括取込は都道府県と事務局の担当者が行います" in note) is not imports
