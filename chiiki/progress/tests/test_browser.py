@@ -79,3 +79,27 @@ def test_import_preview_shows_errors_for_a_bad_file(page, login, screenshot, bro
     assert page.locator("table.import-errors tbody tr").count() == 4
     assert page.get_by_role("link", name="CSV").count() >= 1
     screenshot(page, "progress-import-preview-errors")
+
+
+def test_a_refused_save_fits_its_cell_on_a_desktop_screen(page, login, screenshot, browser_data):
+    """At 1280 px the 「保存できませんでした」 box of a refused row broke mid-word with its border cut at the table's edge:
+    the save column now keeps room for it, and the box stays inside its cell."""
+    from chiiki.core.fiscal import current_fiscal_year
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    login(browser_data["hachioji"])
+    page.goto(f"/progress/entry/132012/?fiscal_year={current_fiscal_year()}")
+    row = page.locator("#entry-disaster")
+    # The server's check, not the browser's: the field is type=url, so let the form send what was typed.
+    page.evaluate("document.querySelectorAll('input[type=url]').forEach(i => i.type = 'text')")
+    row.locator("input[name=evidence_url]").fill("ftp://example.jp")
+    row.get_by_role("button", name="保存").click()
+    refused = page.locator("#entry-disaster .progress-entry__status .errorlist")
+    refused.wait_for()
+    box, cell = refused.bounding_box(), page.locator("#entry-disaster td").last.bounding_box()
+    line_height = float(refused.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
+    assert box["height"] < 2 * line_height, "the message wraps"
+    assert cell["x"] <= box["x"] and box["x"] + box["width"] <= cell["x"] + cell["width"] + 0.5
+    wrap = page.locator(".table-wrap").filter(has=page.locator("#entry-disaster")).bounding_box()
+    assert box["x"] + box["width"] <= wrap["x"] + wrap["width"] + 0.5
+    screenshot(page, "progress-entry-refused-1280")
