@@ -575,7 +575,7 @@ def remove_council_member(actor, membership: CouncilMembership, *, source: str =
 
 CHALLENGE_FIELDS = ("municipality_id", "sector_id", "title", "problem", "requirements", "budget_min", "budget_max",
                     "deadline", "small_orders", "no_track_record", "pilot_first", "status", "selected_id",
-                    "outcome_amount", "version")
+                    "outcome_amount", "withdrawal_reason", "version")
 
 
 def _amount(problems, field, raw, label, *, required=False):
@@ -638,8 +638,7 @@ def save_challenge(actor, municipality, challenge: Challenge | None, data: dict,
                            municipality=municipality, source=source)
         else:
             current = editing.lock(Challenge.objects, challenge.pk, version)
-            if current.status == ChallengeStatus.DECIDED:
-                raise Invalid([("", "結果を公表した課題は変更できません")])
+            _require_undecided(current, "変更")
             before = editing.apply(current, CHALLENGE_FIELDS, cleaned)
             if before is None:
                 return current  # nothing changed: no save, no history
@@ -649,6 +648,37 @@ def save_challenge(actor, municipality, challenge: Challenge | None, data: dict,
             challenge = current
         history.bump(AREA)
     return challenge
+
+
+def _require_undecided(challenge: Challenge, what: str) -> None:
+    """A published outcome and a withdrawal are final: what was announced stays as it was."""
+    if challenge.status == ChallengeStatus.DECIDED:
+        raise Invalid([("", f"結果を公表した課題は{what}できません")])
+    if challenge.status == ChallengeStatus.WITHDRAWN:
+        raise Invalid([("", f"取り下げた課題は{what}できません")])
+
+
+def withdraw_challenge(actor, challenge: Challenge, *, reason, version, source: str = history.WEB) -> Challenge:
+    """The municipality takes its 課題 back (no budget after all, solved otherwise …) with a reason shown on its page;
+    proposals can no longer be sent, and each proposing organisation is told."""
+    access.require(actor, "promotion.challenge_manage", challenge.municipality)
+    version = editing.require_version(version)
+    problems = []
+    reason = _text(problems, "reason", reason, "取下げの理由", 1000)
+    if problems:
+        raise Invalid(problems)
+    with transaction.atomic():
+        current = editing.lock(Challenge.objects, challenge.pk, version)
+        _require_undecided(current, "取り下げ")
+        before = editing.apply(current, CHALLENGE_FIELDS, {"status": ChallengeStatus.WITHDRAWN,
+                                                           "withdrawal_reason": reason})
+        current.save()
+        history.record(actor, history.UPDATE, current, before, history.snapshot(current, CHALLENGE_FIELDS),
+                       municipality=current.municipality, source=source)
+        history.bump(AREA)
+        if source != history.DEMO:
+            notify.challenge_withdrawn(current)
+    return current
 
 
 PROPOSAL_FIELDS = ("challenge_id", "organisation_id", "summary", "approach", "cost", "team", "status", "version")
@@ -753,6 +783,8 @@ def shortlist_proposal(actor, proposal: Proposal, *, shortlisted: bool, version,
         current = editing.lock(Proposal.objects, proposal.pk, version)
         if current.challenge.status == ChallengeStatus.DECIDED:
             raise Invalid([("", "結果を公表した課題の提案は変更できません")])
+        if current.challenge.status == ChallengeStatus.WITHDRAWN:
+            raise Invalid([("", "取り下げた課題の提案は変更できません")])
         status = ProposalStatus.SHORTLISTED if shortlisted else ProposalStatus.SUBMITTED
         before = editing.apply(current, PROPOSAL_FIELDS, {"status": status})
         if before is None:
@@ -779,6 +811,8 @@ def select_proposal(actor, proposal: Proposal, *, amount, version, source: str =
         challenge = editing.lock(Challenge.objects, proposal.challenge_id, version)
         if challenge.status == ChallengeStatus.DECIDED:
             raise Invalid([("", "この課題の結果は既に公表されています")])
+        if challenge.status == ChallengeStatus.WITHDRAWN:
+            raise Invalid([("", "取り下げた課題の提案は選定できません")])
         before = history.snapshot(challenge, CHALLENGE_FIELDS)
         for other in Proposal.objects.select_for_update().order_by().filter(challenge=challenge):
             old = history.snapshot(other, PROPOSAL_FIELDS)

@@ -789,6 +789,7 @@ class ChallengeOut(Schema):
     pilot_first: bool
     startup_friendly: bool
     status: str
+    withdrawal_reason: str = Field("", description="取下げの理由（status が withdrawn のとき）")
     outcome: OutcomeOut | None
     proposal_count: int | None = Field(..., description=(
         "提案数（この課題への提案の件数。課題の一覧の「提案数」と同じ）。提案を審査できる利用者（課題を出した団体の担当者・"
@@ -862,7 +863,7 @@ def challenge_item(c: Challenge, user) -> dict:
             "requirements": c.requirements, "budget_min": c.budget_min, "budget_max": c.budget_max,
             "deadline": c.deadline, "small_orders": c.small_orders, "no_track_record": c.no_track_record,
             "pilot_first": c.pilot_first, "startup_friendly": c.startup_friendly, "status": c.status,
-            "outcome": queries.public_outcome(c), "proposal_count": queries.visible_proposal_count(user, c),
+            "withdrawal_reason": c.withdrawal_reason, "outcome": queries.public_outcome(c), "proposal_count": queries.visible_proposal_count(user, c),
             "is_demo": c.is_demo, "version": c.version,
             "url": c.get_absolute_url()}
 
@@ -884,7 +885,8 @@ class ChallengeFilters(Schema):
     municipality: str = ""
     deadline_before: dt.date | None = None
     startup_friendly: bool = False
-    status: str = Field("open", description="open（募集中・締切前）・awaiting（締切後、選定を待つ提案がある）・closed・decided・all")
+    status: str = Field("open", description="open（募集中・締切前）・awaiting（締切後、選定を待つ提案がある）・closed・decided・"
+                                            "withdrawn（取り下げた課題）・all")
 
 
 @router.get("/challenges", response=ChallengeList, summary="自治体の課題（募集中のもの。絞込み: 分野・都道府県・締切・スタートアップ向け）")
@@ -923,6 +925,21 @@ def update_challenge(request, payload: ChallengeUpdate, challenge_id: int = _id(
     version = data.pop("version")
     challenge = actions.save_challenge(request.user, challenge.municipality, challenge, data, version=version,
                                        source=history.API)
+    return Status(200, _challenge_out(request, challenge.pk))
+
+
+class ChallengeWithdrawal(Schema):
+    reason: str = Field(description="取下げの理由（課題のページに表示し、提案した組織にメールで伝えます）")
+    version: int
+
+
+@router.post("/challenges/{int:challenge_id}/withdraw", auth=WRITE_AUTH,
+             response={200: ChallengeOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+             summary="課題を取り下げる（その団体の担当者・事務局。結果の公表後は不可。提案した組織にメールで通知）")
+def withdraw_challenge(request, payload: ChallengeWithdrawal, challenge_id: int = _id()):
+    challenge = get_object_or_404(Challenge, pk=challenge_id)
+    actions.withdraw_challenge(request.user, challenge, reason=payload.reason, version=payload.version,
+                               source=history.API)
     return Status(200, _challenge_out(request, challenge.pk))
 
 

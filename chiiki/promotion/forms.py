@@ -194,6 +194,26 @@ class ChallengeForm(ActionForm):
         self.fields["sector"].choices = sector_choices()
 
 
+class ChallengeEditForm(ChallengeForm):
+    version = _version()
+
+    @staticmethod
+    def initial_of(challenge) -> dict:
+        return {**{n: getattr(challenge, n) for n in ("title", "problem", "requirements", "budget_min", "budget_max",
+                                                      "small_orders", "no_track_record", "pilot_first", "version")},
+                "sector": challenge.sector_id, "deadline": challenge.deadline.isoformat()}
+
+
+class WithdrawChallengeForm(ActionForm):
+    reason = _textarea("取下げの理由")
+    version = _version()
+    required_fields = ("reason",)
+
+    @staticmethod
+    def initial_of(challenge) -> dict:
+        return {"version": challenge.version}
+
+
 class ProposalForm(ActionForm):
     summary = _textarea("概要")
     approach = _textarea("進め方")

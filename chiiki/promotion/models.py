@@ -185,6 +185,7 @@ class ChallengeStatus(models.TextChoices):
     OPEN = "open", "募集中"
     CLOSED = "closed", "審査中"
     DECIDED = "decided", "決定"
+    WITHDRAWN = "withdrawn", "取下げ"
 
 
 class Challenge(models.Model):
@@ -207,6 +208,7 @@ class Challenge(models.Model):
                                  on_delete=models.PROTECT, related_name="+")
     outcome_amount = models.PositiveBigIntegerField("契約金額（円）", null=True, blank=True)
     outcome_published_at = models.DateTimeField("結果の公表日時", null=True, blank=True)
+    withdrawal_reason = models.TextField("取下げの理由", blank=True)
     is_demo = models.BooleanField("デモ", default=False)
     version = models.PositiveIntegerField("版", default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登録者", null=True, blank=True,

@@ -605,7 +605,7 @@ AWAITING_SELECTION = "awaiting"
 # The lists' status filter (page, CSV/XLSX, ICS, API): "open" is open and before its deadline.
 CHALLENGE_STATUS_FILTERS = {"open": "募集中の課題", AWAITING_SELECTION: "提案の選定を待つ課題",
                             ChallengeStatus.CLOSED: "審査中の課題", ChallengeStatus.DECIDED: "結果を公表した課題",
-                            "all": "すべての課題"}
+                            ChallengeStatus.WITHDRAWN: "取り下げた課題", "all": "すべての課題"}
 
 
 def challenges(*, sector="", prefecture="", municipality="", deadline_before=None, startup_friendly=False,
@@ -617,7 +617,7 @@ def challenges(*, sector="", prefecture="", municipality="", deadline_before=Non
     if status == "open":
         qs = qs.filter(status=ChallengeStatus.OPEN, deadline__gte=today)
     elif status == AWAITING_SELECTION:
-        qs = (qs.exclude(status=ChallengeStatus.DECIDED).filter(deadline__lt=today)
+        qs = (qs.exclude(status__in=(ChallengeStatus.DECIDED, ChallengeStatus.WITHDRAWN)).filter(deadline__lt=today)
               .annotate(waiting=Count("proposals", filter=Q(proposals__status__in=(ProposalStatus.SUBMITTED,
                                                                                    ProposalStatus.SHORTLISTED))))
               .filter(waiting__gt=0))
@@ -678,7 +678,8 @@ def organisation_proposals(user, organisation, *, undecided_only=False):
     """The organisation's proposals the user may read (its own members, the admin), the latest deadline first."""
     qs = Proposal.objects.filter(organisation=organisation)
     if undecided_only:
-        qs = qs.exclude(challenge__status=ChallengeStatus.DECIDED)
+        # A withdrawn challenge will not be decided either: its proposals have their final word.
+        qs = qs.exclude(challenge__status__in=(ChallengeStatus.DECIDED, ChallengeStatus.WITHDRAWN))
     return (access.scope_proposals(user, qs).select_related("challenge__municipality")
             .order_by("-challenge__deadline", "-id"))
 

@@ -282,9 +282,10 @@ def designate(request):
 
 # ---- the registry, council, challenge and event screens: one form page (forms.py) ----------------------------------
 
-def _form_page(request, form, *, title, back_url, back_label, lead=""):
+def _form_page(request, form, *, title, back_url, back_label, lead="", submit_label=""):
     return render(request, "promotion/form.html", {
         "title": title, "form": form, "back_url": back_url, "back_label": back_label, "lead": lead,
+        "submit_label": submit_label,
     }, status=form.status)
 
 
@@ -566,7 +567,8 @@ def challenge(request, pk):
         "outcome": queries.public_outcome(c),
         "needs_organisation": membership is None and access.can(user, "promotion.proposal_submit", c),
         "sector_name": queries.sector_names().get(c.sector_id, c.sector_id),
-        "can_edit": access.can(user, "promotion.challenge_manage", c.municipality),
+        "can_edit": access.can(user, "promotion.challenge_manage", c.municipality)
+        and c.status not in (ChallengeStatus.DECIDED, ChallengeStatus.WITHDRAWN),
     }, status=status or (refused or proposal_form).status)
 
 
@@ -583,6 +585,43 @@ def challenge_new(request):
     return _form_page(request, form, title=f"課題を掲載（{place.name}）", back_url=reverse("promotion:challenges"),
                       back_label="自治体の課題",
                       lead="企業・スタートアップからの提案を募ります。スタートアップが参加しやすい条件には印をつけてください。")
+
+
+def _managed_challenge(request, pk) -> Challenge:
+    c = get_object_or_404(Challenge.objects.select_related("municipality"), pk=pk)
+    access.require(request.user, "promotion.challenge_manage", c.municipality)
+    return c
+
+
+@login_required
+def challenge_edit(request, pk):
+    c = _managed_challenge(request, pk)
+    form = forms.ChallengeEditForm(request.POST or None, initial=forms.ChallengeEditForm.initial_of(c))
+    saved = request.method == "POST" and form.submit(
+        lambda data: actions.save_challenge(request.user, c.municipality, c, data, version=data["version"]),
+        stored=forms.ChallengeEditForm.initial_of)
+    if saved:
+        messages.success(request, "課題を更新しました。")
+        return redirect(saved.get_absolute_url())
+    return _form_page(request, form, title=f"課題を編集（{c.municipality.name}）", back_url=c.get_absolute_url(),
+                      back_label=c.title, lead="提案を受け付けている間に、内容・予算・締切を直せます。結果を公表した課題と"
+                                               "取り下げた課題は変更できません。")
+
+
+@login_required
+def challenge_withdraw(request, pk):
+    c = _managed_challenge(request, pk)
+    form = forms.WithdrawChallengeForm(request.POST or None, initial=forms.WithdrawChallengeForm.initial_of(c))
+    saved = request.method == "POST" and form.submit(
+        lambda data: actions.withdraw_challenge(request.user, c, reason=data["reason"], version=data["version"]),
+        stored=forms.WithdrawChallengeForm.initial_of)
+    if saved:
+        messages.success(request, "課題を取り下げました。提案していた組織にはメールで知らせます。")
+        return redirect(saved.get_absolute_url())
+    return _form_page(request, form, title=f"課題を取り下げる（{c.title}）", back_url=c.get_absolute_url(),
+                      back_label=c.title, lead="取り下げると提案の受付を終え、理由を課題のページに表示します。提案していた組織には"
+                                               "メールで知らせます。取下げは元に戻せません。",
+                      submit_label="課題を取り下げる")
 
 
 # ---- events -------------------------------------------------------------------------------------------------------

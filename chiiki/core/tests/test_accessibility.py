@@ -75,6 +75,8 @@ ROLE_PAGES = {
         "/pdca/proposals/new", "/cases/new",  # pdca
         "/promotion/m/132012/commitments/new", "/promotion/challenges/new?municipality=132012",  # promotion
         "/promotion/events/new", "/promotion/councils/new", "/promotion/events/?registered=1",
+        "/promotion/challenges/{challenge}/", "/promotion/challenges/{challenge}/edit",
+        "/promotion/challenges/{challenge}/withdraw",  # promotion: its officer corrects or withdraws it
         "/funding/plans/new", "/funding/plans/{draft}/", "/funding/plans/{plan}/edit", "/funding/campaigns/new",
         "/funding/campaigns/{campaign}/", "/funding/lines/import/", "/funding/revitalisation/{rr}/edit",  # funding
         "/funding/projects/{project}/edit",  # funding: a 地域再生計画 project
@@ -150,7 +152,10 @@ def _upload(user, content: bytes) -> str:
 def _values(users) -> dict:
     """The ids the page lists format in (seeding the funding rows they name)."""
     record = ChangeRecord.objects.filter(municipality_id="132012").order_by("-pk").first()
+    from chiiki.promotion.models import Challenge
+
     return {"record": record.pk, "year": current_fiscal_year(), **pdca_tour.tour_values(),  # pdca: review, proposal
+            "challenge": Challenge.objects.get(title="高齢者の見守り").pk,  # promotion
             **users["talent_ids"], **funding_tour.seed()}  # talent, funding
 
 
