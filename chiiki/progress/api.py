@@ -108,7 +108,8 @@ class ListFilters(Schema):
     prefecture: str | None = None
     municipality: str | None = None
     kind: str | None = None
-    stage: str | None = None  # one stage or several separated by commas
+    # The pages' links repeat it (?stage=implemented&stage=self_sustaining); a comma list works too.
+    stage: list[str] = Field(default_factory=list, description="段階（繰り返し、またはカンマ区切りで複数: いずれかに当たるセル）")
     peer_group: str | None = None
     implemented_any: bool = False
     unreported: bool = False  # only the cells without a record of fiscal_year itself (not yet reported)
@@ -125,7 +126,7 @@ def _year(raw) -> int:
 
 def _rows(filters: ListFilters):
     year = _year(filters.fiscal_year)
-    stages = [s for s in (filters.stage or "").split(",") if s]
+    stages = [part for value in filters.stage for part in value.split(",") if part]
     unknown = [s for s in stages if s not in Stage.values]
     if unknown:
         raise HttpError(422, f"段階が正しくありません: {', '.join(unknown)}")

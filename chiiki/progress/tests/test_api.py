@@ -59,6 +59,21 @@ def test_list_filters_and_pagination(client, register):
     assert client.get("/api/v1/progress?stage=done").status_code == 422
 
 
+def test_a_repeated_stage_means_any_of_them_as_on_the_pages(client, register):
+    """The pages' links repeat stage (?stage=implemented&stage=self_sustaining): the API kept only the last one (64
+    cells where the records list showed 412). Repeated or comma-separated, it is the same set as the page."""
+    seed([("131016", "disaster", 2026, "implemented"), ("132012", "disaster", 2026, "self_sustaining"),
+          ("011002", "disaster", 2026, "planned")])
+    query = "fiscal_year=2026&sector=disaster&per=cell"
+    repeated = client.get(f"/api/v1/progress?{query}&stage=implemented&stage=self_sustaining").json()
+    assert {i["municipality"]["code"] for i in repeated["items"]} == {"131016", "132012"}
+    assert repeated["count"] == client.get(f"/api/v1/progress?{query}&stage=implemented,self_sustaining").json()[
+        "count"]
+    page = client.get(f"/progress/records/?{query}&stage=implemented&stage=self_sustaining&format=csv")
+    assert len(page.content.decode("utf-8-sig").splitlines()) - 1 == repeated["count"] == 2
+    assert client.get(f"/api/v1/progress?{query}&stage=implemented&stage=done").status_code == 422
+
+
 def test_summary_counts_and_groups(client, register):
     seed([("131016", "disaster", 2025, "implemented"), ("132012", "disaster", 2026, "piloting"),
           ("011002", "education", 2026, "self_sustaining")])
