@@ -311,3 +311,13 @@ def test_the_download_notes_say_who_imports(client_for, users, seeded, role, imp
         note = note.split("</p>")[0]
         assert ('href="/progress/import/"' in note) is imports
         assert ("一括取込は都道府県と事務局の担当者が行います" in note) is not imports
+
+
+def test_the_prefecture_page_offers_its_import_format_as_csv_and_xlsx(client, seeded):
+    html = client.get("/progress/prefectures/13/?fiscal_year=2026").content.decode()
+    exports = html.split("取込形式:")[1].split("</p>")[0]
+    links = [h.replace("&amp;", "&") for h in re.findall(r'href="([^"]+)"', exports)]
+    assert [link.rsplit("format=", 1)[1] for link in links] == ["csv", "xlsx"]
+    tables = [read_table(client.get(link).content, f"t.{link.rsplit('=', 1)[1]}") for link in links]
+    assert len(tables[0].rows) == len(tables[1].rows) > 0
+    assert {r.values["団体コード"] for r in tables[0].rows} == {r.values["団体コード"] for r in tables[1].rows}
