@@ -330,8 +330,8 @@ def test_year_source_table_figures_link_to_lines_that_add_up_to_them(client, pla
                                                          (GENERAL, 100, CONFIRMED, None)]),
                          (2027, "operation", 500, [(GENERAL, 500, PLANNED, None)])], status="published")
     page = client.get(f"/funding/plans/{plan.pk}/").content.decode()
-    table = re.search(r'<table class="data funding-table">(.*?)</table>', page, re.S).group(1)
-    linked = re.findall(r'<td class="num"><a href="([^"]+)">([\d,]+)円</a></td>', table)
+    table = re.search(r'<table class="data funding-table[^"]*">(.*?)</table>', page, re.S).group(1)
+    linked = re.findall(r'<td class="num"[^>]*><a href="([^"]+)">([\d,]+)円</a></td>', table)
     assert len(linked) == 2 * (2 + 2)  # two years × (two source kinds + 財源計 + うち確定・受領)
     for href, figure in linked:
         lines = client.get(href.replace("&amp;", "&")).content.decode()
@@ -351,7 +351,7 @@ def test_cost_gap_and_risk_figures_link_to_exactly_the_rows_behind_them(client, 
     years = {y.fiscal_year: y for y in plan.years.all()}
     for who in (None, users["hachioji"]):  # the reader's page and the editor's (the 事業費 is a form field there)
         page = client_for(who).get(f"/funding/plans/{plan.pk}/").content.decode()
-        table = re.search(r'<table class="data funding-table">(.*?)</table>', page, re.S).group(1)
+        table = re.search(r'<table class="data funding-table[^"]*">(.*?)</table>', page, re.S).group(1)
         costs = re.findall(r'<a href="#([\w-]+)" data-testid="cost">([\d,]+)円</a>', table)
         assert costs == [(f"year-{years[2026].pk}-cost", "1,000"), (f"year-{years[2027].pk}-cost", "500")]
         for anchor, figure in costs:
