@@ -9,6 +9,23 @@ def collect_errors(page) -> list[str]:
     return errors
 
 
+def assert_cards_on_screen(table, width: int, labels: list[str]) -> None:
+    """A .cards-on-phone table at `width` px: each row's heading (its th) comes first in its card and the cells named
+    by `labels` (their data-label) are on screen, not in columns scrolled off to the right."""
+    rows = table.locator("tbody tr")
+    assert rows.count() >= 1
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        heading = row.locator("th[scope=row]").bounding_box()
+        assert heading is not None and 0 <= heading["x"] and heading["x"] + heading["width"] <= width, heading
+        for label in labels:
+            box = row.locator(f'td[data-label="{label}"]').bounding_box()
+            assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= width, (label, box)
+            assert box["y"] > heading["y"], (label, box, heading)  # below the heading, in the same card
+    assert table.evaluate("t => t.closest('.table-wrap').scrollWidth <= t.closest('.table-wrap').clientWidth")
+    assert table.page.evaluate("document.documentElement.scrollWidth") <= width
+
+
 # ---- List filter panels ------------------------------------------------------------------------------------------
 
 def filter_panel(html: str) -> dict:

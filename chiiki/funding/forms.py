@@ -66,7 +66,16 @@ class PlanForm(forms.Form):
             del self.fields["owner"]
             del self.fields["participants"]
         else:
-            self.fields["owner"].choices = [("", "選択してください"), *owner_choices(user)]
+            owners = owner_choices(user)
+            self.fields["owner"].choices = [("", "選択してください"), *owners]
+            if len(owners) == 1:  # the officer's own municipality: nothing to choose
+                self.fields["owner"].initial = owners[0][0]
+        # One message per field, in the words the view and the actions use (not Django's 「このフィールドは必須です。」)
+        for name, message in (("owner", "策定団体を選んでください"), ("title", "計画名を入力してください"),
+                              ("sector", "分野を選んでください"), ("start_year", "開始年度を入力してください"),
+                              ("operator_kind", "運営主体の種類を選んでください")):
+            if name in self.fields:
+                self.fields[name].error_messages["required"] = message
 
 
 class YearForm(forms.Form):

@@ -143,7 +143,7 @@ def year_source_table(plan: ImplementationPlan) -> dict:
     used = [i for i, _k in enumerate(kinds) if any(r["amounts"][i] for r in rows)]
     return {"kinds": [kinds[i] for i in used],
             "rows": [dict(r, amounts=[r["amounts"][i] for i in used],
-                          cells=[(kinds[i].value, r["amounts"][i]) for i in used]) for r in rows]}
+                          cells=[(kinds[i], r["amounts"][i]) for i in used]) for r in rows]}
 
 
 def chart_data(table: dict) -> dict:

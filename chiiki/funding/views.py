@@ -302,8 +302,12 @@ def _plan_values(data) -> dict:
             "kpis": kpis_from_text(data.get("kpis", ""))}
 
 
-def _put_errors(form, exc: Invalid):
+def _put_errors(form, exc: Invalid, *, once: bool = False):
+    """The action's reasons on their fields. `once`: a field the form already refused (its own Japanese message)
+    keeps that one message."""
     for name, reason in exc.problems:
+        if once and name in form.fields and form.has_error(name):
+            continue
         form.add_error(name if name in form.fields else None, reason)
 
 
@@ -344,16 +348,16 @@ def request_owner_is_prefecture(form) -> bool:
 
 @login_required
 def plan_new(request):
-    form = PlanForm(request.POST or None, user=request.user)
+    form = PlanForm(request.POST if request.method == "POST" else None, user=request.user)
     if not form.fields["owner"].choices[1:]:
         raise PermissionDenied("実装計画を作成する権限がありません")
     status = 200
     if request.method == "POST":
         owner = owner_of(request.POST.get("owner", ""))
         sector = Sector.objects.filter(pk=posted_key(request.POST.get("sector"))).first()
-        if owner is None:
+        if owner is None and not form.has_error("owner"):  # not already refused as empty
             form.add_error("owner", "策定団体を選んでください")
-        if sector is None:
+        if sector is None and not form.has_error("sector"):
             form.add_error("sector", "分野を選んでください")
         participants, participant_errors = _participants(request.POST.get("participants", ""), form)
         if owner is not None and sector is not None and not participant_errors:
@@ -361,7 +365,7 @@ def plan_new(request):
                 plan = actions.create_plan(request.user, owner, sector=sector, participants=participants,
                                            **_plan_values(request.POST))
             except Invalid as exc:
-                _put_errors(form, exc)
+                _put_errors(form, exc, once=True)
             else:
                 messages.success(request, f"「{plan.title}」を下書きとして作成しました。年度ごとの財源を入力してください")
                 return redirect(plan.get_absolute_url())
@@ -382,7 +386,7 @@ def plan_edit(request, pk):
             saved = actions.update_plan(request.user, plan, version=request.POST.get("version"), sector=sector,
                                         **_plan_values(request.POST))
         except Invalid as exc:
-            _put_errors(form, exc)
+            _put_errors(form, exc, once=True)
             status = 422
         except Conflict:
             form.add_error(None, Conflict.DEFAULT)

@@ -406,7 +406,16 @@ def _own_municipality(user):
 @login_required
 def request_new(request):
     municipality = _own_municipality(request.user)
-    wish = request.GET.get("wish", "")
+    if request.method == "POST" and "look" in request.POST:
+        # 「できることの候補を見る」 (or Enter in a field) sends the whole form: shown again as typed with the
+        # suggestions for the wish, neither saved nor checked (nothing to correct yet).
+        wish = request.POST.get("wish", "").strip()
+        typed = _as_typed(RequestForm(request.POST, municipality=municipality))
+        typed["title"] = typed.get("title") or wish
+        form = RequestForm(initial=typed, municipality=municipality)
+        return render(request, "talent/request_form.html", {
+            "form": form, "item": None, "suggestions": indexing.suggest(wish), "wish": wish, "place": municipality})
+    wish = (request.POST if request.method == "POST" else request.GET).get("wish", "")
     form = RequestForm(request.POST or None, initial={"wish": wish, "title": wish}, municipality=municipality)
     if request.method == "POST" and form.is_valid():
         try:
@@ -416,7 +425,7 @@ def request_new(request):
         else:
             messages.success(request, "派遣依頼を下書きとして保存しました。内容を確かめて「申請する」を押してください。")
             return redirect("talent:request", created.pk)
-    suggestions = indexing.suggest(request.POST.get("wish") or wish)
+    suggestions = indexing.suggest(wish)
     return render(request, "talent/request_form.html", {"form": form, "item": None, "suggestions": suggestions,
                                                         "wish": wish, "place": municipality},
                   status=422 if request.method == "POST" else 200)
@@ -440,6 +449,12 @@ def request_edit(request, pk):
     return render(request, "talent/request_form.html", {"form": form, "item": item, "suggestions": [],
                                                         "place": item.municipality},
                   status=_status(request, form))
+
+
+def _as_typed(form) -> dict:
+    """A bound form's values as typed (lists for several choices), to show it again unbound: without errors."""
+    return {name: field.widget.value_from_datadict(form.data, form.files, form.add_prefix(name))
+            for name, field in form.fields.items()}
 
 
 def _request_initial(item) -> dict:

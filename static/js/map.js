@@ -12,6 +12,8 @@
   "use strict";
 
   const CREDIT = "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成";
+  const ZOOM_IN = "拡大";
+  const ZOOM_OUT = "縮小";
   const BASE_STYLE = { color: "#7b8794", weight: 0.5, fillColor: "#e6eaef", fillOpacity: 1, opacity: 1 };
   const FOCUS_STYLE = { color: "#00118f", weight: 2.5, fillColor: "#ffd43d", fillOpacity: 0.95 };
   const KEY_STYLE = { color: "#000000", weight: 4, dashArray: "" };
@@ -60,8 +62,10 @@
     // Leaflet's own keyboard handler pans with the arrow keys; here they move between municipalities instead.
     this.map = L.map(element, {
       attributionControl: true, zoomSnap: 0.25, minZoom: 4, maxZoom: 13, worldCopyJump: false,
-      keyboard: false, renderer: L.svg({ padding: 0.5 }),
+      keyboard: false, renderer: L.svg({ padding: 0.5 }), zoomControl: false,
     });
+    // Leaflet's zoom buttons, named in Japanese (their title and aria-label; Leaflet's own are "Zoom in"/"Zoom out").
+    L.control.zoom({ zoomInTitle: ZOOM_IN, zoomOutTitle: ZOOM_OUT }).addTo(this.map);
     this.map.attributionControl.setPrefix(false);
     this.map.attributionControl.addAttribution(CREDIT);
     this.map.createPane("prefectures").style.zIndex = 450;

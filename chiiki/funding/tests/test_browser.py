@@ -193,7 +193,8 @@ def test_flow_diagram_labels_are_not_cut_at_the_edges(register, plan_factory, pa
 
 
 def test_on_a_phone_each_amount_stays_on_one_line_with_its_unit(register, plan_factory, page, screenshot):
-    """The plan's 年度 × 財源 table at 375 px: 「20,000,000円」 on one line (it broke before 「円」); the table scrolls."""
+    """The plan's 年度 × 財源 table at 375 px: 「20,000,000円」 on one line (it broke before 「円」); each 年度 is a
+    card (it was a table scrolled sideways, 不足 off the screen)."""
     from chiiki.funding.models import FundingState, SourceKind
 
     confirmed = FundingState.CONFIRMED
@@ -212,3 +213,6 @@ def test_on_a_phone_each_amount_stays_on_one_line_with_its_unit(register, plan_f
     assert any("20,000,000円" in cell["text"] for cell in cells), cells
     assert all(cell["lines"] <= 1 for cell in cells if "円" in cell["text"]), cells
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    from chiiki.testing import assert_cards_on_screen
+
+    assert_cards_on_screen(page.locator("table.funding-table"), 375, ["事業費", "一般財源", "財源計", "不足"])

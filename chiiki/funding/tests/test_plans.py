@@ -3,6 +3,7 @@ permissions for every role at every write, history, filters and exports."""
 
 import csv
 import io
+import re
 
 import pytest
 
@@ -55,6 +56,48 @@ def test_create_form_reports_japanese_errors(client_for, users):
     assert "法人番号のチェックデジットが一致しません" in page
     assert "KPI 1件目の目標値を入力してください" in page
     assert not ImplementationPlan.objects.exists()
+
+
+def test_an_empty_plan_form_says_once_per_field_what_is_missing(client_for, users, plan_factory):
+    """Each required field of the create and edit forms sent empty has one Japanese message (before: Django's
+    「このフィールドは必須です。」 above 「策定団体を選んでください」 / 「分野を選んでください」)."""
+    import re
+
+    def errors(page):
+        return {field: re.findall(r"<li>(.*?)</li>", listed) for field, listed in re.findall(
+            r'<label for="id_(\w+)">[^<]*(?:<span class="required">必須</span>)?</label>\s*<ul class="errorlist"[^>]*>(.*?)</ul>',
+            page)}
+
+    c = client_for(users["hachioji"])
+    blank = {"owner": "", "participants": "", "title": "", "sector": "", "vision": "", "start_year": "",
+             "operator_kind": "undecided", "operator_name": "", "operator_corporate_number": "", "kpis": ""}
+    response = c.post("/funding/plans/new", blank)  # as a browser sends the form untouched (owner left blank)
+    assert response.status_code == 422
+    assert errors(response.content.decode()) == {
+        "owner": ["策定団体を選んでください"], "title": ["計画名を入力してください"], "sector": ["分野を選んでください"],
+        "start_year": ["開始年度を入力してください"]}
+    response = c.post("/funding/plans/new", {})  # nothing at all (not a browser): refused the same way, not a 500
+    assert response.status_code == 422
+    assert errors(response.content.decode())["operator_kind"] == ["運営主体の種類を選んでください"]
+    # owner and sector chosen: the action's refusal of the empty 計画名 is not said a second time
+    response = c.post("/funding/plans/new", {"owner": "m:132012", "sector": "education", "start_year": "2026",
+                                             "operator_kind": "direct"})
+    assert errors(response.content.decode()) == {"title": ["計画名を入力してください"]}
+    plan = plan_factory([(2026, "implementation", 1000, [])])
+    response = c.post(f"/funding/plans/{plan.pk}/edit", {"version": plan.version, "start_year": "2026",
+                                                         "operator_kind": "direct"})
+    assert response.status_code == 422
+    assert errors(response.content.decode()) == {"title": ["計画名を入力してください"],
+                                                  "sector": ["分野を選んでください"]}
+    assert "このフィールドは必須です" not in response.content.decode()
+
+
+def test_the_only_municipality_an_officer_may_plan_for_is_chosen_already(client_for, users):
+    one = client_for(users["hachioji"]).get("/funding/plans/new").content.decode()
+    assert '<option value="m:132012" selected>東京都八王子市</option>' in one
+    several = client_for(users["tokyo"]).get("/funding/plans/new").content.decode()  # 都内の団体 and the 広域計画
+    assert re.search(r'<option value="" selected>選択してください</option>', several)
+    assert " selected>東京都" not in several
 
 
 def test_create_form_refused_to_those_who_manage_nothing(client_for, users):
@@ -330,8 +373,8 @@ def test_year_source_table_figures_link_to_lines_that_add_up_to_them(client, pla
                                                          (GENERAL, 100, CONFIRMED, None)]),
                          (2027, "operation", 500, [(GENERAL, 500, PLANNED, None)])], status="published")
     page = client.get(f"/funding/plans/{plan.pk}/").content.decode()
-    table = re.search(r'<table class="data funding-table">(.*?)</table>', page, re.S).group(1)
-    linked = re.findall(r'<td class="num"><a href="([^"]+)">([\d,]+)円</a></td>', table)
+    table = re.search(r'<table class="data funding-table[^"]*">(.*?)</table>', page, re.S).group(1)
+    linked = re.findall(r'<td class="num"[^>]*><a href="([^"]+)">([\d,]+)円</a></td>', table)
     assert len(linked) == 2 * (2 + 2)  # two years × (two source kinds + 財源計 + うち確定・受領)
     for href, figure in linked:
         lines = client.get(href.replace("&amp;", "&")).content.decode()
@@ -351,7 +394,7 @@ def test_cost_gap_and_risk_figures_link_to_exactly_the_rows_behind_them(client, 
     years = {y.fiscal_year: y for y in plan.years.all()}
     for who in (None, users["hachioji"]):  # the reader's page and the editor's (the 事業費 is a form field there)
         page = client_for(who).get(f"/funding/plans/{plan.pk}/").content.decode()
-        table = re.search(r'<table class="data funding-table">(.*?)</table>', page, re.S).group(1)
+        table = re.search(r'<table class="data funding-table[^"]*">(.*?)</table>', page, re.S).group(1)
         costs = re.findall(r'<a href="#([\w-]+)" data-testid="cost">([\d,]+)円</a>', table)
         assert costs == [(f"year-{years[2026].pk}-cost", "1,000"), (f"year-{years[2027].pk}-cost", "500")]
         for anchor, figure in costs:

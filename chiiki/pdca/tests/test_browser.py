@@ -134,6 +134,25 @@ def test_the_kpi_list_keeps_each_figure_and_its_year_on_one_line(page, screensho
     assert abs(link_top - unit_top) < line_height / 2, (link_top, unit_top)
 
 
+def test_the_kpi_list_reads_as_cards_on_a_phone(page, screenshot, pdca_data):
+    """At 375 px each KPI is a card: its name first, then 目標, 達成率 and 見通し on screen (before, the table
+    scrolled sideways and they were off to the right)."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from chiiki.testing import assert_cards_on_screen
+
+    from ..reference import load_kpis
+
+    load_kpis(data_dir=Path(settings.BASE_DIR) / "data")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto("/pdca/")
+    table = page.get_by_test_id("kpi-table")
+    assert_cards_on_screen(table, 375, ["最新値", "目標", "達成率", "見通し"])
+    screenshot(page, "pdca-kpi-list-375")
+
+
 @pytest.mark.parametrize("width", [1280, 375])
 def test_an_assessment_refused_by_a_conflict_keeps_what_was_typed(page, login, screenshot, pdca_data, width):
     """Someone else saves the assessment while the officer is typing: the page comes back (409) with the officer's

@@ -96,3 +96,17 @@ def test_progress_map_keyboard_opens_the_progress_page_and_names_the_stage(bound
     page.keyboard.press("Enter")
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/progress/municipalities/{hachioji.code}/**")
+
+
+@pytest.mark.parametrize("url", ["/regions/map/", "/regions/municipalities/132012/", "/progress/map/"])
+def test_the_zoom_buttons_are_named_in_japanese(boundaries_loaded, page, url):
+    """Leaflet's ＋／− are read out and shown on hover as 拡大／縮小, not "Zoom in"/"Zoom out" (every map mounts
+    through static/js/map.js)."""
+    page.goto(url)
+    page.wait_for_selector(".leaflet-control-zoom-in")
+    names = page.evaluate("""() => ['in', 'out'].map((which) => {
+        const button = document.querySelector('.leaflet-control-zoom-' + which);
+        return [button.getAttribute('title'), button.getAttribute('aria-label')]; })""")
+    assert names == [["拡大", "拡大"], ["縮小", "縮小"]]
+    assert page.locator(".leaflet-control-zoom").count() == page.locator(".leaflet-container").count()
+    assert "Zoom" not in page.locator("main").inner_html()

@@ -109,3 +109,28 @@ def test_request_from_free_text_to_rated_dispatch(transactional_db, users, vocab
     page.locator("#talent-map").scroll_into_view_if_needed()
     screenshot(page, "talent-analytics-375")
     assert errors == []
+
+
+def test_looking_for_suggestions_keeps_the_form_as_typed(transactional_db, users, vocabulary, page, login):
+    """分野, 目指す姿 and a ticked 「できること」 survive 「できることの候補を見る」 sent with Enter in the wish box, and
+    a suggestion pressed afterwards adds to what was ticked."""
+    errors = collect_errors(page)
+    login(users["hachioji"])
+    page.goto("/talent/requests/new")
+    page.select_option("#id_sector", "health")
+    page.fill("#id_vision", "一人暮らしの高齢者が安心して暮らせる")
+    page.locator("#id_required details:has(input[value=CAP-EDU-01]) > summary").click()
+    page.check('input[name=required][value="CAP-EDU-01"]')
+    page.fill("#id_wish_search", "見守りができる人")
+    with page.expect_navigation():
+        page.press("#id_wish_search", "Enter")
+    assert page.input_value("#id_wish_search") == "見守りができる人"
+    assert page.input_value("#id_sector") == "health"
+    assert page.input_value("#id_vision") == "一人暮らしの高齢者が安心して暮らせる"
+    assert page.input_value("#id_title") == "見守りができる人"
+    assert page.locator('input[name=required][value="CAP-EDU-01"]').is_checked()
+    assert page.locator("[data-error-summary], .errorlist").count() == 0
+    assert page.get_by_test_id("suggestion").count() > 0
+    page.get_by_test_id("suggestion").first.click()
+    assert page.locator("input[name=required]:checked").count() == 2
+    assert not TalentRequest.objects.exists() and errors == []

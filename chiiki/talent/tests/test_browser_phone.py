@@ -43,3 +43,20 @@ def test_a_municipalitys_dispatches_read_as_cards_on_a_phone(transactional_db, u
     assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth")
     assert page.locator('td[data-label="状態"]').first.inner_text() == "完了"
     screenshot(page, "talent-municipality-375")
+
+
+def test_the_request_list_reads_as_cards_on_a_phone(transactional_db, users, hachioji_request, page, login,
+                                                    screenshot):
+    """求める人 (the only link to each request) opens each card, its 状態 and 団体 under it: before, the table
+    scrolled sideways with 求める人 in its fifth column, off the screen."""
+    from chiiki.testing import assert_cards_on_screen
+
+    page.set_viewport_size({"width": 375, "height": 800})
+    login(users["hachioji"])
+    page.goto("/talent/requests/")
+    table = page.get_by_test_id("requests")
+    link = table.get_by_role("link", name=hachioji_request.title)
+    box = link.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, box
+    assert_cards_on_screen(table, 375, ["団体", "状態", "申請から派遣まで"])
+    screenshot(page, "talent-requests-375")

@@ -47,6 +47,32 @@ def test_free_text_suggests_and_the_form_saves_a_draft(users, client_for, vocabu
     assert list(created.required.values_list("pk", flat=True)) == ["CAP-HLT-07"]
 
 
+def test_looking_for_suggestions_keeps_what_was_typed(users, client_for, vocabulary):
+    """「できることの候補を見る」 (or Enter) sends the whole form: it comes back as typed with the suggestions for the
+    wish, nothing saved and no errors for the fields not filled in yet."""
+    client = client_for(users["hachioji"])
+    page = client.get("/talent/requests/new").content.decode()
+    assert re.search(r'<button type="submit" name="look" value="1">できることの候補を見る</button>', page)
+    assert page.index('id="id_wish_search"') > page.index('<form method="post" novalidate id="request-form">')
+    response = client.post("/talent/requests/new", {
+        "look": "1", "wish": "見守りセンサーを入れられる人", "sector": "health", "vision": "高齢者が安心して暮らせる",
+        "required": ["CAP-EDU-01"], "format": "online", "preferred_from": "2026-06-01"})
+    assert response.status_code == 200 and not TalentRequest.objects.exists()
+    page = response.content.decode()
+    assert 'data-capability="CAP-HLT-07"' in page and 'data-focus-on-load' in page
+    assert 'value="見守りセンサーを入れられる人" size="40"' in page  # the wish, in its box
+    assert re.search(r'<input type="text" name="title" value="見守りセンサーを入れられる人"', page)  # 求める人 from it
+    assert re.search(r'<option value="health" selected>', page)
+    assert "高齢者が安心して暮らせる</textarea>" in page
+    assert re.search(r'name="required" value="CAP-EDU-01"[^>]*checked', page)
+    assert re.search(r'<option value="online" selected>', page)
+    assert 'value="2026-06-01"' in page
+    assert "errorlist" not in page and "data-error-summary" not in page
+    # a 求める人 already typed is kept, not replaced by the wish
+    page = client.post("/talent/requests/new", {"look": "1", "wish": "見守り", "title": "見守りの専門家"}).content.decode()
+    assert re.search(r'<input type="text" name="title" value="見守りの専門家"', page)
+
+
 def test_form_errors_are_japanese(users, client_for, vocabulary):
     response = client_for(users["hachioji"]).post("/talent/requests/new", {"title": "", "sector": "", "vision": ""})
     assert response.status_code == 422
