@@ -194,7 +194,7 @@ def test_rankings_open_on_the_officers_own_group(loaded, client_for):
 
 def _check_count(client, code, sector):
     html = client.get(f"/programs/navigator/?municipality={code}&sector={sector}").content.decode()
-    return int(re.search(r"要確認 (\d+)", html).group(1)), html
+    return int(re.search(r"要確認 (?:<a [^>]*>)?(\d+)", html).group(1)), html
 
 
 def test_fiscal_strength_feeds_the_navigator(db, client):
