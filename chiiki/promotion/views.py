@@ -593,35 +593,35 @@ def _managed_challenge(request, pk) -> Challenge:
     return c
 
 
+def _challenge_form(request, pk, form_class, act, *, success, title, lead, submit_label=""):
+    """A managed challenge's edit or withdrawal: the form, the action on the challenge, back to its page."""
+    c = _managed_challenge(request, pk)
+    form = form_class(request.POST or None, initial=form_class.initial_of(c))
+    saved = request.method == "POST" and form.submit(lambda data: act(c, data), stored=form_class.initial_of)
+    if saved:
+        messages.success(request, success)
+        return redirect(saved.get_absolute_url())
+    return _form_page(request, form, title=title(c), back_url=c.get_absolute_url(), back_label=c.title, lead=lead,
+                      submit_label=submit_label)
+
+
 @login_required
 def challenge_edit(request, pk):
-    c = _managed_challenge(request, pk)
-    form = forms.ChallengeEditForm(request.POST or None, initial=forms.ChallengeEditForm.initial_of(c))
-    saved = request.method == "POST" and form.submit(
-        lambda data: actions.save_challenge(request.user, c.municipality, c, data, version=data["version"]),
-        stored=forms.ChallengeEditForm.initial_of)
-    if saved:
-        messages.success(request, "課題を更新しました。")
-        return redirect(saved.get_absolute_url())
-    return _form_page(request, form, title=f"課題を編集（{c.municipality.name}）", back_url=c.get_absolute_url(),
-                      back_label=c.title, lead="提案を受け付けている間に、内容・予算・締切を直せます。結果を公表した課題と"
-                                               "取り下げた課題は変更できません。")
+    return _challenge_form(
+        request, pk, forms.ChallengeEditForm,
+        lambda c, data: actions.save_challenge(request.user, c.municipality, c, data, version=data["version"]),
+        success="課題を更新しました。", title=lambda c: f"課題を編集（{c.municipality.name}）",
+        lead="提案を受け付けている間に、内容・予算・締切を直せます。結果を公表した課題と取り下げた課題は変更できません。")
 
 
 @login_required
 def challenge_withdraw(request, pk):
-    c = _managed_challenge(request, pk)
-    form = forms.WithdrawChallengeForm(request.POST or None, initial=forms.WithdrawChallengeForm.initial_of(c))
-    saved = request.method == "POST" and form.submit(
-        lambda data: actions.withdraw_challenge(request.user, c, reason=data["reason"], version=data["version"]),
-        stored=forms.WithdrawChallengeForm.initial_of)
-    if saved:
-        messages.success(request, "課題を取り下げました。提案していた組織にはメールで知らせます。")
-        return redirect(saved.get_absolute_url())
-    return _form_page(request, form, title=f"課題を取り下げる（{c.title}）", back_url=c.get_absolute_url(),
-                      back_label=c.title, lead="取り下げると提案の受付を終え、理由を課題のページに表示します。提案していた組織には"
-                                               "メールで知らせます。取下げは元に戻せません。",
-                      submit_label="課題を取り下げる")
+    return _challenge_form(
+        request, pk, forms.WithdrawChallengeForm,
+        lambda c, data: actions.withdraw_challenge(request.user, c, reason=data["reason"], version=data["version"]),
+        success="課題を取り下げました。提案していた組織にはメールで知らせます。", title=lambda c: f"課題を取り下げる（{c.title}）",
+        lead="取り下げると提案の受付を終え、理由を課題のページに表示します。提案していた組織にはメールで知らせます。取下げは元に戻せません。",
+        submit_label="課題を取り下げる")
 
 
 # ---- events -------------------------------------------------------------------------------------------------------
