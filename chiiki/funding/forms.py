@@ -174,6 +174,11 @@ class CampaignForm(forms.Form):
                                                      "invalid": "日付は YYYY-MM-DD の形式で入力してください"})
         self.fields["donation_url"].error_messages.update({"required": "寄附ページのURLを入力してください",
                                                            "invalid": "寄附ページのURL（https://…）を入力してください"})
+        # The same words as the action's (funding.actions), so a field refused twice is said once (_put_errors).
+        for name, message in (("municipality", "実施団体を選んでください"), ("title", "プロジェクト名を入力してください"),
+                              ("use_of_funds", "寄附金の使い道を入力してください"),
+                              ("target_amount", "目標金額を入力してください"), ("model", "方式を選んでください")):
+            self.fields[name].error_messages["required"] = message
         self.fields["model"].choices = CampaignModel.choices
         if campaign is not None:
             del self.fields["municipality"]

@@ -303,10 +303,13 @@ def _plan_values(data) -> dict:
 
 
 def _put_errors(form, exc: Invalid, *, once: bool = False):
-    """The action's reasons on their fields. `once`: a field the form already refused (its own Japanese message)
-    keeps that one message."""
+    """The action's reasons on their fields. `once`: a field the form already refused shows one message, the
+    action's (it names the problem exactly: a NUL, a length, an empty required field in the same words)."""
+    replaced = set()
     for name, reason in exc.problems:
-        if once and name in form.fields and form.has_error(name):
+        if once and name in form.fields and form.has_error(name) and name not in replaced:
+            form.errors[name] = form.error_class([reason])
+            replaced.add(name)
             continue
         form.add_error(name if name in form.fields else None, reason)
 
@@ -619,12 +622,13 @@ def campaign_new(request):
         municipality = Municipality.objects.select_related("prefecture").filter(
             pk=posted_key(request.POST.get("municipality"))).first()
         if municipality is None:
-            form.add_error("municipality", "実施団体を選んでください")
+            if not form.has_error("municipality"):
+                form.add_error("municipality", "実施団体を選んでください")
         else:
             try:
                 campaign = actions.create_campaign(request.user, municipality, **_campaign_values(request.POST))
             except Invalid as exc:
-                _put_errors(form, exc)
+                _put_errors(form, exc, once=True)
             else:
                 messages.success(request, f"「{campaign.title}」を登録しました")
                 return redirect(campaign.get_absolute_url())
@@ -646,7 +650,7 @@ def campaign_edit(request, pk):
             saved = actions.update_campaign(request.user, campaign, version=request.POST.get("version"),
                                             **_campaign_values(request.POST))
         except Invalid as exc:
-            _put_errors(form, exc)
+            _put_errors(form, exc, once=True)
             status = 422
         except Conflict:
             form.add_error(None, Conflict.DEFAULT)

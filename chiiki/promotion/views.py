@@ -437,13 +437,13 @@ def challenges(request):
     show_proposals = queries.reviews_proposals(user)
     rows = queries.with_visible_proposal_counts(user, rows)
     if request.GET.get("format") in EXPORT_FORMATS:
-        header = ["ID", "団体コード", "団体", "分野", "課題名", "予算の下限（円）", "予算の上限（円）", "締切",
+        header = ["ID", "団体コード", "団体", "分野", "課題名", "予算の下限（円）", "予算の上限（円）", "締切", "状態",
                   "少額・分割発注", "実績要件なし", "実証から開始"] + (["提案数"] if show_proposals else [])
         names = queries.sector_names()
         return tabular.table_response(request.GET["format"], "自治体の課題", header, [
             [c.pk, c.municipality_id, c.municipality.name, names.get(c.sector_id, c.sector_id), c.title, c.budget_min,
-             c.budget_max, c.deadline, *("○" if flag else "" for flag in (c.small_orders, c.no_track_record,
-                                                                            c.pilot_first)),
+             c.budget_max, c.deadline, c.get_status_display(),
+             *("○" if flag else "" for flag in (c.small_orders, c.no_track_record, c.pilot_first)),
              *([queries.visible_proposal_count(user, c)] if show_proposals else [])]
             for c in rows])
     page = paginate(rows, request.GET.get("page"))

@@ -86,6 +86,10 @@ def test_withdrawing_says_why_stops_proposals_and_tells_the_proposers(client, cl
     assert [c["id"] for c in client.get("/api/v1/challenges?status=withdrawn").json()["items"]] == [cid]
     assert client.get(f"/api/v1/challenges/{cid}").json()["withdrawal_reason"] == "来年度の予算が確保できなかったため"
     assert "BEGIN:VEVENT" not in client.get("/promotion/challenges/deadlines.ics").content.decode()
+    every = client.get("/promotion/challenges/?status=all").content.decode()
+    assert 'data-testid="challenge-row-status">取下げ<' in every  # the list says so in the row
+    exported = client.get("/promotion/challenges/?status=all&format=csv").content.decode("utf-8-sig").splitlines()
+    assert exported[0].split(",")[8] == "状態" and exported[1].split(",")[8] == "取下げ"
     again = send(client, "post", f"/api/v1/challenges/{cid}/proposals", body, **bearer(users["company"]))
     assert again.status_code == 422
     challenge.refresh_from_db()
