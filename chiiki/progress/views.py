@@ -14,6 +14,7 @@ from chiiki.core import history, tabular
 from chiiki.core.codes import InvalidCode, normalize_code
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import fiscal_year_label
+from chiiki.core.fragments import deferred
 from chiiki.core.paging import paginate
 from chiiki.core.text import fold_kana
 from chiiki.regions.models import Municipality, Prefecture
@@ -73,14 +74,15 @@ def index(request):
     # itself is shared between requests and stays untouched.
     trend_table = [{**s, "cells": list(zip(trend["years"], s["implemented"], strict=True))} for s in trend["sectors"]]
     trend_any = list(zip(trend["years"], trend["any_sector"], strict=True))
-    achieved = queries.implemented_municipality_count(year)
     # pdca (issue 14): the KPI panel shows the national KPI rows (chiiki.pdca), each linking to its KPI page.
     from chiiki.pdca.queries import overview_kpis
 
+    # Read only inside the page's public fragment: computed when the fragment is not yet stored.
     return render(request, "progress/index.html", _base_context(
         request, year, rows=rows, municipality_count=totals["municipalities"], trend=trend,
         trend_table=trend_table, trend_any=trend_any,
-        kpi_achieved=achieved, kpis=overview_kpis(year)))
+        kpi_achieved=deferred(lambda: queries.implemented_municipality_count(year)),
+        kpis=deferred(lambda: overview_kpis(year))))
 
 
 def map_page(request):
@@ -119,31 +121,38 @@ def prefecture(request, code):
     pref = get_object_or_404(Prefecture, pk=code)
     year = _year_from(request)
     sectors = queries.sectors()
-    table = queries.scores(year)
-    members = sorted((e for e in table.values() if e["prefecture"] == pref.code), key=lambda e: e["code"])
-    # The prefecture's own totals (sector × stage), from the same summary the API's group_by=prefecture gives.
-    group = next((g for g in queries.summary(year, group_by="prefecture")["groups"] if g["key"] == pref.code), None)
-    breakdown = [(s, [(stage, queries.STAGE_LABELS[stage], group["sectors"][s["code"]][stage] if group else 0)
-                      for stage in STAGE_ORDER]) for s in sectors]
+    tables = deferred(lambda: _prefecture_tables(pref, year))
     if request.GET.get("format") in ("csv", "xlsx") and request.GET.get("table") == "sectors":
         header = ["分野", *[queries.STAGE_LABELS[stage] for stage in STAGE_ORDER], "団体数"]
         return tabular.table_response(
             request.GET["format"], f"{pref.name}_分野別の段階_{year}年度", header,
-            [[s["name"], *[n for _stage, _label, n in counts], len(members)] for s, counts in breakdown])
+            [[s["name"], *[n for _stage, _label, n in counts], len(tables()["members"])]
+             for s, counts in tables()["breakdown"]])
     if request.GET.get("format") in ("csv", "xlsx"):
         header = ["団体コード", "団体名", "区分", *[s["name"] for s in sectors], "総合スコア"]
-        kinds = queries.kind_labels()
         return tabular.table_response(
             request.GET["format"], f"{pref.name}_進捗_{year}年度", header,
-            [[e["code"], e["name"], kinds.get(e["kind"], e["kind"]),
-              *[queries.STAGE_LABELS[e["stages"][s["code"]]] for s in sectors], e["score"]] for e in members])
+            [[e["code"], e["name"], e["kind_label"], *[label for _code, _stage, label in e["stage_list"]], e["score"]]
+             for e in tables()["members"]])
+    # Read only inside the page's public fragments: computed when they are not yet stored.
+    return render(request, "progress/prefecture.html", _base_context(
+        request, year, prefecture=pref, members=deferred(lambda: tables()["members"]),
+        breakdown=deferred(lambda: tables()["breakdown"])))
+
+
+def _prefecture_tables(pref, year: int) -> dict:
+    sectors = queries.sectors()
+    members = sorted((e for e in queries.scores(year).values() if e["prefecture"] == pref.code), key=lambda e: e["code"])
+    # The prefecture's own totals (sector × stage), from the same summary the API's group_by=prefecture gives.
+    group = next((g for g in queries.summary(year, group_by="prefecture")["groups"] if g["key"] == pref.code), None)
+    breakdown = [(s, [(stage, queries.STAGE_LABELS[stage], group["sectors"][s["code"]][stage] if group else 0)
+                      for stage in STAGE_ORDER]) for s in sectors]
     labels = queries.kind_labels()
     members = [{**entry, "kind_label": labels.get(entry["kind"], entry["kind"]),
                 "stage_list": [(s["code"], entry["stages"][s["code"]], queries.STAGE_LABELS[entry["stages"][s["code"]]])
                                for s in sectors]}
                for entry in members]  # the scores are shared between requests: never change them in place
-    return render(request, "progress/prefecture.html", _base_context(request, year, prefecture=pref, members=members,
-                                                                     breakdown=breakdown))
+    return {"members": members, "breakdown": breakdown}
 
 
 def rankings(request):
@@ -190,26 +199,41 @@ def municipality(request, code):
     place = get_municipality(code)
     code = place.code
     year = _year_from(request)
-    sectors = queries.sectors()
-    grid = queries.cells(year, municipality=code)
-    records = queries.municipality_history(code)
-    score = queries.scores(year).get(code)
-    ranking = next((m for m in queries.rankings(year).get(score["peer_group"], []) if m["code"] == code), None) if score else None
-    sector_rows = [{"sector": s, "cell": grid[(code, s["code"])], "history": records.get(s["code"], [])} for s in sectors]
-    similar = queries.similar_municipalities(code, year)
-    sector_names = {s["code"]: s["name"] for s in sectors}
-    for entry in similar:
-        entry["ahead_names"] = [sector_names[c] for c in entry["ahead_in"]]
     if request.GET.get("table") == "similar" and request.GET.get("format") in ("csv", "xlsx"):
         return tabular.table_response(
             request.GET["format"], f"{place.name}_似た団体_{year}年度",
             ["団体コード", "都道府県", "団体", "理由", "総合スコア", "この団体が未実装で実装済・自走の分野"],
             [[s["code"], s["prefecture_name"], s["name"], s["reason"], s["score"], "・".join(s["ahead_names"])]
-             for s in similar])
+             for s in _similar_rows(code, year)])
+    # Read only inside the page's public fragments: computed when they are not yet stored.
+    score = deferred(lambda: queries.scores(year).get(code))
     return render(request, "progress/municipality.html", _base_context(
-        request, year, place=place, sector_rows=sector_rows, score=score, ranking=ranking,
-        peer_group_label=queries.peer_group_label(score["peer_group"]) if score else "", similar=similar,
+        request, year, place=place, sector_rows=deferred(lambda: _sector_rows(code, year)), score=score,
+        ranking=deferred(lambda: _ranking(code, year, score())),
+        peer_group_label=deferred(lambda: queries.peer_group_label(score()["peer_group"]) if score() else ""),
+        similar=deferred(lambda: _similar_rows(code, year)),
         can_edit=access.can(request.user, "progress.edit", place), formula=queries.SCORE_FORMULA))
+
+
+def _sector_rows(code: str, year: int) -> list[dict]:
+    grid = queries.cells(year, municipality=code)
+    records = queries.municipality_history(code)
+    return [{"sector": s, "cell": grid[(code, s["code"])], "history": records.get(s["code"], [])}
+            for s in queries.sectors()]
+
+
+def _ranking(code: str, year: int, score: dict | None) -> dict | None:
+    if not score:
+        return None
+    return next((m for m in queries.rankings(year).get(score["peer_group"], []) if m["code"] == code), None)
+
+
+def _similar_rows(code: str, year: int) -> list[dict]:
+    similar = queries.similar_municipalities(code, year)
+    sector_names = {s["code"]: s["name"] for s in queries.sectors()}
+    for entry in similar:
+        entry["ahead_names"] = [sector_names[c] for c in entry["ahead_in"]]
+    return similar
 
 
 def records(request):
