@@ -9,7 +9,7 @@ and the values listed in the tag (the query parameters the view read, such as th
 so the next request renders the fragment again; a URL with other, unread parameters shares it.
 
 Public by construction: the fragment renders as for an anonymous visitor (`user` is anonymous inside it, `perms`
-grants nothing), and a CSRF token inside it is an error. On a path with no declaration (a per-user screen) the
+grants nothing), and a CSRF token or a read of `request` inside it is an error. On a path with no declaration (a per-user screen) the
 fragment is rendered every time, never stored. See docs/decisions/0024-public-fragments.md.
 """
 
@@ -42,6 +42,18 @@ class _NoToken:
     __str__ = __bool__
 
 
+class RequestInPublicFragment(template.TemplateSyntaxError):
+    pass
+
+
+class _NoRequest:
+    """Stands for `request` inside a fragment: what the fragment shows must come from the values listed in the tag
+    (a link built from request.GET would carry the first visitor's query string to everyone)."""
+
+    def __getattr__(self, name):
+        raise RequestInPublicFragment(f"a public fragment must not read request.{name}: list the value in the tag")
+
+
 def fragment_key(request, pages, name: str, values: list) -> str:
     parts = repr((name, get_script_prefix(), request.path, page_state(request, pages), values))
     return KEY_PREFIX + hashlib.sha256(parts.encode()).hexdigest()
@@ -55,7 +67,7 @@ class PublicFragmentNode(template.Node):
         request = getattr(context, "request", None)
         pages = declaration_for(request.path) if request is not None else None
         anonymous = AnonymousUser()
-        with context.push(user=anonymous, perms=PermWrapper(anonymous), csrf_token=_NoToken()):
+        with context.push(user=anonymous, perms=PermWrapper(anonymous), csrf_token=_NoToken(), request=_NoRequest()):
             if pages is None:
                 return self.nodelist.render(context)
             key = fragment_key(request, pages, self.name.resolve(context), [v.resolve(context) for v in self.vary_on])

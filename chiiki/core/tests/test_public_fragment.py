@@ -8,7 +8,11 @@ from django.core.cache import cache
 from django.template import Context, Template
 from django.test import RequestFactory
 
-from chiiki.core.templatetags.public_fragment import KEY_PREFIX, CSRFTokenInPublicFragment
+from chiiki.core.templatetags.public_fragment import (
+    KEY_PREFIX,
+    CSRFTokenInPublicFragment,
+    RequestInPublicFragment,
+)
 from chiiki.pdca import queries as pdca_queries
 from chiiki.progress import actions as progress_actions
 from chiiki.progress import queries as progress_queries
@@ -97,6 +101,13 @@ def test_a_csrf_token_in_a_fragment_is_an_error(users):
         _render(source, "/progress/", users["admin"])
 
 
+def test_a_fragment_cannot_read_the_request(users):
+    # Pagination links built from request.GET would carry the first visitor's query string to everyone.
+    source = '{% public_fragment "page" %}<a href="?{{ request.GET.urlencode }}">次へ</a>{% endpublic_fragment %}'
+    with pytest.raises(RequestInPublicFragment):
+        _render(source, "/progress/?fiscal_year=2026&v=1", users["admin"])
+
+
 def test_a_fragment_on_a_per_user_page_is_never_stored(users, monkeypatch):
     stored = []
     real_set = cache.set
@@ -106,3 +117,14 @@ def test_a_fragment_on_a_per_user_page_is_never_stored(users, monkeypatch):
     assert not [key for key in stored if key.startswith(KEY_PREFIX)]
     assert _render(source, "/progress/", users["hachioji"]) == "x"
     assert [key for key in stored if key.startswith(KEY_PREFIX)]
+
+
+def test_the_rankings_table_marks_only_the_viewers_own_municipality(users, client_for):
+    officer = client_for(users["hachioji"])
+    own_view = officer.get("/progress/rankings/?fiscal_year=2026").content.decode()
+    group = re.search(r'peer_group=([^&"]+)', own_view).group(1)  # the officer's own group, from its records link
+    url = f"/progress/rankings/?fiscal_year=2026&group={group}"
+    assert 'class="is-own"' in officer.get(url).content.decode()  # stored with the officer's mark
+    for viewer in (users["admin"], users["sapporo"], None):
+        html = client_for(viewer).get(url).content.decode()
+        assert 'id="rank-132012"' in html and 'class="is-own"' not in html and "自団体</span>" not in html
