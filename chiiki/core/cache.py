@@ -310,6 +310,7 @@ def forget_recent() -> None:
         _recent_entries.clear()
         _recent_bytes[0] = 0
         _recent_values.clear()
+        _latest_values.clear()
 
 
 # Query results keyed by the data versions they were computed at (so never stale). The shared cache returns a new
@@ -340,6 +341,21 @@ def versioned(key: str, compute, timeout: int = 3600):
         while len(_recent_values) > RECENT_VALUES:
             _recent_values.popitem(last=False)
     return value
+
+
+# Small facts every page of an area reads (its sectors, its first and last 年度): one value per name, as of the
+# latest version seen, outside the bounded slots above (they must not push out the large values).
+_latest_values: dict[str, tuple[str, object]] = {}
+
+
+def latest(name: str, version: str, compute):
+    """compute() as of `version` (the data versions it depends on), kept in this process until the version moves.
+    Small values only: one is kept per name. Shared between requests: read-only."""
+    found = _latest_values.get(name)
+    if found is None or found[0] != version:
+        found = (version, compute())
+        _latest_values[name] = found
+    return found[1]
 
 
 def _remembered_entry(key: str, state: str):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Max
 
-from chiiki.core.cache import per_request, versioned, versions
+from chiiki.core.cache import latest, versioned, versions
 from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
 from chiiki.regions.models import Municipality, MunicipalityKind
 from chiiki.regions.queries import POPULATION_CLASS_LABELS, population_class
@@ -85,17 +85,19 @@ def municipalities(prefecture=None, kind=None, code=None):
 
 
 def sectors() -> list[dict]:
-    return per_request("progress:sectors", lambda: list(Sector.objects.order_by("order", "code").values("code", "name")))
+    # Kept per data version (read once per request, shared with the figures): no query on most requests.
+    return latest("progress:sectors", data_version(),
+                  lambda: list(Sector.objects.order_by("order", "code").values("code", "name")))
 
 
 # ---- fiscal years ---------------------------------------------------------------------------------------------
 
 def fiscal_years() -> list[int]:
     """Years with records, extended to the current 年度 (carry-over makes every later year meaningful)."""
-    # Two single-column lookups: each is one step down the (fiscal_year, sector) index on both engines. Read once
-    # per request: a page asks for its default 年度 and then for the list.
-    first = per_request("progress:first_year", lambda: ProgressRecord.objects.order_by("fiscal_year")
-                        .values_list("fiscal_year", flat=True).first())
+    # Two single-column lookups: each is one step down the (fiscal_year, sector) index on both engines. Kept per
+    # data version: a page asks for its default 年度 and then for the list, and every page asks.
+    first = latest("progress:first_year", data_version(), lambda: ProgressRecord.objects.order_by("fiscal_year")
+                   .values_list("fiscal_year", flat=True).first())
     last = horizon()
     current = current_fiscal_year()
     if first is None or last is None:
@@ -159,7 +161,8 @@ class Cell:
 
 def horizon() -> int | None:
     """The latest 年度 with a record (= the latest 年度 of ProgressCell); later years carry it over."""
-    return per_request("progress:horizon", lambda: ProgressCell.objects.aggregate(last=Max("fiscal_year"))["last"])
+    return latest("progress:horizon", data_version(),
+                  lambda: ProgressCell.objects.aggregate(last=Max("fiscal_year"))["last"])
 
 
 def _state_year(fiscal_year: int) -> int | None:
