@@ -54,7 +54,7 @@ def _base_context(request, year, **extra):
 
 def _can_enter(user) -> bool:
     """The 進捗の入力 tab is for those who manage some municipality; an advisor or a company would meet a 403."""
-    return user.is_authenticated and access.scope_managed_municipalities(user, Municipality.objects.all()).exists()
+    return user.is_authenticated and access.manages_some_municipality(user)
 
 
 def index(request):

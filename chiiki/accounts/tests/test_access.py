@@ -384,3 +384,16 @@ def test_scope_datasets(users, register, role):
     assert seen == expected
     for dataset in Dataset.objects.all():  # the scope and the per-object rule agree
         assert access.can_view(_user(users, role), dataset) is (dataset.name in expected)
+
+
+@pytest.mark.django_db
+def test_manages_some_municipality_answers_as_the_scope_does(users, register):
+    from chiiki.regions.models import Municipality
+
+    inactive = User.objects.create(username="gone", role=Role.MUNICIPAL_STAFF, is_active=False,
+                                   municipality=users["hachioji"].municipality)
+    unplaced = User.objects.create(username="unplaced", role=Role.PREFECTURE_STAFF)
+    for user in [*users.values(), inactive, unplaced]:
+        expected = access.scope_managed_municipalities(user, Municipality.objects.all()).exists()
+        assert access.manages_some_municipality(user) is expected, user.username
+    assert access.manages_some_municipality(users["tokyo"]) and not access.manages_some_municipality(inactive)
