@@ -79,8 +79,11 @@ class PublicPages:
     depends_on: tuple[str, ...]
     exclude: re.Pattern | None = None
     part: re.Pattern | None = None
+    exact: bool = False  # the one page at `prefix` itself, not the pages under it
 
     def covers(self, path: str) -> bool:
+        if self.exact:
+            return path == self.prefix
         return path.startswith(self.prefix) and not (self.exclude is not None and self.exclude.match(path))
 
     def version_names(self, path: str) -> tuple[str, ...]:
@@ -105,12 +108,13 @@ _partitioned: set[str] = set()
 
 
 def cache_public(prefix: str, *, depends_on: tuple[str, ...], exclude: tuple[str, ...] = (),
-                 part: str | None = None) -> PublicPages:
+                 part: str | None = None, exact: bool = False) -> PublicPages:
     """Declare public pages: `prefix` is a URL path prefix, `depends_on` the DataVersion names (history.bump
     areas) whose writes change them, `exclude` regular expressions (matched from the start of the path) for
     pages under the prefix that must never be cached (per-user screens, forms, downloads). `part`: a regular
     expression whose group names the part of a partitioned area (`"regions/{part}"` in depends_on) the page
-    shows; writes to that one part bump it with `history.bump(area, part=…)`."""
+    shows; writes to that one part bump it with `history.bump(area, part=…)`. `exact`: only the page at `prefix`
+    itself (a page that shows more than the pages under it, such as a dashboard with figures from other apps)."""
     if not depends_on:
         raise ValueError(f"cache_public({prefix!r}): depends_on names no data version")
     partitioned = {name.removesuffix("/" + PART) for name in depends_on if name.endswith("/" + PART)}
@@ -118,9 +122,9 @@ def cache_public(prefix: str, *, depends_on: tuple[str, ...], exclude: tuple[str
         raise ValueError(f"cache_public({prefix!r}): `part` and an `area/{{part}}` dependency go together")
     pages = PublicPages(prefix, tuple(depends_on),
                         re.compile("|".join(f"(?:{e})" for e in exclude)) if exclude else None,
-                        re.compile(part) if part is not None else None)
+                        re.compile(part) if part is not None else None, exact)
     _declared.append(pages)
-    _declared.sort(key=lambda p: -len(p.prefix))  # the most specific declaration decides
+    _declared.sort(key=lambda p: (-len(p.prefix), not p.exact))  # the most specific declaration decides
     _partitioned.update(partitioned)
     return pages
 
@@ -132,6 +136,8 @@ def is_partitioned(area: str) -> bool:
 
 def declaration_for(path: str) -> PublicPages | None:
     for pages in _declared:
+        if pages.exact and path != pages.prefix:
+            continue
         if path.startswith(pages.prefix):
             return pages if pages.covers(path) else None
     return None

@@ -15,6 +15,11 @@ class ProgressConfig(AppConfig):
         # pdca (issue 14): the overview's KPI panel shows the KPI rows, so a KPI edit ("pdca") refreshes it too.
         cache_public("/progress/", depends_on=(*DEPENDS_ON, "pdca"),
                      exclude=(r"/progress/entry/", r"/progress/import/"))
+        # The overview's KPI panel shows values the KPIs measure live in other apps (plans, dispatches, datasets):
+        # it changes with a write in any of them, like the PDCA pages.
+        from chiiki.pdca.apps import DEPENDS_ON as KPI_DEPENDS_ON
+
+        cache_public("/progress/", depends_on=tuple(dict.fromkeys((*DEPENDS_ON, *KPI_DEPENDS_ON))), exact=True)
         # The municipality page also shows the case library's 「似た事例」 (cases).
         cache_public("/progress/municipalities/", depends_on=(*DEPENDS_ON, "cases"))
         cache_public("/api/v1/progress", depends_on=DEPENDS_ON)

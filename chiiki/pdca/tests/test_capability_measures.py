@@ -227,3 +227,32 @@ def test_opendata_breakdowns_link_to_the_owners_in_the_catalog(client, two_years
     listed = client.get(sectors["health"][1]).content.decode()
     assert "八王子市 AED設置箇所一覧" in listed and "八王子市 休日診療所" not in listed
     assert "八王子市 休日診療所" in client.get("/opendata/?organization=132012&groups=health").content.decode()
+
+
+def test_a_write_in_the_app_shows_on_the_next_overview_signed_in_or_not(client, client_for, users, two_years,
+                                                                        register):
+    """The 見える化 overview's KPI panel (cached for anonymous visitors, a shared fragment for signed-in ones)
+    measures plans live: a plan's publication is seen at once, as on the KPI page."""
+    make_kpi("K-PLANS", name="3年度以上の計画", measure="plans_published_multiyear", unit="件")
+    officer = client_for(users["sapporo"])
+
+    def panel(html: str) -> str:
+        start = html.index('data-testid="overview-kpi-K-PLANS"')
+        return html[start:html.index("</div>", start)]
+
+    url = f"/progress/?fiscal_year={YEAR}"
+    before = [panel(c.get(url).content.decode()) for c in (client, officer)]
+    assert all("3年度以上の計画</a>: <a" in p and ">0</a>件" in p for p in before), before
+    _plan(register, "132012", [YEAR, YEAR + 1, YEAR + 2], title="八王子の3年計画")
+    after = [panel(c.get(url).content.decode()) for c in (client, officer)]
+    assert all(">1</a>件" in p for p in after), after
+
+
+def test_only_the_overview_depends_on_the_kpis_apps():
+    from chiiki.core.cache import declaration_for
+
+    assert "talent" in declaration_for("/progress/").version_names("/progress/")
+    for path in ("/progress/map/", "/progress/rankings/", "/progress/prefectures/13/"):
+        names = declaration_for(path).version_names(path)
+        assert "progress" in names and "talent" not in names, path
+    assert declaration_for("/progress/entry/") is None and declaration_for("/progress/import/") is None
