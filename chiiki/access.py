@@ -359,18 +359,6 @@ def scope_managed_municipalities(user, queryset):
     return queryset.none()
 
 
-def manages_some_municipality(user) -> bool:
-    """Whether scope_managed_municipalities gives the user any municipality, from the user alone (no query: the
-    progress pages ask on every request whether to offer 進捗の入力)."""
-    if is_admin(user):
-        return True
-    if not _active(user):
-        return False
-    if user.role == Role.PREFECTURE_STAFF:
-        return bool(user.prefecture_id)
-    return user.role == Role.MUNICIPAL_STAFF and bool(user.municipality_id)
-
-
 def scope_public_or_managed(user, queryset, public: Q, *, prefecture: str = "prefecture_id",
                             municipality: str = "municipality_id"):
     """The rows anyone may see (`public`) and the others of the places the user manages: admins all; prefecture

@@ -151,8 +151,15 @@ def _versions_sql(count: int) -> str:
 
 def versions(names: tuple[str, ...]) -> str:
     """The current versions of `names`, joined with dots ("3.0.12"); a name never bumped counts as 0.
-    Read once per request (a page asks for them from several queries; one request sees one state)."""
-    return per_request(("versions", names), lambda: _read_versions(names))
+    Read once per request: a name this request already read keeps the value it read (a page asks for them from
+    several queries; one request sees one state, and a subset of an earlier read costs no query)."""
+    memo = _request_memo.get()
+    if memo is None:
+        return _read_versions(names)
+    known = memo.setdefault("versions", {})
+    if not all(name in known for name in names):
+        known.update(zip(names, _read_versions(names).split("."), strict=True))
+    return ".".join(known[name] for name in names)
 
 
 def _read_versions(names: tuple[str, ...]) -> str:
@@ -420,6 +427,10 @@ class PublicPageCacheMiddleware:
     def __call__(self, request):
         pages = declaration_for(request.path) if _cacheable_request(request) else None
         if pages is None:
+            if request.method in ("GET", "HEAD") and (declared := declaration_for(request.path)) is not None:
+                # A signed-in page's public fragments (ADR 0024) are stored under this state: read it before the
+                # view reads any data, as for a stored page, so a fragment never holds data older than its key.
+                page_state(request, declared)
             return self.get_response(request)
         key = page_key(request)
         state, remembered = recent_page_state(request, pages)

@@ -17,7 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from chiiki.core import search_request
-from chiiki.core.history import version
+from chiiki.core.cache import versions
 from chiiki.core.search import parse_query
 from chiiki.core.search_request import FacetValue, OneOf, RequestSpec, Value
 from chiiki.regions.queries import get_municipality
@@ -138,7 +138,9 @@ def invalidate() -> None:
 def catalog_key() -> tuple:
     """Changes whenever the catalog changes: the "programs" data version (bumped by every write) plus this
     process's own write counter (so a rolled-back transaction that reuses a version number is not mistaken)."""
-    return (version("programs"), _generation)
+    # versions(): read once per request (a page takes the snapshot several times), from the page's own read of the
+    # versions when it has one.
+    return (int(versions(("programs",))), _generation)
 
 
 def _mask(n: int, indices) -> np.ndarray:

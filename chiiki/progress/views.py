@@ -54,7 +54,7 @@ def _base_context(request, year, **extra):
 
 def _can_enter(user) -> bool:
     """The 進捗の入力 tab is for those who manage some municipality; an advisor or a company would meet a 403."""
-    return user.is_authenticated and access.manages_some_municipality(user)
+    return user.is_authenticated and access.manages_a_place(user)
 
 
 def index(request):
@@ -180,11 +180,13 @@ def rankings(request):
                                       header, [[m["rank"], m["code"], m["name"], m["prefecture_name"], m["score"],
                                                 len(m["implemented"])] for m in shown])
     page = paginate(shown, page_number, RANKING_PAGE_SIZE)
+    # The table marks the viewer's own row: its fragment is kept per marked row, so only when the row is on this page.
+    own_on_page = own if own and any(m["code"] == own for m in page.object_list) else None
     options = [{"key": k, "label": queries.peer_group_label(k), "size": len(groups[k])} for k in keys]
     return render(request, "progress/rankings.html", _base_context(
         request, year, groups=options, group=group, group_label=queries.peer_group_label(group) if group else "",
         page=page, formula=queries.SCORE_FORMULA, prefecture=prefecture, prefectures=_prefectures(), own=own,
-        own_group=own_group, own_entry=own_entry, own_page=own_page))
+        own_group=own_group, own_entry=own_entry, own_page=own_page, own_on_page=own_on_page))
 
 
 RANKING_PAGE_SIZE = 100

@@ -387,7 +387,8 @@ def test_scope_datasets(users, register, role):
 
 
 @pytest.mark.django_db
-def test_manages_some_municipality_answers_as_the_scope_does(users, register):
+def test_manages_a_place_answers_as_the_scope_of_municipalities_does(users, register):
+    """The progress pages offer 進捗の入力 on manages_a_place (no query) instead of the scope's exists()."""
     from chiiki.regions.models import Municipality
 
     inactive = User.objects.create(username="gone", role=Role.MUNICIPAL_STAFF, is_active=False,
@@ -395,5 +396,5 @@ def test_manages_some_municipality_answers_as_the_scope_does(users, register):
     unplaced = User.objects.create(username="unplaced", role=Role.PREFECTURE_STAFF)
     for user in [*users.values(), inactive, unplaced]:
         expected = access.scope_managed_municipalities(user, Municipality.objects.all()).exists()
-        assert access.manages_some_municipality(user) is expected, user.username
-    assert access.manages_some_municipality(users["tokyo"]) and not access.manages_some_municipality(inactive)
+        assert access.manages_a_place(user) is expected, user.username
+    assert access.manages_a_place(users["tokyo"]) and not access.manages_a_place(inactive)

@@ -8,8 +8,10 @@ tag: their HTML is kept under the data versions that the page's `cache_public` d
 and the values listed in the tag (the query parameters the view read, such as the 年度). A write bumps a version,
 so the next request renders the fragment again; a URL with other, unread parameters shares it.
 
-Public by construction: the fragment renders as for an anonymous visitor (`user` is anonymous inside it, `perms`
-grants nothing), and a CSRF token or a read of `request` inside it is an error. On a path with no declaration (a per-user screen) the
+The fragment renders as for an anonymous visitor: `user` is anonymous inside it, `perms` grants nothing, the
+context processors' per-visitor values are masked, and a CSRF token or a read of `request` is an error. What a view
+passes per visitor (can_edit, the viewer's own municipality) is not masked: it stays outside the fragment, or is
+listed in the tag so that each value has its own fragment. On a path with no declaration (a per-user screen) the
 fragment is rendered every time, never stored. See docs/decisions/0024-public-fragments.md.
 """
 
@@ -67,7 +69,10 @@ class PublicFragmentNode(template.Node):
         request = getattr(context, "request", None)
         pages = declaration_for(request.path) if request is not None else None
         anonymous = AnonymousUser()
-        with context.push(user=anonymous, perms=PermWrapper(anonymous), csrf_token=_NoToken(), request=_NoRequest()):
+        # The context processors' per-visitor values too (MANAGES_A_PLACE reads the signed-in user, messages are
+        # the visitor's own). A view's own per-visitor values (can_edit, own) must stay outside or be listed.
+        with context.push(user=anonymous, perms=PermWrapper(anonymous), csrf_token=_NoToken(), request=_NoRequest(),
+                          MANAGES_A_PLACE=False, messages=()):
             if pages is None:
                 return self.nodelist.render(context)
             key = fragment_key(request, pages, self.name.resolve(context), [v.resolve(context) for v in self.vary_on])

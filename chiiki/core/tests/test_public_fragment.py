@@ -128,3 +128,57 @@ def test_the_rankings_table_marks_only_the_viewers_own_municipality(users, clien
     for viewer in (users["admin"], users["sapporo"], None):
         html = client_for(viewer).get(url).content.decode()
         assert 'id="rank-132012"' in html and 'class="is-own"' not in html and "自団体</span>" not in html
+
+
+def test_a_write_committed_while_a_page_renders_never_leaves_old_tables_under_the_new_state(users, client_for,
+                                                                                         monkeypatch):
+    """Another worker commits a save after this request read the figures and before its fragment was stored: the
+    fragment must not be stored under the state after that save (it would show the old figures to everyone)."""
+    from chiiki.core.models import DataVersion
+    from chiiki.progress.models import ProgressCell
+
+    progress_actions.save_progress(users["hachioji"], users["hachioji"].municipality, Sector.objects.get(pk="work"),
+                                   2026, stage="implemented", version=0)
+    real_summary = progress_queries.summary
+    raced = []
+
+    def summary_then_another_worker_saves(*args, **kwargs):
+        result = real_summary(*args, **kwargs)
+        if not raced:
+            raced.append(True)
+            # As another worker's committed save: the cell and the version move, this process is not told.
+            ProgressCell.objects.filter(municipality_id="132012", sector_id="work").update(stage="self_sustaining")
+            current = DataVersion.objects.get(name="progress").version
+            DataVersion.objects.filter(name="progress").update(version=current + 1)
+        return result
+
+    monkeypatch.setattr(progress_queries, "summary", summary_then_another_worker_saves)
+    officer = client_for(users["sapporo"])
+    officer.get(OVERVIEW)
+    assert raced
+    after = client_for(users["hachioji"]).get(OVERVIEW).content.decode()
+    assert 'sector=work&amp;stage=self_sustaining">1</a>' in after
+
+
+def test_a_deferred_value_that_a_template_would_silence_is_an_error(users):
+    from chiiki.core.fragments import DeferredValueFailed, deferred
+    from chiiki.regions.models import Municipality
+
+    request = RequestFactory().get("/progress/")
+    request.user = users["admin"]
+    context = Context({"request": request, "user": users["admin"], "missing": deferred(
+        lambda: Municipality.objects.get(pk="999999"))})
+    context.request = request
+    with pytest.raises(DeferredValueFailed):
+        Template('{% load public_fragment %}{% public_fragment "m" %}[{{ missing }}]{% endpublic_fragment %}'
+                 ).render(context)
+
+
+def test_the_context_processors_per_visitor_values_are_masked(users):
+    request = RequestFactory().get("/progress/")
+    request.user = users["admin"]
+    context = Context({"request": request, "user": users["admin"], "MANAGES_A_PLACE": True, "messages": ["秘密"]})
+    context.request = request
+    html = Template('{% load public_fragment %}{{ MANAGES_A_PLACE }}|{% public_fragment "m" %}{{ MANAGES_A_PLACE }}'
+                    '{% for m in messages %}{{ m }}{% endfor %}{% endpublic_fragment %}').render(context)
+    assert html == "True|False"
