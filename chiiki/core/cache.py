@@ -25,6 +25,7 @@ cookie exactly when the page used a CSRF token, so a page whose body carries a p
 per-visitor state) is never stored, compressed or given an ETag. See docs/decisions/0008-public-page-cache.md.
 """
 
+import gzip
 import hashlib
 import logging
 import pickle
@@ -48,7 +49,6 @@ from django.db import connection
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.text import compress_string
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -64,6 +64,10 @@ PART = "{part}"
 # Compressed at store time (once per state), served to clients that accept gzip.
 _COMPRESSIBLE = ("text/", "application/json", "application/javascript", "application/xml", "image/svg+xml")
 _MIN_COMPRESS = 200
+# zlib's fast levels (1–3). A page is compressed again on the first request after every write it depends on — in
+# the survey rush, every few seconds. On a 150 KB JSON answer level 3 took 0.40 ms against level 6's 1.05 ms
+# (Django's compress_string) for 10.0 KB against 7.4 KB; nginx compresses at level 1 by default.
+GZIP_LEVEL = 3
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 # Headers rebuilt for each answer rather than stored.
 _PER_ANSWER = {"content-length", "content-encoding", "etag"}
@@ -264,7 +268,7 @@ def _entry(response, state: str, etag: str) -> Entry:
     gzipped = None
     content_type = response.get("Content-Type", "")
     if len(body) >= _MIN_COMPRESS and content_type.startswith(_COMPRESSIBLE):
-        gzipped = compress_string(body)
+        gzipped = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
         if len(gzipped) >= len(body):
             gzipped = None
     if len(body) + len(gzipped or b"") > settings.CACHE_ENTRY_MAX_BYTES:

@@ -477,8 +477,8 @@ PACKAGE_DEPENDS_ON = ("regions", "roadmap", "funding", "programs")
 
 
 def _advice(group: dict, fiscal_year: int, itemsets: dict[str, set[str]], *, bases: bool = True) -> dict:
-    """bases: name, per rule, the municipalities behind its confidence (the page lists them; the API gives the
-    count only, so it skips them)."""
+    """bases: name the municipalities of each combination, and per rule those behind its confidence (the page
+    lists them). The API gives the rules' counts only and writes the names from `names` (code → name) itself."""
     itemsets = dict(itemsets)
     own = itemsets.pop(group["code"])
     combos = packages.advise(packages.mine(itemsets), own)
@@ -487,13 +487,13 @@ def _advice(group: dict, fiscal_year: int, itemsets: dict[str, set[str]], *, bas
     if bases:
         packages.rule_bases(itemsets, combos)
     for combo in combos:
-        combo["municipality_names"] = [named[c] for c in combo["municipalities"]]
         if bases:
+            combo["municipality_names"] = [named[c] for c in combo["municipalities"]]
             combo["base_names"] = [[named[c] for c in base] for base in combo.pop("bases")]
         combo["programs"] = packages.programs_of(combo, used)
     return {"municipality": group["code"], "fiscal_year": fiscal_year, "similar_count": len(group["names"]),
             "similar_label": group["label"], "min_support": packages.MIN_SUPPORT, "implemented": sorted(own),
-            "combinations": combos}
+            "combinations": combos, "names": group["names"]}
 
 
 def advice_of_group(group: dict, fiscal_year: int, name: str = "packages", make=None, *, bases: bool = True):
