@@ -144,6 +144,39 @@ def test_a_redis_cache_url_selects_djangos_redis_backend(url):
     assert result.stdout.split() == ["chiiki.core.cache.ResilientRedisCache", url]
 
 
+def test_a_shared_cache_keys_every_value_under_the_release():
+    """Redis outlives the workers: a deploy must not serve the previous release's pages or unpickle its values."""
+    from chiiki.release import fingerprint
+
+    script = "import chiiki.settings as s; print(s.CACHES['default']['KEY_PREFIX'])"
+    result = run(["-c", script], {"CACHE_URL": "redis://127.0.0.1:6379/0"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "chiiki:" + fingerprint(BASE_DIR / "chiiki", BASE_DIR / "static")
+
+
+def test_the_release_fingerprint_follows_every_file_of_the_package(tmp_path):
+    from chiiki.release import fingerprint
+
+    package, static = tmp_path / "chiiki", tmp_path / "static"
+    (package / "core" / "templates").mkdir(parents=True)
+    (package / "core" / "templates" / "page.html").write_text("<p>{{ a }}</p>")
+    (package / "views.py").write_text("x = 1\n")
+    static.mkdir()
+    (static / "site.css").write_text("p { color: #000 }")
+    seen = {fingerprint(package, static)}
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "views.cpython-311.pyc").write_bytes(b"\0")  # bytecode follows the sources
+    assert fingerprint(package, static) in seen
+    for change in (lambda: (package / "core" / "templates" / "page.html").write_text("<p>{{ b }}</p>"),
+                   lambda: (static / "site.css").write_text("p { color: #111 }"),
+                   lambda: (package / "views.py").rename(package / "other.py"),  # the same content elsewhere
+                   lambda: (package / "new.py").write_text("")):
+        change()
+        now = fingerprint(package, static)
+        assert now not in seen
+        seen.add(now)
+
+
 def test_postgres_url_selects_postgresql():
     result = run(
         ["-c", "import chiiki.settings as s; d = s.DATABASES['default']; print(d['ENGINE'], d['NAME'], d['PORT'])"],
