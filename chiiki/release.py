@@ -1,5 +1,5 @@
-"""The running release's fingerprint: a digest of the package (code, templates, translations) and of the static
-files it serves.
+"""The running release's fingerprint: a digest of the package (code, app templates, translations), of the
+project's templates and of the static files it serves.
 
 A shared cache (Redis) outlives the processes that fill it. Its keys carry this fingerprint, so after a deploy no
 page rendered by the previous templates is served (the page cache would otherwise keep it until the data it shows
@@ -23,3 +23,11 @@ def fingerprint(*roots: Path) -> str:
             digest.update(path.relative_to(root).as_posix().encode() + b"\0")
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()[:12]
+
+
+# What a deploy replaces, relative to the project's root (settings.BASE_DIR).
+RELEASE_DIRS = ("chiiki", "templates", "static")
+
+
+def release_key(base_dir: Path) -> str:
+    return fingerprint(*(base_dir / name for name in RELEASE_DIRS))

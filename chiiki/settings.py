@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from chiiki.release import fingerprint
+from chiiki.release import release_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -304,7 +304,7 @@ def env_cache(name: str) -> dict:
             or (database and not database.isdigit()) or (port is not None and not 0 < port < 65536)):
         raise ImproperlyConfigured(problem)
     # Keyed per release (chiiki/release.py): a deploy never reads what the previous code rendered or pickled.
-    prefix = "chiiki:" + fingerprint(BASE_DIR / "chiiki", BASE_DIR / "static")
+    prefix = "chiiki:" + release_key(BASE_DIR)
     return {"BACKEND": "chiiki.core.cache.ResilientRedisCache", "LOCATION": raw, "KEY_PREFIX": prefix,
             # A down Redis must not hang or fail requests: fail fast, then serve without the cache for a while.
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}

@@ -146,33 +146,38 @@ def test_a_redis_cache_url_selects_djangos_redis_backend(url):
 
 def test_a_shared_cache_keys_every_value_under_the_release():
     """Redis outlives the workers: a deploy must not serve the previous release's pages or unpickle its values."""
-    from chiiki.release import fingerprint
+    from chiiki.release import release_key
 
     script = "import chiiki.settings as s; print(s.CACHES['default']['KEY_PREFIX'])"
     result = run(["-c", script], {"CACHE_URL": "redis://127.0.0.1:6379/0"})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "chiiki:" + fingerprint(BASE_DIR / "chiiki", BASE_DIR / "static")
+    assert result.stdout.strip() == "chiiki:" + release_key(BASE_DIR)
 
 
-def test_the_release_fingerprint_follows_every_file_of_the_package(tmp_path):
-    from chiiki.release import fingerprint
+def test_the_release_fingerprint_follows_every_file_a_deploy_replaces(tmp_path):
+    from chiiki.release import release_key
 
-    package, static = tmp_path / "chiiki", tmp_path / "static"
+    package, templates, static = tmp_path / "chiiki", tmp_path / "templates", tmp_path / "static"
     (package / "core" / "templates").mkdir(parents=True)
     (package / "core" / "templates" / "page.html").write_text("<p>{{ a }}</p>")
     (package / "views.py").write_text("x = 1\n")
+    templates.mkdir()
+    (templates / "base.html").write_text("<main></main>")
     static.mkdir()
     (static / "site.css").write_text("p { color: #000 }")
-    seen = {fingerprint(package, static)}
+    (tmp_path / "var").mkdir()
+    seen = {release_key(tmp_path)}
     (package / "__pycache__").mkdir()
     (package / "__pycache__" / "views.cpython-311.pyc").write_bytes(b"\0")  # bytecode follows the sources
-    assert fingerprint(package, static) in seen
+    (tmp_path / "var" / "chiiki.sqlite3").write_bytes(b"data")  # what the site writes is not the release
+    assert release_key(tmp_path) in seen
     for change in (lambda: (package / "core" / "templates" / "page.html").write_text("<p>{{ b }}</p>"),
+                   lambda: (templates / "base.html").write_text("<main class=x></main>"),
                    lambda: (static / "site.css").write_text("p { color: #111 }"),
                    lambda: (package / "views.py").rename(package / "other.py"),  # the same content elsewhere
                    lambda: (package / "new.py").write_text("")):
         change()
-        now = fingerprint(package, static)
+        now = release_key(tmp_path)
         assert now not in seen
         seen.add(now)
 
