@@ -161,8 +161,11 @@ def versions(names: tuple[str, ...]) -> str:
     if memo is None:
         return _read_versions(names)
     known = memo.setdefault("versions", {})
-    if not all(name in known for name in names):
-        known.update(zip(names, _read_versions(names).split("."), strict=True))
+    # Only the names not read yet: a value read earlier keys what the request built from it, so it never moves to
+    # a later write the request's data did not see.
+    missing = tuple(dict.fromkeys(name for name in names if name not in known))
+    if missing:
+        known.update(zip(missing, _read_versions(missing).split("."), strict=True))
     return ".".join(known[name] for name in names)
 
 
@@ -415,13 +418,19 @@ def page_key(request) -> str:
 
 def page_state(request, pages: PublicPages) -> str:
     """The versions the page at this path depends on and the date as the views see it (timezone.localdate)."""
-    return f"{versions(pages.version_names(request.path))}|{timezone.localdate().isoformat()}"
+    return f"{versions(pages.version_names(request.path))}|{_today().isoformat()}"
+
+
+def _today():
+    # Once per request, like the versions: a fragment keyed after midnight would otherwise store what the view
+    # computed for the day before under the new day.
+    return per_request("page-date", timezone.localdate)
 
 
 def recent_page_state(request, pages: PublicPages) -> tuple[str, bool]:
     """`page_state` from the versions this process read recently (only to confirm a hit), and whether it was."""
     found, remembered = recent_versions(pages.version_names(request.path))
-    return f"{found}|{timezone.localdate().isoformat()}", remembered
+    return f"{found}|{_today().isoformat()}", remembered
 
 
 class PublicPageCacheMiddleware:

@@ -382,7 +382,8 @@ def trend() -> dict:
                             for s in sector_list],
                 "any_sector": [counts.get((year, ANY_SECTOR), 0) for year in state_years]}
 
-    return cached("trend", None, compute)
+    # Its 年度 run to the current one (fiscal_years), which moves on 1 April without any write.
+    return cached("trend", current_fiscal_year(), compute)
 
 
 # ---- scores and peer groups -----------------------------------------------------------------------------------

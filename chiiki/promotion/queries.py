@@ -11,6 +11,7 @@ from django.utils import timezone
 from chiiki import access
 from chiiki.core.cache import versioned, versions
 from chiiki.core.codes import InvalidCode, normalize_code
+from chiiki.core.fiscal import current_fiscal_year
 from chiiki.progress import queries as progress_queries
 from chiiki.progress.models import IMPLEMENTED_STAGES, ProgressCell
 from chiiki.regions.models import Municipality
@@ -294,7 +295,8 @@ def region_diffusion(region: ModelRegion) -> dict:
         result["sectors"] = sectors_
         return result
 
-    return cached("diffusion", (region.pk, region.version), compute)
+    # The 年度 run to the current one (fiscal_years), which moves on 1 April without any write.
+    return cached("diffusion", (region.pk, region.version, current_fiscal_year()), compute)
 
 
 def designations() -> list[tuple[str, int, list[str]]]:
@@ -312,7 +314,7 @@ def national_diffusion() -> dict:
         regions = designations()
         return diffusion.national(diffusion_inputs(regions), regions)
 
-    return cached("national-diffusion", None, compute)
+    return cached("national-diffusion", current_fiscal_year(), compute)  # as region_diffusion
 
 
 DIFFUSION_GROUPS = {"neighbours": "隣接団体", "comparison": "比較グループ"}

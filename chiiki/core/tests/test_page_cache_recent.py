@@ -198,3 +198,44 @@ def test_clearing_the_cache_forgets_what_the_worker_kept(register, remembered, s
     assert page_cache._recent_entries
     cache.clear()
     assert not page_cache._recent_entries and not page_cache._recent_versions
+
+
+def test_a_version_read_earlier_in_a_request_keeps_its_value_when_more_names_are_read(db):
+    """A fragment asked for more names than its page declared: reading them must not move the names the view had
+    already built from (what it stored under them would be older than their key says)."""
+    from chiiki.core.cache import _request_memo, versions
+    from chiiki.core.models import DataVersion
+
+    token = _request_memo.set({})
+    try:
+        regions = versions(("regions",))
+        DataVersion.objects.update_or_create(name="regions", defaults={"version": int(regions) + 5})  # elsewhere
+        DataVersion.objects.update_or_create(name="promotion", defaults={"version": 7})
+        assert versions(("promotion", "regions")) == f"7.{regions}"
+        assert versions(("regions",)) == regions
+    finally:
+        _request_memo.reset(token)
+    assert versions(("regions",)) == str(int(regions) + 5)  # the next request reads it again
+
+
+def test_a_request_keys_its_fragments_with_the_date_it_started_on(db, monkeypatch):
+    """A signed-in request that spans midnight: its fragments are keyed after the view computed its values, so
+    they must carry the date the page's state was first read with, not the new day's."""
+    import datetime as dt
+
+    from django.test import RequestFactory
+    from django.utils import timezone
+
+    from chiiki.core.cache import _request_memo, declaration_for, page_state
+
+    request = RequestFactory().get("/progress/")
+    pages = declaration_for("/progress/")
+    token = _request_memo.set({})
+    try:
+        monkeypatch.setattr(timezone, "localdate", lambda *a: dt.date(2027, 3, 31))
+        before = page_state(request, pages)
+        monkeypatch.setattr(timezone, "localdate", lambda *a: dt.date(2027, 4, 1))
+        assert page_state(request, pages) == before and before.endswith("|2027-03-31")
+    finally:
+        _request_memo.reset(token)
+    assert page_state(request, pages).endswith("|2027-04-01")  # the next request

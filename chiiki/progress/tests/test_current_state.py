@@ -298,3 +298,19 @@ def test_the_migration_builds_the_state_from_existing_records(register):
         2022: "planned", 2023: "planned", 2024: "planned"}
     assert queries.trend()["any_sector"][queries.fiscal_years().index(2024)] == 1
     assert_in_step()
+
+
+def test_a_new_fiscal_year_extends_the_trend_without_a_write(register, monkeypatch):
+    """On 1 April the 年度 run one further (carried over): the trend kept for the data as they are must follow."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    actions.save_progress(SYSTEM, Municipality.objects.get(pk="132012"), Sector.objects.get(pk="work"), 2025,
+                          stage="implemented", version=0)
+    monkeypatch.setattr(timezone, "localdate", lambda *a: dt.date(2030, 3, 31))
+    assert queries.trend()["years"][-1] == 2029
+    monkeypatch.setattr(timezone, "localdate", lambda *a: dt.date(2030, 4, 1))
+    trend = queries.trend()
+    assert trend["years"] == queries.fiscal_years() and trend["years"][-1] == 2030
+    assert trend["any_sector"][-1] == 1  # carried over from 2025

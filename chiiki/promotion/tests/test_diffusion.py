@@ -185,3 +185,19 @@ def test_national_diffusion_follows_a_new_designation(client, world):
     # neighbours, so the neighbour pool is unchanged.
     assert body["comparison_count"] == 6 and by_year[2026]["comparison_cells"] == 12
     assert body["neighbour_count"] == 6
+
+
+def test_a_new_fiscal_year_extends_the_diffusion_without_a_write(client, world, monkeypatch):
+    """On 1 April the 年度 run one further: the diffusion kept for the data as they are must not answer for it."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    places, _ = world
+    region_url = f"/api/v1/model-regions/{places['R'].code}/diffusion"
+    monkeypatch.setattr(timezone, "localdate", lambda *a: dt.date(2030, 3, 31))
+    assert max(r["fiscal_year"] for r in client.get(region_url).json()["years"]) == 2029
+    assert max(r["fiscal_year"] for r in client.get("/api/v1/model-regions/diffusion").json()["years"]) == 2029
+    monkeypatch.setattr(timezone, "localdate", lambda *a: dt.date(2030, 4, 1))
+    assert max(r["fiscal_year"] for r in client.get(region_url).json()["years"]) == 2030
+    assert max(r["fiscal_year"] for r in client.get("/api/v1/model-regions/diffusion").json()["years"]) == 2030
