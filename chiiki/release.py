@@ -1,13 +1,16 @@
 """The running release's fingerprint: a digest of the package (code, app templates, translations), of the
-project's templates and of the static files it serves.
+project's templates, of the static files it serves, of the reference data it reads (data/) and of the installed
+distributions' versions (Django, pydantic… whose objects the cache pickles).
 
 A shared cache (Redis) outlives the processes that fill it. Its keys carry this fingerprint, so after a deploy no
 page rendered by the previous templates is served (the page cache would otherwise keep it until the data it shows
 changes, up to an hour) and no value pickled by the previous code is read by the new one; two releases running side
-by side during a rolling restart keep apart. Read once per process at start-up (a few MB, ~20 ms).
+by side during a rolling restart keep apart. Read once per process at start-up, and only with a shared cache
+(about 0.15 s).
 """
 
 import hashlib
+from importlib.metadata import distributions
 from pathlib import Path
 
 
@@ -26,8 +29,11 @@ def fingerprint(*roots: Path) -> str:
 
 
 # What a deploy replaces, relative to the project's root (settings.BASE_DIR).
-RELEASE_DIRS = ("chiiki", "templates", "static")
+RELEASE_DIRS = ("chiiki", "templates", "static", "data")
 
 
 def release_key(base_dir: Path) -> str:
-    return fingerprint(*(base_dir / name for name in RELEASE_DIRS))
+    installed = "\n".join(sorted(f"{d.metadata['Name']}=={d.version}" for d in distributions()))
+    digest = hashlib.sha256(fingerprint(*(base_dir / name for name in RELEASE_DIRS)).encode())
+    digest.update(installed.encode())
+    return digest.hexdigest()[:12]

@@ -154,10 +154,10 @@ def test_a_shared_cache_keys_every_value_under_the_release():
     assert result.stdout.strip() == "chiiki:" + release_key(BASE_DIR)
 
 
-def test_the_release_fingerprint_follows_every_file_a_deploy_replaces(tmp_path):
+def test_the_release_fingerprint_follows_every_file_a_deploy_replaces(tmp_path, monkeypatch):
     from chiiki.release import release_key
 
-    package, templates, static = tmp_path / "chiiki", tmp_path / "templates", tmp_path / "static"
+    package, templates, static, data = (tmp_path / name for name in ("chiiki", "templates", "static", "data"))
     (package / "core" / "templates").mkdir(parents=True)
     (package / "core" / "templates" / "page.html").write_text("<p>{{ a }}</p>")
     (package / "views.py").write_text("x = 1\n")
@@ -165,6 +165,8 @@ def test_the_release_fingerprint_follows_every_file_a_deploy_replaces(tmp_path):
     (templates / "base.html").write_text("<main></main>")
     static.mkdir()
     (static / "site.css").write_text("p { color: #000 }")
+    data.mkdir()
+    (data / "standard_datasets.csv").write_text("番号,名称\n1,AED設置箇所一覧\n")
     (tmp_path / "var").mkdir()
     seen = {release_key(tmp_path)}
     (package / "__pycache__").mkdir()
@@ -174,12 +176,20 @@ def test_the_release_fingerprint_follows_every_file_a_deploy_replaces(tmp_path):
     for change in (lambda: (package / "core" / "templates" / "page.html").write_text("<p>{{ b }}</p>"),
                    lambda: (templates / "base.html").write_text("<main class=x></main>"),
                    lambda: (static / "site.css").write_text("p { color: #111 }"),
+                   lambda: (data / "standard_datasets.csv").write_text("番号,名称\n1,AED設置箇所一覧（更新）\n"),
                    lambda: (package / "views.py").rename(package / "other.py"),  # the same content elsewhere
                    lambda: (package / "new.py").write_text("")):
         change()
         now = release_key(tmp_path)
         assert now not in seen
         seen.add(now)
+    # An upgraded dependency (its objects are pickled in the cache) is another release too.
+    from chiiki import release
+
+    real = release.distributions
+    monkeypatch.setattr(release, "distributions", lambda: [type("D", (), {"metadata": {"Name": "Django"},
+                                                                           "version": "9.9"})(), *real()])
+    assert release_key(tmp_path) not in seen
 
 
 def test_postgres_url_selects_postgresql():
