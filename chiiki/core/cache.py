@@ -456,6 +456,8 @@ class PublicPageCacheMiddleware:
         entry = _remembered_entry(key, state) or cache.get(key)
         if entry is not None and entry.state == state:
             if entry.body is None:
+                if remembered:  # read them before the view, as for any page rendered here (its fragments key on them)
+                    page_state(request, pages)
                 return self.get_response(request)
             _remember_entry(key, entry)
             return entry.answer(request)

@@ -239,3 +239,16 @@ def test_a_request_keys_its_fragments_with_the_date_it_started_on(db, monkeypatc
     finally:
         _request_memo.reset(token)
     assert page_state(request, pages).endswith("|2027-04-01")  # the next request
+
+
+def test_a_page_too_large_to_store_reads_its_versions_before_the_view(register, remembered, settings):
+    """A page the cache only marks (too large to store) is rendered for every visitor; with the versions this
+    worker remembers, its public fragments would otherwise read them after the view had read its data."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.CACHE_ENTRY_MAX_BYTES = 1024
+    assert Client().get(URL).status_code == 200  # rendered, and marked as not stored
+    with CaptureQueriesContext(connection) as queries:
+        assert Client().get(URL).status_code == 200
+    assert "core_dataversion" in queries.captured_queries[0]["sql"]
