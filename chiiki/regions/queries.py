@@ -142,7 +142,9 @@ def kind_counts(queryset: QuerySet) -> list[tuple[str, str, int]]:
 
 
 def neighbours_of(municipality: Municipality) -> QuerySet:
-    return municipality.neighbours.select_related("prefecture").order_by("code")
+    # What a list of neighbours shows: not their boundaries (the largest column) nor their figures.
+    return (municipality.neighbours.select_related("prefecture").only("code", "name", "prefecture__name")
+            .order_by("code"))
 
 
 EXPORT_HEADER = ["団体コード", "都道府県コード", "都道府県", "名称", "よみ", "区分", "人口", "人口の基準年", "人口の出典",

@@ -110,6 +110,20 @@ def test_municipality_page(register, client):
     assert "編集" not in html  # anonymous users see no edit link
 
 
+def test_the_neighbour_list_reads_names_not_boundaries(register, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sapporo, town = Municipality.objects.get(pk="011002"), Municipality.objects.get(pk="013315")
+    Municipality.objects.filter(pk=town.pk).update(boundary={"type": "Polygon", "coordinates": [[[0, 0]] * 4]})
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/regions/municipalities/011002/").content.decode()
+    assert f'href="/regions/municipalities/{town.code}/"' in html and town.name in html
+    listed = [q["sql"] for q in queries.captured_queries if "regions_municipality_neighbours" in q["sql"]]
+    assert len(listed) == 1 and "boundary" not in listed[0] and "population" not in listed[0]
+    assert sapporo.neighbours.count() == 1
+
+
 def test_municipality_page_five_digit_code_redirects(register, client):
     response = client.get("/regions/municipalities/01100/")
     assert response.status_code == 301 and response["Location"] == "/regions/municipalities/011002/"
