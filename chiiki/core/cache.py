@@ -440,9 +440,10 @@ class PublicPageCacheMiddleware:
     def __call__(self, request):
         pages = declaration_for(request.path) if _cacheable_request(request) else None
         if pages is None:
-            if request.method in ("GET", "HEAD") and (declared := declaration_for(request.path)) is not None:
+            if (declared := declaration_for(request.path)) is not None:
                 # A signed-in page's public fragments (ADR 0024) are stored under this state: read it before the
-                # view reads any data, as for a stored page, so a fragment never holds data older than its key.
+                # view reads any data, as for a stored page, so a fragment never holds data older than its key
+                # (whatever the method: a view that answers a POST with the page renders its fragments too).
                 page_state(request, declared)
             return self.get_response(request)
         key = page_key(request)

@@ -66,3 +66,21 @@ def test_a_deactivated_user_is_signed_out(client_for, users):
     client = client_for(users["hachioji"])
     User.objects.filter(pk=users["hachioji"].pk).update(is_active=False)
     assert client.get("/accounts/mypage/").status_code == 302
+
+
+def test_a_related_manager_keeps_its_relation(users, register):
+    """`municipality.staff` is a subclass of User.objects' manager: its get(pk=…) must stay within the relation."""
+    hachioji, sapporo_staff = register["municipalities"]["132012"], users["sapporo"]
+    assert hachioji.staff.get(pk=users["hachioji"].pk) == users["hachioji"]
+    with pytest.raises(User.DoesNotExist):
+        hachioji.staff.get(pk=sapporo_staff.pk)
+    with pytest.raises(User.DoesNotExist):
+        register["prefectures"]["13"].staff.get(pk=sapporo_staff.pk)
+
+
+def test_keys_the_raw_read_cannot_take_go_to_the_queryset(users):
+    from django.db.models import F
+
+    with pytest.raises(User.DoesNotExist):
+        User.objects.get(pk=2**63)  # beyond a 64-bit column: no row (SQLite's driver would overflow)
+    assert User.objects.get(pk=F("id") * 0 + users["advisor"].pk) == users["advisor"]  # an expression

@@ -182,3 +182,15 @@ def test_the_context_processors_per_visitor_values_are_masked(users):
     html = Template('{% load public_fragment %}{{ MANAGES_A_PLACE }}|{% public_fragment "m" %}{{ MANAGES_A_PLACE }}'
                     '{% for m in messages %}{{ m }}{% endfor %}{% endpublic_fragment %}').render(context)
     assert html == "True|False"
+
+
+def test_a_page_answering_a_post_reads_its_state_before_the_view(users, client_for):
+    """The dashboards answer a POST with the page (and its fragments): the state the fragments are keyed on is
+    read before the view reads its data, as for a GET."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(users["hachioji"])
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post("/progress/municipalities/132012/?fiscal_year=2026").status_code == 200
+    assert "core_dataversion" in queries.captured_queries[0]["sql"]
