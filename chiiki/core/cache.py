@@ -45,7 +45,7 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -157,7 +157,7 @@ def versions(names: tuple[str, ...]) -> str:
     """The current versions of `names`, joined with dots ("3.0.12"); a name never bumped counts as 0.
     Read once per request: a name this request already read keeps the value it read (a page asks for them from
     several queries; one request sees one state, and a subset of an earlier read costs no query)."""
-    memo = _request_memo.get()
+    memo = _memo()
     if memo is None:
         return _read_versions(names)
     known = memo.setdefault("versions", {})
@@ -188,12 +188,50 @@ _request_memo: ContextVar[dict | None] = ContextVar("chiiki_request_memo", defau
 def per_request(key, compute):
     """compute() once per request for `key` (outside a request: every time). The value is shared within the
     request: read-only."""
-    memo = _request_memo.get()
+    memo = _memo()
     if memo is None:
         return compute()
     if key not in memo:
         memo[key] = compute()
     return memo[key]
+
+
+# A request that bumped a data version has read its own write, uncommitted: the versions it read since then (and
+# what this process remembered from them) must go if that transaction rolls back. Django calls on_commit hooks but
+# has no rollback hook; a rollback discards the hooks registered inside it, so a hook of ours that is neither run
+# (which would have cleared the memo) nor still waiting says the write was rolled back.
+_PENDING_WRITES = "pending-writes"
+
+
+class _ForgetOnCommit:
+    def __call__(self):
+        forget_recent()
+
+
+def note_write() -> None:
+    """The current transaction moved a data version (chiiki.core.history.bump): forget what this request and
+    process read once it commits, or, on the next read of the request, once it has rolled back."""
+    hook = _ForgetOnCommit()
+    memo = _request_memo.get()
+    if memo is not None and connection.in_atomic_block:  # otherwise on_commit runs it at once
+        memo.setdefault(_PENDING_WRITES, []).append(hook)
+    transaction.on_commit(hook)
+
+
+def _writing() -> bool:
+    """This request's own write is not committed yet (what it reads now may still be rolled back)."""
+    memo = _memo()
+    return bool(memo and memo.get(_PENDING_WRITES))
+
+
+def _memo() -> dict | None:
+    """This request's memory, emptied first if a write it read from has since been rolled back."""
+    memo = _request_memo.get()
+    if memo and _PENDING_WRITES in memo:
+        waiting = {id(hook) for _savepoints, hook, *_rest in connection.run_on_commit}
+        if any(id(hook) not in waiting for hook in memo[_PENDING_WRITES]):
+            forget_recent()
+    return memo
 
 
 class RequestMemoMiddleware:
@@ -315,7 +353,7 @@ def recent_versions(names: tuple[str, ...]) -> tuple[str, bool]:
     if seen is not None and seen[0] > now:
         return seen[1], True
     value = versions(names)
-    if ttl > 0:
+    if ttl > 0 and not _writing():
         _recent_versions[names] = (now + ttl, value)
     return value, False
 
@@ -346,6 +384,8 @@ _recent_values: OrderedDict[str, object] = OrderedDict()
 def versioned(key: str, compute, timeout: int = 3600):
     """The value for `key` (which must contain the data versions it depends on): from this process's memory,
     else the shared cache, else compute() (stored in both). The object is shared between requests: read-only."""
+    if _writing():
+        return compute()  # keyed by versions that may yet be rolled back: kept nowhere
     value = _recent_values.get(key)
     if value is not None:
         with _recent_lock:

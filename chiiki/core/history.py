@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import bulk
-from .cache import forget_recent, is_partitioned
+from .cache import forget_recent, is_partitioned, note_write
 from .models import ChangeRecord, DataVersion
 
 # The paths a change can come by (ChangeRecord.source), with the labels the history pages show.
@@ -137,9 +137,10 @@ def bump(name: str, *, part: str | None = None) -> None:
     another part stay cached. Without it, an area some page depends on by part also moves its whole-area epoch
     `area/*` (chiiki.core.cache, docs/decisions/0014-fast-by-default.md)."""
     _bump_one(name)
-    # This process's own next request sees the write at once; the commit clears what was read meanwhile.
+    # This process's own next request sees the write at once; the commit clears what was read meanwhile, and so
+    # does a read after a rollback (note_write: Django has no hook for it).
     forget_recent()
-    transaction.on_commit(forget_recent)
+    note_write()
     if part is not None:
         _bump_one(f"{name}/{part}")
     elif is_partitioned(name):
