@@ -12,7 +12,8 @@ from .models import PlanStatus, PledgeState
 
 def _drafts(user, code: str) -> list:
     # The same rows as the plan list's ?municipality=…&status=draft (wide-area drafts it takes part in included).
-    qs = queries.filter_plans(queries.visible_plans(user), municipality=code, status=PlanStatus.DRAFT).order_by("id")
+    qs = (queries.filter_plans(queries.visible_plans(user), municipality=code, status=PlanStatus.DRAFT)
+          .select_related(None).order_by("id").only("id", "title"))
     rows, total = first_rows(qs)
     if not total:
         return []
@@ -25,7 +26,8 @@ def _drafts(user, code: str) -> list:
 def _pledges_to_receive(user) -> list:
     # Receiving is the project's local government's move (the secretariat could, but it is not its to-do).
     # One query for the rows the user may act on (and a count only when more wait than are listed).
-    rows, total = first_rows(queries.receivable_pledges(user))
+    rows, total = first_rows(queries.receivable_pledges(user).select_related(None).select_related("company", "project")
+                             .only("id", "amount", "fiscal_year", "company__name", "project__name"))
     if not total:
         return []
     items = [Todo(f"{p.company.name} → {p.project.name}", p.get_absolute_url(), f"{p.amount:,}円・{p.fiscal_year}年度")

@@ -22,7 +22,8 @@ OUTCOME_WORDS = {ProposalStatus.SELECTED: "選定されました", ProposalStatu
 
 def _challenges_awaiting_selection(code: str, today: dt.date) -> list:
     # The same rows as the challenge list's ?municipality=…&status=awaiting.
-    rows, total = first_rows(queries.challenges(municipality=code, status=queries.AWAITING_SELECTION, today=today))
+    rows, total = first_rows(queries.challenges(municipality=code, status=queries.AWAITING_SELECTION, today=today)
+                             .select_related(None).only("id", "title", "deadline"))  # what the to-do shows
     if not total:
         return []
     items = [Todo(c.title, c.get_absolute_url(), f"締切 {japanese_date(c.deadline)}・選定を待つ提案 {c.waiting}件")
@@ -34,7 +35,8 @@ def _challenges_awaiting_selection(code: str, today: dt.date) -> list:
 
 def _registered_events(user) -> list:
     # The same rows as the event list's ?registered=1.
-    rows, total = first_rows(queries.events(registered_by=user))
+    rows, total = first_rows(queries.events(registered_by=user).select_related(None).prefetch_related(None)
+                             .only("id", "title", "starts_at", "format"))  # what the to-do shows
     if not total:
         return []
     items = [Todo(e.title, e.get_absolute_url(),

@@ -25,7 +25,8 @@ def _steps(rule: str) -> dict[str, str]:
 
 
 def _requests_section(key: str, title: str, qs, steps: dict[str, str], **filters) -> list:
-    qs = qs.filter(status__in=steps).select_related("municipality").order_by("id")
+    qs = (qs.filter(status__in=steps).select_related(None).select_related("municipality")
+          .only("id", "title", "status", "municipality__name").order_by("id"))  # what the to-do shows
     rows, total = first_rows(qs)
     if not total:
         return []
