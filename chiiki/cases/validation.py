@@ -1,5 +1,6 @@
 """Cleaning a case (form, API, import row alike): each problem named by its field, in Japanese."""
 
+import math
 from urllib.parse import urlparse
 
 from chiiki.core.codes import InvalidCode, normalize_code
@@ -114,6 +115,8 @@ def _number(raw, label):
         value = float(text)
     except ValueError:
         raise ValueError(f"{label}は数値です: {raw}") from None
+    if not math.isfinite(value):  # float() reads "inf", "nan" and 1e999, which no JSON column can hold
+        raise ValueError(f"{label}は数値です: {raw}")
     return int(value) if value.is_integer() else value
 
 

@@ -246,3 +246,21 @@ def test_detail_links_its_sectors_and_funding_to_the_cases_like_it(client, regis
         listed = client.get(href).content.decode()
         assert re.search(rf'data-testid="case-count">{expected[name]}<', listed), name
         assert "島の観光案内" in listed
+
+
+@pytest.mark.parametrize("value", ["inf", "-Infinity", "nan", "1e999"])
+def test_outcome_values_beyond_any_number_are_refused_on_every_path(client_for, client, users, register, value):
+    """float() reads these; no JSON column can hold them (SQLite's CHECK and PostgreSQL refused the save: 500)."""
+    from chiiki.pdca.tests.conftest import bearer
+
+    page = client_for(users["hachioji"]).post("/cases/new", form(outcomes=f"登録世帯|世帯|{value}|120|2025"))
+    assert page.status_code == 422 and f"成果の前の値は数値です: {value}" in page.content.decode()
+    body = ('{"municipality": "132012", "title": "t", "summary": "s", "sectors": ["disaster"], "status": "published", '
+            f'"outcomes": [{{"indicator": "a", "unit": "b", "before": 1, "after": {value.replace("inf", "1e999")}, '
+            '"fiscal_year": 2025}]}').replace("nan", "NaN")
+    api = client.post("/api/v1/cases", body, content_type="application/json", **bearer(users["hachioji"]))
+    assert api.status_code == 422, api.content
+    data = f"団体コード,事例名,概要,分野,成果\n132012,見守り,概要,disaster,登録|人|5|{value}|2025\n".encode()
+    result = CASES.run(users["admin"], data, "cases.csv")
+    assert not result.ok and any("成果の後の値は数値です" in str(p) for p in result.problems)
+    assert not Case.objects.exists()
