@@ -173,6 +173,16 @@ def scope_proposals(user, queryset):
     return queryset.filter(visible)
 
 
+def scope_reviewed_challenges(user, queryset):
+    """promotion: challenges whose proposals the user reviews before the outcome (the query form of
+    "promotion.proposals_review"). Which challenges have proposals is as confidential as the proposals."""
+    if is_admin(user):
+        return queryset
+    if _active(user) and user.role == Role.MUNICIPAL_STAFF and user.municipality_id:
+        return queryset.filter(municipality_id=user.municipality_id)
+    return queryset.none()
+
+
 def _site_admin(user, obj) -> bool:
     """The Django admin: superusers, and national admins who were also given staff status."""
     return _active(user) and (user.is_superuser or (user.role == Role.NATIONAL_ADMIN and user.is_staff))

@@ -889,14 +889,14 @@ class ChallengeFilters(Schema):
     municipality: str = ""
     deadline_before: dt.date | None = None
     startup_friendly: bool = False
-    status: str = Field("open", description="open（募集中・締切前）・awaiting（締切後、選定を待つ提案がある）・closed・decided・"
+    status: str = Field("open", description="open（募集中・締切前）・awaiting（締切後、選定を待つ提案がある。提案を審査する団体の担当者・事務局のみ: 自分が審査する課題）・closed・decided・"
                                             "withdrawn（取り下げた課題）・all")
 
 
 @router.get("/challenges", response=ChallengeList, summary="自治体の課題（募集中のもの。絞込み: 分野・都道府県・締切・スタートアップ向け）")
 def list_challenges(request, filters: Query[ChallengeFilters], page: int = Query(1, ge=1),
                     page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
-    qs = queries.with_visible_proposal_counts(request.user, queries.challenges(**filters.dict()))
+    qs = queries.with_visible_proposal_counts(request.user, queries.challenges(**filters.dict(), viewer=request.user))
     page_obj = paginate(qs, page, page_size)
     return {"count": page_obj.paginator.count,
             "items": [challenge_item(c, request.user) for c in page_obj.object_list]}
@@ -904,7 +904,7 @@ def list_challenges(request, filters: Query[ChallengeFilters], page: int = Query
 
 @router.get("/challenges/deadlines.ics", summary="募集中の課題の提案締切（iCalendar）")
 def challenge_deadlines_ics(request, filters: Query[ChallengeFilters]):
-    return HttpResponse(ics.challenge_deadlines(queries.challenges(**filters.dict())),
+    return HttpResponse(ics.challenge_deadlines(queries.challenges(**filters.dict(), viewer=request.user)),
                         content_type="text/calendar; charset=utf-8")
 
 

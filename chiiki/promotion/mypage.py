@@ -20,9 +20,10 @@ OUTCOME_DAYS = queries.RECENT_OUTCOME_DAYS
 OUTCOME_WORDS = {ProposalStatus.SELECTED: "選定されました", ProposalStatus.NOT_SELECTED: "今回は選定されませんでした"}
 
 
-def _challenges_awaiting_selection(code: str, today: dt.date) -> list:
+def _challenges_awaiting_selection(user, code: str, today: dt.date) -> list:
     # The same rows as the challenge list's ?municipality=…&status=awaiting.
-    rows, total = first_rows(queries.challenges(municipality=code, status=queries.AWAITING_SELECTION, today=today)
+    rows, total = first_rows(queries.challenges(municipality=code, status=queries.AWAITING_SELECTION, today=today,
+                                                viewer=user)
                              .select_related(None).only("id", "title", "deadline"))  # what the to-do shows
     if not total:
         return []
@@ -89,7 +90,7 @@ def todo_sections(user, today) -> list:
     sections = []
     code = access.staff_municipality_id(user)
     if code:
-        sections += _challenges_awaiting_selection(code, today)
+        sections += _challenges_awaiting_selection(user, code, today)
     return sections + _own_proposals(user, today) + _outcomes(user) + _registered_events(user)
 
 

@@ -611,15 +611,16 @@ CHALLENGE_STATUS_FILTERS = {"open": "募集中の課題", AWAITING_SELECTION: "�
 
 
 def challenges(*, sector="", prefecture="", municipality="", deadline_before=None, startup_friendly=False,
-               status="open", today=None):
+               status="open", today=None, viewer=None):
     """Challenges by the lists' filters. status="awaiting": past the deadline and not decided, with proposals
-    still to judge (the municipality's move; `waiting` counts those proposals)."""
+    still to judge (the municipality's move; `waiting` counts those proposals), among the challenges whose
+    proposals `viewer` reviews: for anyone else, that a challenge has proposals is confidential."""
     today = today or timezone.localdate()
     qs = Challenge.objects.select_related("municipality__prefecture", "sector", "selected__organisation")
     if status == "open":
         qs = qs.filter(status=ChallengeStatus.OPEN, deadline__gte=today)
     elif status == AWAITING_SELECTION:
-        qs = (qs.exclude(status__in=(ChallengeStatus.DECIDED, ChallengeStatus.WITHDRAWN)).filter(deadline__lt=today)
+        qs = (access.scope_reviewed_challenges(viewer, qs).exclude(status__in=(ChallengeStatus.DECIDED, ChallengeStatus.WITHDRAWN)).filter(deadline__lt=today)
               .annotate(waiting=Count("proposals", filter=Q(proposals__status__in=(ProposalStatus.SUBMITTED,
                                                                                    ProposalStatus.SHORTLISTED))))
               .filter(waiting__gt=0))
@@ -636,6 +637,13 @@ def challenges(*, sector="", prefecture="", municipality="", deadline_before=Non
     if startup_friendly:
         qs = qs.filter(Q(small_orders=True) | Q(no_track_record=True) | Q(pilot_first=True))
     return qs.order_by("deadline", "id")
+
+
+def status_filters(user) -> dict[str, str]:
+    """The lists' status choices for the user: "awaiting" only for those who review some challenge's proposals."""
+    if reviews_proposals(user):
+        return CHALLENGE_STATUS_FILTERS
+    return {key: label for key, label in CHALLENGE_STATUS_FILTERS.items() if key != AWAITING_SELECTION}
 
 
 def reviews_proposals(user) -> bool:

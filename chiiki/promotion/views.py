@@ -425,12 +425,12 @@ def _challenge_filters(request) -> dict:
     return {"sector": request.GET.get("sector", ""), "prefecture": request.GET.get("prefecture", ""),
             "municipality": request.GET.get("municipality", ""), "deadline_before": deadline,
             "startup_friendly": request.GET.get("startup_friendly") == "1",
-            "status": status if status in queries.CHALLENGE_STATUS_FILTERS else "open"}
+            "status": status if status in queries.status_filters(request.user) else "open"}
 
 
 def challenges(request):
     filters = _challenge_filters(request)
-    rows = queries.challenges(**filters)
+    rows = queries.challenges(**filters, viewer=request.user)
     # 提案数: for those who review proposals (the challenge's municipality, the admin), on their challenges only;
     # to everyone else a challenge's proposals, and so their number, are confidential until the outcome.
     user = request.user
@@ -459,7 +459,8 @@ def challenges(request):
                  if len(post_choices) == 1 and len(post_choices[0][1]) == 1 else None)
     return render(request, "promotion/challenges.html", {
         "page_obj": page, "filters": filters, "sectors": queries.sectors(), "prefectures": forms.prefecture_choices(),
-        "statuses": queries.CHALLENGE_STATUS_FILTERS, "status_label": queries.CHALLENGE_STATUS_FILTERS[filters["status"]],
+        "statuses": queries.status_filters(request.user),
+        "status_label": queries.CHALLENGE_STATUS_FILTERS[filters["status"]],
         "municipality": Municipality.objects.filter(code=filters["municipality"]).first()
         if filters["municipality"] else None,
         "decided": decided, "post_choices": post_choices, "post_only": post_only, "query": request.GET.urlencode(), "show_proposals": show_proposals,
@@ -467,7 +468,8 @@ def challenges(request):
 
 
 def challenges_ics(request):
-    response = HttpResponse(ics.challenge_deadlines(queries.challenges(**_challenge_filters(request))),
+    response = HttpResponse(ics.challenge_deadlines(queries.challenges(**_challenge_filters(request),
+                                                                      viewer=request.user)),
                             content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="challenges.ics"'
     return response

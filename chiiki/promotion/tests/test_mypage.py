@@ -225,3 +225,28 @@ def test_an_outcome_leaves_mypage_thirty_days_after_it_was_published(client_for,
     Challenge.objects.filter(pk=cid).update(outcome_published_at=timezone.now() - dt.timedelta(days=30, minutes=1))
     assert _outcomes(company) is None
     assert _outcomes(client_for(market["rival"])) is None
+
+
+def test_which_closed_challenges_have_proposals_is_told_only_to_their_reviewers(client, client_for, users,
+                                                                                market):  # noqa: F811
+    """The "awaiting" filter keeps challenges with proposals to judge: for anyone but the reviewers (the
+    municipality concerned, the admin), that would tell which challenges received proposals before the outcome."""
+    cid = market["challenge"]["id"]
+    Challenge.objects.filter(pk=cid).update(deadline=in_days(-1))
+    _copy(cid, title="提案のなかった課題", deadline=in_days(-1))
+    for viewer in (None, "advisor", "tokyo", "aogashima"):  # a company, the prefecture, another municipality
+        other = client_for(users[viewer]) if viewer else client
+        assert other.get("/api/v1/challenges?status=awaiting").json() == {"count": 0, "items": []}, viewer
+        page = other.get("/promotion/challenges/?status=awaiting").content.decode()
+        assert f"/promotion/challenges/{cid}/" not in page, viewer
+        # Offered only to those who review some challenge's proposals (another municipality reviews its own).
+        assert ('value="awaiting"' in page) == (viewer == "aogashima"), viewer
+        csv = other.get("/promotion/challenges/?status=awaiting&format=csv").content.decode("utf-8-sig")
+        assert str(cid) not in [line.split(",")[0] for line in csv.splitlines()[1:]], viewer
+        for ics in ("/promotion/challenges/deadlines.ics", "/api/v1/challenges/deadlines.ics"):
+            assert "高齢者の見守り" not in other.get(f"{ics}?status=awaiting").content.decode(), (viewer, ics)
+    for reviewer in ("hachioji", "admin"):
+        api = client_for(users[reviewer]).get("/api/v1/challenges?status=awaiting").json()
+        assert [item["id"] for item in api["items"]] == [cid], reviewer
+        page = client_for(users[reviewer]).get("/promotion/challenges/?status=awaiting").content.decode()
+        assert f"/promotion/challenges/{cid}/" in page and 'value="awaiting"' in page, reviewer
