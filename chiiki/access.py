@@ -334,14 +334,21 @@ def require_view(user, obj) -> None:
         raise Http404("見つかりません")
 
 
+# Records whose object only the municipality concerned (and the admin) may read: a prefecture's staff see the
+# rest of their municipalities' history, not these (a proposal to a challenge: "promotion.proposals_review").
+MUNICIPALITY_ONLY_HISTORY = ("promotion.proposal",)
+
+
 def scope_history(user, queryset):
-    """Change records the user may read: admins all, prefecture staff their prefecture, municipal staff theirs."""
+    """Change records the user may read: admins all, prefecture staff their prefecture (except the records in
+    MUNICIPALITY_ONLY_HISTORY), municipal staff theirs."""
     if is_admin(user):
         return queryset
     if not _active(user):
         return queryset.none()
     if user.role == Role.PREFECTURE_STAFF and user.prefecture_id:
-        return queryset.filter(Q(prefecture_id=user.prefecture_id) | Q(municipality__prefecture_id=user.prefecture_id))
+        return (queryset.filter(Q(prefecture_id=user.prefecture_id) | Q(municipality__prefecture_id=user.prefecture_id))
+                .exclude(model__in=MUNICIPALITY_ONLY_HISTORY))
     if user.role == Role.MUNICIPAL_STAFF and user.municipality_id:
         return queryset.filter(municipality_id=user.municipality_id)
     return queryset.none()

@@ -154,3 +154,22 @@ def test_only_the_reviewers_export_the_proposals(client_for, users, market):
         assert client_for(users[role]).get(url).status_code == 403
     anonymous = client_for(None).get(url)
     assert anonymous.status_code in (302, 403) and "見守りセンサー" not in anonymous.content.decode()
+
+
+def test_the_change_history_keeps_proposals_from_the_prefecture(client_for, users, market):
+    """The prefecture reads its municipalities' history, but a proposal is the municipality's to review alone
+    (promotion.proposals_review): its records stay out of the prefecture's list, detail pages and exports."""
+    from chiiki.core.models import ChangeRecord
+
+    proposals = ChangeRecord.objects.filter(model="promotion.proposal")
+    assert proposals.exists()
+    tokyo = client_for(users["tokyo"])
+    for fmt in ("", "&format=csv"):
+        listed = tokyo.get(f"/history/?municipality=132012{fmt}").content.decode("utf-8-sig")
+        assert "見守りセンサー" not in listed and "AIカメラ" not in listed
+    challenge = tokyo.get("/history/?model=promotion.challenge&format=csv").content.decode("utf-8-sig")
+    assert "高齢者の見守り" in challenge  # the rest of the municipality's history stays the prefecture's to read
+    assert tokyo.get(f"/history/{proposals.first().pk}/").status_code == 404
+    for reviewer in ("hachioji", "admin"):
+        listed = client_for(users[reviewer]).get("/history/?model=promotion.proposal&format=csv")
+        assert "見守りセンサー" in listed.content.decode("utf-8-sig"), reviewer
