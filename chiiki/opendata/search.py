@@ -195,6 +195,7 @@ def run(user, *, q: str = "", filters: dict[str, list[str]] | None = None, modif
     n = len(snap)
     filters = filters or {}
     base = visible_mask(snap, user)
+    visible = base.copy() if facet_mincount < 1 else None
     scores = None
     if q.strip():
         query = parse_query(q)
@@ -234,7 +235,11 @@ def run(user, *, q: str = "", filters: dict[str, list[str]] | None = None, modif
                 within &= mask
         counts = facet.counts(within)
         chosen = set(filters.get(name, ()))
-        keep = np.flatnonzero(counts >= facet_mincount)
+        keep = counts >= facet_mincount
+        if visible is not None:
+            # A zero count lists the values of the datasets the user may see, never those only 庁内限定 ones carry.
+            keep &= facet.counts(visible) > 0
+        keep = np.flatnonzero(keep)
         pairs = [(facet.values[i], int(counts[i])) for i in keep]
         pairs += [(v, int(counts[facet.index[v]]) if v in facet.index else 0) for v in chosen
                   if v not in facet.index or counts[facet.index[v]] < facet_mincount]

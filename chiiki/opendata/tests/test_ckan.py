@@ -109,6 +109,22 @@ def test_fq_filters_and_rows_cap(catalog, client):
     assert search(sort="popularity desc")["error"]["__type"] == "Search Query Error"
 
 
+def test_zero_counts_never_name_what_only_internal_datasets_carry(catalog, client, client_for, users):
+    """facet.mincount=0 lists the values with no match in the result; only among the datasets the user may see:
+    a tag, owner or licence carried only by 庁内限定 datasets would tell anyone they exist."""
+    actions.create_dataset(access.SYSTEM, users["aogashima"].municipality, {
+        "name": "aogashima-evacuation", "title": "青ヶ島村 避難行動要支援者", "visibility": "internal",
+        "tags": ["避難行動要支援者名簿"]})
+    params = {"facet.field": '["tags","organization"]', "facet.mincount": "0", "fq": "organization:011002"}
+    facets = client.get("/api/3/action/package_search", params).json()["result"]["facets"]
+    assert facets["tags"]["AED"] == 0  # a public value outside the result is listed with 0
+    assert "予算" not in facets["tags"] and "避難行動要支援者名簿" not in facets["tags"]
+    assert "134023" not in facets["organization"] and "132012" in facets["organization"]
+    staff = client_for(users["hachioji"]).get("/api/3/action/package_search", params).json()["result"]["facets"]
+    assert staff["tags"]["予算"] == 0  # its own internal dataset: the staff may see it
+    assert "避難行動要支援者名簿" not in staff["tags"]
+
+
 def test_envelope_and_errors_as_ckan(catalog, client):
     ok = client.post("/api/action/package_show", data={"id": "hachioji-aed"}, content_type="application/json")
     body = ok.json()
