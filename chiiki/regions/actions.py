@@ -225,7 +225,6 @@ def _import(actor, table: Table, *, code_column: str, value_columns: list[str], 
         for name, new in changes.items():
             setattr(municipality, name, new)
         fields.update(changes)
-        municipality.version += 1
         changed.append(municipality)
         records.append(history.change_record(actor, history.UPDATE, municipality, before,
                                              {k: history.jsonable(v) for k, v in changes.items()},
@@ -234,7 +233,21 @@ def _import(actor, table: Table, *, code_column: str, value_columns: list[str], 
     if dry_run or not changed:
         return result
     with transaction.atomic():
-        bulk.update_rows(Municipality, changed, [*sorted(fields), "version"])
+        # Planned from rows read before the transaction: a row saved since (an officer's edit of its attributes)
+        # would be overwritten with values and history planned from the older row. Checked under the rows' locks
+        # (SQLite: BEGIN IMMEDIATE holds the database) and refused whole, so nothing is lost either way.
+        planned_versions = {m.pk: m.version for m in changed}
+        current = dict(Municipality.objects.select_for_update().filter(pk__in=planned_versions)
+                       .values_list("pk", "version"))
+        moved = [m for m in changed if current.get(m.pk) != planned_versions[m.pk]]
+        if moved:
+            names = "、".join(f"{m.name}（{m.code}）" for m in moved[:10]) + (f" ほか{len(moved) - 10}団体"
+                                                                            if len(moved) > 10 else "")
+            result.updated = 0
+            problems.append(RowProblem(None, code_column, f"取込の間に{names}の登録内容が更新されました。"
+                                                          "何も取り込んでいません。もう一度取り込んでください。"))
+            return result
+        bulk.update_rows(Municipality, changed, sorted(fields), bump_version=True)
         history.record_many(records)
         history.bump(AREA)
     result.committed = True

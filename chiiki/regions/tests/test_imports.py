@@ -184,3 +184,38 @@ def test_pages_show_unregistered_until_imported(register, client, tmp_path):
     run("import_population", write(tmp_path, "pop.csv", POPULATION_CSV), "--year", "2020", "--source", "国勢調査")
     page = client.get("/regions/municipalities/131016/").content.decode()
     assert "66,680人" in page and "2020年・国勢調査" in page
+
+
+def test_an_attribute_saved_while_an_import_is_planned_is_neither_lost_nor_overwritten(users, register, client_for,
+                                                                                        monkeypatch):
+    """An officer saves the municipality's attributes after the import read the rows and before it writes: the
+    import refuses whole (its plan and history came from the older row); run again, it applies on top, and the
+    version moves once per write, so a page opened in between gets its conflict."""
+    from chiiki.core import history
+    from chiiki.regions import actions
+    from chiiki.regions.imports import FISCAL_INDICES
+
+    planned = history.change_record
+
+    def officer_saves_meanwhile(*args, **kwargs):
+        monkeypatch.setattr(history, "change_record", planned)
+        actions.update_municipality_attributes(users["hachioji"], Municipality.objects.get(pk="132012"),
+                                               {"depopulated": True}, 1)
+        return planned(*args, **kwargs)
+
+    monkeypatch.setattr(history, "change_record", officer_saves_meanwhile)
+    data = "団体コード,財政力指数\n132012,0.88\n".encode()
+    refused = FISCAL_INDICES.run(users["admin"], data, "indices.csv", fiscal_year="2022")
+    assert not refused.committed and "取込の間に八王子市（132012）の登録内容が更新されました" in str(refused.problems)
+    hachioji = Municipality.objects.get(pk="132012")
+    assert (hachioji.depopulated, hachioji.fiscal_strength_index, hachioji.version) == (True, None, 2)
+
+    again = FISCAL_INDICES.run(users["admin"], data, "indices.csv", fiscal_year="2022")
+    assert again.committed, again.problems
+    hachioji.refresh_from_db()
+    assert (hachioji.depopulated, hachioji.fiscal_strength_index, hachioji.version) == (True, Decimal("0.88"), 3)
+    stale = client_for(users["hachioji"]).post("/regions/municipalities/132012/edit/", {
+        "fiscal_strength_index": "", "depopulated": "true", "remote_island": "", "mountainous": "", "version": "2"})
+    assert stale.status_code == 409
+    hachioji.refresh_from_db()
+    assert hachioji.fiscal_strength_index == Decimal("0.88")
