@@ -167,8 +167,11 @@ def clean_profile(data: dict) -> dict:
     days = _decimal(data.get("available_days"), "available_days", "対応できる日数", problems, Decimal(366))
     hours = _decimal(data.get("available_hours"), "available_hours", "対応できる時間", problems, Decimal(2000))
     email = (data.get("email") or "").strip()
+    email_max = TalentProfile._meta.get_field("email").max_length
     if email and not _EMAIL.match(email):
         problems.append(("email", "メールアドレスの形式が正しくありません"))
+    elif len(email) > email_max:  # the pattern and the form allow up to 320: beyond the column, a 500 on PostgreSQL
+        problems.append(("email", f"メールアドレスは{email_max}文字以内で入力してください"))
     phone = (data.get("phone") or "").strip()
     if not _PHONE.match(phone):
         problems.append(("phone", "電話番号は数字とハイフンで30文字以内で入力してください"))
@@ -319,18 +322,28 @@ def delete_profile(actor, profile: TalentProfile, *, version, source: str = hist
 # ---- Requests -------------------------------------------------------------------------------------------------
 
 
-def plans_for(municipality):
+def plans_for(municipality, user):
     """Implementation plans a request of `municipality` may name: its own and the wide-area plans it takes part in,
-    except discontinued ones (funding app)."""
+    except discontinued ones (funding app), and only those `user` may see: a participant may not see the
+    prefecture's draft, so it is neither offered (its title) nor accepted."""
     from django.db.models import Q
 
-    from chiiki.funding.models import ImplementationPlan, PlanStatus
+    from chiiki.funding.models import PlanStatus
+    from chiiki.funding.queries import visible_plans
 
-    return (ImplementationPlan.objects.filter(Q(municipality=municipality) | Q(participants=municipality))
+    return (visible_plans(user).filter(Q(municipality=municipality) | Q(participants=municipality))
             .exclude(status=PlanStatus.DISCONTINUED).distinct().order_by("-start_year", "pk"))
 
 
-def clean_request(data: dict, municipality=None) -> dict:
+def _too_long(model, name: str, value: str, label: str, problems: list) -> None:
+    """Refuse what the column cannot hold (a 500 on PostgreSQL; SQLite would keep it all)."""
+    limit = model._meta.get_field(name).max_length
+    if len(value) > limit:
+        problems.append((name, f"{label}は{limit}文字以内で入力してください"))
+
+
+def clean_request(data: dict, municipality=None, user=None) -> dict:
+    """The request's values as they will be stored; `user` is who writes it (the plans they may name)."""
     problems: list[tuple[str, str]] = []
     _controls(data, ("title", "vision", "plan_url", "organisation"), problems)
     title = (data.get("title") or "").strip()
@@ -374,12 +387,16 @@ def clean_request(data: dict, municipality=None) -> dict:
     plan_url = (data.get("plan_url") or "").strip()
     if plan_url and not re.match(r"^https?://\S+$", plan_url):
         problems.append(("plan_url", "実装計画のURLは http:// または https:// で始めてください"))
-    organisation = (data.get("organisation") or "").strip()[:200]
+    else:
+        _too_long(TalentRequest, "plan_url", plan_url, "実装計画のURL", problems)
+    organisation = (data.get("organisation") or "").strip()
+    _too_long(TalentRequest, "organisation", organisation, "推薦する団体", problems)
     plan = None
     raw_plan = data.get("plan")
     if raw_plan not in (None, ""):
         try:
-            plan = plans_for(municipality).filter(pk=int(raw_plan)).first() if municipality is not None else None
+            plan = (plans_for(municipality, user).filter(pk=int(raw_plan)).first()
+                    if municipality is not None and user is not None else None)
         except (TypeError, ValueError):
             plan = None
         if plan is None:
@@ -423,7 +440,7 @@ def _write_request(request: TalentRequest, cleaned: dict) -> None:
 def create_request(actor, municipality, data: dict, *, fiscal_year: int | None = None, is_demo=False,
                    source: str = history.WEB) -> TalentRequest:
     access.require(actor, "talent.request", municipality)
-    cleaned = clean_request(data, municipality)
+    cleaned = clean_request(data, municipality, actor)
     with transaction.atomic():
         request = TalentRequest(municipality=municipality, fiscal_year=fiscal_year or current_fiscal_year(),
                                 created_by=actor if getattr(actor, "is_authenticated", False) else None,
@@ -437,7 +454,7 @@ def create_request(actor, municipality, data: dict, *, fiscal_year: int | None =
 def update_request(actor, request: TalentRequest, data: dict, *, version, source: str = history.WEB) -> TalentRequest:
     """Edit a draft (after 申請 the request is the national office's to handle; withdraw and write a new one)."""
     access.require(actor, "talent.request", request)
-    cleaned = clean_request(data, request.municipality)
+    cleaned = clean_request(data, request.municipality, actor)
     version = editing.require_version(version)
     with transaction.atomic():
         current = _locked(request, version)

@@ -233,7 +233,8 @@ class RequestOut(Schema):
     preferred_from: dt.date | None
     preferred_to: dt.date | None
     plan_url: str
-    plan: int | None = Field(None, description="この依頼が支える実装計画（/api/v1/plans/{id}）")
+    plan: int | None = Field(None, description="この依頼が支える実装計画（/api/v1/plans/{id}）。"
+                                               "利用者が見られない計画（下書き）は null")
     status: str
     status_label: str
     round: str | None
@@ -262,7 +263,8 @@ def request_out(r: TalentRequest, user) -> dict:
         "organisation": r.organisation, "sector": r.sector_id, "fiscal_year": r.fiscal_year, "title": r.title,
         "vision": r.vision, "required": sorted(c.pk for c in r.required.all()),
         "desired": sorted(c.pk for c in r.desired.all()), "format": r.format, "preferred_from": r.preferred_from,
-        "preferred_to": r.preferred_to, "plan_url": r.plan_url, "plan": r.plan_id, "status": r.status,
+        "preferred_to": r.preferred_to, "plan_url": r.plan_url,
+        "plan": r.plan_id if r.plan_id is not None and access.can_view(user, r.plan) else None, "status": r.status,
         "status_label": RequestStatus(r.status).label, "round": str(r.round) if r.round_id else None, "round_id": r.round_id,
         "talent_id": r.talent_id, "talent_label": r.talent_label, "reason": r.reason, "rating": r.rating,
         "rating_comment": r.rating_comment, "overdue": queries.overdue(r),

@@ -90,11 +90,11 @@ class RequestForm(ActionForm):
     organisation = forms.CharField(label="推薦する団体（団体以外が受ける場合）", required=False, max_length=200)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, municipality=None, **kwargs):
+    def __init__(self, *args, municipality=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         from .actions import plans_for
 
-        plans = plans_for(municipality) if municipality is not None else []
+        plans = plans_for(municipality, user) if municipality is not None and user is not None else []
         self.fields["plan"].choices = [("", "（選ばない）")] + [
             (str(plan.pk), f"{plan.title}（{plan.start_year}年度〜、{plan.get_status_display()}）") for plan in plans]
         caps = _capability_choices()

@@ -148,7 +148,9 @@ def requests_for(user, *, status: str = "", sector: str = "", fiscal_year: int |
     and later, not withdrawn); wait_min/wait_max = days from 申請 to the first visit (派遣), inclusive."""
     status, sector, capability, municipality, prefecture, gained = map(_safe, (
         status, sector, capability, municipality, prefecture, gained))
-    qs = scope_requests(user).select_related("municipality__prefecture", "sector", "talent", "round")
+    # The plan with its municipality: whether the viewer may see a named draft plan is asked of every row (the API).
+    qs = scope_requests(user).select_related("municipality__prefecture", "sector", "talent", "round",
+                                             "plan__municipality")
     if status:
         qs = qs.filter(status__in=status.split(","))
     if sector:
@@ -182,8 +184,8 @@ def requests_for(user, *, status: str = "", sector: str = "", fiscal_year: int |
 
 
 def get_request(user, pk: int) -> TalentRequest:
-    request = scope_requests(user).select_related("municipality__prefecture", "sector", "talent", "round").filter(
-        pk=pk).first()
+    request = scope_requests(user).select_related("municipality__prefecture", "sector", "talent", "round",
+                                                  "plan__municipality").filter(pk=pk).first()
     if request is None:
         raise Http404("派遣依頼が見つかりません")
     return request

@@ -410,13 +410,14 @@ def request_new(request):
         # 「できることの候補を見る」 (or Enter in a field) sends the whole form: shown again as typed with the
         # suggestions for the wish, neither saved nor checked (nothing to correct yet).
         wish = request.POST.get("wish", "").strip()
-        typed = _as_typed(RequestForm(request.POST, municipality=municipality))
+        typed = _as_typed(RequestForm(request.POST, municipality=municipality, user=request.user))
         typed["title"] = typed.get("title") or wish
-        form = RequestForm(initial=typed, municipality=municipality)
+        form = RequestForm(initial=typed, municipality=municipality, user=request.user)
         return render(request, "talent/request_form.html", {
             "form": form, "item": None, "suggestions": indexing.suggest(wish), "wish": wish, "place": municipality})
     wish = (request.POST if request.method == "POST" else request.GET).get("wish", "")
-    form = RequestForm(request.POST or None, initial={"wish": wish, "title": wish}, municipality=municipality)
+    form = RequestForm(request.POST or None, initial={"wish": wish, "title": wish}, municipality=municipality,
+                       user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             created = actions.create_request(request.user, municipality, form.data_for_action())
@@ -435,7 +436,8 @@ def request_new(request):
 def request_edit(request, pk):
     item = queries.get_request(request.user, pk)
     access.require(request.user, "talent.request", item)
-    form = RequestForm(request.POST or None, initial=_request_initial(item), municipality=item.municipality)
+    form = RequestForm(request.POST or None, initial=_request_initial(item), municipality=item.municipality,
+                       user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_request(request.user, item, form.data_for_action(), version=form.cleaned_data["version"])
@@ -496,6 +498,7 @@ def request_detail(request, pk, *, sent=None, status=200):
         "report": getattr(item, "report", None) if item.status in (Status.REPORTED, Status.RATED, Status.COMPLETED)
         else None,
         "show_contact": item.talent is not None and access.can(user, "talent.view_contact", item.talent),
+        "plan_visible": item.plan is not None and access.can_view(user, item.plan),
         "can_edit": item.status == Status.DRAFT and access.can(user, "talent.request", item),
         "history": records, "max_days": rules.MAX_DAYS, "max_hours": rules.MAX_ONLINE_HOURS, **(sent or {})},
         status=status)

@@ -6,6 +6,7 @@ import pytest
 from chiiki import access
 from chiiki.core.models import ChangeRecord
 from chiiki.funding import actions as funding_actions
+from chiiki.funding.models import PlanStatus
 from chiiki.roadmap.models import Sector
 from chiiki.talent import actions
 from chiiki.talent.models import TalentRequest
@@ -23,6 +24,8 @@ def plans(register):
     wide = funding_actions.create_plan(access.SYSTEM, register["prefectures"]["13"], sector=health,
                                        title="東京都 広域見守り計画", start_year=2026,
                                        participants=[register["municipalities"]["132012"]])
+    # Published: a participant may name only the wide-area plans it can see (test_draft_plan_privacy).
+    wide = funding_actions.set_status(access.SYSTEM, wide, PlanStatus.PUBLISHED, version=wide.version)
     other = funding_actions.create_plan(access.SYSTEM, register["municipalities"]["131016"], sector=health,
                                         title="千代田区 見守り計画", start_year=2026)
     return {"own": own, "wide": wide, "other": other}
