@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from chiiki import access
-from chiiki.core import editing, history
+from chiiki.core import db, editing, history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.forms import row_id
 from chiiki.core.imports import ImportResult
@@ -247,25 +247,35 @@ def import_receipts(actor, table: Table, *, dry_run: bool = False, source: str =
     result.created = len(new)
     if dry_run or not new:
         return result
-    with transaction.atomic():
-        already = set(Receipt.objects.filter(campaign=target, external_id__in=[c["external_id"] for c in new])
-                      .values_list("external_id", flat=True))  # recorded through the API since the check above
-        for cleaned in new:
-            if cleaned["external_id"] in already:
-                result.created -= 1
-                result.unchanged += 1
-                continue
-            receipt = Receipt.objects.create(campaign=target, **cleaned)
-            actions._campaign_record(actor, history.CREATE, receipt, None,
-                                     history.snapshot(receipt, actions.RECEIPT_FIELDS), target, source)
-        history.bump(AREA)
-    result.committed = True
+    unchanged = result.unchanged
+
+    def write() -> bool:
+        with transaction.atomic():
+            # Recorded since the check above (the API, another import). This read cannot see a receipt another
+            # transaction has inserted but not committed yet: our insert of it then fails, and retry runs this
+            # again, when the check sees it.
+            already = set(Receipt.objects.filter(campaign=target, external_id__in=[c["external_id"] for c in new])
+                          .values_list("external_id", flat=True))
+            todo = [cleaned for cleaned in new if cleaned["external_id"] not in already]
+            result.created, result.unchanged = len(todo), unchanged + len(new) - len(todo)
+            if not todo:
+                return False
+            for cleaned in todo:
+                receipt = Receipt.objects.create(campaign=target, **cleaned)
+                actions._campaign_record(actor, history.CREATE, receipt, None,
+                                         history.snapshot(receipt, actions.RECEIPT_FIELDS), target, source)
+            history.bump(AREA)
+            return True
+
+    result.committed = db.retry(write, also=(IntegrityError,))
     return result
 
 
 # ---- 不交付団体の区分 (national admin) --------------------------------------------------------------------------
 
 NON_GRANT_COLUMNS = ["団体コード", "年度", "不交付団体", "三大都市圏"]
+NON_GRANT_FIELDS = ("code", "fiscal_year", "non_grant", "metropolitan")
+NON_GRANT_LOCK = "funding:non-grant"
 YES = {"はい", "1", "true", "○", "該当", "yes"}
 NO = {"いいえ", "0", "false", "×", "非該当", "no", ""}
 
@@ -325,34 +335,52 @@ def import_non_grant(actor, table: Table, *, dry_run: bool = False, source: str 
         rows[(code, year)] = flags
     if not result.ok:
         return result
-    existing = {(s.code, s.fiscal_year): s for s in NonGrantStatus.objects.filter(
-        fiscal_year__in={year for _c, year in rows})}
-    creates, updates = [], []
-    for (code, year), (non_grant, metropolitan) in rows.items():
-        status = existing.get((code, year))
-        if status is None:
-            creates.append(NonGrantStatus(code=code, fiscal_year=year, non_grant=non_grant, metropolitan=metropolitan))
-        elif (status.non_grant, status.metropolitan) != (non_grant, metropolitan):
-            updates.append((status, non_grant, metropolitan))
-        else:
-            result.unchanged += 1
-    result.created, result.updated = len(creates), len(updates)
-    if dry_run or not (creates or updates):
+
+    def plan() -> tuple[list, list]:
+        existing = {(s.code, s.fiscal_year): s for s in NonGrantStatus.objects.filter(
+            fiscal_year__in={year for _c, year in rows})}
+        creates, updates = [], []
+        result.unchanged = 0
+        for (code, year), (non_grant, metropolitan) in rows.items():
+            status = existing.get((code, year))
+            if status is None:
+                creates.append(NonGrantStatus(code=code, fiscal_year=year, non_grant=non_grant,
+                                              metropolitan=metropolitan))
+            elif (status.non_grant, status.metropolitan) != (non_grant, metropolitan):
+                updates.append((status, non_grant, metropolitan))
+            else:
+                result.unchanged += 1
+        result.created, result.updated = len(creates), len(updates)
+        return creates, updates
+
+    if dry_run:
+        plan()
         return result
-    with transaction.atomic():
-        NonGrantStatus.objects.bulk_create(creates, batch_size=1000)
-        entries = []
-        for status in creates:
-            entries.append(history.change_record(actor, history.CREATE, status, None,
-                                                 history.snapshot(status, ("code", "fiscal_year", "non_grant",
-                                                                           "metropolitan")), source=source))
-        for status, non_grant, metropolitan in updates:
-            before = history.snapshot(status, ("code", "fiscal_year", "non_grant", "metropolitan"))
-            status.non_grant, status.metropolitan = non_grant, metropolitan
-            status.save(update_fields=["non_grant", "metropolitan"])
-            entries.append(history.change_record(actor, history.UPDATE, status, before, history.snapshot(
-                status, ("code", "fiscal_year", "non_grant", "metropolitan")), source=source))
-        history.record_many(entries)
-        history.bump(AREA)
-    result.committed = True
+
+    def plan_and_write() -> bool:
+        with transaction.atomic():
+            # Planned under the lock, so an import committed meanwhile (another admin, the command) is read as
+            # what is there, not inserted a second time.
+            db.lock_area(NON_GRANT_LOCK)
+            creates, updates = plan()
+            if not (creates or updates):
+                return False
+            NonGrantStatus.objects.bulk_create(creates, batch_size=1000)
+            entries = []
+            for status in creates:
+                entries.append(history.change_record(actor, history.CREATE, status, None,
+                                                     history.snapshot(status, NON_GRANT_FIELDS), source=source))
+            for status, non_grant, metropolitan in updates:
+                before = history.snapshot(status, NON_GRANT_FIELDS)
+                status.non_grant, status.metropolitan = non_grant, metropolitan
+                status.save(update_fields=["non_grant", "metropolitan"])
+                entries.append(history.change_record(actor, history.UPDATE, status, before,
+                                                     history.snapshot(status, NON_GRANT_FIELDS), source=source))
+            history.record_many(entries)
+            history.bump(AREA)
+            return True
+
+    # A row another writer saved without this lock (IntegrityError), or a lost lock race: plan again against
+    # what is there now; db.Busy (409) when that keeps happening.
+    result.committed = db.retry(plan_and_write, also=(IntegrityError,))
     return result
