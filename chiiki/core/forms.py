@@ -148,7 +148,9 @@ def save_or_refuse(form, save):
         return save(), 200
     except Invalid as exc:
         for name, reason in exc.problems:
-            form.add_error(name if name in form.fields else None, reason)
+            # A hidden field (the version) shows no errors of its own: its problem goes on top of the form.
+            visible = name in form.fields and not form.fields[name].widget.is_hidden
+            form.add_error(name if visible else None, reason)
         return None, 422
     except Conflict as exc:
         form.add_error(None, str(exc))

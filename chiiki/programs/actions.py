@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from chiiki.access import require
-from chiiki.core import db, history
+from chiiki.core import db, editing, history
 from chiiki.core.errors import Conflict, Invalid, RowProblem
 from chiiki.core.imports import ImportResult
 from chiiki.core.tabular import Table
@@ -36,6 +36,8 @@ def save_program(actor, program: SupportProgram | None, row: dict[str, str], *, 
                  source: str = history.WEB) -> SupportProgram:
     """Create (program=None) or update a program from file-format values. Raises Invalid, Conflict."""
     require(actor, "programs.manage", program)
+    if program is not None:
+        version = editing.require_version(version)  # an edit without the version it started from would overwrite
     data = parse_row(row, _sector_codes(), _catalog_ids())
     if program is not None and data["successor"] and data["successor"] == program.public_id:
         raise Invalid([("successor", f"後継に自分自身（{program.public_id}）は指定できません")])
@@ -57,7 +59,7 @@ def _write_program(actor, program, data, *, version, source) -> SupportProgram:
             history.record(actor, history.CREATE, program, None, _snapshot(program), source=source)
         else:
             current = SupportProgram.objects.select_for_update().get(pk=program.pk)
-            if version is not None and current.version != version:
+            if current.version != version:
                 raise Conflict("他の利用者がこの支援メニューを更新しました。最新の内容を確認してから保存してください",
                                current=current)
             if data["public_id"] != current.public_id and \

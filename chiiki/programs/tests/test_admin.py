@@ -83,6 +83,13 @@ def test_edit_records_history_reindexes_and_checks_version(client_for, catalog, 
     response = admin.post(f"/programs/p/{program.public_id}/edit", {**stale, "name": "古い画面からの保存"})
     assert response.status_code == 409 and "他の利用者がこの支援メニューを更新しました" in response.content.decode()
     assert SupportProgram.objects.get(pk=program.pk).name == "地域情報化アドバイザー派遣制度"
+    # and neither can one that sends no version at all (it overwrote the newer save)
+    blind = {key: value for key, value in stale.items() if key != "version"}
+    response = admin.post(f"/programs/p/{program.public_id}/edit", {**blind, "name": "古い画面からの保存"})
+    assert response.status_code == 422 and "版（version）" in response.content.decode()
+    program.refresh_from_db()
+    assert (program.name, program.version) == ("地域情報化アドバイザー派遣制度", 2)
+    assert program.summary == "ドローン操縦の専門家を派遣する。"
 
 
 def test_edit_validation_errors_are_japanese_and_keep_input(client_for, catalog, users):
