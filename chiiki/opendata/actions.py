@@ -105,7 +105,9 @@ def clean_fields(values: dict, *, current: Dataset | None = None) -> dict:
     other = str(values.get("license_other", current.license_other if current else "") or "").strip()
     if license_ == License.OTHER and not other:
         problems.append(("license_other", "「その他」のライセンスは名称または条件を入力してください"))
-    cleaned["license_other"] = other[:200] if license_ == License.OTHER else ""
+    elif license_ == License.OTHER and len(other) > 200:  # refused, not cut: a licence's terms read to the end
+        problems.append(("license_other", "「その他」のライセンスは200文字以内にしてください"))
+    cleaned["license_other"] = other if license_ == License.OTHER else ""
     tags = list(dict.fromkeys(_split(values.get("tags", current.tags if current else []))))
     if any(len(t) > 100 for t in tags):
         problems.append(("tags", "タグは1つ100文字以内にしてください"))

@@ -52,3 +52,18 @@ def test_create_with_a_token(users, register, client, role, status):
     response = client.post("/api/v1/opendata/datasets", {"owner": "132012", "name": f"p-{role}", "title": "x"},
                            content_type="application/json", **headers)
     assert response.status_code == status
+
+
+def test_an_over_long_licence_is_refused_not_cut(users, register, client_for):
+    client = client_for(users["hachioji"])
+    client.get("/opendata/")
+    csrf = client.cookies.get("csrftoken")
+    headers = {"HTTP_X_CSRFTOKEN": csrf.value} if csrf else {}
+    body = {"owner": "132012", "name": "licensed", "title": "独自ライセンス", "license": "other"}
+    long = client.post("/api/v1/opendata/datasets", {**body, "license_other": "条" * 201},
+                       content_type="application/json", **headers)
+    assert long.status_code == 422 and "200文字以内" in long.content.decode()
+    assert not Dataset.objects.filter(name="licensed").exists()
+    exact = client.post("/api/v1/opendata/datasets", {**body, "license_other": "条" * 200},
+                        content_type="application/json", **headers)
+    assert exact.status_code == 201 and Dataset.objects.get(name="licensed").license_other == "条" * 200
