@@ -146,7 +146,7 @@ class Importer:
 
     def read(self, data: bytes, filename: str):
         reader = tabular.stream_table if self.streaming else tabular.read_table
-        return reader(data, filename, header_aliases=self.header_aliases)
+        return reader(data, filename, header_aliases=self.header_aliases, collect_controls=True)
 
     def run(self, actor, data: bytes, filename: str = "", *, dry_run: bool = False, source: str = "",
             **options) -> ImportResult:
@@ -167,7 +167,18 @@ class Importer:
                     access.require(actor, self.permission)
                     return ImportResult(problems=[RowProblem(None, "", str(exc))], dry_run=dry_run)
                 try:
-                    result = self.action(actor, table, dry_run=dry_run, source=source, **options)
+                    # A file with control characters is checked, never written: its rows are read without them,
+                    # so the action names every other problem, and the cells that hold them are added to those.
+                    checked_only = dry_run or table.may_hold_controls
+                    result = self.action(actor, table, dry_run=checked_only, source=source, **options)
+                    if table.control_problems:
+                        result.problems[:0] = table.control_problems
+                        result.problems.sort(key=lambda problem: problem.row or 0)
+                        result.dry_run = dry_run
+                    elif checked_only and not dry_run:
+                        # Only in cells read as blank (a row of separators): nothing to refuse after all.
+                        result = self.action(actor, self.read(data, filename), dry_run=False, source=source,
+                                             **options)
                 except tabular.TableError as exc:  # a streamed table's later row; nothing was written yet
                     return ImportResult(problems=[RowProblem(None, "", str(exc))], dry_run=dry_run)
         except budget.OverBudget as exc:

@@ -32,8 +32,8 @@ from django.conf import settings
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 
 from . import budget
-from .errors import DataFileError
-from .text import control_character_problem, normalize_digits
+from .errors import DataFileError, RowProblem
+from .text import control_character_problem, normalize_digits, without_control_characters
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv; charset=utf-8"
@@ -63,6 +63,10 @@ class Table:
     rows: list[Row] = field(default_factory=list)
     encoding: str = ""
     header_number: int = 1  # row number of the header in the file
+    # collect_controls: the cells found with control characters (as read so far), which the rows hold without
+    # them; and whether the file holds any at all (known before the rows are read).
+    control_problems: list[RowProblem] | None = None
+    may_hold_controls: bool = False
 
 
 @dataclass(frozen=True)
@@ -431,26 +435,35 @@ class TableStream:
     rows: Iterator[Row]
     encoding: str = ""
     header_number: int = 1
+    control_problems: list[RowProblem] | None = None  # as Table's
+    may_hold_controls: bool = False
 
 
 def read_table(data: bytes, filename: str = "", header_aliases: dict[str, str] | None = None, *,
-               max_bytes: int | None = None, max_rows: int | None = None, max_columns: int | None = None) -> Table:
+               max_bytes: int | None = None, max_rows: int | None = None, max_columns: int | None = None,
+               collect_controls: bool = False) -> Table:
     """Read CSV or XLSX bytes into a Table. header_aliases maps alternative header names to canonical ones.
 
     The header is the first non-blank row; blank rows are skipped but keep their place in the numbering.
     A value in a column without a header is an error (it would otherwise be lost silently). The limits default
     to settings IMPORT_MAX_BYTES / IMPORT_MAX_ROWS / IMPORT_MAX_COLUMNS.
+
+    A control character is a TableError at its cell, unless collect_controls: then every such cell is a
+    RowProblem in the table's control_problems and its row is read without them (an import names them all, with
+    the rows' other problems, and writes nothing: chiiki.core.imports).
     """
     stream = stream_table(data, filename, header_aliases, max_bytes=max_bytes, max_rows=max_rows,
-                          max_columns=max_columns)
+                          max_columns=max_columns, collect_controls=collect_controls)
     return Table(header=stream.header, rows=list(stream.rows), encoding=stream.encoding,
-                 header_number=stream.header_number)
+                 header_number=stream.header_number, control_problems=stream.control_problems,
+                 may_hold_controls=stream.may_hold_controls)
 
 
 def stream_table(data: bytes, filename: str = "", header_aliases: dict[str, str] | None = None, *,
                  max_bytes: int | None = None, max_rows: int | None = None,
-                 max_columns: int | None = None) -> TableStream:
-    """Like read_table, but the rows come one at a time from the returned stream's `rows`.
+                 max_columns: int | None = None, collect_controls: bool = False) -> TableStream:
+    """Like read_table, but the rows come one at a time from the returned stream's `rows` (and control_problems
+    grows as they are read).
 
     File-level problems found before the header (size, format, encoding, no header) raise TableError here; those
     found in a later row raise it from the iteration.
@@ -472,7 +485,8 @@ def stream_table(data: bytes, filename: str = "", header_aliases: dict[str, str]
         records, from_csv = _csv_records(text, limits), True
         check_controls = control_character_problem(text) is not None  # one pass over the text, not per cell
         del text  # the records hold it while they are read
-    values_of = _row_values(records, limits, from_csv, check_controls)
+    found = [] if collect_controls else None
+    values_of = _row_values(records, limits, from_csv, check_controls, found)
     header: list[str] = []
     for number, values in values_of:
         header = [aliases.get(h, h) for h in values]
@@ -487,12 +501,13 @@ def stream_table(data: bytes, filename: str = "", header_aliases: dict[str, str]
             raise TableError(f"ヘッダーに同じ列名が複数あります: {', '.join(sorted(duplicates))}")
         values_of.send(header)  # from here on, control characters are reported with the column's name
         return TableStream(header=header, rows=_data_rows(values_of, header), encoding=encoding,
-                           header_number=number)
+                           header_number=number, control_problems=found, may_hold_controls=check_controls)
     raise TableError("ヘッダー行がありません（ファイルに値がありません）")
 
 
-def _row_values(records, limits: Limits, from_csv: bool, check_controls: bool):
-    """(row number, cleaned values) of each non-blank row. The header is sent in after the first row."""
+def _row_values(records, limits: Limits, from_csv: bool, check_controls: bool, found: list | None = None):
+    """(row number, cleaned values) of each non-blank row. The header is sent in after the first row.
+    found: a list to collect control characters in (see read_table) instead of raising at the first."""
     header: list[str] = []
     for count, (number, raw) in enumerate(records):
         if count % 512 == 0:
@@ -505,7 +520,13 @@ def _row_values(records, limits: Limits, from_csv: bool, check_controls: bool):
         if number > limits.max_rows:
             raise TableError(f"{number}行目に値があります。読み込めるのは{limits.max_rows:,}行目までです（行が多すぎます）")
         if check_controls:
-            _check_controls(number, raw, header)
+            if found is None:
+                _check_controls(number, raw, header)
+            else:
+                problems = _control_problems(number, raw, header)
+                if problems:
+                    found.extend(problems)
+                    values = [without_control_characters(v) for v in values]
         sent = yield number, values
         if sent is not None:
             header = sent
@@ -529,6 +550,15 @@ def _check_controls(number: int, raw: list, header: list[str]) -> None:
             if problem:
                 name = f"「{header[index - 1]}」" if index <= len(header) and header[index - 1] else ""
                 raise TableError(f"{number}行目{name}（{index}列目）: {problem}")
+
+
+def _control_problems(number: int, raw: list, header: list[str]) -> list[RowProblem]:
+    problems = []
+    for index, value in enumerate(raw, start=1):
+        if isinstance(value, str) and (problem := control_character_problem(value)):
+            column = header[index - 1] if index <= len(header) and header[index - 1] else f"{index}列目"
+            problems.append(RowProblem(number, column, problem))
+    return problems
 
 
 def require_columns(table: Table, required: Iterable[str]) -> None:

@@ -63,6 +63,11 @@ def control_character_problem(value: str) -> str | None:
     return f"制御文字（{label}）が含まれています。取り除いてから保存してください"
 
 
+def without_control_characters(value: str) -> str:
+    """value without the control characters control_character_problem refuses."""
+    return _CONTROL.sub("", value)
+
+
 def is_hiragana(char: str) -> bool:
     return "ぁ" <= char <= "ゖ"
 

@@ -274,15 +274,30 @@ def test_cp932_without_bom_with_a_few_kanji_is_still_read(tmp_path, register, re
     ("前\x00後", "U+0000 NUL"), ("ベル\x07", "U+0007"), ("\x1b[31m赤", "U+001B ESC"), ("末尾\x1f", "U+001F"),
 ])
 def test_control_characters_are_refused_naming_row_and_column(tmp_path, client_for, users, records, note, named):
+    """Every cell that holds one is named, with the other rows' problems: the file is checked, never written."""
     data = csv_bytes(IMPORT_HEADER, [["131016", "disaster", 2026, "implemented", "普通", ""],
-                                     ["132012", "disaster", 2026, "implemented", note, ""]])
-    expected = f"3行目「備考」（5列目）: 制御文字（{named}）が含まれています"
+                                     ["132012", "disaster", 2026, "implemented", note, ""],
+                                     ["132012", "nosuch", 2026, "implemented", "", ""],
+                                     ["011002", "disaster", 2026, "implemented", f"二つ目{note}", ""]])
+    message = f"制御文字（{named}）が含まれています"
     response = api_import(users["admin"], data)
-    assert response.status_code == 422 and response.json()["errors"][0]["message"].startswith(expected)
+    errors = response.json()["errors"]
+    assert response.status_code == 422 and [(e["row"], e["column"]) for e in errors] == [
+        (3, "備考"), (4, "分野"), (5, "備考")]
+    assert errors[0]["message"].startswith(message) and errors[2]["message"].startswith(message)
     ok, output = command(tmp_path, data)
-    assert not ok and expected in output
-    assert expected in web_import(client_for(users["admin"]), data)
+    assert not ok and f"3行目 列「備考」: {message}" in output and f"5行目 列「備考」: {message}" in output
+    assert "4行目 列「分野」" in output
+    page = web_import(client_for(users["admin"]), data)
+    assert page.count(message) == 2 and '<td class="num">4</td><td>分野</td>' in page
     assert records() == {}
+
+
+def test_a_control_character_only_in_a_row_read_as_blank_does_not_stop_the_import(users, records):
+    data = csv_bytes(IMPORT_HEADER, [["131016", "disaster", 2026, "implemented", "", ""]]) + b"\x1f,\x1f\r\n"
+    response = api_import(users["admin"], data)
+    assert response.status_code == 200 and response.json()["committed"], response.json()
+    assert records() == {("131016", "disaster", 2026): ("implemented", 1)}
 
 
 def test_tab_and_line_breaks_inside_a_note_are_kept(users, records):
