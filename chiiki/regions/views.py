@@ -12,7 +12,7 @@ from django.utils.http import quote_etag
 from django.views.decorators.http import require_http_methods
 
 from chiiki import access
-from chiiki.core import history
+from chiiki.core import editing, history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.paging import paginate
 from chiiki.core.tabular import table_response
@@ -101,10 +101,10 @@ def municipality_edit(request, code):
             try:
                 actions.update_municipality_attributes(request.user, municipality, form.attributes(),
                                                        form.cleaned_data["version"], source=history.WEB)
-            except Conflict as exc:
-                messages.error(request, str(exc))
+            except Conflict:
+                # What was typed stays on the form, with the other person's value beside each field that differs.
                 municipality.refresh_from_db()
-                form = MunicipalityAttributesForm.for_municipality(municipality)
+                editing.keep_typed(form, MunicipalityAttributesForm.for_municipality(municipality).initial)
                 return render(request, "regions/municipality_edit.html",
                               {"municipality": municipality, "form": form}, status=409)
             except Invalid as exc:

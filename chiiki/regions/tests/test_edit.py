@@ -65,12 +65,16 @@ def test_stale_version_is_refused(users, client_for):
     first, second = client_for(users["hachioji"]), client_for(users["tokyo"])
     assert post(first, version=1).status_code == 302
     response = post(second, version=1, fiscal_strength_index="0.10")
-    assert response.status_code == 409
-    assert "ほかの利用者がこの団体の情報を先に更新しました" in response.content.decode()
+    html = response.content.decode()
+    assert response.status_code == 409 and "ほかの人が先に保存しました。あなたの入力は消さずに残しています" in html
     assert str(Municipality.objects.get(code="132012").fiscal_strength_index) == "0.85"
     assert ChangeRecord.objects.count() == 1
-    # The form is shown again with the current values and version, so a resubmit works.
-    assert 'value="2"' in response.content.decode()
+    # What was typed stays, with the other person's value beside it; the version moves on, so saving again is a
+    # deliberate overwrite.
+    assert 'value="0.10"' in html and "ほかの人が保存した内容:</span> 0.85" in html
+    assert 'name="version" value="2"' in html
+    assert post(second, version=2, fiscal_strength_index="0.10").status_code == 302
+    assert str(Municipality.objects.get(code="132012").fiscal_strength_index) == "0.10"
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
