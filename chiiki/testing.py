@@ -145,12 +145,12 @@ def together(requests: list[tuple[str, str, str, dict | None]]) -> list[tuple[in
         except urllib.error.HTTPError as exc:
             return exc.code, json.loads(exc.read() or b"null")
 
-    return _released_together([prepare(item) for item in requests], send)
+    return released_together([prepare(item) for item in requests], send)
 
 
-def _released_together(prepared: list, send) -> list:
+def released_together(prepared: list, send) -> list:
     """send(item) for every prepared item, each in its own thread, all released by one barrier; the answers in
-    order (every thread must answer)."""
+    order (every thread must answer). A send that uses the database closes its thread's connection itself."""
     import threading
 
     barrier = threading.Barrier(len(prepared))
@@ -197,6 +197,6 @@ def posted_together(user, posts: list[tuple[str, dict]]) -> list[int]:
         except urllib.error.HTTPError as exc:
             return exc.code
 
-    return _released_together([urllib.request.Request(
+    return released_together([urllib.request.Request(
         url, data=urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token}).encode(), method="POST",
         headers=headers) for url, fields in posts], send)

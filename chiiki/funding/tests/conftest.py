@@ -47,3 +47,18 @@ def plan_factory(register):
 GENERAL, NATIONAL = SourceKind.GENERAL, SourceKind.NATIONAL_PROGRAM
 CONFIRMED, PLANNED, RECEIVED, REJECTED = (FundingState.CONFIRMED, FundingState.PLANNED, FundingState.RECEIVED,
                                           FundingState.REJECTED)
+
+
+@pytest.fixture
+def receiving_campaign(register, users):
+    """A campaign of 八王子市 open today, and API keys of two people who may record its receipts (the municipality
+    and its prefecture): for writes that race."""
+    from django.utils import timezone
+
+    from chiiki.accounts.models import ApiToken
+
+    today = timezone.localdate()
+    campaign = actions.create_campaign(access.SYSTEM, register["municipalities"]["132012"], title="同時受付",
+                                       use_of_funds="テスト", target_amount=1_000_000, start_date=today,
+                                       end_date=today, donation_url="https://example.jp/cf")
+    return campaign, [ApiToken.issue(users["hachioji"], "t")[1], ApiToken.issue(users["tokyo"], "t")[1]]

@@ -18,10 +18,10 @@ from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
-from chiiki import access
-from chiiki.accounts.models import ApiToken, Role, User
-from chiiki.funding import actions, importing
+from chiiki.accounts.models import Role, User
+from chiiki.funding import importing
 from chiiki.funding.models import NonGrantStatus, Receipt
+from chiiki.testing import released_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,21 +46,13 @@ def _meet_before_writing(monkeypatch, parties: int) -> None:
 
 
 def _in_parallel(calls) -> list:
-    answers: list = [None] * len(calls)
-
-    def run(i):
+    def send(call):
         try:
-            answers[i] = calls[i]()
+            return call()
         finally:
             connection.close()  # this thread's connection, or the test database cannot be flushed
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(TIMEOUT * 2)
-    assert not any(thread.is_alive() for thread in threads), "an import did not finish"
-    return answers
+    return released_together(calls, send)
 
 
 def test_two_admins_committing_one_non_grant_file_at_once_both_succeed(client_for, users, monkeypatch):
@@ -92,12 +84,9 @@ def test_two_admins_committing_one_non_grant_file_at_once_both_succeed(client_fo
         assert stored == {("132012", True, True), ("130001", True, False)}, round_
 
 
-def test_one_receipts_file_imported_twice_at_once_through_the_api_counts_once(users, register, monkeypatch):
+def test_one_receipts_file_imported_twice_at_once_through_the_api_counts_once(receiving_campaign, monkeypatch):
     today = timezone.localdate()
-    campaign = actions.create_campaign(access.SYSTEM, register["municipalities"]["132012"], title="同時受付",
-                                       use_of_funds="テスト", target_amount=1_000_000, start_date=today,
-                                       end_date=today, donation_url="https://example.jp/cf")
-    keys = [ApiToken.issue(users["hachioji"], "t")[1], ApiToken.issue(users["tokyo"], "t")[1]]
+    campaign, keys = receiving_campaign
     for round_ in range(ROUNDS):
         content = f"受付番号,受付日,金額\r\nR{round_}-1,{today},1000\r\nR{round_}-2,{today},2000\r\n".encode()
         _meet_before_writing(monkeypatch, len(keys))

@@ -14,8 +14,6 @@ from collections import Counter
 import pytest
 from django.utils import timezone
 
-from chiiki import access
-from chiiki.funding import actions
 from chiiki.funding.models import Receipt
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,14 +32,10 @@ def _send(url, body, headers):
         return exc.code, json.loads(exc.read() or b"null")
 
 
-def test_twenty_concurrent_posts_give_the_exact_total(live_server, users, register):
-    from chiiki.accounts.models import ApiToken
+def test_twenty_concurrent_posts_give_the_exact_total(live_server, receiving_campaign):
 
     today = timezone.localdate()
-    campaign = actions.create_campaign(access.SYSTEM, register["municipalities"]["132012"], title="同時受付",
-                                       use_of_funds="テスト", target_amount=1_000_000, start_date=today,
-                                       end_date=today, donation_url="https://example.jp/cf")
-    keys = [ApiToken.issue(users["hachioji"], "t")[1], ApiToken.issue(users["tokyo"], "t")[1]]
+    campaign, keys = receiving_campaign
     url = f"{live_server.url}/api/v1/campaigns/{campaign.pk}/receipts"
     amounts = {f"C-{n:03d}": 1000 * (n + 1) for n in range(THREADS // 2)}
     barrier = threading.Barrier(THREADS)

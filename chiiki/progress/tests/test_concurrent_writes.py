@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from chiiki.conftest import MUNICIPALITIES, SECTORS
 from chiiki.core.db import BUSY_MESSAGE
 from chiiki.progress.imports import PROGRESS
+from chiiki.testing import released_together
 
 from .conftest import csv_file
 
@@ -51,23 +52,13 @@ def _send(url: str, method: str, body: bytes, headers: dict) -> tuple[int, dict 
 
 def _in_parallel(calls) -> list[tuple[int, dict | None]]:
     """Run each call (a no-argument function) in its own thread, all released together; results in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        barrier.wait()
+    def send(call):
         try:
-            results[index] = call()
+            return call()
         except Exception as exc:  # a dropped connection counts as a failure of the server
-            results[index] = (f"{type(exc).__name__}: {exc}", None)
+            return (f"{type(exc).__name__}: {exc}", None)
 
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(TIMEOUT * 2)
-    assert not any(thread.is_alive() for thread in threads), "a request did not finish"
-    return results
+    return released_together(calls, send)
 
 
 def _multipart(filename: str, data: bytes) -> tuple[bytes, str]:
