@@ -128,6 +128,12 @@ def _write_kpi(actor, kpi, data, cleaned, target_prefecture, *, version, source)
 
 # ---- reviews --------------------------------------------------------------------------------------------------
 
+def _frozen(value):
+    """A figure as a review can keep it (validation.MAX_VALUE): none beyond that (a projection far ahead, sums of
+    the largest amounts), rather than refusing to open the review."""
+    return None if value is not None and abs(value) > validation.MAX_VALUE else value
+
+
 def open_review(actor, *, fiscal_year, prefecture: str | None = None, title: str = "", summary: str = "",
                 source: str = history.WEB, is_demo: bool = False) -> Review:
     """Open the review of a 年度: freeze every KPI of its scope (value of that 年度, outlook, formula) now."""
@@ -153,11 +159,13 @@ def open_review(actor, *, fiscal_year, prefecture: str | None = None, title: str
             for kpi in queries.kpis(pref.code if pref else None):
                 by_year = queries.values(kpi, years)
                 look = queries.outlook(kpi, by_year)
+                value = by_year.get(year) if by_year is not None else None
                 entries.append(ReviewEntry(
-                    review=review, kpi=kpi, kpi_name=kpi.name, unit=kpi.unit,
-                    value=by_year.get(year) if by_year is not None else None, target_value=kpi.target_value,
-                    target_fiscal_year=kpi.target_fiscal_year, projected_value=look.projected, outlook=look.label,
-                    formula=look.formula))
+                    review=review, kpi=kpi, kpi_name=kpi.name, unit=kpi.unit, value=_frozen(value),
+                    target_value=kpi.target_value, target_fiscal_year=kpi.target_fiscal_year,
+                    projected_value=_frozen(look.projected), outlook=look.label,
+                    formula=look.formula if _frozen(look.projected) == look.projected
+                    else f"{look.formula}（見込み値は記録できる桁数を超えるため記録していません）"))
             ReviewEntry.objects.bulk_create(entries)
             history.record(actor, history.CREATE, review, None,
                            {"fiscal_year": year, "prefecture": pref.pk if pref else None, "title": review.title,

@@ -33,6 +33,11 @@ def code(raw) -> str:
     return value
 
 
+# The value columns are numeric(16, 2), but SQLite keeps a decimal as a float: with 2 decimals only 15 significant
+# digits come back as they were (99999999999999.99 is read back as …98 and then refused by Django's converter).
+MAX_VALUE = Decimal(10**13)
+
+
 def decimal(raw, *, label: str, required: bool = True, positive: bool = False) -> Decimal | None:
     if raw in (None, ""):
         if required:
@@ -42,11 +47,14 @@ def decimal(raw, *, label: str, required: bool = True, positive: bool = False) -
         value = Decimal(str(raw).replace(",", "").strip())
     except InvalidOperation:
         raise ValueError(f"{label}は数値で入力してください") from None
-    if not value.is_finite() or abs(value) >= Decimal("1e14"):
-        raise ValueError(f"{label}が大きすぎます")
+    if not value.is_finite() or abs(value) > MAX_VALUE:
+        raise ValueError(f"{label}が大きすぎます（±10兆まで）")
+    value = value.quantize(Decimal("0.01"))
+    if abs(value) > MAX_VALUE:  # 10000000000000.001 rounds up past it
+        raise ValueError(f"{label}が大きすぎます（±10兆まで）")
     if positive and value <= 0:
         raise ValueError(f"{label}は0より大きい数値で入力してください")
-    return value.quantize(Decimal("0.01"))
+    return value
 
 
 MAX_ORDER = 32767  # the column is a small integer on both engines
