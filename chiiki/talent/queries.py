@@ -204,7 +204,9 @@ DEMAND_STATES = [s for s in Status.values if s not in (Status.DRAFT, Status.WITH
 
 
 def fiscal_years() -> list[int]:
-    return sorted(set(TalentRequest.objects.values_list("fiscal_year", flat=True)), reverse=True)
+    """The 年度 the public figures can show: of requests since 申請 (a draft's 年度 would tell it exists)."""
+    return sorted(set(TalentRequest.objects.filter(status__in=DEMAND_STATES).values_list("fiscal_year", flat=True)),
+                  reverse=True)
 
 
 def demand_supply_by_capability(fiscal_year: int | None = None, capabilities=None) -> list[dict]:

@@ -92,3 +92,21 @@ def test_admin_may_edit_any_profile_and_the_person_their_own(users, advisor_prof
     assert access.can(users["admin"], "talent.edit_profile", advisor_profile)
     assert access.can(users["advisor"], "talent.edit_profile", advisor_profile)
     assert not access.can(users["company"], "talent.edit_profile", advisor_profile)
+
+
+def test_a_draft_does_not_show_its_year_on_the_public_figures(users, register, vocabulary, client):
+    """The 年度 list of the public analytics and dispatches pages lists what they count (requests since 申請)."""
+    from django.core.cache import cache
+
+    from chiiki.core.fiscal import current_fiscal_year
+
+    from .conftest import request_data
+
+    year = f'<option value="{current_fiscal_year()}"'
+    draft = actions.create_request(users["hachioji"], register["municipalities"]["132012"], request_data())
+    assert draft.status == Status.DRAFT
+    for url in ("/talent/analytics/", "/talent/dispatches/"):
+        assert year not in client.get(url).content.decode(), url
+    TalentRequest.objects.filter(pk=draft.pk).update(status=Status.SUBMITTED)  # (a round need not be open)
+    cache.clear()  # the update above moved no data version
+    assert year in client.get("/talent/analytics/").content.decode()
