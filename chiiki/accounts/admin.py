@@ -3,7 +3,9 @@ were also given staff status (access rule "site.admin"). Model permissions follo
 admin needs no Django permission rows; nobody else gets in even with is_staff."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
 
 from chiiki import access
 from chiiki.core.forms import StorableModelChoiceField, StorableModelMultipleChoiceField
@@ -51,6 +53,10 @@ class SiteAdminPermissions:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+def _guards_a_superuser(request, obj) -> bool:
+    return obj is not None and obj.is_superuser and not request.user.is_superuser
+
+
 @admin.register(User)
 class UserAdmin(SiteAdminPermissions, DjangoUserAdmin):
     list_display = ["username", "full_name", "role", "affiliation", "is_active", "is_staff", "last_login"]
@@ -86,7 +92,26 @@ class UserAdmin(SiteAdminPermissions, DjangoUserAdmin):
             fields.append("is_superuser")  # national admins cannot mint superusers (or become one)
         return fields
 
+    # A superuser's account is a superuser's to change: a national admin could otherwise set its password (and
+    # sign in as it), deactivate or delete it.
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not _guards_a_superuser(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not _guards_a_superuser(request, obj)
+
     # Every change made here goes into the change history (accounts.actions), like every other domain write.
+
+    def user_change_password(self, request, id, form_url=""):
+        # Django's own view saves the password without save_model: recorded here when it did.
+        target = self.get_object(request, unquote(id))
+        before = actions.user_state(target) if target is not None else None
+        with transaction.atomic():  # the new password and its record together
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302 and target is not None:
+                actions.record_user_saved(request.user, User.objects.get(pk=target.pk), before,
+                                          password_changed=True)
+        return response
 
     def save_model(self, request, obj, form, change):
         before = actions.user_state(User.objects.get(pk=obj.pk)) if change else None

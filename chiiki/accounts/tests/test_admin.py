@@ -147,3 +147,32 @@ def test_deleting_a_user_with_tokens_keeps_history_without_the_name(client_for, 
     deletions = ChangeRecord.objects.filter(action="delete", actor=staff_admin)
     assert {e.model for e in deletions} == {"accounts.user", "accounts.apitoken"}
     assert client.post(f"/django-admin/accounts/user/{staff_admin.pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+def test_a_password_set_on_the_admin_site_is_in_history(client_for, staff_admin, users):
+    target = users["hachioji"]
+    page = client_for(staff_admin).post(f"/django-admin/accounts/user/{target.pk}/password/", {
+        "password1": "Another-pass-99x", "password2": "Another-pass-99x", "usable_password": "true"})
+    assert page.status_code == 302
+    target.refresh_from_db()
+    assert target.check_password("Another-pass-99x")
+    record = ChangeRecord.objects.filter(model="accounts.user", object_id=str(target.pk)).latest("at")
+    assert record.action == "update" and record.after["password"] == "（変更）" and record.actor == staff_admin
+
+
+def test_a_superusers_account_is_left_to_superusers(client_for, staff_admin, users):
+    """A national admin with staff status manages users, but could otherwise take over a superuser's account."""
+    root = User.objects.create_superuser("root", "root@example.jp", "Root-pass-1234x")
+    admin = client_for(staff_admin)
+    taken = admin.post(f"/django-admin/accounts/user/{root.pk}/password/", {
+        "password1": "Taken-over-99x", "password2": "Taken-over-99x", "usable_password": "true"})
+    assert taken.status_code == 403
+    edited = admin.post(f"/django-admin/accounts/user/{root.pk}/change/", {"username": "root", "is_active": ""})
+    assert edited.status_code == 403
+    assert admin.post(f"/django-admin/accounts/user/{root.pk}/delete/", {"post": "yes"}).status_code == 403
+    root.refresh_from_db()
+    assert root.check_password("Root-pass-1234x") and root.is_active
+    assert admin.get(f"/django-admin/accounts/user/{root.pk}/change/").status_code == 200  # still readable
+    own = client_for(root).post(f"/django-admin/accounts/user/{users['hachioji'].pk}/password/", {
+        "password1": "Set-by-root-99x", "password2": "Set-by-root-99x", "usable_password": "true"})
+    assert own.status_code == 302
