@@ -889,8 +889,9 @@ class ChallengeFilters(Schema):
     municipality: str = ""
     deadline_before: dt.date | None = None
     startup_friendly: bool = False
-    status: str = Field("open", description="open（募集中・締切前）・awaiting（締切後、選定を待つ提案がある。提案を審査する団体の担当者・事務局のみ: 自分が審査する課題）・closed・decided・"
-                                            "withdrawn（取り下げた課題）・all")
+    status: str = Field("open", description="open（募集中・締切前）・awaiting（締切後、選定を待つ提案がある。"
+                                            "提案を審査する団体の担当者・事務局のみ: 自分が審査する課題）・closed・"
+                                            "decided・withdrawn（取り下げた課題）・all")
 
 
 @router.get("/challenges", response=ChallengeList, summary="自治体の課題（募集中のもの。絞込み: 分野・都道府県・締切・スタートアップ向け）")

@@ -620,7 +620,8 @@ def challenges(*, sector="", prefecture="", municipality="", deadline_before=Non
     if status == "open":
         qs = qs.filter(status=ChallengeStatus.OPEN, deadline__gte=today)
     elif status == AWAITING_SELECTION:
-        qs = (access.scope_reviewed_challenges(viewer, qs).exclude(status__in=(ChallengeStatus.DECIDED, ChallengeStatus.WITHDRAWN)).filter(deadline__lt=today)
+        qs = (access.scope_reviewed_challenges(viewer, qs)
+              .exclude(status__in=(ChallengeStatus.DECIDED, ChallengeStatus.WITHDRAWN)).filter(deadline__lt=today)
               .annotate(waiting=Count("proposals", filter=Q(proposals__status__in=(ProposalStatus.SUBMITTED,
                                                                                    ProposalStatus.SHORTLISTED))))
               .filter(waiting__gt=0))
