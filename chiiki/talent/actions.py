@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from chiiki import access
 from chiiki.core import db, editing, history
-from chiiki.core.errors import Invalid
+from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import current_fiscal_year, fiscal_year_of
 from chiiki.core.text import control_character_problem
 from chiiki.regions.models import Prefecture
@@ -98,24 +98,38 @@ def save_capability(actor, capability: Capability, *, label: str, synonyms: str,
     return current
 
 
-def save_round(actor, fiscal_year: int, number: int, deadline: dt.date, *, source: str = history.WEB) -> ApplicationRound:
+def save_round(actor, fiscal_year: int, number: int, deadline: dt.date, *, version,
+               source: str = history.WEB) -> ApplicationRound:
+    """Set the deadline of 第`number`回 of `fiscal_year`. `version`: the version of the round the editor saw (0 when
+    they saw none); a round someone else created or changed meanwhile is a Conflict, never overwritten."""
     access.require(actor, "talent.manage")
     problem = rules.round_problem(fiscal_year, number, deadline)
     if problem:
         raise Invalid([("deadline", problem)])
-    with transaction.atomic():
-        round_, created = ApplicationRound.objects.get_or_create(fiscal_year=fiscal_year, number=number,
-                                                                 defaults={"deadline": deadline})
-        before = None if created else {"deadline": round_.deadline.isoformat()}
-        if not created:
-            if round_.deadline == deadline:
-                return round_
-            round_.deadline = deadline
-            round_.save()
-        history.record(actor, history.CREATE if created else history.UPDATE, round_, before,
-                       {"deadline": deadline.isoformat()}, source=source)
-        history.bump(AREA)
-    return round_
+    version = editing.require_version(version)
+    rounds = ApplicationRound.objects.filter(fiscal_year=fiscal_year, number=number)
+    try:
+        with transaction.atomic():
+            current = rounds.select_for_update().first()
+            if current is None:
+                current = ApplicationRound.objects.create(fiscal_year=fiscal_year, number=number, deadline=deadline)
+                history.record(actor, history.CREATE, current, None, {"deadline": deadline.isoformat()},
+                               source=source)
+                history.bump(AREA)
+                return current
+            editing.check_version(current, version)
+            before = editing.apply(current, ("deadline",), {"deadline": deadline})
+            if before is None:
+                return current
+            current.save()
+            history.record(actor, history.UPDATE, current, before,
+                           {"deadline": deadline.isoformat()}, source=source)
+            history.bump(AREA)
+    except IntegrityError as exc:
+        db.duplicate_or_raise(exc)
+        # Someone created the same round at the same moment (the pair is unique).
+        raise Conflict(current=rounds.first()) from None
+    return current
 
 
 # ---- Profiles -------------------------------------------------------------------------------------------------

@@ -103,7 +103,7 @@ def load(*, stdout=None, actor=access.SYSTEM) -> str:
     with transaction.atomic():
         for number, month in enumerate(range(4, 13), start=1):
             if not ApplicationRound.objects.filter(fiscal_year=year, number=number).exists():
-                actions.save_round(actor, year, number, dt.date(year, month, 20), source=history.DEMO)
+                actions.save_round(actor, year, number, dt.date(year, month, 20), version=0, source=history.DEMO)
         pool = [actions.create_profile(actor, _profile_data(rng, n, capabilities, prefectures), is_demo=True,
                                        source=history.DEMO) for n in range(1, POOL + 1)]
         own = _own_profiles(actor, advisor, company)

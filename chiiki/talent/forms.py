@@ -255,3 +255,5 @@ class RoundForm(ActionForm):
     fiscal_year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     number = forms.IntegerField(label="回", min_value=1, max_value=12)
     deadline = forms.DateField(label="締切日（15時締切）", widget=forms.DateInput(attrs={"type": "date"}))
+    # 0: the editor saw no such round (a new one); otherwise the version of the round being changed.
+    version = forms.IntegerField(widget=forms.HiddenInput, initial=0, min_value=0)

@@ -107,6 +107,7 @@ class ApplicationRound(models.Model):
     fiscal_year = models.PositiveIntegerField("年度")
     number = models.PositiveSmallIntegerField("回")
     deadline = models.DateField("締切日（15時締切）")
+    version = models.PositiveIntegerField("版", default=1)
 
     class Meta:
         ordering = ["deadline"]

@@ -618,17 +618,28 @@ def _capability_initial(item) -> dict:
 @login_required
 def rounds(request):
     access.require(request.user, "talent.manage")
-    form = RoundForm(request.POST or None, initial={"fiscal_year": current_fiscal_year()})
+    # 「締切を変更」 opens the form on one round, with the version its change must start from.
+    round_id = row_id(request.GET.get("round"))
+    changing = ApplicationRound.objects.filter(pk=round_id).first() if round_id else None
+    initial = _round_initial(changing) if changing else {"fiscal_year": current_fiscal_year(), "version": 0}
+    form = RoundForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            actions.save_round(request.user, d["fiscal_year"], d["number"], d["deadline"])
+            actions.save_round(request.user, d["fiscal_year"], d["number"], d["deadline"], version=d["version"])
         except Invalid as exc:
             form.add_problems(exc.problems)
+        except Conflict as exc:
+            editing.keep_typed(form, exc.current and _round_initial(exc.current))
         else:
             messages.success(request, "募集回を保存しました。")
             return redirect("talent:rounds")
     rounds = ApplicationRound.objects.annotate(request_count=Count("requests"))
-    return render(request, "talent/rounds.html", {"form": form, "rounds": rounds,
+    return render(request, "talent/rounds.html", {"form": form, "rounds": rounds, "changing": changing,
                                                   "open": rules.open_round()},
-                  status=422 if request.method == "POST" else 200)
+                  status=_status(request, form))
+
+
+def _round_initial(round_) -> dict:
+    return {"fiscal_year": round_.fiscal_year, "number": round_.number, "deadline": round_.deadline,
+            "version": round_.version}

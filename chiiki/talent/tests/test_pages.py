@@ -213,11 +213,44 @@ def test_a_second_profile_for_the_same_person_is_refused(users, vocabulary):
 
 def test_rounds_page_for_the_admin_only(users, client_for, db):
     admin = client_for(users["admin"])
-    response = admin.post("/talent/manage/rounds", {"fiscal_year": 2026, "number": 1, "deadline": "2026-04-20"})
+    response = admin.post("/talent/manage/rounds", {"fiscal_year": 2026, "number": 1, "deadline": "2026-04-20",
+                                                   "version": 0})
     assert response.status_code == 302 and ApplicationRound.objects.count() == 1
-    bad = admin.post("/talent/manage/rounds", {"fiscal_year": 2026, "number": 2, "deadline": "2027-01-20"})
+    bad = admin.post("/talent/manage/rounds", {"fiscal_year": 2026, "number": 2, "deadline": "2027-01-20",
+                                              "version": 0})
     assert bad.status_code == 422 and "募集回の締切は4月から12月までです" in bad.content.decode()
     assert client_for(users["hachioji"]).get("/talent/manage/rounds").status_code == 403
+
+
+def test_a_round_changed_meanwhile_is_not_overwritten(users, client_for, db):
+    """Two admins open 第1回 and change its deadline: the second save is refused with the first's date shown, and
+    what the second typed comes back; the same form with a new pair cannot overwrite an existing round either."""
+    from chiiki.core.models import ChangeRecord
+
+    admin = client_for(users["admin"])
+    assert admin.post("/talent/manage/rounds", {"fiscal_year": 2026, "number": 1, "deadline": "2026-04-20",
+                                                "version": 0}).status_code == 302
+    round_ = ApplicationRound.objects.get()
+    opened = admin.get(f"/talent/manage/rounds?round={round_.pk}").content.decode()
+    assert 'value="2026-04-20"' in opened and 'name="version" value="1"' in opened
+    first = admin.post("/talent/manage/rounds", {"fiscal_year": 2026, "number": 1, "deadline": "2026-04-24",
+                                                 "version": 1})
+    assert first.status_code == 302
+    second = admin.post("/talent/manage/rounds", {"fiscal_year": 2026, "number": 1, "deadline": "2026-04-17",
+                                                  "version": 1})
+    body = second.content.decode()
+    assert second.status_code == 409 and "ほかの人が先に保存しました" in body
+    assert 'value="2026-04-17"' in body and "2026-04-24" in body and 'name="version" value="2"' in body
+    added_again = admin.post("/talent/manage/rounds", {"fiscal_year": 2026, "number": 1, "deadline": "2026-04-10",
+                                                       "version": 0})
+    assert added_again.status_code == 409
+    round_.refresh_from_db()
+    assert round_.deadline == dt.date(2026, 4, 24) and round_.version == 2
+    deliberate = admin.post("/talent/manage/rounds", {"fiscal_year": 2026, "number": 1, "deadline": "2026-04-17",
+                                                      "version": 2})
+    assert deliberate.status_code == 302
+    changes = ChangeRecord.objects.filter(model="talent.applicationround", object_id=str(round_.pk))
+    assert [(c.before or {}).get("deadline") for c in changes.order_by("pk")] == [None, "2026-04-20", "2026-04-24"]
 
 
 def test_overdue_report_is_flagged_on_the_admin_list(users, client_for, hachioji_request, advisor_profile):

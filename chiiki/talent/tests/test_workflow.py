@@ -175,14 +175,14 @@ def test_no_open_round_refuses_the_submission(users, hachioji_request):
 ])
 def test_rounds_are_april_to_december(users, db, number, deadline, problem):
     with pytest.raises(Invalid) as exc:
-        actions.save_round(users["admin"], 2026, number, deadline)
+        actions.save_round(users["admin"], 2026, number, deadline, version=0)
     assert exc.value.errors == {"deadline": problem}
 
 
 def test_only_the_admin_sets_rounds(users, db):
     with pytest.raises(PermissionDenied):
-        actions.save_round(users["hachioji"], 2026, 1, dt.date(2026, 4, 20))
-    assert actions.save_round(users["admin"], 2026, 1, dt.date(2026, 4, 20)).deadline == dt.date(2026, 4, 20)
+        actions.save_round(users["hachioji"], 2026, 1, dt.date(2026, 4, 20), version=0)
+    assert actions.save_round(users["admin"], 2026, 1, dt.date(2026, 4, 20), version=0).deadline == dt.date(2026, 4, 20)
 
 
 # ---- 3 days / 10 hours ------------------------------------------------------------------------------------------
