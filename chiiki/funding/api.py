@@ -540,6 +540,7 @@ class LineFilters(Schema):
                                            description="この支援メニューID 以外の財源（支援メニューのない財源を含む）")
     secured: bool = Field(False, description="採択・確定と受領だけ")
     exclude_rejected: bool = Field(False, description="不採択を除く")
+    public: bool = Field(False, description="下書きの計画の財源を除く（お金の流れが数える財源）")
 
 
 class PlanLineOut(LineOut):
@@ -569,7 +570,8 @@ def list_lines(request, filters: Query[LineFilters], page: int = Query(1, ge=1),
                               state=filters.state or "", prefecture=filters.prefecture or "",
                               municipality=filters.municipality or "", plan=filters.plan,
                               program=filters.program or "", other_than_program=filters.other_than_program or "",
-                              secured=filters.secured, exclude_rejected=filters.exclude_rejected)
+                              secured=filters.secured, exclude_rejected=filters.exclude_rejected,
+                              public_only=filters.public)
     totals = queries.line_totals(qs)
     page_obj = paginate(queries.listed_lines(qs), page, page_size)
     items = []

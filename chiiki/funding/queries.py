@@ -160,9 +160,10 @@ def visible_lines(user):
 def filter_lines(qs, *, source_kind: str = "", sector: str = "", fiscal_year: int | None = None, state: str = "",
                  prefecture: str = "", municipality: str = "", plan: int | None = None,
                  program: str = "", other_than_program: str = "", secured: bool = False,
-                 exclude_rejected: bool = False):
+                 exclude_rejected: bool = False, public_only: bool = False):
     """`program` / `other_than_program` (支援メニューID): the lines of one support program, or every line but its
-    (lines without a program included), as 財源の崖 counts what ends and what replaces it."""
+    (lines without a program included), as 財源の崖 counts what ends and what replaces it. `public_only`: leave out
+    draft plans (which their owners see), as お金の流れ counts."""
     if source_kind:
         qs = qs.filter(source_kind=source_kind)
     if sector:
@@ -185,6 +186,8 @@ def filter_lines(qs, *, source_kind: str = "", sector: str = "", fiscal_year: in
         qs = qs.filter(state__in=SECURED_STATES)
     if exclude_rejected:
         qs = qs.exclude(state=FundingState.REJECTED)
+    if public_only:
+        qs = qs.exclude(plan_year__plan__status=PlanStatus.DRAFT)
     return qs
 
 
@@ -275,9 +278,8 @@ def flows(*, group_by=("source_kind", "sector", "fiscal_year"), prefecture: str 
     unknown = [g for g in group_by if g not in FLOW_DIMENSIONS]
     if unknown:
         raise ValueError(f"unknown dimensions {unknown}")
-    qs = FundingLine.objects.order_by().exclude(state=FundingState.REJECTED).exclude(
-        plan_year__plan__status=PlanStatus.DRAFT)
-    qs = filter_lines(qs, prefecture=prefecture, municipality=municipality, fiscal_year=fiscal_year)
+    qs = filter_lines(FundingLine.objects.order_by(), prefecture=prefecture, municipality=municipality,
+                      fiscal_year=fiscal_year, exclude_rejected=True, public_only=True)
     columns = [FLOW_DIMENSIONS[g] for g in group_by]
     rows = qs.values(*columns).annotate(
         planned=Sum("amount"),

@@ -429,7 +429,8 @@ def line_list(request):
                               sector=g.get("sector", ""), fiscal_year=fiscal_year, state=g.get("state", ""),
                               prefecture=g.get("prefecture", ""), municipality=g.get("municipality", ""),
                               plan=plan, program=program, other_than_program=other_than_program,
-                              secured=bool(g.get("secured")), exclude_rejected=bool(g.get("exclude_rejected")))
+                              secured=bool(g.get("secured")), exclude_rejected=bool(g.get("exclude_rejected")),
+                              public_only=bool(g.get("public")))
     fmt = g.get("format")
     if fmt in ("csv", "xlsx"):
         return table_response(fmt, "財源", queries.LINE_EXPORT_HEADER, queries.line_export_rows(qs))
@@ -485,7 +486,8 @@ def flows(request):
     kinds = [k for k in SourceKind if k.value in by_source]
 
     def link(**extra):
-        return reverse("funding:lines") + "?" + urlencode({**base, "exclude_rejected": 1, **extra})
+        # The page counts public plans only; the list shows the signed-in owner's drafts unless told not to.
+        return reverse("funding:lines") + "?" + urlencode({**base, "exclude_rejected": 1, "public": 1, **extra})
 
     source_rows = [{"kind": k, **by_source[k.value], "url": link(source_kind=k.value),
                     "secured_url": link(source_kind=k.value, secured=1),

@@ -119,7 +119,7 @@ def test_flows_api(client, money):
 def test_flows_page_links_every_figure_to_its_lines(client, money):
     page = client.get("/funding/flows/").content.decode()
     assert "1,800円" in page and "1,200円" in page
-    link = "/funding/lines/?exclude_rejected=1&amp;source_kind=general"
+    link = "/funding/lines/?exclude_rejected=1&amp;public=1&amp;source_kind=general"
     assert link in page
     lines = client.get(link.replace("&amp;", "&")).content.decode()
     assert lines.count("円</td>") == 3  # the three general lines of public plans, not the draft's
@@ -130,6 +130,29 @@ def test_flows_page_links_every_figure_to_its_lines(client, money):
     assert client.get(band).content.decode().count("円</td>") == 3
     municipal = client.get("/funding/flows/?municipality=011002").content.decode()
     assert "北海道札幌市" in municipal and "300円" in municipal and "1,800円" not in municipal
+
+
+def test_flows_figures_link_to_the_same_lines_for_the_draft_owner(client_for, users, money):
+    """八王子市 staff own the draft (9,999円): the page leaves it out, so the lines each figure links to (page, CSV
+    and API) must too, while the plain line list still shows the owner their draft."""
+    client = client_for(users["hachioji"])
+    page = client.get("/funding/flows/").content.decode()
+    assert "1,800円" in page and "9,999" not in page
+    tables = "".join(re.findall(r'<table class="data flow-(?:table|pairs)">(.*?)</table>', page, re.S))
+    cells = re.findall(r'<td class="num"><a href="([^"]+)">([\d,]+)円</a></td>', tables)
+    assert len(cells) >= 6
+    for href, figure in cells:
+        href = href.replace("&amp;", "&")
+        lines = client.get(href).content.decode()
+        amounts = [int(a.replace(",", "")) for a in re.findall(r'<td class="num"[^>]*>([\d,]+)円</td>', lines)]
+        assert sum(amounts) == int(figure.replace(",", "")), (href, figure, amounts)
+        assert "下書きの計画を除く" in lines
+        exported = client.get(href + "&format=csv").content.decode("utf-8-sig").splitlines()[1:]
+        assert sum(int(row.split(",")[10]) for row in exported) == int(figure.replace(",", ""))
+        api = client.get("/api/v1/funding/lines?" + href.split("?", 1)[1]).json()
+        assert api["total_amount"] == int(figure.replace(",", ""))
+    everything = client.get("/funding/lines/?source_kind=general").content.decode()
+    assert "9,999円" in everything
 
 
 def test_pdca_figures(plan_factory, register):
@@ -165,7 +188,7 @@ def test_every_flows_table_figure_links_to_lines_that_add_up_to_it(client, money
         lines = client.get(found.group(1).replace("&amp;", "&")).content.decode()
         amounts = [int(a.replace(",", "")) for a in re.findall(r'<td class="num"[^>]*>([\d,]+)円</td>', lines)]
         assert sum(amounts) == int(found.group(2).replace(",", "")), found.group(1)
-    assert "/funding/lines/?exclude_rejected=1&amp;secured=1" in page  # 合計の確定額
+    assert "/funding/lines/?exclude_rejected=1&amp;public=1&amp;secured=1" in page  # 合計の確定額
 
 
 @pytest.mark.parametrize("query,message", [("municipality=abc", "団体コードは数字で入力してください"),
