@@ -9,6 +9,7 @@ changes — the same design as chiiki/programs/search.py. Visibility is applied 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -191,6 +192,36 @@ def run(user, *, q: str = "", filters: dict[str, list[str]] | None = None, modif
         facet_fields: list[str] | tuple[str, ...] = tuple(FACETS), facet_limit: int = 50, facet_mincount: int = 1,
         select_related=True) -> Result:
     """Search the catalog as `user` sees it. filters: facet or FILTERS name → values (OR within one, AND across)."""
+    order, facets, snap = _matches(user, q=q, filters=filters, modified_since=modified_since,
+                                   modified_until=modified_until, sort=sort, facet_fields=facet_fields,
+                                   facet_limit=facet_limit, facet_mincount=facet_mincount)
+    page = order[start:start + rows] if rows > 0 else order[:0]
+    pks = [int(snap.ids[i]) for i in page]
+    return Result(len(order), _datasets(pks, select_related), facets, snap)
+
+
+def every_match(user, *, q: str = "", filters: dict[str, list[str]] | None = None, sort: str = "",
+                chunk: int = 1000) -> Iterator[Dataset]:
+    """Every dataset `run` would list, in its order, read `chunk` at a time (an export holds all of them, however
+    many, without one query naming them all)."""
+    order, _facets, snap = _matches(user, q=q, filters=filters, sort=sort, facet_fields=())
+    for begin in range(0, len(order), chunk):
+        yield from _datasets([int(snap.ids[i]) for i in order[begin:begin + chunk]], True)
+
+
+def _datasets(pks: list[int], select_related: bool) -> list[Dataset]:
+    qs = Dataset.objects.filter(pk__in=pks)
+    if select_related:
+        qs = qs.select_related("municipality__prefecture", "prefecture").prefetch_related("resources")
+    by_pk = {d.pk: d for d in qs}
+    return [by_pk[pk] for pk in pks if pk in by_pk]
+
+
+def _matches(user, *, q: str = "", filters: dict[str, list[str]] | None = None, modified_since: float | None = None,
+             modified_until: float | None = None, sort: str = "",
+             facet_fields: list[str] | tuple[str, ...] = tuple(FACETS), facet_limit: int = 50,
+             facet_mincount: int = 1):
+    """The positions (in the snapshot) of the datasets that match, in `sort` order, and the facet counts."""
     snap = snapshot()
     n = len(snap)
     filters = filters or {}
@@ -260,10 +291,4 @@ def run(user, *, q: str = "", filters: dict[str, list[str]] | None = None, modif
             order = idx[::-1]
     else:
         order = idx[np.lexsort((idx, -np.round(scores[idx], 9)))]
-    page = order[start:start + rows] if rows > 0 else order[:0]
-    pks = [int(snap.ids[i]) for i in page]
-    qs = Dataset.objects.filter(pk__in=pks)
-    if select_related:
-        qs = qs.select_related("municipality__prefecture", "prefecture").prefetch_related("resources")
-    by_pk = {d.pk: d for d in qs}
-    return Result(len(order), [by_pk[pk] for pk in pks if pk in by_pk], facets, snap)
+    return order, facets, snap

@@ -68,14 +68,14 @@ def index(request):
     filters = {name: list(req.filters[name]) for name in SEARCHED}
     fmt = request.GET.get("format", "")
     if fmt in ("csv", "xlsx"):
-        result = search.run(request.user, q=req.q, filters=filters, sort=sort, rows=10_000, facet_fields=())
+        datasets = search.every_match(request.user, q=req.q, filters=filters, sort=sort)
         names = sector_names()
-        rows = [[d.name, d.title, owner_of(d).title, owner_of(d).lg_code, d.license_label,
+        rows = ([d.name, d.title, owner_of(d).title, owner_of(d).lg_code, d.license_label,
                  "・".join(names.get(c, c) for c in d.sectors), "・".join(d.tags),
                  standard.title_of(d.standard_type) if d.standard_type else "", d.get_conformance_display()
                  if d.standard_type else "", "・".join(sorted({r.format for r in d.resources.all() if r.format})),
                  timezone.localtime(d.updated_at).strftime("%Y-%m-%d %H:%M"),
-                 request.build_absolute_uri(d.get_absolute_url())] for d in result.datasets]
+                 request.build_absolute_uri(d.get_absolute_url())] for d in datasets)
         return tabular.table_response(fmt, f"オープンデータ_{timezone.localdate():%Y%m%d}", EXPORT_HEADER, rows)
     size = req.page_size
     result = search.run(request.user, q=req.q, filters=filters, sort=sort, start=(req.page - 1) * size, rows=size,

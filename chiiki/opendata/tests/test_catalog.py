@@ -293,3 +293,22 @@ def test_xlsx_preview_shows_the_first_rows(users, catalog, client_for):
                          upload=upload("list.xlsx", buffer.getvalue()))
     page = client_for(None).get("/opendata/dataset/hachioji-aed/").content.decode()
     assert "先頭10行のプレビュー" in page and "<td>施設9</td>" in page and "施設10" not in page
+
+
+def test_catalog_export_holds_every_dataset_the_page_counts(client, register):
+    """The page says N件; its CSV holds those N rows, in the page's order, however large N is (it stopped at 10,000),
+    and never an internal one."""
+    import re
+
+    municipality = register["municipalities"]["132012"]
+    Dataset.objects.bulk_create(
+        [Dataset(name=f"ds-{i:05d}", title=f"データ{i}", municipality=municipality,
+                 prefecture=municipality.prefecture) for i in range(10_003)]
+        + [Dataset(name="zz-internal", title="庁内だけ", municipality=municipality, prefecture=municipality.prefecture,
+                   visibility="internal")], batch_size=2000)
+    page = client.get("/opendata/").content.decode()
+    assert int(re.search(r"<strong>([\d,]+)</strong>件", page).group(1).replace(",", "")) == 10_003
+    response = client.get("/opendata/?format=csv")
+    rows = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()[1:]
+    assert len(rows) == 10_003 and [r.split(",")[0] for r in rows[:2]] == ["ds-00000", "ds-00001"]
+    assert rows[-1].startswith("ds-10002,") and not any("zz-internal" in r for r in rows)
