@@ -8,6 +8,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import transaction
 
 from chiiki import access
+from chiiki.core import history
 from chiiki.core.forms import StorableModelChoiceField, StorableModelMultipleChoiceField
 
 from . import actions
@@ -153,5 +154,5 @@ class ApiTokenAdmin(SiteAdminPermissions, admin.ModelAdmin):
     def revoke(self, request, queryset):
         tokens = list(queryset.select_related("user").filter(revoked=False))
         for token in tokens:
-            actions.revoke_token(request.user, token, source="web")
+            actions.revoke_token(request.user, token, source=history.ADMIN_SITE)
         self.message_user(request, f"{len(tokens)}件のAPIトークンを失効させました。", messages.SUCCESS)

@@ -175,12 +175,18 @@ def _sector_names() -> dict[str, str]:
 
 
 def _related_label(model, pk, memo: dict) -> str:
-    """A foreign key's value as its object's name (分野 public_private → 官民協働サービス); the id if it is gone.
-    memo lives for one page or export, so names are current and each object is read once."""
+    """A foreign key's value as its object's name (分野 public_private → 官民協働サービス); the id if it is gone, and
+    no name when the viewer may not see the object (a draft plan named on a request of theirs).
+    memo lives for one page or export of one viewer, so names are current and each object is read once."""
     key = (model._meta.label_lower, pk)
     if key not in memo:
         obj = model._default_manager.filter(pk=pk).first()
-        memo[key] = str(obj) if obj is not None else str(pk)
+        if obj is None:
+            memo[key] = str(pk)
+        elif access.can_view(memo["viewer"], obj):
+            memo[key] = str(obj)
+        else:
+            memo[key] = f"（閲覧できない{model._meta.verbose_name} #{pk}）"
     return memo[key]
 
 
@@ -229,11 +235,10 @@ def _history_labels(label: str) -> dict:
         return {}
 
 
-def _changes(model: str, before: dict | None, after: dict | None, memo: dict | None = None) -> list[FieldChange]:
+def _changes(model: str, before: dict | None, after: dict | None, memo: dict) -> list[FieldChange]:
     fields = _fields_of(model)
     named = _history_labels(model)
     before, after = before or {}, after or {}
-    memo = {} if memo is None else memo
     changes = []
     for name in dict.fromkeys([*before, *after]):
         old, new = before.get(name), after.get(name)
@@ -245,8 +250,14 @@ def _changes(model: str, before: dict | None, after: dict | None, memo: dict | N
     return changes
 
 
-def diff(record: ChangeRecord, memo: dict | None = None) -> list[FieldChange]:
-    """The record's changed fields with Japanese labels (the model field's verbose_name) and readable values."""
+def names_for(viewer) -> dict:
+    """The memo of related objects' names for one page or export read by `viewer`."""
+    return {"viewer": viewer}
+
+
+def diff(record: ChangeRecord, memo: dict) -> list[FieldChange]:
+    """The record's changed fields with Japanese labels (the model field's verbose_name) and readable values;
+    `memo` from names_for(viewer)."""
     return _changes(record.model, record.before, record.after, memo)
 
 
@@ -254,12 +265,12 @@ def _diff_text(changes: list[FieldChange]) -> str:
     return "; ".join(f"{c.label}: {c.before} → {c.after}" for c in changes)
 
 
-def export_rows(records):
+def export_rows(records, viewer):
     """Rows for EXPORT_HEADER; reads plain values (no model instances) so 100k records stay quick."""
     columns = ["at", "action", "model", "object_id", "object_repr", "municipality_id", "municipality__name",
                "prefecture__name", "actor_label", "source", "before", "after"]
     tz = timezone.get_current_timezone()
-    memo: dict = {}
+    memo = names_for(viewer)
     for r in records.values(*columns).iterator(chunk_size=2000):
         yield [
             r["at"].astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), ACTION_LABELS.get(r["action"], r["action"]),

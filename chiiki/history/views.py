@@ -21,9 +21,9 @@ def index(request):
     fmt = request.GET.get("format", "")
     if fmt in ("csv", "xlsx"):
         filename = f"変更履歴_{timezone.localdate():%Y%m%d}"
-        return table_response(fmt, filename, queries.EXPORT_HEADER, queries.export_rows(records))
+        return table_response(fmt, filename, queries.EXPORT_HEADER, queries.export_rows(records, request.user))
     page = paginate(records, request.GET.get("page"))
-    memo: dict = {}  # names of related objects, read once per page
+    memo = queries.names_for(request.user)  # names of related objects, read once per page
     rows = [
         {"record": record, "changes": queries.diff(record, memo), "model_name": queries.model_label(record.model),
          "source": queries.SOURCE_LABELS.get(record.source, record.source)}
@@ -45,7 +45,7 @@ def detail(request, pk: int):
     record = get_object_or_404(queries.scoped_records(request.user), pk=pk)
     return render(request, "history/detail.html", {
         "record": record,
-        "changes": queries.diff(record),
+        "changes": queries.diff(record, queries.names_for(request.user)),
         "model_name": queries.model_label(record.model),
         "source_label": queries.SOURCE_LABELS.get(record.source, record.source),
         "same_object_query": urlencode({"model": record.model, "object_id": record.object_id}),

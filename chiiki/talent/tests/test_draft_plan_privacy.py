@@ -68,3 +68,24 @@ def test_the_request_shows_the_plan_only_to_those_who_may_see_it(users, client_f
     advisor = client_for(users["advisor"])
     assert SECRET in advisor.get(f"/talent/requests/{request.pk}/").content.decode()
     assert advisor.get(f"/api/v1/talent/requests/{request.pk}").json()["plan"] == draft.pk
+
+
+def test_the_change_history_does_not_name_a_draft_plan_its_reader_cannot_see(users, client_for, vocabulary, draft):
+    """東京都 staff name their draft on 八王子市's request: 八王子市's history (list, detail, CSV, XLSX) says a plan
+    it may not see, not its title; 東京都 staff still read the title."""
+    from chiiki.core.models import ChangeRecord
+
+    created = client_for(users["tokyo"]).post("/api/v1/talent/requests",
+                                              request_data(plan=draft.pk) | {"municipality": "132012"},
+                                              content_type="application/json")
+    assert created.status_code == 201
+    request = TalentRequest.objects.get()
+    record = ChangeRecord.objects.get(model="talent.talentrequest", object_id=str(request.pk), action="create")
+    hachioji = client_for(users["hachioji"])
+    for url in ["/history/", "/history/?format=csv", "/history/?format=xlsx", f"/history/{record.pk}/",
+                f"/history/?model=talent.talentrequest&object_id={request.pk}"]:
+        response = hachioji.get(url)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert response.status_code == 200 and SECRET.encode() not in body, url
+    assert f"閲覧できない実装計画 #{draft.pk}" in hachioji.get(f"/history/{record.pk}/").content.decode()
+    assert SECRET in client_for(users["tokyo"]).get(f"/history/{record.pk}/").content.decode()
