@@ -18,7 +18,7 @@ from chiiki.cases.api import router as cases_router  # pdca (issue 14): 事例�
 from chiiki.core import db
 from chiiki.core.errors import Conflict, Invalid, japanese_validation_errors, japanese_validation_message
 from chiiki.core.schemas import ErrorOut
-from chiiki.core.text import control_character_problem
+from chiiki.core.text import unstorable_character_problem, without_unstorable_characters
 from chiiki.funding.api import router as funding_router  # funding
 from chiiki.opendata.api import router as opendata_router  # opendata (issue 15)
 from chiiki.pdca.api import router as pdca_router  # pdca
@@ -73,47 +73,51 @@ class ChiikiAPI(NinjaAPI):
         return schema
 
 
-def _nul_problems(value, path: str = "") -> list[tuple[str, str]]:
-    """(field, reason) for every string holding NUL in a parsed body: PostgreSQL refuses NUL in any query, so an
-    action that only looks a value up (a code, a choice) failed with a 500 instead of its own refusal."""
+def _unstorable_problems(value, path: str = "") -> list[tuple[str, str]]:
+    """(field, reason) for every string in a parsed body holding NUL or a lone surrogate: no database takes either
+    in any query, so an action that only looks a value up (a code, a choice) failed with a 500 instead of its own
+    refusal. Keys are checked as values are."""
     if isinstance(value, str):
-        return [(path, control_character_problem("\x00"))] if "\x00" in value else []
+        problem = unstorable_character_problem(value)
+        return [(path, problem)] if problem else []
     if isinstance(value, dict):
-        return [p for key, item in value.items() for p in _nul_problems(item, str(key) if not path else path)]
+        return [p for key, item in value.items()
+                for p in _unstorable_problems(key, path or str(key)) + _unstorable_problems(item, path or str(key))]
     if isinstance(value, list):
-        return [p for item in value for p in _nul_problems(item, path)]
+        return [p for item in value for p in _unstorable_problems(item, path)]
     return []
 
 
-def _without_nul(value):
+def _storable(value):
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        return without_unstorable_characters(value)
     if isinstance(value, dict):
-        return {key: _without_nul(item) for key, item in value.items()}
+        return {_storable(key): _storable(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_without_nul(item) for item in value]
+        return [_storable(item) for item in value]
     return value
 
 
 class ChiikiParser(Parser):
-    """ninja's parser, refusing NUL in a request body (JSON or form fields) with the actions' message (422).
+    """ninja's parser, refusing NUL and lone surrogates in a request body (JSON or form fields) with the actions'
+    message (422).
 
-    The refusal waits for the operation (refuse_nul_with_the_rest): the body goes on without NUL, so the action
+    The refusal waits for the operation (refuse_nul_with_the_rest): the body goes on without them, so the action
     can say what else is wrong in the same answer."""
 
     def parse_body(self, request):
         data = super().parse_body(request)
-        if problems := _nul_problems(data):
+        if problems := _unstorable_problems(data):
             request.chiiki_nul_problems = problems
-            return _without_nul(data)
+            return _storable(data)
         return data
 
     def parse_querydict(self, data, list_fields, request):
         parsed = super().parse_querydict(data, list_fields, request)
         # Query strings never get here with NUL: core.middleware.NulInRequestLineMiddleware refuses them first.
-        if data is request.POST and (problems := _nul_problems(parsed)):
+        if data is request.POST and (problems := _unstorable_problems(parsed)):
             request.chiiki_nul_problems = problems
-            return _without_nul(parsed)
+            return _storable(parsed)
         return parsed
 
 

@@ -63,6 +63,25 @@ def control_character_problem(value: str) -> str | None:
     return f"制御文字（{label}）が含まれています。取り除いてから保存してください"
 
 
+# A JSON body may escape half of a surrogate pair ("\ud800"): json.loads gives a str no database can store.
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def unstorable_character_problem(value: str) -> str | None:
+    """A Japanese message when value holds a character no database stores (NUL, a lone surrogate), else None."""
+    match = _UNSTORABLE.search(value or "")
+    if match is None:
+        return None
+    if match.group() == "\x00":
+        return control_character_problem("\x00")
+    return (f"対になっていないサロゲート（U+{ord(match.group()):04X}）が含まれています。"
+            "取り除いてから保存してください")
+
+
+def without_unstorable_characters(value: str) -> str:
+    return _UNSTORABLE.sub("", value)
+
+
 def without_control_characters(value: str) -> str:
     """value without the control characters control_character_problem refuses."""
     return _CONTROL.sub("", value)

@@ -66,3 +66,27 @@ def test_api_body_with_nul_and_a_wrong_type_names_both(client_for, users):
     assert response.json()["detail"] == {"name": "制御文字（U+0000 NUL）が含まれています。取り除いてから保存してください",
                                          "sectors": "配列で指定してください"}
     assert not Organisation.objects.exists()
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"name": "テスト\ud800", "kind": "company", "prefecture": "13"}, "name"),  # stored
+    ({"name": "テスト", "kind": "company", "prefecture": "\udfff"}, "prefecture"),  # only looked up
+    ({"name": "テスト", "kind": "company", "sectors": ["health", "edu\ud83d"]}, "sectors"),
+])
+def test_api_body_with_a_lone_surrogate_is_refused_naming_the_field(client_for, users, body, field):
+    """JSON may escape half a surrogate pair ("\\ud800"); no database stores it (a 500 on both engines before)."""
+    response = client_for(users["admin"]).post("/api/v1/organisations", json.dumps(body),
+                                               content_type="application/json")
+    assert response.status_code == 422
+    assert "対になっていないサロゲート" in response.json()["detail"][field]
+    assert not Organisation.objects.exists()
+
+
+def test_a_lone_surrogate_in_a_plan_title_is_refused(client_for, users):
+    from chiiki.funding.models import ImplementationPlan
+
+    response = client_for(users["admin"]).post("/api/v1/plans", json.dumps(
+        {"municipality": "131016", "title": "計画\udfff", "sector": "education", "start_year": 2026}),
+        content_type="application/json")
+    assert response.status_code == 422 and "サロゲート（U+DFFF）" in response.json()["detail"]["title"]
+    assert not ImplementationPlan.objects.exists()
