@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
 from chiiki.programs.eligibility import EXCLUDED, assess
@@ -112,7 +113,10 @@ class Context:
 def _rows(queryset):
     """The rows of a values_list queryset as plain tuples, straight from the cursor: the ORM's per-row work
     (converters, iterator) is the larger part of reading 10^5 lines, and these columns need no conversion."""
-    sql, params = queryset.query.sql_with_params()
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # none(), or a bound no row can meet: Django says so instead of writing SQL
+        return []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

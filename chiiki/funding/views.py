@@ -64,11 +64,16 @@ def _year_param(raw):
 
 def plan_list(request):
     form = PlanFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    refused = form.is_bound and not form.is_valid()
+    filters = {} if refused else getattr(form, "cleaned_data", {})
     municipality = (filters.get("municipality") or "").strip()
     qs = queries.filter_plans(queries.visible_plans(request.user), prefecture=filters.get("prefecture") or "",
                               municipality=municipality, sector=filters.get("sector") or "",
                               status=filters.get("status") or "", started_by=filters.get("started_by"))
+    if refused:
+        # Said next to the field, and nothing listed or exported: dropping only the mistyped filter would show
+        # (and export) every plan as if the others had narrowed it.
+        qs = qs.none()
     plans, computed = queries.with_flags(qs, filters.get("flag") or "")
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):

@@ -50,3 +50,27 @@ def test_a_mistyped_start_year_is_said_on_the_filter(client, plan_factory):
     page = client.get("/funding/plans/?started_by=そのうち").content.decode()
     assert 'id="id_started_by_error"' in page and "年度" in page.split('id="id_started_by_error"', 1)[1][:200]
     assert client.get("/api/v1/plans?started_by=soon").status_code == 422
+
+
+def test_a_mistyped_filter_lists_and_exports_no_plan(client, plan_factory):
+    """?prefecture=01 with a mistyped 開始年度 showed (and exported) 東京都's plans as if they were 北海道's."""
+    years = [(2025, "people_knowhow", 100, [(GENERAL, 100, CONFIRMED, None)])]
+    plan_factory(years, status="published", title="公開2025")
+    assert _titles_on_page(client, "") == {"公開2025"}
+    assert _titles_on_page(client, "prefecture=01&started_by=abc") == set()
+    exported = client.get("/funding/plans/?prefecture=01&started_by=abc&format=csv").content.decode("utf-8-sig")
+    assert exported.splitlines()[0].startswith("計画ID") and len(exported.splitlines()) == 1
+
+
+@pytest.mark.parametrize("value,status,count", [("-1", 422, None), ("-2026", 422, None), ("99999", 422, None),
+                                                ("R8", 200, 1), ("令和6年度", 200, 0), ("2026", 200, 1)])
+def test_the_api_reads_the_start_year_as_the_page_does(client, plan_factory, value, status, count):
+    """A negative year was a 500 (Django proves the bound empty and writes no SQL); 和暦 was refused, 99999 taken."""
+    plan_factory([(2025, "people_knowhow", 100, [(GENERAL, 100, CONFIRMED, None)])], status="published", title="公開")
+    response = client.get(f"/api/v1/plans?started_by={value}")
+    page = client.get(f"/funding/plans/?started_by={value}").content.decode()
+    assert response.status_code == status
+    if count is None:
+        assert "年度" in str(response.json()["detail"]) and 'id="id_started_by_error"' in page
+    else:
+        assert response.json()["count"] == count and page.count(">公開</a>") == count
