@@ -2,12 +2,14 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 
 from chiiki import access
 from chiiki.core import history
 from chiiki.core.errors import Invalid
 from chiiki.core.models import ChangeRecord
 from chiiki.core.text import control_character_problem
+from chiiki.history.queries import model_label
 
 from .models import ApiToken
 
@@ -89,6 +91,15 @@ def delete_user(actor, user, *, source: str = history.ADMIN_SITE) -> None:
         history.record(actor, history.DELETE, user, {"role": user.role, "prefecture_id": user.prefecture_id,
                                                      "municipality_id": user.municipality_id}, None,
                        source=source, object_repr=f"利用者（{anonymous}）")
+        # Their organisation membership, event registrations and saved searches go with the account.
+        history.record_deleted_with(actor, user, source=source, skip=(ApiToken,),
+                                    object_repr=lambda row: f"{row._meta.verbose_name}（{anonymous}）")
+        # Records of rows that named them (a membership, a registration, even one cancelled long ago) were titled
+        # with their user name.
+        for record in ChangeRecord.objects.filter(Q(before__user=user.pk) | Q(after__user=user.pk)).exclude(
+                model=user._meta.label_lower).only("model"):
+            record.object_repr = f"{model_label(record.model)}（{anonymous}）"
+            record.save(update_fields=["object_repr"])
         # Whoever they were is no longer kept: what they did and what was done to them stays, without the name.
         ChangeRecord.objects.filter(actor=user).update(actor_label=anonymous)
         ChangeRecord.objects.filter(model=ApiToken._meta.label_lower,

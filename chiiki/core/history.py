@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from django.db import models, transaction
 from django.db.models import F
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from . import bulk
@@ -50,6 +51,8 @@ def jsonable(value):
         return str(value)
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, FieldFile):
+        return value.name or ""
     return value
 
 
@@ -108,6 +111,29 @@ def record(actor, action: str, obj: models.Model, before=None, after=None, **kwa
     record_ = change_record(actor, action, obj, before, after, **kwargs)
     record_.save()
     return record_
+
+
+def record_deleted_with(actor, obj: models.Model, *, source: str = "", skip: Iterable[type] = (),
+                        object_repr=None, municipality=None, prefecture=None) -> int:
+    """A DELETE, with what it held, for every row that deleting `obj` takes with it (on_delete=CASCADE, found as
+    Django's delete finds them); call before obj.delete() in the same transaction. `skip`: models that are not
+    domain data (counters) or that the caller records itself; Django's own (the admin log) are never recorded. `object_repr(row)`: a name without personal data."""
+    from django.db import router
+    from django.db.models.deletion import Collector
+
+    collector = Collector(using=router.db_for_write(type(obj)))
+    collector.collect([obj])
+    skipped = (ChangeRecord, *skip)
+    rows = [row for model, instances in collector.data.items() for row in instances]
+    rows += [row for queryset in collector.fast_deletes for row in queryset]
+    entries = [change_record(actor, DELETE, row, snapshot(row), None, source=source, municipality=municipality,
+                             prefecture=prefecture, object_repr=object_repr(row) if object_repr else None)
+               for row in rows
+               if not (type(row) is type(obj) and row.pk == obj.pk)
+               and not isinstance(row, skipped) and not row._meta.auto_created
+               and row._meta.app_config.name.startswith("chiiki.")]  # not Django's admin log, sessions
+    record_many(entries)
+    return len(entries)
 
 
 def _row(item, at) -> tuple:

@@ -216,6 +216,8 @@ def delete_dataset(actor, dataset: Dataset, *, version, source: str = history.WE
         files = [r.file.name for r in current.resources.all() if r.file]
         history.record(actor, history.DELETE, current, _snapshot(current), None, source=source,
                        **_history_scope(current))
+        # Its files, their checks and the use cases people reported go with it: history keeps what they were.
+        history.record_deleted_with(actor, current, source=source, skip=(Usage,), **_history_scope(current))
         pk = current.pk
         current.delete()
         DATASET_INDEX.remove([pk])

@@ -176,3 +176,54 @@ def test_a_superusers_account_is_left_to_superusers(client_for, staff_admin, use
     own = client_for(root).post(f"/django-admin/accounts/user/{users['hachioji'].pk}/password/", {
         "password1": "Set-by-root-99x", "password2": "Set-by-root-99x", "usable_password": "true"})
     assert own.status_code == 302
+
+
+def _person_with_membership_and_registrations(users):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from chiiki.accounts.models import Role
+    from chiiki.promotion import actions as promotion
+    from chiiki.promotion.models import OrganisationMember
+
+    person = User.objects.create(username="kaisha-taro", role=Role.COMPANY, organisation="株式会社ミライ")
+    promotion.save_organisation(person, None, {"name": "株式会社ミライ", "kind": "company"})
+    start = timezone.localtime() + dt.timedelta(days=10)
+    events = [promotion.save_event(users["hachioji"], None, {
+        "title": title, "organiser": "municipality:132012", "format": "online",
+        "starts_at": start.replace(tzinfo=None).isoformat(timespec="minutes"),
+        "ends_at": (start + dt.timedelta(hours=1)).replace(tzinfo=None).isoformat(timespec="minutes"),
+        "online_url": "https://example.jp/meet", "sectors": ["agriculture"], "capacity": 10})
+        for title in ("スマート農業オンライン説明会", "取りやめた説明会")]
+    registration = promotion.register_for_event(person, events[0])
+    promotion.register_for_event(person, events[1])
+    promotion.cancel_registration(person, events[1])
+    return person, OrganisationMember.objects.get(user=person), registration
+
+
+def test_deleting_a_user_keeps_what_went_with_the_account_in_history_without_the_name(client_for, staff_admin,
+                                                                                      users):
+    """The membership and the registration deleted with the account are recorded (they were not), and no record
+    keeps the user name in its title (the membership and registrations were titled with it)."""
+    person, membership, registration = _person_with_membership_and_registrations(users)
+    assert ChangeRecord.objects.filter(object_repr__contains="kaisha-taro").count() == 4
+    assert client_for(staff_admin).post(f"/django-admin/accounts/user/{person.pk}/delete/",
+                                        {"post": "yes"}).status_code == 302
+    for row in (membership, registration):
+        record = ChangeRecord.objects.get(model=row._meta.label_lower, object_id=str(row.pk), action="delete")
+        assert record.before["user_id"] == person.pk and record.object_repr.endswith(f"（削除された利用者 #{person.pk}）")
+    assert not ChangeRecord.objects.filter(object_repr__contains="kaisha-taro").exists()
+    page = client_for(staff_admin).get("/history/", {"model": "promotion.registration"}).content.decode()
+    assert "kaisha-taro" not in page and f"参加申込（削除された利用者 #{person.pk}）" in page
+
+
+def test_a_token_revoked_on_the_admin_site_is_recorded_as_done_there(client_for, staff_admin, users):
+    from chiiki.accounts import actions
+
+    token, _key = actions.issue_token(users["hachioji"], users["hachioji"], "連携")
+    response = client_for(staff_admin).post("/django-admin/accounts/apitoken/",
+                                            {"action": "revoke", "_selected_action": [str(token.pk)]})
+    assert response.status_code == 302
+    record = ChangeRecord.objects.get(model="accounts.apitoken", object_id=str(token.pk), action="update")
+    assert record.source == history.ADMIN_SITE

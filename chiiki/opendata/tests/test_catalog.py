@@ -312,3 +312,24 @@ def test_catalog_export_holds_every_dataset_the_page_counts(client, register):
     rows = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()[1:]
     assert len(rows) == 10_003 and [r.split(",")[0] for r in rows[:2]] == ["ds-00000", "ds-00001"]
     assert rows[-1].startswith("ds-10002,") and not any("zz-internal" in r for r in rows)
+
+
+def test_deleting_a_dataset_keeps_its_resources_and_use_cases_in_history(users, catalog, client_for):
+    """Only the dataset's own deletion was recorded: its files (name, URL, sha256) and the use cases people
+    reported vanished from history with it."""
+    aed = catalog["aed"]
+    resource = aed.resources.get()
+    client_for(users["company"]).post("/opendata/dataset/hachioji-aed/uses", {"title": "AEDマップ"})
+    use = aed.use_cases.get()
+    aed.refresh_from_db()
+    response = client_for(users["hachioji"]).post("/opendata/dataset/hachioji-aed/edit",
+                                                  {"delete": "1", "version": str(aed.version)})
+    assert response.status_code == 302 and not Dataset.objects.filter(pk=aed.pk).exists()
+    gone = ChangeRecord.objects.get(model="opendata.resource", object_id=str(resource.pk), action="delete")
+    assert gone.before["name"] == resource.name and gone.before["sha256"] == resource.sha256
+    assert gone.municipality_id == "132012"
+    gone_use = ChangeRecord.objects.get(model="opendata.usecase", object_id=str(use.pk), action="delete")
+    assert gone_use.before["title"] == "AEDマップ"
+    assert not ChangeRecord.objects.filter(model="opendata.usage").exists()
+    page = client_for(users["hachioji"]).get("/history/", {"model": "opendata.resource", "action": "delete"})
+    assert resource.name in page.content.decode()
