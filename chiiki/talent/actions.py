@@ -42,8 +42,11 @@ DELETED_LABEL = "（削除された人材）"
 # What history keeps of a profile: never the name, e-mail or phone (privacy; a deleted person leaves no trace).
 PROFILE_FIELDS = ("kind", "sectors", "home_prefecture_id", "online_available", "uturn_intention", "available_days",
                   "available_hours", "user_id", "version")
-REQUEST_FIELDS = ("status", "sector_id", "fiscal_year", "title", "format", "talent_id", "reason", "rating", "plan_id",
-                  "version")
+# What history keeps of a request: everything its municipality wrote or was told, but not the talent's name
+# (talent_label; the id says who, and the name goes when the person leaves).
+REQUEST_FIELDS = ("status", "sector_id", "fiscal_year", "title", "vision", "format", "plan_url", "plan_id",
+                  "organisation", "preferred_from", "preferred_to", "round_id", "submitted_at", "talent_id", "reason",
+                  "rating", "rating_comment", "completed_at", "version")
 
 
 def _ids(values) -> list[str]:
@@ -327,7 +330,13 @@ def delete_profile(actor, profile: TalentProfile, *, version, source: str = hist
     with transaction.atomic():
         current = editing.lock(TalentProfile.objects, profile.pk, version)
         before = _profile_snapshot(current)
-        TalentRequest.objects.filter(talent=current).update(talent_label=DELETED_LABEL)
+        # The requests that named the person keep an anonymised name and no link: a change to each, recorded.
+        named = list(TalentRequest.objects.select_for_update(of=("self",)).select_related("municipality")
+                     .filter(talent=current).order_by("pk"))
+        TalentRequest.objects.filter(pk__in=[r.pk for r in named]).update(talent=None, talent_label=DELETED_LABEL)
+        history.record_many(history.change_record(
+            actor, history.UPDATE, request, {"talent_id": current.pk}, {"talent_id": None}, source=source,
+            municipality=request.municipality, object_repr=_request_repr(request)) for request in named)
         history.record(actor, history.DELETE, current, before, None, source=source)
         current.delete()
         history.bump(AREA)
@@ -569,7 +578,7 @@ def transition(actor, request: TalentRequest, name: str, *, version, reason: str
             current.reason = reason[:2000]
             note = f"理由: {reason}" if reason else ""
         elif name == "report":
-            _write_report(current, report or {})
+            _write_report(actor, current, report or {}, source)
         elif name == "rate":
             try:
                 value = int(rating)
@@ -590,7 +599,7 @@ def transition(actor, request: TalentRequest, name: str, *, version, reason: str
     return current
 
 
-def _write_report(request: TalentRequest, data: dict) -> None:
+def _write_report(actor, request: TalentRequest, data: dict, source: str) -> None:
     problems = []
     done = (data.get("done") or "").strip()
     handed = (data.get("handed_over_to") or "").strip()
@@ -607,6 +616,10 @@ def _write_report(request: TalentRequest, data: dict) -> None:
     report = DispatchReport.objects.create(request=request, done=done[:5000], handed_over_to=handed[:5000],
                                            next_steps=(data.get("next_steps") or "").strip()[:5000])
     report.gained.set(caps.values())
+    history.record(actor, history.CREATE, report, None, {
+        "done": report.done, "handed_over_to": report.handed_over_to, "next_steps": report.next_steps,
+        "gained": sorted(caps)}, municipality=request.municipality, source=source,
+        object_repr=f"{_request_repr(request)} の報告")
 
 
 MAX_PARTICIPANTS = 100_000
