@@ -155,6 +155,8 @@ def load(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = F
                                                          source=history.REFERENCE))
             bar.advance()
         Prefecture.objects.bulk_create(new_prefs)
+        records += [history.change_record(actor, "create", obj, None, history.snapshot(obj, PREFECTURE_FIELDS),
+                                          prefecture=obj, source=history.REFERENCE) for obj in new_prefs]
         Prefecture.objects.bulk_update(changed_prefs, PREFECTURE_FIELDS)
         created += len(new_prefs)
         updated += len(changed_prefs)
@@ -188,6 +190,10 @@ def load(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = F
                                                              source=history.REFERENCE))
             bar.advance()
         Municipality.objects.bulk_create(new_rows, batch_size=500)
+        records += [history.change_record(actor, "create", obj, None,
+                                          history.snapshot(obj, [f for f in MUNICIPALITY_FIELDS if f != "kana_folded"]
+                                                           + ["population", "area_km2"]),
+                                          municipality=obj, source=history.REFERENCE) for obj in new_rows]
         if changed:
             fields = sorted({*MUNICIPALITY_FIELDS, "population", "population_year", "population_source",
                              "area_km2", "area_source"})

@@ -42,6 +42,10 @@ def parse_sectors(path: Path) -> list[dict]:
     return sectors
 
 
+def _model_state(model: SectorModel) -> dict:
+    return {"sector_id": model.sector_id, "name": model.name, "order": model.order}
+
+
 def load(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = False,
          actor=access.SYSTEM) -> str:
     """Create/update sectors and their models; remove models no longer listed (idempotent)."""
@@ -58,6 +62,8 @@ def load(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = F
             sector = existing.get(values["code"])
             if sector is None:
                 sector = Sector.objects.create(code=values["code"], **fields)
+                records.append(history.change_record(actor, "create", sector, None, {"code": sector.code, **fields},
+                                                     source=history.REFERENCE))
                 created += 1
             else:
                 before = {k: getattr(sector, k) for k in SECTOR_FIELDS if getattr(sector, k) != fields[k]}
@@ -72,14 +78,18 @@ def load(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = F
             for order, name in enumerate(values["models"]):
                 model = current.pop(name, None)
                 if model is None:
-                    SectorModel.objects.create(sector=sector, name=name, order=order)
+                    model = SectorModel.objects.create(sector=sector, name=name, order=order)
+                    records.append(history.change_record(actor, "create", model, None, _model_state(model),
+                                                         source=history.REFERENCE))
                     models_changed += 1
                 elif model.order != order:
+                    records.append(history.change_record(actor, "update", model, {"order": model.order},
+                                                         {"order": order}, source=history.REFERENCE))
                     model.order = order
                     model.save(update_fields=["order"])
                     models_changed += 1
             for stale in current.values():
-                records.append(history.change_record(actor, "delete", stale, {"name": stale.name}, None,
+                records.append(history.change_record(actor, "delete", stale, _model_state(stale), None,
                                                      source=history.REFERENCE))
                 stale.delete()
                 models_changed += 1

@@ -63,7 +63,8 @@ def test_load_reference_loads_population_and_fiscal_indices(loaded):
     assert not municipalities.exclude(depopulated=None).exists()
     assert not municipalities.exclude(mountainous=None).exists()
     assert not municipalities.exclude(remote_island=None).exists()
-    record = ChangeRecord.objects.filter(object_id="011002", source="reference", after__has_key="population").get()
+    record = ChangeRecord.objects.filter(object_id="011002", source="reference", after__has_key="population",
+                                          action="update").get()
     assert record.after["population"] == 1_975_065
 
 

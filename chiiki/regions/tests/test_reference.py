@@ -86,7 +86,8 @@ def test_changed_rows_are_updated_with_history(db, data_dir):
     output = run("--data-dir", str(data_dir))
     assert "新規0件・更新1件" in output
     assert Municipality.objects.get(code="131016").kana == "チヨダクX"
-    record = ChangeRecord.objects.get(model="regions.municipality", object_id="131016", after__has_key="kana")
+    record = ChangeRecord.objects.get(model="regions.municipality", object_id="131016", after__has_key="kana",
+                                    action="update")
     assert record.before == {"kana": "チヨダク"} and record.after == {"kana": "チヨダクX"}
     assert record.source == "reference" and record.actor_label == "システム"
     assert list(SectorModel.objects.filter(sector_id="work").values_list("name", flat=True)) == ["テレワーク"]
@@ -157,3 +158,30 @@ def test_progress_bar_is_drawn_when_asked(db):
     summary = load(data_dir=DATA, force=False, stdout=OutputWrapper(buffer), progress=True)
     assert "団体 [" in buffer.getvalue() and "] 1788/1788" in buffer.getvalue()
     assert summary.startswith("団体: 都道府県47・市区町村1741件")
+
+
+def test_what_the_reference_files_add_or_move_is_in_history(db, data_dir):
+    """Only updates and removed models were recorded: the municipalities, prefectures, 分野 and models a load adds
+    and the models it reorders left no trace."""
+    from chiiki.regions.models import Prefecture
+
+    run("--data-dir", str(data_dir))
+    created = ChangeRecord.objects.filter(action="create", source="reference")
+    assert created.filter(model="regions.municipality").count() == Municipality.objects.count() == 1741
+    assert created.filter(model="regions.prefecture").count() == Prefecture.objects.count() == 47
+    assert created.filter(model="roadmap.sector").count() == 8
+    assert created.filter(model="roadmap.sectormodel").count() == SectorModel.objects.count()
+    hachioji = created.get(model="regions.municipality", object_id="132012")
+    assert hachioji.after["name"] == "八王子市" and hachioji.municipality_id == "132012"
+    assert "kana_folded" not in hachioji.after
+    edit(data_dir / "sectors.csv", "テレワーク;サテライトオフィス", "サテライトオフィス;テレワーク;ワーケーション")
+    edit(data_dir / "capabilities.csv", "テレワーク相談;中小企業;働き方改革,テレワーク",
+         "テレワーク相談;中小企業;働き方改革,テレワーク;ワーケーション")
+    output = run("--data-dir", str(data_dir))
+    assert "モデルの変更3件" in output
+    added = SectorModel.objects.get(sector_id="work", name="ワーケーション")
+    assert created.get(model="roadmap.sectormodel", object_id=str(added.pk)).after == {
+        "sector_id": "work", "name": "ワーケーション", "order": 2}
+    moved = SectorModel.objects.get(sector_id="work", name="テレワーク")
+    update = ChangeRecord.objects.get(model="roadmap.sectormodel", object_id=str(moved.pk), action="update")
+    assert (update.before, update.after) == ({"order": 0}, {"order": 1})
