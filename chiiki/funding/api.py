@@ -313,6 +313,8 @@ class PlanFilters(Schema):
     sector: str | None = None
     status: str | None = Field(None, description=f"状態（{queries.PUBLIC}: 公開・完了）")
     started_by: str | None = Field(None, description="この年度までに開始した計画（西暦または和暦: 2026, R8, 令和8）")
+    min_years: int | None = Field(None, ge=1, le=50, description="年度数がこれ以上の計画")
+    published_by: str | None = Field(None, description="この年度末（3月31日）までに初めて公開した計画（西暦または和暦）")
     flag: str | None = Field(None, description="リスクの種類: " + "・".join(FLAG_LABELS))
 
 
@@ -325,7 +327,8 @@ def list_plans(request, filters: Query[PlanFilters], page: int = Query(1, ge=1),
         raise HttpError(422, f"リスクの種類が正しくありません: {filters.flag}")
     qs = queries.filter_plans(queries.visible_plans(request.user), prefecture=filters.prefecture or "",
                               municipality=filters.municipality or "", sector=filters.sector or "",
-                              status=filters.status or "", started_by=_year(filters.started_by))
+                              status=filters.status or "", started_by=_year(filters.started_by),
+                              min_years=filters.min_years, published_by=_year(filters.published_by))
     plans, computed = queries.with_flags(qs, filters.flag or "")
     page_obj = paginate(plans, page, page_size)
     return {"count": page_obj.paginator.count,

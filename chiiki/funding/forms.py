@@ -130,6 +130,9 @@ class PlanFilterForm(forms.Form):
     status = forms.ChoiceField(label="状態", required=False,
                                choices=[("", "すべて"), *PlanStatus.choices, (PUBLIC, "公開・完了")])
     started_by = forms.CharField(label="開始年度（まで）", required=False, max_length=20)
+    min_years = forms.IntegerField(label="年度数（以上）", required=False, min_value=1, max_value=50)
+    published_by = forms.CharField(label="公開した年度（まで）", required=False, max_length=20,
+                                   help_text="その年度末（3月31日）までに初めて公開した計画")
     flag = forms.ChoiceField(label="リスク", required=False, choices=())
 
     def __init__(self, *args, **kwargs):
@@ -141,12 +144,18 @@ class PlanFilterForm(forms.Form):
         self.fields["sector"].choices = [("", "すべて"), *((s.code, s.name) for s in Sector.objects.all())]
         self.fields["flag"].choices = [("", "指定しない"), *LABELS.items()]
 
-    def clean_started_by(self):
-        raw = self.cleaned_data["started_by"]
+    def _fiscal_year(self, name):
+        raw = self.cleaned_data[name]
         try:
             return parse_fiscal_year(raw) if raw else None
         except InvalidFiscalYear as exc:
             raise forms.ValidationError(str(exc)) from None
+
+    def clean_started_by(self):
+        return self._fiscal_year("started_by")
+
+    def clean_published_by(self):
+        return self._fiscal_year("published_by")
 
 
 class CampaignForm(forms.Form):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
+from django.db.models import CharField, Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from chiiki import access
@@ -35,8 +36,10 @@ def visible_plans(user):
 
 
 def filter_plans(qs, *, prefecture: str = "", municipality: str = "", sector: str = "", status: str = "",
-                 fiscal_year: int | None = None, started_by: int | None = None):
-    """`status` is one PlanStatus or PUBLIC; `started_by`: plans starting in that 年度 or earlier."""
+                 fiscal_year: int | None = None, started_by: int | None = None, min_years: int | None = None,
+                 published_by: int | None = None):
+    """`status` is one PlanStatus or PUBLIC; `started_by`: plans starting in that 年度 or earlier; `min_years`: plans
+    of at least that many 年度; `published_by`: plans first 公開 by that 年度's end (_first_publication)."""
     if prefecture:
         qs = qs.filter(prefecture_id=prefecture)
     if municipality:
@@ -51,7 +54,29 @@ def filter_plans(qs, *, prefecture: str = "", municipality: str = "", sector: st
         qs = qs.filter(years__fiscal_year=fiscal_year).distinct()
     if started_by is not None:
         qs = qs.filter(start_year__lte=started_by)
+    if min_years:
+        qs = qs.filter(pk__in=PlanYear.objects.order_by().values("plan_id").annotate(n=Count("id"))
+                       .filter(n__gte=min_years).values("plan_id"))
+    if published_by is not None:
+        qs = qs.annotate(published_at=Coalesce(Subquery(_first_publication()), "created_at")).filter(
+            published_at__lt=_fiscal_year_end(published_by))
     return qs
+
+
+def _first_publication():
+    """When the plan (OuterRef pk) first became 公開 or 完了: the first ChangeRecord showing it so (the plan has no
+    publication date column; actions.create_plan / set_status write one for every status change)."""
+    from chiiki.core.models import ChangeRecord
+
+    return (ChangeRecord.objects.filter(model=ImplementationPlan._meta.label_lower,
+                                        object_id=Cast(OuterRef("pk"), CharField()),
+                                        after__status__in=PUBLIC_STATUSES)
+            .order_by("at").values("at")[:1])
+
+
+def _fiscal_year_end(fiscal_year: int) -> dt.datetime:
+    """The first moment after the 年度 (4/1 0:00 of the next year, local time)."""
+    return timezone.make_aware(dt.datetime(fiscal_year + 1, 4, 1))
 
 
 class PlanRows:
@@ -323,27 +348,15 @@ def published_plans_with_min_years(min_years: int = 3, *, prefecture: str = "", 
     return _published_multiyear(min_years, prefecture, sector).count()
 
 
-def first_published_on(plan_ids) -> dict[int, dt.date]:
-    """plan id → the local date its history first shows it 公開 or 完了 (the plan has no publication date column;
-    every status change is a ChangeRecord written by actions.create_plan / set_status)."""
-    from chiiki.core.models import ChangeRecord
-
-    ids = [str(pk) for pk in plan_ids]
-    rows = (ChangeRecord.objects.filter(model=ImplementationPlan._meta.label_lower, object_id__in=ids,
-                                        after__status__in=PUBLIC_STATUSES)
-            .values("object_id").annotate(first=Min("at")).values_list("object_id", "first").order_by())
-    return {int(pk): timezone.localtime(at).date() for pk, at in rows}
-
-
 def published_multiyear_plans_by_year(years, min_years: int = 3, *, prefecture: str = "",
                                       sector: str = "") -> dict[int, int]:
     """年度 → plans counted by published_plans_with_min_years that were first published by that 年度's end (3/31
     of the next year). Status and 年度 count are today's: the history keeps when a plan was published, not how many
-    年度 it had then. A plan without a publication record (written outside the actions) counts from its creation."""
-    plans = dict(_published_multiyear(min_years, prefecture, sector).values_list("pk", "created_at"))
-    published = first_published_on(plans)
-    dates = [published.get(pk) or timezone.localtime(created).date() for pk, created in plans.items()]
-    return {year: sum(1 for d in dates if d <= dt.date(year + 1, 3, 31)) for year in years}
+    年度 it had then. A plan without a publication record (written outside the actions) counts from its creation.
+    The same plans as the list filtered by status=public, min_years and published_by, which the KPI links to."""
+    public = filter_plans(ImplementationPlan.objects.all(), prefecture=prefecture, sector=sector, status=PUBLIC,
+                          min_years=min_years)
+    return {year: filter_plans(public, published_by=year).count() for year in years}
 
 
 def municipalities_with_published_plans(*, up_to_year: int | None = None) -> set[str]:

@@ -69,7 +69,8 @@ def plan_list(request):
     municipality = (filters.get("municipality") or "").strip()
     qs = queries.filter_plans(queries.visible_plans(request.user), prefecture=filters.get("prefecture") or "",
                               municipality=municipality, sector=filters.get("sector") or "",
-                              status=filters.get("status") or "", started_by=filters.get("started_by"))
+                              status=filters.get("status") or "", started_by=filters.get("started_by"),
+                              min_years=filters.get("min_years"), published_by=filters.get("published_by"))
     if refused:
         # Said next to the field, and nothing listed or exported: dropping only the mistyped filter would show
         # (and export) every plan as if the others had narrowed it.

@@ -259,8 +259,8 @@ def _rows(pairs, values: dict, url) -> list[dict]:
             for code, name in pairs]
 
 
-# Plans (funding). The plan list filters by prefecture, sector and one status: its links show the plans 公開 in
-# that scope (the count also holds 完了 plans and only those of ≥ 3 年度; the list cannot filter by either).
+# Plans (funding): 公開・完了 plans of ≥ 3 年度 first published by the 年度's end; the plan list filters by the same
+# (funding.queries.filter_plans), so each figure links to exactly the plans it counts.
 
 def _plans_compute(years, *, sectors=None, prefecture=None):
     from chiiki.funding.queries import published_multiyear_plans_by_year
@@ -270,7 +270,8 @@ def _plans_compute(years, *, sectors=None, prefecture=None):
 
 
 def _plans_url(year=None, *, sectors=None, prefecture=None, sector=None):
-    return _url("funding:plans", [("prefecture", prefecture), ("sector", sector), ("status", "published")])
+    return _url("funding:plans", [("prefecture", prefecture), ("sector", sector), ("status", "public"),
+                                  ("min_years", 3), ("published_by", year)])
 
 
 def _plans_by_prefecture(year, *, sectors=None, prefecture=None):
@@ -278,7 +279,7 @@ def _plans_by_prefecture(year, *, sectors=None, prefecture=None):
 
     pairs = _prefectures(prefecture)
     values = {code: published_multiyear_plans_by_year([year], 3, prefecture=code)[year] for code, _ in pairs}
-    return _rows(pairs, values, lambda code: _plans_url(prefecture=code))
+    return _rows(pairs, values, lambda code: _plans_url(year, prefecture=code))
 
 
 def _plans_by_sector(year, *, sectors=None, prefecture=None):
@@ -287,7 +288,7 @@ def _plans_by_sector(year, *, sectors=None, prefecture=None):
     pairs = _sectors()
     values = {code: published_multiyear_plans_by_year([year], 3, prefecture=prefecture or "", sector=code)[year]
               for code, _ in pairs}
-    return _rows(pairs, values, lambda code: _plans_url(prefecture=prefecture, sector=code))
+    return _rows(pairs, values, lambda code: _plans_url(year, prefecture=prefecture, sector=code))
 
 
 # Crowdfunding (funding): campaigns belong to a municipality, not to a sector — a prefecture breakdown only.

@@ -164,16 +164,39 @@ def test_plan_breakdowns_link_to_the_filtered_plan_list(client, two_years, regis
     _plan(register, "132012", [YEAR, YEAR + 1, YEAR + 2], title="八王子の3年計画")
     _plan(register, "011002", [YEAR - 1, YEAR, YEAR + 1, YEAR + 2], title="札幌の4年計画")
     prefectures, sectors = breakdown(client, "K-PLANS")
-    assert prefectures["13"] == (1, "/funding/plans/?prefecture=13&status=published")
+    scope = f"status=public&min_years=3&published_by={YEAR}"
+    assert prefectures["13"] == (1, f"/funding/plans/?prefecture=13&{scope}")
     assert prefectures["01"][0] == 1 and prefectures["32"][0] == 0
-    assert sectors["education"] == (2, "/funding/plans/?sector=education&status=published")
+    assert sectors["education"] == (2, f"/funding/plans/?sector=education&{scope}")
     assert sectors["health"][0] == 0
     listed = client.get(prefectures["13"][1]).content.decode()
     assert "八王子の3年計画" in listed and "札幌の4年計画" not in listed
     page = client.get("/pdca/kpis/K-PLANS/").content.decode()
-    assert 'href="/funding/plans/?prefecture=13&amp;status=published">1</a>件' in page
+    assert f'href="/funding/plans/?prefecture=13&amp;{scope.replace("&", "&amp;")}">1</a>件' in page
     assert 'id="kpi-map-data"' in page and 'data-chiiki-map' in page
     assert "国土数値情報（行政区域データ）" in page  # the map's credit line
+
+
+def test_the_plans_figure_links_to_exactly_the_plans_it_counts(client, two_years, register):
+    """The figure counts 公開・完了 plans of ≥ 3 年度 published by the 年度's end; the list it linked to held every
+    公開 plan (short ones too, completed ones not, any 年度)."""
+    make_kpi("K-PLANS", measure="plans_published_multiyear", unit="件")
+    _plan(register, "132012", [YEAR, YEAR + 1, YEAR + 2], title="八王子の3年計画")
+    done = _plan(register, "011002", [YEAR - 1, YEAR, YEAR + 1, YEAR + 2], title="札幌の4年計画")
+    funding_actions.set_status(SYSTEM, done, "completed", version=done.version)
+    _plan(register, "131016", [YEAR, YEAR + 1], title="千代田の2年計画")  # too short: not counted
+    value = {v["fiscal_year"]: v for v in client.get("/api/v1/kpis/K-PLANS").json()["values"]}[YEAR]
+    assert value["value"] == 2
+    link = value["records_url"]
+    listed = client.get(link).content.decode()
+    assert "八王子の3年計画" in listed and "札幌の4年計画" in listed and "千代田の2年計画" not in listed
+    exported = client.get(link + "&format=csv").content.decode("utf-8-sig").splitlines()
+    assert len(exported) - 1 == 2
+    api = client.get("/api/v1/plans?" + link.split("?", 1)[1]).json()
+    assert api["count"] == 2
+    # A plan published after the 年度's end is not in that 年度's figure, nor in the list it links to.
+    earlier = {v["fiscal_year"]: v for v in client.get("/api/v1/kpis/K-PLANS").json()["values"]}[YEAR - 1]
+    assert earlier["value"] == 0 and "八王子の3年計画" not in client.get(earlier["records_url"]).content.decode()
 
 
 def test_crowdfunding_breaks_down_by_prefecture_only(client, two_years, register):
