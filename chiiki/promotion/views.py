@@ -640,15 +640,22 @@ def _event_place(request):
     return user.municipality if user.is_authenticated and user.municipality_id else None
 
 
+def _listed_events(request, place):
+    """The events the list shows for this query string: its page, exports and calendar file alike."""
+    # ?registered=1: the events the user registered for (マイページ's list); anonymous users have none to filter.
+    registered = request.GET.get("registered") == "1" and request.user.is_authenticated
+    rows = queries.events(sector=request.GET.get("sector", ""), fmt=request.GET.get("format_", ""),
+                          upcoming=request.GET.get("past") != "1", online_first=queries.online_first_for(place),
+                          prefecture=request.GET.get("prefecture", ""),
+                          registered_by=request.user if registered else None)
+    return rows, registered
+
+
 def events(request):
     place = _event_place(request)
     online_first = queries.online_first_for(place)
     prefecture = request.GET.get("prefecture", "")
-    # ?registered=1: the events the user registered for (マイページ's list); anonymous users have none to filter.
-    registered = request.GET.get("registered") == "1" and request.user.is_authenticated
-    rows = queries.events(sector=request.GET.get("sector", ""), fmt=request.GET.get("format_", ""),
-                          upcoming=request.GET.get("past") != "1", online_first=online_first, prefecture=prefecture,
-                          registered_by=request.user if registered else None)
+    rows, registered = _listed_events(request, place)
     if request.GET.get("format") in EXPORT_FORMATS:
         header = ["ID", "名称", "主催", "開催形式", "開始（日本時間）", "終了（日本時間）", "会場", "定員", "申込数", "録画", "資料"]
         return tabular.table_response(request.GET["format"], "イベント・説明会", header, [
@@ -667,9 +674,7 @@ def events(request):
 
 
 def events_ics(request):
-    place = _event_place(request)
-    rows = queries.events(sector=request.GET.get("sector", ""), fmt=request.GET.get("format_", ""),
-                          online_first=queries.online_first_for(place), prefecture=request.GET.get("prefecture", ""))
+    rows, _registered = _listed_events(request, _event_place(request))
     response = HttpResponse(ics.event_calendar(rows), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="events.ics"'
     return response

@@ -209,3 +209,24 @@ def test_a_prefecture_lists_the_events_organised_in_it(client, users, register):
     assert {t for t in titles if t in calendar} == ours
     assert {e["title"] for e in client.get("/api/v1/events", {"prefecture": "13"}).json()} == ours
     assert len(client.get("/api/v1/events").json()) == len(titles)
+
+
+def test_the_calendar_file_holds_the_events_the_list_shows(client_for, users):
+    """「カレンダーに追加（ICS）」 carries the list's query string, but ignored registered=1 and past=1: it held every
+    upcoming event instead of the ones listed (「終了した催しも表示」 adds the ended ones)."""
+    from chiiki.promotion import actions
+    from chiiki.promotion.models import Event
+
+    mine = actions.save_event(users["admin"], None, event_body(title="申し込んだ説明会"))
+    actions.save_event(users["admin"], None, event_body(title="ほかの説明会"))
+    past = actions.save_event(users["admin"], None, event_body(title="終わった説明会"))
+    Event.objects.filter(pk=past.pk).update(starts_at=timezone.now() - dt.timedelta(days=3),
+                                            ends_at=timezone.now() - dt.timedelta(days=3, hours=-1))
+    actions.register_for_event(users["company"], mine)
+    company = client_for(users["company"])
+    titles = ("申し込んだ説明会", "ほかの説明会", "終わった説明会")
+    for query, shown in [("registered=1", {"申し込んだ説明会"}), ("past=1", set(titles)),
+                         ("", {"申し込んだ説明会", "ほかの説明会"})]:
+        page = company.get(f"/promotion/events/?{query}").content.decode()
+        calendar = company.get(f"/promotion/events/calendar.ics?{query}").content.decode()
+        assert {t for t in titles if t in page} == shown == {t for t in titles if t in calendar}, query
