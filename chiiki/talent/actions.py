@@ -365,8 +365,9 @@ def _too_long(model, name: str, value: str, label: str, problems: list) -> None:
         problems.append((name, f"{label}は{limit}文字以内で入力してください"))
 
 
-def clean_request(data: dict, municipality=None, user=None) -> dict:
-    """The request's values as they will be stored; `user` is who writes it (the plans they may name)."""
+def clean_request(data: dict, municipality=None, user=None, kept_plan_id=None) -> dict:
+    """The request's values as they will be stored; `user` is who writes it (the plans they may name).
+    `kept_plan_id`: the plan the request already names, kept even when `user` may not see it."""
     problems: list[tuple[str, str]] = []
     _controls(data, ("title", "vision", "plan_url", "organisation"), problems)
     title = (data.get("title") or "").strip()
@@ -418,9 +419,14 @@ def clean_request(data: dict, municipality=None, user=None) -> dict:
     raw_plan = data.get("plan")
     if raw_plan not in (None, ""):
         try:
-            plan = (plans_for(municipality, user).filter(pk=int(raw_plan)).first()
-                    if municipality is not None and user is not None else None)
-        except (TypeError, ValueError):
+            if kept_plan_id is not None and int(raw_plan) == kept_plan_id:
+                from chiiki.funding.models import ImplementationPlan
+
+                plan = ImplementationPlan.objects.filter(pk=kept_plan_id).first()
+            else:
+                plan = (plans_for(municipality, user).filter(pk=int(raw_plan)).first()
+                        if municipality is not None and user is not None else None)
+        except (TypeError, ValueError, OverflowError):
             plan = None
         if plan is None:
             problems.append(("plan", "実装計画は、この団体の計画（参加している広域の計画を含む）から選んでください"))
@@ -477,7 +483,7 @@ def create_request(actor, municipality, data: dict, *, fiscal_year: int | None =
 def update_request(actor, request: TalentRequest, data: dict, *, version, source: str = history.WEB) -> TalentRequest:
     """Edit a draft (after 申請 the request is the national office's to handle; withdraw and write a new one)."""
     access.require(actor, "talent.request", request)
-    cleaned = clean_request(data, request.municipality, actor)
+    cleaned = clean_request(data, request.municipality, actor, kept_plan_id=request.plan_id)
     version = editing.require_version(version)
     with transaction.atomic():
         current = _locked(request, version)

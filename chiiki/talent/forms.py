@@ -90,13 +90,18 @@ class RequestForm(ActionForm):
     organisation = forms.CharField(label="推薦する団体（団体以外が受ける場合）", required=False, max_length=200)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, municipality=None, user=None, **kwargs):
+    def __init__(self, *args, municipality=None, user=None, kept_plan_id=None, **kwargs):
+        """`kept_plan_id`: the plan the request names now, which stays a choice even when this user may not see it
+        (someone else named their draft): saving keeps it rather than dropping it unseen."""
         super().__init__(*args, **kwargs)
         from .actions import plans_for
 
         plans = plans_for(municipality, user) if municipality is not None and user is not None else []
-        self.fields["plan"].choices = [("", "（選ばない）")] + [
-            (str(plan.pk), f"{plan.title}（{plan.start_year}年度〜、{plan.get_status_display()}）") for plan in plans]
+        choices = [(str(plan.pk), f"{plan.title}（{plan.start_year}年度〜、{plan.get_status_display()}）")
+                   for plan in plans]
+        if kept_plan_id and str(kept_plan_id) not in dict(choices):
+            choices.append((str(kept_plan_id), f"閲覧できない実装計画（#{kept_plan_id}）: このまま残します"))
+        self.fields["plan"].choices = [("", "（選ばない）")] + choices
         caps = _capability_choices()
         self.fields["required"].choices = caps
         self.fields["desired"].choices = caps

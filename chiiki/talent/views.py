@@ -437,7 +437,7 @@ def request_edit(request, pk):
     item = queries.get_request(request.user, pk)
     access.require(request.user, "talent.request", item)
     form = RequestForm(request.POST or None, initial=_request_initial(item), municipality=item.municipality,
-                       user=request.user)
+                       user=request.user, kept_plan_id=item.plan_id)
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_request(request.user, item, form.data_for_action(), version=form.cleaned_data["version"])

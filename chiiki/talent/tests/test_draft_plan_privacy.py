@@ -89,3 +89,31 @@ def test_the_change_history_does_not_name_a_draft_plan_its_reader_cannot_see(use
         assert response.status_code == 200 and SECRET.encode() not in body, url
     assert f"閲覧できない実装計画 #{draft.pk}" in hachioji.get(f"/history/{record.pk}/").content.decode()
     assert SECRET in client_for(users["tokyo"]).get(f"/history/{record.pk}/").content.decode()
+
+
+def test_a_participant_editing_the_request_keeps_the_plan_it_cannot_see(users, client_for, vocabulary, draft):
+    """八王子市 staff edit the draft request 東京都 linked to its draft plan: the form offered only 「選ばない」 for the
+    plan, so saving dropped the link unseen. It now offers to keep it, without its title; a chosen other plan or
+    「選ばない」 still changes it, and another hidden plan is still refused."""
+    import re
+
+    created = client_for(users["tokyo"]).post("/api/v1/talent/requests",
+                                              request_data(plan=draft.pk) | {"municipality": "132012"},
+                                              content_type="application/json")
+    request = TalentRequest.objects.get(pk=created.json()["id"])
+    hachioji = client_for(users["hachioji"])
+    form = hachioji.get(f"/talent/requests/{request.pk}/edit").content.decode()
+    assert SECRET not in form
+    assert re.search(rf'<option value="{draft.pk}" selected>閲覧できない実装計画（#{draft.pk}）', form)
+    saved = hachioji.post(f"/talent/requests/{request.pk}/edit", request_data(
+        plan=str(draft.pk), vision="見守りの対象を広げる") | {"version": request.version})
+    assert saved.status_code == 302
+    request.refresh_from_db()
+    assert request.plan_id == draft.pk and request.vision == "見守りの対象を広げる"
+    cleared = hachioji.post(f"/talent/requests/{request.pk}/edit", request_data(plan="") | {"version": request.version})
+    assert cleared.status_code == 302
+    request.refresh_from_db()
+    assert request.plan_id is None
+    refused = hachioji.post(f"/talent/requests/{request.pk}/edit", request_data(plan=str(draft.pk)) | {
+        "version": request.version})
+    assert refused.status_code == 422 and SECRET not in refused.content.decode()
