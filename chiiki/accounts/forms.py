@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 
 
 class LoginForm(AuthenticationForm):
@@ -16,6 +17,11 @@ class LoginForm(AuthenticationForm):
         self.fields["password"].label = "パスワード"
         self.fields["username"].error_messages["required"] = "ユーザー名を入力してください。"
         self.fields["password"].error_messages["required"] = "パスワードを入力してください。"
+        # Django sets the limit only as an HTML attribute: a longer name went on to authenticate(), and django-axes
+        # then stored the failed attempt in a varchar(255) (PostgreSQL: a 500).
+        limit = self.fields["username"].max_length
+        self.fields["username"].validators.append(MaxLengthValidator(
+            limit, message=f"ユーザー名は{limit}文字以内で入力してください。"))
 
 
 class TokenForm(forms.Form):

@@ -224,3 +224,13 @@ def test_password_change(client_for, users):
 def test_password_change_needs_login(client, db):
     response = client.get("/accounts/password/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("length", [151, 300])
+def test_a_user_name_longer_than_any_account_is_refused_in_japanese(client, db, length):
+    """It went on to authenticate(); django-axes stored the failed attempt in a varchar(255): a 500 on PostgreSQL."""
+    from axes.models import AccessAttempt
+
+    page = client.post("/accounts/login/", {"username": "あ" * length, "password": "x"})
+    assert page.status_code == 200 and "ユーザー名は150文字以内で入力してください。" in page.content.decode()
+    assert not AccessAttempt.objects.exists()
