@@ -10,6 +10,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from chiiki import access
+from chiiki.core.fiscal import fiscal_year_bounds
 
 from . import flags as flag_rules
 from .models import (
@@ -389,7 +390,8 @@ def programs_in_published_plans(municipality_codes) -> list[dict]:
 
 def receipts_in(fiscal_year: int):
     """Crowdfunding receipts of one 年度, by receipt date (what the PDCA figure and the campaign list count)."""
-    return Receipt.objects.filter(received_on__gte=f"{fiscal_year}-04-01", received_on__lte=f"{fiscal_year + 1}-03-31")
+    first, last = fiscal_year_bounds(fiscal_year)
+    return Receipt.objects.filter(received_on__gte=first, received_on__lte=last)
 
 
 def crowdfunding_raised(*, fiscal_year: int | None = None, prefecture: str = "", municipality: str = "") -> int:

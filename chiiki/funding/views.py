@@ -545,9 +545,16 @@ def campaign_list(request):
 
     g = request.GET
     today = timezone.localdate()
-    received_year = row_id(g.get("received_year"))
+    received_year, year_error = None, ""
+    if g.get("received_year"):
+        try:
+            received_year = parse_fiscal_year(g["received_year"])
+        except InvalidFiscalYear as exc:
+            year_error = str(exc)
     qs = queries.filter_campaigns(queries.campaigns(), prefecture=g.get("prefecture", ""),
                                   municipality=g.get("municipality", ""), received_year=received_year)
+    if year_error:
+        qs = qs.none()  # said next to the field; dropping the filter would list every campaign as that 年度's
     rows = queries.campaign_rows(qs, today)
     status = g.get("status", "")
     if status in rules.STATUS_LABELS:
@@ -572,7 +579,7 @@ def campaign_list(request):
         request.user, Municipality.objects.all()).exists())
     return render(request, "funding/campaign_list.html", {
         "page": page, "query": query, "statuses": rules.STATUS_LABELS.items(), "filters": g,
-        "received_year": received_year, "year_total": year_total,
+        "received_year": received_year, "year_total": year_total, "year_error": year_error,
         "prefectures": Prefecture.objects.order_by("code"), "can_create": can_create,
         "can_import": access.can(request.user, "funding.import")})
 

@@ -307,11 +307,10 @@ def _campaigns_url(year=None, *, sectors=None, prefecture=None):
 def _crowdfunding_by_prefecture(year, *, sectors=None, prefecture=None):
     from django.db.models import Sum
 
-    from chiiki.funding.models import Receipt
+    from chiiki.funding.queries import receipts_in
 
     # crowdfunding_raised's rule (receipts by receipt date, the campaign's municipality), grouped in one query.
-    found = dict(Receipt.objects.filter(received_on__gte=f"{year}-04-01", received_on__lte=f"{year + 1}-03-31")
-                 .order_by().values_list("campaign__municipality__prefecture_id").annotate(s=Sum("amount")))
+    found = dict(receipts_in(year).order_by().values_list("campaign__municipality__prefecture_id").annotate(s=Sum("amount")))
     pairs = _prefectures(prefecture)
     return _rows(pairs, {code: found.get(code) or 0 for code, _ in pairs}, lambda code: _campaigns_url(year, prefecture=code))
 

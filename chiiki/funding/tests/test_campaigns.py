@@ -205,3 +205,21 @@ def test_the_raised_over_time_table_downloads_as_csv_and_xlsx(client, client_for
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = [[str(v.date() if isinstance(v, dt.datetime) else v) for v in row] for row in sheet.iter_rows(values_only=True)]
     assert rows == expected
+
+
+@pytest.mark.parametrize("year", ["1", "²", "99999", "0", "そのうち"])
+def test_a_received_year_that_names_no_fiscal_year_is_said_and_lists_nothing(client, receiving_campaign, year):
+    """It was read as a row id and built into a date string: 「1-04-01」 was a 500, for anyone, export included."""
+    page = client.get("/funding/campaigns/", {"received_year": year})
+    body = page.content.decode()
+    assert page.status_code == 200 and 'id="c-year-error"' in body and "同時受付" not in body
+    exported = client.get("/funding/campaigns/", {"received_year": year, "format": "csv"})
+    assert exported.status_code == 200 and len(exported.content.decode("utf-8-sig").splitlines()) == 1
+
+
+def test_a_received_year_in_wareki_is_read(client, receiving_campaign):
+    from chiiki.core.fiscal import current_fiscal_year
+
+    year = current_fiscal_year()
+    page = client.get("/funding/campaigns/", {"received_year": f"R{year - 2018}"}).content.decode()
+    assert f"{year}年度（{year}年4月1日" in page
