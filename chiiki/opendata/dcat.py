@@ -11,6 +11,8 @@ from django.urls import reverse
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
 
+from chiiki.core.forms import row_id
+
 from . import queries
 from .indexing import sector_names
 from .models import LICENSE_URLS
@@ -108,15 +110,15 @@ def catalog(request, fmt: str):
     if since:
         try:
             moment = dt.datetime.fromisoformat(since.replace("Z", "+00:00"))
-        except ValueError:
+            # In UTC here: the database adapter converts it, and a moment near year 1 or 9999 overflows there.
+            moment = (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+        except (ValueError, OverflowError):
             return HttpResponse("modified_since は ISO 8601 の日時で指定してください（例: 2026-04-01T00:00:00Z）",
                                 status=400, content_type="text/plain; charset=utf-8")
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=dt.UTC)
         qs = qs.filter(updated_at__gte=moment)
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
+    # Range-checked (row_id): a page beyond the database's integers overflowed the query's OFFSET (a 500).
+    page = row_id(request.GET.get("page", "1"))
+    if not page:
         return HttpResponse("page は1以上の整数で指定してください", status=400, content_type="text/plain; charset=utf-8")
     total = qs.count()
     rows = list(qs.order_by("name").prefetch_related("resources")[(page - 1) * PAGE_SIZE: page * PAGE_SIZE])

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
 
@@ -73,3 +74,18 @@ def test_catalog_pages_and_modified_since(register, client, settings):
     assert titles == {"データ0"}
     assert client.get("/catalog.ttl?modified_since=yesterday").status_code == 400
     assert client.get("/catalog.ttl?page=x").status_code == 400
+
+
+@pytest.mark.parametrize("params", [{"page": "99999999999999999999"}, {"page": "9223372036854775807"},
+                                    {"page": "0"}, {"page": "-3"},
+                                    {"modified_since": "0001-01-01T00:00:00+14:00"},
+                                    {"modified_since": "9999-12-31T23:59:59-14:00"}])
+def test_out_of_range_parameters_are_refused_in_japanese(register, client, params):
+    """A page beyond the database's integers overflowed the OFFSET, and a moment near year 1 or 9999 overflowed on
+    its way to UTC: 500s to any harvester."""
+    response = client.get("/catalog.ttl", params)
+    assert response.status_code == 400 and "で指定してください" in response.content.decode()
+
+
+def test_a_page_past_the_end_is_empty(register, client):
+    assert client.get("/catalog.ttl", {"page": "2147483647"}).status_code == 200
