@@ -310,11 +310,20 @@ def commit_view(request, importer: Importer, token: str):
             or request.POST.get("sha256") != upload.sha256):
         messages.error(request, "確認したファイルと内容が一致しません。もう一度アップロードしてください。")
         return redirect(importer.url())
-    result = importer.run(request.user, content, upload.filename, source="web-import", **upload.options)
+    # Claimed before the write: a second click (another tab) on 取り込む finds it gone instead of importing every
+    # new row again. A file refused at this point is put back for its preview.
+    if not ImportUpload.objects.filter(pk=upload.pk).delete()[0]:
+        messages.info(request, f"{upload.filename} はすでに取り込んでいます（同じ確認画面から二度実行されました）。")
+        return redirect(reverse(importer.done_url) if importer.done_url else importer.url())
+    try:
+        result = importer.run(request.user, content, upload.filename, source="web-import", **upload.options)
+    except BaseException:
+        upload.save(force_insert=True)
+        raise
     if not result.ok:
+        upload.save(force_insert=True)
         messages.error(request, "確認後にデータが変わったため取り込めませんでした。内容を確認してください。")
         return redirect(importer.url("preview", token))
-    upload.delete()
     messages.success(request, f"{upload.filename}: 新規 {result.created}件・更新 {result.updated}件を取り込みました"
                               f"（変更なし {result.unchanged}件）。")
     return redirect(reverse(importer.done_url) if importer.done_url else importer.url())
