@@ -118,15 +118,29 @@ def import_cases(actor, table, *, dry_run: bool = False, source: str = history.I
         result.created = sum(1 for _, case, _ in plans if case is None)
         result.updated = sum(1 for _, case, _ in plans if case is not None)
         return result
-    with transaction.atomic():
-        db.lock_area(AREA)
-        for _number, case, data in plans:
-            _saved, changed = save_case(actor, case, data, version=case.version if case else 0, source=source)
-            if case is None:
-                result.created += 1
-            elif changed:
-                result.updated += 1
-            else:
-                result.unchanged += 1
-        result.committed = True
+    try:
+        with transaction.atomic():
+            db.lock_area(AREA)
+            for number, case, data in plans:
+                try:
+                    _saved, changed = save_case(actor, case, data, version=case.version if case else 0,
+                                                source=source)
+                except Conflict:
+                    # Saved on its page after this file was checked: the file is refused whole, naming the row.
+                    result.reject(number, "版", "事例がほかで更新されています（最新の版を出力し直してください）",
+                                  str(data.get("version") or ""))
+                    raise _Refused from None
+                if case is None:
+                    result.created += 1
+                elif changed:
+                    result.updated += 1
+                else:
+                    result.unchanged += 1
+            result.committed = True
+    except _Refused:
+        result.created = result.updated = result.unchanged = 0
     return result
+
+
+class _Refused(Exception):
+    """Rolls back an import's writes when one row meets a change made since the file was checked."""

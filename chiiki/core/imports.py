@@ -303,6 +303,12 @@ def report_view(request, importer: Importer, token: str):
                                   result.report_rows())
 
 
+def _put_back(upload: ImportUpload, content: bytes) -> None:
+    """The claimed upload stored again as it was (_content took its bytes out of the row object)."""
+    upload.content, upload.compressed = zlib.compress(content, 1), True
+    upload.save(force_insert=True)
+
+
 def commit_view(request, importer: Importer, token: str):
     upload = _upload_for(request, importer, token)
     content = _content(upload)
@@ -318,10 +324,10 @@ def commit_view(request, importer: Importer, token: str):
     try:
         result = importer.run(request.user, content, upload.filename, source="web-import", **upload.options)
     except BaseException:
-        upload.save(force_insert=True)
+        _put_back(upload, content)
         raise
     if not result.ok:
-        upload.save(force_insert=True)
+        _put_back(upload, content)
         messages.error(request, "確認後にデータが変わったため取り込めませんでした。内容を確認してください。")
         return redirect(importer.url("preview", token))
     messages.success(request, f"{upload.filename}: 新規 {result.created}件・更新 {result.updated}件を取り込みました"

@@ -50,3 +50,5 @@ def test_a_commit_refused_after_the_check_keeps_the_upload_for_its_preview(clien
     answer = admin.post(location + "commit", {"sha256": sha})
     assert answer.status_code == 302 and answer["Location"] == location
     assert ImportUpload.objects.count() == 1 and not Case.objects.exists()
+    monkeypatch.undo()
+    assert "防災アプリ" in admin.get(location).content.decode()  # its preview reads the file again
