@@ -24,8 +24,11 @@ def issue_token(actor, user, name: str = "", *, source: str = "web") -> tuple[Ap
     problem = control_character_problem(name)
     if problem:
         raise Invalid([("name", f"用途に{problem}")])
+    limit = ApiToken._meta.get_field("name").max_length
+    if len(name.strip()) > limit:
+        raise Invalid([("name", f"用途は{limit}文字以内で入力してください。")])
     with transaction.atomic():
-        token, key = ApiToken.issue(user, name=name.strip()[:100])
+        token, key = ApiToken.issue(user, name=name.strip())
         history.record(actor, "create", token, None, _token_state(token), source=source,
                        object_repr=f"APIトークン {token.prefix}…（{user.username}）")
         history.bump("accounts")

@@ -54,6 +54,18 @@ def _ids(values) -> list[str]:
     return [str(v).replace("\x00", "\ufffd").strip() for v in values or [] if str(v).strip()]
 
 
+# What each free-text answer on a request may hold: longer text is refused, never stored cut.
+TEXT_LIMITS = {"reason": ("理由", 2000), "comment": ("コメント", 2000), "done": ("実施内容", 5000),
+               "handed_over_to": ("ノウハウの引継ぎ", 5000), "next_steps": ("今後の取組", 5000), "note": ("内容", 300)}
+
+
+def _within_limits(texts: dict, problems: list) -> None:
+    for name, value in texts.items():
+        label, limit = TEXT_LIMITS.get(name, (name, None))
+        if limit is not None and len(str(value or "").strip()) > limit:
+            problems.append((name, f"{label}は{limit}文字以内で入力してください"))
+
+
 def _controls(data: dict, fields, problems: list) -> None:
     """Refuse control characters in free text (chiiki.core.text): invisible on screen, NUL unstorable."""
     for name in fields:
@@ -551,8 +563,9 @@ def transition(actor, request: TalentRequest, name: str, *, version, reason: str
     access.require(actor, rule, request)
     reason = (reason or "").strip()
     problems: list = []
-    _controls({"reason": reason, "comment": comment, **{k: v for k, v in (report or {}).items() if k != "gained"}},
-              ("reason", "comment", "done", "handed_over_to", "next_steps"), problems)
+    texts = {"reason": reason, "comment": comment, **{k: v for k, v in (report or {}).items() if k != "gained"}}
+    _controls(texts, ("reason", "comment", "done", "handed_over_to", "next_steps"), problems)
+    _within_limits(texts, problems)
     if problems:
         raise Invalid(problems)
     version = editing.require_version(version)
@@ -581,7 +594,7 @@ def transition(actor, request: TalentRequest, name: str, *, version, reason: str
         elif name in ("decline", "withdraw", "reject"):
             if not reason and name != "withdraw":
                 raise Invalid([("reason", "理由を入力してください")])
-            current.reason = reason[:2000]
+            current.reason = reason
             note = f"理由: {reason}" if reason else ""
         elif name == "report":
             _write_report(actor, current, report or {}, source)
@@ -592,7 +605,7 @@ def transition(actor, request: TalentRequest, name: str, *, version, reason: str
                 value = 0
             if not 1 <= value <= 5:
                 raise Invalid([("rating", "評価は1〜5で選んでください")])
-            current.rating, current.rating_comment = value, (comment or "").strip()[:2000]
+            current.rating, current.rating_comment = value, (comment or "").strip()
         elif name == "complete":
             current.completed_at = now or timezone.now()
         current.status = target
@@ -619,8 +632,8 @@ def _write_report(actor, request: TalentRequest, data: dict, source: str) -> Non
         problems.append(("gained", f"できることのIDが正しくありません: {', '.join(unknown)}"))
     if problems:
         raise Invalid(problems)
-    report = DispatchReport.objects.create(request=request, done=done[:5000], handed_over_to=handed[:5000],
-                                           next_steps=(data.get("next_steps") or "").strip()[:5000])
+    report = DispatchReport.objects.create(request=request, done=done, handed_over_to=handed,
+                                           next_steps=(data.get("next_steps") or "").strip())
     report.gained.set(caps.values())
     history.record(actor, history.CREATE, report, None, {
         "done": report.done, "handed_over_to": report.handed_over_to, "next_steps": report.next_steps,
@@ -653,6 +666,7 @@ def add_visit(actor, request: TalentRequest, *, date, hours, mode: str, particip
     except InvalidOperation:
         problems.append(("hours", "時間は数値で入力してください"))
     _controls({"note": note}, ("note",), problems)
+    _within_limits({"note": note}, problems)
     if mode not in VisitMode.values:
         problems.append(("mode", "形態は 現地 または オンライン です"))
     try:
@@ -675,7 +689,7 @@ def add_visit(actor, request: TalentRequest, *, date, hours, mode: str, particip
             raise Invalid([("date", problem)])
         before = _request_snapshot(current)
         visit = Visit.objects.create(request=current, date=date, hours=hours, mode=mode, participants=participants,
-                                     note=(note or "").strip()[:300])
+                                     note=(note or "").strip())
         started = current.status == Status.ACCEPTED
         if started:
             current.status = Status.DISPATCHING

@@ -226,3 +226,17 @@ def test_last_used_is_written_at_most_once_a_minute(client, users):
     ApiToken.objects.update(last_used_at=stale)
     client.get("/api/v1/me", **_bearer(key))
     assert ApiToken.objects.get().last_used_at > stale + dt.timedelta(minutes=4)
+
+
+@pytest.mark.parametrize("name,message", [("進捗データ連携" * 15, "100文字以内"), ("連携\x1b", "制御文字")])
+def test_a_token_name_the_form_would_refuse_is_refused_by_the_command_too(users, name, message):
+    """The command cut a long name to 100 characters silently, and a control character was a traceback."""
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from chiiki.accounts.models import ApiToken
+
+    with pytest.raises(CommandError, match=message):
+        call_command("create_api_token", "hachioji", "--name", name, stdout=StringIO(), stderr=StringIO())
+    assert not ApiToken.objects.exists()

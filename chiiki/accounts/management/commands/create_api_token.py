@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from chiiki.accounts import actions
 from chiiki.core import history
 from chiiki.core.commands import actor_for
+from chiiki.core.errors import Invalid
 
 
 class Command(BaseCommand):
@@ -24,6 +25,8 @@ class Command(BaseCommand):
         actor = actor_for(issuer) if issuer else owner
         try:
             token, key = actions.issue_token(actor, owner, name, source=history.COMMAND)
+        except Invalid as exc:
+            raise CommandError("トークンを発行できません: " + "、".join(reason for _field, reason in exc.problems)) from None
         except PermissionDenied:
             if actor is not owner:
                 raise CommandError(f"利用者 {issuer} は {username} のトークンを発行できません。") from None
