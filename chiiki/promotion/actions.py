@@ -456,27 +456,38 @@ def _name_key(name: str) -> str:
 
 def link_users_by_name(actor, *, dry_run=False, source: str = history.COMMAND) -> list[tuple]:
     """Company users whose free-text organisation is the name of exactly one registered Organisation (NFKC,
-    spaces and case ignored) and who belong to none yet become its members. Returns (user, organisation) pairs;
-    with dry_run nothing is written. Names matching several organisations are left for a person to decide."""
+    spaces and case ignored) and who belong to none yet become its members. Returns the (user, organisation) pairs
+    written (with dry_run: those that would be, nothing written). Names matching several organisations are left
+    for a person to decide."""
+    access.require(actor, "promotion.manage")
+    if dry_run:
+        return _pairs_to_link()
+    linked = []
+    with transaction.atomic():
+        # Planned inside the transaction, one run at a time: a run that waited sees the memberships the other wrote.
+        db.lock_area(f"{AREA}:link")
+        for user, organisation in _pairs_to_link():
+            if _has_organisation(user):
+                continue  # the user registered or was given an organisation since the plan was read
+            member = OrganisationMember.objects.create(user=user, organisation=organisation)
+            history.record(actor, history.CREATE, member, None, {"user": user.pk, "organisation": organisation.pk},
+                           source=source, object_repr=f"{user.get_username()} → {organisation.name}")
+            linked.append((user, organisation))
+        if linked:
+            history.bump(AREA)
+    return linked
+
+
+def _pairs_to_link() -> list[tuple]:
     from chiiki.accounts.models import Role, User
 
-    access.require(actor, "promotion.manage")
     by_name: dict[str, list[Organisation]] = {}
     for organisation in Organisation.objects.order_by("pk"):
         by_name.setdefault(_name_key(organisation.name), []).append(organisation)
     users = (User.objects.filter(role=Role.COMPANY, organisation_membership__isnull=True).exclude(organisation="")
              .order_by("pk"))
-    pairs = [(user, by_name[_name_key(user.organisation)][0]) for user in users
-             if len(by_name.get(_name_key(user.organisation), [])) == 1]
-    if dry_run or not pairs:
-        return pairs
-    with transaction.atomic():
-        for user, organisation in pairs:
-            member = OrganisationMember.objects.create(user=user, organisation=organisation)
-            history.record(actor, history.CREATE, member, None, {"user": user.pk, "organisation": organisation.pk},
-                           source=source, object_repr=f"{user.get_username()} → {organisation.name}")
-        history.bump(AREA)
-    return pairs
+    return [(user, by_name[_name_key(user.organisation)][0]) for user in users
+            if len(by_name.get(_name_key(user.organisation), [])) == 1]
 
 
 COUNCIL_FIELDS = ("name", "prefecture_id", "municipality_id", "description", "website", "version")

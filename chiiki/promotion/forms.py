@@ -11,7 +11,7 @@ from chiiki.core.forms import ActionForm, OpenChoiceField, OpenMultipleChoiceFie
 from chiiki.regions.models import Municipality, Prefecture
 
 from . import actions, queries
-from .models import CouncilRole, EventFormat, Organisation, OrganisationKind, PlanRole
+from .models import ORGANISATION_ORDER, CouncilRole, EventFormat, Organisation, OrganisationKind, PlanRole
 
 NONE = [("", "（なし）")]
 
@@ -286,8 +286,8 @@ class _NamesOrganisation(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].choices = [("", "選んでください"),
-                                               *Organisation.objects.order_by("name").values_list("pk", "name")]
+        named = Organisation.objects.order_by(*ORGANISATION_ORDER).values_list("pk", "name")
+        self.fields["organisation"].choices = [("", "選んでください"), *named]
 
     @staticmethod
     def organisation_of(data) -> Organisation:
@@ -325,7 +325,7 @@ def organiser_choices(user) -> list[tuple[str, str]]:
     "municipality:<code>" (the action checks the one sent)."""
     choices = []
     if access.is_admin(user):
-        choices += [(f"organisation:{o.pk}", o.name) for o in Organisation.objects.order_by("name")]
+        choices += [(f"organisation:{o.pk}", o.name) for o in Organisation.objects.order_by(*ORGANISATION_ORDER)]
     else:
         membership = getattr(user, "organisation_membership", None)
         if membership is not None:

@@ -2,7 +2,10 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Func
 from django.urls import reverse
+
+from chiiki.core.text import fold
 
 DEFAULT_MAX_POPULATION = 300_000
 
@@ -89,8 +92,25 @@ class OrganisationKind(models.TextChoices):
     GOVERNMENT = "government", "行政機関"
 
 
+class CodePoint(Func):
+    """Text compared code point by code point on every engine, as SQLite and Python do: PostgreSQL's ja-JP ICU
+    collation would sort kanji by reading and fold width and case, so pages and exports would differ by engine."""
+
+    template = "%(expressions)s"
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template='%(expressions)s COLLATE "C"', **extra_context)
+
+
+# By fold(name), then name and id: Meta.ordering, the list and its exports, the organisation <select>s.
+ORGANISATION_ORDER = [CodePoint("name_folded"), CodePoint("name"), "id"]
+
+
 class Organisation(models.Model):
     name = models.CharField("名称", max_length=200)
+    # fold(name), kept by save(): search and order ignore width, case and hiragana/katakana alike on every engine.
+    # Text, not CharField(200): NFKC can lengthen a name (㍿ → 株式会社).
+    name_folded = models.TextField(editable=False, default="")
     kind = models.CharField("種別", max_length=20, choices=OrganisationKind.choices)
     corporate_number = models.CharField("法人番号", max_length=13, blank=True)  # 13 digits, check digit first
     prefecture = models.ForeignKey("regions.Prefecture", verbose_name="所在都道府県", null=True, blank=True,
@@ -102,7 +122,7 @@ class Organisation(models.Model):
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
 
     class Meta:
-        ordering = ["name", "id"]
+        ordering = ORGANISATION_ORDER
         verbose_name = verbose_name_plural = "組織"
         constraints = [models.UniqueConstraint(fields=["corporate_number"], condition=~models.Q(corporate_number=""),
                                                name="unique_organisation_corporate_number")]
@@ -112,6 +132,10 @@ class Organisation(models.Model):
 
     def get_absolute_url(self):
         return reverse("promotion:organisation", args=[self.pk])
+
+    def save(self, *args, **kwargs):
+        self.name_folded = fold(self.name)
+        super().save(*args, **kwargs)
 
 
 class OrganisationMember(models.Model):

@@ -12,6 +12,7 @@ from chiiki import access
 from chiiki.core.cache import versioned, versions
 from chiiki.core.codes import InvalidCode, normalize_code
 from chiiki.core.fiscal import current_fiscal_year
+from chiiki.core.text import fold
 from chiiki.progress import queries as progress_queries
 from chiiki.progress.models import IMPLEMENTED_STAGES, ProgressCell
 from chiiki.regions.models import Municipality
@@ -21,6 +22,7 @@ from chiiki.roadmap.models import Sector
 from . import diffusion, packages, scoring
 from .apps import DEPENDS_ON
 from .models import (
+    ORGANISATION_ORDER,
     Challenge,
     ChallengeStatus,
     Commitment,
@@ -573,10 +575,11 @@ def all_commitments(*, prefecture="", municipality=""):
 # ---- organisations and councils -----------------------------------------------------------------------------------
 
 def organisations(*, q="", kind="", prefecture="", sector=""):
-    qs = Organisation.objects.select_related("prefecture").prefetch_related("sectors").order_by("name", "id")
-    q = (q or "").replace("\x00", "").strip()  # NUL cannot be sent to PostgreSQL
+    qs = Organisation.objects.select_related("prefecture").prefetch_related("sectors").order_by(*ORGANISATION_ORDER)
+    q = fold((q or "").replace("\x00", ""))  # NUL cannot be sent to PostgreSQL
     if q:
-        qs = qs.filter(name__icontains=q)
+        # The folded copy, not icontains: each engine folds case and width its own way (SQLite ASCII case only).
+        qs = qs.filter(name_folded__contains=q)
     if kind:
         qs = qs.filter(kind=kind)
     if prefecture:
