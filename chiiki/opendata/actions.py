@@ -445,17 +445,20 @@ def register_use_case(actor, dataset: Dataset, *, title: str, url: str = "", des
     return use
 
 
-def moderate_use_case(actor, use: UseCase, status: str, *, source: str = history.WEB) -> UseCase:
+def moderate_use_case(actor, use: UseCase, status: str, *, version, source: str = history.WEB) -> UseCase:
+    """掲載する / 掲載しない. `version` is the version the manager's page showed; a stale one → Conflict."""
     access.require(actor, "opendata.moderate_use", use.dataset)
+    version = editing.require_version(version)
     if status not in UseCaseStatus.values:
         raise Invalid([("status", "状態を選択肢から選んでください")])
     with transaction.atomic():
-        before = use.status
-        if before == status:
-            return use
-        use.status = status
-        use.save(update_fields=["status"])
-        history.record(actor, history.UPDATE, use, {"status": before}, {"status": status}, source=source,
-                       **_history_scope(use.dataset))
-        _bump(use.dataset)
-    return use
+        current = editing.lock(UseCase.objects.select_related("dataset__municipality", "dataset__prefecture"),
+                               use.pk, version)
+        before = editing.apply(current, ("status",), {"status": status})
+        if before is None:  # already so: no save, no history, same version
+            return current
+        current.save(update_fields=["status", "version"])
+        history.record(actor, history.UPDATE, current, before, {"status": current.status}, source=source,
+                       **_history_scope(current.dataset))
+        _bump(current.dataset)
+    return current

@@ -164,7 +164,7 @@ def load(*, stdout=None, actor=access.SYSTEM) -> str:
         use = actions.register_use_case(actor, aed, title=USE_CASE_TITLE, url="https://www.example.jp/aed-map",
                                         description="市のAED設置箇所一覧を地図に表示するウェブアプリです。",
                                         source=history.DEMO)
-        actions.moderate_use_case(actor, use, UseCaseStatus.APPROVED, source=history.DEMO)
+        actions.moderate_use_case(actor, use, UseCaseStatus.APPROVED, version=use.version, source=history.DEMO)
     seed_usage(Dataset.objects.filter(is_demo=True, name__in=USAGE))
     total = Dataset.objects.filter(is_demo=True).count()
     return f"オープンデータのデモ: データセット {created}件を作成（デモのデータセットは全{total}件）"

@@ -3,6 +3,7 @@
 from django import forms
 from django.conf import settings
 
+from chiiki.core import editing
 from chiiki.core.tabular import format_size
 from chiiki.roadmap.models import Sector
 
@@ -67,9 +68,11 @@ class UseCaseForm(forms.Form):
 
 
 class ModerateUseForm(forms.Form):
-    """The 掲載する/掲載しない buttons: the action says which statuses there are."""
+    """The 掲載する/掲載しない buttons: the action says which statuses there are (and reads the version)."""
 
     status = forms.CharField(required=False)
+    # Text, not a number field: the action words a bad version, as in the API and for every other edit.
+    version = forms.CharField(widget=forms.HiddenInput, error_messages={"required": editing.VERSION_REQUIRED})
 
 
 class ValidateForm(forms.Form):

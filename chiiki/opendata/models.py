@@ -187,6 +187,8 @@ class UseCase(models.Model):
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                      related_name="+")
     status = models.CharField("状態", max_length=20, choices=UseCaseStatus.choices, default=UseCaseStatus.PENDING)
+    # Two managers (the owner and its prefecture) may decide at once: the version the deciding page showed.
+    version = models.PositiveIntegerField("版", default=1)
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
 
     class Meta:

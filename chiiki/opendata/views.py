@@ -27,7 +27,7 @@ from chiiki.regions.models import Municipality, Prefecture
 from . import actions, pageviews, queries, search, standard
 from .forms import DatasetForm, ModerateUseForm, ResourceForm, UseCaseForm, ValidateForm
 from .indexing import sector_names
-from .models import Conformance, License, UsageKind, UseCase, Visibility
+from .models import Conformance, License, UsageKind, UseCase, UseCaseStatus, Visibility
 from .serialize import NATIONAL, owner_of, resource_url
 
 PREVIEW_ROWS = 10
@@ -433,8 +433,28 @@ def moderate_use(request, name, pk):
     if use is None:
         raise Http404("利用事例が見つかりません")
     form = ModerateUseForm(request.POST)
-    saved, status = save_or_refuse(form, lambda: actions.moderate_use_case(request.user, use, form.cleaned_data["status"]))
+
+    def moderate():
+        chosen = form.cleaned_data["status"]
+        try:
+            return actions.moderate_use_case(request.user, use, chosen, version=form.cleaned_data["version"])
+        except Conflict as exc:
+            raise Conflict(_decided_first(exc.current, chosen), current=exc.current) from None
+
+    saved, status = save_or_refuse(form, moderate)
     if saved is None:
         return _detail_page(request, dataset, status=status, moderated=(use.pk, form))
-    messages.success(request, f"「{use.title}」を「{use.get_status_display()}」にしました")
+    messages.success(request, f"「{saved.title}」を「{saved.get_status_display()}」にしました")
     return redirect(reverse("opendata:detail", args=[dataset.name]) + "#uses")
+
+
+def _decided_first(current, chosen: str) -> str:
+    """What a manager whose page was stale is told: the other decision stands and their own choice, named, was not
+    applied; the page shows the buttons again with the version now stored, so pressing one again is deliberate."""
+    if current is None:
+        return Conflict.GONE
+    decided = f"ほかの管理者が先にこの利用事例を「{current.get_status_display()}」にしました。"
+    if current.status == chosen:
+        return decided
+    label = dict(UseCaseStatus.choices).get(chosen, chosen)
+    return f"{decided}あなたが選んだ「{label}」にはしていません。「{label}」にする場合は、もう一度押してください。"

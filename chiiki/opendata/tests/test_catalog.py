@@ -265,8 +265,9 @@ def test_use_cases_are_moderated_by_the_owner(users, catalog, client_for):
     assert "AEDマップアプリ" not in client_for(None).get("/opendata/uses/").content.decode()
     use = catalog["aed"].use_cases.get()
     assert client_for(users["sapporo"]).post(f"/opendata/dataset/hachioji-aed/uses/{use.pk}",
-                                             {"status": "approved"}).status_code == 403
-    client_for(users["hachioji"]).post(f"/opendata/dataset/hachioji-aed/uses/{use.pk}", {"status": "approved"})
+                                             {"status": "approved", "version": use.version}).status_code == 403
+    client_for(users["hachioji"]).post(f"/opendata/dataset/hachioji-aed/uses/{use.pk}",
+                                       {"status": "approved", "version": use.version})
     assert "AEDマップアプリ" in client_for(None).get("/opendata/uses/").content.decode()
     assert client_for(None).post("/opendata/dataset/hachioji-aed/uses", {"title": "x"}).status_code == 302
 

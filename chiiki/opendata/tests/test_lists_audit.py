@@ -68,7 +68,7 @@ def test_owner_page_exports_the_datasets_its_visitor_sees(users, client_for, cat
 
 def test_use_cases_list_exports_the_published_ones(users, client_for, catalog):
     shown = actions.register_use_case(users["company"], catalog["aed"], title="AEDマップ", url="https://example.jp/")
-    actions.moderate_use_case(users["hachioji"], shown, "approved")
+    actions.moderate_use_case(users["hachioji"], shown, "approved", version=shown.version)
     actions.register_use_case(users["company"], catalog["aed"], title="確認待ちのアプリ")
     client = client_for(None)
     assert "?format=csv" in client.get("/opendata/uses/").content.decode()

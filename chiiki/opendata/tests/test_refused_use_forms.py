@@ -28,7 +28,7 @@ def test_a_refused_moderation_answers_422_and_changes_nothing(client_for, users,
     use = actions.register_use_case(users["company"], dataset, title="AEDマップ", url="https://example.jp/")
     records = ChangeRecord.objects.count()
     response = client_for(users["hachioji"]).post(f"/opendata/dataset/{dataset.name}/uses/{use.pk}",
-                                                  {"status": "published"})
+                                                  {"status": "published", "version": use.version})
     assert response.status_code == 422
     html = response.content.decode()
     assert "状態を選択肢から選んでください" in html and "AEDマップ" in html
