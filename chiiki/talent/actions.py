@@ -801,32 +801,42 @@ def import_roster(actor, table, *, dry_run: bool = False, source: str = history.
             parsed.append((external_id, cleaned))
     if not result.ok:
         return result
-    with transaction.atomic():
-        existing = {p.external_id: p for p in TalentProfile.objects.select_for_update().filter(
-            external_id__in=[e for e, _ in parsed])}
-        for external_id, cleaned in parsed:
-            profile = existing.get(external_id)
-            if profile is None:
-                result.created += 1
+
+    def write():
+        result.created = result.updated = result.unchanged = 0
+        with transaction.atomic():
+            # One roster import at a time: a second one reads the profiles the first created (PostgreSQL).
+            db.lock_area(f"{AREA}:roster")
+            existing = {p.external_id: p for p in TalentProfile.objects.select_for_update().filter(
+                external_id__in=[e for e, _ in parsed])}
+            for external_id, cleaned in parsed:
+                profile = existing.get(external_id)
+                if profile is None:
+                    result.created += 1
+                    if not dry_run:
+                        profile = TalentProfile(external_id=external_id, user=cleaned["user"])
+                        _write_profile(profile, cleaned)
+                        history.record(actor, history.CREATE, profile, None, _profile_snapshot(profile),
+                                       source=source)
+                    continue
+                before = _profile_snapshot(profile)
+                if _same_profile(profile, cleaned):
+                    result.unchanged += 1
+                    continue
+                result.updated += 1
                 if not dry_run:
-                    profile = TalentProfile(external_id=external_id, user=cleaned["user"])
+                    profile.version += 1
+                    if cleaned["user"] is not None:
+                        profile.user = cleaned["user"]
                     _write_profile(profile, cleaned)
-                    history.record(actor, history.CREATE, profile, None, _profile_snapshot(profile), source=source)
-                continue
-            before = _profile_snapshot(profile)
-            if _same_profile(profile, cleaned):
-                result.unchanged += 1
-                continue
-            result.updated += 1
-            if not dry_run:
-                profile.version += 1
-                if cleaned["user"] is not None:
-                    profile.user = cleaned["user"]
-                _write_profile(profile, cleaned)
-                history.record(actor, history.UPDATE, profile, before, _profile_snapshot(profile), source=source)
-        if not dry_run and result.changes:
-            history.bump(AREA)
-            result.committed = True
+                    history.record(actor, history.UPDATE, profile, before, _profile_snapshot(profile),
+                                   source=source)
+            if not dry_run and result.changes:
+                history.bump(AREA)
+                result.committed = True
+
+    # A profile created with the same 名簿ID (or account) by a writer outside the lock: plan again.
+    db.retry(write, also=(IntegrityError,))
     return result
 
 
