@@ -131,42 +131,53 @@ def import_catalog(actor, table: Table, *, dry_run: bool = False, source: str = 
     parsed = parse_catalog_table(table, result)
     if not result.ok:
         return result
-    with transaction.atomic():
-        existing = {p.public_id: p for p in SupportProgram.objects.select_for_update()
-                    .filter(public_id__in=[d["public_id"] for _, d in parsed])}
-        records, touched = [], []
-        for _, data in parsed:
-            program = existing.get(data["public_id"])
-            if program is None:
-                program = SupportProgram(**data, edited_since_load=True)
-                result.created += 1
+
+    def plan_and_write() -> bool:
+        with transaction.atomic():
+            # Read under the lock, so a program another import committed meanwhile is updated, not inserted twice.
+            db.lock_area(AREA)
+            result.created = result.updated = result.unchanged = 0  # counted again on a retry
+            existing = {p.public_id: p for p in SupportProgram.objects.select_for_update()
+                        .filter(public_id__in=[d["public_id"] for _, d in parsed])}
+            records, touched = [], []
+            for _, data in parsed:
+                program = existing.get(data["public_id"])
+                if program is None:
+                    program = SupportProgram(**data, edited_since_load=True)
+                    result.created += 1
+                    if not dry_run:
+                        program.save()
+                        records.append(history.change_record(actor, history.CREATE, program, None,
+                                                             _snapshot(program), source=source))
+                        touched.append(program)
+                    continue
+                before = _snapshot(program)
+                before_content = content_of(program)
+                for attr, value in data.items():
+                    setattr(program, attr, value)
+                if content_of(program) == before_content:
+                    result.unchanged += 1
+                    continue
+                result.updated += 1
                 if not dry_run:
+                    program.version += 1
+                    program.edited_since_load = True
                     program.save()
-                    records.append(history.change_record(actor, history.CREATE, program, None, _snapshot(program),
-                                                         source=source))
+                    records.append(history.change_record(actor, history.UPDATE, program, before,
+                                                         _snapshot(program), source=source))
                     touched.append(program)
-                continue
-            before = _snapshot(program)
-            before_content = content_of(program)
-            for attr, value in data.items():
-                setattr(program, attr, value)
-            if content_of(program) == before_content:
-                result.unchanged += 1
-                continue
-            result.updated += 1
-            if not dry_run:
-                program.version += 1
-                program.edited_since_load = True
-                program.save()
-                records.append(history.change_record(actor, history.UPDATE, program, before, _snapshot(program),
-                                                     source=source))
-                touched.append(program)
-        if not dry_run and touched:
-            history.record_many(records)
-            reindex(touched)
-            history.bump(AREA)
-            result.committed = True
-        invalidate()
+            committed = False
+            if not dry_run and touched:
+                history.record_many(records)
+                reindex(touched)
+                history.bump(AREA)
+                committed = True
+            invalidate()
+            return committed
+
+    # A program saved without this lock (the admin form) between our read and our insert (IntegrityError), or a
+    # lost lock race: plan again against what is there now; db.Busy (409) when that keeps happening.
+    result.committed = db.retry(plan_and_write, also=(IntegrityError,))
     return result
 
 

@@ -5,9 +5,10 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from chiiki.core.errors import Invalid
+from chiiki.core.numbers import MAX_POPULATION, finite_decimal
 from chiiki.core.text import control_character_problem
 
 from .models import (
@@ -66,17 +67,15 @@ def _int_upto(maximum: int) -> Callable[[str], int | None]:
 
 MAX_YEN = 10**13  # 10兆円: beyond any single program; the same bound as funding's amounts
 MAX_YEARS = 100
-MAX_POPULATION = 200_000_000
 
 
 def _decimal(value: str):
     value = value.strip()
     if not value:
         return None
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise ValueError(f"数値で入力してください: {value}") from None
+    number = finite_decimal(value)
+    if number is None:
+        raise ValueError(f"数値で入力してください: {value}")
     if not Decimal("0") <= number <= Decimal("9.99"):
         raise ValueError(f"0〜9.99の範囲で入力してください: {value}")
     return number.quantize(Decimal("0.01"))

@@ -18,6 +18,7 @@ from chiiki.core.codes import InvalidCode, normalize_code
 from chiiki.core.errors import Conflict, Invalid, RowProblem
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
 from chiiki.core.imports import ImportResult
+from chiiki.core.numbers import MAX_POPULATION, finite_decimal
 from chiiki.core.tabular import Table
 
 from .models import BoundaryFile, Municipality, settlement_label
@@ -279,12 +280,12 @@ def _parse_population(value: str, column: str = "人口") -> int | None:
     text = _number_text(value)
     if not text:
         raise CellError(column, "人口が空です", value)
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise CellError(column, f"人口は整数で入力してください: {value!r}", value) from None
-    if number != number.to_integral_value() or number < 0:
-        raise CellError(column, f"人口は0以上の整数で入力してください: {value!r}", value)
+    number = finite_decimal(text)
+    if number is None:
+        raise CellError(column, f"人口は整数で入力してください: {value!r}", value)
+    # Bounded before int(): beyond the column PostgreSQL refuses the row at commit (a 500), SQLite stores it.
+    if not 0 <= number <= MAX_POPULATION or number != number.to_integral_value():
+        raise CellError(column, f"人口は0〜{MAX_POPULATION:,}の整数で入力してください: {value!r}", value)
     return int(number)
 
 
@@ -292,10 +293,9 @@ def _parse_area(value: str, column: str = "面積") -> Decimal:
     text = _number_text(value)
     if not text:
         raise CellError(column, "面積が空です", value)
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise CellError(column, f"面積は数値（km²）で入力してください: {value!r}", value) from None
+    number = finite_decimal(text)
+    if number is None:
+        raise CellError(column, f"面積は数値（km²）で入力してください: {value!r}", value)
     if number <= 0 or number >= Decimal("100000"):
         raise CellError(column, f"面積は0より大きく100,000未満のkm²で入力してください: {value!r}", value)
     return number.quantize(Decimal("0.01"))
@@ -375,12 +375,10 @@ def default_fiscal_source(fiscal_year: int) -> str:
 
 
 def _decimal(value: str, column: str, low: Decimal, high: Decimal, places: str) -> Decimal:
-    text = _number_text(value)
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise CellError(column, f"{column}は数値で入力してください: {value!r}", value) from None
-    if not number.is_finite() or not low <= number <= high:
+    number = finite_decimal(_number_text(value))
+    if number is None:
+        raise CellError(column, f"{column}は数値で入力してください: {value!r}", value)
+    if not low <= number <= high:
         raise CellError(column, f"{column}は{low}〜{high}の範囲で入力してください: {value!r}", value)
     return number.quantize(Decimal(places), rounding=ROUND_HALF_UP)
 
