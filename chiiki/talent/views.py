@@ -231,9 +231,11 @@ def dispatches(request):
 def municipality(request, code):
     place = get_municipality(code)
     dispatches = queries.municipality_dispatches(place)
+    page = paginate(dispatches, request.GET.get("page"), 30)
     return render(request, "talent/municipality.html", {
-        "place": place, "dispatches": dispatches, "gains": queries.capability_gains(municipality=place),
-        "openable": queries.visible_request_ids(request.user, dispatches) if request.user.is_authenticated else set()})
+        "place": place, "page": page, "gains": queries.capability_gains(municipality=place),
+        "openable": queries.visible_request_ids(request.user, dispatches.filter(
+            pk__in=[d.pk for d in page.object_list])) if request.user.is_authenticated else set()})
 
 
 # ---- Profiles: self-edit, admin --------------------------------------------------------------------------------

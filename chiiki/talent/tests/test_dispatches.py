@@ -133,6 +133,11 @@ def test_the_list_pages_thirty_rows_at_a_time(client, users, register, advisor_p
     second_titles = set(re.findall(r"依頼\d\d", second))
     assert len(first_titles) == 30 and len(second_titles) == 5 and not first_titles & second_titles
     assert len(csv_rows(client, "/talent/dispatches/")) == 35
+    # The municipality's own page listed every dispatch it ever received on one page.
+    first = client.get("/talent/municipalities/132012/").content.decode()
+    second = client.get("/talent/municipalities/132012/?page=2").content.decode()
+    assert len(set(re.findall(r"依頼\d\d", first))) == 30 and len(set(re.findall(r"依頼\d\d", second))) == 5
+    assert "全35件" in first and 'rel="next"' in first
 
 
 def test_a_municipality_page_opens_its_own_rows_in_the_list(client, record):
