@@ -4,10 +4,12 @@ import functools
 import logging
 import uuid
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
 from django.db import OperationalError, transaction
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
+from django.template.defaultfilters import filesizeformat
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -35,6 +37,7 @@ ERROR_DESCRIPTIONS = {
     403: "権限がありません（またはセッションのCSRFトークンがありません）",
     404: "見つかりません",
     409: "ほかの更新と重なったため保存できませんでした（何も変更していません）。もう一度お試しください",
+    413: "リクエスト本文が大きすぎます",
     422: "パラメーターまたは本文が正しくありません",
 }
 
@@ -64,7 +67,7 @@ class ChiikiAPI(NinjaAPI):
                 if operation.get("security"):
                     statuses |= {403, 409}
                 if "requestBody" in operation:
-                    statuses.add(400)
+                    statuses |= {400, 413}
                 for status in sorted(statuses):
                     if str(status) not in responses and status not in responses:
                         responses[str(status)] = {"description": ERROR_DESCRIPTIONS[status], "content": error}
@@ -221,6 +224,20 @@ def _field_of(error: dict) -> str:
 @api.exception_handler(MultiPartParserError)
 def malformed_body(request, exc):
     return api.create_response(request, {"detail": "リクエスト本文の形式が正しくありません（multipart/form-data）"},
+                               status=400)
+
+
+@api.exception_handler(RequestDataTooBig)
+def body_too_big(request, exc):
+    """Django refuses to read a body beyond DATA_UPLOAD_MAX_MEMORY_SIZE (files go through the import uploads)."""
+    limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    return api.create_response(request, {"detail": f"リクエスト本文が大きすぎます（{limit}まで）。内容を分けて送ってください"},
+                               status=413)
+
+
+@api.exception_handler(TooManyFieldsSent)
+def too_many_fields(request, exc):
+    return api.create_response(request, {"detail": f"項目が多すぎます（{settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,}項目まで）"},
                                status=400)
 
 
