@@ -57,8 +57,31 @@ def municipality(raw) -> Municipality:
     return found
 
 
+# How many items one case may list: checked before any lookup, which then is one query for them all.
+MAX_LISTED = 50
+
+
+def _at_most(items: list, label: str) -> list:
+    if len(items) > MAX_LISTED:
+        raise ValueError(f"{label}は{MAX_LISTED}件までです（{len(items):,}件あります）")
+    return items
+
+
 def _partners(raw) -> list[Municipality]:
-    return [municipality(code) for code in split_list(raw)]
+    codes, bad = [], []
+    for item in _at_most(split_list(raw), "連携団体"):
+        try:
+            codes.append(normalize_code(item))
+        except InvalidCode as exc:
+            bad.append(str(exc))
+    if bad:
+        raise ValueError("、".join(dict.fromkeys(bad)))
+    codes = list(dict.fromkeys(codes))
+    found = Municipality.objects.select_related("prefecture").in_bulk(codes)
+    missing = [code for code in codes if code not in found]
+    if missing:
+        raise ValueError(f"団体コード {', '.join(missing)} の団体は登録されていません")
+    return [found[code] for code in codes]
 
 
 def _sectors(raw) -> list[str]:
@@ -90,7 +113,7 @@ def _funding(raw) -> list[str]:
 def _programs(raw):
     from chiiki.programs.models import SupportProgram
 
-    ids = split_list(raw)
+    ids = list(dict.fromkeys(_at_most(split_list(raw), "支援制度")))
     found = {p.public_id: p for p in SupportProgram.objects.filter(public_id__in=ids)}
     missing = [i for i in ids if i not in found]
     if missing:
@@ -174,7 +197,8 @@ def clean_case(data: dict) -> dict:
         ("municipality", municipality), ("partners", _partners),
         ("title", lambda v: _text(v, "事例名", 200, required=True)),
         ("summary", lambda v: _text(v, "概要", 5000, required=True)), ("sectors", _sectors),
-        ("sector_models", split_list), ("funding_kinds", _funding), ("programs", _programs),
+        ("sector_models", lambda v: _at_most(split_list(v), "モデル")), ("funding_kinds", _funding),
+        ("programs", _programs),
         ("sharing_economy", _bool), ("outcomes", _outcomes), ("cost", _cost),
         ("operator", lambda v: _text(v, "運営主体", 200)), ("lessons", lambda v: _text(v, "教訓・工夫", 5000)),
         ("contact_organisation", lambda v: _text(v, "問い合わせ先", 200)), ("source_url", _url),
