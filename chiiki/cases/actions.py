@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from chiiki import access
-from chiiki.core import db, editing, history
+from chiiki.core import budget, db, editing, history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.forms import row_id
 from chiiki.core.imports import ImportResult
@@ -78,6 +78,7 @@ def import_cases(actor, table, *, dry_run: bool = False, source: str = history.I
         return result
     plans = []
     for row in table.rows:
+        budget.check()
         data = validation.row_data(row)
         problems = 0
         try:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from chiiki import access
-from chiiki.core import db, editing, history
+from chiiki.core import budget, db, editing, history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.forms import row_id
 from chiiki.core.imports import ImportResult
@@ -56,6 +56,7 @@ def import_funding_lines(actor, table: Table, *, dry_run: bool = False, source: 
         public_id__in={r.get("支援メニューID") for r in table.rows if r.get("支援メニューID")})}
     parsed: list[Parsed] = []
     for row in table.rows:
+        budget.check()
         item = _parse(row, actor, plans, years, lines, programs, result)
         if item is not None:
             parsed.append(item)
@@ -222,6 +223,7 @@ def import_receipts(actor, table: Table, *, dry_run: bool = False, source: str =
     seen: dict[str, tuple] = {}
     new = []
     for row in table.rows:
+        budget.check()
         try:
             cleaned = actions._clean_receipt(row.get("受付日"), row.get("金額"), row.get("件数"), row.get("受付番号"))
         except Invalid as exc:
@@ -304,6 +306,7 @@ def import_non_grant(actor, table: Table, *, dry_run: bool = False, source: str 
     prefectures = set(Prefecture.objects.values_list("lg_code", flat=True))
     rows: dict[tuple, tuple] = {}
     for row in table.rows:
+        budget.check()
         raw = row.get("団体コード")
         code = raw if raw in prefectures else None
         if code is None:

@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from chiiki.access import require
-from chiiki.core import db, editing, history
+from chiiki.core import budget, db, editing, history
 from chiiki.core.errors import Conflict, Invalid, RowProblem
 from chiiki.core.imports import ImportResult
 from chiiki.core.tabular import Table
@@ -107,6 +107,7 @@ def parse_catalog_table(table: Table, result: ImportResult) -> list[tuple[int, d
     known_ids = _catalog_ids() | {(row.values.get("id") or "").strip() for row in table.rows}
     parsed, seen = [], {}
     for row in table.rows:
+        budget.check()
         try:
             data = parse_row(row.values, codes, known_ids)
         except Invalid as exc:

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chiiki import access
-from chiiki.core import db, editing, history
+from chiiki.core import budget, db, editing, history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import current_fiscal_year, fiscal_year_of
 from chiiki.core.text import control_character_problem
@@ -775,6 +775,7 @@ def import_roster(actor, table, *, dry_run: bool = False, source: str = history.
     parsed, seen, accounts = [], {}, {}
     linked = dict(TalentProfile.objects.filter(user__isnull=False).values_list("user__username", "external_id"))
     for row in table.rows:
+        budget.check()
         external_id = row.get("名簿ID").strip()
         if not external_id:
             result.reject(row.number, "名簿ID", "名簿IDが空です")
