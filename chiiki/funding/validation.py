@@ -73,12 +73,18 @@ def clean_text(raw, *, label: str, max_length: int, required: bool = False) -> s
     return text
 
 
+# A plan's KPIs are read on its page, exports and every history record of it: a few dozen, not thousands.
+MAX_KPIS = 30
+
+
 def clean_kpis(raw) -> list[dict]:
     """KPIs as [{indicator, baseline, target, fiscal_year}]; indicator and target are required."""
     if raw in (None, ""):
         return []
     if not isinstance(raw, list):
         raise ValueError("KPIの形式が正しくありません")
+    if len(raw) > MAX_KPIS:
+        raise ValueError(f"KPIは1つの計画に{MAX_KPIS}件までです（{len(raw):,}件あります）")
     cleaned = []
     for number, item in enumerate(raw, start=1):
         if not isinstance(item, dict):

@@ -44,6 +44,26 @@ def test_municipal_officer_creates_a_draft_plan(client_for, users):
     assert ChangeRecord.objects.filter(model="funding.planyear").count() == 3
 
 
+def test_a_plan_holds_at_most_thirty_kpis(client_for, users):
+    """50,000 KPIs in one body were accepted (a 2.4 MB plan that every page, export and history record carried)."""
+    from chiiki.pdca.tests.conftest import bearer
+
+    body = {"municipality": "132012", "title": "KPIの多い計画", "sector": "education", "start_year": 2026,
+            "kpis": [{"indicator": f"指標{n}", "target": "1"} for n in range(31)]}
+    response = client_for(None).post("/api/v1/plans", body, content_type="application/json",
+                                     **bearer(users["hachioji"]))
+    assert response.status_code == 422
+    assert response.json()["detail"]["kpis"] == "KPIは1つの計画に30件までです（31件あります）"
+    page = client_for(users["hachioji"]).post("/funding/plans/new", {
+        "owner": "m:132012", "title": "KPIの多い計画", "sector": "education", "start_year": "2026",
+        "operator_kind": "direct", "kpis": "\n".join(f"指標{n}, 0, 1" for n in range(31))})
+    assert page.status_code == 422 and "KPIは1つの計画に30件までです" in page.content.decode()
+    assert not ImplementationPlan.objects.exists()
+    body["kpis"] = body["kpis"][:30]
+    assert client_for(None).post("/api/v1/plans", body, content_type="application/json",
+                                 **bearer(users["hachioji"])).status_code == 201
+
+
 def test_create_form_reports_japanese_errors(client_for, users):
     c = client_for(users["hachioji"])
     response = c.post("/funding/plans/new", {"owner": "m:132012", "title": "", "sector": "education",
