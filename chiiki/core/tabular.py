@@ -21,6 +21,7 @@ import itertools
 import re
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -278,8 +279,9 @@ def _xlsx_records(data: bytes, limits: Limits) -> Iterator[tuple[int, list]]:
 
     openpyxl's worksheets are not used: in read-only mode opening one scans the whole sheet for its size when the
     <dimension> is missing (our own exports have none) and its row iterator pads every row to the widest column,
-    so one cell at XFD20000 costs 20,000 × 16,384 cells. The package is read with openpyxl's reader (shared
-    strings, styles for dates, the 1904 epoch) and the sheet XML is streamed here, one cell at a time.
+    so one cell at XFD20000 costs 20,000 × 16,384 cells. Nor are its shared strings: it reads the whole table
+    before the sheet, and 129 KB packed can hold 3 million of them. The package is read with openpyxl's reader
+    (styles for dates, the 1904 epoch); the shared strings and the sheet XML are streamed here.
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -296,20 +298,103 @@ def _xlsx_records(data: bytes, limits: Limits) -> Iterator[tuple[int, list]]:
     try:
         reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
         reader.read_manifest()
-        reader.read_strings()
         reader.read_workbook()
         apply_stylesheet(reader.archive, reader.wb)
         paths = [rel.target for _sheet, rel in reader.parser.find_sheets()
                  if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
     except Exception as exc:  # openpyxl raises many types for malformed packages
         raise TableError(f"XLSXファイルを読み込めません: {exc}") from None
-    if not paths:
-        raise TableError("XLSXファイルにワークシートがありません")
     try:
+        if not paths:
+            raise TableError("XLSXファイルにワークシートがありません")
+        reader.shared_strings = _shared_strings(reader, limits)
         with reader.archive.open(paths[0]) as source:
             yield from _sheet_rows(source, reader, limits)
     finally:
         reader.archive.close()
+
+
+def _shared_strings(reader, limits: Limits) -> list[str]:
+    """The package's shared strings, read as openpyxl's read_string_table reads them."""
+    from openpyxl.xml.constants import SHARED_STRINGS
+
+    part = reader.package.find(SHARED_STRINGS)
+    if part is None:
+        return []
+    # A cell refers to one string, so a table longer than the cells the limits allow is not a table to import.
+    target = _StringsTarget(limits.max_rows * limits.max_columns)
+    xml = XMLParser(target=target)
+    try:
+        with reader.archive.open(part.PartName[1:]) as source:
+            while chunk := source.read(1 << 16):
+                budget.check()  # 64 KB is a few thousand strings at most
+                xml.feed(chunk)
+            xml.close()
+    except (ParseError, KeyError, OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+        raise TableError(f"XLSXファイルの共有文字列を読み込めません: {exc}") from None
+    return target.strings
+
+
+class _StringsTarget:
+    """XMLParser target for sharedStrings.xml: keeps no tree, only each <si>'s text as openpyxl's Text.content
+    gives it (its <t>, then the <t> of each <r> run; phonetic <rPh> runs and formatting are left out). Child
+    elements are matched by local name and a <t>'s text ends at its first child element, as openpyxl's are."""
+
+    def __init__(self, max_strings: int):
+        self.max_strings = max_strings
+        self.strings: list[str] = []
+        self.depth = 0  # 1 inside an <si>, 2 in its child, ...
+        self.child = ""  # local name of the <si>'s open child
+        self.plain = self.run = ""
+        self.runs: list[str] = []
+        self.pieces: list[str] = []  # the text of the <t> being read
+        self.reading = False  # until the <t>'s first child element: openpyxl takes element.text
+
+    def start(self, tag, attrib):
+        depth = self.depth
+        if depth == 0:
+            if tag == _SI:
+                self.depth, self.plain, self.runs = 1, "", []
+            return
+        self.depth = depth + 1
+        if depth == 1:
+            self.child = tag.rpartition("}")[2]
+            self.reading = self.child == "t"
+            if self.child == "r":
+                self.run = ""
+        else:
+            self.reading = depth == 2 and self.child == "r" and tag.rpartition("}")[2] == "t"
+        if self.reading:
+            self.pieces = []
+
+    def data(self, text):
+        if self.reading:
+            self.pieces.append(text)
+
+    def end(self, tag):
+        self.reading = False
+        depth = self.depth
+        if depth == 0:
+            return
+        self.depth = depth - 1
+        if depth == 1:
+            self._keep((self.plain + "".join(self.runs)).replace("x005F_", ""))
+        elif depth == 2:
+            if self.child == "t":
+                self.plain = "".join(self.pieces)  # the last <t> wins, as in openpyxl
+            elif self.child == "r":
+                self.runs.append(self.run)
+        elif depth == 3 and self.child == "r" and tag.rpartition("}")[2] == "t":
+            self.run = "".join(self.pieces)
+
+    def close(self):
+        return None
+
+    def _keep(self, text: str):
+        if len(self.strings) == self.max_strings:
+            raise TableError(f"XLSXファイルの共有文字列が多すぎます（{self.max_strings:,}件まで）。"
+                             "CSVで保存し直してください")
+        self.strings.append(text)
 
 
 def _sheet_rows(source, reader, limits: Limits) -> Iterator[tuple[int, list]]:
@@ -338,6 +423,7 @@ def _sheet_rows(source, reader, limits: Limits) -> Iterator[tuple[int, list]]:
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _CELL, _ROW, _SHEET_DATA, _DIMENSION = f"{_MAIN}c", f"{_MAIN}row", f"{_MAIN}sheetData", f"{_MAIN}dimension"
+_SI = f"{_MAIN}si"
 
 
 class _SheetTarget:
