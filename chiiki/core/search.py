@@ -33,6 +33,12 @@ from chiiki.core.text import LONG_VOWEL, is_hiragana, is_katakana, nfkc, normali
 
 K1 = 1.2
 B = 0.75
+# A query keeps at most this many distinct words of its own (concept expansions come on top): each word is one
+# full-text lookup, and a pasted page of text would otherwise run hundreds of them.
+MAX_TERMS = 32
+# Terms per statement in match_many: SQLite refuses a compound SELECT of more than 500 parts, and a pinned
+# vocabulary or a query with its expansions can exceed that.
+MATCH_BATCH = 200
 
 # The index's comparison form of a text (re-exported: apps and tests normalise through chiiki.core.search).
 normalize = normalize_words
@@ -156,15 +162,17 @@ class Concept:
 
 
 def parse_query(raw: str, concepts: Sequence[Concept] = ()) -> Query:
+    """The query's terms: its first MAX_TERMS distinct words, then the expansions of the concepts it triggers."""
     words = [normalize(w) for w in _split_user_words(raw)]
     words = [w for w in words if w]
     # One-character words count only when they are all the user typed (税, 島); in a sentence they are noise (減らす).
     if any(len(w) >= 2 for w in words):
         words = [w for w in words if len(w) >= 2]
     terms: dict[str, Term] = {}
-    for word in words:
-        for part in word.split():
-            terms.setdefault(part, Term(part, parts=script_runs(part)))
+    for part in (part for word in words for part in word.split()):
+        if len(terms) >= MAX_TERMS:
+            break
+        terms.setdefault(part, Term(part, parts=script_runs(part)))
     if concepts:
         haystack = normalize(raw).replace(" ", "")
         long_words = [t for t in terms if len(t) >= 2]
@@ -344,30 +352,36 @@ class SearchIndex:
         return "body : (" + " AND ".join(toks) + ")" if sqlite else " & ".join(toks)
 
     def match_many(self, terms: Sequence[Term]) -> list[list[int]]:
-        """Per term, the ids of the documents containing it, from the engine's full-text index, in one round
-        trip (UNION ALL, tagged by term)."""
+        """Per term, the ids of the documents containing it, from the engine's full-text index: one round trip
+        (UNION ALL, tagged by term) per MATCH_BATCH terms."""
         if not terms:
             return []
         if connection.vendor == "sqlite":
             part = f"SELECT %s, rowid FROM {self.table} WHERE {self.table} MATCH %s"
         else:
             part = f"SELECT %s, doc_id FROM {self.table} WHERE body @@ %s::tsquery"
-        sql = " UNION ALL ".join([part] * len(terms))
-        params = [value for i, term in enumerate(terms) for value in (i, self._match_expression(term))]
-        found: list[list[int]] = [[] for _ in terms]
+        batches = []
+        for start in range(0, len(terms), MATCH_BATCH):
+            chunk = terms[start:start + MATCH_BATCH]
+            params = [value for i, term in enumerate(chunk, start) for value in (i, self._match_expression(term))]
+            batches.append((" UNION ALL ".join([part] * len(chunk)), params))
+        rows = []
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 # For a word in most documents the planner prefers a sequential scan, which detoasts every
                 # tsvector (≈ 270 ms at 10,000 documents) where the GIN bitmap scan takes ≈ 4 ms. Scoped to
-                # this statement: SET LOCAL inside a transaction, restored right after.
+                # these statements: SET LOCAL inside a transaction, restored right after.
                 with transaction.atomic():
                     cursor.execute("SET LOCAL enable_seqscan = off")
-                    cursor.execute(sql, params)
-                    rows = cursor.fetchall()
+                    for sql, params in batches:
+                        cursor.execute(sql, params)
+                        rows.extend(cursor.fetchall())
                     cursor.execute("SET LOCAL enable_seqscan = on")
             else:
-                cursor.execute(sql, params)
-                rows = cursor.fetchall()
+                for sql, params in batches:
+                    cursor.execute(sql, params)
+                    rows.extend(cursor.fetchall())
+        found: list[list[int]] = [[] for _ in terms]
         for index, doc_id in rows:
             found[int(index)].append(int(doc_id))
         return found

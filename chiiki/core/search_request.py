@@ -34,6 +34,10 @@ from django.http import QueryDict
 
 from .text import nfkc
 
+# The longest free text a search reads (pages, the API, the CKAN API, suggestions); the rest is cut off. 200
+# characters hold any real query, and bound the words chiiki.core.search looks up and the request line.
+MAX_Q_LENGTH = 200
+
 
 def _values(params, name: str) -> list[str]:
     """Every raw value of a parameter, from a QueryDict or a plain mapping (str, list or tuple values)."""
@@ -208,7 +212,7 @@ class RequestSpec:
     max_sort_keys: int = 1
     default_page_size: int = 20
     max_page_size: int = 200
-    max_q_length: int = 200
+    max_q_length: int = MAX_Q_LENGTH
 
     def filter(self, name: str) -> Filter:
         for f in self.filters:

@@ -11,6 +11,7 @@ from chiiki.core import history
 from chiiki.core.codes import is_valid_code
 from chiiki.core.errors import Invalid
 from chiiki.core.schemas import ErrorOut
+from chiiki.core.search_request import MAX_Q_LENGTH
 from chiiki.regions.models import Municipality, Prefecture
 
 from . import actions, queries, search, standard
@@ -33,7 +34,7 @@ class DatasetList(Schema):
 
 
 class SearchFilters(Schema):
-    q: str = ""
+    q: str = Field("", description=f"全文検索の語（先頭{MAX_Q_LENGTH}文字まで、検索ページと同じ）")
     organization: list[str] = Field(default_factory=list, description="公開団体（団体コード、国は national）")
     groups: list[str] = Field(default_factory=list, description="分野のコード")
     tags: list[str] = Field(default_factory=list)
@@ -100,7 +101,7 @@ class ValidationOut(Schema):
 def list_datasets(request, filters: Query[SearchFilters]):
     sort = filters.sort if filters.sort in search.SORTS else "relevance"
     selected = {name: getattr(filters, name) for name in (*search.FACETS, *search.FILTERS)}
-    result = search.run(request.user, q=filters.q, filters=selected, sort=sort,
+    result = search.run(request.user, q=filters.q.strip()[:MAX_Q_LENGTH], filters=selected, sort=sort,
                         start=(filters.page - 1) * filters.page_size, rows=filters.page_size)
     names = sector_names()
     return {"count": result.count, "items": [dataset_dict(request, d, names) for d in result.datasets],

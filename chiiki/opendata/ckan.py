@@ -17,6 +17,7 @@ from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from chiiki.core.middleware import refuses_nul_itself
+from chiiki.core.search_request import MAX_Q_LENGTH
 
 from . import actions, queries, search
 from .indexing import sector_names
@@ -183,8 +184,8 @@ def _facet_label(field: str, value: str, names: dict[str, str], owners: dict[str
 
 
 def package_search(request, params):
-    q = str(params.get("q") or "")
-    if q.strip() in ("*:*", "*"):
+    q = str(params.get("q") or "").strip()[:MAX_Q_LENGTH]  # cut as the catalog page cuts it
+    if q in ("*:*", "*"):
         q = ""
     filters, since, until = parse_fq(str(params.get("fq") or ""))
     rows = min(_int(params, "rows", 10), MAX_ROWS)

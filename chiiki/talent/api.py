@@ -13,6 +13,7 @@ from chiiki.core import history
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
 from chiiki.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paginate
 from chiiki.core.schemas import ErrorOut
+from chiiki.core.search_request import MAX_Q_LENGTH
 from chiiki.regions.queries import get_municipality
 
 from . import actions, indexing, matching, queries
@@ -38,8 +39,9 @@ def capability_out(c: Capability) -> dict:
 
 
 @router.get("/capabilities", response=list[CapabilityOut], summary="できること（語彙）の一覧。q で「○○ができる人」から候補を検索")
-def list_capabilities(request, q: str = ""):
-    items = indexing.suggest(q, limit=20) if q.strip() else Capability.objects.all()
+def list_capabilities(request, q: str = Query("", description=f"「○○ができる人」（先頭{MAX_Q_LENGTH}文字まで）")):
+    q = q.strip()[:MAX_Q_LENGTH]  # cut as the search pages cut it
+    items = indexing.suggest(q, limit=20) if q else Capability.objects.all()
     return [capability_out(c) for c in items]
 
 

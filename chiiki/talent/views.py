@@ -18,6 +18,7 @@ from chiiki.core.fiscal import current_fiscal_year
 from chiiki.core.forms import pk_or_404, row_id
 from chiiki.core.models import ChangeRecord
 from chiiki.core.paging import paginate
+from chiiki.core.search_request import MAX_Q_LENGTH
 from chiiki.regions.models import Prefecture
 from chiiki.regions.queries import get_municipality
 
@@ -99,7 +100,7 @@ def _capability_rows(capabilities) -> list[dict]:
 
 def suggest(request):
     """Vocabulary items for a free-text 「○○ができる人」 (the request form's helper; htmx fragment)."""
-    text = request.GET.get("wish") or request.GET.get("q") or ""
+    text = (request.GET.get("wish") or request.GET.get("q") or "")[:MAX_Q_LENGTH]  # as the search pages cut it
     return render(request, "talent/_suggestions.html", {"suggestions": indexing.suggest(text), "wish": text})
 
 
@@ -411,7 +412,7 @@ def request_new(request):
     if request.method == "POST" and "look" in request.POST:
         # 「できることの候補を見る」 (or Enter in a field) sends the whole form: shown again as typed with the
         # suggestions for the wish, neither saved nor checked (nothing to correct yet).
-        wish = request.POST.get("wish", "").strip()
+        wish = request.POST.get("wish", "").strip()[:MAX_Q_LENGTH]
         typed = _as_typed(RequestForm(request.POST, municipality=municipality, user=request.user))
         typed["title"] = typed.get("title") or wish
         form = RequestForm(initial=typed, municipality=municipality, user=request.user)
@@ -428,7 +429,7 @@ def request_new(request):
         else:
             messages.success(request, "派遣依頼を下書きとして保存しました。内容を確かめて「申請する」を押してください。")
             return redirect("talent:request", created.pk)
-    suggestions = indexing.suggest(wish)
+    suggestions = indexing.suggest(wish[:MAX_Q_LENGTH])  # the field's max_length too; a longer ?wish= is cut
     return render(request, "talent/request_form.html", {"form": form, "item": None, "suggestions": suggestions,
                                                         "wish": wish, "place": municipality},
                   status=422 if request.method == "POST" else 200)
