@@ -200,3 +200,39 @@ def posted_together(user, posts: list[tuple[str, dict]]) -> list[int]:
     return released_together([urllib.request.Request(
         url, data=urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token}).encode(), method="POST",
         headers=headers) for url, fields in posts], send)
+
+
+def meet_before_writing(monkeypatch, module, parties: int = 2, *, timeout: float = 60) -> None:
+    """`module`'s transaction.atomic waits, the first time each thread opens one, until `parties` threads have come
+    that far: every writer has read what it plans from before any writes (a retried transaction does not wait
+    again, the others have gone on). transaction.on_commit keeps working."""
+    import threading
+    import types
+
+    from django.db import transaction
+
+    barrier = threading.Barrier(parties, timeout=timeout)
+    waited = threading.local()
+    real = transaction.atomic
+
+    def atomic(*args, **kwargs):
+        if not getattr(waited, "done", False):
+            waited.done = True
+            barrier.wait()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "transaction", types.SimpleNamespace(atomic=atomic, on_commit=transaction.on_commit))
+
+
+def each_in_its_thread(items: list, send) -> list:
+    """released_together, each send closing its thread's connection (or the test database cannot be flushed)."""
+    from django.db import connection
+
+    def run(item):
+        try:
+            return send(item)
+        finally:
+            connection.close()
+
+    return released_together(items, run)
+

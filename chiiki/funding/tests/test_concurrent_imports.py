@@ -9,50 +9,21 @@ just inserted. On SQLite BEGIN IMMEDIATE makes the second wait for the first; th
 
 import io
 import re
-import threading
-import types
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
 from chiiki.accounts.models import Role, User
 from chiiki.funding import importing
 from chiiki.funding.models import NonGrantStatus, Receipt
-from chiiki.testing import released_together
+from chiiki.testing import each_in_its_thread, meet_before_writing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ROUNDS = 3
 TIMEOUT = 60  # seconds a thread may wait at the barrier or take to answer (a hang is a failure, not a wait)
-
-
-def _meet_before_writing(monkeypatch, parties: int) -> None:
-    """importing's transaction.atomic waits, the first time each thread opens one, until every thread has come
-    that far (a retried transaction does not wait again: the other thread has gone on)."""
-    barrier = threading.Barrier(parties, timeout=TIMEOUT)
-    waited = threading.local()
-    real = transaction.atomic
-
-    def atomic(*args, **kwargs):
-        if not getattr(waited, "done", False):
-            waited.done = True
-            barrier.wait()
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(importing, "transaction", types.SimpleNamespace(atomic=atomic))
-
-
-def _in_parallel(calls) -> list:
-    def send(call):
-        try:
-            return call()
-        finally:
-            connection.close()  # this thread's connection, or the test database cannot be flushed
-
-    return released_together(calls, send)
 
 
 def test_two_admins_committing_one_non_grant_file_at_once_both_succeed(client_for, users, monkeypatch):
@@ -70,10 +41,9 @@ def test_two_admins_committing_one_non_grant_file_at_once_both_succeed(client_fo
             preview = client.get(location).content.decode()
             sha256 = re.search(r'name="sha256" value="([0-9a-f]{64})"', preview).group(1)
             commits.append((client, location + "commit", sha256))
-        _meet_before_writing(monkeypatch, len(commits))
+        meet_before_writing(monkeypatch, importing, len(commits), timeout=TIMEOUT)
 
-        answers = _in_parallel([lambda c=c, url=url, sha256=sha256: c.post(url, {"sha256": sha256})
-                                for c, url, sha256 in commits])
+        answers = each_in_its_thread(commits, lambda commit: commit[0].post(commit[1], {"sha256": commit[2]}))
 
         assert [answer.status_code for answer in answers] == [302, 302], (round_, answers)
         said = sorted(" ".join(str(m) for m in client.get(answer["Location"]).context["messages"])
@@ -89,7 +59,7 @@ def test_one_receipts_file_imported_twice_at_once_through_the_api_counts_once(re
     campaign, keys = receiving_campaign
     for round_ in range(ROUNDS):
         content = f"受付番号,受付日,金額\r\nR{round_}-1,{today},1000\r\nR{round_}-2,{today},2000\r\n".encode()
-        _meet_before_writing(monkeypatch, len(keys))
+        meet_before_writing(monkeypatch, importing, len(keys), timeout=TIMEOUT)
 
         def post(key, content=content):
             client = Client(raise_request_exception=False)
@@ -97,7 +67,7 @@ def test_one_receipts_file_imported_twice_at_once_through_the_api_counts_once(re
                                {"file": SimpleUploadedFile("receipts.csv", content, "text/csv"),
                                 "campaign": str(campaign.pk)}, HTTP_AUTHORIZATION=f"Bearer {key}")
 
-        answers = _in_parallel([lambda key=key: post(key) for key in keys])
+        answers = each_in_its_thread(keys, post)
 
         assert [answer.status_code for answer in answers] == [200, 200], (round_, [a.content for a in answers])
         counts = sorted((a.json()["created"], a.json()["unchanged"], a.json()["committed"]) for a in answers)

@@ -2,19 +2,16 @@
 decision and a 409 that names it, never two changes both recorded from 「確認待ち」 with the last one winning."""
 
 import re
-import threading
-import types
 from collections import Counter
 
 import pytest
-from django.db import connection, transaction
 
 from chiiki.core.editing import VERSION_REQUIRED
 from chiiki.core.models import ChangeRecord
 from chiiki.opendata import actions
 from chiiki.opendata.models import UseCase
 from chiiki.opendata.tests.samples import make_catalog
-from chiiki.testing import released_together
+from chiiki.testing import each_in_its_thread, meet_before_writing
 
 
 def _updates(use):
@@ -75,26 +72,13 @@ def test_two_moderations_at_once_do_not_both_start_from_pending(users, register,
     for c in clients:
         c.raise_request_exception = False
     # Both requests have read the use case before either opens its transaction.
-    barrier = threading.Barrier(2, timeout=60)
-    waited = threading.local()
-    real = transaction.atomic
-
-    def atomic(*args, **kwargs):
-        if not getattr(waited, "done", False):
-            waited.done = True
-            barrier.wait()
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(actions, "transaction", types.SimpleNamespace(atomic=atomic, on_commit=transaction.on_commit))
+    meet_before_writing(monkeypatch, actions)
 
     def send(item):
         c, status = item
-        try:
-            return c.post(url, {"status": status, "version": 1}).status_code
-        finally:
-            connection.close()
+        return c.post(url, {"status": status, "version": 1}).status_code
 
-    statuses = released_together([(clients[0], "approved"), (clients[1], "rejected")], send)
+    statuses = each_in_its_thread([(clients[0], "approved"), (clients[1], "rejected")], send)
     assert Counter(statuses) == {302: 1, 409: 1}, statuses
     records = _updates(use)
     won = "approved" if statuses[0] == 302 else "rejected"

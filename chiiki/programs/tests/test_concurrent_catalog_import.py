@@ -3,18 +3,15 @@
 import csv
 import io
 import re
-import threading
-import types
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
 
 from chiiki.accounts.models import Role, User
 from chiiki.programs import actions
 from chiiki.programs.catalog import HEADER
 from chiiki.programs.models import SupportProgram
-from chiiki.testing import released_together
+from chiiki.testing import each_in_its_thread, meet_before_writing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,25 +36,12 @@ def test_one_new_program_committed_by_two_admins_at_once_answers_without_a_500(c
         sha = re.search(r'name="sha256" value="([0-9a-f]+)"', client.get(location).content.decode()).group(1)
         commits.append((client, location + "commit", sha))
     # Both commits have read the catalog (no PREF-NAGANO-DX yet) before either opens its write transaction.
-    barrier = threading.Barrier(2, timeout=60)
-    waited = threading.local()
-    real = transaction.atomic
-
-    def atomic(*args, **kwargs):
-        if not getattr(waited, "done", False):
-            waited.done = True
-            barrier.wait()
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(actions, "transaction", types.SimpleNamespace(atomic=atomic))
+    meet_before_writing(monkeypatch, actions)
 
     def send(commit):
         client, url, sha = commit
-        try:
-            return client.post(url, {"sha256": sha}).status_code
-        finally:
-            connection.close()
+        return client.post(url, {"sha256": sha}).status_code
 
-    statuses = released_together(commits, send)
+    statuses = each_in_its_thread(commits, send)
     assert 500 not in statuses, statuses
     assert SupportProgram.objects.filter(public_id="PREF-NAGANO-DX").count() == 1

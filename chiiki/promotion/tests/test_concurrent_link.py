@@ -2,16 +2,13 @@
 one organisation, OneToOne)."""
 
 import io
-import threading
-import types
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
 
 from chiiki.promotion import actions
 from chiiki.promotion.models import Organisation, OrganisationMember
-from chiiki.testing import released_together
+from chiiki.testing import each_in_its_thread, meet_before_writing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,17 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_two_link_runs_at_once_link_each_user_once_without_an_error(users, monkeypatch):
     organisation = Organisation.objects.create(name="株式会社サンプル", kind="company")  # users["company"]'s text
     # Both runs have read their plan before either writes: each waits for the other at its transaction's start.
-    barrier = threading.Barrier(2, timeout=60)
-    waited = threading.local()
-    real = transaction.atomic
-
-    def atomic(*args, **kwargs):
-        if not getattr(waited, "done", False):
-            waited.done = True
-            barrier.wait()
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(actions, "transaction", types.SimpleNamespace(atomic=atomic))
+    meet_before_writing(monkeypatch, actions)
     outputs = [io.StringIO(), io.StringIO()]
 
     def run(i):
@@ -38,10 +25,8 @@ def test_two_link_runs_at_once_link_each_user_once_without_an_error(users, monke
             return "ok"
         except Exception as exc:  # noqa: BLE001 - the answer names whatever went wrong
             return f"{type(exc).__name__}: {exc}"
-        finally:
-            connection.close()
 
-    answers = released_together([0, 1], run)
+    answers = each_in_its_thread([0, 1], run)
     assert answers == ["ok", "ok"], answers
     assert list(OrganisationMember.objects.filter(user=users["company"]).values_list("organisation", flat=True)) == [
         organisation.pk]

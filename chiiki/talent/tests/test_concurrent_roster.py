@@ -2,19 +2,16 @@
 finds them and reports them unchanged — never a 500 from the unique 名簿ID (PostgreSQL)."""
 
 import re
-import threading
-import types
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
 
 from chiiki.accounts.models import Role, User
 from chiiki.core.tabular import csv_bytes
 from chiiki.talent import actions
 from chiiki.talent.models import TalentProfile
 from chiiki.talent.tests.test_import import GOOD, HEADER
-from chiiki.testing import released_together
+from chiiki.testing import each_in_its_thread, meet_before_writing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,24 +27,11 @@ def test_one_roster_committed_by_two_admins_at_once_answers_without_a_500(client
             "Location"]
         sha256 = re.search(r'name="sha256" value="([0-9a-f]{64})"', client.get(location).content.decode()).group(1)
         commits.append((client, location + "commit", sha256))
-    barrier = threading.Barrier(2, timeout=60)  # both have planned from the file before either writes
-    waited = threading.local()
-    real = transaction.atomic
-
-    def atomic(*args, **kwargs):
-        if not getattr(waited, "done", False):
-            waited.done = True
-            barrier.wait()
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(actions, "transaction", types.SimpleNamespace(atomic=atomic))
+    meet_before_writing(monkeypatch, actions)
 
     def send(commit):
         client, url, sha256 = commit
-        try:
-            return client.post(url, {"sha256": sha256}).status_code
-        finally:
-            connection.close()
+        return client.post(url, {"sha256": sha256}).status_code
 
-    assert released_together(commits, send) == [302, 302]
+    assert each_in_its_thread(commits, send) == [302, 302]
     assert sorted(TalentProfile.objects.values_list("external_id", flat=True)) == ["R-001", "R-002"]
