@@ -85,3 +85,15 @@ def move(request, name, actor=None, **kwargs):
     """One transition as `actor` (the system when None) with the request's current version."""
     request.refresh_from_db()
     return actions.transition(actor or access.SYSTEM, request, name, version=request.version, **kwargs)
+
+
+def accepted_on_the_pages(users, client_for, talent):
+    """A new request of 八王子市 moved through its pages to 承諾 (version 5) by the officer, the admin and the advisor
+    `talent` belongs to; returns the request and their three clients."""
+    officer, admin, advisor = (client_for(users[r]) for r in ("hachioji", "admin", "advisor"))
+    r = actions.create_request(users["hachioji"], users["hachioji"].municipality, request_data())
+    officer.post(f"/talent/requests/{r.pk}/move/submit", {"version": 1})
+    admin.post(f"/talent/requests/{r.pk}/move/receive", {"version": 2})
+    admin.post(f"/talent/requests/{r.pk}/move/ask", {"version": 3, "talent": talent.pk})
+    advisor.post(f"/talent/requests/{r.pk}/move/accept", {"version": 4})
+    return r, officer, admin, advisor

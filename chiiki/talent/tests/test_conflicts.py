@@ -12,7 +12,7 @@ from chiiki.core.models import ChangeRecord
 from chiiki.talent import actions
 from chiiki.talent.models import Capability, TalentProfile, TalentRequest
 
-from .conftest import profile_data, request_data
+from .conftest import accepted_on_the_pages, profile_data, request_data
 
 pytestmark = pytest.mark.django_db
 
@@ -95,12 +95,7 @@ def test_a_report_refused_or_in_conflict_keeps_what_was_typed(users, client_for,
                                                                clock):
     """The report is long to write: a stale version (someone added a visit meanwhile) or a missing field shows the
     page again with the text in the form; nothing is written until it is sent with the current version."""
-    officer, admin, advisor = (client_for(users[r]) for r in ("hachioji", "admin", "advisor"))
-    r = actions.create_request(users["hachioji"], users["hachioji"].municipality, request_data())
-    officer.post(f"/talent/requests/{r.pk}/move/submit", {"version": 1})
-    admin.post(f"/talent/requests/{r.pk}/move/receive", {"version": 2})
-    admin.post(f"/talent/requests/{r.pk}/move/ask", {"version": 3, "talent": advisor_profile.pk})
-    advisor.post(f"/talent/requests/{r.pk}/move/accept", {"version": 4})
+    r, officer, _admin, advisor = accepted_on_the_pages(users, client_for, advisor_profile)
     visit = {"date": f"{current_fiscal_year()}-06-02", "hours": "4", "mode": "onsite", "participants": 6}
     assert advisor.post(f"/talent/requests/{r.pk}/visits", {**visit, "version": 5}).status_code == 302
     assert advisor.post(f"/talent/requests/{r.pk}/visits", {**visit, "version": 6}).status_code == 302  # version 7

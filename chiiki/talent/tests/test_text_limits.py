@@ -4,10 +4,9 @@
 import pytest
 
 from chiiki.core.fiscal import current_fiscal_year
-from chiiki.talent import actions
 from chiiki.talent.models import TalentRequest
 
-from .conftest import request_data
+from .conftest import accepted_on_the_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +21,7 @@ def test_a_decline_reason_longer_than_kept_is_refused_not_cut(users, client_for,
 
 def test_a_report_a_rating_comment_and_a_visit_note_longer_than_kept_are_refused(users, client_for, vocabulary,
                                                                                   rounds, advisor_profile, clock):
-    officer, admin, advisor = (client_for(users[r]) for r in ("hachioji", "admin", "advisor"))
-    r = actions.create_request(users["hachioji"], users["hachioji"].municipality, request_data())
-    officer.post(f"/talent/requests/{r.pk}/move/submit", {"version": 1})
-    admin.post(f"/talent/requests/{r.pk}/move/receive", {"version": 2})
-    admin.post(f"/talent/requests/{r.pk}/move/ask", {"version": 3, "talent": advisor_profile.pk})
-    advisor.post(f"/talent/requests/{r.pk}/move/accept", {"version": 4})
+    r, officer, _admin, advisor = accepted_on_the_pages(users, client_for, advisor_profile)
     visit = {"date": f"{current_fiscal_year()}-06-02", "hours": "4", "mode": "onsite", "participants": 6}
     long_note = advisor.post(f"/api/v1/talent/requests/{r.pk}/visits", {**visit, "note": "訪" * 301, "version": 5},
                              content_type="application/json")
