@@ -634,6 +634,7 @@ def rounds(request):
             form.add_problems(exc.problems)
         except Conflict as exc:
             editing.keep_typed(form, exc.current and _round_initial(exc.current))
+            changing = exc.current  # the form now changes that round, from its version
         else:
             messages.success(request, "募集回を保存しました。")
             return redirect("talent:rounds")

@@ -241,6 +241,7 @@ def test_a_round_changed_meanwhile_is_not_overwritten(users, client_for, db):
     body = second.content.decode()
     assert second.status_code == 409 and "ほかの人が先に保存しました" in body
     assert 'value="2026-04-17"' in body and "2026-04-24" in body and 'name="version" value="2"' in body
+    assert "2026年度 第1回の締切を変更" in body
     added_again = admin.post("/talent/manage/rounds", {"fiscal_year": 2026, "number": 1, "deadline": "2026-04-10",
                                                        "version": 0})
     assert added_again.status_code == 409
