@@ -61,6 +61,17 @@ def test_published_multiyear_plans_count_from_their_publication(client, two_year
     assert values_of(client, "K-PLANS-13") == {YEAR - 1: 0, YEAR: 1}
 
 
+def test_the_plans_measure_says_it_counts_plans_as_it_does(client, two_years, register):
+    # Two plans of one municipality are two: the label must not promise a count of 団体 (municipalities).
+    make_kpi("K-PLANS", measure="plans_published_multiyear", unit="件")
+    _plan(register, "132012", [YEAR, YEAR + 1, YEAR + 2], title="八王子の3年計画")
+    _plan(register, "132012", [YEAR, YEAR + 1, YEAR + 2], title="八王子のもう一つの3年計画")
+    body = client.get("/api/v1/kpis/K-PLANS").json()
+    assert {v["fiscal_year"]: v["value"] for v in body["values"]}[YEAR] == 2
+    assert body["measure_label"] == "公開された3年度以上の実装計画の数"
+    assert "団体" not in body["measure_label"]
+
+
 def test_plans_published_before_a_year_end_count_in_that_year(client, two_years, register):
     from chiiki.core.models import ChangeRecord
 
