@@ -11,7 +11,7 @@ from chiiki.core.tabular import Table
 from chiiki.core.text import control_character_problem
 from chiiki.roadmap.models import Sector
 
-from .catalog import HEADER, REQUIRED_COLUMNS, content_of, parse_row
+from .catalog import HEADER, REQUIRED_COLUMNS, VERSION_COLUMN, content_of, parse_row
 from .indexing import reindex
 from .models import SavedSearch, SupportProgram
 from .search import SearchRequest, invalidate, run_search
@@ -92,8 +92,14 @@ def _follow_renamed_successor(actor, old_id: str, new_id: str, source: str) -> N
         history.record(actor, history.UPDATE, other, before, _snapshot(other), source=source)
 
 
-def parse_catalog_table(table: Table, result: ImportResult) -> list[tuple[int, dict]]:
-    """Validate every row of an uploaded catalog; every bad row and column goes to result.problems."""
+STALE_VERSION = "支援メニューがほかで更新されています（最新の版を出力し直してください）"
+MISSING_VERSION = ("既存の支援メニューを変更する行には版が必要です（出力したファイルの version 列が必要です。"
+                   "カタログをダウンロードし直して編集してください）")
+
+
+def parse_catalog_table(table: Table, result: ImportResult) -> list[tuple[int, dict, int | None]]:
+    """Validate every row of an uploaded catalog; every bad row and column goes to result.problems.
+    Each row comes with the version it was exported at (None: the file has none for it)."""
     missing = [c for c in REQUIRED_COLUMNS if c not in table.header]
     if missing:
         result.reject(table.header_number, "、".join(missing),
@@ -113,64 +119,84 @@ def parse_catalog_table(table: Table, result: ImportResult) -> list[tuple[int, d
         except Invalid as exc:
             result.problems.extend(RowProblem(row.number, column, reason, row.get(column))
                                    for column, reason in exc.problems)
+            data = None
+        raw_version = (row.get(VERSION_COLUMN) or "").strip()
+        version = None
+        if raw_version:
+            try:
+                version = editing.parse_version(raw_version)
+            except ValueError as exc:
+                result.reject(row.number, VERSION_COLUMN, str(exc), raw_version)
+                continue
+        if data is None:
             continue
         if data["public_id"] in seen:
             result.reject(row.number, "id", f"ID {data['public_id']} が重複しています（{seen[data['public_id']]}行目）",
                           data["public_id"])
             continue
         seen[data["public_id"]] = row.number
-        parsed.append((row.number, data))
+        parsed.append((row.number, data, version))
     if not table.rows:
         result.reject(None, "", "データ行がありません")
     return parsed
 
 
 def import_catalog(actor, table: Table, *, dry_run: bool = False, source: str = history.IMPORT) -> ImportResult:
-    """All-or-nothing upsert of the catalog from a CSV/XLSX table; dry_run writes nothing."""
+    """All-or-nothing upsert of the catalog from a CSV/XLSX table; dry_run writes nothing. A row that changes a
+    program must carry the version it was exported at (the version column), as the edit form does."""
     require(actor, "programs.manage")
     result = ImportResult(dry_run=dry_run, rows=len(table.rows))
     parsed = parse_catalog_table(table, result)
-    if not result.ok:
-        return result
+    # The file's own problems; the versions are checked against the database below, on every attempt, so a file
+    # with both kinds of problem names them all at once (and writes nothing).
+    file_problems = list(result.problems)
 
     def plan_and_write() -> bool:
         with transaction.atomic():
-            # Read under the lock, so a program another import committed meanwhile is updated, not inserted twice.
+            # Read under the lock, so a program another import committed meanwhile is updated, not inserted twice,
+            # and one saved on its page since the preview meets its new version here: the whole file is refused.
             db.lock_area(AREA)
             result.created = result.updated = result.unchanged = 0  # counted again on a retry
+            result.problems[:] = file_problems
             existing = {p.public_id: p for p in SupportProgram.objects.select_for_update()
-                        .filter(public_id__in=[d["public_id"] for _, d in parsed])}
-            records, touched = [], []
-            for _, data in parsed:
+                        .filter(public_id__in=[d["public_id"] for _, d, _ in parsed])}
+            writes = []  # (program, its snapshot before; None for a new one)
+            for number, data, version in parsed:
                 program = existing.get(data["public_id"])
                 if program is None:
-                    program = SupportProgram(**data, edited_since_load=True)
+                    writes.append((SupportProgram(**data, edited_since_load=True), None))
                     result.created += 1
-                    if not dry_run:
-                        program.save()
-                        records.append(history.change_record(actor, history.CREATE, program, None,
-                                                             _snapshot(program), source=source))
-                        touched.append(program)
                     continue
                 before = _snapshot(program)
                 before_content = content_of(program)
+                current_version = program.version
                 for attr, value in data.items():
                     setattr(program, attr, value)
                 if content_of(program) == before_content:
                     result.unchanged += 1
                     continue
+                # A change needs the version it was read at: without it an old file would undo later edits.
+                if version is None:
+                    result.reject(number, VERSION_COLUMN, MISSING_VERSION)
+                    continue
+                if version != current_version:
+                    result.reject(number, VERSION_COLUMN, STALE_VERSION, str(version))
+                    continue
+                writes.append((program, before))
                 result.updated += 1
-                if not dry_run:
-                    program.version += 1
-                    program.edited_since_load = True
-                    program.save()
-                    records.append(history.change_record(actor, history.UPDATE, program, before,
-                                                         _snapshot(program), source=source))
-                    touched.append(program)
             committed = False
-            if not dry_run and touched:
+            if not dry_run and result.ok and writes:
+                records = []
+                for program, before in writes:
+                    if before is not None:
+                        program.version += 1
+                        program.edited_since_load = True
+                    program.save()
+                    records.append(history.change_record(
+                        actor, history.CREATE if before is None else history.UPDATE, program, before,
+                        _snapshot(program), source=source))
                 history.record_many(records)
-                reindex(touched)
+                reindex([program for program, _ in writes])
                 history.bump(AREA)
                 committed = True
             invalidate()
@@ -179,6 +205,7 @@ def import_catalog(actor, table: Table, *, dry_run: bool = False, source: str = 
     # A program saved without this lock (the admin form) between our read and our insert (IntegrityError), or a
     # lost lock race: plan again against what is there now; db.Busy (409) when that keeps happening.
     result.committed = db.retry(plan_and_write, also=(IntegrityError,))
+    result.problems.sort(key=lambda problem: problem.row or 0)
     return result
 
 

@@ -225,7 +225,10 @@ COLUMNS: list[Column] = [
            help="募集を終えた支援メニューの最後の年度（西暦4桁）。空欄 = 終了は確認されていない"),
     Column("successor", "後継の支援メニュー", _successor, "successor", help="後継の支援メニューのID。空欄 = なし"),
 ]
-HEADER = [c.name for c in COLUMNS]
+# Not a program attribute but the 版 each row was exported at: an import changing a program must carry it, so an
+# old file never silently undoes an edit made since (the edit form and the reference file have no such column).
+VERSION_COLUMN = "version"
+HEADER = [*(c.name for c in COLUMNS), VERSION_COLUMN]
 _ENDED = next(c for c in COLUMNS if c.name == "ended_fiscal_year")
 _SUCCESSOR = next(c for c in COLUMNS if c.name == "successor")
 # A list of programs exported for reading (search results, the navigator): when applications ended and what
@@ -306,6 +309,12 @@ def row_of(program) -> dict[str, str]:
         else:
             row[column.name] = column.fmt(getattr(program, column.attr))
     return row
+
+
+def file_cells(program) -> list:
+    """Model → the cells of an exported file (HEADER), the program's current version last."""
+    row = row_of(program)
+    return [*(row[c.name] for c in COLUMNS), program.version]
 
 
 def content_of(program) -> dict:

@@ -26,7 +26,7 @@ from chiiki.regions.models import Municipality
 from chiiki.regions.queries import find_municipality
 
 from . import actions, alerts, ics, search
-from .catalog import HEADER, LIFECYCLE_HEADER, lifecycle_cells, row_of
+from .catalog import HEADER, LIFECYCLE_HEADER, file_cells, lifecycle_cells, row_of
 from .eligibility import FIT_LABELS, assess
 from .forms import ProgramForm, SaveSearchForm
 from .models import SavedSearch, SupportType
@@ -332,12 +332,13 @@ def manage(request):
 
 def manage_export(request):
     """The catalog file (the import's columns), of the rows the management list shows with the same filters:
-    the import updates by ID and never deletes, so a filtered file re-imports safely."""
+    the import updates by ID and never deletes, so a filtered file re-imports safely. Each row carries its
+    program's version: the import refuses a row that would undo an edit made since the download."""
     _require_manage(request)
     fmt = request.GET.get("format", "csv")
     if fmt not in ("csv", "xlsx"):
         raise Http404("形式は csv または xlsx です")
-    rows = [[row_of(p)[c] for c in HEADER] for p in _managed_programs(request)[1]]
+    rows = [file_cells(p) for p in _managed_programs(request)[1]]
     return table_response(fmt, f"support_programs_{timezone.localdate():%Y%m%d}", HEADER, rows)
 
 
