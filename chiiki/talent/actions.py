@@ -710,10 +710,12 @@ def add_visit(actor, request: TalentRequest, *, date, hours, mode: str, particip
 
 # ---- Roster import (national admin): CSV/XLSX, all or nothing, every bad row named --------------------------------
 
-ROSTER_COLUMNS = ["名簿ID", "表示名", "種別", "分野", "活動拠点", "対応都道府県", "オンライン", "I・Uターン希望先",
+ROSTER_COLUMNS = ["名簿ID", "版", "表示名", "種別", "分野", "活動拠点", "対応都道府県", "オンライン", "I・Uターン希望先",
                   "できること", "対応日数", "対応時間", "メール", "電話", "公開プロフィール", "アカウント"]
 ROSTER_REQUIRED = ["名簿ID", "表示名", "種別", "できること"]
 _KIND_BY_LABEL = {label: value for value, label in Kind.choices} | {value: value for value in Kind.values}
+ROSTER_STALE = "人材の登録がほかで更新されています（最新の内容と版を読み込み直してください）"
+ROSTER_VERSION_REQUIRED = "既存の人材を変更する行には、その人材を読み込んだときの版を入れてください（ほかで更新された内容を上書きしないため）"
 _YES = {"1", "はい", "可", "○", "true", "yes", "y"}
 _NO = {"", "0", "いいえ", "不可", "×", "false", "no", "n"}
 # Import columns → the form's field names (for naming the column of a problem).
@@ -761,7 +763,8 @@ def roster_row_data(row, prefecture_by_name: dict[str, str], sector_by_name: dic
 
 
 def import_roster(actor, table, *, dry_run: bool = False, source: str = history.IMPORT):
-    """Create or update profiles by 名簿ID; any bad row and nothing is written (every bad row is named)."""
+    """Create or update profiles by 名簿ID; any bad row and nothing is written (every bad row is named). A row that
+    changes an existing profile carries the 版 it was read at (optimistic lock, as a page edit)."""
     from chiiki.core.imports import ImportResult  # core.imports imports views machinery; keep actions light
 
     access.require(actor, "talent.manage")
@@ -789,6 +792,12 @@ def import_roster(actor, table, *, dry_run: bool = False, source: str = history.
             continue
         seen[external_id] = row.number
         data, problems = roster_row_data(row, prefecture_by_name, sector_by_name)
+        version = None
+        if row.get("版").strip():
+            try:
+                version = editing.parse_version(row.get("版").strip())
+            except ValueError as exc:
+                problems.append(("版", str(exc), row.get("版").strip()))
         for column, reason, value in problems:
             result.reject(row.number, column, reason, value)
         try:
@@ -799,7 +808,7 @@ def import_roster(actor, table, *, dry_run: bool = False, source: str = history.
             continue
         cleaned["user"] = _roster_account(row, external_id, accounts, linked, result)
         if not problems:
-            parsed.append((external_id, cleaned))
+            parsed.append((row.number, external_id, version, cleaned))
     if not result.ok:
         return result
 
@@ -809,9 +818,27 @@ def import_roster(actor, table, *, dry_run: bool = False, source: str = history.
             # One roster import at a time: a second one reads the profiles the first created (PostgreSQL).
             db.lock_area(f"{AREA}:roster")
             existing = {p.external_id: p for p in TalentProfile.objects.select_for_update().filter(
-                external_id__in=[e for e, _ in parsed])}
-            for external_id, cleaned in parsed:
+                external_id__in=[e for _, e, _, _ in parsed])}
+            # The versions are compared with the profiles as they are now, locked: one saved on its page after the
+            # preview refuses the whole file at its commit, naming the row, before anything is written.
+            plans = []
+            for number, external_id, version, cleaned in parsed:
                 profile = existing.get(external_id)
+                same = profile is not None and _same_profile(profile, cleaned)
+                if profile is None:
+                    if version:  # read from a profile deleted since: the person left, never bring them back
+                        result.reject(number, "版", f"名簿ID {external_id} の人材はほかで削除されています"
+                                                   "（新しく登録するときは版を空欄にしてください）", str(version))
+                elif same:
+                    pass  # a row that changes nothing overwrites nothing, whatever version it was read at
+                elif version is None:
+                    result.reject(number, "版", ROSTER_VERSION_REQUIRED)
+                elif version != profile.version:
+                    result.reject(number, "版", ROSTER_STALE, str(version))
+                plans.append((external_id, profile, cleaned, same))
+            if not result.ok:
+                return
+            for external_id, profile, cleaned, same in plans:
                 if profile is None:
                     result.created += 1
                     if not dry_run:
@@ -820,10 +847,10 @@ def import_roster(actor, table, *, dry_run: bool = False, source: str = history.
                         history.record(actor, history.CREATE, profile, None, _profile_snapshot(profile),
                                        source=source)
                     continue
-                before = _profile_snapshot(profile)
-                if _same_profile(profile, cleaned):
+                if same:
                     result.unchanged += 1
                     continue
+                before = _profile_snapshot(profile)
                 result.updated += 1
                 if not dry_run:
                     profile.version += 1

@@ -33,9 +33,12 @@ def test_roster_imports_all_rows_and_updates_by_id(users, vocabulary):
     assert hanako.uturn_intention and not hanako.online_available
     again = ROSTER.run(users["admin"], _file(GOOD), "roster.csv")
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
-    changed = [GOOD[0][:1] + ["デモ 太郎（改）"] + GOOD[0][2:], GOOD[1]]
-    third = ROSTER.run(users["admin"], _file(changed), "roster.csv")
+    # A row that changes a profile carries the 版 it was read at; an unchanged row needs none.
+    changed = [GOOD[0][:1] + [str(taro.version), "デモ 太郎（改）"] + GOOD[0][2:], GOOD[1][:1] + [""] + GOOD[1][1:]]
+    third = ROSTER.run(users["admin"], csv_bytes(HEADER[:1] + ["版"] + HEADER[1:], changed), "roster.csv")
     assert (third.created, third.updated, third.unchanged) == (0, 1, 1)
+    taro.refresh_from_db()
+    assert (taro.display_name, taro.version) == ("デモ 太郎（改）", 2)
     assert ChangeRecord.objects.filter(model="talent.talentprofile").count() == 3
 
 
