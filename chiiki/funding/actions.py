@@ -403,15 +403,18 @@ YEAR_GONE = "この年度はほかの利用者が削除しました。最新の�
 PROJECT_GONE = "この事業はほかの利用者が削除しました"
 
 
-def _keep_project(project, field: str) -> None:
-    """Inside the transaction: lock the 事業 a pledge or a funding line is about to point at. Its deletion counts
-    pledges and lines under the same lock, so a project deleted meanwhile is refused here (Invalid) instead of
-    a row pointing at nothing (a foreign key error at commit, a 500)."""
+def _keep_project(project, field: str):
+    """Inside the transaction: lock the 事業 a pledge or a funding line is about to point at, and return it as
+    stored. Its deletion counts pledges and lines under the same lock, so a project deleted meanwhile is refused
+    here (Invalid) instead of a row pointing at nothing (a foreign key error at commit, a 500)."""
     from .models import RevitalisationProject
 
-    if project is not None and \
-            RevitalisationProject.objects.select_for_update().order_by().filter(pk=project.pk).first() is None:
+    if project is None:
+        return None
+    current = RevitalisationProject.objects.select_for_update().order_by().filter(pk=project.pk).first()
+    if current is None:
         raise Invalid([(field, PROJECT_GONE)])
+    return current
 
 
 def add_line(actor, year: PlanYear, *, source_kind: str, amount, state: str = FundingState.PLANNED,
@@ -859,6 +862,21 @@ def delete_revitalisation_project(actor, project, *, version, source: str = hist
         history.bump(AREA)
 
 
+def _lock_pledge_rules(project):
+    """Inside the pledge's transaction: the project and its 地域再生計画 locked and read afresh, and the 不交付団体
+    import held off, so corporate.refusals judges what stands when the pledge commits. A withdrawn 認定, a shorter
+    period or an excluding import committed before is refused here; one that comes after meets the pledge (the plan
+    edit locks the plan and then refuses to strand a live pledge). Order: import lock, project, plan."""
+    from .importing import NON_GRANT_LOCK
+    from .models import RevitalisationPlan
+
+    db.lock_area(NON_GRANT_LOCK)
+    current = _keep_project(project, "project")
+    current.plan = (RevitalisationPlan.objects.select_for_update(of=("self",))
+                    .select_related("municipality", "prefecture").get(pk=current.plan_id))
+    return current
+
+
 def pledge(actor, company, project, *, amount, fiscal_year, no_return_declared: bool, idempotency_key: str = "",
            is_demo: bool = False, source: str = history.WEB):
     """A company's pledge (申出) to a project. Returns (pledge, created): the same Idempotency-Key of the same
@@ -879,16 +897,16 @@ def pledge(actor, company, project, *, amount, fiscal_year, no_return_declared: 
     year = _collect(problems, "fiscal_year", validation.clean_fiscal_year, fiscal_year)
     if problems:
         raise Invalid(problems)
-    problems = corporate.refusals(company, project, amount, year, bool(no_return_declared))
-    if problems:
-        raise Invalid(problems)
     try:
         with transaction.atomic():
-            _keep_project(project, "project")
+            current = _lock_pledge_rules(project)
+            problems = corporate.refusals(company, current, amount, year, bool(no_return_declared))
+            if problems:
+                raise Invalid(problems)
             made = CorporateDonationPledge.objects.create(
-                company=company, project=project, amount=amount, fiscal_year=year, no_return_declared=True,
+                company=company, project=current, amount=amount, fiscal_year=year, no_return_declared=True,
                 pledged_by=_user_or_none(actor), idempotency_key=key, is_demo=is_demo)
-            plan = project.plan
+            plan = current.plan
             history.record(actor, history.CREATE, made, None, _snap(made, PLEDGE_FIELDS), municipality=plan.municipality,
                            prefecture=plan.prefecture, source=source)
             history.bump(AREA)

@@ -29,7 +29,8 @@ def recipient_of(project) -> tuple[str, str]:
 
 
 def refusals(company, project, amount: int, fiscal_year: int, no_return_declared: bool) -> list[tuple[str, str]]:
-    """(field, reason) for every rule the pledge breaks; empty when it may be made."""
+    """(field, reason) for every rule the pledge breaks; empty when it may be made. The plan and the 不交付団体
+    status are read as they are: a pledge asks inside its transaction, under the locks their writers take."""
     problems = []
     if amount < MIN_PLEDGE:
         problems.append(("amount", f"寄附額は{MIN_PLEDGE:,}円以上にしてください（企業版ふるさと納税の下限）"))
