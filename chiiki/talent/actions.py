@@ -11,12 +11,15 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Exists, OuterRef, Subquery
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from chiiki import access
 from chiiki.core import budget, db, editing, history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import current_fiscal_year, fiscal_year_of
+from chiiki.core.models import ChangeRecord
 from chiiki.core.text import control_character_problem
 from chiiki.regions.models import Prefecture
 from chiiki.roadmap.models import Sector
@@ -715,7 +718,12 @@ ROSTER_COLUMNS = ["名簿ID", "版", "表示名", "種別", "分野", "活動拠
 ROSTER_REQUIRED = ["名簿ID", "表示名", "種別", "できること"]
 _KIND_BY_LABEL = {label: value for value, label in Kind.choices} | {value: value for value in Kind.values}
 ROSTER_STALE = "人材の登録がほかで更新されています（最新の内容と版を読み込み直してください）"
-ROSTER_VERSION_REQUIRED = "既存の人材を変更する行には、その人材を読み込んだときの版を入れてください（ほかで更新された内容を上書きしないため）"
+ROSTER_EDITED = ("この人材は前回の名簿の取込の後に、人材のページなどで更新されています"
+                 "（上書きするには、名簿の出力で得た版を版の列に入れてください）")
+ROSTER_NOT_IMPORTED = ("この人材は名簿の取込ではなく、人材のページなどで登録されています"
+                       "（上書きするには、名簿の出力で得た版を版の列に入れてください）")
+# The sources of a roster import's history: the import page's, and the action's own (a run without the page).
+ROSTER_SOURCES = (history.IMPORT, history.WEB_IMPORT)
 _YES = {"1", "はい", "可", "○", "true", "yes", "y"}
 _NO = {"", "0", "いいえ", "不可", "×", "false", "no", "n"}
 # Import columns → the form's field names (for naming the column of a problem).
@@ -727,6 +735,35 @@ _FIELD_COLUMN = {"display_name": "表示名", "kind": "種別", "sectors": "分�
 
 def _split(value: str) -> list[str]:
     return [v.strip() for v in re.split(r"[;；、,，]", value or "") if v.strip()]
+
+
+def roster_rows():
+    """The roster of every profile with a 名簿ID in the import's columns and cell formats (what the import reads
+    back unchanged), with the 版 a row needs to change a profile edited on its page. Read in chunks: streamed."""
+    from chiiki.accounts.models import Role
+
+    kinds = dict(Kind.choices)
+    sector_names = dict(Sector.objects.values_list("code", "name"))
+
+    def names(prefectures):
+        return ";".join(p.name for p in sorted(prefectures, key=lambda p: p.code))
+
+    def number(value: Decimal) -> str:
+        return f"{value.normalize():f}"
+
+    profiles = (TalentProfile.objects.filter(external_id__isnull=False).select_related("home_prefecture", "user")
+                .prefetch_related("prefectures_served", "uturn_prefectures", "skills").order_by("external_id"))
+    for p in profiles.iterator(chunk_size=500):
+        # Only an account the import can link again: another (since deactivated) would refuse the row, and a
+        # blank cell leaves the link as it is.
+        account = p.user.username if p.user is not None and p.user.is_active and p.user.role in (
+            Role.ADVISOR, Role.COMPANY) else ""
+        yield [p.external_id, p.version, p.display_name, kinds.get(p.kind, p.kind),
+               ";".join(sector_names.get(code, code) for code in p.sectors),
+               p.home_prefecture.name if p.home_prefecture else "", names(p.prefectures_served.all()),
+               "可" if p.online_available else "不可", names(p.uturn_prefectures.all()),
+               ";".join(f"{s.capability_id}:{s.level}" for s in sorted(p.skills.all(), key=lambda s: s.capability_id)),
+               number(p.available_days), number(p.available_hours), p.email, p.phone, p.public_profile, account]
 
 
 def roster_row_data(row, prefecture_by_name: dict[str, str], sector_by_name: dict[str, str]) -> tuple[dict, list]:
@@ -763,11 +800,15 @@ def roster_row_data(row, prefecture_by_name: dict[str, str], sector_by_name: dic
 
 
 def import_roster(actor, table, *, dry_run: bool = False, source: str = history.IMPORT):
-    """Create or update profiles by 名簿ID; any bad row and nothing is written (every bad row is named). A row that
-    changes an existing profile carries the 版 it was read at (optimistic lock, as a page edit)."""
+    """Create or update profiles by 名簿ID; any bad row and nothing is written (every bad row is named). A row with
+    a 版 changes a profile only at that version (optimistic lock, as a page edit); a row without one (the official
+    roster as published) only a profile nothing but roster imports has changed since it was last imported."""
     from chiiki.core.imports import ImportResult  # core.imports imports views machinery; keep actions light
 
     access.require(actor, "talent.manage")
+    # Importer.run passes "" when not told: the history must still say a roster import wrote it, as the next
+    # import without 版 asks it.
+    source = source or history.IMPORT
     result = ImportResult(dry_run=dry_run, rows=len(table.rows))
     missing = [c for c in ROSTER_REQUIRED if c not in table.header]
     if missing:
@@ -818,12 +859,18 @@ def import_roster(actor, table, *, dry_run: bool = False, source: str = history.
             # One roster import at a time: a second one reads the profiles the first created (PostgreSQL).
             db.lock_area(f"{AREA}:roster")
             existing = {p.external_id: p for p in TalentProfile.objects.select_for_update().filter(
-                external_id__in=[e for _, e, _, _ in parsed])}
+                external_id__in=[e for _, e, _, _ in parsed]).prefetch_related("skills")}
             # The versions are compared with the profiles as they are now, locked: one saved on its page after the
             # preview refuses the whole file at its commit, naming the row, before anything is written.
-            plans = []
+            plans, unversioned = [], []
             for number, external_id, version, cleaned in parsed:
                 profile = existing.get(external_id)
+                if profile is not None:
+                    # The roster has no column for a capability's evidence (根拠): one kept keeps what its page wrote,
+                    # so an exported roster imported back changes nothing.
+                    kept = {s.capability_id: s.evidence for s in profile.skills.all()}
+                    cleaned = {**cleaned, "skills": [(c, level, evidence or kept.get(c.pk, ""))
+                                                     for c, level, evidence in cleaned["skills"]]}
                 same = profile is not None and _same_profile(profile, cleaned)
                 if profile is None:
                     if version:  # read from a profile deleted since: the person left, never bring them back
@@ -832,10 +879,11 @@ def import_roster(actor, table, *, dry_run: bool = False, source: str = history.
                 elif same:
                     pass  # a row that changes nothing overwrites nothing, whatever version it was read at
                 elif version is None:
-                    result.reject(number, "版", ROSTER_VERSION_REQUIRED)
+                    unversioned.append((number, profile))
                 elif version != profile.version:
                     result.reject(number, "版", ROSTER_STALE, str(version))
                 plans.append((external_id, profile, cleaned, same))
+            _refuse_edited_since_import(unversioned, result)
             if not result.ok:
                 return
             for external_id, profile, cleaned, same in plans:
@@ -866,6 +914,23 @@ def import_roster(actor, table, *, dry_run: bool = False, source: str = history.
     # A profile created with the same 名簿ID (or account) by a writer outside the lock: plan again.
     db.retry(write, also=(IntegrityError,))
     return result
+
+
+def _refuse_edited_since_import(unversioned: list, result) -> None:
+    """A row without 版 is the roster as published, which knows nothing of the profile's page: it may change only a
+    profile whose last change was a roster import. One query for all (the profiles' last history records)."""
+    if not unversioned:
+        return
+    records = ChangeRecord.objects.filter(model=TalentProfile._meta.label_lower, object_id=Cast(OuterRef("pk"),
+                                                                                                 CharField()))
+    last = {pk: (source, imported) for pk, source, imported in TalentProfile.objects.filter(
+        pk__in=[p.pk for _, p in unversioned]).annotate(
+        last_source=Subquery(records.order_by("-at", "-id").values("source")[:1]),
+        imported=Exists(records.filter(source__in=ROSTER_SOURCES))).values_list("pk", "last_source", "imported")}
+    for number, profile in unversioned:
+        source, imported = last[profile.pk]
+        if source not in ROSTER_SOURCES:
+            result.reject(number, "版", ROSTER_EDITED if imported else ROSTER_NOT_IMPORTED)
 
 
 def _roster_account(row, external_id: str, accounts: dict, linked: dict, result):

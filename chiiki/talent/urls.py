@@ -30,5 +30,6 @@ urlpatterns = [
     path("analytics/map.json", views.analytics_map, name="analytics_map"),
     path("municipalities/<str:code>/", views.municipality, name="municipality"),
     path("manage/rounds", views.rounds, name="rounds"),
+    path("manage/roster", views.roster_export, name="roster_export"),
     *ROSTER.urls("import/"),
 ]

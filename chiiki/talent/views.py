@@ -647,3 +647,15 @@ def rounds(request):
 def _round_initial(round_) -> dict:
     return {"fiscal_year": round_.fiscal_year, "number": round_.number, "deadline": round_.deadline,
             "version": round_.version}
+
+
+@login_required
+def roster_export(request):
+    """The roster in the import's format, each row with its profile's 版: edited and imported again, a row changes
+    its profile only if nobody saved it meanwhile; unchanged, it changes nothing."""
+    access.require(request.user, "talent.manage")
+    fmt = request.GET.get("format", "csv")
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("形式は csv または xlsx です")
+    return tabular.table_response(fmt, f"人材名簿_{timezone.localdate():%Y%m%d}", actions.ROSTER_COLUMNS,
+                                  actions.roster_rows())

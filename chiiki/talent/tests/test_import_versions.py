@@ -1,5 +1,6 @@
-"""The roster import's 版 column: a row that changes an existing profile carries the version it was read at, so an
-old file never silently reverts what was saved on the profile's page meanwhile (preview and commit alike)."""
+"""The roster import's 版 column: a row that changes a profile saved on its page since its last import carries the
+version it was read at, so an old file never silently reverts what was saved there meanwhile (preview and commit
+alike); the official roster, which has no 版, still updates what only roster imports have changed."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -47,10 +48,10 @@ def _versioned(row, version=""):
 
 
 @pytest.mark.parametrize(("header", "rows", "message"), [
-    # The file as it was before the 版 column: the page edit is older than nothing it can tell.
+    # The official roster (no 版 column): it knows nothing of the page edit made since the last import.
     (HEADER, [GOOD[0], GOOD[1], NEW_ROW],
-     "2行目 列「版」: 既存の人材を変更する行には、その人材を読み込んだときの版を入れてください"
-     "（ほかで更新された内容を上書きしないため）"),
+     "2行目 列「版」: この人材は前回の名簿の取込の後に、人材のページなどで更新されています"
+     "（上書きするには、名簿の出力で得た版を版の列に入れてください）"),
     # Read at version 1, before the page edit.
     (VERSIONED, [_versioned(GOOD[0], 1), _versioned(GOOD[1], 1), _versioned(NEW_ROW)],
      "2行目 列「版」: 人材の登録がほかで更新されています（最新の内容と版を読み込み直してください）"),
@@ -96,6 +97,67 @@ def test_a_page_edit_between_the_preview_and_the_commit_refuses_the_whole_file(u
     profile.refresh_from_db()
     assert (profile.display_name, profile.version) == ("デモ 太郎（ページで修正）", 2)
     assert not TalentProfile.objects.filter(external_id="R-003").exists()  # nothing of the file was written
+
+
+def _commit(client, header, rows):
+    """Upload, preview and commit on the import page; the preview's problems (none when committed)."""
+    location, sha256 = _upload(client, header, rows)
+    problems = _preview(client, location)[0]
+    if not problems:
+        assert client.post(location + "commit", {"sha256": sha256}).status_code == 302
+    return problems
+
+
+def _sources(profile):
+    return [(r.action, r.source) for r in ChangeRecord.objects.filter(
+        model="talent.talentprofile", object_id=str(profile.pk)).order_by("id")]
+
+
+def test_next_years_official_roster_without_versions_updates_what_only_roster_imports_changed(users, client_for,
+                                                                                              vocabulary):
+    admin = client_for(users["admin"])
+    assert _commit(admin, HEADER, GOOD) == []
+    # The next year's roster as the ministry publishes it: no 版, one person renamed, one new.
+    renamed = [GOOD[0][0], "デモ 太郎（翌年度）", *GOOD[0][2:]]
+    assert _commit(admin, HEADER, [renamed, GOOD[1], NEW_ROW]) == []
+    taro = TalentProfile.objects.get(external_id="R-001")
+    assert (taro.display_name, taro.version) == ("デモ 太郎（翌年度）", 2)
+    assert TalentProfile.objects.filter(external_id="R-003").exists()
+    # And the year after: the last change was again a roster import.
+    moved = [*renamed[:4], "島根県", *renamed[5:]]
+    assert _commit(admin, HEADER, [moved]) == []
+    taro.refresh_from_db()
+    assert (taro.home_prefecture_id, taro.version) == ("32", 3)
+    assert _sources(taro) == [("create", "web-import"), ("update", "web-import"), ("update", "web-import")]
+
+
+def test_an_account_linked_on_its_page_since_the_last_import_refuses_a_row_without_version(users, client_for,
+                                                                                         vocabulary):
+    admin = client_for(users["admin"])
+    assert _commit(admin, HEADER, GOOD) == []
+    taro = TalentProfile.objects.get(external_id="R-001")
+    assert admin.post(f"/talent/profiles/{taro.pk}/account", {"username": "advisor", "version": 1}
+                      ).status_code == 302
+    renamed = [GOOD[0][0], "デモ 太郎（翌年度）", *GOOD[0][2:]]
+    assert _commit(admin, HEADER, [renamed]) == [
+        "2行目 列「版」: この人材は前回の名簿の取込の後に、人材のページなどで更新されています"
+        "（上書きするには、名簿の出力で得た版を版の列に入れてください）"]
+    taro.refresh_from_db()
+    assert taro.display_name == "デモ 太郎"
+
+
+def test_a_profile_never_imported_is_changed_by_a_row_only_with_its_version(users, client_for, vocabulary):
+    from chiiki.talent import actions
+
+    admin = client_for(users["admin"])
+    data = {"display_name": "デモ 太郎", "kind": "regional_it_advisor", "skills": [{"capability": "CAP-HLT-07"}]}
+    taro = actions.create_profile(users["admin"], data, external_id="R-001")
+    assert _commit(admin, HEADER, [GOOD[0]]) == [
+        "2行目 列「版」: この人材は名簿の取込ではなく、人材のページなどで登録されています"
+        "（上書きするには、名簿の出力で得た版を版の列に入れてください）"]
+    assert _commit(admin, VERSIONED, [_versioned(GOOD[0], 1)]) == []
+    taro.refresh_from_db()
+    assert (taro.email, taro.version) == ("taro@example.jp", 2)
 
 
 @pytest.mark.parametrize(("version", "message"), [
