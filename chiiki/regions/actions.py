@@ -21,7 +21,7 @@ from chiiki.core.imports import ImportResult
 from chiiki.core.numbers import MAX_POPULATION, finite_decimal
 from chiiki.core.tabular import Table
 
-from .models import BoundaryFile, Municipality, settlement_label
+from .models import BoundaryFile, Municipality, Prefecture, settlement_label
 
 COMPUTED_AREA_SOURCE = "境界データから算出（概算）"
 DEFAULT_AREA_SOURCE = "国土地理院「全国都道府県市区町村別面積調」"
@@ -106,7 +106,22 @@ def update_municipality_attributes(actor, municipality: Municipality, data: dict
 # ---- Imports of official figures -----------------------------------------------------------------------------
 
 
-_TOTAL_NAMES = {"全国", "合計", "総数", "計"}
+# A row without 団体コード is a 合計行 only when a name cell is exactly such a name: a word merely containing
+# 計 (推計人口, 統計, 会計) in a note is a municipality row whose code was left blank, and is refused.
+_TOTAL_NAMES = {"全国", "合計", "総数", "総計", "計"}
+_TOTAL_PARTS = {"全国", "都道府県", "市部", "郡部", "町村", "区部", "特別区部"}  # 「市部計」, 「都道府県計」…
+_TOTAL_SUFFIXES = ("合計", "総数", "計")
+_NAME_COLUMN = re.compile(r"名|地域")  # 団体名, 市区町村名, 都道府県名, 名称, 地域…
+_SPACES_AND_BRACKETS = re.compile(r"[\s()（）［］\[\]「」『』【】〔〕<>＜＞]")
+
+
+def _is_total_name(value: str, prefectures: set[str]) -> bool:
+    """全国, 合計, 総数, 計, 都道府県計, 東京都計… as a whole cell, spaces and brackets aside."""
+    name = _SPACES_AND_BRACKETS.sub("", value or "")
+    if name in _TOTAL_NAMES:
+        return True
+    return any(name.endswith(suffix) and name[:-len(suffix)] in _TOTAL_PARTS | prefectures
+               for suffix in _TOTAL_SUFFIXES)
 
 
 def _ward_codes() -> set[str]:
@@ -175,17 +190,24 @@ def _import(actor, table: Table, *, code_column: str, value_columns: list[str], 
     municipalities = {m.code: m for m in Municipality.objects.all()}
     designated = [code for code, m in municipalities.items() if m.kind == "designated_city"]
     seen: dict[str, int] = {}
+    prefectures: set[str] | None = None  # names, read at the first row without a code
     planned: list[tuple[Municipality, object]] = []
     for count, row in enumerate(table.rows):
         if count % 512 == 0:
             budget.check()
         raw_code = row.get(code_column)
-        if not raw_code:
-            if any(name in " ".join(row.values.values()) for name in _TOTAL_NAMES):
+        if not raw_code or not any(c.isdigit() for c in raw_code):
+            names = [value for column, value in row.values.items()
+                     if column != code_column and value and _NAME_COLUMN.search(column)]
+            if prefectures is None:
+                prefectures = set(Prefecture.objects.values_list("name", flat=True))
+            if any(_is_total_name(value, prefectures) for value in [raw_code, *names]):
                 result.skipped.append(f"{row.number}行目: 合計行")
                 continue
-            problems.append(RowProblem(row.number, code_column, "団体コードが空です"))
-            continue
+            if not raw_code:
+                named = f"（{'・'.join(names)}）" if names else ""
+                problems.append(RowProblem(row.number, code_column, f"団体コードが空です{named}"))
+                continue
         try:
             code, skip = _row_code(raw_code, wards, designated, municipalities)
         except InvalidCode as exc:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils.module_loading import import_string
 
 from chiiki.core.commands import actor_for, add_user_argument
@@ -42,13 +43,18 @@ class Command(BaseCommand):
         progress = not no_progress and getattr(self.stdout, "isatty", lambda: False)() and sys.stdout.isatty()
         started = time.monotonic()
         summaries = []
-        for dotted in REFERENCE_LOADERS:
-            loader = import_string(dotted)
-            try:
-                summary = loader(data_dir=data_dir, force=force, stdout=self.stdout, progress=progress, actor=actor)
-            except DataFileError as exc:
-                raise CommandError(f"参照データの読み込みに失敗しました。{exc}") from None
+        try:
+            # One transaction around every loader (theirs nest as savepoints): a bad row in a later file rolls back
+            # the register and sectors already loaded, as the refusal says, with their data-version bumps.
+            with transaction.atomic():
+                for dotted in REFERENCE_LOADERS:
+                    loader = import_string(dotted)
+                    summaries.append(loader(data_dir=data_dir, force=force, stdout=self.stdout, progress=progress,
+                                            actor=actor))
+        except DataFileError as exc:
+            raise CommandError(f"参照データの読み込みに失敗しました。{exc}") from None
+        # Written once committed: a summary of rows a later file's refusal rolled back would be untrue.
+        for summary in summaries:
             self.stdout.write(summary)
-            summaries.append(summary)
         self.stdout.write(self.style.SUCCESS(
             f"参照データの読み込みが完了しました（{len(summaries)}件のローダー、{time.monotonic() - started:.1f}秒）"))
