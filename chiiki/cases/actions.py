@@ -77,10 +77,18 @@ def import_cases(actor, table, *, dry_run: bool = False, source: str = history.I
         result.reject(None, "", f"必須の列がありません: {', '.join(missing)}")
         return result
     plans = []
+    seen: dict[int, int] = {}  # case id → the row that first names it
     for row in table.rows:
         budget.check()
         data = validation.row_data(row)
         problems = 0
+        key = row_id(data.get("id"))
+        if key is not None:
+            # A case twice would meet its own new version at commit and be blamed on another user: name it now.
+            if key in seen:
+                result.reject(row.number, "ID", f"ID {data['id']} が重複しています（{seen[key]}行目）", str(data["id"]))
+                continue
+            seen[key] = row.number
         try:
             owner = validation.municipality(data.get("municipality"))
         except ValueError:
@@ -99,7 +107,8 @@ def import_cases(actor, table, *, dry_run: bool = False, source: str = history.I
         case = None
         if data.get("id"):
             case = Case.objects.filter(pk=row_id(data["id"]) or 0).first()
-            if case is None:
+            # A draft the actor cannot see reads as no case at all, so a file cannot probe which IDs exist.
+            if case is None or not access.can_view(actor, case):
                 result.reject(row.number, "ID", "この ID の事例はありません", str(data["id"]))
                 continue
             if not access.can(actor, "cases.edit", case.municipality):

@@ -1,12 +1,22 @@
 """Dates in texts built in Python (マイページ's items), written as the templates write them (date:"Y年n月j日").
-Exports and history keep ISO: they are read by programs, not people."""
+Exports and history keep ISO: they are read by programs, not people.
+
+parse_date() reads a date cell of an imported file, in every form a spreadsheet writes one."""
 
 import datetime as dt
+import re
 
 from django.utils import dateformat, timezone
 
+from chiiki.core.text import nfkc
+
 DATE = "Y年n月j日"
 DATETIME = "Y年n月j日 H:i"
+
+# 2026-06-02, 2026/6/2 (Japanese Excel's CSV of a date cell), optionally followed by a time: an XLSX date-time
+# cell reads as 2026-06-02T10:30:00, a CSV one as 2026/6/2 10:30. The time is dropped, the date kept as written.
+_DATE = re.compile(r"([0-9]{4})([-/])([0-9]{1,2})\2([0-9]{1,2})"
+                   r"(?:[T ]([0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?")
 
 
 def japanese_date(value: dt.date | dt.datetime) -> str:
@@ -15,3 +25,28 @@ def japanese_date(value: dt.date | dt.datetime) -> str:
     if isinstance(value, dt.datetime):
         return dateformat.format(timezone.localtime(value), DATETIME)
     return dateformat.format(value, DATE)
+
+
+def parse_date(raw, *, label: str = "日付") -> dt.date:
+    """YYYY-M-D or YYYY/M/D (full-width digits too), or an ISO date-time (its date); ValueError in Japanese,
+    naming label, otherwise."""
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    text = nfkc(str(raw or "")).strip()
+    match = _DATE.fullmatch(text)
+    if match is not None and _valid_time(match.group(5)):
+        try:
+            return dt.date(int(match.group(1)), int(match.group(3)), int(match.group(4)))
+        except ValueError:
+            pass  # 2026-02-30: named below like any other bad date
+    shown = f"（入力: {text[:30]}）" if text else ""
+    raise ValueError(f"{label}は YYYY-MM-DD の形式で入力してください{shown}")
+
+
+def _valid_time(text: str | None) -> bool:
+    if text is None:
+        return True
+    hour, minute, *second = text.split(":")
+    return int(hour) < 24 and int(minute) < 60 and (not second or float(second[0]) < 60)

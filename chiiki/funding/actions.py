@@ -513,14 +513,13 @@ RECEIPT_FIELDS = ("campaign_id", "received_on", "amount", "count", "external_id"
 
 
 def _clean_date(raw, label: str, problems: list, name: str):
-    import datetime as dt
+    from chiiki.core.dates import parse_date
 
-    if isinstance(raw, dt.date):
-        return raw
+    # A portal's receipts reach us through Excel: 2026/6/2 in its CSV, a date-time in its XLSX.
     try:
-        return dt.date.fromisoformat(str(raw or "").strip().replace("/", "-"))
-    except ValueError:
-        problems.append((name, f"{label}は YYYY-MM-DD の形式で入力してください"))
+        return parse_date(raw, label=label)
+    except ValueError as exc:
+        problems.append((name, str(exc)))
         return None
 
 

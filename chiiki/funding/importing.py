@@ -55,8 +55,17 @@ def import_funding_lines(actor, table: Table, *, dry_run: bool = False, source: 
     programs = {p.public_id: p for p in SupportProgram.objects.filter(
         public_id__in={r.get("支援メニューID") for r in table.rows if r.get("支援メニューID")})}
     parsed: list[Parsed] = []
+    seen: dict[int, int] = {}  # 財源ID → the row that first names it
     for row in table.rows:
         budget.check()
+        key = row_id(row.get("財源ID"))
+        if key is not None:
+            # A line twice would meet its own new version at commit and be blamed on another user: name it now.
+            if key in seen:
+                result.reject(row.number, "財源ID", f"財源ID {row.get('財源ID')} が重複しています（{seen[key]}行目）",
+                              row.get("財源ID"))
+                continue
+            seen[key] = row.number
         item = _parse(row, actor, plans, years, lines, programs, result)
         if item is not None:
             parsed.append(item)

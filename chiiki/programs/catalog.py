@@ -82,13 +82,13 @@ def _decimal(value: str):
 
 
 def _date(value: str):
+    from chiiki.core.dates import parse_date
+
     value = value.strip()
     if not value:
         return None
-    try:
-        return dt.date.fromisoformat(value.replace("/", "-"))
-    except ValueError:
-        raise ValueError(f"日付は YYYY-MM-DD で入力してください: {value}") from None
+    # 2026/6/2 is how Excel saves a date cell to CSV; one parser for every import's dates.
+    return parse_date(value, label="日付")
 
 
 def _year(value: str):
