@@ -13,6 +13,7 @@ from chiiki.core.dates import japanese_date
 
 from .models import AlertDelivery, SavedSearch
 from .search import SearchRequest, run_search
+from .windows import days_after
 
 CLOSING_DAYS = 14
 SALT = "chiiki.programs.alerts"
@@ -52,7 +53,7 @@ def digest_for(saved: SavedSearch, today: dt.date):
                         page_size=100_000)
     seen = set(saved.seen_program_ids or [])
     new = [h for h in result.all_items if h.public_id not in seen]
-    horizon = today + dt.timedelta(days=CLOSING_DAYS)
+    horizon = days_after(today, CLOSING_DAYS)
     closing = [h for h in result.all_items
                if h.status.code == "open" and h.status.next_deadline and today <= h.status.next_deadline <= horizon
                and not h.status.always]

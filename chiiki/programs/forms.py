@@ -218,8 +218,8 @@ class ProgramForm(forms.Form):
         for line in (ln.strip() for ln in text.splitlines() if ln.strip()):
             try:
                 parse_windows(windows_from_text(line))
-            except ValueError:
-                raise forms.ValidationError(f"募集期間を読み取れません: 「{line}」。{HELP['windows']}") from None
+            except ValueError as exc:  # the parser's reason (in Japanese) says what to change
+                raise forms.ValidationError(f"募集期間を読み取れません: 「{line}」（{exc}）。{HELP['windows']}") from None
         return text
 
     def clean(self):

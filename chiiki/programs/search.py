@@ -32,6 +32,7 @@ from .windows import (
     STATUS_LABELS,
     STATUS_ORDER,
     Status,
+    days_after,
     deadlines,
     parse_windows,
     status_on,
@@ -418,11 +419,11 @@ def upcoming_deadlines(hits: list[Hit], *, today: dt.date | None = None, days_ba
     """(program, deadline) pairs of the hits' application deadlines around today, by date."""
     today = today or timezone.localdate()
     snap = snapshot()
-    start, end = today - dt.timedelta(days=days_back), today + dt.timedelta(days=days_ahead)
+    start, end = days_after(today, -days_back), days_after(today, days_ahead)
     pairs = []
     for hit in hits:
         if hit.status is not None and hit.status.code == ENDED:
             continue  # its windows are history: no deadline to put in a calendar
-        for deadline in deadlines(snap.windows.get(hit.program.pk, []), start, end):
+        for deadline in deadlines(snap.windows.get(hit.program.pk, []), start, end, hit.program.ended_fiscal_year):
             pairs.append((hit.program, deadline))
     return sorted(pairs, key=lambda pair: (pair[1].day, pair[0].public_id))

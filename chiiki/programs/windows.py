@@ -68,6 +68,11 @@ def parse_windows(text: str) -> list[Window]:
                 raise ValueError(f"月の指定が正しくありません: {part}")
             if day is not None and not 1 <= int(day) <= 28:
                 raise ValueError(f"締切日は1〜28日で指定してください: {part}")
+            if not _fiscal_months(first, last):
+                # A 年度 runs April to March: 1-4 would silently give no deadline at all.
+                suffix = f":{day}" if day else ""
+                raise ValueError(f"毎月締切の月は年度の順（4月→翌3月）で指定してください: {part}。4月をまたぐ場合は"
+                                 f"2つに分けてください（monthly:{first}-3{suffix};monthly:4-{last}{suffix}）")
             windows.append(Window("monthly", first_month=first, last_month=last, day=int(day) if day else None))
         else:
             raise ValueError(
@@ -82,10 +87,21 @@ def _fiscal_months(first: int, last: int) -> list[int]:
     return order[i:j + 1] if i <= j else []
 
 
+def days_after(day: dt.date, days: int) -> dt.date:
+    """day + days, held at the calendar's ends: a far-off date (send_program_alerts --date 9999-06-01) must not
+    crash the date arithmetic."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max if days > 0 else dt.date.min
+
+
 def monthly_deadlines(window: Window, fiscal_year: int) -> list[dt.date]:
     days = []
     for month in _fiscal_months(window.first_month, window.last_month):
         year = fiscal_year if month >= 4 else fiscal_year + 1
+        if year > dt.MAXYEAR:
+            break
         day = window.day or calendar.monthrange(year, month)[1]
         days.append(dt.date(year, month, day))
     return days
@@ -99,15 +115,18 @@ class Deadline:
     label: str
 
 
-def deadlines(windows: list[Window], start: dt.date, end: dt.date) -> list[Deadline]:
-    """Every application deadline falling within [start, end]."""
+def deadlines(windows: list[Window], start: dt.date, end: dt.date,
+              ended_fiscal_year: int | None = None) -> list[Deadline]:
+    """Every application deadline falling within [start, end], none of a 年度 after ended_fiscal_year (the
+    program's last 年度 of applications; a dated window belongs to the 年度 of its opening day)."""
+    last = fiscal_year_of(end) if ended_fiscal_year is None else min(fiscal_year_of(end), ended_fiscal_year)
     out = []
     for w in windows:
-        if w.kind == "dated" and start <= w.closes <= end:
+        if w.kind == "dated" and start <= w.closes <= end and fiscal_year_of(w.opens) <= last:
             out.append(Deadline(w.closes, w.opens, f"d{w.opens:%Y%m%d}-{w.closes:%Y%m%d}",
                                 f"募集期間 {w.label()}"))
         elif w.kind == "monthly":
-            for fy in range(fiscal_year_of(start), fiscal_year_of(end) + 1):
+            for fy in range(fiscal_year_of(start), last + 1):
                 for day in monthly_deadlines(w, fy):
                     if start <= day <= end:
                         note = ESTIMATED_NOTE if w.day is None else ""
@@ -141,30 +160,35 @@ class Status:
 
 def status_on(windows: list[Window], today: dt.date, ended_fiscal_year: int | None = None) -> Status:
     """The status on `today`; a program whose last 年度 of applications is before today's 年度 has ended, whatever
-    its windows say (a recurring window such as monthly:4-12 would otherwise reopen it every year)."""
-    if ended_fiscal_year is not None and ended_fiscal_year < fiscal_year_of(today):
+    its windows say (a recurring window such as monthly:4-12 would otherwise reopen it every year), and in its last
+    年度 nothing opens after that 年度."""
+    fy = fiscal_year_of(today)
+    if ended_fiscal_year is not None and ended_fiscal_year < fy:
         return Status(ENDED, ended_fiscal_year=ended_fiscal_year)
     if not windows:
         return Status(UNKNOWN)
     if any(w.kind == "always" for w in windows):
-        upcoming = deadlines(windows, today, today + dt.timedelta(days=400))
+        upcoming = deadlines(windows, today, days_after(today, 400), ended_fiscal_year)
         return Status(OPEN, upcoming[0].day if upcoming else None, always=True,
                       deadline_estimated=bool(upcoming) and ESTIMATED_NOTE in upcoming[0].label)
     open_deadlines: list[tuple[dt.date, bool]] = []  # (deadline, estimated)
     openings: list[dt.date] = []
     for w in windows:
         if w.kind == "dated":
+            if ended_fiscal_year is not None and fiscal_year_of(w.opens) > ended_fiscal_year:
+                continue  # a round the program will not hold
             if w.opens <= today <= w.closes:
                 open_deadlines.append((w.closes, False))
             elif w.opens > today:
                 openings.append(w.opens)
         else:
-            fy = fiscal_year_of(today)
             this_year = monthly_deadlines(w, fy)
             if this_year and this_year[0].replace(day=1) <= today <= this_year[-1]:
                 open_deadlines.append((min(d for d in this_year if d >= today), w.day is None))
             else:
-                following = [d for d in this_year if d.replace(day=1) > today] or monthly_deadlines(w, fy + 1)
+                following = [d for d in this_year if d.replace(day=1) > today]
+                if not following and (ended_fiscal_year is None or fy < ended_fiscal_year):
+                    following = monthly_deadlines(w, fy + 1)
                 if following:
                     openings.append(following[0].replace(day=1))
     if open_deadlines:
