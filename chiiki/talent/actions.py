@@ -585,6 +585,10 @@ def transition(actor, request: TalentRequest, name: str, *, version, reason: str
             if round_ is None:
                 raise Invalid([("round", "受付中の募集回がありません（4月〜12月の各回、締切日の15時まで受け付けます）")])
             current.round = round_
+            # Rounds run April–December, so a draft begun in January–March (or after the last deadline) goes into
+            # next 年度's first round: the request is that round's 年度 — the year its visits must fall in, the KPI
+            # counts and the once-per-年度 rule reads at 依頼 (a draft holds no talent yet) — not its draft's.
+            current.fiscal_year = round_.fiscal_year
             current.submitted_at = now or timezone.now()
             note = f"募集回: {round_}"
         elif name == "ask":

@@ -1,6 +1,8 @@
 """人材 pages. Public: the vocabulary, public profiles, anonymous demand–supply aggregates. Signed in: requests,
 the dispatch workflow, own profile, analytics with names (admin and prefecture staff), roster import."""
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,7 +16,7 @@ from django.views.decorators.http import require_POST
 from chiiki import access
 from chiiki.core import editing, history, tabular
 from chiiki.core.errors import Conflict, Invalid
-from chiiki.core.fiscal import current_fiscal_year
+from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
 from chiiki.core.forms import pk_or_404, row_id
 from chiiki.core.models import ChangeRecord
 from chiiki.core.paging import paginate
@@ -56,6 +58,24 @@ def _querystring(request) -> str:
 def _fmt(request) -> str | None:
     fmt = request.GET.get("format")
     return fmt if fmt in ("csv", "xlsx") else None
+
+
+def _year_filter(request) -> tuple[int | None, str]:
+    """The 年度 filter (2026, 令和8年度, R8 — read as the API reads it) and why it cannot be read ("" when it can)."""
+    raw = (request.GET.get("fiscal_year") or "").strip()
+    if not raw:
+        return None, ""
+    try:
+        return parse_fiscal_year(raw), ""
+    except InvalidFiscalYear as exc:
+        return None, str(exc)
+
+
+def _refuse_year(request, problem: str) -> int:
+    """Say why the 年度 was not read; the caller lists and exports nothing (every 年度's rows under the 年度 the
+    visitor typed would read as that year's). Returns the page's status."""
+    messages.error(request, problem)
+    return 422
 
 
 # ---- Public ---------------------------------------------------------------------------------------------------
@@ -133,9 +153,17 @@ def profile(request, pk):
 def analytics(request):
     """Demand and supply. Everyone sees aggregates; names (dispatches per talent) and the rows behind the waiting
     times only admin and prefecture staff. Every table downloads as CSV/XLSX (?table=…&format=…)."""
-    year_raw = request.GET.get("fiscal_year") or ""
-    year = row_id(year_raw)
+    year, year_problem = _year_filter(request)
     named = access.can(request.user, "talent.analytics")
+    if year_problem:
+        # No figure of any 年度, nor a download; what is not counted by 年度 (unmet requests, gains) stays. The typed
+        # 年度 goes to the map as typed, so analytics_map refuses it too rather than colouring every 年度's figures.
+        status = _refuse_year(request, year_problem)
+        return render(request, "talent/analytics.html", {
+            "fiscal_year": quote(request.GET["fiscal_year"]), "years": queries.fiscal_years(), "named": named,
+            "unmet": len(queries.unmet_request_ids()), "waiting": {"count": 0, "bands": []},
+            "gains": queries.capability_gains(), "requests_linked": queries.request_list_covers(request.user)},
+            status=status)
     by_cap = queries.demand_supply_by_capability(year)
     by_pref = queries.demand_supply_by_prefecture(year)
     by_sector = queries.demand_supply_by_sector(year)
@@ -183,8 +211,9 @@ def analytics(request):
 
 def analytics_map(request):
     """The demand–supply map's values per prefecture (the table on the page is the same figures)."""
-    year_raw = request.GET.get("fiscal_year") or ""
-    year = row_id(year_raw)
+    year, year_problem = _year_filter(request)
+    if year_problem:
+        return JsonResponse({"detail": year_problem}, status=422, json_dumps_params={"ensure_ascii": False})
     return JsonResponse({"fiscal_year": year, "prefectures": {
         r["code"]: {"name": r["name"], "demand": r["demand"], "supply": r["supply"]}
         for r in queries.demand_supply_by_prefecture(year)}}, json_dumps_params={"ensure_ascii": False})
@@ -202,13 +231,16 @@ def _gained_labels(dispatch) -> list[str]:
 def dispatches(request):
     """派遣の実績: every dispatch from 承諾 on, public (the KPI 「完了した人材派遣の件数」 links here)."""
     filters = {k: request.GET.get(k, "") for k in ("status", "prefecture", "sector", "municipality", "gained")}
-    year = row_id(request.GET.get("fiscal_year"))
+    year, year_problem = _year_filter(request)
     place = get_municipality(filters["municipality"]) if filters["municipality"] else None
     try:
         qs = queries.listed_dispatches(fiscal_year=year, **(filters | {"municipality": place}))
     except queries.UnknownDispatchStatus as exc:
         raise Http404(str(exc)) from None
-    if _fmt(request):
+    status = 200
+    if year_problem:
+        qs, status = qs.none(), _refuse_year(request, year_problem)  # the download too: the page says why
+    elif _fmt(request):
         return tabular.table_response(_fmt(request), "人材派遣の実績", DISPATCH_COLUMNS, [
             [d.pk, d.fiscal_year, d.municipality_id, d.municipality.name, d.municipality.prefecture.name,
              d.sector.name, d.title, d.get_status_display(), d.talent_label,
@@ -226,7 +258,7 @@ def dispatches(request):
         "place": place, "gained": Capability.objects.filter(pk=filters["gained"]).first() if filters["gained"] else None,
         "openable": queries.visible_request_ids(request.user, qs.filter(pk__in=[d.pk for d in page.object_list]))
         if request.user.is_authenticated else set(),
-        "querystring": _querystring(request)})
+        "querystring": _querystring(request)}, status=status)
 
 
 def municipality(request, code):
@@ -360,12 +392,16 @@ def profile_delete(request, pk):
 def requests(request):
     f = {k: request.GET.get(k, "") for k in ("status", "sector", "capability", "municipality", "prefecture", "gained")}
     year_raw = request.GET.get("fiscal_year", "")
+    year, year_problem = _year_filter(request)
     numbers = {k: row_id(request.GET.get(k)) for k in ("talent", "wait_min", "wait_max", "round")}
-    qs = queries.requests_for(request.user, fiscal_year=row_id(year_raw),
+    qs = queries.requests_for(request.user, fiscal_year=year,
                               overdue=request.GET.get("overdue") == "1", unmet=request.GET.get("unmet") == "1",
                               demand=request.GET.get("demand") == "1", application_round=numbers["round"],
                               **{k: v for k, v in numbers.items() if k != "round"}, **f)
-    if _fmt(request):
+    status = 200
+    if year_problem:
+        qs, status = qs.none(), _refuse_year(request, year_problem)  # the download too: the page says why
+    elif _fmt(request):
         return tabular.table_response(
             _fmt(request), "派遣依頼一覧",
             ["ID", "年度", "団体コード", "団体", "分野", "求める人", "状態", "人材", "評価", "申請日", "初回の派遣日",
@@ -385,7 +421,8 @@ def requests(request):
         "overdue": request.GET.get("overdue") == "1", "unmet": request.GET.get("unmet") == "1",
         "demand": request.GET.get("demand") == "1",
         "application_round": ApplicationRound.objects.filter(pk=numbers["round"]).first() if numbers["round"] else None,
-        "can_create": _can_request_for_own(request.user), "scope_label": queries.request_scope_label(request.user)})
+        "can_create": _can_request_for_own(request.user), "scope_label": queries.request_scope_label(request.user)},
+        status=status)
 
 
 def _blank(value):
