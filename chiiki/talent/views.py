@@ -161,6 +161,7 @@ def analytics(request):
         status = _refuse_year(request, year_problem)
         return render(request, "talent/analytics.html", {
             "fiscal_year": quote(request.GET["fiscal_year"]), "years": queries.fiscal_years(), "named": named,
+            "year_problem": year_problem,
             "unmet": len(queries.unmet_request_ids()), "waiting": {"count": 0, "bands": []},
             "gains": queries.capability_gains(), "requests_linked": queries.request_list_covers(request.user)},
             status=status)
