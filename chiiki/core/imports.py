@@ -167,9 +167,10 @@ class Importer:
                     access.require(actor, self.permission)
                     return ImportResult(problems=[RowProblem(None, "", str(exc))], dry_run=dry_run)
                 try:
-                    # A file with control characters is checked, never written: its rows are read without them,
-                    # so the action names every other problem, and the cells that hold them are added to those.
-                    checked_only = dry_run or table.may_hold_controls
+                    # A file with control characters or values under a blank header cell is checked, never written:
+                    # its rows are read without them, so the action names every other problem, and the cells that
+                    # hold them are added to those.
+                    checked_only = dry_run or table.may_hold_cell_problems
                     result = self.action(actor, table, dry_run=checked_only, source=source, **options)
                     if table.control_problems:
                         result.problems[:0] = table.control_problems

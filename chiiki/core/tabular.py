@@ -65,9 +65,10 @@ class Table:
     encoding: str = ""
     header_number: int = 1  # row number of the header in the file
     # collect_controls: the cells found with control characters (as read so far), which the rows hold without
-    # them; and whether the file holds any at all (known before the rows are read).
+    # them, and the values under a blank header cell; and whether the file may hold any such problem at all
+    # (known before the rows are read: a control character somewhere in it, or a blank header cell).
     control_problems: list[RowProblem] | None = None
-    may_hold_controls: bool = False
+    may_hold_cell_problems: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,8 +119,16 @@ def read_limited(file, max_bytes: int | None = None) -> bytes:
 # ---- cells -----------------------------------------------------------------------------------------------------
 
 def _clean(value) -> str:
-    if value.__class__ is str:  # nearly every cell: skip the checks below
+    if value.__class__ is str:  # nearly every cell: skip the checks in cell_text
         return normalize_digits(value).strip()
+    return normalize_digits(cell_text(value)).strip()
+
+
+def cell_text(value) -> str:
+    """A cell's value as the text Excel shows for it: a date as YYYY-MM-DD (a datetime at midnight is a date), a
+    time as hh:mm (hh:mm:ss when it has seconds), a whole number without ".0", TRUE/FALSE; text as it is."""
+    if value.__class__ is str:
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -130,7 +139,9 @@ def _clean(value) -> str:
         value = value.date()
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
-    return normalize_digits(str(value)).strip()
+    if isinstance(value, dt.time):
+        return value.isoformat("minutes" if value.second == value.microsecond == 0 else "auto")
+    return str(value)
 
 
 # OWASP "CSV injection": a cell starting with one of these runs as a formula when a spreadsheet opens the CSV.
@@ -415,10 +426,23 @@ def _sheet_rows(source, reader, limits: Limits) -> Iterator[tuple[int, list]]:
             rows, target.rows = target.rows, []
             yield from rows
         yield from target.rows
-    except (ParseError, ValueError, KeyError, IndexError, TypeError, zipfile.BadZipFile) as exc:
+    except (ParseError, ValueError, KeyError, IndexError, TypeError, ArithmeticError, zipfile.BadZipFile) as exc:
         if isinstance(exc, TableError):
             raise
         raise TableError(f"XLSXファイルを読み込めません（{target.number}行目付近）: {exc}") from None
+
+
+XLSX_MAX_ROW = 1_048_576  # Excel's last row
+_ROW_NUMBER = re.compile(r"[0-9]{1,7}")
+
+
+def _row_number(raw: str) -> int:
+    """A <row>'s r as Excel writes it (1 to 1,048,576 in digits); a damaged one ("inf", "1e999", "2.5") is refused,
+    not rounded into a row number."""
+    number = int(raw) if _ROW_NUMBER.fullmatch(raw) else 0
+    if not 1 <= number <= XLSX_MAX_ROW:
+        raise TableError(f"XLSXファイルの行番号が正しくありません（{raw[:20]}）。Excel で開いて保存し直してください")
+    return number
 
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -449,7 +473,7 @@ class _SheetTarget:
             self.cell.start(tag, attrib)
         elif tag == _ROW:
             raw = attrib.get("r")
-            self.number = int(float(raw)) if raw else self.number + 1
+            self.number = _row_number(raw) if raw else self.number + 1
             if self.number <= self.previous:
                 raise TableError(f"XLSXファイルの行の順序が正しくありません（{self.number}行目）")
             self.cell_parser.row_counter, self.cell_parser.col_counter = self.number, 0
@@ -522,7 +546,7 @@ class TableStream:
     encoding: str = ""
     header_number: int = 1
     control_problems: list[RowProblem] | None = None  # as Table's
-    may_hold_controls: bool = False
+    may_hold_cell_problems: bool = False
 
 
 def read_table(data: bytes, filename: str = "", header_aliases: dict[str, str] | None = None, *,
@@ -531,18 +555,20 @@ def read_table(data: bytes, filename: str = "", header_aliases: dict[str, str] |
     """Read CSV or XLSX bytes into a Table. header_aliases maps alternative header names to canonical ones.
 
     The header is the first non-blank row; blank rows are skipped but keep their place in the numbering.
-    A value in a column without a header is an error (it would otherwise be lost silently). The limits default
-    to settings IMPORT_MAX_BYTES / IMPORT_MAX_ROWS / IMPORT_MAX_COLUMNS.
+    A value in a column without a header (beyond the header, or under a blank header cell between named ones) is
+    an error (it would otherwise be lost silently). The limits default to settings IMPORT_MAX_BYTES /
+    IMPORT_MAX_ROWS / IMPORT_MAX_COLUMNS.
 
-    A control character is a TableError at its cell, unless collect_controls: then every such cell is a
-    RowProblem in the table's control_problems and its row is read without them (an import names them all, with
-    the rows' other problems, and writes nothing: chiiki.core.imports).
+    A control character, or a value under a blank header cell, is a TableError at its cell, unless
+    collect_controls: then every such cell is a RowProblem in the table's control_problems (a row is read
+    without its control characters) and an import names them all, with the rows' other problems, and writes
+    nothing (chiiki.core.imports).
     """
     stream = stream_table(data, filename, header_aliases, max_bytes=max_bytes, max_rows=max_rows,
                           max_columns=max_columns, collect_controls=collect_controls)
     return Table(header=stream.header, rows=list(stream.rows), encoding=stream.encoding,
                  header_number=stream.header_number, control_problems=stream.control_problems,
-                 may_hold_controls=stream.may_hold_controls)
+                 may_hold_cell_problems=stream.may_hold_cell_problems)
 
 
 def stream_table(data: bytes, filename: str = "", header_aliases: dict[str, str] | None = None, *,
@@ -556,21 +582,7 @@ def stream_table(data: bytes, filename: str = "", header_aliases: dict[str, str]
     """
     limits = Limits.of(max_bytes, max_rows, max_columns)
     aliases = {normalize_digits(k).strip(): v for k, v in (header_aliases or {}).items()}
-    if not data:
-        raise TableError("ファイルが空です")
-    problem = size_problem(len(data), limits.max_bytes)
-    if problem:
-        raise TableError(problem)
-    if data.startswith(_OLE2_MAGIC):
-        raise TableError("Excel 97-2003 形式（.xls）は読み込めません。XLSX または CSV で保存し直してください")
-    if _is_xlsx(data, filename):
-        # XML 1.0 cannot hold control characters (the parser refuses such a sheet), so only CSV is checked.
-        records, encoding, from_csv, check_controls = _xlsx_records(data, limits), "xlsx", False, False
-    else:
-        text, encoding = decode_csv_bytes(data)
-        records, from_csv = _csv_records(text, limits), True
-        check_controls = control_character_problem(text) is not None  # one pass over the text, not per cell
-        del text  # the records hold it while they are read
+    records, encoding, from_csv, check_controls = _open(data, filename, limits)
     found = [] if collect_controls else None
     values_of = _row_values(records, limits, from_csv, check_controls, found)
     header: list[str] = []
@@ -586,9 +598,60 @@ def stream_table(data: bytes, filename: str = "", header_aliases: dict[str, str]
         if duplicates:
             raise TableError(f"ヘッダーに同じ列名が複数あります: {', '.join(sorted(duplicates))}")
         values_of.send(header)  # from here on, control characters are reported with the column's name
-        return TableStream(header=header, rows=_data_rows(values_of, header), encoding=encoding,
-                           header_number=number, control_problems=found, may_hold_controls=check_controls)
+        # A blank header cell between named ones may have values under it: like control characters, they are
+        # problems found while the rows are read, so the file is checked before anything is written.
+        may_hold_problems = check_controls or "" in header
+        return TableStream(header=header, rows=_data_rows(values_of, header, found), encoding=encoding,
+                           header_number=number, control_problems=found, may_hold_cell_problems=may_hold_problems)
     raise TableError("ヘッダー行がありません（ファイルに値がありません）")
+
+
+def stream_records(data: bytes, filename: str = "", *, max_bytes: int | None = None, max_rows: int | None = None,
+                   max_columns: int | None = None) -> tuple[str, Iterator[tuple[int, list[str]]]]:
+    """(encoding, rows) for a check that reads a file its own way (the standard-dataset validator): the file is
+    read within the limits and time budget as stream_table reads it, but every non-blank row comes as
+    (row number, values), the header row first. Values are the cells' text as typed (cell_text, stripped):
+    digits are not normalised, formula quotes are kept, control characters are not checked.
+
+    File-level problems raise TableError, here or from the rows.
+    """
+    limits = Limits.of(max_bytes, max_rows, max_columns)
+    records, encoding, _from_csv, _check_controls = _open(data, filename, limits)
+    return encoding, _text_values(records, limits)
+
+
+def _open(data: bytes, filename: str, limits: Limits):
+    """(records, encoding, from_csv, check_controls) of a CSV or XLSX file; TableError before any row is read
+    for an empty, oversized, legacy .xls or undecodable file."""
+    if not data:
+        raise TableError("ファイルが空です")
+    problem = size_problem(len(data), limits.max_bytes)
+    if problem:
+        raise TableError(problem)
+    if data.startswith(_OLE2_MAGIC):
+        raise TableError("Excel 97-2003 形式（.xls）は読み込めません。XLSX または CSV で保存し直してください")
+    if _is_xlsx(data, filename):
+        # XML 1.0 cannot hold control characters (the parser refuses such a sheet), so only CSV is checked.
+        return _xlsx_records(data, limits), "xlsx", False, False
+    text, encoding = decode_csv_bytes(data)
+    check_controls = control_character_problem(text) is not None  # one pass over the text, not per cell
+    return _csv_records(text, limits), encoding, True, check_controls  # the records hold the text
+
+
+def _rows_problem(number: int, max_rows: int) -> str:
+    return f"{number}行目に値があります。読み込めるのは{max_rows:,}行目までです（行が多すぎます）"
+
+
+def _text_values(records, limits: Limits) -> Iterator[tuple[int, list[str]]]:
+    for count, (number, raw) in enumerate(records):
+        if count % 512 == 0:
+            budget.check()
+        values = [cell_text(v).strip() for v in raw]
+        if not any(values):
+            continue
+        if number > limits.max_rows:
+            raise TableError(_rows_problem(number, limits.max_rows))
+        yield number, values
 
 
 def _row_values(records, limits: Limits, from_csv: bool, check_controls: bool, found: list | None = None):
@@ -604,7 +667,7 @@ def _row_values(records, limits: Limits, from_csv: bool, check_controls: bool, f
         if not any(values):
             continue
         if number > limits.max_rows:
-            raise TableError(f"{number}行目に値があります。読み込めるのは{limits.max_rows:,}行目までです（行が多すぎます）")
+            raise TableError(_rows_problem(number, limits.max_rows))
         if check_controls:
             if found is None:
                 _check_controls(number, raw, header)
@@ -619,12 +682,22 @@ def _row_values(records, limits: Limits, from_csv: bool, check_controls: bool, f
             yield None  # the value of send()
 
 
-def _data_rows(values_of, header: list[str]) -> Iterator[Row]:
+def _data_rows(values_of, header: list[str], found: list | None = None) -> Iterator[Row]:
+    """The rows after the header. A value under a blank header cell between named ones (its heading deleted,
+    or a merged cell) would be lost under the key "": it is a TableError, or with found, a problem in found for
+    each such cell (see read_table)."""
     width = len(header)
+    blanks = [index for index, name in enumerate(header) if not name]
     for number, values in values_of:
         extra = next((index for index, value in enumerate(values[width:], start=width + 1) if value), None)
         if extra is not None:
             raise TableError(f"{number}行目: ヘッダーのない列（{extra}列目）に値があります: {values[extra - 1]!r}")
+        for index in blanks:
+            if index < len(values) and values[index]:
+                if found is None:
+                    raise TableError(f"{number}行目: {index + 1}列目（見出しが空）に値があります: {values[index]!r}")
+                found.append(RowProblem(number, f"{index + 1}列目", "見出しが空の列に値があります。"
+                                        "見出しを入れるか、値を削除してください", values[index]))
         padded = values + [""] * (width - len(values))
         yield Row(number, dict(zip(header, padded, strict=False)))
 

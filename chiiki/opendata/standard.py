@@ -2,8 +2,9 @@
 
 A schema is data: one CSV per dataset type listing each column's name, order, whether it is required (◎),
 recommended (○) or optional (blank: 任意) and its type. `validate(data, filename, schema, owner=…)` reads a CSV (UTF-8 with or without
-BOM, or CP932, detected) or XLSX and reports problems per row and column in Japanese, errors capped per file with
-a count of the rest. Nothing is stored: the public 「ファイルを検証」 page, the API and resource uploads call it.
+BOM, or CP932, detected) or XLSX as imports read it (chiiki.core.tabular: the row and column limits, the time
+budget; Excel date and time cells as YYYY-MM-DD and hh:mm) and reports problems per row and column in Japanese,
+errors capped per file with a count of the rest. Nothing is stored: the public 「ファイルを検証」 page, the API and resource uploads call it.
 
 Speed (issue: 100,000 rows in ≤ 10 s): one pass over the rows, one precompiled check per column, no
 per-cell allocation beyond the csv module's own.
@@ -14,7 +15,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
-import io
 import math
 import re
 from dataclasses import dataclass, field
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from chiiki.core import tabular
+from chiiki.core import budget, tabular
 from chiiki.core.codes import is_valid_code
 
 DATA_DIR = Path(settings.BASE_DIR) / "data"
@@ -232,18 +232,7 @@ def _check_value(kind: str, value: str, owner: Owner | None) -> tuple[str, str] 
     raise ValueError(kind)
 
 
-def _rows(data: bytes, filename: str, report: Report):
-    """Yield (row number, cells) with the header first; sets report.encoding. Raises TableError."""
-    if tabular._is_xlsx(data, filename):
-        report.encoding = "XLSX"
-        limits = tabular.Limits.of(max_bytes=settings.OPENDATA_MAX_UPLOAD_BYTES)
-        for number, raw in tabular._xlsx_records(data, limits):
-            yield number, ["" if v is None else str(v).strip() for v in raw]
-        return
-    text, encoding = tabular.decode_csv_bytes(data)
-    report.encoding = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8（BOM付き）", "cp932": "Shift_JIS（CP932）"}[encoding]
-    for number, raw in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
-        yield number, [v.strip() for v in raw]
+ENCODINGS = {"xlsx": "XLSX", "utf-8": "UTF-8", "utf-8-sig": "UTF-8（BOM付き）", "cp932": "Shift_JIS（CP932）"}
 
 
 def validate(data: bytes, filename: str, schema_key: str, owner: Owner | None = None) -> Report:
@@ -253,42 +242,48 @@ def validate(data: bytes, filename: str, schema_key: str, owner: Owner | None = 
     if size:
         report.add(None, "", size)
         return report
+    # Anyone may post a file to the public page: it is read within the import limits and time budget.
     try:
-        rows = _rows(data, filename, report)
-        header_row = next(rows, None)
-        if header_row is None:
-            report.add(None, "", "ファイルが空です")
-            return report
-        header = header_row[1]
-        _check_header(header, schema, report)
-        position = {name: i for i, name in enumerate(header)}
-        checks = [(c, position[c.name]) for c in schema.columns if c.name in position]
-        lat = position.get("緯度")
-        lng = position.get("経度")
-        bbox = owner.bbox if owner is not None else None
-        for number, cells in rows:
-            if not any(cells):
-                continue
-            report.rows += 1
-            width = len(cells)
-            for column, index in checks:
-                value = cells[index] if index < width else ""
-                if not value:
-                    if column.required:
-                        report.add(number, column.name, "必須項目（◎）が空です")
-                    continue
-                if column.type != "text":
-                    found = _check_value(column.type, value, owner)
-                    if found is not None:
-                        report.add(number, column.name, found[1], value, found[0])
-            if bbox is not None and lat is not None and lng is not None and max(lat, lng) < width:
-                y, x = _number(cells[lat]), _number(cells[lng])
-                if y is not None and x is not None and not (bbox[0] <= x <= bbox[2] and bbox[1] <= y <= bbox[3]):
-                    report.add(number, "緯度・経度", "公開する団体の区域（境界の外接矩形）の外にあります",
-                               f"{cells[lat]}, {cells[lng]}", "warning")
-    except tabular.TableError as exc:
+        with budget.budget(settings.IMPORT_TIME_BUDGET):
+            _check_rows(data, filename, schema, owner, report)
+    except (tabular.TableError, budget.OverBudget) as exc:
         report.add(None, "", str(exc))
     return report
+
+
+def _check_rows(data: bytes, filename: str, schema: Schema, owner: Owner | None, report: Report) -> None:
+    """Check the file's header and rows into report. Raises TableError when the file cannot be read to its end."""
+    encoding, rows = tabular.stream_records(data, filename, max_bytes=settings.OPENDATA_MAX_UPLOAD_BYTES)
+    report.encoding = ENCODINGS[encoding]
+    header_row = next(rows, None)
+    if header_row is None:
+        report.add(None, "", "ファイルが空です")
+        return
+    header = header_row[1]
+    _check_header(header, schema, report)
+    position = {name: i for i, name in enumerate(header)}
+    checks = [(c, position[c.name]) for c in schema.columns if c.name in position]
+    lat = position.get("緯度")
+    lng = position.get("経度")
+    bbox = owner.bbox if owner is not None else None
+    for number, cells in rows:  # blank rows are not among them
+        report.rows += 1
+        width = len(cells)
+        for column, index in checks:
+            value = cells[index] if index < width else ""
+            if not value:
+                if column.required:
+                    report.add(number, column.name, "必須項目（◎）が空です")
+                continue
+            if column.type != "text":
+                found = _check_value(column.type, value, owner)
+                if found is not None:
+                    report.add(number, column.name, found[1], value, found[0])
+        if bbox is not None and lat is not None and lng is not None and max(lat, lng) < width:
+            y, x = _number(cells[lat]), _number(cells[lng])
+            if y is not None and x is not None and not (bbox[0] <= x <= bbox[2] and bbox[1] <= y <= bbox[3]):
+                report.add(number, "緯度・経度", "公開する団体の区域（境界の外接矩形）の外にあります",
+                           f"{cells[lat]}, {cells[lng]}", "warning")
 
 
 def _check_header(header: list[str], schema: Schema, report: Report) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -29,6 +30,8 @@ from .forms import DatasetForm, ModerateUseForm, ResourceForm, UseCaseForm, Vali
 from .indexing import sector_names
 from .models import Conformance, License, UsageKind, UseCase, UseCaseStatus, Visibility
 from .serialize import NATIONAL, owner_of, resource_url
+
+log = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 10
 PREVIEW_MAX_BYTES = 5 * 1024 * 1024
@@ -121,7 +124,7 @@ def _preview(resource) -> dict | None:
         if resource.format == "XLSX":
             records = tabular._xlsx_records(data, tabular.Limits.of(max_bytes=PREVIEW_MAX_BYTES))
             for _number, raw in records:
-                rows.append(["" if v is None else str(v) for v in raw])
+                rows.append([tabular.cell_text(v) for v in raw])
                 if len(rows) > PREVIEW_ROWS:
                     break
         else:
@@ -132,6 +135,9 @@ def _preview(resource) -> dict | None:
                     break
     except (tabular.TableError, OSError, csv.Error) as exc:
         return {"error": str(exc)}
+    except Exception:  # a file no reader foresaw must not take down a public page: the preview is a courtesy
+        log.exception("preview of resource %s failed", resource.pk)
+        return {"error": "ファイルを読み込めません"}
     if not rows:
         return None
     width = max(len(r) for r in rows)
