@@ -35,9 +35,18 @@ def stamp(value: dt.datetime) -> str:
 def all_day(uid: str, *, updated: dt.datetime, day: dt.date, summary: str, description: str, url: str,
             sequence: int) -> list[str]:
     """The lines of one all-day, transparent VEVENT (a deadline, an end date)."""
-    return [f"UID:{uid}", f"DTSTAMP:{stamp(updated)}", f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
-            f"DTEND;VALUE=DATE:{day + dt.timedelta(days=1):%Y%m%d}", f"SUMMARY:{escape(summary)}",
-            f"DESCRIPTION:{escape(description)}", f"URL:{url}", f"SEQUENCE:{sequence}", "TRANSP:TRANSPARENT"]
+    # DTEND is exclusive (the next day). On the last representable date (a stored 9999-12-31) there is no next
+    # day: the event goes without DTEND, which RFC 5545 reads as the same one day, so one such row cannot fail
+    # a feed shared by everyone.
+    end = [f"DTEND;VALUE=DATE:{_date(day + dt.timedelta(days=1))}"] if day < dt.date.max else []
+    return [f"UID:{uid}", f"DTSTAMP:{stamp(updated)}", f"DTSTART;VALUE=DATE:{_date(day)}", *end,
+            f"SUMMARY:{escape(summary)}", f"DESCRIPTION:{escape(description)}", f"URL:{url}",
+            f"SEQUENCE:{sequence}", "TRANSP:TRANSPARENT"]
+
+
+def _date(day: dt.date) -> str:
+    # isoformat writes four-digit years always (strftime's %Y does not pad years before 1000 on every platform).
+    return day.isoformat().replace("-", "")
 
 
 def calendar(name: str, product: str, events) -> bytes:

@@ -50,13 +50,14 @@ def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _year_param(raw):
+def _year_param(raw) -> tuple[int | None, str]:
+    """The 年度 typed in the query string (None if none) and what is wrong with it ("" if nothing)."""
     if not raw:
-        return None
+        return None, ""
     try:
-        return parse_fiscal_year(raw)
-    except InvalidFiscalYear:
-        return None
+        return parse_fiscal_year(raw), ""
+    except InvalidFiscalYear as exc:
+        return None, str(exc)
 
 
 # ---- Plan list -------------------------------------------------------------------------------------------------
@@ -429,7 +430,7 @@ def plan_from_package(request):
 
 def line_list(request):
     g = request.GET
-    plan, fiscal_year = row_id(g.get("plan")), _year_param(g.get("fiscal_year"))
+    plan, (fiscal_year, year_error) = row_id(g.get("plan")), _year_param(g.get("fiscal_year"))
     program, other_than_program = g.get("program", "")[:60], g.get("other_than_program", "")[:60]
     qs = queries.filter_lines(queries.visible_lines(request.user), source_kind=g.get("source_kind", ""),
                               sector=g.get("sector", ""), fiscal_year=fiscal_year, state=g.get("state", ""),
@@ -437,8 +438,13 @@ def line_list(request):
                               plan=plan, program=program, other_than_program=other_than_program,
                               secured=bool(g.get("secured")), exclude_rejected=bool(g.get("exclude_rejected")),
                               public_only=bool(g.get("public")))
+    if year_error:
+        # Said, with nothing listed or totalled (the API answers 422): dropped, the typed 年度 would head every
+        # year's lines, and an export of this URL would hold them all.
+        messages.error(request, year_error)
+        qs = qs.none()
     fmt = g.get("format")
-    if fmt in ("csv", "xlsx"):
+    if fmt in ("csv", "xlsx") and not year_error:
         return table_response(fmt, "財源", queries.LINE_EXPORT_HEADER, queries.line_export_rows(qs))
     notes = queries.line_list_notes(
         request.user, plan=plan, fiscal_year=fiscal_year, program=program, other_than_program=other_than_program,
@@ -448,7 +454,7 @@ def line_list(request):
         "query": urlencode({k: v for k, v in g.items() if k not in ("page", "format") and v}),
         "source_kinds": SourceKind.choices, "states": FundingState.choices, "sectors": Sector.objects.all(),
         "prefectures": Prefecture.objects.order_by("code"), "filters": g,
-        "can_import": access.can(request.user, "funding.import")})
+        "can_import": access.can(request.user, "funding.import")}, status=422 if year_error else 200)
 
 
 def flows(request):
@@ -519,13 +525,20 @@ def flows(request):
 
 
 def cliffs(request):
-    # Default: support that ends next 年度 — the plans to act on now, before the money stops.
-    year = _year_param(request.GET.get("fiscal_year")) or current_fiscal_year() + 1
-    found = queries.national_cliffs(year)
+    year, year_error = _year_param(request.GET.get("fiscal_year"))
+    if year_error:
+        # Said with nothing listed (the API answers 422), the form keeping what was typed: the default 年度 in its
+        # place would answer for a 年度 no one asked about.
+        messages.error(request, year_error)
+        year, found = request.GET["fiscal_year"], []
+    else:
+        # Default: support that ends next 年度 — the plans to act on now, before the money stops.
+        year = year or current_fiscal_year() + 1
+        found = queries.national_cliffs(year)
     if request.GET.get("sort") == "plan":
         found.sort(key=lambda pc: pc[0].pk)
     fmt = request.GET.get("format")
-    if fmt in ("csv", "xlsx"):
+    if fmt in ("csv", "xlsx") and not year_error:
         header = ["計画ID", "計画名", "団体", "支援メニュー", "支援の最終年度", "最終年度の額（円）", "翌年度の代わりの財源（円）",
                   "途切れる額（円）"]
         return table_response(fmt, f"財源の崖_{year}年度", header, (
@@ -533,7 +546,8 @@ def cliffs(request):
             for p, c in found))
     page = paginate(found, request.GET.get("page"), PAGE_SIZE)
     return render(request, "funding/cliffs.html", {"page": page, "fiscal_year": year,
-                                                   "query": urlencode({"fiscal_year": year})})
+                                                   "query": urlencode({"fiscal_year": year})},
+                  status=422 if year_error else 200)
 
 
 
@@ -760,7 +774,7 @@ def _project_page(request, project, *, status=200, pledge_form=None, add_form=No
 
     pk = project.pk
     [(project, pledged, received, remaining)] = queries.project_rows(queries.projects().filter(pk=pk))
-    year = _year_param(request.GET.get("fiscal_year")) or current_fiscal_year()
+    year = _year_param(request.GET.get("fiscal_year"))[0] or current_fiscal_year()
     amount = _yen_param(request.GET.get("amount"))
     estimate = corporate.relief(amount, year) if amount else None
     company = _company_of(request.user)

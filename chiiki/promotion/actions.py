@@ -46,6 +46,9 @@ MAX_WEIGHT = 100
 MAX_POPULATION_LIMIT = 10_000_000
 MAX_CAPACITY = 1_000_000
 FIRST_DESIGNATION_YEAR = 2016  # the roadmap (地域IoT実装推進ロードマップ) dates from 2016
+# The years an event's times and a challenge's deadline may fall in: a date a person can keep, whose neighbours
+# (the next day of an all-day calendar entry, the moment in UTC) exist too.
+FIRST_SCHEDULED_YEAR, LAST_SCHEDULED_YEAR = 2000, 2100
 
 
 def _signed_in(actor):
@@ -614,7 +617,9 @@ def clean_challenge(data: dict, *, new: bool) -> dict:
     deadline = None
     try:
         deadline = dt.date.fromisoformat(str(data.get("deadline") or "").strip())
-        if new and deadline < timezone.localdate():
+        if not FIRST_SCHEDULED_YEAR <= deadline.year <= LAST_SCHEDULED_YEAR:
+            problems.append(("deadline", f"提案の締切は{FIRST_SCHEDULED_YEAR}〜{LAST_SCHEDULED_YEAR}年の日付を入力してください"))
+        elif new and deadline < timezone.localdate():
             problems.append(("deadline", "提案の締切に過去の日付は指定できません"))
     except ValueError:
         problems.append(("deadline", "提案の締切は YYYY-MM-DD の形式で入力してください"))
@@ -860,8 +865,8 @@ def _datetime(problems, field, raw, label):
         except ValueError:
             problems.append((field, f"{label}は YYYY-MM-DDTHH:MM（日本時間）の形式で入力してください"))
             return None
-    if not 2000 <= value.year <= 2100:  # also keeps the conversion to UTC inside the representable range
-        problems.append((field, f"{label}は2000〜2100年の日時を入力してください"))
+    if not FIRST_SCHEDULED_YEAR <= value.year <= LAST_SCHEDULED_YEAR:
+        problems.append((field, f"{label}は{FIRST_SCHEDULED_YEAR}〜{LAST_SCHEDULED_YEAR}年の日時を入力してください"))
         return None
     if timezone.is_naive(value):
         value = timezone.make_aware(value, timezone.get_default_timezone())  # entered in JST (TIME_ZONE)

@@ -415,28 +415,34 @@ def council_new(request):
 
 # ---- challenges ---------------------------------------------------------------------------------------------------
 
-def _challenge_filters(request) -> dict:
-    deadline = request.GET.get("deadline_before", "")
-    try:
-        deadline = dt.date.fromisoformat(deadline) if deadline else None
-    except ValueError:
-        deadline = None
+def _challenge_filters(request) -> tuple[dict, str]:
+    """The list's filters and what is wrong with them ("" if nothing): a date that cannot be read is said, with
+    nothing listed, as the API answers 422 — dropped, it would list every deadline as if before the typed one."""
+    raw, deadline, error = request.GET.get("deadline_before", ""), None, ""
+    if raw:
+        try:
+            deadline = dt.date.fromisoformat(raw)
+        except ValueError:
+            error = f"締切（この日まで）は YYYY-MM-DD の形式の日付で指定してください（入力: {raw[:30]}）"
     status = request.GET.get("status", "")
     return {"sector": request.GET.get("sector", ""), "prefecture": request.GET.get("prefecture", ""),
             "municipality": request.GET.get("municipality", ""), "deadline_before": deadline,
             "startup_friendly": request.GET.get("startup_friendly") == "1",
-            "status": status if status in queries.status_filters(request.user) else "open"}
+            "status": status if status in queries.status_filters(request.user) else "open"}, error
 
 
 def challenges(request):
-    filters = _challenge_filters(request)
+    filters, error = _challenge_filters(request)
     rows = queries.challenges(**filters, viewer=request.user)
+    if error:
+        messages.error(request, error)
+        rows = rows.none()
     # 提案数: for those who review proposals (the challenge's municipality, the admin), on their challenges only;
     # to everyone else a challenge's proposals, and so their number, are confidential until the outcome.
     user = request.user
     show_proposals = queries.reviews_proposals(user)
     rows = queries.with_visible_proposal_counts(user, rows)
-    if request.GET.get("format") in EXPORT_FORMATS:
+    if request.GET.get("format") in EXPORT_FORMATS and not error:  # refused: the page says why, not a file
         header = ["ID", "団体コード", "団体", "分野", "課題名", "予算の下限（円）", "予算の上限（円）", "締切", "状態",
                   "少額・分割発注", "実績要件なし", "実証から開始"] + (["提案数"] if show_proposals else [])
         names = queries.sector_names()
@@ -464,12 +470,14 @@ def challenges(request):
         "municipality": Municipality.objects.filter(code=filters["municipality"]).first()
         if filters["municipality"] else None,
         "decided": decided, "post_choices": post_choices, "post_only": post_only, "query": request.GET.urlencode(), "show_proposals": show_proposals,
-    })
+    }, status=422 if error else 200)
 
 
 def challenges_ics(request):
-    response = HttpResponse(ics.challenge_deadlines(queries.challenges(**_challenge_filters(request),
-                                                                      viewer=request.user)),
+    filters, error = _challenge_filters(request)
+    if error:
+        return HttpResponse(error, status=422, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(ics.challenge_deadlines(queries.challenges(**filters, viewer=request.user)),
                             content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="challenges.ics"'
     return response
