@@ -24,6 +24,7 @@ from django.conf import settings
 
 from chiiki.core import budget, tabular
 from chiiki.core.codes import is_valid_code
+from chiiki.core.text import nfkc
 
 DATA_DIR = Path(settings.BASE_DIR) / "data"
 MAX_PROBLEMS = 200  # listed per file; the rest are counted
@@ -142,13 +143,21 @@ class Report:
                 "problems": [p.as_dict() for p in self.problems]}
 
 
-_TIME = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d|24:00")
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_INT = re.compile(r"-?\d+")
+# ASCII only: \d (and float()) also read full-width digits, which the machines reading the published file do not.
+_TIME = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d|24:00", re.ASCII)
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+_INT = re.compile(r"-?\d+", re.ASCII)
 _URL = re.compile(r"https?://\S+")
+# Types written in digits: a value that is right once NFKC makes it half-width is told so, not told its format.
+_DIGIT_TYPES = frozenset({"lgcode", "lgcode_place", "latitude", "longitude", "number", "integer", "time", "date",
+                          "flag1"})
+_FULL_WIDTH_DIGIT = re.compile("[０-９]")
+FULL_WIDTH = "数字は半角で記入してください（全角の数字が含まれています）"
 
 
 def _number(value: str) -> float | None:
+    if not value.isascii():
+        return None
     try:
         number = float(value)
     except ValueError:
@@ -180,8 +189,12 @@ def _check_value(kind: str, value: str, owner: Owner | None) -> tuple[str, str] 
     """(level, message) when the value is wrong for its type; None when it is fine."""
     if kind == "text":
         return None
+    if kind in _DIGIT_TYPES and not value.isascii() and _FULL_WIDTH_DIGIT.search(value):
+        half = nfkc(value)
+        if half.isascii() and _check_value(kind, half, None) is None:
+            return "error", FULL_WIDTH
     if kind == "lgcode":
-        if not (len(value) == 6 and value.isdigit()):
+        if not (len(value) == 6 and value.isascii() and value.isdigit()):
             return "error", "全国地方公共団体コードは6桁の数字で記入してください"
         if not is_valid_code(value):
             return "error", "全国地方公共団体コードの検査数字（6桁目）が正しくありません"
@@ -192,7 +205,7 @@ def _check_value(kind: str, value: str, owner: Owner | None) -> tuple[str, str] 
                 return "error", "公開する都道府県の団体コードではありません"
         return None
     if kind == "lgcode_place":  # where the facility is: a ward of a designated city, a municipality of the prefecture
-        if not (len(value) == 6 and value.isdigit()):
+        if not (len(value) == 6 and value.isascii() and value.isdigit()):
             return "error", "全国地方公共団体コードは6桁の数字で記入してください"
         if not is_valid_code(value):
             return "error", "全国地方公共団体コードの検査数字（6桁目）が正しくありません"
