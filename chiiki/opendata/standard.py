@@ -156,7 +156,7 @@ FULL_WIDTH = "数字は半角で記入してください（全角の数字が含
 
 
 def _number(value: str) -> float | None:
-    if not value.isascii():
+    if not value.isascii() or "_" in value:  # float() reads 1_000, which other readers of the file would not
         return None
     try:
         number = float(value)
@@ -285,7 +285,8 @@ def _check_rows(data: bytes, filename: str, schema: Schema, owner: Owner | None,
         for column, index in checks:
             value = cells[index] if index < width else ""
             if not value:
-                if column.required:
+                # A blank 1-or-blank flag is its value (「対応していない」): ◎ asks for the column, not a 1.
+                if column.required and column.type != "flag1":
                     report.add(number, column.name, "必須項目（◎）が空です")
                 continue
             if column.type != "text":
