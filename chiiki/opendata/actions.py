@@ -108,7 +108,12 @@ def clean_fields(values: dict, *, current: Dataset | None = None) -> dict:
     elif license_ == License.OTHER and len(other) > 200:  # refused, not cut: a licence's terms read to the end
         problems.append(("license_other", "「その他」のライセンスは200文字以内にしてください"))
     cleaned["license_other"] = other if license_ == License.OTHER else ""
-    tags = list(dict.fromkeys(_split(values.get("tags", current.tags if current else []))))
+    # One tag however it was typed: width and spaces (search.tag_form), then case (the first spelling stays).
+    firsts: dict[str, str] = {}
+    for tag in map(search.tag_form, _split(values.get("tags", current.tags if current else []))):
+        if tag:
+            firsts.setdefault(tag.lower(), tag)
+    tags = list(firsts.values())
     if any(len(t) > 100 for t in tags):
         problems.append(("tags", "タグは1つ100文字以内にしてください"))
     if len(tags) > 50:

@@ -8,6 +8,7 @@ changes — the same design as chiiki/programs/search.py. Visibility is applied 
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import numpy as np
 from chiiki import access
 from chiiki.core.models import DataVersion
 from chiiki.core.search import parse_query
+from chiiki.core.text import nfkc
 
 from . import queries
 from .indexing import DATASET_INDEX, sector_names
@@ -32,6 +34,17 @@ FACETS = {
 # "visibility" lets a figure that counts public datasets only (the standards table) link to exactly its rows: an
 # officer's catalog otherwise lists their own 庁内限定 datasets beside them.
 FILTERS = {"conformance": "標準への準拠", "visibility": "公開範囲"}
+
+
+def tag_form(tag: str) -> str:
+    """A tag as stored: NFKC (「ＩｏＴ」 is 「IoT」), spaces trimmed and each inner run made one space. The tags filter
+    compares in this form too, so a link written before tags were normalised still finds its datasets."""
+    return _SPACES.sub(" ", nfkc(str(tag))).strip()
+
+
+# Spaces and tabs only: NFKC has made every Unicode space U+0020, and control characters stay for clean_fields
+# to refuse.
+_SPACES = re.compile(r"[ \t]+")
 
 
 @dataclass
@@ -225,6 +238,8 @@ def _matches(user, *, q: str = "", filters: dict[str, list[str]] | None = None, 
     snap = snapshot()
     n = len(snap)
     filters = filters or {}
+    if filters.get("tags"):
+        filters = {**filters, "tags": list(dict.fromkeys(tag_form(v) for v in filters["tags"]))}
     base = visible_mask(snap, user)
     visible = base.copy() if facet_mincount < 1 else None
     scores = None

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from chiiki.core.text import fold
+
 COMMON_SECTOR = "common"  # 共通: capabilities useful in every sector (not a roadmap Sector row)
 COMMON_LABEL = "共通"
 
@@ -68,6 +70,9 @@ class TalentProfile(models.Model):
     available_hours = models.DecimalField("年度内に対応できる時間（オンライン）", max_digits=6, decimal_places=1,
                                           default=0)
     public_profile = models.TextField("公開プロフィール", blank=True)
+    # fold(display_name + public_profile), kept by save(): the profile search ignores width, case and
+    # hiragana/katakana on every engine (icontains folds ASCII case only, and only on some engines).
+    search_folded = models.TextField(editable=False, default="")
     email = models.EmailField("メールアドレス", blank=True)
     phone = models.CharField("電話番号", max_length=30, blank=True)
     is_demo = models.BooleanField("デモ", default=False)
@@ -81,6 +86,13 @@ class TalentProfile(models.Model):
 
     def __str__(self):
         return f"人材 #{self.pk}"  # never the name: history rows use this (privacy)
+
+    def save(self, *args, **kwargs):
+        self.search_folded = fold(f"{self.display_name} {self.public_profile}")
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"display_name", "public_profile"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_folded"}
+        super().save(*args, **kwargs)
 
 
 class Level(models.IntegerChoices):

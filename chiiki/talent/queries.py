@@ -8,11 +8,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from chiiki import access
-from chiiki.core.text import fold_kana, nfkc
+from chiiki.core.search_request import MAX_Q_LENGTH
+from chiiki.core.text import fold, fold_kana
 from chiiki.regions.models import Prefecture
 from chiiki.roadmap.models import Sector
 
-from . import rules
+from . import indexing, rules
 from .models import (
     APPROVED_STATES,
     COMMON_LABEL,
@@ -82,16 +83,23 @@ def sector_names() -> dict[str, str]:
 
 def capabilities(*, sector: str = "", q: str = ""):
     """The vocabulary as its list page shows it: by sector in the sectors' order (共通 last), then each item's
-    order. sector: one sector code (or "common"); q: text in the label or the synonyms (NFKC, any case)."""
+    order. sector: one sector code (or "common"); q: a 「○○ができる人」 or text in the label or the synonyms."""
     order = [code for code in sector_names() if code != COMMON_SECTOR] + [COMMON_SECTOR]
     rank = Case(*(When(sector=code, then=Value(i)) for i, code in enumerate(order)), default=Value(len(order)),
                 output_field=IntegerField())
     qs = Capability.objects.annotate(sector_rank=rank).order_by("sector_rank", "order", "id")
     if sector:
         qs = qs.filter(sector=_safe(sector))
-    q = nfkc(_safe(q)).strip()
+    q = _safe(q).strip()[:MAX_Q_LENGTH]
     if q:
-        qs = qs.filter(Q(label__icontains=q) | Q(synonyms__icontains=q))
+        # Every item /api/v1/capabilities would suggest (its search index, not only its 20 best), and every item
+        # whose label or synonyms hold the text, both folded (width, case, hiragana/katakana): the index leaves
+        # out words such as できる that every label has. The vocabulary is small (≈ 80 rows): folded here.
+        folded = fold(q)
+        items = list(Capability.objects.values_list("pk", "label", "synonyms"))
+        wanted = {c.pk for c in indexing.suggest(q, limit=len(items))}
+        wanted.update(pk for pk, label, synonyms in items if folded in fold(label) or folded in fold(synonyms))
+        qs = qs.filter(pk__in=wanted)
     return qs
 
 
@@ -119,10 +127,10 @@ def profiles(*, q: str = "", capability: str = "", sector: str = "", kind: str =
         qs = qs.filter(online_available=True)
     if prefecture:
         qs = qs.filter(Q(home_prefecture_id=prefecture) | Q(prefectures_served=prefecture)).distinct()
-    if q:
-        folded = fold_kana(q.strip())
-        qs = qs.filter(Q(display_name__icontains=q.strip()) | Q(public_profile__icontains=q.strip())
-                       | Q(display_name__icontains=folded))
+    # Every word somewhere in the name or the profile. fold_kana too: a name the roster wrote without small kana
+    # (キヨウコ) is still found by キョウコ.
+    for term in fold(q).split():
+        qs = qs.filter(Q(search_folded__contains=term) | Q(search_folded__contains=fold_kana(term)))
     return qs.order_by("id")
 
 
