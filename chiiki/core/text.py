@@ -1,6 +1,7 @@
 """Japanese text normalisation: the one place that decides when two ways of writing something are equal.
 
-- fold(): NFKC, lower case, hiragana → katakana. Every comparison (names, readings, codes, search) starts here.
+- fold(): NFKC, lower case, hiragana → katakana, ヶ/ヵ → ケ/カ and the variant kanji of names (髙 → 高). Every
+  comparison (names, readings, codes, search) starts here.
 - fold_kana(): fold() plus small → large kana, for readings (the official kana omits small kana).
 - normalize_words(): fold() cut into words at punctuation and spaces, with the trailing 長音 of long katakana
   words dropped (コンピューター = コンピュータ); the form the search index stores and queries
@@ -14,6 +15,16 @@ _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９　", "01234567
 # Small kana folded to their full-size form (the official kana writes some readings without them).
 _SMALL_KANA = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
 _HIRAGANA_TO_KATAKANA = {code: code + 0x60 for code in range(ord("ぁ"), ord("ゖ") + 1)}
+# Characters written two ways in the same names, which NFKC leaves apart. 「ヶ」 and 「ケ」 (「ヵ」 and 「カ」) alternate
+# in official place names (青ヶ島村, 龍ケ崎市) and in what people type. The kanji are variants common in Japanese
+# names (異体字: 髙島/高島, 宮﨑/宮崎, 渡邊/渡辺), folded to their usual form; kept short on purpose, only
+# characters that stand for the same name. Each maps to one character of the same script, so words and their
+# boundaries stay as they were (chiiki.core.migrations.0004 relies on it to refold the search indexes).
+_NAME_FORMS = str.maketrans({
+    "ヶ": "ケ", "ヵ": "カ",
+    "髙": "高", "﨑": "崎", "嵜": "崎", "𠮷": "吉", "德": "徳", "邊": "辺", "邉": "辺", "濵": "浜", "濱": "浜",
+    "櫻": "桜", "齋": "斎", "齊": "斉", "嶋": "島", "嶌": "島", "圡": "土", "澤": "沢", "廣": "広",
+})
 
 LONG_VOWEL = "ー"
 # Word boundaries: anything that is not a word character, except the marks that belong inside Japanese words.
@@ -33,8 +44,8 @@ def hira_to_kata(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """NFKC, lower case, hiragana → katakana: the form used for every comparison."""
-    return hira_to_kata(nfkc(text).lower()).strip()
+    """NFKC, lower case, hiragana → katakana, name variants unified: the form used for every comparison."""
+    return hira_to_kata(nfkc(text).lower()).translate(_NAME_FORMS).strip()
 
 
 def fold_kana(text: str) -> str:

@@ -14,12 +14,13 @@ from django.db import transaction
 
 from chiiki import access
 from chiiki.core import budget, bulk, history
-from chiiki.core.codes import InvalidCode, normalize_code
+from chiiki.core.codes import InvalidCode, is_ascii_digits, normalize_code
 from chiiki.core.errors import Conflict, Invalid, RowProblem
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
 from chiiki.core.imports import ImportResult
 from chiiki.core.numbers import MAX_POPULATION, finite_decimal
 from chiiki.core.tabular import Table
+from chiiki.core.text import nfkc
 
 from .models import BoundaryFile, Municipality, Prefecture, settlement_label
 
@@ -148,8 +149,8 @@ def _row_code(raw: str, wards: set[str], designated: list[str], registered) -> t
 
     Skipped: the national total (00000), prefecture rows (PP000), wards of designated cities.
     """
-    digits = raw.replace("-", "").strip()
-    if digits.isdigit() and int(digits) == 0:
+    digits = nfkc(raw).replace("-", "").strip()
+    if is_ascii_digits(digits) and int(digits) == 0:  # ² or ① pass isdigit() but not int()
         return None, "全国"
     code = normalize_code(raw)
     if code[2:5] == "000":

@@ -2,7 +2,7 @@ from django.db import models
 from django.urls import reverse
 
 from chiiki.core.fiscal import wareki
-from chiiki.core.text import fold_kana
+from chiiki.core.text import fold, fold_kana
 
 
 def settlement_label(fiscal_year: int) -> str:
@@ -36,9 +36,39 @@ class Prefecture(models.Model):
         return reverse("regions:prefecture", args=[self.code])
 
 
+class MunicipalityQuerySet(models.QuerySet):
+    """Keeps the folded copies on the bulk paths too: the register load writes with bulk_create/bulk_update,
+    which do not run save()."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.refresh_folded()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.refresh_folded()
+        return super().bulk_update(objs, with_folded(fields), *args, **kwargs)
+
+
+# Written field → its folded copy (kept by save() and by MunicipalityQuerySet's bulk writes).
+FOLDED_FIELDS = {"name": "name_folded", "kana": "kana_folded"}
+
+
+def with_folded(fields):
+    """fields plus the folded copies of those of them that have one."""
+    fields = list(fields)
+    return fields + [folded for source, folded in FOLDED_FIELDS.items() if source in fields and folded not in fields]
+
+
 class Municipality(models.Model):
     code = models.CharField("団体コード", max_length=6, primary_key=True)  # 6 digits with check digit
     name = models.CharField("名称", max_length=30, db_index=True)
+    # fold(name): 「青ケ島」 finds 青ヶ島村 (official names write ヶ and ケ both ways). Text, not CharField(30): NFKC
+    # can lengthen a name.
+    name_folded = models.TextField(editable=False, default="", db_index=True)
     kana = models.CharField("よみ", max_length=60)
     kana_folded = models.CharField(max_length=60, editable=False, db_index=True)  # small kana folded, for search
     prefecture = models.ForeignKey(Prefecture, verbose_name="都道府県", on_delete=models.PROTECT,
@@ -76,6 +106,8 @@ class Municipality(models.Model):
     # Optimistic concurrency for the attribute edit form: bumped by every attribute/import write.
     version = models.PositiveIntegerField("版", default=1, editable=False)
 
+    objects = MunicipalityQuerySet.as_manager()
+
     class Meta:
         ordering = ["code"]
         verbose_name = verbose_name_plural = "市区町村"
@@ -105,8 +137,14 @@ class Municipality(models.Model):
     def fiscal_indices_label(self) -> str:
         return settlement_label(self.fiscal_indices_year) if self.fiscal_indices_year else ""
 
-    def save(self, *args, **kwargs):
+    def refresh_folded(self) -> None:
+        self.name_folded = fold(self.name)
         self.kana_folded = fold_kana(self.kana)
+
+    def save(self, *args, **kwargs):
+        self.refresh_folded()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = with_folded(kwargs["update_fields"])
         super().save(*args, **kwargs)
 
 

@@ -3,8 +3,8 @@
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from chiiki.core.codes import InvalidCode, normalize_code
-from chiiki.core.text import fold, fold_kana, normalize_digits
+from chiiki.core.codes import InvalidCode, is_ascii_digits, normalize_code
+from chiiki.core.text import fold, fold_kana, nfkc
 
 from .models import Municipality, MunicipalityKind, Prefecture
 
@@ -39,24 +39,27 @@ def municipalities() -> QuerySet:
 def search_municipalities(q: str | None = None, prefecture: str | None = None, kind: str | None = None) -> QuerySet:
     """Municipalities matching q (name, kana with small/large kana folded, or a 5/6-digit code), by code.
 
-    prefecture is a 2-digit code (a 6-digit prefecture 団体コード or a name also works); kind a MunicipalityKind value.
-    Unknown filter values give no rows rather than everything.
+    prefecture is a 2-digit code (a 6-digit prefecture 団体コード or a name, with or without 都・府・県, also works);
+    kind a MunicipalityKind value. A q that starts with a prefecture's name (東京都八王子市) also matches the rest
+    of it within that prefecture. Unknown filter values give no rows rather than everything.
     """
     queryset = municipalities()
     if prefecture:
-        prefecture = normalize_digits(str(prefecture)).strip()
-        if prefecture.isdigit() and len(prefecture) in (1, 2):
+        prefecture = nfkc(str(prefecture)).strip()
+        if is_ascii_digits(prefecture) and len(prefecture) in (1, 2):
             queryset = queryset.filter(prefecture_id=prefecture.zfill(2))
-        elif prefecture.isdigit() and len(prefecture) == 6:
+        elif is_ascii_digits(prefecture) and len(prefecture) == 6:
             queryset = queryset.filter(prefecture__lg_code=prefecture)
         else:
-            queryset = queryset.filter(prefecture__name=prefecture)
+            # 「東京」 for 東京都, 「京都」 for 京都府; 北海道 is only ever written whole.
+            queryset = queryset.filter(Q(prefecture__name=prefecture)
+                                       | Q(prefecture__name__in=[prefecture + suffix for suffix in "都府県"]))
     if kind:
         queryset = queryset.filter(kind=kind) if kind in KIND_LABELS else queryset.none()
     text = fold(q or "")
     if text:
         digits = text.replace("-", "")
-        if digits.isdigit():
+        if is_ascii_digits(digits):
             condition = Q(code__startswith=digits) if len(digits) < 6 else Q(code=digits)
             if len(digits) == 5:
                 try:
@@ -65,12 +68,22 @@ def search_municipalities(q: str | None = None, prefecture: str | None = None, k
                     pass
             queryset = queryset.filter(condition)
         else:
-            folded = fold_kana(text)
-            queryset = queryset.filter(
-                Q(name__contains=text) | Q(name__contains=q.strip()) | Q(kana_folded__contains=folded)
-                | Q(prefecture__name__contains=text)
-            )
+            condition = (Q(name_folded__contains=text) | Q(name__contains=q.strip())
+                         | Q(kana_folded__contains=fold_kana(text)) | Q(prefecture__name__contains=text))
+            named, rest = _split_prefecture(text)
+            if named is not None and rest:
+                condition |= Q(prefecture=named, name_folded__contains=rest)
+            queryset = queryset.filter(condition)
     return queryset.order_by("code")
+
+
+def _split_prefecture(folded: str) -> tuple[Prefecture | None, str]:
+    """(prefecture, the rest) when folded text starts with a prefecture's full name (長野県長野市), else (None, text)."""
+    for prefecture in Prefecture.objects.only("code", "name"):
+        name = fold(prefecture.name)
+        if folded.startswith(name):
+            return prefecture, folded[len(name):].strip()
+    return None, folded
 
 
 def get_municipality(code: str) -> Municipality:
@@ -99,16 +112,17 @@ def find_municipality(raw: str) -> tuple[Municipality | None, list[Municipality]
     if not raw:
         return None, []
     head = raw.split()[0]
-    if normalize_digits(head).isdigit():
+    if is_ascii_digits(nfkc(head)):
         return get_municipality(head), []
-    matches = list(municipalities().filter(name=raw)[:10])
+    folded = fold(raw)
+    matches = list(municipalities().filter(name_folded=folded)[:10])
     if not matches:
-        matches = list(municipalities().filter(name__contains=raw)[:10])
+        matches = list(municipalities().filter(name_folded__contains=folded)[:10])
         if len(matches) != 1:
             # "長野県長野市": the full name, prefecture + name.
-            prefecture = next((p for p in Prefecture.objects.only("code", "name") if raw.startswith(p.name)), None)
+            prefecture, rest = _split_prefecture(folded)
             if prefecture is not None:
-                full = municipalities().filter(prefecture=prefecture, name=raw[len(prefecture.name):]).first()
+                full = municipalities().filter(prefecture=prefecture, name_folded=rest).first()
                 if full is not None:
                     return full, []
     if len(matches) == 1:
@@ -120,11 +134,11 @@ def find_municipality(raw: str) -> tuple[Municipality | None, list[Municipality]
 
 def get_prefecture(code: str) -> Prefecture:
     """A prefecture by 2-digit code (or its 6-digit 団体コード); Http404 otherwise."""
-    text = normalize_digits(str(code or "")).strip()
+    text = nfkc(str(code or "")).strip()
     prefecture = None
-    if text.isdigit() and len(text) in (1, 2):
+    if is_ascii_digits(text) and len(text) in (1, 2):
         prefecture = Prefecture.objects.filter(code=text.zfill(2)).first()
-    elif text.isdigit() and len(text) == 6:
+    elif is_ascii_digits(text) and len(text) == 6:
         prefecture = Prefecture.objects.filter(lg_code=text).first()
     if prefecture is None:
         raise Http404("該当する都道府県が見つかりません")
