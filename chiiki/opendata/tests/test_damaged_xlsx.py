@@ -1,17 +1,17 @@
 """A damaged XLSX (a row numbered "inf" or "1e999") is a clear message on every opendata path, never a 500."""
 
 import io
-import zipfile
 
 import openpyxl
 import pytest
 
 from chiiki.core import tabular
+from chiiki.testing import xlsx_with_row_number
 
 from .samples import VALID_AED, upload
 
 
-def xlsx_with_row_number(number: bytes) -> bytes:
+def aed_with_row_number(number: bytes) -> bytes:
     """A valid AED file whose second <row> has r=number (as a broken writer or a hand edit leaves it)."""
     book = openpyxl.Workbook()
     sheet = book.active
@@ -19,21 +19,13 @@ def xlsx_with_row_number(number: bytes) -> bytes:
         sheet.append(line.split(","))
     buffer = io.BytesIO()
     book.save(buffer)
-    source, out = zipfile.ZipFile(buffer), io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                assert b'<row r="2"' in content
-                content = content.replace(b'<row r="2"', b'<row r="' + number + b'"')
-            target.writestr(info.filename, content)
-    return out.getvalue()
+    return xlsx_with_row_number(buffer.getvalue(), number)
 
 
 @pytest.mark.parametrize("number", [b"inf", b"1e999", b"2.5", b"0", b"-2", b"1048577", b"99999999999999999999"])
 def test_validate_page_and_api_name_a_damaged_row_number(db, client, number):
     client.raise_request_exception = False
-    data = xlsx_with_row_number(number)
+    data = aed_with_row_number(number)
     page = client.post("/opendata/validate/", {"schema": "aed", "file": upload("aed.xlsx", data)})
     assert page.status_code == 200
     assert "XLSXファイルの行番号が正しくありません" in page.content.decode()
@@ -48,7 +40,7 @@ def test_a_damaged_xlsx_resource_does_not_break_the_public_dataset_page(client_f
     # 札幌市's 公衆トイレ一覧 has no standard type: its files are stored without validation.
     sapporo = client_for(users["sapporo"])
     added = sapporo.post("/opendata/dataset/sapporo-toilets/resources", {
-        "name": "一覧", "file": upload("toilets.xlsx", xlsx_with_row_number(b"inf"))})
+        "name": "一覧", "file": upload("toilets.xlsx", aed_with_row_number(b"inf"))})
     assert added.status_code == 302
     visitor = client_for(None)
     visitor.raise_request_exception = False

@@ -1,14 +1,13 @@
 """Files damaged by hand or by another program, through the progress import: a broken XLSX row number is a
 file problem (not a 500), and values under a blank header cell are named, never dropped."""
 
-import io
-import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from chiiki.core.models import ChangeRecord
 from chiiki.progress.models import ProgressRecord
+from chiiki.testing import xlsx_with_row_number
 
 from .conftest import csv_file, run_import_command, xlsx_file
 
@@ -18,22 +17,10 @@ def post(client, data: bytes, name: str, **fields):
     return client.post("/api/v1/progress/import", {"file": SimpleUploadedFile(name, data), **fields})
 
 
-def with_row_number(data: bytes, number: bytes) -> bytes:
-    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                assert b'<row r="2"' in content
-                content = content.replace(b'<row r="2"', b'<row r="' + number + b'"')
-            target.writestr(info.filename, content)
-    return out.getvalue()
-
-
 @pytest.mark.parametrize("dry_run", ["true", "false"])
 @pytest.mark.parametrize("number", [b"inf", b"1e999", b"nan", b"3.0", b"0"])
 def test_a_damaged_xlsx_row_number_is_a_file_problem(client_for, users, number, dry_run):
-    data = with_row_number(xlsx_file([["132012", "education", 2026, "planned", "", ""]]), number)
+    data = xlsx_with_row_number(xlsx_file([["132012", "education", 2026, "planned", "", ""]]), number)
     response = post(client_for(users["admin"]), data, "progress.xlsx", dry_run=dry_run)
     assert response.status_code == 422
     errors = response.json()["errors"]
