@@ -53,3 +53,14 @@ def normalize_code(raw: str | int | None) -> str:
     if not is_valid_code(text):
         raise InvalidCode(f"団体コードのチェックディジットが正しくありません: {text}")
     return text
+
+
+def typed_code(raw) -> str:
+    """A 団体コード filter or field as people type it (5 digits, full-width digits, hyphens) as stored, "" when
+    nothing is typed; InvalidCode 「団体コードが正しくありません: …」 for one that is not a code."""
+    if raw is None or not str(raw).strip():
+        return ""
+    try:
+        return normalize_code(raw)
+    except InvalidCode as exc:
+        raise InvalidCode(f"団体コードが正しくありません: {exc}") from None

@@ -17,6 +17,7 @@ from ninja.files import UploadedFile
 from chiiki import access
 from chiiki.accounts.auth import WRITE_AUTH
 from chiiki.core import history, tabular
+from chiiki.core.codes import InvalidCode, typed_code
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
 from chiiki.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Window, paginate, window_of, window_openapi
@@ -113,8 +114,12 @@ class PlanOut(PlanSummaryOut):
     risk_flags: list[FlagOut]
 
 
+# 年度 as the pages take it: 2026, "令和8", "R8" (the actions read it; one that cannot be read is 422 with the reason).
+FISCAL_YEAR_INPUT = "年度（西暦の数値、または 2026・令和8年度・R8 のような文字列）"
+
+
 class YearIn(Schema):
-    fiscal_year: int
+    fiscal_year: int | str = Field(..., description=FISCAL_YEAR_INPUT)
     phase: str
     activities: str = ""
     total_cost: int = 0
@@ -126,7 +131,7 @@ class PlanIn(Schema):
     participants: list[str] = Field(default_factory=list, description="広域計画の参加団体コード")
     title: str
     sector: str
-    start_year: int
+    start_year: int | str = Field(..., description="開始" + FISCAL_YEAR_INPUT)
     years: list[YearIn] | None = Field(None, description="省略時は開始年度から3年度（人材・ノウハウ→実装→運用・自走）")
     vision: str = ""
     operator_kind: str = "undecided"
@@ -141,7 +146,7 @@ class PlanUpdateIn(Schema):
     version: int = Field(..., ge=0, description="読み込んだときの版。必須: 古い版での更新は 409")
     title: str | None = None
     sector: str | None = None
-    start_year: int | None = None
+    start_year: int | str | None = Field(None, description="開始" + FISCAL_YEAR_INPUT)
     vision: str | None = None
     operator_kind: str | None = None
     operator_name: str | None = None
@@ -159,7 +164,7 @@ class StatusIn(Schema):
 
 class YearUpdateIn(Schema):
     version: int = Field(..., ge=0)
-    fiscal_year: int | None = None
+    fiscal_year: int | str | None = Field(None, description=FISCAL_YEAR_INPUT)
     phase: str | None = None
     activities: str | None = None
     total_cost: int | None = None
@@ -295,6 +300,14 @@ def _donation_project(pk):
     return project
 
 
+def _code(raw) -> str:
+    """A 団体コード filter as stored ("" for none): 5 digits and full-width digits name the same municipality."""
+    try:
+        return typed_code(raw)
+    except InvalidCode as exc:
+        raise HttpError(422, str(exc)) from None
+
+
 def _year(raw) -> int | None:
     if raw in (None, ""):
         return None
@@ -326,7 +339,7 @@ def list_plans(request, filters: Query[PlanFilters], page: int = Query(1, ge=1),
     if filters.flag and filters.flag not in FLAG_LABELS:
         raise HttpError(422, f"リスクの種類が正しくありません: {filters.flag}")
     qs = queries.filter_plans(queries.visible_plans(request.user), prefecture=filters.prefecture or "",
-                              municipality=filters.municipality or "", sector=filters.sector or "",
+                              municipality=_code(filters.municipality), sector=filters.sector or "",
                               status=filters.status or "", started_by=_year(filters.started_by),
                               min_years=filters.min_years, published_by=_year(filters.published_by))
     plans, computed = queries.with_flags(qs, filters.flag or "")
@@ -341,13 +354,32 @@ def get_plan(request, plan_id: int):
     return _plan_out(plan_id)
 
 
+def _municipality(raw) -> Municipality:
+    """The municipality of a 団体コード in a payload, typed as the pages take it (5 digits, full-width)."""
+    try:
+        code = typed_code(raw)
+    except InvalidCode as exc:
+        raise Invalid([("municipality", str(exc))]) from None
+    municipality = Municipality.objects.select_related("prefecture").filter(pk=code).first()
+    if municipality is None:
+        raise Invalid([("municipality", f"団体コード {raw} の団体は登録されていません")])
+    return municipality
+
+
+def _participants(codes) -> list:
+    found, problems = queries.municipalities_from_codes(codes)
+    if problems:
+        raise Invalid([("participants", p) for p in problems])
+    return found
+
+
 @router.post("/plans", auth=WRITE_AUTH, response={201: PlanOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
              summary="実装計画を作成（下書き）")
 def create_plan(request, payload: PlanIn):
     if bool(payload.municipality) == bool(payload.prefecture):
         raise Invalid([("municipality", "municipality（市区町村の計画）か prefecture（広域計画）のどちらか一方を指定してください")])
     if payload.municipality:
-        owner = Municipality.objects.select_related("prefecture").filter(pk=payload.municipality).first()
+        owner = _municipality(payload.municipality)
     else:
         owner = Prefecture.objects.filter(pk=payload.prefecture).first()
     if owner is None:
@@ -355,10 +387,7 @@ def create_plan(request, payload: PlanIn):
     sector = Sector.objects.filter(pk=payload.sector).first()
     if sector is None:
         raise Invalid([("sector", f"分野が正しくありません: {payload.sector}")])
-    participants = list(Municipality.objects.filter(pk__in=payload.participants))
-    missing = set(payload.participants) - {m.pk for m in participants}
-    if missing:
-        raise Invalid([("participants", f"団体が見つかりません: {'、'.join(sorted(missing))}")])
+    participants = _participants(payload.participants)
     plan = actions.create_plan(
         request.user, owner, sector=sector, title=payload.title, start_year=payload.start_year,
         years=[y.dict() for y in payload.years] if payload.years is not None else None, vision=payload.vision,
@@ -410,10 +439,7 @@ class ParticipantsIn(Schema):
             summary="広域計画の参加団体を置き換える（version で楽観的排他）")
 def set_participants(request, plan_id: int, payload: ParticipantsIn):
     plan = _visible(request, plan_id)
-    found = list(Municipality.objects.filter(pk__in=payload.participants))
-    missing = set(payload.participants) - {m.pk for m in found}
-    if missing:
-        raise Invalid([("participants", f"団体が見つかりません: {'、'.join(sorted(missing))}")])
+    found = _participants(payload.participants)
     try:
         actions.set_participants(request.user, plan, found, version=payload.version, source=history.API)
     except Conflict as exc:
@@ -524,7 +550,7 @@ def flows(request, group_by: str = Query("source_kind,sector,fiscal_year",
     unknown = [g for g in dims if g not in queries.FLOW_DIMENSIONS]
     if not dims or unknown or len(set(dims)) != len(dims):
         raise HttpError(422, "group_by は source_kind・sector・fiscal_year・prefecture から重複なく選んでください")
-    rows = queries.flows(group_by=dims, prefecture=prefecture or "", municipality=municipality or "",
+    rows = queries.flows(group_by=dims, prefecture=prefecture or "", municipality=_code(municipality),
                          fiscal_year=_year(fiscal_year))
     return {"group_by": dims, "rows": rows,
             "total": {k: sum(r[k] for r in rows) for k in ("planned", "secured", "received", "lines")}}
@@ -571,7 +597,7 @@ def list_lines(request, filters: Query[LineFilters], page: int = Query(1, ge=1),
     qs = queries.filter_lines(queries.visible_lines(request.user), source_kind=filters.source_kind or "",
                               sector=filters.sector or "", fiscal_year=_year(filters.fiscal_year),
                               state=filters.state or "", prefecture=filters.prefecture or "",
-                              municipality=filters.municipality or "", plan=filters.plan,
+                              municipality=_code(filters.municipality), plan=filters.plan,
                               program=filters.program or "", other_than_program=filters.other_than_program or "",
                               secured=filters.secured, exclude_rejected=filters.exclude_rejected,
                               public_only=filters.public)
@@ -735,7 +761,7 @@ def list_campaigns(request, prefecture: str | None = None, municipality: str | N
     if status and status not in STATUS_LABELS:
         raise HttpError(422, f"状態が正しくありません: {status}")
     rows = queries.campaign_rows(queries.filter_campaigns(queries.campaigns(), prefecture=prefecture or "",
-                                                          municipality=municipality or ""), timezone.localdate())
+                                                          municipality=_code(municipality)), timezone.localdate())
     if status:
         rows = [(c, p) for c, p in rows if p.status == status]
     page_obj = paginate(rows, page, page_size)
@@ -750,9 +776,7 @@ def get_campaign(request, campaign_id: int):
 @router.post("/campaigns", auth=WRITE_AUTH, response={201: CampaignOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
              summary="クラウドファンディングを登録（返礼品の調達費は寄附額の3割以下）")
 def create_campaign(request, payload: CampaignIn):
-    municipality = Municipality.objects.select_related("prefecture").filter(pk=payload.municipality).first()
-    if municipality is None:
-        raise Invalid([("municipality", f"団体コード {payload.municipality} の団体は登録されていません")])
+    municipality = _municipality(payload.municipality)
     campaign = actions.create_campaign(request.user, municipality, source=history.API, **_campaign_values(payload))
     return Status(201, _campaign_out(campaign))
 

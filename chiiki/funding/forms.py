@@ -4,6 +4,7 @@ API), and views put the actions' Japanese reasons back on the fields."""
 from django import forms
 
 from chiiki import access
+from chiiki.core.codes import InvalidCode, typed_code
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
 from chiiki.core.forms import ActionForm, OpenChoiceField
 from chiiki.programs.models import SupportProgram
@@ -125,7 +126,7 @@ class StatusForm(forms.Form):
 
 class PlanFilterForm(forms.Form):
     prefecture = forms.ChoiceField(label="都道府県", required=False, choices=())
-    municipality = forms.CharField(label="団体コード", required=False, max_length=6)
+    municipality = forms.CharField(label="団体コード", required=False)
     sector = forms.ChoiceField(label="分野", required=False, choices=())
     status = forms.ChoiceField(label="状態", required=False,
                                choices=[("", "すべて"), *PlanStatus.choices, (PUBLIC, "公開・完了")])
@@ -149,6 +150,12 @@ class PlanFilterForm(forms.Form):
         try:
             return parse_fiscal_year(raw) if raw else None
         except InvalidFiscalYear as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_municipality(self):
+        try:
+            return typed_code(self.cleaned_data["municipality"])
+        except InvalidCode as exc:
             raise forms.ValidationError(str(exc)) from None
 
     def clean_started_by(self):

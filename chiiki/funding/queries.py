@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 
 from django.db.models import CharField, Count, Exists, OuterRef, Q, Subquery, Sum
@@ -10,7 +11,9 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from chiiki import access
+from chiiki.core.codes import InvalidCode, typed_code
 from chiiki.core.fiscal import fiscal_year_bounds
+from chiiki.regions.models import Municipality
 
 from . import flags as flag_rules
 from .models import (
@@ -28,6 +31,28 @@ from .models import (
 # A status filter value: 公開 and 完了 together, the plans that count as published (promotion's candidate score).
 PUBLIC = "public"
 PUBLIC_STATUSES = (PlanStatus.PUBLISHED, PlanStatus.COMPLETED)
+
+
+def municipalities_from_codes(codes) -> tuple[list, list[str]]:
+    """The municipalities named by 団体コード (a list, or text separated by spaces, commas or 、) and the problems,
+    for the wide-area plan's participants on the pages and in the API alike."""
+    if isinstance(codes, str):
+        codes = re.split(r"[\s,、，]+", codes)
+    found, problems = [], []
+    for code in (str(c).strip() for c in codes or ()):
+        if not code:
+            continue
+        try:
+            normalized = typed_code(code)
+        except InvalidCode as exc:
+            problems.append(str(exc))
+            continue
+        municipality = Municipality.objects.filter(pk=normalized).first()
+        if municipality is None:
+            problems.append(f"団体コード {code} の団体は登録されていません")
+        else:
+            found.append(municipality)
+    return found, problems
 
 
 def visible_plans(user):

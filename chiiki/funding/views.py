@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from chiiki import access
 from chiiki.core import history
+from chiiki.core.codes import InvalidCode, typed_code
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
 from chiiki.core.forms import posted_key, row_id, save_or_refuse
@@ -50,6 +51,14 @@ def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def _municipality_param(raw) -> tuple[str, str]:
+    """The 団体コード typed in the query string as stored ("" if none) and what is wrong with it ("" if nothing)."""
+    try:
+        return typed_code(raw), ""
+    except InvalidCode as exc:
+        return "", str(exc)
+
+
 def _year_param(raw) -> tuple[int | None, str]:
     """The 年度 typed in the query string (None if none) and what is wrong with it ("" if nothing)."""
     if not raw:
@@ -67,9 +76,8 @@ def plan_list(request):
     form = PlanFilterForm(request.GET or None)
     refused = form.is_bound and not form.is_valid()
     filters = {} if refused else getattr(form, "cleaned_data", {})
-    municipality = (filters.get("municipality") or "").strip()
     qs = queries.filter_plans(queries.visible_plans(request.user), prefecture=filters.get("prefecture") or "",
-                              municipality=municipality, sector=filters.get("sector") or "",
+                              municipality=filters.get("municipality") or "", sector=filters.get("sector") or "",
                               status=filters.get("status") or "", started_by=filters.get("started_by"),
                               min_years=filters.get("min_years"), published_by=filters.get("published_by"))
     if refused:
@@ -277,7 +285,7 @@ def line_edit(request, pk, line_id):
 def plan_participants(request, pk):
     """The participating municipalities of a wide-area plan, replaced by the codes in the form."""
     plan = _editable_plan(request, pk)
-    found, problems = _municipalities_from_codes(request.POST.get("participants", ""))
+    found, problems = queries.municipalities_from_codes(request.POST.get("participants", ""))
     try:
         if problems:
             raise Invalid([("participants", p) for p in problems])
@@ -321,30 +329,10 @@ def _put_errors(form, exc: Invalid, *, once: bool = False):
         form.add_error(name if name in form.fields else None, reason)
 
 
-def _municipalities_from_codes(raw: str) -> tuple[list, list[str]]:
-    """The municipalities named by 団体コード (5 or 6 digits, separated by spaces, commas or 、) and the problems."""
-    import re as _re
-
-    from chiiki.core.codes import InvalidCode, normalize_code
-
-    found, problems = [], []
-    for code in (c for c in _re.split(r"[\s,、，]+", raw or "") if c):
-        try:
-            municipality = Municipality.objects.filter(pk=normalize_code(code)).first()
-        except InvalidCode as exc:
-            problems.append(f"団体コードが正しくありません: {exc}")
-            continue
-        if municipality is None:
-            problems.append(f"団体コード {code} の団体は登録されていません")
-        else:
-            found.append(municipality)
-    return found, problems
-
-
 def _participants(raw: str, form) -> tuple[list, list[str]]:
     """The municipalities named by code in a wide-area plan's participant field, and the problems (also put on
     the form)."""
-    found, problems = _municipalities_from_codes(raw)
+    found, problems = queries.municipalities_from_codes(raw)
     if found and not request_owner_is_prefecture(form):
         problems.append("参加団体は都道府県の広域計画にだけ指定できます")
     for problem in problems:
@@ -431,20 +419,23 @@ def plan_from_package(request):
 def line_list(request):
     g = request.GET
     plan, (fiscal_year, year_error) = row_id(g.get("plan")), _year_param(g.get("fiscal_year"))
+    municipality, code_error = _municipality_param(g.get("municipality"))
     program, other_than_program = g.get("program", "")[:60], g.get("other_than_program", "")[:60]
     qs = queries.filter_lines(queries.visible_lines(request.user), source_kind=g.get("source_kind", ""),
                               sector=g.get("sector", ""), fiscal_year=fiscal_year, state=g.get("state", ""),
-                              prefecture=g.get("prefecture", ""), municipality=g.get("municipality", ""),
+                              prefecture=g.get("prefecture", ""), municipality=municipality,
                               plan=plan, program=program, other_than_program=other_than_program,
                               secured=bool(g.get("secured")), exclude_rejected=bool(g.get("exclude_rejected")),
                               public_only=bool(g.get("public")))
-    if year_error:
-        # Said, with nothing listed or totalled (the API answers 422): dropped, the typed 年度 would head every
-        # year's lines, and an export of this URL would hold them all.
-        messages.error(request, year_error)
+    refused = [e for e in (year_error, code_error) if e]
+    for error in refused:
+        messages.error(request, error)
+    if refused:
+        # Said, with nothing listed or totalled (the API answers 422): dropped, the typed 年度 or 団体コード would
+        # head every year's or every municipality's lines, and an export of this URL would hold them all.
         qs = qs.none()
     fmt = g.get("format")
-    if fmt in ("csv", "xlsx") and not year_error:
+    if fmt in ("csv", "xlsx") and not refused:
         return table_response(fmt, "財源", queries.LINE_EXPORT_HEADER, queries.line_export_rows(qs))
     notes = queries.line_list_notes(
         request.user, plan=plan, fiscal_year=fiscal_year, program=program, other_than_program=other_than_program,
@@ -454,7 +445,7 @@ def line_list(request):
         "query": urlencode({k: v for k, v in g.items() if k not in ("page", "format") and v}),
         "source_kinds": SourceKind.choices, "states": FundingState.choices, "sectors": Sector.objects.all(),
         "prefectures": Prefecture.objects.order_by("code"), "filters": g,
-        "can_import": access.can(request.user, "funding.import")}, status=422 if year_error else 200)
+        "can_import": access.can(request.user, "funding.import")}, status=422 if refused else 200)
 
 
 def flows(request):
@@ -565,10 +556,15 @@ def campaign_list(request):
             received_year = parse_fiscal_year(g["received_year"])
         except InvalidFiscalYear as exc:
             year_error = str(exc)
+    municipality, code_error = _municipality_param(g.get("municipality"))
     qs = queries.filter_campaigns(queries.campaigns(), prefecture=g.get("prefecture", ""),
-                                  municipality=g.get("municipality", ""), received_year=received_year)
+                                  municipality=municipality, received_year=received_year)
     if year_error:
         qs = qs.none()  # said next to the field; dropping the filter would list every campaign as that 年度's
+    if code_error:
+        # The list has no 団体コード field (links bring the code): said above it, with every campaign left out.
+        messages.error(request, code_error)
+        qs = qs.none()
     rows = queries.campaign_rows(qs, today)
     status = g.get("status", "")
     if status in rules.STATUS_LABELS:
@@ -715,8 +711,11 @@ def campaigns_ics(request):
 
     from .ics import campaign_calendar
 
+    municipality, code_error = _municipality_param(request.GET.get("municipality"))
+    if code_error:
+        return HttpResponse(code_error, status=422, content_type="text/plain; charset=utf-8")
     qs = queries.filter_campaigns(queries.campaigns(), prefecture=request.GET.get("prefecture", ""),
-                                  municipality=request.GET.get("municipality", ""))
+                                  municipality=municipality)
     response = HttpResponse(campaign_calendar(qs), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="campaigns.ics"'
     return response

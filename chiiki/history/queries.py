@@ -14,6 +14,7 @@ from chiiki.core import history
 from chiiki.core.codes import InvalidCode, normalize_code
 from chiiki.core.models import ChangeRecord
 from chiiki.core.search_request import parse_date
+from chiiki.core.text import nfkc
 from chiiki.regions.models import Municipality, Prefecture
 
 ACTION_LABELS = dict(ChangeRecord.Action.choices)
@@ -84,7 +85,8 @@ def parse_filters(user, params) -> HistoryFilters:
                 raise Http404("この団体の変更履歴は見つかりません")
             filters.municipality, filters.municipality_obj = code, municipality
 
-    raw_prefecture = params.get("prefecture", "").strip()
+    # １３ as typed on a Japanese keyboard names 東京都 as 13 does (the 団体コード above is read the same way).
+    raw_prefecture = nfkc(params.get("prefecture", "")).strip()
     if raw_prefecture:
         prefecture = Prefecture.objects.filter(code=raw_prefecture.zfill(2)).first()
         if prefecture is None or not access.can(user, "municipality.view_history", prefecture):

@@ -15,6 +15,7 @@ from typing_extensions import TypedDict
 from chiiki import access
 from chiiki.accounts.auth import WRITE_AUTH
 from chiiki.core import history
+from chiiki.core.codes import InvalidCode, typed_code
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
 from chiiki.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Window, paginate, window_of, window_openapi
 from chiiki.core.schemas import ErrorOut
@@ -894,10 +895,20 @@ class ChallengeFilters(Schema):
                                             "decided・withdrawn（取り下げた課題）・all")
 
 
+def _challenge_filters(filters: ChallengeFilters) -> dict:
+    """The filters for queries.challenges; a 団体コード that is not one is 422, as a bad date is."""
+    try:
+        municipality = typed_code(filters.municipality)
+    except InvalidCode as exc:
+        raise HttpError(422, str(exc)) from None
+    return {**filters.dict(), "municipality": municipality}
+
+
 @router.get("/challenges", response=ChallengeList, summary="自治体の課題（募集中のもの。絞込み: 分野・都道府県・締切・スタートアップ向け）")
 def list_challenges(request, filters: Query[ChallengeFilters], page: int = Query(1, ge=1),
                     page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
-    qs = queries.with_visible_proposal_counts(request.user, queries.challenges(**filters.dict(), viewer=request.user))
+    qs = queries.with_visible_proposal_counts(request.user,
+                                              queries.challenges(**_challenge_filters(filters), viewer=request.user))
     page_obj = paginate(qs, page, page_size)
     return {"count": page_obj.paginator.count,
             "items": [challenge_item(c, request.user) for c in page_obj.object_list]}
@@ -905,8 +916,8 @@ def list_challenges(request, filters: Query[ChallengeFilters], page: int = Query
 
 @router.get("/challenges/deadlines.ics", summary="募集中の課題の提案締切（iCalendar）")
 def challenge_deadlines_ics(request, filters: Query[ChallengeFilters]):
-    return HttpResponse(ics.challenge_deadlines(queries.challenges(**filters.dict(), viewer=request.user)),
-                        content_type="text/calendar; charset=utf-8")
+    rows = queries.challenges(**_challenge_filters(filters), viewer=request.user)
+    return HttpResponse(ics.challenge_deadlines(rows), content_type="text/calendar; charset=utf-8")
 
 
 @router.get("/challenges/{int:challenge_id}", response=ChallengeOut, summary="課題（結果の公表後は選定された提案の概要つき）")

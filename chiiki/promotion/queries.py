@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from chiiki import access
 from chiiki.core.cache import versioned, versions
-from chiiki.core.codes import InvalidCode, normalize_code
+from chiiki.core.codes import InvalidCode, normalize_code, typed_code
 from chiiki.core.fiscal import current_fiscal_year
 from chiiki.core.text import fold
 from chiiki.progress import queries as progress_queries
@@ -635,7 +635,10 @@ def challenges(*, sector="", prefecture="", municipality="", deadline_before=Non
     if prefecture:
         qs = qs.filter(municipality__prefecture_id=prefecture)
     if municipality:
-        qs = qs.filter(municipality_id=municipality)
+        try:
+            qs = qs.filter(municipality_id=typed_code(municipality))
+        except InvalidCode:
+            qs = qs.none()  # names no municipality (the API says why: 422)
     if deadline_before:
         qs = qs.filter(deadline__lte=deadline_before)
     if startup_friendly:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from chiiki import access
 from chiiki.core import tabular
+from chiiki.core.codes import InvalidCode, typed_code
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.forms import pk_or_404, save_or_refuse
 from chiiki.core.paging import paginate
@@ -424,6 +425,10 @@ def _challenge_filters(request) -> tuple[dict, str]:
             deadline = dt.date.fromisoformat(raw)
         except ValueError:
             error = f"締切（この日まで）は YYYY-MM-DD の形式の日付で指定してください（入力: {raw[:30]}）"
+    try:
+        typed_code(request.GET.get("municipality", ""))
+    except InvalidCode as exc:  # as the API answers: said, nothing listed
+        error = error or str(exc)
     status = request.GET.get("status", "")
     return {"sector": request.GET.get("sector", ""), "prefecture": request.GET.get("prefecture", ""),
             "municipality": request.GET.get("municipality", ""), "deadline_before": deadline,
