@@ -62,6 +62,17 @@ def parse_fiscal_year(raw) -> int:
     return year
 
 
+def fiscal_year_filter(raw) -> tuple[int | None, str]:
+    """A 年度 filter from a query string (2026, 令和8年度, R8: read as the API reads it): the year (None if nothing
+    is typed) and why it cannot be read ("" when it can), for the page to say instead of listing every 年度."""
+    if raw is None or not str(raw).strip():
+        return None, ""
+    try:
+        return parse_fiscal_year(raw), ""
+    except InvalidFiscalYear as exc:
+        return None, str(exc)
+
+
 def wareki(year: int) -> str:
     """2026 → '令和8年', 2019 → '令和元年' (年度 2019 is called 令和元年度 in official use)."""
     for era, start in sorted(ERAS.items(), key=lambda item: -item[1]):

@@ -17,7 +17,7 @@ from chiiki import access
 from chiiki.core import history
 from chiiki.core.codes import InvalidCode, typed_code
 from chiiki.core.errors import Conflict, Invalid
-from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
+from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, fiscal_year_filter, parse_fiscal_year
 from chiiki.core.forms import posted_key, row_id, save_or_refuse
 from chiiki.core.paging import paginate
 from chiiki.core.tabular import table_response
@@ -57,16 +57,6 @@ def _municipality_param(raw) -> tuple[str, str]:
         return typed_code(raw), ""
     except InvalidCode as exc:
         return "", str(exc)
-
-
-def _year_param(raw) -> tuple[int | None, str]:
-    """The 年度 typed in the query string (None if none) and what is wrong with it ("" if nothing)."""
-    if not raw:
-        return None, ""
-    try:
-        return parse_fiscal_year(raw), ""
-    except InvalidFiscalYear as exc:
-        return None, str(exc)
 
 
 # ---- Plan list -------------------------------------------------------------------------------------------------
@@ -418,7 +408,7 @@ def plan_from_package(request):
 
 def line_list(request):
     g = request.GET
-    plan, (fiscal_year, year_error) = row_id(g.get("plan")), _year_param(g.get("fiscal_year"))
+    plan, (fiscal_year, year_error) = row_id(g.get("plan")), fiscal_year_filter(g.get("fiscal_year"))
     municipality, code_error = _municipality_param(g.get("municipality"))
     program, other_than_program = g.get("program", "")[:60], g.get("other_than_program", "")[:60]
     qs = queries.filter_lines(queries.visible_lines(request.user), source_kind=g.get("source_kind", ""),
@@ -516,7 +506,7 @@ def flows(request):
 
 
 def cliffs(request):
-    year, year_error = _year_param(request.GET.get("fiscal_year"))
+    year, year_error = fiscal_year_filter(request.GET.get("fiscal_year"))
     if year_error:
         # Said with nothing listed (the API answers 422), the form keeping what was typed: the default 年度 in its
         # place would answer for a 年度 no one asked about.
@@ -773,7 +763,7 @@ def _project_page(request, project, *, status=200, pledge_form=None, add_form=No
 
     pk = project.pk
     [(project, pledged, received, remaining)] = queries.project_rows(queries.projects().filter(pk=pk))
-    year = _year_param(request.GET.get("fiscal_year"))[0] or current_fiscal_year()
+    year = fiscal_year_filter(request.GET.get("fiscal_year"))[0] or current_fiscal_year()
     amount = _yen_param(request.GET.get("amount"))
     estimate = corporate.relief(amount, year) if amount else None
     company = _company_of(request.user)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from chiiki import access
 from chiiki.core import editing, history, tabular
 from chiiki.core.errors import Conflict, Invalid
-from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
+from chiiki.core.fiscal import current_fiscal_year, fiscal_year_filter
 from chiiki.core.forms import pk_or_404, row_id
 from chiiki.core.models import ChangeRecord
 from chiiki.core.paging import paginate
@@ -58,17 +58,6 @@ def _querystring(request) -> str:
 def _fmt(request) -> str | None:
     fmt = request.GET.get("format")
     return fmt if fmt in ("csv", "xlsx") else None
-
-
-def _year_filter(request) -> tuple[int | None, str]:
-    """The 年度 filter (2026, 令和8年度, R8 — read as the API reads it) and why it cannot be read ("" when it can)."""
-    raw = (request.GET.get("fiscal_year") or "").strip()
-    if not raw:
-        return None, ""
-    try:
-        return parse_fiscal_year(raw), ""
-    except InvalidFiscalYear as exc:
-        return None, str(exc)
 
 
 def _refuse_year(request, problem: str) -> int:
@@ -153,7 +142,7 @@ def profile(request, pk):
 def analytics(request):
     """Demand and supply. Everyone sees aggregates; names (dispatches per talent) and the rows behind the waiting
     times only admin and prefecture staff. Every table downloads as CSV/XLSX (?table=…&format=…)."""
-    year, year_problem = _year_filter(request)
+    year, year_problem = fiscal_year_filter(request.GET.get("fiscal_year"))
     named = access.can(request.user, "talent.analytics")
     if year_problem:
         # No figure of any 年度, nor a download; what is not counted by 年度 (unmet requests, gains) stays. The typed
@@ -212,7 +201,7 @@ def analytics(request):
 
 def analytics_map(request):
     """The demand–supply map's values per prefecture (the table on the page is the same figures)."""
-    year, year_problem = _year_filter(request)
+    year, year_problem = fiscal_year_filter(request.GET.get("fiscal_year"))
     if year_problem:
         return JsonResponse({"detail": year_problem}, status=422, json_dumps_params={"ensure_ascii": False})
     return JsonResponse({"fiscal_year": year, "prefectures": {
@@ -232,7 +221,7 @@ def _gained_labels(dispatch) -> list[str]:
 def dispatches(request):
     """派遣の実績: every dispatch from 承諾 on, public (the KPI 「完了した人材派遣の件数」 links here)."""
     filters = {k: request.GET.get(k, "") for k in ("status", "prefecture", "sector", "municipality", "gained")}
-    year, year_problem = _year_filter(request)
+    year, year_problem = fiscal_year_filter(request.GET.get("fiscal_year"))
     place = get_municipality(filters["municipality"]) if filters["municipality"] else None
     try:
         qs = queries.listed_dispatches(fiscal_year=year, **(filters | {"municipality": place}))
@@ -393,7 +382,7 @@ def profile_delete(request, pk):
 def requests(request):
     f = {k: request.GET.get(k, "") for k in ("status", "sector", "capability", "municipality", "prefecture", "gained")}
     year_raw = request.GET.get("fiscal_year", "")
-    year, year_problem = _year_filter(request)
+    year, year_problem = fiscal_year_filter(request.GET.get("fiscal_year"))
     numbers = {k: row_id(request.GET.get(k)) for k in ("talent", "wait_min", "wait_max", "round")}
     qs = queries.requests_for(request.user, fiscal_year=year,
                               overdue=request.GET.get("overdue") == "1", unmet=request.GET.get("unmet") == "1",
