@@ -600,7 +600,7 @@ def stream_table(data: bytes, filename: str = "", header_aliases: dict[str, str]
         values_of.send(header)  # from here on, control characters are reported with the column's name
         # A blank header cell between named ones may have values under it: like control characters, they are
         # problems found while the rows are read, so the file is checked before anything is written.
-        may_hold_problems = check_controls or "" in header
+        may_hold_problems = check_controls or bool(_blanks_between_names(header))
         return TableStream(header=header, rows=_data_rows(values_of, header, found), encoding=encoding,
                            header_number=number, control_problems=found, may_hold_cell_problems=may_hold_problems)
     raise TableError("ヘッダー行がありません（ファイルに値がありません）")
@@ -682,12 +682,19 @@ def _row_values(records, limits: Limits, from_csv: bool, check_controls: bool, f
             yield None  # the value of send()
 
 
+def _blanks_between_names(header: list[str]) -> list[int]:
+    """The blank header cells after the first named one (trailing ones are trimmed before). A blank first column is
+    an index of row numbers (pandas writes one by default): no data of the file is in it."""
+    first = next((index for index, name in enumerate(header) if name), len(header))
+    return [index for index, name in enumerate(header) if not name and index > first]
+
+
 def _data_rows(values_of, header: list[str], found: list | None = None) -> Iterator[Row]:
     """The rows after the header. A value under a blank header cell between named ones (its heading deleted,
     or a merged cell) would be lost under the key "": it is a TableError, or with found, a problem in found for
     each such cell (see read_table)."""
     width = len(header)
-    blanks = [index for index, name in enumerate(header) if not name]
+    blanks = _blanks_between_names(header)
     for number, values in values_of:
         extra = next((index for index, value in enumerate(values[width:], start=width + 1) if value), None)
         if extra is not None:
