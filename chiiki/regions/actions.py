@@ -112,7 +112,7 @@ def update_municipality_attributes(actor, municipality: Municipality, data: dict
 _TOTAL_NAMES = {"全国", "合計", "総数", "総計", "計"}
 _TOTAL_PARTS = {"全国", "都道府県", "市部", "郡部", "町村", "区部", "特別区部"}  # 「市部計」, 「都道府県計」…
 _TOTAL_SUFFIXES = ("合計", "総数", "計")
-_NAME_COLUMN = re.compile(r"名|地域")  # 団体名, 市区町村名, 都道府県名, 名称, 地域…
+_NAME_COLUMN = re.compile(r"名|地域|市区町村|都道府県|団体")  # 団体名, 市区町村, 都道府県名, 名称, 地域…
 _SPACES_AND_BRACKETS = re.compile(r"[\s()（）［］\[\]「」『』【】〔〕<>＜＞]")
 
 
@@ -198,11 +198,12 @@ def _import(actor, table: Table, *, code_column: str, value_columns: list[str], 
             budget.check()
         raw_code = row.get(code_column)
         if not raw_code or not any(c.isdigit() for c in raw_code):
-            names = [value for column, value in row.values.items()
-                     if column != code_column and value and _NAME_COLUMN.search(column)]
+            others = {column: value for column, value in row.values.items() if column != code_column and value}
+            names = [value for column, value in others.items() if _NAME_COLUMN.search(column)]
             if prefectures is None:
                 prefectures = set(Prefecture.objects.values_list("name", flat=True))
-            if any(_is_total_name(value, prefectures) for value in [raw_code, *names]):
+            # Whole cells only, so any column may say it (its heading varies from file to file).
+            if any(_is_total_name(value, prefectures) for value in [raw_code, *others.values()]):
                 result.skipped.append(f"{row.number}行目: 合計行")
                 continue
             if not raw_code:
