@@ -2,6 +2,7 @@ import re
 import unicodedata
 
 from django.db import migrations
+from django.db.models import F, Q
 
 
 def normalise_tags(apps, schema_editor):
@@ -20,11 +21,15 @@ def normalise_tags(apps, schema_editor):
             dataset.tags = tags
             changed.append(dataset)
     Dataset.objects.bulk_update(changed, ["tags"], batch_size=500)
+    if changed:  # the catalog's facets and stored pages were built with the old spellings (chiiki.core.history.bump)
+        apps.get_model("core", "DataVersion").objects.filter(
+            Q(name="opendata") | Q(name__startswith="opendata/")).update(version=F("version") + 1)
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('core', '0001_initial'),
         ('opendata', '0005_usecase_version'),
     ]
 
