@@ -124,6 +124,12 @@ def _clean(value) -> str:
     return normalize_digits(cell_text(value)).strip()
 
 
+def as_read(text: str) -> str:
+    """What a text cell holding `text` reads as: an import comparing a stored text with a file's keeps the stored
+    one when only this reading tells them apart."""
+    return _clean(text or "")
+
+
 def cell_text(value) -> str:
     """A cell's value as the text Excel shows for it: a date as YYYY-MM-DD (a datetime at midnight is a date), a
     time as hh:mm (hh:mm:ss when it has seconds), a whole number without ".0", TRUE/FALSE; text as it is."""

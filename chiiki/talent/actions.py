@@ -20,6 +20,7 @@ from chiiki.core import budget, db, editing, history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import current_fiscal_year, fiscal_year_of
 from chiiki.core.models import ChangeRecord
+from chiiki.core.tabular import as_read
 from chiiki.core.text import control_character_problem
 from chiiki.regions.models import Prefecture
 from chiiki.roadmap.models import Sector
@@ -728,6 +729,7 @@ ROSTER_NOT_IMPORTED = ("この人材は名簿の取込ではなく、人材の�
                        "（上書きするには、名簿の出力で得た版を版の列に入れてください）")
 # The sources of a roster import's history: the import page's, and the action's own (a run without the page).
 ROSTER_SOURCES = (history.IMPORT, history.WEB_IMPORT)
+_ROSTER_TEXT = ("display_name", "public_profile", "email", "phone")
 _YES = {"1", "はい", "可", "○", "true", "yes", "y"}
 _NO = {"", "0", "いいえ", "不可", "×", "false", "no", "n"}
 # Import columns → the form's field names (for naming the column of a problem).
@@ -875,6 +877,10 @@ def import_roster(actor, table, *, dry_run: bool = False, source: str = history.
                     kept = {s.capability_id: s.evidence for s in profile.skills.all()}
                     cleaned = {**cleaned, "skills": [(c, level, evidence or kept.get(c.pk, ""))
                                                      for c, level, evidence in cleaned["skills"]]}
+                    # A file's cells are read with full-width digits and spaces made half-width: text the page
+                    # saved with them reads back the same, and is kept as saved rather than rewritten.
+                    cleaned |= {name: getattr(profile, name) for name in _ROSTER_TEXT
+                                if cleaned[name] == as_read(getattr(profile, name))}
                 same = profile is not None and _same_profile(profile, cleaned)
                 if profile is None:
                     if version:  # read from a profile deleted since: the person left, never bring them back
