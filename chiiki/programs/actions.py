@@ -7,7 +7,7 @@ from chiiki.access import require
 from chiiki.core import budget, db, editing, history
 from chiiki.core.errors import Conflict, Invalid, RowProblem
 from chiiki.core.imports import ImportResult
-from chiiki.core.tabular import Table
+from chiiki.core.tabular import Table, as_read
 from chiiki.core.text import control_character_problem
 from chiiki.roadmap.models import Sector
 
@@ -171,7 +171,11 @@ def import_catalog(actor, table: Table, *, dry_run: bool = False, source: str = 
                 before_content = content_of(program)
                 current_version = program.version
                 for attr, value in data.items():
-                    setattr(program, attr, value)
+                    stored = getattr(program, attr)
+                    # Cells are read with full-width digits and spaces made half-width: a text saved on the page
+                    # with them reads back the same, and is kept as saved rather than rewritten.
+                    if not (isinstance(stored, str) and isinstance(value, str) and value == as_read(stored)):
+                        setattr(program, attr, value)
                 if content_of(program) == before_content:
                     result.unchanged += 1
                     continue
