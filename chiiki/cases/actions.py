@@ -7,6 +7,7 @@ from chiiki.core import budget, db, editing, history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.forms import row_id
 from chiiki.core.imports import ImportResult
+from chiiki.core.tabular import as_read
 
 from . import indexing, validation
 from .models import Case
@@ -67,6 +68,11 @@ def save_case(actor, case: Case | None, data: dict, *, version, source: str = hi
     return case, True
 
 
+def _reads_as(case, key: str, value) -> bool:
+    stored = getattr(case, key, None)
+    return isinstance(stored, str) and isinstance(value, str) and stored != value and value == as_read(stored)
+
+
 def import_cases(actor, table, *, dry_run: bool = False, source: str = history.IMPORT) -> ImportResult:
     """All or nothing: every row is checked (values and the actor's right to edit its municipality) before any
     is written. A row with an `id` updates that case (its `version` must match), without one creates a case."""
@@ -123,6 +129,8 @@ def import_cases(actor, table, *, dry_run: bool = False, source: str = history.I
                 result.reject(row.number, "版", "事例がほかで更新されています（最新の版を出力し直してください）",
                               str(data.get("version") or ""))
                 continue
+        if case is not None:  # cells read with full-width digits and spaces half-width: keep a text saved with them
+            data = {key: getattr(case, key) if _reads_as(case, key, value) else value for key, value in data.items()}
         plans.append((row.number, case, data))
     if not result.ok or dry_run:
         result.created = sum(1 for _, case, _ in plans if case is None)
