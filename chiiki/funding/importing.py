@@ -16,7 +16,7 @@ from chiiki.core import budget, db, editing, history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.forms import row_id
 from chiiki.core.imports import ImportResult
-from chiiki.core.tabular import Table, TableError, require_columns
+from chiiki.core.tabular import Table, TableError, as_read, require_columns
 from chiiki.programs.models import SupportProgram
 
 from . import validation
@@ -174,6 +174,8 @@ def _parse(row, actor, plans, years, lines, programs, result: ImportResult) -> P
                                   row.get("版"))
     if len(result.problems) > problems_before:
         return None
+    if line is not None and label == as_read(line.label):  # read half-width: keep the text as the page saved it
+        label = line.label
     values = {"source_kind": kind, "amount": amount, "state": state, "program_id": program.pk if program else None,
               "label": label}
     # A file has no campaign or project column: an unchanged kind keeps its link, another kind drops it.
