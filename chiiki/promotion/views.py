@@ -425,13 +425,14 @@ def _challenge_filters(request) -> tuple[dict, str]:
             deadline = dt.date.fromisoformat(raw)
         except ValueError:
             error = f"締切（この日まで）は YYYY-MM-DD の形式の日付で指定してください（入力: {raw[:30]}）"
+    municipality = request.GET.get("municipality", "")
     try:
-        typed_code(request.GET.get("municipality", ""))
+        municipality = typed_code(municipality)  # as stored: the heading names the municipality of 13201 too
     except InvalidCode as exc:  # as the API answers: said, nothing listed
         error = error or str(exc)
     status = request.GET.get("status", "")
     return {"sector": request.GET.get("sector", ""), "prefecture": request.GET.get("prefecture", ""),
-            "municipality": request.GET.get("municipality", ""), "deadline_before": deadline,
+            "municipality": municipality, "deadline_before": deadline,
             "startup_friendly": request.GET.get("startup_friendly") == "1",
             "status": status if status in queries.status_filters(request.user) else "open"}, error
 

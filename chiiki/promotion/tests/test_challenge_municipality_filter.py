@@ -37,3 +37,8 @@ def test_the_api_refuses_a_code_that_is_not_one(client, market, typed):  # noqa:
     body = page.content.decode()
     assert market["challenge"]["title"] not in body and "団体コードが正しくありません" in body
     assert client.get("/promotion/challenges/", {"municipality": typed, "format": "csv"}).status_code == 422
+
+
+def test_the_page_heading_names_the_municipality_of_a_typed_code(client, market):  # noqa: F811
+    page = client.get("/promotion/challenges/", {"municipality": "13201"}).content.decode()
+    assert "八王子市の課題だけを表示しています" in page and "団体コード 13201" not in page
