@@ -1,5 +1,7 @@
-"""Numbers read from files by more than one capability: their shared bounds and the one way to read a decimal."""
+"""Numbers shared by more than one capability: bounds of figures read from files, the one way to read a decimal,
+and the one way to rank."""
 
+from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 
 # Above Japan's (about 126 million) and any one municipality's, and below the 32-bit integer columns the figures
@@ -15,3 +17,14 @@ def finite_decimal(text: str) -> Decimal | None:
     except InvalidOperation:
         return None
     return number if number.is_finite() else None
+
+
+def competition_ranks(ordered: Iterable, score: Callable) -> list[tuple[int, object]]:
+    """(rank, item) for items already sorted best first: equal scores share a rank and the next rank skips
+    (1, 2, 2, 4), as every published ranking does (docs/decisions/0004-progress-carry-over-and-imports.md)."""
+    ranked, previous, rank = [], object(), 0
+    for index, item in enumerate(ordered, start=1):
+        if score(item) != previous:
+            rank, previous = index, score(item)
+        ranked.append((rank, item))
+    return ranked

@@ -10,11 +10,13 @@ ProgressImplementedCount.
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
+from operator import itemgetter
 
 from django.db.models import Count, Max
 
 from chiiki.core.cache import latest, versioned, versions
 from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
+from chiiki.core.numbers import competition_ranks
 from chiiki.regions.models import Municipality, MunicipalityKind
 from chiiki.regions.queries import POPULATION_CLASS_LABELS, population_class
 from chiiki.roadmap.models import Sector
@@ -427,12 +429,8 @@ def rankings(fiscal_year: int) -> dict[str, list[dict]]:
         result = {}
         for key, members in groups.items():
             members = sorted(members, key=lambda e: (-e["score"], e["code"]))
-            ranked, previous, rank = [], None, 0
-            for index, entry in enumerate(members, start=1):
-                if entry["score"] != previous:
-                    rank, previous = index, entry["score"]
-                ranked.append({**entry, "rank": rank, "group_size": len(members)})
-            result[key] = ranked
+            result[key] = [{**entry, "rank": rank, "group_size": len(members)}
+                           for rank, entry in competition_ranks(members, itemgetter("score"))]
         return result
 
     return cached("rankings", fiscal_year, compute)

@@ -3,6 +3,7 @@ neighbours' uptake. Progress is read from the current-state table (ProgressCell,
 
 import datetime as dt
 import hashlib
+from operator import itemgetter
 
 from django.db import connection
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, Sum, Value, When
@@ -12,6 +13,7 @@ from chiiki import access
 from chiiki.core.cache import versioned, versions
 from chiiki.core.codes import InvalidCode, normalize_code, typed_code
 from chiiki.core.fiscal import current_fiscal_year
+from chiiki.core.numbers import competition_ranks
 from chiiki.core.text import fold
 from chiiki.progress import queries as progress_queries
 from chiiki.progress.models import IMPLEMENTED_STAGES, ProgressCell
@@ -182,8 +184,8 @@ def candidates(fiscal_year: int) -> dict:
 
 def ranked_candidates(result: dict, prefecture: str | None = None) -> list[tuple[int, dict]]:
     """(national rank, candidate) best first, optionally only one prefecture's: a prefecture looks at its own
-    municipalities without losing where they stand nationally."""
-    ranked = list(enumerate(result["items"], start=1))
+    municipalities without losing where they stand nationally. Equal scores share a rank."""
+    ranked = competition_ranks(result["items"], itemgetter("score"))
     if prefecture:
         ranked = [(rank, e) for rank, e in ranked if e["prefecture_code"] == prefecture]
     return ranked
