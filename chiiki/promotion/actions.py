@@ -940,9 +940,6 @@ def save_event(actor, event: Event | None, data: dict, *, version=None, is_demo=
         version = editing.require_version(version)
     cleaned = clean_event(actor, data)
     sectors = cleaned.pop("sectors")
-    if event is not None and cleaned["capacity"] is not None \
-            and cleaned["capacity"] < event.registrations.count():
-        raise Invalid([("capacity", "定員は申込済みの人数より少なくできません")])
     place = cleaned["organiser_municipality"]
     with transaction.atomic():
         if event is None:
@@ -952,6 +949,10 @@ def save_event(actor, event: Event | None, data: dict, *, version=None, is_demo=
                            prefecture=cleaned["organiser_prefecture"], source=source)
         else:
             current = editing.lock(Event.objects, event.pk, version)
+            # Counted under the event row's lock, which register_for_event takes before it counts: a registration
+            # arriving meanwhile is either counted here or refused there as full, never left beyond the capacity.
+            if cleaned["capacity"] is not None and cleaned["capacity"] < current.registrations.count():
+                raise Invalid([("capacity", "定員は申込済みの人数より少なくできません")])
             before = _event_snapshot(current)
             if editing.apply(current, EVENT_FIELDS, cleaned) is None:
                 if before["sectors"] == sectors:
@@ -991,9 +992,16 @@ def register_for_event(actor, event: Event, *, source: str = history.WEB) -> Reg
 
 
 def cancel_registration(actor, event: Event, *, source: str = history.WEB) -> None:
+    """The registrant withdraws before the event starts: after, the organiser's list of participants stays."""
     access.require(actor, "promotion.event_register", event)
     with transaction.atomic():
-        registration = Registration.objects.select_for_update().order_by().filter(event=event, user=actor).first()
+        # The event row first, as register_for_event locks it: the start is read as it is now, never crossed.
+        locked = Event.objects.select_for_update().order_by().filter(pk=event.pk).first()
+        if locked is None:
+            raise Invalid([("", "このイベントは削除されました")])
+        if locked.starts_at <= timezone.now():
+            raise Invalid([("", "開始したイベントの申込は取り消せません")])
+        registration = Registration.objects.select_for_update().order_by().filter(event=locked, user=actor).first()
         if registration is None:
             raise Invalid([("", "申し込みはありません")])
         history.record(actor, history.DELETE, registration, {"event": event.pk, "user": actor.pk}, None,

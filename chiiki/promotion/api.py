@@ -793,7 +793,8 @@ class ChallengeOut(Schema):
     no_track_record: bool
     pilot_first: bool
     startup_friendly: bool
-    status: str
+    status: str = Field(..., description="open（募集中）・closed（審査中: 提案の締切を過ぎ、結果の公表前）・decided（決定）・"
+                                         "withdrawn（取下げ）")
     withdrawal_reason: str = Field("", description="取下げの理由（status が withdrawn のとき）")
     outcome: OutcomeOut | None
     proposal_count: int | None = Field(..., description=(
@@ -867,7 +868,7 @@ def challenge_item(c: Challenge, user) -> dict:
             "prefecture": c.municipality.prefecture_id, "sector": c.sector_id, "title": c.title, "problem": c.problem,
             "requirements": c.requirements, "budget_min": c.budget_min, "budget_max": c.budget_max,
             "deadline": c.deadline, "small_orders": c.small_orders, "no_track_record": c.no_track_record,
-            "pilot_first": c.pilot_first, "startup_friendly": c.startup_friendly, "status": c.status,
+            "pilot_first": c.pilot_first, "startup_friendly": c.startup_friendly, "status": c.current_status(),
             "withdrawal_reason": c.withdrawal_reason, "outcome": queries.public_outcome(c), "proposal_count": queries.visible_proposal_count(user, c),
             "is_demo": c.is_demo, "version": c.version,
             "url": c.get_absolute_url()}

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Func
 from django.urls import reverse
+from django.utils import timezone
 
 from chiiki.core.text import fold
 
@@ -252,6 +253,16 @@ class Challenge(models.Model):
     @property
     def startup_friendly(self) -> bool:
         return self.small_orders or self.no_track_record or self.pilot_first
+
+    def current_status(self, today=None) -> str:
+        """The state as the pages, exports and API say it: an open challenge past its deadline is 審査中 (CLOSED)."""
+        # Derived, not stored: the deadline passing is no write, so nothing would ever set CLOSED on the row.
+        if self.status == ChallengeStatus.OPEN and self.deadline < (today or timezone.localdate()):
+            return ChallengeStatus.CLOSED
+        return self.status
+
+    def get_current_status_display(self) -> str:
+        return ChallengeStatus(self.current_status()).label
 
     @property
     def budget_text(self) -> str:

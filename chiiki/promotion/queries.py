@@ -609,7 +609,8 @@ def council_members(council: Council):
 # ---- challenges and proposals -------------------------------------------------------------------------------------
 
 AWAITING_SELECTION = "awaiting"
-# The lists' status filter (page, CSV/XLSX, ICS, API): "open" is open and before its deadline.
+# The lists' status filter (page, CSV/XLSX, ICS, API): "open" is open and before its deadline; "closed" (審査中) is
+# open past its deadline too, as Challenge.current_status says.
 CHALLENGE_STATUS_FILTERS = {"open": "募集中の課題", AWAITING_SELECTION: "提案の選定を待つ課題",
                             ChallengeStatus.CLOSED: "審査中の課題", ChallengeStatus.DECIDED: "結果を公表した課題",
                             ChallengeStatus.WITHDRAWN: "取り下げた課題", "all": "すべての課題"}
@@ -630,6 +631,8 @@ def challenges(*, sector="", prefecture="", municipality="", deadline_before=Non
               .annotate(waiting=Count("proposals", filter=Q(proposals__status__in=(ProposalStatus.SUBMITTED,
                                                                                    ProposalStatus.SHORTLISTED))))
               .filter(waiting__gt=0))
+    elif status == ChallengeStatus.CLOSED:
+        qs = qs.filter(Q(status=ChallengeStatus.CLOSED) | Q(status=ChallengeStatus.OPEN, deadline__lt=today))
     elif status in ChallengeStatus.values:
         qs = qs.filter(status=status)
     if sector:

@@ -454,7 +454,7 @@ def challenges(request):
         names = queries.sector_names()
         return tabular.table_response(request.GET["format"], "自治体の課題", header, [
             [c.pk, c.municipality_id, c.municipality.name, names.get(c.sector_id, c.sector_id), c.title, c.budget_min,
-             c.budget_max, c.deadline, c.get_status_display(),
+             c.budget_max, c.deadline, c.get_current_status_display(),
              *("○" if flag else "" for flag in (c.small_orders, c.no_track_record, c.pilot_first)),
              *([queries.visible_proposal_count(user, c)] if show_proposals else [])]
             for c in rows])
