@@ -349,6 +349,9 @@ def delete_profile(actor, profile: TalentProfile, *, version, source: str = hist
         # The requests that named the person keep an anonymised name and no link: a change to each, recorded.
         named = list(TalentRequest.objects.select_for_update(of=("self",)).select_related("municipality")
                      .filter(talent=current).order_by("pk"))
+        for request in named:
+            if request.status in TALENT_LEFT_STATES:
+                _talent_left(actor, request, source)
         TalentRequest.objects.filter(pk__in=[r.pk for r in named]).update(talent=None, talent_label=DELETED_LABEL)
         history.record_many(history.change_record(
             actor, history.UPDATE, request, {"talent_id": current.pk}, {"talent_id": None}, source=source,
@@ -356,6 +359,26 @@ def delete_profile(actor, profile: TalentProfile, *, version, source: str = hist
         history.record(actor, history.DELETE, current, before, None, source=source)
         current.delete()
         history.bump(AREA)
+
+
+# What the person still had to do on a request (answer, visit, report) nobody else may do for them, so such a
+# request goes back to the secretariat as 辞退, whose next step is to ask someone else (or 不採択, or the
+# municipality withdraws). Visits already made stay on it and count towards the case's limit with the next talent.
+# A reported request needs the talent no more (評価・完了 are others' steps) and keeps its state.
+TALENT_LEFT_STATES = (Status.ASKED, Status.ACCEPTED, Status.DISPATCHING)
+TALENT_LEFT_REASON = "依頼した人材の登録が削除されました"
+
+
+def _talent_left(actor, request: TalentRequest, source: str) -> None:
+    """`request` (locked) back to the secretariat as 辞退: a move of its own, recorded and told like the others."""
+    before = _request_snapshot(request)
+    request.status, request.reason = Status.DECLINED, TALENT_LEFT_REASON
+    request.version += 1
+    request.save(update_fields=["status", "reason", "version", "updated_at"])
+    _record(actor, history.UPDATE, request, before, source)
+    if source != history.DEMO:
+        notify.send(request, Status.DECLINED.label, notify.recipients(request, admins=True, municipality=True),
+                    f"理由: {TALENT_LEFT_REASON}")
 
 
 # ---- Requests -------------------------------------------------------------------------------------------------
@@ -550,10 +573,16 @@ _NOTIFY = {"submit": dict(admins=True), "receive": dict(municipality=True), "pro
            "reject": dict(municipality=True)}
 
 
+# The talent's own moves: with no talent named (their profile deleted), nobody's, not even the admin's for them.
+TALENT_MOVES = ("accept", "decline", "report")
+NO_TALENT = ("talent", "依頼している人材がいません")
+
+
 def allowed_transitions(user, request: TalentRequest) -> list[str]:
     """The moves the user may make now (for buttons; the actions check again)."""
     return [name for name, (rule, sources, _to) in TRANSITIONS.items()
-            if request.status in sources and access.can(user, rule, request)]
+            if request.status in sources and access.can(user, rule, request)
+            and not (name in TALENT_MOVES and request.talent_id is None)]
 
 
 def transition(actor, request: TalentRequest, name: str, *, version, reason: str = "", talent=None, rating=None,
@@ -578,6 +607,8 @@ def transition(actor, request: TalentRequest, name: str, *, version, reason: str
         if current.status not in sources:
             raise Invalid([("status", f"「{Status(current.status).label}」の依頼は「{TRANSITION_LABELS[name]}」"
                                       f"ことができません")])
+        if name in TALENT_MOVES and current.talent_id is None:
+            raise Invalid([NO_TALENT])
         access.require(actor, rule, current)  # the talent asked may have changed since the page was read
         before = _request_snapshot(current)
         note = ""
@@ -690,6 +721,8 @@ def add_visit(actor, request: TalentRequest, *, date, hours, mode: str, particip
         current = _locked(request, version)
         if current.status not in (Status.ACCEPTED, Status.DISPATCHING):
             raise Invalid([("status", "訪問を記録できるのは承諾後・報告提出前の依頼です")])
+        if current.talent_id is None:
+            raise Invalid([NO_TALENT])
         if fiscal_year_of(date) != current.fiscal_year:
             raise Invalid([("date", f"訪問日が依頼の年度（{current.fiscal_year}年度）に入っていません")])
         problem = rules.visit_problem(list(current.visits.all()), date, hours, mode)

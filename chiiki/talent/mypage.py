@@ -9,13 +9,16 @@ from chiiki.core.mypage import Capability, Todo, first_rows, section
 
 from . import queries
 from .actions import TRANSITIONS
-from .models import TalentProfile
+from .models import Status, TalentProfile
 
 # The moves that are someone's next step. Withdraw and reject stay open at every stage, and propose is the other
 # way to the same step as ask: none of them is a to-do.
 NEXT_STEPS = {"submit": "申請する", "receive": "受け付ける", "ask": "候補を選び人材に依頼する",
               "accept": "承諾か辞退を回答する", "report": "派遣報告を提出する", "rate": "派遣を評価する",
               "complete": "完了にする"}
+# 承諾 → 派遣中 is no transition but the talent's first visit record (actions.add_visit): their step all the same,
+# or an accepted request would be on nobody's list until the dispatch starts.
+VISIT_STEP = {Status.ACCEPTED: "訪問・オンライン支援を記録する"}
 
 
 def _steps(rule: str) -> dict[str, str]:
@@ -63,8 +66,9 @@ def todo_sections(user, today) -> list:
                                       prefecture=code)
     profile = _profile(user)
     if profile is not None:
-        sections += _requests_section("talent-respond", "あなたの回答・報告を待つ派遣依頼",
-                                      requests.filter(talent=profile), _steps("talent.respond"), talent=profile.pk)
+        sections += _requests_section("talent-respond", "あなたの回答・訪問の記録・報告を待つ派遣依頼",
+                                      requests.filter(talent=profile), {**_steps("talent.respond"), **VISIT_STEP},
+                                      talent=profile.pk)
     return sections
 
 

@@ -511,7 +511,8 @@ def request_detail(request, pk, *, sent=None, status=200):
         item.status == Status.PROPOSED and access.can(user, "talent.request", item))
     visits = queries.visits_of(item)
     last = visits[-1].date if visits else None
-    can_respond = access.can(user, "talent.respond", item)
+    # Visits and the report are the named talent's (the admin's only on their behalf): none without one.
+    can_respond = item.talent_id is not None and access.can(user, "talent.respond", item)
     records = history_of(item)
     required, desired = matching.request_items(item)  # read once: matching below scores with the same items
     return render(request, "talent/request.html", {

@@ -73,7 +73,7 @@ def test_deleting_a_profile_records_the_change_of_the_requests_that_named_it(use
     r = TalentRequest.objects.get(pk=r.pk)
     assert r.talent_id is None and r.talent_label == "（削除された人材）"
     records = _records(r)
-    assert records.count() == before + 1
+    assert records.count() == before + 2  # 依頼中 → 辞退 (nobody is left to answer), then the talent unlinked
     assert (records.last().before, records.last().after) == ({"talent_id": advisor_profile.pk}, {"talent_id": None})
     assert records.last().municipality_id == "132012"
     assert advisor_profile.display_name not in str(list(records.values_list("before", "after", "object_repr")))
