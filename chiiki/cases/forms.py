@@ -29,6 +29,8 @@ class CaseForm(forms.Form):
     status = forms.ChoiceField(label="公開状況", required=False, choices=CaseStatus.choices)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, initial=0)
 
+    conflict = None  # set by editing.keep_typed after a Conflict
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sectors"].choices = list(Sector.objects.order_by("order").values_list("code", "name"))

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 
 from chiiki import access
-from chiiki.core import tabular
+from chiiki.core import editing, tabular
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.search_request import facet_panel
 from chiiki.regions.models import Municipality
@@ -88,12 +88,14 @@ def edit(request, pk=None):
             saved, changed = actions.save_case(request.user, case, data, version=version)
         except Invalid as exc:
             form.attach(exc)
-        except Conflict:
-            form.add_error(None, Conflict.DEFAULT)
+        except Conflict as exc:
+            editing.keep_typed(form, exc.current and CaseForm.initial_of(exc.current))
         else:
             messages.success(request, "事例を保存しました。" if changed else "変更はありませんでした。")
             return redirect("cases:detail", pk=saved.pk)
-    return render(request, "cases/edit.html", {"form": form, "case": case}, status=422 if form.errors else 200)
+    # 409 when someone else saved first (what was typed is kept), 422 when the values were refused.
+    return render(request, "cases/edit.html", {"form": form, "case": case},
+                  status=409 if form.conflict else 422 if form.errors else 200)
 
 
 urls_import = CASES.urls("import/")

@@ -137,10 +137,11 @@ class ActionForm(forms.Form):
         return 409 if self.conflict else 422 if self.errors else 200
 
 
-def save_or_refuse(form, save):
+def save_or_refuse(form, save, stored=None):
     """For a plain Django form an editor posts (ActionForm has `submit`): `save()` when the form is valid.
     Returns (what save returned or None, the page's status): 200 saved, 422 refused (the action's problems go on
-    the fields), 409 someone saved first (its message on the form)."""
+    the fields), 409 someone saved first: for edits, `stored(row)` → the row's values now, with its version, keeps
+    what was typed beside what the other person saved (editing.keep_typed); without it, the message on the form."""
     _name_nul(form)
     if not form.is_valid():
         return None, 422
@@ -153,7 +154,10 @@ def save_or_refuse(form, save):
             form.add_error(name if visible else None, reason)
         return None, 422
     except Conflict as exc:
-        form.add_error(None, str(exc))
+        if stored is None:
+            form.add_error(None, str(exc))
+        else:
+            editing.keep_typed(form, exc.current and stored(exc.current))
         return None, 409
 
 

@@ -5,6 +5,7 @@ from django import forms
 
 from chiiki import access
 from chiiki.core.codes import InvalidCode, typed_code
+from chiiki.core.dates import parse_date
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
 from chiiki.core.forms import ActionForm, OpenChoiceField
 from chiiki.programs.models import SupportProgram
@@ -118,6 +119,11 @@ def line_choices(plan) -> dict:
             "donation_project": [("", "—"), *((str(p.pk), p.name) for p in projects)]}
 
 
+class ParticipantsForm(forms.Form):
+    participants = forms.CharField(label="参加団体の団体コード", required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label="状態", choices=PlanStatus.choices)
     reason = forms.CharField(label="理由（中止のときは必須）", required=False, max_length=500)
@@ -170,8 +176,9 @@ class CampaignForm(forms.Form):
     title = forms.CharField(label="プロジェクト名", max_length=200)
     use_of_funds = forms.CharField(label="寄附金の使い道", widget=TEXTAREA)
     target_amount = forms.CharField(label="目標金額（円）")
-    start_date = forms.DateField(label="募集開始日", widget=forms.DateInput(attrs={"type": "date"}), input_formats=["%Y-%m-%d"])
-    end_date = forms.DateField(label="募集終了日", widget=forms.DateInput(attrs={"type": "date"}), input_formats=["%Y-%m-%d"])
+    # Read as the action reads them (2026/6/1 too, in its words): a date it would save is not refused here.
+    start_date = forms.CharField(label="募集開始日", widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.CharField(label="募集終了日", widget=forms.DateInput(attrs={"type": "date"}))
     model = forms.ChoiceField(label="方式", choices=(), help_text="All-in: 目標に届かなくても寄附を受けて実施／All-or-Nothing: 目標達成時のみ実施")
     minimum_donation = forms.CharField(label="最低寄附額（円）", required=False, initial=2000)
     gift_description = forms.CharField(label="返礼品（任意）", required=False, max_length=200)
@@ -186,8 +193,7 @@ class CampaignForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         for name in ("start_date", "end_date"):
-            self.fields[name].error_messages.update({"required": "日付を入力してください",
-                                                     "invalid": "日付は YYYY-MM-DD の形式で入力してください"})
+            self.fields[name].error_messages["required"] = "日付を入力してください"
         self.fields["donation_url"].error_messages.update({"required": "寄附ページのURLを入力してください",
                                                            "invalid": "寄附ページのURL（https://…）を入力してください"})
         # The same words as the action's (funding.actions), so a field refused twice is said once (_put_errors).
@@ -209,6 +215,18 @@ class CampaignForm(forms.Form):
         if codes is not None:
             plans = plans.filter(municipality_id__in=codes)
         self.fields["plan"].choices = [("", "—"), *((str(p.pk), f"{p.municipality_id} {p.title}") for p in plans[:500])]
+
+    def _date(self, name: str):
+        try:
+            return parse_date(self.cleaned_data[name], label=self.fields[name].label)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_start_date(self):
+        return self._date("start_date")
+
+    def clean_end_date(self):
+        return self._date("end_date")
 
 
 def kpis_from_text(text: str) -> list[dict]:

@@ -1,12 +1,13 @@
 """Funding pages: plan list / page / editing (one row per form, htmx), funding lines, fund flow, 財源の崖."""
 
 from collections import defaultdict
+from typing import Any, NamedTuple
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from chiiki import access
-from chiiki.core import history
+from chiiki.core import editing, history
 from chiiki.core.codes import InvalidCode, typed_code
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, fiscal_year_filter, parse_fiscal_year
@@ -29,6 +30,7 @@ from . import actions, queries
 from .forms import (
     CampaignReportForm,
     LineForm,
+    ParticipantsForm,
     PlanFilterForm,
     PlanForm,
     PledgeForm,
@@ -106,19 +108,34 @@ def _visible_plan(request, pk) -> ImplementationPlan:
     return plan
 
 
-def _plan_form(form_class, prefix: str, initial: dict, posted=None, invalid=(), **kwargs):
-    """The stored values, or, for the one form a refused post came from, what was typed with its bad fields marked
-    (bad input loses nothing)."""
-    if posted is None or not any(key.startswith(prefix + "-") for key in posted):
+class _Sent(NamedTuple):
+    """The post a refused write came from: the name of its form on the page (a prefix, or "participants" / "status"
+    for the two forms without one), what was typed, the refused fields, and whether someone else saved first."""
+
+    form: str
+    data: Any
+    invalid: frozenset = frozenset()
+    conflict: bool = False
+
+
+def _plan_form(form_class, name: str, initial: dict, sent: _Sent | None, *, prefixed: bool = True, **kwargs):
+    """The stored values, or, for the one form a refused post came from, what was typed (bad input loses nothing):
+    its bad fields marked, or after a conflict the stored value beside each field that differs and the stored
+    version, so saving again is a deliberate overwrite."""
+    prefix = name if prefixed else None
+    if sent is None or sent.form != name:
         return form_class(initial=initial, prefix=prefix, **kwargs)
-    form = form_class(posted, prefix=prefix, **kwargs)
-    for name in invalid:
-        if name in form.fields:
-            form.fields[name].widget.attrs.update({"aria-invalid": "true", "aria-describedby": "plan-errors"})
+    form = form_class(sent.data, prefix=prefix, **kwargs)
+    for field in sent.invalid:
+        if field in form.fields:
+            form.fields[field].widget.attrs.update({"aria-invalid": "true", "aria-describedby": "plan-errors"})
+    if sent.conflict:
+        editing.keep_typed(form, initial)
     return form
 
 
-def _plan_context(request, plan, *, notice: str = "", error: str = "", problems=(), posted=None, invalid=()):
+def _plan_context(request, plan, *, notice: str = "", error: str = "", problems=(), sent: _Sent | None = None,
+                  error_href: str = ""):
     plan = queries.plan_detail(plan.pk)  # fresh rows after a write
     table = queries.year_source_table(plan)
     can_edit = access.can(request.user, "funding.plan_edit", plan)
@@ -130,24 +147,34 @@ def _plan_context(request, plan, *, notice: str = "", error: str = "", problems=
     years = []
     choices = line_choices(plan)  # once per page, not once per line form
     for year in plan.years.all():
-        lines = [(line, _plan_form(LineForm, f"line{line.pk}", _line_initial(line), posted, invalid, choices=choices),
+        lines = [(line, _plan_form(LineForm, f"line{line.pk}", _line_initial(line), sent, choices=choices),
                   flagged_rows.get(("line", line.pk), [])) for line in year.lines.all()]
         years.append({"year": year, "lines": lines, "flags": flagged_rows.get(("year", year.pk), []),
-                      "form": _plan_form(YearForm, f"year{year.pk}", _year_initial(year), posted, invalid),
-                      "new_line": _plan_form(LineForm, f"newline{year.pk}", {"state": FundingState.PLANNED}, posted,
-                                             invalid, choices=choices)})
+                      "form": _plan_form(YearForm, f"year{year.pk}", _year_initial(year), sent),
+                      "new_line": _plan_form(LineForm, f"newline{year.pk}", {"state": FundingState.PLANNED}, sent,
+                                             choices=choices)})
     next_year = max((y["year"].fiscal_year for y in years), default=plan.start_year - 1) + 1
     return {
         "plan": plan, "table": table, "chart": queries.chart_data(table), "flags": flags, "years": years,
         "plan_sectors": [plan.sector_id, *plan.further_sectors],  # 「似た事例」 in any of the plan's sectors
-        "can_edit": can_edit, "notice": notice, "error": error, "problems": problems,
+        "can_edit": can_edit, "notice": notice, "error": error, "problems": problems, "error_href": error_href,
         "new_year": _plan_form(YearForm, "newyear", {"fiscal_year": next_year, "phase": "operation", "total_cost": 0},
-                               posted, invalid),
-        "status_form": StatusForm(initial={"status": plan.status, "version": plan.version}),
+                               sent),
+        "participants_form": _plan_form(ParticipantsForm, "participants", _participants_initial(plan), sent,
+                                        prefixed=False),
+        # Marked by hand: these two forms' inputs are written out in the template, not rendered by their widgets.
+        "participants_refused": sent.invalid if sent and sent.form == "participants" else (),
+        "status_refused": sent.invalid if sent and sent.form == "status" else (),
+        "status_form": _plan_form(StatusForm, "status", {"status": plan.status, "reason": plan.status_reason,
+                                                         "version": plan.version}, sent, prefixed=False),
         "statuses": PlanStatus.choices,
         "history_url": reverse("history:index") + "?" + urlencode({"model": "funding.implementationplan",
                                                                    "object_id": plan.pk}),
     }
+
+
+def _participants_initial(plan):
+    return {"participants": " ".join(sorted(m.code for m in plan.participants.all())), "version": plan.version}
 
 
 def _year_initial(year):
@@ -179,16 +206,88 @@ def _after_write(request, plan, notice: str):
     return redirect(plan.get_absolute_url() + "#plan-editor")
 
 
-def _failed(request, plan, exc):
-    """The plan page again with what went wrong; htmx swaps only 2xx answers, so those get 200."""
-    if isinstance(exc, Conflict):  # someone else saved first: their values are shown, to be edited again
-        error, problems, status, posted, invalid = Conflict.DEFAULT + "（最新の内容を表示しています）", (), 409, None, ()
+# After a conflict the typed values stay in their form, the other person's beside them (editing.keep_typed).
+TYPED_KEPT = ("ほかの利用者が先に更新しました。あなたの入力は消さずに残しています。各項目の「ほかの人が保存した内容」と見比べてください。"
+              "このまま保存すると、あなたの入力で上書きします。")
+
+
+def _failed(request, plan, exc, form: str, *, href: str = ""):
+    """The plan page again with what went wrong, the form named `form` (its prefix, or "participants" / "status")
+    keeping what was typed; htmx swaps only 2xx answers, so those get 200."""
+    if isinstance(exc, Conflict):
+        error, problems, status = TYPED_KEPT, (), 409
+        sent = _Sent(form, request.POST, conflict=True)
+        if request.POST.get("delete"):  # confirmed on an older page: the row as it is now, deleted again on purpose
+            error, sent = Conflict.BEFORE_DELETE if exc.current is not None else Conflict.GONE, None
     else:
         error, problems, status = "入力内容に誤りがあります。保存していません。", [r for _f, r in exc.problems], 422
-        posted, invalid = request.POST, {field for field, _r in exc.problems}
-    return render(request, "funding/plan_detail.html",
-                  _plan_context(request, plan, error=error, problems=problems, posted=posted, invalid=invalid),
+        sent = _Sent(form, request.POST, frozenset(field for field, _r in exc.problems))
+    return _failed_page(request, plan, error=error, problems=problems, sent=sent, status=status,
+                        href=href if sent is not None else "")
+
+
+def _failed_page(request, plan, *, status: int, href: str = "", **context):
+    return render(request, "funding/plan_detail.html", _plan_context(request, plan, error_href=href, **context),
                   status=200 if _is_htmx(request) else status)
+
+
+def _moved(data, old: str, new: str) -> QueryDict:
+    """What was typed in the form `old` as if typed in the form `new` (the add form that re-creates a removed row)."""
+    moved = QueryDict(mutable=True)
+    for key, values in data.lists():
+        if key.startswith(old + "-") and not key.endswith("-version"):
+            moved.setlist(new + key[len(old):], values)
+    return moved
+
+
+def _typed_lines(data, prefix: str, choices: dict) -> list[str]:
+    """A refused line's typed values as text (「項目: 値」), for when no form on the page can hold them."""
+    form = LineForm(data, prefix=prefix, choices=choices)
+    shown = []
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if name == "version" or value in (None, ""):
+            continue
+        labels = {str(k): str(v) for k, v in getattr(field, "choices", ())}
+        shown.append(f"{field.label}: {labels.get(str(value), value)}")
+    return shown
+
+
+def _deleted(model, pk, plan) -> dict | None:
+    """The last snapshot of a row of `plan` someone deleted (its history entry), None if it never was (a wrong id)."""
+    from chiiki.core.models import ChangeRecord
+
+    before = (ChangeRecord.objects.filter(model=model._meta.label_lower, object_id=str(pk), action=history.DELETE)
+              .order_by("-pk").values_list("before", flat=True).first())
+    if before is None:
+        return None
+    if model is PlanYear:
+        return before if before.get("plan_id") == plan.pk else None
+    return before if PlanYear.objects.filter(pk=before.get("plan_year_id"), plan=plan).exists() or (
+        ChangeRecord.objects.filter(model="funding.planyear", object_id=str(before.get("plan_year_id")),
+                                    action=history.DELETE, before__plan_id=plan.pk).exists()) else None
+
+
+def _year_gone(request, plan, year_id):
+    """A 年度 someone else deleted: what was typed moves to 「年度を追加」, to be added again on purpose."""
+    return _failed_page(request, plan, status=409, href="#add-year", sent=_Sent(
+        "newyear", _moved(request.POST, f"year{year_id}", "newyear")),
+        error="この年度はほかの利用者が削除しました。あなたの入力は「年度を追加」に残しています。"
+              "もう一度作る場合は「年度を追加する」を押してください。")
+
+
+def _line_gone(request, plan, line_id, year_id):
+    """A funding line someone else deleted: what was typed moves to its 年度's 「財源を追加」; when that 年度 is gone
+    too, the page lists what was typed."""
+    year = PlanYear.objects.filter(pk=year_id, plan=plan).first()
+    if year is None:
+        return _failed_page(request, plan, status=409, sent=None,
+                            problems=_typed_lines(request.POST, f"line{line_id}", line_choices(plan)),
+                            error="この財源とその年度はほかの利用者が削除しました。保存していません。あなたの入力は次のとおりです。")
+    return _failed_page(request, plan, status=409, href=f"#add-line-{year.pk}", sent=_Sent(
+        f"newline{year.pk}", _moved(request.POST, f"line{line_id}", f"newline{year.pk}")),
+        error=f"この財源はほかの利用者が削除しました。あなたの入力は「{year.fiscal_year}年度に財源を追加」に残しています。"
+              "もう一度作る場合は「追加する」を押してください。")
 
 
 def _editable_plan(request, pk) -> ImplementationPlan:
@@ -206,14 +305,18 @@ def year_add(request, pk):
     try:
         year = actions.add_year(request.user, plan, **data)
     except Invalid as exc:
-        return _failed(request, plan, exc)
+        return _failed(request, plan, exc, "newyear", href="#add-year")
     return _after_write(request, plan, f"{year.fiscal_year}年度を追加しました")
 
 
 @require_POST
 def year_edit(request, pk, year_id):
     plan = _editable_plan(request, pk)
-    year = get_object_or_404(PlanYear.objects.select_related("plan"), pk=year_id, plan=plan)
+    year = PlanYear.objects.select_related("plan").filter(pk=year_id, plan=plan).first()
+    if year is None:
+        if request.POST.get("delete") or _deleted(PlanYear, year_id, plan) is None:
+            raise Http404("年度が見つかりません")
+        return _year_gone(request, plan, year_id)
     prefix = f"year{year.pk}-"
     data = {k: request.POST.get(prefix + k, "") for k in ("fiscal_year", "phase", "activities", "total_cost")}
     try:
@@ -221,8 +324,12 @@ def year_edit(request, pk, year_id):
             actions.delete_year(request.user, year, version=request.POST.get(prefix + "version"))
             return _after_write(request, plan, f"{year.fiscal_year}年度を削除しました")
         saved = actions.update_year(request.user, year, version=request.POST.get(prefix + "version"), **data)
-    except (Invalid, Conflict) as exc:
-        return _failed(request, plan, exc)
+    except Conflict as exc:
+        if exc.current is None and not request.POST.get("delete"):
+            return _year_gone(request, plan, year.pk)
+        return _failed(request, plan, exc, f"year{year.pk}", href=f"#year-{year.pk}")
+    except Invalid as exc:
+        return _failed(request, plan, exc, f"year{year.pk}")
     return _after_write(request, plan, f"{saved.fiscal_year}年度を保存しました")
 
 
@@ -246,19 +353,31 @@ def _line_values(request, prefix: str, plan) -> dict:
 @require_POST
 def line_add(request, pk, year_id):
     plan = _editable_plan(request, pk)
-    year = get_object_or_404(PlanYear.objects.select_related("plan"), pk=year_id, plan=plan)
+    year = PlanYear.objects.select_related("plan").filter(pk=year_id, plan=plan).first()
+    if year is None and _deleted(PlanYear, year_id, plan) is None:
+        raise Http404("年度が見つかりません")
     try:
+        if year is None:
+            raise Conflict(actions.YEAR_GONE)
         line = actions.add_line(request.user, year, **_line_values(request, f"newline{year.pk}", plan))
-    except (Invalid, Conflict) as exc:
-        return _failed(request, plan, exc)
+    except Conflict:  # only a 年度 deleted meanwhile: no form on the page is left for the line, so it is listed
+        return _failed_page(request, plan, status=409, sent=None,
+                            problems=_typed_lines(request.POST, f"newline{year_id}", line_choices(plan)),
+                            error="この年度はほかの利用者が削除しました。財源は保存していません。あなたの入力は次のとおりです。")
+    except Invalid as exc:
+        return _failed(request, plan, exc, f"newline{year.pk}")
     return _after_write(request, plan, f"{year.fiscal_year}年度に財源（{line.get_source_kind_display()}）を追加しました")
 
 
 @require_POST
 def line_edit(request, pk, line_id):
     plan = _editable_plan(request, pk)
-    line = get_object_or_404(FundingLine.objects.select_related("plan_year__plan"), pk=line_id,
-                             plan_year__plan=plan)
+    line = FundingLine.objects.select_related("plan_year__plan").filter(pk=line_id, plan_year__plan=plan).first()
+    if line is None:
+        gone = None if request.POST.get("delete") else _deleted(FundingLine, line_id, plan)
+        if gone is None:
+            raise Http404("財源が見つかりません")
+        return _line_gone(request, plan, line_id, gone.get("plan_year_id"))
     prefix = f"line{line.pk}"
     version = request.POST.get(f"{prefix}-version")
     try:
@@ -266,8 +385,12 @@ def line_edit(request, pk, line_id):
             actions.delete_line(request.user, line, version=version)
             return _after_write(request, plan, "財源を削除しました")
         actions.update_line(request.user, line, version=version, **_line_values(request, prefix, plan))
-    except (Invalid, Conflict) as exc:
-        return _failed(request, plan, exc)
+    except Conflict as exc:
+        if exc.current is None and not request.POST.get("delete"):
+            return _line_gone(request, plan, line.pk, line.plan_year_id)
+        return _failed(request, plan, exc, prefix, href=f"#line-{line.pk}")
+    except Invalid as exc:
+        return _failed(request, plan, exc, prefix)
     return _after_write(request, plan, f"{line.plan_year.fiscal_year}年度の財源を保存しました")
 
 
@@ -281,7 +404,7 @@ def plan_participants(request, pk):
             raise Invalid([("participants", p) for p in problems])
         actions.set_participants(request.user, plan, found, version=request.POST.get("version"))
     except (Invalid, Conflict) as exc:
-        return _failed(request, plan, exc)
+        return _failed(request, plan, exc, "participants", href="#plan-participants")
     return _after_write(request, plan, "参加団体を保存しました")
 
 
@@ -292,7 +415,7 @@ def plan_status(request, pk):
         saved = actions.set_status(request.user, plan, request.POST.get("status", ""),
                                    version=request.POST.get("version"), reason=request.POST.get("reason", ""))
     except (Invalid, Conflict) as exc:
-        return _failed(request, plan, exc)
+        return _failed(request, plan, exc, "status", href="#plan-status")
     return _after_write(request, saved, f"状態を「{saved.get_status_display()}」にしました")
 
 
@@ -316,6 +439,15 @@ def _put_errors(form, exc: Invalid, *, once: bool = False):
             form.errors[name] = form.error_class([reason])
             replaced.add(name)
             continue
+        form.add_error(name if name in form.fields else None, reason)
+
+
+def _judged(form, exc: Invalid | None = None):
+    """The action read the whole post (it refused `exc`, or only the version): its verdict is the only one. Django's
+    own checks would refuse some values it accepts (a date typed 2026/6/1, a plan past the 500 listed), so a saved
+    form could show an error, or a field two."""
+    form.errors.clear()
+    for name, reason in exc.problems if exc is not None else ():
         form.add_error(name if name in form.fields else None, reason)
 
 
@@ -376,20 +508,25 @@ def plan_edit(request, pk):
         except Invalid as exc:
             _put_errors(form, exc, once=True)
             status = 422
-        except Conflict:
-            form.add_error(None, Conflict.DEFAULT)
+        except Conflict as exc:
+            # What was typed stays, the stored value beside each field that differs, the version the stored one's.
+            _judged(form)
+            editing.keep_typed(form, exc.current and _plan_initial(exc.current))
             status = 409
         else:
             messages.success(request, "計画を保存しました")
             return redirect(saved.get_absolute_url())
     else:
-        form = PlanForm(editing=True, initial={
-            "title": plan.title, "sector": plan.sector_id, "sector_models": plan.sector_models,
+        form = PlanForm(editing=True, initial=_plan_initial(plan))
+    return render(request, "funding/plan_form.html", {"form": form, "plan": plan}, status=status)
+
+
+def _plan_initial(plan) -> dict:
+    return {"title": plan.title, "sector": plan.sector_id, "sector_models": plan.sector_models,
             "further_sectors": plan.further_sectors, "vision": plan.vision, "start_year": plan.start_year,
             "operator_kind": plan.operator_kind, "operator_name": plan.operator_name,
             "operator_corporate_number": plan.operator_corporate_number, "kpis": kpis_to_text(plan.kpis),
-            "version": plan.version})
-    return render(request, "funding/plan_form.html", {"form": form, "plan": plan}, status=status)
+            "version": plan.version}
 
 
 @require_POST
@@ -643,7 +780,7 @@ def campaign_new(request):
             try:
                 campaign = actions.create_campaign(request.user, municipality, **_campaign_values(request.POST))
             except Invalid as exc:
-                _put_errors(form, exc, once=True)
+                _judged(form, exc)
             else:
                 messages.success(request, f"「{campaign.title}」を登録しました")
                 return redirect(campaign.get_absolute_url())
@@ -665,22 +802,27 @@ def campaign_edit(request, pk):
             saved = actions.update_campaign(request.user, campaign, version=request.POST.get("version"),
                                             **_campaign_values(request.POST))
         except Invalid as exc:
-            _put_errors(form, exc, once=True)
+            _judged(form, exc)
             status = 422
-        except Conflict:
-            form.add_error(None, Conflict.DEFAULT)
+        except Conflict as exc:
+            # What was typed stays, the stored value beside each field that differs, the version the stored one's.
+            _judged(form)
+            editing.keep_typed(form, exc.current and _campaign_initial(exc.current))
             status = 409
         else:
             messages.success(request, "保存しました")
             return redirect(saved.get_absolute_url())
     else:
-        form = CampaignForm(user=request.user, campaign=campaign, initial={
-            **{name: getattr(campaign, name) for name in ("title", "use_of_funds", "target_amount", "start_date",
+        form = CampaignForm(user=request.user, campaign=campaign, initial=_campaign_initial(campaign))
+    return render(request, "funding/campaign_form.html", {"form": form, "campaign": campaign}, status=status)
+
+
+def _campaign_initial(campaign) -> dict:
+    return {**{name: getattr(campaign, name) for name in ("title", "use_of_funds", "target_amount", "start_date",
                                                           "end_date", "model", "minimum_donation",
                                                           "gift_description", "gift_tier", "gift_cost",
                                                           "donation_url", "version")},
-            "plan": campaign.plan_id or ""})
-    return render(request, "funding/campaign_form.html", {"form": form, "campaign": campaign}, status=status)
+            "plan": campaign.plan_id or ""}
 
 
 @require_POST
@@ -928,9 +1070,12 @@ def revitalisation_edit(request, pk):
 
     plan = get_object_or_404(RevitalisationPlan.objects.select_related("municipality", "prefecture"), pk=pk)
     access.require(request.user, "funding.revitalisation_edit", plan)
-    errors, status = [], 200
-    values = {"name": plan.name, "approved_on": plan.approved_on.isoformat() if plan.approved_on else "",
-              "start_year": plan.start_year, "end_year": plan.end_year, "version": plan.version}
+
+    def shown(p):
+        return {"name": p.name, "approved_on": p.approved_on.isoformat() if p.approved_on else "",
+                "start_year": p.start_year, "end_year": p.end_year, "version": p.version}
+
+    errors, status, values, theirs = [], 200, shown(plan), {}
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in ("name", "approved_on", "start_year", "end_year", "version")}
         try:
@@ -939,19 +1084,26 @@ def revitalisation_edit(request, pk):
                                                start_year=values["start_year"], end_year=values["end_year"])
         except Invalid as exc:
             errors, status = [reason for _f, reason in exc.problems], 422
-        except Conflict:
-            plan.refresh_from_db()
-            errors, status = [Conflict.DEFAULT + "（最新の内容を表示しています）"], 409
-            values = {"name": plan.name, "approved_on": plan.approved_on.isoformat() if plan.approved_on else "",
-                      "start_year": plan.start_year, "end_year": plan.end_year, "version": plan.version}
+        except Conflict as exc:
+            errors, values, theirs = _kept(values, exc.current and shown(exc.current))
+            status = 409
         else:
             messages.success(request, "地域再生計画を保存しました")
             first = plan.projects.order_by("pk").first()
             return redirect(first.get_absolute_url() if first else reverse("funding:projects"))
     return render(request, "funding/revitalisation_edit.html", {
-        "plan": plan, "values": values, "errors": errors, "projects": plan.projects.order_by("pk"),
+        "plan": plan, "values": values, "errors": errors, "theirs": theirs, "projects": plan.projects.order_by("pk"),
         "history_url": reverse("history:index") + "?" + urlencode({"model": "funding.revitalisationplan",
                                                                    "object_id": plan.pk})}, status=status)
+
+
+def _kept(values: dict, stored: dict | None, choices: dict | None = None) -> tuple[list[str], dict, dict]:
+    """After a conflict on a hand-written form: the message, what was typed with the stored version (saving again is a
+    deliberate overwrite), and the stored value of each field that differs. `stored` None: the row is gone."""
+    if stored is None:
+        return [Conflict.GONE + "保存していません。あなたの入力は下に残しています。"], values, {}
+    typed = {name: value for name, value in values.items() if name != "version"}
+    return [TYPED_KEPT], {**values, "version": stored["version"]}, editing.differences(typed, stored, choices)
 
 
 def _owner_choices(user):
@@ -992,7 +1144,7 @@ def project_edit(request, pk):
         return {"name": p.name, "sector": p.sector_id or "", "target_amount": p.target_amount,
                 "description": p.description, "version": p.version}
 
-    errors, status, values, invalid = [], 200, shown(project), set()
+    errors, status, values, invalid, theirs = [], 200, shown(project), set(), {}
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in ("name", "sector", "target_amount", "description", "version")}
         try:
@@ -1006,9 +1158,14 @@ def project_edit(request, pk):
         except Invalid as exc:
             errors, status = [reason for _f, reason in exc.problems], 422
             invalid = {name for name, _reason in exc.problems}  # marked aria-invalid; focus goes to the first
-        except Conflict:
-            project.refresh_from_db()
-            errors, status, values = [Conflict.DEFAULT + "（最新の内容を表示しています）"], 409, shown(project)
+        except Conflict as exc:
+            if "delete" in request.POST:  # confirmed on an older page: the project as it is now, deleted again on purpose
+                project.refresh_from_db()
+                errors, status, values = [Conflict.BEFORE_DELETE], 409, shown(project)
+            else:
+                errors, values, theirs = _kept(values, exc.current and shown(exc.current),
+                                               {"sector": [(s.code, s.name) for s in Sector.objects.all()]})
+                status = 409
         else:
             if "delete" in request.POST:
                 messages.success(request, "事業を削除しました")
@@ -1016,7 +1173,7 @@ def project_edit(request, pk):
             messages.success(request, "事業を保存しました")
             return redirect(project.get_absolute_url())
     return render(request, "funding/project_edit.html", {
-        "project": project, "values": values, "errors": errors, "invalid": invalid,
+        "project": project, "values": values, "errors": errors, "invalid": invalid, "theirs": theirs,
         "sectors": Sector.objects.order_by("order"),
         "history_url": reverse("history:index") + "?" + urlencode({"model": "funding.revitalisationproject",
                                                                    "object_id": project.pk})}, status=status)

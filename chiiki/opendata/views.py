@@ -324,7 +324,7 @@ def create(request):
         else:
             messages.success(request, f"「{dataset.title}」を作成しました。続けてファイルを登録してください")
             return redirect("opendata:resources", dataset.name)
-    return render(request, "opendata/edit.html", {"form": form, "dataset": None})
+    return render(request, "opendata/edit.html", {"form": form, "dataset": None}, status=422 if form.errors else 200)
 
 
 @login_required
@@ -339,18 +339,22 @@ def edit(request, name):
             return redirect("opendata:edit", dataset.name)
         messages.success(request, f"「{dataset.title}」を削除しました")
         return redirect("opendata:manage")
-    initial = {k: getattr(dataset, k) for k in ("name", "title", "notes", "license", "license_other", "sectors",
-                                                "frequency", "standard_type", "visibility", "version")}
-    initial["tags"] = ", ".join(dataset.tags)
-    form = DatasetForm(request.POST or None, initial=initial, editing=True)
+    form = DatasetForm(request.POST or None, initial=_dataset_initial(dataset), editing=True)
     status = 200
     if request.method == "POST":
         saved, status = save_or_refuse(form, lambda: actions.update_dataset(
-            request.user, dataset, form.values(), version=form.cleaned_data.get("version")))
+            request.user, dataset, form.values(), version=form.cleaned_data.get("version")), stored=_dataset_initial)
         if saved is not None:
             messages.success(request, f"「{saved.title}」を保存しました")
             return redirect(saved.get_absolute_url())
     return render(request, "opendata/edit.html", {"form": form, "dataset": dataset}, status=status)
+
+
+def _dataset_initial(dataset) -> dict:
+    initial = {k: getattr(dataset, k) for k in ("name", "title", "notes", "license", "license_other", "sectors",
+                                                "frequency", "standard_type", "visibility", "version")}
+    initial["tags"] = ", ".join(dataset.tags)
+    return initial
 
 
 RESOURCES_HEADER = ["ID", "名称", "形式", "サイズ（バイト）", "標準の検証", "誤り（件）", "説明", "URL", "更新日時"]

@@ -1,5 +1,7 @@
 from django import forms
 
+from chiiki.core import editing
+
 from .models import Municipality
 
 FLAG_CHOICES = [("", "未登録"), ("true", "該当"), ("false", "非該当")]
@@ -17,7 +19,8 @@ class MunicipalityAttributesForm(forms.Form):
     depopulated = forms.ChoiceField(label="過疎地域", choices=FLAG_CHOICES, required=False)
     remote_island = forms.ChoiceField(label="離島地域", choices=FLAG_CHOICES, required=False)
     mountainous = forms.ChoiceField(label="中山間地域", choices=FLAG_CHOICES, required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    # Text, not a number field: a missing or garbled version is refused in the words of every other editor.
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     @classmethod
     def for_municipality(cls, municipality: Municipality):
@@ -31,6 +34,12 @@ class MunicipalityAttributesForm(forms.Form):
             "mountainous": flag(municipality.mountainous),
             "version": municipality.version,
         })
+
+    def clean_version(self) -> int:
+        try:
+            return editing.parse_version(self.cleaned_data["version"])
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
     def attributes(self) -> dict:
         data = self.cleaned_data

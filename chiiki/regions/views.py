@@ -114,7 +114,7 @@ def municipality_edit(request, code):
                 messages.success(request, f"{municipality.name}の団体情報を保存しました。")
                 return redirect("regions:municipality", municipality.code)
         return render(request, "regions/municipality_edit.html", {"municipality": municipality, "form": form},
-                      status=400)
+                      status=422)
     form = MunicipalityAttributesForm.for_municipality(municipality)
     return render(request, "regions/municipality_edit.html", {"municipality": municipality, "form": form})
 

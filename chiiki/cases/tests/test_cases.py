@@ -49,7 +49,7 @@ def test_owner_municipality_prefecture_and_admin_edit(client_for, users, registe
     assert aogashima.get(edit).status_code == 403
     assert tokyo.post(edit, form(title="見守りセンサー（改）", version="1")).status_code == 302
     stale = admin.post(edit, form(title="古い版から", version="1"))
-    assert stale.status_code == 422 and "ほかの利用者が先に更新しました" in stale.content.decode()
+    assert stale.status_code == 409 and "ほかの人が先に保存しました" in stale.content.decode()
     assert admin.post(edit, form(title="事務局の修正", version="2")).status_code == 302
     case.refresh_from_db()
     assert (case.title, case.version) == ("事務局の修正", 3)

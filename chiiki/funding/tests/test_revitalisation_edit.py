@@ -2,6 +2,7 @@
 permission for every role, Japanese validation, stale version → 409, history, and the pledges it must keep valid."""
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -79,7 +80,9 @@ def test_page_reports_errors_and_stale_versions(client_for, users, rr):
     stale = c.post(f"/funding/revitalisation/{plan.pk}/edit", {"name": "古い版から", "start_year": "2025",
                                                                "end_year": "2027", "version": 1})
     assert stale.status_code == 409 and "ほかの利用者" in stale.content.decode()
-    assert 'value="新名称"' in stale.content.decode()  # the form shows the current row
+    # What was typed stays (a stale save loses nothing); the stored name is shown beside it.
+    assert 'value="古い版から"' in stale.content.decode()
+    assert re.search(r'<div class="theirs" id="r-name_theirs">.*新名称</div>', stale.content.decode())
     assert RevitalisationPlan.objects.get().name == "新名称"
 
 

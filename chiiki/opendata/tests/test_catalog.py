@@ -220,7 +220,7 @@ def test_management_forms(users, register, client_for):
     response = client.post("/opendata/manage/new", {"owner": "011002", "name": "x-y", "title": "他団体",
                                                     "license": "cc-by-4.0", "frequency": "annual",
                                                     "visibility": "public"})
-    assert response.status_code == 200 and "正しく選択してください" in response.content.decode()
+    assert response.status_code == 422 and "正しく選択してください" in response.content.decode()
     response = client.post("/opendata/dataset/hachioji-shelters/edit", {
         "name": "hachioji-shelters", "title": "指定緊急避難場所一覧", "license": "cc-by-4.0", "frequency": "annual",
         "visibility": "public", "standard_type": "evacuation_sites", "version": dataset.version})

@@ -84,7 +84,7 @@ def test_stale_version_is_refused(users, client_for):
 ])
 def test_invalid_input_is_explained(users, client_for, field, value, message):
     response = post(client_for(users["hachioji"]), **{field: value})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert message in response.content.decode()
     assert not ChangeRecord.objects.exists()
 
