@@ -12,5 +12,5 @@ urlpatterns = [
     path("mypage/", views.mypage, name="mypage"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("tokens/", views.tokens, name="tokens"),
-    path("tokens/<int:pk>/revoke", views.token_revoke, name="token_revoke"),
+    path("tokens/<id:pk>/revoke", views.token_revoke, name="token_revoke"),
 ]

@@ -7,7 +7,7 @@ app_name = "cases"
 urlpatterns = [
     path("", views.index, name="index"),
     path("new", views.edit, name="new"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/edit", views.edit, name="edit"),
+    path("<id:pk>/", views.detail, name="detail"),
+    path("<id:pk>/edit", views.edit, name="edit"),
     *views.urls_import,
 ]
