@@ -2,6 +2,8 @@
 them with history and versions, through the API and the plan page (funding) — drafts stay hidden — and the
 organisation's page and API list the plans it serves."""
 
+import re
+
 import pytest
 
 from chiiki.access import SYSTEM
@@ -147,3 +149,12 @@ def test_removing_a_role_another_editor_changed_answers_409_on_the_plan_page(cli
     bad = client_for(users["hachioji"]).post(f"/promotion/plan-organisations/{seen.pk}/remove", {"version": "二"})
     assert bad.status_code == 422 and "版（version）は0以上の整数です" in bad.content.decode()
     assert PlanParticipation.objects.filter(pk=seen.pk).exists() and ChangeRecord.objects.count() == records
+
+
+def test_the_roles_table_on_the_plan_page_is_named_by_its_heading(client_for, users, world):
+    plan, org = world["plan"], world["org"]
+    actions.add_plan_participation(SYSTEM, plan, org, {"role": "operator"})
+    page = client_for(None).get(plan.get_absolute_url()).content.decode()
+    table = re.search(r'<table[^>]*data-testid="plan-organisations"[^>]*>', page).group(0)
+    named = re.search(r'aria-labelledby="([^"]+)"', table)
+    assert named and f'id="{named.group(1)}"' in page  # one of several tables on the plan page: named
