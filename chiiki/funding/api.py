@@ -614,11 +614,14 @@ def list_lines(request, filters: Query[LineFilters], page: int = Query(1, ge=1),
 @router.get("/funding/cliffs", response={200: list[CliffOut], 422: ErrorOut},
             summary="財源の崖: 支援が指定年度（省略時は来年度）で終わり、その翌年度の代わりの財源が足りない公開計画",
             openapi_extra=window_openapi())
-def cliffs(request, response: HttpResponse, window: Query[Window], fiscal_year: str | None = None):
+def cliffs(request, response: HttpResponse, window: Query[Window], fiscal_year: str | None = None,
+           sort: str | None = Query(None, description="並び順: plan（計画の登録順。省略時は途切れる額の大きい順）")):
+    if sort and sort not in queries.CLIFF_SORTS:
+        raise HttpError(422, f"並び順が正しくありません: {sort}")
     year = _year(fiscal_year) or current_fiscal_year() + 1
     # Ordered by the amount at risk, which is computed in Python: national_cliffs bounds its input in the
     # database instead (only plans with program money in that 年度 are read), and the window slices the result.
-    found = window_of(request, response, queries.national_cliffs(year), window)
+    found = window_of(request, response, queries.national_cliffs(year, sort or ""), window)
     return [{"plan": p.pk, "title": p.title, "owner_name": p.owner_name, "program": c.program.public_id,
              "program_name": c.program.name, "last_year": c.last_year, "ending": c.ending,
              "replacement": c.replacement, "at_risk": c.at_risk} for p, c in found]

@@ -144,6 +144,31 @@ def with_flags(qs, flag: str = "") -> tuple[PlanRows, dict[int, list]]:
     return PlanRows(qs, ids), computed
 
 
+class LineRows(PlanRows):
+    """The lines of plans picked in Python (a risk flag), in the line list's order, as a sequence the paginator
+    slices (a page, or an export chunk, loaded at a time); `totals` counts them as line_totals does."""
+
+    def __init__(self, rows: list[tuple[int, int]]):
+        super().__init__(FundingLine.objects.all(), [pk for pk, _amount in rows])
+        self.totals = {"count": len(rows), "amount": sum(amount for _pk, amount in rows) if rows else None}
+
+    def _load(self, ids):
+        found = listed_lines(FundingLine.objects.all()).in_bulk(ids)
+        return [found[pk] for pk in ids if pk in found]
+
+
+def lines_of_plans(lines, plans, flag: str = ""):
+    """The lines (of `lines`) of the plans a plan list shows: `plans` is its query (filter_plans), used as a
+    subquery; with `flag`, only the plans that have it (with_flags), which Python alone knows, so a LineRows."""
+    lines = lines.filter(plan_year__plan__in=plans.order_by().values("pk"))
+    if not flag:
+        return lines
+    flagged, _computed = with_flags(plans, flag)
+    keep = set(flagged.ids)
+    return LineRows([(pk, amount) for pk, plan_id, amount
+                     in listed_lines(lines).values_list("pk", "plan_year__plan_id", "amount") if plan_id in keep])
+
+
 def plan_flags(pk: int) -> list:
     """One plan's flags with their Japanese reasons and the rows behind them (the plan page and the API)."""
     return flag_rules.for_plans([pk]).get(pk, [])
@@ -245,6 +270,8 @@ def filter_lines(qs, *, source_kind: str = "", sector: str = "", fiscal_year: in
 def line_totals(qs) -> dict:
     """How many lines and how much money: a figure that links to the line list (お金の流れ, 財源の崖) can be checked
     against its rows."""
+    if isinstance(qs, LineRows):
+        return qs.totals
     return qs.aggregate(count=Count("id"), amount=Sum("amount"))
 
 
@@ -256,6 +283,8 @@ def program_names(public_ids) -> dict[str, str]:
 
 def listed_lines(qs):
     """The line list's order (plan, 年度, entry) with what its rows show, for the page and the API alike."""
+    if isinstance(qs, LineRows):
+        return qs  # already in that order
     return qs.select_related("plan_year__plan__municipality", "plan_year__plan__prefecture",
                              "plan_year__plan__sector", "program").order_by("plan_year__plan_id",
                                                                             "plan_year__fiscal_year", "id")
@@ -287,10 +316,8 @@ PLAN_EXPORT_HEADER = ["計画ID", "計画名", "団体コード", "団体", "都
 
 
 def line_export_rows(qs):
-    qs = qs.select_related("plan_year__plan__municipality", "plan_year__plan__prefecture",
-                           "plan_year__plan__sector", "program").order_by("plan_year__plan_id",
-                                                                          "plan_year__fiscal_year", "id")
-    for line in qs.iterator(chunk_size=2000):
+    lines = qs if isinstance(qs, LineRows) else listed_lines(qs).iterator(chunk_size=2000)
+    for line in lines:
         year, plan = line.plan_year, line.plan_year.plan
         yield [plan.pk, plan.title, plan.municipality_id or plan.prefecture_id, plan.owner_name, plan.sector.name,
                year.fiscal_year, year.get_phase_display(), line.get_source_kind_display(),
@@ -342,8 +369,13 @@ def flows(*, group_by=("source_kind", "sector", "fiscal_year"), prefecture: str 
             for row in rows]
 
 
-def national_cliffs(fiscal_year: int):
-    """Public plans whose support from a program ends in `fiscal_year` with nothing replacing it, largest first."""
+# 財源の崖's orders (the page's 並び順 and the API's sort): the default first.
+CLIFF_SORTS = {"": "途切れる額の大きい順", "plan": "計画の登録順"}
+
+
+def national_cliffs(fiscal_year: int, sort: str = ""):
+    """Public plans whose support from a program ends in `fiscal_year` with nothing replacing it, largest first, or
+    with sort="plan" in the order the plans were registered (CLIFF_SORTS)."""
     # The cliffs are found in Python (flags.program_endings), so read only the plans that can have one: a program
     # with a maximum number of years ending in `fiscal_year` is money (> 0, not 不採択) in that 年度's lines.
     # The work then follows the plans funded by such programs that year, not every plan in the country.
@@ -354,6 +386,8 @@ def national_cliffs(fiscal_year: int):
     found = flag_rules.cliffs(qs, fiscal_year)
     plans = ImplementationPlan.objects.select_related("municipality", "prefecture", "sector").in_bulk(
         [c.plan_id for c in found])
+    if sort == "plan":
+        return sorted(((plans[c.plan_id], c) for c in found), key=lambda pc: (pc[0].pk, -pc[1].at_risk))
     return sorted(((plans[c.plan_id], c) for c in found), key=lambda pc: (-pc[1].at_risk, pc[0].pk))
 
 

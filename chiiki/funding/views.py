@@ -64,14 +64,24 @@ def _municipality_param(raw) -> tuple[str, str]:
 # ---- Plan list -------------------------------------------------------------------------------------------------
 
 
+def _filtered_plans(user, filters: dict):
+    """The plans of the plan list for its form's cleaned filters (the 財源 of the list select them too), before
+    the risk filter (`flag`, which only with_flags knows)."""
+    return queries.filter_plans(queries.visible_plans(user), prefecture=filters.get("prefecture") or "",
+                                municipality=filters.get("municipality") or "", sector=filters.get("sector") or "",
+                                status=filters.get("status") or "", started_by=filters.get("started_by"),
+                                min_years=filters.get("min_years"), published_by=filters.get("published_by"))
+
+
+# The line list's parameters naming the plan list's filters (plans-status=…): the lines of the plans that list shows.
+PLAN_LIST_PREFIX = "plans"
+
+
 def plan_list(request):
     form = PlanFilterForm(request.GET or None)
     refused = form.is_bound and not form.is_valid()
     filters = {} if refused else getattr(form, "cleaned_data", {})
-    qs = queries.filter_plans(queries.visible_plans(request.user), prefecture=filters.get("prefecture") or "",
-                              municipality=filters.get("municipality") or "", sector=filters.get("sector") or "",
-                              status=filters.get("status") or "", started_by=filters.get("started_by"),
-                              min_years=filters.get("min_years"), published_by=filters.get("published_by"))
+    qs = _filtered_plans(request.user, filters)
     if refused:
         # Said next to the field, and nothing listed or exported: dropping only the mistyped filter would show
         # (and export) every plan as if the others had narrowed it.
@@ -85,7 +95,9 @@ def plan_list(request):
     query = {k: v for k, v in request.GET.items() if k not in ("page", "format") and v}
     return render(request, "funding/plan_list.html", {
         "form": form, "page": page, "rows": rows, "query": urlencode(query),
-        "lines_query": urlencode({k: v for k, v in query.items() if k in ("prefecture", "municipality", "sector")}),
+        # Every filter of the list, as typed: the line list selects the lines of exactly the plans shown here (a
+        # municipality's wide-area plans included), and refuses what this page refuses.
+        "lines_query": urlencode({f"{PLAN_LIST_PREFIX}-{k}": v for k, v in query.items() if k in form.fields}),
         "can_create": bool(request.user.is_authenticated and _can_create(request.user)),
     })
 
@@ -436,7 +448,8 @@ def _put_errors(form, exc: Invalid, *, once: bool = False):
     replaced = set()
     for name, reason in exc.problems:
         if once and name in form.fields and form.has_error(name) and name not in replaced:
-            form.errors[name] = form.error_class([reason])
+            # Built as add_error builds it: without field_id the list loses the id the widget's aria-describedby names.
+            form.errors[name] = form.error_class([reason], renderer=form.renderer, field_id=form[name].auto_id)
             replaced.add(name)
             continue
         form.add_error(name if name in form.fields else None, reason)
@@ -543,8 +556,37 @@ def plan_from_package(request):
 # ---- Funding lines, fund flow, 財源の崖 ------------------------------------------------------------------------
 
 
+def _plan_list_filter(request) -> tuple[PlanFilterForm | None, dict | None, list[str]]:
+    """The plan list's filters the line list was given (plans-…, from that list's 財源 links): the form, what the
+    page says it lists (the conditions in words, the way back, the hidden inputs keeping them), and the problems."""
+    g = request.GET
+    params = [(k, v) for k, v in g.items() if k.startswith(PLAN_LIST_PREFIX + "-")]
+    if not params:
+        return None, None, []
+    form = PlanFilterForm(g, prefix=PLAN_LIST_PREFIX)
+    if not form.is_valid():
+        return form, None, [f"実装計画の一覧の条件「{form.fields[name].label}」: {error}"
+                            for name, errors in form.errors.items() for error in errors]
+    conditions = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if value in (None, ""):
+            continue
+        if name == "municipality":
+            place = Municipality.objects.filter(pk=value).first()
+            conditions.append(f"団体: {place.full_name if place else value}（参加する広域計画を含む）")
+        elif name in ("started_by", "published_by"):
+            conditions.append(f"{field.label}: {value}年度")
+        else:
+            conditions.append(f"{field.label}: {dict(getattr(field, 'choices', ())).get(value, value)}")
+    back = urlencode({k[len(PLAN_LIST_PREFIX) + 1:]: v for k, v in params if v})
+    return form, {"conditions": conditions, "params": params,
+                  "url": reverse("funding:plans") + (f"?{back}" if back else "")}, []
+
+
 def line_list(request):
     g = request.GET
+    plan_list_form, plan_list_filter, plan_list_errors = _plan_list_filter(request)
     plan, (fiscal_year, year_error) = row_id(g.get("plan")), fiscal_year_filter(g.get("fiscal_year"))
     municipality, code_error = _municipality_param(g.get("municipality"))
     program, other_than_program = g.get("program", "")[:60], g.get("other_than_program", "")[:60]
@@ -554,21 +596,28 @@ def line_list(request):
                               plan=plan, program=program, other_than_program=other_than_program,
                               secured=bool(g.get("secured")), exclude_rejected=bool(g.get("exclude_rejected")),
                               public_only=bool(g.get("public")))
-    refused = [e for e in (year_error, code_error) if e]
+    refused = [e for e in (year_error, code_error, *plan_list_errors) if e]
     for error in refused:
         messages.error(request, error)
     if refused:
         # Said, with nothing listed or totalled (the API answers 422): dropped, the typed 年度 or 団体コード would
         # head every year's or every municipality's lines, and an export of this URL would hold them all.
         qs = qs.none()
+    elif plan_list_form is not None:
+        # The plans the list shows (all its pages), not the line filters of the same names: a municipality's
+        # list holds the wide-area plans it takes part in, and its status filter leaves the owner's drafts out.
+        qs = queries.lines_of_plans(qs, _filtered_plans(request.user, plan_list_form.cleaned_data),
+                                    plan_list_form.cleaned_data.get("flag") or "")
     fmt = g.get("format")
     if fmt in ("csv", "xlsx") and not refused:
         return table_response(fmt, "財源", queries.LINE_EXPORT_HEADER, queries.line_export_rows(qs))
     notes = queries.line_list_notes(
         request.user, plan=plan, fiscal_year=fiscal_year, program=program, other_than_program=other_than_program,
-        narrowed=any(g.get(k) for k in queries.NARROWING_LINE_FILTERS), exclude_rejected=bool(g.get("exclude_rejected")))
+        narrowed=plan_list_form is not None or any(g.get(k) for k in queries.NARROWING_LINE_FILTERS),
+        exclude_rejected=bool(g.get("exclude_rejected")))
     return render(request, "funding/line_list.html", {
-        **notes, "totals": queries.line_totals(qs), "page": paginate(queries.listed_lines(qs), g.get("page"), PAGE_SIZE),
+        **notes, "plan_list_filter": plan_list_filter, "totals": queries.line_totals(qs),
+        "page": paginate(queries.listed_lines(qs), g.get("page"), PAGE_SIZE),
         "query": urlencode({k: v for k, v in g.items() if k not in ("page", "format") and v}),
         "source_kinds": SourceKind.choices, "states": FundingState.choices, "sectors": Sector.objects.all(),
         "prefectures": Prefecture.objects.order_by("code"), "filters": g,
@@ -644,6 +693,8 @@ def flows(request):
 
 def cliffs(request):
     year, year_error = fiscal_year_filter(request.GET.get("fiscal_year"))
+    sort = request.GET.get("sort", "")
+    sort = sort if sort in queries.CLIFF_SORTS else ""  # the form offers only these; anything else: the default
     if year_error:
         # Said with nothing listed (the API answers 422), the form keeping what was typed: the default 年度 in its
         # place would answer for a 年度 no one asked about.
@@ -652,9 +703,7 @@ def cliffs(request):
     else:
         # Default: support that ends next 年度 — the plans to act on now, before the money stops.
         year = year or current_fiscal_year() + 1
-        found = queries.national_cliffs(year)
-    if request.GET.get("sort") == "plan":
-        found.sort(key=lambda pc: pc[0].pk)
+        found = queries.national_cliffs(year, sort)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx") and not year_error:
         header = ["計画ID", "計画名", "団体", "支援メニュー", "支援の最終年度", "最終年度の額（円）", "翌年度の代わりの財源（円）",
@@ -663,8 +712,9 @@ def cliffs(request):
             [p.pk, p.title, p.owner_name, c.program.name, c.last_year, c.ending, c.replacement, c.at_risk]
             for p, c in found))
     page = paginate(found, request.GET.get("page"), PAGE_SIZE)
-    return render(request, "funding/cliffs.html", {"page": page, "fiscal_year": year,
-                                                   "query": urlencode({"fiscal_year": year})},
+    # Every filter the page reads (not its page number): the export links hold the rows in the page's order.
+    query = urlencode({k: v for k, v in (("fiscal_year", year), ("sort", sort)) if v})
+    return render(request, "funding/cliffs.html", {"page": page, "fiscal_year": year, "query": query},
                   status=422 if year_error else 200)
 
 
@@ -672,11 +722,22 @@ def cliffs(request):
 # ---- Crowdfunding campaigns ------------------------------------------------------------------------------------
 
 
-def campaign_list(request):
+class _ListedCampaigns(NamedTuple):
+    """The campaigns the list shows for a query string, (campaign, Progress) each, the 年度 they received donations
+    in, and what is wrong with its 寄附を受けた年度 and its 団体コード ("" if nothing)."""
+
+    rows: list
+    received_year: int | None
+    year_error: str
+    code_error: str
+
+
+def _listed_campaigns(request) -> _ListedCampaigns:
+    """The rows of the campaign list for this query string: its page, exports and calendar alike. A filter that
+    cannot be read leaves every campaign out: dropped, it would list every campaign as if it had narrowed them."""
     from . import campaigns as rules
 
     g = request.GET
-    today = timezone.localdate()
     received_year, year_error = None, ""
     if g.get("received_year"):
         try:
@@ -686,16 +747,24 @@ def campaign_list(request):
     municipality, code_error = _municipality_param(g.get("municipality"))
     qs = queries.filter_campaigns(queries.campaigns(), prefecture=g.get("prefecture", ""),
                                   municipality=municipality, received_year=received_year)
-    if year_error:
-        qs = qs.none()  # said next to the field; dropping the filter would list every campaign as that 年度's
-    if code_error:
-        # The list has no 団体コード field (links bring the code): said above it, with every campaign left out.
-        messages.error(request, code_error)
+    if year_error or code_error:
         qs = qs.none()
-    rows = queries.campaign_rows(qs, today)
+    rows = queries.campaign_rows(qs, timezone.localdate())
     status = g.get("status", "")
     if status in rules.STATUS_LABELS:
         rows = [(c, p) for c, p in rows if p.status == status]
+    return _ListedCampaigns(rows, received_year, year_error, code_error)
+
+
+def campaign_list(request):
+    from . import campaigns as rules
+
+    g = request.GET
+    rows, received_year, year_error, code_error = _listed_campaigns(request)
+    # 寄附を受けた年度 is said next to its field; the list has no 団体コード field (links bring the code), so that
+    # one is said above it.
+    if code_error:
+        messages.error(request, code_error)
     year_total = None
     if received_year:
         in_year = queries.raised_in([c.pk for c, _ in rows], received_year)
@@ -843,12 +912,12 @@ def campaigns_ics(request):
 
     from .ics import campaign_calendar
 
-    municipality, code_error = _municipality_param(request.GET.get("municipality"))
-    if code_error:
-        return HttpResponse(code_error, status=422, content_type="text/plain; charset=utf-8")
-    qs = queries.filter_campaigns(queries.campaigns(), prefecture=request.GET.get("prefecture", ""),
-                                  municipality=municipality)
-    response = HttpResponse(campaign_calendar(qs), content_type="text/calendar; charset=utf-8")
+    listed = _listed_campaigns(request)
+    error = listed.year_error or listed.code_error
+    if error:  # as the list: nothing, and why (an empty calendar would look like no campaign ending)
+        return HttpResponse(error, status=422, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(campaign_calendar(c for c, _p in listed.rows),
+                            content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="campaigns.ics"'
     return response
 
@@ -944,25 +1013,34 @@ def pledge_create(request, pk):
 @login_required
 def company_new(request):
     access.require(request.user, "funding.company_register")
-    errors, values = [], {}
+    problems, values = [], {}
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in ("name", "corporate_number", "head_office")}
         head = None
         try:
             head = get_municipality(values["head_office"]) if values["head_office"] else None
         except Http404 as exc:
-            errors.append(str(exc))
-        if not errors:
+            problems.append(("head_office", str(exc)))
+        if not problems:
             try:
                 actions.register_company(request.user, name=values["name"], corporate_number=values["corporate_number"],
                                          head_office=head)
             except Invalid as exc:
-                errors = [reason for _f, reason in exc.problems]
+                problems = exc.problems
             else:
                 messages.success(request, "企業を登録しました")
                 return redirect(request.GET.get("next") or reverse("funding:projects"))
-    return render(request, "funding/company_form.html", {"errors": errors, "values": values},
-                  status=422 if errors else 200)
+    return render(request, "funding/company_form.html", {**_refused(problems), "values": values},
+                  status=422 if problems else 200)
+
+
+def _refused(problems) -> dict:
+    """A hand-written form's refusal: every reason for the summary, and by field (`invalid`), so each refused input
+    is marked and described by its own message."""
+    invalid = defaultdict(list)
+    for name, reason in problems:
+        invalid[name].append(reason)
+    return {"errors": [reason for _f, reason in problems], "invalid": dict(invalid)}
 
 
 PLEDGE_EXPORT_HEADER = ["申出番号", "企業", "法人番号", "事業", "団体", "年度", "寄附額（円）", "状態", "受領日", "申出日時"]
@@ -1037,30 +1115,36 @@ def revitalisation_new(request):
     choices = [(value, label) for value, label in _owner_choices(request.user)]
     if not choices:
         raise PermissionDenied("地域再生計画を登録する権限がありません")
-    errors, values = [], {}
+    problems, values = [], {}
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in ("owner", "name", "approved_on", "start_year", "end_year",
                                                        "project_name", "sector", "target_amount", "description")}
         owner = owner_of(values["owner"])
         if owner is None:
-            errors.append("策定団体を選んでください")
+            problems.append(("owner", "策定団体を選んでください"))
         else:
             try:
                 with transaction.atomic():
                     plan = actions.create_revitalisation_plan(
                         request.user, owner, name=values["name"], approved_on=values["approved_on"] or None,
                         start_year=values["start_year"], end_year=values["end_year"])
-                    project = actions.add_revitalisation_project(
-                        request.user, plan, name=values["project_name"], target_amount=values["target_amount"],
-                        sector=Sector.objects.filter(pk=posted_key(values["sector"])).first(), description=values["description"])
+                    try:
+                        project = actions.add_revitalisation_project(
+                            request.user, plan, name=values["project_name"], target_amount=values["target_amount"],
+                            sector=Sector.objects.filter(pk=posted_key(values["sector"])).first(),
+                            description=values["description"])
+                    except Invalid as exc:
+                        # The project's "name" is this form's project_name ("name" is the plan's).
+                        raise Invalid([("project_name" if field == "name" else field, reason)
+                                       for field, reason in exc.problems]) from None
             except Invalid as exc:
-                errors = [reason for _f, reason in exc.problems]
+                problems = exc.problems
             else:
                 messages.success(request, "地域再生計画と事業を登録しました")
                 return redirect(project.get_absolute_url())
     return render(request, "funding/revitalisation_form.html", {
-        "errors": errors, "values": values, "owners": choices, "sectors": Sector.objects.all()},
-        status=422 if errors else 200)
+        **_refused(problems), "values": values, "owners": choices, "sectors": Sector.objects.all()},
+        status=422 if problems else 200)
 
 
 @login_required
@@ -1075,7 +1159,7 @@ def revitalisation_edit(request, pk):
         return {"name": p.name, "approved_on": p.approved_on.isoformat() if p.approved_on else "",
                 "start_year": p.start_year, "end_year": p.end_year, "version": p.version}
 
-    errors, status, values, theirs = [], 200, shown(plan), {}
+    errors, invalid, status, values, theirs = [], {}, 200, shown(plan), {}
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in ("name", "approved_on", "start_year", "end_year", "version")}
         try:
@@ -1083,7 +1167,8 @@ def revitalisation_edit(request, pk):
                                                approved_on=values["approved_on"] or None,
                                                start_year=values["start_year"], end_year=values["end_year"])
         except Invalid as exc:
-            errors, status = [reason for _f, reason in exc.problems], 422
+            refused, status = _refused(exc.problems), 422
+            errors, invalid = refused["errors"], refused["invalid"]
         except Conflict as exc:
             errors, values, theirs = _kept(values, exc.current and shown(exc.current))
             status = 409
@@ -1092,7 +1177,8 @@ def revitalisation_edit(request, pk):
             first = plan.projects.order_by("pk").first()
             return redirect(first.get_absolute_url() if first else reverse("funding:projects"))
     return render(request, "funding/revitalisation_edit.html", {
-        "plan": plan, "values": values, "errors": errors, "theirs": theirs, "projects": plan.projects.order_by("pk"),
+        "plan": plan, "values": values, "errors": errors, "invalid": invalid, "theirs": theirs,
+        "projects": plan.projects.order_by("pk"),
         "history_url": reverse("history:index") + "?" + urlencode({"model": "funding.revitalisationplan",
                                                                    "object_id": plan.pk})}, status=status)
 
