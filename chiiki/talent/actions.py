@@ -582,7 +582,8 @@ def allowed_transitions(user, request: TalentRequest) -> list[str]:
     """The moves the user may make now (for buttons; the actions check again)."""
     return [name for name, (rule, sources, _to) in TRANSITIONS.items()
             if request.status in sources and access.can(user, rule, request)
-            and not (name in TALENT_MOVES and request.talent_id is None)]
+            and not (name in TALENT_MOVES and request.talent_id is None)
+            and not (name == "ask" and rules.limit_used_up(request.visits.all()))]
 
 
 def transition(actor, request: TalentRequest, name: str, *, version, reason: str = "", talent=None, rating=None,
@@ -603,6 +604,12 @@ def transition(actor, request: TalentRequest, name: str, *, version, reason: str
         raise Invalid(problems)
     version = editing.require_version(version)
     with transaction.atomic():
+        if name == "ask" and talent is not None:
+            # The person may have left since the page read them (delete_profile): locked before the request, in
+            # delete_profile's order, so either the ask finds them gone or their leaving finds the request 依頼中.
+            talent = TalentProfile.objects.select_for_update().filter(pk=talent.pk).first()
+            if talent is None:
+                raise Invalid([("talent", "この人材の登録は削除されました")])
         current = _locked(request, version)
         if current.status not in sources:
             raise Invalid([("status", f"「{Status(current.status).label}」の依頼は「{TRANSITION_LABELS[name]}」"
@@ -626,6 +633,11 @@ def transition(actor, request: TalentRequest, name: str, *, version, reason: str
         elif name == "ask":
             if talent is None:
                 raise Invalid([("talent", "依頼する人材を選んでください")])
+            # Visits a departed talent made stay on the request (TALENT_LEFT_STATES): with none left to make, the
+            # next talent could accept but never visit or report, and the request would never move again.
+            problem = rules.limit_used_up(current.visits.all())
+            if problem:
+                raise Invalid([("visits", problem)])
             problem = rules.same_project_problem(current, talent)
             if problem:
                 raise Invalid([("talent", problem)])

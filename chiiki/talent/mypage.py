@@ -1,5 +1,6 @@
 """What 人材 adds to マイページ: dispatch requests waiting for the user's next step, and what the user may do."""
 
+from collections import defaultdict
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -7,9 +8,9 @@ from django.urls import reverse
 from chiiki import access
 from chiiki.core.mypage import Capability, Todo, first_rows, section
 
-from . import queries
+from . import queries, rules
 from .actions import TRANSITIONS
-from .models import Status, TalentProfile
+from .models import Status, TalentProfile, Visit
 
 # The moves that are someone's next step. Withdraw and reject stay open at every stage, and propose is the other
 # way to the same step as ask: none of them is a to-do.
@@ -19,6 +20,9 @@ NEXT_STEPS = {"submit": "申請する", "receive": "受け付ける", "ask": "�
 # 承諾 → 派遣中 is no transition but the talent's first visit record (actions.add_visit): their step all the same,
 # or an accepted request would be on nobody's list until the dispatch starts.
 VISIT_STEP = {Status.ACCEPTED: "訪問・オンライン支援を記録する"}
+# A declined request whose visits (a departed talent's) used up the case's limit cannot be asked again
+# (actions.transition): what is left to the secretariat is to close it, or it would wait on a step nobody can take.
+USED_UP_STEP = "不採択にする（派遣の上限を使い切っています）"
 
 
 def _steps(rule: str) -> dict[str, str]:
@@ -27,14 +31,27 @@ def _steps(rule: str) -> dict[str, str]:
             if name in NEXT_STEPS and move_rule == rule for status in sources}
 
 
+def _used_up(rows) -> set[int]:
+    """The declined requests among `rows` with no visit left to give (one query, only when some are declined)."""
+    declined = [r.pk for r in rows if r.status == Status.DECLINED]
+    if not declined:
+        return set()
+    visits = defaultdict(list)
+    for visit in Visit.objects.filter(request_id__in=declined).only("request_id", "date", "hours", "mode"):
+        visits[visit.request_id].append(visit)
+    return {pk for pk, made in visits.items() if rules.limit_used_up(made)}
+
+
 def _requests_section(key: str, title: str, qs, steps: dict[str, str], **filters) -> list:
     qs = (qs.filter(status__in=steps).select_related(None).select_related("municipality")
           .only("id", "title", "status", "municipality__name").order_by("id"))  # what the to-do shows
     rows, total = first_rows(qs)
     if not total:
         return []
+    used_up = _used_up(rows) if Status.DECLINED in steps else set()
     listed = [Todo(f"{r.municipality.name}「{r.title}」", reverse("talent:request", args=[r.pk]),
-                   f"{r.get_status_display()} → {steps[r.status]}") for r in rows]
+                   f"{r.get_status_display()} → {USED_UP_STEP if r.pk in used_up else steps[r.status]}")
+              for r in rows]
     query = urlencode({"status": ",".join(steps), **filters})
     return [section(key, title, listed, total, more_url=f"{reverse('talent:requests')}?{query}")]
 

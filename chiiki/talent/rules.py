@@ -66,6 +66,21 @@ def visit_problem(visits, new_date: dt.date, new_hours: Decimal, new_mode: str) 
     return None
 
 
+def limit_used_up(visits) -> str | None:
+    """Why the case has nothing left for another talent: a visit on any further day would break the limit (None:
+    one still fits). The limit is the request's, so visits a departed talent made count for the next one."""
+    recorded = [(v.date, Decimal(v.hours), v.mode) for v in visits]
+    days = len({d for d, _h, _m in recorded})
+    hours = sum((h for _d, h, _m in recorded), Decimal(0))
+    onsite = any(mode == VisitMode.ONSITE for _d, _h, mode in recorded)
+    # A further day is refused once the days are used (an on-site visit makes the days count); an online-only case
+    # still has its hours, until they are used too.
+    if days >= MAX_DAYS and (onsite or hours >= MAX_ONLINE_HOURS):
+        return (f"この依頼の派遣の上限（現地訪問を含めて{MAX_DAYS}日、オンラインのみなら{MAX_ONLINE_HOURS}時間）は"
+                f"すでに使い切っています（記録済み: {days}日・{hours}時間）。不採択にするか、団体が取り下げてください")
+    return None
+
+
 def same_project_problem(request: TalentRequest, talent) -> str | None:
     clash = (TalentRequest.objects.filter(municipality_id=request.municipality_id, sector_id=request.sector_id,
                                           fiscal_year=request.fiscal_year, talent=talent, status__in=_HOLDING)

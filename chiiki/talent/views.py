@@ -519,6 +519,7 @@ def request_detail(request, pk, *, sent=None, status=200):
         "item": item, "moves": moves, "required": list(required.values()), "desired": list(desired.values()),
         "candidates": matching.candidates(item, limit=20) if show_candidates else None, "formula": matching.FORMULA,
         "can_ask": "ask" in actions.allowed_transitions(user, item),
+        "used_up": rules.limit_used_up(visits) if show_candidates else None,  # why no candidate can be asked
         "visits": visits, "due": rules.report_due(last), "overdue": queries.overdue(item),
         "visit_form": VisitForm(initial={"version": item.version}) if can_respond and item.status in (
             Status.ACCEPTED, Status.DISPATCHING) else None,
