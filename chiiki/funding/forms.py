@@ -1,6 +1,8 @@
 """Forms of the funding pages. They collect what people type; the actions validate it (one code path with the
 API), and views put the actions' Japanese reasons back on the fields."""
 
+import re
+
 from django import forms
 
 from chiiki import access
@@ -54,7 +56,8 @@ class PlanForm(forms.Form):
     operator_corporate_number = forms.CharField(label="運営主体の法人番号", required=False, max_length=20,
                                                 help_text="13桁（任意）")
     kpis = forms.CharField(label="KPI", required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                           help_text="1行に1つ「指標, 基準値, 目標値, 年度」（基準値・年度は省略可）。例: 端末の利用率, 40%, 90%, 2028")
+                           help_text="1行に1つ「指標, 基準値, 目標値, 年度」（基準値・年度は省略可）。例: 端末の利用率, 40%, 90%, 2028。"
+                                     "5,000人 のような桁区切りはそのまま書けます。値に「,」「、」を含むときは \"…\" で囲みます")
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, user=None, editing=False, **kwargs):
@@ -229,20 +232,67 @@ class CampaignForm(forms.Form):
         return self._date("end_date")
 
 
+KPI_SEPARATORS = ",、，"
+KPI_FIELDS = 4
+# A comma between a digit and exactly three digits, no space after: 5,000人 (a digit grouping, when the line has
+# more fields than a KPI without it).
+_GROUPING = re.compile(r"(?<=[0-9０-９])[,，](?=[0-9０-９]{3}(?![0-9０-９]))")
+
+
+def _split_kpi_line(line: str, *, keep_grouping: bool) -> list[str]:
+    fields, current, quoted, index = [], [], False, 0
+    while index < len(line):
+        char = line[index]
+        if quoted:
+            if char == '"' and line[index + 1:index + 2] == '"':
+                current.append('"')
+                index += 1
+            elif char == '"':
+                quoted = False
+            else:
+                current.append(char)
+        elif char == '"' and not "".join(current).strip():
+            quoted, current = True, []
+        elif char in KPI_SEPARATORS and not (keep_grouping and _GROUPING.match(line, index)):
+            fields.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+        index += 1
+    fields.append("".join(current).strip())
+    return fields
+
+
+def _kpi_fields(line: str) -> list[str]:
+    """One line's fields: split at , 、 or ，, except inside "…" (a "" is a quote); 「指標, 0人, 5,000人, 2027」 has
+    one field too many that way, so grouped digits are then read as one value."""
+    fields = _split_kpi_line(line, keep_grouping=False)
+    return _split_kpi_line(line, keep_grouping=True) if len(fields) > KPI_FIELDS else fields
+
+
 def kpis_from_text(text: str) -> list[dict]:
-    """「指標, 基準値, 目標値, 年度」 per line (、 or , between) → the KPI dicts the action validates."""
+    """「指標, 基準値, 目標値, 年度」 per line (、 or , between; "…" around a value that holds one) → the KPI dicts
+    the action validates."""
     rows = []
     for line in (text or "").splitlines():
-        parts = [p.strip() for p in line.replace("、", ",").split(",")]
+        parts = _kpi_fields(line)
         if not any(parts):
             continue
-        parts += [""] * (4 - len(parts))
+        parts += [""] * (KPI_FIELDS - len(parts))
         rows.append({"indicator": parts[0], "baseline": parts[1], "target": parts[2], "fiscal_year": parts[3]})
     return rows
 
 
+def _kpi_text(value) -> str:
+    text = str(value or "")
+    if '"' in text or any(char in _GROUPING.sub("", text) for char in KPI_SEPARATORS):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 def kpis_to_text(kpis) -> str:
-    return "\n".join(", ".join(str(k.get(name) or "") for name in ("indicator", "baseline", "target", "fiscal_year"))
+    """The KPIs as kpis_from_text reads them back, unchanged (a value holding a separator is quoted)."""
+    return "\n".join(", ".join(_kpi_text(k.get(name)) for name in ("indicator", "baseline", "target", "fiscal_year"))
                      for k in kpis or [])
 
 
