@@ -73,3 +73,18 @@ def _with_window(request, limit: int, offset: int) -> str:
     params = request.GET.copy()
     params["limit"], params["offset"] = str(limit), str(offset)
     return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+
+def list_query(request) -> str:
+    """A list's query string for its CSV/XLSX, calendar and API links: every filter as typed (a repeated one with
+    all its values), without page= and format= (an export holds every page) and without blanks."""
+    params = request.GET.copy()
+    for key in ("page", "format"):
+        params.pop(key, None)
+    for key in list(params):
+        values = [value for value in params.getlist(key) if value != ""]
+        if values:
+            params.setlist(key, values)
+        else:
+            del params[key]
+    return params.urlencode()

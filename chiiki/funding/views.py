@@ -20,7 +20,7 @@ from chiiki.core.codes import InvalidCode, typed_code
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, fiscal_year_filter, parse_fiscal_year
 from chiiki.core.forms import posted_key, row_id, save_or_refuse
-from chiiki.core.paging import paginate
+from chiiki.core.paging import list_query, paginate
 from chiiki.core.tabular import table_response
 from chiiki.regions.models import Municipality, Prefecture
 from chiiki.regions.queries import get_municipality
@@ -618,7 +618,7 @@ def line_list(request):
     return render(request, "funding/line_list.html", {
         **notes, "plan_list_filter": plan_list_filter, "totals": queries.line_totals(qs),
         "page": paginate(queries.listed_lines(qs), g.get("page"), PAGE_SIZE),
-        "query": urlencode({k: v for k, v in g.items() if k not in ("page", "format") and v}),
+        "query": list_query(request),
         "source_kinds": SourceKind.choices, "states": FundingState.choices, "sectors": Sector.objects.all(),
         "prefectures": Prefecture.objects.order_by("code"), "filters": g,
         "can_import": access.can(request.user, "funding.import")}, status=422 if refused else 200)
@@ -780,7 +780,7 @@ def campaign_list(request):
              p.status_label, c.start_date, c.end_date, c.get_model_display(), c.donation_url]
             + ([c.raised_in_year] if received_year else []) for c, p in rows))
     page = paginate(rows, g.get("page"), PAGE_SIZE)
-    query = urlencode({k: v for k, v in g.items() if k not in ("page", "format") and v})
+    query = list_query(request)
     can_create = bool(request.user.is_authenticated and access.scope_managed_municipalities(
         request.user, Municipality.objects.all()).exists())
     return render(request, "funding/campaign_list.html", {
@@ -951,7 +951,7 @@ def project_list(request):
         "page": page, "filters": g, "fiscal_year": year, "sectors": Sector.objects.all(),
         "pledges_linked": queries.projects_with_pledges_linked(request.user, [p.pk for p, *_ in page.object_list]),
         "prefectures": Prefecture.objects.order_by("code"),
-        "query": urlencode({k: v for k, v in g.items() if k not in ("page", "format") and v}),
+        "query": list_query(request),
         "can_plan": request.user.is_authenticated and access.role_of(request.user) in (
             "municipal_staff", "prefecture_staff", "national_admin"),
         "is_admin": access.is_admin(request.user)})
@@ -1068,7 +1068,7 @@ def pledge_list(request):
              p.fiscal_year, p.amount, p.get_state_display(), p.received_on.isoformat() if p.received_on else "",
              timezone.localtime(p.created_at).strftime("%Y-%m-%d %H:%M")] for p in pledges.iterator()))
     page = paginate(pledges, request.GET.get("page"), PAGE_SIZE)
-    query = urlencode({k: v for k, v in g.items() if k not in ("page", "format") and v})
+    query = list_query(request)
     return render(request, "funding/pledge_list.html", {
         "page": page, "company": _company_of(request.user), "project": project, "query": query,
         "state_label": dict(PledgeState.choices).get(g.get("state", ""), ""), "active": bool(g.get("active"))})

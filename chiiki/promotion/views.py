@@ -19,7 +19,7 @@ from chiiki.core import tabular
 from chiiki.core.codes import InvalidCode, typed_code
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.forms import pk_or_404, save_or_refuse
-from chiiki.core.paging import paginate
+from chiiki.core.paging import list_query, paginate
 from chiiki.progress import queries as progress_queries
 from chiiki.regions.models import Municipality, Prefecture
 from chiiki.regions.queries import get_municipality
@@ -149,7 +149,7 @@ def diffusion_cells(request, code=None):
     page = paginate(result["rows"], request.GET.get("page"), 100)
     return render(request, "promotion/diffusion_cells.html", {
         "result": result, "region": region, "title": title, "page_obj": page, "rows": page.object_list,
-        "export_query": urlencode({k: v for k, v in request.GET.items() if k not in ("page", "format")}),
+        "export_query": list_query(request),
         "api_url": (f"/api/v1/model-regions/{region.municipality_id}/diffusion/cells" if region
                     else "/api/v1/model-regions/diffusion/cells"),
     })
@@ -306,7 +306,7 @@ def organisations(request):
     return render(request, "promotion/organisations.html", {
         "page_obj": page, "filters": filters, "kinds": OrganisationKind.choices, "prefectures": forms.prefecture_choices(),
         "sectors": queries.sectors(), "can_create": access.can(request.user, "promotion.organisation_create"),
-        "query": request.GET.urlencode(),
+        "query": list_query(request),
     })
 
 
@@ -365,7 +365,7 @@ def councils(request):
         "page_obj": page, "prefecture": prefecture, "prefectures": forms.prefecture_choices(),
         "can_create": request.user.is_authenticated and access.can(
             request.user, "promotion.council_manage", request.user.municipality or request.user.prefecture),
-        "query": request.GET.urlencode(),
+        "query": list_query(request),
     })
 
 
@@ -475,7 +475,7 @@ def challenges(request):
         "status_label": queries.CHALLENGE_STATUS_FILTERS[filters["status"]],
         "municipality": Municipality.objects.filter(code=filters["municipality"]).first()
         if filters["municipality"] else None,
-        "decided": decided, "post_choices": post_choices, "post_only": post_only, "query": request.GET.urlencode(), "show_proposals": show_proposals,
+        "decided": decided, "post_choices": post_choices, "post_only": post_only, "query": list_query(request), "show_proposals": show_proposals,
     }, status=422 if error else 200)
 
 
@@ -682,7 +682,7 @@ def events(request):
         "page_obj": page, "place": place, "online_first": online_first, "sectors": queries.sectors(),
         "formats": EventFormat.choices, "sector": request.GET.get("sector", ""), "fmt": request.GET.get("format_", ""),
         "past": request.GET.get("past") == "1", "can_create": access.can(request.user, "promotion.event_create"),
-        "query": request.GET.urlencode(), "prefecture": prefecture, "prefectures": forms.prefecture_choices(),
+        "query": list_query(request), "prefecture": prefecture, "prefectures": forms.prefecture_choices(),
         "registered": registered, "registered_days": queries.REGISTERED_EVENT_DAYS,
     })
 

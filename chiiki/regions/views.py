@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from chiiki import access
 from chiiki.core import editing, history
 from chiiki.core.errors import Conflict, Invalid
-from chiiki.core.paging import paginate
+from chiiki.core.paging import list_query, paginate
 from chiiki.core.tabular import table_response
 from chiiki.opendata import queries as opendata_queries
 
@@ -39,15 +39,13 @@ def municipality_list(request):
     if fmt in ("csv", "xlsx"):
         return table_response(fmt, "団体一覧", queries.EXPORT_HEADER, queries.export_rows(rows))
     page = paginate(rows, request.GET.get("page"))
-    export_query = request.GET.copy()
-    export_query.pop("page", None)
     return render(request, "regions/municipality_list.html", {
         "page": page,
         "filters": filters,
         "prefectures": Prefecture.objects.all(),
         "kinds": MunicipalityKind.choices,
         "total": Municipality.objects.count(),
-        "export_query": export_query.urlencode(),
+        "export_query": list_query(request),
         "filtered": any(filters.values()),
     })
 

@@ -19,7 +19,7 @@ from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import current_fiscal_year, fiscal_year_filter
 from chiiki.core.forms import pk_or_404, row_id
 from chiiki.core.models import ChangeRecord
-from chiiki.core.paging import paginate
+from chiiki.core.paging import list_query, paginate
 from chiiki.core.search_request import MAX_Q_LENGTH
 from chiiki.regions.models import Prefecture
 from chiiki.regions.queries import get_municipality
@@ -46,13 +46,6 @@ def _status(request, form) -> int:
     """A form sent back: 409 when someone else saved first (what was typed is kept), 422 when refused (as the rest of
     the site, core.forms.save_or_refuse)."""
     return 409 if getattr(form, "conflict", None) else 422 if request.method == "POST" else 200
-
-
-def _querystring(request) -> str:
-    params = request.GET.copy()
-    for key in ("page", "format"):
-        params.pop(key, None)
-    return params.urlencode()
 
 
 def _fmt(request) -> str | None:
@@ -95,7 +88,7 @@ def capabilities(request):
     page = paginate(qs, request.GET.get("page"))
     return render(request, "talent/capabilities.html", {
         "page": page, "rows": _capability_rows(page.object_list), "filters": filters,
-        "sectors": queries.sector_names(), "querystring": _querystring(request),
+        "sectors": queries.sector_names(), "querystring": list_query(request),
         "can_manage": access.can(request.user, "talent.manage"),
         "requests_linked": queries.request_list_covers(request.user)})
 
@@ -124,7 +117,7 @@ def profiles(request):
     return render(request, "talent/profiles.html", {
         "page": paginate(qs, request.GET.get("page"), 30), "filters": filters, "kinds": Kind.choices,
         "capabilities": Capability.objects.all(), "prefectures": Prefecture.objects.order_by("code"),
-        "sectors": queries.sector_names(), "querystring": _querystring(request),
+        "sectors": queries.sector_names(), "querystring": list_query(request),
         "can_import": access.can(request.user, "talent.manage")})
 
 
@@ -191,7 +184,7 @@ def analytics(request):
         "by_sector": by_sector, "unmet": len(queries.unmet_request_ids()), "waiting": waiting, "gains": gains,
         "per_talent": per_talent[:20] if named else None, "named": named,
         "longest_openable": queries.can_open_request(request.user, waiting["longest"]),
-        "year_query": f"&fiscal_year={year}" if year else "", "querystring": _querystring(request),
+        "year_query": f"&fiscal_year={year}" if year else "", "querystring": list_query(request),
         # The figures count every request; they link to the request list only where it shows this user the same
         # rows: everywhere for the admin, a prefecture's own row for its staff.
         "requests_linked": queries.request_list_covers(request.user),
@@ -248,7 +241,7 @@ def dispatches(request):
         "place": place, "gained": Capability.objects.filter(pk=filters["gained"]).first() if filters["gained"] else None,
         "openable": queries.visible_request_ids(request.user, qs.filter(pk__in=[d.pk for d in page.object_list]))
         if request.user.is_authenticated else set(),
-        "querystring": _querystring(request)}, status=status)
+        "querystring": list_query(request)}, status=status)
 
 
 def municipality(request, code):
@@ -407,7 +400,7 @@ def requests(request):
         r.waited = queries.waiting_days(r.submitted_at, r.first_visit)
     return render(request, "talent/requests.html", {
         "page": page, "filters": f, "numbers": numbers, "fiscal_year": year_raw, "statuses": Status.choices,
-        "sectors": queries.sector_names(), "querystring": _querystring(request),
+        "sectors": queries.sector_names(), "querystring": list_query(request),
         "overdue": request.GET.get("overdue") == "1", "unmet": request.GET.get("unmet") == "1",
         "demand": request.GET.get("demand") == "1",
         "application_round": ApplicationRound.objects.filter(pk=numbers["round"]).first() if numbers["round"] else None,
