@@ -8,6 +8,7 @@ from django import forms
 from chiiki import access
 from chiiki.core.codes import InvalidCode, typed_code
 from chiiki.core.dates import parse_date
+from chiiki.core.errors import Invalid
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
 from chiiki.core.forms import ActionForm, OpenChoiceField
 from chiiki.programs.models import SupportProgram
@@ -16,6 +17,7 @@ from chiiki.roadmap.models import Sector, SectorModel
 
 from .models import Campaign, FundingState, OperatorKind, Phase, PlanStatus, SourceKind
 from .queries import PUBLIC
+from .validation import MAX_KPIS
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 
@@ -241,6 +243,7 @@ _GROUPING = re.compile(r"(?<=[0-9０-９])[,，](?=[0-9０-９]{3}(?![0-9０-９
 
 def _split_kpi_line(line: str, *, keep_grouping: bool) -> list[str]:
     fields, current, quoted, index = [], [], False, 0
+    started = False  # the field holds more than spaces: a " there is text, not an opening quote
     while index < len(line):
         char = line[index]
         if quoted:
@@ -251,13 +254,14 @@ def _split_kpi_line(line: str, *, keep_grouping: bool) -> list[str]:
                 quoted = False
             else:
                 current.append(char)
-        elif char == '"' and not "".join(current).strip():
-            quoted, current = True, []
+        elif char == '"' and not started:
+            quoted, current, started = True, [], True
         elif char in KPI_SEPARATORS and not (keep_grouping and _GROUPING.match(line, index)):
             fields.append("".join(current).strip())
-            current = []
+            current, started = [], False
         else:
             current.append(char)
+            started = started or not char.isspace()
         index += 1
     fields.append("".join(current).strip())
     return fields
@@ -270,11 +274,18 @@ def _kpi_fields(line: str) -> list[str]:
     return _split_kpi_line(line, keep_grouping=True) if len(fields) > KPI_FIELDS else fields
 
 
+# Checked before the box is read: 30 KPIs of the longest values the action takes, with their separators.
+MAX_KPI_TEXT = MAX_KPIS * (200 + 100 + 100 + 20 + 20)
+
+
 def kpis_from_text(text: str) -> list[dict]:
     """「指標, 基準値, 目標値, 年度」 per line (、 or , between; "…" around a value that holds one) → the KPI dicts
     the action validates."""
+    text = text or ""
+    if len(text) > MAX_KPI_TEXT:
+        raise Invalid([("kpis", f"KPIの欄は{MAX_KPI_TEXT:,}文字までです（{len(text):,}文字あります）")])
     rows = []
-    for line in (text or "").splitlines():
+    for line in text.splitlines():
         parts = _kpi_fields(line)
         if not any(parts):
             continue
@@ -284,7 +295,9 @@ def kpis_from_text(text: str) -> list[dict]:
 
 
 def _kpi_text(value) -> str:
-    text = str(value or "")
+    # One line per KPI: a line break in a value (saved through the API) is shown as a space, or the box would read
+    # it back as another KPI and refuse every save of the page.
+    text = " ".join(str(value or "").splitlines())
     if '"' in text or any(char in _GROUPING.sub("", text) for char in KPI_SEPARATORS):
         return '"' + text.replace('"', '""') + '"'
     return text

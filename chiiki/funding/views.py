@@ -835,7 +835,8 @@ def _campaign_values(data) -> dict:
 def campaign_new(request):
     from .forms import CampaignForm
 
-    form = CampaignForm(request.POST or None, user=request.user)
+    # Bound on every POST, an empty one too: an unbound form cannot take the refusals below.
+    form = CampaignForm(request.POST if request.method == "POST" else None, user=request.user)
     if not form.fields["municipality"].choices[1:]:
         raise PermissionDenied("クラウドファンディングを登録する権限がありません")
     status = 200

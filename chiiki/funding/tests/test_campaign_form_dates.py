@@ -49,3 +49,13 @@ def test_a_stale_campaign_edit_with_a_slash_date_shows_no_error(client_for, user
     assert c.post(f"/funding/campaigns/{campaign.pk}/edit", _body(version=version)).status_code == 302
     campaign.refresh_from_db()
     assert campaign.start_date == dt.date(2026, 6, 1)
+
+
+def test_an_empty_campaign_post_is_refused_in_japanese_not_a_500(users):
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    client.force_login(users["hachioji"])
+    response = client.post("/funding/campaigns/new", {})
+    assert response.status_code == 422
+    assert "実施団体を選んでください" in response.content.decode()

@@ -51,3 +51,26 @@ def test_the_kpi_box_reads_grouped_figures_and_quoted_values(client_for, users, 
     assert editor.post(f"/funding/plans/{plan.pk}/edit", body).status_code == 302
     kpi = ImplementationPlan.objects.get(pk=plan.pk).kpis[0]
     assert [kpi["indicator"], kpi["baseline"], kpi["target"], kpi["fiscal_year"]] == expected
+
+
+def test_an_overlong_kpi_box_is_refused_before_it_is_read(client_for, users, plan_factory):
+    plan = plan_factory([(2026, "people_knowhow", 0, [])])
+    editor = client_for(users["hachioji"])
+    body = _form(editor.get(f"/funding/plans/{plan.pk}/edit").content.decode())
+    body["kpis"] = "x" + '"' * 60_000
+    response = editor.post(f"/funding/plans/{plan.pk}/edit", body)
+    assert response.status_code == 422
+    assert "KPIの欄は" in response.content.decode() and "60,001文字あります" in response.content.decode()
+    assert ImplementationPlan.objects.get(pk=plan.pk).version == plan.version
+
+
+@pytest.mark.parametrize("indicator", ["見守りの\n通報件数", "見守りの\u2028通報件数", "見守りの\r通報件数"])
+def test_a_plan_whose_kpi_holds_a_line_break_is_saved_from_its_page(client_for, users, plan_factory, indicator):
+    # Saved through the API or an import, a value may hold a line break: the box shows it as a space, one KPI a line.
+    kpis = [{"indicator": indicator, "baseline": "0件", "target": "100件", "fiscal_year": 2027}]
+    plan = plan_factory([(2026, "people_knowhow", 0, [])], kpis=kpis)
+    editor = client_for(users["hachioji"])
+    body = _form(editor.get(f"/funding/plans/{plan.pk}/edit").content.decode())
+    body["title"] = "題名だけ直した計画"
+    assert editor.post(f"/funding/plans/{plan.pk}/edit", body).status_code == 302
+    assert ImplementationPlan.objects.get(pk=plan.pk).kpis == [{**kpis[0], "indicator": "見守りの 通報件数"}]
