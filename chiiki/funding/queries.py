@@ -11,8 +11,10 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from chiiki import access
+from chiiki.core import history
 from chiiki.core.codes import InvalidCode, typed_code
 from chiiki.core.fiscal import fiscal_year_bounds
+from chiiki.core.models import ChangeRecord
 from chiiki.regions.models import Municipality
 
 from . import flags as flag_rules
@@ -589,3 +591,18 @@ def receivable_pledges(user):
     from .models import PledgeState
 
     return access.scope_managed_pledges(user, _pledges()).filter(state=PledgeState.OFFERED).order_by("id")
+
+
+# ---- rows deleted meanwhile (the plan page keeps what was typed for them) ----------------------------------------
+
+def deleted_row_of_plan(model, pk, plan) -> dict | None:
+    """The last snapshot of a row of `plan` someone deleted (its history entry), None if it never was (a wrong id)."""
+    before = (ChangeRecord.objects.filter(model=model._meta.label_lower, object_id=str(pk), action=history.DELETE)
+              .order_by("-pk").values_list("before", flat=True).first())
+    if before is None:
+        return None
+    if model is PlanYear:
+        return before if before.get("plan_id") == plan.pk else None
+    return before if PlanYear.objects.filter(pk=before.get("plan_year_id"), plan=plan).exists() or (
+        ChangeRecord.objects.filter(model="funding.planyear", object_id=str(before.get("plan_year_id")),
+                                    action=history.DELETE, before__plan_id=plan.pk).exists()) else None

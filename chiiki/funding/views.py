@@ -265,21 +265,6 @@ def _typed_lines(data, prefix: str, choices: dict) -> list[str]:
     return shown
 
 
-def _deleted(model, pk, plan) -> dict | None:
-    """The last snapshot of a row of `plan` someone deleted (its history entry), None if it never was (a wrong id)."""
-    from chiiki.core.models import ChangeRecord
-
-    before = (ChangeRecord.objects.filter(model=model._meta.label_lower, object_id=str(pk), action=history.DELETE)
-              .order_by("-pk").values_list("before", flat=True).first())
-    if before is None:
-        return None
-    if model is PlanYear:
-        return before if before.get("plan_id") == plan.pk else None
-    return before if PlanYear.objects.filter(pk=before.get("plan_year_id"), plan=plan).exists() or (
-        ChangeRecord.objects.filter(model="funding.planyear", object_id=str(before.get("plan_year_id")),
-                                    action=history.DELETE, before__plan_id=plan.pk).exists()) else None
-
-
 def _year_gone(request, plan, year_id):
     """A 年度 someone else deleted: what was typed moves to 「年度を追加」, to be added again on purpose."""
     return _failed_page(request, plan, status=409, href="#add-year", sent=_Sent(
@@ -326,7 +311,7 @@ def year_edit(request, pk, year_id):
     plan = _editable_plan(request, pk)
     year = PlanYear.objects.select_related("plan").filter(pk=year_id, plan=plan).first()
     if year is None:
-        if request.POST.get("delete") or _deleted(PlanYear, year_id, plan) is None:
+        if request.POST.get("delete") or queries.deleted_row_of_plan(PlanYear, year_id, plan) is None:
             raise Http404("年度が見つかりません")
         return _year_gone(request, plan, year_id)
     prefix = f"year{year.pk}-"
@@ -366,7 +351,7 @@ def _line_values(request, prefix: str, plan) -> dict:
 def line_add(request, pk, year_id):
     plan = _editable_plan(request, pk)
     year = PlanYear.objects.select_related("plan").filter(pk=year_id, plan=plan).first()
-    if year is None and _deleted(PlanYear, year_id, plan) is None:
+    if year is None and queries.deleted_row_of_plan(PlanYear, year_id, plan) is None:
         raise Http404("年度が見つかりません")
     try:
         if year is None:
@@ -386,7 +371,7 @@ def line_edit(request, pk, line_id):
     plan = _editable_plan(request, pk)
     line = FundingLine.objects.select_related("plan_year__plan").filter(pk=line_id, plan_year__plan=plan).first()
     if line is None:
-        gone = None if request.POST.get("delete") else _deleted(FundingLine, line_id, plan)
+        gone = None if request.POST.get("delete") else queries.deleted_row_of_plan(FundingLine, line_id, plan)
         if gone is None:
             raise Http404("財源が見つかりません")
         return _line_gone(request, plan, line_id, gone.get("plan_year_id"))
