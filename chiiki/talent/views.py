@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from chiiki import access
+from chiiki.accounts.models import Role
 from chiiki.core import editing, history, tabular
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import current_fiscal_year, fiscal_year_filter
@@ -506,7 +507,7 @@ def request_detail(request, pk, *, sent=None, status=200):
     last = visits[-1].date if visits else None
     # Visits and the report are the named talent's (the admin's only on their behalf): none without one.
     can_respond = item.talent_id is not None and access.can(user, "talent.respond", item)
-    records = history_of(item)
+    records = history_of(item, user)
     required, desired = matching.request_items(item)  # read once: matching below scores with the same items
     return render(request, "talent/request.html", {
         "item": item, "moves": moves, "required": list(required.values()), "desired": list(desired.values()),
@@ -529,14 +530,25 @@ def request_detail(request, pk, *, sent=None, status=200):
         status=status)
 
 
-def history_of(item):
-    from chiiki.core.models import ChangeRecord
-
+def history_of(item, viewer):
+    """The request's status steps. Who took a step is named only to those who may read the municipality's history
+    (admins, its prefecture and its own staff); a talent asked later sees roles, not the account names of another
+    talent who declined it or of the officers (personal data, as ADR 0016 keeps names out of the records)."""
     labels = dict(Status.choices)
-    rows = ChangeRecord.objects.filter(model="talent.talentrequest", object_id=str(item.pk)).order_by("at", "id")
-    return [{"at": r.at, "actor": r.actor_label, "source": history.SOURCES.get(r.source, r.source),
+    rows = ChangeRecord.objects.filter(model="talent.talentrequest", object_id=str(item.pk))
+    named = set(access.scope_history(viewer, rows).values_list("pk", flat=True))
+    roles = dict(Role.choices)
+
+    def actor(r):
+        if r.pk in named:
+            return r.actor_label
+        if r.actor_id is not None and r.actor_id == viewer.pk:
+            return "あなた"
+        return roles.get(getattr(r.actor, "role", ""), "システム")
+
+    return [{"at": r.at, "actor": actor(r), "source": history.SOURCES.get(r.source, r.source),
              "before": labels.get((r.before or {}).get("status"), ""), "after": labels.get((r.after or {}).get(
-                 "status"), "")} for r in rows]
+                 "status"), "")} for r in rows.select_related("actor").order_by("at", "id")]
 
 
 @login_required
