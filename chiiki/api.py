@@ -2,8 +2,10 @@
 
 import functools
 import logging
+import re
 import uuid
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
 from django.db import OperationalError, transaction
@@ -165,10 +167,22 @@ api = ChiikiAPI(
 )
 
 
+# get_object_or_404's own message ("No Sector matches the given query.") names the model in English.
+_DJANGO_NOT_FOUND = re.compile(r"No (\w+) matches the given query\.")
+
+
+def _not_found_detail(message: str) -> str:
+    found = _DJANGO_NOT_FOUND.fullmatch(message)
+    if found is None:
+        return message or "見つかりません"
+    names = {model._meta.object_name: str(model._meta.verbose_name) for model in django_apps.get_models()}
+    name = names.get(found.group(1))
+    return f"{name}が見つかりません" if name and name != found.group(1).lower() else "見つかりません"
+
+
 @api.exception_handler(Http404)
 def not_found(request, exc):
-    detail = str(exc) if str(exc) and str(exc) != "No Page matches the given query." else "見つかりません"
-    return api.create_response(request, {"detail": detail}, status=404)
+    return api.create_response(request, {"detail": _not_found_detail(str(exc))}, status=404)
 
 
 @api.exception_handler(PermissionDenied)
