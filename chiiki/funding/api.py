@@ -733,11 +733,14 @@ class CampaignConflict(Schema):
     current: CampaignOut | None = None
 
 
-def _campaign_out(campaign) -> dict:
+def _campaign_out(campaign, user) -> dict:
+    # The linked plan's id only to those who may see the plan: a draft's id would say it exists (the page hides it).
+    plan = campaign.plan_id if campaign.plan_id and queries.visible_plans(user).filter(
+        pk=campaign.plan_id).exists() else None
     [(c, p)] = queries.campaign_rows(Campaign.objects.filter(pk=campaign.pk).select_related("municipality"),
                                      timezone.localdate())
     return {"id": c.pk, "municipality": c.municipality_id, "municipality_name": c.municipality.full_name,
-            "plan": c.plan_id, "title": c.title, "use_of_funds": c.use_of_funds, "target_amount": c.target_amount,
+            "plan": plan, "title": c.title, "use_of_funds": c.use_of_funds, "target_amount": c.target_amount,
             "raised": p.raised, "donations": p.count, "percent": p.percent, "status": p.status,
             "status_label": p.status_label, "days_left": p.days_left, "start_date": c.start_date,
             "end_date": c.end_date, "model": c.model, "minimum_donation": c.minimum_donation,
@@ -768,12 +771,12 @@ def list_campaigns(request, prefecture: str | None = None, municipality: str | N
     if status:
         rows = [(c, p) for c, p in rows if p.status == status]
     page_obj = paginate(rows, page, page_size)
-    return {"count": page_obj.paginator.count, "items": [_campaign_out(c) for c, _p in page_obj.object_list]}
+    return {"count": page_obj.paginator.count, "items": [_campaign_out(c, request.user) for c, _p in page_obj.object_list]}
 
 
 @router.get("/campaigns/{campaign_id}", response={200: CampaignOut, 404: ErrorOut}, summary="クラウドファンディング")
 def get_campaign(request, campaign_id: int):
-    return _campaign_out(get_object_or_404(Campaign, pk=campaign_id))
+    return _campaign_out(get_object_or_404(Campaign, pk=campaign_id), request.user)
 
 
 @router.post("/campaigns", auth=WRITE_AUTH, response={201: CampaignOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
@@ -781,7 +784,7 @@ def get_campaign(request, campaign_id: int):
 def create_campaign(request, payload: CampaignIn):
     municipality = _municipality(payload.municipality)
     campaign = actions.create_campaign(request.user, municipality, source=history.API, **_campaign_values(payload))
-    return Status(201, _campaign_out(campaign))
+    return Status(201, _campaign_out(campaign, request.user))
 
 
 @router.put("/campaigns/{campaign_id}", auth=WRITE_AUTH,
@@ -793,8 +796,8 @@ def update_campaign(request, campaign_id: int, payload: CampaignUpdateIn):
         saved = actions.update_campaign(request.user, campaign, version=payload.version, source=history.API,
                                         **_campaign_values(payload))
     except Conflict as exc:
-        return Status(409, {"detail": str(exc), "current": _campaign_out(campaign)})
-    return Status(200, _campaign_out(saved))
+        return Status(409, {"detail": str(exc), "current": _campaign_out(campaign, request.user)})
+    return Status(200, _campaign_out(saved, request.user))
 
 
 @router.post("/campaigns/{campaign_id}/receipts", auth=WRITE_AUTH,
