@@ -60,7 +60,8 @@ def _ids(values) -> list[str]:
 
 # What each free-text answer on a request may hold: longer text is refused, never stored cut.
 TEXT_LIMITS = {"reason": ("理由", 2000), "comment": ("コメント", 2000), "done": ("実施内容", 5000),
-               "handed_over_to": ("ノウハウの引継ぎ", 5000), "next_steps": ("今後の取組", 5000), "note": ("内容", 300)}
+               "handed_over_to": ("ノウハウの引継ぎ", 5000), "next_steps": ("今後の取組", 5000), "note": ("内容", 300),
+               "vision": ("目指す姿", 4000)}
 
 
 def _within_limits(texts: dict, problems: list) -> None:
@@ -417,6 +418,8 @@ def clean_request(data: dict, municipality=None, user=None, kept_plan_id=None) -
     vision = (data.get("vision") or "").strip()
     if not vision:
         problems.append(("vision", "目指す姿を入力してください（目指す姿のない依頼は人材と結び付けられません）"))
+    else:
+        _within_limits({"vision": vision}, problems)
     sector = Sector.objects.filter(pk=(_ids([data.get("sector") or ""]) or [""])[0]).first()
     if sector is None:
         problems.append(("sector", "分野を選んでください"))
