@@ -52,6 +52,9 @@ class ImportResult:
     encoding: str = ""
     dry_run: bool = False
     committed: bool = False
+    # A fingerprint of the stored data the plan read (importers that check it): the web preview keeps it and the
+    # commit passes it back as `expected_state`, so rows changed in between are refused instead of written over.
+    state: str = ""
 
     @property
     def ok(self) -> bool:
@@ -170,8 +173,16 @@ class Importer:
                     # A file with control characters or values under a blank header cell is checked, never written:
                     # its rows are read without them, so the action names every other problem, and the cells that
                     # hold them are added to those.
-                    checked_only = dry_run or table.may_hold_cell_problems
-                    result = self.action(actor, table, dry_run=checked_only, source=source, **options)
+                    checked_only = dry_run or table.may_hold_cell_problems or bool(table.control_problems)
+                    if not checked_only and not isinstance(table.rows, list):
+                        table.rows = _refusing_cell_problems(table.rows, table.control_problems)
+                    try:
+                        result = self.action(actor, table, dry_run=checked_only, source=source, **options)
+                    except _CellProblems:
+                        # Found as the stream was read (XLSX formulas without results, values beyond the header):
+                        # the action stopped before writing; check the file again for its other problems.
+                        table = self.read(data, filename)
+                        result = self.action(actor, table, dry_run=True, source=source, **options)
                     if table.control_problems:
                         result.problems[:0] = table.control_problems
                         result.problems.sort(key=lambda problem: problem.row or 0)
@@ -211,6 +222,18 @@ class Importer:
 
         bound.__name__ = f"{self.key}_{view.__name__}"
         return bound
+
+
+class _CellProblems(Exception):
+    """A streamed table's rows held cell problems (raised after its last row, before the action writes)."""
+
+
+def _refusing_cell_problems(rows, problems: list | None):
+    """The rows of a stream, ending in _CellProblems when any of them held a cell problem (some show only as the
+    rows are read): an action reads every row before it writes."""
+    yield from rows
+    if problems:
+        raise _CellProblems
 
 
 def _checked(view):
@@ -265,6 +288,14 @@ def _upload_for(request, importer: Importer, token: str) -> ImportUpload:
     return upload
 
 
+STATE_OPTION = "_state"  # in ImportUpload.options: the ImportResult.state of the last preview
+
+
+def _options(upload: ImportUpload) -> dict:
+    """The action's options (the upload form's), without the preview's fingerprint."""
+    return {name: value for name, value in upload.options.items() if name != STATE_OPTION}
+
+
 def _rejected(upload: ImportUpload) -> ImportResult | None:
     if upload.problems is None:
         return None
@@ -277,11 +308,14 @@ def _previewed(request, importer: Importer, upload: ImportUpload) -> ImportResul
     if result is not None:
         return result
     result = importer.run(request.user, _content(upload), upload.filename, dry_run=True,
-                          source="web-import", **upload.options)
+                          source="web-import", **_options(upload))
     if not result.ok:
         upload.problems = [[p.row, p.column, p.reason, p.value] for p in result.problems]
         upload.content, upload.compressed = b"", False
         upload.save(update_fields=["problems", "content", "compressed"])
+    elif result.state:  # the state this page shows is the one the commit must still find
+        upload.options = {**upload.options, STATE_OPTION: result.state}
+        upload.save(update_fields=["options"])
     return result
 
 
@@ -322,14 +356,21 @@ def commit_view(request, importer: Importer, token: str):
     if not ImportUpload.objects.filter(pk=upload.pk).delete()[0]:
         messages.info(request, f"{upload.filename} はすでに取り込んでいます（同じ確認画面から二度実行されました）。")
         return redirect(reverse(importer.done_url) if importer.done_url else importer.url())
+    options = _options(upload)
+    if upload.options.get(STATE_OPTION):
+        options["expected_state"] = upload.options[STATE_OPTION]
     try:
-        result = importer.run(request.user, content, upload.filename, source="web-import", **upload.options)
+        result = importer.run(request.user, content, upload.filename, source="web-import", **options)
     except BaseException:
         _put_back(upload, content)
         raise
     if not result.ok:
         _put_back(upload, content)
-        messages.error(request, "確認後にデータが変わったため取り込めませんでした。内容を確認してください。")
+        # A problem of the whole file (rows changed since the preview, time ran out) is not one the fresh preview
+        # lists again: say it here.
+        reasons = [problem.reason for problem in result.problems if problem.row is None][:3]
+        messages.error(request, "".join(f"{reason.rstrip('。')}。" for reason in reasons) if reasons
+                       else "確認後にデータが変わったため取り込めませんでした。内容を確認してください。")
         return redirect(importer.url("preview", token))
     messages.success(request, f"{upload.filename}: 新規 {result.created}件・更新 {result.updated}件を取り込みました"
                               f"（変更なし {result.unchanged}件）。")

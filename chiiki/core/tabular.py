@@ -65,8 +65,10 @@ class Table:
     encoding: str = ""
     header_number: int = 1  # row number of the header in the file
     # collect_controls: the cells found with control characters (as read so far), which the rows hold without
-    # them, and the values under a blank header cell; and whether the file may hold any such problem at all
-    # (known before the rows are read: a control character somewhere in it, or a blank header cell).
+    # them, the values under a blank header cell or beyond the header, and the XLSX cells without a value (a
+    # formula saved without its result, an error value), which the rows hold as blank; and whether the file may
+    # hold a control character or a value under a blank header cell (known before the rows are read: the others
+    # show only as the rows are read, so an import writes nothing before it has read them all).
     control_problems: list[RowProblem] | None = None
     may_hold_cell_problems: bool = False
 
@@ -279,7 +281,15 @@ def _csv_records(text: str, limits: Limits) -> Iterator[tuple[int, list[str]]]:
                 del record[limits.max_columns:]
             yield number, record
     except csv.Error as exc:
-        raise TableError(f"CSVとして読み込めません（{number + 1}行目付近）: {exc}") from None
+        raise TableError(f"CSVとして読み込めません（{number + 1}行目付近）: {_csv_problem(exc)}") from None
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    """The csv module's English message as what to fix (in strict mode every other error is a misplaced quote)."""
+    if "field larger than field limit" in str(exc):
+        return (f"1つのセルが長すぎます（{csv.field_size_limit():,}文字まで）。"
+                "閉じられていない引用符（\"）がないか確かめてください")
+    return "引用符（\"）の位置が正しくありません。値の途中に \" があるか、閉じられていません"
 
 
 # ---- XLSX ------------------------------------------------------------------------------------------------------
@@ -289,6 +299,9 @@ def _is_xlsx(data: bytes, filename: str) -> bool:
 
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (and other OLE2 files)
+# The libraries' own texts are English and name their internals ("File is not a zip file", "not well-formed").
+_NOT_XLSX = "XLSX形式のファイルではありません。CSV なら拡張子を .csv にしてください"
+_DAMAGED_XLSX = "ファイルが壊れているか、XLSX形式として正しくありません。Excel で開いて保存し直してください"
 
 
 def _xlsx_records(data: bytes, limits: Limits) -> Iterator[tuple[int, list]]:
@@ -303,8 +316,10 @@ def _xlsx_records(data: bytes, limits: Limits) -> Iterator[tuple[int, list]]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
-        raise TableError(f"XLSXファイルを読み込めません: {exc}") from None
+    except zipfile.BadZipFile:
+        raise TableError(f"XLSXファイルを読み込めません: {_NOT_XLSX}") from None
+    except (zipfile.LargeZipFile, OSError, ValueError):
+        raise TableError(f"XLSXファイルを読み込めません: {_DAMAGED_XLSX}") from None
     if unpacked > limits.max_bytes * XLSX_EXPANSION:
         raise TableError(f"XLSXファイルの展開後の大きさ（{format_size(unpacked)}）が上限"
                          f"（{format_size(limits.max_bytes * XLSX_EXPANSION)}）を超えています")
@@ -317,18 +332,53 @@ def _xlsx_records(data: bytes, limits: Limits) -> Iterator[tuple[int, list]]:
         reader.read_manifest()
         reader.read_workbook()
         apply_stylesheet(reader.archive, reader.wb)
-        paths = [rel.target for _sheet, rel in reader.parser.find_sheets()
-                 if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
-    except Exception as exc:  # openpyxl raises many types for malformed packages
-        raise TableError(f"XLSXファイルを読み込めません: {exc}") from None
+        sheets = [(sheet, rel.target) for sheet, rel in reader.parser.find_sheets()
+                  if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
+    except Exception:  # openpyxl raises many types for malformed packages, with English texts
+        raise TableError(f"XLSXファイルを読み込めません: {_DAMAGED_XLSX}") from None
     try:
-        if not paths:
+        if not sheets:
             raise TableError("XLSXファイルにワークシートがありません")
         reader.shared_strings = _shared_strings(reader, limits)
-        with reader.archive.open(paths[0]) as source:
+        _refuse_other_sheets_with_values(reader, sheets)
+        with reader.archive.open(sheets[0][1]) as source:
             yield from _sheet_rows(source, reader, limits)
     finally:
         reader.archive.close()
+
+
+def _refuse_other_sheets_with_values(reader, sheets: list) -> None:
+    """Only the first worksheet is read: a value on another one would be dropped silently, so the workbook is
+    refused instead. Empty sheets (Excel's Sheet2) are fine, and so are hidden ones: a workbook keeps the lists of
+    its drop-downs there, and whoever hid a sheet knows it is not the data."""
+    full = [sheet.name for sheet, path in sheets[1:]
+            if sheet.state not in ("hidden", "veryHidden") and _holds_a_value(reader, sheet.name, path)]
+    if full:
+        names = "".join(f"「{name}」" for name in full)
+        raise TableError(f"シート{names}にも値があります。取り込むのは1枚目のシート「{sheets[0][0].name}」だけです。"
+                         "1枚のシートにまとめるか、シートごとのファイルにしてください")
+
+
+def _holds_a_value(reader, name: str, path: str) -> bool:
+    """Whether a worksheet has a cell with a value (or a formula), read as a stream up to the first such cell."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    try:
+        with reader.archive.open(path) as source:
+            target = _AnyValueTarget(WorkSheetParser(source, reader.shared_strings, data_only=True,
+                                                     epoch=reader.wb.epoch, date_formats=reader.wb._date_formats,
+                                                     timedelta_formats=reader.wb._timedelta_formats))
+            xml = XMLParser(target=target)
+            while not (target.found or target.finished):
+                chunk = source.read(1 << 16)
+                if not chunk:
+                    break  # a truncated sheet: what it holds is all that can be said
+                budget.check()
+                xml.feed(chunk)
+    except (ParseError, ValueError, KeyError, IndexError, TypeError, ArithmeticError, OSError, EOFError,
+            zlib.error, zipfile.BadZipFile):
+        raise TableError(f"XLSXファイルのシート「{name}」を読み込めません: {_DAMAGED_XLSX}") from None
+    return target.found
 
 
 def _shared_strings(reader, limits: Limits) -> list[str]:
@@ -347,8 +397,8 @@ def _shared_strings(reader, limits: Limits) -> list[str]:
                 budget.check()  # 64 KB is a few thousand strings at most
                 xml.feed(chunk)
             xml.close()
-    except (ParseError, KeyError, OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
-        raise TableError(f"XLSXファイルの共有文字列を読み込めません: {exc}") from None
+    except (ParseError, KeyError, OSError, EOFError, zlib.error, zipfile.BadZipFile):
+        raise TableError(f"XLSXファイルの共有文字列を読み込めません: {_DAMAGED_XLSX}") from None
     return target.strings
 
 
@@ -435,7 +485,7 @@ def _sheet_rows(source, reader, limits: Limits) -> Iterator[tuple[int, list]]:
     except (ParseError, ValueError, KeyError, IndexError, TypeError, ArithmeticError, zipfile.BadZipFile) as exc:
         if isinstance(exc, TableError):
             raise
-        raise TableError(f"XLSXファイルを読み込めません（{target.number}行目付近）: {exc}") from None
+        raise TableError(f"XLSXファイルを読み込めません（{target.number}行目付近）: {_DAMAGED_XLSX}") from None
 
 
 XLSX_MAX_ROW = 1_048_576  # Excel's last row
@@ -453,7 +503,30 @@ def _row_number(raw: str) -> int:
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _CELL, _ROW, _SHEET_DATA, _DIMENSION = f"{_MAIN}c", f"{_MAIN}row", f"{_MAIN}sheetData", f"{_MAIN}dimension"
-_SI = f"{_MAIN}si"
+_SI, _FORMULA, _VALUE = f"{_MAIN}si", f"{_MAIN}f", f"{_MAIN}v"
+
+
+class _UnreadCell(str):
+    """A cell whose value the file does not hold: a formula saved without its result (files written by programs,
+    such as openpyxl or pandas), or an error value (#REF!, #N/A). It reads as the text it holds, but an import names
+    it as a problem instead of taking it: read as blank, it would clear what is stored."""
+
+    def __new__(cls, text: str, problem: str, shown: str):
+        cell = super().__new__(cls, text)
+        cell.problem, cell.shown = problem, shown
+        return cell
+
+
+def _unread_cell(element, cell) -> _UnreadCell | None:
+    if cell["data_type"] == "e":
+        text = cell_text(cell["value"])
+        return _UnreadCell(text, f"セルがエラー値（{text}）です。数式を直すか、値を入れ直してください", text)
+    formula = element.find(_FORMULA)
+    # A text result may be empty (Excel writes t="str" and an empty <v>); any other result is never empty.
+    if formula is None or (element.find(_VALUE) is not None and element.get("t") == "str"):
+        return None
+    return _UnreadCell("", "数式の計算結果が保存されていません。Excel で開いて保存し直すか、値として貼り付けてください",
+                       f"={formula.text or ''}")
 
 
 class _SheetTarget:
@@ -497,7 +570,12 @@ class _SheetTarget:
             self.depth -= 1
             if self.depth == 0:
                 element, self.cell = self.cell.close(), None
-                self._keep(self.cell_parser.parse_cell(element))
+                cell = self.cell_parser.parse_cell(element)
+                if cell["value"] is None or cell["data_type"] == "e":
+                    unread = _unread_cell(element, cell)
+                    if unread is not None:  # an empty str: `or` would drop it
+                        cell["value"] = unread
+                self._keep(cell)
         elif tag == _ROW:
             self.previous = self.number
             if self.cells:
@@ -514,7 +592,7 @@ class _SheetTarget:
 
     def _keep(self, cell):
         value = cell["value"]
-        if value is None or value == "":
+        if (value is None or value == "") and value.__class__ is not _UnreadCell:
             return
         if cell["row"] != self.number:
             raise TableError(f"XLSXファイルのセルの位置が正しくありません（{self.number}行目）")
@@ -538,6 +616,43 @@ class _SheetTarget:
         if (max_row or 0) > self.limits.max_rows or (max_col or 0) > self.limits.max_columns:
             raise TableError(f"シートの範囲（{ref}）が読み込める大きさ（{self.limits.max_rows:,}行・"
                              f"{self.limits.max_columns:,}列）を超えています。不要な行・列を削除して保存し直してください")
+
+
+class _AnyValueTarget:
+    """XMLParser target for a worksheet that is not read: looks for one cell with a value, keeping no tree."""
+
+    def __init__(self, cell_parser):
+        self.cell_parser = cell_parser
+        self.cell: TreeBuilder | None = None
+        self.depth = 0
+        self.found = self.finished = False
+
+    def start(self, tag, attrib):
+        if self.cell is not None:
+            self.depth += 1
+            self.cell.start(tag, attrib)
+        elif tag == _CELL:
+            self.cell, self.depth = TreeBuilder(), 1
+            self.cell.start(tag, attrib)
+
+    def data(self, text):
+        if self.cell is not None:
+            self.cell.data(text)
+
+    def end(self, tag):
+        if self.cell is not None:
+            self.cell.end(tag)
+            self.depth -= 1
+            if self.depth == 0:
+                element, self.cell = self.cell.close(), None
+                if not self.found:
+                    value = self.cell_parser.parse_cell(element)["value"]
+                    self.found = bool(_clean(value)) or element.find(_FORMULA) is not None
+        elif tag == _SHEET_DATA:
+            self.finished = True
+
+    def close(self):
+        return None
 
 
 # ---- reading ---------------------------------------------------------------------------------------------------
@@ -565,10 +680,13 @@ def read_table(data: bytes, filename: str = "", header_aliases: dict[str, str] |
     an error (it would otherwise be lost silently). The limits default to settings IMPORT_MAX_BYTES /
     IMPORT_MAX_ROWS / IMPORT_MAX_COLUMNS.
 
-    A control character, or a value under a blank header cell, is a TableError at its cell, unless
-    collect_controls: then every such cell is a RowProblem in the table's control_problems (a row is read
-    without its control characters) and an import names them all, with the rows' other problems, and writes
-    nothing (chiiki.core.imports).
+    A control character, a value under a blank header cell or beyond the header, or an XLSX formula without its
+    result or error value is a TableError at its cell, unless collect_controls: then every such cell (the first
+    beyond the header of a row) is a RowProblem in the table's control_problems (a row is read without its control
+    characters, and without the values of such formulas) and an import names them all, with the rows' other
+    problems, and writes nothing (chiiki.core.imports). A header cell without a value is always a TableError.
+
+    Only the first worksheet of an XLSX is read: a workbook with a value on another visible one is a TableError.
     """
     stream = stream_table(data, filename, header_aliases, max_bytes=max_bytes, max_rows=max_rows,
                           max_columns=max_columns, collect_controls=collect_controls)
@@ -668,12 +786,22 @@ def _row_values(records, limits: Limits, from_csv: bool, check_controls: bool, f
         if count % 512 == 0:
             budget.check()
         values = [_clean(v) for v in raw]
+        unread = ()
         if from_csv:
             values = [_unescape_formula(v) if v[:1] == "'" else v for v in values]
-        if not any(values):
+        else:
+            unread = [(index, v) for index, v in enumerate(raw, start=1) if v.__class__ is _UnreadCell]
+        if not any(values) and not unread:
             continue
         if number > limits.max_rows:
             raise TableError(_rows_problem(number, limits.max_rows))
+        if unread:
+            for index, cell in unread:
+                if found is None or not header:  # a header cell must be a name: the file cannot be read
+                    name = f"「{header[index - 1]}」" if index <= len(header) and header[index - 1] else ""
+                    raise TableError(f"{number}行目{name}（{index}列目）: {cell.problem}")
+                found.append(RowProblem(number, _column_name(index, header), cell.problem, cell.shown))
+                values[index - 1] = ""
         if check_controls:
             if found is None:
                 _check_controls(number, raw, header)
@@ -696,15 +824,18 @@ def _blanks_between_names(header: list[str]) -> list[int]:
 
 
 def _data_rows(values_of, header: list[str], found: list | None = None) -> Iterator[Row]:
-    """The rows after the header. A value under a blank header cell between named ones (its heading deleted,
-    or a merged cell) would be lost under the key "": it is a TableError, or with found, a problem in found for
-    each such cell (see read_table)."""
+    """The rows after the header. A value beyond the header, or under a blank header cell between named ones (its
+    heading deleted, or a merged cell), would be lost: it is a TableError, or with found, a problem in found
+    (each such cell under a blank header cell; the first beyond the header, one a row) (see read_table)."""
     width = len(header)
     blanks = _blanks_between_names(header)
     for number, values in values_of:
         extra = next((index for index, value in enumerate(values[width:], start=width + 1) if value), None)
         if extra is not None:
-            raise TableError(f"{number}行目: ヘッダーのない列（{extra}列目）に値があります: {values[extra - 1]!r}")
+            if found is None:
+                raise TableError(f"{number}行目: ヘッダーのない列（{extra}列目）に値があります: {values[extra - 1]!r}")
+            found.append(RowProblem(number, f"{extra}列目", "見出しのない列に値があります。"
+                                    "見出しを入れるか、値を削除してください", values[extra - 1]))
         for index in blanks:
             if index < len(values) and values[index]:
                 if found is None:
@@ -728,9 +859,12 @@ def _control_problems(number: int, raw: list, header: list[str]) -> list[RowProb
     problems = []
     for index, value in enumerate(raw, start=1):
         if isinstance(value, str) and (problem := control_character_problem(value)):
-            column = header[index - 1] if index <= len(header) and header[index - 1] else f"{index}列目"
-            problems.append(RowProblem(number, column, problem))
+            problems.append(RowProblem(number, _column_name(index, header), problem))
     return problems
+
+
+def _column_name(index: int, header: list[str]) -> str:
+    return header[index - 1] if index <= len(header) and header[index - 1] else f"{index}列目"
 
 
 def require_columns(table: Table, required: Iterable[str]) -> None:

@@ -51,8 +51,8 @@ def test_a_value_beyond_the_header_late_in_the_file_names_its_row(register):
     data = csv_file([f"{code},disaster,2026,implemented,," for code in CODES] + ["131016,health,2026,planned,,,extra"])
     result = PROGRESS.run(SYSTEM, data, "p.csv")
     assert not result.ok
-    assert [(p.row, p.reason) for p in result.problems] == [
-        (None, "8行目: ヘッダーのない列（7列目）に値があります: 'extra'")]
+    assert [(p.row, p.column, p.reason) for p in result.problems] == [
+        (8, "7列目", "見出しのない列に値があります。見出しを入れるか、値を削除してください")]
     assert ProgressRecord.objects.count() == 0
 
 
