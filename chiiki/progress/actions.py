@@ -123,23 +123,37 @@ def _repr(record, municipality, sector) -> str:
 
 
 def import_progress(actor, table: Table, *, dry_run: bool = False, source: str = history.IMPORT,
-                    fiscal_year: int | None = None) -> ImportResult:
+                    fiscal_year: int | None = None, expected_state: str | None = None) -> ImportResult:
     """Validate a whole table and, unless dry_run or any row is bad, write it all in one transaction.
 
     actor `access.SYSTEM` is a management command run by an operator: everything is allowed.
     `fiscal_year` fills rows whose 年度 is empty (or a file without the column).
+    A dry run gives the stored state it planned against (`result.state`); `expected_state` (the web commit of a
+    previewed file) writes nothing, with a problem, if any row's stored record changed since (ADR 0004).
     """
     access.require(actor, "progress.import_any")
     result = ImportResult(dry_run=dry_run)
     rows = importer.parse_table(table, actor=actor, result=result, fiscal_year=fiscal_year)
     if not result.ok:
         return result
+    expected, since = importer.Fingerprint.parse(expected_state) if expected_state else ("", None)
 
     def plan_and_write() -> bool:
         with transaction.atomic():
             db.lock_area(AREA)  # imports of the area one at a time (PostgreSQL; SQLite's lock is the database's)
             result.unchanged = 0  # counted by plan_import, again on a retry
-            plan = importer.plan_import(rows, result)
+            if dry_run or expected_state:
+                # Read under the same lock as the write: what the preview saw is compared with what is written over.
+                fingerprint = importer.Fingerprint(since)
+                plan = importer.plan_import(rows, result, fingerprint)
+                result.state = fingerprint.state
+                if expected_state and fingerprint.hash.hexdigest() != expected:
+                    # A record deleted since leaves nothing saved after the preview to count; the digest still tells.
+                    result.reject(None, "", f"確認の後に、このファイルの行の進捗が更新されました"
+                                            f"（{max(fingerprint.changed, 1)}件）。内容を確認し直してから取り込んでください")
+                    return False
+            else:
+                plan = importer.plan_import(rows, result)
             if dry_run or not (plan.creates or plan.updates):
                 return False
             _write(actor, plan, source)

@@ -5,10 +5,13 @@ Format: header 団体コード,分野,年度,段階 (+ optional 備考,根拠URL
 the valid rows with the database (one query) and says what would be created or updated.
 """
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from chiiki import access
 from chiiki.core import budget, tabular
@@ -202,7 +205,41 @@ class Planned:
     updates: list  # (ParsedRow, Existing)
 
 
-def plan_import(rows: list[ParsedRow], result: ImportResult) -> Planned:
+class Fingerprint:
+    """The stored state a plan read, as one sha256: for every row of the file, in key order, the record it was
+    compared with (id and version; a carried-over earlier one included, 0 for none). A web preview keeps it and
+    its commit plans again only if nothing of it changed meanwhile (ADR 0004).
+
+    `since` (the commit's check): also counts the rows whose record was saved after that moment, for the message.
+    """
+
+    def __init__(self, since: datetime | None = None):
+        self.hash = hashlib.sha256()
+        self.since = since
+        self.at = timezone.now()
+        self.changed = 0
+
+    def add(self, code: str, compared: list[tuple]) -> None:
+        """compared: (sector, 年度, record id or 0, version or 0) of one municipality's rows."""
+        compared.sort()
+        self.hash.update(f"{code}\n".encode())
+        self.hash.update("".join(f"{s}\t{y}\t{pk}\t{v}\n" for s, y, pk, v in compared).encode())
+
+    @property
+    def state(self) -> str:
+        """The digest and when it was taken (what `since` of the commit's check will be)."""
+        return f"{self.hash.hexdigest()}@{self.at.isoformat()}"
+
+    @staticmethod
+    def parse(state: str) -> tuple[str, datetime | None]:
+        digest, _, at = state.partition("@")
+        try:
+            return digest, datetime.fromisoformat(at)
+        except ValueError:
+            return digest, None
+
+
+def plan_import(rows: list[ParsedRow], result: ImportResult, fingerprint: Fingerprint | None = None) -> Planned:
     """Compare valid rows with the database. A row equal to the year's effective state (its own record,
     or the carried-over earlier one) changes nothing; otherwise the year's record is created or updated.
 
@@ -217,25 +254,38 @@ def plan_import(rows: list[ParsedRow], result: ImportResult) -> Planned:
     codes = sorted(by_code)
     strings: dict[str, str] = {}
     shared = lambda value: strings.setdefault(value, value)  # noqa: E731
+    since = fingerprint.since if fingerprint else None
+    fields = EXISTING_FIELDS + (("updated_at",) if since else ())
     for start in range(0, len(codes), PLAN_CHUNK):
         budget.check()
         chunk = codes[start:start + PLAN_CHUNK]
         history: dict[tuple, list] = defaultdict(list)
+        recent = set()  # ids of the records saved after `since`
         stored = (ProgressRecord.objects.filter(municipality_id__in=chunk, fiscal_year__lte=max_year)
-                  .order_by("fiscal_year").values_list(*EXISTING_FIELDS))
-        for pk, code_, sector, year, stage, note, url, version, source in stored.iterator(chunk_size=2000):
+                  .order_by("fiscal_year").values_list(*fields))
+        for pk, code_, sector, year, stage, note, url, version, source, *updated in stored.iterator(chunk_size=2000):
             # The driver returns new strings per row: share the repeated ones (≈ 250 bytes a record).
             record = Existing(pk, shared(code_), shared(sector), year, shared(stage), note, shared(url), version,
                               shared(source))
             history[(record.municipality_id, record.sector_id)].append(record)
+            if updated and updated[0] > since:
+                recent.add(pk)
         for code in chunk:
+            compared = []
             for row in by_code[code]:
-                _plan_row(row, history.get((row.municipality, row.sector), ()), creates, updates, result)
+                record = _plan_row(row, history.get((row.municipality, row.sector), ()), creates, updates, result)
+                if fingerprint is not None:
+                    compared.append((row.sector, row.fiscal_year, record.pk if record else 0,
+                                     record.version if record else 0))
+                    fingerprint.changed += record is not None and record.pk in recent
+            if fingerprint is not None:
+                fingerprint.add(code, compared)
     result.created, result.updated = len(creates), len(updates)
     return Planned(creates, updates)
 
 
-def _plan_row(row: ParsedRow, records, creates: list, updates: list, result: ImportResult) -> None:
+def _plan_row(row: ParsedRow, records, creates: list, updates: list, result: ImportResult) -> Existing | None:
+    """Plans one row; returns the record it was compared with (the year's own or the carried-over one)."""
     exact, effective = None, None
     for record in records:
         if record.fiscal_year <= row.fiscal_year:
@@ -253,6 +303,7 @@ def _plan_row(row: ParsedRow, records, creates: list, updates: list, result: Imp
         result.unchanged += 1  # no record at all already means 未着手
     else:
         creates.append(row)
+    return effective
 
 
 def _differs(row: ParsedRow, record) -> bool:
