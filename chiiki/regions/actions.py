@@ -4,6 +4,7 @@ Management commands act as `SYSTEM` (full rights, recorded as 「システム」
 in which case that user's permissions apply exactly as on the web.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -173,12 +174,23 @@ class CellError(ValueError):
         self.column, self.value = column, value
 
 
+def _state(versions) -> str:
+    """The fingerprint of the rows a figure import plans against: (code, version) of the file's municipalities."""
+    digest = hashlib.sha256()
+    for code, version in sorted(versions):
+        digest.update(f"{code}:{version};".encode())
+    return digest.hexdigest()
+
+
 def _import(actor, table: Table, *, code_column: str, value_columns: list[str], parse, apply, dry_run: bool,
-            source: str) -> ImportResult:
+            source: str, expected_state: str | None = None) -> ImportResult:
     """All-or-nothing update of a municipality's figures, one row each; totals, prefectures and wards are read past.
 
     parse(row) → the row's value (raises CellError), or None for a row whose figures are all unknown (left as
-    they are); apply(municipality, value) → {field: new value} for the fields that change."""
+    they are); apply(municipality, value) → {field: new value} for the fields that change. A dry run gives the
+    fingerprint of the municipalities it read (result.state); a commit given it back (expected_state, the web
+    preview's) refuses when any of them was saved since, so the preview's 変更なし or old values are not written
+    over an officer's newer edit."""
     access.require(actor, "register.import")
     result = ImportResult(dry_run=dry_run, rows=len(table.rows))
     missing = [c for c in (code_column, *value_columns) if c not in table.header]
@@ -240,6 +252,8 @@ def _import(actor, table: Table, *, code_column: str, value_columns: list[str], 
         problems.append(RowProblem(None, "", "取り込める市区町村の行がありません"))
     if problems:
         return result
+    if dry_run:
+        result.state = _state((m.pk, m.version) for m, _value in planned)
     records, changed, fields = [], [], set()
     for municipality, value in planned:
         changes = apply(municipality, value)
@@ -255,9 +269,17 @@ def _import(actor, table: Table, *, code_column: str, value_columns: list[str], 
                                              {k: history.jsonable(v) for k, v in changes.items()},
                                              municipality=municipality, source=source))
     result.updated = len(changed)
-    if dry_run or not changed:
+    if dry_run or not (changed or expected_state):
         return result
     with transaction.atomic():
+        if expected_state and _state(Municipality.objects.select_for_update().filter(
+                pk__in=[m.pk for m, _value in planned]).values_list("pk", "version")) != expected_state:
+            result.updated = result.unchanged = 0
+            problems.append(RowProblem(None, code_column, "確認の後に、このファイルの団体の登録内容が更新されました。"
+                                                          "何も取り込んでいません。内容を確認し直してから取り込んでください"))
+            return result
+        if not changed:
+            return result
         # Planned from rows read before the transaction: a row saved since (an officer's edit of its attributes)
         # would be overwritten with values and history planned from the older row. Checked under the rows' locks
         # (SQLite: BEGIN IMMEDIATE holds the database) and refused whole, so nothing is lost either way.
@@ -340,7 +362,7 @@ def population_year(year, population_column: str) -> int:
 
 def import_population(actor, table: Table, *, dry_run: bool = False, source: str = history.IMPORT,
                       year: int | None = None, code_column: str = "団体コード", population_column: str = "人口",
-                      data_source: str = "", keep=None) -> ImportResult:
+                      data_source: str = "", keep=None, expected_state: str | None = None) -> ImportResult:
     """Set population (with year and its data source) for every municipality row of the table; all or nothing.
 
     keep(municipality) → the fields to leave as they are (load_reference keeps newer imports).
@@ -361,11 +383,12 @@ def import_population(actor, table: Table, *, dry_run: bool = False, source: str
 
     return _import(actor, table, code_column=code_column or "団体コード", value_columns=[population_column],
                    parse=lambda row: _parse_population(row.get(population_column), population_column), apply=apply,
-                   dry_run=dry_run, source=source)
+                   dry_run=dry_run, source=source, expected_state=expected_state)
 
 
 def import_area(actor, table: Table, *, dry_run: bool = False, source: str = history.IMPORT,
-                code_column: str = "団体コード", area_column: str = "面積", data_source: str = "") -> ImportResult:
+                code_column: str = "団体コード", area_column: str = "面積", data_source: str = "",
+                expected_state: str | None = None) -> ImportResult:
     """Set the official area (km²); replaces computed values; all or nothing."""
     data_source = data_source or DEFAULT_AREA_SOURCE
 
@@ -377,7 +400,7 @@ def import_area(actor, table: Table, *, dry_run: bool = False, source: str = his
 
     return _import(actor, table, code_column=code_column or "団体コード", value_columns=[area_column],
                    parse=lambda row: _parse_area(row.get(area_column), area_column), apply=apply, dry_run=dry_run,
-                   source=source)
+                   source=source, expected_state=expected_state)
 
 
 # The columns of 総務省「地方公共団体の主要財政指標一覧」 as data/fiscal_indices_r3.csv names them:
@@ -434,7 +457,7 @@ def _parse_fiscal(row, present: list[tuple[str, str, tuple]]) -> dict | None:
 
 def import_fiscal_indices(actor, table: Table, *, dry_run: bool = False, source: str = history.IMPORT,
                           fiscal_year=None, code_column: str = "団体コード", data_source: str = "",
-                          keep=None) -> ImportResult:
+                          keep=None, expected_state: str | None = None) -> ImportResult:
     """Set 財政力指数 and the other 主要財政指標 (those whose columns the table has) with their 決算年度 and source
     for every municipality row; all or nothing. keep(municipality) → the fields to leave as they are (load_reference
     keeps an officer's own 財政力指数 and newer tables)."""
@@ -456,7 +479,8 @@ def import_fiscal_indices(actor, table: Table, *, dry_run: bool = False, source:
         return {k: v for k, v in new.items() if k not in kept and getattr(m, k) != v}
 
     return _import(actor, table, code_column=code_column or "団体コード", value_columns=[FISCAL_STRENGTH_COLUMN],
-                   parse=lambda row: _parse_fiscal(row, present), apply=apply, dry_run=dry_run, source=source)
+                   parse=lambda row: _parse_fiscal(row, present), apply=apply, dry_run=dry_run, source=source,
+                   expected_state=expected_state)
 
 
 # ---- Boundaries -------------------------------------------------------------------------------------------
