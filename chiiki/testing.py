@@ -253,3 +253,33 @@ def xlsx_with_row_number(data: bytes, number: bytes) -> bytes:
                 content = content.replace(b'<row r="2"', b'<row r="' + number + b'"')
             target.writestr(info.filename, content)
     return out.getvalue()
+
+
+def meanwhile(monkeypatch, module, other) -> None:
+    """The next transaction `module` opens (its transaction.atomic) first lets `other` (another request, in its own
+    thread and database connection) run to its end: what this request read before is then out of date.
+    transaction.on_commit keeps working."""
+    import threading
+    import types
+
+    from django.db import connection, transaction
+
+    real = transaction.atomic
+    state = {"ran": False}
+
+    def atomic(*args, **kwargs):
+        if not state["ran"]:
+            state["ran"] = True
+
+            def run():
+                try:
+                    other()
+                finally:
+                    connection.close()
+
+            thread = threading.Thread(target=run)
+            thread.start()
+            thread.join(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "transaction", types.SimpleNamespace(atomic=atomic, on_commit=transaction.on_commit))

@@ -1,5 +1,7 @@
 """Every write of funding data: access.require → validate → transaction.atomic → write + history → bump."""
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 
 from chiiki import access
@@ -170,10 +172,17 @@ def update_plan(actor, plan: ImplementationPlan, *, version, source: str = histo
     unknown = set(values) - allowed
     if unknown:
         raise ValueError(f"unknown plan fields {sorted(unknown)}")
-    sector = values.pop("sector", None) or plan.sector
-    cleaned = _clean_plan_fields(values, sector=sector)
+    sector = values.pop("sector", None)
+    cleaned = _clean_plan_fields(values, sector=sector or plan.sector)
     with transaction.atomic():
         current = _lock_plan(plan, version)
+        if sector is None:
+            sector = current.sector
+        elif sector.pk != current.sector_id:
+            # The stored models and further sectors were chosen for the old 分野; an editor that sends only the new
+            # 分野 (the API) gets them checked as the page checks what it sends back, the same refusal.
+            kept = {name: getattr(current, name) for name in ("sector_models", "further_sectors") if name not in values}
+            cleaned |= _clean_plan_fields(kept, sector=sector)
         before = editing.apply(current, PLAN_FIELDS, {"sector": sector, **cleaned})
         if before is None:
             return current
@@ -417,6 +426,13 @@ def _keep_project(project, field: str):
     return current
 
 
+def _keep_campaign(plan: ImplementationPlan, campaign) -> None:
+    """Inside the transaction, with the plan row locked: set_participants removes a municipality under the same
+    lock, so the participants read here are those the line is saved with (a check before the lock may be stale)."""
+    if campaign is not None and campaign.municipality_id not in _plan_municipalities(plan):
+        raise Invalid([("campaign", "この計画の団体のクラウドファンディングではありません")])
+
+
 def add_line(actor, year: PlanYear, *, source_kind: str, amount, state: str = FundingState.PLANNED,
              program: SupportProgram | None = None, campaign: Campaign | None = None, label: str = "",
              donation_project=None, source: str = history.WEB) -> FundingLine:
@@ -428,9 +444,10 @@ def add_line(actor, year: PlanYear, *, source_kind: str, amount, state: str = Fu
     with transaction.atomic():
         # The plan row is the lock every change of its years goes through (add_year, delete_year): a 年度 deleted
         # meanwhile is a Conflict here instead of a line pointing at nothing (a foreign key error at commit).
-        ImplementationPlan.objects.select_for_update(of=("self",)).order_by().get(pk=plan.pk)
+        locked = ImplementationPlan.objects.select_for_update(of=("self",)).order_by().get(pk=plan.pk)
         if not PlanYear.objects.filter(pk=year.pk).exists():
             raise Conflict(YEAR_GONE)
+        _keep_campaign(locked, cleaned["campaign"])
         _keep_project(cleaned["donation_project"], "donation_project")
         line = FundingLine.objects.create(plan_year=year, **cleaned)
         _record(actor, history.CREATE, line, None, _snap(line, LINE_FIELDS), plan, source,
@@ -447,9 +464,12 @@ def update_line(actor, line: FundingLine, *, version, source: str = history.WEB,
     if unknown:
         raise ValueError(f"unknown line fields {sorted(unknown)}")
     with transaction.atomic():
+        # The plan row first, in the order add_line and delete_year take their locks: the campaign is checked
+        # against the participants set_participants changes under this lock.
+        locked = ImplementationPlan.objects.select_for_update(of=("self",)).order_by().get(pk=plan.pk)
         current = editing.lock(FundingLine.objects.select_related("program", "campaign", "donation_project__plan"),
                                line.pk, version)
-        cleaned = _clean_line_fields(values, plan=plan, partial=True, current=current)
+        cleaned = _clean_line_fields(values, plan=locked, partial=True, current=current)
         if cleaned.get("donation_project") is not None and cleaned["donation_project"] != current.donation_project:
             _keep_project(cleaned["donation_project"], "donation_project")
         before = editing.apply(current, LINE_FIELDS, cleaned)
@@ -510,6 +530,16 @@ CAMPAIGN_FIELDS = ("municipality_id", "plan_id", "title", "use_of_funds", "targe
                    "model", "minimum_donation", "gift_description", "gift_tier", "gift_cost", "donation_url",
                    "version")
 RECEIPT_FIELDS = ("campaign_id", "received_on", "amount", "count", "external_id", "idempotency_key")
+MAX_DONATION_URL = 500  # Campaign.donation_url max_length
+_URL = URLValidator(schemes=["http", "https"])
+
+
+def _is_url(url: str) -> bool:
+    try:
+        _URL(url)
+    except ValidationError:
+        return False
+    return True
 
 
 def _clean_date(raw, label: str, problems: list, name: str):
@@ -561,7 +591,7 @@ def _clean_campaign(values: dict, municipality) -> dict:
                 cleaned["gift_tier"] < cleaned["minimum_donation"]):
             problems.append(("gift_tier", "返礼品の対象寄附額は最低寄附額以上にしてください"))
     url = str(values.get("donation_url") or "").strip()
-    if not url.startswith(("https://", "http://")) or len(url) > 500 or control_character_problem(url):
+    if len(url) > MAX_DONATION_URL or control_character_problem(url) or not _is_url(url):
         problems.append(("donation_url", "寄附ページのURL（https://…）を入力してください"))
     cleaned["donation_url"] = url
     plan = values.get("plan")
