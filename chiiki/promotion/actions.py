@@ -15,7 +15,7 @@ from chiiki.core import db, editing, history
 from chiiki.core.errors import Conflict, Invalid
 from chiiki.core.fiscal import InvalidFiscalYear, current_fiscal_year, parse_fiscal_year
 from chiiki.core.forms import row_id
-from chiiki.core.text import control_character_problem
+from chiiki.core.text import control_character_problem, nfkc
 from chiiki.roadmap.models import Sector
 
 from . import corporate_number, notify
@@ -426,6 +426,11 @@ def _write_organisation(actor, organisation, cleaned, sectors, *, version, is_de
             current.sectors.set(sectors)
             history.record(actor, history.UPDATE, current, before, _organisation_snapshot(current),
                            prefecture=current.prefecture, source=source)
+            if (before["name"], before["kind"]) != (current.name, current.kind) and current.plan_roles.exists():
+                # The plan page and its API (funding's cached pages) show the organisation's name and kind. A role
+                # being added meanwhile and this row's lock wait for each other (its foreign key): either it is
+                # seen here or it commits after this rename and bumps funding itself.
+                history.bump(FUNDING_AREA)
             organisation = current
         history.bump(AREA)
     return organisation
@@ -829,8 +834,13 @@ def select_proposal(actor, proposal: Proposal, *, amount, version, source: str =
             raise Invalid([("", "この課題の結果は既に公表されています")])
         if challenge.status == ChallengeStatus.WITHDRAWN:
             raise Invalid([("", "取り下げた課題の提案は選定できません")])
+        proposals = list(Proposal.objects.select_for_update().order_by().filter(challenge=challenge))
+        if not any(other.pk == proposal.pk for other in proposals):
+            # Withdrawn after the reviewer's page was read (withdraw_proposal deletes it under this challenge's
+            # lock, without moving the challenge's version): refused before anything changes.
+            raise Invalid([("", "この提案は取り下げられました")])
         before = history.snapshot(challenge, CHALLENGE_FIELDS)
-        for other in Proposal.objects.select_for_update().order_by().filter(challenge=challenge):
+        for other in proposals:
             old = history.snapshot(other, PROPOSAL_FIELDS)
             other.status = ProposalStatus.SELECTED if other.pk == proposal.pk else ProposalStatus.NOT_SELECTED
             other.version += 1
@@ -875,6 +885,22 @@ def _datetime(problems, field, raw, label):
     return value.astimezone(dt.UTC)
 
 
+def _capacity(problems, raw) -> int | None:
+    """定員 in people: empty is no limit; full-width digits and thousands separators are accepted as typed."""
+    text = nfkc(str(raw)).strip().replace(",", "") if raw not in (None, "") else ""
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()):  # int() would also take "-1", "+5" and "1_000"
+        problems.append(("capacity", f"定員は1〜{MAX_CAPACITY:,}人の整数で入力してください（空欄は制限なし）"))
+        return None
+    capacity = int(text)
+    if capacity == 0:
+        problems.append(("capacity", "定員は1人以上にするか、空欄（制限なし）にしてください"))
+    elif capacity > MAX_CAPACITY:  # beyond the column, the database refused it (a 500)
+        problems.append(("capacity", f"定員は{MAX_CAPACITY:,}人以下にするか、空欄（制限なし）にしてください"))
+    return capacity
+
+
 def clean_event(actor, data: dict) -> dict:
     problems = []
     organiser = (data.get("organiser") or "").strip()  # "organisation:<id>" | "municipality:<code>" | "prefecture:<code>"
@@ -910,12 +936,7 @@ def clean_event(actor, data: dict) -> dict:
         "materials_url": _optional_url(problems, "materials_url", data.get("materials_url"), "資料のURL"),
         "sectors": _sector_codes(problems, data.get("sectors")),
     })
-    capacity = _amount(problems, "capacity", data.get("capacity"), "定員")
-    if capacity == 0:
-        problems.append(("capacity", "定員は1人以上にするか、空欄（制限なし）にしてください"))
-    elif capacity is not None and capacity > MAX_CAPACITY:  # beyond the column, the database refused it (a 500)
-        problems.append(("capacity", f"定員は{MAX_CAPACITY:,}人以下にするか、空欄（制限なし）にしてください"))
-    cleaned["capacity"] = capacity
+    cleaned["capacity"] = _capacity(problems, data.get("capacity"))
     if cleaned["starts_at"] and cleaned["ends_at"] and cleaned["ends_at"] <= cleaned["starts_at"]:
         problems.append(("ends_at", "終了日時は開始日時より後にしてください"))
     if cleaned["format"] in (EventFormat.ONLINE, EventFormat.HYBRID) and not cleaned["online_url"]:
