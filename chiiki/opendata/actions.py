@@ -46,6 +46,9 @@ FIELDS = ("name", "title", "notes", "license", "license_other", "tags", "sectors
 HISTORY_FIELDS = (*FIELDS, "municipality_id", "prefecture_id", "version")
 FORMATS = {"csv": "CSV", "xlsx": "XLSX", "xls": "XLS", "json": "JSON", "geojson": "GeoJSON", "pdf": "PDF",
            "zip": "ZIP", "xml": "XML", "rdf": "RDF", "ttl": "TTL", "txt": "TXT", "html": "HTML"}
+# Free text is refused beyond these lengths (characters), not cut: a description reads to the end.
+DESCRIPTION_LIMIT = 4000  # a dataset's 説明 and a resource's 説明
+USE_CASE_LIMIT = 2000  # a 利用事例's 説明, written by anyone signed in
 # Bots identified by their user-agent are not counted as uses (lower-case substrings).
 BOT_AGENTS = ("bot", "crawler", "spider", "slurp", "bingpreview", "facebookexternalhit", "headlesschrome",
               "python-requests", "curl/", "wget/")
@@ -98,6 +101,8 @@ def clean_fields(values: dict, *, current: Dataset | None = None) -> dict:
         problems.append(("title", "タイトルは200文字以内にしてください"))
     cleaned["title"] = title
     cleaned["notes"] = str(values.get("notes", current.notes if current else "") or "").strip()
+    if len(cleaned["notes"]) > DESCRIPTION_LIMIT:
+        problems.append(("notes", f"説明は{DESCRIPTION_LIMIT}文字以内にしてください"))
     license_ = values.get("license", current.license if current else License.CC_BY) or License.CC_BY
     if license_ not in License.values:
         problems.append(("license", "ライセンスを選択肢から選んでください"))
@@ -326,12 +331,17 @@ def add_resource(actor, dataset: Dataset, *, name: str, upload=None, url: str = 
         problems.append(("url", "ファイルと外部URLはどちらか一方にしてください"))
     if url and not re.fullmatch(r"https?://\S{3,490}", url):
         problems.append(("url", "外部URLは http:// または https:// で始まるURLにしてください"))
+    description = (description or "").strip()
+    if _CONTROL.search(description):
+        problems.append(("description", "制御文字は使えません"))
+    elif len(description) > DESCRIPTION_LIMIT:
+        problems.append(("description", f"説明は{DESCRIPTION_LIMIT}文字以内にしてください"))
     if problems:
         raise Invalid(problems)
     data = read_upload(upload) if upload is not None else None
     filename = getattr(upload, "name", "") or url
     resource = Resource(dataset=dataset, name=name, format=format_of(filename, format),
-                        description=(description or "").strip(), url=url)
+                        description=description, url=url)
     if data is not None:
         resource.size = len(data)
         resource.sha256 = hashlib.sha256(data).hexdigest()
@@ -341,7 +351,9 @@ def add_resource(actor, dataset: Dataset, *, name: str, upload=None, url: str = 
     stored = None
     try:
         with transaction.atomic():
-            current = Dataset.objects.select_for_update(of=("self",)).order_by().get(pk=dataset.pk)
+            current = Dataset.objects.select_for_update(of=("self",)).order_by().filter(pk=dataset.pk).first()
+            if current is None:  # deleted by another request after this one read it
+                raise Http404("このデータセットは削除されました")
             if data is not None:
                 safe = re.sub(r"[^\w.-]", "_", filename.rsplit("/", 1)[-1])[-100:] or "file"
                 resource.file.save(safe, ContentFile(data), save=False)
@@ -365,7 +377,9 @@ def delete_resource(actor, resource: Resource, *, source: str = history.WEB) -> 
     dataset = resource.dataset
     access.require(actor, "opendata.manage", dataset)
     with transaction.atomic():
-        current = Dataset.objects.select_for_update(of=("self",)).order_by().get(pk=dataset.pk)
+        current = Dataset.objects.select_for_update(of=("self",)).order_by().filter(pk=dataset.pk).first()
+        if current is None:  # deleted by another request after this one read it, with its files
+            raise Http404("このデータセットは削除されました")
         if not Resource.objects.filter(pk=resource.pk).exists():
             # Deleted by a request that held the dataset's lock first: 404 as when sent later, recorded once.
             raise Http404("リソースが見つかりません")
@@ -390,7 +404,8 @@ def is_bot(user_agent: str) -> bool:
 
 def count_use(dataset: Dataset, kind: str, *, resource: Resource | None = None, user_agent: str = "",
               today: dt.date | None = None) -> bool:
-    """Add one use to this month's counter (nothing about the visitor is stored). False for known bots."""
+    """Add one use to this month's counter (nothing about the visitor is stored). False for known bots and for
+    a dataset or file deleted meanwhile."""
     if kind not in UsageKind.values:
         raise ValueError(kind)
     if is_bot(user_agent):
@@ -398,13 +413,18 @@ def count_use(dataset: Dataset, kind: str, *, resource: Resource | None = None, 
     month = (today or timezone.localdate()).replace(day=1)
     key = {"dataset": dataset, "resource_key": resource.pk if resource is not None else 0, "kind": kind,
            "month": month}
-    with transaction.atomic():
-        if not Usage.objects.filter(**key).update(count=F("count") + 1):
-            try:
-                with transaction.atomic():
-                    Usage.objects.create(**key, resource=resource, count=1)
-            except IntegrityError:  # another request created this month's row first
-                Usage.objects.filter(**key).update(count=F("count") + 1)
+    try:
+        with transaction.atomic():
+            if not Usage.objects.filter(**key).update(count=F("count") + 1):
+                try:
+                    with transaction.atomic():
+                        Usage.objects.create(**key, resource=resource, count=1)
+                except IntegrityError:  # another request created this month's row first
+                    Usage.objects.filter(**key).update(count=F("count") + 1)
+    except IntegrityError:
+        # The dataset or the file was deleted after the request read it: its foreign keys fail at commit (the
+        # savepoint above never sees it), and a counter of a row that is gone does not matter.
+        return False
     return True
 
 
@@ -438,15 +458,25 @@ def register_use_case(actor, dataset: Dataset, *, title: str, url: str = "", des
     url = (url or "").strip()
     if url and not re.fullmatch(r"https?://\S{3,490}", url):
         problems.append(("url", "URLは http:// または https:// で始まるURLにしてください"))
+    description = (description or "").strip()
+    if _CONTROL.search(description):
+        problems.append(("description", "制御文字は使えません"))
+    elif len(description) > USE_CASE_LIMIT:
+        problems.append(("description", f"説明は{USE_CASE_LIMIT}文字以内にしてください"))
     if problems:
         raise Invalid(problems)
     with transaction.atomic():
-        use = UseCase.objects.create(dataset=dataset, title=title, url=url, description=(description or "").strip(),
+        # delete_dataset deletes under this lock: a dataset deleted after this request read it is a 404 here,
+        # not a use case pointing at nothing (a foreign key error at commit).
+        current = Dataset.objects.select_for_update(of=("self",)).order_by().filter(pk=dataset.pk).first()
+        if current is None:
+            raise Http404("このデータセットは削除されました")
+        use = UseCase.objects.create(dataset=current, title=title, url=url, description=description,
                                      submitted_by=actor if getattr(actor, "is_authenticated", False) else None)
-        history.record(actor, history.CREATE, use, None, {"dataset": dataset.pk, "title": title, "url": url,
+        history.record(actor, history.CREATE, use, None, {"dataset": current.pk, "title": title, "url": url,
                                                           "status": use.status}, source=source,
-                       **_history_scope(dataset))
-        _bump(dataset)
+                       **_history_scope(current))
+        _bump(current)
     return use
 
 
