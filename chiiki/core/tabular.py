@@ -529,16 +529,12 @@ def _unread_cell(element, cell) -> _UnreadCell | None:
                        f"={formula.text or ''}")
 
 
-class _SheetTarget:
-    """XMLParser target for a worksheet: keeps no tree. Only each <c> is built (openpyxl's cell parser reads an
-    element), then dropped; cells with a value are kept by column; a value beyond the limits stops the reading.
-    Completed rows wait in `rows` until the caller takes them after each chunk."""
+class _CellsTarget:
+    """XMLParser target that keeps no tree: only each <c> is built (openpyxl's cell parser reads an element) and
+    handed to cell_read(element), then dropped. Subclasses add what they do with the other tags."""
 
-    def __init__(self, cell_parser, limits: Limits):
-        self.cell_parser, self.limits = cell_parser, limits
-        self.rows: list[tuple[int, list]] = []
-        self.cells: dict[int, object] = {}
-        self.number = self.previous = 0
+    def __init__(self, cell_parser):
+        self.cell_parser = cell_parser
         self.cell: TreeBuilder | None = None
         self.depth = 0
         self.finished = False
@@ -550,15 +546,8 @@ class _SheetTarget:
         elif tag == _CELL:
             self.cell, self.depth = TreeBuilder(), 1
             self.cell.start(tag, attrib)
-        elif tag == _ROW:
-            raw = attrib.get("r")
-            self.number = _row_number(raw) if raw else self.number + 1
-            if self.number <= self.previous:
-                raise TableError(f"XLSXファイルの行の順序が正しくありません（{self.number}行目）")
-            self.cell_parser.row_counter, self.cell_parser.col_counter = self.number, 0
-            self.cells = {}
-        elif tag == _DIMENSION:
-            self._check_dimension(attrib.get("ref") or "")
+        else:
+            self.other_start(tag, attrib)
 
     def data(self, text):
         if self.cell is not None:
@@ -570,13 +559,57 @@ class _SheetTarget:
             self.depth -= 1
             if self.depth == 0:
                 element, self.cell = self.cell.close(), None
-                cell = self.cell_parser.parse_cell(element)
-                if cell["value"] is None or cell["data_type"] == "e":
-                    unread = _unread_cell(element, cell)
-                    if unread is not None:  # an empty str: `or` would drop it
-                        cell["value"] = unread
-                self._keep(cell)
-        elif tag == _ROW:
+                self.cell_read(element)
+        elif tag == _SHEET_DATA:
+            self.finished = True  # nothing after the cells is needed
+        else:
+            self.other_end(tag)
+
+    def close(self):
+        return None
+
+    def other_start(self, tag, attrib):
+        pass
+
+    def other_end(self, tag):
+        pass
+
+    def cell_read(self, element):
+        raise NotImplementedError
+
+
+class _SheetTarget(_CellsTarget):
+    """The worksheet that is read: cells with a value are kept by column; a value beyond the limits stops the
+    reading. Completed rows wait in `rows` until the caller takes them after each chunk."""
+
+    def __init__(self, cell_parser, limits: Limits):
+        super().__init__(cell_parser)
+        self.limits = limits
+        self.rows: list[tuple[int, list]] = []
+        self.cells: dict[int, object] = {}
+        self.number = self.previous = 0
+
+    def other_start(self, tag, attrib):
+        if tag == _ROW:
+            raw = attrib.get("r")
+            self.number = _row_number(raw) if raw else self.number + 1
+            if self.number <= self.previous:
+                raise TableError(f"XLSXファイルの行の順序が正しくありません（{self.number}行目）")
+            self.cell_parser.row_counter, self.cell_parser.col_counter = self.number, 0
+            self.cells = {}
+        elif tag == _DIMENSION:
+            self._check_dimension(attrib.get("ref") or "")
+
+    def cell_read(self, element):
+        cell = self.cell_parser.parse_cell(element)
+        if cell["value"] is None or cell["data_type"] == "e":
+            unread = _unread_cell(element, cell)
+            if unread is not None:  # an empty str: `or` would drop it
+                cell["value"] = unread
+        self._keep(cell)
+
+    def other_end(self, tag):
+        if tag == _ROW:
             self.previous = self.number
             if self.cells:
                 values = [None] * max(self.cells)
@@ -584,11 +617,6 @@ class _SheetTarget:
                     values[column - 1] = value
                 self.rows.append((self.number, values))
                 self.cells = {}
-        elif tag == _SHEET_DATA:
-            self.finished = True  # nothing after the cells is needed
-
-    def close(self):
-        return None
 
     def _keep(self, cell):
         value = cell["value"]
@@ -618,41 +646,17 @@ class _SheetTarget:
                              f"{self.limits.max_columns:,}列）を超えています。不要な行・列を削除して保存し直してください")
 
 
-class _AnyValueTarget:
-    """XMLParser target for a worksheet that is not read: looks for one cell with a value, keeping no tree."""
+class _AnyValueTarget(_CellsTarget):
+    """A worksheet that is not read: looks for one cell with a value."""
 
     def __init__(self, cell_parser):
-        self.cell_parser = cell_parser
-        self.cell: TreeBuilder | None = None
-        self.depth = 0
-        self.found = self.finished = False
+        super().__init__(cell_parser)
+        self.found = False
 
-    def start(self, tag, attrib):
-        if self.cell is not None:
-            self.depth += 1
-            self.cell.start(tag, attrib)
-        elif tag == _CELL:
-            self.cell, self.depth = TreeBuilder(), 1
-            self.cell.start(tag, attrib)
-
-    def data(self, text):
-        if self.cell is not None:
-            self.cell.data(text)
-
-    def end(self, tag):
-        if self.cell is not None:
-            self.cell.end(tag)
-            self.depth -= 1
-            if self.depth == 0:
-                element, self.cell = self.cell.close(), None
-                if not self.found:
-                    value = self.cell_parser.parse_cell(element)["value"]
-                    self.found = bool(_clean(value)) or element.find(_FORMULA) is not None
-        elif tag == _SHEET_DATA:
-            self.finished = True
-
-    def close(self):
-        return None
+    def cell_read(self, element):
+        if not self.found:
+            value = self.cell_parser.parse_cell(element)["value"]
+            self.found = bool(_clean(value)) or element.find(_FORMULA) is not None
 
 
 # ---- reading ---------------------------------------------------------------------------------------------------
