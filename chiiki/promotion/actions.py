@@ -893,7 +893,8 @@ def _capacity(problems, raw) -> int | None:
     if not (text.isascii() and text.isdigit()):  # int() would also take "-1", "+5" and "1_000"
         problems.append(("capacity", f"定員は1〜{MAX_CAPACITY:,}人の整数で入力してください（空欄は制限なし）"))
         return None
-    capacity = int(text)
+    # Compared by length first: int() refuses more than 4,300 digits with a ValueError (a 500).
+    capacity = int(text) if len(text.lstrip("0")) <= len(str(MAX_CAPACITY)) else MAX_CAPACITY + 1
     if capacity == 0:
         problems.append(("capacity", "定員は1人以上にするか、空欄（制限なし）にしてください"))
     elif capacity > MAX_CAPACITY:  # beyond the column, the database refused it (a 500)

@@ -46,3 +46,14 @@ def test_a_capacity_of_zero_is_still_refused_as_before(client_for, users):
         **event_body(sectors="agriculture"), "capacity": "0"})
     assert page.status_code == 422 and "定員は1人以上にするか、空欄（制限なし）にしてください" in page.content.decode()
     assert not Event.objects.exists()
+
+
+def test_a_capacity_of_five_thousand_digits_is_refused_not_a_500(client, client_for, users):
+    web = client_for(users["hachioji"])
+    web.raise_request_exception = False
+    page = web.post("/promotion/events/new", {**event_body(sectors="agriculture"), "capacity": "9" * 5000})
+    assert page.status_code == 422, page.status_code
+    assert "定員は1,000,000人以下にするか、空欄（制限なし）にしてください" in page.content.decode()
+    api = send(client, "post", "/api/v1/events", event_body(capacity=int("9" * 4000)), **bearer(users["hachioji"]))
+    assert api.status_code == 422, api.status_code
+    assert not Event.objects.exists()
