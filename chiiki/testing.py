@@ -283,3 +283,10 @@ def meanwhile(monkeypatch, module, other) -> None:
         return real(*args, **kwargs)
 
     monkeypatch.setattr(module, "transaction", types.SimpleNamespace(atomic=atomic, on_commit=transaction.on_commit))
+
+
+def import_commit_form(html: str) -> dict:
+    """The hidden inputs of an import preview's 取り込む form (the file's sha256, the state the page shows)."""
+    import re
+
+    return dict(re.findall(r'<input type="hidden" name="(sha256|state)" value="([^"]*)"', html))

@@ -289,6 +289,7 @@ def _upload_for(request, importer: Importer, token: str) -> ImportUpload:
 
 
 STATE_OPTION = "_state"  # in ImportUpload.options: the ImportResult.state of the last preview
+MAX_STATE_LENGTH = 200
 
 
 def _options(upload: ImportUpload) -> dict:
@@ -358,7 +359,11 @@ def commit_view(request, importer: Importer, token: str):
         return redirect(reverse(importer.done_url) if importer.done_url else importer.url())
     options = _options(upload)
     if upload.options.get(STATE_OPTION):
-        options["expected_state"] = upload.options[STATE_OPTION]
+        # The state of the page the user pressed 取り込む on, sent with it: the stored one is the last dry run's,
+        # which the check report or the preview reloaded in another tab may have taken after a save. None sent
+        # (or an overlong one) matches nothing, so the commit is refused and the fresh preview shown.
+        posted = request.POST.get("state", "")
+        options["expected_state"] = posted if posted and len(posted) <= MAX_STATE_LENGTH else "-"
     try:
         result = importer.run(request.user, content, upload.filename, source="web-import", **options)
     except BaseException:

@@ -1,12 +1,11 @@
 """A web import's commit writes only over the stored state its preview showed (ADR 0004): a cell saved between
 the preview and the commit is not written over without a word."""
 
-import re
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from chiiki.progress.models import ProgressRecord
+from chiiki.testing import import_commit_form
 
 from .conftest import csv_file
 from .test_api import bearer, put, seed
@@ -17,12 +16,12 @@ STALE = "確認の後に、このファイルの行の進捗が更新されま�
 
 
 def _previewed(web, lines):
-    """Upload lines and look at the preview: (token, the preview's html, the sha256 its form sends)."""
+    """Upload lines and look at the preview: (token, the preview's html, what its 取り込む form sends)."""
     upload = web.post("/progress/import/", {"file": SimpleUploadedFile("survey.csv", csv_file(lines))})
     assert upload.status_code == 302, upload.content.decode()
     html = web.get(upload["Location"]).content.decode()
     token = upload["Location"].rstrip("/").split("/")[-1]
-    return token, html, re.search(r'name="sha256" value="([0-9a-f]+)"', html).group(1)
+    return token, html, import_commit_form(html)
 
 
 def _stored(code, sector, year):
@@ -38,7 +37,7 @@ def test_a_cell_saved_between_the_preview_and_the_commit_is_not_overwritten_sile
     saved = put(client, "132012", "disaster", 2026, {"stage": "implemented", "version": 1},
                 **bearer(users["hachioji"]))
     assert saved.status_code == 200, saved.content
-    refused = web.post(f"/progress/import/{token}/commit", {"sha256": sha}, follow=True)
+    refused = web.post(f"/progress/import/{token}/commit", sha, follow=True)
     assert _stored("132012", "disaster", 2026) == ("implemented", 2), \
         "the commit overwrote a cell saved after the preview, without a word"
     page = refused.content.decode()
@@ -47,7 +46,7 @@ def test_a_cell_saved_between_the_preview_and_the_commit_is_not_overwritten_sile
 
     # Looked at again, the file is what the user means: the second commit imports it.
     assert f'action="/progress/import/{token}/commit"' in page
-    done = web.post(f"/progress/import/{token}/commit", {"sha256": sha}, follow=True)
+    done = web.post(f"/progress/import/{token}/commit", import_commit_form(page), follow=True)
     assert "新規 0件・更新 1件を取り込みました" in done.content.decode()
     assert _stored("132012", "disaster", 2026) == ("piloting", 3)
 
@@ -58,7 +57,7 @@ def test_a_commit_with_nothing_changed_since_the_preview_imports(client_for, use
     # Another cell of the same municipalities, saved after the preview, is no row of this file.
     token, _html, sha = _previewed(web, ["132012,disaster,2026,piloting,,", "131016,disaster,2026,planned,,"])
     seed([("132012", "education", 2026, "implemented")])
-    done = web.post(f"/progress/import/{token}/commit", {"sha256": sha}, follow=True)
+    done = web.post(f"/progress/import/{token}/commit", sha, follow=True)
     assert "新規 0件・更新 1件を取り込みました（変更なし 1件）" in done.content.decode()
     assert _stored("132012", "disaster", 2026) == ("piloting", 2)
 
@@ -77,7 +76,7 @@ def test_a_row_the_preview_called_unchanged_whose_cell_changed_is_refused_too(cl
     assert "更新 <strong>1</strong>件・変更なし 1件" in html
     response = put(client, "132012", "disaster", 2026, saved, **bearer(users["hachioji"]))
     assert response.status_code == 200, response.content
-    refused = web.post(f"/progress/import/{token}/commit", {"sha256": sha}, follow=True)
+    refused = web.post(f"/progress/import/{token}/commit", sha, follow=True)
     assert STALE in refused.content.decode()
     assert _stored("132012", "disaster", 2026)[0] == "implemented"
     assert _stored("131016", "disaster", 2026) == ("planned", 1)  # nothing of the file was written

@@ -10,6 +10,7 @@ from chiiki.core.tabular import read_table
 from chiiki.progress import actions
 from chiiki.progress.imports import PROGRESS
 from chiiki.roadmap.models import Sector
+from chiiki.testing import import_commit_form
 
 from .conftest import csv_file
 
@@ -202,10 +203,10 @@ def test_web_import_preview_report_and_commit(client_for, users, register, recor
     html = client.get(preview_url).content.decode()
     assert "新規 <strong>2</strong>件" in html
     token = preview_url.rstrip("/").split("/")[-1]
-    sha = re.search(r'name="sha256" value="([0-9a-f]+)"', html).group(1)
-    assert client.post(f"/progress/import/{token}/commit", {"sha256": "0" * 64}).status_code == 302
+    form = import_commit_form(html)
+    assert client.post(f"/progress/import/{token}/commit", {**form, "sha256": "0" * 64}).status_code == 302
     assert records() == {}
-    done = client.post(f"/progress/import/{token}/commit", {"sha256": sha})
+    done = client.post(f"/progress/import/{token}/commit", form)
     assert done.status_code == 302
     assert set(records()) == {("132012", "disaster", 2026), ("131016", "education", 2026)}
     # Another user cannot use the token.
