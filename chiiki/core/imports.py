@@ -176,11 +176,15 @@ class Importer:
                     checked_only = dry_run or table.may_hold_cell_problems or bool(table.control_problems)
                     if not checked_only and not isinstance(table.rows, list):
                         table.rows = _refusing_cell_problems(table.rows, table.control_problems)
+                    result = None
                     try:
                         result = self.action(actor, table, dry_run=checked_only, source=source, **options)
                     except _CellProblems:
                         # Found as the stream was read (XLSX formulas without results, values beyond the header):
-                        # the action stopped before writing; check the file again for its other problems.
+                        # the action stopped before writing. Checked again below, outside this handler, so the
+                        # traceback does not keep the first reading's rows alive during the second.
+                        pass
+                    if result is None:
                         table = self.read(data, filename)
                         result = self.action(actor, table, dry_run=True, source=source, **options)
                     if table.control_problems:

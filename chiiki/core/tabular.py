@@ -355,7 +355,7 @@ def _refuse_other_sheets_with_values(reader, sheets: list) -> None:
             if sheet.state not in ("hidden", "veryHidden") and _holds_a_value(reader, sheet.name, path)]
     if full:
         names = "".join(f"「{name}」" for name in full)
-        raise TableError(f"シート{names}にも値があります。取り込むのは1枚目のシート「{sheets[0][0].name}」だけです。"
+        raise TableError(f"シート{names}にも値があります。読み込むのは1枚目のシート「{sheets[0][0].name}」だけです。"
                          "1枚のシートにまとめるか、シートごとのファイルにしてください")
 
 

@@ -83,7 +83,7 @@ def test_population_values_beyond_the_header_are_named_on_every_row_and_nothing_
 def test_a_population_workbook_with_a_second_sheet_is_refused(tmp_path, users):
     data = _xlsx(["131016", "千代田区", 66680], sheets=[("多摩", [HEADER, ["132012", "八王子市", 579355]])])
     error = _import_population(tmp_path, data, "population.xlsx")
-    assert "シート「多摩」にも値があります。取り込むのは1枚目のシート「人口」だけです" in error, error
+    assert "シート「多摩」にも値があります。読み込むのは1枚目のシート「人口」だけです" in error, error
     assert Municipality.objects.get(code="131016").population is None
 
 
