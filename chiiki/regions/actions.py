@@ -504,7 +504,7 @@ class BoundaryResult:
         return text
 
 
-def store_boundaries(actor, loaded) -> BoundaryResult:
+def store_boundaries(actor, loaded, *, source: str = history.COMMAND) -> BoundaryResult:
     """Write what load_boundaries parsed (chiiki.regions.boundaries.LoadedBoundaries) in one transaction.
 
     Sets Municipality.boundary, replaces the neighbour relation, fills area_km2 where no official figure exists
@@ -543,7 +543,7 @@ def store_boundaries(actor, loaded) -> BoundaryResult:
             if before:
                 changed.append(m)
                 records.append(history.change_record(actor, history.UPDATE, m, before, after, municipality=m,
-                                                     source=_source_of(actor, "")))
+                                                     source=source))
         bulk.update_rows(Municipality, changed, ["boundary", "area_km2", "area_source"], bump_version=True)
         stale = existing_pairs - wanted_pairs
         if stale:

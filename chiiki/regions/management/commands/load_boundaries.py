@@ -5,6 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from chiiki.core import history
 from chiiki.core.commands import actor_for, add_user_argument
 from chiiki.regions import boundaries
 from chiiki.regions.actions import store_boundaries
@@ -36,7 +37,7 @@ class Command(BaseCommand):
             loaded = boundaries.parse(files)
         except boundaries.BoundaryError as exc:
             raise CommandError(str(exc)) from None
-        result = store_boundaries(actor, loaded)
+        result = store_boundaries(actor, loaded, source=history.COMMAND)
         for name, verified in loaded.verified.items():
             if not verified:
                 self.stdout.write(self.style.WARNING(
