@@ -11,7 +11,7 @@ from pathlib import Path
 from django.db import transaction
 
 from chiiki import access
-from chiiki.core import history
+from chiiki.core import bulk, history
 from chiiki.core.codes import is_valid_code
 from chiiki.core.commands import NullOut, ProgressBar
 from chiiki.core.errors import DataFileError
@@ -197,7 +197,9 @@ def load(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = F
         if changed:
             fields = sorted({*MUNICIPALITY_FIELDS, "population", "population_year", "population_source",
                              "area_km2", "area_source"})
-            Municipality.objects.bulk_update(changed, fields, batch_size=500)
+            # Versions move as with every other write: an attribute form or a figure import's preview read
+            # before this load is then refused instead of writing over it.
+            bulk.update_rows(Municipality, changed, fields, bump_version=True)
         created += len(new_rows)
         updated += len(changed)
         history.record_many(records)

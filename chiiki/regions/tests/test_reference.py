@@ -185,3 +185,17 @@ def test_what_the_reference_files_add_or_move_is_in_history(db, data_dir):
     moved = SectorModel.objects.get(sector_id="work", name="テレワーク")
     update = ChangeRecord.objects.get(model="roadmap.sectormodel", object_id=str(moved.pk), action="update")
     assert (update.before, update.after) == ({"order": 0}, {"order": 1})
+
+
+def test_a_reload_moves_the_versions_of_the_municipalities_it_changes(db, data_dir):
+    """An officer's attribute form or a figure import's preview read before the reload is refused afterwards."""
+    run("--data-dir", str(data_dir))
+    Municipality.objects.filter(code="131016").update(name="千代田")  # the register's fields only
+    versions = dict(Municipality.objects.values_list("code", "version"))
+
+    run("--data-dir", str(data_dir))
+
+    chiyoda = Municipality.objects.get(code="131016")
+    assert chiyoda.name == "千代田区"
+    assert chiyoda.version == versions["131016"] + 1
+    assert Municipality.objects.get(code="011002").version == versions["011002"]  # unchanged, not moved
