@@ -103,12 +103,13 @@ def retry(func: Callable[[], T], *, attempts: int = 3, also: tuple[type[Exceptio
     raise AssertionError("unreachable")
 
 
-def lock_area(name: str) -> None:
+def lock_area(name: str, *, shared: bool = False) -> None:
     """Hold the write lock of an area (e.g. "progress") until the current transaction ends.
 
     PostgreSQL: a transaction-level advisory lock, so two imports of one area run one after the other instead of
-    deadlocking on rows they update in different orders. SQLite: BEGIN IMMEDIATE already holds the database's
-    write lock for the whole transaction, so there is nothing to add.
+    deadlocking on rows they update in different orders. shared: the lock of a single-row write, which runs
+    alongside the others but not during an import (that plans from rows it has not locked). SQLite: BEGIN
+    IMMEDIATE already holds the database's write lock for the whole transaction, so there is nothing to add.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("lock_area() belongs inside transaction.atomic()")
@@ -116,4 +117,4 @@ def lock_area(name: str) -> None:
         return
     key = int.from_bytes(hashlib.sha256(f"chiiki:{name}".encode()).digest()[:8], "big", signed=True)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        cursor.execute(f"SELECT pg_advisory_xact_lock{'_shared' if shared else ''}(%s)", [key])

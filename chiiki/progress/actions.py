@@ -61,6 +61,9 @@ def save_progress(actor, municipality, sector, fiscal_year: int, *, stage: str, 
                                           cleaned["version"])
     try:
         with transaction.atomic():
+            # Not while an import plans and writes: it compares rows it has not locked, so a save committed in
+            # between would be written over with a history that never saw it.
+            db.lock_area(AREA, shared=True)
             # Lock the record's own row only: Meta.ordering joins municipality and sector, and a plain FOR UPDATE
             # would lock those rows too (8 sector rows shared by every write) and deadlock concurrent inserts.
             record = (ProgressRecord.objects.select_for_update(of=("self",)).order_by()
@@ -108,6 +111,7 @@ def delete_progress(actor, record: ProgressRecord, *, version, source: str = his
     access.require(actor, "progress.delete", record.municipality)
     version = editing.require_version(version)
     with transaction.atomic():
+        db.lock_area(AREA, shared=True)  # as save_progress
         current = ProgressRecord.objects.select_for_update(of=("self",)).order_by().filter(pk=record.pk).first()
         if current is None or current.version != version:
             raise Conflict(current=current)

@@ -28,6 +28,7 @@ THREADS = 20
 PUT_ROUNDS = 8
 IMPORT_ROUNDS = 5
 TIMEOUT = 120  # seconds a request may take before the test fails (a hang is a failure, not a wait)
+SAVE_GRACE = 5  # seconds an import waits, in a test, for a save started meanwhile
 
 
 def _bearer(user) -> dict:
@@ -239,44 +240,54 @@ def test_writes_blocked_past_the_lock_wait_answer_409_and_write_nothing(
     assert put.status_code == 200 and put.json()["version"] == 2
 
 
-def test_import_plans_again_when_a_save_created_one_of_its_cells_first(transactional_db, users, monkeypatch, records):
-    """PostgreSQL: a single-cell save may create a cell between an import's plan and its insert (the import's
-    area lock does not stop saves). The import's insert then fails on the unique cell; it plans again and
-    updates the record instead. On SQLite the import holds the database's write lock from BEGIN IMMEDIATE,
-    so the save would wait for it: this interleaving cannot happen there."""
+def test_a_save_waits_for_an_import_that_is_planning_and_then_meets_its_version(transactional_db, users,
+                                                                                  monkeypatch, records):
+    """PostgreSQL: an import plans from rows it has not locked, so a single-cell save committed between its plan
+    and its write would be written over (or, for a new cell, make the import plan again) with a history that never
+    saw it. A save takes the area's lock shared, the import exclusive: the save waits for the import, then finds
+    the version the import wrote and is refused (409 on the page and the API). On SQLite the import holds the
+    database's write lock from BEGIN IMMEDIATE, so this interleaving cannot happen there either."""
     from django.db import connection, connections
 
     from chiiki.access import SYSTEM
+    from chiiki.core.errors import Conflict
     from chiiki.progress import actions, importer
     from chiiki.regions.models import Municipality
     from chiiki.roadmap.models import Sector
 
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises the two writers (BEGIN IMMEDIATE); see the docstring")
-    plan_import, plans = importer.plan_import, []
+    plan_import, plans, saved, threads = importer.plan_import, [], [], []
 
-    def plan_then_interleave_a_save(rows, result):
-        plan = plan_import(rows, result)
+    def plan_then_start_a_save(rows, result, *args):
+        plan = plan_import(rows, result, *args)
         plans.append((len(plan.creates), len(plan.updates)))
         if len(plans) == 1:
             def save():
                 try:
                     actions.save_progress(users["hachioji"], Municipality.objects.get(pk="132012"),
                                           Sector.objects.get(pk="disaster"), 2026, stage="considering", version=0)
+                    saved.append("saved")
+                except Conflict:
+                    saved.append("conflict")
                 finally:
                     connections.close_all()
 
-            thread = threading.Thread(target=save)
-            thread.start()
-            thread.join(TIMEOUT)
+            threads.append(threading.Thread(target=save))
+            threads[0].start()
+            # Give the save the time to commit if it could (without the lock it does, well within this); with the
+            # lock it is still waiting when the import goes on. Either way nothing here asserts on time.
+            threads[0].join(SAVE_GRACE)
         return plan
 
-    monkeypatch.setattr(importer, "plan_import", plan_then_interleave_a_save)
+    monkeypatch.setattr(importer, "plan_import", plan_then_start_a_save)
     report = PROGRESS.run(SYSTEM, csv_file(["132012,disaster,2026,implemented,,",
                                             "131016,disaster,2026,planned,,"]), "survey.csv")
-    assert report.committed and (report.created, report.updated) == (1, 1)
-    assert plans == [(2, 0), (1, 1)]
-    assert records() == {("132012", "disaster", 2026): ("implemented", 2), ("131016", "disaster", 2026): ("planned", 1)}
+    threads[0].join(TIMEOUT)
+    assert report.committed and (report.created, report.updated) == (2, 0)
+    assert plans == [(2, 0)]  # planned once: nothing was saved in between
+    assert saved == ["conflict"]  # the save read "no record yet" (version 0) before the import wrote one
+    assert records() == {("132012", "disaster", 2026): ("implemented", 1), ("131016", "disaster", 2026): ("planned", 1)}
 
 
 def test_a_save_locks_only_its_own_record_row(users, register):
