@@ -20,7 +20,7 @@ from chiiki.core.text import fold_kana
 
 from . import actions
 from .actions import COMPUTED_AREA_SOURCE
-from .models import Municipality, MunicipalityKind, Prefecture
+from .models import Municipality, MunicipalityKind, Prefecture, with_folded
 
 MUNICIPALITIES_FILE = "municipalities.csv"
 COLUMNS = ["code", "prefecture_code", "prefecture", "name", "kana", "kind", "lat", "lng", "population_2020", "area_km2"]
@@ -199,7 +199,9 @@ def load(*, data_dir: Path, force: bool = False, stdout=None, progress: bool = F
                              "area_km2", "area_source"})
             # Versions move as with every other write: an attribute form or a figure import's preview read
             # before this load is then refused instead of writing over it.
-            bulk.update_rows(Municipality, changed, fields, bump_version=True)
+            for obj in changed:
+                obj.refresh_folded()  # as Municipality.objects.bulk_update would
+            bulk.update_rows(Municipality, changed, with_folded(fields), bump_version=True)
         created += len(new_rows)
         updated += len(changed)
         history.record_many(records)

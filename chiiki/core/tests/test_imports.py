@@ -1,6 +1,5 @@
 """The one import pipeline, through its web flow (population, area, progress) and the shared action signature."""
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -9,6 +8,7 @@ from django.utils import timezone
 
 from chiiki.core.models import ChangeRecord, ImportUpload
 from chiiki.regions.models import Municipality
+from chiiki.testing import import_commit_form
 
 POPULATION = "団体コード,市区町村名,人口\r\n13101,千代田区,\"66,680\"\r\n13201,八王子市,579355\r\n13000,東京都,1\r\n"
 
@@ -20,9 +20,7 @@ def upload(client, url, content: bytes, name="data.csv", **fields):
 
 
 def commit(client, preview_url):
-    html = client.get(preview_url).content.decode()
-    sha = re.search(r'name="sha256" value="([0-9a-f]+)"', html).group(1)
-    return client.post(preview_url + "commit", {"sha256": sha})
+    return client.post(preview_url + "commit", import_commit_form(client.get(preview_url).content.decode()))
 
 
 def test_national_admin_imports_population_on_the_web(client_for, users):

@@ -19,6 +19,7 @@ from chiiki.programs.reference import load_catalog
 from chiiki.regions.actions import OWN_FISCAL_SOURCE, update_municipality_attributes
 from chiiki.regions.models import Municipality
 from chiiki.regions.reference import CENSUS_SOURCE, FISCAL_SOURCE
+from chiiki.testing import import_commit_form
 
 FISCAL_HEADER = "団体コード,都道府県名,団体名,財政力指数,経常収支比率,実質公債費比率,将来負担比率,ラスパイレス指数\n"
 
@@ -162,8 +163,7 @@ def test_national_admin_uploads_fiscal_indices_on_the_web(client_for, users):
     preview = response["Location"]
     html = admin.get(preview).content.decode()
     assert Municipality.objects.get(code="131016").fiscal_strength_index is None  # preview writes nothing
-    sha = re.search(r'name="sha256" value="([0-9a-f]+)"', html).group(1)
-    assert admin.post(preview + "commit", {"sha256": sha}).status_code == 302
+    assert admin.post(preview + "commit", import_commit_form(html)).status_code == 302
     chiyoda = Municipality.objects.get(code="131016")
     assert (chiyoda.fiscal_strength_index, chiyoda.fiscal_strength_year) == (Decimal("0.90"), 2022)
     assert ChangeRecord.objects.get(object_id="131016").source == "web-import"
