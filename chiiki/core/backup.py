@@ -115,9 +115,13 @@ def _data_versions() -> dict[str, int]:
 
 def _output_path(path) -> Path:
     path = Path(path)
-    if path.exists():
+    try:
+        exists, parent_is_dir = path.exists(), path.parent.is_dir()
+    except OSError as exc:  # exists() raises, rather than answers False, for a name the OS refuses
+        raise BackupError(f"保存先を確かめられません: {path}（{exc.strerror}）") from None
+    if exists:
         raise BackupError(f"{path} は既にあります（上書きしません。別のファイル名を指定してください）")
-    if not path.parent.is_dir():
+    if not parent_is_dir:
         raise BackupError(f"保存先のディレクトリがありません: {path.parent}")
     return path
 
@@ -237,10 +241,13 @@ def _backup_postgresql(path: Path) -> Result:
 def read_manifest(path) -> dict:
     """The manifest of a backup made by `backup` for the configured engine."""
     path = Path(path)
-    if not path.is_file():
-        raise BackupError(f"バックアップのファイルがありません: {path}")
-    with path.open("rb") as handle:
-        head = handle.read(16)
+    try:
+        if not path.is_file():
+            raise BackupError(f"バックアップのファイルがありません: {path}")
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except OSError as exc:  # a name the OS refuses, no permission
+        raise BackupError(f"バックアップのファイルを読めません: {path}（{exc.strerror}）") from None
     made_by = "sqlite" if head.startswith(b"SQLite format 3\x00") else "postgresql" if head.startswith(b"PGDMP") else None
     if made_by is not None and made_by != connection.vendor:
         raise BackupError(f"{path}: {ENGINE_LABELS[made_by]} のバックアップは {ENGINE_LABELS[connection.vendor]} "
@@ -255,7 +262,11 @@ def read_manifest(path) -> dict:
                 source.close()
         except sqlite3.DatabaseError:
             raise BackupError(f"{path}: Chiiki の SQLite バックアップではありません（マニフェストの表がありません）") from None
-        return _check_manifest(json.loads(row[0]) if row else None, "sqlite", path)
+        try:
+            manifest = json.loads(row[0]) if row else None
+        except (TypeError, ValueError):  # TypeError: a NULL or BLOB manifest
+            raise BackupError(f"{path}: マニフェストが JSON として読めません") from None
+        return _check_manifest(manifest, "sqlite", path)
     manifest_path = path.with_name(path.name + MANIFEST_SUFFIX)
     if not manifest_path.is_file():
         raise BackupError(f"マニフェスト {manifest_path} がありません（backup が書いたものをバックアップと同じ場所に置いてください）")
@@ -263,6 +274,8 @@ def read_manifest(path) -> dict:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except ValueError:
         raise BackupError(f"{manifest_path}: JSON として読めません") from None
+    except OSError as exc:
+        raise BackupError(f"マニフェスト {manifest_path} を読めません（{exc.strerror}）") from None
     return _check_manifest(manifest, connection.vendor, manifest_path)
 
 

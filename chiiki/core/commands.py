@@ -4,10 +4,13 @@ Without --user a command runs as `access.SYSTEM` (an operator at the server: ful
 with it, that user's permissions apply exactly as on the web and history names them.
 """
 
+from pathlib import Path
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
 from chiiki import access
+from chiiki.core.tabular import read_limited
 
 
 def add_user_argument(parser):
@@ -25,6 +28,19 @@ def actor_for(username: str | None, action: str | None = None):
     if action is not None and not access.can(user, action):
         raise CommandError(f"利用者 {username} にはこの操作の権限がありません（{action}）")
     return user
+
+
+def read_input(path) -> bytes:
+    """The bytes of the file a command was given (read_table refuses one over IMPORT_MAX_BYTES)."""
+    path = Path(path)
+    # is_file() itself raises for some paths (a name over NAME_MAX), and a permission refusal comes only at open.
+    try:
+        if not path.is_file():
+            raise CommandError(f"ファイルがありません: {path}")
+        with path.open("rb") as handle:
+            return read_limited(handle)
+    except OSError as exc:
+        raise CommandError(f"ファイルを読めません: {path}（{exc.strerror}）") from None
 
 
 class ProgressBar:

@@ -978,6 +978,8 @@ def read_reference_csv(path, columns: list[str]) -> list[tuple[int, dict[str, st
         data = Path(path).read_bytes()
     except FileNotFoundError:
         raise DataFileError("ファイルがありません", path=path) from None
+    except OSError as exc:  # a folder in its place, no permission
+        raise DataFileError(f"ファイルを読めません（{exc.strerror}）", path=path) from None
     try:
         table = read_table(data, Path(path).name)
     except TableError as exc:

@@ -90,6 +90,8 @@ def read_directory(path: Path) -> dict[str, tuple[bytes, str]]:
             files[name] = (file.read_bytes(), str(file))
         except FileNotFoundError:
             raise BoundaryError(f"境界データのファイルがありません: {file}") from None
+        except OSError as exc:  # a directory in its place, no permission, a name the OS refuses
+            raise BoundaryError(f"境界データのファイルを読めません: {file}（{exc.strerror}）") from None
     return files
 
 
@@ -108,6 +110,22 @@ def _parse_json(data: bytes, source: str) -> dict:
         return json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BoundaryError(f"JSONとして読めません: {source}（{exc}）") from None
+
+
+def _damaged(source: str, detail: str) -> BoundaryError:
+    return BoundaryError(f"{source}: TopoJSON の構造が正しくありません（{detail}）")
+
+
+def _geometries(collection: dict, source: str) -> list[dict]:
+    geometries = collection.get("geometries", [])
+    if not isinstance(geometries, list) or not all(isinstance(g, dict) for g in geometries):
+        raise _damaged(source, "geometries が図形の並びではありません")
+    return geometries
+
+
+def _properties(geometry: dict) -> dict:
+    properties = geometry.get("properties")
+    return properties if isinstance(properties, dict) else {}
 
 
 def _served(topology: dict, object_name: str, geometries: list[dict]) -> str:
@@ -131,11 +149,12 @@ def parse(files: dict[str, tuple[bytes, str]]) -> LoadedBoundaries:
     if not register:
         raise BoundaryError("団体が登録されていません。先に `python manage.py load_reference` を実行してください。")
     matched: dict[str, dict] = {}
+    geojson: dict[str, dict] = {}
     served_geometries, unmatched = [], []
-    for geometry in collection.get("geometries", []):
-        properties = geometry.get("properties") or {}
+    for geometry in _geometries(collection, municipality_source):
+        properties = _properties(geometry)
         code5 = properties.get("N03_007")
-        entry = register.get(code5) if code5 else None
+        entry = register.get(code5) if code5 and isinstance(code5, str) else None
         if entry is None or geometry.get("type") not in ("Polygon", "MultiPolygon"):
             label = properties.get("N03_004") or properties.get("N03_003") or "所属未定地"
             unmatched.append(f"{properties.get('N03_001') or ''}{label}（{code5 or 'コードなし'}）")
@@ -143,10 +162,14 @@ def parse(files: dict[str, tuple[bytes, str]]) -> LoadedBoundaries:
         code, name, prefecture = entry
         if code in matched:
             raise BoundaryError(f"{municipality_source}: 団体コード {code5} の図形が複数あります")
+        # Converted here, inside parse(), so a damaged geometry refuses the whole load before anything is stored.
+        try:
+            geojson[code] = geometry_to_geojson(geometry, arcs)
+        except TopologyError as exc:
+            raise _damaged(municipality_source, f"N03_007={code5} の {exc}") from None
         matched[code] = geometry
         served_geometries.append({"type": geometry["type"], "arcs": geometry["arcs"],
                                   "properties": {"code": code, "name": name, "prefecture": prefecture}})
-    geojson = {code: geometry_to_geojson(g, arcs) for code, g in matched.items()}
     loaded = LoadedBoundaries(
         geometries=geojson,
         areas_km2={code: geodesic_area_km2(g) for code, g in geojson.items()},
@@ -158,15 +181,23 @@ def parse(files: dict[str, tuple[bytes, str]]) -> LoadedBoundaries:
     prefecture_topology = _parse_json(prefecture_data, prefecture_source)
     try:
         prefecture_object_name, prefecture_collection = single_object(prefecture_topology)
+        prefecture_arcs = decode_arcs(prefecture_topology)
     except TopologyError as exc:
         raise BoundaryError(f"{prefecture_source}: {exc}") from None
     by_name = dict(Prefecture.objects.values_list("name", "code"))
     prefecture_geometries = []
-    for geometry in prefecture_collection.get("geometries", []):
-        name = (geometry.get("properties") or {}).get("N03_001")
-        if name not in by_name:
+    for geometry in _geometries(prefecture_collection, prefecture_source):
+        name = _properties(geometry).get("N03_001")
+        if not isinstance(name, str) or name not in by_name:
             loaded.unmatched.append(f"都道府県「{name}」")
             continue
+        # Only checked (the map draws the served file): a broken polygon must not reach the browser.
+        try:
+            geometry_to_geojson(geometry, prefecture_arcs)
+        except TopologyError as exc:
+            raise _damaged(prefecture_source, f"都道府県「{name}」の {exc}") from None
+        if "arcs" not in geometry:
+            raise _damaged(prefecture_source, f"都道府県「{name}」の arcs がありません")
         prefecture_geometries.append({"type": geometry["type"], "arcs": geometry["arcs"],
                                       "properties": {"code": by_name[name], "name": name}})
     prefectures_text = _served(prefecture_topology, "prefectures", prefecture_geometries)

@@ -25,24 +25,35 @@ def decode_arcs(topology: dict, precision: int = 6) -> list[list[tuple[float, fl
     transform = topology.get("transform")
     decoded = []
     if transform:
-        (sx, sy), (tx, ty) = transform["scale"], transform["translate"]
-        for arc in arcs:
-            x = y = 0
-            points = []
-            for position in arc:
-                x += position[0]
-                y += position[1]
-                points.append((round(x * sx + tx, precision), round(y * sy + ty, precision)))
-            decoded.append(points)
-    else:
-        decoded = [[(float(p[0]), float(p[1])) for p in arc] for arc in arcs]
+        try:
+            (sx, sy), (tx, ty) = transform["scale"], transform["translate"]
+        except (KeyError, TypeError, ValueError):
+            raise TopologyError("TopoJSON の構造が正しくありません（transform の scale と translate が"
+                                "2つずつの数ではありません）") from None
+    try:
+        if transform:
+            for arc in arcs:
+                x = y = 0
+                points = []
+                for position in arc:
+                    x += position[0]
+                    y += position[1]
+                    points.append((round(x * sx + tx, precision), round(y * sy + ty, precision)))
+                decoded.append(points)
+        else:
+            decoded = [[(float(p[0]), float(p[1])) for p in arc] for arc in arcs]
+    except (KeyError, IndexError, TypeError, ValueError):
+        raise TopologyError("TopoJSON の構造が正しくありません（arcs の座標が数の組ではありません）") from None
     return decoded
 
 
 def _ring(indices: list[int], arcs: list[list[tuple[float, float]]]) -> list[list[float]]:
     points: list[tuple[float, float]] = []
     for index in indices:
-        arc = arcs[~index][::-1] if index < 0 else arcs[index]
+        try:
+            arc = arcs[~index][::-1] if index < 0 else arcs[index]
+        except (IndexError, TypeError):
+            raise TopologyError(f"arcs が存在しない弧 {index!r} を参照しています") from None
         # Consecutive arcs share their joining point: keep it once.
         points.extend(arc[1:] if points else arc)
     if points and points[0] != points[-1]:
@@ -51,12 +62,18 @@ def _ring(indices: list[int], arcs: list[list[tuple[float, float]]]) -> list[lis
 
 
 def geometry_to_geojson(geometry: dict, arcs) -> dict | None:
+    """The GeoJSON of a Polygon/MultiPolygon (None for other types); TopologyError says what is wrong with it."""
     kind = geometry.get("type")
-    if kind == "Polygon":
-        return {"type": "Polygon", "coordinates": [_ring(r, arcs) for r in geometry["arcs"]]}
-    if kind == "MultiPolygon":
-        return {"type": "MultiPolygon",
-                "coordinates": [[_ring(r, arcs) for r in polygon] for polygon in geometry["arcs"]]}
+    try:
+        if kind == "Polygon":
+            return {"type": "Polygon", "coordinates": [_ring(r, arcs) for r in geometry["arcs"]]}
+        if kind == "MultiPolygon":
+            return {"type": "MultiPolygon",
+                    "coordinates": [[_ring(r, arcs) for r in polygon] for polygon in geometry["arcs"]]}
+    except KeyError:
+        raise TopologyError("arcs がありません") from None
+    except TypeError:
+        raise TopologyError(f"arcs が {kind} の弧の並びではありません") from None
     return None
 
 
@@ -126,7 +143,10 @@ def single_object(topology: dict) -> tuple[str, dict]:
     if not isinstance(topology, dict) or topology.get("type") != "Topology":
         raise TopologyError("TopoJSON（type: Topology）ではありません")
     objects = topology.get("objects") or {}
-    collections = [(name, obj) for name, obj in objects.items() if obj.get("type") == "GeometryCollection"]
+    if not isinstance(objects, dict):
+        raise TopologyError("TopoJSON の構造が正しくありません（objects がオブジェクトではありません）")
+    collections = [(name, obj) for name, obj in objects.items()
+                   if isinstance(obj, dict) and obj.get("type") == "GeometryCollection"]
     if len(collections) != 1:
         raise TopologyError(f"GeometryCollection がちょうど1つ必要です（{len(collections)}個）")
     return collections[0]

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from chiiki.core import history, tabular
-from chiiki.core.commands import actor_for, add_user_argument
+from chiiki.core import history
+from chiiki.core.commands import actor_for, add_user_argument, read_input
 
 
 class ImportCommand(BaseCommand):
@@ -19,10 +19,7 @@ class ImportCommand(BaseCommand):
     def handle(self, *args, file, dry_run=False, user=None, **options):
         actor = actor_for(user, self.importer.permission)
         path = Path(file)
-        if not path.is_file():
-            raise CommandError(f"ファイルが見つかりません: {file}")
-        with path.open("rb") as handle:
-            data = tabular.read_limited(handle)
+        data = read_input(path)
         report = self.importer.run(actor, data, path.name, dry_run=dry_run, source=history.COMMAND)
         if not report.ok:
             for line in report.error_lines():

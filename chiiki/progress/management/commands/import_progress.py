@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from chiiki.core import history, tabular
-from chiiki.core.commands import actor_for, add_user_argument
+from chiiki.core import history
+from chiiki.core.commands import actor_for, add_user_argument, read_input
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
 from chiiki.progress.imports import PROGRESS
 
@@ -20,16 +20,13 @@ class Command(BaseCommand):
     def handle(self, *args, file, fiscal_year=None, dry_run=False, user=None, **options):
         actor = actor_for(user, "progress.import_any")
         path = Path(file)
-        if not path.is_file():
-            raise CommandError(f"ファイルが見つかりません: {file}")
         year = None
         if fiscal_year:
             try:
                 year = parse_fiscal_year(fiscal_year)
             except InvalidFiscalYear as exc:
                 raise CommandError(f"--fiscal-year: {exc}") from None
-        with path.open("rb") as handle:
-            data = tabular.read_limited(handle)  # read_table refuses a file over IMPORT_MAX_BYTES
+        data = read_input(path)
         report = PROGRESS.run(actor, data, path.name, dry_run=dry_run, source=history.COMMAND, fiscal_year=year)
         if not report.ok:
             for line in report.error_lines():

@@ -33,7 +33,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"ダウンロード中: {boundaries.UPSTREAM_REPOSITORY}@{boundaries.UPSTREAM_COMMIT[:12]}")
                 files = boundaries.download()
             else:
-                files = boundaries.read_directory(Path(path or settings.BOUNDARIES_DIR))
+                directory = Path(path or settings.BOUNDARIES_DIR)
+                _require_directory(directory)
+                files = boundaries.read_directory(directory)
             loaded = boundaries.parse(files)
         except boundaries.BoundaryError as exc:
             raise CommandError(str(exc)) from None
@@ -49,3 +51,14 @@ class Command(BaseCommand):
             self.stdout.write(f"対応する団体のない図形{len(result.unmatched)}件は読み飛ばしました（{listed}）")
         self.stdout.write(self.style.SUCCESS(result.summary()))
         self.stdout.write(f"出典表示: {boundaries.CREDIT}")
+
+
+def _require_directory(directory: Path) -> None:
+    """A file given instead of its directory is named as such (a missing path is left to read_directory)."""
+    try:
+        if directory.exists() and not directory.is_dir():
+            raise CommandError(f"境界データのディレクトリではありません: {directory}"
+                               f"（{boundaries.MUNICIPALITIES_FILE} と {boundaries.PREFECTURES_FILE} のあるディレクトリを"
+                               "指定してください）")
+    except OSError as exc:
+        raise CommandError(f"境界データのディレクトリを読めません: {directory}（{exc.strerror}）") from None

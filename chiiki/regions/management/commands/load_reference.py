@@ -38,7 +38,11 @@ class Command(BaseCommand):
     def handle(self, *args, data_dir, force, no_progress, user=None, **options):
         actor = actor_for(user, "register.import")
         data_dir = Path(data_dir)
-        if not data_dir.is_dir():
+        try:
+            is_dir = data_dir.is_dir()
+        except OSError as exc:  # is_dir() raises, rather than answers False, for a name the OS refuses
+            raise CommandError(f"データのディレクトリを読めません: {data_dir}（{exc.strerror}）") from None
+        if not is_dir:
             raise CommandError(f"データのディレクトリがありません: {data_dir}")
         progress = not no_progress and getattr(self.stdout, "isatty", lambda: False)() and sys.stdout.isatty()
         started = time.monotonic()
