@@ -1,8 +1,12 @@
 """Writes on accounts: issuing and revoking API tokens (with history)."""
 
+import hashlib
+import json
+
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from chiiki import access
 from chiiki.core import history
@@ -62,6 +66,14 @@ def user_state(user) -> dict:
     return history.snapshot(user, USER_FIELDS)
 
 
+def user_fingerprint(user) -> str:
+    """The user as an admin's form read it (user_state, hashed): a save from an older form is refused."""
+    if user.pk is None:
+        return ""
+    state = json.dumps(user_state(user), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(state.encode()).hexdigest()
+
+
 def _user_repr(user) -> str:
     return f"利用者 {user.username}"
 
@@ -80,6 +92,31 @@ def record_user_saved(actor, user, before: dict | None, *, password_changed: boo
     history.bump("accounts")
 
 
+# The links to an account that the linked row's own history keeps (talent.link_account records a profile's `user_id`,
+# funding.register_company a company's `owner_id`): deleting the account empties them (on_delete=SET_NULL) as an
+# edit of that row, and the data area whose cached pages show the link. Who created, submitted or last updated a
+# row (created_by and the like) is in no row's history: those columns empty silently, like history's own actor.
+LINKS = {("talent.TalentProfile", "user"): "talent", ("funding.Company", "owner"): "funding"}
+
+
+def _unlink(actor, user, anonymous: str, source: str) -> None:
+    for (label, name), area in LINKS.items():
+        model = apps.get_model(label)
+        field = model._meta.get_field(name)
+        attname = field.attname
+        rows = list(model.objects.select_for_update().filter(**{attname: user.pk}).order_by("pk"))
+        if not rows:
+            continue
+        history.record_many(history.change_record(
+            actor, history.UPDATE, row, {attname: user.pk}, {attname: None}, source=source,
+            object_repr=f"{row}（{field.verbose_name}）") for row in rows)
+        changes = {attname: None}
+        if any(f.name == "version" for f in model._meta.concrete_fields):
+            changes["version"] = F("version") + 1  # a form open on the row is stale now (409)
+        model.objects.filter(pk__in=[row.pk for row in rows]).update(**changes)
+        history.bump(area)
+
+
 def delete_user(actor, user, *, source: str = history.ADMIN_SITE) -> None:
     """Delete a user and their API tokens. History keeps every change, with the person's name taken out."""
     access.require(actor, "site.admin")
@@ -94,6 +131,7 @@ def delete_user(actor, user, *, source: str = history.ADMIN_SITE) -> None:
         history.record(actor, history.DELETE, user, {"role": user.role, "prefecture_id": user.prefecture_id,
                                                      "municipality_id": user.municipality_id}, None,
                        source=source, object_repr=f"利用者（{anonymous}）")
+        _unlink(actor, user, anonymous, source)
         # Their organisation membership, event registrations and saved searches go with the account.
         history.record_deleted_with(actor, user, source=source, skip=(ApiToken,),
                                     object_repr=lambda row: f"{row._meta.verbose_name}（{anonymous}）")
