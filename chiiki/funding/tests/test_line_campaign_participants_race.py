@@ -20,7 +20,9 @@ from chiiki.testing import meanwhile
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_campaign_line_added_while_its_municipality_leaves_the_plan_is_refused(users, register, monkeypatch):
+def _wide_area_plan_and_campaign(users, register):
+    """A prefecture's plan with 八王子市 and 青ヶ島村 taking part, 八王子市's campaign, and the prefecture's API
+    header: (plan, its first year, the campaign, the header)."""
     m = register["municipalities"]
     plan = actions.create_plan(access.SYSTEM, register["prefectures"]["13"], sector=Sector.objects.get(pk="disaster"),
                                title="東京都 島しょ防災計画", start_year=2026, participants=[m["132012"], m["134023"]])
@@ -30,8 +32,12 @@ def test_a_campaign_line_added_while_its_municipality_leaves_the_plan_is_refused
                                        target_amount=1_000_000, start_date=today, end_date=today,
                                        donation_url="https://example.jp/cf")
     token = ApiToken.issue(users["tokyo"], "t")[1]
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     plan.refresh_from_db()
+    return plan, year, campaign, {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def test_a_campaign_line_added_while_its_municipality_leaves_the_plan_is_refused(users, register, monkeypatch):
+    plan, year, campaign, auth = _wide_area_plan_and_campaign(users, register)
     meanwhile(monkeypatch, actions, lambda: Client().put(
         f"/api/v1/plans/{plan.pk}/participants", content_type="application/json",
         data={"version": plan.version, "participants": ["134023"]}, **auth))
@@ -45,23 +51,13 @@ def test_a_campaign_line_added_while_its_municipality_leaves_the_plan_is_refused
     assert response.status_code in (409, 422), response.status_code
 
 
-
 def test_a_line_changed_to_a_campaign_while_its_municipality_leaves_the_plan_is_not_stranded(users, register,
                                                                                              monkeypatch):
     """The edit checks the participants inside its transaction; the municipality's removal runs right after that
     check, before the edit commits (a real race on PostgreSQL). Under the plan's lock the removal waits for the
     edit and then refuses; without it, both commit and the line is funded from outside the plan."""
-    m = register["municipalities"]
-    plan = actions.create_plan(access.SYSTEM, register["prefectures"]["13"], sector=Sector.objects.get(pk="disaster"),
-                               title="東京都 島しょ防災計画", start_year=2026, participants=[m["132012"], m["134023"]])
-    year = plan.years.order_by("fiscal_year").first()
+    plan, year, campaign, auth = _wide_area_plan_and_campaign(users, register)
     line = actions.add_line(access.SYSTEM, year, source_kind="general", amount=500_000)
-    today = timezone.localdate()
-    campaign = actions.create_campaign(access.SYSTEM, m["132012"], title="八王子の防災", use_of_funds="防災",
-                                       target_amount=1_000_000, start_date=today, end_date=today,
-                                       donation_url="https://example.jp/cf")
-    token = ApiToken.issue(users["tokyo"], "t")[1]
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     plan.refresh_from_db()
     answers = []
 

@@ -12,11 +12,18 @@ from .samples import VALID_AED, upload
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_use_case_registered_while_the_dataset_is_deleted_is_refused_not_500(client_for, users, monkeypatch):
-    owner = users["hachioji"]
+def _deleted_meanwhile(client_for, owner, monkeypatch):
+    """The owner's dataset, which the owner deletes (on its edit page) just before the next write opens its
+    transaction."""
     dataset = actions.create_dataset(owner, owner.municipality, {"name": "aed-list", "title": "AED設置場所一覧"})
     meanwhile(monkeypatch, actions, lambda: client_for(owner).post("/opendata/dataset/aed-list/edit",
                                                                     {"delete": "1", "version": str(dataset.version)}))
+    return dataset
+
+
+def test_use_case_registered_while_the_dataset_is_deleted_is_refused_not_500(client_for, users, monkeypatch):
+    owner = users["hachioji"]
+    dataset = _deleted_meanwhile(client_for, owner, monkeypatch)
     client = client_for(users["company"])
     client.raise_request_exception = False
     response = client.post("/opendata/dataset/aed-list/uses", {"title": "AEDマップ", "url": "https://example.jp/"})
@@ -27,9 +34,7 @@ def test_use_case_registered_while_the_dataset_is_deleted_is_refused_not_500(cli
 
 def test_resource_added_while_the_dataset_is_deleted_is_refused_not_500(client_for, users, monkeypatch):
     owner = users["hachioji"]
-    dataset = actions.create_dataset(owner, owner.municipality, {"name": "aed-list", "title": "AED設置場所一覧"})
-    meanwhile(monkeypatch, actions, lambda: client_for(owner).post("/opendata/dataset/aed-list/edit",
-                                                                    {"delete": "1", "version": str(dataset.version)}))
+    dataset = _deleted_meanwhile(client_for, owner, monkeypatch)
     client = client_for(owner)
     client.raise_request_exception = False
     response = client.post("/opendata/dataset/aed-list/resources",
@@ -56,9 +61,7 @@ def test_download_while_the_resource_is_deleted_is_not_500(client_for, users, mo
 def test_a_file_added_while_the_dataset_is_deleted_is_refused_and_not_stored(client_for, users, monkeypatch,
                                                                               files_dir):
     owner = users["hachioji"]
-    dataset = actions.create_dataset(owner, owner.municipality, {"name": "aed-list", "title": "AED設置場所一覧"})
-    meanwhile(monkeypatch, actions, lambda: client_for(owner).post("/opendata/dataset/aed-list/edit",
-                                                                    {"delete": "1", "version": str(dataset.version)}))
+    dataset = _deleted_meanwhile(client_for, owner, monkeypatch)
     client = client_for(owner)
     client.raise_request_exception = False
     response = client.post("/opendata/dataset/aed-list/resources",
