@@ -544,7 +544,9 @@ def history_of(item, viewer):
             return r.actor_label
         if r.actor_id is not None and r.actor_id == viewer.pk:
             return "あなた"
-        return roles.get(getattr(r.actor, "role", ""), "システム")
+        if r.actor_id is None:  # the system's step, or a person's whose account was deleted since
+            return "システム" if r.actor_label == history.actor_label(None) else "削除されたアカウント"
+        return roles.get(r.actor.role, "")
 
     return [{"at": r.at, "actor": actor(r), "source": history.SOURCES.get(r.source, r.source),
              "before": labels.get((r.before or {}).get("status"), ""), "after": labels.get((r.after or {}).get(

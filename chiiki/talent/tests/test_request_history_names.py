@@ -36,3 +36,14 @@ def test_the_requesting_municipality_still_sees_who_took_each_step(users, client
     body = client_for(users["hachioji"]).get(f"/talent/requests/{hachioji_request.pk}/").content.decode()
 
     assert "yamada-taro-private（画面からの入力）: 依頼中 → 辞退" in body
+
+
+def test_a_step_of_a_deleted_account_is_not_shown_as_the_systems(users, client_for, hachioji_request,
+                                                                 advisor_profile, rounds, clock):
+    _declined_then_asked(users, hachioji_request, advisor_profile)
+    User.objects.filter(username="yamada-taro-private").delete()
+
+    body = client_for(users["advisor"]).get(f"/talent/requests/{hachioji_request.pk}/").content.decode()
+
+    assert "削除されたアカウント（画面からの入力）: 依頼中 → 辞退" in body
+    assert "システム（画面からの入力）: 依頼中 → 辞退" not in body
