@@ -200,6 +200,11 @@ class Importer:
         except budget.OverBudget as exc:
             access.require(actor, self.permission)
             return ImportResult(problems=[RowProblem(None, "", str(exc))], dry_run=dry_run)
+        if result.ok and isinstance(table.rows, list) and not table.rows:
+            # A header with nothing under it (an empty template sent by mistake) is said, as the progress survey
+            # and the catalog say it, rather than answered 「0件を取り込みました」.
+            result.reject(None, "", "データ行がありません（見出しの行だけです）")
+            result.committed = False  # nothing was there to write
         result.encoding = result.encoding or table.encoding
         return result
 
