@@ -114,6 +114,8 @@ def _data_versions() -> dict[str, int]:
 
 
 def _output_path(path) -> Path:
+    if not str(path).strip():  # Path("") is "." (the current directory), which "exists"
+        raise BackupError("保存先のファイル名を指定してください")
     path = Path(path)
     try:
         exists, parent_is_dir = path.exists(), path.parent.is_dir()

@@ -20,3 +20,9 @@ def test_restore_refuses_a_garbled_manifest(transactional_db, tmp_path):
     db.close()
     with pytest.raises(CommandError, match="マニフェスト"):
         call_command("restore", str(path))
+
+
+@pytest.mark.parametrize("path", ["", "  "])
+def test_backup_without_a_file_name_asks_for_one(transactional_db, path):
+    with pytest.raises(CommandError, match="保存先のファイル名を指定してください"):
+        call_command("backup", path)
