@@ -4,13 +4,43 @@ Without --user a command runs as `access.SYSTEM` (an operator at the server: ful
 with it, that user's permissions apply exactly as on the web and history names them.
 """
 
+import re
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 
 from chiiki import access
 from chiiki.core.tabular import read_limited
+
+# argparse's usage errors (a missing file argument, `--year abc`), said in Japanese: the operator reads them.
+_USAGE_ERRORS = [
+    (re.compile(r"the following arguments are required: (.+)"), "必須の引数がありません: {0}"),
+    (re.compile(r"argument (\S+): invalid choice: (.+?) \(choose from (.+)\)"), "引数 {0} の値 {1} は選べません（選べる値: {2}）"),
+    (re.compile(r"argument (\S+): invalid \w+ value: (.+)"), "引数 {0} の値が正しくありません: {1}"),
+    (re.compile(r"argument (\S+): expected one argument"), "引数 {0} には値を1つ指定してください"),
+    (re.compile(r"argument (\S+): not allowed with argument (\S+)"), "引数 {0} と {1} は一緒に指定できません"),
+    (re.compile(r"one of the arguments (.+) is required"), "次の引数のどれかを指定してください: {0}"),
+    (re.compile(r"unrecognized arguments: (.+)"), "知らない引数です: {0}"),
+]
+
+
+def usage_error_in_japanese(message: str) -> str:
+    for pattern, text in _USAGE_ERRORS:
+        found = pattern.fullmatch(message)
+        if found:
+            return text.format(*found.groups())
+    return f"引数が正しくありません（{message}）"
+
+
+class ChiikiCommand(BaseCommand):
+    """The project's commands: Django's, with argparse's usage errors said in Japanese."""
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        report = parser.error
+        parser.error = lambda message: report(usage_error_in_japanese(message))
+        return parser
 
 
 def add_user_argument(parser):

@@ -25,3 +25,17 @@ def test_an_unopenable_path_is_a_japanese_command_error(register, tmp_path, comm
     with pytest.raises(CommandError) as failure:
         call_command(command, *before, str(path), *after)
     assert JAPANESE.search(str(failure.value))
+
+
+@pytest.mark.parametrize("command, arguments, said", [
+    ("import_progress", [], "必須の引数がありません: file"),
+    ("import_population", [], "必須の引数がありません: file"),
+    ("backup", [], "必須の引数がありません: path"),
+    ("restore", [], "必須の引数がありません: path"),
+    ("import_population", ["x.csv", "--year", "abc"], "引数 --year の値が正しくありません: 'abc'"),
+    ("import_progress", ["x.csv", "--no-such-option"], "知らない引数です: --no-such-option"),
+])
+def test_a_usage_error_is_explained_in_japanese(db, command, arguments, said):
+    with pytest.raises(CommandError) as failure:
+        call_command(command, *arguments)
+    assert said in str(failure.value), str(failure.value)

@@ -1,14 +1,14 @@
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from chiiki.accounts import actions
 from chiiki.core import history
-from chiiki.core.commands import actor_for
+from chiiki.core.commands import ChiikiCommand, actor_for
 from chiiki.core.errors import Invalid
 
 
-class Command(BaseCommand):
+class Command(ChiikiCommand):
     help = "APIトークンを発行し、一度だけ表示します（保存されるのはハッシュのみ）。"
 
     def add_arguments(self, parser):

@@ -4,14 +4,14 @@ import unicodedata
 
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
 from chiiki.accounts.demo import DEMO_LOADERS, DEMO_PASSWORD, DEMO_PREFECTURE, DEMO_USERS
 from chiiki.accounts.models import Role, User
-from chiiki.core.commands import actor_for, add_user_argument
+from chiiki.core.commands import ChiikiCommand, actor_for, add_user_argument
 from chiiki.regions.models import Municipality, Prefecture
 
 REFERENCE_MISSING = "参照データが読み込まれていません。先に `python manage.py load_reference` を実行してください。"
@@ -35,7 +35,7 @@ def format_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-class Command(BaseCommand):
+class Command(ChiikiCommand):
     help = "デモ用ユーザー（役割ごとに1人）とデモデータを作成します。開発環境（DEBUG=True）専用です。"
 
     def add_arguments(self, parser):

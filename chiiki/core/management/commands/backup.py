@@ -1,14 +1,15 @@
 """python manage.py backup PATH: a consistent copy of the database while the site runs (see chiiki/core/backup.py)."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from chiiki.access import SYSTEM
 from chiiki.core.backup import ENGINE_LABELS, BackupError, backup
+from chiiki.core.commands import ChiikiCommand
 
 from ._report import table_lines
 
 
-class Command(BaseCommand):
+class Command(ChiikiCommand):
     help = ("データベース全体のバックアップを PATH に作ります（サイトを止めずに、一貫した時点のコピー）。"
             "SQLite はオンラインバックアップ（マニフェストはファイル内）、PostgreSQL は pg_dump --format=custom"
             "（マニフェストは PATH.manifest.json）。")

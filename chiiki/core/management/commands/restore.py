@@ -1,14 +1,15 @@
 """python manage.py restore PATH [--force]: replace the database with a backup made by `backup`."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from chiiki.access import SYSTEM
 from chiiki.core.backup import ENGINE_LABELS, BackupError, restore
+from chiiki.core.commands import ChiikiCommand
 
 from ._report import table_lines
 
 
-class Command(BaseCommand):
+class Command(ChiikiCommand):
     help = ("backup で作ったバックアップを、設定されたデータベースに復元します。データのあるデータベースには "
             "--force がなければ復元しません。復元後に各表の行数をマニフェストと照合し、検索索引などを作り直します。")
 

@@ -2,13 +2,13 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from chiiki.core import history
-from chiiki.core.commands import actor_for, add_user_argument, read_input
+from chiiki.core.commands import ChiikiCommand, actor_for, add_user_argument, read_input
 
 
-class ImportCommand(BaseCommand):
+class ImportCommand(ChiikiCommand):
     importer = None  # an chiiki.core.imports.Importer
 
     def add_arguments(self, parser):

@@ -2,12 +2,13 @@
 
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from chiiki.core.commands import ChiikiCommand
 from chiiki.programs.alerts import send_digests
 
 
-class Command(BaseCommand):
+class Command(ChiikiCommand):
     help = "通知を有効にした保存検索について、新着と14日以内の締切を1日1通のメールで送ります（同じ日に再実行しても重複しません）。"
 
     def add_arguments(self, parser):

@@ -1,14 +1,14 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from chiiki.core import history
-from chiiki.core.commands import actor_for, add_user_argument, read_input
+from chiiki.core.commands import ChiikiCommand, actor_for, add_user_argument, read_input
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
 from chiiki.progress.imports import PROGRESS
 
 
-class Command(BaseCommand):
+class Command(ChiikiCommand):
     help = "進捗状況（団体コード,分野,年度,段階[,備考,根拠URL]）をCSV/XLSXから取り込みます。全行が正しいときだけ書き込みます。"
 
     def add_arguments(self, parser):

@@ -1,10 +1,9 @@
-from django.core.management.base import BaseCommand
 
-from chiiki.core.commands import actor_for, add_user_argument
+from chiiki.core.commands import ChiikiCommand, actor_for, add_user_argument
 from chiiki.progress import actions
 
 
-class Command(BaseCommand):
+class Command(ChiikiCommand):
     help = ("進捗状況の年度ごとの実効値（繰越を含む表と実装団体数）を記録から作り直します。"
             "通常の書き込みでは自動で更新されるため、SQL や管理画面で記録を直接変えたときに使います。")
 

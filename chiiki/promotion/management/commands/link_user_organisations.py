@@ -1,12 +1,11 @@
 """Link company users to the organisation registry by the free-text organisation on their account."""
 
-from django.core.management.base import BaseCommand
 
-from chiiki.core.commands import actor_for, add_user_argument
+from chiiki.core.commands import ChiikiCommand, actor_for, add_user_argument
 from chiiki.promotion import actions
 
 
-class Command(BaseCommand):
+class Command(ChiikiCommand):
     help = ("企業の利用者の「所属組織」（自由記述）が登録済みの組織の名称と一致するとき（1件に限る）、その組織の所属に"
             "します。一致が複数のときは人が判断するため、そのままにします。")
 

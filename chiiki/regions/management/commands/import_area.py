@@ -1,15 +1,14 @@
 """python manage.py import_area FILE: official areas (国土地理院) replace the ones computed from boundaries."""
 
-from django.core.management.base import BaseCommand
 
-from chiiki.core.commands import actor_for, add_user_argument
+from chiiki.core.commands import ChiikiCommand, actor_for, add_user_argument
 from chiiki.regions.actions import DEFAULT_AREA_SOURCE
 from chiiki.regions.imports import AREA
 
 from . import _import
 
 
-class Command(BaseCommand):
+class Command(ChiikiCommand):
     help = ("国土地理院「全国都道府県市区町村別面積調」などの表（CSV/XLSX）から市区町村の面積（km²）を取り込みます。"
             "境界データから算出した概算値を置き換えます。全件が正しいときだけ保存します。")
 

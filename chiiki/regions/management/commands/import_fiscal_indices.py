@@ -1,8 +1,8 @@
 """python manage.py import_fiscal_indices FILE --fiscal-year YYYY: 主要財政指標 of every municipality from a table."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from chiiki.core.commands import actor_for, add_user_argument
+from chiiki.core.commands import ChiikiCommand, actor_for, add_user_argument
 from chiiki.core.fiscal import InvalidFiscalYear, parse_fiscal_year
 from chiiki.regions.imports import FISCAL_INDICES
 from chiiki.regions.models import settlement_label
@@ -10,7 +10,7 @@ from chiiki.regions.models import settlement_label
 from . import _import
 
 
-class Command(BaseCommand):
+class Command(ChiikiCommand):
     help = ("総務省「地方公共団体の主要財政指標一覧」の表（CSV/XLSX）から市区町村の財政力指数・経常収支比率・"
             "実質公債費比率・将来負担比率・ラスパイレス指数を取り込みます。全件が正しいときだけ保存します。")
 

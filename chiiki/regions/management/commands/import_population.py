@@ -1,8 +1,8 @@
 """python manage.py import_population FILE [--year YYYY]: population of every municipality from an official table."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from chiiki.core.commands import actor_for, add_user_argument
+from chiiki.core.commands import ChiikiCommand, actor_for, add_user_argument
 from chiiki.core.errors import Invalid
 from chiiki.regions.actions import population_year
 from chiiki.regions.imports import POPULATION
@@ -10,7 +10,7 @@ from chiiki.regions.imports import POPULATION
 from . import _import
 
 
-class Command(BaseCommand):
+class Command(ChiikiCommand):
     help = ("公式の人口表（e-Stat 国勢調査・住民基本台帳の CSV/XLSX）から市区町村の人口を取り込みます。"
             "全件が正しいときだけ保存します。全国・都道府県の合計行と政令市の行政区の行は読み飛ばします。")
 

@@ -3,15 +3,15 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from chiiki.core import history
-from chiiki.core.commands import actor_for, add_user_argument
+from chiiki.core.commands import ChiikiCommand, actor_for, add_user_argument
 from chiiki.regions import boundaries
 from chiiki.regions.actions import store_boundaries
 
 
-class Command(BaseCommand):
+class Command(ChiikiCommand):
     help = (
         "市区町村・都道府県の境界（TopoJSON）を読み込み、地図用データ・隣接関係・面積（概算）を保存します。"
         f"出典: {boundaries.CREDIT}"

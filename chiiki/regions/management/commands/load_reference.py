@@ -5,11 +5,11 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils.module_loading import import_string
 
-from chiiki.core.commands import actor_for, add_user_argument
+from chiiki.core.commands import ChiikiCommand, actor_for, add_user_argument
 from chiiki.core.errors import DataFileError
 
 # Each entry: dotted path to load(*, data_dir, force, stdout, progress, actor) -> one-line summary (idempotent).
@@ -24,7 +24,7 @@ REFERENCE_LOADERS = [
 ]
 
 
-class Command(BaseCommand):
+class Command(ChiikiCommand):
     help = "data/ の参照データ（団体・分野など）を読み込みます。何度実行しても同じ結果になります。"
 
     def add_arguments(self, parser):
