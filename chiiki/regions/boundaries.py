@@ -57,11 +57,16 @@ class BoundaryError(Exception):
     """The boundary files cannot be used; the message says which and why (Japanese)."""
 
 
-def fetch_url(url: str, timeout: float = 60) -> bytes:
-    """GET url (kept separate so tests can replace it)."""
+# A boundary file is read whole (its geometries are needed at once): about 1.5 MB upstream, so a file many times that
+# is not one, and is refused before it is read.
+MAX_BOUNDARY_BYTES = 64 * 1024 * 1024
+
+
+def fetch_url(url: str, timeout: float = 60, limit: int = MAX_BOUNDARY_BYTES) -> bytes:
+    """GET url (kept separate so tests can replace it), at most `limit` bytes (one more says it is too large)."""
     request = urllib.request.Request(url, headers={"User-Agent": "chiiki-load-boundaries"})
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (fixed https URL)
-        return response.read()
+        return response.read(limit + 1)
 
 
 def download() -> dict[str, tuple[bytes, str]]:
@@ -87,6 +92,9 @@ def read_directory(path: Path) -> dict[str, tuple[bytes, str]]:
     for name, pinned in PINNED.items():
         file = Path(path) / pinned.local_name
         try:
+            if file.stat().st_size > MAX_BOUNDARY_BYTES:
+                raise BoundaryError(f"境界データのファイルが大きすぎます: {file}（{file.stat().st_size:,}バイト、"
+                                    f"上限 {MAX_BOUNDARY_BYTES:,}バイト）")
             files[name] = (file.read_bytes(), str(file))
         except FileNotFoundError:
             raise BoundaryError(f"境界データのファイルがありません: {file}") from None

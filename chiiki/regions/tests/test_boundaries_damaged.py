@@ -66,3 +66,15 @@ def test_a_directory_where_the_file_should_be_is_refused_clearly(register, tmp_p
     (directory / "municipalities.topojson").mkdir(parents=True)
     (directory / "prefectures.topojson").mkdir()
     _assert_refused_without_writing(directory, "境界データのファイルを読めません: .*municipalities.topojson")
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(register, tmp_path, monkeypatch):
+    from chiiki.regions import boundaries
+
+    directory = tmp_path / "boundaries"
+    topo_fixture.write(directory)
+    monkeypatch.setattr(boundaries, "MAX_BOUNDARY_BYTES", 100)
+    monkeypatch.setattr(type(directory), "read_bytes", lambda self: pytest.fail(f"{self} was read"))
+    with pytest.raises(CommandError, match="境界データのファイルが大きすぎます"):
+        call_command("load_boundaries", str(directory))
+    assert BoundaryFile.objects.count() == 0
