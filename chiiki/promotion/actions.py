@@ -801,10 +801,13 @@ def shortlist_proposal(actor, proposal: Proposal, *, shortlisted: bool, version,
     access.require(actor, "promotion.proposals_review", proposal.challenge)
     version = editing.require_version(version)
     with transaction.atomic():
+        # The challenge row first, as select_proposal and withdraw_challenge lock it: its status is then the one
+        # this write is decided on, not one a decision or a withdrawal is changing meanwhile.
+        challenge = Challenge.objects.select_for_update().order_by().filter(pk=proposal.challenge_id).first()
         current = editing.lock(Proposal.objects, proposal.pk, version)
-        if current.challenge.status == ChallengeStatus.DECIDED:
+        if challenge.status == ChallengeStatus.DECIDED:
             raise Invalid([("", "結果を公表した課題の提案は変更できません")])
-        if current.challenge.status == ChallengeStatus.WITHDRAWN:
+        if challenge.status == ChallengeStatus.WITHDRAWN:
             raise Invalid([("", "取り下げた課題の提案は変更できません")])
         status = ProposalStatus.SHORTLISTED if shortlisted else ProposalStatus.SUBMITTED
         before = editing.apply(current, PROPOSAL_FIELDS, {"status": status})
