@@ -51,6 +51,11 @@ def save_program(actor, program: SupportProgram | None, row: dict[str, str], *, 
 
 def _write_program(actor, program, data, *, version, source) -> SupportProgram:
     with transaction.atomic():
+        # The successor was looked up before this transaction: checked again under its row's lock, since a rename of
+        # that program meanwhile moves only the links it finds and would leave this one naming an ID no longer there.
+        if data.get("successor") and SupportProgram.objects.select_for_update().order_by().filter(
+                public_id=data["successor"]).first() is None:
+            raise Invalid([("successor", f"後継のID {data['successor']} は登録されていません")])
         if program is None:
             if SupportProgram.objects.filter(public_id=data["public_id"]).exists():
                 raise Invalid([("id", f"ID {data['public_id']} は既に使われています")])
