@@ -185,9 +185,9 @@ class LineUpdateIn(Schema):
     source_kind: str | None = None
     amount: int | None = None
     state: str | None = None
-    program: str | None = None
-    campaign: int | None = None
-    donation_project: int | None = None
+    program: str | None = Field(None, description="支援メニューID（null で紐付けを外す。省略時はそのまま）")
+    campaign: int | None = Field(None, description="クラウドファンディングのID（null で紐付けを外す。省略時はそのまま）")
+    donation_project: int | None = Field(None, description="企業版ふるさと納税の事業ID（null で紐付けを外す。省略時はそのまま）")
     label: str | None = None
 
 
@@ -513,11 +513,13 @@ def update_line(request, plan_id: int, line_id: int, payload: LineUpdateIn):
     line = _plan_line(request, plan_id, line_id)
     values = {k: v for k, v in payload.dict(exclude={"version", "program", "campaign", "donation_project"}).items()
               if v is not None}
-    if payload.donation_project is not None:
+    # A link sent as null is taken away (the page's empty choice); one not sent stays as it is.
+    sent = payload.model_fields_set
+    if "donation_project" in sent:
         values["donation_project"] = _donation_project(payload.donation_project)
-    if payload.program is not None:
+    if "program" in sent:
         values["program"] = _program(payload.program)
-    if payload.campaign is not None:
+    if "campaign" in sent:
         values["campaign"] = _campaign(payload.campaign)
     try:
         actions.update_line(request.user, line, version=payload.version, source=history.API, **values)
