@@ -7,7 +7,6 @@ import pytest
 
 from chiiki import access
 from chiiki.funding import actions
-from chiiki.funding.models import FundingLine
 from chiiki.pdca.tests.conftest import bearer
 
 from .test_campaigns import _campaign
