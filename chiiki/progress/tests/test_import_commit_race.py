@@ -29,7 +29,9 @@ def _stored(code, sector, year):
     return (record.stage, record.version) if record else None
 
 
-def test_a_cell_saved_between_the_preview_and_the_commit_is_not_overwritten_silently(client, client_for, users):
+def previewed_then_saved(client, client_for, users):
+    """The prefecture previews planned → piloting for 八王子市's 防災 cell; then the municipality saves implemented.
+    (the prefecture's client, the upload's token, what the preview's 取り込む form sends)"""
     seed([("132012", "disaster", 2026, "planned")])
     web = client_for(users["tokyo"])
     token, html, sha = _previewed(web, ["132012,disaster,2026,piloting,,"])
@@ -37,6 +39,11 @@ def test_a_cell_saved_between_the_preview_and_the_commit_is_not_overwritten_sile
     saved = put(client, "132012", "disaster", 2026, {"stage": "implemented", "version": 1},
                 **bearer(users["hachioji"]))
     assert saved.status_code == 200, saved.content
+    return web, token, sha
+
+
+def test_a_cell_saved_between_the_preview_and_the_commit_is_not_overwritten_silently(client, client_for, users):
+    web, token, sha = previewed_then_saved(client, client_for, users)
     refused = web.post(f"/progress/import/{token}/commit", sha, follow=True)
     assert _stored("132012", "disaster", 2026) == ("implemented", 2), \
         "the commit overwrote a cell saved after the preview, without a word"

@@ -5,8 +5,8 @@ import pytest
 
 from chiiki.progress.models import ProgressRecord
 
-from .test_api import bearer, put, seed
-from .test_import_commit_race import STALE, _previewed
+from .test_api import seed
+from .test_import_commit_race import STALE, _previewed, previewed_then_saved
 
 pytestmark = pytest.mark.django_db
 
@@ -14,13 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize("rerun", ["report", "preview"])
 def test_a_later_dry_run_does_not_let_the_commit_overwrite_a_save_made_after_the_preview(client, client_for, users,
                                                                                           rerun):
-    seed([("132012", "disaster", 2026, "planned")])
-    web = client_for(users["tokyo"])
-    token, html, form = _previewed(web, ["132012,disaster,2026,piloting,,"])
-    assert "更新 <strong>1</strong>件" in html
-    saved = put(client, "132012", "disaster", 2026, {"stage": "implemented", "version": 1},
-                **bearer(users["hachioji"]))
-    assert saved.status_code == 200, saved.content
+    web, token, form = previewed_then_saved(client, client_for, users)
     url = f"/progress/import/{token}/report" if rerun == "report" else f"/progress/import/{token}/"
     assert web.get(url).status_code == 200  # the 誤りの一覧 link, or the preview in another tab
 
